@@ -1,0 +1,69 @@
+/**
+ * The kernel benchmarks: every sparq CPU kernel against onnxruntime-node in
+ * the same process, on the same shapes, data and thread count. Prints a
+ * markdown table of medians and sparq/onnxruntime ratios, and writes raw
+ * samples to bench/results/kernels-<time>.json.
+ *
+ *   npm run bench                      # everything, 1 and 2 threads
+ *   npm run bench -- --quick           # fewer shapes, shorter timing
+ *   npm run bench -- --threads 1 --only qgemm
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+
+import { cpu } from '../src/index.js';
+import { kernelBenches, type BenchCase } from './kernels.js';
+import { ort } from './ort-models.js';
+import { timeIt, type Timing } from './timing.js';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    threads: { type: 'string', multiple: true },
+    only: { type: 'string', multiple: true },
+  },
+});
+const threadCounts = (values.threads ?? ['1', '2']).map(Number);
+const budgetMs = values.quick ? 400 : 1500;
+
+interface Row {
+  kernel: string;
+  shape: string;
+  threads: number;
+  ops: number;
+  sparq: Timing;
+  ort: Timing;
+  baseline: string;
+}
+
+const info = cpu.info();
+console.log(`sparq ${info.implementation} (${info.isa}) vs onnxruntime-node ${ort.env.versions.common} on ${cpus()[0]?.model} x${cpus().length}`);
+const rows: Row[] = [];
+for (const threads of threadCounts) {
+  cpu.setThreads(threads);
+  for (const bench of kernelBenches({ quick: values.quick })) {
+    if (values.only && !values.only.some((o) => bench.kernel.startsWith(o))) continue;
+    const c: BenchCase = await bench.setup(threads);
+    const sparq = await timeIt(c.sparq, { budgetMs });
+    const ortTiming = await timeIt(c.ort, { budgetMs });
+    await c.release();
+    const row = { kernel: bench.kernel, shape: bench.shape, threads, ops: bench.ops, sparq, ort: ortTiming, baseline: bench.baseline };
+    rows.push(row);
+    const rate = (t: Timing) => (bench.ops / t.p50 / 1e9).toFixed(1);
+    console.log(`${threads}T ${bench.kernel.padEnd(24)} ${bench.shape.padEnd(18)} sparq ${rate(sparq).padStart(7)}  ort ${rate(ortTiming).padStart(7)} ${bench.unit}  x${(ortTiming.p50 / sparq.p50).toFixed(2)}`);
+  }
+}
+
+console.log('\n| kernel | shape | threads | sparq | onnxruntime | baseline op | sparq / ort |');
+console.log('|---|---|---|---|---|---|---|');
+for (const r of rows) {
+  const unit = r.kernel.startsWith('sgemm') ? 'GFLOP/s' : r.kernel.includes('gemm') ? 'GOP/s' : 'Gelem/s';
+  const rate = (t: Timing) => `${(r.ops / t.p50 / 1e9).toFixed(1)} ${unit}`;
+  console.log(`| ${r.kernel} | ${r.shape} | ${r.threads} | ${rate(r.sparq)} | ${rate(r.ort)} | ${r.baseline} | **${(r.ort.p50 / r.sparq.p50).toFixed(2)}x** |`);
+}
+
+mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+const file = new URL(`./results/kernels-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url);
+writeFileSync(file, JSON.stringify({ cpu: cpus()[0]?.model, cores: cpus().length, sparq: info, onnxruntime: ort.env.versions.common, rows }, null, 1));
+console.log(`\nraw samples: ${file.pathname}`);

@@ -1,0 +1,20 @@
+/** GEMM shapes shared by the benchmarks and the tests. */
+export interface GemmShape {
+  name: string;
+  m: number;
+  n: number;
+  k: number;
+}
+
+/** The benchmark shapes of the foundation issue: square, the CIFAR-10 CNN's conv layers at batch 64 as GEMMs, and a GEMV. */
+export const BENCH_GEMM_SHAPES: readonly GemmShape[] = [
+  { name: '256^3', m: 256, n: 256, k: 256 },
+  { name: '1024^3', m: 1024, n: 1024, k: 1024 },
+  { name: 'cnn-conv1 (b64)', m: 57600, n: 32, k: 27 },
+  { name: 'cnn-conv2 (b64)', m: 10816, n: 64, k: 288 },
+  { name: 'cnn-conv3 (b64)', m: 1024, n: 64, k: 576 },
+  { name: 'gemv 4096', m: 1, n: 4096, k: 4096 },
+];
+
+/** Sizes the tests walk for every GEMM dimension: tile edges, primes, and one large size. */
+export const TEST_DIMS: readonly number[] = [1, 2, 3, 7, 8, 15, 16, 17, 31, 33, 64, 127, 255, 1000];

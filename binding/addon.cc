@@ -1,0 +1,20 @@
+// The sparq native addon: registers every binding. Context-aware, so it loads
+// in worker_threads too (all state lives in the kernels' process-wide pool).
+#include <napi.h>
+
+#include "register.h"
+
+namespace {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  sparq_binding::register_system(env, exports);
+  sparq_binding::register_f32_gemm(env, exports);
+  sparq_binding::register_qu8s8_gemm(env, exports);
+  sparq_binding::register_quantize(env, exports);
+  sparq_binding::register_im2col(env, exports);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(sparq, Init)

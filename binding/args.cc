@@ -1,0 +1,105 @@
+#include "args.h"
+
+#include <cmath>
+#include <exception>
+#include <memory>
+
+namespace sparq_binding {
+
+void throw_type_error(Napi::Env env, const std::string& message) { throw Napi::TypeError::New(env, message); }
+
+void throw_range_error(Napi::Env env, const std::string& message) { throw Napi::RangeError::New(env, message); }
+
+Napi::TypedArray byte_array(const Napi::Value& v, const char* name, std::size_t min_length, bool* is_unsigned) {
+  const Napi::Env env = v.Env();
+  if (!v.IsTypedArray()) throw_type_error(env, std::string(name) + " must be a Uint8Array or Int8Array");
+  auto array = v.As<Napi::TypedArray>();
+  const napi_typedarray_type type = array.TypedArrayType();
+  if (type != napi_uint8_array && type != napi_int8_array)
+    throw_type_error(env, std::string(name) + " must be a Uint8Array or Int8Array");
+  if (array.ElementLength() < min_length)
+    throw_range_error(env, std::string(name) + " has " + std::to_string(array.ElementLength()) +
+                               " elements, needs at least " + std::to_string(min_length));
+  *is_unsigned = type == napi_uint8_array;
+  return array;
+}
+
+std::size_t size_arg(const Napi::Value& v, const char* name) {
+  return static_cast<std::size_t>(int_arg(v, name, 0, (int64_t{1} << 53) - 1));
+}
+
+int64_t int_arg(const Napi::Value& v, const char* name, int64_t lo, int64_t hi) {
+  const Napi::Env env = v.Env();
+  if (!v.IsNumber()) throw_type_error(env, std::string(name) + " must be a number");
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d) || std::floor(d) != d) throw_range_error(env, std::string(name) + " must be an integer");
+  if (d < static_cast<double>(lo) || d > static_cast<double>(hi))
+    throw_range_error(env, std::string(name) + " must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  return static_cast<int64_t>(d);
+}
+
+double number_arg(const Napi::Value& v, const char* name) {
+  if (!v.IsNumber()) throw_type_error(v.Env(), std::string(name) + " must be a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+bool bool_arg(const Napi::Value& v, const char* name) {
+  if (!v.IsBoolean()) throw_type_error(v.Env(), std::string(name) + " must be a boolean");
+  return v.As<Napi::Boolean>().Value();
+}
+
+std::string string_arg(const Napi::Value& v, const char* name) {
+  if (!v.IsString()) throw_type_error(v.Env(), std::string(name) + " must be a string");
+  return v.As<Napi::String>().Utf8Value();
+}
+
+std::size_t checked_mul(Napi::Env env, std::size_t a, std::size_t b, const char* what) {
+  if (a != 0 && b > SIZE_MAX / a) throw_range_error(env, std::string(what) + " is too large");
+  return a * b;
+}
+
+namespace {
+
+class JobWorker : public Napi::AsyncWorker {
+ public:
+  JobWorker(Napi::Env env, const std::vector<Napi::Value>& keep_alive, std::function<void()> job)
+      : Napi::AsyncWorker(env, "sparq"), deferred_(Napi::Promise::Deferred::New(env)), job_(std::move(job)) {
+    for (const Napi::Value& v : keep_alive) {
+      if (v.IsObject()) refs_.push_back(Napi::Persistent(v.As<Napi::Object>()));
+    }
+  }
+
+  Napi::Promise promise() const { return deferred_.Promise(); }
+
+  void Execute() override {
+    try {
+      job_();
+    } catch (const std::exception& e) {
+      SetError(e.what());
+    }
+  }
+
+  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
+
+  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::function<void()> job_;
+  std::vector<Napi::ObjectReference> refs_;
+};
+
+}  // namespace
+
+Napi::Value run_job(Napi::Env env, bool async, const std::vector<Napi::Value>& keep_alive, std::function<void()> job) {
+  if (!async) {
+    job();
+    return env.Undefined();
+  }
+  auto* worker = new JobWorker(env, keep_alive, std::move(job));
+  Napi::Promise promise = worker->promise();
+  worker->Queue();
+  return promise;
+}
+
+}  // namespace sparq_binding

@@ -1,0 +1,91 @@
+// Argument helpers for the binding: the TypeScript layer validates every
+// public argument first; these re-check what native code relies on (types,
+// lengths, handles) so a wrong call from JS can never read or write out of
+// bounds. Failures throw JS TypeError/RangeError naming the argument.
+#pragma once
+
+#include <napi.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sparq_binding {
+
+[[noreturn]] void throw_type_error(Napi::Env env, const std::string& message);
+[[noreturn]] void throw_range_error(Napi::Env env, const std::string& message);
+
+template <typename T>
+struct TypedArrayKind;
+template <> struct TypedArrayKind<float> { static constexpr napi_typedarray_type value = napi_float32_array; static constexpr const char* name = "Float32Array"; };
+template <> struct TypedArrayKind<int32_t> { static constexpr napi_typedarray_type value = napi_int32_array; static constexpr const char* name = "Int32Array"; };
+template <> struct TypedArrayKind<uint8_t> { static constexpr napi_typedarray_type value = napi_uint8_array; static constexpr const char* name = "Uint8Array"; };
+template <> struct TypedArrayKind<int8_t> { static constexpr napi_typedarray_type value = napi_int8_array; static constexpr const char* name = "Int8Array"; };
+
+// A typed array argument of element type T with at least `min_length` elements.
+template <typename T>
+Napi::TypedArrayOf<T> typed_array(const Napi::Value& v, const char* name, std::size_t min_length) {
+  const Napi::Env env = v.Env();
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != TypedArrayKind<T>::value)
+    throw_type_error(env, std::string(name) + " must be a " + TypedArrayKind<T>::name);
+  auto array = v.As<Napi::TypedArrayOf<T>>();
+  if (array.ElementLength() < min_length)
+    throw_range_error(env, std::string(name) + " has " + std::to_string(array.ElementLength()) +
+                               " elements, needs at least " + std::to_string(min_length));
+  return array;
+}
+
+// An int8 or uint8 typed array; sets *is_unsigned.
+Napi::TypedArray byte_array(const Napi::Value& v, const char* name, std::size_t min_length, bool* is_unsigned);
+
+// A typed array, or null/undefined (returns an empty one and false).
+template <typename T>
+bool optional_typed_array(const Napi::Value& v, const char* name, std::size_t min_length, Napi::TypedArrayOf<T>* out) {
+  if (v.IsNull() || v.IsUndefined()) return false;
+  *out = typed_array<T>(v, name, min_length);
+  return true;
+}
+
+// A non-negative safe integer.
+std::size_t size_arg(const Napi::Value& v, const char* name);
+// An integer in [lo, hi].
+int64_t int_arg(const Napi::Value& v, const char* name, int64_t lo, int64_t hi);
+double number_arg(const Napi::Value& v, const char* name);
+bool bool_arg(const Napi::Value& v, const char* name);
+std::string string_arg(const Napi::Value& v, const char* name);
+
+// a * b, throwing RangeError on overflow of size_t.
+std::size_t checked_mul(Napi::Env env, std::size_t a, std::size_t b, const char* what);
+
+// Native objects handed to JS as tagged externals, so a handle of one kind
+// can never be used as another. The external owns a shared_ptr: an async job
+// takes its own copy, so the object outlives the job even if JS drops the
+// handle meanwhile.
+template <typename T>
+struct HandleTag;
+
+template <typename T>
+Napi::External<std::shared_ptr<T>> wrap_handle(Napi::Env env, std::shared_ptr<T> object) {
+  auto external = Napi::External<std::shared_ptr<T>>::New(env, new std::shared_ptr<T>(std::move(object)),
+                                                          [](Napi::Env, std::shared_ptr<T>* p) { delete p; });
+  external.TypeTag(&HandleTag<T>::tag);
+  return external;
+}
+
+template <typename T>
+std::shared_ptr<T> unwrap_handle(const Napi::Value& v, const char* name) {
+  if (!v.IsExternal() || !v.As<Napi::External<std::shared_ptr<T>>>().CheckTypeTag(&HandleTag<T>::tag))
+    throw_type_error(v.Env(), std::string(name) + " must be a handle from " + HandleTag<T>::maker);
+  return *v.As<Napi::External<std::shared_ptr<T>>>().Data();
+}
+
+// Runs `job` now (sync) or on the libuv pool (async, returns a Promise that
+// resolves to undefined). `keep_alive` values (inputs and outputs) are held
+// until the job settles, so the memory it reads and writes stays valid.
+Napi::Value run_job(Napi::Env env, bool async, const std::vector<Napi::Value>& keep_alive, std::function<void()> job);
+
+}  // namespace sparq_binding

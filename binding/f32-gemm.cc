@@ -1,0 +1,62 @@
+// Binding for kernels/f32-gemm: weight packing and the GEMM call.
+#include "kernels/f32-gemm/f32-gemm.h"
+
+#include "args.h"
+#include "register.h"
+#include "variants.h"
+
+namespace sparq_binding {
+
+template <>
+struct HandleTag<sparq::F32PackedB> {
+  static constexpr napi_type_tag tag = {0x73706172710f3201ULL, 0x9d2c5a1be8f34c11ULL};
+  static constexpr const char* maker = "packF32Weights";
+};
+
+namespace {
+
+// packF32Weights(b: Float32Array, k, n, ldb) -> handle
+Napi::Value PackF32Weights(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const std::size_t k = size_arg(info[1], "k"), n = size_arg(info[2], "n"), ldb = size_arg(info[3], "ldb");
+  if (ldb < n) throw_range_error(env, "ldb must be >= n");
+  const std::size_t needed = k == 0 ? 0 : checked_mul(env, k - 1, ldb, "b") + n;
+  auto b = typed_array<float>(info[0], "b", needed);
+  auto packed = std::make_shared<sparq::F32PackedB>();
+  sparq::f32_gemm_pack_b(k, n, b.Data(), ldb, packed.get());
+  return wrap_handle(env, std::move(packed));
+}
+
+// f32Gemm(variant, weights, a, m, lda, c, ldc, bias | null, min, max, async)
+Napi::Value F32Gemm(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const auto& variant = pick_variant(info[0], sparq::kF32GemmVariants, sparq::kF32GemmVariantCount, sparq::f32_gemm_best());
+  std::shared_ptr<const sparq::F32PackedB> w = unwrap_handle<sparq::F32PackedB>(info[1], "weights");
+  const std::size_t m = size_arg(info[3], "m"), lda = size_arg(info[4], "lda"), ldc = size_arg(info[6], "ldc");
+  if (lda < w->k) throw_range_error(env, "lda must be >= k");
+  if (ldc < w->n) throw_range_error(env, "ldc must be >= n");
+  auto a = typed_array<float>(info[2], "a", m == 0 ? 0 : checked_mul(env, m - 1, lda, "a") + w->k);
+  auto c = typed_array<float>(info[5], "c", m == 0 ? 0 : checked_mul(env, m - 1, ldc, "c") + w->n);
+  Napi::TypedArrayOf<float> bias;
+  const bool has_bias = optional_typed_array<float>(info[7], "bias", w->n, &bias);
+  sparq::F32GemmParams params;
+  params.bias = has_bias ? bias.Data() : nullptr;
+  params.min = static_cast<float>(number_arg(info[8], "min"));
+  params.max = static_cast<float>(number_arg(info[9], "max"));
+  const bool async = bool_arg(info[10], "async");
+  const float* a_data = a.Data();
+  float* c_data = c.Data();
+  return run_job(env, async, {a, c, info[7]}, [&variant, w, m, a_data, lda, c_data, ldc, params] {
+    sparq::f32_gemm(variant, m, a_data, lda, *w, c_data, ldc, params);
+  });
+}
+
+}  // namespace
+
+void register_f32_gemm(Napi::Env env, Napi::Object exports) {
+  exports.Set("packF32Weights", Napi::Function::New(env, PackF32Weights));
+  exports.Set("f32Gemm", Napi::Function::New(env, F32Gemm));
+  exports.Set("f32GemmVariants", describe_variants(env, sparq::kF32GemmVariants, sparq::kF32GemmVariantCount));
+}
+
+}  // namespace sparq_binding

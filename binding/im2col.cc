@@ -1,0 +1,73 @@
+// Binding for kernels/x32-im2col: lays out a batch of NCHW images (float32,
+// or uint8 padded with the zero point) as GEMM rows, group by group.
+#include "kernels/x32-im2col/x32-im2col.h"
+
+#include "args.h"
+#include "kernels/common/thread-pool.h"
+#include "register.h"
+
+namespace sparq_binding {
+namespace {
+
+// im2col(x: Float32Array | Uint8Array, col: same type, batch, groups, channelsPerGroup, height, width,
+//        kernelH, kernelW, strideH, strideW, dilationH, dilationW, padTop, padLeft, outH, outW, padValue, async)
+// col is [groups][batch * outH * outW][channelsPerGroup * kernelH * kernelW].
+Napi::Value Im2col(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const std::size_t batch = size_arg(info[2], "batch"), groups = size_arg(info[3], "groups");
+  sparq::Im2colShape s{};
+  s.channels = size_arg(info[4], "channelsPerGroup");
+  s.height = size_arg(info[5], "height");
+  s.width = size_arg(info[6], "width");
+  s.kernel_h = size_arg(info[7], "kernelH");
+  s.kernel_w = size_arg(info[8], "kernelW");
+  s.stride_h = size_arg(info[9], "strideH");
+  s.stride_w = size_arg(info[10], "strideW");
+  s.dilation_h = size_arg(info[11], "dilationH");
+  s.dilation_w = size_arg(info[12], "dilationW");
+  s.pad_top = size_arg(info[13], "padTop");
+  s.pad_left = size_arg(info[14], "padLeft");
+  s.out_h = size_arg(info[15], "outH");
+  s.out_w = size_arg(info[16], "outW");
+  if (groups == 0 || s.kernel_h == 0 || s.kernel_w == 0 || s.stride_h == 0 || s.stride_w == 0 || s.dilation_h == 0 ||
+      s.dilation_w == 0)
+    throw_range_error(env, "groups, kernel, strides and dilations must be >= 1");
+  s.image_channel_stride = checked_mul(env, s.height, s.width, "image");
+  const std::size_t image = checked_mul(env, s.image_channel_stride, s.channels, "image");
+  const std::size_t x_len = checked_mul(env, checked_mul(env, image, groups, "x"), batch, "x");
+  const std::size_t rows = checked_mul(env, s.out_h, s.out_w, "col");
+  const std::size_t ldc = checked_mul(env, checked_mul(env, s.channels, s.kernel_h, "col"), s.kernel_w, "col");
+  const std::size_t block = checked_mul(env, rows, ldc, "col");
+  const std::size_t col_len = checked_mul(env, checked_mul(env, block, batch, "col"), groups, "col");
+  const bool async = bool_arg(info[18], "async");
+  const std::size_t jobs = batch * groups;
+  auto run = [=](auto* x, auto* col, auto pad) {
+    return [=] {
+      sparq::parallel_for(jobs, [&](std::size_t job) {
+        const std::size_t g = job / batch, b = job % batch;
+        const auto* img = x + (b * groups + g) * image;
+        auto* out = col + (g * batch + b) * block;
+        if constexpr (sizeof(*x) == 4)
+          sparq::x32_im2col(s, img, pad, out, ldc);
+        else
+          sparq::x8_im2col(s, img, pad, out, ldc);
+      });
+    };
+  };
+  if (info[0].IsTypedArray() && info[0].As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array) {
+    auto x = typed_array<uint8_t>(info[0], "x", x_len);
+    auto col = typed_array<uint8_t>(info[1], "col", col_len);
+    const auto pad = static_cast<uint8_t>(int_arg(info[17], "padValue", 0, 255));
+    return run_job(env, async, {x, col}, run(x.Data(), col.Data(), pad));
+  }
+  auto x = typed_array<float>(info[0], "x", x_len);
+  auto col = typed_array<float>(info[1], "col", col_len);
+  const auto pad = static_cast<float>(number_arg(info[17], "padValue"));
+  return run_job(env, async, {x, col}, run(static_cast<const float*>(x.Data()), col.Data(), pad));
+}
+
+}  // namespace
+
+void register_im2col(Napi::Env env, Napi::Object exports) { exports.Set("im2col", Napi::Function::New(env, Im2col)); }
+
+}  // namespace sparq_binding

@@ -1,0 +1,14 @@
+// Each binding file adds its functions to the addon's exports.
+#pragma once
+
+#include <napi.h>
+
+namespace sparq_binding {
+
+void register_system(Napi::Env env, Napi::Object exports);
+void register_f32_gemm(Napi::Env env, Napi::Object exports);
+void register_qu8s8_gemm(Napi::Env env, Napi::Object exports);
+void register_quantize(Napi::Env env, Napi::Object exports);
+void register_im2col(Napi::Env env, Napi::Object exports);
+
+}  // namespace sparq_binding

@@ -1,0 +1,31 @@
+// f32-qx8-quantize: float32 -> uint8/int8 exactly as ONNX QuantizeLinear:
+//   y = saturate(round_half_even(x / scale) + zero_point)
+// with x / scale one IEEE float32 division (as onnxruntime computes it), the
+// same float-domain clamping as qs32-qx8-requantize, and NaN mapped to 0
+// before rounding (so it gives the zero point). One call is one row with one
+// scale and zero point; per-axis quantization calls it once per channel run.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "../common/cpu-features.h"
+#include "../qs32-qx8-requantize/qs32-qx8-requantize.h"
+
+namespace sparq {
+
+using QuantizeFn = void (*)(std::size_t n, const float* x, float scale, int32_t zero_point, void* y);
+
+struct QuantizeVariant {
+  const char* name;  // e.g. "f32-qx8-quantize-avx2"
+  Isa isa;
+  QuantizeFn to_uint8;
+  QuantizeFn to_int8;
+};
+
+extern const QuantizeVariant kQuantizeVariants[];
+extern const std::size_t kQuantizeVariantCount;
+const QuantizeVariant& quantize_best();
+const QuantizeVariant* quantize_find(const char* name);
+
+}  // namespace sparq

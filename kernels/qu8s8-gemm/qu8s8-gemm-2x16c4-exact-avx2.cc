@@ -1,0 +1,101 @@
+// Exact AVX2 qu8s8-gemm microkernel for full-range weights: 2 rows x 16
+// columns on the shared c4 layout, multiplying in int16 with vpmaddwd.
+//
+// Exactness: vpmaddwd multiplies int16 pairs and adds them into an int32
+// (|a0*b0 + a1*b1| <= 2 * 255 * 128, far from overflow), so any int8 weight
+// is exact; qu8s8_gemm_best() picks this variant when B is not narrow.
+//
+// Registers, per group of 4 K values:
+//   b = vpmovsxbw(16 bytes of the panel) = int16 B'[4g..4g+3] of 4 columns,
+//       one column per 64 bits                                  (4 per group)
+//   a = vpmovzxbw(A[row, 4g..4g+3] broadcast) = int16 a0..a3 in every 64 bits
+//   vpmaddwd(a, b) -> per column two partial sums: (a0b0 + a1b1, a2b2 + a3b3)
+// acc[row][q] holds columns 4q..4q+3 as those pairs (low 128 bits: columns
+// 4q, 4q+1; high: 4q+2, 4q+3); the epilogue adds each pair with vphaddd.
+// 12 accumulators + 3 widened A rows + b = 16 ymm, and each product goes
+// through the b register it consumed last. Per group: 4 + 3 widenings and
+// 24 multiply/add uops for 192 multiply-adds, about 2/3 of the narrow kernel.
+#include <immintrin.h>
+
+#include <cassert>
+#include <cstdint>
+#include <cstring>
+
+#include "qu8s8-gemm.h"
+
+namespace sparq {
+namespace {
+
+constexpr std::size_t kMr = 2;
+
+inline __m256i widen4(const uint8_t* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return _mm256_cvtepu8_epi16(_mm_set1_epi32(v));
+}
+
+// int16 B' of 4 columns x 4 K values.
+inline __m256i widen16(const int8_t* p) {
+  return _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
+
+// 8 consecutive columns from two quads of pair sums (see the layout above).
+inline __m256i columns8(__m256i q0, __m256i q1) {
+  // hadd per 128-bit lane: low = cols 0,1 | 4,5; high = cols 2,3 | 6,7.
+  return _mm256_permute4x64_epi64(_mm256_hadd_epi32(q0, q1), _MM_SHUFFLE(3, 1, 2, 0));
+}
+
+}  // namespace
+
+void qu8s8_gemm_2x16c4_exact_avx2(std::size_t mr, std::size_t nc, std::size_t kc, const uint8_t* a, std::size_t lda,
+                                  const int8_t* panel, const int32_t* col_terms, const int32_t* col_zero_points,
+                                  const int32_t* row_sums, int32_t* c, std::size_t ldc) {
+  assert(mr >= 1 && mr <= kMr && nc >= 1 && nc <= kQGemmNr && kc % kQGemmKr == 0);
+  // Rows past mr alias the last real one: computed, never stored.
+  const uint8_t* a0 = a;
+  const uint8_t* a1 = mr > 1 ? a0 + lda : a0;
+
+  __m256i c00 = _mm256_setzero_si256(), c01 = c00, c02 = c00, c03 = c00;
+  __m256i c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+  for (std::size_t k = 0; k < kc; k += 4, panel += 64) {
+    const __m256i va0 = widen4(a0 + k), va1 = widen4(a1 + k);
+    __m256i b = widen16(panel);
+    c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(va0, b));
+    c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(va1, b));
+    b = widen16(panel + 16);
+    c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(va0, b));
+    c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(va1, b));
+    b = widen16(panel + 32);
+    c02 = _mm256_add_epi32(c02, _mm256_madd_epi16(va0, b));
+    c12 = _mm256_add_epi32(c12, _mm256_madd_epi16(va1, b));
+    b = widen16(panel + 48);
+    c03 = _mm256_add_epi32(c03, _mm256_madd_epi16(va0, b));
+    c13 = _mm256_add_epi32(c13, _mm256_madd_epi16(va1, b));
+  }
+
+  const __m256i acc[kMr][2] = {{columns8(c00, c01), columns8(c02, c03)},
+                               {columns8(c10, c11), columns8(c12, c13)}};
+  const __m256i t0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(col_terms));
+  const __m256i t1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(col_terms + 8));
+  const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i mask0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(nc)), lanes);
+  const __m256i mask1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(nc) - 8), lanes);
+  for (std::size_t i = 0; i < mr; ++i, c += ldc) {
+    __m256i v0 = _mm256_add_epi32(acc[i][0], t0);
+    __m256i v1 = _mm256_add_epi32(acc[i][1], t1);
+    if (col_zero_points != nullptr) {
+      const __m256i s = _mm256_set1_epi32(row_sums[i]);
+      v0 = _mm256_sub_epi32(v0, _mm256_mullo_epi32(s, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(col_zero_points))));
+      v1 = _mm256_sub_epi32(v1, _mm256_mullo_epi32(s, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(col_zero_points + 8))));
+    }
+    if (nc == kQGemmNr) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(c), v0);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + 8), v1);
+    } else {
+      _mm256_maskstore_epi32(c, mask0, v0);
+      _mm256_maskstore_epi32(c + 8, mask1, v1);
+    }
+  }
+}
+
+}  // namespace sparq

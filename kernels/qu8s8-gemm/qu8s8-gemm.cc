@@ -1,0 +1,183 @@
+// qu8s8-gemm driver: zero-point corrections, edges, output stage and
+// threading around one microkernel.
+//
+// Per call, col_terms[j] = bias[j] - a_zp * colsum[j] + K * a_zp * b_zp'[j]
+// folds everything that depends on the column alone; the microkernel adds it
+// and, when B has zero points, subtracts rowsum(A[i]) * b_zp'[j]. All of it is
+// modulo 2^32, so the result is the reference's wrapping int32 exactly.
+//
+// The output is cut into tasks, each a block of MR-row strips x 16-column
+// panels, run on the thread pool. In a task the A strip (MR x K) stays in L1
+// while it meets every panel of the block, and the block's panels stay in L2
+// while the strips stream through. Each microkernel call covers the whole K,
+// so every C element is one call's arithmetic whatever the tiling: results are
+// bit-identical for any thread count.
+#include <algorithm>
+#include <cassert>
+#include <cstring>
+#include <type_traits>
+#include <vector>
+
+#include "qu8s8-gemm.h"
+#include "../common/thread-pool.h"
+
+namespace sparq {
+
+#define SPARQ_VARIANT(symbol, name, isa, mr, needs_narrow) std::remove_pointer_t<QGemmUkernel> symbol;
+#include "qu8s8-gemm-variants.inc"
+#undef SPARQ_VARIANT
+
+namespace {
+
+constexpr std::size_t kNr = kQGemmNr;
+constexpr std::size_t kMrMax = 8;  // the tile buffer of the quantized output stages
+// A task's A block (its strips x k_padded bytes) stays within 256 KiB of L2.
+constexpr std::size_t kABlockBytesMax = std::size_t{256} << 10;
+// A task reads its whole B block once; at least 8 strips amortize that.
+constexpr std::size_t kMinStripsPerTask = 8;
+// Several tasks per thread let the pool balance uneven cores.
+constexpr std::size_t kTasksPerThread = 4;
+
+std::size_t div_up(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
+
+std::size_t output_size(QOutput output) {
+  switch (output) {
+    case QOutput::kInt32: return 4;
+    case QOutput::kUint8: return 1;
+    case QOutput::kInt8: return 1;
+    case QOutput::kFloat32: return 4;
+  }
+  return 4;
+}
+
+}  // namespace
+
+const QGemmVariant kQGemmVariants[] = {
+#define SPARQ_VARIANT(symbol, name, isa, mr, needs_narrow) {name, isa, mr, needs_narrow, symbol},
+#include "qu8s8-gemm-variants.inc"
+#undef SPARQ_VARIANT
+};
+const std::size_t kQGemmVariantCount = sizeof(kQGemmVariants) / sizeof(kQGemmVariants[0]);
+
+// Not cached: set_isa_limit() may change the answer at run time.
+const QGemmVariant& qu8s8_gemm_best(const QPackedB& b) {
+  for (const QGemmVariant& v : kQGemmVariants)
+    if (isa_supported(v.isa) && (b.narrow || !v.needs_narrow)) return v;
+  return kQGemmVariants[kQGemmVariantCount - 1];
+}
+
+const QGemmVariant* qu8s8_gemm_find(const char* name) {
+  for (const QGemmVariant& v : kQGemmVariants)
+    if (std::strcmp(v.name, name) == 0) return &v;
+  return nullptr;
+}
+
+void qu8s8_gemm(const QGemmVariant& variant, std::size_t m, const uint8_t* a, std::size_t lda, const QPackedB& b,
+                void* c, std::size_t ldc, const QGemmParams& params) {
+  const std::size_t n = b.n, k = b.k, kp = b.k_padded, mr = variant.mr;
+  const std::size_t panels = div_up(n, kNr);
+  assert(b.narrow || !variant.needs_narrow);
+  assert(mr >= 1 && mr <= kMrMax);
+  assert(b.panels.size() == panels * kp * kNr && b.column_sums.size() == panels * kNr);
+  assert(lda >= k && ldc >= n);
+  assert(m == 0 || n == 0 || (c != nullptr && (a != nullptr || k == 0)));
+  if (m == 0 || n == 0) return;
+
+  const RequantizeRow& stage = params.stage;
+  assert(stage.bias_stride <= 1 && stage.multiplier_stride <= 1);
+  assert(params.output == QOutput::kInt32 || stage.multiplier != nullptr);
+  const uint32_t a_zp = params.a_zero_point;
+  const int32_t* b_zp = b.has_zero_points ? b.zero_points.data() : nullptr;
+  std::vector<int32_t> col_terms(panels * kNr, 0);
+  for (std::size_t j = 0; j < n; ++j) {
+    uint32_t t = stage.bias != nullptr ? static_cast<uint32_t>(stage.bias[j * stage.bias_stride]) : 0u;
+    t -= a_zp * static_cast<uint32_t>(b.column_sums[j]);
+    if (b_zp != nullptr) t += static_cast<uint32_t>(k) * a_zp * static_cast<uint32_t>(b_zp[j]);
+    col_terms[j] = static_cast<int32_t>(t);
+  }
+
+  const std::size_t strips = div_up(m, mr);
+  const std::size_t threads = static_cast<std::size_t>(thread_count());
+  const std::size_t tasks_wanted = threads == 1 ? 1 : threads * kTasksPerThread;
+  // Split M first (tasks then share nothing but B); split N when M is too
+  // short to give every thread its share, as in GEMV-like calls. A task's A
+  // block stays within kABlockBytesMax.
+  const std::size_t strip_bytes = mr * std::max<std::size_t>(kp, 1);
+  std::size_t m_tasks = std::min(div_up(strips, kMinStripsPerTask), tasks_wanted);
+  m_tasks = std::max(m_tasks, div_up(strips * strip_bytes, kABlockBytesMax));
+  std::size_t n_tasks = 1;
+  if (m_tasks < tasks_wanted) n_tasks = std::min(panels, div_up(tasks_wanted, m_tasks));
+  const std::size_t strips_per_task = div_up(strips, m_tasks);
+  const std::size_t panels_per_task = div_up(panels, n_tasks);
+  m_tasks = div_up(strips, strips_per_task);
+  n_tasks = div_up(panels, panels_per_task);
+
+  // Rows whose kp-byte read would run past A's last byte, (m-1)*lda + k: only
+  // the last few rows, and only when K is not a multiple of 4. Strips from
+  // first_unsafe_strip on read a zero-padded copy.
+  const std::size_t a_end = (m - 1) * lda + k;
+  const std::size_t safe_rows = kp == k ? m : std::min(m, a_end >= kp ? (a_end - kp) / lda + 1 : 0);
+  const std::size_t first_unsafe_strip = safe_rows / mr;
+
+  const QGemmUkernel ukernel = variant.ukernel;
+  const QOutput output = params.output;
+  const std::size_t elem = output_size(output);
+  const RequantizeVariant& requantize = requantize_best();
+  parallel_for(m_tasks * n_tasks, [&](std::size_t task) {
+    const std::size_t s_begin = task / n_tasks * strips_per_task;
+    const std::size_t s_end = std::min(strips, s_begin + strips_per_task);
+    const std::size_t p_begin = task % n_tasks * panels_per_task;
+    const std::size_t p_end = std::min(panels, p_begin + panels_per_task);
+    const std::size_t row_begin = s_begin * mr, row_end = std::min(m, s_end * mr);
+    std::vector<uint8_t> a_tail;
+    const std::size_t tail_row = std::max(row_begin, first_unsafe_strip * mr);
+    if (tail_row < row_end) {
+      a_tail.assign((row_end - tail_row) * kp, 0);
+      for (std::size_t r = tail_row; r < row_end; ++r) std::memcpy(&a_tail[(r - tail_row) * kp], a + r * lda, k);
+    }
+    std::vector<int32_t> row_sums(b_zp != nullptr ? row_end - row_begin : 0);
+    for (std::size_t r = 0; r < row_sums.size(); ++r) {
+      uint32_t sum = 0;
+      for (std::size_t kk = 0; kk < k; ++kk) sum += a[(row_begin + r) * lda + kk];
+      row_sums[r] = static_cast<int32_t>(sum);
+    }
+    alignas(32) int32_t tile[kMrMax * kNr];
+    // Panel-outer: the panel (kp x 16 bytes) stays in L1 while the task's A
+    // block streams from L2 through it.
+    for (std::size_t p = p_begin; p < p_end; ++p) {
+      const std::size_t col = p * kNr, cols = std::min(kNr, n - col);
+      const int8_t* panel = b.panels.data() + p * kp * kNr;
+      const int32_t* zp = b_zp != nullptr ? b_zp + col : nullptr;
+      RequantizeRow st = stage;  // bias is already in col_terms
+      st.bias = nullptr;
+      st.multiplier += col * st.multiplier_stride;
+      for (std::size_t s = s_begin; s < s_end; ++s) {
+        const std::size_t row = s * mr, rows = std::min(mr, m - row);
+        const bool tail = row >= tail_row;
+        const uint8_t* a_strip = tail ? &a_tail[(row - tail_row) * kp] : a != nullptr ? a + row * lda : nullptr;
+        const std::size_t a_stride = tail ? kp : lda;
+        const int32_t* sums = b_zp != nullptr ? &row_sums[row - row_begin] : nullptr;
+        if (output == QOutput::kInt32) {
+          int32_t* c_tile = static_cast<int32_t*>(c) + row * ldc + col;
+          ukernel(rows, cols, kp, a_strip, a_stride, panel, &col_terms[col], zp, sums, c_tile, ldc);
+          continue;
+        }
+        // Quantized or float output: finish the int32 tile, then requantize
+        // it row by row.
+        ukernel(rows, cols, kp, a_strip, a_stride, panel, &col_terms[col], zp, sums, tile, kNr);
+        for (std::size_t i = 0; i < rows; ++i) {
+          void* out = static_cast<uint8_t*>(c) + ((row + i) * ldc + col) * elem;
+          const int32_t* acc = tile + i * kNr;
+          switch (output) {
+            case QOutput::kUint8: requantize.to_uint8(cols, acc, st, out); break;
+            case QOutput::kInt8: requantize.to_int8(cols, acc, st, out); break;
+            case QOutput::kFloat32: requantize.to_float(cols, acc, st, static_cast<float*>(out)); break;
+            case QOutput::kInt32: break;
+          }
+        }
+      }
+    }
+  });
+}
+
+}  // namespace sparq

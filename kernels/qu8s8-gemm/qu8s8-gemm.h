@@ -1,0 +1,103 @@
+// qu8s8-gemm: uint8 activations x int8 weights, exact int32 accumulation.
+//
+//   acc[m,n] = sum_k (A[m,k] - a_zp) * (B[k,n] - b_zp[n])      (int32, wrapping)
+//
+// then one of the output stages of qs32-qx8-requantize (raw int32, uint8,
+// int8 or float32). uint8 weights are packed as int8 by subtracting 128 from
+// both the weight and its zero point, which leaves every product unchanged, so
+// one kernel family serves u8xs8 and u8xu8.
+//
+// Kernels compute sum_k A*B' on the packed weights and correct for the zero
+// points with precomputed column sums and per-call row sums:
+//   acc = sum A*B' - a_zp * colsum(B') - b_zp' * rowsum(A) + K * a_zp * b_zp'
+// Every term is taken modulo 2^32, so the result equals the plain reference
+// bit for bit even where int32 wraps.
+//
+// Exactness and the fast AVX2 path: vpmaddubsw multiplies u8 by s8 and adds
+// adjacent pairs into a *saturating* int16. 255 * 64 * 2 = 32640 fits, so it
+// is exact only when every packed weight lies in [-64, 64]. Packing records
+// that (`narrow`); variants that need it are only dispatched on narrow
+// weights, and full-range weights take the exact int16-widening path
+// (vpmaddwd). Nothing ever saturates silently.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "../common/cpu-features.h"
+#include "../qs32-qx8-requantize/qs32-qx8-requantize.h"
+
+namespace sparq {
+
+// Panel width and K group of the packed layout, shared by every variant.
+constexpr std::size_t kQGemmNr = 16;
+constexpr std::size_t kQGemmKr = 4;
+
+// Packed weights: K is padded to a multiple of 4 with zeros (which add
+// nothing: padded A columns are zero too, see qu8s8_gemm). Panel p holds
+// columns [p*NR, p*NR + NR) as groups of 4 K values: for group g, 16 columns x
+// 4 bytes, column-major within the group (bytes n*4 .. n*4+3 are B'[4g..4g+3, n]).
+// Columns past N are zero.
+struct QPackedB {
+  std::size_t k = 0;
+  std::size_t n = 0;
+  std::size_t k_padded = 0;
+  bool narrow = false;                // every B' in [-64, 64]
+  std::vector<int8_t> panels;         // ceil(n/NR) * k_padded * NR bytes
+  std::vector<int32_t> column_sums;   // sum_k B'[k, n], padded to a multiple of NR
+  std::vector<int32_t> zero_points;   // b_zp' per column (int8 domain), padded likewise
+  bool has_zero_points = false;       // any b_zp' != 0
+};
+
+// Packs B [k, n] (row stride ldb). `b_unsigned`: B holds uint8 values, else
+// int8. zero_points: 1 value (per tensor) or n values (per column), in B's own
+// type; null means 0.
+void qu8s8_gemm_pack_b(std::size_t k, std::size_t n, const void* b, std::size_t ldb, bool b_unsigned,
+                       const void* zero_points, std::size_t zero_point_count, QPackedB* out);
+
+enum class QOutput { kInt32, kUint8, kInt8, kFloat32 };
+
+struct QGemmParams {
+  uint8_t a_zero_point = 0;
+  QOutput output = QOutput::kInt32;
+  // Output stage for kUint8/kInt8/kFloat32 (bias applies to every output
+  // kind, kInt32 included; multiplier and ranges are ignored for kInt32).
+  RequantizeRow stage;
+};
+
+// One microkernel call finishes an int32 tile of mr <= MR rows and nc <= NR
+// columns over the whole packed K (kc = k_padded, a multiple of 4):
+//   c[i, j] = sum_k a[i, k] * panel[k, j] + col_terms[j] - row_sums[i] * col_zero_points[j]
+// (all modulo 2^32). The driver folds bias and the a_zp terms into col_terms;
+// col_zero_points (b_zp' per column) is null when B has none, and row_sums
+// (sum over the real K of each A row) is then unused. Each `a` row is read
+// for kc bytes: the driver guarantees they lie inside A's buffer (copying the
+// last rows to a zero-padded buffer when they would not), and bytes past the
+// real K meet the zero rows of the padded panel, so they add nothing.
+// col_terms and col_zero_points hold NR values (padded).
+using QGemmUkernel = void (*)(std::size_t mr, std::size_t nc, std::size_t kc, const uint8_t* a, std::size_t lda,
+                              const int8_t* panel, const int32_t* col_terms, const int32_t* col_zero_points,
+                              const int32_t* row_sums, int32_t* c, std::size_t ldc);
+
+struct QGemmVariant {
+  const char* name;  // e.g. "qu8s8-gemm-4x16c4-avx2"
+  Isa isa;
+  std::size_t mr;
+  bool needs_narrow;  // only exact when QPackedB::narrow
+  QGemmUkernel ukernel;
+};
+
+extern const QGemmVariant kQGemmVariants[];
+extern const std::size_t kQGemmVariantCount;
+// Best supported variant that is exact for `b`.
+const QGemmVariant& qu8s8_gemm_best(const QPackedB& b);
+const QGemmVariant* qu8s8_gemm_find(const char* name);
+
+// C[M,N] (row stride ldc, in elements of the output type) from A [M,K] (row
+// stride lda). Split across the thread pool. The variant must be exact for b
+// (callers check needs_narrow).
+void qu8s8_gemm(const QGemmVariant& variant, std::size_t m, const uint8_t* a, std::size_t lda, const QPackedB& b,
+                void* c, std::size_t ldc, const QGemmParams& params);
+
+}  // namespace sparq

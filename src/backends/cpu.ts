@@ -1,0 +1,82 @@
+/**
+ * The CPU backend: every kernel on the native addon's SIMD code (AVX2+FMA or
+ * portable, chosen once from the CPU's features), or on the TypeScript
+ * reference backend when the addon is not available.
+ */
+import { gemm, gemmAsync } from '../kernels/gemm.js';
+import { im2col, im2colAsync } from '../kernels/im2col.js';
+import { packWeights } from '../kernels/pack.js';
+import { qgemm, qgemmAsync } from '../kernels/qgemm.js';
+import {
+  chooseQuantParams, dequantize, dequantizeAsync, minmax, minmaxAsync, quantize, quantizeAsync, requantize, requantizeAsync,
+} from '../kernels/quantize.js';
+import { native, nativeStatus, type NativeVariant } from '../native.js';
+import { checkInt, checkOneOf } from '../validate.js';
+
+export interface CpuInfo {
+  /** 'native' (the C++ addon) or 'reference' (pure TypeScript). */
+  implementation: 'native' | 'reference';
+  /** The ISA the best variants use: 'avx2', 'neon' or 'scalar'. */
+  isa: string;
+  threads: number;
+  addonPath: string | null;
+  /** Every kernel family's variants, best first, with whether this CPU runs them. */
+  variants: Record<string, NativeVariant[]>;
+}
+
+function info(): CpuInfo {
+  const addon = native();
+  if (!addon) return { implementation: 'reference', isa: 'scalar', threads: 1, addonPath: null, variants: {} };
+  const cpu = addon.cpuInfo();
+  const isa = cpu.isaLimit === 'scalar' ? 'scalar' : cpu.avx2Fma ? 'avx2' : cpu.neon ? 'neon' : 'scalar';
+  return {
+    implementation: 'native',
+    isa,
+    threads: addon.getThreads(),
+    addonPath: nativeStatus().path,
+    variants: {
+      'f32-gemm': addon.f32GemmVariants,
+      'qu8s8-gemm': addon.qu8s8GemmVariants,
+      'f32-qx8-quantize': addon.quantizeVariants,
+      'qx8-f32-dequantize': addon.dequantizeVariants,
+      'qs32-qx8-requantize': addon.requantizeVariants,
+      'f32-minmax': addon.minmaxVariants,
+    },
+  };
+}
+
+/** Threads the CPU kernels split large calls across (default: SPARQ_THREADS, else all cores). */
+function setThreads(threads: number): void {
+  checkInt('threads', threads, 1, 256);
+  native()?.setThreads(threads);
+}
+
+/** 'scalar' forces the portable kernels everywhere (as SPARQ_ISA=scalar does); 'none' lifts the limit. */
+function setIsaLimit(limit: 'scalar' | 'none'): void {
+  native()?.setIsaLimit(checkOneOf('limit', limit, ['scalar', 'none'] as const));
+}
+
+export const cpu = {
+  name: 'cpu' as const,
+  info,
+  setThreads,
+  setIsaLimit,
+  packWeights,
+  gemm,
+  gemmAsync,
+  qgemm,
+  qgemmAsync,
+  quantize,
+  quantizeAsync,
+  dequantize,
+  dequantizeAsync,
+  requantize,
+  requantizeAsync,
+  minmax,
+  minmaxAsync,
+  chooseQuantParams,
+  im2col,
+  im2colAsync,
+};
+
+export type CpuBackend = typeof cpu;

@@ -1,0 +1,18 @@
+/**
+ * sparq: fast int8, sparse and fp32 kernels for compressed neural networks.
+ *
+ * ```ts
+ * import { cpu, tensor } from 'sparq';
+ * const w = cpu.packWeights(tensor('int8', [k, n], weights, { scale: 0.02 }));
+ * const y = cpu.qgemm(tensor('uint8', [m, k], x, { scale: 0.1, zeroPoint: 128 }), w, { output: 'float32' });
+ * ```
+ */
+export { cpu, type CpuBackend, type CpuInfo } from './backends/cpu.js';
+export { tensor, sizeOf, type Tensor, type ElementType, type QType, type QuantParams, type TypedArrayOf } from './tensor.js';
+export { PackedWeights, packWeights } from './kernels/pack.js';
+export type { Activation } from './kernels/activation.js';
+export type { GemmOptions, GemmWeights } from './kernels/gemm.js';
+export type { QGemmOptions, QGemmOutput, QGemmWeights } from './kernels/qgemm.js';
+export type { QuantizeOptions, RequantizeOptions, QuantParamsOptions, MinMax } from './kernels/quantize.js';
+export type { Im2colOptions } from './kernels/im2col.js';
+export { loadNative, nativeStatus } from './native.js';

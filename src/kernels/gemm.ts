@@ -1,0 +1,70 @@
+/** gemm: C[M,N] = activation(A[M,K] * B[K,N] + bias) in float32. */
+import { refGemm } from '../backends/reference/gemm.js';
+import { runAsync, runSync, type CpuCall } from '../backends/cpu-call.js';
+import { tensor, type Tensor } from '../tensor.js';
+import { checkObject, checkTensor, fail, typeFail } from '../validate.js';
+import { activationRange, type Activation } from './activation.js';
+import { packWeights, PackedWeights } from './pack.js';
+
+export interface GemmOptions {
+  /** [N] values added to every row. */
+  bias?: Float32Array;
+  activation?: Activation;
+  /** Force one kernel variant by name (tests, benchmarks); default: the best for this CPU. */
+  variant?: string;
+}
+
+/** Weights for gemm: a float32 [K, N] tensor, or the same packed once with packWeights(). */
+export type GemmWeights = Tensor<'float32'> | PackedWeights;
+
+export function asPacked(name: string, b: unknown, types: readonly string[]): PackedWeights {
+  if (b instanceof PackedWeights) {
+    if (!types.includes(b.type)) typeFail(name, `must be packed ${types.join('/')} weights, got ${b.type}`);
+    return b;
+  }
+  return packWeights(b as Tensor<'float32' | 'uint8' | 'int8'>);
+}
+
+export function checkVariant(options: { variant?: unknown }): string | null {
+  if (options.variant === undefined) return null;
+  if (typeof options.variant !== 'string') typeFail('options.variant', 'must be a string');
+  return options.variant;
+}
+
+function gemmCall(aIn: Tensor<'float32'>, bIn: GemmWeights, options: GemmOptions = {}): CpuCall<Tensor<'float32'>> {
+  const a = checkTensor('a', aIn, ['float32'], 2);
+  checkObject('options', options);
+  const b = asPacked('b', bIn, ['float32']);
+  const [m, k] = a.dims;
+  if (k !== b.k) fail('b', `has K = ${b.k} rows but a has K = ${k} columns`);
+  const n = b.n;
+  const { bias } = options;
+  if (bias !== undefined) {
+    if (!(bias instanceof Float32Array)) typeFail('options.bias', 'must be a Float32Array');
+    if (bias.length !== n) fail('options.bias', `must have N = ${n} values, got ${bias.length}`);
+  }
+  const { min, max } = activationRange('options.activation', options.activation);
+  const variant = checkVariant(options);
+  const c = tensor('float32', [m, n]);
+  return {
+    result: c,
+    native: (addon, async) =>
+      addon.f32Gemm(variant, b.handle!, a.data, m, k, c.data, n, bias ?? null, min, max, async),
+    reference: () => c.data.set(refGemm({ m, n, k, a: a.data, b: b.source.data as Float32Array, bias, min, max })),
+  };
+}
+
+/**
+ * C = activation(A * B + bias), float32, on the calling thread.
+ * @param a float32 [M, K]
+ * @param b float32 [K, N], or weights packed once with packWeights()
+ * @throws TypeError/RangeError naming the bad argument.
+ */
+export function gemm(a: Tensor<'float32'>, b: GemmWeights, options?: GemmOptions): Tensor<'float32'> {
+  return runSync(gemmCall(a, b, options));
+}
+
+/** gemm on a worker thread; inputs must not change until the promise settles. */
+export async function gemmAsync(a: Tensor<'float32'>, b: GemmWeights, options?: GemmOptions): Promise<Tensor<'float32'>> {
+  return runAsync(gemmCall(a, b, options));
+}

@@ -1,0 +1,75 @@
+/**
+ * Weights prepared once for repeated GEMMs, the way inference uses them:
+ * float32 weights are packed into the f32-gemm panel layout, int8/uint8
+ * weights into the qu8s8-gemm layout (which also records whether the fast
+ * 7-bit path is exact for them).
+ */
+import { native, type NativeHandle } from '../native.js';
+import { type QType, type Tensor } from '../tensor.js';
+import { checkQuantParams, checkTensor, typeFail } from '../validate.js';
+
+export class PackedWeights {
+  /** @internal The addon's handle, or null on the reference backend. */
+  readonly handle: NativeHandle | null;
+  /** @internal The weights as given, for the reference backend. */
+  readonly source: Tensor<'float32' | 'uint8' | 'int8'>;
+  /** Per-tensor (1 value) or per-column (n values) zero points of quantized weights, in the weights' type. */
+  readonly zeroPoints: Int32Array;
+  /** Per-tensor or per-column scales of quantized weights (1 for float weights). */
+  readonly scales: Float32Array;
+  /**
+   * Quantized weights only: every weight (after the uint8 -> int8 shift) lies
+   * in [-64, 64], so the AVX2 u8 x s8 pair-multiply cannot saturate and the
+   * fast kernel is exact. Full-range weights use the exact widening kernel.
+   */
+  readonly narrow: boolean;
+
+  /** @internal Use packWeights(). */
+  constructor(source: Tensor<'float32' | 'uint8' | 'int8'>, handle: NativeHandle | null, scales: Float32Array, zeroPoints: Int32Array, narrow: boolean) {
+    this.source = source;
+    this.handle = handle;
+    this.scales = scales;
+    this.zeroPoints = zeroPoints;
+    this.narrow = narrow;
+  }
+
+  get type(): 'float32' | 'uint8' | 'int8' {
+    return this.source.type;
+  }
+  get k(): number {
+    return this.source.dims[0];
+  }
+  get n(): number {
+    return this.source.dims[1];
+  }
+}
+
+function isNarrow(b: Tensor<'uint8' | 'int8'>): boolean {
+  const shift = b.type === 'uint8' ? 128 : 0;
+  for (const v of b.data) if (v - shift < -64 || v - shift > 64) return false;
+  return true;
+}
+
+/**
+ * Packs a [K, N] weight matrix once for gemm (float32) or qgemm (int8/uint8).
+ * Quantized weights carry `scale` and `zeroPoint` per tensor or per column
+ * (`axis: 1`); scale is optional when only int32 results are wanted.
+ * @throws TypeError/RangeError naming the bad argument.
+ */
+export function packWeights(b: Tensor<'float32' | 'uint8' | 'int8'>): PackedWeights {
+  const w = checkTensor('b', b, ['float32', 'uint8', 'int8'], 2);
+  const [k, n] = w.dims;
+  const addon = native();
+  if (w.type === 'float32') {
+    const handle = addon ? addon.packF32Weights(w.data as Float32Array, k, n, n) : null;
+    return new PackedWeights(w, handle, Float32Array.of(1), Int32Array.of(0), false);
+  }
+  const q = w as Tensor<QType>;
+  if (q.axis !== undefined && typeof q.scale === 'number') typeFail('b.scale', 'must be an array when b.axis is set');
+  const { scales, zeroPoints, axis } = checkQuantParams('b.', q.scale ?? 1, q.zeroPoint, q.axis, w.dims, q.type);
+  if (axis !== undefined && axis !== 1) typeFail('b.axis', 'must be 1 (per output column) for GEMM weights');
+  const zpArray = q.type === 'uint8' ? Uint8Array.from(zeroPoints) : Int8Array.from(zeroPoints);
+  const handle = addon ? addon.packQ8Weights(q.data, k, n, n, zpArray) : null;
+  const narrow = addon && handle ? addon.q8WeightsInfo(handle).narrow : isNarrow(q);
+  return new PackedWeights(w, handle, scales, zeroPoints, narrow);
+}

@@ -1,0 +1,115 @@
+/**
+ * qgemm: uint8 activations x int8 (or uint8) weights with exact int32
+ * accumulation, returning the raw int32 sums or, fused, the requantized
+ * uint8/int8 tensor (ONNX QLinearMatMul) or the dequantized float32 one.
+ */
+import { refQGemmInt32, refQGemmOutput } from '../backends/reference/qgemm.js';
+import { saturateRound } from '../backends/reference/round.js';
+import { runAsync, runSync, type CpuCall } from '../backends/cpu-call.js';
+import { Q_RANGE, tensor, type QType, type Tensor } from '../tensor.js';
+import { checkObject, checkOneOf, checkScale, checkTensor, checkZeroPoint, fail, typeFail } from '../validate.js';
+import { activationRange, type Activation } from './activation.js';
+import { asPacked, checkVariant } from './gemm.js';
+import type { PackedWeights } from './pack.js';
+
+export type QGemmOutput = 'int32' | 'uint8' | 'int8' | 'float32';
+
+export interface QGemmOptions {
+  /** Result type (default 'int32'). uint8/int8 need outScale (and outZeroPoint); uint8/int8/float32 need a.scale and weight scales. */
+  output?: QGemmOutput;
+  /** [N] int32 values added to the accumulators (ONNX-style bias at scale a.scale * b.scale). */
+  bias?: Int32Array;
+  outScale?: number;
+  outZeroPoint?: number;
+  /** Clamp in real units, fused into the output (ReLU: the zero point becomes the minimum). Not for 'int32'. */
+  activation?: Activation;
+  /** Force one kernel variant by name (tests, benchmarks); default: the best exact one. */
+  variant?: string;
+}
+
+export type QGemmWeights = Tensor<'int8' | 'uint8'> | PackedWeights;
+
+type Out = Int32Array | Uint8Array | Int8Array | Float32Array;
+
+/** float32 multipliers of the output stage, one per weight scale (see qs32-qx8-requantize.h). */
+function multipliers(aScale: number, bScales: Float32Array, outScale: number | undefined): Float32Array {
+  return Float32Array.from(bScales, (bs) => {
+    const product = Math.fround(aScale * bs);
+    return outScale === undefined ? product : Math.fround(product / outScale);
+  });
+}
+
+function qgemmCall(aIn: Tensor<'uint8'>, bIn: QGemmWeights, options: QGemmOptions = {}): CpuCall<Tensor> {
+  const a = checkTensor('a', aIn, ['uint8'], 2);
+  checkObject('options', options);
+  const b = asPacked('b', bIn, ['int8', 'uint8']);
+  const [m, k] = a.dims;
+  if (k !== b.k) fail('b', `has K = ${b.k} rows but a has K = ${k} columns`);
+  const n = b.n;
+  const output = checkOneOf('options.output', options.output ?? 'int32', ['int32', 'uint8', 'int8', 'float32'] as const);
+  if (a.axis !== undefined) typeFail('a.axis', 'must be undefined: activations are quantized per tensor');
+  if (a.zeroPoint !== undefined && typeof a.zeroPoint !== 'number') typeFail('a.zeroPoint', 'must be a number');
+  const aZeroPoint = checkZeroPoint('a.zeroPoint', a.zeroPoint ?? 0, 'uint8');
+  const { bias } = options;
+  if (bias !== undefined) {
+    if (!(bias instanceof Int32Array)) typeFail('options.bias', 'must be an Int32Array');
+    if (bias.length !== n) fail('options.bias', `must have N = ${n} values, got ${bias.length}`);
+  }
+  const variant = checkVariant(options);
+
+  let mult: Float32Array | null = null;
+  let outZeroPoint = 0, outMin = 0, outMax = 0;
+  let fmin = -Infinity, fmax = Infinity;
+  let c: Tensor;
+  if (output === 'int32') {
+    if (options.activation !== undefined && options.activation !== 'none') typeFail('options.activation', "is not applied to 'int32' output");
+    const scales = a.scale === undefined ? undefined : multipliers(checkScale('a.scale', a.scale), b.scales, undefined);
+    c = tensor('int32', [m, n], undefined, scales && (scales.length === 1 ? { scale: scales[0] } : { scale: scales, axis: 1 }));
+  } else {
+    if (a.scale === undefined) typeFail('a.scale', `is required for '${output}' output`);
+    const aScale = checkScale('a.scale', a.scale);
+    const range = activationRange('options.activation', options.activation);
+    if (output === 'float32') {
+      mult = multipliers(aScale, b.scales, undefined);
+      fmin = range.min;
+      fmax = range.max;
+      c = tensor('float32', [m, n]);
+    } else {
+      if (options.outScale === undefined) typeFail('options.outScale', `is required for '${output}' output`);
+      const outScale = checkScale('options.outScale', options.outScale);
+      outZeroPoint = checkZeroPoint('options.outZeroPoint', options.outZeroPoint ?? 0, output);
+      mult = multipliers(aScale, b.scales, outScale);
+      const q = Q_RANGE[output as QType];
+      // The real-valued clamp quantized like any value (ReLU: exactly the zero point).
+      outMin = saturateRound(Math.fround(range.min / outScale), outZeroPoint, q.min, q.max);
+      outMax = saturateRound(Math.fround(range.max / outScale), outZeroPoint, q.min, q.max);
+      c = tensor(output, [m, n], undefined, { scale: outScale, zeroPoint: outZeroPoint });
+    }
+  }
+  const out = c.data as Out;
+  return {
+    result: c,
+    native: (addon, async) =>
+      addon.qu8s8Gemm(variant, b.handle!, a.data, m, k, aZeroPoint, output, out, n, bias ?? null, mult, outZeroPoint, outMin, outMax, fmin, fmax, async),
+    reference: () => {
+      const acc = refQGemmInt32({ m, n, k, a: a.data, aZeroPoint, b: b.source.data as Uint8Array | Int8Array, bZeroPoints: b.zeroPoints });
+      refQGemmOutput(acc, n, out, { multipliers: mult ?? Float32Array.of(1), bias, zeroPoints: Int32Array.of(outZeroPoint), outMin, outMax, fmin, fmax });
+    },
+  };
+}
+
+/**
+ * Quantized GEMM on the calling thread.
+ * @param a uint8 [M, K] with `zeroPoint` (default 0) and, unless output is 'int32', `scale`
+ * @param b int8/uint8 [K, N] with per-tensor or per-column (axis 1) scale and zero point, or packWeights() of it
+ * @throws TypeError/RangeError naming the bad argument.
+ */
+export function qgemm(a: Tensor<'uint8'>, b: QGemmWeights, options?: QGemmOptions): Tensor {
+  return runSync(qgemmCall(a, b, options));
+}
+
+/** qgemm on a worker thread; inputs must not change until the promise settles. */
+export async function qgemmAsync(a: Tensor<'uint8'>, b: QGemmWeights, options?: QGemmOptions): Promise<Tensor> {
+  return runAsync(qgemmCall(a, b, options));
+}
+

@@ -1,0 +1,207 @@
+/**
+ * Element-wise quantization kernels, exactly as ONNX QuantizeLinear /
+ * DequantizeLinear define them (round half to even, saturate), per tensor or
+ * per axis, plus the min/max scan and scale choice used by calibration.
+ */
+import { refDequantize, refMinmax, refQuantize, refRequantize } from '../backends/reference/quantize.js';
+import { saturateRound } from '../backends/reference/round.js';
+import { runAsync, runSync, type CpuCall } from '../backends/cpu-call.js';
+import { Q_RANGE, tensor, type QType, type Tensor } from '../tensor.js';
+import { axisView, checkAxis, checkBoolean, checkObject, checkOneOf, checkQuantParams, checkTensor, fail, typeFail } from '../validate.js';
+import { activationRange, type Activation } from './activation.js';
+import { checkVariant } from './gemm.js';
+
+export interface QuantizeOptions {
+  type: QType;
+  /** One scale, or one per index of `axis`. */
+  scale: number | Float32Array | readonly number[];
+  zeroPoint?: number | Int32Array | readonly number[];
+  axis?: number;
+  variant?: string;
+}
+
+function quantizeCall(xIn: Tensor<'float32'>, options: QuantizeOptions): CpuCall<Tensor<QType>> {
+  const x = checkTensor('x', xIn, ['float32']);
+  checkObject('options', options);
+  const type = checkOneOf('options.type', options.type, ['uint8', 'int8'] as const);
+  const { scales, zeroPoints, axis } = checkQuantParams('options.', options.scale, options.zeroPoint, options.axis, x.dims, type);
+  const variant = checkVariant(options);
+  const quant = axis === undefined ? { scale: scales[0], zeroPoint: zeroPoints[0] } : { scale: scales, zeroPoint: zeroPoints, axis };
+  const y = tensor(type, x.dims, undefined, quant);
+  const v = axisView(x.dims, axis);
+  return {
+    result: y,
+    native: (addon, async) => addon.quantize(variant, x.data, y.data, v.outer, v.channels, v.inner, scales, zeroPoints, async),
+    reference: () => refQuantize(x.data, y.data, v, scales, zeroPoints),
+  };
+}
+
+/** float32 -> uint8/int8: saturate(round_half_even(x / scale) + zeroPoint), NaN -> zeroPoint. */
+export function quantize(x: Tensor<'float32'>, options: QuantizeOptions): Tensor<QType> {
+  return runSync(quantizeCall(x, options));
+}
+
+export async function quantizeAsync(x: Tensor<'float32'>, options: QuantizeOptions): Promise<Tensor<QType>> {
+  return runAsync(quantizeCall(x, options));
+}
+
+function dequantizeCall(xIn: Tensor<QType>, options: { variant?: string } = {}): CpuCall<Tensor<'float32'>> {
+  const x = checkTensor('x', xIn, ['uint8', 'int8']);
+  checkObject('options', options);
+  const { scales, zeroPoints, axis } = checkQuantParams('x.', x.scale, x.zeroPoint, x.axis, x.dims, x.type);
+  const variant = checkVariant(options);
+  const y = tensor('float32', x.dims);
+  const v = axisView(x.dims, axis);
+  return {
+    result: y,
+    native: (addon, async) => addon.dequantize(variant, x.data, y.data, v.outer, v.channels, v.inner, scales, zeroPoints, async),
+    reference: () => refDequantize(x.data, y.data, v, scales, zeroPoints),
+  };
+}
+
+/** uint8/int8 (with its scale, zeroPoint and axis) -> float32: (x - zeroPoint) * scale. */
+export function dequantize(x: Tensor<QType>, options?: { variant?: string }): Tensor<'float32'> {
+  return runSync(dequantizeCall(x, options));
+}
+
+export async function dequantizeAsync(x: Tensor<QType>, options?: { variant?: string }): Promise<Tensor<'float32'>> {
+  return runAsync(dequantizeCall(x, options));
+}
+
+export interface RequantizeOptions {
+  /** Output type; 'float32' dequantizes. */
+  type: QType | 'float32';
+  /** Output scale and zero point (quantized types only). */
+  scale?: number;
+  zeroPoint?: number;
+  /** int32 added to each accumulator first: one value, or one per index of acc.axis. */
+  bias?: Int32Array;
+  activation?: Activation;
+  variant?: string;
+}
+
+function requantizeCall(accIn: Tensor<'int32'>, options: RequantizeOptions): CpuCall<Tensor> {
+  const acc = checkTensor('acc', accIn, ['int32']);
+  checkObject('options', options);
+  const type = checkOneOf('options.type', options.type, ['uint8', 'int8', 'float32'] as const);
+  // The accumulator's own scale (a.scale * b.scale), per tensor or per axis; its zero point must be 0.
+  const { scales: accScales, zeroPoints: accZps, axis } = checkQuantParams('acc.', acc.scale, acc.zeroPoint, acc.axis, acc.dims, 'int8');
+  if (accZps.some((z) => z !== 0)) fail('acc.zeroPoint', 'must be 0: int32 accumulators have no zero point');
+  const v = axisView(acc.dims, axis);
+  const { bias } = options;
+  if (bias !== undefined) {
+    if (!(bias instanceof Int32Array)) typeFail('options.bias', 'must be an Int32Array');
+    if (bias.length !== 1 && bias.length !== v.channels) fail('options.bias', `must have 1 or ${v.channels} values, got ${bias.length}`);
+  }
+  const range = activationRange('options.activation', options.activation);
+  const variant = checkVariant(options);
+  let multipliers: Float32Array, zeroPoint = 0, outMin = 0, outMax = 0;
+  let y: Tensor;
+  if (type === 'float32') {
+    multipliers = accScales;
+    y = tensor('float32', acc.dims);
+  } else {
+    const out = checkQuantParams('options.', options.scale, options.zeroPoint, undefined, acc.dims, type);
+    const outScale = out.scales[0];
+    zeroPoint = out.zeroPoints[0];
+    multipliers = Float32Array.from(accScales, (s) => Math.fround(s / outScale));
+    const q = Q_RANGE[type];
+    outMin = saturateRound(Math.fround(range.min / outScale), zeroPoint, q.min, q.max);
+    outMax = saturateRound(Math.fround(range.max / outScale), zeroPoint, q.min, q.max);
+    y = tensor(type, acc.dims, undefined, { scale: outScale, zeroPoint });
+  }
+  const zeroPoints = Int32Array.of(zeroPoint);
+  const out = y.data as Uint8Array | Int8Array | Float32Array;
+  return {
+    result: y,
+    native: (addon, async) =>
+      addon.requantize(variant, acc.data, out, v.outer, v.channels, v.inner, multipliers, bias ?? null, zeroPoints, outMin, outMax, range.min, range.max, async),
+    reference: () =>
+      refRequantize(acc.data, out, v, { multipliers, bias, zeroPoints, outMin, outMax, fmin: range.min, fmax: range.max }),
+  };
+}
+
+/**
+ * int32 accumulators (with `scale` = a.scale * b.scale, per tensor or per
+ * axis) -> uint8/int8 at a new scale and zero point, or float32. Bit-identical
+ * to qgemm's fused output stage.
+ */
+export function requantize(acc: Tensor<'int32'>, options: RequantizeOptions): Tensor {
+  return runSync(requantizeCall(acc, options));
+}
+
+export async function requantizeAsync(acc: Tensor<'int32'>, options: RequantizeOptions): Promise<Tensor> {
+  return runAsync(requantizeCall(acc, options));
+}
+
+export interface MinMax {
+  /** One value per index of `axis` (one value when no axis). */
+  min: Float32Array;
+  max: Float32Array;
+}
+
+function minmaxCall(xIn: Tensor<'float32'>, options: { axis?: number; variant?: string } = {}): CpuCall<MinMax> {
+  const x = checkTensor('x', xIn, ['float32']);
+  checkObject('options', options);
+  const axis = options.axis === undefined ? undefined : checkAxis('options.axis', options.axis, x.dims.length);
+  const variant = checkVariant(options);
+  const v = axisView(x.dims, axis);
+  const result = { min: new Float32Array(v.channels), max: new Float32Array(v.channels) };
+  return {
+    result,
+    native: (addon, async) => addon.minmax(variant, x.data, v.outer, v.channels, v.inner, result.min, result.max, async),
+    reference: () => {
+      const r = refMinmax(x.data, v);
+      result.min.set(r.min);
+      result.max.set(r.max);
+    },
+  };
+}
+
+/** Minimum and maximum ignoring NaN, per tensor or per axis (for calibration). */
+export function minmax(x: Tensor<'float32'>, options?: { axis?: number; variant?: string }): MinMax {
+  return runSync(minmaxCall(x, options));
+}
+
+export async function minmaxAsync(x: Tensor<'float32'>, options?: { axis?: number; variant?: string }): Promise<MinMax> {
+  return runAsync(minmaxCall(x, options));
+}
+
+export interface QuantParamsOptions {
+  type: QType;
+  /** Zero point fixed at the middle of the range (0 for int8, 128 for uint8) and the range symmetric: the usual choice for weights. */
+  symmetric?: boolean;
+  /**
+   * Use 7 bits ([-64, 63] for int8 symmetric weights, [0, 127] for uint8):
+   * int8 weights then take the fast, exact AVX2 kernel (see PackedWeights.narrow).
+   */
+  reduceRange?: boolean;
+}
+
+/**
+ * Scale and zero point covering [min, max] (and always 0, so zero is exact),
+ * as onnxruntime's quantization tool chooses them. A zero range gives scale 1.
+ */
+export function chooseQuantParams(min: number, max: number, options: QuantParamsOptions): { scale: number; zeroPoint: number } {
+  if (typeof min !== 'number' || Number.isNaN(min)) typeFail('min', 'must be a number');
+  if (typeof max !== 'number' || Number.isNaN(max)) typeFail('max', 'must be a number');
+  if (!(min <= max)) fail('min', `must be <= max, got ${min} > ${max}`);
+  if (!Number.isFinite(min) || !Number.isFinite(max)) fail('min', 'and max must be finite');
+  checkObject('options', options);
+  const type = checkOneOf('options.type', options.type, ['uint8', 'int8'] as const);
+  const symmetric = options.symmetric === undefined ? false : checkBoolean('options.symmetric', options.symmetric);
+  const reduce = options.reduceRange === undefined ? false : checkBoolean('options.reduceRange', options.reduceRange);
+  const { min: qmin, max: qmax } = reduce ? (type === 'uint8' ? { min: 0, max: 127 } : { min: -64, max: 63 }) : Q_RANGE[type];
+  if (symmetric) {
+    const absMax = Math.max(Math.abs(min), Math.abs(max));
+    const half = Math.floor((qmax - qmin) / 2); // 127 (or 63): keeps the range symmetric around the zero point
+    const zeroPoint = type === 'uint8' ? (reduce ? 64 : 128) : 0;
+    const scale = Math.fround(absMax / half);
+    return { scale: scale > 0 ? scale : 1, zeroPoint };
+  }
+  const rmin = Math.min(min, 0), rmax = Math.max(max, 0);
+  const scale = Math.fround((rmax - rmin) / (qmax - qmin));
+  if (!(scale > 0)) return { scale: 1, zeroPoint: type === 'uint8' ? qmin : 0 };
+  const zeroPoint = saturateRound(Math.fround(qmin - rmin / scale), 0, qmin, qmax);
+  return { scale, zeroPoint };
+}

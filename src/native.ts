@@ -1,0 +1,145 @@
+/**
+ * The typed surface of the native addon, declared in one place, and its
+ * loader. Loading tries, in order: an explicit path (SPARQ_NATIVE_PATH or
+ * `loadNative(path)`), build/Release, prebuilds/<platform>-<arch>/. If none
+ * loads, sparq answers every kernel with its pure-TypeScript reference
+ * backend and warns once, so `import 'sparq'` never throws; set
+ * SPARQ_REQUIRE_NATIVE=1 to make a missing addon an error instead, or
+ * SPARQ_DISABLE_NATIVE=1 to use the reference backend on purpose.
+ */
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** An opaque handle to packed weights owned by the addon. */
+export type NativeHandle = { readonly __native: unique symbol };
+
+export interface NativeVariant {
+  name: string;
+  isa: string;
+  supported: boolean;
+}
+
+type Async = boolean;
+type Bytes = Uint8Array | Int8Array;
+
+export interface NativeAddon {
+  cpuInfo(): { avx2Fma: boolean; neon: boolean; isaLimit: 'scalar' | 'none' };
+  setIsaLimit(limit: 'scalar' | 'none'): void;
+  getThreads(): number;
+  setThreads(n: number): void;
+
+  f32GemmVariants: NativeVariant[];
+  packF32Weights(b: Float32Array, k: number, n: number, ldb: number): NativeHandle;
+  f32Gemm(variant: string | null, weights: NativeHandle, a: Float32Array, m: number, lda: number, c: Float32Array,
+    ldc: number, bias: Float32Array | null, min: number, max: number, async: Async): Promise<void> | undefined;
+
+  qu8s8GemmVariants: NativeVariant[];
+  packQ8Weights(b: Bytes, k: number, n: number, ldb: number, zeroPoints: Bytes | null): NativeHandle;
+  q8WeightsInfo(weights: NativeHandle): { k: number; n: number; narrow: boolean };
+  qu8s8Gemm(variant: string | null, weights: NativeHandle, a: Uint8Array, m: number, lda: number, aZeroPoint: number,
+    output: 'int32' | 'uint8' | 'int8' | 'float32', c: Int32Array | Bytes | Float32Array, ldc: number,
+    bias: Int32Array | null, multiplier: Float32Array | null, outZeroPoint: number, outMin: number, outMax: number,
+    fmin: number, fmax: number, async: Async): Promise<void> | undefined;
+
+  quantizeVariants: NativeVariant[];
+  dequantizeVariants: NativeVariant[];
+  requantizeVariants: NativeVariant[];
+  minmaxVariants: NativeVariant[];
+  quantize(variant: string | null, x: Float32Array, y: Bytes, outer: number, channels: number, inner: number,
+    scales: Float32Array, zeroPoints: Int32Array, async: Async): Promise<void> | undefined;
+  dequantize(variant: string | null, x: Bytes, y: Float32Array, outer: number, channels: number, inner: number,
+    scales: Float32Array, zeroPoints: Int32Array, async: Async): Promise<void> | undefined;
+  requantize(variant: string | null, acc: Int32Array, y: Bytes | Float32Array, outer: number, channels: number,
+    inner: number, multipliers: Float32Array, bias: Int32Array | null, zeroPoints: Int32Array, outMin: number,
+    outMax: number, fmin: number, fmax: number, async: Async): Promise<void> | undefined;
+  minmax(variant: string | null, x: Float32Array, outer: number, channels: number, inner: number, min: Float32Array,
+    max: Float32Array, async: Async): Promise<void> | undefined;
+
+  im2col(x: Float32Array | Uint8Array, col: Float32Array | Uint8Array, batch: number, groups: number,
+    channelsPerGroup: number, height: number, width: number, kernelH: number, kernelW: number, strideH: number,
+    strideW: number, dilationH: number, dilationW: number, padTop: number, padLeft: number, outH: number,
+    outW: number, padValue: number, async: Async): Promise<void> | undefined;
+}
+
+export interface NativeLoadResult {
+  addon: NativeAddon | null;
+  /** The file that loaded, or null. */
+  path: string | null;
+  /** Every path tried with why it failed. */
+  attempts: string[];
+}
+
+const require = createRequire(import.meta.url);
+
+function packageRoot(): string {
+  // src/native.ts runs from src/ (tsx) or dist/src/ (compiled): walk up to package.json.
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+function candidates(explicit?: string): string[] {
+  const root = packageRoot();
+  const list: string[] = [];
+  const override = explicit ?? process.env.SPARQ_NATIVE_PATH;
+  if (override) list.push(resolve(override));
+  list.push(join(root, 'build', 'Release', 'sparq.node'));
+  list.push(join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'sparq.node'));
+  return list;
+}
+
+/** Tries every location in order; never throws. */
+export function loadNative(explicit?: string): NativeLoadResult {
+  const attempts: string[] = [];
+  if (process.env.SPARQ_DISABLE_NATIVE === '1' && explicit === undefined) {
+    attempts.push('SPARQ_DISABLE_NATIVE=1: not loading the addon');
+    return { addon: null, path: null, attempts };
+  }
+  for (const path of candidates(explicit)) {
+    if (!existsSync(path)) {
+      attempts.push(`${path}: not found`);
+      continue;
+    }
+    try {
+      return { addon: require(path) as NativeAddon, path, attempts };
+    } catch (e) {
+      attempts.push(`${path}: ${(e as Error).message}`);
+    }
+  }
+  return { addon: null, path: null, attempts };
+}
+
+let loaded: NativeLoadResult | undefined;
+let warned = false;
+
+/** The process-wide addon, or null when sparq runs on its TypeScript reference backend. */
+export function native(): NativeAddon | null {
+  loaded ??= loadNative();
+  if (loaded.addon === null) {
+    const message =
+      'sparq: native addon not found, using the slow TypeScript reference backend. Tried:\n  ' +
+      loaded.attempts.join('\n  ') +
+      '\nBuild it with `npm run build:native` (needs cmake and a C++17 compiler).';
+    if (process.env.SPARQ_REQUIRE_NATIVE === '1') throw new Error(message);
+    if (!warned) {
+      warned = true;
+      process.emitWarning(message, { code: 'SPARQ_NO_NATIVE' });
+    }
+  }
+  return loaded.addon;
+}
+
+/** Where the addon came from (null: reference backend), and what was tried. */
+export function nativeStatus(): NativeLoadResult {
+  loaded ??= loadNative();
+  return loaded;
+}
+
+/** The addon, or a loud error explaining what was tried: for callers that asked for native explicitly. */
+export function requireNative(): NativeAddon {
+  const status = nativeStatus();
+  if (status.addon) return status.addon;
+  throw new Error(`sparq: the native addon is required here but did not load. Tried:\n  ${status.attempts.join('\n  ')}`);
+}

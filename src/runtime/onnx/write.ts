@@ -1,0 +1,165 @@
+/**
+ * A small ONNX ModelProto encoder: enough protobuf to write graphs of plain
+ * nodes, initializers and typed inputs/outputs. Benchmarks and tests use it to
+ * build the onnxruntime-node models they compare against, without a protobuf
+ * schema dependency.
+ */
+
+/** ONNX TensorProto.DataType values sparq writes. */
+export const OnnxDataType = { float: 1, uint8: 2, int8: 3, int32: 6, int64: 7 } as const;
+export type OnnxElementType = keyof typeof OnnxDataType;
+
+export interface OnnxTensor {
+  name: string;
+  type: OnnxElementType;
+  dims: readonly number[];
+  data: Float32Array | Uint8Array | Int8Array | Int32Array | BigInt64Array;
+}
+
+export type OnnxAttributeValue = number | string | readonly number[] | OnnxTensor;
+
+export interface OnnxNode {
+  opType: string;
+  inputs: readonly string[];
+  outputs: readonly string[];
+  name?: string;
+  domain?: string;
+  /** Numbers are written as INT when they are integers and `floatAttributes` does not name them. */
+  attributes?: Record<string, OnnxAttributeValue>;
+  floatAttributes?: readonly string[];
+}
+
+export interface OnnxValueInfo {
+  name: string;
+  type: OnnxElementType;
+  /** Numbers are fixed dims; strings are symbolic (dim_param). */
+  dims: readonly (number | string)[];
+}
+
+export interface OnnxGraph {
+  name?: string;
+  nodes: readonly OnnxNode[];
+  initializers?: readonly OnnxTensor[];
+  inputs: readonly OnnxValueInfo[];
+  outputs: readonly OnnxValueInfo[];
+  opset?: number;
+}
+
+class ProtoWriter {
+  private readonly bytes: number[] = [];
+
+  varint(value: number | bigint): this {
+    let v = BigInt.asUintN(64, BigInt(value));
+    while (v >= 0x80n) {
+      this.bytes.push(Number(v & 0x7fn) | 0x80);
+      v >>= 7n;
+    }
+    this.bytes.push(Number(v));
+    return this;
+  }
+
+  private tag(field: number, wireType: number): this {
+    return this.varint((field << 3) | wireType);
+  }
+
+  int(field: number, value: number | bigint): this {
+    return this.tag(field, 0).varint(value);
+  }
+
+  float(field: number, value: number): this {
+    const buf = new DataView(new ArrayBuffer(4));
+    buf.setFloat32(0, value, true);
+    this.tag(field, 5);
+    for (let i = 0; i < 4; i++) this.bytes.push(buf.getUint8(i));
+    return this;
+  }
+
+  bytesField(field: number, data: Uint8Array): this {
+    this.tag(field, 2).varint(data.length);
+    for (const b of data) this.bytes.push(b);
+    return this;
+  }
+
+  string(field: number, value: string): this {
+    return this.bytesField(field, new TextEncoder().encode(value));
+  }
+
+  message(field: number, build: (w: ProtoWriter) => void): this {
+    const inner = new ProtoWriter();
+    build(inner);
+    return this.bytesField(field, inner.finish());
+  }
+
+  finish(): Uint8Array {
+    return Uint8Array.from(this.bytes);
+  }
+}
+
+function writeTensor(w: ProtoWriter, t: OnnxTensor): void {
+  for (const d of t.dims) w.int(1, d);
+  w.int(2, OnnxDataType[t.type]);
+  w.string(8, t.name);
+  w.bytesField(9, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+}
+
+// AttributeProto.AttributeType values.
+const ATTR_FLOAT = 1, ATTR_INT = 2, ATTR_STRING = 3, ATTR_TENSOR = 4, ATTR_FLOATS = 6, ATTR_INTS = 7;
+
+function writeAttribute(w: ProtoWriter, name: string, value: OnnxAttributeValue, asFloat: boolean): void {
+  w.string(1, name);
+  if (typeof value === 'string') {
+    w.string(4, value).int(20, ATTR_STRING);
+  } else if (typeof value === 'number') {
+    if (asFloat || !Number.isInteger(value)) w.float(2, value).int(20, ATTR_FLOAT);
+    else w.int(3, value).int(20, ATTR_INT);
+  } else if (Array.isArray(value)) {
+    const nums = value as readonly number[];
+    if (asFloat || nums.some((v) => !Number.isInteger(v))) {
+      for (const v of nums) w.float(7, v);
+      w.int(20, ATTR_FLOATS);
+    } else {
+      for (const v of nums) w.int(8, v);
+      w.int(20, ATTR_INTS);
+    }
+  } else {
+    w.message(5, (t) => writeTensor(t, value as OnnxTensor)).int(20, ATTR_TENSOR);
+  }
+}
+
+function writeValueInfo(w: ProtoWriter, v: OnnxValueInfo): void {
+  w.string(1, v.name);
+  w.message(2, (type) =>
+    type.message(1, (tensor) => {
+      tensor.int(1, OnnxDataType[v.type]);
+      tensor.message(2, (shape) => {
+        for (const d of v.dims) shape.message(1, (dim) => (typeof d === 'number' ? dim.int(1, d) : dim.string(2, d)));
+      });
+    }),
+  );
+}
+
+/** Encodes `graph` as a serialized ONNX ModelProto (IR version 8). */
+export function encodeOnnxModel(graph: OnnxGraph): Uint8Array {
+  const model = new ProtoWriter();
+  model.int(1, 8);
+  model.string(2, 'sparq');
+  model.message(8, (opset) => opset.string(1, '').int(2, graph.opset ?? 17));
+  model.message(7, (g) => {
+    graph.nodes.forEach((node, index) =>
+      g.message(1, (n) => {
+        for (const i of node.inputs) n.string(1, i);
+        for (const o of node.outputs) n.string(2, o);
+        n.string(3, node.name ?? `${node.opType}_${index}`);
+        n.string(4, node.opType);
+        for (const [name, value] of Object.entries(node.attributes ?? {}))
+          n.message(5, (a) => writeAttribute(a, name, value, node.floatAttributes?.includes(name) ?? false));
+        if (node.domain) n.string(7, node.domain);
+      }),
+    );
+    g.string(2, graph.name ?? 'graph');
+    for (const t of graph.initializers ?? []) g.message(5, (w) => writeTensor(w, t));
+    for (const v of graph.inputs) g.message(11, (w) => writeValueInfo(w, v));
+    for (const v of graph.outputs) g.message(12, (w) => writeValueInfo(w, v));
+  });
+  return model.finish();
+}

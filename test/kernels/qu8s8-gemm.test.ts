@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+
+import { TEST_DIMS } from '../../bench/shapes.js';
+import { refQGemmInt32, refQGemmOutput } from '../../src/backends/reference/qgemm.js';
+import { saturateRound } from '../../src/backends/reference/round.js';
+import { cpu, tensor, type QGemmOutput } from '../../src/index.js';
+import { native } from '../../src/native.js';
+import { assertSameArray, nativeVariants, randomInts, rng } from '../helpers.js';
+
+function shapes(): [number, number, number][] {
+  const out: [number, number, number][] = [];
+  for (const m of TEST_DIMS) for (const n of TEST_DIMS) for (const k of [1, 5, 16, 33]) out.push([m, n, k]);
+  for (const k of TEST_DIMS) for (const mn of [1, 4, 17]) out.push([mn, mn + 13, k]);
+  out.push([3, 70, 1001], [255, 64, 255], [1, 1000, 1000]);
+  return out;
+}
+
+function variantNeedsNarrow(name: string): boolean {
+  return name.includes('c4') && !name.includes('exact');
+}
+
+/** Weights of one kind: narrow fits the fast kernel, full does not. */
+function weights(kind: 'narrow' | 'full' | 'uint8', k: number, n: number, r: () => number) {
+  if (kind === 'uint8') return tensor('uint8', [k, n], randomInts(Uint8Array, k * n, 0, 255, r), { scale: Float32Array.from({ length: n }, () => 0.01 + r() * 0.01), zeroPoint: randomInts(Int32Array, n, 0, 255, r), axis: 1 });
+  const [lo, hi] = kind === 'narrow' ? [-64, 64] : [-128, 127];
+  return tensor('int8', [k, n], randomInts(Int8Array, k * n, lo, hi, r), { scale: 0.02 });
+}
+
+describe('qu8s8-gemm', () => {
+  for (const variant of nativeVariants('qu8s8Gemm')) {
+    const kinds = variantNeedsNarrow(variant) ? (['narrow'] as const) : (['narrow', 'full', 'uint8'] as const);
+    it(`${variant} equals the exact int32 reference on every tile edge (${kinds.join(', ')} weights)`, () => {
+      const r = rng(21);
+      for (const [m, n, k] of shapes())
+        for (const kind of kinds) {
+          const b = weights(kind, k, n, r);
+          const aZeroPoint = [0, 128, 255][Math.floor(r() * 3)];
+          const a = tensor('uint8', [m, k], randomInts(Uint8Array, m * k, 0, 255, r), { zeroPoint: aZeroPoint });
+          const got = cpu.qgemm(a, b, { variant });
+          const bZeroPoints = typeof b.zeroPoint === 'number' || b.zeroPoint === undefined ? [b.zeroPoint ?? 0] : b.zeroPoint;
+          const want = refQGemmInt32({ m, n, k, a: a.data, aZeroPoint, b: b.data, bZeroPoints });
+          assertSameArray(got.data, want, `${variant} ${kind} ${m}x${n}x${k} azp=${aZeroPoint}`);
+        }
+    });
+
+    it(`${variant} fuses requantize, dequantize, bias and ReLU exactly`, () => {
+      const r = rng(22);
+      for (const [m, n, k] of [[1, 1, 1], [7, 33, 70], [64, 17, 288], [5, 1000, 27]])
+        for (const output of ['int32', 'uint8', 'int8', 'float32'] as QGemmOutput[]) {
+          const b = weights(kinds.includes('full' as never) ? 'full' : 'narrow', k, n, r);
+          const a = tensor('uint8', [m, k], randomInts(Uint8Array, m * k, 0, 255, r), { scale: 0.05, zeroPoint: 131 });
+          const bias = randomInts(Int32Array, n, -5000, 5000, r);
+          const outScale = 0.7, outZeroPoint = output === 'int8' ? -5 : 120;
+          const activation = output === 'int32' ? undefined : ('relu' as const);
+          const got = cpu.qgemm(a, b, { output, bias, outScale, outZeroPoint, activation, variant });
+          const acc = refQGemmInt32({ m, n, k, a: a.data, aZeroPoint: 131, b: b.data, bZeroPoints: [0] });
+          const product = Math.fround(Math.fround(0.05) * Math.fround(0.02));
+          const multiplier = output === 'float32' ? product : Math.fround(product / Math.fround(outScale));
+          const want = got.data.constructor === Int32Array ? new Int32Array(m * n) : new (got.data.constructor as Float32ArrayConstructor)(m * n);
+          const q = output === 'uint8' ? [0, 255] : [-128, 127];
+          const multipliers = Float32Array.of(multiplier);
+          refQGemmOutput(acc, n, want, {
+            multipliers, bias, zeroPoints: Int32Array.of(outZeroPoint), outMin: saturateRound(0, outZeroPoint, q[0], q[1]), outMax: q[1],
+            fmin: output === 'float32' ? 0 : -Infinity, fmax: Infinity,
+          });
+          assertSameArray(got.data, want, `${variant} ${output} ${m}x${n}x${k}`);
+        }
+    });
+  }
+
+  it('is exact in the worst case: 255 x -128 summed over K large enough to wrap int32', () => {
+    for (const k of [4, 1023, 70001]) {
+      const a = tensor('uint8', [2, k], new Uint8Array(2 * k).fill(255));
+      const b = tensor('int8', [k, 3], new Int8Array(3 * k).fill(-128));
+      const got = cpu.qgemm(a, b);
+      const want = refQGemmInt32({ m: 2, n: 3, k, a: a.data, aZeroPoint: 0, b: b.data, bZeroPoints: [0] });
+      assertSameArray(got.data, want, `K=${k}`);
+      assert.equal(got.data[0], Math.imul(255 * -128, k) | 0);
+    }
+  });
+
+  it('records whether weights fit the fast kernel, and never runs it on weights that do not', () => {
+    const narrow = cpu.packWeights(tensor('int8', [8, 8], new Int8Array(64).fill(64)));
+    const full = cpu.packWeights(tensor('int8', [8, 8], new Int8Array(64).fill(65)));
+    assert.equal(narrow.narrow, true);
+    assert.equal(full.narrow, false);
+    const fast = native()!.qu8s8GemmVariants.find((v) => variantNeedsNarrow(v.name) && v.supported);
+    if (fast) {
+      const a = tensor('uint8', [1, 8], new Uint8Array(8).fill(255));
+      assert.throws(() => cpu.qgemm(a, full, { variant: fast.name }), /exact only for weights in \[-64, 64\]/);
+    }
+  });
+
+  it('gives identical results sync and async, packed and plain', async () => {
+    const r = rng(23);
+    const a = tensor('uint8', [33, 70], randomInts(Uint8Array, 33 * 70, 0, 255, r), { scale: 0.1, zeroPoint: 7 });
+    const b = weights('full', 70, 40, r);
+    const sync = cpu.qgemm(a, b, { output: 'uint8', outScale: 2, outZeroPoint: 9 });
+    const packed = cpu.packWeights(b);
+    assertSameArray((await cpu.qgemmAsync(a, packed, { output: 'uint8', outScale: 2, outZeroPoint: 9 })).data, sync.data, 'async');
+    assert.equal(sync.scale, 2);
+    assert.equal(sync.zeroPoint, 9);
+  });
+
+  it('int32 output carries the accumulator scale so requantize matches the fused output', () => {
+    const r = rng(24);
+    const a = tensor('uint8', [9, 31], randomInts(Uint8Array, 9 * 31, 0, 255, r), { scale: 0.03, zeroPoint: 100 });
+    const b = weights('uint8', 31, 12, r);
+    const acc = cpu.qgemm(a, b);
+    const fused = cpu.qgemm(a, b, { output: 'int8', outScale: 0.5, outZeroPoint: 1 });
+    const separate = cpu.requantize(acc as never, { type: 'int8', scale: 0.5, zeroPoint: 1 });
+    assertSameArray(separate.data, fused.data, 'requantize(acc) vs fused');
+  });
+});

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+
+import { cpu, tensor } from '../src/index.js';
+import { assertSameArray, randomFloats, randomInts, rng } from './helpers.js';
+
+describe('threads', () => {
+  afterEach(() => cpu.setThreads(2));
+
+  it('gives bit-identical results with 1 and 2 threads', () => {
+    const r = rng(31);
+    const [m, n, k] = [301, 77, 515];
+    const a = tensor('float32', [m, k], randomFloats(m * k, r));
+    const b = cpu.packWeights(tensor('float32', [k, n], randomFloats(k * n, r)));
+    const qa = tensor('uint8', [m, k], randomInts(Uint8Array, m * k, 0, 255, r), { scale: 0.1, zeroPoint: 3 });
+    const qb = cpu.packWeights(tensor('int8', [k, n], randomInts(Int8Array, k * n, -128, 127, r), { scale: 0.01 }));
+    const x = tensor('float32', [200000], randomFloats(200000, r, 10));
+    const run = () => ({
+      gemm: cpu.gemm(a, b).data,
+      gemv: cpu.gemm(tensor('float32', [1, k], a.data.slice(0, k)), b).data,
+      qgemm: cpu.qgemm(qa, qb, { output: 'uint8', outScale: 0.5, outZeroPoint: 100 }).data,
+      quantize: cpu.quantize(x, { type: 'int8', scale: 0.1 }).data,
+      minmax: cpu.minmax(x).min,
+    });
+    cpu.setThreads(1);
+    const one = run();
+    cpu.setThreads(2);
+    const two = run();
+    for (const key of Object.keys(one) as (keyof typeof one)[]) assertSameArray(two[key], one[key], key);
+  });
+
+  it('runs many async calls at once without mixing their results', async () => {
+    const r = rng(32);
+    const b = cpu.packWeights(tensor('float32', [64, 32], randomFloats(64 * 32, r)));
+    const inputs = Array.from({ length: 16 }, () => tensor('float32', [50, 64], randomFloats(50 * 64, r)));
+    const results = await Promise.all(inputs.map((a) => cpu.gemmAsync(a, b)));
+    results.forEach((c, i) => assertSameArray(c.data, cpu.gemm(inputs[i], b).data, `call ${i}`));
+  });
+
+  it('works from worker_threads', async () => {
+    // Workers get tsx registered by hand: --import hooks are not inherited by worker threads.
+    const tsx = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
+    const fixture = new URL('./fixtures/worker-kernels.ts', import.meta.url).href;
+    const boot = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(fixture)}); })`;
+    const results = await Promise.all(
+      [0, 1].map(
+        () =>
+          new Promise<{ c: number[]; q: number[] }>((resolve, reject) => {
+            const w = new Worker(boot, { eval: true });
+            w.once('message', resolve);
+            w.once('error', reject);
+          }),
+      ),
+    );
+    for (const r of results) {
+      assert.deepEqual(r.c, [3, 7, 11]);
+      assert.deepEqual(r.q, [2, 4, 6, 8, 10, 12]);
+    }
+  });
+});

@@ -1,0 +1,162 @@
+/**
+ * One test per validation rule: every public function rejects bad input with
+ * a TypeError or RangeError naming the argument, before any native code runs.
+ */
+import assert from 'node:assert/strict';
+
+import { cpu, tensor } from '../src/index.js';
+import { native } from '../src/native.js';
+
+const f32 = (dims: number[]) => tensor('float32', dims);
+const u8 = (dims: number[], q = {}) => tensor('uint8', dims, undefined, q);
+const i8w = (k: number, n: number) => tensor('int8', [k, n], undefined, { scale: 0.1 });
+
+function throwsNamed(fn: () => unknown, type: typeof TypeError | typeof RangeError, message: RegExp): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof type, `expected ${type.name}, got ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`);
+    assert.match((e as Error).message, message);
+    return true;
+  });
+}
+
+describe('validation', () => {
+  describe('tensors', () => {
+    it('rejects a non-object tensor', () => throwsNamed(() => cpu.gemm(null as never, f32([1, 1])), TypeError, /^a must be an object/));
+    it('rejects a tensor of the wrong type', () =>
+      throwsNamed(() => cpu.gemm(u8([1, 1]) as never, f32([1, 1])), TypeError, /^a must be a tensor of type 'float32'/));
+    it('rejects data of the wrong typed-array kind', () =>
+      throwsNamed(() => cpu.gemm({ type: 'float32', dims: [1, 2], data: new Float64Array(2) } as never, f32([2, 1])), TypeError, /^a\.data must be a Float32Array/));
+    it('rejects data shorter than the dims', () =>
+      throwsNamed(() => cpu.gemm({ type: 'float32', dims: [2, 2], data: new Float32Array(3) }, f32([2, 1])), RangeError, /^a\.data has 3 elements but dims \[2, 2\] need 4/));
+    it('rejects data longer than the dims', () =>
+      throwsNamed(() => cpu.gemm({ type: 'float32', dims: [1, 2], data: new Float32Array(3) }, f32([2, 1])), RangeError, /^a\.data has 3 elements/));
+    it('rejects non-integer dims', () =>
+      throwsNamed(() => cpu.gemm({ type: 'float32', dims: [1.5, 2], data: new Float32Array(3) }, f32([2, 1])), RangeError, /^a\.dims\[0\] must be a non-negative integer/));
+    it('rejects negative dims', () =>
+      throwsNamed(() => cpu.gemm({ type: 'float32', dims: [-1, 2], data: new Float32Array(0) }, f32([2, 1])), RangeError, /^a\.dims\[0\] must be a non-negative integer/));
+    it('rejects dims that are not numbers', () =>
+      throwsNamed(() => cpu.gemm({ type: 'float32', dims: ['2', 2], data: new Float32Array(4) } as never, f32([2, 1])), TypeError, /^a\.dims\[0\] must be a number/));
+    it('rejects the wrong rank', () => throwsNamed(() => cpu.gemm(f32([2]), f32([2, 1])), RangeError, /^a\.dims must have 2 dimensions, got 1/));
+  });
+
+  describe('gemm', () => {
+    it('rejects mismatched K', () => throwsNamed(() => cpu.gemm(f32([2, 3]), f32([4, 5])), RangeError, /^b has K = 4 rows but a has K = 3 columns/));
+    it('rejects a bias of the wrong type', () =>
+      throwsNamed(() => cpu.gemm(f32([1, 2]), f32([2, 3]), { bias: [1, 2, 3] as never }), TypeError, /^options\.bias must be a Float32Array/));
+    it('rejects a bias of the wrong length', () =>
+      throwsNamed(() => cpu.gemm(f32([1, 2]), f32([2, 3]), { bias: new Float32Array(2) }), RangeError, /^options\.bias must have N = 3 values/));
+    it('rejects an unknown activation', () =>
+      throwsNamed(() => cpu.gemm(f32([1, 2]), f32([2, 3]), { activation: 'gelu' as never }), TypeError, /^options\.activation must be 'none', 'relu' or \{ min, max \}/));
+    it('rejects a clamp with min > max', () =>
+      throwsNamed(() => cpu.gemm(f32([1, 2]), f32([2, 3]), { activation: { min: 2, max: 1 } }), RangeError, /^options\.activation min \(2\) must be <= max \(1\)/));
+    it('rejects options that are not an object', () => throwsNamed(() => cpu.gemm(f32([1, 2]), f32([2, 3]), 5 as never), TypeError, /^options must be an object/));
+    it('rejects an unknown variant', () =>
+      throwsNamed(() => cpu.gemm(f32([1, 2]), f32([2, 3]), { variant: 'f32-gemm-99x99-magic' }), RangeError, /unknown variant f32-gemm-99x99-magic/));
+    it('rejects int8 weights', () => throwsNamed(() => cpu.gemm(f32([1, 2]), cpu.packWeights(i8w(2, 3))), TypeError, /^b must be packed float32 weights/));
+    it('rejects bad input asynchronously with a rejected promise', async () => {
+      await assert.rejects(cpu.gemmAsync(f32([2, 3]), f32([4, 5])), /^RangeError: b has K = 4/);
+    });
+  });
+
+  describe('qgemm', () => {
+    it('rejects float activations', () => throwsNamed(() => cpu.qgemm(f32([1, 2]) as never, i8w(2, 3)), TypeError, /^a must be a tensor of type 'uint8'/));
+    it('rejects an activation zero point out of range', () =>
+      throwsNamed(() => cpu.qgemm(u8([1, 2], { zeroPoint: 256 }), i8w(2, 3)), RangeError, /^a\.zeroPoint must be an integer in \[0, 255\], got 256/));
+    it('rejects per-axis activations', () =>
+      throwsNamed(() => cpu.qgemm(u8([1, 2], { axis: 0 }), i8w(2, 3)), TypeError, /^a\.axis must be undefined/));
+    it('rejects an unknown output', () =>
+      throwsNamed(() => cpu.qgemm(u8([1, 2]), i8w(2, 3), { output: 'int16' as never }), RangeError, /^options\.output must be one of 'int32', 'uint8', 'int8', 'float32'/));
+    it('requires a.scale for quantized output', () =>
+      throwsNamed(() => cpu.qgemm(u8([1, 2]), i8w(2, 3), { output: 'uint8', outScale: 1 }), TypeError, /^a\.scale is required for 'uint8' output/));
+    it('requires outScale for quantized output', () =>
+      throwsNamed(() => cpu.qgemm(u8([1, 2], { scale: 1 }), i8w(2, 3), { output: 'uint8' }), TypeError, /^options\.outScale is required/));
+    it('rejects a zero scale', () =>
+      throwsNamed(() => cpu.qgemm(u8([1, 2], { scale: 0 }), i8w(2, 3), { output: 'float32' }), RangeError, /^a\.scale must be a finite positive number, got 0/));
+    it('rejects a NaN output scale', () =>
+      throwsNamed(() => cpu.qgemm(u8([1, 2], { scale: 1 }), i8w(2, 3), { output: 'int8', outScale: NaN }), RangeError, /^options\.outScale must be a finite positive number, got NaN/));
+    it('rejects an output zero point out of the output range', () =>
+      throwsNamed(() => cpu.qgemm(u8([1, 2], { scale: 1 }), i8w(2, 3), { output: 'int8', outScale: 1, outZeroPoint: 200 }), RangeError, /^options\.outZeroPoint must be an integer in \[-128, 127\]/));
+    it('rejects a bias that is not Int32Array', () =>
+      throwsNamed(() => cpu.qgemm(u8([1, 2]), i8w(2, 3), { bias: new Float32Array(3) as never }), TypeError, /^options\.bias must be an Int32Array/));
+    it('rejects an activation on int32 output', () =>
+      throwsNamed(() => cpu.qgemm(u8([1, 2]), i8w(2, 3), { activation: 'relu' }), TypeError, /^options\.activation is not applied to 'int32' output/));
+    it('rejects weight scales per axis other than the columns', () =>
+      throwsNamed(() => cpu.packWeights(tensor('int8', [2, 3], undefined, { scale: Float32Array.of(1, 1), axis: 0 })), TypeError, /^b\.axis must be 1/));
+    it('rejects a weight zero point out of range', () =>
+      throwsNamed(() => cpu.packWeights(tensor('int8', [2, 3], undefined, { scale: 1, zeroPoint: -129 })), RangeError, /^b\.zeroPoint must be an integer in \[-128, 127\]/));
+    it('rejects weight scales of the wrong count', () =>
+      throwsNamed(() => cpu.packWeights(tensor('int8', [2, 3], undefined, { scale: Float32Array.of(1, 1), axis: 1 })), RangeError, /^b\.scale must have dims\[axis\] = 3 values, got 2/));
+  });
+
+  describe('quantize, dequantize, requantize', () => {
+    it('rejects an unknown target type', () =>
+      throwsNamed(() => cpu.quantize(f32([4]), { type: 'uint4' as never, scale: 1 }), RangeError, /^options\.type must be one of 'uint8', 'int8'/));
+    it('rejects a negative scale', () =>
+      throwsNamed(() => cpu.quantize(f32([4]), { type: 'uint8', scale: -1 }), RangeError, /^options\.scale must be a finite positive number, got -1/));
+    it('rejects an infinite scale', () =>
+      throwsNamed(() => cpu.quantize(f32([4]), { type: 'uint8', scale: Infinity }), RangeError, /^options\.scale must be a finite positive number/));
+    it('rejects a scale that underflows float32 to 0', () =>
+      throwsNamed(() => cpu.quantize(f32([4]), { type: 'uint8', scale: 1e-50 }), RangeError, /^options\.scale must be a finite positive number/));
+    it('rejects a non-integer zero point', () =>
+      throwsNamed(() => cpu.quantize(f32([4]), { type: 'int8', scale: 1, zeroPoint: 0.5 }), RangeError, /^options\.zeroPoint must be an integer in \[-128, 127\], got 0.5/));
+    it('rejects an axis out of range', () =>
+      throwsNamed(() => cpu.quantize(f32([2, 3]), { type: 'int8', scale: [1, 1], axis: 2 }), RangeError, /^options\.axis must be an integer in \[-2, 1\], got 2/));
+    it('requires an axis for per-axis scales', () =>
+      throwsNamed(() => cpu.quantize(f32([2, 3]), { type: 'int8', scale: [1, 1] }), TypeError, /^options\.axis is required when scale is per axis/));
+    it('rejects per-axis zero points of the wrong count', () =>
+      throwsNamed(() => cpu.quantize(f32([2, 3]), { type: 'uint8', scale: [1, 1], zeroPoint: [1], axis: 0 }), RangeError, /^options\.zeroPoint must have dims\[axis\] = 2 values, got 1/));
+    it('dequantize requires the tensor scale', () => throwsNamed(() => cpu.dequantize(tensor('uint8', [3])), TypeError, /^x\.scale is required/));
+    it('requantize rejects accumulators with a zero point', () =>
+      throwsNamed(() => cpu.requantize(tensor('int32', [3], undefined, { scale: 1, zeroPoint: 1 }), { type: 'uint8', scale: 1 }), RangeError, /^acc\.zeroPoint must be 0/));
+    it('requantize rejects a bias of the wrong length', () =>
+      throwsNamed(() => cpu.requantize(tensor('int32', [3], undefined, { scale: 1 }), { type: 'uint8', scale: 1, bias: new Int32Array(2) }), RangeError, /^options\.bias must have 1 or 1 values, got 2/));
+    it('minmax rejects a bad axis', () => throwsNamed(() => cpu.minmax(f32([2]), { axis: 1.5 }), RangeError, /^options\.axis must be an integer/));
+    it('chooseQuantParams rejects min > max', () => throwsNamed(() => cpu.chooseQuantParams(2, 1, { type: 'uint8' }), RangeError, /^min must be <= max/));
+    it('chooseQuantParams rejects NaN', () => throwsNamed(() => cpu.chooseQuantParams(NaN, 1, { type: 'uint8' }), TypeError, /^min must be a number/));
+  });
+
+  describe('im2col', () => {
+    const x = (dims: number[]) => tensor('float32', dims);
+    it('requires a 4-D input', () => throwsNamed(() => cpu.im2col(x([1, 2, 3]), { kernelShape: [1, 1] }), RangeError, /^x\.dims must have 4 dimensions/));
+    it('requires kernelShape', () => throwsNamed(() => cpu.im2col(x([1, 1, 3, 3]), {} as never), TypeError, /^options\.kernelShape is required/));
+    it('rejects a zero stride', () =>
+      throwsNamed(() => cpu.im2col(x([1, 1, 3, 3]), { kernelShape: [1, 1], strides: [0, 1] }), RangeError, /^options\.strides\[0\] must be an integer in \[1/));
+    it('rejects a group that does not divide the channels', () =>
+      throwsNamed(() => cpu.im2col(x([1, 3, 3, 3]), { kernelShape: [1, 1], group: 2 }), RangeError, /^options\.group must divide the 3 input channels/));
+    it('rejects a kernel larger than the padded input', () =>
+      throwsNamed(() => cpu.im2col(x([1, 1, 3, 3]), { kernelShape: [5, 1], pads: [0, 0, 1, 0] }), RangeError, /^options\.kernelShape \(dilated 5x1\) is larger than the padded input 4x3/));
+    it('rejects a pad value out of the uint8 range', () =>
+      throwsNamed(() => cpu.im2col(tensor('uint8', [1, 1, 3, 3]), { kernelShape: [1, 1], padValue: 300 }), RangeError, /^options\.padValue must be an integer in \[0, 255\]/));
+  });
+
+  describe('settings', () => {
+    it('setThreads rejects 0', () => throwsNamed(() => cpu.setThreads(0), RangeError, /^threads must be an integer in \[1, 256\]/));
+    it('setIsaLimit rejects unknown limits', () => throwsNamed(() => cpu.setIsaLimit('sse' as never), RangeError, /^limit must be one of 'scalar', 'none'/));
+  });
+
+  it('the addon itself rejects garbage with JS errors, never a crash', () => {
+    const addon = native()!;
+    const garbage: unknown[] = [undefined, null, 0, -1, 1.5, 2 ** 60, NaN, 'x', {}, [], new Float32Array(1), new Uint8Array(0)];
+    let calls = 0;
+    for (const [name, fn] of Object.entries(addon)) {
+      if (typeof fn !== 'function' || ['cpuInfo', 'getThreads'].includes(name)) continue;
+      for (const g of garbage) {
+        for (let position = 0; position < 19; position++) {
+          const args = Array.from({ length: 19 }, () => 0 as unknown);
+          args[position] = g;
+          try {
+            const r = (fn as (...a: unknown[]) => unknown)(...args);
+            if (r instanceof Promise) r.catch(() => {});
+          } catch (e) {
+            assert.ok(e instanceof TypeError || e instanceof RangeError, `${name}: ${(e as Error).message}`);
+          }
+          calls++;
+        }
+      }
+    }
+    assert.ok(calls > 1000);
+    addon.setThreads(2);
+    addon.setIsaLimit('none');
+  });
+});
+
