@@ -1,5 +1,13 @@
-/** Time-boxed repeated timing with medians: this machine is shared and noisy. */
+/**
+ * Timing through benchmark.js, summarized as medians: this machine is shared
+ * and noisy, so tables report p50 (and p99) of the samples, never the mean of
+ * one run. Both sides of a comparison are run as deferred (promise) benchmarks,
+ * so onnxruntime's async run() and sparq's sync calls pay the same harness cost.
+ */
+import Benchmark from 'benchmark';
+
 export interface Timing {
+  /** Seconds per call, one value per benchmark.js cycle. */
   samples: number[];
   p50: number;
   p99: number;
@@ -17,23 +25,24 @@ export function summarize(samples: number[]): Timing {
 }
 
 export interface TimeOptions {
-  /** Minimum number of timed runs. */
-  minRuns?: number;
-  /** Stop adding runs after this many milliseconds (once minRuns are done). */
+  /** Time budget for the samples, in milliseconds. */
   budgetMs?: number;
-  warmup?: number;
+  minSamples?: number;
 }
 
 /** Times `fn` (sync or async) in seconds per call. */
-export async function timeIt(fn: () => unknown, options: TimeOptions = {}): Promise<Timing> {
-  const { minRuns = 10, budgetMs = 1500, warmup = 2 } = options;
-  for (let i = 0; i < warmup; i++) await fn();
-  const samples: number[] = [];
-  const start = performance.now();
-  while (samples.length < minRuns || (performance.now() - start < budgetMs && samples.length < 10000)) {
-    const t0 = process.hrtime.bigint();
-    await fn();
-    samples.push(Number(process.hrtime.bigint() - t0) / 1e9);
-  }
-  return summarize(samples);
+export function timeIt(fn: () => unknown, { budgetMs = 1500, minSamples = 10 }: TimeOptions = {}): Promise<Timing> {
+  return new Promise((resolve, reject) => {
+    const bench = new Benchmark({
+      defer: true,
+      maxTime: budgetMs / 1000,
+      minSamples,
+      fn: (deferred: { resolve(): void }) => {
+        Promise.resolve(fn()).then(() => deferred.resolve(), reject);
+      },
+      onComplete: () => resolve(summarize([...bench.stats.sample])),
+      onError: () => reject((bench as unknown as { error: Error }).error),
+    });
+    bench.run({ async: true });
+  });
 }

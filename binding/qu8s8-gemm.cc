@@ -127,7 +127,10 @@ void register_qu8s8_gemm(Napi::Env env, Napi::Object exports) {
   exports.Set("packQ8Weights", Napi::Function::New(env, PackQ8Weights));
   exports.Set("q8WeightsInfo", Napi::Function::New(env, Q8WeightsInfo));
   exports.Set("qu8s8Gemm", Napi::Function::New(env, Qu8s8Gemm));
-  exports.Set("qu8s8GemmVariants", describe_variants(env, sparq::kQGemmVariants, sparq::kQGemmVariantCount));
+  Napi::Array variants = describe_variants(env, sparq::kQGemmVariants, sparq::kQGemmVariantCount);
+  for (std::size_t i = 0; i < sparq::kQGemmVariantCount; ++i)
+    variants.Get(static_cast<uint32_t>(i)).As<Napi::Object>().Set("needsNarrow", sparq::kQGemmVariants[i].needs_narrow);
+  exports.Set("qu8s8GemmVariants", variants);
 }
 
 }  // namespace sparq_binding

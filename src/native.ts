@@ -22,11 +22,12 @@ export interface NativeVariant {
 }
 
 type Async = boolean;
+export type IsaLimit = 'scalar' | 'avx2' | 'none';
 type Bytes = Uint8Array | Int8Array;
 
 export interface NativeAddon {
-  cpuInfo(): { avx2Fma: boolean; neon: boolean; isaLimit: 'scalar' | 'none' };
-  setIsaLimit(limit: 'scalar' | 'none'): void;
+  cpuInfo(): { avx2Fma: boolean; avx512: boolean; avx512Vnni: boolean; neon: boolean; isaLimit: IsaLimit | 'avx512'; best: string };
+  setIsaLimit(limit: IsaLimit): void;
   getThreads(): number;
   setThreads(n: number): void;
 
@@ -35,7 +36,8 @@ export interface NativeAddon {
   f32Gemm(variant: string | null, weights: NativeHandle, a: Float32Array, m: number, lda: number, c: Float32Array,
     ldc: number, bias: Float32Array | null, min: number, max: number, async: Async): Promise<void> | undefined;
 
-  qu8s8GemmVariants: NativeVariant[];
+  /** needsNarrow: the variant is exact only for weights in [-64, 64] (PackedWeights.narrow). */
+  qu8s8GemmVariants: (NativeVariant & { needsNarrow: boolean })[];
   packQ8Weights(b: Bytes, k: number, n: number, ldb: number, zeroPoints: Bytes | null): NativeHandle;
   q8WeightsInfo(weights: NativeHandle): { k: number; n: number; narrow: boolean };
   qu8s8Gemm(variant: string | null, weights: NativeHandle, a: Uint8Array, m: number, lda: number, aZeroPoint: number,

@@ -13,16 +13,15 @@ namespace sparq {
 namespace {
 
 #if SPARQ_X86
-// AVX state must be enabled by the OS (XCR0 bits 1 and 2), not just present in
-// cpuid, or the first ymm instruction faults.
-bool os_saves_ymm() {
+// The OS must save a register state (XCR0) before code may use it, or the
+// first instruction touching it faults: cpuid bits alone are not enough.
+unsigned xcr0() {
   unsigned a, b, c, d;
   __cpuid(1, a, b, c, d);
-  const bool osxsave = (c >> 27) & 1;
-  if (!osxsave) return false;
+  if (!((c >> 27) & 1)) return 0;  // no OSXSAVE
   unsigned lo, hi;
   __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-  return (lo & 0x6) == 0x6;
+  return lo;
 }
 
 CpuFeatures detect() {
@@ -30,11 +29,17 @@ CpuFeatures detect() {
   unsigned a, b, c, d;
   if (__get_cpuid_max(0, nullptr) < 7) return f;
   __cpuid(1, a, b, c, d);
-  const bool fma = (c >> 12) & 1;
-  const bool avx = (c >> 28) & 1;
+  const bool fma = (c >> 12) & 1, avx = (c >> 28) & 1;
   __cpuid_count(7, 0, a, b, c, d);
   const bool avx2 = (b >> 5) & 1;
-  f.avx2_fma = fma && avx && avx2 && os_saves_ymm();
+  const bool avx512 = ((b >> 16) & 1) && ((b >> 17) & 1) && ((b >> 30) & 1) && ((b >> 31) & 1);  // F DQ BW VL
+  const bool vnni = (c >> 11) & 1;
+  const unsigned state = xcr0();
+  const bool ymm_state = (state & 0x6) == 0x6;       // SSE + AVX
+  const bool zmm_state = (state & 0xe6) == 0xe6;     // + opmask, ZMM_Hi256, Hi16_ZMM
+  f.avx2_fma = fma && avx && avx2 && ymm_state;
+  f.avx512 = f.avx2_fma && avx512 && zmm_state;
+  f.avx512_vnni = f.avx512 && vnni;
   return f;
 }
 #else
@@ -47,6 +52,27 @@ CpuFeatures detect() {
 }
 #endif
 
+// Position on the ISA ladder; NEON shares the first SIMD rung.
+int rank(Isa isa) {
+  switch (isa) {
+    case Isa::kScalar: return 0;
+    case Isa::kAvx2Fma: return 1;
+    case Isa::kNeon: return 1;
+    case Isa::kAvx512: return 2;
+    case Isa::kAvx512Vnni: return 3;
+  }
+  return 0;
+}
+
+Isa initial_limit() {
+  const char* env = std::getenv("SPARQ_ISA");
+  if (env != nullptr && std::strcmp(env, "scalar") == 0) return Isa::kScalar;
+  if (env != nullptr && std::strcmp(env, "avx2") == 0) return Isa::kAvx2Fma;
+  return Isa::kAvx512Vnni;
+}
+
+std::atomic<int> g_limit_rank{rank(initial_limit())};
+
 }  // namespace
 
 const CpuFeatures& cpu_features() {
@@ -54,25 +80,26 @@ const CpuFeatures& cpu_features() {
   return features;
 }
 
-namespace {
-Isa initial_limit() {
-  const char* env = std::getenv("SPARQ_ISA");
-  return (env != nullptr && std::strcmp(env, "scalar") == 0) ? Isa::kScalar : Isa::kAvx2Fma;
+void set_isa_limit(Isa limit) { g_limit_rank.store(limit == Isa::kNeon ? rank(Isa::kAvx512Vnni) : rank(limit)); }
+
+Isa isa_limit() {
+  switch (g_limit_rank.load()) {
+    case 0: return Isa::kScalar;
+    case 1: return Isa::kAvx2Fma;
+    case 2: return Isa::kAvx512;
+    default: return Isa::kAvx512Vnni;
+  }
 }
-// kAvx2Fma and kNeon both mean "no limit": a machine has at most one of them.
-std::atomic<Isa> g_limit{initial_limit()};
-}  // namespace
-
-void set_isa_limit(Isa limit) { g_limit.store(limit == Isa::kNeon ? Isa::kAvx2Fma : limit); }
-
-Isa isa_limit() { return g_limit.load(); }
 
 bool isa_supported(Isa isa) {
-  if (isa != Isa::kScalar && g_limit.load() == Isa::kScalar) return false;
+  if (rank(isa) > g_limit_rank.load()) return false;
+  const CpuFeatures& f = cpu_features();
   switch (isa) {
     case Isa::kScalar: return true;
-    case Isa::kAvx2Fma: return cpu_features().avx2_fma;
-    case Isa::kNeon: return cpu_features().neon;
+    case Isa::kAvx2Fma: return f.avx2_fma;
+    case Isa::kAvx512: return f.avx512;
+    case Isa::kAvx512Vnni: return f.avx512_vnni;
+    case Isa::kNeon: return f.neon;
   }
   return false;
 }
@@ -81,6 +108,8 @@ const char* isa_name(Isa isa) {
   switch (isa) {
     case Isa::kScalar: return "scalar";
     case Isa::kAvx2Fma: return "avx2";
+    case Isa::kAvx512: return "avx512";
+    case Isa::kAvx512Vnni: return "avx512vnni";
     case Isa::kNeon: return "neon";
   }
   return "unknown";

@@ -1,13 +1,23 @@
 // CPU feature detection, done once per process. Kernel variant lists name the
-// feature each variant needs; dispatchers ask here before choosing one.
+// ISA each variant needs; dispatchers ask here before choosing one.
 #pragma once
 
 namespace sparq {
 
-enum class Isa { kScalar, kAvx2Fma, kNeon };
+// ISAs a variant can be built for. On x86 they form a ladder (each level
+// implies the ones below it); NEON is AArch64's only level.
+enum class Isa {
+  kScalar,      // portable C++, no ISA flags
+  kAvx2Fma,     // -mavx2 -mfma
+  kAvx512,      // AVX-512 F/DQ/BW/VL (Skylake-SP and later): -mavx512f -mavx512dq -mavx512bw -mavx512vl
+  kAvx512Vnni,  // kAvx512 + VNNI (vpdpbusd: u8 x s8 dot products into int32)
+  kNeon,
+};
 
 struct CpuFeatures {
-  bool avx2_fma = false;  // AVX2 and FMA3 both present and enabled by the OS (XCR0)
+  bool avx2_fma = false;     // AVX2 and FMA3 present and enabled by the OS (XCR0)
+  bool avx512 = false;       // F, DQ, BW, VL present and zmm/opmask state enabled by the OS
+  bool avx512_vnni = false;
   bool neon = false;
 };
 
@@ -17,8 +27,10 @@ const CpuFeatures& cpu_features();
 bool isa_supported(Isa isa);
 
 // Caps the ISA that dispatchers may pick: kScalar forces the portable path
-// everywhere (tests, CPUs with broken SIMD). The environment variable
-// SPARQ_ISA=scalar sets the same limit at load.
+// everywhere (tests, CPUs with broken SIMD), kAvx2Fma keeps x86 to AVX2 (to
+// compare with AVX2-only machines). The environment variable
+// SPARQ_ISA=scalar|avx2 sets the same limit at load; kAvx512Vnni or kNeon
+// lift it.
 void set_isa_limit(Isa limit);
 Isa isa_limit();
 

@@ -10,8 +10,9 @@
 // Bias and min/max are applied by the microkernel on the last K block only.
 //
 // Determinism: each C element is computed by one microkernel call per K block,
-// and the K blocks depend only on K. Tiles change with the thread count, but no
-// element's arithmetic does, so results are bit-identical for any thread count.
+// and the K blocks and MR-row strips depend only on the shape. Tiles change
+// with the thread count, but no element's arithmetic does, so results are
+// bit-identical for any thread count.
 #include <algorithm>
 #include <cassert>
 #include <type_traits>

@@ -12,9 +12,11 @@
 //   vpmaddwd(a, b) -> per column two partial sums: (a0b0 + a1b1, a2b2 + a3b3)
 // acc[row][q] holds columns 4q..4q+3 as those pairs (low 128 bits: columns
 // 4q, 4q+1; high: 4q+2, 4q+3); the epilogue adds each pair with vphaddd.
-// 12 accumulators + 3 widened A rows + b = 16 ymm, and each product goes
-// through the b register it consumed last. Per group: 4 + 3 widenings and
-// 24 multiply/add uops for 192 multiply-adds, about 2/3 of the narrow kernel.
+// 8 accumulators (2 rows x 4 quads) + 2 widened A rows + b + product = 12 ymm.
+// Per group: 4 + 2 widenings and 16 multiply/add uops for 128 multiply-adds,
+// about half the narrow kernel's rate (measured ~94 vs ~185 GOP/s per core).
+// Three rows would need 17 ymm: GCC then spills accumulators every group,
+// which measured slower than two rows.
 #include <immintrin.h>
 
 #include <cassert>
@@ -57,7 +59,16 @@ void qu8s8_gemm_2x16c4_exact_avx2(std::size_t mr, std::size_t nc, std::size_t kc
 
   __m256i c00 = _mm256_setzero_si256(), c01 = c00, c02 = c00, c03 = c00;
   __m256i c10 = c00, c11 = c00, c12 = c00, c13 = c00;
-  for (std::size_t k = 0; k < kc; k += 4, panel += 64) {
+  // One row (GEMV-like calls) skips the aliased row, halving the multiply
+  // work of a call that is bound by streaming B.
+  for (std::size_t k = 0; mr == 1 && k < kc; k += 4, panel += 64) {
+    const __m256i va0 = widen4(a0 + k);
+    c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(va0, widen16(panel)));
+    c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(va0, widen16(panel + 16)));
+    c02 = _mm256_add_epi32(c02, _mm256_madd_epi16(va0, widen16(panel + 32)));
+    c03 = _mm256_add_epi32(c03, _mm256_madd_epi16(va0, widen16(panel + 48)));
+  }
+  for (std::size_t k = 0; mr > 1 && k < kc; k += 4, panel += 64) {
     const __m256i va0 = widen4(a0 + k), va1 = widen4(a1 + k);
     __m256i b = widen16(panel);
     c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(va0, b));

@@ -10,13 +10,13 @@ import { qgemm, qgemmAsync } from '../kernels/qgemm.js';
 import {
   chooseQuantParams, dequantize, dequantizeAsync, minmax, minmaxAsync, quantize, quantizeAsync, requantize, requantizeAsync,
 } from '../kernels/quantize.js';
-import { native, nativeStatus, type NativeVariant } from '../native.js';
+import { native, nativeStatus, type IsaLimit, type NativeVariant } from '../native.js';
 import { checkInt, checkOneOf } from '../validate.js';
 
 export interface CpuInfo {
   /** 'native' (the C++ addon) or 'reference' (pure TypeScript). */
   implementation: 'native' | 'reference';
-  /** The ISA the best variants use: 'avx2', 'neon' or 'scalar'. */
+  /** The highest ISA dispatch uses here: 'avx512vnni', 'avx512', 'avx2', 'neon' or 'scalar'. */
   isa: string;
   threads: number;
   addonPath: string | null;
@@ -27,11 +27,9 @@ export interface CpuInfo {
 function info(): CpuInfo {
   const addon = native();
   if (!addon) return { implementation: 'reference', isa: 'scalar', threads: 1, addonPath: null, variants: {} };
-  const cpu = addon.cpuInfo();
-  const isa = cpu.isaLimit === 'scalar' ? 'scalar' : cpu.avx2Fma ? 'avx2' : cpu.neon ? 'neon' : 'scalar';
   return {
     implementation: 'native',
-    isa,
+    isa: addon.cpuInfo().best,
     threads: addon.getThreads(),
     addonPath: nativeStatus().path,
     variants: {
@@ -51,9 +49,13 @@ function setThreads(threads: number): void {
   native()?.setThreads(threads);
 }
 
-/** 'scalar' forces the portable kernels everywhere (as SPARQ_ISA=scalar does); 'none' lifts the limit. */
-function setIsaLimit(limit: 'scalar' | 'none'): void {
-  native()?.setIsaLimit(checkOneOf('limit', limit, ['scalar', 'none'] as const));
+/**
+ * Caps the ISA kernels may use: 'scalar' forces the portable kernels (as
+ * SPARQ_ISA=scalar does), 'avx2' keeps x86 to AVX2 (as SPARQ_ISA=avx2 does),
+ * 'none' lifts the cap.
+ */
+function setIsaLimit(limit: IsaLimit): void {
+  native()?.setIsaLimit(checkOneOf('limit', limit, ['scalar', 'avx2', 'none'] as const));
 }
 
 export const cpu = {

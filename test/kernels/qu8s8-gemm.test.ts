@@ -16,7 +16,7 @@ function shapes(): [number, number, number][] {
 }
 
 function variantNeedsNarrow(name: string): boolean {
-  return name.includes('c4') && !name.includes('exact');
+  return native()!.qu8s8GemmVariants.find((v) => v.name === name)!.needsNarrow;
 }
 
 /** Weights of one kind: narrow fits the fast kernel, full does not. */
@@ -84,7 +84,7 @@ describe('qu8s8-gemm', () => {
     const full = cpu.packWeights(tensor('int8', [8, 8], new Int8Array(64).fill(65)));
     assert.equal(narrow.narrow, true);
     assert.equal(full.narrow, false);
-    const fast = native()!.qu8s8GemmVariants.find((v) => variantNeedsNarrow(v.name) && v.supported);
+    const fast = native()!.qu8s8GemmVariants.find((v) => v.needsNarrow && v.supported);
     if (fast) {
       const a = tensor('uint8', [1, 8], new Uint8Array(8).fill(255));
       assert.throws(() => cpu.qgemm(a, full, { variant: fast.name }), /exact only for weights in \[-64, 64\]/);
