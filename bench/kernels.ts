@@ -1,7 +1,9 @@
 /**
  * One benchmark case per kernel and shape: the sparq call and the matching
  * onnxruntime-node session on the same data. GEMM weights are constants on
- * both sides (sparq packs them once, onnxruntime prepacks its initializers).
+ * both sides (sparq packs them once, onnxruntime prepacks its initializers),
+ * and both write into preallocated outputs (sparq's `out` option,
+ * onnxruntime's fetches), as an inference loop would.
  */
 import { cpu, tensor, type PackedWeights, type Tensor } from '../src/index.js';
 import { BENCH_GEMM_SHAPES, type GemmShape } from './shapes.js';
@@ -43,7 +45,9 @@ function sgemm(s: GemmShape): KernelBench {
       const a = tensor('float32', [s.m, s.k], x);
       const session = await ortSession(matMulGraph(s.m, s.k, s.n, w), threads);
       const feed = { X: new ort.Tensor('float32', x, [s.m, s.k]) };
-      return { sparq: () => cpu.gemm(a, packed), ort: () => session.run(feed), release: () => session.release() };
+      const fetches = { Y: new ort.Tensor('float32', new Float32Array(s.m * s.n), [s.m, s.n]) };
+      const out = new Float32Array(s.m * s.n);
+      return { sparq: () => cpu.gemm(a, packed, { out }), ort: () => session.run(feed, fetches), release: () => session.release() };
     },
   };
 }
@@ -63,8 +67,10 @@ function qgemm(s: GemmShape, weights: 'full' | '7bit', output: 'int32' | 'uint8'
       const graph = output === 'int32' ? matMulIntegerGraph(s.m, s.k, s.n, w, 120) : qlinearMatMulGraph(s.m, s.k, s.n, w, params);
       const session = await ortSession(graph, threads);
       const feed = { X: new ort.Tensor('uint8', x, [s.m, s.k]) };
-      const options = output === 'int32' ? {} : { output, outScale: 0.5, outZeroPoint: 110 } as const;
-      return { sparq: () => cpu.qgemm(a, packed, options), ort: () => session.run(feed), release: () => session.release() };
+      const out = output === 'int32' ? new Int32Array(s.m * s.n) : new Uint8Array(s.m * s.n);
+      const fetches = { Y: new ort.Tensor(output, output === 'int32' ? new Int32Array(s.m * s.n) : new Uint8Array(s.m * s.n), [s.m, s.n]) };
+      const options = output === 'int32' ? { out } : ({ output, outScale: 0.5, outZeroPoint: 110, out } as const);
+      return { sparq: () => cpu.qgemm(a, packed, options), ort: () => session.run(feed, fetches), release: () => session.release() };
     },
   };
 }
@@ -77,7 +83,9 @@ function quantize(size: number): KernelBench {
       const t = tensor('float32', [size], x);
       const session = await ortSession(quantizeLinearGraph(size, 0.07, 128), threads);
       const feed = { X: new ort.Tensor('float32', x, [size]) };
-      return { sparq: () => cpu.quantize(t, { type: 'uint8', scale: 0.07, zeroPoint: 128 }), ort: () => session.run(feed), release: () => session.release() };
+      const fetches = { Y: new ort.Tensor('uint8', new Uint8Array(size), [size]) };
+      const out = new Uint8Array(size);
+      return { sparq: () => cpu.quantize(t, { type: 'uint8', scale: 0.07, zeroPoint: 128, out }), ort: () => session.run(feed, fetches), release: () => session.release() };
     },
   };
 }
@@ -90,7 +98,9 @@ function dequantize(size: number): KernelBench {
       const t = tensor('uint8', [size], x, { scale: 0.07, zeroPoint: 128 });
       const session = await ortSession(dequantizeLinearGraph(size, 0.07, 128), threads);
       const feed = { X: new ort.Tensor('uint8', x, [size]) };
-      return { sparq: () => cpu.dequantize(t), ort: () => session.run(feed), release: () => session.release() };
+      const fetches = { Y: new ort.Tensor('float32', new Float32Array(size), [size]) };
+      const out = new Float32Array(size);
+      return { sparq: () => cpu.dequantize(t, { out }), ort: () => session.run(feed, fetches), release: () => session.release() };
     },
   };
 }

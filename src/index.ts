@@ -13,6 +13,6 @@ export { PackedWeights, packWeights } from './kernels/pack.js';
 export type { Activation } from './kernels/activation.js';
 export type { GemmOptions, GemmWeights } from './kernels/gemm.js';
 export type { QGemmOptions, QGemmOutput, QGemmWeights } from './kernels/qgemm.js';
-export type { QuantizeOptions, RequantizeOptions, QuantParamsOptions, MinMax } from './kernels/quantize.js';
+export type { QuantizeOptions, DequantizeOptions, RequantizeOptions, QuantParamsOptions, MinMax } from './kernels/quantize.js';
 export type { Im2colOptions } from './kernels/im2col.js';
 export { loadNative, nativeStatus } from './native.js';

@@ -3,7 +3,7 @@
  * throws a TypeError (wrong kind of value) or RangeError (right kind, bad
  * value) whose message starts with the argument's name.
  */
-import { Q_RANGE, sizeOf, type ElementType, type QType, type Tensor, type TypedArrayOf } from './tensor.js';
+import { Q_RANGE, sizeOf, tensor, type ElementType, type QType, type QuantParams, type Tensor, type TypedArrayOf } from './tensor.js';
 
 const ARRAY_NAMES: Record<ElementType, string> = {
   float32: 'Float32Array',
@@ -17,6 +17,11 @@ const ARRAY_CLASSES: Record<ElementType, Function> = {
   int8: Int8Array,
   int32: Int32Array,
 };
+
+/** 'a Float32Array', 'an Int8Array'. */
+function withArticle(name: string): string {
+  return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}`;
+}
 
 export function fail(name: string, message: string): never {
   throw new RangeError(`${name} ${message}`);
@@ -56,7 +61,7 @@ export function checkTensor<T extends ElementType>(name: string, value: unknown,
   if (!types.includes(t.type as T))
     typeFail(name, `must be a tensor of type ${types.map((x) => `'${x}'`).join(' or ')}, got ${JSON.stringify(t.type)}`);
   const type = t.type as T;
-  if (!(t.data instanceof ARRAY_CLASSES[type])) typeFail(`${name}.data`, `must be a ${ARRAY_NAMES[type]} for type '${type}'`);
+  if (!(t.data instanceof ARRAY_CLASSES[type])) typeFail(`${name}.data`, `must be ${withArticle(ARRAY_NAMES[type])} for type '${type}'`);
   const dims = checkDims(`${name}.dims`, t.dims, rank);
   const size = sizeOf(dims);
   const data = t.data as TypedArrayOf<T>;
@@ -139,4 +144,18 @@ export function checkOneOf<T extends string>(name: string, value: unknown, allow
   if (!allowed.includes(value as T))
     fail(name, `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(value)}`);
   return value as T;
+}
+
+/**
+ * The result tensor of a kernel: on `out` (caller-owned storage of exactly the
+ * right type and size, reused across calls, which must not overlap the
+ * inputs) or newly allocated.
+ */
+export function outputTensor<T extends ElementType>(out: unknown, type: T, dims: readonly number[], quant?: QuantParams): Tensor<T> {
+  if (out === undefined) return tensor(type, dims, undefined, quant);
+  if (!(out instanceof ARRAY_CLASSES[type])) typeFail('options.out', `must be ${withArticle(ARRAY_NAMES[type])} for this output`);
+  const size = sizeOf(dims);
+  const array = out as TypedArrayOf<T>;
+  if (array.length !== size) fail('options.out', `must have ${size} elements, got ${array.length}`);
+  return tensor(type, dims, array, quant);
 }

@@ -53,6 +53,10 @@ describe('validation', () => {
     it('rejects an unknown variant', () =>
       throwsNamed(() => cpu.gemm(f32([1, 2]), f32([2, 3]), { variant: 'f32-gemm-99x99-magic' }), RangeError, /unknown variant f32-gemm-99x99-magic/));
     it('rejects int8 weights', () => throwsNamed(() => cpu.gemm(f32([1, 2]), cpu.packWeights(i8w(2, 3))), TypeError, /^b must be packed float32 weights/));
+    it('rejects an out array of the wrong type', () =>
+      throwsNamed(() => cpu.gemm(f32([1, 2]), f32([2, 3]), { out: new Int32Array(3) as never }), TypeError, /^options\.out must be a Float32Array/));
+    it('rejects an out array of the wrong size', () =>
+      throwsNamed(() => cpu.gemm(f32([1, 2]), f32([2, 3]), { out: new Float32Array(4) }), RangeError, /^options\.out must have 3 elements, got 4/));
     it('rejects bad input asynchronously with a rejected promise', async () => {
       await assert.rejects(cpu.gemmAsync(f32([2, 3]), f32([4, 5])), /^RangeError: b has K = 4/);
     });
@@ -78,6 +82,8 @@ describe('validation', () => {
       throwsNamed(() => cpu.qgemm(u8([1, 2], { scale: 1 }), i8w(2, 3), { output: 'int8', outScale: 1, outZeroPoint: 200 }), RangeError, /^options\.outZeroPoint must be an integer in \[-128, 127\]/));
     it('rejects a bias that is not Int32Array', () =>
       throwsNamed(() => cpu.qgemm(u8([1, 2]), i8w(2, 3), { bias: new Float32Array(3) as never }), TypeError, /^options\.bias must be an Int32Array/));
+    it('rejects an out array that does not match the output type', () =>
+      throwsNamed(() => cpu.qgemm(u8([1, 2], { scale: 1 }), i8w(2, 3), { output: 'int8', outScale: 1, out: new Uint8Array(3) as never }), TypeError, /^options\.out must be an Int8Array/));
     it('rejects an activation on int32 output', () =>
       throwsNamed(() => cpu.qgemm(u8([1, 2]), i8w(2, 3), { activation: 'relu' }), TypeError, /^options\.activation is not applied to 'int32' output/));
     it('rejects weight scales per axis other than the columns', () =>

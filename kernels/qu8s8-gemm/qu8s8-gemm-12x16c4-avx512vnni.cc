@@ -41,34 +41,55 @@ void qu8s8_gemm_12x16c4_avx512vnni(std::size_t mr, std::size_t nc, std::size_t k
                                    const int32_t* col_zero_points, const int32_t* row_sums, int32_t* c,
                                    std::size_t ldc) {
   assert(mr >= 1 && mr <= kMr && nc >= 1 && nc <= kQGemmNr && kc % kQGemmKr == 0);
-  __m512i acc[kMr];
-  for (std::size_t i = 0; i < kMr; ++i) acc[i] = _mm512_setzero_si512();
+  // Rows past mr alias the last real one: computed, never stored.
+  const uint8_t* a0 = a;
+  const uint8_t* a1 = mr > 1 ? a0 + lda : a0;
+  const uint8_t* a2 = mr > 2 ? a1 + lda : a1;
+  const uint8_t* a3 = mr > 3 ? a2 + lda : a2;
+  const uint8_t* a4 = mr > 4 ? a3 + lda : a3;
+  const uint8_t* a5 = mr > 5 ? a4 + lda : a4;
+  const uint8_t* a6 = mr > 6 ? a5 + lda : a5;
+  const uint8_t* a7 = mr > 7 ? a6 + lda : a6;
+  const uint8_t* a8 = mr > 8 ? a7 + lda : a7;
+  const uint8_t* a9 = mr > 9 ? a8 + lda : a8;
+  const uint8_t* a10 = mr > 10 ? a9 + lda : a9;
+  const uint8_t* a11 = mr > 11 ? a10 + lda : a10;
 
+  __m512i c0 = _mm512_setzero_si512(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
+  __m512i c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0;
   if (mr == 1) {
     // GEMV-like calls: one row, bound by streaming B. Four accumulators over
     // interleaved K groups hide vpdpbusd's latency; integer adds are
     // associative modulo 2^32, so the split is still exact.
     std::size_t k = 0;
     for (; k + 16 <= kc; k += 16, panel += 256) {
-      acc[0] = _mm512_dpbusd_epi32(acc[0], broadcast4(a + k), _mm512_loadu_si512(panel));
-      acc[1] = _mm512_dpbusd_epi32(acc[1], broadcast4(a + k + 4), _mm512_loadu_si512(panel + 64));
-      acc[2] = _mm512_dpbusd_epi32(acc[2], broadcast4(a + k + 8), _mm512_loadu_si512(panel + 128));
-      acc[3] = _mm512_dpbusd_epi32(acc[3], broadcast4(a + k + 12), _mm512_loadu_si512(panel + 192));
+      c0 = _mm512_dpbusd_epi32(c0, broadcast4(a0 + k), _mm512_loadu_si512(panel));
+      c1 = _mm512_dpbusd_epi32(c1, broadcast4(a0 + k + 4), _mm512_loadu_si512(panel + 64));
+      c2 = _mm512_dpbusd_epi32(c2, broadcast4(a0 + k + 8), _mm512_loadu_si512(panel + 128));
+      c3 = _mm512_dpbusd_epi32(c3, broadcast4(a0 + k + 12), _mm512_loadu_si512(panel + 192));
     }
     for (; k < kc; k += 4, panel += 64)
-      acc[0] = _mm512_dpbusd_epi32(acc[0], broadcast4(a + k), _mm512_loadu_si512(panel));
-    acc[0] = _mm512_add_epi32(_mm512_add_epi32(acc[0], acc[1]), _mm512_add_epi32(acc[2], acc[3]));
+      c0 = _mm512_dpbusd_epi32(c0, broadcast4(a0 + k), _mm512_loadu_si512(panel));
+    c0 = _mm512_add_epi32(_mm512_add_epi32(c0, c1), _mm512_add_epi32(c2, c3));
   } else {
-    // Rows past mr alias the last real one: computed, never stored. Rows are
-    // addressed as a + i * lda from two bases so the loop needs few GPRs.
-    const uint8_t* rows[kMr];
-    for (std::size_t i = 0; i < kMr; ++i) rows[i] = a + (i < mr ? i : mr - 1) * lda;
     for (std::size_t k = 0; k < kc; k += 4, panel += 64) {
       const __m512i b = _mm512_loadu_si512(panel);
-      for (std::size_t i = 0; i < kMr; ++i) acc[i] = _mm512_dpbusd_epi32(acc[i], broadcast4(rows[i] + k), b);
+      c0 = _mm512_dpbusd_epi32(c0, broadcast4(a0 + k), b);
+      c1 = _mm512_dpbusd_epi32(c1, broadcast4(a1 + k), b);
+      c2 = _mm512_dpbusd_epi32(c2, broadcast4(a2 + k), b);
+      c3 = _mm512_dpbusd_epi32(c3, broadcast4(a3 + k), b);
+      c4 = _mm512_dpbusd_epi32(c4, broadcast4(a4 + k), b);
+      c5 = _mm512_dpbusd_epi32(c5, broadcast4(a5 + k), b);
+      c6 = _mm512_dpbusd_epi32(c6, broadcast4(a6 + k), b);
+      c7 = _mm512_dpbusd_epi32(c7, broadcast4(a7 + k), b);
+      c8 = _mm512_dpbusd_epi32(c8, broadcast4(a8 + k), b);
+      c9 = _mm512_dpbusd_epi32(c9, broadcast4(a9 + k), b);
+      c10 = _mm512_dpbusd_epi32(c10, broadcast4(a10 + k), b);
+      c11 = _mm512_dpbusd_epi32(c11, broadcast4(a11 + k), b);
     }
   }
 
+  const __m512i acc[kMr] = {c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11};
   const __m512i terms = _mm512_loadu_si512(col_terms);
   const __mmask16 mask = static_cast<__mmask16>((1u << nc) - 1);
   const __m512i zps = col_zero_points != nullptr ? _mm512_loadu_si512(col_zero_points) : _mm512_setzero_si512();

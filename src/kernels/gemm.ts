@@ -1,8 +1,8 @@
 /** gemm: C[M,N] = activation(A[M,K] * B[K,N] + bias) in float32. */
 import { refGemm } from '../backends/reference/gemm.js';
 import { runAsync, runSync, type CpuCall } from '../backends/cpu-call.js';
-import { tensor, type Tensor } from '../tensor.js';
-import { checkObject, checkTensor, fail, typeFail } from '../validate.js';
+import type { Tensor } from '../tensor.js';
+import { checkObject, checkTensor, fail, outputTensor, typeFail } from '../validate.js';
 import { activationRange, type Activation } from './activation.js';
 import { packWeights, PackedWeights } from './pack.js';
 
@@ -12,6 +12,8 @@ export interface GemmOptions {
   activation?: Activation;
   /** Force one kernel variant by name (tests, benchmarks); default: the best for this CPU. */
   variant?: string;
+  /** Write the [M, N] result here (reused storage; must not overlap the inputs). */
+  out?: Float32Array;
 }
 
 /** Weights for gemm: a float32 [K, N] tensor, or the same packed once with packWeights(). */
@@ -45,7 +47,7 @@ function gemmCall(aIn: Tensor<'float32'>, bIn: GemmWeights, options: GemmOptions
   }
   const { min, max } = activationRange('options.activation', options.activation);
   const variant = checkVariant(options);
-  const c = tensor('float32', [m, n]);
+  const c = outputTensor(options.out, 'float32', [m, n]);
   return {
     result: c,
     native: (addon, async) =>

@@ -6,8 +6,8 @@
 import { refQGemmInt32, refQGemmOutput } from '../backends/reference/qgemm.js';
 import { saturateRound } from '../backends/reference/round.js';
 import { runAsync, runSync, type CpuCall } from '../backends/cpu-call.js';
-import { Q_RANGE, tensor, type QType, type Tensor } from '../tensor.js';
-import { checkObject, checkOneOf, checkScale, checkTensor, checkZeroPoint, fail, typeFail } from '../validate.js';
+import { Q_RANGE, type QType, type Tensor } from '../tensor.js';
+import { checkObject, checkOneOf, checkScale, checkTensor, checkZeroPoint, fail, outputTensor, typeFail } from '../validate.js';
 import { activationRange, type Activation } from './activation.js';
 import { asPacked, checkVariant } from './gemm.js';
 import type { PackedWeights } from './pack.js';
@@ -25,6 +25,8 @@ export interface QGemmOptions {
   activation?: Activation;
   /** Force one kernel variant by name (tests, benchmarks); default: the best exact one. */
   variant?: string;
+  /** Write the [M, N] result here (typed array of the output type; must not overlap the inputs). */
+  out?: Int32Array | Uint8Array | Int8Array | Float32Array;
 }
 
 export type QGemmWeights = Tensor<'int8' | 'uint8'> | PackedWeights;
@@ -64,7 +66,7 @@ function qgemmCall(aIn: Tensor<'uint8'>, bIn: QGemmWeights, options: QGemmOption
   if (output === 'int32') {
     if (options.activation !== undefined && options.activation !== 'none') typeFail('options.activation', "is not applied to 'int32' output");
     const scales = a.scale === undefined ? undefined : multipliers(checkScale('a.scale', a.scale), b.scales, undefined);
-    c = tensor('int32', [m, n], undefined, scales && (scales.length === 1 ? { scale: scales[0] } : { scale: scales, axis: 1 }));
+    c = outputTensor(options.out, 'int32', [m, n], scales && (scales.length === 1 ? { scale: scales[0] } : { scale: scales, axis: 1 }));
   } else {
     if (a.scale === undefined) typeFail('a.scale', `is required for '${output}' output`);
     const aScale = checkScale('a.scale', a.scale);
@@ -73,7 +75,7 @@ function qgemmCall(aIn: Tensor<'uint8'>, bIn: QGemmWeights, options: QGemmOption
       mult = multipliers(aScale, b.scales, undefined);
       fmin = range.min;
       fmax = range.max;
-      c = tensor('float32', [m, n]);
+      c = outputTensor(options.out, 'float32', [m, n]);
     } else {
       if (options.outScale === undefined) typeFail('options.outScale', `is required for '${output}' output`);
       const outScale = checkScale('options.outScale', options.outScale);
@@ -83,7 +85,7 @@ function qgemmCall(aIn: Tensor<'uint8'>, bIn: QGemmWeights, options: QGemmOption
       // The real-valued clamp quantized like any value (ReLU: exactly the zero point).
       outMin = saturateRound(Math.fround(range.min / outScale), outZeroPoint, q.min, q.max);
       outMax = saturateRound(Math.fround(range.max / outScale), outZeroPoint, q.min, q.max);
-      c = tensor(output, [m, n], undefined, { scale: outScale, zeroPoint: outZeroPoint });
+      c = outputTensor(options.out, output as QType, [m, n], { scale: outScale, zeroPoint: outZeroPoint });
     }
   }
   const out = c.data as Out;

@@ -6,8 +6,8 @@
 import { refDequantize, refMinmax, refQuantize, refRequantize } from '../backends/reference/quantize.js';
 import { saturateRound } from '../backends/reference/round.js';
 import { runAsync, runSync, type CpuCall } from '../backends/cpu-call.js';
-import { Q_RANGE, tensor, type QType, type Tensor } from '../tensor.js';
-import { axisView, checkAxis, checkBoolean, checkObject, checkOneOf, checkQuantParams, checkTensor, fail, typeFail } from '../validate.js';
+import { Q_RANGE, type QType, type Tensor } from '../tensor.js';
+import { axisView, checkAxis, checkBoolean, checkObject, checkOneOf, checkQuantParams, checkTensor, fail, outputTensor, typeFail } from '../validate.js';
 import { activationRange, type Activation } from './activation.js';
 import { checkVariant } from './gemm.js';
 
@@ -18,6 +18,8 @@ export interface QuantizeOptions {
   zeroPoint?: number | Int32Array | readonly number[];
   axis?: number;
   variant?: string;
+  /** Write the result here (reused storage of the right type and size). */
+  out?: Uint8Array | Int8Array;
 }
 
 function quantizeCall(xIn: Tensor<'float32'>, options: QuantizeOptions): CpuCall<Tensor<QType>> {
@@ -27,7 +29,7 @@ function quantizeCall(xIn: Tensor<'float32'>, options: QuantizeOptions): CpuCall
   const { scales, zeroPoints, axis } = checkQuantParams('options.', options.scale, options.zeroPoint, options.axis, x.dims, type);
   const variant = checkVariant(options);
   const quant = axis === undefined ? { scale: scales[0], zeroPoint: zeroPoints[0] } : { scale: scales, zeroPoint: zeroPoints, axis };
-  const y = tensor(type, x.dims, undefined, quant);
+  const y = outputTensor(options.out, type, x.dims, quant);
   const v = axisView(x.dims, axis);
   return {
     result: y,
@@ -45,12 +47,18 @@ export async function quantizeAsync(x: Tensor<'float32'>, options: QuantizeOptio
   return runAsync(quantizeCall(x, options));
 }
 
-function dequantizeCall(xIn: Tensor<QType>, options: { variant?: string } = {}): CpuCall<Tensor<'float32'>> {
+export interface DequantizeOptions {
+  variant?: string;
+  /** Write the result here (a Float32Array of the tensor's size). */
+  out?: Float32Array;
+}
+
+function dequantizeCall(xIn: Tensor<QType>, options: DequantizeOptions = {}): CpuCall<Tensor<'float32'>> {
   const x = checkTensor('x', xIn, ['uint8', 'int8']);
   checkObject('options', options);
   const { scales, zeroPoints, axis } = checkQuantParams('x.', x.scale, x.zeroPoint, x.axis, x.dims, x.type);
   const variant = checkVariant(options);
-  const y = tensor('float32', x.dims);
+  const y = outputTensor(options.out, 'float32', x.dims);
   const v = axisView(x.dims, axis);
   return {
     result: y,
@@ -60,11 +68,11 @@ function dequantizeCall(xIn: Tensor<QType>, options: { variant?: string } = {}):
 }
 
 /** uint8/int8 (with its scale, zeroPoint and axis) -> float32: (x - zeroPoint) * scale. */
-export function dequantize(x: Tensor<QType>, options?: { variant?: string }): Tensor<'float32'> {
+export function dequantize(x: Tensor<QType>, options?: DequantizeOptions): Tensor<'float32'> {
   return runSync(dequantizeCall(x, options));
 }
 
-export async function dequantizeAsync(x: Tensor<QType>, options?: { variant?: string }): Promise<Tensor<'float32'>> {
+export async function dequantizeAsync(x: Tensor<QType>, options?: DequantizeOptions): Promise<Tensor<'float32'>> {
   return runAsync(dequantizeCall(x, options));
 }
 
@@ -78,6 +86,8 @@ export interface RequantizeOptions {
   bias?: Int32Array;
   activation?: Activation;
   variant?: string;
+  /** Write the result here (reused storage of the output type and the tensor's size). */
+  out?: Uint8Array | Int8Array | Float32Array;
 }
 
 function requantizeCall(accIn: Tensor<'int32'>, options: RequantizeOptions): CpuCall<Tensor> {
@@ -99,7 +109,7 @@ function requantizeCall(accIn: Tensor<'int32'>, options: RequantizeOptions): Cpu
   let y: Tensor;
   if (type === 'float32') {
     multipliers = accScales;
-    y = tensor('float32', acc.dims);
+    y = outputTensor(options.out, 'float32', acc.dims);
   } else {
     const out = checkQuantParams('options.', options.scale, options.zeroPoint, undefined, acc.dims, type);
     const outScale = out.scales[0];
@@ -108,7 +118,7 @@ function requantizeCall(accIn: Tensor<'int32'>, options: RequantizeOptions): Cpu
     const q = Q_RANGE[type];
     outMin = saturateRound(Math.fround(range.min / outScale), zeroPoint, q.min, q.max);
     outMax = saturateRound(Math.fround(range.max / outScale), zeroPoint, q.min, q.max);
-    y = tensor(type, acc.dims, undefined, { scale: outScale, zeroPoint });
+    y = outputTensor(options.out, type, acc.dims, { scale: outScale, zeroPoint });
   }
   const zeroPoints = Int32Array.of(zeroPoint);
   const out = y.data as Uint8Array | Int8Array | Float32Array;

@@ -60,6 +60,18 @@ describe('f32-gemm', () => {
     assert.deepEqual((await cpu.gemmAsync(a, packed)).data, plain.data);
   });
 
+  it('writes into a caller-owned out array', async () => {
+    const out = new Float32Array(6).fill(NaN);
+    const a = tensor('float32', [2, 2], Float32Array.of(1, 2, 3, 4));
+    const b = tensor('float32', [2, 3], Float32Array.of(1, 0, 1, 0, 1, 1));
+    const c = cpu.gemm(a, b, { out });
+    assert.equal(c.data, out);
+    assert.deepEqual(Array.from(out), [1, 2, 3, 3, 4, 7]);
+    out.fill(0);
+    assert.equal((await cpu.gemmAsync(a, b, { out })).data, out);
+    assert.deepEqual(Array.from(out), [1, 2, 3, 3, 4, 7]);
+  });
+
   it('handles M = 0 and K = 0', () => {
     assert.deepEqual(cpu.gemm(tensor('float32', [0, 4]), tensor('float32', [4, 3])).dims, [0, 3]);
     const bias = Float32Array.of(1, -2, 3);
