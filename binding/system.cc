@@ -16,10 +16,11 @@ Napi::Value CpuInfo(const Napi::CallbackInfo& info) {
   o.Set("avx512Vnni", f.avx512_vnni);
   o.Set("neon", f.neon);
   const sparq::Isa limit = sparq::isa_limit();
-  o.Set("isaLimit", limit == sparq::Isa::kAvx512Vnni ? "none" : sparq::isa_name(limit));
+  o.Set("isaLimit", limit == sparq::Isa::kAmxInt8 ? "none" : sparq::isa_name(limit));
   // The highest ISA that dispatch may use under the limit.
   const char* best = "scalar";
-  for (sparq::Isa isa : {sparq::Isa::kAvx2Fma, sparq::Isa::kNeon, sparq::Isa::kAvx512, sparq::Isa::kAvx512Vnni})
+  for (sparq::Isa isa : {sparq::Isa::kAvx2Fma, sparq::Isa::kNeon, sparq::Isa::kAvx512, sparq::Isa::kAvx512Vnni,
+                          sparq::Isa::kAmxInt8})
     if (sparq::isa_supported(isa)) best = sparq::isa_name(isa);
   o.Set("best", best);
   return o;
@@ -33,7 +34,7 @@ Napi::Value SetIsaLimit(const Napi::CallbackInfo& info) {
   else if (s == "avx2")
     sparq::set_isa_limit(sparq::Isa::kAvx2Fma);
   else if (s == "none")
-    sparq::set_isa_limit(sparq::Isa::kAvx512Vnni);
+    sparq::set_isa_limit(sparq::Isa::kAmxInt8);
   else
     throw_range_error(info.Env(), "limit must be 'scalar', 'avx2' or 'none'");
   return info.Env().Undefined();

@@ -8,6 +8,10 @@
 #include <cpuid.h>
 #define SPARQ_X86 1
 #endif
+#if defined(__linux__) && SPARQ_X86
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 namespace sparq {
 namespace {
@@ -24,6 +28,19 @@ unsigned xcr0() {
   return lo;
 }
 
+// Linux leaves AMX tile data (8 KiB of state) out of a process's signal and
+// context-switch frames until the process asks for it once; a tile
+// instruction before that faults. The grant is process-wide and permanent.
+bool request_amx_permission() {
+#if defined(__linux__)
+  constexpr long kArchReqXcompPerm = 0x1023;  // ARCH_REQ_XCOMP_PERM
+  constexpr long kXfeatureXtiledata = 18;     // XFEATURE_XTILEDATA
+  return syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) == 0;
+#else
+  return false;  // no known way to enable AMX for this process elsewhere
+#endif
+}
+
 CpuFeatures detect() {
   CpuFeatures f;
   unsigned a, b, c, d;
@@ -34,12 +51,15 @@ CpuFeatures detect() {
   const bool avx2 = (b >> 5) & 1;
   const bool avx512 = ((b >> 16) & 1) && ((b >> 17) & 1) && ((b >> 30) & 1) && ((b >> 31) & 1);  // F DQ BW VL
   const bool vnni = (c >> 11) & 1;
+  const bool amx = ((d >> 24) & 1) && ((d >> 25) & 1);  // AMX-TILE, AMX-INT8
   const unsigned state = xcr0();
   const bool ymm_state = (state & 0x6) == 0x6;       // SSE + AVX
   const bool zmm_state = (state & 0xe6) == 0xe6;     // + opmask, ZMM_Hi256, Hi16_ZMM
   f.avx2_fma = fma && avx && avx2 && ymm_state;
   f.avx512 = f.avx2_fma && avx512 && zmm_state;
   f.avx512_vnni = f.avx512 && vnni;
+  const bool tile_state = (state & 0x60000) == 0x60000;  // XTILECFG, XTILEDATA
+  f.amx_int8 = f.avx512_vnni && amx && tile_state && request_amx_permission();
   return f;
 }
 #else
@@ -60,6 +80,7 @@ int rank(Isa isa) {
     case Isa::kNeon: return 1;
     case Isa::kAvx512: return 2;
     case Isa::kAvx512Vnni: return 3;
+    case Isa::kAmxInt8: return 4;
   }
   return 0;
 }
@@ -68,7 +89,8 @@ Isa initial_limit() {
   const char* env = std::getenv("SPARQ_ISA");
   if (env != nullptr && std::strcmp(env, "scalar") == 0) return Isa::kScalar;
   if (env != nullptr && std::strcmp(env, "avx2") == 0) return Isa::kAvx2Fma;
-  return Isa::kAvx512Vnni;
+  if (env != nullptr && std::strcmp(env, "avx512vnni") == 0) return Isa::kAvx512Vnni;
+  return Isa::kAmxInt8;
 }
 
 std::atomic<int> g_limit_rank{rank(initial_limit())};
@@ -80,14 +102,15 @@ const CpuFeatures& cpu_features() {
   return features;
 }
 
-void set_isa_limit(Isa limit) { g_limit_rank.store(limit == Isa::kNeon ? rank(Isa::kAvx512Vnni) : rank(limit)); }
+void set_isa_limit(Isa limit) { g_limit_rank.store(limit == Isa::kNeon ? rank(Isa::kAmxInt8) : rank(limit)); }
 
 Isa isa_limit() {
   switch (g_limit_rank.load()) {
     case 0: return Isa::kScalar;
     case 1: return Isa::kAvx2Fma;
     case 2: return Isa::kAvx512;
-    default: return Isa::kAvx512Vnni;
+    case 3: return Isa::kAvx512Vnni;
+    default: return Isa::kAmxInt8;
   }
 }
 
@@ -99,6 +122,7 @@ bool isa_supported(Isa isa) {
     case Isa::kAvx2Fma: return f.avx2_fma;
     case Isa::kAvx512: return f.avx512;
     case Isa::kAvx512Vnni: return f.avx512_vnni;
+    case Isa::kAmxInt8: return f.amx_int8;
     case Isa::kNeon: return f.neon;
   }
   return false;
@@ -110,6 +134,7 @@ const char* isa_name(Isa isa) {
     case Isa::kAvx2Fma: return "avx2";
     case Isa::kAvx512: return "avx512";
     case Isa::kAvx512Vnni: return "avx512vnni";
+    case Isa::kAmxInt8: return "amx";
     case Isa::kNeon: return "neon";
   }
   return "unknown";

@@ -11,6 +11,7 @@ enum class Isa {
   kAvx2Fma,     // -mavx2 -mfma
   kAvx512,      // AVX-512 F/DQ/BW/VL (Skylake-SP and later): -mavx512f -mavx512dq -mavx512bw -mavx512vl
   kAvx512Vnni,  // kAvx512 + VNNI (vpdpbusd: u8 x s8 dot products into int32)
+  kAmxInt8,     // kAvx512Vnni + AMX tiles with int8 dot products (Sapphire Rapids and later)
   kNeon,
 };
 
@@ -18,6 +19,9 @@ struct CpuFeatures {
   bool avx2_fma = false;     // AVX2 and FMA3 present and enabled by the OS (XCR0)
   bool avx512 = false;       // F, DQ, BW, VL present and zmm/opmask state enabled by the OS
   bool avx512_vnni = false;
+  // AMX-TILE and AMX-INT8 present, tile state enabled in XCR0 and, on Linux,
+  // this process granted the permission to use it (arch_prctl at detection).
+  bool amx_int8 = false;
   bool neon = false;
 };
 
@@ -29,8 +33,8 @@ bool isa_supported(Isa isa);
 // Caps the ISA that dispatchers may pick: kScalar forces the portable path
 // everywhere (tests, CPUs with broken SIMD), kAvx2Fma keeps x86 to AVX2 (to
 // compare with AVX2-only machines). The environment variable
-// SPARQ_ISA=scalar|avx2 sets the same limit at load; kAvx512Vnni or kNeon
-// lift it.
+// SPARQ_ISA=scalar|avx2|avx512vnni sets the same limit at load (avx512vnni
+// keeps x86 off AMX); kAmxInt8 or kNeon lift it.
 void set_isa_limit(Isa limit);
 Isa isa_limit();
 

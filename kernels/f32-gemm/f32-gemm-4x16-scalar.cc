@@ -7,9 +7,10 @@
 
 namespace sparq {
 
+// A 16-column variant reads a single panel, so it never needs panel_stride.
 void f32_gemm_4x16_scalar(std::size_t mr, std::size_t nr, std::size_t kc, const float* a, std::size_t lda,
-                          const float* panel, float* c, std::size_t ldc, bool accumulate, bool last,
-                          const float* bias, float min, float max) {
+                          const float* panel, std::size_t /*panel_stride*/, float* c, std::size_t ldc,
+                          bool accumulate, bool last, const float* bias, float min, float max) {
   constexpr std::size_t kMr = 4;
   constexpr std::size_t kNr = kF32GemmNr;
   assert(mr >= 1 && mr <= kMr);

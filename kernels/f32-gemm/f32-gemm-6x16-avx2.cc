@@ -106,9 +106,10 @@ void gemv_1x16(const Columns& cols, std::size_t kc, const float* a, const float*
 
 }  // namespace
 
+// A 16-column variant reads a single panel, so it never needs panel_stride.
 void f32_gemm_6x16_avx2(std::size_t mr, std::size_t nr, std::size_t kc, const float* a, std::size_t lda,
-                        const float* panel, float* c, std::size_t ldc, bool accumulate, bool last,
-                        const float* bias, float min, float max) {
+                        const float* panel, std::size_t /*panel_stride*/, float* c, std::size_t ldc,
+                        bool accumulate, bool last, const float* bias, float min, float max) {
   assert(mr >= 1 && mr <= 6);
   assert(nr >= 1 && nr <= kF32GemmNr);
   const Columns cols(nr);

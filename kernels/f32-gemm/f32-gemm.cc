@@ -1,10 +1,11 @@
 // f32-gemm driver: cache blocking and threading around one microkernel.
 //
-// The output is cut into tasks, each a tile of MR-row strips x 16-column
-// panels, run on the thread pool. One task:
+// The output is cut into tasks, each a tile of MR-row strips x NR-column
+// blocks (NR = the variant's columns per call: one 16-column panel, or two
+// adjacent ones), run on the thread pool. One task:
 //   for each K block (kc <= kKcMax values of K):
 //     for each strip of MR rows:     the A strip (MR x kc) stays in L1 while
-//       for each panel in the tile:  it meets every panel slice (kc x 16), and
+//       for each block in the tile:  it meets every block slice (kc x NR), and
 //         microkernel                the tile's B block (kc x tile width) stays
 //                                    in L2 while every strip streams through it.
 // Bias and min/max are applied by the microkernel on the last K block only.
@@ -23,17 +24,16 @@
 
 namespace sparq {
 
-#define SPARQ_VARIANT(symbol, name, isa, mr) std::remove_pointer_t<F32GemmUkernel> symbol;
+#define SPARQ_VARIANT(symbol, name, isa, mr, nr) std::remove_pointer_t<F32GemmUkernel> symbol;
 #include "f32-gemm-variants.inc"
 #undef SPARQ_VARIANT
 
 namespace {
 
-constexpr std::size_t kNr = kF32GemmNr;
-// 256 values of K: a 6 x 256 A strip is 6 KiB of a 48 KiB L1.
+// 256 values of K: a 12 x 256 A strip is 12 KiB of a 48 KiB L1.
 constexpr std::size_t kKcMax = 256;
-// 64 panels = 1024 columns: a 256 x 1024 B block is 1 MiB of a 2 MiB L2.
-constexpr std::size_t kPanelsPerTaskMax = 64;
+// A 256 x 1024 B block is 1 MiB of a 2 MiB L2.
+constexpr std::size_t kColumnsPerTaskMax = 1024;
 // A task reads its whole B block once per K block; at least 8 strips amortize that.
 constexpr std::size_t kMinStripsPerTask = 8;
 // Several tasks per thread let the pool balance uneven cores.
@@ -44,7 +44,7 @@ std::size_t div_up(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
 }  // namespace
 
 const F32GemmVariant kF32GemmVariants[] = {
-#define SPARQ_VARIANT(symbol, name, isa, mr) {name, isa, mr, symbol},
+#define SPARQ_VARIANT(symbol, name, isa, mr, nr) {name, isa, mr, nr, symbol},
 #include "f32-gemm-variants.inc"
 #undef SPARQ_VARIANT
 };
@@ -56,14 +56,15 @@ const F32GemmVariant* f32_gemm_find(const char* name) { return find_variant(kF32
 
 void f32_gemm(const F32GemmVariant& variant, std::size_t m, const float* a, std::size_t lda, const F32PackedB& b,
               float* c, std::size_t ldc, const F32GemmParams& params) {
-  const std::size_t n = b.n, k = b.k, mr = variant.mr;
-  assert(b.panels.size() == div_up(n, kNr) * k * kNr);
+  const std::size_t n = b.n, k = b.k, mr = variant.mr, nr = variant.nr;
+  assert(nr % kF32GemmNr == 0);
+  assert(b.panels.size() == div_up(n, kF32GemmNr) * k * kF32GemmNr);
   assert(lda >= k && ldc >= n);
   assert(m == 0 || n == 0 || (c != nullptr && (a != nullptr || k == 0)));
   if (m == 0 || n == 0) return;
 
   const std::size_t strips = div_up(m, mr);
-  const std::size_t panels = div_up(n, kNr);
+  const std::size_t blocks = div_up(n, nr);
   // Equal K blocks, so the last one is not a sliver. A single strip (GEMV-like
   // calls) is not blocked: its A rows stay cached anyway, and one unbroken
   // stream per panel is what reading B from memory wants. K = 0 is one empty
@@ -76,20 +77,21 @@ void f32_gemm(const F32GemmVariant& variant, std::size_t m, const float* a, std:
   // Split M first (tasks then share nothing but B); split N when M is too
   // short to give every thread its share, as in GEMV-like calls.
   std::size_t m_tasks = std::min(div_up(strips, kMinStripsPerTask), tasks_wanted);
-  std::size_t n_tasks = div_up(panels, kPanelsPerTaskMax);
-  if (m_tasks * n_tasks < tasks_wanted) n_tasks = std::min(panels, std::max(n_tasks, div_up(tasks_wanted, m_tasks)));
+  std::size_t n_tasks = div_up(blocks, kColumnsPerTaskMax / nr);
+  if (m_tasks * n_tasks < tasks_wanted) n_tasks = std::min(blocks, std::max(n_tasks, div_up(tasks_wanted, m_tasks)));
   const std::size_t strips_per_task = div_up(strips, m_tasks);
-  const std::size_t panels_per_task = div_up(panels, n_tasks);
+  const std::size_t blocks_per_task = div_up(blocks, n_tasks);
   m_tasks = div_up(strips, strips_per_task);
-  n_tasks = div_up(panels, panels_per_task);
+  n_tasks = div_up(blocks, blocks_per_task);
 
   const F32GemmUkernel ukernel = variant.ukernel;
   const float* packed = b.panels.data();
+  const std::size_t panel_stride = k * kF32GemmNr;
   parallel_for(m_tasks * n_tasks, [&](std::size_t task) {
     const std::size_t s_begin = task / n_tasks * strips_per_task;
     const std::size_t s_end = std::min(strips, s_begin + strips_per_task);
-    const std::size_t p_begin = task % n_tasks * panels_per_task;
-    const std::size_t p_end = std::min(panels, p_begin + panels_per_task);
+    const std::size_t j_begin = task % n_tasks * blocks_per_task;
+    const std::size_t j_end = std::min(blocks, j_begin + blocks_per_task);
     for (std::size_t kb = 0; kb < k_blocks; ++kb) {
       const std::size_t k0 = kb * kc;
       const std::size_t kcb = std::min(kc, k - k0);
@@ -98,9 +100,10 @@ void f32_gemm(const F32GemmVariant& variant, std::size_t m, const float* a, std:
         const std::size_t row = s * mr;
         const std::size_t rows = std::min(mr, m - row);
         const float* a_strip = a + row * lda + k0;
-        for (std::size_t p = p_begin; p < p_end; ++p) {
-          const std::size_t col = p * kNr;
-          ukernel(rows, std::min(kNr, n - col), kcb, a_strip, lda, packed + p * k * kNr + k0 * kNr,
+        for (std::size_t j = j_begin; j < j_end; ++j) {
+          const std::size_t col = j * nr;
+          // Block j starts at panel col / kF32GemmNr.
+          ukernel(rows, std::min(nr, n - col), kcb, a_strip, lda, packed + col * k + k0 * kF32GemmNr, panel_stride,
                   c + row * ldc + col, ldc, accumulate, last, params.bias != nullptr ? params.bias + col : nullptr,
                   params.min, params.max);
         }

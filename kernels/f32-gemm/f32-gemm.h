@@ -36,17 +36,21 @@ struct F32GemmParams {
 
 // One microkernel call computes a C tile of mr <= MR rows and nr <= NR
 // columns over one block of kc values of K:
-//   acc = (accumulate ? c : 0) + a[0:mr, 0:kc] * panel[0:kc, 0:nr]
+//   acc = (accumulate ? c : 0) + a[0:mr, 0:kc] * B[0:kc, 0:nr]
 //   if last: acc = clamp(acc + bias[0:nr] (when bias), min, max)
-// `panel` points at row 0 of this K block inside a packed panel (stride NR).
+// `panel` points at row 0 of this K block inside a packed panel (stride
+// kF32GemmNr); a variant whose NR spans several panels finds the next ones
+// `panel_stride` floats further on (k * kF32GemmNr, one whole panel). Panels
+// past column nr - 1 may not exist and are never read.
 using F32GemmUkernel = void (*)(std::size_t mr, std::size_t nr, std::size_t kc, const float* a, std::size_t lda,
-                                const float* panel, float* c, std::size_t ldc, bool accumulate, bool last,
-                                const float* bias, float min, float max);
+                                const float* panel, std::size_t panel_stride, float* c, std::size_t ldc,
+                                bool accumulate, bool last, const float* bias, float min, float max);
 
 struct F32GemmVariant {
   const char* name;  // file stem, e.g. "f32-gemm-6x16-avx2"
   Isa isa;
   std::size_t mr;    // rows per microkernel call
+  std::size_t nr;    // columns per microkernel call, a multiple of kF32GemmNr
   F32GemmUkernel ukernel;
 };
 
