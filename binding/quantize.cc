@@ -44,51 +44,45 @@ T at(const T* values, std::size_t count, std::size_t channel) {
 
 void* bytes_of(const Napi::TypedArray& a) { return static_cast<uint8_t*>(a.ArrayBuffer().Data()) + a.ByteOffset(); }
 
-// quantize(variant, x: Float32Array, y: Uint8Array | Int8Array, outer, channels, inner, scales, zeroPoints, async)
-Napi::Value Quantize(const Napi::CallbackInfo& info) {
-  const Napi::Env env = info.Env();
-  const auto& v = pick_variant(info[0], sparq::kQuantizeVariants, sparq::kQuantizeVariantCount, sparq::quantize_best());
-  const Layout l = layout_args(info, 3);
-  auto x = typed_array<float>(info[1], "x", l.total);
-  bool y_unsigned = false;
-  auto y = byte_array(info[2], "y", l.total, &y_unsigned);
+// Quantize and dequantize share their arguments after the two arrays:
+// (variant, x, y, outer, channels, inner, scales, zeroPoints, async), and run
+// one row function per (outer, channel) segment with that channel's scale and
+// zero point.
+template <typename In, typename Out, typename RowFn>
+Napi::Value run_per_channel(const Napi::CallbackInfo& info, const Layout& l, const Napi::TypedArray& x, const In* xs,
+                            const Napi::TypedArray& y, Out* ys, RowFn fn) {
   auto scales = per_channel<float>(info[6], "scales", l.channels);
   auto zps = per_channel<int32_t>(info[7], "zeroPoints", l.channels);
-  const sparq::QuantizeFn fn = y_unsigned ? v.to_uint8 : v.to_int8;
-  const float* xs = x.Data();
-  auto* ys = static_cast<uint8_t*>(bytes_of(y));
   const float* s = scales.Data();
   const int32_t* z = zps.Data();
   const std::size_t ns = scales.ElementLength(), nz = zps.ElementLength();
-  return run_job(env, bool_arg(info[8], "async"), {x, y, scales, zps}, [=] {
+  return run_job(info.Env(), bool_arg(info[8], "async"), {x, y, scales, zps}, [=] {
     for_each_row_segment(l.outer, l.channels, l.inner, [&](std::size_t c, std::size_t off, std::size_t count) {
       fn(count, xs + off, at(s, ns, c), at(z, nz, c), ys + off);
     });
   });
 }
 
+// quantize(variant, x: Float32Array, y: Uint8Array | Int8Array, outer, channels, inner, scales, zeroPoints, async)
+Napi::Value Quantize(const Napi::CallbackInfo& info) {
+  const auto& v = pick_variant(info[0], sparq::kQuantizeVariants, sparq::kQuantizeVariantCount, sparq::quantize_best());
+  const Layout l = layout_args(info, 3);
+  auto x = typed_array<float>(info[1], "x", l.total);
+  bool y_unsigned = false;
+  auto y = byte_array(info[2], "y", l.total, &y_unsigned);
+  return run_per_channel(info, l, x, x.Data(), y, static_cast<uint8_t*>(bytes_of(y)), y_unsigned ? v.to_uint8 : v.to_int8);
+}
+
 // dequantize(variant, x: Uint8Array | Int8Array, y: Float32Array, outer, channels, inner, scales, zeroPoints, async)
 Napi::Value Dequantize(const Napi::CallbackInfo& info) {
-  const Napi::Env env = info.Env();
   const auto& v =
       pick_variant(info[0], sparq::kDequantizeVariants, sparq::kDequantizeVariantCount, sparq::dequantize_best());
   const Layout l = layout_args(info, 3);
   bool x_unsigned = false;
   auto x = byte_array(info[1], "x", l.total, &x_unsigned);
   auto y = typed_array<float>(info[2], "y", l.total);
-  auto scales = per_channel<float>(info[6], "scales", l.channels);
-  auto zps = per_channel<int32_t>(info[7], "zeroPoints", l.channels);
-  const sparq::DequantizeFn fn = x_unsigned ? v.from_uint8 : v.from_int8;
-  const auto* xs = static_cast<const uint8_t*>(bytes_of(x));
-  float* ys = y.Data();
-  const float* s = scales.Data();
-  const int32_t* z = zps.Data();
-  const std::size_t ns = scales.ElementLength(), nz = zps.ElementLength();
-  return run_job(env, bool_arg(info[8], "async"), {x, y, scales, zps}, [=] {
-    for_each_row_segment(l.outer, l.channels, l.inner, [&](std::size_t c, std::size_t off, std::size_t count) {
-      fn(count, xs + off, at(s, ns, c), at(z, nz, c), ys + off);
-    });
-  });
+  return run_per_channel(info, l, x, static_cast<const uint8_t*>(bytes_of(x)), y, y.Data(),
+                         x_unsigned ? v.from_uint8 : v.from_int8);
 }
 
 // requantize(variant, acc: Int32Array, y: Uint8Array | Int8Array | Float32Array, outer, channels, inner,

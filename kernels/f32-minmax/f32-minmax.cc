@@ -20,6 +20,5 @@ const std::size_t kMinmaxVariantCount = sizeof(kMinmaxVariants) / sizeof(kMinmax
 // Not cached: set_isa_limit() may change the answer at run time.
 const MinmaxVariant& minmax_best() { return best_variant(kMinmaxVariants); }
 
-const MinmaxVariant* minmax_find(const char* name) { return find_variant(kMinmaxVariants, name); }
 
 }  // namespace sparq

@@ -23,6 +23,5 @@ struct MinmaxVariant {
 extern const MinmaxVariant kMinmaxVariants[];
 extern const std::size_t kMinmaxVariantCount;
 const MinmaxVariant& minmax_best();
-const MinmaxVariant* minmax_find(const char* name);
 
 }  // namespace sparq

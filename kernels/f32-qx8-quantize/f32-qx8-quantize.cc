@@ -22,6 +22,5 @@ const std::size_t kQuantizeVariantCount = sizeof(kQuantizeVariants) / sizeof(kQu
 // Not cached: set_isa_limit() may change the answer at run time.
 const QuantizeVariant& quantize_best() { return best_variant(kQuantizeVariants); }
 
-const QuantizeVariant* quantize_find(const char* name) { return find_variant(kQuantizeVariants, name); }
 
 }  // namespace sparq

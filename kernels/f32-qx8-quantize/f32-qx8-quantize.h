@@ -26,6 +26,5 @@ struct QuantizeVariant {
 extern const QuantizeVariant kQuantizeVariants[];
 extern const std::size_t kQuantizeVariantCount;
 const QuantizeVariant& quantize_best();
-const QuantizeVariant* quantize_find(const char* name);
 
 }  // namespace sparq

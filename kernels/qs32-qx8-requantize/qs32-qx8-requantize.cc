@@ -24,6 +24,5 @@ const std::size_t kRequantizeVariantCount = sizeof(kRequantizeVariants) / sizeof
 // is a few comparisons.
 const RequantizeVariant& requantize_best() { return best_variant(kRequantizeVariants); }
 
-const RequantizeVariant* requantize_find(const char* name) { return find_variant(kRequantizeVariants, name); }
 
 }  // namespace sparq

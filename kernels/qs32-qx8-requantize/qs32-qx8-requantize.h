@@ -52,6 +52,5 @@ struct RequantizeVariant {
 extern const RequantizeVariant kRequantizeVariants[];
 extern const std::size_t kRequantizeVariantCount;
 const RequantizeVariant& requantize_best();
-const RequantizeVariant* requantize_find(const char* name);
 
 }  // namespace sparq

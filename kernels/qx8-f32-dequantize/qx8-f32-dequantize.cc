@@ -22,6 +22,5 @@ const std::size_t kDequantizeVariantCount = sizeof(kDequantizeVariants) / sizeof
 // Not cached: set_isa_limit() may change the answer at run time.
 const DequantizeVariant& dequantize_best() { return best_variant(kDequantizeVariants); }
 
-const DequantizeVariant* dequantize_find(const char* name) { return find_variant(kDequantizeVariants, name); }
 
 }  // namespace sparq

@@ -22,6 +22,5 @@ struct DequantizeVariant {
 extern const DequantizeVariant kDequantizeVariants[];
 extern const std::size_t kDequantizeVariantCount;
 const DequantizeVariant& dequantize_best();
-const DequantizeVariant* dequantize_find(const char* name);
 
 }  // namespace sparq

@@ -1,0 +1,126 @@
+// AMX qu8s8-gemm microkernel: 32 rows x 16 columns, K in steps of 64.
+//
+// Exact for ANY weights: TDPBUSD multiplies u8 x s8 and adds groups of 4
+// products straight into int32 elements (no int16 intermediate, no
+// saturation, wrapping modulo 2^32), so needs_narrow is false.
+//
+// Tiles (8 registers of up to 16 rows x 64 bytes):
+//   tmm0, tmm1  C: rows 0..15 and 16..31 of the output, 16 int32 columns
+//   tmm2, tmm3  A: the same rows x 64 K bytes, loaded straight from A (stride lda)
+//   tmm4        B: 16 K groups of the panel = 16 rows x 64 bytes
+// The c4 panel layout is AMX's B format as is: group g (64 bytes: 16 columns
+// x 4 K values) is B-tile row g, so 16 consecutive groups are one contiguous
+// 1 KiB tile (stride 64). Each 64-K step loads one B tile for two
+// TDPBUSDs (2 x 16 x 16 x 64 multiply-adds).
+//
+// Edges: the K tail (kc % 64, a multiple of 4) is copied, zero-padded to 64,
+// into small buffers (zeros add nothing), so every TDPBUSD has the one shape.
+// Rows past mr are not configured: a C/A tile of r < 16 rows reads and
+// computes only r rows, so nothing past A's real rows is touched. Columns
+// past nc are zero in the panel and are never stored.
+//
+// Tile configuration is per thread and AMX state is released at the end of
+// every call: a thread that is preempted or runs other code later does not
+// carry 8 KiB of live tile state, and the pool's workers each configure
+// their own tiles.
+#include <immintrin.h>
+
+#include <cassert>
+#include <cstdint>
+#include <cstring>
+
+#include "qu8s8-gemm.h"
+
+namespace sparq {
+namespace {
+
+constexpr std::size_t kMr = 32;
+constexpr std::size_t kTileRows = 16;
+constexpr std::size_t kTileBytes = 64;  // per row; also the K bytes of one step
+
+// The 64-byte operand of ldtilecfg (palette 1).
+struct alignas(64) TileConfig {
+  uint8_t palette_id;
+  uint8_t start_row;
+  uint8_t reserved[14];
+  uint16_t colsb[16];
+  uint8_t rows[16];
+};
+static_assert(sizeof(TileConfig) == 64, "ldtilecfg reads 64 bytes");
+
+// Two row blocks of r0 and r1 rows (r1 may be 0: tiles 1 and 3 unconfigured).
+#ifdef SPARQ_AMX_CACHE
+thread_local std::size_t tls_r0 = 0, tls_r1 = 0;
+#endif
+void configure(std::size_t r0, std::size_t r1) {
+#ifdef SPARQ_AMX_CACHE
+  if (tls_r0 == r0 && tls_r1 == r1) return;
+  tls_r0 = r0; tls_r1 = r1;
+#endif
+  TileConfig cfg;
+  std::memset(&cfg, 0, sizeof(cfg));
+  cfg.palette_id = 1;
+  const std::size_t rows[5] = {r0, r1, r0, r1, kTileRows};
+  for (int t = 0; t < 5; ++t) {
+    cfg.rows[t] = static_cast<uint8_t>(rows[t]);
+    cfg.colsb[t] = rows[t] != 0 ? kTileBytes : 0;
+  }
+  _tile_loadconfig(&cfg);
+}
+
+}  // namespace
+
+void qu8s8_gemm_32x16c4_amx(std::size_t mr, std::size_t nc, std::size_t kc, const uint8_t* a, std::size_t lda,
+                            const int8_t* panel, const int32_t* col_terms, const int32_t* col_zero_points,
+                            const int32_t* row_sums, int32_t* c, std::size_t ldc) {
+  assert(mr >= 1 && mr <= kMr && nc >= 1 && nc <= kQGemmNr && kc % kQGemmKr == 0);
+  const std::size_t r0 = mr < kTileRows ? mr : kTileRows, r1 = mr - r0;
+  configure(r0, r1);
+  _tile_zero(0);
+  if (r1 != 0) _tile_zero(1);
+
+  const std::size_t k_main = kc / kTileBytes * kTileBytes, k_tail = kc - k_main;
+  const uint8_t* a1 = r1 != 0 ? a + kTileRows * lda : a;
+  for (std::size_t k = 0; k < k_main; k += kTileBytes, panel += kTileRows * kTileBytes) {
+    _tile_loadd(4, panel, kTileBytes);
+    _tile_loadd(2, a + k, lda);
+    _tile_dpbusd(0, 2, 4);
+    if (r1 != 0) {
+      _tile_loadd(3, a1 + k, lda);
+      _tile_dpbusd(1, 3, 4);
+    }
+  }
+  if (k_tail != 0) {
+    // The last k_tail K bytes of each row and k_tail / 4 groups of the
+    // panel, zero-padded to a full step.
+    alignas(64) uint8_t a_tail[kMr * kTileBytes] = {};
+    alignas(64) int8_t b_tail[kTileRows * kTileBytes] = {};
+    for (std::size_t i = 0; i < mr; ++i) std::memcpy(a_tail + i * kTileBytes, a + i * lda + k_main, k_tail);
+    std::memcpy(b_tail, panel, k_tail / kQGemmKr * kTileBytes);
+    _tile_loadd(4, b_tail, kTileBytes);
+    _tile_loadd(2, a_tail, kTileBytes);
+    _tile_dpbusd(0, 2, 4);
+    if (r1 != 0) {
+      _tile_loadd(3, a_tail + kTileRows * kTileBytes, kTileBytes);
+      _tile_dpbusd(1, 3, 4);
+    }
+  }
+
+  alignas(64) int32_t acc[kMr * kQGemmNr];
+  _tile_stored(0, acc, kQGemmNr * sizeof(int32_t));
+  if (r1 != 0) _tile_stored(1, acc + kTileRows * kQGemmNr, kQGemmNr * sizeof(int32_t));
+#ifndef SPARQ_AMX_CACHE
+  _tile_release();
+#endif
+
+  const __m512i terms = _mm512_loadu_si512(col_terms);
+  const __mmask16 mask = static_cast<__mmask16>((1u << nc) - 1);
+  const __m512i zps = col_zero_points != nullptr ? _mm512_loadu_si512(col_zero_points) : _mm512_setzero_si512();
+  for (std::size_t i = 0; i < mr; ++i, c += ldc) {
+    __m512i v = _mm512_add_epi32(_mm512_load_si512(acc + i * kQGemmNr), terms);
+    if (col_zero_points != nullptr) v = _mm512_sub_epi32(v, _mm512_mullo_epi32(_mm512_set1_epi32(row_sums[i]), zps));
+    _mm512_mask_storeu_epi32(c, mask, v);
+  }
+}
+
+}  // namespace sparq
