@@ -9,6 +9,10 @@
 #include <thread>
 #include <vector>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>  // _mm_pause is SSE2: baseline on x86-64
+#endif
+
 namespace sparq {
 namespace {
 
@@ -23,48 +27,54 @@ int default_threads() {
   return hw == 0 ? 1 : static_cast<int>(std::min(hw, 256u));
 }
 
-// Workers sleep on a generation counter; each job bumps it. Tasks are handed
+void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
+
+// How long a thread spins on an atomic before sleeping on a condition
+// variable: about 50-100 us. Kernels are often called back to back (layer
+// after layer); a futex sleep and wake-up per call costs more than a short
+// GEMM on two cores, while spinning longer would steal the core from other
+// work between calls.
+constexpr int kSpinIterations = 1000;
+
+// Workers wait for a new job generation; each job bumps it. Tasks are handed
 // out through an atomic index so uneven tasks balance themselves.
 class Pool {
  public:
-  ~Pool() { resize(0); }
+  int threads() const { return threads_.load(); }
 
-  int threads() {
-    std::lock_guard<std::mutex> lock(config_mutex_);
-    return threads_;
-  }
-
-  void set_threads(int n) {
-    std::lock_guard<std::mutex> job_lock(job_mutex_);
-    std::lock_guard<std::mutex> lock(config_mutex_);
-    threads_ = std::clamp(n, 1, 256);
-  }
+  void set_threads(int n) { threads_.store(std::clamp(n, 1, 256)); }
 
   void run(std::size_t tasks, const std::function<void(std::size_t)>& fn) {
     if (tasks == 0) return;
     if (tasks == 1 || tls_inside_task) return run_inline(tasks, fn);
     std::lock_guard<std::mutex> job_lock(job_mutex_);
-    int n;
-    {
-      std::lock_guard<std::mutex> lock(config_mutex_);
-      n = threads_;
-    }
-    const std::size_t helpers = std::min<std::size_t>(static_cast<std::size_t>(n - 1), tasks - 1);
+    const std::size_t helpers = std::min<std::size_t>(static_cast<std::size_t>(threads_.load() - 1), tasks - 1);
     if (helpers == 0) return run_inline(tasks, fn);
-    resize(helpers);
+    grow(helpers);
+    fn_ = &fn;
+    tasks_ = tasks;
+    next_.store(0);
+    participants_ = helpers;
+    pending_.store(helpers);
     {
+      // Published under the mutex so a worker that checks the generation
+      // under it before sleeping cannot miss the wake-up.
       std::lock_guard<std::mutex> lock(state_mutex_);
-      fn_ = &fn;
-      tasks_ = tasks;
-      next_.store(0);
-      active_workers_ = helpers;
-      job_participants_ = helpers;
-      ++generation_;
+      generation_.fetch_add(1, std::memory_order_release);
     }
     wake_.notify_all();
     work();
-    std::unique_lock<std::mutex> lock(state_mutex_);
-    done_.wait(lock, [&] { return active_workers_ == 0; });
+    for (int i = 0; i < kSpinIterations && pending_.load(std::memory_order_acquire) != 0; ++i) cpu_relax();
+    if (pending_.load(std::memory_order_acquire) != 0) {
+      std::unique_lock<std::mutex> lock(state_mutex_);
+      done_.wait(lock, [&] { return pending_.load(std::memory_order_acquire) == 0; });
+    }
     fn_ = nullptr;
   }
 
@@ -83,24 +93,13 @@ class Pool {
     tls_inside_task = was_inside;
   }
 
-  // Grows the pool to at least `wanted` workers; resize(0) stops them all.
-  // Workers are only added, never removed, while the process runs: idle ones
-  // cost nothing but a sleeping thread.
-  void resize(std::size_t wanted) {
-    if (wanted == 0) {
-      {
-        std::lock_guard<std::mutex> lock(state_mutex_);
-        stopping_ = true;
-      }
-      wake_.notify_all();
-      for (auto& t : workers_) t.join();
-      workers_.clear();
-      return;
-    }
+  // Grows the pool to at least `wanted` workers. Workers are only added while
+  // the process runs: an idle one costs nothing but a sleeping thread.
+  void grow(std::size_t wanted) {
     // A new worker must wait for the *next* job, whose generation is not yet
     // published, so it starts from the current one (read before the thread
     // runs, or it could miss the job it was created for).
-    const std::uint64_t current = generation_snapshot();
+    const std::uint64_t current = generation_.load();
     while (workers_.size() < wanted) {
       const std::size_t index = workers_.size();
       workers_.emplace_back([this, index, current] { worker_loop(index, current); });
@@ -109,43 +108,40 @@ class Pool {
 
   void worker_loop(std::size_t index, std::uint64_t seen) {
     for (;;) {
-      {
+      for (int i = 0; i < kSpinIterations && generation_.load(std::memory_order_acquire) == seen; ++i) cpu_relax();
+      if (generation_.load(std::memory_order_acquire) == seen) {
         std::unique_lock<std::mutex> lock(state_mutex_);
-        wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
-        if (stopping_) return;
-        seen = generation_;
-        // Only the first `active_workers_` workers of this job take part.
-        if (index >= job_participants_) continue;
+        wake_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
       }
+      seen = generation_.load(std::memory_order_acquire);
+      // Only the first `participants_` workers take part in a job.
+      if (index >= participants_) continue;
       work();
-      std::lock_guard<std::mutex> lock(state_mutex_);
-      if (--active_workers_ == 0) done_.notify_one();
+      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        std::lock_guard<std::mutex> lock(state_mutex_);
+        done_.notify_one();
+      }
     }
   }
 
-  std::uint64_t generation_snapshot() {
-    std::lock_guard<std::mutex> lock(state_mutex_);
-    return generation_;
-  }
-
-  std::mutex job_mutex_;     // one job at a time
-  std::mutex config_mutex_;  // threads_
-  std::mutex state_mutex_;   // everything the workers read
+  std::mutex job_mutex_;    // one job at a time; guards the job fields below
+  std::mutex state_mutex_;  // sleeping and waking
   std::condition_variable wake_, done_;
   std::vector<std::thread> workers_;
+  // The current job, written before its generation is published.
   const std::function<void(std::size_t)>* fn_ = nullptr;
   std::size_t tasks_ = 0;
+  std::size_t participants_ = 0;
   std::atomic<std::size_t> next_{0};
-  std::size_t active_workers_ = 0;
-  std::size_t job_participants_ = 0;
-  std::uint64_t generation_ = 0;
-  bool stopping_ = false;
-  int threads_ = default_threads();
+  std::atomic<std::size_t> pending_{0};  // participating workers not yet done
+  std::atomic<std::uint64_t> generation_{0};
+  std::atomic<int> threads_{default_threads()};
 };
 
 Pool& pool() {
-  // Leaked on purpose: joining threads from a static destructor at process
-  // exit races with Node's own teardown.
+  // Leaked on purpose, workers and all: joining threads from a static
+  // destructor at process exit races with Node's own teardown, and sleeping
+  // workers do not keep the process alive.
   static Pool* p = new Pool();
   return *p;
 }
@@ -157,13 +153,5 @@ int thread_count() { return pool().threads(); }
 void set_thread_count(int n) { pool().set_threads(n); }
 
 void parallel_for(std::size_t tasks, const std::function<void(std::size_t)>& fn) { pool().run(tasks, fn); }
-
-std::size_t chunk_size(std::size_t total, std::size_t parts, std::size_t align) {
-  if (parts == 0) parts = 1;
-  if (align == 0) align = 1;
-  std::size_t chunk = (total + parts - 1) / parts;
-  chunk = (chunk + align - 1) / align * align;
-  return chunk == 0 ? align : chunk;
-}
 
 }  // namespace sparq

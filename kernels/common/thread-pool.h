@@ -15,13 +15,9 @@ namespace sparq {
 // environment, else the number of online CPUs.
 int thread_count();
 
-// Sets the thread count (clamped to [1, 256]); workers start or stop lazily.
+// Sets the thread count (clamped to [1, 256]); workers start lazily, on the first job that needs them.
 void set_thread_count(int n);
 
 void parallel_for(std::size_t tasks, const std::function<void(std::size_t task)>& fn);
-
-// Splits [0, total) into about `parts` chunks whose sizes are multiples of
-// `align` (except the last). Returns the chunk size.
-std::size_t chunk_size(std::size_t total, std::size_t parts, std::size_t align);
 
 }  // namespace sparq
