@@ -7,36 +7,35 @@
 namespace sparq_binding {
 namespace {
 
-// cpuInfo() -> { avx2Fma, avx512, avx512Vnni, neon, isaLimit, best }
+constexpr sparq::Isa kLadder[] = {sparq::Isa::kAvx2Fma, sparq::Isa::kNeon, sparq::Isa::kAvx512, sparq::Isa::kAvx512Vnni,
+                                   sparq::Isa::kAmxInt8};
+
+// cpuInfo() -> { avx2Fma, avx512, avx512Vnni, amxInt8, neon, isaLimit, best }
 Napi::Value CpuInfo(const Napi::CallbackInfo& info) {
   const sparq::CpuFeatures& f = sparq::cpu_features();
   Napi::Object o = Napi::Object::New(info.Env());
   o.Set("avx2Fma", f.avx2_fma);
   o.Set("avx512", f.avx512);
   o.Set("avx512Vnni", f.avx512_vnni);
+  o.Set("amxInt8", f.amx_int8);
   o.Set("neon", f.neon);
   const sparq::Isa limit = sparq::isa_limit();
   o.Set("isaLimit", limit == sparq::Isa::kAmxInt8 ? "none" : sparq::isa_name(limit));
   // The highest ISA that dispatch may use under the limit.
   const char* best = "scalar";
-  for (sparq::Isa isa : {sparq::Isa::kAvx2Fma, sparq::Isa::kNeon, sparq::Isa::kAvx512, sparq::Isa::kAvx512Vnni,
-                          sparq::Isa::kAmxInt8})
+  for (sparq::Isa isa : kLadder)
     if (sparq::isa_supported(isa)) best = sparq::isa_name(isa);
   o.Set("best", best);
   return o;
 }
 
-// setIsaLimit('scalar' | 'avx2' | 'none')
+// setIsaLimit('scalar' | 'avx2' | 'avx512' | 'avx512vnni' | 'none')
 Napi::Value SetIsaLimit(const Napi::CallbackInfo& info) {
   const std::string s = string_arg(info[0], "limit");
-  if (s == "scalar")
-    sparq::set_isa_limit(sparq::Isa::kScalar);
-  else if (s == "avx2")
-    sparq::set_isa_limit(sparq::Isa::kAvx2Fma);
-  else if (s == "none")
-    sparq::set_isa_limit(sparq::Isa::kAmxInt8);
-  else
-    throw_range_error(info.Env(), "limit must be 'scalar', 'avx2' or 'none'");
+  sparq::Isa limit = sparq::Isa::kAmxInt8;
+  if (s != "none" && (!sparq::isa_from_name(s.c_str(), &limit) || limit == sparq::Isa::kNeon || limit == sparq::Isa::kAmxInt8))
+    throw_range_error(info.Env(), "limit must be 'scalar', 'avx2', 'avx512', 'avx512vnni' or 'none'");
+  sparq::set_isa_limit(limit);
   return info.Env().Undefined();
 }
 

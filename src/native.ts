@@ -22,11 +22,11 @@ export interface NativeVariant {
 }
 
 type Async = boolean;
-export type IsaLimit = 'scalar' | 'avx2' | 'none';
+export type IsaLimit = 'scalar' | 'avx2' | 'avx512' | 'avx512vnni' | 'none';
 type Bytes = Uint8Array | Int8Array;
 
 export interface NativeAddon {
-  cpuInfo(): { avx2Fma: boolean; avx512: boolean; avx512Vnni: boolean; neon: boolean; isaLimit: IsaLimit | 'avx512'; best: string };
+  cpuInfo(): { avx2Fma: boolean; avx512: boolean; avx512Vnni: boolean; amxInt8: boolean; neon: boolean; isaLimit: IsaLimit; best: string };
   setIsaLimit(limit: IsaLimit): void;
   getThreads(): number;
   setThreads(n: number): void;

@@ -48,8 +48,15 @@ describe('native loader', () => {
     assert.match(r.stderr, /native addon not found/);
   });
 
-  it('SPARQ_ISA=scalar limits every family to its portable variant', () => {
-    const r = runNode(`import { cpu } from './src/index.ts'; console.log(cpu.info().isa);`, { SPARQ_ISA: 'scalar' });
-    assert.equal(r.stdout.trim(), 'scalar', r.stderr);
+  it('SPARQ_ISA caps the ISA at load, and setIsaLimit at run time', () => {
+    const code = `import { cpu } from './src/index.ts'; const a = cpu.info().isa; cpu.setIsaLimit('none'); console.log(a, cpu.info().isa === 'scalar');`;
+    const r = runNode(code, { SPARQ_ISA: 'scalar' });
+    assert.equal(r.stdout.trim(), `scalar ${!['avx2', 'avx512', 'avx512vnni', 'amx', 'neon'].includes(cpu.info().isa)}`, r.stderr);
+    cpu.setIsaLimit('avx2');
+    try {
+      assert.ok(['avx2', 'scalar'].includes(cpu.info().isa));
+    } finally {
+      cpu.setIsaLimit('none');
+    }
   });
 });

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
 #include <cpuid.h>
@@ -86,11 +87,10 @@ int rank(Isa isa) {
 }
 
 Isa initial_limit() {
+  Isa limit = Isa::kAmxInt8;
   const char* env = std::getenv("SPARQ_ISA");
-  if (env != nullptr && std::strcmp(env, "scalar") == 0) return Isa::kScalar;
-  if (env != nullptr && std::strcmp(env, "avx2") == 0) return Isa::kAvx2Fma;
-  if (env != nullptr && std::strcmp(env, "avx512vnni") == 0) return Isa::kAvx512Vnni;
-  return Isa::kAmxInt8;
+  if (env != nullptr) isa_from_name(env, &limit);
+  return limit;
 }
 
 std::atomic<int> g_limit_rank{rank(initial_limit())};
@@ -138,6 +138,16 @@ const char* isa_name(Isa isa) {
     case Isa::kNeon: return "neon";
   }
   return "unknown";
+}
+
+bool isa_from_name(const char* name, Isa* isa) {
+  for (Isa candidate : {Isa::kScalar, Isa::kAvx2Fma, Isa::kAvx512, Isa::kAvx512Vnni, Isa::kAmxInt8, Isa::kNeon}) {
+    if (std::strcmp(name, isa_name(candidate)) == 0) {
+      *isa = candidate;
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace sparq

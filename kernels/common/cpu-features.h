@@ -40,4 +40,7 @@ Isa isa_limit();
 
 const char* isa_name(Isa isa);
 
+// The Isa called `name` (as isa_name spells it); false for unknown names.
+bool isa_from_name(const char* name, Isa* isa);
+
 }  // namespace sparq

@@ -16,7 +16,7 @@ import { checkInt, checkOneOf } from '../validate.js';
 export interface CpuInfo {
   /** 'native' (the C++ addon) or 'reference' (pure TypeScript). */
   implementation: 'native' | 'reference';
-  /** The highest ISA dispatch uses here: 'avx512vnni', 'avx512', 'avx2', 'neon' or 'scalar'. */
+  /** The highest ISA dispatch uses here: 'amx', 'avx512vnni', 'avx512', 'avx2', 'neon' or 'scalar'. */
   isa: string;
   threads: number;
   addonPath: string | null;
@@ -50,12 +50,12 @@ function setThreads(threads: number): void {
 }
 
 /**
- * Caps the ISA kernels may use: 'scalar' forces the portable kernels (as
- * SPARQ_ISA=scalar does), 'avx2' keeps x86 to AVX2 (as SPARQ_ISA=avx2 does),
- * 'none' lifts the cap.
+ * Caps the ISA kernels may use, as SPARQ_ISA does at load: 'scalar' forces
+ * the portable kernels, 'avx2' keeps x86 to AVX2 (to compare with AVX2-only
+ * machines), 'avx512'/'avx512vnni' keep it off AMX, 'none' lifts the cap.
  */
 function setIsaLimit(limit: IsaLimit): void {
-  native()?.setIsaLimit(checkOneOf('limit', limit, ['scalar', 'avx2', 'none'] as const));
+  native()?.setIsaLimit(checkOneOf('limit', limit, ['scalar', 'avx2', 'avx512', 'avx512vnni', 'none'] as const));
 }
 
 export const cpu = {
