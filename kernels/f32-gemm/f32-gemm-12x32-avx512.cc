@@ -23,6 +23,7 @@
 #include <immintrin.h>
 
 #include <cassert>
+#include <cmath>
 #include <cstdint>
 #include <utility>
 
@@ -83,11 +84,15 @@ void finish(const Operands& o, __m512 (&acc)[R][V]) {
         for (std::size_t r = 0; r < R; ++r) acc[r][v] = _mm512_add_ps(acc[r][v], bias);
       }
     }
-    const __m512 vmin = _mm512_set1_ps(o.min), vmax = _mm512_set1_ps(o.max);
+    // Clamping to [-inf, inf] changes nothing (NaN included) but costs 2 ops
+    // per register on the FMA ports: a tenth of the tile at K = 27.
+    if (o.min > -INFINITY || o.max < INFINITY) {
+      const __m512 vmin = _mm512_set1_ps(o.min), vmax = _mm512_set1_ps(o.max);
 #pragma GCC unroll 16
-    for (std::size_t r = 0; r < R; ++r)
+      for (std::size_t r = 0; r < R; ++r)
 #pragma GCC unroll 2
-      for (std::size_t v = 0; v < V; ++v) acc[r][v] = clamp(acc[r][v], vmin, vmax);
+        for (std::size_t v = 0; v < V; ++v) acc[r][v] = clamp(acc[r][v], vmin, vmax);
+    }
   }
 #pragma GCC unroll 16
   for (std::size_t r = 0; r < R; ++r)
@@ -143,19 +148,33 @@ void tile(const Operands& o) {
     for (std::size_t r = 0; r < R; ++r)
 #pragma GCC unroll 2
       for (std::size_t v = 0; v < V; ++v) acc[r][v] = _mm512_setzero_ps();
+    // Rows are reached from one pointer per group of three, [p], [p + lda]
+    // and [p + 2 lda] being x86 addresses (base + lda * 4 or 8): four
+    // pointer bumps per k instead of a pointer, or an address add, per row.
+    constexpr std::size_t kGroups = (R + 2) / 3;
+    const std::size_t lda = o.lda;
+    const float* group[kGroups];
+#pragma GCC unroll 8
+    for (std::size_t g = 0; g < kGroups; ++g) group[g] = o.a + 3 * g * lda;
+    const float* b[V];
+#pragma GCC unroll 2
+    for (std::size_t v = 0; v < V; ++v) b[v] = o.b[v];
     for (std::size_t k = 0; k < o.kc; ++k) {
-      __m512 b[V];
+      __m512 bk[V];
 #pragma GCC unroll 2
       for (std::size_t v = 0; v < V; ++v) {
-        _mm_prefetch(reinterpret_cast<const char*>(o.b[v] + k * 16 + kPrefetch), _MM_HINT_T0);
-        b[v] = _mm512_loadu_ps(o.b[v] + k * 16);
+        _mm_prefetch(reinterpret_cast<const char*>(b[v] + kPrefetch), _MM_HINT_T0);
+        bk[v] = _mm512_loadu_ps(b[v]);
+        b[v] += 16;
       }
 #pragma GCC unroll 16
       for (std::size_t r = 0; r < R; ++r) {
-        const __m512 av = _mm512_set1_ps(o.a[r * o.lda + k]);
+        const __m512 av = _mm512_set1_ps(group[r / 3][(r % 3) * lda]);
 #pragma GCC unroll 2
-        for (std::size_t v = 0; v < V; ++v) acc[r][v] = _mm512_fmadd_ps(av, b[v], acc[r][v]);
+        for (std::size_t v = 0; v < V; ++v) acc[r][v] = _mm512_fmadd_ps(av, bk[v], acc[r][v]);
       }
+#pragma GCC unroll 8
+      for (std::size_t g = 0; g < kGroups; ++g) ++group[g];
     }
     finish<R, V>(o, acc);
   }

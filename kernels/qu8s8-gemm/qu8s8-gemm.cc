@@ -24,9 +24,12 @@
 
 namespace sparq {
 
-#define SPARQ_VARIANT(symbol, name, isa, mr, needs_narrow) std::remove_pointer_t<QGemmUkernel> symbol;
+#define SPARQ_VARIANT(symbol, name, isa, mr, needs_narrow, finish) std::remove_pointer_t<QGemmUkernel> symbol;
 #include "qu8s8-gemm-variants.inc"
 #undef SPARQ_VARIANT
+#if SPARQ_HAVE_AVX2
+void qu8s8_gemm_32x16c4_amx_finish();
+#endif
 
 namespace {
 
@@ -54,7 +57,7 @@ std::size_t output_size(QOutput output) {
 }  // namespace
 
 const QGemmVariant kQGemmVariants[] = {
-#define SPARQ_VARIANT(symbol, name, isa, mr, needs_narrow) {name, isa, mr, needs_narrow, symbol},
+#define SPARQ_VARIANT(symbol, name, isa, mr, needs_narrow, finish) {name, isa, mr, needs_narrow, symbol, finish},
 #include "qu8s8-gemm-variants.inc"
 #undef SPARQ_VARIANT
 };
@@ -121,6 +124,7 @@ void qu8s8_gemm(const QGemmVariant& variant, std::size_t m, const uint8_t* a, st
   const std::size_t first_unsafe_strip = safe_rows == m ? strips : safe_rows / mr;
 
   const QGemmUkernel ukernel = variant.ukernel;
+  void (*const finish)() = variant.finish;
   const QOutput output = params.output;
   const std::size_t elem = output_size(output);
   const RequantizeVariant& requantize = requantize_best();
@@ -178,6 +182,7 @@ void qu8s8_gemm(const QGemmVariant& variant, std::size_t m, const uint8_t* a, st
         }
       }
     }
+    if (finish != nullptr) finish();
   });
 }
 

@@ -66,19 +66,38 @@ struct QGemmParams {
   RequantizeRow stage;
 };
 
-// One microkernel call finishes an int32 tile of mr <= MR rows and nc <= NR
-// columns over the whole packed K (kc = k_padded, a multiple of 4):
-//   c[i, j] = sum_k a[i, k] * panel[k, j] + col_terms[j] - row_sums[i] * col_zero_points[j]
-// (all modulo 2^32). The driver folds bias and the a_zp terms into col_terms;
-// col_zero_points (b_zp' per column) is null when B has none, and row_sums
-// (sum over the real K of each A row) is then unused. Each `a` row is read
-// for kc bytes: the driver guarantees they lie inside A's buffer (copying the
-// last rows to a zero-padded buffer when they would not), and bytes past the
-// real K meet the zero rows of the padded panel, so they add nothing.
-// col_terms and col_zero_points hold NR values (padded).
+// The output stage as a microkernel applies it to one tile: the driver
+// resolves strides, ranges and the output kind of QGemmParams once per call,
+// so the kernel's store path needs no branches per element and no table
+// look-ups. For kUint8/kInt8 the kernel computes, per element,
+//   q = cvt_round_half_even(min(hi, max(lo, nan_to_zero(float(acc) * multiplier)))) + zero_point
+// with lo/hi = out_min - zp, out_max - zp: exactly qs32-qx8-requantize's
+// formula (see its header), one float multiply and nothing it could be fused
+// with. For kFloat32: min(hi, max(lo, float(acc) * multiplier)) with lo/hi =
+// fmin/fmax, NaN kept as the requantize row functions keep it.
+struct QGemmStore {
+  QOutput output = QOutput::kInt32;
+  // kUint8/kInt8/kFloat32: the NR multipliers of the tile's panel (a
+  // per-tensor one repeated; padding past N is never stored). Null for kInt32.
+  const float* multipliers = nullptr;
+  float lo = 0.0f, hi = 0.0f;
+  int32_t zero_point = 0;  // kUint8/kInt8 only
+};
+
+// One microkernel call finishes a tile of mr <= MR rows and nc <= NR columns
+// over the whole packed K (kc = k_padded, a multiple of 4):
+//   acc[i, j] = sum_k a[i, k] * panel[k, j] + col_terms[j] - row_sums[i] * col_zero_points[j]
+// (all modulo 2^32), then stores it through `store` into c (row stride ldc,
+// in elements of store.output's type). The driver folds bias and the a_zp
+// terms into col_terms; col_zero_points (b_zp' per column) is null when B
+// has none, and row_sums (sum over the real K of each A row) is then unused.
+// Each `a` row is read for kc bytes: the driver guarantees they lie inside
+// A's buffer (copying the last rows to a zero-padded buffer when they would
+// not), and bytes past the real K meet the zero rows of the padded panel, so
+// they add nothing. col_terms and col_zero_points hold NR values (padded).
 using QGemmUkernel = void (*)(std::size_t mr, std::size_t nc, std::size_t kc, const uint8_t* a, std::size_t lda,
                               const int8_t* panel, const int32_t* col_terms, const int32_t* col_zero_points,
-                              const int32_t* row_sums, int32_t* c, std::size_t ldc);
+                              const int32_t* row_sums, const QGemmStore& store, void* c, std::size_t ldc);
 
 struct QGemmVariant {
   const char* name;  // e.g. "qu8s8-gemm-4x16c4-avx2"
@@ -86,6 +105,10 @@ struct QGemmVariant {
   std::size_t mr;
   bool needs_narrow;  // only exact when QPackedB::narrow
   QGemmUkernel ukernel;
+  // Null, or called once at the end of every driver task on the thread that
+  // ran its microkernel calls: a variant that keeps per-thread state across
+  // calls (AMX tile configuration) gives it back here.
+  void (*finish)();
 };
 
 extern const QGemmVariant kQGemmVariants[];
