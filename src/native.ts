@@ -5,7 +5,8 @@
  * loads, sparq answers every kernel with its pure-TypeScript reference
  * backend and warns once, so `import 'sparq'` never throws; set
  * SPARQ_REQUIRE_NATIVE=1 to make a missing addon an error instead, or
- * SPARQ_DISABLE_NATIVE=1 to use the reference backend on purpose.
+ * SPARQ_DISABLE_NATIVE=1 to use the reference backend on purpose. An explicit
+ * path that fails to load is always an error (the first kernel call throws).
  */
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
@@ -71,6 +72,8 @@ export interface NativeLoadResult {
   path: string | null;
   /** Every path tried with why it failed. */
   attempts: string[];
+  /** An explicitly requested addon failed to load. */
+  explicitFailed?: boolean;
 }
 
 const require = createRequire(import.meta.url);
@@ -82,32 +85,34 @@ function packageRoot(): string {
   return dir;
 }
 
-function candidates(explicit?: string): string[] {
+function candidates(override: string | undefined): string[] {
   const root = packageRoot();
   const list: string[] = [];
-  const override = explicit ?? process.env.SPARQ_NATIVE_PATH;
-  if (override) list.push(resolve(override));
+  if (override) return [resolve(override)];
   list.push(join(root, 'build', 'Release', 'sparq.node'));
   list.push(join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'sparq.node'));
   return list;
 }
 
-/** Tries every location in order; never throws. */
+/**
+ * Tries every location in order; never throws. An explicit path (argument or
+ * SPARQ_NATIVE_PATH) that fails to load ends the search: falling back to
+ * another build would hide the failure of the one that was asked for.
+ */
 export function loadNative(explicit?: string): NativeLoadResult {
   const attempts: string[] = [];
   if (process.env.SPARQ_DISABLE_NATIVE === '1' && explicit === undefined) {
     attempts.push('SPARQ_DISABLE_NATIVE=1: not loading the addon');
     return { addon: null, path: null, attempts };
   }
-  for (const path of candidates(explicit)) {
-    if (!existsSync(path)) {
-      attempts.push(`${path}: not found`);
-      continue;
-    }
+  const override = explicit ?? process.env.SPARQ_NATIVE_PATH;
+  for (const path of candidates(override)) {
     try {
+      if (!existsSync(path)) throw new Error('not found');
       return { addon: require(path) as NativeAddon, path, attempts };
     } catch (e) {
       attempts.push(`${path}: ${(e as Error).message}`);
+      if (override) return { addon: null, path: null, attempts, explicitFailed: true };
     }
   }
   return { addon: null, path: null, attempts };
@@ -119,18 +124,16 @@ let warned = false;
 /** The process-wide addon, or null when sparq runs on its TypeScript reference backend. */
 export function native(): NativeAddon | null {
   loaded ??= loadNative();
-  if (loaded.addon === null) {
-    const message =
-      'sparq: native addon not found, using the slow TypeScript reference backend. Tried:\n  ' +
-      loaded.attempts.join('\n  ') +
-      '\nBuild it with `npm run build:native` (needs cmake and a C++17 compiler).';
-    if (process.env.SPARQ_REQUIRE_NATIVE === '1') throw new Error(message);
-    if (!warned) {
-      warned = true;
-      process.emitWarning(message, { code: 'SPARQ_NO_NATIVE' });
-    }
+  if (loaded.addon !== null) return loaded.addon;
+  const tried = `Tried:\n  ${loaded.attempts.join('\n  ')}`;
+  if (loaded.explicitFailed) throw new Error(`sparq: the native addon asked for (SPARQ_NATIVE_PATH) did not load. ${tried}`);
+  const message = `sparq: native addon not found, using the slow TypeScript reference backend. ${tried}\nBuild it with \`npm run build:native\` (needs cmake and a C++17 compiler).`;
+  if (process.env.SPARQ_REQUIRE_NATIVE === '1') throw new Error(message);
+  if (!warned) {
+    warned = true;
+    process.emitWarning(message, { code: 'SPARQ_NO_NATIVE' });
   }
-  return loaded.addon;
+  return null;
 }
 
 /** Where the addon came from (null: reference backend), and what was tried. */

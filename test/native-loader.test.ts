@@ -21,9 +21,13 @@ describe('native loader', () => {
     assert.equal(cpu.info().implementation, 'native');
   });
 
-  it('reports every path it tried when none loads', () => {
+  it('does not fall back when an explicit path fails to load', () => {
     const r = loadNative('/nonexistent/sparq.node');
-    assert.ok(r.attempts[0].startsWith('/nonexistent/sparq.node: not found'));
+    assert.deepEqual(r.attempts, ['/nonexistent/sparq.node: not found']);
+    assert.equal(r.explicitFailed, true);
+    const child = runNode(`import { cpu } from './src/index.ts'; cpu.info();`, { SPARQ_NATIVE_PATH: '/nonexistent/sparq.node' });
+    assert.notEqual(child.status, 0);
+    assert.match(child.stderr, /nonexistent\/sparq\.node: not found/);
   });
 
   it('falls back to the TypeScript reference with one warning, and computes the same results', () => {
