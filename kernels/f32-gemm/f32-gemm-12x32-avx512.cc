@@ -4,18 +4,19 @@
 // Register layout (32 zmm):
 //   c[r][0], c[r][1]  r = 0..11  accumulators: row r, panel 0 and panel 1 (24 regs)
 //   b[0], b[1]                   the 32 panel values of the current k     (2 regs)
-//   A[r][k] is broadcast straight from memory into the FMA or into one spare
-//   register shared by the row's two FMAs.
+//   a                            A[r][k], broadcast from memory once and   (1 reg)
+//                                shared by the row's two FMAs
 // Per k: 2 B loads + 12 broadcasts feed 24 FMAs. Two 512-bit FMA ports make
 // that 12 cycles per k, 24 independent chains cover the 4-cycle FMA latency
-// three times over, and the 14 loads fit in the 2-3 load ports beside them.
-// Against 6x16 AVX2 this does 4x the work per B element loaded.
+// three times over, and the 14 loads fit in the load ports beside them.
+// (Embedded-broadcast FMAs would load A[r][k] twice per row; GCC keeps the
+// shared broadcast, which is fewer loads for the same uop count.)
 //
-// Shorter strips (mr < 12) and single-panel calls (nr <= 16, the last panel
-// of an odd count) run the same loop instantiated for exactly mr rows and one
-// zmm per row, so edges cost their own size, not a full tile. Columns past nr
-// are masked on every C and bias access; past column 16 the second panel is
-// never read.
+// The loop is a template over rows and panels, instantiated for every mr in
+// 1..12 and for one or two panels: a short strip (mr < 12) or a single-panel
+// call (nr <= 16, the last panel of an odd count) computes only its own rows
+// and panels, not a full tile. Columns past nr are masked on every C and bias
+// access, and a single-panel call never reads the (absent) second panel.
 //
 // A single row (mr == 1, GEMV-like calls) is bound by reading B from memory:
 // it keeps four partial sums per zmm to break the FMA chain and prefetches
@@ -148,9 +149,10 @@ void tile(const Operands& o) {
     for (std::size_t r = 0; r < R; ++r)
 #pragma GCC unroll 2
       for (std::size_t v = 0; v < V; ++v) acc[r][v] = _mm512_setzero_ps();
-    // Rows are reached from one pointer per group of three, [p], [p + lda]
-    // and [p + 2 lda] being x86 addresses (base + lda * 4 or 8): four
-    // pointer bumps per k instead of a pointer, or an address add, per row.
+    // Rows are reached from one pointer per group of three, as [p], [p + lda]
+    // and [p + 2 lda] with lda and 2 lda in two registers: four pointer bumps
+    // per k. One pointer per row would spill (12 rows + 2 panels > 15
+    // registers), and one pointer plus r * lda costs an add per row.
     constexpr std::size_t kGroups = (R + 2) / 3;
     const std::size_t lda = o.lda;
     const float* group[kGroups];

@@ -30,9 +30,10 @@ namespace sparq {
 
 namespace {
 
-// 256 values of K: a 12 x 256 A strip is 12 KiB of a 48 KiB L1.
-constexpr std::size_t kKcMax = 256;
-// A 256 x 1024 B block is 1 MiB of a 2 MiB L2.
+// 384 values of K: a 12 x 384 A strip is 18 KiB of a 48 KiB L1, and the
+// im2col GEMMs of 3x3 convolutions over 32 channels (K = 288) stay one block.
+constexpr std::size_t kKcMax = 384;
+// A 384 x 1024 B block is 1.5 MiB of a 2 MiB L2.
 constexpr std::size_t kColumnsPerTaskMax = 1024;
 // A task reads its whole B block once per K block; at least 8 strips amortize that.
 constexpr std::size_t kMinStripsPerTask = 8;
