@@ -7,12 +7,14 @@
  *   npm run bench                      # everything, 1 and 2 threads
  *   npm run bench -- --quick           # fewer shapes, shorter timing
  *   npm run bench -- --threads 1 --only qgemm
+ *   npm run bench -- --isa avx2        # cap sparq's kernels at AVX2 (onnxruntime is not capped)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 
 import { cpu } from '../src/index.js';
+import type { IsaLimit } from '../src/native.js';
 import { kernelBenches, type BenchCase } from './kernels.js';
 import { ort } from './ort-models.js';
 import { timeIt, type Timing } from './timing.js';
@@ -22,8 +24,10 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     threads: { type: 'string', multiple: true },
     only: { type: 'string', multiple: true },
+    isa: { type: 'string', default: 'none' },
   },
 });
+cpu.setIsaLimit(values.isa as IsaLimit);
 const threadCounts = (values.threads ?? ['1', '2']).map(Number);
 const budgetMs = values.quick ? 400 : 1500;
 
@@ -65,5 +69,5 @@ for (const r of rows) {
 
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 const file = new URL(`./results/kernels-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url);
-writeFileSync(file, JSON.stringify({ cpu: cpus()[0]?.model, cores: cpus().length, sparq: info, onnxruntime: ort.env.versions.common, rows }, null, 1));
+writeFileSync(file, JSON.stringify({ cpu: cpus()[0]?.model, cores: cpus().length, isaLimit: values.isa, sparq: info, onnxruntime: ort.env.versions.common, rows }, null, 1));
 console.log(`\nraw samples: ${file.pathname}`);

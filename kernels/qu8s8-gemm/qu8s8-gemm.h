@@ -3,9 +3,11 @@
 //   acc[m,n] = sum_k (A[m,k] - a_zp) * (B[k,n] - b_zp[n])      (int32, wrapping)
 //
 // then one of the output stages of qs32-qx8-requantize (raw int32, uint8,
-// int8 or float32). uint8 weights are packed as int8 by subtracting 128 from
-// both the weight and its zero point, which leaves every product unchanged, so
-// one kernel family serves u8xs8 and u8xu8.
+// int8 or float32), computed by the microkernels as they store each tile
+// (bit for bit the requantize formula, see QGemmStore). uint8 weights are
+// packed as int8 by subtracting 128 from both the weight and its zero point,
+// which leaves every product unchanged, so one kernel family serves u8xs8 and
+// u8xu8.
 //
 // Kernels compute sum_k A*B' on the packed weights and correct for the zero
 // points with precomputed column sums and per-call row sums:
@@ -63,6 +65,7 @@ struct QGemmParams {
   QOutput output = QOutput::kInt32;
   // Output stage for kUint8/kInt8/kFloat32 (bias applies to every output
   // kind, kInt32 included; multiplier and ranges are ignored for kInt32).
+  // Its stride fields are 0 (per tensor) or 1 (per column).
   RequantizeRow stage;
 };
 
@@ -70,11 +73,14 @@ struct QGemmParams {
 // resolves strides, ranges and the output kind of QGemmParams once per call,
 // so the kernel's store path needs no branches per element and no table
 // look-ups. For kUint8/kInt8 the kernel computes, per element,
-//   q = cvt_round_half_even(min(hi, max(lo, nan_to_zero(float(acc) * multiplier)))) + zero_point
-// with lo/hi = out_min - zp, out_max - zp: exactly qs32-qx8-requantize's
-// formula (see its header), one float multiply and nothing it could be fused
-// with. For kFloat32: min(hi, max(lo, float(acc) * multiplier)) with lo/hi =
-// fmin/fmax, NaN kept as the requantize row functions keep it.
+//   q = cvt_round_half_even(min(hi, max(lo, float(acc) * multiplier))) + zero_point
+// with lo/hi = out_min - zp, out_max - zp: qs32-qx8-requantize's formula (see
+// its header), one float multiply and nothing it could be fused with. Its
+// NaN -> zero point step is the driver's: it hands quantized stages finite
+// multipliers with the same results, so the product is never NaN. For
+// kFloat32: min(hi, max(lo, float(acc) * multiplier)) with lo/hi =
+// fmin/fmax and the multipliers as given, NaN kept as the requantize row
+// functions keep it.
 struct QGemmStore {
   QOutput output = QOutput::kInt32;
   // kUint8/kInt8/kFloat32: the NR multipliers of the tile's panel (a
