@@ -28,6 +28,7 @@
 #include <cassert>
 #include <cfloat>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <type_traits>
 #include <vector>
@@ -37,7 +38,7 @@
 
 namespace sparq {
 
-#define SPARQ_VARIANT(symbol, name, isa, mr, needs_narrow, finish) std::remove_pointer_t<QGemmUkernel> symbol;
+#define SPARQ_VARIANT(symbol, name, isa, mr, needs_narrow, a_align, finish) std::remove_pointer_t<QGemmUkernel> symbol;
 #include "qu8s8-gemm-variants.inc"
 #undef SPARQ_VARIANT
 #if SPARQ_HAVE_AVX2
@@ -69,7 +70,7 @@ std::size_t output_size(QOutput output) {
 }  // namespace
 
 const QGemmVariant kQGemmVariants[] = {
-#define SPARQ_VARIANT(symbol, name, isa, mr, needs_narrow, finish) {name, isa, mr, needs_narrow, symbol, finish},
+#define SPARQ_VARIANT(symbol, name, isa, mr, needs_narrow, a_align, finish) {name, isa, mr, needs_narrow, a_align, symbol, finish},
 #include "qu8s8-gemm-variants.inc"
 #undef SPARQ_VARIANT
 };
@@ -80,12 +81,6 @@ const QGemmVariant& qu8s8_gemm_best(const QPackedB& b) {
   for (const QGemmVariant& v : kQGemmVariants)
     if (isa_supported(v.isa) && (b.narrow || !v.needs_narrow)) return v;
   return kQGemmVariants[kQGemmVariantCount - 1];
-}
-
-const QGemmVariant* qu8s8_gemm_find(const char* name) {
-  for (const QGemmVariant& v : kQGemmVariants)
-    if (std::strcmp(v.name, name) == 0) return &v;
-  return nullptr;
 }
 
 void qu8s8_gemm(const QGemmVariant& variant, std::size_t m, const uint8_t* a, std::size_t lda, const QPackedB& b,
@@ -131,10 +126,14 @@ void qu8s8_gemm(const QGemmVariant& variant, std::size_t m, const uint8_t* a, st
 
   // Rows whose kp-byte read would run past A's last byte, (m-1)*lda + k: only
   // the last few rows, and only when K is not a multiple of 4. Strips from
-  // first_unsafe_strip on read a zero-padded copy.
+  // first_copied_strip on read a zero-padded copy. A variant that wants
+  // aligned rows reads a copy of every row when A's are not aligned.
   const std::size_t a_end = (m - 1) * lda + k;
   const std::size_t safe_rows = kp == k ? m : std::min(m, a_end >= kp ? (a_end - kp) / lda + 1 : 0);
-  const std::size_t first_unsafe_strip = safe_rows == m ? strips : safe_rows / mr;
+  const std::size_t align = variant.a_align;
+  const bool misaligned = a != nullptr && (reinterpret_cast<std::uintptr_t>(a) % align != 0 || lda % align != 0);
+  const std::size_t first_copied_strip = misaligned ? 0 : safe_rows == m ? strips : safe_rows / mr;
+  const std::size_t copy_stride = div_up(kp, align) * align;
 
   QGemmStore store;
   store.output = output;
@@ -175,11 +174,14 @@ void qu8s8_gemm(const QGemmVariant& variant, std::size_t m, const uint8_t* a, st
     const std::size_t p_begin = task % n_tasks * panels_per_task;
     const std::size_t p_end = std::min(panels, p_begin + panels_per_task);
     const std::size_t row_begin = s_begin * mr, row_end = std::min(m, s_end * mr);
-    std::vector<uint8_t> a_tail;
-    const std::size_t tail_row = std::max(row_begin, first_unsafe_strip * mr);
-    if (tail_row < row_end) {
-      a_tail.assign((row_end - tail_row) * kp, 0);
-      for (std::size_t r = tail_row; r < row_end; ++r) std::memcpy(&a_tail[(r - tail_row) * kp], a + r * lda, k);
+    // The copied rows of this task, zero-padded to kp, at copy_stride.
+    std::vector<uint8_t> a_copy_storage;
+    uint8_t* a_copy = nullptr;
+    const std::size_t copy_row = std::max(row_begin, first_copied_strip * mr);
+    if (copy_row < row_end) {
+      a_copy_storage.assign((row_end - copy_row) * copy_stride + align - 1, 0);
+      a_copy = a_copy_storage.data() + (align - reinterpret_cast<std::uintptr_t>(a_copy_storage.data()) % align) % align;
+      for (std::size_t r = copy_row; r < row_end; ++r) std::memcpy(&a_copy[(r - copy_row) * copy_stride], a + r * lda, k);
     }
     std::vector<int32_t> row_sums(b_zp != nullptr ? row_end - row_begin : 0);
     for (std::size_t r = 0; r < row_sums.size(); ++r) {
@@ -197,9 +199,9 @@ void qu8s8_gemm(const QGemmVariant& variant, std::size_t m, const uint8_t* a, st
       if (output != QOutput::kInt32) st.multipliers = &col_multipliers[col];
       for (std::size_t s = s_begin; s < s_end; ++s) {
         const std::size_t row = s * mr, rows = std::min(mr, m - row);
-        const bool tail = row >= tail_row;
-        const uint8_t* a_strip = tail ? &a_tail[(row - tail_row) * kp] : a != nullptr ? a + row * lda : nullptr;
-        const std::size_t a_stride = tail ? kp : lda;
+        const bool copied = row >= copy_row;
+        const uint8_t* a_strip = copied ? &a_copy[(row - copy_row) * copy_stride] : a != nullptr ? a + row * lda : nullptr;
+        const std::size_t a_stride = copied ? copy_stride : lda;
         const int32_t* sums = b_zp != nullptr ? &row_sums[row - row_begin] : nullptr;
         void* c_tile = static_cast<uint8_t*>(c) + (row * ldc + col) * elem;
         ukernel(rows, cols, kp, a_strip, a_stride, panel, &col_terms[col], zp, sums, st, c_tile, ldc);

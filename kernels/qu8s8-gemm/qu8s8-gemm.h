@@ -110,6 +110,7 @@ struct QGemmVariant {
   Isa isa;
   std::size_t mr;
   bool needs_narrow;  // only exact when QPackedB::narrow
+  std::size_t a_align;  // wanted alignment of A's rows in bytes (1: any)
   QGemmUkernel ukernel;
   // Null, or called once at the end of every driver task on the thread that
   // ran its microkernel calls: a variant that keeps per-thread state across
@@ -121,7 +122,6 @@ extern const QGemmVariant kQGemmVariants[];
 extern const std::size_t kQGemmVariantCount;
 // Best supported variant that is exact for `b`.
 const QGemmVariant& qu8s8_gemm_best(const QPackedB& b);
-const QGemmVariant* qu8s8_gemm_find(const char* name);
 
 // C[M,N] (row stride ldc, in elements of the output type) from A [M,K] (row
 // stride lda). Split across the thread pool. The variant must be exact for b

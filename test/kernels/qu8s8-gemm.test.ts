@@ -68,6 +68,22 @@ describe('qu8s8-gemm', () => {
     });
   }
 
+  it('is exact for A at every alignment (variants copy misaligned rows they want aligned)', () => {
+    const r = rng(25);
+    for (const [m, n, k] of [[40, 20, 128], [33, 17, 27], [5, 16, 64]]) {
+      const b = weights('full', k, n, r);
+      const storage = new ArrayBuffer(m * k + 64);
+      for (const offset of [0, 1, 16, 48, 63]) {
+        const x = new Uint8Array(storage, offset, m * k);
+        x.set(randomInts(Uint8Array, m * k, 0, 255, r));
+        const a = tensor('uint8', [m, k], x, { zeroPoint: 9 });
+        const want = refQGemmInt32({ m, n, k, a: x, aZeroPoint: 9, b: b.data, bZeroPoints: [0] });
+        for (const variant of nativeVariants('qu8s8Gemm').filter((v) => !variantNeedsNarrow(v)))
+          assertSameArray(cpu.qgemm(a, b, { variant }).data, want, `${variant} ${m}x${n}x${k} offset ${offset}`);
+      }
+    }
+  });
+
   it('is exact in the worst case: 255 x -128 summed over K large enough to wrap int32', () => {
     for (const k of [4, 1023, 70001]) {
       const a = tensor('uint8', [2, k], new Uint8Array(2 * k).fill(255));
