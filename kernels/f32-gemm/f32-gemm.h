@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "../common/aligned-vector.h"
 #include "../common/cpu-features.h"
 
 namespace sparq {
@@ -22,7 +23,7 @@ constexpr std::size_t kF32GemmNr = 16;
 struct F32PackedB {
   std::size_t k = 0;
   std::size_t n = 0;
-  std::vector<float> panels;
+  aligned_vector<float> panels;
 };
 
 // Packs B [k, n] with row stride ldb (>= n).

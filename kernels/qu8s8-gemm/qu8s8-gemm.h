@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "../common/aligned-vector.h"
 #include "../common/cpu-features.h"
 #include "../qs32-qx8-requantize/qs32-qx8-requantize.h"
 
@@ -46,7 +47,7 @@ struct QPackedB {
   std::size_t n = 0;
   std::size_t k_padded = 0;
   bool narrow = false;                // every B' in [-64, 64]
-  std::vector<int8_t> panels;         // ceil(n/NR) * k_padded * NR bytes
+  aligned_vector<int8_t> panels;      // ceil(n/NR) * k_padded * NR bytes
   std::vector<int32_t> column_sums;   // sum_k B'[k, n], padded to a multiple of NR
   std::vector<int32_t> zero_points;   // b_zp' per column (int8 domain), padded likewise
   bool has_zero_points = false;       // any b_zp' != 0
