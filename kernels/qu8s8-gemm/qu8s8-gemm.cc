@@ -54,6 +54,10 @@ constexpr std::size_t kABlockBytesMax = std::size_t{256} << 10;
 constexpr std::size_t kMinStripsPerTask = 8;
 // Several tasks per thread let the pool balance uneven cores.
 constexpr std::size_t kTasksPerThread = 4;
+// ...but each task is worth waking a thread for (a few microseconds) and
+// copying its A rows: at 256^3 eight tasks ran slower on two threads than one
+// task on one (375 vs 690 GOP/s with AMX).
+constexpr std::size_t kMinMacsPerTask = std::size_t{8} << 20;
 
 std::size_t div_up(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
 
@@ -110,7 +114,8 @@ void qu8s8_gemm(const QGemmVariant& variant, std::size_t m, const uint8_t* a, st
 
   const std::size_t strips = div_up(m, mr);
   const std::size_t threads = static_cast<std::size_t>(thread_count());
-  const std::size_t tasks_wanted = threads == 1 ? 1 : threads * kTasksPerThread;
+  const std::size_t macs = m * n * std::max<std::size_t>(k, 1);
+  const std::size_t tasks_wanted = std::max<std::size_t>(1, std::min(threads * kTasksPerThread, macs / kMinMacsPerTask));
   // Split M first (tasks then share nothing but B); split N when M is too
   // short to give every thread its share, as in GEMV-like calls. A task's A
   // block stays within kABlockBytesMax.
