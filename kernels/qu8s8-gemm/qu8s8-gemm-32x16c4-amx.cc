@@ -34,6 +34,7 @@
 #include <cstring>
 
 #include "qu8s8-gemm.h"
+#include "qu8s8-gemm-store-avx512.h"
 
 namespace sparq {
 namespace {
@@ -79,57 +80,6 @@ void configure(std::size_t r0, std::size_t r1, std::size_t k_tail) {
   tls_k_tail = k_tail;
 }
 
-// The end of a tile (acc: the C tiles stored as rows of 16 int32): adds the column terms, subtracts the B zero-point
-// correction and stores rows 0..mr-1 through the output stage of QGemmStore,
-// with the per-vector steps of qs32-qx8-requantize-avx2 on 16 lanes:
-// cvtepi32_ps (round to nearest even), one mul_ps (followed by no add GCC
-// could fuse into an FMA), max_ps(lo, x), min_ps(hi, x) (the scalar selects,
-// operand for operand), cvtps_epi32 (round half to even under the default
-// MXCSR), so every element equals the scalar reference bit for bit. Its NaN
-// step is the driver's (see QGemmStore). The clamped values lie in the output
-// type's range, so the saturating down-converting stores (vpmovusdb /
-// vpmovsdb) only narrow them, and their mask writes exactly the nc columns.
-// kOut is a template parameter so the row loop carries no branch on it and
-// loads its constants once. Conversions, max and min are written as
-// all-lanes zero-masked ops, which compile to the same instructions: GCC 12
-// warns on the plain intrinsics (their undefined pass-through operand trips
-// -Wmaybe-uninitialized, GCC bug 105593).
-template <QOutput kOut>
-void store_rows(std::size_t mr, std::size_t nc, const int32_t* acc, const int32_t* col_terms,
-                const int32_t* col_zero_points, const int32_t* row_sums, const QGemmStore& store, void* c,
-                std::size_t ldc) {
-  constexpr std::size_t kSize = kOut == QOutput::kUint8 || kOut == QOutput::kInt8 ? 1 : 4;
-  const __m512i terms = _mm512_loadu_si512(col_terms);
-  const __mmask16 mask = static_cast<__mmask16>((1u << nc) - 1);
-  const __m512i zps = col_zero_points != nullptr ? _mm512_loadu_si512(col_zero_points) : _mm512_setzero_si512();
-  const __m512 mul = kOut != QOutput::kInt32 ? _mm512_loadu_ps(store.multipliers) : _mm512_setzero_ps();
-  const __m512 lo = _mm512_set1_ps(store.lo), hi = _mm512_set1_ps(store.hi);
-  const __m512i zp = _mm512_set1_epi32(store.zero_point);
-  const __mmask16 all = 0xFFFF;
-  for (std::size_t i = 0; i < mr; ++i) {
-    __m512i v = _mm512_add_epi32(_mm512_load_si512(acc + i * kQGemmNr), terms);
-    if (col_zero_points != nullptr) v = _mm512_sub_epi32(v, _mm512_mullo_epi32(_mm512_set1_epi32(row_sums[i]), zps));
-    void* row = static_cast<uint8_t*>(c) + i * ldc * kSize;
-    if (kOut == QOutput::kInt32) {
-      _mm512_mask_storeu_epi32(row, mask, v);
-      continue;
-    }
-    __m512 x = _mm512_mul_ps(_mm512_maskz_cvtepi32_ps(all, v), mul);
-    if (kOut == QOutput::kFloat32) {
-      // max_ps(lo, x) / min_ps(hi, x) keep a NaN x, as the scalar selects do.
-      _mm512_mask_storeu_ps(row, mask, _mm512_maskz_min_ps(all, hi, _mm512_maskz_max_ps(all, lo, x)));
-      continue;
-    }
-    x = _mm512_maskz_min_ps(all, hi, _mm512_maskz_max_ps(all, lo, x));
-    const __m512i q = _mm512_add_epi32(_mm512_maskz_cvtps_epi32(all, x), zp);
-    if (kOut == QOutput::kUint8) {
-      _mm512_mask_cvtusepi32_storeu_epi8(row, mask, q);
-    } else {
-      _mm512_mask_cvtsepi32_storeu_epi8(row, mask, q);
-    }
-  }
-}
-
 }  // namespace
 
 void qu8s8_gemm_32x16c4_amx(std::size_t mr, std::size_t nc, std::size_t kc, const uint8_t* a, std::size_t lda,
@@ -168,20 +118,8 @@ void qu8s8_gemm_32x16c4_amx(std::size_t mr, std::size_t nc, std::size_t kc, cons
   _tile_stored(0, acc, kQGemmNr * sizeof(int32_t));
   if (r1 != 0) _tile_stored(1, acc + kTileRows * kQGemmNr, kQGemmNr * sizeof(int32_t));
 
-  switch (store.output) {
-    case QOutput::kInt32:
-      store_rows<QOutput::kInt32>(mr, nc, acc, col_terms, col_zero_points, row_sums, store, c, ldc);
-      break;
-    case QOutput::kUint8:
-      store_rows<QOutput::kUint8>(mr, nc, acc, col_terms, col_zero_points, row_sums, store, c, ldc);
-      break;
-    case QOutput::kInt8:
-      store_rows<QOutput::kInt8>(mr, nc, acc, col_terms, col_zero_points, row_sums, store, c, ldc);
-      break;
-    case QOutput::kFloat32:
-      store_rows<QOutput::kFloat32>(mr, nc, acc, col_terms, col_zero_points, row_sums, store, c, ldc);
-      break;
-  }
+  // Each 64-byte row of the stored tiles is one row's 16 sums.
+  store_tile(mr, nc, reinterpret_cast<const __m512i*>(acc), col_terms, col_zero_points, row_sums, store, c, ldc);
 }
 
 // Called by the driver at the end of every task, on the thread that ran it:

@@ -23,6 +23,8 @@ export class PackedWeights {
    * fast kernel is exact. Full-range weights use the exact widening kernel.
    */
   readonly narrow: boolean;
+  /** @internal The last output-stage multipliers qgemm computed for these weights. */
+  multiplierMemo?: { aScale: number; outScale: number | undefined; values: Float32Array };
 
   /** @internal Use packWeights(). */
   constructor(source: Tensor<'float32' | 'uint8' | 'int8'>, handle: NativeHandle | null, scales: Float32Array, zeroPoints: Int32Array, narrow: boolean) {
