@@ -59,12 +59,23 @@ for (const threads of threadCounts) {
   }
 }
 
-console.log('\n| kernel | shape | threads | sparq | onnxruntime | baseline op | sparq / ort |');
-console.log('|---|---|---|---|---|---|---|');
+// One line per kernel and shape, thread counts side by side: the table BENCHMARKS.md records.
+const unitOf = (kernel: string) => (kernel.startsWith('sgemm') ? 'GFLOP/s' : kernel.includes('gemm') ? 'GOP/s' : 'Gelem/s');
+const cell = (r: Row | undefined) => {
+  if (!r) return ' | | ';
+  const [s, o] = [r.ops / r.sparq.p50 / 1e9, r.ops / r.ort.p50 / 1e9];
+  const digits = s >= 10 ? 0 : 1;
+  return `${s.toFixed(digits)} | ${o.toFixed(digits)} | **${(r.ort.p50 / r.sparq.p50).toFixed(2)}x**`;
+};
+console.log(`\n| kernel | shape | vs | ${threadCounts.map((t) => `${t}T sparq | ort | ratio`).join(' | ')} |`);
+console.log(`|---|---|---|${threadCounts.map(() => '---|---|---|').join('')}`);
+const seen = new Set<string>();
 for (const r of rows) {
-  const unit = r.kernel.startsWith('sgemm') ? 'GFLOP/s' : r.kernel.includes('gemm') ? 'GOP/s' : 'Gelem/s';
-  const rate = (t: Timing) => `${(r.ops / t.p50 / 1e9).toFixed(1)} ${unit}`;
-  console.log(`| ${r.kernel} | ${r.shape} | ${r.threads} | ${rate(r.sparq)} | ${rate(r.ort)} | ${r.baseline} | **${(r.ort.p50 / r.sparq.p50).toFixed(2)}x** |`);
+  const key = `${r.kernel}|${r.shape}`;
+  if (seen.has(key)) continue;
+  seen.add(key);
+  const cells = threadCounts.map((t) => cell(rows.find((x) => x.kernel === r.kernel && x.shape === r.shape && x.threads === t)));
+  console.log(`| ${r.kernel} (${unitOf(r.kernel)}) | ${r.shape} | ${r.baseline} | ${cells.join(' | ')} |`);
 }
 
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
