@@ -1,11 +1,10 @@
 // Every kernel family keeps one list of its variants, best first, in
 // <family>-variants.inc as lines SPARQ_VARIANT(symbol, Isa::kX, tile...).
-// Dispatchers, the binding's variant listing, tests and benches all read that
-// list, so a new variant is its file plus one line.
+// Dispatchers, the binding's variant listing (which also resolves names for
+// tests and benches) all read that list, so a new variant is its file plus one line.
 #pragma once
 
 #include <cstddef>
-#include <cstring>
 
 #include "cpu-features.h"
 
@@ -17,14 +16,6 @@ const V& best_variant(const V (&list)[N]) {
   for (const V& v : list)
     if (isa_supported(v.isa)) return v;
   return list[N - 1];
-}
-
-// The variant called `name` (file stem), or null if none is.
-template <typename V, std::size_t N>
-const V* find_variant(const V (&list)[N], const char* name) {
-  for (const V& v : list)
-    if (std::strcmp(v.name, name) == 0) return &v;
-  return nullptr;
 }
 
 }  // namespace sparq

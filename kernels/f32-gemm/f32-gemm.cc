@@ -53,8 +53,6 @@ const std::size_t kF32GemmVariantCount = sizeof(kF32GemmVariants) / sizeof(kF32G
 
 const F32GemmVariant& f32_gemm_best() { return best_variant(kF32GemmVariants); }
 
-const F32GemmVariant* f32_gemm_find(const char* name) { return find_variant(kF32GemmVariants, name); }
-
 void f32_gemm(const F32GemmVariant& variant, std::size_t m, const float* a, std::size_t lda, const F32PackedB& b,
               float* c, std::size_t ldc, const F32GemmParams& params) {
   const std::size_t n = b.n, k = b.k, mr = variant.mr, nr = variant.nr;

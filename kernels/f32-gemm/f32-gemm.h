@@ -59,7 +59,6 @@ struct F32GemmVariant {
 extern const F32GemmVariant kF32GemmVariants[];
 extern const std::size_t kF32GemmVariantCount;
 const F32GemmVariant& f32_gemm_best();
-const F32GemmVariant* f32_gemm_find(const char* name);
 
 // Runs the whole GEMM with `variant`, split across the thread pool.
 void f32_gemm(const F32GemmVariant& variant, std::size_t m, const float* a, std::size_t lda, const F32PackedB& b,
