@@ -5,8 +5,8 @@
  */
 import { refIm2col, type Im2colGeometry } from '../backends/reference/im2col.js';
 import { runAsync, runSync, type CpuCall } from '../backends/cpu-call.js';
-import { tensor, type Tensor } from '../tensor.js';
-import { checkDim, checkInt, checkObject, checkTensor, fail, typeFail } from '../validate.js';
+import type { Tensor } from '../tensor.js';
+import { checkDim, checkInt, checkObject, checkTensor, fail, outputTensor, typeFail } from '../validate.js';
 
 export interface Im2colOptions {
   kernelShape: readonly [number, number];
@@ -17,6 +17,8 @@ export interface Im2colOptions {
   group?: number;
   /** Padding value for uint8 input: the input's zero point (default x.zeroPoint ?? 0). float32 pads with 0. */
   padValue?: number;
+  /** Write the result here (reused storage of the input's type and the result's size). */
+  out?: Float32Array | Uint8Array;
 }
 
 function pair(name: string, value: unknown, fallback: number, min: number): [number, number] {
@@ -62,7 +64,7 @@ function im2colCall(xIn: Tensor<'float32' | 'uint8'>, options: Im2colOptions): C
     fail('options.padValue', 'must be 0 for float32 input');
   }
   const rows = g.batch * g.outH * g.outW, cols = g.channelsPerGroup * g.kernelH * g.kernelW;
-  const col = tensor(x.type, [g.groups, rows, cols], undefined, x.type === 'uint8' ? { scale: x.scale, zeroPoint: x.zeroPoint } : undefined);
+  const col = outputTensor(options.out, x.type, [g.groups, rows, cols], x.type === 'uint8' ? { scale: x.scale, zeroPoint: x.zeroPoint } : undefined);
   return {
     result: col,
     native: (addon, async) =>
