@@ -40,10 +40,10 @@ describe('im2col', () => {
   it('turns a convolution into a GEMM', async () => {
     // 1 image, 2 channels 3x3, one 2x2 filter summing both channels, stride 1, no padding.
     const x = tensor('float32', [1, 2, 3, 3], Float32Array.from({ length: 18 }, (_, i) => i));
-    const out = new Float32Array(32);
-    const col = await cpu.im2colAsync(x, { kernelShape: [2, 2], out });
+    const storage = new Float32Array(32);
+    const col = await cpu.im2colAsync(x, { kernelShape: [2, 2], out: storage });
     assert.deepEqual(col.dims, [1, 4, 8]);
-    assert.equal(col.data, out);
+    assert.equal(col.data, storage);
     const out = cpu.gemm(tensor('float32', [4, 8], col.data as Float32Array), tensor('float32', [8, 1], new Float32Array(8).fill(1)));
     // Output pixel (0,0) sums x[0][0..1][0..1] and x[1][0..1][0..1] = (0+1+3+4) + (9+10+12+13).
     assert.deepEqual(Array.from(out.data), [52, 60, 76, 84]);
