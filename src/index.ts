@@ -15,5 +15,6 @@ export type { GemmOptions, GemmWeights } from './kernels/gemm.js';
 export type { QGemmOptions, QGemmOutput, QGemmWeights } from './kernels/qgemm.js';
 export type { QuantizeOptions, DequantizeOptions, RequantizeOptions, QuantParamsOptions, MinMax } from './kernels/quantize.js';
 export type { Im2colOptions } from './kernels/im2col.js';
+export type { SpmmOptions } from './kernels/spmm.js';
 export { loadNative, nativeStatus } from './native.js';
 export { SparseMatrix, type SparseFormat, type SparseValueType, type FromDenseOptions, type RowStats } from './sparse/sparse-matrix.js';

@@ -60,6 +60,11 @@ export interface NativeAddon {
   minmax(variant: string | null, x: Float32Array, outer: number, channels: number, inner: number, min: Float32Array,
     max: Float32Array, async: Async): Promise<void> | undefined;
 
+  f32SpmmVariants: NativeVariant[];
+  f32Spmm(variant: string | null, rows: number, indptr: Int32Array, indices: Int32Array, values: Float32Array,
+    x: Float32Array, k: number, m: number, ldx: number, y: Float32Array, ldy: number, bias: Float32Array | null,
+    min: number, max: number, async: Async): Promise<void> | undefined;
+
   im2col(x: Float32Array | Uint8Array, col: Float32Array | Uint8Array, batch: number, groups: number,
     channelsPerGroup: number, height: number, width: number, kernelH: number, kernelW: number, strideH: number,
     strideW: number, dilationH: number, dilationW: number, padTop: number, padLeft: number, outH: number,

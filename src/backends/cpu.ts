@@ -5,6 +5,7 @@
  */
 import { gemm, gemmAsync } from '../kernels/gemm.js';
 import { im2col, im2colAsync } from '../kernels/im2col.js';
+import { spmm, spmmAsync } from '../kernels/spmm.js';
 import { packWeights } from '../kernels/pack.js';
 import { qgemm, qgemmAsync } from '../kernels/qgemm.js';
 import {
@@ -39,6 +40,7 @@ function info(): CpuInfo {
       'qx8-f32-dequantize': addon.dequantizeVariants,
       'qs32-qx8-requantize': addon.requantizeVariants,
       'f32-minmax': addon.minmaxVariants,
+      'f32-spmm': addon.f32SpmmVariants,
     },
   };
 }
@@ -79,6 +81,8 @@ export const cpu = {
   chooseQuantParams,
   im2col,
   im2colAsync,
+  spmm,
+  spmmAsync,
 };
 
 export type CpuBackend = typeof cpu;

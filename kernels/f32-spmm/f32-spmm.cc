@@ -1,0 +1,72 @@
+// f32-spmm variant table and driver.
+#include "f32-spmm.h"
+
+#include <algorithm>
+#include <cassert>
+#include <type_traits>
+#include <vector>
+
+#include "../common/thread-pool.h"
+#include "../common/variants.h"
+
+namespace sparq {
+
+#define SPARQ_VARIANT(symbol, name, isa) std::remove_pointer_t<F32SpmmFn> symbol;
+#include "f32-spmm-variants.inc"
+#undef SPARQ_VARIANT
+
+const F32SpmmVariant kF32SpmmVariants[] = {
+#define SPARQ_VARIANT(symbol, name, isa) {name, isa, symbol},
+#include "f32-spmm-variants.inc"
+#undef SPARQ_VARIANT
+};
+const std::size_t kF32SpmmVariantCount = sizeof(kF32SpmmVariants) / sizeof(kF32SpmmVariants[0]);
+
+// Not cached: set_isa_limit() may change the answer at run time.
+const F32SpmmVariant& f32_spmm_best() { return best_variant(kF32SpmmVariants); }
+
+namespace {
+
+// Work of one output row: its nonzeros, plus one so empty rows (which still
+// write the bias) are not free.
+std::size_t row_cost(const F32Csr& w, std::size_t n) { return static_cast<std::size_t>(w.indptr[n + 1] - w.indptr[n]) + 1; }
+
+// Multiply-adds per task below which a thread's wake-up costs more than it saves.
+constexpr std::size_t kMinMacsPerTask = std::size_t{1} << 18;
+constexpr std::size_t kTasksPerThread = 4;
+// M is split into blocks of this many columns when rows alone cannot feed the threads.
+constexpr std::size_t kMBlock = 256;
+
+}  // namespace
+
+void f32_spmm(const F32SpmmVariant& variant, const F32Csr& w, std::size_t m, const float* x, std::size_t ldx,
+              float* y, std::size_t ldy, const F32SpmmParams& params) {
+  const std::size_t rows = w.rows;
+  assert(ldy >= m && (w.indptr[rows] == 0 || ldx >= m));
+  if (rows == 0 || m == 0) return;
+  std::size_t total = 0;
+  for (std::size_t n = 0; n < rows; ++n) total += row_cost(w, n);
+  const std::size_t threads = static_cast<std::size_t>(thread_count());
+  const std::size_t wanted = std::max<std::size_t>(1, std::min(threads * kTasksPerThread, total * m / kMinMacsPerTask));
+  // Row groups of about equal cost (pruned rows are uneven), then M blocks.
+  const std::size_t m_blocks = std::min<std::size_t>(std::max<std::size_t>(1, (m + kMBlock - 1) / kMBlock),
+                                                     std::max<std::size_t>(1, wanted / std::min(wanted, rows)));
+  const std::size_t row_groups = std::max<std::size_t>(1, std::min(rows, wanted / m_blocks));
+  std::vector<std::size_t> bounds{0};
+  std::size_t acc = 0;
+  for (std::size_t n = 0; n < rows; ++n) {
+    acc += row_cost(w, n);
+    if (acc * row_groups >= total * bounds.size() && bounds.size() < row_groups) bounds.push_back(n + 1);
+  }
+  if (bounds.back() != rows) bounds.push_back(rows);
+  const std::size_t groups = bounds.size() - 1;
+  // Blocks of whole 16-column steps, so only the last block has a tail.
+  const std::size_t m_step = ((m + m_blocks - 1) / m_blocks + 15) / 16 * 16;
+  parallel_for(groups * m_blocks, [&](std::size_t task) {
+    const std::size_t g = task / m_blocks, b = task % m_blocks;
+    const std::size_t m_begin = b * m_step, m_end = std::min(m, m_begin + m_step);
+    if (m_begin < m_end) variant.fn(w, bounds[g], bounds[g + 1], m_begin, m_end, x, ldx, y, ldy, params);
+  });
+}
+
+}  // namespace sparq
