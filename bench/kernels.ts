@@ -5,8 +5,8 @@
  * and both write into preallocated outputs (sparq's `out` option,
  * onnxruntime's fetches), as an inference loop would.
  */
-import { cpu, tensor, type PackedWeights, type Tensor } from '../src/index.js';
-import { BENCH_GEMM_SHAPES, type GemmShape } from './shapes.js';
+import { cpu, SparseMatrix, tensor, type PackedWeights, type Tensor } from '../src/index.js';
+import { BENCH_GEMM_SHAPES, BENCH_SPMM_SHAPES, type GemmShape, type SpmmShape } from './shapes.js';
 import {
   dequantizeLinearGraph, matMulGraph, matMulIntegerGraph, ort, ortSession, qlinearMatMulGraph, quantizeLinearGraph,
 } from './ort-models.js';
@@ -105,6 +105,32 @@ function dequantize(size: number): KernelBench {
   };
 }
 
+/**
+ * Sparse W[N, K] (CSR, `sparsity` of it zero) times dense X[K, M] against
+ * onnxruntime's dense MatMul on the same matrix, posed the way onnxruntime
+ * prepacks it: X^T[M, K] * W^T[K, N] with W^T constant. Ops count the dense
+ * product (2*M*N*K), so GOP/s are "effective" and the ratio is the speed-up.
+ */
+function spmm(s: SpmmShape): KernelBench {
+  return {
+    kernel: `spmm-csr ${Math.round(s.sparsity * 100)}%`, shape: s.name, ops: 2 * s.m * s.n * s.k, unit: 'GFLOP/s', baseline: 'MatMul (dense)',
+    setup: async (threads) => {
+      const w = Float32Array.from({ length: s.n * s.k }, () => (Math.random() < s.sparsity ? 0 : Math.random() - 0.5));
+      const x = Float32Array.from({ length: s.k * s.m }, () => Math.random() - 0.5);
+      const sparse = SparseMatrix.fromDense(tensor('float32', [s.n, s.k], w), { format: 'csr' }) as SparseMatrix<'float32'>;
+      const xt = new Float32Array(s.m * s.k), wt = new Float32Array(s.k * s.n);
+      for (let i = 0; i < s.k; i++) for (let j = 0; j < s.m; j++) xt[j * s.k + i] = x[i * s.m + j];
+      for (let i = 0; i < s.n; i++) for (let j = 0; j < s.k; j++) wt[j * s.n + i] = w[i * s.k + j];
+      const session = await ortSession(matMulGraph(s.m, s.k, s.n, wt), threads);
+      const feed = { X: new ort.Tensor('float32', xt, [s.m, s.k]) };
+      const fetches = { Y: new ort.Tensor('float32', new Float32Array(s.m * s.n), [s.m, s.n]) };
+      const a = tensor('float32', [s.k, s.m], x);
+      const out = new Float32Array(s.n * s.m);
+      return { sparq: () => cpu.spmm(sparse, a, { out }), ort: () => session.run(feed, fetches), release: () => session.release() };
+    },
+  };
+}
+
 export function kernelBenches({ quick }: { quick: boolean }): KernelBench[] {
   const shapes = quick ? BENCH_GEMM_SHAPES.filter((s) => s.name !== '1024^3') : BENCH_GEMM_SHAPES;
   const sizes = quick ? [1 << 20] : [1 << 16, 1 << 20, 1 << 23];
@@ -116,5 +142,6 @@ export function kernelBenches({ quick }: { quick: boolean }): KernelBench[] {
     ...shapes.map((s) => qgemm(s, '7bit', 'uint8')),
     ...sizes.map(quantize),
     ...sizes.map(dequantize),
+    ...(quick ? BENCH_SPMM_SHAPES.filter((s) => s.sparsity === 0.9) : BENCH_SPMM_SHAPES).map(spmm),
   ];
 }

@@ -60,7 +60,7 @@ for (const threads of threadCounts) {
 }
 
 // One line per kernel and shape, thread counts side by side: the table BENCHMARKS.md records.
-const unitOf = (kernel: string) => (kernel.startsWith('sgemm') ? 'GFLOP/s' : kernel.includes('gemm') ? 'GOP/s' : 'Gelem/s');
+const unitOf = (kernel: string) => (kernel.startsWith('sgemm') || kernel.startsWith('spmm') ? 'GFLOP/s' : kernel.includes('gemm') ? 'GOP/s' : 'Gelem/s');
 const cell = (r: Row | undefined) => {
   if (!r) return ' | | ';
   const [s, o] = [r.ops / r.sparq.p50 / 1e9, r.ops / r.ort.p50 / 1e9];

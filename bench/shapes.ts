@@ -18,3 +18,23 @@ export const BENCH_GEMM_SHAPES: readonly GemmShape[] = [
 
 /** Sizes the tests walk for every GEMM dimension: tile edges, primes, and one large size. */
 export const TEST_DIMS: readonly number[] = [1, 2, 3, 7, 8, 15, 16, 17, 31, 33, 64, 127, 255, 1000];
+
+/** Sparse weights W[N, K] x dense activations [K, M] at a given sparsity (fraction of zeros). */
+export interface SpmmShape {
+  name: string;
+  n: number;
+  k: number;
+  m: number;
+  sparsity: number;
+}
+
+/** The sparse issue's shapes: 1024x1024 weights with 64 and 1 activation columns, and the CIFAR-10 CNN conv layers (batch 64) pruned to 90%. */
+export const BENCH_SPMM_SHAPES: readonly SpmmShape[] = [
+  ...[0.5, 0.7, 0.8, 0.9, 0.95].flatMap((sparsity) => [
+    { name: '1024x1024 m64', n: 1024, k: 1024, m: 64, sparsity },
+    { name: '1024x1024 m1', n: 1024, k: 1024, m: 1, sparsity },
+  ]),
+  { name: 'cnn-conv1 (b64)', n: 32, k: 27, m: 57600, sparsity: 0.9 },
+  { name: 'cnn-conv2 (b64)', n: 64, k: 288, m: 10816, sparsity: 0.9 },
+  { name: 'cnn-conv3 (b64)', n: 64, k: 576, m: 1024, sparsity: 0.9 },
+];

@@ -35,7 +35,7 @@ using F32SpmmFn = void (*)(const F32Csr& w, std::size_t row_begin, std::size_t r
                            const F32SpmmParams& params);
 
 struct F32SpmmVariant {
-  const char* name;  // e.g. "f32-spmm-16-avx2": 16 = columns of M per inner step
+  const char* name;  // e.g. "f32-spmm-32-avx2": 32 = columns of M per inner step
   Isa isa;
   F32SpmmFn fn;
 };
