@@ -60,8 +60,8 @@ void f32_spmm(const F32SpmmVariant& variant, const F32Csr& w, std::size_t m, con
   }
   if (bounds.back() != rows) bounds.push_back(rows);
   const std::size_t groups = bounds.size() - 1;
-  // Blocks of whole 32-column steps, so only the last block has a tail.
-  const std::size_t m_step = ((m + m_blocks - 1) / m_blocks + 31) / 32 * 32;
+  // Blocks of whole 64-column steps (the widest variant's), so only the last block has a tail.
+  const std::size_t m_step = ((m + m_blocks - 1) / m_blocks + 63) / 64 * 64;
   parallel_for(groups * m_blocks, [&](std::size_t task) {
     const std::size_t g = task / m_blocks, b = task % m_blocks;
     const std::size_t m_begin = b * m_step, m_end = std::min(m, m_begin + m_step);
