@@ -37,12 +37,12 @@ float row_dot(const F32Csr& w, std::size_t n, const float* x) {
     const __m512 xv = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), mask, k, x, 4);
     acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, w.values + p), xv, acc);
   }
-  // Halves, then the 8-lane sum (the reduce intrinsic trips the same GCC warning).
-  const __m256 high = _mm512_castps512_ps256(_mm512_shuffle_f32x4(acc, acc, 0x4e));  // lanes 8-15 moved down
-  const __m256 half = _mm256_add_ps(_mm512_castps512_ps256(acc), high);
-  const __m128 q = _mm_add_ps(_mm256_castps256_ps128(half), _mm256_extractf128_ps(half, 1));
-  const __m128 d = _mm_add_ps(q, _mm_movehl_ps(q, q));
-  return _mm_cvtss_f32(_mm_add_ss(d, _mm_movehdup_ps(d)));
+  // Halving sums: 256-bit halves, 128-bit quarters, then within 128 bits.
+  __m512 t = _mm512_maskz_add_ps(kAll, acc, _mm512_maskz_shuffle_f32x4(kAll, acc, acc, 0x4e));
+  t = _mm512_maskz_add_ps(kAll, t, _mm512_maskz_shuffle_f32x4(kAll, t, t, 0xb1));
+  t = _mm512_maskz_add_ps(kAll, t, _mm512_maskz_permute_ps(kAll, t, 0x4e));
+  t = _mm512_maskz_add_ps(kAll, t, _mm512_maskz_permute_ps(kAll, t, 0xb1));
+  return _mm512_cvtss_f32(t);
 }
 
 }  // namespace
