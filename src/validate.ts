@@ -159,3 +159,12 @@ export function outputTensor<T extends ElementType>(out: unknown, type: T, dims:
   if (array.length !== size) fail('options.out', `must have ${size} elements, got ${array.length}`);
   return tensor(type, dims, array, quant);
 }
+
+/** An optional per-output-channel bias: undefined, or exactly `n` values of `type`. */
+export function checkBias<T extends 'float32' | 'int32'>(bias: unknown, type: T, n: number): TypedArrayOf<T> | undefined {
+  if (bias === undefined) return undefined;
+  if (!(bias instanceof ARRAY_CLASSES[type])) typeFail('options.bias', `must be ${withArticle(ARRAY_NAMES[type])}`);
+  const values = bias as TypedArrayOf<T>;
+  if (values.length !== n) fail('options.bias', `must have N = ${n} values, got ${values.length}`);
+  return values;
+}

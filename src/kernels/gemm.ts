@@ -2,7 +2,7 @@
 import { refGemm } from '../backends/reference/gemm.js';
 import { runAsync, runSync, type CpuCall } from '../backends/cpu-call.js';
 import type { Tensor } from '../tensor.js';
-import { checkObject, checkTensor, fail, outputTensor, typeFail } from '../validate.js';
+import { checkBias, checkObject, checkTensor, fail, outputTensor, typeFail } from '../validate.js';
 import { activationRange, type Activation } from './activation.js';
 import { packWeights, PackedWeights } from './pack.js';
 
@@ -40,11 +40,7 @@ function gemmCall(aIn: Tensor<'float32'>, bIn: GemmWeights, options: GemmOptions
   const [m, k] = a.dims;
   if (k !== b.k) fail('b', `has K = ${b.k} rows but a has K = ${k} columns`);
   const n = b.n;
-  const { bias } = options;
-  if (bias !== undefined) {
-    if (!(bias instanceof Float32Array)) typeFail('options.bias', 'must be a Float32Array');
-    if (bias.length !== n) fail('options.bias', `must have N = ${n} values, got ${bias.length}`);
-  }
+  const bias = checkBias(options.bias, 'float32', n);
   const { min, max } = activationRange('options.activation', options.activation);
   const variant = checkVariant(options);
   const c = outputTensor(options.out, 'float32', [m, n]);

@@ -7,7 +7,7 @@ import { refQGemmInt32, refQGemmOutput } from '../backends/reference/qgemm.js';
 import { saturateRound } from '../backends/reference/round.js';
 import { runAsync, runSync, type CpuCall } from '../backends/cpu-call.js';
 import { Q_RANGE, type QType, type Tensor } from '../tensor.js';
-import { checkObject, checkOneOf, checkScale, checkTensor, checkZeroPoint, fail, outputTensor, typeFail } from '../validate.js';
+import { checkBias, checkObject, checkOneOf, checkScale, checkTensor, checkZeroPoint, fail, outputTensor, typeFail } from '../validate.js';
 import { activationRange, type Activation } from './activation.js';
 import { asPacked, checkVariant } from './gemm.js';
 import type { PackedWeights } from './pack.js';
@@ -62,11 +62,7 @@ function qgemmCall(aIn: Tensor<'uint8'>, bIn: QGemmWeights, options: QGemmOption
   if (a.axis !== undefined) typeFail('a.axis', 'must be undefined: activations are quantized per tensor');
   if (a.zeroPoint !== undefined && typeof a.zeroPoint !== 'number') typeFail('a.zeroPoint', 'must be a number');
   const aZeroPoint = checkZeroPoint('a.zeroPoint', a.zeroPoint ?? 0, 'uint8');
-  const { bias } = options;
-  if (bias !== undefined) {
-    if (!(bias instanceof Int32Array)) typeFail('options.bias', 'must be an Int32Array');
-    if (bias.length !== n) fail('options.bias', `must have N = ${n} values, got ${bias.length}`);
-  }
+  const bias = checkBias(options.bias, 'int32', n);
   const variant = checkVariant(options);
 
   let mult: Float32Array | null = null;

@@ -8,7 +8,7 @@ import { refSpmm } from '../backends/reference/spmm.js';
 import { runAsync, runSync, type CpuCall } from '../backends/cpu-call.js';
 import { SparseMatrix } from '../sparse/sparse-matrix.js';
 import type { Tensor } from '../tensor.js';
-import { checkObject, checkTensor, fail, outputTensor, typeFail } from '../validate.js';
+import { checkBias, checkObject, checkTensor, fail, outputTensor, typeFail } from '../validate.js';
 import { activationRange, type Activation } from './activation.js';
 import { checkVariant } from './gemm.js';
 
@@ -30,11 +30,7 @@ function spmmCall(wIn: SparseMatrix<'float32'>, xIn: Tensor<'float32'>, options:
   const [rows, k] = wIn.dims;
   const [xk, m] = x.dims;
   if (xk !== k) fail('x', `has K = ${xk} rows but w has K = ${k} columns`);
-  const { bias } = options;
-  if (bias !== undefined) {
-    if (!(bias instanceof Float32Array)) typeFail('options.bias', 'must be a Float32Array');
-    if (bias.length !== rows) fail('options.bias', `must have N = ${rows} values, got ${bias.length}`);
-  }
+  const bias = checkBias(options.bias, 'float32', rows);
   const { min, max } = activationRange('options.activation', options.activation);
   const variant = checkVariant(options);
   const y = outputTensor(options.out, 'float32', [rows, m]);
