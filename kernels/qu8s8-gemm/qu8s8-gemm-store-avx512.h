@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include "qu8s8-gemm.h"
+#include "qu8s8-gemm-output-kind.h"
 
 namespace sparq {
 namespace {
@@ -71,16 +72,9 @@ void store_rows(std::size_t mr, std::size_t nc, const __m512i* acc, const int32_
 inline void store_tile(std::size_t mr, std::size_t nc, const __m512i* acc, const int32_t* col_terms,
                        const int32_t* col_zero_points, const int32_t* row_sums, const QGemmStore& store, void* c,
                        std::size_t ldc) {
-  switch (store.output) {
-    case QOutput::kInt32:
-      return store_rows<QOutput::kInt32>(mr, nc, acc, col_terms, col_zero_points, row_sums, store, c, ldc);
-    case QOutput::kUint8:
-      return store_rows<QOutput::kUint8>(mr, nc, acc, col_terms, col_zero_points, row_sums, store, c, ldc);
-    case QOutput::kInt8:
-      return store_rows<QOutput::kInt8>(mr, nc, acc, col_terms, col_zero_points, row_sums, store, c, ldc);
-    case QOutput::kFloat32:
-      return store_rows<QOutput::kFloat32>(mr, nc, acc, col_terms, col_zero_points, row_sums, store, c, ldc);
-  }
+  with_output_kind(store.output, [&](auto kind) {
+    store_rows<decltype(kind)::value>(mr, nc, acc, col_terms, col_zero_points, row_sums, store, c, ldc);
+  });
 }
 
 }  // namespace

@@ -37,18 +37,18 @@ type Out = Int32Array | Uint8Array | Int8Array | Float32Array;
  * float32 multipliers of the output stage, one per weight scale (see
  * qs32-qx8-requantize.h). Inference calls a layer with the same scales every
  * time, so the weights remember the last set (4096 columns cost ~80 us to
- * recompute, 13% of an int8 GEMV); callers get their own copy.
+ * recompute, 13% of an int8 GEMV). The array is shared: read it, never write it.
  */
 function multipliers(aScale: number, b: PackedWeights, outScale: number | undefined): Float32Array {
   const memo = b.multiplierMemo;
-  if (memo && memo.aScale === aScale && memo.outScale === outScale) return memo.values.slice();
+  if (memo && memo.aScale === aScale && memo.outScale === outScale) return memo.values;
   const values = new Float32Array(b.scales.length);
   for (let i = 0; i < values.length; i++) {
     const product = Math.fround(aScale * b.scales[i]);
     values[i] = outScale === undefined ? product : Math.fround(product / outScale);
   }
   b.multiplierMemo = { aScale, outScale, values };
-  return values.slice();
+  return values;
 }
 
 function qgemmCall(aIn: Tensor<'uint8'>, bIn: QGemmWeights, options: QGemmOptions = {}): CpuCall<Tensor> {
@@ -71,7 +71,8 @@ function qgemmCall(aIn: Tensor<'uint8'>, bIn: QGemmWeights, options: QGemmOption
   let c: Tensor;
   if (output === 'int32') {
     if (options.activation !== undefined && options.activation !== 'none') typeFail('options.activation', "is not applied to 'int32' output");
-    const scales = a.scale === undefined ? undefined : multipliers(checkScale('a.scale', a.scale), b, undefined);
+    // The result carries its own copy of the accumulator scales.
+    const scales = a.scale === undefined ? undefined : multipliers(checkScale('a.scale', a.scale), b, undefined).slice();
     c = outputTensor(options.out, 'int32', [m, n], scales && (scales.length === 1 ? { scale: scales[0] } : { scale: scales, axis: 1 }));
   } else {
     if (a.scale === undefined) typeFail('a.scale', `is required for '${output}' output`);
