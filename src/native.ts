@@ -65,6 +65,10 @@ export interface NativeAddon {
     x: Float32Array, k: number, m: number, ldx: number, y: Float32Array, ldy: number, bias: Float32Array | null,
     min: number, max: number, async: Async): Promise<void> | undefined;
 
+  /** dst [cols, rows] = src [rows, cols]^T; src and dst the same kind of 4- or 1-byte typed array. */
+  transpose(src: Float32Array | Int32Array | Uint8Array | Int8Array, dst: Float32Array | Int32Array | Uint8Array | Int8Array,
+    rows: number, cols: number, async: Async): Promise<void> | undefined;
+
   im2col(x: Float32Array | Uint8Array, col: Float32Array | Uint8Array, batch: number, groups: number,
     channelsPerGroup: number, height: number, width: number, kernelH: number, kernelW: number, strideH: number,
     strideW: number, dilationH: number, dilationW: number, padTop: number, padLeft: number, outH: number,

@@ -6,6 +6,7 @@
 import { gemm, gemmAsync } from '../kernels/gemm.js';
 import { im2col, im2colAsync } from '../kernels/im2col.js';
 import { spmm, spmmAsync } from '../kernels/spmm.js';
+import { transpose, transposeAsync } from '../kernels/transpose.js';
 import { packWeights } from '../kernels/pack.js';
 import { qgemm, qgemmAsync } from '../kernels/qgemm.js';
 import {
@@ -83,6 +84,8 @@ export const cpu = {
   im2colAsync,
   spmm,
   spmmAsync,
+  transpose,
+  transposeAsync,
 };
 
 export type CpuBackend = typeof cpu;
