@@ -1,6 +1,9 @@
-// Binding for kernels/f32-spmm: CSR weights x dense activations.
+// Binding for kernels/f32-spmm: sparse weights (csr, bsr [R, 1], N:M) x dense
+// activations. Every sparse structure is re-checked here in O(nnz) (the
+// kernels index x and y with it), never trusted.
 #include "kernels/f32-spmm/f32-spmm.h"
 
+#include <functional>
 #include <string>
 
 #include "args.h"
@@ -10,46 +13,112 @@
 namespace sparq_binding {
 namespace {
 
-// f32Spmm(variant, rows, indptr, indices, values, x, k, m, ldx, y, ldy, bias | null, min, max, async)
-// y[rows, m] = clamp(W * x[k, m] + bias, min, max). The CSR structure is
-// checked here in O(nnz) (the kernel indexes x with it), not trusted.
+// The dense operands and epilogue, arguments first .. first + 8 of both functions:
+// x, k, m, ldx, y, ldy, bias | null, min, max.
+struct DenseArgs {
+  Napi::TypedArrayOf<float> x, y;
+  std::size_t k = 0, m = 0, ldx = 0, ldy = 0;
+  sparq::F32SpmmParams params;
+};
+
+DenseArgs dense_args(const Napi::CallbackInfo& info, std::size_t first, std::size_t rows) {
+  const Napi::Env env = info.Env();
+  DenseArgs d;
+  d.k = size_arg(info[first + 1], "k");
+  d.m = size_arg(info[first + 2], "m");
+  d.ldx = size_arg(info[first + 3], "ldx");
+  d.ldy = size_arg(info[first + 5], "ldy");
+  if (d.ldx < d.m || d.ldy < d.m) throw_range_error(env, "ldx and ldy must be >= m");
+  d.x = typed_array<float>(info[first], "x", d.k == 0 || d.m == 0 ? 0 : checked_mul(env, d.k - 1, d.ldx, "x") + d.m);
+  d.y = typed_array<float>(info[first + 4], "y", rows == 0 || d.m == 0 ? 0 : checked_mul(env, rows - 1, d.ldy, "y") + d.m);
+  Napi::TypedArrayOf<float> bias;
+  if (optional_typed_array<float>(info[first + 6], "bias", rows, &bias)) d.params.bias = bias.Data();
+  d.params.min = static_cast<float>(number_arg(info[first + 7], "min"));
+  d.params.max = static_cast<float>(number_arg(info[first + 8], "max"));
+  return d;
+}
+
+// The product as a job holding plain pointers and sizes only (it may run on a worker).
+std::function<void()> job(const sparq::F32SpmmVariant& variant, sparq::F32SpmmFormat format,
+                          const sparq::F32SparseWeights& w, DenseArgs& d) {
+  const float* x = d.x.Data();
+  float* y = d.y.Data();
+  return [&variant, format, w, m = d.m, x, ldx = d.ldx, y, ldy = d.ldy, params = d.params] {
+    sparq::f32_spmm(variant, format, w, m, x, ldx, y, ldy, params);
+  };
+}
+
+// The csr/bsr format with `block_rows` rows per block.
+sparq::F32SpmmFormat indexed_format(Napi::Env env, std::size_t block_rows) {
+  std::string known;
+  for (sparq::F32SpmmFormat f : sparq::kF32SpmmIndexedFormats) {
+    if (sparq::f32_spmm_block_rows(f) == block_rows) return f;
+    known += (known.empty() ? "" : ", ") + std::to_string(sparq::f32_spmm_block_rows(f));
+  }
+  throw_range_error(env, "blockRows must be one of " + known);
+}
+
+// f32Spmm(variant, rows, blockRows, indptr, indices, values, x, k, m, ldx, y, ldy, bias | null, min, max, async)
+// y[rows, m] = clamp(W * x[k, m] + bias, min, max), W in csr (blockRows 1) or
+// bsr with [blockRows, 1] blocks: indptr over block rows, indices the column
+// of each block, values blockRows per block.
 Napi::Value F32Spmm(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   const auto& variant = pick_variant(info[0], sparq::kF32SpmmVariants, sparq::kF32SpmmVariantCount, sparq::f32_spmm_best());
-  const std::size_t rows = size_arg(info[1], "rows"), k = size_arg(info[6], "k"), m = size_arg(info[7], "m");
-  const std::size_t ldx = size_arg(info[8], "ldx"), ldy = size_arg(info[10], "ldy");
-  if (ldx < m || ldy < m) throw_range_error(env, "ldx and ldy must be >= m");
-  auto indptr = typed_array<int32_t>(info[2], "indptr", rows + 1);
-  const int32_t nnz = indptr[rows];
+  const std::size_t rows = size_arg(info[1], "rows");
+  const sparq::F32SpmmFormat format = indexed_format(env, size_arg(info[2], "blockRows"));
+  const std::size_t r = sparq::f32_spmm_block_rows(format), blocks = rows / r;
+  if (rows % r != 0) throw_range_error(env, "rows must be a multiple of blockRows");
+  DenseArgs d = dense_args(info, 6, rows);
+  auto indptr = typed_array<int32_t>(info[3], "indptr", blocks + 1);
+  const int32_t nnz = indptr[blocks];
   if (indptr[0] != 0 || nnz < 0) throw_range_error(env, "indptr must start at 0 and end at nnz >= 0");
-  for (std::size_t r = 0; r < rows; ++r)
-    if (indptr[r + 1] < indptr[r]) throw_range_error(env, "indptr must not decrease");
-  auto indices = typed_array<int32_t>(info[3], "indices", static_cast<std::size_t>(nnz));
-  auto values = typed_array<float>(info[4], "values", static_cast<std::size_t>(nnz));
+  for (std::size_t b = 0; b < blocks; ++b)
+    if (indptr[b + 1] < indptr[b]) throw_range_error(env, "indptr must not decrease");
+  auto indices = typed_array<int32_t>(info[4], "indices", static_cast<std::size_t>(nnz));
+  auto values = typed_array<float>(info[5], "values", checked_mul(env, static_cast<std::size_t>(nnz), r, "values"));
   for (int32_t p = 0; p < nnz; ++p)
-    if (indices[p] < 0 || static_cast<std::size_t>(indices[p]) >= k) throw_range_error(env, "indices must lie in [0, k)");
-  auto x = typed_array<float>(info[5], "x", k == 0 || m == 0 ? 0 : checked_mul(env, k - 1, ldx, "x") + m);
-  auto y = typed_array<float>(info[9], "y", rows == 0 || m == 0 ? 0 : checked_mul(env, rows - 1, ldy, "y") + m);
-  Napi::TypedArrayOf<float> bias;
-  sparq::F32SpmmParams params;
-  if (optional_typed_array<float>(info[11], "bias", rows, &bias)) params.bias = bias.Data();
-  params.min = static_cast<float>(number_arg(info[12], "min"));
-  params.max = static_cast<float>(number_arg(info[13], "max"));
-  sparq::F32Csr w;
+    if (indices[p] < 0 || static_cast<std::size_t>(indices[p]) >= d.k) throw_range_error(env, "indices must lie in [0, k)");
+  sparq::F32SparseWeights w;
   w.rows = rows;
   w.indptr = indptr.Data();
   w.indices = indices.Data();
   w.values = values.Data();
-  const float* xs = x.Data();
-  float* ys = y.Data();
-  return run_job(env, bool_arg(info[14], "async"), {indptr, indices, values, x, y, info[11]},
-                 [&variant, w, m, xs, ldx, ys, ldy, params] { sparq::f32_spmm(variant, w, m, xs, ldx, ys, ldy, params); });
+  return run_job(env, bool_arg(info[15], "async"), {indptr, indices, values, d.x, d.y, info[12]}, job(variant, format, w, d));
+}
+
+// f32SpmmNm(variant, rows, n, groupSize, positions, values, x, k, m, ldx, y, ldy, bias | null, min, max, async)
+// The same product with W in N:M format: each group of groupSize columns of a
+// row keeps n slots; positions and values are [rows, k / groupSize * n].
+Napi::Value F32SpmmNm(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const auto& variant = pick_variant(info[0], sparq::kF32SpmmVariants, sparq::kF32SpmmVariantCount, sparq::f32_spmm_best());
+  const std::size_t rows = size_arg(info[1], "rows");
+  const std::size_t n = static_cast<std::size_t>(int_arg(info[2], "n", 1, 255));
+  const std::size_t group = static_cast<std::size_t>(int_arg(info[3], "groupSize", static_cast<int64_t>(n), 255));
+  DenseArgs d = dense_args(info, 6, rows);
+  if (d.k % group != 0) throw_range_error(env, "groupSize must divide k");
+  const std::size_t slots = checked_mul(env, rows, d.k / group * n, "positions");
+  auto positions = typed_array<uint8_t>(info[4], "positions", slots);
+  auto values = typed_array<float>(info[5], "values", slots);
+  for (std::size_t s = 0; s < slots; ++s)
+    if (positions[s] >= group) throw_range_error(env, "positions must lie in [0, groupSize)");
+  sparq::F32SparseWeights w;
+  w.rows = rows;
+  w.positions = positions.Data();
+  w.nm_n = n;
+  w.nm_m = group;
+  w.groups = d.k / group;
+  w.values = values.Data();
+  return run_job(env, bool_arg(info[15], "async"), {positions, values, d.x, d.y, info[12]},
+                 job(variant, sparq::F32SpmmFormat::kNm, w, d));
 }
 
 }  // namespace
 
 void register_f32_spmm(Napi::Env env, Napi::Object exports) {
   exports.Set("f32Spmm", Napi::Function::New(env, F32Spmm));
+  exports.Set("f32SpmmNm", Napi::Function::New(env, F32SpmmNm));
   exports.Set("f32SpmmVariants", describe_variants(env, sparq::kF32SpmmVariants, sparq::kF32SpmmVariantCount));
 }
 

@@ -2,6 +2,7 @@
 #include "kernels/qu8s8-gemm/qu8s8-gemm.h"
 
 #include "args.h"
+#include "q-output.h"
 #include "register.h"
 #include "variants.h"
 
@@ -48,22 +49,6 @@ Napi::Value Q8WeightsInfo(const Napi::CallbackInfo& info) {
   return o;
 }
 
-struct OutputKind {
-  sparq::QOutput kind;
-  napi_typedarray_type array_type;
-  const char* array_name;
-};
-
-OutputKind output_kind(const Napi::Value& v) {
-  const std::string s = string_arg(v, "output");
-  if (s == "int32") return {sparq::QOutput::kInt32, napi_int32_array, "Int32Array"};
-  if (s == "uint8") return {sparq::QOutput::kUint8, napi_uint8_array, "Uint8Array"};
-  if (s == "int8") return {sparq::QOutput::kInt8, napi_int8_array, "Int8Array"};
-  if (s == "float32") return {sparq::QOutput::kFloat32, napi_float32_array, "Float32Array"};
-  throw_range_error(v.Env(), "output must be 'int32', 'uint8', 'int8' or 'float32'");
-}
-
-
 // qu8s8Gemm(variant, weights, a: Uint8Array, m, lda, aZeroPoint, output, c, ldc,
 //           bias: Int32Array | null, multiplier: Float32Array | null (1 or n),
 //           outZeroPoint, outMin, outMax, fmin, fmax, async)
@@ -77,46 +62,17 @@ Napi::Value Qu8s8Gemm(const Napi::CallbackInfo& info) {
       throw_range_error(env, std::string("variant ") + variant->name +
                                  " is exact only for weights in [-64, 64] (after the uint8 shift); these are not");
   }
-  const std::size_t m = size_arg(info[3], "m"), lda = size_arg(info[4], "lda"), ldc = size_arg(info[8], "ldc");
+  const std::size_t m = size_arg(info[3], "m"), lda = size_arg(info[4], "lda");
   if (lda < w->k) throw_range_error(env, "lda must be >= k");
-  if (ldc < w->n) throw_range_error(env, "ldc must be >= n");
   auto a = typed_array<uint8_t>(info[2], "a", m == 0 ? 0 : checked_mul(env, m - 1, lda, "a") + w->k);
-  sparq::QGemmParams params;
+  QOutputArgs out = output_args(info, m, w->n, w->n);
+  sparq::QGemmParams params = out.params;
   params.a_zero_point = static_cast<uint8_t>(int_arg(info[5], "aZeroPoint", 0, 255));
-  const OutputKind out = output_kind(info[6]);
-  params.output = out.kind;
-  if (!info[7].IsTypedArray() || info[7].As<Napi::TypedArray>().TypedArrayType() != out.array_type)
-    throw_type_error(env, std::string("c must be an ") + out.array_name + " for output " + info[6].As<Napi::String>().Utf8Value());
-  auto c = info[7].As<Napi::TypedArray>();
-  const std::size_t c_needed = m == 0 ? 0 : checked_mul(env, m - 1, ldc, "c") + w->n;
-  if (c.ElementLength() < c_needed) throw_range_error(env, "c is too short for m x n with stride ldc");
-  Napi::TypedArrayOf<int32_t> bias;
-  if (optional_typed_array<int32_t>(info[9], "bias", w->n, &bias)) {
-    params.stage.bias = bias.Data();
-    params.stage.bias_stride = 1;
-  }
-  Napi::TypedArrayOf<float> multiplier;
-  if (optional_typed_array<float>(info[10], "multiplier", 1, &multiplier)) {
-    if (multiplier.ElementLength() != 1 && multiplier.ElementLength() != w->n)
-      throw_range_error(env, "multiplier must have 1 or n elements");
-    params.stage.multiplier = multiplier.Data();
-    params.stage.multiplier_stride = multiplier.ElementLength() == 1 ? 0 : 1;
-  } else if (out.kind != sparq::QOutput::kInt32) {
-    throw_type_error(env, "multiplier is required for quantized and float outputs");
-  }
-  const bool is_uint8 = out.kind == sparq::QOutput::kUint8;
-  const int64_t type_lo = is_uint8 ? 0 : -128, type_hi = is_uint8 ? 255 : 127;
-  if (out.kind == sparq::QOutput::kUint8 || out.kind == sparq::QOutput::kInt8) {
-    params.stage.zero_point = static_cast<int32_t>(int_arg(info[11], "outZeroPoint", type_lo, type_hi));
-    params.stage.out_min = static_cast<int32_t>(int_arg(info[12], "outMin", type_lo, type_hi));
-    params.stage.out_max = static_cast<int32_t>(int_arg(info[13], "outMax", params.stage.out_min, type_hi));
-  }
-  params.stage.fmin = static_cast<float>(number_arg(info[14], "fmin"));
-  params.stage.fmax = static_cast<float>(number_arg(info[15], "fmax"));
   const bool async = bool_arg(info[16], "async");
   const uint8_t* a_data = a.Data();
-  void* c_data = static_cast<uint8_t*>(c.ArrayBuffer().Data()) + c.ByteOffset();
-  return run_job(env, async, {a, c, info[9], info[10]}, [variant, w, m, a_data, lda, c_data, ldc, params] {
+  void* c_data = out.c_data;
+  const std::size_t ldc = out.ldc;
+  return run_job(env, async, {a, out.c, info[9], info[10]}, [variant, w, m, a_data, lda, c_data, ldc, params] {
     sparq::qu8s8_gemm(*variant, m, a_data, lda, *w, c_data, ldc, params);
   });
 }

@@ -61,9 +61,22 @@ export interface NativeAddon {
     max: Float32Array, async: Async): Promise<void> | undefined;
 
   f32SpmmVariants: NativeVariant[];
-  f32Spmm(variant: string | null, rows: number, indptr: Int32Array, indices: Int32Array, values: Float32Array,
-    x: Float32Array, k: number, m: number, ldx: number, y: Float32Array, ldy: number, bias: Float32Array | null,
-    min: number, max: number, async: Async): Promise<void> | undefined;
+  /** csr (blockRows 1) or bsr with [blockRows, 1] blocks (indptr over block rows, blockRows values per block). */
+  f32Spmm(variant: string | null, rows: number, blockRows: number, indptr: Int32Array, indices: Int32Array,
+    values: Float32Array, x: Float32Array, k: number, m: number, ldx: number, y: Float32Array, ldy: number,
+    bias: Float32Array | null, min: number, max: number, async: Async): Promise<void> | undefined;
+  /** N:M: n of every groupSize columns; positions and values are [rows, k / groupSize * n]. */
+  f32SpmmNm(variant: string | null, rows: number, n: number, groupSize: number, positions: Uint8Array,
+    values: Float32Array, x: Float32Array, k: number, m: number, ldx: number, y: Float32Array, ldy: number,
+    bias: Float32Array | null, min: number, max: number, async: Async): Promise<void> | undefined;
+
+  qu8s8SpmmVariants: NativeVariant[];
+  /** Sparse int8 weights as per-row entries (group k/4, 4 weights as one little-endian int32 word). */
+  packQ8Sparse(rows: number, k: number, indptr: Int32Array, groups: Int32Array, words: Int32Array): NativeHandle;
+  qu8s8Spmm(variant: string | null, weights: NativeHandle, x: Uint8Array, m: number, ldx: number, aZeroPoint: number,
+    output: 'int32' | 'uint8' | 'int8' | 'float32', c: Int32Array | Bytes | Float32Array, ldc: number,
+    bias: Int32Array | null, multiplier: Float32Array | null, outZeroPoint: number, outMin: number, outMax: number,
+    fmin: number, fmax: number, async: Async): Promise<void> | undefined;
 
   /** dst [cols, rows] = src [rows, cols]^T; src and dst the same kind of 4- or 1-byte typed array. */
   transpose(src: Float32Array | Int32Array | Uint8Array | Int8Array, dst: Float32Array | Int32Array | Uint8Array | Int8Array,

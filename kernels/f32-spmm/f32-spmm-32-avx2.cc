@@ -1,86 +1,131 @@
-// AVX2 f32-spmm, per output row:
-// - M >= 32 left: 32 columns (four ymm accumulators) per step, so each
-//   nonzero's index, value and broadcast serve four FMAs against four
-//   contiguous loads of its X row;
+// AVX2 f32-spmm: one kernel body, Spmm<R, Entries>, for every format (see
+// f32-spmm-entries.h). Per block row of R output rows:
+// - 8 * V columns per step with R x V ymm accumulators (csr: V = 4, blocks:
+//   V = 8 / R, so 8 of the 16 ymm): each entry's X row is loaded once as V
+//   vectors and feeds R * V FMAs, one per weight of its block;
 // - then 8 columns at a time, the last one masked;
-// - a single contiguous column (M = 1, the GEMV case): a dot product of the
-//   row's values with X gathered at its indices, 8 nonzeros per gather and FMA.
+// - a single contiguous column (M = 1, the GEMV case): 8 / R entries per
+//   vector, whose R weights each are contiguous, against X gathered at their
+//   columns and spread over the R lanes of each entry; the lanes are folded
+//   down to the R row sums at the end.
 // The bias seeds the accumulators; the clamp runs once per stored vector.
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <utility>
 
+#include "f32-spmm-entries.h"
 #include "f32-spmm.h"
 
 namespace sparq {
 namespace {
 
 __m256i tail_mask(std::size_t remaining) {
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(remaining)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(std::min<std::size_t>(remaining, 8))),
+                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
-float horizontal_sum(__m256 v) {
-  const __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  const __m128 t = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  return _mm_cvtss_f32(_mm_add_ss(t, _mm_movehdup_ps(t)));
-}
+__m256 clamp(__m256 v, __m256 lo, __m256 hi) { return _mm256_min_ps(_mm256_max_ps(v, lo), hi); }
 
-// y[n] for a contiguous X vector (ldx == 1: the indices are the offsets).
-float row_dot(const F32Csr& w, std::size_t n, const float* x) {
-  const int32_t p_begin = w.indptr[n], p_end = w.indptr[n + 1];
-  __m256 acc = _mm256_setzero_ps();
-  int32_t p = p_begin;
-  for (; p + 8 <= p_end; p += 8) {
-    const __m256i k = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.indices + p));
-    acc = _mm256_fmadd_ps(_mm256_loadu_ps(w.values + p), _mm256_i32gather_ps(x, k, 4), acc);
+template <std::size_t R, typename Entries>
+struct Spmm {
+  static constexpr std::size_t kV = R == 1 ? 4 : 8 / R;  // vectors of 8 columns per step
+  static constexpr std::size_t kE = 8 / R;               // GEMV: entries per vector
+
+  // Rows r0 .. r0 + R of y, columns [0, 8 * V) of x and y; kMasked: only the lanes of `mask` (V = 1).
+  template <std::size_t V, bool kMasked>
+  static void step(const F32SparseWeights& w, std::size_t r0, const float* x, std::size_t ldx, float* y,
+                   std::size_t ldy, __m256i mask, const F32SpmmParams& params, __m256 lo, __m256 hi) {
+    __m256 acc[R][V];
+#pragma GCC unroll 8
+    for (std::size_t i = 0; i < R; ++i) {
+      const __m256 bias = _mm256_set1_ps(params.bias != nullptr ? params.bias[r0 + i] : 0.0f);
+#pragma GCC unroll 4
+      for (std::size_t v = 0; v < V; ++v) acc[i][v] = bias;
+    }
+    Entries::each(w, r0 / R, [&](std::size_t k, std::size_t p) {
+      const float* xr = x + k * ldx;
+      __m256 xv[V];
+#pragma GCC unroll 4
+      for (std::size_t v = 0; v < V; ++v) xv[v] = kMasked ? _mm256_maskload_ps(xr + 8 * v, mask) : _mm256_loadu_ps(xr + 8 * v);
+      const float* wv = w.values + p * R;
+#pragma GCC unroll 8
+      for (std::size_t i = 0; i < R; ++i) {
+        const __m256 wi = _mm256_broadcast_ss(wv + i);
+#pragma GCC unroll 4
+        for (std::size_t v = 0; v < V; ++v) acc[i][v] = _mm256_fmadd_ps(wi, xv[v], acc[i][v]);
+      }
+    });
+#pragma GCC unroll 8
+    for (std::size_t i = 0; i < R; ++i)
+#pragma GCC unroll 4
+      for (std::size_t v = 0; v < V; ++v) {
+        float* yr = y + (r0 + i) * ldy + 8 * v;
+        if (kMasked) _mm256_maskstore_ps(yr, mask, clamp(acc[i][v], lo, hi));
+        else _mm256_storeu_ps(yr, clamp(acc[i][v], lo, hi));
+      }
   }
-  float sum = horizontal_sum(acc);
-  for (; p < p_end; ++p) sum += w.values[p] * x[w.indices[p]];
-  return sum;
-}
+
+  // X at the columns of `count` <= kE entries, each in its R lanes.
+  static __m256 x_vector(const float* x, const int32_t* columns, std::size_t count) {
+    if constexpr (kE == 1) {
+      return _mm256_broadcast_ss(x + columns[0]);
+    } else if constexpr (R == 1) {
+      const __m256i m = tail_mask(count);
+      return _mm256_mask_i32gather_ps(_mm256_setzero_ps(), x, _mm256_maskload_epi32(columns, m), _mm256_castsi256_ps(m), 4);
+    } else {
+      const __m128i m = _mm_cmpgt_epi32(_mm_set1_epi32(static_cast<int>(count)), _mm_setr_epi32(0, 1, 2, 3));
+      const __m128 g = _mm_mask_i32gather_ps(_mm_setzero_ps(), x, _mm_maskload_epi32(columns, m), _mm_castsi128_ps(m), 4);
+      const __m256i spread = _mm256_srli_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), __builtin_ctz(R));
+      // Lane l takes entry l / R.
+      return _mm256_permutevar8x32_ps(_mm256_zextps128_ps256(g), spread);
+    }
+  }
+
+  // y[r0 .. r0 + R] for a contiguous X vector (M = 1, ldx = 1).
+  static void gemv(const F32SparseWeights& w, std::size_t r0, const float* x, float* y, std::size_t ldy,
+                   const F32SpmmParams& params, __m256 lo, __m256 hi) {
+    const std::size_t b = r0 / R, end = Entries::end(w, b);
+    // Two accumulators alternate, so consecutive FMAs do not wait on each other.
+    __m256 acc = _mm256_setzero_ps(), other = _mm256_setzero_ps();
+    alignas(32) int32_t scratch[16];
+    for (std::size_t p = Entries::begin(w, b); p < end; p += kE) {
+      const std::size_t count = std::min(kE, end - p);
+      const __m256 xv = x_vector(x, Entries::columns(w, b, p, count, scratch), count);
+      acc = _mm256_fmadd_ps(_mm256_maskload_ps(w.values + p * R, tail_mask(count * R)), xv, acc);
+      std::swap(acc, other);
+    }
+    // Fold lane l onto l ^ 4, ^ 2, ^ 1 until the R row sums are left in lanes 0 .. R.
+    __m256 t = _mm256_add_ps(acc, other);
+    if constexpr (R <= 4) t = _mm256_add_ps(t, _mm256_permute2f128_ps(t, t, 1));
+    if constexpr (R <= 2) t = _mm256_add_ps(t, _mm256_permute_ps(t, 0x4e));
+    if constexpr (R <= 1) t = _mm256_add_ps(t, _mm256_permute_ps(t, 0xb1));
+    const __m256 bias = params.bias != nullptr ? _mm256_maskload_ps(params.bias + r0, tail_mask(R)) : _mm256_setzero_ps();
+    alignas(32) float out[8];
+    _mm256_store_ps(out, clamp(_mm256_add_ps(t, bias), lo, hi));
+    for (std::size_t i = 0; i < R; ++i) y[(r0 + i) * ldy] = out[i];
+  }
+
+  static void run(const F32SparseWeights& w, std::size_t row_begin, std::size_t row_end, std::size_t m_begin,
+                  std::size_t m_end, const float* x, std::size_t ldx, float* y, std::size_t ldy,
+                  const F32SpmmParams& params) {
+    const __m256 lo = _mm256_set1_ps(params.min), hi = _mm256_set1_ps(params.max);
+    const __m256i all = _mm256_set1_epi32(-1);
+    for (std::size_t r0 = row_begin; r0 < row_end; r0 += R) {
+      if (m_end - m_begin == 1 && ldx == 1) {
+        gemv(w, r0, x + m_begin, y + m_begin, ldy, params, lo, hi);
+        continue;
+      }
+      std::size_t m0 = m_begin;
+      for (; m0 + 8 * kV <= m_end; m0 += 8 * kV) step<kV, false>(w, r0, x + m0, ldx, y + m0, ldy, all, params, lo, hi);
+      for (; m0 < m_end; m0 += 8) step<1, true>(w, r0, x + m0, ldx, y + m0, ldy, tail_mask(m_end - m0), params, lo, hi);
+    }
+  }
+};
 
 }  // namespace
 
-void f32_spmm_32_avx2(const F32Csr& w, std::size_t row_begin, std::size_t row_end, std::size_t m_begin,
-                      std::size_t m_end, const float* x, std::size_t ldx, float* y, std::size_t ldy,
-                      const F32SpmmParams& params) {
-  const __m256 lo = _mm256_set1_ps(params.min), hi = _mm256_set1_ps(params.max);
-  for (std::size_t n = row_begin; n < row_end; ++n) {
-    const float bias_value = params.bias != nullptr ? params.bias[n] : 0.0f;
-    const __m256 bias = _mm256_set1_ps(bias_value);
-    const int32_t p_begin = w.indptr[n], p_end = w.indptr[n + 1];
-    float* yr = y + n * ldy;
-    if (m_end - m_begin == 1 && ldx == 1) {
-      const float v = bias_value + row_dot(w, n, x + m_begin);
-      yr[m_begin] = _mm_cvtss_f32(_mm_min_ss(_mm_max_ss(_mm_set_ss(v), _mm256_castps256_ps128(lo)), _mm256_castps256_ps128(hi)));
-      continue;
-    }
-    std::size_t m0 = m_begin;
-    for (; m0 + 32 <= m_end; m0 += 32) {
-      __m256 a0 = bias, a1 = bias, a2 = bias, a3 = bias;
-      for (int32_t p = p_begin; p < p_end; ++p) {
-        const __m256 v = _mm256_broadcast_ss(w.values + p);
-        const float* xr = x + static_cast<std::size_t>(w.indices[p]) * ldx + m0;
-        a0 = _mm256_fmadd_ps(v, _mm256_loadu_ps(xr), a0);
-        a1 = _mm256_fmadd_ps(v, _mm256_loadu_ps(xr + 8), a1);
-        a2 = _mm256_fmadd_ps(v, _mm256_loadu_ps(xr + 16), a2);
-        a3 = _mm256_fmadd_ps(v, _mm256_loadu_ps(xr + 24), a3);
-      }
-      _mm256_storeu_ps(yr + m0, _mm256_min_ps(_mm256_max_ps(a0, lo), hi));
-      _mm256_storeu_ps(yr + m0 + 8, _mm256_min_ps(_mm256_max_ps(a1, lo), hi));
-      _mm256_storeu_ps(yr + m0 + 16, _mm256_min_ps(_mm256_max_ps(a2, lo), hi));
-      _mm256_storeu_ps(yr + m0 + 24, _mm256_min_ps(_mm256_max_ps(a3, lo), hi));
-    }
-    for (; m0 < m_end; m0 += 8) {
-      const __m256i mask = tail_mask(m_end - m0);
-      __m256 a = bias;
-      for (int32_t p = p_begin; p < p_end; ++p) {
-        const float* xr = x + static_cast<std::size_t>(w.indices[p]) * ldx + m0;
-        a = _mm256_fmadd_ps(_mm256_broadcast_ss(w.values + p), _mm256_maskload_ps(xr, mask), a);
-      }
-      _mm256_maskstore_ps(yr + m0, mask, _mm256_min_ps(_mm256_max_ps(a, lo), hi));
-    }
-  }
-}
+F32SpmmFn f32_spmm_32_avx2(F32SpmmFormat format) { return format_kernel<Spmm>(format); }
 
 }  // namespace sparq

@@ -1,17 +1,24 @@
-// AVX-512 f32-spmm, per output row:
-// - 64 columns (four zmm accumulators) per step: each nonzero's index, value
-//   and broadcast serve four FMAs against four contiguous loads of its X row;
+// AVX-512 f32-spmm: one kernel body, Spmm<R, Entries>, for every format (see
+// f32-spmm-entries.h). Per block row of R output rows:
+// - 16 * V columns per step with R x V zmm accumulators (V = 4 up to R = 4,
+//   then 16 / R, so at most 16): each entry's X row is loaded once as V
+//   vectors and feeds R * V FMAs, one per weight of its block (csr: R = 1);
 // - then 16 columns at a time, the last one masked;
-// - a single contiguous column (M = 1, the GEMV case): a dot product of the
-//   row's values with X gathered at its indices, 16 nonzeros per gather.
+// - a single contiguous column (M = 1, the GEMV case): 16 / R entries per
+//   vector, whose R weights each are contiguous, against X gathered at their
+//   columns (R = 1) or broadcast into the R lanes of each entry; the lanes are
+//   folded down to the R row sums at the end.
 // The bias seeds the accumulators; the clamp runs once per stored vector.
-// Min/max, the gather and the lane extract are written as all-lanes masked
-// ops: the same instructions, without GCC 12's false -Wmaybe-uninitialized on
-// the plain intrinsics (bug 105593).
+// Min/max, the gather and the folds are written as masked ops: the same
+// instructions, without GCC 12's false -Wmaybe-uninitialized on the plain
+// intrinsics (bug 105593).
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <utility>
 
+#include "f32-spmm-entries.h"
 #include "f32-spmm.h"
 
 namespace sparq {
@@ -23,71 +30,101 @@ __m512 clamp(__m512 v, __m512 lo, __m512 hi) {
   return _mm512_maskz_min_ps(kAll, _mm512_maskz_max_ps(kAll, v, lo), hi);
 }
 
-float row_dot(const F32Csr& w, std::size_t n, const float* x) {
-  const int32_t p_begin = w.indptr[n], p_end = w.indptr[n + 1];
-  __m512 acc = _mm512_setzero_ps();
-  int32_t p = p_begin;
-  for (; p + 16 <= p_end; p += 16) {
-    const __m512i k = _mm512_loadu_si512(w.indices + p);
-    acc = _mm512_fmadd_ps(_mm512_loadu_ps(w.values + p), _mm512_mask_i32gather_ps(_mm512_setzero_ps(), kAll, k, x, 4), acc);
+__mmask16 first_lanes(std::size_t count) { return count >= 16 ? kAll : static_cast<__mmask16>((1u << count) - 1); }
+
+template <std::size_t R, typename Entries>
+struct Spmm {
+  static constexpr std::size_t kV = R <= 4 ? 4 : 16 / R;  // vectors of 16 columns per step
+  static constexpr std::size_t kE = 16 / R;               // GEMV: entries per vector
+
+  // Rows r0 .. r0 + R of y, columns [0, 16 * V) of x and y (masked by `mask`, which is kAll when V > 1).
+  template <std::size_t V>
+  static void step(const F32SparseWeights& w, std::size_t r0, const float* x, std::size_t ldx, float* y,
+                   std::size_t ldy, __mmask16 mask, const F32SpmmParams& params, __m512 lo, __m512 hi) {
+    __m512 acc[R][V];
+#pragma GCC unroll 16
+    for (std::size_t i = 0; i < R; ++i) {
+      const __m512 bias = _mm512_set1_ps(params.bias != nullptr ? params.bias[r0 + i] : 0.0f);
+#pragma GCC unroll 4
+      for (std::size_t v = 0; v < V; ++v) acc[i][v] = bias;
+    }
+    Entries::each(w, r0 / R, [&](std::size_t k, std::size_t p) {
+      const float* xr = x + k * ldx;
+      __m512 xv[V];
+#pragma GCC unroll 4
+      for (std::size_t v = 0; v < V; ++v) xv[v] = _mm512_maskz_loadu_ps(mask, xr + 16 * v);
+      const float* wv = w.values + p * R;
+#pragma GCC unroll 16
+      for (std::size_t i = 0; i < R; ++i) {
+        const __m512 wi = _mm512_set1_ps(wv[i]);
+#pragma GCC unroll 4
+        for (std::size_t v = 0; v < V; ++v) acc[i][v] = _mm512_fmadd_ps(wi, xv[v], acc[i][v]);
+      }
+    });
+#pragma GCC unroll 16
+    for (std::size_t i = 0; i < R; ++i)
+#pragma GCC unroll 4
+      for (std::size_t v = 0; v < V; ++v) _mm512_mask_storeu_ps(y + (r0 + i) * ldy + 16 * v, mask, clamp(acc[i][v], lo, hi));
   }
-  if (p < p_end) {
-    const __mmask16 mask = static_cast<__mmask16>((1u << (p_end - p)) - 1);
-    const __m512i k = _mm512_maskz_loadu_epi32(mask, w.indices + p);
-    const __m512 xv = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), mask, k, x, 4);
-    acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, w.values + p), xv, acc);
+
+  // X at the columns of `count` <= kE entries: R = 1 gathers, wider blocks broadcast each into its R lanes.
+  static __m512 x_vector(const float* x, const int32_t* columns, std::size_t count) {
+    if constexpr (R == 1) {
+      const __mmask16 m = first_lanes(count);
+      return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, _mm512_maskz_loadu_epi32(m, columns), x, 4);
+    } else {
+      __m512 xv = _mm512_setzero_ps();
+#pragma GCC unroll 16
+      for (std::size_t e = 0; e < kE; ++e)
+        if (e < count)
+          xv = _mm512_mask_broadcastss_ps(xv, static_cast<__mmask16>(((1u << R) - 1) << (e * R)), _mm_load_ss(x + columns[e]));
+      return xv;
+    }
   }
-  // Halving sums: 256-bit halves, 128-bit quarters, then within 128 bits.
-  __m512 t = _mm512_maskz_add_ps(kAll, acc, _mm512_maskz_shuffle_f32x4(kAll, acc, acc, 0x4e));
-  t = _mm512_maskz_add_ps(kAll, t, _mm512_maskz_shuffle_f32x4(kAll, t, t, 0xb1));
-  t = _mm512_maskz_add_ps(kAll, t, _mm512_maskz_permute_ps(kAll, t, 0x4e));
-  t = _mm512_maskz_add_ps(kAll, t, _mm512_maskz_permute_ps(kAll, t, 0xb1));
-  return _mm512_cvtss_f32(t);
-}
+
+  // y[r0 .. r0 + R] for a contiguous X vector (M = 1, ldx = 1).
+  static void gemv(const F32SparseWeights& w, std::size_t r0, const float* x, float* y, std::size_t ldy,
+                   const F32SpmmParams& params, __m512 lo, __m512 hi) {
+    const std::size_t b = r0 / R, end = Entries::end(w, b);
+    // Two accumulators alternate, so consecutive FMAs do not wait on each other.
+    __m512 acc = _mm512_setzero_ps(), other = _mm512_setzero_ps();
+    alignas(64) int32_t scratch[16];
+    for (std::size_t p = Entries::begin(w, b); p < end; p += kE) {
+      const std::size_t count = std::min(kE, end - p);
+      const __m512 xv = x_vector(x, Entries::columns(w, b, p, count, scratch), count);
+      acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(first_lanes(count * R), w.values + p * R), xv, acc);
+      std::swap(acc, other);
+    }
+    // Fold lane l onto l ^ 8, ^ 4, ^ 2, ^ 1 until the R row sums are left in lanes 0 .. R.
+    __m512 t = _mm512_maskz_add_ps(kAll, acc, other);
+    if constexpr (R <= 8) t = _mm512_maskz_add_ps(kAll, t, _mm512_maskz_shuffle_f32x4(kAll, t, t, 0x4e));
+    if constexpr (R <= 4) t = _mm512_maskz_add_ps(kAll, t, _mm512_maskz_shuffle_f32x4(kAll, t, t, 0xb1));
+    if constexpr (R <= 2) t = _mm512_maskz_add_ps(kAll, t, _mm512_maskz_permute_ps(kAll, t, 0x4e));
+    if constexpr (R <= 1) t = _mm512_maskz_add_ps(kAll, t, _mm512_maskz_permute_ps(kAll, t, 0xb1));
+    const __m512 bias = params.bias != nullptr ? _mm512_maskz_loadu_ps(first_lanes(R), params.bias + r0) : _mm512_setzero_ps();
+    alignas(64) float out[16];
+    _mm512_store_ps(out, clamp(_mm512_maskz_add_ps(kAll, t, bias), lo, hi));
+    for (std::size_t i = 0; i < R; ++i) y[(r0 + i) * ldy] = out[i];
+  }
+
+  static void run(const F32SparseWeights& w, std::size_t row_begin, std::size_t row_end, std::size_t m_begin,
+                  std::size_t m_end, const float* x, std::size_t ldx, float* y, std::size_t ldy,
+                  const F32SpmmParams& params) {
+    const __m512 lo = _mm512_set1_ps(params.min), hi = _mm512_set1_ps(params.max);
+    for (std::size_t r0 = row_begin; r0 < row_end; r0 += R) {
+      if (m_end - m_begin == 1 && ldx == 1) {
+        gemv(w, r0, x + m_begin, y + m_begin, ldy, params, lo, hi);
+        continue;
+      }
+      std::size_t m0 = m_begin;
+      for (; m0 + 16 * kV <= m_end; m0 += 16 * kV) step<kV>(w, r0, x + m0, ldx, y + m0, ldy, kAll, params, lo, hi);
+      for (; m0 < m_end; m0 += 16) step<1>(w, r0, x + m0, ldx, y + m0, ldy, first_lanes(m_end - m0), params, lo, hi);
+    }
+  }
+};
 
 }  // namespace
 
-void f32_spmm_64_avx512(const F32Csr& w, std::size_t row_begin, std::size_t row_end, std::size_t m_begin,
-                        std::size_t m_end, const float* x, std::size_t ldx, float* y, std::size_t ldy,
-                        const F32SpmmParams& params) {
-  const __m512 lo = _mm512_set1_ps(params.min), hi = _mm512_set1_ps(params.max);
-  for (std::size_t n = row_begin; n < row_end; ++n) {
-    const float bias_value = params.bias != nullptr ? params.bias[n] : 0.0f;
-    const __m512 bias = _mm512_set1_ps(bias_value);
-    const int32_t p_begin = w.indptr[n], p_end = w.indptr[n + 1];
-    float* yr = y + n * ldy;
-    if (m_end - m_begin == 1 && ldx == 1) {
-      const __m512 v = _mm512_set1_ps(bias_value + row_dot(w, n, x + m_begin));
-      _mm512_mask_storeu_ps(yr + m_begin, 1, clamp(v, lo, hi));
-      continue;
-    }
-    std::size_t m0 = m_begin;
-    for (; m0 + 64 <= m_end; m0 += 64) {
-      __m512 a0 = bias, a1 = bias, a2 = bias, a3 = bias;
-      for (int32_t p = p_begin; p < p_end; ++p) {
-        const __m512 v = _mm512_set1_ps(w.values[p]);
-        const float* xr = x + static_cast<std::size_t>(w.indices[p]) * ldx + m0;
-        a0 = _mm512_fmadd_ps(v, _mm512_loadu_ps(xr), a0);
-        a1 = _mm512_fmadd_ps(v, _mm512_loadu_ps(xr + 16), a1);
-        a2 = _mm512_fmadd_ps(v, _mm512_loadu_ps(xr + 32), a2);
-        a3 = _mm512_fmadd_ps(v, _mm512_loadu_ps(xr + 48), a3);
-      }
-      _mm512_storeu_ps(yr + m0, clamp(a0, lo, hi));
-      _mm512_storeu_ps(yr + m0 + 16, clamp(a1, lo, hi));
-      _mm512_storeu_ps(yr + m0 + 32, clamp(a2, lo, hi));
-      _mm512_storeu_ps(yr + m0 + 48, clamp(a3, lo, hi));
-    }
-    for (; m0 < m_end; m0 += 16) {
-      const std::size_t left = m_end - m0;
-      const __mmask16 mask = left >= 16 ? kAll : static_cast<__mmask16>((1u << left) - 1);
-      __m512 a = bias;
-      for (int32_t p = p_begin; p < p_end; ++p) {
-        const float* xr = x + static_cast<std::size_t>(w.indices[p]) * ldx + m0;
-        a = _mm512_fmadd_ps(_mm512_set1_ps(w.values[p]), _mm512_maskz_loadu_ps(mask, xr), a);
-      }
-      _mm512_mask_storeu_ps(yr + m0, mask, clamp(a, lo, hi));
-    }
-  }
-}
+F32SpmmFn f32_spmm_64_avx512(F32SpmmFormat format) { return format_kernel<Spmm>(format); }
 
 }  // namespace sparq

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cassert>
-#include <type_traits>
 #include <vector>
 
 #include "../common/thread-pool.h"
@@ -11,7 +10,7 @@
 
 namespace sparq {
 
-#define SPARQ_VARIANT(symbol, name, isa) std::remove_pointer_t<F32SpmmFn> symbol;
+#define SPARQ_VARIANT(symbol, name, isa) F32SpmmFn symbol(F32SpmmFormat format);
 #include "f32-spmm-variants.inc"
 #undef SPARQ_VARIANT
 
@@ -27,9 +26,12 @@ const F32SpmmVariant& f32_spmm_best() { return best_variant(kF32SpmmVariants); }
 
 namespace {
 
-// Work of one output row: its nonzeros, plus one so empty rows (which still
-// write the bias) are not free.
-std::size_t row_cost(const F32Csr& w, std::size_t n) { return static_cast<std::size_t>(w.indptr[n + 1] - w.indptr[n]) + 1; }
+// Work of one block row: its stored weights, plus one so empty rows (which
+// still write the bias) are not free.
+std::size_t block_row_cost(F32SpmmFormat format, const F32SparseWeights& w, std::size_t b, std::size_t r) {
+  if (format == F32SpmmFormat::kNm) return w.groups * w.nm_n + 1;
+  return static_cast<std::size_t>(w.indptr[b + 1] - w.indptr[b]) * r + 1;
+}
 
 // Multiply-adds per task below which a thread's wake-up costs more than it saves.
 constexpr std::size_t kMinMacsPerTask = std::size_t{1} << 18;
@@ -39,33 +41,34 @@ constexpr std::size_t kMBlock = 256;
 
 }  // namespace
 
-void f32_spmm(const F32SpmmVariant& variant, const F32Csr& w, std::size_t m, const float* x, std::size_t ldx,
-              float* y, std::size_t ldy, const F32SpmmParams& params) {
-  const std::size_t rows = w.rows;
-  assert(ldy >= m && (w.indptr[rows] == 0 || ldx >= m));
-  if (rows == 0 || m == 0) return;
+void f32_spmm(const F32SpmmVariant& variant, F32SpmmFormat format, const F32SparseWeights& w, std::size_t m,
+              const float* x, std::size_t ldx, float* y, std::size_t ldy, const F32SpmmParams& params) {
+  const std::size_t r = f32_spmm_block_rows(format), blocks = w.rows / r;
+  assert(ldy >= m && w.rows % r == 0);
+  if (blocks == 0 || m == 0) return;
+  const F32SpmmFn fn = variant.kernel(format);
   std::size_t total = 0;
-  for (std::size_t n = 0; n < rows; ++n) total += row_cost(w, n);
+  for (std::size_t b = 0; b < blocks; ++b) total += block_row_cost(format, w, b, r);
   const std::size_t threads = static_cast<std::size_t>(thread_count());
   const std::size_t wanted = std::max<std::size_t>(1, std::min(threads * kTasksPerThread, total * m / kMinMacsPerTask));
-  // Row groups of about equal cost (pruned rows are uneven), then M blocks.
+  // Groups of whole block rows of about equal cost (pruned rows are uneven), then M blocks.
   const std::size_t m_blocks = std::min<std::size_t>(std::max<std::size_t>(1, (m + kMBlock - 1) / kMBlock),
-                                                     std::max<std::size_t>(1, wanted / std::min(wanted, rows)));
-  const std::size_t row_groups = std::max<std::size_t>(1, std::min(rows, wanted / m_blocks));
+                                                     std::max<std::size_t>(1, wanted / std::min(wanted, blocks)));
+  const std::size_t row_groups = std::max<std::size_t>(1, std::min(blocks, wanted / m_blocks));
   std::vector<std::size_t> bounds{0};
   std::size_t acc = 0;
-  for (std::size_t n = 0; n < rows; ++n) {
-    acc += row_cost(w, n);
-    if (acc * row_groups >= total * bounds.size() && bounds.size() < row_groups) bounds.push_back(n + 1);
+  for (std::size_t b = 0; b < blocks; ++b) {
+    acc += block_row_cost(format, w, b, r);
+    if (acc * row_groups >= total * bounds.size() && bounds.size() < row_groups) bounds.push_back(b + 1);
   }
-  if (bounds.back() != rows) bounds.push_back(rows);
+  if (bounds.back() != blocks) bounds.push_back(blocks);
   const std::size_t groups = bounds.size() - 1;
   // Blocks of whole 64-column steps (the widest variant's), so only the last block has a tail.
   const std::size_t m_step = ((m + m_blocks - 1) / m_blocks + 63) / 64 * 64;
   parallel_for(groups * m_blocks, [&](std::size_t task) {
-    const std::size_t g = task / m_blocks, b = task % m_blocks;
-    const std::size_t m_begin = b * m_step, m_end = std::min(m, m_begin + m_step);
-    if (m_begin < m_end) variant.fn(w, bounds[g], bounds[g + 1], m_begin, m_end, x, ldx, y, ldy, params);
+    const std::size_t g = task / m_blocks, mb = task % m_blocks;
+    const std::size_t m_begin = mb * m_step, m_end = std::min(m, m_begin + m_step);
+    if (m_begin < m_end) fn(w, bounds[g] * r, bounds[g + 1] * r, m_begin, m_end, x, ldx, y, ldy, params);
   });
 }
 

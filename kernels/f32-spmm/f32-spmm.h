@@ -1,11 +1,18 @@
 // f32-spmm: Y[N, M] = clamp(W[N, K] * X[K, M] + bias[N], min, max) with the
-// weights W sparse (CSR by output row) and the activations X dense.
+// weights W sparse and the activations X dense.
 //
 // Layout: W's rows are output channels, X is [K, M] row-major (input
-// channels x pixels, i.e. NCHW per image), Y is [N, M]. Each nonzero w of row
-// n then adds w * X[k, m0:m1] to Y[n, m0:m1]: contiguous vectors along M, no
-// gather, which is what makes unstructured sparsity vectorize (XNNPACK's
+// channels x pixels, i.e. NCHW per image), Y is [N, M]. Each stored weight w
+// of row n then adds w * X[k, m0:m1] to Y[n, m0:m1]: contiguous vectors along
+// M, no gather, which is what makes unstructured sparsity vectorize (XNNPACK's
 // f32-spmm uses the same layout).
+//
+// Formats (one kernel body per ISA serves all of them, see f32-spmm-entries.h):
+// - csr: one weight per stored entry;
+// - bsr Rx1: blocks of R rows x 1 column; each stored entry holds R weights
+//   (one per row of its block row), so every X vector loaded feeds R FMAs;
+// - nm: N:M structured sparsity, every group of m columns of a row keeps n
+//   slots (unused ones hold 0).
 #pragma once
 
 #include <cmath>
@@ -16,11 +23,17 @@
 
 namespace sparq {
 
-struct F32Csr {
-  std::size_t rows = 0;          // N
-  const int32_t* indptr = nullptr;   // [N + 1]
-  const int32_t* indices = nullptr;  // [nnz], column k of each value
-  const float* values = nullptr;     // [nnz]
+struct F32SparseWeights {
+  std::size_t rows = 0;  // N; a multiple of the block rows R for bsr
+  // csr/bsr: the entries of block row b are [indptr[b], indptr[b + 1]); entry
+  // p is column indices[p] with weights values[p * R .. p * R + R).
+  const int32_t* indptr = nullptr;   // [N / R + 1]
+  const int32_t* indices = nullptr;  // [nnz blocks]
+  // nm: row r holds groups * n entries from r * groups * n on; entry j of
+  // group g is column g * m + positions[entry].
+  const uint8_t* positions = nullptr;  // [N, groups * n]
+  std::size_t nm_n = 0, nm_m = 0, groups = 0;
+  const float* values = nullptr;
 };
 
 struct F32SpmmParams {
@@ -29,15 +42,29 @@ struct F32SpmmParams {
   float max = INFINITY;
 };
 
-// One call: rows [row_begin, row_end) of Y, columns [m_begin, m_end).
-using F32SpmmFn = void (*)(const F32Csr& w, std::size_t row_begin, std::size_t row_end, std::size_t m_begin,
-                           std::size_t m_end, const float* x, std::size_t ldx, float* y, std::size_t ldy,
-                           const F32SpmmParams& params);
+// The formats every variant implements. Of [2, 1], [4, 1] and [8, 1] blocks
+// (1 thread, AVX-512, 1024x1024 at M = 64 and 1 and 70-95% sparsity, and the
+// CNN layers), wider was faster every time; [2, 1] is left out, [4, 1] kept
+// for its finer pruning granularity. Other block shapes have no kernel.
+enum class F32SpmmFormat { kCsr, kBsr4x1, kBsr8x1, kNm };
+
+// Block rows R of a format (1 for csr and nm).
+constexpr std::size_t f32_spmm_block_rows(F32SpmmFormat format) {
+  return format == F32SpmmFormat::kBsr4x1 ? 4 : format == F32SpmmFormat::kBsr8x1 ? 8 : 1;
+}
+
+// The csr and bsr formats (entries located by indptr and indices), by block rows.
+constexpr F32SpmmFormat kF32SpmmIndexedFormats[] = {F32SpmmFormat::kCsr, F32SpmmFormat::kBsr4x1, F32SpmmFormat::kBsr8x1};
+
+// One call: rows [row_begin, row_end) of Y (multiples of R), columns [m_begin, m_end).
+using F32SpmmFn = void (*)(const F32SparseWeights& w, std::size_t row_begin, std::size_t row_end,
+                           std::size_t m_begin, std::size_t m_end, const float* x, std::size_t ldx, float* y,
+                           std::size_t ldy, const F32SpmmParams& params);
 
 struct F32SpmmVariant {
   const char* name;  // e.g. "f32-spmm-32-avx2": 32 = columns of M per inner step
   Isa isa;
-  F32SpmmFn fn;
+  F32SpmmFn (*kernel)(F32SpmmFormat format);  // the variant's kernel for each format
 };
 
 extern const F32SpmmVariant kF32SpmmVariants[];
@@ -45,10 +72,11 @@ extern const std::size_t kF32SpmmVariantCount;
 const F32SpmmVariant& f32_spmm_best();
 
 // The whole product on the thread pool: rows are split into tasks of about
-// equal nonzero counts (not equal row counts: pruned rows are uneven), and M
-// into blocks when there are few rows. Each output element is one call's
-// arithmetic, so results are bit-identical for any thread count.
-void f32_spmm(const F32SpmmVariant& variant, const F32Csr& w, std::size_t m, const float* x, std::size_t ldx,
-              float* y, std::size_t ldy, const F32SpmmParams& params);
+// equal stored-weight counts (not equal row counts: pruned rows are uneven),
+// on block-row boundaries, and M into blocks when there are few rows. Each
+// output element is one call's arithmetic, so results are bit-identical for
+// any thread count.
+void f32_spmm(const F32SpmmVariant& variant, F32SpmmFormat format, const F32SparseWeights& w, std::size_t m,
+              const float* x, std::size_t ldx, float* y, std::size_t ldy, const F32SpmmParams& params);
 
 }  // namespace sparq

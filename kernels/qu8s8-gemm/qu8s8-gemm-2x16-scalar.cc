@@ -2,46 +2,12 @@
 // every CPU. Sums are kept in uint32 so int32 wraparound is defined behavior
 // and matches the SIMD kernels' vpaddd bit for bit.
 #include <cassert>
-#include <cmath>
 #include <cstdint>
 
 #include "qu8s8-gemm.h"
+#include "qu8s8-gemm-store-scalar.h"
 
 namespace sparq {
-namespace {
-
-// qs32-qx8-requantize's scalar formula on one element (see QGemmStore; the
-// driver has made quantized stages' products NaN-free). The only float
-// operations are int32 -> float, one multiply, selects and lrintf (round half
-// to even in the default mode): nothing FP contraction could fuse.
-float scaled(uint32_t acc, const QGemmStore& s, std::size_t j) {
-  return static_cast<float>(static_cast<int32_t>(acc)) * s.multipliers[j];
-}
-
-int32_t quantized(uint32_t acc, const QGemmStore& s, std::size_t j) {
-  float x = scaled(acc, s, j);
-  x = s.lo > x ? s.lo : x;
-  x = s.hi < x ? s.hi : x;
-  return static_cast<int32_t>(std::lrintf(x)) + s.zero_point;
-}
-
-float clamped(uint32_t acc, const QGemmStore& s, std::size_t j) {
-  float x = scaled(acc, s, j);
-  x = s.lo > x ? s.lo : x;  // a NaN x stays NaN, as in the AVX max/min order
-  x = s.hi < x ? s.hi : x;
-  return x;
-}
-
-void put(uint32_t acc, const QGemmStore& s, std::size_t j, void* c, std::size_t at) {
-  switch (s.output) {
-    case QOutput::kInt32: static_cast<int32_t*>(c)[at] = static_cast<int32_t>(acc); break;
-    case QOutput::kUint8: static_cast<uint8_t*>(c)[at] = static_cast<uint8_t>(quantized(acc, s, j)); break;
-    case QOutput::kInt8: static_cast<int8_t*>(c)[at] = static_cast<int8_t>(quantized(acc, s, j)); break;
-    case QOutput::kFloat32: static_cast<float*>(c)[at] = clamped(acc, s, j); break;
-  }
-}
-
-}  // namespace
 
 void qu8s8_gemm_2x16_scalar(std::size_t mr, std::size_t nc, std::size_t kc, const uint8_t* a, std::size_t lda,
                             const int8_t* panel, const int32_t* col_terms, const int32_t* col_zero_points,

@@ -61,16 +61,6 @@ constexpr std::size_t kMinMacsPerTask = std::size_t{8} << 20;
 
 std::size_t div_up(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
 
-std::size_t output_size(QOutput output) {
-  switch (output) {
-    case QOutput::kInt32: return 4;
-    case QOutput::kUint8: return 1;
-    case QOutput::kInt8: return 1;
-    case QOutput::kFloat32: return 4;
-  }
-  return 4;
-}
-
 }  // namespace
 
 const QGemmVariant kQGemmVariants[] = {
@@ -80,11 +70,58 @@ const QGemmVariant kQGemmVariants[] = {
 };
 const std::size_t kQGemmVariantCount = sizeof(kQGemmVariants) / sizeof(kQGemmVariants[0]);
 
+std::size_t qgemm_output_size(QOutput output) {
+  switch (output) {
+    case QOutput::kInt32: return 4;
+    case QOutput::kUint8: return 1;
+    case QOutput::kInt8: return 1;
+    case QOutput::kFloat32: return 4;
+  }
+  return 4;
+}
+
 // Not cached: set_isa_limit() may change the answer at run time.
 const QGemmVariant& qu8s8_gemm_best(const QPackedB& b) {
   for (const QGemmVariant& v : kQGemmVariants)
     if (isa_supported(v.isa) && (b.narrow || !v.needs_narrow)) return v;
   return kQGemmVariants[kQGemmVariantCount - 1];
+}
+
+QGemmStore qgemm_output_store(const QGemmParams& params, std::size_t count, std::size_t padded,
+                              std::vector<float>* multipliers) {
+  const RequantizeRow& stage = params.stage;
+  const QOutput output = params.output;
+  assert(stage.bias_stride <= 1 && stage.multiplier_stride <= 1);
+  assert(output == QOutput::kInt32 || stage.multiplier != nullptr);
+  QGemmStore store;
+  store.output = output;
+  if (output != QOutput::kInt32) {
+    multipliers->assign(padded, 0.0f);
+    for (std::size_t j = 0; j < count; ++j) {
+      float mul = stage.multiplier[j * stage.multiplier_stride];
+      // Quantized outputs: a product that is NaN (NaN multiplier, or inf x 0)
+      // becomes the zero point. NaN -> 0 and +-inf -> +-FLT_MAX give every
+      // int32 accumulator the same clamped result (float(acc) is 0 or at
+      // least 1 in magnitude, so acc * FLT_MAX is 0 or beyond every bound)
+      // and a product that is never NaN, so the kernels skip that step.
+      if (output != QOutput::kFloat32) mul = std::isnan(mul) ? 0.0f : std::max(-FLT_MAX, std::min(FLT_MAX, mul));
+      (*multipliers)[j] = mul;
+    }
+  }
+  if (output == QOutput::kFloat32) {
+    store.lo = stage.fmin;
+    store.hi = stage.fmax;
+  } else if (output != QOutput::kInt32) {
+    assert(output == QOutput::kUint8 ? stage.out_min >= 0 && stage.out_max <= 255
+                                     : stage.out_min >= -128 && stage.out_max <= 127);
+    assert(stage.out_min <= stage.out_max);
+    // |zero_point| <= 2^22 keeps the float bounds exact (see qs32-qx8-requantize).
+    assert(stage.zero_point >= -(1 << 22) && stage.zero_point <= (1 << 22));
+    store.lo = static_cast<float>(stage.out_min - stage.zero_point);
+    store.hi = static_cast<float>(stage.out_max - stage.zero_point);
+    store.zero_point = stage.zero_point;
+  }
+  return store;
 }
 
 void qu8s8_gemm(const QGemmVariant& variant, std::size_t m, const uint8_t* a, std::size_t lda, const QPackedB& b,
@@ -100,8 +137,6 @@ void qu8s8_gemm(const QGemmVariant& variant, std::size_t m, const uint8_t* a, st
 
   const RequantizeRow& stage = params.stage;
   const QOutput output = params.output;
-  assert(stage.bias_stride <= 1 && stage.multiplier_stride <= 1);
-  assert(output == QOutput::kInt32 || stage.multiplier != nullptr);
   const uint32_t a_zp = params.a_zero_point;
   const int32_t* b_zp = b.has_zero_points ? b.zero_points.data() : nullptr;
   std::vector<int32_t> col_terms(panels * kNr, 0);
@@ -140,39 +175,12 @@ void qu8s8_gemm(const QGemmVariant& variant, std::size_t m, const uint8_t* a, st
   const std::size_t first_copied_strip = misaligned ? 0 : safe_rows == m ? strips : safe_rows / mr;
   const std::size_t copy_stride = div_up(kp, align) * align;
 
-  QGemmStore store;
-  store.output = output;
   std::vector<float> col_multipliers;
-  if (output != QOutput::kInt32) {
-    col_multipliers.assign(panels * kNr, 0.0f);
-    for (std::size_t j = 0; j < n; ++j) {
-      float mul = stage.multiplier[j * stage.multiplier_stride];
-      // Quantized outputs: a product that is NaN (NaN multiplier, or inf x 0)
-      // becomes the zero point. NaN -> 0 and +-inf -> +-FLT_MAX give every
-      // int32 accumulator the same clamped result (float(acc) is 0 or at
-      // least 1 in magnitude, so acc * FLT_MAX is 0 or beyond every bound)
-      // and a product that is never NaN, so the kernels skip that step.
-      if (output != QOutput::kFloat32) mul = std::isnan(mul) ? 0.0f : std::max(-FLT_MAX, std::min(FLT_MAX, mul));
-      col_multipliers[j] = mul;
-    }
-  }
-  if (output == QOutput::kFloat32) {
-    store.lo = stage.fmin;
-    store.hi = stage.fmax;
-  } else if (output != QOutput::kInt32) {
-    assert(output == QOutput::kUint8 ? stage.out_min >= 0 && stage.out_max <= 255
-                                     : stage.out_min >= -128 && stage.out_max <= 127);
-    assert(stage.out_min <= stage.out_max);
-    // |zero_point| <= 2^22 keeps the float bounds exact (see qs32-qx8-requantize).
-    assert(stage.zero_point >= -(1 << 22) && stage.zero_point <= (1 << 22));
-    store.lo = static_cast<float>(stage.out_min - stage.zero_point);
-    store.hi = static_cast<float>(stage.out_max - stage.zero_point);
-    store.zero_point = stage.zero_point;
-  }
+  const QGemmStore store = qgemm_output_store(params, n, panels * kNr, &col_multipliers);
 
   const QGemmUkernel ukernel = variant.ukernel;
   void (*const finish)() = variant.finish;
-  const std::size_t elem = output_size(output);
+  const std::size_t elem = qgemm_output_size(output);
   parallel_for(m_tasks * n_tasks, [&](std::size_t task) {
     const std::size_t s_begin = task / n_tasks * strips_per_task;
     const std::size_t s_end = std::min(strips, s_begin + strips_per_task);

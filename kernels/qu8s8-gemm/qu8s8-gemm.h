@@ -61,6 +61,9 @@ void qu8s8_gemm_pack_b(std::size_t k, std::size_t n, const void* b, std::size_t 
 
 enum class QOutput { kInt32, kUint8, kInt8, kFloat32 };
 
+// Bytes per element of an output kind.
+std::size_t qgemm_output_size(QOutput output);
+
 struct QGemmParams {
   uint8_t a_zero_point = 0;
   QOutput output = QOutput::kInt32;
@@ -90,6 +93,16 @@ struct QGemmStore {
   float lo = 0.0f, hi = 0.0f;
   int32_t zero_point = 0;  // kUint8/kInt8 only
 };
+
+// Resolves the output stage of `params` for the microkernels' store path:
+// bounds, zero point and, unless kInt32, `count` multipliers (one per output
+// channel: stage.multiplier per tensor repeated or per channel) written to
+// *multipliers, zero-padded to `padded` values, with NaN/inf made safe for
+// quantized outputs (see QGemmStore). store.multipliers is left null for the
+// caller to point at the channels of each tile. Shared by the qu8s8-spmm
+// driver, whose channels are output rows.
+QGemmStore qgemm_output_store(const QGemmParams& params, std::size_t count, std::size_t padded,
+                              std::vector<float>* multipliers);
 
 // One microkernel call finishes a tile of mr <= MR rows and nc <= NR columns
 // over the whole packed K (kc = k_padded, a multiple of 4):

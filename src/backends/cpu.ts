@@ -5,10 +5,12 @@
  */
 import { gemm, gemmAsync } from '../kernels/gemm.js';
 import { im2col, im2colAsync } from '../kernels/im2col.js';
+import { linear } from '../kernels/linear.js';
 import { spmm, spmmAsync } from '../kernels/spmm.js';
 import { transpose, transposeAsync } from '../kernels/transpose.js';
 import { packWeights } from '../kernels/pack.js';
 import { qgemm, qgemmAsync } from '../kernels/qgemm.js';
+import { packSparseWeights, qspmm, qspmmAsync } from '../kernels/qspmm.js';
 import {
   chooseQuantParams, dequantize, dequantizeAsync, minmax, minmaxAsync, quantize, quantizeAsync, requantize, requantizeAsync,
 } from '../kernels/quantize.js';
@@ -42,6 +44,7 @@ function info(): CpuInfo {
       'qs32-qx8-requantize': addon.requantizeVariants,
       'f32-minmax': addon.minmaxVariants,
       'f32-spmm': addon.f32SpmmVariants,
+      'qu8s8-spmm': addon.qu8s8SpmmVariants,
     },
   };
 }
@@ -84,8 +87,12 @@ export const cpu = {
   im2colAsync,
   spmm,
   spmmAsync,
+  packSparseWeights,
+  qspmm,
+  qspmmAsync,
   transpose,
   transposeAsync,
+  linear,
 };
 
 export type CpuBackend = typeof cpu;

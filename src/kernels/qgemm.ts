@@ -33,13 +33,19 @@ export type QGemmWeights = Tensor<'int8' | 'uint8'> | PackedWeights;
 
 type Out = Int32Array | Uint8Array | Int8Array | Float32Array;
 
+/** Weights whose per-channel scales set the output multipliers, with room to remember the last set. */
+export interface MultiplierSource {
+  readonly scales: Float32Array;
+  multiplierMemo?: { aScale: number; outScale: number | undefined; values: Float32Array };
+}
+
 /**
  * float32 multipliers of the output stage, one per weight scale (see
  * qs32-qx8-requantize.h). Inference calls a layer with the same scales every
  * time, so the weights remember the last set (4096 columns cost ~80 us to
  * recompute, 13% of an int8 GEMV). The array is shared: read it, never write it.
  */
-function multipliers(aScale: number, b: PackedWeights, outScale: number | undefined): Float32Array {
+function multipliers(aScale: number, b: MultiplierSource, outScale: number | undefined): Float32Array {
   const memo = b.multiplierMemo;
   if (memo && memo.aScale === aScale && memo.outScale === outScale) return memo.values;
   const values = new Float32Array(b.scales.length);
@@ -51,6 +57,67 @@ function multipliers(aScale: number, b: PackedWeights, outScale: number | undefi
   return values;
 }
 
+/** The resolved output stage of a quantized product and its result tensor. */
+export interface QOutputStage {
+  output: QGemmOutput;
+  /** Per tensor (1) or per channel; null for 'int32'. */
+  mult: Float32Array | null;
+  outZeroPoint: number;
+  outMin: number;
+  outMax: number;
+  fmin: number;
+  fmax: number;
+  result: Tensor;
+}
+
+/**
+ * Validates the output options of qgemm/qspmm against the activations `a`
+ * (named `aName`, per-tensor scale) and the weights' scales, and allocates
+ * the result of `dims`, whose per-channel scales run along `channelAxis`.
+ */
+export function qOutputStage(aName: string, a: Tensor<'uint8'>, weights: MultiplierSource, options: QGemmOptions,
+  dims: [number, number], channelAxis: 0 | 1): QOutputStage {
+  const output = checkOneOf('options.output', options.output ?? 'int32', ['int32', 'uint8', 'int8', 'float32'] as const);
+  let mult: Float32Array | null = null;
+  let outZeroPoint = 0, outMin = 0, outMax = 0;
+  let fmin = -Infinity, fmax = Infinity;
+  let result: Tensor;
+  if (output === 'int32') {
+    if (options.activation !== undefined && options.activation !== 'none') typeFail('options.activation', "is not applied to 'int32' output");
+    // The result carries its own copy of the accumulator scales.
+    const scales = a.scale === undefined ? undefined : multipliers(checkScale(`${aName}.scale`, a.scale), weights, undefined).slice();
+    result = outputTensor(options.out, 'int32', dims, scales && (scales.length === 1 ? { scale: scales[0] } : { scale: scales, axis: channelAxis }));
+  } else {
+    if (a.scale === undefined) typeFail(`${aName}.scale`, `is required for '${output}' output`);
+    const aScale = checkScale(`${aName}.scale`, a.scale);
+    const range = activationRange('options.activation', options.activation);
+    if (output === 'float32') {
+      mult = multipliers(aScale, weights, undefined);
+      fmin = range.min;
+      fmax = range.max;
+      result = outputTensor(options.out, 'float32', dims);
+    } else {
+      if (options.outScale === undefined) typeFail('options.outScale', `is required for '${output}' output`);
+      const outScale = checkScale('options.outScale', options.outScale);
+      outZeroPoint = checkZeroPoint('options.outZeroPoint', options.outZeroPoint ?? 0, output);
+      mult = multipliers(aScale, weights, outScale);
+      const q = Q_RANGE[output as QType];
+      // The real-valued clamp quantized like any value (ReLU: exactly the zero point).
+      outMin = saturateRound(Math.fround(range.min / outScale), outZeroPoint, q.min, q.max);
+      outMax = saturateRound(Math.fround(range.max / outScale), outZeroPoint, q.min, q.max);
+      result = outputTensor(options.out, output as QType, dims, { scale: outScale, zeroPoint: outZeroPoint });
+    }
+  }
+  return { output, mult, outZeroPoint, outMin, outMax, fmin, fmax, result };
+}
+
+/** The per-tensor activation zero point of `a` (named `name`), default 0. */
+export function activationZeroPoint(name: string, a: Tensor<'uint8'>): number {
+  if (a.axis !== undefined) typeFail(`${name}.axis`, 'must be undefined: activations are quantized per tensor');
+  if (a.zeroPoint !== undefined && typeof a.zeroPoint !== 'number') typeFail(`${name}.zeroPoint`, 'must be a number');
+  return checkZeroPoint(`${name}.zeroPoint`, a.zeroPoint ?? 0, 'uint8');
+}
+
 function qgemmCall(aIn: Tensor<'uint8'>, bIn: QGemmWeights, options: QGemmOptions = {}): CpuCall<Tensor> {
   const a = checkTensor('a', aIn, ['uint8'], 2);
   checkObject('options', options);
@@ -58,43 +125,11 @@ function qgemmCall(aIn: Tensor<'uint8'>, bIn: QGemmWeights, options: QGemmOption
   const [m, k] = a.dims;
   if (k !== b.k) fail('b', `has K = ${b.k} rows but a has K = ${k} columns`);
   const n = b.n;
-  const output = checkOneOf('options.output', options.output ?? 'int32', ['int32', 'uint8', 'int8', 'float32'] as const);
-  if (a.axis !== undefined) typeFail('a.axis', 'must be undefined: activations are quantized per tensor');
-  if (a.zeroPoint !== undefined && typeof a.zeroPoint !== 'number') typeFail('a.zeroPoint', 'must be a number');
-  const aZeroPoint = checkZeroPoint('a.zeroPoint', a.zeroPoint ?? 0, 'uint8');
+  checkOneOf('options.output', options.output ?? 'int32', ['int32', 'uint8', 'int8', 'float32'] as const);
+  const aZeroPoint = activationZeroPoint('a', a);
   const bias = checkBias(options.bias, 'int32', n);
   const variant = checkVariant(options);
-
-  let mult: Float32Array | null = null;
-  let outZeroPoint = 0, outMin = 0, outMax = 0;
-  let fmin = -Infinity, fmax = Infinity;
-  let c: Tensor;
-  if (output === 'int32') {
-    if (options.activation !== undefined && options.activation !== 'none') typeFail('options.activation', "is not applied to 'int32' output");
-    // The result carries its own copy of the accumulator scales.
-    const scales = a.scale === undefined ? undefined : multipliers(checkScale('a.scale', a.scale), b, undefined).slice();
-    c = outputTensor(options.out, 'int32', [m, n], scales && (scales.length === 1 ? { scale: scales[0] } : { scale: scales, axis: 1 }));
-  } else {
-    if (a.scale === undefined) typeFail('a.scale', `is required for '${output}' output`);
-    const aScale = checkScale('a.scale', a.scale);
-    const range = activationRange('options.activation', options.activation);
-    if (output === 'float32') {
-      mult = multipliers(aScale, b, undefined);
-      fmin = range.min;
-      fmax = range.max;
-      c = outputTensor(options.out, 'float32', [m, n]);
-    } else {
-      if (options.outScale === undefined) typeFail('options.outScale', `is required for '${output}' output`);
-      const outScale = checkScale('options.outScale', options.outScale);
-      outZeroPoint = checkZeroPoint('options.outZeroPoint', options.outZeroPoint ?? 0, output);
-      mult = multipliers(aScale, b, outScale);
-      const q = Q_RANGE[output as QType];
-      // The real-valued clamp quantized like any value (ReLU: exactly the zero point).
-      outMin = saturateRound(Math.fround(range.min / outScale), outZeroPoint, q.min, q.max);
-      outMax = saturateRound(Math.fround(range.max / outScale), outZeroPoint, q.min, q.max);
-      c = outputTensor(options.out, output as QType, [m, n], { scale: outScale, zeroPoint: outZeroPoint });
-    }
-  }
+  const { output, mult, outZeroPoint, outMin, outMax, fmin, fmax, result: c } = qOutputStage('a', a, b, options, [m, n], 1);
   const out = c.data as Out;
   return {
     result: c,

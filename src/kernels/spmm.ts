@@ -1,16 +1,22 @@
 /**
  * spmm: Y[N, M] = activation(W[N, K] * X[K, M] + bias) with W a sparse float32
  * matrix (pruned weights) and X dense activations laid out [K, M] (input
- * channels x pixels, NCHW per image). Runs CSR weights; the block and N:M
- * kernels and the int8 ones are the rest of the sparse issue.
+ * channels x pixels, NCHW per image). W may be csr, bsr with the block shapes
+ * the kernels have (SPMM_BLOCK_SHAPES), or nm.
  */
-import { refSpmm } from '../backends/reference/spmm.js';
+import { refSpmm, storedAsCsr } from '../backends/reference/spmm.js';
 import { runAsync, runSync, type CpuCall } from '../backends/cpu-call.js';
 import { SparseMatrix } from '../sparse/sparse-matrix.js';
 import type { Tensor } from '../tensor.js';
 import { checkBias, checkObject, checkTensor, fail, outputTensor, typeFail } from '../validate.js';
 import { activationRange, type Activation } from './activation.js';
 import { checkVariant } from './gemm.js';
+
+/**
+ * bsr block shapes with a kernel: [r, 1] blocks share each loaded activation
+ * vector between r output rows (kernels/f32-spmm/f32-spmm.h).
+ */
+export const SPMM_BLOCK_SHAPES: readonly (readonly [number, number])[] = [[4, 1], [8, 1]];
 
 export interface SpmmOptions {
   /** [N] values added to every output row. */
@@ -24,7 +30,8 @@ export interface SpmmOptions {
 function spmmCall(wIn: SparseMatrix<'float32'>, xIn: Tensor<'float32'>, options: SpmmOptions = {}): CpuCall<Tensor<'float32'>> {
   if (!(wIn instanceof SparseMatrix)) typeFail('w', 'must be a SparseMatrix');
   if (wIn.type !== 'float32') typeFail('w', `must hold float32 values, got ${wIn.type}`);
-  if (wIn.format !== 'csr') typeFail('w', `must be in csr format (spmm runs CSR so far), got ${wIn.format}`);
+  if (wIn.format === 'bsr' && !SPMM_BLOCK_SHAPES.some(([r, c]) => wIn.blockShape[0] === r && wIn.blockShape[1] === c))
+    typeFail('w', `has bsr blocks of [${wIn.blockShape.join(', ')}]; spmm runs ${SPMM_BLOCK_SHAPES.map((b) => `[${b.join(', ')}]`).join(', ')}`);
   const x = checkTensor('x', xIn, ['float32'], 2);
   checkObject('options', options);
   const [rows, k] = wIn.dims;
@@ -34,17 +41,24 @@ function spmmCall(wIn: SparseMatrix<'float32'>, xIn: Tensor<'float32'>, options:
   const { min, max } = activationRange('options.activation', options.activation);
   const variant = checkVariant(options);
   const y = outputTensor(options.out, 'float32', [rows, m]);
-  const indices = wIn.indices as Int32Array, values = wIn.values as Float32Array;
+  const values = wIn.values as Float32Array;
+  const epilogue = [x.data, k, m, m, y.data, m, bias ?? null, min, max] as const;
   return {
     result: y,
-    native: (addon, async) => addon.f32Spmm(variant, rows, wIn.indptr, indices, values, x.data, k, m, m, y.data, m, bias ?? null, min, max, async),
-    reference: () => y.data.set(refSpmm(rows, m, wIn.indptr, indices, values, x.data, bias, min, max)),
+    native: (addon, async) =>
+      wIn.format === 'nm'
+        ? addon.f32SpmmNm(variant, rows, wIn.nm.n, wIn.nm.m, wIn.indices as Uint8Array, values, ...epilogue, async)
+        : addon.f32Spmm(variant, rows, wIn.blockShape[0], wIn.indptr, wIn.indices as Int32Array, values, ...epilogue, async),
+    reference: () => {
+      const csr = storedAsCsr(wIn);
+      y.data.set(refSpmm(rows, m, csr.indptr, csr.indices, csr.values, x.data, bias, min, max));
+    },
   };
 }
 
 /**
- * Sparse (CSR) weights times dense activations, float32, on the calling thread.
- * @param w float32 SparseMatrix [N, K] in csr format
+ * Sparse weights times dense activations, float32, on the calling thread.
+ * @param w float32 SparseMatrix [N, K]: csr, bsr with a block shape of SPMM_BLOCK_SHAPES, or nm
  * @param x float32 [K, M]
  * @throws TypeError/RangeError naming the bad argument.
  */

@@ -22,7 +22,7 @@ function transposeCall<T extends ElementType>(xIn: Tensor<T>, options: Transpose
   const x = checkTensor('x', xIn, ['float32', 'int32', 'uint8', 'int8'], 2) as Tensor<T>;
   checkObject('options', options);
   const [rows, cols] = x.dims;
-  const y = outputTensor(options.out, x.type, [cols, rows], x.axis === undefined && x.scale === undefined ? undefined : transposedQuant(x));
+  const y = outputTensor(options.out, x.type, [cols, rows], x.axis === undefined && x.scale === undefined && x.zeroPoint === undefined ? undefined : transposedQuant(x));
   return {
     result: y,
     native: (addon, async) => addon.transpose(x.data, y.data, rows, cols, async),

@@ -1,38 +1,65 @@
 import assert from 'node:assert/strict';
 
-import { refSpmm } from '../../src/backends/reference/spmm.js';
+import { refSpmm, storedAsCsr } from '../../src/backends/reference/spmm.js';
 import { cpu, SparseMatrix, tensor } from '../../src/index.js';
+import { native } from '../../src/native.js';
+import type { FromDenseOptions } from '../../src/sparse/sparse-matrix.js';
 import { assertClose, assertSameArray, nativeVariants, randomFloats, rng } from '../helpers.js';
 
-function prunedWeights(n: number, k: number, density: number, r: () => number) {
+/** Every format cpu.spmm runs, as fromDense options. */
+const FORMATS: readonly FromDenseOptions[] = [
+  { format: 'csr' },
+  ...[4, 8].map((r) => ({ format: 'bsr' as const, blockShape: [r, 1] as const })),
+  { format: 'nm' },
+  { format: 'nm', n: 3, m: 8 },
+];
+const formatName = (f: FromDenseOptions) => (f.format === 'bsr' ? `bsr [${f.blockShape}]` : f.format === 'nm' ? `nm ${f.n ?? 2}:${f.m ?? 4}` : f.format);
+
+/** W[n, k] with `density` of its entries kept (whole blocks for bsr), random values. */
+function prunedWeights(n: number, k: number, density: number, r: () => number, options: FromDenseOptions = { format: 'csr' }) {
+  const rowsPerBlock = options.format === 'bsr' ? options.blockShape![0] : 1;
+  const keep = Array.from({ length: (n / rowsPerBlock) * k }, () => r() < density);
   const d = randomFloats(n * k, r);
-  for (let i = 0; i < d.length; i++) if (r() >= density) d[i] = 0;
-  return SparseMatrix.fromDense(tensor('float32', [n, k], d), { format: 'csr' });
+  for (let i = 0; i < d.length; i++) if (!keep[Math.floor(i / k / rowsPerBlock) * k + (i % k)]) d[i] = 0;
+  return SparseMatrix.fromDense(tensor('float32', [n, k], d), options) as SparseMatrix<'float32'>;
+}
+
+/** The reference on every stored entry of w, whatever its format. */
+function reference(w: SparseMatrix<'float32'>, m: number, x: Float32Array, bias: Float32Array | undefined, min = -Infinity, max = Infinity) {
+  const csr = storedAsCsr(w);
+  return refSpmm(w.dims[0], m, csr.indptr, csr.indices, csr.values, x, bias, min, max);
 }
 
 describe('f32-spmm', () => {
-  for (const variant of nativeVariants('f32Spmm')) {
-    it(`${variant} equals the reference at densities 0-100%, on tails of M and empty rows`, () => {
-      const r = rng(51);
-      for (const density of [0, 0.01, 0.1, 0.5, 1])
-        for (const [n, k, m] of [[1, 1, 1], [7, 33, 15], [16, 64, 16], [33, 17, 31], [64, 288, 100], [5, 1000, 1], [130, 70, 257]]) {
-          const w = prunedWeights(n, k, density, r);
-          const x = randomFloats(k * m, r), bias = randomFloats(n, r);
-          const got = cpu.spmm(w as SparseMatrix<'float32'>, tensor('float32', [k, m], x), { bias, variant });
-          const want = refSpmm(n, m, w.indptr, w.indices as Int32Array, w.values as Float32Array, x, bias, -Infinity, Infinity);
-          assertClose(got.data, want, 1e-5, 1e-5 + k * 2e-7, `${variant} ${n}x${k}x${m} density ${density}`);
-        }
-    });
+  for (const variant of nativeVariants('f32Spmm'))
+    for (const format of FORMATS) {
+      it(`${variant} ${formatName(format)} equals the reference at densities 0-100%, on tails of M and empty rows`, () => {
+        const r = rng(51);
+        for (const density of [0, 0.01, 0.1, 0.5, 0.9, 1])
+          for (const [n, k, m] of [[8, 8, 1], [8, 24, 15], [16, 64, 16], [40, 16, 31], [64, 288, 100], [8, 1000, 1], [136, 72, 257], [24, 48, 65]]) {
+            const w = prunedWeights(n, k, density, r, format);
+            const x = randomFloats(k * m, r), bias = randomFloats(n, r);
+            const got = cpu.spmm(w, tensor('float32', [k, m], x), { bias, variant });
+            assertClose(got.data, reference(w, m, x, bias), 1e-5, 1e-5 + k * 2e-7, `${variant} ${formatName(format)} ${n}x${k}x${m} density ${density}`);
+          }
+      });
 
-    it(`${variant} applies ReLU and clamp`, () => {
-      const r = rng(52);
-      const w = prunedWeights(20, 40, 0.3, r);
-      const x = tensor('float32', [40, 50], randomFloats(2000, r));
-      const got = cpu.spmm(w as SparseMatrix<'float32'>, x, { activation: { min: -0.1, max: 0.2 }, variant });
-      const want = refSpmm(20, 50, w.indptr, w.indices as Int32Array, w.values as Float32Array, x.data, undefined, Math.fround(-0.1), Math.fround(0.2));
-      assertClose(got.data, want, 1e-5, 1e-5, variant);
-    });
-  }
+      it(`${variant} ${formatName(format)} with one stored weight, and ReLU and clamp`, () => {
+        const r = rng(52);
+        const [n, k, m] = [16, 24, 33];
+        const dense = new Float32Array(n * k);
+        dense[9 * k + 17] = 1.5;
+        const single = SparseMatrix.fromDense(tensor('float32', [n, k], dense), format) as SparseMatrix<'float32'>;
+        for (const mm of [1, m]) {
+          const x = randomFloats(k * mm, r);
+          assertClose(cpu.spmm(single, tensor('float32', [k, mm], x), { variant }).data, reference(single, mm, x, undefined), 1e-6, 1e-6, `${variant} single m=${mm}`);
+        }
+        const w = prunedWeights(n, k, 0.3, r, format);
+        const x = randomFloats(k * m, r);
+        const got = cpu.spmm(w, tensor('float32', [k, m], x), { activation: { min: -0.1, max: 0.2 }, variant });
+        assertClose(got.data, reference(w, m, x, undefined, Math.fround(-0.1), Math.fround(0.2)), 1e-5, 1e-5, `${variant} clamp`);
+      });
+    }
 
   it('equals the dense GEMM on the densified weights (W x = (x^T W^T)^T)', () => {
     const r = rng(53);
@@ -50,24 +77,73 @@ describe('f32-spmm', () => {
     assertClose(sparse, denseT, 1e-5, 1e-5 + k * 2e-7, 'spmm vs gemm');
   });
 
-  it('gives identical results on 1 and 2 threads, sync and async', async () => {
-    const r = rng(54);
-    const w = prunedWeights(300, 200, 0.1, r) as SparseMatrix<'float32'>;
-    const x = tensor('float32', [200, 700], randomFloats(140000, r));
-    cpu.setThreads(1);
-    const one = cpu.spmm(w, x).data;
-    cpu.setThreads(2);
-    assertSameArray(cpu.spmm(w, x).data, one, '2 threads');
-    assertSameArray((await cpu.spmmAsync(w, x)).data, one, 'async');
-  });
+  for (const format of FORMATS)
+    it(`${formatName(format)} gives identical results on 1 and 2 threads, sync and async, M = 700 and 1`, async () => {
+      const r = rng(54);
+      const w = prunedWeights(304, 200, 0.1, r, format);
+      for (const m of [700, 1]) {
+        const x = tensor('float32', [200, m], randomFloats(200 * m, r));
+        cpu.setThreads(1);
+        const one = cpu.spmm(w, x).data;
+        cpu.setThreads(2);
+        assertSameArray(cpu.spmm(w, x).data, one, `2 threads m=${m}`);
+        assertSameArray((await cpu.spmmAsync(w, x)).data, one, `async m=${m}`);
+      }
+    });
 
   describe('validation', () => {
     const w = SparseMatrix.fromDense(tensor('float32', [2, 3], Float32Array.of(1, 0, 0, 0, 2, 0)), { format: 'csr' });
     it('rejects dense weights', () => assert.throws(() => cpu.spmm(tensor('float32', [2, 3]) as never, tensor('float32', [3, 1])), /^TypeError: w must be a SparseMatrix/));
-    it('rejects formats without a kernel yet', () =>
-      assert.throws(() => cpu.spmm(SparseMatrix.fromDense(tensor('float32', [2, 4]), { format: 'nm' }) as never, tensor('float32', [4, 1])), /^TypeError: w must be in csr format/));
+    it('rejects bsr block shapes without a kernel, listing those with one', () =>
+      assert.throws(() => cpu.spmm(SparseMatrix.fromDense(tensor('float32', [2, 4]), { format: 'bsr', blockShape: [1, 4] }) as never, tensor('float32', [4, 1])),
+        /^TypeError: w has bsr blocks of \[1, 4\]; spmm runs \[4, 1\], \[8, 1\]/));
     it('rejects mismatched K', () => assert.throws(() => cpu.spmm(w as never, tensor('float32', [4, 1])), /^RangeError: x has K = 4 rows but w has K = 3 columns/));
     it('rejects a bias of the wrong length', () =>
       assert.throws(() => cpu.spmm(w as never, tensor('float32', [3, 1]), { bias: new Float32Array(3) }), /^RangeError: options\.bias must have N = 2 values/));
+  });
+
+  // The addon re-checks every structure itself: garbage must give a JS error, never a crash.
+  describe('native argument checks', () => {
+    const addon = native();
+    // A valid [8, 4] x [4, 2] product in bsr [4, 1]: block rows 0 and 1 hold one block each, at columns 0 and 3.
+    const bsr = () => ({ rows: 8, blockRows: 4, indptr: Int32Array.of(0, 1, 2) as unknown, indices: Int32Array.of(0, 3) as unknown, values: new Float32Array(8), k: 4, x: new Float32Array(8), y: new Float32Array(16) });
+    const callBsr = (a: ReturnType<typeof bsr>) =>
+      addon!.f32Spmm(null, a.rows, a.blockRows, a.indptr as Int32Array, a.indices as Int32Array, a.values, a.x, a.k, 2, 2, a.y, 2, null, -Infinity, Infinity, false);
+    // A valid [2, 8] x [8, 2] product in 2:4.
+    const nm = () => ({ n: 2, groupSize: 4, positions: Uint8Array.of(0, 1, 2, 3, 0, 3, 1, 2) as unknown, values: new Float32Array(8), k: 8 });
+    const callNm = (a: ReturnType<typeof nm>) =>
+      addon!.f32SpmmNm(null, 2, a.n, a.groupSize, a.positions as Uint8Array, a.values, new Float32Array(16), a.k, 2, 2, new Float32Array(4), 2, null, -Infinity, Infinity, false);
+
+    it('accepts the valid arguments', () => {
+      assert.ok(addon, 'the native addon must be built for these tests');
+      callBsr(bsr());
+      callNm(nm());
+    });
+    const bsrCases: [string, Partial<ReturnType<typeof bsr>>, RegExp][] = [
+      ['block rows without a kernel', { blockRows: 2, rows: 8 }, /^RangeError: blockRows must be one of 1, 4, 8/],
+      ['rows that are not whole blocks', { rows: 6 }, /^RangeError: rows must be a multiple of blockRows/],
+      ['an indptr that is not an Int32Array', { indptr: Float32Array.of(0, 1, 2) }, /^TypeError: indptr must be a Int32Array/],
+      ['an indptr shorter than the block rows + 1', { indptr: Int32Array.of(0, 1) }, /^RangeError: indptr has 2 elements, needs at least 3/],
+      ['an indptr not starting at 0', { indptr: Int32Array.of(1, 1, 2) }, /^RangeError: indptr must start at 0/],
+      ['an indptr ending below 0', { indptr: Int32Array.of(0, 0, -1) }, /^RangeError: indptr must start at 0 and end at nnz >= 0/],
+      ['a decreasing indptr', { indptr: Int32Array.of(0, 2, 1) }, /^RangeError: indptr must not decrease/],
+      ['indices shorter than nnz', { indices: Int32Array.of(0) }, /^RangeError: indices has 1 elements, needs at least 2/],
+      ['values shorter than nnz blocks x block rows', { values: new Float32Array(7) }, /^RangeError: values has 7 elements, needs at least 8/],
+      ['indices outside [0, k)', { indices: Int32Array.of(0, 4) }, /^RangeError: indices must lie in \[0, k\)/],
+      ['negative indices', { indices: Int32Array.of(-1, 0) }, /^RangeError: indices must lie in \[0, k\)/],
+      ['an x shorter than k x m', { x: new Float32Array(7) }, /^RangeError: x has 7 elements, needs at least 8/],
+      ['a y shorter than rows x m', { y: new Float32Array(15) }, /^RangeError: y has 15 elements, needs at least 16/],
+    ];
+    for (const [what, change, error] of bsrCases) it(`f32Spmm rejects ${what}`, () => assert.throws(() => callBsr({ ...bsr(), ...change }), error));
+    const nmCases: [string, Partial<ReturnType<typeof nm>>, RegExp][] = [
+      ['n = 0', { n: 0 }, /^RangeError: n must be/],
+      ['a group smaller than n', { groupSize: 1 }, /^RangeError: groupSize must be/],
+      ['a group that does not divide k', { groupSize: 3, n: 1 }, /^RangeError: groupSize must divide k/],
+      ['positions that are not a Uint8Array', { positions: Int32Array.of(0, 1, 2, 3, 0, 3, 1, 2) }, /^TypeError: positions must be a Uint8Array/],
+      ['positions shorter than rows x k / groupSize x n', { positions: Uint8Array.of(0, 1, 2, 3, 0, 3, 1) }, /^RangeError: positions has 7 elements, needs at least 8/],
+      ['values shorter than the positions', { values: new Float32Array(7) }, /^RangeError: values has 7 elements, needs at least 8/],
+      ['positions outside the group', { positions: Uint8Array.of(0, 1, 2, 3, 0, 4, 1, 2) }, /^RangeError: positions must lie in \[0, groupSize\)/],
+    ];
+    for (const [what, change, error] of nmCases) it(`f32SpmmNm rejects ${what}`, () => assert.throws(() => callNm({ ...nm(), ...change }), error));
   });
 });

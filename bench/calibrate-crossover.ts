@@ -1,0 +1,100 @@
+/**
+ * Measures the dense/sparse crossover of every layout `linear` can run, on
+ * this machine, and prints the table linear() takes as `crossover` (with
+ * --write, regenerates src/sparse/crossover-table.ts, the built-in default).
+ *
+ * For each weight type and activation width (M = 1 and M = 64) on a
+ * 1024 x 1024 weight: linear forced to 'dense', then to each sparse layout on
+ * weights whose zeros fit it at several densities. Sparse time is fitted as
+ * a + b * density (least squares over the medians); the crossover is the
+ * density where that line meets the dense time. N:M has one density (n / m),
+ * so its crossover scales that point: (n / m) * dense / sparse.
+ *
+ *   npm run calibrate [-- --threads 1] [--write]
+ */
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+import { cpu, tensor, type Tensor } from '../src/index.js';
+import { LINEAR_LAYOUTS, linear, type LinearKernel } from '../src/kernels/linear.js';
+import { LAYOUTS, type CrossoverRow, type CrossoverTable, type SparseLayout } from '../src/sparse/crossover.js';
+import { timeIt } from './timing.js';
+
+const N = 1024, K = 1024;
+const DENSITIES = [0.05, 0.1, 0.2, 0.3, 0.4];
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+/** A [N, K] weight whose nonzeros fit `layout` at about `density`. */
+function weight(type: 'float32' | 'int8', layout: SparseLayout | 'dense', density: number, r: () => number): Tensor<'float32' | 'int8'> {
+  const data = type === 'float32' ? new Float32Array(N * K) : new Int8Array(N * K);
+  const value = () => (type === 'float32' ? r() * 2 - 1 : 1 + Math.floor(r() * 127) * (r() < 0.5 ? -1 : 1));
+  const { format, blockShape = [1, 1], n = 0, m = 0 } = layout === 'dense' ? { format: 'csr' as const } : LAYOUTS[layout];
+  if (format === 'nm') {
+    for (let g = 0; g < N * K; g += m) for (let j = 0; j < n; j++) data[g + Math.floor((j * m) / n)] = value();
+  } else {
+    const [br, bc] = blockShape;
+    for (let r0 = 0; r0 < N; r0 += br)
+      for (let c0 = 0; c0 < K; c0 += bc)
+        if (layout === 'dense' || r() < density) for (let i = 0; i < br; i++) for (let j = 0; j < bc; j++) data[(r0 + i) * K + c0 + j] = value();
+  }
+  return type === 'float32' ? tensor('float32', [N, K], data as Float32Array) : tensor('int8', [N, K], data as Int8Array, { scale: 0.01 });
+}
+
+async function seconds(type: 'float32' | 'int8', kernel: LinearKernel, w: Tensor<'float32' | 'int8'>, m: number): Promise<number> {
+  const layer = linear(w, { kernel });
+  const x = type === 'float32'
+    ? tensor('float32', [K, m], Float32Array.from({ length: K * m }, (_, i) => Math.sin(i)))
+    : tensor('uint8', [K, m], Uint8Array.from({ length: K * m }, (_, i) => (i * 37) & 255), { scale: 0.05, zeroPoint: 128 });
+  const out = type === 'float32' ? new Float32Array(N * m) : new Uint8Array(N * m);
+  const options = type === 'float32' ? { out } : { output: 'uint8' as const, outScale: 0.1, outZeroPoint: 128, out };
+  return (await timeIt(() => layer.run(x, options), { budgetMs: 400, minSamples: 5 })).p50;
+}
+
+function crossoverOf(points: { density: number; time: number }[], dense: number): number {
+  if (points.length === 1) return Math.min(1, (points[0].density * dense) / points[0].time);
+  const mean = (f: (p: { density: number; time: number }) => number) => points.reduce((s, p) => s + f(p), 0) / points.length;
+  const md = mean((p) => p.density), mt = mean((p) => p.time);
+  const b = mean((p) => (p.density - md) * (p.time - mt)) / mean((p) => (p.density - md) ** 2);
+  const a = mt - b * md;
+  const c = b > 0 ? (dense - a) / b : 1;
+  return Math.round(Math.min(1, Math.max(0, c)) * 1000) / 1000;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const threadsAt = args.indexOf('--threads');
+  if (threadsAt >= 0) cpu.setThreads(Number(args[threadsAt + 1]));
+  const r = rng(7);
+  const table = { float32: { gemv: {}, batched: {} }, int8: { gemv: {}, batched: {} } } as CrossoverTable;
+  for (const type of ['float32', 'int8'] as const)
+    for (const [row, m] of [['gemv', 1], ['batched', 64]] as const) {
+      const dense = await seconds(type, 'dense', weight(type, 'dense', 1, r), m);
+      const result: CrossoverRow = {};
+      for (const layout of LINEAR_LAYOUTS[type]) {
+        const densities = LAYOUTS[layout].format === 'nm' ? [LAYOUTS[layout].n! / LAYOUTS[layout].m!] : DENSITIES;
+        const points = [];
+        for (const density of densities) points.push({ density, time: await seconds(type, layout, weight(type, layout, density, r), m) });
+        result[layout] = crossoverOf(points, dense);
+        const detail = points.map((p) => `${Math.round(p.density * 100)}%: ${(dense / p.time).toFixed(2)}x`).join(', ');
+        console.error(`${type} M=${m} ${layout}: crossover ${result[layout]} (vs dense ${detail})`);
+      }
+      table[type][row] = result;
+    }
+  const json = JSON.stringify(table, null, 2);
+  console.log(json);
+  if (args.includes('--write')) {
+    const path = fileURLToPath(new URL('../src/sparse/crossover-table.ts', import.meta.url));
+    writeFileSync(path, `// Generated by \`npm run calibrate -- --write\` (bench/calibrate-crossover.ts): edit by re-running it.
+import type { CrossoverTable } from './crossover.js';
+
+/** Crossover stored densities measured on the reference machine (see crossover.ts), ${cpu.info().threads} thread(s). */
+export const DEFAULT_CROSSOVER: CrossoverTable = ${json.replace(/"([a-z0-9]+)":/g, '$1:')};
+`);
+  }
+}
+
+await main();

@@ -1,0 +1,68 @@
+// Output-stage argument parsing shared by the quantized kernels' bindings.
+#include "q-output.h"
+
+#include <string>
+
+#include "args.h"
+
+namespace sparq_binding {
+namespace {
+
+struct OutputKind {
+  sparq::QOutput kind;
+  napi_typedarray_type array_type;
+  const char* array_name;
+};
+
+OutputKind output_kind(const Napi::Value& v) {
+  const std::string s = string_arg(v, "output");
+  if (s == "int32") return {sparq::QOutput::kInt32, napi_int32_array, "Int32Array"};
+  if (s == "uint8") return {sparq::QOutput::kUint8, napi_uint8_array, "Uint8Array"};
+  if (s == "int8") return {sparq::QOutput::kInt8, napi_int8_array, "Int8Array"};
+  if (s == "float32") return {sparq::QOutput::kFloat32, napi_float32_array, "Float32Array"};
+  throw_range_error(v.Env(), "output must be 'int32', 'uint8', 'int8' or 'float32'");
+}
+
+}  // namespace
+
+QOutputArgs output_args(const Napi::CallbackInfo& info, std::size_t rows, std::size_t cols, std::size_t channels) {
+  const Napi::Env env = info.Env();
+  QOutputArgs out;
+  sparq::QGemmParams& params = out.params;
+  const OutputKind kind = output_kind(info[6]);
+  params.output = kind.kind;
+  out.ldc = size_arg(info[8], "ldc");
+  if (out.ldc < cols) throw_range_error(env, "ldc must be >= " + std::to_string(cols));
+  if (!info[7].IsTypedArray() || info[7].As<Napi::TypedArray>().TypedArrayType() != kind.array_type)
+    throw_type_error(env, std::string("c must be an ") + kind.array_name + " for output " + info[6].As<Napi::String>().Utf8Value());
+  out.c = info[7].As<Napi::TypedArray>();
+  const std::size_t c_needed = rows == 0 || cols == 0 ? 0 : checked_mul(env, rows - 1, out.ldc, "c") + cols;
+  if (out.c.ElementLength() < c_needed) throw_range_error(env, "c is too short for the output with stride ldc");
+  out.c_data = static_cast<uint8_t*>(out.c.ArrayBuffer().Data()) + out.c.ByteOffset();
+  Napi::TypedArrayOf<int32_t> bias;
+  if (optional_typed_array<int32_t>(info[9], "bias", channels, &bias)) {
+    params.stage.bias = bias.Data();
+    params.stage.bias_stride = 1;
+  }
+  Napi::TypedArrayOf<float> multiplier;
+  if (optional_typed_array<float>(info[10], "multiplier", 1, &multiplier)) {
+    if (multiplier.ElementLength() != 1 && multiplier.ElementLength() != channels)
+      throw_range_error(env, "multiplier must have 1 or " + std::to_string(channels) + " elements");
+    params.stage.multiplier = multiplier.Data();
+    params.stage.multiplier_stride = multiplier.ElementLength() == 1 ? 0 : 1;
+  } else if (kind.kind != sparq::QOutput::kInt32) {
+    throw_type_error(env, "multiplier is required for quantized and float outputs");
+  }
+  const bool is_uint8 = kind.kind == sparq::QOutput::kUint8;
+  const int64_t type_lo = is_uint8 ? 0 : -128, type_hi = is_uint8 ? 255 : 127;
+  if (kind.kind == sparq::QOutput::kUint8 || kind.kind == sparq::QOutput::kInt8) {
+    params.stage.zero_point = static_cast<int32_t>(int_arg(info[11], "outZeroPoint", type_lo, type_hi));
+    params.stage.out_min = static_cast<int32_t>(int_arg(info[12], "outMin", type_lo, type_hi));
+    params.stage.out_max = static_cast<int32_t>(int_arg(info[13], "outMax", params.stage.out_min, type_hi));
+  }
+  params.stage.fmin = static_cast<float>(number_arg(info[14], "fmin"));
+  params.stage.fmax = static_cast<float>(number_arg(info[15], "fmax"));
+  return out;
+}
+
+}  // namespace sparq_binding

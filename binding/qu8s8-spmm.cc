@@ -1,0 +1,75 @@
+// Binding for kernels/qu8s8-spmm: sparse int8 weight packing and the
+// quantized sparse x dense product.
+#include "kernels/qu8s8-spmm/qu8s8-spmm.h"
+
+#include <string>
+
+#include "args.h"
+#include "q-output.h"
+#include "register.h"
+#include "variants.h"
+
+namespace sparq_binding {
+
+template <>
+struct HandleTag<sparq::QSparseW> {
+  static constexpr napi_type_tag tag = {0x73706172710f3203ULL, 0x9c41d2e87a05b613ULL};
+  static constexpr const char* maker = "packQ8Sparse";
+};
+
+namespace {
+
+// packQ8Sparse(rows, k, indptr: Int32Array [rows + 1], groups: Int32Array, words: Int32Array) -> handle
+// Row n's entries are [indptr[n], indptr[n + 1]): group g = k / 4 and the
+// 4 int8 weights of W[n, 4g..4g+3] as one little-endian word. Checked here in
+// O(entries), once: the kernels index the repacked X with the groups.
+Napi::Value PackQ8Sparse(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const std::size_t rows = size_arg(info[0], "rows"), k = size_arg(info[1], "k");
+  if (rows > 0x7fffffff || k > 0x7fffffff) throw_range_error(env, "rows and k must be < 2^31");
+  auto indptr = typed_array<int32_t>(info[2], "indptr", rows + 1);
+  const int32_t entries = indptr[rows];
+  if (indptr[0] != 0 || entries < 0) throw_range_error(env, "indptr must start at 0 and end at entries >= 0");
+  for (std::size_t r = 0; r < rows; ++r)
+    if (indptr[r + 1] < indptr[r]) throw_range_error(env, "indptr must not decrease");
+  auto groups = typed_array<int32_t>(info[3], "groups", static_cast<std::size_t>(entries));
+  auto words = typed_array<int32_t>(info[4], "words", static_cast<std::size_t>(entries));
+  const int64_t group_count = static_cast<int64_t>((k + sparq::kQSpmmKr - 1) / sparq::kQSpmmKr);
+  for (int32_t p = 0; p < entries; ++p)
+    if (groups[p] < 0 || groups[p] >= group_count) throw_range_error(env, "groups must lie in [0, ceil(k / 4))");
+  auto packed = std::make_shared<sparq::QSparseW>();
+  sparq::qu8s8_spmm_pack(rows, k, indptr.Data(), groups.Data(), words.Data(), packed.get());
+  return wrap_handle(env, std::move(packed));
+}
+
+// qu8s8Spmm(variant, weights, x: Uint8Array [k, m], m, ldx, aZeroPoint, output, c [rows, m], ldc,
+//           bias: Int32Array | null, multiplier: Float32Array | null (1 or rows),
+//           outZeroPoint, outMin, outMax, fmin, fmax, async)
+Napi::Value Qu8s8Spmm(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const auto& variant = pick_variant(info[0], sparq::kQSpmmVariants, sparq::kQSpmmVariantCount, sparq::qu8s8_spmm_best());
+  auto w = unwrap_handle<sparq::QSparseW>(info[1], "weights");
+  const std::size_t m = size_arg(info[3], "m"), ldx = size_arg(info[4], "ldx");
+  if (ldx < m) throw_range_error(env, "ldx must be >= m");
+  auto x = typed_array<uint8_t>(info[2], "x", w->k == 0 || m == 0 ? 0 : checked_mul(env, w->k - 1, ldx, "x") + m);
+  QOutputArgs out = output_args(info, w->rows, m, w->rows);
+  sparq::QGemmParams params = out.params;
+  params.a_zero_point = static_cast<uint8_t>(int_arg(info[5], "aZeroPoint", 0, 255));
+  const bool async = bool_arg(info[16], "async");
+  const uint8_t* x_data = x.Data();
+  void* c_data = out.c_data;
+  const std::size_t ldc = out.ldc;
+  return run_job(env, async, {x, out.c, info[9], info[10]}, [&variant, w, m, x_data, ldx, c_data, ldc, params] {
+    sparq::qu8s8_spmm(variant, *w, m, x_data, ldx, c_data, ldc, params);
+  });
+}
+
+}  // namespace
+
+void register_qu8s8_spmm(Napi::Env env, Napi::Object exports) {
+  exports.Set("packQ8Sparse", Napi::Function::New(env, PackQ8Sparse));
+  exports.Set("qu8s8Spmm", Napi::Function::New(env, Qu8s8Spmm));
+  exports.Set("qu8s8SpmmVariants", describe_variants(env, sparq::kQSpmmVariants, sparq::kQSpmmVariantCount));
+}
+
+}  // namespace sparq_binding

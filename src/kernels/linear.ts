@@ -1,0 +1,173 @@
+/**
+ * linear: a weight prepared once, run many times, on whichever kernel is
+ * fastest for it here: dense GEMM, or a sparse kernel in the layout its zeros
+ * fit (CSR, blocks, N:M), chosen from the measured crossover table
+ * (sparse/crossover.ts). Callers and the runtime need not know which.
+ *
+ *   y[N, M] = activation(W[N, K] * x[K, M] + bias)
+ *
+ * Activations are channels-first ([K, M]: input channels x pixels, NCHW per
+ * image), the sparse kernels' layout; the dense path transposes x in and the
+ * result out around the GEMM, and that cost is part of what the crossover
+ * measures. float32 weights run gemm/spmm; int8 weights (symmetric, per
+ * tensor or per output channel) run qgemm/qspmm with uint8 activations and
+ * qgemm's output stages.
+ */
+import { DEFAULT_CROSSOVER } from '../sparse/crossover-table.js';
+import { chooseLayout, checkCrossoverRow, LAYOUTS, storedDensities, type CrossoverRow, type SparseLayout } from '../sparse/crossover.js';
+import { SparseMatrix } from '../sparse/sparse-matrix.js';
+import type { QuantParams, Tensor } from '../tensor.js';
+import { checkBias, checkInt, checkObject, checkOneOf, checkQuantParams, checkTensor, fail, typeFail } from '../validate.js';
+import type { Activation } from './activation.js';
+import { gemm, gemmAsync } from './gemm.js';
+import { packWeights, type PackedWeights } from './pack.js';
+import { qgemm, qgemmAsync, type QGemmOutput } from './qgemm.js';
+import { packSparseWeights, qspmm, qspmmAsync, type PackedSparseWeights } from './qspmm.js';
+import { spmm, spmmAsync } from './spmm.js';
+import { transpose, transposeAsync } from './transpose.js';
+
+export type LinearKernel = 'dense' | SparseLayout;
+
+/** The sparse layouts each weight type has kernels for. */
+export const LINEAR_LAYOUTS: { float32: readonly SparseLayout[]; int8: readonly SparseLayout[] } = {
+  float32: ['csr', 'bsr4x1', 'bsr8x1', 'nm2:4'],
+  int8: ['csr', 'bsr1x4', 'nm2:4'],
+};
+
+export interface LinearOptions {
+  /** [N] bias: Float32Array for float32 weights, Int32Array (at scale x.scale * w.scale) for int8 ones. */
+  bias?: Float32Array | Int32Array;
+  /** 'auto' (default) picks from the crossover table; any other value forces that kernel. */
+  kernel?: 'auto' | LinearKernel;
+  /** Activation columns M the layer mostly runs with (default 64): 1 selects the GEMV row of the table. */
+  columns?: number;
+  /** Crossover densities measured on this machine (npm run calibrate), replacing the built-in row. */
+  crossover?: CrossoverRow;
+}
+
+export interface LinearRunOptions {
+  activation?: Activation;
+  /** int8 weights only: result type (default 'int32'), as qgemm's `output`. */
+  output?: QGemmOutput;
+  outScale?: number;
+  outZeroPoint?: number;
+  /** Write the [N, M] result here. */
+  out?: Float32Array | Int32Array | Uint8Array | Int8Array;
+}
+
+type Prepared =
+  | { kind: 'dense'; packed: PackedWeights }
+  | { kind: 'spmm'; weights: SparseMatrix<'float32'> }
+  | { kind: 'qspmm'; weights: PackedSparseWeights };
+
+export class Linear {
+  /** The kernel the weight runs on. */
+  readonly kernel: LinearKernel;
+  /** Fraction of nonzero weights. */
+  readonly density: number;
+
+  /** @internal Use linear(). */
+  constructor(
+    readonly type: 'float32' | 'int8',
+    /** [N, K] */
+    readonly dims: readonly [number, number],
+    kernel: LinearKernel,
+    density: number,
+    private readonly prepared: Prepared,
+    private readonly bias: Float32Array | Int32Array | undefined,
+  ) {
+    this.kernel = kernel;
+    this.density = density;
+  }
+
+  private checkInput(xIn: unknown): Tensor<'float32' | 'uint8'> {
+    const x = checkTensor('x', xIn, [this.type === 'float32' ? 'float32' : 'uint8'], 2) as Tensor<'float32' | 'uint8'>;
+    if (x.dims[0] !== this.dims[1]) fail('x', `has ${x.dims[0]} rows but the weight has K = ${this.dims[1]} columns (x is [K, M])`);
+    return x;
+  }
+
+  /**
+   * y [N, M] from x [K, M] (float32, or uint8 with scale/zeroPoint for int8 weights), on the calling thread.
+   * @throws TypeError/RangeError naming the bad argument.
+   */
+  run(x: Tensor<'float32'> | Tensor<'uint8'>, options: LinearRunOptions = {}): Tensor {
+    const input = this.checkInput(x);
+    checkObject('options', options);
+    const { out, ...rest } = options;
+    const p = this.prepared;
+    if (p.kind === 'spmm') return spmm(p.weights, input as Tensor<'float32'>, { ...rest, bias: this.bias as Float32Array, out: out as Float32Array });
+    if (p.kind === 'qspmm') return qspmm(p.weights, input as Tensor<'uint8'>, { ...rest, bias: this.bias as Int32Array, out });
+    const xt = transpose(input);
+    const yt = this.type === 'float32'
+      ? gemm(xt as Tensor<'float32'>, p.packed, { activation: rest.activation, bias: this.bias as Float32Array })
+      : qgemm(xt as Tensor<'uint8'>, p.packed, { ...rest, bias: this.bias as Int32Array });
+    return transpose(yt, { out });
+  }
+
+  /** run() on worker threads; x must not change until the promise settles. */
+  async runAsync(x: Tensor<'float32'> | Tensor<'uint8'>, options: LinearRunOptions = {}): Promise<Tensor> {
+    const input = this.checkInput(x);
+    checkObject('options', options);
+    const { out, ...rest } = options;
+    const p = this.prepared;
+    if (p.kind === 'spmm') return spmmAsync(p.weights, input as Tensor<'float32'>, { ...rest, bias: this.bias as Float32Array, out: out as Float32Array });
+    if (p.kind === 'qspmm') return qspmmAsync(p.weights, input as Tensor<'uint8'>, { ...rest, bias: this.bias as Int32Array, out });
+    const xt = await transposeAsync(input);
+    const yt = this.type === 'float32'
+      ? await gemmAsync(xt as Tensor<'float32'>, p.packed, { activation: rest.activation, bias: this.bias as Float32Array })
+      : await qgemmAsync(xt as Tensor<'uint8'>, p.packed, { ...rest, bias: this.bias as Int32Array });
+    return transposeAsync(yt, { out });
+  }
+}
+
+function hasZeroPoint(quant: QuantParams): boolean {
+  const zp = quant.zeroPoint;
+  return zp !== undefined && (typeof zp === 'number' ? zp !== 0 : zp.some((z) => z !== 0));
+}
+
+/**
+ * Prepares W [N, K] (a float32 or int8 tensor, or a SparseMatrix of either)
+ * for linear(): inspects its zeros, picks the kernel and lays the weight out
+ * for it once.
+ * @throws TypeError/RangeError naming the bad argument.
+ */
+export function linear(weight: Tensor<'float32' | 'int8'> | SparseMatrix, options: LinearOptions = {}): Linear {
+  let w = (weight instanceof SparseMatrix ? weight.toDense() : checkTensor('weight', weight, ['float32', 'int8'], 2)) as Tensor<'float32' | 'int8'>;
+  checkObject('options', options);
+  const [n, k] = w.dims as [number, number];
+  const type = w.type;
+  if (type === 'int8') {
+    if (w.axis !== undefined && typeof w.scale === 'number') typeFail('weight.scale', 'must be an array when weight.axis is set');
+    const { axis } = checkQuantParams('weight.', w.scale ?? 1, w.zeroPoint, w.axis, w.dims, 'int8');
+    if (axis !== undefined && axis !== 0) typeFail('weight.axis', 'must be 0 (per output channel) for a [N, K] weight');
+    w = { ...w, axis };
+  }
+  const bias = checkBias(options.bias, type === 'float32' ? 'float32' : 'int32', n);
+  const columns = options.columns === undefined ? 64 : checkInt('options.columns', options.columns, 1, 2 ** 31 - 1);
+  const requested = checkOneOf('options.kernel', options.kernel ?? 'auto', ['auto', 'dense', ...Object.keys(LAYOUTS)] as const) as 'auto' | LinearKernel;
+  const crossover = options.crossover === undefined
+    ? DEFAULT_CROSSOVER[type][columns === 1 ? 'gemv' : 'batched']
+    : checkCrossoverRow('options.crossover', options.crossover);
+  // Sparse int8 kernels take symmetric weights: a pruned entry must mean 0.
+  const layouts = type === 'int8' && hasZeroPoint(w) ? [] : LINEAR_LAYOUTS[type];
+  const densities = storedDensities(w.data, n, k, layouts);
+  let kernel: LinearKernel;
+  if (requested === 'auto') kernel = chooseLayout(densities, crossover);
+  else {
+    if (requested !== 'dense' && densities[requested] === undefined) {
+      const why = !layouts.includes(requested) ? `has no ${type} kernel${layouts.length === 0 ? ' (int8 weights with a zero point run dense only)' : ''}` : `does not fit this weight (its shape or zeros)`;
+      fail('options.kernel', `'${requested}' ${why}`);
+    }
+    kernel = requested;
+  }
+  const nonzeros = storedDensities(w.data, n, k, ['csr']).csr ?? 0;
+  return new Linear(type, [n, k], kernel, nonzeros, prepare(w, kernel), bias);
+}
+
+function prepare(w: Tensor<'float32' | 'int8'>, kernel: LinearKernel): Prepared {
+  if (kernel === 'dense') return { kind: 'dense', packed: packWeights(transpose(w) as Tensor<'float32' | 'int8'>) };
+  const sparse = SparseMatrix.fromDense(w, { ...LAYOUTS[kernel] });
+  return w.type === 'float32'
+    ? { kind: 'spmm', weights: sparse as SparseMatrix<'float32'> }
+    : { kind: 'qspmm', weights: packSparseWeights(sparse as SparseMatrix<'int8'>) };
+}
