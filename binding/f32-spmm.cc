@@ -81,6 +81,7 @@ Napi::Value F32Spmm(const Napi::CallbackInfo& info) {
     if (indices[p] < 0 || static_cast<std::size_t>(indices[p]) >= d.k) throw_range_error(env, "indices must lie in [0, k)");
   sparq::F32SparseWeights w;
   w.rows = rows;
+  w.cols = d.k;
   w.indptr = indptr.Data();
   w.indices = indices.Data();
   w.values = values.Data();
@@ -105,6 +106,7 @@ Napi::Value F32SpmmNm(const Napi::CallbackInfo& info) {
     if (positions[s] >= group) throw_range_error(env, "positions must lie in [0, groupSize)");
   sparq::F32SparseWeights w;
   w.rows = rows;
+  w.cols = d.k;
   w.positions = positions.Data();
   w.nm_n = n;
   w.nm_m = group;

@@ -37,14 +37,20 @@ struct Spmm {
   template <std::size_t V, bool kMasked>
   static void step(const F32SparseWeights& w, std::size_t r0, const float* x, std::size_t ldx, float* y,
                    std::size_t ldy, __m256i mask, const F32SpmmParams& params, __m256 lo, __m256 hi) {
-    __m256 acc[R][V];
+    // CSR feeds only V FMAs per entry: two accumulator sets, alternating
+    // entries, so each FMA waits on the one two entries back, not one.
+    constexpr std::size_t S = R == 1 ? 2 : 1;
+    __m256 acc[S][R][V];
 #pragma GCC unroll 8
     for (std::size_t i = 0; i < R; ++i) {
       const __m256 bias = _mm256_set1_ps(params.bias != nullptr ? params.bias[r0 + i] : 0.0f);
 #pragma GCC unroll 4
-      for (std::size_t v = 0; v < V; ++v) acc[i][v] = bias;
+      for (std::size_t v = 0; v < V; ++v) {
+        acc[0][i][v] = bias;
+        if constexpr (S > 1) acc[1][i][v] = _mm256_setzero_ps();
+      }
     }
-    Entries::each(w, r0 / R, [&](std::size_t k, std::size_t p) {
+    Entries::template each<S>(w, r0 / R, [&](std::size_t k, std::size_t p, auto s) {
       const float* xr = x + k * ldx;
       __m256 xv[V];
 #pragma GCC unroll 4
@@ -54,16 +60,18 @@ struct Spmm {
       for (std::size_t i = 0; i < R; ++i) {
         const __m256 wi = _mm256_broadcast_ss(wv + i);
 #pragma GCC unroll 4
-        for (std::size_t v = 0; v < V; ++v) acc[i][v] = _mm256_fmadd_ps(wi, xv[v], acc[i][v]);
+        for (std::size_t v = 0; v < V; ++v) acc[s][i][v] = _mm256_fmadd_ps(wi, xv[v], acc[s][i][v]);
       }
     });
 #pragma GCC unroll 8
     for (std::size_t i = 0; i < R; ++i)
 #pragma GCC unroll 4
       for (std::size_t v = 0; v < V; ++v) {
+        __m256 sum = acc[0][i][v];
+        if constexpr (S > 1) sum = _mm256_add_ps(sum, acc[1][i][v]);
         float* yr = y + (r0 + i) * ldy + 8 * v;
-        if (kMasked) _mm256_maskstore_ps(yr, mask, clamp(acc[i][v], lo, hi));
-        else _mm256_storeu_ps(yr, clamp(acc[i][v], lo, hi));
+        if (kMasked) _mm256_maskstore_ps(yr, mask, clamp(sum, lo, hi));
+        else _mm256_storeu_ps(yr, clamp(sum, lo, hi));
       }
   }
 

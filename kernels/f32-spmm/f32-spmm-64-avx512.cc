@@ -41,14 +41,20 @@ struct Spmm {
   template <std::size_t V>
   static void step(const F32SparseWeights& w, std::size_t r0, const float* x, std::size_t ldx, float* y,
                    std::size_t ldy, __mmask16 mask, const F32SpmmParams& params, __m512 lo, __m512 hi) {
-    __m512 acc[R][V];
+    // CSR feeds only V FMAs per entry: two accumulator sets, alternating
+    // entries, so each FMA waits on the one two entries back, not one.
+    constexpr std::size_t S = R == 1 ? 2 : 1;
+    __m512 acc[S][R][V];
 #pragma GCC unroll 16
     for (std::size_t i = 0; i < R; ++i) {
       const __m512 bias = _mm512_set1_ps(params.bias != nullptr ? params.bias[r0 + i] : 0.0f);
 #pragma GCC unroll 4
-      for (std::size_t v = 0; v < V; ++v) acc[i][v] = bias;
+      for (std::size_t v = 0; v < V; ++v) {
+        acc[0][i][v] = bias;
+        if constexpr (S > 1) acc[1][i][v] = _mm512_setzero_ps();
+      }
     }
-    Entries::each(w, r0 / R, [&](std::size_t k, std::size_t p) {
+    Entries::template each<S>(w, r0 / R, [&](std::size_t k, std::size_t p, auto s) {
       const float* xr = x + k * ldx;
       __m512 xv[V];
 #pragma GCC unroll 4
@@ -58,13 +64,17 @@ struct Spmm {
       for (std::size_t i = 0; i < R; ++i) {
         const __m512 wi = _mm512_set1_ps(wv[i]);
 #pragma GCC unroll 4
-        for (std::size_t v = 0; v < V; ++v) acc[i][v] = _mm512_fmadd_ps(wi, xv[v], acc[i][v]);
+        for (std::size_t v = 0; v < V; ++v) acc[s][i][v] = _mm512_fmadd_ps(wi, xv[v], acc[s][i][v]);
       }
     });
 #pragma GCC unroll 16
     for (std::size_t i = 0; i < R; ++i)
 #pragma GCC unroll 4
-      for (std::size_t v = 0; v < V; ++v) _mm512_mask_storeu_ps(y + (r0 + i) * ldy + 16 * v, mask, clamp(acc[i][v], lo, hi));
+      for (std::size_t v = 0; v < V; ++v) {
+        __m512 sum = acc[0][i][v];
+        if constexpr (S > 1) sum = _mm512_add_ps(sum, acc[1][i][v]);
+        _mm512_mask_storeu_ps(y + (r0 + i) * ldy + 16 * v, mask, clamp(sum, lo, hi));
+      }
   }
 
   // X at the columns of `count` <= kE entries: R = 1 gathers, wider blocks broadcast each into its R lanes.

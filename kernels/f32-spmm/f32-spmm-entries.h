@@ -2,7 +2,11 @@
 // in which csr/bsr and N:M differ, so each ISA's kernel body is a template on
 // an entries policy (and on the block rows R) instead of a copy per format.
 // A policy walks the entries of block row b:
-// - each(w, b, f): f(k, p) for every entry p in order, k its column;
+// - each<S>(w, b, f): f(k, p, slot) for every entry p in order, k its
+//   column, slot a std::integral_constant cycling 0 .. S-1 (the tail after
+//   the last whole run of S entries gets slot 0), so a kernel can keep S
+//   independent accumulator sets, indexed at compile time, and consecutive
+//   entries' FMAs do not wait on each other;
 // - begin/end: the range of p;
 // - columns(w, b, p, count, scratch): the columns of entries [p, p + count),
 //   count <= 16, as int32s (scratch, 16 long, may hold them).
@@ -13,19 +17,38 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
+#include <utility>
 
 #include "f32-spmm.h"
 
 namespace sparq {
 namespace {
 
+template <std::size_t s>
+using Slot = std::integral_constant<std::size_t, s>;
+
+// f(Slot<0>), f(Slot<1>), ... in order.
+template <typename F, std::size_t... s>
+void for_each_slot(F&& f, std::index_sequence<s...>) {
+  (f(Slot<s>{}), ...);
+}
+
+// Calls entry(p, slot) for p in [begin, end), S at a time.
+template <std::size_t S, typename F>
+void walk_in_slots(std::size_t begin, std::size_t end, F&& entry) {
+  std::size_t p = begin;
+  for (; p + S <= end; p += S) for_each_slot([&](auto s) { entry(p + s, s); }, std::make_index_sequence<S>{});
+  for (; p < end; ++p) entry(p, Slot<0>{});
+}
+
 // csr and bsr Rx1: entry p is column (block column) indices[p].
 struct IndexedEntries {
   static std::size_t begin(const F32SparseWeights& w, std::size_t b) { return static_cast<std::size_t>(w.indptr[b]); }
   static std::size_t end(const F32SparseWeights& w, std::size_t b) { return static_cast<std::size_t>(w.indptr[b + 1]); }
-  template <typename F>
+  template <std::size_t S, typename F>
   static void each(const F32SparseWeights& w, std::size_t b, F&& f) {
-    for (std::size_t p = begin(w, b), e = end(w, b); p < e; ++p) f(static_cast<std::size_t>(w.indices[p]), p);
+    walk_in_slots<S>(begin(w, b), end(w, b), [&](std::size_t p, auto s) { f(static_cast<std::size_t>(w.indices[p]), p, s); });
   }
   static const int32_t* columns(const F32SparseWeights& w, std::size_t, std::size_t p, std::size_t, int32_t*) {
     return w.indices + p;
@@ -36,11 +59,14 @@ struct IndexedEntries {
 struct NmEntries {
   static std::size_t begin(const F32SparseWeights& w, std::size_t b) { return b * w.groups * w.nm_n; }
   static std::size_t end(const F32SparseWeights& w, std::size_t b) { return (b + 1) * w.groups * w.nm_n; }
-  template <typename F>
+  template <std::size_t S, typename F>
   static void each(const F32SparseWeights& w, std::size_t b, F&& f) {
-    std::size_t p = begin(w, b);
-    for (std::size_t g = 0; g < w.groups; ++g)
-      for (std::size_t j = 0; j < w.nm_n; ++j, ++p) f(g * w.nm_m + w.positions[p], p);
+    // Entries come in order, so the group's first column advances by m every n entries.
+    std::size_t group_column = 0, j = 0;
+    walk_in_slots<S>(begin(w, b), end(w, b), [&](std::size_t p, auto s) {
+      f(group_column + w.positions[p], p, s);
+      if (++j == w.nm_n) j = 0, group_column += w.nm_m;
+    });
   }
   static const int32_t* columns(const F32SparseWeights& w, std::size_t b, std::size_t p, std::size_t count,
                                 int32_t* scratch) {

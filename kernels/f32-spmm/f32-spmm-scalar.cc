@@ -21,7 +21,7 @@ struct Spmm {
       for (std::size_t m0 = m_begin; m0 < m_end; m0 += kRun) {
         const std::size_t len = std::min(kRun, m_end - m0);
         for (std::size_t i = 0; i < R; ++i) std::fill(acc[i], acc[i] + len, params.bias != nullptr ? params.bias[r0 + i] : 0.0f);
-        Entries::each(w, r0 / R, [&](std::size_t k, std::size_t p) {
+        Entries::template each<1>(w, r0 / R, [&](std::size_t k, std::size_t p, auto) {
           const float* xr = x + k * ldx + m0;
           for (std::size_t i = 0; i < R; ++i) {
             const float v = w.values[p * R + i];

@@ -25,6 +25,7 @@ namespace sparq {
 
 struct F32SparseWeights {
   std::size_t rows = 0;  // N; a multiple of the block rows R for bsr
+  std::size_t cols = 0;  // K: the rows of X
   // csr/bsr: the entries of block row b are [indptr[b], indptr[b + 1]); entry
   // p is column indices[p] with weights values[p * R .. p * R + R).
   const int32_t* indptr = nullptr;   // [N / R + 1]
