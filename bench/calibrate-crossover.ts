@@ -21,7 +21,7 @@ import { LAYOUTS, type CrossoverRow, type CrossoverTable, type SparseLayout } fr
 import { timeIt } from './timing.js';
 
 const N = 1024, K = 1024;
-const DENSITIES = [0.05, 0.1, 0.2, 0.3, 0.4];
+const DENSITIES = [0.05, 0.1, 0.2, 0.3, 0.5, 0.7];
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -55,13 +55,13 @@ async function seconds(type: 'float32' | 'int8', kernel: LinearKernel, w: Tensor
 }
 
 function crossoverOf(points: { density: number; time: number }[], dense: number): number {
-  if (points.length === 1) return Math.min(1, (points[0].density * dense) / points[0].time);
+  const round = (c: number) => Math.round(Math.min(1, Math.max(0, c)) * 1000) / 1000;
+  if (points.length === 1) return round((points[0].density * dense) / points[0].time);
   const mean = (f: (p: { density: number; time: number }) => number) => points.reduce((s, p) => s + f(p), 0) / points.length;
   const md = mean((p) => p.density), mt = mean((p) => p.time);
   const b = mean((p) => (p.density - md) * (p.time - mt)) / mean((p) => (p.density - md) ** 2);
   const a = mt - b * md;
-  const c = b > 0 ? (dense - a) / b : 1;
-  return Math.round(Math.min(1, Math.max(0, c)) * 1000) / 1000;
+  return round(b > 0 ? (dense - a) / b : 1);
 }
 
 async function main(): Promise<void> {

@@ -36,6 +36,7 @@ interface Row {
   shape: string;
   threads: number;
   ops: number;
+  unit: string;
   sparq: Timing;
   ort: Timing;
   baseline: string;
@@ -52,7 +53,7 @@ for (const threads of threadCounts) {
     const sparq = await timeIt(c.sparq, { budgetMs });
     const ortTiming = await timeIt(c.ort, { budgetMs });
     await c.release();
-    const row = { kernel: bench.kernel, shape: bench.shape, threads, ops: bench.ops, sparq, ort: ortTiming, baseline: bench.baseline };
+    const row = { kernel: bench.kernel, shape: bench.shape, threads, ops: bench.ops, unit: bench.unit, sparq, ort: ortTiming, baseline: bench.baseline };
     rows.push(row);
     const rate = (t: Timing) => (bench.ops / t.p50 / 1e9).toFixed(1);
     console.log(`${threads}T ${bench.kernel.padEnd(24)} ${bench.shape.padEnd(18)} sparq ${rate(sparq).padStart(7)}  ort ${rate(ortTiming).padStart(7)} ${bench.unit}  x${(ortTiming.p50 / sparq.p50).toFixed(2)}`);
@@ -60,7 +61,6 @@ for (const threads of threadCounts) {
 }
 
 // One line per kernel and shape, thread counts side by side: the table BENCHMARKS.md records.
-const unitOf = (kernel: string) => (kernel.startsWith('sgemm') || kernel.startsWith('spmm') ? 'GFLOP/s' : kernel.includes('gemm') ? 'GOP/s' : 'Gelem/s');
 const cell = (r: Row | undefined) => {
   if (!r) return ' | | ';
   const [s, o] = [r.ops / r.sparq.p50 / 1e9, r.ops / r.ort.p50 / 1e9];
@@ -75,7 +75,7 @@ for (const r of rows) {
   if (seen.has(key)) continue;
   seen.add(key);
   const cells = threadCounts.map((t) => cell(rows.find((x) => x.kernel === r.kernel && x.shape === r.shape && x.threads === t)));
-  console.log(`| ${r.kernel} (${unitOf(r.kernel)}) | ${r.shape} | ${r.baseline} | ${cells.join(' | ')} |`);
+  console.log(`| ${r.kernel} (${r.unit}) | ${r.shape} | ${r.baseline} | ${cells.join(' | ')} |`);
 }
 
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });

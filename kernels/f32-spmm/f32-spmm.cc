@@ -37,16 +37,24 @@ std::size_t block_row_cost(F32SpmmFormat format, const F32SparseWeights& w, std:
 // Multiply-adds per task below which a thread's wake-up costs more than it saves.
 constexpr std::size_t kMinMacsPerTask = std::size_t{1} << 18;
 constexpr std::size_t kTasksPerThread = 4;
-// M is split into blocks of this many columns when rows alone cannot feed the threads.
-constexpr std::size_t kMBlock = 256;
+// A task covers a strip of X's columns whose K x strip slab fits this budget,
+// so it stays in L2 while every row of the task reads it. Long-M calls (CNN
+// layers: K x 10^4 pixels) then split along M first, and each task streams
+// its slab from memory once instead of once per row group.
+constexpr std::size_t kStripBytes = std::size_t{512} << 10;
 
 // X rows that do not start on a cache line make every vector load of them
 // straddle two lines, and X is read from L2 once per stored weight: measured
 // 2x slower on 1024 x 1024 x 64 (JS buffers sit 16 or 32 bytes off a line).
 // Such an X is copied once per call into a line-aligned buffer of the calling
-// thread, its rows padded to whole lines; M = 1 gathers single floats instead.
-bool needs_aligned_copy(std::size_t m, const float* x, std::size_t ldx) {
-  return m > 1 && (reinterpret_cast<std::uintptr_t>(x) % kCacheLine != 0 || ldx * sizeof(float) % kCacheLine != 0);
+// thread, its rows padded to whole lines, when it is small enough to be
+// re-read from cache; a larger one streams from memory, where the copy would
+// cost about what it saves. M = 1 gathers single floats instead.
+constexpr std::size_t kAlignedCopyBytes = std::size_t{1} << 20;
+
+bool needs_aligned_copy(std::size_t k, std::size_t m, const float* x, std::size_t ldx) {
+  const bool misaligned = reinterpret_cast<std::uintptr_t>(x) % kCacheLine != 0 || ldx * sizeof(float) % kCacheLine != 0;
+  return misaligned && m > 1 && k * m * sizeof(float) <= kAlignedCopyBytes;
 }
 
 const float* aligned_copy(std::size_t k, std::size_t m, const float* x, std::size_t ldx, std::size_t* ld) {
@@ -70,15 +78,16 @@ void f32_spmm(const F32SpmmVariant& variant, F32SpmmFormat format, const F32Spar
   assert(ldy >= m && w.rows % r == 0);
   if (blocks == 0 || m == 0) return;
   const F32SpmmFn fn = variant.kernel(format);
-  if (needs_aligned_copy(m, x, ldx)) x = aligned_copy(w.cols, m, x, ldx, &ldx);
+  if (needs_aligned_copy(w.cols, m, x, ldx)) x = aligned_copy(w.cols, m, x, ldx, &ldx);
   std::size_t total = 0;
   for (std::size_t b = 0; b < blocks; ++b) total += block_row_cost(format, w, b, r);
   const std::size_t threads = static_cast<std::size_t>(thread_count());
   const std::size_t wanted = std::max<std::size_t>(1, std::min(threads * kTasksPerThread, total * m / kMinMacsPerTask));
-  // Groups of whole block rows of about equal cost (pruned rows are uneven), then M blocks.
-  const std::size_t m_blocks = std::min<std::size_t>(std::max<std::size_t>(1, (m + kMBlock - 1) / kMBlock),
-                                                     std::max<std::size_t>(1, wanted / std::min(wanted, blocks)));
-  const std::size_t row_groups = std::max<std::size_t>(1, std::min(blocks, wanted / m_blocks));
+  // M strips that keep X's slab in L2, then groups of whole block rows of
+  // about equal cost (pruned rows are uneven) until the threads are fed.
+  const std::size_t strip = std::max<std::size_t>(64, kStripBytes / (std::max<std::size_t>(w.cols, 1) * sizeof(float)) / 64 * 64);
+  const std::size_t m_blocks = (m + strip - 1) / strip;
+  const std::size_t row_groups = std::max<std::size_t>(1, std::min(blocks, (wanted + m_blocks - 1) / m_blocks));
   std::vector<std::size_t> bounds{0};
   std::size_t acc = 0;
   for (std::size_t b = 0; b < blocks; ++b) {

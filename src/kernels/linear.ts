@@ -16,7 +16,7 @@
 import { DEFAULT_CROSSOVER } from '../sparse/crossover-table.js';
 import { chooseLayout, checkCrossoverRow, LAYOUTS, storedDensities, type CrossoverRow, type SparseLayout } from '../sparse/crossover.js';
 import { SparseMatrix } from '../sparse/sparse-matrix.js';
-import type { QuantParams, Tensor } from '../tensor.js';
+import { TYPED_ARRAY_OF, type ElementType, type QuantParams, type Tensor, type TypedArrayOf } from '../tensor.js';
 import { checkBias, checkInt, checkObject, checkOneOf, checkQuantParams, checkTensor, fail, typeFail } from '../validate.js';
 import type { Activation } from './activation.js';
 import { gemm, gemmAsync } from './gemm.js';
@@ -55,6 +55,9 @@ export interface LinearRunOptions {
   out?: Float32Array | Int32Array | Uint8Array | Int8Array;
 }
 
+/** An unknown output kind maps to undefined here; qgemm then rejects it by name. */
+const QGEMM_OUTPUT_TYPE: Partial<Record<string, ElementType>> = { int32: 'int32', uint8: 'uint8', int8: 'int8', float32: 'float32' };
+
 type Prepared =
   | { kind: 'dense'; packed: PackedWeights }
   | { kind: 'spmm'; weights: SparseMatrix<'float32'> }
@@ -65,6 +68,8 @@ export class Linear {
   readonly kernel: LinearKernel;
   /** Fraction of nonzero weights. */
   readonly density: number;
+  /** The dense path's transposed input and output, reused across sync runs. */
+  private readonly scratch: (TypedArrayOf<ElementType> | undefined)[] = [];
 
   /** @internal Use linear(). */
   constructor(
@@ -97,11 +102,19 @@ export class Linear {
     const p = this.prepared;
     if (p.kind === 'spmm') return spmm(p.weights, input as Tensor<'float32'>, { ...rest, bias: this.bias as Float32Array, out: out as Float32Array });
     if (p.kind === 'qspmm') return qspmm(p.weights, input as Tensor<'uint8'>, { ...rest, bias: this.bias as Int32Array, out });
-    const xt = transpose(input);
+    // Sync runs cannot overlap, so the transposed operands live in buffers the layer keeps.
+    const xt = transpose(input, { out: this.scratchFor(0, input.type, input.data.length) });
+    const [n, m] = [this.dims[0], input.dims[1]];
     const yt = this.type === 'float32'
-      ? gemm(xt as Tensor<'float32'>, p.packed, { activation: rest.activation, bias: this.bias as Float32Array })
-      : qgemm(xt as Tensor<'uint8'>, p.packed, { ...rest, bias: this.bias as Int32Array });
+      ? gemm(xt as Tensor<'float32'>, p.packed, { activation: rest.activation, bias: this.bias as Float32Array, out: this.scratchFor(1, 'float32', n * m) as Float32Array })
+      : qgemm(xt as Tensor<'uint8'>, p.packed, { ...rest, bias: this.bias as Int32Array, out: this.scratchFor(1, QGEMM_OUTPUT_TYPE[rest.output ?? 'int32'] ?? 'int32', n * m) });
     return transpose(yt, { out });
+  }
+
+  private scratchFor(slot: 0 | 1, type: ElementType, size: number): TypedArrayOf<ElementType> {
+    const current = this.scratch[slot];
+    if (current !== undefined && current.length === size && current instanceof TYPED_ARRAY_OF[type]) return current;
+    return (this.scratch[slot] = new TYPED_ARRAY_OF[type](size));
   }
 
   /** run() on worker threads; x must not change until the promise settles. */
