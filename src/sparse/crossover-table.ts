@@ -5,28 +5,28 @@ import type { CrossoverTable } from './crossover.js';
 export const DEFAULT_CROSSOVER: CrossoverTable = {
   float32: {
     gemv: {
-      csr: 0.125,
-      bsr4x1: 0.32,
-      bsr8x1: 0.441,
-      "nm2:4": 0.081
+      csr: 0.094,
+      bsr4x1: 0.241,
+      bsr8x1: 0.332,
+      "nm2:4": 0.061
     },
     batched: {
-      csr: 0.505,
+      csr: 0.4,
       bsr4x1: 1,
       bsr8x1: 1,
-      "nm2:4": 0.556
+      "nm2:4": 0.425
     }
   },
   int8: {
     gemv: {
       csr: 0,
-      bsr1x4: 0.195,
-      "nm2:4": 0.137
+      bsr1x4: 0.161,
+      "nm2:4": 0.129
     },
     batched: {
-      csr: 0.399,
-      bsr1x4: 0.831,
-      "nm2:4": 0.445
+      csr: 0.248,
+      bsr1x4: 0.582,
+      "nm2:4": 0.347
     }
   }
 };
