@@ -62,13 +62,14 @@ for (const threads of threadCounts) {
 
 // One line per kernel and shape, thread counts side by side: the table BENCHMARKS.md records.
 const cell = (r: Row | undefined) => {
-  if (!r) return ' | | ';
+  if (!r) return ' | | | ';
   const [s, o] = [r.ops / r.sparq.p50 / 1e9, r.ops / r.ort.p50 / 1e9];
   const digits = s >= 10 ? 0 : 1;
-  return `${s.toFixed(digits)} | ${o.toFixed(digits)} | **${(r.ort.p50 / r.sparq.p50).toFixed(2)}x**`;
+  const us = r.sparq.p50 * 1e6;
+  return `${us.toFixed(us >= 100 ? 0 : 1)} | ${s.toFixed(digits)} | ${o.toFixed(digits)} | **${(r.ort.p50 / r.sparq.p50).toFixed(2)}x**`;
 };
-console.log(`\n| kernel | shape | vs | ${threadCounts.map((t) => `${t}T sparq | ort | ratio`).join(' | ')} |`);
-console.log(`|---|---|---|${threadCounts.map(() => '---|---|---|').join('')}`);
+console.log(`\n| kernel | shape | vs | ${threadCounts.map((t) => `${t}T sparq us | sparq | ort | ratio`).join(' | ')} |`);
+console.log(`|---|---|---|${threadCounts.map(() => '---|---|---|---|').join('')}`);
 const seen = new Set<string>();
 for (const r of rows) {
   const key = `${r.kernel}|${r.shape}`;

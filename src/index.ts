@@ -19,7 +19,7 @@ export type { SpmmOptions } from './kernels/spmm.js';
 export type { TransposeOptions } from './kernels/transpose.js';
 export { Linear, LINEAR_LAYOUTS, type LinearKernel, type LinearOptions, type LinearRunOptions } from './kernels/linear.js';
 export { DEFAULT_CROSSOVER } from './sparse/crossover-table.js';
-export type { CrossoverRow, CrossoverTable, SparseLayout } from './sparse/crossover.js';
+export type { CrossoverRow, CrossoverTable, CrossoverTables, SparseLayout } from './sparse/crossover.js';
 export { PackedSparseWeights, packSparseWeights, type QSpmmOptions, type QSpmmWeights } from './kernels/qspmm.js';
 export { loadNative, nativeStatus } from './native.js';
 export { SparseMatrix, type SparseFormat, type SparseValueType, type FromDenseOptions, type RowStats } from './sparse/sparse-matrix.js';

@@ -62,7 +62,7 @@ using QSpmmFn = void (*)(const QSparseW& w, std::size_t row_begin, std::size_t r
                          const QGemmStore& store, void* y, std::size_t ldy);
 
 struct QSpmmVariant {
-  const char* name;  // e.g. "qu8s8-spmm-32-avx512vnni": 64 = columns of M per inner step
+  const char* name;  // e.g. "qu8s8-spmm-32-avx512vnni": 32 = columns of M per inner step
   Isa isa;
   QSpmmFn fn;
 };

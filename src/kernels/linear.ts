@@ -14,7 +14,8 @@
  * qgemm's output stages.
  */
 import { DEFAULT_CROSSOVER } from '../sparse/crossover-table.js';
-import { chooseLayout, checkCrossoverRow, LAYOUTS, storedDensities, type CrossoverRow, type SparseLayout } from '../sparse/crossover.js';
+import { chooseLayout, checkCrossoverRow, crossoverFor, LAYOUTS, storedDensities, type CrossoverRow, type SparseLayout } from '../sparse/crossover.js';
+import { native } from '../native.js';
 import { SparseMatrix } from '../sparse/sparse-matrix.js';
 import { TYPED_ARRAY_OF, type ElementType, type QuantParams, type Tensor, type TypedArrayOf } from '../tensor.js';
 import { checkBias, checkInt, checkObject, checkOneOf, checkQuantParams, checkTensor, fail, typeFail } from '../validate.js';
@@ -39,7 +40,11 @@ export interface LinearOptions {
   bias?: Float32Array | Int32Array;
   /** 'auto' (default) picks from the crossover table; any other value forces that kernel. */
   kernel?: 'auto' | LinearKernel;
-  /** Activation columns M the layer mostly runs with (default 64): 1 selects the GEMV row of the table. */
+  /**
+   * Activation columns M the layer mostly runs with (default 64): 1 selects
+   * the GEMV row of the table. The table is the one for the thread count
+   * when linear() is called (cpu.setThreads).
+   */
   columns?: number;
   /** Crossover densities measured on this machine (npm run calibrate), replacing the built-in row. */
   crossover?: CrossoverRow;
@@ -159,7 +164,7 @@ export function linear(weight: Tensor<'float32' | 'int8'> | SparseMatrix, option
   const columns = options.columns === undefined ? 64 : checkInt('options.columns', options.columns, 1, 2 ** 31 - 1);
   const requested = checkOneOf('options.kernel', options.kernel ?? 'auto', ['auto', 'dense', ...Object.keys(LAYOUTS)] as const) as 'auto' | LinearKernel;
   const crossover = options.crossover === undefined
-    ? DEFAULT_CROSSOVER[type][columns === 1 ? 'gemv' : 'batched']
+    ? crossoverFor(DEFAULT_CROSSOVER, native()?.getThreads() ?? 1)[type][columns === 1 ? 'gemv' : 'batched']
     : checkCrossoverRow('options.crossover', options.crossover);
   // Sparse int8 kernels take symmetric weights: a pruned entry must mean 0.
   const layouts = type === 'int8' && hasZeroPoint(w) ? [] : LINEAR_LAYOUTS[type];

@@ -7,8 +7,9 @@
  * of the dense time; the cheapest format wins, dense when none is below 1.
  *
  * The defaults were measured on this project's reference machine with
- * `npm run calibrate` (bench/calibrate-crossover.ts), which prints a table
- * for the machine it runs on; pass it as `crossover` to linear() to use it.
+ * `npm run calibrate` (bench/calibrate-crossover.ts), on 1 and 2 threads; it
+ * prints the tables for the machine it runs on: pass a row of them as
+ * `crossover` to linear() to use it.
  */
 import { checkObject, fail } from '../validate.js';
 
@@ -21,6 +22,20 @@ export type CrossoverRow = Partial<Record<SparseLayout, number>>;
 export interface CrossoverTable {
   float32: { gemv: CrossoverRow; batched: CrossoverRow };
   int8: { gemv: CrossoverRow; batched: CrossoverRow };
+}
+
+/**
+ * Tables by thread count: the crossover moves with it (AMX int8 GEMM runs
+ * 2x faster than the sparse kernels on one thread of the reference machine
+ * but scales worse to two).
+ */
+export type CrossoverTables = Readonly<Record<number, CrossoverTable>>;
+
+/** The table measured at the largest thread count <= `threads` (else the smallest there is). */
+export function crossoverFor(tables: CrossoverTables, threads: number): CrossoverTable {
+  const counts = Object.keys(tables).map(Number).sort((a, b) => a - b);
+  const at = counts.filter((c) => c <= threads).pop() ?? counts[0];
+  return tables[at];
 }
 
 /** Layout -> { format, blockShape / n:m } as SparseMatrix.fromDense takes it. */

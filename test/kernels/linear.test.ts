@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 
 import { refSpmm } from '../../src/backends/reference/spmm.js';
 import { cpu, LINEAR_LAYOUTS, SparseMatrix, tensor, type Tensor } from '../../src/index.js';
+import { crossoverFor } from '../../src/sparse/crossover.js';
 import { assertClose, assertSameArray, randomFloats, randomInts, rng } from '../helpers.js';
 
 const { linear } = cpu;
@@ -73,6 +74,15 @@ describe('linear', () => {
     assert.equal(linear(pruned).density, 82 / 4096);
     const asSparse = SparseMatrix.fromDense(pruned, { format: 'csr' });
     assert.equal(linear(asSparse, { crossover: { csr: 0.5 } }).kernel, 'csr');
+  });
+
+  it('uses the crossover table measured at the largest thread count not above the current one', () => {
+    const table = (csr: number) => ({ float32: { gemv: { csr }, batched: { csr } }, int8: { gemv: { csr }, batched: { csr } } });
+    const [one, two] = [table(0.1), table(0.2)];
+    assert.equal(crossoverFor({ 1: one, 2: two }, 1), one);
+    assert.equal(crossoverFor({ 1: one, 2: two }, 2), two);
+    assert.equal(crossoverFor({ 1: one, 2: two }, 16), two);
+    assert.equal(crossoverFor({ 2: two }, 1), two);
   });
 
   it('int8 weights with a zero point run dense only', () => {
