@@ -6,56 +6,56 @@ export const DEFAULT_CROSSOVER: CrossoverTables = {
   "1": {
     float32: {
       gemv: {
-        csr: 0.192,
-        bsr4x1: 0.509,
-        bsr8x1: 0.74,
-        "nm2:4": 0.088
+        csr: 0.209,
+        bsr4x1: 0.552,
+        bsr8x1: 0.798,
+        "nm2:4": 0.094
       },
       batched: {
-        csr: 0.359,
-        bsr4x1: 0.92,
+        csr: 0.363,
+        bsr4x1: 0.929,
         bsr8x1: 1,
-        "nm2:4": 0.362
+        "nm2:4": 0.365
       }
     },
     int8: {
       gemv: {
         csr: 0,
-        bsr1x4: 0.194,
-        "nm2:4": 0.146
+        bsr1x4: 0.169,
+        "nm2:4": 0.143
       },
       batched: {
-        csr: 0.112,
-        bsr1x4: 0.394,
-        "nm2:4": 0.206
+        csr: 0,
+        bsr1x4: 0.234,
+        "nm2:4": 0.131
       }
     }
   },
   "2": {
     float32: {
       gemv: {
-        csr: 0.098,
-        bsr4x1: 0.25,
-        bsr8x1: 0.319,
-        "nm2:4": 0.063
+        csr: 0.083,
+        bsr4x1: 0.208,
+        bsr8x1: 0.267,
+        "nm2:4": 0.052
       },
       batched: {
-        csr: 0.366,
-        bsr4x1: 0.944,
+        csr: 0.364,
+        bsr4x1: 0.902,
         bsr8x1: 1,
-        "nm2:4": 0.408
+        "nm2:4": 0.409
       }
     },
     int8: {
       gemv: {
         csr: 0,
-        bsr1x4: 0.182,
-        "nm2:4": 0.145
+        bsr1x4: 0.159,
+        "nm2:4": 0.133
       },
       batched: {
-        csr: 0.236,
-        bsr1x4: 0.585,
-        "nm2:4": 0.329
+        csr: 0.062,
+        bsr1x4: 0.373,
+        "nm2:4": 0.238
       }
     }
   }
