@@ -5,10 +5,8 @@
  *
  * For each weight type and activation width (M = 1 and M = 64) on a
  * 1024 x 1024 weight: linear forced to 'dense', then to each sparse layout on
- * weights whose zeros fit it at several densities. Sparse time is fitted as
- * a + b * density (least squares over the medians); the crossover is the
- * density where that line meets the dense time. N:M has one density (n / m),
- * so its crossover scales that point: (n / m) * dense / sparse.
+ * weights whose zeros fit it at several densities; the crossover is the
+ * density where the sparse time meets the dense one (see crossoverOf).
  *
  *   npm run calibrate [-- --threads 1 --threads 2] [--write]   (default: 1 and every core)
  */
@@ -56,14 +54,20 @@ async function seconds(type: 'float32' | 'int8', kernel: LinearKernel, w: Tensor
   return (await timeIt(() => layer.run(x, options), { budgetMs: 400, minSamples: 5 })).p50;
 }
 
+/**
+ * The density where sparse time meets dense time: interpolated between the
+ * two measured densities around it (time is close to linear between
+ * neighbours); past the last one, the line through the last two; below the
+ * first (or for N:M's single point), time taken as proportional to density.
+ */
 function crossoverOf(points: { density: number; time: number }[], dense: number): number {
   const round = (c: number) => Math.round(Math.min(1, Math.max(0, c)) * 1000) / 1000;
-  if (points.length === 1) return round((points[0].density * dense) / points[0].time);
-  const mean = (f: (p: { density: number; time: number }) => number) => points.reduce((s, p) => s + f(p), 0) / points.length;
-  const md = mean((p) => p.density), mt = mean((p) => p.time);
-  const b = mean((p) => (p.density - md) * (p.time - mt)) / mean((p) => (p.density - md) ** 2);
-  const a = mt - b * md;
-  return round(b > 0 ? (dense - a) / b : 1);
+  const first = points[0];
+  if (points.length === 1 || first.time >= dense) return round((first.density * dense) / first.time);
+  const through = (p: { density: number; time: number }, q: { density: number; time: number }) =>
+    q.time === p.time ? 1 : p.density + ((dense - p.time) * (q.density - p.density)) / (q.time - p.time);
+  for (let i = 0; i + 1 < points.length; i++) if (points[i + 1].time >= dense) return round(through(points[i], points[i + 1]));
+  return round(through(points[points.length - 2], points[points.length - 1]));
 }
 
 async function table(r: () => number): Promise<CrossoverTable> {

@@ -6,56 +6,56 @@ export const DEFAULT_CROSSOVER: CrossoverTables = {
   "1": {
     float32: {
       gemv: {
-        csr: 0.209,
-        bsr4x1: 0.552,
-        bsr8x1: 0.798,
-        "nm2:4": 0.094
+        csr: 0.191,
+        bsr4x1: 0.512,
+        bsr8x1: 0.675,
+        "nm2:4": 0.084
       },
       batched: {
-        csr: 0.363,
-        bsr4x1: 0.929,
+        csr: 0.383,
+        bsr4x1: 0.952,
         bsr8x1: 1,
-        "nm2:4": 0.365
+        "nm2:4": 0.388
       }
     },
     int8: {
       gemv: {
-        csr: 0,
-        bsr1x4: 0.169,
-        "nm2:4": 0.143
+        csr: 0.059,
+        bsr1x4: 0.208,
+        "nm2:4": 0.147
       },
       batched: {
-        csr: 0,
-        bsr1x4: 0.234,
-        "nm2:4": 0.131
+        csr: 0.07,
+        bsr1x4: 0.241,
+        "nm2:4": 0.13
       }
     }
   },
   "2": {
     float32: {
       gemv: {
-        csr: 0.083,
-        bsr4x1: 0.208,
-        bsr8x1: 0.267,
-        "nm2:4": 0.052
+        csr: 0.11,
+        bsr4x1: 0.312,
+        bsr8x1: 0.382,
+        "nm2:4": 0.071
       },
       batched: {
-        csr: 0.364,
-        bsr4x1: 0.902,
+        csr: 0.415,
+        bsr4x1: 1,
         bsr8x1: 1,
-        "nm2:4": 0.409
+        "nm2:4": 0.429
       }
     },
     int8: {
       gemv: {
-        csr: 0,
-        bsr1x4: 0.159,
-        "nm2:4": 0.133
+        csr: 0.045,
+        bsr1x4: 0.167,
+        "nm2:4": 0.144
       },
       batched: {
-        csr: 0.062,
-        bsr1x4: 0.373,
-        "nm2:4": 0.238
+        csr: 0.09,
+        bsr1x4: 0.316,
+        "nm2:4": 0.246
       }
     }
   }
