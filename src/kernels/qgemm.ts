@@ -75,7 +75,7 @@ export interface QOutputStage {
  * (named `aName`, per-tensor scale) and the weights' scales, and allocates
  * the result of `dims`, whose per-channel scales run along `channelAxis`.
  */
-export function qOutputStage(aName: string, a: Tensor<'uint8'>, weights: MultiplierSource, options: QGemmOptions,
+function qOutputStage(aName: string, a: Tensor<'uint8'>, weights: MultiplierSource, options: QGemmOptions,
   dims: [number, number], channelAxis: 0 | 1): QOutputStage {
   const output = checkOneOf('options.output', options.output ?? 'int32', ['int32', 'uint8', 'int8', 'float32'] as const);
   let mult: Float32Array | null = null;
@@ -112,10 +112,24 @@ export function qOutputStage(aName: string, a: Tensor<'uint8'>, weights: Multipl
 }
 
 /** The per-tensor activation zero point of `a` (named `name`), default 0. */
-export function activationZeroPoint(name: string, a: Tensor<'uint8'>): number {
+function activationZeroPoint(name: string, a: Tensor<'uint8'>): number {
   if (a.axis !== undefined) typeFail(`${name}.axis`, 'must be undefined: activations are quantized per tensor');
   if (a.zeroPoint !== undefined && typeof a.zeroPoint !== 'number') typeFail(`${name}.zeroPoint`, 'must be a number');
   return checkZeroPoint(`${name}.zeroPoint`, a.zeroPoint ?? 0, 'uint8');
+}
+
+/**
+ * What qgemm and qspmm check and derive alike, in the order their errors are
+ * reported: output kind, activation zero point, bias (one per output
+ * channel: dims[channelAxis]), variant, then the output stage.
+ */
+export function quantizedCallParams(aName: string, a: Tensor<'uint8'>, weights: MultiplierSource, options: QGemmOptions,
+  dims: [number, number], channelAxis: 0 | 1) {
+  checkOneOf('options.output', options.output ?? 'int32', ['int32', 'uint8', 'int8', 'float32'] as const);
+  const aZeroPoint = activationZeroPoint(aName, a);
+  const bias = checkBias(options.bias, 'int32', dims[channelAxis]);
+  const variant = checkVariant(options);
+  return { aZeroPoint, bias, variant, ...qOutputStage(aName, a, weights, options, dims, channelAxis) };
 }
 
 function qgemmCall(aIn: Tensor<'uint8'>, bIn: QGemmWeights, options: QGemmOptions = {}): CpuCall<Tensor> {
@@ -125,11 +139,7 @@ function qgemmCall(aIn: Tensor<'uint8'>, bIn: QGemmWeights, options: QGemmOption
   const [m, k] = a.dims;
   if (k !== b.k) fail('b', `has K = ${b.k} rows but a has K = ${k} columns`);
   const n = b.n;
-  checkOneOf('options.output', options.output ?? 'int32', ['int32', 'uint8', 'int8', 'float32'] as const);
-  const aZeroPoint = activationZeroPoint('a', a);
-  const bias = checkBias(options.bias, 'int32', n);
-  const variant = checkVariant(options);
-  const { output, mult, outZeroPoint, outMin, outMax, fmin, fmax, result: c } = qOutputStage('a', a, b, options, [m, n], 1);
+  const { aZeroPoint, bias, variant, output, mult, outZeroPoint, outMin, outMax, fmin, fmax, result: c } = quantizedCallParams('a', a, b, options, [m, n], 1);
   const out = c.data as Out;
   return {
     result: c,

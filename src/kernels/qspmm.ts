@@ -10,9 +10,8 @@ import { runAsync, runSync, type CpuCall } from '../backends/cpu-call.js';
 import { native, type NativeHandle } from '../native.js';
 import { SparseMatrix } from '../sparse/sparse-matrix.js';
 import type { Tensor } from '../tensor.js';
-import { checkBias, checkObject, checkOneOf, checkQuantParams, checkTensor, fail, typeFail } from '../validate.js';
-import { checkVariant } from './gemm.js';
-import { activationZeroPoint, qOutputStage, type MultiplierSource, type QGemmOptions } from './qgemm.js';
+import { checkObject, checkQuantParams, checkTensor, fail, typeFail } from '../validate.js';
+import { quantizedCallParams, type MultiplierSource, type QGemmOptions } from './qgemm.js';
 
 /** Options of qspmm: those of qgemm; `bias` and per-channel scales run along W's rows. */
 export type QSpmmOptions = QGemmOptions;
@@ -146,11 +145,7 @@ function qspmmCall(wIn: QSpmmWeights, xIn: Tensor<'uint8'>, options: QSpmmOption
   const { rows, k } = w;
   const [xk, m] = x.dims;
   if (xk !== k) fail('x', `has K = ${xk} rows but w has K = ${k} columns`);
-  checkOneOf('options.output', options.output ?? 'int32', ['int32', 'uint8', 'int8', 'float32'] as const);
-  const aZeroPoint = activationZeroPoint('x', x);
-  const bias = checkBias(options.bias, 'int32', rows);
-  const variant = checkVariant(options);
-  const { output, mult, outZeroPoint, outMin, outMax, fmin, fmax, result: y } = qOutputStage('x', x, w, options, [rows, m], 0);
+  const { aZeroPoint, bias, variant, output, mult, outZeroPoint, outMin, outMax, fmin, fmax, result: y } = quantizedCallParams('x', x, w, options, [rows, m], 0);
   const out = y.data as Out;
   return {
     result: y,
