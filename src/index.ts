@@ -22,4 +22,8 @@ export { DEFAULT_CROSSOVER } from './sparse/crossover-table.js';
 export type { CrossoverRow, CrossoverTable, CrossoverTables, SparseLayout } from './sparse/crossover.js';
 export { PackedSparseWeights, packSparseWeights, type QSpmmOptions, type QSpmmWeights } from './kernels/qspmm.js';
 export { loadNative, nativeStatus } from './native.js';
+export { webgpu, WebGpuBackend } from './backends/webgpu/backend.js';
+export { GpuTensor } from './backends/webgpu/gpu-tensor.js';
+export type { WebGpuOptions, WebGpuBackendName, AdapterReport } from './backends/webgpu/device.js';
+export type { GpuGemmOptions } from './backends/webgpu/gemm.js';
 export { SparseMatrix, type SparseFormat, type SparseValueType, type FromDenseOptions, type RowStats } from './sparse/sparse-matrix.js';

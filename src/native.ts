@@ -100,7 +100,7 @@ export interface NativeLoadResult {
 
 const require = createRequire(import.meta.url);
 
-function packageRoot(): string {
+export function packageRoot(): string {
   // src/native.ts runs from src/ (tsx) or dist/src/ (compiled): walk up to package.json.
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);

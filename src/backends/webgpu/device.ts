@@ -1,0 +1,118 @@
+/**
+ * The WebGPU device: Dawn through the `webgpu` package, loaded only when a
+ * caller asks for the GPU (so CPU-only use never loads dawn.node). Errors
+ * from the device (validation, out of memory, loss) are recorded as they
+ * arrive and make the next operation that waits on the GPU reject with a
+ * message naming them; a lost device stays lost (call webgpu() again for a
+ * new one).
+ */
+export type WebGpuBackendName = 'vulkan' | 'metal' | 'd3d12' | 'd3d11' | 'opengl' | 'opengles' | 'null';
+
+export interface WebGpuOptions {
+  powerPreference?: 'low-power' | 'high-performance';
+  /** Dawn backend to use (default: the platform's best). */
+  backend?: WebGpuBackendName;
+  /** Adapter name, as Dawn lists it (an unknown name makes the error list them). */
+  adapter?: string;
+}
+
+export interface AdapterReport {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** The adapter's optional features that sparq uses and got. */
+  features: string[];
+  limits: { maxComputeWorkgroupsPerDimension: number; maxStorageBufferBindingSize: number; maxBufferSize: number; maxComputeInvocationsPerWorkgroup: number };
+}
+
+/** Features sparq asks for when the adapter has them. */
+const WANTED_FEATURES = ['shader-f16', 'subgroups', 'timestamp-query'] as const;
+
+const NO_ADAPTER_HINT =
+  'Install a GPU driver with Vulkan (Linux), Metal (macOS) or D3D12 (Windows) support; on a Linux machine without a GPU, ' +
+  "Mesa's software Vulkan driver works: apt-get install -t bookworm-backports mesa-vulkan-drivers libvulkan1 (Mesa 25 or newer).";
+
+export class GpuDevice {
+  private readonly errors: string[] = [];
+  private lostReason: string | null = null;
+
+  private constructor(
+    /** Keeps dawn.node's instance alive: the device dies with it. */
+    private readonly gpu: GPU,
+    readonly device: GPUDevice,
+    readonly report: AdapterReport,
+  ) {
+    device.onuncapturederror = (event) => this.errors.push(event.error.message);
+    void device.lost.then((info) => {
+      this.lostReason = `${info.reason}: ${info.message}`;
+    });
+  }
+
+  static async create(options: WebGpuOptions): Promise<GpuDevice> {
+    let module: typeof import('webgpu');
+    try {
+      module = await import('webgpu');
+    } catch (e) {
+      throw new Error(`sparq webgpu: the 'webgpu' package (Dawn) did not load: ${(e as Error).message}`);
+    }
+    const flags: string[] = [];
+    if (options.backend !== undefined) flags.push(`backend=${options.backend}`);
+    if (options.adapter !== undefined) flags.push(`adapter=${options.adapter}`);
+    Object.assign(globalThis, module.globals);
+    const gpu = module.create(flags);
+    let adapter: GPUAdapter | null;
+    try {
+      adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference });
+    } catch (e) {
+      throw new Error(`sparq webgpu: no adapter (${(e as Error).message}). ${NO_ADAPTER_HINT}`);
+    }
+    if (adapter === null) throw new Error(`sparq webgpu: no WebGPU adapter found. ${NO_ADAPTER_HINT}`);
+    const features = WANTED_FEATURES.filter((f) => adapter.features.has(f));
+    const limits = adapter.limits;
+    const device = await adapter.requestDevice({
+      requiredFeatures: features as GPUFeatureName[],
+      requiredLimits: {
+        maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+        maxBufferSize: limits.maxBufferSize,
+        maxComputeWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension,
+        maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
+        maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
+        maxComputeWorkgroupSizeX: limits.maxComputeWorkgroupSizeX,
+        maxComputeWorkgroupSizeY: limits.maxComputeWorkgroupSizeY,
+        maxStorageBuffersPerShaderStage: limits.maxStorageBuffersPerShaderStage,
+      },
+    });
+    const info = adapter.info;
+    return new GpuDevice(gpu, device, {
+      vendor: info.vendor,
+      architecture: info.architecture,
+      device: info.device,
+      description: info.description,
+      features,
+      limits: {
+        maxComputeWorkgroupsPerDimension: device.limits.maxComputeWorkgroupsPerDimension,
+        maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
+        maxBufferSize: device.limits.maxBufferSize,
+        maxComputeInvocationsPerWorkgroup: device.limits.maxComputeInvocationsPerWorkgroup,
+      },
+    });
+  }
+
+  /** Throws the device's recorded failures, if any, and clears them. */
+  check(): void {
+    if (this.lostReason !== null) throw new Error(`sparq webgpu: the device was lost (${this.lostReason}); create a new backend with webgpu()`);
+    if (this.errors.length > 0) {
+      const messages = this.errors.splice(0);
+      throw new Error(`sparq webgpu: the GPU reported ${messages.length} error(s): ${messages.join('; ')}`);
+    }
+  }
+
+  get lost(): boolean {
+    return this.lostReason !== null;
+  }
+
+  destroy(): void {
+    this.device.destroy();
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * A tensor that lives in a GPU buffer: kernels chain on it without copies;
+ * `backend.download(t)` brings it back. Its buffer comes from the backend's
+ * pool and returns there on dispose() (or when the tensor is garbage
+ * collected, as a fallback). Byte tensors are padded to whole 32-bit words,
+ * the unit WGSL storage buffers address.
+ */
+import type { ElementType, QuantParams } from '../../tensor.js';
+import { sizeOf } from '../../tensor.js';
+
+export const ELEMENT_BYTES: Record<ElementType, number> = { float32: 4, int32: 4, uint8: 1, int8: 1 };
+
+/** Bytes a tensor of this type and element count occupies on the GPU (whole words). */
+export function gpuBytes(type: ElementType, elements: number): number {
+  return Math.ceil((elements * ELEMENT_BYTES[type]) / 4) * 4;
+}
+
+export class GpuTensor<T extends ElementType = ElementType> implements QuantParams {
+  readonly scale?: number | Float32Array;
+  readonly zeroPoint?: number | Int32Array;
+  readonly axis?: number;
+  private released = false;
+
+  /** @internal Created by the WebGPU backend. */
+  constructor(
+    readonly type: T,
+    readonly dims: readonly number[],
+    /** @internal */
+    readonly buffer: GPUBuffer,
+    private readonly giveBack: (buffer: GPUBuffer) => void,
+    quant: QuantParams = {},
+  ) {
+    this.scale = quant.scale;
+    this.zeroPoint = quant.zeroPoint;
+    this.axis = quant.axis;
+  }
+
+  get size(): number {
+    return sizeOf(this.dims);
+  }
+
+  get disposed(): boolean {
+    return this.released;
+  }
+
+  /** Returns the buffer to the pool; the tensor must not be used afterwards. */
+  dispose(): void {
+    if (this.released) return;
+    this.released = true;
+    this.giveBack(this.buffer);
+  }
+}

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+
+import { tensor, type ElementType } from '../../src/index.js';
+import { assertSameArray, randomFloats, randomInts, rng } from '../helpers.js';
+import { gpuOrSkip, releaseGpu } from './gpu.js';
+
+describe('webgpu device', () => {
+  after(releaseGpu);
+
+  it('reports the adapter, the optional features it got and its limits', async function () {
+    const gpu = await gpuOrSkip(this);
+    assert.ok(gpu.adapter.description.length > 0 || gpu.adapter.device.length > 0);
+    assert.ok(gpu.adapter.limits.maxComputeWorkgroupsPerDimension >= 65535);
+    for (const f of gpu.adapter.features) assert.ok(['shader-f16', 'subgroups', 'timestamp-query'].includes(f));
+  });
+
+  it('uploads and downloads every element type unchanged, odd byte sizes included', async function () {
+    const gpu = await gpuOrSkip(this);
+    const r = rng(81);
+    for (const n of [1, 3, 4, 5, 1001]) {
+      const cases: [ElementType, ArrayLike<number>][] = [
+        ['float32', randomFloats(n, r)],
+        ['int32', randomInts(Int32Array, n, -(2 ** 31), 2 ** 31 - 1, r)],
+        ['uint8', randomInts(Uint8Array, n, 0, 255, r)],
+        ['int8', randomInts(Int8Array, n, -128, 127, r)],
+      ];
+      for (const [type, data] of cases) {
+        const t = gpu.upload(tensor(type, [n], data as never, { scale: 0.5, zeroPoint: 3 }));
+        const back = await gpu.download(t);
+        t.dispose();
+        assert.equal(back.type, type);
+        assert.deepEqual(back.dims, [n]);
+        assert.equal(back.scale, 0.5);
+        assertSameArray(back.data, data, `${type} x${n}`);
+      }
+    }
+  });
+
+  it('returns disposed buffers to the pool and refuses a disposed tensor', async function () {
+    const gpu = await gpuOrSkip(this);
+    await gpu.sync();
+    const before = gpu.liveBuffers;
+    const ts = Array.from({ length: 20 }, () => gpu.upload(tensor('float32', [256], new Float32Array(256))));
+    assert.equal(gpu.liveBuffers, before + 20);
+    ts.forEach((t) => t.dispose());
+    await gpu.sync();
+    assert.equal(gpu.liveBuffers, before);
+    await assert.rejects(gpu.download(ts[0]), /t must not be disposed/);
+  });
+});
