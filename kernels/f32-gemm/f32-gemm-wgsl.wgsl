@@ -23,17 +23,19 @@
 //   offset 24  _pad0     u32    unused, keeps the struct 16-byte sized
 //   offset 28  _pad1     u32
 //
-// Overrides (pipeline constants), defaults tuned on lavapipe:
-//   WG_X   = 16   invocations along N; each owns 4 consecutive columns
-//   WG_Y   = 16   invocations along M; each owns ROWS (= 4) consecutive rows
-//   TILE_K = 16   K values staged per step; must be a multiple of 4
-// The output tile of one workgroup is TILE_M x TILE_N = (WG_Y * 4) x (WG_X * 4)
-// = 64 x 64 by default. Workgroup memory: (TILE_M + TILE_N) * TILE_K * 4 bytes
-// (8 KiB by default; the WebGPU minimum limit is 16 KiB).
+// Overrides (pipeline constants); the defaults were the fastest of the
+// configurations tried on lavapipe:
+//   WG_X   = 8   invocations along N; each owns 4 consecutive columns
+//   WG_Y   = 8   invocations along M; each owns ROWS (= 8, a const) rows
+//   TILE_K = 8   K values staged per step; must be a multiple of 4
+// The output tile of one workgroup is TILE_M x TILE_N = (WG_Y * 8) x (WG_X * 4)
+// = 64 x 32 by default. Workgroup memory: (TILE_M + TILE_N) * TILE_K * 4 bytes
+// (3 KiB by default; the WebGPU minimum limit is 16 KiB). WG_X * WG_Y must not
+// exceed 256 (the WebGPU minimum for maxComputeInvocationsPerWorkgroup).
 //
 // Dispatch: dispatchWorkgroups(gx, gy) with
 //   gx = min(ceil(N / (WG_X * 4)), 65535)
-//   gy = min(ceil(M / (WG_Y * 4)), 65535)
+//   gy = min(ceil(M / (WG_Y * 8)), 65535)
 // Workgroups walk the tile grid with a grid stride, so any gx, gy >= 1 is
 // correct: shapes with more tiles than 65535 per dimension (M > 4_194_240 rows
 // at the default tile) need no folding on the host, each workgroup just does
@@ -41,12 +43,14 @@
 // the storage binding size limits already imply.
 
 // Rows per invocation is a const, not an override: function-scope arrays
-// (the accumulators) need a const-expression size in WGSL.
-const ROWS = 4u;
+// (the accumulators) need a const-expression size in WGSL. 8 rows x 4 columns
+// is 32 accumulators per invocation: enough reuse of each workgroup-memory
+// read, few enough registers to keep occupancy on GPUs.
+const ROWS = 8u;
 
-override WG_X: u32 = 16u;
-override WG_Y: u32 = 16u;
-override TILE_K: u32 = 16u;
+override WG_X: u32 = 8u;
+override WG_Y: u32 = 8u;
+override TILE_K: u32 = 8u;
 
 const TILE_N_PER_INV = 4u;  // one vec4 of columns per invocation
 // Derived from the three above; never set them directly.

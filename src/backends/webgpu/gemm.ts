@@ -1,6 +1,6 @@
 /**
  * gemm on the GPU: C[M, N] = activation(A[M, K] * B[K, N] + bias), float32,
- * kernels/f32-gemm/f32-gemm-wgsl.wgsl (tiled in workgroup memory, 4 x 4
+ * kernels/f32-gemm/f32-gemm-wgsl.wgsl (tiled in workgroup memory, 8 x 4
  * outputs per invocation). Same arguments and errors as cpu.gemm; A and B
  * may be GPU tensors (weights uploaded once with backend.upload), and the
  * result stays on the GPU.
@@ -17,8 +17,8 @@ export interface GpuGemmOptions {
   activation?: Activation;
 }
 
-/** Output tile of one workgroup at the kernel's default overrides (WG_Y * 4 rows, WG_X * 4 columns). */
-const TILE = 64;
+/** Output tile of one workgroup at the kernel's default overrides: WG_Y * 8 rows by WG_X * 4 columns. */
+const [TILE_M, TILE_N] = [64, 32];
 
 export async function gpuGemm(gpu: WebGpuBackend, aIn: unknown, bIn: unknown, options: GpuGemmOptions = {}): Promise<GpuTensor<'float32'>> {
   const a = gpuInput(gpu, 'a', aIn, ['float32'], 2);
@@ -36,7 +36,7 @@ export async function gpuGemm(gpu: WebGpuBackend, aIn: unknown, bIn: unknown, op
       stem: 'f32-gemm-wgsl',
       buffers: [a.tensor.buffer, b.tensor.buffer, gpu.constants(bias ?? new Float32Array(1)), c.buffer],
       uniforms: [['u32', m], ['u32', n], ['u32', k], ['u32', bias ? 1 : 0], ['f32', min], ['f32', max]],
-      workgroups: [Math.max(1, Math.min(Math.ceil(n / TILE), limit)), Math.max(1, Math.min(Math.ceil(m / TILE), limit))],
+      workgroups: [Math.max(1, Math.min(Math.ceil(n / TILE_N), limit)), Math.max(1, Math.min(Math.ceil(m / TILE_M), limit))],
     });
     return c;
   } finally {
