@@ -6,7 +6,7 @@
 import { refDequantize, refMinmax, refQuantize, refRequantize } from '../backends/reference/quantize.js';
 import { saturateRound } from '../backends/reference/round.js';
 import { runAsync, runSync, type CpuCall } from '../backends/cpu-call.js';
-import { Q_RANGE, type QType, type Tensor } from '../tensor.js';
+import { Q_RANGE, type QType, type QuantParams, type Tensor } from '../tensor.js';
 import { axisView, checkAxis, checkBoolean, checkObject, checkOneOf, checkQuantParams, checkTensor, fail, outputTensor, typeFail } from '../validate.js';
 import { activationRange, type Activation } from './activation.js';
 import { checkVariant } from './gemm.js';
@@ -22,15 +22,20 @@ export interface QuantizeOptions {
   out?: Uint8Array | Int8Array;
 }
 
-function quantizeCall(xIn: Tensor<'float32'>, options: QuantizeOptions): CpuCall<Tensor<QType>> {
-  const x = checkTensor('x', xIn, ['float32']);
+/** quantize's arguments, checked, for any backend: x's dims, the output type and its quantization parameters. */
+export function planQuantize(dims: readonly number[], options: QuantizeOptions) {
   checkObject('options', options);
   const type = checkOneOf('options.type', options.type, ['uint8', 'int8'] as const);
-  const { scales, zeroPoints, axis } = checkQuantParams('options.', options.scale, options.zeroPoint, options.axis, x.dims, type);
-  const variant = checkVariant(options);
+  const { scales, zeroPoints, axis } = checkQuantParams('options.', options.scale, options.zeroPoint, options.axis, dims, type);
   const quant = axis === undefined ? { scale: scales[0], zeroPoint: zeroPoints[0] } : { scale: scales, zeroPoint: zeroPoints, axis };
+  return { type, scales, zeroPoints, quant, view: axisView(dims, axis) };
+}
+
+function quantizeCall(xIn: Tensor<'float32'>, options: QuantizeOptions): CpuCall<Tensor<QType>> {
+  const x = checkTensor('x', xIn, ['float32']);
+  const { type, scales, zeroPoints, quant, view: v } = planQuantize(x.dims, options);
+  const variant = checkVariant(options);
   const y = outputTensor(options.out, type, x.dims, quant);
-  const v = axisView(x.dims, axis);
   return {
     result: y,
     native: (addon, async) => addon.quantize(variant, x.data, y.data, v.outer, v.channels, v.inner, scales, zeroPoints, async),
@@ -38,7 +43,6 @@ function quantizeCall(xIn: Tensor<'float32'>, options: QuantizeOptions): CpuCall
   };
 }
 
-/** float32 -> uint8/int8: saturate(round_half_even(x / scale) + zeroPoint), NaN -> zeroPoint. */
 export function quantize(x: Tensor<'float32'>, options: QuantizeOptions): Tensor<QType> {
   return runSync(quantizeCall(x, options));
 }
@@ -53,13 +57,18 @@ export interface DequantizeOptions {
   out?: Float32Array;
 }
 
+/** dequantize's parameters, checked, for any backend: those the quantized tensor carries. */
+export function planDequantize(x: QuantParams & { type: QType; dims: readonly number[] }) {
+  const { scales, zeroPoints, axis } = checkQuantParams('x.', x.scale, x.zeroPoint, x.axis, x.dims, x.type);
+  return { scales, zeroPoints, view: axisView(x.dims, axis) };
+}
+
 function dequantizeCall(xIn: Tensor<QType>, options: DequantizeOptions = {}): CpuCall<Tensor<'float32'>> {
   const x = checkTensor('x', xIn, ['uint8', 'int8']);
   checkObject('options', options);
-  const { scales, zeroPoints, axis } = checkQuantParams('x.', x.scale, x.zeroPoint, x.axis, x.dims, x.type);
+  const { scales, zeroPoints, view: v } = planDequantize(x);
   const variant = checkVariant(options);
   const y = outputTensor(options.out, 'float32', x.dims);
-  const v = axisView(x.dims, axis);
   return {
     result: y,
     native: (addon, async) => addon.dequantize(variant, x.data, y.data, v.outer, v.channels, v.inner, scales, zeroPoints, async),
@@ -67,7 +76,6 @@ function dequantizeCall(xIn: Tensor<QType>, options: DequantizeOptions = {}): Cp
   };
 }
 
-/** uint8/int8 (with its scale, zeroPoint and axis) -> float32: (x - zeroPoint) * scale. */
 export function dequantize(x: Tensor<QType>, options?: DequantizeOptions): Tensor<'float32'> {
   return runSync(dequantizeCall(x, options));
 }
@@ -90,36 +98,42 @@ export interface RequantizeOptions {
   out?: Uint8Array | Int8Array | Float32Array;
 }
 
-function requantizeCall(accIn: Tensor<'int32'>, options: RequantizeOptions): CpuCall<Tensor> {
-  const acc = checkTensor('acc', accIn, ['int32']);
+/**
+ * requantize's arguments, checked, for any backend: the accumulators' dims
+ * and scales, and the output stage (multipliers, zero point, clamp) they give.
+ */
+export function planRequantize(acc: QuantParams & { dims: readonly number[] }, options: RequantizeOptions) {
   checkObject('options', options);
   const type = checkOneOf('options.type', options.type, ['uint8', 'int8', 'float32'] as const);
   // The accumulator's own scale (a.scale * b.scale), per tensor or per axis; its zero point must be 0.
   const { scales: accScales, zeroPoints: accZps, axis } = checkQuantParams('acc.', acc.scale, acc.zeroPoint, acc.axis, acc.dims, 'int8');
   if (accZps.some((z) => z !== 0)) fail('acc.zeroPoint', 'must be 0: int32 accumulators have no zero point');
-  const v = axisView(acc.dims, axis);
+  const view = axisView(acc.dims, axis);
   const { bias } = options;
   if (bias !== undefined) {
     if (!(bias instanceof Int32Array)) typeFail('options.bias', 'must be an Int32Array');
-    if (bias.length !== 1 && bias.length !== v.channels) fail('options.bias', `must have 1 or ${v.channels} values, got ${bias.length}`);
+    if (bias.length !== 1 && bias.length !== view.channels) fail('options.bias', `must have 1 or ${view.channels} values, got ${bias.length}`);
   }
   const range = activationRange('options.activation', options.activation);
+  if (type === 'float32') return { type, view, bias, range, multipliers: accScales, zeroPoint: 0, outMin: 0, outMax: 0, quant: undefined };
+  const out = checkQuantParams('options.', options.scale, options.zeroPoint, undefined, acc.dims, type);
+  const outScale = out.scales[0], zeroPoint = out.zeroPoints[0];
+  const q = Q_RANGE[type];
+  return {
+    type, view, bias, range, zeroPoint,
+    multipliers: Float32Array.from(accScales, (s) => Math.fround(s / outScale)),
+    // The real-valued clamp quantized like any value (ReLU: exactly the zero point).
+    outMin: saturateRound(Math.fround(range.min / outScale), zeroPoint, q.min, q.max),
+    outMax: saturateRound(Math.fround(range.max / outScale), zeroPoint, q.min, q.max),
+    quant: { scale: outScale, zeroPoint },
+  };
+}
+
+function requantizeCall(accIn: Tensor<'int32'>, options: RequantizeOptions): CpuCall<Tensor> {
+  const acc = checkTensor('acc', accIn, ['int32']);
+  const { type, view: v, bias, range, multipliers, zeroPoint, outMin, outMax, quant } = planRequantize(acc, options);
   const variant = checkVariant(options);
-  let multipliers: Float32Array, zeroPoint = 0, outMin = 0, outMax = 0;
-  let y: Tensor;
-  if (type === 'float32') {
-    multipliers = accScales;
-    y = outputTensor(options.out, 'float32', acc.dims);
-  } else {
-    const out = checkQuantParams('options.', options.scale, options.zeroPoint, undefined, acc.dims, type);
-    const outScale = out.scales[0];
-    zeroPoint = out.zeroPoints[0];
-    multipliers = Float32Array.from(accScales, (s) => Math.fround(s / outScale));
-    const q = Q_RANGE[type];
-    outMin = saturateRound(Math.fround(range.min / outScale), zeroPoint, q.min, q.max);
-    outMax = saturateRound(Math.fround(range.max / outScale), zeroPoint, q.min, q.max);
-    y = outputTensor(options.out, type, acc.dims, { scale: outScale, zeroPoint });
-  }
+  const y = outputTensor(options.out, type, acc.dims, quant);
   const zeroPoints = Int32Array.of(zeroPoint);
   const out = y.data as Uint8Array | Int8Array | Float32Array;
   return {
@@ -131,11 +145,6 @@ function requantizeCall(accIn: Tensor<'int32'>, options: RequantizeOptions): Cpu
   };
 }
 
-/**
- * int32 accumulators (with `scale` = a.scale * b.scale, per tensor or per
- * axis) -> uint8/int8 at a new scale and zero point, or float32. Bit-identical
- * to qgemm's fused output stage.
- */
 export function requantize(acc: Tensor<'int32'>, options: RequantizeOptions): Tensor {
   return runSync(requantizeCall(acc, options));
 }

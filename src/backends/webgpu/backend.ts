@@ -11,13 +11,14 @@
  * pool only after the next submit: queue writes that reuse them then land
  * after the work that still reads them.
  */
-import type { ElementType, QuantParams, Tensor, TypedArrayOf } from '../../tensor.js';
+import type { ElementType, QType, QuantParams, Tensor, TypedArrayOf } from '../../tensor.js';
 import { TYPED_ARRAY_OF, sizeOf, tensor } from '../../tensor.js';
 import { BufferPool } from './buffer-pool.js';
 import { GpuDevice, type AdapterReport, type WebGpuOptions } from './device.js';
 import { GpuTensor, gpuBytes } from './gpu-tensor.js';
 import { gpuGemm, type GpuGemmOptions } from './gemm.js';
 import { PipelineCache, type Overrides } from './pipelines.js';
+import { gpuDequantize, gpuQuantize, gpuRequantize, type GpuQuantizeOptions, type GpuRequantizeOptions } from './quantize.js';
 
 const MAX_BATCH = 64;
 const STORAGE = 0x80 | 0x4 | 0x8; // STORAGE | COPY_SRC | COPY_DST
@@ -177,6 +178,21 @@ export class WebGpuBackend {
    */
   gemm(a: Tensor<'float32'> | GpuTensor<'float32'>, b: Tensor<'float32'> | GpuTensor<'float32'>, options?: GpuGemmOptions): Promise<GpuTensor<'float32'>> {
     return gpuGemm(this, a, b, options);
+  }
+
+  /** float32 -> uint8/int8 exactly as cpu.quantize (ONNX QuantizeLinear), per tensor or per axis. */
+  quantize(x: Tensor<'float32'> | GpuTensor<'float32'>, options: GpuQuantizeOptions): Promise<GpuTensor<QType>> {
+    return gpuQuantize(this, x, options);
+  }
+
+  /** uint8/int8 -> float32 with the tensor's own parameters, exactly as cpu.dequantize. */
+  dequantize(x: Tensor<QType> | GpuTensor<QType>): Promise<GpuTensor<'float32'>> {
+    return gpuDequantize(this, x);
+  }
+
+  /** int32 accumulators -> uint8/int8/float32, exactly as cpu.requantize. */
+  requantize(acc: Tensor<'int32'> | GpuTensor<'int32'>, options: GpuRequantizeOptions): Promise<GpuTensor> {
+    return gpuRequantize(this, acc, options);
   }
 
   /** Frees every buffer and the device; the backend cannot be used afterwards and the process can exit. */

@@ -15,11 +15,11 @@ export interface GpuInput<T extends ElementType> {
 }
 
 export function gpuInput<T extends ElementType>(
-  gpu: WebGpuBackend, name: string, value: unknown, types: readonly T[], rank: number,
+  gpu: WebGpuBackend, name: string, value: unknown, types: readonly T[], rank?: number,
 ): GpuInput<T> {
   if (value instanceof GpuTensor) {
     if (!types.includes(value.type as T)) typeFail(name, `must be a tensor of type ${types.map((t) => `'${t}'`).join(' or ')}, got '${value.type}'`);
-    if (value.dims.length !== rank) typeFail(`${name}.dims`, `must have ${rank} dimensions, got ${value.dims.length}`);
+    if (rank !== undefined && value.dims.length !== rank) typeFail(`${name}.dims`, `must have ${rank} dimensions, got ${value.dims.length}`);
     if (value.disposed) typeFail(name, 'was disposed');
     return { tensor: value as GpuTensor<T>, temporary: false };
   }

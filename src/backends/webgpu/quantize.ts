@@ -1,0 +1,85 @@
+/**
+ * quantize / dequantize / requantize on the GPU, bit-identical with the CPU
+ * kernels (the WGSL computes the float32 division, products and roundings
+ * in integer arithmetic: WGSL allows 2.5 ULP division and flushing
+ * subnormals, which would break exactness). Arguments are checked by the
+ * same plan functions as on the CPU; results stay on the GPU.
+ */
+import { planDequantize, planQuantize, planRequantize, type QuantizeOptions, type RequantizeOptions } from '../../kernels/quantize.js';
+import type { QType } from '../../tensor.js';
+import type { Dispatch, WebGpuBackend } from './backend.js';
+import type { GpuTensor } from './gpu-tensor.js';
+import { gpuInput, releaseTemporaries } from './inputs.js';
+
+const WORKGROUP_SIZE = 64;
+
+/** Each invocation handles one 32-bit word of 4 elements; groups fold into y past the x limit. */
+function elementwiseGrid(gpu: WebGpuBackend, count: number): Dispatch['workgroups'] {
+  const groups = Math.ceil(Math.ceil(count / 4) / WORKGROUP_SIZE);
+  const limit = gpu.adapter.limits.maxComputeWorkgroupsPerDimension;
+  return [Math.min(groups, limit), Math.ceil(groups / limit)];
+}
+
+export type GpuQuantizeOptions = Omit<QuantizeOptions, 'variant' | 'out'>;
+export type GpuRequantizeOptions = Omit<RequantizeOptions, 'variant' | 'out'>;
+
+export async function gpuQuantize(gpu: WebGpuBackend, xIn: unknown, options: GpuQuantizeOptions): Promise<GpuTensor<QType>> {
+  const x = gpuInput(gpu, 'x', xIn, ['float32']);
+  try {
+    const { type, scales, zeroPoints, quant, view } = planQuantize(x.tensor.dims, options);
+    const y = gpu.empty(type, x.tensor.dims, quant);
+    const count = x.tensor.size;
+    if (count > 0)
+      await gpu.enqueue({
+        family: 'f32-qx8-quantize', stem: 'f32-qx8-quantize-wgsl',
+        buffers: [x.tensor.buffer, gpu.constants(scales), gpu.constants(zeroPoints), y.buffer],
+        uniforms: [['u32', count], ['u32', view.channels], ['u32', view.inner], ['u32', type === 'int8' ? 1 : 0]],
+        workgroups: elementwiseGrid(gpu, count),
+      });
+    return y;
+  } finally {
+    releaseTemporaries(x);
+  }
+}
+
+export async function gpuDequantize(gpu: WebGpuBackend, xIn: unknown): Promise<GpuTensor<'float32'>> {
+  const x = gpuInput(gpu, 'x', xIn, ['uint8', 'int8']);
+  try {
+    const { scales, zeroPoints, view } = planDequantize(x.tensor as GpuTensor<QType>);
+    const y = gpu.empty('float32', x.tensor.dims);
+    const count = x.tensor.size;
+    if (count > 0)
+      await gpu.enqueue({
+        family: 'qx8-f32-dequantize', stem: 'qx8-f32-dequantize-wgsl',
+        buffers: [x.tensor.buffer, gpu.constants(scales), gpu.constants(zeroPoints), y.buffer],
+        uniforms: [['u32', count], ['u32', view.channels], ['u32', view.inner], ['u32', x.tensor.type === 'int8' ? 1 : 0]],
+        workgroups: elementwiseGrid(gpu, count),
+      });
+    return y;
+  } finally {
+    releaseTemporaries(x);
+  }
+}
+
+export async function gpuRequantize(gpu: WebGpuBackend, accIn: unknown, options: GpuRequantizeOptions): Promise<GpuTensor> {
+  const acc = gpuInput(gpu, 'acc', accIn, ['int32']);
+  try {
+    const { type, view, bias, range, multipliers, zeroPoint, outMin, outMax, quant } = planRequantize(acc.tensor, options);
+    const y = gpu.empty(type, acc.tensor.dims, quant);
+    const count = acc.tensor.size;
+    if (count > 0)
+      await gpu.enqueue({
+        family: 'qs32-qx8-requantize', stem: 'qs32-qx8-requantize-wgsl',
+        buffers: [acc.tensor.buffer, gpu.constants(bias ?? new Int32Array(1)), gpu.constants(multipliers), y.buffer],
+        uniforms: [
+          ['u32', count], ['u32', view.channels], ['u32', view.inner], ['u32', bias !== undefined && bias.length > 1 ? 1 : 0],
+          ['u32', type === 'float32' ? 1 : 0], ['i32', zeroPoint], ['i32', outMin], ['i32', outMax],
+          ['f32', range.min], ['f32', range.max],
+        ],
+        workgroups: elementwiseGrid(gpu, count),
+      });
+    return y;
+  } finally {
+    releaseTemporaries(acc);
+  }
+}
