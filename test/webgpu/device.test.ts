@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 import { tensor, type ElementType } from '../../src/index.js';
 import { assertSameArray, randomFloats, randomInts, rng } from '../helpers.js';
@@ -46,5 +49,13 @@ describe('webgpu device', () => {
     await gpu.sync();
     assert.equal(gpu.liveBuffers, before);
     await assert.rejects(gpu.download(ts[0]), /t must not be disposed/);
+  });
+
+  it('lets the process exit once destroyed', async function () {
+    this.timeout(60000);
+    await gpuOrSkip(this);
+    const script = fileURLToPath(new URL('../fixtures/webgpu-exit.ts', import.meta.url));
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script], { timeout: 50000 });
+    assert.equal(stdout.trim(), '1,2,3,4');
   });
 });

@@ -38,7 +38,10 @@ export class GpuDevice {
   private lostReason: string | null = null;
 
   private constructor(
-    /** Keeps dawn.node's instance alive: the device dies with it. */
+    /**
+     * Never read: holding it is the point. Dawn's instance must outlive the
+     * device; if it is garbage collected, Node crashes at random.
+     */
     private readonly gpu: GPU,
     readonly device: GPUDevice,
     readonly report: AdapterReport,
