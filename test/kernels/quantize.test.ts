@@ -19,6 +19,20 @@ function nastyFloats(n: number, scale: number, r: () => number): Float32Array {
 const LENGTHS = [0, 1, 7, 8, 9, 31, 32, 33, 63, 64, 65, 100, 1000, 4099, 70001];
 
 describe('quantize / dequantize / requantize / minmax', () => {
+  it('the reference requantize treats NaN like the kernels: zero point for 8-bit, kept for float, NaN bounds ignored', () => {
+    const view = { outer: 1, channels: 1, inner: 2 };
+    const acc = Int32Array.of(0, 5);
+    const q = new Uint8Array(2);
+    refRequantize(acc, q, view, { multipliers: Float32Array.of(Infinity), zeroPoints: Int32Array.of(77), outMin: 0, outMax: 255, fmin: 0, fmax: 0 });
+    assert.deepEqual([...q], [77, 255]);
+    const f = new Float32Array(2);
+    refRequantize(acc, f, view, { multipliers: Float32Array.of(0.5), zeroPoints: Int32Array.of(0), outMin: 0, outMax: 0, fmin: NaN, fmax: 1 });
+    assert.deepEqual([...f], [0, 1]);
+    // The native kernels agree: an accumulator scale / output scale that overflows to Inf.
+    const native = cpu.requantize(tensor('int32', [2], acc, { scale: 3e38 }), { type: 'uint8', scale: 1e-10, zeroPoint: 77 });
+    assert.deepEqual([...native.data], [77, 255]);
+  });
+
   for (const variant of nativeVariants('quantize')) {
     it(`${variant} equals ONNX QuantizeLinear (reference) bit for bit`, () => {
       const r = rng(11);

@@ -62,9 +62,14 @@ export interface RefOutputStage {
 /** One accumulator through the output stage (qs32-qx8-requantize.h). */
 export function refOutput(acc: number, c: number, s: RefOutputStage, float: boolean): number {
   const withBias = s.bias ? (acc + pick(s.bias, c)) | 0 : acc;
-  const x = fround(fround(withBias) * pick(s.multipliers, c));
-  if (float) return Math.min(Math.max(x, s.fmin), s.fmax);
-  return saturateRound(x, pick(s.zeroPoints, c), s.outMin, s.outMax);
+  let x = fround(fround(withBias) * pick(s.multipliers, c));
+  if (float) {
+    // Selects, as qs32-qx8-requantize.h: a NaN x stays NaN, a NaN bound is ignored.
+    x = s.fmin > x ? s.fmin : x;
+    return s.fmax < x ? s.fmax : x;
+  }
+  // NaN (only from a NaN or infinite multiplier) quantizes to the zero point.
+  return saturateRound(Number.isNaN(x) ? 0 : x, pick(s.zeroPoints, c), s.outMin, s.outMax);
 }
 
 export function refRequantize(acc: Int32Array, y: Uint8Array | Int8Array | Float32Array, view: RowParams, stage: RefOutputStage): void {
