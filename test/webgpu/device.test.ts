@@ -51,6 +51,17 @@ describe('webgpu device', () => {
     await assert.rejects(gpu.download(ts[0]), /t must not be disposed/);
   });
 
+  it('times work on the GPU with timestamp queries where the adapter has them', async function () {
+    const gpu = await gpuOrSkip(this);
+    const a = tensor('float32', [128, 128], randomFloats(128 * 128, rng(82)));
+    const { wall, gpu: onGpu } = await gpu.timeOnGpu(async () => {
+      for (let i = 0; i < 3; i++) (await gpu.gemm(a, a)).dispose();
+    });
+    assert.ok(wall > 0);
+    if (gpu.adapter.features.includes('timestamp-query')) assert.ok(onGpu !== null && onGpu > 0 && onGpu <= wall, `gpu ${onGpu} s, wall ${wall} s`);
+    else assert.equal(onGpu, null);
+  });
+
   it('lets the process exit once destroyed', async function () {
     this.timeout(60000);
     await gpuOrSkip(this);

@@ -21,6 +21,8 @@ import { PipelineCache, type Overrides } from './pipelines.js';
 import { gpuDequantize, gpuQuantize, gpuRequantize, type GpuQuantizeOptions, type GpuRequantizeOptions } from './quantize.js';
 
 const MAX_BATCH = 64;
+/** Compute passes timeOnGpu() records; later ones run untimed. */
+const MAX_TIMED_PASSES = 1024;
 const STORAGE = 0x80 | 0x4 | 0x8; // STORAGE | COPY_SRC | COPY_DST
 const UNIFORM = 0x40 | 0x8; // UNIFORM | COPY_DST
 const READBACK = 0x1 | 0x8; // MAP_READ | COPY_DST
@@ -57,6 +59,8 @@ export class WebGpuBackend {
   private batched = 0;
   private afterSubmit: GPUBuffer[] = [];
   private tail: Promise<void> = Promise.resolve();
+  /** While timing (timeOnGpu): each pass writes its start and end here. */
+  private timing: { queries: GPUQuerySet; used: number } | null = null;
   private destroyed = false;
 
   private constructor(private readonly gpu: GpuDevice) {
@@ -124,7 +128,11 @@ export class WebGpuBackend {
       const entries = [...d.buffers, uniforms].map((buffer, binding) => ({ binding, resource: { buffer } }));
       const bindGroup = device.createBindGroup({ layout: p.getBindGroupLayout(0), entries });
       this.encoder ??= device.createCommandEncoder();
-      const pass = this.encoder.beginComputePass();
+      const t = this.timing;
+      const slot = t !== null && t.used + 2 <= MAX_TIMED_PASSES * 2 ? (t.used += 2) - 2 : -1;
+      const pass = this.encoder.beginComputePass(
+        slot < 0 ? {} : { timestampWrites: { querySet: t!.queries, beginningOfPassWriteIndex: slot, endOfPassWriteIndex: slot + 1 } },
+      );
       pass.setPipeline(p);
       pass.setBindGroup(0, bindGroup);
       pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1] ?? 1, d.workgroups[2] ?? 1);
@@ -148,6 +156,46 @@ export class WebGpuBackend {
     this.submit();
     await device.queue.onSubmittedWorkDone();
     this.gpu.check();
+  }
+
+  /**
+   * Runs `work` (calls on this backend) and measures it: wall time until
+   * its GPU work finished, and, where the adapter has 'timestamp-query', the
+   * sum of its compute passes' GPU times (null otherwise), in seconds.
+   */
+  async timeOnGpu(work: () => Promise<unknown>): Promise<{ wall: number; gpu: number | null }> {
+    const device = this.usable();
+    await this.sync();
+    const timed = this.adapter.features.includes('timestamp-query');
+    if (timed) this.timing = { queries: device.createQuerySet({ type: 'timestamp', count: MAX_TIMED_PASSES * 2 }), used: 0 };
+    const start = performance.now();
+    let timing: typeof this.timing = null;
+    try {
+      await work();
+      await this.sync();
+    } finally {
+      [timing, this.timing] = [this.timing, null];
+    }
+    const wall = (performance.now() - start) / 1e3;
+    if (!timed || timing === null || timing.used === 0) {
+      timing?.queries.destroy();
+      return { wall, gpu: null };
+    }
+    const bytes = timing.used * 8;
+    const resolved = this.pool.acquire(bytes, 0x200 | 0x4); // QUERY_RESOLVE | COPY_SRC
+    const readback = this.pool.acquire(bytes, READBACK);
+    const encoder = device.createCommandEncoder();
+    encoder.resolveQuerySet(timing.queries, 0, timing.used, resolved, 0);
+    encoder.copyBufferToBuffer(resolved, 0, readback, 0, bytes);
+    device.queue.submit([encoder.finish()]);
+    await readback.mapAsync(GPUMapMode.READ, 0, bytes);
+    const stamps = new BigUint64Array(readback.getMappedRange(0, bytes).slice(0));
+    readback.unmap();
+    [resolved, readback].forEach((b) => this.pool.release(b));
+    timing.queries.destroy();
+    let ns = 0n;
+    for (let i = 0; i < stamps.length; i += 2) if (stamps[i + 1] > stamps[i]) ns += stamps[i + 1] - stamps[i];
+    return { wall, gpu: Number(ns) / 1e9 };
   }
 
   /** Brings a GPU tensor back as a Tensor (submitting the work it waits on). */
