@@ -27,18 +27,29 @@ export interface SpmmOptions {
   out?: Float32Array;
 }
 
-function spmmCall(wIn: SparseMatrix<'float32'>, xIn: Tensor<'float32'>, options: SpmmOptions = {}): CpuCall<Tensor<'float32'>> {
-  if (!(wIn instanceof SparseMatrix)) typeFail('w', 'must be a SparseMatrix');
-  if (wIn.type !== 'float32') typeFail('w', `must hold float32 values, got ${wIn.type}`);
-  if (wIn.format === 'bsr' && !SPMM_BLOCK_SHAPES.some(([r, c]) => wIn.blockShape[0] === r && wIn.blockShape[1] === c))
-    typeFail('w', `has bsr blocks of [${wIn.blockShape.join(', ')}]; spmm runs ${SPMM_BLOCK_SHAPES.map((b) => `[${b.join(', ')}]`).join(', ')}`);
-  const x = checkTensor('x', xIn, ['float32'], 2);
+/** Checks w is a float32 SparseMatrix in a format spmm runs (the first check of every spmm backend). */
+export function checkSpmmWeights(w: unknown): asserts w is SparseMatrix<'float32'> {
+  if (!(w instanceof SparseMatrix)) typeFail('w', 'must be a SparseMatrix');
+  if (w.type !== 'float32') typeFail('w', `must hold float32 values, got ${w.type}`);
+  if (w.format === 'bsr' && !SPMM_BLOCK_SHAPES.some(([r, c]) => w.blockShape[0] === r && w.blockShape[1] === c))
+    typeFail('w', `has bsr blocks of [${w.blockShape.join(', ')}]; spmm runs ${SPMM_BLOCK_SHAPES.map((b) => `[${b.join(', ')}]`).join(', ')}`);
+}
+
+/** The checks after w and x (options, K, bias, activation), shared with the WebGPU backend. */
+export function planSpmm(wDims: readonly [number, number], xDims: readonly number[], options: Omit<SpmmOptions, 'variant' | 'out'>) {
   checkObject('options', options);
-  const [rows, k] = wIn.dims;
-  const [xk, m] = x.dims;
+  const [rows, k] = wDims;
+  const [xk, m] = xDims;
   if (xk !== k) fail('x', `has K = ${xk} rows but w has K = ${k} columns`);
   const bias = checkBias(options.bias, 'float32', rows);
   const { min, max } = activationRange('options.activation', options.activation);
+  return { rows, k, m, bias, min, max };
+}
+
+function spmmCall(wIn: SparseMatrix<'float32'>, xIn: Tensor<'float32'>, options: SpmmOptions = {}): CpuCall<Tensor<'float32'>> {
+  checkSpmmWeights(wIn);
+  const x = checkTensor('x', xIn, ['float32'], 2);
+  const { rows, k, m, bias, min, max } = planSpmm(wIn.dims, x.dims, options);
   const variant = checkVariant(options);
   const y = outputTensor(options.out, 'float32', [rows, m]);
   const values = wIn.values as Float32Array;
