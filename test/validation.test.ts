@@ -64,6 +64,7 @@ describe('validation', () => {
 
   describe('qgemm', () => {
     it('rejects float activations', () => throwsNamed(() => cpu.qgemm(f32([1, 2]) as never, i8w(2, 3)), TypeError, /^a must be a tensor of type 'uint8'/));
+    it('rejects float weights', () => throwsNamed(() => cpu.qgemm(u8([1, 2]), f32([2, 3]) as never), TypeError, /^b must be a tensor of type 'int8' or 'uint8'/));
     it('rejects an activation zero point out of range', () =>
       throwsNamed(() => cpu.qgemm(u8([1, 2], { zeroPoint: 256 }), i8w(2, 3)), RangeError, /^a\.zeroPoint must be an integer in \[0, 255\], got 256/));
     it('rejects per-axis activations', () =>

@@ -24,7 +24,8 @@ export function asPacked(name: string, b: unknown, types: readonly string[]): Pa
     if (!types.includes(b.type)) typeFail(name, `must be packed ${types.join('/')} weights, got ${b.type}`);
     return b;
   }
-  return packWeights(b as Tensor<'float32' | 'uint8' | 'int8'>);
+  const t = checkTensor(name, b, types as readonly ('float32' | 'uint8' | 'int8')[], 2);
+  return packWeights(t);
 }
 
 export function checkVariant(options: { variant?: unknown }): string | null {
