@@ -26,4 +26,6 @@ export { webgpu, WebGpuBackend } from './backends/webgpu/backend.js';
 export { GpuTensor } from './backends/webgpu/gpu-tensor.js';
 export type { WebGpuOptions, WebGpuBackendName, AdapterReport } from './backends/webgpu/device.js';
 export type { GpuGemmOptions } from './backends/webgpu/gemm.js';
+export { GpuPackedWeights, type GpuQGemmOptions } from './backends/webgpu/qgemm.js';
+export { GpuSparseMatrix, type GpuSpmmOptions } from './backends/webgpu/spmm.js';
 export { SparseMatrix, type SparseFormat, type SparseValueType, type FromDenseOptions, type RowStats } from './sparse/sparse-matrix.js';

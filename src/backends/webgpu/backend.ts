@@ -17,8 +17,12 @@ import { BufferPool } from './buffer-pool.js';
 import { GpuDevice, type AdapterReport, type WebGpuOptions } from './device.js';
 import { GpuTensor, gpuBytes } from './gpu-tensor.js';
 import { gpuGemm, type GpuGemmOptions } from './gemm.js';
+import { GpuSparseMatrix, gpuSpmm, uploadSparse, type GpuSpmmOptions } from './spmm.js';
+import type { SparseMatrix } from '../../sparse/sparse-matrix.js';
+import type { PackedWeights } from '../../kernels/pack.js';
 import { PipelineCache, type Overrides } from './pipelines.js';
 import { gpuDequantize, gpuQuantize, gpuRequantize, type GpuQuantizeOptions, type GpuRequantizeOptions } from './quantize.js';
+import { GpuPackedWeights, gpuPackWeights, gpuQgemm, type GpuQGemmOptions } from './qgemm.js';
 
 const MAX_BATCH = 64;
 /** Compute passes timeOnGpu() records; later ones run untimed. */
@@ -228,6 +232,23 @@ export class WebGpuBackend {
     return gpuGemm(this, a, b, options);
   }
 
+  /**
+   * Uploads a csr or bsr [4, 1] / [8, 1] float32 weight once, for spmm calls.
+   * @throws TypeError naming w for other formats (nm has no WebGPU kernel yet).
+   */
+  uploadSparse(w: SparseMatrix<'float32'>): GpuSparseMatrix {
+    return uploadSparse(this, w);
+  }
+
+  /**
+   * Y = activation(W * X + bias) with W sparse, as cpu.spmm (csr and bsr
+   * [r, 1]); W may be uploaded with uploadSparse, X may be a GPU tensor, the
+   * result stays on the GPU.
+   */
+  spmm(w: SparseMatrix<'float32'> | GpuSparseMatrix, x: Tensor<'float32'> | GpuTensor<'float32'>, options?: GpuSpmmOptions): Promise<GpuTensor<'float32'>> {
+    return gpuSpmm(this, w, x, options);
+  }
+
   /** float32 -> uint8/int8 exactly as cpu.quantize (ONNX QuantizeLinear), per tensor or per axis. */
   quantize(x: Tensor<'float32'> | GpuTensor<'float32'>, options: GpuQuantizeOptions): Promise<GpuTensor<QType>> {
     return gpuQuantize(this, x, options);
@@ -241,6 +262,22 @@ export class WebGpuBackend {
   /** int32 accumulators -> uint8/int8/float32, exactly as cpu.requantize. */
   requantize(acc: Tensor<'int32'> | GpuTensor<'int32'>, options: GpuRequantizeOptions): Promise<GpuTensor> {
     return gpuRequantize(this, acc, options);
+  }
+
+  /**
+   * Packs int8/uint8 weights [K, N] once for qgemm (checked as cpu.packWeights);
+   * dispose() the result to free its GPU memory.
+   */
+  packWeights(b: Tensor<'int8' | 'uint8'> | PackedWeights): GpuPackedWeights {
+    return gpuPackWeights(this, b);
+  }
+
+  /**
+   * Quantized GEMM bit for bit as cpu.qgemm (same options but variant/out, same
+   * errors); b is best packed once with packWeights(). The result stays on the GPU.
+   */
+  qgemm(a: Tensor<'uint8'> | GpuTensor<'uint8'>, b: GpuPackedWeights | Tensor<'int8' | 'uint8'> | PackedWeights, options?: GpuQGemmOptions): Promise<GpuTensor> {
+    return gpuQgemm(this, a, b, options);
   }
 
   /** Frees every buffer and the device; the backend cannot be used afterwards and the process can exit. */

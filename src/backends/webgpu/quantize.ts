@@ -61,6 +61,36 @@ export async function gpuDequantize(gpu: WebGpuBackend, xIn: unknown): Promise<G
   }
 }
 
+/** An output stage of qs32-qx8-requantize-wgsl over a tensor viewed as [outer, channels, inner] (see its header). */
+export interface RequantizeStage {
+  channels: number;
+  inner: number;
+  /** 1 value or one per channel; none adds 0. */
+  bias?: Int32Array;
+  /** float32 multipliers, 1 or one per channel. */
+  multipliers: Float32Array;
+  floatOut: boolean;
+  zeroPoint: number;
+  outMin: number;
+  outMax: number;
+  min: number;
+  max: number;
+}
+
+/** Appends the requantize dispatch of `count` int32 values in `acc` into `y`; qgemm chains it after its GEMM. */
+export function enqueueRequantize(gpu: WebGpuBackend, acc: GPUBuffer, y: GPUBuffer, count: number, s: RequantizeStage): Promise<void> {
+  return gpu.enqueue({
+    family: 'qs32-qx8-requantize', stem: 'qs32-qx8-requantize-wgsl',
+    buffers: [acc, gpu.constants(s.bias ?? new Int32Array(1)), gpu.constants(s.multipliers), y],
+    uniforms: [
+      ['u32', count], ['u32', s.channels], ['u32', s.inner], ['u32', s.bias !== undefined && s.bias.length > 1 ? 1 : 0],
+      ['u32', s.floatOut ? 1 : 0], ['i32', s.zeroPoint], ['i32', s.outMin], ['i32', s.outMax],
+      ['f32', s.min], ['f32', s.max],
+    ],
+    workgroups: elementwiseGrid(gpu, count),
+  });
+}
+
 export async function gpuRequantize(gpu: WebGpuBackend, accIn: unknown, options: GpuRequantizeOptions): Promise<GpuTensor> {
   const acc = gpuInput(gpu, 'acc', accIn, ['int32']);
   try {
@@ -68,15 +98,9 @@ export async function gpuRequantize(gpu: WebGpuBackend, accIn: unknown, options:
     const y = gpu.empty(type, acc.tensor.dims, quant);
     const count = acc.tensor.size;
     if (count > 0)
-      await gpu.enqueue({
-        family: 'qs32-qx8-requantize', stem: 'qs32-qx8-requantize-wgsl',
-        buffers: [acc.tensor.buffer, gpu.constants(bias ?? new Int32Array(1)), gpu.constants(multipliers), y.buffer],
-        uniforms: [
-          ['u32', count], ['u32', view.channels], ['u32', view.inner], ['u32', bias !== undefined && bias.length > 1 ? 1 : 0],
-          ['u32', type === 'float32' ? 1 : 0], ['i32', zeroPoint], ['i32', outMin], ['i32', outMax],
-          ['f32', range.min], ['f32', range.max],
-        ],
-        workgroups: elementwiseGrid(gpu, count),
+      await enqueueRequantize(gpu, acc.tensor.buffer, y.buffer, count, {
+        channels: view.channels, inner: view.inner, bias, multipliers, floatOut: type === 'float32',
+        zeroPoint, outMin, outMax, min: range.min, max: range.max,
       });
     return y;
   } finally {

@@ -1,0 +1,151 @@
+/**
+ * qgemm on the GPU, bit for bit cpu.qgemm: kernels/qu8s8-gemm/qu8s8-gemm-wgsl.wgsl
+ * computes the int32 accumulators (one dot4I8Packed per 4 K values, zero
+ * points and bias folded in), and uint8/int8/float32 results take a second
+ * dispatch of qs32-qx8-requantize-wgsl in the same submit. The output stage
+ * is not fused: it is O(M*N) against the GEMM's O(M*N*K), and the requantize
+ * kernel is the one place that reproduces the CPU's float32 rounding in
+ * integer arithmetic. Arguments are checked by the CPU's own functions, in
+ * the CPU's order, so errors are the same.
+ */
+import { asPacked } from '../../kernels/gemm.js';
+import type { PackedWeights } from '../../kernels/pack.js';
+import { quantizedCallParams, type MultiplierSource, type QGemmOptions } from '../../kernels/qgemm.js';
+import { tensor, type Tensor } from '../../tensor.js';
+import { checkObject, fail, typeFail } from '../../validate.js';
+import type { WebGpuBackend } from './backend.js';
+import type { GpuTensor } from './gpu-tensor.js';
+import { gpuInput, releaseTemporaries } from './inputs.js';
+import { enqueueRequantize } from './quantize.js';
+
+export type GpuQGemmOptions = Omit<QGemmOptions, 'variant' | 'out'>;
+
+/** Output tile of one workgroup at the kernel's default overrides. */
+const [TILE_M, TILE_N] = [32, 32];
+
+/**
+ * int8/uint8 weights [K, N] packed once on the GPU for qgemm: int8 B' (uint8
+ * shifted by 128), transposed to [N][ceil(K/4)] words of 4 consecutive K
+ * values, with the column sums and shifted zero points the kernel's
+ * zero-point correction needs. Create with backend.packWeights(b); dispose()
+ * gives the GPU memory back.
+ */
+export class GpuPackedWeights implements MultiplierSource {
+  readonly type: 'int8' | 'uint8';
+  readonly k: number;
+  readonly n: number;
+  /** Per-tensor (1 value) or per-column (n values) scales. */
+  readonly scales: Float32Array;
+  /** Per-tensor or per-column zero points, in the weights' own type. */
+  readonly zeroPoints: Int32Array;
+  /** @internal B' words, [n][ceil(k / 4)] u32 (as bytes). */
+  readonly words: GpuTensor<'int8'>;
+  /** @internal b_zp' per column (int8 domain), on the GPU and here. */
+  readonly shiftedZeroPoints: GpuTensor<'int32'>;
+  /** @internal */
+  readonly hostShiftedZeroPoints: Int32Array;
+  /** @internal sum_k B'[k, n] modulo 2^32. */
+  readonly columnSums: Int32Array;
+  /** @internal The last output-stage multipliers qgemm computed for these weights. */
+  multiplierMemo?: { aScale: number; outScale: number | undefined; values: Float32Array };
+
+  /** @internal Use backend.packWeights(). */
+  constructor(gpu: WebGpuBackend, packed: PackedWeights) {
+    const source = packed.source as Tensor<'int8' | 'uint8'>;
+    const [k, n] = source.dims;
+    const shift = source.type === 'uint8' ? 128 : 0;
+    const kw = Math.ceil(k / 4);
+    const bytes = new Int8Array(n * kw * 4);
+    const sums = new Int32Array(n);
+    for (let p = 0; p < k; p++)
+      for (let j = 0; j < n; j++) {
+        const v = source.data[p * n + j] - shift;
+        bytes[j * kw * 4 + p] = v;
+        sums[j] += v;
+      }
+    const zb = Int32Array.from({ length: n }, (_, j) => packed.zeroPoints[packed.zeroPoints.length === 1 ? 0 : j] - shift);
+    this.type = source.type;
+    this.k = k;
+    this.n = n;
+    this.scales = packed.scales;
+    this.zeroPoints = packed.zeroPoints;
+    this.columnSums = sums;
+    this.hostShiftedZeroPoints = zb;
+    this.words = gpu.upload(tensor('int8', [n, kw * 4], bytes));
+    this.shiftedZeroPoints = gpu.upload(tensor('int32', [n], zb));
+  }
+
+  get disposed(): boolean {
+    return this.words.disposed;
+  }
+
+  /** Gives the GPU buffers back; the weights must not be used afterwards. */
+  dispose(): void {
+    this.words.dispose();
+    this.shiftedZeroPoints.dispose();
+  }
+}
+
+/** Packs quantized weights for the GPU, checked as cpu.packWeights / cpu.qgemm check them. */
+export function gpuPackWeights(gpu: WebGpuBackend, b: unknown): GpuPackedWeights {
+  const packed = asPacked('b', b, ['int8', 'uint8']);
+  // asPacked checks the type of packed weights only; a float32 tensor packs
+  // fine and the CPU then fails in the addon. Same message as asPacked's.
+  if (packed.type === 'float32') typeFail('b', 'must be packed int8/uint8 weights, got float32');
+  return new GpuPackedWeights(gpu, packed);
+}
+
+export async function gpuQgemm(gpu: WebGpuBackend, aIn: unknown, bIn: unknown, options: GpuQGemmOptions = {}): Promise<GpuTensor> {
+  const a = gpuInput(gpu, 'a', aIn, ['uint8'], 2);
+  let temporaryB: GpuPackedWeights | null = null;
+  try {
+    checkObject('options', options);
+    let b: GpuPackedWeights;
+    if (bIn instanceof GpuPackedWeights) {
+      if (bIn.disposed) typeFail('b', 'was disposed');
+      b = bIn;
+    } else {
+      b = temporaryB = gpuPackWeights(gpu, bIn);
+    }
+    const [m, k] = a.tensor.dims;
+    if (k !== b.k) fail('b', `has K = ${b.k} rows but a has K = ${k} columns`);
+    const n = b.n;
+    // The CPU stage also allocates its result; [0, n] keeps that host tensor
+    // empty while every check (bias length n included) stays the same.
+    const { aZeroPoint, bias, output, mult, outZeroPoint, outMin, outMax, fmin, fmax, result } =
+      quantizedCallParams('a', a.tensor as unknown as Tensor<'uint8'>, b, options as QGemmOptions, [0, n], 1);
+    const quant = { scale: result.scale, zeroPoint: result.zeroPoint, axis: result.axis };
+    const acc = gpu.empty('int32', [m, n], output === 'int32' ? quant : undefined);
+    if (m > 0 && n > 0) {
+      const za = aZeroPoint - 128;
+      const kza = Math.imul(k, za);
+      const colTerm = Int32Array.from(b.columnSums, (s, j) =>
+        ((bias?.[j] ?? 0) - Math.imul(za, s) + Math.imul(kza, b.hostShiftedZeroPoints[j])) | 0);
+      const limit = gpu.adapter.limits.maxComputeWorkgroupsPerDimension;
+      await gpu.enqueue({
+        family: 'qu8s8-gemm',
+        stem: 'qu8s8-gemm-wgsl',
+        buffers: [a.tensor.buffer, b.words.buffer, gpu.constants(colTerm), b.shiftedZeroPoints.buffer, acc.buffer],
+        uniforms: [['u32', m], ['u32', n], ['u32', k], ['u32', Math.ceil(k / 4)]],
+        workgroups: [Math.min(Math.ceil(n / TILE_N), limit), Math.min(Math.ceil(m / TILE_M), limit)],
+      });
+    }
+    if (output === 'int32') return acc;
+    try {
+      const y = gpu.empty(output, [m, n], quant);
+      const count = m * n;
+      if (count > 0)
+        // Per column: the [M, N] result viewed as [M, channels = N, inner = 1].
+        await enqueueRequantize(gpu, acc.buffer, y.buffer, count, {
+          channels: mult!.length === 1 ? 1 : n, inner: 1, multipliers: mult!, floatOut: output === 'float32',
+          zeroPoint: outZeroPoint, outMin, outMax, min: fmin, max: fmax,
+        });
+      return y;
+    } finally {
+      acc.dispose();
+    }
+  } finally {
+    releaseTemporaries(a);
+    temporaryB?.dispose();
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * spmm on the GPU: Y[N, M] = activation(W[N, K] * X[K, M] + bias), W a sparse
+ * float32 matrix in csr or bsr [r, 1], kernels/f32-spmm/f32-spmm-wgsl.wgsl
+ * (one shader, the block rows an override). Same arguments and errors as
+ * cpu.spmm; W may be uploaded once (backend.uploadSparse), X may be a GPU
+ * tensor, and the result stays on the GPU.
+ *
+ * Balancing: a workgroup takes one row block at a time, its invocations split
+ * the block's stored entries (and the columns of M); the row blocks are taken
+ * in order of decreasing stored entries, sorted once at upload, so the
+ * longest rows start first and the short ones fill in at the end (Sputnik's
+ * row swizzle).
+ */
+import { checkSpmmWeights, planSpmm, type SpmmOptions } from '../../kernels/spmm.js';
+import type { SparseMatrix } from '../../sparse/sparse-matrix.js';
+import { tensor } from '../../tensor.js';
+import { typeFail } from '../../validate.js';
+import type { WebGpuBackend } from './backend.js';
+import type { GpuTensor } from './gpu-tensor.js';
+import { gpuInput, releaseTemporaries } from './inputs.js';
+
+export type GpuSpmmOptions = Omit<SpmmOptions, 'variant' | 'out'>;
+
+/** Invocations per workgroup, split between columns (WG_M) and stored entries (WG_K). */
+const WORKGROUP_SIZE = 64;
+/** Columns each invocation owns (COLS in the shader). */
+const COLS = 4;
+
+/** A sparse weight matrix resident on the GPU (backend.uploadSparse); dispose() frees it. */
+export class GpuSparseMatrix {
+  /** @internal Created by uploadSparse. */
+  constructor(
+    readonly dims: readonly [number, number],
+    /** Rows per stored entry: 1 for csr, r for bsr [r, 1]. */
+    readonly blockRows: number,
+    /** @internal indptr, indices, values, order: the shader's bindings 0-3. */
+    readonly buffers: readonly GpuTensor[],
+  ) {}
+
+  get disposed(): boolean {
+    return this.buffers[0].disposed;
+  }
+
+  dispose(): void {
+    for (const b of this.buffers) b.dispose();
+  }
+}
+
+/**
+ * Uploads w's arrays and the row-block order (by stored entries, largest
+ * first; ties keep row order).
+ * @throws TypeError naming w when it is not a float32 csr or bsr [4, 1] / [8, 1] matrix.
+ */
+export function uploadSparse(gpu: WebGpuBackend, w: SparseMatrix<'float32'>): GpuSparseMatrix {
+  checkSpmmWeights(w);
+  if (w.format === 'nm') typeFail('w', 'is nm (N:M); the WebGPU spmm runs csr and bsr [4, 1], [8, 1]');
+  const blocks = w.indptr.length - 1;
+  const length = (b: number) => w.indptr[b + 1] - w.indptr[b];
+  const order = Int32Array.from({ length: blocks }, (_, b) => b).sort((a, b) => length(b) - length(a) || a - b);
+  const ints = (a: Int32Array) => gpu.upload(tensor('int32', [a.length], a));
+  return new GpuSparseMatrix(w.dims, w.blockShape[0], [
+    ints(w.indptr), ints(w.indices as Int32Array), gpu.upload(tensor('float32', [w.values.length], w.values as Float32Array)), ints(order),
+  ]);
+}
+
+export async function gpuSpmm(gpu: WebGpuBackend, wIn: unknown, xIn: unknown, options: GpuSpmmOptions = {}): Promise<GpuTensor<'float32'>> {
+  let w: GpuSparseMatrix;
+  if (wIn instanceof GpuSparseMatrix) {
+    if (wIn.disposed) typeFail('w', 'was disposed');
+    w = wIn;
+  } else {
+    w = uploadSparse(gpu, wIn as SparseMatrix<'float32'>);
+  }
+  const temporaryW = w !== wIn;
+  try {
+    const x = gpuInput(gpu, 'x', xIn, ['float32'], 2);
+    try {
+      const { rows, m, bias, min, max } = planSpmm(w.dims, x.tensor.dims, options);
+      const y = gpu.empty('float32', [rows, m]);
+      const rowBlocks = rows / w.blockRows;
+      if (rowBlocks > 0 && m > 0) {
+        const wgM = Math.min(WORKGROUP_SIZE, 2 ** Math.ceil(Math.log2(Math.ceil(m / COLS))));
+        const limit = gpu.adapter.limits.maxComputeWorkgroupsPerDimension;
+        await gpu.enqueue({
+          family: 'f32-spmm',
+          stem: 'f32-spmm-wgsl',
+          overrides: { BLOCK_ROWS: w.blockRows, WG_M: wgM, WG_K: WORKGROUP_SIZE / wgM },
+          buffers: [...w.buffers.map((b) => b.buffer), x.tensor.buffer, gpu.constants(bias ?? new Float32Array(1)), y.buffer],
+          uniforms: [['u32', rowBlocks], ['u32', m], ['u32', bias ? 1 : 0], ['f32', min], ['f32', max]],
+          workgroups: [Math.min(Math.ceil(m / (wgM * COLS)), limit), Math.min(rowBlocks, limit)],
+        });
+      }
+      return y;
+    } finally {
+      releaseTemporaries(x);
+    }
+  } finally {
+    // Disposed after enqueue: the pool reuses the buffers only after the next submit.
+    if (temporaryW) w.dispose();
+  }
+}
