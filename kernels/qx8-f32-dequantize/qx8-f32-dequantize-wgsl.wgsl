@@ -31,6 +31,8 @@
 // tiny or huge scales. The product is computed on the integers instead:
 // |x - zeroPoint| <= 255 times the 24-bit significand of scale fits in u32,
 // and is rounded to float32 exactly as IEEE multiplication rounds.
+// roundToF32 comes from common/f32-bits-wgsl.wgsl (the include below);
+// scaleBy is this kernel's.
 
 override WORKGROUP_SIZE: u32 = 64u;
 
@@ -47,41 +49,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> y: array<u32>;
 @group(0) @binding(4) var<uniform> params: Params;
 
-const SIGN = 0x80000000u;
-const INF = 0x7f800000u;
-const QUIET_NAN = 0x7fc00000u;
-
-// Float32 bits of p * 2^k rounded to nearest even (overflow to infinity,
-// underflow through the subnormals).
-fn roundToF32(negative: bool, p: u32, k: i32) -> u32 {
-  let sign = select(0u, SIGN, negative);
-  if (p == 0u) {
-    return sign;
-  }
-  let top = 31 - i32(countLeadingZeros(p)) + k;  // exponent of p's leading bit
-  let lowest = max(top - 23, -149);  // exponent of the last kept bit
-  let drop = lowest - k;
-  var r: u32;
-  if (drop <= 0) {
-    r = p << u32(-drop);  // exact; at most 23 places since p >= 2^(top - k)
-  } else if (drop > 32) {
-    r = 0u;  // p < 2^32 <= 2^(drop - 1): below half of the last kept bit
-  } else {
-    let guardUp = p >> u32(drop - 1);
-    r = guardUp >> 1u;
-    let guard = (guardUp & 1u) != 0u;
-    let sticky = (p & ((1u << u32(drop - 1)) - 1u)) != 0u;
-    r += select(0u, 1u, guard && (sticky || (r & 1u) != 0u));
-  }
-  // lowest + 149 is the biased exponent minus one for a normal r in
-  // [2^23, 2^24) and 0 for a subnormal one, so adding r (whose 2^23 bit is the
-  // implicit one) gives the encoding in both cases; r = 2^24 after rounding up
-  // carries into the exponent.
-  if (lowest + 149 >= 255) {
-    return sign | INF;
-  }
-  return sign | min((u32(lowest + 149) << 23u) + r, INF);
-}
+//! include "common/f32-bits-wgsl.wgsl"
 
 // Float32 bits of float(d) * scale for |d| <= 255, IEEE special cases included.
 fn scaleBy(d: i32, scale: u32) -> u32 {

@@ -2,7 +2,10 @@
  * Compute pipelines, compiled once per (shader file, override constants):
  * shapes travel in uniforms, so one pipeline serves every shape (DESIGN:
  * the cache key is file stem + overrides, never shapes). Shaders are the
- * .wgsl files of kernels/<family>/, shipped with the package.
+ * .wgsl files of kernels/<family>/, shipped with the package. WGSL has no
+ * includes: a line `//! include "common/<file>.wgsl"` is replaced by that
+ * file (path relative to kernels/, each file included once), so kernels
+ * share helper functions instead of copying them.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +13,15 @@ import { join } from 'node:path';
 import { packageRoot } from '../../native.js';
 
 export type Overrides = Record<string, number>;
+
+const INCLUDE = /^\/\/! include "([\w./-]+\.wgsl)"\s*$/gm;
+
+/** kernels/<path> with its includes expanded (each file once, in first-use order). */
+export function wgslSource(path: string, seen = new Set<string>()): string {
+  seen.add(path);
+  const code = readFileSync(join(packageRoot(), 'kernels', path), 'utf8');
+  return code.replace(INCLUDE, (_, included: string) => (seen.has(included) ? '' : wgslSource(included, seen)));
+}
 
 export class PipelineCache {
   private readonly modules = new Map<string, GPUShaderModule>();
@@ -21,8 +33,7 @@ export class PipelineCache {
   private module(family: string, stem: string): GPUShaderModule {
     let module = this.modules.get(stem);
     if (module === undefined) {
-      const code = readFileSync(join(packageRoot(), 'kernels', family, `${stem}.wgsl`), 'utf8');
-      module = this.device.createShaderModule({ label: stem, code });
+      module = this.device.createShaderModule({ label: stem, code: wgslSource(join(family, `${stem}.wgsl`)) });
       this.modules.set(stem, module);
     }
     return module;
