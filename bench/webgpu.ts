@@ -9,7 +9,7 @@
  *
  *   npm run bench:webgpu
  */
-import { cpu, tensor, webgpu } from '../src/index.js';
+import { cpu, SparseMatrix, tensor, webgpu } from '../src/index.js';
 import { encodeOnnxModel } from '../src/runtime/onnx/write.js';
 import { matMulGraph, ort } from './ort-models.js';
 import { timeIt } from './timing.js';
@@ -53,4 +53,41 @@ for (const [name, m, k, n] of SHAPES) {
   const rate = (s: number) => (2 * m * n * k) / s / 1e9;
   console.log(`| sgemm | ${name} | ${(sparq.p50 * 1e3).toFixed(1)} | ${rate(sparq.p50).toFixed(1)} | ${kernel} | ${rate(onnx.p50).toFixed(1)} | **${(onnx.p50 / sparq.p50).toFixed(2)}x** | ${rate(onCpu.p50).toFixed(1)} | ${(onCpu.p50 / sparq.p50).toFixed(2)}x |`);
 }
+
+// int8 and sparse kernels against sparq's own WebGPU sgemm on the same shape:
+// kernel time from timestamps (wall time where the adapter has none),
+// operands resident on the GPU, results left there.
+const [m, k, n] = [64, 1024, 1024];
+const kernelSeconds = async (run: () => Promise<{ dispose(): void }>) => {
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const { wall, gpu: onGpu } = await gpu.timeOnGpu(async () => (await run()).dispose());
+    times.push(onGpu ?? wall);
+  }
+  return times.sort((p, q) => p - q)[2];
+};
+const xf = gpu.upload(tensor('float32', [m, k], Float32Array.from({ length: m * k }, () => Math.random() - 0.5)));
+const wf = gpu.upload(tensor('float32', [k, n], Float32Array.from({ length: k * n }, () => Math.random() - 0.5)));
+const dense = await kernelSeconds(() => gpu.gemm(xf, wf));
+const xq = gpu.upload(tensor('uint8', [m, k], Uint8Array.from({ length: m * k }, () => Math.floor(Math.random() * 256)), { scale: 0.05, zeroPoint: 128 }));
+const wq = gpu.packWeights(tensor('int8', [k, n], Int8Array.from({ length: k * n }, () => Math.floor(Math.random() * 255) - 127), { scale: 0.01 }));
+const xs = gpu.upload(tensor('float32', [k, m], Float32Array.from({ length: k * m }, () => Math.random() - 0.5)));
+const pruned = (r: number) => {
+  const w = new Float32Array(n * k);
+  for (let r0 = 0; r0 < n; r0 += r) for (let c = 0; c < k; c++) if (Math.random() < 0.1) for (let i = 0; i < r; i++) w[(r0 + i) * k + c] = Math.random() - 0.5;
+  return gpu.uploadSparse(SparseMatrix.fromDense(tensor('float32', [n, k], w), r === 1 ? { format: 'csr' } : { format: 'bsr', blockShape: [r, 1] }) as SparseMatrix<'float32'>);
+};
+const [csr, bsr8] = [pruned(1), pruned(8)];
+console.log(`\n| kernel | shape | kernel ms | effective GOP/s | vs sparq webgpu sgemm (${(dense * 1e3).toFixed(1)} ms) |`);
+console.log('|---|---|---|---|---|');
+for (const [name, run] of [
+  ['qgemm int32', () => gpu.qgemm(xq, wq)],
+  ['qgemm uint8', () => gpu.qgemm(xq, wq, { output: 'uint8', outScale: 1, outZeroPoint: 128 })],
+  ['spmm csr 90%', () => gpu.spmm(csr, xs)],
+  ['spmm bsr8x1 90%', () => gpu.spmm(bsr8, xs)],
+] as const) {
+  const seconds = await kernelSeconds(run as () => Promise<{ dispose(): void }>);
+  console.log(`| ${name} | ${m}x${k}x${n} | ${(seconds * 1e3).toFixed(1)} | ${((2 * m * n * k) / seconds / 1e9).toFixed(1)} | **${(dense / seconds).toFixed(2)}x** |`);
+}
+[xf, wf, xq, wq, xs, csr, bsr8].forEach((t) => t.dispose());
 gpu.destroy();
