@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-import { tensor, type ElementType } from '../../src/index.js';
+import { tensor, webgpu, type ElementType } from '../../src/index.js';
 import { assertSameArray, randomFloats, randomInts, rng } from '../helpers.js';
 import { gpuOrSkip, releaseGpu } from './gpu.js';
 
@@ -60,6 +60,21 @@ describe('webgpu device', () => {
     assert.ok(wall > 0);
     if (gpu.adapter.features.includes('timestamp-query')) assert.ok(onGpu !== null && onGpu > 0 && onGpu <= wall, `gpu ${onGpu} s, wall ${wall} s`);
     else assert.equal(onGpu, null);
+  });
+
+  it('rejects every call after the device is lost, naming the loss, and a new backend works', async function () {
+    await gpuOrSkip(this);
+    const lost = await webgpu();
+    const x = lost.upload(tensor('float32', [2, 2], Float32Array.of(1, 2, 3, 4)));
+    (lost as unknown as { gpu: { device: GPUDevice } }).gpu.device.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await assert.rejects(lost.gemm(x, x), /device was lost.*create a new backend with webgpu\(\)/);
+    await assert.rejects(lost.download(x), /device was lost/);
+    lost.destroy();
+    const fresh = await webgpu();
+    const y = await fresh.gemm(tensor('float32', [1, 1], Float32Array.of(3)), tensor('float32', [1, 1], Float32Array.of(2)));
+    assert.deepEqual([...(await fresh.download(y)).data], [6]);
+    fresh.destroy();
   });
 
   it('lets the process exit once destroyed', async function () {
