@@ -26,6 +26,7 @@ export { webgpu, WebGpuBackend } from './backends/webgpu/backend.js';
 export { GpuTensor } from './backends/webgpu/gpu-tensor.js';
 export type { WebGpuOptions, WebGpuBackendName, AdapterReport } from './backends/webgpu/device.js';
 export type { GpuGemmOptions } from './backends/webgpu/gemm.js';
-export { GpuPackedWeights, type GpuQGemmOptions } from './backends/webgpu/qgemm.js';
+export { GpuPackedWeights, type GpuQGemmOptions, type GpuQGemmVariant } from './backends/webgpu/qgemm.js';
 export { GpuSparseMatrix, type GpuSpmmOptions } from './backends/webgpu/spmm.js';
+export { GpuPackedSparseWeights, type GpuQSpmmOptions } from './backends/webgpu/qspmm.js';
 export { SparseMatrix, type SparseFormat, type SparseValueType, type FromDenseOptions, type RowStats } from './sparse/sparse-matrix.js';

@@ -6,7 +6,11 @@
 // uint8/int8/float32 outputs run qs32-qx8-requantize-wgsl on C afterwards.
 //
 // Arithmetic: one dot4I8Packed per 4 K values (language feature
-// packed_4x8_integer_dot_product). It multiplies int8 by int8, and A is uint8,
+// packed_4x8_integer_dot_product), or, with PACKED_DOT = false, the same 4
+// products as plain i32 multiply-adds on the bytes unpacked with shifts
+// (dot4 below). Which is faster depends on the adapter (a DP4A instruction,
+// or Dawn's emulation of it), so the host measures both and picks one;
+// the results are identical. Both multiply int8 by int8, and A is uint8,
 // so A is shifted to A^ = A - 128 (A ^ 0x80 per byte: exact in int8), and
 // B' = B as int8 (uint8 weights are shifted by 128 on the host, weight and
 // zero point alike, which leaves every difference unchanged). With
@@ -33,7 +37,7 @@
 //   offset  8  K   u32   any K: rows need not start on a word (K % 4 != 0 reads bytes)
 //   offset 12  KW  u32   ceil(K / 4), words per packed column of B
 //
-// Overrides: WG_X = 8 invocations along N, WG_Y = 8 along M, each owning
+// Overrides: PACKED_DOT = true (see Arithmetic); WG_X = 8 invocations along N, WG_Y = 8 along M, each owning
 // ROWS x COLS = 4 x 4 outputs (rows lid.y + r*WG_Y, columns lid.x + c*WG_X:
 // neighbouring invocations store neighbouring columns); TILE_KW = 4 words
 // (16 K values) staged per step. The output tile of a workgroup is
@@ -50,6 +54,9 @@
 const ROWS = 4u;
 const COLS = 4u;
 
+// A structural switch as an override, not a define: Dawn folds the constant
+// branch in dot4, and the pipeline cache keys on it.
+override PACKED_DOT: bool = true;
 override WG_X: u32 = 8u;
 override WG_Y: u32 = 8u;
 override TILE_KW: u32 = 4u;
@@ -78,9 +85,24 @@ var<workgroup> As: array<u32, TILE_M * TILE_KW>;
 var<workgroup> Bs: array<u32, TILE_N * TILE_KW>;
 var<workgroup> rowSums: array<i32, TILE_M>;
 
-// 0x01 per byte: dot4I8Packed(x, ONES) sums the 4 int8 values of x.
+// 0x01 per byte: dot4(x, ONES) sums the 4 int8 values of x.
 const ONES = 0x01010101u;
 const SHIFT = 0x80808080u;
+
+// The 4 int8 bytes of w, sign-extended: each byte shifted to the top, then
+// arithmetic-shifted back down.
+fn unpack(w: u32) -> vec4<i32> {
+  return vec4<i32>(bitcast<i32>(w << 24u), bitcast<i32>(w << 16u), bitcast<i32>(w << 8u), bitcast<i32>(w)) >> vec4<u32>(24u);
+}
+
+// sum_j a[j] * b[j] over the 4 int8 bytes of each word. Products are at
+// most 2^14 in magnitude, so both forms are exact and wrap alike.
+fn dot4(a: u32, b: u32) -> i32 {
+  if (PACKED_DOT) {
+    return dot4I8Packed(a, b);
+  }
+  return dot(unpack(a), unpack(b));
+}
 
 // Word of A^ = A - 128 holding row `row`, K values k..k+3; values past K are
 // 0 so they add nothing to products or row sums.
@@ -151,13 +173,13 @@ fn main(
           for (var r = 0u; r < ROWS; r++) {
             let a = As[(lid3.y + r * WG_Y) * TILE_KW + kw];
             for (var c = 0u; c < COLS; c++) {
-              acc[r][c] += dot4I8Packed(a, b[c]);
+              acc[r][c] += dot4(a, b[c]);
             }
           }
         }
         if (lid < TILE_M) {
           for (var kw = 0u; kw < TILE_KW; kw++) {
-            rowSum += dot4I8Packed(As[lid * TILE_KW + kw], ONES);
+            rowSum += dot4(As[lid * TILE_KW + kw], ONES);
           }
         }
         // The next step overwrites As/Bs: wait until everyone has read them.

@@ -17,7 +17,7 @@ import { quantizedCallParams, type MultiplierSource, type QGemmOptions } from '.
 export type QSpmmOptions = QGemmOptions;
 
 /** Per output row, entries (g, word): the 4 int8 weights W[n, 4g..4g+3] as one little-endian int32. */
-interface Entries {
+export interface Entries {
   indptr: Int32Array;
   groups: Int32Array;
   words: Int32Array;
@@ -64,7 +64,8 @@ export class PackedSparseWeights implements MultiplierSource {
   }
 }
 
-function entriesOf(w: SparseMatrix<'int8'>): Entries {
+/** @internal w's entries; w must have passed checkSparseWeights. The WebGPU qspmm uploads the same ones. */
+export function entriesOf(w: SparseMatrix<'int8'>): Entries {
   const [rows, cols] = w.dims;
   if (w.format === 'bsr') {
     // A [1, 4] block at block column c is exactly the entry of group c.
@@ -115,6 +116,18 @@ function entriesOf(w: SparseMatrix<'int8'>): Entries {
  * @throws TypeError/RangeError naming the bad argument.
  */
 export function packSparseWeights(w: SparseMatrix<'int8'>): PackedSparseWeights {
+  const scales = checkSparseWeights(w);
+  const { indptr, groups, words } = entriesOf(w);
+  const addon = native();
+  const handle = addon ? addon.packQ8Sparse(w.dims[0], w.dims[1], indptr, groups, words) : null;
+  return new PackedSparseWeights(w, handle, scales, groups.length);
+}
+
+/**
+ * @internal packSparseWeights' checks (shared with the WebGPU qspmm, so its
+ * errors are the CPU's); returns the per-tensor or per-row weight scales.
+ */
+export function checkSparseWeights(w: SparseMatrix<'int8'>): Float32Array {
   if (!(w instanceof SparseMatrix)) typeFail('w', 'must be a SparseMatrix');
   if (w.type !== 'int8') typeFail('w', `must hold int8 values, got ${w.type}`);
   const supported = "supported: 'csr', 'bsr' with blockShape [1, 4], 'nm' with m = 4 (e.g. 2:4)";
@@ -127,10 +140,7 @@ export function packSparseWeights(w: SparseMatrix<'int8'>): PackedSparseWeights 
   const { scales, zeroPoints, axis } = checkQuantParams('w.quant.', q.scale ?? 1, q.zeroPoint, q.axis, w.dims, 'int8');
   if (axis !== undefined && axis !== 0) typeFail('w.quant.axis', 'must be 0 (per output row) for sparse weights');
   if (zeroPoints.some((z) => z !== 0)) fail('w.quant.zeroPoint', 'must be 0: sparse int8 weights are symmetric (a pruned weight means 0)');
-  const { indptr, groups, words } = entriesOf(w);
-  const addon = native();
-  const handle = addon ? addon.packQ8Sparse(w.dims[0], w.dims[1], indptr, groups, words) : null;
-  return new PackedSparseWeights(w, handle, scales, groups.length);
+  return scales;
 }
 
 /** Sparse int8 weights for qspmm: a SparseMatrix (packed on every call), or packSparseWeights() of it. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 
-import { cpu, tensor, type QGemmOptions, type QGemmOutput, type Tensor } from '../../src/index.js';
+import { webgpu } from '../../src/backends/webgpu/backend.js';
+import { cpu, tensor, type GpuQGemmOptions, type GpuQGemmVariant, type QGemmOutput, type Tensor } from '../../src/index.js';
 import { assertSameArray, randomInts, rng } from '../helpers.js';
 import { gpuOrSkip, releaseGpu } from './gpu.js';
 
@@ -20,7 +21,7 @@ function activations(m: number, k: number, zeroPoint: number, r: () => number): 
   return tensor('uint8', [m, k], randomInts(Uint8Array, m * k, 0, 255, r), { scale: 0.031, zeroPoint });
 }
 
-const OUTPUTS: [QGemmOutput, QGemmOptions][] = [
+const OUTPUTS: [QGemmOutput, GpuQGemmOptions][] = [
   ['int32', {}],
   ['uint8', { outScale: 0.9, outZeroPoint: 120, activation: 'relu' }],
   ['int8', { outScale: 2.5, outZeroPoint: -3 }],
@@ -30,29 +31,56 @@ const OUTPUTS: [QGemmOutput, QGemmOptions][] = [
 describe('webgpu qgemm', () => {
   after(releaseGpu);
 
-  it('equals cpu.qgemm bit for bit for every output kind, weight type and zero-point layout, on tile edges', async function () {
-    const gpu = await gpuOrSkip(this);
-    const r = rng(301);
-    // K not a multiple of 4, shapes below, at and past the 32 x 32 tile and the 16-value K step.
-    const shapes: [number, number, number][] = [[1, 1, 1], [7, 15, 33], [100, 257, 300], [1, 1000, 300], [65, 65, 17], [32, 32, 16], [3, 0, 5]];
-    for (const [m, k, n] of shapes)
-      for (const kind of ['int8', 'uint8'] as const)
-        for (const perColumn of [false, true]) {
-          const b = weights(kind, perColumn, k, n, r);
-          const packed = gpu.packWeights(b);
-          const a = activations(m, k, [0, 77, 255][Math.floor(r() * 3)], r);
-          const bias = randomInts(Int32Array, n, -(2 ** 20), 2 ** 20, r);
-          for (const [output, extra] of OUTPUTS) {
-            const options = { ...extra, output, bias };
-            const got = await gpu.qgemm(a, packed, options);
-            const back = await gpu.download(got);
-            got.dispose();
-            const want = cpu.qgemm(a, b, options);
-            assertSameArray(back.data, want.data, `${m}x${k}x${n} ${kind} ${perColumn ? 'per column' : 'per tensor'} -> ${output}`);
-            assert.deepEqual([back.type, back.dims, back.scale, back.zeroPoint, back.axis], [want.type, want.dims, want.scale, want.zeroPoint, want.axis]);
+  const VARIANTS: GpuQGemmVariant[] = ['packed', 'unpacked'];
+
+  for (const variant of VARIANTS)
+    it(`equals cpu.qgemm bit for bit for every output kind, weight type and zero-point layout, on tile edges (${variant})`, async function () {
+      const gpu = await gpuOrSkip(this);
+      const r = rng(301);
+      // K not a multiple of 4, shapes below, at and past the 32 x 32 tile and the 16-value K step.
+      const shapes: [number, number, number][] = [[1, 1, 1], [7, 15, 33], [100, 257, 300], [1, 1000, 300], [65, 65, 17], [32, 32, 16], [3, 0, 5]];
+      for (const [m, k, n] of shapes)
+        for (const kind of ['int8', 'uint8'] as const)
+          for (const perColumn of [false, true]) {
+            const b = weights(kind, perColumn, k, n, r);
+            const packed = gpu.packWeights(b);
+            const a = activations(m, k, [0, 77, 255][Math.floor(r() * 3)], r);
+            const bias = randomInts(Int32Array, n, -(2 ** 20), 2 ** 20, r);
+            for (const [output, extra] of OUTPUTS) {
+              const options = { ...extra, output, bias };
+              const got = await gpu.qgemm(a, packed, { ...options, variant });
+              const back = await gpu.download(got);
+              got.dispose();
+              const want = cpu.qgemm(a, b, options);
+              assertSameArray(back.data, want.data, `${variant} ${m}x${k}x${n} ${kind} ${perColumn ? 'per column' : 'per tensor'} -> ${output}`);
+              assert.deepEqual([back.type, back.dims, back.scale, back.zeroPoint, back.axis], [want.type, want.dims, want.scale, want.zeroPoint, want.axis]);
+            }
+            packed.dispose();
           }
-          packed.dispose();
-        }
+    });
+
+  it('measures one variant per backend, keeps it, and runs it by default', async function () {
+    const gpu = await gpuOrSkip(this);
+    const choice = await gpu.qgemmVariant();
+    assert.ok(VARIANTS.includes(choice), choice);
+    assert.equal(await gpu.qgemmVariant(), choice);
+    const r = rng(304);
+    const a = activations(33, 70, 5, r);
+    const b = weights('uint8', true, 70, 40, r);
+    const got = await gpu.qgemm(a, b);
+    assertSameArray((await gpu.download(got)).data, cpu.qgemm(a, b).data, 'default variant');
+    got.dispose();
+    assert.equal(await gpu.qgemmVariant(), choice);
+    // A fresh backend's first qgemm, timed: the measurement nests in
+    // timeOnGpu, and the outer call still gets its GPU time.
+    const fresh = await webgpu();
+    try {
+      const { gpu: onGpu } = await fresh.timeOnGpu(async () => (await fresh.qgemm(a, b)).dispose());
+      assert.equal(onGpu === null, !fresh.adapter.features.includes('timestamp-query'));
+      assert.ok(VARIANTS.includes(await fresh.qgemmVariant()));
+    } finally {
+      fresh.destroy();
+    }
   });
 
   it('wraps int32 like the CPU, takes GPU activations and CPU weights, and walks past 65535 row tiles', async function () {
@@ -106,5 +134,8 @@ describe('webgpu qgemm', () => {
     // Float weights, as a tensor or packed for the CPU's gemm.
     await assert.rejects(gpu.qgemm(a, tensor('float32', [5, 6]) as never), /^TypeError: b must be a tensor of type 'int8' or 'uint8', got "float32"/);
     assert.throws(() => gpu.packWeights(cpu.packWeights(tensor('float32', [2, 2])) as never), /^TypeError: b must be packed int8\/uint8 weights, got float32/);
+    // The GPU's own variant names, not the CPU's.
+    await assert.rejects(gpu.qgemm(a, b, { variant: 'avx2' as never }), /^RangeError: options.variant must be one of 'packed', 'unpacked', got "avx2"/);
+    await assert.rejects(gpu.qgemm(a, b, { variant: 1 as never }), /^TypeError: options.variant must be a string/);
   });
 });

@@ -22,7 +22,9 @@ import type { SparseMatrix } from '../../sparse/sparse-matrix.js';
 import type { PackedWeights } from '../../kernels/pack.js';
 import { PipelineCache, type Overrides } from './pipelines.js';
 import { gpuDequantize, gpuQuantize, gpuRequantize, type GpuQuantizeOptions, type GpuRequantizeOptions } from './quantize.js';
-import { GpuPackedWeights, gpuPackWeights, gpuQgemm, type GpuQGemmOptions } from './qgemm.js';
+import { GpuPackedWeights, gpuPackWeights, gpuQgemm, gpuQgemmVariant, type GpuQGemmOptions, type GpuQGemmVariant } from './qgemm.js';
+import { GpuPackedSparseWeights, gpuPackSparseWeights, gpuQspmm, type GpuQSpmmOptions } from './qspmm.js';
+import type { QSpmmWeights } from '../../kernels/qspmm.js';
 
 const MAX_BATCH = 64;
 /** Compute passes timeOnGpu() records; later ones run untimed. */
@@ -171,6 +173,9 @@ export class WebGpuBackend {
     const device = this.usable();
     await this.sync();
     const timed = this.adapter.features.includes('timestamp-query');
+    // A nested call (qgemm's first-use measurement inside a timed call)
+    // records its own passes, then hands the outer call's recorder back.
+    const outer = this.timing;
     if (timed) this.timing = { queries: device.createQuerySet({ type: 'timestamp', count: MAX_TIMED_PASSES * 2 }), used: 0 };
     const start = performance.now();
     let timing: typeof this.timing = null;
@@ -178,7 +183,7 @@ export class WebGpuBackend {
       await work();
       await this.sync();
     } finally {
-      [timing, this.timing] = [this.timing, null];
+      [timing, this.timing] = [this.timing, outer];
     }
     const wall = (performance.now() - start) / 1e3;
     if (!timed || timing === null || timing.used === 0) {
@@ -273,11 +278,39 @@ export class WebGpuBackend {
   }
 
   /**
-   * Quantized GEMM bit for bit as cpu.qgemm (same options but variant/out, same
-   * errors); b is best packed once with packWeights(). The result stays on the GPU.
+   * Quantized GEMM bit for bit as cpu.qgemm (same options but out, same
+   * errors; variant picks the inner product, see qgemmVariant()); b is best
+   * packed once with packWeights(). The result stays on the GPU.
    */
   qgemm(a: Tensor<'uint8'> | GpuTensor<'uint8'>, b: GpuPackedWeights | Tensor<'int8' | 'uint8'> | PackedWeights, options?: GpuQGemmOptions): Promise<GpuTensor> {
     return gpuQgemm(this, a, b, options);
+  }
+
+  /**
+   * Packs sparse int8 weights [N, K] (or cpu.packSparseWeights of them) once
+   * for qspmm, checked as cpu.packSparseWeights; dispose() the result to free
+   * its GPU memory.
+   */
+  packSparseWeights(w: QSpmmWeights): GpuPackedSparseWeights {
+    return gpuPackSparseWeights(this, w);
+  }
+
+  /**
+   * Sparse int8 weights times uint8 activations bit for bit as cpu.qspmm (same
+   * options but variant/out, same errors); w is best packed once with
+   * packSparseWeights(). The result stays on the GPU.
+   */
+  qspmm(w: GpuPackedSparseWeights | QSpmmWeights, x: Tensor<'uint8'> | GpuTensor<'uint8'>, options?: GpuQSpmmOptions): Promise<GpuTensor> {
+    return gpuQspmm(this, w, x, options);
+  }
+
+  /**
+   * The qgemm inner product this adapter runs faster, 'packed'
+   * (dot4I8Packed) or 'unpacked' (i32 multiply-adds): both are timed once,
+   * on first use, and the winner is kept for the backend's lifetime.
+   */
+  qgemmVariant(): Promise<GpuQGemmVariant> {
+    return gpuQgemmVariant(this);
   }
 
   /** Frees every buffer and the device; the backend cannot be used afterwards and the process can exit. */

@@ -1,7 +1,8 @@
 /**
  * qgemm on the GPU, bit for bit cpu.qgemm: kernels/qu8s8-gemm/qu8s8-gemm-wgsl.wgsl
- * computes the int32 accumulators (one dot4I8Packed per 4 K values, zero
- * points and bias folded in), and uint8/int8/float32 results take a second
+ * computes the int32 accumulators (one dot4I8Packed per 4 K values, or
+ * plain i32 multiply-adds on the unpacked bytes; zero points and bias folded
+ * in), and uint8/int8/float32 results take a second
  * dispatch of qs32-qx8-requantize-wgsl in the same submit. The output stage
  * is not fused: it is O(M*N) against the GEMM's O(M*N*K), and the requantize
  * kernel is the one place that reproduces the CPU's float32 rounding in
@@ -12,13 +13,24 @@ import { asPacked } from '../../kernels/gemm.js';
 import type { PackedWeights } from '../../kernels/pack.js';
 import { quantizedCallParams, type MultiplierSource, type QGemmOptions } from '../../kernels/qgemm.js';
 import { tensor, type Tensor } from '../../tensor.js';
-import { checkObject, fail, typeFail } from '../../validate.js';
+import { checkObject, checkOneOf, fail, typeFail } from '../../validate.js';
 import type { WebGpuBackend } from './backend.js';
 import type { GpuTensor } from './gpu-tensor.js';
 import { gpuInput, releaseTemporaries } from './inputs.js';
 import { enqueueRequantize } from './quantize.js';
 
-export type GpuQGemmOptions = Omit<QGemmOptions, 'variant' | 'out'>;
+/**
+ * The kernel's inner product: 'packed' runs dot4I8Packed (a DP4A-style
+ * instruction where the driver has one, Dawn's emulation otherwise),
+ * 'unpacked' plain i32 multiply-adds on the bytes. Results are identical.
+ */
+export type GpuQGemmVariant = 'packed' | 'unpacked';
+const VARIANTS = ['packed', 'unpacked'] as const;
+
+export type GpuQGemmOptions = Omit<QGemmOptions, 'variant' | 'out'> & {
+  /** Force one inner product (tests, benchmarks); default: the one backend.qgemmVariant() measured faster. */
+  variant?: GpuQGemmVariant;
+};
 
 /** Output tile of one workgroup at the kernel's default overrides. */
 const [TILE_M, TILE_N] = [32, 32];
@@ -95,7 +107,55 @@ export function gpuPackWeights(gpu: WebGpuBackend, b: unknown): GpuPackedWeights
   return new GpuPackedWeights(gpu, packed);
 }
 
+/** The measured choice per backend, kept for its lifetime. */
+const chosenVariants = new WeakMap<WebGpuBackend, Promise<GpuQGemmVariant>>();
+
+/**
+ * The variant qgemm runs without options.variant: on first use, both are
+ * timed on a representative shape and the faster one is remembered for the
+ * backend's lifetime. A failed measurement (lost device) is not remembered.
+ */
+export function gpuQgemmVariant(gpu: WebGpuBackend): Promise<GpuQGemmVariant> {
+  let choice = chosenVariants.get(gpu);
+  if (choice === undefined) {
+    choice = measureVariants(gpu);
+    chosenVariants.set(gpu, choice);
+    choice.catch(() => chosenVariants.delete(gpu));
+  }
+  return choice;
+}
+
+/**
+ * 64x256x256 int32 qgemm (a layer-sized GEMM that still runs in
+ * milliseconds on a software adapter): the best of 3 runs of each variant,
+ * interleaved so drift hits both alike, after a first round that compiles
+ * the pipelines and is not counted. GPU timestamps where the adapter has
+ * them, else wall time. Every round runs under timeOnGpu, so a call that is
+ * itself being timed does not count any of this work as its GPU time.
+ */
+async function measureVariants(gpu: WebGpuBackend): Promise<GpuQGemmVariant> {
+  const [m, k, n] = [64, 256, 256];
+  const a = gpu.upload(tensor('uint8', [m, k], Uint8Array.from({ length: m * k }, (_, i) => (i * 37) & 255)));
+  const b = gpuPackWeights(gpu, tensor('int8', [k, n], Int8Array.from({ length: k * n }, (_, i) => (i * 91) & 255)));
+  try {
+    const run = async (variant: GpuQGemmVariant) => (await gpuQgemm(gpu, a, b, { variant })).dispose();
+    const best = { packed: Infinity, unpacked: Infinity };
+    for (let round = 0; round < 4; round++)
+      for (const variant of VARIANTS) {
+        const { wall, gpu: onGpu } = await gpu.timeOnGpu(() => run(variant));
+        if (round > 0) best[variant] = Math.min(best[variant], onGpu ?? wall);
+      }
+    return best.unpacked < best.packed ? 'unpacked' : 'packed';
+  } finally {
+    a.dispose();
+    b.dispose();
+  }
+}
+
 export async function gpuQgemm(gpu: WebGpuBackend, aIn: unknown, bIn: unknown, options: GpuQGemmOptions = {}): Promise<GpuTensor> {
+  // The first call measures before it takes its arguments: an input disposed
+  // meanwhile is then reported, never read after its buffer was reused.
+  const chosen = typeof options === 'object' && options !== null && options.variant === undefined ? await gpuQgemmVariant(gpu) : null;
   const a = gpuInput(gpu, 'a', aIn, ['uint8'], 2);
   let temporaryB: GpuPackedWeights | null = null;
   try {
@@ -114,6 +174,7 @@ export async function gpuQgemm(gpu: WebGpuBackend, aIn: unknown, bIn: unknown, o
     // empty while every check (bias length n included) stays the same.
     const { aZeroPoint, bias, output, mult, outZeroPoint, outMin, outMax, fmin, fmax, result } =
       quantizedCallParams('a', a.tensor as unknown as Tensor<'uint8'>, b, options as QGemmOptions, [0, n], 1);
+    const variant = chosen ?? checkOneOf('options.variant', options.variant, VARIANTS);
     const quant = { scale: result.scale, zeroPoint: result.zeroPoint, axis: result.axis };
     const acc = gpu.empty('int32', [m, n], output === 'int32' ? quant : undefined);
     if (m > 0 && n > 0) {
@@ -125,6 +186,7 @@ export async function gpuQgemm(gpu: WebGpuBackend, aIn: unknown, bIn: unknown, o
       await gpu.enqueue({
         family: 'qu8s8-gemm',
         stem: 'qu8s8-gemm-wgsl',
+        overrides: { PACKED_DOT: variant === 'packed' ? 1 : 0 },
         buffers: [a.tensor.buffer, b.words.buffer, gpu.constants(colTerm), b.shiftedZeroPoints.buffer, acc.buffer],
         uniforms: [['u32', m], ['u32', n], ['u32', k], ['u32', Math.ceil(k / 4)]],
         workgroups: [Math.min(Math.ceil(n / TILE_N), limit), Math.min(Math.ceil(m / TILE_M), limit)],
