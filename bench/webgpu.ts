@@ -78,6 +78,15 @@ const pruned = (r: number) => {
   return gpu.uploadSparse(SparseMatrix.fromDense(tensor('float32', [n, k], w), r === 1 ? { format: 'csr' } : { format: 'bsr', blockShape: [r, 1] }) as SparseMatrix<'float32'>);
 };
 const [csr, bsr8] = [pruned(1), pruned(8)];
+const qpruned = (block: number) => {
+  const w = new Int8Array(n * k);
+  for (let i = 0; i < n * k; i += block) if (Math.random() < 0.1) for (let j = 0; j < block; j++) w[i + j] = 1 + Math.floor(Math.random() * 127);
+  const options = block === 1 ? { format: 'csr' as const } : { format: 'bsr' as const, blockShape: [1, block] as [number, number] };
+  return gpu.packSparseWeights(SparseMatrix.fromDense(tensor('int8', [n, k], w, { scale: 0.01 }), options) as SparseMatrix<'int8'>);
+};
+const [qcsr, qbsr] = [qpruned(1), qpruned(4)];
+const xsq = gpu.upload(tensor('uint8', [k, m], Uint8Array.from({ length: k * m }, () => Math.floor(Math.random() * 256)), { scale: 0.05, zeroPoint: 128 }));
+console.log(`\nqgemm variant chosen by measurement: ${await gpu.qgemmVariant()}`);
 console.log(`\n| kernel | shape | kernel ms | effective GOP/s | vs sparq webgpu sgemm (${(dense * 1e3).toFixed(1)} ms) |`);
 console.log('|---|---|---|---|---|');
 for (const [name, run] of [
@@ -85,9 +94,11 @@ for (const [name, run] of [
   ['qgemm uint8', () => gpu.qgemm(xq, wq, { output: 'uint8', outScale: 1, outZeroPoint: 128 })],
   ['spmm csr 90%', () => gpu.spmm(csr, xs)],
   ['spmm bsr8x1 90%', () => gpu.spmm(bsr8, xs)],
+  ['qspmm csr 90%', () => gpu.qspmm(qcsr, xsq)],
+  ['qspmm bsr1x4 90%', () => gpu.qspmm(qbsr, xsq)],
 ] as const) {
   const seconds = await kernelSeconds(run as () => Promise<{ dispose(): void }>);
   console.log(`| ${name} | ${m}x${k}x${n} | ${(seconds * 1e3).toFixed(1)} | ${((2 * m * n * k) / seconds / 1e9).toFixed(1)} | **${(dense / seconds).toFixed(2)}x** |`);
 }
-[xf, wf, xq, wq, xs, csr, bsr8].forEach((t) => t.dispose());
+[xf, wf, xq, wq, xs, csr, bsr8, qcsr, qbsr, xsq].forEach((t) => t.dispose());
 gpu.destroy();
