@@ -1,159 +1,34 @@
-// f32-spmm-wgsl: Y[N, M] = clamp(W[N, K] * X[K, M] + bias[N], minValue, maxValue)
-// W sparse in CSR over row blocks of BLOCK_ROWS rows: BLOCK_ROWS = 1 is plain
-// CSR, BLOCK_ROWS = r is BSR with [r, 1] blocks (r values per stored entry, one
-// per row of the block, as SparseMatrix stores them). X and Y row-major float32.
+// f32-spmm-wgsl: the f32 SpMM whose WG_K lanes add their partial sums in
+// workgroup memory; runs on every adapter. The kernel, its bindings, params,
+// overrides and dispatch: f32-spmm-body-wgsl.wgsl (included below).
 //
-// Bindings (@group(0)):
-//   0  indptr   storage, read        array<u32>  rowBlocks + 1 entries
-//   1  indices  storage, read        array<u32>  column of each stored entry
-//   2  values   storage, read        array<f32>  BLOCK_ROWS values per entry
-//   3  order    storage, read        array<u32>  rowBlocks entries: the row blocks
-//                                                in the order workgroups take them
-//                                                (a permutation; the host sorts
-//                                                them by stored entries, largest
-//                                                first, once per weight)
-//   4  X        storage, read        array<f32>  K*M values
-//   5  bias     storage, read        array<f32>  N values; with hasBias = 0 it is
-//                                                never read (bind any buffer)
-//   6  Y        storage, read_write  array<f32>  N*M values
-//   7  params   uniform              Params
-// Buffers that would be empty (no stored entries) must still be bound: any
-// buffer of at least 4 bytes; they are never read.
-//
-// Params (uniform, 32 bytes, every field 4 bytes, in this order):
-//   offset  0  rowBlocks  u32    N / BLOCK_ROWS
-//   offset  4  M          u32    >= 1 (skip the dispatch for M = 0 or N = 0)
-//   offset  8  hasBias    u32    0 or 1
-//   offset 12  minValue   f32    -Infinity for none (ReLU: 0)
-//   offset 16  maxValue   f32    +Infinity for none
-//   offset 20  _pad0..2   u32    unused, keep the struct 16-byte sized
-//
-// Overrides (pipeline constants):
-//   BLOCK_ROWS = 1   rows per stored entry, 1..MAX_BLOCK_ROWS (8)
-//   WG_M       = 16  invocations along M; each owns 4 columns, WG_M apart
-//   WG_K       = 4   invocations sharing one row block's stored entries; their
-//                    partial sums are added in workgroup memory. A power of 2.
-// WG_M * WG_K must not exceed 256. The host keeps WG_M * WG_K = 64 and picks
-// WG_M = min(64, nextPow2(ceil(M / 4))): wide M puts every invocation on its
-// own columns (coalesced reads of an X row); M = 1 gives WG_M = 1, WG_K = 64,
-// a workgroup-wide reduction over the row's entries instead of 63 idle lanes.
-// Workgroup memory: WG_M * WG_K * BLOCK_ROWS * 16 bytes (8 KiB at most at 64
-// invocations and BLOCK_ROWS = 8).
-//
-// Dispatch: dispatchWorkgroups(gx, gy) with
-//   gx = min(ceil(M / (WG_M * 4)), 65535)
-//   gy = min(rowBlocks, 65535)
-// Workgroups walk column tiles and row-block slots with a grid stride, so any
-// gx, gy >= 1 is correct: more than 65535 row blocks need no folding on the
-// host, a workgroup just takes several. Slot s is row block order[s].
-// Indices are u32: K*M, N*M and nnz*BLOCK_ROWS stay below 2^32, as the
-// storage binding size limits already imply.
+// Workgroup layout: mLane = index % WG_M, kLane = index / WG_M, so
+// consecutive invocations own consecutive columns and read an X row coalesced.
 
-// Accumulator arrays need a const-expression size; BLOCK_ROWS picks how many
-// of them are used, and the loops over it unroll once the override is set.
-const MAX_BLOCK_ROWS = 8u;
-const COLS = 4u;  // columns per invocation, one vec4 of accumulators per row
-
-override BLOCK_ROWS: u32 = 1u;
-override WG_M: u32 = 16u;
-override WG_K: u32 = 4u;
-
-struct Params {
-  rowBlocks: u32,
-  M: u32,
-  hasBias: u32,
-  minValue: f32,
-  maxValue: f32,
-  _pad0: u32,
-  _pad1: u32,
-  _pad2: u32,
-}
-
-@group(0) @binding(0) var<storage, read> indptr: array<u32>;
-@group(0) @binding(1) var<storage, read> indices: array<u32>;
-@group(0) @binding(2) var<storage, read> values: array<f32>;
-@group(0) @binding(3) var<storage, read> order: array<u32>;
-@group(0) @binding(4) var<storage, read> X: array<f32>;
-@group(0) @binding(5) var<storage, read> bias: array<f32>;
-@group(0) @binding(6) var<storage, read_write> Y: array<f32>;
-@group(0) @binding(7) var<uniform> params: Params;
+//! include "f32-spmm/f32-spmm-body-wgsl.wgsl"
 
 // Partial sums of the WG_K invocations that share columns, [row][kLane][mLane].
 var<workgroup> partial: array<vec4<f32>, BLOCK_ROWS * WG_K * WG_M>;
 
-fn storeRow(row: u32, acc: vec4<f32>, cols: vec4<u32>) {
-  let M = params.M;
-  var b = 0.0;
-  if (params.hasBias != 0u) {
-    b = bias[row];
-  }
-  let v = clamp(acc + b, vec4<f32>(params.minValue), vec4<f32>(params.maxValue));
-  for (var t = 0u; t < COLS; t++) {
-    if (cols[t] < M) {
-      Y[row * M + cols[t]] = v[t];
-    }
-  }
+fn lanes(index: u32) -> vec2<u32> {
+  return vec2<u32>(index % WG_M, index / WG_M);
 }
 
-@compute @workgroup_size(WG_M, WG_K)
-fn main(
-  @builtin(local_invocation_id) lid: vec3<u32>,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let M = params.M;
-  let mLane = lid.x;
-  let kLane = lid.y;
-  let tileM = WG_M * COLS;
-  let tiles = (M + tileM - 1u) / tileM;
-
-  // Loop bounds depend only on uniforms, overrides and workgroup ids, so every
-  // invocation of a workgroup reaches the reduction's barriers.
-  for (var slot = wid.y; slot < params.rowBlocks; slot += nwg.y) {
-    let rb = order[slot];
-    let start = indptr[rb];
-    let end = indptr[rb + 1u];
-    for (var tile = wid.x; tile < tiles; tile += nwg.x) {
-      let col0 = tile * tileM + mLane;
-      let cols = vec4<u32>(col0, col0 + WG_M, col0 + 2u * WG_M, col0 + 3u * WG_M);
-      // Columns past M read column M - 1 instead of branching per load; their
-      // sums are never stored.
-      let colsRead = min(cols, vec4<u32>(M - 1u));
-
-      var acc = array<vec4<f32>, MAX_BLOCK_ROWS>();
-      // The kLanes interleave over the entries, so a long row is split WG_K
-      // ways and adjacent lanes read adjacent indices and values.
-      for (var p = start + kLane; p < end; p += WG_K) {
-        let xo = indices[p] * M;
-        let xv = vec4<f32>(X[xo + colsRead.x], X[xo + colsRead.y], X[xo + colsRead.z], X[xo + colsRead.w]);
-        for (var i = 0u; i < BLOCK_ROWS; i++) {
-          acc[i] += values[p * BLOCK_ROWS + i] * xv;
-        }
-      }
-
-      if (WG_K > 1u) {
-        for (var i = 0u; i < BLOCK_ROWS; i++) {
-          partial[(i * WG_K + kLane) * WG_M + mLane] = acc[i];
-        }
-        workgroupBarrier();
-        // Row i's WG_K partials are added by kLane i % WG_K: one barrier, and
-        // the stores spread over the lanes. A tree reduction would take
-        // log2(WG_K) barriers, which made lavapipe's cold pipeline compile
-        // (barriers split its shader into coroutines) take seconds.
-        for (var i = kLane; i < BLOCK_ROWS; i += WG_K) {
-          var sum = vec4<f32>(0.0);
-          for (var j = 0u; j < WG_K; j++) {
-            sum += partial[(i * WG_K + j) * WG_M + mLane];
-          }
-          storeRow(rb * BLOCK_ROWS + i, sum, cols);
-        }
-        // The next tile overwrites partial: wait until every sum was read.
-        workgroupBarrier();
-      } else {
-        for (var i = 0u; i < BLOCK_ROWS; i++) {
-          storeRow(rb * BLOCK_ROWS + i, acc[i], cols);
-        }
-      }
-    }
+fn reduceLanes(acc: ptr<function, Rows>, mLane: u32, kLane: u32) {
+  for (var i = 0u; i < BLOCK_ROWS; i++) {
+    partial[(i * WG_K + kLane) * WG_M + mLane] = (*acc)[i];
   }
+  workgroupBarrier();
+  // Row i's WG_K partials are added by kLane i % WG_K: one barrier. A tree
+  // reduction would take log2(WG_K) barriers, which made lavapipe's cold
+  // pipeline compile (barriers split its shader into coroutines) take seconds.
+  for (var i = kLane; i < BLOCK_ROWS; i += WG_K) {
+    var sum = vec4<f32>(0.0);
+    for (var j = 0u; j < WG_K; j++) {
+      sum += partial[(i * WG_K + j) * WG_M + mLane];
+    }
+    (*acc)[i] = sum;
+  }
+  // The next tile overwrites partial: wait until every sum was read.
+  workgroupBarrier();
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 
 import { refGemm } from '../../src/backends/reference/gemm.js';
+import { GEMV_MAX_M } from '../../src/backends/webgpu/gemm.js';
 import { tensor } from '../../src/index.js';
 import { assertClose, randomFloats, rng } from '../helpers.js';
 import { gpuOrSkip, releaseGpu } from './gpu.js';
@@ -8,13 +9,17 @@ import { gpuOrSkip, releaseGpu } from './gpu.js';
 /** Float tolerance of the WGSL GEMM against the double-precision reference (inputs in [-1, 1]). */
 const tolerance = (k: number) => ({ rtol: 1e-5, atol: 1e-5 + k * 2e-7 });
 
-describe('webgpu f32-gemm-wgsl', () => {
+describe('webgpu f32-gemm-wgsl and f32-gemm-gemv-wgsl', () => {
   after(releaseGpu);
 
   it('equals the reference on shapes that do not fill a tile, with bias and clamp', async function () {
     const gpu = await gpuOrSkip(this);
     const r = rng(91);
-    for (const [m, n, k] of [[1, 1, 1], [7, 15, 33], [64, 64, 64], [100, 257, 300], [1, 300, 1000], [257, 1, 7], [3, 5, 0], [130, 65, 17]]) {
+    // M <= GEMV_MAX_M runs the GEMV kernel, larger M the tiled one: both get
+    // odd N and K (scalar paths), N % 4 == 0 (vec4 paths), N = 1 and K = 0.
+    const gemv = [[1, 1, 1], [1, 300, 1000], [1, 7, 5], [2, 13, 9], [3, 33, 1], [4, 64, 130], [2, 1, 17], [3, 5, 0], [1, 5, 0], [4, 2, 3], [GEMV_MAX_M, 70, 19]];
+    const tiled = [[7, 15, 33], [64, 64, 64], [100, 257, 300], [257, 1, 7], [130, 65, 17], [GEMV_MAX_M + 1, 70, 19], [GEMV_MAX_M + 1, 5, 0]];
+    for (const [m, n, k] of [...gemv, ...tiled]) {
       const a = randomFloats(m * k, r), b = randomFloats(k * n, r), bias = randomFloats(n, r);
       const c = await gpu.gemm(tensor('float32', [m, k], a), tensor('float32', [k, n], b), { bias, activation: { min: -0.5, max: 2 } });
       const got = await gpu.download(c);
@@ -50,6 +55,18 @@ describe('webgpu f32-gemm-wgsl', () => {
     const got = (await gpu.download(c)).data;
     c.dispose();
     for (const row of [0, 1, 65535 * 64 - 1, 65535 * 64, m - 1]) assert.equal(got[row], a[2 * row] + 2 * a[2 * row + 1], `row ${row}`);
+  });
+
+  it('covers more GEMV column blocks than one dispatch dimension holds', async function () {
+    this.timeout(300000);
+    const gpu = await gpuOrSkip(this);
+    // 64 columns per GEMV workgroup; N % 4 == 2 also takes the scalar path.
+    const m = 1, k = 2, n = 65535 * 64 + 6;
+    const b = Float32Array.from({ length: k * n }, (_, i) => (i % 5) - 2);
+    const c = await gpu.gemm(tensor('float32', [m, k], Float32Array.of(1, 2)), tensor('float32', [k, n], b));
+    const got = (await gpu.download(c)).data;
+    c.dispose();
+    for (const col of [0, 1, 65535 * 64 - 1, 65535 * 64, n - 1]) assert.equal(got[col], b[col] + 2 * b[n + col], `column ${col}`);
   });
 
   it('rejects bad arguments with the CPU backend errors', async function () {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 
 import { refSpmm, storedAsCsr } from '../../src/backends/reference/spmm.js';
 import type { WebGpuBackend } from '../../src/backends/webgpu/backend.js';
-import type { GpuSpmmOptions } from '../../src/backends/webgpu/spmm.js';
+import type { GpuSpmmOptions, GpuSpmmReduction } from '../../src/backends/webgpu/spmm.js';
 import { cpu, SparseMatrix, tensor, type Tensor } from '../../src/index.js';
 import type { FromDenseOptions } from '../../src/sparse/sparse-matrix.js';
 import { assertClose, randomFloats, rng } from '../helpers.js';
@@ -11,6 +11,21 @@ import { gpuOrSkip, releaseGpu } from './gpu.js';
 /** The formats the WebGPU spmm runs, as fromDense options. */
 const FORMATS: readonly FromDenseOptions[] = [{ format: 'csr' }, ...[4, 8].map((r) => ({ format: 'bsr' as const, blockShape: [r, 1] as const }))];
 const formatName = (f: FromDenseOptions) => (f.format === 'bsr' ? `bsr [${f.blockShape}]` : f.format);
+
+/**
+ * Both reductions. 'workgroup' is also what runs on an adapter without
+ * 'subgroups'; 'subgroup' skips where the adapter lacks the feature.
+ */
+const REDUCTIONS: readonly GpuSpmmReduction[] = ['workgroup', 'subgroup'];
+
+const CASES = REDUCTIONS.flatMap((reduction) => FORMATS.map((format) => [reduction, format] as const));
+
+/** The shared backend, the test skipped when `reduction` needs a feature it lacks. */
+async function gpuFor(context: Mocha.Context, reduction: GpuSpmmReduction): Promise<WebGpuBackend> {
+  const gpu = await gpuOrSkip(context);
+  if (reduction === 'subgroup' && !gpu.adapter.features.includes('subgroups')) context.skip();
+  return gpu;
+}
 
 /** Float tolerance against the double-precision reference (inputs in [-1, 1]), as for the CPU kernels. */
 const tolerance = (k: number) => ({ rtol: 1e-5, atol: 1e-5 + k * 2e-7 });
@@ -40,25 +55,25 @@ async function spmmData(gpu: WebGpuBackend, w: SparseMatrix<'float32'>, x: Tenso
 describe('webgpu f32-spmm-wgsl', () => {
   after(releaseGpu);
 
-  for (const format of FORMATS)
-    it(`${formatName(format)} equals the reference at densities 0-100%, odd shapes, M = 1 and empty rows`, async function () {
-      const gpu = await gpuOrSkip(this);
+  for (const [reduction, format] of CASES)
+    it(`${formatName(format)} equals the reference at densities 0-100%, odd shapes, M = 1 and empty rows (${reduction} reduction)`, async function () {
+      const gpu = await gpuFor(this, reduction);
       const r = rng(61);
       for (const density of [0, 0.01, 0.1, 0.5, 1])
         // M covers one invocation's columns, partial and several column tiles (WG_M * 4 = 256 at M > 128).
         for (const [n, k, m] of [[8, 8, 1], [8, 1000, 1], [16, 24, 2], [40, 33, 5], [24, 48, 17], [64, 72, 64], [136, 20, 65], [8, 7, 300]]) {
           const w = prunedWeights(n, k, density, r, format);
           const x = randomFloats(k * m, r), bias = randomFloats(n, r);
-          const got = await spmmData(gpu, w, tensor('float32', [k, m], x), { bias });
+          const got = await spmmData(gpu, w, tensor('float32', [k, m], x), { bias, reduction });
           assert.deepEqual(got.dims, [n, m]);
           const { rtol, atol } = tolerance(k);
           assertClose(got.data, reference(w, m, x, bias), rtol, atol, `${formatName(format)} ${n}x${k}x${m} density ${density}`);
         }
     });
 
-  for (const format of FORMATS)
-    it(`${formatName(format)} with one stored weight, and ReLU and clamp`, async function () {
-      const gpu = await gpuOrSkip(this);
+  for (const [reduction, format] of CASES)
+    it(`${formatName(format)} with one stored weight, and ReLU and clamp (${reduction} reduction)`, async function () {
+      const gpu = await gpuFor(this, reduction);
       const r = rng(62);
       const [n, k] = [16, 24];
       const dense = new Float32Array(n * k);
@@ -66,12 +81,12 @@ describe('webgpu f32-spmm-wgsl', () => {
       const single = SparseMatrix.fromDense(tensor('float32', [n, k], dense), format) as SparseMatrix<'float32'>;
       for (const m of [1, 33]) {
         const x = randomFloats(k * m, r);
-        const got = await spmmData(gpu, single, tensor('float32', [k, m], x));
+        const got = await spmmData(gpu, single, tensor('float32', [k, m], x), { reduction });
         assertClose(got.data, reference(single, m, x), 1e-6, 1e-6, `single m=${m}`);
         const w = prunedWeights(n, k, 0.3, r, format);
-        const relu = await spmmData(gpu, w, tensor('float32', [k, m], x), { activation: 'relu' });
+        const relu = await spmmData(gpu, w, tensor('float32', [k, m], x), { activation: 'relu', reduction });
         assertClose(relu.data, reference(w, m, x, undefined, 0), 1e-5, 1e-5, `relu m=${m}`);
-        const clamped = await spmmData(gpu, w, tensor('float32', [k, m], x), { activation: { min: -0.1, max: 0.2 } });
+        const clamped = await spmmData(gpu, w, tensor('float32', [k, m], x), { activation: { min: -0.1, max: 0.2 }, reduction });
         assertClose(clamped.data, reference(w, m, x, undefined, Math.fround(-0.1), Math.fround(0.2)), 1e-5, 1e-5, `clamp m=${m}`);
       }
     });
@@ -137,6 +152,11 @@ describe('webgpu f32-spmm-wgsl', () => {
         return true;
       });
     }
+    const x = tensor('float32', [3, 1]);
+    await assert.rejects(gpu.spmm(w, x, { reduction: 'warp' as never }), /^RangeError: options.reduction must be one of 'subgroup', 'workgroup', got "warp"/);
+    await assert.rejects(gpu.spmm(w, x, { reduction: 1 as never }), /^TypeError: options.reduction must be a string, got number/);
+    if (!gpu.adapter.features.includes('subgroups'))
+      await assert.rejects(gpu.spmm(w, x, { reduction: 'subgroup' }), /^RangeError: options.reduction is 'subgroup' but this adapter has no 'subgroups' feature/);
     const nm = SparseMatrix.fromDense(tensor('float32', [2, 4]), { format: 'nm' }) as SparseMatrix<'float32'>;
     await assert.rejects(gpu.spmm(nm, tensor('float32', [4, 1])), /^TypeError: w is nm \(N:M\); the WebGPU spmm runs csr and bsr \[4, 1\], \[8, 1\]/);
   });

@@ -23,6 +23,8 @@ export interface AdapterReport {
   description: string;
   /** The adapter's optional features that sparq uses and got. */
   features: string[];
+  /** The smallest subgroup the adapter runs (a power of 2); 0 without 'subgroups'. */
+  subgroupMinSize: number;
   limits: { maxComputeWorkgroupsPerDimension: number; maxStorageBufferBindingSize: number; maxBufferSize: number; maxComputeInvocationsPerWorkgroup: number };
 }
 
@@ -93,6 +95,7 @@ export class GpuDevice {
       device: info.device,
       description: info.description,
       features,
+      subgroupMinSize: features.includes('subgroups') ? (info.subgroupMinSize ?? 0) : 0,
       limits: {
         maxComputeWorkgroupsPerDimension: device.limits.maxComputeWorkgroupsPerDimension,
         maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,

@@ -5,7 +5,8 @@
  * .wgsl files of kernels/<family>/, shipped with the package. WGSL has no
  * includes: a line `//! include "common/<file>.wgsl"` is replaced by that
  * file (path relative to kernels/, each file included once), so kernels
- * share helper functions instead of copying them.
+ * share helper functions, and a kernel's variants its body, instead of
+ * copying them.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
