@@ -57,22 +57,7 @@ const ROWS = 4u;
 override WG_X: u32 = 16u;
 override WG_Y: u32 = 4u;
 
-struct Params {
-  M: u32,
-  N: u32,
-  K: u32,
-  hasBias: u32,
-  minValue: f32,
-  maxValue: f32,
-  _pad0: u32,
-  _pad1: u32,
-}
-
-@group(0) @binding(0) var<storage, read> A: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read> B: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> bias: array<f32>;
-@group(0) @binding(3) var<storage, read_write> C: array<vec4<f32>>;
-@group(0) @binding(4) var<uniform> params: Params;
+//! include "f32-gemm/f32-gemm-shared-wgsl.wgsl"
 
 // partial[(r * WG_Y + y) * WG_X + x]: invocation (x, y)'s sum for row r.
 var<workgroup> partial: array<vec4<f32>, ROWS * WG_Y * WG_X>;
@@ -109,26 +94,7 @@ fn loadB4(i: u32, col: u32) -> vec4<f32> {
 }
 
 fn store(row: u32, col: u32, sum: vec4<f32>) {
-  let N = params.N;
-  var bv = vec4<f32>(0.0);
-  if (params.hasBias != 0u) {
-    bv.x = bias[col];
-    if (col + 1u < N) { bv.y = bias[col + 1u]; }
-    if (col + 2u < N) { bv.z = bias[col + 2u]; }
-    if (col + 3u < N) { bv.w = bias[col + 3u]; }
-  }
-  let v = clamp(sum + bv, vec4<f32>(params.minValue), vec4<f32>(params.maxValue));
-  let i = row * N + col;
-  if ((N & 3u) == 0u) {
-    C[i >> 2u] = v;
-  } else {
-    // Unaligned rows: only the in-range scalars; each scalar is its own
-    // memory location in WGSL, so neighbouring invocations do not race.
-    C[i >> 2u][i & 3u] = v.x;
-    if (col + 1u < N) { C[(i + 1u) >> 2u][(i + 1u) & 3u] = v.y; }
-    if (col + 2u < N) { C[(i + 2u) >> 2u][(i + 2u) & 3u] = v.z; }
-    if (col + 3u < N) { C[(i + 3u) >> 2u][(i + 3u) & 3u] = v.w; }
-  }
+  storeQuad(row, col, clamp(sum + biasQuad(col), vec4<f32>(params.minValue), vec4<f32>(params.maxValue)));
 }
 
 @compute @workgroup_size(WG_X, WG_Y)

@@ -58,22 +58,7 @@ override TILE_M = WG_Y * ROWS;
 override TILE_N = WG_X * TILE_N_PER_INV;
 override TILE_K4 = TILE_K / 4u;  // vec4s per A tile row
 
-struct Params {
-  M: u32,
-  N: u32,
-  K: u32,
-  hasBias: u32,
-  minValue: f32,
-  maxValue: f32,
-  _pad0: u32,
-  _pad1: u32,
-}
-
-@group(0) @binding(0) var<storage, read> A: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read> B: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> bias: array<f32>;
-@group(0) @binding(3) var<storage, read_write> C: array<vec4<f32>>;
-@group(0) @binding(4) var<uniform> params: Params;
+//! include "f32-gemm/f32-gemm-shared-wgsl.wgsl"
 
 // A tile stays row-major ([TILE_M][TILE_K] as vec4 along K) so global rows are
 // copied without a transpose; an invocation reads one vec4 of K per owned row,
@@ -148,36 +133,15 @@ fn loadTileB(lid: u32, k0: u32, n0: u32) {
 }
 
 fn storeTile(acc: array<vec4<f32>, ROWS>, row0: u32, col: u32) {
-  let M = params.M;
-  let N = params.N;
-  var bv = vec4<f32>(0.0);
-  if (params.hasBias != 0u) {
-    bv.x = bias[col];
-    if (col + 1u < N) { bv.y = bias[col + 1u]; }
-    if (col + 2u < N) { bv.z = bias[col + 2u]; }
-    if (col + 3u < N) { bv.w = bias[col + 3u]; }
-  }
+  let bv = biasQuad(col);
   let lo = vec4<f32>(params.minValue);
   let hi = vec4<f32>(params.maxValue);
   for (var r = 0u; r < ROWS; r++) {
     let row = row0 + r;
-    if (row >= M) {
+    if (row >= params.M) {
       break;
     }
-    let v = clamp(acc[r] + bv, lo, hi);
-    let i = row * N + col;
-    if ((N & 3u) == 0u) {
-      // N % 4 == 0 and col < N: the whole quad is in the row, 16-byte aligned.
-      C[i >> 2u] = v;
-    } else {
-      // Unaligned rows: write only the in-range scalars. Neighbouring scalars
-      // of the same vec4 may belong to another invocation; WGSL treats each
-      // scalar as its own memory location, so this is no race.
-      C[i >> 2u][i & 3u] = v.x;
-      if (col + 1u < N) { C[(i + 1u) >> 2u][(i + 1u) & 3u] = v.y; }
-      if (col + 2u < N) { C[(i + 2u) >> 2u][(i + 2u) & 3u] = v.z; }
-      if (col + 3u < N) { C[(i + 3u) >> 2u][(i + 3u) & 3u] = v.w; }
-    }
+    storeQuad(row, col, clamp(acc[r] + bv, lo, hi));
   }
 }
 
