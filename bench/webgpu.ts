@@ -18,6 +18,7 @@ const SHAPES: [string, number, number, number][] = [
   ['256^3', 256, 256, 256],
   ['m64 1024x1024', 64, 1024, 1024],
   ['1024^3', 1024, 1024, 1024],
+  ['gemv 1x4096x4096', 1, 4096, 4096],
 ];
 
 const gpu = await webgpu();
