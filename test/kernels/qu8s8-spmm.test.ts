@@ -5,26 +5,10 @@ import { refQSpmmInt32, refQSpmmOutput } from '../../src/backends/reference/qspm
 import { saturateRound } from '../../src/backends/reference/round.js';
 import { cpu, SparseMatrix, tensor, type QGemmOutput } from '../../src/index.js';
 import { native } from '../../src/native.js';
+import { int8Sparse, prunedInt8, type Int8SparseFormat } from '../int8-sparse-weights.js';
 import { assertSameArray, nativeVariants, randomInts, rng } from '../helpers.js';
 
-type Format = 'csr' | 'bsr' | '2:4' | '1:4';
-const FORMATS: Format[] = ['csr', 'bsr', '2:4', '1:4'];
-
-/** Dense full-range int8 weights with about `density` of them kept (for bsr: of the [1, 4] blocks). */
-function dense(n: number, k: number, density: number, r: () => number, format: Format): Int8Array {
-  const d = randomInts(Int8Array, n * k, -128, 127, r);
-  for (let i = 0; i < d.length; i++) if (d[i] === 0) d[i] = 1;
-  if (format === 'bsr') {
-    for (let b = 0; b < d.length; b += 4) if (r() >= density) d.fill(0, b, b + 4);
-  } else for (let i = 0; i < d.length; i++) if (r() >= density) d[i] = 0;
-  return d;
-}
-
-function sparse(d: Int8Array, n: number, k: number, format: Format, quant: { scale?: number | Float32Array; axis?: number } = {}) {
-  const t = tensor('int8', [n, k], d, quant);
-  const options = format === 'csr' ? { format } : format === 'bsr' ? { format, blockShape: [1, 4] as const } : { format: 'nm' as const, n: Number(format[0]), m: 4 };
-  return SparseMatrix.fromDense(t, options) as SparseMatrix<'int8'>;
-}
+const FORMATS: Int8SparseFormat[] = ['csr', 'bsr', '2:4', '1:4'];
 
 /** The weights the kernel actually sees (N:M keeps the n largest per group). */
 const densified = (w: SparseMatrix<'int8'>) => w.toDense().data as Int8Array;
@@ -39,7 +23,7 @@ describe('qu8s8-spmm', () => {
         for (const density of [0, 0.01, 0.1, 0.5, 0.9, 1])
           for (const [n, k0, m] of SHAPES) {
             const k = format === 'csr' ? k0 : Math.ceil(k0 / 4) * 4;
-            const w = sparse(dense(n, k, density, r, format), n, k, format);
+            const w = int8Sparse(prunedInt8(n, k, density, r, format), n, k, format);
             const aZeroPoint = [0, 1, 128, 255][Math.floor(r() * 4)];
             const x = tensor('uint8', [k, m], randomInts(Uint8Array, k * m, 0, 255, r), { zeroPoint: aZeroPoint });
             const got = cpu.qspmm(w, x, { variant });
@@ -54,7 +38,7 @@ describe('qu8s8-spmm', () => {
           for (const perRow of [false, true])
             for (const output of ['int32', 'uint8', 'int8', 'float32'] as QGemmOutput[]) {
               const scale = perRow ? Float32Array.from({ length: n }, () => 0.001 + r() * 0.01) : 0.004;
-              const w = sparse(dense(n, k, 0.4, r, format), n, k, format, perRow ? { scale, axis: 0 } : { scale });
+              const w = int8Sparse(prunedInt8(n, k, 0.4, r, format), n, k, format, perRow ? { scale, axis: 0 } : { scale });
               const x = tensor('uint8', [k, m], randomInts(Uint8Array, k * m, 0, 255, r), { scale: 0.05, zeroPoint: 131 });
               const bias = randomInts(Int32Array, n, -5000, 5000, r);
               const outScale = 0.7, outZeroPoint = output === 'int8' ? -5 : 120;
@@ -81,14 +65,14 @@ describe('qu8s8-spmm', () => {
       const d = new Int8Array(n * k);
       d[2 * k + 11] = -128;
       const x = tensor('uint8', [k, m], new Uint8Array(k * m).fill(255), { zeroPoint: 3 });
-      const w = sparse(d, n, k, 'csr');
+      const w = int8Sparse(d, n, k, 'csr');
       assertSameArray(cpu.qspmm(w, x, { variant }).data, refQSpmmInt32(n, k, m, d, x.data, 3), `${variant} single`);
       // Every pair of a word at its extreme: vpmaddubsw would saturate without the even/odd split.
       const full = new Int8Array(n * 16).fill(-128);
       for (let i = 1; i < full.length; i += 3) full[i] = 127;
       const xf = tensor('uint8', [16, m], new Uint8Array(16 * m).fill(255), { zeroPoint: 0 });
       for (const format of FORMATS.slice(0, 2)) {
-        const wf = sparse(full, n, 16, format);
+        const wf = int8Sparse(full, n, 16, format);
         assertSameArray(cpu.qspmm(wf, xf, { variant }).data, refQSpmmInt32(n, 16, m, full, xf.data, 0), `${variant} ${format} extremes`);
       }
     });
@@ -96,7 +80,7 @@ describe('qu8s8-spmm', () => {
 
   it('is exact for large K, where the int32 sums wrap', () => {
     for (const k of [1023, 70001]) {
-      const w = sparse(new Int8Array(2 * k).fill(-128), 2, k, 'csr');
+      const w = int8Sparse(new Int8Array(2 * k).fill(-128), 2, k, 'csr');
       const x = tensor('uint8', [k, 3], new Uint8Array(3 * k).fill(255));
       const got = cpu.qspmm(w, x);
       assertSameArray(got.data, refQSpmmInt32(2, k, 3, densified(w), x.data, 0), `K=${k}`);
@@ -107,9 +91,9 @@ describe('qu8s8-spmm', () => {
   it('equals qgemm on the densified, transposed weights', () => {
     const r = rng(63);
     const [n, k, m] = [24, 52, 40];
-    const d = dense(n, k, 0.3, r, 'csr');
+    const d = prunedInt8(n, k, 0.3, r, 'csr');
     const x = randomInts(Uint8Array, k * m, 0, 255, r);
-    const got = cpu.qspmm(sparse(d, n, k, 'csr'), tensor('uint8', [k, m], x, { zeroPoint: 17 })).data;
+    const got = cpu.qspmm(int8Sparse(d, n, k, 'csr'), tensor('uint8', [k, m], x, { zeroPoint: 17 })).data;
     const xt = new Uint8Array(m * k), wt = new Int8Array(k * n);
     for (let i = 0; i < k; i++) for (let j = 0; j < m; j++) xt[j * k + i] = x[i * m + j];
     for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) wt[j * n + i] = d[i * k + j];
@@ -122,7 +106,7 @@ describe('qu8s8-spmm', () => {
   it('gives identical results on 1 and 2 threads, sync and async, packed and plain', async () => {
     const r = rng(64);
     for (const [n, k, m] of [[300, 200, 700], [1024, 256, 1], [8, 64, 3000]]) {
-      const w = sparse(dense(n, k, 0.2, r, 'csr'), n, k, 'csr', { scale: 0.01 });
+      const w = int8Sparse(prunedInt8(n, k, 0.2, r, 'csr'), n, k, 'csr', { scale: 0.01 });
       const x = tensor('uint8', [k, m], randomInts(Uint8Array, k * m, 0, 255, r), { scale: 0.1, zeroPoint: 9 });
       const options = { output: 'uint8', outScale: 2, outZeroPoint: 9 } as const;
       cpu.setThreads(1);
@@ -139,14 +123,14 @@ describe('qu8s8-spmm', () => {
 
   it('int32 output carries the per-row accumulator scales', () => {
     const scale = Float32Array.of(0.5, 0.25);
-    const w = sparse(Int8Array.of(1, 0, 0, 2, 0, 3, 0, 0), 2, 4, 'csr', { scale, axis: 0 });
+    const w = int8Sparse(Int8Array.of(1, 0, 0, 2, 0, 3, 0, 0), 2, 4, 'csr', { scale, axis: 0 });
     const y = cpu.qspmm(w, tensor('uint8', [4, 1], Uint8Array.of(1, 2, 3, 4), { scale: 2 }));
     assert.deepEqual(Array.from(y.scale as Float32Array), [1, 0.5]);
     assert.equal(y.axis, 0);
   });
 
   describe('validation', () => {
-    const w = sparse(Int8Array.of(1, 0, 0, 2, 0, 3, 0, 0), 2, 4, 'csr', { scale: 0.5 });
+    const w = int8Sparse(Int8Array.of(1, 0, 0, 2, 0, 3, 0, 0), 2, 4, 'csr', { scale: 0.5 });
     const x = tensor('uint8', [4, 3], new Uint8Array(12), { scale: 0.1 });
     it('rejects w that is not a SparseMatrix', () => assert.throws(() => cpu.qspmm(tensor('int8', [2, 4], new Int8Array(8)) as never, x), /^TypeError: w must be a SparseMatrix/));
     it('rejects float32 sparse weights', () => {

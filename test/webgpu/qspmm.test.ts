@@ -1,27 +1,11 @@
 import assert from 'node:assert/strict';
 
 import { cpu, SparseMatrix, tensor, type QGemmOutput, type QSpmmOptions, type Tensor } from '../../src/index.js';
+import { int8Sparse, prunedInt8, type Int8SparseFormat } from '../int8-sparse-weights.js';
 import { assertSameArray, randomInts, rng } from '../helpers.js';
 import { gpuOrSkip, releaseGpu } from './gpu.js';
 
-type Format = 'csr' | 'bsr' | '2:4';
-const FORMATS: Format[] = ['csr', 'bsr', '2:4'];
-
-/** Dense full-range int8 weights with about `density` of them kept (for bsr: of the [1, 4] blocks). */
-function dense(n: number, k: number, density: number, r: () => number, format: Format): Int8Array {
-  const d = randomInts(Int8Array, n * k, -128, 127, r);
-  for (let i = 0; i < d.length; i++) if (d[i] === 0) d[i] = 1;
-  if (format === 'bsr') {
-    for (let b = 0; b < d.length; b += 4) if (r() >= density) d.fill(0, b, b + 4);
-  } else for (let i = 0; i < d.length; i++) if (r() >= density) d[i] = 0;
-  return d;
-}
-
-function sparse(d: Int8Array, n: number, k: number, format: Format, quant: { scale?: number | Float32Array; axis?: number } = {}) {
-  const t = tensor('int8', [n, k], d, quant);
-  const options = format === 'csr' ? { format } : format === 'bsr' ? { format, blockShape: [1, 4] as const } : { format: 'nm' as const, n: 2, m: 4 };
-  return SparseMatrix.fromDense(t, options) as SparseMatrix<'int8'>;
-}
+const FORMATS: Int8SparseFormat[] = ['csr', 'bsr', '2:4'];
 
 const activations = (k: number, m: number, zeroPoint: number, r: () => number): Tensor<'uint8'> =>
   tensor('uint8', [k, m], randomInts(Uint8Array, k * m, 0, 255, r), { scale: 0.031, zeroPoint });
@@ -45,7 +29,7 @@ describe('webgpu qu8s8-spmm-wgsl', () => {
       for (const density of [0, 0.1, 0.5, 1])
         for (const [n, k0, m] of shapes) {
           const k = format === 'csr' ? k0 : Math.ceil(k0 / 4) * 4;
-          const w = sparse(dense(n, k, density, r, format), n, k, format);
+          const w = int8Sparse(prunedInt8(n, k, density, r, format), n, k, format);
           const x = activations(k, m, [0, 1, 128, 255][Math.floor(r() * 4)], r);
           const y = await gpu.qspmm(w, x);
           const got = await gpu.download(y);
@@ -61,7 +45,7 @@ describe('webgpu qu8s8-spmm-wgsl', () => {
       for (const [n, k, m] of [[1, 4, 1], [7, 36, 70], [33, 288, 17], [64, 20, 1]])
         for (const perRow of [false, true]) {
           const scale = perRow ? Float32Array.from({ length: n }, () => 0.001 + r() * 0.01) : 0.004;
-          const w = sparse(dense(n, k, 0.4, r, format), n, k, format, perRow ? { scale, axis: 0 } : { scale });
+          const w = int8Sparse(prunedInt8(n, k, 0.4, r, format), n, k, format, perRow ? { scale, axis: 0 } : { scale });
           const packed = gpu.packSparseWeights(w);
           const x = activations(k, m, 131, r);
           const bias = randomInts(Int32Array, n, -5000, 5000, r);
@@ -88,31 +72,31 @@ describe('webgpu qu8s8-spmm-wgsl', () => {
     const [n, k, m] = [6, 13, 40];
     const d = new Int8Array(n * k);
     d[2 * k + 11] = -128;
-    await check(sparse(d, n, k, 'csr'), tensor('uint8', [k, m], new Uint8Array(k * m).fill(255), { zeroPoint: 3 }), 'single');
+    await check(int8Sparse(d, n, k, 'csr'), tensor('uint8', [k, m], new Uint8Array(k * m).fill(255), { zeroPoint: 3 }), 'single');
     const full = new Int8Array(n * 16).fill(-128);
     for (let i = 1; i < full.length; i += 3) full[i] = 127;
     const xf = tensor('uint8', [16, m], new Uint8Array(16 * m).fill(255), { zeroPoint: 0 });
-    for (const format of FORMATS) await check(sparse(full, n, 16, format), xf, `${format} extremes`);
+    for (const format of FORMATS) await check(int8Sparse(full, n, 16, format), xf, `${format} extremes`);
     for (const kk of [1023, 70001]) {
-      const w = sparse(new Int8Array(2 * kk).fill(-128), 2, kk, 'csr');
+      const w = int8Sparse(new Int8Array(2 * kk).fill(-128), 2, kk, 'csr');
       await check(w, tensor('uint8', [kk, 3], new Uint8Array(3 * kk).fill(255)), `wrap K=${kk}`);
     }
     const bias = Int32Array.of(2 ** 31 - 1, -(2 ** 31), 2 ** 30, -1, 0, 7);
-    await check(sparse(full, n, 16, 'csr'), xf, 'wrapping bias', { bias });
+    await check(int8Sparse(full, n, 16, 'csr'), xf, 'wrapping bias', { bias });
   });
 
   it('takes CPU-packed weights and GPU activations, and chains an int8 result', async function () {
     const gpu = await gpuOrSkip(this);
     const r = rng(403);
     const [n, k, m] = [48, 96, 33];
-    const w = sparse(dense(n, k, 0.3, r, 'csr'), n, k, 'csr', { scale: 0.01 });
+    const w = int8Sparse(prunedInt8(n, k, 0.3, r, 'csr'), n, k, 'csr', { scale: 0.01 });
     const x = activations(k, m, 9, r);
     const options = { output: 'uint8', outScale: 2, outZeroPoint: 9 } as const;
     const gx = gpu.upload(x);
     const y = await gpu.qspmm(cpu.packSparseWeights(w), gx, options);
     assertSameArray((await gpu.download(y)).data, cpu.qspmm(w, x, options).data, 'CPU-packed, GPU x');
     // The uint8 [n, m] result is the next layer's activations.
-    const w2 = sparse(dense(8, n, 0.5, r, '2:4'), 8, n, '2:4');
+    const w2 = int8Sparse(prunedInt8(8, n, 0.5, r, '2:4'), 8, n, '2:4');
     const y2 = await gpu.qspmm(w2, y as never);
     const yCpu = cpu.qspmm(w, x, options);
     assertSameArray((await gpu.download(y2)).data, cpu.qspmm(w2, yCpu as Tensor<'uint8'>).data, 'chained');
@@ -121,7 +105,7 @@ describe('webgpu qu8s8-spmm-wgsl', () => {
 
   it('rejects bad arguments with the CPU errors', async function () {
     const gpu = await gpuOrSkip(this);
-    const w = sparse(Int8Array.of(1, 0, 0, 2, 0, 3, 0, 0), 2, 4, 'csr', { scale: 0.5 });
+    const w = int8Sparse(Int8Array.of(1, 0, 0, 2, 0, 3, 0, 0), 2, 4, 'csr', { scale: 0.5 });
     const x = tensor('uint8', [4, 3], new Uint8Array(12), { scale: 0.1 });
     const badWeights: unknown[] = [
       tensor('int8', [2, 4], new Int8Array(8)),
