@@ -17,7 +17,7 @@ import { checkObject, checkOneOf, fail, typeFail } from '../../validate.js';
 import type { WebGpuBackend } from './backend.js';
 import type { GpuTensor } from './gpu-tensor.js';
 import { gpuInput, releaseTemporaries } from './inputs.js';
-import { enqueueRequantize } from './quantize.js';
+import { fromAccumulators } from './quantize.js';
 
 /**
  * The kernel's inner product: 'packed' runs dot4I8Packed (a DP4A-style
@@ -192,20 +192,8 @@ export async function gpuQgemm(gpu: WebGpuBackend, aIn: unknown, bIn: unknown, o
         workgroups: [Math.min(Math.ceil(n / TILE_N), limit), Math.min(Math.ceil(m / TILE_M), limit)],
       });
     }
-    if (output === 'int32') return acc;
-    try {
-      const y = gpu.empty(output, [m, n], quant);
-      const count = m * n;
-      if (count > 0)
-        // Per column: the [M, N] result viewed as [M, channels = N, inner = 1].
-        await enqueueRequantize(gpu, acc.buffer, y.buffer, count, {
-          channels: mult!.length === 1 ? 1 : n, inner: 1, multipliers: mult!, floatOut: output === 'float32',
-          zeroPoint: outZeroPoint, outMin, outMax, min: fmin, max: fmax,
-        });
-      return y;
-    } finally {
-      acc.dispose();
-    }
+    // Per column: the [M, N] result viewed as [M, channels = N, inner = 1].
+    return await fromAccumulators(gpu, acc, { output, mult, outZeroPoint, outMin, outMax, fmin, fmax, quant }, { channels: n, inner: 1 });
   } finally {
     releaseTemporaries(a);
     temporaryB?.dispose();

@@ -19,7 +19,7 @@ import { checkObject, fail, typeFail } from '../../validate.js';
 import type { WebGpuBackend } from './backend.js';
 import type { GpuTensor } from './gpu-tensor.js';
 import { gpuInput, releaseTemporaries } from './inputs.js';
-import { enqueueRequantize } from './quantize.js';
+import { fromAccumulators } from './quantize.js';
 
 export type GpuQSpmmOptions = Omit<QSpmmOptions, 'variant' | 'out'>;
 
@@ -111,20 +111,8 @@ export async function gpuQspmm(gpu: WebGpuBackend, wIn: unknown, xIn: unknown, o
       const quant = { scale: result.scale, zeroPoint: result.zeroPoint, axis: result.axis };
       const acc = gpu.empty('int32', [rows, m], output === 'int32' ? quant : undefined);
       if (rows > 0 && m > 0) await enqueueAccumulators(gpu, w, x.tensor, m, aZeroPoint, bias, acc);
-      if (output === 'int32') return acc;
-      try {
-        const y = gpu.empty(output, [rows, m], quant);
-        const count = rows * m;
-        if (count > 0)
-          // Per row: the [N, M] result viewed as [1, channels = N, inner = M].
-          await enqueueRequantize(gpu, acc.buffer, y.buffer, count, {
-            channels: mult!.length === 1 ? 1 : rows, inner: m, multipliers: mult!, floatOut: output === 'float32',
-            zeroPoint: outZeroPoint, outMin, outMax, min: fmin, max: fmax,
-          });
-        return y;
-      } finally {
-        acc.dispose();
-      }
+      // Per row: the [N, M] result viewed as [1, channels = N, inner = M].
+      return await fromAccumulators(gpu, acc, { output, mult, outZeroPoint, outMin, outMax, fmin, fmax, quant }, { channels: rows, inner: m });
     } finally {
       releaseTemporaries(x);
     }

@@ -6,7 +6,7 @@
  * same plan functions as on the CPU; results stay on the GPU.
  */
 import { planDequantize, planQuantize, planRequantize, type QuantizeOptions, type RequantizeOptions } from '../../kernels/quantize.js';
-import type { QType } from '../../tensor.js';
+import type { QType, QuantParams } from '../../tensor.js';
 import type { Dispatch, WebGpuBackend } from './backend.js';
 import type { GpuTensor } from './gpu-tensor.js';
 import { gpuInput, releaseTemporaries } from './inputs.js';
@@ -78,7 +78,7 @@ export interface RequantizeStage {
 }
 
 /** Appends the requantize dispatch of `count` int32 values in `acc` into `y`; qgemm chains it after its GEMM. */
-export function enqueueRequantize(gpu: WebGpuBackend, acc: GPUBuffer, y: GPUBuffer, count: number, s: RequantizeStage): Promise<void> {
+function enqueueRequantize(gpu: WebGpuBackend, acc: GPUBuffer, y: GPUBuffer, count: number, s: RequantizeStage): Promise<void> {
   return gpu.enqueue({
     family: 'qs32-qx8-requantize', stem: 'qs32-qx8-requantize-wgsl',
     buffers: [acc, gpu.constants(s.bias ?? new Int32Array(1)), gpu.constants(s.multipliers), y],
@@ -89,6 +89,43 @@ export function enqueueRequantize(gpu: WebGpuBackend, acc: GPUBuffer, y: GPUBuff
     ],
     workgroups: elementwiseGrid(gpu, count),
   });
+}
+
+/** The output stage of qgemm / qspmm, as quantizedCallParams gives it. */
+export interface QuantizedOutput {
+  output: 'int32' | 'uint8' | 'int8' | 'float32';
+  mult: Float32Array | null;
+  outZeroPoint: number;
+  outMin: number;
+  outMax: number;
+  fmin: number;
+  fmax: number;
+  quant: QuantParams;
+}
+
+/**
+ * The result of an int32 product on the GPU: `acc` itself for 'int32'
+ * output, else a new tensor of the output type that acc is requantized into
+ * (acc is given back). `perChannel` views the result as [outer, channels,
+ * inner] for per-channel multipliers (qgemm: channels = N, inner = 1; qspmm:
+ * channels = N rows, inner = M).
+ */
+export async function fromAccumulators(
+  gpu: WebGpuBackend, acc: GpuTensor<'int32'>, o: QuantizedOutput, perChannel: { channels: number; inner: number },
+): Promise<GpuTensor> {
+  if (o.output === 'int32') return acc;
+  try {
+    const y = gpu.empty(o.output, acc.dims, o.quant);
+    if (acc.size > 0)
+      await enqueueRequantize(gpu, acc.buffer, y.buffer, acc.size, {
+        channels: o.mult!.length === 1 ? 1 : perChannel.channels, inner: perChannel.inner,
+        multipliers: o.mult!, floatOut: o.output === 'float32',
+        zeroPoint: o.outZeroPoint, outMin: o.outMin, outMax: o.outMax, min: o.fmin, max: o.fmax,
+      });
+    return y;
+  } finally {
+    acc.dispose();
+  }
 }
 
 export async function gpuRequantize(gpu: WebGpuBackend, accIn: unknown, options: GpuRequantizeOptions): Promise<GpuTensor> {
