@@ -178,7 +178,8 @@ export function linear(weight: Tensor<'float32' | 'int8'> | SparseMatrix, option
     }
     kernel = requested;
   }
-  const nonzeros = storedDensities(w.data, n, k, ['csr']).csr ?? 0;
+  // Every layout list has csr; the scan runs again only for int8 weights with a zero point.
+  const nonzeros = densities.csr ?? storedDensities(w.data, n, k, ['csr']).csr ?? 0;
   return new Linear(type, [n, k], kernel, nonzeros, prepare(w, kernel), bias);
 }
 
