@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "../common/aligned-vector.h"
+#include "../common/split-by-cost.h"
 #include "../common/thread-pool.h"
 #include "../common/variants.h"
 
@@ -88,13 +89,8 @@ void f32_spmm(const F32SpmmVariant& variant, F32SpmmFormat format, const F32Spar
   const std::size_t strip = std::max<std::size_t>(64, kStripBytes / (std::max<std::size_t>(w.cols, 1) * sizeof(float)) / 64 * 64);
   const std::size_t m_blocks = (m + strip - 1) / strip;
   const std::size_t row_groups = std::max<std::size_t>(1, std::min(blocks, (wanted + m_blocks - 1) / m_blocks));
-  std::vector<std::size_t> bounds{0};
-  std::size_t acc = 0;
-  for (std::size_t b = 0; b < blocks; ++b) {
-    acc += block_row_cost(format, w, b, r);
-    if (acc * row_groups >= total * bounds.size() && bounds.size() < row_groups) bounds.push_back(b + 1);
-  }
-  if (bounds.back() != blocks) bounds.push_back(blocks);
+  const std::vector<std::size_t> bounds =
+      split_by_cost(blocks, row_groups, total, [&](std::size_t b) { return block_row_cost(format, w, b, r); });
   const std::size_t groups = bounds.size() - 1;
   // Blocks of whole 64-column steps (the widest variant's), so only the last block has a tail.
   const std::size_t m_step = ((m + m_blocks - 1) / m_blocks + 63) / 64 * 64;

@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "../common/aligned-vector.h"
+#include "../common/split-by-cost.h"
 #include "../common/thread-pool.h"
 #include "../common/variants.h"
 
@@ -147,13 +148,7 @@ void qu8s8_spmm(const QSpmmVariant& variant, const QSparseW& w, std::size_t m, c
   const std::size_t m_blocks = std::min<std::size_t>(std::max<std::size_t>(1, (m + kMBlock - 1) / kMBlock),
                                                      std::max<std::size_t>(1, wanted / std::min(wanted, rows)));
   const std::size_t row_groups = std::max<std::size_t>(1, std::min(rows, wanted / m_blocks));
-  std::vector<std::size_t> bounds{0};
-  std::size_t acc = 0;
-  for (std::size_t n = 0; n < rows; ++n) {
-    acc += row_cost(w, n);
-    if (acc * row_groups >= total * bounds.size() && bounds.size() < row_groups) bounds.push_back(n + 1);
-  }
-  if (bounds.back() != rows) bounds.push_back(rows);
+  const std::vector<std::size_t> bounds = split_by_cost(rows, row_groups, total, [&](std::size_t n) { return row_cost(w, n); });
   const std::size_t row_tasks = bounds.size() - 1;
   // Blocks of whole 64-column steps (two strips), so only the last block has a tail.
   const std::size_t m_step = ((m + m_blocks - 1) / m_blocks + 63) / 64 * 64;
