@@ -107,7 +107,12 @@ export class WebGpuBackend {
     const device = this.usable();
     const out = this.empty(t.type, t.dims, { scale: t.scale, zeroPoint: t.zeroPoint, axis: t.axis });
     const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-    const padded = bytes.byteLength % 4 === 0 ? bytes : Uint8Array.from({ length: gpuBytes('uint8', bytes.byteLength) }, (_, i) => bytes[i] ?? 0);
+    let padded = bytes;
+    if (bytes.byteLength % 4 !== 0) {
+      // Queue writes take whole words: copy into a zero-padded buffer.
+      padded = new Uint8Array(gpuBytes('uint8', bytes.byteLength));
+      padded.set(bytes);
+    }
     device.queue.writeBuffer(out.buffer, 0, padded as Uint8Array<ArrayBuffer>);
     return out;
   }
