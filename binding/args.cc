@@ -53,6 +53,21 @@ std::string string_arg(const Napi::Value& v, const char* name) {
   return v.As<Napi::String>().Utf8Value();
 }
 
+Napi::TypedArrayOf<int32_t> row_pointers(const Napi::Value& v, const char* name, std::size_t rows, std::size_t* entries) {
+  const Napi::Env env = v.Env();
+  auto indptr = typed_array<int32_t>(v, name, rows + 1);
+  if (indptr[0] != 0 || indptr[rows] < 0) throw_range_error(env, std::string(name) + " must start at 0 and end at nnz >= 0");
+  for (std::size_t r = 0; r < rows; ++r)
+    if (indptr[r + 1] < indptr[r]) throw_range_error(env, std::string(name) + " must not decrease");
+  *entries = static_cast<std::size_t>(indptr[rows]);
+  return indptr;
+}
+
+void check_indices(Napi::Env env, const int32_t* index, std::size_t count, std::size_t limit, const char* message) {
+  for (std::size_t p = 0; p < count; ++p)
+    if (index[p] < 0 || static_cast<std::size_t>(index[p]) >= limit) throw_range_error(env, message);
+}
+
 std::size_t checked_mul(Napi::Env env, std::size_t a, std::size_t b, const char* what) {
   if (a != 0 && b > SIZE_MAX / a) throw_range_error(env, std::string(what) + " is too large");
   return a * b;

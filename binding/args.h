@@ -58,6 +58,13 @@ double number_arg(const Napi::Value& v, const char* name);
 bool bool_arg(const Napi::Value& v, const char* name);
 std::string string_arg(const Napi::Value& v, const char* name);
 
+// Row pointers of a sparse matrix over `rows` rows (an Int32Array of rows + 1
+// entries that starts at 0 and never decreases); *entries = its last value.
+Napi::TypedArrayOf<int32_t> row_pointers(const Napi::Value& v, const char* name, std::size_t rows, std::size_t* entries);
+
+// Throws RangeError `message` unless every index[p], p < count, lies in [0, limit).
+void check_indices(Napi::Env env, const int32_t* index, std::size_t count, std::size_t limit, const char* message);
+
 // a * b, throwing RangeError on overflow of size_t.
 std::size_t checked_mul(Napi::Env env, std::size_t a, std::size_t b, const char* what);
 

@@ -70,15 +70,11 @@ Napi::Value F32Spmm(const Napi::CallbackInfo& info) {
   const std::size_t r = sparq::f32_spmm_block_rows(format), blocks = rows / r;
   if (rows % r != 0) throw_range_error(env, "rows must be a multiple of blockRows");
   DenseArgs d = dense_args(info, 6, rows);
-  auto indptr = typed_array<int32_t>(info[3], "indptr", blocks + 1);
-  const int32_t nnz = indptr[blocks];
-  if (indptr[0] != 0 || nnz < 0) throw_range_error(env, "indptr must start at 0 and end at nnz >= 0");
-  for (std::size_t b = 0; b < blocks; ++b)
-    if (indptr[b + 1] < indptr[b]) throw_range_error(env, "indptr must not decrease");
-  auto indices = typed_array<int32_t>(info[4], "indices", static_cast<std::size_t>(nnz));
-  auto values = typed_array<float>(info[5], "values", checked_mul(env, static_cast<std::size_t>(nnz), r, "values"));
-  for (int32_t p = 0; p < nnz; ++p)
-    if (indices[p] < 0 || static_cast<std::size_t>(indices[p]) >= d.k) throw_range_error(env, "indices must lie in [0, k)");
+  std::size_t nnz = 0;
+  auto indptr = row_pointers(info[3], "indptr", blocks, &nnz);
+  auto indices = typed_array<int32_t>(info[4], "indices", nnz);
+  auto values = typed_array<float>(info[5], "values", checked_mul(env, nnz, r, "values"));
+  check_indices(env, indices.Data(), nnz, d.k, "indices must lie in [0, k)");
   sparq::F32SparseWeights w;
   w.rows = rows;
   w.cols = d.k;

@@ -27,16 +27,11 @@ Napi::Value PackQ8Sparse(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   const std::size_t rows = size_arg(info[0], "rows"), k = size_arg(info[1], "k");
   if (rows > 0x7fffffff || k > 0x7fffffff) throw_range_error(env, "rows and k must be < 2^31");
-  auto indptr = typed_array<int32_t>(info[2], "indptr", rows + 1);
-  const int32_t entries = indptr[rows];
-  if (indptr[0] != 0 || entries < 0) throw_range_error(env, "indptr must start at 0 and end at entries >= 0");
-  for (std::size_t r = 0; r < rows; ++r)
-    if (indptr[r + 1] < indptr[r]) throw_range_error(env, "indptr must not decrease");
-  auto groups = typed_array<int32_t>(info[3], "groups", static_cast<std::size_t>(entries));
-  auto words = typed_array<int32_t>(info[4], "words", static_cast<std::size_t>(entries));
-  const int64_t group_count = static_cast<int64_t>((k + sparq::kQSpmmKr - 1) / sparq::kQSpmmKr);
-  for (int32_t p = 0; p < entries; ++p)
-    if (groups[p] < 0 || groups[p] >= group_count) throw_range_error(env, "groups must lie in [0, ceil(k / 4))");
+  std::size_t entries = 0;
+  auto indptr = row_pointers(info[2], "indptr", rows, &entries);
+  auto groups = typed_array<int32_t>(info[3], "groups", entries);
+  auto words = typed_array<int32_t>(info[4], "words", entries);
+  check_indices(env, groups.Data(), entries, (k + sparq::kQSpmmKr - 1) / sparq::kQSpmmKr, "groups must lie in [0, ceil(k / 4))");
   auto packed = std::make_shared<sparq::QSparseW>();
   sparq::qu8s8_spmm_pack(rows, k, indptr.Data(), groups.Data(), words.Data(), packed.get());
   return wrap_handle(env, std::move(packed));
