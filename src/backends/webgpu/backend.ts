@@ -243,16 +243,16 @@ export class WebGpuBackend {
   }
 
   /**
-   * Uploads a csr or bsr [4, 1] / [8, 1] float32 weight once, for spmm calls.
-   * @throws TypeError naming w for other formats (nm has no WebGPU kernel yet).
+   * Uploads a csr, bsr [4, 1] / [8, 1] or nm float32 weight once, for spmm calls.
+   * @throws TypeError naming w for other formats and types.
    */
   uploadSparse(w: SparseMatrix<'float32'>): GpuSparseMatrix {
     return uploadSparse(this, w);
   }
 
   /**
-   * Y = activation(W * X + bias) with W sparse, as cpu.spmm (csr and bsr
-   * [r, 1]); W may be uploaded with uploadSparse, X may be a GPU tensor, the
+   * Y = activation(W * X + bias) with W sparse, as cpu.spmm (csr, bsr
+   * [r, 1] and nm); W may be uploaded with uploadSparse, X may be a GPU tensor, the
    * result stays on the GPU.
    */
   spmm(w: SparseMatrix<'float32'> | GpuSparseMatrix, x: Tensor<'float32'> | GpuTensor<'float32'>, options?: GpuSpmmOptions): Promise<GpuTensor<'float32'>> {

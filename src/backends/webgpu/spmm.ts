@@ -1,6 +1,6 @@
 /**
  * spmm on the GPU: Y[N, M] = activation(W[N, K] * X[K, M] + bias), W a sparse
- * float32 matrix in csr or bsr [r, 1], kernels/f32-spmm/ (one kernel body,
+ * float32 matrix in csr, bsr [r, 1] or nm, kernels/f32-spmm/ (one kernel body,
  * the block rows an override, in two variants that differ in how the lanes
  * sharing a row add their partial sums: see GpuSpmmReduction). Same arguments
  * and errors as cpu.spmm; W may be uploaded once (backend.uploadSparse), X may
@@ -11,6 +11,11 @@
  * in order of decreasing stored entries, sorted once at upload, so the
  * longest rows start first and the short ones fill in at the end (Sputnik's
  * row swizzle).
+ *
+ * nm runs as csr: uploadSparse turns each row's slots into csr entries at
+ * column group * m + position, the unused slots included (value 0 at position
+ * 0), as the CPU nm kernel multiplies them too; so Inf or NaN in X at such a
+ * column gives NaN on both, where the adapter keeps WGSL's Inf and NaN.
  */
 import { checkSpmmWeights, planSpmm, type SpmmOptions } from '../../kernels/spmm.js';
 import type { SparseMatrix } from '../../sparse/sparse-matrix.js';
@@ -64,20 +69,29 @@ export class GpuSparseMatrix {
 }
 
 /**
- * Uploads w's arrays and the row-block order (by stored entries, largest
- * first; ties keep row order).
- * @throws TypeError naming w when it is not a float32 csr or bsr [4, 1] / [8, 1] matrix.
+ * Uploads w's arrays (nm as csr arrays) and the row-block order (by stored
+ * entries, largest first; ties keep row order).
+ * @throws TypeError naming w when it is not a float32 csr, bsr [4, 1] / [8, 1] or nm matrix.
  */
 export function uploadSparse(gpu: WebGpuBackend, w: SparseMatrix<'float32'>): GpuSparseMatrix {
   checkSpmmWeights(w);
-  if (w.format === 'nm') typeFail('w', 'is nm (N:M); the WebGPU spmm runs csr and bsr [4, 1], [8, 1]');
-  const blocks = w.indptr.length - 1;
-  const length = (b: number) => w.indptr[b + 1] - w.indptr[b];
+  const { indptr, indices } = w.format === 'nm' ? nmAsCsr(w) : { indptr: w.indptr, indices: w.indices as Int32Array };
+  const blocks = indptr.length - 1;
+  const length = (b: number) => indptr[b + 1] - indptr[b];
   const order = Int32Array.from({ length: blocks }, (_, b) => b).sort((a, b) => length(b) - length(a) || a - b);
   const ints = (a: Int32Array) => gpu.upload(tensor('int32', [a.length], a));
   return new GpuSparseMatrix(w.dims, w.blockShape[0], [
-    ints(w.indptr), ints(w.indices as Int32Array), gpu.upload(tensor('float32', [w.values.length], w.values as Float32Array)), ints(order),
+    ints(indptr), ints(indices), gpu.upload(tensor('float32', [w.values.length], w.values as Float32Array)), ints(order),
   ]);
+}
+
+/** The csr row pointers and columns of an nm matrix's slots; its values array is already in csr order. */
+function nmAsCsr(w: SparseMatrix<'float32'>): { indptr: Int32Array; indices: Int32Array } {
+  const { n, m } = w.nm;
+  const perRow = (w.dims[1] / m) * n;
+  const indptr = Int32Array.from({ length: w.dims[0] + 1 }, (_, r) => r * perRow);
+  const indices = Int32Array.from(w.indices, (position, slot) => Math.floor((slot % perRow) / n) * m + position);
+  return { indptr, indices };
 }
 
 export async function gpuSpmm(gpu: WebGpuBackend, wIn: unknown, xIn: unknown, options: GpuSpmmOptions = {}): Promise<GpuTensor<'float32'>> {
