@@ -1,22 +1,35 @@
 /**
  * A small ONNX ModelProto encoder: enough protobuf to write graphs of plain
- * nodes, initializers and typed inputs/outputs. Benchmarks and tests use it to
+ * nodes, initializers (raw, typed-field or external data), typed
+ * inputs/outputs and value infos. Benchmarks and tests use it to
  * build the onnxruntime-node models they compare against, without a protobuf
  * schema dependency.
  */
 
 /** ONNX TensorProto.DataType values sparq writes. */
-export const OnnxDataType = { float: 1, uint8: 2, int8: 3, int32: 6, int64: 7 } as const;
+export const OnnxDataType = { float: 1, uint8: 2, int8: 3, int32: 6, int64: 7, bool: 9 } as const;
 export type OnnxElementType = keyof typeof OnnxDataType;
+
+/** Where a tensor's data is written: in raw_data (the default), in the typed fields, or in an external file. */
+export type OnnxTensorStorage = 'raw' | 'typed' | OnnxExternalData;
+
+/** The external_data entries to write; the caller writes the file itself. */
+export interface OnnxExternalData {
+  location: string;
+  offset?: number;
+  length?: number;
+}
 
 export interface OnnxTensor {
   name: string;
   type: OnnxElementType;
   dims: readonly number[];
+  /** bool is a Uint8Array of 0/1. */
   data: Float32Array | Uint8Array | Int8Array | Int32Array | BigInt64Array;
+  storage?: OnnxTensorStorage;
 }
 
-export type OnnxAttributeValue = number | string | readonly number[] | OnnxTensor;
+export type OnnxAttributeValue = number | string | readonly number[] | readonly string[] | OnnxTensor;
 
 export interface OnnxNode {
   opType: string;
@@ -32,8 +45,8 @@ export interface OnnxNode {
 export interface OnnxValueInfo {
   name: string;
   type: OnnxElementType;
-  /** Numbers are fixed dims; strings are symbolic (dim_param). */
-  dims: readonly (number | string)[];
+  /** Numbers are fixed dims; strings are symbolic (dim_param); null is an unknown dim. */
+  dims: readonly (number | string | null)[];
 }
 
 export interface OnnxGraph {
@@ -42,7 +55,12 @@ export interface OnnxGraph {
   initializers?: readonly OnnxTensor[];
   inputs: readonly OnnxValueInfo[];
   outputs: readonly OnnxValueInfo[];
+  valueInfo?: readonly OnnxValueInfo[];
+  /** The ai.onnx opset (default 17). */
   opset?: number;
+  /** Opsets of other domains, by domain. */
+  otherOpsets?: Readonly<Record<string, number>>;
+  producer?: { name: string; version: string };
 }
 
 class ProtoWriter {
@@ -74,6 +92,19 @@ class ProtoWriter {
     return this;
   }
 
+  /** A packed repeated float field. */
+  packedFloats(field: number, values: ArrayLike<number>): this {
+    const data = Float32Array.from(values);
+    return this.bytesField(field, new Uint8Array(data.buffer));
+  }
+
+  /** A packed repeated varint field (int32, int64). */
+  packedVarints(field: number, values: Iterable<number | bigint>): this {
+    return this.message(field, (w) => {
+      for (const v of values) w.varint(v);
+    });
+  }
+
   bytesField(field: number, data: Uint8Array): this {
     this.tag(field, 2).varint(data.length);
     for (const b of data) this.bytes.push(b);
@@ -95,15 +126,29 @@ class ProtoWriter {
   }
 }
 
+// TensorProto field numbers of the typed data fields.
+const FLOAT_DATA = 4, INT32_DATA = 5, INT64_DATA = 7;
+
 function writeTensor(w: ProtoWriter, t: OnnxTensor): void {
   for (const d of t.dims) w.int(1, d);
   w.int(2, OnnxDataType[t.type]);
   w.string(8, t.name);
-  w.bytesField(9, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  const storage = t.storage ?? 'raw';
+  if (storage === 'raw') {
+    w.bytesField(9, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  } else if (storage === 'typed') {
+    if (t.data instanceof Float32Array) w.packedFloats(FLOAT_DATA, t.data);
+    else if (t.data instanceof BigInt64Array) w.packedVarints(INT64_DATA, t.data);
+    else w.packedVarints(INT32_DATA, t.data);
+  } else {
+    const entries: [string, string | number | undefined][] = [['location', storage.location], ['offset', storage.offset], ['length', storage.length]];
+    for (const [key, value] of entries) if (value !== undefined) w.message(13, (e) => e.string(1, key).string(2, String(value)));
+    w.int(14, 1); // data_location = EXTERNAL
+  }
 }
 
 // AttributeProto.AttributeType values.
-const ATTR_FLOAT = 1, ATTR_INT = 2, ATTR_STRING = 3, ATTR_TENSOR = 4, ATTR_FLOATS = 6, ATTR_INTS = 7;
+const ATTR_FLOAT = 1, ATTR_INT = 2, ATTR_STRING = 3, ATTR_TENSOR = 4, ATTR_FLOATS = 6, ATTR_INTS = 7, ATTR_STRINGS = 8;
 
 function writeAttribute(w: ProtoWriter, name: string, value: OnnxAttributeValue, asFloat: boolean): void {
   w.string(1, name);
@@ -112,6 +157,9 @@ function writeAttribute(w: ProtoWriter, name: string, value: OnnxAttributeValue,
   } else if (typeof value === 'number') {
     if (asFloat || !Number.isInteger(value)) w.float(2, value).int(20, ATTR_FLOAT);
     else w.int(3, value).int(20, ATTR_INT);
+  } else if (Array.isArray(value) && typeof value[0] === 'string') {
+    for (const v of value as readonly string[]) w.string(9, v);
+    w.int(20, ATTR_STRINGS);
   } else if (Array.isArray(value)) {
     const nums = value as readonly number[];
     if (asFloat || nums.some((v) => !Number.isInteger(v))) {
@@ -132,7 +180,11 @@ function writeValueInfo(w: ProtoWriter, v: OnnxValueInfo): void {
     type.message(1, (tensor) => {
       tensor.int(1, OnnxDataType[v.type]);
       tensor.message(2, (shape) => {
-        for (const d of v.dims) shape.message(1, (dim) => (typeof d === 'number' ? dim.int(1, d) : dim.string(2, d)));
+        for (const d of v.dims)
+          shape.message(1, (dim) => {
+            if (typeof d === 'number') dim.int(1, d);
+            else if (typeof d === 'string') dim.string(2, d);
+          });
       });
     }),
   );
@@ -142,8 +194,10 @@ function writeValueInfo(w: ProtoWriter, v: OnnxValueInfo): void {
 export function encodeOnnxModel(graph: OnnxGraph): Uint8Array {
   const model = new ProtoWriter();
   model.int(1, 8);
-  model.string(2, 'sparq');
+  model.string(2, graph.producer?.name ?? 'sparq');
+  if (graph.producer) model.string(3, graph.producer.version);
   model.message(8, (opset) => opset.string(1, '').int(2, graph.opset ?? 17));
+  for (const [domain, version] of Object.entries(graph.otherOpsets ?? {})) model.message(8, (opset) => opset.string(1, domain).int(2, version));
   model.message(7, (g) => {
     graph.nodes.forEach((node, index) =>
       g.message(1, (n) => {
@@ -160,6 +214,7 @@ export function encodeOnnxModel(graph: OnnxGraph): Uint8Array {
     for (const t of graph.initializers ?? []) g.message(5, (w) => writeTensor(w, t));
     for (const v of graph.inputs) g.message(11, (w) => writeValueInfo(w, v));
     for (const v of graph.outputs) g.message(12, (w) => writeValueInfo(w, v));
+    for (const v of graph.valueInfo ?? []) g.message(13, (w) => writeValueInfo(w, v));
   });
   return model.finish();
 }
