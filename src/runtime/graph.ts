@@ -1,0 +1,87 @@
+/**
+ * The graph a session runs: the model's nodes in an order where every input
+ * is produced before it is read, its constants (initializers; Constant nodes
+ * become constants when folded), its run-time inputs (graph inputs that are
+ * not initializers, as ONNX before IR 4 listed both) and outputs. Passes
+ * rewrite it in place; the session then prepares each node once.
+ */
+import type { OnnxModel, OnnxNode, OnnxValueInfo, Value } from './onnx/model.js';
+import { ModelError } from './ops/op.js';
+import { OPS } from './ops/registry.js';
+
+export interface Graph {
+  nodes: OnnxNode[];
+  constants: Map<string, Value>;
+  inputs: OnnxValueInfo[];
+  outputs: OnnxValueInfo[];
+  /** Domain ('' = ai.onnx) -> opset version. */
+  opsets: Map<string, number>;
+}
+
+/** The registry key of a node's operator. */
+export function opKey(node: OnnxNode): string {
+  return node.domain === '' || node.domain === 'ai.onnx' ? node.opType : `${node.domain}.${node.opType}`;
+}
+
+/**
+ * The runnable graph of `model`.
+ * @throws ModelError listing every unsupported operator at once, or naming a
+ * node input nothing produces, a cycle, or an output nothing produces.
+ */
+export function buildGraph(model: OnnxModel): Graph {
+  const g = model.graph;
+  const unsupported = g.nodes.filter((n) => !(opKey(n) in OPS)).map((n) => `${opKey(n)} (node "${n.name}")`);
+  if (unsupported.length > 0) throw new ModelError(`unsupported operators: ${unsupported.join(', ')}`);
+  const constants = new Map(g.initializers);
+  const inputs = g.inputs.filter((i) => !constants.has(i.name));
+  const graph: Graph = { nodes: g.nodes, constants, inputs, outputs: g.outputs, opsets: model.opsets };
+  graph.nodes = topologicalOrder(graph);
+  const produced = available(graph);
+  for (const n of graph.nodes) for (const o of n.outputs) produced.add(o);
+  for (const o of graph.outputs) if (!produced.has(o.name)) throw new ModelError(`graph output "${o.name}" is produced by no node, initializer or input`);
+  return graph;
+}
+
+function available(graph: Graph): Set<string> {
+  return new Set(['', ...graph.constants.keys(), ...graph.inputs.map((i) => i.name)]);
+}
+
+/** The nodes ordered so that each comes after the producers of its inputs (stable: a sorted model keeps its order). */
+export function topologicalOrder(graph: Graph): OnnxNode[] {
+  const ready = available(graph);
+  const producer = new Map<string, OnnxNode>();
+  for (const n of graph.nodes) for (const o of n.outputs) if (o !== '') producer.set(o, n);
+  const ordered: OnnxNode[] = [];
+  const state = new Map<OnnxNode, 'visiting' | 'done'>();
+  // Iterative depth-first search: exported graphs can be thousands of nodes deep.
+  for (const root of graph.nodes) {
+    const stack: { node: OnnxNode; next: number }[] = [{ node: root, next: 0 }];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      if (state.get(top.node) === 'done') { stack.pop(); continue; }
+      state.set(top.node, 'visiting');
+      const name = top.node.inputs[top.next++];
+      if (name === undefined) {
+        state.set(top.node, 'done');
+        ordered.push(top.node);
+        stack.pop();
+        continue;
+      }
+      if (ready.has(name)) continue;
+      const p = producer.get(name);
+      if (p === undefined) throw new ModelError(`node "${top.node.name}" (${top.node.opType}) reads "${name}", which no node, initializer or graph input produces`);
+      if (state.get(p) === 'visiting') throw new ModelError(`the graph has a cycle through node "${p.name}"`);
+      if (state.get(p) !== 'done') stack.push({ node: p, next: 0 });
+    }
+  }
+  return ordered;
+}
+
+/** How many nodes read each value (graph outputs count once), for freeing values after their last use. */
+export function readers(graph: Graph): Map<string, number> {
+  const count = new Map<string, number>();
+  const add = (name: string) => count.set(name, (count.get(name) ?? 0) + 1);
+  for (const n of graph.nodes) for (const i of n.inputs) if (i !== '') add(i);
+  for (const o of graph.outputs) add(o.name);
+  return count;
+}

@@ -1,0 +1,228 @@
+/**
+ * MatMul and Gemm (float32), QLinearMatMul and MatMulInteger (uint8 x
+ * int8/uint8). A constant [K, N] weight is laid out once: packed for the
+ * dense GEMM, or, when its zeros make a sparse kernel faster (linear()'s
+ * measured choice), as W^T [N, K] on that kernel, run as y^T = W^T x^T.
+ */
+import { cpu } from '../../backends/cpu.js';
+import type { Linear, LinearRunOptions } from '../../kernels/linear.js';
+import { tensor, type QuantParams, type Tensor } from '../../tensor.js';
+import type { Value } from '../onnx/model.js';
+import { asTensor, value } from '../value.js';
+import { fusedActivation, input, kernel, ModelError, type Kernel, type KernelPolicy, type OpHandler } from './op.js';
+import { quantParam, quantParams } from './quant-params.js';
+
+/** A [K, N] weight prepared for rows x W. */
+interface PreparedWeight {
+  k: number;
+  n: number;
+  label: string;
+  /** [rows, K] -> [rows, N]. */
+  run(a: Tensor): Tensor;
+}
+
+interface WeightSource {
+  type: 'float32' | 'int8' | 'uint8';
+  /** [K, N] row-major. */
+  data: Float32Array | Int8Array | Uint8Array;
+  k: number;
+  n: number;
+  /** Per tensor or per column (N values). */
+  scales?: Float32Array;
+  zeroPoints?: Int32Array;
+}
+
+function transposed<T extends Float32Array | Int8Array | Uint8Array>(data: T, rows: number, cols: number): T {
+  const t = new (data.constructor as new (n: number) => T)(data.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = data[r * cols + c];
+  return t;
+}
+
+/**
+ * Lays out `w` once. `dense` runs a row block against the packed weight;
+ * `sparse` (the run options of linear()) is used when linear() picks a
+ * sparse kernel, with `bias` held by the layer.
+ */
+function prepareWeight(w: WeightSource, policy: KernelPolicy, bias: Float32Array | Int32Array | undefined, rowsHint: number,
+  dense: (packed: ReturnType<typeof cpu.packWeights>) => (a: Tensor) => Tensor, sparse: LinearRunOptions): PreparedWeight {
+  const { k, n } = w;
+  const perColumn = w.scales !== undefined && w.scales.length > 1;
+  const symmetric = !w.zeroPoints || w.zeroPoints.every((z) => z === 0);
+  if (policy.sparse && w.type !== 'uint8' && symmetric) {
+    const quant: QuantParams = w.scales ? { scale: perColumn ? w.scales : w.scales[0], zeroPoint: 0, axis: perColumn ? 0 : undefined } : {};
+    const layer: Linear = cpu.linear(tensor(w.type, [n, k], transposed(w.data as Float32Array | Int8Array, k, n), quant), { bias, columns: rowsHint });
+    if (layer.kernel !== 'dense')
+      return { k, n, label: `${w.type === 'float32' ? 'spmm' : 'qspmm'}-${layer.kernel}`, run: (a) => cpu.transpose(layer.run(cpu.transpose(a) as Tensor<'float32'>, sparse)) };
+  }
+  const quant: QuantParams = w.scales ? { scale: perColumn ? w.scales : w.scales[0], zeroPoint: perColumn ? w.zeroPoints : w.zeroPoints?.[0], axis: perColumn ? 1 : undefined } : {};
+  const packed = cpu.packWeights(tensor(w.type, [k, n], w.data, quant));
+  return { k, n, label: w.type === 'float32' ? 'gemm' : 'qgemm', run: dense(packed) };
+}
+
+/** A [..., M, K] input as [rows, K] rows and the output dims [..., M, N]. */
+function rowsOf(a: Value, k: number, n: number): { rows: number; outDims: number[] } {
+  const dims = a.dims.length === 1 ? [1, a.dims[0]] : a.dims;
+  if (dims[dims.length - 1] !== k) throw new ModelError(`input [${a.dims}] has ${dims[dims.length - 1]} columns but the weight has K = ${k} rows`);
+  const outDims = a.dims.length === 1 ? [n] : [...a.dims.slice(0, -1), n];
+  return { rows: a.data.length / k, outDims };
+}
+
+function checkWeight2d(w: Value, what: string): [number, number] {
+  if (w.dims.length !== 2) throw new ModelError(`${what} must be 2-D [K, N], got [${w.dims}]`);
+  return [w.dims[0], w.dims[1]];
+}
+
+/** Broadcast batched A x B for a non-constant or batched B: one GEMM per batch. */
+function batchedMatMul(a: Value, b: Value): Value {
+  const ad = a.dims.length === 1 ? [1, a.dims[0]] : a.dims, bd = b.dims.length === 1 ? [b.dims[0], 1] : b.dims;
+  const [m, k] = ad.slice(-2), [kb, n] = bd.slice(-2);
+  if (k !== kb) throw new ModelError(`inputs [${a.dims}] and [${b.dims}] do not multiply (K ${k} vs ${kb})`);
+  const ab = ad.slice(0, -2), bb = bd.slice(0, -2);
+  const rank = Math.max(ab.length, bb.length);
+  const pad = (d: number[]) => [...new Array(rank - d.length).fill(1), ...d];
+  const [pa, pb] = [pad(ab), pad(bb)];
+  const batch = pa.map((x, i) => {
+    if (x !== pb[i] && x !== 1 && pb[i] !== 1) throw new ModelError(`batch dims [${ab}] and [${bb}] do not broadcast`);
+    return Math.max(x, pb[i]);
+  });
+  const count = batch.reduce((p, q) => p * q, 1);
+  const y = new Float32Array(count * m * n);
+  const offset = (dims: number[], index: number) => {
+    let off = 0, stride = 1;
+    for (let i = rank - 1, rest = index; i >= 0; i--) {
+      const coord = rest % batch[i];
+      rest = Math.floor(rest / batch[i]);
+      off += (dims[i] === 1 ? 0 : coord) * stride;
+      stride *= dims[i];
+    }
+    return off;
+  };
+  const af = a.data as Float32Array, bf = b.data as Float32Array;
+  for (let i = 0; i < count; i++) {
+    const ao = offset(pa, i) * m * k, bo = offset(pb, i) * k * n;
+    const w = cpu.packWeights(tensor('float32', [k, n], bf.subarray(bo, bo + k * n)));
+    cpu.gemm(tensor('float32', [m, k], af.subarray(ao, ao + m * k)), w, { out: y.subarray(i * m * n, (i + 1) * m * n) });
+  }
+  const dims = [...batch, m, n];
+  if (a.dims.length === 1) dims.splice(-2, 1);
+  if (b.dims.length === 1) dims.splice(-1, 1);
+  return value('float32', dims, y);
+}
+
+/** Rows the dense/sparse choice assumes: the batch of a classifier head. */
+const TYPICAL_ROWS = 1;
+
+const matMul: OpHandler = (ctx) => {
+  const wConst = ctx.constants[1];
+  const activation = fusedActivation(ctx.attributes) ?? 'none';
+  if (!wConst || wConst.dims.length !== 2 || wConst.type !== 'float32')
+    return kernel('gemm-batched', (inputs) => [batchedMatMul(input(inputs, 0, ['float32']), input(inputs, 1, ['float32']))]);
+  const [k, n] = checkWeight2d(wConst, 'B');
+  const bias = biasFrom(ctx.constants[2], n);
+  const w = prepareWeight({ type: 'float32', data: wConst.data as Float32Array, k, n }, ctx.policy, bias, TYPICAL_ROWS,
+    (packed) => (a) => cpu.gemm(a as Tensor<'float32'>, packed, { bias, activation }), { activation });
+  return rowKernel(w, (inputs) => input(inputs, 0, ['float32']), {});
+};
+
+/** A fused bias (passes/fuse-bias.ts puts it on MatMul as a third input). */
+function biasFrom(v: Value | undefined, n: number): Float32Array | undefined {
+  if (v === undefined) return undefined;
+  const b = asTensor(v, ['float32'], 'bias').data;
+  if (b.length !== n) throw new ModelError(`bias has ${b.length} values for N = ${n}`);
+  return b;
+}
+
+/** The kernel that runs `w` on the rows of input 0, keeping its leading dims. */
+function rowKernel(w: PreparedWeight, a: (inputs: readonly (Value | undefined)[]) => Value, quant: QuantParams | ((inputs: readonly (Value | undefined)[]) => QuantParams)): Kernel {
+  return kernel(w.label, (inputs) => {
+    const x = a(inputs);
+    const { rows, outDims } = rowsOf(x, w.k, w.n);
+    const q = typeof quant === 'function' ? quant(inputs) : quant;
+    const y = w.run(tensor(x.type as 'float32', [rows, w.k], x.data as Float32Array, q));
+    return [{ type: y.type, dims: outDims, data: y.data } as Value];
+  });
+}
+
+const gemmOp: OpHandler = (ctx) => {
+  const attrs = ctx.attributes;
+  const alpha = attrs.float('alpha', 1), beta = attrs.float('beta', 1);
+  const transA = attrs.int('transA', 0) !== 0, transB = attrs.int('transB', 0) !== 0;
+  const activation = fusedActivation(attrs) ?? 'none';
+  const [, bConst, cConst] = ctx.constants;
+  if (!bConst) throw new ModelError('B must be a constant (weights of an exported model)');
+  const [b0, b1] = checkWeight2d(bConst, 'B');
+  const [k, n] = transB ? [b1, b0] : [b0, b1];
+  let wData = transB ? transposed(bConst.data as Float32Array, b0, b1) : (bConst.data as Float32Array);
+  if (alpha !== 1) wData = wData.map((v) => v * alpha);
+  // C broadcast along rows ([N], [1, N] or a scalar) is a bias, fused; other shapes are added after.
+  let bias: Float32Array | undefined;
+  const hasC = (ctx.node.inputs[2] ?? '') !== '';
+  if (hasC) {
+    if (!cConst) throw new ModelError('C must be a constant');
+    const c = cConst.data as Float32Array;
+    if (c.length === n && (cConst.dims.length === 1 || (cConst.dims.length === 2 && cConst.dims[0] === 1))) bias = c.map((v) => v * beta);
+    else if (c.length === 1) bias = new Float32Array(n).fill(c[0] * beta);
+  }
+  const general = hasC && bias === undefined ? cConst : undefined;
+  const fuse = general === undefined ? activation : 'none';
+  const w = prepareWeight({ type: 'float32', data: wData, k, n }, ctx.policy, bias, TYPICAL_ROWS,
+    (packed) => (a) => cpu.gemm(a as Tensor<'float32'>, packed, { bias, activation: fuse }), { activation: fuse });
+  return kernel(w.label, (inputs) => {
+    let a = input(inputs, 0, ['float32']);
+    if (a.dims.length !== 2) throw new ModelError(`A must be 2-D, got [${a.dims}]`);
+    if (transA) a = value('float32', [a.dims[1], a.dims[0]], cpu.transpose(asTensor(a, ['float32'], 'A')).data);
+    const [m] = a.dims;
+    if (a.dims[1] !== k) throw new ModelError(`A has ${a.dims[1]} columns but B has K = ${k}`);
+    const y = w.run(asTensor(a, ['float32'], 'A')).data as Float32Array;
+    if (general) addGeneralC(y, general, m, n, beta, activation);
+    return [value('float32', [m, n], y)];
+  });
+};
+
+/** y += beta * C for C of [M, N] or [M, 1] (broadcast along columns), then the fused clamp. */
+function addGeneralC(y: Float32Array, c: Value, m: number, n: number, beta: number, activation: 'none' | { min: number; max: number }): void {
+  const cd = c.data as Float32Array;
+  const [cm, cn] = c.dims.length === 2 ? c.dims : [1, c.dims[0] ?? 1];
+  if ((cm !== 1 && cm !== m) || (cn !== 1 && cn !== n)) throw new ModelError(`C [${c.dims}] does not broadcast to [${m}, ${n}]`);
+  const [lo, hi] = activation === 'none' ? [-Infinity, Infinity] : [activation.min, activation.max];
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      const v = y[i * n + j] + beta * cd[(cm === 1 ? 0 : i) * cn + (cn === 1 ? 0 : j)];
+      y[i * n + j] = Math.min(hi, Math.max(lo, v));
+    }
+}
+
+/** QLinearMatMul(a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp) with b constant [K, N]. */
+const qlinearMatMul: OpHandler = (ctx) => {
+  const c = ctx.constants;
+  const bConst = c[3];
+  if (!bConst) throw new ModelError('b must be a constant');
+  const [k, n] = checkWeight2d(bConst, 'b');
+  const bq = quantParams(c[4], c[5], bConst, 1, 'b');
+  const yScale = quantParam(c[6], 'y_scale').scale;
+  const outType = c[7]?.type === 'int8' ? 'int8' : 'uint8';
+  const options = { output: outType, outScale: yScale, outZeroPoint: c[7] ? Number(c[7].data[0]) : 0, activation: fusedActivation(ctx.attributes) ?? 'none' } as const;
+  const bias = c[8] ? asTensor(c[8], ['int32'], 'bias').data : undefined;
+  const w = prepareWeight({ type: bConst.type as 'int8' | 'uint8', data: bConst.data as Int8Array, k, n, scales: bq.scales, zeroPoints: bq.zeroPoints }, ctx.policy, bias, TYPICAL_ROWS,
+    (packed) => (a) => cpu.qgemm(a as Tensor<'uint8'>, packed, { ...options, bias }), options);
+  return rowKernel(w, (inputs) => input(inputs, 0, ['uint8']), (inputs) => {
+    const q = quantParams(inputs[1], inputs[2], input(inputs, 0), undefined, 'a');
+    return { scale: q.scales[0], zeroPoint: q.zeroPoints[0] };
+  });
+};
+
+/** MatMulInteger(A, B, a_zp, b_zp) -> int32, B constant [K, N]. */
+const matMulInteger: OpHandler = (ctx) => {
+  const [, bConst, , bZero] = ctx.constants;
+  if (!bConst) throw new ModelError('B must be a constant');
+  const [k, n] = checkWeight2d(bConst, 'B');
+  const zeroPoints = bZero ? Int32Array.from(bZero.data as Int8Array) : new Int32Array(1);
+  if (zeroPoints.length !== 1 && zeroPoints.length !== n) throw new ModelError(`b_zero_point has ${zeroPoints.length} values for N = ${n}`);
+  // Scales only carry the per-column zero points; int32 output ignores them.
+  const scales = new Float32Array(zeroPoints.length).fill(1);
+  const w = prepareWeight({ type: bConst.type as 'int8' | 'uint8', data: bConst.data as Int8Array, k, n, scales, zeroPoints }, { sparse: false }, undefined, TYPICAL_ROWS,
+    (packed) => (a) => cpu.qgemm(a as Tensor<'uint8'>, packed), {});
+  return rowKernel(w, (inputs) => input(inputs, 0, ['uint8']), (inputs) => ({ scale: 1, zeroPoint: inputs[2] ? Number(inputs[2].data[0]) : 0 }));
+};
+
+export const MATMUL_OPS: Record<string, OpHandler> = { MatMul: matMul, Gemm: gemmOp, QLinearMatMul: qlinearMatMul, MatMulInteger: matMulInteger };

@@ -1,0 +1,148 @@
+/**
+ * MaxPool, AveragePool, GlobalAveragePool and GlobalMaxPool on NCHW (1-D
+ * and 2-D). MaxPool also runs on uint8/int8 (QDQ models pool the quantized
+ * values: max commutes with dequantization).
+ */
+import type { Value } from '../onnx/model.js';
+import { value } from '../value.js';
+import { as4d, im2colOptions, outputDims, windowAttributes, type WindowAttributes } from './conv-attributes.js';
+import { input, kernel, ModelError, type OpHandler, type PrepareContext } from './op.js';
+
+interface PoolGeometry {
+  n: number; c: number; h: number; w: number; oh: number; ow: number;
+  pads: [number, number, number, number];
+}
+
+function poolWindow(ctx: PrepareContext): WindowAttributes {
+  const shape = ctx.attributes.ints('kernel_shape');
+  if (!shape) throw new ModelError('attribute kernel_shape is required');
+  return windowAttributes(ctx.attributes, shape);
+}
+
+/** Output size along one axis; ceil_mode drops a last window that would start in the end padding. */
+function outSize(size: number, kernel: number, stride: number, dilation: number, padBegin: number, padEnd: number, ceil: boolean): number {
+  const extent = dilation * (kernel - 1) + 1;
+  const span = size + padBegin + padEnd - extent;
+  if (span < 0) throw new ModelError(`the window (${extent}) is larger than the padded input (${size + padBegin + padEnd})`);
+  let out = (ceil ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
+  if (ceil && (out - 1) * stride >= size + padBegin) out--;
+  return out;
+}
+
+function geometry(x: Value, win: WindowAttributes, ceil: boolean): PoolGeometry {
+  const [n, c, h, w] = as4d(x.dims, win);
+  const pads = im2colOptions(win, h, w).pads;
+  return {
+    n, c, h, w, pads,
+    oh: outSize(h, win.kernel[0], win.strides[0], win.dilations[0], pads[0], pads[2], ceil),
+    ow: outSize(w, win.kernel[1], win.strides[1], win.dilations[1], pads[1], pads[3], ceil),
+  };
+}
+
+/** Calls visit(planeOffset, outIndex, y0, y1, x0, x1) with each window's clipped bounds (dilation 1) in input coordinates. */
+function forEachWindow(g: PoolGeometry, win: WindowAttributes, visit: (plane: number, out: number, y0: number, y1: number, x0: number, x1: number, full: number) => void): void {
+  const [kh, kw] = win.kernel, [sh, sw] = win.strides;
+  let out = 0;
+  for (let p = 0; p < g.n * g.c; p++) {
+    const plane = p * g.h * g.w;
+    for (let oy = 0; oy < g.oh; oy++) {
+      const ys = oy * sh - g.pads[0];
+      // The window's extent inside input + padding (what count_include_pad counts).
+      const ye = Math.min(ys + kh, g.h + g.pads[2]);
+      for (let ox = 0; ox < g.ow; ox++, out++) {
+        const xs = ox * sw - g.pads[1];
+        const xe = Math.min(xs + kw, g.w + g.pads[3]);
+        visit(plane, out, Math.max(ys, 0), Math.min(ye, g.h), Math.max(xs, 0), Math.min(xe, g.w), (ye - ys) * (xe - xs));
+      }
+    }
+  }
+}
+
+const maxPool: OpHandler = (ctx) => {
+  const win = poolWindow(ctx);
+  const ceil = ctx.attributes.int('ceil_mode', 0) !== 0;
+  if (ctx.node.outputs.length > 1 && ctx.node.outputs[1] !== '') throw new ModelError('the Indices output is not supported');
+  if (ctx.attributes.int('storage_order', 0) !== 0) throw new ModelError('storage_order 1 is not supported');
+  return kernel('maxpool', (inputs) => {
+    const x = input(inputs, 0, ['float32', 'uint8', 'int8']);
+    const g = geometry(x, win, ceil);
+    const y = value(x.type, outputDims(win, g.n, g.c, g.oh, g.ow));
+    const xd = x.data as Float32Array, yd = y.data as Float32Array;
+    const [dh, dw] = win.dilations;
+    if (dh === 1 && dw === 1)
+      forEachWindow(g, win, (plane, out, y0, y1, x0, x1) => {
+        let m = -Infinity;
+        for (let yy = y0; yy < y1; yy++) for (let xx = x0, row = plane + yy * g.w; xx < x1; xx++) if (xd[row + xx] > m) m = xd[row + xx];
+        yd[out] = m;
+      });
+    else dilatedMaxPool(xd, yd, g, win);
+    return [y];
+  });
+};
+
+function dilatedMaxPool(xd: Float32Array, yd: Float32Array, g: PoolGeometry, win: WindowAttributes): void {
+  const [kh, kw] = win.kernel, [sh, sw] = win.strides, [dh, dw] = win.dilations;
+  let out = 0;
+  for (let p = 0; p < g.n * g.c; p++)
+    for (let oy = 0; oy < g.oh; oy++)
+      for (let ox = 0; ox < g.ow; ox++, out++) {
+        let m = -Infinity;
+        for (let i = 0; i < kh; i++) {
+          const yy = oy * sh - g.pads[0] + i * dh;
+          if (yy < 0 || yy >= g.h) continue;
+          for (let j = 0; j < kw; j++) {
+            const xx = ox * sw - g.pads[1] + j * dw;
+            if (xx >= 0 && xx < g.w && xd[(p * g.h + yy) * g.w + xx] > m) m = xd[(p * g.h + yy) * g.w + xx];
+          }
+        }
+        yd[out] = m;
+      }
+}
+
+const averagePool: OpHandler = (ctx) => {
+  const win = poolWindow(ctx);
+  if (win.dilations.some((d) => d !== 1)) throw new ModelError('AveragePool with dilations is not supported');
+  const ceil = ctx.attributes.int('ceil_mode', 0) !== 0;
+  const includePad = ctx.attributes.int('count_include_pad', 0) !== 0;
+  return kernel('avgpool', (inputs) => {
+    const x = input(inputs, 0, ['float32']);
+    const g = geometry(x, win, ceil);
+    const y = value('float32', outputDims(win, g.n, g.c, g.oh, g.ow));
+    const xd = x.data as Float32Array;
+    forEachWindow(g, win, (plane, out, y0, y1, x0, x1, full) => {
+      let s = 0;
+      for (let yy = y0; yy < y1; yy++) for (let xx = x0, row = plane + yy * g.w; xx < x1; xx++) s += xd[row + xx];
+      y.data[out] = s / (includePad ? full : (y1 - y0) * (x1 - x0));
+    });
+    return [y];
+  });
+};
+
+/** Global pools reduce every spatial position of each [n, c] plane to one value. */
+function globalPool(label: string, reduce: (d: Float32Array, start: number, size: number) => number): OpHandler {
+  return () =>
+    kernel(label, (inputs) => {
+      const x = input(inputs, 0, label === 'globalmaxpool' ? ['float32', 'uint8', 'int8'] : ['float32']);
+      if (x.dims.length < 3) throw new ModelError(`input must be [N, C, spatial...], got [${x.dims}]`);
+      const [n, c] = x.dims;
+      const size = x.data.length / Math.max(1, n * c);
+      const y = value(x.type, [n, c, ...x.dims.slice(2).map(() => 1)]);
+      for (let p = 0; p < n * c; p++) (y.data as Float32Array)[p] = reduce(x.data as Float32Array, p * size, size);
+      return [y];
+    });
+}
+
+export const POOL_OPS: Record<string, OpHandler> = {
+  MaxPool: maxPool,
+  AveragePool: averagePool,
+  GlobalAveragePool: globalPool('globalavgpool', (d, start, size) => {
+    let s = 0;
+    for (let i = start; i < start + size; i++) s += d[i];
+    return s / size;
+  }),
+  GlobalMaxPool: globalPool('globalmaxpool', (d, start, size) => {
+    let m = -Infinity;
+    for (let i = start; i < start + size; i++) if (d[i] > m) m = d[i];
+    return m;
+  }),
+};

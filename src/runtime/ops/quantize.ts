@@ -1,0 +1,54 @@
+/** QuantizeLinear / DequantizeLinear (per tensor and per axis) on the exact CPU kernels. */
+import { cpu } from '../../backends/cpu.js';
+import type { QType } from '../../tensor.js';
+import type { Value } from '../onnx/model.js';
+import { asTensor, value } from '../value.js';
+import { input, kernel, ModelError, normalizeAxis, type OpHandler, type PrepareContext } from './op.js';
+import { quantParams } from './quant-params.js';
+
+/** The axis a 1-D scale runs along (attribute `axis`, default 1, from opset 13); per tensor for a scalar scale. */
+function axisFor(ctx: PrepareContext, scale: Value, x: Value): number | undefined {
+  if (ctx.attributes.has('block_size') && ctx.attributes.int('block_size', 0) !== 0) throw new ModelError('blocked quantization (block_size) is not supported');
+  if (scale.dims.length === 0 || (scale.data.length === 1 && scale.dims.length <= 1)) return undefined;
+  if (ctx.opset < 13) throw new ModelError(`per-axis scales need opset 13, the model has ${ctx.opset}`);
+  return normalizeAxis(ctx.attributes.int('axis', 1), x.dims.length);
+}
+
+const quantizeLinear: OpHandler = (ctx) =>
+  kernel('quantize', (inputs) => {
+    const x = input(inputs, 0, ['float32']);
+    const scale = input(inputs, 1, ['float32']);
+    const zero = inputs[2];
+    if (zero && zero.type !== 'uint8' && zero.type !== 'int8') throw new ModelError(`y_zero_point must be uint8 or int8, got ${zero.type}`);
+    const type: QType = zero?.type === 'int8' ? 'int8' : 'uint8';
+    const axis = axisFor(ctx, scale, x);
+    const q = quantParams(scale, zero, x, axis, 'y');
+    const y = cpu.quantize(asTensor(x, ['float32'], 'x'), { type, scale: q.scales, zeroPoint: q.zeroPoints, axis: axis ?? undefined });
+    return [value(type, x.dims, y.data)];
+  });
+
+const dequantizeLinear: OpHandler = (ctx) =>
+  kernel('dequantize', (inputs) => {
+    const x = input(inputs, 0, ['uint8', 'int8', 'int32']);
+    const scale = input(inputs, 1, ['float32']);
+    const axis = axisFor(ctx, scale, x);
+    const q = quantParams(scale, inputs[2], x, axis, 'x');
+    if (x.type === 'int32') return [dequantizeInt32(x, q.scales, q.zeroPoints, axis)];
+    const per = axis === undefined ? { scale: q.scales[0], zeroPoint: q.zeroPoints[0] } : { scale: q.scales, zeroPoint: q.zeroPoints, axis };
+    return [value('float32', x.dims, cpu.dequantize(asTensor(x, ['uint8', 'int8'], 'x', per)).data)];
+  });
+
+/** int32 (biases of QDQ models): float32(x - zero point) * scale, as onnxruntime computes it. */
+function dequantizeInt32(x: Value, scales: Float32Array, zeroPoints: Int32Array, axis: number | undefined): Value {
+  const data = x.data as Int32Array;
+  const inner = axis === undefined ? data.length : x.dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const channels = axis === undefined ? 1 : x.dims[axis];
+  const y = new Float32Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const c = Math.floor(i / inner) % channels;
+    y[i] = Math.fround((data[i] - zeroPoints[c]) | 0) * scales[c];
+  }
+  return value('float32', x.dims, y);
+}
+
+export const QUANTIZE_OPS: Record<string, OpHandler> = { QuantizeLinear: quantizeLinear, DequantizeLinear: dequantizeLinear };

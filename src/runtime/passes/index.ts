@@ -1,0 +1,17 @@
+/**
+ * The graph passes, in the order they run. Each matches a pattern and
+ * rewrites it, or leaves the graph as it was; each is tested on its own.
+ */
+import type { Graph } from '../graph.js';
+import { foldBatchNorm } from './fold-batch-norm.js';
+import { fuseActivation } from './fuse-activation.js';
+
+export const PASSES: readonly [string, (graph: Graph) => boolean][] = [
+  ['fold-batch-norm', foldBatchNorm],
+  ['fuse-activation', fuseActivation],
+];
+
+/** Runs every pass once, in order; returns the names of those that changed the graph. */
+export function runPasses(graph: Graph): string[] {
+  return PASSES.filter(([, pass]) => pass(graph)).map(([name]) => name);
+}

@@ -1,0 +1,187 @@
+/**
+ * InferenceSession: sparq's runtime for ONNX CNNs, shaped like
+ * onnxruntime-node's (create / run / inputNames / outputNames / release).
+ * Creation reads the model, checks every operator, runs the graph passes,
+ * folds what is constant and prepares every node once (weights packed, the
+ * dense or sparse kernel chosen); run() only executes the prepared kernels.
+ */
+import { cpu } from '../backends/cpu.js';
+import { checkInt, checkObject, checkOneOf, typeFail } from '../validate.js';
+import { buildGraph, opKey, readers, type Graph } from './graph.js';
+import type { OnnxModel, OnnxNode, OnnxValueInfo, Value } from './onnx/model.js';
+import { loadOnnx, readOnnx } from './onnx/read.js';
+import { Attributes, ModelError, type Kernel, type KernelPolicy } from './ops/op.js';
+import { OPS } from './ops/registry.js';
+import { runPasses } from './passes/index.js';
+import { checkFeed } from './feeds.js';
+
+export interface SessionOptions {
+  /** Where the kernels run (default 'cpu'). */
+  backend?: 'cpu';
+  /** CPU threads for the kernels (cpu.setThreads; default: all cores). */
+  threads?: number;
+  /** 'auto' (default): layers whose weights are sparse enough run on the sparse kernels; 'off': always dense. */
+  sparsity?: 'auto' | 'off';
+  /** Graph passes (default true): BatchNormalization folding, activation fusion, QDQ to integer kernels. */
+  optimize?: boolean;
+  /** Record per-node times on every run, for profile(). */
+  profile?: boolean;
+}
+
+export interface NodeProfile {
+  node: string;
+  opType: string;
+  /** The kernel the node runs on. */
+  kernel: string;
+  calls: number;
+  /** Total milliseconds over all runs. */
+  totalMs: number;
+}
+
+interface PreparedNode {
+  node: OnnxNode;
+  kernel: Kernel;
+  calls: number;
+  totalMs: number;
+}
+
+export type Feeds = Record<string, { type: string; dims: readonly number[]; data: unknown }>;
+
+export class InferenceSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  private released = false;
+
+  private constructor(
+    private readonly graph: Graph,
+    private readonly prepared: PreparedNode[],
+    private readonly profiling: boolean,
+  ) {
+    this.inputNames = graph.inputs.map((i) => i.name);
+    this.outputNames = graph.outputs.map((o) => o.name);
+  }
+
+  /**
+   * Loads and prepares a model from an .onnx path (external data read beside it) or its bytes.
+   * @throws OnnxLoadError for a malformed file, ModelError for an unsupported or inconsistent graph, TypeError/RangeError for bad options.
+   */
+  static async create(model: string | Uint8Array, options: SessionOptions = {}): Promise<InferenceSession> {
+    checkObject('options', options);
+    if (options.backend !== undefined) checkOneOf('options.backend', options.backend, ['cpu'] as const);
+    if (options.threads !== undefined) cpu.setThreads(checkInt('options.threads', options.threads, 1, 256));
+    const sparsity = checkOneOf('options.sparsity', options.sparsity ?? 'auto', ['auto', 'off'] as const);
+    let proto: OnnxModel;
+    if (typeof model === 'string') proto = await loadOnnx(model);
+    else if (model instanceof Uint8Array) proto = readOnnx(model);
+    else typeFail('model', 'must be a path or a Uint8Array of ONNX bytes');
+    const graph = buildGraph(proto);
+    if (options.optimize ?? true) runPasses(graph);
+    const prepared = prepareGraph(graph, { sparse: sparsity === 'auto' });
+    return new InferenceSession(graph, prepared, options.profile ?? false);
+  }
+
+  /**
+   * Runs the model. Feeds are checked like onnxruntime checks them (every
+   * input given, known names, types and fixed dims). `fetches` may name any
+   * value of the graph, intermediate ones too (default: the outputs).
+   */
+  async run(feeds: Feeds, fetches?: readonly string[]): Promise<Record<string, Value>> {
+    return this.runSync(feeds, fetches);
+  }
+
+  /** run() on the calling thread, returning the outputs directly. */
+  runSync(feeds: Feeds, fetches: readonly string[] = this.outputNames): Record<string, Value> {
+    if (this.released) throw new Error('the session was released');
+    checkObject('feeds', feeds);
+    const env = new Map<string, Value>(this.graph.constants);
+    for (const name of Object.keys(feeds)) if (!this.inputNames.includes(name)) typeFail('feeds', `has "${name}", which is not an input of the model (inputs: ${this.inputNames.join(', ')})`);
+    for (const info of this.graph.inputs) env.set(info.name, checkFeed(info, feeds[info.name]));
+    const wanted = new Set(fetches);
+    const remaining = readers(this.graph);
+    for (const name of wanted) remaining.set(name, (remaining.get(name) ?? 0) + 1);
+    for (const p of this.prepared) {
+      const inputs = p.node.inputs.map((name) => (name === '' ? undefined : env.get(name)));
+      const start = this.profiling ? performance.now() : 0;
+      let outputs: Value[];
+      try {
+        outputs = p.kernel.run(inputs);
+      } catch (e) {
+        throw nodeError(p.node, e);
+      }
+      if (this.profiling) {
+        p.totalMs += performance.now() - start;
+        p.calls++;
+      }
+      p.node.outputs.forEach((name, i) => name !== '' && outputs[i] !== undefined && env.set(name, outputs[i]));
+      for (const name of p.node.inputs) {
+        const left = (remaining.get(name) ?? 0) - 1;
+        remaining.set(name, left);
+        if (left === 0 && !this.graph.constants.has(name)) env.delete(name);
+      }
+    }
+    const result: Record<string, Value> = {};
+    for (const name of fetches) {
+      const v = env.get(name);
+      if (v === undefined) typeFail('fetches', `names "${name}", which is no value of the model`);
+      result[name] = v;
+    }
+    return result;
+  }
+
+  /** Per-node kernel and time, in execution order (times need options.profile). */
+  profile(): NodeProfile[] {
+    return this.prepared.map((p) => ({ node: p.node.name, opType: p.node.opType, kernel: p.kernel.label, calls: p.calls, totalMs: p.totalMs }));
+  }
+
+  /** The value infos of the inputs the model expects. */
+  get inputs(): readonly OnnxValueInfo[] {
+    return this.graph.inputs;
+  }
+
+  async release(): Promise<void> {
+    this.released = true;
+    this.prepared.length = 0;
+    this.graph.constants.clear();
+  }
+}
+
+function nodeError(node: OnnxNode, e: unknown): Error {
+  const message = e instanceof Error ? e.message : String(e);
+  const where = `node "${node.name}" (${node.opType})`;
+  if (e instanceof ModelError) return new ModelError(`${where}: ${message}`);
+  const error = e instanceof Error ? e : new Error(message);
+  error.message = `${where}: ${message}`;
+  return error;
+}
+
+/**
+ * Prepares every node; a node whose inputs are all constants runs once here
+ * and its outputs become constants (constant folding: weight
+ * DequantizeLinear, shape arithmetic on fixed shapes, Constant nodes).
+ */
+function prepareGraph(graph: Graph, policy: KernelPolicy): PreparedNode[] {
+  const prepared: PreparedNode[] = [];
+  for (const node of graph.nodes) {
+    const constants = node.inputs.map((name) => graph.constants.get(name));
+    const opset = graph.opsets.get(node.domain === 'ai.onnx' ? '' : node.domain) ?? graph.opsets.get('') ?? 0;
+    let kernel: Kernel;
+    try {
+      kernel = OPS[opKey(node)]({ node, opset, constants, attributes: new Attributes(node), policy });
+    } catch (e) {
+      throw nodeError(node, e);
+    }
+    const foldable = node.inputs.every((name, i) => name === '' || constants[i] !== undefined);
+    if (foldable) {
+      let outputs: Value[];
+      try {
+        outputs = kernel.run(constants);
+      } catch (e) {
+        throw nodeError(node, e);
+      }
+      node.outputs.forEach((name, i) => name !== '' && outputs[i] !== undefined && graph.constants.set(name, outputs[i]));
+    } else {
+      prepared.push({ node, kernel, calls: 0, totalMs: 0 });
+    }
+  }
+  return prepared;
+}

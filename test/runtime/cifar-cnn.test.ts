@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import * as ort from 'onnxruntime-node';
+import { cifarCnn, randomImages } from '../../bench/models/cifar-cnn.js';
+import { encodeOnnxModel } from '../../src/runtime/onnx/write.js';
+import { InferenceSession } from '../../src/runtime/session.js';
+
+/** Max |a - b| relative to max |b|. */
+function relativeError(a: Float32Array, b: Float32Array): number {
+  let err = 0, scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    err = Math.max(err, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return err / Math.max(scale, 1e-30);
+}
+
+async function both(bytes: Uint8Array, batch: number, image: [number, number, number], options = {}) {
+  const x = randomImages(batch, image);
+  const feeds = { input: new ort.Tensor('float32', x, [batch, ...image]) };
+  const reference = (await (await ort.InferenceSession.create(bytes)).run(feeds)).logits.data as Float32Array;
+  const session = await InferenceSession.create(bytes, options);
+  const ours = (await session.run(feeds)).logits;
+  return { reference, ours, session };
+}
+
+describe('runtime: the CIFAR-10 CNN (fp32)', () => {
+  for (const [image, batch] of [[[3, 32, 32], 1], [[3, 32, 32], 4], [[1, 28, 28], 3]] as [[number, number, number], number][]) {
+    it(`matches onnxruntime on ${image.join('x')} at batch ${batch}`, async () => {
+      const { reference, ours } = await both(encodeOnnxModel(cifarCnn({ image })), batch, image);
+      assert.deepEqual(ours.dims, [batch, 10]);
+      assert.ok(relativeError(ours.data as Float32Array, reference) < 1e-5, `relative error ${relativeError(ours.data as Float32Array, reference)}`);
+    });
+  }
+
+  it('fuses the ReLUs into the convs and dense layers', async () => {
+    const session = await InferenceSession.create(encodeOnnxModel(cifarCnn()));
+    const ops = session.profile().map((p) => p.opType);
+    assert.deepEqual(ops, ['Conv', 'MaxPool', 'Conv', 'MaxPool', 'Conv', 'Flatten', 'Gemm', 'Gemm']);
+  });
+
+  it('runs 90%-pruned weights on sparse kernels and still matches onnxruntime', async () => {
+    const image: [number, number, number] = [3, 32, 32];
+    const { reference, ours, session } = await both(encodeOnnxModel(cifarCnn({ prune: 0.9 })), 2, image);
+    assert.ok(relativeError(ours.data as Float32Array, reference) < 1e-5);
+    const kernels = session.profile().map((p) => p.kernel);
+    assert.ok(kernels.some((k) => k !== 'conv' && k.startsWith('conv-')), `kernels: ${kernels}`);
+    const dense = await InferenceSession.create(encodeOnnxModel(cifarCnn({ prune: 0.9 })), { sparsity: 'off' });
+    assert.ok(dense.profile().every((p) => !p.kernel.includes('-') || p.kernel === 'gemm-batched'));
+  });
+});
