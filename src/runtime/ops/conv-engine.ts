@@ -54,7 +54,7 @@ export function prepareConvWeights<T extends 'float32' | 'int8' | 'uint8'>(
   const k = w.data.length / oc;
   const ocg = oc / groups;
   if (trySparse && groups === 1) {
-    const quant: QuantParams = w.scales ? { scale: w.scales.length === 1 ? w.scales[0] : w.scales, zeroPoint: 0, axis: w.scales.length === 1 ? undefined : 0 } : {};
+    const quant: QuantParams = !w.scales ? {} : w.scales.length === 1 ? { scale: w.scales[0] } : { scale: w.scales, zeroPoint: new Int32Array(w.scales.length), axis: 0 };
     const symmetric = !w.zeroPoints || w.zeroPoints.every((z) => z === 0);
     if (w.type !== 'uint8' && symmetric) {
       const layer = cpu.linear(tensor(w.type as 'float32' | 'int8', [oc, k], w.data as Float32Array | Int8Array, quant), { bias: trySparse.bias, columns: trySparse.columns });

@@ -49,7 +49,7 @@ function prepareWeight(w: WeightSource, policy: KernelPolicy, bias: Float32Array
   const perColumn = w.scales !== undefined && w.scales.length > 1;
   const symmetric = !w.zeroPoints || w.zeroPoints.every((z) => z === 0);
   if (policy.sparse && w.type !== 'uint8' && symmetric) {
-    const quant: QuantParams = w.scales ? { scale: perColumn ? w.scales : w.scales[0], zeroPoint: 0, axis: perColumn ? 0 : undefined } : {};
+    const quant: QuantParams = !w.scales ? {} : perColumn ? { scale: w.scales, zeroPoint: new Int32Array(w.scales.length), axis: 0 } : { scale: w.scales[0] };
     const layer: Linear = cpu.linear(tensor(w.type, [n, k], transposed(w.data as Float32Array | Int8Array, k, n), quant), { bias, columns: rowsHint });
     if (layer.kernel !== 'dense')
       return { k, n, label: `${w.type === 'float32' ? 'spmm' : 'qspmm'}-${layer.kernel}`, run: (a) => cpu.transpose(layer.run(cpu.transpose(a) as Tensor<'float32'>, sparse)) };

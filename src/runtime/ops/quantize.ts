@@ -23,7 +23,8 @@ const quantizeLinear: OpHandler = (ctx) =>
     const type: QType = zero?.type === 'int8' ? 'int8' : 'uint8';
     const axis = axisFor(ctx, scale, x);
     const q = quantParams(scale, zero, x, axis, 'y');
-    const y = cpu.quantize(asTensor(x, ['float32'], 'x'), { type, scale: q.scales, zeroPoint: q.zeroPoints, axis: axis ?? undefined });
+    const per = axis === undefined ? { scale: q.scales[0], zeroPoint: q.zeroPoints[0] } : { scale: q.scales, zeroPoint: q.zeroPoints, axis };
+    const y = cpu.quantize(asTensor(x, ['float32'], 'x'), { type, ...per });
     return [value(type, x.dims, y.data)];
   });
 
@@ -33,8 +34,8 @@ const dequantizeLinear: OpHandler = (ctx) =>
     const scale = input(inputs, 1, ['float32']);
     const axis = axisFor(ctx, scale, x);
     const q = quantParams(scale, inputs[2], x, axis, 'x');
-    if (x.type === 'int32') return [dequantizeInt32(x, q.scales, q.zeroPoints, axis)];
     const per = axis === undefined ? { scale: q.scales[0], zeroPoint: q.zeroPoints[0] } : { scale: q.scales, zeroPoint: q.zeroPoints, axis };
+    if (x.type === 'int32') return [dequantizeInt32(x, q.scales, q.zeroPoints, axis)];
     return [value('float32', x.dims, cpu.dequantize(asTensor(x, ['uint8', 'int8'], 'x', per)).data)];
   });
 

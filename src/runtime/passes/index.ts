@@ -5,10 +5,12 @@
 import type { Graph } from '../graph.js';
 import { foldBatchNorm } from './fold-batch-norm.js';
 import { fuseActivation } from './fuse-activation.js';
+import { qdqToInteger } from './qdq-to-integer.js';
 
 export const PASSES: readonly [string, (graph: Graph) => boolean][] = [
   ['fold-batch-norm', foldBatchNorm],
   ['fuse-activation', fuseActivation],
+  ['qdq-to-integer', qdqToInteger],
 ];
 
 /** Runs every pass once, in order; returns the names of those that changed the graph. */

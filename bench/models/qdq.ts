@@ -1,0 +1,113 @@
+/**
+ * Static QDQ quantization of a float ONNX graph the way onnxruntime's
+ * quantize_static writes it (QDQ format, per-channel int8 weights, uint8
+ * activations, int32 biases at x_scale * w_scale), for the tests and
+ * benchmarks: every activation read by a Conv, Gemm, MatMul, MaxPool or
+ * Flatten, and every graph output, gets QuantizeLinear -> DequantizeLinear;
+ * pooling and flattening keep their input's parameters, as the tool does.
+ * Activation ranges come from a calibration run (sparq's session, with the
+ * intermediate values fetched).
+ */
+import { cpu } from '../../src/backends/cpu.js';
+import type { OnnxGraph, OnnxNode, OnnxTensor } from '../../src/runtime/onnx/write.js';
+import { InferenceSession } from '../../src/runtime/session.js';
+import { encodeOnnxModel } from '../../src/runtime/onnx/write.js';
+
+const QUANTIZED_OPS = new Set(['Conv', 'Gemm', 'MatMul', 'MaxPool', 'Flatten']);
+const SHARES_INPUT_PARAMS = new Set(['MaxPool', 'Flatten']);
+
+/** Activation names to quantize: inputs of the quantized ops and the graph outputs. */
+function activations(graph: OnnxGraph): string[] {
+  const constants = new Set((graph.initializers ?? []).map((t) => t.name));
+  const names = new Set<string>();
+  for (const n of graph.nodes) if (QUANTIZED_OPS.has(n.opType) && !constants.has(n.inputs[0])) names.add(n.inputs[0]);
+  for (const o of graph.outputs) names.add(o.name);
+  return [...names];
+}
+
+/** [min, max] of every activation over the calibration feeds. */
+export async function calibrate(graph: OnnxGraph, feeds: Record<string, { type: string; dims: number[]; data: Float32Array }>[]): Promise<Map<string, [number, number]>> {
+  const names = activations(graph);
+  const session = await InferenceSession.create(encodeOnnxModel(graph));
+  const ranges = new Map<string, [number, number]>();
+  for (const feed of feeds) {
+    const values = session.runSync(feed, names.filter((n) => !(n in feed)));
+    for (const [name, v] of [...Object.entries(values), ...Object.entries(feed)]) {
+      const { min, max } = cpu.minmax(v as { type: 'float32'; dims: number[]; data: Float32Array });
+      const [lo, hi] = ranges.get(name) ?? [Infinity, -Infinity];
+      ranges.set(name, [Math.min(lo, min[0]), Math.max(hi, max[0])]);
+    }
+  }
+  return ranges;
+}
+
+/** The QDQ model of `graph` given activation ranges. */
+export function quantizeQdq(graph: OnnxGraph, ranges: Map<string, [number, number]>): OnnxGraph {
+  const init = new Map((graph.initializers ?? []).map((t) => [t.name, t]));
+  const extra: OnnxTensor[] = [];
+  const nodes: OnnxNode[] = [];
+  const scaleOf = new Map<string, number>();
+  const producerOp = new Map(graph.nodes.map((n) => [n.outputs[0], n]));
+  const outputs = new Set(graph.outputs.map((o) => o.name));
+  // Parameters of each activation; pass-through ops inherit their input's.
+  const paramsOf = (name: string): { scale: number; zeroPoint: number } => {
+    const p = producerOp.get(name);
+    if (p && SHARES_INPUT_PARAMS.has(p.opType)) return paramsOf(p.inputs[0]);
+    const [min, max] = ranges.get(name) ?? [0, 1];
+    return cpu.chooseQuantParams(min, max, { type: 'uint8' });
+  };
+  const renamed = new Map<string, string>();
+  const qdq = (name: string) => {
+    const { scale, zeroPoint } = paramsOf(name);
+    scaleOf.set(name, scale);
+    extra.push({ name: `${name}.scale`, type: 'float', dims: [], data: Float32Array.of(scale) }, { name: `${name}.zp`, type: 'uint8', dims: [], data: Uint8Array.of(zeroPoint) });
+    const dq = outputs.has(name) ? name : `${name}.dq`;
+    const source = outputs.has(name) ? `${name}.float` : name;
+    nodes.push({ opType: 'QuantizeLinear', name: `${name}.q`, inputs: [source, `${name}.scale`, `${name}.zp`], outputs: [`${name}.quant`] });
+    nodes.push({ opType: 'DequantizeLinear', name: `${name}.dqnode`, inputs: [`${name}.quant`, `${name}.scale`, `${name}.zp`], outputs: [dq] });
+    renamed.set(name, dq);
+  };
+  const quantized = new Set(activations(graph));
+  for (const name of graph.inputs.map((i) => i.name)) if (quantized.has(name)) qdq(name);
+  for (const node of graph.nodes) {
+    const inputs = node.inputs.map((i) => renamed.get(i) ?? i);
+    if (node.opType === 'Conv' || node.opType === 'Gemm') {
+      inputs[1] = quantizeWeight(init.get(node.inputs[1])!, extra, nodes);
+      if (node.inputs[2]) inputs[2] = quantizeBias(init.get(node.inputs[2])!, scaleOf.get(node.inputs[0])!, init.get(node.inputs[1])!, extra, nodes);
+    }
+    const out = node.outputs.map((o) => (outputs.has(o) ? `${o}.float` : o));
+    nodes.push({ ...node, inputs, outputs: out });
+    for (const o of node.outputs) if (quantized.has(o)) qdq(o);
+  }
+  const used = new Set(nodes.flatMap((n) => n.inputs));
+  return { ...graph, nodes, initializers: [...(graph.initializers ?? []).filter((t) => used.has(t.name)), ...extra], opset: Math.max(graph.opset ?? 13, 13) };
+}
+
+/** Symmetric int8 per output channel (axis 0): scale = max|w| / 127. */
+function weightScales(w: OnnxTensor): Float32Array {
+  const oc = w.dims[0], k = w.data.length / oc;
+  return Float32Array.from({ length: oc }, (_, o) => {
+    let m = 0;
+    for (let i = 0; i < k; i++) m = Math.max(m, Math.abs(w.data[o * k + i] as number));
+    return m === 0 ? 1 : m / 127;
+  });
+}
+
+function quantizeWeight(w: OnnxTensor, extra: OnnxTensor[], nodes: OnnxNode[]): string {
+  const scales = weightScales(w);
+  const k = w.data.length / w.dims[0];
+  const q = Int8Array.from(w.data as Float32Array, (v, i) => Math.max(-127, Math.min(127, Math.round(v / scales[Math.floor(i / k)]))));
+  extra.push({ name: `${w.name}.q`, type: 'int8', dims: w.dims, data: q }, { name: `${w.name}.scale`, type: 'float', dims: [scales.length], data: scales },
+    { name: `${w.name}.zp`, type: 'int8', dims: [scales.length], data: new Int8Array(scales.length) });
+  nodes.push({ opType: 'DequantizeLinear', name: `${w.name}.dqnode`, inputs: [`${w.name}.q`, `${w.name}.scale`, `${w.name}.zp`], outputs: [`${w.name}.dq`], attributes: { axis: 0 } });
+  return `${w.name}.dq`;
+}
+
+function quantizeBias(b: OnnxTensor, xScale: number, w: OnnxTensor, extra: OnnxTensor[], nodes: OnnxNode[]): string {
+  const scales = weightScales(w).map((s) => Math.fround(s * xScale));
+  const q = Int32Array.from(b.data as Float32Array, (v, i) => Math.round(v / scales[i]));
+  extra.push({ name: `${b.name}.q`, type: 'int32', dims: b.dims, data: q }, { name: `${b.name}.scale`, type: 'float', dims: [scales.length], data: scales },
+    { name: `${b.name}.zp`, type: 'int32', dims: [scales.length], data: new Int32Array(scales.length) });
+  nodes.push({ opType: 'DequantizeLinear', name: `${b.name}.dqnode`, inputs: [`${b.name}.q`, `${b.name}.scale`, `${b.name}.zp`], outputs: [`${b.name}.dq`], attributes: { axis: 0 } });
+  return `${b.name}.dq`;
+}
