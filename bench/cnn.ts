@@ -1,0 +1,64 @@
+/**
+ * The CIFAR-10 CNN end to end, sparq's InferenceSession against
+ * onnxruntime-node in one process: fp32 dense, int8 QDQ, 90%-pruned fp32 and
+ * 90%-pruned int8, batch 1 latency and batch 64 throughput, 1 and 2 threads.
+ * Every variant is timed on both runtimes; the headline ratio is sparq's
+ * variant against onnxruntime's fastest variant of the same network (its
+ * fp32 or QDQ model, whichever is faster), as the runtime issue defines it.
+ *
+ *   npm run bench:cnn                   # both thread counts
+ *   npm run bench:cnn -- --threads 1 --quick
+ */
+import { parseArgs } from 'node:util';
+import { cpu } from '../src/index.js';
+import { encodeOnnxModel } from '../src/runtime/onnx/write.js';
+import { InferenceSession } from '../src/runtime/session.js';
+import { cifarCnn, randomImages } from './models/cifar-cnn.js';
+import { calibrate, quantizeQdq } from './models/qdq.js';
+import { ort } from './ort-models.js';
+import { timeIt } from './timing.js';
+
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, threads: { type: 'string', multiple: true } } });
+const threadCounts = (values.threads ?? ['1', '2']).map(Number);
+const budgetMs = values.quick ? 800 : 3000;
+const image: [number, number, number] = [3, 32, 32];
+
+async function models(): Promise<[string, Uint8Array][]> {
+  const out: [string, Uint8Array][] = [];
+  for (const prune of [0, 0.9]) {
+    const graph = cifarCnn({ prune });
+    const feeds = [0, 1, 2, 3].map((seed) => ({ input: { type: 'float32', dims: [16, ...image], data: randomImages(16, image, 50 + seed) } }));
+    const tag = prune === 0 ? 'dense' : '90% pruned';
+    out.push([`fp32 ${tag}`, encodeOnnxModel(graph)], [`int8 ${tag}`, encodeOnnxModel(quantizeQdq(graph, await calibrate(graph, feeds)))]);
+  }
+  return out;
+}
+
+const variants = await models();
+console.log(`CPU: ${cpu.info().isa}; onnxruntime-node ${ort.env.versions.common}`);
+console.log('\n| model | threads | batch | sparq ms | ort same model ms | ratio | ort fastest variant ms | ratio vs fastest | sparq kernels |');
+console.log('|---|---|---|---|---|---|---|---|---|');
+for (const threads of threadCounts) {
+  for (const batch of [1, 64]) {
+    const x = randomImages(batch, image, 9);
+    const feeds = { input: new ort.Tensor('float32', x, [batch, ...image]) };
+    const results: { name: string; sparq: number; ort: number; kernels: string }[] = [];
+    for (const [name, bytes] of variants) {
+      const session = await InferenceSession.create(bytes, { threads });
+      const ortSession = await ort.InferenceSession.create(bytes, {
+        executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
+      });
+      const sparq = await timeIt(() => session.runSync(feeds), { budgetMs });
+      const onnx = await timeIt(() => ortSession.run(feeds), { budgetMs });
+      await ortSession.release();
+      const kernels = [...new Set(session.profile().filter((p) => /conv|gemm|spmm/.test(p.kernel)).map((p) => p.kernel))].join(' ');
+      results.push({ name, sparq: sparq.p50, ort: onnx.p50, kernels });
+    }
+    for (const r of results) {
+      const family = r.name.replace(/^(fp32|int8) /, '');
+      const fastest = Math.min(...results.filter((o) => o.name.endsWith(family)).map((o) => o.ort));
+      const ms = (s: number) => (s * 1e3).toFixed(batch === 1 ? 3 : 1);
+      console.log(`| ${r.name} | ${threads} | ${batch} | ${ms(r.sparq)} | ${ms(r.ort)} | **${(r.ort / r.sparq).toFixed(2)}x** | ${ms(fastest)} | **${(fastest / r.sparq).toFixed(2)}x** | ${r.kernels} |`);
+    }
+  }
+}
