@@ -45,8 +45,8 @@ export interface OnnxNode {
 export interface OnnxValueInfo {
   name: string;
   type: OnnxElementType;
-  /** Numbers are fixed dims; strings are symbolic (dim_param); null is an unknown dim. */
-  dims: readonly (number | string | null)[];
+  /** Numbers are fixed dims; strings are symbolic (dim_param); null is an unknown dim. null for dims: no shape (not even the rank). */
+  dims: readonly (number | string | null)[] | null;
 }
 
 export interface OnnxGraph {
@@ -179,13 +179,15 @@ function writeValueInfo(w: ProtoWriter, v: OnnxValueInfo): void {
   w.message(2, (type) =>
     type.message(1, (tensor) => {
       tensor.int(1, OnnxDataType[v.type]);
-      tensor.message(2, (shape) => {
-        for (const d of v.dims)
-          shape.message(1, (dim) => {
-            if (typeof d === 'number') dim.int(1, d);
-            else if (typeof d === 'string') dim.string(2, d);
-          });
-      });
+      const dims = v.dims;
+      if (dims !== null)
+        tensor.message(2, (shape) => {
+          for (const d of dims)
+            shape.message(1, (dim) => {
+              if (typeof d === 'number') dim.int(1, d);
+              else if (typeof d === 'string') dim.string(2, d);
+            });
+        });
     }),
   );
 }
