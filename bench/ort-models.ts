@@ -54,24 +54,47 @@ export interface QLinearParams {
   yZeroPoint: number;
 }
 
+/** W [K, N] and the scales and zero points (W's zero) of the quantized MatMul models, as initializers. */
+function qlinearInitializers(k: number, n: number, w: Int8Array, p: QLinearParams): OnnxTensor[] {
+  const wDims = p.wScales.length === 1 ? [] : [p.wScales.length];
+  return [
+    { name: 'x_s', type: 'float', dims: [], data: Float32Array.of(p.xScale) },
+    { name: 'x_zp', type: 'uint8', dims: [], data: Uint8Array.of(p.xZeroPoint) },
+    { name: 'W', type: 'int8', dims: [k, n], data: w },
+    { name: 'w_s', type: 'float', dims: wDims, data: p.wScales },
+    { name: 'w_zp', type: 'int8', dims: wDims, data: new Int8Array(p.wScales.length) },
+    { name: 'y_s', type: 'float', dims: [], data: Float32Array.of(p.yScale) },
+    { name: 'y_zp', type: 'uint8', dims: [], data: Uint8Array.of(p.yZeroPoint) },
+  ];
+}
+
 /** Y[M,N] uint8 = requantize((X - x_zp) * W), X uint8, W int8 constant. */
 export function qlinearMatMulGraph(m: number, k: number, n: number, w: Int8Array, p: QLinearParams): OnnxGraph {
-  const wZeroPoints = new Int8Array(p.wScales.length);
-  const scalarOrVector = (len: number) => (len === 1 ? [] : [len]);
   return single(
     { opType: 'QLinearMatMul', inputs: ['X', 'x_s', 'x_zp', 'W', 'w_s', 'w_zp', 'y_s', 'y_zp'], outputs: ['Y'] },
     [{ name: 'X', type: 'uint8', dims: [m, k] }],
     [{ name: 'Y', type: 'uint8', dims: [m, n] }],
-    [
-      { name: 'x_s', type: 'float', dims: [], data: Float32Array.of(p.xScale) },
-      { name: 'x_zp', type: 'uint8', dims: [], data: Uint8Array.of(p.xZeroPoint) },
-      { name: 'W', type: 'int8', dims: [k, n], data: w },
-      { name: 'w_s', type: 'float', dims: scalarOrVector(p.wScales.length), data: p.wScales },
-      { name: 'w_zp', type: 'int8', dims: scalarOrVector(wZeroPoints.length), data: wZeroPoints },
-      { name: 'y_s', type: 'float', dims: [], data: Float32Array.of(p.yScale) },
-      { name: 'y_zp', type: 'uint8', dims: [], data: Uint8Array.of(p.yZeroPoint) },
-    ],
+    qlinearInitializers(k, n, w, p),
   );
+}
+
+/**
+ * QLinearMatMul's computation as a QDQ model (what quantization tools export):
+ * Y = QuantizeLinear(MatMul(DequantizeLinear(X), DequantizeLinear(W))), X and
+ * Y uint8, W an int8 initializer with per-tensor or per-column (axis 1) scales.
+ */
+export function qdqMatMulGraph(m: number, k: number, n: number, w: Int8Array, p: QLinearParams): OnnxGraph {
+  return {
+    nodes: [
+      { opType: 'DequantizeLinear', inputs: ['X', 'x_s', 'x_zp'], outputs: ['Xf'] },
+      { opType: 'DequantizeLinear', inputs: ['W', 'w_s', 'w_zp'], outputs: ['Wf'], attributes: p.wScales.length > 1 ? { axis: 1 } : {} },
+      { opType: 'MatMul', inputs: ['Xf', 'Wf'], outputs: ['Yf'] },
+      { opType: 'QuantizeLinear', inputs: ['Yf', 'y_s', 'y_zp'], outputs: ['Y'] },
+    ],
+    inputs: [{ name: 'X', type: 'uint8', dims: [m, k] }],
+    outputs: [{ name: 'Y', type: 'uint8', dims: [m, n] }],
+    initializers: qlinearInitializers(k, n, w, p),
+  };
 }
 
 /** Y uint8 = QuantizeLinear(X, scale, zp) over a flat tensor of `size` values. */

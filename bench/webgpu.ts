@@ -5,13 +5,16 @@
  * activations uploaded and the result read back on every call (what
  * onnxruntime's run() does). Wall time, medians; on a software adapter
  * (lavapipe) the figures only show the code paths work, the table names
- * the adapter.
+ * the adapter. Then the int8 model path the same way: sparq's qgemm with the
+ * uint8 output stage against a QLinearMatMul model and its QDQ form on
+ * onnxruntime's WebGPU EP (which runs part of them on its CPU EP), and on
+ * its CPU EP for reference, with the largest difference of the outputs.
  *
  *   npm run bench:webgpu
  */
 import { cpu, SparseMatrix, tensor, webgpu } from '../src/index.js';
 import { encodeOnnxModel } from '../src/runtime/onnx/write.js';
-import { matMulGraph, ort } from './ort-models.js';
+import { matMulGraph, ort, ortSession, qdqMatMulGraph, qlinearMatMulGraph } from './ort-models.js';
 import { timeIt } from './timing.js';
 
 const SHAPES: [string, number, number, number][] = [
@@ -55,6 +58,47 @@ for (const [name, m, k, n] of SHAPES) {
   console.log(`| sgemm | ${name} | ${(sparq.p50 * 1e3).toFixed(1)} | ${rate(sparq.p50).toFixed(1)} | ${kernel} | ${rate(onnx.p50).toFixed(1)} | **${(onnx.p50 / sparq.p50).toFixed(2)}x** | ${rate(onCpu.p50).toFixed(1)} | ${(onCpu.p50 / sparq.p50).toFixed(2)}x |`);
 }
 
+// The int8 model path: uint8 X, int8 W with per-column scales, uint8 Y. With
+// the session options logSeverityLevel: 0, logVerbosityLevel: 0 onnxruntime
+// logs where it placed each node (BENCHMARKS.md has what 1.30 does); here
+// only errors, as it warns on every session that some nodes left the WebGPU EP.
+const ms = (seconds: number) => (seconds * 1e3).toPrecision(3);
+console.log('\n| model | shape | sparq webgpu ms | ort webgpu EP ms | ratio | ort cpu EP ms | max abs diff (both EPs) |');
+console.log('|---|---|---|---|---|---|---|');
+for (const [name, m, k, n] of SHAPES) {
+  const x = Uint8Array.from({ length: m * k }, () => Math.floor(Math.random() * 256));
+  const w = Int8Array.from({ length: k * n }, () => Math.floor(Math.random() * 255) - 127);
+  const wScales = Float32Array.from({ length: n }, () => 0.01 + Math.random() * 0.01);
+  // Y's float value has a standard deviation of about sqrt(k) * 74 * 73 * 0.05 * 0.015 = 4 sqrt(k):
+  // this scale spreads it over the uint8 range with little saturation, so rounding differences show.
+  const params = { xScale: 0.05, xZeroPoint: 120, wScales, yScale: 0.1 * Math.sqrt(k), yZeroPoint: 128 };
+  const xt = tensor('uint8', [m, k], x, { scale: params.xScale, zeroPoint: params.xZeroPoint });
+  const wq = gpu.packWeights(tensor('int8', [k, n], w, { scale: wScales, axis: 1 }));
+  const qgemmOptions = { output: 'uint8', outScale: params.yScale, outZeroPoint: params.yZeroPoint } as const;
+  const sparqRun = async () => {
+    const y = await gpu.qgemm(xt, wq, qgemmOptions);
+    const out = await gpu.download(y);
+    y.dispose();
+    return out.data as Uint8Array;
+  };
+  const ours = await sparqRun();
+  const sparq = await timeIt(sparqRun, { budgetMs: 2000, minSamples: 5 });
+  wq.dispose();
+  const feed = { X: new ort.Tensor('uint8', x, [m, k]) };
+  for (const [model, graph] of [['QLinearMatMul', qlinearMatMulGraph(m, k, n, w, params)], ['QDQ MatMul', qdqMatMulGraph(m, k, n, w, params)]] as const) {
+    let maxDiff = 0;
+    const ortSeconds: number[] = [];
+    for (const session of [await ort.InferenceSession.create(encodeOnnxModel(graph), { executionProviders: ['webgpu'], logSeverityLevel: 3 }), await ortSession(graph, 2)]) {
+      const theirs = (await session.run(feed)).Y.data as Uint8Array;
+      for (let i = 0; i < theirs.length; i++) maxDiff = Math.max(maxDiff, Math.abs(theirs[i] - ours[i]));
+      ortSeconds.push((await timeIt(() => session.run(feed), { budgetMs: 2000, minSamples: 5 })).p50);
+      await session.release();
+    }
+    const [onGpu, onCpu] = ortSeconds;
+    console.log(`| ${model} | ${name} | ${ms(sparq.p50)} | ${ms(onGpu)} | **${(onGpu / sparq.p50).toPrecision(2)}x** | ${ms(onCpu)} | ${maxDiff} |`);
+  }
+}
+
 // int8 and sparse kernels against sparq's own WebGPU sgemm on the same shape:
 // kernel time from timestamps (wall time where the adapter has none),
 // operands resident on the GPU, results left there.
@@ -79,6 +123,10 @@ const pruned = (r: number) => {
   return gpu.uploadSparse(SparseMatrix.fromDense(tensor('float32', [n, k], w), r === 1 ? { format: 'csr' } : { format: 'bsr', blockShape: [r, 1] }) as SparseMatrix<'float32'>);
 };
 const [csr, bsr8] = [pruned(1), pruned(8)];
+// 2:4 keeps the 2 largest of every 4: half the weights, where the rows above keep 10%.
+const nm24 = gpu.uploadSparse(
+  SparseMatrix.fromDense(tensor('float32', [n, k], Float32Array.from({ length: n * k }, () => Math.random() - 0.5)), { format: 'nm', n: 2, m: 4 }) as SparseMatrix<'float32'>,
+);
 const qpruned = (block: number) => {
   const w = new Int8Array(n * k);
   for (let i = 0; i < n * k; i += block) if (Math.random() < 0.1) for (let j = 0; j < block; j++) w[i + j] = 1 + Math.floor(Math.random() * 127);
@@ -95,11 +143,12 @@ for (const [name, run] of [
   ['qgemm uint8', () => gpu.qgemm(xq, wq, { output: 'uint8', outScale: 1, outZeroPoint: 128 })],
   ['spmm csr 90%', () => gpu.spmm(csr, xs)],
   ['spmm bsr8x1 90%', () => gpu.spmm(bsr8, xs)],
+  ['spmm nm 2:4', () => gpu.spmm(nm24, xs)],
   ['qspmm csr 90%', () => gpu.qspmm(qcsr, xsq)],
   ['qspmm bsr1x4 90%', () => gpu.qspmm(qbsr, xsq)],
 ] as const) {
   const seconds = await kernelSeconds(run as () => Promise<{ dispose(): void }>);
   console.log(`| ${name} | ${m}x${k}x${n} | ${(seconds * 1e3).toFixed(1)} | ${((2 * m * n * k) / seconds / 1e9).toFixed(1)} | **${(dense / seconds).toFixed(2)}x** |`);
 }
-[xf, wf, xq, wq, xs, csr, bsr8, qcsr, qbsr, xsq].forEach((t) => t.dispose());
+[xf, wf, xq, wq, xs, csr, bsr8, nm24, qcsr, qbsr, xsq].forEach((t) => t.dispose());
 gpu.destroy();
