@@ -30,3 +30,11 @@ export { GpuPackedWeights, type GpuQGemmOptions, type GpuQGemmVariant } from './
 export { GpuSparseMatrix, type GpuSpmmOptions } from './backends/webgpu/spmm.js';
 export { GpuPackedSparseWeights, type GpuQSpmmOptions } from './backends/webgpu/qspmm.js';
 export { SparseMatrix, type SparseFormat, type SparseValueType, type FromDenseOptions, type RowStats } from './sparse/sparse-matrix.js';
+export { InferenceSession, type SessionOptions, type Feeds, type NodeProfile } from './runtime/session.js';
+export { OnnxLoadError, type Value, type ValueType, type OnnxValueInfo } from './runtime/onnx/model.js';
+export { ModelError } from './runtime/ops/op.js';
+export {
+  compare, randomFeeds,
+  type CompareOptions, type CompareTimingOptions, type CompareReport, type CompareTiming, type OutputComparison,
+  type ValueErrors, type FirstDivergence, type Measurement, type RunStats, type ThroughputStats, type TensorLike,
+} from './runtime/compare.js';

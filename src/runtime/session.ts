@@ -133,6 +133,15 @@ export class InferenceSession {
     return this.prepared.map((p) => ({ node: p.node.name, opType: p.node.opType, kernel: p.kernel.label, calls: p.calls, totalMs: p.totalMs }));
   }
 
+  /**
+   * The names of the values run() computes, in execution order: the run-time
+   * inputs, then each prepared node's outputs. Values the passes fused away
+   * (a Conv's output before its fused Relu, ...) and folded constants are not among them.
+   */
+  valueNames(): string[] {
+    return [...this.inputNames, ...this.prepared.flatMap((p) => p.node.outputs.filter((name) => name !== ''))];
+  }
+
   /** The value infos of the inputs the model expects. */
   get inputs(): readonly OnnxValueInfo[] {
     return this.graph.inputs;

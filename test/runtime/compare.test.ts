@@ -1,0 +1,205 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+import * as ort from 'onnxruntime-node';
+
+import { cifarCnn, randomImages } from '../../bench/models/cifar-cnn.js';
+import { calibrate, quantizeQdq } from '../../bench/models/qdq.js';
+import { compare, InferenceSession, ModelError, OnnxLoadError, randomFeeds, type CompareReport } from '../../src/index.js';
+import { exposeValues, firstDisagreement, top1Agreement, valueErrors } from '../../src/runtime/compare.js';
+import type { Value } from '../../src/runtime/onnx/model.js';
+import { encodeOnnxModel, type OnnxGraph } from '../../src/runtime/onnx/write.js';
+
+const run = promisify(execFile);
+const CLI = path.resolve('src/cli/sparq.ts');
+
+const images = (batch: number, seed = 7) => ({ input: { type: 'float32', dims: [batch, 3, 32, 32], data: randomImages(batch, [3, 32, 32], seed) } });
+const f32 = (dims: number[], values: number[]): Value => ({ type: 'float32', dims, data: Float32Array.from(values) });
+
+async function qdqBytes(): Promise<Uint8Array> {
+  const graph = cifarCnn();
+  return encodeOnnxModel(quantizeQdq(graph, await calibrate(graph, [images(4, 100), images(4, 101)])));
+}
+
+describe('runtime: compare() against onnxruntime-node', () => {
+  const fp32 = encodeOnnxModel(cifarCnn());
+
+  it('finds the fp32 CIFAR-10 CNN within 1e-5 of onnxruntime with full top-1 agreement', async () => {
+    const report = await compare(fp32, images(4), { timing: false });
+    assert.equal(report.timing, undefined);
+    assert.equal(report.firstDivergence, undefined);
+    assert.equal(report.outputs.length, 1);
+    const [o] = report.outputs;
+    assert.equal(o.name, 'logits');
+    assert.deepEqual(o.dims, [4, 10]);
+    assert.equal(o.mismatch, null);
+    assert.ok(o.maxAbsError < 1e-5 && o.maxRelError < 1e-5, JSON.stringify(o));
+    assert.ok(o.cosine > 1 - 1e-9, String(o.cosine));
+    assert.equal(o.top1Agreement, 1);
+    assert.equal(o.withinTolerance, true);
+  });
+
+  it('finds the QDQ int8 CNN exact, intermediates included', async () => {
+    const report = await compare(await qdqBytes(), images(3), { timing: false, firstDivergence: true });
+    const [o] = report.outputs;
+    assert.equal(o.exact, true);
+    assert.equal(o.maxAbsError, 0);
+    assert.equal(report.firstDivergence, null);
+    // The fused QLinearConv/QLinearMatMul outputs are the QuantizeLinear values of the model, so both runtimes compute them.
+    assert.ok(report.valuesCompared! >= 8, String(report.valuesCompared));
+  });
+
+  it('times both runtimes at batch 1 and at the throughput batch, repeating the feeds\' rows', async () => {
+    const report = await compare(fp32, images(3), { threads: 1, timing: { budgetMs: 20, batch: 8 } });
+    const t = report.timing!;
+    assert.equal(t.threads, 1);
+    assert.deepEqual(t.notes, []);
+    assert.equal(t.batch1!.batch, 1);
+    assert.equal(t.throughput!.batch, 8);
+    for (const m of [t.batch1!, t.throughput!]) {
+      for (const s of [m.sparq, m.ort]) {
+        assert.ok(s.p50Ms > 0 && s.p99Ms >= s.p50Ms && s.runs >= 5, JSON.stringify(s));
+      }
+      assert.ok(m.speedup > 0 && Number.isFinite(m.speedup));
+    }
+    assert.ok(Math.abs(t.throughput!.sparq.perSec - 8000 / t.throughput!.sparq.p50Ms) < 1e-9);
+  });
+
+  it('skips the throughput batch with a note when the model fixes the batch dim', async () => {
+    const graph: OnnxGraph = cifarCnn();
+    graph.inputs = [{ name: 'input', type: 'float', dims: [2, 3, 32, 32] }];
+    graph.outputs = [{ name: 'logits', type: 'float', dims: [2, 10] }];
+    const report = await compare(encodeOnnxModel(graph), images(2), { timing: { budgetMs: 5, batch: 4 } });
+    const t = report.timing!;
+    assert.equal(t.throughput, null);
+    assert.equal(t.batch1!.batch, 2);
+    assert.equal(t.notes.length, 2);
+    assert.match(t.notes[1], /no throughput at batch 4: input "input" has a fixed or no batch dim/);
+  });
+
+  it('reports the first value that is not bit-equal when the tolerance is 0', async () => {
+    const session = await InferenceSession.create(fp32);
+    // The ReLUs are fused into the convs and dense layers: their outputs keep the Relu's name.
+    assert.deepEqual(session.valueNames(), ['input', 'conv1.act', 'pool1.out', 'conv2.act', 'pool2.out', 'conv3.act', 'flat', 'fc1.act', 'logits']);
+    const loose = await compare(fp32, images(2), { timing: false, firstDivergence: true });
+    assert.equal(loose.firstDivergence, null);
+    assert.equal(loose.valuesCompared, 8);
+    // Float sums in another order are not bit-equal, so something diverges, at no more than the loose tolerance.
+    const strict = await compare(fp32, images(2), { timing: false, firstDivergence: true, tolerance: 0 });
+    const d = strict.firstDivergence!;
+    assert.ok(d !== null);
+    const producer = cifarCnn().nodes.find((n) => n.outputs.includes(d.output))!;
+    assert.deepEqual([d.node, d.opType], [producer.name, producer.opType]);
+    assert.ok(d.maxRelError > 0 && d.maxRelError <= 1e-4, JSON.stringify(d));
+    assert.equal(strict.outputs[0].withinTolerance, strict.outputs[0].exact);
+  });
+
+  it('makes onnxruntime return intermediate values by appending graph outputs to the bytes', async () => {
+    const s = await ort.InferenceSession.create(exposeValues(fp32, ['conv1.out', 'flat']), { logSeverityLevel: 3 });
+    assert.deepEqual([...s.outputNames], ['logits', 'conv1.out', 'flat']);
+    const out = await s.run({ input: new ort.Tensor('float32', randomImages(1), [1, 3, 32, 32]) });
+    assert.deepEqual([...out['conv1.out'].dims], [1, 32, 30, 30]);
+    assert.deepEqual([...out.flat.dims], [1, 1024]);
+    assert.ok((out['conv1.out'].data as Float32Array).some((v) => v < 0), 'conv1.out is the value before the ReLU');
+  });
+
+  it('rejects a missing model file with OnnxLoadError and bad feeds with the session\'s errors', async () => {
+    await assert.rejects(compare(path.join(os.tmpdir(), 'sparq-no-such-model.onnx'), images(1)), OnnxLoadError);
+    await assert.rejects(compare(fp32, {}), (e: unknown) => e instanceof TypeError && /missing input "input"/.test(e.message));
+    await assert.rejects(compare(fp32, { input: { type: 'float32', dims: [1, 3, 31, 31], data: new Float32Array(3 * 31 * 31) } }), RangeError);
+    await assert.rejects(compare(fp32, { input: { type: 'int32', dims: [1, 3, 32, 32], data: new Int32Array(3 * 32 * 32) } }), TypeError);
+    await assert.rejects(compare(fp32, images(1), { tolerance: -1 }), /options.tolerance must be a finite number >= 0/);
+    await assert.rejects(compare(fp32, images(1), { timing: { batch: 1.5 } }), RangeError);
+  });
+});
+
+describe('runtime: compare() metrics and divergence logic', () => {
+  it('measures errors against onnxruntime\'s magnitude, NaN equal to NaN only', () => {
+    const e = valueErrors(f32([3], [1, 2, 3]), f32([3], [1, 2, 4]));
+    assert.deepEqual({ ...e, cosine: undefined }, { mismatch: null, maxAbsError: 1, maxRelError: 0.25, cosine: undefined, exact: false });
+    assert.ok(Math.abs(e.cosine - 17 / Math.sqrt(14 * 21)) < 1e-12);
+    assert.deepEqual(valueErrors(f32([2], [NaN, 0]), f32([2], [NaN, 0])), { mismatch: null, maxAbsError: 0, maxRelError: 0, cosine: 1, exact: true });
+    assert.equal(valueErrors(f32([1], [NaN]), f32([1], [1])).maxAbsError, Infinity);
+    assert.equal(valueErrors(f32([1], [1e-3]), f32([1], [0])).maxRelError, Infinity);
+    const big = 2n ** 60n;
+    const i64 = (v: bigint): Value => ({ type: 'int64', dims: [1], data: BigInt64Array.of(v) });
+    assert.equal(valueErrors(i64(big + 1n), i64(big)).maxAbsError, 1, 'int64 differences are exact past 2^53');
+    assert.match(valueErrors(f32([1, 2], [1, 2]), f32([2], [1, 2])).mismatch!, /sparq gives float32 \[1,2\], onnxruntime float32 \[2\]/);
+  });
+
+  it('counts rows whose argmax agree, for [N, C] values only', () => {
+    assert.equal(top1Agreement(f32([2, 2], [0, 1, 1, 0]), f32([2, 2], [0, 1, 0, 1])), 0.5);
+    assert.equal(top1Agreement(f32([4], [0, 1, 1, 0]), f32([4], [0, 1, 0, 1])), null);
+    assert.equal(top1Agreement(f32([2, 1], [0, 1]), f32([2, 1], [0, 1])), null);
+  });
+
+  it('finds the first disagreeing value in execution order, skipping values one side lacks', () => {
+    const order = ['a', 'b', 'fused', 'c', 'd'];
+    const int = (v: number): Value => ({ type: 'int32', dims: [1], data: Int32Array.of(v) });
+    const sparq = { a: f32([2], [1, 2]), b: f32([2], [1, 2]), c: int(5), d: f32([1], [0]) };
+    const ortValues = { a: f32([2], [1, 2]), b: f32([2], [1, 2 + 1e-6]), fused: f32([1], [9]), c: int(6), d: f32([1], [100]) };
+    assert.equal(firstDisagreement(order, sparq, ortValues, 1e-4)?.name, 'c', 'integer values must be equal');
+    assert.equal(firstDisagreement(order, sparq, ortValues, 1e-7)?.name, 'b');
+    assert.equal(firstDisagreement(['a', 'fused'], sparq, ortValues, 0), null);
+  });
+
+  it('makes seeded random feeds of the model\'s input shapes', () => {
+    const inputs = [
+      { name: 'x', type: 'float32' as const, dims: ['batch', 3] },
+      { name: 'ids', type: 'int64' as const, dims: [null, 2] },
+      { name: 'mask', type: 'bool' as const, dims: [4] },
+    ];
+    const feeds = randomFeeds(inputs, { batch: 5, seed: 3 });
+    assert.deepEqual(Object.values(feeds).map((f) => [f.type, f.dims]), [['float32', [5, 3]], ['int64', [5, 2]], ['bool', [4]]]);
+    assert.ok((feeds.x.data as Float32Array).every((v) => v >= 0 && v < 1));
+    assert.ok((feeds.ids.data as BigInt64Array).every((v) => v >= 0n && v < 10n));
+    assert.ok((feeds.mask.data as Uint8Array).every((v) => v === 0 || v === 1));
+    assert.deepEqual(randomFeeds(inputs, { batch: 5, seed: 3 }), feeds);
+    assert.notDeepEqual(randomFeeds(inputs, { batch: 5, seed: 4 }).x, feeds.x);
+    assert.throws(() => randomFeeds([{ name: 'y', type: 'float32', dims: null }]), ModelError);
+  });
+});
+
+describe('cli: sparq run / compare', () => {
+  let dir: string;
+  let model: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparq-compare-'));
+    model = path.join(dir, 'cnn.onnx');
+    fs.writeFileSync(model, encodeOnnxModel(cifarCnn()));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('compare --json prints the report with stable field names', async () => {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', CLI, 'compare', model, '--json', '--batch', '2', '--threads', '1', '--budget', '10', '--first-divergence']);
+    const report = JSON.parse(stdout) as CompareReport;
+    assert.deepEqual(Object.keys(report).sort(), ['firstDivergence', 'outputs', 'timing', 'valuesCompared']);
+    const [o] = report.outputs;
+    assert.deepEqual([o.name, o.type, o.dims, o.top1Agreement, o.withinTolerance], ['logits', 'float32', [2, 10], 1, true]);
+    assert.ok(o.maxRelError < 1e-5);
+    assert.equal(report.firstDivergence, null);
+    assert.equal(report.timing!.threads, 1);
+    assert.equal(report.timing!.batch1!.batch, 1);
+    assert.equal(report.timing!.throughput!.batch, 64);
+  });
+
+  it('compare prints a table; run prints the outputs', async () => {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', CLI, 'compare', model, '--budget', '5']);
+    assert.match(stdout, /^logits +\[1,10\] +\S+ +\S+ +1\.000000 +100\.0% +no +yes$/m);
+    assert.match(stdout, /^latency +1 +[\d.]+ ms/m);
+    const json = JSON.parse((await run(process.execPath, ['--import', 'tsx', CLI, 'run', model, '--json', '--batch', '3'])).stdout);
+    assert.deepEqual(json.outputs.map((o: { name: string; dims: number[]; head: number[] }) => [o.name, o.dims, o.head.length]), [['logits', [3, 10], 8]]);
+  });
+
+  it('exits 1 naming the error for a missing model', async () => {
+    await assert.rejects(run(process.execPath, ['--import', 'tsx', CLI, 'compare', path.join(dir, 'missing.onnx')]), (e: { code: number; stderr: string }) => {
+      assert.equal(e.code, 1);
+      assert.match(e.stderr, /^sparq: OnnxLoadError: cannot read ONNX model/);
+      return true;
+    });
+  });
+});
