@@ -3,11 +3,13 @@
  * rewrites it, or leaves the graph as it was; each is tested on its own.
  */
 import type { Graph } from '../graph.js';
+import { foldConstantNodes } from './constant-nodes.js';
 import { foldBatchNorm } from './fold-batch-norm.js';
 import { fuseActivation } from './fuse-activation.js';
 import { qdqToInteger } from './qdq-to-integer.js';
 
 export const PASSES: readonly [string, (graph: Graph) => boolean][] = [
+  ['constant-nodes', foldConstantNodes],
   ['fold-batch-norm', foldBatchNorm],
   ['fuse-activation', fuseActivation],
   ['qdq-to-integer', qdqToInteger],

@@ -45,12 +45,31 @@ function params(node: OnnxNode): [string, string] {
   return [node.inputs[1], node.inputs[2] ?? ''];
 }
 
+/** The element type of `name` when the graph says it (a constant, a typed graph input, a QuantizeLinear's output). */
+function quantizedType(graph: Graph, name: string): string | undefined {
+  const c = graph.constants.get(name);
+  if (c) return c.type;
+  const fed = graph.inputs.find((i) => i.name === name);
+  if (fed) return fed.type ?? undefined;
+  const q = producer(graph, name);
+  if (!isOp(q, 'QuantizeLinear')) return undefined;
+  return (q.inputs[2] ?? '') === '' ? 'uint8' : constantInput(graph, q, 2)?.type;
+}
+
+/** Whether DQ `a` and Q `b` have equal constant parameters, so b(op(a(x))) is op(x) for an op that only moves values. */
 function sameParams(graph: Graph, a: OnnxNode, b: OnnxNode): boolean {
   const get = (n: OnnxNode, i: number) => constantInput(graph, n, i);
   const equal = (x: Value | undefined, y: Value | undefined) =>
     x !== undefined && y !== undefined && x.type === y.type && x.data.length === y.data.length && x.data.every((v, i) => v === y.data[i]);
-  const zeroEqual = (a.inputs[2] ?? '') === '' && (b.inputs[2] ?? '') === '' ? true : equal(get(a, 2), get(b, 2));
+  // Both zero points omitted: the Q writes uint8, so the DQ must read uint8 too (an int8 x would stay int8).
+  const zeroEqual = (a.inputs[2] ?? '') === '' && (b.inputs[2] ?? '') === '' ? quantizedType(graph, a.inputs[0]) === 'uint8' : equal(get(a, 2), get(b, 2));
   return equal(get(a, 1), get(b, 1)) && zeroEqual && new Attributes(a).int('axis', 1) === new Attributes(b).int('axis', 1);
+}
+
+/** Whether a Q/DQ node has one constant scale and zero point (or none): QLinearConv/QLinearMatMul take x and y per tensor only. */
+function perTensor(graph: Graph, node: OnnxNode): boolean {
+  const one = (i: number) => constantInput(graph, node, i)?.data.length === 1;
+  return one(1) && ((node.inputs[2] ?? '') === '' || one(2));
 }
 
 /** A constant int8/uint8 weight behind a DQ, with its scale/zero-point names. */
@@ -83,7 +102,7 @@ function rewriteConv(graph: Graph, conv: OnnxNode): OnnxNode | undefined {
   const weight = constantWeight(graph, conv, 1);
   const bias = constantBias(graph, conv, 2);
   const q = quantizedOutput(graph, conv);
-  if (!x || !weight || bias === undefined || !q || !perChannelAlong(graph, weight.dq, 0)) return undefined;
+  if (!x || !weight || bias === undefined || !q || !perTensor(graph, x) || !perTensor(graph, q) || !perChannelAlong(graph, weight.dq, 0)) return undefined;
   const attributes = new Map([...conv.attributes]);
   return {
     name: `${conv.name}_quant`, opType: 'QLinearConv', domain: '', attributes, outputs: [q.outputs[0]],
@@ -95,7 +114,7 @@ function rewriteMatMul(graph: Graph, node: OnnxNode): OnnxNode | undefined {
   const x = dequantized(graph, node, 0);
   const weight = constantWeight(graph, node, 1);
   const q = quantizedOutput(graph, node);
-  if (!x || !weight || !q || weight.w.dims.length !== 2) return undefined;
+  if (!x || !weight || !q || !perTensor(graph, x) || !perTensor(graph, q) || weight.w.dims.length !== 2) return undefined;
   let wName = weight.dq.inputs[0];
   let bias = '';
   if (node.opType === 'Gemm') {
@@ -150,6 +169,8 @@ export function removeDeadNodes(graph: Graph): void {
   for (;;) {
     const read = new Set(graph.outputs.map((o) => o.name));
     for (const n of graph.nodes) for (const i of n.inputs) read.add(i);
+    // '' is an omitted optional input or output, not a value: it keeps nothing alive.
+    read.delete('');
     const dead = graph.nodes.filter((n) => n.outputs.every((o) => !read.has(o)));
     if (dead.length === 0) return;
     removeNodes(graph, dead);

@@ -1,0 +1,124 @@
+/**
+ * MobileNet-style blocks exported the way PyTorch and Paddle export them
+ * (bench/models/mobilenet-blocks.ts): depthwise convs, BN, HardSwish /
+ * HardSigmoid, squeeze-excite, residual Add, Constant-node weights, opsets
+ * 9 to 14, dynamic batch and spatial dims. Each model is created once in
+ * sparq and in onnxruntime-node and run at two batch sizes x two spatial
+ * sizes, so one session serves every shape.
+ *
+ * Float tolerance: |sparq - onnxruntime| <= 1e-4 * |onnxruntime| + 1e-4 *
+ * max|onnxruntime| per element (relative 1e-4, with the absolute part
+ * scaled to the output for values near 0, where the two GEMMs' different
+ * summation orders dominate).
+ */
+import assert from 'node:assert/strict';
+
+import * as ort from 'onnxruntime-node';
+
+import { conv1dBlocks, paddingBlocks, paddleBlocks, pytorchBlocks } from '../../bench/models/mobilenet-blocks.js';
+import { calibrate, quantizeQdq } from '../../bench/models/qdq.js';
+import { encodeOnnxModel, type OnnxGraph } from '../../src/runtime/onnx/write.js';
+import { InferenceSession } from '../../src/runtime/session.js';
+import { assertClose, rng } from '../helpers.js';
+
+const RTOL = 1e-4;
+
+/** Seeded inputs in [0, 1) (QDQ quantizes the input with the calibrated range). */
+function input(dims: number[], seed: number): Float32Array {
+  const r = rng(seed);
+  return Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => r());
+}
+
+interface Run {
+  dims: number[];
+  ours: Float32Array;
+  reference: Float32Array;
+}
+
+/** Runs `graph` on every input shape in one sparq and one onnxruntime session; returns both outputs per shape. */
+async function runBoth(graph: OnnxGraph, shapes: number[][], options: { optimize?: boolean } = {}): Promise<{ runs: Run[]; session: InferenceSession }> {
+  const bytes = encodeOnnxModel(graph);
+  const reference = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3 });
+  const session = await InferenceSession.create(bytes, options);
+  const [inputName, outputName] = [graph.inputs[0].name, graph.outputs[0].name];
+  const runs: Run[] = [];
+  for (const [i, dims] of shapes.entries()) {
+    const x = input(dims, 100 + i);
+    const expected = (await reference.run({ [inputName]: new ort.Tensor('float32', x, dims) }))[outputName];
+    const actual = (await session.run({ [inputName]: { type: 'float32', dims, data: x } }))[outputName];
+    assert.deepEqual(actual.dims, [...expected.dims], `output dims for input [${dims}]`);
+    runs.push({ dims, ours: actual.data as Float32Array, reference: expected.data as Float32Array });
+  }
+  return { runs, session };
+}
+
+function assertFloatClose(runs: Run[]): void {
+  for (const { dims, ours, reference } of runs) {
+    const scale = reference.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    assertClose(ours, reference, RTOL, RTOL * scale, `input [${dims}]`);
+  }
+}
+
+/** Batch 1 and 3, times an even and an odd spatial size (odd sizes hit the stride-2 and SAME_UPPER edges). */
+const shapes2d = (channels: number, sizes: [number, number][]) => [1, 3].flatMap((n) => sizes.map(([h, w]) => [n, channels, h, w]));
+
+describe('runtime: MobileNet-style blocks vs onnxruntime', () => {
+  for (const opset of [13, 14] as const)
+    it(`PyTorch export, opset ${opset} (${opset === 13 ? 'x * HardSigmoid' : 'HardSwish'}): BN folded into the convs, SE and residual Add in float`, async () => {
+      const { runs, session } = await runBoth(pytorchBlocks({ opset }), shapes2d(16, [[16, 16], [13, 11]]));
+      assertFloatClose(runs);
+      // The pass folded every BN (each follows a Conv read by nothing else) and fused the ReLUs after the depthwise and SE convs.
+      const ops = session.profile().map((p) => p.opType);
+      assert.ok(!ops.includes('BatchNormalization') && !ops.includes('Relu'), ops.join(', '));
+      assert.equal(ops.filter((o) => o === 'Conv').length, 10);
+    });
+
+  it('PyTorch eval-mode export (BN already folded into the conv biases)', async () => {
+    const { runs } = await runBoth(pytorchBlocks({ foldBn: true }), shapes2d(16, [[8, 8], [9, 12]]));
+    assertFloatClose(runs);
+  });
+
+  it('runs the same numbers with the passes off', async () => {
+    const { runs } = await runBoth(pytorchBlocks({ opset: 14 }), shapes2d(16, [[16, 16]]), { optimize: false });
+    assertFloatClose(runs);
+  });
+
+  for (const opset of [9, 11] as const)
+    it(`Paddle export, opset ${opset}: Constant-node weights, Clip ReLU6 (${opset === 9 ? 'attributes' : 'inputs'}), Shape->Gather->Unsqueeze->Concat reshape`, async () => {
+      const { runs, session } = await runBoth(paddleBlocks({ opset }), shapes2d(16, [[16, 16], [15, 10]]));
+      assertFloatClose(runs);
+      // The Constant-node weights became constants before the other passes, so every BN folded and the
+      // ReLU6 Clips after the depthwise convs fused; the HardSwish Clips (after an Add) stay.
+      const ops = session.profile().map((p) => p.opType);
+      assert.ok(!ops.includes('BatchNormalization') && !ops.includes('Constant'), ops.join(', '));
+      assert.equal(ops.filter((o) => o === 'Clip').length, 2, ops.join(', '));
+    });
+
+  it('auto_pad SAME_UPPER convs (odd and even kernels, stride 2) and AveragePool with count_include_pad', async () => {
+    const { runs } = await runBoth(paddingBlocks(), shapes2d(8, [[12, 12], [11, 9]]));
+    assertFloatClose(runs);
+  });
+
+  it('1-D convs: SAME_UPPER stride 2, depthwise, AveragePool1d with count_include_pad', async () => {
+    const { runs } = await runBoth(conv1dBlocks(), [1, 3].flatMap((n) => [[n, 8, 20], [n, 8, 17]]));
+    assertFloatClose(runs);
+  });
+
+  // quantizeQdq puts Q/DQ on the inputs of Conv, Gemm and Flatten only; the
+  // BNs (folded), HardSwish, SE Mul and residual Add between stay float, so
+  // sparq and onnxruntime differ where a float value lands near a rounding
+  // boundary of the next Q. Tolerance: one quantization step of the logits
+  // (the seeded inputs here agree exactly; one step allows for a rounding flip).
+  it('the QDQ version of the PyTorch blocks, within one output quantization step', async () => {
+    const graph = pytorchBlocks({ foldBn: true });
+    const calibration = [0, 1].map((i) => ({ input: { type: 'float32', dims: [4, 16, 16, 16], data: input([4, 16, 16, 16], 200 + i) } }));
+    const qdq = quantizeQdq(graph, await calibrate(graph, calibration));
+    const { runs, session } = await runBoth(qdq, shapes2d(16, [[16, 16], [13, 11]]));
+    const step = qdq.initializers!.find((t) => t.name === 'logits.scale')!.data[0] as number;
+    for (const { dims, ours, reference } of runs) assertClose(ours, reference, 0, step * 1.0001, `input [${dims}]`);
+    // The SE reduce convs (ReLU fused, then Q) and the classifier run on the integer kernels; Flatten moves the 8-bit values.
+    const ops = session.profile().map((p) => p.opType);
+    assert.equal(ops.filter((o) => o === 'QLinearConv').length, 2, ops.join(', '));
+    assert.ok(ops.includes('QLinearMatMul'), ops.join(', '));
+  });
+});
