@@ -86,6 +86,11 @@ export interface NativeAddon {
     channelsPerGroup: number, height: number, width: number, kernelH: number, kernelW: number, strideH: number,
     strideW: number, dilationH: number, dilationW: number, padTop: number, padLeft: number, outH: number,
     outW: number, padValue: number, async: Async): Promise<void> | undefined;
+
+  /** y [planes, outH, outW] = max over each window of x [planes, height, width]; x and y the same kind of array. */
+  maxPool(x: Float32Array | Uint8Array | Int8Array, y: Float32Array | Uint8Array | Int8Array, planes: number, height: number,
+    width: number, kernelH: number, kernelW: number, strideH: number, strideW: number, padTop: number, padLeft: number,
+    outH: number, outW: number, async: Async): Promise<void> | undefined;
 }
 
 export interface NativeLoadResult {

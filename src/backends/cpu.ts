@@ -6,6 +6,7 @@
 import { gemm, gemmAsync } from '../kernels/gemm.js';
 import { im2col, im2colAsync } from '../kernels/im2col.js';
 import { linear } from '../kernels/linear.js';
+import { maxPool, maxPoolAsync } from '../kernels/maxpool.js';
 import { spmm, spmmAsync } from '../kernels/spmm.js';
 import { transpose, transposeAsync } from '../kernels/transpose.js';
 import { packWeights } from '../kernels/pack.js';
@@ -93,6 +94,8 @@ export const cpu = {
   transpose,
   transposeAsync,
   linear,
+  maxPool,
+  maxPoolAsync,
 };
 
 export type CpuBackend = typeof cpu;

@@ -3,6 +3,9 @@
  * and 2-D). MaxPool also runs on uint8/int8 (QDQ models pool the quantized
  * values: max commutes with dequantization).
  */
+import { cpu } from '../../backends/cpu.js';
+import { pooledSize } from '../../kernels/maxpool.js';
+import { tensor, type Tensor } from '../../tensor.js';
 import type { Value } from '../onnx/model.js';
 import { value } from '../value.js';
 import { as4d, im2colOptions, outputDims, windowAttributes, type WindowAttributes } from './conv-attributes.js';
@@ -19,13 +22,10 @@ function poolWindow(ctx: PrepareContext): WindowAttributes {
   return windowAttributes(ctx.attributes, shape);
 }
 
-/** Output size along one axis; ceil_mode drops a last window that would start in the end padding. */
+/** Output size along one axis (pooledSize, the one formula cpu.maxPool also uses), or a ModelError. */
 function outSize(size: number, kernel: number, stride: number, dilation: number, padBegin: number, padEnd: number, ceil: boolean): number {
-  const extent = dilation * (kernel - 1) + 1;
-  const span = size + padBegin + padEnd - extent;
-  if (span < 0) throw new ModelError(`the window (${extent}) is larger than the padded input (${size + padBegin + padEnd})`);
-  let out = (ceil ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
-  if (ceil && (out - 1) * stride >= size + padBegin) out--;
+  const out = pooledSize(size, kernel, stride, dilation, padBegin, padEnd, ceil);
+  if (out === 0) throw new ModelError(`the window (${dilation * (kernel - 1) + 1}) is larger than the padded input (${size + padBegin + padEnd})`);
   return out;
 }
 
@@ -67,38 +67,18 @@ const maxPool: OpHandler = (ctx) => {
     const x = input(inputs, 0, ['float32', 'uint8', 'int8']);
     const g = geometry(x, win, ceil);
     const y = value(x.type, outputDims(win, g.n, g.c, g.oh, g.ow));
-    const xd = x.data as Float32Array, yd = y.data as Float32Array;
     const [dh, dw] = win.dilations;
-    if (dh === 1 && dw === 1) denseMaxPool(xd, yd, g, win);
-    else dilatedMaxPool(xd, yd, g, win);
+    if (dh === 1 && dw === 1) denseMaxPool(x, y, g, win, ceil);
+    else dilatedMaxPool(x.data as Float32Array, y.data as Float32Array, g, win);
     return [y];
   });
 };
 
-/**
- * Undilated windows, the CNN case: a plain loop (no per-window callback; it
- * ran 5x slower) whose inner bounds are clipped once per output row.
- */
-function denseMaxPool(xd: Float32Array, yd: Float32Array, g: PoolGeometry, win: WindowAttributes): void {
-  const [kh, kw] = win.kernel, [sh, sw] = win.strides;
-  const { h, w, oh, ow, pads } = g;
-  let out = 0;
-  for (let plane = 0; plane < g.n * g.c * h * w; plane += h * w)
-    for (let oy = 0; oy < oh; oy++) {
-      const y0 = Math.max(oy * sh - pads[0], 0), y1 = Math.min(oy * sh - pads[0] + kh, h);
-      for (let ox = 0; ox < ow; ox++, out++) {
-        const x0 = Math.max(ox * sw - pads[1], 0), x1 = Math.min(ox * sw - pads[1] + kw, w);
-        let m = -Infinity;
-        for (let yy = y0; yy < y1; yy++) {
-          const row = plane + yy * w;
-          for (let xx = x0; xx < x1; xx++) {
-            const v = xd[row + xx];
-            if (v > m) m = v;
-          }
-        }
-        yd[out] = m;
-      }
-    }
+/** Undilated windows, the CNN case: cpu.maxPool (native, split by planes), of the same output size as geometry(). */
+function denseMaxPool(x: Value, y: Value, g: PoolGeometry, win: WindowAttributes, ceil: boolean): void {
+  const type = x.type as 'float32' | 'uint8' | 'int8';
+  const x4 = tensor(type, [g.n, g.c, g.h, g.w], x.data as Tensor<typeof type>['data']);
+  cpu.maxPool(x4, { kernelShape: win.kernel, strides: win.strides, pads: g.pads, ceilMode: ceil, out: y.data as Tensor<typeof type>['data'] });
 }
 
 function dilatedMaxPool(xd: Float32Array, yd: Float32Array, g: PoolGeometry, win: WindowAttributes): void {

@@ -1,0 +1,102 @@
+// Portable max pooling (semantics in f32-maxpool.h).
+//
+// One output row at a time, used as its own accumulator: it starts at the
+// lowest value and each input row the windows cover updates every output.
+// Outputs whose window lies inside the row horizontally (the interior range,
+// computed once per call) read a fixed run of kw values at stride sw; with
+// the common kw/sw as template parameters that loop has no bounds checks and
+// the compiler can vectorize it across outputs (GCC 12 at -O2 does for 2x2/2,
+// deinterleaving the pairs with shuffles; maxps keeps `v > m ? v : m`). The
+// few border outputs clip their columns. Rows are accumulated top to bottom
+// and columns left to right, so every window still sees its values in
+// row-major order, the order the reference and the JS loop use.
+#include "f32-maxpool.h"
+
+#include <algorithm>
+#include <cassert>
+#include <limits>
+
+namespace sparq {
+namespace {
+
+using Index = std::ptrdiff_t;
+
+template <typename T>
+constexpr T lowest() {
+  return std::numeric_limits<T>::has_infinity ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::lowest();
+}
+
+// Outputs per block of the interior loop: GCC's -O2 vectorizes only loops
+// whose trip count is a known multiple of the vector length, so the interior
+// runs in fixed blocks (16: one vector of uint8, four of float) and a scalar tail.
+constexpr std::size_t kBlock = 16;
+
+template <std::size_t kKw, typename T>
+T window_row_max(const T* in, std::size_t kw_runtime, T m) {
+  const std::size_t kw = kKw != 0 ? kKw : kw_runtime;
+  for (std::size_t j = 0; j < kw; j++) m = in[j] > m ? in[j] : m;
+  return m;
+}
+
+// kBlock outputs from one input row; restrict (out is never in the input) lets it vectorize without alias checks.
+template <std::size_t kKw, std::size_t kSw, typename T>
+void block_row_max(const T* __restrict in, std::size_t kw, std::size_t sw_runtime, T* __restrict out) {
+  const std::size_t sw = kSw != 0 ? kSw : sw_runtime;
+  for (std::size_t k = 0; k < kBlock; k++) out[k] = window_row_max<kKw>(in + k * sw, kw, out[k]);
+}
+
+// kKw/kSw: kernel width and horizontal stride when known at compile time, else 0.
+template <typename T, std::size_t kKw, std::size_t kSw>
+void maxpool(const MaxPoolShape& s, const T* x, T* y) {
+  const std::size_t kw = kKw != 0 ? kKw : s.kernel_w, sw = kSw != 0 ? kSw : s.stride_w;
+  const Index h = static_cast<Index>(s.height), w = static_cast<Index>(s.width), pl = static_cast<Index>(s.pad_left);
+  // Interior outputs: ow*sw - pl >= 0 and ow*sw - pl + kw <= w.
+  const std::size_t lo = std::min(s.out_w, (s.pad_left + sw - 1) / sw);
+  const std::size_t hi = s.width + s.pad_left >= kw ? std::clamp((s.width + s.pad_left - kw) / sw + 1, lo, s.out_w) : lo;
+  auto clipped = [&](const T* row, std::size_t ow, T* out) {
+    const Index xs = static_cast<Index>(ow * sw) - pl;
+    const Index x0 = std::max<Index>(xs, 0), x1 = std::min<Index>(xs + static_cast<Index>(kw), w);
+    T m = *out;
+    for (Index i = x0; i < x1; i++) m = row[i] > m ? row[i] : m;
+    *out = m;
+  };
+  for (std::size_t p = 0; p < s.planes; p++) {
+    const T* plane = x + p * s.height * s.width;
+    for (std::size_t oh = 0; oh < s.out_h; oh++, y += s.out_w) {
+      std::fill_n(y, s.out_w, lowest<T>());
+      const Index ys = static_cast<Index>(oh * s.stride_h) - static_cast<Index>(s.pad_top);
+      const Index y0 = std::max<Index>(ys, 0), y1 = std::min<Index>(ys + static_cast<Index>(s.kernel_h), h);
+      assert(y0 < y1);
+      for (Index yy = y0; yy < y1; yy++) {
+        const T* row = plane + yy * w;
+        for (std::size_t ow = 0; ow < lo; ow++) clipped(row, ow, y + ow);
+        const T* in = row - s.pad_left;
+        std::size_t ow = lo;
+        for (; ow + kBlock <= hi; ow += kBlock) block_row_max<kKw, kSw>(in + ow * sw, kw, sw, y + ow);
+        for (; ow < hi; ow++) y[ow] = window_row_max<kKw>(in + ow * sw, kw, y[ow]);
+        for (std::size_t ow = hi; ow < s.out_w; ow++) clipped(row, ow, y + ow);
+      }
+    }
+  }
+}
+
+template <typename T>
+void dispatch(const MaxPoolShape& s, const T* x, T* y) {
+  assert(s.kernel_h >= 1 && s.kernel_w >= 1 && s.stride_h >= 1 && s.stride_w >= 1);
+  assert(s.pad_top < s.kernel_h && s.pad_left < s.kernel_w);
+  assert(s.out_h == 0 || (s.out_h - 1) * s.stride_h < s.height + s.pad_top);
+  assert(s.out_w == 0 || (s.out_w - 1) * s.stride_w < s.width + s.pad_left);
+  // The CNN shapes: 2x2/2 (the usual downsampling), 3x3/2 and 3x3/1 (ResNet-style stems and blocks).
+  if (s.kernel_w == 2 && s.stride_w == 2) return maxpool<T, 2, 2>(s, x, y);
+  if (s.kernel_w == 3 && s.stride_w == 2) return maxpool<T, 3, 2>(s, x, y);
+  if (s.kernel_w == 3 && s.stride_w == 1) return maxpool<T, 3, 1>(s, x, y);
+  return maxpool<T, 0, 0>(s, x, y);
+}
+
+}  // namespace
+
+void f32_maxpool(const MaxPoolShape& s, const float* x, float* y) { dispatch(s, x, y); }
+void u8_maxpool(const MaxPoolShape& s, const uint8_t* x, uint8_t* y) { dispatch(s, x, y); }
+void s8_maxpool(const MaxPoolShape& s, const int8_t* x, int8_t* y) { dispatch(s, x, y); }
+
+}  // namespace sparq

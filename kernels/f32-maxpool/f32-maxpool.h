@@ -1,0 +1,33 @@
+// 2-D max pooling on NCHW planes, no dilation:
+//   y[p, oh, ow] = max over x[p, oh*SH - PT + i, ow*SW - PL + j], i < KH, j < KW,
+// positions in the padding skipped. One template serves float32 and the
+// uint8/int8 values of QDQ models (max commutes with dequantization), so the
+// integer instantiations live here with the float one, as x8_im2col does.
+//
+// Each window is visited in row-major order with `m = v > m ? v : m` from
+// -infinity (the lowest value for the integer types), the order and compare
+// of the runtime's JS loop: NaN never wins (a window of only NaN gives
+// -infinity), and of +0 and -0 the first one in row-major order is kept.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace sparq {
+
+struct MaxPoolShape {
+  std::size_t planes, height, width;  // N*C planes of height x width
+  std::size_t kernel_h, kernel_w;
+  std::size_t stride_h, stride_w;
+  std::size_t pad_top, pad_left;      // bottom/right padding is implied by out_h/out_w
+  std::size_t out_h, out_w;
+};
+
+// Preconditions: kernel and strides >= 1, pads < kernel, and every window
+// starts inside the input ((out - 1) * stride < size + pad), so none lies
+// wholly in the padding. x holds planes*height*width, y planes*out_h*out_w.
+void f32_maxpool(const MaxPoolShape& s, const float* x, float* y);
+void u8_maxpool(const MaxPoolShape& s, const uint8_t* x, uint8_t* y);
+void s8_maxpool(const MaxPoolShape& s, const int8_t* x, int8_t* y);
+
+}  // namespace sparq

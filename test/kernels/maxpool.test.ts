@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+
+import { refMaxPool } from '../../src/backends/reference/maxpool.js';
+import { maxPoolGeometry, type MaxPoolOptions } from '../../src/kernels/maxpool.js';
+import { native } from '../../src/native.js';
+import { cpu, tensor } from '../../src/index.js';
+import { assertSameArray, randomFloats, randomInts, rng } from '../helpers.js';
+
+type PoolType = 'float32' | 'uint8' | 'int8';
+
+function randomInput(type: PoolType, n: number, r: () => number): Float32Array | Uint8Array | Int8Array {
+  if (type === 'uint8') return randomInts(Uint8Array, n, 0, 255, r);
+  if (type === 'int8') return randomInts(Int8Array, n, -128, 127, r);
+  return randomFloats(n, r, 10);
+}
+
+/** cpu.maxPool against the reference on the same input; returns the result. */
+function check(type: PoolType, dims: [number, number, number, number], options: MaxPoolOptions, r: () => number): ArrayLike<number> {
+  const x = randomInput(type, dims.reduce((a, b) => a * b), r);
+  const got = cpu.maxPool(tensor(type, dims, x as never), options);
+  const g = maxPoolGeometry(dims, options);
+  assert.deepEqual(got.dims, [dims[0], dims[1], g.outH, g.outW]);
+  const want = new (x.constructor as new (n: number) => typeof x)(got.data.length);
+  refMaxPool(x, want, g);
+  assertSameArray(got.data, want, `${type} ${JSON.stringify([dims, options])}`);
+  return got.data;
+}
+
+describe('maxPool', () => {
+  it('equals the reference for every type, kernel, stride, pad and ceil mode', () => {
+    const r = rng(7);
+    let cases = 0;
+    for (const type of ['float32', 'uint8', 'int8'] as const)
+      for (const dims of [[1, 1, 1, 1], [1, 1, 5, 7], [2, 3, 9, 8], [1, 40, 6, 35], [2, 2, 30, 30], [1, 3, 5, 67]] as [number, number, number, number][])
+        for (const [kh, kw] of [[1, 1], [2, 2], [3, 3], [2, 3], [4, 1]])
+          for (const [sh, sw] of [[1, 1], [2, 2], [3, 2], [1, 3]])
+            for (const pads of [[0, 0, 0, 0], [1, 0, 0, 1], [0, 1, 1, 0], [1, 1, 1, 1]] as const)
+              for (const ceilMode of [false, true]) {
+                const options = { kernelShape: [kh, kw] as const, strides: [sh, sw] as const, pads, ceilMode };
+                if (pads.some((p, i) => p >= (i % 2 === 0 ? kh : kw))) continue;
+                if (dims[2] + pads[0] + pads[2] < kh || dims[3] + pads[1] + pads[3] < kw) continue;
+                check(type, dims, options, r);
+                cases++;
+              }
+    assert.ok(cases > 1000, `only ${cases} cases ran`);
+  });
+
+  it('sizes the output like ONNX, ceil mode dropping a window that starts in the end padding', () => {
+    const r = rng(8);
+    // 5 + 1 pad, 2x2 stride 2: floor gives 3; ceil also 3, since a 4th window would start at 6 >= 5 + 0.
+    assert.equal(cpu.maxPool(tensor('float32', [1, 1, 5, 5], randomFloats(25, r)), { kernelShape: [2, 2], strides: [2, 2], pads: [0, 0, 1, 1], ceilMode: true }).dims[2], 3);
+    assert.equal(cpu.maxPool(tensor('float32', [1, 1, 6, 6], randomFloats(36, r)), { kernelShape: [3, 3], strides: [2, 2], ceilMode: true }).dims[2], 3);
+    assert.equal(cpu.maxPool(tensor('float32', [1, 1, 6, 6], randomFloats(36, r)), { kernelShape: [3, 3], strides: [2, 2] }).dims[2], 2);
+  });
+
+  it('compares int8 signed and uint8 unsigned', () => {
+    const options = { kernelShape: [1, 2] as const, strides: [1, 2] as const };
+    assert.deepEqual([...cpu.maxPool(tensor('int8', [1, 1, 1, 2], Int8Array.of(-1, 1)), options).data], [1]);
+    assert.deepEqual([...cpu.maxPool(tensor('uint8', [1, 1, 1, 2], Uint8Array.of(255, 1)), options).data], [255]);
+  });
+
+  it('skips NaN (an all-NaN window gives -Infinity) and keeps the first of +0 and -0', () => {
+    const x = Float32Array.of(NaN, 2, NaN, NaN, -0, 0, 0, -0);
+    const y8 = cpu.maxPool(tensor('float32', [1, 1, 1, 8], x), { kernelShape: [1, 2], strides: [1, 2] }).data;
+    assert.ok(Object.is(y8[0], 2) && Object.is(y8[1], -Infinity) && Object.is(y8[2], -0) && Object.is(y8[3], 0), `got ${[...y8].map(String)}`);
+    // The same across a long interior row (the vectorized loop) and a 2x2 window.
+    const row = new Float32Array(64).fill(NaN);
+    const y = cpu.maxPool(tensor('float32', [1, 1, 2, 32], row), { kernelShape: [2, 2], strides: [2, 2] }).data;
+    assert.ok(y.every((v) => v === -Infinity));
+  });
+
+  it('gives the same result on 1 and 2 threads for a call large enough to split', () => {
+    const r = rng(9);
+    const dims: [number, number, number, number] = [8, 16, 64, 64];
+    const x = randomFloats(dims.reduce((a, b) => a * b), r);
+    const options = { kernelShape: [2, 2] as const, strides: [2, 2] as const };
+    const threads = cpu.info().threads;
+    try {
+      cpu.setThreads(1);
+      const one = cpu.maxPool(tensor('float32', dims, x), options).data;
+      cpu.setThreads(2);
+      const two = cpu.maxPool(tensor('float32', dims, x), options).data;
+      assertSameArray(two, one, '2 threads vs 1');
+    } finally {
+      cpu.setThreads(threads);
+    }
+  });
+
+  it('runs async and into options.out', async () => {
+    const r = rng(10);
+    const x = randomFloats(2 * 3 * 8 * 8, r);
+    const options = { kernelShape: [2, 2] as const, strides: [2, 2] as const };
+    const want = cpu.maxPool(tensor('float32', [2, 3, 8, 8], x), options).data;
+    assertSameArray((await cpu.maxPoolAsync(tensor('float32', [2, 3, 8, 8], x), options)).data, want, 'async');
+    const out = new Float32Array(2 * 3 * 4 * 4);
+    assert.equal(cpu.maxPool(tensor('float32', [2, 3, 8, 8], x), { ...options, out }).data, out);
+    assertSameArray(out, want, 'out');
+  });
+
+  describe('validation', () => {
+    const x = tensor('float32', [1, 2, 4, 4]);
+    const k = [2, 2] as const;
+    const cases: [string, () => unknown, RegExp][] = [
+      ['a non-tensor x', () => cpu.maxPool({} as never, { kernelShape: k }), /^TypeError: x/],
+      ['an int32 x', () => cpu.maxPool(tensor('int32', [1, 1, 2, 2]) as never, { kernelShape: k }), /^TypeError: x/],
+      ['a 3-D x', () => cpu.maxPool(tensor('float32', [1, 4, 4]), { kernelShape: k }), /^RangeError: x/],
+      ['missing options', () => cpu.maxPool(x, undefined as never), /^TypeError: options must be an object/],
+      ['a missing kernelShape', () => cpu.maxPool(x, {} as never), /^TypeError: options\.kernelShape is required/],
+      ['a 1-D kernelShape', () => cpu.maxPool(x, { kernelShape: [2] as never }), /^TypeError: options\.kernelShape must be an array of 2/],
+      ['a zero kernel', () => cpu.maxPool(x, { kernelShape: [0, 2] }), /^RangeError: options\.kernelShape\[0\]/],
+      ['a zero stride', () => cpu.maxPool(x, { kernelShape: k, strides: [1, 0] }), /^RangeError: options\.strides\[1\]/],
+      ['3 pads', () => cpu.maxPool(x, { kernelShape: k, pads: [0, 0, 0] as never }), /^TypeError: options\.pads must be an array of 4/],
+      ['a negative pad', () => cpu.maxPool(x, { kernelShape: k, pads: [0, -1, 0, 0] }), /^RangeError: options\.pads\[1\]/],
+      ['a pad as large as the kernel', () => cpu.maxPool(x, { kernelShape: k, pads: [0, 0, 0, 2] }), /^RangeError: options\.pads\[3\] \(2\) must be smaller than the kernel/],
+      ['a kernel larger than the input', () => cpu.maxPool(x, { kernelShape: [5, 2] }), /^RangeError: options\.kernelShape \(5x2\) is larger than the padded input 4x4/],
+      ['a non-boolean ceilMode', () => cpu.maxPool(x, { kernelShape: k, ceilMode: 1 as never }), /^TypeError: options\.ceilMode must be a boolean/],
+      ['an out of the wrong type', () => cpu.maxPool(x, { kernelShape: k, out: new Uint8Array(18) }), /^TypeError: options\.out must be a Float32Array/],
+      ['an out of the wrong size', () => cpu.maxPool(x, { kernelShape: k, out: new Float32Array(8) }), /^RangeError: options\.out must have 18 elements/],
+      ['a spatial quantization axis', () => cpu.maxPool(tensor('uint8', [1, 1, 2, 2], undefined, { scale: Float32Array.of(1, 1), zeroPoint: Int32Array.of(0, 0), axis: 2 }), { kernelShape: k }), /^RangeError: x\.axis/],
+    ];
+    for (const [what, call, error] of cases) it(`rejects ${what}`, () => assert.throws(call, error));
+
+    const addon = native();
+    (addon ? it : it.skip)('the binding re-checks sizes and windows', () => {
+      const a = addon!;
+      const args = (y: Float32Array, padTop: number, outH: number) => () => a.maxPool(new Float32Array(16), y, 1, 4, 4, 2, 2, 2, 2, padTop, 0, outH, 2, false);
+      assert.throws(args(new Float32Array(3), 0, 2), /^RangeError: y has 3 elements, needs at least 4/);
+      assert.throws(args(new Float32Array(4), 2, 2), /^RangeError: pads must be smaller than the kernel/);
+      assert.throws(args(new Float32Array(6), 0, 3), /^RangeError: outH\/outW place a window outside the input/);
+      assert.throws(() => a.maxPool(new Float32Array(16), new Int8Array(4), 1, 4, 4, 2, 2, 2, 2, 0, 0, 2, 2, false), /^TypeError: y must be a Float32Array/);
+    });
+  });
+});
