@@ -51,6 +51,8 @@ export class InferenceSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
   private released = false;
+  /** How many nodes and outputs read each value: a run frees a value once its count reaches 0. */
+  private readonly readerCounts: ReadonlyMap<string, number>;
 
   private constructor(
     private readonly graph: Graph,
@@ -59,6 +61,7 @@ export class InferenceSession {
   ) {
     this.inputNames = graph.inputs.map((i) => i.name);
     this.outputNames = graph.outputs.map((o) => o.name);
+    this.readerCounts = readers(graph);
   }
 
   /**
@@ -97,7 +100,7 @@ export class InferenceSession {
     for (const name of Object.keys(feeds)) if (!this.inputNames.includes(name)) typeFail('feeds', `has "${name}", which is not an input of the model (inputs: ${this.inputNames.join(', ')})`);
     for (const info of this.graph.inputs) env.set(info.name, checkFeed(info, feeds[info.name]));
     const wanted = new Set(fetches);
-    const remaining = readers(this.graph);
+    const remaining = new Map(this.readerCounts);
     for (const name of wanted) remaining.set(name, (remaining.get(name) ?? 0) + 1);
     for (const p of this.prepared) {
       const inputs = p.node.inputs.map((name) => (name === '' ? undefined : env.get(name)));

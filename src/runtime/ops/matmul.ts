@@ -32,10 +32,10 @@ interface WeightSource {
   zeroPoints?: Int32Array;
 }
 
+/** A [rows, cols] weight as [cols, rows], on the native transpose (once, at session creation). */
 function transposed<T extends Float32Array | Int8Array | Uint8Array>(data: T, rows: number, cols: number): T {
-  const t = new (data.constructor as new (n: number) => T)(data.length);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = data[r * cols + c];
-  return t;
+  const type = data instanceof Float32Array ? 'float32' : data instanceof Int8Array ? 'int8' : 'uint8';
+  return cpu.transpose(tensor(type, [rows, cols], data as Float32Array)).data as T;
 }
 
 /**

@@ -14,6 +14,8 @@
  * exactly is left as it is and runs in float. Afterwards nodes whose
  * outputs nothing reads (the DQ/Q pairs the rewrites bypassed) are dropped.
  */
+import { cpu } from '../../backends/cpu.js';
+import { tensor } from '../../tensor.js';
 import type { Graph } from '../graph.js';
 import type { OnnxNode, Value } from '../onnx/model.js';
 import { Attributes } from '../ops/op.js';
@@ -126,9 +128,8 @@ function rewriteMatMul(graph: Graph, node: OnnxNode): OnnxNode | undefined {
     if (a.int('transB', 0) !== 0) {
       // [N, K] -> [K, N]; its per-channel scales (axis 0 of [N, K]) become per column.
       const [n, k] = weight.w.dims;
-      const t = new (weight.w.data.constructor as new (len: number) => Int8Array)(n * k);
-      for (let r = 0; r < n; r++) for (let c = 0; c < k; c++) t[c * n + r] = weight.w.data[r * k + c] as number;
       if (!perChannelAlong(graph, weight.dq, 0)) return undefined;
+      const t = cpu.transpose(tensor(weight.w.type as 'int8' | 'uint8', [n, k], weight.w.data as Int8Array)).data;
       wName = addConstant(graph, `${wName}_t`, value(weight.w.type, [k, n], t));
     } else if (!perChannelAlong(graph, weight.dq, 1)) return undefined;
   } else if (!perChannelAlong(graph, weight.dq, 1)) return undefined;
