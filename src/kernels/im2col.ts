@@ -52,17 +52,21 @@ export function convGeometry(dims: readonly number[], options: Im2colOptions): I
   };
 }
 
-function im2colCall(xIn: Tensor<'float32' | 'uint8'>, options: Im2colOptions): CpuCall<Tensor<'float32' | 'uint8'>> {
-  const x = checkTensor('x', xIn, ['float32', 'uint8'], 4);
-  const g = convGeometry(x.dims, options);
-  let padValue = 0;
+/** The value im2col writes in the padding: 0 for float32, options.padValue or the zero point for uint8; validated. */
+export function im2colPadValue(x: { type: 'float32' | 'uint8'; zeroPoint?: number | Int32Array }, options: Im2colOptions): number {
   if (x.type === 'uint8') {
     const zp = options.padValue ?? x.zeroPoint ?? 0;
     if (typeof zp !== 'number') typeFail('options.padValue', 'must be a number');
-    padValue = checkInt('options.padValue', zp, 0, 255);
-  } else if (options.padValue !== undefined && options.padValue !== 0) {
-    fail('options.padValue', 'must be 0 for float32 input');
+    return checkInt('options.padValue', zp, 0, 255);
   }
+  if (options.padValue !== undefined && options.padValue !== 0) fail('options.padValue', 'must be 0 for float32 input');
+  return 0;
+}
+
+function im2colCall(xIn: Tensor<'float32' | 'uint8'>, options: Im2colOptions): CpuCall<Tensor<'float32' | 'uint8'>> {
+  const x = checkTensor('x', xIn, ['float32', 'uint8'], 4);
+  const g = convGeometry(x.dims, options);
+  const padValue = im2colPadValue(x, options);
   const rows = g.batch * g.outH * g.outW, cols = g.channelsPerGroup * g.kernelH * g.kernelW;
   const col = outputTensor(options.out, x.type, [g.groups, rows, cols], x.type === 'uint8' ? { scale: x.scale, zeroPoint: x.zeroPoint } : undefined);
   return {

@@ -24,6 +24,9 @@ import { PipelineCache, type Overrides } from './pipelines.js';
 import { gpuDequantize, gpuQuantize, gpuRequantize, type GpuQuantizeOptions, type GpuRequantizeOptions } from './quantize.js';
 import { GpuPackedWeights, gpuPackWeights, gpuQgemm, gpuQgemmVariant, type GpuQGemmOptions, type GpuQGemmVariant } from './qgemm.js';
 import { GpuPackedSparseWeights, gpuPackSparseWeights, gpuQspmm, type GpuQSpmmOptions } from './qspmm.js';
+import { gpuIm2col, type GpuIm2colOptions } from './im2col.js';
+import { gpuMaxPool, type GpuMaxPoolOptions } from './maxpool.js';
+import { gpuTranspose } from './transpose.js';
 import type { QSpmmWeights } from '../../kernels/qspmm.js';
 
 const MAX_BATCH = 64;
@@ -307,6 +310,21 @@ export class WebGpuBackend {
    */
   qspmm(w: GpuPackedSparseWeights | QSpmmWeights, x: Tensor<'uint8'> | GpuTensor<'uint8'>, options?: GpuQSpmmOptions): Promise<GpuTensor> {
     return gpuQspmm(this, w, x, options);
+  }
+
+  /** NCHW float32/uint8 -> [group, N*OH*OW, C/group*KH*KW] GEMM rows, element for element cpu.im2col (same options but out, same errors). */
+  im2col(x: Tensor<'float32' | 'uint8'> | GpuTensor<'float32' | 'uint8'>, options: GpuIm2colOptions): Promise<GpuTensor<'float32' | 'uint8'>> {
+    return gpuIm2col(this, x, options);
+  }
+
+  /** 2-D max pooling of NCHW float32/uint8/int8, element for element cpu.maxPool (same options but out, same errors). */
+  maxPool<T extends 'float32' | 'uint8' | 'int8'>(x: Tensor<T> | GpuTensor<T>, options: GpuMaxPoolOptions): Promise<GpuTensor<T>> {
+    return gpuMaxPool(this, x, options);
+  }
+
+  /** [rows, cols] -> [cols, rows] as cpu.transpose, or each matrix of a [batch, rows, cols] tensor. */
+  transpose<T extends ElementType>(x: Tensor<T> | GpuTensor<T>): Promise<GpuTensor<T>> {
+    return gpuTranspose(this, x);
   }
 
   /**

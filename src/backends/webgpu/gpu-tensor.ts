@@ -43,6 +43,17 @@ export class GpuTensor<T extends ElementType = ElementType> implements QuantPara
     return this.released;
   }
 
+  /**
+   * The same buffer with other dims (of the same size) or quantization
+   * parameters (default: this tensor's). The view does not own the buffer:
+   * its dispose() only marks it disposed, and it must not be used after this
+   * tensor is disposed.
+   */
+  view(dims: readonly number[], quant: QuantParams = this): GpuTensor<T> {
+    if (sizeOf(dims) !== this.size) throw new RangeError(`dims [${dims}] hold ${sizeOf(dims)} elements, the tensor ${this.size}`);
+    return new GpuTensor(this.type, dims, this.buffer, () => {}, { scale: quant.scale, zeroPoint: quant.zeroPoint, axis: quant.axis });
+  }
+
   /** Returns the buffer to the pool; the tensor must not be used afterwards. */
   dispose(): void {
     if (this.released) return;

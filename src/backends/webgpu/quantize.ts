@@ -9,15 +9,12 @@ import { planDequantize, planQuantize, planRequantize, type QuantizeOptions, typ
 import type { QType, QuantParams } from '../../tensor.js';
 import type { Dispatch, WebGpuBackend } from './backend.js';
 import type { GpuTensor } from './gpu-tensor.js';
+import { wordGrid, wordsOf } from './grid.js';
 import { gpuInput, releaseTemporaries } from './inputs.js';
 
-const WORKGROUP_SIZE = 64;
-
-/** Each invocation handles one 32-bit word of 4 elements; groups fold into y past the x limit. */
+/** Each invocation handles one 32-bit word of 4 elements. */
 function elementwiseGrid(gpu: WebGpuBackend, count: number): Dispatch['workgroups'] {
-  const groups = Math.ceil(Math.ceil(count / 4) / WORKGROUP_SIZE);
-  const limit = gpu.adapter.limits.maxComputeWorkgroupsPerDimension;
-  return [Math.min(groups, limit), Math.ceil(groups / limit)];
+  return wordGrid(gpu, wordsOf(count, 1));
 }
 
 export type GpuQuantizeOptions = Omit<QuantizeOptions, 'variant' | 'out'>;
