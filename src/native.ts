@@ -87,6 +87,19 @@ export interface NativeAddon {
     strideW: number, dilationH: number, dilationW: number, padTop: number, padLeft: number, outH: number,
     outW: number, padValue: number, async: Async): Promise<void> | undefined;
 
+  f32Conv2dVariants: NativeVariant[];
+  f32SpConv2dVariants: NativeVariant[];
+  /** Conv weights [outChannels, taps] packed for f32-conv2d (dense) or f32-spconv2d (sparse). */
+  packConvWeights(w: Float32Array, outChannels: number, taps: number, sparse: boolean): NativeHandle;
+
+  /** Stride-1 NCHW convolution (kernels/common/shifted-conv.h); integer output needs uint8 x. */
+  conv2d(variant: string | null, weights: NativeHandle, x: Float32Array | Uint8Array, xZeroPoint: number, batch: number,
+    channels: number, height: number, width: number, kernelH: number, kernelW: number, dilationH: number, dilationW: number,
+    padTop: number, padLeft: number, padBottom: number, padRight: number, output: 'float32' | 'int32' | 'uint8' | 'int8',
+    y: Float32Array | Int32Array | Uint8Array | Int8Array, bias: Float32Array | null, min: number, max: number,
+    intBias: Int32Array | null, multipliers: Float32Array | null, zeroPoint: number, outMin: number, outMax: number,
+    async: Async): Promise<void> | undefined;
+
   /** y [planes, outH, outW] = max over each window of x [planes, height, width]; x and y the same kind of array. */
   maxPool(x: Float32Array | Uint8Array | Int8Array, y: Float32Array | Uint8Array | Int8Array, planes: number, height: number,
     width: number, kernelH: number, kernelW: number, strideH: number, strideW: number, padTop: number, padLeft: number,

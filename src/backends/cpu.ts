@@ -7,6 +7,7 @@ import { gemm, gemmAsync } from '../kernels/gemm.js';
 import { im2col, im2colAsync } from '../kernels/im2col.js';
 import { linear } from '../kernels/linear.js';
 import { maxPool, maxPoolAsync } from '../kernels/maxpool.js';
+import { conv2d, conv2dAsync, packConvWeights } from '../kernels/conv2d.js';
 import { spmm, spmmAsync } from '../kernels/spmm.js';
 import { transpose, transposeAsync } from '../kernels/transpose.js';
 import { packWeights } from '../kernels/pack.js';
@@ -46,6 +47,8 @@ function info(): CpuInfo {
       'f32-minmax': addon.minmaxVariants,
       'f32-spmm': addon.f32SpmmVariants,
       'qu8s8-spmm': addon.qu8s8SpmmVariants,
+      'f32-conv2d': addon.f32Conv2dVariants,
+      'f32-spconv2d': addon.f32SpConv2dVariants,
     },
   };
 }
@@ -96,6 +99,9 @@ export const cpu = {
   linear,
   maxPool,
   maxPoolAsync,
+  packConvWeights,
+  conv2d,
+  conv2dAsync,
 };
 
 export type CpuBackend = typeof cpu;

@@ -8,6 +8,7 @@ import type { QType, Tensor } from '../../tensor.js';
 import type { Value } from '../onnx/model.js';
 import { asTensor } from '../value.js';
 import { as4d, windowAttributes } from './conv-attributes.js';
+import { prepareDirectConv, runDirectConv, type DirectConv } from './conv-direct.js';
 import { prepareConvWeights, runConv, type ConvWeights } from './conv-engine.js';
 import { fusedActivation, input, kernel, ModelError, type OpHandler, type PrepareContext } from './op.js';
 import { quantParam, quantParams } from './quant-params.js';
@@ -39,15 +40,22 @@ const conv: OpHandler = (ctx) => {
   };
   const [, wConst, bConst] = ctx.constants;
   const hasBias = (ctx.node.inputs[2] ?? '') !== '';
-  // Constant weights (every exported model) are packed now; others on every run.
-  const fixed = wConst && (!hasBias || bConst) ? { weights: prepare(wConst, bConst), window: windowAttributes(ctx.attributes, wConst.dims.slice(2)) } : undefined;
-  return kernel(fixed?.weights.sparse ? `conv-${fixed.weights.sparse.kernel}` : 'conv', (inputs) => {
+  // Constant weights (every exported model) are packed now, for the direct
+  // kernel when it applies, else for im2col; others on every run.
+  const constant = wConst && (!hasBias || bConst);
+  const window = constant ? windowAttributes(ctx.attributes, wConst.dims.slice(2)) : undefined;
+  const bias = constant && bConst ? asTensor(bConst, ['float32'], 'bias').data : undefined;
+  const direct = constant ? prepareDirectConv({ type: 'float32', dims: wConst.dims, data: asTensor(wConst, ['float32'], 'weight').data }, groups, window!, ctx.policy.sparse) : undefined;
+  if (bias !== undefined && bias.length !== wConst!.dims[0]) throw new ModelError(`bias has ${bias.length} values for ${wConst!.dims[0]} output channels`);
+  const fixed = constant && !direct ? prepare(wConst, bConst) : undefined;
+  const label = direct?.label ?? (fixed?.sparse ? `conv-${fixed.sparse.kernel}` : 'conv');
+  return kernel(label, (inputs) => {
     const x = input(inputs, 0, ['float32']);
     const w = input(inputs, 1, ['float32']);
     checkChannels(x, w, groups);
-    const weights = fixed?.weights ?? prepare(w, inputs[2]);
-    const window = fixed?.window ?? windowAttributes(ctx.attributes, w.dims.slice(2));
-    return [runConv(x, {}, weights, window, 'float32', { activation })];
+    if (direct) return [runDirectConv(direct, x, {}, window!, { bias, activation })!];
+    const weights = fixed ?? prepare(w, inputs[2]);
+    return [runConv(x, {}, weights, window ?? windowAttributes(ctx.attributes, w.dims.slice(2)), 'float32', { activation })];
   });
 };
 
@@ -68,14 +76,20 @@ const qlinearConv: OpHandler = (ctx) => {
   const outZeroPoint = yZero ? Number(yZero.data[0]) : 0;
   // Dense qgemm options and the sparse run options differ only in the bias (linear() holds it).
   const output = { output: outType, outScale: yScale.scale, outZeroPoint, activation } as const;
-  const weights = prepareConvWeights({ type: wConst.type as 'int8' | 'uint8', dims: wConst.dims, data: wConst.data as Int8Array, scales: wq.scales, zeroPoints: wq.zeroPoints },
-    groups, ctx.policy.sparse ? { bias, columns: TYPICAL_PIXELS } : null, (packed) => (rows, g) =>
-      cpu.qgemm(rows as Tensor<'uint8'>, packed[g], { ...output, bias: bias?.subarray(g * (wConst.dims[0] / groups), (g + 1) * (wConst.dims[0] / groups)) }));
-  return kernel(weights.sparse ? `qconv-${weights.sparse.kernel}` : 'qconv', (inputs) => {
+  const source = { type: wConst.type as 'int8' | 'uint8', dims: wConst.dims, data: wConst.data as Int8Array, scales: wq.scales, zeroPoints: wq.zeroPoints };
+  const direct = prepareDirectConv(source, groups, window, ctx.policy.sparse);
+  // The im2col path: every layer the direct kernel does not take, and a direct one whose input zero point makes its sums inexact.
+  let im2col: ConvWeights | undefined;
+  const im2colWeights = () => (im2col ??= prepareConvWeights(source, groups, ctx.policy.sparse ? { bias, columns: TYPICAL_PIXELS } : null, (packed) => (rows, g) =>
+    cpu.qgemm(rows as Tensor<'uint8'>, packed[g], { ...output, bias: bias?.subarray(g * (wConst.dims[0] / groups), (g + 1) * (wConst.dims[0] / groups)) })));
+  if (!direct) im2colWeights();
+  return kernel(direct?.label.replace('conv', 'qconv') ?? (im2col!.sparse ? `qconv-${im2col!.sparse.kernel}` : 'qconv'), (inputs) => {
     const x = input(inputs, 0, ['uint8']);
     checkChannels(x, wConst, groups);
     const xq = quantParams(inputs[1], inputs[2], x, undefined, 'x');
-    return [runConv(x, { scale: xq.scales[0], zeroPoint: xq.zeroPoints[0] }, weights, window, outType, output)];
+    const xQuant = { scale: xq.scales[0], zeroPoint: xq.zeroPoints[0] };
+    const y = direct && runDirectConv(direct, x, xQuant, window, { ...output, bias });
+    return [y || runConv(x, xQuant, im2colWeights(), window, outType, output)];
   });
 };
 
@@ -89,14 +103,18 @@ const convInteger: OpHandler = (ctx) => {
   // qgemm needs scales to carry per-channel zero points; int32 output ignores them.
   const scales = new Float32Array(zp?.length ?? 1).fill(1);
   const window = windowAttributes(ctx.attributes, wConst.dims.slice(2));
-  const weights = prepareConvWeights({ type: wConst.type as 'int8' | 'uint8', dims: wConst.dims, data: wConst.data as Int8Array, scales, zeroPoints: zp },
-    groups, null, (packed) => (rows, g) => cpu.qgemm(rows as Tensor<'uint8'>, packed[g]));
-  return kernel('qconv-int32', (inputs) => {
+  const source = { type: wConst.type as 'int8' | 'uint8', dims: wConst.dims, data: wConst.data as Int8Array, scales, zeroPoints: zp };
+  const direct = prepareDirectConv(source, groups, window, ctx.policy.sparse);
+  let im2col: ConvWeights | undefined;
+  const im2colWeights = () => (im2col ??= prepareConvWeights(source, groups, null, (packed) => (rows, g) => cpu.qgemm(rows as Tensor<'uint8'>, packed[g])));
+  return kernel(direct?.label.replace('conv', 'qconv') ?? 'qconv-int32', (inputs) => {
     const x = input(inputs, 0, ['uint8']);
     checkChannels(x, wConst, groups);
     const xZero = inputs[2] ? Number(inputs[2].data[0]) : 0;
     as4d(x.dims, window);
-    return [runConv(x, { scale: 1, zeroPoint: xZero }, weights, window, 'int32', {})];
+    const xQuant = { scale: 1, zeroPoint: xZero };
+    const y = direct && runDirectConv(direct, x, xQuant, window, { output: 'int32' });
+    return [y || runConv(x, xQuant, im2colWeights(), window, 'int32', {})];
   });
 };
 

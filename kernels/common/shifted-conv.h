@@ -1,0 +1,132 @@
+// What the direct convolutions (f32-conv2d dense, f32-spconv2d sparse) share:
+// stride-1 2-D convolution over NCHW images without im2col.
+//
+// With the image zero-padded to Hp x Wp and flattened, output pixel (oh, ow)
+// sits at padded position p = oh * Wp + ow, and its input for weight tap
+// (c, i, j) is x[c * Hp * Wp + i * DH * Wp + j * DW + p]. So each tap is one
+// constant offset, and the taps of a run of consecutive p read consecutive
+// floats: the GEMM "B row" of tap k is the padded image itself, shifted by
+// offset[k]. The kernels compute every p in [0, span) with span =
+// (OH - 1) * Wp + OW; positions with p % Wp >= OW (the last KW - 1 columns of
+// a padded row) are computed and dropped when the tile is stored: a vector
+// of 16 positions keeps the lanes of `masks[v]`, written contiguously from
+// output index `starts[v]` (valid positions are in output order).
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "aligned-vector.h"
+
+namespace sparq {
+
+struct ShiftedConvShape {
+  std::size_t batch, channels, height, width;  // input NCHW
+  std::size_t out_channels;
+  std::size_t kernel_h, kernel_w;
+  std::size_t dilation_h, dilation_w;
+  std::size_t pad_top, pad_left, pad_bottom, pad_right;
+
+  std::size_t padded_h() const { return height + pad_top + pad_bottom; }
+  std::size_t padded_w() const { return width + pad_left + pad_right; }
+  std::size_t plane() const { return padded_h() * padded_w(); }
+  std::size_t taps() const { return channels * kernel_h * kernel_w; }
+  // Preconditions (checked by the binding): the dilated kernel fits the padded input.
+  std::size_t out_h() const { return padded_h() - dilation_h * (kernel_h - 1); }
+  std::size_t out_w() const { return padded_w() - dilation_w * (kernel_w - 1); }
+  std::size_t span() const { return (out_h() - 1) * padded_w() + out_w(); }
+  std::size_t vectors() const { return (span() + 15) / 16; }
+};
+
+// Floats after each padded image that the last vector of the last tap may read.
+constexpr std::size_t kShiftedSlack = 16;
+
+// The conv input: float32, or uint8 with its zero point (taken as x - zero_point, so padding is 0).
+struct ConvInput {
+  const float* f32 = nullptr;
+  const uint8_t* u8 = nullptr;
+  int32_t zero_point = 0;
+};
+
+// Where a tile's rows go, and what happens to them on the way.
+struct ConvTileOutput {
+  const uint16_t* masks;   // per vector of the tile
+  const uint32_t* starts;  // per vector: output index of its first kept lane
+  bool int32_out;          // store round(acc) to yi (exact integer sums), else clamp(acc + bias) to y
+  float* y;
+  int32_t* yi;
+  std::size_t row_stride;  // between the tile's rows in y / yi
+  const float* bias;       // per row of the tile, float output only; null for none
+  float min, max;
+};
+
+// Stores the 16 lanes of one vector of tile row r (portable; the AVX-512
+// kernels use shifted-conv-store-avx512.h, with the same results).
+void shifted_store_lanes(const ConvTileOutput& o, std::size_t r, const float (&lanes)[16]);
+
+// The padded float images the kernels read. Float input without padding is
+// read in place, but for the last image (nothing follows it to absorb the
+// slack reads); every other image is copied (padded, widened from uint8),
+// with kShiftedSlack floats after each.
+class ShiftedImages {
+ public:
+  // Makes the copies, split across the thread pool by images.
+  ShiftedImages(const ShiftedConvShape& s, const ConvInput& x);
+  const float* image(std::size_t n) const {
+    return n < in_place_ ? input_ + n * input_stride_ : copies_.data() + (n - in_place_) * copy_stride_;
+  }
+
+ private:
+  const float* input_ = nullptr;
+  std::size_t input_stride_ = 0, copy_stride_ = 0;
+  std::size_t in_place_ = 0;  // images read from the input itself
+  aligned_vector<float> copies_;
+};
+
+// The lanes kept and the output index of every 16-position vector over [0, span).
+struct ShiftedMasks {
+  std::vector<uint16_t> masks;
+  std::vector<uint32_t> starts;
+  explicit ShiftedMasks(const ShiftedConvShape& s);
+};
+
+// What the convolution writes: float32, int32, or int32 requantized to uint8/int8.
+enum class ConvOutputKind { kFloat32, kInt32, kUint8, kInt8 };
+
+struct ConvOutputParams {
+  ConvOutputKind kind = ConvOutputKind::kFloat32;
+  void* y = nullptr;                    // [batch, out_channels, out_h, out_w]
+  const float* bias = nullptr;          // float32: per output channel, or null
+  float min = -INFINITY, max = INFINITY;  // float32 clamp
+  const int32_t* int_bias = nullptr;    // integer output: per output channel, or null
+  const float* multipliers = nullptr;   // uint8/int8: per output channel
+  int32_t zero_point = 0, out_min = 0, out_max = 255;
+};
+
+// The output rows [first, first + rows) of image n, as tiles see them.
+// Float32 and int32 output is stored in place (finish() adds an int32
+// bias); uint8/int8 goes through int32 rows of a scratch, requantized by finish().
+class ConvRowSink {
+ public:
+  ConvRowSink(const ShiftedConvShape& s, const ConvOutputParams& p, const ShiftedMasks& masks, std::size_t n,
+              std::size_t first, std::size_t rows);
+  // The tile of rows [row, ...) of this sink over vectors [v0, ...).
+  ConvTileOutput tile(std::size_t row, std::size_t v0) const;
+  void finish();
+
+ private:
+  const ConvOutputParams& p_;
+  const ShiftedMasks& masks_;
+  std::size_t first_, rows_, out_plane_;
+  float* y_ = nullptr;
+  int32_t* yi_ = nullptr;
+  void* q_ = nullptr;  // uint8/int8 output rows
+  aligned_vector<int32_t> scratch_;
+};
+
+// offsets[k] of tap k = (c, i, j) in the padded image.
+std::vector<int32_t> shifted_offsets(const ShiftedConvShape& s);
+
+}  // namespace sparq

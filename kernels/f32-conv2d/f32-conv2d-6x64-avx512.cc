@@ -1,0 +1,62 @@
+// AVX-512 f32-conv2d microkernel: 6 output channels x 64 positions (4 zmm).
+//
+// Register layout (32 zmm): acc[r][v], r < 6, v < 4 (24 accumulators); the 4
+// image vectors of the current tap; one broadcast weight. Per tap: 4 image
+// loads (one offset apart from the last tap's, from L1) and 6 broadcasts feed
+// 24 FMAs, 12 cycles on two FMA ports, with 24 chains to hide the latency.
+// Templates over rows (1..6) and vectors (1..4) let short strips and the
+// last positions of an image compute only what they store.
+#include <immintrin.h>
+
+#include <cassert>
+#include <cmath>
+#include <utility>
+
+#include "f32-conv2d.h"
+#include "../common/shifted-conv-store-avx512.h"
+
+namespace sparq {
+namespace {
+
+template <std::size_t R, std::size_t V>
+void tile(const F32Conv2dTile& t) {
+  __m512 acc[R][V];
+#pragma GCC unroll 8
+  for (std::size_t r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (std::size_t v = 0; v < V; ++v) acc[r][v] = _mm512_setzero_ps();
+  const float* w = t.strip;
+  for (std::size_t k = 0; k < t.taps; ++k, w += kF32Conv2dMr) {
+    const float* x = t.x + t.offsets[k];
+    __m512 xv[V];
+#pragma GCC unroll 4
+    for (std::size_t v = 0; v < V; ++v) xv[v] = _mm512_loadu_ps(x + v * 16);
+#pragma GCC unroll 8
+    for (std::size_t r = 0; r < R; ++r) {
+      const __m512 wr = _mm512_set1_ps(w[r]);
+#pragma GCC unroll 4
+      for (std::size_t v = 0; v < V; ++v) acc[r][v] = _mm512_fmadd_ps(wr, xv[v], acc[r][v]);
+    }
+  }
+  const bool clamp = t.out.min > -INFINITY || t.out.max < INFINITY;
+#pragma GCC unroll 8
+  for (std::size_t r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (std::size_t v = 0; v < V; ++v) shifted_store(t.out, r, v, acc[r][v], clamp);
+}
+
+template <std::size_t... I>
+void dispatch(std::index_sequence<I...>, const F32Conv2dTile& t) {
+  using TileFn = void (*)(const F32Conv2dTile&);
+  static constexpr TileFn kTiles[4][kF32Conv2dMr] = {{&tile<I + 1, 1>...}, {&tile<I + 1, 2>...}, {&tile<I + 1, 3>...}, {&tile<I + 1, 4>...}};
+  kTiles[t.vectors - 1][t.rows - 1](t);
+}
+
+}  // namespace
+
+void f32_conv2d_6x64_avx512(const F32Conv2dTile& t) {
+  assert(t.rows >= 1 && t.rows <= kF32Conv2dMr && t.vectors >= 1 && t.vectors <= 4);
+  dispatch(std::make_index_sequence<kF32Conv2dMr>{}, t);
+}
+
+}  // namespace sparq

@@ -1,0 +1,63 @@
+// f32-conv2d driver: pads the images once, then runs one task per (image,
+// strip of MR output channels); a task walks the image's positions in tiles
+// of the variant's vectors. A strip's weights (taps x MR floats, 7 KiB at
+// 288 taps) and the image (29 KiB for 32 channels of 15 x 15) stay in L1/L2
+// while the task sweeps all positions.
+#include <algorithm>
+#include <type_traits>
+
+#include "f32-conv2d.h"
+#include "../common/thread-pool.h"
+#include "../common/variants.h"
+
+namespace sparq {
+
+#define SPARQ_VARIANT(symbol, name, isa, vectors) std::remove_pointer_t<F32Conv2dUkernel> symbol;
+#include "f32-conv2d-variants.inc"
+#undef SPARQ_VARIANT
+
+const F32Conv2dVariant kF32Conv2dVariants[] = {
+#define SPARQ_VARIANT(symbol, name, isa, vectors) {name, isa, vectors, symbol},
+#include "f32-conv2d-variants.inc"
+#undef SPARQ_VARIANT
+};
+const std::size_t kF32Conv2dVariantCount = sizeof(kF32Conv2dVariants) / sizeof(kF32Conv2dVariants[0]);
+
+const F32Conv2dVariant& f32_conv2d_best() { return best_variant(kF32Conv2dVariants); }
+
+void f32_conv2d_pack(std::size_t out_channels, std::size_t taps, const float* w, F32Conv2dWeights* out) {
+  const std::size_t strips = (out_channels + kF32Conv2dMr - 1) / kF32Conv2dMr;
+  out->out_channels = out_channels;
+  out->taps = taps;
+  out->strips.assign(strips * taps * kF32Conv2dMr, 0.0f);
+  for (std::size_t o = 0; o < out_channels; ++o)
+    for (std::size_t k = 0; k < taps; ++k)
+      out->strips[(o / kF32Conv2dMr * taps + k) * kF32Conv2dMr + o % kF32Conv2dMr] = w[o * taps + k];
+}
+
+void f32_conv2d(const F32Conv2dVariant& variant, const ShiftedConvShape& s, const ConvInput& x,
+                const F32Conv2dWeights& w, const ConvOutputParams& out) {
+  const ShiftedImages images(s, x);
+  const ShiftedMasks masks(s);
+  const std::vector<int32_t> offsets = shifted_offsets(s);
+  const std::size_t strips = (s.out_channels + kF32Conv2dMr - 1) / kF32Conv2dMr, vectors = s.vectors();
+  parallel_for(s.batch * strips, [&](std::size_t task) {
+    const std::size_t n = task / strips, strip = task % strips, first = strip * kF32Conv2dMr;
+    const std::size_t rows = std::min(kF32Conv2dMr, s.out_channels - first);
+    ConvRowSink sink(s, out, masks, n, first, rows);
+    F32Conv2dTile t{};
+    t.rows = rows;
+    t.taps = s.taps();
+    t.offsets = offsets.data();
+    t.strip = w.strips.data() + strip * s.taps() * kF32Conv2dMr;
+    for (std::size_t v = 0; v < vectors; v += variant.vectors) {
+      t.vectors = std::min(variant.vectors, vectors - v);
+      t.x = images.image(n) + v * 16;
+      t.out = sink.tile(0, v);
+      variant.ukernel(t);
+    }
+    sink.finish();
+  });
+}
+
+}  // namespace sparq

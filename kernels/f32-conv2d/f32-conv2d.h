@@ -1,0 +1,63 @@
+// f32-conv2d: dense stride-1 2-D convolution of NCHW images, computed
+// directly on the (padded) images as an implicit GEMM (common/shifted-conv.h):
+//   y[n, o, p] = sum over taps k of W[o, k] * image_n[offset[k] + p]
+// with W packed once into strips of MR output channels, so the microkernel
+// broadcasts MR weights per tap against 16-position vectors of the image. No
+// im2col buffer is written and the result comes out NCHW, without the
+// transpose a pixel-major GEMM needs.
+//
+// Output: float32 (y = clamp(acc + bias[o], min, max)), or exact int32 sums
+// when the inputs are integers whose sums stay below 2^24 (the quantized
+// convolutions: uint8 - zero point times int8 weights), requantized to
+// uint8/int8 by qs32-qx8-requantize or returned as int32.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+
+#include "../common/aligned-vector.h"
+#include "../common/cpu-features.h"
+#include "../common/shifted-conv.h"
+
+namespace sparq {
+
+// Output channels per packed strip, shared by every variant so one packing serves all.
+constexpr std::size_t kF32Conv2dMr = 6;
+
+// W [out_channels, taps] packed as ceil(out_channels / MR) strips of taps x MR floats, zero-padded.
+struct F32Conv2dWeights {
+  std::size_t out_channels = 0, taps = 0;
+  aligned_vector<float> strips;
+};
+
+void f32_conv2d_pack(std::size_t out_channels, std::size_t taps, const float* w, F32Conv2dWeights* out);
+
+// One microkernel call: `rows` (<= MR) output channels x `vectors` (<= the
+// variant's maximum) 16-position vectors starting at image position x.
+struct F32Conv2dTile {
+  std::size_t rows, vectors, taps;
+  const float* x;
+  const int32_t* offsets;  // per tap
+  const float* strip;      // taps x MR weights
+  ConvTileOutput out;
+};
+
+using F32Conv2dUkernel = void (*)(const F32Conv2dTile& t);
+
+struct F32Conv2dVariant {
+  const char* name;  // file stem, e.g. "f32-conv2d-6x64-avx512"
+  Isa isa;
+  std::size_t vectors;  // most 16-position vectors per call
+  F32Conv2dUkernel ukernel;
+};
+
+extern const F32Conv2dVariant kF32Conv2dVariants[];
+extern const std::size_t kF32Conv2dVariantCount;
+const F32Conv2dVariant& f32_conv2d_best();
+
+// Runs the whole convolution, split across the thread pool by images and strips.
+void f32_conv2d(const F32Conv2dVariant& variant, const ShiftedConvShape& s, const ConvInput& x,
+                const F32Conv2dWeights& w, const ConvOutputParams& out);
+
+}  // namespace sparq

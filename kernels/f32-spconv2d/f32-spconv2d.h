@@ -1,0 +1,57 @@
+// f32-spconv2d: sparse stride-1 2-D convolution of NCHW images (pruned
+// weights), computed directly on the padded images (common/shifted-conv.h):
+// each output channel keeps only its nonzero taps, and each tap adds
+// w * image[offset + p] to a run of positions. No im2col, no zero weight
+// read, NCHW out; the cost is one image load per FMA (the dense kernel
+// shares each load among 6 channels), so it wins below about 1/4 density.
+//
+// Output as f32-conv2d: float32 with bias and clamp, or exact int32 sums
+// (requantized to uint8/int8) for integer inputs whose sums stay below 2^24.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "../common/cpu-features.h"
+#include "../common/shifted-conv.h"
+
+namespace sparq {
+
+// W [out_channels, taps] in CSR: the nonzero taps of each output channel, in tap order.
+struct F32SpConv2dWeights {
+  std::size_t out_channels = 0, taps = 0;
+  std::vector<int32_t> row_start;  // out_channels + 1
+  std::vector<int32_t> tap;        // per entry
+  std::vector<float> value;        // per entry
+};
+
+void f32_spconv2d_pack(std::size_t out_channels, std::size_t taps, const float* w, F32SpConv2dWeights* out);
+
+// One microkernel call: one output channel x `vectors` (<= the variant's
+// maximum) 16-position vectors starting at image position x.
+struct F32SpConv2dTile {
+  std::size_t vectors, entries;
+  const float* x;
+  const int32_t* offsets;  // per entry: its tap's image offset
+  const float* values;     // per entry
+  ConvTileOutput out;      // row 0 is the channel
+};
+
+using F32SpConv2dUkernel = void (*)(const F32SpConv2dTile& t);
+
+struct F32SpConv2dVariant {
+  const char* name;
+  Isa isa;
+  std::size_t vectors;
+  F32SpConv2dUkernel ukernel;
+};
+
+extern const F32SpConv2dVariant kF32SpConv2dVariants[];
+extern const std::size_t kF32SpConv2dVariantCount;
+const F32SpConv2dVariant& f32_spconv2d_best();
+
+void f32_spconv2d(const F32SpConv2dVariant& variant, const ShiftedConvShape& s, const ConvInput& x,
+                  const F32SpConv2dWeights& w, const ConvOutputParams& out);
+
+}  // namespace sparq

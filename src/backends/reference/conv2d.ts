@@ -1,0 +1,46 @@
+/** Reference direct 2-D convolution (stride 1): the oracle for f32-conv2d and f32-spconv2d. */
+
+export interface RefConvGeometry {
+  batch: number;
+  channels: number;
+  height: number;
+  width: number;
+  outChannels: number;
+  kernelH: number;
+  kernelW: number;
+  dilationH: number;
+  dilationW: number;
+  padTop: number;
+  padLeft: number;
+  outH: number;
+  outW: number;
+}
+
+/**
+ * sums[n, o, oh, ow] = sum over c, i, j of (x[n, c, ih, iw] - xZeroPoint) * w[o, c, i, j]
+ * with ih = oh - padTop + i * dilationH (likewise iw), taps in the padding skipped;
+ * in double, so integer inputs give exact integer sums.
+ */
+export function refConv2dSums(g: RefConvGeometry, x: Float32Array | Uint8Array, xZeroPoint: number, w: Float32Array): Float64Array {
+  const sums = new Float64Array(g.batch * g.outChannels * g.outH * g.outW);
+  let out = 0;
+  for (let n = 0; n < g.batch; n++)
+    for (let o = 0; o < g.outChannels; o++)
+      for (let oh = 0; oh < g.outH; oh++)
+        for (let ow = 0; ow < g.outW; ow++, out++) {
+          let s = 0;
+          for (let c = 0; c < g.channels; c++)
+            for (let i = 0; i < g.kernelH; i++) {
+              const ih = oh - g.padTop + i * g.dilationH;
+              if (ih < 0 || ih >= g.height) continue;
+              for (let j = 0; j < g.kernelW; j++) {
+                const iw = ow - g.padLeft + j * g.dilationW;
+                if (iw < 0 || iw >= g.width) continue;
+                const wv = w[((o * g.channels + c) * g.kernelH + i) * g.kernelW + j];
+                s += (x[((n * g.channels + c) * g.height + ih) * g.width + iw] - xZeroPoint) * wv;
+              }
+            }
+          sums[out] = s;
+        }
+  return sums;
+}

@@ -1,0 +1,202 @@
+/**
+ * Direct stride-1 2-D convolution of NCHW tensors, without im2col: dense
+ * weights on f32-conv2d, pruned ones on f32-spconv2d (kernels/common/
+ * shifted-conv.h explains the layout). Float32 images give float32 results
+ * (bias and a clamp fused); uint8 images with quantized int8/uint8 weights
+ * give exact int32 sums, requantized to uint8/int8 like qgemm, as long as
+ * every sum stays below 2^24 (conv2dIsExact tells; the kernels sum integers
+ * in float32 FMAs, one image load shared by 6 channels, or by one nonzero
+ * weight's worth of positions in the sparse case).
+ */
+import { refConv2dSums, type RefConvGeometry } from '../backends/reference/conv2d.js';
+import { refOutput } from '../backends/reference/quantize.js';
+import { runAsync, runSync, type CpuCall } from '../backends/cpu-call.js';
+import { native, type NativeHandle } from '../native.js';
+import { tensor, type QType, type Tensor } from '../tensor.js';
+import { outputTensor, checkBias, checkBoolean, checkDim, checkInt, checkObject, checkQuantParams, checkTensor, fail, typeFail } from '../validate.js';
+import { activationRange, type Activation } from './activation.js';
+import { checkVariant } from './gemm.js';
+import { quantizedCallParams, type MultiplierSource, type QGemmOptions } from './qgemm.js';
+
+/** Integer sums in float32 are exact below 2^24. */
+const EXACT_SUM = 2 ** 24;
+
+/** Conv weights laid out once: packConvWeights(). */
+export class ConvWeights implements MultiplierSource {
+  /** @internal The addon's handle, or null on the reference backend. */
+  readonly handle: NativeHandle | null;
+  /** [OC, C, KH, KW] of the weights. */
+  readonly dims: readonly [number, number, number, number];
+  /** @internal The weights as float32 (quantized ones minus their zero points), [OC, C*KH*KW]. */
+  readonly values: Float32Array;
+  readonly sparse: boolean;
+  /** Stored weights: nonzeros when sparse, OC*C*KH*KW when dense. */
+  readonly entries: number;
+  /** Quantized weights: per-tensor (1) or per-output-channel scales; [1] for float weights. */
+  readonly scales: Float32Array;
+  readonly quantized: boolean;
+  /** The largest sum of |w| over one output channel (what integer exactness depends on). */
+  readonly maxRowAbsSum: number;
+  /** @internal */
+  multiplierMemo?: MultiplierSource['multiplierMemo'];
+
+  /** @internal Use packConvWeights(). */
+  constructor(dims: readonly [number, number, number, number], values: Float32Array, sparse: boolean, scales: Float32Array, quantized: boolean) {
+    this.dims = dims;
+    this.values = values;
+    this.sparse = sparse;
+    this.scales = scales;
+    this.quantized = quantized;
+    const [oc] = dims, taps = values.length / oc;
+    let maxSum = 0, nonzeros = 0;
+    for (let o = 0; o < oc; o++) {
+      let s = 0;
+      for (let k = o * taps; k < (o + 1) * taps; k++) {
+        s += Math.abs(values[k]);
+        if (values[k] !== 0) nonzeros++;
+      }
+      maxSum = Math.max(maxSum, s);
+    }
+    this.maxRowAbsSum = maxSum;
+    this.entries = sparse ? nonzeros : values.length;
+    this.handle = native()?.packConvWeights(values, oc, taps, sparse) ?? null;
+  }
+}
+
+export interface PackConvOptions {
+  /** Keep only the nonzero weights and run f32-spconv2d (default false: dense f32-conv2d). */
+  sparse?: boolean;
+}
+
+/**
+ * Packs [OC, C, KH, KW] conv weights once: float32, or int8/uint8 with
+ * `scale`/`zeroPoint` per tensor or per output channel (`axis: 0`; scale
+ * may be omitted when only int32 sums are wanted).
+ * @throws TypeError/RangeError naming the bad argument.
+ */
+export function packConvWeights(w: Tensor<'float32' | 'int8' | 'uint8'>, options: PackConvOptions = {}): ConvWeights {
+  const t = checkTensor('w', w, ['float32', 'int8', 'uint8'], 4);
+  checkObject('options', options);
+  const sparse = options.sparse === undefined ? false : checkBoolean('options.sparse', options.sparse);
+  const dims = t.dims as [number, number, number, number];
+  if (t.data.length === 0) fail('w', 'must hold at least one weight');
+  if (t.type === 'float32') return new ConvWeights(dims, t.data as Float32Array, sparse, Float32Array.of(1), false);
+  const q = t as Tensor<QType>;
+  if (q.axis !== undefined && typeof q.scale === 'number') typeFail('w.scale', 'must be an array when w.axis is set');
+  const { scales, zeroPoints, axis } = checkQuantParams('w.', q.scale ?? 1, q.zeroPoint, q.axis, dims, q.type);
+  if (axis !== undefined && axis !== 0) typeFail('w.axis', 'must be 0 (per output channel) for conv weights');
+  const taps = t.data.length / dims[0];
+  const values = Float32Array.from(q.data, (v, i) => v - zeroPoints[zeroPoints.length === 1 ? 0 : Math.floor(i / taps)]);
+  return new ConvWeights(dims, values, sparse, scales, true);
+}
+
+export interface Conv2dOptions {
+  /** [top, left, bottom, right] (default 0). */
+  pads?: readonly [number, number, number, number];
+  /** [h, w] (default 1). Strides are always 1. */
+  dilations?: readonly [number, number];
+  /** float32 output: per output channel Float32Array; integer output: Int32Array at the accumulator scale. */
+  bias?: Float32Array | Int32Array;
+  /** Clamp in real units (float32, uint8, int8 output). */
+  activation?: Activation;
+  /** uint8 input: 'int32' (default), 'uint8' or 'int8' (need outScale). float32 input: 'float32' only. */
+  output?: 'float32' | 'int32' | 'uint8' | 'int8';
+  outScale?: number;
+  outZeroPoint?: number;
+  /** Force one variant by name (tests, benchmarks). */
+  variant?: string;
+  /** Write the [N, OC, OH, OW] result here (reused storage of the output's type; must not overlap x). */
+  out?: Float32Array | Int32Array | Uint8Array | Int8Array;
+}
+
+/** Whether conv2d's integer sums are exact for these weights and uint8 input with this zero point. */
+export function conv2dIsExact(w: ConvWeights, xZeroPoint: number): boolean {
+  return w.maxRowAbsSum * Math.max(xZeroPoint, 255 - xZeroPoint) < EXACT_SUM;
+}
+
+function pair(name: string, value: unknown, min: number): [number, number] {
+  if (value === undefined) return [1, 1];
+  if (!Array.isArray(value) || value.length !== 2) typeFail(name, 'must be an array of 2 numbers');
+  return [checkInt(`${name}[0]`, value[0], min, 2 ** 31), checkInt(`${name}[1]`, value[1], min, 2 ** 31)];
+}
+
+function geometry(x: Tensor, w: ConvWeights, options: Conv2dOptions): RefConvGeometry & { padBottom: number; padRight: number } {
+  const [batch, channels, height, width] = x.dims;
+  const [outChannels, wc, kernelH, kernelW] = w.dims;
+  if (wc !== channels) fail('w', `expects ${wc} input channels, x has ${channels}`);
+  const [dilationH, dilationW] = pair('options.dilations', options.dilations, 1);
+  let pads = [0, 0, 0, 0];
+  if (options.pads !== undefined) {
+    if (!Array.isArray(options.pads) || options.pads.length !== 4) typeFail('options.pads', 'must be an array of 4 numbers [top, left, bottom, right]');
+    pads = options.pads.map((p, i) => checkDim(`options.pads[${i}]`, p));
+  }
+  const outH = height + pads[0] + pads[2] - dilationH * (kernelH - 1);
+  const outW = width + pads[1] + pads[3] - dilationW * (kernelW - 1);
+  if (outH < 1 || outW < 1) fail('w', `(dilated ${dilationH * (kernelH - 1) + 1}x${dilationW * (kernelW - 1) + 1}) is larger than the padded input`);
+  return { batch, channels, height, width, outChannels, kernelH, kernelW, dilationH, dilationW, padTop: pads[0], padLeft: pads[1], padBottom: pads[2], padRight: pads[3], outH, outW };
+}
+
+function conv2dCall(xIn: Tensor<'float32' | 'uint8'>, w: ConvWeights, options: Conv2dOptions = {}): CpuCall<Tensor> {
+  const x = checkTensor('x', xIn, ['float32', 'uint8'], 4);
+  if (!(w instanceof ConvWeights)) typeFail('w', 'must come from packConvWeights()');
+  checkObject('options', options);
+  const g = geometry(x, w, options);
+  const dims = [g.batch, g.outChannels, g.outH, g.outW];
+  const variant = checkVariant(options);
+  const shape = [g.batch, g.channels, g.height, g.width, g.kernelH, g.kernelW, g.dilationH, g.dilationW, g.padTop, g.padLeft, g.padBottom, g.padRight] as const;
+  if (x.type === 'float32') {
+    if (w.quantized) typeFail('w', 'is quantized; float32 x needs float32 weights');
+    if ((options.output ?? 'float32') !== 'float32') typeFail('options.output', "must be 'float32' for float32 x");
+    const bias = checkBias(options.bias, 'float32', g.outChannels);
+    const { min, max } = activationRange('options.activation', options.activation);
+    const y = outputTensor(options.out, 'float32', dims);
+    return {
+      result: y,
+      native: (addon, async) => addon.conv2d(variant, w.handle!, x.data, 0, ...shape, 'float32', y.data, bias ?? null, min, max, null, null, 0, 0, 0, async),
+      reference: () => {
+        const sums = refConv2dSums(g, x.data as Float32Array, 0, w.values);
+        const plane = g.outH * g.outW;
+        for (let i = 0; i < sums.length; i++) y.data[i] = Math.min(Math.max(sums[i] + (bias ? bias[Math.floor(i / plane) % g.outChannels] : 0), min), max);
+      },
+    };
+  }
+  if (!w.quantized) typeFail('w', 'must be quantized (int8/uint8) for uint8 x');
+  if (options.output === 'float32') typeFail('options.output', "must be 'int32', 'uint8' or 'int8' for uint8 x");
+  const q = quantizedCallParams('x', x as Tensor<'uint8'>, w, options as QGemmOptions, [g.outChannels, 1], 0);
+  if (!conv2dIsExact(w, q.aZeroPoint)) fail('w', 'has an output channel whose sums can reach 2^24 with this x zero point; conv2d would not be exact (use im2col + qgemm)');
+  const quant = q.result.scale === undefined ? undefined
+    : { scale: q.result.scale, zeroPoint: q.result.zeroPoint, axis: typeof q.result.scale === 'number' ? undefined : 1 };
+  const y = outputTensor(options.out, q.output as 'int32' | QType, dims, quant);
+  // Per-tensor multipliers are spread over the channels (the kernel reads one per channel).
+  const mult = q.mult === null ? null : q.mult.length === g.outChannels ? q.mult : new Float32Array(g.outChannels).fill(q.mult[0]);
+  return {
+    result: y,
+    native: (addon, async) => addon.conv2d(variant, w.handle!, x.data, q.aZeroPoint, ...shape, q.output, y.data, null, 0, 0, q.bias ?? null, mult,
+      q.outZeroPoint, q.output === 'int32' ? 0 : q.outMin, q.output === 'int32' ? 0 : q.outMax, async),
+    reference: () => {
+      const sums = refConv2dSums(g, x.data as Uint8Array, q.aZeroPoint, w.values);
+      const plane = g.outH * g.outW;
+      const stage = { multipliers: mult ?? Float32Array.of(1), bias: q.bias, zeroPoints: Int32Array.of(q.outZeroPoint), outMin: q.outMin, outMax: q.outMax, fmin: -Infinity, fmax: Infinity };
+      for (let i = 0; i < sums.length; i++) {
+        const c = Math.floor(i / plane) % g.outChannels;
+        y.data[i] = q.output === 'int32' ? (sums[i] + (q.bias ? q.bias[c] : 0)) | 0 : refOutput(sums[i], c, stage, false);
+      }
+    },
+  };
+}
+
+/**
+ * Stride-1 2-D convolution of NCHW `x` on the calling thread.
+ * @param x float32 [N, C, H, W], or uint8 with `scale` (unless int32 output) and `zeroPoint`
+ * @param w packConvWeights() of [OC, C, KH, KW] weights (float32 for float32 x, int8/uint8 for uint8 x)
+ * @returns [N, OC, OH, OW] with OH = H + padTop + padBottom - dilationH * (KH - 1) (likewise OW)
+ * @throws TypeError/RangeError naming the bad argument.
+ */
+export function conv2d(x: Tensor<'float32' | 'uint8'>, w: ConvWeights, options?: Conv2dOptions): Tensor {
+  return runSync(conv2dCall(x, w, options));
+}
+
+/** conv2d() on a libuv worker thread. */
+export async function conv2dAsync(x: Tensor<'float32' | 'uint8'>, w: ConvWeights, options?: Conv2dOptions): Promise<Tensor> {
+  return runAsync(conv2dCall(x, w, options));
+}

@@ -1,0 +1,68 @@
+/**
+ * The direct path of the conv operators: stride-1, ungrouped 2-D (and 1-D)
+ * convolutions run on cpu.conv2d, which reads the NCHW input in place of an
+ * im2col copy and writes NCHW output without a transpose. Pruned weights
+ * run on its sparse kernel. Quantized layers need exact float32 sums
+ * (conv2dIsExact: checked against the run's input zero point); a layer that
+ * fails it, and every strided or grouped one, takes the im2col path
+ * (conv-engine.ts).
+ */
+import { cpu } from '../../backends/cpu.js';
+import { conv2dIsExact, type Conv2dOptions, type ConvWeights } from '../../kernels/conv2d.js';
+import { tensor, type QuantParams, type Tensor } from '../../tensor.js';
+import type { Value } from '../onnx/model.js';
+import { as4d, im2colOptions, outputDims, type WindowAttributes } from './conv-attributes.js';
+import type { ConvWeightSource } from './conv-engine.js';
+
+/**
+ * Weight density at or below which the sparse direct kernel runs. Measured
+ * with `npm run bench:conv` on the CIFAR CNN's layers (AMD Zen 5): the
+ * sparse kernel costs about 1/3 of a dense load-and-FMA per stored weight
+ * (one image load per FMA against one per six), and stores the same output,
+ * so it breaks even near 25-35% density; 20% keeps a margin for small maps.
+ */
+export const DIRECT_SPARSE_MAX_DENSITY = 0.2;
+
+export interface DirectConv {
+  weights: ConvWeights;
+  /** 'conv-direct' or 'conv-direct-sparse', for profiles. */
+  label: string;
+}
+
+/** Packs the weights for cpu.conv2d when the layer can run direct (stride 1, one group); else undefined. */
+export function prepareDirectConv<T extends 'float32' | 'int8' | 'uint8'>(w: ConvWeightSource<T>, groups: number, window: WindowAttributes, trySparse: boolean): DirectConv | undefined {
+  if (groups !== 1 || window.strides[0] !== 1 || window.strides[1] !== 1) return undefined;
+  const [oc, c] = w.dims;
+  const [kh, kw] = window.kernel;
+  const sparse = trySparse && sparseEnough(w);
+  const quant: QuantParams = !w.scales ? {} : w.scales.length === 1
+    ? { scale: w.scales[0], zeroPoint: w.zeroPoints?.[0] ?? 0 }
+    : { scale: w.scales, zeroPoint: w.zeroPoints ?? new Int32Array(w.scales.length), axis: 0 };
+  const weights = cpu.packConvWeights(tensor(w.type, [oc, c, kh, kw], w.data, quant) as Tensor<'float32' | 'int8' | 'uint8'>, { sparse });
+  return { weights, label: sparse ? 'conv-direct-sparse' : 'conv-direct' };
+}
+
+/** Whether the share of weights that differ from their zero point is at most DIRECT_SPARSE_MAX_DENSITY. */
+function sparseEnough(w: ConvWeightSource<'float32' | 'int8' | 'uint8'>): boolean {
+  const oc = w.dims[0], taps = w.data.length / oc;
+  let stored = 0;
+  for (let i = 0; i < w.data.length; i++) {
+    const zero = w.zeroPoints ? w.zeroPoints[w.zeroPoints.length === 1 ? 0 : Math.floor(i / taps)] : 0;
+    if (w.data[i] !== zero) stored++;
+  }
+  return stored <= DIRECT_SPARSE_MAX_DENSITY * w.data.length;
+}
+
+/**
+ * Runs the convolution of NCHW `xv` (float32, or uint8 with `xQuant`) on
+ * cpu.conv2d; undefined when quantized sums would not be exact for this input.
+ */
+export function runDirectConv(direct: DirectConv, xv: Value, xQuant: QuantParams, window: WindowAttributes, options: Conv2dOptions): Value | undefined {
+  const [n, c, h, w] = as4d(xv.dims, window);
+  if (xv.type === 'uint8' && !conv2dIsExact(direct.weights, (xQuant.zeroPoint as number | undefined) ?? 0)) return undefined;
+  const { pads, dilations } = im2colOptions(window, h, w);
+  const x = tensor(xv.type as 'float32' | 'uint8', [n, c, h, w], xv.data as Float32Array | Uint8Array, xQuant);
+  const y = cpu.conv2d(x, direct.weights, { ...options, pads, dilations });
+  const [, oc, oh, ow] = y.dims;
+  return { type: y.type as Value['type'], dims: outputDims(window, n, oc, oh, ow), data: y.data as Value['data'] };
+}
