@@ -10,14 +10,22 @@ import { checkInt, checkObject, checkOneOf, typeFail } from '../validate.js';
 import { buildGraph, opKey, readers, type Graph } from './graph.js';
 import type { OnnxModel, OnnxNode, OnnxValueInfo, Value } from './onnx/model.js';
 import { loadOnnx, readOnnx } from './onnx/read.js';
-import { Attributes, ModelError, type Kernel, type KernelPolicy } from './ops/op.js';
+import { Attributes, ModelError, type Kernel, type KernelPolicy, type PrepareContext } from './ops/op.js';
 import { OPS } from './ops/registry.js';
 import { runPasses } from './passes/index.js';
 import { checkFeed } from './feeds.js';
+import type { WebGpuBackend } from '../backends/webgpu/backend.js';
+import { createGpuExecutor, type GpuExecutor } from './webgpu/executor.js';
 
 export interface SessionOptions {
-  /** Where the kernels run (default 'cpu'). */
-  backend?: 'cpu';
+  /**
+   * Where the kernels run (default 'cpu'). 'webgpu' runs the nodes with GPU
+   * kernels on the GPU (values stay there between them) and the others on
+   * the CPU; run() is then the only way to run (runSync() throws).
+   */
+  backend?: 'cpu' | 'webgpu';
+  /** The WebGPU backend to run on (from webgpu()); default: the session makes one and destroys it in release(). */
+  gpu?: WebGpuBackend;
   /** CPU threads for the kernels (cpu.setThreads; default: all cores). */
   threads?: number;
   /** 'auto' (default): layers whose weights are sparse enough run on the sparse kernels; 'off': always dense. */
@@ -38,11 +46,17 @@ export interface NodeProfile {
   totalMs: number;
 }
 
-interface PreparedNode {
+/** A node as profile() reports it. */
+export interface NodeRecord {
   node: OnnxNode;
-  kernel: Kernel;
+  /** The kernel's label. */
+  label: string;
   calls: number;
   totalMs: number;
+}
+
+export interface PreparedNode extends NodeRecord {
+  kernel: Kernel;
 }
 
 export type Feeds = Record<string, { type: string; dims: readonly number[]; data: unknown }>;
@@ -54,11 +68,16 @@ export class InferenceSession {
   /** How many nodes and outputs read each value: a run frees a value once its count reaches 0. */
   private readonly readerCounts: ReadonlyMap<string, number>;
 
+  /** The nodes in execution order, as the executor runs them. */
+  private readonly steps: readonly NodeRecord[];
+
   private constructor(
     private readonly graph: Graph,
     private readonly prepared: PreparedNode[],
     private readonly profiling: boolean,
+    private readonly gpu?: GpuExecutor,
   ) {
+    this.steps = gpu?.steps ?? prepared;
     this.inputNames = graph.inputs.map((i) => i.name);
     this.outputNames = graph.outputs.map((o) => o.name);
     this.readerCounts = readers(graph);
@@ -70,7 +89,8 @@ export class InferenceSession {
    */
   static async create(model: string | Uint8Array, options: SessionOptions = {}): Promise<InferenceSession> {
     checkObject('options', options);
-    if (options.backend !== undefined) checkOneOf('options.backend', options.backend, ['cpu'] as const);
+    const backend = checkOneOf('options.backend', options.backend ?? 'cpu', ['cpu', 'webgpu'] as const);
+    if (options.gpu !== undefined && backend !== 'webgpu') typeFail('options.gpu', "needs options.backend 'webgpu'");
     if (options.threads !== undefined) cpu.setThreads(checkInt('options.threads', options.threads, 1, 256));
     const sparsity = checkOneOf('options.sparsity', options.sparsity ?? 'auto', ['auto', 'off'] as const);
     let proto: OnnxModel;
@@ -79,8 +99,11 @@ export class InferenceSession {
     else typeFail('model', 'must be a path or a Uint8Array of ONNX bytes');
     const graph = buildGraph(proto);
     if (options.optimize ?? true) runPasses(graph);
-    const prepared = prepareGraph(graph, { sparse: sparsity === 'auto' });
-    return new InferenceSession(graph, prepared, options.profile ?? false);
+    const policy = { sparse: sparsity === 'auto' };
+    const prepared = prepareGraph(graph, policy);
+    const profiling = options.profile ?? false;
+    if (backend === 'cpu') return new InferenceSession(graph, prepared, profiling);
+    return new InferenceSession(graph, [], profiling, await createGpuExecutor(graph, prepared, policy, options.gpu, profiling));
   }
 
   /**
@@ -88,20 +111,20 @@ export class InferenceSession {
    * input given, known names, types and fixed dims). `fetches` may name any
    * value of the graph, intermediate ones too (default: the outputs).
    */
-  async run(feeds: Feeds, fetches?: readonly string[]): Promise<Record<string, Value>> {
-    return this.runSync(feeds, fetches);
+  async run(feeds: Feeds, fetches: readonly string[] = this.outputNames): Promise<Record<string, Value>> {
+    if (!this.gpu) return this.runSync(feeds, fetches);
+    const env = this.feedValues(feeds);
+    return this.gpu.run(env, fetches, this.remainingReaders(fetches));
   }
 
-  /** run() on the calling thread, returning the outputs directly. */
+  /**
+   * run() on the calling thread, returning the outputs directly.
+   * @throws TypeError on a 'webgpu' session, whose GPU work only run() can wait for.
+   */
   runSync(feeds: Feeds, fetches: readonly string[] = this.outputNames): Record<string, Value> {
-    if (this.released) throw new Error('the session was released');
-    checkObject('feeds', feeds);
-    const env = new Map<string, Value>(this.graph.constants);
-    for (const name of Object.keys(feeds)) if (!this.inputNames.includes(name)) typeFail('feeds', `has "${name}", which is not an input of the model (inputs: ${this.inputNames.join(', ')})`);
-    for (const info of this.graph.inputs) env.set(info.name, checkFeed(info, feeds[info.name]));
-    const wanted = new Set(fetches);
-    const remaining = new Map(this.readerCounts);
-    for (const name of wanted) remaining.set(name, (remaining.get(name) ?? 0) + 1);
+    if (this.gpu) throw new TypeError("runSync() runs backend 'cpu' sessions only; this session runs on 'webgpu': use run()");
+    const env = this.feedValues(feeds);
+    const remaining = this.remainingReaders(fetches);
     for (const p of this.prepared) {
       const inputs = p.node.inputs.map((name) => (name === '' ? undefined : env.get(name)));
       const start = this.profiling ? performance.now() : 0;
@@ -131,9 +154,26 @@ export class InferenceSession {
     return result;
   }
 
+  /** The constants and the checked feeds, by name. */
+  private feedValues(feeds: Feeds): Map<string, Value> {
+    if (this.released) throw new Error('the session was released');
+    checkObject('feeds', feeds);
+    const env = new Map<string, Value>(this.graph.constants);
+    for (const name of Object.keys(feeds)) if (!this.inputNames.includes(name)) typeFail('feeds', `has "${name}", which is not an input of the model (inputs: ${this.inputNames.join(', ')})`);
+    for (const info of this.graph.inputs) env.set(info.name, checkFeed(info, feeds[info.name]));
+    return env;
+  }
+
+  /** Readers left per value for a run fetching `fetches` (each fetch reads its value once more). */
+  private remainingReaders(fetches: readonly string[]): Map<string, number> {
+    const remaining = new Map(this.readerCounts);
+    for (const name of new Set(fetches)) remaining.set(name, (remaining.get(name) ?? 0) + 1);
+    return remaining;
+  }
+
   /** Per-node kernel and time, in execution order (times need options.profile). */
   profile(): NodeProfile[] {
-    return this.prepared.map((p) => ({ node: p.node.name, opType: p.node.opType, kernel: p.kernel.label, calls: p.calls, totalMs: p.totalMs }));
+    return this.steps.map((p) => ({ node: p.node.name, opType: p.node.opType, kernel: p.label, calls: p.calls, totalMs: p.totalMs }));
   }
 
   /**
@@ -142,7 +182,7 @@ export class InferenceSession {
    * (a Conv's output before its fused Relu, ...) and folded constants are not among them.
    */
   valueNames(): string[] {
-    return [...this.inputNames, ...this.prepared.flatMap((p) => p.node.outputs.filter((name) => name !== ''))];
+    return [...this.inputNames, ...this.steps.flatMap((p) => p.node.outputs.filter((name) => name !== ''))];
   }
 
   /** The value infos of the inputs the model expects. */
@@ -150,14 +190,17 @@ export class InferenceSession {
     return this.graph.inputs;
   }
 
+  /** Frees the prepared weights (on the GPU too) and destroys a GPU backend the session made; run() then rejects. */
   async release(): Promise<void> {
+    if (!this.released) this.gpu?.release();
     this.released = true;
     this.prepared.length = 0;
     this.graph.constants.clear();
   }
 }
 
-function nodeError(node: OnnxNode, e: unknown): Error {
+/** `e` with the node it happened in named first (a ModelError stays one). */
+export function nodeError(node: OnnxNode, e: unknown): Error {
   const message = e instanceof Error ? e.message : String(e);
   const where = `node "${node.name}" (${node.opType})`;
   if (e instanceof ModelError) return new ModelError(`${where}: ${message}`);
@@ -174,11 +217,11 @@ function nodeError(node: OnnxNode, e: unknown): Error {
 function prepareGraph(graph: Graph, policy: KernelPolicy): PreparedNode[] {
   const prepared: PreparedNode[] = [];
   for (const node of graph.nodes) {
-    const constants = node.inputs.map((name) => graph.constants.get(name));
-    const opset = graph.opsets.get(node.domain === 'ai.onnx' ? '' : node.domain) ?? graph.opsets.get('') ?? 0;
+    const ctx = prepareContext(graph, node, policy);
+    const constants = ctx.constants;
     let kernel: Kernel;
     try {
-      kernel = OPS[opKey(node)]({ node, opset, constants, attributes: new Attributes(node), policy });
+      kernel = OPS[opKey(node)](ctx);
     } catch (e) {
       throw nodeError(node, e);
     }
@@ -192,8 +235,15 @@ function prepareGraph(graph: Graph, policy: KernelPolicy): PreparedNode[] {
       }
       node.outputs.forEach((name, i) => name !== '' && outputs[i] !== undefined && graph.constants.set(name, outputs[i]));
     } else {
-      prepared.push({ node, kernel, calls: 0, totalMs: 0 });
+      prepared.push({ node, kernel, label: kernel.label, calls: 0, totalMs: 0 });
     }
   }
   return prepared;
+}
+
+/** What a handler sees of `node`: its opset, the constants among its inputs, its attributes, the policy. */
+export function prepareContext(graph: Graph, node: OnnxNode, policy: KernelPolicy): PrepareContext {
+  const constants = node.inputs.map((name) => graph.constants.get(name));
+  const opset = graph.opsets.get(node.domain === 'ai.onnx' ? '' : node.domain) ?? graph.opsets.get('') ?? 0;
+  return { node, opset, constants, attributes: new Attributes(node), policy };
 }

@@ -20,6 +20,8 @@ export class GpuTensor<T extends ElementType = ElementType> implements QuantPara
   readonly zeroPoint?: number | Int32Array;
   readonly axis?: number;
   private released = false;
+  /** The tensor a view was made from: disposing it disposes the view. */
+  private base: GpuTensor | null = null;
 
   /** @internal Created by the WebGPU backend. */
   constructor(
@@ -40,18 +42,19 @@ export class GpuTensor<T extends ElementType = ElementType> implements QuantPara
   }
 
   get disposed(): boolean {
-    return this.released;
+    return this.released || (this.base?.disposed ?? false);
   }
 
   /**
-   * The same buffer with other dims (of the same size) or quantization
-   * parameters (default: this tensor's). The view does not own the buffer:
-   * its dispose() only marks it disposed, and it must not be used after this
-   * tensor is disposed.
+   * The same buffer under other dims (of the same size) or quantization
+   * parameters (default: this tensor's). The two share one buffer:
+   * disposing either disposes both (the buffer goes back once).
    */
   view(dims: readonly number[], quant: QuantParams = this): GpuTensor<T> {
     if (sizeOf(dims) !== this.size) throw new RangeError(`dims [${dims}] hold ${sizeOf(dims)} elements, the tensor ${this.size}`);
-    return new GpuTensor(this.type, dims, this.buffer, () => {}, { scale: quant.scale, zeroPoint: quant.zeroPoint, axis: quant.axis });
+    const v = new GpuTensor(this.type, dims, this.buffer, () => this.dispose(), { scale: quant.scale, zeroPoint: quant.zeroPoint, axis: quant.axis });
+    v.base = this;
+    return v;
   }
 
   /** Returns the buffer to the pool; the tensor must not be used afterwards. */

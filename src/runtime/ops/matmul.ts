@@ -6,10 +6,10 @@
  */
 import { cpu } from '../../backends/cpu.js';
 import type { Linear, LinearRunOptions } from '../../kernels/linear.js';
-import { tensor, type QuantParams, type Tensor } from '../../tensor.js';
+import { sizeOf, tensor, type QuantParams, type Tensor } from '../../tensor.js';
 import type { Value } from '../onnx/model.js';
 import { asTensor, value } from '../value.js';
-import { fusedActivation, input, kernel, ModelError, type Kernel, type KernelPolicy, type OpHandler } from './op.js';
+import { fusedActivation, input, kernel, ModelError, type Kernel, type KernelPolicy, type OpHandler, type PrepareContext } from './op.js';
 import { quantParam, quantParams } from './quant-params.js';
 
 /** A [K, N] weight prepared for rows x W. */
@@ -60,11 +60,11 @@ function prepareWeight(w: WeightSource, policy: KernelPolicy, bias: Float32Array
 }
 
 /** A [..., M, K] input as [rows, K] rows and the output dims [..., M, N]. */
-function rowsOf(a: Value, k: number, n: number): { rows: number; outDims: number[] } {
+export function rowsOf(a: { dims: readonly number[] }, k: number, n: number): { rows: number; outDims: number[] } {
   const dims = a.dims.length === 1 ? [1, a.dims[0]] : a.dims;
   if (dims[dims.length - 1] !== k) throw new ModelError(`input [${a.dims}] has ${dims[dims.length - 1]} columns but the weight has K = ${k} rows`);
   const outDims = a.dims.length === 1 ? [n] : [...a.dims.slice(0, -1), n];
-  return { rows: a.data.length / k, outDims };
+  return { rows: sizeOf(a.dims) / k, outDims };
 }
 
 function checkWeight2d(w: Value, what: string): [number, number] {
@@ -112,14 +112,31 @@ function batchedMatMul(a: Value, b: Value): Value {
 /** Rows the dense/sparse choice assumes: the batch of a classifier head. */
 const TYPICAL_ROWS = 1;
 
-const matMul: OpHandler = (ctx) => {
+/** What a fused clamp is to the kernels: none, or a range. */
+type Activation = 'none' | { min: number; max: number };
+
+/** A MatMul with a constant 2-D float32 B, as the kernels take it; undefined for the batched case (B at run time, or not 2-D). */
+export interface MatMulPlan {
+  k: number;
+  n: number;
+  /** B [K, N] row-major. */
+  weight: Float32Array;
+  bias?: Float32Array;
+  activation: Activation;
+}
+
+export function matMulPlan(ctx: PrepareContext): MatMulPlan | undefined {
   const wConst = ctx.constants[1];
-  const activation = fusedActivation(ctx.attributes) ?? 'none';
-  if (!wConst || wConst.dims.length !== 2 || wConst.type !== 'float32')
-    return kernel('gemm-batched', (inputs) => [batchedMatMul(input(inputs, 0, ['float32']), input(inputs, 1, ['float32']))]);
+  if (!wConst || wConst.dims.length !== 2 || wConst.type !== 'float32') return undefined;
   const [k, n] = checkWeight2d(wConst, 'B');
-  const bias = biasFrom(ctx.constants[2], n);
-  const w = prepareWeight({ type: 'float32', data: wConst.data as Float32Array, k, n }, ctx.policy, bias, TYPICAL_ROWS,
+  return { k, n, weight: wConst.data as Float32Array, bias: biasFrom(ctx.constants[2], n), activation: fusedActivation(ctx.attributes) ?? 'none' };
+}
+
+const matMul: OpHandler = (ctx) => {
+  const plan = matMulPlan(ctx);
+  if (!plan) return kernel('gemm-batched', (inputs) => [batchedMatMul(input(inputs, 0, ['float32']), input(inputs, 1, ['float32']))]);
+  const { k, n, bias, activation } = plan;
+  const w = prepareWeight({ type: 'float32', data: plan.weight, k, n }, ctx.policy, bias, TYPICAL_ROWS,
     (packed) => (a) => cpu.gemm(a as Tensor<'float32'>, packed, { bias, activation }), { activation });
   return rowKernel(w, (inputs) => input(inputs, 0, ['float32']), {});
 };
@@ -143,7 +160,22 @@ function rowKernel(w: PreparedWeight, a: (inputs: readonly (Value | undefined)[]
   });
 }
 
-const gemmOp: OpHandler = (ctx) => {
+/** A Gemm as the kernels take it: B laid out [K, N] with alpha folded in, C as a fused bias where it broadcasts along rows. */
+export interface GemmPlan {
+  transA: boolean;
+  k: number;
+  n: number;
+  weight: Float32Array;
+  bias?: Float32Array;
+  /** C of another shape, added after the product (then `fuse` is 'none' and `activation` applies after it). */
+  general?: Value;
+  beta: number;
+  activation: Activation;
+  /** The activation the product itself applies. */
+  fuse: Activation;
+}
+
+export function gemmPlan(ctx: PrepareContext): GemmPlan {
   const attrs = ctx.attributes;
   const alpha = attrs.float('alpha', 1), beta = attrs.float('beta', 1);
   const transA = attrs.int('transA', 0) !== 0, transB = attrs.int('transB', 0) !== 0;
@@ -152,8 +184,8 @@ const gemmOp: OpHandler = (ctx) => {
   if (!bConst) throw new ModelError('B must be a constant (weights of an exported model)');
   const [b0, b1] = checkWeight2d(bConst, 'B');
   const [k, n] = transB ? [b1, b0] : [b0, b1];
-  let wData = transB ? transposed(bConst.data as Float32Array, b0, b1) : (bConst.data as Float32Array);
-  if (alpha !== 1) wData = wData.map((v) => v * alpha);
+  let weight = transB ? transposed(bConst.data as Float32Array, b0, b1) : (bConst.data as Float32Array);
+  if (alpha !== 1) weight = weight.map((v) => v * alpha);
   // C broadcast along rows ([N], [1, N] or a scalar) is a bias, fused; other shapes are added after.
   let bias: Float32Array | undefined;
   const hasC = (ctx.node.inputs[2] ?? '') !== '';
@@ -164,15 +196,25 @@ const gemmOp: OpHandler = (ctx) => {
     else if (c.length === 1) bias = new Float32Array(n).fill(c[0] * beta);
   }
   const general = hasC && bias === undefined ? cConst : undefined;
-  const fuse = general === undefined ? activation : 'none';
-  const w = prepareWeight({ type: 'float32', data: wData, k, n }, ctx.policy, bias, TYPICAL_ROWS,
+  return { transA, k, n, weight, bias, general, beta, activation, fuse: general === undefined ? activation : 'none' };
+}
+
+/** Gemm's A: 2-D with K columns (after transA). */
+export function checkGemmA(a: { dims: readonly number[] }, k: number): void {
+  if (a.dims.length !== 2) throw new ModelError(`A must be 2-D, got [${a.dims}]`);
+  if (a.dims[1] !== k) throw new ModelError(`A has ${a.dims[1]} columns but B has K = ${k}`);
+}
+
+const gemmOp: OpHandler = (ctx) => {
+  const { transA, k, n, weight, bias, general, beta, activation, fuse } = gemmPlan(ctx);
+  const w = prepareWeight({ type: 'float32', data: weight, k, n }, ctx.policy, bias, TYPICAL_ROWS,
     (packed) => (a) => cpu.gemm(a as Tensor<'float32'>, packed, { bias, activation: fuse }), { activation: fuse });
   return kernel(w.label, (inputs) => {
     let a = input(inputs, 0, ['float32']);
     if (a.dims.length !== 2) throw new ModelError(`A must be 2-D, got [${a.dims}]`);
     if (transA) a = value('float32', [a.dims[1], a.dims[0]], cpu.transpose(asTensor(a, ['float32'], 'A')).data);
+    checkGemmA(a, k);
     const [m] = a.dims;
-    if (a.dims[1] !== k) throw new ModelError(`A has ${a.dims[1]} columns but B has K = ${k}`);
     const y = w.run(asTensor(a, ['float32'], 'A')).data as Float32Array;
     if (general) addGeneralC(y, general, m, n, beta, activation);
     return [value('float32', [m, n], y)];
@@ -192,18 +234,35 @@ function addGeneralC(y: Float32Array, c: Value, m: number, n: number, beta: numb
     }
 }
 
+/** A QLinearMatMul's constant b [K, N] and output stage, as qgemm takes them. */
+export interface QLinearMatMulPlan {
+  k: number;
+  n: number;
+  type: 'int8' | 'uint8';
+  weight: Int8Array | Uint8Array;
+  scales: Float32Array;
+  zeroPoints: Int32Array;
+  bias?: Int32Array;
+  options: { output: 'uint8' | 'int8'; outScale: number; outZeroPoint: number; activation: Activation };
+}
+
 /** QLinearMatMul(a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp) with b constant [K, N]. */
-const qlinearMatMul: OpHandler = (ctx) => {
+export function qlinearMatMulPlan(ctx: PrepareContext): QLinearMatMulPlan {
   const c = ctx.constants;
   const bConst = c[3];
   if (!bConst) throw new ModelError('b must be a constant');
   const [k, n] = checkWeight2d(bConst, 'b');
   const bq = quantParams(c[4], c[5], bConst, 1, 'b');
   const yScale = quantParam(c[6], 'y_scale').scale;
-  const outType = c[7]?.type === 'int8' ? 'int8' : 'uint8';
-  const options = { output: outType, outScale: yScale, outZeroPoint: c[7] ? Number(c[7].data[0]) : 0, activation: fusedActivation(ctx.attributes) ?? 'none' } as const;
+  const output = c[7]?.type === 'int8' ? 'int8' : 'uint8';
+  const options = { output, outScale: yScale, outZeroPoint: c[7] ? Number(c[7].data[0]) : 0, activation: fusedActivation(ctx.attributes) ?? 'none' } as const;
   const bias = c[8] ? asTensor(c[8], ['int32'], 'bias').data : undefined;
-  const w = prepareWeight({ type: bConst.type as 'int8' | 'uint8', data: bConst.data as Int8Array, k, n, scales: bq.scales, zeroPoints: bq.zeroPoints }, ctx.policy, bias, TYPICAL_ROWS,
+  return { k, n, type: bConst.type as 'int8' | 'uint8', weight: bConst.data as Int8Array, scales: bq.scales, zeroPoints: bq.zeroPoints, bias, options };
+}
+
+const qlinearMatMul: OpHandler = (ctx) => {
+  const { k, n, type, weight, scales, zeroPoints, bias, options } = qlinearMatMulPlan(ctx);
+  const w = prepareWeight({ type, data: weight, k, n, scales, zeroPoints }, ctx.policy, bias, TYPICAL_ROWS,
     (packed) => (a) => cpu.qgemm(a as Tensor<'uint8'>, packed, { ...options, bias }), options);
   return rowKernel(w, (inputs) => input(inputs, 0, ['uint8']), (inputs) => {
     const q = quantParams(inputs[1], inputs[2], input(inputs, 0), undefined, 'a');

@@ -14,16 +14,26 @@ function axisFor(ctx: PrepareContext, scale: Value, x: Value): number | undefine
   return normalizeAxis(ctx.attributes.int('axis', 1), x.dims.length);
 }
 
+/** The parameters of x's QuantizeLinear / DequantizeLinear (scale and zero point inputs), as cpu.quantize / cpu.dequantize take them. */
+export function linearQuantParams(ctx: PrepareContext, x: { dims: readonly number[] }, scale: Value, zero: Value | undefined, what: 'x' | 'y') {
+  const axis = axisFor(ctx, scale, x as Value);
+  const q = quantParams(scale, zero, x as Value, axis, what);
+  const per = axis === undefined ? { scale: q.scales[0], zeroPoint: q.zeroPoints[0] } : { scale: q.scales, zeroPoint: q.zeroPoints, axis };
+  return { q, axis, per };
+}
+
+/** QuantizeLinear's output type: its zero point's (default uint8). */
+export function quantizedType(zero: Value | undefined): QType {
+  if (zero && zero.type !== 'uint8' && zero.type !== 'int8') throw new ModelError(`y_zero_point must be uint8 or int8, got ${zero.type}`);
+  return zero?.type === 'int8' ? 'int8' : 'uint8';
+}
+
 const quantizeLinear: OpHandler = (ctx) =>
   kernel('quantize', (inputs) => {
     const x = input(inputs, 0, ['float32']);
     const scale = input(inputs, 1, ['float32']);
-    const zero = inputs[2];
-    if (zero && zero.type !== 'uint8' && zero.type !== 'int8') throw new ModelError(`y_zero_point must be uint8 or int8, got ${zero.type}`);
-    const type: QType = zero?.type === 'int8' ? 'int8' : 'uint8';
-    const axis = axisFor(ctx, scale, x);
-    const q = quantParams(scale, zero, x, axis, 'y');
-    const per = axis === undefined ? { scale: q.scales[0], zeroPoint: q.zeroPoints[0] } : { scale: q.scales, zeroPoint: q.zeroPoints, axis };
+    const type = quantizedType(inputs[2]);
+    const { per } = linearQuantParams(ctx, x, scale, inputs[2], 'y');
     const y = cpu.quantize(asTensor(x, ['float32'], 'x'), { type, ...per });
     return [value(type, x.dims, y.data)];
   });
@@ -32,9 +42,7 @@ const dequantizeLinear: OpHandler = (ctx) =>
   kernel('dequantize', (inputs) => {
     const x = input(inputs, 0, ['uint8', 'int8', 'int32']);
     const scale = input(inputs, 1, ['float32']);
-    const axis = axisFor(ctx, scale, x);
-    const q = quantParams(scale, inputs[2], x, axis, 'x');
-    const per = axis === undefined ? { scale: q.scales[0], zeroPoint: q.zeroPoints[0] } : { scale: q.scales, zeroPoint: q.zeroPoints, axis };
+    const { q, axis, per } = linearQuantParams(ctx, x, scale, inputs[2], 'x');
     if (x.type === 'int32') return [dequantizeInt32(x, q.scales, q.zeroPoints, axis)];
     return [value('float32', x.dims, cpu.dequantize(asTensor(x, ['uint8', 'int8'], 'x', per)).data)];
   });

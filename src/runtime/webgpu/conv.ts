@@ -1,0 +1,109 @@
+/**
+ * Conv (float32) and QLinearConv on the GPU, for group 1 with constant
+ * weights (other convs run on the CPU): im2col rows [N*OH*OW, K], one
+ * gemm/qgemm against W' [K, OC] uploaded once (bias and the fused clamp in
+ * its epilogue), then a transpose of each image's [OH*OW, OC] block to
+ * NCHW. Weights are always dense here: the GPU has no sparse conv path yet,
+ * so a pruned layer the CPU would run on a sparse kernel runs dense.
+ */
+import { cpu } from '../../backends/cpu.js';
+import type { WebGpuBackend } from '../../backends/webgpu/backend.js';
+import type { GpuTensor } from '../../backends/webgpu/gpu-tensor.js';
+import { convGeometry } from '../../kernels/im2col.js';
+import { tensor, type QType, type QuantParams } from '../../tensor.js';
+import type { Value } from '../onnx/model.js';
+import { as4d, im2colOptions, outputDims, windowAttributes, type WindowAttributes } from '../ops/conv-attributes.js';
+import { fusedActivation, ModelError, type PrepareContext } from '../ops/op.js';
+import { quantParam, quantParams } from '../ops/quant-params.js';
+import { gpuInput0, shaped, type GpuInput, type GpuOpHandler } from './kernel.js';
+
+/** Whether the node is a conv the GPU runs: group 1 (the GEMM takes one weight block). */
+function ungrouped(ctx: PrepareContext): boolean {
+  return ctx.attributes.int('group', 1) === 1;
+}
+
+/** As the CPU conv checks x against its weight (ops/conv.ts). */
+function checkChannels(x: GpuInput, w: Value): void {
+  if (w.dims[1] !== x.dims[1]) throw new ModelError(`weight [${w.dims}] with group 1 expects ${w.dims[1]} input channels, got ${x.dims[1]}`);
+}
+
+/** [OC, C*KH*KW] -> W' [K, OC] (the GEMM's B), on the native transpose. */
+function transposedWeight<T extends 'float32' | 'int8' | 'uint8'>(w: Value, type: T) {
+  const oc = w.dims[0];
+  return cpu.transpose(tensor(type, [oc, w.data.length / oc], w.data as never));
+}
+
+/** The convolution of NCHW x: im2col, `product` of the rows ([rows, K] -> [rows, OC]), NCHW. */
+async function convolve(gpu: WebGpuBackend, x: GpuInput, window: WindowAttributes, quant: QuantParams, oc: number,
+  product: (rows: GpuTensor) => Promise<GpuTensor>): Promise<GpuTensor> {
+  const dims = as4d(x.dims, window);
+  const [n, , h, w] = dims;
+  const options = im2colOptions(window, h, w);
+  const { outH, outW } = convGeometry(dims, options);
+  const col = await gpu.im2col(shaped(x, dims, quant) as GpuTensor<'float32' | 'uint8'>, options);
+  let y: GpuTensor;
+  try {
+    y = await product(col.view(col.dims.slice(1)));
+  } finally {
+    col.dispose();
+  }
+  try {
+    const nchw = await gpu.transpose(y.view([n, outH * outW, oc]));
+    return nchw.view(outputDims(window, n, oc, outH, outW));
+  } finally {
+    y.dispose();
+  }
+}
+
+export const gpuConv: GpuOpHandler = (ctx, gpu) => {
+  const [, w, b] = ctx.constants;
+  if (!w || ((ctx.node.inputs[2] ?? '') !== '' && !b) || !ungrouped(ctx)) return undefined;
+  const window = windowAttributes(ctx.attributes, w.dims.slice(2));
+  const activation = fusedActivation(ctx.attributes) ?? 'none';
+  const bias = b?.data as Float32Array | undefined;
+  const weights = gpu.upload(transposedWeight(w, 'float32'));
+  return {
+    label: 'gpu:conv',
+    run: (xIn) => {
+      const x = gpuInput0(xIn, ['float32']);
+      checkChannels(x, w);
+      return convolve(gpu, x, window, {}, w.dims[0], (rows) => gpu.gemm(rows as GpuTensor<'float32'>, weights, { bias, activation }));
+    },
+    dispose: () => weights.dispose(),
+  };
+};
+
+/** QLinearConv(x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, B), with x's scale and zero point constant too. */
+export const gpuQLinearConv: GpuOpHandler = (ctx, gpu) => {
+  const c = ctx.constants;
+  const w = c[3]!;
+  if (!c[1] || ((ctx.node.inputs[2] ?? '') !== '' && !c[2]) || !ungrouped(ctx)) return undefined;
+  let xq: ReturnType<typeof quantParams>;
+  try {
+    // Per run on the CPU: a bad x_scale is reported there, when the node runs.
+    xq = quantParams(c[1], c[2], w, undefined, 'x');
+  } catch {
+    return undefined;
+  }
+  const wq = quantParams(c[4], c[5], w, 0, 'weight');
+  const outType: QType = c[7]?.type === 'int8' ? 'int8' : 'uint8';
+  const options = {
+    output: outType, outScale: quantParam(c[6], 'y_scale').scale, outZeroPoint: c[7] ? Number(c[7].data[0]) : 0,
+    activation: fusedActivation(ctx.attributes) ?? 'none', bias: c[8]?.data as Int32Array | undefined,
+  } as const;
+  const window = windowAttributes(ctx.attributes, w.dims.slice(2));
+  const perChannel = wq.scales.length > 1;
+  const wt = transposedWeight(w, w.type as 'int8' | 'uint8');
+  const packed = gpu.packWeights(tensor(wt.type, wt.dims, wt.data,
+    perChannel ? { scale: wq.scales, zeroPoint: wq.zeroPoints, axis: 1 } : { scale: wq.scales[0], zeroPoint: wq.zeroPoints[0] }));
+  const xQuant = { scale: xq.scales[0], zeroPoint: xq.zeroPoints[0] };
+  return {
+    label: 'gpu:qconv',
+    run: (xIn) => {
+      const x = gpuInput0(xIn, ['uint8']);
+      checkChannels(x, w);
+      return convolve(gpu, x, window, xQuant, w.dims[0], (rows) => gpu.qgemm(rows as GpuTensor<'uint8'>, packed, options));
+    },
+    dispose: () => packed.dispose(),
+  };
+};

@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+
+import * as ort from 'onnxruntime-node';
+
+import { cifarCnn, randomImages } from '../../bench/models/cifar-cnn.js';
+import { calibrate, quantizeQdq } from '../../bench/models/qdq.js';
+import type { WebGpuBackend } from '../../src/backends/webgpu/backend.js';
+import { encodeOnnxModel, type OnnxGraph } from '../../src/runtime/onnx/write.js';
+import { InferenceSession, type Feeds } from '../../src/runtime/session.js';
+import { gpuOrSkip, releaseGpu } from '../webgpu/gpu.js';
+
+const IMAGE: [number, number, number] = [3, 32, 32];
+
+/** Max |a - b| relative to max |b|. */
+function relativeError(a: Float32Array, b: Float32Array): number {
+  let err = 0, scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    err = Math.max(err, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return err / Math.max(scale, 1e-30);
+}
+
+async function qdqModel(prune: number): Promise<Uint8Array> {
+  const graph: OnnxGraph = cifarCnn({ prune, image: IMAGE });
+  const feeds = [0, 1].map((seed) => ({ input: { type: 'float32', dims: [4, ...IMAGE], data: randomImages(4, IMAGE, 100 + seed) } }));
+  return encodeOnnxModel(quantizeQdq(graph, await calibrate(graph, feeds)));
+}
+
+/** The logits of onnxruntime-node (CPU EP, default options as the CPU tests) and of a sparq 'webgpu' session on the same images. */
+async function both(bytes: Uint8Array, batch: number, gpu: WebGpuBackend) {
+  const feeds = { input: new ort.Tensor('float32', randomImages(batch, IMAGE, 3), [batch, ...IMAGE]) };
+  const reference = (await (await ort.InferenceSession.create(bytes)).run(feeds)).logits.data as Float32Array;
+  const session = await InferenceSession.create(bytes, { backend: 'webgpu', gpu, profile: true });
+  try {
+    const out = (await session.run(feeds)).logits;
+    assert.deepEqual(out.dims, [batch, 10]);
+    assert.equal(out.type, 'float32');
+    return { reference, ours: out.data as Float32Array, profile: session.profile() };
+  } finally {
+    await session.release();
+  }
+}
+
+function mismatches(a: Float32Array, b: Float32Array): number {
+  let count = 0;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) count++;
+  return count;
+}
+
+describe('runtime: InferenceSession on WebGPU', () => {
+  after(releaseGpu);
+
+  for (const [prune, batch] of [[0, 1], [0, 3], [0.9, 3]] as const) {
+    it(`runs the CIFAR-10 CNN fp32 within 1e-4 of onnxruntime (pruned ${prune * 100}%, batch ${batch}), convs and dense layers on the GPU`, async function () {
+      const gpu = await gpuOrSkip(this);
+      const { reference, ours, profile } = await both(encodeOnnxModel(cifarCnn({ prune, image: IMAGE })), batch, gpu);
+      assert.ok(relativeError(ours, reference) < 1e-4, `relative error ${relativeError(ours, reference)}`);
+      assert.deepEqual(profile.map((p) => `${p.opType}:${p.kernel}`), [
+        'Conv:gpu:conv', 'MaxPool:gpu:maxpool', 'Conv:gpu:conv', 'MaxPool:gpu:maxpool', 'Conv:gpu:conv', 'Flatten:view', 'Gemm:gpu:gemm', 'Gemm:gpu:gemm',
+      ]);
+      assert.ok(profile.every((p) => p.calls === 1 && p.totalMs > 0));
+    });
+  }
+
+  for (const [prune, batch] of [[0, 1], [0, 3], [0.9, 3]] as const) {
+    it(`runs the QDQ int8 CNN equal to onnxruntime bit for bit (pruned ${prune * 100}%, batch ${batch})`, async function () {
+      const gpu = await gpuOrSkip(this);
+      const { reference, ours, profile } = await both(await qdqModel(prune), batch, gpu);
+      assert.equal(mismatches(ours, reference), 0);
+      assert.deepEqual(profile.map((p) => p.kernel), [
+        'gpu:quantize', 'gpu:qconv', 'gpu:maxpool', 'gpu:qconv', 'gpu:maxpool', 'gpu:qconv', 'view', 'gpu:qgemm', 'gpu:qgemm', 'gpu:dequantize',
+      ]);
+    });
+  }
+
+  it('runs nodes without GPU kernels on the CPU between GPU nodes, fetches intermediate values, and frees every GPU buffer', async function () {
+    const gpu = await gpuOrSkip(this);
+    // Unfused: the Relus stay nodes of their own (CPU elementwise kernels).
+    const bytes = encodeOnnxModel(cifarCnn({ image: IMAGE }));
+    // Given-back buffers return to the pool at the next submit: count after a sync.
+    await gpu.sync();
+    const before = gpu.liveBuffers;
+    const session = await InferenceSession.create(bytes, { backend: 'webgpu', gpu, optimize: false });
+    const kernels = session.profile().map((p) => p.kernel);
+    assert.ok(kernels.includes('cpu:relu') && kernels.includes('gpu:conv'), kernels.join(', '));
+    const x = randomImages(2, IMAGE, 5);
+    const feeds: Feeds = { input: { type: 'float32', dims: [2, ...IMAGE], data: x } };
+    const cpuSession = await InferenceSession.create(bytes, { optimize: false });
+    const fetches = ['conv1.out', 'pool1.out', 'flat', 'logits'];
+    const expected = cpuSession.runSync(feeds, fetches);
+    const got = await session.run(feeds, fetches);
+    for (const name of fetches) {
+      assert.deepEqual(got[name].dims, expected[name].dims, name);
+      assert.ok(relativeError(got[name].data as Float32Array, expected[name].data as Float32Array) < 1e-4, name);
+    }
+    await session.release();
+    await gpu.sync();
+    assert.equal(gpu.liveBuffers, before, 'GPU buffers left after release');
+  });
+
+  it('rejects runSync, bad feeds (as the CPU does) and runs after release', async function () {
+    const gpu = await gpuOrSkip(this);
+    const bytes = encodeOnnxModel(cifarCnn({ image: IMAGE }));
+    const session = await InferenceSession.create(bytes, { backend: 'webgpu', gpu });
+    const cpuSession = await InferenceSession.create(bytes);
+    const good = { type: 'float32', dims: [1, ...IMAGE], data: randomImages(1, IMAGE) };
+    assert.throws(() => session.runSync({ input: good }), (e: Error) => e instanceof TypeError && /use run\(\)/.test(e.message));
+    for (const feeds of [
+      {},
+      { input: good, other: good },
+      { input: { ...good, type: 'int32', data: new Int32Array(good.data.length) } },
+      { input: { ...good, dims: [1, 3, 32, 31] } },
+      { input: { ...good, data: new Float32Array(5) } },
+    ] as Feeds[]) {
+      let expected: Error | undefined;
+      try {
+        cpuSession.runSync(feeds);
+      } catch (e) {
+        expected = e as Error;
+      }
+      assert.ok(expected, `the CPU rejects ${JSON.stringify(Object.keys(feeds))}`);
+      await assert.rejects(session.run(feeds), (e: Error) => e.constructor === expected!.constructor && e.message === expected!.message);
+    }
+    await assert.rejects(session.run({ input: good }, ['nope']), /^TypeError: fetches names "nope"/);
+    await session.release();
+    await assert.rejects(session.run({ input: good }), /the session was released/);
+  });
+
+  it('makes and destroys its own backend without options.gpu, and checks the options', async function () {
+    await gpuOrSkip(this);
+    const bytes = encodeOnnxModel(cifarCnn({ image: IMAGE }));
+    const session = await InferenceSession.create(bytes, { backend: 'webgpu' });
+    const out = await session.run({ input: { type: 'float32', dims: [1, ...IMAGE], data: randomImages(1, IMAGE) } });
+    assert.deepEqual(out.logits.dims, [1, 10]);
+    await session.release();
+    await assert.rejects(InferenceSession.create(bytes, { gpu: {} as WebGpuBackend }), /^TypeError: options\.gpu needs options\.backend 'webgpu'/);
+    await assert.rejects(InferenceSession.create(bytes, { backend: 'webgpu', gpu: {} as WebGpuBackend }), /^TypeError: options\.gpu must be a backend from webgpu\(\)/);
+    await assert.rejects(InferenceSession.create(bytes, { backend: 'gpu' as never }), /options\.backend/);
+  });
+});
