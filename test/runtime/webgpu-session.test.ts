@@ -7,7 +7,10 @@ import { calibrate, quantizeQdq } from '../../bench/models/qdq.js';
 import type { WebGpuBackend } from '../../src/backends/webgpu/backend.js';
 import { encodeOnnxModel, type OnnxGraph } from '../../src/runtime/onnx/write.js';
 import { InferenceSession, type Feeds } from '../../src/runtime/session.js';
+import { value } from '../../src/runtime/value.js';
+import { randomFloats, randomInts, rng } from '../helpers.js';
 import { gpuOrSkip, releaseGpu } from '../webgpu/gpu.js';
+import { initializer, nodeGraph, type NodeTest } from './ort-compare.js';
 
 const IMAGE: [number, number, number] = [3, 32, 32];
 
@@ -48,8 +51,57 @@ function mismatches(a: Float32Array, b: Float32Array): number {
   return count;
 }
 
+/** Runs the one-node model of `test` on the CPU and on WebGPU: the same outputs (float32 within 1e-5 relative, the rest exactly) and the GPU node's kernel label. */
+async function sameAsCpu(gpu: WebGpuBackend, test: NodeTest): Promise<string> {
+  const { graph, feeds } = nodeGraph(test);
+  const bytes = encodeOnnxModel(graph);
+  const expected = (await InferenceSession.create(bytes)).runSync(feeds);
+  const session = await InferenceSession.create(bytes, { backend: 'webgpu', gpu });
+  try {
+    const got = await session.run(feeds);
+    for (const [name, e] of Object.entries(expected)) {
+      assert.deepEqual(got[name].dims, e.dims, `${test.op} ${name} dims`);
+      assert.equal(got[name].type, e.type);
+      if (e.type === 'float32') assert.ok(relativeError(got[name].data as Float32Array, e.data as Float32Array) < 1e-5, `${test.op} ${name}`);
+      else assert.deepEqual(got[name].data, e.data, `${test.op} ${name}`);
+    }
+    return session.profile()[0].kernel;
+  } finally {
+    await session.release();
+  }
+}
+
 describe('runtime: InferenceSession on WebGPU', () => {
   after(releaseGpu);
+
+  it('runs 1-D and padded/strided convs, pools and batched MatMul rows on the GPU, grouped convs and transA Gemm on the CPU, all as the CPU does', async function () {
+    const gpu = await gpuOrSkip(this);
+    const r = rng(601);
+    const f = (dims: number[], scale = 1) => value('float32', dims, randomFloats(dims.reduce((a, b) => a * b, 1), r, scale));
+    const cases: [NodeTest, string][] = [
+      [{ op: 'Conv', inputs: [f([2, 3, 11]), initializer(f([5, 3, 3])), initializer(f([5]))], attributes: { pads: [2, 1], strides: [2] } }, 'gpu:conv'],
+      [{ op: 'Conv', inputs: [f([1, 3, 7, 6]), initializer(f([4, 3, 3, 2]))], attributes: { auto_pad: 'SAME_UPPER', strides: [2, 1], dilations: [1, 2] } }, 'gpu:conv'],
+      [{ op: 'Conv', inputs: [f([1, 4, 5, 5]), initializer(f([6, 2, 3, 3]))], attributes: { group: 2 } }, 'cpu:conv'],
+      [{ op: 'MaxPool', inputs: [f([2, 3, 7, 7])], attributes: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], ceil_mode: 1 } }, 'gpu:maxpool'],
+      [{ op: 'MaxPool', inputs: [value('int8', [1, 2, 5, 6], randomInts(Int8Array, 60, -128, 127, r))], attributes: { kernel_shape: [2, 2], strides: [1, 2] } }, 'gpu:maxpool'],
+      [{ op: 'MatMul', inputs: [f([2, 3, 7]), initializer(f([7, 5]))] }, 'gpu:gemm'],
+      [{ op: 'Gemm', inputs: [f([7, 4]), initializer(f([7, 5])), initializer(f([5]))], attributes: { transA: 1 } }, 'cpu:gemm'],
+      [{ op: 'Gemm', inputs: [f([3, 7]), initializer(f([5, 7])), initializer(f([1]))], attributes: { transB: 1, alpha: 0.5, beta: 2 }, floatAttributes: ['alpha', 'beta'] }, 'gpu:gemm'],
+    ];
+    for (const [test, kernel] of cases) assert.equal(await sameAsCpu(gpu, test), kernel, `${test.op} ${JSON.stringify(test.attributes)}`);
+  });
+
+  it('reports a bad run-time input of a GPU node with the CPU kernel\'s ModelError', async function () {
+    const gpu = await gpuOrSkip(this);
+    const { graph } = nodeGraph({ op: 'Conv', inputs: [value('float32', [1, 3, 4, 4]), initializer(value('float32', [2, 3, 3, 3]))] });
+    graph.inputs[0].dims = null;
+    const bytes = encodeOnnxModel(graph);
+    const feeds = { in0: value('float32', [1, 2, 4, 4]) };
+    const cpuError = await InferenceSession.create(bytes).then((s) => s.run(feeds)).catch((e: Error) => e);
+    const session = await InferenceSession.create(bytes, { backend: 'webgpu', gpu });
+    await assert.rejects(session.run(feeds), (e: Error) => e.name === 'ModelError' && e.message === (cpuError as Error).message);
+    await session.release();
+  });
 
   for (const [prune, batch] of [[0, 1], [0, 3], [0.9, 3]] as const) {
     it(`runs the CIFAR-10 CNN fp32 within 1e-4 of onnxruntime (pruned ${prune * 100}%, batch ${batch}), convs and dense layers on the GPU`, async function () {
