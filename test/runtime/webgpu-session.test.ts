@@ -30,6 +30,12 @@ async function qdqModel(prune: number): Promise<Uint8Array> {
   return encodeOnnxModel(quantizeQdq(graph, await calibrate(graph, feeds)));
 }
 
+/** Where each CPU-session node runs on WebGPU: all of the CNN's on the GPU (Flatten as a view). */
+const GPU_KERNEL: Record<string, string> = {
+  Conv: 'gpu:conv', QLinearConv: 'gpu:qconv', MaxPool: 'gpu:maxpool', Flatten: 'view', Gemm: 'gpu:gemm', QLinearMatMul: 'gpu:qgemm',
+  QuantizeLinear: 'gpu:quantize', DequantizeLinear: 'gpu:dequantize',
+};
+
 /** The logits of onnxruntime-node (CPU EP, default options as the CPU tests) and of a sparq 'webgpu' session on the same images. */
 async function both(bytes: Uint8Array, batch: number, gpu: WebGpuBackend) {
   const feeds = { input: new ort.Tensor('float32', randomImages(batch, IMAGE, 3), [batch, ...IMAGE]) };
@@ -39,6 +45,9 @@ async function both(bytes: Uint8Array, batch: number, gpu: WebGpuBackend) {
     const out = (await session.run(feeds)).logits;
     assert.deepEqual(out.dims, [batch, 10]);
     assert.equal(out.type, 'float32');
+    // The nodes the passes leave (MaxPool may be fused into its conv), each on its GPU kernel.
+    const nodes = (await InferenceSession.create(bytes)).profile().map((p) => p.opType);
+    assert.deepEqual(session.profile().map((p) => p.kernel), nodes.map((op) => GPU_KERNEL[op]));
     return { reference, ours: out.data as Float32Array, profile: session.profile() };
   } finally {
     await session.release();
@@ -82,13 +91,19 @@ describe('runtime: InferenceSession on WebGPU', () => {
       [{ op: 'Conv', inputs: [f([2, 3, 11]), initializer(f([5, 3, 3])), initializer(f([5]))], attributes: { pads: [2, 1], strides: [2] } }, 'gpu:conv'],
       [{ op: 'Conv', inputs: [f([1, 3, 7, 6]), initializer(f([4, 3, 3, 2]))], attributes: { auto_pad: 'SAME_UPPER', strides: [2, 1], dilations: [1, 2] } }, 'gpu:conv'],
       [{ op: 'Conv', inputs: [f([1, 4, 5, 5]), initializer(f([6, 2, 3, 3]))], attributes: { group: 2 } }, 'cpu:conv'],
+      // A fusion attribute the GPU kernels do not know (a future pass's): the node stays on the CPU.
+      [{ op: 'Conv', inputs: [f([1, 2, 5, 5]), initializer(f([3, 2, 3, 3]))], attributes: { sparq_unknown_fusion: 1 } }, 'cpu:conv'],
       [{ op: 'MaxPool', inputs: [f([2, 3, 7, 7])], attributes: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], ceil_mode: 1 } }, 'gpu:maxpool'],
       [{ op: 'MaxPool', inputs: [value('int8', [1, 2, 5, 6], randomInts(Int8Array, 60, -128, 127, r))], attributes: { kernel_shape: [2, 2], strides: [1, 2] } }, 'gpu:maxpool'],
       [{ op: 'MatMul', inputs: [f([2, 3, 7]), initializer(f([7, 5]))] }, 'gpu:gemm'],
       [{ op: 'Gemm', inputs: [f([7, 4]), initializer(f([7, 5])), initializer(f([5]))], attributes: { transA: 1 } }, 'cpu:gemm'],
       [{ op: 'Gemm', inputs: [f([3, 7]), initializer(f([5, 7])), initializer(f([1]))], attributes: { transB: 1, alpha: 0.5, beta: 2 }, floatAttributes: ['alpha', 'beta'] }, 'gpu:gemm'],
     ];
-    for (const [test, kernel] of cases) assert.equal(await sameAsCpu(gpu, test), kernel, `${test.op} ${JSON.stringify(test.attributes)}`);
+    // CPU labels name the CPU kernel's variant after the prefix ('cpu:conv-direct').
+    for (const [test, kernel] of cases) {
+      const got = await sameAsCpu(gpu, test);
+      assert.ok(got === kernel || (kernel.startsWith('cpu:') && got.startsWith(`${kernel}-`)), `${test.op} ${JSON.stringify(test.attributes)}: ${got}`);
+    }
   });
 
   it('reports a bad run-time input of a GPU node with the CPU kernel\'s ModelError', async function () {
@@ -108,9 +123,7 @@ describe('runtime: InferenceSession on WebGPU', () => {
       const gpu = await gpuOrSkip(this);
       const { reference, ours, profile } = await both(encodeOnnxModel(cifarCnn({ prune, image: IMAGE })), batch, gpu);
       assert.ok(relativeError(ours, reference) < 1e-4, `relative error ${relativeError(ours, reference)}`);
-      assert.deepEqual(profile.map((p) => `${p.opType}:${p.kernel}`), [
-        'Conv:gpu:conv', 'MaxPool:gpu:maxpool', 'Conv:gpu:conv', 'MaxPool:gpu:maxpool', 'Conv:gpu:conv', 'Flatten:view', 'Gemm:gpu:gemm', 'Gemm:gpu:gemm',
-      ]);
+      assert.equal(profile.filter((p) => p.kernel === 'gpu:conv').length, 3);
       assert.ok(profile.every((p) => p.calls === 1 && p.totalMs > 0));
     });
   }
@@ -120,9 +133,7 @@ describe('runtime: InferenceSession on WebGPU', () => {
       const gpu = await gpuOrSkip(this);
       const { reference, ours, profile } = await both(await qdqModel(prune), batch, gpu);
       assert.equal(mismatches(ours, reference), 0);
-      assert.deepEqual(profile.map((p) => p.kernel), [
-        'gpu:quantize', 'gpu:qconv', 'gpu:maxpool', 'gpu:qconv', 'gpu:maxpool', 'gpu:qconv', 'view', 'gpu:qgemm', 'gpu:qgemm', 'gpu:dequantize',
-      ]);
+      assert.equal(profile.filter((p) => p.kernel === 'gpu:qconv').length, 3);
     });
   }
 

@@ -3,12 +3,14 @@
  * weights (other convs run on the CPU): im2col rows [N*OH*OW, K], one
  * gemm/qgemm against W' [K, OC] uploaded once (bias and the fused clamp in
  * its epilogue), then a transpose of each image's [OH*OW, OC] block to
- * NCHW. Weights are always dense here: the GPU has no sparse conv path yet,
+ * NCHW, then the MaxPool a pass fused into the conv, if any (on the GPU's
+ * maxPool: fusing it into the GEMM would save little next to it). Weights are always dense here: the GPU has no sparse conv path yet,
  * so a pruned layer the CPU would run on a sparse kernel runs dense.
  */
 import { cpu } from '../../backends/cpu.js';
 import type { WebGpuBackend } from '../../backends/webgpu/backend.js';
 import type { GpuTensor } from '../../backends/webgpu/gpu-tensor.js';
+import type { GpuMaxPoolOptions } from '../../backends/webgpu/maxpool.js';
 import { convGeometry } from '../../kernels/im2col.js';
 import { tensor, type QType, type QuantParams } from '../../tensor.js';
 import type { Value } from '../onnx/model.js';
@@ -16,6 +18,23 @@ import { as4d, im2colOptions, outputDims, windowAttributes, type WindowAttribute
 import { fusedActivation, ModelError, type PrepareContext } from '../ops/op.js';
 import { quantParam, quantParams } from '../ops/quant-params.js';
 import { gpuInput0, shaped, type GpuInput, type GpuOpHandler } from './kernel.js';
+
+/**
+ * The MaxPool passes/fuse-maxpool.ts moves into a conv, in the attributes
+ * ops/op.ts names FUSED_POOL_KERNEL / FUSED_POOL_STRIDES: 2-D kernel and
+ * strides, no padding. POOL_FUSION lists them for the executor, which runs
+ * a node with any other sparq fusion attribute on the CPU.
+ */
+const POOL_KERNEL = 'sparq_pool_kernel';
+const POOL_STRIDES = 'sparq_pool_strides';
+export const POOL_FUSION = [POOL_KERNEL, POOL_STRIDES] as const;
+
+function fusedPool(ctx: PrepareContext): GpuMaxPoolOptions | undefined {
+  const kernel = ctx.attributes.ints(POOL_KERNEL);
+  if (!kernel) return undefined;
+  const strides = ctx.attributes.ints(POOL_STRIDES) ?? [1, 1];
+  return { kernelShape: [kernel[0], kernel[1]], strides: [strides[0], strides[1]] };
+}
 
 /** Whether the node is a conv the GPU runs: group 1 (the GEMM takes one weight block). */
 function ungrouped(ctx: PrepareContext): boolean {
@@ -33,9 +52,9 @@ function transposedWeight<T extends 'float32' | 'int8' | 'uint8'>(w: Value, type
   return cpu.transpose(tensor(type, [oc, w.data.length / oc], w.data as never));
 }
 
-/** The convolution of NCHW x: im2col, `product` of the rows ([rows, K] -> [rows, OC]), NCHW. */
+/** The convolution of NCHW x: im2col, `product` of the rows ([rows, K] -> [rows, OC]), NCHW, the fused pool. */
 async function convolve(gpu: WebGpuBackend, x: GpuInput, window: WindowAttributes, quant: QuantParams, oc: number,
-  product: (rows: GpuTensor) => Promise<GpuTensor>): Promise<GpuTensor> {
+  pool: GpuMaxPoolOptions | undefined, product: (rows: GpuTensor) => Promise<GpuTensor>): Promise<GpuTensor> {
   const dims = as4d(x.dims, window);
   const [n, , h, w] = dims;
   const options = im2colOptions(window, h, w);
@@ -47,11 +66,17 @@ async function convolve(gpu: WebGpuBackend, x: GpuInput, window: WindowAttribute
   } finally {
     col.dispose();
   }
+  let nchw: GpuTensor;
   try {
-    const nchw = await gpu.transpose(y.view([n, outH * outW, oc]));
-    return nchw.view(outputDims(window, n, oc, outH, outW));
+    nchw = (await gpu.transpose(y.view([n, outH * outW, oc]))).view(outputDims(window, n, oc, outH, outW));
   } finally {
     y.dispose();
+  }
+  if (!pool) return nchw;
+  try {
+    return await gpu.maxPool(nchw as GpuTensor<'float32'>, pool);
+  } finally {
+    nchw.dispose();
   }
 }
 
@@ -60,6 +85,7 @@ export const gpuConv: GpuOpHandler = (ctx, gpu) => {
   if (!w || ((ctx.node.inputs[2] ?? '') !== '' && !b) || !ungrouped(ctx)) return undefined;
   const window = windowAttributes(ctx.attributes, w.dims.slice(2));
   const activation = fusedActivation(ctx.attributes) ?? 'none';
+  const pool = fusedPool(ctx);
   const bias = b?.data as Float32Array | undefined;
   const weights = gpu.upload(transposedWeight(w, 'float32'));
   return {
@@ -67,7 +93,7 @@ export const gpuConv: GpuOpHandler = (ctx, gpu) => {
     run: (xIn) => {
       const x = gpuInput0(xIn, ['float32']);
       checkChannels(x, w);
-      return convolve(gpu, x, window, {}, w.dims[0], (rows) => gpu.gemm(rows as GpuTensor<'float32'>, weights, { bias, activation }));
+      return convolve(gpu, x, window, {}, w.dims[0], pool, (rows) => gpu.gemm(rows as GpuTensor<'float32'>, weights, { bias, activation }));
     },
     dispose: () => weights.dispose(),
   };
@@ -92,6 +118,7 @@ export const gpuQLinearConv: GpuOpHandler = (ctx, gpu) => {
     activation: fusedActivation(ctx.attributes) ?? 'none', bias: c[8]?.data as Int32Array | undefined,
   } as const;
   const window = windowAttributes(ctx.attributes, w.dims.slice(2));
+  const pool = fusedPool(ctx);
   const perChannel = wq.scales.length > 1;
   const wt = transposedWeight(w, w.type as 'int8' | 'uint8');
   const packed = gpu.packWeights(tensor(wt.type, wt.dims, wt.data,
@@ -102,7 +129,7 @@ export const gpuQLinearConv: GpuOpHandler = (ctx, gpu) => {
     run: (xIn) => {
       const x = gpuInput0(xIn, ['uint8']);
       checkChannels(x, w);
-      return convolve(gpu, x, window, xQuant, w.dims[0], (rows) => gpu.qgemm(rows as GpuTensor<'uint8'>, packed, options));
+      return convolve(gpu, x, window, xQuant, w.dims[0], pool, (rows) => gpu.qgemm(rows as GpuTensor<'uint8'>, packed, options));
     },
     dispose: () => packed.dispose(),
   };

@@ -21,7 +21,10 @@ import type { Kernel, KernelPolicy } from '../ops/op.js';
 import { nodeError, prepareContext, type NodeRecord, type PreparedNode } from '../session.js';
 import { VALUE_ARRAYS } from '../value.js';
 import type { GpuKernel } from './kernel.js';
-import { GPU_OPS } from './registry.js';
+import { GPU_FUSIONS, GPU_OPS } from './registry.js';
+
+/** sparq's own node attributes (fused activations, pools) begin with this; a model never carries them. */
+const FUSION_PREFIX = 'sparq_';
 
 type Step = NodeRecord & ({ where: 'gpu'; gpu: GpuKernel } | { where: 'cpu' | 'view'; cpu: Kernel });
 
@@ -50,7 +53,9 @@ export async function createGpuExecutor(graph: Graph, prepared: readonly Prepare
   const steps: Step[] = [];
   try {
     for (const p of prepared) {
-      const handler = GPU_OPS[opKey(p.node)];
+      // A fusion a pass added that the GPU kernels do not know: the CPU kernel runs the node.
+      const fused = [...p.node.attributes.keys()].filter((name) => name.startsWith(FUSION_PREFIX));
+      const handler = fused.every((name) => GPU_FUSIONS.has(name)) ? GPU_OPS[opKey(p.node)] : undefined;
       let kernel: GpuKernel | undefined;
       try {
         kernel = handler?.(prepareContext(graph, p.node, policy), backend);

@@ -1,5 +1,6 @@
 /** The operators with GPU kernels (opKey -> handler); every other node runs its CPU kernel. */
-import { gpuConv, gpuQLinearConv } from './conv.js';
+import { FUSED_MAX, FUSED_MIN } from '../ops/op.js';
+import { gpuConv, gpuQLinearConv, POOL_FUSION } from './conv.js';
 import type { GpuOpHandler } from './kernel.js';
 import { gpuGemm, gpuMatMul, gpuQLinearMatMul } from './matmul.js';
 import { gpuMaxPool } from './pool.js';
@@ -15,3 +16,6 @@ export const GPU_OPS: Readonly<Record<string, GpuOpHandler>> = {
   QuantizeLinear: gpuQuantizeLinear,
   DequantizeLinear: gpuDequantizeLinear,
 };
+
+/** The fusion attributes (ops/op.ts, passes/) the GPU handlers apply: the clamp (Gemm, MatMul, the convs) and the convs' pool. */
+export const GPU_FUSIONS: ReadonlySet<string> = new Set([FUSED_MIN, FUSED_MAX, ...POOL_FUSION]);
