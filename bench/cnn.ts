@@ -8,9 +8,10 @@
  *
  *   npm run bench:cnn                   # both thread counts
  *   npm run bench:cnn -- --threads 1 --quick
+ *   npm run bench:cnn -- --webgpu       # then fp32 dense on sparq's WebGPU backend vs onnxruntime's WebGPU EP
  */
 import { parseArgs } from 'node:util';
-import { cpu } from '../src/index.js';
+import { cpu, webgpu } from '../src/index.js';
 import { encodeOnnxModel } from '../src/runtime/onnx/write.js';
 import { InferenceSession } from '../src/runtime/session.js';
 import { cifarCnn, randomImages } from './models/cifar-cnn.js';
@@ -18,7 +19,9 @@ import { calibrate, quantizeQdq } from './models/qdq.js';
 import { ort } from './ort-models.js';
 import { timeIt } from './timing.js';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, threads: { type: 'string', multiple: true } } });
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, threads: { type: 'string', multiple: true }, webgpu: { type: 'boolean', default: false } },
+});
 const threadCounts = (values.threads ?? ['1', '2']).map(Number);
 const budgetMs = values.quick ? 800 : 3000;
 const image: [number, number, number] = [3, 32, 32];
@@ -61,4 +64,25 @@ for (const threads of threadCounts) {
       console.log(`| ${r.name} | ${threads} | ${batch} | ${ms(r.sparq)} | ${ms(r.ort)} | **${(r.ort / r.sparq).toFixed(2)}x** | ${ms(fastest)} | **${(fastest / r.sparq).toFixed(2)}x** | ${r.kernels} |`);
     }
   }
+}
+
+if (values.webgpu) {
+  const gpu = await webgpu();
+  const bytes = encodeOnnxModel(cifarCnn());
+  console.log(`\nWebGPU: ${gpu.adapter.description || gpu.adapter.device}; fp32 dense, one run = upload, every node, download`);
+  console.log('\n| model | batch | sparq webgpu ms | ort webgpu EP ms | ratio | sparq kernels |');
+  console.log('|---|---|---|---|---|---|');
+  const session = await InferenceSession.create(bytes, { backend: 'webgpu', gpu });
+  const ortSession = await ort.InferenceSession.create(bytes, { executionProviders: ['webgpu'], logSeverityLevel: 3 });
+  for (const batch of [1, 64]) {
+    const feeds = { input: new ort.Tensor('float32', randomImages(batch, image, 9), [batch, ...image]) };
+    const sparq = await timeIt(() => session.run(feeds), { budgetMs });
+    const onnx = await timeIt(() => ortSession.run(feeds), { budgetMs });
+    const kernels = [...new Set(session.profile().map((p) => p.kernel))].join(' ');
+    const ms = (t: number) => (t * 1e3).toFixed(batch === 1 ? 3 : 1);
+    console.log(`| fp32 dense | ${batch} | ${ms(sparq.p50)} | ${ms(onnx.p50)} | **${(onnx.p50 / sparq.p50).toFixed(2)}x** | ${kernels} |`);
+  }
+  await ortSession.release();
+  await session.release();
+  gpu.destroy();
 }
