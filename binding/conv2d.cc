@@ -77,7 +77,9 @@ sparq::ConvOutputKind output_kind(const Napi::Value& v) {
 
 // conv2d(variant | null, weights, x: Float32Array | Uint8Array, xZeroPoint, batch, channels, height, width,
 //        kernelH, kernelW, dilationH, dilationW, padTop, padLeft, padBottom, padRight,
-//        output, y, bias | null, min, max, intBias | null, multipliers | null, zeroPoint, outMin, outMax, async)
+//        output, y, bias | null, min, max, intBias | null, multipliers | null, zeroPoint, outMin, outMax,
+//        poolKernelH, poolKernelW, poolStrideH, poolStrideW, async)
+// poolKernelH 0: no pool; else y is the max pool of the convolution (unpadded windows, floor rounding).
 // The variant names an f32-conv2d variant for dense weights, an f32-spconv2d one for sparse.
 Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
@@ -106,7 +108,19 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   if (checked_mul(env, s.channels, s.plane(), "image") + sparq::kShiftedSlack > std::numeric_limits<int32_t>::max())
     throw_range_error(env, "one padded image must hold fewer than 2^31 values");
   const std::size_t x_len = checked_mul(env, checked_mul(env, s.batch, s.channels, "x"), s.height * s.width, "x");
-  const std::size_t y_len = checked_mul(env, checked_mul(env, s.batch, s.out_channels, "y"), s.out_h() * s.out_w(), "y");
+  sparq::ConvPool pool{};
+  pool.kernel_h = size_arg(info[26], "poolKernelH");
+  pool.kernel_w = size_arg(info[27], "poolKernelW");
+  pool.stride_h = size_arg(info[28], "poolStrideH");
+  pool.stride_w = size_arg(info[29], "poolStrideW");
+  std::size_t y_h = s.out_h(), y_w = s.out_w();
+  if (pool.active()) {
+    if (pool.kernel_w == 0 || pool.stride_h == 0 || pool.stride_w == 0) throw_range_error(env, "pool kernel and strides must be >= 1");
+    if (pool.kernel_h > y_h || pool.kernel_w > y_w) throw_range_error(env, "the pool window is larger than the convolution's output");
+    y_h = sparq::pooled_h(pool, y_h);
+    y_w = sparq::pooled_w(pool, y_w);
+  }
+  const std::size_t y_len = checked_mul(env, checked_mul(env, s.batch, s.out_channels, "y"), y_h * y_w, "y");
 
   sparq::ConvInput x{};
   if (info[2].IsTypedArray() && info[2].As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array) {
@@ -144,7 +158,8 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   out.zero_point = static_cast<int32_t>(int_arg(info[23], "zeroPoint", lo, hi));
   out.out_min = static_cast<int32_t>(int_arg(info[24], "outMin", lo, hi));
   out.out_max = static_cast<int32_t>(int_arg(info[25], "outMax", out.out_min, hi));
-  const bool async = bool_arg(info[26], "async");
+  out.pool = pool;
+  const bool async = bool_arg(info[30], "async");
   const std::vector<Napi::Value> keep = {info[2], info[17], info[18], info[21], info[22]};
   if (w->sparse) {
     const auto& variant = pick_variant(info[0], sparq::kF32SpConv2dVariants, sparq::kF32SpConv2dVariantCount, sparq::f32_spconv2d_best());

@@ -98,7 +98,7 @@ export interface NativeAddon {
     padTop: number, padLeft: number, padBottom: number, padRight: number, output: 'float32' | 'int32' | 'uint8' | 'int8',
     y: Float32Array | Int32Array | Uint8Array | Int8Array, bias: Float32Array | null, min: number, max: number,
     intBias: Int32Array | null, multipliers: Float32Array | null, zeroPoint: number, outMin: number, outMax: number,
-    async: Async): Promise<void> | undefined;
+    poolKernelH: number, poolKernelW: number, poolStrideH: number, poolStrideW: number, async: Async): Promise<void> | undefined;
 
   /** y [planes, outH, outW] = max over each window of x [planes, height, width]; x and y the same kind of array. */
   maxPool(x: Float32Array | Uint8Array | Int8Array, y: Float32Array | Uint8Array | Int8Array, planes: number, height: number,

@@ -28,7 +28,8 @@ function activations(graph: OnnxGraph): string[] {
 /** [min, max] of every activation over the calibration feeds. */
 export async function calibrate(graph: OnnxGraph, feeds: Record<string, { type: string; dims: number[]; data: Float32Array }>[]): Promise<Map<string, [number, number]>> {
   const names = activations(graph);
-  const session = await InferenceSession.create(encodeOnnxModel(graph));
+  // Unoptimized: the passes fuse some of these activations away.
+  const session = await InferenceSession.create(encodeOnnxModel(graph), { optimize: false });
   const ranges = new Map<string, [number, number]>();
   for (const feed of feeds) {
     const values = session.runSync(feed, names.filter((n) => !(n in feed)));

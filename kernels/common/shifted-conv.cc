@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "thread-pool.h"
+#include "../f32-maxpool/f32-maxpool.h"
 #include "../qs32-qx8-requantize/qs32-qx8-requantize.h"
 
 namespace sparq {
@@ -77,16 +78,27 @@ ShiftedMasks::ShiftedMasks(const ShiftedConvShape& s) {
 
 ConvRowSink::ConvRowSink(const ShiftedConvShape& s, const ConvOutputParams& p, const ShiftedMasks& masks, std::size_t n,
                          std::size_t first, std::size_t rows)
-    : p_(p), masks_(masks), first_(first), rows_(rows), out_plane_(s.out_h() * s.out_w()) {
+    : p_(p), masks_(masks), first_(first), rows_(rows), conv_h_(s.out_h()), conv_w_(s.out_w()) {
+  conv_plane_ = conv_h_ * conv_w_;
+  out_plane_ = p.pool.active() ? pooled_h(p.pool, conv_h_) * pooled_w(p.pool, conv_w_) : conv_plane_;
   const std::size_t offset = (n * s.out_channels + first) * out_plane_;
+  const bool pooled = p.pool.active();
   switch (p.kind) {
-    case ConvOutputKind::kFloat32: y_ = static_cast<float*>(p.y) + offset; break;
-    case ConvOutputKind::kInt32: yi_ = static_cast<int32_t*>(p.y) + offset; break;
+    case ConvOutputKind::kFloat32:
+      out_ = static_cast<float*>(p.y) + offset;
+      if (pooled) float_rows_.resize(rows * conv_plane_);
+      tile_y_ = pooled ? float_rows_.data() : static_cast<float*>(out_);
+      break;
+    case ConvOutputKind::kInt32:
+      out_ = static_cast<int32_t*>(p.y) + offset;
+      if (pooled) int_rows_.resize(rows * conv_plane_);
+      tile_yi_ = pooled ? int_rows_.data() : static_cast<int32_t*>(out_);
+      break;
     case ConvOutputKind::kUint8:
     case ConvOutputKind::kInt8:
-      q_ = static_cast<uint8_t*>(p.y) + offset;  // one byte per value either way
-      scratch_.resize(rows * out_plane_);
-      yi_ = scratch_.data();
+      out_ = static_cast<uint8_t*>(p.y) + offset;  // one byte per value either way
+      int_rows_.resize(rows * conv_plane_);
+      tile_yi_ = int_rows_.data();
       break;
   }
 }
@@ -96,9 +108,9 @@ ConvTileOutput ConvRowSink::tile(std::size_t row, std::size_t v0) const {
   t.masks = masks_.masks.data() + v0;
   t.starts = masks_.starts.data() + v0;
   t.int32_out = p_.kind != ConvOutputKind::kFloat32;
-  t.y = y_ == nullptr ? nullptr : y_ + row * out_plane_;
-  t.yi = yi_ == nullptr ? nullptr : yi_ + row * out_plane_;
-  t.row_stride = out_plane_;
+  t.y = tile_y_ == nullptr ? nullptr : tile_y_ + row * conv_plane_;
+  t.yi = tile_yi_ == nullptr ? nullptr : tile_yi_ + row * conv_plane_;
+  t.row_stride = conv_plane_;
   t.bias = p_.bias == nullptr ? nullptr : p_.bias + first_ + row;
   t.min = p_.min;
   t.max = p_.max;
@@ -106,12 +118,32 @@ ConvTileOutput ConvRowSink::tile(std::size_t row, std::size_t v0) const {
 }
 
 void ConvRowSink::finish() {
-  if (p_.kind == ConvOutputKind::kInt32 && p_.int_bias != nullptr)
-    for (std::size_t r = 0; r < rows_; ++r)
-      for (std::size_t i = 0; i < out_plane_; ++i)
-        yi_[r * out_plane_ + i] = static_cast<int32_t>(static_cast<uint32_t>(yi_[r * out_plane_ + i]) +
-                                                       static_cast<uint32_t>(p_.int_bias[first_ + r]));
-  if (q_ == nullptr) return;
+  MaxPoolShape pool{};
+  if (p_.pool.active()) {
+    pool = {rows_, conv_h_, conv_w_, p_.pool.kernel_h, p_.pool.kernel_w, p_.pool.stride_h, p_.pool.stride_w, 0, 0,
+            pooled_h(p_.pool, conv_h_), pooled_w(p_.pool, conv_w_)};
+    if (p_.kind == ConvOutputKind::kFloat32) return f32_maxpool(pool, float_rows_.data(), static_cast<float*>(out_));
+  }
+  if (p_.kind == ConvOutputKind::kFloat32) return;
+  // Integer sums, pooled when asked (into the int32 output itself, or a scratch on the way to requantization).
+  int32_t* sums = tile_yi_;
+  if (p_.pool.active()) {
+    if (p_.kind == ConvOutputKind::kInt32) {
+      sums = static_cast<int32_t*>(out_);
+    } else {
+      pooled_.resize(rows_ * out_plane_);
+      sums = pooled_.data();
+    }
+    s32_maxpool(pool, int_rows_.data(), sums);
+  }
+  if (p_.kind == ConvOutputKind::kInt32) {
+    if (p_.int_bias != nullptr)
+      for (std::size_t r = 0; r < rows_; ++r)
+        for (std::size_t i = 0; i < out_plane_; ++i)
+          sums[r * out_plane_ + i] = static_cast<int32_t>(static_cast<uint32_t>(sums[r * out_plane_ + i]) +
+                                                          static_cast<uint32_t>(p_.int_bias[first_ + r]));
+    return;
+  }
   const RequantizeVariant& requantize = requantize_best();
   const RequantizeQ8Fn fn = p_.kind == ConvOutputKind::kUint8 ? requantize.to_uint8 : requantize.to_int8;
   for (std::size_t r = 0; r < rows_; ++r) {
@@ -121,7 +153,7 @@ void ConvRowSink::finish() {
     row.zero_point = p_.zero_point;
     row.out_min = p_.out_min;
     row.out_max = p_.out_max;
-    fn(out_plane_, scratch_.data() + r * out_plane_, row, static_cast<uint8_t*>(q_) + r * out_plane_);
+    fn(out_plane_, sums + r * out_plane_, row, static_cast<uint8_t*>(out_) + r * out_plane_);
   }
 }
 

@@ -95,19 +95,33 @@ struct ShiftedMasks {
 // What the convolution writes: float32, int32, or int32 requantized to uint8/int8.
 enum class ConvOutputKind { kFloat32, kInt32, kUint8, kInt8 };
 
+// A max pool applied to the convolution's output before it is stored
+// (unpadded windows, floor rounding); kernel_h == 0 for none. Integer sums
+// are pooled before they are requantized: requantization is monotonic, so
+// max commutes with it and the result equals pooling the requantized values.
+struct ConvPool {
+  std::size_t kernel_h = 0, kernel_w = 0, stride_h = 1, stride_w = 1;
+  bool active() const { return kernel_h != 0; }
+};
+
+inline std::size_t pooled_h(const ConvPool& p, std::size_t h) { return (h - p.kernel_h) / p.stride_h + 1; }
+inline std::size_t pooled_w(const ConvPool& p, std::size_t w) { return (w - p.kernel_w) / p.stride_w + 1; }
+
 struct ConvOutputParams {
   ConvOutputKind kind = ConvOutputKind::kFloat32;
-  void* y = nullptr;                    // [batch, out_channels, out_h, out_w]
+  void* y = nullptr;                    // [batch, out_channels, out_h, out_w], pooled when `pool` is
   const float* bias = nullptr;          // float32: per output channel, or null
   float min = -INFINITY, max = INFINITY;  // float32 clamp
   const int32_t* int_bias = nullptr;    // integer output: per output channel, or null
   const float* multipliers = nullptr;   // uint8/int8: per output channel
   int32_t zero_point = 0, out_min = 0, out_max = 255;
+  ConvPool pool;
 };
 
 // The output rows [first, first + rows) of image n, as tiles see them.
-// Float32 and int32 output is stored in place (finish() adds an int32
-// bias); uint8/int8 goes through int32 rows of a scratch, requantized by finish().
+// Float32 and int32 output is stored in place; pooled output, and uint8/int8
+// (through int32 sums), go to a scratch of rows that finish() pools,
+// biases (int32) and requantizes into the output.
 class ConvRowSink {
  public:
   ConvRowSink(const ShiftedConvShape& s, const ConvOutputParams& p, const ShiftedMasks& masks, std::size_t n,
@@ -119,11 +133,12 @@ class ConvRowSink {
  private:
   const ConvOutputParams& p_;
   const ShiftedMasks& masks_;
-  std::size_t first_, rows_, out_plane_;
-  float* y_ = nullptr;
-  int32_t* yi_ = nullptr;
-  void* q_ = nullptr;  // uint8/int8 output rows
-  aligned_vector<int32_t> scratch_;
+  std::size_t first_, rows_, conv_h_, conv_w_, conv_plane_, out_plane_;
+  void* out_;            // this sink's first output row, of the output's type
+  float* tile_y_ = nullptr;    // where tiles store float rows (conv_plane_ apart)
+  int32_t* tile_yi_ = nullptr; // ... or int32 rows
+  aligned_vector<float> float_rows_;
+  aligned_vector<int32_t> int_rows_, pooled_;
 };
 
 // offsets[k] of tap k = (c, i, j) in the padded image.

@@ -12,6 +12,8 @@
 // row-major order, the order the reference and the JS loop use.
 #include "f32-maxpool.h"
 
+#include "../common/cpu-features.h"
+
 #include <algorithm>
 #include <cassert>
 #include <limits>
@@ -93,9 +95,26 @@ void dispatch(const MaxPoolShape& s, const T* x, T* y) {
   return maxpool<T, 0, 0>(s, x, y);
 }
 
+// 2x2 windows at stride 2 that all lie inside the input.
+bool plain_2x2s2(const MaxPoolShape& s) {
+  return s.kernel_h == 2 && s.kernel_w == 2 && s.stride_h == 2 && s.stride_w == 2 && s.pad_top == 0 && s.pad_left == 0 &&
+         2 * s.out_h <= s.height && 2 * s.out_w <= s.width;
+}
+
 }  // namespace
 
-void f32_maxpool(const MaxPoolShape& s, const float* x, float* y) { dispatch(s, x, y); }
+void f32_maxpool(const MaxPoolShape& s, const float* x, float* y) {
+#if SPARQ_HAVE_AVX2
+  if (plain_2x2s2(s) && isa_supported(Isa::kAvx512)) return f32_maxpool_2x2s2_avx512(s, x, y);
+#endif
+  dispatch(s, x, y);
+}
+void s32_maxpool(const MaxPoolShape& s, const int32_t* x, int32_t* y) {
+#if SPARQ_HAVE_AVX2
+  if (plain_2x2s2(s) && isa_supported(Isa::kAvx512)) return s32_maxpool_2x2s2_avx512(s, x, y);
+#endif
+  dispatch(s, x, y);
+}
 void u8_maxpool(const MaxPoolShape& s, const uint8_t* x, uint8_t* y) { dispatch(s, x, y); }
 void s8_maxpool(const MaxPoolShape& s, const int8_t* x, int8_t* y) { dispatch(s, x, y); }
 

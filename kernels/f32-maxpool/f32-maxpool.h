@@ -29,5 +29,13 @@ struct MaxPoolShape {
 void f32_maxpool(const MaxPoolShape& s, const float* x, float* y);
 void u8_maxpool(const MaxPoolShape& s, const uint8_t* x, uint8_t* y);
 void s8_maxpool(const MaxPoolShape& s, const int8_t* x, int8_t* y);
+// int32 planes: the sums of a convolution pooled before they are requantized
+// (requantization is monotonic, so max commutes with it).
+void s32_maxpool(const MaxPoolShape& s, const int32_t* x, int32_t* y);
+
+// The AVX-512 2x2 stride-2 unpadded case (f32-maxpool-2x2s2-avx512.cc); the
+// functions above call it when the shape and the CPU allow.
+void f32_maxpool_2x2s2_avx512(const MaxPoolShape& s, const float* x, float* y);
+void s32_maxpool_2x2s2_avx512(const MaxPoolShape& s, const int32_t* x, int32_t* y);
 
 }  // namespace sparq

@@ -9,6 +9,7 @@
  * weight's worth of positions in the sparse case).
  */
 import { refConv2dSums, type RefConvGeometry } from '../backends/reference/conv2d.js';
+import { refMaxPool } from '../backends/reference/maxpool.js';
 import { refOutput } from '../backends/reference/quantize.js';
 import { runAsync, runSync, type CpuCall } from '../backends/cpu-call.js';
 import { native, type NativeHandle } from '../native.js';
@@ -105,6 +106,12 @@ export interface Conv2dOptions {
   outZeroPoint?: number;
   /** Force one variant by name (tests, benchmarks). */
   variant?: string;
+  /**
+   * Max-pool the result before it is stored (unpadded windows, floor
+   * rounding): the output is then [N, OC, (OH - KH) / SH + 1, (OW - KW) / SW + 1].
+   * Same values as cpu.maxPool of the unpooled result, without writing it.
+   */
+  pool?: { kernelShape: readonly [number, number]; strides?: readonly [number, number] };
   /** Write the [N, OC, OH, OW] result here (reused storage of the output's type; must not overlap x). */
   out?: Float32Array | Int32Array | Uint8Array | Int8Array;
 }
@@ -136,12 +143,40 @@ function geometry(x: Tensor, w: ConvWeights, options: Conv2dOptions): RefConvGeo
   return { batch, channels, height, width, outChannels, kernelH, kernelW, dilationH, dilationW, padTop: pads[0], padLeft: pads[1], padBottom: pads[2], padRight: pads[3], outH, outW };
 }
 
+interface PoolGeometry {
+  kernelH: number;
+  kernelW: number;
+  strideH: number;
+  strideW: number;
+  outH: number;
+  outW: number;
+}
+
+function poolGeometry(pool: Conv2dOptions['pool'], convH: number, convW: number): PoolGeometry | undefined {
+  if (pool === undefined) return undefined;
+  checkObject('options.pool', pool);
+  const [kernelH, kernelW] = pair('options.pool.kernelShape', pool.kernelShape ?? typeFail('options.pool.kernelShape', 'is required'), 1);
+  const [strideH, strideW] = pair('options.pool.strides', pool.strides, 1);
+  if (kernelH > convH || kernelW > convW) fail('options.pool.kernelShape', `[${kernelH}, ${kernelW}] is larger than the convolution's ${convH}x${convW} output`);
+  return { kernelH, kernelW, strideH, strideW, outH: Math.floor((convH - kernelH) / strideH) + 1, outW: Math.floor((convW - kernelW) / strideW) + 1 };
+}
+
+/** The reference result: `unpooled` [N*OC planes of convH x convW] max-pooled by `p` into y, or copied. */
+function refPooled(unpooled: Float32Array | Int32Array | Uint8Array | Int8Array, y: Float32Array | Int32Array | Uint8Array | Int8Array,
+  planes: number, convH: number, convW: number, p: PoolGeometry | undefined): void {
+  if (!p) return y.set(unpooled);
+  refMaxPool(unpooled as Float32Array, y as Float32Array, { planes, height: convH, width: convW, kernelH: p.kernelH, kernelW: p.kernelW, strideH: p.strideH, strideW: p.strideW, padTop: 0, padLeft: 0, outH: p.outH, outW: p.outW });
+}
+
 function conv2dCall(xIn: Tensor<'float32' | 'uint8'>, w: ConvWeights, options: Conv2dOptions = {}): CpuCall<Tensor> {
   const x = checkTensor('x', xIn, ['float32', 'uint8'], 4);
   if (!(w instanceof ConvWeights)) typeFail('w', 'must come from packConvWeights()');
   checkObject('options', options);
   const g = geometry(x, w, options);
-  const dims = [g.batch, g.outChannels, g.outH, g.outW];
+  const pool = poolGeometry(options.pool, g.outH, g.outW);
+  const dims = [g.batch, g.outChannels, pool?.outH ?? g.outH, pool?.outW ?? g.outW];
+  const planes = g.batch * g.outChannels;
+  const poolArgs = pool ? [pool.kernelH, pool.kernelW, pool.strideH, pool.strideW] as const : [0, 0, 1, 1] as const;
   const variant = checkVariant(options);
   const shape = [g.batch, g.channels, g.height, g.width, g.kernelH, g.kernelW, g.dilationH, g.dilationW, g.padTop, g.padLeft, g.padBottom, g.padRight] as const;
   if (x.type === 'float32') {
@@ -152,11 +187,12 @@ function conv2dCall(xIn: Tensor<'float32' | 'uint8'>, w: ConvWeights, options: C
     const y = outputTensor(options.out, 'float32', dims);
     return {
       result: y,
-      native: (addon, async) => addon.conv2d(variant, w.handle!, x.data, 0, ...shape, 'float32', y.data, bias ?? null, min, max, null, null, 0, 0, 0, async),
+      native: (addon, async) => addon.conv2d(variant, w.handle!, x.data, 0, ...shape, 'float32', y.data, bias ?? null, min, max, null, null, 0, 0, 0, ...poolArgs, async),
       reference: () => {
         const sums = refConv2dSums(g, x.data as Float32Array, 0, w.values);
         const plane = g.outH * g.outW;
-        for (let i = 0; i < sums.length; i++) y.data[i] = Math.min(Math.max(sums[i] + (bias ? bias[Math.floor(i / plane) % g.outChannels] : 0), min), max);
+        const conv = Float32Array.from(sums, (s, i) => Math.min(Math.max(s + (bias ? bias[Math.floor(i / plane) % g.outChannels] : 0), min), max));
+        refPooled(conv, y.data as Float32Array, planes, g.outH, g.outW, pool);
       },
     };
   }
@@ -172,15 +208,17 @@ function conv2dCall(xIn: Tensor<'float32' | 'uint8'>, w: ConvWeights, options: C
   return {
     result: y,
     native: (addon, async) => addon.conv2d(variant, w.handle!, x.data, q.aZeroPoint, ...shape, q.output, y.data, null, 0, 0, q.bias ?? null, mult,
-      q.outZeroPoint, q.output === 'int32' ? 0 : q.outMin, q.output === 'int32' ? 0 : q.outMax, async),
+      q.outZeroPoint, q.output === 'int32' ? 0 : q.outMin, q.output === 'int32' ? 0 : q.outMax, ...poolArgs, async),
     reference: () => {
       const sums = refConv2dSums(g, x.data as Uint8Array, q.aZeroPoint, w.values);
       const plane = g.outH * g.outW;
       const stage = { multipliers: mult ?? Float32Array.of(1), bias: q.bias, zeroPoints: Int32Array.of(q.outZeroPoint), outMin: q.outMin, outMax: q.outMax, fmin: -Infinity, fmax: Infinity };
+      const conv = new (y.data.constructor as Int32ArrayConstructor)(sums.length);
       for (let i = 0; i < sums.length; i++) {
         const c = Math.floor(i / plane) % g.outChannels;
-        y.data[i] = q.output === 'int32' ? (sums[i] + (q.bias ? q.bias[c] : 0)) | 0 : refOutput(sums[i], c, stage, false);
+        conv[i] = q.output === 'int32' ? (sums[i] + (q.bias ? q.bias[c] : 0)) | 0 : refOutput(sums[i], c, stage, false);
       }
+      refPooled(conv, y.data as Int32Array, planes, g.outH, g.outW, pool);
     },
   };
 }

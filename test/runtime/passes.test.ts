@@ -15,10 +15,11 @@ import { buildGraph, type Graph } from '../../src/runtime/graph.js';
 import type { Value } from '../../src/runtime/onnx/model.js';
 import { readOnnx } from '../../src/runtime/onnx/read.js';
 import { encodeOnnxModel, type OnnxGraph, type OnnxNode, type OnnxTensor } from '../../src/runtime/onnx/write.js';
-import { FUSED_MAX, FUSED_MIN } from '../../src/runtime/ops/op.js';
+import { FUSED_MAX, FUSED_MIN, FUSED_POOL_KERNEL, FUSED_POOL_STRIDES } from '../../src/runtime/ops/op.js';
 import { foldConstantNodes } from '../../src/runtime/passes/constant-nodes.js';
 import { foldBatchNorm } from '../../src/runtime/passes/fold-batch-norm.js';
 import { fuseActivation } from '../../src/runtime/passes/fuse-activation.js';
+import { fuseMaxPool } from '../../src/runtime/passes/fuse-maxpool.js';
 import { qdqToInteger, removeDeadNodes } from '../../src/runtime/passes/qdq-to-integer.js';
 import { InferenceSession } from '../../src/runtime/session.js';
 import { value } from '../../src/runtime/value.js';
@@ -193,6 +194,63 @@ describe('passes: fuseActivation', () => {
 });
 
 // ---------------------------------------------------------------------------
+// fuseMaxPool
+
+/** Conv(3x3, pads 1) -> MaxPool(pool attributes) on a [2, 3, 9, 9] input. */
+function convPool(pool: Record<string, number | number[]>, extra: Partial<OnnxGraph> = {}, outputs = 1): OnnxGraph {
+  return {
+    opset: 13,
+    nodes: [
+      { opType: 'Conv', name: 'conv', inputs: ['x', 'w', 'b'], outputs: ['c'], attributes: { pads: [1, 1, 1, 1] } },
+      { opType: 'MaxPool', name: 'pool', inputs: ['c'], outputs: outputs === 1 ? ['y'] : ['y', 'indices'], attributes: pool },
+      ...(extra.nodes ?? []),
+    ],
+    initializers: [f32('w', [4, 3, 3, 3]), f32('b', [4])],
+    inputs: [{ name: 'x', type: 'float', dims: [2, 3, 9, 9] }],
+    outputs: [{ name: 'y', type: 'float', dims: null }, ...(extra.outputs ?? [])],
+  };
+}
+
+describe('passes: fuseMaxPool', () => {
+  for (const [what, pool] of [['2x2 stride 2', { kernel_shape: [2, 2], strides: [2, 2] }], ['3x3 stride 2 (floor)', { kernel_shape: [3, 3], strides: [2, 2] }], ['2x3 stride 1 (default strides)', { kernel_shape: [2, 3] }]] as const)
+    it(`fuses a ${what} MaxPool into the Conv before it and keeps onnxruntime's results`, async () => {
+      const model = convPool(pool as Record<string, number[]>);
+      const g = graphOf(model);
+      assert.equal(fuseMaxPool(g), true);
+      assert.deepEqual(opTypes(g), ['Conv']);
+      assert.deepEqual(g.nodes[0].outputs, ['y']);
+      assert.deepEqual(attr(g, 0, FUSED_POOL_KERNEL), pool.kernel_shape);
+      assert.deepEqual(attr(g, 0, FUSED_POOL_STRIDES), 'strides' in pool ? pool.strides : [1, 1]);
+      await compareWithOrt(model, { x: feed([2, 3, 9, 9], 2) }, { tolerance: 1e-5, atol: 1e-6 });
+    });
+
+  const untouched: [string, OnnxGraph][] = [
+    ['pads', convPool({ kernel_shape: [2, 2], strides: [2, 2], pads: [1, 1, 0, 0] })],
+    ['ceil_mode', convPool({ kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 })],
+    ['dilations', convPool({ kernel_shape: [2, 2], dilations: [2, 2] })],
+    ['auto_pad SAME_UPPER', convPool({ kernel_shape: [2, 2] })],
+    ['the Indices output', convPool({ kernel_shape: [2, 2], strides: [2, 2] }, {}, 2)],
+    ['a second reader of the conv output', convPool({ kernel_shape: [2, 2], strides: [2, 2] }, { nodes: [{ opType: 'Relu', inputs: ['c'], outputs: ['r'] }], outputs: [{ name: 'r', type: 'float', dims: null }] })],
+  ];
+  for (const [what, model] of untouched)
+    it(`leaves a MaxPool with ${what} alone`, async () => {
+      if (what.startsWith('auto_pad')) (model.nodes[1].attributes as Record<string, unknown>).auto_pad = 'SAME_UPPER';
+      assertUntouched(model, fuseMaxPool);
+      if (what !== 'the Indices output') await compareWithOrt(model, { x: feed([2, 3, 9, 9], 2) }, { tolerance: 1e-5, atol: 1e-6 });
+    });
+
+  it('fuses the MaxPool after a QLinearConv (the QDQ CNN after qdqToInteger), exactly equal to onnxruntime', async () => {
+    const model = qdqModel({ pool: true });
+    const g = graphOf(model);
+    qdqToInteger(g);
+    assert.equal(fuseMaxPool(g), true);
+    assert.deepEqual(opTypes(g), ['QuantizeLinear', 'QLinearConv', 'DequantizeLinear']);
+    assert.deepEqual(attr(g, 1, FUSED_POOL_KERNEL), [2, 2]);
+    await compareWithOrt(model, { x: image([2, 4, 6, 6]) }, { tolerance: 0 });
+  });
+});
+
+// ---------------------------------------------------------------------------
 // qdqToInteger
 
 const X_SCALE = 1 / 255;
@@ -205,6 +263,8 @@ interface QdqOptions {
   weightAxis?: number;
   gemm?: { transA?: number; transB?: number; alpha?: number };
   matmul?: boolean;
+  /** A 2x2/2 MaxPool on the conv's uint8 output. */
+  pool?: boolean;
 }
 
 /**
@@ -212,7 +272,7 @@ interface QdqOptions {
  * Conv: x [n, 4, 6, 6], w [4, 4, 3, 3] (in = out channels, so axis 1 is a
  * valid but wrong per-channel axis). Gemm/MatMul: x [n, 8], 8 -> 6 units.
  */
-function qdqModel({ bias = 'int32', weightAxis, gemm, matmul = false }: QdqOptions = {}): OnnxGraph {
+function qdqModel({ bias = 'int32', weightAxis, gemm, matmul = false, pool = false }: QdqOptions = {}): OnnxGraph {
   const conv = !gemm && !matmul;
   const transB = gemm?.transB ?? 0;
   const wDims = conv ? [4, 4, 3, 3] : matmul || !transB ? [8, 6] : [6, 8];
@@ -248,7 +308,9 @@ function qdqModel({ bias = 'int32', weightAxis, gemm, matmul = false }: QdqOptio
   nodes.push(
     { opType: op, name: 'op', inputs: matmul ? ['x.dq', 'w.dq'] : ['x.dq', 'w.dq', b], outputs: ['o'], attributes, floatAttributes: ['alpha'] },
     { opType: 'QuantizeLinear', inputs: ['o', 'y.scale', 'y.zp'], outputs: ['o.q'] },
-    { opType: 'DequantizeLinear', inputs: ['o.q', 'y.scale', 'y.zp'], outputs: ['y'] },
+    // A MaxPool on the uint8 values (the form qdqToInteger leaves of DQ -> MaxPool -> Q).
+    ...(pool ? [{ opType: 'MaxPool', inputs: ['o.q'], outputs: ['p.q'], attributes: { kernel_shape: [2, 2], strides: [2, 2] } }] : []),
+    { opType: 'DequantizeLinear', inputs: [pool ? 'p.q' : 'o.q', 'y.scale', 'y.zp'], outputs: ['y'] },
   );
   const x = conv ? ['n', 4, 6, 6] : gemm?.transA ? [8, 'n'] : ['n', 8];
   return { opset: 13, nodes, initializers, inputs: [{ name: 'x', type: 'float', dims: x }], outputs: [{ name: 'y', type: 'float', dims: null }] };

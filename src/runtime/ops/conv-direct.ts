@@ -53,6 +53,14 @@ function sparseEnough(w: ConvWeightSource<'float32' | 'int8' | 'uint8'>): boolea
   return stored <= DIRECT_SPARSE_MAX_DENSITY * w.data.length;
 }
 
+/** `y` max-pooled as the fused pool asks (the im2col path's output), or `y` itself. */
+export function maxPoolValue(y: Value, pool: Conv2dOptions['pool']): Value {
+  if (!pool) return y;
+  const type = y.type as 'float32' | 'uint8' | 'int8';
+  const r = cpu.maxPool(tensor(type, y.dims, y.data as Float32Array), { kernelShape: pool.kernelShape, strides: pool.strides });
+  return { type: y.type, dims: [...r.dims], data: r.data as Value['data'] };
+}
+
 /**
  * Runs the convolution of NCHW `xv` (float32, or uint8 with `xQuant`) on
  * cpu.conv2d; undefined when quantized sums would not be exact for this input.

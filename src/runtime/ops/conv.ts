@@ -8,9 +8,9 @@ import type { QType, Tensor } from '../../tensor.js';
 import type { Value } from '../onnx/model.js';
 import { asTensor } from '../value.js';
 import { as4d, windowAttributes } from './conv-attributes.js';
-import { prepareDirectConv, runDirectConv, type DirectConv } from './conv-direct.js';
+import { maxPoolValue, prepareDirectConv, runDirectConv } from './conv-direct.js';
 import { prepareConvWeights, runConv, type ConvWeights } from './conv-engine.js';
-import { fusedActivation, input, kernel, ModelError, type OpHandler, type PrepareContext } from './op.js';
+import { fusedActivation, fusedPool, input, kernel, ModelError, type OpHandler, type PrepareContext } from './op.js';
 import { quantParam, quantParams } from './quant-params.js';
 
 /** Pixels per image the sparse/dense choice assumes before any input is seen (a CIFAR-sized feature map). */
@@ -30,6 +30,7 @@ function checkChannels(x: Value, w: Value, groups: number): void {
 const conv: OpHandler = (ctx) => {
   const groups = groupOf(ctx);
   const activation = fusedActivation(ctx.attributes) ?? 'none';
+  const pool = fusedPool(ctx.attributes);
   const prepare = (w: Value, b: Value | undefined): ConvWeights => {
     const wt = asTensor(w, ['float32'], 'weight');
     const bias = b === undefined ? undefined : asTensor(b, ['float32'], 'bias').data;
@@ -53,9 +54,9 @@ const conv: OpHandler = (ctx) => {
     const x = input(inputs, 0, ['float32']);
     const w = input(inputs, 1, ['float32']);
     checkChannels(x, w, groups);
-    if (direct) return [runDirectConv(direct, x, {}, window!, { bias, activation })!];
+    if (direct) return [runDirectConv(direct, x, {}, window!, { bias, activation, pool })!];
     const weights = fixed ?? prepare(w, inputs[2]);
-    return [runConv(x, {}, weights, window ?? windowAttributes(ctx.attributes, w.dims.slice(2)), 'float32', { activation })];
+    return [maxPoolValue(runConv(x, {}, weights, window ?? windowAttributes(ctx.attributes, w.dims.slice(2)), 'float32', { activation }), pool)];
   });
 };
 
@@ -72,6 +73,7 @@ const qlinearConv: OpHandler = (ctx) => {
   const bias = c[8] ? asTensor(c[8], ['int32'], 'B').data : undefined;
   if (ctx.node.inputs[8] && !c[8]) throw new ModelError('the bias must be a constant');
   const activation = fusedActivation(ctx.attributes) ?? 'none';
+  const pool = fusedPool(ctx.attributes);
   const window = windowAttributes(ctx.attributes, wConst.dims.slice(2));
   const outZeroPoint = yZero ? Number(yZero.data[0]) : 0;
   // Dense qgemm options and the sparse run options differ only in the bias (linear() holds it).
@@ -88,8 +90,8 @@ const qlinearConv: OpHandler = (ctx) => {
     checkChannels(x, wConst, groups);
     const xq = quantParams(inputs[1], inputs[2], x, undefined, 'x');
     const xQuant = { scale: xq.scales[0], zeroPoint: xq.zeroPoints[0] };
-    const y = direct && runDirectConv(direct, x, xQuant, window, { ...output, bias });
-    return [y || runConv(x, xQuant, im2colWeights(), window, outType, output)];
+    const y = direct && runDirectConv(direct, x, xQuant, window, { ...output, bias, pool });
+    return [y || maxPoolValue(runConv(x, xQuant, im2colWeights(), window, outType, output), pool)];
   });
 };
 

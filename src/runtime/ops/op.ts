@@ -117,6 +117,17 @@ export function normalizeAxis(axis: number, rank: number, what = 'axis'): number
 export const FUSED_MIN = 'sparq_activation_min';
 export const FUSED_MAX = 'sparq_activation_max';
 
+/** The MaxPool a fusion pass (passes/fuse-maxpool.ts) moved into a conv: 2-D kernel and strides, no padding. */
+export const FUSED_POOL_KERNEL = 'sparq_pool_kernel';
+export const FUSED_POOL_STRIDES = 'sparq_pool_strides';
+
+export function fusedPool(attrs: Attributes): { kernelShape: [number, number]; strides: [number, number] } | undefined {
+  const kernel = attrs.ints(FUSED_POOL_KERNEL);
+  if (!kernel) return undefined;
+  const strides = attrs.ints(FUSED_POOL_STRIDES) ?? [1, 1];
+  return { kernelShape: [kernel[0], kernel[1]], strides: [strides[0], strides[1]] };
+}
+
 export function fusedActivation(attrs: Attributes): { min: number; max: number } | undefined {
   if (!attrs.has(FUSED_MIN) && !attrs.has(FUSED_MAX)) return undefined;
   return { min: attrs.float(FUSED_MIN, -Infinity), max: attrs.float(FUSED_MAX, Infinity) };

@@ -6,6 +6,7 @@ import type { Graph } from '../graph.js';
 import { foldConstantNodes } from './constant-nodes.js';
 import { foldBatchNorm } from './fold-batch-norm.js';
 import { fuseActivation } from './fuse-activation.js';
+import { fuseMaxPool } from './fuse-maxpool.js';
 import { qdqToInteger } from './qdq-to-integer.js';
 
 export const PASSES: readonly [string, (graph: Graph) => boolean][] = [
@@ -13,6 +14,7 @@ export const PASSES: readonly [string, (graph: Graph) => boolean][] = [
   ['fold-batch-norm', foldBatchNorm],
   ['fuse-activation', fuseActivation],
   ['qdq-to-integer', qdqToInteger],
+  ['fuse-maxpool', fuseMaxPool],
 ];
 
 /** Runs every pass once, in order; returns the names of those that changed the graph. */

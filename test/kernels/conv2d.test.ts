@@ -1,0 +1,231 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+import { refConv2dSums } from '../../src/backends/reference/conv2d.js';
+import { conv2dIsExact, packConvWeights, type Conv2dOptions } from '../../src/kernels/conv2d.js';
+import { native } from '../../src/native.js';
+import { cpu, tensor } from '../../src/index.js';
+import { assertClose, assertSameArray, nativeVariants, randomFloats, randomInts, rng } from '../helpers.js';
+
+type Shape = { n: number; c: number; h: number; w: number; oc: number; kh: number; kw: number; pads: [number, number, number, number]; dilations: [number, number] };
+
+// Batches, channel counts and maps that cross the kernels' tiles (6 channels
+// x 64 positions dense, 128 sparse, 8 channels per sparse task), 1x1 to 5x5
+// and non-square kernels, padding on any side and dilation.
+const SHAPES: Shape[] = [
+  { n: 1, c: 1, h: 1, w: 1, oc: 1, kh: 1, kw: 1, pads: [0, 0, 0, 0], dilations: [1, 1] },
+  { n: 2, c: 3, h: 9, w: 8, oc: 7, kh: 3, kw: 3, pads: [0, 0, 0, 0], dilations: [1, 1] },
+  { n: 1, c: 3, h: 32, w: 32, oc: 13, kh: 3, kw: 3, pads: [1, 1, 1, 1], dilations: [1, 1] },
+  { n: 3, c: 5, h: 6, w: 6, oc: 17, kh: 3, kw: 3, pads: [0, 1, 2, 0], dilations: [1, 1] },
+  { n: 1, c: 4, h: 11, w: 13, oc: 6, kh: 2, kw: 5, pads: [0, 0, 0, 0], dilations: [2, 1] },
+  { n: 2, c: 2, h: 15, w: 15, oc: 9, kh: 5, kw: 5, pads: [2, 2, 2, 2], dilations: [1, 1] },
+  { n: 1, c: 8, h: 4, w: 40, oc: 12, kh: 1, kw: 1, pads: [0, 0, 0, 0], dilations: [1, 1] },
+  { n: 2, c: 3, h: 7, w: 7, oc: 5, kh: 3, kw: 3, pads: [1, 1, 1, 1], dilations: [3, 3] },
+];
+
+const outSize = (s: Shape) => [s.h + s.pads[0] + s.pads[2] - s.dilations[0] * (s.kh - 1), s.w + s.pads[1] + s.pads[3] - s.dilations[1] * (s.kw - 1)];
+
+function pruned(values: Float32Array, density: number, r: () => number): Float32Array {
+  return values.map((v) => (r() < density ? v : 0));
+}
+
+describe('conv2d (direct stride-1 convolution)', () => {
+  for (const sparse of [false, true]) {
+    const family = sparse ? 'f32SpConv2d' : 'f32Conv2d';
+    for (const variant of nativeVariants(family)) {
+      it(`${variant}: float32 equals the reference on every shape, with bias, clamp and density 0-100%`, () => {
+        const r = rng(11);
+        for (const s of SHAPES)
+          for (const density of sparse ? [0, 0.1, 0.5, 1] : [1]) {
+            const x = randomFloats(s.n * s.c * s.h * s.w, r, 2);
+            const wv = pruned(randomFloats(s.oc * s.c * s.kh * s.kw, r), density, r);
+            const bias = randomFloats(s.oc, r);
+            const w = packConvWeights(tensor('float32', [s.oc, s.c, s.kh, s.kw], wv), { sparse });
+            const options: Conv2dOptions = { pads: s.pads, dilations: s.dilations, bias, activation: { min: -0.5, max: 3 }, variant };
+            const y = cpu.conv2d(tensor('float32', [s.n, s.c, s.h, s.w], x), w, options);
+            const [oh, ow] = outSize(s);
+            assert.deepEqual(y.dims, [s.n, s.oc, oh, ow]);
+            const g = { batch: s.n, channels: s.c, height: s.h, width: s.w, outChannels: s.oc, kernelH: s.kh, kernelW: s.kw, dilationH: s.dilations[0], dilationW: s.dilations[1], padTop: s.pads[0], padLeft: s.pads[1], outH: oh, outW: ow };
+            const want = Float32Array.from(refConv2dSums(g, x, 0, wv), (v, i) => Math.min(Math.max(v + bias[Math.floor(i / (oh * ow)) % s.oc], -0.5), 3));
+            assertClose(y.data, want, 1e-5, 1e-5, `${variant} ${JSON.stringify(s)} density ${density}`);
+          }
+      });
+
+      it(`${variant}: uint8 x int8/uint8 weights give exact int32, uint8 and int8 results`, () => {
+        const r = rng(12);
+        for (const s of SHAPES)
+          for (const [wType, perChannel] of [['int8', true], ['uint8', false]] as const) {
+            const count = s.oc * s.c * s.kh * s.kw;
+            const wq = wType === 'int8' ? randomInts(Int8Array, count, -127, 127, r) : randomInts(Uint8Array, count, 0, 255, r);
+            const wZero = wType === 'int8' ? 0 : 131;
+            const wData = sparse ? wq.map((v) => (r() < 0.2 ? v : wZero)) : wq;
+            const scale = perChannel ? Float32Array.from({ length: s.oc }, () => 0.001 + r() * 0.01) : 0.004;
+            const w = packConvWeights(tensor(wType, [s.oc, s.c, s.kh, s.kw], wData as Int8Array, perChannel ? { scale, zeroPoint: new Int32Array(s.oc), axis: 0 } : { scale, zeroPoint: wZero }), { sparse });
+            const xq = randomInts(Uint8Array, s.n * s.c * s.h * s.w, 0, 255, r);
+            const x = tensor('uint8', [s.n, s.c, s.h, s.w], xq, { scale: 0.02, zeroPoint: 7 });
+            const bias = randomInts(Int32Array, s.oc, -5000, 5000, r);
+            const [oh, ow] = outSize(s);
+            const g = { batch: s.n, channels: s.c, height: s.h, width: s.w, outChannels: s.oc, kernelH: s.kh, kernelW: s.kw, dilationH: s.dilations[0], dilationW: s.dilations[1], padTop: s.pads[0], padLeft: s.pads[1], outH: oh, outW: ow };
+            const sums = refConv2dSums(g, xq, 7, Float32Array.from(wData, (v) => v - wZero));
+            const int32 = cpu.conv2d(x, w, { pads: s.pads, dilations: s.dilations, bias, output: 'int32', variant });
+            assertSameArray(int32.data, Int32Array.from(sums, (v, i) => v + bias[Math.floor(i / (oh * ow)) % s.oc]), `${variant} int32 ${JSON.stringify(s)}`);
+            // uint8/int8 output: the same int32 sums through qgemm's output stage (tested exact against onnxruntime elsewhere).
+            for (const output of ['uint8', 'int8'] as const) {
+              const options = { pads: s.pads, dilations: s.dilations, bias, output, outScale: 0.05, outZeroPoint: output === 'uint8' ? 100 : -3, activation: 'relu' as const, variant };
+              const y = cpu.conv2d(x, w, options);
+              const viaInt32 = cpu.requantize(tensor('int32', [s.n * s.oc, oh * ow], int32.data as Int32Array, { scale: Float32Array.from({ length: s.n * s.oc }, (_, i) => 0.02 * (typeof scale === 'number' ? scale : scale[i % s.oc])), axis: 0 }),
+                { type: output, scale: 0.05, zeroPoint: options.outZeroPoint, activation: 'relu' });
+              assertSameArray(y.data, viaInt32.data, `${variant} ${output} ${JSON.stringify(s)}`);
+            }
+          }
+      });
+    }
+  }
+
+  it('fused max pools equal cpu.maxPool of the unpooled result, bit for bit, float32 and quantized', () => {
+    const r = rng(13);
+    for (const sparse of [false, true])
+      for (const s of SHAPES.filter((shape) => Math.min(...outSize(shape)) >= 3))
+        for (const [kernelShape, strides] of [[[2, 2], [2, 2]], [[3, 3], [2, 2]], [[2, 3], [1, 2]]] as [[number, number], [number, number]][]) {
+          const wv = pruned(randomFloats(s.oc * s.c * s.kh * s.kw, r), sparse ? 0.2 : 1, r);
+          const w = packConvWeights(tensor('float32', [s.oc, s.c, s.kh, s.kw], wv), { sparse });
+          const x = tensor('float32', [s.n, s.c, s.h, s.w], randomFloats(s.n * s.c * s.h * s.w, r));
+          const base = { pads: s.pads, dilations: s.dilations, activation: 'relu' as const };
+          const pooled = cpu.conv2d(x, w, { ...base, pool: { kernelShape, strides } });
+          const unfused = cpu.maxPool(cpu.conv2d(x, w, base) as never, { kernelShape, strides });
+          assert.deepEqual(pooled.dims, unfused.dims);
+          assertSameArray(pooled.data, unfused.data, `float32 ${JSON.stringify([s, kernelShape, strides, sparse])}`);
+
+          const wq = packConvWeights(tensor('int8', [s.oc, s.c, s.kh, s.kw], Int8Array.from(wv, (v) => Math.round(v * 100)), { scale: 0.01 }), { sparse });
+          const xq = tensor('uint8', [s.n, s.c, s.h, s.w], randomInts(Uint8Array, s.n * s.c * s.h * s.w, 0, 255, r), { scale: 0.05, zeroPoint: 120 });
+          for (const output of ['int32', 'uint8'] as const) {
+            const q = { ...base, output, activation: output === 'int32' ? undefined : base.activation, outScale: 0.1, outZeroPoint: 5 };
+            const qPooled = cpu.conv2d(xq, wq, { ...q, pool: { kernelShape, strides } });
+            const qFull = cpu.conv2d(xq, wq, q);
+            const want = new (qFull.data.constructor as Int32ArrayConstructor)(qPooled.data.length);
+            const [, , oh, ow] = qFull.dims, [, , ph, pw] = qPooled.dims;
+            // max over each window of the unpooled result (cpu.maxPool has no int32 input).
+            for (let p = 0, o = 0; p < s.n * s.oc; p++)
+              for (let i = 0; i < ph; i++)
+                for (let j = 0; j < pw; j++, o++) {
+                  let m = -Infinity;
+                  for (let a = 0; a < kernelShape[0]; a++) for (let b = 0; b < kernelShape[1]; b++) m = Math.max(m, qFull.data[(p * oh + i * strides[0] + a) * ow + j * strides[1] + b] as number);
+                  want[o] = m;
+                }
+            assertSameArray(qPooled.data, want, `${output} ${JSON.stringify([s, kernelShape, strides, sparse])}`);
+          }
+        }
+  });
+
+  it('the scalar and the best variant give the same float32 bits (same tap order, fused multiply-adds)', () => {
+    const r = rng(14);
+    const s = SHAPES[3];
+    for (const sparse of [false, true]) {
+      const variants = nativeVariants(sparse ? 'f32SpConv2d' : 'f32Conv2d');
+      const w = packConvWeights(tensor('float32', [s.oc, s.c, s.kh, s.kw], pruned(randomFloats(s.oc * s.c * s.kh * s.kw, r), 0.3, r)), { sparse });
+      const x = tensor('float32', [s.n, s.c, s.h, s.w], randomFloats(s.n * s.c * s.h * s.w, r));
+      const results = variants.map((variant) => cpu.conv2d(x, w, { pads: s.pads, variant }).data);
+      for (const other of results.slice(1)) assertSameArray(other, results[0], variants.join(' vs '));
+    }
+  });
+
+  it('runs the same on every thread count and on a worker thread (conv2dAsync)', async () => {
+    const r = rng(15);
+    const s = SHAPES[2];
+    const w = packConvWeights(tensor('float32', [s.oc, s.c, s.kh, s.kw], randomFloats(s.oc * s.c * s.kh * s.kw, r)));
+    const x = tensor('float32', [4, s.c, s.h, s.w], randomFloats(4 * s.c * s.h * s.w, r));
+    const one = (cpu.setThreads(1), cpu.conv2d(x, w, { pads: s.pads }).data);
+    cpu.setThreads(2);
+    assertSameArray(cpu.conv2d(x, w, { pads: s.pads }).data, one, '2 threads');
+    assertSameArray((await cpu.conv2dAsync(x, w, { pads: s.pads })).data, one, 'async');
+    const out = new Float32Array(one.length);
+    assert.equal(cpu.conv2d(x, w, { pads: s.pads, out }).data, out);
+    assertSameArray(out, one, 'out');
+  });
+
+  it('says when integer sums would not be exact, and refuses to run them', () => {
+    const big = packConvWeights(tensor('int8', [1, 64, 3, 3], new Int8Array(576).fill(127), { scale: 1 }));
+    assert.equal(big.maxRowAbsSum, 576 * 127);
+    assert.equal(conv2dIsExact(big, 0), false);
+    const small = packConvWeights(tensor('int8', [1, 4, 3, 3], new Int8Array(36).fill(-128), { scale: 1 }));
+    assert.equal(conv2dIsExact(small, 128), true);
+    const x = tensor('uint8', [1, 64, 4, 4], new Uint8Array(1024), { scale: 1, zeroPoint: 0 });
+    assert.throws(() => cpu.conv2d(x, big, { output: 'int32' }), /^RangeError: w has an output channel whose sums can reach 2\^24/);
+  });
+
+  it('counts stored weights: nonzeros when sparse, all when dense', () => {
+    const wv = Float32Array.of(0, 1, 0, 2, 0, 0, 0, 3);
+    assert.equal(packConvWeights(tensor('float32', [2, 1, 2, 2], wv), { sparse: true }).entries, 3);
+    assert.equal(packConvWeights(tensor('float32', [2, 1, 2, 2], wv)).entries, 8);
+  });
+
+  describe('rejects bad arguments before native code runs', () => {
+    const w = packConvWeights(tensor('float32', [4, 3, 3, 3], new Float32Array(108)));
+    const wq = packConvWeights(tensor('int8', [4, 3, 3, 3], new Int8Array(108), { scale: 0.1 }));
+    const x = tensor('float32', [1, 3, 8, 8], new Float32Array(192));
+    const xq = tensor('uint8', [1, 3, 8, 8], new Uint8Array(192), { scale: 0.1, zeroPoint: 0 });
+    const cases: [string, () => unknown, RegExp][] = [
+      ['weights that are not 4-D', () => packConvWeights(tensor('float32', [4, 27], new Float32Array(108)) as never), /^RangeError: w\.dims must have 4 dimensions/],
+      ['a weight axis other than 0', () => packConvWeights(tensor('int8', [2, 2, 1, 1], new Int8Array(4), { scale: Float32Array.of(1, 1), axis: 1 })), /^TypeError: w\.axis/],
+      ['a non-boolean sparse', () => packConvWeights(tensor('float32', [1, 1, 1, 1], new Float32Array(1)), { sparse: 1 as never }), /^TypeError: options\.sparse/],
+      ['weights not from packConvWeights', () => cpu.conv2d(x, {} as never), /^TypeError: w must come from packConvWeights/],
+      ['a channel mismatch', () => cpu.conv2d(tensor('float32', [1, 2, 8, 8], new Float32Array(128)), w), /^RangeError: w expects 3 input channels, x has 2/],
+      ['a kernel larger than the padded input', () => cpu.conv2d(tensor('float32', [1, 3, 2, 8], new Float32Array(48)), w), /^RangeError: w \(dilated 3x3\) is larger/],
+      ['bad pads', () => cpu.conv2d(x, w, { pads: [1, 1] as never }), /^TypeError: options\.pads/],
+      ['a zero dilation', () => cpu.conv2d(x, w, { dilations: [0, 1] }), /^RangeError: options\.dilations\[0\]/],
+      ['a bias of the wrong length', () => cpu.conv2d(x, w, { bias: new Float32Array(3) }), /^RangeError: options\.bias/],
+      ['quantized weights on float32 x', () => cpu.conv2d(x, wq), /^TypeError: w is quantized/],
+      ['float weights on uint8 x', () => cpu.conv2d(xq, w), /^TypeError: w must be quantized/],
+      ['integer output of float32 x', () => cpu.conv2d(x, w, { output: 'int32' }), /^TypeError: options\.output/],
+      ['uint8 output without outScale', () => cpu.conv2d(xq, wq, { output: 'uint8' }), /^TypeError: options\.outScale/],
+      ['a pool larger than the output', () => cpu.conv2d(x, w, { pool: { kernelShape: [7, 7] } }), /^RangeError: options\.pool\.kernelShape/],
+      ['a pool without kernelShape', () => cpu.conv2d(x, w, { pool: {} as never }), /^TypeError: options\.pool\.kernelShape/],
+      ['an out of the wrong size', () => cpu.conv2d(x, w, { out: new Float32Array(5) }), /^RangeError: options\.out/],
+      ['an unknown variant', () => cpu.conv2d(x, w, { variant: 'f32-conv2d-nope' }), /^RangeError: unknown variant f32-conv2d-nope/],
+    ];
+    for (const [what, call, error] of cases) it(`rejects ${what}`, () => assert.throws(call, error));
+
+    it('the binding re-checks sizes, handles and shapes', () => {
+      const addon = native()!;
+      const handle = w.handle!;
+      const call = (overrides: Partial<Record<number, unknown>>) => {
+        const args: unknown[] = [null, handle, new Float32Array(192), 0, 1, 3, 8, 8, 3, 3, 1, 1, 0, 0, 0, 0, 'float32', new Float32Array(144), null, -Infinity, Infinity, null, null, 0, 0, 0, 0, 0, 1, 1, false];
+        for (const [i, v] of Object.entries(overrides)) args[Number(i)] = v;
+        return (addon.conv2d as (...a: unknown[]) => unknown)(...args);
+      };
+      call({});
+      assert.throws(() => call({ 1: {} }), /^TypeError: weights must be a handle from packConvWeights/);
+      assert.throws(() => call({ 2: new Float32Array(10) }), /^RangeError: x has 10 elements/);
+      assert.throws(() => call({ 17: new Float32Array(10) }), /^RangeError: y has 10 elements/);
+      assert.throws(() => call({ 5: 2 }), /^RangeError: channels x kernelH x kernelW must equal/);
+      assert.throws(() => call({ 6: 1 }), /^RangeError: the dilated kernel is larger/);
+      assert.throws(() => call({ 16: 'int32', 17: new Int32Array(144) }), /^TypeError: x must be a Uint8Array for integer output/);
+      assert.throws(() => call({ 26: 9, 27: 9 }), /^RangeError: the pool window is larger/);
+      assert.throws(() => call({ 16: 'float16' }), /^RangeError: output must be/);
+    });
+  });
+
+  it('computes the same results on the TypeScript reference backend (no addon)', () => {
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const code = `
+      import { cpu, tensor } from './src/index.ts';
+      const w = Float32Array.from({ length: 2 * 2 * 9 }, (_, i) => ((i * 7) % 5) - 2);
+      const x = Float32Array.from({ length: 2 * 2 * 25 }, (_, i) => ((i * 3) % 11) - 4);
+      const f = cpu.conv2d(tensor('float32', [2, 2, 5, 5], x), cpu.packConvWeights(tensor('float32', [2, 2, 3, 3], w), { sparse: true }), { pads: [1, 0, 0, 1], bias: Float32Array.of(1, -1), pool: { kernelShape: [2, 2], strides: [2, 2] } });
+      const q = cpu.conv2d(tensor('uint8', [2, 2, 5, 5], Uint8Array.from(x, (v) => v + 4), { scale: 0.5, zeroPoint: 4 }),
+        cpu.packConvWeights(tensor('int8', [2, 2, 3, 3], Int8Array.from(w), { scale: 1 })), { output: 'uint8', outScale: 0.25, outZeroPoint: 10, bias: Int32Array.of(3, -3) });
+      console.log(JSON.stringify({ impl: cpu.info().implementation, f: Array.from(f.data), q: Array.from(q.data) }));
+    `;
+    const child = (env: Record<string, string>) => {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout);
+    };
+    const reference = child({ SPARQ_DISABLE_NATIVE: '1', SPARQ_REQUIRE_NATIVE: '0' });
+    const ours = child({});
+    assert.deepEqual([reference.impl, ours.impl], ['reference', 'native']);
+    assert.deepEqual(reference.f, ours.f);
+    assert.deepEqual(reference.q, ours.q);
+  });
+});
