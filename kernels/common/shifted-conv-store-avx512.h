@@ -21,6 +21,13 @@ inline __m512 shifted_clamp(__m512 x, __m512 vmin, __m512 vmax) {
 
 // Stores vector v of tile row r. Float output adds the row's bias and clamps.
 inline void shifted_store(const ConvTileOutput& o, std::size_t r, std::size_t v, __m512 acc, bool clamp) {
+  if (o.positions) {
+    const std::size_t at = r * o.row_stride + v * 16;
+    if (o.int32_out) return _mm512_storeu_si512(o.yi + at, _mm512_maskz_cvtps_epi32(0xFFFF, acc));
+    if (o.bias != nullptr) acc = _mm512_add_ps(acc, _mm512_set1_ps(o.bias[r]));
+    if (clamp) acc = shifted_clamp(acc, _mm512_set1_ps(o.min), _mm512_set1_ps(o.max));
+    return _mm512_storeu_ps(o.y + at, acc);
+  }
   const __mmask16 keep = o.masks[v];
   if (keep == 0) return;
   const __mmask16 first = static_cast<__mmask16>((1u << _mm_popcnt_u32(keep)) - 1);

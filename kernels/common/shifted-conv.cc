@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <memory>
 
 #include "thread-pool.h"
 #include "../f32-maxpool/f32-maxpool.h"
@@ -11,10 +13,17 @@ namespace sparq {
 
 namespace {
 
+// thread_scratch slots: the padded images (on the calling thread, read by
+// every task), a task's tile rows, its pooled sums.
+constexpr std::size_t kImageSlot = 0, kRowsSlot = 1, kPooledSlot = 2, kSlots = 3;
+
 // Writes image n of x, padded, into out (plane after plane) and zeroes the slack after it.
 void pad_image(const ShiftedConvShape& s, const ConvInput& x, std::size_t n, float* out) {
   const std::size_t hp = s.padded_h(), wp = s.padded_w(), hw = s.height * s.width;
-  std::fill(out, out + s.channels * s.plane() + kShiftedSlack, 0.0f);
+  const bool padded = s.pad_top + s.pad_left + s.pad_bottom + s.pad_right > 0;
+  // Padding and slack are zeros; without padding the rows below cover the rest.
+  if (padded) std::fill(out, out + s.channels * s.plane(), 0.0f);
+  std::fill(out + s.channels * s.plane(), out + s.channels * s.plane() + kShiftedSlack, 0.0f);
   for (std::size_t c = 0; c < s.channels; ++c) {
     const std::size_t src = (n * s.channels + c) * hw;
     float* plane = out + c * hp * wp + s.pad_top * wp + s.pad_left;
@@ -32,10 +41,10 @@ void pad_image(const ShiftedConvShape& s, const ConvInput& x, std::size_t n, flo
 
 }  // namespace
 
-void shifted_store_lanes(const ConvTileOutput& o, std::size_t r, const float (&lanes)[16]) {
-  std::size_t at = r * o.row_stride + o.starts[0];
+void shifted_store_lanes(const ConvTileOutput& o, std::size_t r, std::size_t v, const float (&lanes)[16]) {
+  std::size_t at = r * o.row_stride + (o.positions ? v * 16 : o.starts[v]);
   for (std::size_t lane = 0; lane < 16; ++lane) {
-    if ((o.masks[0] >> lane & 1) == 0) continue;
+    if (!o.positions && (o.masks[v] >> lane & 1) == 0) continue;
     float v = lanes[lane];
     if (o.int32_out) {
       o.yi[at++] = static_cast<int32_t>(std::nearbyint(v));
@@ -49,6 +58,21 @@ void shifted_store_lanes(const ConvTileOutput& o, std::size_t r, const float (&l
   }
 }
 
+void* thread_scratch(std::size_t slot, std::size_t bytes) {
+  struct Buffer {
+    std::unique_ptr<unsigned char[]> data;
+    std::size_t bytes = 0;
+  };
+  thread_local Buffer buffers[kSlots];
+  Buffer& b = buffers[slot];
+  if (b.bytes < bytes) {
+    b.data.reset(new unsigned char[bytes + kCacheLine]);
+    b.bytes = bytes;
+  }
+  const auto address = reinterpret_cast<std::uintptr_t>(b.data.get());
+  return b.data.get() + (kCacheLine - address % kCacheLine) % kCacheLine;
+}
+
 ShiftedImages::ShiftedImages(const ShiftedConvShape& s, const ConvInput& x) {
   const bool padded = s.pad_top + s.pad_left + s.pad_bottom + s.pad_right > 0;
   input_ = x.f32;
@@ -56,8 +80,8 @@ ShiftedImages::ShiftedImages(const ShiftedConvShape& s, const ConvInput& x) {
   copy_stride_ = s.channels * s.plane() + kShiftedSlack;
   in_place_ = x.f32 != nullptr && !padded && s.batch > 0 ? s.batch - 1 : 0;
   const std::size_t copies = s.batch - in_place_;
-  copies_.resize(copies * copy_stride_);
-  parallel_for(copies, [&](std::size_t i) { pad_image(s, x, in_place_ + i, copies_.data() + i * copy_stride_); });
+  copies_ = static_cast<float*>(thread_scratch(kImageSlot, copies * copy_stride_ * sizeof(float)));
+  parallel_for(copies, [&](std::size_t i) { pad_image(s, x, in_place_ + i, copies_ + i * copy_stride_); });
 }
 
 ShiftedMasks::ShiftedMasks(const ShiftedConvShape& s) {
@@ -80,37 +104,36 @@ ConvRowSink::ConvRowSink(const ShiftedConvShape& s, const ConvOutputParams& p, c
                          std::size_t first, std::size_t rows)
     : p_(p), masks_(masks), first_(first), rows_(rows), conv_h_(s.out_h()), conv_w_(s.out_w()) {
   conv_plane_ = conv_h_ * conv_w_;
-  out_plane_ = p.pool.active() ? pooled_h(p.pool, conv_h_) * pooled_w(p.pool, conv_w_) : conv_plane_;
+  positions_ = p.pool.active();
+  padded_w_ = s.padded_w();
+  // Pooled: rows of every computed position (the pool skips the extra columns); else packed output rows.
+  tile_stride_ = positions_ ? s.vectors() * 16 : conv_plane_;
+  out_plane_ = positions_ ? pooled_h(p.pool, conv_h_) * pooled_w(p.pool, conv_w_) : conv_plane_;
   const std::size_t offset = (n * s.out_channels + first) * out_plane_;
-  const bool pooled = p.pool.active();
   switch (p.kind) {
-    case ConvOutputKind::kFloat32:
-      out_ = static_cast<float*>(p.y) + offset;
-      if (pooled) float_rows_.resize(rows * conv_plane_);
-      tile_y_ = pooled ? float_rows_.data() : static_cast<float*>(out_);
-      break;
-    case ConvOutputKind::kInt32:
-      out_ = static_cast<int32_t*>(p.y) + offset;
-      if (pooled) int_rows_.resize(rows * conv_plane_);
-      tile_yi_ = pooled ? int_rows_.data() : static_cast<int32_t*>(out_);
-      break;
+    case ConvOutputKind::kFloat32: out_ = static_cast<float*>(p.y) + offset; break;
+    case ConvOutputKind::kInt32: out_ = static_cast<int32_t*>(p.y) + offset; break;
     case ConvOutputKind::kUint8:
-    case ConvOutputKind::kInt8:
-      out_ = static_cast<uint8_t*>(p.y) + offset;  // one byte per value either way
-      int_rows_.resize(rows * conv_plane_);
-      tile_yi_ = int_rows_.data();
-      break;
+    case ConvOutputKind::kInt8: out_ = static_cast<uint8_t*>(p.y) + offset; break;  // one byte per value either way
   }
+  // Float32 and int32 rows go straight to the output unless pooled; uint8/int8 always pass through int32 sums.
+  const bool quantized = p.kind == ConvOutputKind::kUint8 || p.kind == ConvOutputKind::kInt8;
+  if (positions_ || quantized) rows_scratch_ = thread_scratch(kRowsSlot, rows * tile_stride_ * 4);
+  void* rows_at = rows_scratch_ != nullptr ? rows_scratch_ : out_;
+  if (p.kind == ConvOutputKind::kFloat32) tile_y_ = static_cast<float*>(rows_at);
+  else tile_yi_ = static_cast<int32_t*>(rows_at);
 }
 
-ConvTileOutput ConvRowSink::tile(std::size_t row, std::size_t v0) const {
+ConvTileOutput ConvRowSink::tile(std::size_t row) const {
   ConvTileOutput t{};
-  t.masks = masks_.masks.data() + v0;
-  t.starts = masks_.starts.data() + v0;
+  t.positions = positions_;
+  t.masks = masks_.masks.data();
+  t.starts = masks_.starts.data();
   t.int32_out = p_.kind != ConvOutputKind::kFloat32;
-  t.y = tile_y_ == nullptr ? nullptr : tile_y_ + row * conv_plane_;
-  t.yi = tile_yi_ == nullptr ? nullptr : tile_yi_ + row * conv_plane_;
-  t.row_stride = conv_plane_;
+  const std::size_t at = row * tile_stride_;
+  t.y = tile_y_ == nullptr ? nullptr : tile_y_ + at;
+  t.yi = tile_yi_ == nullptr ? nullptr : tile_yi_ + at;
+  t.row_stride = tile_stride_;
   t.bias = p_.bias == nullptr ? nullptr : p_.bias + first_ + row;
   t.min = p_.min;
   t.max = p_.max;
@@ -118,30 +141,34 @@ ConvTileOutput ConvRowSink::tile(std::size_t row, std::size_t v0) const {
 }
 
 void ConvRowSink::finish() {
+  // One plane per row: the rows of padded positions are tile_stride_ apart, which can exceed conv_h_ x padded_w_.
   MaxPoolShape pool{};
-  if (p_.pool.active()) {
-    pool = {rows_, conv_h_, conv_w_, p_.pool.kernel_h, p_.pool.kernel_w, p_.pool.stride_h, p_.pool.stride_w, 0, 0,
-            pooled_h(p_.pool, conv_h_), pooled_w(p_.pool, conv_w_)};
-    if (p_.kind == ConvOutputKind::kFloat32) return f32_maxpool(pool, float_rows_.data(), static_cast<float*>(out_));
+  if (positions_) pool = {1, conv_h_, padded_w_, p_.pool.kernel_h, p_.pool.kernel_w, p_.pool.stride_h, p_.pool.stride_w, 0, 0,
+                          pooled_h(p_.pool, conv_h_), pooled_w(p_.pool, conv_w_)};
+  if (p_.kind == ConvOutputKind::kFloat32) {
+    if (positions_)
+      for (std::size_t r = 0; r < rows_; ++r)
+        f32_maxpool(pool, tile_y_ + r * tile_stride_, static_cast<float*>(out_) + r * out_plane_);
+    return;
   }
-  if (p_.kind == ConvOutputKind::kFloat32) return;
   // Integer sums, pooled when asked (into the int32 output itself, or a scratch on the way to requantization).
   int32_t* sums = tile_yi_;
-  if (p_.pool.active()) {
+  std::size_t stride = tile_stride_;
+  if (positions_) {
     if (p_.kind == ConvOutputKind::kInt32) {
       sums = static_cast<int32_t*>(out_);
     } else {
-      pooled_.resize(rows_ * out_plane_);
-      sums = pooled_.data();
+      sums = static_cast<int32_t*>(thread_scratch(kPooledSlot, rows_ * out_plane_ * sizeof(int32_t)));
     }
-    s32_maxpool(pool, int_rows_.data(), sums);
+    for (std::size_t r = 0; r < rows_; ++r) s32_maxpool(pool, tile_yi_ + r * tile_stride_, sums + r * out_plane_);
+    stride = out_plane_;
   }
   if (p_.kind == ConvOutputKind::kInt32) {
     if (p_.int_bias != nullptr)
       for (std::size_t r = 0; r < rows_; ++r)
         for (std::size_t i = 0; i < out_plane_; ++i)
-          sums[r * out_plane_ + i] = static_cast<int32_t>(static_cast<uint32_t>(sums[r * out_plane_ + i]) +
-                                                          static_cast<uint32_t>(p_.int_bias[first_ + r]));
+          sums[r * stride + i] = static_cast<int32_t>(static_cast<uint32_t>(sums[r * stride + i]) +
+                                                      static_cast<uint32_t>(p_.int_bias[first_ + r]));
     return;
   }
   const RequantizeVariant& requantize = requantize_best();
@@ -153,7 +180,7 @@ void ConvRowSink::finish() {
     row.zero_point = p_.zero_point;
     row.out_min = p_.out_min;
     row.out_max = p_.out_max;
-    fn(out_plane_, sums + r * out_plane_, row, static_cast<uint8_t*>(out_) + r * out_plane_);
+    fn(out_plane_, sums + r * stride, row, static_cast<uint8_t*>(out_) + r * out_plane_);
   }
 }
 

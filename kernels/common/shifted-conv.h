@@ -52,7 +52,12 @@ struct ConvInput {
 
 // Where a tile's rows go, and what happens to them on the way.
 struct ConvTileOutput {
-  const uint16_t* masks;   // per vector of the tile
+  // Kept lanes are packed to output order: vector v's kept lanes (masks[v])
+  // go to starts[v] on. Or, when `positions` is set, every vector is stored
+  // whole at its own position (v * 16), computed columns included: rows of
+  // padded positions that a fused pool reads with the padded row stride.
+  bool positions;
+  const uint16_t* masks;   // per vector of the image
   const uint32_t* starts;  // per vector: output index of its first kept lane
   bool int32_out;          // store round(acc) to yi (exact integer sums), else clamp(acc + bias) to y
   float* y;
@@ -62,9 +67,9 @@ struct ConvTileOutput {
   float min, max;
 };
 
-// Stores the 16 lanes of one vector of tile row r (portable; the AVX-512
+// Stores the 16 lanes of vector v of tile row r (portable; the AVX-512
 // kernels use shifted-conv-store-avx512.h, with the same results).
-void shifted_store_lanes(const ConvTileOutput& o, std::size_t r, const float (&lanes)[16]);
+void shifted_store_lanes(const ConvTileOutput& o, std::size_t r, std::size_t v, const float (&lanes)[16]);
 
 // The padded float images the kernels read. Float input without padding is
 // read in place, but for the last image (nothing follows it to absorb the
@@ -75,14 +80,14 @@ class ShiftedImages {
   // Makes the copies, split across the thread pool by images.
   ShiftedImages(const ShiftedConvShape& s, const ConvInput& x);
   const float* image(std::size_t n) const {
-    return n < in_place_ ? input_ + n * input_stride_ : copies_.data() + (n - in_place_) * copy_stride_;
+    return n < in_place_ ? input_ + n * input_stride_ : copies_ + (n - in_place_) * copy_stride_;
   }
 
  private:
   const float* input_ = nullptr;
   std::size_t input_stride_ = 0, copy_stride_ = 0;
   std::size_t in_place_ = 0;  // images read from the input itself
-  aligned_vector<float> copies_;
+  float* copies_ = nullptr;   // the calling thread's scratch
 };
 
 // The lanes kept and the output index of every 16-position vector over [0, span).
@@ -126,8 +131,8 @@ class ConvRowSink {
  public:
   ConvRowSink(const ShiftedConvShape& s, const ConvOutputParams& p, const ShiftedMasks& masks, std::size_t n,
               std::size_t first, std::size_t rows);
-  // The tile of rows [row, ...) of this sink over vectors [v0, ...).
-  ConvTileOutput tile(std::size_t row, std::size_t v0) const;
+  // Where rows [row, ...) of this sink go, over all vectors of the image.
+  ConvTileOutput tile(std::size_t row) const;
   void finish();
 
  private:
@@ -135,11 +140,18 @@ class ConvRowSink {
   const ShiftedMasks& masks_;
   std::size_t first_, rows_, conv_h_, conv_w_, conv_plane_, out_plane_;
   void* out_;            // this sink's first output row, of the output's type
-  float* tile_y_ = nullptr;    // where tiles store float rows (conv_plane_ apart)
+  bool positions_;       // tiles store padded positions (pooled output), else packed rows
+  std::size_t padded_w_, tile_stride_;  // row stride of the padded positions; between tile rows
+  float* tile_y_ = nullptr;    // where tiles store float rows
   int32_t* tile_yi_ = nullptr; // ... or int32 rows
-  aligned_vector<float> float_rows_;
-  aligned_vector<int32_t> int_rows_, pooled_;
+  void* rows_scratch_ = nullptr;  // the tiles' rows when they are not the output (thread scratch)
 };
+
+// Uninitialized per-thread storage of at least `bytes`, kept (grown, never
+// shrunk) between calls: the sinks' rows are rewritten by every task, and a
+// fresh zeroed vector per task cost more than the pooling it feeds. `slot`
+// separates the buffers one thread holds at once.
+void* thread_scratch(std::size_t slot, std::size_t bytes);
 
 // offsets[k] of tap k = (c, i, j) in the padded image.
 std::vector<int32_t> shifted_offsets(const ShiftedConvShape& s);

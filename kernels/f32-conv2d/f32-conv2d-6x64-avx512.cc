@@ -5,7 +5,8 @@
 // loads (one offset apart from the last tap's, from L1) and 6 broadcasts feed
 // 24 FMAs, 12 cycles on two FMA ports, with 24 chains to hide the latency.
 // Templates over rows (1..6) and vectors (1..4) let short strips and the
-// last positions of an image compute only what they store.
+// last positions of an image compute only what they store. One call covers
+// the strip's whole image.
 #include <immintrin.h>
 
 #include <cassert>
@@ -18,16 +19,20 @@
 namespace sparq {
 namespace {
 
+constexpr std::size_t kVectors = 4;
+
+// Rows [0, R) x vectors [v0, v0 + V) of the strip.
 template <std::size_t R, std::size_t V>
-void tile(const F32Conv2dTile& t) {
+void tile(const F32Conv2dTile& t, std::size_t v0, bool clamp) {
   __m512 acc[R][V];
 #pragma GCC unroll 8
   for (std::size_t r = 0; r < R; ++r)
 #pragma GCC unroll 4
     for (std::size_t v = 0; v < V; ++v) acc[r][v] = _mm512_setzero_ps();
   const float* w = t.strip;
+  const float* x0 = t.x + v0 * 16;
   for (std::size_t k = 0; k < t.taps; ++k, w += kF32Conv2dMr) {
-    const float* x = t.x + t.offsets[k];
+    const float* x = x0 + t.offsets[k];
     __m512 xv[V];
 #pragma GCC unroll 4
     for (std::size_t v = 0; v < V; ++v) xv[v] = _mm512_loadu_ps(x + v * 16);
@@ -38,25 +43,37 @@ void tile(const F32Conv2dTile& t) {
       for (std::size_t v = 0; v < V; ++v) acc[r][v] = _mm512_fmadd_ps(wr, xv[v], acc[r][v]);
     }
   }
-  const bool clamp = t.out.min > -INFINITY || t.out.max < INFINITY;
 #pragma GCC unroll 8
   for (std::size_t r = 0; r < R; ++r)
 #pragma GCC unroll 4
-    for (std::size_t v = 0; v < V; ++v) shifted_store(t.out, r, v, acc[r][v], clamp);
+    for (std::size_t v = 0; v < V; ++v) shifted_store(t.out, r, v0 + v, acc[r][v], clamp);
+}
+
+// The strip over all its vectors: whole tiles of kVectors, then the rest.
+template <std::size_t R>
+void strip(const F32Conv2dTile& t, bool clamp) {
+  std::size_t v = 0;
+  for (; v + kVectors <= t.vectors; v += kVectors) tile<R, kVectors>(t, v, clamp);
+  switch (t.vectors - v) {
+    case 3: return tile<R, 3>(t, v, clamp);
+    case 2: return tile<R, 2>(t, v, clamp);
+    case 1: return tile<R, 1>(t, v, clamp);
+    default: return;
+  }
 }
 
 template <std::size_t... I>
-void dispatch(std::index_sequence<I...>, const F32Conv2dTile& t) {
-  using TileFn = void (*)(const F32Conv2dTile&);
-  static constexpr TileFn kTiles[4][kF32Conv2dMr] = {{&tile<I + 1, 1>...}, {&tile<I + 1, 2>...}, {&tile<I + 1, 3>...}, {&tile<I + 1, 4>...}};
-  kTiles[t.vectors - 1][t.rows - 1](t);
+void dispatch(std::index_sequence<I...>, const F32Conv2dTile& t, bool clamp) {
+  using StripFn = void (*)(const F32Conv2dTile&, bool);
+  static constexpr StripFn kStrips[kF32Conv2dMr] = {&strip<I + 1>...};
+  kStrips[t.rows - 1](t, clamp);
 }
 
 }  // namespace
 
 void f32_conv2d_6x64_avx512(const F32Conv2dTile& t) {
-  assert(t.rows >= 1 && t.rows <= kF32Conv2dMr && t.vectors >= 1 && t.vectors <= 4);
-  dispatch(std::make_index_sequence<kF32Conv2dMr>{}, t);
+  assert(t.rows >= 1 && t.rows <= kF32Conv2dMr);
+  dispatch(std::make_index_sequence<kF32Conv2dMr>{}, t, t.out.min > -INFINITY || t.out.max < INFINITY);
 }
 
 }  // namespace sparq

@@ -1,6 +1,6 @@
 // f32-conv2d driver: pads the images once, then runs one task per (image,
-// strip of MR output channels); a task walks the image's positions in tiles
-// of the variant's vectors. A strip's weights (taps x MR floats, 7 KiB at
+// strip of MR output channels), whose microkernel call sweeps the image's
+// positions in tiles of its own size. A strip's weights (taps x MR floats, 7 KiB at
 // 288 taps) and the image (29 KiB for 32 channels of 15 x 15) stay in L1/L2
 // while the task sweeps all positions.
 #include <algorithm>
@@ -12,12 +12,12 @@
 
 namespace sparq {
 
-#define SPARQ_VARIANT(symbol, name, isa, vectors) std::remove_pointer_t<F32Conv2dUkernel> symbol;
+#define SPARQ_VARIANT(symbol, name, isa) std::remove_pointer_t<F32Conv2dUkernel> symbol;
 #include "f32-conv2d-variants.inc"
 #undef SPARQ_VARIANT
 
 const F32Conv2dVariant kF32Conv2dVariants[] = {
-#define SPARQ_VARIANT(symbol, name, isa, vectors) {name, isa, vectors, symbol},
+#define SPARQ_VARIANT(symbol, name, isa) {name, isa, symbol},
 #include "f32-conv2d-variants.inc"
 #undef SPARQ_VARIANT
 };
@@ -40,7 +40,7 @@ void f32_conv2d(const F32Conv2dVariant& variant, const ShiftedConvShape& s, cons
   const ShiftedImages images(s, x);
   const ShiftedMasks masks(s);
   const std::vector<int32_t> offsets = shifted_offsets(s);
-  const std::size_t strips = (s.out_channels + kF32Conv2dMr - 1) / kF32Conv2dMr, vectors = s.vectors();
+  const std::size_t strips = (s.out_channels + kF32Conv2dMr - 1) / kF32Conv2dMr;
   parallel_for(s.batch * strips, [&](std::size_t task) {
     const std::size_t n = task / strips, strip = task % strips, first = strip * kF32Conv2dMr;
     const std::size_t rows = std::min(kF32Conv2dMr, s.out_channels - first);
@@ -50,12 +50,10 @@ void f32_conv2d(const F32Conv2dVariant& variant, const ShiftedConvShape& s, cons
     t.taps = s.taps();
     t.offsets = offsets.data();
     t.strip = w.strips.data() + strip * s.taps() * kF32Conv2dMr;
-    for (std::size_t v = 0; v < vectors; v += variant.vectors) {
-      t.vectors = std::min(variant.vectors, vectors - v);
-      t.x = images.image(n) + v * 16;
-      t.out = sink.tile(0, v);
-      variant.ukernel(t);
-    }
+    t.vectors = s.vectors();
+    t.x = images.image(n);
+    t.out = sink.tile(0);
+    variant.ukernel(t);
     sink.finish();
   });
 }

@@ -33,8 +33,8 @@ struct F32Conv2dWeights {
 
 void f32_conv2d_pack(std::size_t out_channels, std::size_t taps, const float* w, F32Conv2dWeights* out);
 
-// One microkernel call: `rows` (<= MR) output channels x `vectors` (<= the
-// variant's maximum) 16-position vectors starting at image position x.
+// One microkernel call: `rows` (<= MR) output channels over all `vectors`
+// 16-position vectors of the image at x.
 struct F32Conv2dTile {
   std::size_t rows, vectors, taps;
   const float* x;
@@ -48,7 +48,6 @@ using F32Conv2dUkernel = void (*)(const F32Conv2dTile& t);
 struct F32Conv2dVariant {
   const char* name;  // file stem, e.g. "f32-conv2d-6x64-avx512"
   Isa isa;
-  std::size_t vectors;  // most 16-position vectors per call
   F32Conv2dUkernel ukernel;
 };
 

@@ -1,7 +1,6 @@
-// Portable f32-spconv2d microkernel: one output channel x one vector of 16
-// positions. Entry order and a fused multiply-add per entry, as the AVX-512
+// Portable f32-spconv2d microkernel: one output channel, one vector of 16
+// positions at a time. Entry order and a fused multiply-add per entry, as the AVX-512
 // kernel does, so both give the same float results.
-#include <cassert>
 #include <cmath>
 
 #include "f32-spconv2d.h"
@@ -9,13 +8,14 @@
 namespace sparq {
 
 void f32_spconv2d_16_scalar(const F32SpConv2dTile& t) {
-  assert(t.vectors == 1);
-  float acc[16] = {};
-  for (std::size_t e = 0; e < t.entries; ++e) {
-    const float* x = t.x + t.offsets[e];
-    for (std::size_t lane = 0; lane < 16; ++lane) acc[lane] = std::fma(t.values[e], x[lane], acc[lane]);
+  for (std::size_t v = 0; v < t.vectors; ++v) {
+    float acc[16] = {};
+    for (std::size_t e = 0; e < t.entries; ++e) {
+      const float* x = t.x + v * 16 + t.offsets[e];
+      for (std::size_t lane = 0; lane < 16; ++lane) acc[lane] = std::fma(t.values[e], x[lane], acc[lane]);
+    }
+    shifted_store_lanes(t.out, 0, v, acc);
   }
-  shifted_store_lanes(t.out, 0, acc);
 }
 
 }  // namespace sparq

@@ -1,7 +1,7 @@
 // f32-spconv2d driver: pads the images once, maps every entry's tap to its
 // image offset once per call, then runs one task per (image, group of
-// output channels); a task walks each channel's positions in tiles of the
-// variant's vectors, so the channel's entries and the image stay in L1/L2.
+// output channels); a task runs each channel over the whole image, whose
+// positions and the channel's entries stay in L1/L2.
 #include <algorithm>
 #include <type_traits>
 
@@ -11,12 +11,12 @@
 
 namespace sparq {
 
-#define SPARQ_VARIANT(symbol, name, isa, vectors) std::remove_pointer_t<F32SpConv2dUkernel> symbol;
+#define SPARQ_VARIANT(symbol, name, isa) std::remove_pointer_t<F32SpConv2dUkernel> symbol;
 #include "f32-spconv2d-variants.inc"
 #undef SPARQ_VARIANT
 
 const F32SpConv2dVariant kF32SpConv2dVariants[] = {
-#define SPARQ_VARIANT(symbol, name, isa, vectors) {name, isa, vectors, symbol},
+#define SPARQ_VARIANT(symbol, name, isa) {name, isa, symbol},
 #include "f32-spconv2d-variants.inc"
 #undef SPARQ_VARIANT
 };
@@ -56,23 +56,21 @@ void f32_spconv2d(const F32SpConv2dVariant& variant, const ShiftedConvShape& s, 
   const std::vector<int32_t> tap_offsets = shifted_offsets(s);
   std::vector<int32_t> offsets(w.tap.size());
   for (std::size_t e = 0; e < offsets.size(); ++e) offsets[e] = tap_offsets[w.tap[e]];
-  const std::size_t groups = (s.out_channels + kChannelsPerTask - 1) / kChannelsPerTask, vectors = s.vectors();
+  const std::size_t groups = (s.out_channels + kChannelsPerTask - 1) / kChannelsPerTask;
   parallel_for(s.batch * groups, [&](std::size_t task) {
     const std::size_t n = task / groups, first = task % groups * kChannelsPerTask;
     const std::size_t rows = std::min(kChannelsPerTask, s.out_channels - first);
     ConvRowSink sink(s, out, masks, n, first, rows);
     F32SpConv2dTile t{};
+    t.vectors = s.vectors();
+    t.x = images.image(n);
     for (std::size_t r = 0; r < rows; ++r) {
       const std::size_t e0 = w.row_start[first + r], e1 = w.row_start[first + r + 1];
       t.entries = e1 - e0;
       t.offsets = offsets.data() + e0;
       t.values = w.value.data() + e0;
-      for (std::size_t v = 0; v < vectors; v += variant.vectors) {
-        t.vectors = std::min(variant.vectors, vectors - v);
-        t.x = images.image(n) + v * 16;
-        t.out = sink.tile(r, v);
-        variant.ukernel(t);
-      }
+      t.out = sink.tile(r);
+      variant.ukernel(t);
     }
     sink.finish();
   });

@@ -28,8 +28,8 @@ struct F32SpConv2dWeights {
 
 void f32_spconv2d_pack(std::size_t out_channels, std::size_t taps, const float* w, F32SpConv2dWeights* out);
 
-// One microkernel call: one output channel x `vectors` (<= the variant's
-// maximum) 16-position vectors starting at image position x.
+// One microkernel call: one output channel over all `vectors` 16-position
+// vectors of the image at x.
 struct F32SpConv2dTile {
   std::size_t vectors, entries;
   const float* x;
@@ -43,7 +43,6 @@ using F32SpConv2dUkernel = void (*)(const F32SpConv2dTile& t);
 struct F32SpConv2dVariant {
   const char* name;
   Isa isa;
-  std::size_t vectors;
   F32SpConv2dUkernel ukernel;
 };
 

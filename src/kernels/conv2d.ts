@@ -127,7 +127,7 @@ function pair(name: string, value: unknown, min: number): [number, number] {
   return [checkInt(`${name}[0]`, value[0], min, 2 ** 31), checkInt(`${name}[1]`, value[1], min, 2 ** 31)];
 }
 
-function geometry(x: Tensor, w: ConvWeights, options: Conv2dOptions): RefConvGeometry & { padBottom: number; padRight: number } {
+function geometry(x: Pick<Tensor, 'dims'>, w: ConvWeights, options: Conv2dOptions): RefConvGeometry & { padBottom: number; padRight: number } {
   const [batch, channels, height, width] = x.dims;
   const [outChannels, wc, kernelH, kernelW] = w.dims;
   if (wc !== channels) fail('w', `expects ${wc} input channels, x has ${channels}`);
@@ -168,6 +168,13 @@ function refPooled(unpooled: Float32Array | Int32Array | Uint8Array | Int8Array,
   refMaxPool(unpooled as Float32Array, y as Float32Array, { planes, height: convH, width: convW, kernelH: p.kernelH, kernelW: p.kernelW, strideH: p.strideH, strideW: p.strideW, padTop: 0, padLeft: 0, outH: p.outH, outW: p.outW });
 }
 
+/** The [N, OC, OH, OW] dims conv2d gives for x dims `xDims` (pooled when options.pool is set), validated. */
+export function conv2dOutputDims(xDims: readonly number[], w: ConvWeights, options: Conv2dOptions = {}): number[] {
+  const g = geometry({ dims: xDims } as Tensor, w, options);
+  const pool = poolGeometry(options.pool, g.outH, g.outW);
+  return [g.batch, g.outChannels, pool?.outH ?? g.outH, pool?.outW ?? g.outW];
+}
+
 function conv2dCall(xIn: Tensor<'float32' | 'uint8'>, w: ConvWeights, options: Conv2dOptions = {}): CpuCall<Tensor> {
   const x = checkTensor('x', xIn, ['float32', 'uint8'], 4);
   if (!(w instanceof ConvWeights)) typeFail('w', 'must come from packConvWeights()');
@@ -198,7 +205,8 @@ function conv2dCall(xIn: Tensor<'float32' | 'uint8'>, w: ConvWeights, options: C
   }
   if (!w.quantized) typeFail('w', 'must be quantized (int8/uint8) for uint8 x');
   if (options.output === 'float32') typeFail('options.output', "must be 'int32', 'uint8' or 'int8' for uint8 x");
-  const q = quantizedCallParams('x', x as Tensor<'uint8'>, w, options as QGemmOptions, [g.outChannels, 1], 0);
+  // Without out: its result tensor is a stand-in of dims [OC, 1] (conv2d makes its own below).
+  const q = quantizedCallParams('x', x as Tensor<'uint8'>, w, { ...options, out: undefined } as QGemmOptions, [g.outChannels, 1], 0);
   if (!conv2dIsExact(w, q.aZeroPoint)) fail('w', 'has an output channel whose sums can reach 2^24 with this x zero point; conv2d would not be exact (use im2col + qgemm)');
   const quant = q.result.scale === undefined ? undefined
     : { scale: q.result.scale, zeroPoint: q.result.zeroPoint, axis: typeof q.result.scale === 'number' ? undefined : 1 };

@@ -14,6 +14,7 @@ import { Attributes, ModelError, type Kernel, type KernelPolicy, type PrepareCon
 import { OPS } from './ops/registry.js';
 import { runPasses } from './passes/index.js';
 import { checkFeed } from './feeds.js';
+import { BufferPool } from './buffers.js';
 import type { WebGpuBackend } from '../backends/webgpu/backend.js';
 import { createGpuExecutor, type GpuExecutor } from './webgpu/executor.js';
 
@@ -65,6 +66,8 @@ export class InferenceSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
   private released = false;
+  /** Storage of intermediate values, reused across runs. */
+  private readonly buffers = new BufferPool();
   /** How many nodes and outputs read each value: a run frees a value once its count reaches 0. */
   private readonly readerCounts: ReadonlyMap<string, number>;
 
@@ -125,25 +128,36 @@ export class InferenceSession {
     if (this.gpu) throw new TypeError("runSync() runs backend 'cpu' sessions only; this session runs on 'webgpu': use run()");
     const env = this.feedValues(feeds);
     const remaining = this.remainingReaders(fetches);
-    for (const p of this.prepared) {
-      const inputs = p.node.inputs.map((name) => (name === '' ? undefined : env.get(name)));
-      const start = this.profiling ? performance.now() : 0;
-      let outputs: Value[];
-      try {
-        outputs = p.kernel.run(inputs);
-      } catch (e) {
-        throw nodeError(p.node, e);
+    try {
+      for (const p of this.prepared) {
+        const inputs = p.node.inputs.map((name) => (name === '' ? undefined : env.get(name)));
+        const start = this.profiling ? performance.now() : 0;
+        let outputs: Value[];
+        try {
+          outputs = p.kernel.run(inputs, this.buffers.take);
+        } catch (e) {
+          throw nodeError(p.node, e);
+        }
+        if (this.profiling) {
+          p.totalMs += performance.now() - start;
+          p.calls++;
+        }
+        p.node.outputs.forEach((name, i) => {
+          if (name === '' || outputs[i] === undefined) return;
+          env.set(name, outputs[i]);
+          this.buffers.hold(outputs[i].data);
+        });
+        for (const name of p.node.inputs) {
+          const left = (remaining.get(name) ?? 0) - 1;
+          remaining.set(name, left);
+          if (left !== 0 || this.graph.constants.has(name)) continue;
+          const dead = env.get(name);
+          env.delete(name);
+          if (dead) this.buffers.drop(dead.data);
+        }
       }
-      if (this.profiling) {
-        p.totalMs += performance.now() - start;
-        p.calls++;
-      }
-      p.node.outputs.forEach((name, i) => name !== '' && outputs[i] !== undefined && env.set(name, outputs[i]));
-      for (const name of p.node.inputs) {
-        const left = (remaining.get(name) ?? 0) - 1;
-        remaining.set(name, left);
-        if (left === 0 && !this.graph.constants.has(name)) env.delete(name);
-      }
+    } finally {
+      this.buffers.endRun();
     }
     const result: Record<string, Value> = {};
     for (const name of fetches) {
@@ -196,6 +210,7 @@ export class InferenceSession {
     this.released = true;
     this.prepared.length = 0;
     this.graph.constants.clear();
+    this.buffers.clear();
   }
 }
 

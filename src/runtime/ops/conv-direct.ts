@@ -8,8 +8,9 @@
  * (conv-engine.ts).
  */
 import { cpu } from '../../backends/cpu.js';
-import { conv2dIsExact, type Conv2dOptions, type ConvWeights } from '../../kernels/conv2d.js';
-import { tensor, type QuantParams, type Tensor } from '../../tensor.js';
+import { conv2dIsExact, conv2dOutputDims, type Conv2dOptions, type ConvWeights } from '../../kernels/conv2d.js';
+import { sizeOf, tensor, type QuantParams, type Tensor } from '../../tensor.js';
+import type { Allocate } from '../buffers.js';
 import type { Value } from '../onnx/model.js';
 import { as4d, im2colOptions, outputDims, type WindowAttributes } from './conv-attributes.js';
 import type { ConvWeightSource } from './conv-engine.js';
@@ -65,12 +66,15 @@ export function maxPoolValue(y: Value, pool: Conv2dOptions['pool']): Value {
  * Runs the convolution of NCHW `xv` (float32, or uint8 with `xQuant`) on
  * cpu.conv2d; undefined when quantized sums would not be exact for this input.
  */
-export function runDirectConv(direct: DirectConv, xv: Value, xQuant: QuantParams, window: WindowAttributes, options: Conv2dOptions): Value | undefined {
+export function runDirectConv(direct: DirectConv, xv: Value, xQuant: QuantParams, window: WindowAttributes, options: Conv2dOptions, allocate: Allocate): Value | undefined {
   const [n, c, h, w] = as4d(xv.dims, window);
   if (xv.type === 'uint8' && !conv2dIsExact(direct.weights, (xQuant.zeroPoint as number | undefined) ?? 0)) return undefined;
   const { pads, dilations } = im2colOptions(window, h, w);
   const x = tensor(xv.type as 'float32' | 'uint8', [n, c, h, w], xv.data as Float32Array | Uint8Array, xQuant);
-  const y = cpu.conv2d(x, direct.weights, { ...options, pads, dilations });
+  const full = { ...options, pads, dilations };
+  const outType = xv.type === 'float32' ? 'float32' : options.output ?? 'int32';
+  const out = allocate(outType as 'float32', sizeOf(conv2dOutputDims(x.dims, direct.weights, full)));
+  const y = cpu.conv2d(x, direct.weights, { ...full, out });
   const [, oc, oh, ow] = y.dims;
   return { type: y.type as Value['type'], dims: outputDims(window, n, oc, oh, ow), data: y.data as Value['data'] };
 }

@@ -50,11 +50,11 @@ const conv: OpHandler = (ctx) => {
   if (bias !== undefined && bias.length !== wConst!.dims[0]) throw new ModelError(`bias has ${bias.length} values for ${wConst!.dims[0]} output channels`);
   const fixed = constant && !direct ? prepare(wConst, bConst) : undefined;
   const label = direct?.label ?? (fixed?.sparse ? `conv-${fixed.sparse.kernel}` : 'conv');
-  return kernel(label, (inputs) => {
+  return kernel(label, (inputs, allocate) => {
     const x = input(inputs, 0, ['float32']);
     const w = input(inputs, 1, ['float32']);
     checkChannels(x, w, groups);
-    if (direct) return [runDirectConv(direct, x, {}, window!, { bias, activation, pool })!];
+    if (direct) return [runDirectConv(direct, x, {}, window!, { bias, activation, pool }, allocate)!];
     const weights = fixed ?? prepare(w, inputs[2]);
     return [maxPoolValue(runConv(x, {}, weights, window ?? windowAttributes(ctx.attributes, w.dims.slice(2)), 'float32', { activation }), pool)];
   });
@@ -85,12 +85,12 @@ const qlinearConv: OpHandler = (ctx) => {
   const im2colWeights = () => (im2col ??= prepareConvWeights(source, groups, ctx.policy.sparse ? { bias, columns: TYPICAL_PIXELS } : null, (packed) => (rows, g) =>
     cpu.qgemm(rows as Tensor<'uint8'>, packed[g], { ...output, bias: bias?.subarray(g * (wConst.dims[0] / groups), (g + 1) * (wConst.dims[0] / groups)) })));
   if (!direct) im2colWeights();
-  return kernel(direct?.label.replace('conv', 'qconv') ?? (im2col!.sparse ? `qconv-${im2col!.sparse.kernel}` : 'qconv'), (inputs) => {
+  return kernel(direct?.label.replace('conv', 'qconv') ?? (im2col!.sparse ? `qconv-${im2col!.sparse.kernel}` : 'qconv'), (inputs, allocate) => {
     const x = input(inputs, 0, ['uint8']);
     checkChannels(x, wConst, groups);
     const xq = quantParams(inputs[1], inputs[2], x, undefined, 'x');
     const xQuant = { scale: xq.scales[0], zeroPoint: xq.zeroPoints[0] };
-    const y = direct && runDirectConv(direct, x, xQuant, window, { ...output, bias, pool });
+    const y = direct && runDirectConv(direct, x, xQuant, window, { ...output, bias, pool }, allocate);
     return [y || maxPoolValue(runConv(x, xQuant, im2colWeights(), window, outType, output), pool)];
   });
 };
@@ -109,13 +109,13 @@ const convInteger: OpHandler = (ctx) => {
   const direct = prepareDirectConv(source, groups, window, ctx.policy.sparse);
   let im2col: ConvWeights | undefined;
   const im2colWeights = () => (im2col ??= prepareConvWeights(source, groups, null, (packed) => (rows, g) => cpu.qgemm(rows as Tensor<'uint8'>, packed[g])));
-  return kernel(direct?.label.replace('conv', 'qconv') ?? 'qconv-int32', (inputs) => {
+  return kernel(direct?.label.replace('conv', 'qconv') ?? 'qconv-int32', (inputs, allocate) => {
     const x = input(inputs, 0, ['uint8']);
     checkChannels(x, wConst, groups);
     const xZero = inputs[2] ? Number(inputs[2].data[0]) : 0;
     as4d(x.dims, window);
     const xQuant = { scale: 1, zeroPoint: xZero };
-    const y = direct && runDirectConv(direct, x, xQuant, window, { output: 'int32' });
+    const y = direct && runDirectConv(direct, x, xQuant, window, { output: 'int32' }, allocate);
     return [y || runConv(x, xQuant, im2colWeights(), window, 'int32', {})];
   });
 };

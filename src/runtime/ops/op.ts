@@ -4,6 +4,7 @@
  * the kernel chosen), and returns the kernel that runs it on every
  * session.run(). Handlers know ONNX; the kernels they call do not.
  */
+import { allocateFresh, type Allocate } from '../buffers.js';
 import type { AttributeValue, OnnxNode, Value, ValueType } from '../onnx/model.js';
 
 /** An error in a model (bad attribute, unsupported case, shape mismatch), thrown with the node it concerns. */
@@ -27,9 +28,13 @@ export interface KernelPolicy {
   sparse: boolean;
 }
 
-/** A prepared node: run() maps its inputs (undefined where omitted) to its outputs. */
+/**
+ * A prepared node: run() maps its inputs (undefined where omitted) to its
+ * outputs. Kernels that write a whole output may take its storage from
+ * `allocate` (a session's reused buffers, possibly dirty).
+ */
 export interface Kernel {
-  run(inputs: readonly (Value | undefined)[]): Value[];
+  run(inputs: readonly (Value | undefined)[], allocate?: Allocate): Value[];
   /** The kernel chosen, for profiles ('gemm', 'csr', 'qgemm', ...). */
   readonly label: string;
 }
@@ -37,8 +42,8 @@ export interface Kernel {
 export type OpHandler = (ctx: PrepareContext) => Kernel;
 
 /** A kernel that is a plain function of its inputs. */
-export function kernel(label: string, run: (inputs: readonly (Value | undefined)[]) => Value[]): Kernel {
-  return { label, run };
+export function kernel(label: string, run: (inputs: readonly (Value | undefined)[], allocate: Allocate) => Value[]): Kernel {
+  return { label, run: (inputs, allocate = allocateFresh) => run(inputs, allocate) };
 }
 
 /** The node's attributes, read with their ONNX defaults; a wrong kind is a ModelError naming it. */
