@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "cpu-features.h"
 #include "thread-pool.h"
 #include "../f32-maxpool/f32-maxpool.h"
 #include "../qs32-qx8-requantize/qs32-qx8-requantize.h"
@@ -17,8 +18,22 @@ namespace {
 // every task), a task's tile rows, its pooled sums.
 constexpr std::size_t kImageSlot = 0, kRowsSlot = 1, kPooledSlot = 2, kSlots = 3;
 
+using WidenFn = void (*)(const uint8_t* in, std::size_t n, int32_t zero_point, float* out);
+
+void widen_portable(const uint8_t* in, std::size_t n, int32_t zero_point, float* out) {
+  for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<float>(static_cast<int32_t>(in[i]) - zero_point);
+}
+
+// Chosen once per call: the ISA check is not free next to a 15-value row.
+WidenFn widen_for_this_cpu() {
+#if SPARQ_HAVE_AVX2
+  if (isa_supported(Isa::kAvx512)) return shifted_widen_avx512;
+#endif
+  return widen_portable;
+}
+
 // Writes image n of x, padded, into out (plane after plane) and zeroes the slack after it.
-void pad_image(const ShiftedConvShape& s, const ConvInput& x, std::size_t n, float* out) {
+void pad_image(const ShiftedConvShape& s, const ConvInput& x, std::size_t n, WidenFn widen, float* out) {
   const std::size_t hp = s.padded_h(), wp = s.padded_w(), hw = s.height * s.width;
   const bool padded = s.pad_top + s.pad_left + s.pad_bottom + s.pad_right > 0;
   // Padding and slack are zeros; without padding the rows below cover the rest.
@@ -32,8 +47,7 @@ void pad_image(const ShiftedConvShape& s, const ConvInput& x, std::size_t n, flo
       if (x.f32 != nullptr) {
         std::copy(x.f32 + src + h * s.width, x.f32 + src + (h + 1) * s.width, row);
       } else {
-        const uint8_t* in = x.u8 + src + h * s.width;
-        for (std::size_t w = 0; w < s.width; ++w) row[w] = static_cast<float>(static_cast<int32_t>(in[w]) - x.zero_point);
+        widen(x.u8 + src + h * s.width, s.width, x.zero_point, row);
       }
     }
   }
@@ -81,7 +95,8 @@ ShiftedImages::ShiftedImages(const ShiftedConvShape& s, const ConvInput& x) {
   in_place_ = x.f32 != nullptr && !padded && s.batch > 0 ? s.batch - 1 : 0;
   const std::size_t copies = s.batch - in_place_;
   copies_ = static_cast<float*>(thread_scratch(kImageSlot, copies * copy_stride_ * sizeof(float)));
-  parallel_for(copies, [&](std::size_t i) { pad_image(s, x, in_place_ + i, copies_ + i * copy_stride_); });
+  const WidenFn widen = widen_for_this_cpu();
+  parallel_for(copies, [&](std::size_t i) { pad_image(s, x, in_place_ + i, widen, copies_ + i * copy_stride_); });
 }
 
 ShiftedMasks::ShiftedMasks(const ShiftedConvShape& s) {
@@ -106,8 +121,10 @@ ConvRowSink::ConvRowSink(const ShiftedConvShape& s, const ConvOutputParams& p, c
   conv_plane_ = conv_h_ * conv_w_;
   positions_ = p.pool.active();
   padded_w_ = s.padded_w();
-  // Pooled: rows of every computed position (the pool skips the extra columns); else packed output rows.
-  tile_stride_ = positions_ ? s.vectors() * 16 : conv_plane_;
+  // Pooled: rows of every computed position (the pool skips the extra
+  // columns), a whole number of padded rows apart so that one pool call
+  // sees them as planes; else packed output rows.
+  tile_stride_ = positions_ ? (s.vectors() * 16 + padded_w_ - 1) / padded_w_ * padded_w_ : conv_plane_;
   out_plane_ = positions_ ? pooled_h(p.pool, conv_h_) * pooled_w(p.pool, conv_w_) : conv_plane_;
   const std::size_t offset = (n * s.out_channels + first) * out_plane_;
   switch (p.kind) {
@@ -141,14 +158,12 @@ ConvTileOutput ConvRowSink::tile(std::size_t row) const {
 }
 
 void ConvRowSink::finish() {
-  // One plane per row: the rows of padded positions are tile_stride_ apart, which can exceed conv_h_ x padded_w_.
+  // The rows of padded positions are planes of tile_stride_ / padded_w_ rows (the pool reads the first conv_h_).
   MaxPoolShape pool{};
-  if (positions_) pool = {1, conv_h_, padded_w_, p_.pool.kernel_h, p_.pool.kernel_w, p_.pool.stride_h, p_.pool.stride_w, 0, 0,
-                          pooled_h(p_.pool, conv_h_), pooled_w(p_.pool, conv_w_)};
+  if (positions_) pool = {rows_, tile_stride_ / padded_w_, padded_w_, p_.pool.kernel_h, p_.pool.kernel_w, p_.pool.stride_h,
+                          p_.pool.stride_w, 0, 0, pooled_h(p_.pool, conv_h_), pooled_w(p_.pool, conv_w_)};
   if (p_.kind == ConvOutputKind::kFloat32) {
-    if (positions_)
-      for (std::size_t r = 0; r < rows_; ++r)
-        f32_maxpool(pool, tile_y_ + r * tile_stride_, static_cast<float*>(out_) + r * out_plane_);
+    if (positions_) f32_maxpool(pool, tile_y_, static_cast<float*>(out_));
     return;
   }
   // Integer sums, pooled when asked (into the int32 output itself, or a scratch on the way to requantization).
@@ -160,7 +175,7 @@ void ConvRowSink::finish() {
     } else {
       sums = static_cast<int32_t*>(thread_scratch(kPooledSlot, rows_ * out_plane_ * sizeof(int32_t)));
     }
-    for (std::size_t r = 0; r < rows_; ++r) s32_maxpool(pool, tile_yi_ + r * tile_stride_, sums + r * out_plane_);
+    s32_maxpool(pool, tile_yi_, sums);
     stride = out_plane_;
   }
   if (p_.kind == ConvOutputKind::kInt32) {

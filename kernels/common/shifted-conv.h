@@ -153,6 +153,10 @@ class ConvRowSink {
 // separates the buffers one thread holds at once.
 void* thread_scratch(std::size_t slot, std::size_t bytes);
 
+// out[i] = in[i] - zero_point as float32, i < n (shifted-conv-widen-avx512.cc;
+// ShiftedImages calls it when the CPU allows).
+void shifted_widen_avx512(const uint8_t* in, std::size_t n, int32_t zero_point, float* out);
+
 // offsets[k] of tap k = (c, i, j) in the padded image.
 std::vector<int32_t> shifted_offsets(const ShiftedConvShape& s);
 

@@ -2,9 +2,9 @@
 // at a time (8 zmm).
 //
 // Per entry: one broadcast weight, 8 image loads at the entry's offset, 8
-// FMAs into 8 accumulators. The loads (two 512-bit per cycle) pace it at
-// about one FMA per cycle, half the dense peak; 8 chains cover the FMA
-// latency. A template over the vector count (1..7) serves the last
+// FMAs into 8 accumulators, 8 chains to cover the FMA latency. Images of
+// fewer than 8 vectors (a 6x6 map has 2) split the entries over 2 or 4
+// partial sums (f32_spconv2d_chains), or 2 chains would wait on latency. A template over the vector count (1..7) serves the last
 // positions of an image. One call covers the channel's whole row: with 2-3
 // entries per channel (a pruned first layer), per-call costs outweighed the FMAs.
 #include <immintrin.h>
@@ -21,37 +21,62 @@ namespace {
 
 constexpr std::size_t kVectors = 8;
 
-// Vectors [v0, v0 + V) of the row.
+// acc[v] += w * x[v * 16 ...] for V vectors.
 template <std::size_t V>
-void tile(const F32SpConv2dTile& t, std::size_t v0, bool clamp) {
-  __m512 acc[V];
+inline void accumulate(__m512 (&acc)[V], const float* x, float w) {
+  const __m512 wv = _mm512_set1_ps(w);
 #pragma GCC unroll 8
-  for (std::size_t v = 0; v < V; ++v) acc[v] = _mm512_setzero_ps();
-  const float* x0 = t.x + v0 * 16;
-  for (std::size_t e = 0; e < t.entries; ++e) {
-    const float* x = x0 + t.offsets[e];
-    const __m512 w = _mm512_set1_ps(t.values[e]);
-#pragma GCC unroll 8
-    for (std::size_t v = 0; v < V; ++v) acc[v] = _mm512_fmadd_ps(w, _mm512_loadu_ps(x + v * 16), acc[v]);
-  }
-#pragma GCC unroll 8
-  for (std::size_t v = 0; v < V; ++v) shifted_store(t.out, 0, v0 + v, acc[v], clamp);
+  for (std::size_t v = 0; v < V; ++v) acc[v] = _mm512_fmadd_ps(wv, _mm512_loadu_ps(x + v * 16), acc[v]);
 }
 
-template <std::size_t... I>
+// Vectors [v0, v0 + V) of the row, entry e summed in chain e % P.
+template <std::size_t V, std::size_t P>
+void tile(const F32SpConv2dTile& t, std::size_t v0, bool clamp) {
+  __m512 acc[P][V];
+#pragma GCC unroll 4
+  for (std::size_t p = 0; p < P; ++p)
+#pragma GCC unroll 8
+    for (std::size_t v = 0; v < V; ++v) acc[p][v] = _mm512_setzero_ps();
+  const float* x0 = t.x + v0 * 16;
+  std::size_t e = 0;
+  for (; e + P <= t.entries; e += P)
+#pragma GCC unroll 4
+    for (std::size_t p = 0; p < P; ++p) accumulate(acc[p], x0 + t.offsets[e + p], t.values[e + p]);
+  for (std::size_t p = 0; e < t.entries; ++e, ++p) accumulate(acc[p], x0 + t.offsets[e], t.values[e]);
+  // (s0 + s1) + (s2 + s3), as f32_spconv2d_chains documents.
+  if constexpr (P == 4)
+#pragma GCC unroll 8
+    for (std::size_t v = 0; v < V; ++v) acc[0][v] = _mm512_add_ps(_mm512_add_ps(acc[0][v], acc[1][v]), _mm512_add_ps(acc[2][v], acc[3][v]));
+  if constexpr (P == 2)
+#pragma GCC unroll 8
+    for (std::size_t v = 0; v < V; ++v) acc[0][v] = _mm512_add_ps(acc[0][v], acc[1][v]);
+#pragma GCC unroll 8
+  for (std::size_t v = 0; v < V; ++v) shifted_store(t.out, 0, v0 + v, acc[0][v], clamp);
+}
+
+template <std::size_t P, std::size_t... I>
 void tail(std::index_sequence<I...>, const F32SpConv2dTile& t, std::size_t v0, bool clamp) {
   using TileFn = void (*)(const F32SpConv2dTile&, std::size_t, bool);
-  static constexpr TileFn kTiles[] = {&tile<I + 1>...};
+  static constexpr TileFn kTiles[] = {&tile<I + 1, P>...};
   kTiles[t.vectors - v0 - 1](t, v0, clamp);
+}
+
+template <std::size_t P>
+void row(const F32SpConv2dTile& t, bool clamp) {
+  std::size_t v = 0;
+  for (; v + kVectors <= t.vectors; v += kVectors) tile<kVectors, P>(t, v, clamp);
+  if (v < t.vectors) tail<P>(std::make_index_sequence<kVectors - 1>{}, t, v, clamp);
 }
 
 }  // namespace
 
 void f32_spconv2d_128_avx512(const F32SpConv2dTile& t) {
   const bool clamp = t.out.min > -INFINITY || t.out.max < INFINITY;
-  std::size_t v = 0;
-  for (; v + kVectors <= t.vectors; v += kVectors) tile<kVectors>(t, v, clamp);
-  if (v < t.vectors) tail(std::make_index_sequence<kVectors - 1>{}, t, v, clamp);
+  switch (f32_spconv2d_chains(t.vectors)) {
+    case 1: return row<1>(t, clamp);
+    case 2: return row<2>(t, clamp);
+    default: return row<4>(t, clamp);
+  }
 }
 
 }  // namespace sparq

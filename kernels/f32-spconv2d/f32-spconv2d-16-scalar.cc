@@ -1,6 +1,7 @@
 // Portable f32-spconv2d microkernel: one output channel, one vector of 16
-// positions at a time. Entry order and a fused multiply-add per entry, as the AVX-512
-// kernel does, so both give the same float results.
+// positions at a time. Entry order, partial sums (f32_spconv2d_chains) and a
+// fused multiply-add per entry, as the AVX-512 kernel does, so both give the
+// same float results.
 #include <cmath>
 
 #include "f32-spconv2d.h"
@@ -8,13 +9,19 @@
 namespace sparq {
 
 void f32_spconv2d_16_scalar(const F32SpConv2dTile& t) {
+  const std::size_t chains = f32_spconv2d_chains(t.vectors);
   for (std::size_t v = 0; v < t.vectors; ++v) {
-    float acc[16] = {};
+    float acc[4][16] = {};
     for (std::size_t e = 0; e < t.entries; ++e) {
       const float* x = t.x + v * 16 + t.offsets[e];
-      for (std::size_t lane = 0; lane < 16; ++lane) acc[lane] = std::fma(t.values[e], x[lane], acc[lane]);
+      float* s = acc[e % chains];
+      for (std::size_t lane = 0; lane < 16; ++lane) s[lane] = std::fma(t.values[e], x[lane], s[lane]);
     }
-    shifted_store_lanes(t.out, 0, v, acc);
+    for (std::size_t lane = 0; lane < 16; ++lane) {
+      if (chains == 4) acc[0][lane] = (acc[0][lane] + acc[1][lane]) + (acc[2][lane] + acc[3][lane]);
+      if (chains == 2) acc[0][lane] = acc[0][lane] + acc[1][lane];
+    }
+    shifted_store_lanes(t.out, 0, v, acc[0]);
   }
 }
 

@@ -38,6 +38,11 @@ struct F32SpConv2dTile {
   ConvTileOutput out;      // row 0 is the channel
 };
 
+// How many partial sums a row of `vectors` vectors splits its entries into,
+// entry e in sum e % P, added as s0 + s1 or (s0 + s1) + (s2 + s3): every
+// variant sums in this order, so they give the same float bits.
+inline std::size_t f32_spconv2d_chains(std::size_t vectors) { return vectors >= 8 ? 1 : vectors >= 4 ? 2 : 4; }
+
 using F32SpConv2dUkernel = void (*)(const F32SpConv2dTile& t);
 
 struct F32SpConv2dVariant {
