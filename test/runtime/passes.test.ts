@@ -214,7 +214,7 @@ function convPool(pool: Record<string, number | number[]>, extra: Partial<OnnxGr
 describe('passes: fuseMaxPool', () => {
   for (const [what, pool] of [['2x2 stride 2', { kernel_shape: [2, 2], strides: [2, 2] }], ['3x3 stride 2 (floor)', { kernel_shape: [3, 3], strides: [2, 2] }], ['2x3 stride 1 (default strides)', { kernel_shape: [2, 3] }]] as const)
     it(`fuses a ${what} MaxPool into the Conv before it and keeps onnxruntime's results`, async () => {
-      const model = convPool(pool as Record<string, number[]>);
+      const model = convPool(pool as unknown as Record<string, number[]>);
       const g = graphOf(model);
       assert.equal(fuseMaxPool(g), true);
       assert.deepEqual(opTypes(g), ['Conv']);
