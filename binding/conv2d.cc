@@ -34,7 +34,8 @@ namespace {
 // Float sums of integers are exact below 2^24.
 constexpr double kExactFloatSum = 16777216.0;
 
-// packConvWeights(w: Float32Array, outChannels, taps, sparse) -> handle
+// packConvWeights(w: Float32Array, outChannels, taps, sparse, blockRows) -> handle
+// blockRows (1 or 4) groups output channels in the sparse format.
 Napi::Value PackConvWeights(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   const std::size_t oc = size_arg(info[1], "outChannels"), taps = size_arg(info[2], "taps");
@@ -42,6 +43,8 @@ Napi::Value PackConvWeights(const Napi::CallbackInfo& info) {
   if (taps == 0 || oc == 0) throw_range_error(env, "outChannels and taps must be >= 1");
   auto packed = std::make_shared<ConvWeights>();
   packed->sparse = bool_arg(info[3], "sparse");
+  const std::size_t block_rows = size_arg(info[4], "blockRows");
+  if (block_rows != 1 && block_rows != 4) throw_range_error(env, "blockRows must be 1 or 4");
   packed->out_channels = oc;
   packed->taps = taps;
   for (std::size_t o = 0; o < oc; ++o) {
@@ -50,7 +53,7 @@ Napi::Value PackConvWeights(const Napi::CallbackInfo& info) {
     packed->max_row_abs_sum = std::max(packed->max_row_abs_sum, sum);
   }
   if (packed->sparse)
-    sparq::f32_spconv2d_pack(oc, taps, w.Data(), &packed->csr);
+    sparq::f32_spconv2d_pack(oc, taps, block_rows, w.Data(), &packed->csr);
   else
     sparq::f32_conv2d_pack(oc, taps, w.Data(), &packed->dense);
   return wrap_handle(env, std::move(packed));
@@ -61,7 +64,8 @@ Napi::Value ConvWeightsInfo(const Napi::CallbackInfo& info) {
   std::shared_ptr<const ConvWeights> w = unwrap_handle<ConvWeights>(info[0], "weights");
   Napi::Object out = Napi::Object::New(info.Env());
   out.Set("sparse", w->sparse);
-  out.Set("entries", static_cast<double>(w->sparse ? w->csr.tap.size() : w->out_channels * w->taps));
+  out.Set("entries", static_cast<double>(w->sparse ? w->csr.value.size() : w->out_channels * w->taps));
+  out.Set("blockRows", static_cast<double>(w->sparse ? w->csr.block_rows : 1));
   out.Set("maxRowAbsSum", w->max_row_abs_sum);
   return out;
 }

@@ -90,7 +90,7 @@ export interface NativeAddon {
   f32Conv2dVariants: NativeVariant[];
   f32SpConv2dVariants: NativeVariant[];
   /** Conv weights [outChannels, taps] packed for f32-conv2d (dense) or f32-spconv2d (sparse). */
-  packConvWeights(w: Float32Array, outChannels: number, taps: number, sparse: boolean): NativeHandle;
+  packConvWeights(w: Float32Array, outChannels: number, taps: number, sparse: boolean, blockRows: number): NativeHandle;
 
   /** Stride-1 NCHW convolution (kernels/common/shifted-conv.h); integer output needs uint8 x. */
   conv2d(variant: string | null, weights: NativeHandle, x: Float32Array | Uint8Array, xZeroPoint: number, batch: number,

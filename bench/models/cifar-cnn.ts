@@ -13,6 +13,12 @@ export interface CnnOptions {
   image?: readonly [number, number, number];
   /** Fraction of weights set to zero in every layer but the classifier (default 0). */
   prune?: number;
+  /**
+   * Prune blocks of this many consecutive output channels at one input tap
+   * together, by the blocks' L2 norms (default 1: each weight by its
+   * magnitude). 4 is block pruning as the 4-channel sparse conv kernel wants it.
+   */
+  pruneBlock?: 1 | 4;
   seed?: number;
   opset?: number;
 }
@@ -38,6 +44,28 @@ export function pruneSmallest(w: Float32Array, fraction: number): Float32Array {
   return w.map((v) => (Math.abs(v) <= threshold ? 0 : v));
 }
 
+/**
+ * Zeroes the `fraction` of [block x 1] blocks of w [rows, w.length / rows]
+ * (`block` consecutive rows at one column; the last block may be shorter)
+ * with the smallest L2 norms.
+ */
+export function pruneBlocks(w: Float32Array, rows: number, block: number, fraction: number): Float32Array {
+  if (fraction <= 0 || block === 1) return pruneSmallest(w, fraction);
+  const cols = w.length / rows;
+  const norms: { norm: number; row: number; col: number }[] = [];
+  for (let r0 = 0; r0 < rows; r0 += block)
+    for (let col = 0; col < cols; col++) {
+      let s = 0;
+      for (let r = r0; r < Math.min(rows, r0 + block); r++) s += w[r * cols + col] ** 2;
+      norms.push({ norm: s, row: r0, col });
+    }
+  norms.sort((a, b) => a.norm - b.norm);
+  const out = Float32Array.from(w);
+  for (const { row, col } of norms.slice(0, Math.round(fraction * norms.length)))
+    for (let r = row; r < Math.min(rows, row + block); r++) out[r * cols + col] = 0;
+  return out;
+}
+
 /** Layer shapes: output channels / units of each layer, and the spatial size after the conv stack. */
 function spatialAfterStack(h: number): number {
   const conv = (x: number) => x - 2;
@@ -53,7 +81,7 @@ export function cifarCnn(options: CnnOptions = {}): OnnxGraph {
   const weight = (name: string, dims: number[], fanIn: number, pruned: boolean) => {
     const bound = Math.sqrt(6 / fanIn);
     const data = Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => random() * bound);
-    initializers.push({ name, type: 'float', dims, data: pruned ? pruneSmallest(data, prune) : data });
+    initializers.push({ name, type: 'float', dims, data: pruned ? pruneBlocks(data, dims[0], options.pruneBlock ?? 1, prune) : data });
   };
   const bias = (name: string, n: number) => initializers.push({ name, type: 'float', dims: [n], data: Float32Array.from({ length: n }, () => random() * 0.1) });
   const nodes: OnnxNode[] = [];

@@ -11,12 +11,12 @@
 
 namespace sparq {
 
-#define SPARQ_VARIANT(symbol, name, isa) std::remove_pointer_t<F32SpConv2dUkernel> symbol;
+#define SPARQ_VARIANT(symbol, name, isa) std::remove_pointer_t<F32SpConv2dUkernel> symbol, symbol##_rows4;
 #include "f32-spconv2d-variants.inc"
 #undef SPARQ_VARIANT
 
 const F32SpConv2dVariant kF32SpConv2dVariants[] = {
-#define SPARQ_VARIANT(symbol, name, isa) {name, isa, symbol},
+#define SPARQ_VARIANT(symbol, name, isa) {name, isa, symbol, symbol##_rows4},
 #include "f32-spconv2d-variants.inc"
 #undef SPARQ_VARIANT
 };
@@ -26,24 +26,33 @@ const F32SpConv2dVariant& f32_spconv2d_best() { return best_variant(kF32SpConv2d
 
 namespace {
 
-// Output channels per task: enough work per task to amortize the pool, few
-// enough that one image still splits across threads.
-constexpr std::size_t kChannelsPerTask = 8;
+// Output channels per task (a multiple of every block-row count): enough
+// work per task to amortize the pool, few enough that one image still
+// splits across threads, and 4 when 8 rows of a large map (8 x 960 floats
+// for 30 x 30) would push the image out of L1 beside them.
+std::size_t channels_per_task(const ShiftedConvShape& s) {
+  constexpr std::size_t kRowsBytes = 16 * 1024;
+  return 8 * s.vectors() * 16 * sizeof(float) > kRowsBytes ? 4 : 8;
+}
 
 }  // namespace
 
-void f32_spconv2d_pack(std::size_t out_channels, std::size_t taps, const float* w, F32SpConv2dWeights* out) {
+void f32_spconv2d_pack(std::size_t out_channels, std::size_t taps, std::size_t block_rows, const float* w,
+                       F32SpConv2dWeights* out) {
   out->out_channels = out_channels;
   out->taps = taps;
+  out->block_rows = block_rows;
   out->row_start.assign(1, 0);
   out->tap.clear();
   out->value.clear();
-  for (std::size_t o = 0; o < out_channels; ++o) {
+  for (std::size_t o0 = 0; o0 < out_channels; o0 += block_rows) {
+    const std::size_t rows = std::min(block_rows, out_channels - o0);
     for (std::size_t k = 0; k < taps; ++k) {
-      const float v = w[o * taps + k];
-      if (v == 0.0f) continue;
+      bool stored = false;
+      for (std::size_t r = 0; r < rows; ++r) stored = stored || w[(o0 + r) * taps + k] != 0.0f;
+      if (!stored) continue;
       out->tap.push_back(static_cast<int32_t>(k));
-      out->value.push_back(v);
+      for (std::size_t r = 0; r < block_rows; ++r) out->value.push_back(r < rows ? w[(o0 + r) * taps + k] : 0.0f);
     }
     out->row_start.push_back(static_cast<int32_t>(out->tap.size()));
   }
@@ -56,21 +65,25 @@ void f32_spconv2d(const F32SpConv2dVariant& variant, const ShiftedConvShape& s, 
   const std::vector<int32_t> tap_offsets = shifted_offsets(s);
   std::vector<int32_t> offsets(w.tap.size());
   for (std::size_t e = 0; e < offsets.size(); ++e) offsets[e] = tap_offsets[w.tap[e]];
-  const std::size_t groups = (s.out_channels + kChannelsPerTask - 1) / kChannelsPerTask;
+  const std::size_t per_task = channels_per_task(s);
+  const std::size_t groups = (s.out_channels + per_task - 1) / per_task;
   parallel_for(s.batch * groups, [&](std::size_t task) {
-    const std::size_t n = task / groups, first = task % groups * kChannelsPerTask;
-    const std::size_t rows = std::min(kChannelsPerTask, s.out_channels - first);
+    const std::size_t n = task / groups, first = task % groups * per_task;
+    const std::size_t rows = std::min(per_task, s.out_channels - first);
     ConvRowSink sink(s, out, masks, n, first, rows);
     F32SpConv2dTile t{};
     t.vectors = s.vectors();
     t.x = images.image(n);
-    for (std::size_t r = 0; r < rows; ++r) {
-      const std::size_t e0 = w.row_start[first + r], e1 = w.row_start[first + r + 1];
+    const F32SpConv2dUkernel ukernel = w.block_rows == 4 ? variant.rows4 : variant.rows1;
+    for (std::size_t r = 0; r < rows; r += w.block_rows) {
+      const std::size_t block = (first + r) / w.block_rows;
+      const std::size_t e0 = w.row_start[block], e1 = w.row_start[block + 1];
+      t.rows = std::min(w.block_rows, rows - r);
       t.entries = e1 - e0;
       t.offsets = offsets.data() + e0;
-      t.values = w.value.data() + e0;
+      t.values = w.value.data() + e0 * w.block_rows;
       t.out = sink.tile(r);
-      variant.ukernel(t);
+      ukernel(t);
     }
     sink.finish();
   });

@@ -18,24 +18,30 @@
 
 namespace sparq {
 
-// W [out_channels, taps] in CSR: the nonzero taps of each output channel, in tap order.
+// W [out_channels, taps] in block rows of `block_rows` (1 or 4) output
+// channels: per block row, the taps where any of its channels has a nonzero
+// weight, in tap order, each entry the block's weights for that tap (zeros
+// past the last channel). Block rows of 1 are CSR; blocks of 4 channels
+// share each image load among 4 FMAs, which pays when pruning keeps or
+// drops a tap for 4 channels together (block pruning), not for scattered zeros.
 struct F32SpConv2dWeights {
-  std::size_t out_channels = 0, taps = 0;
-  std::vector<int32_t> row_start;  // out_channels + 1
+  std::size_t out_channels = 0, taps = 0, block_rows = 1;
+  std::vector<int32_t> row_start;  // block rows + 1
   std::vector<int32_t> tap;        // per entry
-  std::vector<float> value;        // per entry
+  std::vector<float> value;        // per entry, block_rows values
 };
 
-void f32_spconv2d_pack(std::size_t out_channels, std::size_t taps, const float* w, F32SpConv2dWeights* out);
+void f32_spconv2d_pack(std::size_t out_channels, std::size_t taps, std::size_t block_rows, const float* w,
+                       F32SpConv2dWeights* out);
 
-// One microkernel call: one output channel over all `vectors` 16-position
-// vectors of the image at x.
+// One microkernel call: one block row of `rows` (<= block rows) output
+// channels over all `vectors` 16-position vectors of the image at x.
 struct F32SpConv2dTile {
-  std::size_t vectors, entries;
+  std::size_t rows, vectors, entries;
   const float* x;
   const int32_t* offsets;  // per entry: its tap's image offset
-  const float* values;     // per entry
-  ConvTileOutput out;      // row 0 is the channel
+  const float* values;     // per entry, block-rows values
+  ConvTileOutput out;      // row r is the block's channel r
 };
 
 // How many partial sums a row of `vectors` vectors splits its entries into,
@@ -48,7 +54,8 @@ using F32SpConv2dUkernel = void (*)(const F32SpConv2dTile& t);
 struct F32SpConv2dVariant {
   const char* name;
   Isa isa;
-  F32SpConv2dUkernel ukernel;
+  F32SpConv2dUkernel rows1;  // block rows of 1 (CSR)
+  F32SpConv2dUkernel rows4;  // block rows of 4
 };
 
 extern const F32SpConv2dVariant kF32SpConv2dVariants[];

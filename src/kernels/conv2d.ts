@@ -31,7 +31,9 @@ export class ConvWeights implements MultiplierSource {
   /** @internal The weights as float32 (quantized ones minus their zero points), [OC, C*KH*KW]. */
   readonly values: Float32Array;
   readonly sparse: boolean;
-  /** Stored weights: nonzeros when sparse, OC*C*KH*KW when dense. */
+  /** Output channels per sparse block (1: CSR). */
+  readonly blockRows: number;
+  /** Stored weights: nonzeros (with the zeros of stored blocks) when sparse, OC*C*KH*KW when dense. */
   readonly entries: number;
   /** Quantized weights: per-tensor (1) or per-output-channel scales; [1] for float weights. */
   readonly scales: Float32Array;
@@ -42,31 +44,55 @@ export class ConvWeights implements MultiplierSource {
   multiplierMemo?: MultiplierSource['multiplierMemo'];
 
   /** @internal Use packConvWeights(). */
-  constructor(dims: readonly [number, number, number, number], values: Float32Array, sparse: boolean, scales: Float32Array, quantized: boolean) {
+  constructor(dims: readonly [number, number, number, number], values: Float32Array, sparse: boolean, blockRows: number, scales: Float32Array, quantized: boolean) {
     this.dims = dims;
     this.values = values;
     this.sparse = sparse;
+    this.blockRows = blockRows;
     this.scales = scales;
     this.quantized = quantized;
     const [oc] = dims, taps = values.length / oc;
-    let maxSum = 0, nonzeros = 0;
+    let maxSum = 0;
     for (let o = 0; o < oc; o++) {
       let s = 0;
-      for (let k = o * taps; k < (o + 1) * taps; k++) {
-        s += Math.abs(values[k]);
-        if (values[k] !== 0) nonzeros++;
-      }
+      for (let k = o * taps; k < (o + 1) * taps; k++) s += Math.abs(values[k]);
       maxSum = Math.max(maxSum, s);
     }
     this.maxRowAbsSum = maxSum;
-    this.entries = sparse ? nonzeros : values.length;
-    this.handle = native()?.packConvWeights(values, oc, taps, sparse) ?? null;
+    this.entries = sparse ? blockDensity(values, oc, blockRows) * oc * taps : values.length;
+    this.handle = native()?.packConvWeights(values, oc, taps, sparse, blockRows) ?? null;
   }
+}
+
+/**
+ * The share of [blockRows x 1] weight blocks (blockRows consecutive output
+ * channels at one tap; the last block may be shorter) that hold a nonzero,
+ * over `values` [outChannels, taps]. blockRows 1 gives the plain density.
+ */
+export function blockDensity(values: ArrayLike<number>, outChannels: number, blockRows: number): number {
+  const taps = values.length / outChannels;
+  let stored = 0, slots = 0;
+  for (let o0 = 0; o0 < outChannels; o0 += blockRows) {
+    const rows = Math.min(blockRows, outChannels - o0);
+    for (let k = 0; k < taps; k++) {
+      let any = false;
+      for (let r = 0; r < rows && !any; r++) any = values[(o0 + r) * taps + k] !== 0;
+      if (any) stored += rows;
+      slots += rows;
+    }
+  }
+  return slots === 0 ? 0 : stored / slots;
 }
 
 export interface PackConvOptions {
   /** Keep only the nonzero weights and run f32-spconv2d (default false: dense f32-conv2d). */
   sparse?: boolean;
+  /**
+   * Sparse only: keep taps per block of this many output channels (1, the
+   * default, or 4). Blocks of 4 share each image load among 4 channels: the
+   * format for block-pruned weights (blockDensity tells how well it fits).
+   */
+  blockRows?: 1 | 4;
 }
 
 /**
@@ -79,16 +105,19 @@ export function packConvWeights(w: Tensor<'float32' | 'int8' | 'uint8'>, options
   const t = checkTensor('w', w, ['float32', 'int8', 'uint8'], 4);
   checkObject('options', options);
   const sparse = options.sparse === undefined ? false : checkBoolean('options.sparse', options.sparse);
+  const blockRows = options.blockRows === undefined ? 1 : checkInt('options.blockRows', options.blockRows, 1, 4);
+  if (blockRows !== 1 && blockRows !== 4) fail('options.blockRows', 'must be 1 or 4');
+  if (blockRows !== 1 && !sparse) typeFail('options.blockRows', 'needs options.sparse');
   const dims = t.dims as [number, number, number, number];
   if (t.data.length === 0) fail('w', 'must hold at least one weight');
-  if (t.type === 'float32') return new ConvWeights(dims, t.data as Float32Array, sparse, Float32Array.of(1), false);
+  if (t.type === 'float32') return new ConvWeights(dims, t.data as Float32Array, sparse, blockRows, Float32Array.of(1), false);
   const q = t as Tensor<QType>;
   if (q.axis !== undefined && typeof q.scale === 'number') typeFail('w.scale', 'must be an array when w.axis is set');
   const { scales, zeroPoints, axis } = checkQuantParams('w.', q.scale ?? 1, q.zeroPoint, q.axis, dims, q.type);
   if (axis !== undefined && axis !== 0) typeFail('w.axis', 'must be 0 (per output channel) for conv weights');
   const taps = t.data.length / dims[0];
   const values = Float32Array.from(q.data, (v, i) => v - zeroPoints[zeroPoints.length === 1 ? 0 : Math.floor(i / taps)]);
-  return new ConvWeights(dims, values, sparse, scales, true);
+  return new ConvWeights(dims, values, sparse, blockRows, scales, true);
 }
 
 export interface Conv2dOptions {

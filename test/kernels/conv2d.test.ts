@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 import { refConv2dSums } from '../../src/backends/reference/conv2d.js';
-import { conv2dIsExact, packConvWeights, type Conv2dOptions } from '../../src/kernels/conv2d.js';
+import { blockDensity, conv2dIsExact, packConvWeights, type Conv2dOptions } from '../../src/kernels/conv2d.js';
 import { native } from '../../src/native.js';
 import { cpu, tensor } from '../../src/index.js';
 import { assertClose, assertSameArray, nativeVariants, randomFloats, randomInts, rng } from '../helpers.js';
@@ -31,17 +31,18 @@ function pruned(values: Float32Array, density: number, r: () => number): Float32
 }
 
 describe('conv2d (direct stride-1 convolution)', () => {
-  for (const sparse of [false, true]) {
+  for (const [sparse, blockRows] of [[false, 1], [true, 1], [true, 4]] as const) {
     const family = sparse ? 'f32SpConv2d' : 'f32Conv2d';
+    const format = sparse ? `, ${blockRows}-channel blocks` : '';
     for (const variant of nativeVariants(family)) {
-      it(`${variant}: float32 equals the reference on every shape, with bias, clamp and density 0-100%`, () => {
+      it(`${variant}${format}: float32 equals the reference on every shape, with bias, clamp and density 0-100%`, () => {
         const r = rng(11);
         for (const s of SHAPES)
           for (const density of sparse ? [0, 0.1, 0.5, 1] : [1]) {
             const x = randomFloats(s.n * s.c * s.h * s.w, r, 2);
             const wv = pruned(randomFloats(s.oc * s.c * s.kh * s.kw, r), density, r);
             const bias = randomFloats(s.oc, r);
-            const w = packConvWeights(tensor('float32', [s.oc, s.c, s.kh, s.kw], wv), { sparse });
+            const w = packConvWeights(tensor('float32', [s.oc, s.c, s.kh, s.kw], wv), { sparse, blockRows });
             const options: Conv2dOptions = { pads: s.pads, dilations: s.dilations, bias, activation: { min: -0.5, max: 3 }, variant };
             const y = cpu.conv2d(tensor('float32', [s.n, s.c, s.h, s.w], x), w, options);
             const [oh, ow] = outSize(s);
@@ -52,7 +53,7 @@ describe('conv2d (direct stride-1 convolution)', () => {
           }
       });
 
-      it(`${variant}: uint8 x int8/uint8 weights give exact int32, uint8 and int8 results`, () => {
+      it(`${variant}${format}: uint8 x int8/uint8 weights give exact int32, uint8 and int8 results`, () => {
         const r = rng(12);
         for (const s of SHAPES)
           for (const [wType, perChannel] of [['int8', true], ['uint8', false]] as const) {
@@ -61,7 +62,7 @@ describe('conv2d (direct stride-1 convolution)', () => {
             const wZero = wType === 'int8' ? 0 : 131;
             const wData = sparse ? wq.map((v) => (r() < 0.2 ? v : wZero)) : wq;
             const scale = perChannel ? Float32Array.from({ length: s.oc }, () => 0.001 + r() * 0.01) : 0.004;
-            const w = packConvWeights(tensor(wType, [s.oc, s.c, s.kh, s.kw], wData as Int8Array, perChannel ? { scale, zeroPoint: new Int32Array(s.oc), axis: 0 } : { scale, zeroPoint: wZero }), { sparse });
+            const w = packConvWeights(tensor(wType, [s.oc, s.c, s.kh, s.kw], wData as Int8Array, perChannel ? { scale, zeroPoint: new Int32Array(s.oc), axis: 0 } : { scale, zeroPoint: wZero }), { sparse, blockRows });
             const xq = randomInts(Uint8Array, s.n * s.c * s.h * s.w, 0, 255, r);
             const x = tensor('uint8', [s.n, s.c, s.h, s.w], xq, { scale: 0.02, zeroPoint: 7 });
             const bias = randomInts(Int32Array, s.oc, -5000, 5000, r);
@@ -85,11 +86,11 @@ describe('conv2d (direct stride-1 convolution)', () => {
 
   it('fused max pools equal cpu.maxPool of the unpooled result, bit for bit, float32 and quantized', () => {
     const r = rng(13);
-    for (const sparse of [false, true])
+    for (const [sparse, blockRows] of [[false, 1], [true, 1], [true, 4]] as const)
       for (const s of SHAPES.filter((shape) => Math.min(...outSize(shape)) >= 3))
         for (const [kernelShape, strides] of [[[2, 2], [2, 2]], [[3, 3], [2, 2]], [[2, 3], [1, 2]]] as [[number, number], [number, number]][]) {
           const wv = pruned(randomFloats(s.oc * s.c * s.kh * s.kw, r), sparse ? 0.2 : 1, r);
-          const w = packConvWeights(tensor('float32', [s.oc, s.c, s.kh, s.kw], wv), { sparse });
+          const w = packConvWeights(tensor('float32', [s.oc, s.c, s.kh, s.kw], wv), { sparse, blockRows });
           const x = tensor('float32', [s.n, s.c, s.h, s.w], randomFloats(s.n * s.c * s.h * s.w, r));
           const base = { pads: s.pads, dilations: s.dilations, activation: 'relu' as const };
           const pooled = cpu.conv2d(x, w, { ...base, pool: { kernelShape, strides } });
@@ -97,7 +98,7 @@ describe('conv2d (direct stride-1 convolution)', () => {
           assert.deepEqual(pooled.dims, unfused.dims);
           assertSameArray(pooled.data, unfused.data, `float32 ${JSON.stringify([s, kernelShape, strides, sparse])}`);
 
-          const wq = packConvWeights(tensor('int8', [s.oc, s.c, s.kh, s.kw], Int8Array.from(wv, (v) => Math.round(v * 100)), { scale: 0.01 }), { sparse });
+          const wq = packConvWeights(tensor('int8', [s.oc, s.c, s.kh, s.kw], Int8Array.from(wv, (v) => Math.round(v * 100)), { scale: 0.01 }), { sparse, blockRows });
           const xq = tensor('uint8', [s.n, s.c, s.h, s.w], randomInts(Uint8Array, s.n * s.c * s.h * s.w, 0, 255, r), { scale: 0.05, zeroPoint: 120 });
           for (const output of ['int32', 'uint8'] as const) {
             const q = { ...base, output, activation: output === 'int32' ? undefined : base.activation, outScale: 0.1, outZeroPoint: 5 };
@@ -121,9 +122,9 @@ describe('conv2d (direct stride-1 convolution)', () => {
   it('the scalar and the best variant give the same float32 bits (same tap order, fused multiply-adds)', () => {
     const r = rng(14);
     const s = SHAPES[3];
-    for (const sparse of [false, true]) {
+    for (const [sparse, blockRows] of [[false, 1], [true, 1], [true, 4]] as const) {
       const variants = nativeVariants(sparse ? 'f32SpConv2d' : 'f32Conv2d');
-      const w = packConvWeights(tensor('float32', [s.oc, s.c, s.kh, s.kw], pruned(randomFloats(s.oc * s.c * s.kh * s.kw, r), 0.3, r)), { sparse });
+      const w = packConvWeights(tensor('float32', [s.oc, s.c, s.kh, s.kw], pruned(randomFloats(s.oc * s.c * s.kh * s.kw, r), 0.3, r)), { sparse, blockRows });
       const x = tensor('float32', [s.n, s.c, s.h, s.w], randomFloats(s.n * s.c * s.h * s.w, r));
       const results = variants.map((variant) => cpu.conv2d(x, w, { pads: s.pads, variant }).data);
       for (const other of results.slice(1)) assertSameArray(other, results[0], variants.join(' vs '));
@@ -154,10 +155,15 @@ describe('conv2d (direct stride-1 convolution)', () => {
     assert.throws(() => cpu.conv2d(x, big, { output: 'int32' }), /^RangeError: w has an output channel whose sums can reach 2\^24/);
   });
 
-  it('counts stored weights: nonzeros when sparse, all when dense', () => {
+  it('counts stored weights: nonzeros when sparse (whole blocks in blocks), all when dense', () => {
     const wv = Float32Array.of(0, 1, 0, 2, 0, 0, 0, 3);
     assert.equal(packConvWeights(tensor('float32', [2, 1, 2, 2], wv), { sparse: true }).entries, 3);
+    assert.equal(packConvWeights(tensor('float32', [2, 1, 2, 2], wv), { sparse: true, blockRows: 4 }).entries, 4);
     assert.equal(packConvWeights(tensor('float32', [2, 1, 2, 2], wv)).entries, 8);
+    assert.equal(blockDensity(wv, 2, 1), 3 / 8);
+    assert.equal(blockDensity(wv, 2, 4), 4 / 8);
+    // 5 channels in blocks of 4: the last block is 1 channel.
+    assert.equal(blockDensity(Float32Array.of(1, 0, 0, 0, 0), 5, 4), 4 / 5);
   });
 
   describe('rejects bad arguments before native code runs', () => {
@@ -169,6 +175,8 @@ describe('conv2d (direct stride-1 convolution)', () => {
       ['weights that are not 4-D', () => packConvWeights(tensor('float32', [4, 27], new Float32Array(108)) as never), /^RangeError: w\.dims must have 4 dimensions/],
       ['a weight axis other than 0', () => packConvWeights(tensor('int8', [2, 2, 1, 1], new Int8Array(4), { scale: Float32Array.of(1, 1), axis: 1 })), /^TypeError: w\.axis/],
       ['a non-boolean sparse', () => packConvWeights(tensor('float32', [1, 1, 1, 1], new Float32Array(1)), { sparse: 1 as never }), /^TypeError: options\.sparse/],
+      ['blockRows 2', () => packConvWeights(tensor('float32', [1, 1, 1, 1], new Float32Array(1)), { sparse: true, blockRows: 2 as never }), /^RangeError: options\.blockRows must be 1 or 4/],
+      ['blockRows on dense weights', () => packConvWeights(tensor('float32', [1, 1, 1, 1], new Float32Array(1)), { blockRows: 4 }), /^TypeError: options\.blockRows needs options\.sparse/],
       ['weights not from packConvWeights', () => cpu.conv2d(x, {} as never), /^TypeError: w must come from packConvWeights/],
       ['a channel mismatch', () => cpu.conv2d(tensor('float32', [1, 2, 8, 8], new Float32Array(128)), w), /^RangeError: w expects 3 input channels, x has 2/],
       ['a kernel larger than the padded input', () => cpu.conv2d(tensor('float32', [1, 3, 2, 8], new Float32Array(48)), w), /^RangeError: w \(dilated 3x3\) is larger/],

@@ -5,8 +5,8 @@ import { calibrate, quantizeQdq } from '../../bench/models/qdq.js';
 import { encodeOnnxModel, type OnnxGraph } from '../../src/runtime/onnx/write.js';
 import { InferenceSession } from '../../src/runtime/session.js';
 
-async function qdqModel(prune = 0, image: [number, number, number] = [3, 32, 32]): Promise<Uint8Array> {
-  const graph: OnnxGraph = cifarCnn({ prune, image });
+async function qdqModel(prune = 0, image: [number, number, number] = [3, 32, 32], pruneBlock: 1 | 4 = 1): Promise<Uint8Array> {
+  const graph: OnnxGraph = cifarCnn({ prune, image, pruneBlock });
   const feeds = [0, 1].map((seed) => ({ input: { type: 'float32', dims: [4, ...image], data: randomImages(4, image, 100 + seed) } }));
   return encodeOnnxModel(quantizeQdq(graph, await calibrate(graph, feeds)));
 }
@@ -31,6 +31,12 @@ describe('runtime: the CIFAR-10 CNN in QDQ int8 (per-channel weights)', () => {
       assert.deepEqual(ops, ['QuantizeLinear', 'QLinearConv', 'QLinearConv', 'QLinearConv', 'Flatten', 'QLinearMatMul', 'QLinearMatMul', 'DequantizeLinear']);
     });
   }
+
+  it('runs 90% block-pruned int8 on the block kernels, exactly', async () => {
+    const { mismatches, session } = await compareExact(await qdqModel(0.9, [3, 32, 32], 4), 3);
+    assert.equal(mismatches, 0);
+    assert.deepEqual(session.profile().filter((p) => p.opType === 'QLinearConv').map((p) => p.kernel), ['qconv-direct-block4', 'qconv-direct-block4', 'qconv-direct-block4']);
+  });
 
   it('runs the 1x28x28 variant exactly too', async () => {
     const { mismatches } = await compareExact(await qdqModel(0, [1, 28, 28]), 3, [1, 28, 28]);

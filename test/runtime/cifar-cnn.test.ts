@@ -43,9 +43,18 @@ describe('runtime: the CIFAR-10 CNN (fp32)', () => {
     const { reference, ours, session } = await both(encodeOnnxModel(cifarCnn({ prune: 0.9 })), 2, image);
     assert.ok(relativeError(ours.data as Float32Array, reference) < 1e-5);
     const convKernels = (s: InferenceSession) => s.profile().filter((p) => p.opType === 'Conv').map((p) => p.kernel);
-    assert.deepEqual(convKernels(session), ['conv-direct-sparse', 'conv-direct-sparse', 'conv-direct-sparse']);
+    assert.deepEqual(convKernels(session), ['conv-direct-csr', 'conv-direct-csr', 'conv-direct-csr']);
     const dense = await InferenceSession.create(encodeOnnxModel(cifarCnn({ prune: 0.9 })), { sparsity: 'off' });
     assert.deepEqual(convKernels(dense), ['conv-direct', 'conv-direct', 'conv-direct']);
     assert.ok(dense.profile().every((p) => !/sparse|csr|bsr|nm/.test(p.kernel)), dense.profile().map((p) => p.kernel).join(', '));
+  });
+
+  it('runs 90% block-pruned weights (4 output channels at a tap) on the block kernels and still matches onnxruntime', async () => {
+    const image: [number, number, number] = [3, 32, 32];
+    const { reference, ours, session } = await both(encodeOnnxModel(cifarCnn({ prune: 0.9, pruneBlock: 4 })), 3, image);
+    assert.ok(relativeError(ours.data as Float32Array, reference) < 1e-5);
+    const kernels = session.profile().map((p) => p.kernel);
+    assert.deepEqual(kernels.filter((k) => k.startsWith('conv')), ['conv-direct-block4', 'conv-direct-block4', 'conv-direct-block4']);
+    assert.ok(kernels.includes('spmm-bsr4x1'), kernels.join(', '));
   });
 });

@@ -8,7 +8,7 @@
  * (conv-engine.ts).
  */
 import { cpu } from '../../backends/cpu.js';
-import { conv2dIsExact, conv2dOutputDims, type Conv2dOptions, type ConvWeights } from '../../kernels/conv2d.js';
+import { blockDensity, conv2dIsExact, conv2dOutputDims, type Conv2dOptions, type ConvWeights } from '../../kernels/conv2d.js';
 import { sizeOf, tensor, type QuantParams, type Tensor } from '../../tensor.js';
 import type { Allocate } from '../buffers.js';
 import type { Value } from '../onnx/model.js';
@@ -16,17 +16,20 @@ import { as4d, im2colOptions, outputDims, type WindowAttributes } from './conv-a
 import type { ConvWeightSource } from './conv-engine.js';
 
 /**
- * Weight density at or below which the sparse direct kernel runs. Measured
- * with `npm run bench:conv` on the CIFAR CNN's layers (AMD Zen 5): the
- * sparse kernel costs about 1/3 of a dense load-and-FMA per stored weight
- * (one image load per FMA against one per six), and stores the same output,
- * so it breaks even near 25-35% density; 20% keeps a margin for small maps.
+ * Relative costs of the direct kernels per dense-equivalent FMA, measured
+ * with `npm run bench:conv` on the CIFAR CNN's layers (AMD Zen 5, batch 64,
+ * BENCHMARKS.md): the CSR kernel makes one image load per FMA (the dense
+ * one shares each among 6 channels) and runs at about 1/3.5 of dense speed
+ * per stored weight; 4-channel blocks share it among 4 and run at about
+ * 1/2. A layer runs on whichever of dense (cost 1), CSR (3.5 x density) and
+ * blocks (2 x block density) is cheapest.
  */
-export const DIRECT_SPARSE_MAX_DENSITY = 0.2;
+export const CSR_COST = 3.5;
+export const BLOCK4_COST = 2;
 
 export interface DirectConv {
   weights: ConvWeights;
-  /** 'conv-direct' or 'conv-direct-sparse', for profiles. */
+  /** 'conv-direct', 'conv-direct-csr' or 'conv-direct-block4', for profiles. */
   label: string;
 }
 
@@ -35,23 +38,22 @@ export function prepareDirectConv<T extends 'float32' | 'int8' | 'uint8'>(w: Con
   if (groups !== 1 || window.strides[0] !== 1 || window.strides[1] !== 1) return undefined;
   const [oc, c] = w.dims;
   const [kh, kw] = window.kernel;
-  const sparse = trySparse && sparseEnough(w);
   const quant: QuantParams = !w.scales ? {} : w.scales.length === 1
     ? { scale: w.scales[0], zeroPoint: w.zeroPoints?.[0] ?? 0 }
     : { scale: w.scales, zeroPoint: w.zeroPoints ?? new Int32Array(w.scales.length), axis: 0 };
-  const weights = cpu.packConvWeights(tensor(w.type, [oc, c, kh, kw], w.data, quant) as Tensor<'float32' | 'int8' | 'uint8'>, { sparse });
-  return { weights, label: sparse ? 'conv-direct-sparse' : 'conv-direct' };
+  const format = trySparse ? cheapestFormat(w) : 'dense';
+  const options = format === 'dense' ? {} : { sparse: true, blockRows: format === 'csr' ? 1 : 4 } as const;
+  const weights = cpu.packConvWeights(tensor(w.type, [oc, c, kh, kw], w.data, quant) as Tensor<'float32' | 'int8' | 'uint8'>, options);
+  return { weights, label: format === 'dense' ? 'conv-direct' : `conv-direct-${format}` };
 }
 
-/** Whether the share of weights that differ from their zero point is at most DIRECT_SPARSE_MAX_DENSITY. */
-function sparseEnough(w: ConvWeightSource<'float32' | 'int8' | 'uint8'>): boolean {
+/** dense, csr or block4, by the costs above on the weights' (block) densities (zero: the weight's zero point). */
+function cheapestFormat(w: ConvWeightSource<'float32' | 'int8' | 'uint8'>): 'dense' | 'csr' | 'block4' {
   const oc = w.dims[0], taps = w.data.length / oc;
-  let stored = 0;
-  for (let i = 0; i < w.data.length; i++) {
-    const zero = w.zeroPoints ? w.zeroPoints[w.zeroPoints.length === 1 ? 0 : Math.floor(i / taps)] : 0;
-    if (w.data[i] !== zero) stored++;
-  }
-  return stored <= DIRECT_SPARSE_MAX_DENSITY * w.data.length;
+  const zero = (i: number) => (w.zeroPoints ? w.zeroPoints[w.zeroPoints.length === 1 ? 0 : Math.floor(i / taps)] : 0);
+  const stored = Uint8Array.from(w.data as ArrayLike<number>, (v, i) => (v !== zero(i) ? 1 : 0));
+  const costs = { dense: 1, csr: CSR_COST * blockDensity(stored, oc, 1), block4: BLOCK4_COST * blockDensity(stored, oc, 4) };
+  return (Object.keys(costs) as (keyof typeof costs)[]).reduce((a, b) => (costs[b] < costs[a] ? b : a));
 }
 
 /** `y` max-pooled as the fused pool asks (the im2col path's output), or `y` itself. */

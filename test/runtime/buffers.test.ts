@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+
+import { cifarCnn, randomImages } from '../../bench/models/cifar-cnn.js';
+import { BufferPool } from '../../src/runtime/buffers.js';
+import { encodeOnnxModel } from '../../src/runtime/onnx/write.js';
+import { InferenceSession } from '../../src/runtime/session.js';
+
+describe('runtime: BufferPool', () => {
+  it('gives a dropped buffer to the next take of the same type and length, and only then', () => {
+    const pool = new BufferPool();
+    const a = pool.take('float32', 16);
+    pool.hold(a);
+    pool.drop(a);
+    assert.equal(pool.take('float32', 16).buffer, a.buffer);
+    assert.notEqual(pool.take('float32', 16).buffer, a.buffer, 'a buffer is handed out once');
+    const b = pool.take('uint8', 16);
+    pool.hold(b);
+    pool.drop(b);
+    assert.notEqual(pool.take('int8', 16).buffer, b.buffer, 'another type does not reuse it');
+    assert.notEqual(pool.take('uint8', 17).buffer, b.buffer, 'another length does not reuse it');
+  });
+
+  it('keeps a buffer while any view of it is alive', () => {
+    const pool = new BufferPool();
+    const a = pool.take('float32', 8);
+    const view = a.subarray(2, 4);
+    pool.hold(a);
+    pool.hold(view);
+    pool.drop(a);
+    assert.notEqual(pool.take('float32', 8).buffer, a.buffer, 'the view still reads it');
+    pool.drop(view);
+    assert.equal(pool.take('float32', 8).buffer, a.buffer);
+  });
+
+  it('never takes back arrays it did not hand out, nor those still held when a run ends', () => {
+    const pool = new BufferPool();
+    const mine = new Float32Array(4);
+    pool.hold(mine);
+    pool.drop(mine);
+    assert.notEqual(pool.take('float32', 4).buffer, mine.buffer);
+    const result = pool.take('float32', 4);
+    pool.hold(result);
+    pool.endRun();
+    pool.drop(result);
+    assert.notEqual(pool.take('float32', 4).buffer, result.buffer, 'a run\'s result belongs to the caller');
+  });
+});
+
+describe('runtime: a session reuses storage across runs', () => {
+  const image: [number, number, number] = [3, 32, 32];
+  const feeds = (seed: number, batch = 2) => ({ input: { type: 'float32', dims: [batch, ...image], data: randomImages(batch, image, seed) } });
+
+  it('returns results that later runs do not overwrite, equal to a fresh session\'s', async () => {
+    for (const bytes of [encodeOnnxModel(cifarCnn()), encodeOnnxModel(cifarCnn({ prune: 0.9, pruneBlock: 4 }))]) {
+      const session = await InferenceSession.create(bytes);
+      const first = session.runSync(feeds(1)).logits.data as Float32Array;
+      const kept = Float32Array.from(first);
+      const second = session.runSync(feeds(2)).logits.data as Float32Array;
+      const third = session.runSync(feeds(1)).logits.data as Float32Array;
+      assert.deepEqual(first, kept, 'the first result was written over');
+      assert.notDeepEqual(second, kept);
+      assert.deepEqual(third, kept, 'the same feeds give the same result from reused storage');
+      const fresh = await InferenceSession.create(bytes);
+      assert.deepEqual(fresh.runSync(feeds(2)).logits.data, second);
+    }
+  });
+
+  it('keeps fetched intermediates intact, and handles batch changes between runs', async () => {
+    const session = await InferenceSession.create(encodeOnnxModel(cifarCnn()));
+    const a = session.runSync(feeds(3), ['pool1.out', 'logits']);
+    const pool1 = Float32Array.from(a['pool1.out'].data as Float32Array);
+    for (const batch of [1, 5, 2]) session.runSync(feeds(4, batch));
+    assert.deepEqual(a['pool1.out'].data, pool1);
+    const fresh = await InferenceSession.create(encodeOnnxModel(cifarCnn()));
+    assert.deepEqual(session.runSync(feeds(4, 5)).logits.data, fresh.runSync(feeds(4, 5)).logits.data);
+  });
+});
