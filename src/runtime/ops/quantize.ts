@@ -29,12 +29,12 @@ export function quantizedType(zero: Value | undefined): QType {
 }
 
 const quantizeLinear: OpHandler = (ctx) =>
-  kernel('quantize', (inputs) => {
+  kernel('quantize', (inputs, allocate) => {
     const x = input(inputs, 0, ['float32']);
     const scale = input(inputs, 1, ['float32']);
     const type = quantizedType(inputs[2]);
     const { per } = linearQuantParams(ctx, x, scale, inputs[2], 'y');
-    const y = cpu.quantize(asTensor(x, ['float32'], 'x'), { type, ...per });
+    const y = cpu.quantize(asTensor(x, ['float32'], 'x'), { type, ...per, out: allocate(type, x.data.length) });
     return [value(type, x.dims, y.data)];
   });
 

@@ -15,26 +15,16 @@ import { convGeometry } from '../../kernels/im2col.js';
 import { tensor, type QType, type QuantParams } from '../../tensor.js';
 import type { Value } from '../onnx/model.js';
 import { as4d, im2colOptions, outputDims, windowAttributes, type WindowAttributes } from '../ops/conv-attributes.js';
-import { fusedActivation, ModelError, type PrepareContext } from '../ops/op.js';
+import { FUSED_POOL_KERNEL, FUSED_POOL_STRIDES, fusedActivation, fusedPool, ModelError, type PrepareContext } from '../ops/op.js';
 import { quantParam, quantParams } from '../ops/quant-params.js';
 import { gpuInput0, shaped, type GpuInput, type GpuOpHandler } from './kernel.js';
 
 /**
- * The MaxPool passes/fuse-maxpool.ts moves into a conv, in the attributes
- * ops/op.ts names FUSED_POOL_KERNEL / FUSED_POOL_STRIDES: 2-D kernel and
- * strides, no padding. POOL_FUSION lists them for the executor, which runs
- * a node with any other sparq fusion attribute on the CPU.
+ * The attributes of the MaxPool passes/fuse-maxpool.ts moves into a conv,
+ * which the GPU conv runs after its GEMM. The executor runs a node with any
+ * other sparq fusion attribute on the CPU.
  */
-const POOL_KERNEL = 'sparq_pool_kernel';
-const POOL_STRIDES = 'sparq_pool_strides';
-export const POOL_FUSION = [POOL_KERNEL, POOL_STRIDES] as const;
-
-function fusedPool(ctx: PrepareContext): GpuMaxPoolOptions | undefined {
-  const kernel = ctx.attributes.ints(POOL_KERNEL);
-  if (!kernel) return undefined;
-  const strides = ctx.attributes.ints(POOL_STRIDES) ?? [1, 1];
-  return { kernelShape: [kernel[0], kernel[1]], strides: [strides[0], strides[1]] };
-}
+export const POOL_FUSION = [FUSED_POOL_KERNEL, FUSED_POOL_STRIDES] as const;
 
 /** Whether the node is a conv the GPU runs: group 1 (the GEMM takes one weight block). */
 function ungrouped(ctx: PrepareContext): boolean {
@@ -85,7 +75,7 @@ export const gpuConv: GpuOpHandler = (ctx, gpu) => {
   if (!w || ((ctx.node.inputs[2] ?? '') !== '' && !b) || !ungrouped(ctx)) return undefined;
   const window = windowAttributes(ctx.attributes, w.dims.slice(2));
   const activation = fusedActivation(ctx.attributes) ?? 'none';
-  const pool = fusedPool(ctx);
+  const pool = fusedPool(ctx.attributes);
   const bias = b?.data as Float32Array | undefined;
   const weights = gpu.upload(transposedWeight(w, 'float32'));
   return {
@@ -118,7 +108,7 @@ export const gpuQLinearConv: GpuOpHandler = (ctx, gpu) => {
     activation: fusedActivation(ctx.attributes) ?? 'none', bias: c[8]?.data as Int32Array | undefined,
   } as const;
   const window = windowAttributes(ctx.attributes, w.dims.slice(2));
-  const pool = fusedPool(ctx);
+  const pool = fusedPool(ctx.attributes);
   const perChannel = wq.scales.length > 1;
   const wt = transposedWeight(w, w.type as 'int8' | 'uint8');
   const packed = gpu.packWeights(tensor(wt.type, wt.dims, wt.data,
