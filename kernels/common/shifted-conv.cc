@@ -116,7 +116,7 @@ ShiftedMasks::ShiftedMasks(const ShiftedConvShape& s) {
 }
 
 ConvRowSink::ConvRowSink(const ShiftedConvShape& s, const ConvOutputParams& p, const ShiftedMasks& masks, std::size_t n,
-                         std::size_t first, std::size_t rows)
+                         std::size_t first, std::size_t rows, std::size_t member, std::size_t group)
     : p_(p), masks_(masks), first_(first), rows_(rows), conv_h_(s.out_h()), conv_w_(s.out_w()) {
   conv_plane_ = conv_h_ * conv_w_;
   positions_ = p.pool.active();
@@ -135,7 +135,8 @@ ConvRowSink::ConvRowSink(const ShiftedConvShape& s, const ConvOutputParams& p, c
   }
   // Float32 and int32 rows go straight to the output unless pooled; uint8/int8 always pass through int32 sums.
   const bool quantized = p.kind == ConvOutputKind::kUint8 || p.kind == ConvOutputKind::kInt8;
-  if (positions_ || quantized) rows_scratch_ = thread_scratch(kRowsSlot, rows * tile_stride_ * 4);
+  const std::size_t rows_bytes = rows * tile_stride_ * 4;
+  if (positions_ || quantized) rows_scratch_ = static_cast<unsigned char*>(thread_scratch(kRowsSlot, group * rows_bytes)) + member * rows_bytes;
   void* rows_at = rows_scratch_ != nullptr ? rows_scratch_ : out_;
   if (p.kind == ConvOutputKind::kFloat32) tile_y_ = static_cast<float*>(rows_at);
   else tile_yi_ = static_cast<int32_t*>(rows_at);
@@ -173,6 +174,7 @@ void ConvRowSink::finish() {
     if (p_.kind == ConvOutputKind::kInt32) {
       sums = static_cast<int32_t*>(out_);
     } else {
+      // Members finish one after another, so one pooled scratch serves the group.
       sums = static_cast<int32_t*>(thread_scratch(kPooledSlot, rows_ * out_plane_ * sizeof(int32_t)));
     }
     s32_maxpool(pool, tile_yi_, sums);

@@ -129,8 +129,11 @@ struct ConvOutputParams {
 // biases (int32) and requantizes into the output.
 class ConvRowSink {
  public:
+  // A task that fills several images at once makes one sink per image, each
+  // with its `member` index in a group of `group`: their scratch rows share
+  // one thread buffer (sized for the group before any member uses it).
   ConvRowSink(const ShiftedConvShape& s, const ConvOutputParams& p, const ShiftedMasks& masks, std::size_t n,
-              std::size_t first, std::size_t rows);
+              std::size_t first, std::size_t rows, std::size_t member = 0, std::size_t group = 1);
   // Where rows [row, ...) of this sink go, over all vectors of the image.
   ConvTileOutput tile(std::size_t row) const;
   void finish();

@@ -30,7 +30,7 @@ void tile(const F32Conv2dTile& t, std::size_t v0, bool clamp) {
 #pragma GCC unroll 4
     for (std::size_t v = 0; v < V; ++v) acc[r][v] = _mm512_setzero_ps();
   const float* w = t.strip;
-  const float* x0 = t.x + v0 * 16;
+  const float* x0 = t.x[0] + v0 * 16;
   for (std::size_t k = 0; k < t.taps; ++k, w += kF32Conv2dMr) {
     const float* x = x0 + t.offsets[k];
     __m512 xv[V];
@@ -46,12 +46,47 @@ void tile(const F32Conv2dTile& t, std::size_t v0, bool clamp) {
 #pragma GCC unroll 8
   for (std::size_t r = 0; r < R; ++r)
 #pragma GCC unroll 4
-    for (std::size_t v = 0; v < V; ++v) shifted_store(t.out, r, v0 + v, acc[r][v], clamp);
+    for (std::size_t v = 0; v < V; ++v) shifted_store(t.out[0], r, v0 + v, acc[r][v], clamp);
+}
+
+// I small images of V vectors each (I x V <= 4): rows [0, R) x all their vectors.
+template <std::size_t R, std::size_t V, std::size_t I>
+void images_tile(const F32Conv2dTile& t, bool clamp) {
+  __m512 acc[R][I * V];
+#pragma GCC unroll 8
+  for (std::size_t r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (std::size_t j = 0; j < I * V; ++j) acc[r][j] = _mm512_setzero_ps();
+  const float* w = t.strip;
+  for (std::size_t k = 0; k < t.taps; ++k, w += kF32Conv2dMr) {
+    __m512 xv[I * V];
+#pragma GCC unroll 4
+    for (std::size_t j = 0; j < I * V; ++j) xv[j] = _mm512_loadu_ps(t.x[j / V] + t.offsets[k] + j % V * 16);
+#pragma GCC unroll 8
+    for (std::size_t r = 0; r < R; ++r) {
+      const __m512 wr = _mm512_set1_ps(w[r]);
+#pragma GCC unroll 4
+      for (std::size_t j = 0; j < I * V; ++j) acc[r][j] = _mm512_fmadd_ps(wr, xv[j], acc[r][j]);
+    }
+  }
+#pragma GCC unroll 8
+  for (std::size_t r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (std::size_t j = 0; j < I * V; ++j) shifted_store(t.out[j / V], r, j % V, acc[r][j], clamp);
 }
 
 // The strip over all its vectors: whole tiles of kVectors, then the rest.
 template <std::size_t R>
 void strip(const F32Conv2dTile& t, bool clamp) {
+  if (t.images > 1) {
+    // vectors x images <= 4: 1 x 2..4 or 2 x 2.
+    if (t.vectors == 2) return images_tile<R, 2, 2>(t, clamp);
+    switch (t.images) {
+      case 4: return images_tile<R, 1, 4>(t, clamp);
+      case 3: return images_tile<R, 1, 3>(t, clamp);
+      default: return images_tile<R, 1, 2>(t, clamp);
+    }
+  }
   std::size_t v = 0;
   for (; v + kVectors <= t.vectors; v += kVectors) tile<R, kVectors>(t, v, clamp);
   switch (t.vectors - v) {
@@ -73,7 +108,7 @@ void dispatch(std::index_sequence<I...>, const F32Conv2dTile& t, bool clamp) {
 
 void f32_conv2d_6x64_avx512(const F32Conv2dTile& t) {
   assert(t.rows >= 1 && t.rows <= kF32Conv2dMr);
-  dispatch(std::make_index_sequence<kF32Conv2dMr>{}, t, t.out.min > -INFINITY || t.out.max < INFINITY);
+  dispatch(std::make_index_sequence<kF32Conv2dMr>{}, t, t.out[0].min > -INFINITY || t.out[0].max < INFINITY);
 }
 
 }  // namespace sparq

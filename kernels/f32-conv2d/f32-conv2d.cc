@@ -4,6 +4,7 @@
 // 288 taps) and the image (29 KiB for 32 channels of 15 x 15) stay in L1/L2
 // while the task sweeps all positions.
 #include <algorithm>
+#include <optional>
 #include <type_traits>
 
 #include "f32-conv2d.h"
@@ -41,20 +42,28 @@ void f32_conv2d(const F32Conv2dVariant& variant, const ShiftedConvShape& s, cons
   const ShiftedMasks masks(s);
   const std::vector<int32_t> offsets = shifted_offsets(s);
   const std::size_t strips = (s.out_channels + kF32Conv2dMr - 1) / kF32Conv2dMr;
-  parallel_for(s.batch * strips, [&](std::size_t task) {
-    const std::size_t n = task / strips, strip = task % strips, first = strip * kF32Conv2dMr;
+  const std::size_t per_call = std::max<std::size_t>(1, kF32Conv2dGroupVectors / s.vectors());
+  const std::size_t groups = (s.batch + per_call - 1) / per_call;
+  parallel_for(groups * strips, [&](std::size_t task) {
+    const std::size_t n0 = task / strips * per_call, strip = task % strips, first = strip * kF32Conv2dMr;
     const std::size_t rows = std::min(kF32Conv2dMr, s.out_channels - first);
-    ConvRowSink sink(s, out, masks, n, first, rows);
+    const std::size_t count = std::min(per_call, s.batch - n0);
+    // Constructed (their scratch sized) before any is used: optional has no default constructor to get in the way.
+    std::optional<ConvRowSink> sinks[kF32Conv2dGroupVectors];
+    for (std::size_t i = 0; i < count; ++i) sinks[i].emplace(s, out, masks, n0 + i, first, rows, i, count);
     F32Conv2dTile t{};
     t.rows = rows;
     t.taps = s.taps();
     t.offsets = offsets.data();
     t.strip = w.strips.data() + strip * s.taps() * kF32Conv2dMr;
     t.vectors = s.vectors();
-    t.x = images.image(n);
-    t.out = sink.tile(0);
+    t.images = count;
+    for (std::size_t i = 0; i < count; ++i) {
+      t.x[i] = images.image(n0 + i);
+      t.out[i] = sinks[i]->tile(0);
+    }
     variant.ukernel(t);
-    sink.finish();
+    for (std::size_t i = 0; i < count; ++i) sinks[i]->finish();
   });
 }
 

@@ -33,14 +33,20 @@ struct F32Conv2dWeights {
 
 void f32_conv2d_pack(std::size_t out_channels, std::size_t taps, const float* w, F32Conv2dWeights* out);
 
+// Images of at most this many vectors (a 6x6 map has 2) are computed
+// several at once, so each broadcast weight feeds kF32Conv2dGroupVectors
+// vectors as in a large image: 4 / vectors images per call.
+constexpr std::size_t kF32Conv2dGroupVectors = 4;
+
 // One microkernel call: `rows` (<= MR) output channels over all `vectors`
-// 16-position vectors of the image at x.
+// 16-position vectors of `images` images (more than 1 only when images x
+// vectors <= kF32Conv2dGroupVectors), image i at x[i], its rows to out[i].
 struct F32Conv2dTile {
-  std::size_t rows, vectors, taps;
-  const float* x;
+  std::size_t rows, vectors, taps, images;
+  const float* x[kF32Conv2dGroupVectors];
   const int32_t* offsets;  // per tap
   const float* strip;      // taps x MR weights
-  ConvTileOutput out;
+  ConvTileOutput out[kF32Conv2dGroupVectors];
 };
 
 using F32Conv2dUkernel = void (*)(const F32Conv2dTile& t);
