@@ -12,7 +12,7 @@
 import { parseArgs } from 'node:util';
 import { cpu, tensor } from '../src/index.js';
 import { blockDensity } from '../src/kernels/conv2d.js';
-import type { OnnxGraph } from '../src/runtime/onnx/write.js';
+import type { OnnxGraph, OnnxNode } from '../src/runtime/onnx/write.js';
 import { pruneBlocks, seededRandom } from './models/cifar-cnn.js';
 import { ort, ortSession } from './ort-models.js';
 import { timeIt } from './timing.js';
@@ -27,7 +27,7 @@ const LAYERS: [string, number, number, number, boolean][] = [['conv1', 3, 32, 32
 const POOL = { kernelShape: [2, 2], strides: [2, 2] } as const;
 
 function convGraph(n: number, c: number, h: number, oc: number, pooled: boolean, w: Float32Array, bias: Float32Array): OnnxGraph {
-  const nodes: OnnxGraph['nodes'] = [
+  const nodes: OnnxNode[] = [
     { opType: 'Conv', inputs: ['x', 'w', 'b'], outputs: ['c'], attributes: { kernel_shape: [3, 3] } },
     { opType: 'Relu', inputs: ['c'], outputs: [pooled ? 'r' : 'y'] },
   ];

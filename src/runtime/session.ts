@@ -116,7 +116,7 @@ export class InferenceSession {
    */
   async run(feeds: Feeds, fetches: readonly string[] = this.outputNames): Promise<Record<string, Value>> {
     if (!this.gpu) return this.runSync(feeds, fetches);
-    const env = this.feedValues(feeds);
+    const env = new Map([...this.graph.constants, ...this.feedValues(feeds)]);
     return this.gpu.run(env, fetches, this.remainingReaders(fetches));
   }
 
@@ -126,11 +126,13 @@ export class InferenceSession {
    */
   runSync(feeds: Feeds, fetches: readonly string[] = this.outputNames): Record<string, Value> {
     if (this.gpu) throw new TypeError("runSync() runs backend 'cpu' sessions only; this session runs on 'webgpu': use run()");
+    // Constants are read where they are, not copied into every run's values.
     const env = this.feedValues(feeds);
+    const constants = this.graph.constants;
     const remaining = this.remainingReaders(fetches);
     try {
       for (const p of this.prepared) {
-        const inputs = p.node.inputs.map((name) => (name === '' ? undefined : env.get(name)));
+        const inputs = p.node.inputs.map((name) => (name === '' ? undefined : env.get(name) ?? constants.get(name)));
         const start = this.profiling ? performance.now() : 0;
         let outputs: Value[];
         try {
@@ -150,7 +152,7 @@ export class InferenceSession {
         for (const name of p.node.inputs) {
           const left = (remaining.get(name) ?? 0) - 1;
           remaining.set(name, left);
-          if (left !== 0 || this.graph.constants.has(name)) continue;
+          if (left !== 0 || constants.has(name)) continue;
           const dead = env.get(name);
           env.delete(name);
           if (dead) this.buffers.drop(dead.data);
@@ -161,18 +163,18 @@ export class InferenceSession {
     }
     const result: Record<string, Value> = {};
     for (const name of fetches) {
-      const v = env.get(name);
+      const v = env.get(name) ?? constants.get(name);
       if (v === undefined) typeFail('fetches', `names "${name}", which is no value of the model`);
       result[name] = v;
     }
     return result;
   }
 
-  /** The constants and the checked feeds, by name. */
+  /** The checked feeds, by name. */
   private feedValues(feeds: Feeds): Map<string, Value> {
     if (this.released) throw new Error('the session was released');
     checkObject('feeds', feeds);
-    const env = new Map<string, Value>(this.graph.constants);
+    const env = new Map<string, Value>();
     for (const name of Object.keys(feeds)) if (!this.inputNames.includes(name)) typeFail('feeds', `has "${name}", which is not an input of the model (inputs: ${this.inputNames.join(', ')})`);
     for (const info of this.graph.inputs) env.set(info.name, checkFeed(info, feeds[info.name]));
     return env;
