@@ -3,8 +3,11 @@
 // array<u32> either way, a 32-bit element is one word (its bits), an 8-bit
 // element is byte i % 4 of word i / 4 (little end first), as the backend
 // packs byte tensors. The including kernel declares `override ELEMENT_BYTES`
-// (4 or 1) and the input binding `x: array<u32>`. Included through the
-// pipeline loader's include line; not a kernel of its own.
+// (4 or 1), `override WORKGROUP_SIZE`, the bindings `x: array<u32>` (input)
+// and `y: array<u32>` (output), `params.count` (output elements) and
+// `fn elementAt(e: u32) -> u32`, the bits of output element e; `main` here
+// is then its entry point. Included through the pipeline loader's include
+// line; not a kernel of its own.
 
 // Elements per 32-bit word: 1 or 4.
 fn elementsPerWord() -> u32 {
@@ -25,4 +28,29 @@ fn placeElement(word: u32, j: u32, v: u32) -> u32 {
     return v;
   }
   return word | ((v & 0xffu) << (8u * j));
+}
+
+// One invocation per output word: it packs the word's elements from
+// elementAt, so 8-bit outputs need no atomics. Invocations past the last
+// word return (the dispatch rounds up, in 2-D past 65535 groups).
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(
+  @builtin(workgroup_id) group: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+  @builtin(local_invocation_index) local: u32,
+) {
+  let word = (group.y * groups.x + group.x) * WORKGROUP_SIZE + local;
+  let per = elementsPerWord();
+  if (word * per >= params.count) {
+    return;
+  }
+  var packed = 0u;
+  for (var j = 0u; j < per; j++) {
+    let e = word * per + j;
+    if (e >= params.count) {
+      break;
+    }
+    packed = placeElement(packed, j, elementAt(e));
+  }
+  y[word] = packed;
 }

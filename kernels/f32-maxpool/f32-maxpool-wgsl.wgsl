@@ -64,7 +64,7 @@ fn asInteger(bits: u32) -> i32 {
 }
 
 // The bits of y element e.
-fn pooled(e: u32) -> u32 {
+fn elementAt(e: u32) -> u32 {
   let p = params;
   let ow = e % p.outW;
   let oh = (e / p.outW) % p.outH;
@@ -100,26 +100,4 @@ fn pooled(e: u32) -> u32 {
     return best;
   }
   return u32(bestInt) & 0xffu;
-}
-
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn main(
-  @builtin(workgroup_id) group: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
-  @builtin(local_invocation_index) local: u32,
-) {
-  let word = (group.y * groups.x + group.x) * WORKGROUP_SIZE + local;
-  let per = elementsPerWord();
-  if (word * per >= params.count) {
-    return;
-  }
-  var packed = 0u;
-  for (var j = 0u; j < per; j++) {
-    let e = word * per + j;
-    if (e >= params.count) {
-      break;
-    }
-    packed = placeElement(packed, j, pooled(e));
-  }
-  y[word] = packed;
 }

@@ -10,7 +10,7 @@
 // Bindings (@group(0)):
 //   0  x       storage, read        array<u32>  the NCHW input, element layout of
 //                                               common/x32-elements-wgsl.wgsl
-//   1  col     storage, read_write  array<u32>  words = ceil(count * ELEMENT_BYTES / 4),
+//   1  y       storage, read_write  array<u32>  the col matrix, words = ceil(count * ELEMENT_BYTES / 4),
 //                                               count = groups * N*OH*OW * C*KH*KW;
 //                                               padding bytes of the last word are 0
 //   2  params  uniform              Params
@@ -57,13 +57,13 @@ struct Params {
 }
 
 @group(0) @binding(0) var<storage, read> x: array<u32>;
-@group(0) @binding(1) var<storage, read_write> col: array<u32>;
+@group(0) @binding(1) var<storage, read_write> y: array<u32>;
 @group(0) @binding(2) var<uniform> params: Params;
 
 //! include "common/x32-elements-wgsl.wgsl"
 
 // The bits of col element e.
-fn column(e: u32) -> u32 {
+fn elementAt(e: u32) -> u32 {
   let p = params;
   let cols = p.channels * p.kernelH * p.kernelW;
   let rows = p.batch * p.outH * p.outW;
@@ -84,26 +84,4 @@ fn column(e: u32) -> u32 {
   }
   let channel = (b * p.groups + g) * p.channels + c;
   return loadElement((channel * p.height + u32(ih)) * p.width + u32(iw));
-}
-
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn main(
-  @builtin(workgroup_id) group: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
-  @builtin(local_invocation_index) local: u32,
-) {
-  let word = (group.y * groups.x + group.x) * WORKGROUP_SIZE + local;
-  let per = elementsPerWord();
-  if (word * per >= params.count) {
-    return;
-  }
-  var packed = 0u;
-  for (var j = 0u; j < per; j++) {
-    let e = word * per + j;
-    if (e >= params.count) {
-      break;
-    }
-    packed = placeElement(packed, j, column(e));
-  }
-  col[word] = packed;
 }

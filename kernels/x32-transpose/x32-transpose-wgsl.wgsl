@@ -39,29 +39,11 @@ struct Params {
 
 //! include "common/x32-elements-wgsl.wgsl"
 
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn main(
-  @builtin(workgroup_id) group: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
-  @builtin(local_invocation_index) local: u32,
-) {
-  let word = (group.y * groups.x + group.x) * WORKGROUP_SIZE + local;
-  let per = elementsPerWord();
-  if (word * per >= params.count) {
-    return;
-  }
+// The bits of y element e = y[b][c][r].
+fn elementAt(e: u32) -> u32 {
   let matrix = params.rows * params.cols;
-  var packed = 0u;
-  for (var j = 0u; j < per; j++) {
-    let e = word * per + j;
-    if (e >= params.count) {
-      break;
-    }
-    // e indexes y[b][c][r].
-    let b = e / matrix;
-    let c = (e % matrix) / params.rows;
-    let r = e % params.rows;
-    packed = placeElement(packed, j, loadElement(b * matrix + r * params.cols + c));
-  }
-  y[word] = packed;
+  let b = e / matrix;
+  let c = (e % matrix) / params.rows;
+  let r = e % params.rows;
+  return loadElement(b * matrix + r * params.cols + c);
 }

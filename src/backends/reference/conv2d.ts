@@ -1,20 +1,9 @@
 /** Reference direct 2-D convolution (stride 1): the oracle for f32-conv2d and f32-spconv2d. */
+import type { Im2colGeometry } from './im2col.js';
 
-export interface RefConvGeometry {
-  batch: number;
-  channels: number;
-  height: number;
-  width: number;
-  outChannels: number;
-  kernelH: number;
-  kernelW: number;
-  dilationH: number;
-  dilationW: number;
-  padTop: number;
-  padLeft: number;
-  outH: number;
-  outW: number;
-}
+/** The stride-1, ungrouped part of the im2col geometry, with the channel counts. */
+export type RefConvGeometry = { channels: number; outChannels: number } & Pick<Im2colGeometry,
+  'batch' | 'height' | 'width' | 'kernelH' | 'kernelW' | 'dilationH' | 'dilationW' | 'padTop' | 'padLeft' | 'outH' | 'outW'>;
 
 /**
  * sums[n, o, oh, ow] = sum over c, i, j of (x[n, c, ih, iw] - xZeroPoint) * w[o, c, i, j]
