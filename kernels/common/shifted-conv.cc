@@ -15,8 +15,9 @@ namespace sparq {
 namespace {
 
 // thread_scratch slots: the padded images (on the calling thread, read by
-// every task), a task's tile rows, its pooled sums.
-constexpr std::size_t kImageSlot = 0, kRowsSlot = 1, kPooledSlot = 2, kSlots = 3;
+// every task), a task's tile rows, its pooled sums, one padded image on its
+// way to the compact layout.
+constexpr std::size_t kImageSlot = 0, kRowsSlot = 1, kPooledSlot = 2, kPadSlot = 3, kSlots = 4;
 
 using WidenFn = void (*)(const uint8_t* in, std::size_t n, int32_t zero_point, float* out);
 
@@ -87,7 +88,52 @@ void* thread_scratch(std::size_t slot, std::size_t bytes) {
   return b.data.get() + (kCacheLine - address % kCacheLine) % kCacheLine;
 }
 
+namespace {
+
+// Gathers padded image `in` into the compact layout's tap rows (zeros past the outputs).
+void gather_compact(const ShiftedConvShape& s, const float* in, float* col) {
+  const std::size_t oh = s.out_h(), ow = s.out_w(), wp = s.padded_w(), stride = s.compact_stride();
+  for (std::size_t c = 0, k = 0; c < s.channels; ++c)
+    for (std::size_t i = 0; i < s.kernel_h; ++i)
+      for (std::size_t j = 0; j < s.kernel_w; ++j, ++k) {
+        float* row = col + k * stride;
+        const float* src = in + c * s.plane() + i * s.dilation_h * wp + j * s.dilation_w;
+        // Plain loops: rows of a few floats, where a memmove call per row cost more than the copy.
+        std::size_t q = 0;
+        for (std::size_t y = 0; y < oh; ++y)
+          for (std::size_t x = 0; x < ow; ++x) row[q++] = src[y * wp + x];
+        for (; q < stride; ++q) row[q] = 0.0f;
+      }
+}
+
+}  // namespace
+
+bool prefer_compact(const ShiftedConvShape& s) {
+  constexpr std::size_t kMaxImageBytes = 256 * 1024;
+  ShiftedConvShape compact = s;
+  compact.compact = true;
+  const std::size_t padded = ((s.span() + 15) / 16) * 16;
+  const bool wasteful = 3 * (padded - s.out_h() * s.out_w()) >= padded;
+  return wasteful && s.taps() * compact.compact_stride() * sizeof(float) <= kMaxImageBytes;
+}
+
 ShiftedImages::ShiftedImages(const ShiftedConvShape& s, const ConvInput& x) {
+  if (s.compact) {
+    const bool padded = s.pad_top + s.pad_left + s.pad_bottom + s.pad_right > 0;
+    copy_stride_ = s.taps() * s.compact_stride();
+    copies_ = static_cast<float*>(thread_scratch(kImageSlot, s.batch * copy_stride_ * sizeof(float)));
+    const WidenFn widen = widen_for_this_cpu();
+    parallel_for(s.batch, [&](std::size_t n) {
+      const float* in = x.f32 != nullptr ? x.f32 + n * s.channels * s.height * s.width : nullptr;
+      if (in == nullptr || padded) {
+        float* pad = static_cast<float*>(thread_scratch(kPadSlot, (s.channels * s.plane() + kShiftedSlack) * sizeof(float)));
+        pad_image(s, x, n, widen, pad);
+        in = pad;
+      }
+      gather_compact(s, in, copies_ + n * copy_stride_);
+    });
+    return;
+  }
   const bool padded = s.pad_top + s.pad_left + s.pad_bottom + s.pad_right > 0;
   input_ = x.f32;
   input_stride_ = s.channels * s.height * s.width;
@@ -100,7 +146,7 @@ ShiftedImages::ShiftedImages(const ShiftedConvShape& s, const ConvInput& x) {
 }
 
 ShiftedMasks::ShiftedMasks(const ShiftedConvShape& s) {
-  const std::size_t wp = s.padded_w(), ow = s.out_w(), span = s.span(), count = s.vectors();
+  const std::size_t wp = s.row_width(), ow = s.out_w(), span = s.positions(), count = s.vectors();
   masks.resize(count);
   starts.resize(count);
   for (std::size_t v = 0; v < count; ++v) {
@@ -120,7 +166,7 @@ ConvRowSink::ConvRowSink(const ShiftedConvShape& s, const ConvOutputParams& p, c
     : p_(p), masks_(masks), first_(first), rows_(rows), conv_h_(s.out_h()), conv_w_(s.out_w()) {
   conv_plane_ = conv_h_ * conv_w_;
   positions_ = p.pool.active();
-  padded_w_ = s.padded_w();
+  padded_w_ = s.row_width();
   // Pooled: rows of every computed position (the pool skips the extra
   // columns), a whole number of padded rows apart so that one pool call
   // sees them as planes; else packed output rows.
@@ -204,6 +250,10 @@ void ConvRowSink::finish() {
 std::vector<int32_t> shifted_offsets(const ShiftedConvShape& s) {
   std::vector<int32_t> offsets;
   offsets.reserve(s.taps());
+  if (s.compact) {
+    for (std::size_t k = 0; k < s.taps(); ++k) offsets.push_back(static_cast<int32_t>(k * s.compact_stride()));
+    return offsets;
+  }
   for (std::size_t c = 0; c < s.channels; ++c)
     for (std::size_t i = 0; i < s.kernel_h; ++i)
       for (std::size_t j = 0; j < s.kernel_w; ++j)

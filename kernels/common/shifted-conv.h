@@ -37,8 +37,25 @@ struct ShiftedConvShape {
   std::size_t out_h() const { return padded_h() - dilation_h * (kernel_h - 1); }
   std::size_t out_w() const { return padded_w() - dilation_w * (kernel_w - 1); }
   std::size_t span() const { return (out_h() - 1) * padded_w() + out_w(); }
-  std::size_t vectors() const { return (span() + 15) / 16; }
+
+  // Compact layout, for small maps where the padded positions past each
+  // row's end would be a third or more of the work (a 6x6 map computes 32
+  // positions for 16 outputs): each image is first gathered into one row of
+  // exactly the output positions per tap, col[k][oh * OW + ow] (an im2col
+  // that stays in cache), tap k's offset is k * compact_stride(), and the
+  // same kernels run on it. The dense driver sets it from prefer_compact();
+  // the sparse one never does (the gather costs as much as a pruned layer).
+  bool compact = false;
+  // Positions computed per image, and per output row.
+  std::size_t positions() const { return compact ? out_h() * out_w() : span(); }
+  std::size_t row_width() const { return compact ? out_w() : padded_w(); }
+  std::size_t vectors() const { return (positions() + 15) / 16; }
+  std::size_t compact_stride() const { return vectors() * 16; }
 };
+
+// Whether the compact layout pays for `s` (its waste is high and one
+// gathered image stays small enough for L2).
+bool prefer_compact(const ShiftedConvShape& s);
 
 // Floats after each padded image that the last vector of the last tap may read.
 constexpr std::size_t kShiftedSlack = 16;
@@ -71,10 +88,11 @@ struct ConvTileOutput {
 // kernels use shifted-conv-store-avx512.h, with the same results).
 void shifted_store_lanes(const ConvTileOutput& o, std::size_t r, std::size_t v, const float (&lanes)[16]);
 
-// The padded float images the kernels read. Float input without padding is
-// read in place, but for the last image (nothing follows it to absorb the
-// slack reads); every other image is copied (padded, widened from uint8),
-// with kShiftedSlack floats after each.
+// The float images the kernels read. Float input without padding is read
+// in place, but for the last image (nothing follows it to absorb the slack
+// reads); every other image is copied (padded, widened from uint8), with
+// kShiftedSlack floats after each; in the compact layout every image is
+// gathered into its tap rows.
 class ShiftedImages {
  public:
   // Makes the copies, split across the thread pool by images.

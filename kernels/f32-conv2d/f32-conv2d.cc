@@ -36,8 +36,10 @@ void f32_conv2d_pack(std::size_t out_channels, std::size_t taps, const float* w,
       out->strips[(o / kF32Conv2dMr * taps + k) * kF32Conv2dMr + o % kF32Conv2dMr] = w[o * taps + k];
 }
 
-void f32_conv2d(const F32Conv2dVariant& variant, const ShiftedConvShape& s, const ConvInput& x,
+void f32_conv2d(const F32Conv2dVariant& variant, const ShiftedConvShape& shape, const ConvInput& x,
                 const F32Conv2dWeights& w, const ConvOutputParams& out) {
+  ShiftedConvShape s = shape;
+  s.compact = prefer_compact(s);
   const ShiftedImages images(s, x);
   const ShiftedMasks masks(s);
   const std::vector<int32_t> offsets = shifted_offsets(s);

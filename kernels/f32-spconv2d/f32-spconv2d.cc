@@ -58,8 +58,10 @@ void f32_spconv2d_pack(std::size_t out_channels, std::size_t taps, std::size_t b
   }
 }
 
-void f32_spconv2d(const F32SpConv2dVariant& variant, const ShiftedConvShape& s, const ConvInput& x,
+void f32_spconv2d(const F32SpConv2dVariant& variant, const ShiftedConvShape& shape, const ConvInput& x,
                   const F32SpConv2dWeights& w, const ConvOutputParams& out) {
+  // Never compact: gathering an image costs about as much as its sparse conv.
+  const ShiftedConvShape& s = shape;
   const ShiftedImages images(s, x);
   const ShiftedMasks masks(s);
   const std::vector<int32_t> tap_offsets = shifted_offsets(s);
