@@ -149,13 +149,19 @@ ShiftedMasks::ShiftedMasks(const ShiftedConvShape& s) {
   const std::size_t wp = s.row_width(), ow = s.out_w(), span = s.positions(), count = s.vectors();
   masks.resize(count);
   starts.resize(count);
+  // One pass with a running column (a division per lane cost microseconds
+  // per call, which is most of a batch-1 layer). starts[v] counts the kept
+  // positions before vector v: they are its lanes' output indices in order.
+  std::size_t col = 0, kept = 0;
   for (std::size_t v = 0; v < count; ++v) {
-    const std::size_t p0 = v * 16;
-    starts[v] = static_cast<uint32_t>(p0 / wp * ow + std::min(p0 % wp, ow));
+    starts[v] = static_cast<uint32_t>(kept);
     uint16_t m = 0;
-    for (std::size_t lane = 0; lane < 16; ++lane) {
-      const std::size_t p = p0 + lane;
-      if (p < span && p % wp < ow) m |= static_cast<uint16_t>(1u << lane);
+    for (std::size_t lane = 0, p = v * 16; lane < 16; ++lane, ++p) {
+      if (p < span && col < ow) {
+        m |= static_cast<uint16_t>(1u << lane);
+        ++kept;
+      }
+      if (++col == wp) col = 0;
     }
     masks[v] = m;
   }

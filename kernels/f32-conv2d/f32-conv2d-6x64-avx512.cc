@@ -75,7 +75,7 @@ void images_tile(const F32Conv2dTile& t, bool clamp) {
     for (std::size_t j = 0; j < I * V; ++j) shifted_store(t.out[j / V], r, j % V, acc[r][j], clamp);
 }
 
-// The strip over all its vectors: whole tiles of kVectors, then the rest.
+// The strip over all its vectors, in tiles of at most kVectors.
 template <std::size_t R>
 void strip(const F32Conv2dTile& t, bool clamp) {
   if (t.images > 1) {
@@ -87,13 +87,18 @@ void strip(const F32Conv2dTile& t, bool clamp) {
       default: return images_tile<R, 1, 2>(t, clamp);
     }
   }
-  std::size_t v = 0;
-  for (; v + kVectors <= t.vectors; v += kVectors) tile<R, kVectors>(t, v, clamp);
-  switch (t.vectors - v) {
-    case 3: return tile<R, 3>(t, v, clamp);
-    case 2: return tile<R, 2>(t, v, clamp);
-    case 1: return tile<R, 1>(t, v, clamp);
-    default: return;
+  // Tiles as even as possible (13 vectors: 4 + 3 + 3 + 3, not 4 + 4 + 4 + 1,
+  // whose last tile would load 6 weights for every 6 FMAs).
+  const std::size_t tiles = (t.vectors + kVectors - 1) / kVectors;
+  for (std::size_t i = 0, v = 0; i < tiles; ++i) {
+    const std::size_t size = t.vectors / tiles + (i < t.vectors % tiles ? 1 : 0);
+    switch (size) {
+      case 4: tile<R, 4>(t, v, clamp); break;
+      case 3: tile<R, 3>(t, v, clamp); break;
+      case 2: tile<R, 2>(t, v, clamp); break;
+      default: tile<R, 1>(t, v, clamp); break;
+    }
+    v += size;
   }
 }
 

@@ -1,6 +1,6 @@
 // AVX-512 f32-spconv2d microkernels: one output channel (CSR), its
-// positions 128 at a time (8 zmm); and blocks of 4 channels, 64 positions
-// at a time (f32_spconv2d_128_avx512_rows4).
+// positions 128 at a time (8 zmm); and blocks of 4 channels, up to 96
+// positions at a time (f32_spconv2d_128_avx512_rows4).
 //
 // Per entry: one broadcast weight, 8 image loads at the entry's offset, 8
 // FMAs into 8 accumulators, 8 chains to cover the FMA latency. Images of
@@ -77,24 +77,24 @@ void block_tile(const F32SpConv2dTile& t, std::size_t v0, bool clamp) {
   __m512 acc[4][V];
 #pragma GCC unroll 4
   for (std::size_t r = 0; r < 4; ++r)
-#pragma GCC unroll 4
+#pragma GCC unroll 6
     for (std::size_t v = 0; v < V; ++v) acc[r][v] = _mm512_setzero_ps();
   const float* x0 = t.x + v0 * 16;
   for (std::size_t e = 0; e < t.entries; ++e) {
     const float* x = x0 + t.offsets[e];
     const float* w = t.values + 4 * e;
     __m512 xv[V];
-#pragma GCC unroll 4
+#pragma GCC unroll 6
     for (std::size_t v = 0; v < V; ++v) xv[v] = _mm512_loadu_ps(x + v * 16);
 #pragma GCC unroll 4
     for (std::size_t r = 0; r < 4; ++r) {
       const __m512 wr = _mm512_set1_ps(w[r]);
-#pragma GCC unroll 4
+#pragma GCC unroll 6
       for (std::size_t v = 0; v < V; ++v) acc[r][v] = _mm512_fmadd_ps(wr, xv[v], acc[r][v]);
     }
   }
   for (std::size_t r = 0; r < t.rows; ++r)
-#pragma GCC unroll 4
+#pragma GCC unroll 6
     for (std::size_t v = 0; v < V; ++v) shifted_store(t.out, r, v0 + v, acc[r][v], clamp);
 }
 
@@ -102,13 +102,22 @@ void block_tile(const F32SpConv2dTile& t, std::size_t v0, bool clamp) {
 
 void f32_spconv2d_128_avx512_rows4(const F32SpConv2dTile& t) {
   const bool clamp = t.out.min > -INFINITY || t.out.max < INFINITY;
-  std::size_t v = 0;
-  for (; v + 4 <= t.vectors; v += 4) block_tile<4>(t, v, clamp);
-  switch (t.vectors - v) {
-    case 3: return block_tile<3>(t, v, clamp);
-    case 2: return block_tile<2>(t, v, clamp);
-    case 1: return block_tile<1>(t, v, clamp);
-    default: return;
+  // Tiles of up to 6 vectors (24 accumulators), as even as possible: 13
+  // vectors as 5 + 4 + 4, not 4 + 4 + 4 + 1, whose last tile would broadcast
+  // 4 weights for every 4 FMAs.
+  constexpr std::size_t kMax = 6;
+  const std::size_t tiles = (t.vectors + kMax - 1) / kMax;
+  for (std::size_t i = 0, v = 0; i < tiles; ++i) {
+    const std::size_t size = t.vectors / tiles + (i < t.vectors % tiles ? 1 : 0);
+    switch (size) {
+      case 6: block_tile<6>(t, v, clamp); break;
+      case 5: block_tile<5>(t, v, clamp); break;
+      case 4: block_tile<4>(t, v, clamp); break;
+      case 3: block_tile<3>(t, v, clamp); break;
+      case 2: block_tile<2>(t, v, clamp); break;
+      default: block_tile<1>(t, v, clamp); break;
+    }
+    v += size;
   }
 }
 
