@@ -12,8 +12,8 @@ import { refConv2dSums, type RefConvGeometry } from '../backends/reference/conv2
 import { refMaxPool } from '../backends/reference/maxpool.js';
 import { refOutput } from '../backends/reference/quantize.js';
 import { runAsync, runSync, type CpuCall } from '../backends/cpu-call.js';
-import { native, type NativeHandle } from '../native.js';
-import { tensor, type QType, type Tensor } from '../tensor.js';
+import { native, type NativeAddon, type NativeHandle } from '../native.js';
+import { sizeOf, TYPED_ARRAY_OF, type QType, type QuantParams, type Tensor } from '../tensor.js';
 import { outputTensor, checkBias, checkBoolean, checkDim, checkInt, checkObject, checkQuantParams, checkTensor, fail, typeFail } from '../validate.js';
 import { activationRange, type Activation } from './activation.js';
 import { checkVariant } from './gemm.js';
@@ -197,66 +197,110 @@ function refPooled(unpooled: Float32Array | Int32Array | Uint8Array | Int8Array,
   refMaxPool(unpooled as Float32Array, y as Float32Array, { planes, height: convH, width: convW, kernelH: p.kernelH, kernelW: p.kernelW, strideH: p.strideH, strideW: p.strideW, padTop: 0, padLeft: 0, outH: p.outH, outW: p.outW });
 }
 
-/** The [N, OC, OH, OW] dims conv2d gives for x dims `xDims` (pooled when options.pool is set), validated. */
-export function conv2dOutputDims(xDims: readonly number[], w: ConvWeights, options: Conv2dOptions = {}): number[] {
-  const g = geometry({ dims: xDims } as Tensor, w, options);
-  const pool = poolGeometry(options.pool, g.outH, g.outW);
-  return [g.batch, g.outChannels, pool?.outH ?? g.outH, pool?.outW ?? g.outW];
+/** What a tensor is without its data: the part of x a plan depends on. */
+export type TensorShape<T extends 'float32' | 'uint8'> = Omit<Tensor<T>, 'data'>;
+
+/**
+ * A conv2d call validated once for inputs of one shape and quantization:
+ * run() only checks the arrays' lengths, so a runtime calling the same layer
+ * on same-shaped inputs pays the argument checks once (at batch 1 they cost
+ * as much as the layer).
+ */
+export interface Conv2dPlan {
+  /** The result's dims, type and quantization. */
+  readonly dims: readonly number[];
+  readonly type: 'float32' | 'int32' | QType;
+  readonly quant: QuantParams | undefined;
+  /** Runs on `x` (x's type, the planned shape) into `y` (the result's type and size). */
+  run(x: Float32Array | Uint8Array, y: Float32Array | Int32Array | Uint8Array | Int8Array): void;
 }
 
-function conv2dCall(xIn: Tensor<'float32' | 'uint8'>, w: ConvWeights, options: Conv2dOptions = {}): CpuCall<Tensor> {
-  const x = checkTensor('x', xIn, ['float32', 'uint8'], 4);
+interface Conv2dSetup extends Conv2dPlan {
+  native(addon: NativeAddon, x: Float32Array | Uint8Array, y: Float32Array | Int32Array | Uint8Array | Int8Array, async: boolean): Promise<void> | undefined;
+  reference(x: Float32Array | Uint8Array, y: Float32Array | Int32Array | Uint8Array | Int8Array): void;
+}
+
+function conv2dSetup(xIn: TensorShape<'float32' | 'uint8'>, w: ConvWeights, options: Conv2dOptions = {}): Conv2dSetup {
   if (!(w instanceof ConvWeights)) typeFail('w', 'must come from packConvWeights()');
   checkObject('options', options);
+  const x = xIn;
   const g = geometry(x, w, options);
   const pool = poolGeometry(options.pool, g.outH, g.outW);
   const dims = [g.batch, g.outChannels, pool?.outH ?? g.outH, pool?.outW ?? g.outW];
   const planes = g.batch * g.outChannels;
+  const xSize = g.batch * g.channels * g.height * g.width, ySize = sizeOf(dims);
   const poolArgs = pool ? [pool.kernelH, pool.kernelW, pool.strideH, pool.strideW] as const : [0, 0, 1, 1] as const;
   const variant = checkVariant(options);
   const shape = [g.batch, g.channels, g.height, g.width, g.kernelH, g.kernelW, g.dilationH, g.dilationW, g.padTop, g.padLeft, g.padBottom, g.padRight] as const;
+  const plan = (type: Conv2dPlan['type'], quant: QuantParams | undefined, runNative: Conv2dSetup['native'], runReference: Conv2dSetup['reference']): Conv2dSetup => ({
+    dims, type, quant, native: runNative, reference: runReference,
+    run(xData, yData) {
+      if (xData.length !== xSize || !(xData instanceof (x.type === 'float32' ? Float32Array : Uint8Array))) fail('x', `must be ${x.type} with ${xSize} values, as planned`);
+      if (yData.length !== ySize || !(yData instanceof TYPED_ARRAY_OF[type])) fail('y', `must be ${type} with ${ySize} values`);
+      const addon = native();
+      if (addon) runNative(addon, xData, yData, false);
+      else runReference(xData, yData);
+    },
+  });
   if (x.type === 'float32') {
     if (w.quantized) typeFail('w', 'is quantized; float32 x needs float32 weights');
     if ((options.output ?? 'float32') !== 'float32') typeFail('options.output', "must be 'float32' for float32 x");
     const bias = checkBias(options.bias, 'float32', g.outChannels);
     const { min, max } = activationRange('options.activation', options.activation);
-    const y = outputTensor(options.out, 'float32', dims);
-    return {
-      result: y,
-      native: (addon, async) => addon.conv2d(variant, w.handle!, x.data, 0, ...shape, 'float32', y.data, bias ?? null, min, max, null, null, 0, 0, 0, ...poolArgs, async),
-      reference: () => {
-        const sums = refConv2dSums(g, x.data as Float32Array, 0, w.values);
+    return plan('float32', undefined,
+      (addon, xData, yData, async) => addon.conv2d(variant, w.handle!, xData, 0, ...shape, 'float32', yData, bias ?? null, min, max, null, null, 0, 0, 0, ...poolArgs, async),
+      (xData, yData) => {
+        const sums = refConv2dSums(g, xData as Float32Array, 0, w.values);
         const plane = g.outH * g.outW;
         const conv = Float32Array.from(sums, (s, i) => Math.min(Math.max(s + (bias ? bias[Math.floor(i / plane) % g.outChannels] : 0), min), max));
-        refPooled(conv, y.data as Float32Array, planes, g.outH, g.outW, pool);
-      },
-    };
+        refPooled(conv, yData as Float32Array, planes, g.outH, g.outW, pool);
+      });
   }
   if (!w.quantized) typeFail('w', 'must be quantized (int8/uint8) for uint8 x');
   if (options.output === 'float32') typeFail('options.output', "must be 'int32', 'uint8' or 'int8' for uint8 x");
-  // Without out: its result tensor is a stand-in of dims [OC, 1] (conv2d makes its own below).
+  // Without out: its result tensor is a stand-in of dims [OC, 1] (the plan sizes the real one).
   const q = quantizedCallParams('x', x as Tensor<'uint8'>, w, { ...options, out: undefined } as QGemmOptions, [g.outChannels, 1], 0);
   if (!conv2dIsExact(w, q.aZeroPoint)) fail('w', 'has an output channel whose sums can reach 2^24 with this x zero point; conv2d would not be exact (use im2col + qgemm)');
   const quant = q.result.scale === undefined ? undefined
     : { scale: q.result.scale, zeroPoint: q.result.zeroPoint, axis: typeof q.result.scale === 'number' ? undefined : 1 };
-  const y = outputTensor(options.out, q.output as 'int32' | QType, dims, quant);
   // Per-tensor multipliers are spread over the channels (the kernel reads one per channel).
-  const mult = q.mult === null ? null : q.mult.length === g.outChannels ? q.mult : new Float32Array(g.outChannels).fill(q.mult[0]);
-  return {
-    result: y,
-    native: (addon, async) => addon.conv2d(variant, w.handle!, x.data, q.aZeroPoint, ...shape, q.output, y.data, null, 0, 0, q.bias ?? null, mult,
+  const mult = q.mult === null ? null : q.mult.length === g.outChannels ? q.mult.slice() : new Float32Array(g.outChannels).fill(q.mult[0]);
+  return plan(q.output as 'int32' | QType, quant,
+    (addon, xData, yData, async) => addon.conv2d(variant, w.handle!, xData, q.aZeroPoint, ...shape, q.output, yData, null, 0, 0, q.bias ?? null, mult,
       q.outZeroPoint, q.output === 'int32' ? 0 : q.outMin, q.output === 'int32' ? 0 : q.outMax, ...poolArgs, async),
-    reference: () => {
-      const sums = refConv2dSums(g, x.data as Uint8Array, q.aZeroPoint, w.values);
+    (xData, yData) => {
+      const sums = refConv2dSums(g, xData as Uint8Array, q.aZeroPoint, w.values);
       const plane = g.outH * g.outW;
       const stage = { multipliers: mult ?? Float32Array.of(1), bias: q.bias, zeroPoints: Int32Array.of(q.outZeroPoint), outMin: q.outMin, outMax: q.outMax, fmin: -Infinity, fmax: Infinity };
-      const conv = new (y.data.constructor as Int32ArrayConstructor)(sums.length);
+      const conv = new (yData.constructor as Int32ArrayConstructor)(sums.length);
       for (let i = 0; i < sums.length; i++) {
         const c = Math.floor(i / plane) % g.outChannels;
         conv[i] = q.output === 'int32' ? (sums[i] + (q.bias ? q.bias[c] : 0)) | 0 : refOutput(sums[i], c, stage, false);
       }
-      refPooled(conv, y.data as Int32Array, planes, g.outH, g.outW, pool);
-    },
+      refPooled(conv, yData as Int32Array, planes, g.outH, g.outW, pool);
+    });
+}
+
+/**
+ * Validates a conv2d call for inputs like `x` (dims, type and quantization;
+ * no data needed) once, for many runs.
+ * @throws TypeError/RangeError naming the bad argument, as conv2d does.
+ */
+export function planConv2d(x: TensorShape<'float32' | 'uint8'>, w: ConvWeights, options: Conv2dOptions = {}): Conv2dPlan {
+  checkObject('x', x);
+  const t = checkTensor('x', { ...x, data: x.type === 'uint8' ? new Uint8Array(sizeOf(x.dims ?? [])) : new Float32Array(sizeOf(x.dims ?? [])) }, ['float32', 'uint8'], 4);
+  const { native: _native, reference: _reference, ...plan } = conv2dSetup(t, w, { ...options, out: undefined });
+  return plan;
+}
+
+function conv2dCall(xIn: Tensor<'float32' | 'uint8'>, w: ConvWeights, options: Conv2dOptions = {}): CpuCall<Tensor> {
+  const x = checkTensor('x', xIn, ['float32', 'uint8'], 4);
+  const setup = conv2dSetup(x, w, options);
+  const y = outputTensor(options.out, setup.type, setup.dims, setup.quant);
+  return {
+    result: y,
+    native: (addon, async) => setup.native(addon, x.data, y.data as Float32Array, async),
+    reference: () => setup.reference(x.data, y.data as Float32Array),
   };
 }
 

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 import { refConv2dSums } from '../../src/backends/reference/conv2d.js';
-import { blockDensity, conv2dIsExact, packConvWeights, type Conv2dOptions } from '../../src/kernels/conv2d.js';
+import { blockDensity, conv2dIsExact, packConvWeights, planConv2d, type Conv2dOptions } from '../../src/kernels/conv2d.js';
 import { native } from '../../src/native.js';
 import { cpu, tensor } from '../../src/index.js';
 import { assertClose, assertSameArray, nativeVariants, randomFloats, randomInts, rng } from '../helpers.js';
@@ -143,6 +143,25 @@ describe('conv2d (direct stride-1 convolution)', () => {
     const out = new Float32Array(one.length);
     assert.equal(cpu.conv2d(x, w, { pads: s.pads, out }).data, out);
     assertSameArray(out, one, 'out');
+  });
+
+  it('plans a call once for a shape: the same results, and run() checks only the arrays', () => {
+    const r = rng(16);
+    const s = SHAPES[2];
+    const w = packConvWeights(tensor('int8', [s.oc, s.c, s.kh, s.kw], randomInts(Int8Array, s.oc * s.c * s.kh * s.kw, -100, 100, r), { scale: 0.01 }));
+    const options = { pads: s.pads, output: 'uint8' as const, outScale: 0.2, outZeroPoint: 3, pool: { kernelShape: [2, 2] as [number, number], strides: [2, 2] as [number, number] } };
+    const plan = planConv2d({ type: 'uint8', dims: [2, s.c, s.h, s.w], scale: 0.05, zeroPoint: 9 }, w, options);
+    const x = randomInts(Uint8Array, 2 * s.c * s.h * s.w, 0, 255, r);
+    const want = cpu.conv2d(tensor('uint8', [2, s.c, s.h, s.w], x, { scale: 0.05, zeroPoint: 9 }), w, options);
+    assert.deepEqual(plan.dims, want.dims);
+    assert.equal(plan.type, 'uint8');
+    assert.deepEqual(plan.quant, { scale: Math.fround(0.2), zeroPoint: 3, axis: undefined });
+    const y = new Uint8Array(want.data.length);
+    plan.run(x, y);
+    assertSameArray(y, want.data, 'planned');
+    assert.throws(() => plan.run(x.subarray(1), y), /^RangeError: x must be uint8 with \d+ values, as planned/);
+    assert.throws(() => plan.run(x, new Int8Array(y.length)), /^RangeError: y must be uint8/);
+    assert.throws(() => planConv2d({ type: 'uint8', dims: [2, s.c + 1, s.h, s.w], scale: 0.05 }, w, options), /^RangeError: w expects/);
   });
 
   it('says when integer sums would not be exact, and refuses to run them', () => {

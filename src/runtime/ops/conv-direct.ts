@@ -8,7 +8,7 @@
  * (conv-engine.ts).
  */
 import { cpu } from '../../backends/cpu.js';
-import { blockDensity, conv2dIsExact, conv2dOutputDims, type Conv2dOptions, type ConvWeights } from '../../kernels/conv2d.js';
+import { blockDensity, conv2dIsExact, planConv2d, type Conv2dOptions, type Conv2dPlan, type ConvWeights } from '../../kernels/conv2d.js';
 import { sizeOf, tensor, type QuantParams, type Tensor } from '../../tensor.js';
 import type { Allocate } from '../buffers.js';
 import type { Value } from '../onnx/model.js';
@@ -31,7 +31,11 @@ export interface DirectConv {
   weights: ConvWeights;
   /** 'conv-direct', 'conv-direct-csr' or 'conv-direct-block4', for profiles. */
   label: string;
+  /** Planned calls by input type, dims and quantization; null where the sums would not be exact. */
+  plans: Map<string, Conv2dPlan | null>;
 }
+
+const MAX_PLANS = 16;
 
 /** Packs the weights for cpu.conv2d when the layer can run direct (stride 1, one group); else undefined. */
 export function prepareDirectConv<T extends 'float32' | 'int8' | 'uint8'>(w: ConvWeightSource<T>, groups: number, window: WindowAttributes, trySparse: boolean): DirectConv | undefined {
@@ -44,7 +48,7 @@ export function prepareDirectConv<T extends 'float32' | 'int8' | 'uint8'>(w: Con
   const format = trySparse ? cheapestFormat(w) : 'dense';
   const options = format === 'dense' ? {} : { sparse: true, blockRows: format === 'csr' ? 1 : 4 } as const;
   const weights = cpu.packConvWeights(tensor(w.type, [oc, c, kh, kw], w.data, quant) as Tensor<'float32' | 'int8' | 'uint8'>, options);
-  return { weights, label: format === 'dense' ? 'conv-direct' : `conv-direct-${format}` };
+  return { weights, label: format === 'dense' ? 'conv-direct' : `conv-direct-${format}`, plans: new Map() };
 }
 
 /** dense, csr or block4, by the costs above on the weights' (block) densities (zero: the weight's zero point). */
@@ -66,17 +70,27 @@ export function maxPoolValue(y: Value, pool: Conv2dOptions['pool']): Value {
 
 /**
  * Runs the convolution of NCHW `xv` (float32, or uint8 with `xQuant`) on
- * cpu.conv2d; undefined when quantized sums would not be exact for this input.
+ * cpu.conv2d; undefined when quantized sums would not be exact for this
+ * input. The call is planned once per input shape and quantization (a
+ * model's inputs rarely change shape), so a run pays no argument checks.
  */
 export function runDirectConv(direct: DirectConv, xv: Value, xQuant: QuantParams, window: WindowAttributes, options: Conv2dOptions, allocate: Allocate): Value | undefined {
-  const [n, c, h, w] = as4d(xv.dims, window);
-  if (xv.type === 'uint8' && !conv2dIsExact(direct.weights, (xQuant.zeroPoint as number | undefined) ?? 0)) return undefined;
-  const { pads, dilations } = im2colOptions(window, h, w);
-  const x = tensor(xv.type as 'float32' | 'uint8', [n, c, h, w], xv.data as Float32Array | Uint8Array, xQuant);
-  const full = { ...options, pads, dilations };
-  const outType = xv.type === 'float32' ? 'float32' : options.output ?? 'int32';
-  const out = allocate(outType as 'float32', sizeOf(conv2dOutputDims(x.dims, direct.weights, full)));
-  const y = cpu.conv2d(x, direct.weights, { ...full, out });
-  const [, oc, oh, ow] = y.dims;
-  return { type: y.type as Value['type'], dims: outputDims(window, n, oc, oh, ow), data: y.data as Value['data'] };
+  const key = `${xv.type} ${xv.dims} ${xQuant.scale} ${xQuant.zeroPoint}`;
+  let plan = direct.plans.get(key);
+  if (plan === undefined) {
+    const [n, c, h, w] = as4d(xv.dims, window);
+    if (xv.type === 'uint8' && !conv2dIsExact(direct.weights, (xQuant.zeroPoint as number | undefined) ?? 0)) plan = null;
+    else {
+      const { pads, dilations } = im2colOptions(window, h, w);
+      plan = planConv2d({ type: xv.type as 'float32' | 'uint8', dims: [n, c, h, w], ...xQuant }, direct.weights, { ...options, pads, dilations });
+    }
+    // A model runs one or a few shapes; a bound keeps a shape-changing caller from growing it.
+    if (direct.plans.size >= MAX_PLANS) direct.plans.clear();
+    direct.plans.set(key, plan);
+  }
+  if (plan === null) return undefined;
+  const y = allocate(plan.type as 'float32', sizeOf(plan.dims));
+  plan.run(xv.data as Float32Array | Uint8Array, y);
+  const [n, oc, oh, ow] = plan.dims;
+  return { type: plan.type as Value['type'], dims: outputDims(window, n, oc, oh, ow), data: y as Value['data'] };
 }
