@@ -51,8 +51,15 @@ function prepareWeight(w: WeightSource, policy: KernelPolicy, bias: Float32Array
   if (policy.sparse && w.type !== 'uint8' && symmetric) {
     const quant: QuantParams = !w.scales ? {} : perColumn ? { scale: w.scales, zeroPoint: new Int32Array(w.scales.length), axis: 0 } : { scale: w.scales[0] };
     const layer: Linear = cpu.linear(tensor(w.type, [n, k], transposed(w.data as Float32Array | Int8Array, k, n), quant), { bias, columns: rowsHint });
-    if (layer.kernel !== 'dense')
-      return { k, n, label: `${w.type === 'float32' ? 'spmm' : 'qspmm'}-${layer.kernel}`, run: (a) => cpu.transpose(layer.run(cpu.transpose(a) as Tensor<'float32'>, sparse)) };
+    if (layer.kernel !== 'dense') {
+      // The sparse kernels take x and give y channels-first ([K, M], [N, M]); one row ([1, K]) is that already.
+      const run = (a: Tensor): Tensor => {
+        if (a.dims[0] !== 1) return cpu.transpose(layer.run(cpu.transpose(a) as Tensor<'float32'>, sparse));
+        const y = layer.run({ ...a, dims: [k, 1] } as Tensor<'float32'>, sparse);
+        return { ...y, dims: [1, n] } as Tensor;
+      };
+      return { k, n, label: `${w.type === 'float32' ? 'spmm' : 'qspmm'}-${layer.kernel}`, run };
+    }
   }
   const quant: QuantParams = w.scales ? { scale: perColumn ? w.scales : w.scales[0], zeroPoint: perColumn ? w.zeroPoints : w.zeroPoints?.[0], axis: perColumn ? 1 : undefined } : {};
   const packed = cpu.packWeights(tensor(w.type, [k, n], w.data, quant));
