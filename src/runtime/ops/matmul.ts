@@ -6,7 +6,8 @@
  */
 import { cpu } from '../../backends/cpu.js';
 import type { Linear, LinearRunOptions } from '../../kernels/linear.js';
-import { sizeOf, tensor, type QuantParams, type Tensor } from '../../tensor.js';
+import { sizeOf, tensor, TYPED_ARRAY_OF, type ElementType, type QuantParams, type Tensor } from '../../tensor.js';
+import type { Allocate } from '../buffers.js';
 import type { Value } from '../onnx/model.js';
 import { asTensor, value } from '../value.js';
 import { fusedActivation, input, kernel, ModelError, type Kernel, type KernelPolicy, type OpHandler, type PrepareContext } from './op.js';
@@ -17,9 +18,12 @@ interface PreparedWeight {
   k: number;
   n: number;
   label: string;
-  /** [rows, K] -> [rows, N]. */
-  run(a: Tensor): Tensor;
+  /** [rows, K] -> [rows, N], the result's storage from `allocate`. */
+  run(a: Tensor, allocate: Allocate): Tensor;
 }
+
+type OutType = 'float32' | 'int32' | 'uint8' | 'int8';
+type Out = Float32Array | Int32Array | Uint8Array | Int8Array;
 
 interface WeightSource {
   type: 'float32' | 'int8' | 'uint8';
@@ -39,12 +43,12 @@ function transposed<T extends Float32Array | Int8Array | Uint8Array>(data: T, ro
 }
 
 /**
- * Lays out `w` once. `dense` runs a row block against the packed weight;
- * `sparse` (the run options of linear()) is used when linear() picks a
- * sparse kernel, with `bias` held by the layer.
+ * Lays out `w` once. `dense` runs a row block against the packed weight into
+ * `out` (of `outType`); `sparse` (the run options of linear()) is used when
+ * linear() picks a sparse kernel, with `bias` held by the layer.
  */
-function prepareWeight(w: WeightSource, policy: KernelPolicy, bias: Float32Array | Int32Array | undefined, rowsHint: number,
-  dense: (packed: ReturnType<typeof cpu.packWeights>) => (a: Tensor) => Tensor, sparse: LinearRunOptions): PreparedWeight {
+function prepareWeight(w: WeightSource, policy: KernelPolicy, bias: Float32Array | Int32Array | undefined, rowsHint: number, outType: OutType,
+  dense: (packed: ReturnType<typeof cpu.packWeights>) => (a: Tensor, out: Out) => Tensor, sparse: LinearRunOptions): PreparedWeight {
   const { k, n } = w;
   const perColumn = w.scales !== undefined && w.scales.length > 1;
   const symmetric = !w.zeroPoints || w.zeroPoints.every((z) => z === 0);
@@ -52,18 +56,32 @@ function prepareWeight(w: WeightSource, policy: KernelPolicy, bias: Float32Array
     const quant: QuantParams = !w.scales ? {} : perColumn ? { scale: w.scales, zeroPoint: new Int32Array(w.scales.length), axis: 0 } : { scale: w.scales[0] };
     const layer: Linear = cpu.linear(tensor(w.type, [n, k], transposed(w.data as Float32Array | Int8Array, k, n), quant), { bias, columns: rowsHint });
     if (layer.kernel !== 'dense') {
-      // The sparse kernels take x and give y channels-first ([K, M], [N, M]); one row ([1, K]) is that already.
-      const run = (a: Tensor): Tensor => {
-        if (a.dims[0] !== 1) return cpu.transpose(layer.run(cpu.transpose(a) as Tensor<'float32'>, sparse));
-        const y = layer.run({ ...a, dims: [k, 1] } as Tensor<'float32'>, sparse);
-        return { ...y, dims: [1, n] } as Tensor;
+      // The sparse kernels take x and give y channels-first ([K, M], [N, M]),
+      // through buffers the layer keeps (runs are synchronous); one row
+      // ([1, K]) is channels-first already.
+      const scratch = { xt: undefined as Out | undefined, yt: undefined as Out | undefined };
+      const reuse = (slot: 'xt' | 'yt', type: ElementType, size: number): Out => {
+        const current = scratch[slot];
+        if (current !== undefined && current.length === size && current instanceof TYPED_ARRAY_OF[type]) return current;
+        return (scratch[slot] = new TYPED_ARRAY_OF[type](size) as Out);
+      };
+      const run = (a: Tensor, allocate: Allocate): Tensor => {
+        const m = a.dims[0];
+        if (m === 1) {
+          const y = layer.run({ ...a, dims: [k, 1] } as Tensor<'float32'>, { ...sparse, out: allocate(outType, n) });
+          return { ...y, dims: [1, n] } as Tensor;
+        }
+        const xt = cpu.transpose(a, { out: reuse('xt', a.type, a.data.length) as Float32Array });
+        const yt = layer.run(xt as Tensor<'float32'>, { ...sparse, out: reuse('yt', outType, n * m) });
+        return cpu.transpose(yt as Tensor<'float32'>, { out: allocate(outType, m * n) as Float32Array });
       };
       return { k, n, label: `${w.type === 'float32' ? 'spmm' : 'qspmm'}-${layer.kernel}`, run };
     }
   }
   const quant: QuantParams = w.scales ? { scale: perColumn ? w.scales : w.scales[0], zeroPoint: perColumn ? w.zeroPoints : w.zeroPoints?.[0], axis: perColumn ? 1 : undefined } : {};
   const packed = cpu.packWeights(tensor(w.type, [k, n], w.data, quant));
-  return { k, n, label: w.type === 'float32' ? 'gemm' : 'qgemm', run: dense(packed) };
+  const runDense = dense(packed);
+  return { k, n, label: w.type === 'float32' ? 'gemm' : 'qgemm', run: (a, allocate) => runDense(a, allocate(outType, a.dims[0] * n)) };
 }
 
 /** A [..., M, K] input as [rows, K] rows and the output dims [..., M, N]. */
@@ -143,8 +161,8 @@ const matMul: OpHandler = (ctx) => {
   const plan = matMulPlan(ctx);
   if (!plan) return kernel('gemm-batched', (inputs) => [batchedMatMul(input(inputs, 0, ['float32']), input(inputs, 1, ['float32']))]);
   const { k, n, bias, activation } = plan;
-  const w = prepareWeight({ type: 'float32', data: plan.weight, k, n }, ctx.policy, bias, TYPICAL_ROWS,
-    (packed) => (a) => cpu.gemm(a as Tensor<'float32'>, packed, { bias, activation }), { activation });
+  const w = prepareWeight({ type: 'float32', data: plan.weight, k, n }, ctx.policy, bias, TYPICAL_ROWS, 'float32',
+    (packed) => (a, out) => cpu.gemm(a as Tensor<'float32'>, packed, { bias, activation, out: out as Float32Array }), { activation });
   return rowKernel(w, (inputs) => input(inputs, 0, ['float32']), {});
 };
 
@@ -158,11 +176,11 @@ function biasFrom(v: Value | undefined, n: number): Float32Array | undefined {
 
 /** The kernel that runs `w` on the rows of input 0, keeping its leading dims. */
 function rowKernel(w: PreparedWeight, a: (inputs: readonly (Value | undefined)[]) => Value, quant: QuantParams | ((inputs: readonly (Value | undefined)[]) => QuantParams)): Kernel {
-  return kernel(w.label, (inputs) => {
+  return kernel(w.label, (inputs, allocate) => {
     const x = a(inputs);
     const { rows, outDims } = rowsOf(x, w.k, w.n);
     const q = typeof quant === 'function' ? quant(inputs) : quant;
-    const y = w.run(tensor(x.type as 'float32', [rows, w.k], x.data as Float32Array, q));
+    const y = w.run(tensor(x.type as 'float32', [rows, w.k], x.data as Float32Array, q), allocate);
     return [{ type: y.type, dims: outDims, data: y.data } as Value];
   });
 }
@@ -214,15 +232,15 @@ export function checkGemmA(a: { dims: readonly number[] }, k: number): void {
 
 const gemmOp: OpHandler = (ctx) => {
   const { transA, k, n, weight, bias, general, beta, activation, fuse } = gemmPlan(ctx);
-  const w = prepareWeight({ type: 'float32', data: weight, k, n }, ctx.policy, bias, TYPICAL_ROWS,
-    (packed) => (a) => cpu.gemm(a as Tensor<'float32'>, packed, { bias, activation: fuse }), { activation: fuse });
-  return kernel(w.label, (inputs) => {
+  const w = prepareWeight({ type: 'float32', data: weight, k, n }, ctx.policy, bias, TYPICAL_ROWS, 'float32',
+    (packed) => (a, out) => cpu.gemm(a as Tensor<'float32'>, packed, { bias, activation: fuse, out: out as Float32Array }), { activation: fuse });
+  return kernel(w.label, (inputs, allocate) => {
     let a = input(inputs, 0, ['float32']);
     if (a.dims.length !== 2) throw new ModelError(`A must be 2-D, got [${a.dims}]`);
     if (transA) a = value('float32', [a.dims[1], a.dims[0]], cpu.transpose(asTensor(a, ['float32'], 'A')).data);
     checkGemmA(a, k);
     const [m] = a.dims;
-    const y = w.run(asTensor(a, ['float32'], 'A')).data as Float32Array;
+    const y = w.run(asTensor(a, ['float32'], 'A'), allocate).data as Float32Array;
     if (general) addGeneralC(y, general, m, n, beta, activation);
     return [value('float32', [m, n], y)];
   });
@@ -269,8 +287,8 @@ export function qlinearMatMulPlan(ctx: PrepareContext): QLinearMatMulPlan {
 
 const qlinearMatMul: OpHandler = (ctx) => {
   const { k, n, type, weight, scales, zeroPoints, bias, options } = qlinearMatMulPlan(ctx);
-  const w = prepareWeight({ type, data: weight, k, n, scales, zeroPoints }, ctx.policy, bias, TYPICAL_ROWS,
-    (packed) => (a) => cpu.qgemm(a as Tensor<'uint8'>, packed, { ...options, bias }), options);
+  const w = prepareWeight({ type, data: weight, k, n, scales, zeroPoints }, ctx.policy, bias, TYPICAL_ROWS, options.output,
+    (packed) => (a, out) => cpu.qgemm(a as Tensor<'uint8'>, packed, { ...options, bias, out }), options);
   return rowKernel(w, (inputs) => input(inputs, 0, ['uint8']), (inputs) => {
     const q = quantParams(inputs[1], inputs[2], input(inputs, 0), undefined, 'a');
     return { scale: q.scales[0], zeroPoint: q.zeroPoints[0] };
@@ -286,8 +304,8 @@ const matMulInteger: OpHandler = (ctx) => {
   if (zeroPoints.length !== 1 && zeroPoints.length !== n) throw new ModelError(`b_zero_point has ${zeroPoints.length} values for N = ${n}`);
   // Scales only carry the per-column zero points; int32 output ignores them.
   const scales = new Float32Array(zeroPoints.length).fill(1);
-  const w = prepareWeight({ type: bConst.type as 'int8' | 'uint8', data: bConst.data as Int8Array, k, n, scales, zeroPoints }, { sparse: false }, undefined, TYPICAL_ROWS,
-    (packed) => (a) => cpu.qgemm(a as Tensor<'uint8'>, packed), {});
+  const w = prepareWeight({ type: bConst.type as 'int8' | 'uint8', data: bConst.data as Int8Array, k, n, scales, zeroPoints }, { sparse: false }, undefined, TYPICAL_ROWS, 'int32',
+    (packed) => (a, out) => cpu.qgemm(a as Tensor<'uint8'>, packed, { out }), {});
   return rowKernel(w, (inputs) => input(inputs, 0, ['uint8']), (inputs) => ({ scale: 1, zeroPoint: inputs[2] ? Number(inputs[2].data[0]) : 0 }));
 };
 
