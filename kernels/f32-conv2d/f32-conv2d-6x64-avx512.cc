@@ -43,10 +43,12 @@ void tile(const F32Conv2dTile& t, std::size_t v0, bool clamp) {
       for (std::size_t v = 0; v < V; ++v) acc[r][v] = _mm512_fmadd_ps(wr, xv[v], acc[r][v]);
     }
   }
+  // A local copy: the stores cannot alias it, so its fields stay in registers.
+  const ConvTileOutput out = t.out[0];
 #pragma GCC unroll 8
   for (std::size_t r = 0; r < R; ++r)
 #pragma GCC unroll 4
-    for (std::size_t v = 0; v < V; ++v) shifted_store(t.out[0], r, v0 + v, acc[r][v], clamp);
+    for (std::size_t v = 0; v < V; ++v) shifted_store(out, r, v0 + v, acc[r][v], clamp);
 }
 
 // I small images of V vectors each (I x V <= 4): rows [0, R) x all their vectors.
@@ -69,10 +71,13 @@ void images_tile(const F32Conv2dTile& t, bool clamp) {
       for (std::size_t j = 0; j < I * V; ++j) acc[r][j] = _mm512_fmadd_ps(wr, xv[j], acc[r][j]);
     }
   }
+  ConvTileOutput out[I];
+#pragma GCC unroll 4
+  for (std::size_t i = 0; i < I; ++i) out[i] = t.out[i];
 #pragma GCC unroll 8
   for (std::size_t r = 0; r < R; ++r)
 #pragma GCC unroll 4
-    for (std::size_t j = 0; j < I * V; ++j) shifted_store(t.out[j / V], r, j % V, acc[r][j], clamp);
+    for (std::size_t j = 0; j < I * V; ++j) shifted_store(out[j / V], r, j % V, acc[r][j], clamp);
 }
 
 // The strip over all its vectors, in tiles of at most kVectors.

@@ -51,8 +51,10 @@ void tile(const F32SpConv2dTile& t, std::size_t v0, bool clamp) {
   if constexpr (P == 2)
 #pragma GCC unroll 8
     for (std::size_t v = 0; v < V; ++v) acc[0][v] = _mm512_add_ps(acc[0][v], acc[1][v]);
+  // A local copy: the stores cannot alias it, so its fields stay in registers.
+  const ConvTileOutput out = t.out;
 #pragma GCC unroll 8
-  for (std::size_t v = 0; v < V; ++v) shifted_store(t.out, 0, v0 + v, acc[0][v], clamp);
+  for (std::size_t v = 0; v < V; ++v) shifted_store(out, 0, v0 + v, acc[0][v], clamp);
 }
 
 template <std::size_t P, std::size_t... I>
@@ -93,9 +95,10 @@ void block_tile(const F32SpConv2dTile& t, std::size_t v0, bool clamp) {
       for (std::size_t v = 0; v < V; ++v) acc[r][v] = _mm512_fmadd_ps(wr, xv[v], acc[r][v]);
     }
   }
+  const ConvTileOutput out = t.out;  // kept in registers, as in tile()
   for (std::size_t r = 0; r < t.rows; ++r)
 #pragma GCC unroll 6
-    for (std::size_t v = 0; v < V; ++v) shifted_store(t.out, r, v0 + v, acc[r][v], clamp);
+    for (std::size_t v = 0; v < V; ++v) shifted_store(out, r, v0 + v, acc[r][v], clamp);
 }
 
 }  // namespace
