@@ -46,6 +46,16 @@ export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
   }
 }
 
+/** Max |a - b| relative to max |b|. */
+export function relativeError(a: Float32Array, b: Float32Array): number {
+  let err = 0, scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    err = Math.max(err, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return err / Math.max(scale, 1e-30);
+}
+
 /** Native variant names of a family, best first, that this CPU runs. Fails when the addon is missing: tests must not silently skip native code. */
 export function nativeVariants(family: 'f32Gemm' | 'qu8s8Gemm' | 'quantize' | 'dequantize' | 'requantize' | 'minmax' | 'f32Spmm' | 'qu8s8Spmm' | 'f32Conv2d' | 'f32SpConv2d'): string[] {
   const addon = native();

@@ -3,16 +3,7 @@ import * as ort from 'onnxruntime-node';
 import { cifarCnn, randomImages } from '../../bench/models/cifar-cnn.js';
 import { encodeOnnxModel } from '../../src/runtime/onnx/write.js';
 import { InferenceSession } from '../../src/runtime/session.js';
-
-/** Max |a - b| relative to max |b|. */
-function relativeError(a: Float32Array, b: Float32Array): number {
-  let err = 0, scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    err = Math.max(err, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return err / Math.max(scale, 1e-30);
-}
+import { relativeError } from '../helpers.js';
 
 async function both(bytes: Uint8Array, batch: number, image: [number, number, number], options = {}) {
   const x = randomImages(batch, image);

@@ -8,21 +8,11 @@ import type { WebGpuBackend } from '../../src/backends/webgpu/backend.js';
 import { encodeOnnxModel, type OnnxGraph } from '../../src/runtime/onnx/write.js';
 import { InferenceSession, type Feeds } from '../../src/runtime/session.js';
 import { value } from '../../src/runtime/value.js';
-import { randomFloats, randomInts, rng } from '../helpers.js';
+import { randomFloats, randomInts, relativeError, rng } from '../helpers.js';
 import { gpuOrSkip, releaseGpu } from '../webgpu/gpu.js';
 import { initializer, nodeGraph, type NodeTest } from './ort-compare.js';
 
 const IMAGE: [number, number, number] = [3, 32, 32];
-
-/** Max |a - b| relative to max |b|. */
-function relativeError(a: Float32Array, b: Float32Array): number {
-  let err = 0, scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    err = Math.max(err, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return err / Math.max(scale, 1e-30);
-}
 
 async function qdqModel(prune: number): Promise<Uint8Array> {
   const graph: OnnxGraph = cifarCnn({ prune, image: IMAGE });
