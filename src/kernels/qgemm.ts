@@ -6,6 +6,7 @@
 import { refQGemmInt32, refQGemmOutput } from '../backends/reference/qgemm.js';
 import { saturateRound } from '../backends/reference/round.js';
 import { runAsync, runSync, type CpuCall } from '../backends/cpu-call.js';
+import { native, type NativeAddon } from '../native.js';
 import { Q_RANGE, type QType, type Tensor } from '../tensor.js';
 import { checkBias, checkObject, checkOneOf, checkScale, checkTensor, checkZeroPoint, fail, outputTensor, typeFail } from '../validate.js';
 import { activationRange, type Activation } from './activation.js';
@@ -132,7 +133,16 @@ export function quantizedCallParams(aName: string, a: Tensor<'uint8'>, weights: 
   return { aZeroPoint, bias, variant, ...qOutputStage(aName, a, weights, options, dims, channelAxis) };
 }
 
-function qgemmCall(aIn: Tensor<'uint8'>, bIn: QGemmWeights, options: QGemmOptions = {}): CpuCall<Tensor> {
+type Data = Int32Array | Uint8Array | Int8Array | Float32Array;
+
+/** A validated qgemm call with its operand arrays left open. */
+interface QGemmSetup {
+  result: Tensor;
+  native(addon: NativeAddon, a: Uint8Array, out: Data, async: boolean): Promise<void> | undefined;
+  reference(a: Uint8Array, out: Data): void;
+}
+
+function qgemmSetup(aIn: Tensor<'uint8'>, bIn: QGemmWeights, options: QGemmOptions = {}): QGemmSetup {
   const a = checkTensor('a', aIn, ['uint8'], 2);
   checkObject('options', options);
   const b = asPacked('b', bIn, ['int8', 'uint8']);
@@ -140,14 +150,50 @@ function qgemmCall(aIn: Tensor<'uint8'>, bIn: QGemmWeights, options: QGemmOption
   if (k !== b.k) fail('b', `has K = ${b.k} rows but a has K = ${k} columns`);
   const n = b.n;
   const { aZeroPoint, bias, variant, output, mult, outZeroPoint, outMin, outMax, fmin, fmax, result: c } = quantizedCallParams('a', a, b, options, [m, n], 1);
-  const out = c.data as Out;
   return {
     result: c,
-    native: (addon, async) =>
-      addon.qu8s8Gemm(variant, b.handle!, a.data, m, k, aZeroPoint, output, out, n, bias ?? null, mult, outZeroPoint, outMin, outMax, fmin, fmax, async),
-    reference: () => {
-      const acc = refQGemmInt32({ m, n, k, a: a.data, aZeroPoint, b: b.source.data as Uint8Array | Int8Array, bZeroPoints: b.zeroPoints });
+    native: (addon, aData, out, async) =>
+      addon.qu8s8Gemm(variant, b.handle!, aData, m, k, aZeroPoint, output, out, n, bias ?? null, mult, outZeroPoint, outMin, outMax, fmin, fmax, async),
+    reference: (aData, out) => {
+      const acc = refQGemmInt32({ m, n, k, a: aData, aZeroPoint, b: b.source.data as Uint8Array | Int8Array, bZeroPoints: b.zeroPoints });
       refQGemmOutput(acc, n, out, { multipliers: mult ?? Float32Array.of(1), bias, zeroPoints: Int32Array.of(outZeroPoint), outMin, outMax, fmin, fmax });
+    },
+  };
+}
+
+function qgemmCall(a: Tensor<'uint8'>, b: QGemmWeights, options: QGemmOptions = {}): CpuCall<Tensor> {
+  const setup = qgemmSetup(a, b, options);
+  const out = setup.result.data as Data;
+  return { result: setup.result, native: (addon, async) => setup.native(addon, a.data, out, async), reference: () => setup.reference(a.data, out) };
+}
+
+/** A qgemm call validated once for activations of one shape and quantization: run() checks only the arrays. */
+export interface QGemmPlan {
+  /** The result's dims, type and quantization (as qgemm's result tensor). */
+  readonly result: Omit<Tensor, 'data'>;
+  run(a: Uint8Array, out: Data): void;
+}
+
+/**
+ * Validates a qgemm call for activations like `a` (dims and quantization;
+ * no data needed) once, for many runs.
+ * @throws TypeError/RangeError naming the bad argument, as qgemm does.
+ */
+export function planQGemm(a: Omit<Tensor<'uint8'>, 'data'>, b: QGemmWeights, options: QGemmOptions = {}): QGemmPlan {
+  checkObject('a', a);
+  const rows = Array.isArray(a.dims) ? a.dims.reduce((x: number, y: number) => x * y, 1) : 0;
+  const setup = qgemmSetup({ ...a, data: new Uint8Array(Number.isSafeInteger(rows) ? rows : 0) } as Tensor<'uint8'>, b, { ...options, out: undefined });
+  const { data: _data, ...result } = setup.result;
+  const [m, k] = a.dims, size = setup.result.data.length;
+  const type = setup.result.data.constructor as new (n: number) => Data;
+  return {
+    result,
+    run(aData, out) {
+      if (!(aData instanceof Uint8Array) || aData.length !== m * k) fail('a', `must be a Uint8Array of ${m * k} values, as planned`);
+      if (!(out instanceof type) || out.length !== size) fail('out', `must be ${type.name.replace('Array', '')} with ${size} values`);
+      const addon = native();
+      if (addon) setup.native(addon, aData, out, false);
+      else setup.reference(aData, out);
     },
   };
 }

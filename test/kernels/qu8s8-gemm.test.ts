@@ -4,6 +4,7 @@ import { TEST_DIMS } from '../../bench/shapes.js';
 import { refQGemmInt32, refQGemmOutput } from '../../src/backends/reference/qgemm.js';
 import { saturateRound } from '../../src/backends/reference/round.js';
 import { cpu, tensor, type QGemmOutput } from '../../src/index.js';
+import { planQGemm } from '../../src/kernels/qgemm.js';
 import { native } from '../../src/native.js';
 import { assertSameArray, nativeVariants, randomInts, rng } from '../helpers.js';
 
@@ -105,6 +106,27 @@ describe('qu8s8-gemm', () => {
       const a = tensor('uint8', [1, 8], new Uint8Array(8).fill(255));
       assert.throws(() => cpu.qgemm(a, full, { variant: fast.name }), /exact only for weights in \[-64, 64\]/);
     }
+  });
+
+  it('planQGemm: validated once for a shape, the same results as qgemm, run() checking only the arrays', () => {
+    const r = rng(31);
+    const [m, k, n] = [3, 40, 9];
+    const b = cpu.packWeights(tensor('int8', [k, n], randomInts(Int8Array, k * n, -127, 127, r), { scale: Float32Array.from({ length: n }, (_, i) => 0.01 + i * 0.001), zeroPoint: new Int32Array(n), axis: 1 }));
+    const options = { output: 'uint8' as const, outScale: 0.3, outZeroPoint: 7, bias: randomInts(Int32Array, n, -500, 500, r), activation: 'relu' as const };
+    const plan = planQGemm({ type: 'uint8', dims: [m, k], scale: 0.02, zeroPoint: 11 }, b, options);
+    for (let trial = 0; trial < 3; trial++) {
+      const a = randomInts(Uint8Array, m * k, 0, 255, r);
+      const want = cpu.qgemm(tensor('uint8', [m, k], a, { scale: 0.02, zeroPoint: 11 }), b, options);
+      const out = new Uint8Array(m * n);
+      plan.run(a, out);
+      assertSameArray(out, want.data, `trial ${trial}`);
+      assert.deepEqual(plan.result.dims, want.dims);
+      assert.equal(plan.result.scale, want.scale);
+    }
+    assert.throws(() => plan.run(new Uint8Array(m * k - 1), new Uint8Array(m * n)), /^RangeError: a must be a Uint8Array of 120 values, as planned/);
+    assert.throws(() => plan.run(new Uint8Array(m * k), new Int8Array(m * n)), /^RangeError: out must be Uint8/);
+    assert.throws(() => planQGemm({ type: 'uint8', dims: [m, k + 1], scale: 0.02 }, b, options), /^RangeError: b has K = 40 rows but a has K = 41 columns/);
+    assert.throws(() => planQGemm({ type: 'uint8', dims: [m, k] }, b, options), /^TypeError: a\.scale is required/);
   });
 
   it('gives identical results sync and async, packed and plain', async () => {

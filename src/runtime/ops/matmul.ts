@@ -6,6 +6,8 @@
  */
 import { cpu } from '../../backends/cpu.js';
 import type { Linear, LinearRunOptions } from '../../kernels/linear.js';
+import type { PackedWeights } from '../../kernels/pack.js';
+import { planQGemm, type QGemmOptions, type QGemmPlan } from '../../kernels/qgemm.js';
 import { sizeOf, tensor, TYPED_ARRAY_OF, type ElementType, type QuantParams, type Tensor } from '../../tensor.js';
 import type { Allocate } from '../buffers.js';
 import type { Value } from '../onnx/model.js';
@@ -288,12 +290,33 @@ export function qlinearMatMulPlan(ctx: PrepareContext): QLinearMatMulPlan {
 const qlinearMatMul: OpHandler = (ctx) => {
   const { k, n, type, weight, scales, zeroPoints, bias, options } = qlinearMatMulPlan(ctx);
   const w = prepareWeight({ type, data: weight, k, n, scales, zeroPoints }, ctx.policy, bias, TYPICAL_ROWS, options.output,
-    (packed) => (a, out) => cpu.qgemm(a as Tensor<'uint8'>, packed, { ...options, bias, out }), options);
+    (packed) => plannedQGemm(packed, { ...options, bias }), options);
   return rowKernel(w, (inputs) => input(inputs, 0, ['uint8']), (inputs) => {
     const q = quantParams(inputs[1], inputs[2], input(inputs, 0), undefined, 'a');
     return { scale: q.scales[0], zeroPoint: q.zeroPoints[0] };
   });
 };
+
+/**
+ * qgemm against `packed` with fixed `options`, planned once per activation
+ * shape and quantization (a few shapes per model), so a run skips the
+ * argument checks: at batch 1 they cost more than the product.
+ */
+function plannedQGemm(packed: PackedWeights, options: QGemmOptions): (a: Tensor, out: Out) => Tensor {
+  const plans = new Map<string, QGemmPlan>();
+  return (a, out) => {
+    const key = `${a.dims} ${a.scale} ${a.zeroPoint}`;
+    let plan = plans.get(key);
+    if (plan === undefined) {
+      // A bound keeps a shape-changing caller from growing it.
+      if (plans.size >= 16) plans.clear();
+      plan = planQGemm(a as Omit<Tensor<'uint8'>, 'data'>, packed, options);
+      plans.set(key, plan);
+    }
+    plan.run(a.data as Uint8Array, out);
+    return { ...plan.result, data: out } as Tensor;
+  };
+}
 
 /** MatMulInteger(A, B, a_zp, b_zp) -> int32, B constant [K, N]. */
 const matMulInteger: OpHandler = (ctx) => {
@@ -305,7 +328,7 @@ const matMulInteger: OpHandler = (ctx) => {
   // Scales only carry the per-column zero points; int32 output ignores them.
   const scales = new Float32Array(zeroPoints.length).fill(1);
   const w = prepareWeight({ type: bConst.type as 'int8' | 'uint8', data: bConst.data as Int8Array, k, n, scales, zeroPoints }, { sparse: false }, undefined, TYPICAL_ROWS, 'int32',
-    (packed) => (a, out) => cpu.qgemm(a as Tensor<'uint8'>, packed, { out }), {});
+    (packed) => plannedQGemm(packed, {}), {});
   return rowKernel(w, (inputs) => input(inputs, 0, ['uint8']), (inputs) => ({ scale: 1, zeroPoint: inputs[2] ? Number(inputs[2].data[0]) : 0 }));
 };
 
