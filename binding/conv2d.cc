@@ -8,6 +8,7 @@
 
 #include "kernels/f32-conv2d/f32-conv2d.h"
 #include "kernels/f32-spconv2d/f32-spconv2d.h"
+#include "kernels/qu8s8-conv2d/qu8s8-conv2d.h"
 #include "args.h"
 #include "register.h"
 #include "variants.h"
@@ -21,6 +22,10 @@ struct ConvWeights {
   sparq::F32SpConv2dWeights csr;
   std::size_t out_channels = 0, taps = 0;
   double max_row_abs_sum = 0;  // the largest sum of |w| over one output channel
+  // 4-channel blocks of integer weights in [-128, 127] (quantized int8) also
+  // get the [4 x 4] block format of qu8s8-conv2d, for uint8 images on VNNI.
+  bool has_q8 = false;
+  sparq::Qu8s8Conv2dWeights q8;
 };
 
 template <>
@@ -34,8 +39,9 @@ namespace {
 // Float sums of integers are exact below 2^24.
 constexpr double kExactFloatSum = 16777216.0;
 
-// packConvWeights(w: Float32Array, outChannels, taps, sparse, blockRows) -> handle
-// blockRows (1 or 4) groups output channels in the sparse format.
+// packConvWeights(w: Float32Array, outChannels, taps, sparse, blockRows, kernelH, kernelW) -> handle
+// blockRows (1 or 4) groups output channels in the sparse format; w is
+// [outChannels, taps / (kernelH * kernelW), kernelH, kernelW].
 Napi::Value PackConvWeights(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   const std::size_t oc = size_arg(info[1], "outChannels"), taps = size_arg(info[2], "taps");
@@ -52,10 +58,15 @@ Napi::Value PackConvWeights(const Napi::CallbackInfo& info) {
     for (std::size_t k = 0; k < taps; ++k) sum += std::fabs(w[o * taps + k]);
     packed->max_row_abs_sum = std::max(packed->max_row_abs_sum, sum);
   }
+  const std::size_t kernel_h = size_arg(info[5], "kernelH"), kernel_w = size_arg(info[6], "kernelW");
+  if (kernel_h == 0 || kernel_w == 0 || taps % (kernel_h * kernel_w) != 0)
+    throw_range_error(env, "kernelH x kernelW must divide taps");
   if (packed->sparse)
     sparq::f32_spconv2d_pack(oc, taps, block_rows, w.Data(), &packed->csr);
   else
     sparq::f32_conv2d_pack(oc, taps, w.Data(), &packed->dense);
+  if (packed->sparse && block_rows == 4)
+    packed->has_q8 = sparq::qu8s8_conv2d_pack(oc, taps / (kernel_h * kernel_w), kernel_h, kernel_w, w.Data(), &packed->q8);
   return wrap_handle(env, std::move(packed));
 }
 
@@ -66,6 +77,7 @@ Napi::Value ConvWeightsInfo(const Napi::CallbackInfo& info) {
   out.Set("sparse", w->sparse);
   out.Set("entries", static_cast<double>(w->sparse ? w->csr.value.size() : w->out_channels * w->taps));
   out.Set("blockRows", static_cast<double>(w->sparse ? w->csr.block_rows : 1));
+  out.Set("int8Blocks", w->has_q8);
   out.Set("maxRowAbsSum", w->max_row_abs_sum);
   return out;
 }
@@ -84,7 +96,9 @@ sparq::ConvOutputKind output_kind(const Napi::Value& v) {
 //        output, y, bias | null, min, max, intBias | null, multipliers | null, zeroPoint, outMin, outMax,
 //        poolKernelH, poolKernelW, poolStrideH, poolStrideW, async)
 // poolKernelH 0: no pool; else y is the max pool of the convolution (unpadded windows, floor rounding).
-// The variant names an f32-conv2d variant for dense weights, an f32-spconv2d one for sparse.
+// The variant names an f32-conv2d variant for dense weights, an f32-spconv2d one for sparse, or a
+// qu8s8-conv2d one for uint8 x on 4-channel blocks of int8 weights; by default uint8 x runs
+// qu8s8-conv2d wherever the weights have its format and the CPU its ISA (VNNI), else the float kernels.
 Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   std::shared_ptr<const ConvWeights> w = unwrap_handle<ConvWeights>(info[1], "weights");
@@ -137,10 +151,16 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   sparq::ConvOutputParams out{};
   out.kind = output_kind(info[16]);
   const bool integer = out.kind != sparq::ConvOutputKind::kFloat32;
+  // qu8s8-conv2d sums in int32: no 2^24 bound. The float kernels need it.
+  const bool named = !info[0].IsNull() && !info[0].IsUndefined();
+  const bool q8_named = named && string_arg(info[0], "variant").rfind("qu8s8-conv2d", 0) == 0;
+  if (q8_named && !(x.u8 != nullptr && w->has_q8))
+    throw_range_error(env, "qu8s8-conv2d variants need uint8 x and weights packed with blockRows 4, integers in [-128, 127]");
+  const bool use_q8 = x.u8 != nullptr && w->has_q8 && (q8_named || (!named && sparq::qu8s8_conv2d_best().isa != sparq::Isa::kScalar));
   if (integer) {
     if (x.u8 == nullptr) throw_type_error(env, "x must be a Uint8Array for integer output");
     const double x_max = std::max(x.zero_point, 255 - x.zero_point);
-    if (w->max_row_abs_sum * x_max >= kExactFloatSum)
+    if (!use_q8 && w->max_row_abs_sum * x_max >= kExactFloatSum)
       throw_range_error(env, "integer output needs sum |w| x max |x - xZeroPoint| < 2^24 per output channel");
   }
   switch (out.kind) {
@@ -165,6 +185,10 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   out.pool = pool;
   const bool async = bool_arg(info[30], "async");
   const std::vector<Napi::Value> keep = {info[2], info[17], info[18], info[21], info[22]};
+  if (use_q8) {
+    const auto& variant = pick_variant(info[0], sparq::kQu8s8Conv2dVariants, sparq::kQu8s8Conv2dVariantCount, sparq::qu8s8_conv2d_best());
+    return run_job(env, async, keep, [&variant, w, s, x, out] { sparq::qu8s8_conv2d(variant, s, x, w->q8, out); });
+  }
   if (w->sparse) {
     const auto& variant = pick_variant(info[0], sparq::kF32SpConv2dVariants, sparq::kF32SpConv2dVariantCount, sparq::f32_spconv2d_best());
     return run_job(env, async, keep, [&variant, w, s, x, out] { sparq::f32_spconv2d(variant, s, x, w->csr, out); });
@@ -181,6 +205,7 @@ void register_conv2d(Napi::Env env, Napi::Object exports) {
   exports.Set("conv2d", Napi::Function::New(env, Conv2d));
   exports.Set("f32Conv2dVariants", describe_variants(env, sparq::kF32Conv2dVariants, sparq::kF32Conv2dVariantCount));
   exports.Set("f32SpConv2dVariants", describe_variants(env, sparq::kF32SpConv2dVariants, sparq::kF32SpConv2dVariantCount));
+  exports.Set("qu8s8Conv2dVariants", describe_variants(env, sparq::kQu8s8Conv2dVariants, sparq::kQu8s8Conv2dVariantCount));
 }
 
 }  // namespace sparq_binding

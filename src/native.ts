@@ -89,8 +89,11 @@ export interface NativeAddon {
 
   f32Conv2dVariants: NativeVariant[];
   f32SpConv2dVariants: NativeVariant[];
+  qu8s8Conv2dVariants: NativeVariant[];
   /** Conv weights [outChannels, taps] packed for f32-conv2d (dense) or f32-spconv2d (sparse). */
-  packConvWeights(w: Float32Array, outChannels: number, taps: number, sparse: boolean, blockRows: number): NativeHandle;
+  packConvWeights(w: Float32Array, outChannels: number, taps: number, sparse: boolean, blockRows: number, kernelH: number, kernelW: number): NativeHandle;
+
+  convWeightsInfo(weights: NativeHandle): { sparse: boolean; entries: number; blockRows: number; int8Blocks: boolean; maxRowAbsSum: number };
 
   /** Stride-1 NCHW convolution (kernels/common/shifted-conv.h); integer output needs uint8 x. */
   conv2d(variant: string | null, weights: NativeHandle, x: Float32Array | Uint8Array, xZeroPoint: number, batch: number,

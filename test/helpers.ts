@@ -57,7 +57,7 @@ export function relativeError(a: Float32Array, b: Float32Array): number {
 }
 
 /** Native variant names of a family, best first, that this CPU runs. Fails when the addon is missing: tests must not silently skip native code. */
-export function nativeVariants(family: 'f32Gemm' | 'qu8s8Gemm' | 'quantize' | 'dequantize' | 'requantize' | 'minmax' | 'f32Spmm' | 'qu8s8Spmm' | 'f32Conv2d' | 'f32SpConv2d'): string[] {
+export function nativeVariants(family: 'f32Gemm' | 'qu8s8Gemm' | 'quantize' | 'dequantize' | 'requantize' | 'minmax' | 'f32Spmm' | 'qu8s8Spmm' | 'f32Conv2d' | 'f32SpConv2d' | 'qu8s8Conv2d'): string[] {
   const addon = native();
   assert.ok(addon, 'the native addon must be built for these tests (npm run build:native)');
   return addon[`${family}Variants`].filter((v) => v.supported).map((v) => v.name);

@@ -14,9 +14,9 @@ export interface CnnOptions {
   /** Fraction of weights set to zero in every layer but the classifier (default 0). */
   prune?: number;
   /**
-   * Prune blocks of this many consecutive output channels at one input tap
-   * together, by the blocks' L2 norms (default 1: each weight by its
-   * magnitude). 4 is block pruning as the 4-channel sparse conv kernel wants it.
+   * Prune [4 output x 4 input channel] blocks at one kernel position
+   * together, by their L2 norms (4), or each weight by its magnitude (1, the
+   * default): the block sparse conv kernels want the former.
    */
   pruneBlock?: 1 | 4;
   seed?: number;
@@ -45,24 +45,32 @@ export function pruneSmallest(w: Float32Array, fraction: number): Float32Array {
 }
 
 /**
- * Zeroes the `fraction` of [block x 1] blocks of w [rows, w.length / rows]
- * (`block` consecutive rows at one column; the last block may be shorter)
- * with the smallest L2 norms.
+ * Zeroes the `fraction` of blocks of w [rows, channels * positions] with the
+ * smallest L2 norms, a block being `block` consecutive rows x `block`
+ * consecutive channels at one of the `positions` kernel positions (column
+ * c * positions + t): the [4 output x 4 input channel] blocks of
+ * qu8s8-conv2d, which are also [4 x 1] blocks for the float kernels. Blocks
+ * at the edges may be smaller. block 1 prunes single weights.
  */
-export function pruneBlocks(w: Float32Array, rows: number, block: number, fraction: number): Float32Array {
+export function pruneBlocks(w: Float32Array, rows: number, block: number, fraction: number, positions = 1): Float32Array {
   if (fraction <= 0 || block === 1) return pruneSmallest(w, fraction);
-  const cols = w.length / rows;
-  const norms: { norm: number; row: number; col: number }[] = [];
+  const cols = w.length / rows, channels = cols / positions;
+  const members = (r0: number, c0: number, t: number): number[] => {
+    const at: number[] = [];
+    for (let r = r0; r < Math.min(rows, r0 + block); r++)
+      for (let c = c0; c < Math.min(channels, c0 + block); c++) at.push(r * cols + c * positions + t);
+    return at;
+  };
+  const blocks: { norm: number; at: number[] }[] = [];
   for (let r0 = 0; r0 < rows; r0 += block)
-    for (let col = 0; col < cols; col++) {
-      let s = 0;
-      for (let r = r0; r < Math.min(rows, r0 + block); r++) s += w[r * cols + col] ** 2;
-      norms.push({ norm: s, row: r0, col });
-    }
-  norms.sort((a, b) => a.norm - b.norm);
+    for (let c0 = 0; c0 < channels; c0 += block)
+      for (let t = 0; t < positions; t++) {
+        const at = members(r0, c0, t);
+        blocks.push({ norm: at.reduce((s, i) => s + w[i] ** 2, 0), at });
+      }
+  blocks.sort((a, b) => a.norm - b.norm);
   const out = Float32Array.from(w);
-  for (const { row, col } of norms.slice(0, Math.round(fraction * norms.length)))
-    for (let r = row; r < Math.min(rows, row + block); r++) out[r * cols + col] = 0;
+  for (const { at } of blocks.slice(0, Math.round(fraction * blocks.length))) for (const i of at) out[i] = 0;
   return out;
 }
 
@@ -81,7 +89,8 @@ export function cifarCnn(options: CnnOptions = {}): OnnxGraph {
   const weight = (name: string, dims: number[], fanIn: number, pruned: boolean) => {
     const bound = Math.sqrt(6 / fanIn);
     const data = Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => random() * bound);
-    initializers.push({ name, type: 'float', dims, data: pruned ? pruneBlocks(data, dims[0], options.pruneBlock ?? 1, prune) : data });
+    const positions = dims.slice(2).reduce((a, b) => a * b, 1);
+    initializers.push({ name, type: 'float', dims, data: pruned ? pruneBlocks(data, dims[0], options.pruneBlock ?? 1, prune, positions) : data });
   };
   const bias = (name: string, n: number) => initializers.push({ name, type: 'float', dims: [n], data: Float32Array.from({ length: n }, () => random() * 0.1) });
   const nodes: OnnxNode[] = [];

@@ -41,5 +41,14 @@ inline void shifted_store(const ConvTileOutput& o, std::size_t r, std::size_t v,
   _mm512_mask_storeu_ps(o.y + at, first, _mm512_maskz_compress_ps(keep, acc));
 }
 
+// Stores exact int32 sums (vector v of tile row r) to an integer output.
+inline void shifted_store_i32(const ConvTileOutput& o, std::size_t r, std::size_t v, __m512i acc) {
+  if (o.positions) return _mm512_storeu_si512(o.yi + r * o.row_stride + v * 16, acc);
+  const __mmask16 keep = o.masks[v];
+  if (keep == 0) return;
+  const __mmask16 first = static_cast<__mmask16>((1u << _mm_popcnt_u32(keep)) - 1);
+  _mm512_mask_storeu_epi32(o.yi + r * o.row_stride + o.starts[v], first, _mm512_maskz_compress_epi32(keep, acc));
+}
+
 }  // namespace
 }  // namespace sparq

@@ -14,10 +14,6 @@ namespace sparq {
 
 namespace {
 
-// thread_scratch slots: the padded images (on the calling thread, read by
-// every task), a task's tile rows, its pooled sums, one padded image on its
-// way to the compact layout.
-constexpr std::size_t kImageSlot = 0, kRowsSlot = 1, kPooledSlot = 2, kPadSlot = 3, kSlots = 4;
 
 using WidenFn = void (*)(const uint8_t* in, std::size_t n, int32_t zero_point, float* out);
 
@@ -78,7 +74,7 @@ void* thread_scratch(std::size_t slot, std::size_t bytes) {
     std::unique_ptr<unsigned char[]> data;
     std::size_t bytes = 0;
   };
-  thread_local Buffer buffers[kSlots];
+  thread_local Buffer buffers[kScratchSlots];
   Buffer& b = buffers[slot];
   if (b.bytes < bytes) {
     b.data.reset(new unsigned char[bytes + kCacheLine]);
@@ -117,16 +113,22 @@ bool prefer_compact(const ShiftedConvShape& s) {
   return wasteful && s.taps() * compact.compact_stride() * sizeof(float) <= kMaxImageBytes;
 }
 
+void shifted_store_lanes_i32(const ConvTileOutput& o, std::size_t r, std::size_t v, const int32_t (&lanes)[16]) {
+  std::size_t at = r * o.row_stride + (o.positions ? v * 16 : o.starts[v]);
+  for (std::size_t lane = 0; lane < 16; ++lane)
+    if (o.positions || (o.masks[v] >> lane & 1) != 0) o.yi[at++] = lanes[lane];
+}
+
 ShiftedImages::ShiftedImages(const ShiftedConvShape& s, const ConvInput& x) {
   if (s.compact) {
     const bool padded = s.pad_top + s.pad_left + s.pad_bottom + s.pad_right > 0;
     copy_stride_ = s.taps() * s.compact_stride();
-    copies_ = static_cast<float*>(thread_scratch(kImageSlot, s.batch * copy_stride_ * sizeof(float)));
+    copies_ = static_cast<float*>(thread_scratch(kScratchImages, s.batch * copy_stride_ * sizeof(float)));
     const WidenFn widen = widen_for_this_cpu();
     parallel_for(s.batch, [&](std::size_t n) {
       const float* in = x.f32 != nullptr ? x.f32 + n * s.channels * s.height * s.width : nullptr;
       if (in == nullptr || padded) {
-        float* pad = static_cast<float*>(thread_scratch(kPadSlot, (s.channels * s.plane() + kShiftedSlack) * sizeof(float)));
+        float* pad = static_cast<float*>(thread_scratch(kScratchPad, (s.channels * s.plane() + kShiftedSlack) * sizeof(float)));
         pad_image(s, x, n, widen, pad);
         in = pad;
       }
@@ -140,7 +142,7 @@ ShiftedImages::ShiftedImages(const ShiftedConvShape& s, const ConvInput& x) {
   copy_stride_ = s.channels * s.plane() + kShiftedSlack;
   in_place_ = x.f32 != nullptr && !padded && s.batch > 0 ? s.batch - 1 : 0;
   const std::size_t copies = s.batch - in_place_;
-  copies_ = static_cast<float*>(thread_scratch(kImageSlot, copies * copy_stride_ * sizeof(float)));
+  copies_ = static_cast<float*>(thread_scratch(kScratchImages, copies * copy_stride_ * sizeof(float)));
   const WidenFn widen = widen_for_this_cpu();
   parallel_for(copies, [&](std::size_t i) { pad_image(s, x, in_place_ + i, widen, copies_ + i * copy_stride_); });
 }
@@ -188,7 +190,7 @@ ConvRowSink::ConvRowSink(const ShiftedConvShape& s, const ConvOutputParams& p, c
   // Float32 and int32 rows go straight to the output unless pooled; uint8/int8 always pass through int32 sums.
   const bool quantized = p.kind == ConvOutputKind::kUint8 || p.kind == ConvOutputKind::kInt8;
   const std::size_t rows_bytes = rows * tile_stride_ * 4;
-  if (positions_ || quantized) rows_scratch_ = static_cast<unsigned char*>(thread_scratch(kRowsSlot, group * rows_bytes)) + member * rows_bytes;
+  if (positions_ || quantized) rows_scratch_ = static_cast<unsigned char*>(thread_scratch(kScratchRows, group * rows_bytes)) + member * rows_bytes;
   void* rows_at = rows_scratch_ != nullptr ? rows_scratch_ : out_;
   if (p.kind == ConvOutputKind::kFloat32) tile_y_ = static_cast<float*>(rows_at);
   else tile_yi_ = static_cast<int32_t*>(rows_at);
@@ -227,7 +229,7 @@ void ConvRowSink::finish() {
       sums = static_cast<int32_t*>(out_);
     } else {
       // Members finish one after another, so one pooled scratch serves the group.
-      sums = static_cast<int32_t*>(thread_scratch(kPooledSlot, rows_ * out_plane_ * sizeof(int32_t)));
+      sums = static_cast<int32_t*>(thread_scratch(kScratchPooled, rows_ * out_plane_ * sizeof(int32_t)));
     }
     s32_maxpool(pool, tile_yi_, sums);
     stride = out_plane_;

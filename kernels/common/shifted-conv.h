@@ -87,6 +87,8 @@ struct ConvTileOutput {
 // Stores the 16 lanes of vector v of tile row r (portable; the AVX-512
 // kernels use shifted-conv-store-avx512.h, with the same results).
 void shifted_store_lanes(const ConvTileOutput& o, std::size_t r, std::size_t v, const float (&lanes)[16]);
+// The same for exact int32 sums (integer outputs only).
+void shifted_store_lanes_i32(const ConvTileOutput& o, std::size_t r, std::size_t v, const int32_t (&lanes)[16]);
 
 // The float images the kernels read. Float input without padding is read
 // in place, but for the last image (nothing follows it to absorb the slack
@@ -167,6 +169,11 @@ class ConvRowSink {
   int32_t* tile_yi_ = nullptr; // ... or int32 rows
   void* rows_scratch_ = nullptr;  // the tiles' rows when they are not the output (thread scratch)
 };
+
+// thread_scratch slots: the padded images (on the calling thread, read by
+// every task), a task's tile rows, its pooled sums, one padded image on its
+// way to the compact layout.
+enum ScratchSlot : std::size_t { kScratchImages, kScratchRows, kScratchPooled, kScratchPad, kScratchSlots };
 
 // Uninitialized per-thread storage of at least `bytes`, kept (grown, never
 // shrunk) between calls: the sinks' rows are rewritten by every task, and a

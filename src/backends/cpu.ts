@@ -49,6 +49,7 @@ function info(): CpuInfo {
       'qu8s8-spmm': addon.qu8s8SpmmVariants,
       'f32-conv2d': addon.f32Conv2dVariants,
       'f32-spconv2d': addon.f32SpConv2dVariants,
+      'qu8s8-conv2d': addon.qu8s8Conv2dVariants,
     },
   };
 }

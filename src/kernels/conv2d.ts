@@ -38,8 +38,14 @@ export class ConvWeights implements MultiplierSource {
   /** Quantized weights: per-tensor (1) or per-output-channel scales; [1] for float weights. */
   readonly scales: Float32Array;
   readonly quantized: boolean;
-  /** The largest sum of |w| over one output channel (what integer exactness depends on). */
+  /** The largest sum of |w| over one output channel (what float-kernel exactness depends on). */
   readonly maxRowAbsSum: number;
+  /**
+   * Whether the weights also have qu8s8-conv2d's [4 x 4] int8 block format
+   * (sparse with blockRows 4, integer values in [-128, 127]): uint8 x then
+   * runs on 8-bit dot products where the CPU has AVX-512 VNNI, exact in int32.
+   */
+  readonly int8Blocks: boolean;
   /** @internal */
   multiplierMemo?: MultiplierSource['multiplierMemo'];
 
@@ -60,27 +66,33 @@ export class ConvWeights implements MultiplierSource {
     }
     this.maxRowAbsSum = maxSum;
     this.entries = sparse ? blockDensity(values, oc, blockRows) * oc * taps : values.length;
-    this.handle = native()?.packConvWeights(values, oc, taps, sparse, blockRows) ?? null;
+    const addon = native();
+    this.handle = addon?.packConvWeights(values, oc, taps, sparse, blockRows, dims[2], dims[3]) ?? null;
+    this.int8Blocks = addon !== null && this.handle !== null && addon.convWeightsInfo(this.handle).int8Blocks;
   }
 }
 
 /**
- * The share of [blockRows x 1] weight blocks (blockRows consecutive output
- * channels at one tap; the last block may be shorter) that hold a nonzero,
- * over `values` [outChannels, taps]. blockRows 1 gives the plain density.
+ * The share of weight blocks that hold a nonzero, over `values`
+ * [outChannels, channels * positions]: a block is `blockRows` consecutive
+ * output channels x `blockChannels` consecutive input channels at one of the
+ * `positions` kernel positions (blocks at the edges may be smaller; each
+ * counts by its size). blockDensity(w, oc, 1) is the plain density,
+ * (w, oc, 4) that of the float kernels' [4 x 1] blocks, (w, oc, 4, 4, KH*KW)
+ * that of qu8s8-conv2d's [4 x 4] ones.
  */
-export function blockDensity(values: ArrayLike<number>, outChannels: number, blockRows: number): number {
-  const taps = values.length / outChannels;
+export function blockDensity(values: ArrayLike<number>, outChannels: number, blockRows: number, blockChannels = 1, positions = 1): number {
+  const cols = values.length / outChannels, channels = cols / positions;
   let stored = 0, slots = 0;
-  for (let o0 = 0; o0 < outChannels; o0 += blockRows) {
-    const rows = Math.min(blockRows, outChannels - o0);
-    for (let k = 0; k < taps; k++) {
-      let any = false;
-      for (let r = 0; r < rows && !any; r++) any = values[(o0 + r) * taps + k] !== 0;
-      if (any) stored += rows;
-      slots += rows;
-    }
-  }
+  for (let o0 = 0; o0 < outChannels; o0 += blockRows)
+    for (let c0 = 0; c0 < channels; c0 += blockChannels)
+      for (let t = 0; t < positions; t++) {
+        let any = false, size = 0;
+        for (let o = o0; o < Math.min(outChannels, o0 + blockRows); o++)
+          for (let c = c0; c < Math.min(channels, c0 + blockChannels); c++, size++) any ||= values[o * cols + c * positions + t] !== 0;
+        if (any) stored += size;
+        slots += size;
+      }
   return slots === 0 ? 0 : stored / slots;
 }
 
@@ -145,9 +157,19 @@ export interface Conv2dOptions {
   out?: Float32Array | Int32Array | Uint8Array | Int8Array;
 }
 
-/** Whether conv2d's integer sums are exact for these weights and uint8 input with this zero point. */
+/** Whether this CPU runs qu8s8-conv2d's 8-bit dot-product kernel (not its portable one). */
+export function hasInt8ConvKernel(): boolean {
+  const variants = native()?.qu8s8Conv2dVariants ?? [];
+  return variants.some((v) => v.supported && v.isa !== 'scalar');
+}
+
+/**
+ * Whether conv2d's integer sums are exact for these weights and uint8 input
+ * with this zero point (by default: qu8s8-conv2d is exact in int32; the
+ * float kernels below 2^24).
+ */
 export function conv2dIsExact(w: ConvWeights, xZeroPoint: number): boolean {
-  return w.maxRowAbsSum * Math.max(xZeroPoint, 255 - xZeroPoint) < EXACT_SUM;
+  return (w.int8Blocks && hasInt8ConvKernel()) || w.maxRowAbsSum * Math.max(xZeroPoint, 255 - xZeroPoint) < EXACT_SUM;
 }
 
 function pair(name: string, value: unknown, min: number): [number, number] {

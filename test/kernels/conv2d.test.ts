@@ -84,6 +84,46 @@ describe('conv2d (direct stride-1 convolution)', () => {
     }
   }
 
+  for (const variant of nativeVariants('qu8s8Conv2d'))
+    it(`${variant}: uint8 x int8 weights in 4x4 blocks give exact int32, uint8 and int8 results, pooled or not`, () => {
+      const r = rng(17);
+      for (const s of SHAPES)
+        for (const density of [0, 0.15, 1]) {
+          const count = s.oc * s.c * s.kh * s.kw;
+          const wq = randomInts(Int8Array, count, -128, 127, r).map((v) => (r() < density ? v : 0));
+          const w = packConvWeights(tensor('int8', [s.oc, s.c, s.kh, s.kw], wq, { scale: Float32Array.from({ length: s.oc }, () => 0.002 + r() * 0.01), zeroPoint: new Int32Array(s.oc), axis: 0 }), { sparse: true, blockRows: 4 });
+          const zeroPoint = [0, 77, 255][Math.floor(r() * 3)];
+          const x = tensor('uint8', [s.n, s.c, s.h, s.w], randomInts(Uint8Array, s.n * s.c * s.h * s.w, 0, 255, r), { scale: 0.03, zeroPoint });
+          const [oh, ow] = outSize(s);
+          const g = { batch: s.n, channels: s.c, height: s.h, width: s.w, outChannels: s.oc, kernelH: s.kh, kernelW: s.kw, dilationH: s.dilations[0], dilationW: s.dilations[1], padTop: s.pads[0], padLeft: s.pads[1], outH: oh, outW: ow };
+          const sums = refConv2dSums(g, x.data as Uint8Array, zeroPoint, Float32Array.from(wq));
+          const bias = randomInts(Int32Array, s.oc, -3000, 3000, r);
+          const int32 = cpu.conv2d(x, w, { pads: s.pads, dilations: s.dilations, bias, output: 'int32', variant });
+          assertSameArray(int32.data, Int32Array.from(sums, (v, i) => v + bias[Math.floor(i / (oh * ow)) % s.oc]), `${variant} int32 ${JSON.stringify(s)} density ${density}`);
+          for (const output of ['uint8', 'int8'] as const) {
+            const options = { pads: s.pads, dilations: s.dilations, bias, output, outScale: 0.07, outZeroPoint: output === 'uint8' ? 9 : -1, activation: 'relu' as const };
+            // The float kernels compute the same exact sums: the two must agree to the bit.
+            const floatVariant = nativeVariants('f32SpConv2d')[0];
+            assertSameArray(cpu.conv2d(x, w, { ...options, variant }).data, cpu.conv2d(x, w, { ...options, variant: floatVariant }).data, `${variant} ${output} ${JSON.stringify(s)}`);
+            if (Math.min(oh, ow) >= 2) {
+              const pool = { kernelShape: [2, 2] as [number, number], strides: [2, 2] as [number, number] };
+              assertSameArray(cpu.conv2d(x, w, { ...options, pool, variant }).data, cpu.conv2d(x, w, { ...options, pool, variant: floatVariant }).data, `${variant} pooled ${output} ${JSON.stringify(s)}`);
+            }
+          }
+        }
+    });
+
+  it('qu8s8-conv2d takes only uint8 x on 4-channel blocks of int8-range weights', () => {
+    const variant = nativeVariants('qu8s8Conv2d')[0];
+    const wf = packConvWeights(tensor('float32', [4, 1, 1, 1], new Float32Array(4)), { sparse: true, blockRows: 4 });
+    assert.throws(() => cpu.conv2d(tensor('float32', [1, 1, 2, 2], new Float32Array(4)), wf, { variant }), /^RangeError: qu8s8-conv2d variants need uint8 x/);
+    // uint8 weights far from their zero point are out of int8's range: the float kernels run them.
+    const wu = packConvWeights(tensor('uint8', [4, 1, 1, 1], Uint8Array.of(0, 255, 3, 4), { scale: 1, zeroPoint: 0 }), { sparse: true, blockRows: 4 });
+    const x = tensor('uint8', [1, 1, 2, 2], Uint8Array.of(1, 2, 3, 4), { scale: 1, zeroPoint: 0 });
+    assert.throws(() => cpu.conv2d(x, wu, { output: 'int32', variant }), /^RangeError: qu8s8-conv2d variants need/);
+    assert.deepEqual([...cpu.conv2d(x, wu, { output: 'int32' }).data.subarray(4, 8)], [255, 510, 765, 1020]);
+  });
+
   it('fused max pools equal cpu.maxPool of the unpooled result, bit for bit, float32 and quantized', () => {
     const r = rng(13);
     for (const [sparse, blockRows] of [[false, 1], [true, 1], [true, 4]] as const)

@@ -4,6 +4,7 @@ import { cifarCnn, randomImages } from '../../bench/models/cifar-cnn.js';
 import { calibrate, quantizeQdq } from '../../bench/models/qdq.js';
 import { encodeOnnxModel, type OnnxGraph } from '../../src/runtime/onnx/write.js';
 import { InferenceSession } from '../../src/runtime/session.js';
+import { hasInt8ConvKernel } from '../../src/kernels/conv2d.js';
 
 async function qdqModel(prune = 0, image: [number, number, number] = [3, 32, 32], pruneBlock: 1 | 4 = 1): Promise<Uint8Array> {
   const graph: OnnxGraph = cifarCnn({ prune, image, pruneBlock });
@@ -32,10 +33,21 @@ describe('runtime: the CIFAR-10 CNN in QDQ int8 (per-channel weights)', () => {
     });
   }
 
-  it('runs 90% block-pruned int8 on the block kernels, exactly', async () => {
+  it('runs 90% block-pruned int8 on the block kernels (8-bit ones where the CPU has VNNI), exactly', async () => {
     const { mismatches, session } = await compareExact(await qdqModel(0.9, [3, 32, 32], 4), 3);
     assert.equal(mismatches, 0);
-    assert.deepEqual(session.profile().filter((p) => p.opType === 'QLinearConv').map((p) => p.kernel), ['qconv-direct-block4', 'qconv-direct-block4', 'qconv-direct-block4']);
+    const kernel = hasInt8ConvKernel() ? 'qconv-direct-int8' : 'qconv-direct-block4';
+    assert.deepEqual(session.profile().filter((p) => p.opType === 'QLinearConv').map((p) => p.kernel), [kernel, kernel, kernel]);
+  });
+
+  it('runs dense int8 convs on the 8-bit kernel where the CPU has VNNI, exactly, and on the float kernels with sparsity off', async () => {
+    const bytes = await qdqModel(0);
+    const { mismatches, session } = await compareExact(bytes, 2);
+    assert.equal(mismatches, 0);
+    const kernels = session.profile().filter((p) => p.opType === 'QLinearConv').map((p) => p.kernel);
+    assert.deepEqual(kernels, new Array(3).fill(hasInt8ConvKernel() ? 'qconv-direct-int8' : 'qconv-direct'));
+    const off = await InferenceSession.create(bytes, { sparsity: 'off' });
+    assert.deepEqual(off.profile().filter((p) => p.opType === 'QLinearConv').map((p) => p.kernel), ['qconv-direct', 'qconv-direct', 'qconv-direct']);
   });
 
   it('runs the 1x28x28 variant exactly too', async () => {

@@ -1,0 +1,153 @@
+// qu8s8-conv2d driver: packs blocks once; per call interleaves the images
+// (padded with the zero point) on the thread pool, maps every entry to its
+// position offset, then runs one task per (image, group of block rows), each
+// block row over the whole image.
+#include <algorithm>
+#include <cmath>
+#include <type_traits>
+#include <vector>
+
+#include "qu8s8-conv2d.h"
+#include "../common/thread-pool.h"
+#include "../common/variants.h"
+
+namespace sparq {
+
+#define SPARQ_VARIANT(symbol, name, isa) std::remove_pointer_t<Qu8s8Conv2dUkernel> symbol;
+#include "qu8s8-conv2d-variants.inc"
+#undef SPARQ_VARIANT
+
+const Qu8s8Conv2dVariant kQu8s8Conv2dVariants[] = {
+#define SPARQ_VARIANT(symbol, name, isa) {name, isa, symbol},
+#include "qu8s8-conv2d-variants.inc"
+#undef SPARQ_VARIANT
+};
+const std::size_t kQu8s8Conv2dVariantCount = sizeof(kQu8s8Conv2dVariants) / sizeof(kQu8s8Conv2dVariants[0]);
+
+const Qu8s8Conv2dVariant& qu8s8_conv2d_best() { return best_variant(kQu8s8Conv2dVariants); }
+
+namespace {
+
+constexpr std::size_t kBlock = 4;
+// Bytes after each interleaved image that the last vector of the last entry may read.
+constexpr std::size_t kSlackBytes = 64;
+
+std::size_t groups_of(std::size_t channels) { return (channels + kBlock - 1) / kBlock; }
+
+// Writes image n of x padded with the zero point and interleaved by 4
+// channels, one 32-bit word per position, each written once (interleaving
+// was a quarter of a pruned layer as strided byte stores over a filled buffer).
+void interleave_image(const ShiftedConvShape& s, const ConvInput& x, std::size_t n, uint8_t* out) {
+  const std::size_t wp = s.padded_w(), hp = s.padded_h(), plane = s.plane(), groups = groups_of(s.channels);
+  const uint32_t zp = static_cast<uint8_t>(x.zero_point);
+  const uint32_t zp_word = zp * 0x01010101u;
+  uint32_t* words = reinterpret_cast<uint32_t*>(out);
+  // Channels past C read a plane of zero points.
+  const std::vector<uint8_t> filler(s.height * s.width, static_cast<uint8_t>(zp));
+  for (std::size_t g = 0; g < groups; ++g) {
+    const uint8_t* src[kBlock];
+    for (std::size_t q = 0; q < kBlock; ++q) {
+      const std::size_t c = g * kBlock + q;
+      src[q] = c < s.channels ? x.u8 + (n * s.channels + c) * s.height * s.width : filler.data();
+    }
+    uint32_t* dst = words + g * plane;
+    for (std::size_t y = 0; y < hp; ++y) {
+      uint32_t* row = dst + y * wp;
+      if (y < s.pad_top || y >= s.pad_top + s.height) {
+        std::fill(row, row + wp, zp_word);
+        continue;
+      }
+      const std::size_t h = y - s.pad_top;
+      std::fill(row, row + s.pad_left, zp_word);
+      const uint8_t *c0 = src[0] + h * s.width, *c1 = src[1] + h * s.width, *c2 = src[2] + h * s.width, *c3 = src[3] + h * s.width;
+      uint32_t* interior = row + s.pad_left;
+      for (std::size_t w = 0; w < s.width; ++w)
+        interior[w] = static_cast<uint32_t>(c0[w]) | static_cast<uint32_t>(c1[w]) << 8 | static_cast<uint32_t>(c2[w]) << 16 |
+                      static_cast<uint32_t>(c3[w]) << 24;
+      std::fill(row + s.pad_left + s.width, row + wp, zp_word);
+    }
+  }
+  std::fill(out + groups * plane * kBlock, out + groups * plane * kBlock + kSlackBytes, static_cast<uint8_t>(zp));
+}
+
+}  // namespace
+
+bool qu8s8_conv2d_pack(std::size_t out_channels, std::size_t channels, std::size_t kernel_h, std::size_t kernel_w,
+                       const float* w, Qu8s8Conv2dWeights* out) {
+  const std::size_t taps = channels * kernel_h * kernel_w, positions = kernel_h * kernel_w;
+  for (std::size_t i = 0; i < out_channels * taps; ++i)
+    if (!(w[i] >= -128.0f && w[i] <= 127.0f && std::nearbyint(w[i]) == w[i])) return false;
+  *out = Qu8s8Conv2dWeights{};
+  out->out_channels = out_channels;
+  out->channels = channels;
+  out->kernel_h = kernel_h;
+  out->kernel_w = kernel_w;
+  out->row_start.assign(1, 0);
+  auto weight = [&](std::size_t o, std::size_t c, std::size_t t) -> int32_t {
+    return o < out_channels && c < channels ? static_cast<int32_t>(w[(o * channels + c) * positions + t]) : 0;
+  };
+  for (std::size_t o0 = 0; o0 < out_channels; o0 += kBlock) {
+    for (std::size_t g = 0; g < groups_of(channels); ++g)
+      for (std::size_t t = 0; t < positions; ++t) {
+        int32_t block[kBlock] = {};
+        bool stored = false;
+        for (std::size_t r = 0; r < kBlock; ++r)
+          for (std::size_t q = 0; q < kBlock; ++q) {
+            const int32_t v = weight(o0 + r, g * kBlock + q, t);
+            stored = stored || v != 0;
+            block[r] |= static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint8_t>(v)) << (8 * q));
+          }
+        if (!stored) continue;
+        out->group.push_back(static_cast<int32_t>(g));
+        out->tap.push_back(static_cast<int32_t>(t));
+        out->words.insert(out->words.end(), block, block + kBlock);
+      }
+    out->row_start.push_back(static_cast<int32_t>(out->group.size()));
+  }
+  for (std::size_t o = 0; o < out_channels; ++o) {
+    int32_t sum = 0;
+    for (std::size_t k = 0; k < taps; ++k) sum += static_cast<int32_t>(w[o * taps + k]);
+    out->row_sums.push_back(sum);
+  }
+  return true;
+}
+
+void qu8s8_conv2d(const Qu8s8Conv2dVariant& variant, const ShiftedConvShape& s, const ConvInput& x,
+                  const Qu8s8Conv2dWeights& w, const ConvOutputParams& out) {
+  const std::size_t image_bytes = groups_of(s.channels) * s.plane() * kBlock + kSlackBytes;
+  uint8_t* images = static_cast<uint8_t*>(thread_scratch(kScratchImages, s.batch * image_bytes));
+  parallel_for(s.batch, [&](std::size_t n) { interleave_image(s, x, n, images + n * image_bytes); });
+  const ShiftedMasks masks(s);
+  std::vector<int32_t> offsets(w.group.size());
+  for (std::size_t e = 0; e < offsets.size(); ++e) {
+    const std::size_t i = w.tap[e] / w.kernel_w, j = w.tap[e] % w.kernel_w;
+    offsets[e] = static_cast<int32_t>(w.group[e] * s.plane() + i * s.dilation_h * s.padded_w() + j * s.dilation_w);
+  }
+  std::vector<int32_t> correction(w.row_sums.size() + kBlock, 0);
+  for (std::size_t o = 0; o < w.row_sums.size(); ++o) correction[o] = x.zero_point * w.row_sums[o];
+  // Two block rows per task, one when rows of a large map would crowd the image out of L1 (as f32-spconv2d).
+  const std::size_t per_task = 8 * s.vectors() * 16 * sizeof(int32_t) > 16 * 1024 ? 4 : 8;
+  const std::size_t groups = (s.out_channels + per_task - 1) / per_task;
+  parallel_for(s.batch * groups, [&](std::size_t task) {
+    const std::size_t n = task / groups, first = task % groups * per_task;
+    const std::size_t rows = std::min(per_task, s.out_channels - first);
+    ConvRowSink sink(s, out, masks, n, first, rows);
+    Qu8s8Conv2dTile t{};
+    t.vectors = s.vectors();
+    t.x = images + n * image_bytes;
+    for (std::size_t r = 0; r < rows; r += kBlock) {
+      const std::size_t block = (first + r) / kBlock;
+      const std::size_t e0 = w.row_start[block], e1 = w.row_start[block + 1];
+      t.rows = std::min(kBlock, rows - r);
+      t.entries = e1 - e0;
+      t.offsets = offsets.data() + e0;
+      t.words = w.words.data() + e0 * kBlock;
+      t.correction = correction.data() + first + r;
+      t.out = sink.tile(r);
+      variant.ukernel(t);
+    }
+    sink.finish();
+  });
+}
+
+}  // namespace sparq
