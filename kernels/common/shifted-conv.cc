@@ -221,6 +221,27 @@ void ConvRowSink::finish() {
     if (positions_) f32_maxpool(pool, tile_y_, static_cast<float*>(out_));
     return;
   }
+  const bool quantized = p_.kind == ConvOutputKind::kUint8 || p_.kind == ConvOutputKind::kInt8;
+#if SPARQ_HAVE_AVX2
+  // The usual 2x2/2 pool of quantized output: pooled and requantized in one pass.
+  if (positions_ && quantized && p_.pool.kernel_h == 2 && p_.pool.kernel_w == 2 && p_.pool.stride_h == 2 && p_.pool.stride_w == 2 &&
+      isa_supported(Isa::kAvx512)) {
+    ShiftedPoolRequantize f{};
+    f.rows = rows_;
+    f.width = padded_w_;
+    f.plane_stride = tile_stride_;
+    f.out_h = pool.out_h;
+    f.out_w = pool.out_w;
+    f.sums = tile_yi_;
+    f.bias = p_.int_bias == nullptr ? nullptr : p_.int_bias + first_;
+    f.multipliers = p_.multipliers + first_;
+    f.zero_point = p_.zero_point;
+    f.out_min = p_.out_min;
+    f.out_max = p_.out_max;
+    f.out = static_cast<uint8_t*>(out_);
+    return shifted_pool_requantize_avx512(f);
+  }
+#endif
   // Integer sums, pooled when asked (into the int32 output itself, or a scratch on the way to requantization).
   int32_t* sums = tile_yi_;
   std::size_t stride = tile_stride_;

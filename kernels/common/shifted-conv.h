@@ -185,6 +185,20 @@ void* thread_scratch(std::size_t slot, std::size_t bytes);
 // ShiftedImages calls it when the CPU allows).
 void shifted_widen_avx512(const uint8_t* in, std::size_t n, int32_t zero_point, float* out);
 
+// A 2x2 stride-2 max pool of `rows` planes of int32 sums (`width` values
+// per row, planes `plane_stride` apart) requantized to uint8/int8 bytes:
+// row r with bias[r] (or none) and multipliers[r], output planes of
+// out_h x out_w bytes one after another.
+struct ShiftedPoolRequantize {
+  std::size_t rows, width, plane_stride, out_h, out_w;
+  const int32_t* sums;
+  const int32_t* bias;
+  const float* multipliers;
+  int32_t zero_point, out_min, out_max;
+  uint8_t* out;
+};
+void shifted_pool_requantize_avx512(const ShiftedPoolRequantize& p);
+
 // offsets[k] of tap k = (c, i, j) in the padded image.
 std::vector<int32_t> shifted_offsets(const ShiftedConvShape& s);
 

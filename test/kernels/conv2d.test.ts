@@ -140,8 +140,8 @@ describe('conv2d (direct stride-1 convolution)', () => {
 
           const wq = packConvWeights(tensor('int8', [s.oc, s.c, s.kh, s.kw], Int8Array.from(wv, (v) => Math.round(v * 100)), { scale: 0.01 }), { sparse, blockRows });
           const xq = tensor('uint8', [s.n, s.c, s.h, s.w], randomInts(Uint8Array, s.n * s.c * s.h * s.w, 0, 255, r), { scale: 0.05, zeroPoint: 120 });
-          for (const output of ['int32', 'uint8'] as const) {
-            const q = { ...base, output, activation: output === 'int32' ? undefined : base.activation, outScale: 0.1, outZeroPoint: 5 };
+          for (const output of ['int32', 'uint8', 'int8'] as const) {
+            const q = { ...base, output, activation: output === 'int32' ? undefined : base.activation, outScale: 0.1, outZeroPoint: output === 'int8' ? -20 : 5 };
             const qPooled = cpu.conv2d(xq, wq, { ...q, pool: { kernelShape, strides } });
             const qFull = cpu.conv2d(xq, wq, q);
             const want = new (qFull.data.constructor as Int32ArrayConstructor)(qPooled.data.length);
