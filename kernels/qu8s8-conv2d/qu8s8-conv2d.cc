@@ -34,10 +34,26 @@ constexpr std::size_t kSlackBytes = 64;
 
 std::size_t groups_of(std::size_t channels) { return (channels + kBlock - 1) / kBlock; }
 
+using InterleaveFn = void (*)(const uint8_t*, const uint8_t*, const uint8_t*, const uint8_t*, std::size_t, uint32_t*);
+
+void interleave_portable(const uint8_t* c0, const uint8_t* c1, const uint8_t* c2, const uint8_t* c3, std::size_t n, uint32_t* out) {
+  for (std::size_t w = 0; w < n; ++w)
+    out[w] = static_cast<uint32_t>(c0[w]) | static_cast<uint32_t>(c1[w]) << 8 | static_cast<uint32_t>(c2[w]) << 16 |
+             static_cast<uint32_t>(c3[w]) << 24;
+}
+
+// Chosen once per call: the ISA check is not free next to a 15-position row.
+InterleaveFn interleave_for_this_cpu() {
+#if SPARQ_HAVE_AVX2
+  if (isa_supported(Isa::kAvx512)) return qu8s8_conv2d_interleave_avx512;
+#endif
+  return interleave_portable;
+}
+
 // Writes image n of x padded with the zero point and interleaved by 4
 // channels, one 32-bit word per position, each written once (interleaving
 // was a quarter of a pruned layer as strided byte stores over a filled buffer).
-void interleave_image(const ShiftedConvShape& s, const ConvInput& x, std::size_t n, uint8_t* out) {
+void interleave_image(const ShiftedConvShape& s, const ConvInput& x, std::size_t n, InterleaveFn interleave, uint8_t* out) {
   const std::size_t wp = s.padded_w(), hp = s.padded_h(), plane = s.plane(), groups = groups_of(s.channels);
   const uint32_t zp = static_cast<uint8_t>(x.zero_point);
   const uint32_t zp_word = zp * 0x01010101u;
@@ -59,11 +75,7 @@ void interleave_image(const ShiftedConvShape& s, const ConvInput& x, std::size_t
       }
       const std::size_t h = y - s.pad_top;
       std::fill(row, row + s.pad_left, zp_word);
-      const uint8_t *c0 = src[0] + h * s.width, *c1 = src[1] + h * s.width, *c2 = src[2] + h * s.width, *c3 = src[3] + h * s.width;
-      uint32_t* interior = row + s.pad_left;
-      for (std::size_t w = 0; w < s.width; ++w)
-        interior[w] = static_cast<uint32_t>(c0[w]) | static_cast<uint32_t>(c1[w]) << 8 | static_cast<uint32_t>(c2[w]) << 16 |
-                      static_cast<uint32_t>(c3[w]) << 24;
+      interleave(src[0] + h * s.width, src[1] + h * s.width, src[2] + h * s.width, src[3] + h * s.width, s.width, row + s.pad_left);
       std::fill(row + s.pad_left + s.width, row + wp, zp_word);
     }
   }
@@ -116,7 +128,8 @@ void qu8s8_conv2d(const Qu8s8Conv2dVariant& variant, const ShiftedConvShape& s, 
                   const Qu8s8Conv2dWeights& w, const ConvOutputParams& out) {
   const std::size_t image_bytes = groups_of(s.channels) * s.plane() * kBlock + kSlackBytes;
   uint8_t* images = static_cast<uint8_t*>(thread_scratch(kScratchImages, s.batch * image_bytes));
-  parallel_for(s.batch, [&](std::size_t n) { interleave_image(s, x, n, images + n * image_bytes); });
+  const InterleaveFn interleave = interleave_for_this_cpu();
+  parallel_for(s.batch, [&](std::size_t n) { interleave_image(s, x, n, interleave, images + n * image_bytes); });
   const ShiftedMasks masks(s);
   std::vector<int32_t> offsets(w.group.size());
   for (std::size_t e = 0; e < offsets.size(); ++e) {

@@ -61,6 +61,11 @@ extern const Qu8s8Conv2dVariant kQu8s8Conv2dVariants[];
 extern const std::size_t kQu8s8Conv2dVariantCount;
 const Qu8s8Conv2dVariant& qu8s8_conv2d_best();
 
+// out[i] = c0[i] | c1[i] << 8 | c2[i] << 16 | c3[i] << 24, i < n (the image
+// layout's rows; the driver calls it where the CPU has AVX-512).
+void qu8s8_conv2d_interleave_avx512(const uint8_t* c0, const uint8_t* c1, const uint8_t* c2, const uint8_t* c3,
+                                    std::size_t n, uint32_t* out);
+
 // x.u8 must be set; out.kind one of the integer kinds.
 void qu8s8_conv2d(const Qu8s8Conv2dVariant& variant, const ShiftedConvShape& s, const ConvInput& x,
                   const Qu8s8Conv2dWeights& w, const ConvOutputParams& out);

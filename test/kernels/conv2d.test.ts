@@ -113,6 +113,24 @@ describe('conv2d (direct stride-1 convolution)', () => {
         }
     });
 
+  it('gives the same results with the ISA capped at AVX2 (the portable widening, interleaving and pooling)', () => {
+    const r = rng(18);
+    const s = SHAPES[3];
+    const wq = randomInts(Int8Array, s.oc * s.c * s.kh * s.kw, -128, 127, r).map((v) => (r() < 0.3 ? v : 0));
+    const w = packConvWeights(tensor('int8', [s.oc, s.c, s.kh, s.kw], wq, { scale: 0.01 }), { sparse: true, blockRows: 4 });
+    const x = tensor('uint8', [s.n, s.c, s.h, s.w], randomInts(Uint8Array, s.n * s.c * s.h * s.w, 0, 255, r), { scale: 0.03, zeroPoint: 40 });
+    const options = { pads: s.pads, output: 'uint8' as const, outScale: 0.2, outZeroPoint: 3, pool: { kernelShape: [2, 2] as [number, number], strides: [2, 2] as [number, number] } };
+    const variants = [...nativeVariants('qu8s8Conv2d'), ...nativeVariants('f32SpConv2d')];
+    const full = variants.map((variant) => cpu.conv2d(x, w, { ...options, variant }).data);
+    cpu.setIsaLimit('avx2');
+    try {
+      const portable = ['qu8s8-conv2d-4x16c4-scalar', 'f32-spconv2d-16-scalar'].map((variant) => cpu.conv2d(x, w, { ...options, variant }).data);
+      for (const other of [...full, portable[1]]) assertSameArray(portable[0], other, 'capped at AVX2');
+    } finally {
+      cpu.setIsaLimit('none');
+    }
+  });
+
   it('qu8s8-conv2d takes only uint8 x on 4-channel blocks of int8-range weights', () => {
     const variant = nativeVariants('qu8s8Conv2d')[0];
     const wf = packConvWeights(tensor('float32', [4, 1, 1, 1], new Float32Array(4)), { sparse: true, blockRows: 4 });
