@@ -96,9 +96,13 @@ void block_tile(const F32SpConv2dTile& t, std::size_t v0, bool clamp) {
     }
   }
   const ConvTileOutput out = t.out;  // kept in registers, as in tile()
-  for (std::size_t r = 0; r < t.rows; ++r)
+  // Unrolled to the 4 rows with a guard, so acc stays in registers.
+#pragma GCC unroll 4
+  for (std::size_t r = 0; r < 4; ++r) {
+    if (r >= t.rows) break;
 #pragma GCC unroll 6
     for (std::size_t v = 0; v < V; ++v) shifted_store(out, r, v0 + v, acc[r][v], clamp);
+  }
 }
 
 }  // namespace

@@ -36,7 +36,11 @@ void tile(const Qu8s8Conv2dTile& t, std::size_t v0) {
     }
   }
   const ConvTileOutput out = t.out;  // a local: the stores cannot alias it
-  for (std::size_t r = 0; r < t.rows; ++r) {
+  // Unrolled to the 4 rows with a guard: a loop to t.rows would index acc at
+  // run time and keep it in memory.
+#pragma GCC unroll 4
+  for (std::size_t r = 0; r < 4; ++r) {
+    if (r >= t.rows) break;
     const __m512i correction = _mm512_set1_epi32(t.correction[r]);
 #pragma GCC unroll 6
     for (std::size_t v = 0; v < V; ++v) shifted_store_i32(out, r, v0 + v, _mm512_sub_epi32(acc[r][v], correction));
