@@ -2,17 +2,20 @@
  * The direct convolution kernels (cpu.conv2d) on the CIFAR-10 CNN's three
  * layers, against onnxruntime-node's Conv (+ Relu + MaxPool where the CNN
  * pools, the fusion sparq runs) on the same shapes and threads: dense
- * weights, 90% unstructured (CSR) and 90% pruned in blocks of 4 output
- * channels (block4). The per-stored-weight cost of CSR and block4 against
- * dense is what src/runtime/ops/conv-direct.ts uses to pick a layer's format.
+ * weights, 90% unstructured (CSR) and 90% pruned in [4 output x 4 input
+ * channel] blocks (block4); then the same weights quantized to int8 on
+ * uint8 images against onnxruntime's QLinearConv (+ MaxPool on the uint8
+ * values), sparq on its 8-bit kernel (qu8s8-conv2d, VNNI) where the CPU has
+ * it. The per-stored-weight cost of each format against the float dense
+ * kernel is what src/runtime/ops/conv-direct.ts uses to pick a layer's format.
  *
  *   npm run bench:conv
  *   npm run bench:conv -- --threads 2 --batch 1
  */
 import { parseArgs } from 'node:util';
 import { cpu, tensor } from '../src/index.js';
-import { blockDensity } from '../src/kernels/conv2d.js';
-import type { OnnxGraph, OnnxNode } from '../src/runtime/onnx/write.js';
+import { blockDensity, hasInt8ConvKernel } from '../src/kernels/conv2d.js';
+import type { OnnxGraph, OnnxNode, OnnxTensor } from '../src/runtime/onnx/write.js';
 import { pruneBlocks, seededRandom } from './models/cifar-cnn.js';
 import { ort, ortSession } from './ort-models.js';
 import { timeIt } from './timing.js';
@@ -25,6 +28,24 @@ const budgetMs = values.quick ? 500 : 2000;
 /** [name, input channels, size, output channels, pooled] of the CIFAR CNN's convs (3x3, no padding). */
 const LAYERS: [string, number, number, number, boolean][] = [['conv1', 3, 32, 32, true], ['conv2', 32, 15, 64, true], ['conv3', 64, 6, 64, false]];
 const POOL = { kernelShape: [2, 2], strides: [2, 2] } as const;
+/** The int8 rows' quantization: uint8 images at 1/255 around 128, per-tensor int8 weights, uint8 output. */
+const Q = { xScale: 1 / 255, xZero: 128, yScale: 0.05, yZero: 0 };
+
+/** QLinearConv (+ MaxPool on the uint8 values) for onnxruntime; Relu is the output range [y_zero_point, 255]. */
+function qconvGraph(n: number, c: number, h: number, oc: number, pooled: boolean, w: Int8Array, wScale: number): OnnxGraph {
+  const scalar = (name: string, type: 'float' | 'uint8' | 'int8', v: number): OnnxTensor =>
+    ({ name, type, dims: [], data: type === 'float' ? Float32Array.of(v) : type === 'uint8' ? Uint8Array.of(v) : Int8Array.of(v) }) as OnnxTensor;
+  const nodes: OnnxNode[] = [{ opType: 'QLinearConv', inputs: ['x', 'xs', 'xz', 'w', 'ws', 'wz', 'ys', 'yz'], outputs: [pooled ? 'c' : 'y'], attributes: { kernel_shape: [3, 3] } }];
+  if (pooled) nodes.push({ opType: 'MaxPool', inputs: ['c'], outputs: ['y'], attributes: { kernel_shape: [2, 2], strides: [2, 2] } });
+  return {
+    opset: 13,
+    nodes,
+    inputs: [{ name: 'x', type: 'uint8', dims: [n, c, h, h] }],
+    outputs: [{ name: 'y', type: 'uint8', dims: null }],
+    initializers: [scalar('xs', 'float', Q.xScale), scalar('xz', 'uint8', Q.xZero), { name: 'w', type: 'int8', dims: [oc, c, 3, 3], data: w },
+      scalar('ws', 'float', wScale), scalar('wz', 'int8', 0), scalar('ys', 'float', Q.yScale), scalar('yz', 'uint8', Q.yZero)],
+  };
+}
 
 function convGraph(n: number, c: number, h: number, oc: number, pooled: boolean, w: Float32Array, bias: Float32Array): OnnxGraph {
   const nodes: OnnxNode[] = [
@@ -51,7 +72,15 @@ for (const batch of batches)
     const bias = Float32Array.from({ length: oc }, () => random() * 0.1);
     const x = Float32Array.from({ length: batch * c * h * h }, () => (random() + 1) / 2);
     let denseMs = NaN;
-    for (const [weights, w, format] of [['dense', dense, 'dense'], ['90% pruned', pruneBlocks(dense, oc, 1, 0.9), 'csr'], ['90% block-pruned', pruneBlocks(dense, oc, 4, 0.9), 'block4']] as const) {
+    const sets = [['dense', dense, 'dense'], ['90% pruned', pruneBlocks(dense, oc, 1, 0.9), 'csr'], ['90% block-pruned', pruneBlocks(dense, oc, 4, 0.9, 9), 'block4']] as const;
+    const rows: string[] = [];
+    const ms = (s: number) => (s * 1e3).toFixed(batch === 1 ? 4 : 3);
+    const row = (weights: string, w: Float32Array, format: string, ours: number, theirs: number, stored: number) => {
+      const perWeight = format === 'dense' ? '1' : (ours / denseMs / stored).toFixed(2);
+      const density = `${(blockDensity(w, oc, 1) * 100).toFixed(0)}% (${(blockDensity(w, oc, 4, 4, 9) * 100).toFixed(0)}%)`;
+      rows.push(`| ${name} | ${batch} | ${weights} | ${density} | ${format} | ${ms(ours)} | ${ms(theirs)} | **${(theirs / ours).toFixed(2)}x** | ${perWeight} |`);
+    };
+    for (const [weights, w, format] of sets) {
       const packed = cpu.packConvWeights(tensor('float32', [oc, c, 3, 3], w), format === 'dense' ? {} : { sparse: true, blockRows: format === 'csr' ? 1 : 4 });
       const input = tensor('float32', [batch, c, h, h], x);
       const options = { bias, activation: 'relu' as const, pool: pooled ? POOL : undefined };
@@ -62,10 +91,23 @@ for (const batch of batches)
       const theirs = await timeIt(() => session.run(feeds), { budgetMs });
       await session.release();
       if (format === 'dense') denseMs = ours.p50;
-      const stored = blockDensity(w, oc, format === 'block4' ? 4 : 1);
-      const perWeight = format === 'dense' ? '1' : (ours.p50 / denseMs / stored).toFixed(2);
-      const density = `${(blockDensity(w, oc, 1) * 100).toFixed(0)}% (${(blockDensity(w, oc, 4) * 100).toFixed(0)}%)`;
-      const ms = (s: number) => (s * 1e3).toFixed(batch === 1 ? 4 : 3);
-      console.log(`| ${name} | ${batch} | ${weights} | ${density} | ${format} | ${ms(ours.p50)} | ${ms(theirs.p50)} | **${(theirs.p50 / ours.p50).toFixed(2)}x** | ${perWeight} |`);
+      row(weights, w, format, ours.p50, theirs.p50, blockDensity(w, oc, format === 'block4' ? 4 : 1));
     }
+    // The same weights in int8 (per tensor, symmetric) on uint8 images.
+    const xq = Uint8Array.from(x, (v) => Math.min(255, Math.round(v / Q.xScale) + Q.xZero - 128));
+    for (const [weights, w] of sets) {
+      const wScale = Math.max(...Array.from(w, Math.abs)) / 127;
+      const wq = Int8Array.from(w, (v) => Math.round(v / wScale));
+      const packed = cpu.packConvWeights(tensor('int8', [oc, c, 3, 3], wq, { scale: wScale }), { sparse: true, blockRows: 4 });
+      const input = tensor('uint8', [batch, c, h, h], xq, { scale: Q.xScale, zeroPoint: Q.xZero });
+      const options = { output: 'uint8' as const, outScale: Q.yScale, outZeroPoint: Q.yZero, pool: pooled ? POOL : undefined };
+      const out = cpu.conv2d(input, packed, options).data as Uint8Array;
+      const ours = await timeIt(() => cpu.conv2d(input, packed, { ...options, out }), { budgetMs });
+      const session = await ortSession(qconvGraph(batch, c, h, oc, pooled, wq, wScale), threads);
+      const feeds = { x: new ort.Tensor('uint8', xq, [batch, c, h, h]) };
+      const theirs = await timeIt(() => session.run(feeds), { budgetMs });
+      await session.release();
+      row(`${weights}, int8`, w, hasInt8ConvKernel() ? 'int8 (VNNI)' : 'int8 (float kernels)', ours.p50, theirs.p50, blockDensity(w, oc, 4, 4, 9));
+    }
+    for (const r of rows) console.log(r);
   }
