@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "f32-conv2d.h"
+#include "../common/even-tiles.h"
 #include "../common/shifted-conv-store-avx512.h"
 
 namespace sparq {
@@ -92,19 +93,14 @@ void strip(const F32Conv2dTile& t, bool clamp) {
       default: return images_tile<R, 1, 2>(t, clamp);
     }
   }
-  // Tiles as even as possible (13 vectors: 4 + 3 + 3 + 3, not 4 + 4 + 4 + 1,
-  // whose last tile would load 6 weights for every 6 FMAs).
-  const std::size_t tiles = (t.vectors + kVectors - 1) / kVectors;
-  for (std::size_t i = 0, v = 0; i < tiles; ++i) {
-    const std::size_t size = t.vectors / tiles + (i < t.vectors % tiles ? 1 : 0);
+  for_even_tiles(t.vectors, kVectors, [&](std::size_t v, std::size_t size) {
     switch (size) {
-      case 4: tile<R, 4>(t, v, clamp); break;
-      case 3: tile<R, 3>(t, v, clamp); break;
-      case 2: tile<R, 2>(t, v, clamp); break;
-      default: tile<R, 1>(t, v, clamp); break;
+      case 4: return tile<R, 4>(t, v, clamp);
+      case 3: return tile<R, 3>(t, v, clamp);
+      case 2: return tile<R, 2>(t, v, clamp);
+      default: return tile<R, 1>(t, v, clamp);
     }
-    v += size;
-  }
+  });
 }
 
 template <std::size_t... I>

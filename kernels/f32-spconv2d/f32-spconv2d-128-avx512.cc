@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "f32-spconv2d.h"
+#include "../common/even-tiles.h"
 #include "../common/shifted-conv-store-avx512.h"
 
 namespace sparq {
@@ -109,23 +110,17 @@ void block_tile(const F32SpConv2dTile& t, std::size_t v0, bool clamp) {
 
 void f32_spconv2d_128_avx512_rows4(const F32SpConv2dTile& t) {
   const bool clamp = t.out.min > -INFINITY || t.out.max < INFINITY;
-  // Tiles of up to 6 vectors (24 accumulators), as even as possible: 13
-  // vectors as 5 + 4 + 4, not 4 + 4 + 4 + 1, whose last tile would broadcast
-  // 4 weights for every 4 FMAs.
-  constexpr std::size_t kMax = 6;
-  const std::size_t tiles = (t.vectors + kMax - 1) / kMax;
-  for (std::size_t i = 0, v = 0; i < tiles; ++i) {
-    const std::size_t size = t.vectors / tiles + (i < t.vectors % tiles ? 1 : 0);
+  // Tiles of up to 6 vectors (24 accumulators).
+  for_even_tiles(t.vectors, 6, [&](std::size_t v, std::size_t size) {
     switch (size) {
-      case 6: block_tile<6>(t, v, clamp); break;
-      case 5: block_tile<5>(t, v, clamp); break;
-      case 4: block_tile<4>(t, v, clamp); break;
-      case 3: block_tile<3>(t, v, clamp); break;
-      case 2: block_tile<2>(t, v, clamp); break;
-      default: block_tile<1>(t, v, clamp); break;
+      case 6: return block_tile<6>(t, v, clamp);
+      case 5: return block_tile<5>(t, v, clamp);
+      case 4: return block_tile<4>(t, v, clamp);
+      case 3: return block_tile<3>(t, v, clamp);
+      case 2: return block_tile<2>(t, v, clamp);
+      default: return block_tile<1>(t, v, clamp);
     }
-    v += size;
-  }
+  });
 }
 
 void f32_spconv2d_128_avx512(const F32SpConv2dTile& t) {

@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "qu8s8-conv2d.h"
+#include "../common/even-tiles.h"
 #include "../common/shifted-conv-store-avx512.h"
 
 namespace sparq {
@@ -50,20 +51,16 @@ void tile(const Qu8s8Conv2dTile& t, std::size_t v0) {
 }  // namespace
 
 void qu8s8_conv2d_4x96c4_avx512vnni(const Qu8s8Conv2dTile& t) {
-  constexpr std::size_t kMax = 6;
-  const std::size_t tiles = (t.vectors + kMax - 1) / kMax;
-  for (std::size_t i = 0, v = 0; i < tiles; ++i) {
-    const std::size_t size = t.vectors / tiles + (i < t.vectors % tiles ? 1 : 0);
+  for_even_tiles(t.vectors, 6, [&](std::size_t v, std::size_t size) {
     switch (size) {
-      case 6: tile<6>(t, v); break;
-      case 5: tile<5>(t, v); break;
-      case 4: tile<4>(t, v); break;
-      case 3: tile<3>(t, v); break;
-      case 2: tile<2>(t, v); break;
-      default: tile<1>(t, v); break;
+      case 6: return tile<6>(t, v);
+      case 5: return tile<5>(t, v);
+      case 4: return tile<4>(t, v);
+      case 3: return tile<3>(t, v);
+      case 2: return tile<2>(t, v);
+      default: return tile<1>(t, v);
     }
-    v += size;
-  }
+  });
 }
 
 }  // namespace sparq
