@@ -142,6 +142,47 @@ describe('conv2d (direct stride-1 convolution)', () => {
     assert.deepEqual([...cpu.conv2d(x, wu, { output: 'int32' }).data.subarray(4, 8)], [255, 510, 765, 1020]);
   });
 
+  it('equals the reference exactly on 150 random shapes (uint8 x int8: every format and variant, the float kernels too), pooled or not', () => {
+    const r = rng(19);
+    const pick = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+    const formats = [[{}, 'f32Conv2d'], [{ sparse: true }, 'f32SpConv2d'], [{ sparse: true, blockRows: 4 as const }, 'f32SpConv2d'], [{ sparse: true, blockRows: 4 as const }, 'qu8s8Conv2d']] as const;
+    let runs = 0;
+    for (let trial = 0; trial < 150; trial++) {
+      const [kh, kw, dh, dw] = [pick(1, 4), pick(1, 4), pick(1, 3), pick(1, 3)];
+      const pads: [number, number, number, number] = [pick(0, 2), pick(0, 2), pick(0, 2), pick(0, 2)];
+      const s: Shape = { n: pick(1, 3), c: pick(1, 9), h: pick(1, 12), w: pick(1, 40), oc: pick(1, 13), kh, kw, pads, dilations: [dh, dw] };
+      const [oh, ow] = outSize(s);
+      if (oh < 1 || ow < 1) continue;
+      const pool = oh >= 2 && ow >= 2 && r() < 0.5 ? { kernelShape: [2, 2] as [number, number], strides: [pick(1, 2), pick(1, 2)] as [number, number] } : undefined;
+      const density = r();
+      const wq = randomInts(Int8Array, s.oc * s.c * kh * kw, -128, 127, r).map((v) => (r() < density ? v : 0));
+      const x = randomInts(Uint8Array, s.n * s.c * s.h * s.w, 0, 255, r);
+      const zeroPoint = pick(0, 255);
+      const g = { batch: s.n, channels: s.c, height: s.h, width: s.w, outChannels: s.oc, kernelH: kh, kernelW: kw, dilationH: dh, dilationW: dw, padTop: pads[0], padLeft: pads[1], outH: oh, outW: ow };
+      const sums = refConv2dSums(g, x, zeroPoint, Float32Array.from(wq));
+      // The reference pooled the way the kernels pool: unpadded windows, floor rounding.
+      const ph = pool ? Math.floor((oh - 2) / pool.strides[0]) + 1 : oh, pw = pool ? Math.floor((ow - 2) / pool.strides[1]) + 1 : ow;
+      const want = new Int32Array(s.n * s.oc * ph * pw);
+      for (let p = 0, o = 0; p < s.n * s.oc; p++)
+        for (let i = 0; i < ph; i++)
+          for (let j = 0; j < pw; j++, o++) {
+            let m = -Infinity;
+            const [sh, sw, k] = pool ? [pool.strides[0], pool.strides[1], 2] : [1, 1, 1];
+            for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) m = Math.max(m, sums[(p * oh + i * sh + a) * ow + j * sw + b]);
+            want[o] = m;
+          }
+      for (const [pack, family] of formats) {
+        const w = packConvWeights(tensor('int8', [s.oc, s.c, kh, kw], wq, { scale: 1 }), pack);
+        for (const variant of nativeVariants(family)) {
+          const y = cpu.conv2d(tensor('uint8', [s.n, s.c, s.h, s.w], x, { scale: 1, zeroPoint }), w, { pads, dilations: [dh, dw], output: 'int32', pool, variant });
+          assertSameArray(y.data, want, `${variant} ${JSON.stringify([s, pool, density])}`);
+          runs++;
+        }
+      }
+    }
+    assert.ok(runs > 500, `only ${runs} runs`);
+  });
+
   it('fused max pools equal cpu.maxPool of the unpooled result, bit for bit, float32 and quantized', () => {
     const r = rng(13);
     for (const [sparse, blockRows] of [[false, 1], [true, 1], [true, 4]] as const)
