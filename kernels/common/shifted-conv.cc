@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "aligned-vector.h"
 #include "cpu-features.h"
 #include "thread-pool.h"
 #include "../f32-maxpool/f32-maxpool.h"

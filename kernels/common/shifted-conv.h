@@ -1,5 +1,6 @@
-// What the direct convolutions (f32-conv2d dense, f32-spconv2d sparse) share:
-// stride-1 2-D convolution over NCHW images without im2col.
+// What the direct convolutions (f32-conv2d dense, f32-spconv2d sparse,
+// qu8s8-conv2d int8 blocks) share: stride-1 2-D convolution over NCHW images
+// without im2col.
 //
 // With the image zero-padded to Hp x Wp and flattened, output pixel (oh, ow)
 // sits at padded position p = oh * Wp + ow, and its input for weight tap
@@ -18,7 +19,6 @@
 #include <cstdint>
 #include <vector>
 
-#include "aligned-vector.h"
 
 namespace sparq {
 
