@@ -54,15 +54,23 @@ export function checkDims(name: string, dims: unknown, rank?: number): number[] 
   return dims.map((d, i) => checkDim(`${name}[${i}]`, d));
 }
 
-/** A tensor of one of `types`, whose data holds exactly the elements its dims say. */
-export function checkTensor<T extends ElementType>(name: string, value: unknown, types: readonly T[], rank?: number): Tensor<T> {
+/** A tensor's type (one of `types`) and dims, without its data: what a planned call is validated for. */
+export function checkTensorShape<T extends ElementType>(name: string, value: unknown, types: readonly T[], rank?: number): Omit<Tensor<T>, 'data'> {
   checkObject(name, value);
   const t = value as Record<string, unknown>;
   if (!types.includes(t.type as T))
     typeFail(name, `must be a tensor of type ${types.map((x) => `'${x}'`).join(' or ')}, got ${JSON.stringify(t.type)}`);
+  checkDims(`${name}.dims`, t.dims, rank);
+  return t as unknown as Omit<Tensor<T>, 'data'>;
+}
+
+/** A tensor of one of `types`, whose data holds exactly the elements its dims say. */
+export function checkTensor<T extends ElementType>(name: string, value: unknown, types: readonly T[], rank?: number): Tensor<T> {
+  checkTensorShape(name, value, types, rank);
+  const t = value as Record<string, unknown>;
   const type = t.type as T;
   if (!(t.data instanceof ARRAY_CLASSES[type])) typeFail(`${name}.data`, `must be ${withArticle(ARRAY_NAMES[type])} for type '${type}'`);
-  const dims = checkDims(`${name}.dims`, t.dims, rank);
+  const dims = t.dims as number[];
   const size = sizeOf(dims);
   const data = t.data as TypedArrayOf<T>;
   if (data.length !== size) fail(`${name}.data`, `has ${data.length} elements but dims [${dims.join(', ')}] need ${size}`);

@@ -15,7 +15,6 @@ namespace sparq {
 
 namespace {
 
-
 using WidenFn = void (*)(const uint8_t* in, std::size_t n, int32_t zero_point, float* out);
 
 void widen_portable(const uint8_t* in, std::size_t n, int32_t zero_point, float* out) {
@@ -33,9 +32,8 @@ WidenFn widen_for_this_cpu() {
 // Writes image n of x, padded, into out (plane after plane) and zeroes the slack after it.
 void pad_image(const ShiftedConvShape& s, const ConvInput& x, std::size_t n, WidenFn widen, float* out) {
   const std::size_t hp = s.padded_h(), wp = s.padded_w(), hw = s.height * s.width;
-  const bool padded = s.pad_top + s.pad_left + s.pad_bottom + s.pad_right > 0;
   // Padding and slack are zeros; without padding the rows below cover the rest.
-  if (padded) std::fill(out, out + s.channels * s.plane(), 0.0f);
+  if (s.padded()) std::fill(out, out + s.channels * s.plane(), 0.0f);
   std::fill(out + s.channels * s.plane(), out + s.channels * s.plane() + kShiftedSlack, 0.0f);
   for (std::size_t c = 0; c < s.channels; ++c) {
     const std::size_t src = (n * s.channels + c) * hw;
@@ -49,6 +47,22 @@ void pad_image(const ShiftedConvShape& s, const ConvInput& x, std::size_t n, Wid
       }
     }
   }
+}
+
+// Gathers padded image `in` into the compact layout's tap rows (zeros past the outputs).
+void gather_compact(const ShiftedConvShape& s, const float* in, float* col) {
+  const std::size_t oh = s.out_h(), ow = s.out_w(), wp = s.padded_w(), stride = s.compact_stride();
+  for (std::size_t c = 0, k = 0; c < s.channels; ++c)
+    for (std::size_t i = 0; i < s.kernel_h; ++i)
+      for (std::size_t j = 0; j < s.kernel_w; ++j, ++k) {
+        float* row = col + k * stride;
+        const float* src = in + c * s.plane() + i * s.dilation_h * wp + j * s.dilation_w;
+        // Plain loops: rows of a few floats, where a memmove call per row cost more than the copy.
+        std::size_t q = 0;
+        for (std::size_t y = 0; y < oh; ++y)
+          for (std::size_t x = 0; x < ow; ++x) row[q++] = src[y * wp + x];
+        for (; q < stride; ++q) row[q] = 0.0f;
+      }
 }
 
 }  // namespace
@@ -85,25 +99,6 @@ void* thread_scratch(std::size_t slot, std::size_t bytes) {
   return b.data.get() + (kCacheLine - address % kCacheLine) % kCacheLine;
 }
 
-namespace {
-
-// Gathers padded image `in` into the compact layout's tap rows (zeros past the outputs).
-void gather_compact(const ShiftedConvShape& s, const float* in, float* col) {
-  const std::size_t oh = s.out_h(), ow = s.out_w(), wp = s.padded_w(), stride = s.compact_stride();
-  for (std::size_t c = 0, k = 0; c < s.channels; ++c)
-    for (std::size_t i = 0; i < s.kernel_h; ++i)
-      for (std::size_t j = 0; j < s.kernel_w; ++j, ++k) {
-        float* row = col + k * stride;
-        const float* src = in + c * s.plane() + i * s.dilation_h * wp + j * s.dilation_w;
-        // Plain loops: rows of a few floats, where a memmove call per row cost more than the copy.
-        std::size_t q = 0;
-        for (std::size_t y = 0; y < oh; ++y)
-          for (std::size_t x = 0; x < ow; ++x) row[q++] = src[y * wp + x];
-        for (; q < stride; ++q) row[q] = 0.0f;
-      }
-}
-
-}  // namespace
 
 bool prefer_compact(const ShiftedConvShape& s) {
   constexpr std::size_t kMaxImageBytes = 256 * 1024;
@@ -122,13 +117,12 @@ void shifted_store_lanes_i32(const ConvTileOutput& o, std::size_t r, std::size_t
 
 ShiftedImages::ShiftedImages(const ShiftedConvShape& s, const ConvInput& x) {
   if (s.compact) {
-    const bool padded = s.pad_top + s.pad_left + s.pad_bottom + s.pad_right > 0;
     copy_stride_ = s.taps() * s.compact_stride();
     copies_ = static_cast<float*>(thread_scratch(kScratchImages, s.batch * copy_stride_ * sizeof(float)));
     const WidenFn widen = widen_for_this_cpu();
     parallel_for(s.batch, [&](std::size_t n) {
       const float* in = x.f32 != nullptr ? x.f32 + n * s.channels * s.height * s.width : nullptr;
-      if (in == nullptr || padded) {
+      if (in == nullptr || s.padded()) {
         float* pad = static_cast<float*>(thread_scratch(kScratchPad, (s.channels * s.plane() + kShiftedSlack) * sizeof(float)));
         pad_image(s, x, n, widen, pad);
         in = pad;
@@ -137,11 +131,10 @@ ShiftedImages::ShiftedImages(const ShiftedConvShape& s, const ConvInput& x) {
     });
     return;
   }
-  const bool padded = s.pad_top + s.pad_left + s.pad_bottom + s.pad_right > 0;
   input_ = x.f32;
   input_stride_ = s.channels * s.height * s.width;
   copy_stride_ = s.channels * s.plane() + kShiftedSlack;
-  in_place_ = x.f32 != nullptr && !padded && s.batch > 0 ? s.batch - 1 : 0;
+  in_place_ = x.f32 != nullptr && !s.padded() && s.batch > 0 ? s.batch - 1 : 0;
   const std::size_t copies = s.batch - in_place_;
   copies_ = static_cast<float*>(thread_scratch(kScratchImages, copies * copy_stride_ * sizeof(float)));
   const WidenFn widen = widen_for_this_cpu();
@@ -275,6 +268,11 @@ void ConvRowSink::finish() {
     row.out_max = p_.out_max;
     fn(out_plane_, sums + r * stride, row, static_cast<uint8_t*>(out_) + r * out_plane_);
   }
+}
+
+std::size_t shifted_rows_per_task(const ShiftedConvShape& s) {
+  constexpr std::size_t kRowsBytes = 16 * 1024;
+  return 8 * s.vectors() * 16 * sizeof(float) > kRowsBytes ? 4 : 8;
 }
 
 std::vector<int32_t> shifted_offsets(const ShiftedConvShape& s) {

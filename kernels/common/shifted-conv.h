@@ -33,6 +33,7 @@ struct ShiftedConvShape {
   std::size_t padded_w() const { return width + pad_left + pad_right; }
   std::size_t plane() const { return padded_h() * padded_w(); }
   std::size_t taps() const { return channels * kernel_h * kernel_w; }
+  bool padded() const { return pad_top + pad_left + pad_bottom + pad_right > 0; }
   // Preconditions (checked by the binding): the dilated kernel fits the padded input.
   std::size_t out_h() const { return padded_h() - dilation_h * (kernel_h - 1); }
   std::size_t out_w() const { return padded_w() - dilation_w * (kernel_w - 1); }
@@ -198,6 +199,12 @@ struct ShiftedPoolRequantize {
   uint8_t* out;
 };
 void shifted_pool_requantize_avx512(const ShiftedPoolRequantize& p);
+
+// Output channels per task of the sparse drivers (a multiple of every
+// block-row count): enough work per task to amortize the pool, few enough
+// that one image still splits across threads, and 4 when 8 rows of a large
+// map (8 x 960 values for 30 x 30) would push the image out of L1 beside them.
+std::size_t shifted_rows_per_task(const ShiftedConvShape& s);
 
 // offsets[k] of tap k = (c, i, j) in the padded image.
 std::vector<int32_t> shifted_offsets(const ShiftedConvShape& s);

@@ -24,19 +24,6 @@ const std::size_t kF32SpConv2dVariantCount = sizeof(kF32SpConv2dVariants) / size
 
 const F32SpConv2dVariant& f32_spconv2d_best() { return best_variant(kF32SpConv2dVariants); }
 
-namespace {
-
-// Output channels per task (a multiple of every block-row count): enough
-// work per task to amortize the pool, few enough that one image still
-// splits across threads, and 4 when 8 rows of a large map (8 x 960 floats
-// for 30 x 30) would push the image out of L1 beside them.
-std::size_t channels_per_task(const ShiftedConvShape& s) {
-  constexpr std::size_t kRowsBytes = 16 * 1024;
-  return 8 * s.vectors() * 16 * sizeof(float) > kRowsBytes ? 4 : 8;
-}
-
-}  // namespace
-
 void f32_spconv2d_pack(std::size_t out_channels, std::size_t taps, std::size_t block_rows, const float* w,
                        F32SpConv2dWeights* out) {
   out->out_channels = out_channels;
@@ -67,7 +54,7 @@ void f32_spconv2d(const F32SpConv2dVariant& variant, const ShiftedConvShape& sha
   const std::vector<int32_t> tap_offsets = shifted_offsets(s);
   std::vector<int32_t> offsets(w.tap.size());
   for (std::size_t e = 0; e < offsets.size(); ++e) offsets[e] = tap_offsets[w.tap[e]];
-  const std::size_t per_task = channels_per_task(s);
+  const std::size_t per_task = shifted_rows_per_task(s);
   const std::size_t groups = (s.out_channels + per_task - 1) / per_task;
   parallel_for(s.batch * groups, [&](std::size_t task) {
     const std::size_t n = task / groups, first = task % groups * per_task;

@@ -138,8 +138,7 @@ void qu8s8_conv2d(const Qu8s8Conv2dVariant& variant, const ShiftedConvShape& s, 
   }
   std::vector<int32_t> correction(w.row_sums.size() + kBlock, 0);
   for (std::size_t o = 0; o < w.row_sums.size(); ++o) correction[o] = x.zero_point * w.row_sums[o];
-  // Two block rows per task, one when rows of a large map would crowd the image out of L1 (as f32-spconv2d).
-  const std::size_t per_task = 8 * s.vectors() * 16 * sizeof(int32_t) > 16 * 1024 ? 4 : 8;
+  const std::size_t per_task = shifted_rows_per_task(s);
   const std::size_t groups = (s.out_channels + per_task - 1) / per_task;
   parallel_for(s.batch * groups, [&](std::size_t task) {
     const std::size_t n = task / groups, first = task % groups * per_task;

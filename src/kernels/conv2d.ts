@@ -3,10 +3,10 @@
  * weights on f32-conv2d, pruned ones on f32-spconv2d (kernels/common/
  * shifted-conv.h explains the layout). Float32 images give float32 results
  * (bias and a clamp fused); uint8 images with quantized int8/uint8 weights
- * give exact int32 sums, requantized to uint8/int8 like qgemm, as long as
- * every sum stays below 2^24 (conv2dIsExact tells; the kernels sum integers
- * in float32 FMAs, one image load shared by 6 channels, or by one nonzero
- * weight's worth of positions in the sparse case).
+ * give exact int32 sums, requantized to uint8/int8 like qgemm: on
+ * qu8s8-conv2d's 8-bit dot products (VNNI) for int8 blocks, exact in int32,
+ * else on the float kernels as long as every sum stays below 2^24
+ * (conv2dIsExact tells).
  */
 import { refConv2dSums, type RefConvGeometry } from '../backends/reference/conv2d.js';
 import { refMaxPool } from '../backends/reference/maxpool.js';
@@ -14,7 +14,7 @@ import { refOutput } from '../backends/reference/quantize.js';
 import { runAsync, runSync, type CpuCall } from '../backends/cpu-call.js';
 import { native, type NativeAddon, type NativeHandle } from '../native.js';
 import { sizeOf, TYPED_ARRAY_OF, type QType, type QuantParams, type Tensor } from '../tensor.js';
-import { outputTensor, checkBias, checkBoolean, checkDim, checkInt, checkObject, checkQuantParams, checkTensor, fail, typeFail } from '../validate.js';
+import { outputTensor, checkBias, checkBoolean, checkDim, checkInt, checkObject, checkQuantParams, checkTensor, checkTensorShape, fail, typeFail } from '../validate.js';
 import { activationRange, type Activation } from './activation.js';
 import { checkVariant } from './gemm.js';
 import { quantizedCallParams, type MultiplierSource, type QGemmOptions } from './qgemm.js';
@@ -242,10 +242,10 @@ interface Conv2dSetup extends Conv2dPlan {
   reference(x: Float32Array | Uint8Array, y: Float32Array | Int32Array | Uint8Array | Int8Array): void;
 }
 
-function conv2dSetup(xIn: TensorShape<'float32' | 'uint8'>, w: ConvWeights, options: Conv2dOptions = {}): Conv2dSetup {
+/** Validates a call for x (already checked: type and dims) and returns its plan with the native and reference runs. */
+function conv2dSetup(x: TensorShape<'float32' | 'uint8'>, w: ConvWeights, options: Conv2dOptions = {}): Conv2dSetup {
   if (!(w instanceof ConvWeights)) typeFail('w', 'must come from packConvWeights()');
   checkObject('options', options);
-  const x = xIn;
   const g = geometry(x, w, options);
   const pool = poolGeometry(options.pool, g.outH, g.outW);
   const dims = [g.batch, g.outChannels, pool?.outH ?? g.outH, pool?.outW ?? g.outW];
@@ -281,7 +281,7 @@ function conv2dSetup(xIn: TensorShape<'float32' | 'uint8'>, w: ConvWeights, opti
   if (!w.quantized) typeFail('w', 'must be quantized (int8/uint8) for uint8 x');
   if (options.output === 'float32') typeFail('options.output', "must be 'int32', 'uint8' or 'int8' for uint8 x");
   // Without out: its result tensor is a stand-in of dims [OC, 1] (the plan sizes the real one).
-  const q = quantizedCallParams('x', x as Tensor<'uint8'>, w, { ...options, out: undefined } as QGemmOptions, [g.outChannels, 1], 0);
+  const q = quantizedCallParams('x', x as Omit<Tensor<'uint8'>, 'data'>, w, { ...options, out: undefined } as QGemmOptions, [g.outChannels, 1], 0);
   if (!conv2dIsExact(w, q.aZeroPoint)) fail('w', 'has an output channel whose sums can reach 2^24 with this x zero point; conv2d would not be exact (use im2col + qgemm)');
   const quant = q.result.scale === undefined ? undefined
     : { scale: q.result.scale, zeroPoint: q.result.zeroPoint, axis: typeof q.result.scale === 'number' ? undefined : 1 };
@@ -309,9 +309,7 @@ function conv2dSetup(xIn: TensorShape<'float32' | 'uint8'>, w: ConvWeights, opti
  * @throws TypeError/RangeError naming the bad argument, as conv2d does.
  */
 export function planConv2d(x: TensorShape<'float32' | 'uint8'>, w: ConvWeights, options: Conv2dOptions = {}): Conv2dPlan {
-  checkObject('x', x);
-  const t = checkTensor('x', { ...x, data: x.type === 'uint8' ? new Uint8Array(sizeOf(x.dims ?? [])) : new Float32Array(sizeOf(x.dims ?? [])) }, ['float32', 'uint8'], 4);
-  const { native: _native, reference: _reference, ...plan } = conv2dSetup(t, w, { ...options, out: undefined });
+  const { native: _native, reference: _reference, ...plan } = conv2dSetup(checkTensorShape('x', x, ['float32', 'uint8'], 4), w, { ...options, out: undefined });
   return plan;
 }
 

@@ -8,7 +8,7 @@ import { saturateRound } from '../backends/reference/round.js';
 import { runAsync, runSync, type CpuCall } from '../backends/cpu-call.js';
 import { native, type NativeAddon } from '../native.js';
 import { Q_RANGE, type QType, type Tensor } from '../tensor.js';
-import { checkBias, checkObject, checkOneOf, checkScale, checkTensor, checkZeroPoint, fail, outputTensor, typeFail } from '../validate.js';
+import { checkBias, checkObject, checkOneOf, checkScale, checkTensor, checkTensorShape, checkZeroPoint, fail, outputTensor, typeFail } from '../validate.js';
 import { activationRange, type Activation } from './activation.js';
 import { asPacked, checkVariant } from './gemm.js';
 import type { PackedWeights } from './pack.js';
@@ -76,7 +76,7 @@ export interface QOutputStage {
  * (named `aName`, per-tensor scale) and the weights' scales, and allocates
  * the result of `dims`, whose per-channel scales run along `channelAxis`.
  */
-function qOutputStage(aName: string, a: Tensor<'uint8'>, weights: MultiplierSource, options: QGemmOptions,
+function qOutputStage(aName: string, a: Omit<Tensor<'uint8'>, 'data'>, weights: MultiplierSource, options: QGemmOptions,
   dims: [number, number], channelAxis: 0 | 1): QOutputStage {
   const output = checkOneOf('options.output', options.output ?? 'int32', ['int32', 'uint8', 'int8', 'float32'] as const);
   let mult: Float32Array | null = null;
@@ -113,7 +113,7 @@ function qOutputStage(aName: string, a: Tensor<'uint8'>, weights: MultiplierSour
 }
 
 /** The per-tensor activation zero point of `a` (named `name`), default 0. */
-function activationZeroPoint(name: string, a: Tensor<'uint8'>): number {
+function activationZeroPoint(name: string, a: Omit<Tensor<'uint8'>, 'data'>): number {
   if (a.axis !== undefined) typeFail(`${name}.axis`, 'must be undefined: activations are quantized per tensor');
   if (a.zeroPoint !== undefined && typeof a.zeroPoint !== 'number') typeFail(`${name}.zeroPoint`, 'must be a number');
   return checkZeroPoint(`${name}.zeroPoint`, a.zeroPoint ?? 0, 'uint8');
@@ -124,7 +124,7 @@ function activationZeroPoint(name: string, a: Tensor<'uint8'>): number {
  * reported: output kind, activation zero point, bias (one per output
  * channel: dims[channelAxis]), variant, then the output stage.
  */
-export function quantizedCallParams(aName: string, a: Tensor<'uint8'>, weights: MultiplierSource, options: QGemmOptions,
+export function quantizedCallParams(aName: string, a: Omit<Tensor<'uint8'>, 'data'>, weights: MultiplierSource, options: QGemmOptions,
   dims: [number, number], channelAxis: 0 | 1) {
   checkOneOf('options.output', options.output ?? 'int32', ['int32', 'uint8', 'int8', 'float32'] as const);
   const aZeroPoint = activationZeroPoint(aName, a);
@@ -142,8 +142,8 @@ interface QGemmSetup {
   reference(a: Uint8Array, out: Data): void;
 }
 
-function qgemmSetup(aIn: Tensor<'uint8'>, bIn: QGemmWeights, options: QGemmOptions = {}): QGemmSetup {
-  const a = checkTensor('a', aIn, ['uint8'], 2);
+/** Validates a call for a (already checked: type and dims) and returns it with its operand arrays left open. */
+function qgemmSetup(a: Omit<Tensor<'uint8'>, 'data'>, bIn: QGemmWeights, options: QGemmOptions = {}): QGemmSetup {
   checkObject('options', options);
   const b = asPacked('b', bIn, ['int8', 'uint8']);
   const [m, k] = a.dims;
@@ -161,7 +161,8 @@ function qgemmSetup(aIn: Tensor<'uint8'>, bIn: QGemmWeights, options: QGemmOptio
   };
 }
 
-function qgemmCall(a: Tensor<'uint8'>, b: QGemmWeights, options: QGemmOptions = {}): CpuCall<Tensor> {
+function qgemmCall(aIn: Tensor<'uint8'>, b: QGemmWeights, options: QGemmOptions = {}): CpuCall<Tensor> {
+  const a = checkTensor('a', aIn, ['uint8'], 2);
   const setup = qgemmSetup(a, b, options);
   const out = setup.result.data as Data;
   return { result: setup.result, native: (addon, async) => setup.native(addon, a.data, out, async), reference: () => setup.reference(a.data, out) };
@@ -180,9 +181,7 @@ export interface QGemmPlan {
  * @throws TypeError/RangeError naming the bad argument, as qgemm does.
  */
 export function planQGemm(a: Omit<Tensor<'uint8'>, 'data'>, b: QGemmWeights, options: QGemmOptions = {}): QGemmPlan {
-  checkObject('a', a);
-  const rows = Array.isArray(a.dims) ? a.dims.reduce((x: number, y: number) => x * y, 1) : 0;
-  const setup = qgemmSetup({ ...a, data: new Uint8Array(Number.isSafeInteger(rows) ? rows : 0) } as Tensor<'uint8'>, b, { ...options, out: undefined });
+  const setup = qgemmSetup(checkTensorShape('a', a, ['uint8'], 2), b, { ...options, out: undefined });
   const { data: _data, ...result } = setup.result;
   const [m, k] = a.dims, size = setup.result.data.length;
   const type = setup.result.data.constructor as new (n: number) => Data;

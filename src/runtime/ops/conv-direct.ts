@@ -1,11 +1,11 @@
 /**
  * The direct path of the conv operators: stride-1, ungrouped 2-D (and 1-D)
  * convolutions run on cpu.conv2d, which reads the NCHW input in place of an
- * im2col copy and writes NCHW output without a transpose. Pruned weights
- * run on its sparse kernel. Quantized layers need exact float32 sums
- * (conv2dIsExact: checked against the run's input zero point); a layer that
- * fails it, and every strided or grouped one, takes the im2col path
- * (conv-engine.ts).
+ * im2col copy and writes NCHW output without a transpose, in the format
+ * (dense, CSR, blocks, int8 blocks) the costs below pick for the weights.
+ * Quantized layers need exact sums (conv2dIsExact, checked against the
+ * run's input zero point); a layer that fails it, and every strided or
+ * grouped one, takes the im2col path (conv-engine.ts).
  */
 import { cpu } from '../../backends/cpu.js';
 import { blockDensity, conv2dIsExact, hasInt8ConvKernel, planConv2d, type Conv2dOptions, type Conv2dPlan, type ConvWeights } from '../../kernels/conv2d.js';
@@ -66,7 +66,7 @@ type Format = 'dense' | 'csr' | 'block4' | 'int8';
 
 /** The cheapest format by the costs above on the weights' (block) densities (zero: the weight's zero point). */
 function cheapestFormat(w: ConvWeightSource<'float32' | 'int8' | 'uint8'>, kernelPositions: number): Format {
-  const [oc, c] = w.dims, taps = w.data.length / oc;
+  const oc = w.dims[0], taps = w.data.length / oc;
   const zero = (i: number) => (w.zeroPoints ? w.zeroPoints[w.zeroPoints.length === 1 ? 0 : Math.floor(i / taps)] : 0);
   const stored = Uint8Array.from(w.data as ArrayLike<number>, (v, i) => (v !== zero(i) ? 1 : 0));
   const costs: Partial<Record<Format, number>> = { dense: 1, csr: CSR_COST * blockDensity(stored, oc, 1), block4: BLOCK4_COST * blockDensity(stored, oc, 4) };

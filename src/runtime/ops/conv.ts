@@ -11,7 +11,7 @@ import { as4d, windowAttributes } from './conv-attributes.js';
 import { maxPoolValue, prepareDirectConv, runDirectConv } from './conv-direct.js';
 import { prepareConvWeights, runConv, type ConvWeights } from './conv-engine.js';
 import { fusedActivation, fusedPool, input, kernel, ModelError, type OpHandler, type PrepareContext } from './op.js';
-import { quantParam, quantParams } from './quant-params.js';
+import { activationQuantReader, quantParam, quantParams } from './quant-params.js';
 
 /** Pixels per image the sparse/dense choice assumes before any input is seen (a CIFAR-sized feature map). */
 const TYPICAL_PIXELS = 256;
@@ -27,15 +27,22 @@ function checkChannels(x: Value, w: Value, groups: number): void {
   if (w.dims[1] * groups !== c) throw new ModelError(`weight [${w.dims}] with group ${groups} expects ${w.dims[1] * groups} input channels, got ${c}`);
 }
 
+/** A Conv's float32 bias input, one value per output channel of `w`. */
+function floatBias(b: Value | undefined, w: Value): Float32Array | undefined {
+  if (b === undefined) return undefined;
+  const bias = asTensor(b, ['float32'], 'bias').data;
+  if (bias.length !== w.dims[0]) throw new ModelError(`bias has ${bias.length} values for ${w.dims[0]} output channels`);
+  return bias;
+}
+
 const conv: OpHandler = (ctx) => {
   const groups = groupOf(ctx);
   const activation = fusedActivation(ctx.attributes) ?? 'none';
   const pool = fusedPool(ctx.attributes);
   const prepare = (w: Value, b: Value | undefined): ConvWeights => {
     const wt = asTensor(w, ['float32'], 'weight');
-    const bias = b === undefined ? undefined : asTensor(b, ['float32'], 'bias').data;
+    const bias = floatBias(b, w);
     const oc = w.dims[0], ocg = oc / groups;
-    if (bias !== undefined && bias.length !== oc) throw new ModelError(`bias has ${bias.length} values for ${oc} output channels`);
     return prepareConvWeights({ type: 'float32', dims: wt.dims, data: wt.data }, groups, ctx.policy.sparse ? { bias, columns: TYPICAL_PIXELS } : null, (packed) =>
       (rows, g) => cpu.gemm(rows as Tensor<'float32'>, packed[g], { bias: bias?.subarray(g * ocg, (g + 1) * ocg), activation }));
   };
@@ -45,9 +52,8 @@ const conv: OpHandler = (ctx) => {
   // kernel when it applies, else for im2col; others on every run.
   const constant = wConst && (!hasBias || bConst);
   const window = constant ? windowAttributes(ctx.attributes, wConst.dims.slice(2)) : undefined;
-  const bias = constant && bConst ? asTensor(bConst, ['float32'], 'bias').data : undefined;
+  const bias = constant ? floatBias(bConst, wConst) : undefined;
   const direct = constant ? prepareDirectConv({ type: 'float32', dims: wConst.dims, data: asTensor(wConst, ['float32'], 'weight').data }, groups, window!, ctx.policy.sparse) : undefined;
-  if (bias !== undefined && bias.length !== wConst!.dims[0]) throw new ModelError(`bias has ${bias.length} values for ${wConst!.dims[0]} output channels`);
   const fixed = constant && !direct ? prepare(wConst, bConst) : undefined;
   const label = direct?.label ?? (fixed?.sparse ? `conv-${fixed.sparse.kernel}` : 'conv');
   return kernel(label, (inputs, allocate) => {
@@ -80,6 +86,7 @@ const qlinearConv: OpHandler = (ctx) => {
   const output = { output: outType, outScale: yScale.scale, outZeroPoint, activation } as const;
   const source = { type: wConst.type as 'int8' | 'uint8', dims: wConst.dims, data: wConst.data as Int8Array, scales: wq.scales, zeroPoints: wq.zeroPoints };
   const direct = prepareDirectConv(source, groups, window, ctx.policy.sparse);
+  const xQuantOf = activationQuantReader('x');
   // The im2col path: every layer the direct kernel does not take, and a direct one whose input zero point makes its sums inexact.
   let im2col: ConvWeights | undefined;
   const im2colWeights = () => (im2col ??= prepareConvWeights(source, groups, ctx.policy.sparse ? { bias, columns: TYPICAL_PIXELS } : null, (packed) => (rows, g) =>
@@ -88,8 +95,7 @@ const qlinearConv: OpHandler = (ctx) => {
   return kernel(direct?.label.replace('conv', 'qconv') ?? (im2col!.sparse ? `qconv-${im2col!.sparse.kernel}` : 'qconv'), (inputs, allocate) => {
     const x = input(inputs, 0, ['uint8']);
     checkChannels(x, wConst, groups);
-    const xq = quantParams(inputs[1], inputs[2], x, undefined, 'x');
-    const xQuant = { scale: xq.scales[0], zeroPoint: xq.zeroPoints[0] };
+    const xQuant = xQuantOf(inputs[1], inputs[2], x);
     const y = direct && runDirectConv(direct, x, xQuant, window, { ...output, bias, pool }, allocate);
     return [y || maxPoolValue(runConv(x, xQuant, im2colWeights(), window, outType, output), pool)];
   });

@@ -13,7 +13,7 @@ import type { Allocate } from '../buffers.js';
 import type { Value } from '../onnx/model.js';
 import { asTensor, value } from '../value.js';
 import { fusedActivation, input, kernel, ModelError, type Kernel, type KernelPolicy, type OpHandler, type PrepareContext } from './op.js';
-import { quantParam, quantParams } from './quant-params.js';
+import { activationQuantReader, quantParam, quantParams } from './quant-params.js';
 
 /** A [K, N] weight prepared for rows x W. */
 interface PreparedWeight {
@@ -291,10 +291,8 @@ const qlinearMatMul: OpHandler = (ctx) => {
   const { k, n, type, weight, scales, zeroPoints, bias, options } = qlinearMatMulPlan(ctx);
   const w = prepareWeight({ type, data: weight, k, n, scales, zeroPoints }, ctx.policy, bias, TYPICAL_ROWS, options.output,
     (packed) => plannedQGemm(packed, { ...options, bias }), options);
-  return rowKernel(w, (inputs) => input(inputs, 0, ['uint8']), (inputs) => {
-    const q = quantParams(inputs[1], inputs[2], input(inputs, 0), undefined, 'a');
-    return { scale: q.scales[0], zeroPoint: q.zeroPoints[0] };
-  });
+  const aQuantOf = activationQuantReader('a');
+  return rowKernel(w, (inputs) => input(inputs, 0, ['uint8']), (inputs) => aQuantOf(inputs[1], inputs[2], input(inputs, 0)));
 };
 
 /**

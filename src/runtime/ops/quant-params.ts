@@ -28,3 +28,19 @@ export function quantParams(scale: Value | undefined, zeroPoint: Value | undefin
   const zeroPoints = zeroPoint === undefined ? new Int32Array(count) : Int32Array.from(zeroPoint.data as ArrayLike<number>);
   return { scales: Float32Array.from(scale.data as Float32Array), zeroPoints };
 }
+
+/**
+ * A reader of an activation's per-tensor scale and zero point inputs (the
+ * QLinear ops' x_scale / x_zero_point), checked when a run reads them and
+ * remembered for the same input values: they are constants in every
+ * exported model, and re-reading them was a cost per run at batch 1.
+ */
+export function activationQuantReader(what: string): (scale: Value | undefined, zeroPoint: Value | undefined, x: Value) => { scale: number; zeroPoint: number } {
+  let last: { scale: Value | undefined; zeroPoint: Value | undefined; quant: { scale: number; zeroPoint: number } } | undefined;
+  return (scale, zeroPoint, x) => {
+    if (last !== undefined && last.scale === scale && last.zeroPoint === zeroPoint && scale !== undefined) return last.quant;
+    const q = quantParams(scale, zeroPoint, x, undefined, what);
+    last = { scale, zeroPoint, quant: { scale: q.scales[0], zeroPoint: q.zeroPoints[0] } };
+    return last.quant;
+  };
+}
