@@ -1,7 +1,7 @@
-// Binding for kernels/f32-conv2d (dense) and kernels/f32-spconv2d (sparse):
-// weight packing, and the direct stride-1 convolution of a batch of NCHW
-// images (float32, or uint8 with its zero point) into float32, int32 or
-// requantized uint8/int8 NCHW output.
+// Binding for kernels/f32-conv2d (dense), kernels/f32-spconv2d (sparse) and
+// kernels/qu8s8-conv2d (int8 blocks): weight packing, and the direct
+// stride-1 convolution of a batch of NCHW images (float32, or uint8 with its
+// zero point) into float32, int32 or requantized uint8/int8 NCHW output.
 #include <cmath>
 #include <limits>
 #include <string>
@@ -20,7 +20,7 @@ struct ConvWeights {
   bool sparse = false;
   sparq::F32Conv2dWeights dense;
   sparq::F32SpConv2dWeights csr;
-  std::size_t out_channels = 0, taps = 0;
+  std::size_t out_channels = 0, taps = 0, kernel_h = 0, kernel_w = 0;
   double max_row_abs_sum = 0;  // the largest sum of |w| over one output channel
   // 4-channel blocks of integer weights in [-128, 127] (quantized int8) also
   // get the [4 x 4] block format of qu8s8-conv2d, for uint8 images on VNNI.
@@ -61,6 +61,8 @@ Napi::Value PackConvWeights(const Napi::CallbackInfo& info) {
   const std::size_t kernel_h = size_arg(info[5], "kernelH"), kernel_w = size_arg(info[6], "kernelW");
   if (kernel_h == 0 || kernel_w == 0 || taps % (kernel_h * kernel_w) != 0)
     throw_range_error(env, "kernelH x kernelW must divide taps");
+  packed->kernel_h = kernel_h;
+  packed->kernel_w = kernel_w;
   if (packed->sparse)
     sparq::f32_spconv2d_pack(oc, taps, block_rows, w.Data(), &packed->csr);
   else
@@ -70,15 +72,11 @@ Napi::Value PackConvWeights(const Napi::CallbackInfo& info) {
   return wrap_handle(env, std::move(packed));
 }
 
-// convWeightsInfo(handle) -> { sparse, entries }
+// convWeightsInfo(handle) -> { int8Blocks }: whether qu8s8-conv2d's block format was packed too.
 Napi::Value ConvWeightsInfo(const Napi::CallbackInfo& info) {
   std::shared_ptr<const ConvWeights> w = unwrap_handle<ConvWeights>(info[0], "weights");
   Napi::Object out = Napi::Object::New(info.Env());
-  out.Set("sparse", w->sparse);
-  out.Set("entries", static_cast<double>(w->sparse ? w->csr.value.size() : w->out_channels * w->taps));
-  out.Set("blockRows", static_cast<double>(w->sparse ? w->csr.block_rows : 1));
   out.Set("int8Blocks", w->has_q8);
-  out.Set("maxRowAbsSum", w->max_row_abs_sum);
   return out;
 }
 
@@ -118,6 +116,8 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   s.out_channels = w->out_channels;
   if (s.kernel_h == 0 || s.kernel_w == 0 || s.dilation_h == 0 || s.dilation_w == 0)
     throw_range_error(env, "kernel and dilations must be >= 1");
+  // The int8 block format's offsets follow the packed kernel shape, not only its tap count.
+  if (s.kernel_h != w->kernel_h || s.kernel_w != w->kernel_w) throw_range_error(env, "kernelH and kernelW must be the packed weights'");
   if (checked_mul(env, checked_mul(env, s.channels, s.kernel_h, "taps"), s.kernel_w, "taps") != w->taps)
     throw_range_error(env, "channels x kernelH x kernelW must equal the weights' taps");
   if (s.dilation_h * (s.kernel_h - 1) >= s.padded_h() || s.dilation_w * (s.kernel_w - 1) >= s.padded_w())

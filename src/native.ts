@@ -93,7 +93,8 @@ export interface NativeAddon {
   /** Conv weights [outChannels, taps] packed for f32-conv2d (dense) or f32-spconv2d (sparse). */
   packConvWeights(w: Float32Array, outChannels: number, taps: number, sparse: boolean, blockRows: number, kernelH: number, kernelW: number): NativeHandle;
 
-  convWeightsInfo(weights: NativeHandle): { sparse: boolean; entries: number; blockRows: number; int8Blocks: boolean; maxRowAbsSum: number };
+  /** Whether packConvWeights also packed qu8s8-conv2d's int8 block format. */
+  convWeightsInfo(weights: NativeHandle): { int8Blocks: boolean };
 
   /** Stride-1 NCHW convolution (kernels/common/shifted-conv.h); integer output needs uint8 x. */
   conv2d(variant: string | null, weights: NativeHandle, x: Float32Array | Uint8Array, xZeroPoint: number, batch: number,

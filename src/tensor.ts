@@ -48,6 +48,20 @@ export function sizeOf(dims: readonly number[]): number {
   return dims.reduce((a, b) => a * b, 1);
 }
 
+/**
+ * Arrays kept between synchronous calls by slot, each reallocated only when
+ * its type or size changes: the transposed operands of a layer's runs.
+ */
+export class ScratchArrays {
+  private readonly arrays: (TypedArrayOf<ElementType> | undefined)[] = [];
+
+  get<T extends ElementType>(slot: number, type: T, size: number): TypedArrayOf<T> {
+    const current = this.arrays[slot];
+    if (current !== undefined && current.length === size && current instanceof TYPED_ARRAY_OF[type]) return current as TypedArrayOf<T>;
+    return (this.arrays[slot] = new TYPED_ARRAY_OF[type](size)) as TypedArrayOf<T>;
+  }
+}
+
 /** Creates a tensor, allocating zeroed data when none is given. */
 export function tensor<T extends ElementType>(
   type: T,

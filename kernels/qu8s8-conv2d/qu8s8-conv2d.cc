@@ -58,8 +58,8 @@ void interleave_image(const ShiftedConvShape& s, const ConvInput& x, std::size_t
   const uint32_t zp = static_cast<uint8_t>(x.zero_point);
   const uint32_t zp_word = zp * 0x01010101u;
   uint32_t* words = reinterpret_cast<uint32_t*>(out);
-  // Channels past C read a plane of zero points.
-  const std::vector<uint8_t> filler(s.height * s.width, static_cast<uint8_t>(zp));
+  // Channels past C (when 4 does not divide it) read a plane of zero points.
+  const std::vector<uint8_t> filler(s.channels % kBlock != 0 ? s.height * s.width : 0, static_cast<uint8_t>(zp));
   for (std::size_t g = 0; g < groups; ++g) {
     const uint8_t* src[kBlock];
     for (std::size_t q = 0; q < kBlock; ++q) {

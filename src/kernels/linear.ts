@@ -17,7 +17,7 @@ import { DEFAULT_CROSSOVER } from '../sparse/crossover-table.js';
 import { chooseLayout, checkCrossoverRow, crossoverFor, LAYOUTS, storedDensities, type CrossoverRow, type SparseLayout } from '../sparse/crossover.js';
 import { native } from '../native.js';
 import { SparseMatrix } from '../sparse/sparse-matrix.js';
-import { TYPED_ARRAY_OF, type ElementType, type QuantParams, type Tensor, type TypedArrayOf } from '../tensor.js';
+import { ScratchArrays, type ElementType, type QuantParams, type Tensor } from '../tensor.js';
 import { checkBias, checkInt, checkObject, checkOneOf, checkQuantParams, checkTensor, fail, typeFail } from '../validate.js';
 import type { Activation } from './activation.js';
 import { gemm, gemmAsync } from './gemm.js';
@@ -74,7 +74,7 @@ export class Linear {
   /** Fraction of nonzero weights. */
   readonly density: number;
   /** The dense path's transposed input and output, reused across sync runs. */
-  private readonly scratch: (TypedArrayOf<ElementType> | undefined)[] = [];
+  private readonly scratch = new ScratchArrays();
 
   /** @internal Use linear(). */
   constructor(
@@ -108,18 +108,12 @@ export class Linear {
     if (p.kind === 'spmm') return spmm(p.weights, input as Tensor<'float32'>, { ...rest, bias: this.bias as Float32Array, out: out as Float32Array });
     if (p.kind === 'qspmm') return qspmm(p.weights, input as Tensor<'uint8'>, { ...rest, bias: this.bias as Int32Array, out });
     // Sync runs cannot overlap, so the transposed operands live in buffers the layer keeps.
-    const xt = transpose(input, { out: this.scratchFor(0, input.type, input.data.length) });
+    const xt = transpose(input, { out: this.scratch.get(0, input.type, input.data.length) });
     const [n, m] = [this.dims[0], input.dims[1]];
     const yt = this.type === 'float32'
-      ? gemm(xt as Tensor<'float32'>, p.packed, { activation: rest.activation, bias: this.bias as Float32Array, out: this.scratchFor(1, 'float32', n * m) as Float32Array })
-      : qgemm(xt as Tensor<'uint8'>, p.packed, { ...rest, bias: this.bias as Int32Array, out: this.scratchFor(1, QGEMM_OUTPUT_TYPE[rest.output ?? 'int32'] ?? 'int32', n * m) });
+      ? gemm(xt as Tensor<'float32'>, p.packed, { activation: rest.activation, bias: this.bias as Float32Array, out: this.scratch.get(1, 'float32', n * m) as Float32Array })
+      : qgemm(xt as Tensor<'uint8'>, p.packed, { ...rest, bias: this.bias as Int32Array, out: this.scratch.get(1, QGEMM_OUTPUT_TYPE[rest.output ?? 'int32'] ?? 'int32', n * m) });
     return transpose(yt, { out });
-  }
-
-  private scratchFor(slot: 0 | 1, type: ElementType, size: number): TypedArrayOf<ElementType> {
-    const current = this.scratch[slot];
-    if (current !== undefined && current.length === size && current instanceof TYPED_ARRAY_OF[type]) return current;
-    return (this.scratch[slot] = new TYPED_ARRAY_OF[type](size));
   }
 
   /** run() on worker threads; x must not change until the promise settles. */

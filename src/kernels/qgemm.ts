@@ -133,13 +133,11 @@ export function quantizedCallParams(aName: string, a: Omit<Tensor<'uint8'>, 'dat
   return { aZeroPoint, bias, variant, ...qOutputStage(aName, a, weights, options, dims, channelAxis) };
 }
 
-type Data = Int32Array | Uint8Array | Int8Array | Float32Array;
-
 /** A validated qgemm call with its operand arrays left open. */
 interface QGemmSetup {
   result: Tensor;
-  native(addon: NativeAddon, a: Uint8Array, out: Data, async: boolean): Promise<void> | undefined;
-  reference(a: Uint8Array, out: Data): void;
+  native(addon: NativeAddon, a: Uint8Array, out: Out, async: boolean): Promise<void> | undefined;
+  reference(a: Uint8Array, out: Out): void;
 }
 
 /** Validates a call for a (already checked: type and dims) and returns it with its operand arrays left open. */
@@ -164,7 +162,7 @@ function qgemmSetup(a: Omit<Tensor<'uint8'>, 'data'>, bIn: QGemmWeights, options
 function qgemmCall(aIn: Tensor<'uint8'>, b: QGemmWeights, options: QGemmOptions = {}): CpuCall<Tensor> {
   const a = checkTensor('a', aIn, ['uint8'], 2);
   const setup = qgemmSetup(a, b, options);
-  const out = setup.result.data as Data;
+  const out = setup.result.data as Out;
   return { result: setup.result, native: (addon, async) => setup.native(addon, a.data, out, async), reference: () => setup.reference(a.data, out) };
 }
 
@@ -172,7 +170,7 @@ function qgemmCall(aIn: Tensor<'uint8'>, b: QGemmWeights, options: QGemmOptions 
 export interface QGemmPlan {
   /** The result's dims, type and quantization (as qgemm's result tensor). */
   readonly result: Omit<Tensor, 'data'>;
-  run(a: Uint8Array, out: Data): void;
+  run(a: Uint8Array, out: Out): void;
 }
 
 /**
@@ -184,7 +182,7 @@ export function planQGemm(a: Omit<Tensor<'uint8'>, 'data'>, b: QGemmWeights, opt
   const setup = qgemmSetup(checkTensorShape('a', a, ['uint8'], 2), b, { ...options, out: undefined });
   const { data: _data, ...result } = setup.result;
   const [m, k] = a.dims, size = setup.result.data.length;
-  const type = setup.result.data.constructor as new (n: number) => Data;
+  const type = setup.result.data.constructor as new (n: number) => Out;
   return {
     result,
     run(aData, out) {

@@ -325,6 +325,7 @@ describe('conv2d (direct stride-1 convolution)', () => {
       assert.throws(() => call({ 2: new Float32Array(10) }), /^RangeError: x has 10 elements/);
       assert.throws(() => call({ 17: new Float32Array(10) }), /^RangeError: y has 10 elements/);
       assert.throws(() => call({ 5: 2 }), /^RangeError: channels x kernelH x kernelW must equal/);
+      assert.throws(() => call({ 5: 1, 8: 3, 9: 9 }), /^RangeError: kernelH and kernelW must be the packed weights'/);
       assert.throws(() => call({ 6: 1 }), /^RangeError: the dilated kernel is larger/);
       assert.throws(() => call({ 16: 'int32', 17: new Int32Array(144) }), /^TypeError: x must be a Uint8Array for integer output/);
       assert.throws(() => call({ 26: 9, 27: 9 }), /^RangeError: the pool window is larger/);

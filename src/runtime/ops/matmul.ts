@@ -8,7 +8,7 @@ import { cpu } from '../../backends/cpu.js';
 import type { Linear, LinearRunOptions } from '../../kernels/linear.js';
 import type { PackedWeights } from '../../kernels/pack.js';
 import { planQGemm, type QGemmOptions, type QGemmPlan } from '../../kernels/qgemm.js';
-import { sizeOf, tensor, TYPED_ARRAY_OF, type ElementType, type QuantParams, type Tensor } from '../../tensor.js';
+import { ScratchArrays, sizeOf, tensor, type QuantParams, type Tensor } from '../../tensor.js';
 import type { Allocate } from '../buffers.js';
 import type { Value } from '../onnx/model.js';
 import { asTensor, value } from '../value.js';
@@ -61,20 +61,15 @@ function prepareWeight(w: WeightSource, policy: KernelPolicy, bias: Float32Array
       // The sparse kernels take x and give y channels-first ([K, M], [N, M]),
       // through buffers the layer keeps (runs are synchronous); one row
       // ([1, K]) is channels-first already.
-      const scratch = { xt: undefined as Out | undefined, yt: undefined as Out | undefined };
-      const reuse = (slot: 'xt' | 'yt', type: ElementType, size: number): Out => {
-        const current = scratch[slot];
-        if (current !== undefined && current.length === size && current instanceof TYPED_ARRAY_OF[type]) return current;
-        return (scratch[slot] = new TYPED_ARRAY_OF[type](size) as Out);
-      };
+      const scratch = new ScratchArrays();
       const run = (a: Tensor, allocate: Allocate): Tensor => {
         const m = a.dims[0];
         if (m === 1) {
           const y = layer.run({ ...a, dims: [k, 1] } as Tensor<'float32'>, { ...sparse, out: allocate(outType, n) });
           return { ...y, dims: [1, n] } as Tensor;
         }
-        const xt = cpu.transpose(a, { out: reuse('xt', a.type, a.data.length) as Float32Array });
-        const yt = layer.run(xt as Tensor<'float32'>, { ...sparse, out: reuse('yt', outType, n * m) });
+        const xt = cpu.transpose(a, { out: scratch.get(0, a.type, a.data.length) as Float32Array });
+        const yt = layer.run(xt as Tensor<'float32'>, { ...sparse, out: scratch.get(1, outType, n * m) });
         return cpu.transpose(yt as Tensor<'float32'>, { out: allocate(outType, m * n) as Float32Array });
       };
       return { k, n, label: `${w.type === 'float32' ? 'spmm' : 'qspmm'}-${layer.kernel}`, run };
