@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 import { cpu, tensor } from '../src/index.js';
@@ -58,6 +61,36 @@ describe('threads', () => {
     for (const r of results) {
       assert.deepEqual(r.c, [3, 7, 11]);
       assert.deepEqual(r.q, [2, 4, 6, 8, 10, 12]);
+    }
+  });
+
+  // The pool once deadlocked when a worker woken late for a job it was not part
+  // of read the next job's participant count (issue 11). Both checks run in a
+  // child process: a hang is the child's time-out, not a blocked test runner.
+  it('survives many short jobs from several threads with more threads than cores', function () {
+    this.timeout(90_000);
+    const fixture = fileURLToPath(new URL('./fixtures/pool-stress.ts', import.meta.url));
+    const child = spawnSync(process.execPath, ['--import', 'tsx', fixture], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(child.signal, null, `pool stress hung (killed by ${child.signal}): ${child.stderr}`);
+    assert.equal(child.status, 0, child.stderr);
+    const { own, theirs } = JSON.parse(child.stdout) as { own: number; theirs: number[] };
+    assert.deepEqual(theirs, [own, own], 'every thread computes the same results');
+  });
+
+  it('has no data race or lost job under ThreadSanitizer (C++ stress driver)', function () {
+    this.timeout(180_000);
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    const dir = mkdtempSync(join(tmpdir(), 'sparq-tsan-'));
+    try {
+      const exe = join(dir, 'thread-pool-stress');
+      const build = spawnSync('g++', ['-std=c++17', '-O1', '-g', '-fsanitize=thread', '-pthread', `-I${root}`,
+        join(root, 'test/native/thread-pool-stress.cc'), join(root, 'kernels/common/thread-pool.cc'), '-o', exe], { encoding: 'utf8' });
+      assert.equal(build.status, 0, `g++ -fsanitize=thread failed: ${build.error ?? build.stderr}`);
+      const run = spawnSync(exe, ['3000', '3'], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, TSAN_OPTIONS: 'halt_on_error=1' } });
+      assert.equal(run.signal, null, `stress driver hung (killed by ${run.signal})`);
+      assert.equal(run.status, 0, `${run.stdout}${run.stderr.slice(0, 4000)}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

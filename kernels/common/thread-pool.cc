@@ -18,13 +18,15 @@ namespace {
 
 thread_local bool tls_inside_task = false;
 
+constexpr int kMaxThreads = 256;
+
 int default_threads() {
   if (const char* env = std::getenv("SPARQ_THREADS")) {
     const int n = std::atoi(env);
-    if (n >= 1) return std::min(n, 256);
+    if (n >= 1) return std::min(n, kMaxThreads);
   }
   const unsigned hw = std::thread::hardware_concurrency();
-  return hw == 0 ? 1 : static_cast<int>(std::min(hw, 256u));
+  return hw == 0 ? 1 : static_cast<int>(std::min(hw, static_cast<unsigned>(kMaxThreads)));
 }
 
 void cpu_relax() {
@@ -44,11 +46,18 @@ constexpr int kSpinIterations = 1000;
 
 // Workers wait for a new job generation; each job bumps it. Tasks are handed
 // out through an atomic index so uneven tasks balance themselves.
+//
+// The generation and the job's participant count are one atomic word, so a
+// worker always reads the pair a job published. Read apart, a worker woken
+// late for a job it was not part of could see the *next* job's participant
+// count with the old generation, take part in the next job, then take part in
+// it again once it saw the new generation: the pending count went below zero
+// and run() waited forever (or ran fn_ after it was cleared).
 class Pool {
  public:
   int threads() const { return threads_.load(); }
 
-  void set_threads(int n) { threads_.store(std::clamp(n, 1, 256)); }
+  void set_threads(int n) { threads_.store(std::clamp(n, 1, kMaxThreads)); }
 
   void run(std::size_t tasks, const std::function<void(std::size_t)>& fn) {
     if (tasks == 0) return;
@@ -60,13 +69,13 @@ class Pool {
     fn_ = &fn;
     tasks_ = tasks;
     next_.store(0);
-    participants_ = helpers;
     pending_.store(helpers);
     {
-      // Published under the mutex so a worker that checks the generation
-      // under it before sleeping cannot miss the wake-up.
+      // Published under the mutex so a worker that checks the word under it
+      // before sleeping cannot miss the wake-up.
       std::lock_guard<std::mutex> lock(state_mutex_);
-      generation_.fetch_add(1, std::memory_order_release);
+      const std::uint64_t generation = (job_.load(std::memory_order_relaxed) >> kParticipantBits) + 1;
+      job_.store(generation << kParticipantBits | helpers, std::memory_order_release);
     }
     wake_.notify_all();
     work();
@@ -79,6 +88,9 @@ class Pool {
   }
 
  private:
+  static constexpr int kParticipantBits = 9;  // holds up to kMaxThreads - 1 helpers
+  static constexpr std::uint64_t kParticipantMask = (std::uint64_t{1} << kParticipantBits) - 1;
+
   static void run_inline(std::size_t tasks, const std::function<void(std::size_t)>& fn) {
     const bool was_inside = tls_inside_task;
     tls_inside_task = true;
@@ -99,7 +111,7 @@ class Pool {
     // A new worker must wait for the *next* job, whose generation is not yet
     // published, so it starts from the current one (read before the thread
     // runs, or it could miss the job it was created for).
-    const std::uint64_t current = generation_.load();
+    const std::uint64_t current = job_.load() >> kParticipantBits;
     while (workers_.size() < wanted) {
       const std::size_t index = workers_.size();
       workers_.emplace_back([this, index, current] { worker_loop(index, current); });
@@ -107,15 +119,22 @@ class Pool {
   }
 
   void worker_loop(std::size_t index, std::uint64_t seen) {
+    const auto is_new = [&](std::uint64_t job) { return job >> kParticipantBits != seen; };
     for (;;) {
-      for (int i = 0; i < kSpinIterations && generation_.load(std::memory_order_acquire) == seen; ++i) cpu_relax();
-      if (generation_.load(std::memory_order_acquire) == seen) {
-        std::unique_lock<std::mutex> lock(state_mutex_);
-        wake_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+      std::uint64_t job = job_.load(std::memory_order_acquire);
+      for (int i = 0; i < kSpinIterations && !is_new(job); ++i) {
+        cpu_relax();
+        job = job_.load(std::memory_order_acquire);
       }
-      seen = generation_.load(std::memory_order_acquire);
-      // Only the first `participants_` workers take part in a job.
-      if (index >= participants_) continue;
+      if (!is_new(job)) {
+        std::unique_lock<std::mutex> lock(state_mutex_);
+        wake_.wait(lock, [&] { return is_new(job = job_.load(std::memory_order_acquire)); });
+      }
+      seen = job >> kParticipantBits;
+      // Only the first participants workers take part in a job. A job that
+      // counts this worker cannot end, nor the next be published, before this
+      // worker has taken part, so the job read here is still the current one.
+      if (index >= (job & kParticipantMask)) continue;
       work();
       if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
         std::lock_guard<std::mutex> lock(state_mutex_);
@@ -131,10 +150,10 @@ class Pool {
   // The current job, written before its generation is published.
   const std::function<void(std::size_t)>* fn_ = nullptr;
   std::size_t tasks_ = 0;
-  std::size_t participants_ = 0;
   std::atomic<std::size_t> next_{0};
   std::atomic<std::size_t> pending_{0};  // participating workers not yet done
-  std::atomic<std::uint64_t> generation_{0};
+  // generation << kParticipantBits | participating workers, published together.
+  std::atomic<std::uint64_t> job_{0};
   std::atomic<int> threads_{default_threads()};
 };
 
