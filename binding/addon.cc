@@ -17,6 +17,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   sparq_binding::register_qu8s8_spmm(env, exports);
   sparq_binding::register_maxpool(env, exports);
   sparq_binding::register_conv2d(env, exports);
+  sparq_binding::register_handles(env, exports);
   return exports;
 }
 

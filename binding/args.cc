@@ -73,48 +73,4 @@ std::size_t checked_mul(Napi::Env env, std::size_t a, std::size_t b, const char*
   return a * b;
 }
 
-namespace {
-
-class JobWorker : public Napi::AsyncWorker {
- public:
-  JobWorker(Napi::Env env, const std::vector<Napi::Value>& keep_alive, std::function<void()> job)
-      : Napi::AsyncWorker(env, "sparq"), deferred_(Napi::Promise::Deferred::New(env)), job_(std::move(job)) {
-    for (const Napi::Value& v : keep_alive) {
-      if (v.IsObject()) refs_.push_back(Napi::Persistent(v.As<Napi::Object>()));
-    }
-  }
-
-  Napi::Promise promise() const { return deferred_.Promise(); }
-
-  void Execute() override {
-    try {
-      job_();
-    } catch (const std::exception& e) {
-      SetError(e.what());
-    }
-  }
-
-  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
-
-  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  std::function<void()> job_;
-  std::vector<Napi::ObjectReference> refs_;
-};
-
-}  // namespace
-
-Napi::Value run_job(Napi::Env env, bool async, const std::vector<Napi::Value>& keep_alive, std::function<void()> job) {
-  if (!async) {
-    job();
-    return env.Undefined();
-  }
-  auto* worker = new JobWorker(env, keep_alive, std::move(job));
-  Napi::Promise promise = worker->promise();
-  worker->Queue();
-  return promise;
-}
-
 }  // namespace sparq_binding

@@ -8,7 +8,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -67,32 +66,5 @@ void check_indices(Napi::Env env, const int32_t* index, std::size_t count, std::
 
 // a * b, throwing RangeError on overflow of size_t.
 std::size_t checked_mul(Napi::Env env, std::size_t a, std::size_t b, const char* what);
-
-// Native objects handed to JS as tagged externals, so a handle of one kind
-// can never be used as another. The external owns a shared_ptr: an async job
-// takes its own copy, so the object outlives the job even if JS drops the
-// handle meanwhile.
-template <typename T>
-struct HandleTag;
-
-template <typename T>
-Napi::External<std::shared_ptr<T>> wrap_handle(Napi::Env env, std::shared_ptr<T> object) {
-  auto external = Napi::External<std::shared_ptr<T>>::New(env, new std::shared_ptr<T>(std::move(object)),
-                                                          [](Napi::Env, std::shared_ptr<T>* p) { delete p; });
-  external.TypeTag(&HandleTag<T>::tag);
-  return external;
-}
-
-template <typename T>
-std::shared_ptr<T> unwrap_handle(const Napi::Value& v, const char* name) {
-  if (!v.IsExternal() || !v.As<Napi::External<std::shared_ptr<T>>>().CheckTypeTag(&HandleTag<T>::tag))
-    throw_type_error(v.Env(), std::string(name) + " must be a handle from " + HandleTag<T>::maker);
-  return *v.As<Napi::External<std::shared_ptr<T>>>().Data();
-}
-
-// Runs `job` now (sync) or on the libuv pool (async, returns a Promise that
-// resolves to undefined). `keep_alive` values (inputs and outputs) are held
-// until the job settles, so the memory it reads and writes stays valid.
-Napi::Value run_job(Napi::Env env, bool async, const std::vector<Napi::Value>& keep_alive, std::function<void()> job);
 
 }  // namespace sparq_binding

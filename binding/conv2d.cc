@@ -10,6 +10,8 @@
 #include "kernels/f32-spconv2d/f32-spconv2d.h"
 #include "kernels/qu8s8-conv2d/qu8s8-conv2d.h"
 #include "args.h"
+#include "handles.h"
+#include "job.h"
 #include "register.h"
 #include "variants.h"
 
@@ -32,6 +34,11 @@ template <>
 struct HandleTag<ConvWeights> {
   static constexpr napi_type_tag tag = {0x73706172710c2d01ULL, 0x4b1e9f07a3d2c655ULL};
   static constexpr const char* maker = "packConvWeights";
+  static std::size_t bytes(const ConvWeights& w) {
+    return vector_bytes(w.dense.strips) + vector_bytes(w.csr.row_start) + vector_bytes(w.csr.tap) + vector_bytes(w.csr.value) +
+           vector_bytes(w.q8.row_start) + vector_bytes(w.q8.group) + vector_bytes(w.q8.tap) + vector_bytes(w.q8.words) +
+           vector_bytes(w.q8.row_sums);
+  }
 };
 
 namespace {
@@ -140,12 +147,13 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   }
   const std::size_t y_len = checked_mul(env, checked_mul(env, s.batch, s.out_channels, "y"), y_h * y_w, "y");
 
+  Job job(env, bool_arg(info[30], "async"));
   sparq::ConvInput x{};
   if (info[2].IsTypedArray() && info[2].As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array) {
-    x.u8 = typed_array<uint8_t>(info[2], "x", x_len).Data();
+    x.u8 = job.in<uint8_t>(typed_array<uint8_t>(info[2], "x", x_len));
     x.zero_point = static_cast<int32_t>(int_arg(info[3], "xZeroPoint", 0, 255));
   } else {
-    x.f32 = typed_array<float>(info[2], "x", x_len).Data();
+    x.f32 = job.in<float>(typed_array<float>(info[2], "x", x_len));
   }
 
   sparq::ConvOutputParams out{};
@@ -164,37 +172,39 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
       throw_range_error(env, "integer output needs sum |w| x max |x - xZeroPoint| < 2^24 per output channel");
   }
   switch (out.kind) {
-    case sparq::ConvOutputKind::kFloat32: out.y = typed_array<float>(info[17], "y", y_len).Data(); break;
-    case sparq::ConvOutputKind::kInt32: out.y = typed_array<int32_t>(info[17], "y", y_len).Data(); break;
-    case sparq::ConvOutputKind::kUint8: out.y = typed_array<uint8_t>(info[17], "y", y_len).Data(); break;
-    case sparq::ConvOutputKind::kInt8: out.y = typed_array<int8_t>(info[17], "y", y_len).Data(); break;
+    case sparq::ConvOutputKind::kFloat32: typed_array<float>(info[17], "y", y_len); break;
+    case sparq::ConvOutputKind::kInt32: typed_array<int32_t>(info[17], "y", y_len); break;
+    case sparq::ConvOutputKind::kUint8: typed_array<uint8_t>(info[17], "y", y_len); break;
+    case sparq::ConvOutputKind::kInt8: typed_array<int8_t>(info[17], "y", y_len); break;
   }
   Napi::TypedArrayOf<float> bias, multipliers;
   Napi::TypedArrayOf<int32_t> int_bias;
-  if (optional_typed_array<float>(info[18], "bias", s.out_channels, &bias)) out.bias = bias.Data();
+  optional_typed_array<float>(info[18], "bias", s.out_channels, &bias);
   out.min = static_cast<float>(number_arg(info[19], "min"));
   out.max = static_cast<float>(number_arg(info[20], "max"));
-  if (optional_typed_array<int32_t>(info[21], "intBias", s.out_channels, &int_bias)) out.int_bias = int_bias.Data();
+  optional_typed_array<int32_t>(info[21], "intBias", s.out_channels, &int_bias);
   const bool quantized = out.kind == sparq::ConvOutputKind::kUint8 || out.kind == sparq::ConvOutputKind::kInt8;
-  if (optional_typed_array<float>(info[22], "multipliers", s.out_channels, &multipliers)) out.multipliers = multipliers.Data();
-  else if (quantized) throw_type_error(env, "multipliers are required for uint8/int8 output");
+  if (!optional_typed_array<float>(info[22], "multipliers", s.out_channels, &multipliers) && quantized)
+    throw_type_error(env, "multipliers are required for uint8/int8 output");
   const int64_t lo = out.kind == sparq::ConvOutputKind::kInt8 ? -128 : 0, hi = lo + 255;
   out.zero_point = static_cast<int32_t>(int_arg(info[23], "zeroPoint", lo, hi));
   out.out_min = static_cast<int32_t>(int_arg(info[24], "outMin", lo, hi));
   out.out_max = static_cast<int32_t>(int_arg(info[25], "outMax", out.out_min, hi));
   out.pool = pool;
-  const bool async = bool_arg(info[30], "async");
-  const std::vector<Napi::Value> keep = {info[2], info[17], info[18], info[21], info[22]};
+  out.y = job.out<uint8_t>(info[17]);
+  out.bias = job.in<float>(info[18]);
+  out.int_bias = job.in<int32_t>(info[21]);
+  out.multipliers = job.in<float>(info[22]);
   if (use_q8) {
     const auto& variant = pick_variant(info[0], sparq::kQu8s8Conv2dVariants, sparq::kQu8s8Conv2dVariantCount, sparq::qu8s8_conv2d_best());
-    return run_job(env, async, keep, [&variant, w, s, x, out] { sparq::qu8s8_conv2d(variant, s, x, w->q8, out); });
+    return job.run([&variant, w, s, x, out] { sparq::qu8s8_conv2d(variant, s, x, w->q8, out); });
   }
   if (w->sparse) {
     const auto& variant = pick_variant(info[0], sparq::kF32SpConv2dVariants, sparq::kF32SpConv2dVariantCount, sparq::f32_spconv2d_best());
-    return run_job(env, async, keep, [&variant, w, s, x, out] { sparq::f32_spconv2d(variant, s, x, w->csr, out); });
+    return job.run([&variant, w, s, x, out] { sparq::f32_spconv2d(variant, s, x, w->csr, out); });
   }
   const auto& variant = pick_variant(info[0], sparq::kF32Conv2dVariants, sparq::kF32Conv2dVariantCount, sparq::f32_conv2d_best());
-  return run_job(env, async, keep, [&variant, w, s, x, out] { sparq::f32_conv2d(variant, s, x, w->dense, out); });
+  return job.run([&variant, w, s, x, out] { sparq::f32_conv2d(variant, s, x, w->dense, out); });
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 #include "kernels/f32-gemm/f32-gemm.h"
 
 #include "args.h"
+#include "handles.h"
+#include "job.h"
 #include "register.h"
 #include "variants.h"
 
@@ -11,6 +13,7 @@ template <>
 struct HandleTag<sparq::F32PackedB> {
   static constexpr napi_type_tag tag = {0x73706172710f3201ULL, 0x9d2c5a1be8f34c11ULL};
   static constexpr const char* maker = "packF32Weights";
+  static std::size_t bytes(const sparq::F32PackedB& w) { return vector_bytes(w.panels); }
 };
 
 namespace {
@@ -38,15 +41,15 @@ Napi::Value F32Gemm(const Napi::CallbackInfo& info) {
   auto a = typed_array<float>(info[2], "a", m == 0 ? 0 : checked_mul(env, m - 1, lda, "a") + w->k);
   auto c = typed_array<float>(info[5], "c", m == 0 ? 0 : checked_mul(env, m - 1, ldc, "c") + w->n);
   Napi::TypedArrayOf<float> bias;
-  const bool has_bias = optional_typed_array<float>(info[7], "bias", w->n, &bias);
+  optional_typed_array<float>(info[7], "bias", w->n, &bias);
+  Job job(env, bool_arg(info[10], "async"));
   sparq::F32GemmParams params;
-  params.bias = has_bias ? bias.Data() : nullptr;
+  params.bias = job.in<float>(info[7]);
   params.min = static_cast<float>(number_arg(info[8], "min"));
   params.max = static_cast<float>(number_arg(info[9], "max"));
-  const bool async = bool_arg(info[10], "async");
-  const float* a_data = a.Data();
-  float* c_data = c.Data();
-  return run_job(env, async, {a, c, info[7]}, [&variant, w, m, a_data, lda, c_data, ldc, params] {
+  const float* a_data = job.in<float>(a);
+  float* c_data = job.out<float>(c);
+  return job.run([&variant, w, m, a_data, lda, c_data, ldc, params] {
     sparq::f32_gemm(variant, m, a_data, lda, *w, c_data, ldc, params);
   });
 }

@@ -3,10 +3,10 @@
 // kernels index x and y with it), never trusted.
 #include "kernels/f32-spmm/f32-spmm.h"
 
-#include <functional>
 #include <string>
 
 #include "args.h"
+#include "job.h"
 #include "register.h"
 #include "variants.h"
 
@@ -32,20 +32,22 @@ DenseArgs dense_args(const Napi::CallbackInfo& info, std::size_t first, std::siz
   d.x = typed_array<float>(info[first], "x", d.k == 0 || d.m == 0 ? 0 : checked_mul(env, d.k - 1, d.ldx, "x") + d.m);
   d.y = typed_array<float>(info[first + 4], "y", rows == 0 || d.m == 0 ? 0 : checked_mul(env, rows - 1, d.ldy, "y") + d.m);
   Napi::TypedArrayOf<float> bias;
-  if (optional_typed_array<float>(info[first + 6], "bias", rows, &bias)) d.params.bias = bias.Data();
+  optional_typed_array<float>(info[first + 6], "bias", rows, &bias);
   d.params.min = static_cast<float>(number_arg(info[first + 7], "min"));
   d.params.max = static_cast<float>(number_arg(info[first + 8], "max"));
   return d;
 }
 
-// The product as a job holding plain pointers and sizes only (it may run on a worker).
-std::function<void()> job(const sparq::F32SpmmVariant& variant, sparq::F32SpmmFormat format,
-                          const sparq::F32SparseWeights& w, DenseArgs& d) {
-  const float* x = d.x.Data();
-  float* y = d.y.Data();
-  return [&variant, format, w, m = d.m, x, ldx = d.ldx, y, ldy = d.ldy, params = d.params] {
+// Runs the product as `job`, which holds plain pointers and sizes only (it may run on a worker).
+Napi::Value run(Job& job, const sparq::F32SpmmVariant& variant, sparq::F32SpmmFormat format,
+                const sparq::F32SparseWeights& w, const DenseArgs& d, const Napi::Value& bias) {
+  const float* x = job.in<float>(d.x);
+  float* y = job.out<float>(d.y);
+  sparq::F32SpmmParams params = d.params;
+  params.bias = job.in<float>(bias);
+  return job.run([&variant, format, w, m = d.m, x, ldx = d.ldx, y, ldy = d.ldy, params] {
     sparq::f32_spmm(variant, format, w, m, x, ldx, y, ldy, params);
-  };
+  });
 }
 
 // The csr/bsr format with `block_rows` rows per block.
@@ -75,13 +77,14 @@ Napi::Value F32Spmm(const Napi::CallbackInfo& info) {
   auto indices = typed_array<int32_t>(info[4], "indices", nnz);
   auto values = typed_array<float>(info[5], "values", checked_mul(env, nnz, r, "values"));
   check_indices(env, indices.Data(), nnz, d.k, "indices must lie in [0, k)");
+  Job job(env, bool_arg(info[15], "async"));
   sparq::F32SparseWeights w;
   w.rows = rows;
   w.cols = d.k;
-  w.indptr = indptr.Data();
-  w.indices = indices.Data();
-  w.values = values.Data();
-  return run_job(env, bool_arg(info[15], "async"), {indptr, indices, values, d.x, d.y, info[12]}, job(variant, format, w, d));
+  w.indptr = job.in<int32_t>(indptr);
+  w.indices = job.in<int32_t>(indices);
+  w.values = job.in<float>(values);
+  return run(job, variant, format, w, d, info[12]);
 }
 
 // f32SpmmNm(variant, rows, n, groupSize, positions, values, x, k, m, ldx, y, ldy, bias | null, min, max, async)
@@ -100,16 +103,16 @@ Napi::Value F32SpmmNm(const Napi::CallbackInfo& info) {
   auto values = typed_array<float>(info[5], "values", slots);
   for (std::size_t s = 0; s < slots; ++s)
     if (positions[s] >= group) throw_range_error(env, "positions must lie in [0, groupSize)");
+  Job job(env, bool_arg(info[15], "async"));
   sparq::F32SparseWeights w;
   w.rows = rows;
   w.cols = d.k;
-  w.positions = positions.Data();
+  w.positions = job.in<uint8_t>(positions);
   w.nm_n = n;
   w.nm_m = group;
   w.groups = d.k / group;
-  w.values = values.Data();
-  return run_job(env, bool_arg(info[15], "async"), {positions, values, d.x, d.y, info[12]},
-                 job(variant, sparq::F32SpmmFormat::kNm, w, d));
+  w.values = job.in<float>(values);
+  return run(job, variant, sparq::F32SpmmFormat::kNm, w, d, info[12]);
 }
 
 }  // namespace

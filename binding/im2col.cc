@@ -3,6 +3,7 @@
 #include "kernels/x32-im2col/x32-im2col.h"
 
 #include "args.h"
+#include "job.h"
 #include "kernels/common/thread-pool.h"
 #include "register.h"
 
@@ -39,7 +40,7 @@ Napi::Value Im2col(const Napi::CallbackInfo& info) {
   const std::size_t ldc = checked_mul(env, checked_mul(env, s.channels, s.kernel_h, "col"), s.kernel_w, "col");
   const std::size_t block = checked_mul(env, rows, ldc, "col");
   const std::size_t col_len = checked_mul(env, checked_mul(env, block, batch, "col"), groups, "col");
-  const bool async = bool_arg(info[18], "async");
+  Job job(env, bool_arg(info[18], "async"));
   const std::size_t jobs = batch * groups;
   auto run = [=](auto* x, auto* col, auto pad) {
     return [=] {
@@ -58,12 +59,14 @@ Napi::Value Im2col(const Napi::CallbackInfo& info) {
     auto x = typed_array<uint8_t>(info[0], "x", x_len);
     auto col = typed_array<uint8_t>(info[1], "col", col_len);
     const auto pad = static_cast<uint8_t>(int_arg(info[17], "padValue", 0, 255));
-    return run_job(env, async, {x, col}, run(x.Data(), col.Data(), pad));
+    const uint8_t* xs = job.in<uint8_t>(x);
+    return job.run(run(xs, job.out<uint8_t>(col), pad));
   }
   auto x = typed_array<float>(info[0], "x", x_len);
   auto col = typed_array<float>(info[1], "col", col_len);
   const auto pad = static_cast<float>(number_arg(info[17], "padValue"));
-  return run_job(env, async, {x, col}, run(static_cast<const float*>(x.Data()), col.Data(), pad));
+  const float* xs = job.in<float>(x);
+  return job.run(run(xs, job.out<float>(col), pad));
 }
 
 }  // namespace

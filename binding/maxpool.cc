@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "args.h"
+#include "job.h"
 #include "kernels/common/thread-pool.h"
 #include "register.h"
 
@@ -23,7 +24,9 @@ template <typename T, typename Run>
 Napi::Value typed_run(const Napi::CallbackInfo& info, std::size_t x_len, std::size_t y_len, bool async, const Run& run) {
   auto x = typed_array<T>(info[0], "x", x_len);
   auto y = typed_array<T>(info[1], "y", y_len);
-  return run_job(info.Env(), async, {x, y}, run(static_cast<const T*>(x.Data()), y.Data()));
+  Job job(info.Env(), async);
+  const T* xs = job.in<T>(x);
+  return job.run(run(xs, job.out<T>(y)));
 }
 
 // maxPool(x, y, planes, height, width, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW, async)

@@ -25,7 +25,7 @@ OutputKind output_kind(const Napi::Value& v) {
 
 }  // namespace
 
-QOutputArgs output_args(const Napi::CallbackInfo& info, std::size_t rows, std::size_t cols, std::size_t channels) {
+QOutputArgs output_args(const Napi::CallbackInfo& info, std::size_t rows, std::size_t cols, std::size_t channels, Job& job) {
   const Napi::Env env = info.Env();
   QOutputArgs out;
   sparq::QGemmParams& params = out.params;
@@ -35,20 +35,18 @@ QOutputArgs output_args(const Napi::CallbackInfo& info, std::size_t rows, std::s
   if (out.ldc < cols) throw_range_error(env, "ldc must be >= " + std::to_string(cols));
   if (!info[7].IsTypedArray() || info[7].As<Napi::TypedArray>().TypedArrayType() != kind.array_type)
     throw_type_error(env, std::string("c must be an ") + kind.array_name + " for output " + info[6].As<Napi::String>().Utf8Value());
-  out.c = info[7].As<Napi::TypedArray>();
   const std::size_t c_needed = rows == 0 || cols == 0 ? 0 : checked_mul(env, rows - 1, out.ldc, "c") + cols;
-  if (out.c.ElementLength() < c_needed) throw_range_error(env, "c is too short for the output with stride ldc");
-  out.c_data = static_cast<uint8_t*>(out.c.ArrayBuffer().Data()) + out.c.ByteOffset();
+  if (info[7].As<Napi::TypedArray>().ElementLength() < c_needed) throw_range_error(env, "c is too short for the output with stride ldc");
   Napi::TypedArrayOf<int32_t> bias;
   if (optional_typed_array<int32_t>(info[9], "bias", channels, &bias)) {
-    params.stage.bias = bias.Data();
+    params.stage.bias = job.in<int32_t>(bias);
     params.stage.bias_stride = 1;
   }
   Napi::TypedArrayOf<float> multiplier;
   if (optional_typed_array<float>(info[10], "multiplier", 1, &multiplier)) {
     if (multiplier.ElementLength() != 1 && multiplier.ElementLength() != channels)
       throw_range_error(env, "multiplier must have 1 or " + std::to_string(channels) + " elements");
-    params.stage.multiplier = multiplier.Data();
+    params.stage.multiplier = job.in<float>(multiplier);
     params.stage.multiplier_stride = multiplier.ElementLength() == 1 ? 0 : 1;
   } else if (kind.kind != sparq::QOutput::kInt32) {
     throw_type_error(env, "multiplier is required for quantized and float outputs");
@@ -62,6 +60,7 @@ QOutputArgs output_args(const Napi::CallbackInfo& info, std::size_t rows, std::s
   }
   params.stage.fmin = static_cast<float>(number_arg(info[14], "fmin"));
   params.stage.fmax = static_cast<float>(number_arg(info[15], "fmax"));
+  out.c_data = job.out<uint8_t>(info[7]);
   return out;
 }
 

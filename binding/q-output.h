@@ -8,19 +8,20 @@
 
 #include <cstddef>
 
+#include "job.h"
 #include "kernels/qu8s8-gemm/qu8s8-gemm.h"
 
 namespace sparq_binding {
 
 struct QOutputArgs {
   sparq::QGemmParams params;  // a_zero_point left to the caller
-  Napi::TypedArray c;
   std::size_t ldc = 0;
   void* c_data = nullptr;
 };
 
 // Checks c holds rows x cols at stride ldc in the output's type, bias and
-// multiplier (1 or `channels` values) and the zero point and ranges.
-QOutputArgs output_args(const Napi::CallbackInfo& info, std::size_t rows, std::size_t cols, std::size_t channels);
+// multiplier (1 or `channels` values) and the zero point and ranges; c, bias
+// and multiplier become memory of `job`.
+QOutputArgs output_args(const Napi::CallbackInfo& info, std::size_t rows, std::size_t cols, std::size_t channels, Job& job);
 
 }  // namespace sparq_binding

@@ -2,6 +2,8 @@
 #include "kernels/qu8s8-gemm/qu8s8-gemm.h"
 
 #include "args.h"
+#include "handles.h"
+#include "job.h"
 #include "q-output.h"
 #include "register.h"
 #include "variants.h"
@@ -12,6 +14,9 @@ template <>
 struct HandleTag<sparq::QPackedB> {
   static constexpr napi_type_tag tag = {0x73706172710f3202ULL, 0x41b7e2c09d6a3f52ULL};
   static constexpr const char* maker = "packQ8Weights";
+  static std::size_t bytes(const sparq::QPackedB& w) {
+    return vector_bytes(w.panels) + vector_bytes(w.column_sums) + vector_bytes(w.zero_points);
+  }
 };
 
 namespace {
@@ -31,10 +36,10 @@ Napi::Value PackQ8Weights(const Napi::CallbackInfo& info) {
     if (zp_unsigned != b_unsigned) throw_type_error(env, "zeroPoints must have the same type as b");
     zero_point_count = zp.ElementLength();
     if (zero_point_count != 1 && zero_point_count != n) throw_range_error(env, "zeroPoints must have 1 or n elements");
-    zero_points = static_cast<const uint8_t*>(zp.ArrayBuffer().Data()) + zp.ByteOffset();
+    zero_points = array_data<const uint8_t>(zp);
   }
   auto packed = std::make_shared<sparq::QPackedB>();
-  const void* b_data = static_cast<const uint8_t*>(b.ArrayBuffer().Data()) + b.ByteOffset();
+  const void* b_data = array_data<const uint8_t>(b);
   sparq::qu8s8_gemm_pack_b(k, n, b_data, ldb, b_unsigned, zero_points, zero_point_count, packed.get());
   return wrap_handle(env, std::move(packed));
 }
@@ -65,14 +70,14 @@ Napi::Value Qu8s8Gemm(const Napi::CallbackInfo& info) {
   const std::size_t m = size_arg(info[3], "m"), lda = size_arg(info[4], "lda");
   if (lda < w->k) throw_range_error(env, "lda must be >= k");
   auto a = typed_array<uint8_t>(info[2], "a", m == 0 ? 0 : checked_mul(env, m - 1, lda, "a") + w->k);
-  QOutputArgs out = output_args(info, m, w->n, w->n);
+  Job job(env, bool_arg(info[16], "async"));
+  QOutputArgs out = output_args(info, m, w->n, w->n, job);
   sparq::QGemmParams params = out.params;
   params.a_zero_point = static_cast<uint8_t>(int_arg(info[5], "aZeroPoint", 0, 255));
-  const bool async = bool_arg(info[16], "async");
-  const uint8_t* a_data = a.Data();
+  const uint8_t* a_data = job.in<uint8_t>(a);
   void* c_data = out.c_data;
   const std::size_t ldc = out.ldc;
-  return run_job(env, async, {a, out.c, info[9], info[10]}, [variant, w, m, a_data, lda, c_data, ldc, params] {
+  return job.run([variant, w, m, a_data, lda, c_data, ldc, params] {
     sparq::qu8s8_gemm(*variant, m, a_data, lda, *w, c_data, ldc, params);
   });
 }

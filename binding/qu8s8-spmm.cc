@@ -5,6 +5,8 @@
 #include <string>
 
 #include "args.h"
+#include "handles.h"
+#include "job.h"
 #include "q-output.h"
 #include "register.h"
 #include "variants.h"
@@ -15,6 +17,10 @@ template <>
 struct HandleTag<sparq::QSparseW> {
   static constexpr napi_type_tag tag = {0x73706172710f3203ULL, 0x9c41d2e87a05b613ULL};
   static constexpr const char* maker = "packQ8Sparse";
+  static std::size_t bytes(const sparq::QSparseW& w) {
+    return vector_bytes(w.indptr) + vector_bytes(w.pair_safe_end) + vector_bytes(w.group) + vector_bytes(w.word) +
+           vector_bytes(w.row_sums);
+  }
 };
 
 namespace {
@@ -47,14 +53,14 @@ Napi::Value Qu8s8Spmm(const Napi::CallbackInfo& info) {
   const std::size_t m = size_arg(info[3], "m"), ldx = size_arg(info[4], "ldx");
   if (ldx < m) throw_range_error(env, "ldx must be >= m");
   auto x = typed_array<uint8_t>(info[2], "x", w->k == 0 || m == 0 ? 0 : checked_mul(env, w->k - 1, ldx, "x") + m);
-  QOutputArgs out = output_args(info, w->rows, m, w->rows);
+  Job job(env, bool_arg(info[16], "async"));
+  QOutputArgs out = output_args(info, w->rows, m, w->rows, job);
   sparq::QGemmParams params = out.params;
   params.a_zero_point = static_cast<uint8_t>(int_arg(info[5], "aZeroPoint", 0, 255));
-  const bool async = bool_arg(info[16], "async");
-  const uint8_t* x_data = x.Data();
+  const uint8_t* x_data = job.in<uint8_t>(x);
   void* c_data = out.c_data;
   const std::size_t ldc = out.ldc;
-  return run_job(env, async, {x, out.c, info[9], info[10]}, [&variant, w, m, x_data, ldx, c_data, ldc, params] {
+  return job.run([&variant, w, m, x_data, ldx, c_data, ldc, params] {
     sparq::qu8s8_spmm(variant, *w, m, x_data, ldx, c_data, ldc, params);
   });
 }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "args.h"
+#include "job.h"
 #include "kernels/f32-minmax/f32-minmax.h"
 #include "kernels/f32-qx8-quantize/f32-qx8-quantize.h"
 #include "kernels/qs32-qx8-requantize/qs32-qx8-requantize.h"
@@ -42,21 +43,22 @@ T at(const T* values, std::size_t count, std::size_t channel) {
   return values[count == 1 ? 0 : channel];
 }
 
-void* bytes_of(const Napi::TypedArray& a) { return static_cast<uint8_t*>(a.ArrayBuffer().Data()) + a.ByteOffset(); }
-
 // Quantize and dequantize share their arguments after the two arrays:
 // (variant, x, y, outer, channels, inner, scales, zeroPoints, async), and run
 // one row function per (outer, channel) segment with that channel's scale and
 // zero point.
 template <typename In, typename Out, typename RowFn>
-Napi::Value run_per_channel(const Napi::CallbackInfo& info, const Layout& l, const Napi::TypedArray& x, const In* xs,
-                            const Napi::TypedArray& y, Out* ys, RowFn fn) {
+Napi::Value run_per_channel(const Napi::CallbackInfo& info, const Layout& l, const Napi::TypedArray& x,
+                            const Napi::TypedArray& y, RowFn fn) {
   auto scales = per_channel<float>(info[6], "scales", l.channels);
   auto zps = per_channel<int32_t>(info[7], "zeroPoints", l.channels);
-  const float* s = scales.Data();
-  const int32_t* z = zps.Data();
+  Job job(info.Env(), bool_arg(info[8], "async"));
+  const In* xs = job.in<In>(x);
+  Out* ys = job.out<Out>(y);
+  const float* s = job.in<float>(scales);
+  const int32_t* z = job.in<int32_t>(zps);
   const std::size_t ns = scales.ElementLength(), nz = zps.ElementLength();
-  return run_job(info.Env(), bool_arg(info[8], "async"), {x, y, scales, zps}, [=] {
+  return job.run([=] {
     for_each_row_segment(l.outer, l.channels, l.inner, [&](std::size_t c, std::size_t off, std::size_t count) {
       fn(count, xs + off, at(s, ns, c), at(z, nz, c), ys + off);
     });
@@ -70,7 +72,7 @@ Napi::Value Quantize(const Napi::CallbackInfo& info) {
   auto x = typed_array<float>(info[1], "x", l.total);
   bool y_unsigned = false;
   auto y = byte_array(info[2], "y", l.total, &y_unsigned);
-  return run_per_channel(info, l, x, x.Data(), y, static_cast<uint8_t*>(bytes_of(y)), y_unsigned ? v.to_uint8 : v.to_int8);
+  return run_per_channel<float, uint8_t>(info, l, x, y, y_unsigned ? v.to_uint8 : v.to_int8);
 }
 
 // dequantize(variant, x: Uint8Array | Int8Array, y: Float32Array, outer, channels, inner, scales, zeroPoints, async)
@@ -81,8 +83,7 @@ Napi::Value Dequantize(const Napi::CallbackInfo& info) {
   bool x_unsigned = false;
   auto x = byte_array(info[1], "x", l.total, &x_unsigned);
   auto y = typed_array<float>(info[2], "y", l.total);
-  return run_per_channel(info, l, x, static_cast<const uint8_t*>(bytes_of(x)), y, y.Data(),
-                         x_unsigned ? v.from_uint8 : v.from_int8);
+  return run_per_channel<uint8_t, float>(info, l, x, y, x_unsigned ? v.from_uint8 : v.from_int8);
 }
 
 // requantize(variant, acc: Int32Array, y: Uint8Array | Int8Array | Float32Array, outer, channels, inner,
@@ -115,20 +116,20 @@ Napi::Value Requantize(const Napi::CallbackInfo& info) {
   }
   base.fmin = static_cast<float>(number_arg(info[11], "fmin"));
   base.fmax = static_cast<float>(number_arg(info[12], "fmax"));
-  const bool async = bool_arg(info[13], "async");
   for (std::size_t i = 0; i < zps.ElementLength(); ++i)
     if (!is_float && (zps[i] < lo || zps[i] > hi)) throw_range_error(env, "zeroPoints out of the output type's range");
 
-  const int32_t* accs = acc.Data();
-  void* ys = bytes_of(y);
+  Job job(env, bool_arg(info[13], "async"));
+  const int32_t* accs = job.in<int32_t>(acc);
+  void* ys = job.out<uint8_t>(y);
   const std::size_t y_size = is_float ? 4 : 1;
-  const float* m = mult.Data();
-  const int32_t* b = has_bias ? bias.Data() : nullptr;
-  const int32_t* z = zps.Data();
+  const float* m = job.in<float>(mult);
+  const int32_t* b = job.in<int32_t>(info[7]);
+  const int32_t* z = job.in<int32_t>(zps);
   const std::size_t nm = mult.ElementLength(), nb = has_bias ? bias.ElementLength() : 0, nz = zps.ElementLength();
   const auto q8 = is_uint8 ? v.to_uint8 : v.to_int8;
   const auto f32 = v.to_float;
-  return run_job(env, async, {acc, y, mult, info[7], zps}, [=] {
+  return job.run([=] {
     auto run_row = [&](const sparq::RequantizeRow& p, std::size_t off, std::size_t count) {
       if (is_float)
         f32(count, accs + off, p, static_cast<float*>(ys) + off);
@@ -171,10 +172,11 @@ Napi::Value Minmax(const Napi::CallbackInfo& info) {
   auto x = typed_array<float>(info[1], "x", l.total);
   auto mins = typed_array<float>(info[5], "min", l.channels);
   auto maxs = typed_array<float>(info[6], "max", l.channels);
-  const float* xs = x.Data();
-  float* lo = mins.Data();
-  float* hi = maxs.Data();
-  return run_job(env, bool_arg(info[7], "async"), {x, mins, maxs}, [=] {
+  Job job(env, bool_arg(info[7], "async"));
+  const float* xs = job.in<float>(x);
+  float* lo = job.out<float>(mins);
+  float* hi = job.out<float>(maxs);
+  return job.run([=] {
     // Each task reduces its own segments; results merge per channel after.
     const std::size_t tasks = (l.total + kRowChunk - 1) / kRowChunk;
     std::vector<float> part_min(std::max<std::size_t>(tasks, 1) * l.channels, INFINITY);

@@ -15,5 +15,6 @@ void register_transpose(Napi::Env env, Napi::Object exports);
 void register_qu8s8_spmm(Napi::Env env, Napi::Object exports);
 void register_maxpool(Napi::Env env, Napi::Object exports);
 void register_conv2d(Napi::Env env, Napi::Object exports);
+void register_handles(Napi::Env env, Napi::Object exports);
 
 }  // namespace sparq_binding

@@ -2,6 +2,7 @@
 #include "kernels/x32-transpose/x32-transpose.h"
 
 #include "args.h"
+#include "job.h"
 #include "register.h"
 
 namespace sparq_binding {
@@ -19,9 +20,10 @@ Napi::Value Transpose(const Napi::CallbackInfo& info) {
   const std::size_t bytes = src.ElementSize();
   if (bytes != 4 && bytes != 1) throw_type_error(env, "src must hold 4-byte or 1-byte elements");
   if (src.ElementLength() < size || dst.ElementLength() < size) throw_range_error(env, "src and dst need rows * cols elements");
-  auto* s = static_cast<uint8_t*>(src.ArrayBuffer().Data()) + src.ByteOffset();
-  auto* d = static_cast<uint8_t*>(dst.ArrayBuffer().Data()) + dst.ByteOffset();
-  return run_job(env, bool_arg(info[4], "async"), {src, dst}, [=] {
+  Job job(env, bool_arg(info[4], "async"));
+  const uint8_t* s = job.in<uint8_t>(src);
+  uint8_t* d = job.out<uint8_t>(dst);
+  return job.run([=] {
     if (bytes == 4)
       sparq::x32_transpose(rows, cols, reinterpret_cast<const uint32_t*>(s), cols, reinterpret_cast<uint32_t*>(d), rows);
     else
