@@ -5,6 +5,7 @@
  * OnnxLoadError, never a crash, a hang or a huge allocation.
  */
 import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -347,6 +348,66 @@ describe('onnx/read: files and external data', () => {
       [(t, offset) => ({ location: '', offset, length: t.data.byteLength }), /tensor "a" stores its data externally but names no location/],
     ];
     for (const [storage, message] of cases) await assert.rejects(loadOnnx(writeExternalModel('data.bin', storage)), message);
+  });
+
+  /**
+   * Loads each model in a child process, with InferenceSession.create and with readOnnx(bytes, { baseDir }), and
+   * returns each load's error message. A load that blocks (an open that waits on a FIFO, stopping the event loop)
+   * would hang the test runner itself; in a child, the timeout kills it and fails the test.
+   */
+  async function loadInChild(modelPaths: string[]): Promise<string[]> {
+    const src = (file: string) => new URL(`../../src/runtime/${file}`, import.meta.url).pathname;
+    const script = `
+      import fs from 'node:fs';
+      import path from 'node:path';
+      const [session, read] = await Promise.all([import(process.argv[1]), import(process.argv[2])]);
+      for (const file of process.argv.slice(3))
+        for (const load of [() => session.InferenceSession.create(file), () => read.readOnnx(fs.readFileSync(file), { baseDir: path.dirname(file) })]) {
+          try { await load(); console.log('loaded'); } catch (e) { console.log(e.message); }
+        }`;
+    const output = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, src('session.ts'), src('onnx/read.ts'), ...modelPaths], { timeout: 30_000 }, (err, stdout) =>
+        err ? reject(new Error(err.killed ? 'loading the models hung (killed after 30 s)' : err.message)) : resolve(stdout)));
+    return output.trim().split('\n');
+  }
+
+  it('rejects a FIFO without opening it, at once, in create and in readOnnx (the open used to block forever)', async () => {
+    execFileSync('mkfifo', [path.join(dir, 'pipe.bin')]);
+    fs.symlinkSync('pipe.bin', path.join(dir, 'pipe-link.bin'));
+    const locations = ['pipe.bin', 'pipe-link.bin'];
+    const models = locations.map((location) => {
+      const modelPath = path.join(dir, `${location}.onnx`);
+      fs.renameSync(writeExternalModel('data.bin', (t, offset) => ({ location, offset, length: t.data.byteLength })), modelPath);
+      return modelPath;
+    });
+    const rejected = (location: string) => `tensor "a": external data "${location}" is not a regular file`;
+    assert.deepEqual(await loadInChild(models), locations.flatMap((location) => [rejected(location), rejected(location)]));
+  });
+
+  it('rejects a device inside the directory, and one reached through a symlink as outside', async function () {
+    fs.symlinkSync('/dev/zero', path.join(dir, 'zero.bin'));
+    const linked = writeExternalModel('data.bin', (t, offset) => ({ location: 'zero.bin', offset, length: t.data.byteLength }));
+    await assert.rejects(loadOnnx(linked), /tensor "a": external data location "zero.bin" is outside the model's directory/);
+    // Only root can make a device node (the zero device, Linux's major 1 minor 5).
+    try {
+      execFileSync('mknod', [path.join(dir, 'zero-device'), 'c', '1', '5'], { stdio: 'ignore' });
+    } catch {
+      this.skip();
+    }
+    const device = writeExternalModel('data.bin', (t, offset) => ({ location: 'zero-device', offset, length: t.data.byteLength }));
+    await assert.rejects(loadOnnx(device), /tensor "a": external data "zero-device" is not a regular file/);
+    assertLoadError(() => readOnnx(fs.readFileSync(device), { baseDir: dir }), 'tensor "a": external data "zero-device" is not a regular file');
+  });
+
+  it('reads the same data synchronously (readOnnx with baseDir) as asynchronously (loadOnnx), and rejects the same', async () => {
+    const modelPath = writeExternalModel('data.bin');
+    const sync = readOnnx(fs.readFileSync(modelPath), { baseDir: dir });
+    assertValue(sync.graph.initializers.get('b'), b);
+    assert.deepEqual(sync, await loadOnnx(modelPath));
+    fs.mkdirSync(path.join(dir, 'folder'));
+    const folder = writeExternalModel('data.bin', (t, offset) => ({ location: 'folder', offset, length: t.data.byteLength }));
+    assertLoadError(() => readOnnx(fs.readFileSync(folder), { baseDir: dir }), 'tensor "a": external data "folder" is not a regular file');
+    await assert.rejects(loadOnnx(folder), /tensor "a": external data "folder" is not a regular file/);
   });
 
   it('reports a model file that cannot be read', async () => {

@@ -5,10 +5,13 @@
  * so later stages see only plain, checked values. Malformed or hostile bytes
  * are OnnxLoadErrors too: sizes are checked against the bytes present before
  * anything is allocated, and external data cannot leave the model's directory.
+ * Decoding is a generator that asks for external tensor data as it goes:
+ * readOnnx reads it synchronously, loadOnnx asynchronously.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
+import { readExternalData, readExternalDataSync, type Decoding } from './external-data.js';
 import { OnnxLoadError, type AttributeValue, type OnnxGraph, type OnnxModel, type OnnxNode, type OnnxValueInfo, type Value } from './model.js';
 import { AttributeType, decodeModelProto, int64ToNumber, type AttributeProto, type Bytes, type GraphProto, type NodeProto, type ValueInfoProto } from './schema.js';
 import { readTensor, unsupportedType, valueType } from './tensor.js';
@@ -28,26 +31,15 @@ export const SUPPORTED_OPSETS = { min: 9, max: 21 } as const;
  */
 export function readOnnx(bytes: Uint8Array, options: ReadOnnxOptions = {}): OnnxModel {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes must be a Uint8Array');
-  const proto = decodeModelProto(bytes);
-  if (proto.graph === null) throw new OnnxLoadError('the model has no graph');
-  const model: OnnxModel = {
-    irVersion: int64ToNumber(proto.ir_version),
-    producerName: proto.producer_name,
-    producerVersion: proto.producer_version,
-    opsets: new Map(),
-    graph: readGraph(proto.graph, options.baseDir),
-  };
-  for (const { domain, version } of proto.opset_import) {
-    const key = domain === 'ai.onnx' ? '' : domain;
-    if (model.opsets.has(key)) throw new OnnxLoadError(`the model imports the ${domain || 'ai.onnx'} opset twice`);
-    model.opsets.set(key, int64ToNumber(version));
-  }
-  checkOpset(model);
-  return model;
+  const decoding = decodeModel(bytes);
+  let step = decoding.next();
+  while (!step.done) step = decoding.next(readExternalDataSync(step.value, options.baseDir));
+  return step.value;
 }
 
 /**
- * Reads and decodes the ONNX model at `file`; external data is read from the file's directory.
+ * Reads and decodes the ONNX model at `file`; external data is read from the file's directory. Every read is
+ * asynchronous, so the event loop runs on while a large model loads.
  * @throws {OnnxLoadError} when the file cannot be read, or as readOnnx.
  */
 export async function loadOnnx(file: string): Promise<OnnxModel> {
@@ -57,7 +49,31 @@ export async function loadOnnx(file: string): Promise<OnnxModel> {
   } catch (err) {
     throw new OnnxLoadError(`cannot read ONNX model "${file}": ${(err as Error).message}`, { cause: err });
   }
-  return readOnnx(bytes, { baseDir: path.dirname(path.resolve(file)) });
+  const baseDir = path.dirname(path.resolve(file));
+  const decoding = decodeModel(bytes);
+  let step = decoding.next();
+  while (!step.done) step = decoding.next(await readExternalData(step.value, baseDir));
+  return step.value;
+}
+
+/** The model in `bytes`, asking (yielding) for the bytes of each externally stored tensor. */
+function* decodeModel(bytes: Uint8Array): Decoding<OnnxModel> {
+  const proto = decodeModelProto(bytes);
+  if (proto.graph === null) throw new OnnxLoadError('the model has no graph');
+  const model: OnnxModel = {
+    irVersion: int64ToNumber(proto.ir_version),
+    producerName: proto.producer_name,
+    producerVersion: proto.producer_version,
+    opsets: new Map(),
+    graph: yield* readGraph(proto.graph),
+  };
+  for (const { domain, version } of proto.opset_import) {
+    const key = domain === 'ai.onnx' ? '' : domain;
+    if (model.opsets.has(key)) throw new OnnxLoadError(`the model imports the ${domain || 'ai.onnx'} opset twice`);
+    model.opsets.set(key, int64ToNumber(version));
+  }
+  checkOpset(model);
+  return model;
 }
 
 /**
@@ -72,16 +88,18 @@ export function checkOpset(model: OnnxModel): void {
     throw new OnnxLoadError(`the model uses ai.onnx opset ${opset}; sparq supports opsets ${min} to ${max}`);
 }
 
-function readGraph(proto: GraphProto, baseDir: string | undefined): OnnxGraph {
+function* readGraph(proto: GraphProto): Decoding<OnnxGraph> {
   if (proto.sparse_initializer.length > 0) throw new OnnxLoadError(`graph "${proto.name}" has sparse initializers, which sparq does not support`);
   const initializers = new Map<string, Value>();
   for (const t of proto.initializer) {
     if (initializers.has(t.name)) throw new OnnxLoadError(`graph "${proto.name}" has initializer "${t.name}" twice`);
-    initializers.set(t.name, readTensor(t, `tensor "${t.name}"`, baseDir));
+    initializers.set(t.name, yield* readTensor(t, `tensor "${t.name}"`));
   }
+  const nodes: OnnxNode[] = [];
+  for (const [index, n] of proto.node.entries()) nodes.push(yield* readNode(n, index));
   return {
     name: proto.name,
-    nodes: proto.node.map((n, index) => readNode(n, index, baseDir)),
+    nodes,
     initializers,
     inputs: proto.input.map((v) => requireValueInfo(v, 'graph input')),
     outputs: proto.output.map((v) => requireValueInfo(v, 'graph output')),
@@ -93,13 +111,13 @@ function readGraph(proto: GraphProto, baseDir: string | undefined): OnnxGraph {
   };
 }
 
-function readNode(proto: NodeProto, index: number, baseDir: string | undefined): OnnxNode {
+function* readNode(proto: NodeProto, index: number): Decoding<OnnxNode> {
   const what = proto.name ? `node "${proto.name}"` : `node #${index}`;
   if (!proto.op_type) throw new OnnxLoadError(`${what} has no op_type`);
   const attributes = new Map<string, AttributeValue>();
   for (const a of proto.attribute) {
     if (attributes.has(a.name)) throw new OnnxLoadError(`${what} (${proto.op_type}) has attribute "${a.name}" twice`);
-    attributes.set(a.name, readAttribute(a, `attribute "${a.name}" of ${what} (${proto.op_type})`, baseDir));
+    attributes.set(a.name, yield* readAttribute(a, `attribute "${a.name}" of ${what} (${proto.op_type})`));
   }
   return { name: proto.name, opType: proto.op_type, domain: proto.domain === 'ai.onnx' ? '' : proto.domain, inputs: proto.input, outputs: proto.output, attributes };
 }
@@ -111,7 +129,7 @@ function text(bytes: Bytes): string {
   return bytes instanceof Uint8Array ? utf8.decode(bytes) : '';
 }
 
-function readAttribute(proto: AttributeProto, what: string, baseDir: string | undefined): AttributeValue {
+function* readAttribute(proto: AttributeProto, what: string): Decoding<AttributeValue> {
   // A reference to an attribute of an enclosing function: only valid inside function bodies, which sparq does not load.
   if (proto.ref_attr_name) throw new OnnxLoadError(`${what} refers to function attribute "${proto.ref_attr_name}", which is only valid inside a function`);
   switch (proto.type) {
@@ -123,7 +141,7 @@ function readAttribute(proto: AttributeProto, what: string, baseDir: string | un
       return { type: 'string', value: text(proto.s) };
     case AttributeType.TENSOR:
       if (proto.t === null) throw new OnnxLoadError(`${what} has type TENSOR but holds no tensor`);
-      return { type: 'tensor', value: readTensor(proto.t, proto.t.name ? `tensor "${proto.t.name}"` : `the tensor of ${what}`, baseDir) };
+      return { type: 'tensor', value: yield* readTensor(proto.t, proto.t.name ? `tensor "${proto.t.name}"` : `the tensor of ${what}`) };
     case AttributeType.FLOATS:
       return { type: 'floats', value: proto.floats };
     case AttributeType.INTS:

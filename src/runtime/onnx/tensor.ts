@@ -3,7 +3,7 @@
  * raw_data, the typed fields or an external file, with every count checked
  * against the bytes actually present before anything is allocated.
  */
-import { readExternalData } from './external-data.js';
+import type { Decoding } from './external-data.js';
 import { OnnxLoadError, type Value, type ValueType } from './model.js';
 import { DataLocation, int64ToBigInt, int64ToNumber, type Int64, type TensorProto } from './schema.js';
 
@@ -34,11 +34,11 @@ export function unsupportedType(what: string, dataType: number): string {
 }
 
 /**
- * Decodes one tensor. `what` names it in errors ('tensor "w"'); `baseDir` is where external data may be read from
- * (undefined when the model came as bytes alone).
+ * Decodes one tensor; `what` names it in errors ('tensor "w"'). Data in an
+ * external file is asked for (yielded) once the dims say how many bytes it must hold.
  * @throws {OnnxLoadError} for an unsupported type, bad dims, or data that does not match the dims.
  */
-export function readTensor(proto: TensorProto, what: string, baseDir: string | undefined): Value {
+export function* readTensor(proto: TensorProto, what: string): Decoding<Value> {
   const type = valueType(proto.data_type);
   if (type === null) throw new OnnxLoadError(unsupportedType(what, proto.data_type));
   if (proto.segment.length > 0) throw new OnnxLoadError(`${what} is segmented, which sparq does not support`);
@@ -48,7 +48,7 @@ export function readTensor(proto: TensorProto, what: string, baseDir: string | u
   const has = `${what} has dims [${dims.join(',')}] (${count} values)`;
 
   if (proto.data_location === DataLocation.EXTERNAL)
-    return { type, dims, data: fromBytes(type, readExternalData(proto.external_data, byteLength, what, baseDir)) };
+    return { type, dims, data: fromBytes(type, yield { entries: proto.external_data, byteLength, what }) };
   if (proto.data_location !== DataLocation.DEFAULT)
     throw new OnnxLoadError(`${what} has data_location ${proto.data_location}; ONNX defines only DEFAULT (0) and EXTERNAL (1)`);
 
