@@ -25,23 +25,42 @@ export function opKey(node: OnnxNode): string {
 
 /**
  * The runnable graph of `model`.
- * @throws ModelError listing every unsupported operator at once, or naming a
- * node input nothing produces, a cycle, or an output nothing produces.
+ * @throws ModelError listing at once every unsupported operator and every
+ * value read (by a node or as a graph output) that no node, initializer or
+ * graph input produces; or naming a cycle.
  */
 export function buildGraph(model: OnnxModel): Graph {
   const g = model.graph;
-  const unsupported = g.nodes.filter((n) => !(opKey(n) in OPS)).map((n) => `${opKey(n)} (node "${n.name}")`);
-  if (unsupported.length > 0) throw new ModelError(`unsupported operators: ${unsupported.join(', ')}`);
   const constants = new Map(g.initializers);
   const inputs = g.inputs.filter((i) => !constants.has(i.name));
   const graph: Graph = { nodes: g.nodes, constants, inputs, outputs: g.outputs, opsets: model.opsets };
+  const unsupported = g.nodes.filter((n) => !(opKey(n) in OPS)).map((n) => `${opKey(n)} (node "${n.name}")`);
+  const missing = missingValues(graph);
+  const problems = [
+    ...(unsupported.length > 0 ? [`unsupported operators: ${unsupported.join(', ')}`] : []),
+    ...(missing.length > 0 ? [`values no node, initializer or graph input produces: ${missing.join(', ')}`] : []),
+  ];
+  if (problems.length > 0) throw new ModelError(problems.join('; '));
   graph.nodes = topologicalOrder(graph);
-  const produced = available(graph);
-  for (const n of graph.nodes) for (const o of n.outputs) produced.add(o);
-  for (const o of graph.outputs) if (!produced.has(o.name)) throw new ModelError(`graph output "${o.name}" is produced by no node, initializer or input`);
   return graph;
 }
 
+/** What the graph reads that nothing produces: node inputs, and graph outputs (an unnamed one included). */
+function missingValues(graph: Graph): string[] {
+  const produced = available(graph);
+  for (const n of graph.nodes) for (const o of n.outputs) produced.add(o);
+  const missing: string[] = [];
+  for (const n of graph.nodes)
+    for (const name of n.inputs) if (!produced.has(name)) missing.push(`"${name}" (read by node "${n.name}" (${n.opType}))`);
+  // '' marks an omitted optional input, never a graph output.
+  graph.outputs.forEach((o, i) => {
+    if (o.name === '') missing.push(`an unnamed value (graph output #${i})`);
+    else if (!produced.has(o.name)) missing.push(`"${o.name}" (graph output)`);
+  });
+  return missing;
+}
+
+/** The values there before any node runs ('' being an omitted optional input). */
 function available(graph: Graph): Set<string> {
   return new Set(['', ...graph.constants.keys(), ...graph.inputs.map((i) => i.name)]);
 }
