@@ -238,3 +238,41 @@ export function conv1dBlocks(seed = 11): OnnxGraph {
     opset: 13,
   });
 }
+
+/**
+ * A MobileNetV1-style net for 3-channel images, ['batch', 3, 'h', 'w'] ->
+ * ['batch', 10], that downsamples by 32 with MaxPools between its
+ * depthwise-separable blocks, as CIFAR ports of ImageNet nets often do: stem
+ * Conv 3x3/2 + BN + ReLU6; then blocks (depthwise 3x3 + BN + ReLU, pointwise
+ * 1x1 + ReLU) with MaxPool 2x2/2 after the first, MaxPool 3x3/2 pads 1
+ * after the second (a stride-2 block), MaxPool 2x2/2 after the third and
+ * fourth; AveragePool 2x2/2 with count_include_pad; GlobalAveragePool,
+ * Flatten, Gemm. At 32x32 the map is 1x1 before the last two pools, whose
+ * windows are then larger than their input: onnxruntime pools what they
+ * cover (one output) rather than rejecting the node.
+ */
+export function downsamplingBlocks(seed = 13): OnnxGraph {
+  const b = new Builder(seed, false);
+  const relu6 = (x: string) => b.node('Clip', [x, b.floats('relu6.min', [], () => 0), b.floats('relu6.max', [], () => 6)]);
+  const block = (x: string, cin: number, cout: number, stride: number): string => {
+    const depthwise = b.node('Relu', [b.batchNorm(b.conv(x, cin, cin, { kernel: 3, stride, group: cin }), cin)]);
+    return b.node('Relu', [b.conv(depthwise, cin, cout, { bias: true })]);
+  };
+  const maxPool = (x: string, kernel: number, pad = 0) => b.node('MaxPool', [x], { kernel_shape: [kernel, kernel], strides: [2, 2], pads: [pad, pad, pad, pad] });
+  let x = relu6(b.batchNorm(b.conv('input', 3, 16, { kernel: 3, stride: 2 }), 16));
+  x = maxPool(block(x, 16, 24, 1), 2);
+  x = maxPool(block(x, 24, 32, 2), 3, 1);
+  x = maxPool(block(x, 32, 48, 1), 2);
+  x = maxPool(block(x, 48, 64, 1), 2);
+  x = b.node('AveragePool', [x], { kernel_shape: [2, 2], strides: [2, 2], count_include_pad: 1 });
+  const flat = b.node('Flatten', [b.node('GlobalAveragePool', [x])], { axis: 1 });
+  const w = b.floats('classifier.weight', [MOBILENET_CLASSES, 64], () => b.random() * 0.5);
+  const bias = b.floats('classifier.bias', [MOBILENET_CLASSES], () => b.random() * 0.1);
+  b.nodes.push({ opType: 'Gemm', name: 'classifier', inputs: [flat, w, bias], outputs: ['logits'], attributes: { transB: 1 } });
+  return b.graph({
+    name: 'downsampling-blocks',
+    inputs: [{ name: 'input', type: 'float', dims: ['batch', 3, 'h', 'w'] }],
+    outputs: [{ name: 'logits', type: 'float', dims: ['batch', MOBILENET_CLASSES] }],
+    opset: 13,
+  });
+}

@@ -21,13 +21,17 @@ export interface MaxPoolOptions {
 }
 
 /**
- * Output size of a pooling window along one axis, as ONNX defines it;
- * 0 when the (dilated) window is larger than the padded input.
+ * Output size of a pooling window along one axis, as onnxruntime computes it:
+ * (padded input - window) / stride + 1, the division truncated toward zero
+ * (ceil mode: rounded up, then less a last window that would start in the end
+ * padding). So a (dilated) window larger than the padded input still gives
+ * one output, pooling what it covers, while it overhangs by less than one
+ * stride; none while by less than two; and a negative size beyond, which
+ * callers reject as onnxruntime does.
  */
 export function pooledSize(size: number, kernel: number, stride: number, dilation: number, padBegin: number, padEnd: number, ceil: boolean): number {
   const span = size + padBegin + padEnd - (dilation * (kernel - 1) + 1);
-  if (span < 0) return 0;
-  let out = (ceil ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
+  let out = (ceil ? Math.ceil(span / stride) : Math.trunc(span / stride)) + 1;
   if (ceil && (out - 1) * stride >= size + padBegin) out--;
   return out;
 }
@@ -52,9 +56,12 @@ export function maxPoolGeometry(dims: readonly number[], options: MaxPoolOptions
     if (p >= (i % 2 === 0 ? kernelH : kernelW)) fail(`options.pads[${i}]`, `(${p}) must be smaller than the kernel (${kernelH}x${kernelW})`);
   });
   const ceil = options.ceilMode === undefined ? false : checkBoolean('options.ceilMode', options.ceilMode);
+  // An empty plane has no position for a window to start on.
+  if (height === 0 || width === 0) fail('x', `dims [${dims}] have an empty plane; only N and C may be 0`);
   const outH = pooledSize(height, kernelH, strideH, 1, pads[0], pads[2], ceil);
   const outW = pooledSize(width, kernelW, strideW, 1, pads[1], pads[3], ceil);
-  if (outH === 0 || outW === 0) fail('options.kernelShape', `(${kernelH}x${kernelW}) is larger than the padded input ${height + pads[0] + pads[2]}x${width + pads[1] + pads[3]}`);
+  if (outH < 0 || outW < 0)
+    fail('options.kernelShape', `(${kernelH}x${kernelW}) overhangs the padded input ${height + pads[0] + pads[2]}x${width + pads[1] + pads[3]} by two strides or more`);
   return { planes: n * c, height, width, kernelH, kernelW, strideH, strideW, padTop: pads[0], padLeft: pads[1], outH, outW };
 }
 
@@ -75,6 +82,8 @@ function maxPoolCall(xIn: Tensor<PoolType>, options: MaxPoolOptions): CpuCall<Te
 /**
  * NCHW x -> [N, C, outH, outW], the max of each window (positions in the
  * padding skipped; NaN never wins, so a window of only NaN gives -Infinity).
+ * The output sizes are onnxruntime's MaxPool's (pooledSize): a window larger
+ * than the padded input pools what it covers, and outH or outW may be 0.
  * @throws TypeError/RangeError naming the bad argument.
  */
 export function maxPool<T extends PoolType>(x: Tensor<T>, options: MaxPoolOptions): Tensor<T> {

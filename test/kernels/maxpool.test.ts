@@ -38,7 +38,12 @@ describe('maxPool', () => {
               for (const ceilMode of [false, true]) {
                 const options = { kernelShape: [kh, kw] as const, strides: [sh, sw] as const, pads, ceilMode };
                 if (pads.some((p, i) => p >= (i % 2 === 0 ? kh : kw))) continue;
-                if (dims[2] + pads[0] + pads[2] < kh || dims[3] + pads[1] + pads[3] < kw) continue;
+                // Windows larger than the padded input too (the 1x1 planes), except where they overhang it by two strides.
+                const overhangs = (size: number, kernel: number, stride: number, padding: number) => kernel - size - padding >= 2 * stride;
+                if (overhangs(dims[2], kh, sh, pads[0] + pads[2]) || overhangs(dims[3], kw, sw, pads[1] + pads[3])) {
+                  assert.throws(() => maxPoolGeometry(dims, options), /^RangeError: options\.kernelShape/);
+                  continue;
+                }
                 check(type, dims, options, r);
                 cases++;
               }
@@ -51,6 +56,17 @@ describe('maxPool', () => {
     assert.equal(cpu.maxPool(tensor('float32', [1, 1, 5, 5], randomFloats(25, r)), { kernelShape: [2, 2], strides: [2, 2], pads: [0, 0, 1, 1], ceilMode: true }).dims[2], 3);
     assert.equal(cpu.maxPool(tensor('float32', [1, 1, 6, 6], randomFloats(36, r)), { kernelShape: [3, 3], strides: [2, 2], ceilMode: true }).dims[2], 3);
     assert.equal(cpu.maxPool(tensor('float32', [1, 1, 6, 6], randomFloats(36, r)), { kernelShape: [3, 3], strides: [2, 2] }).dims[2], 2);
+  });
+
+  it('sizes windows larger than the padded input as onnxruntime does, pooling what they cover', () => {
+    const x = tensor('float32', [1, 2, 1, 2], Float32Array.of(3, -1, 5, 7));
+    // (padded - window) / stride + 1, truncated toward zero: (1 - 2) / 2 + 1 -> 1 row, (2 - 3) / 2 + 1 -> 1 column.
+    const one = cpu.maxPool(x, { kernelShape: [2, 3], strides: [2, 2] });
+    assert.deepEqual([one.dims, [...one.data]], [[1, 2, 1, 1], [3, 7]]);
+    assert.deepEqual(cpu.maxPool(x, { kernelShape: [2, 3], strides: [2, 2], ceilMode: true }).dims, [1, 2, 1, 1]);
+    // An overhang of one stride leaves no window; of two, no output size at all.
+    assert.deepEqual(cpu.maxPool(x, { kernelShape: [2, 2], strides: [1, 1] }).dims, [1, 2, 0, 1]);
+    assert.throws(() => cpu.maxPool(x, { kernelShape: [3, 1] }), /^RangeError: options\.kernelShape \(3x1\) overhangs the padded input 1x2 by two strides or more/);
   });
 
   it('compares int8 signed and uint8 unsigned', () => {
@@ -112,7 +128,8 @@ describe('maxPool', () => {
       ['3 pads', () => cpu.maxPool(x, { kernelShape: k, pads: [0, 0, 0] as never }), /^TypeError: options\.pads must be an array of 4/],
       ['a negative pad', () => cpu.maxPool(x, { kernelShape: k, pads: [0, -1, 0, 0] }), /^RangeError: options\.pads\[1\]/],
       ['a pad as large as the kernel', () => cpu.maxPool(x, { kernelShape: k, pads: [0, 0, 0, 2] }), /^RangeError: options\.pads\[3\] \(2\) must be smaller than the kernel/],
-      ['a kernel larger than the input', () => cpu.maxPool(x, { kernelShape: [5, 2] }), /^RangeError: options\.kernelShape \(5x2\) is larger than the padded input 4x4/],
+      ['a kernel larger than the input by two strides', () => cpu.maxPool(x, { kernelShape: [6, 2] }), /^RangeError: options\.kernelShape \(6x2\) overhangs the padded input 4x4 by two strides or more/],
+      ['an empty plane', () => cpu.maxPool(tensor('float32', [1, 1, 0, 4]), { kernelShape: [1, 1] }), /^RangeError: x dims \[1,1,0,4\] have an empty plane/],
       ['a non-boolean ceilMode', () => cpu.maxPool(x, { kernelShape: k, ceilMode: 1 as never }), /^TypeError: options\.ceilMode must be a boolean/],
       ['an out of the wrong type', () => cpu.maxPool(x, { kernelShape: k, out: new Uint8Array(18) }), /^TypeError: options\.out must be a Float32Array/],
       ['an out of the wrong size', () => cpu.maxPool(x, { kernelShape: k, out: new Float32Array(8) }), /^RangeError: options\.out must have 18 elements/],

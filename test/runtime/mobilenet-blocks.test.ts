@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 
 import * as ort from 'onnxruntime-node';
 
-import { conv1dBlocks, paddingBlocks, paddleBlocks, pytorchBlocks } from '../../bench/models/mobilenet-blocks.js';
+import { conv1dBlocks, downsamplingBlocks, paddingBlocks, paddleBlocks, pytorchBlocks } from '../../bench/models/mobilenet-blocks.js';
 import { calibrate, quantizeQdq } from '../../bench/models/qdq.js';
 import { encodeOnnxModel, type OnnxGraph } from '../../src/runtime/onnx/write.js';
 import { InferenceSession } from '../../src/runtime/session.js';
@@ -102,6 +102,14 @@ describe('runtime: MobileNet-style blocks vs onnxruntime', () => {
   it('1-D convs: SAME_UPPER stride 2, depthwise, AveragePool1d with count_include_pad', async () => {
     const { runs } = await runBoth(conv1dBlocks(), [1, 3].flatMap((n) => [[n, 8, 20], [n, 8, 17]]));
     assertFloatClose(runs);
+  });
+
+  it('a net that downsamples 32x32 images to 1x1 before its last pools, whose windows are then larger than their input', async () => {
+    const { runs, session } = await runBoth(downsamplingBlocks(), [[1, 3, 32, 32], [2, 3, 32, 32], [1, 3, 64, 64], [1, 3, 13, 11]]);
+    assertFloatClose(runs);
+    // The 2x2 MaxPools fused into the pointwise convs before them (the last one, at 32x32, runs after its conv:
+    // the kernel pools only windows that fit); the padded 3x3 one stays.
+    assert.equal(session.profile().filter((p) => p.opType === 'MaxPool').length, 1);
   });
 
   // quantizeQdq puts Q/DQ on the inputs of Conv, Gemm and Flatten only; the

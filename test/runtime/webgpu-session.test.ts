@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 
 import { cifarCnn, randomImages } from '../../bench/models/cifar-cnn.js';
+import { downsamplingBlocks } from '../../bench/models/mobilenet-blocks.js';
 import { calibrate, quantizeQdq } from '../../bench/models/qdq.js';
 import type { WebGpuBackend } from '../../src/backends/webgpu/backend.js';
 import { encodeOnnxModel, type OnnxGraph } from '../../src/runtime/onnx/write.js';
@@ -85,6 +86,8 @@ describe('runtime: InferenceSession on WebGPU', () => {
       [{ op: 'Conv', inputs: [f([1, 2, 5, 5]), initializer(f([3, 2, 3, 3]))], attributes: { sparq_unknown_fusion: 1 } }, 'cpu:conv'],
       [{ op: 'MaxPool', inputs: [f([2, 3, 7, 7])], attributes: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], ceil_mode: 1 } }, 'gpu:maxpool'],
       [{ op: 'MaxPool', inputs: [value('int8', [1, 2, 5, 6], randomInts(Int8Array, 60, -128, 127, r))], attributes: { kernel_shape: [2, 2], strides: [1, 2] } }, 'gpu:maxpool'],
+      // A window larger than the padded input (onnxruntime's one output per axis).
+      [{ op: 'MaxPool', inputs: [f([1, 2, 1, 2])], attributes: { kernel_shape: [2, 3], strides: [2, 2] } }, 'gpu:maxpool'],
       [{ op: 'MatMul', inputs: [f([2, 3, 7]), initializer(f([7, 5]))] }, 'gpu:gemm'],
       [{ op: 'Gemm', inputs: [f([7, 4]), initializer(f([7, 5])), initializer(f([5]))], attributes: { transA: 1 } }, 'cpu:gemm'],
       [{ op: 'Gemm', inputs: [f([3, 7]), initializer(f([5, 7])), initializer(f([1]))], attributes: { transB: 1, alpha: 0.5, beta: 2 }, floatAttributes: ['alpha', 'beta'] }, 'gpu:gemm'],
@@ -93,6 +96,22 @@ describe('runtime: InferenceSession on WebGPU', () => {
     for (const [test, kernel] of cases) {
       const got = await sameAsCpu(gpu, test);
       assert.ok(got === kernel || (kernel.startsWith('cpu:') && got.startsWith(`${kernel}-`)), `${test.op} ${JSON.stringify(test.attributes)}: ${got}`);
+    }
+  });
+
+  it('runs a net whose pools get windows larger than their input at 32x32 (one fused into its conv) as onnxruntime does', async function () {
+    const gpu = await gpuOrSkip(this);
+    const bytes = encodeOnnxModel(downsamplingBlocks());
+    const dims = [2, 3, 32, 32];
+    const x = randomFloats(dims.reduce((a, b) => a * b), rng(602));
+    const reference = (await (await ort.InferenceSession.create(bytes)).run({ input: new ort.Tensor('float32', x, dims) })).logits.data as Float32Array;
+    const session = await InferenceSession.create(bytes, { backend: 'webgpu', gpu });
+    try {
+      const ours = (await session.run({ input: value('float32', dims, x) })).logits.data as Float32Array;
+      assert.ok(relativeError(ours, reference) < 1e-4, `relative error ${relativeError(ours, reference)}`);
+      assert.ok(session.profile().some((p) => p.kernel === 'gpu:maxpool'));
+    } finally {
+      await session.release();
     }
   });
 

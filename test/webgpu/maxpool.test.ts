@@ -11,6 +11,9 @@ const CASES: [number[], MaxPoolOptions][] = [
   [[1, 2, 7, 7], { kernelShape: [2, 3], strides: [2, 2], ceilMode: true }],
   [[3, 1, 5, 6], { kernelShape: [3, 2], strides: [1, 3], pads: [2, 0, 0, 1], ceilMode: true }],
   [[1, 5, 3, 3], { kernelShape: [1, 1] }],
+  // Windows larger than the padded input: one output each, and none.
+  [[2, 3, 1, 2], { kernelShape: [2, 3], strides: [2, 2], pads: [0, 1, 0, 0] }],
+  [[1, 2, 1, 1], { kernelShape: [2, 2] }],
 ];
 
 describe('webgpu maxPool', () => {
@@ -45,7 +48,7 @@ describe('webgpu maxPool', () => {
     const gpu = await gpuOrSkip(this);
     const x = tensor('float32', [1, 1, 4, 4]);
     for (const [t, bad] of [
-      [x, { kernelShape: [5, 5] }],
+      [x, { kernelShape: [6, 6] }],
       [x, { kernelShape: [2, 2], pads: [2, 0, 0, 0] }],
       [tensor('int32', [1, 1, 2, 2]), { kernelShape: [1, 1] }],
       [tensor('uint8', [1, 2, 2, 2], undefined, { scale: Float32Array.of(1, 1), zeroPoint: Int32Array.of(0, 0), axis: 3 }), { kernelShape: [1, 1] }],

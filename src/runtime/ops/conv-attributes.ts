@@ -77,6 +77,24 @@ export function im2colOptions(w: WindowAttributes, h: number, width: number, gro
   return { kernelShape: w.kernel, strides: w.strides, dilations: w.dilations, pads, group };
 }
 
+/**
+ * im2col options for a convolution of an input of spatial size [h, w]. Unlike
+ * a pool's, a convolution's kernel must fit the padded input (onnxruntime
+ * rejects the node there too).
+ * @throws ModelError when the dilated kernel is larger than the padded input.
+ */
+export function convOptions(w: WindowAttributes, h: number, width: number, group = 1): ReturnType<typeof im2colOptions> {
+  const options = im2colOptions(w, h, width, group);
+  const [top, left, bottom, right] = options.pads;
+  const extent = w.kernel.map((k, i) => w.dilations[i] * (k - 1) + 1);
+  const padded = [h + top + bottom, width + left + right];
+  if (extent[0] > padded[0] || extent[1] > padded[1]) {
+    const show = (d: number[]) => (w.oneD ? `${d[1]}` : d.join('x'));
+    throw new ModelError(`the kernel (dilated ${show(extent)}) is larger than the padded input (${show(padded)})`);
+  }
+  return options;
+}
+
 /** Output dims of a window op in the input's own rank. */
 export function outputDims(w: WindowAttributes, n: number, c: number, oh: number, ow: number): number[] {
   return w.oneD ? [n, c, ow] : [n, c, oh, ow];

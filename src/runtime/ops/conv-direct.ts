@@ -9,10 +9,11 @@
  */
 import { cpu } from '../../backends/cpu.js';
 import { blockDensity, conv2dIsExact, hasInt8ConvKernel, planConv2d, type Conv2dOptions, type Conv2dPlan, type ConvWeights } from '../../kernels/conv2d.js';
+import { convGeometry } from '../../kernels/im2col.js';
 import { sizeOf, tensor, type QuantParams, type Tensor } from '../../tensor.js';
 import type { Allocate } from '../buffers.js';
 import type { Value } from '../onnx/model.js';
-import { as4d, im2colOptions, outputDims, type WindowAttributes } from './conv-attributes.js';
+import { as4d, convOptions, outputDims, type WindowAttributes } from './conv-attributes.js';
 import type { ConvWeightSource } from './conv-engine.js';
 
 /**
@@ -42,7 +43,17 @@ export interface DirectConv {
   /** 'conv-direct', 'conv-direct-csr', 'conv-direct-block4' or 'conv-direct-int8', for profiles. */
   label: string;
   /** Planned calls by input type, dims and quantization; null where the sums would not be exact. */
-  plans: Map<string, Conv2dPlan | null>;
+  plans: Map<string, DirectPlan | null>;
+}
+
+/**
+ * A planned call, and the fused pool when it runs after the call instead:
+ * the kernel pools only windows that fit the conv's output, and a smaller
+ * input can leave that output smaller than the window.
+ */
+interface DirectPlan {
+  conv: Conv2dPlan;
+  poolAfter?: Conv2dOptions['pool'];
 }
 
 const MAX_PLANS = 16;
@@ -98,16 +109,22 @@ export function runDirectConv(direct: DirectConv, xv: Value, xQuant: QuantParams
     const [n, c, h, w] = as4d(xv.dims, window);
     if (xv.type === 'uint8' && !conv2dIsExact(direct.weights, (xQuant.zeroPoint as number | undefined) ?? 0)) plan = null;
     else {
-      const { pads, dilations } = im2colOptions(window, h, w);
-      plan = planConv2d({ type: xv.type as 'float32' | 'uint8', dims: [n, c, h, w], ...xQuant }, direct.weights, { ...options, pads, dilations });
+      const geometry = convOptions(window, h, w);
+      const { outH, outW } = convGeometry([n, c, h, w], geometry);
+      const pool = options.pool;
+      const poolAfter = pool && (pool.kernelShape[0] > outH || pool.kernelShape[1] > outW) ? pool : undefined;
+      const { pads, dilations } = geometry;
+      const conv = planConv2d({ type: xv.type as 'float32' | 'uint8', dims: [n, c, h, w], ...xQuant }, direct.weights, { ...options, pool: poolAfter ? undefined : pool, pads, dilations });
+      plan = { conv, poolAfter };
     }
     // A model runs one or a few shapes; a bound keeps a shape-changing caller from growing it.
     if (direct.plans.size >= MAX_PLANS) direct.plans.clear();
     direct.plans.set(key, plan);
   }
   if (plan === null) return undefined;
-  const y = allocate(plan.type as 'float32', sizeOf(plan.dims));
-  plan.run(xv.data as Float32Array | Uint8Array, y);
-  const [n, oc, oh, ow] = plan.dims;
-  return { type: plan.type as Value['type'], dims: outputDims(window, n, oc, oh, ow), data: y as Value['data'] };
+  const { conv, poolAfter } = plan;
+  const y = allocate(conv.type as 'float32', sizeOf(conv.dims));
+  conv.run(xv.data as Float32Array | Uint8Array, y);
+  const [n, oc, oh, ow] = conv.dims;
+  return maxPoolValue({ type: conv.type as Value['type'], dims: outputDims(window, n, oc, oh, ow), data: y as Value['data'] }, poolAfter);
 }

@@ -13,7 +13,7 @@ import type { Linear, LinearRunOptions } from '../../kernels/linear.js';
 import type { PackedWeights } from '../../kernels/pack.js';
 import { TYPED_ARRAY_OF, tensor, type ElementType, type QuantParams, type Tensor, type TypedArrayOf } from '../../tensor.js';
 import type { Value } from '../onnx/model.js';
-import { as4d, im2colOptions, outputDims, type WindowAttributes } from './conv-attributes.js';
+import { as4d, convOptions, outputDims, type WindowAttributes } from './conv-attributes.js';
 import { ModelError } from './op.js';
 
 /** The weights of a conv, laid out once. */
@@ -91,7 +91,7 @@ export function runConv(
 ): Value {
   const [n, c, h, w] = as4d(xv.dims, window);
   const g = weights.groups;
-  const options = im2colOptions(window, h, w, g);
+  const options = convOptions(window, h, w, g);
   if (c % g !== 0) throw new ModelError(`group ${g} must divide the ${c} input channels`);
   const x = tensor(xv.type as 'float32' | 'uint8', [n, c, h, w], xv.data as Float32Array | Uint8Array, xQuant);
   const col = cpu.im2col(x, options);

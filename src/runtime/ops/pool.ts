@@ -19,23 +19,40 @@ interface PoolGeometry {
 function poolWindow(ctx: PrepareContext): WindowAttributes {
   const shape = ctx.attributes.ints('kernel_shape');
   if (!shape) throw new ModelError('attribute kernel_shape is required');
-  return windowAttributes(ctx.attributes, shape);
+  const win = windowAttributes(ctx.attributes, shape);
+  // A pad as wide as the window would give windows wholly in the padding; onnxruntime rejects such pads too.
+  if (typeof win.pads !== 'string' && win.pads.some((p, i) => p >= win.kernel[i % 2]))
+    throw new ModelError(`attribute pads [${ctx.attributes.ints('pads')}] must each be smaller than kernel_shape [${shape}] along their axis`);
+  return win;
 }
 
-/** Output size along one axis (pooledSize, the one formula cpu.maxPool also uses), or a ModelError. */
-function outSize(size: number, kernel: number, stride: number, dilation: number, padBegin: number, padEnd: number, ceil: boolean): number {
+/**
+ * Output size along one axis: pooledSize, the one formula cpu.maxPool and the
+ * GPU also use (onnxruntime's: a window larger than the padded input still
+ * pools what it covers), or a ModelError where that size would be negative.
+ */
+export function poolOutSize(size: number, kernel: number, stride: number, dilation: number, padBegin: number, padEnd: number, ceil: boolean): number {
   const out = pooledSize(size, kernel, stride, dilation, padBegin, padEnd, ceil);
-  if (out === 0) throw new ModelError(`the window (${dilation * (kernel - 1) + 1}) is larger than the padded input (${size + padBegin + padEnd})`);
+  if (out < 0) {
+    const window = dilation * (kernel - 1) + 1, padded = size + padBegin + padEnd;
+    throw new ModelError(`the window (${window}) is larger than the padded input (${padded}) by ${window - padded}, two strides (${stride}) or more`);
+  }
   return out;
+}
+
+/** Rejects an empty pool input unless its batch is empty, as onnxruntime does (an empty plane has nothing to pool). */
+export function checkPoolInput(dims: readonly number[]): void {
+  if (dims[0] !== 0 && dims.some((d) => d === 0)) throw new ModelError(`input [${dims}] is empty; only the batch dim may be 0`);
 }
 
 function geometry(x: Value, win: WindowAttributes, ceil: boolean): PoolGeometry {
   const [n, c, h, w] = as4d(x.dims, win);
+  checkPoolInput(x.dims);
   const pads = im2colOptions(win, h, w).pads;
   return {
     n, c, h, w, pads,
-    oh: outSize(h, win.kernel[0], win.strides[0], win.dilations[0], pads[0], pads[2], ceil),
-    ow: outSize(w, win.kernel[1], win.strides[1], win.dilations[1], pads[1], pads[3], ceil),
+    oh: poolOutSize(h, win.kernel[0], win.strides[0], win.dilations[0], pads[0], pads[2], ceil),
+    ow: poolOutSize(w, win.kernel[1], win.strides[1], win.dilations[1], pads[1], pads[3], ceil),
   };
 }
 
@@ -67,6 +84,8 @@ const maxPool: OpHandler = (ctx) => {
     const x = input(inputs, 0, ['float32', 'uint8', 'int8']);
     const g = geometry(x, win, ceil);
     const y = value(x.type, outputDims(win, g.n, g.c, g.oh, g.ow));
+    // Nothing to compute (an empty batch, whose planes may be empty too, or windows that fit nowhere).
+    if (y.data.length === 0) return [y];
     const [dh, dw] = win.dilations;
     if (dh === 1 && dw === 1) denseMaxPool(x, y, g, win, ceil);
     else dilatedMaxPool(x.data as Float32Array, y.data as Float32Array, g, win);
@@ -105,6 +124,11 @@ const averagePool: OpHandler = (ctx) => {
   if (win.dilations.some((d) => d !== 1)) throw new ModelError('AveragePool with dilations is not supported');
   const ceil = ctx.attributes.int('ceil_mode', 0) !== 0;
   const includePad = ctx.attributes.int('count_include_pad', 0) !== 0;
+  // count_include_pad counts a window's positions inside the padded input, as
+  // onnxruntime does, except where it runs its MLAS kernel (opsets before 19,
+  // without ceil_mode): that divides by the whole window, which differs only
+  // for a window larger than the padded input.
+  const wholeWindow = includePad && ctx.opset < 19 && !ceil ? win.kernel[0] * win.kernel[1] : undefined;
   return kernel('avgpool', (inputs) => {
     const x = input(inputs, 0, ['float32']);
     const g = geometry(x, win, ceil);
@@ -113,7 +137,7 @@ const averagePool: OpHandler = (ctx) => {
     forEachWindow(g, win, (plane, out, y0, y1, x0, x1, full) => {
       let s = 0;
       for (let yy = y0; yy < y1; yy++) for (let xx = x0, row = plane + yy * g.w; xx < x1; xx++) s += xd[row + xx];
-      y.data[out] = s / (includePad ? full : (y1 - y0) * (x1 - x0));
+      y.data[out] = s / (includePad ? wholeWindow ?? full : (y1 - y0) * (x1 - x0));
     });
     return [y];
   });
@@ -125,6 +149,7 @@ function globalPool(label: string, reduce: (d: Float32Array, start: number, size
     kernel(label, (inputs) => {
       const x = input(inputs, 0, label === 'globalmaxpool' ? ['float32', 'uint8', 'int8'] : ['float32']);
       if (x.dims.length < 3) throw new ModelError(`input must be [N, C, spatial...], got [${x.dims}]`);
+      checkPoolInput(x.dims);
       const [n, c] = x.dims;
       const size = x.data.length / Math.max(1, n * c);
       const y = value(x.type, [n, c, ...x.dims.slice(2).map(() => 1)]);
