@@ -171,7 +171,11 @@ export function native(): NativeAddon | null {
   if (loaded.addon !== null) return loaded.addon;
   const tried = `Tried:\n  ${loaded.attempts.join('\n  ')}`;
   if (loaded.explicitFailed) throw new Error(`sparq: the native addon asked for (SPARQ_NATIVE_PATH) did not load. ${tried}`);
-  const message = `sparq: native addon not found, using the slow TypeScript reference backend. ${tried}\nBuild it with \`npm run build:native\` (needs cmake and a C++17 compiler).`;
+  // `npm run build:native` only works in a checkout of sparq; in a consumer's node_modules, `npm rebuild` reruns the install script that builds it.
+  const message =
+    `sparq: native addon not found, using the slow TypeScript reference backend. ${tried}\n` +
+    'Install cmake, make and a C++17 compiler (g++ or clang++), then run `npm rebuild sparq` in your project ' +
+    '(in a checkout of sparq: `npm run build:native`), or set SPARQ_NATIVE_PATH to a built sparq.node.';
   if (process.env.SPARQ_REQUIRE_NATIVE === '1') throw new Error(message);
   if (!warned) {
     warned = true;
