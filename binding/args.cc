@@ -25,7 +25,7 @@ Napi::TypedArray byte_array(const Napi::Value& v, const char* name, std::size_t 
 }
 
 std::size_t size_arg(const Napi::Value& v, const char* name) {
-  return static_cast<std::size_t>(int_arg(v, name, 0, (int64_t{1} << 53) - 1));
+  return static_cast<std::size_t>(int_arg(v, name, 0, kMaxSize));
 }
 
 int64_t int_arg(const Napi::Value& v, const char* name, int64_t lo, int64_t hi) {

@@ -49,7 +49,12 @@ bool optional_typed_array(const Napi::Value& v, const char* name, std::size_t mi
   return true;
 }
 
-// A non-negative safe integer.
+// A size: a non-negative integer of at most kMaxSize = 2^32 - 1, the most
+// elements one typed array holds in Node (and what sparq's TypeScript layer
+// allows a tensor). A call loops at most that far over a dimension its
+// arrays do not pay for (an empty tensor's other dimensions), and sizes
+// multiply without overflow.
+constexpr int64_t kMaxSize = (int64_t{1} << 32) - 1;
 std::size_t size_arg(const Napi::Value& v, const char* name);
 // An integer in [lo, hi].
 int64_t int_arg(const Napi::Value& v, const char* name, int64_t lo, int64_t hi);

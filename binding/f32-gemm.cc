@@ -23,7 +23,9 @@ Napi::Value PackF32Weights(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   const std::size_t k = size_arg(info[1], "k"), n = size_arg(info[2], "n"), ldb = size_arg(info[3], "ldb");
   if (ldb < n) throw_range_error(env, "ldb must be >= n");
-  const std::size_t needed = k == 0 ? 0 : checked_mul(env, k - 1, ldb, "b") + n;
+  // Empty weights are never packed (gemm gives zeros or the bias without them).
+  if (k == 0 || n == 0) throw_range_error(env, "k and n must be >= 1");
+  const std::size_t needed = checked_mul(env, k - 1, ldb, "b") + n;
   auto b = typed_array<float>(info[0], "b", needed);
   auto packed = std::make_shared<sparq::F32PackedB>();
   sparq::f32_gemm_pack_b(k, n, b.Data(), ldb, packed.get());

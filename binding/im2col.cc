@@ -41,7 +41,8 @@ Napi::Value Im2col(const Napi::CallbackInfo& info) {
   const std::size_t block = checked_mul(env, rows, ldc, "col");
   const std::size_t col_len = checked_mul(env, checked_mul(env, block, batch, "col"), groups, "col");
   Job job(env, bool_arg(info[18], "async"));
-  const std::size_t jobs = batch * groups;
+  // An empty result has nothing to lay out, however many images it has none of.
+  const std::size_t jobs = col_len == 0 ? 0 : batch * groups;
   auto run = [=](auto* x, auto* col, auto pad) {
     return [=] {
       sparq::parallel_for(jobs, [&](std::size_t job) {

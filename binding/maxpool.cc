@@ -58,7 +58,8 @@ Napi::Value MaxPool(const Napi::CallbackInfo& info) {
   const std::size_t x_len = checked_mul(env, in_plane, s.planes, "x");
   const std::size_t y_len = checked_mul(env, out_plane, s.planes, "y");
   const std::size_t reads = checked_mul(env, checked_mul(env, y_len, s.kernel_h, "y"), s.kernel_w, "y");
-  const std::size_t tasks = std::clamp<std::size_t>(reads / kMinReadsPerTask, 1, std::max<std::size_t>(s.planes, 1));
+  // An empty result has nothing to pool, however many planes it has none of.
+  const std::size_t tasks = y_len == 0 ? 0 : std::clamp<std::size_t>(reads / kMinReadsPerTask, 1, std::max<std::size_t>(s.planes, 1));
   auto run = [=](const auto* x, auto* y) {
     return [=] {
       sparq::parallel_for(tasks, [&](std::size_t task) {

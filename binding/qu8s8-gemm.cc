@@ -26,8 +26,11 @@ Napi::Value PackQ8Weights(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   const std::size_t k = size_arg(info[1], "k"), n = size_arg(info[2], "n"), ldb = size_arg(info[3], "ldb");
   if (ldb < n) throw_range_error(env, "ldb must be >= n");
+  // Empty weights are never packed (qgemm gives the output stage of zero sums
+  // without them); so the per-column sums and zero points stay proportional to b.
+  if (k == 0 || n == 0) throw_range_error(env, "k and n must be >= 1");
   bool b_unsigned = false;
-  auto b = byte_array(info[0], "b", k == 0 ? 0 : checked_mul(env, k - 1, ldb, "b") + n, &b_unsigned);
+  auto b = byte_array(info[0], "b", checked_mul(env, k - 1, ldb, "b") + n, &b_unsigned);
   const void* zero_points = nullptr;
   std::size_t zero_point_count = 0;
   if (!info[4].IsNull() && !info[4].IsUndefined()) {

@@ -2,17 +2,10 @@
  * sparq's Tensor: shaped like onnxruntime-node's (`type`, `data`, `dims`) so
  * tensors pass between the two, plus optional quantization parameters.
  */
+import { TYPED_ARRAY_OF, sizeOf, type ElementType, type TypedArrayOf } from './element-types.js';
+import { checkTensorArgs } from './validate.js';
 
-export type ElementType = 'float32' | 'uint8' | 'int8' | 'int32';
-
-export interface DataTypes {
-  float32: Float32Array;
-  uint8: Uint8Array;
-  int8: Int8Array;
-  int32: Int32Array;
-}
-
-export type TypedArrayOf<T extends ElementType> = DataTypes[T];
+export { Q_RANGE, TYPED_ARRAY_OF, sizeOf, type DataTypes, type ElementType, type QType, type TypedArrayOf } from './element-types.js';
 
 /** Quantization parameters, ONNX QuantizeLinear style: real = (q - zeroPoint) * scale. */
 export interface QuantParams {
@@ -30,24 +23,6 @@ export interface Tensor<T extends ElementType = ElementType> extends QuantParams
   readonly dims: readonly number[];
 }
 
-export const TYPED_ARRAY_OF: { [T in ElementType]: new (length: number) => TypedArrayOf<T> } = {
-  float32: Float32Array,
-  uint8: Uint8Array,
-  int8: Int8Array,
-  int32: Int32Array,
-};
-
-/** Range of a quantized integer type. */
-export const Q_RANGE = {
-  uint8: { min: 0, max: 255 },
-  int8: { min: -128, max: 127 },
-} as const;
-export type QType = keyof typeof Q_RANGE;
-
-export function sizeOf(dims: readonly number[]): number {
-  return dims.reduce((a, b) => a * b, 1);
-}
-
 /**
  * Arrays kept between synchronous calls by slot, each reallocated only when
  * its type or size changes: the transposed operands of a layer's runs.
@@ -62,12 +37,20 @@ export class ScratchArrays {
   }
 }
 
-/** Creates a tensor, allocating zeroed data when none is given. */
+/**
+ * Creates a tensor, allocating zeroed data when none is given.
+ * @param dims non-negative integers, each at most 2^31 - 1 (see validate.ts's limits)
+ * @param data the type's typed array, holding exactly the elements `dims` describe
+ * @param quant scale(s) finite and > 0, zero point(s) integers in the type's
+ *   range, axis in [-rank, rank); per-axis arrays need `axis` and hold dims[axis] values
+ * @throws TypeError/RangeError naming the bad argument.
+ */
 export function tensor<T extends ElementType>(
   type: T,
   dims: readonly number[],
   data?: TypedArrayOf<T>,
   quant?: QuantParams,
 ): Tensor<T> {
+  checkTensorArgs(type, dims, data, quant);
   return { type, dims: [...dims], data: data ?? (new TYPED_ARRAY_OF[type](sizeOf(dims)) as TypedArrayOf<T>), ...quant };
 }

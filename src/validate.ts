@@ -3,7 +3,21 @@
  * throws a TypeError (wrong kind of value) or RangeError (right kind, bad
  * value) whose message starts with the argument's name.
  */
-import { Q_RANGE, sizeOf, tensor, type ElementType, type QType, type QuantParams, type Tensor, type TypedArrayOf } from './tensor.js';
+import { Q_RANGE, sizeOf, TYPED_ARRAY_OF, type ElementType, type QType, type TypedArrayOf } from './element-types.js';
+import type { QuantParams, Tensor } from './tensor.js';
+
+/**
+ * Size limits, checked before any work, so that no call loops over or
+ * allocates for sizes that only its dims describe (an empty tensor's other
+ * dimensions cost nothing to state):
+ * - a dimension is at most MAX_DIM = 2^31 - 1 (the kernels' int32 offsets);
+ * - a tensor's dims, counting zero dimensions as 1, and every result span at
+ *   most MAX_ELEMENTS = 2^32 - 1 elements (about what one typed array holds);
+ * - packed weights take at most MAX_PACKED_BYTES = 2^34 bytes (16 GiB).
+ */
+export const MAX_DIM = 2 ** 31 - 1;
+export const MAX_ELEMENTS = 2 ** 32 - 1;
+export const MAX_PACKED_BYTES = 2 ** 34;
 
 const ARRAY_NAMES: Record<ElementType, string> = {
   float32: 'Float32Array',
@@ -11,16 +25,10 @@ const ARRAY_NAMES: Record<ElementType, string> = {
   int8: 'Int8Array',
   int32: 'Int32Array',
 };
-const ARRAY_CLASSES: Record<ElementType, Function> = {
-  float32: Float32Array,
-  uint8: Uint8Array,
-  int8: Int8Array,
-  int32: Int32Array,
-};
 
-/** 'a Float32Array', 'an Int8Array'. */
+/** 'a Float32Array', 'an Int8Array', 'a Uint8Array' (said "you"). */
 function withArticle(name: string): string {
-  return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}`;
+  return `${/^[AEIO]/.test(name) ? 'an' : 'a'} ${name}`;
 }
 
 export function fail(name: string, message: string): never {
@@ -31,14 +39,34 @@ export function typeFail(name: string, message: string): never {
   throw new TypeError(`${name} ${message}`);
 }
 
+/**
+ * The objects sparq hands out and takes back (packed weights, layers, sparse
+ * matrices, GPU tensors), each with the class whose constructor made it.
+ * instanceof is not enough: Object.create(Class.prototype) passes it with
+ * none of the fields a constructor sets. One place, so what else a handle
+ * must be to be used (not disposed) can join the check.
+ */
+const made = new WeakMap<object, Function>();
+
+/** Records that `cls`'s constructor made `object` (its last statement). */
+export function markMade(object: object, cls: Function): void {
+  made.set(object, cls);
+}
+
+/** `value` if `cls`'s constructor made it, else a TypeError naming the argument, the class and what makes one. */
+export function checkMade<T extends object>(name: string, value: unknown, cls: abstract new (...args: never[]) => T, maker: string): T {
+  if (typeof value !== 'object' || value === null || made.get(value) !== cls) typeFail(name, `must be a ${cls.name} made by ${maker}`);
+  return value as T;
+}
+
 export function checkObject(name: string, value: unknown): asserts value is object {
   if (typeof value !== 'object' || value === null) typeFail(name, 'must be an object');
 }
 
-/** A non-negative integer. */
+/** A non-negative integer of at most MAX_DIM. */
 export function checkDim(name: string, value: unknown): number {
   if (typeof value !== 'number') typeFail(name, `must be a number, got ${typeof value}`);
-  if (!Number.isSafeInteger(value) || value < 0) fail(name, `must be a non-negative integer, got ${value}`);
+  if (!Number.isInteger(value) || value < 0 || value > MAX_DIM) fail(name, `must be a non-negative integer <= 2^31 - 1, got ${value}`);
   return value;
 }
 
@@ -48,10 +76,14 @@ export function checkInt(name: string, value: unknown, min: number, max: number)
   return value;
 }
 
+/** A tensor's dims: each checkDim, spanning at most MAX_ELEMENTS with zero dimensions counted as 1. */
 export function checkDims(name: string, dims: unknown, rank?: number): number[] {
   if (!Array.isArray(dims)) typeFail(name, 'must be an array of dimensions');
   if (rank !== undefined && dims.length !== rank) fail(name, `must have ${rank} dimensions, got ${dims.length}`);
-  return dims.map((d, i) => checkDim(`${name}[${i}]`, d));
+  const checked = dims.map((d, i) => checkDim(`${name}[${i}]`, d));
+  const span = checked.reduce((a, d) => a * Math.max(d, 1), 1);
+  if (span > MAX_ELEMENTS) fail(name, `[${checked.join(', ')}] span ${span} elements with zero dimensions counted as 1, more than 2^32 - 1`);
+  return checked;
 }
 
 /** A tensor's type (one of `types`) and dims, without its data: what a planned call is validated for. */
@@ -69,12 +101,59 @@ export function checkTensor<T extends ElementType>(name: string, value: unknown,
   checkTensorShape(name, value, types, rank);
   const t = value as Record<string, unknown>;
   const type = t.type as T;
-  if (!(t.data instanceof ARRAY_CLASSES[type])) typeFail(`${name}.data`, `must be ${withArticle(ARRAY_NAMES[type])} for type '${type}'`);
+  if (!(t.data instanceof TYPED_ARRAY_OF[type])) typeFail(`${name}.data`, `must be ${withArticle(ARRAY_NAMES[type])} for type '${type}'`);
   const dims = t.dims as number[];
   const size = sizeOf(dims);
   const data = t.data as TypedArrayOf<T>;
   if (data.length !== size) fail(`${name}.data`, `has ${data.length} elements but dims [${dims.join(', ')}] need ${size}`);
   return t as unknown as Tensor<T>;
+}
+
+/** tensor()'s arguments. */
+export function checkTensorArgs(type: unknown, dims: unknown, data: unknown, quant: unknown): void {
+  const t = checkOneOf('type', type, ['float32', 'uint8', 'int8', 'int32'] as const);
+  const checkedDims = checkDims('dims', dims);
+  if (data !== undefined) {
+    if (!(data instanceof TYPED_ARRAY_OF[t])) typeFail('data', `must be ${withArticle(ARRAY_NAMES[t])} for type '${t}'`);
+    const size = sizeOf(checkedDims);
+    if ((data as TypedArrayOf<ElementType>).length !== size)
+      fail('data', `has ${(data as TypedArrayOf<ElementType>).length} elements but dims [${checkedDims.join(', ')}] need ${size}`);
+  }
+  if (quant !== undefined) checkTensorQuant('quant', t, checkedDims, quant);
+}
+
+/**
+ * The quantization parameters of a tensor of `type` and `dims` (named
+ * `name`), each optional: scale(s) finite and > 0, zero point(s) integers in
+ * the type's range, axis in [-rank, rank); per-axis arrays need the axis and
+ * hold dims[axis] values. Returns the axis, normalized to [0, rank).
+ */
+export function checkTensorQuant(name: string, type: ElementType, dims: readonly number[], quant: unknown): number | undefined {
+  checkObject(name, quant);
+  const { scale, zeroPoint, axis } = quant as QuantParams;
+  const normalized = axis === undefined ? undefined : checkAxis(`${name}.axis`, axis, dims.length);
+  const count = normalized === undefined ? undefined : dims[normalized];
+  const { min, max } = type === 'uint8' || type === 'int8' ? Q_RANGE[type] : INT32_RANGE;
+  checkOneOrPerAxis(`${name}.scale`, scale, count, checkScale);
+  checkOneOrPerAxis(`${name}.zeroPoint`, zeroPoint, count, (n, z) => checkInt(n, z, min, max));
+  return normalized;
+}
+
+/** The zero point range of int32 tensors (accumulators) and float32 ones, whose quantization parameters only travel with them. */
+const INT32_RANGE = { min: -(2 ** 31), max: 2 ** 31 - 1 };
+
+/** An optional quantization parameter: one value, or an array of `count` = dims[axis] values (undefined: no axis given). */
+function checkOneOrPerAxis(name: string, value: unknown, count: number | undefined, check: (name: string, v: unknown) => number): void {
+  if (value === undefined) return;
+  if (typeof value === 'number') {
+    check(name, value);
+    return;
+  }
+  if (!ArrayBuffer.isView(value) && !Array.isArray(value)) typeFail(name, 'must be a number, or a typed array or array of numbers (per axis)');
+  if (count === undefined) typeFail(name, 'is per axis: the axis it runs along is required');
+  const values = value as ArrayLike<unknown>;
+  if (values.length !== count) fail(name, `must have dims[axis] = ${count} values, got ${values.length}`);
+  for (let i = 0; i < values.length; i++) check(`${name}[${i}]`, values[i]);
 }
 
 /** A finite, positive float32 scale (ONNX requires positive scales). */
@@ -154,24 +233,47 @@ export function checkOneOf<T extends string>(name: string, value: unknown, allow
   return value as T;
 }
 
+/** The arrays a call reads, by argument name; absent options are undefined. */
+export type Reads = Record<string, ArrayBufferView | undefined>;
+
+/**
+ * Throws unless `out` (named `name`) shares no memory with any of `reads`: a
+ * kernel writing its output while it reads an input would read what it wrote.
+ * Views share memory when they view the same buffer (ArrayBuffer or
+ * SharedArrayBuffer) over overlapping bytes.
+ */
+export function checkNoOverlap(name: string, out: ArrayBufferView, reads: Reads): void {
+  for (const [input, array] of Object.entries(reads)) {
+    if (array === undefined || array.buffer !== out.buffer) continue;
+    if (array.byteOffset < out.byteOffset + out.byteLength && out.byteOffset < array.byteOffset + array.byteLength)
+      fail(name, `must not overlap ${input}: they share bytes of one buffer`);
+  }
+}
+
 /**
  * The result tensor of a kernel: on `out` (caller-owned storage of exactly the
- * right type and size, reused across calls, which must not overlap the
- * inputs) or newly allocated.
+ * right type and size, reused across calls, sharing no memory with the
+ * arrays the call `reads`) or newly allocated.
  */
-export function outputTensor<T extends ElementType>(out: unknown, type: T, dims: readonly number[], quant?: QuantParams): Tensor<T> {
-  if (out === undefined) return tensor(type, dims, undefined, quant);
-  if (!(out instanceof ARRAY_CLASSES[type])) typeFail('options.out', `must be ${withArticle(ARRAY_NAMES[type])} for this output`);
+export function outputTensor<T extends ElementType>(out: unknown, reads: Reads, type: T, dims: readonly number[], quant?: QuantParams): Tensor<T> {
   const size = sizeOf(dims);
-  const array = out as TypedArrayOf<T>;
-  if (array.length !== size) fail('options.out', `must have ${size} elements, got ${array.length}`);
-  return tensor(type, dims, array, quant);
+  let data: TypedArrayOf<T>;
+  if (out === undefined) {
+    if (size > MAX_ELEMENTS) fail('result', `[${dims.join(', ')}] would hold ${size} elements, more than 2^32 - 1`);
+    data = new TYPED_ARRAY_OF[type](size) as TypedArrayOf<T>;
+  } else {
+    if (!(out instanceof TYPED_ARRAY_OF[type])) typeFail('options.out', `must be ${withArticle(ARRAY_NAMES[type])} for this output`);
+    data = out as TypedArrayOf<T>;
+    if (data.length !== size) fail('options.out', `must have ${size} elements, got ${data.length}`);
+    checkNoOverlap('options.out', data, reads);
+  }
+  return { type, dims: [...dims], data, ...quant };
 }
 
 /** An optional per-output-channel bias: undefined, or exactly `n` values of `type`. */
 export function checkBias<T extends 'float32' | 'int32'>(bias: unknown, type: T, n: number): TypedArrayOf<T> | undefined {
   if (bias === undefined) return undefined;
-  if (!(bias instanceof ARRAY_CLASSES[type])) typeFail('options.bias', `must be ${withArticle(ARRAY_NAMES[type])}`);
+  if (!(bias instanceof TYPED_ARRAY_OF[type])) typeFail('options.bias', `must be ${withArticle(ARRAY_NAMES[type])}`);
   const values = bias as TypedArrayOf<T>;
   if (values.length !== n) fail('options.bias', `must have N = ${n} values, got ${values.length}`);
   return values;

@@ -66,7 +66,7 @@ describe('validation', () => {
     it('rejects float activations', () => throwsNamed(() => cpu.qgemm(f32([1, 2]) as never, i8w(2, 3)), TypeError, /^a must be a tensor of type 'uint8'/));
     it('rejects float weights', () => throwsNamed(() => cpu.qgemm(u8([1, 2]), f32([2, 3]) as never), TypeError, /^b must be a tensor of type 'int8' or 'uint8'/));
     it('rejects an activation zero point out of range', () =>
-      throwsNamed(() => cpu.qgemm(u8([1, 2], { zeroPoint: 256 }), i8w(2, 3)), RangeError, /^a\.zeroPoint must be an integer in \[0, 255\], got 256/));
+      throwsNamed(() => cpu.qgemm({ ...u8([1, 2]), zeroPoint: 256 }, i8w(2, 3)), RangeError, /^a\.zeroPoint must be an integer in \[0, 255\], got 256/));
     it('rejects per-axis activations', () =>
       throwsNamed(() => cpu.qgemm(u8([1, 2], { axis: 0 }), i8w(2, 3)), TypeError, /^a\.axis must be undefined/));
     it('rejects an unknown output', () =>
@@ -76,7 +76,7 @@ describe('validation', () => {
     it('requires outScale for quantized output', () =>
       throwsNamed(() => cpu.qgemm(u8([1, 2], { scale: 1 }), i8w(2, 3), { output: 'uint8' }), TypeError, /^options\.outScale is required/));
     it('rejects a zero scale', () =>
-      throwsNamed(() => cpu.qgemm(u8([1, 2], { scale: 0 }), i8w(2, 3), { output: 'float32' }), RangeError, /^a\.scale must be a finite positive number, got 0/));
+      throwsNamed(() => cpu.qgemm({ ...u8([1, 2]), scale: 0 }, i8w(2, 3), { output: 'float32' }), RangeError, /^a\.scale must be a finite positive number, got 0/));
     it('rejects a NaN output scale', () =>
       throwsNamed(() => cpu.qgemm(u8([1, 2], { scale: 1 }), i8w(2, 3), { output: 'int8', outScale: NaN }), RangeError, /^options\.outScale must be a finite positive number, got NaN/));
     it('rejects an output zero point out of the output range', () =>
@@ -90,9 +90,9 @@ describe('validation', () => {
     it('rejects weight scales per axis other than the columns', () =>
       throwsNamed(() => cpu.packWeights(tensor('int8', [2, 3], undefined, { scale: Float32Array.of(1, 1), axis: 0 })), TypeError, /^b\.axis must be 1/));
     it('rejects a weight zero point out of range', () =>
-      throwsNamed(() => cpu.packWeights(tensor('int8', [2, 3], undefined, { scale: 1, zeroPoint: -129 })), RangeError, /^b\.zeroPoint must be an integer in \[-128, 127\]/));
+      throwsNamed(() => cpu.packWeights({ ...tensor('int8', [2, 3]), scale: 1, zeroPoint: -129 }), RangeError, /^b\.zeroPoint must be an integer in \[-128, 127\]/));
     it('rejects weight scales of the wrong count', () =>
-      throwsNamed(() => cpu.packWeights(tensor('int8', [2, 3], undefined, { scale: Float32Array.of(1, 1), axis: 1 })), RangeError, /^b\.scale must have dims\[axis\] = 3 values, got 2/));
+      throwsNamed(() => cpu.packWeights({ ...tensor('int8', [2, 3]), scale: Float32Array.of(1, 1), axis: 1 }), RangeError, /^b\.scale must have dims\[axis\] = 3 values, got 2/));
   });
 
   describe('quantize, dequantize, requantize', () => {

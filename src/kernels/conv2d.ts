@@ -14,7 +14,10 @@ import { refOutput } from '../backends/reference/quantize.js';
 import { runAsync, runSync, type CpuCall } from '../backends/cpu-call.js';
 import { native, type NativeAddon, type NativeHandle } from '../native.js';
 import { sizeOf, TYPED_ARRAY_OF, type QType, type QuantParams, type Tensor } from '../tensor.js';
-import { outputTensor, checkBias, checkBoolean, checkDim, checkInt, checkObject, checkQuantParams, checkTensor, checkTensorShape, fail, typeFail } from '../validate.js';
+import {
+  outputTensor, checkBias, checkBoolean, checkDim, checkInt, checkMade, checkNoOverlap, checkObject, checkQuantParams, checkTensor, checkTensorShape, fail, markMade,
+  typeFail, type Reads,
+} from '../validate.js';
 import { activationRange, type Activation } from './activation.js';
 import { checkVariant } from './gemm.js';
 import { quantizedCallParams, type MultiplierSource, type QGemmOptions } from './qgemm.js';
@@ -24,7 +27,7 @@ const EXACT_SUM = 2 ** 24;
 
 /** Conv weights laid out once: packConvWeights(). */
 export class ConvWeights implements MultiplierSource {
-  /** @internal The addon's handle, or null on the reference backend. */
+  /** @internal The addon's handle; null on the reference backend and for empty weights (OC or C = 0). */
   readonly handle: NativeHandle | null;
   /** [OC, C, KH, KW] of the weights. */
   readonly dims: readonly [number, number, number, number];
@@ -57,7 +60,7 @@ export class ConvWeights implements MultiplierSource {
     this.blockRows = blockRows;
     this.scales = scales;
     this.quantized = quantized;
-    const [oc] = dims, taps = values.length / oc;
+    const [oc, c, kh, kw] = dims, taps = c * kh * kw;
     let maxSum = 0;
     for (let o = 0; o < oc; o++) {
       let s = 0;
@@ -66,9 +69,11 @@ export class ConvWeights implements MultiplierSource {
     }
     this.maxRowAbsSum = maxSum;
     this.entries = sparse ? blockDensity(values, oc, blockRows) * oc * taps : values.length;
-    const addon = native();
+    // Empty weights give zeros or the bias without a kernel (see conv2d).
+    const addon = values.length === 0 ? null : native();
     this.handle = addon?.packConvWeights(values, oc, taps, sparse, blockRows, dims[2], dims[3]) ?? null;
     this.int8Blocks = addon !== null && this.handle !== null && addon.convWeightsInfo(this.handle).int8Blocks;
+    markMade(this, ConvWeights);
   }
 }
 
@@ -121,13 +126,13 @@ export function packConvWeights(w: Tensor<'float32' | 'int8' | 'uint8'>, options
   if (blockRows !== 1 && blockRows !== 4) fail('options.blockRows', 'must be 1 or 4');
   if (blockRows !== 1 && !sparse) typeFail('options.blockRows', 'needs options.sparse');
   const dims = t.dims as [number, number, number, number];
-  if (t.data.length === 0) fail('w', 'must hold at least one weight');
+  if (dims[2] === 0 || dims[3] === 0) fail('w.dims', `[${dims.join(', ')}] have an empty kernel: KH and KW must be >= 1`);
   if (t.type === 'float32') return new ConvWeights(dims, t.data as Float32Array, sparse, blockRows, Float32Array.of(1), false);
   const q = t as Tensor<QType>;
   if (q.axis !== undefined && typeof q.scale === 'number') typeFail('w.scale', 'must be an array when w.axis is set');
   const { scales, zeroPoints, axis } = checkQuantParams('w.', q.scale ?? 1, q.zeroPoint, q.axis, dims, q.type);
   if (axis !== undefined && axis !== 0) typeFail('w.axis', 'must be 0 (per output channel) for conv weights');
-  const taps = t.data.length / dims[0];
+  const taps = dims[1] * dims[2] * dims[3];
   const values = Float32Array.from(q.data, (v, i) => v - zeroPoints[zeroPoints.length === 1 ? 0 : Math.floor(i / taps)]);
   return new ConvWeights(dims, values, sparse, blockRows, scales, true);
 }
@@ -238,13 +243,16 @@ export interface Conv2dPlan {
 }
 
 interface Conv2dSetup extends Conv2dPlan {
-  native(addon: NativeAddon, x: Float32Array | Uint8Array, y: Float32Array | Int32Array | Uint8Array | Int8Array, async: boolean): Promise<void> | undefined;
+  /** The arrays besides x the call reads (weights, bias), which y must not overlap. */
+  reads: Reads;
+  /** Null for empty weights (see CpuCall.native). */
+  native: ((addon: NativeAddon, x: Float32Array | Uint8Array, y: Float32Array | Int32Array | Uint8Array | Int8Array, async: boolean) => Promise<void> | undefined) | null;
   reference(x: Float32Array | Uint8Array, y: Float32Array | Int32Array | Uint8Array | Int8Array): void;
 }
 
 /** Validates a call for x (already checked: type and dims) and returns its plan with the native and reference runs. */
 function conv2dSetup(x: TensorShape<'float32' | 'uint8'>, w: ConvWeights, options: Conv2dOptions = {}): Conv2dSetup {
-  if (!(w instanceof ConvWeights)) typeFail('w', 'must come from packConvWeights()');
+  checkMade('w', w, ConvWeights, 'packConvWeights()');
   checkObject('options', options);
   const g = geometry(x, w, options);
   const pool = poolGeometry(options.pool, g.outH, g.outW);
@@ -254,12 +262,16 @@ function conv2dSetup(x: TensorShape<'float32' | 'uint8'>, w: ConvWeights, option
   const poolArgs = pool ? [pool.kernelH, pool.kernelW, pool.strideH, pool.strideW] as const : [0, 0, 1, 1] as const;
   const variant = checkVariant(options);
   const shape = [g.batch, g.channels, g.height, g.width, g.kernelH, g.kernelW, g.dilationH, g.dilationW, g.padTop, g.padLeft, g.padBottom, g.padRight] as const;
-  const plan = (type: Conv2dPlan['type'], quant: QuantParams | undefined, runNative: Conv2dSetup['native'], runReference: Conv2dSetup['reference']): Conv2dSetup => ({
-    dims, type, quant, native: runNative, reference: runReference,
+  // options.bias is checked by the time anything reads this.
+  const reads: Reads = { w: w.values, 'options.bias': options.bias };
+  const plan = (type: Conv2dPlan['type'], quant: QuantParams | undefined, runNative: NonNullable<Conv2dSetup['native']>, runReference: Conv2dSetup['reference']): Conv2dSetup => ({
+    dims, type, quant, reads, native: w.handle && runNative, reference: runReference,
     run(xData, yData) {
       if (xData.length !== xSize || !(xData instanceof (x.type === 'float32' ? Float32Array : Uint8Array))) fail('x', `must be ${x.type} with ${xSize} values, as planned`);
       if (yData.length !== ySize || !(yData instanceof TYPED_ARRAY_OF[type])) fail('y', `must be ${type} with ${ySize} values`);
-      const addon = native();
+      checkNoOverlap('y', yData, { x: xData, ...reads });
+      if (ySize === 0) return;
+      const addon = w.handle && native();
       if (addon) runNative(addon, xData, yData, false);
       else runReference(xData, yData);
     },
@@ -281,7 +293,7 @@ function conv2dSetup(x: TensorShape<'float32' | 'uint8'>, w: ConvWeights, option
   if (!w.quantized) typeFail('w', 'must be quantized (int8/uint8) for uint8 x');
   if (options.output === 'float32') typeFail('options.output', "must be 'int32', 'uint8' or 'int8' for uint8 x");
   // Without out: its result tensor is a stand-in of dims [OC, 1] (the plan sizes the real one).
-  const q = quantizedCallParams('x', x as Omit<Tensor<'uint8'>, 'data'>, w, { ...options, out: undefined } as QGemmOptions, [g.outChannels, 1], 0);
+  const q = quantizedCallParams('x', x as Omit<Tensor<'uint8'>, 'data'>, w, { ...options, out: undefined } as QGemmOptions, [g.outChannels, 1], 0, {});
   if (!conv2dIsExact(w, q.aZeroPoint)) fail('w', 'has an output channel whose sums can reach 2^24 with this x zero point; conv2d would not be exact (use im2col + qgemm)');
   const quant = q.result.scale === undefined ? undefined
     : { scale: q.result.scale, zeroPoint: q.result.zeroPoint, axis: typeof q.result.scale === 'number' ? undefined : 1 };
@@ -309,17 +321,19 @@ function conv2dSetup(x: TensorShape<'float32' | 'uint8'>, w: ConvWeights, option
  * @throws TypeError/RangeError naming the bad argument, as conv2d does.
  */
 export function planConv2d(x: TensorShape<'float32' | 'uint8'>, w: ConvWeights, options: Conv2dOptions = {}): Conv2dPlan {
-  const { native: _native, reference: _reference, ...plan } = conv2dSetup(checkTensorShape('x', x, ['float32', 'uint8'], 4), w, { ...options, out: undefined });
+  const { native: _native, reference: _reference, reads: _reads, ...plan } = conv2dSetup(checkTensorShape('x', x, ['float32', 'uint8'], 4), w, { ...options, out: undefined });
   return plan;
 }
 
 function conv2dCall(xIn: Tensor<'float32' | 'uint8'>, w: ConvWeights, options: Conv2dOptions = {}): CpuCall<Tensor> {
   const x = checkTensor('x', xIn, ['float32', 'uint8'], 4);
   const setup = conv2dSetup(x, w, options);
-  const y = outputTensor(options.out, setup.type, setup.dims, setup.quant);
+  const y = outputTensor(options.out, { 'x.data': x.data, ...setup.reads }, setup.type, setup.dims, setup.quant);
+  const run = setup.native;
   return {
     result: y,
-    native: (addon, async) => setup.native(addon, x.data, y.data as Float32Array, async),
+    empty: y.data.length === 0,
+    native: run && ((addon, async) => run(addon, x.data, y.data as Float32Array, async)),
     reference: () => setup.reference(x.data, y.data as Float32Array),
   };
 }

@@ -2,7 +2,7 @@
 import { refGemm } from '../backends/reference/gemm.js';
 import { runAsync, runSync, type CpuCall } from '../backends/cpu-call.js';
 import type { Tensor } from '../tensor.js';
-import { checkBias, checkObject, checkTensor, fail, outputTensor, typeFail } from '../validate.js';
+import { checkBias, checkMade, checkObject, checkTensor, fail, outputTensor, typeFail } from '../validate.js';
 import { activationRange, type Activation } from './activation.js';
 import { packWeights, PackedWeights } from './pack.js';
 
@@ -19,13 +19,17 @@ export interface GemmOptions {
 /** Weights for gemm: a float32 [K, N] tensor, or the same packed once with packWeights(). */
 export type GemmWeights = Tensor<'float32'> | PackedWeights;
 
-export function asPacked(name: string, b: unknown, types: readonly string[]): PackedWeights {
-  if (b instanceof PackedWeights) {
-    if (!types.includes(b.type)) typeFail(name, `must be packed ${types.join('/')} weights, got ${b.type}`);
-    return b;
-  }
-  const t = checkTensor(name, b, types as readonly ('float32' | 'uint8' | 'int8')[], 2);
-  return packWeights(t);
+/**
+ * Weights `b` of one of `types`, packed (a tensor is packed here). With `k`,
+ * the K of the activations: b must have K rows, checked before packing.
+ */
+export function asPacked(name: string, b: unknown, types: readonly string[], k?: number): PackedWeights {
+  const packed = b instanceof PackedWeights ? checkMade(name, b, PackedWeights, 'packWeights()') : undefined;
+  if (packed && !types.includes(packed.type)) typeFail(name, `must be packed ${types.join('/')} weights, got ${packed.type}`);
+  const t = packed ? undefined : checkTensor(name, b, types as readonly ('float32' | 'uint8' | 'int8')[], 2);
+  const bk = packed ? packed.k : t!.dims[0];
+  if (k !== undefined && bk !== k) fail(name, `has K = ${bk} rows but a has K = ${k} columns`);
+  return packed ?? packWeights(t!);
 }
 
 export function checkVariant(options: { variant?: unknown }): string | null {
@@ -37,18 +41,18 @@ export function checkVariant(options: { variant?: unknown }): string | null {
 function gemmCall(aIn: Tensor<'float32'>, bIn: GemmWeights, options: GemmOptions = {}): CpuCall<Tensor<'float32'>> {
   const a = checkTensor('a', aIn, ['float32'], 2);
   checkObject('options', options);
-  const b = asPacked('b', bIn, ['float32']);
   const [m, k] = a.dims;
-  if (k !== b.k) fail('b', `has K = ${b.k} rows but a has K = ${k} columns`);
+  const b = asPacked('b', bIn, ['float32'], k);
   const n = b.n;
   const bias = checkBias(options.bias, 'float32', n);
   const { min, max } = activationRange('options.activation', options.activation);
   const variant = checkVariant(options);
-  const c = outputTensor(options.out, 'float32', [m, n]);
+  const c = outputTensor(options.out, { 'a.data': a.data, b: b.source.data, 'options.bias': bias }, 'float32', [m, n]);
+  const handle = b.handle;
   return {
     result: c,
-    native: (addon, async) =>
-      addon.f32Gemm(variant, b.handle!, a.data, m, k, c.data, n, bias ?? null, min, max, async),
+    empty: c.data.length === 0,
+    native: handle && ((addon, async) => addon.f32Gemm(variant, handle, a.data, m, k, c.data, n, bias ?? null, min, max, async)),
     reference: () => c.data.set(refGemm({ m, n, k, a: a.data, b: b.source.data as Float32Array, bias, min, max })),
   };
 }

@@ -68,9 +68,10 @@ function im2colCall(xIn: Tensor<'float32' | 'uint8'>, options: Im2colOptions): C
   const g = convGeometry(x.dims, options);
   const padValue = im2colPadValue(x, options);
   const rows = g.batch * g.outH * g.outW, cols = g.channelsPerGroup * g.kernelH * g.kernelW;
-  const col = outputTensor(options.out, x.type, [g.groups, rows, cols], x.type === 'uint8' ? { scale: x.scale, zeroPoint: x.zeroPoint } : undefined);
+  const col = outputTensor(options.out, { 'x.data': x.data }, x.type, [g.groups, rows, cols], x.type === 'uint8' ? { scale: x.scale, zeroPoint: x.zeroPoint } : undefined);
   return {
     result: col,
+    empty: col.data.length === 0,
     native: (addon, async) =>
       addon.im2col(x.data, col.data, g.batch, g.groups, g.channelsPerGroup, g.height, g.width, g.kernelH, g.kernelW, g.strideH, g.strideW, g.dilationH, g.dilationW, g.padTop, g.padLeft, g.outH, g.outW, padValue, async),
     reference: () => refIm2col(x.data, col.data, g, padValue),

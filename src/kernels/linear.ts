@@ -16,13 +16,14 @@
 import { DEFAULT_CROSSOVER } from '../sparse/crossover-table.js';
 import { chooseLayout, checkCrossoverRow, crossoverFor, LAYOUTS, storedDensities, type CrossoverRow, type SparseLayout } from '../sparse/crossover.js';
 import { native } from '../native.js';
-import { SparseMatrix } from '../sparse/sparse-matrix.js';
+import { SPARSE_MAKERS, SparseMatrix } from '../sparse/sparse-matrix.js';
 import { ScratchArrays, type ElementType, type QuantParams, type Tensor } from '../tensor.js';
-import { checkBias, checkInt, checkObject, checkOneOf, checkQuantParams, checkTensor, fail, typeFail } from '../validate.js';
+import { runAsync, runSync } from '../backends/cpu-call.js';
+import { checkBias, checkInt, checkMade, checkNoOverlap, checkObject, checkOneOf, checkQuantParams, checkTensor, fail, markMade, typeFail } from '../validate.js';
 import type { Activation } from './activation.js';
 import { gemm, gemmAsync } from './gemm.js';
 import { packWeights, type PackedWeights } from './pack.js';
-import { qgemm, qgemmAsync, type QGemmOutput } from './qgemm.js';
+import { qgemmCall, type QGemmOutput } from './qgemm.js';
 import { packSparseWeights, qspmm, qspmmAsync, type PackedSparseWeights } from './qspmm.js';
 import { spmm, spmmAsync } from './spmm.js';
 import { transpose, transposeAsync } from './transpose.js';
@@ -88,11 +89,16 @@ export class Linear {
   ) {
     this.kernel = kernel;
     this.density = density;
+    markMade(this, Linear);
   }
 
-  private checkInput(xIn: unknown): Tensor<'float32' | 'uint8'> {
+  /** The layer's x and options, checked as every path needs them (the dense path's out is written after x is read, but must not overlap it either). */
+  private checkRun(xIn: unknown, options: LinearRunOptions): Tensor<'float32' | 'uint8'> {
+    checkMade('this', this, Linear, 'linear()');
     const x = checkTensor('x', xIn, [this.type === 'float32' ? 'float32' : 'uint8'], 2) as Tensor<'float32' | 'uint8'>;
     if (x.dims[0] !== this.dims[1]) fail('x', `has ${x.dims[0]} rows but the weight has K = ${this.dims[1]} columns (x is [K, M])`);
+    checkObject('options', options);
+    if (ArrayBuffer.isView(options.out)) checkNoOverlap('options.out', options.out, { 'x.data': x.data });
     return x;
   }
 
@@ -101,8 +107,7 @@ export class Linear {
    * @throws TypeError/RangeError naming the bad argument.
    */
   run(x: Tensor<'float32'> | Tensor<'uint8'>, options: LinearRunOptions = {}): Tensor {
-    const input = this.checkInput(x);
-    checkObject('options', options);
+    const input = this.checkRun(x, options);
     const { out, ...rest } = options;
     const p = this.prepared;
     if (p.kind === 'spmm') return spmm(p.weights, input as Tensor<'float32'>, { ...rest, bias: this.bias as Float32Array, out: out as Float32Array });
@@ -112,14 +117,13 @@ export class Linear {
     const [n, m] = [this.dims[0], input.dims[1]];
     const yt = this.type === 'float32'
       ? gemm(xt as Tensor<'float32'>, p.packed, { activation: rest.activation, bias: this.bias as Float32Array, out: this.scratch.get(1, 'float32', n * m) as Float32Array })
-      : qgemm(xt as Tensor<'uint8'>, p.packed, { ...rest, bias: this.bias as Int32Array, out: this.scratch.get(1, QGEMM_OUTPUT_TYPE[rest.output ?? 'int32'] ?? 'int32', n * m) });
+      : runSync(qgemmCall(xt as Tensor<'uint8'>, p.packed, { ...rest, bias: this.bias as Int32Array, out: this.scratch.get(1, QGEMM_OUTPUT_TYPE[rest.output ?? 'int32'] ?? 'int32', n * m) }, 'x'));
     return transpose(yt, { out });
   }
 
   /** run() on worker threads; x must not change until the promise settles. */
   async runAsync(x: Tensor<'float32'> | Tensor<'uint8'>, options: LinearRunOptions = {}): Promise<Tensor> {
-    const input = this.checkInput(x);
-    checkObject('options', options);
+    const input = this.checkRun(x, options);
     const { out, ...rest } = options;
     const p = this.prepared;
     if (p.kind === 'spmm') return spmmAsync(p.weights, input as Tensor<'float32'>, { ...rest, bias: this.bias as Float32Array, out: out as Float32Array });
@@ -127,7 +131,7 @@ export class Linear {
     const xt = await transposeAsync(input);
     const yt = this.type === 'float32'
       ? await gemmAsync(xt as Tensor<'float32'>, p.packed, { activation: rest.activation, bias: this.bias as Float32Array })
-      : await qgemmAsync(xt as Tensor<'uint8'>, p.packed, { ...rest, bias: this.bias as Int32Array });
+      : await runAsync(qgemmCall(xt as Tensor<'uint8'>, p.packed, { ...rest, bias: this.bias as Int32Array }, 'x'));
     return transposeAsync(yt, { out });
   }
 }
@@ -144,7 +148,7 @@ function hasZeroPoint(quant: QuantParams): boolean {
  * @throws TypeError/RangeError naming the bad argument.
  */
 export function linear(weight: Tensor<'float32' | 'int8'> | SparseMatrix, options: LinearOptions = {}): Linear {
-  let w = (weight instanceof SparseMatrix ? weight.toDense() : checkTensor('weight', weight, ['float32', 'int8'], 2)) as Tensor<'float32' | 'int8'>;
+  let w = (weight instanceof SparseMatrix ? checkMade('weight', weight, SparseMatrix, SPARSE_MAKERS).toDense() : checkTensor('weight', weight, ['float32', 'int8'], 2)) as Tensor<'float32' | 'int8'>;
   checkObject('options', options);
   const [n, k] = w.dims as [number, number];
   const type = w.type;

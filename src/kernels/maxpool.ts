@@ -70,9 +70,10 @@ function maxPoolCall(xIn: Tensor<PoolType>, options: MaxPoolOptions): CpuCall<Te
   const g = maxPoolGeometry(x.dims, options);
   if (x.axis !== undefined && x.axis > 1) fail('x.axis', `(${x.axis}) must be the batch or channel axis: pooling changes the spatial sizes`);
   const quant = x.type === 'float32' ? undefined : { scale: x.scale, zeroPoint: x.zeroPoint, axis: x.axis };
-  const y = outputTensor(options.out, x.type, [x.dims[0], x.dims[1], g.outH, g.outW], quant);
+  const y = outputTensor(options.out, { 'x.data': x.data }, x.type, [x.dims[0], x.dims[1], g.outH, g.outW], quant);
   return {
     result: y,
+    empty: y.data.length === 0,
     native: (addon, async) =>
       addon.maxPool(x.data, y.data, g.planes, g.height, g.width, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW, async),
     reference: () => refMaxPool(x.data, y.data, g),

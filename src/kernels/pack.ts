@@ -2,14 +2,16 @@
  * Weights prepared once for repeated GEMMs, the way inference uses them:
  * float32 weights are packed into the f32-gemm panel layout, int8/uint8
  * weights into the qu8s8-gemm layout (which also records whether the fast
- * 7-bit path is exact for them).
+ * 7-bit path is exact for them). Empty weights (K or N = 0) are not packed:
+ * there is nothing to lay out, and gemm/qgemm compute their results (zeros,
+ * or the bias through the output stage) without a kernel.
  */
 import { native, type NativeHandle } from '../native.js';
 import { type QType, type Tensor } from '../tensor.js';
-import { checkQuantParams, checkTensor, typeFail } from '../validate.js';
+import { checkQuantParams, checkTensor, fail, markMade, MAX_PACKED_BYTES, typeFail } from '../validate.js';
 
 export class PackedWeights {
-  /** @internal The addon's handle, or null on the reference backend. */
+  /** @internal The addon's handle; null on the reference backend and for empty weights. */
   readonly handle: NativeHandle | null;
   /** @internal The weights as given, for the reference backend. */
   readonly source: Tensor<'float32' | 'uint8' | 'int8'>;
@@ -33,6 +35,7 @@ export class PackedWeights {
     this.scales = scales;
     this.zeroPoints = zeroPoints;
     this.narrow = narrow;
+    markMade(this, PackedWeights);
   }
 
   get type(): 'float32' | 'uint8' | 'int8' {
@@ -61,7 +64,11 @@ function isNarrow(b: Tensor<'uint8' | 'int8'>): boolean {
 export function packWeights(b: Tensor<'float32' | 'uint8' | 'int8'>): PackedWeights {
   const w = checkTensor('b', b, ['float32', 'uint8', 'int8'], 2);
   const [k, n] = w.dims;
-  const addon = native();
+  // The layouts' size, padding aside: float32 weights, or int8 ones with K in
+  // groups of 4 and a column sum and zero point (int32) per column.
+  const bytes = w.type === 'float32' ? 4 * k * n : (Math.ceil(k / 4) * 4 + 8) * n;
+  if (bytes > MAX_PACKED_BYTES) fail('b', `[${k}, ${n}] would pack into ${bytes} bytes, more than 2^34 (16 GiB)`);
+  const addon = w.data.length === 0 ? null : native();
   if (w.type === 'float32') {
     const handle = addon ? addon.packF32Weights(w.data as Float32Array, k, n, n) : null;
     return new PackedWeights(w, handle, Float32Array.of(1), Int32Array.of(0), false);

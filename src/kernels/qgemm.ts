@@ -8,7 +8,9 @@ import { saturateRound } from '../backends/reference/round.js';
 import { runAsync, runSync, type CpuCall } from '../backends/cpu-call.js';
 import { native, type NativeAddon } from '../native.js';
 import { Q_RANGE, type QType, type Tensor } from '../tensor.js';
-import { checkBias, checkObject, checkOneOf, checkScale, checkTensor, checkTensorShape, checkZeroPoint, fail, outputTensor, typeFail } from '../validate.js';
+import {
+  checkBias, checkNoOverlap, checkObject, checkOneOf, checkScale, checkTensor, checkTensorShape, checkZeroPoint, fail, outputTensor, typeFail, type Reads,
+} from '../validate.js';
 import { activationRange, type Activation } from './activation.js';
 import { asPacked, checkVariant } from './gemm.js';
 import type { PackedWeights } from './pack.js';
@@ -74,10 +76,11 @@ export interface QOutputStage {
 /**
  * Validates the output options of qgemm/qspmm against the activations `a`
  * (named `aName`, per-tensor scale) and the weights' scales, and allocates
- * the result of `dims`, whose per-channel scales run along `channelAxis`.
+ * the result of `dims` (or takes options.out, which must not overlap the
+ * arrays the call `reads`), whose per-channel scales run along `channelAxis`.
  */
 function qOutputStage(aName: string, a: Omit<Tensor<'uint8'>, 'data'>, weights: MultiplierSource, options: QGemmOptions,
-  dims: [number, number], channelAxis: 0 | 1): QOutputStage {
+  dims: [number, number], channelAxis: 0 | 1, reads: Reads): QOutputStage {
   const output = checkOneOf('options.output', options.output ?? 'int32', ['int32', 'uint8', 'int8', 'float32'] as const);
   let mult: Float32Array | null = null;
   let outZeroPoint = 0, outMin = 0, outMax = 0;
@@ -87,7 +90,7 @@ function qOutputStage(aName: string, a: Omit<Tensor<'uint8'>, 'data'>, weights: 
     if (options.activation !== undefined && options.activation !== 'none') typeFail('options.activation', "is not applied to 'int32' output");
     // The result carries its own copy of the accumulator scales.
     const scales = a.scale === undefined ? undefined : multipliers(checkScale(`${aName}.scale`, a.scale), weights, undefined).slice();
-    result = outputTensor(options.out, 'int32', dims, scales && (scales.length === 1 ? { scale: scales[0] } : { scale: scales, axis: channelAxis }));
+    result = outputTensor(options.out, reads, 'int32', dims, scales && (scales.length === 1 ? { scale: scales[0] } : { scale: scales, axis: channelAxis }));
   } else {
     if (a.scale === undefined) typeFail(`${aName}.scale`, `is required for '${output}' output`);
     const aScale = checkScale(`${aName}.scale`, a.scale);
@@ -96,7 +99,7 @@ function qOutputStage(aName: string, a: Omit<Tensor<'uint8'>, 'data'>, weights: 
       mult = multipliers(aScale, weights, undefined);
       fmin = range.min;
       fmax = range.max;
-      result = outputTensor(options.out, 'float32', dims);
+      result = outputTensor(options.out, reads, 'float32', dims);
     } else {
       if (options.outScale === undefined) typeFail('options.outScale', `is required for '${output}' output`);
       const outScale = checkScale('options.outScale', options.outScale);
@@ -106,7 +109,7 @@ function qOutputStage(aName: string, a: Omit<Tensor<'uint8'>, 'data'>, weights: 
       // The real-valued clamp quantized like any value (ReLU: exactly the zero point).
       outMin = saturateRound(Math.fround(range.min / outScale), outZeroPoint, q.min, q.max);
       outMax = saturateRound(Math.fround(range.max / outScale), outZeroPoint, q.min, q.max);
-      result = outputTensor(options.out, output as QType, dims, { scale: outScale, zeroPoint: outZeroPoint });
+      result = outputTensor(options.out, reads, output as QType, dims, { scale: outScale, zeroPoint: outZeroPoint });
     }
   }
   return { output, mult, outZeroPoint, outMin, outMax, fmin, fmax, result };
@@ -122,36 +125,46 @@ function activationZeroPoint(name: string, a: Omit<Tensor<'uint8'>, 'data'>): nu
 /**
  * What qgemm and qspmm check and derive alike, in the order their errors are
  * reported: output kind, activation zero point, bias (one per output
- * channel: dims[channelAxis]), variant, then the output stage.
+ * channel: dims[channelAxis]), variant, then the output stage. options.out
+ * must not overlap the arrays the call `reads` (the bias joins them).
  */
 export function quantizedCallParams(aName: string, a: Omit<Tensor<'uint8'>, 'data'>, weights: MultiplierSource, options: QGemmOptions,
-  dims: [number, number], channelAxis: 0 | 1) {
+  dims: [number, number], channelAxis: 0 | 1, reads: Reads) {
   checkOneOf('options.output', options.output ?? 'int32', ['int32', 'uint8', 'int8', 'float32'] as const);
   const aZeroPoint = activationZeroPoint(aName, a);
   const bias = checkBias(options.bias, 'int32', dims[channelAxis]);
   const variant = checkVariant(options);
-  return { aZeroPoint, bias, variant, ...qOutputStage(aName, a, weights, options, dims, channelAxis) };
+  return { aZeroPoint, bias, variant, ...qOutputStage(aName, a, weights, options, dims, channelAxis, { ...reads, 'options.bias': bias }) };
 }
 
 /** A validated qgemm call with its operand arrays left open. */
 interface QGemmSetup {
   result: Tensor;
-  native(addon: NativeAddon, a: Uint8Array, out: Out, async: boolean): Promise<void> | undefined;
+  /** The arrays besides a the call reads (weights, bias), which out must not overlap. */
+  reads: Reads;
+  /** Null for empty weights (see CpuCall.native). */
+  native: ((addon: NativeAddon, a: Uint8Array, out: Out, async: boolean) => Promise<void> | undefined) | null;
   reference(a: Uint8Array, out: Out): void;
 }
 
-/** Validates a call for a (already checked: type and dims) and returns it with its operand arrays left open. */
-function qgemmSetup(a: Omit<Tensor<'uint8'>, 'data'>, bIn: QGemmWeights, options: QGemmOptions = {}): QGemmSetup {
+/**
+ * Validates a call for a (named `aName`, already checked: type and dims; its
+ * data, when given, among the arrays out must not overlap) and returns it
+ * with its operand arrays left open.
+ */
+function qgemmSetup(aName: string, a: Omit<Tensor<'uint8'>, 'data'> & { data?: Uint8Array }, bIn: QGemmWeights, options: QGemmOptions = {}): QGemmSetup {
   checkObject('options', options);
-  const b = asPacked('b', bIn, ['int8', 'uint8']);
   const [m, k] = a.dims;
-  if (k !== b.k) fail('b', `has K = ${b.k} rows but a has K = ${k} columns`);
+  const b = asPacked('b', bIn, ['int8', 'uint8'], k);
   const n = b.n;
-  const { aZeroPoint, bias, variant, output, mult, outZeroPoint, outMin, outMax, fmin, fmax, result: c } = quantizedCallParams('a', a, b, options, [m, n], 1);
+  const { aZeroPoint, bias, variant, output, mult, outZeroPoint, outMin, outMax, fmin, fmax, result: c } =
+    quantizedCallParams(aName, a, b, options, [m, n], 1, { [`${aName}.data`]: a.data, b: b.source.data });
+  const handle = b.handle;
   return {
     result: c,
-    native: (addon, aData, out, async) =>
-      addon.qu8s8Gemm(variant, b.handle!, aData, m, k, aZeroPoint, output, out, n, bias ?? null, mult, outZeroPoint, outMin, outMax, fmin, fmax, async),
+    reads: { b: b.source.data, 'options.bias': bias },
+    native: handle && ((addon, aData, out, async) =>
+      addon.qu8s8Gemm(variant, handle, aData, m, k, aZeroPoint, output, out, n, bias ?? null, mult, outZeroPoint, outMin, outMax, fmin, fmax, async)),
     reference: (aData, out) => {
       const acc = refQGemmInt32({ m, n, k, a: aData, aZeroPoint, b: b.source.data as Uint8Array | Int8Array, bZeroPoints: b.zeroPoints });
       refQGemmOutput(acc, n, out, { multipliers: mult ?? Float32Array.of(1), bias, zeroPoints: Int32Array.of(outZeroPoint), outMin, outMax, fmin, fmax });
@@ -159,11 +172,21 @@ function qgemmSetup(a: Omit<Tensor<'uint8'>, 'data'>, bIn: QGemmWeights, options
   };
 }
 
-function qgemmCall(aIn: Tensor<'uint8'>, b: QGemmWeights, options: QGemmOptions = {}): CpuCall<Tensor> {
-  const a = checkTensor('a', aIn, ['uint8'], 2);
-  const setup = qgemmSetup(a, b, options);
+/**
+ * @internal A qgemm call; `aName` names the activations in errors (linear()
+ * runs its x, transposed, through here).
+ */
+export function qgemmCall(aIn: Tensor<'uint8'>, b: QGemmWeights, options: QGemmOptions = {}, aName = 'a'): CpuCall<Tensor> {
+  const a = checkTensor(aName, aIn, ['uint8'], 2);
+  const setup = qgemmSetup(aName, a, b, options);
   const out = setup.result.data as Out;
-  return { result: setup.result, native: (addon, async) => setup.native(addon, a.data, out, async), reference: () => setup.reference(a.data, out) };
+  const run = setup.native;
+  return {
+    result: setup.result,
+    empty: out.length === 0,
+    native: run && ((addon, async) => run(addon, a.data, out, async)),
+    reference: () => setup.reference(a.data, out),
+  };
 }
 
 /** A qgemm call validated once for activations of one shape and quantization: run() checks only the arrays. */
@@ -179,7 +202,7 @@ export interface QGemmPlan {
  * @throws TypeError/RangeError naming the bad argument, as qgemm does.
  */
 export function planQGemm(a: Omit<Tensor<'uint8'>, 'data'>, b: QGemmWeights, options: QGemmOptions = {}): QGemmPlan {
-  const setup = qgemmSetup(checkTensorShape('a', a, ['uint8'], 2), b, { ...options, out: undefined });
+  const setup = qgemmSetup('a', checkTensorShape('a', a, ['uint8'], 2), b, { ...options, out: undefined });
   const { data: _data, ...result } = setup.result;
   const [m, k] = a.dims, size = setup.result.data.length;
   const type = setup.result.data.constructor as new (n: number) => Out;
@@ -188,8 +211,10 @@ export function planQGemm(a: Omit<Tensor<'uint8'>, 'data'>, b: QGemmWeights, opt
     run(aData, out) {
       if (!(aData instanceof Uint8Array) || aData.length !== m * k) fail('a', `must be a Uint8Array of ${m * k} values, as planned`);
       if (!(out instanceof type) || out.length !== size) fail('out', `must be ${type.name.replace('Array', '')} with ${size} values`);
-      const addon = native();
-      if (addon) setup.native(addon, aData, out, false);
+      checkNoOverlap('out', out, { a: aData, ...setup.reads });
+      if (size === 0) return;
+      const addon = setup.native && native();
+      if (addon) setup.native!(addon, aData, out, false);
       else setup.reference(aData, out);
     },
   };

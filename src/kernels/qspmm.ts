@@ -8,9 +8,9 @@
 import { refQSpmmInt32, refQSpmmOutput } from '../backends/reference/qspmm.js';
 import { runAsync, runSync, type CpuCall } from '../backends/cpu-call.js';
 import { native, type NativeHandle } from '../native.js';
-import { SparseMatrix } from '../sparse/sparse-matrix.js';
+import { SPARSE_MAKERS, SparseMatrix } from '../sparse/sparse-matrix.js';
 import type { Tensor } from '../tensor.js';
-import { checkObject, checkQuantParams, checkTensor, fail, typeFail } from '../validate.js';
+import { checkMade, checkObject, checkQuantParams, checkTensor, fail, markMade, typeFail } from '../validate.js';
 import { quantizedCallParams, type MultiplierSource, type QGemmOptions } from './qgemm.js';
 
 /** Options of qspmm: those of qgemm; `bias` and per-channel scales run along W's rows. */
@@ -47,6 +47,7 @@ export class PackedSparseWeights implements MultiplierSource {
     this.handle = handle;
     this.scales = scales;
     this.entries = entries;
+    markMade(this, PackedSparseWeights);
   }
 
   /** N, output rows. */
@@ -116,7 +117,11 @@ export function entriesOf(w: SparseMatrix<'int8'>): Entries {
  * @throws TypeError/RangeError naming the bad argument.
  */
 export function packSparseWeights(w: SparseMatrix<'int8'>): PackedSparseWeights {
-  const scales = checkSparseWeights(w);
+  return packChecked(w, checkSparseWeights(w));
+}
+
+/** packSparseWeights of w, which passed checkSparseWeights with these scales. */
+function packChecked(w: SparseMatrix<'int8'>, scales: Float32Array): PackedSparseWeights {
   const { indptr, groups, words } = entriesOf(w);
   const addon = native();
   const handle = addon ? addon.packQ8Sparse(w.dims[0], w.dims[1], indptr, groups, words) : null;
@@ -128,7 +133,7 @@ export function packSparseWeights(w: SparseMatrix<'int8'>): PackedSparseWeights 
  * errors are the CPU's); returns the per-tensor or per-row weight scales.
  */
 export function checkSparseWeights(w: SparseMatrix<'int8'>): Float32Array {
-  if (!(w instanceof SparseMatrix)) typeFail('w', 'must be a SparseMatrix');
+  checkMade('w', w, SparseMatrix, SPARSE_MAKERS);
   if (w.type !== 'int8') typeFail('w', `must hold int8 values, got ${w.type}`);
   const supported = "supported: 'csr', 'bsr' with blockShape [1, 4], 'nm' with m = 4 (e.g. 2:4)";
   if (w.format === 'bsr' && (w.blockShape[0] !== 1 || w.blockShape[1] !== 4))
@@ -137,8 +142,8 @@ export function checkSparseWeights(w: SparseMatrix<'int8'>): Float32Array {
   if (w.format !== 'csr' && w.format !== 'bsr' && w.format !== 'nm') typeFail('w', `has format ${String(w.format)}; ${supported}`);
   const q = w.quant;
   if (q.axis !== undefined && typeof q.scale === 'number') typeFail('w.quant.scale', 'must be an array when w.quant.axis is set');
-  const { scales, zeroPoints, axis } = checkQuantParams('w.quant.', q.scale ?? 1, q.zeroPoint, q.axis, w.dims, 'int8');
-  if (axis !== undefined && axis !== 0) typeFail('w.quant.axis', 'must be 0 (per output row) for sparse weights');
+  // The SparseMatrix constructor allows per-row (axis 0) parameters only.
+  const { scales, zeroPoints } = checkQuantParams('w.quant.', q.scale ?? 1, q.zeroPoint, q.axis, w.dims, 'int8');
   if (zeroPoints.some((z) => z !== 0)) fail('w.quant.zeroPoint', 'must be 0: sparse int8 weights are symmetric (a pruned weight means 0)');
   return scales;
 }
@@ -149,16 +154,22 @@ export type QSpmmWeights = SparseMatrix<'int8'> | PackedSparseWeights;
 type Out = Int32Array | Uint8Array | Int8Array | Float32Array;
 
 function qspmmCall(wIn: QSpmmWeights, xIn: Tensor<'uint8'>, options: QSpmmOptions = {}): CpuCall<Tensor> {
-  const w = wIn instanceof PackedSparseWeights ? wIn : packSparseWeights(wIn);
+  const packed = wIn instanceof PackedSparseWeights ? checkMade('w', wIn, PackedSparseWeights, 'packSparseWeights()') : undefined;
+  const scales = packed ? packed.scales : checkSparseWeights(wIn as SparseMatrix<'int8'>);
+  const source = packed ? packed.source : (wIn as SparseMatrix<'int8'>);
   const x = checkTensor('x', xIn, ['uint8'], 2);
   checkObject('options', options);
-  const { rows, k } = w;
+  const [rows, k] = source.dims;
   const [xk, m] = x.dims;
   if (xk !== k) fail('x', `has K = ${xk} rows but w has K = ${k} columns`);
-  const { aZeroPoint, bias, variant, output, mult, outZeroPoint, outMin, outMax, fmin, fmax, result: y } = quantizedCallParams('x', x, w, options, [rows, m], 0);
+  // Packed once the call is known to be valid.
+  const w = packed ?? packChecked(source, scales);
+  const { aZeroPoint, bias, variant, output, mult, outZeroPoint, outMin, outMax, fmin, fmax, result: y } =
+    quantizedCallParams('x', x, w, options, [rows, m], 0, { 'x.data': x.data, 'w.values': source.values });
   const out = y.data as Out;
   return {
     result: y,
+    empty: out.length === 0,
     native: (addon, async) =>
       addon.qu8s8Spmm(variant, w.handle!, x.data, m, m, aZeroPoint, output, out, m, bias ?? null, mult, outZeroPoint, outMin, outMax, fmin, fmax, async),
     reference: () => {

@@ -35,9 +35,10 @@ function quantizeCall(xIn: Tensor<'float32'>, options: QuantizeOptions): CpuCall
   const x = checkTensor('x', xIn, ['float32']);
   const { type, scales, zeroPoints, quant, view: v } = planQuantize(x.dims, options);
   const variant = checkVariant(options);
-  const y = outputTensor(options.out, type, x.dims, quant);
+  const y = outputTensor(options.out, { 'x.data': x.data }, type, x.dims, quant);
   return {
     result: y,
+    empty: y.data.length === 0,
     native: (addon, async) => addon.quantize(variant, x.data, y.data, v.outer, v.channels, v.inner, scales, zeroPoints, async),
     reference: () => refQuantize(x.data, y.data, v, scales, zeroPoints),
   };
@@ -68,9 +69,10 @@ function dequantizeCall(xIn: Tensor<QType>, options: DequantizeOptions = {}): Cp
   checkObject('options', options);
   const { scales, zeroPoints, view: v } = planDequantize(x);
   const variant = checkVariant(options);
-  const y = outputTensor(options.out, 'float32', x.dims);
+  const y = outputTensor(options.out, { 'x.data': x.data }, 'float32', x.dims);
   return {
     result: y,
+    empty: y.data.length === 0,
     native: (addon, async) => addon.dequantize(variant, x.data, y.data, v.outer, v.channels, v.inner, scales, zeroPoints, async),
     reference: () => refDequantize(x.data, y.data, v, scales, zeroPoints),
   };
@@ -133,11 +135,12 @@ function requantizeCall(accIn: Tensor<'int32'>, options: RequantizeOptions): Cpu
   const acc = checkTensor('acc', accIn, ['int32']);
   const { type, view: v, bias, range, multipliers, zeroPoint, outMin, outMax, quant } = planRequantize(acc, options);
   const variant = checkVariant(options);
-  const y = outputTensor(options.out, type, acc.dims, quant);
+  const y = outputTensor(options.out, { 'acc.data': acc.data, 'options.bias': bias }, type, acc.dims, quant);
   const zeroPoints = Int32Array.of(zeroPoint);
   const out = y.data as Uint8Array | Int8Array | Float32Array;
   return {
     result: y,
+    empty: out.length === 0,
     native: (addon, async) =>
       addon.requantize(variant, acc.data, out, v.outer, v.channels, v.inner, multipliers, bias ?? null, zeroPoints, outMin, outMax, range.min, range.max, async),
     reference: () =>
@@ -168,6 +171,7 @@ function minmaxCall(xIn: Tensor<'float32'>, options: { axis?: number; variant?: 
   const result = { min: new Float32Array(v.channels), max: new Float32Array(v.channels) };
   return {
     result,
+    empty: v.channels === 0,
     native: (addon, async) => addon.minmax(variant, x.data, v.outer, v.channels, v.inner, result.min, result.max, async),
     reference: () => {
       const r = refMinmax(x.data, v);

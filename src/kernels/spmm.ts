@@ -6,9 +6,9 @@
  */
 import { refSpmm, storedAsCsr } from '../backends/reference/spmm.js';
 import { runAsync, runSync, type CpuCall } from '../backends/cpu-call.js';
-import { SparseMatrix } from '../sparse/sparse-matrix.js';
+import { SPARSE_MAKERS, SparseMatrix } from '../sparse/sparse-matrix.js';
 import type { Tensor } from '../tensor.js';
-import { checkBias, checkObject, checkTensor, fail, outputTensor, typeFail } from '../validate.js';
+import { checkBias, checkMade, checkObject, checkTensor, fail, outputTensor, typeFail } from '../validate.js';
 import { activationRange, type Activation } from './activation.js';
 import { checkVariant } from './gemm.js';
 
@@ -29,10 +29,10 @@ export interface SpmmOptions {
 
 /** Checks w is a float32 SparseMatrix in a format spmm runs (the first check of every spmm backend). */
 export function checkSpmmWeights(w: unknown): asserts w is SparseMatrix<'float32'> {
-  if (!(w instanceof SparseMatrix)) typeFail('w', 'must be a SparseMatrix');
-  if (w.type !== 'float32') typeFail('w', `must hold float32 values, got ${w.type}`);
-  if (w.format === 'bsr' && !SPMM_BLOCK_SHAPES.some(([r, c]) => w.blockShape[0] === r && w.blockShape[1] === c))
-    typeFail('w', `has bsr blocks of [${w.blockShape.join(', ')}]; spmm runs ${SPMM_BLOCK_SHAPES.map((b) => `[${b.join(', ')}]`).join(', ')}`);
+  const s = checkMade('w', w, SparseMatrix, SPARSE_MAKERS);
+  if (s.type !== 'float32') typeFail('w', `must hold float32 values, got ${s.type}`);
+  if (s.format === 'bsr' && !SPMM_BLOCK_SHAPES.some(([r, c]) => s.blockShape[0] === r && s.blockShape[1] === c))
+    typeFail('w', `has bsr blocks of [${s.blockShape.join(', ')}]; spmm runs ${SPMM_BLOCK_SHAPES.map((b) => `[${b.join(', ')}]`).join(', ')}`);
 }
 
 /** The checks after w and x (options, K, bias, activation), shared with the WebGPU backend. */
@@ -51,11 +51,12 @@ function spmmCall(wIn: SparseMatrix<'float32'>, xIn: Tensor<'float32'>, options:
   const x = checkTensor('x', xIn, ['float32'], 2);
   const { rows, k, m, bias, min, max } = planSpmm(wIn.dims, x.dims, options);
   const variant = checkVariant(options);
-  const y = outputTensor(options.out, 'float32', [rows, m]);
+  const y = outputTensor(options.out, { 'x.data': x.data, 'w.values': wIn.values, 'w.indices': wIn.indices, 'w.indptr': wIn.indptr, 'options.bias': bias }, 'float32', [rows, m]);
   const values = wIn.values as Float32Array;
   const epilogue = [x.data, k, m, m, y.data, m, bias ?? null, min, max] as const;
   return {
     result: y,
+    empty: y.data.length === 0,
     native: (addon, async) =>
       wIn.format === 'nm'
         ? addon.f32SpmmNm(variant, rows, wIn.nm.n, wIn.nm.m, wIn.indices as Uint8Array, values, ...epilogue, async)

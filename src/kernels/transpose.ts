@@ -22,9 +22,10 @@ function transposeCall<T extends ElementType>(xIn: Tensor<T>, options: Transpose
   const x = checkTensor('x', xIn, ['float32', 'int32', 'uint8', 'int8'], 2) as Tensor<T>;
   checkObject('options', options);
   const [rows, cols] = x.dims;
-  const y = outputTensor(options.out, x.type, [cols, rows], x.axis === undefined && x.scale === undefined && x.zeroPoint === undefined ? undefined : transposedQuant(x));
+  const y = outputTensor(options.out, { 'x.data': x.data }, x.type, [cols, rows], x.axis === undefined && x.scale === undefined && x.zeroPoint === undefined ? undefined : transposedQuant(x));
   return {
     result: y,
+    empty: y.data.length === 0,
     native: (addon, async) => addon.transpose(x.data, y.data, rows, cols, async),
     reference: () => {
       for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) y.data[c * rows + r] = x.data[r * cols + c];

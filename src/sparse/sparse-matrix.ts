@@ -15,7 +15,7 @@
  *   the same shape, unused slots holding value 0 at position 0.
  */
 import { sizeOf, tensor, type QuantParams, type Tensor } from '../tensor.js';
-import { checkInt, checkObject, checkOneOf, checkTensor, fail, typeFail } from '../validate.js';
+import { checkDims, checkInt, checkObject, checkOneOf, checkTensor, checkTensorQuant, fail, markMade, typeFail } from '../validate.js';
 
 export type SparseFormat = 'csr' | 'bsr' | 'nm';
 export type SparseValueType = 'float32' | 'int8';
@@ -41,8 +41,16 @@ export interface RowStats {
   mean: number;
 }
 
+/** Where SparseMatrix objects come from, for errors about one that did not. */
+export const SPARSE_MAKERS = 'SparseMatrix.fromDense(), SparseMatrix.fromCsr() or new SparseMatrix()';
+
 export class SparseMatrix<T extends SparseValueType = SparseValueType> {
-  /** @internal Use fromDense / fromCsr. */
+  /**
+   * Wraps the arrays of a matrix in any format after checking every field
+   * against the format (see above): the kernels and the TypeScript that
+   * walks the arrays trust them. fromDense and fromCsr are the usual ways in.
+   * @throws TypeError/RangeError naming the bad field.
+   */
   constructor(
     readonly format: SparseFormat,
     readonly type: T,
@@ -56,7 +64,10 @@ export class SparseMatrix<T extends SparseValueType = SparseValueType> {
     readonly nm: { n: number; m: number },
     /** int8 weights: per-tensor or per-row (axis 0) scale and zero point, as on the dense tensor. */
     readonly quant: QuantParams,
-  ) {}
+  ) {
+    checkSparseFields(this);
+    markMade(this, SparseMatrix);
+  }
 
   /** Stored values (explicit zeros inside bsr blocks and nm groups included). */
   get nnz(): number {
@@ -117,7 +128,8 @@ export class SparseMatrix<T extends SparseValueType = SparseValueType> {
     const [rows, cols] = t.dims as [number, number];
     const keep = keepFunction(t, options);
     const quant: QuantParams = t.type === 'int8' ? { scale: t.scale, zeroPoint: t.zeroPoint, axis: t.axis } : {};
-    if (t.type === 'int8' && t.axis !== undefined && t.axis !== 0) typeFail('dense.axis', 'must be 0 (per output row) for sparse weights');
+    const axis = t.type === 'int8' ? checkTensorQuant('dense', t.type, t.dims, quant) : undefined;
+    if (axis !== undefined && axis !== 0) typeFail('dense.axis', 'must be 0 (per output row) for sparse weights');
     if (format === 'nm') {
       const n = checkInt('options.n', options.n ?? 2, 1, 255);
       const m = checkInt('options.m', options.m ?? 4, n, 255);
@@ -185,25 +197,11 @@ export class SparseMatrix<T extends SparseValueType = SparseValueType> {
     values: Values<T>,
     quant: QuantParams = {},
   ): SparseMatrix<T> {
-    if (!Array.isArray(dims) || dims.length !== 2) typeFail('dims', 'must be [rows, cols]');
-    const rows = checkInt('dims[0]', dims[0], 0, 2 ** 31 - 1), cols = checkInt('dims[1]', dims[1], 0, 2 ** 31 - 1);
-    if (!(indptr instanceof Int32Array)) typeFail('indptr', 'must be an Int32Array');
-    if (!(indices instanceof Int32Array)) typeFail('indices', 'must be an Int32Array');
     if (!(values instanceof Float32Array) && !(values instanceof Int8Array)) typeFail('values', 'must be a Float32Array or Int8Array');
-    if (indptr.length !== rows + 1) fail('indptr', `must have rows + 1 = ${rows + 1} entries, got ${indptr.length}`);
-    if (indptr[0] !== 0) fail('indptr', `must start at 0, got ${indptr[0]}`);
-    for (let r = 0; r < rows; r++)
-      if (indptr[r + 1] < indptr[r]) fail('indptr', `must not decrease (indptr[${r + 1}] = ${indptr[r + 1]} < indptr[${r}] = ${indptr[r]})`);
-    const nnz = indptr[rows];
-    if (indices.length !== nnz) fail('indices', `must have indptr[rows] = ${nnz} entries, got ${indices.length}`);
-    if (values.length !== nnz) fail('values', `must have indptr[rows] = ${nnz} entries, got ${values.length}`);
-    for (let r = 0; r < rows; r++)
-      for (let p = indptr[r]; p < indptr[r + 1]; p++) {
-        if (indices[p] < 0 || indices[p] >= cols) fail('indices', `[${p}] = ${indices[p]} is outside [0, ${cols})`);
-        if (p > indptr[r] && indices[p] <= indices[p - 1]) fail('indices', `must increase within row ${r} (indices[${p}] = ${indices[p]})`);
-      }
+    if (!(indices instanceof Int32Array)) typeFail('indices', 'must be an Int32Array');
     const type = (values instanceof Float32Array ? 'float32' : 'int8') as T;
-    return new SparseMatrix<T>('csr', type, [rows, cols], values, indices, indptr, [1, 1], { n: 0, m: 0 }, quant);
+    const shape = (Array.isArray(dims) ? [...dims] : dims) as [number, number];
+    return new SparseMatrix<T>('csr', type, shape, values, indices, indptr, [1, 1], { n: 0, m: 0 }, quant);
   }
 }
 
@@ -219,4 +217,69 @@ function keepFunction(t: Tensor<SparseValueType>, options: FromDenseOptions): (i
   // Compared in float32, the values' own precision (0.1 means float32(0.1)).
   const limit = Math.fround(threshold);
   return (i) => Math.abs(t.data[i]) > limit;
+}
+
+/** The constructor's checks: every field consistent with the format, so nothing that walks the arrays can run past them or loop on a bad indptr. */
+function checkSparseFields(s: SparseMatrix): void {
+  const format = checkOneOf('format', s.format, ['csr', 'bsr', 'nm'] as const);
+  const type = checkOneOf('type', s.type, ['float32', 'int8'] as const);
+  const [rows, cols] = checkDims('dims', s.dims, 2);
+  const valueClass = type === 'float32' ? Float32Array : Int8Array;
+  if (!(s.values instanceof valueClass)) typeFail('values', `must be a ${valueClass.name} for type '${type}'`);
+  if (!(s.indptr instanceof Int32Array)) typeFail('indptr', 'must be an Int32Array');
+  if (!Array.isArray(s.blockShape) || s.blockShape.length !== 2) typeFail('blockShape', 'must be [rows, cols]');
+  const br = checkInt('blockShape[0]', s.blockShape[0], 1, 2 ** 16), bc = checkInt('blockShape[1]', s.blockShape[1], 1, 2 ** 16);
+  if (format !== 'bsr' && (br !== 1 || bc !== 1)) fail('blockShape', `must be [1, 1] for ${format}, got [${br}, ${bc}]`);
+  checkObject('nm', s.nm);
+  const axis = checkTensorQuant('quant', type, [rows, cols], s.quant);
+  if (axis !== undefined && axis !== 0) typeFail('quant.axis', 'must be 0 (per row): sparse weights are scaled per output channel');
+  if (format === 'nm') checkNm(s, rows, cols);
+  else {
+    if (s.nm.n !== 0 || s.nm.m !== 0) fail('nm', `must be { n: 0, m: 0 } for ${format}`);
+    checkBlocks(s, rows, cols, br, bc);
+  }
+}
+
+/** csr and bsr: indptr over block rows, indices of block columns (increasing within a row), blocks of br x bc values. */
+function checkBlocks(s: SparseMatrix, rows: number, cols: number, br: number, bc: number): void {
+  const { indptr, indices, values } = s;
+  if (rows % br !== 0 || cols % bc !== 0) fail('blockShape', `[${br}, ${bc}] must divide dims [${rows}, ${cols}]`);
+  if (!(indices instanceof Int32Array)) typeFail('indices', 'must be an Int32Array');
+  const blockRows = rows / br, blockCols = cols / bc;
+  const rowCount = br === 1 ? 'rows' : `rows / ${br}`;
+  if (indptr.length !== blockRows + 1) fail('indptr', `must have ${rowCount} + 1 = ${blockRows + 1} entries, got ${indptr.length}`);
+  if (indptr[0] !== 0) fail('indptr', `must start at 0, got ${indptr[0]}`);
+  for (let r = 0; r < blockRows; r++)
+    if (indptr[r + 1] < indptr[r]) fail('indptr', `must not decrease (indptr[${r + 1}] = ${indptr[r + 1]} < indptr[${r}] = ${indptr[r]})`);
+  const stored = indptr[blockRows], blockSize = br * bc;
+  if (indices.length !== stored) fail('indices', `must have indptr[${rowCount}] = ${stored} entries, got ${indices.length}`);
+  if (values.length !== stored * blockSize)
+    fail('values', blockSize === 1 ? `must have indptr[rows] = ${stored} entries, got ${values.length}` : `must have ${stored} blocks x ${blockSize} = ${stored * blockSize} entries, got ${values.length}`);
+  for (let r = 0; r < blockRows; r++)
+    for (let p = indptr[r]; p < indptr[r + 1]; p++) {
+      if (indices[p] < 0 || indices[p] >= blockCols) fail('indices', `[${p}] = ${indices[p]} is outside [0, ${blockCols})`);
+      if (p > indptr[r] && indices[p] <= indices[p - 1]) fail('indices', `must increase within row ${r} (indices[${p}] = ${indices[p]})`);
+    }
+}
+
+/** nm: n slots per group of m columns, positions in [0, m), no two nonzero values of a group at one position; indptr empty. */
+function checkNm(s: SparseMatrix, rows: number, cols: number): void {
+  const { indptr, indices, values } = s;
+  const n = checkInt('nm.n', s.nm.n, 1, 255), m = checkInt('nm.m', s.nm.m, n, 255);
+  if (cols % m !== 0) fail('nm.m', `must divide the ${cols} columns`);
+  if (indptr.length !== 0) fail('indptr', `must be empty for nm, got ${indptr.length} entries`);
+  if (!(indices instanceof Uint8Array)) typeFail('indices', 'must be a Uint8Array for nm (positions within each group)');
+  const slots = rows * (cols / m) * n;
+  if (indices.length !== slots) fail('indices', `must have rows x cols / m x n = ${slots} entries, got ${indices.length}`);
+  if (values.length !== slots) fail('values', `must have rows x cols / m x n = ${slots} entries, got ${values.length}`);
+  const taken = new Uint8Array(m);
+  for (let g = 0; g < slots; g += n) {
+    taken.fill(0);
+    for (let i = g; i < g + n; i++) {
+      if (indices[i] >= m) fail('indices', `[${i}] = ${indices[i]} is outside [0, ${m})`);
+      if (values[i] === 0) continue;
+      if (taken[indices[i]]) fail('indices', `[${i}] = ${indices[i]} repeats the position of another nonzero value of its group`);
+      taken[indices[i]] = 1;
+    }
+  }
 }

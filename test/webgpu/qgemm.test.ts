@@ -114,7 +114,7 @@ describe('webgpu qgemm', () => {
       [a, b, { output: 'uint8' }],
       [a, b, { output: 'int8', outScale: 1, outZeroPoint: 200 }],
       [a, b, { activation: 'relu' }],
-      [tensor('uint8', [4, 5], undefined, { zeroPoint: 300 }), b, {}],
+      [{ ...tensor('uint8', [4, 5]), zeroPoint: 300 }, b, {}],
       [tensor('uint8', [4, 5]), b, { output: 'float32' }],
       [a, b, 7],
     ];

@@ -231,7 +231,8 @@ export class WebGpuBackend {
       new Uint8Array(data.buffer).set(new Uint8Array(staging.getMappedRange(0, bytes), 0, data.byteLength));
       staging.unmap();
       this.gpu.check();
-      return tensor(t.type, t.dims, data, { scale: t.scale, zeroPoint: t.zeroPoint, axis: t.axis });
+      // Built as is: tensor() would recheck parameters every GPU tensor got from checked inputs or kernel stages.
+      return { type: t.type, dims: [...t.dims], data, scale: t.scale, zeroPoint: t.zeroPoint, axis: t.axis };
     } finally {
       this.pool.release(staging);
     }

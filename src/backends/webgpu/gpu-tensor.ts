@@ -7,6 +7,7 @@
  */
 import type { ElementType, QuantParams } from '../../tensor.js';
 import { sizeOf } from '../../tensor.js';
+import { markMade } from '../../validate.js';
 
 export const ELEMENT_BYTES: Record<ElementType, number> = { float32: 4, int32: 4, uint8: 1, int8: 1 };
 
@@ -35,6 +36,7 @@ export class GpuTensor<T extends ElementType = ElementType> implements QuantPara
     this.scale = quant.scale;
     this.zeroPoint = quant.zeroPoint;
     this.axis = quant.axis;
+    markMade(this, GpuTensor);
   }
 
   get size(): number {

@@ -4,7 +4,7 @@
  * CPU backend does and uploaded for this call only.
  */
 import type { ElementType, Tensor } from '../../tensor.js';
-import { checkTensor, typeFail } from '../../validate.js';
+import { checkMade, checkTensor, typeFail } from '../../validate.js';
 import type { WebGpuBackend } from './backend.js';
 import { GpuTensor } from './gpu-tensor.js';
 
@@ -18,6 +18,7 @@ export function gpuInput<T extends ElementType>(
   gpu: WebGpuBackend, name: string, value: unknown, types: readonly T[], rank?: number,
 ): GpuInput<T> {
   if (value instanceof GpuTensor) {
+    checkMade(name, value, GpuTensor, 'a WebGPU backend (upload, empty or a kernel)');
     if (!types.includes(value.type as T)) typeFail(name, `must be a tensor of type ${types.map((t) => `'${t}'`).join(' or ')}, got '${value.type}'`);
     if (rank !== undefined && value.dims.length !== rank) typeFail(`${name}.dims`, `must have ${rank} dimensions, got ${value.dims.length}`);
     if (value.disposed) typeFail(name, 'was disposed');

@@ -13,7 +13,7 @@ import { asPacked } from '../../kernels/gemm.js';
 import type { PackedWeights } from '../../kernels/pack.js';
 import { quantizedCallParams, type MultiplierSource, type QGemmOptions } from '../../kernels/qgemm.js';
 import { tensor, type Tensor } from '../../tensor.js';
-import { checkObject, checkOneOf, fail, typeFail } from '../../validate.js';
+import { checkMade, checkObject, checkOneOf, fail, markMade, typeFail } from '../../validate.js';
 import type { WebGpuBackend } from './backend.js';
 import type { GpuTensor } from './gpu-tensor.js';
 import { gpuInput, releaseTemporaries } from './inputs.js';
@@ -85,6 +85,7 @@ export class GpuPackedWeights implements MultiplierSource {
     this.hostShiftedZeroPoints = zb;
     this.words = gpu.upload(tensor('int8', [n, kw * 4], bytes));
     this.shiftedZeroPoints = gpu.upload(tensor('int32', [n], zb));
+    markMade(this, GpuPackedWeights);
   }
 
   get disposed(): boolean {
@@ -162,6 +163,7 @@ export async function gpuQgemm(gpu: WebGpuBackend, aIn: unknown, bIn: unknown, o
     checkObject('options', options);
     let b: GpuPackedWeights;
     if (bIn instanceof GpuPackedWeights) {
+      checkMade('b', bIn, GpuPackedWeights, 'backend.packWeights()');
       if (bIn.disposed) typeFail('b', 'was disposed');
       b = bIn;
     } else {
@@ -173,7 +175,7 @@ export async function gpuQgemm(gpu: WebGpuBackend, aIn: unknown, bIn: unknown, o
     // The CPU stage also allocates its result; [0, n] keeps that host tensor
     // empty while every check (bias length n included) stays the same.
     const { aZeroPoint, bias, output, mult, outZeroPoint, outMin, outMax, fmin, fmax, result } =
-      quantizedCallParams('a', a.tensor as unknown as Tensor<'uint8'>, b, options as QGemmOptions, [0, n], 1);
+      quantizedCallParams('a', a.tensor as unknown as Tensor<'uint8'>, b, options as QGemmOptions, [0, n], 1, {});
     const variant = chosen ?? checkOneOf('options.variant', options.variant, VARIANTS);
     const quant = { scale: result.scale, zeroPoint: result.zeroPoint, axis: result.axis };
     const acc = gpu.empty('int32', [m, n], output === 'int32' ? quant : undefined);

@@ -15,7 +15,7 @@ import { quantizedCallParams, type MultiplierSource, type QGemmOptions } from '.
 import { checkSparseWeights, entriesOf, PackedSparseWeights, type QSpmmOptions, type QSpmmWeights } from '../../kernels/qspmm.js';
 import type { SparseMatrix } from '../../sparse/sparse-matrix.js';
 import { tensor, type Tensor } from '../../tensor.js';
-import { checkObject, fail, typeFail } from '../../validate.js';
+import { checkMade, checkObject, fail, markMade, typeFail } from '../../validate.js';
 import type { WebGpuBackend } from './backend.js';
 import type { GpuTensor } from './gpu-tensor.js';
 import { gpuInput, releaseTemporaries } from './inputs.js';
@@ -69,6 +69,7 @@ export class GpuPackedSparseWeights implements MultiplierSource {
     this.entries = groups.length;
     this.rowSums = rowSums;
     this.buffers = [ints(indptr), ints(groups), ints(words), ints(order)];
+    markMade(this, GpuPackedSparseWeights);
   }
 
   get disposed(): boolean {
@@ -84,13 +85,17 @@ export class GpuPackedSparseWeights implements MultiplierSource {
 /** Packs sparse int8 weights for the GPU, checked as cpu.packSparseWeights checks them. */
 export function gpuPackSparseWeights(gpu: WebGpuBackend, w: QSpmmWeights): GpuPackedSparseWeights {
   // CPU-packed weights were checked when packed; they keep their source matrix.
-  if (w instanceof PackedSparseWeights) return new GpuPackedSparseWeights(gpu, w.source, w.scales);
+  if (w instanceof PackedSparseWeights) {
+    const packed = checkMade('w', w, PackedSparseWeights, 'packSparseWeights()');
+    return new GpuPackedSparseWeights(gpu, packed.source, packed.scales);
+  }
   return new GpuPackedSparseWeights(gpu, w, checkSparseWeights(w));
 }
 
 export async function gpuQspmm(gpu: WebGpuBackend, wIn: unknown, xIn: unknown, options: GpuQSpmmOptions = {}): Promise<GpuTensor> {
   let w: GpuPackedSparseWeights;
   if (wIn instanceof GpuPackedSparseWeights) {
+    checkMade('w', wIn, GpuPackedSparseWeights, 'backend.packSparseWeights()');
     if (wIn.disposed) typeFail('w', 'was disposed');
     w = wIn;
   } else {
@@ -107,7 +112,7 @@ export async function gpuQspmm(gpu: WebGpuBackend, wIn: unknown, xIn: unknown, o
       // The CPU stage also allocates its result; [rows, 0] keeps that host
       // tensor empty while every check (bias length rows included) stays the same.
       const { aZeroPoint, bias, output, mult, outZeroPoint, outMin, outMax, fmin, fmax, result } =
-        quantizedCallParams('x', x.tensor as unknown as Tensor<'uint8'>, w, options as QGemmOptions, [rows, 0], 0);
+        quantizedCallParams('x', x.tensor as unknown as Tensor<'uint8'>, w, options as QGemmOptions, [rows, 0], 0, {});
       const quant = { scale: result.scale, zeroPoint: result.zeroPoint, axis: result.axis };
       const acc = gpu.empty('int32', [rows, m], output === 'int32' ? quant : undefined);
       if (rows > 0 && m > 0) await enqueueAccumulators(gpu, w, x.tensor, m, aZeroPoint, bias, acc);

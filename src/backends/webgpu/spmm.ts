@@ -20,7 +20,7 @@
 import { checkSpmmWeights, planSpmm, type SpmmOptions } from '../../kernels/spmm.js';
 import type { SparseMatrix } from '../../sparse/sparse-matrix.js';
 import { tensor } from '../../tensor.js';
-import { checkOneOf, fail, typeFail } from '../../validate.js';
+import { checkMade, checkOneOf, fail, markMade, typeFail } from '../../validate.js';
 import type { WebGpuBackend } from './backend.js';
 import type { GpuTensor } from './gpu-tensor.js';
 import { gpuInput, releaseTemporaries } from './inputs.js';
@@ -57,7 +57,9 @@ export class GpuSparseMatrix {
     readonly blockRows: number,
     /** @internal indptr, indices, values, order: the shader's bindings 0-3. */
     readonly buffers: readonly GpuTensor[],
-  ) {}
+  ) {
+    markMade(this, GpuSparseMatrix);
+  }
 
   get disposed(): boolean {
     return this.buffers[0].disposed;
@@ -97,6 +99,7 @@ function nmAsCsr(w: SparseMatrix<'float32'>): { indptr: Int32Array; indices: Int
 export async function gpuSpmm(gpu: WebGpuBackend, wIn: unknown, xIn: unknown, options: GpuSpmmOptions = {}): Promise<GpuTensor<'float32'>> {
   let w: GpuSparseMatrix;
   if (wIn instanceof GpuSparseMatrix) {
+    checkMade('w', wIn, GpuSparseMatrix, 'backend.uploadSparse()');
     if (wIn.disposed) typeFail('w', 'was disposed');
     w = wIn;
   } else {
