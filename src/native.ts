@@ -29,6 +29,10 @@ type Bytes = Uint8Array | Int8Array;
 export interface NativeAddon {
   cpuInfo(): { avx2Fma: boolean; avx512: boolean; avx512Vnni: boolean; amxInt8: boolean; neon: boolean; isaLimit: IsaLimit; best: string };
   setIsaLimit(limit: IsaLimit): void;
+  /** Frees what a handle holds now (idempotent); using it after is a TypeError. */
+  disposeHandle(handle: NativeHandle): void;
+  /** Native memory that live handles hold, process-wide. */
+  heldBytes(): number;
   getThreads(): number;
   setThreads(n: number): void;
 

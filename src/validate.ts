@@ -47,15 +47,23 @@ export function typeFail(name: string, message: string): never {
  * must be to be used (not disposed) can join the check.
  */
 const made = new WeakMap<object, Function>();
+/** Those whose native memory dispose() freed. */
+const disposed = new WeakSet<object>();
 
 /** Records that `cls`'s constructor made `object` (its last statement). */
 export function markMade(object: object, cls: Function): void {
   made.set(object, cls);
 }
 
-/** `value` if `cls`'s constructor made it, else a TypeError naming the argument, the class and what makes one. */
+/** Records that `object` gave its native memory back: it is refused from now on. */
+export function markDisposed(object: object): void {
+  disposed.add(object);
+}
+
+/** `value` if `cls`'s constructor made it and it was not disposed, else a TypeError naming the argument, the class and what makes one. */
 export function checkMade<T extends object>(name: string, value: unknown, cls: abstract new (...args: never[]) => T, maker: string): T {
   if (typeof value !== 'object' || value === null || made.get(value) !== cls) typeFail(name, `must be a ${cls.name} made by ${maker}`);
+  if (disposed.has(value)) typeFail(name, 'was disposed');
   return value as T;
 }
 

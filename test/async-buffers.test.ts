@@ -95,7 +95,7 @@ describe('async calls and the buffers they use', () => {
       const want = (await op(plain, false)) as { data: ArrayLike<number> };
       for (const async of [false, true]) {
         const got = (await op(shared, async)) as { data: ArrayLike<number> };
-        assert.ok(got.data.buffer instanceof SharedArrayBuffer, `${name}: result in the shared out`);
+        assert.ok((got.data as Float32Array).buffer instanceof SharedArrayBuffer, `${name}: result in the shared out`);
         assertSameArray(got.data, want.data, `${name} (${async ? 'async' : 'sync'}, shared)`);
       }
     }

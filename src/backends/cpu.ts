@@ -26,18 +26,21 @@ export interface CpuInfo {
   isa: string;
   threads: number;
   addonPath: string | null;
+  /** Bytes of native memory held by packed weights not yet disposed (or garbage-collected), process-wide. */
+  heldBytes: number;
   /** Every kernel family's variants, best first, with whether this CPU runs them. */
   variants: Record<string, NativeVariant[]>;
 }
 
 function info(): CpuInfo {
   const addon = native();
-  if (!addon) return { implementation: 'reference', isa: 'scalar', threads: 1, addonPath: null, variants: {} };
+  if (!addon) return { implementation: 'reference', isa: 'scalar', threads: 1, addonPath: null, heldBytes: 0, variants: {} };
   return {
     implementation: 'native',
     isa: addon.cpuInfo().best,
     threads: addon.getThreads(),
     addonPath: nativeStatus().path,
+    heldBytes: addon.heldBytes(),
     variants: {
       'f32-gemm': addon.f32GemmVariants,
       'qu8s8-gemm': addon.qu8s8GemmVariants,

@@ -13,6 +13,7 @@ import { refMaxPool } from '../backends/reference/maxpool.js';
 import { refOutput } from '../backends/reference/quantize.js';
 import { runAsync, runSync, type CpuCall } from '../backends/cpu-call.js';
 import { native, type NativeAddon, type NativeHandle } from '../native.js';
+import { adoptNative, disposeNative, type NativeOwner } from '../native-lifetime.js';
 import { sizeOf, TYPED_ARRAY_OF, type QType, type QuantParams, type Tensor } from '../tensor.js';
 import {
   outputTensor, checkBias, checkBoolean, checkDim, checkInt, checkMade, checkNoOverlap, checkObject, checkQuantParams, checkTensor, checkTensorShape, fail, markMade,
@@ -26,7 +27,7 @@ import { quantizedCallParams, type MultiplierSource, type QGemmOptions } from '.
 const EXACT_SUM = 2 ** 24;
 
 /** Conv weights laid out once: packConvWeights(). */
-export class ConvWeights implements MultiplierSource {
+export class ConvWeights implements MultiplierSource, NativeOwner {
   /** @internal The addon's handle; null on the reference backend and for empty weights (OC or C = 0). */
   readonly handle: NativeHandle | null;
   /** [OC, C, KH, KW] of the weights. */
@@ -74,6 +75,12 @@ export class ConvWeights implements MultiplierSource {
     this.handle = addon?.packConvWeights(values, oc, taps, sparse, blockRows, dims[2], dims[3]) ?? null;
     this.int8Blocks = addon !== null && this.handle !== null && addon.convWeightsInfo(this.handle).int8Blocks;
     markMade(this, ConvWeights);
+    adoptNative(this);
+  }
+
+  /** Frees the packed weights now, instead of when they are garbage-collected; using them after is a TypeError. */
+  dispose(): void {
+    disposeNative(this, this.handle);
   }
 }
 

@@ -16,10 +16,11 @@
 import { DEFAULT_CROSSOVER } from '../sparse/crossover-table.js';
 import { chooseLayout, checkCrossoverRow, crossoverFor, LAYOUTS, storedDensities, type CrossoverRow, type SparseLayout } from '../sparse/crossover.js';
 import { native } from '../native.js';
+import type { NativeOwner } from '../native-lifetime.js';
 import { SPARSE_MAKERS, SparseMatrix } from '../sparse/sparse-matrix.js';
 import { ScratchArrays, type ElementType, type QuantParams, type Tensor } from '../tensor.js';
 import { runAsync, runSync } from '../backends/cpu-call.js';
-import { checkBias, checkInt, checkMade, checkNoOverlap, checkObject, checkOneOf, checkQuantParams, checkTensor, fail, markMade, typeFail } from '../validate.js';
+import { checkBias, checkInt, checkMade, checkNoOverlap, checkObject, checkOneOf, checkQuantParams, checkTensor, fail, markDisposed, markMade, typeFail } from '../validate.js';
 import type { Activation } from './activation.js';
 import { gemm, gemmAsync } from './gemm.js';
 import { packWeights, type PackedWeights } from './pack.js';
@@ -69,7 +70,7 @@ type Prepared =
   | { kind: 'spmm'; weights: SparseMatrix<'float32'> }
   | { kind: 'qspmm'; weights: PackedSparseWeights };
 
-export class Linear {
+export class Linear implements NativeOwner {
   /** The kernel the weight runs on. */
   readonly kernel: LinearKernel;
   /** Fraction of nonzero weights. */
@@ -90,6 +91,14 @@ export class Linear {
     this.kernel = kernel;
     this.density = density;
     markMade(this, Linear);
+  }
+
+  /** Frees the layer's packed weights now, instead of when they are garbage-collected; running it after is a TypeError. */
+  dispose(): void {
+    const p = this.prepared;
+    if (p.kind === 'dense') p.packed.dispose();
+    else if (p.kind === 'qspmm') p.weights.dispose();
+    markDisposed(this);
   }
 
   /** The layer's x and options, checked as every path needs them (the dense path's out is written after x is read, but must not overlap it either). */

@@ -7,10 +7,11 @@
  * or the bias through the output stage) without a kernel.
  */
 import { native, type NativeHandle } from '../native.js';
+import { adoptNative, disposeNative, type NativeOwner } from '../native-lifetime.js';
 import { type QType, type Tensor } from '../tensor.js';
 import { checkQuantParams, checkTensor, fail, markMade, MAX_PACKED_BYTES, typeFail } from '../validate.js';
 
-export class PackedWeights {
+export class PackedWeights implements NativeOwner {
   /** @internal The addon's handle; null on the reference backend and for empty weights. */
   readonly handle: NativeHandle | null;
   /** @internal The weights as given, for the reference backend. */
@@ -36,6 +37,12 @@ export class PackedWeights {
     this.zeroPoints = zeroPoints;
     this.narrow = narrow;
     markMade(this, PackedWeights);
+    adoptNative(this);
+  }
+
+  /** Frees the packed weights now, instead of when they are garbage-collected; using them after is a TypeError. */
+  dispose(): void {
+    disposeNative(this, this.handle);
   }
 
   get type(): 'float32' | 'uint8' | 'int8' {

@@ -8,6 +8,7 @@
 import { refQSpmmInt32, refQSpmmOutput } from '../backends/reference/qspmm.js';
 import { runAsync, runSync, type CpuCall } from '../backends/cpu-call.js';
 import { native, type NativeHandle } from '../native.js';
+import { adoptNative, disposeNative, type NativeOwner } from '../native-lifetime.js';
 import { SPARSE_MAKERS, SparseMatrix } from '../sparse/sparse-matrix.js';
 import type { Tensor } from '../tensor.js';
 import { checkMade, checkObject, checkQuantParams, checkTensor, fail, markMade, typeFail } from '../validate.js';
@@ -28,7 +29,7 @@ export interface Entries {
  * every run of 4 columns a row stores becomes one entry the kernels multiply
  * with one instruction per 16 activation columns.
  */
-export class PackedSparseWeights implements MultiplierSource {
+export class PackedSparseWeights implements MultiplierSource, NativeOwner {
   /** @internal The addon's handle, or null on the reference backend. */
   readonly handle: NativeHandle | null;
   /** @internal The weights as given, for the reference backend. */
@@ -48,6 +49,12 @@ export class PackedSparseWeights implements MultiplierSource {
     this.scales = scales;
     this.entries = entries;
     markMade(this, PackedSparseWeights);
+    adoptNative(this);
+  }
+
+  /** Frees the packed weights now, instead of when they are garbage-collected; using them after is a TypeError. */
+  dispose(): void {
+    disposeNative(this, this.handle);
   }
 
   /** N, output rows. */

@@ -6,6 +6,7 @@
  * dense or sparse kernel chosen); run() only executes the prepared kernels.
  */
 import { cpu } from '../backends/cpu.js';
+import { collectNative, type NativeOwner } from '../native-lifetime.js';
 import { checkInt, checkObject, checkOneOf, typeFail } from '../validate.js';
 import { buildGraph, opKey, readers, type Graph } from './graph.js';
 import type { OnnxModel, OnnxNode, OnnxValueInfo, Value } from './onnx/model.js';
@@ -77,6 +78,8 @@ export class InferenceSession {
   private constructor(
     private readonly graph: Graph,
     private readonly prepared: PreparedNode[],
+    /** The native weights preparing the nodes made, freed in release(). */
+    private readonly owned: NativeOwner[],
     private readonly profiling: boolean,
     private readonly gpu?: GpuExecutor,
   ) {
@@ -103,10 +106,15 @@ export class InferenceSession {
     const graph = buildGraph(proto);
     if (options.optimize ?? true) runPasses(graph);
     const policy = { sparse: sparsity === 'auto' };
-    const prepared = prepareGraph(graph, policy);
+    const { result: prepared, owners } = collectNative(() => prepareGraph(graph, policy));
     const profiling = options.profile ?? false;
-    if (backend === 'cpu') return new InferenceSession(graph, prepared, profiling);
-    return new InferenceSession(graph, [], profiling, await createGpuExecutor(graph, prepared, policy, options.gpu, profiling));
+    if (backend === 'cpu') return new InferenceSession(graph, prepared, owners, profiling);
+    try {
+      return new InferenceSession(graph, [], owners, profiling, await createGpuExecutor(graph, prepared, policy, options.gpu, profiling));
+    } catch (e) {
+      for (const o of owners) o.dispose();
+      throw e;
+    }
   }
 
   /**
@@ -206,9 +214,16 @@ export class InferenceSession {
     return this.graph.inputs;
   }
 
-  /** Frees the prepared weights (on the GPU too) and destroys a GPU backend the session made; run() then rejects. */
+  /**
+   * Frees the prepared weights at once (native memory, GPU buffers) and
+   * destroys a GPU backend the session made; run() then rejects.
+   */
   async release(): Promise<void> {
-    if (!this.released) this.gpu?.release();
+    if (!this.released) {
+      this.gpu?.release();
+      for (const o of this.owned) o.dispose();
+      this.owned.length = 0;
+    }
     this.released = true;
     this.prepared.length = 0;
     this.graph.constants.clear();
