@@ -8,6 +8,12 @@
 
 namespace sparq_binding {
 
+uint8_t* array_start(const Napi::TypedArray& array) {
+  void* data = nullptr;
+  NAPI_THROW_IF_FAILED(array.Env(), napi_get_typedarray_info(array.Env(), array, nullptr, nullptr, &data, nullptr, nullptr), nullptr);
+  return static_cast<uint8_t*>(data);
+}
+
 ArrayBytes array_bytes(const Napi::TypedArray& array) {
   const napi_env env = array.Env();
   napi_typedarray_type type;
@@ -40,8 +46,8 @@ Job::~Job() = default;
 uint8_t* Job::stage(const Napi::Value& value, bool output) {
   if (value.IsNull() || value.IsUndefined()) return nullptr;
   const auto array = value.As<Napi::TypedArray>();
+  if (!async_) return array_start(array);
   const ArrayBytes view = array_bytes(array);
-  if (!async_) return view.data;
   auto staged = std::make_unique<Staged>();
   staged->output = output;
   staged->bytes = view.bytes;

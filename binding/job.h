@@ -31,10 +31,13 @@ struct ArrayBytes {
 };
 ArrayBytes array_bytes(const Napi::TypedArray& array);
 
+// The first byte of a typed array (one N-API call: sync calls pay only this).
+uint8_t* array_start(const Napi::TypedArray& array);
+
 // The first element of a typed array of T (the caller checked its type).
 template <typename T>
 T* array_data(const Napi::TypedArray& array) {
-  return reinterpret_cast<T*>(array_bytes(array).data);
+  return reinterpret_cast<T*>(array_start(array));
 }
 
 class Job {
@@ -53,6 +56,16 @@ class Job {
   template <typename T>
   T* out(const Napi::Value& array) {
     return reinterpret_cast<T*>(stage(array, true));
+  }
+  // The same for arrays already read as TypedArrayOf<T>: a sync call takes
+  // the pointer they hold, without asking N-API again.
+  template <typename T>
+  const T* in(const Napi::TypedArrayOf<T>& array) {
+    return async_ ? in<T>(static_cast<const Napi::Value&>(array)) : array.Data();
+  }
+  template <typename T>
+  T* out(Napi::TypedArrayOf<T> array) {
+    return async_ ? out<T>(static_cast<const Napi::Value&>(array)) : array.Data();
   }
 
   // Runs `kernel` now (returns undefined) or on the libuv pool (returns a
