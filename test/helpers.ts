@@ -46,6 +46,20 @@ export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
   }
 }
 
+/**
+ * assertClose where expected may hold Inf or NaN: those positions must hold
+ * the same value (NaN where NaN, Infinity of the same sign), the finite ones
+ * be within tolerance (sparse against dense results on inputs with Inf/NaN).
+ */
+export function assertCloseNonfinite(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, atol: number, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  for (let i = 0; i < actual.length; i++) {
+    const e = expected[i], a = actual[i];
+    const same = Number.isFinite(e) ? Math.abs(a - e) <= atol + rtol * Math.abs(e) : Object.is(a, e);
+    if (!same) assert.fail(`${what}: index ${i}: got ${a}, expected ${e} (rtol ${rtol}, atol ${atol})`);
+  }
+}
+
 /** Max |a - b| relative to max |b|. */
 export function relativeError(a: Float32Array, b: Float32Array): number {
   let err = 0, scale = 0;

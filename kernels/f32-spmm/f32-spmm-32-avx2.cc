@@ -9,6 +9,9 @@
 //   columns and spread over the R lanes of each entry; the lanes are folded
 //   down to the R row sums at the end.
 // The bias seeds the accumulators; the clamp runs once per stored vector.
+// Every sum step stores is also multiplied by 0 (NaN exactly for Inf and
+// NaN) and OR-ed into a probe that step returns, for run's answer (the GEMV
+// path does not look: there the driver checks X itself).
 #include <immintrin.h>
 
 #include <algorithm>
@@ -26,7 +29,9 @@ __m256i tail_mask(std::size_t remaining) {
                             _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
-__m256 clamp(__m256 v, __m256 lo, __m256 hi) { return _mm256_min_ps(_mm256_max_ps(v, lo), hi); }
+// max(lo, v) and min(hi, v) keep a NaN v (vmaxps returns its second operand
+// when either is NaN), as dense f32-gemm does.
+__m256 clamp(__m256 v, __m256 lo, __m256 hi) { return _mm256_min_ps(hi, _mm256_max_ps(lo, v)); }
 
 template <std::size_t R, typename Entries>
 struct Spmm {
@@ -35,8 +40,8 @@ struct Spmm {
 
   // Rows r0 .. r0 + R of y, columns [0, 8 * V) of x and y; kMasked: only the lanes of `mask` (V = 1).
   template <std::size_t V, bool kMasked>
-  static void step(const F32SparseWeights& w, std::size_t r0, const float* x, std::size_t ldx, float* y,
-                   std::size_t ldy, __m256i mask, const F32SpmmParams& params, __m256 lo, __m256 hi) {
+  static __m256 step(const F32SparseWeights& w, std::size_t r0, const float* x, std::size_t ldx, float* y,
+                     std::size_t ldy, __m256i mask, const F32SpmmParams& params, __m256 lo, __m256 hi) {
     // CSR feeds only V FMAs per entry: two accumulator sets, alternating
     // entries, so each FMA waits on the one two entries back, not one.
     constexpr std::size_t S = R == 1 ? 2 : 1;
@@ -63,16 +68,19 @@ struct Spmm {
         for (std::size_t v = 0; v < V; ++v) acc[s][i][v] = _mm256_fmadd_ps(wi, xv[v], acc[s][i][v]);
       }
     });
+    __m256 probe = _mm256_setzero_ps();
 #pragma GCC unroll 8
     for (std::size_t i = 0; i < R; ++i)
 #pragma GCC unroll 4
       for (std::size_t v = 0; v < V; ++v) {
         __m256 sum = acc[0][i][v];
         if constexpr (S > 1) sum = _mm256_add_ps(sum, acc[1][i][v]);
+        probe = _mm256_or_ps(probe, _mm256_mul_ps(sum, _mm256_setzero_ps()));
         float* yr = y + (r0 + i) * ldy + 8 * v;
         if (kMasked) _mm256_maskstore_ps(yr, mask, clamp(sum, lo, hi));
         else _mm256_storeu_ps(yr, clamp(sum, lo, hi));
       }
+    return probe;
   }
 
   // X at the columns of `count` <= kE entries, each in its R lanes.
@@ -115,20 +123,22 @@ struct Spmm {
     for (std::size_t i = 0; i < R; ++i) y[(r0 + i) * ldy] = out[i];
   }
 
-  static void run(const F32SparseWeights& w, std::size_t row_begin, std::size_t row_end, std::size_t m_begin,
+  static bool run(const F32SparseWeights& w, std::size_t row_begin, std::size_t row_end, std::size_t m_begin,
                   std::size_t m_end, const float* x, std::size_t ldx, float* y, std::size_t ldy,
                   const F32SpmmParams& params) {
     const __m256 lo = _mm256_set1_ps(params.min), hi = _mm256_set1_ps(params.max);
     const __m256i all = _mm256_set1_epi32(-1);
-    for (std::size_t r0 = row_begin; r0 < row_end; r0 += R) {
-      if (m_end - m_begin == 1 && ldx == 1) {
-        gemv(w, r0, x + m_begin, y + m_begin, ldy, params, lo, hi);
-        continue;
-      }
-      std::size_t m0 = m_begin;
-      for (; m0 + 8 * kV <= m_end; m0 += 8 * kV) step<kV, false>(w, r0, x + m0, ldx, y + m0, ldy, all, params, lo, hi);
-      for (; m0 < m_end; m0 += 8) step<1, true>(w, r0, x + m0, ldx, y + m0, ldy, tail_mask(m_end - m0), params, lo, hi);
+    if (m_end - m_begin == 1 && ldx == 1) {
+      for (std::size_t r0 = row_begin; r0 < row_end; r0 += R) gemv(w, r0, x + m_begin, y + m_begin, ldy, params, lo, hi);
+      return false;
     }
+    __m256 probe = _mm256_setzero_ps();
+    for (std::size_t r0 = row_begin; r0 < row_end; r0 += R) {
+      std::size_t m0 = m_begin;
+      for (; m0 + 8 * kV <= m_end; m0 += 8 * kV) probe = _mm256_or_ps(probe, step<kV, false>(w, r0, x + m0, ldx, y + m0, ldy, all, params, lo, hi));
+      for (; m0 < m_end; m0 += 8) probe = _mm256_or_ps(probe, step<1, true>(w, r0, x + m0, ldx, y + m0, ldy, tail_mask(m_end - m0), params, lo, hi));
+    }
+    return _mm256_movemask_ps(_mm256_cmp_ps(probe, probe, _CMP_UNORD_Q)) != 0;
   }
 };
 

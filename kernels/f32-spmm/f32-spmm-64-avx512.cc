@@ -9,6 +9,9 @@
 //   columns (R = 1) or broadcast into the R lanes of each entry; the lanes are
 //   folded down to the R row sums at the end.
 // The bias seeds the accumulators; the clamp runs once per stored vector.
+// Every sum step stores is also classified (vfpclassps, before its clamp):
+// step returns the lanes that held Inf or NaN, for run's answer (the GEMV
+// path does not look: there the driver checks X itself).
 // Min/max, the gather and the folds are written as masked ops: the same
 // instructions, without GCC 12's false -Wmaybe-uninitialized on the plain
 // intrinsics (bug 105593).
@@ -25,9 +28,13 @@ namespace sparq {
 namespace {
 
 constexpr __mmask16 kAll = 0xffff;
+// vfpclassps categories: QNaN, +Inf, -Inf, SNaN.
+constexpr int kInfOrNan = 0x01 | 0x08 | 0x10 | 0x80;
 
+// max(lo, v) and min(hi, v) keep a NaN v (vmaxps returns its second operand
+// when either is NaN), as dense f32-gemm does.
 __m512 clamp(__m512 v, __m512 lo, __m512 hi) {
-  return _mm512_maskz_min_ps(kAll, _mm512_maskz_max_ps(kAll, v, lo), hi);
+  return _mm512_maskz_min_ps(kAll, hi, _mm512_maskz_max_ps(kAll, lo, v));
 }
 
 __mmask16 first_lanes(std::size_t count) { return count >= 16 ? kAll : static_cast<__mmask16>((1u << count) - 1); }
@@ -39,8 +46,8 @@ struct Spmm {
 
   // Rows r0 .. r0 + R of y, columns [0, 16 * V) of x and y (masked by `mask`, which is kAll when V > 1).
   template <std::size_t V>
-  static void step(const F32SparseWeights& w, std::size_t r0, const float* x, std::size_t ldx, float* y,
-                   std::size_t ldy, __mmask16 mask, const F32SpmmParams& params, __m512 lo, __m512 hi) {
+  static __mmask16 step(const F32SparseWeights& w, std::size_t r0, const float* x, std::size_t ldx, float* y,
+                        std::size_t ldy, __mmask16 mask, const F32SpmmParams& params, __m512 lo, __m512 hi) {
     // CSR feeds only V FMAs per entry: two accumulator sets, alternating
     // entries, so each FMA waits on the one two entries back, not one.
     constexpr std::size_t S = R == 1 ? 2 : 1;
@@ -67,14 +74,17 @@ struct Spmm {
         for (std::size_t v = 0; v < V; ++v) acc[s][i][v] = _mm512_fmadd_ps(wi, xv[v], acc[s][i][v]);
       }
     });
+    __mmask16 nonfinite = 0;
 #pragma GCC unroll 16
     for (std::size_t i = 0; i < R; ++i)
 #pragma GCC unroll 4
       for (std::size_t v = 0; v < V; ++v) {
         __m512 sum = acc[0][i][v];
         if constexpr (S > 1) sum = _mm512_add_ps(sum, acc[1][i][v]);
+        nonfinite |= _mm512_fpclass_ps_mask(sum, kInfOrNan);
         _mm512_mask_storeu_ps(y + (r0 + i) * ldy + 16 * v, mask, clamp(sum, lo, hi));
       }
+    return nonfinite;
   }
 
   // X at the columns of `count` <= kE entries: R = 1 gathers, wider blocks broadcast each into its R lanes.
@@ -117,19 +127,21 @@ struct Spmm {
     for (std::size_t i = 0; i < R; ++i) y[(r0 + i) * ldy] = out[i];
   }
 
-  static void run(const F32SparseWeights& w, std::size_t row_begin, std::size_t row_end, std::size_t m_begin,
+  static bool run(const F32SparseWeights& w, std::size_t row_begin, std::size_t row_end, std::size_t m_begin,
                   std::size_t m_end, const float* x, std::size_t ldx, float* y, std::size_t ldy,
                   const F32SpmmParams& params) {
     const __m512 lo = _mm512_set1_ps(params.min), hi = _mm512_set1_ps(params.max);
-    for (std::size_t r0 = row_begin; r0 < row_end; r0 += R) {
-      if (m_end - m_begin == 1 && ldx == 1) {
-        gemv(w, r0, x + m_begin, y + m_begin, ldy, params, lo, hi);
-        continue;
-      }
-      std::size_t m0 = m_begin;
-      for (; m0 + 16 * kV <= m_end; m0 += 16 * kV) step<kV>(w, r0, x + m0, ldx, y + m0, ldy, kAll, params, lo, hi);
-      for (; m0 < m_end; m0 += 16) step<1>(w, r0, x + m0, ldx, y + m0, ldy, first_lanes(m_end - m0), params, lo, hi);
+    if (m_end - m_begin == 1 && ldx == 1) {
+      for (std::size_t r0 = row_begin; r0 < row_end; r0 += R) gemv(w, r0, x + m_begin, y + m_begin, ldy, params, lo, hi);
+      return false;
     }
+    __mmask16 nonfinite = 0;
+    for (std::size_t r0 = row_begin; r0 < row_end; r0 += R) {
+      std::size_t m0 = m_begin;
+      for (; m0 + 16 * kV <= m_end; m0 += 16 * kV) nonfinite |= step<kV>(w, r0, x + m0, ldx, y + m0, ldy, kAll, params, lo, hi);
+      for (; m0 < m_end; m0 += 16) nonfinite |= step<1>(w, r0, x + m0, ldx, y + m0, ldy, first_lanes(m_end - m0), params, lo, hi);
+    }
+    return nonfinite != 0;
   }
 };
 

@@ -57,8 +57,12 @@ constexpr std::size_t f32_spmm_block_rows(F32SpmmFormat format) {
 // The csr and bsr formats (entries located by indptr and indices), by block rows.
 constexpr F32SpmmFormat kF32SpmmIndexedFormats[] = {F32SpmmFormat::kCsr, F32SpmmFormat::kBsr4x1, F32SpmmFormat::kBsr8x1};
 
-// One call: rows [row_begin, row_end) of Y (multiples of R), columns [m_begin, m_end).
-using F32SpmmFn = void (*)(const F32SparseWeights& w, std::size_t row_begin, std::size_t row_end,
+// One call: rows [row_begin, row_end) of Y (multiples of R), columns
+// [m_begin, m_end). Returns whether any sum it stored was Inf or NaN before
+// its clamp: then an X row that the weights store holds an Inf or NaN (or a
+// product overflowed), which the driver's fix-up looks for. The GEMV path
+// (m_end - m_begin = 1 with ldx = 1) does not look and returns false.
+using F32SpmmFn = bool (*)(const F32SparseWeights& w, std::size_t row_begin, std::size_t row_end,
                            std::size_t m_begin, std::size_t m_end, const float* x, std::size_t ldx, float* y,
                            std::size_t ldy, const F32SpmmParams& params);
 
@@ -76,7 +80,9 @@ const F32SpmmVariant& f32_spmm_best();
 // equal stored-weight counts (not equal row counts: pruned rows are uneven),
 // on block-row boundaries, and M into blocks when there are few rows. Each
 // output element is one call's arithmetic, so results are bit-identical for
-// any thread count.
+// any thread count. Inf and NaN in X give the dense product's NaNs: an
+// unstored weight counts as an exact 0, and 0 x Inf = 0 x NaN = NaN (the
+// kernels skip those products; a check of X and a fix-up put them back).
 void f32_spmm(const F32SpmmVariant& variant, F32SpmmFormat format, const F32SparseWeights& w, std::size_t m,
               const float* x, std::size_t ldx, float* y, std::size_t ldy, const F32SpmmParams& params);
 

@@ -151,6 +151,10 @@ export class SparseMatrix<T extends SparseValueType = SparseValueType> {
             values[r * perRow + g * n + s] = t.data[r * cols + g * m + j];
             indices[r * perRow + g * n + s] = j;
           });
+          // Unused slots hold 0 at columns the group does not keep, so the
+          // slots are distinct columns and a product over them is the dense
+          // one (a 0 slot on a kept column would add 0 x Inf = NaN to its Inf).
+          for (let s = kept.length, j = 0; s < n; j++) if (!kept.includes(j)) indices[r * perRow + g * n + s++] = j;
         }
       return new SparseMatrix<T>('nm', t.type, [rows, cols], values, indices, new Int32Array(0), [1, 1], { n, m }, quant);
     }

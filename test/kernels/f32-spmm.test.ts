@@ -4,7 +4,7 @@ import { refSpmm, storedAsCsr } from '../../src/backends/reference/spmm.js';
 import { cpu, SparseMatrix, tensor } from '../../src/index.js';
 import { native } from '../../src/native.js';
 import type { FromDenseOptions } from '../../src/sparse/sparse-matrix.js';
-import { assertClose, assertSameArray, nativeVariants, randomFloats, rng } from '../helpers.js';
+import { assertClose, assertCloseNonfinite, assertSameArray, nativeVariants, randomFloats, rng } from '../helpers.js';
 
 /** Every format cpu.spmm runs, as fromDense options. */
 const FORMATS: readonly FromDenseOptions[] = [
@@ -28,6 +28,19 @@ function prunedWeights(n: number, k: number, density: number, r: () => number, o
 function reference(w: SparseMatrix<'float32'>, m: number, x: Float32Array, bias: Float32Array | undefined, min = -Infinity, max = Infinity) {
   const csr = storedAsCsr(w);
   return refSpmm(w.dims[0], m, csr.indptr, csr.indices, csr.values, x, bias, min, max);
+}
+
+/** W x on the dense GEMM over the densified weights (W x = (x^T W^T)^T), with the bias and activation. */
+function denseProduct(w: SparseMatrix<'float32'>, x: Float32Array, m: number, options: { bias?: Float32Array; activation?: 'relu' } = {}): Float32Array {
+  const [n, k] = w.dims;
+  const wd = w.toDense().data as Float32Array;
+  const xt = new Float32Array(m * k), wt = new Float32Array(k * n);
+  for (let i = 0; i < k; i++) for (let j = 0; j < m; j++) xt[j * k + i] = x[i * m + j];
+  for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) wt[j * n + i] = wd[i * k + j];
+  const dense = cpu.gemm(tensor('float32', [m, k], xt), tensor('float32', [k, n], wt), options).data;
+  const y = new Float32Array(n * m);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) y[j * m + i] = dense[i * n + j];
+  return y;
 }
 
 describe('f32-spmm', () => {
@@ -67,14 +80,77 @@ describe('f32-spmm', () => {
     const w = prunedWeights(n, k, 0.2, r);
     const x = randomFloats(k * m, r);
     const sparse = cpu.spmm(w as SparseMatrix<'float32'>, tensor('float32', [k, m], x)).data;
-    const wd = w.toDense().data as Float32Array;
-    const xt = new Float32Array(m * k), wt = new Float32Array(k * n);
-    for (let i = 0; i < k; i++) for (let j = 0; j < m; j++) xt[j * k + i] = x[i * m + j];
-    for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) wt[j * n + i] = wd[i * k + j];
-    const dense = cpu.gemm(tensor('float32', [m, k], xt), tensor('float32', [k, n], wt)).data;
-    const denseT = new Float32Array(n * m);
-    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) denseT[j * m + i] = dense[i * n + j];
-    assertClose(sparse, denseT, 1e-5, 1e-5 + k * 2e-7, 'spmm vs gemm');
+    assertClose(sparse, denseProduct(w, x, m), 1e-5, 1e-5 + k * 2e-7, 'spmm vs gemm');
+  });
+
+  // The contract: an unstored weight is an exact 0 and 0 x Inf = 0 x NaN =
+  // NaN, so every output the dense product makes NaN is NaN here too (and
+  // stored weights carry Inf and NaN through the kernels, clamps included).
+  describe('Inf and NaN in x give the dense product\'s NaN and Inf', () => {
+    // Tails of M, M = 1 (the GEMV path), and an X over 1 MiB in several M
+    // strips (not copied: checked in the product's tasks).
+    const SHAPES = [[16, 24, 33], [8, 40, 1], [24, 64, 130], [32, 296, 1000]];
+    /** x [k, m] with an Inf, a NaN, and an Inf and -Inf in one column at random places, and -Inf / Inf at the first and last values. */
+    function specialX(k: number, m: number, r: () => number): Float32Array {
+      const x = randomFloats(k * m, r);
+      const at = () => Math.floor(r() * k * m);
+      x[at()] = Infinity;
+      x[at()] = NaN;
+      const column = Math.floor(r() * m);
+      x[Math.floor(r() * k) * m + column] = Infinity;
+      x[Math.floor(r() * k) * m + column] = -Infinity;
+      x[0] = -Infinity;
+      x[k * m - 1] = Infinity;
+      return x;
+    }
+
+    for (const format of FORMATS)
+      it(`${formatName(format)}: every variant, with the ISA capped at AVX2 and at scalar, and the reference`, () => {
+        const r = rng(55);
+        for (const [n, k, m] of SHAPES)
+          for (const options of [{}, { bias: randomFloats(n, r), activation: 'relu' as const }]) {
+            const w = prunedWeights(n, k, 0.3, r, format);
+            const x = specialX(k, m, r);
+            const want = denseProduct(w, x, m, options);
+            const what = `${formatName(format)} ${n}x${k}x${m}${options.bias ? ' bias relu' : ''}`;
+            const csr = storedAsCsr(w);
+            assertCloseNonfinite(refSpmm(n, m, csr.indptr, csr.indices, csr.values, x, options.bias, options.activation ? 0 : -Infinity, Infinity), want, 1e-5, 1e-5 + k * 2e-7, `reference ${what}`);
+            for (const variant of nativeVariants('f32Spmm'))
+              assertCloseNonfinite(cpu.spmm(w, tensor('float32', [k, m], x), { ...options, variant }).data, want, 1e-5, 1e-5 + k * 2e-7, `${variant} ${what}`);
+            // Capped, the check of x runs its AVX2 and portable variants too.
+            for (const limit of ['avx2', 'scalar'] as const) {
+              cpu.setIsaLimit(limit);
+              try {
+                assertCloseNonfinite(cpu.spmm(w, tensor('float32', [k, m], x), options).data, want, 1e-5, 1e-5 + k * 2e-7, `ISA capped at ${limit}: ${what}`);
+              } finally {
+                cpu.setIsaLimit('none');
+              }
+            }
+          }
+      });
+
+    it('nm: unused slots sit on columns their group does not keep (a 0 slot on a kept column made 0 x Inf = NaN beside its Inf)', () => {
+      const w = SparseMatrix.fromDense(tensor('float32', [1, 4], Float32Array.of(5, 0, 0, 0)), { format: 'nm' }) as SparseMatrix<'float32'>;
+      const x = tensor('float32', [4, 1], Float32Array.of(Infinity, 1, 1, 1));
+      for (const variant of nativeVariants('f32Spmm')) assert.deepEqual([...cpu.spmm(w, x, { variant }).data], [Infinity], variant);
+      assert.deepEqual([...reference(w, 1, x.data, undefined)], [Infinity], 'reference');
+    });
+
+    it('a NaN or an Inf anywhere in a long X reaches the outputs, in rows the weights store (seen in the sums) or not (checked)', () => {
+      const r = rng(56);
+      const [n, k, m] = [16, 296, 1000];
+      // Row 150 of X is read by no weight, rows 0 and 37 by the first row's.
+      const dense = prunedWeights(n, k, 0.1, r).toDense();
+      for (let i = 0; i < n; i++) dense.data[i * k + 150] = 0;
+      dense.data[0] = dense.data[37] = 0.5;
+      const w = SparseMatrix.fromDense(dense, { format: 'csr' }) as SparseMatrix<'float32'>;
+      for (const value of [NaN, Infinity])
+        for (const at of [0, 37 * m + 999, 150 * m, 150 * m + 500, 295 * m, k * m - 1]) {
+          const x = randomFloats(k * m, r);
+          x[at] = value;
+          assertCloseNonfinite(cpu.spmm(w, tensor('float32', [k, m], x)).data, denseProduct(w, x, m), 1e-5, 1e-5 + k * 2e-7, `${value} at ${at}`);
+        }
+    });
   });
 
   for (const format of FORMATS)

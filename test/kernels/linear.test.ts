@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { refSpmm } from '../../src/backends/reference/spmm.js';
 import { cpu, LINEAR_LAYOUTS, SparseMatrix, tensor, type Tensor } from '../../src/index.js';
 import { crossoverFor } from '../../src/sparse/crossover.js';
-import { assertClose, assertSameArray, randomFloats, randomInts, rng } from '../helpers.js';
+import { assertClose, assertCloseNonfinite, assertSameArray, randomFloats, randomInts, rng } from '../helpers.js';
 
 const { linear } = cpu;
 const [N, K] = [16, 24];
@@ -34,6 +34,23 @@ describe('linear', () => {
         assert.deepEqual(got.dims, [N, m]);
         assertClose(got.data, want, 1e-5, 1e-5, `${kernel} M=${m}`);
         assertSameArray((await layer.runAsync(x, { activation: { min: 0, max: 6 } })).data, got.data, `${kernel} M=${m} async`);
+      }
+    }
+  });
+
+  it('float32: every sparse kernel gives the dense kernel\'s NaN and Inf for Inf and NaN in x (async too)', async () => {
+    const r = rng(73);
+    const w = tensor('float32', [N, K], twoOfFour(randomFloats(N * K, r), r));
+    const bias = randomFloats(N, r);
+    const dense = linear(w, { kernel: 'dense', bias });
+    for (const m of [1, 7, 64]) {
+      const x = tensor('float32', [K, m], randomFloats(K * m, r));
+      for (const [at, value] of [[0, Infinity], [Math.floor(r() * K * m), NaN], [Math.floor(r() * K * m), -Infinity], [K * m - 1, Infinity]]) x.data[at] = value;
+      const want = dense.run(x).data;
+      for (const kernel of LINEAR_LAYOUTS.float32) {
+        const layer = linear(w, { kernel, bias });
+        assertCloseNonfinite(layer.run(x).data, want, 1e-5, 1e-5, `${kernel} M=${m}`);
+        assertCloseNonfinite((await layer.runAsync(x)).data, want, 1e-5, 1e-5, `${kernel} M=${m} async`);
       }
     }
   });

@@ -1,7 +1,12 @@
 /** Reference sparse x dense product: the oracle for every f32-spmm variant and format. */
 import type { SparseMatrix } from '../../sparse/sparse-matrix.js';
 
-/** y[rows, m] = clamp(W * x[k, m] + bias, min, max) with W in CSR; accumulated in double, rounded once. */
+/**
+ * y[rows, m] = clamp(W * x[k, m] + bias, min, max) with W in CSR; accumulated
+ * in double, rounded once. An entry W does not store is an exact 0, and
+ * 0 x Inf = 0 x NaN = NaN, as in the dense product: y[n, j] is NaN when column
+ * j of x holds a NaN, or an Inf in a row k that row n does not store.
+ */
 export function refSpmm(
   rows: number, m: number, indptr: Int32Array, indices: Int32Array, values: Float32Array, x: Float32Array,
   bias: Float32Array | undefined, min: number, max: number,
@@ -16,7 +21,26 @@ export function refSpmm(
     }
     for (let j = 0; j < m; j++) y[n * m + j] = Math.min(Math.max(acc[j], min), max);
   }
+  propagateNonfinite(rows, m, indptr, indices, x, y);
   return y;
+}
+
+/** The NaNs of the unstored entries' 0 x Inf and 0 x NaN (refSpmm's contract), set in y. */
+function propagateNonfinite(rows: number, m: number, indptr: Int32Array, indices: Int32Array, x: Float32Array, y: Float32Array): void {
+  const nanColumns = new Set<number>();
+  const infinities: [number, number][] = [];  // [k, j] of every Inf in x
+  for (let i = 0; i < x.length; i++) {
+    if (Number.isNaN(x[i])) nanColumns.add(i % m);
+    else if (!Number.isFinite(x[i])) infinities.push([Math.floor(i / m), i % m]);
+  }
+  if (nanColumns.size === 0 && infinities.length === 0) return;
+  const stored = new Set<number>();
+  for (let n = 0; n < rows; n++) {
+    stored.clear();
+    for (let p = indptr[n]; p < indptr[n + 1]; p++) stored.add(indices[p]);
+    for (const [k, j] of infinities) if (!stored.has(k)) y[n * m + j] = NaN;
+    for (const j of nanColumns) y[n * m + j] = NaN;
+  }
 }
 
 /**
