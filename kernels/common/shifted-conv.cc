@@ -206,6 +206,10 @@ ConvTileOutput ConvRowSink::tile(std::size_t row) const {
   return t;
 }
 
+float& ConvRowSink::float_output(std::size_t row, std::size_t oh, std::size_t ow) const {
+  return tile_y_[row * tile_stride_ + oh * (positions_ ? padded_w_ : conv_w_) + ow];
+}
+
 void ConvRowSink::finish() {
   // The rows of padded positions are planes of tile_stride_ / padded_w_ rows (the pool reads the first conv_h_).
   MaxPoolShape pool{};

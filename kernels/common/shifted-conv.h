@@ -157,6 +157,9 @@ class ConvRowSink {
               std::size_t first, std::size_t rows, std::size_t member = 0, std::size_t group = 1);
   // Where rows [row, ...) of this sink go, over all vectors of the image.
   ConvTileOutput tile(std::size_t row) const;
+  // Float32 output (row, oh, ow) as the tiles stored it (before a fused
+  // pool), for a fix-up between the tiles and finish().
+  float& float_output(std::size_t row, std::size_t oh, std::size_t ow) const;
   void finish();
 
  private:

@@ -62,6 +62,8 @@ extern const F32SpConv2dVariant kF32SpConv2dVariants[];
 extern const std::size_t kF32SpConv2dVariantCount;
 const F32SpConv2dVariant& f32_spconv2d_best();
 
+// Inf and NaN pixels give the dense convolution's NaNs: an unstored tap
+// counts as an exact 0, and 0 x Inf = 0 x NaN = NaN (padding is exact zeros).
 void f32_spconv2d(const F32SpConv2dVariant& variant, const ShiftedConvShape& s, const ConvInput& x,
                   const F32SpConv2dWeights& w, const ConvOutputParams& out);
 

@@ -6,7 +6,7 @@ import { refConv2dSums } from '../../src/backends/reference/conv2d.js';
 import { blockDensity, conv2dIsExact, packConvWeights, planConv2d, type Conv2dOptions } from '../../src/kernels/conv2d.js';
 import { native } from '../../src/native.js';
 import { cpu, tensor } from '../../src/index.js';
-import { assertClose, assertSameArray, nativeVariants, randomFloats, randomInts, rng } from '../helpers.js';
+import { assertClose, assertCloseNonfinite, assertSameArray, nativeVariants, randomFloats, randomInts, rng } from '../helpers.js';
 
 type Shape = { n: number; c: number; h: number; w: number; oc: number; kh: number; kw: number; pads: [number, number, number, number]; dilations: [number, number] };
 
@@ -282,6 +282,57 @@ describe('conv2d (direct stride-1 convolution)', () => {
     assert.equal(blockDensity(wv, 2, 4), 4 / 8);
     // 5 channels in blocks of 4: the last block is 1 channel.
     assert.equal(blockDensity(Float32Array.of(1, 0, 0, 0, 0), 5, 4), 4 / 5);
+  });
+
+  // The sparse kernels' contract: an unstored weight is an exact 0, and
+  // 0 x Inf = 0 x NaN = NaN, so they give NaN wherever the dense convolution
+  // on the same weights does (padding is exact zeros, and makes no NaN).
+  describe('Inf and NaN pixels give the dense convolution\'s NaN and Inf', () => {
+    /** Images with a NaN, an Inf and a -Inf at random pixels, and Inf at the first and the last pixel. */
+    function specialImages(s: Shape, r: () => number): Float32Array {
+      const x = randomFloats(s.n * s.c * s.h * s.w, r, 2);
+      for (const value of [NaN, Infinity, -Infinity]) x[Math.floor(r() * x.length)] = value;
+      x[0] = Infinity;
+      x[x.length - 1] = Infinity;
+      return x;
+    }
+
+    for (const blockRows of [1, 4] as const)
+      it(`${blockRows === 1 ? 'CSR' : '4-channel blocks'}: every variant, pooled or not, with the ISA capped, and the reference`, () => {
+        const r = rng(23);
+        for (const s of SHAPES)
+          for (let trial = 0; trial < 3; trial++) {
+            const [oh, ow] = outSize(s);
+            // A third of the weights kept: taps stored for some channels (or blocks) and not for others.
+            const wv = pruned(randomFloats(s.oc * s.c * s.kh * s.kw, r), 0.3, r);
+            const weights = tensor('float32', [s.oc, s.c, s.kh, s.kw], wv);
+            const dense = packConvWeights(weights), sparse = packConvWeights(weights, { sparse: true, blockRows });
+            const x = specialImages(s, r);
+            const xt = tensor('float32', [s.n, s.c, s.h, s.w], x);
+            const bias = randomFloats(s.oc, r);
+            const g = { batch: s.n, channels: s.c, height: s.h, width: s.w, outChannels: s.oc, kernelH: s.kh, kernelW: s.kw, dilationH: s.dilations[0], dilationW: s.dilations[1], padTop: s.pads[0], padLeft: s.pads[1], outH: oh, outW: ow };
+            const base = { pads: s.pads, dilations: s.dilations, bias, activation: 'relu' as const };
+            const what = `${JSON.stringify(s)} trial ${trial}`;
+            const reference = Float32Array.from(refConv2dSums(g, x, 0, wv), (v, i) => Math.max(v + bias[Math.floor(i / (oh * ow)) % s.oc], 0));
+            assertCloseNonfinite(reference, cpu.conv2d(xt, dense, base).data, 1e-5, 1e-5, `reference ${what}`);
+            const pools = Math.min(oh, ow) >= 2 ? [undefined, { kernelShape: [2, 2] as [number, number], strides: [2, 2] as [number, number] }] : [undefined];
+            for (const pool of pools) {
+              const options = { ...base, pool };
+              const want = cpu.conv2d(xt, dense, options).data;
+              for (const variant of nativeVariants('f32SpConv2d'))
+                assertCloseNonfinite(cpu.conv2d(xt, sparse, { ...options, variant }).data, want, 1e-5, 1e-5, `${variant}${pool ? ' pooled' : ''} ${what}`);
+              // Capped, the check of the images runs its AVX2 and portable variants too.
+              for (const limit of ['avx2', 'scalar'] as const) {
+                cpu.setIsaLimit(limit);
+                try {
+                  assertCloseNonfinite(cpu.conv2d(xt, sparse, options).data, want, 1e-5, 1e-5, `ISA capped at ${limit}${pool ? ' pooled' : ''} ${what}`);
+                } finally {
+                  cpu.setIsaLimit('none');
+                }
+              }
+            }
+          }
+      });
   });
 
   describe('rejects bad arguments before native code runs', () => {

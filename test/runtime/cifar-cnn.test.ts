@@ -3,7 +3,7 @@ import * as ort from 'onnxruntime-node';
 import { cifarCnn, randomImages } from '../../bench/models/cifar-cnn.js';
 import { encodeOnnxModel } from '../../src/runtime/onnx/write.js';
 import { InferenceSession } from '../../src/runtime/session.js';
-import { relativeError } from '../helpers.js';
+import { assertCloseNonfinite, relativeError } from '../helpers.js';
 
 async function both(bytes: Uint8Array, batch: number, image: [number, number, number], options = {}) {
   const x = randomImages(batch, image);
@@ -51,5 +51,35 @@ describe('runtime: the CIFAR-10 CNN (fp32)', () => {
     const kernels = session.profile().map((p) => p.kernel);
     assert.deepEqual(kernels.filter((k) => k.startsWith('conv')), ['conv-direct-block4', 'conv-direct-block4', 'conv-direct-block4']);
     assert.ok(kernels.includes('spmm-bsr4x1'), kernels.join(', '));
+  });
+
+  // The sparse kernels' contract: an unstored weight is an exact 0, and
+  // 0 x Inf = 0 x NaN = NaN, so a pruned model has NaN where the same model
+  // on dense kernels has it (the sparse kernels once skipped those products
+  // and gave finite logits). Against onnxruntime at pixels whose NaN and Inf
+  // reach the logits the same way through both MaxPools: sparq's never lets
+  // a NaN win a window (f32-maxpool.h), onnxruntime's lets it win in some
+  // window positions, so an Inf at pixel 1500 gives NaN logits there only.
+  it('gives NaN logits for images with a NaN or an Inf pixel where its dense kernels and onnxruntime do, block-pruned and CSR', async () => {
+    const image: [number, number, number] = [3, 32, 32];
+    const pixels = [0, 100, 231, 1000, 2047, 2500, 3071];
+    const specials = [NaN, Infinity, -Infinity].flatMap((value) => pixels.map((at) => [value, at]));
+    const x = randomImages(specials.length, image);
+    specials.forEach(([value, at], b) => (x[b * 3072 + at] = value));
+    const feeds = { input: new ort.Tensor('float32', x, [specials.length, ...image]) };
+    const nanImages = (logits: Float32Array) => specials.map((_, b) => logits.subarray(b * 10, b * 10 + 10).some(Number.isNaN));
+    for (const options of [{ prune: 0.9, pruneBlock: 4 as const }, { prune: 0.9 }]) {
+      const bytes = encodeOnnxModel(cifarCnn(options));
+      const reference = (await (await ort.InferenceSession.create(bytes)).run(feeds)).logits.data as Float32Array;
+      const sparse = (await (await InferenceSession.create(bytes)).run(feeds)).logits.data as Float32Array;
+      const dense = (await (await InferenceSession.create(bytes, { sparsity: 'off' })).run(feeds)).logits.data as Float32Array;
+      const what = `pruneBlock ${options.pruneBlock ?? 1}`;
+      assertCloseNonfinite(sparse, dense, 1e-4, 1e-5, `${what}: sparse vs dense kernels`);
+      assert.deepEqual(nanImages(sparse), nanImages(reference), `${what}: images with NaN logits vs onnxruntime`);
+      assert.ok(nanImages(sparse).some((v) => v) && nanImages(sparse).some((v) => !v), `${what}: some images NaN, some not`);
+      // Batch 1 runs the sparse dense layer on one row (the GEMV path).
+      const one = await (await InferenceSession.create(bytes)).run({ input: new ort.Tensor('float32', x.subarray(3072, 6144), [1, ...image]) });
+      assertCloseNonfinite(one.logits.data as Float32Array, dense.subarray(10, 20), 1e-4, 1e-5, `${what}: batch 1`);
+    }
   });
 });

@@ -8,7 +8,9 @@ export type RefConvGeometry = { channels: number; outChannels: number } & Pick<I
 /**
  * sums[n, o, oh, ow] = sum over c, i, j of (x[n, c, ih, iw] - xZeroPoint) * w[o, c, i, j]
  * with ih = oh - padTop + i * dilationH (likewise iw), taps in the padding skipped;
- * in double, so integer inputs give exact integer sums.
+ * in double, so integer inputs give exact integer sums. Every weight is
+ * multiplied, zeros too: 0 x Inf = 0 x NaN = NaN, the sparse kernels' contract
+ * for their unstored weights (padding makes no NaN).
  */
 export function refConv2dSums(g: RefConvGeometry, x: Float32Array | Uint8Array, xZeroPoint: number, w: Float32Array): Float64Array {
   const sums = new Float64Array(g.batch * g.outChannels * g.outH * g.outW);
