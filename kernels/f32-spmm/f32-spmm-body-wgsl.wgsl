@@ -25,7 +25,9 @@
 //   5  bias     storage, read        array<f32>  N values; with hasBias = 0 it is
 //                                                never read (bind any buffer)
 //   6  Y        storage, read_write  array<f32>  N*M values
-//   7  params   uniform              Params
+//   7  flags    storage, read        array<u32>  M values: f32-spmm-nonfinite-wgsl's
+//                                                Inf (1) and NaN (2) flags of X's columns
+//   8  params   uniform              Params
 // Buffers that would be empty (no stored entries) must still be bound: any
 // buffer of at least 4 bytes; they are never read.
 //
@@ -35,7 +37,8 @@
 //   offset  8  hasBias    u32    0 or 1
 //   offset 12  minValue   f32    -Infinity for none (ReLU: 0)
 //   offset 16  maxValue   f32    +Infinity for none
-//   offset 20  _pad0..2   u32    unused, keep the struct 16-byte sized
+//   offset 20  K          u32    rows of X (what the fix-up of flagged columns walks)
+//   offset 24  _pad0..1   u32    unused, keep the struct 16-byte sized
 //
 // Overrides (pipeline constants):
 //   BLOCK_ROWS = 1   rows per stored entry, 1..MAX_BLOCK_ROWS (8)
@@ -80,9 +83,9 @@ struct Params {
   hasBias: u32,
   minValue: f32,
   maxValue: f32,
+  K: u32,
   _pad0: u32,
   _pad1: u32,
-  _pad2: u32,
 }
 
 @group(0) @binding(0) var<storage, read> indptr: array<u32>;
@@ -92,7 +95,48 @@ struct Params {
 @group(0) @binding(4) var<storage, read> X: array<f32>;
 @group(0) @binding(5) var<storage, read> bias: array<f32>;
 @group(0) @binding(6) var<storage, read_write> Y: array<f32>;
-@group(0) @binding(7) var<uniform> params: Params;
+@group(0) @binding(7) var<storage, read> flags: array<u32>;
+@group(0) @binding(8) var<uniform> params: Params;
+
+const MAGNITUDE = 0x7fffffffu;
+const INF = 0x7f800000u;
+
+// A quiet NaN made at run time (a constant NaN is a shader-creation error).
+fn quietNan() -> f32 {
+  var bits = 0x7fc00000u;
+  return bitcast<f32>(bits);
+}
+
+// The contract of the sparse kernels (kernels/f32-spmm/f32-spmm.cc): an
+// unstored weight is an exact 0, and 0 x Inf = 0 x NaN = NaN, so output
+// (row, col) is NaN when column col of X holds a NaN, or an Inf in a row k
+// that the row's block does not store. Only flagged columns pay for the
+// walk, which is slow: an error case.
+fn withDenseNans(row: u32, col: u32, value: f32) -> f32 {
+  let f = flags[col];
+  if (f == 0u) {
+    return value;
+  }
+  if ((f & 2u) != 0u) {
+    return quietNan();
+  }
+  let rb = row / BLOCK_ROWS;
+  let start = indptr[rb];
+  let end = indptr[rb + 1u];
+  for (var k = 0u; k < params.K; k++) {
+    if ((bitcast<u32>(X[k * params.M + col]) & MAGNITUDE) != INF) {
+      continue;
+    }
+    var stored = false;
+    for (var p = start; p < end && !stored; p++) {
+      stored = indices[p] == k;
+    }
+    if (!stored) {
+      return quietNan();
+    }
+  }
+  return value;
+}
 
 fn storeRow(row: u32, acc: vec4<f32>, cols: vec4<u32>) {
   let M = params.M;
@@ -100,10 +144,13 @@ fn storeRow(row: u32, acc: vec4<f32>, cols: vec4<u32>) {
   if (params.hasBias != 0u) {
     b = bias[row];
   }
-  let v = clamp(acc + b, vec4<f32>(params.minValue), vec4<f32>(params.maxValue));
+  let s = acc + b;
+  // WGSL's clamp gives the bound for NaN; NaN is kept, as on the CPU.
+  let nan = (bitcast<vec4<u32>>(s) & vec4<u32>(MAGNITUDE)) > vec4<u32>(INF);
+  let v = select(clamp(s, vec4<f32>(params.minValue), vec4<f32>(params.maxValue)), s, nan);
   for (var t = 0u; t < COLS; t++) {
     if (cols[t] < M) {
-      Y[row * M + cols[t]] = v[t];
+      Y[row * M + cols[t]] = withDenseNans(row, cols[t], v[t]);
     }
   }
 }

@@ -5,7 +5,7 @@ import type { WebGpuBackend } from '../../src/backends/webgpu/backend.js';
 import type { GpuSpmmOptions, GpuSpmmReduction } from '../../src/backends/webgpu/spmm.js';
 import { cpu, SparseMatrix, tensor, type Tensor } from '../../src/index.js';
 import type { FromDenseOptions } from '../../src/sparse/sparse-matrix.js';
-import { assertClose, randomFloats, rng } from '../helpers.js';
+import { assertClose, assertCloseNonfinite, randomFloats, rng } from '../helpers.js';
 import { gpuOrSkip, releaseGpu } from './gpu.js';
 
 /** The formats the WebGPU spmm runs, as fromDense options. */
@@ -114,6 +114,30 @@ describe('webgpu f32-spmm-wgsl', () => {
       const want = reference(w, m, Float32Array.from(reference(w, m, x, undefined, 0)));
       assertClose(got, want, 1e-5, 1e-4, 'two layers');
       await assert.rejects(gpu.spmm(gw, tensor('float32', [k, m], x)), /^TypeError: w was disposed/);
+    });
+
+  // The CPU's contract: an unstored weight is an exact 0, and 0 x Inf =
+  // 0 x NaN = NaN, so every output the dense product makes NaN is NaN here
+  // too (and the clamp keeps NaN, where WGSL's clamp gives the bound).
+  for (const [reduction, format] of CASES)
+    it(`${formatName(format)}: Inf and NaN in x give the dense product's NaN and Inf, with and without bias and ReLU (${reduction} reduction)`, async function () {
+      const gpu = await gpuFor(this, reduction);
+      const r = rng(64);
+      for (const [n, kIn, m] of [[8, 24, 1], [16, 40, 9], [24, 48, 300]])
+        for (const options of [{}, { bias: randomFloats(n, r), activation: 'relu' as const }]) {
+          const k = groupedK(kIn, format);
+          const w = prunedWeights(n, k, 0.3, r, format);
+          const x = randomFloats(k * m, r);
+          const at = () => Math.floor(r() * k * m);
+          for (const value of [Infinity, NaN, -Infinity, Infinity]) x[at()] = value;
+          x[k * m - 1] = Infinity;
+          // The dense product on the CPU (W x = (x^T W^T)^T), whose NaN propagation is the contract.
+          const xt = cpu.transpose(tensor('float32', [k, m], x)) as Tensor<'float32'>;
+          const dense = cpu.transpose(cpu.gemm(xt, cpu.transpose(w.toDense()) as Tensor<'float32'>, options)).data;
+          const got = await spmmData(gpu, w, tensor('float32', [k, m], x), { ...options, reduction });
+          const { rtol, atol } = tolerance(k);
+          assertCloseNonfinite(got.data, dense, rtol, atol, `${formatName(format)} ${n}x${k}x${m}${options.bias ? ' bias relu' : ''}`);
+        }
     });
 
   it('covers more row blocks than one dispatch dimension holds', async function () {

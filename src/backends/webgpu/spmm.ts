@@ -13,9 +13,16 @@
  * row swizzle).
  *
  * nm runs as csr: uploadSparse turns each row's slots into csr entries at
- * column group * m + position, the unused slots included (value 0 at position
- * 0), as the CPU nm kernel multiplies them too; so Inf or NaN in X at such a
- * column gives NaN on both, where the adapter keeps WGSL's Inf and NaN.
+ * column group * m + position, the unused slots included (value 0 at a
+ * column the group does not keep), as the CPU nm kernel multiplies them too.
+ *
+ * Inf and NaN in X give the dense product's NaN, as on the CPU (an unstored
+ * weight is an exact 0, and 0 x Inf = 0 x NaN = NaN): a pass before the
+ * product flags X's columns that hold one (kernels/f32-spmm/
+ * f32-spmm-nonfinite-wgsl.wgsl), and the product's stores walk a flagged
+ * column for the NaNs its skipped weights did not make. Where the adapter
+ * keeps WGSL's Inf and NaN (lavapipe does; WGSL lets an implementation
+ * assume they never occur).
  */
 import { checkSpmmWeights, planSpmm, type SpmmOptions } from '../../kernels/spmm.js';
 import type { SparseMatrix } from '../../sparse/sparse-matrix.js';
@@ -47,6 +54,8 @@ export type GpuSpmmOptions = Omit<SpmmOptions, 'variant' | 'out'> & {
 const WORKGROUP_SIZE = 64;
 /** Columns each invocation owns (COLS in the shader). */
 const COLS = 4;
+/** Invocations per workgroup of f32-spmm-nonfinite-wgsl, one column each. */
+const FLAGS_WORKGROUP = 64;
 
 /** A sparse weight matrix resident on the GPU (backend.uploadSparse); dispose() frees it. */
 export class GpuSparseMatrix {
@@ -109,7 +118,7 @@ export async function gpuSpmm(gpu: WebGpuBackend, wIn: unknown, xIn: unknown, op
   try {
     const x = gpuInput(gpu, 'x', xIn, ['float32'], 2);
     try {
-      const { rows, m, bias, min, max } = planSpmm(w.dims, x.tensor.dims, options);
+      const { rows, k, m, bias, min, max } = planSpmm(w.dims, x.tensor.dims, options);
       const subgroupSize = gpu.adapter.subgroupMinSize;
       const reduction =
         options.reduction === undefined ? (subgroupSize > 0 ? 'subgroup' : 'workgroup') : checkOneOf('options.reduction', options.reduction, REDUCTIONS);
@@ -121,14 +130,27 @@ export async function gpuSpmm(gpu: WebGpuBackend, wIn: unknown, xIn: unknown, op
         // A row's lanes must lie in one subgroup, whatever size the driver picks.
         const wgK = reduction === 'subgroup' ? Math.min(WORKGROUP_SIZE / wgM, subgroupSize) : WORKGROUP_SIZE / wgM;
         const limit = gpu.adapter.limits.maxComputeWorkgroupsPerDimension;
-        await gpu.enqueue({
-          family: 'f32-spmm',
-          stem: reduction === 'subgroup' ? 'f32-spmm-subgroup-wgsl' : 'f32-spmm-wgsl',
-          overrides: { BLOCK_ROWS: w.blockRows, WG_M: wgM, WG_K: wgK },
-          buffers: [...w.buffers.map((b) => b.buffer), x.tensor.buffer, gpu.constants(bias ?? new Float32Array(1)), y.buffer],
-          uniforms: [['u32', rowBlocks], ['u32', m], ['u32', bias ? 1 : 0], ['f32', min], ['f32', max]],
-          workgroups: [Math.min(Math.ceil(m / (wgM * COLS)), limit), Math.min(rowBlocks, limit)],
-        });
+        const flags = gpu.empty('int32', [m]);
+        try {
+          const groups = Math.ceil(m / FLAGS_WORKGROUP);
+          await gpu.enqueue({
+            family: 'f32-spmm', stem: 'f32-spmm-nonfinite-wgsl',
+            buffers: [x.tensor.buffer, flags.buffer],
+            uniforms: [['u32', k], ['u32', m]],
+            workgroups: [Math.min(groups, limit), Math.ceil(groups / limit)],
+          });
+          await gpu.enqueue({
+            family: 'f32-spmm',
+            stem: reduction === 'subgroup' ? 'f32-spmm-subgroup-wgsl' : 'f32-spmm-wgsl',
+            overrides: { BLOCK_ROWS: w.blockRows, WG_M: wgM, WG_K: wgK },
+            buffers: [...w.buffers.map((b) => b.buffer), x.tensor.buffer, gpu.constants(bias ?? new Float32Array(1)), y.buffer, flags.buffer],
+            uniforms: [['u32', rowBlocks], ['u32', m], ['u32', bias ? 1 : 0], ['f32', min], ['f32', max], ['u32', k]],
+            workgroups: [Math.min(Math.ceil(m / (wgM * COLS)), limit), Math.min(rowBlocks, limit)],
+          });
+        } finally {
+          // Released after the next submit, when the dispatches above have read it.
+          flags.dispose();
+        }
       }
       return y;
     } finally {
