@@ -4,6 +4,7 @@
 
 #include <napi.h>
 
+#include <cstdint>
 #include <string>
 
 #include "args.h"
@@ -28,7 +29,14 @@ const V& pick_variant(const Napi::Value& name_value, const V* list, std::size_t 
   throw_range_error(name_value.Env(), "unknown variant " + name + " (known: " + known + ")");
 }
 
-// [{ name, isa, supported }] for a variant list.
+// `supported` of a described variant, read when asked: setIsaLimit changes it
+// after the lists are made (the variant's Isa travels as the getter's data).
+inline Napi::Value variant_supported(const Napi::CallbackInfo& info) {
+  const auto isa = static_cast<sparq::Isa>(reinterpret_cast<std::uintptr_t>(info.Data()));
+  return Napi::Boolean::New(info.Env(), sparq::isa_supported(isa));
+}
+
+// [{ name, isa, supported }] for a variant list; `supported` follows the ISA limit.
 template <typename V>
 Napi::Array describe_variants(Napi::Env env, const V* list, std::size_t count) {
   Napi::Array out = Napi::Array::New(env, count);
@@ -36,7 +44,8 @@ Napi::Array describe_variants(Napi::Env env, const V* list, std::size_t count) {
     Napi::Object o = Napi::Object::New(env);
     o.Set("name", list[i].name);
     o.Set("isa", sparq::isa_name(list[i].isa));
-    o.Set("supported", sparq::isa_supported(list[i].isa));
+    void* isa = reinterpret_cast<void*>(static_cast<std::uintptr_t>(list[i].isa));
+    o.DefineProperty(Napi::PropertyDescriptor::Accessor<variant_supported>("supported", napi_enumerable, isa));
     out.Set(static_cast<uint32_t>(i), o);
   }
   return out;
