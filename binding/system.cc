@@ -7,10 +7,11 @@
 namespace sparq_binding {
 namespace {
 
-constexpr sparq::Isa kLadder[] = {sparq::Isa::kAvx2Fma, sparq::Isa::kNeon, sparq::Isa::kAvx512, sparq::Isa::kAvx512Vnni,
-                                   sparq::Isa::kAmxInt8};
+// Both ladders, lowest rung first; a CPU supports rungs of one of them only.
+constexpr sparq::Isa kLadder[] = {sparq::Isa::kAvx2Fma, sparq::Isa::kAvx512, sparq::Isa::kAvx512Vnni,
+                                   sparq::Isa::kAmxInt8,  sparq::Isa::kNeon,   sparq::Isa::kNeonDot};
 
-// cpuInfo() -> { avx2Fma, avx512, avx512Vnni, amxInt8, neon, isaLimit, best }
+// cpuInfo() -> { avx2Fma, avx512, avx512Vnni, amxInt8, neon, neonDot, i8mm, isaLimit, best }
 Napi::Value CpuInfo(const Napi::CallbackInfo& info) {
   const sparq::CpuFeatures& f = sparq::cpu_features();
   Napi::Object o = Napi::Object::New(info.Env());
@@ -19,6 +20,8 @@ Napi::Value CpuInfo(const Napi::CallbackInfo& info) {
   o.Set("avx512Vnni", f.avx512_vnni);
   o.Set("amxInt8", f.amx_int8);
   o.Set("neon", f.neon);
+  o.Set("neonDot", f.neon_dot);
+  o.Set("i8mm", f.i8mm);
   const sparq::Isa limit = sparq::isa_limit();
   o.Set("isaLimit", limit == sparq::Isa::kAmxInt8 ? "none" : sparq::isa_name(limit));
   // The highest ISA that dispatch may use under the limit.
@@ -29,12 +32,12 @@ Napi::Value CpuInfo(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// setIsaLimit('scalar' | 'avx2' | 'avx512' | 'avx512vnni' | 'none')
+// setIsaLimit('scalar' | 'avx2' | 'avx512' | 'avx512vnni' | 'neon' | 'neondot' | 'none')
 Napi::Value SetIsaLimit(const Napi::CallbackInfo& info) {
   const std::string s = string_arg(info[0], "limit");
   sparq::Isa limit = sparq::Isa::kAmxInt8;
-  if (s != "none" && (!sparq::isa_from_name(s.c_str(), &limit) || limit == sparq::Isa::kNeon || limit == sparq::Isa::kAmxInt8))
-    throw_range_error(info.Env(), "limit must be 'scalar', 'avx2', 'avx512', 'avx512vnni' or 'none'");
+  if (s != "none" && (!sparq::isa_from_name(s.c_str(), &limit) || limit == sparq::Isa::kAmxInt8))
+    throw_range_error(info.Env(), "limit must be 'scalar', 'avx2', 'avx512', 'avx512vnni', 'neon', 'neondot' or 'none'");
   sparq::set_isa_limit(limit);
   return info.Env().Undefined();
 }

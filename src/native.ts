@@ -23,11 +23,14 @@ export interface NativeVariant {
 }
 
 type Async = boolean;
-export type IsaLimit = 'scalar' | 'avx2' | 'avx512' | 'avx512vnni' | 'none';
+export type IsaLimit = 'scalar' | 'avx2' | 'avx512' | 'avx512vnni' | 'neon' | 'neondot' | 'none';
 type Bytes = Uint8Array | Int8Array;
 
 export interface NativeAddon {
-  cpuInfo(): { avx2Fma: boolean; avx512: boolean; avx512Vnni: boolean; amxInt8: boolean; neon: boolean; isaLimit: IsaLimit; best: string };
+  cpuInfo(): {
+    avx2Fma: boolean; avx512: boolean; avx512Vnni: boolean; amxInt8: boolean;
+    neon: boolean; neonDot: boolean; i8mm: boolean; isaLimit: IsaLimit; best: string;
+  };
   setIsaLimit(limit: IsaLimit): void;
   /** Frees what a handle holds now (idempotent); using it after is a TypeError. */
   disposeHandle(handle: NativeHandle): void;

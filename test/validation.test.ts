@@ -138,7 +138,7 @@ describe('validation', () => {
 
   describe('settings', () => {
     it('setThreads rejects 0', () => throwsNamed(() => cpu.setThreads(0), RangeError, /^threads must be an integer in \[1, 256\]/));
-    it('setIsaLimit rejects unknown limits', () => throwsNamed(() => cpu.setIsaLimit('sse' as never), RangeError, /^limit must be one of 'scalar', 'avx2', 'avx512', 'avx512vnni', 'none'/));
+    it('setIsaLimit rejects unknown limits', () => throwsNamed(() => cpu.setIsaLimit('sse' as never), RangeError, /^limit must be one of 'scalar', 'avx2', 'avx512', 'avx512vnni', 'neon', 'neondot', 'none'/));
   });
 
   it('the addon itself rejects garbage with JS errors, never a crash', () => {

@@ -13,6 +13,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #endif
+#if defined(__aarch64__) && defined(__linux__)
+#include <sys/auxv.h>
+#endif
+#if defined(__aarch64__) && defined(__APPLE__)
+#include <sys/sysctl.h>
+#endif
 
 namespace sparq {
 namespace {
@@ -63,23 +69,46 @@ CpuFeatures detect() {
   f.amx_int8 = f.avx512_vnni && amx && tile_state && request_amx_permission();
   return f;
 }
-#else
-CpuFeatures detect() {
-  CpuFeatures f;
-#if defined(__aarch64__)
-  f.neon = true;  // Advanced SIMD is mandatory on AArch64.
-#endif
-  return f;
+#elif defined(__aarch64__)
+#if defined(__APPLE__)
+bool sysctl_flag(const char* name) {
+  int value = 0;
+  std::size_t size = sizeof(value);
+  return sysctlbyname(name, &value, &size, nullptr, 0) == 0 && value != 0;
 }
 #endif
 
-// Position on the ISA ladder; NEON shares the first SIMD rung.
+CpuFeatures detect() {
+  CpuFeatures f;
+  f.neon = true;  // Advanced SIMD is mandatory on AArch64.
+#if defined(__linux__)
+  // The kernel reports what EL0 may execute in the auxiliary vector; reading
+  // the ID registers directly would trap on kernels that do not emulate them.
+  // The bit values are the kernel ABI's (asm/hwcap.h), spelled out because
+  // older libc headers lack HWCAP2_I8MM.
+  constexpr unsigned long kHwcapAsimddp = 1ul << 20;  // HWCAP_ASIMDDP
+  constexpr unsigned long kHwcap2I8mm = 1ul << 13;    // HWCAP2_I8MM
+  f.neon_dot = (getauxval(AT_HWCAP) & kHwcapAsimddp) != 0;
+  f.i8mm = (getauxval(AT_HWCAP2) & kHwcap2I8mm) != 0;
+#elif defined(__APPLE__)
+  f.neon_dot = sysctl_flag("hw.optional.arm.FEAT_DotProd");
+  f.i8mm = sysctl_flag("hw.optional.arm.FEAT_I8MM");
+#endif
+  return f;
+}
+#else
+CpuFeatures detect() { return CpuFeatures(); }
+#endif
+
+// Height on the ISA ladders; the AArch64 rungs share the x86 ones (NEON with
+// AVX2, NEON-dot with AVX-512) so one limit caps either architecture.
 int rank(Isa isa) {
   switch (isa) {
     case Isa::kScalar: return 0;
     case Isa::kAvx2Fma: return 1;
     case Isa::kNeon: return 1;
     case Isa::kAvx512: return 2;
+    case Isa::kNeonDot: return 2;
     case Isa::kAvx512Vnni: return 3;
     case Isa::kAmxInt8: return 4;
   }
@@ -93,7 +122,10 @@ Isa initial_limit() {
   return limit;
 }
 
-std::atomic<int> g_limit_rank{rank(initial_limit())};
+// The Isa last set as the limit (as its enum value); comparisons use its rank.
+std::atomic<int> g_limit{static_cast<int>(initial_limit())};
+
+int limit_rank() { return rank(static_cast<Isa>(g_limit.load())); }
 
 }  // namespace
 
@@ -102,20 +134,12 @@ const CpuFeatures& cpu_features() {
   return features;
 }
 
-void set_isa_limit(Isa limit) { g_limit_rank.store(limit == Isa::kNeon ? rank(Isa::kAmxInt8) : rank(limit)); }
+void set_isa_limit(Isa limit) { g_limit.store(static_cast<int>(limit)); }
 
-Isa isa_limit() {
-  switch (g_limit_rank.load()) {
-    case 0: return Isa::kScalar;
-    case 1: return Isa::kAvx2Fma;
-    case 2: return Isa::kAvx512;
-    case 3: return Isa::kAvx512Vnni;
-    default: return Isa::kAmxInt8;
-  }
-}
+Isa isa_limit() { return static_cast<Isa>(g_limit.load()); }
 
 bool isa_supported(Isa isa) {
-  if (rank(isa) > g_limit_rank.load()) return false;
+  if (rank(isa) > limit_rank()) return false;
   const CpuFeatures& f = cpu_features();
   switch (isa) {
     case Isa::kScalar: return true;
@@ -124,6 +148,7 @@ bool isa_supported(Isa isa) {
     case Isa::kAvx512Vnni: return f.avx512_vnni;
     case Isa::kAmxInt8: return f.amx_int8;
     case Isa::kNeon: return f.neon;
+    case Isa::kNeonDot: return f.neon_dot;
   }
   return false;
 }
@@ -136,12 +161,14 @@ const char* isa_name(Isa isa) {
     case Isa::kAvx512Vnni: return "avx512vnni";
     case Isa::kAmxInt8: return "amx";
     case Isa::kNeon: return "neon";
+    case Isa::kNeonDot: return "neondot";
   }
   return "unknown";
 }
 
 bool isa_from_name(const char* name, Isa* isa) {
-  for (Isa candidate : {Isa::kScalar, Isa::kAvx2Fma, Isa::kAvx512, Isa::kAvx512Vnni, Isa::kAmxInt8, Isa::kNeon}) {
+  for (Isa candidate : {Isa::kScalar, Isa::kAvx2Fma, Isa::kAvx512, Isa::kAvx512Vnni, Isa::kAmxInt8, Isa::kNeon,
+                         Isa::kNeonDot}) {
     if (std::strcmp(name, isa_name(candidate)) == 0) {
       *isa = candidate;
       return true;

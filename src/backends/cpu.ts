@@ -22,7 +22,7 @@ import { checkInt, checkOneOf } from '../validate.js';
 export interface CpuInfo {
   /** 'native' (the C++ addon) or 'reference' (pure TypeScript). */
   implementation: 'native' | 'reference';
-  /** The highest ISA dispatch uses here: 'amx', 'avx512vnni', 'avx512', 'avx2', 'neon' or 'scalar'. */
+  /** The highest ISA dispatch uses here: 'amx', 'avx512vnni', 'avx512', 'avx2' (x86), 'neondot', 'neon' (aarch64) or 'scalar'. */
   isa: string;
   threads: number;
   addonPath: string | null;
@@ -66,10 +66,14 @@ function setThreads(threads: number): void {
 /**
  * Caps the ISA kernels may use, as SPARQ_ISA does at load: 'scalar' forces
  * the portable kernels, 'avx2' keeps x86 to AVX2 (to compare with AVX2-only
- * machines), 'avx512'/'avx512vnni' keep it off AMX, 'none' lifts the cap.
+ * machines), 'avx512'/'avx512vnni' keep it off AMX, 'neon' keeps aarch64 off
+ * the dot-product kernels, 'none' lifts the cap. The two ladders line up
+ * (neon with avx2, neondot with avx512), so a limit caps either architecture.
  */
 function setIsaLimit(limit: IsaLimit): void {
-  native()?.setIsaLimit(checkOneOf('limit', limit, ['scalar', 'avx2', 'avx512', 'avx512vnni', 'none'] as const));
+  native()?.setIsaLimit(
+    checkOneOf('limit', limit, ['scalar', 'avx2', 'avx512', 'avx512vnni', 'neon', 'neondot', 'none'] as const),
+  );
 }
 
 export const cpu = {
