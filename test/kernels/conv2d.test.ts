@@ -146,13 +146,16 @@ describe('conv2d (direct stride-1 convolution)', () => {
     const r = rng(19);
     const pick = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
     const formats = [[{}, 'f32Conv2d'], [{ sparse: true }, 'f32SpConv2d'], [{ sparse: true, blockRows: 4 as const }, 'f32SpConv2d'], [{ sparse: true, blockRows: 4 as const }, 'qu8s8Conv2d']] as const;
-    let runs = 0;
+    // Shapes with an output, each run on every variant this CPU (and ISA cap)
+    // has: a count that does not depend on the machine, unlike the runs.
+    let shapes = 0;
     for (let trial = 0; trial < 150; trial++) {
       const [kh, kw, dh, dw] = [pick(1, 4), pick(1, 4), pick(1, 3), pick(1, 3)];
       const pads: [number, number, number, number] = [pick(0, 2), pick(0, 2), pick(0, 2), pick(0, 2)];
       const s: Shape = { n: pick(1, 3), c: pick(1, 9), h: pick(1, 12), w: pick(1, 40), oc: pick(1, 13), kh, kw, pads, dilations: [dh, dw] };
       const [oh, ow] = outSize(s);
       if (oh < 1 || ow < 1) continue;
+      shapes++;
       const pool = oh >= 2 && ow >= 2 && r() < 0.5 ? { kernelShape: [2, 2] as [number, number], strides: [pick(1, 2), pick(1, 2)] as [number, number] } : undefined;
       const density = r();
       const wq = randomInts(Int8Array, s.oc * s.c * kh * kw, -128, 127, r).map((v) => (r() < density ? v : 0));
@@ -176,11 +179,10 @@ describe('conv2d (direct stride-1 convolution)', () => {
         for (const variant of nativeVariants(family)) {
           const y = cpu.conv2d(tensor('uint8', [s.n, s.c, s.h, s.w], x, { scale: 1, zeroPoint }), w, { pads, dilations: [dh, dw], output: 'int32', pool, variant });
           assertSameArray(y.data, want, `${variant} ${JSON.stringify([s, pool, density])}`);
-          runs++;
         }
       }
     }
-    assert.ok(runs > 500, `only ${runs} runs`);
+    assert.ok(shapes >= 100, `only ${shapes} of 150 shapes had an output`);
   });
 
   it('fused max pools equal cpu.maxPool of the unpooled result, bit for bit, float32 and quantized', () => {
