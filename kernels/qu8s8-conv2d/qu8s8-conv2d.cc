@@ -46,6 +46,7 @@ void interleave_portable(const uint8_t* c0, const uint8_t* c1, const uint8_t* c2
 InterleaveFn interleave_for_this_cpu() {
 #if SPARQ_HAVE_AVX2
   if (isa_supported(Isa::kAvx512)) return qu8s8_conv2d_interleave_avx512;
+  if (isa_supported(Isa::kAvx2Fma)) return qu8s8_conv2d_interleave_avx2;
 #endif
   return interleave_portable;
 }
@@ -101,18 +102,21 @@ bool qu8s8_conv2d_pack(std::size_t out_channels, std::size_t channels, std::size
   for (std::size_t o0 = 0; o0 < out_channels; o0 += kBlock) {
     for (std::size_t g = 0; g < groups_of(channels); ++g)
       for (std::size_t t = 0; t < positions; ++t) {
-        int32_t block[kBlock] = {};
+        int32_t block[kBlock] = {}, pairs[2 * kBlock] = {};
         bool stored = false;
         for (std::size_t r = 0; r < kBlock; ++r)
           for (std::size_t q = 0; q < kBlock; ++q) {
             const int32_t v = weight(o0 + r, g * kBlock + q, t);
             stored = stored || v != 0;
             block[r] |= static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint8_t>(v)) << (8 * q));
+            // Channel q goes to pair q % 2, half q / 2.
+            pairs[2 * r + q % 2] |= static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint16_t>(v)) << (16 * (q / 2)));
           }
         if (!stored) continue;
         out->group.push_back(static_cast<int32_t>(g));
         out->tap.push_back(static_cast<int32_t>(t));
         out->words.insert(out->words.end(), block, block + kBlock);
+        out->pairs.insert(out->pairs.end(), pairs, pairs + 2 * kBlock);
       }
     out->row_start.push_back(static_cast<int32_t>(out->group.size()));
   }
@@ -154,6 +158,7 @@ void qu8s8_conv2d(const Qu8s8Conv2dVariant& variant, const ShiftedConvShape& s, 
       t.entries = e1 - e0;
       t.offsets = offsets.data() + e0;
       t.words = w.words.data() + e0 * kBlock;
+      t.pairs = w.pairs.data() + e0 * 2 * kBlock;
       t.correction = correction.data() + first + r;
       t.out = sink.tile(r);
       variant.ukernel(t);

@@ -13,6 +13,11 @@
 //   sum w * (x - zx) = sum w * x - zx * sum w,
 // padding contributing w * zx - w * zx = 0. Output as f32-spconv2d's integer
 // outputs (int32, or requantized uint8/int8, fused pool), the same values.
+//
+// Without 8-bit dot products (AVX2) the sums are made exact in int16 pairs
+// instead (vpmaddwd): each image word's even bytes (channels 0, 2) and odd
+// bytes (1, 3) as two int16 each meet the block row's weights split the same
+// way, `pairs` below, packed once with the words.
 #pragma once
 
 #include <cstddef>
@@ -29,6 +34,9 @@ struct Qu8s8Conv2dWeights {
   std::vector<int32_t> row_start;  // per block row of 4 channels, + 1
   std::vector<int32_t> group, tap;  // per entry: channel group g, kernel position i * kernel_w + j
   std::vector<int32_t> words;       // per entry, 4: row r's 4 weights (channels 4g..4g+3), little end first
+  // per entry, 8: row r's weights as int16 pairs, (w0, w2) at 2r and (w1, w3)
+  // at 2r + 1, the low half first
+  std::vector<int32_t> pairs;
   std::vector<int32_t> row_sums;    // per output channel: sum of its weights
 };
 
@@ -45,6 +53,7 @@ struct Qu8s8Conv2dTile {
   const uint8_t* x;
   const int32_t* offsets;     // per entry: its block's position offset in x (units of 4 bytes)
   const int32_t* words;       // per entry, 4
+  const int32_t* pairs;       // per entry, 8 (Qu8s8Conv2dWeights::pairs)
   const int32_t* correction;  // per row: zero point x its sum of weights
   ConvTileOutput out;
 };
@@ -62,9 +71,11 @@ extern const std::size_t kQu8s8Conv2dVariantCount;
 const Qu8s8Conv2dVariant& qu8s8_conv2d_best();
 
 // out[i] = c0[i] | c1[i] << 8 | c2[i] << 16 | c3[i] << 24, i < n (the image
-// layout's rows; the driver calls it where the CPU has AVX-512).
+// layout's rows; the driver calls the best one the CPU has).
 void qu8s8_conv2d_interleave_avx512(const uint8_t* c0, const uint8_t* c1, const uint8_t* c2, const uint8_t* c3,
                                     std::size_t n, uint32_t* out);
+void qu8s8_conv2d_interleave_avx2(const uint8_t* c0, const uint8_t* c1, const uint8_t* c2, const uint8_t* c3,
+                                  std::size_t n, uint32_t* out);
 
 // x.u8 must be set; out.kind one of the integer kinds.
 void qu8s8_conv2d(const Qu8s8Conv2dVariant& variant, const ShiftedConvShape& s, const ConvInput& x,

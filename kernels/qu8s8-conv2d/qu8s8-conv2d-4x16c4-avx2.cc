@@ -1,0 +1,64 @@
+// AVX2 qu8s8-conv2d microkernel (no 8-bit dot products): one block row of 4
+// channels, one 16-position vector (two ymm halves of 8 positions) at a time,
+// exact in int32 for any int8 weights.
+//
+// vpmaddubsw (u8 x s8 pairs into a saturating int16) is exact only for 7-bit
+// weights, and quantized conv weights use the full [-127, 127]; so each
+// image word (4 channels of one position) is split into int16 pairs,
+//   even = word & 0x00FF00FF  (channels 0, 2)    odd = word >> 8 per int16  (1, 3)
+// and vpmaddwd against the block row's weights split the same way
+// (Qu8s8Conv2dWeights::pairs: (w0, w2), (w1, w3)) sums
+//   b0 * w0 + b2 * w2  and  b1 * w1 + b3 * w3
+// per 32-bit lane, so two multiplies and two adds give one position's
+// 4-channel dot product in its own lane (|sum| < 2^17 per entry, exact),
+// with no horizontal add at the end.
+//
+// Registers: 8 accumulators (4 rows x 2 halves), the even and odd halves of
+// both image loads (4), one row's two weight broadcasts: 14 of 16 ymm, so
+// one vector per tile; the weights are broadcast from memory per entry (a
+// load port op, not an ALU one). Per entry and vector: 2 loads, 4 splitting
+// ops, 8 broadcasts, 16 vpmaddwd and 16 vpaddd for 256 multiply-adds, the
+// same multiply count as vpmaddubsw + vpmaddwd(1) on 7-bit weights.
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "qu8s8-conv2d.h"
+#include "../common/shifted-conv-store-avx2.h"
+
+namespace sparq {
+
+void qu8s8_conv2d_4x16c4_avx2(const Qu8s8Conv2dTile& t) {
+  const __m256i low_bytes = _mm256_set1_epi16(0x00FF);
+  const ConvTileOutput out = t.out;  // a local: the stores cannot alias it
+  for (std::size_t v = 0; v < t.vectors; ++v) {
+    __m256i acc[4][2];
+#pragma GCC unroll 4
+    for (std::size_t r = 0; r < 4; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
+    const uint8_t* x0 = t.x + v * 64;
+    for (std::size_t e = 0; e < t.entries; ++e) {
+      const uint8_t* x = x0 + static_cast<std::size_t>(t.offsets[e]) * 4;
+      const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x));
+      const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + 32));
+      const __m256i even_lo = _mm256_and_si256(lo, low_bytes), odd_lo = _mm256_srli_epi16(lo, 8);
+      const __m256i even_hi = _mm256_and_si256(hi, low_bytes), odd_hi = _mm256_srli_epi16(hi, 8);
+      const int32_t* pairs = t.pairs + 8 * e;
+#pragma GCC unroll 4
+      for (std::size_t r = 0; r < 4; ++r) {
+        const __m256i w_even = _mm256_set1_epi32(pairs[2 * r]), w_odd = _mm256_set1_epi32(pairs[2 * r + 1]);
+        acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_add_epi32(_mm256_madd_epi16(even_lo, w_even), _mm256_madd_epi16(odd_lo, w_odd)));
+        acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_add_epi32(_mm256_madd_epi16(even_hi, w_even), _mm256_madd_epi16(odd_hi, w_odd)));
+      }
+    }
+    // Unrolled to the 4 rows with a guard: a loop to t.rows would index acc
+    // at run time and keep it in memory.
+#pragma GCC unroll 4
+    for (std::size_t r = 0; r < 4; ++r) {
+      if (r >= t.rows) break;
+      const __m256i correction = _mm256_set1_epi32(t.correction[r]);
+      shifted_store_i32(out, r, v, _mm256_sub_epi32(acc[r][0], correction), _mm256_sub_epi32(acc[r][1], correction));
+    }
+  }
+}
+
+}  // namespace sparq
