@@ -8,6 +8,7 @@
 #include "job.h"
 #include "kernels/common/thread-pool.h"
 #include "register.h"
+#include "variants.h"
 
 namespace sparq_binding {
 namespace {
@@ -78,6 +79,11 @@ Napi::Value MaxPool(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void register_maxpool(Napi::Env env, Napi::Object exports) { exports.Set("maxPool", Napi::Function::New(env, MaxPool)); }
+void register_maxpool(Napi::Env env, Napi::Object exports) {
+  exports.Set("maxPool", Napi::Function::New(env, MaxPool));
+  // The 2x2 stride-2 kernels f32/s32 max pooling runs on such shapes (the
+  // best the ISA limit allows), for tests that cap the ISA to reach each one.
+  exports.Set("maxPoolVariants", describe_variants(env, sparq::kMaxPool2x2s2Variants, sparq::kMaxPool2x2s2VariantCount));
+}
 
 }  // namespace sparq_binding

@@ -13,6 +13,7 @@
 #include "f32-maxpool.h"
 
 #include "../common/cpu-features.h"
+#include "../common/variants.h"
 
 #include <algorithm>
 #include <cassert>
@@ -103,16 +104,31 @@ bool plain_2x2s2(const MaxPoolShape& s) {
 
 }  // namespace
 
+// The portable variant of the 2x2s2 list: the template above.
+void f32_maxpool_2x2s2_scalar(const MaxPoolShape& s, const float* x, float* y) { dispatch(s, x, y); }
+void s32_maxpool_2x2s2_scalar(const MaxPoolShape& s, const int32_t* x, int32_t* y) { dispatch(s, x, y); }
+
+#define SPARQ_VARIANT(prefix, name, isa)                                     \
+  void f32_##prefix(const MaxPoolShape& s, const float* x, float* y); \
+  void s32_##prefix(const MaxPoolShape& s, const int32_t* x, int32_t* y);
+#include "f32-maxpool-variants.inc"
+#undef SPARQ_VARIANT
+
+const MaxPool2x2s2Variant kMaxPool2x2s2Variants[] = {
+#define SPARQ_VARIANT(prefix, name, isa) {name, isa, f32_##prefix, s32_##prefix},
+#include "f32-maxpool-variants.inc"
+#undef SPARQ_VARIANT
+};
+const std::size_t kMaxPool2x2s2VariantCount = sizeof(kMaxPool2x2s2Variants) / sizeof(kMaxPool2x2s2Variants[0]);
+
+const MaxPool2x2s2Variant& maxpool_2x2s2_best() { return best_variant(kMaxPool2x2s2Variants); }
+
 void f32_maxpool(const MaxPoolShape& s, const float* x, float* y) {
-#if SPARQ_HAVE_AVX2
-  if (plain_2x2s2(s) && isa_supported(Isa::kAvx512)) return f32_maxpool_2x2s2_avx512(s, x, y);
-#endif
+  if (plain_2x2s2(s)) return maxpool_2x2s2_best().f32(s, x, y);
   dispatch(s, x, y);
 }
 void s32_maxpool(const MaxPoolShape& s, const int32_t* x, int32_t* y) {
-#if SPARQ_HAVE_AVX2
-  if (plain_2x2s2(s) && isa_supported(Isa::kAvx512)) return s32_maxpool_2x2s2_avx512(s, x, y);
-#endif
+  if (plain_2x2s2(s)) return maxpool_2x2s2_best().s32(s, x, y);
   dispatch(s, x, y);
 }
 void u8_maxpool(const MaxPoolShape& s, const uint8_t* x, uint8_t* y) { dispatch(s, x, y); }

@@ -13,6 +13,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "../common/cpu-features.h"
+
 namespace sparq {
 
 struct MaxPoolShape {
@@ -33,9 +35,18 @@ void s8_maxpool(const MaxPoolShape& s, const int8_t* x, int8_t* y);
 // (requantization is monotonic, so max commutes with it).
 void s32_maxpool(const MaxPoolShape& s, const int32_t* x, int32_t* y);
 
-// The AVX-512 2x2 stride-2 unpadded case (f32-maxpool-2x2s2-avx512.cc); the
-// functions above call it when the shape and the CPU allow.
-void f32_maxpool_2x2s2_avx512(const MaxPoolShape& s, const float* x, float* y);
-void s32_maxpool_2x2s2_avx512(const MaxPoolShape& s, const int32_t* x, int32_t* y);
+// The 2x2 stride-2 unpadded case has its own variants
+// (f32-maxpool-variants.inc); f32_maxpool and s32_maxpool run the best one
+// this CPU allows on such shapes.
+struct MaxPool2x2s2Variant {
+  const char* name;
+  Isa isa;
+  void (*f32)(const MaxPoolShape& s, const float* x, float* y);
+  void (*s32)(const MaxPoolShape& s, const int32_t* x, int32_t* y);
+};
+
+extern const MaxPool2x2s2Variant kMaxPool2x2s2Variants[];
+extern const std::size_t kMaxPool2x2s2VariantCount;
+const MaxPool2x2s2Variant& maxpool_2x2s2_best();
 
 }  // namespace sparq

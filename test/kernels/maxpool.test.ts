@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 
 import { refMaxPool } from '../../src/backends/reference/maxpool.js';
 import { maxPoolGeometry, type MaxPoolOptions } from '../../src/kernels/maxpool.js';
-import { native } from '../../src/native.js';
+import { native, type IsaLimit, type NativeVariant } from '../../src/native.js';
 import { cpu, tensor } from '../../src/index.js';
 import { assertSameArray, randomFloats, randomInts, rng } from '../helpers.js';
 
@@ -147,4 +147,63 @@ describe('maxPool', () => {
       assert.throws(() => a.maxPool(new Float32Array(16), new Int8Array(4), 1, 4, 4, 2, 2, 2, 2, 0, 0, 2, 2, false), /^TypeError: y must be a Float32Array/);
     });
   });
+});
+
+describe('maxPool 2x2 stride-2 variants (each reached by capping the ISA to its own)', () => {
+  /** The supported entries of the addon's list, best first (the scalar one last). */
+  function variants(): NativeVariant[] {
+    const addon = native() as (ReturnType<typeof native> & { maxPoolVariants?: NativeVariant[] }) | undefined;
+    assert.ok(addon?.maxPoolVariants, 'the native addon must be built for these tests (npm run build:native)');
+    return addon.maxPoolVariants.filter((v) => v.supported);
+  }
+
+  function capped<T>(isa: string, run: () => T): T {
+    cpu.setIsaLimit(isa as IsaLimit);
+    try {
+      return run();
+    } finally {
+      cpu.setIsaLimit('none');
+    }
+  }
+
+  // Output rows of 1-20 and 33 (whole 8- and 16-output steps, and every tail
+  // length), odd heights and widths (the last row or column unread), planes.
+  const SIZES: [number, number, number][] = [];
+  for (let w = 2; w <= 41; w++) SIZES.push([3, 2 + (w % 4), w]);
+  SIZES.push([2, 9, 66], [1, 31, 30]);
+
+  for (const v of variants())
+    it(`${v.name}: float32 equals the reference bit for bit, NaN skipped (all NaN gives -Infinity) and the first of +0/-0 kept`, () => {
+      const r = rng(31);
+      // A third of the values special, so windows of only NaN, of mixed zeros and of infinities occur.
+      const special = [NaN, 0, -0, Infinity, -Infinity];
+      for (const [planes, h, w] of SIZES) {
+        const x = Float32Array.from({ length: planes * h * w }, () => (r() < 0.35 ? special[Math.floor(r() * special.length)] : (r() - 0.5) * 8));
+        const options = { kernelShape: [2, 2] as const, strides: [2, 2] as const };
+        const g = maxPoolGeometry([1, planes, h, w], options);
+        const want = new Float32Array(planes * g.outH * g.outW);
+        refMaxPool(x, want, g);
+        const got = capped(v.isa, () => cpu.maxPool(tensor('float32', [1, planes, h, w], x), options).data);
+        assert.equal(got.length, want.length);
+        for (let i = 0; i < want.length; i++)
+          if (!Object.is(got[i], want[i])) assert.fail(`${v.name} ${[planes, h, w]}: index ${i}: got ${got[i]}, expected ${want[i]}`);
+      }
+    });
+
+  for (const v of variants())
+    it(`${v.name}: int32 sums (the pool fused into an int32 conv2d) equal the reference`, () => {
+      // A 1x1 identity conv on uint8 x with zero point 128 gives sums x - 128, pooled by the s32 kernel.
+      const r = rng(32);
+      for (const [planes, h, w] of SIZES) {
+        const x = randomInts(Uint8Array, planes * h * w, 0, 255, r);
+        const eye = Int8Array.from({ length: planes * planes }, (_, i) => (i % (planes + 1) === 0 ? 1 : 0));
+        const weights = cpu.packConvWeights(tensor('int8', [planes, planes, 1, 1], eye, { scale: 1 }));
+        const pool = { kernelShape: [2, 2] as [number, number], strides: [2, 2] as [number, number] };
+        const got = capped(v.isa, () => cpu.conv2d(tensor('uint8', [1, planes, h, w], x, { scale: 1, zeroPoint: 128 }), weights, { output: 'int32', pool }).data);
+        const g = maxPoolGeometry([1, planes, h, w], pool);
+        const want = new Float32Array(planes * g.outH * g.outW);
+        refMaxPool(Float32Array.from(x, (v) => v - 128), want, g);
+        assertSameArray(got, want, `${v.name} ${[planes, h, w]}`);
+      }
+    });
 });
