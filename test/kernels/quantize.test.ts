@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 
 import { refDequantize, refMinmax, refQuantize, refRequantize } from '../../src/backends/reference/quantize.js';
+import { planRequantize } from '../../src/kernels/quantize.js';
 import { cpu, tensor } from '../../src/index.js';
 import { assertSameArray, nativeVariants, randomFloats, randomInts, rng } from '../helpers.js';
 
@@ -159,4 +160,35 @@ describe('quantize / dequantize / requantize / minmax', () => {
     const q = cpu.quantize(tensor('float32', [64, 16], w), { type: 'int8', ...p });
     assert.equal(cpu.packWeights(q).narrow, true);
   });
+});
+
+describe('requantize variants per channel (multipliers and bias stepping along the row)', () => {
+  for (const variant of nativeVariants('requantize'))
+    it(`${variant} equals the reference bit for bit on every row length, with ties, overflowing multipliers and clamps`, () => {
+      const r = rng(16);
+      // Rows that cross the 64-, 32-, 16- and 8-value steps and every tail length.
+      for (const channels of [1, 2, 7, 8, 9, 15, 16, 17, 31, 33, 47, 63, 64, 65, 100, 129]) {
+        const outer = 3, n = outer * channels;
+        const acc = randomInts(Int32Array, n, -(2 ** 31), 2 ** 31 - 1, r);
+        const bias = randomInts(Int32Array, channels, -5000, 5000, r);
+        // Small sums (odd ones land exactly on .5 under a 0.5 multiplier) and zero ones (0 x Inf = NaN -> zero point).
+        for (let i = 0; i < n; i++) if (r() < 0.6) acc[i] = r() < 0.1 ? -bias[i % channels] : Math.round((r() - 0.5) * 2000);
+        // With an output scale of 1: multipliers of exactly 0.5 and 0.25 (ties), random ones, and one that overflows to Infinity.
+        const scales = Float32Array.from({ length: channels }, () => [0.5, 0.25, Math.fround(r() * 1e-2 + 1e-5), 3e38][Math.floor(r() * 4)]);
+        const dims = [outer, channels];
+        const acct = tensor('int32', dims, acc, { scale: scales, zeroPoint: new Int32Array(channels), axis: 1 });
+        for (const type of ['uint8', 'int8', 'float32'] as const)
+          for (const activation of [undefined, 'relu', { min: -3, max: 5 }] as const) {
+            const zeroPoint = type === 'uint8' ? 100 : type === 'int8' ? -7 : undefined;
+            const options = type === 'float32' ? { type, bias, activation } : { type, scale: 1, zeroPoint, bias, activation };
+            const got = cpu.requantize(acct, { ...options, variant });
+            const plan = planRequantize({ dims, scale: scales, zeroPoint: new Int32Array(channels), axis: 1 }, options);
+            const want = type === 'uint8' ? new Uint8Array(n) : type === 'int8' ? new Int8Array(n) : new Float32Array(n);
+            refRequantize(acc, want, plan.view, {
+              multipliers: plan.multipliers, bias, zeroPoints: Int32Array.of(plan.zeroPoint), outMin: plan.outMin, outMax: plan.outMax, fmin: plan.range.min, fmax: plan.range.max,
+            });
+            assertSameArray(got.data, want, `${variant} ${outer}x${channels} ${type} ${JSON.stringify(activation)}`);
+          }
+      }
+    });
 });
