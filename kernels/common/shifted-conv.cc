@@ -25,6 +25,7 @@ void widen_portable(const uint8_t* in, std::size_t n, int32_t zero_point, float*
 WidenFn widen_for_this_cpu() {
 #if SPARQ_HAVE_AVX2
   if (isa_supported(Isa::kAvx512)) return shifted_widen_avx512;
+  if (isa_supported(Isa::kAvx2Fma)) return shifted_widen_avx2;
 #endif
   return widen_portable;
 }
@@ -223,7 +224,7 @@ void ConvRowSink::finish() {
 #if SPARQ_HAVE_AVX2
   // The usual 2x2/2 pool of quantized output: pooled and requantized in one pass.
   if (positions_ && quantized && p_.pool.kernel_h == 2 && p_.pool.kernel_w == 2 && p_.pool.stride_h == 2 && p_.pool.stride_w == 2 &&
-      isa_supported(Isa::kAvx512)) {
+      isa_supported(Isa::kAvx2Fma)) {
     ShiftedPoolRequantize f{};
     f.rows = rows_;
     f.width = padded_w_;
@@ -237,7 +238,7 @@ void ConvRowSink::finish() {
     f.out_min = p_.out_min;
     f.out_max = p_.out_max;
     f.out = static_cast<uint8_t*>(out_);
-    return shifted_pool_requantize_avx512(f);
+    return isa_supported(Isa::kAvx512) ? shifted_pool_requantize_avx512(f) : shifted_pool_requantize_avx2(f);
   }
 #endif
   // Integer sums, pooled when asked (into the int32 output itself, or a scratch on the way to requantization).

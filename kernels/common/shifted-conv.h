@@ -185,9 +185,10 @@ enum ScratchSlot : std::size_t { kScratchImages, kScratchRows, kScratchPooled, k
 // separates the buffers one thread holds at once.
 void* thread_scratch(std::size_t slot, std::size_t bytes);
 
-// out[i] = in[i] - zero_point as float32, i < n (shifted-conv-widen-avx512.cc;
-// ShiftedImages calls it when the CPU allows).
+// out[i] = in[i] - zero_point as float32, i < n (shifted-conv-widen-<isa>.cc;
+// ShiftedImages calls the best one the CPU allows, else a portable loop).
 void shifted_widen_avx512(const uint8_t* in, std::size_t n, int32_t zero_point, float* out);
+void shifted_widen_avx2(const uint8_t* in, std::size_t n, int32_t zero_point, float* out);
 
 // A 2x2 stride-2 max pool of `rows` planes of int32 sums (`width` values
 // per row, planes `plane_stride` apart) requantized to uint8/int8 bytes:
@@ -201,7 +202,10 @@ struct ShiftedPoolRequantize {
   int32_t zero_point, out_min, out_max;
   uint8_t* out;
 };
+// shifted-conv-pool-requantize-<isa>.cc; ConvRowSink::finish calls the best
+// one the CPU allows, else pools and requantizes in two portable passes.
 void shifted_pool_requantize_avx512(const ShiftedPoolRequantize& p);
+void shifted_pool_requantize_avx2(const ShiftedPoolRequantize& p);
 
 // Output channels per task of the sparse drivers (a multiple of every
 // block-row count): enough work per task to amortize the pool, few enough

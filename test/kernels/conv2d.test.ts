@@ -113,7 +113,7 @@ describe('conv2d (direct stride-1 convolution)', () => {
         }
     });
 
-  it('gives the same results with the ISA capped at AVX2 (the portable widening, interleaving and pooling)', () => {
+  it('gives the same results with the ISA capped at AVX2 and at scalar (the AVX2 and the portable widening, interleaving and pooling)', () => {
     const r = rng(18);
     const s = SHAPES[3];
     const wq = randomInts(Int8Array, s.oc * s.c * s.kh * s.kw, -128, 127, r).map((v) => (r() < 0.3 ? v : 0));
@@ -122,12 +122,14 @@ describe('conv2d (direct stride-1 convolution)', () => {
     const options = { pads: s.pads, output: 'uint8' as const, outScale: 0.2, outZeroPoint: 3, pool: { kernelShape: [2, 2] as [number, number], strides: [2, 2] as [number, number] } };
     const variants = [...nativeVariants('qu8s8Conv2d'), ...nativeVariants('f32SpConv2d')];
     const full = variants.map((variant) => cpu.conv2d(x, w, { ...options, variant }).data);
-    cpu.setIsaLimit('avx2');
-    try {
-      const portable = ['qu8s8-conv2d-4x16c4-scalar', 'f32-spconv2d-16-scalar'].map((variant) => cpu.conv2d(x, w, { ...options, variant }).data);
-      for (const other of [...full, portable[1]]) assertSameArray(portable[0], other, 'capped at AVX2');
-    } finally {
-      cpu.setIsaLimit('none');
+    for (const limit of ['avx2', 'scalar'] as const) {
+      cpu.setIsaLimit(limit);
+      try {
+        const capped = [...nativeVariants('qu8s8Conv2d'), ...nativeVariants('f32SpConv2d')].map((variant) => cpu.conv2d(x, w, { ...options, variant }).data);
+        for (const other of [...full, ...capped.slice(1)]) assertSameArray(capped[0], other, `capped at ${limit}`);
+      } finally {
+        cpu.setIsaLimit('none');
+      }
     }
   });
 
