@@ -411,3 +411,40 @@ describe('conv2d (direct stride-1 convolution)', () => {
     assert.deepEqual(reference.q, ours.q);
   });
 });
+
+describe('qu8s8-conv2d at every ISA cap (the AVX-512, AVX2 and portable image interleaving under each variant)', () => {
+  function capped<T>(limit: 'none' | 'avx2' | 'scalar', run: () => T): T {
+    cpu.setIsaLimit(limit);
+    try {
+      return run();
+    } finally {
+      cpu.setIsaLimit('none');
+    }
+  }
+
+  it('equals the reference on rows of 1-70 pixels (whole 16- and 32-pixel interleave steps and every tail) and 1-8 channels', () => {
+    const r = rng(41);
+    let runs = 0;
+    for (const width of [1, 2, 15, 16, 17, 31, 32, 33, 47, 64, 70])
+      for (const c of [1, 3, 4, 5, 8]) {
+        const s: Shape = { n: 2, c, h: 3 + (width % 3), w: width, oc: 6, kh: width > 2 ? 3 : 1, kw: width > 2 ? 3 : 1, pads: [1, width % 2, 0, 1], dilations: [1, 1] };
+        const [oh, ow] = outSize(s);
+        const wq = randomInts(Int8Array, s.oc * c * s.kh * s.kw, -128, 127, r).map((v) => (r() < 0.7 ? v : 0));
+        const w = packConvWeights(tensor('int8', [s.oc, c, s.kh, s.kw], wq, { scale: 1 }), { sparse: true, blockRows: 4 });
+        const zeroPoint = Math.floor(r() * 256);
+        const x = randomInts(Uint8Array, s.n * c * s.h * s.w, 0, 255, r);
+        const g = { batch: s.n, channels: c, height: s.h, width: s.w, outChannels: s.oc, kernelH: s.kh, kernelW: s.kw, dilationH: 1, dilationW: 1, padTop: s.pads[0], padLeft: s.pads[1], outH: oh, outW: ow };
+        const want = refConv2dSums(g, x, zeroPoint, Float32Array.from(wq));
+        for (const limit of ['none', 'avx2', 'scalar'] as const)
+          capped(limit, () => {
+            for (const variant of nativeVariants('qu8s8Conv2d')) {
+              const y = cpu.conv2d(tensor('uint8', [s.n, c, s.h, s.w], x, { scale: 1, zeroPoint }), w, { pads: s.pads, output: 'int32', variant });
+              assertSameArray(y.data, want, `${variant} capped at ${limit} ${JSON.stringify(s)}`);
+              runs++;
+            }
+          });
+      }
+    // At least the portable variant under each of the 3 caps on each of the 55 shapes.
+    assert.ok(runs >= 3 * 55, `only ${runs} runs`);
+  });
+});
