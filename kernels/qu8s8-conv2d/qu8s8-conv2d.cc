@@ -120,6 +120,7 @@ bool qu8s8_conv2d_pack(std::size_t out_channels, std::size_t channels, std::size
       }
     out->row_start.push_back(static_cast<int32_t>(out->group.size()));
   }
+  out->narrow = std::all_of(w, w + out_channels * taps, [](float v) { return v >= -64.0f && v <= 64.0f; });
   for (std::size_t o = 0; o < out_channels; ++o) {
     int32_t sum = 0;
     for (std::size_t k = 0; k < taps; ++k) sum += static_cast<int32_t>(w[o * taps + k]);
@@ -159,6 +160,7 @@ void qu8s8_conv2d(const Qu8s8Conv2dVariant& variant, const ShiftedConvShape& s, 
       t.offsets = offsets.data() + e0;
       t.words = w.words.data() + e0 * kBlock;
       t.pairs = w.pairs.data() + e0 * 2 * kBlock;
+      t.narrow = w.narrow;
       t.correction = correction.data() + first + r;
       t.out = sink.tile(r);
       variant.ukernel(t);

@@ -17,7 +17,10 @@
 // Without 8-bit dot products (AVX2) the sums are made exact in int16 pairs
 // instead (vpmaddwd): each image word's even bytes (channels 0, 2) and odd
 // bytes (1, 3) as two int16 each meet the block row's weights split the same
-// way, `pairs` below, packed once with the words.
+// way, `pairs` below, packed once with the words. Weights in [-64, 64]
+// (`narrow`: 7-bit quantization, onnxruntime's reduce_range) take vpmaddubsw
+// on the words instead, whose saturating int16 pair sums cannot saturate
+// there (2 x 255 x 64 = 32640).
 #pragma once
 
 #include <cstddef>
@@ -37,6 +40,7 @@ struct Qu8s8Conv2dWeights {
   // per entry, 8: row r's weights as int16 pairs, (w0, w2) at 2r and (w1, w3)
   // at 2r + 1, the low half first
   std::vector<int32_t> pairs;
+  bool narrow = false;              // every weight in [-64, 64]
   std::vector<int32_t> row_sums;    // per output channel: sum of its weights
 };
 
@@ -54,6 +58,7 @@ struct Qu8s8Conv2dTile {
   const int32_t* offsets;     // per entry: its block's position offset in x (units of 4 bytes)
   const int32_t* words;       // per entry, 4
   const int32_t* pairs;       // per entry, 8 (Qu8s8Conv2dWeights::pairs)
+  bool narrow;                // the weights are (Qu8s8Conv2dWeights::narrow)
   const int32_t* correction;  // per row: zero point x its sum of weights
   ConvTileOutput out;
 };

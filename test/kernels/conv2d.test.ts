@@ -447,4 +447,27 @@ describe('qu8s8-conv2d at every ISA cap (the AVX-512, AVX2 and portable image in
     // At least the portable variant under each of the 3 caps on each of the 55 shapes.
     assert.ok(runs >= 3 * 55, `only ${runs} runs`);
   });
+
+  it('equals the reference on 7-bit weights ([-64, 64], where the AVX2 kernel takes vpmaddubsw) at their extremes, and just past them', () => {
+    const r = rng(42);
+    const s: Shape = { n: 2, c: 8, h: 9, w: 21, oc: 8, kh: 3, kw: 3, pads: [1, 1, 1, 1], dilations: [1, 1] };
+    const [oh, ow] = outSize(s);
+    const g = { batch: s.n, channels: s.c, height: s.h, width: s.w, outChannels: s.oc, kernelH: s.kh, kernelW: s.kw, dilationH: 1, dilationW: 1, padTop: 1, padLeft: 1, outH: oh, outW: ow };
+    const count = s.oc * s.c * s.kh * s.kw;
+    // Pairs of +-64 against 255 pixels: the largest int16 pair sums, +-32640.
+    const extremes = Int8Array.from({ length: count }, (_, i) => (i % 5 === 4 ? 0 : i % 3 === 0 ? -64 : 64));
+    const random = randomInts(Int8Array, count, -64, 64, r);
+    const past = random.map((v, i) => (i === count >> 1 ? -65 : v));
+    for (const wq of [extremes, random, past]) {
+      const w = packConvWeights(tensor('int8', [s.oc, s.c, s.kh, s.kw], wq, { scale: 1 }), { sparse: true, blockRows: 4 });
+      for (const x of [new Uint8Array(s.n * s.c * s.h * s.w).fill(255), randomInts(Uint8Array, s.n * s.c * s.h * s.w, 0, 255, r)])
+        for (const zeroPoint of [0, 255]) {
+          const want = refConv2dSums(g, x, zeroPoint, Float32Array.from(wq));
+          for (const variant of nativeVariants('qu8s8Conv2d')) {
+            const y = cpu.conv2d(tensor('uint8', [s.n, s.c, s.h, s.w], x, { scale: 1, zeroPoint }), w, { pads: s.pads, output: 'int32', variant });
+            assertSameArray(y.data, want, `${variant} weights ${wq === past ? 'with a -65' : wq === extremes ? '+-64' : 'in [-64, 64]'} zero point ${zeroPoint}`);
+          }
+        }
+    }
+  });
 });
