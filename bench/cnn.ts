@@ -10,7 +10,12 @@
  *   npm run bench:cnn                   # both thread counts
  *   npm run bench:cnn -- --threads 1 --quick
  *   npm run bench:cnn -- --webgpu       # then fp32 dense on sparq's WebGPU backend vs onnxruntime's WebGPU EP
+ *   npm run bench:cnn -- --isa avx2     # sparq capped at its AVX2 kernels (onnxruntime cannot be capped)
+ *
+ * The cap is set before the sessions are created, so each layer's path is
+ * chosen for the kernels that will run, as on a CPU without the higher ISA.
  */
+import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { cpu, webgpu } from '../src/index.js';
 import { encodeOnnxModel } from '../src/runtime/onnx/write.js';
@@ -21,8 +26,12 @@ import { ort } from './ort-models.js';
 import { timeIt } from './timing.js';
 
 const { values } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, threads: { type: 'string', multiple: true }, webgpu: { type: 'boolean', default: false } },
+  options: {
+    quick: { type: 'boolean', default: false }, threads: { type: 'string', multiple: true }, webgpu: { type: 'boolean', default: false },
+    isa: { type: 'string', default: 'none' },
+  },
 });
+cpu.setIsaLimit(values.isa as Parameters<typeof cpu.setIsaLimit>[0]);
 const threadCounts = (values.threads ?? ['1', '2']).map(Number);
 const budgetMs = values.quick ? 800 : 3000;
 const image: [number, number, number] = [3, 32, 32];
@@ -39,7 +48,7 @@ async function models(): Promise<[string, Uint8Array][]> {
 }
 
 const variants = await models();
-console.log(`CPU: ${cpu.info().isa}; onnxruntime-node ${ort.env.versions.common}`);
+console.log(`CPU: ${cpus()[0]?.model} x${cpus().length}; sparq ISA ${cpu.info().isa} (limit ${values.isa}); onnxruntime-node ${ort.env.versions.common}`);
 console.log('\n| model | threads | batch | sparq ms | ort same model ms | ratio | ort fastest variant ms | ratio vs fastest | sparq kernels |');
 console.log('|---|---|---|---|---|---|---|---|---|');
 for (const threads of threadCounts) {
