@@ -39,9 +39,9 @@ template <typename F, std::size_t... I>
   (f(Index<I>{}), ...);
 }
 
-// The 16 columns of one C row (or bias), the first nr of them real. Rows
-// travel as 4 q values, never by address: an accumulator array whose address
-// is taken is kept in memory by GCC, stored back on every k.
+// The 16 columns of one C row (or bias), the first nr of them real. A row
+// is stored from 4 q values passed by value: an accumulator array whose
+// address escapes into a call is kept in memory by GCC, stored back on every k.
 struct Columns {
   std::size_t nr;
 
@@ -71,10 +71,10 @@ float32x4_t clamp(float32x4_t x, float32x4_t vmin, float32x4_t vmax) {
 
 // Adds C (accumulate), then on the last K block the bias (when there is
 // one) and the clamp, and stores R rows, the last one first: an aliased row
-// stores the same values as row mr - 1.
+// stores the same values as row mr - 1. Inlined, so acc stays in registers.
 template <std::size_t R>
-void finish(const Columns& cols, float32x4_t (&acc)[R][4], float* const (&out)[R], bool accumulate, bool last,
-            const float* bias, float min, float max) {
+[[gnu::always_inline]] inline void finish(const Columns& cols, float32x4_t (&acc)[R][4], float* const (&out)[R],
+                                          bool accumulate, bool last, const float* bias, float min, float max) {
   if (accumulate) {
 #pragma GCC unroll 5
     for (std::size_t r = 0; r < R; ++r) {
