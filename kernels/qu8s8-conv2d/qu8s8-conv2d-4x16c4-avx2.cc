@@ -35,31 +35,52 @@
 namespace sparq {
 namespace {
 
-// Adds entry e's products for the 4 rows to acc (positions at x, 2 halves).
+// Adds entry e's products for the 4 rows to acc (positions at x, the first H halves).
+template <std::size_t H>
 inline void entry_exact(const uint8_t* x, const int32_t* pairs, __m256i (&acc)[4][2]) {
   const __m256i low_bytes = _mm256_set1_epi16(0x00FF);
-  const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x));
-  const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + 32));
-  const __m256i even_lo = _mm256_and_si256(lo, low_bytes), odd_lo = _mm256_srli_epi16(lo, 8);
-  const __m256i even_hi = _mm256_and_si256(hi, low_bytes), odd_hi = _mm256_srli_epi16(hi, 8);
+  __m256i even[H], odd[H];
+#pragma GCC unroll 2
+  for (std::size_t h = 0; h < H; ++h) {
+    const __m256i words = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + 32 * h));
+    even[h] = _mm256_and_si256(words, low_bytes);
+    odd[h] = _mm256_srli_epi16(words, 8);
+  }
 #pragma GCC unroll 4
   for (std::size_t r = 0; r < 4; ++r) {
     const __m256i w_even = _mm256_set1_epi32(pairs[2 * r]), w_odd = _mm256_set1_epi32(pairs[2 * r + 1]);
-    acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_add_epi32(_mm256_madd_epi16(even_lo, w_even), _mm256_madd_epi16(odd_lo, w_odd)));
-    acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_add_epi32(_mm256_madd_epi16(even_hi, w_even), _mm256_madd_epi16(odd_hi, w_odd)));
+#pragma GCC unroll 2
+    for (std::size_t h = 0; h < H; ++h)
+      acc[r][h] = _mm256_add_epi32(acc[r][h], _mm256_add_epi32(_mm256_madd_epi16(even[h], w_even), _mm256_madd_epi16(odd[h], w_odd)));
   }
 }
 
 // The same for weights in [-64, 64] (see the top of the file).
+template <std::size_t H>
 inline void entry_narrow(const uint8_t* x, const int32_t* words, __m256i (&acc)[4][2]) {
   const __m256i ones = _mm256_set1_epi16(1);
-  const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x));
-  const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + 32));
+  __m256i pixels[H];
+#pragma GCC unroll 2
+  for (std::size_t h = 0; h < H; ++h) pixels[h] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + 32 * h));
 #pragma GCC unroll 4
   for (std::size_t r = 0; r < 4; ++r) {
     const __m256i w = _mm256_set1_epi32(words[r]);
-    acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(_mm256_maddubs_epi16(lo, w), ones));
-    acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(_mm256_maddubs_epi16(hi, w), ones));
+#pragma GCC unroll 2
+    for (std::size_t h = 0; h < H; ++h)
+      acc[r][h] = _mm256_add_epi32(acc[r][h], _mm256_madd_epi16(_mm256_maddubs_epi16(pixels[h], w), ones));
+  }
+}
+
+// All entries of vector v, its first H halves.
+template <bool kNarrow, std::size_t H>
+inline void accumulate(const Qu8s8Conv2dTile& t, std::size_t v, __m256i (&acc)[4][2]) {
+  const uint8_t* x0 = t.x + v * 64;
+  for (std::size_t e = 0; e < t.entries; ++e) {
+    const uint8_t* x = x0 + static_cast<std::size_t>(t.offsets[e]) * 4;
+    if (kNarrow)
+      entry_narrow<H>(x, t.words + 4 * e, acc);
+    else
+      entry_exact<H>(x, t.pairs + 8 * e, acc);
   }
 }
 
@@ -67,17 +88,18 @@ template <bool kNarrow>
 void run(const Qu8s8Conv2dTile& t) {
   const ConvTileOutput out = t.out;  // a local: the stores cannot alias it
   for (std::size_t v = 0; v < t.vectors; ++v) {
+    // Packed stores keep the lanes of masks[v] only: a vector with none is
+    // skipped, and one whose kept lanes all lie in its first half (often an
+    // image's last: a 6x6 map's 22 positions) computes only that half.
+    const uint32_t keep = out.positions ? 0xFFFF : out.masks[v];
+    if (keep == 0) continue;
     __m256i acc[4][2];
 #pragma GCC unroll 4
     for (std::size_t r = 0; r < 4; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
-    const uint8_t* x0 = t.x + v * 64;
-    for (std::size_t e = 0; e < t.entries; ++e) {
-      const uint8_t* x = x0 + static_cast<std::size_t>(t.offsets[e]) * 4;
-      if (kNarrow)
-        entry_narrow(x, t.words + 4 * e, acc);
-      else
-        entry_exact(x, t.pairs + 8 * e, acc);
-    }
+    if (keep >> 8 != 0)
+      accumulate<kNarrow, 2>(t, v, acc);
+    else
+      accumulate<kNarrow, 1>(t, v, acc);
     // Unrolled to the 4 rows with a guard: a loop to t.rows would index acc
     // at run time and keep it in memory.
 #pragma GCC unroll 4
