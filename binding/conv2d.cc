@@ -25,7 +25,8 @@ struct ConvWeights {
   std::size_t out_channels = 0, taps = 0, kernel_h = 0, kernel_w = 0;
   double max_row_abs_sum = 0;  // the largest sum of |w| over one output channel
   // 4-channel blocks of integer weights in [-128, 127] (quantized int8) also
-  // get the [4 x 4] block format of qu8s8-conv2d, for uint8 images on VNNI.
+  // get the [4 x 4] block format of qu8s8-conv2d, for uint8 images where the
+  // CPU has one of its SIMD variants (AVX2, AVX-512 VNNI).
   bool has_q8 = false;
   sparq::Qu8s8Conv2dWeights q8;
 };
@@ -37,7 +38,7 @@ struct HandleTag<ConvWeights> {
   static std::size_t bytes(const ConvWeights& w) {
     return vector_bytes(w.dense.strips) + vector_bytes(w.csr.row_start) + vector_bytes(w.csr.tap) + vector_bytes(w.csr.value) +
            vector_bytes(w.q8.row_start) + vector_bytes(w.q8.group) + vector_bytes(w.q8.tap) + vector_bytes(w.q8.words) +
-           vector_bytes(w.q8.row_sums);
+           vector_bytes(w.q8.pairs) + vector_bytes(w.q8.row_sums);
   }
 };
 
@@ -103,7 +104,7 @@ sparq::ConvOutputKind output_kind(const Napi::Value& v) {
 // poolKernelH 0: no pool; else y is the max pool of the convolution (unpadded windows, floor rounding).
 // The variant names an f32-conv2d variant for dense weights, an f32-spconv2d one for sparse, or a
 // qu8s8-conv2d one for uint8 x on 4-channel blocks of int8 weights; by default uint8 x runs
-// qu8s8-conv2d wherever the weights have its format and the CPU its ISA (VNNI), else the float kernels.
+// qu8s8-conv2d wherever the weights have its format and the CPU a SIMD variant of it, else the float kernels.
 Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   std::shared_ptr<const ConvWeights> w = unwrap_handle<ConvWeights>(info[1], "weights");

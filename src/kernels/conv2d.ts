@@ -169,7 +169,7 @@ export interface Conv2dOptions {
   out?: Float32Array | Int32Array | Uint8Array | Int8Array;
 }
 
-/** Whether this CPU runs qu8s8-conv2d's 8-bit dot-product kernel (not its portable one). */
+/** Whether this CPU runs one of qu8s8-conv2d's SIMD kernels (not its portable one). */
 export function hasInt8ConvKernel(): boolean {
   const variants = native()?.qu8s8Conv2dVariants ?? [];
   return variants.some((v) => v.supported && v.isa !== 'scalar');
