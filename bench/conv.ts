@@ -9,8 +9,14 @@
  * it. The per-stored-weight cost of each format against the float dense
  * kernel is what src/runtime/ops/conv-direct.ts uses to pick a layer's format.
  *
+ * GFLOP/s counts 2 flops per stored weight (all of them dense, the
+ * nonzeros in CSR, whole 4-channel blocks in block4) per output position.
+ * --isa caps the kernels this process dispatches to (cpu.setIsaLimit), to
+ * time the AVX2 or the scalar variants on a machine that has more.
+ *
  *   npm run bench:conv
  *   npm run bench:conv -- --threads 2 --batch 1
+ *   npm run bench:conv -- --isa avx2 --batch 64 --quick
  */
 import { parseArgs } from 'node:util';
 import { cpu, tensor } from '../src/index.js';
@@ -20,7 +26,7 @@ import { pruneBlocks, seededRandom } from './models/cifar-cnn.js';
 import { ort, ortSession } from './ort-models.js';
 import { timeIt } from './timing.js';
 
-const { values } = parseArgs({ options: { threads: { type: 'string', default: '1' }, batch: { type: 'string', multiple: true }, quick: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { threads: { type: 'string', default: '1' }, batch: { type: 'string', multiple: true }, quick: { type: 'boolean', default: false }, isa: { type: 'string', default: 'none' } } });
 const threads = Number(values.threads);
 const batches = (values.batch ?? ['64', '1']).map(Number);
 const budgetMs = values.quick ? 500 : 2000;
@@ -62,9 +68,10 @@ function convGraph(n: number, c: number, h: number, oc: number, pooled: boolean,
 }
 
 cpu.setThreads(threads);
-console.log(`CPU: ${cpu.info().isa}; onnxruntime-node ${ort.env.versions.common}; ${threads} thread(s)`);
-console.log('\n| layer | batch | weights | density (4-blocks) | sparq format | sparq ms | ort ms | ratio | sparq vs its dense, per stored weight |');
-console.log('|---|---|---|---|---|---|---|---|---|');
+cpu.setIsaLimit(values.isa as Parameters<typeof cpu.setIsaLimit>[0]);
+console.log(`CPU: ${cpu.info().isa}; ISA limit ${values.isa}; onnxruntime-node ${ort.env.versions.common}; ${threads} thread(s)`);
+console.log('\n| layer | batch | weights | density (4-blocks) | sparq format | sparq ms | sparq GFLOP/s | ort ms | ratio | sparq vs its dense, per stored weight |');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const batch of batches)
   for (const [name, c, h, oc, pooled] of LAYERS) {
     const random = seededRandom(h * 31 + c);
@@ -78,7 +85,9 @@ for (const batch of batches)
     const row = (weights: string, w: Float32Array, format: string, ours: number, theirs: number, stored: number) => {
       const perWeight = format === 'dense' ? '1' : (ours / denseMs / stored).toFixed(2);
       const density = `${(blockDensity(w, oc, 1) * 100).toFixed(0)}% (${(blockDensity(w, oc, 4, 4, 9) * 100).toFixed(0)}%)`;
-      rows.push(`| ${name} | ${batch} | ${weights} | ${density} | ${format} | ${ms(ours)} | ${ms(theirs)} | **${(theirs / ours).toFixed(2)}x** | ${perWeight} |`);
+      // 3x3 without padding: (h - 2)^2 output positions per channel.
+      const gflops = (2 * (format === 'dense' ? 1 : stored) * oc * c * 9 * batch * (h - 2) ** 2) / ours / 1e9;
+      rows.push(`| ${name} | ${batch} | ${weights} | ${density} | ${format} | ${ms(ours)} | ${gflops.toFixed(1)} | ${ms(theirs)} | **${(theirs / ours).toFixed(2)}x** | ${perWeight} |`);
     };
     for (const [weights, w, format] of sets) {
       const packed = cpu.packConvWeights(tensor('float32', [oc, c, 3, 3], w), format === 'dense' ? {} : { sparse: true, blockRows: format === 'csr' ? 1 : 4 });
