@@ -42,8 +42,14 @@ export async function calibrate(graph: OnnxGraph, feeds: Record<string, { type: 
   return ranges;
 }
 
-/** The QDQ model of `graph` given activation ranges. */
-export function quantizeQdq(graph: OnnxGraph, ranges: Map<string, [number, number]>): OnnxGraph {
+/**
+ * The QDQ model of `graph` given activation ranges. `reduceRange` quantizes
+ * the weights to [-64, 64] (onnxruntime's reduce_range), which keeps its
+ * u8s8 kernels exact on x86 CPUs without VNNI (no pair of products reaches
+ * int16's limit there).
+ */
+export function quantizeQdq(graph: OnnxGraph, ranges: Map<string, [number, number]>, { reduceRange = false }: { reduceRange?: boolean } = {}): OnnxGraph {
+  const qmax = reduceRange ? 64 : 127;
   const init = new Map((graph.initializers ?? []).map((t) => [t.name, t]));
   const extra: OnnxTensor[] = [];
   const nodes: OnnxNode[] = [];
@@ -73,8 +79,8 @@ export function quantizeQdq(graph: OnnxGraph, ranges: Map<string, [number, numbe
   for (const node of graph.nodes) {
     const inputs = node.inputs.map((i) => renamed.get(i) ?? i);
     if (node.opType === 'Conv' || node.opType === 'Gemm') {
-      inputs[1] = quantizeWeight(init.get(node.inputs[1])!, extra, nodes);
-      if (node.inputs[2]) inputs[2] = quantizeBias(init.get(node.inputs[2])!, scaleOf.get(node.inputs[0])!, init.get(node.inputs[1])!, extra, nodes);
+      inputs[1] = quantizeWeight(init.get(node.inputs[1])!, qmax, extra, nodes);
+      if (node.inputs[2]) inputs[2] = quantizeBias(init.get(node.inputs[2])!, scaleOf.get(node.inputs[0])!, init.get(node.inputs[1])!, qmax, extra, nodes);
     }
     const out = node.outputs.map((o) => (outputs.has(o) ? `${o}.float` : o));
     nodes.push({ ...node, inputs, outputs: out });
@@ -84,28 +90,28 @@ export function quantizeQdq(graph: OnnxGraph, ranges: Map<string, [number, numbe
   return { ...graph, nodes, initializers: [...(graph.initializers ?? []).filter((t) => used.has(t.name)), ...extra], opset: Math.max(graph.opset ?? 13, 13) };
 }
 
-/** Symmetric int8 per output channel (axis 0): scale = max|w| / 127. */
-function weightScales(w: OnnxTensor): Float32Array {
+/** Symmetric int8 per output channel (axis 0): scale = max|w| / qmax. */
+function weightScales(w: OnnxTensor, qmax: number): Float32Array {
   const oc = w.dims[0], k = w.data.length / oc;
   return Float32Array.from({ length: oc }, (_, o) => {
     let m = 0;
     for (let i = 0; i < k; i++) m = Math.max(m, Math.abs(w.data[o * k + i] as number));
-    return m === 0 ? 1 : m / 127;
+    return m === 0 ? 1 : m / qmax;
   });
 }
 
-function quantizeWeight(w: OnnxTensor, extra: OnnxTensor[], nodes: OnnxNode[]): string {
-  const scales = weightScales(w);
+function quantizeWeight(w: OnnxTensor, qmax: number, extra: OnnxTensor[], nodes: OnnxNode[]): string {
+  const scales = weightScales(w, qmax);
   const k = w.data.length / w.dims[0];
-  const q = Int8Array.from(w.data as Float32Array, (v, i) => Math.max(-127, Math.min(127, Math.round(v / scales[Math.floor(i / k)]))));
+  const q = Int8Array.from(w.data as Float32Array, (v, i) => Math.max(-qmax, Math.min(qmax, Math.round(v / scales[Math.floor(i / k)]))));
   extra.push({ name: `${w.name}.q`, type: 'int8', dims: w.dims, data: q }, { name: `${w.name}.scale`, type: 'float', dims: [scales.length], data: scales },
     { name: `${w.name}.zp`, type: 'int8', dims: [scales.length], data: new Int8Array(scales.length) });
   nodes.push({ opType: 'DequantizeLinear', name: `${w.name}.dqnode`, inputs: [`${w.name}.q`, `${w.name}.scale`, `${w.name}.zp`], outputs: [`${w.name}.dq`], attributes: { axis: 0 } });
   return `${w.name}.dq`;
 }
 
-function quantizeBias(b: OnnxTensor, xScale: number, w: OnnxTensor, extra: OnnxTensor[], nodes: OnnxNode[]): string {
-  const scales = weightScales(w).map((s) => Math.fround(s * xScale));
+function quantizeBias(b: OnnxTensor, xScale: number, w: OnnxTensor, qmax: number, extra: OnnxTensor[], nodes: OnnxNode[]): string {
+  const scales = weightScales(w, qmax).map((s) => Math.fround(s * xScale));
   const q = Int32Array.from(b.data as Float32Array, (v, i) => Math.round(v / scales[i]));
   extra.push({ name: `${b.name}.q`, type: 'int32', dims: b.dims, data: q }, { name: `${b.name}.scale`, type: 'float', dims: [scales.length], data: scales },
     { name: `${b.name}.zp`, type: 'int32', dims: [scales.length], data: new Int32Array(scales.length) });
