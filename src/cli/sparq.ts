@@ -19,6 +19,10 @@ commands:
   compare <model.onnx> [--batch n] [--threads n] [--budget ms] [--first-divergence] [--json]
                   runs the model in sparq and onnxruntime-node on the same seeded random inputs:
                   errors, top-1 agreement, latency and throughput; exits 1 when an output disagrees
+                  with the oracle: onnxruntime, or for int8 models where onnxruntime's int8 is not
+                  exact on this CPU (x86 without VNNI) sparq's exact reference backend, with the
+                  distance to onnxruntime shown as information (SPARQ_ORT_INT8=exact|saturating
+                  overrides the CPU's class)
 
 Random inputs: symbolic dims are --batch (default 1), float inputs uniform in [0, 1), integer ones 0..9.
 In --json output, an infinite error is written as null.
@@ -64,6 +68,8 @@ async function run(model: string, batch: number, threads: number | undefined, js
 
 function printReport(model: string, report: CompareReport): void {
   console.log(`model: ${model}`);
+  const { authority, reason } = report.oracle;
+  console.log(`checked against: ${authority === 'onnxruntime' ? 'onnxruntime-node' : 'sparq\'s exact reference backend'} (${reason})`);
   console.log(table([
     ['output', 'dims', 'max abs err', 'max rel err', 'cosine', 'top-1', 'exact', 'agrees'],
     ...report.outputs.map((o) => [
@@ -71,6 +77,13 @@ function printReport(model: string, report: CompareReport): void {
       o.top1Agreement === null ? '-' : `${(o.top1Agreement * 100).toFixed(1)}%`, o.exact ? 'yes' : 'no', o.withinTolerance ? 'yes' : 'NO',
     ]),
   ]));
+  for (const o of report.outputs) {
+    const d = o.onnxruntime;
+    if (d === null) continue;
+    const distance = d.mismatch ?? (d.exact ? 'equal' : `max abs diff ${num(d.maxAbsError)}${d.steps === null ? '' : ` (${+d.steps.toFixed(2)} quantization steps)`}, cosine ${d.cosine.toFixed(6)}` +
+      `${d.top1Agreement === null ? '' : `, top-1 ${(d.top1Agreement * 100).toFixed(1)}%`}`);
+    console.log(`onnxruntime ${o.name} (information, not checked): ${distance}`);
+  }
   const t = report.timing;
   if (t !== undefined) {
     console.log(`\ntiming (${t.threads} thread${t.threads === 1 ? '' : 's'} each):`);

@@ -4,15 +4,23 @@
  * throughput of both with the same thread count, and optionally the first
  * value of the graph where the two part ways. onnxruntime-node is loaded only
  * when compare() runs, so sparq itself works without it.
+ *
+ * onnxruntime is the oracle except for int8 models where its int8 is not
+ * exact on this CPU (ort-int8.ts: x86 without VNNI, 8-bit weights): there
+ * sparq is checked against its own TypeScript reference backend on the same
+ * graph, and the distance to onnxruntime is reported as information.
  */
 import fs from 'node:fs/promises';
 
 import { cpu } from '../backends/cpu.js';
 import { sizeOf } from '../tensor.js';
 import { checkBoolean, checkInt, checkObject, fail } from '../validate.js';
-import type { OnnxValueInfo, Value, ValueType } from './onnx/model.js';
+import type { OnnxGraph, OnnxValueInfo, Value, ValueType } from './onnx/model.js';
+import { loadOnnx, readOnnx } from './onnx/read.js';
 import { decodeModelProto, ModelProtoType } from './onnx/schema.js';
 import { ModelError } from './ops/op.js';
+import { int8Weights, ortInt8Exactness } from './ort-int8.js';
+import { runOnReference } from './reference-run.js';
 import { InferenceSession, type Feeds, type SessionOptions } from './session.js';
 import { VALUE_ARRAYS } from './value.js';
 
@@ -61,6 +69,13 @@ export interface ValueErrors {
   exact: boolean;
 }
 
+/** sparq's distance to onnxruntime where onnxruntime is not the oracle: information, never a failure. */
+export interface OrtDistance extends ValueErrors {
+  /** maxAbsError in the output's quantization steps (the scale of the DequantizeLinear producing it; 1 for 8-bit outputs); null when it has no single step. */
+  steps: number | null;
+  top1Agreement: number | null;
+}
+
 export interface OutputComparison extends ValueErrors {
   name: string;
   /** sparq's element type and dims. */
@@ -70,6 +85,20 @@ export interface OutputComparison extends ValueErrors {
   top1Agreement: number | null;
   /** exact, or for float32 maxRelError <= options.tolerance. */
   withinTolerance: boolean;
+  /** With the reference as the oracle: how far sparq's output is from onnxruntime's (information); null when onnxruntime is the oracle. */
+  onnxruntime: OrtDistance | null;
+}
+
+/** Which runtime's values the errors, withinTolerance and firstDivergence are measured against, and why. */
+export interface Oracle {
+  /**
+   * 'onnxruntime', or 'reference' (sparq's TypeScript reference backend on
+   * the same graph, exact integer arithmetic) for int8 models where
+   * onnxruntime's int8 is not exact on this CPU.
+   */
+  authority: 'onnxruntime' | 'reference';
+  /** Why, in one sentence. */
+  reason: string;
 }
 
 export interface RunStats {
@@ -112,6 +141,7 @@ export interface FirstDivergence extends ValueErrors {
 }
 
 export interface CompareReport {
+  oracle: Oracle;
   outputs: OutputComparison[];
   timing?: CompareTiming;
   /** With options.firstDivergence: the first value, in sparq's execution order, outside the tolerance; null when none is. */
@@ -126,8 +156,10 @@ const DEFAULT_BUDGET_MS = 500;
 const MIN_RUNS = 5;
 
 /**
- * Runs `model` on `feeds` in sparq and in onnxruntime-node and compares them:
- * per graph output the errors, cosine similarity and top-1 agreement; with
+ * Runs `model` on `feeds` in sparq and in onnxruntime-node and compares them
+ * (against sparq's reference backend instead where onnxruntime's int8 is not
+ * exact here; see report.oracle): per graph output the errors, cosine
+ * similarity and top-1 agreement; with
  * options.timing (default on) the p50/p99 latency at batch 1 and the
  * throughput at batch 64 of both, on the same number of threads (onnxruntime:
  * intra-op threads, one inter-op thread, sequential execution); with
@@ -158,12 +190,28 @@ export async function compare(model: string | Uint8Array, feeds: Feeds, options:
     const reference = typeof model === 'string' ? await ort.InferenceSession.create(model, ortOptions) : await ort.InferenceSession.create(model, ortOptions);
     sessions.push(reference);
     const theirs = await reference.run(toOrt(ort, feeds));
-    const report: CompareReport = { outputs: sparq.outputNames.map((name) => outputComparison(name, ours[name] as Value, theirs[name], tolerance)) };
-    if (divergence) {
-      const bytes = typeof model === 'string' ? await fs.readFile(model) : model;
-      const found = await findDivergence(ort, sparq, bytes, feeds, tolerance, ortOptions, sessions);
-      report.firstDivergence = found.first;
-      report.valuesCompared = found.compared;
+    const graph = (typeof model === 'string' ? await loadOnnx(model) : readOnnx(model)).graph;
+    const oracle = oracleFor(graph);
+    const bytes = divergence ? (typeof model === 'string' ? await fs.readFile(model) : model) : null;
+    const names = bytes === null ? [] : divergenceNames(sparq, bytes);
+    let report: CompareReport;
+    if (oracle.authority === 'onnxruntime') {
+      report = { oracle, outputs: sparq.outputNames.map((name) => outputComparison(name, ours[name] as Value, theirs[name], tolerance)) };
+      if (bytes !== null) {
+        const exposed = await ort.InferenceSession.create(exposeValues(bytes, names.filter((n) => !sparq.outputNames.includes(n))), ortOptions);
+        sessions.push(exposed);
+        Object.assign(report, divergenceReport(graph, sparq, names, await exposed.run(toOrt(ort, feeds), names), feeds, tolerance));
+      }
+    } else {
+      const exact = await runOnReference(model, feeds, { fetches: [...new Set([...sparq.outputNames, ...names])], sessionOptions: options.sessionOptions });
+      report = {
+        oracle,
+        outputs: sparq.outputNames.map((name) => ({
+          ...outputComparison(name, ours[name] as Value, exact[name], tolerance),
+          onnxruntime: ortDistance(ours[name] as Value, theirs[name], outputStep(graph, name)),
+        })),
+      };
+      if (bytes !== null) Object.assign(report, divergenceReport(graph, sparq, names, exact, feeds, tolerance));
     }
     if (timing) report.timing = await measure(ort, sparq, reference, feeds, threads, timing);
     return report;
@@ -259,7 +307,37 @@ export function top1Agreement(actual: TensorLike, expected: TensorLike): number 
 
 function outputComparison(name: string, actual: Value, expected: TensorLike, tolerance: number): OutputComparison {
   const errors = valueErrors(actual, expected);
-  return { name, type: actual.type, dims: [...actual.dims], ...errors, top1Agreement: errors.mismatch === null ? top1Agreement(actual, expected) : null, withinTolerance: agrees(actual.type, errors, tolerance) };
+  return {
+    name, type: actual.type, dims: [...actual.dims], ...errors, top1Agreement: errors.mismatch === null ? top1Agreement(actual, expected) : null,
+    withinTolerance: agrees(actual.type, errors, tolerance), onnxruntime: null,
+  };
+}
+
+/** onnxruntime is the oracle unless the model has int8 weights and onnxruntime's int8 is not exact for them on this CPU (ortInt8Exactness). */
+export function oracleFor(graph: OnnxGraph): Oracle {
+  const weights = int8Weights(graph);
+  if (weights.length === 0) return { authority: 'onnxruntime', reason: 'the model has no int8 weights' };
+  const { exact, reason } = ortInt8Exactness(weights);
+  return { authority: exact ? 'onnxruntime' : 'reference', reason };
+}
+
+/**
+ * One quantization step of graph output `name`: the scalar scale of the
+ * DequantizeLinear that produces it, 1 for an 8-bit output, else null.
+ */
+export function outputStep(graph: OnnxGraph, name: string): number | null {
+  const producer = graph.nodes.find((n) => n.outputs.includes(name));
+  if (producer?.opType === 'DequantizeLinear') {
+    const scale = graph.initializers.get(producer.inputs[1]);
+    return scale?.type === 'float32' && scale.data.length === 1 ? (scale.data[0] as number) : null;
+  }
+  const type = graph.outputs.find((o) => o.name === name)?.type;
+  return type === 'uint8' || type === 'int8' ? 1 : null;
+}
+
+function ortDistance(ours: Value, theirs: TensorLike, step: number | null): OrtDistance {
+  const errors = valueErrors(ours, theirs);
+  return { ...errors, steps: step === null || errors.mismatch !== null ? null : errors.maxAbsError / step, top1Agreement: errors.mismatch === null ? top1Agreement(ours, theirs) : null };
 }
 
 /**
@@ -292,28 +370,18 @@ export function exposeValues(bytes: Uint8Array, names: readonly string[]): Uint8
   return merged;
 }
 
-async function findDivergence(
-  ort: Ort,
-  sparq: InferenceSession,
-  bytes: Uint8Array,
-  feeds: Feeds,
-  tolerance: number,
-  ortOptions: Parameters<Ort['InferenceSession']['create']>[1],
-  sessions: OrtSession[],
-): Promise<{ first: FirstDivergence | null; compared: number }> {
-  const graph = decodeModelProto(bytes).graph!;
-  const producers = new Map<string, { name: string; opType: string }>();
-  for (const n of graph.node) for (const o of n.output) if (o !== '') producers.set(o, { name: n.name, opType: n.op_type });
-  // Only values the model's own nodes produce: sparq's passes may add values of their own.
-  const names = sparq.valueNames().filter((name) => producers.has(name));
-  const outputs = new Set(graph.output.map((o) => o.name));
-  const exposed = await ort.InferenceSession.create(exposeValues(bytes, names.filter((n) => !outputs.has(n))), ortOptions);
-  sessions.push(exposed);
-  const theirs = await exposed.run(toOrt(ort, feeds), names);
+/** The values the first-divergence search compares: those the model's own nodes produce (sparq's passes may add values of their own). */
+function divergenceNames(sparq: InferenceSession, bytes: Uint8Array): string[] {
+  const produced = new Set(decodeModelProto(bytes).graph!.node.flatMap((n) => n.output).filter((o) => o !== ''));
+  return sparq.valueNames().filter((name) => produced.has(name));
+}
+
+/** The first of `names` where sparq's values and the oracle's (`theirs`) disagree, and how many were compared. */
+function divergenceReport(graph: OnnxGraph, sparq: InferenceSession, names: string[], theirs: Record<string, TensorLike>, feeds: Feeds, tolerance: number): Pick<CompareReport, 'firstDivergence' | 'valuesCompared'> {
   const ours = sparq.runSync(feeds, names);
   const found = firstDisagreement(names, ours, theirs, tolerance);
-  const first = found === null ? null : { node: producers.get(found.name)!.name, opType: producers.get(found.name)!.opType, output: found.name, ...found.errors };
-  return { first, compared: names.length };
+  const producer = found && graph.nodes.find((n) => n.outputs.includes(found.name))!;
+  return { firstDivergence: found === null ? null : { node: producer!.name, opType: producer!.opType, output: found.name, ...found.errors }, valuesCompared: names.length };
 }
 
 /** `feeds` with their first dim changed to `batch` by repeating rows, or why the model does not allow it. */

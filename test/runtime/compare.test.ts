@@ -10,9 +10,14 @@ import * as ort from 'onnxruntime-node';
 import { cifarCnn, randomImages } from '../../bench/models/cifar-cnn.js';
 import { calibrate, quantizeQdq } from '../../bench/models/qdq.js';
 import { compare, InferenceSession, ModelError, OnnxLoadError, randomFeeds, type CompareReport } from '../../src/index.js';
-import { exposeValues, firstDisagreement, top1Agreement, valueErrors } from '../../src/runtime/compare.js';
+import { cpu } from '../../src/backends/cpu.js';
+import { exposeValues, firstDisagreement, oracleFor, outputStep, top1Agreement, valueErrors } from '../../src/runtime/compare.js';
+import { native, type IsaLimit } from '../../src/native.js';
 import type { Value } from '../../src/runtime/onnx/model.js';
+import { readOnnx } from '../../src/runtime/onnx/read.js';
 import { encodeOnnxModel, type OnnxGraph } from '../../src/runtime/onnx/write.js';
+import { int8Weights, ortInt8Exactness } from '../../src/runtime/ort-int8.js';
+import { runOnReference } from '../../src/runtime/reference-run.js';
 
 const run = promisify(execFile);
 const CLI = path.resolve('src/cli/sparq.ts');
@@ -20,13 +25,28 @@ const CLI = path.resolve('src/cli/sparq.ts');
 const images = (batch: number, seed = 7) => ({ input: { type: 'float32', dims: [batch, 3, 32, 32], data: randomImages(batch, [3, 32, 32], seed) } });
 const f32 = (dims: number[], values: number[]): Value => ({ type: 'float32', dims, data: Float32Array.from(values) });
 
-async function qdqBytes(): Promise<Uint8Array> {
+async function qdqBytes(reduceRange = false): Promise<Uint8Array> {
   const graph = cifarCnn();
-  return encodeOnnxModel(quantizeQdq(graph, await calibrate(graph, [images(4, 100), images(4, 101)])));
+  return encodeOnnxModel(quantizeQdq(graph, await calibrate(graph, [images(4, 100), images(4, 101)]), { reduceRange }));
 }
 
+/** Runs `f` with SPARQ_ORT_INT8 set to `value` (undefined: unset), restoring it after. */
+async function withOrtInt8<T>(value: string | undefined, f: () => Promise<T> | T): Promise<T> {
+  const saved = process.env.SPARQ_ORT_INT8;
+  if (value === undefined) delete process.env.SPARQ_ORT_INT8;
+  else process.env.SPARQ_ORT_INT8 = value;
+  try {
+    return await f();
+  } finally {
+    if (saved === undefined) delete process.env.SPARQ_ORT_INT8;
+    else process.env.SPARQ_ORT_INT8 = saved;
+  }
+}
+
+const fp32Model = () => encodeOnnxModel(cifarCnn());
+
 describe('runtime: compare() against onnxruntime-node', () => {
-  const fp32 = encodeOnnxModel(cifarCnn());
+  const fp32 = fp32Model();
 
   it('finds the fp32 CIFAR-10 CNN within 1e-5 of onnxruntime with full top-1 agreement', async () => {
     const report = await compare(fp32, images(4), { timing: false });
@@ -43,14 +63,43 @@ describe('runtime: compare() against onnxruntime-node', () => {
     assert.equal(o.withinTolerance, true);
   });
 
-  it('finds the QDQ int8 CNN exact, intermediates included', async () => {
-    const report = await compare(await qdqBytes(), images(3), { timing: false, firstDivergence: true });
+  it('finds the QDQ int8 CNN exact against the oracle this CPU calls for, intermediates included', async () => {
+    const bytes = await qdqBytes();
+    const report = await compare(bytes, images(3), { timing: false, firstDivergence: true });
+    const expected = ortInt8Exactness(int8Weights(readOnnx(bytes).graph));
+    assert.deepEqual(report.oracle, { authority: expected.exact ? 'onnxruntime' : 'reference', reason: expected.reason });
     const [o] = report.outputs;
-    assert.equal(o.exact, true);
+    assert.equal(o.exact, true, `against ${report.oracle.authority}: ${report.oracle.reason}`);
     assert.equal(o.maxAbsError, 0);
+    assert.equal(o.onnxruntime === null, expected.exact);
     assert.equal(report.firstDivergence, null);
     // The fused QLinearConv/QLinearMatMul outputs are the QuantizeLinear values of the model, so both runtimes compute them.
     assert.ok(report.valuesCompared! >= 8, String(report.valuesCompared));
+  });
+
+  it('checks an 8-bit-weight int8 model against the exact reference where onnxruntime saturates (SPARQ_ORT_INT8=saturating), onnxruntime\'s distance as information', async () => {
+    const bytes = await qdqBytes();
+    const report = await withOrtInt8('saturating', () => compare(bytes, images(3), { timing: false, firstDivergence: true }));
+    assert.equal(report.oracle.authority, 'reference');
+    assert.match(report.oracle.reason, /SPARQ_ORT_INT8=saturating: onnxruntime's u8s8 kernels treated as saturating at int16/);
+    const [o] = report.outputs;
+    assert.deepEqual([o.exact, o.maxAbsError, o.withinTolerance, o.top1Agreement], [true, 0, true, 1]);
+    assert.equal(report.firstDivergence, null);
+    assert.ok(report.valuesCompared! >= 8, String(report.valuesCompared));
+    const d = o.onnxruntime!;
+    const step = outputStep(readOnnx(bytes).graph, 'logits')!;
+    assert.ok(step > 0 && Math.abs(d.steps! - d.maxAbsError / step) < 1e-9, JSON.stringify(d));
+    // Where onnxruntime really is exact (the CPU's own class), its distance is 0; on x86 without VNNI it is what it is.
+    if ((await withOrtInt8(undefined, () => ortInt8Exactness())).exact) assert.deepEqual([d.exact, d.steps], [true, 0]);
+  });
+
+  it('keeps onnxruntime as the oracle for 7-bit (reduce_range) weights even where its kernels saturate, and for float models', async () => {
+    const report = await withOrtInt8('saturating', async () => compare(await qdqBytes(true), images(2), { timing: false }));
+    assert.equal(report.oracle.authority, 'onnxruntime');
+    assert.match(report.oracle.reason, /every int8 weight is within \[-64, 64\]/);
+    assert.deepEqual([report.outputs[0].exact, report.outputs[0].onnxruntime], [true, null]);
+    const float = await withOrtInt8('saturating', () => compare(fp32, images(1), { timing: false }));
+    assert.deepEqual(float.oracle, { authority: 'onnxruntime', reason: 'the model has no int8 weights' });
   });
 
   it('times both runtimes at batch 1 and at the throughput batch, repeating the feeds\' rows', async () => {
@@ -117,6 +166,65 @@ describe('runtime: compare() against onnxruntime-node', () => {
   });
 });
 
+describe('runtime: which oracle int8 results are checked against', () => {
+  const wide = [Int8Array.of(0, -65, 3)], narrow = [Int8Array.of(64, -64), Int8Array.of(0)];
+
+  it('follows SPARQ_ORT_INT8, and on a saturating CPU still trusts onnxruntime for weights within [-64, 64]', async () => {
+    await withOrtInt8('exact', () => {
+      assert.deepEqual(ortInt8Exactness(wide), { exact: true, reason: 'SPARQ_ORT_INT8=exact: onnxruntime\'s int8 treated as exact' });
+    });
+    await withOrtInt8('saturating', () => {
+      assert.equal(ortInt8Exactness(wide).exact, false);
+      assert.equal(ortInt8Exactness().exact, false, 'no weights given: the CPU\'s class');
+      assert.equal(ortInt8Exactness(narrow).exact, true);
+      assert.match(ortInt8Exactness(narrow).reason, /within \[-64, 64\], so no pair reaches int16's limit/);
+    });
+    await withOrtInt8('fast', () => assert.throws(() => ortInt8Exactness(), /SPARQ_ORT_INT8 must be 'exact' or 'saturating', got 'fast'/));
+  });
+
+  it('classifies this CPU by its real features, whatever sparq\'s ISA cap', async () => {
+    const features = native()?.cpuInfo();
+    const flags = fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '';
+    const vnni = Boolean(features?.avx512Vnni || features?.amxInt8) || /\b(avx512_vnni|avx_vnni|amx_int8)\b/.test(flags);
+    const expected = process.arch !== 'x64' || vnni;
+    try {
+      cpu.setIsaLimit('scalar');
+      const verdict = await withOrtInt8(undefined, () => ortInt8Exactness(wide));
+      assert.equal(verdict.exact, expected, verdict.reason);
+      assert.match(verdict.reason, process.arch === 'arm64' ? /aarch64/ : expected ? /VNNI|AMX/ : /saturate at int16 on this CPU \(x86 without VNNI/);
+    } finally {
+      cpu.setIsaLimit((process.env.SPARQ_ISA || 'none') as IsaLimit);
+    }
+  });
+
+  it('finds the int8 weights in initializers and Constant nodes, and each output\'s quantization step', () => {
+    const graph = readOnnx(encodeOnnxModel({
+      opset: 13,
+      nodes: [
+        { opType: 'Constant', name: 'c', inputs: [], outputs: ['k'], attributes: { value: { name: 'k', type: 'int8', dims: [2], data: Int8Array.of(-100, 1) } } },
+        { opType: 'DequantizeLinear', name: 'dq', inputs: ['k', 's'], outputs: ['y'] },
+        { opType: 'QuantizeLinear', name: 'q', inputs: ['y', 's'], outputs: ['z'] },
+      ],
+      initializers: [{ name: 's', type: 'float', dims: [], data: Float32Array.of(0.25) }, { name: 'w', type: 'int8', dims: [1], data: Int8Array.of(7) }],
+      inputs: [],
+      outputs: [{ name: 'y', type: 'float', dims: null }, { name: 'z', type: 'uint8', dims: null }],
+    })).graph;
+    assert.deepEqual(int8Weights(graph).map((w) => [...w]), [[7], [-100, 1]]);
+    assert.deepEqual([outputStep(graph, 'y'), outputStep(graph, 'z')], [0.25, 1]);
+    assert.equal(oracleFor(graph).authority, ortInt8Exactness([Int8Array.of(-100)]).exact ? 'onnxruntime' : 'reference');
+  });
+
+  it('runs a model on sparq\'s TypeScript reference backend in a child process, and reports its errors', async () => {
+    const feeds = images(2);
+    const exact = await runOnReference(fp32Model(), feeds);
+    const session = await InferenceSession.create(fp32Model());
+    const ours = (await session.run(feeds)).logits;
+    assert.deepEqual(exact.logits.dims, [2, 10]);
+    assert.ok(valueErrors(ours, exact.logits).maxRelError < 1e-5);
+    await assert.rejects(runOnReference(fp32Model(), {}), /sparq's reference backend: TypeError: .*missing input "input"/);
+  });
+});
+
 describe('runtime: compare() metrics and divergence logic', () => {
   it('measures errors against onnxruntime\'s magnitude, NaN equal to NaN only', () => {
     const e = valueErrors(f32([3], [1, 2, 3]), f32([3], [1, 2, 4]));
@@ -177,9 +285,10 @@ describe('cli: sparq run / compare', () => {
   it('compare --json prints the report with stable field names', async () => {
     const { stdout } = await run(process.execPath, ['--import', 'tsx', CLI, 'compare', model, '--json', '--batch', '2', '--threads', '1', '--budget', '10', '--first-divergence']);
     const report = JSON.parse(stdout) as CompareReport;
-    assert.deepEqual(Object.keys(report).sort(), ['firstDivergence', 'outputs', 'timing', 'valuesCompared']);
+    assert.deepEqual(Object.keys(report).sort(), ['firstDivergence', 'oracle', 'outputs', 'timing', 'valuesCompared']);
+    assert.deepEqual(report.oracle, { authority: 'onnxruntime', reason: 'the model has no int8 weights' });
     const [o] = report.outputs;
-    assert.deepEqual([o.name, o.type, o.dims, o.top1Agreement, o.withinTolerance], ['logits', 'float32', [2, 10], 1, true]);
+    assert.deepEqual([o.name, o.type, o.dims, o.top1Agreement, o.withinTolerance, o.onnxruntime], ['logits', 'float32', [2, 10], 1, true, null]);
     assert.ok(o.maxRelError < 1e-5);
     assert.equal(report.firstDivergence, null);
     assert.equal(report.timing!.threads, 1);
@@ -193,6 +302,15 @@ describe('cli: sparq run / compare', () => {
     assert.match(stdout, /^latency +1 +[\d.]+ ms/m);
     const json = JSON.parse((await run(process.execPath, ['--import', 'tsx', CLI, 'run', model, '--json', '--batch', '3'])).stdout);
     assert.deepEqual(json.outputs.map((o: { name: string; dims: number[]; head: number[] }) => [o.name, o.dims, o.head.length]), [['logits', [3, 10], 8]]);
+  });
+
+  it('compare of an int8 model where onnxruntime saturates: checked against the exact reference, onnxruntime\'s distance shown, exit 0', async () => {
+    const int8 = path.join(dir, 'cnn-int8.onnx');
+    fs.writeFileSync(int8, await qdqBytes());
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', CLI, 'compare', int8, '--budget', '5', '--batch', '2'], { env: { ...process.env, SPARQ_ORT_INT8: 'saturating' } });
+    assert.match(stdout, /^checked against: sparq's exact reference backend \(SPARQ_ORT_INT8=saturating: onnxruntime's u8s8 kernels treated as saturating at int16/m);
+    assert.match(stdout, /^logits +\[2,10\] +0 +0 +1\.000000 +100\.0% +yes +yes$/m);
+    assert.match(stdout, /^onnxruntime logits \(information, not checked\): (equal|max abs diff \S+ \([\d.]+ quantization steps\), cosine [\d.]+, top-1 [\d.]+%)$/m);
   });
 
   it('exits 1 naming the error for a missing model', async () => {
