@@ -5,61 +5,72 @@ import { calibrate, quantizeQdq } from '../../bench/models/qdq.js';
 import { encodeOnnxModel, type OnnxGraph } from '../../src/runtime/onnx/write.js';
 import { InferenceSession } from '../../src/runtime/session.js';
 import { hasInt8ConvKernel } from '../../src/kernels/conv2d.js';
+import type { Oracle } from '../../src/runtime/compare.js';
+import { readOnnx } from '../../src/runtime/onnx/read.js';
+import { int8Weights, SEVEN_BIT_WEIGHT } from '../../src/runtime/ort-int8.js';
+import { assertInt8Outputs, ortInt8Case } from './ort-compare.js';
 
-async function qdqModel(prune = 0, image: [number, number, number] = [3, 32, 32], pruneBlock: 1 | 4 = 1): Promise<Uint8Array> {
+async function qdqModel(prune = 0, image: [number, number, number] = [3, 32, 32], pruneBlock: 1 | 4 = 1, reduceRange = false): Promise<Uint8Array> {
   const graph: OnnxGraph = cifarCnn({ prune, image, pruneBlock });
   const feeds = [0, 1].map((seed) => ({ input: { type: 'float32', dims: [4, ...image], data: randomImages(4, image, 100 + seed) } }));
-  return encodeOnnxModel(quantizeQdq(graph, await calibrate(graph, feeds)));
+  return encodeOnnxModel(quantizeQdq(graph, await calibrate(graph, feeds), { reduceRange }));
 }
 
-async function compareExact(bytes: Uint8Array, batch: number, image: [number, number, number] = [3, 32, 32]) {
+/** sparq's logits bit for bit against the exact reference, and against onnxruntime where its int8 is exact here (assertInt8Outputs). */
+async function assertExact(bytes: Uint8Array, batch: number, image: [number, number, number] = [3, 32, 32]): Promise<{ session: InferenceSession; oracle: Oracle }> {
   const x = randomImages(batch, image, 3);
-  const feeds = { input: new ort.Tensor('float32', x, [batch, ...image]) };
-  const reference = (await (await ort.InferenceSession.create(bytes)).run(feeds)).logits.data as Float32Array;
+  const feeds = { input: { type: 'float32', dims: [batch, ...image], data: x } };
+  const expected = await (await ort.InferenceSession.create(bytes)).run({ input: new ort.Tensor('float32', x, [batch, ...image]) });
   const session = await InferenceSession.create(bytes);
-  const ours = (await session.run(feeds)).logits.data as Float32Array;
-  let mismatches = 0;
-  for (let i = 0; i < ours.length; i++) if (ours[i] !== reference[i]) mismatches++;
-  return { mismatches, session, ours, reference };
+  const oracle = await assertInt8Outputs(bytes, feeds, await session.run(feeds), expected, { tolerance: 0 });
+  return { session, oracle };
 }
+
+const CASE = ortInt8Case();
 
 describe('runtime: the CIFAR-10 CNN in QDQ int8 (per-channel weights)', () => {
   for (const [prune, batch] of [[0, 1], [0, 5], [0.9, 2]] as const) {
-    it(`runs int8 end to end and equals onnxruntime exactly (pruned ${prune * 100}%, batch ${batch})`, async () => {
-      const { mismatches, session } = await compareExact(await qdqModel(prune), batch);
-      assert.equal(mismatches, 0);
+    it(`runs int8 end to end, exactly (pruned ${prune * 100}%, batch ${batch}) ${CASE}`, async () => {
+      const { session } = await assertExact(await qdqModel(prune), batch);
       const ops = session.profile().map((p) => p.opType);
       assert.deepEqual(ops, ['QuantizeLinear', 'QLinearConv', 'QLinearConv', 'QLinearConv', 'Flatten', 'QLinearMatMul', 'QLinearMatMul', 'DequantizeLinear']);
     });
   }
 
-  it('runs 90% block-pruned int8 on the block kernels (8-bit ones where the CPU has VNNI), exactly', async () => {
-    const { mismatches, session } = await compareExact(await qdqModel(0.9, [3, 32, 32], 4), 3);
-    assert.equal(mismatches, 0);
+  it(`runs 90% block-pruned int8 on the block kernels (8-bit ones where the CPU has them), exactly ${CASE}`, async () => {
+    const { session } = await assertExact(await qdqModel(0.9, [3, 32, 32], 4), 3);
     const kernel = hasInt8ConvKernel() ? 'qconv-direct-int8' : 'qconv-direct-block4';
     assert.deepEqual(session.profile().filter((p) => p.opType === 'QLinearConv').map((p) => p.kernel), [kernel, kernel, kernel]);
   });
 
-  it('runs dense int8 convs on the 8-bit kernel where the CPU has VNNI, exactly, and on the float kernels with sparsity off', async () => {
+  it(`runs dense int8 convs on the 8-bit kernel where the CPU has one, exactly, and on the float kernels with sparsity off ${CASE}`, async () => {
     const bytes = await qdqModel(0);
-    const { mismatches, session } = await compareExact(bytes, 2);
-    assert.equal(mismatches, 0);
+    const { session } = await assertExact(bytes, 2);
     const kernels = session.profile().filter((p) => p.opType === 'QLinearConv').map((p) => p.kernel);
     assert.deepEqual(kernels, new Array(3).fill(hasInt8ConvKernel() ? 'qconv-direct-int8' : 'qconv-direct'));
     const off = await InferenceSession.create(bytes, { sparsity: 'off' });
     assert.deepEqual(off.profile().filter((p) => p.opType === 'QLinearConv').map((p) => p.kernel), ['qconv-direct', 'qconv-direct', 'qconv-direct']);
   });
 
-  it('runs the 1x28x28 variant exactly too', async () => {
-    const { mismatches } = await compareExact(await qdqModel(0, [1, 28, 28]), 3, [1, 28, 28]);
-    assert.equal(mismatches, 0);
+  // onnxruntime's u8s8 kernels on x86 without VNNI add two u8 x s8 products
+  // in int16 with saturation; weights within [-64, 64] keep every pair below
+  // its limit, so onnxruntime is exact on every CPU, and the oracle.
+  it('with 7-bit (reduce_range) weights equals onnxruntime bit for bit on every CPU, those without VNNI included', async () => {
+    const bytes = await qdqModel(0, [3, 32, 32], 1, true);
+    assert.ok(int8Weights(readOnnx(bytes).graph).every((w) => w.every((v) => Math.abs(v) <= SEVEN_BIT_WEIGHT)));
+    const { oracle } = await assertExact(bytes, 3);
+    assert.equal(oracle.authority, 'onnxruntime', oracle.reason);
+  });
+
+  it(`runs the 1x28x28 variant exactly too ${CASE}`, async () => {
+    await assertExact(await qdqModel(0, [1, 28, 28]), 3, [1, 28, 28]);
   });
 
   // The built-in crossover table puts int8 CSR's break-even at 6-7% density
   // (src/sparse/crossover-table.ts), so 97% pruning must run sparse.
-  it('picks sparse int8 kernels for 97%-pruned layers and stays exact', async () => {
+  it(`picks sparse int8 kernels for 97%-pruned layers and stays exact ${CASE}`, async () => {
     const bytes = await qdqModel(0.97);
-    assert.equal((await compareExact(bytes, 2)).mismatches, 0);
+    await assertExact(bytes, 2);
     const session = await InferenceSession.create(bytes);
     assert.ok(session.profile().some((p) => /^q(conv|spmm)-/.test(p.kernel)), session.profile().map((p) => p.kernel).join(', '));
   });

@@ -20,6 +20,7 @@ import { calibrate, quantizeQdq } from '../../bench/models/qdq.js';
 import { encodeOnnxModel, type OnnxGraph } from '../../src/runtime/onnx/write.js';
 import { InferenceSession } from '../../src/runtime/session.js';
 import { assertClose, rng } from '../helpers.js';
+import { assertInt8Outputs, ortInt8Case } from './ort-compare.js';
 
 const RTOL = 1e-4;
 
@@ -31,6 +32,7 @@ function input(dims: number[], seed: number): Float32Array {
 
 interface Run {
   dims: number[];
+  x: Float32Array;
   ours: Float32Array;
   reference: Float32Array;
 }
@@ -47,7 +49,7 @@ async function runBoth(graph: OnnxGraph, shapes: number[][], options: { optimize
     const expected = (await reference.run({ [inputName]: new ort.Tensor('float32', x, dims) }))[outputName];
     const actual = (await session.run({ [inputName]: { type: 'float32', dims, data: x } }))[outputName];
     assert.deepEqual(actual.dims, [...expected.dims], `output dims for input [${dims}]`);
-    runs.push({ dims, ours: actual.data as Float32Array, reference: expected.data as Float32Array });
+    runs.push({ dims, x, ours: actual.data as Float32Array, reference: expected.data as Float32Array });
   }
   return { runs, session };
 }
@@ -114,16 +116,21 @@ describe('runtime: MobileNet-style blocks vs onnxruntime', () => {
 
   // quantizeQdq puts Q/DQ on the inputs of Conv, Gemm and Flatten only; the
   // BNs (folded), HardSwish, SE Mul and residual Add between stay float, so
-  // sparq and onnxruntime differ where a float value lands near a rounding
-  // boundary of the next Q. Tolerance: one quantization step of the logits
-  // (the seeded inputs here agree exactly; one step allows for a rounding flip).
-  it('the QDQ version of the PyTorch blocks, within one output quantization step', async () => {
+  // sparq and its float reference kernels or onnxruntime differ where a float
+  // value lands near a rounding boundary of the next Q. Tolerance: one
+  // quantization step of the logits (the seeded inputs here agree exactly;
+  // one step allows for a rounding flip).
+  it(`the QDQ version of the PyTorch blocks, within one output quantization step ${ortInt8Case()}`, async () => {
     const graph = pytorchBlocks({ foldBn: true });
     const calibration = [0, 1].map((i) => ({ input: { type: 'float32', dims: [4, 16, 16, 16], data: input([4, 16, 16, 16], 200 + i) } }));
     const qdq = quantizeQdq(graph, await calibrate(graph, calibration));
     const { runs, session } = await runBoth(qdq, shapes2d(16, [[16, 16], [13, 11]]));
     const step = qdq.initializers!.find((t) => t.name === 'logits.scale')!.data[0] as number;
-    for (const { dims, ours, reference } of runs) assertClose(ours, reference, 0, step * 1.0001, `input [${dims}]`);
+    const bytes = encodeOnnxModel(qdq);
+    for (const { dims, x, ours, reference } of runs) {
+      const logits = (o: Float32Array) => ({ logits: { type: 'float32' as const, dims: [dims[0], o.length / dims[0]], data: o } });
+      await assertInt8Outputs(bytes, { input: { type: 'float32', dims, data: x } }, logits(ours), logits(reference), { tolerance: 0, atol: step * 1.0001 });
+    }
     // The SE reduce convs (ReLU fused, then Q) and the classifier run on the integer kernels; Flatten moves the 8-bit values.
     const ops = session.profile().map((p) => p.opType);
     assert.equal(ops.filter((o) => o === 'QLinearConv').length, 2, ops.join(', '));

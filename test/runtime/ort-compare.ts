@@ -3,12 +3,21 @@
  * ONNX bytes run in both and every graph output is compared (float32 within
  * a relative tolerance, everything else exactly). compareNode builds the
  * one-node models the operator tests use.
+ *
+ * Models with int8 weights are checked against sparq's exact reference
+ * backend on every CPU, and against onnxruntime only where its int8 is exact
+ * (compare.ts's oracleFor: not on x86 without VNNI, where its u8s8 kernels
+ * saturate at int16, unless the weights are 7-bit).
  */
 import assert from 'node:assert/strict';
 
 import * as ort from 'onnxruntime-node';
 
+import { oracleFor, type Oracle, type TensorLike } from '../../src/runtime/compare.js';
 import type { Value, ValueType } from '../../src/runtime/onnx/model.js';
+import { readOnnx } from '../../src/runtime/onnx/read.js';
+import { int8Weights, ortInt8Exactness } from '../../src/runtime/ort-int8.js';
+import { runOnReference } from '../../src/runtime/reference-run.js';
 import { encodeOnnxModel, type OnnxAttributeValue, type OnnxElementType, type OnnxGraph, type OnnxTensor } from '../../src/runtime/onnx/write.js';
 import { ModelError } from '../../src/runtime/ops/op.js';
 import { InferenceSession } from '../../src/runtime/session.js';
@@ -28,7 +37,8 @@ function toOrt(feeds: Record<string, Value>): Record<string, ort.Tensor> {
   return Object.fromEntries(Object.entries(feeds).map(([name, v]) => [name, new ort.Tensor(v.type, v.data, v.dims)]));
 }
 
-function assertSameValue(actual: Value | undefined, expected: ort.Tensor, name: string, { tolerance = 1e-6, atol = 0 }: CompareOptions): void {
+/** `actual` equal to `expected` (float32 within the tolerances); `oracle` names the expected side in messages. */
+function assertSameValue(actual: Value | undefined, expected: TensorLike, name: string, { tolerance = 1e-6, atol = 0 }: CompareOptions, oracle = 'onnxruntime'): void {
   assert.ok(actual, `sparq returned no output "${name}"`);
   assert.equal(actual.type, expected.type, `${name}: type`);
   assert.deepEqual(actual.dims, [...expected.dims], `${name}: dims`);
@@ -39,13 +49,44 @@ function assertSameValue(actual: Value | undefined, expected: ort.Tensor, name: 
     const same = typeof x === 'number' && typeof y === 'number' && actual.type === 'float32'
       ? Object.is(x, y) || x === y || Math.abs(x - y) <= atol + tolerance * Math.abs(y)
       : x === y;
-    if (!same) assert.fail(`${name}: index ${i}: sparq ${x}, onnxruntime ${y} (dims [${actual.dims}], rtol ${tolerance}, atol ${atol})`);
+    if (!same) assert.fail(`${name}: index ${i}: sparq ${x}, ${oracle} ${y} (dims [${actual.dims}], rtol ${tolerance}, atol ${atol})`);
   }
 }
 
 /**
+ * Checks sparq's outputs `actual` of the int8 model `bytes` on `feeds`
+ * against both oracles, within `options` (default 1e-6 relative for float32,
+ * as compareWithOrt): sparq's exact reference backend on every CPU, and
+ * onnxruntime's `expected` where oracleFor says its int8 is exact here.
+ * Elsewhere onnxruntime's outputs are checked for type and dims only: its
+ * int16 saturation moves them by a model-dependent amount (8 to 22 output
+ * steps on the QDQ CIFAR CNN under an AVX2-only CPU). Returns the oracle.
+ */
+export async function assertInt8Outputs(bytes: Uint8Array, feeds: Record<string, TensorLike>, actual: Record<string, Value>, expected: Record<string, TensorLike>, options: CompareOptions = {}): Promise<Oracle> {
+  const oracle = oracleFor(readOnnx(bytes).graph);
+  const names = Object.keys(expected);
+  const exact = await runOnReference(bytes, feeds as Record<string, Value>, { fetches: names });
+  for (const name of names) {
+    assertSameValue(actual[name], exact[name], name, options, 'sparq\'s exact reference backend');
+    if (oracle.authority === 'onnxruntime') assertSameValue(actual[name], expected[name], name, options, `onnxruntime (exact here: ${oracle.reason})`);
+    else {
+      const what = `${name}: onnxruntime, not exact here (${oracle.reason}), checked for type and dims only`;
+      assert.equal(expected[name].type, actual[name].type, what);
+      assert.deepEqual([...expected[name].dims], actual[name].dims, what);
+    }
+  }
+  return oracle;
+}
+
+/** A title suffix naming the case this CPU's onnxruntime int8 is in, for tests of 8-bit-weight models. */
+export function ortInt8Case(): string {
+  return ortInt8Exactness().exact ? '[checked: exact reference, onnxruntime (exact on this CPU)]' : '[checked: exact reference; onnxruntime saturates at int16 on this CPU]';
+}
+
+/**
  * Runs `graph` on `feeds` in onnxruntime-node and in sparq and asserts every
- * output agrees; returns sparq's outputs.
+ * output agrees (for models with int8 weights: assertInt8Outputs); returns
+ * sparq's outputs.
  */
 export async function compareWithOrt(graph: OnnxGraph, feeds: Record<string, Value>, options: CompareOptions = {}): Promise<Record<string, Value>> {
   const bytes = encodeOnnxModel(graph);
@@ -53,7 +94,8 @@ export async function compareWithOrt(graph: OnnxGraph, feeds: Record<string, Val
   const expected = await reference.run(toOrt(feeds));
   const session = await InferenceSession.create(bytes);
   const actual = await session.run(feeds);
-  for (const o of graph.outputs) assertSameValue(actual[o.name], expected[o.name], o.name, options);
+  if (int8Weights(readOnnx(bytes).graph).length > 0) await assertInt8Outputs(bytes, feeds, actual, expected, options);
+  else for (const o of graph.outputs) assertSameValue(actual[o.name], expected[o.name], o.name, options);
   return actual;
 }
 

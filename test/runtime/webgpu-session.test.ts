@@ -11,7 +11,7 @@ import { InferenceSession, type Feeds } from '../../src/runtime/session.js';
 import { value } from '../../src/runtime/value.js';
 import { randomFloats, randomInts, relativeError, rng } from '../helpers.js';
 import { gpuOrSkip, releaseGpu } from '../webgpu/gpu.js';
-import { initializer, nodeGraph, type NodeTest } from './ort-compare.js';
+import { assertInt8Outputs, initializer, nodeGraph, ortInt8Case, type NodeTest } from './ort-compare.js';
 
 const IMAGE: [number, number, number] = [3, 32, 32];
 
@@ -43,12 +43,6 @@ async function both(bytes: Uint8Array, batch: number, gpu: WebGpuBackend) {
   } finally {
     await session.release();
   }
-}
-
-function mismatches(a: Float32Array, b: Float32Array): number {
-  let count = 0;
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) count++;
-  return count;
 }
 
 /** Runs the one-node model of `test` on the CPU and on WebGPU: the same outputs (float32 within 1e-5 relative, the rest exactly) and the GPU node's kernel label. */
@@ -138,10 +132,14 @@ describe('runtime: InferenceSession on WebGPU', () => {
   }
 
   for (const [prune, batch] of [[0, 1], [0, 3], [0.9, 3]] as const) {
-    it(`runs the QDQ int8 CNN equal to onnxruntime bit for bit (pruned ${prune * 100}%, batch ${batch})`, async function () {
+    it(`runs the QDQ int8 CNN bit for bit (pruned ${prune * 100}%, batch ${batch}) ${ortInt8Case()}`, async function () {
       const gpu = await gpuOrSkip(this);
-      const { reference, ours, profile } = await both(await qdqModel(prune), batch, gpu);
-      assert.equal(mismatches(ours, reference), 0);
+      const bytes = await qdqModel(prune);
+      const { reference, ours, profile } = await both(bytes, batch, gpu);
+      // both() ran these images.
+      const feeds = { input: { type: 'float32', dims: [batch, ...IMAGE], data: randomImages(batch, IMAGE, 3) } };
+      const logits = (data: Float32Array) => ({ logits: { type: 'float32' as const, dims: [batch, 10], data } });
+      await assertInt8Outputs(bytes, feeds, logits(ours), logits(reference), { tolerance: 0 });
       assert.equal(profile.filter((p) => p.kernel === 'gpu:qconv').length, 3);
     });
   }
