@@ -1,7 +1,8 @@
 // f32-minmax: min and max of a row, every variant against the scalar one,
 // bit for bit (NaN ignored, zeros returned as +0), on rows of plain values,
-// rows with NaN/Inf/-0 sprinkled in, all-NaN rows, and n = 0.
+// rows with NaN (quiet and signalling)/Inf/-0 sprinkled in, all-NaN rows, and n = 0.
 #include <cmath>
+#include <cstring>
 
 #include "check.h"
 #include "kernels/f32-minmax/f32-minmax.h"
@@ -10,7 +11,10 @@ using namespace sparq;
 
 CHECK_FAMILY("f32-minmax") {
   const MinmaxVariant& ref = kMinmaxVariants[kMinmaxVariantCount - 1];
-  const float specials[] = {NAN, INFINITY, -INFINITY, -0.0f, 0.0f, 1e-45f, -3.4e38f};
+  const uint32_t signalling_nan_bits = 0x7f800001u;
+  float signalling_nan;
+  std::memcpy(&signalling_nan, &signalling_nan_bits, 4);
+  const float specials[] = {NAN, signalling_nan, INFINITY, -INFINITY, -0.0f, 0.0f, 1e-45f, -3.4e38f};
   c.variants(kMinmaxVariants, kMinmaxVariantCount, [&](const MinmaxVariant& v) {
     float lo, hi, want_lo, want_hi;
     v.fn(0, nullptr, &lo, &hi);
@@ -20,7 +24,7 @@ CHECK_FAMILY("f32-minmax") {
         // Offset by one float so vector loads are not 16-byte aligned.
         std::vector<float> x = c.floats(n + 1, -100.0f, 100.0f);
         if (kind == 1)
-          for (std::size_t k = 0; k < 1 + n / 8; ++k) x[1 + c.below(n)] = specials[c.below(7)];
+          for (std::size_t k = 0; k < 1 + n / 8; ++k) x[1 + c.below(n)] = specials[c.below(8)];
         if (kind == 2)
           for (float& e : x) e = NAN;
         if (kind == 3)  // only zeros of both signs, and NaN: the +0 rule

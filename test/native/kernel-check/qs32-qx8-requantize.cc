@@ -16,12 +16,19 @@ CHECK_FAMILY("qs32-qx8-requantize") {
       for (int kind = 0; kind < 3; ++kind) {  // uint8, int8, float
         for (std::size_t bias_mode = 0; bias_mode < 3; ++bias_mode) {      // none, per row, per element
           for (std::size_t mul_stride = 0; mul_stride < 2; ++mul_stride) {  // per row, per element
-            std::vector<int32_t> acc = c.integers<int32_t>(n + 1, -(1 << 20), 1 << 20);
+            // Products mostly within the output range (so rounding, not the
+            // clamp, decides them); a power-of-two multiplier puts many
+            // exactly half way (ties to even).
+            const bool ties = c.below(2) == 0;
+            const float m0 = ties ? std::ldexp(1.0f, -static_cast<int>(c.integer(1, 8))) : c.uniform(1e-4f, 1e-2f);
+            const int64_t span = static_cast<int64_t>(300.0f / m0);
+            std::vector<int32_t> acc = c.integers<int32_t>(n + 1, -span, span);
             acc[1 + c.below(n)] = c.below(2) ? INT32_MIN : INT32_MAX;
-            const std::vector<int32_t> bias = c.integers<int32_t>(n + 1, INT32_MIN, INT32_MAX);
-            std::vector<float> mul = c.floats(n + 1, 1e-6f, 1e-3f);
-            // A multiplier that is a power of two puts some products exactly half way.
-            mul[1] = std::ldexp(1.0f, -static_cast<int>(c.integer(1, 8)));
+            std::vector<int32_t> bias = c.integers<int32_t>(n + 1, -span / 4, span / 4);
+            bias[1 + c.below(n)] = INT32_MAX;  // the add wraps
+            std::vector<float> mul(n + 1, m0);
+            if (!ties)
+              for (float& m : mul) m *= c.uniform(0.5f, 2.0f);
             if (c.below(4) == 0) mul[1 + c.below(n)] = c.below(2) ? NAN : INFINITY;
             RequantizeRow p;
             p.bias = bias_mode == 0 ? nullptr : bias.data() + 1;
