@@ -2,11 +2,11 @@
  * Whether onnxruntime-node's int8 results are exact on this machine, decided
  * in one place for compare() and the tests.
  *
- * onnxruntime's u8s8 kernels (MLAS) on x86 CPUs without VNNI multiply with
- * vpmaddubsw, which adds two adjacent u8 x s8 products into an int16 with
- * saturation: a pair above 32767 or below -32768 is clamped, so the sum is
- * not the exact integer one (onnxruntime's docs advise 7-bit "reduce_range"
- * weights there). With AVX-512 VNNI, AVX-VNNI or AMX its kernels accumulate
+ * onnxruntime's u8s8 kernels (MLAS) on x86 CPUs with AVX2 or AVX-512 but
+ * without VNNI multiply with vpmaddubsw, which adds two adjacent u8 x s8
+ * products into an int16 with saturation: a pair above 32767 or below -32768
+ * is clamped, so the sum is not the exact integer one (onnxruntime's docs
+ * advise 7-bit "reduce_range" weights there). With AVX-512 VNNI, AVX-VNNI or AMX its kernels accumulate
  * in int32, and on aarch64 it uses sdot/udot or widening multiplies: exact.
  * sparq's integer kernels are exact everywhere, so where onnxruntime's are
  * not, sparq's own TypeScript reference backend is the oracle.
@@ -42,16 +42,20 @@ function procCpuFlags(): Set<string> {
 
 let cpuClass: OrtInt8Exactness | undefined;
 
-/** This CPU's class alone (no model), as onnxruntime's MLAS picks its u8s8 kernels. */
+/** This CPU's class alone (no model), as onnxruntime's MLAS picks its u8s8 kernels from cpuid at load. */
 function detectCpuClass(): OrtInt8Exactness {
   if (process.arch === 'arm64') return { exact: true, reason: 'onnxruntime\'s int8 kernels on aarch64 (sdot/udot or widening multiplies) are exact' };
   if (process.arch !== 'x64' && process.arch !== 'ia32') return { exact: true, reason: `onnxruntime's int8 kernels on ${process.arch} do not saturate` };
-  // The addon reads cpuid and the OS-enabled register state; /proc/cpuinfo adds AVX-VNNI, which it does not report.
+  // The addon's cpuid reading includes the OS-enabled register state, as MLAS checks it; /proc/cpuinfo stands in
+  // without the addon, and for AVX-VNNI, which the addon does not report.
   const features = nativeStatus().addon?.cpuInfo();
   const flags = procCpuFlags();
-  if (features?.amxInt8 || flags.has('amx_int8')) return { exact: true, reason: 'onnxruntime\'s u8s8 kernels use AMX on this CPU: exact' };
-  if (features?.avx512Vnni || flags.has('avx512_vnni')) return { exact: true, reason: 'onnxruntime\'s u8s8 kernels use AVX-512 VNNI on this CPU: exact' };
+  if (features?.amxInt8 ?? flags.has('amx_int8')) return { exact: true, reason: 'onnxruntime\'s u8s8 kernels use AMX on this CPU: exact' };
+  if (features?.avx512Vnni ?? flags.has('avx512_vnni')) return { exact: true, reason: 'onnxruntime\'s u8s8 kernels use AVX-512 VNNI on this CPU: exact' };
   if (flags.has('avx_vnni')) return { exact: true, reason: 'onnxruntime\'s u8s8 kernels use AVX-VNNI on this CPU: exact' };
+  // Below AVX2, MLAS widens both operands to int16 and adds with pmaddwd (its SSE4.1 pmaddubsw kernel is built with MSVC only).
+  const avx2 = features?.avx2Fma ?? (flags.has('avx2') && flags.has('fma'));
+  if (!avx2 && process.platform !== 'win32') return { exact: true, reason: 'onnxruntime\'s u8s8 kernels on this CPU (SSE, no AVX2) widen to int16 products: exact' };
   return { exact: false, reason: 'onnxruntime\'s u8s8 kernels saturate at int16 on this CPU (x86 without VNNI: vpmaddubsw)' };
 }
 
