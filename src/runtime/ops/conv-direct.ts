@@ -2,10 +2,12 @@
  * The direct path of the conv operators: stride-1, ungrouped 2-D (and 1-D)
  * convolutions run on cpu.conv2d, which reads the NCHW input in place of an
  * im2col copy and writes NCHW output without a transpose, in the format
- * (dense, CSR, blocks, int8 blocks) the costs below pick for the weights.
- * Quantized layers need exact sums (conv2dIsExact, checked against the
- * run's input zero point); a layer that fails it, and every strided or
- * grouped one, takes the im2col path (conv-engine.ts).
+ * (dense, CSR, blocks, int8 blocks) the cost model picks for the weights
+ * (conv-costs.ts), when it finds one cheaper than im2col + GEMM on the
+ * kernel variants this CPU runs. Quantized layers need exact sums
+ * (conv2dIsExact, checked against the run's input zero point); a layer that
+ * fails it, and every strided or grouped one, takes the im2col path
+ * (conv-engine.ts).
  */
 import { cpu } from '../../backends/cpu.js';
 import { blockDensity, conv2dIsExact, hasInt8ConvKernel, planConv2d, type Conv2dOptions, type Conv2dPlan, type ConvWeights } from '../../kernels/conv2d.js';
@@ -15,28 +17,7 @@ import type { Allocate } from '../buffers.js';
 import type { Value } from '../onnx/model.js';
 import { as4d, convOptions, outputDims, type WindowAttributes } from './conv-attributes.js';
 import type { ConvWeightSource } from './conv-engine.js';
-
-/**
- * Relative costs of the direct kernels per dense-equivalent FMA, measured
- * with `npm run bench:conv` on the CIFAR CNN's layers (AMD Zen 5, batch 64,
- * BENCHMARKS.md): the CSR kernel makes one image load per FMA (the dense
- * one shares each among 6 channels) and runs at about 1/3.5 of dense speed
- * per stored weight; 4-channel blocks share it among 4 and run at about
- * 1/2. A layer runs on whichever of dense (cost 1), CSR (3.5 x density) and
- * blocks (2 x block density) is cheapest.
- */
-export const CSR_COST = 3.5;
-export const BLOCK4_COST = 2;
-/**
- * int8 weights on uint8 images where the CPU has AVX-512 VNNI: [4 output x
- * 4 input channel] blocks on 8-bit dot products (qu8s8-conv2d). Measured per
- * stored block against the dense float kernel: 0.5 dense (conv2 0.95 vs
- * 1.9 ms), 0.33-0.55 on unstructured 90% pruning (81% of blocks stored),
- * where it also beat CSR on all three CIFAR layers (conv2 0.51 vs 0.68 ms).
- * So dense int8 layers run as all blocks stored, and pruned ones unless
- * their blocks are nearly all stored.
- */
-export const INT8_BLOCK_COST = 0.4;
+import { chooseConvPath, type ConvCandidate, type ConvPath, type ConvShape } from './conv-costs.js';
 
 export interface DirectConv {
   weights: ConvWeights;
@@ -58,34 +39,57 @@ interface DirectPlan {
 
 const MAX_PLANS = 16;
 
-/** Packs the weights for cpu.conv2d when the layer can run direct (stride 1, one group); else undefined. */
+/**
+ * Packs the weights for cpu.conv2d when the layer can run direct (stride 1,
+ * one group) and the cost model (conv-costs.ts) finds a direct format
+ * cheaper than im2col + GEMM on the variants this CPU runs; else undefined
+ * (the caller takes the im2col path). Sparse formats only when `trySparse`.
+ */
 export function prepareDirectConv<T extends 'float32' | 'int8' | 'uint8'>(w: ConvWeightSource<T>, groups: number, window: WindowAttributes, trySparse: boolean): DirectConv | undefined {
   if (groups !== 1 || window.strides[0] !== 1 || window.strides[1] !== 1) return undefined;
+  const { path } = chooseConvPath(convShape(w, window), convCandidates(w, window, trySparse));
+  return path === 'im2col' || path === 'im2col-int8' ? undefined : packDirectConv(w, window, path);
+}
+
+/** The cost model's view of a layer with weights `w`. */
+export function convShape(w: ConvWeightSource<'float32' | 'int8' | 'uint8'>, window: WindowAttributes): ConvShape {
+  const [oc, c] = w.dims;
+  return { outChannels: oc, channels: c, kernelPositions: window.kernel[0] * window.kernel[1] };
+}
+
+/**
+ * The paths a stride-1 ungrouped layer can take, with the stored fraction of
+ * its weights in each format (zero: the weight's zero point): im2col and the
+ * dense direct kernel always, CSR and [4 x 1] blocks when `trySparse`, and
+ * int8 blocks for integer weights whose values minus zero point fit int8
+ * where qu8s8-conv2d runs SIMD code (the addon runs its scalar variant for
+ * no call: the float kernels take those layers).
+ */
+export function convCandidates(w: ConvWeightSource<'float32' | 'int8' | 'uint8'>, window: WindowAttributes, trySparse: boolean): ConvCandidate[] {
+  const quantized = w.type !== 'float32';
+  const candidates: ConvCandidate[] = [{ path: 'direct', density: 1 }, { path: quantized ? 'im2col-int8' : 'im2col', density: 1 }];
+  if (!trySparse) return candidates;
+  const oc = w.dims[0], taps = w.data.length / oc;
+  const zero = (i: number) => (w.zeroPoints ? w.zeroPoints[w.zeroPoints.length === 1 ? 0 : Math.floor(i / taps)] : 0);
+  const stored = Uint8Array.from(w.data as ArrayLike<number>, (v, i) => (v !== zero(i) ? 1 : 0));
+  candidates.push({ path: 'direct-csr', density: blockDensity(stored, oc, 1) }, { path: 'direct-block4', density: blockDensity(stored, oc, 4) });
+  let fitsInt8 = quantized;
+  for (let i = 0; fitsInt8 && i < w.data.length; i++) fitsInt8 = w.data[i] - zero(i) >= -128 && w.data[i] - zero(i) <= 127;
+  if (fitsInt8 && hasInt8ConvKernel()) candidates.push({ path: 'direct-int8', density: blockDensity(stored, oc, 4, 4, window.kernel[0] * window.kernel[1]) });
+  return candidates;
+}
+
+/** Packs `w` for cpu.conv2d in the format of a direct `path` (the choice above, or a calibration's forced one). */
+export function packDirectConv<T extends 'float32' | 'int8' | 'uint8'>(w: ConvWeightSource<T>, window: WindowAttributes, path: Exclude<ConvPath, 'im2col' | 'im2col-int8'>): DirectConv {
   const [oc, c] = w.dims;
   const [kh, kw] = window.kernel;
   const quant: QuantParams = !w.scales ? {} : w.scales.length === 1
     ? { scale: w.scales[0], zeroPoint: w.zeroPoints?.[0] ?? 0 }
     : { scale: w.scales, zeroPoint: w.zeroPoints ?? new Int32Array(w.scales.length), axis: 0 };
-  const format = trySparse ? cheapestFormat(w, kh * kw) : 'dense';
   // int8 blocks come with the float [4 x 1] blocks (the fallback where the 8-bit kernel does not apply).
-  const options = format === 'dense' ? {} : { sparse: true, blockRows: format === 'csr' ? 1 : 4 } as const;
+  const options = path === 'direct' ? {} : { sparse: true, blockRows: path === 'direct-csr' ? 1 : 4 } as const;
   const weights = cpu.packConvWeights(tensor(w.type, [oc, c, kh, kw], w.data, quant) as Tensor<'float32' | 'int8' | 'uint8'>, options);
-  return { weights, label: format === 'dense' ? 'conv-direct' : `conv-direct-${format}`, plans: new Map() };
-}
-
-type Format = 'dense' | 'csr' | 'block4' | 'int8';
-
-/** The cheapest format by the costs above on the weights' (block) densities (zero: the weight's zero point). */
-function cheapestFormat(w: ConvWeightSource<'float32' | 'int8' | 'uint8'>, kernelPositions: number): Format {
-  const oc = w.dims[0], taps = w.data.length / oc;
-  const zero = (i: number) => (w.zeroPoints ? w.zeroPoints[w.zeroPoints.length === 1 ? 0 : Math.floor(i / taps)] : 0);
-  const stored = Uint8Array.from(w.data as ArrayLike<number>, (v, i) => (v !== zero(i) ? 1 : 0));
-  const costs: Partial<Record<Format, number>> = { dense: 1, csr: CSR_COST * blockDensity(stored, oc, 1), block4: BLOCK4_COST * blockDensity(stored, oc, 4) };
-  // The 8-bit kernel takes weights whose values minus zero point fit int8.
-  let fitsInt8 = w.type !== 'float32';
-  for (let i = 0; fitsInt8 && i < w.data.length; i++) fitsInt8 = w.data[i] - zero(i) >= -128 && w.data[i] - zero(i) <= 127;
-  if (fitsInt8 && hasInt8ConvKernel()) costs.int8 = INT8_BLOCK_COST * blockDensity(stored, oc, 4, 4, kernelPositions);
-  return (Object.keys(costs) as Format[]).reduce((a, b) => (costs[b]! < costs[a]! ? b : a));
+  return { weights, label: `conv-${path}`, plans: new Map() };
 }
 
 /** `y` max-pooled as the fused pool asks (the im2col path's output), or `y` itself. */

@@ -1,0 +1,208 @@
+/**
+ * Measures the conv cost model's coefficients (src/runtime/ops/conv-costs.ts)
+ * for every path at every ISA level this CPU can be capped to, prints them
+ * with the path each level then chooses for the CIFAR CNN's layers, and with
+ * --write regenerates src/runtime/ops/conv-cost-table.ts.
+ *
+ * A path's entry is keyed by the ISA of the variant that ran it (under the
+ * 'avx2' cap f32-conv2d may still run scalar: that timing is its 'scalar'
+ * entry), and each entry is measured once. Points: the CIFAR CNN's three
+ * convs (bench/conv.ts's shapes, fused ReLU and 2x2 pool where the CNN pools)
+ * at batch 16 on one thread, the sparse formats at 50% and 90% pruning, each
+ * the median of three rounds over all points (a shared machine's load drifts
+ * over seconds); the two coefficients are a least-squares fit of the times
+ * relative to each point's (so every layer weighs the same), kept
+ * non-negative.
+ *
+ *   npm run calibrate -- --conv [--isa avx2 --isa none] [--write]
+ *   (tsx bench/calibrate-conv.ts takes the same arguments)
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+
+import { cpu } from '../src/index.js';
+import { hasInt8ConvKernel } from '../src/kernels/conv2d.js';
+import { runningIsa } from '../src/kernels/isa-level.js';
+import type { IsaLimit } from '../src/native.js';
+import type { Tensor } from '../src/tensor.js';
+import type { WindowAttributes } from '../src/runtime/ops/conv-attributes.js';
+import { CONV_PATH_FAMILY, chooseConvPath, convWork, type ConvCostTable, type ConvPath, type PathCost } from '../src/runtime/ops/conv-costs.js';
+import { convCandidates, convShape, maxPoolValue, packDirectConv, runDirectConv } from '../src/runtime/ops/conv-direct.js';
+import { prepareConvWeights, runConv, type ConvWeightSource } from '../src/runtime/ops/conv-engine.js';
+import type { Value } from '../src/runtime/onnx/model.js';
+import { pruneBlocks, seededRandom } from './models/cifar-cnn.js';
+import { timeIt } from './timing.js';
+
+const { values } = parseArgs({
+  options: { isa: { type: 'string', multiple: true }, write: { type: 'boolean', default: false }, batch: { type: 'string', default: '16' }, conv: { type: 'boolean', default: false } },
+});
+const BATCH = Number(values.batch);
+const ROUNDS = 3;
+
+/** [name, input channels, size, output channels, pooled] of the CIFAR CNN's convs (3x3, no padding). */
+const LAYERS: [string, number, number, number, boolean][] = [['conv1', 3, 32, 32, true], ['conv2', 32, 15, 64, true], ['conv3', 64, 6, 64, false]];
+const WINDOW: WindowAttributes = { kernel: [3, 3], strides: [1, 1], dilations: [1, 1], pads: [0, 0, 0, 0], oneD: false };
+const POOL = { kernelShape: [2, 2] as [number, number], strides: [2, 2] as [number, number] };
+/** The int8 paths' quantization: uint8 images at 1/255 around 128, per-tensor int8 weights, uint8 output. */
+const Q = { xScale: 1 / 255, xZero: 128, yScale: 0.05, yZero: 0 };
+const PATHS: ConvPath[] = ['direct', 'direct-csr', 'direct-block4', 'direct-int8', 'im2col', 'im2col-int8'];
+/** Pruned fractions each path is timed at: the sparse formats at two densities, so the fit can tell the MACs from the moves. */
+const PRUNING: Record<ConvPath, number[]> = { direct: [0], im2col: [0], 'im2col-int8': [0], 'direct-csr': [0.5, 0.9], 'direct-block4': [0.5, 0.9], 'direct-int8': [0, 0.5, 0.9] };
+
+interface Layer {
+  name: string;
+  c: number;
+  h: number;
+  oc: number;
+  pooled: boolean;
+}
+
+/** The layer's float weights with `pruned` of them zero: single weights (block 1) or [4 x 4 channel] blocks at a kernel position. */
+function floatWeights(layer: Layer, block: 1 | 4, pruned: number): ConvWeightSource<'float32'> {
+  const random = seededRandom(layer.h * 31 + layer.c);
+  const dense = Float32Array.from({ length: layer.oc * layer.c * 9 }, () => random() * 0.3);
+  return { type: 'float32', dims: [layer.oc, layer.c, 3, 3], data: pruneBlocks(dense, layer.oc, block, pruned, 9) };
+}
+
+/** `w` quantized to int8, per tensor, symmetric. */
+function int8Weights(w: ConvWeightSource<'float32'>): ConvWeightSource<'int8'> {
+  const scale = Math.max(...Array.from(w.data, Math.abs)) / 127;
+  return { type: 'int8', dims: w.dims, data: Int8Array.from(w.data, (v) => Math.round(v / scale)), scales: Float32Array.of(scale) };
+}
+
+/** What `path` is timed on: CSR on unstructured pruning, the block formats on blocks (what they store); int8 for the int8 paths. */
+function weights(layer: Layer, path: ConvPath, pruned: number): ConvWeightSource<'float32' | 'int8'> {
+  const w = floatWeights(layer, path === 'direct-csr' ? 1 : 4, pruned);
+  return path.endsWith('int8') ? int8Weights(w) : w;
+}
+
+/** The output buffers the direct paths write, reused across calls as a session's buffers are (the im2col path allocates its own). */
+const buffers = new Map<string, Float32Array | Uint8Array>();
+const allocate = (<T extends string>(type: T, length: number) => {
+  const key = `${type} ${length}`;
+  if (!buffers.has(key)) buffers.set(key, type === 'float32' ? new Float32Array(length) : new Uint8Array(length));
+  return buffers.get(key)!;
+}) as Parameters<typeof runDirectConv>[5];
+
+/** A call of `path` on `layer` at batch BATCH with `pruned` of its weights zero, and the stored density it runs at. */
+function prepare(layer: Layer, path: ConvPath, pruned: number): { run: () => unknown; density: number } {
+  const w = weights(layer, path, pruned);
+  const quantized = w.type !== 'float32';
+  const random = seededRandom(layer.h);
+  const length = BATCH * layer.c * layer.h * layer.h;
+  const x: Value = quantized
+    ? { type: 'uint8', dims: [BATCH, layer.c, layer.h, layer.h], data: Uint8Array.from({ length }, () => 128 + Math.round(random() * 100)) }
+    : { type: 'float32', dims: [BATCH, layer.c, layer.h, layer.h], data: Float32Array.from({ length }, () => random()) };
+  const xQuant = quantized ? { scale: Q.xScale, zeroPoint: Q.xZero } : {};
+  const pool = layer.pooled ? POOL : undefined;
+  const output = quantized ? { output: 'uint8' as const, outScale: Q.yScale, outZeroPoint: Q.yZero, activation: 'relu' as const } : { activation: 'relu' as const };
+  const density = convCandidates(w, WINDOW, true).find((c) => c.path === path)?.density ?? 1;
+  let run: () => unknown;
+  if (path === 'im2col' || path === 'im2col-int8') {
+    const prepared = prepareConvWeights(w, 1, null, (packed) => (rows) => (quantized
+      ? cpu.qgemm(rows as Tensor<'uint8'>, packed[0], output as { output: 'uint8'; outScale: number; outZeroPoint: number })
+      : cpu.gemm(rows as Tensor<'float32'>, packed[0], output)));
+    run = () => maxPoolValue(runConv(x, xQuant, prepared, WINDOW, quantized ? 'uint8' : 'float32', output), pool);
+  } else {
+    const direct = packDirectConv(w, WINDOW, path);
+    run = () => {
+      if (!runDirectConv(direct, x, xQuant, WINDOW, { ...output, pool }, allocate)) throw new Error(`${path} refused ${layer.name}`);
+    };
+  }
+  run();
+  return { run, density };
+}
+
+/** Non-negative least squares of t ~ mac * m + element * e, on errors relative to t. */
+function fit(points: { t: number; m: number; e: number }[]): PathCost {
+  let mm = 0, me = 0, ee = 0, mt = 0, et = 0;
+  for (const { t, m, e } of points) {
+    const [a, b] = [m / t, e / t];
+    mm += a * a; me += a * b; ee += b * b; mt += a; et += b;
+  }
+  const det = mm * ee - me * me;
+  let mac = det > 0 ? (mt * ee - et * me) / det : -1;
+  let element = det > 0 ? (et * mm - mt * me) / det : -1;
+  if (!(mac >= 0 && element >= 0)) {
+    // One term alone: the better of the two fits.
+    const residual = (cm: number, ce: number) => points.reduce((s, { t, m, e }) => s + ((cm * m + ce * e) / t - 1) ** 2, 0);
+    [mac, element] = residual(mt / mm, 0) <= residual(0, et / ee) ? [mt / mm, 0] : [0, et / ee];
+  }
+  const round = (v: number) => Number((v * 1e9).toPrecision(3));
+  return { mac: round(mac), element: round(element) };
+}
+
+/** The levels to cap at: those named, else every one this CPU has, lowest first. */
+function levels(): IsaLimit[] {
+  if (values.isa) return values.isa as IsaLimit[];
+  const info = cpu.info();
+  if (info.implementation !== 'native') throw new Error('the native addon is needed to calibrate');
+  const has = new Set(Object.values(info.variants).flat().filter((v) => v.supported).map((v) => v.isa));
+  const capped: IsaLimit[] = ['scalar', 'avx2', 'avx512', 'avx512vnni'];
+  return [...capped.filter((l) => l === 'scalar' || has.has(l)), 'none'];
+}
+
+const layers: Layer[] = LAYERS.map(([name, c, h, oc, pooled]) => ({ name, c, h, oc, pooled }));
+const table: Record<string, Record<string, PathCost>> = {};
+cpu.setThreads(1);
+const caps = levels();
+for (const cap of caps) {
+  cpu.setIsaLimit(cap);
+  const points: { path: ConvPath; isa: string; layer: Layer; run: () => unknown; m: number; e: number; times: number[] }[] = [];
+  for (const path of PATHS) {
+    const isa = runningIsa(CONV_PATH_FAMILY[path]);
+    // The addon never runs qu8s8-conv2d's scalar variant for a call: int8 weights take the float kernels there.
+    if ((path === 'direct-int8' && !hasInt8ConvKernel()) || table[path]?.[isa]) continue;
+    for (const layer of layers)
+      for (const pruned of PRUNING[path]) {
+        const { run, density } = prepare(layer, path, pruned);
+        const pixels = BATCH * (layer.h - 2) ** 2;
+        const [m, e] = convWork(path, { outChannels: layer.oc, channels: layer.c, kernelPositions: 9 }, density);
+        points.push({ path, isa, layer, run, m: m * pixels, e: e * pixels, times: [] });
+      }
+  }
+  // Rounds over every point, the median of each point's medians kept: the load of a shared machine drifts over seconds.
+  for (let round = 0; round < ROUNDS; round++)
+    for (const point of points) point.times.push((await timeIt(point.run, { budgetMs: 150, minSamples: 5 })).p50);
+  for (const path of new Set(points.map((p) => p.path))) {
+    const mine = points.filter((p) => p.path === path);
+    const isa = mine[0].isa;
+    for (const p of mine) console.error(`cap ${cap}: ${path} on ${isa}, ${p.layer.name}, ${(p.m / p.e).toFixed(0)} MACs per value moved: ${p.times.map((t) => (t * 1e3).toFixed(3)).join(' / ')} ms`);
+    (table[path] ??= {})[isa] = fit(mine.map((p) => ({ t: [...p.times].sort((a, b) => a - b)[ROUNDS >> 1], m: p.m, e: p.e })));
+    console.error(`  ${path} ${isa}: ${JSON.stringify(table[path][isa])}`);
+  }
+}
+
+// What each level chooses for the CIFAR layers with these costs: fp32 and int8, dense and 90% pruned.
+console.log('\n| ISA cap | layer | weights | fp32 path (variant ISA) | int8 path (variant ISA) |');
+console.log('|---|---|---|---|---|');
+for (const cap of caps) {
+  cpu.setIsaLimit(cap);
+  for (const layer of layers)
+    for (const [tag, pruned, block] of [['dense', 0, 1], ['90% pruned', 0.9, 1], ['90% block-pruned', 0.9, 4]] as const) {
+      const w = floatWeights(layer, block, pruned);
+      const cells = [w, int8Weights(w)].map((source) => {
+        const choice = chooseConvPath(convShape(source, WINDOW), convCandidates(source, WINDOW, true), table);
+        return `${choice.path} (${choice.costs.find((c) => c.path === choice.path)!.isa})`;
+      });
+      console.log(`| ${cap} | ${layer.name} | ${tag} | ${cells[0]} | ${cells[1]} |`);
+    }
+}
+cpu.setIsaLimit('none');
+
+const json = JSON.stringify(table, null, 2);
+console.log(json);
+if (values.write) {
+  const path = fileURLToPath(new URL('../src/runtime/ops/conv-cost-table.ts', import.meta.url));
+  writeFileSync(path, `// Generated by \`npm run calibrate -- --conv --write\` (bench/calibrate-conv.ts): edit by re-running it.
+import type { ConvCostTable } from './conv-costs.js';
+
+/**
+ * ns per stored multiply-add (mac) and per value moved (element) of each conv
+ * path, by the ISA of the variant that ran it, on one thread of the machine
+ * that ran the calibration (${cpu.info().isa}, batch ${BATCH}); see conv-costs.ts.
+ */
+export const CONV_COSTS: ConvCostTable = ${json.replace(/"([a-z][a-z0-9]*)":/g, '$1:')};
+`);
+}

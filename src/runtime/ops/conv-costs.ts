@@ -1,0 +1,99 @@
+/**
+ * The cost of each way to run a convolution, by the ISA of the kernel
+ * variant that would run it here, and the choice among them. conv-direct.ts
+ * asks it once per layer when the session is created.
+ *
+ * A path's time per output pixel is modelled as
+ *   mac x (stored multiply-adds per pixel) + element x (values moved per pixel)
+ * with the two coefficients (ns) measured per path and per ISA level by
+ * `npm run calibrate -- --conv` (bench/calibrate-conv.ts) on the CIFAR CNN's
+ * layers and checked in (conv-cost-table.ts). Values moved: the direct
+ * kernels write OC outputs per pixel (the image rows they read stay in
+ * cache); im2col writes a C*KH*KW row into a fresh array and transposes OC
+ * results, which costs it more than its GEMM on small layers. Both terms
+ * scale with the pixels, so the choice does not depend on the input size the
+ * session will see.
+ *
+ * Entries are looked up by the ISA of the variant the path's kernel family
+ * dispatches to now (kernels/isa-level.ts: unmeasured levels borrow a
+ * measured one's costs by the rule written there), and a path that would run
+ * a scalar kernel is never chosen while another runs SIMD code: timings of
+ * one machine rank its SIMD paths well enough for another, but a scalar
+ * kernel against a SIMD one is off by the SIMD width on every other CPU.
+ */
+import { costForIsa, runningIsa, type CostFamily } from '../../kernels/isa-level.js';
+import { CONV_COSTS } from './conv-cost-table.js';
+
+/**
+ * The ways a stride-1 ungrouped conv can run: on cpu.conv2d with dense
+ * weights, CSR, [4 x 1] blocks or int8 [4 x 4 channel] blocks, or im2col and
+ * a GEMM (float, or uint8 x int8).
+ */
+export type ConvPath = 'direct' | 'direct-csr' | 'direct-block4' | 'direct-int8' | 'im2col' | 'im2col-int8';
+
+/** The kernel family whose variant runs each path's arithmetic. */
+export const CONV_PATH_FAMILY: Record<ConvPath, CostFamily> = {
+  direct: 'f32-conv2d',
+  'direct-csr': 'f32-spconv2d',
+  'direct-block4': 'f32-spconv2d',
+  'direct-int8': 'qu8s8-conv2d',
+  im2col: 'f32-gemm',
+  'im2col-int8': 'qu8s8-gemm',
+};
+
+/** ns per stored multiply-add and per value moved, on one thread. */
+export interface PathCost {
+  mac: number;
+  element: number;
+}
+
+/** Per path, per ISA level of the variant that ran ('scalar', 'avx2', 'avx512', 'avx512vnni', ...). */
+export type ConvCostTable = Readonly<Partial<Record<ConvPath, Readonly<Record<string, PathCost>>>>>;
+
+/** A conv layer as the cost model sees it. */
+export interface ConvShape {
+  outChannels: number;
+  /** Input channels (one group). */
+  channels: number;
+  kernelPositions: number;
+}
+
+/** [stored multiply-adds, values moved] per output pixel of `path` at `density` (its stored fraction). */
+export function convWork(path: ConvPath, shape: ConvShape, density: number): [number, number] {
+  const { outChannels: oc, channels: c, kernelPositions: taps } = shape;
+  const moved = path.startsWith('im2col') ? c * taps + oc : oc;
+  return [oc * c * taps * density, moved];
+}
+
+export interface ConvCandidate {
+  path: ConvPath;
+  /** Stored fraction of the weights in the path's format (1 for dense paths). */
+  density: number;
+}
+
+export interface ConvChoice {
+  path: ConvPath;
+  /** Every candidate with the ISA it would run on and its modelled ns per pixel (Infinity: not measured). */
+  costs: { path: ConvPath; isa: string; cost: number }[];
+}
+
+/**
+ * The cheapest of `candidates` by `table` for the variants running now
+ * (`isaOf`, default: the addon's dispatch under the ISA limit); candidates
+ * on scalar kernels are dropped first when any other runs SIMD code.
+ */
+export function chooseConvPath(shape: ConvShape, candidates: readonly ConvCandidate[], table: ConvCostTable = CONV_COSTS,
+  isaOf: (family: CostFamily) => string = runningIsa): ConvChoice {
+  if (candidates.length === 0) throw new RangeError('chooseConvPath needs a candidate');
+  const costs = candidates.map(({ path, density }) => {
+    const isa = isaOf(CONV_PATH_FAMILY[path]);
+    const entry = costForIsa(table[path] ?? {}, isa);
+    const [macs, moved] = convWork(path, shape, density);
+    return { path, isa, cost: entry ? entry.mac * macs + entry.element * moved : Infinity };
+  });
+  const simd = costs.some((c) => c.isa !== 'scalar');
+  const eligible = costs.filter((c) => !simd || c.isa !== 'scalar');
+  // Unmeasured paths (Infinity) lose to measured ones; among only those, the first candidate (the caller's default) wins.
+  const best = eligible.reduce((a, b) => (b.cost < a.cost ? b : a));
+  return { path: best.path, costs };
+}
