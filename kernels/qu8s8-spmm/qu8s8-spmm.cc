@@ -15,6 +15,8 @@
 
 #if defined(__SSE2__)
 #include <emmintrin.h>  // x86-64 baseline: no ISA flag, safe in portable code
+#elif defined(__aarch64__)
+#include <arm_neon.h>  // AArch64 baseline, likewise
 #endif
 
 namespace sparq {
@@ -62,7 +64,8 @@ constexpr std::size_t kMBlock = 256;
 constexpr std::size_t kStrip = 32;
 
 // X [k, m] (row stride ldx) -> xp [groups][m][4], zero past k. SSE2 moves
-// 16 columns x 4 rows per step with two rounds of byte/word interleaves.
+// 16 columns x 4 rows per step with two rounds of byte/word interleaves;
+// NEON stores them interleaved with one st4.
 void repack_strip(std::size_t groups, std::size_t k, std::size_t m, const uint8_t* x, std::size_t ldx,
                   const uint8_t* zeros, uint8_t* xp) {
   for (std::size_t g = 0; g < groups; ++g) {
@@ -83,6 +86,11 @@ void repack_strip(std::size_t groups, std::size_t k, std::size_t m, const uint8_
       _mm_storeu_si128(o + 1, _mm_unpackhi_epi16(ab_lo, cd_lo));
       _mm_storeu_si128(o + 2, _mm_unpacklo_epi16(ab_hi, cd_hi));
       _mm_storeu_si128(o + 3, _mm_unpackhi_epi16(ab_hi, cd_hi));
+    }
+#elif defined(__aarch64__)
+    for (; j + 16 <= m; j += 16) {
+      const uint8x16x4_t rows = {{vld1q_u8(r[0] + j), vld1q_u8(r[1] + j), vld1q_u8(r[2] + j), vld1q_u8(r[3] + j)}};
+      vst4q_u8(out + j * kQSpmmKr, rows);
     }
 #endif
     for (; j < m; ++j)

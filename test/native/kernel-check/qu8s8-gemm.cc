@@ -81,6 +81,23 @@ void run(kcheck::Checker& c, const QGemmVariant& v, const QGemmVariant& ref, con
   const char* kinds[] = {"int32", "uint8", "int8", "float32"};
   c.same(got.data(), want.data(), got.size(), "m=%zu n=%zu k=%zu %s%s zp=%d a_zp=%d", t.m, t.n, t.k,
          kinds[static_cast<int>(output)], t.b_unsigned ? " u8 weights" : "", t.zero_points, params.a_zero_point);
+  if (output != QOutput::kInt32) return;
+  // int32 output also against the plain sums (packing, edges and zero-point
+  // terms included), modulo 2^32.
+  std::vector<int32_t> plain(t.m * t.n), stored(t.m * t.n);
+  for (std::size_t i = 0; i < t.m; ++i)
+    for (std::size_t j = 0; j < t.n; ++j) {
+      const int32_t b_zp = t.zero_points == 0 ? 0 : t.b_unsigned ? zps[t.zero_points == 2 ? j : 0]
+                                                                 : static_cast<int8_t>(zps[t.zero_points == 2 ? j : 0]);
+      uint32_t acc = params.stage.bias != nullptr ? static_cast<uint32_t>(bias[j * params.stage.bias_stride]) : 0u;
+      for (std::size_t kk = 0; kk < t.k; ++kk) {
+        const int32_t bv = t.b_unsigned ? b[kk * t.n + j] : static_cast<int8_t>(b[kk * t.n + j]);
+        acc += static_cast<uint32_t>((a[i * lda + kk] - a_zp) * (bv - b_zp));
+      }
+      plain[i * t.n + j] = static_cast<int32_t>(acc);
+      std::memcpy(&stored[i * t.n + j], &got[1 + (i * ldc + j) * 4], 4);
+    }
+  c.same(stored.data(), plain.data(), plain.size(), "m=%zu n=%zu k=%zu: int32 against the plain sums", t.m, t.n, t.k);
 }
 
 }  // namespace

@@ -80,6 +80,26 @@ void run(kcheck::Checker& c, const QSpmmVariant& v, const QSpmmVariant& ref, con
   const char* kinds[] = {"int32", "uint8", "int8", "float32"};
   c.same(got.data(), want.data(), got.size(), "rows=%zu m=%zu k=%zu density=%.2f %s a_zp=%d", t.rows, t.m, t.k,
          t.density, kinds[static_cast<int>(output)], params.a_zero_point);
+  if (output != QOutput::kInt32) return;
+  // int32 output also against the plain sums (X repack and zero-point terms
+  // included), modulo 2^32.
+  std::vector<int32_t> plain(t.rows * t.m), stored(t.rows * t.m);
+  for (std::size_t n = 0; n < t.rows; ++n) {
+    const uint32_t b = params.stage.bias != nullptr ? static_cast<uint32_t>(bias[n * params.stage.bias_stride]) : 0u;
+    for (std::size_t j = 0; j < t.m; ++j) {
+      uint32_t acc = b;
+      for (int32_t p = indptr[n]; p < indptr[n + 1]; ++p)
+        for (std::size_t q = 0; q < 4 && 4 * group[p] + q < t.k; ++q) {
+          const int32_t wq = static_cast<int8_t>(static_cast<uint32_t>(word[p]) >> (8 * q));
+          const int32_t xq = x[1 + (4 * group[p] + q) * ldx + j] - params.a_zero_point;
+          acc += static_cast<uint32_t>(wq * xq);
+        }
+      plain[n * t.m + j] = static_cast<int32_t>(acc);
+      std::memcpy(&stored[n * t.m + j], &got[1 + (n * ldy + j) * 4], 4);
+    }
+  }
+  c.same(stored.data(), plain.data(), plain.size(), "rows=%zu m=%zu k=%zu: int32 against the plain sums", t.rows,
+         t.m, t.k);
 }
 
 }  // namespace
