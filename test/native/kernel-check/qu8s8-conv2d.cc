@@ -7,6 +7,7 @@
 // zero point, every integer output (int32, uint8, int8 with bias and
 // per-channel multipliers) and fused max pools.
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 #include "check.h"
@@ -95,6 +96,28 @@ void run(kcheck::Checker& c, const Qu8s8Conv2dVariant& v, const Qu8s8Conv2dVaria
          s.batch, s.channels, s.height, s.width, s.out_channels, s.kernel_h, s.kernel_w, s.dilation_h, s.dilation_w,
          s.pad_top, s.pad_left, s.pad_bottom, s.pad_right, out.pool.kernel_h, out.pool.kernel_w, out.pool.stride_h,
          out.pool.stride_w, static_cast<int>(out.kind));
+  if (out.kind != ConvOutputKind::kInt32 || out.pool.active()) return;
+  // int32 output also against the plain convolution (interleaving, padding
+  // and the zero-point correction included).
+  std::vector<int32_t> plain(s.batch * s.out_channels * out_h * out_w), stored(plain.size());
+  std::memcpy(stored.data(), got.data(), plain.size() * 4);
+  for (std::size_t n = 0; n < s.batch; ++n)
+    for (std::size_t o = 0; o < s.out_channels; ++o)
+      for (std::size_t oh = 0; oh < out_h; ++oh)
+        for (std::size_t ow = 0; ow < out_w; ++ow) {
+          int32_t acc = out.int_bias != nullptr ? out.int_bias[o] : 0;
+          for (std::size_t ch = 0; ch < s.channels; ++ch)
+            for (std::size_t i = 0; i < s.kernel_h; ++i)
+              for (std::size_t j = 0; j < s.kernel_w; ++j) {
+                // Padded rows and columns hold the zero point: they add nothing.
+                const std::size_t ph = oh + i * s.dilation_h, pw = ow + j * s.dilation_w;
+                if (ph < s.pad_top || ph >= s.pad_top + s.height || pw < s.pad_left || pw >= s.pad_left + s.width) continue;
+                const int32_t xv = x[((n * s.channels + ch) * s.height + ph - s.pad_top) * s.width + pw - s.pad_left];
+                acc += static_cast<int32_t>(w[(o * s.channels + ch) * taps + i * s.kernel_w + j]) * (xv - in.zero_point);
+              }
+          plain[((n * s.out_channels + o) * out_h + oh) * out_w + ow] = acc;
+        }
+  c.same(stored.data(), plain.data(), plain.size(), "trial %d: int32 against the plain convolution", trial);
 }
 
 }  // namespace
