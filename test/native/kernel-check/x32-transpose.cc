@@ -1,0 +1,38 @@
+// x32-transpose: x32_transpose and x8_transpose (SIMD blocks on x86-64 and
+// AArch64, no variant list) against an element loop, exactly: shapes around
+// the 4x4 / 16x16 blocks and 64x64 tiles, row strides wider than the rows,
+// and shapes large enough to split across the thread pool.
+#include "check.h"
+#include "kernels/x32-transpose/x32-transpose.h"
+
+using namespace sparq;
+
+namespace {
+
+template <typename T, typename Fn>
+void check_shape(kcheck::Checker& c, Fn transpose, std::size_t rows, std::size_t cols) {
+  const std::size_t lds = cols + c.below(3), ldd = rows + c.below(3);
+  const std::vector<T> src = c.integers<T>(rows * lds, 0, sizeof(T) == 4 ? UINT32_MAX : UINT8_MAX);
+  std::vector<T> got(cols * ldd, 0), want(cols * ldd, 0);
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t col = 0; col < cols; ++col) want[col * ldd + r] = src[r * lds + col];
+  transpose(rows, cols, src.data(), lds, got.data(), ldd);
+  c.same(got.data(), want.data(), got.size(), "%zu-bit %zux%zu lds %zu ldd %zu", sizeof(T) * 8, rows, cols, lds, ldd);
+}
+
+}  // namespace
+
+CHECK_FAMILY("x32-transpose") {
+  c.kernel("x32-transpose", [&] {
+    for (std::size_t rows : c.sizes({4, 64}))
+      for (std::size_t cols : {std::size_t{1}, std::size_t{3}, std::size_t{4}, std::size_t{9}, std::size_t{65}, 1 + c.below(150)})
+        check_shape<uint32_t>(c, x32_transpose, rows, cols);
+    check_shape<uint32_t>(c, x32_transpose, 300, 517);  // several bands on the thread pool
+  });
+  c.kernel("x8-transpose", [&] {
+    for (std::size_t rows : c.sizes({16, 64}))
+      for (std::size_t cols : {std::size_t{1}, std::size_t{15}, std::size_t{16}, std::size_t{33}, std::size_t{65}, 1 + c.below(150)})
+        check_shape<uint8_t>(c, x8_transpose, rows, cols);
+    check_shape<uint8_t>(c, x8_transpose, 300, 517);
+  });
+}
