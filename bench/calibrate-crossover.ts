@@ -1,14 +1,20 @@
 /**
  * Measures the dense/sparse crossover of every layout `linear` can run, on
- * this machine, and prints the table linear() takes as `crossover` (with
- * --write, regenerates src/sparse/crossover-table.ts, the built-in default).
+ * this machine at every ISA level it can be capped to, and prints the tables
+ * (a row of them is what linear() takes as `crossover`; with --write,
+ * regenerates src/sparse/crossover-table.ts, the built-in default). Each
+ * weight type's table is keyed by the ISA of the dense GEMM variant that ran
+ * (under the 'avx512' cap int8 still runs AVX2 code: that is its 'avx2'
+ * table), each measured once.
  *
  * For each weight type and activation width (M = 1 and M = 64) on a
  * 1024 x 1024 weight: linear forced to 'dense', then to each sparse layout on
  * weights whose zeros fit it at several densities; the crossover is the
  * density where the sparse time meets the dense one (see crossoverOf).
  *
- *   npm run calibrate [-- --threads 1 --threads 2] [--write]   (default: 1 and every core)
+ *   npm run calibrate [-- --threads 1 --threads 2] [--isa avx2 --isa none] [--write]
+ *   (default: 1 and every core; every level this CPU has, scalar included)
+ *   npm run calibrate -- --conv [...]   runs bench/calibrate-conv.ts instead
  */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -16,8 +22,10 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
 import { cpu, tensor, type Tensor } from '../src/index.js';
+import { runningIsa } from '../src/kernels/isa-level.js';
 import { LINEAR_LAYOUTS, linear, type LinearKernel } from '../src/kernels/linear.js';
-import { LAYOUTS, type CrossoverRow, type CrossoverTable, type SparseLayout } from '../src/sparse/crossover.js';
+import type { IsaLimit } from '../src/native.js';
+import { CROSSOVER_FAMILIES, LAYOUTS, type CrossoverRow, type CrossoverTable, type SparseLayout } from '../src/sparse/crossover.js';
 import { timeIt } from './timing.js';
 
 const N = 1024, K = 1024;
@@ -70,34 +78,51 @@ function crossoverOf(points: { density: number; time: number }[], dense: number)
   return round(through(points[points.length - 2], points[points.length - 1]));
 }
 
-async function table(r: () => number): Promise<CrossoverTable> {
-  const result = { float32: { gemv: {}, batched: {} }, int8: { gemv: {}, batched: {} } } as CrossoverTable;
-  for (const type of ['float32', 'int8'] as const)
-    for (const [row, m] of [['gemv', 1], ['batched', 64]] as const) {
-      const dense = await seconds(type, 'dense', weight(type, 'dense', 1, r), m);
-      const crossovers: CrossoverRow = {};
-      for (const layout of LINEAR_LAYOUTS[type]) {
-        const densities = LAYOUTS[layout].format === 'nm' ? [LAYOUTS[layout].n! / LAYOUTS[layout].m!] : DENSITIES;
-        const points = [];
-        for (const density of densities) points.push({ density, time: await seconds(type, layout, weight(type, layout, density, r), m) });
-        crossovers[layout] = crossoverOf(points, dense);
-        const detail = points.map((p) => `${Math.round(p.density * 100)}%: ${(dense / p.time).toFixed(2)}x`).join(', ');
-        console.error(`${cpu.info().threads}T ${type} M=${m} ${layout}: crossover ${crossovers[layout]} (vs dense ${detail})`);
-      }
-      result[type][row] = crossovers;
+async function table(type: 'float32' | 'int8', r: () => number): Promise<CrossoverTable> {
+  const result: CrossoverTable = { gemv: {}, batched: {} };
+  for (const [row, m] of [['gemv', 1], ['batched', 64]] as const) {
+    const dense = await seconds(type, 'dense', weight(type, 'dense', 1, r), m);
+    const crossovers: CrossoverRow = {};
+    for (const layout of LINEAR_LAYOUTS[type]) {
+      const densities = LAYOUTS[layout].format === 'nm' ? [LAYOUTS[layout].n! / LAYOUTS[layout].m!] : DENSITIES;
+      const points = [];
+      for (const density of densities) points.push({ density, time: await seconds(type, layout, weight(type, layout, density, r), m) });
+      crossovers[layout] = crossoverOf(points, dense);
+      const detail = points.map((p) => `${Math.round(p.density * 100)}%: ${(dense / p.time).toFixed(2)}x`).join(', ');
+      console.error(`${cpu.info().threads}T ${type} ${runningIsa(CROSSOVER_FAMILIES[type].dense)} M=${m} ${layout}: crossover ${crossovers[layout]} (vs dense ${detail})`);
     }
+    result[row] = crossovers;
+  }
   return result;
 }
 
+/** The levels to cap at: those named, else scalar, every x86 level this CPU has and none. */
+function levels(named: string[] | undefined): IsaLimit[] {
+  if (named) return named as IsaLimit[];
+  const has = new Set(Object.values(cpu.info().variants).flat().filter((v) => v.supported).map((v) => v.isa));
+  const capped: IsaLimit[] = ['scalar', 'avx2', 'avx512', 'avx512vnni'];
+  return [...capped.filter((l) => l === 'scalar' || has.has(l)), 'none'];
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { threads: { type: 'string', multiple: true }, write: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { threads: { type: 'string', multiple: true }, isa: { type: 'string', multiple: true }, write: { type: 'boolean', default: false } } });
+  if (cpu.info().implementation !== 'native') throw new Error('the native addon is needed to calibrate');
   const threadCounts = [...new Set((values.threads ?? ['1', String(cpus().length)]).map(Number))];
   const r = rng(7);
-  const tables: Record<number, CrossoverTable> = {};
-  for (const threads of threadCounts) {
-    cpu.setThreads(threads);
-    tables[threads] = await table(r);
+  const tables: Record<'float32' | 'int8', Record<string, Record<number, CrossoverTable>>> = { float32: {}, int8: {} };
+  for (const cap of levels(values.isa)) {
+    cpu.setIsaLimit(cap);
+    for (const type of ['float32', 'int8'] as const) {
+      const isa = runningIsa(CROSSOVER_FAMILIES[type].dense);
+      if (tables[type][isa]) continue;
+      tables[type][isa] = {};
+      for (const threads of threadCounts) {
+        cpu.setThreads(threads);
+        tables[type][isa][threads] = await table(type, r);
+      }
+    }
   }
+  cpu.setIsaLimit('none');
   const json = JSON.stringify(tables, null, 2);
   console.log(json);
   if (values.write) {
@@ -105,10 +130,15 @@ async function main(): Promise<void> {
     writeFileSync(path, `// Generated by \`npm run calibrate -- --write\` (bench/calibrate-crossover.ts): edit by re-running it.
 import type { CrossoverTables } from './crossover.js';
 
-/** Crossover stored densities measured on the reference machine (see crossover.ts), by thread count. */
+/**
+ * Crossover stored densities (see crossover.ts) per weight type, by the ISA
+ * of the dense GEMM variant that ran and thread count, measured on ${cpu.info().isa}
+ * capped at each level.
+ */
 export const DEFAULT_CROSSOVER: CrossoverTables = ${json.replace(/"([a-z][a-z0-9]*)":/g, '$1:')};
 `);
   }
 }
 
-await main();
+if (process.argv.includes('--conv')) await import('./calibrate-conv.js');
+else await main();

@@ -12,7 +12,7 @@
  * unstructured pruned weight: what the crossover table picks, in the label).
  */
 import { cpu, DEFAULT_CROSSOVER, SparseMatrix, tensor, type SparseLayout, type Tensor } from '../src/index.js';
-import { LAYOUTS, chooseLayout, crossoverFor } from '../src/sparse/crossover.js';
+import { LAYOUTS, chooseLayout, defaultCrossover } from '../src/sparse/crossover.js';
 import type { BenchCase, KernelBench } from './kernels.js';
 import { matMulGraph, matMulIntegerGraph, ort, ortSession } from './ort-models.js';
 import { BENCH_SPMM_SHAPES, type SpmmShape } from './shapes.js';
@@ -72,7 +72,7 @@ function sparqCall(type: WeightType, side: Side, w: Tensor<WeightType>, x: Tenso
 function sparseBench(type: WeightType, s: SpmmShape, side: Side): KernelBench {
   const family = type === 'float32' ? 'spmm' : 'qspmm';
   // 'auto' names the kernel the built-in table picks for an unstructured weight at this density.
-  const picked = side === 'auto' ? `→${chooseLayout({ csr: 1 - s.sparsity }, crossoverFor(DEFAULT_CROSSOVER, cpu.info().threads)[type][s.m === 1 ? 'gemv' : 'batched'])}` : '';
+  const picked = side === 'auto' ? `→${chooseLayout({ csr: 1 - s.sparsity }, defaultCrossover(DEFAULT_CROSSOVER, type, s.m, cpu.info().threads))}` : '';
   return {
     kernel: `${family}-${side}${picked} ${Math.round(s.sparsity * 100)}%`,
     shape: s.name,

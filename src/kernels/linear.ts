@@ -14,7 +14,7 @@
  * qgemm's output stages.
  */
 import { DEFAULT_CROSSOVER } from '../sparse/crossover-table.js';
-import { chooseLayout, checkCrossoverRow, crossoverFor, LAYOUTS, storedDensities, type CrossoverRow, type SparseLayout } from '../sparse/crossover.js';
+import { chooseLayout, checkCrossoverRow, defaultCrossover, LAYOUTS, storedDensities, type CrossoverRow, type SparseLayout } from '../sparse/crossover.js';
 import { native } from '../native.js';
 import type { NativeOwner } from '../native-lifetime.js';
 import { SPARSE_MAKERS, SparseMatrix } from '../sparse/sparse-matrix.js';
@@ -44,8 +44,9 @@ export interface LinearOptions {
   kernel?: 'auto' | LinearKernel;
   /**
    * Activation columns M the layer mostly runs with (default 64): 1 selects
-   * the GEMV row of the table. The table is the one for the thread count
-   * when linear() is called (cpu.setThreads).
+   * the GEMV row of the table. The table is the one for the ISA the GEMM
+   * runs on and the thread count when linear() is called (cpu.setIsaLimit,
+   * cpu.setThreads).
    */
   columns?: number;
   /** Crossover densities measured on this machine (npm run calibrate), replacing the built-in row. */
@@ -171,7 +172,7 @@ export function linear(weight: Tensor<'float32' | 'int8'> | SparseMatrix, option
   const columns = options.columns === undefined ? 64 : checkInt('options.columns', options.columns, 1, 2 ** 31 - 1);
   const requested = checkOneOf('options.kernel', options.kernel ?? 'auto', ['auto', 'dense', ...Object.keys(LAYOUTS)] as const) as 'auto' | LinearKernel;
   const crossover = options.crossover === undefined
-    ? crossoverFor(DEFAULT_CROSSOVER, native()?.getThreads() ?? 1)[type][columns === 1 ? 'gemv' : 'batched']
+    ? defaultCrossover(DEFAULT_CROSSOVER, type, columns, native()?.getThreads() ?? 1)
     : checkCrossoverRow('options.crossover', options.crossover);
   // Sparse int8 kernels take symmetric weights: a pruned entry must mean 0.
   const layouts = type === 'int8' && hasZeroPoint(w) ? [] : LINEAR_LAYOUTS[type];

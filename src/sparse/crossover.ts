@@ -1,16 +1,22 @@
 /**
- * When sparse beats dense: the crossover table and the choice `linear` makes
- * from it. A sparse kernel's time grows with the values it stores, so each
+ * When sparse beats dense: the crossover tables and the choice `linear` makes
+ * from them. A sparse kernel's time grows with the values it stores, so each
  * format has one number per weight type and activation width: the stored
  * density at which it takes as long as the dense GEMM on the same layer.
  * A weight stored at density d in a format with crossover c costs about d / c
  * of the dense time; the cheapest format wins, dense when none is below 1.
  *
- * The defaults were measured on this project's reference machine with
- * `npm run calibrate` (bench/calibrate-crossover.ts), on 1 and 2 threads; it
- * prints the tables for the machine it runs on: pass a row of them as
- * `crossover` to linear() to use it.
+ * The crossover depends on the kernels that run, so the tables are kept per
+ * ISA level of the dense GEMM variant that ran (the sparse family's variant
+ * at the same ISA cap goes with it) and per thread count, measured with
+ * `npm run calibrate` (bench/calibrate-crossover.ts) capped at every level
+ * of the calibrating machine. linear() looks its row up by the variants that
+ * run now (cpu.setIsaLimit, SPARQ_ISA and the CPU decide), levels no table
+ * measured borrowing one by kernels/isa-level.ts's rule; a scalar kernel on
+ * one side and SIMD code on the other is not a crossover but a rule: the
+ * SIMD side wins. Pass a row measured elsewhere as `crossover` to linear().
  */
+import { costForIsa, runningIsa, type CostFamily } from '../kernels/isa-level.js';
 import { checkObject, fail } from '../validate.js';
 
 /** A sparse layout `linear` can run: CSR, a block shape, or N:M. */
@@ -19,23 +25,52 @@ export type SparseLayout = 'csr' | 'bsr4x1' | 'bsr8x1' | 'bsr1x4' | 'nm2:4';
 /** Crossover stored densities per layout (absent: never chosen). */
 export type CrossoverRow = Partial<Record<SparseLayout, number>>;
 
+/** One weight type's rows at one ISA level and thread count: M = 1 (gemv) and M = 64 (batched). */
 export interface CrossoverTable {
-  float32: { gemv: CrossoverRow; batched: CrossoverRow };
-  int8: { gemv: CrossoverRow; batched: CrossoverRow };
+  gemv: CrossoverRow;
+  batched: CrossoverRow;
 }
 
 /**
- * Tables by thread count: the crossover moves with it (AMX int8 GEMM runs
- * 2x faster than the sparse kernels on one thread of the reference machine
- * but scales worse to two).
+ * Per weight type, by the ISA of the dense GEMM variant that ran, then by
+ * thread count: the crossover moves with both (AMX int8 GEMM runs 2x faster
+ * than the sparse kernels on one thread but scales worse to two).
  */
-export type CrossoverTables = Readonly<Record<number, CrossoverTable>>;
+export interface CrossoverTables {
+  float32: Readonly<Record<string, Readonly<Record<number, CrossoverTable>>>>;
+  int8: Readonly<Record<string, Readonly<Record<number, CrossoverTable>>>>;
+}
 
-/** The table measured at the largest thread count <= `threads` (else the smallest there is). */
-export function crossoverFor(tables: CrossoverTables, threads: number): CrossoverTable {
-  const counts = Object.keys(tables).map(Number).sort((a, b) => a - b);
+/** The dense and the sparse kernel family of each weight type. */
+export const CROSSOVER_FAMILIES: Record<'float32' | 'int8', { dense: CostFamily; sparse: CostFamily }> = {
+  float32: { dense: 'f32-gemm', sparse: 'f32-spmm' },
+  int8: { dense: 'qu8s8-gemm', sparse: 'qu8s8-spmm' },
+};
+
+/** The entry measured at the largest thread count <= `threads` (else the smallest there is). */
+export function crossoverFor<T>(byThreads: Readonly<Record<number, T>>, threads: number): T {
+  const counts = Object.keys(byThreads).map(Number).sort((a, b) => a - b);
   const at = counts.filter((c) => c <= threads).pop() ?? counts[0];
-  return tables[at];
+  return byThreads[at];
+}
+
+/**
+ * The row linear() takes by default for `type` weights on `columns`
+ * activation columns and `threads` threads: the table of the ISA the dense
+ * GEMM runs on (`isaOf`, default: the addon's dispatch now). Sparse kernels
+ * running scalar code next to a SIMD GEMM get no layout (never chosen); a
+ * scalar GEMM next to SIMD sparse kernels gives every layout crossover 1
+ * (chosen whenever it stores fewer values than dense).
+ */
+export function defaultCrossover(tables: CrossoverTables, type: 'float32' | 'int8', columns: number, threads: number,
+  isaOf: (family: CostFamily) => string = runningIsa): CrossoverRow {
+  const dense = isaOf(CROSSOVER_FAMILIES[type].dense), sparse = isaOf(CROSSOVER_FAMILIES[type].sparse);
+  const row = columns === 1 ? 'gemv' : 'batched';
+  const measured = costForIsa(tables[type], dense);
+  const found = measured ? crossoverFor(measured, threads)[row] : {};
+  if (dense !== 'scalar' && sparse === 'scalar') return {};
+  if (dense === 'scalar' && sparse !== 'scalar') return Object.fromEntries(Object.keys(found).map((layout) => [layout, 1]));
+  return found;
 }
 
 /** Layout -> { format, blockShape / n:m } as SparseMatrix.fromDense takes it. */
