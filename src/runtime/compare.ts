@@ -17,7 +17,7 @@ import { sizeOf } from '../tensor.js';
 import { checkBoolean, checkInt, checkObject, fail } from '../validate.js';
 import type { OnnxGraph, OnnxValueInfo, Value, ValueType } from './onnx/model.js';
 import { loadOnnx, readOnnx } from './onnx/read.js';
-import { decodeModelProto, ModelProtoType } from './onnx/schema.js';
+import { ModelProtoType } from './onnx/schema.js';
 import { ModelError } from './ops/op.js';
 import { int8Weights, ortInt8Exactness } from './ort-int8.js';
 import { runOnReference } from './reference-run.js';
@@ -192,12 +192,12 @@ export async function compare(model: string | Uint8Array, feeds: Feeds, options:
     const theirs = await reference.run(toOrt(ort, feeds));
     const graph = (typeof model === 'string' ? await loadOnnx(model) : readOnnx(model)).graph;
     const oracle = oracleFor(graph);
-    const bytes = divergence ? (typeof model === 'string' ? await fs.readFile(model) : model) : null;
-    const names = bytes === null ? [] : divergenceNames(sparq, bytes);
+    const names = divergence ? divergenceNames(sparq, graph) : [];
     let report: CompareReport;
     if (oracle.authority === 'onnxruntime') {
       report = { oracle, outputs: sparq.outputNames.map((name) => outputComparison(name, ours[name] as Value, theirs[name], tolerance)) };
-      if (bytes !== null) {
+      if (divergence) {
+        const bytes = typeof model === 'string' ? await fs.readFile(model) : model;
         const exposed = await ort.InferenceSession.create(exposeValues(bytes, names.filter((n) => !sparq.outputNames.includes(n))), ortOptions);
         sessions.push(exposed);
         Object.assign(report, divergenceReport(graph, sparq, names, await exposed.run(toOrt(ort, feeds), names), feeds, tolerance));
@@ -211,7 +211,7 @@ export async function compare(model: string | Uint8Array, feeds: Feeds, options:
           onnxruntime: ortDistance(ours[name] as Value, theirs[name], outputStep(graph, name)),
         })),
       };
-      if (bytes !== null) Object.assign(report, divergenceReport(graph, sparq, names, exact, feeds, tolerance));
+      if (divergence) Object.assign(report, divergenceReport(graph, sparq, names, exact, feeds, tolerance));
     }
     if (timing) report.timing = await measure(ort, sparq, reference, feeds, threads, timing);
     return report;
@@ -371,8 +371,8 @@ export function exposeValues(bytes: Uint8Array, names: readonly string[]): Uint8
 }
 
 /** The values the first-divergence search compares: those the model's own nodes produce (sparq's passes may add values of their own). */
-function divergenceNames(sparq: InferenceSession, bytes: Uint8Array): string[] {
-  const produced = new Set(decodeModelProto(bytes).graph!.node.flatMap((n) => n.output).filter((o) => o !== ''));
+function divergenceNames(sparq: InferenceSession, graph: OnnxGraph): string[] {
+  const produced = new Set(graph.nodes.flatMap((n) => n.outputs).filter((o) => o !== ''));
   return sparq.valueNames().filter((name) => produced.has(name));
 }
 
@@ -380,8 +380,9 @@ function divergenceNames(sparq: InferenceSession, bytes: Uint8Array): string[] {
 function divergenceReport(graph: OnnxGraph, sparq: InferenceSession, names: string[], theirs: Record<string, TensorLike>, feeds: Feeds, tolerance: number): Pick<CompareReport, 'firstDivergence' | 'valuesCompared'> {
   const ours = sparq.runSync(feeds, names);
   const found = firstDisagreement(names, ours, theirs, tolerance);
-  const producer = found && graph.nodes.find((n) => n.outputs.includes(found.name))!;
-  return { firstDivergence: found === null ? null : { node: producer!.name, opType: producer!.opType, output: found.name, ...found.errors }, valuesCompared: names.length };
+  if (found === null) return { firstDivergence: null, valuesCompared: names.length };
+  const producer = graph.nodes.find((n) => n.outputs.includes(found.name))!;
+  return { firstDivergence: { node: producer.name, opType: producer.opType, output: found.name, ...found.errors }, valuesCompared: names.length };
 }
 
 /** `feeds` with their first dim changed to `batch` by repeating rows, or why the model does not allow it. */

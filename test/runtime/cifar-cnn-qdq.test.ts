@@ -4,11 +4,33 @@ import { cifarCnn, randomImages } from '../../bench/models/cifar-cnn.js';
 import { calibrate, quantizeQdq } from '../../bench/models/qdq.js';
 import { encodeOnnxModel, type OnnxGraph } from '../../src/runtime/onnx/write.js';
 import { InferenceSession } from '../../src/runtime/session.js';
-import { hasInt8ConvKernel } from '../../src/kernels/conv2d.js';
+import { chooseConvPath } from '../../src/runtime/ops/conv-costs.js';
+import type { WindowAttributes } from '../../src/runtime/ops/conv-attributes.js';
+import { convCandidates, convShape } from '../../src/runtime/ops/conv-direct.js';
 import type { Oracle } from '../../src/runtime/compare.js';
 import { readOnnx } from '../../src/runtime/onnx/read.js';
 import { int8Weights, SEVEN_BIT_WEIGHT } from '../../src/runtime/ort-int8.js';
 import { assertInt8Outputs, ortInt8Case } from './ort-compare.js';
+
+const convKernels = (session: InferenceSession) => session.profile().filter((p) => p.opType === 'QLinearConv').map((p) => p.kernel);
+
+/**
+ * `kernels` (a session's QLinearConv labels, in order) are what the conv cost
+ * model chooses for the QDQ model's int8 conv weights on the variants this
+ * CPU runs: a direct path's label, or an im2col one (qconv, qconv-<sparse format>).
+ */
+function assertChosenKernels(kernels: string[], bytes: Uint8Array, trySparse: boolean): void {
+  const graph = readOnnx(bytes).graph;
+  const dq = new Map(graph.nodes.filter((n) => n.opType === 'DequantizeLinear').map((n) => [n.outputs[0], n]));
+  const chosen = graph.nodes.filter((n) => n.opType === 'Conv').map((conv) => {
+    const [q, scale, zeroPoint] = dq.get(conv.inputs[1])!.inputs.map((name) => graph.initializers.get(name)!);
+    const w = { type: 'int8' as const, dims: q.dims, data: q.data as Int8Array, scales: scale.data as Float32Array, zeroPoints: Int32Array.from(zeroPoint.data as Int8Array) };
+    const window = { kernel: [q.dims[2], q.dims[3]], strides: [1, 1], dilations: [1, 1], pads: [0, 0, 0, 0], oneD: false } as WindowAttributes;
+    return chooseConvPath(convShape(w, window), convCandidates(w, window, trySparse)).path;
+  });
+  assert.equal(kernels.length, chosen.length);
+  chosen.forEach((path, i) => assert.match(kernels[i], path.startsWith('direct') ? new RegExp(`^qconv-${path}$`) : /^qconv(-(?!direct)[a-z0-9]+)?$/, `layer ${i}: ${kernels.join(', ')}; cost model: ${chosen.join(', ')}`));
+}
 
 async function qdqModel(prune = 0, image: [number, number, number] = [3, 32, 32], pruneBlock: 1 | 4 = 1, reduceRange = false): Promise<Uint8Array> {
   const graph: OnnxGraph = cifarCnn({ prune, image, pruneBlock });
@@ -37,19 +59,25 @@ describe('runtime: the CIFAR-10 CNN in QDQ int8 (per-channel weights)', () => {
     });
   }
 
-  it(`runs 90% block-pruned int8 on the block kernels (8-bit ones where the CPU has them), exactly ${CASE}`, async () => {
-    const { session } = await assertExact(await qdqModel(0.9, [3, 32, 32], 4), 3);
-    const kernel = hasInt8ConvKernel() ? 'qconv-direct-int8' : 'qconv-direct-block4';
-    assert.deepEqual(session.profile().filter((p) => p.opType === 'QLinearConv').map((p) => p.kernel), [kernel, kernel, kernel]);
+  // Which kernel each layer takes is the conv cost model's call for the
+  // variants this CPU runs (conv-choice.test.ts tests the model itself), so
+  // it differs between VNNI, AVX2, AVX-512 without VNNI, NEON and scalar:
+  // these check that the session follows it, and stays exact.
+  it(`runs 90% block-pruned int8 on sparse kernels (blocks, CSR or 8-bit blocks, as the cost model picks), exactly ${CASE}`, async () => {
+    const bytes = await qdqModel(0.9, [3, 32, 32], 4);
+    const { session } = await assertExact(bytes, 3);
+    const kernels = convKernels(session);
+    for (const k of kernels) assert.match(k, /-(csr|block4|int8)$/, kernels.join(', '));
+    assertChosenKernels(kernels, bytes, true);
   });
 
-  it(`runs dense int8 convs on the 8-bit kernel where the CPU has one, exactly, and on the float kernels with sparsity off ${CASE}`, async () => {
+  it(`runs dense int8 convs on the kernels the cost model picks for this CPU, exactly, and on dense ones with sparsity off ${CASE}`, async () => {
     const bytes = await qdqModel(0);
     const { session } = await assertExact(bytes, 2);
-    const kernels = session.profile().filter((p) => p.opType === 'QLinearConv').map((p) => p.kernel);
-    assert.deepEqual(kernels, new Array(3).fill(hasInt8ConvKernel() ? 'qconv-direct-int8' : 'qconv-direct'));
-    const off = await InferenceSession.create(bytes, { sparsity: 'off' });
-    assert.deepEqual(off.profile().filter((p) => p.opType === 'QLinearConv').map((p) => p.kernel), ['qconv-direct', 'qconv-direct', 'qconv-direct']);
+    assertChosenKernels(convKernels(session), bytes, true);
+    const off = convKernels(await InferenceSession.create(bytes, { sparsity: 'off' }));
+    for (const k of off) assert.match(k, /^qconv(-direct)?$/, off.join(', '));
+    assertChosenKernels(off, bytes, false);
   });
 
   // onnxruntime's u8s8 kernels on x86 without VNNI add two u8 x s8 products
