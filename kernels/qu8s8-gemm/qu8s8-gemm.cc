@@ -139,10 +139,14 @@ void qu8s8_gemm(const QGemmVariant& variant, std::size_t m, const uint8_t* a, st
   const QOutput output = params.output;
   const uint32_t a_zp = params.a_zero_point;
   const int32_t* b_zp = b.has_zero_points ? b.zero_points.data() : nullptr;
+  // NEON dot-product microkernels sum (A - 128) * B' (see QGemmUkernel):
+  // A - a_zp = (A - 128) - (a_zp - 128), so their column term takes
+  // a_zp - 128 where the others take a_zp.
+  const uint32_t a_shift = variant.isa == Isa::kNeonDot ? 128u : 0u;
   std::vector<int32_t> col_terms(panels * kNr, 0);
   for (std::size_t j = 0; j < n; ++j) {
     uint32_t t = stage.bias != nullptr ? static_cast<uint32_t>(stage.bias[j * stage.bias_stride]) : 0u;
-    t -= a_zp * static_cast<uint32_t>(b.column_sums[j]);
+    t -= (a_zp - a_shift) * static_cast<uint32_t>(b.column_sums[j]);
     if (b_zp != nullptr) t += static_cast<uint32_t>(k) * a_zp * static_cast<uint32_t>(b_zp[j]);
     col_terms[j] = static_cast<int32_t>(t);
   }

@@ -115,6 +115,10 @@ QGemmStore qgemm_output_store(const QGemmParams& params, std::size_t count, std:
 // A's buffer (copying the last rows to a zero-padded buffer when they would
 // not), and bytes past the real K meet the zero rows of the padded panel, so
 // they add nothing. col_terms and col_zero_points hold NR values (padded).
+// Variants of Isa::kNeonDot multiply A - 128 instead of A (sdot is signed x
+// signed; there is no uint8 x int8 form before FEAT_I8MM): the driver's
+// col_terms for them hold bias - (a_zp - 128) * colsum + ..., which puts the
+// 128 * colsum back.
 using QGemmUkernel = void (*)(std::size_t mr, std::size_t nc, std::size_t kc, const uint8_t* a, std::size_t lda,
                               const int8_t* panel, const int32_t* col_terms, const int32_t* col_zero_points,
                               const int32_t* row_sums, const QGemmStore& store, void* c, std::size_t ldc);
