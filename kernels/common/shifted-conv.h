@@ -85,8 +85,8 @@ struct ConvTileOutput {
   float min, max;
 };
 
-// Stores the 16 lanes of vector v of tile row r (portable; the AVX-512
-// kernels use shifted-conv-store-avx512.h, with the same results).
+// Stores the 16 lanes of vector v of tile row r (portable; the SIMD kernels
+// use shifted-conv-store-<isa>.h, with the same results).
 void shifted_store_lanes(const ConvTileOutput& o, std::size_t r, std::size_t v, const float (&lanes)[16]);
 // The same for exact int32 sums (integer outputs only).
 void shifted_store_lanes_i32(const ConvTileOutput& o, std::size_t r, std::size_t v, const int32_t (&lanes)[16]);
