@@ -55,8 +55,13 @@ int32_t row_dot(const int32_t* group, const int32_t* word, int32_t p, int32_t p_
 // acc[0..2V) += the entries [p, p_end) on the 4V columns at xm (pair sums,
 // see above).
 template <int V>
-inline void entries(int32x4_t* acc, const int32_t* group, const int32_t* word, int32_t p, int32_t p_end,
+inline void entries(int32x4_t* out, const int32_t* group, const int32_t* word, int32_t p, int32_t p_end,
                     const uint8_t* xm, std::size_t group_bytes) {
+  // Local accumulators: through `out` every X load (uint8, which may alias
+  // anything) made GCC store them after each sadalp.
+  int32x4_t acc[2 * V];
+#pragma GCC unroll 16
+  for (int i = 0; i < 2 * V; ++i) acc[i] = out[i];
   for (; p < p_end; ++p) {
     const int16x8_t wv = vmovl_s8(vreinterpret_s8_s32(vdup_n_s32(word[p])));
     const uint8_t* x = xm + static_cast<std::size_t>(group[p]) * group_bytes;
@@ -67,6 +72,8 @@ inline void entries(int32x4_t* acc, const int32_t* group, const int32_t* word, i
       acc[2 * v + 1] = madd(acc[2 * v + 1], vget_high_u8(xv), wv);
     }
   }
+#pragma GCC unroll 16
+  for (int i = 0; i < 2 * V; ++i) out[i] = acc[i];
 }
 
 template <QOutput kOut>

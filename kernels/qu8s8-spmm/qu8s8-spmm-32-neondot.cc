@@ -66,8 +66,13 @@ int32_t row_dot(const int32_t* group, const int32_t* word, int32_t p, int32_t p_
 
 // acc[0..V) += the entries [p, p_end) on the 4V columns at xm.
 template <bool kFlip, int V>
-inline void entries(int32x4_t* acc, const int32_t* group, const int32_t* word, int32_t p, int32_t p_end,
+inline void entries(int32x4_t* out, const int32_t* group, const int32_t* word, int32_t p, int32_t p_end,
                     const uint8_t* xm, std::size_t group_bytes) {
+  // Local accumulators: through `out` every X load (uint8, which may alias
+  // anything) made GCC store them after each sdot.
+  int32x4_t acc[V];
+#pragma GCC unroll 8
+  for (int v = 0; v < V; ++v) acc[v] = out[v];
   auto one = [&](const uint8_t* x, int8x16_t w4, auto lane) {
 #pragma GCC unroll 8
     for (int v = 0; v < V; ++v) acc[v] = vdotq_laneq_s32(acc[v], load_x<kFlip>(x + 16 * v), w4, decltype(lane)::value);
@@ -81,6 +86,8 @@ inline void entries(int32x4_t* acc, const int32_t* group, const int32_t* word, i
     one(at(p + 3), w4, std::integral_constant<int, 3>{});
   }
   for (; p < p_end; ++p) one(at(p), vreinterpretq_s8_s32(vdupq_n_s32(word[p])), std::integral_constant<int, 0>{});
+#pragma GCC unroll 8
+  for (int v = 0; v < V; ++v) out[v] = acc[v];
 }
 
 template <QOutput kOut, bool kFlip>
