@@ -27,7 +27,25 @@ WidenFn widen_for_this_cpu() {
   if (isa_supported(Isa::kAvx512)) return shifted_widen_avx512;
   if (isa_supported(Isa::kAvx2Fma)) return shifted_widen_avx2;
 #endif
+#if SPARQ_HAVE_NEON
+  if (isa_supported(Isa::kNeon)) return shifted_widen_neon;
+#endif
   return widen_portable;
+}
+
+using PoolRequantizeFn = void (*)(const ShiftedPoolRequantize& p);
+
+// The fused 2x2/2 pool + requantization for this CPU; null where there is
+// none (ConvRowSink::finish then pools and requantizes in two passes).
+PoolRequantizeFn pool_requantize_for_this_cpu() {
+#if SPARQ_HAVE_AVX2
+  if (isa_supported(Isa::kAvx512)) return shifted_pool_requantize_avx512;
+  if (isa_supported(Isa::kAvx2Fma)) return shifted_pool_requantize_avx2;
+#endif
+#if SPARQ_HAVE_NEON
+  if (isa_supported(Isa::kNeon)) return shifted_pool_requantize_neon;
+#endif
+  return nullptr;
 }
 
 // Writes image n of x, padded, into out (plane after plane) and zeroes the slack after it.
@@ -221,10 +239,10 @@ void ConvRowSink::finish() {
     return;
   }
   const bool quantized = p_.kind == ConvOutputKind::kUint8 || p_.kind == ConvOutputKind::kInt8;
-#if SPARQ_HAVE_AVX2
   // The usual 2x2/2 pool of quantized output: pooled and requantized in one pass.
-  if (positions_ && quantized && p_.pool.kernel_h == 2 && p_.pool.kernel_w == 2 && p_.pool.stride_h == 2 && p_.pool.stride_w == 2 &&
-      isa_supported(Isa::kAvx2Fma)) {
+  const bool fusable = positions_ && quantized && p_.pool.kernel_h == 2 && p_.pool.kernel_w == 2 && p_.pool.stride_h == 2 &&
+                       p_.pool.stride_w == 2;
+  if (const PoolRequantizeFn fused = fusable ? pool_requantize_for_this_cpu() : nullptr) {
     ShiftedPoolRequantize f{};
     f.rows = rows_;
     f.width = padded_w_;
@@ -238,9 +256,8 @@ void ConvRowSink::finish() {
     f.out_min = p_.out_min;
     f.out_max = p_.out_max;
     f.out = static_cast<uint8_t*>(out_);
-    return isa_supported(Isa::kAvx512) ? shifted_pool_requantize_avx512(f) : shifted_pool_requantize_avx2(f);
+    return fused(f);
   }
-#endif
   // Integer sums, pooled when asked (into the int32 output itself, or a scratch on the way to requantization).
   int32_t* sums = tile_yi_;
   std::size_t stride = tile_stride_;

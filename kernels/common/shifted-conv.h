@@ -189,6 +189,7 @@ void* thread_scratch(std::size_t slot, std::size_t bytes);
 // ShiftedImages calls the best one the CPU allows, else a portable loop).
 void shifted_widen_avx512(const uint8_t* in, std::size_t n, int32_t zero_point, float* out);
 void shifted_widen_avx2(const uint8_t* in, std::size_t n, int32_t zero_point, float* out);
+void shifted_widen_neon(const uint8_t* in, std::size_t n, int32_t zero_point, float* out);
 
 // A 2x2 stride-2 max pool of `rows` planes of int32 sums (`width` values
 // per row, planes `plane_stride` apart) requantized to uint8/int8 bytes:
@@ -206,6 +207,7 @@ struct ShiftedPoolRequantize {
 // one the CPU allows, else pools and requantizes in two portable passes.
 void shifted_pool_requantize_avx512(const ShiftedPoolRequantize& p);
 void shifted_pool_requantize_avx2(const ShiftedPoolRequantize& p);
+void shifted_pool_requantize_neon(const ShiftedPoolRequantize& p);
 
 // Output channels per task of the sparse drivers (a multiple of every
 // block-row count): enough work per task to amortize the pool, few enough

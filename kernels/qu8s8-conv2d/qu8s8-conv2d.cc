@@ -48,6 +48,9 @@ InterleaveFn interleave_for_this_cpu() {
   if (isa_supported(Isa::kAvx512)) return qu8s8_conv2d_interleave_avx512;
   if (isa_supported(Isa::kAvx2Fma)) return qu8s8_conv2d_interleave_avx2;
 #endif
+#if SPARQ_HAVE_NEON
+  if (isa_supported(Isa::kNeon)) return qu8s8_conv2d_interleave_neon;
+#endif
   return interleave_portable;
 }
 

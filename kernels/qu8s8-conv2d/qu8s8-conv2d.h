@@ -81,6 +81,8 @@ void qu8s8_conv2d_interleave_avx512(const uint8_t* c0, const uint8_t* c1, const 
                                     std::size_t n, uint32_t* out);
 void qu8s8_conv2d_interleave_avx2(const uint8_t* c0, const uint8_t* c1, const uint8_t* c2, const uint8_t* c3,
                                   std::size_t n, uint32_t* out);
+void qu8s8_conv2d_interleave_neon(const uint8_t* c0, const uint8_t* c1, const uint8_t* c2, const uint8_t* c3,
+                                  std::size_t n, uint32_t* out);
 
 // x.u8 must be set; out.kind one of the integer kinds.
 void qu8s8_conv2d(const Qu8s8Conv2dVariant& variant, const ShiftedConvShape& s, const ConvInput& x,
