@@ -71,30 +71,30 @@ export const DEFAULT_CROSSOVER: CrossoverTables = {
     avx512: {
       "1": {
         gemv: {
-          csr: 0.077,
-          bsr4x1: 0.301,
-          bsr8x1: 0.437,
-          "nm2:4": 0.044
+          csr: 0.055,
+          bsr4x1: 0.379,
+          bsr8x1: 0.499,
+          "nm2:4": 0.053
         },
         batched: {
-          csr: 0.355,
+          csr: 0.522,
           bsr4x1: 1,
-          bsr8x1: 0.975,
-          "nm2:4": 0.33
+          bsr8x1: 1,
+          "nm2:4": 0.412
         }
       },
       "2": {
         gemv: {
-          csr: 0.108,
-          bsr4x1: 0.38,
-          bsr8x1: 0.469,
-          "nm2:4": 0.047
+          csr: 0.025,
+          bsr4x1: 0.201,
+          bsr8x1: 0.188,
+          "nm2:4": 0.028
         },
         batched: {
-          csr: 0.382,
-          bsr4x1: 0.721,
-          bsr8x1: 0,
-          "nm2:4": 0.29
+          csr: 0.339,
+          bsr4x1: 0.295,
+          bsr8x1: 0.801,
+          "nm2:4": 0.354
         }
       }
     }
@@ -155,26 +155,26 @@ export const DEFAULT_CROSSOVER: CrossoverTables = {
     avx512vnni: {
       "1": {
         gemv: {
-          csr: 0.039,
-          bsr1x4: 0.076,
-          "nm2:4": 0.088
+          csr: 0.041,
+          bsr1x4: 0.039,
+          "nm2:4": 0.076
         },
         batched: {
-          csr: 0.221,
-          bsr1x4: 0.648,
-          "nm2:4": 0.317
+          csr: 0.236,
+          bsr1x4: 0.695,
+          "nm2:4": 0.348
         }
       },
       "2": {
         gemv: {
-          csr: 0.042,
-          bsr1x4: 0.075,
-          "nm2:4": 0.098
+          csr: 0.035,
+          bsr1x4: 0.095,
+          "nm2:4": 0.104
         },
         batched: {
-          csr: 0.034,
-          bsr1x4: 0.139,
-          "nm2:4": 0.087
+          csr: 0.191,
+          bsr1x4: 1,
+          "nm2:4": 0.424
         }
       }
     }
