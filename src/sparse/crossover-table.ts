@@ -41,30 +41,30 @@ export const DEFAULT_CROSSOVER: CrossoverTables = {
     avx2: {
       "1": {
         gemv: {
-          csr: 0.11,
-          bsr4x1: 0.234,
-          bsr8x1: 0.487,
-          "nm2:4": 0.038
+          csr: 0.075,
+          bsr4x1: 0.188,
+          bsr8x1: 0.444,
+          "nm2:4": 0.034
         },
         batched: {
-          csr: 0.531,
-          bsr4x1: 1,
-          bsr8x1: 0.801,
-          "nm2:4": 0.379
+          csr: 0.35,
+          bsr4x1: 0.671,
+          bsr8x1: 0.545,
+          "nm2:4": 0.522
         }
       },
       "2": {
         gemv: {
-          csr: 0.126,
-          bsr4x1: 0.27,
-          bsr8x1: 0.425,
-          "nm2:4": 0.05
+          csr: 0.072,
+          bsr4x1: 0.092,
+          bsr8x1: 0.276,
+          "nm2:4": 0.027
         },
         batched: {
-          csr: 0.427,
+          csr: 0.45,
           bsr4x1: 1,
-          bsr8x1: 0.894,
-          "nm2:4": 0.369
+          bsr8x1: 1,
+          "nm2:4": 1
         }
       }
     },
@@ -129,26 +129,26 @@ export const DEFAULT_CROSSOVER: CrossoverTables = {
     avx2: {
       "1": {
         gemv: {
-          csr: 0.046,
-          bsr1x4: 0.165,
-          "nm2:4": 0.165
+          csr: 0.041,
+          bsr1x4: 0.346,
+          "nm2:4": 0.151
         },
         batched: {
-          csr: 0.268,
-          bsr1x4: 0.635,
-          "nm2:4": 0.361
+          csr: 0.294,
+          bsr1x4: 0.849,
+          "nm2:4": 0.426
         }
       },
       "2": {
         gemv: {
           csr: 0.043,
-          bsr1x4: 0.078,
-          "nm2:4": 0.111
+          bsr1x4: 0.088,
+          "nm2:4": 0.17
         },
         batched: {
-          csr: 0.49,
-          bsr1x4: 0.663,
-          "nm2:4": 0.346
+          csr: 0.371,
+          bsr1x4: 0.939,
+          "nm2:4": 0.474
         }
       }
     },
