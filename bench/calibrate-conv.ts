@@ -27,7 +27,7 @@ import { runningIsa } from '../src/kernels/isa-level.js';
 import type { IsaLimit } from '../src/native.js';
 import type { Tensor } from '../src/tensor.js';
 import type { WindowAttributes } from '../src/runtime/ops/conv-attributes.js';
-import { CONV_PATH_FAMILY, chooseConvPath, convWork, type ConvCostTable, type ConvPath, type PathCost } from '../src/runtime/ops/conv-costs.js';
+import { CONV_PATH_FAMILY, chooseConvPath, convWork, costKey, type ConvCostTable, type ConvPath, type PathCost } from '../src/runtime/ops/conv-costs.js';
 import { convCandidates, convShape, maxPoolValue, packDirectConv, runDirectConv } from '../src/runtime/ops/conv-direct.js';
 import { prepareConvWeights, runConv, type ConvWeightSource } from '../src/runtime/ops/conv-engine.js';
 import type { Value } from '../src/runtime/onnx/model.js';
@@ -71,10 +71,14 @@ function int8Weights(w: ConvWeightSource<'float32'>): ConvWeightSource<'int8'> {
   return { type: 'int8', dims: w.dims, data: Int8Array.from(w.data, (v) => Math.round(v / scale)), scales: Float32Array.of(scale) };
 }
 
-/** What `path` is timed on: CSR on unstructured pruning, the block formats on blocks (what they store); int8 for the int8 paths. */
-function weights(layer: Layer, path: ConvPath, pruned: number): ConvWeightSource<'float32' | 'int8'> {
+/**
+ * What `path` is timed on: CSR on unstructured pruning, the block formats on
+ * blocks (what they store); int8 weights (and uint8 images) for the int8
+ * paths and for the float direct paths' uint8 entries.
+ */
+function weights(layer: Layer, path: ConvPath, pruned: number, uint8: boolean): ConvWeightSource<'float32' | 'int8'> {
   const w = floatWeights(layer, path === 'direct-csr' ? 1 : 4, pruned);
-  return path.endsWith('int8') ? int8Weights(w) : w;
+  return path.endsWith('int8') || uint8 ? int8Weights(w) : w;
 }
 
 /** The output buffers the direct paths write, reused across calls as a session's buffers are (the im2col path allocates its own). */
@@ -86,8 +90,8 @@ const allocate = (<T extends string>(type: T, length: number) => {
 }) as Parameters<typeof runDirectConv>[5];
 
 /** A call of `path` on `layer` at batch BATCH with `pruned` of its weights zero, and the stored density it runs at. */
-function prepare(layer: Layer, path: ConvPath, pruned: number): { run: () => unknown; density: number } {
-  const w = weights(layer, path, pruned);
+function prepare(layer: Layer, path: ConvPath, pruned: number, uint8: boolean): { run: () => unknown; density: number } {
+  const w = weights(layer, path, pruned, uint8);
   const quantized = w.type !== 'float32';
   const random = seededRandom(layer.h);
   const length = BATCH * layer.c * layer.h * layer.h;
@@ -149,28 +153,30 @@ cpu.setThreads(1);
 const caps = levels();
 for (const cap of caps) {
   cpu.setIsaLimit(cap);
-  const points: { path: ConvPath; isa: string; layer: Layer; run: () => unknown; m: number; e: number; times: number[] }[] = [];
-  for (const path of PATHS) {
-    const isa = runningIsa(CONV_PATH_FAMILY[path]);
-    // The addon never runs qu8s8-conv2d's scalar variant for a call: int8 weights take the float kernels there.
-    if ((path === 'direct-int8' && !hasInt8ConvKernel()) || table[path]?.[isa]) continue;
-    for (const layer of layers)
-      for (const pruned of PRUNING[path]) {
-        const { run, density } = prepare(layer, path, pruned);
-        const pixels = BATCH * (layer.h - 2) ** 2;
-        const [m, e] = convWork(path, { outChannels: layer.oc, channels: layer.c, kernelPositions: 9 }, density);
-        points.push({ path, isa, layer, run, m: m * pixels, e: e * pixels, times: [] });
-      }
-  }
+  const points: { key: string; isa: string; layer: Layer; run: () => unknown; m: number; e: number; times: number[] }[] = [];
+  for (const path of PATHS)
+    for (const uint8 of [false, true]) {
+      const key = costKey(path, uint8);
+      const isa = runningIsa(CONV_PATH_FAMILY[path]);
+      // The addon never runs qu8s8-conv2d's scalar variant for a call: int8 weights take the float kernels there.
+      if ((uint8 && key === path) || (path === 'direct-int8' && !hasInt8ConvKernel()) || table[key]?.[isa]) continue;
+      for (const layer of layers)
+        for (const pruned of PRUNING[path]) {
+          const { run, density } = prepare(layer, path, pruned, uint8);
+          const pixels = BATCH * (layer.h - 2) ** 2;
+          const [m, e] = convWork(path, { outChannels: layer.oc, channels: layer.c, kernelPositions: 9 }, density);
+          points.push({ key, isa, layer, run, m: m * pixels, e: e * pixels, times: [] });
+        }
+    }
   // Rounds over every point, the median of each point's medians kept: the load of a shared machine drifts over seconds.
   for (let round = 0; round < ROUNDS; round++)
     for (const point of points) point.times.push((await timeIt(point.run, { budgetMs: 150, minSamples: 5 })).p50);
-  for (const path of new Set(points.map((p) => p.path))) {
-    const mine = points.filter((p) => p.path === path);
+  for (const key of new Set(points.map((p) => p.key))) {
+    const mine = points.filter((p) => p.key === key);
     const isa = mine[0].isa;
-    for (const p of mine) console.error(`cap ${cap}: ${path} on ${isa}, ${p.layer.name}, ${(p.m / p.e).toFixed(0)} MACs per value moved: ${p.times.map((t) => (t * 1e3).toFixed(3)).join(' / ')} ms`);
-    (table[path] ??= {})[isa] = fit(mine.map((p) => ({ t: [...p.times].sort((a, b) => a - b)[ROUNDS >> 1], m: p.m, e: p.e })));
-    console.error(`  ${path} ${isa}: ${JSON.stringify(table[path][isa])}`);
+    for (const p of mine) console.error(`cap ${cap}: ${key} on ${isa}, ${p.layer.name}, ${(p.m / p.e).toFixed(0)} MACs per value moved: ${p.times.map((t) => (t * 1e3).toFixed(3)).join(' / ')} ms`);
+    (table[key] ??= {})[isa] = fit(mine.map((p) => ({ t: [...p.times].sort((a, b) => a - b)[ROUNDS >> 1], m: p.m, e: p.e })));
+    console.error(`  ${key} ${isa}: ${JSON.stringify(table[key][isa])}`);
   }
 }
 

@@ -9,82 +9,124 @@ import type { ConvCostTable } from './conv-costs.js';
 export const CONV_COSTS: ConvCostTable = {
   direct: {
     scalar: {
-      mac: 7.51,
-      element: 0
+      mac: 1.73,
+      element: 0.747
     },
     avx2: {
-      mac: 0.0944,
+      mac: 0.024,
       element: 0
     },
     avx512: {
-      mac: 0.0491,
-      element: 0.151
+      mac: 0.0135,
+      element: 0.00605
+    }
+  },
+  "direct:uint8": {
+    scalar: {
+      mac: 1.74,
+      element: 2.47
+    },
+    avx2: {
+      mac: 0.0264,
+      element: 0
+    },
+    avx512: {
+      mac: 0.0139,
+      element: 0
     }
   },
   "direct-csr": {
     scalar: {
-      mac: 7.81,
-      element: 8.18
+      mac: 2.1,
+      element: 1.65
     },
     avx2: {
-      mac: 0.182,
-      element: 0.425
+      mac: 0.0473,
+      element: 0.125
     },
     avx512: {
-      mac: 0.152,
-      element: 0.337
+      mac: 0.0365,
+      element: 0.0709
+    }
+  },
+  "direct-csr:uint8": {
+    scalar: {
+      mac: 2.12,
+      element: 3.23
+    },
+    avx2: {
+      mac: 0.052,
+      element: 0.117
+    },
+    avx512: {
+      mac: 0.0372,
+      element: 0.0701
     }
   },
   "direct-block4": {
     scalar: {
-      mac: 7.78,
-      element: 6.78
+      mac: 2.59,
+      element: 0.0478
     },
     avx2: {
-      mac: 0.116,
-      element: 0.339
+      mac: 0.03,
+      element: 0.111
     },
     avx512: {
-      mac: 0.0673,
-      element: 0.307
+      mac: 0.0164,
+      element: 0.0817
+    }
+  },
+  "direct-block4:uint8": {
+    scalar: {
+      mac: 2.62,
+      element: 1.54
+    },
+    avx2: {
+      mac: 0.0228,
+      element: 0.147
+    },
+    avx512: {
+      mac: 0.0198,
+      element: 0.114
     }
   },
   im2col: {
     scalar: {
       mac: 0,
-      element: 39.1
+      element: 8.93
     },
     avx2: {
       mac: 0,
-      element: 34
+      element: 4.2
     },
     avx512: {
       mac: 0,
-      element: 23
+      element: 2.79
     }
   },
   "im2col-int8": {
     scalar: {
-      mac: 0.452,
-      element: 17.9
+      mac: 0.14,
+      element: 3.37
     },
     avx2: {
-      mac: 0,
-      element: 11.8
+      mac: 0.0131,
+      element: 1.03
     },
     avx512vnni: {
       mac: 0,
-      element: 5.52
+      element: 1.21
     }
   },
   "direct-int8": {
     avx2: {
-      mac: 0.0846,
-      element: 0.54
+      mac: 0.0194,
+      element: 0.15
     },
     avx512vnni: {
-      mac: 0.0212,
-      element: 0.369
+      mac: 0.00476,
+      element: 0.104
     }
   }
 };

@@ -47,8 +47,21 @@ export interface PathCost {
   element: number;
 }
 
-/** Per path, per ISA level of the variant that ran ('scalar', 'avx2', 'avx512', 'avx512vnni', ...). */
-export type ConvCostTable = Readonly<Partial<Record<ConvPath, Readonly<Record<string, PathCost>>>>>;
+/**
+ * The float direct paths on uint8 images (quantized layers): they widen each
+ * image to float first and requantize their output, which costs them more
+ * than on float images (measured: CSR 30-40% slower per CIFAR layer), so
+ * they are timed on both and entered under their own key.
+ */
+export type Uint8CostKey = `${'direct' | 'direct-csr' | 'direct-block4'}:uint8`;
+
+/** The table entry `path` takes for images of this type (the float entry where no uint8 one was measured). */
+export function costKey(path: ConvPath, uint8Input: boolean): ConvPath | Uint8CostKey {
+  return uint8Input && (path === 'direct' || path === 'direct-csr' || path === 'direct-block4') ? `${path}:uint8` : path;
+}
+
+/** Per path (and uint8 key), per ISA level of the variant that ran ('scalar', 'avx2', 'avx512', 'avx512vnni', ...). */
+export type ConvCostTable = Readonly<Partial<Record<ConvPath | Uint8CostKey, Readonly<Record<string, PathCost>>>>>;
 
 /** A conv layer as the cost model sees it. */
 export interface ConvShape {
@@ -56,6 +69,8 @@ export interface ConvShape {
   /** Input channels (one group). */
   channels: number;
   kernelPositions: number;
+  /** uint8 images (a quantized layer), float32 otherwise. */
+  uint8Input?: boolean;
 }
 
 /** [stored multiply-adds, values moved] per output pixel of `path` at `density` (its stored fraction). */
@@ -87,7 +102,7 @@ export function chooseConvPath(shape: ConvShape, candidates: readonly ConvCandid
   if (candidates.length === 0) throw new RangeError('chooseConvPath needs a candidate');
   const costs = candidates.map(({ path, density }) => {
     const isa = isaOf(CONV_PATH_FAMILY[path]);
-    const entry = costForIsa(table[path] ?? {}, isa);
+    const entry = costForIsa(table[costKey(path, shape.uint8Input ?? false)] ?? table[path] ?? {}, isa);
     const [macs, moved] = convWork(path, shape, density);
     return { path, isa, cost: entry ? entry.mac * macs + entry.element * moved : Infinity };
   });

@@ -54,7 +54,7 @@ export function prepareDirectConv<T extends 'float32' | 'int8' | 'uint8'>(w: Con
 /** The cost model's view of a layer with weights `w`. */
 export function convShape(w: ConvWeightSource<'float32' | 'int8' | 'uint8'>, window: WindowAttributes): ConvShape {
   const [oc, c] = w.dims;
-  return { outChannels: oc, channels: c, kernelPositions: window.kernel[0] * window.kernel[1] };
+  return { outChannels: oc, channels: c, kernelPositions: window.kernel[0] * window.kernel[1], uint8Input: w.type !== 'float32' };
 }
 
 /**
