@@ -25,19 +25,10 @@
 #include <utility>
 
 #include "f32-gemm.h"
+#include "../common/unrolled.h"
 
 namespace sparq {
 namespace {
-
-template <std::size_t I>
-using Index = std::integral_constant<std::size_t, I>;
-
-// f(Index<0>), ..., f(Index<N - 1>): lane operands must be compile-time
-// constants. Always inlined: a call would keep the caller's accumulators in memory.
-template <typename F, std::size_t... I>
-[[gnu::always_inline]] inline void unrolled(F&& f, std::index_sequence<I...>) {
-  (f(Index<I>{}), ...);
-}
 
 // The 16 columns of one C row (or bias), the first nr of them real. A row
 // is stored from 4 q values passed by value: an accumulator array whose

@@ -22,19 +22,10 @@
 #include "f32-spconv2d.h"
 #include "../common/even-tiles.h"
 #include "../common/shifted-conv-store-neon.h"
+#include "../common/unrolled.h"
 
 namespace sparq {
 namespace {
-
-template <std::size_t I>
-using Index = std::integral_constant<std::size_t, I>;
-
-// f(Index<0>), ..., f(Index<N - 1>): lane operands must be compile-time
-// constants. Always inlined: a call would keep the caller's accumulators in memory.
-template <typename F, std::size_t... I>
-[[gnu::always_inline]] inline void unrolled(F&& f, std::index_sequence<I...>) {
-  (f(Index<I>{}), ...);
-}
 
 // acc[v][q] += w * x[v * 16 + 4q ...] for V vectors.
 template <std::size_t V>

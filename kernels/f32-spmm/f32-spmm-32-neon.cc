@@ -23,19 +23,10 @@
 
 #include "f32-spmm-entries.h"
 #include "f32-spmm.h"
+#include "../common/unrolled.h"
 
 namespace sparq {
 namespace {
-
-template <std::size_t I>
-using Index = std::integral_constant<std::size_t, I>;
-
-// f(Index<0>), ..., f(Index<N - 1>): lane operands must be compile-time
-// constants. Always inlined: a call would keep the caller's accumulators in memory.
-template <typename F, std::size_t... I>
-[[gnu::always_inline]] inline void unrolled(F&& f, std::index_sequence<I...>) {
-  (f(Index<I>{}), ...);
-}
 
 // v < lo ? lo : v, then v > hi ? hi : v: the scalar variant's clamp
 // (std::max/std::min), NaN kept.

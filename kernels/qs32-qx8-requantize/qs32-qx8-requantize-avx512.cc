@@ -18,6 +18,7 @@
 #include <cstdint>
 
 #include "qs32-qx8-requantize.h"
+#include "qs32-qx8-requantize-entries.h"
 
 namespace sparq {
 namespace {
@@ -117,49 +118,26 @@ void to_float(std::size_t n, const int32_t* acc, const RequantizeRow& p, float* 
   }
 }
 
-void check(const RequantizeRow& p) {
-  assert(p.multiplier != nullptr && p.multiplier_stride <= 1 && p.bias_stride <= 1);
-  assert(p.out_min <= p.out_max);
-  assert(p.zero_point >= -(1 << 22) && p.zero_point <= (1 << 22));
-  (void)p;
-}
-
-// Picks the instantiation for the row's parameter strides once per call.
-void to_q8_dispatch(std::size_t n, const int32_t* acc, const RequantizeRow& p, void* out) {
-  check(p);
-  if (n == 0) return;  // the constructors read bias[0] and multiplier[0]
-  uint8_t* y = static_cast<uint8_t*>(out);
-  const bool bias_vec = p.bias != nullptr && p.bias_stride != 0;
-  const bool mul_vec = p.multiplier_stride != 0;
-  if (bias_vec) {
-    mul_vec ? to_q8<true, true>(n, acc, p, y) : to_q8<true, false>(n, acc, p, y);
-  } else {
-    mul_vec ? to_q8<false, true>(n, acc, p, y) : to_q8<false, false>(n, acc, p, y);
-  }
-}
+// The vector loops, as requantize_entry_to_q8 / _to_float instantiate them.
+struct Loops {
+  template <bool kBiasVec, bool kMulVec, bool kSigned>
+  static void q8(std::size_t n, const int32_t* acc, const RequantizeRow& p, uint8_t* y) { to_q8<kBiasVec, kMulVec>(n, acc, p, y); }
+  template <bool kBiasVec, bool kMulVec>
+  static void f32(std::size_t n, const int32_t* acc, const RequantizeRow& p, float* y) { to_float<kBiasVec, kMulVec>(n, acc, p, y); }
+};
 
 }  // namespace
 
 void qs32_qx8_requantize_avx512_to_uint8(std::size_t n, const int32_t* acc, const RequantizeRow& p, void* out) {
-  assert(p.out_min >= 0 && p.out_max <= 255);
-  to_q8_dispatch(n, acc, p, out);
+  requantize_entry_to_q8<Loops, false>(n, acc, p, out);
 }
 
 void qs32_qx8_requantize_avx512_to_int8(std::size_t n, const int32_t* acc, const RequantizeRow& p, void* out) {
-  assert(p.out_min >= -128 && p.out_max <= 127);
-  to_q8_dispatch(n, acc, p, out);
+  requantize_entry_to_q8<Loops, true>(n, acc, p, out);
 }
 
 void qs32_qx8_requantize_avx512_to_float(std::size_t n, const int32_t* acc, const RequantizeRow& p, float* out) {
-  check(p);
-  if (n == 0) return;
-  const bool bias_vec = p.bias != nullptr && p.bias_stride != 0;
-  const bool mul_vec = p.multiplier_stride != 0;
-  if (bias_vec) {
-    mul_vec ? to_float<true, true>(n, acc, p, out) : to_float<true, false>(n, acc, p, out);
-  } else {
-    mul_vec ? to_float<false, true>(n, acc, p, out) : to_float<false, false>(n, acc, p, out);
-  }
+  requantize_entry_to_float<Loops>(n, acc, p, out);
 }
 
 }  // namespace sparq
