@@ -61,14 +61,19 @@ describe('release and dispose', () => {
       for (let i = 0; i < n; i++) await cycle(bytes[i % bytes.length], image);
     };
     // A leak grows RSS with every cycle; the allocator settles after the
-    // first ones. So the second of two equal stretches is the measure: 150
-    // cycles kept ~70 MiB before the fix.
+    // first ones, and may still take one step up later (a new arena or heap
+    // segment: seen once at 24 MiB in a full CI run, under load). So the
+    // measure is the smaller growth of two equal stretches after a first
+    // one: a leak grows both (150 cycles kept ~70 MiB before the fix).
     await cycles(30);
     await cycles(150);
-    const settled = settledRss();
-    await cycles(150);
-    const grown = (settledRss() - settled) / MiB;
-    assert.ok(grown < 16, `RSS grew ${grown.toFixed(1)} MiB over 150 more cycles`);
+    const growth: number[] = [];
+    for (let stretch = 0; stretch < 2; stretch++) {
+      const settled = settledRss();
+      await cycles(150);
+      growth.push((settledRss() - settled) / MiB);
+    }
+    assert.ok(Math.min(...growth) < 16, `RSS grew ${growth.map((g) => g.toFixed(1)).join(' and ')} MiB over two stretches of 150 more cycles`);
   });
 
   it('frees packed weights on dispose(), after which they are refused by name', () => {
