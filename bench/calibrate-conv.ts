@@ -22,8 +22,8 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
 import { cpu } from '../src/index.js';
-import { hasInt8ConvKernel } from '../src/kernels/conv2d.js';
-import { runningIsa } from '../src/kernels/isa-level.js';
+import { hasInt8ConvKernel } from '../src/backends/cpu/conv2d.js';
+import { runningIsa } from '../src/backends/cpu/isa-level.js';
 import type { IsaLimit } from '../src/native.js';
 import type { Tensor } from '../src/tensor.js';
 import type { WindowAttributes } from '../src/runtime/ops/conv-attributes.js';

@@ -23,8 +23,8 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
 import { cpu, tensor, type Tensor } from '../src/index.js';
-import { runningIsa } from '../src/kernels/isa-level.js';
-import { LINEAR_LAYOUTS, linear, type LinearKernel } from '../src/kernels/linear.js';
+import { runningIsa } from '../src/backends/cpu/isa-level.js';
+import { LINEAR_LAYOUTS, linear, type LinearKernel } from '../src/backends/cpu/linear.js';
 import type { IsaLimit } from '../src/native.js';
 import { DEFAULT_CROSSOVER } from '../src/sparse/crossover-table.js';
 import { CROSSOVER_FAMILIES, LAYOUTS, type CrossoverRow, type CrossoverTable, type SparseLayout } from '../src/sparse/crossover.js';

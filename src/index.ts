@@ -7,20 +7,20 @@
  * const y = cpu.qgemm(tensor('uint8', [m, k], x, { scale: 0.1, zeroPoint: 128 }), w, { output: 'float32' });
  * ```
  */
-export { cpu, type CpuBackend, type CpuInfo } from './backends/cpu.js';
+export { cpu, type CpuBackend, type CpuInfo } from './backends/cpu/backend.js';
 export { tensor, sizeOf, type Tensor, type ElementType, type QType, type QuantParams, type TypedArrayOf } from './tensor.js';
-export { PackedWeights, packWeights } from './kernels/pack.js';
-export type { Activation } from './kernels/activation.js';
-export type { GemmOptions, GemmWeights } from './kernels/gemm.js';
-export type { QGemmOptions, QGemmOutput, QGemmWeights } from './kernels/qgemm.js';
-export type { QuantizeOptions, DequantizeOptions, RequantizeOptions, QuantParamsOptions, MinMax } from './kernels/quantize.js';
-export type { Im2colOptions } from './kernels/im2col.js';
-export type { SpmmOptions } from './kernels/spmm.js';
-export type { TransposeOptions } from './kernels/transpose.js';
-export { Linear, LINEAR_LAYOUTS, type LinearKernel, type LinearOptions, type LinearRunOptions } from './kernels/linear.js';
+export { PackedWeights, packWeights } from './backends/cpu/pack.js';
+export type { Activation } from './backends/cpu/activation.js';
+export type { GemmOptions, GemmWeights } from './backends/cpu/gemm.js';
+export type { QGemmOptions, QGemmOutput, QGemmWeights } from './backends/cpu/qgemm.js';
+export type { QuantizeOptions, DequantizeOptions, RequantizeOptions, QuantParamsOptions, MinMax } from './backends/cpu/quantize.js';
+export type { Im2colOptions } from './backends/cpu/im2col.js';
+export type { SpmmOptions } from './backends/cpu/spmm.js';
+export type { TransposeOptions } from './backends/cpu/transpose.js';
+export { Linear, LINEAR_LAYOUTS, type LinearKernel, type LinearOptions, type LinearRunOptions } from './backends/cpu/linear.js';
 export { DEFAULT_CROSSOVER } from './sparse/crossover-table.js';
 export type { CrossoverRow, CrossoverTable, CrossoverTables, SparseLayout } from './sparse/crossover.js';
-export { PackedSparseWeights, packSparseWeights, type QSpmmOptions, type QSpmmWeights } from './kernels/qspmm.js';
+export { PackedSparseWeights, packSparseWeights, type QSpmmOptions, type QSpmmWeights } from './backends/cpu/qspmm.js';
 export { loadNative, nativeStatus } from './native.js';
 export { webgpu, WebGpuBackend } from './backends/webgpu/backend.js';
 export { GpuTensor } from './backends/webgpu/gpu-tensor.js';

@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 
 import { cpu, SparseMatrix, tensor, type Tensor } from '../src/index.js';
-import { planConv2d } from '../src/kernels/conv2d.js';
-import { planQGemm } from '../src/kernels/qgemm.js';
+import { planConv2d } from '../src/backends/cpu/conv2d.js';
+import { planQGemm } from '../src/backends/cpu/qgemm.js';
 
 const iota = (n: number) => Float32Array.from({ length: n }, (_, i) => i + 1);
 

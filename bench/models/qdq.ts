@@ -8,7 +8,7 @@
  * Activation ranges come from a calibration run (sparq's session, with the
  * intermediate values fetched).
  */
-import { cpu } from '../../src/backends/cpu.js';
+import { cpu } from '../../src/backends/cpu/backend.js';
 import type { OnnxGraph, OnnxNode, OnnxTensor } from '../../src/runtime/onnx/write.js';
 import { InferenceSession } from '../../src/runtime/session.js';
 import { encodeOnnxModel } from '../../src/runtime/onnx/write.js';

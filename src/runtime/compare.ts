@@ -12,7 +12,7 @@
  */
 import fs from 'node:fs/promises';
 
-import { cpu } from '../backends/cpu.js';
+import { cpu } from '../backends/cpu/backend.js';
 import { sizeOf } from '../tensor.js';
 import { checkBoolean, checkInt, checkObject, fail } from '../validate.js';
 import type { OnnxGraph, OnnxValueInfo, Value, ValueType } from './onnx/model.js';

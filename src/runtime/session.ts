@@ -5,7 +5,7 @@
  * folds what is constant and prepares every node once (weights packed, the
  * dense or sparse kernel chosen); run() only executes the prepared kernels.
  */
-import { cpu } from '../backends/cpu.js';
+import { cpu } from '../backends/cpu/backend.js';
 import { collectNative, type NativeOwner } from '../native-lifetime.js';
 import { checkInt, checkObject, checkOneOf, typeFail } from '../validate.js';
 import { buildGraph, opKey, readers, type Graph } from './graph.js';

@@ -12,11 +12,11 @@
  * `npm run calibrate` (bench/calibrate-crossover.ts) capped at every level
  * of the calibrating machine. linear() looks its row up by the variants that
  * run now (cpu.setIsaLimit, SPARQ_ISA and the CPU decide), levels no table
- * measured borrowing one by kernels/isa-level.ts's rule; a scalar kernel on
+ * measured borrowing one by backends/cpu/isa-level.ts's rule; a scalar kernel on
  * one side and SIMD code on the other is not a crossover but a rule: the
  * SIMD side wins. Pass a row measured elsewhere as `crossover` to linear().
  */
-import { costForIsa, runningIsa, type CostFamily } from '../kernels/isa-level.js';
+import { costForIsa, runningIsa, type CostFamily } from '../backends/cpu/isa-level.js';
 import { checkObject, fail } from '../validate.js';
 
 /** A sparse layout `linear` can run: CSR, a block shape, or N:M. */

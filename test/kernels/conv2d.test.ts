@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 import { refConv2dSums } from '../../src/backends/reference/conv2d.js';
-import { blockDensity, conv2dIsExact, packConvWeights, planConv2d, type Conv2dOptions } from '../../src/kernels/conv2d.js';
+import { blockDensity, conv2dIsExact, packConvWeights, planConv2d, type Conv2dOptions } from '../../src/backends/cpu/conv2d.js';
 import { native } from '../../src/native.js';
 import { cpu, tensor } from '../../src/index.js';
 import { assertClose, assertCloseNonfinite, assertSameArray, nativeVariants, randomFloats, randomInts, rng } from '../helpers.js';

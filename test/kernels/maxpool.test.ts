@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 
 import { refMaxPool } from '../../src/backends/reference/maxpool.js';
-import { maxPoolGeometry, type MaxPoolOptions } from '../../src/kernels/maxpool.js';
+import { maxPoolGeometry, type MaxPoolOptions } from '../../src/backends/cpu/maxpool.js';
 import { native, type IsaLimit, type NativeVariant } from '../../src/native.js';
 import { cpu, tensor } from '../../src/index.js';
 import { assertSameArray, randomFloats, randomInts, rng } from '../helpers.js';

@@ -10,7 +10,7 @@ import * as ort from 'onnxruntime-node';
 import { cifarCnn, randomImages } from '../../bench/models/cifar-cnn.js';
 import { calibrate, quantizeQdq } from '../../bench/models/qdq.js';
 import { compare, InferenceSession, ModelError, OnnxLoadError, randomFeeds, type CompareReport } from '../../src/index.js';
-import { cpu } from '../../src/backends/cpu.js';
+import { cpu } from '../../src/backends/cpu/backend.js';
 import { exposeValues, firstDisagreement, oracleFor, outputStep, top1Agreement, valueErrors } from '../../src/runtime/compare.js';
 import { native, type IsaLimit } from '../../src/native.js';
 import type { Value } from '../../src/runtime/onnx/model.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 
 import { cpu } from '../../src/index.js';
-import { costForIsa, runningIsa, type CostFamily } from '../../src/kernels/isa-level.js';
+import { costForIsa, runningIsa, type CostFamily } from '../../src/backends/cpu/isa-level.js';
 import { native, type IsaLimit } from '../../src/native.js';
 import type { WindowAttributes } from '../../src/runtime/ops/conv-attributes.js';
 import { CONV_COSTS } from '../../src/runtime/ops/conv-cost-table.js';

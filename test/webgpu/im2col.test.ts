@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 
 import { cpu, tensor } from '../../src/index.js';
-import type { Im2colOptions } from '../../src/kernels/im2col.js';
+import type { Im2colOptions } from '../../src/backends/cpu/im2col.js';
 import { assertSameArray, randomFloats, randomInts, rng } from '../helpers.js';
 import { gpuOrSkip, releaseGpu } from './gpu.js';
 

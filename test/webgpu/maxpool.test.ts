@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 
 import { cpu, tensor } from '../../src/index.js';
-import type { MaxPoolOptions } from '../../src/kernels/maxpool.js';
+import type { MaxPoolOptions } from '../../src/backends/cpu/maxpool.js';
 import { assertSameArray, randomFloats, randomInts, rng } from '../helpers.js';
 import { gpuOrSkip, releaseGpu } from './gpu.js';
 

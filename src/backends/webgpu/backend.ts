@@ -19,7 +19,7 @@ import { GpuTensor, gpuBytes } from './gpu-tensor.js';
 import { gpuGemm, type GpuGemmOptions } from './gemm.js';
 import { GpuSparseMatrix, gpuSpmm, uploadSparse, type GpuSpmmOptions } from './spmm.js';
 import type { SparseMatrix } from '../../sparse/sparse-matrix.js';
-import type { PackedWeights } from '../../kernels/pack.js';
+import type { PackedWeights } from '../cpu/pack.js';
 import { PipelineCache, type Overrides } from './pipelines.js';
 import { gpuDequantize, gpuQuantize, gpuRequantize, type GpuQuantizeOptions, type GpuRequantizeOptions } from './quantize.js';
 import { GpuPackedWeights, gpuPackWeights, gpuQgemm, gpuQgemmVariant, type GpuQGemmOptions, type GpuQGemmVariant } from './qgemm.js';
@@ -27,7 +27,7 @@ import { GpuPackedSparseWeights, gpuPackSparseWeights, gpuQspmm, type GpuQSpmmOp
 import { gpuIm2col, type GpuIm2colOptions } from './im2col.js';
 import { gpuMaxPool, type GpuMaxPoolOptions } from './maxpool.js';
 import { gpuTranspose } from './transpose.js';
-import type { QSpmmWeights } from '../../kernels/qspmm.js';
+import type { QSpmmWeights } from '../cpu/qspmm.js';
 
 const MAX_BATCH = 64;
 /** Compute passes timeOnGpu() records; later ones run untimed. */

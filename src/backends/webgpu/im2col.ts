@@ -4,7 +4,7 @@
  * element cpu.im2col, checked by the same functions (same errors). The rows
  * stay on the GPU for gemm/qgemm.
  */
-import { convGeometry, im2colPadValue, type Im2colOptions } from '../../kernels/im2col.js';
+import { convGeometry, im2colPadValue, type Im2colOptions } from '../cpu/im2col.js';
 import type { WebGpuBackend } from './backend.js';
 import { wordGrid, wordsOf } from './grid.js';
 import type { GpuTensor } from './gpu-tensor.js';

@@ -4,7 +4,7 @@
  * cpu.maxPool, with its geometry checks (same errors). The result stays on
  * the GPU, with the input's quantization parameters.
  */
-import { maxPoolGeometry, type MaxPoolOptions } from '../../kernels/maxpool.js';
+import { maxPoolGeometry, type MaxPoolOptions } from '../cpu/maxpool.js';
 import { fail } from '../../validate.js';
 import type { WebGpuBackend } from './backend.js';
 import { wordGrid, wordsOf } from './grid.js';

@@ -9,9 +9,9 @@
  * integer arithmetic. Arguments are checked by the CPU's own functions, in
  * the CPU's order, so errors are the same.
  */
-import { asPacked } from '../../kernels/gemm.js';
-import type { PackedWeights } from '../../kernels/pack.js';
-import { quantizedCallParams, type MultiplierSource, type QGemmOptions } from '../../kernels/qgemm.js';
+import { asPacked } from '../cpu/gemm.js';
+import type { PackedWeights } from '../cpu/pack.js';
+import { quantizedCallParams, type MultiplierSource, type QGemmOptions } from '../cpu/qgemm.js';
 import { tensor, type Tensor } from '../../tensor.js';
 import { checkMade, checkObject, checkOneOf, fail, markMade, typeFail } from '../../validate.js';
 import type { WebGpuBackend } from './backend.js';

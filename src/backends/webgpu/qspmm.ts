@@ -11,8 +11,8 @@
  * invocations split the row's entries and the columns of M; rows are taken
  * in order of decreasing entries, sorted once at packing.
  */
-import { quantizedCallParams, type MultiplierSource, type QGemmOptions } from '../../kernels/qgemm.js';
-import { checkSparseWeights, entriesOf, PackedSparseWeights, type QSpmmOptions, type QSpmmWeights } from '../../kernels/qspmm.js';
+import { quantizedCallParams, type MultiplierSource, type QGemmOptions } from '../cpu/qgemm.js';
+import { checkSparseWeights, entriesOf, PackedSparseWeights, type QSpmmOptions, type QSpmmWeights } from '../cpu/qspmm.js';
 import type { SparseMatrix } from '../../sparse/sparse-matrix.js';
 import { tensor, type Tensor } from '../../tensor.js';
 import { checkMade, checkObject, fail, markMade, typeFail } from '../../validate.js';

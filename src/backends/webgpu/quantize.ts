@@ -5,7 +5,7 @@
  * subnormals, which would break exactness). Arguments are checked by the
  * same plan functions as on the CPU; results stay on the GPU.
  */
-import { planDequantize, planQuantize, planRequantize, type QuantizeOptions, type RequantizeOptions } from '../../kernels/quantize.js';
+import { planDequantize, planQuantize, planRequantize, type QuantizeOptions, type RequantizeOptions } from '../cpu/quantize.js';
 import type { QType, QuantParams } from '../../tensor.js';
 import type { Dispatch, WebGpuBackend } from './backend.js';
 import type { GpuTensor } from './gpu-tensor.js';

@@ -24,7 +24,7 @@
  * keeps WGSL's Inf and NaN (lavapipe does; WGSL lets an implementation
  * assume they never occur).
  */
-import { checkSpmmWeights, planSpmm, type SpmmOptions } from '../../kernels/spmm.js';
+import { checkSpmmWeights, planSpmm, type SpmmOptions } from '../cpu/spmm.js';
 import type { SparseMatrix } from '../../sparse/sparse-matrix.js';
 import { tensor } from '../../tensor.js';
 import { checkMade, checkOneOf, fail, markMade, typeFail } from '../../validate.js';

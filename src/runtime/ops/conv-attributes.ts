@@ -3,7 +3,7 @@
  * dilations, auto_pad, group) resolved against an input's spatial dims into
  * the 2-D geometry im2col takes. 1-D operators run as 2-D with height 1.
  */
-import type { Im2colOptions } from '../../kernels/im2col.js';
+import type { Im2colOptions } from '../../backends/cpu/im2col.js';
 import { ModelError, type Attributes } from './op.js';
 
 export interface WindowAttributes {

@@ -15,13 +15,13 @@
  * session will see.
  *
  * Entries are looked up by the ISA of the variant the path's kernel family
- * dispatches to now (kernels/isa-level.ts: unmeasured levels borrow a
+ * dispatches to now (backends/cpu/isa-level.ts: unmeasured levels borrow a
  * measured one's costs by the rule written there), and a path that would run
  * a scalar kernel is never chosen while another runs SIMD code: timings of
  * one machine rank its SIMD paths well enough for another, but a scalar
  * kernel against a SIMD one is off by the SIMD width on every other CPU.
  */
-import { costForIsa, runningIsa, type CostFamily } from '../../kernels/isa-level.js';
+import { costForIsa, runningIsa, type CostFamily } from '../../backends/cpu/isa-level.js';
 import { CONV_COSTS } from './conv-cost-table.js';
 
 /**

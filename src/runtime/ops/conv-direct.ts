@@ -9,9 +9,9 @@
  * fails it, and every strided or grouped one, takes the im2col path
  * (conv-engine.ts).
  */
-import { cpu } from '../../backends/cpu.js';
-import { blockDensity, conv2dIsExact, hasInt8ConvKernel, planConv2d, type Conv2dOptions, type Conv2dPlan, type ConvWeights } from '../../kernels/conv2d.js';
-import { convGeometry } from '../../kernels/im2col.js';
+import { cpu } from '../../backends/cpu/backend.js';
+import { blockDensity, conv2dIsExact, hasInt8ConvKernel, planConv2d, type Conv2dOptions, type Conv2dPlan, type ConvWeights } from '../../backends/cpu/conv2d.js';
+import { convGeometry } from '../../backends/cpu/im2col.js';
 import { sizeOf, tensor, type QuantParams, type Tensor } from '../../tensor.js';
 import type { Allocate } from '../buffers.js';
 import type { Value } from '../onnx/model.js';

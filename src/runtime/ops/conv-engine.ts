@@ -7,10 +7,10 @@
  *   dense:  rows[N*P, K] x W'[K, OC/g] -> [N*P, OC/g] -> NCHW (a transpose per image)
  *   sparse: rows^T[K, N*P], W[OC, K] * rows^T -> [OC, N*P] -> NCHW (a copy per image when N > 1)
  */
-import { cpu } from '../../backends/cpu.js';
-import { convGeometry } from '../../kernels/im2col.js';
-import type { Linear, LinearRunOptions } from '../../kernels/linear.js';
-import type { PackedWeights } from '../../kernels/pack.js';
+import { cpu } from '../../backends/cpu/backend.js';
+import { convGeometry } from '../../backends/cpu/im2col.js';
+import type { Linear, LinearRunOptions } from '../../backends/cpu/linear.js';
+import type { PackedWeights } from '../../backends/cpu/pack.js';
 import { TYPED_ARRAY_OF, tensor, type ElementType, type QuantParams, type Tensor, type TypedArrayOf } from '../../tensor.js';
 import type { Value } from '../onnx/model.js';
 import { as4d, convOptions, outputDims, type WindowAttributes } from './conv-attributes.js';

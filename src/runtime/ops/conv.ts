@@ -3,7 +3,7 @@
  * as onnxruntime does) and ConvInteger (-> int32) on the shared conv engine.
  * Weights are packed when the session is created.
  */
-import { cpu } from '../../backends/cpu.js';
+import { cpu } from '../../backends/cpu/backend.js';
 import type { QType, Tensor } from '../../tensor.js';
 import type { Value } from '../onnx/model.js';
 import { asTensor } from '../value.js';

@@ -4,10 +4,10 @@
  * dense GEMM, or, when its zeros make a sparse kernel faster (linear()'s
  * measured choice), as W^T [N, K] on that kernel, run as y^T = W^T x^T.
  */
-import { cpu } from '../../backends/cpu.js';
-import type { Linear, LinearRunOptions } from '../../kernels/linear.js';
-import type { PackedWeights } from '../../kernels/pack.js';
-import { planQGemm, type QGemmOptions, type QGemmPlan } from '../../kernels/qgemm.js';
+import { cpu } from '../../backends/cpu/backend.js';
+import type { Linear, LinearRunOptions } from '../../backends/cpu/linear.js';
+import type { PackedWeights } from '../../backends/cpu/pack.js';
+import { planQGemm, type QGemmOptions, type QGemmPlan } from '../../backends/cpu/qgemm.js';
 import { ScratchArrays, sizeOf, tensor, type QuantParams, type Tensor } from '../../tensor.js';
 import type { Allocate } from '../buffers.js';
 import type { Value } from '../onnx/model.js';

@@ -3,8 +3,8 @@
  * and 2-D). MaxPool also runs on uint8/int8 (QDQ models pool the quantized
  * values: max commutes with dequantization).
  */
-import { cpu } from '../../backends/cpu.js';
-import { pooledSize } from '../../kernels/maxpool.js';
+import { cpu } from '../../backends/cpu/backend.js';
+import { pooledSize } from '../../backends/cpu/maxpool.js';
 import { tensor, type Tensor } from '../../tensor.js';
 import type { Value } from '../onnx/model.js';
 import { value } from '../value.js';

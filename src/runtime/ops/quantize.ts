@@ -1,5 +1,5 @@
 /** QuantizeLinear / DequantizeLinear (per tensor and per axis) on the exact CPU kernels. */
-import { cpu } from '../../backends/cpu.js';
+import { cpu } from '../../backends/cpu/backend.js';
 import type { QType } from '../../tensor.js';
 import type { Value } from '../onnx/model.js';
 import { asTensor, value } from '../value.js';

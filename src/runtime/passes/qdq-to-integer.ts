@@ -14,7 +14,7 @@
  * exactly is left as it is and runs in float. Afterwards nodes whose
  * outputs nothing reads (the DQ/Q pairs the rewrites bypassed) are dropped.
  */
-import { cpu } from '../../backends/cpu.js';
+import { cpu } from '../../backends/cpu/backend.js';
 import { tensor } from '../../tensor.js';
 import type { Graph } from '../graph.js';
 import type { OnnxNode, Value } from '../onnx/model.js';

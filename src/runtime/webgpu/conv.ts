@@ -7,11 +7,11 @@
  * maxPool: fusing it into the GEMM would save little next to it). Weights are always dense here: the GPU has no sparse conv path yet,
  * so a pruned layer the CPU would run on a sparse kernel runs dense.
  */
-import { cpu } from '../../backends/cpu.js';
+import { cpu } from '../../backends/cpu/backend.js';
 import type { WebGpuBackend } from '../../backends/webgpu/backend.js';
 import type { GpuTensor } from '../../backends/webgpu/gpu-tensor.js';
 import type { GpuMaxPoolOptions } from '../../backends/webgpu/maxpool.js';
-import { convGeometry } from '../../kernels/im2col.js';
+import { convGeometry } from '../../backends/cpu/im2col.js';
 import { tensor, type QType, type QuantParams } from '../../tensor.js';
 import type { Value } from '../onnx/model.js';
 import { as4d, convOptions, outputDims, windowAttributes, type WindowAttributes } from '../ops/conv-attributes.js';

@@ -3,11 +3,11 @@
  * DequantizeLinear define them (round half to even, saturate), per tensor or
  * per axis, plus the min/max scan and scale choice used by calibration.
  */
-import { refDequantize, refMinmax, refQuantize, refRequantize } from '../backends/reference/quantize.js';
-import { saturateRound } from '../backends/reference/round.js';
-import { runAsync, runSync, type CpuCall } from '../backends/cpu-call.js';
-import { Q_RANGE, type QType, type QuantParams, type Tensor } from '../tensor.js';
-import { axisView, checkAxis, checkBoolean, checkObject, checkOneOf, checkQuantParams, checkTensor, fail, outputTensor, typeFail } from '../validate.js';
+import { refDequantize, refMinmax, refQuantize, refRequantize } from '../reference/quantize.js';
+import { saturateRound } from '../reference/round.js';
+import { runAsync, runSync, type CpuCall } from './call.js';
+import { Q_RANGE, type QType, type QuantParams, type Tensor } from '../../tensor.js';
+import { axisView, checkAxis, checkBoolean, checkObject, checkOneOf, checkQuantParams, checkTensor, fail, outputTensor, typeFail } from '../../validate.js';
 import { activationRange, type Activation } from './activation.js';
 import { checkVariant } from './gemm.js';
 

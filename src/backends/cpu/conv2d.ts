@@ -8,17 +8,17 @@
  * else on the float kernels as long as every sum stays below 2^24
  * (conv2dIsExact tells).
  */
-import { refConv2dSums, type RefConvGeometry } from '../backends/reference/conv2d.js';
-import { refMaxPool } from '../backends/reference/maxpool.js';
-import { refOutput } from '../backends/reference/quantize.js';
-import { runAsync, runSync, type CpuCall } from '../backends/cpu-call.js';
-import { native, type NativeAddon, type NativeHandle } from '../native.js';
-import { adoptNative, disposeNative, type NativeOwner } from '../native-lifetime.js';
-import { sizeOf, TYPED_ARRAY_OF, type QType, type QuantParams, type Tensor } from '../tensor.js';
+import { refConv2dSums, type RefConvGeometry } from '../reference/conv2d.js';
+import { refMaxPool } from '../reference/maxpool.js';
+import { refOutput } from '../reference/quantize.js';
+import { runAsync, runSync, type CpuCall } from './call.js';
+import { native, type NativeAddon, type NativeHandle } from '../../native.js';
+import { adoptNative, disposeNative, type NativeOwner } from '../../native-lifetime.js';
+import { sizeOf, TYPED_ARRAY_OF, type QType, type QuantParams, type Tensor } from '../../tensor.js';
 import {
   outputTensor, checkBias, checkBoolean, checkDim, checkInt, checkMade, checkNoOverlap, checkObject, checkQuantParams, checkTensor, checkTensorShape, fail, markMade,
   typeFail, type Reads,
-} from '../validate.js';
+} from '../../validate.js';
 import { activationRange, type Activation } from './activation.js';
 import { checkVariant } from './gemm.js';
 import { quantizedCallParams, type MultiplierSource, type QGemmOptions } from './qgemm.js';

@@ -5,13 +5,13 @@
  * qgemm (int32, requantized uint8/int8, dequantized float32), with per-tensor
  * or per-row (output channel) weight scales.
  */
-import { refQSpmmInt32, refQSpmmOutput } from '../backends/reference/qspmm.js';
-import { runAsync, runSync, type CpuCall } from '../backends/cpu-call.js';
-import { native, type NativeHandle } from '../native.js';
-import { adoptNative, disposeNative, type NativeOwner } from '../native-lifetime.js';
-import { SPARSE_MAKERS, SparseMatrix } from '../sparse/sparse-matrix.js';
-import type { Tensor } from '../tensor.js';
-import { checkMade, checkObject, checkQuantParams, checkTensor, fail, markMade, typeFail } from '../validate.js';
+import { refQSpmmInt32, refQSpmmOutput } from '../reference/qspmm.js';
+import { runAsync, runSync, type CpuCall } from './call.js';
+import { native, type NativeHandle } from '../../native.js';
+import { adoptNative, disposeNative, type NativeOwner } from '../../native-lifetime.js';
+import { SPARSE_MAKERS, SparseMatrix } from '../../sparse/sparse-matrix.js';
+import type { Tensor } from '../../tensor.js';
+import { checkMade, checkObject, checkQuantParams, checkTensor, fail, markMade, typeFail } from '../../validate.js';
 import { quantizedCallParams, type MultiplierSource, type QGemmOptions } from './qgemm.js';
 
 /** Options of qspmm: those of qgemm; `bias` and per-channel scales run along W's rows. */

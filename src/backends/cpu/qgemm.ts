@@ -3,14 +3,14 @@
  * accumulation, returning the raw int32 sums or, fused, the requantized
  * uint8/int8 tensor (ONNX QLinearMatMul) or the dequantized float32 one.
  */
-import { refQGemmInt32, refQGemmOutput } from '../backends/reference/qgemm.js';
-import { saturateRound } from '../backends/reference/round.js';
-import { runAsync, runSync, type CpuCall } from '../backends/cpu-call.js';
-import { native, type NativeAddon } from '../native.js';
-import { Q_RANGE, type QType, type Tensor } from '../tensor.js';
+import { refQGemmInt32, refQGemmOutput } from '../reference/qgemm.js';
+import { saturateRound } from '../reference/round.js';
+import { runAsync, runSync, type CpuCall } from './call.js';
+import { native, type NativeAddon } from '../../native.js';
+import { Q_RANGE, type QType, type Tensor } from '../../tensor.js';
 import {
   checkBias, checkNoOverlap, checkObject, checkOneOf, checkScale, checkTensor, checkTensorShape, checkZeroPoint, fail, outputTensor, typeFail, type Reads,
-} from '../validate.js';
+} from '../../validate.js';
 import { activationRange, type Activation } from './activation.js';
 import { asPacked, checkVariant } from './gemm.js';
 import type { PackedWeights } from './pack.js';

@@ -3,21 +3,21 @@
  * portable, chosen once from the CPU's features), or on the TypeScript
  * reference backend when the addon is not available.
  */
-import { gemm, gemmAsync } from '../kernels/gemm.js';
-import { im2col, im2colAsync } from '../kernels/im2col.js';
-import { linear } from '../kernels/linear.js';
-import { maxPool, maxPoolAsync } from '../kernels/maxpool.js';
-import { conv2d, conv2dAsync, packConvWeights } from '../kernels/conv2d.js';
-import { spmm, spmmAsync } from '../kernels/spmm.js';
-import { transpose, transposeAsync } from '../kernels/transpose.js';
-import { packWeights } from '../kernels/pack.js';
-import { qgemm, qgemmAsync } from '../kernels/qgemm.js';
-import { packSparseWeights, qspmm, qspmmAsync } from '../kernels/qspmm.js';
+import { gemm, gemmAsync } from './gemm.js';
+import { im2col, im2colAsync } from './im2col.js';
+import { linear } from './linear.js';
+import { maxPool, maxPoolAsync } from './maxpool.js';
+import { conv2d, conv2dAsync, packConvWeights } from './conv2d.js';
+import { spmm, spmmAsync } from './spmm.js';
+import { transpose, transposeAsync } from './transpose.js';
+import { packWeights } from './pack.js';
+import { qgemm, qgemmAsync } from './qgemm.js';
+import { packSparseWeights, qspmm, qspmmAsync } from './qspmm.js';
 import {
   chooseQuantParams, dequantize, dequantizeAsync, minmax, minmaxAsync, quantize, quantizeAsync, requantize, requantizeAsync,
-} from '../kernels/quantize.js';
-import { native, nativeStatus, type IsaLimit, type NativeVariant } from '../native.js';
-import { checkInt, checkOneOf } from '../validate.js';
+} from './quantize.js';
+import { native, nativeStatus, type IsaLimit, type NativeVariant } from '../../native.js';
+import { checkInt, checkOneOf } from '../../validate.js';
 
 export interface CpuInfo {
   /** 'native' (the C++ addon) or 'reference' (pure TypeScript). */

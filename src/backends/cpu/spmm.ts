@@ -4,11 +4,11 @@
  * channels x pixels, NCHW per image). W may be csr, bsr with the block shapes
  * the kernels have (SPMM_BLOCK_SHAPES), or nm.
  */
-import { refSpmm, storedAsCsr } from '../backends/reference/spmm.js';
-import { runAsync, runSync, type CpuCall } from '../backends/cpu-call.js';
-import { SPARSE_MAKERS, SparseMatrix } from '../sparse/sparse-matrix.js';
-import type { Tensor } from '../tensor.js';
-import { checkBias, checkMade, checkObject, checkTensor, fail, outputTensor, typeFail } from '../validate.js';
+import { refSpmm, storedAsCsr } from '../reference/spmm.js';
+import { runAsync, runSync, type CpuCall } from './call.js';
+import { SPARSE_MAKERS, SparseMatrix } from '../../sparse/sparse-matrix.js';
+import type { Tensor } from '../../tensor.js';
+import { checkBias, checkMade, checkObject, checkTensor, fail, outputTensor, typeFail } from '../../validate.js';
 import { activationRange, type Activation } from './activation.js';
 import { checkVariant } from './gemm.js';
 

@@ -3,7 +3,7 @@
  * or on a libuv worker thread for the async form), else on the TypeScript
  * reference backend. Kernel files build a CpuCall; this decides where it runs.
  */
-import { native, type NativeAddon } from '../native.js';
+import { native, type NativeAddon } from '../../native.js';
 
 export interface CpuCall<R> {
   /**

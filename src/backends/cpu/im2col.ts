@@ -3,10 +3,10 @@
  * gemm/qgemm: conv(x, W) = im2col(x) * W' with W' the [C/group*KH*KW, Cout/group]
  * weights of each group.
  */
-import { refIm2col, type Im2colGeometry } from '../backends/reference/im2col.js';
-import { runAsync, runSync, type CpuCall } from '../backends/cpu-call.js';
-import type { Tensor } from '../tensor.js';
-import { checkDim, checkInt, checkObject, checkTensor, fail, outputTensor, typeFail } from '../validate.js';
+import { refIm2col, type Im2colGeometry } from '../reference/im2col.js';
+import { runAsync, runSync, type CpuCall } from './call.js';
+import type { Tensor } from '../../tensor.js';
+import { checkDim, checkInt, checkObject, checkTensor, fail, outputTensor, typeFail } from '../../validate.js';
 
 export interface Im2colOptions {
   kernelShape: readonly [number, number];

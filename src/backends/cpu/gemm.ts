@@ -1,8 +1,8 @@
 /** gemm: C[M,N] = activation(A[M,K] * B[K,N] + bias) in float32. */
-import { refGemm } from '../backends/reference/gemm.js';
-import { runAsync, runSync, type CpuCall } from '../backends/cpu-call.js';
-import type { Tensor } from '../tensor.js';
-import { checkBias, checkMade, checkObject, checkTensor, fail, outputTensor, typeFail } from '../validate.js';
+import { refGemm } from '../reference/gemm.js';
+import { runAsync, runSync, type CpuCall } from './call.js';
+import type { Tensor } from '../../tensor.js';
+import { checkBias, checkMade, checkObject, checkTensor, fail, outputTensor, typeFail } from '../../validate.js';
 import { activationRange, type Activation } from './activation.js';
 import { packWeights, PackedWeights } from './pack.js';
 

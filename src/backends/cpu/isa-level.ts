@@ -6,7 +6,7 @@
  * addon will dispatch to, so a capped ISA (cpu.setIsaLimit, SPARQ_ISA), an
  * AVX2-only CPU or an aarch64 one each gets the costs of what it runs.
  */
-import { native, type NativeAddon, type NativeVariant } from '../native.js';
+import { native, type NativeAddon, type NativeVariant } from '../../native.js';
 
 /** The kernel families whose speed decides a layer's path. */
 export type CostFamily = 'f32-gemm' | 'qu8s8-gemm' | 'f32-spmm' | 'qu8s8-spmm' | 'f32-conv2d' | 'f32-spconv2d' | 'qu8s8-conv2d';

@@ -6,10 +6,10 @@
  * there is nothing to lay out, and gemm/qgemm compute their results (zeros,
  * or the bias through the output stage) without a kernel.
  */
-import { native, type NativeHandle } from '../native.js';
-import { adoptNative, disposeNative, type NativeOwner } from '../native-lifetime.js';
-import { type QType, type Tensor } from '../tensor.js';
-import { checkQuantParams, checkTensor, fail, markMade, MAX_PACKED_BYTES, typeFail } from '../validate.js';
+import { native, type NativeHandle } from '../../native.js';
+import { adoptNative, disposeNative, type NativeOwner } from '../../native-lifetime.js';
+import { type QType, type Tensor } from '../../tensor.js';
+import { checkQuantParams, checkTensor, fail, markMade, MAX_PACKED_BYTES, typeFail } from '../../validate.js';
 
 export class PackedWeights implements NativeOwner {
   /** @internal The addon's handle; null on the reference backend and for empty weights. */

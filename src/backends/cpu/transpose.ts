@@ -3,9 +3,9 @@
  * kernels take activations channels-first ([K, M]) and the dense GEMMs take
  * them pixels-first ([M, K]); this moves a tensor between the two.
  */
-import { runAsync, runSync, type CpuCall } from '../backends/cpu-call.js';
-import type { ElementType, QuantParams, Tensor } from '../tensor.js';
-import { checkObject, checkTensor, outputTensor } from '../validate.js';
+import { runAsync, runSync, type CpuCall } from './call.js';
+import type { ElementType, QuantParams, Tensor } from '../../tensor.js';
+import { checkObject, checkTensor, outputTensor } from '../../validate.js';
 
 export interface TransposeOptions {
   /** Write the [cols, rows] result here (same type as x; must not overlap it). */

@@ -2,10 +2,10 @@
  * 2-D max pooling of NCHW tensors (float32, and the uint8/int8 values of QDQ
  * models: max commutes with dequantization), undilated windows.
  */
-import { refMaxPool, type MaxPoolGeometry } from '../backends/reference/maxpool.js';
-import { runAsync, runSync, type CpuCall } from '../backends/cpu-call.js';
-import type { Tensor } from '../tensor.js';
-import { checkBoolean, checkDim, checkInt, checkObject, checkTensor, fail, outputTensor, typeFail } from '../validate.js';
+import { refMaxPool, type MaxPoolGeometry } from '../reference/maxpool.js';
+import { runAsync, runSync, type CpuCall } from './call.js';
+import type { Tensor } from '../../tensor.js';
+import { checkBoolean, checkDim, checkInt, checkObject, checkTensor, fail, outputTensor, typeFail } from '../../validate.js';
 
 type PoolType = 'float32' | 'uint8' | 'int8';
 

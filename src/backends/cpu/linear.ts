@@ -13,14 +13,14 @@
  * tensor or per output channel) run qgemm/qspmm with uint8 activations and
  * qgemm's output stages.
  */
-import { DEFAULT_CROSSOVER } from '../sparse/crossover-table.js';
-import { chooseLayout, checkCrossoverRow, defaultCrossover, LAYOUTS, storedDensities, type CrossoverRow, type SparseLayout } from '../sparse/crossover.js';
-import { native } from '../native.js';
-import type { NativeOwner } from '../native-lifetime.js';
-import { SPARSE_MAKERS, SparseMatrix } from '../sparse/sparse-matrix.js';
-import { ScratchArrays, type ElementType, type QuantParams, type Tensor } from '../tensor.js';
-import { runAsync, runSync } from '../backends/cpu-call.js';
-import { checkBias, checkInt, checkMade, checkNoOverlap, checkObject, checkOneOf, checkQuantParams, checkTensor, fail, markDisposed, markMade, typeFail } from '../validate.js';
+import { DEFAULT_CROSSOVER } from '../../sparse/crossover-table.js';
+import { chooseLayout, checkCrossoverRow, defaultCrossover, LAYOUTS, storedDensities, type CrossoverRow, type SparseLayout } from '../../sparse/crossover.js';
+import { native } from '../../native.js';
+import type { NativeOwner } from '../../native-lifetime.js';
+import { SPARSE_MAKERS, SparseMatrix } from '../../sparse/sparse-matrix.js';
+import { ScratchArrays, type ElementType, type QuantParams, type Tensor } from '../../tensor.js';
+import { runAsync, runSync } from './call.js';
+import { checkBias, checkInt, checkMade, checkNoOverlap, checkObject, checkOneOf, checkQuantParams, checkTensor, fail, markDisposed, markMade, typeFail } from '../../validate.js';
 import type { Activation } from './activation.js';
 import { gemm, gemmAsync } from './gemm.js';
 import { packWeights, type PackedWeights } from './pack.js';
