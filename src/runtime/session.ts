@@ -11,7 +11,7 @@ import { checkInt, checkObject, checkOneOf, typeFail } from '../validate.js';
 import { buildGraph, opKey, readers, type Graph } from './graph.js';
 import type { OnnxModel, OnnxNode, OnnxValueInfo, Value } from './onnx/model.js';
 import { loadOnnx, readOnnx } from './onnx/read.js';
-import { Attributes, ModelError, type Kernel, type KernelPolicy, type PrepareContext } from './ops/op.js';
+import { Attributes, ModelError, type NodeRun, type RunPolicy, type PrepareContext } from './ops/op.js';
 import { OPS } from './ops/registry.js';
 import { runPasses } from './passes/index.js';
 import { checkFeed } from './feeds.js';
@@ -58,7 +58,7 @@ export interface NodeRecord {
 }
 
 export interface PreparedNode extends NodeRecord {
-  kernel: Kernel;
+  kernel: NodeRun;
 }
 
 export type Feeds = Record<string, { type: string; dims: readonly number[]; data: unknown }>;
@@ -246,12 +246,12 @@ export function nodeError(node: OnnxNode, e: unknown): Error {
  * and its outputs become constants (constant folding: weight
  * DequantizeLinear, shape arithmetic on fixed shapes, Constant nodes).
  */
-function prepareGraph(graph: Graph, policy: KernelPolicy): PreparedNode[] {
+function prepareGraph(graph: Graph, policy: RunPolicy): PreparedNode[] {
   const prepared: PreparedNode[] = [];
   for (const node of graph.nodes) {
     const ctx = prepareContext(graph, node, policy);
     const constants = ctx.constants;
-    let kernel: Kernel;
+    let kernel: NodeRun;
     try {
       kernel = OPS[opKey(node)](ctx);
     } catch (e) {
@@ -274,7 +274,7 @@ function prepareGraph(graph: Graph, policy: KernelPolicy): PreparedNode[] {
 }
 
 /** What a handler sees of `node`: its opset, the constants among its inputs, its attributes, the policy. */
-export function prepareContext(graph: Graph, node: OnnxNode, policy: KernelPolicy): PrepareContext {
+export function prepareContext(graph: Graph, node: OnnxNode, policy: RunPolicy): PrepareContext {
   const constants = node.inputs.map((name) => graph.constants.get(name));
   const opset = graph.opsets.get(node.domain === 'ai.onnx' ? '' : node.domain) ?? graph.opsets.get('') ?? 0;
   return { node, opset, constants, attributes: new Attributes(node), policy };

@@ -10,7 +10,7 @@ import { asTensor } from '../value.js';
 import { as4d, windowAttributes } from './conv-attributes.js';
 import { maxPoolValue, prepareDirectConv, runDirectConv } from './conv-direct.js';
 import { prepareConvWeights, runConv, type ConvWeights } from './conv-engine.js';
-import { fusedActivation, fusedPool, input, kernel, ModelError, type OpHandler, type PrepareContext } from './op.js';
+import { fusedActivation, fusedPool, input, nodeRun, ModelError, type OpHandler, type PrepareContext } from './op.js';
 import { activationQuantReader, quantParam, quantParams } from './quant-params.js';
 
 /** Pixels per image the sparse/dense choice assumes before any input is seen (a CIFAR-sized feature map). */
@@ -56,7 +56,7 @@ const conv: OpHandler = (ctx) => {
   const direct = constant ? prepareDirectConv({ type: 'float32', dims: wConst.dims, data: asTensor(wConst, ['float32'], 'weight').data }, groups, window!, ctx.policy.sparse) : undefined;
   const fixed = constant && !direct ? prepare(wConst, bConst) : undefined;
   const label = direct?.label ?? (fixed?.sparse ? `conv-${fixed.sparse.kernel}` : 'conv');
-  return kernel(label, (inputs, allocate) => {
+  return nodeRun(label, (inputs, allocate) => {
     const x = input(inputs, 0, ['float32']);
     const w = input(inputs, 1, ['float32']);
     checkChannels(x, w, groups);
@@ -92,7 +92,7 @@ const qlinearConv: OpHandler = (ctx) => {
   const im2colWeights = () => (im2col ??= prepareConvWeights(source, groups, ctx.policy.sparse ? { bias, columns: TYPICAL_PIXELS } : null, (packed) => (rows, g) =>
     cpu.qgemm(rows as Tensor<'uint8'>, packed[g], { ...output, bias: bias?.subarray(g * (wConst.dims[0] / groups), (g + 1) * (wConst.dims[0] / groups)) })));
   if (!direct) im2colWeights();
-  return kernel(direct?.label.replace('conv', 'qconv') ?? (im2col!.sparse ? `qconv-${im2col!.sparse.kernel}` : 'qconv'), (inputs, allocate) => {
+  return nodeRun(direct?.label.replace('conv', 'qconv') ?? (im2col!.sparse ? `qconv-${im2col!.sparse.kernel}` : 'qconv'), (inputs, allocate) => {
     const x = input(inputs, 0, ['uint8']);
     checkChannels(x, wConst, groups);
     const xQuant = xQuantOf(inputs[1], inputs[2], x);
@@ -115,7 +115,7 @@ const convInteger: OpHandler = (ctx) => {
   const direct = prepareDirectConv(source, groups, window, ctx.policy.sparse);
   let im2col: ConvWeights | undefined;
   const im2colWeights = () => (im2col ??= prepareConvWeights(source, groups, null, (packed) => (rows, g) => cpu.qgemm(rows as Tensor<'uint8'>, packed[g])));
-  return kernel(direct?.label.replace('conv', 'qconv') ?? 'qconv-int32', (inputs, allocate) => {
+  return nodeRun(direct?.label.replace('conv', 'qconv') ?? 'qconv-int32', (inputs, allocate) => {
     const x = input(inputs, 0, ['uint8']);
     checkChannels(x, wConst, groups);
     const xZero = inputs[2] ? Number(inputs[2].data[0]) : 0;

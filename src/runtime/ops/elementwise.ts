@@ -9,7 +9,7 @@ import { sizeOf } from '../../tensor.js';
 import type { Value } from '../onnx/model.js';
 import { value } from '../value.js';
 import { broadcastApply, broadcastDims, callbackRows, type Rows } from './broadcast.js';
-import { input, kernel, ModelError, normalizeAxis, scalar, type Attributes, type OpHandler } from './op.js';
+import { input, nodeRun, ModelError, normalizeAxis, scalar, type Attributes, type OpHandler } from './op.js';
 
 // Float32 rows are written out per operator so each loop has its arithmetic inline (a callback per element is ~5x slower).
 const ADD: Rows<Float32Array> = {
@@ -44,7 +44,7 @@ function arithmetic(label: string, float: Rows<Float32Array>, int32: (x: number,
   const i32 = callbackRows<Int32Array, number>(int32);
   const i64 = callbackRows<BigInt64Array, bigint>(int64);
   return () =>
-    kernel(label, (inputs) => {
+    nodeRun(label, (inputs) => {
       const a = input(inputs, 0, ['float32', 'int32', 'int64']);
       const b = input(inputs, 1);
       if (b.type !== a.type) throw new ModelError(`inputs must have one type, got ${a.type} and ${b.type}`);
@@ -62,7 +62,7 @@ type FloatMap = (x: Float32Array, y: Float32Array) => void;
 function activation(label: string, prepare: (a: Attributes) => FloatMap): OpHandler {
   return ({ attributes }) => {
     const map = prepare(attributes);
-    return kernel(label, (inputs) => {
+    return nodeRun(label, (inputs) => {
       const x = input(inputs, 0, ['float32']);
       const y = value('float32', x.dims);
       map(x.data as Float32Array, y.data);
@@ -77,7 +77,7 @@ const clip: OpHandler = ({ opset, attributes, constants }) => {
   const bounds = (inputs: readonly (Value | undefined)[]) => [1, 2].map((i) => (inputs[i] === undefined ? (i === 1 ? -Infinity : Infinity) : scalar(inputs[i]!, i === 1 ? 'min' : 'max')));
   // Bounds known at creation are checked there.
   if (!fixed) bounds(constants);
-  return kernel('clip', (inputs) => {
+  return nodeRun('clip', (inputs) => {
     const x = input(inputs, 0, ['float32', 'int32', 'int8', 'uint8', 'int64']);
     if (!fixed) for (const i of [1, 2]) if (inputs[i] !== undefined && inputs[i]!.type !== x.type) throw new ModelError(`input ${i} must be ${x.type} like input 0, got ${inputs[i]!.type}`);
     const [lo, hi] = fixed ?? bounds(inputs);
@@ -103,7 +103,7 @@ const clip: OpHandler = ({ opset, attributes, constants }) => {
 const softmax: OpHandler = ({ opset, attributes }) => {
   const coerced = opset < 13;
   const axisAttr = attributes.int('axis', coerced ? 1 : -1);
-  return kernel('softmax', (inputs) => {
+  return nodeRun('softmax', (inputs) => {
     const x = input(inputs, 0, ['float32']);
     const rank = x.dims.length;
     if (rank === 0) throw new ModelError('input must have rank >= 1');

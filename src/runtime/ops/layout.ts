@@ -6,7 +6,7 @@
 import { sizeOf } from '../../tensor.js';
 import type { Value } from '../onnx/model.js';
 import { value } from '../value.js';
-import { input, integers, kernel, ModelError, normalizeAxis, type OpHandler } from './op.js';
+import { input, integers, nodeRun, ModelError, normalizeAxis, type OpHandler } from './op.js';
 
 /** Any value's elements, read and written as they are. */
 export type Elements = { [i: number]: number | bigint };
@@ -75,7 +75,7 @@ export function transposeValue(x: Value, perm: readonly number[]): Value {
 const transpose: OpHandler = ({ attributes }) => {
   const perm = attributes.ints('perm');
   if (perm && [...perm].sort((a, b) => a - b).some((p, i) => p !== i)) throw new ModelError(`perm [${perm}] is not a permutation`);
-  return kernel('transpose', (inputs) => {
+  return nodeRun('transpose', (inputs) => {
     const x = input(inputs, 0);
     const p = perm ?? x.dims.map((_, i) => x.dims.length - 1 - i);
     if (p.length !== x.dims.length) throw new ModelError(`perm [${p}] does not match the input's rank ${x.dims.length}`);
@@ -86,7 +86,7 @@ const transpose: OpHandler = ({ attributes }) => {
 const concat: OpHandler = ({ attributes }) => {
   const axisAttr = attributes.int('axis');
   if (axisAttr === undefined) throw new ModelError('attribute axis is required');
-  return kernel('concat', (inputs) => {
+  return nodeRun('concat', (inputs) => {
     const xs = inputs.map((_, i) => input(inputs, i));
     if (xs.length === 0) throw new ModelError('needs at least one input');
     const first = xs[0];
@@ -116,7 +116,7 @@ const concat: OpHandler = ({ attributes }) => {
 /** Gather along `axis`: indices (int32/int64, negative from the end) pick slices of data. */
 const gather: OpHandler = ({ attributes }) => {
   const axisAttr = attributes.int('axis', 0);
-  return kernel('gather', (inputs) => {
+  return nodeRun('gather', (inputs) => {
     const x = input(inputs, 0);
     const indices = input(inputs, 1, ['int32', 'int64']);
     const axis = normalizeAxis(axisAttr, x.dims.length);
@@ -156,7 +156,7 @@ function sliceAxis(dim: number, start: number, end: number, step: number): { fir
 const slice: OpHandler = ({ opset, attributes }) => {
   const fixed = opset < 10 ? { starts: attributes.ints('starts'), ends: attributes.ints('ends'), axes: attributes.ints('axes') } : undefined;
   if (fixed && (!fixed.starts || !fixed.ends)) throw new ModelError('attributes starts and ends are required');
-  return kernel('slice', (inputs) => {
+  return nodeRun('slice', (inputs) => {
     const x = input(inputs, 0);
     const rank = x.dims.length;
     const read = (i: number, what: string) => (inputs[i] === undefined ? undefined : integers(inputs[i]!, what));

@@ -12,7 +12,7 @@ import { ScratchArrays, sizeOf, tensor, type QuantParams, type Tensor } from '..
 import type { Allocate } from '../buffers.js';
 import type { Value } from '../onnx/model.js';
 import { asTensor, value } from '../value.js';
-import { fusedActivation, input, kernel, ModelError, type Kernel, type KernelPolicy, type OpHandler, type PrepareContext } from './op.js';
+import { fusedActivation, input, nodeRun, ModelError, type NodeRun, type RunPolicy, type OpHandler, type PrepareContext } from './op.js';
 import { activationQuantReader, quantParam, quantParams } from './quant-params.js';
 
 /** A [K, N] weight prepared for rows x W. */
@@ -49,7 +49,7 @@ function transposed<T extends Float32Array | Int8Array | Uint8Array>(data: T, ro
  * `out` (of `outType`); `sparse` (the run options of linear()) is used when
  * linear() picks a sparse kernel, with `bias` held by the layer.
  */
-function prepareWeight(w: WeightSource, policy: KernelPolicy, bias: Float32Array | Int32Array | undefined, rowsHint: number, outType: OutType,
+function prepareWeight(w: WeightSource, policy: RunPolicy, bias: Float32Array | Int32Array | undefined, rowsHint: number, outType: OutType,
   dense: (packed: ReturnType<typeof cpu.packWeights>) => (a: Tensor, out: Out) => Tensor, sparse: LinearRunOptions): PreparedWeight {
   const { k, n } = w;
   const perColumn = w.scales !== undefined && w.scales.length > 1;
@@ -156,7 +156,7 @@ export function matMulPlan(ctx: PrepareContext): MatMulPlan | undefined {
 
 const matMul: OpHandler = (ctx) => {
   const plan = matMulPlan(ctx);
-  if (!plan) return kernel('gemm-batched', (inputs) => [batchedMatMul(input(inputs, 0, ['float32']), input(inputs, 1, ['float32']))]);
+  if (!plan) return nodeRun('gemm-batched', (inputs) => [batchedMatMul(input(inputs, 0, ['float32']), input(inputs, 1, ['float32']))]);
   const { k, n, bias, activation } = plan;
   const w = prepareWeight({ type: 'float32', data: plan.weight, k, n }, ctx.policy, bias, TYPICAL_ROWS, 'float32',
     (packed) => (a, out) => cpu.gemm(a as Tensor<'float32'>, packed, { bias, activation, out: out as Float32Array }), { activation });
@@ -172,8 +172,8 @@ function biasFrom(v: Value | undefined, n: number): Float32Array | undefined {
 }
 
 /** The kernel that runs `w` on the rows of input 0, keeping its leading dims. */
-function rowKernel(w: PreparedWeight, a: (inputs: readonly (Value | undefined)[]) => Value, quant: QuantParams | ((inputs: readonly (Value | undefined)[]) => QuantParams)): Kernel {
-  return kernel(w.label, (inputs, allocate) => {
+function rowKernel(w: PreparedWeight, a: (inputs: readonly (Value | undefined)[]) => Value, quant: QuantParams | ((inputs: readonly (Value | undefined)[]) => QuantParams)): NodeRun {
+  return nodeRun(w.label, (inputs, allocate) => {
     const x = a(inputs);
     const { rows, outDims } = rowsOf(x, w.k, w.n);
     const q = typeof quant === 'function' ? quant(inputs) : quant;
@@ -231,7 +231,7 @@ const gemmOp: OpHandler = (ctx) => {
   const { transA, k, n, weight, bias, general, beta, activation, fuse } = gemmPlan(ctx);
   const w = prepareWeight({ type: 'float32', data: weight, k, n }, ctx.policy, bias, TYPICAL_ROWS, 'float32',
     (packed) => (a, out) => cpu.gemm(a as Tensor<'float32'>, packed, { bias, activation: fuse, out: out as Float32Array }), { activation: fuse });
-  return kernel(w.label, (inputs, allocate) => {
+  return nodeRun(w.label, (inputs, allocate) => {
     let a = input(inputs, 0, ['float32']);
     if (a.dims.length !== 2) throw new ModelError(`A must be 2-D, got [${a.dims}]`);
     if (transA) a = value('float32', [a.dims[1], a.dims[0]], cpu.transpose(asTensor(a, ['float32'], 'A')).data);

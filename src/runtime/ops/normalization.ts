@@ -5,7 +5,7 @@
  */
 import type { Value } from '../onnx/model.js';
 import { value } from '../value.js';
-import { input, kernel, ModelError, type OpHandler } from './op.js';
+import { input, nodeRun, ModelError, type OpHandler } from './op.js';
 
 /** Per-channel multiplier and offset of an inference BatchNormalization: y = x * a + b. */
 export function batchNormAffine(scale: Value, bias: Value, mean: Value, variance: Value, epsilon: number): { a: Float32Array; b: Float32Array } {
@@ -24,7 +24,7 @@ const batchNormalization: OpHandler = (ctx) => {
   if (ctx.attributes.int('training_mode', 0) !== 0) throw new ModelError('training_mode is not supported (inference only)');
   if (ctx.node.outputs.slice(1).some((o) => o !== '')) throw new ModelError('the running mean/var outputs are not supported (inference only)');
   const epsilon = ctx.attributes.float('epsilon', 1e-5);
-  return kernel('batchnorm', (inputs) => {
+  return nodeRun('batchnorm', (inputs) => {
     const x = input(inputs, 0, ['float32']);
     const { a, b } = batchNormAffine(input(inputs, 1, ['float32']), input(inputs, 2), input(inputs, 3), input(inputs, 4), epsilon);
     const c = x.dims[1];

@@ -1,7 +1,7 @@
 /**
  * What an ONNX operator is to the runtime: a handler that looks at one node
  * once, at session creation (attributes checked, constant weights packed,
- * the kernel chosen), and returns the kernel that runs it on every
+ * the kernel chosen), and returns the NodeRun that runs it on every
  * session.run(). Handlers know ONNX; the kernels they call do not.
  */
 import { allocateFresh, type Allocate } from '../buffers.js';
@@ -20,10 +20,10 @@ export interface PrepareContext {
   constants: readonly (Value | undefined)[];
   attributes: Attributes;
   /** Session policy the handlers read. */
-  policy: KernelPolicy;
+  policy: RunPolicy;
 }
 
-export interface KernelPolicy {
+export interface RunPolicy {
   /** Let layers whose weights are sparse enough run on the sparse kernels (default true). */
   sparse: boolean;
 }
@@ -33,16 +33,16 @@ export interface KernelPolicy {
  * outputs. Kernels that write a whole output may take its storage from
  * `allocate` (a session's reused buffers, possibly dirty).
  */
-export interface Kernel {
+export interface NodeRun {
   run(inputs: readonly (Value | undefined)[], allocate?: Allocate): Value[];
   /** The kernel chosen, for profiles ('gemm', 'csr', 'qgemm', ...). */
   readonly label: string;
 }
 
-export type OpHandler = (ctx: PrepareContext) => Kernel;
+export type OpHandler = (ctx: PrepareContext) => NodeRun;
 
 /** A kernel that is a plain function of its inputs. */
-export function kernel(label: string, run: (inputs: readonly (Value | undefined)[], allocate: Allocate) => Value[]): Kernel {
+export function nodeRun(label: string, run: (inputs: readonly (Value | undefined)[], allocate: Allocate) => Value[]): NodeRun {
   return { label, run: (inputs, allocate = allocateFresh) => run(inputs, allocate) };
 }
 

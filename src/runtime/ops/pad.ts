@@ -6,7 +6,7 @@
 import type { Value } from '../onnx/model.js';
 import { value } from '../value.js';
 import { strides, type Elements } from './layout.js';
-import { input, integers, kernel, ModelError, normalizeAxis, type OpHandler } from './op.js';
+import { input, integers, nodeRun, ModelError, normalizeAxis, type OpHandler } from './op.js';
 
 type Mode = 'constant' | 'reflect' | 'edge' | 'wrap';
 
@@ -17,7 +17,7 @@ const pad: OpHandler = ({ opset, attributes }) => {
   const fixed = opset < 11 ? attributes.ints('pads') : undefined;
   if (opset < 11 && !fixed) throw new ModelError('attribute pads is required');
   const fixedValue = attributes.float('value', 0);
-  return kernel('pad', (inputs) => {
+  return nodeRun('pad', (inputs) => {
     const x = input(inputs, 0);
     const rank = x.dims.length;
     const pads = fixed ?? integers(input(inputs, 1), 'pads');

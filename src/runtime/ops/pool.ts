@@ -9,7 +9,7 @@ import { tensor, type Tensor } from '../../tensor.js';
 import type { Value } from '../onnx/model.js';
 import { value } from '../value.js';
 import { as4d, im2colOptions, outputDims, windowAttributes, type WindowAttributes } from './conv-attributes.js';
-import { input, kernel, ModelError, type OpHandler, type PrepareContext } from './op.js';
+import { input, nodeRun, ModelError, type OpHandler, type PrepareContext } from './op.js';
 
 interface PoolGeometry {
   n: number; c: number; h: number; w: number; oh: number; ow: number;
@@ -80,7 +80,7 @@ const maxPool: OpHandler = (ctx) => {
   const ceil = ctx.attributes.int('ceil_mode', 0) !== 0;
   if (ctx.node.outputs.length > 1 && ctx.node.outputs[1] !== '') throw new ModelError('the Indices output is not supported');
   if (ctx.attributes.int('storage_order', 0) !== 0) throw new ModelError('storage_order 1 is not supported');
-  return kernel('maxpool', (inputs) => {
+  return nodeRun('maxpool', (inputs) => {
     const x = input(inputs, 0, ['float32', 'uint8', 'int8']);
     const g = geometry(x, win, ceil);
     const y = value(x.type, outputDims(win, g.n, g.c, g.oh, g.ow));
@@ -129,7 +129,7 @@ const averagePool: OpHandler = (ctx) => {
   // without ceil_mode): that divides by the whole window, which differs only
   // for a window larger than the padded input.
   const wholeWindow = includePad && ctx.opset < 19 && !ceil ? win.kernel[0] * win.kernel[1] : undefined;
-  return kernel('avgpool', (inputs) => {
+  return nodeRun('avgpool', (inputs) => {
     const x = input(inputs, 0, ['float32']);
     const g = geometry(x, win, ceil);
     const y = value('float32', outputDims(win, g.n, g.c, g.oh, g.ow));
@@ -146,7 +146,7 @@ const averagePool: OpHandler = (ctx) => {
 /** Global pools reduce every spatial position of each [n, c] plane to one value. */
 function globalPool(label: string, reduce: (d: Float32Array, start: number, size: number) => number): OpHandler {
   return () =>
-    kernel(label, (inputs) => {
+    nodeRun(label, (inputs) => {
       const x = input(inputs, 0, label === 'globalmaxpool' ? ['float32', 'uint8', 'int8'] : ['float32']);
       if (x.dims.length < 3) throw new ModelError(`input must be [N, C, spatial...], got [${x.dims}]`);
       checkPoolInput(x.dims);

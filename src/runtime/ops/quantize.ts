@@ -3,7 +3,7 @@ import { cpu } from '../../backends/cpu/backend.js';
 import type { QType } from '../../tensor.js';
 import type { Value } from '../onnx/model.js';
 import { asTensor, value } from '../value.js';
-import { input, kernel, ModelError, normalizeAxis, type OpHandler, type PrepareContext } from './op.js';
+import { input, nodeRun, ModelError, normalizeAxis, type OpHandler, type PrepareContext } from './op.js';
 import { quantParams } from './quant-params.js';
 
 /** The axis a 1-D scale runs along (attribute `axis`, default 1, from opset 13); per tensor for a scalar scale. */
@@ -29,7 +29,7 @@ export function quantizedType(zero: Value | undefined): QType {
 }
 
 const quantizeLinear: OpHandler = (ctx) =>
-  kernel('quantize', (inputs, allocate) => {
+  nodeRun('quantize', (inputs, allocate) => {
     const x = input(inputs, 0, ['float32']);
     const scale = input(inputs, 1, ['float32']);
     const type = quantizedType(inputs[2]);
@@ -39,7 +39,7 @@ const quantizeLinear: OpHandler = (ctx) =>
   });
 
 const dequantizeLinear: OpHandler = (ctx) =>
-  kernel('dequantize', (inputs) => {
+  nodeRun('dequantize', (inputs) => {
     const x = input(inputs, 0, ['uint8', 'int8', 'int32']);
     const scale = input(inputs, 1, ['float32']);
     const { q, axis, per } = linearQuantParams(ctx, x, scale, inputs[2], 'x');

@@ -9,7 +9,7 @@ import { sizeOf } from '../../tensor.js';
 import type { Value, ValueType } from '../onnx/model.js';
 import { int64, value } from '../value.js';
 import { LAYOUT_OPS } from './layout.js';
-import { input, integers, kernel, ModelError, normalizeAxis, scalar, type OpHandler, type PrepareContext } from './op.js';
+import { input, integers, nodeRun, ModelError, normalizeAxis, scalar, type OpHandler, type PrepareContext } from './op.js';
 import { PAD_OPS } from './pad.js';
 
 function view(x: Value, dims: number[]): Value {
@@ -56,7 +56,7 @@ export function reshapeDims(from: readonly number[], shape: readonly number[], a
 
 const reshape: OpHandler = ({ opset, attributes }) => {
   const allowzero = opset >= 14 && attributes.int('allowzero', 0) !== 0;
-  return kernel('view', (inputs) => {
+  return nodeRun('view', (inputs) => {
     const x = input(inputs, 0);
     return [view(x, reshapeDims(x.dims, integers(input(inputs, 1), 'shape'), allowzero))];
   });
@@ -66,7 +66,7 @@ const reshape: OpHandler = ({ opset, attributes }) => {
 const flatten: OpHandler = ({ opset, attributes }) => {
   const axis = attributes.int('axis', 1);
   if (opset < 11 && axis < 0) throw new ModelError(`axis ${axis} must be >= 0 before opset 11`);
-  return kernel('view', (inputs) => {
+  return nodeRun('view', (inputs) => {
     const x = input(inputs, 0);
     const rank = x.dims.length;
     const at = axis < 0 ? axis + rank : axis;
@@ -78,7 +78,7 @@ const flatten: OpHandler = ({ opset, attributes }) => {
 const unsqueeze: OpHandler = (ctx) => {
   const readAxes = axesReader(ctx, 13);
   if (ctx.opset < 13 && readAxes([]) === undefined) throw new ModelError('axes attribute is required');
-  return kernel('view', (inputs) => {
+  return nodeRun('view', (inputs) => {
     const x = input(inputs, 0);
     const axes = readAxes(inputs);
     if (axes === undefined) throw new ModelError('axes input is required');
@@ -92,7 +92,7 @@ const unsqueeze: OpHandler = (ctx) => {
 
 const squeeze: OpHandler = (ctx) => {
   const readAxes = axesReader(ctx, 13);
-  return kernel('view', (inputs) => {
+  return nodeRun('view', (inputs) => {
     const x = input(inputs, 0);
     const axes = readAxes(inputs);
     if (axes === undefined) return [view(x, x.dims.filter((d) => d !== 1))];
@@ -113,7 +113,7 @@ const dropout: OpHandler = ({ node, opset, constants }) => {
     if (opset >= 12 && mode !== undefined && scalar(mode, 'training_mode') !== 0) throw new ModelError('training_mode is not supported: sparq runs inference only');
   };
   checkInference(constants[2]);
-  return kernel('view', (inputs) => {
+  return nodeRun('view', (inputs) => {
     const x = input(inputs, 0);
     checkInference(inputs[2]);
     if (!wantsMask) return [x];
@@ -127,7 +127,7 @@ const dropout: OpHandler = ({ node, opset, constants }) => {
 const shape: OpHandler = ({ opset, attributes }) => {
   const start = opset >= 15 ? attributes.int('start', 0) : 0;
   const end = opset >= 15 ? attributes.int('end') : undefined;
-  return kernel('shape', (inputs) => {
+  return nodeRun('shape', (inputs) => {
     const dims = input(inputs, 0).dims;
     const clamp = (i: number) => Math.min(Math.max(i < 0 ? i + dims.length : i, 0), dims.length);
     const kept = dims.slice(clamp(start), clamp(end ?? dims.length));
@@ -180,7 +180,7 @@ const cast: OpHandler = ({ attributes }) => {
   if (code === undefined) throw new ModelError('attribute to is required');
   const to = CAST_TYPES[code];
   if (to === undefined) throw new ModelError(`Cast to ONNX data type ${code} is not supported (supported: float, uint8, int8, int32, int64, bool)`);
-  return kernel('cast', (inputs) => [castValue(input(inputs, 0), to)]);
+  return nodeRun('cast', (inputs) => [castValue(input(inputs, 0), to)]);
 };
 
 /** Constant's one value attribute, as a Value. */
@@ -200,14 +200,14 @@ function constantValue(ctx: PrepareContext): Value {
 
 const constant: OpHandler = (ctx) => {
   const v = constantValue(ctx);
-  return kernel('constant', () => [v]);
+  return nodeRun('constant', () => [v]);
 };
 
 /** A tensor of the shape in input 0 filled with the one element of `value` (default float32 0). */
 const constantOfShape: OpHandler = ({ attributes }) => {
   const fill = attributes.tensor('value') ?? value('float32', [1]);
   if (fill.data.length !== 1) throw new ModelError(`value must hold one element, got dims [${fill.dims}]`);
-  return kernel('constant', (inputs) => {
+  return nodeRun('constant', (inputs) => {
     const dims = integers(input(inputs, 0), 'shape');
     if (dims.some((d) => d < 0)) throw new ModelError(`shape [${dims}] has a negative dim`);
     const y = value(fill.type, dims);
@@ -219,7 +219,7 @@ const constantOfShape: OpHandler = ({ attributes }) => {
 
 /** start, start + delta, ... below limit, accumulated in the output type as onnxruntime does. */
 const range: OpHandler = () =>
-  kernel('range', (inputs) => {
+  nodeRun('range', (inputs) => {
     const [start, limit, delta] = [0, 1, 2].map((i) => input(inputs, i, ['float32', 'int32', 'int64']));
     if (limit.type !== start.type || delta.type !== start.type) throw new ModelError(`inputs must have one type, got ${start.type}, ${limit.type}, ${delta.type}`);
     const [s, l, d] = [scalar(start, 'start'), scalar(limit, 'limit'), scalar(delta, 'delta')];
@@ -232,7 +232,7 @@ const range: OpHandler = () =>
   });
 
 export const SHAPE_OPS: Record<string, OpHandler> = {
-  Identity: () => kernel('view', (inputs) => [input(inputs, 0)]),
+  Identity: () => nodeRun('view', (inputs) => [input(inputs, 0)]),
   Reshape: reshape,
   Flatten: flatten,
   Squeeze: squeeze,

@@ -17,7 +17,7 @@ import type { Value } from '../onnx/model.js';
 import { as4d, convOptions, outputDims, windowAttributes, type WindowAttributes } from '../ops/conv-attributes.js';
 import { FUSED_POOL_KERNEL, FUSED_POOL_STRIDES, fusedActivation, fusedPool, ModelError, type PrepareContext } from '../ops/op.js';
 import { quantParam, quantParams } from '../ops/quant-params.js';
-import { gpuInput0, shaped, type GpuInput, type GpuOpHandler } from './kernel.js';
+import { gpuInput0, shaped, type GpuInput, type GpuOpHandler } from './node-run.js';
 
 /**
  * The attributes of the MaxPool passes/fuse-maxpool.ts moves into a conv,

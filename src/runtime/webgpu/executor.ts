@@ -17,16 +17,16 @@ import type { GpuTensor } from '../../backends/webgpu/gpu-tensor.js';
 import { typeFail } from '../../validate.js';
 import { opKey, type Graph } from '../graph.js';
 import type { OnnxNode, Value } from '../onnx/model.js';
-import type { Kernel, KernelPolicy } from '../ops/op.js';
+import type { NodeRun, RunPolicy } from '../ops/op.js';
 import { nodeError, prepareContext, type NodeRecord, type PreparedNode } from '../session.js';
 import { VALUE_ARRAYS } from '../value.js';
-import type { GpuKernel } from './kernel.js';
+import type { GpuNodeRun } from './node-run.js';
 import { GPU_FUSIONS, GPU_OPS } from './registry.js';
 
 /** sparq's own node attributes (fused activations, pools) begin with this; a model never carries them. */
 const FUSION_PREFIX = 'sparq_';
 
-type Step = NodeRecord & ({ where: 'gpu'; gpu: GpuKernel } | { where: 'cpu' | 'view'; cpu: Kernel });
+type Step = NodeRecord & ({ where: 'gpu'; gpu: GpuNodeRun } | { where: 'cpu' | 'view'; cpu: NodeRun });
 
 /** A GPU tensor and the names that hold it (itself or views of it): it is disposed when the last one goes. */
 interface Owner {
@@ -46,7 +46,7 @@ interface Slot {
  * or on a backend it makes (and destroys in release()).
  * @throws TypeError for a `gpu` that is not a WebGPU backend; the no-adapter error of webgpu().
  */
-export async function createGpuExecutor(graph: Graph, prepared: readonly PreparedNode[], policy: KernelPolicy,
+export async function createGpuExecutor(graph: Graph, prepared: readonly PreparedNode[], policy: RunPolicy,
   gpu: WebGpuBackend | undefined, profiling: boolean): Promise<GpuExecutor> {
   if (gpu !== undefined && !(gpu instanceof WebGpuBackend)) typeFail('options.gpu', 'must be a backend from webgpu()');
   const backend = gpu ?? (await webgpu());
@@ -56,7 +56,7 @@ export async function createGpuExecutor(graph: Graph, prepared: readonly Prepare
       // A fusion a pass added that the GPU kernels do not know: the CPU kernel runs the node.
       const fused = [...p.node.attributes.keys()].filter((name) => name.startsWith(FUSION_PREFIX));
       const handler = fused.every((name) => GPU_FUSIONS.has(name)) ? GPU_OPS[opKey(p.node)] : undefined;
-      let kernel: GpuKernel | undefined;
+      let kernel: GpuNodeRun | undefined;
       try {
         kernel = handler?.(prepareContext(graph, p.node, policy), backend);
       } catch (e) {
@@ -154,7 +154,7 @@ export class GpuExecutor {
    * type and dims (view kernels read only dims: shape.ts) and its result's
    * dims view x's buffer.
    */
-  private view(node: OnnxNode, kernel: Kernel, x: Slot, rest: (Value | undefined)[]): Slot {
+  private view(node: OnnxNode, kernel: NodeRun, x: Slot, rest: (Value | undefined)[]): Slot {
     const t = x.gpu!;
     const placeholder: Value = { type: t.type, dims: [...t.dims], data: new VALUE_ARRAYS[t.type](0) };
     const [y] = kernel.run([placeholder, ...rest]);

@@ -10,7 +10,7 @@ import type { GpuTensor } from '../../backends/webgpu/gpu-tensor.js';
 import { tensor } from '../../tensor.js';
 import { checkGemmA, gemmPlan, matMulPlan, qlinearMatMulPlan, rowsOf } from '../ops/matmul.js';
 import { quantParams } from '../ops/quant-params.js';
-import { gpuInput0, shaped, type GpuOpHandler } from './kernel.js';
+import { gpuInput0, shaped, type GpuOpHandler } from './node-run.js';
 
 export const gpuGemm: GpuOpHandler = (ctx, gpu) => {
   const plan = gemmPlan(ctx);

@@ -5,7 +5,7 @@
 import type { GpuTensor } from '../../backends/webgpu/gpu-tensor.js';
 import { as4d, im2colOptions, outputDims, windowAttributes } from '../ops/conv-attributes.js';
 import { checkPoolInput, poolOutSize } from '../ops/pool.js';
-import { gpuInput0, shaped, type GpuOpHandler } from './kernel.js';
+import { gpuInput0, shaped, type GpuOpHandler } from './node-run.js';
 
 export const gpuMaxPool: GpuOpHandler = (ctx, gpu) => {
   const win = windowAttributes(ctx.attributes, ctx.attributes.ints('kernel_shape')!);

@@ -6,7 +6,7 @@
  */
 import type { GpuTensor } from '../../backends/webgpu/gpu-tensor.js';
 import { linearQuantParams, quantizedType } from '../ops/quantize.js';
-import { gpuInput0, shaped, type GpuOpHandler } from './kernel.js';
+import { gpuInput0, shaped, type GpuOpHandler } from './node-run.js';
 
 export const gpuQuantizeLinear: GpuOpHandler = (ctx, gpu) => {
   const [, scale, zero] = ctx.constants;

@@ -1,7 +1,7 @@
 /** The operators with GPU kernels (opKey -> handler); every other node runs its CPU kernel. */
 import { FUSED_MAX, FUSED_MIN } from '../ops/op.js';
 import { gpuConv, gpuQLinearConv, POOL_FUSION } from './conv.js';
-import type { GpuOpHandler } from './kernel.js';
+import type { GpuOpHandler } from './node-run.js';
 import { gpuGemm, gpuMatMul, gpuQLinearMatMul } from './matmul.js';
 import { gpuMaxPool } from './pool.js';
 import { gpuDequantizeLinear, gpuQuantizeLinear } from './quantize.js';

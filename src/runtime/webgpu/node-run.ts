@@ -1,5 +1,5 @@
 /**
- * What an ONNX node is to the WebGPU executor: like ops/op.ts's Kernel, but
+ * What an ONNX node is to the WebGPU executor: like ops/op.ts's NodeRun, but
  * its one run-time input (input 0; every other input is a constant read at
  * session creation) may be on the GPU or the CPU, and its output stays on
  * the GPU. A handler returns undefined where it has no GPU kernel for the
@@ -14,7 +14,7 @@ import { input, type PrepareContext } from '../ops/op.js';
 /** A value as a GPU kernel takes it: resident on the GPU, or a CPU value the backend uploads for the call. */
 export type GpuInput = Value | GpuTensor;
 
-export interface GpuKernel {
+export interface GpuNodeRun {
   /** 'gpu:<kernel>', for profile(). */
   readonly label: string;
   run(x: GpuInput | undefined): Promise<GpuTensor>;
@@ -22,7 +22,7 @@ export interface GpuKernel {
   dispose?(): void;
 }
 
-export type GpuOpHandler = (ctx: PrepareContext, gpu: WebGpuBackend) => GpuKernel | undefined;
+export type GpuOpHandler = (ctx: PrepareContext, gpu: WebGpuBackend) => GpuNodeRun | undefined;
 
 /** Input 0 of one of `types`, with the CPU kernels' error when it is not. */
 export function gpuInput0(x: GpuInput | undefined, types: readonly ValueType[]): GpuInput {
