@@ -1,27 +1,11 @@
 /**
- * sparq's Tensor: shaped like onnxruntime-node's (`type`, `data`, `dims`) so
- * tensors pass between the two, plus optional quantization parameters.
+ * Making tensors: tensor() and the scratch arrays layers reuse. The Tensor
+ * type itself is declared in element-types.ts and re-exported here.
  */
-import { TYPED_ARRAY_OF, sizeOf, type ElementType, type TypedArrayOf } from './element-types.js';
+import { TYPED_ARRAY_OF, sizeOf, type ElementType, type QuantParams, type Tensor, type TypedArrayOf } from './element-types.js';
 import { checkTensorArgs } from './validate.js';
 
-export { Q_RANGE, TYPED_ARRAY_OF, sizeOf, type DataTypes, type ElementType, type QType, type TypedArrayOf } from './element-types.js';
-
-/** Quantization parameters, ONNX QuantizeLinear style: real = (q - zeroPoint) * scale. */
-export interface QuantParams {
-  /** One scale (per tensor) or one per index of `axis` (per axis). */
-  scale?: number | Float32Array;
-  /** Same count as `scale`; 0 when absent. */
-  zeroPoint?: number | Int32Array;
-  /** The axis `scale`/`zeroPoint` run along when they are per axis. */
-  axis?: number;
-}
-
-export interface Tensor<T extends ElementType = ElementType> extends QuantParams {
-  readonly type: T;
-  readonly data: TypedArrayOf<T>;
-  readonly dims: readonly number[];
-}
+export { Q_RANGE, TYPED_ARRAY_OF, sizeOf, type DataTypes, type ElementType, type QType, type QuantParams, type Tensor, type TypedArrayOf } from './element-types.js';
 
 /**
  * Arrays kept between synchronous calls by slot, each reallocated only when

@@ -3,8 +3,7 @@
  * throws a TypeError (wrong kind of value) or RangeError (right kind, bad
  * value) whose message starts with the argument's name.
  */
-import { Q_RANGE, sizeOf, TYPED_ARRAY_OF, type ElementType, type QType, type TypedArrayOf } from './element-types.js';
-import type { QuantParams, Tensor } from './tensor.js';
+import { Q_RANGE, sizeOf, TYPED_ARRAY_OF, type ElementType, type QType, type QuantParams, type Tensor, type TypedArrayOf } from './element-types.js';
 
 /**
  * Size limits, checked before any work, so that no call loops over or
