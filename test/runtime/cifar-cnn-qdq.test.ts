@@ -4,7 +4,7 @@ import { cifarCnn, randomImages } from '../../bench/models/cifar-cnn.js';
 import { calibrate, quantizeQdq } from '../../bench/models/qdq.js';
 import { encodeOnnxModel, type OnnxGraph } from '../../src/runtime/onnx/write.js';
 import { InferenceSession } from '../../src/runtime/session.js';
-import { chooseConvPath } from '../../src/runtime/ops/conv-costs.js';
+import { chooseConvPath } from '../../src/backends/cpu/conv/choice.js';
 import type { WindowAttributes } from '../../src/runtime/ops/conv-attributes.js';
 import { convCandidates, convShape } from '../../src/runtime/ops/conv-direct.js';
 import type { Oracle } from '../../src/runtime/compare.js';

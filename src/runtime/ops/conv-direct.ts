@@ -3,7 +3,7 @@
  * convolutions run on cpu.conv2d, which reads the NCHW input in place of an
  * im2col copy and writes NCHW output without a transpose, in the format
  * (dense, CSR, blocks, int8 blocks) the cost model picks for the weights
- * (conv-costs.ts), when it finds one cheaper than im2col + GEMM on the
+ * (backends/cpu/conv/choice.ts), when it finds one cheaper than im2col + GEMM on the
  * kernel variants this CPU runs. Quantized layers need exact sums
  * (conv2dIsExact, checked against the run's input zero point); a layer that
  * fails it, and every strided or grouped one, takes the im2col path
@@ -17,7 +17,8 @@ import type { Allocate } from '../buffers.js';
 import type { Value } from '../onnx/model.js';
 import { as4d, convOptions, outputDims, type WindowAttributes } from './conv-attributes.js';
 import type { ConvWeightSource } from './conv-engine.js';
-import { chooseConvPath, type ConvCandidate, type ConvPath, type ConvShape } from './conv-costs.js';
+import { chooseConvPath, type ConvCandidate } from '../../backends/cpu/conv/choice.js';
+import type { ConvPath, ConvShape } from '../../backends/cpu/conv/costs.js';
 
 export interface DirectConv {
   weights: ConvWeights;
@@ -41,7 +42,7 @@ const MAX_PLANS = 16;
 
 /**
  * Packs the weights for cpu.conv2d when the layer can run direct (stride 1,
- * one group) and the cost model (conv-costs.ts) finds a direct format
+ * one group) and the cost model (backends/cpu/conv/choice.ts) finds a direct format
  * cheaper than im2col + GEMM on the variants this CPU runs; else undefined
  * (the caller takes the im2col path). Sparse formats only when `trySparse`.
  */

@@ -1,13 +1,13 @@
 /**
- * The cost of each way to run a convolution, by the ISA of the kernel
- * variant that would run it here, and the choice among them. conv-direct.ts
- * asks it once per layer when the session is created.
+ * The cost model of the ways to run a convolution, per ISA of the kernel
+ * variant that would run it (choice.ts picks among them from the checked-in
+ * table, cost-table.ts, once per layer when the operator is prepared).
  *
  * A path's time per output pixel is modelled as
  *   mac x (stored multiply-adds per pixel) + element x (values moved per pixel)
  * with the two coefficients (ns) measured per path and per ISA level by
  * `npm run calibrate -- --conv` (bench/calibrate-conv.ts) on the CIFAR CNN's
- * layers and checked in (conv-cost-table.ts). Values moved: the direct
+ * layers and checked in (cost-table.ts). Values moved: the direct
  * kernels write OC outputs per pixel (the image rows they read stay in
  * cache); im2col writes a C*KH*KW row into a fresh array and transposes OC
  * results, which costs it more than its GEMM on small layers. Both terms
@@ -21,8 +21,7 @@
  * one machine rank its SIMD paths well enough for another, but a scalar
  * kernel against a SIMD one is off by the SIMD width on every other CPU.
  */
-import { costForIsa, runningIsa, type CostFamily } from '../../backends/cpu/isa-level.js';
-import { CONV_COSTS } from './conv-cost-table.js';
+import type { CostFamily } from '../isa-level.js';
 
 /**
  * The ways a stride-1 ungrouped conv can run: on cpu.conv2d with dense
@@ -78,37 +77,4 @@ export function convWork(path: ConvPath, shape: ConvShape, density: number): [nu
   const { outChannels: oc, channels: c, kernelPositions: taps } = shape;
   const moved = path.startsWith('im2col') ? c * taps + oc : oc;
   return [oc * c * taps * density, moved];
-}
-
-export interface ConvCandidate {
-  path: ConvPath;
-  /** Stored fraction of the weights in the path's format (1 for dense paths). */
-  density: number;
-}
-
-export interface ConvChoice {
-  path: ConvPath;
-  /** Every candidate with the ISA it would run on and its modelled ns per pixel (Infinity: not measured). */
-  costs: { path: ConvPath; isa: string; cost: number }[];
-}
-
-/**
- * The cheapest of `candidates` by `table` for the variants running now
- * (`isaOf`, default: the addon's dispatch under the ISA limit); candidates
- * on scalar kernels are dropped first when any other runs SIMD code.
- */
-export function chooseConvPath(shape: ConvShape, candidates: readonly ConvCandidate[], table: ConvCostTable = CONV_COSTS,
-  isaOf: (family: CostFamily) => string = runningIsa): ConvChoice {
-  if (candidates.length === 0) throw new RangeError('chooseConvPath needs a candidate');
-  const costs = candidates.map(({ path, density }) => {
-    const isa = isaOf(CONV_PATH_FAMILY[path]);
-    const entry = costForIsa(table[costKey(path, shape.uint8Input ?? false)] ?? table[path] ?? {}, isa);
-    const [macs, moved] = convWork(path, shape, density);
-    return { path, isa, cost: entry ? entry.mac * macs + entry.element * moved : Infinity };
-  });
-  const simd = costs.some((c) => c.isa !== 'scalar');
-  const eligible = costs.filter((c) => !simd || c.isa !== 'scalar');
-  // Unmeasured paths (Infinity) lose to measured ones; among only those, the first candidate (the caller's default) wins.
-  const best = eligible.reduce((a, b) => (b.cost < a.cost ? b : a));
-  return { path: best.path, costs };
 }
