@@ -1,6 +1,9 @@
 #include "args.h"
 
+#include <cassert>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <memory>
 
@@ -51,6 +54,21 @@ bool bool_arg(const Napi::Value& v, const char* name) {
 std::string string_arg(const Napi::Value& v, const char* name) {
   if (!v.IsString()) throw_type_error(v.Env(), std::string(name) + " must be a string");
   return v.As<Napi::String>().Utf8Value();
+}
+
+Options::Options(const Napi::CallbackInfo& info, std::initializer_list<const char*> names) {
+  const Napi::Value v = info[0];
+  if (!v.IsObject() || v.IsArray() || v.IsTypedArray() || v.IsFunction()) throw_type_error(info.Env(), "options must be an object");
+  const Napi::Object object = v.As<Napi::Object>();
+  fields_.reserve(names.size());
+  for (const char* name : names) fields_.emplace_back(name, object.Get(name));
+}
+
+const Napi::Value& Options::operator[](const char* name) const {
+  for (const auto& field : fields_)
+    if (std::strcmp(field.first, name) == 0) return field.second;
+  assert(false && "a field the binding did not list");
+  std::abort();
 }
 
 Napi::TypedArrayOf<int32_t> row_pointers(const Napi::Value& v, const char* name, std::size_t rows, std::size_t* entries) {

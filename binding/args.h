@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <utility>
@@ -61,6 +62,22 @@ int64_t int_arg(const Napi::Value& v, const char* name, int64_t lo, int64_t hi);
 double number_arg(const Napi::Value& v, const char* name);
 bool bool_arg(const Napi::Value& v, const char* name);
 std::string string_arg(const Napi::Value& v, const char* name);
+
+// The fields of a call's options object (its one argument), each read once
+// when the call starts. Reading a property can run a getter, which is JS that
+// could detach or shrink an array the call already took a pointer into; so
+// every getter runs here, before any field is checked or any pointer taken.
+// A missing field reads as undefined, and the checks then name it.
+class Options {
+ public:
+  // TypeError "options must be an object" unless info[0] is a (non-array) object.
+  Options(const Napi::CallbackInfo& info, std::initializer_list<const char*> names);
+  // The field read for `name`, which must be one of the names given above.
+  const Napi::Value& operator[](const char* name) const;
+
+ private:
+  std::vector<std::pair<const char*, Napi::Value>> fields_;
+};
 
 // Row pointers of a sparse matrix over `rows` rows (an Int32Array of rows + 1
 // entries that starts at 0 and never decreases); *entries = its last value.
