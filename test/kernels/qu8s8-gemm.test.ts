@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 
 import { TEST_DIMS } from '../../bench/shapes.js';
 import { refQGemmInt32, refQGemmOutput } from '../../src/backends/reference/qgemm.js';
-import { saturateRound } from '../../src/backends/reference/round.js';
+import { saturateRound } from '../../src/ops/round.js';
 import { cpu, tensor, type QGemmOutput } from '../../src/index.js';
 import { planQGemm } from '../../src/backends/cpu/qgemm.js';
 import { native } from '../../src/native.js';

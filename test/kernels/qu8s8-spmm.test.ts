@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 
 import { refQGemmInt32 } from '../../src/backends/reference/qgemm.js';
 import { refQSpmmInt32, refQSpmmOutput } from '../../src/backends/reference/qspmm.js';
-import { saturateRound } from '../../src/backends/reference/round.js';
+import { saturateRound } from '../../src/ops/round.js';
 import { cpu, SparseMatrix, tensor, type QGemmOutput } from '../../src/index.js';
 import { native } from '../../src/native.js';
 import { int8Sparse, prunedInt8, type Int8SparseFormat } from '../int8-sparse-weights.js';

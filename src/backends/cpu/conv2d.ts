@@ -19,7 +19,7 @@ import {
   outputTensor, checkBias, checkBoolean, checkDim, checkInt, checkMade, checkNoOverlap, checkObject, checkQuantParams, checkTensor, checkTensorShape, fail, markMade,
   typeFail, type Reads,
 } from '../../validate.js';
-import { activationRange, type Activation } from './activation.js';
+import { activationRange, type Activation } from '../../ops/activation.js';
 import { checkVariant } from './gemm.js';
 import { quantizedCallParams, type MultiplierSource, type QGemmOptions } from './qgemm.js';
 

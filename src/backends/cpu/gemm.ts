@@ -3,7 +3,7 @@ import { refGemm } from '../reference/gemm.js';
 import { runAsync, runSync, type CpuCall } from './call.js';
 import type { Tensor } from '../../tensor.js';
 import { checkBias, checkMade, checkObject, checkTensor, fail, outputTensor, typeFail } from '../../validate.js';
-import { activationRange, type Activation } from './activation.js';
+import { activationRange, type Activation } from '../../ops/activation.js';
 import { packWeights, PackedWeights } from './pack.js';
 
 export interface GemmOptions {

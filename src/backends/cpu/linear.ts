@@ -21,7 +21,7 @@ import { SPARSE_MAKERS, SparseMatrix } from '../../sparse/sparse-matrix.js';
 import { ScratchArrays, type ElementType, type QuantParams, type Tensor } from '../../tensor.js';
 import { runAsync, runSync } from './call.js';
 import { checkBias, checkInt, checkMade, checkNoOverlap, checkObject, checkOneOf, checkQuantParams, checkTensor, fail, markDisposed, markMade, typeFail } from '../../validate.js';
-import type { Activation } from './activation.js';
+import type { Activation } from '../../ops/activation.js';
 import { gemm, gemmAsync } from './gemm.js';
 import { packWeights, type PackedWeights } from './pack.js';
 import { qgemmCall, type QGemmOutput } from './qgemm.js';

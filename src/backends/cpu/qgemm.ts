@@ -4,14 +4,14 @@
  * uint8/int8 tensor (ONNX QLinearMatMul) or the dequantized float32 one.
  */
 import { refQGemmInt32, refQGemmOutput } from '../reference/qgemm.js';
-import { saturateRound } from '../reference/round.js';
+import { saturateRound } from '../../ops/round.js';
 import { runAsync, runSync, type CpuCall } from './call.js';
 import { native, type NativeAddon } from '../../native.js';
 import { Q_RANGE, type QType, type Tensor } from '../../tensor.js';
 import {
   checkBias, checkNoOverlap, checkObject, checkOneOf, checkScale, checkTensor, checkTensorShape, checkZeroPoint, fail, outputTensor, typeFail, type Reads,
 } from '../../validate.js';
-import { activationRange, type Activation } from './activation.js';
+import { activationRange, type Activation } from '../../ops/activation.js';
 import { asPacked, checkVariant } from './gemm.js';
 import type { PackedWeights } from './pack.js';
 

@@ -4,11 +4,11 @@
  * per axis, plus the min/max scan and scale choice used by calibration.
  */
 import { refDequantize, refMinmax, refQuantize, refRequantize } from '../reference/quantize.js';
-import { saturateRound } from '../reference/round.js';
+import { saturateRound } from '../../ops/round.js';
 import { runAsync, runSync, type CpuCall } from './call.js';
 import { Q_RANGE, type QType, type QuantParams, type Tensor } from '../../tensor.js';
 import { axisView, checkAxis, checkBoolean, checkObject, checkOneOf, checkQuantParams, checkTensor, fail, outputTensor, typeFail } from '../../validate.js';
-import { activationRange, type Activation } from './activation.js';
+import { activationRange, type Activation } from '../../ops/activation.js';
 import { checkVariant } from './gemm.js';
 
 export interface QuantizeOptions {

@@ -9,7 +9,7 @@ import { runAsync, runSync, type CpuCall } from './call.js';
 import { SPARSE_MAKERS, SparseMatrix } from '../../sparse/sparse-matrix.js';
 import type { Tensor } from '../../tensor.js';
 import { checkBias, checkMade, checkObject, checkTensor, fail, outputTensor, typeFail } from '../../validate.js';
-import { activationRange, type Activation } from './activation.js';
+import { activationRange, type Activation } from '../../ops/activation.js';
 import { checkVariant } from './gemm.js';
 
 /**

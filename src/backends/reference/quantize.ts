@@ -2,7 +2,7 @@
  * Reference quantize / dequantize / requantize / min-max: the oracle for the
  * element-wise C++ kernels, bit for bit (formulas in their headers).
  */
-import { roundHalfEven, saturateRound } from './round.js';
+import { roundHalfEven, saturateRound } from '../../ops/round.js';
 
 const fround = Math.fround;
 

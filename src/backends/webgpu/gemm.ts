@@ -7,7 +7,7 @@
  * cpu.gemm; A and B may be GPU tensors (weights uploaded once with
  * backend.upload), and the result stays on the GPU.
  */
-import { activationRange, type Activation } from '../cpu/activation.js';
+import { activationRange, type Activation } from '../../ops/activation.js';
 import { checkBias, checkObject, fail } from '../../validate.js';
 import type { WebGpuBackend } from './backend.js';
 import type { GpuTensor } from './gpu-tensor.js';

@@ -1,5 +1,5 @@
 /** Fused activations of the GEMM epilogues. */
-import { fail, typeFail } from '../../validate.js';
+import { fail, typeFail } from '../validate.js';
 
 /** 'relu' clamps at 0; `{ min, max }` clamps to a range (ReLU6 is `{ min: 0, max: 6 }`). */
 export type Activation = 'none' | 'relu' | { min?: number; max?: number };
