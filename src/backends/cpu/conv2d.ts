@@ -20,7 +20,7 @@ import {
   typeFail, type Reads,
 } from '../../validate.js';
 import { activationRange, type Activation } from '../../ops/activation.js';
-import { checkVariant } from './gemm.js';
+import { checkVariant } from '../../ops/variant.js';
 import { quantizedCallParams, type MultiplierSource, type QGemmOptions } from './qgemm.js';
 
 /** Integer sums in float32 are exact below 2^24. */

@@ -4,6 +4,7 @@ import { runAsync, runSync, type CpuCall } from './call.js';
 import type { Tensor } from '../../tensor.js';
 import { checkBias, checkMade, checkObject, checkTensor, fail, outputTensor, typeFail } from '../../validate.js';
 import { activationRange, type Activation } from '../../ops/activation.js';
+import { checkVariant } from '../../ops/variant.js';
 import { packWeights, PackedWeights } from './pack.js';
 
 export interface GemmOptions {
@@ -30,12 +31,6 @@ export function asPacked(name: string, b: unknown, types: readonly string[], k?:
   const bk = packed ? packed.k : t!.dims[0];
   if (k !== undefined && bk !== k) fail(name, `has K = ${bk} rows but a has K = ${k} columns`);
   return packed ?? packWeights(t!);
-}
-
-export function checkVariant(options: { variant?: unknown }): string | null {
-  if (options.variant === undefined) return null;
-  if (typeof options.variant !== 'string') typeFail('options.variant', 'must be a string');
-  return options.variant;
 }
 
 function gemmCall(aIn: Tensor<'float32'>, bIn: GemmWeights, options: GemmOptions = {}): CpuCall<Tensor<'float32'>> {

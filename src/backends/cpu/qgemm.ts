@@ -12,7 +12,8 @@ import {
   checkBias, checkNoOverlap, checkObject, checkOneOf, checkScale, checkTensor, checkTensorShape, checkZeroPoint, fail, outputTensor, typeFail, type Reads,
 } from '../../validate.js';
 import { activationRange, type Activation } from '../../ops/activation.js';
-import { asPacked, checkVariant } from './gemm.js';
+import { asPacked } from './gemm.js';
+import { checkVariant } from '../../ops/variant.js';
 import type { PackedWeights } from './pack.js';
 
 export type QGemmOutput = 'int32' | 'uint8' | 'int8' | 'float32';

@@ -9,7 +9,7 @@ import { runAsync, runSync, type CpuCall } from './call.js';
 import { Q_RANGE, type QType, type QuantParams, type Tensor } from '../../tensor.js';
 import { axisView, checkAxis, checkBoolean, checkObject, checkOneOf, checkQuantParams, checkTensor, fail, outputTensor, typeFail } from '../../validate.js';
 import { activationRange, type Activation } from '../../ops/activation.js';
-import { checkVariant } from './gemm.js';
+import { checkVariant } from '../../ops/variant.js';
 
 export interface QuantizeOptions {
   type: QType;

@@ -10,7 +10,7 @@ import { SPARSE_MAKERS, SparseMatrix } from '../../sparse/sparse-matrix.js';
 import type { Tensor } from '../../tensor.js';
 import { checkBias, checkMade, checkObject, checkTensor, fail, outputTensor, typeFail } from '../../validate.js';
 import { activationRange, type Activation } from '../../ops/activation.js';
-import { checkVariant } from './gemm.js';
+import { checkVariant } from '../../ops/variant.js';
 
 /**
  * bsr block shapes with a kernel: [r, 1] blocks share each loaded activation
