@@ -8,10 +8,10 @@
  * Activation ranges come from a calibration run (sparq's session, with the
  * intermediate values fetched).
  */
-import { cpu } from '../../src/backends/cpu/backend.js';
-import type { OnnxGraph, OnnxNode, OnnxTensor } from '../../src/runtime/onnx/write.js';
-import { InferenceSession } from '../../src/runtime/session.js';
-import { encodeOnnxModel } from '../../src/runtime/onnx/write.js';
+import { cpu } from '../backends/cpu/backend.js';
+import type { OnnxGraph, OnnxNode, OnnxTensor } from '../runtime/onnx/write.js';
+import { InferenceSession } from '../runtime/session.js';
+import { encodeOnnxModel } from '../runtime/onnx/write.js';
 
 const QUANTIZED_OPS = new Set(['Conv', 'Gemm', 'MatMul', 'MaxPool', 'Flatten']);
 const SHARES_INPUT_PARAMS = new Set(['MaxPool', 'Flatten']);
