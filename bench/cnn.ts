@@ -21,7 +21,8 @@ import { cpu, webgpu } from '../src/index.js';
 import { encodeOnnxModel } from '../src/runtime/onnx/write.js';
 import { InferenceSession } from '../src/runtime/session.js';
 import { cifarCnn, randomImages } from './models/cifar-cnn.js';
-import { calibrate, quantizeQdq } from '../src/compress/quantize-qdq.js';
+import { calibrate } from '../src/compress/calibrate.js';
+import { quantizeQdq } from '../src/compress/quantize-qdq.js';
 import { ort } from './ort-models.js';
 import { timeIt } from './timing.js';
 

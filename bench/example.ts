@@ -20,7 +20,8 @@ import { parseArgs } from 'node:util';
 import { compare, cpu, InferenceSession, randomFeeds } from '../src/index.js';
 import { encodeOnnxModel } from '../src/runtime/onnx/write.js';
 import { cifarCnn, randomImages } from './models/cifar-cnn.js';
-import { calibrate, quantizeQdq } from '../src/compress/quantize-qdq.js';
+import { calibrate } from '../src/compress/calibrate.js';
+import { quantizeQdq } from '../src/compress/quantize-qdq.js';
 
 const { values } = parseArgs({ options: { threads: { type: 'string', default: '1' }, budget: { type: 'string', default: '500' } } });
 const threads = Number(values.threads);

@@ -1,45 +1,36 @@
 /**
  * Static QDQ quantization of a float ONNX graph the way onnxruntime's
  * quantize_static writes it (QDQ format, per-channel int8 weights, uint8
- * activations, int32 biases at x_scale * w_scale), for the tests and
- * benchmarks: every activation read by a Conv, Gemm, MatMul, MaxPool or
- * Flatten, and every graph output, gets QuantizeLinear -> DequantizeLinear;
- * pooling and flattening keep their input's parameters, as the tool does.
- * Activation ranges come from a calibration run (sparq's session, with the
- * intermediate values fetched).
+ * activations, int32 biases at x_scale * w_scale): every activation read by
+ * a Conv, Gemm, MatMul, MaxPool or Flatten, and every graph output, gets
+ * QuantizeLinear -> DequantizeLinear; pooling and flattening keep their
+ * input's parameters, as the tool does. Activation ranges come from
+ * calibrate() (./calibrate.ts). The start of the compression toolkit's
+ * quantize step; not exported from the package yet.
  */
 import { cpu } from '../backends/cpu/backend.js';
 import type { OnnxGraph, OnnxNode, OnnxTensor } from '../runtime/onnx/write.js';
-import { InferenceSession } from '../runtime/session.js';
-import { encodeOnnxModel } from '../runtime/onnx/write.js';
+import { checkBoolean, checkObject, fail, typeFail } from '../validate.js';
 
 const QUANTIZED_OPS = new Set(['Conv', 'Gemm', 'MatMul', 'MaxPool', 'Flatten']);
 const SHARES_INPUT_PARAMS = new Set(['MaxPool', 'Flatten']);
 
-/** Activation names to quantize: inputs of the quantized ops and the graph outputs. */
-function activations(graph: OnnxGraph): string[] {
+/** Throws unless `graph` is an object with `nodes`, `inputs` and `outputs` arrays (what both steps read first). */
+export function checkGraph(graph: unknown): asserts graph is OnnxGraph {
+  checkObject('graph', graph);
+  for (const key of ['nodes', 'inputs', 'outputs'] as const)
+    if (!Array.isArray((graph as Record<string, unknown>)[key])) typeFail(`graph.${key}`, 'must be an array');
+  const initializers = (graph as Record<string, unknown>).initializers;
+  if (initializers !== undefined && !Array.isArray(initializers)) typeFail('graph.initializers', 'must be an array when given');
+}
+
+/** Activation names to quantize (and so to calibrate): inputs of the quantized ops and the graph outputs. */
+export function quantizedActivations(graph: OnnxGraph): string[] {
   const constants = new Set((graph.initializers ?? []).map((t) => t.name));
   const names = new Set<string>();
   for (const n of graph.nodes) if (QUANTIZED_OPS.has(n.opType) && !constants.has(n.inputs[0])) names.add(n.inputs[0]);
   for (const o of graph.outputs) names.add(o.name);
   return [...names];
-}
-
-/** [min, max] of every activation over the calibration feeds. */
-export async function calibrate(graph: OnnxGraph, feeds: Record<string, { type: string; dims: number[]; data: Float32Array }>[]): Promise<Map<string, [number, number]>> {
-  const names = activations(graph);
-  // Unoptimized: the passes fuse some of these activations away.
-  const session = await InferenceSession.create(encodeOnnxModel(graph), { optimize: false });
-  const ranges = new Map<string, [number, number]>();
-  for (const feed of feeds) {
-    const values = session.runSync(feed, names.filter((n) => !(n in feed)));
-    for (const [name, v] of [...Object.entries(values), ...Object.entries(feed)]) {
-      const { min, max } = cpu.minmax(v as { type: 'float32'; dims: number[]; data: Float32Array });
-      const [lo, hi] = ranges.get(name) ?? [Infinity, -Infinity];
-      ranges.set(name, [Math.min(lo, min[0]), Math.max(hi, max[0])]);
-    }
-  }
-  return ranges;
 }
 
 /**
@@ -48,9 +39,14 @@ export async function calibrate(graph: OnnxGraph, feeds: Record<string, { type: 
  * u8s8 kernels exact on x86 CPUs without VNNI (no pair of products reaches
  * int16's limit there).
  */
-export function quantizeQdq(graph: OnnxGraph, ranges: Map<string, [number, number]>, { reduceRange = false }: { reduceRange?: boolean } = {}): OnnxGraph {
+export function quantizeQdq(graph: OnnxGraph, ranges: Map<string, [number, number]>, options: { reduceRange?: boolean } = {}): OnnxGraph {
+  checkGraph(graph);
+  checkRanges(ranges);
+  checkObject('options', options);
+  const reduceRange = options.reduceRange === undefined ? false : checkBoolean('options.reduceRange', options.reduceRange);
   const qmax = reduceRange ? 64 : 127;
   const init = new Map((graph.initializers ?? []).map((t) => [t.name, t]));
+  checkWeights(graph, init);
   const extra: OnnxTensor[] = [];
   const nodes: OnnxNode[] = [];
   const scaleOf = new Map<string, number>();
@@ -74,7 +70,7 @@ export function quantizeQdq(graph: OnnxGraph, ranges: Map<string, [number, numbe
     nodes.push({ opType: 'DequantizeLinear', name: `${name}.dqnode`, inputs: [`${name}.quant`, `${name}.scale`, `${name}.zp`], outputs: [dq] });
     renamed.set(name, dq);
   };
-  const quantized = new Set(activations(graph));
+  const quantized = new Set(quantizedActivations(graph));
   for (const name of graph.inputs.map((i) => i.name)) if (quantized.has(name)) qdq(name);
   for (const node of graph.nodes) {
     const inputs = node.inputs.map((i) => renamed.get(i) ?? i);
@@ -88,6 +84,36 @@ export function quantizeQdq(graph: OnnxGraph, ranges: Map<string, [number, numbe
   }
   const used = new Set(nodes.flatMap((n) => n.inputs));
   return { ...graph, nodes, initializers: [...(graph.initializers ?? []).filter((t) => used.has(t.name)), ...extra], opset: Math.max(graph.opset ?? 13, 13) };
+}
+
+/** Throws unless `ranges` is a Map of activation name to a finite [min, max] with min <= max. */
+function checkRanges(ranges: unknown): asserts ranges is Map<string, [number, number]> {
+  if (!(ranges instanceof Map)) typeFail('ranges', 'must be a Map of activation name to [min, max] (what calibrate() returns)');
+  for (const [name, range] of ranges) {
+    const at = `ranges.get(${JSON.stringify(name)})`;
+    if (!Array.isArray(range) || range.length !== 2 || range.some((v) => typeof v !== 'number')) typeFail(at, 'must be [min, max], two numbers');
+    if (!range.every(Number.isFinite) || !(range[0] <= range[1])) fail(at, `must be finite with min <= max, got [${range.join(', ')}]`);
+  }
+}
+
+/**
+ * Throws unless every Conv and Gemm can be quantized per output channel: its
+ * input an activation (it carries the scale the bias takes), its weight and
+ * bias float initializers, and a Gemm's weight stored [N, K] (transB = 1) so
+ * that axis 0 is the output channel.
+ */
+function checkWeights(graph: OnnxGraph, init: ReadonlyMap<string, OnnxTensor>): void {
+  for (const node of graph.nodes) {
+    if (node.opType !== 'Conv' && node.opType !== 'Gemm') continue;
+    const what = `graph: ${node.opType} ${JSON.stringify(node.name ?? node.outputs[0])}`;
+    if (init.has(node.inputs[0])) fail(what, 'must read an activation, not an initializer, as its input');
+    if (node.opType === 'Gemm' && node.attributes?.transB !== 1) fail(what, 'must have transB = 1 (weights [N, K], quantized per output channel on axis 0)');
+    for (const [i, role] of [[1, 'weight'], [2, 'bias']] as const) {
+      const name = node.inputs[i];
+      if (!name && role === 'bias') continue;
+      if (!(init.get(name)?.data instanceof Float32Array)) fail(what, `${role} ${JSON.stringify(name)} must be a float initializer`);
+    }
+  }
 }
 
 /** Symmetric int8 per output channel (axis 0): scale = max|w| / qmax. */

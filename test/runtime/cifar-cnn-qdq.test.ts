@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { cifarCnn, randomImages } from '../../bench/models/cifar-cnn.js';
-import { calibrate, quantizeQdq } from '../../src/compress/quantize-qdq.js';
+import { calibrate } from '../../src/compress/calibrate.js';
+import { quantizeQdq } from '../../src/compress/quantize-qdq.js';
 import { encodeOnnxModel, type OnnxGraph } from '../../src/runtime/onnx/write.js';
 import { InferenceSession } from '../../src/runtime/session.js';
 import { chooseConvPath } from '../../src/backends/cpu/conv/choice.js';

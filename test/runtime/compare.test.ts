@@ -8,7 +8,8 @@ import { promisify } from 'node:util';
 import * as ort from 'onnxruntime-node';
 
 import { cifarCnn, randomImages } from '../../bench/models/cifar-cnn.js';
-import { calibrate, quantizeQdq } from '../../src/compress/quantize-qdq.js';
+import { calibrate } from '../../src/compress/calibrate.js';
+import { quantizeQdq } from '../../src/compress/quantize-qdq.js';
 import { compare, InferenceSession, ModelError, OnnxLoadError, randomFeeds, type CompareReport } from '../../src/index.js';
 import { cpu } from '../../src/backends/cpu/backend.js';
 import { exposeValues, firstDisagreement, oracleFor, outputStep, top1Agreement, valueErrors } from '../../src/runtime/compare.js';

@@ -16,7 +16,8 @@ import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 
 import { conv1dBlocks, downsamplingBlocks, paddingBlocks, paddleBlocks, pytorchBlocks } from '../../bench/models/mobilenet-blocks.js';
-import { calibrate, quantizeQdq } from '../../src/compress/quantize-qdq.js';
+import { calibrate } from '../../src/compress/calibrate.js';
+import { quantizeQdq } from '../../src/compress/quantize-qdq.js';
 import { encodeOnnxModel, type OnnxGraph } from '../../src/runtime/onnx/write.js';
 import { InferenceSession } from '../../src/runtime/session.js';
 import { assertClose, rng } from '../helpers.js';

@@ -7,7 +7,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 import { cifarCnn, randomImages } from '../../bench/models/cifar-cnn.js';
-import { calibrate, quantizeQdq } from '../../src/compress/quantize-qdq.js';
+import { calibrate } from '../../src/compress/calibrate.js';
+import { quantizeQdq } from '../../src/compress/quantize-qdq.js';
 import { cpu, tensor } from '../../src/index.js';
 import { encodeOnnxModel } from '../../src/runtime/onnx/write.js';
 import { InferenceSession } from '../../src/runtime/session.js';

@@ -4,7 +4,8 @@ import * as ort from 'onnxruntime-node';
 
 import { cifarCnn, randomImages } from '../../bench/models/cifar-cnn.js';
 import { downsamplingBlocks } from '../../bench/models/mobilenet-blocks.js';
-import { calibrate, quantizeQdq } from '../../src/compress/quantize-qdq.js';
+import { calibrate } from '../../src/compress/calibrate.js';
+import { quantizeQdq } from '../../src/compress/quantize-qdq.js';
 import type { WebGpuBackend } from '../../src/backends/webgpu/backend.js';
 import { encodeOnnxModel, type OnnxGraph } from '../../src/runtime/onnx/write.js';
 import { InferenceSession, type Feeds } from '../../src/runtime/session.js';

@@ -1,0 +1,62 @@
+/**
+ * calibrate() and quantizeQdq() reject bad arguments with a TypeError or
+ * RangeError naming the argument, before any session is made or any node
+ * written.
+ */
+import assert from 'node:assert/strict';
+
+import { calibrate } from '../../src/compress/calibrate.js';
+import { quantizeQdq } from '../../src/compress/quantize-qdq.js';
+import type { OnnxGraph } from '../../src/runtime/onnx/write.js';
+
+/** y = Gemm(x, w, b) with w [2, 3] and b [2] as initializers, transB as given. */
+function gemmGraph(transB: number): OnnxGraph {
+  return {
+    nodes: [{ opType: 'Gemm', name: 'fc', inputs: ['x', 'w', 'b'], outputs: ['y'], attributes: { transB } }],
+    initializers: [
+      { name: 'w', type: 'float', dims: [2, 3], data: new Float32Array(6).fill(0.5) },
+      { name: 'b', type: 'float', dims: [2], data: new Float32Array(2) },
+    ],
+    inputs: [{ name: 'x', type: 'float', dims: [1, 3] }],
+    outputs: [{ name: 'y', type: 'float', dims: [1, 2] }],
+  };
+}
+
+function rejects(error: typeof TypeError | typeof RangeError, message: RegExp) {
+  return (e: unknown) => e instanceof error && message.test((e as Error).message);
+}
+
+describe('compress: QDQ quantizer and calibrator validation', () => {
+  const ranges = new Map<string, [number, number]>([['x', [0, 1]], ['y', [-1, 1]]]);
+
+  it('quantizeQdq rejects a graph without node arrays', () => {
+    assert.throws(() => quantizeQdq(null as never, ranges), rejects(TypeError, /^graph must be an object/));
+    assert.throws(() => quantizeQdq({ inputs: [], outputs: [] } as never, ranges), rejects(TypeError, /^graph\.nodes must be an array/));
+  });
+  it('quantizeQdq rejects ranges that are not a Map of finite [min, max]', () => {
+    assert.throws(() => quantizeQdq(gemmGraph(1), {} as never), rejects(TypeError, /^ranges must be a Map/));
+    assert.throws(() => quantizeQdq(gemmGraph(1), new Map([['x', [1, 0]]]) as never), rejects(RangeError, /^ranges\.get\("x"\) must be finite with min <= max/));
+    assert.throws(() => quantizeQdq(gemmGraph(1), new Map([['x', [0]]]) as never), rejects(TypeError, /^ranges\.get\("x"\) must be \[min, max\]/));
+  });
+  it('quantizeQdq rejects a non-boolean options.reduceRange', () =>
+    assert.throws(() => quantizeQdq(gemmGraph(1), ranges, { reduceRange: 1 } as never), rejects(TypeError, /^options\.reduceRange must be a boolean/)));
+  it('quantizeQdq rejects weights it cannot quantize per output channel', () => {
+    assert.throws(() => quantizeQdq(gemmGraph(0), ranges), rejects(RangeError, /^graph: Gemm "fc" must have transB = 1/));
+    const noWeight = { ...gemmGraph(1), initializers: gemmGraph(1).initializers!.slice(1) };
+    assert.throws(() => quantizeQdq(noWeight, ranges), rejects(RangeError, /^graph: Gemm "fc" weight "w" must be a float initializer/));
+  });
+  it('quantizeQdq accepts a valid graph', () => {
+    const q = quantizeQdq(gemmGraph(1), ranges, { reduceRange: true });
+    assert.deepEqual(q.nodes.map((n) => n.opType), ['QuantizeLinear', 'DequantizeLinear', 'DequantizeLinear', 'DequantizeLinear', 'Gemm', 'QuantizeLinear', 'DequantizeLinear']);
+  });
+
+  it('calibrate rejects a graph without node arrays', () =>
+    assert.rejects(calibrate({ nodes: [], inputs: [] } as never, []), rejects(TypeError, /^graph\.outputs must be an array/)));
+  it('calibrate rejects feeds that are not a non-empty array of float32 feeds', async () => {
+    await assert.rejects(calibrate(gemmGraph(1), {} as never), rejects(TypeError, /^feeds must be an array/));
+    await assert.rejects(calibrate(gemmGraph(1), []), rejects(RangeError, /^feeds must hold at least one feed/));
+    await assert.rejects(calibrate(gemmGraph(1), [null as never]), rejects(TypeError, /^feeds\[0\] must be an object/));
+    const int8 = { x: { type: 'int8', dims: [1, 3], data: new Int8Array(3) } };
+    await assert.rejects(calibrate(gemmGraph(1), [int8 as never]), rejects(TypeError, /^feeds\[0\]\.x must be a float32 tensor/));
+  });
+});
