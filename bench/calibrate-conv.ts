@@ -32,7 +32,7 @@ import { CONV_PATH_FAMILY, convWork, costKey, type ConvCostTable, type ConvPath,
 import { convCandidates, convShape, maxPoolValue, packDirectConv, runDirectConv } from '../src/runtime/ops/conv-direct.js';
 import { prepareConvWeights, runConv, type ConvWeightSource } from '../src/runtime/ops/conv-engine.js';
 import type { Value } from '../src/runtime/onnx/model.js';
-import { pruneBlocks, seededRandom } from './models/cifar-cnn.js';
+import { pruneBlocks, seededRandom } from '../test/fixtures/cifar-cnn.js';
 import { timeIt } from './timing.js';
 
 const { values } = parseArgs({

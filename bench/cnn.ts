@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { cpu, webgpu } from '../src/index.js';
 import { encodeOnnxModel } from '../src/runtime/onnx/write.js';
 import { InferenceSession } from '../src/runtime/session.js';
-import { cifarCnn, randomImages } from './models/cifar-cnn.js';
+import { cifarCnn, randomImages } from '../test/fixtures/cifar-cnn.js';
 import { calibrate } from '../src/compress/calibrate.js';
 import { quantizeQdq } from '../src/compress/quantize-qdq.js';
 import { ort } from './ort-models.js';

@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { cpu, tensor } from '../src/index.js';
 import { blockDensity, hasInt8ConvKernel } from '../src/backends/cpu/conv2d.js';
 import type { OnnxGraph, OnnxNode, OnnxTensor } from '../src/runtime/onnx/write.js';
-import { pruneBlocks, seededRandom } from './models/cifar-cnn.js';
+import { pruneBlocks, seededRandom } from '../test/fixtures/cifar-cnn.js';
 import { ort, ortSession } from './ort-models.js';
 import { timeIt } from './timing.js';
 

@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 
 import { compare, cpu, InferenceSession, randomFeeds } from '../src/index.js';
 import { encodeOnnxModel } from '../src/runtime/onnx/write.js';
-import { cifarCnn, randomImages } from './models/cifar-cnn.js';
+import { cifarCnn, randomImages } from '../test/fixtures/cifar-cnn.js';
 import { calibrate } from '../src/compress/calibrate.js';
 import { quantizeQdq } from '../src/compress/quantize-qdq.js';
 

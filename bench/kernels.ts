@@ -6,7 +6,7 @@
  * onnxruntime's fetches), as an inference loop would.
  */
 import { cpu, tensor, type PackedWeights, type Tensor } from '../src/index.js';
-import { BENCH_GEMM_SHAPES, type GemmShape } from './shapes.js';
+import { BENCH_GEMM_SHAPES, type GemmShape } from '../test/fixtures/shapes.js';
 import { sparseBenches } from './sparse.js';
 import {
   dequantizeLinearGraph, matMulGraph, matMulIntegerGraph, ort, ortSession, qlinearMatMulGraph, quantizeLinearGraph,

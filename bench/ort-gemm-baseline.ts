@@ -3,7 +3,7 @@
  * tuning against it: `npx tsx bench/ort-gemm-baseline.ts [threads]`.
  * The side-by-side comparison is `npm run bench`.
  */
-import { BENCH_GEMM_SHAPES } from './shapes.js';
+import { BENCH_GEMM_SHAPES } from '../test/fixtures/shapes.js';
 import { matMulGraph, matMulIntegerGraph, ort, ortSession } from './ort-models.js';
 import { timeIt } from './timing.js';
 

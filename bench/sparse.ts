@@ -15,7 +15,7 @@ import { cpu, DEFAULT_CROSSOVER, SparseMatrix, tensor, type SparseLayout, type T
 import { LAYOUTS, chooseLayout, defaultCrossover } from '../src/sparse/crossover.js';
 import type { BenchCase, KernelBench } from './kernels.js';
 import { matMulGraph, matMulIntegerGraph, ort, ortSession } from './ort-models.js';
-import { BENCH_SPMM_SHAPES, type SpmmShape } from './shapes.js';
+import { BENCH_SPMM_SHAPES, type SpmmShape } from '../test/fixtures/shapes.js';
 
 type Side = SparseLayout | 'dense' | 'auto';
 type WeightType = 'float32' | 'int8';

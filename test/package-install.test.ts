@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { cifarCnn, randomImages } from '../bench/models/cifar-cnn.js';
+import { cifarCnn, randomImages } from './fixtures/cifar-cnn.js';
 import { InferenceSession, nativeStatus } from '../src/index.js';
 import { encodeOnnxModel } from '../src/runtime/onnx/write.js';
 import { relativeError } from './helpers.js';

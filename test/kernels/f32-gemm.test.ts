@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 
-import { TEST_DIMS } from '../../bench/shapes.js';
+import { TEST_DIMS } from '../fixtures/shapes.js';
 import { refGemm } from '../../src/backends/reference/gemm.js';
 import { cpu, tensor } from '../../src/index.js';
 import { assertClose, nativeVariants, randomFloats, rng } from '../helpers.js';

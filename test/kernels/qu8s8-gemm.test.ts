@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 
-import { TEST_DIMS } from '../../bench/shapes.js';
+import { TEST_DIMS } from '../fixtures/shapes.js';
 import { refQGemmInt32, refQGemmOutput } from '../../src/backends/reference/qgemm.js';
 import { saturateRound } from '../../src/ops/round.js';
 import { cpu, tensor, type QGemmOutput } from '../../src/index.js';

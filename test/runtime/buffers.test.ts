@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 
-import { cifarCnn, randomImages } from '../../bench/models/cifar-cnn.js';
+import { cifarCnn, randomImages } from '../fixtures/cifar-cnn.js';
 import { BufferPool } from '../../src/runtime/buffers.js';
 import { encodeOnnxModel } from '../../src/runtime/onnx/write.js';
 import { InferenceSession } from '../../src/runtime/session.js';

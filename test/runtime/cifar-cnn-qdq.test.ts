@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
-import { cifarCnn, randomImages } from '../../bench/models/cifar-cnn.js';
+import { cifarCnn, randomImages } from '../fixtures/cifar-cnn.js';
 import { calibrate } from '../../src/compress/calibrate.js';
 import { quantizeQdq } from '../../src/compress/quantize-qdq.js';
 import { encodeOnnxModel, type OnnxGraph } from '../../src/runtime/onnx/write.js';

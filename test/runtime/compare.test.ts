@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 
 import * as ort from 'onnxruntime-node';
 
-import { cifarCnn, randomImages } from '../../bench/models/cifar-cnn.js';
+import { cifarCnn, randomImages } from '../fixtures/cifar-cnn.js';
 import { calibrate } from '../../src/compress/calibrate.js';
 import { quantizeQdq } from '../../src/compress/quantize-qdq.js';
 import { compare, InferenceSession, ModelError, OnnxLoadError, randomFeeds, type CompareReport } from '../../src/index.js';

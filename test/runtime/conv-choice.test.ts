@@ -9,7 +9,7 @@ import { CONV_COSTS } from '../../src/backends/cpu/conv/cost-table.js';
 import { CONV_PATH_FAMILY, type ConvCostTable, type ConvPath } from '../../src/backends/cpu/conv/costs.js';
 import { convCandidates, convShape, prepareDirectConv } from '../../src/runtime/ops/conv-direct.js';
 import type { ConvWeightSource } from '../../src/runtime/ops/conv-engine.js';
-import { pruneBlocks, seededRandom } from '../../bench/models/cifar-cnn.js';
+import { pruneBlocks, seededRandom } from '../fixtures/cifar-cnn.js';
 
 const WINDOW: WindowAttributes = { kernel: [3, 3], strides: [1, 1], dilations: [1, 1], pads: [0, 0, 0, 0], oneD: false };
 const SHAPE = { outChannels: 64, channels: 32, kernelPositions: 9 };

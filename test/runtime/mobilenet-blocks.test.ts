@@ -1,6 +1,6 @@
 /**
  * MobileNet-style blocks exported the way PyTorch and Paddle export them
- * (bench/models/mobilenet-blocks.ts): depthwise convs, BN, HardSwish /
+ * (test/fixtures/mobilenet-blocks.ts): depthwise convs, BN, HardSwish /
  * HardSigmoid, squeeze-excite, residual Add, Constant-node weights, opsets
  * 9 to 14, dynamic batch and spatial dims. Each model is created once in
  * sparq and in onnxruntime-node and run at two batch sizes x two spatial
@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 
 import * as ort from 'onnxruntime-node';
 
-import { conv1dBlocks, downsamplingBlocks, paddingBlocks, paddleBlocks, pytorchBlocks } from '../../bench/models/mobilenet-blocks.js';
+import { conv1dBlocks, downsamplingBlocks, paddingBlocks, paddleBlocks, pytorchBlocks } from '../fixtures/mobilenet-blocks.js';
 import { calibrate } from '../../src/compress/calibrate.js';
 import { quantizeQdq } from '../../src/compress/quantize-qdq.js';
 import { encodeOnnxModel, type OnnxGraph } from '../../src/runtime/onnx/write.js';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-import { cifarCnn, randomImages } from '../../bench/models/cifar-cnn.js';
+import { cifarCnn, randomImages } from '../fixtures/cifar-cnn.js';
 import { calibrate } from '../../src/compress/calibrate.js';
 import { quantizeQdq } from '../../src/compress/quantize-qdq.js';
 import { cpu, tensor } from '../../src/index.js';

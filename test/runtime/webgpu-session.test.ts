@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 
 import * as ort from 'onnxruntime-node';
 
-import { cifarCnn, randomImages } from '../../bench/models/cifar-cnn.js';
-import { downsamplingBlocks } from '../../bench/models/mobilenet-blocks.js';
+import { cifarCnn, randomImages } from '../fixtures/cifar-cnn.js';
+import { downsamplingBlocks } from '../fixtures/mobilenet-blocks.js';
 import { calibrate } from '../../src/compress/calibrate.js';
 import { quantizeQdq } from '../../src/compress/quantize-qdq.js';
 import type { WebGpuBackend } from '../../src/backends/webgpu/backend.js';
