@@ -103,7 +103,7 @@ export interface NativeAddon {
   /** Whether packConvWeights also packed qu8s8-conv2d's int8 block format. */
   convWeightsInfo(weights: NativeHandle): { int8Blocks: boolean };
 
-  /** Stride-1 NCHW convolution (kernels/common/shifted-conv.h); integer output needs uint8 x. */
+  /** Stride-1 NCHW convolution (kernels/shifted-conv/shifted-conv.h); integer output needs uint8 x. */
   conv2d(variant: string | null, weights: NativeHandle, x: Float32Array | Uint8Array, xZeroPoint: number, batch: number,
     channels: number, height: number, width: number, kernelH: number, kernelW: number, dilationH: number, dilationW: number,
     padTop: number, padLeft: number, padBottom: number, padRight: number, output: 'float32' | 'int32' | 'uint8' | 'int8',

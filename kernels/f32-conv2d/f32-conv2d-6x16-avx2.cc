@@ -20,7 +20,7 @@
 #include <utility>
 
 #include "f32-conv2d.h"
-#include "../common/shifted-conv-store-avx2.h"
+#include "../shifted-conv/shifted-conv-store-avx2.h"
 
 namespace sparq {
 namespace {

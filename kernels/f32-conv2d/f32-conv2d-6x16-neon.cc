@@ -19,7 +19,7 @@
 
 #include "f32-conv2d.h"
 #include "../common/even-tiles.h"
-#include "../common/shifted-conv-store-neon.h"
+#include "../shifted-conv/shifted-conv-store-neon.h"
 #include "../common/unrolled.h"
 
 namespace sparq {

@@ -15,7 +15,7 @@
 
 #include "f32-conv2d.h"
 #include "../common/even-tiles.h"
-#include "../common/shifted-conv-store-avx512.h"
+#include "../shifted-conv/shifted-conv-store-avx512.h"
 
 namespace sparq {
 namespace {

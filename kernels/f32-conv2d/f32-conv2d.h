@@ -1,5 +1,5 @@
 // f32-conv2d: dense stride-1 2-D convolution of NCHW images, computed
-// directly on the (padded) images as an implicit GEMM (common/shifted-conv.h):
+// directly on the (padded) images as an implicit GEMM (shifted-conv/shifted-conv.h):
 //   y[n, o, p] = sum over taps k of W[o, k] * image_n[offset[k] + p]
 // with W packed once into strips of MR output channels, so the microkernel
 // broadcasts MR weights per tap against 16-position vectors of the image. No
@@ -18,7 +18,7 @@
 
 #include "../common/aligned-vector.h"
 #include "../common/cpu-features.h"
-#include "../common/shifted-conv.h"
+#include "../shifted-conv/shifted-conv.h"
 
 namespace sparq {
 

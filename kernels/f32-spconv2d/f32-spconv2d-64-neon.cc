@@ -21,7 +21,7 @@
 
 #include "f32-spconv2d.h"
 #include "../common/even-tiles.h"
-#include "../common/shifted-conv-store-neon.h"
+#include "../shifted-conv/shifted-conv-store-neon.h"
 #include "../common/unrolled.h"
 
 namespace sparq {

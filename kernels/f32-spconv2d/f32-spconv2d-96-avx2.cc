@@ -19,7 +19,7 @@
 
 #include "f32-spconv2d.h"
 #include "../common/even-tiles.h"
-#include "../common/shifted-conv-store-avx2.h"
+#include "../shifted-conv/shifted-conv-store-avx2.h"
 
 namespace sparq {
 namespace {

@@ -1,5 +1,5 @@
 // f32-spconv2d: sparse stride-1 2-D convolution of NCHW images (pruned
-// weights), computed directly on the padded images (common/shifted-conv.h):
+// weights), computed directly on the padded images (shifted-conv/shifted-conv.h):
 // each output channel keeps only its nonzero taps, and each tap adds
 // w * image[offset + p] to a run of positions. No im2col, no zero weight
 // read, NCHW out; the cost is one image load per FMA (the dense kernel
@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "../common/cpu-features.h"
-#include "../common/shifted-conv.h"
+#include "../shifted-conv/shifted-conv.h"
 
 namespace sparq {
 

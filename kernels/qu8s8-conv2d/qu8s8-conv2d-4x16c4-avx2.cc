@@ -30,7 +30,7 @@
 #include <cstdint>
 
 #include "qu8s8-conv2d.h"
-#include "../common/shifted-conv-store-avx2.h"
+#include "../shifted-conv/shifted-conv-store-avx2.h"
 
 namespace sparq {
 namespace {

@@ -11,7 +11,7 @@
 
 #include "qu8s8-conv2d.h"
 #include "../common/even-tiles.h"
-#include "../common/shifted-conv-store-avx512.h"
+#include "../shifted-conv/shifted-conv-store-avx512.h"
 
 namespace sparq {
 namespace {

@@ -9,7 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "../common/shifted-conv-store-neon.h"
+#include "../shifted-conv/shifted-conv-store-neon.h"
 
 namespace sparq {
 namespace {

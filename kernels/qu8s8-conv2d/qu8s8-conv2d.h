@@ -3,7 +3,7 @@
 // kernel position, on 8-bit dot products (AVX-512 VNNI vpdpbusd: per 32-bit
 // lane, 4 uint8 x int8 products summed into int32), exact in int32.
 //
-// Layout (common/shifted-conv.h): each image is padded with its zero point
+// Layout (shifted-conv/shifted-conv.h): each image is padded with its zero point
 // and interleaved by 4 channels, x4[g][p][q] = x[4g + q] at padded position
 // p (channels past C are the zero point too), so one 64-byte load holds 16
 // positions x 4 channels: one lane's 4 bytes meet one block row's 4 weights.
@@ -28,7 +28,7 @@
 #include <vector>
 
 #include "../common/cpu-features.h"
-#include "../common/shifted-conv.h"
+#include "../shifted-conv/shifted-conv.h"
 
 namespace sparq {
 

@@ -1,6 +1,6 @@
 /**
  * Direct stride-1 2-D convolution of NCHW tensors, without im2col: dense
- * weights on f32-conv2d, pruned ones on f32-spconv2d (kernels/common/
+ * weights on f32-conv2d, pruned ones on f32-spconv2d (kernels/shifted-conv/
  * shifted-conv.h explains the layout). Float32 images give float32 results
  * (bias and a clamp fused); uint8 images with quantized int8/uint8 weights
  * give exact int32 sums, requantized to uint8/int8 like qgemm: on

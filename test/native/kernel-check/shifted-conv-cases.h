@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "check.h"
-#include "kernels/common/shifted-conv.h"
+#include "kernels/shifted-conv/shifted-conv.h"
 
 namespace kcheck {
 

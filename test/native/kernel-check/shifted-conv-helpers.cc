@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "check.h"
-#include "kernels/common/shifted-conv.h"
+#include "kernels/shifted-conv/shifted-conv.h"
 #include "kernels/qu8s8-conv2d/qu8s8-conv2d.h"
 
 using namespace sparq;

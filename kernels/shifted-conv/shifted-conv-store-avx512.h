@@ -1,5 +1,5 @@
 // AVX-512 store of one 16-position vector of a shifted-conv tile row
-// (common/shifted-conv.h): the kept lanes are packed together in a register
+// (shifted-conv/shifted-conv.h): the kept lanes are packed together in a register
 // (vcompressps to a register is cheap; the memory form is microcoded on AMD)
 // and written contiguously from the vector's output index. Include only from
 // -avx512 files.

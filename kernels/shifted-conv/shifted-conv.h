@@ -2,6 +2,11 @@
 // qu8s8-conv2d int8 blocks) share: stride-1 2-D convolution over NCHW images
 // without im2col.
 //
+// Not a family (no variants of its own) and not common/ either: the
+// driver's row sink pools and requantizes with f32-maxpool and
+// qs32-qx8-requantize, so it sits above those families and below the three
+// conv families that run on it (common/ depends on no family).
+//
 // With the image zero-padded to Hp x Wp and flattened, output pixel (oh, ow)
 // sits at padded position p = oh * Wp + ow, and its input for weight tap
 // (c, i, j) is x[c * Hp * Wp + i * DH * Wp + j * DW + p]. So each tap is one

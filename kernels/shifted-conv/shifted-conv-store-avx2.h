@@ -1,5 +1,5 @@
 // AVX2 store of one 16-position vector of a shifted-conv tile row
-// (common/shifted-conv.h), the counterpart of shifted-conv-store-avx512.h
+// (shifted-conv/shifted-conv.h), the counterpart of shifted-conv-store-avx512.h
 // with the same results (and shifted_store_lanes's): a vector is two ymm,
 // positions 0-7 in `lo` and 8-15 in `hi`.
 //

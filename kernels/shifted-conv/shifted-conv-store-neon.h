@@ -1,5 +1,5 @@
 // NEON store of one 16-position vector of a shifted-conv tile row
-// (common/shifted-conv.h), the counterpart of shifted-conv-store-avx512.h
+// (shifted-conv/shifted-conv.h), the counterpart of shifted-conv-store-avx512.h
 // with the same results as shifted_store_lanes: a vector is four q
 // registers, positions 4q .. 4q + 3 in q0 .. q3 (passed by value: a reference
 // made GCC keep a kernel's accumulators in memory through its whole loop).

@@ -5,9 +5,9 @@
 #include <cstdint>
 #include <memory>
 
-#include "aligned-vector.h"
-#include "cpu-features.h"
-#include "thread-pool.h"
+#include "../common/aligned-vector.h"
+#include "../common/cpu-features.h"
+#include "../common/thread-pool.h"
 #include "../f32-maxpool/f32-maxpool.h"
 #include "../qs32-qx8-requantize/qs32-qx8-requantize.h"
 
