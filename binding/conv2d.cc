@@ -17,8 +17,9 @@
 
 namespace sparq_binding {
 
-// Packed conv weights, dense or sparse, with what the integer paths need to know.
-struct ConvWeights {
+// Conv weights in their packed native form (the handle behind the TS
+// ConvWeights), dense or sparse, with what the integer paths need to know.
+struct PackedConv {
   bool sparse = false;
   sparq::F32Conv2dWeights dense;
   sparq::F32SpConv2dWeights csr;
@@ -32,10 +33,10 @@ struct ConvWeights {
 };
 
 template <>
-struct HandleTag<ConvWeights> {
+struct HandleTag<PackedConv> {
   static constexpr napi_type_tag tag = {0x73706172710c2d01ULL, 0x4b1e9f07a3d2c655ULL};
   static constexpr const char* maker = "packConvWeights";
-  static std::size_t bytes(const ConvWeights& w) {
+  static std::size_t bytes(const PackedConv& w) {
     return vector_bytes(w.dense.strips) + vector_bytes(w.csr.row_start) + vector_bytes(w.csr.tap) + vector_bytes(w.csr.value) +
            vector_bytes(w.q8.row_start) + vector_bytes(w.q8.group) + vector_bytes(w.q8.tap) + vector_bytes(w.q8.words) +
            vector_bytes(w.q8.pairs) + vector_bytes(w.q8.row_sums);
@@ -55,7 +56,7 @@ Napi::Value PackConvWeights(const Napi::CallbackInfo& info) {
   const std::size_t oc = size_arg(info[1], "outChannels"), taps = size_arg(info[2], "taps");
   auto w = typed_array<float>(info[0], "w", checked_mul(env, oc, taps, "w"));
   if (taps == 0 || oc == 0) throw_range_error(env, "outChannels and taps must be >= 1");
-  auto packed = std::make_shared<ConvWeights>();
+  auto packed = std::make_shared<PackedConv>();
   packed->sparse = bool_arg(info[3], "sparse");
   const std::size_t block_rows = size_arg(info[4], "blockRows");
   if (block_rows != 1 && block_rows != 4) throw_range_error(env, "blockRows must be 1 or 4");
@@ -82,7 +83,7 @@ Napi::Value PackConvWeights(const Napi::CallbackInfo& info) {
 
 // convWeightsInfo(handle) -> { int8Blocks }: whether qu8s8-conv2d's block format was packed too.
 Napi::Value ConvWeightsInfo(const Napi::CallbackInfo& info) {
-  std::shared_ptr<const ConvWeights> w = unwrap_handle<ConvWeights>(info[0], "weights");
+  std::shared_ptr<const PackedConv> w = unwrap_handle<PackedConv>(info[0], "weights");
   Napi::Object out = Napi::Object::New(info.Env());
   out.Set("int8Blocks", w->has_q8);
   return out;
@@ -107,7 +108,7 @@ sparq::ConvOutputKind output_kind(const Napi::Value& v) {
 // qu8s8-conv2d wherever the weights have its format and the CPU a SIMD variant of it, else the float kernels.
 Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
-  std::shared_ptr<const ConvWeights> w = unwrap_handle<ConvWeights>(info[1], "weights");
+  std::shared_ptr<const PackedConv> w = unwrap_handle<PackedConv>(info[1], "weights");
   sparq::ShiftedConvShape s{};
   s.batch = size_arg(info[4], "batch");
   s.channels = size_arg(info[5], "channels");
