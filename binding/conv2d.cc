@@ -48,26 +48,30 @@ namespace {
 // Float sums of integers are exact below 2^24.
 constexpr double kExactFloatSum = 16777216.0;
 
-// packConvWeights(w: Float32Array, outChannels, taps, sparse, blockRows, kernelH, kernelW) -> handle
-// blockRows (1 or 4) groups output channels in the sparse format; w is
-// [outChannels, taps / (kernelH * kernelW), kernelH, kernelW].
+// packConvWeights({ w: Float32Array, outChannels, taps, kernelH, kernelW, sparse, blockRows, maxRowAbsSum }) -> handle
+// w is [outChannels, taps / (kernelH * kernelW), kernelH, kernelW]; blockRows (1 or 4) groups output
+// channels in the sparse format. maxRowAbsSum is the largest sum of |w| over one output channel as
+// the TypeScript layer computed it (it decides exactness with it): checked to bound every channel's
+// sum here, and kept for conv2d's assertion.
 Napi::Value PackConvWeights(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
-  const std::size_t oc = size_arg(info[1], "outChannels"), taps = size_arg(info[2], "taps");
-  auto w = typed_array<float>(info[0], "w", checked_mul(env, oc, taps, "w"));
+  const Options o(info, {"w", "outChannels", "taps", "kernelH", "kernelW", "sparse", "blockRows", "maxRowAbsSum"});
+  const std::size_t oc = size_arg(o["outChannels"], "outChannels"), taps = size_arg(o["taps"], "taps");
+  auto w = typed_array<float>(o["w"], "w", checked_mul(env, oc, taps, "w"));
   if (taps == 0 || oc == 0) throw_range_error(env, "outChannels and taps must be >= 1");
   auto packed = std::make_shared<PackedConv>();
-  packed->sparse = bool_arg(info[3], "sparse");
-  const std::size_t block_rows = size_arg(info[4], "blockRows");
+  packed->sparse = bool_arg(o["sparse"], "sparse");
+  const std::size_t block_rows = size_arg(o["blockRows"], "blockRows");
   if (block_rows != 1 && block_rows != 4) throw_range_error(env, "blockRows must be 1 or 4");
   packed->out_channels = oc;
   packed->taps = taps;
-  for (std::size_t o = 0; o < oc; ++o) {
+  packed->max_row_abs_sum = number_arg(o["maxRowAbsSum"], "maxRowAbsSum");
+  for (std::size_t r = 0; r < oc; ++r) {
     double sum = 0;
-    for (std::size_t k = 0; k < taps; ++k) sum += std::fabs(w[o * taps + k]);
-    packed->max_row_abs_sum = std::max(packed->max_row_abs_sum, sum);
+    for (std::size_t k = 0; k < taps; ++k) sum += std::fabs(w[r * taps + k]);
+    if (sum > packed->max_row_abs_sum) throw_range_error(env, "maxRowAbsSum is below output channel " + std::to_string(r) + "'s sum of |w|");
   }
-  const std::size_t kernel_h = size_arg(info[5], "kernelH"), kernel_w = size_arg(info[6], "kernelW");
+  const std::size_t kernel_h = size_arg(o["kernelH"], "kernelH"), kernel_w = size_arg(o["kernelW"], "kernelW");
   if (kernel_h == 0 || kernel_w == 0 || taps % (kernel_h * kernel_w) != 0)
     throw_range_error(env, "kernelH x kernelW must divide taps");
   packed->kernel_h = kernel_h;
@@ -98,30 +102,45 @@ sparq::ConvOutputKind output_kind(const Napi::Value& v) {
   throw_range_error(v.Env(), "output must be float32, int32, uint8 or int8");
 }
 
-// conv2d(variant | null, weights, x: Float32Array | Uint8Array, xZeroPoint, batch, channels, height, width,
-//        kernelH, kernelW, dilationH, dilationW, padTop, padLeft, padBottom, padRight,
-//        output, y, bias | null, min, max, intBias | null, multipliers | null, zeroPoint, outMin, outMax,
-//        poolKernelH, poolKernelW, poolStrideH, poolStrideW, async)
+enum class ConvFamily { kF32Conv2d, kF32SpConv2d, kQu8s8Conv2d };
+
+ConvFamily conv_family(const Napi::Value& v) {
+  const std::string family = string_arg(v, "family");
+  if (family == "f32-conv2d") return ConvFamily::kF32Conv2d;
+  if (family == "f32-spconv2d") return ConvFamily::kF32SpConv2d;
+  if (family == "qu8s8-conv2d") return ConvFamily::kQu8s8Conv2d;
+  throw_range_error(v.Env(), "family must be f32-conv2d, f32-spconv2d or qu8s8-conv2d");
+}
+
+// conv2d({ family, variant | null, weights, x: Float32Array | Uint8Array, xZeroPoint, batch, channels, height, width,
+//          kernelH, kernelW, dilationH, dilationW, padTop, padLeft, padBottom, padRight,
+//          output, y, bias | null, min, max, intBias | null, multipliers | null, zeroPoint, outMin, outMax,
+//          poolKernelH, poolKernelW, poolStrideH, poolStrideW, async })
 // poolKernelH 0: no pool; else y is the max pool of the convolution (unpadded windows, floor rounding).
-// The variant names an f32-conv2d variant for dense weights, an f32-spconv2d one for sparse, or a
-// qu8s8-conv2d one for uint8 x on 4-channel blocks of int8 weights; by default uint8 x runs
-// qu8s8-conv2d wherever the weights have its format and the CPU a SIMD variant of it, else the float kernels.
+// The TypeScript layer chooses the family (f32-conv2d for dense weights, f32-spconv2d for sparse,
+// qu8s8-conv2d for uint8 x on int8 blocks) and whether integer sums are exact on it; this asserts
+// the choice fits the packed weights and x. The variant names one of the family's variants, or
+// null for its best.
 Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
-  std::shared_ptr<const PackedConv> w = unwrap_handle<PackedConv>(info[1], "weights");
+  const Options o(info, {"family", "variant", "weights", "x", "xZeroPoint", "batch", "channels", "height", "width",
+                         "kernelH", "kernelW", "dilationH", "dilationW", "padTop", "padLeft", "padBottom", "padRight",
+                         "output", "y", "bias", "min", "max", "intBias", "multipliers", "zeroPoint", "outMin", "outMax",
+                         "poolKernelH", "poolKernelW", "poolStrideH", "poolStrideW", "async"});
+  std::shared_ptr<const PackedConv> w = unwrap_handle<PackedConv>(o["weights"], "weights");
   sparq::ShiftedConvShape s{};
-  s.batch = size_arg(info[4], "batch");
-  s.channels = size_arg(info[5], "channels");
-  s.height = size_arg(info[6], "height");
-  s.width = size_arg(info[7], "width");
-  s.kernel_h = size_arg(info[8], "kernelH");
-  s.kernel_w = size_arg(info[9], "kernelW");
-  s.dilation_h = size_arg(info[10], "dilationH");
-  s.dilation_w = size_arg(info[11], "dilationW");
-  s.pad_top = size_arg(info[12], "padTop");
-  s.pad_left = size_arg(info[13], "padLeft");
-  s.pad_bottom = size_arg(info[14], "padBottom");
-  s.pad_right = size_arg(info[15], "padRight");
+  s.batch = size_arg(o["batch"], "batch");
+  s.channels = size_arg(o["channels"], "channels");
+  s.height = size_arg(o["height"], "height");
+  s.width = size_arg(o["width"], "width");
+  s.kernel_h = size_arg(o["kernelH"], "kernelH");
+  s.kernel_w = size_arg(o["kernelW"], "kernelW");
+  s.dilation_h = size_arg(o["dilationH"], "dilationH");
+  s.dilation_w = size_arg(o["dilationW"], "dilationW");
+  s.pad_top = size_arg(o["padTop"], "padTop");
+  s.pad_left = size_arg(o["padLeft"], "padLeft");
+  s.pad_bottom = size_arg(o["padBottom"], "padBottom");
+  s.pad_right = size_arg(o["padRight"], "padRight");
   s.out_channels = w->out_channels;
   if (s.kernel_h == 0 || s.kernel_w == 0 || s.dilation_h == 0 || s.dilation_w == 0)
     throw_range_error(env, "kernel and dilations must be >= 1");
@@ -136,10 +155,10 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
     throw_range_error(env, "one padded image must hold fewer than 2^31 values");
   const std::size_t x_len = checked_mul(env, checked_mul(env, s.batch, s.channels, "x"), s.height * s.width, "x");
   sparq::ConvPool pool{};
-  pool.kernel_h = size_arg(info[26], "poolKernelH");
-  pool.kernel_w = size_arg(info[27], "poolKernelW");
-  pool.stride_h = size_arg(info[28], "poolStrideH");
-  pool.stride_w = size_arg(info[29], "poolStrideW");
+  pool.kernel_h = size_arg(o["poolKernelH"], "poolKernelH");
+  pool.kernel_w = size_arg(o["poolKernelW"], "poolKernelW");
+  pool.stride_h = size_arg(o["poolStrideH"], "poolStrideH");
+  pool.stride_w = size_arg(o["poolStrideW"], "poolStrideW");
   std::size_t y_h = s.out_h(), y_w = s.out_w();
   if (pool.active()) {
     if (pool.kernel_w == 0 || pool.stride_h == 0 || pool.stride_w == 0) throw_range_error(env, "pool kernel and strides must be >= 1");
@@ -149,63 +168,64 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   }
   const std::size_t y_len = checked_mul(env, checked_mul(env, s.batch, s.out_channels, "y"), y_h * y_w, "y");
 
-  Job job(env, bool_arg(info[30], "async"));
+  Job job(env, bool_arg(o["async"], "async"));
   sparq::ConvInput x{};
-  if (info[2].IsTypedArray() && info[2].As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array) {
-    x.u8 = job.in<uint8_t>(typed_array<uint8_t>(info[2], "x", x_len));
-    x.zero_point = static_cast<int32_t>(int_arg(info[3], "xZeroPoint", 0, 255));
+  if (o["x"].IsTypedArray() && o["x"].As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array) {
+    x.u8 = job.in<uint8_t>(typed_array<uint8_t>(o["x"], "x", x_len));
+    x.zero_point = static_cast<int32_t>(int_arg(o["xZeroPoint"], "xZeroPoint", 0, 255));
   } else {
-    x.f32 = job.in<float>(typed_array<float>(info[2], "x", x_len));
+    x.f32 = job.in<float>(typed_array<float>(o["x"], "x", x_len));
   }
 
   sparq::ConvOutputParams out{};
-  out.kind = output_kind(info[16]);
+  out.kind = output_kind(o["output"]);
   const bool integer = out.kind != sparq::ConvOutputKind::kFloat32;
-  // qu8s8-conv2d sums in int32: no 2^24 bound. The float kernels need it.
-  const bool named = !info[0].IsNull() && !info[0].IsUndefined();
-  const bool q8_named = named && string_arg(info[0], "variant").rfind("qu8s8-conv2d", 0) == 0;
-  if (q8_named && !(x.u8 != nullptr && w->has_q8))
-    throw_range_error(env, "qu8s8-conv2d variants need uint8 x and weights packed with blockRows 4, integers in [-128, 127]");
-  const bool use_q8 = x.u8 != nullptr && w->has_q8 && (q8_named || (!named && sparq::qu8s8_conv2d_best().isa != sparq::Isa::kScalar));
-  if (integer) {
-    if (x.u8 == nullptr) throw_type_error(env, "x must be a Uint8Array for integer output");
-    const double x_max = std::max(x.zero_point, 255 - x.zero_point);
-    if (!use_q8 && w->max_row_abs_sum * x_max >= kExactFloatSum)
-      throw_range_error(env, "integer output needs sum |w| x max |x - xZeroPoint| < 2^24 per output channel");
-  }
+  if (integer && x.u8 == nullptr) throw_type_error(env, "x must be a Uint8Array for integer output");
+  const ConvFamily family = conv_family(o["family"]);
+  if (family == ConvFamily::kF32Conv2d && w->sparse) throw_range_error(env, "family f32-conv2d needs dense weights");
+  if (family == ConvFamily::kF32SpConv2d && !w->sparse) throw_range_error(env, "family f32-spconv2d needs sparse weights");
+  if (family == ConvFamily::kQu8s8Conv2d && !(x.u8 != nullptr && w->has_q8))
+    throw_range_error(env, "family qu8s8-conv2d needs uint8 x and weights packed with its int8 blocks");
+  // qu8s8-conv2d sums in int32; the float kernels are exact below 2^24, which the caller checked.
+  const double x_max = std::max(x.zero_point, 255 - x.zero_point);
+  if (integer && family != ConvFamily::kQu8s8Conv2d && !(w->max_row_abs_sum * x_max < kExactFloatSum))
+    throw_range_error(env, "integer output on the float kernels needs maxRowAbsSum x max |x - xZeroPoint| < 2^24");
   switch (out.kind) {
-    case sparq::ConvOutputKind::kFloat32: typed_array<float>(info[17], "y", y_len); break;
-    case sparq::ConvOutputKind::kInt32: typed_array<int32_t>(info[17], "y", y_len); break;
-    case sparq::ConvOutputKind::kUint8: typed_array<uint8_t>(info[17], "y", y_len); break;
-    case sparq::ConvOutputKind::kInt8: typed_array<int8_t>(info[17], "y", y_len); break;
+    case sparq::ConvOutputKind::kFloat32: typed_array<float>(o["y"], "y", y_len); break;
+    case sparq::ConvOutputKind::kInt32: typed_array<int32_t>(o["y"], "y", y_len); break;
+    case sparq::ConvOutputKind::kUint8: typed_array<uint8_t>(o["y"], "y", y_len); break;
+    case sparq::ConvOutputKind::kInt8: typed_array<int8_t>(o["y"], "y", y_len); break;
   }
   Napi::TypedArrayOf<float> bias, multipliers;
   Napi::TypedArrayOf<int32_t> int_bias;
-  optional_typed_array<float>(info[18], "bias", s.out_channels, &bias);
-  out.min = static_cast<float>(number_arg(info[19], "min"));
-  out.max = static_cast<float>(number_arg(info[20], "max"));
-  optional_typed_array<int32_t>(info[21], "intBias", s.out_channels, &int_bias);
+  optional_typed_array<float>(o["bias"], "bias", s.out_channels, &bias);
+  out.min = static_cast<float>(number_arg(o["min"], "min"));
+  out.max = static_cast<float>(number_arg(o["max"], "max"));
+  optional_typed_array<int32_t>(o["intBias"], "intBias", s.out_channels, &int_bias);
   const bool quantized = out.kind == sparq::ConvOutputKind::kUint8 || out.kind == sparq::ConvOutputKind::kInt8;
-  if (!optional_typed_array<float>(info[22], "multipliers", s.out_channels, &multipliers) && quantized)
+  if (!optional_typed_array<float>(o["multipliers"], "multipliers", s.out_channels, &multipliers) && quantized)
     throw_type_error(env, "multipliers are required for uint8/int8 output");
   const int64_t lo = out.kind == sparq::ConvOutputKind::kInt8 ? -128 : 0, hi = lo + 255;
-  out.zero_point = static_cast<int32_t>(int_arg(info[23], "zeroPoint", lo, hi));
-  out.out_min = static_cast<int32_t>(int_arg(info[24], "outMin", lo, hi));
-  out.out_max = static_cast<int32_t>(int_arg(info[25], "outMax", out.out_min, hi));
+  out.zero_point = static_cast<int32_t>(int_arg(o["zeroPoint"], "zeroPoint", lo, hi));
+  out.out_min = static_cast<int32_t>(int_arg(o["outMin"], "outMin", lo, hi));
+  out.out_max = static_cast<int32_t>(int_arg(o["outMax"], "outMax", out.out_min, hi));
   out.pool = pool;
-  out.y = job.out<uint8_t>(info[17]);
-  out.bias = job.in<float>(info[18]);
-  out.int_bias = job.in<int32_t>(info[21]);
-  out.multipliers = job.in<float>(info[22]);
-  if (use_q8) {
-    const auto& variant = pick_variant(info[0], sparq::kQu8s8Conv2dVariants, sparq::kQu8s8Conv2dVariantCount, sparq::qu8s8_conv2d_best());
-    return job.run([&variant, w, s, x, out] { sparq::qu8s8_conv2d(variant, s, x, w->q8, out); });
+  out.y = job.out<uint8_t>(o["y"]);
+  out.bias = job.in<float>(o["bias"]);
+  out.int_bias = job.in<int32_t>(o["intBias"]);
+  out.multipliers = job.in<float>(o["multipliers"]);
+  switch (family) {
+    case ConvFamily::kQu8s8Conv2d: {
+      const auto& variant = pick_variant(o["variant"], sparq::kQu8s8Conv2dVariants, sparq::kQu8s8Conv2dVariantCount, sparq::qu8s8_conv2d_best());
+      return job.run([&variant, w, s, x, out] { sparq::qu8s8_conv2d(variant, s, x, w->q8, out); });
+    }
+    case ConvFamily::kF32SpConv2d: {
+      const auto& variant = pick_variant(o["variant"], sparq::kF32SpConv2dVariants, sparq::kF32SpConv2dVariantCount, sparq::f32_spconv2d_best());
+      return job.run([&variant, w, s, x, out] { sparq::f32_spconv2d(variant, s, x, w->csr, out); });
+    }
+    case ConvFamily::kF32Conv2d: break;
   }
-  if (w->sparse) {
-    const auto& variant = pick_variant(info[0], sparq::kF32SpConv2dVariants, sparq::kF32SpConv2dVariantCount, sparq::f32_spconv2d_best());
-    return job.run([&variant, w, s, x, out] { sparq::f32_spconv2d(variant, s, x, w->csr, out); });
-  }
-  const auto& variant = pick_variant(info[0], sparq::kF32Conv2dVariants, sparq::kF32Conv2dVariantCount, sparq::f32_conv2d_best());
+  const auto& variant = pick_variant(o["variant"], sparq::kF32Conv2dVariants, sparq::kF32Conv2dVariantCount, sparq::f32_conv2d_best());
   return job.run([&variant, w, s, x, out] { sparq::f32_conv2d(variant, s, x, w->dense, out); });
 }
 

@@ -98,23 +98,72 @@ export interface NativeAddon {
   f32SpConv2dVariants: NativeVariant[];
   qu8s8Conv2dVariants: NativeVariant[];
   /** Conv weights [outChannels, taps] packed for f32-conv2d (dense) or f32-spconv2d (sparse). */
-  packConvWeights(w: Float32Array, outChannels: number, taps: number, sparse: boolean, blockRows: number, kernelH: number, kernelW: number): NativeHandle;
+  packConvWeights(options: NativePackConvOptions): NativeHandle;
 
   /** Whether packConvWeights also packed qu8s8-conv2d's int8 block format. */
   convWeightsInfo(weights: NativeHandle): { int8Blocks: boolean };
 
   /** Stride-1 NCHW convolution (kernels/shifted-conv/shifted-conv.h); integer output needs uint8 x. */
-  conv2d(variant: string | null, weights: NativeHandle, x: Float32Array | Uint8Array, xZeroPoint: number, batch: number,
-    channels: number, height: number, width: number, kernelH: number, kernelW: number, dilationH: number, dilationW: number,
-    padTop: number, padLeft: number, padBottom: number, padRight: number, output: 'float32' | 'int32' | 'uint8' | 'int8',
-    y: Float32Array | Int32Array | Uint8Array | Int8Array, bias: Float32Array | null, min: number, max: number,
-    intBias: Int32Array | null, multipliers: Float32Array | null, zeroPoint: number, outMin: number, outMax: number,
-    poolKernelH: number, poolKernelW: number, poolStrideH: number, poolStrideW: number, async: Async): Promise<void> | undefined;
+  conv2d(options: NativeConv2dOptions): Promise<void> | undefined;
 
   /** y [planes, outH, outW] = max over each window of x [planes, height, width]; x and y the same kind of array. */
   maxPool(x: Float32Array | Uint8Array | Int8Array, y: Float32Array | Uint8Array | Int8Array, planes: number, height: number,
     width: number, kernelH: number, kernelW: number, strideH: number, strideW: number, padTop: number, padLeft: number,
     outH: number, outW: number, async: Async): Promise<void> | undefined;
+}
+
+/** packConvWeights's fields: w [outChannels, taps] with taps = C * kernelH * kernelW. */
+export interface NativePackConvOptions {
+  w: Float32Array;
+  outChannels: number;
+  taps: number;
+  kernelH: number;
+  kernelW: number;
+  sparse: boolean;
+  /** Output channels per sparse block: 1 or 4 (4 also packs qu8s8-conv2d's int8 blocks where the values fit). */
+  blockRows: number;
+  /** The largest sum of |w| over one output channel (the addon checks it bounds every channel, and asserts exactness with it). */
+  maxRowAbsSum: number;
+}
+
+/** conv2d's fields: the family and its exactness are the caller's choice, which the addon only asserts. */
+export interface NativeConv2dOptions {
+  family: 'f32-conv2d' | 'f32-spconv2d' | 'qu8s8-conv2d';
+  /** One of the family's variants, or null for its best. */
+  variant: string | null;
+  weights: NativeHandle;
+  x: Float32Array | Uint8Array;
+  xZeroPoint: number;
+  batch: number;
+  channels: number;
+  height: number;
+  width: number;
+  kernelH: number;
+  kernelW: number;
+  dilationH: number;
+  dilationW: number;
+  padTop: number;
+  padLeft: number;
+  padBottom: number;
+  padRight: number;
+  output: 'float32' | 'int32' | 'uint8' | 'int8';
+  y: Float32Array | Int32Array | Uint8Array | Int8Array;
+  /** float32 output: bias and clamp. */
+  bias: Float32Array | null;
+  min: number;
+  max: number;
+  /** Integer output: bias at the accumulator scale; uint8/int8: per-channel multipliers, zero point and clamp. */
+  intBias: Int32Array | null;
+  multipliers: Float32Array | null;
+  zeroPoint: number;
+  outMin: number;
+  outMax: number;
+  /** poolKernelH 0: no pool; else y is the max pool of the convolution (unpadded windows, floor rounding). */
+  poolKernelH: number;
+  poolKernelW: number;
+  poolStrideH: number;
+  poolStrideW: number;
+  async: Async;
 }
 
 export interface NativeLoadResult {

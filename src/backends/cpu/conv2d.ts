@@ -12,7 +12,7 @@ import { refConv2dSums, type RefConvGeometry } from '../reference/conv2d.js';
 import { refMaxPool } from '../reference/maxpool.js';
 import { refOutput } from '../reference/quantize.js';
 import { runAsync, runSync, type CpuCall } from './call.js';
-import { native, type NativeAddon, type NativeHandle } from '../../native.js';
+import { native, type NativeAddon, type NativeConv2dOptions, type NativeHandle } from '../../native.js';
 import { adoptNative, disposeNative, type NativeOwner } from '../../native-lifetime.js';
 import { sizeOf, TYPED_ARRAY_OF, type QType, type QuantParams, type Tensor } from '../../tensor.js';
 import {
@@ -72,7 +72,7 @@ export class ConvWeights implements MultiplierSource, NativeOwner {
     this.entries = sparse ? blockDensity(values, oc, blockRows) * oc * taps : values.length;
     // Empty weights give zeros or the bias without a kernel (see conv2d).
     const addon = values.length === 0 ? null : native();
-    this.handle = addon?.packConvWeights(values, oc, taps, sparse, blockRows, dims[2], dims[3]) ?? null;
+    this.handle = addon?.packConvWeights({ w: values, outChannels: oc, taps, kernelH: kh, kernelW: kw, sparse, blockRows, maxRowAbsSum: maxSum }) ?? null;
     this.int8Blocks = addon !== null && this.handle !== null && addon.convWeightsInfo(this.handle).int8Blocks;
     markMade(this, ConvWeights);
     adoptNative(this);
@@ -176,12 +176,29 @@ export function hasInt8ConvKernel(): boolean {
 }
 
 /**
- * Whether conv2d's integer sums are exact for these weights and uint8 input
- * with this zero point (by default: qu8s8-conv2d is exact in int32; the
- * float kernels below 2^24).
+ * The kernel family conv2d runs for `x` of this type on these weights (the
+ * addon only asserts this choice): qu8s8-conv2d for uint8 x on int8 blocks
+ * when one of its variants is named or, by default, where the CPU has a SIMD
+ * one; else the float kernel of the weights' format.
+ * @throws RangeError when a qu8s8-conv2d variant is named for other x or weights.
  */
-export function conv2dIsExact(w: ConvWeights, xZeroPoint: number): boolean {
-  return (w.int8Blocks && hasInt8ConvKernel()) || w.maxRowAbsSum * Math.max(xZeroPoint, 255 - xZeroPoint) < EXACT_SUM;
+function convFamily(xType: 'float32' | 'uint8', w: ConvWeights, variant: string | null): NativeConv2dOptions['family'] {
+  const int8Named = variant?.startsWith('qu8s8-conv2d') ?? false;
+  const int8 = xType === 'uint8' && w.int8Blocks;
+  // Variants name native kernels: without packed weights (reference backend, empty weights) nothing is named.
+  if (int8Named && !int8 && w.handle !== null)
+    throw new RangeError('qu8s8-conv2d variants need uint8 x and weights packed with blockRows 4, integers in [-128, 127] (options.variant)');
+  if (int8 && (int8Named || (variant === null && hasInt8ConvKernel()))) return 'qu8s8-conv2d';
+  return w.sparse ? 'f32-spconv2d' : 'f32-conv2d';
+}
+
+/**
+ * Whether conv2d's integer sums are exact for these weights and uint8 input
+ * with this zero point, on the family `variant` (default: the best) runs:
+ * qu8s8-conv2d is exact in int32; the float kernels below 2^24.
+ */
+export function conv2dIsExact(w: ConvWeights, xZeroPoint: number, variant: string | null = null): boolean {
+  return convFamily('uint8', w, variant) === 'qu8s8-conv2d' || w.maxRowAbsSum * Math.max(xZeroPoint, 255 - xZeroPoint) < EXACT_SUM;
 }
 
 function pair(name: string, value: unknown, min: number): [number, number] {
@@ -266,9 +283,13 @@ function conv2dSetup(x: TensorShape<'float32' | 'uint8'>, w: ConvWeights, option
   const dims = [g.batch, g.outChannels, pool?.outH ?? g.outH, pool?.outW ?? g.outW];
   const planes = g.batch * g.outChannels;
   const xSize = g.batch * g.channels * g.height * g.width, ySize = sizeOf(dims);
-  const poolArgs = pool ? [pool.kernelH, pool.kernelW, pool.strideH, pool.strideW] as const : [0, 0, 1, 1] as const;
   const variant = checkVariant(options);
-  const shape = [g.batch, g.channels, g.height, g.width, g.kernelH, g.kernelW, g.dilationH, g.dilationW, g.padTop, g.padLeft, g.padBottom, g.padRight] as const;
+  // What every native call shares: the shapes and the pool.
+  const shape = {
+    batch: g.batch, channels: g.channels, height: g.height, width: g.width, kernelH: g.kernelH, kernelW: g.kernelW,
+    dilationH: g.dilationH, dilationW: g.dilationW, padTop: g.padTop, padLeft: g.padLeft, padBottom: g.padBottom, padRight: g.padRight,
+    poolKernelH: pool?.kernelH ?? 0, poolKernelW: pool?.kernelW ?? 0, poolStrideH: pool?.strideH ?? 1, poolStrideW: pool?.strideW ?? 1,
+  };
   // options.bias is checked by the time anything reads this.
   const reads: Reads = { w: w.values, 'options.bias': options.bias };
   const plan = (type: Conv2dPlan['type'], quant: QuantParams | undefined, runNative: NonNullable<Conv2dSetup['native']>, runReference: Conv2dSetup['reference']): Conv2dSetup => ({
@@ -288,8 +309,12 @@ function conv2dSetup(x: TensorShape<'float32' | 'uint8'>, w: ConvWeights, option
     if ((options.output ?? 'float32') !== 'float32') typeFail('options.output', "must be 'float32' for float32 x");
     const bias = checkBias(options.bias, 'float32', g.outChannels);
     const { min, max } = activationRange('options.activation', options.activation);
+    const call = { ...shape, family: convFamily('float32', w, variant), variant };
     return plan('float32', undefined,
-      (addon, xData, yData, async) => addon.conv2d(variant, w.handle!, xData, 0, ...shape, 'float32', yData, bias ?? null, min, max, null, null, 0, 0, 0, ...poolArgs, async),
+      (addon, xData, yData, async) => addon.conv2d({
+        ...call, weights: w.handle!, x: xData, xZeroPoint: 0, output: 'float32', y: yData, bias: bias ?? null, min, max,
+        intBias: null, multipliers: null, zeroPoint: 0, outMin: 0, outMax: 0, async,
+      }),
       (xData, yData) => {
         const sums = refConv2dSums(g, xData as Float32Array, 0, w.values);
         const plane = g.outH * g.outW;
@@ -301,14 +326,18 @@ function conv2dSetup(x: TensorShape<'float32' | 'uint8'>, w: ConvWeights, option
   if (options.output === 'float32') typeFail('options.output', "must be 'int32', 'uint8' or 'int8' for uint8 x");
   // Without out: its result tensor is a stand-in of dims [OC, 1] (the plan sizes the real one).
   const q = quantizedCallParams('x', x as Omit<Tensor<'uint8'>, 'data'>, w, { ...options, out: undefined } as QGemmOptions, [g.outChannels, 1], 0, {});
-  if (!conv2dIsExact(w, q.aZeroPoint)) fail('w', 'has an output channel whose sums can reach 2^24 with this x zero point; conv2d would not be exact (use im2col + qgemm)');
+  if (!conv2dIsExact(w, q.aZeroPoint, variant)) fail('w', 'has an output channel whose sums can reach 2^24 with this x zero point; conv2d would not be exact (use im2col + qgemm)');
+  const call = { ...shape, family: convFamily('uint8', w, variant), variant };
   const quant = q.result.scale === undefined ? undefined
     : { scale: q.result.scale, zeroPoint: q.result.zeroPoint, axis: typeof q.result.scale === 'number' ? undefined : 1 };
   // Per-tensor multipliers are spread over the channels (the kernel reads one per channel).
   const mult = q.mult === null ? null : q.mult.length === g.outChannels ? q.mult.slice() : new Float32Array(g.outChannels).fill(q.mult[0]);
   return plan(q.output as 'int32' | QType, quant,
-    (addon, xData, yData, async) => addon.conv2d(variant, w.handle!, xData, q.aZeroPoint, ...shape, q.output, yData, null, 0, 0, q.bias ?? null, mult,
-      q.outZeroPoint, q.output === 'int32' ? 0 : q.outMin, q.output === 'int32' ? 0 : q.outMax, ...poolArgs, async),
+    (addon, xData, yData, async) => addon.conv2d({
+      ...call, weights: w.handle!, x: xData, xZeroPoint: q.aZeroPoint, output: q.output, y: yData, bias: null, min: 0, max: 0,
+      intBias: q.bias ?? null, multipliers: mult, zeroPoint: q.outZeroPoint,
+      outMin: q.output === 'int32' ? 0 : q.outMin, outMax: q.output === 'int32' ? 0 : q.outMax, async,
+    }),
     (xData, yData) => {
       const sums = refConv2dSums(g, xData as Uint8Array, q.aZeroPoint, w.values);
       const plane = g.outH * g.outW;

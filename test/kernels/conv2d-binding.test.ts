@@ -1,0 +1,136 @@
+/**
+ * The conv binding's own checks (binding/conv2d.cc), called directly: the
+ * TypeScript layer validates first and chooses the kernel family, but a
+ * wrong call from JS must still get a TypeError/RangeError, never a crash.
+ * Valid option objects with one field corrupted at a time reach every check.
+ */
+import assert from 'node:assert/strict';
+
+import { packConvWeights } from '../../src/backends/cpu/conv2d.js';
+import { native, type NativeConv2dOptions, type NativePackConvOptions } from '../../src/native.js';
+import { tensor } from '../../src/index.js';
+
+/** Values of every kind a field should not hold. */
+const GARBAGE: unknown[] = [undefined, null, 0, -1, 1.5, 2 ** 60, NaN, Infinity, 'x', true, {}, [], new Float32Array(1), new Uint8Array(0), new Int32Array(4)];
+
+/** Calls `call` with `fields` over `valid`, failing on anything but a return or a TypeError/RangeError. */
+function corrupt<T extends object>(call: (options: T) => unknown, valid: T, fields: Partial<Record<keyof T, unknown>>): unknown {
+  const r = call({ ...valid, ...fields });
+  if (r instanceof Promise) return r.catch(() => {});
+  return r;
+}
+
+function expectJsError(what: string, run: () => unknown): void {
+  try {
+    run();
+  } catch (e) {
+    assert.ok(e instanceof TypeError || e instanceof RangeError, `${what}: ${(e as Error).message}`);
+  }
+}
+
+describe('conv binding (binding/conv2d.cc) checks every field', () => {
+  const addon = native()!;
+  // [4, 3, 3, 3] weights.
+  const values = Float32Array.from({ length: 108 }, (_, i) => ((i % 7) - 3) / 2);
+  const rowSums = [0, 1, 2, 3].map((o) => values.subarray(o * 27, (o + 1) * 27).reduce((sum, v) => sum + Math.abs(v), 0));
+  const pack: NativePackConvOptions = { w: values, outChannels: 4, taps: 27, kernelH: 3, kernelW: 3, sparse: false, blockRows: 1, maxRowAbsSum: Math.max(...rowSums) };
+  const dense = packConvWeights(tensor('float32', [4, 3, 3, 3], values)).handle!;
+  const sparse = packConvWeights(tensor('float32', [4, 3, 3, 3], values), { sparse: true }).handle!;
+  // int8 blocks (qu8s8-conv2d's format), and int8 weights too large for the float kernels' 2^24 bound.
+  const int8Blocks = packConvWeights(tensor('int8', [4, 3, 3, 3], Int8Array.from(values, (v) => 2 * v), { scale: 1 }), { sparse: true, blockRows: 4 }).handle!;
+  const big = packConvWeights(tensor('int8', [1, 64, 3, 3], new Int8Array(576).fill(127), { scale: 1 })).handle!;
+
+  const float: NativeConv2dOptions = {
+    family: 'f32-conv2d', variant: null, weights: dense, x: new Float32Array(192), xZeroPoint: 0,
+    batch: 1, channels: 3, height: 8, width: 8, kernelH: 3, kernelW: 3, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0,
+    output: 'float32', y: new Float32Array(144), bias: null, min: -Infinity, max: Infinity,
+    intBias: null, multipliers: null, zeroPoint: 0, outMin: 0, outMax: 0,
+    poolKernelH: 0, poolKernelW: 0, poolStrideH: 1, poolStrideW: 1, async: false,
+  };
+  const quantized: NativeConv2dOptions = {
+    ...float, family: 'qu8s8-conv2d', weights: int8Blocks, x: new Uint8Array(192), xZeroPoint: 7,
+    output: 'uint8', y: new Uint8Array(144), min: 0, max: 0, intBias: new Int32Array(4), multipliers: new Float32Array(4).fill(0.01), zeroPoint: 3, outMin: 0, outMax: 255,
+  };
+  const conv2d = (options: NativeConv2dOptions) => addon.conv2d(options);
+  const packConvWeightsNative = (options: NativePackConvOptions) => addon.packConvWeights(options);
+
+  it('runs the valid calls the cases below corrupt', () => {
+    assert.equal(conv2d(float), undefined);
+    assert.equal(conv2d({ ...float, family: 'f32-spconv2d', weights: sparse }), undefined);
+    assert.equal(conv2d(quantized), undefined);
+    assert.equal(conv2d({ ...quantized, family: 'f32-spconv2d', output: 'int32', y: new Int32Array(144), multipliers: null }), undefined);
+    assert.equal(conv2d({ ...float, poolKernelH: 2, poolKernelW: 2, poolStrideH: 2, poolStrideW: 2, y: new Float32Array(36) }), undefined);
+    packConvWeightsNative(pack);
+    packConvWeightsNative({ ...pack, sparse: true, blockRows: 4 });
+  });
+
+  const packCases: [string, Partial<NativePackConvOptions> | null, RegExp][] = [
+    ['no options object', null, /^TypeError: options must be an object/],
+    ['a w that is not a Float32Array', { w: new Int32Array(108) as never }, /^TypeError: w must be a Float32Array/],
+    ['a w shorter than outChannels x taps', { w: new Float32Array(100) }, /^RangeError: w has 100 elements, needs at least 108/],
+    ['a non-number outChannels', { outChannels: '4' as never }, /^TypeError: outChannels must be a number/],
+    ['a fractional taps', { taps: 2.5 }, /^RangeError: taps must be an integer/],
+    ['zero output channels', { outChannels: 0 }, /^RangeError: outChannels and taps must be >= 1/],
+    ['a non-boolean sparse', { sparse: 1 as never }, /^TypeError: sparse must be a boolean/],
+    ['blockRows 2', { blockRows: 2 }, /^RangeError: blockRows must be 1 or 4/],
+    ['a missing maxRowAbsSum', { maxRowAbsSum: undefined as never }, /^TypeError: maxRowAbsSum must be a number/],
+    ['a maxRowAbsSum below a channel\'s sum', { maxRowAbsSum: Math.max(...rowSums) - 0.5 }, /^RangeError: maxRowAbsSum is below output channel \d+'s sum of \|w\|/],
+    ['a zero kernelW', { kernelW: 0 }, /^RangeError: kernelH x kernelW must divide taps/],
+    ['a kernel that does not divide taps', { kernelH: 2 }, /^RangeError: kernelH x kernelW must divide taps/],
+  ];
+  for (const [what, fields, error] of packCases)
+    it(`packConvWeights rejects ${what}`, () => assert.throws(() => (fields === null ? (addon.packConvWeights as (o: unknown) => unknown)(5) : corrupt(packConvWeightsNative, pack, fields)), error));
+
+  const convCases: [string, NativeConv2dOptions, Partial<NativeConv2dOptions> | null, RegExp][] = [
+    ['no options object', float, null, /^TypeError: options must be an object/],
+    ['weights that are not a handle', float, { weights: {} as never }, /^TypeError: weights must be a handle from packConvWeights/],
+    ['a negative batch', float, { batch: -1 }, /^RangeError: batch must be in \[0, 4294967295\]/],
+    ['a non-number padRight', float, { padRight: null as never }, /^TypeError: padRight must be a number/],
+    ['a zero dilation', float, { dilationW: 0 }, /^RangeError: kernel and dilations must be >= 1/],
+    ['a kernel other than the packed one', float, { channels: 1, kernelH: 3, kernelW: 9 }, /^RangeError: kernelH and kernelW must be the packed weights'/],
+    ['channels that do not match the taps', float, { channels: 2 }, /^RangeError: channels x kernelH x kernelW must equal the weights' taps/],
+    ['a kernel larger than the padded input', float, { height: 1 }, /^RangeError: the dilated kernel is larger than the padded input/],
+    ['a padded image of 2^31 values or more', float, { height: 2 ** 16, width: 2 ** 15 }, /^RangeError: one padded image must hold fewer than 2\^31 values/],
+    ['a pool with a zero stride', float, { poolKernelH: 2, poolKernelW: 2, poolStrideW: 0 }, /^RangeError: pool kernel and strides must be >= 1/],
+    ['a pool larger than the output', float, { poolKernelH: 9, poolKernelW: 9 }, /^RangeError: the pool window is larger than the convolution's output/],
+    ['a non-boolean async', float, { async: 0 as never }, /^TypeError: async must be a boolean/],
+    ['an x of the wrong type', float, { x: new Int32Array(192) as never }, /^TypeError: x must be a Float32Array/],
+    ['an x too short', float, { x: new Float32Array(10) }, /^RangeError: x has 10 elements/],
+    ['an x zero point out of range', quantized, { xZeroPoint: 256 }, /^RangeError: xZeroPoint must be in \[0, 255\]/],
+    ['an unknown output', float, { output: 'float16' as never }, /^RangeError: output must be float32, int32, uint8 or int8/],
+    ['integer output of float x', float, { output: 'int32', y: new Int32Array(144) }, /^TypeError: x must be a Uint8Array for integer output/],
+    ['an unknown family', float, { family: 'f32-gemm' as never }, /^RangeError: family must be f32-conv2d, f32-spconv2d or qu8s8-conv2d/],
+    ['a non-string family', float, { family: 1 as never }, /^TypeError: family must be a string/],
+    ['f32-conv2d on sparse weights', float, { weights: sparse }, /^RangeError: family f32-conv2d needs dense weights/],
+    ['f32-spconv2d on dense weights', float, { family: 'f32-spconv2d' }, /^RangeError: family f32-spconv2d needs sparse weights/],
+    ['qu8s8-conv2d on float x', float, { family: 'qu8s8-conv2d', weights: int8Blocks }, /^RangeError: family qu8s8-conv2d needs uint8 x and weights packed with its int8 blocks/],
+    ['qu8s8-conv2d without int8 blocks', quantized, { weights: sparse }, /^RangeError: family qu8s8-conv2d needs uint8 x/],
+    ['integer sums the float kernels cannot hold exactly', quantized,
+      { family: 'f32-conv2d', weights: big, channels: 64, x: new Uint8Array(64 * 64), xZeroPoint: 0, output: 'int32', y: new Int32Array(36), intBias: null, multipliers: null },
+      /^RangeError: integer output on the float kernels needs maxRowAbsSum x max \|x - xZeroPoint\| < 2\^24/],
+    ['a y of the wrong type', quantized, { y: new Int8Array(144) as never }, /^TypeError: y must be a Uint8Array/],
+    ['a y too short', float, { y: new Float32Array(10) }, /^RangeError: y has 10 elements/],
+    ['a bias too short', float, { bias: new Float32Array(3) }, /^RangeError: bias has 3 elements/],
+    ['a non-number min', float, { min: '0' as never }, /^TypeError: min must be a number/],
+    ['an intBias of the wrong type', quantized, { intBias: new Float32Array(4) as never }, /^TypeError: intBias must be a Int32Array/],
+    ['uint8 output without multipliers', quantized, { multipliers: null }, /^TypeError: multipliers are required for uint8\/int8 output/],
+    ['a zero point out of the output range', quantized, { output: 'int8', y: new Int8Array(144), zeroPoint: 200 }, /^RangeError: zeroPoint must be in \[-128, 127\]/],
+    ['an outMax below outMin', quantized, { outMin: 10, outMax: 9 }, /^RangeError: outMax must be in \[10, 255\]/],
+    ['an unknown variant', float, { variant: 'f32-conv2d-nope' }, /^RangeError: unknown variant f32-conv2d-nope/],
+    ['a variant of another family', quantized, { variant: addon.f32Conv2dVariants[0].name }, new RegExp(`^RangeError: unknown variant ${addon.f32Conv2dVariants[0].name} `)],
+    ['a non-string variant', float, { variant: 3 as never }, /^TypeError: variant must be a string/],
+  ];
+  for (const [what, valid, fields, error] of convCases)
+    it(`conv2d rejects ${what}`, () => assert.throws(() => (fields === null ? (addon.conv2d as (o: unknown) => unknown)([]) : corrupt(conv2d, valid, fields)), error));
+
+  it('answers garbage in any one field with a JS error, never a crash', () => {
+    let calls = 0;
+    for (const [valid, call] of [[float, conv2d], [quantized, conv2d], [pack, packConvWeightsNative]] as [object, (o: object) => unknown][])
+      for (const field of Object.keys(valid))
+        for (const g of GARBAGE) {
+          expectJsError(`${field} = ${String(g)}`, () => corrupt(call, valid, { [field]: g }));
+          calls++;
+        }
+    assert.ok(calls > 1000);
+  });
+});
