@@ -150,8 +150,9 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
     throw_range_error(env, "channels x kernelH x kernelW must equal the weights' taps");
   if (s.dilation_h * (s.kernel_h - 1) >= s.padded_h() || s.dilation_w * (s.kernel_w - 1) >= s.padded_w())
     throw_range_error(env, "the dilated kernel is larger than the padded input");
-  // Image offsets are int32.
-  if (checked_mul(env, s.channels, s.plane(), "image") + sparq::kShiftedSlack > std::numeric_limits<int32_t>::max())
+  // Image offsets are int32. (Padded sides of up to 3 x (2^32 - 1) each can overflow plane().)
+  const std::size_t plane = checked_mul(env, s.padded_h(), s.padded_w(), "one padded image");
+  if (checked_mul(env, s.channels, plane, "one padded image") + sparq::kShiftedSlack > std::numeric_limits<int32_t>::max())
     throw_range_error(env, "one padded image must hold fewer than 2^31 values");
   const std::size_t x_len = checked_mul(env, checked_mul(env, s.batch, s.channels, "x"), s.height * s.width, "x");
   sparq::ConvPool pool{};

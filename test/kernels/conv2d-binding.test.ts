@@ -39,6 +39,7 @@ describe('conv binding (binding/conv2d.cc) checks every field', () => {
   // int8 blocks (qu8s8-conv2d's format), and int8 weights too large for the float kernels' 2^24 bound.
   const int8Blocks = packConvWeights(tensor('int8', [4, 3, 3, 3], Int8Array.from(values, (v) => 2 * v), { scale: 1 }), { sparse: true, blockRows: 4 }).handle!;
   const big = packConvWeights(tensor('int8', [1, 64, 3, 3], new Int8Array(576).fill(127), { scale: 1 })).handle!;
+  const pointwise = packConvWeights(tensor('float32', [1, 1, 1, 1], Float32Array.of(1))).handle!;
 
   const float: NativeConv2dOptions = {
     family: 'f32-conv2d', variant: null, weights: dense, x: new Float32Array(192), xZeroPoint: 0,
@@ -91,6 +92,10 @@ describe('conv binding (binding/conv2d.cc) checks every field', () => {
     ['channels that do not match the taps', float, { channels: 2 }, /^RangeError: channels x kernelH x kernelW must equal the weights' taps/],
     ['a kernel larger than the padded input', float, { height: 1 }, /^RangeError: the dilated kernel is larger than the padded input/],
     ['a padded image of 2^31 values or more', float, { height: 2 ** 16, width: 2 ** 15 }, /^RangeError: one padded image must hold fewer than 2\^31 values/],
+    // 2^32 x 2^32 padded positions: the plane's size wraps to 0 in 64 bits.
+    ['pads whose padded plane overflows', float,
+      { weights: pointwise, channels: 1, kernelH: 1, kernelW: 1, height: 1, width: 1, x: new Float32Array(1), padTop: 2 ** 32 - 1, padLeft: 2 ** 32 - 1, y: new Float32Array(0) },
+      /^RangeError: one padded image is too large/],
     ['a pool with a zero stride', float, { poolKernelH: 2, poolKernelW: 2, poolStrideW: 0 }, /^RangeError: pool kernel and strides must be >= 1/],
     ['a pool larger than the output', float, { poolKernelH: 9, poolKernelW: 9 }, /^RangeError: the pool window is larger than the convolution's output/],
     ['a non-boolean async', float, { async: 0 as never }, /^TypeError: async must be a boolean/],
