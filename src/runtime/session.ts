@@ -2,22 +2,24 @@
  * InferenceSession: sparq's runtime for ONNX CNNs, shaped like
  * onnxruntime-node's (create / run / inputNames / outputNames / release).
  * Creation reads the model, checks every operator, runs the graph passes,
- * folds what is constant and prepares every node once (weights packed, the
- * dense or sparse kernel chosen); run() only executes the prepared kernels.
+ * folds what is constant and prepares every node once (prepare.ts: weights
+ * packed, the dense or sparse kernel chosen), and hands the prepared nodes to
+ * the executor of its backend (executors/); run() checks the feeds and
+ * fetches and has the executor run the prepared kernels.
  */
 import { cpu } from '../backends/cpu/backend.js';
+import type { WebGpuBackend } from '../backends/webgpu/backend.js';
 import { collectNative, type NativeOwner } from '../native-lifetime.js';
 import { checkInt, checkObject, checkOneOf, typeFail } from '../validate.js';
-import { buildGraph, opKey, readers, type Graph } from './graph.js';
-import type { OnnxModel, OnnxNode, OnnxValueInfo, Value } from './onnx/model.js';
-import { loadOnnx, readOnnx } from './onnx/read.js';
-import { Attributes, ModelError, type NodeRun, type RunPolicy, type PrepareContext } from './ops/op.js';
-import { OPS } from './ops/registry.js';
-import { runPasses } from './passes/index.js';
+import type { Executor } from './executor.js';
+import { CpuExecutor } from './executors/cpu.js';
+import { createGpuExecutor } from './executors/webgpu.js';
 import { checkFeed } from './feeds.js';
-import { BufferPool } from './buffers.js';
-import type { WebGpuBackend } from '../backends/webgpu/backend.js';
-import { createGpuExecutor, type GpuExecutor } from './webgpu/executor.js';
+import { buildGraph, readers, type Graph } from './graph.js';
+import type { OnnxModel, OnnxValueInfo, Value } from './onnx/model.js';
+import { loadOnnx, readOnnx } from './onnx/read.js';
+import { runPasses } from './passes/index.js';
+import { prepareGraph } from './prepare.js';
 
 export interface SessionOptions {
   /**
@@ -48,42 +50,21 @@ export interface NodeProfile {
   totalMs: number;
 }
 
-/** A node as profile() reports it. */
-export interface NodeRecord {
-  node: OnnxNode;
-  /** The kernel's label. */
-  label: string;
-  calls: number;
-  totalMs: number;
-}
-
-export interface PreparedNode extends NodeRecord {
-  kernel: NodeRun;
-}
-
 export type Feeds = Record<string, { type: string; dims: readonly number[]; data: unknown }>;
 
 export class InferenceSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
   private released = false;
-  /** Storage of intermediate values, reused across runs. */
-  private readonly buffers = new BufferPool();
   /** How many nodes and outputs read each value: a run frees a value once its count reaches 0. */
   private readonly readerCounts: ReadonlyMap<string, number>;
 
-  /** The nodes in execution order, as the executor runs them. */
-  private readonly steps: readonly NodeRecord[];
-
   private constructor(
     private readonly graph: Graph,
-    private readonly prepared: PreparedNode[],
+    private readonly executor: Executor,
     /** The native weights preparing the nodes made, freed in release(). */
     private readonly owned: NativeOwner[],
-    private readonly profiling: boolean,
-    private readonly gpu?: GpuExecutor,
   ) {
-    this.steps = gpu?.steps ?? prepared;
     this.inputNames = graph.inputs.map((i) => i.name);
     this.outputNames = graph.outputs.map((o) => o.name);
     this.readerCounts = readers(graph);
@@ -108,9 +89,9 @@ export class InferenceSession {
     const policy = { sparse: sparsity === 'auto' };
     const { result: prepared, owners } = collectNative(() => prepareGraph(graph, policy));
     const profiling = options.profile ?? false;
-    if (backend === 'cpu') return new InferenceSession(graph, prepared, owners, profiling);
+    if (backend === 'cpu') return new InferenceSession(graph, new CpuExecutor(graph, prepared, profiling), owners);
     try {
-      return new InferenceSession(graph, [], owners, profiling, await createGpuExecutor(graph, prepared, policy, options.gpu, profiling));
+      return new InferenceSession(graph, await createGpuExecutor(graph, prepared, policy, options.gpu, profiling), owners);
     } catch (e) {
       for (const o of owners) o.dispose();
       throw e;
@@ -123,9 +104,7 @@ export class InferenceSession {
    * value of the graph, intermediate ones too (default: the outputs).
    */
   async run(feeds: Feeds, fetches: readonly string[] = this.outputNames): Promise<Record<string, Value>> {
-    if (!this.gpu) return this.runSync(feeds, fetches);
-    const env = new Map([...this.graph.constants, ...this.feedValues(feeds)]);
-    return this.gpu.run(env, fetches, this.remainingReaders(fetches));
+    return this.executor.run(this.feedValues(feeds), fetches, this.remainingReaders(fetches));
   }
 
   /**
@@ -133,49 +112,8 @@ export class InferenceSession {
    * @throws TypeError on a 'webgpu' session, whose GPU work only run() can wait for.
    */
   runSync(feeds: Feeds, fetches: readonly string[] = this.outputNames): Record<string, Value> {
-    if (this.gpu) throw new TypeError("runSync() runs backend 'cpu' sessions only; this session runs on 'webgpu': use run()");
-    // Constants are read where they are, not copied into every run's values.
-    const env = this.feedValues(feeds);
-    const constants = this.graph.constants;
-    const remaining = this.remainingReaders(fetches);
-    try {
-      for (const p of this.prepared) {
-        const inputs = p.node.inputs.map((name) => (name === '' ? undefined : env.get(name) ?? constants.get(name)));
-        const start = this.profiling ? performance.now() : 0;
-        let outputs: Value[];
-        try {
-          outputs = p.kernel.run(inputs, this.buffers.take);
-        } catch (e) {
-          throw nodeError(p.node, e);
-        }
-        if (this.profiling) {
-          p.totalMs += performance.now() - start;
-          p.calls++;
-        }
-        p.node.outputs.forEach((name, i) => {
-          if (name === '' || outputs[i] === undefined) return;
-          env.set(name, outputs[i]);
-          this.buffers.hold(outputs[i].data);
-        });
-        for (const name of p.node.inputs) {
-          const left = (remaining.get(name) ?? 0) - 1;
-          remaining.set(name, left);
-          if (left !== 0 || constants.has(name)) continue;
-          const dead = env.get(name);
-          env.delete(name);
-          if (dead) this.buffers.drop(dead.data);
-        }
-      }
-    } finally {
-      this.buffers.endRun();
-    }
-    const result: Record<string, Value> = {};
-    for (const name of fetches) {
-      const v = env.get(name) ?? constants.get(name);
-      if (v === undefined) typeFail('fetches', `names "${name}", which is no value of the model`);
-      result[name] = v;
-    }
-    return result;
+    if (!(this.executor instanceof CpuExecutor)) throw new TypeError("runSync() runs backend 'cpu' sessions only; this session runs on 'webgpu': use run()");
+    return this.executor.runSync(this.feedValues(feeds), fetches, this.remainingReaders(fetches));
   }
 
   /** The checked feeds, by name. */
@@ -197,7 +135,7 @@ export class InferenceSession {
 
   /** Per-node kernel and time, in execution order (times need options.profile). */
   profile(): NodeProfile[] {
-    return this.steps.map((p) => ({ node: p.node.name, opType: p.node.opType, kernel: p.label, calls: p.calls, totalMs: p.totalMs }));
+    return this.executor.steps.map((p) => ({ node: p.node.name, opType: p.node.opType, kernel: p.label, calls: p.calls, totalMs: p.totalMs }));
   }
 
   /**
@@ -206,7 +144,7 @@ export class InferenceSession {
    * (a Conv's output before its fused Relu, ...) and folded constants are not among them.
    */
   valueNames(): string[] {
-    return [...this.inputNames, ...this.steps.flatMap((p) => p.node.outputs.filter((name) => name !== ''))];
+    return [...this.inputNames, ...this.executor.steps.flatMap((p) => p.node.outputs.filter((name) => name !== ''))];
   }
 
   /** The value infos of the inputs the model expects. */
@@ -220,62 +158,11 @@ export class InferenceSession {
    */
   async release(): Promise<void> {
     if (!this.released) {
-      this.gpu?.release();
+      this.executor.release();
       for (const o of this.owned) o.dispose();
       this.owned.length = 0;
     }
     this.released = true;
-    this.prepared.length = 0;
     this.graph.constants.clear();
-    this.buffers.clear();
   }
-}
-
-/** `e` with the node it happened in named first (a ModelError stays one). */
-export function nodeError(node: OnnxNode, e: unknown): Error {
-  const message = e instanceof Error ? e.message : String(e);
-  const where = `node "${node.name}" (${node.opType})`;
-  if (e instanceof ModelError) return new ModelError(`${where}: ${message}`);
-  const error = e instanceof Error ? e : new Error(message);
-  error.message = `${where}: ${message}`;
-  return error;
-}
-
-/**
- * Prepares every node; a node whose inputs are all constants runs once here
- * and its outputs become constants (constant folding: weight
- * DequantizeLinear, shape arithmetic on fixed shapes, Constant nodes).
- */
-function prepareGraph(graph: Graph, policy: RunPolicy): PreparedNode[] {
-  const prepared: PreparedNode[] = [];
-  for (const node of graph.nodes) {
-    const ctx = prepareContext(graph, node, policy);
-    const constants = ctx.constants;
-    let kernel: NodeRun;
-    try {
-      kernel = OPS[opKey(node)](ctx);
-    } catch (e) {
-      throw nodeError(node, e);
-    }
-    const foldable = node.inputs.every((name, i) => name === '' || constants[i] !== undefined);
-    if (foldable) {
-      let outputs: Value[];
-      try {
-        outputs = kernel.run(constants);
-      } catch (e) {
-        throw nodeError(node, e);
-      }
-      node.outputs.forEach((name, i) => name !== '' && outputs[i] !== undefined && graph.constants.set(name, outputs[i]));
-    } else {
-      prepared.push({ node, kernel, label: kernel.label, calls: 0, totalMs: 0 });
-    }
-  }
-  return prepared;
-}
-
-/** What a handler sees of `node`: its opset, the constants among its inputs, its attributes, the policy. */
-export function prepareContext(graph: Graph, node: OnnxNode, policy: RunPolicy): PrepareContext {
-  const constants = node.inputs.map((name) => graph.constants.get(name));
-  const opset = graph.opsets.get(node.domain === 'ai.onnx' ? '' : node.domain) ?? graph.opsets.get('') ?? 0;
-  return { node, opset, constants, attributes: new Attributes(node), policy };
 }

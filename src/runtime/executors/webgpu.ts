@@ -8,20 +8,21 @@
  * value stay on the GPU: the CPU kernel computes the new dims on a
  * placeholder of the value, and the GPU tensor is viewed under them.
  *
- * Every node is prepared by its CPU handler first (session.ts), so both
+ * Every node is prepared by its CPU handler first (prepare.ts), so both
  * backends accept and reject the same graphs and constant-fold alike; a GPU
  * handler then replaces the CPU kernel where it has one.
  */
 import { webgpu, WebGpuBackend } from '../../backends/webgpu/backend.js';
 import type { GpuTensor } from '../../backends/webgpu/gpu-tensor.js';
 import { typeFail } from '../../validate.js';
+import type { Executor, NodeRecord } from '../executor.js';
 import { opKey, type Graph } from '../graph.js';
 import type { OnnxNode, Value } from '../onnx/model.js';
 import type { NodeRun, RunPolicy } from '../ops/op.js';
-import { nodeError, prepareContext, type NodeRecord, type PreparedNode } from '../session.js';
+import { nodeError, prepareContext, type PreparedNode } from '../prepare.js';
 import { VALUE_ARRAYS } from '../value.js';
-import type { GpuNodeRun } from './node-run.js';
-import { GPU_FUSIONS, GPU_OPS } from './registry.js';
+import type { GpuNodeRun } from '../webgpu/node-run.js';
+import { GPU_FUSIONS, GPU_OPS } from '../webgpu/registry.js';
 
 /** sparq's own node attributes (fused activations, pools) begin with this; a model never carries them. */
 const FUSION_PREFIX = 'sparq_';
@@ -79,7 +80,7 @@ function disposeSteps(steps: readonly Step[]): void {
   for (const s of steps) if (s.where === 'gpu') s.gpu.dispose?.();
 }
 
-export class GpuExecutor {
+export class GpuExecutor implements Executor {
   /** @internal Use createGpuExecutor(). */
   constructor(
     private readonly graph: Graph,
@@ -90,15 +91,15 @@ export class GpuExecutor {
   ) {}
 
   /**
-   * Runs the graph on `env` (constants and checked feeds) and returns
-   * `fetches` as CPU values. `remaining` counts each value's readers; a GPU
-   * value is given back after its last one, and everything left when the
-   * run ends (or fails).
+   * Runs the graph on the constants and `feeds` and returns `fetches` as
+   * CPU values. `remaining` counts each value's readers; a GPU value is
+   * given back after its last one, and everything left when the run ends
+   * (or fails).
    * With profiling, each GPU node waits for the GPU, so its time is its own.
    */
-  async run(env: ReadonlyMap<string, Value>, fetches: readonly string[], remaining: Map<string, number>): Promise<Record<string, Value>> {
+  async run(feeds: Map<string, Value>, fetches: readonly string[], remaining: Map<string, number>): Promise<Record<string, Value>> {
     const slots = new Map<string, Slot>();
-    for (const [name, v] of env) slots.set(name, { cpu: v });
+    for (const [name, v] of [...this.graph.constants, ...feeds]) slots.set(name, { cpu: v });
     try {
       for (const step of this.steps) {
         const start = this.profiling ? performance.now() : 0;
