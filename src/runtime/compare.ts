@@ -6,7 +6,7 @@
  * when compare() runs, so sparq itself works without it.
  *
  * onnxruntime is the oracle except for int8 models where its int8 is not
- * exact on this CPU (ort-int8.ts: x86 without VNNI, 8-bit weights): there
+ * exact on this CPU (compare/ort-int8.ts: x86 without VNNI, 8-bit weights): there
  * sparq is checked against its own TypeScript reference backend on the same
  * graph, and the distance to onnxruntime is reported as information.
  */
@@ -19,8 +19,8 @@ import type { OnnxGraph, OnnxValueInfo, Value, ValueType } from './onnx/model.js
 import { loadOnnx, readOnnx } from './onnx/read.js';
 import { ModelProtoType } from './onnx/schema.js';
 import { ModelError } from './ops/op.js';
-import { int8Weights, ortInt8Exactness } from './ort-int8.js';
-import { runOnReference } from './reference-run.js';
+import { int8Weights, ortInt8Exactness } from './compare/ort-int8.js';
+import { runOnReference } from './compare/reference-run.js';
 import { InferenceSession, type Feeds, type SessionOptions } from './session.js';
 import { VALUE_ARRAYS } from './value.js';
 

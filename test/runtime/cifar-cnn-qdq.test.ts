@@ -10,7 +10,7 @@ import type { WindowAttributes } from '../../src/runtime/ops/conv-attributes.js'
 import { convCandidates, convShape } from '../../src/runtime/ops/conv-direct.js';
 import type { Oracle } from '../../src/runtime/compare.js';
 import { readOnnx } from '../../src/runtime/onnx/read.js';
-import { int8Weights, SEVEN_BIT_WEIGHT } from '../../src/runtime/ort-int8.js';
+import { int8Weights, SEVEN_BIT_WEIGHT } from '../../src/runtime/compare/ort-int8.js';
 import { assertInt8Outputs, ortInt8Case } from './ort-compare.js';
 
 const convKernels = (session: InferenceSession) => session.profile().filter((p) => p.opType === 'QLinearConv').map((p) => p.kernel);

@@ -17,8 +17,8 @@ import { native, type IsaLimit } from '../../src/native.js';
 import type { Value } from '../../src/runtime/onnx/model.js';
 import { readOnnx } from '../../src/runtime/onnx/read.js';
 import { encodeOnnxModel, type OnnxGraph } from '../../src/runtime/onnx/write.js';
-import { int8Weights, ortInt8Exactness } from '../../src/runtime/ort-int8.js';
-import { runOnReference } from '../../src/runtime/reference-run.js';
+import { int8Weights, ortInt8Exactness } from '../../src/runtime/compare/ort-int8.js';
+import { runOnReference } from '../../src/runtime/compare/reference-run.js';
 
 const run = promisify(execFile);
 const CLI = path.resolve('src/cli/sparq.ts');

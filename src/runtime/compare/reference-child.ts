@@ -3,7 +3,7 @@
  * so every kernel runs on sparq's TypeScript reference backend. It runs one
  * model on one set of feeds and sends back the fetched values, or the error.
  */
-import { InferenceSession } from './session.js';
+import { InferenceSession } from '../session.js';
 import type { ReferenceRequest, ReferenceReply } from './reference-run.js';
 
 process.once('message', (request: ReferenceRequest) => {

@@ -9,8 +9,8 @@
  */
 import { fork } from 'node:child_process';
 
-import type { Value } from './onnx/model.js';
-import type { Feeds, SessionOptions } from './session.js';
+import type { Value } from '../onnx/model.js';
+import type { Feeds, SessionOptions } from '../session.js';
 
 /** What the parent sends the child. */
 export interface ReferenceRequest {

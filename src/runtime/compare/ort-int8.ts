@@ -17,8 +17,8 @@
  */
 import { readFileSync } from 'node:fs';
 
-import { nativeStatus } from '../native.js';
-import type { OnnxGraph } from './onnx/model.js';
+import { nativeStatus } from '../../native.js';
+import type { OnnxGraph } from '../onnx/model.js';
 
 /** The largest |weight| no pair of u8 x s8 products can saturate int16 with: 255 * 64 * 2 = 32640 <= 32767. */
 export const SEVEN_BIT_WEIGHT = 64;
