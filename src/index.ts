@@ -33,8 +33,8 @@ export { SparseMatrix, type SparseFormat, type SparseValueType, type FromDenseOp
 export { InferenceSession, type SessionOptions, type Feeds, type NodeProfile } from './runtime/session.js';
 export { OnnxLoadError, type Value, type ValueType, type OnnxValueInfo } from './runtime/onnx/model.js';
 export { ModelError } from './runtime/ops/op.js';
-export {
-  compare, randomFeeds,
-  type CompareOptions, type CompareTimingOptions, type CompareReport, type CompareTiming, type OutputComparison,
-  type ValueErrors, type FirstDivergence, type Measurement, type RunStats, type ThroughputStats, type TensorLike,
-} from './runtime/compare.js';
+export { compare, type CompareOptions, type CompareReport, type OutputComparison } from './runtime/compare.js';
+export { randomFeeds } from './runtime/compare/feeds.js';
+export type { ValueErrors, TensorLike } from './runtime/compare/metrics.js';
+export type { FirstDivergence } from './runtime/compare/divergence.js';
+export type { CompareTimingOptions, CompareTiming, Measurement, RunStats, ThroughputStats } from './runtime/compare/timing.js';

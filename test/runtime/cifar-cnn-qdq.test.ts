@@ -8,7 +8,7 @@ import { InferenceSession } from '../../src/runtime/session.js';
 import { chooseConvPath } from '../../src/backends/cpu/conv/choice.js';
 import type { WindowAttributes } from '../../src/runtime/ops/conv-attributes.js';
 import { convCandidates, convShape } from '../../src/runtime/ops/conv-direct.js';
-import type { Oracle } from '../../src/runtime/compare.js';
+import type { Oracle } from '../../src/runtime/compare/oracle.js';
 import { readOnnx } from '../../src/runtime/onnx/read.js';
 import { int8Weights, SEVEN_BIT_WEIGHT } from '../../src/runtime/compare/ort-int8.js';
 import { assertInt8Outputs, ortInt8Case } from './ort-compare.js';

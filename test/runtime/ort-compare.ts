@@ -13,7 +13,8 @@ import assert from 'node:assert/strict';
 
 import * as ort from 'onnxruntime-node';
 
-import { oracleFor, type Oracle, type TensorLike } from '../../src/runtime/compare.js';
+import type { TensorLike } from '../../src/runtime/compare/metrics.js';
+import { oracleFor, type Oracle } from '../../src/runtime/compare/oracle.js';
 import type { Value, ValueType } from '../../src/runtime/onnx/model.js';
 import { readOnnx } from '../../src/runtime/onnx/read.js';
 import { int8Weights, ortInt8Exactness } from '../../src/runtime/compare/ort-int8.js';

@@ -1,0 +1,20 @@
+/** onnxruntime-node as compare() uses it: loaded only when compare() runs, so sparq itself works without it. */
+import type { Feeds } from '../session.js';
+
+export type Ort = typeof import('onnxruntime-node');
+export type OrtSession = Awaited<ReturnType<Ort['InferenceSession']['create']>>;
+
+export async function loadOrt(): Promise<Ort> {
+  try {
+    return await import('onnxruntime-node');
+  } catch (err) {
+    const missing = (err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && (err as Error).message.includes('onnxruntime-node');
+    const message = missing ? 'compare() needs onnxruntime-node: npm install onnxruntime-node' : `compare() could not load onnxruntime-node: ${(err as Error).message}`;
+    throw new Error(message, { cause: err });
+  }
+}
+
+export function toOrt(ort: Ort, feeds: Feeds): Record<string, InstanceType<Ort['Tensor']>> {
+  // The data is shared, not copied; the types were checked by sparq's run.
+  return Object.fromEntries(Object.entries(feeds).map(([name, f]) => [name, new ort.Tensor(f.type as 'float32', f.data as Float32Array, [...f.dims])]));
+}
