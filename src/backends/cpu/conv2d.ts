@@ -266,6 +266,9 @@ export interface Conv2dPlan {
   run(x: Float32Array | Uint8Array, y: Float32Array | Int32Array | Uint8Array | Int8Array): void;
 }
 
+/** What one conv2d call passes the addon besides the plan's shapes and the arrays: the kernel family and the output stage. */
+type NativeStage = Pick<NativeConv2dOptions, 'family' | 'xZeroPoint' | 'output' | 'bias' | 'min' | 'max' | 'intBias' | 'multipliers' | 'zeroPoint' | 'outMin' | 'outMax'>;
+
 interface Conv2dSetup extends Conv2dPlan {
   /** The arrays besides x the call reads (weights, bias), which y must not overlap. */
   reads: Reads;
@@ -284,12 +287,16 @@ function conv2dSetup(x: TensorShape<'float32' | 'uint8'>, w: ConvWeights, option
   const planes = g.batch * g.outChannels;
   const xSize = g.batch * g.channels * g.height * g.width, ySize = sizeOf(dims);
   const variant = checkVariant(options);
-  // What every native call shares: the shapes and the pool.
-  const shape = {
+  // The addon call of `stage`: one object literal per run, field by field (spreading the shared fields
+  // into it costs V8 more than a small layer's compute).
+  const nativeRun = (stage: NativeStage): NonNullable<Conv2dSetup['native']> => (addon, xData, yData, async) => addon.conv2d({
+    family: stage.family, variant, weights: w.handle!, x: xData, xZeroPoint: stage.xZeroPoint,
     batch: g.batch, channels: g.channels, height: g.height, width: g.width, kernelH: g.kernelH, kernelW: g.kernelW,
     dilationH: g.dilationH, dilationW: g.dilationW, padTop: g.padTop, padLeft: g.padLeft, padBottom: g.padBottom, padRight: g.padRight,
-    poolKernelH: pool?.kernelH ?? 0, poolKernelW: pool?.kernelW ?? 0, poolStrideH: pool?.strideH ?? 1, poolStrideW: pool?.strideW ?? 1,
-  };
+    output: stage.output, y: yData, bias: stage.bias, min: stage.min, max: stage.max, intBias: stage.intBias, multipliers: stage.multipliers,
+    zeroPoint: stage.zeroPoint, outMin: stage.outMin, outMax: stage.outMax,
+    poolKernelH: pool?.kernelH ?? 0, poolKernelW: pool?.kernelW ?? 0, poolStrideH: pool?.strideH ?? 1, poolStrideW: pool?.strideW ?? 1, async,
+  });
   // options.bias is checked by the time anything reads this.
   const reads: Reads = { w: w.values, 'options.bias': options.bias };
   const plan = (type: Conv2dPlan['type'], quant: QuantParams | undefined, runNative: NonNullable<Conv2dSetup['native']>, runReference: Conv2dSetup['reference']): Conv2dSetup => ({
@@ -309,11 +316,10 @@ function conv2dSetup(x: TensorShape<'float32' | 'uint8'>, w: ConvWeights, option
     if ((options.output ?? 'float32') !== 'float32') typeFail('options.output', "must be 'float32' for float32 x");
     const bias = checkBias(options.bias, 'float32', g.outChannels);
     const { min, max } = activationRange('options.activation', options.activation);
-    const call = { ...shape, family: convFamily('float32', w, variant), variant };
     return plan('float32', undefined,
-      (addon, xData, yData, async) => addon.conv2d({
-        ...call, weights: w.handle!, x: xData, xZeroPoint: 0, output: 'float32', y: yData, bias: bias ?? null, min, max,
-        intBias: null, multipliers: null, zeroPoint: 0, outMin: 0, outMax: 0, async,
+      nativeRun({
+        family: convFamily('float32', w, variant), xZeroPoint: 0, output: 'float32', bias: bias ?? null, min, max,
+        intBias: null, multipliers: null, zeroPoint: 0, outMin: 0, outMax: 0,
       }),
       (xData, yData) => {
         const sums = refConv2dSums(g, xData as Float32Array, 0, w.values);
@@ -327,16 +333,15 @@ function conv2dSetup(x: TensorShape<'float32' | 'uint8'>, w: ConvWeights, option
   // Without out: its result tensor is a stand-in of dims [OC, 1] (the plan sizes the real one).
   const q = quantizedCallParams('x', x as Omit<Tensor<'uint8'>, 'data'>, w, { ...options, out: undefined } as QGemmOptions, [g.outChannels, 1], 0, {});
   if (!conv2dIsExact(w, q.aZeroPoint, variant)) fail('w', 'has an output channel whose sums can reach 2^24 with this x zero point; conv2d would not be exact (use im2col + qgemm)');
-  const call = { ...shape, family: convFamily('uint8', w, variant), variant };
+  const family = convFamily('uint8', w, variant);
   const quant = q.result.scale === undefined ? undefined
     : { scale: q.result.scale, zeroPoint: q.result.zeroPoint, axis: typeof q.result.scale === 'number' ? undefined : 1 };
   // Per-tensor multipliers are spread over the channels (the kernel reads one per channel).
   const mult = q.mult === null ? null : q.mult.length === g.outChannels ? q.mult.slice() : new Float32Array(g.outChannels).fill(q.mult[0]);
   return plan(q.output as 'int32' | QType, quant,
-    (addon, xData, yData, async) => addon.conv2d({
-      ...call, weights: w.handle!, x: xData, xZeroPoint: q.aZeroPoint, output: q.output, y: yData, bias: null, min: 0, max: 0,
-      intBias: q.bias ?? null, multipliers: mult, zeroPoint: q.outZeroPoint,
-      outMin: q.output === 'int32' ? 0 : q.outMin, outMax: q.output === 'int32' ? 0 : q.outMax, async,
+    nativeRun({
+      family, xZeroPoint: q.aZeroPoint, output: q.output, bias: null, min: 0, max: 0, intBias: q.bias ?? null, multipliers: mult,
+      zeroPoint: q.outZeroPoint, outMin: q.output === 'int32' ? 0 : q.outMin, outMax: q.output === 'int32' ? 0 : q.outMax,
     }),
     (xData, yData) => {
       const sums = refConv2dSums(g, xData as Uint8Array, q.aZeroPoint, w.values);
