@@ -123,10 +123,11 @@ const std::size_t kMaxPool2x2s2VariantCount = sizeof(kMaxPool2x2s2Variants) / si
 
 const MaxPool2x2s2Variant& maxpool_2x2s2_best() { return best_variant(kMaxPool2x2s2Variants); }
 
-void f32_maxpool(const MaxPoolShape& s, const float* x, float* y) {
-  if (plain_2x2s2(s)) return maxpool_2x2s2_best().f32(s, x, y);
+void f32_maxpool(const MaxPool2x2s2Variant& v, const MaxPoolShape& s, const float* x, float* y) {
+  if (plain_2x2s2(s)) return v.f32(s, x, y);
   dispatch(s, x, y);
 }
+void f32_maxpool(const MaxPoolShape& s, const float* x, float* y) { f32_maxpool(maxpool_2x2s2_best(), s, x, y); }
 void s32_maxpool(const MaxPoolShape& s, const int32_t* x, int32_t* y) {
   if (plain_2x2s2(s)) return maxpool_2x2s2_best().s32(s, x, y);
   dispatch(s, x, y);

@@ -49,4 +49,9 @@ extern const MaxPool2x2s2Variant kMaxPool2x2s2Variants[];
 extern const std::size_t kMaxPool2x2s2VariantCount;
 const MaxPool2x2s2Variant& maxpool_2x2s2_best();
 
+// f32_maxpool with the 2x2s2 variant given instead of the best one (the
+// binding's `variant`, so tests and benches reach each by name); every other
+// shape runs the portable kernel whichever is given.
+void f32_maxpool(const MaxPool2x2s2Variant& v, const MaxPoolShape& s, const float* x, float* y);
+
 }  // namespace sparq

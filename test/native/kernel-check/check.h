@@ -60,15 +60,6 @@ class Checker {
     }
   }
 
-  // For a kernel without a variant list (its SIMD is part of the base ISA):
-  // runs fn() once, counted as one variant named `name`.
-  template <typename F>
-  void kernel(const char* name, F&& fn) {
-    begin(name);
-    fn();
-    end();
-  }
-
   // Prints the variant the family's dispatcher (best_variant) picks here.
   void best(const char* name);
 

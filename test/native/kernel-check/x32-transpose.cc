@@ -1,5 +1,5 @@
-// x32-transpose: x32_transpose and x8_transpose (SIMD blocks on x86-64 and
-// AArch64, no variant list) against an element loop, exactly: shapes around
+// x32-transpose: every variant (x32-transpose-variants.inc), 4-byte and
+// 1-byte elements, against an element loop, exactly: shapes around
 // the 4x4 / 16x16 blocks and 64x64 tiles, row strides wider than the rows,
 // and shapes large enough to split across the thread pool.
 #include "check.h"
@@ -23,16 +23,15 @@ void check_shape(kcheck::Checker& c, Fn transpose, std::size_t rows, std::size_t
 }  // namespace
 
 CHECK_FAMILY("x32-transpose") {
-  c.kernel("x32-transpose", [&] {
+  c.variants(kTransposeVariants, kTransposeVariantCount, [&](const TransposeVariant& v) {
     for (std::size_t rows : c.sizes({4, 64}))
       for (std::size_t cols : {std::size_t{1}, std::size_t{3}, std::size_t{4}, std::size_t{9}, std::size_t{65}, 1 + c.below(150)})
-        check_shape<uint32_t>(c, x32_transpose, rows, cols);
-    check_shape<uint32_t>(c, x32_transpose, 300, 517);  // several bands on the thread pool
-  });
-  c.kernel("x8-transpose", [&] {
+        check_shape<uint32_t>(c, v.x32, rows, cols);
+    check_shape<uint32_t>(c, v.x32, 300, 517);  // several bands on the thread pool
     for (std::size_t rows : c.sizes({16, 64}))
       for (std::size_t cols : {std::size_t{1}, std::size_t{15}, std::size_t{16}, std::size_t{33}, std::size_t{65}, 1 + c.below(150)})
-        check_shape<uint8_t>(c, x8_transpose, rows, cols);
-    check_shape<uint8_t>(c, x8_transpose, 300, 517);
+        check_shape<uint8_t>(c, v.x8, rows, cols);
+    check_shape<uint8_t>(c, v.x8, 300, 517);
   });
+  c.best(transpose_best().name);
 }

@@ -1,0 +1,69 @@
+// x32-im2col: every variant (x32-im2col-variants.inc), 4-byte and 1-byte
+// elements, against the definition in x32-im2col.h, exactly: kernel widths
+// with and without a compile-time copy (1, 3, 5, 7 and others), strides,
+// dilations, pads on every side, row strides wider than the rows and channel
+// strides wider than the planes.
+#include "check.h"
+#include "kernels/x32-im2col/x32-im2col.h"
+
+using namespace sparq;
+
+namespace {
+
+template <typename T>
+std::vector<T> naive(const Im2colShape& s, const std::vector<T>& image, T pad, std::size_t ldc) {
+  std::vector<T> col(s.out_h * s.out_w * ldc, T(7));
+  for (std::size_t oh = 0; oh < s.out_h; ++oh)
+    for (std::size_t ow = 0; ow < s.out_w; ++ow)
+      for (std::size_t ch = 0; ch < s.channels; ++ch)
+        for (std::size_t kh = 0; kh < s.kernel_h; ++kh)
+          for (std::size_t kw = 0; kw < s.kernel_w; ++kw) {
+            const auto ih = static_cast<std::ptrdiff_t>(oh * s.stride_h + kh * s.dilation_h) - static_cast<std::ptrdiff_t>(s.pad_top);
+            const auto iw = static_cast<std::ptrdiff_t>(ow * s.stride_w + kw * s.dilation_w) - static_cast<std::ptrdiff_t>(s.pad_left);
+            const bool inside = ih >= 0 && iw >= 0 && ih < static_cast<std::ptrdiff_t>(s.height) && iw < static_cast<std::ptrdiff_t>(s.width);
+            col[(oh * s.out_w + ow) * ldc + (ch * s.kernel_h + kh) * s.kernel_w + kw] =
+                inside ? image[ch * s.image_channel_stride + static_cast<std::size_t>(ih) * s.width + static_cast<std::size_t>(iw)] : pad;
+          }
+  return col;
+}
+
+template <typename T, typename Fn>
+void check_shape(kcheck::Checker& c, Fn im2col, const Im2colShape& s, T pad) {
+  const std::size_t ldc = s.channels * s.kernel_h * s.kernel_w + c.below(3);
+  const std::vector<T> image = c.integers<T>(s.channels * s.image_channel_stride, 0, sizeof(T) == 4 ? 1000 : 255);
+  std::vector<T> got(s.out_h * s.out_w * ldc, T(7));
+  im2col(s, image.data(), pad, got.data(), ldc);
+  const std::vector<T> want = naive(s, image, pad, ldc);
+  c.same(got.data(), want.data(), got.size(), "%zu-bit %zux%zux%zu kernel %zux%zu stride %zux%zu dilation %zux%zu pads %zu,%zu",
+         sizeof(T) * 8, s.channels, s.height, s.width, s.kernel_h, s.kernel_w, s.stride_h, s.stride_w, s.dilation_h,
+         s.dilation_w, s.pad_top, s.pad_left);
+}
+
+}  // namespace
+
+CHECK_FAMILY("x32-im2col") {
+  c.variants(kIm2colVariants, kIm2colVariantCount, [&](const Im2colVariant& v) {
+    for (std::size_t kw : {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{5}, std::size_t{7}})
+      for (int trial = 0; trial < 6; ++trial) {
+        Im2colShape s{};
+        s.channels = 1 + c.below(3);
+        s.height = 1 + c.below(9);
+        s.width = 1 + c.below(12);
+        s.kernel_h = 1 + c.below(3);
+        s.kernel_w = kw;
+        s.stride_h = 1 + c.below(2);
+        s.stride_w = 1 + c.below(3);
+        s.dilation_h = 1 + c.below(2);
+        s.dilation_w = 1 + c.below(2);
+        s.pad_top = c.below(s.kernel_h);
+        s.pad_left = c.below(kw);
+        // Any output size: positions past the padded input read the pad value.
+        s.out_h = 1 + c.below(6);
+        s.out_w = 1 + c.below(8);
+        s.image_channel_stride = s.height * s.width + c.below(4);
+        check_shape<float>(c, v.x32, s, -1.5f);
+        check_shape<uint8_t>(c, v.x8, s, uint8_t{77});
+      }
+  });
+  c.best(im2col_best().name);
+}
