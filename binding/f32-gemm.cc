@@ -32,23 +32,24 @@ Napi::Value PackF32Weights(const Napi::CallbackInfo& info) {
   return wrap_handle(env, std::move(packed));
 }
 
-// f32Gemm(variant, weights, a, m, lda, c, ldc, bias | null, min, max, async)
+// f32Gemm({ variant, weights, a, m, lda, c, ldc, bias | null, min, max, async })
 Napi::Value F32Gemm(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
-  const auto& variant = pick_variant(info[0], sparq::kF32GemmVariants, sparq::kF32GemmVariantCount, sparq::f32_gemm_best());
-  std::shared_ptr<const sparq::F32PackedB> w = unwrap_handle<sparq::F32PackedB>(info[1], "weights");
-  const std::size_t m = size_arg(info[3], "m"), lda = size_arg(info[4], "lda"), ldc = size_arg(info[6], "ldc");
+  const Options o(info, {"variant", "weights", "a", "m", "lda", "c", "ldc", "bias", "min", "max", "async"});
+  const auto& variant = pick_variant(o["variant"], sparq::kF32GemmVariants, sparq::kF32GemmVariantCount, sparq::f32_gemm_best());
+  std::shared_ptr<const sparq::F32PackedB> w = unwrap_handle<sparq::F32PackedB>(o["weights"], "weights");
+  const std::size_t m = size_arg(o["m"], "m"), lda = size_arg(o["lda"], "lda"), ldc = size_arg(o["ldc"], "ldc");
   if (lda < w->k) throw_range_error(env, "lda must be >= k");
   if (ldc < w->n) throw_range_error(env, "ldc must be >= n");
-  auto a = typed_array<float>(info[2], "a", m == 0 ? 0 : checked_mul(env, m - 1, lda, "a") + w->k);
-  auto c = typed_array<float>(info[5], "c", m == 0 ? 0 : checked_mul(env, m - 1, ldc, "c") + w->n);
+  auto a = typed_array<float>(o["a"], "a", m == 0 ? 0 : checked_mul(env, m - 1, lda, "a") + w->k);
+  auto c = typed_array<float>(o["c"], "c", m == 0 ? 0 : checked_mul(env, m - 1, ldc, "c") + w->n);
   Napi::TypedArrayOf<float> bias;
-  optional_typed_array<float>(info[7], "bias", w->n, &bias);
-  Job job(env, bool_arg(info[10], "async"));
+  optional_typed_array<float>(o["bias"], "bias", w->n, &bias);
+  Job job(env, bool_arg(o["async"], "async"));
   sparq::F32GemmParams params;
-  params.bias = job.in<float>(info[7]);
-  params.min = static_cast<float>(number_arg(info[8], "min"));
-  params.max = static_cast<float>(number_arg(info[9], "max"));
+  params.bias = job.in<float>(o["bias"]);
+  params.min = static_cast<float>(number_arg(o["min"], "min"));
+  params.max = static_cast<float>(number_arg(o["max"], "max"));
   const float* a_data = job.in<float>(a);
   float* c_data = job.out<float>(c);
   return job.run([&variant, w, m, a_data, lda, c_data, ldc, params] {

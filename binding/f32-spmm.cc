@@ -13,28 +13,30 @@
 namespace sparq_binding {
 namespace {
 
-// The dense operands and epilogue, arguments first .. first + 8 of both functions:
+// The dense operands and epilogue, fields of both functions:
 // x, k, m, ldx, y, ldy, bias | null, min, max.
+#define DENSE_FIELDS "x", "k", "m", "ldx", "y", "ldy", "bias", "min", "max"
+
 struct DenseArgs {
   Napi::TypedArrayOf<float> x, y;
   std::size_t k = 0, m = 0, ldx = 0, ldy = 0;
   sparq::F32SpmmParams params;
 };
 
-DenseArgs dense_args(const Napi::CallbackInfo& info, std::size_t first, std::size_t rows) {
-  const Napi::Env env = info.Env();
+DenseArgs dense_args(const Options& o, std::size_t rows) {
+  const Napi::Env env = o["x"].Env();
   DenseArgs d;
-  d.k = size_arg(info[first + 1], "k");
-  d.m = size_arg(info[first + 2], "m");
-  d.ldx = size_arg(info[first + 3], "ldx");
-  d.ldy = size_arg(info[first + 5], "ldy");
+  d.k = size_arg(o["k"], "k");
+  d.m = size_arg(o["m"], "m");
+  d.ldx = size_arg(o["ldx"], "ldx");
+  d.ldy = size_arg(o["ldy"], "ldy");
   if (d.ldx < d.m || d.ldy < d.m) throw_range_error(env, "ldx and ldy must be >= m");
-  d.x = typed_array<float>(info[first], "x", d.k == 0 || d.m == 0 ? 0 : checked_mul(env, d.k - 1, d.ldx, "x") + d.m);
-  d.y = typed_array<float>(info[first + 4], "y", rows == 0 || d.m == 0 ? 0 : checked_mul(env, rows - 1, d.ldy, "y") + d.m);
+  d.x = typed_array<float>(o["x"], "x", d.k == 0 || d.m == 0 ? 0 : checked_mul(env, d.k - 1, d.ldx, "x") + d.m);
+  d.y = typed_array<float>(o["y"], "y", rows == 0 || d.m == 0 ? 0 : checked_mul(env, rows - 1, d.ldy, "y") + d.m);
   Napi::TypedArrayOf<float> bias;
-  optional_typed_array<float>(info[first + 6], "bias", rows, &bias);
-  d.params.min = static_cast<float>(number_arg(info[first + 7], "min"));
-  d.params.max = static_cast<float>(number_arg(info[first + 8], "max"));
+  optional_typed_array<float>(o["bias"], "bias", rows, &bias);
+  d.params.min = static_cast<float>(number_arg(o["min"], "min"));
+  d.params.max = static_cast<float>(number_arg(o["max"], "max"));
   return d;
 }
 
@@ -60,50 +62,52 @@ sparq::F32SpmmFormat indexed_format(Napi::Env env, std::size_t block_rows) {
   throw_range_error(env, "blockRows must be one of " + known);
 }
 
-// f32Spmm(variant, rows, blockRows, indptr, indices, values, x, k, m, ldx, y, ldy, bias | null, min, max, async)
+// f32Spmm({ variant, rows, blockRows, indptr, indices, values, x, k, m, ldx, y, ldy, bias | null, min, max, async })
 // y[rows, m] = clamp(W * x[k, m] + bias, min, max), W in csr (blockRows 1) or
 // bsr with [blockRows, 1] blocks: indptr over block rows, indices the column
 // of each block, values blockRows per block.
 Napi::Value F32Spmm(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
-  const auto& variant = pick_variant(info[0], sparq::kF32SpmmVariants, sparq::kF32SpmmVariantCount, sparq::f32_spmm_best());
-  const std::size_t rows = size_arg(info[1], "rows");
-  const sparq::F32SpmmFormat format = indexed_format(env, size_arg(info[2], "blockRows"));
+  const Options o(info, {"variant", "rows", "blockRows", "indptr", "indices", "values", DENSE_FIELDS, "async"});
+  const auto& variant = pick_variant(o["variant"], sparq::kF32SpmmVariants, sparq::kF32SpmmVariantCount, sparq::f32_spmm_best());
+  const std::size_t rows = size_arg(o["rows"], "rows");
+  const sparq::F32SpmmFormat format = indexed_format(env, size_arg(o["blockRows"], "blockRows"));
   const std::size_t r = sparq::f32_spmm_block_rows(format), blocks = rows / r;
   if (rows % r != 0) throw_range_error(env, "rows must be a multiple of blockRows");
-  DenseArgs d = dense_args(info, 6, rows);
+  DenseArgs d = dense_args(o, rows);
   std::size_t nnz = 0;
-  auto indptr = row_pointers(info[3], "indptr", blocks, &nnz);
-  auto indices = typed_array<int32_t>(info[4], "indices", nnz);
-  auto values = typed_array<float>(info[5], "values", checked_mul(env, nnz, r, "values"));
+  auto indptr = row_pointers(o["indptr"], "indptr", blocks, &nnz);
+  auto indices = typed_array<int32_t>(o["indices"], "indices", nnz);
+  auto values = typed_array<float>(o["values"], "values", checked_mul(env, nnz, r, "values"));
   check_indices(env, indices.Data(), nnz, d.k, "indices must lie in [0, k)");
-  Job job(env, bool_arg(info[15], "async"));
+  Job job(env, bool_arg(o["async"], "async"));
   sparq::F32SparseWeights w;
   w.rows = rows;
   w.cols = d.k;
   w.indptr = job.in<int32_t>(indptr);
   w.indices = job.in<int32_t>(indices);
   w.values = job.in<float>(values);
-  return run(job, variant, format, w, d, info[12]);
+  return run(job, variant, format, w, d, o["bias"]);
 }
 
-// f32SpmmNm(variant, rows, n, groupSize, positions, values, x, k, m, ldx, y, ldy, bias | null, min, max, async)
+// f32SpmmNm({ variant, rows, n, groupSize, positions, values, x, k, m, ldx, y, ldy, bias | null, min, max, async })
 // The same product with W in N:M format: each group of groupSize columns of a
 // row keeps n slots; positions and values are [rows, k / groupSize * n].
 Napi::Value F32SpmmNm(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
-  const auto& variant = pick_variant(info[0], sparq::kF32SpmmVariants, sparq::kF32SpmmVariantCount, sparq::f32_spmm_best());
-  const std::size_t rows = size_arg(info[1], "rows");
-  const std::size_t n = static_cast<std::size_t>(int_arg(info[2], "n", 1, 255));
-  const std::size_t group = static_cast<std::size_t>(int_arg(info[3], "groupSize", static_cast<int64_t>(n), 255));
-  DenseArgs d = dense_args(info, 6, rows);
+  const Options o(info, {"variant", "rows", "n", "groupSize", "positions", "values", DENSE_FIELDS, "async"});
+  const auto& variant = pick_variant(o["variant"], sparq::kF32SpmmVariants, sparq::kF32SpmmVariantCount, sparq::f32_spmm_best());
+  const std::size_t rows = size_arg(o["rows"], "rows");
+  const std::size_t n = static_cast<std::size_t>(int_arg(o["n"], "n", 1, 255));
+  const std::size_t group = static_cast<std::size_t>(int_arg(o["groupSize"], "groupSize", static_cast<int64_t>(n), 255));
+  DenseArgs d = dense_args(o, rows);
   if (d.k % group != 0) throw_range_error(env, "groupSize must divide k");
   const std::size_t slots = checked_mul(env, rows, d.k / group * n, "positions");
-  auto positions = typed_array<uint8_t>(info[4], "positions", slots);
-  auto values = typed_array<float>(info[5], "values", slots);
+  auto positions = typed_array<uint8_t>(o["positions"], "positions", slots);
+  auto values = typed_array<float>(o["values"], "values", slots);
   for (std::size_t s = 0; s < slots; ++s)
     if (positions[s] >= group) throw_range_error(env, "positions must lie in [0, groupSize)");
-  Job job(env, bool_arg(info[15], "async"));
+  Job job(env, bool_arg(o["async"], "async"));
   sparq::F32SparseWeights w;
   w.rows = rows;
   w.cols = d.k;
@@ -112,7 +116,7 @@ Napi::Value F32SpmmNm(const Napi::CallbackInfo& info) {
   w.nm_m = group;
   w.groups = d.k / group;
   w.values = job.in<float>(values);
-  return run(job, variant, sparq::F32SpmmFormat::kNm, w, d, info[12]);
+  return run(job, variant, sparq::F32SpmmFormat::kNm, w, d, o["bias"]);
 }
 
 }  // namespace

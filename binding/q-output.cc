@@ -25,25 +25,25 @@ OutputKind output_kind(const Napi::Value& v) {
 
 }  // namespace
 
-QOutputArgs output_args(const Napi::CallbackInfo& info, std::size_t rows, std::size_t cols, std::size_t channels, Job& job) {
-  const Napi::Env env = info.Env();
+QOutputArgs output_args(const Options& o, std::size_t rows, std::size_t cols, std::size_t channels, Job& job) {
+  const Napi::Env env = o["output"].Env();
   QOutputArgs out;
   sparq::QGemmParams& params = out.params;
-  const OutputKind kind = output_kind(info[6]);
+  const OutputKind kind = output_kind(o["output"]);
   params.output = kind.kind;
-  out.ldc = size_arg(info[8], "ldc");
+  out.ldc = size_arg(o["ldc"], "ldc");
   if (out.ldc < cols) throw_range_error(env, "ldc must be >= " + std::to_string(cols));
-  if (!info[7].IsTypedArray() || info[7].As<Napi::TypedArray>().TypedArrayType() != kind.array_type)
-    throw_type_error(env, std::string("c must be an ") + kind.array_name + " for output " + info[6].As<Napi::String>().Utf8Value());
+  if (!o["c"].IsTypedArray() || o["c"].As<Napi::TypedArray>().TypedArrayType() != kind.array_type)
+    throw_type_error(env, std::string("c must be an ") + kind.array_name + " for output " + o["output"].As<Napi::String>().Utf8Value());
   const std::size_t c_needed = rows == 0 || cols == 0 ? 0 : checked_mul(env, rows - 1, out.ldc, "c") + cols;
-  if (info[7].As<Napi::TypedArray>().ElementLength() < c_needed) throw_range_error(env, "c is too short for the output with stride ldc");
+  if (o["c"].As<Napi::TypedArray>().ElementLength() < c_needed) throw_range_error(env, "c is too short for the output with stride ldc");
   Napi::TypedArrayOf<int32_t> bias;
-  if (optional_typed_array<int32_t>(info[9], "bias", channels, &bias)) {
+  if (optional_typed_array<int32_t>(o["bias"], "bias", channels, &bias)) {
     params.stage.bias = job.in<int32_t>(bias);
     params.stage.bias_stride = 1;
   }
   Napi::TypedArrayOf<float> multiplier;
-  if (optional_typed_array<float>(info[10], "multiplier", 1, &multiplier)) {
+  if (optional_typed_array<float>(o["multiplier"], "multiplier", 1, &multiplier)) {
     if (multiplier.ElementLength() != 1 && multiplier.ElementLength() != channels)
       throw_range_error(env, "multiplier must have 1 or " + std::to_string(channels) + " elements");
     params.stage.multiplier = job.in<float>(multiplier);
@@ -54,13 +54,13 @@ QOutputArgs output_args(const Napi::CallbackInfo& info, std::size_t rows, std::s
   const bool is_uint8 = kind.kind == sparq::QOutput::kUint8;
   const int64_t type_lo = is_uint8 ? 0 : -128, type_hi = is_uint8 ? 255 : 127;
   if (kind.kind == sparq::QOutput::kUint8 || kind.kind == sparq::QOutput::kInt8) {
-    params.stage.zero_point = static_cast<int32_t>(int_arg(info[11], "outZeroPoint", type_lo, type_hi));
-    params.stage.out_min = static_cast<int32_t>(int_arg(info[12], "outMin", type_lo, type_hi));
-    params.stage.out_max = static_cast<int32_t>(int_arg(info[13], "outMax", params.stage.out_min, type_hi));
+    params.stage.zero_point = static_cast<int32_t>(int_arg(o["outZeroPoint"], "outZeroPoint", type_lo, type_hi));
+    params.stage.out_min = static_cast<int32_t>(int_arg(o["outMin"], "outMin", type_lo, type_hi));
+    params.stage.out_max = static_cast<int32_t>(int_arg(o["outMax"], "outMax", params.stage.out_min, type_hi));
   }
-  params.stage.fmin = static_cast<float>(number_arg(info[14], "fmin"));
-  params.stage.fmax = static_cast<float>(number_arg(info[15], "fmax"));
-  out.c_data = job.out<uint8_t>(info[7]);
+  params.stage.fmin = static_cast<float>(number_arg(o["fmin"], "fmin"));
+  params.stage.fmax = static_cast<float>(number_arg(o["fmax"], "fmax"));
+  out.c_data = job.out<uint8_t>(o["c"]);
   return out;
 }
 

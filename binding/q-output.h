@@ -1,17 +1,21 @@
-// The output-stage arguments shared by the quantized kernels' bindings
-// (qu8s8Gemm, qu8s8Spmm), at the same positions in both:
-//   [6] output, [7] c, [8] ldc, [9] bias | null, [10] multiplier | null,
-//   [11] outZeroPoint, [12] outMin, [13] outMax, [14] fmin, [15] fmax
+// The output-stage fields shared by the quantized kernels' bindings
+// (qu8s8Gemm, qu8s8Spmm): output, c, ldc, bias | null, multiplier | null,
+// outZeroPoint, outMin, outMax, fmin, fmax.
 #pragma once
 
 #include <napi.h>
 
 #include <cstddef>
 
+#include "args.h"
 #include "job.h"
 #include "kernels/qu8s8-gemm/qu8s8-gemm.h"
 
 namespace sparq_binding {
+
+// The names of those fields, for the Options a binding reads.
+#define Q_OUTPUT_FIELDS \
+  "output", "c", "ldc", "bias", "multiplier", "outZeroPoint", "outMin", "outMax", "fmin", "fmax"
 
 struct QOutputArgs {
   sparq::QGemmParams params;  // a_zero_point left to the caller
@@ -22,6 +26,6 @@ struct QOutputArgs {
 // Checks c holds rows x cols at stride ldc in the output's type, bias and
 // multiplier (1 or `channels` values) and the zero point and ranges; c, bias
 // and multiplier become memory of `job`.
-QOutputArgs output_args(const Napi::CallbackInfo& info, std::size_t rows, std::size_t cols, std::size_t channels, Job& job);
+QOutputArgs output_args(const Options& o, std::size_t rows, std::size_t cols, std::size_t channels, Job& job);
 
 }  // namespace sparq_binding

@@ -57,26 +57,27 @@ Napi::Value Q8WeightsInfo(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// qu8s8Gemm(variant, weights, a: Uint8Array, m, lda, aZeroPoint, output, c, ldc,
-//           bias: Int32Array | null, multiplier: Float32Array | null (1 or n),
-//           outZeroPoint, outMin, outMax, fmin, fmax, async)
+// qu8s8Gemm({ variant, weights, a: Uint8Array, m, lda, aZeroPoint, output, c, ldc,
+//             bias: Int32Array | null, multiplier: Float32Array | null (1 or n),
+//             outZeroPoint, outMin, outMax, fmin, fmax, async })
 Napi::Value Qu8s8Gemm(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
-  auto w = unwrap_handle<sparq::QPackedB>(info[1], "weights");
+  const Options o(info, {"variant", "weights", "a", "m", "lda", "aZeroPoint", Q_OUTPUT_FIELDS, "async"});
+  auto w = unwrap_handle<sparq::QPackedB>(o["weights"], "weights");
   const sparq::QGemmVariant* variant = &sparq::qu8s8_gemm_best(*w);
-  if (!info[0].IsNull() && !info[0].IsUndefined()) {
-    variant = &pick_variant(info[0], sparq::kQGemmVariants, sparq::kQGemmVariantCount, *variant);
+  if (!o["variant"].IsNull() && !o["variant"].IsUndefined()) {
+    variant = &pick_variant(o["variant"], sparq::kQGemmVariants, sparq::kQGemmVariantCount, *variant);
     if (variant->needs_narrow && !w->narrow)
       throw_range_error(env, std::string("variant ") + variant->name +
                                  " is exact only for weights in [-64, 64] (after the uint8 shift); these are not");
   }
-  const std::size_t m = size_arg(info[3], "m"), lda = size_arg(info[4], "lda");
+  const std::size_t m = size_arg(o["m"], "m"), lda = size_arg(o["lda"], "lda");
   if (lda < w->k) throw_range_error(env, "lda must be >= k");
-  auto a = typed_array<uint8_t>(info[2], "a", m == 0 ? 0 : checked_mul(env, m - 1, lda, "a") + w->k);
-  Job job(env, bool_arg(info[16], "async"));
-  QOutputArgs out = output_args(info, m, w->n, w->n, job);
+  auto a = typed_array<uint8_t>(o["a"], "a", m == 0 ? 0 : checked_mul(env, m - 1, lda, "a") + w->k);
+  Job job(env, bool_arg(o["async"], "async"));
+  QOutputArgs out = output_args(o, m, w->n, w->n, job);
   sparq::QGemmParams params = out.params;
-  params.a_zero_point = static_cast<uint8_t>(int_arg(info[5], "aZeroPoint", 0, 255));
+  params.a_zero_point = static_cast<uint8_t>(int_arg(o["aZeroPoint"], "aZeroPoint", 0, 255));
   const uint8_t* a_data = job.in<uint8_t>(a);
   void* c_data = out.c_data;
   const std::size_t ldc = out.ldc;

@@ -43,20 +43,21 @@ Napi::Value PackQ8Sparse(const Napi::CallbackInfo& info) {
   return wrap_handle(env, std::move(packed));
 }
 
-// qu8s8Spmm(variant, weights, x: Uint8Array [k, m], m, ldx, aZeroPoint, output, c [rows, m], ldc,
-//           bias: Int32Array | null, multiplier: Float32Array | null (1 or rows),
-//           outZeroPoint, outMin, outMax, fmin, fmax, async)
+// qu8s8Spmm({ variant, weights, x: Uint8Array [k, m], m, ldx, aZeroPoint, output, c [rows, m], ldc,
+//             bias: Int32Array | null, multiplier: Float32Array | null (1 or rows),
+//             outZeroPoint, outMin, outMax, fmin, fmax, async })
 Napi::Value Qu8s8Spmm(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
-  const auto& variant = pick_variant(info[0], sparq::kQSpmmVariants, sparq::kQSpmmVariantCount, sparq::qu8s8_spmm_best());
-  auto w = unwrap_handle<sparq::QSparseW>(info[1], "weights");
-  const std::size_t m = size_arg(info[3], "m"), ldx = size_arg(info[4], "ldx");
+  const Options o(info, {"variant", "weights", "x", "m", "ldx", "aZeroPoint", Q_OUTPUT_FIELDS, "async"});
+  const auto& variant = pick_variant(o["variant"], sparq::kQSpmmVariants, sparq::kQSpmmVariantCount, sparq::qu8s8_spmm_best());
+  auto w = unwrap_handle<sparq::QSparseW>(o["weights"], "weights");
+  const std::size_t m = size_arg(o["m"], "m"), ldx = size_arg(o["ldx"], "ldx");
   if (ldx < m) throw_range_error(env, "ldx must be >= m");
-  auto x = typed_array<uint8_t>(info[2], "x", w->k == 0 || m == 0 ? 0 : checked_mul(env, w->k - 1, ldx, "x") + m);
-  Job job(env, bool_arg(info[16], "async"));
-  QOutputArgs out = output_args(info, w->rows, m, w->rows, job);
+  auto x = typed_array<uint8_t>(o["x"], "x", w->k == 0 || m == 0 ? 0 : checked_mul(env, w->k - 1, ldx, "x") + m);
+  Job job(env, bool_arg(o["async"], "async"));
+  QOutputArgs out = output_args(o, w->rows, m, w->rows, job);
   sparq::QGemmParams params = out.params;
-  params.a_zero_point = static_cast<uint8_t>(int_arg(info[5], "aZeroPoint", 0, 255));
+  params.a_zero_point = static_cast<uint8_t>(int_arg(o["aZeroPoint"], "aZeroPoint", 0, 255));
   const uint8_t* x_data = job.in<uint8_t>(x);
   void* c_data = out.c_data;
   const std::size_t ldc = out.ldc;

@@ -1,12 +1,19 @@
-// Per-tensor and per-axis element-wise kernels see a tensor as
+// Per-tensor and per-axis element-wise kernels (f32-qx8-quantize,
+// qx8-f32-dequantize, qs32-qx8-requantize, f32-minmax) see a tensor as
 // [outer, channels, inner]: each (outer, channel) row of `inner` elements
-// shares one channel's parameters. This splits that index space into chunks
-// for the thread pool and calls fn(channel, offset, count) per row segment.
+// shares one channel's parameters. Here: that layout read from a call's
+// options, the per-channel parameters, and the split of the index space into
+// chunks for the thread pool (fn(channel, offset, count) per row segment).
 #pragma once
+
+#include <napi.h>
 
 #include <algorithm>
 #include <cstddef>
+#include <string>
 
+#include "args.h"
+#include "job.h"
 #include "kernels/common/thread-pool.h"
 
 namespace sparq_binding {
@@ -28,6 +35,59 @@ void for_each_row_segment(std::size_t outer, std::size_t channels, std::size_t i
       fn(row % channels, i, count);
       i += count;
     }
+  });
+}
+
+struct Layout {
+  std::size_t outer, channels, inner, total;
+};
+
+// The layout fields: outer, channels, inner.
+#define LAYOUT_FIELDS "outer", "channels", "inner"
+
+inline Layout layout_args(const Options& o) {
+  const Napi::Env env = o["outer"].Env();
+  Layout l{size_arg(o["outer"], "outer"), size_arg(o["channels"], "channels"), size_arg(o["inner"], "inner"), 0};
+  if (l.channels == 0) throw_range_error(env, "channels must be >= 1");
+  l.total = checked_mul(env, checked_mul(env, l.outer, l.channels, "tensor"), l.inner, "tensor");
+  return l;
+}
+
+// Scales (Float32Array) and zero points (Int32Array), 1 or `channels` each.
+template <typename T>
+Napi::TypedArrayOf<T> per_channel(const Napi::Value& v, const char* name, std::size_t channels) {
+  auto a = typed_array<T>(v, name, 1);
+  if (a.ElementLength() != 1 && a.ElementLength() != channels)
+    throw_range_error(v.Env(), std::string(name) + " must have 1 or channels elements");
+  return a;
+}
+
+template <typename T>
+T at(const T* values, std::size_t count, std::size_t channel) {
+  return values[count == 1 ? 0 : channel];
+}
+
+// Quantize and dequantize share their fields besides the two arrays:
+// { variant, x, y, outer, channels, inner, scales, zeroPoints, async }, and
+// run one row function per (outer, channel) segment with that channel's scale
+// and zero point.
+#define SCALED_FIELDS "variant", "x", "y", LAYOUT_FIELDS, "scales", "zeroPoints", "async"
+
+template <typename In, typename Out, typename RowFn>
+Napi::Value run_per_channel(const Options& o, const Layout& l, const Napi::TypedArray& x, const Napi::TypedArray& y,
+                            RowFn fn) {
+  auto scales = per_channel<float>(o["scales"], "scales", l.channels);
+  auto zps = per_channel<int32_t>(o["zeroPoints"], "zeroPoints", l.channels);
+  Job job(o["async"].Env(), bool_arg(o["async"], "async"));
+  const In* xs = job.in<In>(x);
+  Out* ys = job.out<Out>(y);
+  const float* s = job.in<float>(scales);
+  const int32_t* z = job.in<int32_t>(zps);
+  const std::size_t ns = scales.ElementLength(), nz = zps.ElementLength();
+  return job.run([=] {
+    for_each_row_segment(l.outer, l.channels, l.inner, [&](std::size_t c, std::size_t off, std::size_t count) {
+      fn(count, xs + off, at(s, ns, c), at(z, nz, c), ys + off);
+    });
   });
 }
 

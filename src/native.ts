@@ -26,6 +26,106 @@ type Async = boolean;
 export type IsaLimit = 'scalar' | 'avx2' | 'avx512' | 'avx512vnni' | 'neon' | 'neondot' | 'none';
 type Bytes = Uint8Array | Int8Array;
 
+/**
+ * What every kernel call's options object holds besides its own fields:
+ * `variant` names one of the family's variants (null: the best this CPU
+ * allows), `async` runs it on the libuv pool and returns a Promise.
+ */
+interface KernelCall {
+  variant: string | null;
+  async: Async;
+}
+
+/** The output stage of the quantized products (qu8s8Gemm, qu8s8Spmm). */
+interface QOutputFields {
+  output: 'int32' | 'uint8' | 'int8' | 'float32';
+  c: Int32Array | Bytes | Float32Array;
+  ldc: number;
+  bias: Int32Array | null;
+  /** 1 or one per output channel. */
+  multiplier: Float32Array | null;
+  outZeroPoint: number;
+  outMin: number;
+  outMax: number;
+  fmin: number;
+  fmax: number;
+}
+
+/** [outer, channels, inner]: each (outer, channel) row of inner elements shares a channel's parameters. */
+interface RowLayout {
+  outer: number;
+  channels: number;
+  inner: number;
+}
+
+/** The dense operands and epilogue of f32Spmm and f32SpmmNm. */
+interface SpmmDenseFields {
+  x: Float32Array;
+  k: number;
+  m: number;
+  ldx: number;
+  y: Float32Array;
+  ldy: number;
+  bias: Float32Array | null;
+  min: number;
+  max: number;
+}
+
+export interface F32GemmCall extends KernelCall {
+  weights: NativeHandle; a: Float32Array; m: number; lda: number; c: Float32Array; ldc: number;
+  bias: Float32Array | null; min: number; max: number;
+}
+export interface Qu8s8GemmCall extends KernelCall, QOutputFields {
+  weights: NativeHandle; a: Uint8Array; m: number; lda: number; aZeroPoint: number;
+}
+export interface QuantizeCall extends KernelCall, RowLayout {
+  x: Float32Array; y: Bytes; scales: Float32Array; zeroPoints: Int32Array;
+}
+export interface DequantizeCall extends KernelCall, RowLayout {
+  x: Bytes; y: Float32Array; scales: Float32Array; zeroPoints: Int32Array;
+}
+export interface RequantizeCall extends KernelCall, RowLayout {
+  acc: Int32Array; y: Bytes | Float32Array; multipliers: Float32Array; bias: Int32Array | null; zeroPoints: Int32Array;
+  outMin: number; outMax: number; fmin: number; fmax: number;
+}
+export interface MinmaxCall extends KernelCall, RowLayout {
+  x: Float32Array; min: Float32Array; max: Float32Array;
+}
+/** csr (blockRows 1) or bsr with [blockRows, 1] blocks (indptr over block rows, blockRows values per block). */
+export interface F32SpmmCall extends KernelCall, SpmmDenseFields {
+  rows: number; blockRows: number; indptr: Int32Array; indices: Int32Array; values: Float32Array;
+}
+/** N:M: n of every groupSize columns; positions and values are [rows, k / groupSize * n]. */
+export interface F32SpmmNmCall extends KernelCall, SpmmDenseFields {
+  rows: number; n: number; groupSize: number; positions: Uint8Array; values: Float32Array;
+}
+/** x [k, m], c [rows, m]. */
+export interface Qu8s8SpmmCall extends KernelCall, QOutputFields {
+  weights: NativeHandle; x: Uint8Array; m: number; ldx: number; aZeroPoint: number;
+}
+/** dst [cols, rows] = src [rows, cols]^T; src and dst the same kind of 4- or 1-byte typed array. */
+export interface TransposeCall extends KernelCall {
+  src: Float32Array | Int32Array | Uint8Array | Int8Array; dst: Float32Array | Int32Array | Uint8Array | Int8Array;
+  rows: number; cols: number;
+}
+/** col [groups][batch * outH * outW][channelsPerGroup * kernelH * kernelW]. */
+export interface Im2colCall extends KernelCall {
+  x: Float32Array | Uint8Array; col: Float32Array | Uint8Array; batch: number; groups: number; channelsPerGroup: number;
+  height: number; width: number; kernelH: number; kernelW: number; strideH: number; strideW: number;
+  dilationH: number; dilationW: number; padTop: number; padLeft: number; outH: number; outW: number; padValue: number;
+}
+/**
+ * y [planes, outH, outW] = max over each window of x [planes, height, width]; x and y the same kind of array.
+ * `variant` picks the float32 kernel of 2x2 stride-2 unpadded windows; other shapes and byte planes run the portable one.
+ */
+export interface MaxPoolCall extends KernelCall {
+  x: Float32Array | Uint8Array | Int8Array; y: Float32Array | Uint8Array | Int8Array; planes: number; height: number;
+  width: number; kernelH: number; kernelW: number; strideH: number; strideW: number; padTop: number; padLeft: number;
+  outH: number; outW: number;
+}
+
+type KernelResult = Promise<void> | undefined;
+
 export interface NativeAddon {
   cpuInfo(): {
     avx2Fma: boolean; avx512: boolean; avx512Vnni: boolean; amxInt8: boolean;
@@ -39,60 +139,40 @@ export interface NativeAddon {
   getThreads(): number;
   setThreads(n: number): void;
 
+  // Each family's variant list is <family in camelCase>Variants (NATIVE_FAMILIES).
   f32GemmVariants: NativeVariant[];
   packF32Weights(b: Float32Array, k: number, n: number, ldb: number): NativeHandle;
-  f32Gemm(variant: string | null, weights: NativeHandle, a: Float32Array, m: number, lda: number, c: Float32Array,
-    ldc: number, bias: Float32Array | null, min: number, max: number, async: Async): Promise<void> | undefined;
+  f32Gemm(call: F32GemmCall): KernelResult;
 
   /** needsNarrow: the variant is exact only for weights in [-64, 64] (PackedWeights.narrow). */
   qu8s8GemmVariants: (NativeVariant & { needsNarrow: boolean })[];
   packQ8Weights(b: Bytes, k: number, n: number, ldb: number, zeroPoints: Bytes | null): NativeHandle;
   q8WeightsInfo(weights: NativeHandle): { k: number; n: number; narrow: boolean };
-  qu8s8Gemm(variant: string | null, weights: NativeHandle, a: Uint8Array, m: number, lda: number, aZeroPoint: number,
-    output: 'int32' | 'uint8' | 'int8' | 'float32', c: Int32Array | Bytes | Float32Array, ldc: number,
-    bias: Int32Array | null, multiplier: Float32Array | null, outZeroPoint: number, outMin: number, outMax: number,
-    fmin: number, fmax: number, async: Async): Promise<void> | undefined;
+  qu8s8Gemm(call: Qu8s8GemmCall): KernelResult;
 
-  quantizeVariants: NativeVariant[];
-  dequantizeVariants: NativeVariant[];
-  requantizeVariants: NativeVariant[];
-  minmaxVariants: NativeVariant[];
-  quantize(variant: string | null, x: Float32Array, y: Bytes, outer: number, channels: number, inner: number,
-    scales: Float32Array, zeroPoints: Int32Array, async: Async): Promise<void> | undefined;
-  dequantize(variant: string | null, x: Bytes, y: Float32Array, outer: number, channels: number, inner: number,
-    scales: Float32Array, zeroPoints: Int32Array, async: Async): Promise<void> | undefined;
-  requantize(variant: string | null, acc: Int32Array, y: Bytes | Float32Array, outer: number, channels: number,
-    inner: number, multipliers: Float32Array, bias: Int32Array | null, zeroPoints: Int32Array, outMin: number,
-    outMax: number, fmin: number, fmax: number, async: Async): Promise<void> | undefined;
-  minmax(variant: string | null, x: Float32Array, outer: number, channels: number, inner: number, min: Float32Array,
-    max: Float32Array, async: Async): Promise<void> | undefined;
+  f32Qx8QuantizeVariants: NativeVariant[];
+  qx8F32DequantizeVariants: NativeVariant[];
+  qs32Qx8RequantizeVariants: NativeVariant[];
+  f32MinmaxVariants: NativeVariant[];
+  quantize(call: QuantizeCall): KernelResult;
+  dequantize(call: DequantizeCall): KernelResult;
+  requantize(call: RequantizeCall): KernelResult;
+  minmax(call: MinmaxCall): KernelResult;
 
   f32SpmmVariants: NativeVariant[];
-  /** csr (blockRows 1) or bsr with [blockRows, 1] blocks (indptr over block rows, blockRows values per block). */
-  f32Spmm(variant: string | null, rows: number, blockRows: number, indptr: Int32Array, indices: Int32Array,
-    values: Float32Array, x: Float32Array, k: number, m: number, ldx: number, y: Float32Array, ldy: number,
-    bias: Float32Array | null, min: number, max: number, async: Async): Promise<void> | undefined;
-  /** N:M: n of every groupSize columns; positions and values are [rows, k / groupSize * n]. */
-  f32SpmmNm(variant: string | null, rows: number, n: number, groupSize: number, positions: Uint8Array,
-    values: Float32Array, x: Float32Array, k: number, m: number, ldx: number, y: Float32Array, ldy: number,
-    bias: Float32Array | null, min: number, max: number, async: Async): Promise<void> | undefined;
+  f32Spmm(call: F32SpmmCall): KernelResult;
+  f32SpmmNm(call: F32SpmmNmCall): KernelResult;
 
   qu8s8SpmmVariants: NativeVariant[];
   /** Sparse int8 weights as per-row entries (group k/4, 4 weights as one little-endian int32 word). */
   packQ8Sparse(rows: number, k: number, indptr: Int32Array, groups: Int32Array, words: Int32Array): NativeHandle;
-  qu8s8Spmm(variant: string | null, weights: NativeHandle, x: Uint8Array, m: number, ldx: number, aZeroPoint: number,
-    output: 'int32' | 'uint8' | 'int8' | 'float32', c: Int32Array | Bytes | Float32Array, ldc: number,
-    bias: Int32Array | null, multiplier: Float32Array | null, outZeroPoint: number, outMin: number, outMax: number,
-    fmin: number, fmax: number, async: Async): Promise<void> | undefined;
+  qu8s8Spmm(call: Qu8s8SpmmCall): KernelResult;
 
-  /** dst [cols, rows] = src [rows, cols]^T; src and dst the same kind of 4- or 1-byte typed array. */
-  transpose(src: Float32Array | Int32Array | Uint8Array | Int8Array, dst: Float32Array | Int32Array | Uint8Array | Int8Array,
-    rows: number, cols: number, async: Async): Promise<void> | undefined;
+  x32TransposeVariants: NativeVariant[];
+  transpose(call: TransposeCall): KernelResult;
 
-  im2col(x: Float32Array | Uint8Array, col: Float32Array | Uint8Array, batch: number, groups: number,
-    channelsPerGroup: number, height: number, width: number, kernelH: number, kernelW: number, strideH: number,
-    strideW: number, dilationH: number, dilationW: number, padTop: number, padLeft: number, outH: number,
-    outW: number, padValue: number, async: Async): Promise<void> | undefined;
+  x32Im2colVariants: NativeVariant[];
+  im2col(call: Im2colCall): KernelResult;
 
   f32Conv2dVariants: NativeVariant[];
   f32SpConv2dVariants: NativeVariant[];
@@ -106,10 +186,36 @@ export interface NativeAddon {
   /** Stride-1 NCHW convolution (kernels/shifted-conv/shifted-conv.h); integer output needs uint8 x. */
   conv2d(options: NativeConv2dOptions): Promise<void> | undefined;
 
-  /** y [planes, outH, outW] = max over each window of x [planes, height, width]; x and y the same kind of array. */
-  maxPool(x: Float32Array | Uint8Array | Int8Array, y: Float32Array | Uint8Array | Int8Array, planes: number, height: number,
-    width: number, kernelH: number, kernelW: number, strideH: number, strideW: number, padTop: number, padLeft: number,
-    outH: number, outW: number, async: Async): Promise<void> | undefined;
+  f32MaxpoolVariants: NativeVariant[];
+  maxPool(call: MaxPoolCall): KernelResult;
+}
+
+/**
+ * Every kernel family (its folder under kernels/) and the addon's list of
+ * its variants: the one name tests, benches and cpu.info() use for it.
+ */
+export const NATIVE_FAMILIES = {
+  'f32-gemm': 'f32GemmVariants',
+  'qu8s8-gemm': 'qu8s8GemmVariants',
+  'f32-qx8-quantize': 'f32Qx8QuantizeVariants',
+  'qx8-f32-dequantize': 'qx8F32DequantizeVariants',
+  'qs32-qx8-requantize': 'qs32Qx8RequantizeVariants',
+  'f32-minmax': 'f32MinmaxVariants',
+  'f32-spmm': 'f32SpmmVariants',
+  'qu8s8-spmm': 'qu8s8SpmmVariants',
+  'f32-conv2d': 'f32Conv2dVariants',
+  'f32-spconv2d': 'f32SpConv2dVariants',
+  'qu8s8-conv2d': 'qu8s8Conv2dVariants',
+  'f32-maxpool': 'f32MaxpoolVariants',
+  'x32-im2col': 'x32Im2colVariants',
+  'x32-transpose': 'x32TransposeVariants',
+} as const satisfies Record<string, keyof NativeAddon>;
+
+export type NativeFamily = keyof typeof NATIVE_FAMILIES;
+
+/** The addon's variants of one family, best first. */
+export function familyVariants(addon: NativeAddon, family: NativeFamily): NativeVariant[] {
+  return addon[NATIVE_FAMILIES[family]];
 }
 
 /** packConvWeights's fields: w [outChannels, taps] with taps = C * kernelH * kernelW. */

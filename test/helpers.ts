@@ -1,7 +1,7 @@
 /** Shared test utilities: a seeded RNG, random tensors, and exact/approximate array comparisons. */
 import assert from 'node:assert/strict';
 
-import { native } from '../src/native.js';
+import { familyVariants, native, type NativeFamily } from '../src/native.js';
 
 /** mulberry32: small, fast, seeded, so failures reproduce. */
 export function rng(seed: number): () => number {
@@ -71,8 +71,8 @@ export function relativeError(a: Float32Array, b: Float32Array): number {
 }
 
 /** Native variant names of a family, best first, that this CPU runs. Fails when the addon is missing: tests must not silently skip native code. */
-export function nativeVariants(family: 'f32Gemm' | 'qu8s8Gemm' | 'quantize' | 'dequantize' | 'requantize' | 'minmax' | 'f32Spmm' | 'qu8s8Spmm' | 'f32Conv2d' | 'f32SpConv2d' | 'qu8s8Conv2d'): string[] {
+export function nativeVariants(family: NativeFamily): string[] {
   const addon = native();
   assert.ok(addon, 'the native addon must be built for these tests (npm run build:native)');
-  return addon[`${family}Variants`].filter((v) => v.supported).map((v) => v.name);
+  return familyVariants(addon, family).filter((v) => v.supported).map((v) => v.name);
 }

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 
 import { cpu, tensor } from '../src/index.js';
-import { native } from '../src/native.js';
+import { native, type NativeAddon } from '../src/native.js';
 
 const f32 = (dims: number[]) => tensor('float32', dims);
 const u8 = (dims: number[], q = {}) => tensor('uint8', dims, undefined, q);
@@ -164,6 +164,77 @@ describe('validation', () => {
     assert.ok(calls > 1000);
     addon.setThreads(2);
     addon.setIsaLimit('none');
+  });
+
+  // A valid call of every addon function that takes an options object (fresh arrays per call).
+  function validCalls(addon: NativeAddon): Record<string, () => Record<string, unknown>> {
+    const f32w = addon.packF32Weights(new Float32Array(6), 2, 3, 3);
+    const q8w = addon.packQ8Weights(new Int8Array(6), 2, 3, 3, null);
+    const q8s = addon.packQ8Sparse(2, 4, Int32Array.of(0, 1, 2), Int32Array.of(0, 0), Int32Array.of(1, 1));
+    const layout = { outer: 1, channels: 2, inner: 3 };
+    const qOutput = (c: Uint8Array, ldc: number, channels: number) =>
+      ({ output: 'uint8', c, ldc, bias: new Int32Array(channels), multiplier: Float32Array.of(0.5), outZeroPoint: 1, outMin: 0, outMax: 255, fmin: -Infinity, fmax: Infinity });
+    const dense = () => ({ k: 4, m: 2, ldx: 2, ldy: 2, min: -Infinity, max: Infinity });
+    return {
+      f32Gemm: () => ({ variant: null, weights: f32w, a: new Float32Array(4), m: 2, lda: 2, c: new Float32Array(6), ldc: 3, bias: new Float32Array(3), min: -1, max: 1, async: false }),
+      qu8s8Gemm: () => ({ variant: null, weights: q8w, a: new Uint8Array(4), m: 2, lda: 2, aZeroPoint: 3, ...qOutput(new Uint8Array(6), 3, 3), async: false }),
+      qu8s8Spmm: () => ({ variant: null, weights: q8s, x: new Uint8Array(8), m: 2, ldx: 2, aZeroPoint: 3, ...qOutput(new Uint8Array(4), 2, 2), async: false }),
+      quantize: () => ({ variant: null, x: new Float32Array(6), y: new Uint8Array(6), ...layout, scales: Float32Array.of(1, 2), zeroPoints: Int32Array.of(0, 1), async: false }),
+      dequantize: () => ({ variant: null, x: new Int8Array(6), y: new Float32Array(6), ...layout, scales: Float32Array.of(1, 2), zeroPoints: Int32Array.of(0, 1), async: false }),
+      requantize: () => ({
+        variant: null, acc: new Int32Array(6), y: new Uint8Array(6), ...layout, multipliers: Float32Array.of(1, 2), bias: Int32Array.of(0, 1),
+        zeroPoints: Int32Array.of(0, 1), outMin: 0, outMax: 255, fmin: -Infinity, fmax: Infinity, async: false,
+      }),
+      minmax: () => ({ variant: null, x: new Float32Array(6), ...layout, min: new Float32Array(2), max: new Float32Array(2), async: false }),
+      // [8, 4] x [4, 2] in bsr [4, 1]: block rows 0 and 1 hold one block each, at columns 0 and 3.
+      f32Spmm: () => ({
+        variant: null, rows: 8, blockRows: 4, indptr: Int32Array.of(0, 1, 2), indices: Int32Array.of(0, 3), values: new Float32Array(8),
+        x: new Float32Array(8), y: new Float32Array(16), bias: new Float32Array(8), ...dense(), async: false,
+      }),
+      // [2, 4] x [4, 2] in 2:4.
+      f32SpmmNm: () => ({
+        variant: null, rows: 2, n: 2, groupSize: 4, positions: Uint8Array.of(0, 1, 2, 3), values: new Float32Array(4),
+        x: new Float32Array(8), y: new Float32Array(4), bias: new Float32Array(2), ...dense(), async: false,
+      }),
+      transpose: () => ({ variant: null, src: new Float32Array(6), dst: new Float32Array(6), rows: 2, cols: 3, async: false }),
+      im2col: () => ({
+        variant: null, x: new Float32Array(2 * 4 * 4), col: new Float32Array(2 * 3 * 3 * 4), batch: 1, groups: 2, channelsPerGroup: 1,
+        height: 4, width: 4, kernelH: 2, kernelW: 2, strideH: 2, strideW: 1, dilationH: 1, dilationW: 2, padTop: 1, padLeft: 1,
+        outH: 3, outW: 3, padValue: 0, async: false,
+      }),
+      maxPool: () => ({
+        variant: null, x: new Float32Array(2 * 4 * 4), y: new Float32Array(2 * 2 * 2), planes: 2, height: 4, width: 4, kernelH: 2,
+        kernelW: 2, strideH: 2, strideW: 2, padTop: 0, padLeft: 0, outH: 2, outW: 2, async: false,
+      }),
+    };
+  }
+
+  it('the addon reaches every check of an options call: each field corrupted in a valid call gives a JS error, never a crash', async () => {
+    const addon = native()!;
+    const garbage: unknown[] = [undefined, null, 0, -1, 1.5, 2 ** 60, NaN, 'x', {}, [], new Float32Array(1), new Uint8Array(0), new Int32Array(64), addon.packF32Weights(new Float32Array(1), 1, 1, 1)];
+    const show = (g: unknown) => (typeof g === 'object' && g !== null ? Object.prototype.toString.call(g) : String(g));
+    const pending: Promise<unknown>[] = [];
+    for (const [name, valid] of Object.entries(validCalls(addon))) {
+      const fn = (addon as unknown as Record<string, (options: unknown) => unknown>)[name];
+      assert.equal(fn(valid()), undefined, `${name}: the valid call runs`);
+      pending.push(fn({ ...valid(), async: true }) as Promise<unknown>);
+      for (const g of garbage) assert.throws(() => fn(g), TypeError, `${name}(${show(g)})`);
+      for (const field of Object.keys(valid())) {
+        let rejected = 0;
+        for (const async of [false, true])
+          for (const g of garbage) {
+            try {
+              const r = fn({ ...valid(), async, [field]: g });
+              if (r instanceof Promise) pending.push(r.catch((e) => assert.ok(e instanceof TypeError || e instanceof RangeError, `${name}.${field}: ${e}`)));
+            } catch (e) {
+              assert.ok(e instanceof TypeError || e instanceof RangeError, `${name}.${field} = ${show(g)}: ${(e as Error).message}`);
+              rejected++;
+            }
+          }
+        assert.ok(rejected > 0, `${name}: no corrupted ${field} was rejected`);
+      }
+    }
+    await Promise.all(pending);
   });
 });
 

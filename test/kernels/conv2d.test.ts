@@ -31,7 +31,7 @@ function pruned(values: Float32Array, density: number, r: () => number): Float32
 
 describe('conv2d (direct stride-1 convolution)', () => {
   for (const [sparse, blockRows] of [[false, 1], [true, 1], [true, 4]] as const) {
-    const family = sparse ? 'f32SpConv2d' : 'f32Conv2d';
+    const family = sparse ? 'f32-spconv2d' : 'f32-conv2d';
     const format = sparse ? `, ${blockRows}-channel blocks` : '';
     for (const variant of nativeVariants(family)) {
       it(`${variant}${format}: float32 equals the reference on every shape, with bias, clamp and density 0-100%`, () => {
@@ -83,7 +83,7 @@ describe('conv2d (direct stride-1 convolution)', () => {
     }
   }
 
-  for (const variant of nativeVariants('qu8s8Conv2d'))
+  for (const variant of nativeVariants('qu8s8-conv2d'))
     it(`${variant}: uint8 x int8 weights in 4x4 blocks give exact int32, uint8 and int8 results, pooled or not`, () => {
       const r = rng(17);
       for (const s of SHAPES)
@@ -102,7 +102,7 @@ describe('conv2d (direct stride-1 convolution)', () => {
           for (const output of ['uint8', 'int8'] as const) {
             const options = { pads: s.pads, dilations: s.dilations, bias, output, outScale: 0.07, outZeroPoint: output === 'uint8' ? 9 : -1, activation: 'relu' as const };
             // The float kernels compute the same exact sums: the two must agree to the bit.
-            const floatVariant = nativeVariants('f32SpConv2d')[0];
+            const floatVariant = nativeVariants('f32-spconv2d')[0];
             assertSameArray(cpu.conv2d(x, w, { ...options, variant }).data, cpu.conv2d(x, w, { ...options, variant: floatVariant }).data, `${variant} ${output} ${JSON.stringify(s)}`);
             if (Math.min(oh, ow) >= 2) {
               const pool = { kernelShape: [2, 2] as [number, number], strides: [2, 2] as [number, number] };
@@ -119,12 +119,12 @@ describe('conv2d (direct stride-1 convolution)', () => {
     const w = packConvWeights(tensor('int8', [s.oc, s.c, s.kh, s.kw], wq, { scale: 0.01 }), { sparse: true, blockRows: 4 });
     const x = tensor('uint8', [s.n, s.c, s.h, s.w], randomInts(Uint8Array, s.n * s.c * s.h * s.w, 0, 255, r), { scale: 0.03, zeroPoint: 40 });
     const options = { pads: s.pads, output: 'uint8' as const, outScale: 0.2, outZeroPoint: 3, pool: { kernelShape: [2, 2] as [number, number], strides: [2, 2] as [number, number] } };
-    const variants = [...nativeVariants('qu8s8Conv2d'), ...nativeVariants('f32SpConv2d')];
+    const variants = [...nativeVariants('qu8s8-conv2d'), ...nativeVariants('f32-spconv2d')];
     const full = variants.map((variant) => cpu.conv2d(x, w, { ...options, variant }).data);
     for (const limit of ['avx2', 'scalar'] as const) {
       cpu.setIsaLimit(limit);
       try {
-        const capped = [...nativeVariants('qu8s8Conv2d'), ...nativeVariants('f32SpConv2d')].map((variant) => cpu.conv2d(x, w, { ...options, variant }).data);
+        const capped = [...nativeVariants('qu8s8-conv2d'), ...nativeVariants('f32-spconv2d')].map((variant) => cpu.conv2d(x, w, { ...options, variant }).data);
         for (const other of [...full, ...capped.slice(1)]) assertSameArray(capped[0], other, `capped at ${limit}`);
       } finally {
         cpu.setIsaLimit('none');
@@ -133,7 +133,7 @@ describe('conv2d (direct stride-1 convolution)', () => {
   });
 
   it('qu8s8-conv2d takes only uint8 x on 4-channel blocks of int8-range weights', () => {
-    const variant = nativeVariants('qu8s8Conv2d')[0];
+    const variant = nativeVariants('qu8s8-conv2d')[0];
     const wf = packConvWeights(tensor('float32', [4, 1, 1, 1], new Float32Array(4)), { sparse: true, blockRows: 4 });
     assert.throws(() => cpu.conv2d(tensor('float32', [1, 1, 2, 2], new Float32Array(4)), wf, { variant }), /^RangeError: qu8s8-conv2d variants need uint8 x/);
     // uint8 weights far from their zero point are out of int8's range: the float kernels run them.
@@ -146,7 +146,7 @@ describe('conv2d (direct stride-1 convolution)', () => {
   it('equals the reference exactly on 150 random shapes (uint8 x int8: every format and variant, the float kernels too), pooled or not', () => {
     const r = rng(19);
     const pick = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
-    const formats = [[{}, 'f32Conv2d'], [{ sparse: true }, 'f32SpConv2d'], [{ sparse: true, blockRows: 4 as const }, 'f32SpConv2d'], [{ sparse: true, blockRows: 4 as const }, 'qu8s8Conv2d']] as const;
+    const formats = [[{}, 'f32-conv2d'], [{ sparse: true }, 'f32-spconv2d'], [{ sparse: true, blockRows: 4 as const }, 'f32-spconv2d'], [{ sparse: true, blockRows: 4 as const }, 'qu8s8-conv2d']] as const;
     // Shapes with an output, each run on every variant this CPU (and ISA cap)
     // has: a count that does not depend on the machine, unlike the runs.
     let shapes = 0;
@@ -225,7 +225,7 @@ describe('conv2d (direct stride-1 convolution)', () => {
     const r = rng(14);
     const s = SHAPES[3];
     for (const [sparse, blockRows] of [[false, 1], [true, 1], [true, 4]] as const) {
-      const variants = nativeVariants(sparse ? 'f32SpConv2d' : 'f32Conv2d');
+      const variants = nativeVariants(sparse ? 'f32-spconv2d' : 'f32-conv2d');
       const w = packConvWeights(tensor('float32', [s.oc, s.c, s.kh, s.kw], pruned(randomFloats(s.oc * s.c * s.kh * s.kw, r), 0.3, r)), { sparse, blockRows });
       const x = tensor('float32', [s.n, s.c, s.h, s.w], randomFloats(s.n * s.c * s.h * s.w, r));
       const results = variants.map((variant) => cpu.conv2d(x, w, { pads: s.pads, variant }).data);
@@ -322,7 +322,7 @@ describe('conv2d (direct stride-1 convolution)', () => {
             for (const pool of pools) {
               const options = { ...base, pool };
               const want = cpu.conv2d(xt, dense, options).data;
-              for (const variant of nativeVariants('f32SpConv2d'))
+              for (const variant of nativeVariants('f32-spconv2d'))
                 assertCloseNonfinite(cpu.conv2d(xt, sparse, { ...options, variant }).data, want, 1e-5, 1e-5, `${variant}${pool ? ' pooled' : ''} ${what}`);
               // Capped, the check of the images runs its AVX2 and portable variants too.
               for (const limit of ['avx2', 'scalar'] as const) {
@@ -416,7 +416,7 @@ describe('qu8s8-conv2d at every ISA cap (the AVX-512, AVX2 and portable image in
         const want = refConv2dSums(g, x, zeroPoint, Float32Array.from(wq));
         for (const limit of ['none', 'avx2', 'scalar'] as const)
           capped(limit, () => {
-            for (const variant of nativeVariants('qu8s8Conv2d')) {
+            for (const variant of nativeVariants('qu8s8-conv2d')) {
               const y = cpu.conv2d(tensor('uint8', [s.n, c, s.h, s.w], x, { scale: 1, zeroPoint }), w, { pads: s.pads, output: 'int32', variant });
               assertSameArray(y.data, want, `${variant} capped at ${limit} ${JSON.stringify(s)}`);
               runs++;
@@ -442,7 +442,7 @@ describe('qu8s8-conv2d at every ISA cap (the AVX-512, AVX2 and portable image in
       for (const x of [new Uint8Array(s.n * s.c * s.h * s.w).fill(255), randomInts(Uint8Array, s.n * s.c * s.h * s.w, 0, 255, r)])
         for (const zeroPoint of [0, 255]) {
           const want = refConv2dSums(g, x, zeroPoint, Float32Array.from(wq));
-          for (const variant of nativeVariants('qu8s8Conv2d')) {
+          for (const variant of nativeVariants('qu8s8-conv2d')) {
             const y = cpu.conv2d(tensor('uint8', [s.n, s.c, s.h, s.w], x, { scale: 1, zeroPoint }), w, { pads: s.pads, output: 'int32', variant });
             assertSameArray(y.data, want, `${variant} weights ${wq === past ? 'with a -65' : wq === extremes ? '+-64' : 'in [-64, 64]'} zero point ${zeroPoint}`);
           }

@@ -22,7 +22,7 @@ function shapes(): [number, number, number][] {
 }
 
 describe('f32-gemm', () => {
-  for (const variant of nativeVariants('f32Gemm')) {
+  for (const variant of nativeVariants('f32-gemm')) {
     it(`${variant} equals the reference on every tile edge`, () => {
       const r = rng(1);
       for (const [m, n, k] of shapes()) {

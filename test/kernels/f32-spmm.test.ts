@@ -44,7 +44,7 @@ function denseProduct(w: SparseMatrix<'float32'>, x: Float32Array, m: number, op
 }
 
 describe('f32-spmm', () => {
-  for (const variant of nativeVariants('f32Spmm'))
+  for (const variant of nativeVariants('f32-spmm'))
     for (const format of FORMATS) {
       it(`${variant} ${formatName(format)} equals the reference at densities 0-100%, on tails of M and empty rows`, () => {
         const r = rng(51);
@@ -115,7 +115,7 @@ describe('f32-spmm', () => {
             const what = `${formatName(format)} ${n}x${k}x${m}${options.bias ? ' bias relu' : ''}`;
             const csr = storedAsCsr(w);
             assertCloseNonfinite(refSpmm(n, m, csr.indptr, csr.indices, csr.values, x, options.bias, options.activation ? 0 : -Infinity, Infinity), want, 1e-5, 1e-5 + k * 2e-7, `reference ${what}`);
-            for (const variant of nativeVariants('f32Spmm'))
+            for (const variant of nativeVariants('f32-spmm'))
               assertCloseNonfinite(cpu.spmm(w, tensor('float32', [k, m], x), { ...options, variant }).data, want, 1e-5, 1e-5 + k * 2e-7, `${variant} ${what}`);
             // Capped, the check of x runs its AVX2 and portable variants too.
             for (const limit of ['avx2', 'scalar'] as const) {
@@ -132,7 +132,7 @@ describe('f32-spmm', () => {
     it('nm: unused slots sit on columns their group does not keep (a 0 slot on a kept column made 0 x Inf = NaN beside its Inf)', () => {
       const w = SparseMatrix.fromDense(tensor('float32', [1, 4], Float32Array.of(5, 0, 0, 0)), { format: 'nm' }) as SparseMatrix<'float32'>;
       const x = tensor('float32', [4, 1], Float32Array.of(Infinity, 1, 1, 1));
-      for (const variant of nativeVariants('f32Spmm')) assert.deepEqual([...cpu.spmm(w, x, { variant }).data], [Infinity], variant);
+      for (const variant of nativeVariants('f32-spmm')) assert.deepEqual([...cpu.spmm(w, x, { variant }).data], [Infinity], variant);
       assert.deepEqual([...reference(w, 1, x.data, undefined)], [Infinity], 'reference');
     });
 
@@ -184,11 +184,17 @@ describe('f32-spmm', () => {
     // A valid [8, 4] x [4, 2] product in bsr [4, 1]: block rows 0 and 1 hold one block each, at columns 0 and 3.
     const bsr = () => ({ rows: 8, blockRows: 4, indptr: Int32Array.of(0, 1, 2) as unknown, indices: Int32Array.of(0, 3) as unknown, values: new Float32Array(8), k: 4, x: new Float32Array(8), y: new Float32Array(16) });
     const callBsr = (a: ReturnType<typeof bsr>) =>
-      addon!.f32Spmm(null, a.rows, a.blockRows, a.indptr as Int32Array, a.indices as Int32Array, a.values, a.x, a.k, 2, 2, a.y, 2, null, -Infinity, Infinity, false);
+      addon!.f32Spmm({
+        variant: null, rows: a.rows, blockRows: a.blockRows, indptr: a.indptr as Int32Array, indices: a.indices as Int32Array, values: a.values,
+        x: a.x, k: a.k, m: 2, ldx: 2, y: a.y, ldy: 2, bias: null, min: -Infinity, max: Infinity, async: false,
+      });
     // A valid [2, 8] x [8, 2] product in 2:4.
     const nm = () => ({ n: 2, groupSize: 4, positions: Uint8Array.of(0, 1, 2, 3, 0, 3, 1, 2) as unknown, values: new Float32Array(8), k: 8 });
     const callNm = (a: ReturnType<typeof nm>) =>
-      addon!.f32SpmmNm(null, 2, a.n, a.groupSize, a.positions as Uint8Array, a.values, new Float32Array(16), a.k, 2, 2, new Float32Array(4), 2, null, -Infinity, Infinity, false);
+      addon!.f32SpmmNm({
+        variant: null, rows: 2, n: a.n, groupSize: a.groupSize, positions: a.positions as Uint8Array, values: a.values,
+        x: new Float32Array(16), k: a.k, m: 2, ldx: 2, y: new Float32Array(4), ldy: 2, bias: null, min: -Infinity, max: Infinity, async: false,
+      });
 
     it('accepts the valid arguments', () => {
       assert.ok(addon, 'the native addon must be built for these tests');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 
 import { refMaxPool } from '../../src/backends/reference/maxpool.js';
 import { maxPoolGeometry, type MaxPoolOptions } from '../../src/backends/cpu/maxpool.js';
-import { native, type IsaLimit, type NativeVariant } from '../../src/native.js';
+import { familyVariants, native, type IsaLimit, type NativeVariant } from '../../src/native.js';
 import { cpu, tensor } from '../../src/index.js';
 import { assertSameArray, randomFloats, randomInts, rng } from '../helpers.js';
 
@@ -140,21 +140,25 @@ describe('maxPool', () => {
     const addon = native();
     (addon ? it : it.skip)('the binding re-checks sizes and windows', () => {
       const a = addon!;
-      const args = (y: Float32Array, padTop: number, outH: number) => () => a.maxPool(new Float32Array(16), y, 1, 4, 4, 2, 2, 2, 2, padTop, 0, outH, 2, false);
+      const valid = {
+        variant: null, x: new Float32Array(16), y: new Float32Array(4), planes: 1, height: 4, width: 4, kernelH: 2, kernelW: 2,
+        strideH: 2, strideW: 2, padTop: 0, padLeft: 0, outH: 2, outW: 2, async: false,
+      };
+      const args = (y: Float32Array, padTop: number, outH: number) => () => a.maxPool({ ...valid, y, padTop, outH });
       assert.throws(args(new Float32Array(3), 0, 2), /^RangeError: y has 3 elements, needs at least 4/);
       assert.throws(args(new Float32Array(4), 2, 2), /^RangeError: pads must be smaller than the kernel/);
       assert.throws(args(new Float32Array(6), 0, 3), /^RangeError: outH\/outW place a window outside the input/);
-      assert.throws(() => a.maxPool(new Float32Array(16), new Int8Array(4), 1, 4, 4, 2, 2, 2, 2, 0, 0, 2, 2, false), /^TypeError: y must be a Float32Array/);
+      assert.throws(() => a.maxPool({ ...valid, y: new Int8Array(4) }), /^TypeError: y must be a Float32Array/);
     });
   });
 });
 
-describe('maxPool 2x2 stride-2 variants (each reached by capping the ISA to its own)', () => {
+describe('maxPool 2x2 stride-2 variants (f32-maxpool: each by name; in a fused conv pool, by capping the ISA to its own)', () => {
   /** The supported entries of the addon's list, best first (the scalar one last). */
   function variants(): NativeVariant[] {
-    const addon = native() as (ReturnType<typeof native> & { maxPoolVariants?: NativeVariant[] }) | undefined;
-    assert.ok(addon?.maxPoolVariants, 'the native addon must be built for these tests (npm run build:native)');
-    return addon.maxPoolVariants.filter((v) => v.supported);
+    const addon = native();
+    assert.ok(addon, 'the native addon must be built for these tests (npm run build:native)');
+    return familyVariants(addon, 'f32-maxpool').filter((v) => v.supported);
   }
 
   function capped<T>(isa: string, run: () => T): T {
@@ -183,12 +187,17 @@ describe('maxPool 2x2 stride-2 variants (each reached by capping the ISA to its 
         const g = maxPoolGeometry([1, planes, h, w], options);
         const want = new Float32Array(planes * g.outH * g.outW);
         refMaxPool(x, want, g);
-        const got = capped(v.isa, () => cpu.maxPool(tensor('float32', [1, planes, h, w], x), options).data);
+        const got = cpu.maxPool(tensor('float32', [1, planes, h, w], x), { ...options, variant: v.name }).data;
         assert.equal(got.length, want.length);
         for (let i = 0; i < want.length; i++)
           if (!Object.is(got[i], want[i])) assert.fail(`${v.name} ${[planes, h, w]}: index ${i}: got ${got[i]}, expected ${want[i]}`);
       }
     });
+
+  it('names the portable kernel last, and rejects an unknown name', () => {
+    assert.match(variants().at(-1)!.name, /-scalar$/);
+    assert.throws(() => cpu.maxPool(tensor('float32', [1, 1, 2, 2]), { kernelShape: [2, 2], variant: 'f32-maxpool-nope' }), /^RangeError: unknown variant f32-maxpool-nope/);
+  });
 
   for (const v of variants())
     it(`${v.name}: int32 sums (the pool fused into an int32 conv2d) equal the reference`, () => {

@@ -28,7 +28,7 @@ function weights(kind: 'narrow' | 'full' | 'uint8', k: number, n: number, r: () 
 }
 
 describe('qu8s8-gemm', () => {
-  for (const variant of nativeVariants('qu8s8Gemm')) {
+  for (const variant of nativeVariants('qu8s8-gemm')) {
     const kinds = variantNeedsNarrow(variant) ? (['narrow'] as const) : (['narrow', 'full', 'uint8'] as const);
     it(`${variant} equals the exact int32 reference on every tile edge (${kinds.join(', ')} weights)`, () => {
       const r = rng(21);
@@ -79,7 +79,7 @@ describe('qu8s8-gemm', () => {
         x.set(randomInts(Uint8Array, m * k, 0, 255, r));
         const a = tensor('uint8', [m, k], x, { zeroPoint: 9 });
         const want = refQGemmInt32({ m, n, k, a: x, aZeroPoint: 9, b: b.data, bZeroPoints: [0] });
-        for (const variant of nativeVariants('qu8s8Gemm').filter((v) => !variantNeedsNarrow(v)))
+        for (const variant of nativeVariants('qu8s8-gemm').filter((v) => !variantNeedsNarrow(v)))
           assertSameArray(cpu.qgemm(a, b, { variant }).data, want, `${variant} ${m}x${n}x${k} offset ${offset}`);
       }
     }

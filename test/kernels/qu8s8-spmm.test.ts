@@ -16,7 +16,7 @@ const densified = (w: SparseMatrix<'int8'>) => w.toDense().data as Int8Array;
 const SHAPES: [number, number, number][] = [[1, 1, 1], [7, 33, 15], [16, 64, 16], [33, 17, 31], [5, 1000, 1], [20, 36, 100], [3, 8, 65], [130, 70, 257], [9, 4, 2]];
 
 describe('qu8s8-spmm', () => {
-  for (const variant of nativeVariants('qu8s8Spmm')) {
+  for (const variant of nativeVariants('qu8s8-spmm')) {
     it(`${variant} equals the exact reference for every format at densities 0-100%, on M tails, M = 1 and odd K`, () => {
       const r = rng(61);
       for (const format of FORMATS)
@@ -172,22 +172,24 @@ describe('qu8s8-spmm', () => {
       assert.throws(() => addon.packQ8Sparse(2, 4, Int32Array.of(0, 2, 1), Int32Array.of(0, 0), Int32Array.of(1, 1)), /^RangeError: indptr must not decrease/);
       assert.throws(() => addon.packQ8Sparse(2, 4, Int32Array.of(0, 1, 9), Int32Array.of(0, 0), Int32Array.of(1, 1)), /^RangeError: groups has 2 elements/);
       assert.throws(() => addon.packQ8Sparse(2, 4, Int32Array.of(1, 1, 1), Int32Array.of(0), Int32Array.of(1)), /^RangeError: indptr must start at 0/);
-      const call = (over: Partial<Record<number, unknown>>) => {
-        const args: unknown[] = [null, ok, new Uint8Array(12), 3, 3, 0, 'int32', new Int32Array(6), 3, null, null, 0, 0, 0, -Infinity, Infinity, false];
-        for (const [i, v] of Object.entries(over)) args[Number(i)] = v;
-        return (addon.qu8s8Spmm as (...a: unknown[]) => unknown)(...args);
+      const call = (over: Record<string, unknown>) => {
+        const valid = {
+          variant: null, weights: ok, x: new Uint8Array(12), m: 3, ldx: 3, aZeroPoint: 0, output: 'int32', c: new Int32Array(6), ldc: 3,
+          bias: null, multiplier: null, outZeroPoint: 0, outMin: 0, outMax: 0, fmin: -Infinity, fmax: Infinity, async: false,
+        };
+        return (addon.qu8s8Spmm as (options: unknown) => unknown)({ ...valid, ...over });
       };
       call({});
-      assert.throws(() => call({ 1: {} }), /^TypeError: weights must be a handle from packQ8Sparse/);
-      assert.throws(() => call({ 1: addon.packQ8Weights(new Int8Array(4), 2, 2, 2, null) }), /^TypeError: weights must be a handle from packQ8Sparse/);
-      assert.throws(() => call({ 2: new Uint8Array(11) }), /^RangeError: x has 11 elements/);
-      assert.throws(() => call({ 4: 2 }), /^RangeError: ldx must be >= m/);
-      assert.throws(() => call({ 7: new Int32Array(5) }), /^RangeError: c is too short/);
-      assert.throws(() => call({ 7: new Float32Array(6) }), /^TypeError: c must be an Int32Array/);
-      assert.throws(() => call({ 9: new Int32Array(1) }), /^RangeError: bias has 1 elements/);
-      assert.throws(() => call({ 6: 'uint8', 7: new Uint8Array(6) }), /^TypeError: multiplier is required/);
-      assert.throws(() => call({ 10: new Float32Array(3) }), /^RangeError: multiplier must have 1 or 2 elements/);
-      assert.throws(() => call({ 5: 256 }), /aZeroPoint/);
+      assert.throws(() => call({ weights: {} }), /^TypeError: weights must be a handle from packQ8Sparse/);
+      assert.throws(() => call({ weights: addon.packQ8Weights(new Int8Array(4), 2, 2, 2, null) }), /^TypeError: weights must be a handle from packQ8Sparse/);
+      assert.throws(() => call({ x: new Uint8Array(11) }), /^RangeError: x has 11 elements/);
+      assert.throws(() => call({ ldx: 2 }), /^RangeError: ldx must be >= m/);
+      assert.throws(() => call({ c: new Int32Array(5) }), /^RangeError: c is too short/);
+      assert.throws(() => call({ c: new Float32Array(6) }), /^TypeError: c must be an Int32Array/);
+      assert.throws(() => call({ bias: new Int32Array(1) }), /^RangeError: bias has 1 elements/);
+      assert.throws(() => call({ output: 'uint8', c: new Uint8Array(6) }), /^TypeError: multiplier is required/);
+      assert.throws(() => call({ multiplier: new Float32Array(3) }), /^RangeError: multiplier must have 1 or 2 elements/);
+      assert.throws(() => call({ aZeroPoint: 256 }), /aZeroPoint/);
     });
   });
 });

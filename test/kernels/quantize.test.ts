@@ -34,7 +34,7 @@ describe('quantize / dequantize / requantize / minmax', () => {
     assert.deepEqual([...native.data], [77, 255]);
   });
 
-  for (const variant of nativeVariants('quantize')) {
+  for (const variant of nativeVariants('f32-qx8-quantize')) {
     it(`${variant} equals ONNX QuantizeLinear (reference) bit for bit`, () => {
       const r = rng(11);
       for (const n of LENGTHS)
@@ -49,7 +49,7 @@ describe('quantize / dequantize / requantize / minmax', () => {
     });
   }
 
-  for (const variant of nativeVariants('dequantize')) {
+  for (const variant of nativeVariants('qx8-f32-dequantize')) {
     it(`${variant} equals ONNX DequantizeLinear (reference) bit for bit`, () => {
       const r = rng(12);
       for (const n of LENGTHS)
@@ -64,7 +64,7 @@ describe('quantize / dequantize / requantize / minmax', () => {
     });
   }
 
-  for (const variant of nativeVariants('requantize')) {
+  for (const variant of nativeVariants('qs32-qx8-requantize')) {
     it(`${variant} equals the reference output stage bit for bit`, () => {
       const r = rng(13);
       for (const n of LENGTHS)
@@ -88,7 +88,7 @@ describe('quantize / dequantize / requantize / minmax', () => {
     });
   }
 
-  for (const variant of nativeVariants('minmax')) {
+  for (const variant of nativeVariants('f32-minmax')) {
     it(`${variant} finds min and max ignoring NaN`, () => {
       const r = rng(14);
       for (const n of LENGTHS) {
@@ -163,7 +163,7 @@ describe('quantize / dequantize / requantize / minmax', () => {
 });
 
 describe('requantize variants per channel (multipliers and bias stepping along the row)', () => {
-  for (const variant of nativeVariants('requantize'))
+  for (const variant of nativeVariants('qs32-qx8-requantize'))
     it(`${variant} equals the reference bit for bit on every row length, with ties, overflowing multipliers and clamps`, () => {
       const r = rng(16);
       // Rows that cross the 64-, 32-, 16- and 8-value steps and every tail length.

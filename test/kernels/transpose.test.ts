@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 
 import { cpu, tensor } from '../../src/index.js';
-import { assertSameArray, randomFloats, randomInts, rng } from '../helpers.js';
+import { assertSameArray, nativeVariants, randomFloats, randomInts, rng } from '../helpers.js';
 
 function naive(x: ArrayLike<number>, rows: number, cols: number): number[] {
   const out: number[] = new Array(rows * cols);
@@ -10,23 +10,24 @@ function naive(x: ArrayLike<number>, rows: number, cols: number): number[] {
 }
 
 describe('x32-transpose', () => {
-  it('transposes every element type over odd and tile-sized shapes', () => {
-    const r = rng(61);
-    for (const [rows, cols] of [[0, 5], [1, 1], [1, 37], [37, 1], [17, 33], [64, 64], [300, 129], [1024, 64]]) {
-      const n = rows * cols;
-      for (const x of [
-        tensor('float32', [rows, cols], randomFloats(n, r)),
-        tensor('int32', [rows, cols], randomInts(Int32Array, n, -(2 ** 31), 2 ** 31 - 1, r)),
-        tensor('uint8', [rows, cols], randomInts(Uint8Array, n, 0, 255, r)),
-        tensor('int8', [rows, cols], randomInts(Int8Array, n, -128, 127, r)),
-      ]) {
-        const y = cpu.transpose(x);
-        assert.deepEqual(y.dims, [cols, rows]);
-        assert.equal(y.type, x.type);
-        assertSameArray(y.data, naive(x.data, rows, cols), `${x.type} ${rows}x${cols}`);
+  for (const variant of nativeVariants('x32-transpose'))
+    it(`${variant}: transposes every element type over odd and tile-sized shapes`, () => {
+      const r = rng(61);
+      for (const [rows, cols] of [[0, 5], [1, 1], [1, 37], [37, 1], [17, 33], [64, 64], [300, 129], [1024, 64]]) {
+        const n = rows * cols;
+        for (const x of [
+          tensor('float32', [rows, cols], randomFloats(n, r)),
+          tensor('int32', [rows, cols], randomInts(Int32Array, n, -(2 ** 31), 2 ** 31 - 1, r)),
+          tensor('uint8', [rows, cols], randomInts(Uint8Array, n, 0, 255, r)),
+          tensor('int8', [rows, cols], randomInts(Int8Array, n, -128, 127, r)),
+        ]) {
+          const y = cpu.transpose(x, { variant });
+          assert.deepEqual(y.dims, [cols, rows]);
+          assert.equal(y.type, x.type);
+          assertSameArray(y.data, naive(x.data, rows, cols), `${x.type} ${rows}x${cols}`);
+        }
       }
-    }
-  });
+    });
 
   it('writes into out, runs async, and moves per-axis quantization to the other axis', async () => {
     const x = tensor('uint8', [3, 2], Uint8Array.from([1, 2, 3, 4, 5, 6]), { scale: Float32Array.from([0.5, 0.25]), zeroPoint: Int32Array.from([1, 2]), axis: 1 });

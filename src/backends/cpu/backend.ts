@@ -16,7 +16,7 @@ import { packSparseWeights, qspmm, qspmmAsync } from './qspmm.js';
 import {
   chooseQuantParams, dequantize, dequantizeAsync, minmax, minmaxAsync, quantize, quantizeAsync, requantize, requantizeAsync,
 } from './quantize.js';
-import { native, nativeStatus, type IsaLimit, type NativeVariant } from '../../native.js';
+import { familyVariants, native, nativeStatus, NATIVE_FAMILIES, type IsaLimit, type NativeFamily, type NativeVariant } from '../../native.js';
 import { checkInt, checkOneOf } from '../../validate.js';
 
 export interface CpuInfo {
@@ -41,19 +41,7 @@ function info(): CpuInfo {
     threads: addon.getThreads(),
     addonPath: nativeStatus().path,
     heldBytes: addon.heldBytes(),
-    variants: {
-      'f32-gemm': addon.f32GemmVariants,
-      'qu8s8-gemm': addon.qu8s8GemmVariants,
-      'f32-qx8-quantize': addon.quantizeVariants,
-      'qx8-f32-dequantize': addon.dequantizeVariants,
-      'qs32-qx8-requantize': addon.requantizeVariants,
-      'f32-minmax': addon.minmaxVariants,
-      'f32-spmm': addon.f32SpmmVariants,
-      'qu8s8-spmm': addon.qu8s8SpmmVariants,
-      'f32-conv2d': addon.f32Conv2dVariants,
-      'f32-spconv2d': addon.f32SpConv2dVariants,
-      'qu8s8-conv2d': addon.qu8s8Conv2dVariants,
-    },
+    variants: Object.fromEntries(Object.keys(NATIVE_FAMILIES).map((family) => [family, familyVariants(addon, family as NativeFamily)])),
   };
 }
 

@@ -47,7 +47,7 @@ function gemmCall(aIn: Tensor<'float32'>, bIn: GemmWeights, options: GemmOptions
   return {
     result: c,
     empty: c.data.length === 0,
-    native: handle && ((addon, async) => addon.f32Gemm(variant, handle, a.data, m, k, c.data, n, bias ?? null, min, max, async)),
+    native: handle && ((addon, async) => addon.f32Gemm({ variant, weights: handle, a: a.data, m, lda: k, c: c.data, ldc: n, bias: bias ?? null, min, max, async })),
     reference: () => c.data.set(refGemm({ m, n, k, a: a.data, b: b.source.data as Float32Array, bias, min, max })),
   };
 }

@@ -5,6 +5,7 @@
  */
 import { refIm2col, type Im2colGeometry } from '../reference/im2col.js';
 import { runAsync, runSync, type CpuCall } from './call.js';
+import { checkVariant } from '../../ops/variant.js';
 import type { Tensor } from '../../tensor.js';
 import { checkDim, checkInt, checkObject, checkTensor, fail, outputTensor, typeFail } from '../../validate.js';
 
@@ -17,6 +18,8 @@ export interface Im2colOptions {
   group?: number;
   /** Padding value for uint8 input: the input's zero point (default x.zeroPoint ?? 0). float32 pads with 0. */
   padValue?: number;
+  /** Force one kernel variant by name (tests, benchmarks); default: the best for this CPU. */
+  variant?: string;
   /** Write the result here (reused storage of the input's type and the result's size). */
   out?: Float32Array | Uint8Array;
 }
@@ -67,13 +70,19 @@ function im2colCall(xIn: Tensor<'float32' | 'uint8'>, options: Im2colOptions): C
   const x = checkTensor('x', xIn, ['float32', 'uint8'], 4);
   const g = convGeometry(x.dims, options);
   const padValue = im2colPadValue(x, options);
+  const variant = checkVariant(options);
   const rows = g.batch * g.outH * g.outW, cols = g.channelsPerGroup * g.kernelH * g.kernelW;
   const col = outputTensor(options.out, { 'x.data': x.data }, x.type, [g.groups, rows, cols], x.type === 'uint8' ? { scale: x.scale, zeroPoint: x.zeroPoint } : undefined);
   return {
     result: col,
     empty: col.data.length === 0,
     native: (addon, async) =>
-      addon.im2col(x.data, col.data, g.batch, g.groups, g.channelsPerGroup, g.height, g.width, g.kernelH, g.kernelW, g.strideH, g.strideW, g.dilationH, g.dilationW, g.padTop, g.padLeft, g.outH, g.outW, padValue, async),
+      addon.im2col({
+        variant, x: x.data, col: col.data, batch: g.batch, groups: g.groups, channelsPerGroup: g.channelsPerGroup,
+        height: g.height, width: g.width, kernelH: g.kernelH, kernelW: g.kernelW, strideH: g.strideH, strideW: g.strideW,
+        dilationH: g.dilationH, dilationW: g.dilationW, padTop: g.padTop, padLeft: g.padLeft, outH: g.outH, outW: g.outW,
+        padValue, async,
+      }),
     reference: () => refIm2col(x.data, col.data, g, padValue),
   };
 }

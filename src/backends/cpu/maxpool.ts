@@ -4,6 +4,7 @@
  */
 import { refMaxPool, type MaxPoolGeometry } from '../reference/maxpool.js';
 import { runAsync, runSync, type CpuCall } from './call.js';
+import { checkVariant } from '../../ops/variant.js';
 import type { Tensor } from '../../tensor.js';
 import { checkBoolean, checkDim, checkInt, checkObject, checkTensor, fail, outputTensor, typeFail } from '../../validate.js';
 
@@ -16,6 +17,11 @@ export interface MaxPoolOptions {
   pads?: readonly [number, number, number, number];
   /** Round the output size up (ONNX ceil_mode), dropping a last window that would start in the end padding. */
   ceilMode?: boolean;
+  /**
+   * Force one f32-maxpool variant by name (tests, benchmarks); default: the best for this CPU. The variants
+   * differ on float32 2x2 stride-2 unpadded windows only; other shapes and types run the portable kernel.
+   */
+  variant?: string;
   /** Write the result here (reused storage of the input's type and the result's size). */
   out?: Float32Array | Uint8Array | Int8Array;
 }
@@ -68,6 +74,7 @@ export function maxPoolGeometry(dims: readonly number[], options: MaxPoolOptions
 function maxPoolCall(xIn: Tensor<PoolType>, options: MaxPoolOptions): CpuCall<Tensor<PoolType>> {
   const x = checkTensor('x', xIn, ['float32', 'uint8', 'int8'], 4);
   const g = maxPoolGeometry(x.dims, options);
+  const variant = checkVariant(options);
   if (x.axis !== undefined && x.axis > 1) fail('x.axis', `(${x.axis}) must be the batch or channel axis: pooling changes the spatial sizes`);
   const quant = x.type === 'float32' ? undefined : { scale: x.scale, zeroPoint: x.zeroPoint, axis: x.axis };
   const y = outputTensor(options.out, { 'x.data': x.data }, x.type, [x.dims[0], x.dims[1], g.outH, g.outW], quant);
@@ -75,7 +82,11 @@ function maxPoolCall(xIn: Tensor<PoolType>, options: MaxPoolOptions): CpuCall<Te
     result: y,
     empty: y.data.length === 0,
     native: (addon, async) =>
-      addon.maxPool(x.data, y.data, g.planes, g.height, g.width, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW, async),
+      addon.maxPool({
+        variant, x: x.data, y: y.data, planes: g.planes, height: g.height, width: g.width, kernelH: g.kernelH,
+        kernelW: g.kernelW, strideH: g.strideH, strideW: g.strideW, padTop: g.padTop, padLeft: g.padLeft, outH: g.outH,
+        outW: g.outW, async,
+      }),
     reference: () => refMaxPool(x.data, y.data, g),
   };
 }

@@ -165,7 +165,10 @@ function qgemmSetup(aName: string, a: Omit<Tensor<'uint8'>, 'data'> & { data?: U
     result: c,
     reads: { b: b.source.data, 'options.bias': bias },
     native: handle && ((addon, aData, out, async) =>
-      addon.qu8s8Gemm(variant, handle, aData, m, k, aZeroPoint, output, out, n, bias ?? null, mult, outZeroPoint, outMin, outMax, fmin, fmax, async)),
+      addon.qu8s8Gemm({
+        variant, weights: handle, a: aData, m, lda: k, aZeroPoint,
+        output, c: out, ldc: n, bias: bias ?? null, multiplier: mult, outZeroPoint, outMin, outMax, fmin, fmax, async,
+      })),
     reference: (aData, out) => {
       const acc = refQGemmInt32({ m, n, k, a: aData, aZeroPoint, b: b.source.data as Uint8Array | Int8Array, bZeroPoints: b.zeroPoints });
       refQGemmOutput(acc, n, out, { multipliers: mult ?? Float32Array.of(1), bias, zeroPoints: Int32Array.of(outZeroPoint), outMin, outMax, fmin, fmax });

@@ -178,7 +178,10 @@ function qspmmCall(wIn: QSpmmWeights, xIn: Tensor<'uint8'>, options: QSpmmOption
     result: y,
     empty: out.length === 0,
     native: (addon, async) =>
-      addon.qu8s8Spmm(variant, w.handle!, x.data, m, m, aZeroPoint, output, out, m, bias ?? null, mult, outZeroPoint, outMin, outMax, fmin, fmax, async),
+      addon.qu8s8Spmm({
+        variant, weights: w.handle!, x: x.data, m, ldx: m, aZeroPoint,
+        output, c: out, ldc: m, bias: bias ?? null, multiplier: mult, outZeroPoint, outMin, outMax, fmin, fmax, async,
+      }),
     reference: () => {
       const acc = refQSpmmInt32(rows, k, m, w.dense(), x.data, aZeroPoint);
       refQSpmmOutput(acc, m, out, { multipliers: mult ?? Float32Array.of(1), bias, zeroPoints: Int32Array.of(outZeroPoint), outMin, outMax, fmin, fmax });

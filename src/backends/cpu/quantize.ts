@@ -39,7 +39,7 @@ function quantizeCall(xIn: Tensor<'float32'>, options: QuantizeOptions): CpuCall
   return {
     result: y,
     empty: y.data.length === 0,
-    native: (addon, async) => addon.quantize(variant, x.data, y.data, v.outer, v.channels, v.inner, scales, zeroPoints, async),
+    native: (addon, async) => addon.quantize({ variant, x: x.data, y: y.data, ...v, scales, zeroPoints, async }),
     reference: () => refQuantize(x.data, y.data, v, scales, zeroPoints),
   };
 }
@@ -73,7 +73,7 @@ function dequantizeCall(xIn: Tensor<QType>, options: DequantizeOptions = {}): Cp
   return {
     result: y,
     empty: y.data.length === 0,
-    native: (addon, async) => addon.dequantize(variant, x.data, y.data, v.outer, v.channels, v.inner, scales, zeroPoints, async),
+    native: (addon, async) => addon.dequantize({ variant, x: x.data, y: y.data, ...v, scales, zeroPoints, async }),
     reference: () => refDequantize(x.data, y.data, v, scales, zeroPoints),
   };
 }
@@ -142,7 +142,10 @@ function requantizeCall(accIn: Tensor<'int32'>, options: RequantizeOptions): Cpu
     result: y,
     empty: out.length === 0,
     native: (addon, async) =>
-      addon.requantize(variant, acc.data, out, v.outer, v.channels, v.inner, multipliers, bias ?? null, zeroPoints, outMin, outMax, range.min, range.max, async),
+      addon.requantize({
+        variant, acc: acc.data, y: out, ...v, multipliers, bias: bias ?? null, zeroPoints,
+        outMin, outMax, fmin: range.min, fmax: range.max, async,
+      }),
     reference: () =>
       refRequantize(acc.data, out, v, { multipliers, bias, zeroPoints, outMin, outMax, fmin: range.min, fmax: range.max }),
   };
@@ -172,7 +175,7 @@ function minmaxCall(xIn: Tensor<'float32'>, options: { axis?: number; variant?: 
   return {
     result,
     empty: v.channels === 0,
-    native: (addon, async) => addon.minmax(variant, x.data, v.outer, v.channels, v.inner, result.min, result.max, async),
+    native: (addon, async) => addon.minmax({ variant, x: x.data, ...v, min: result.min, max: result.max, async }),
     reference: () => {
       const r = refMinmax(x.data, v);
       result.min.set(r.min);

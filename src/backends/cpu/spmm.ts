@@ -53,14 +53,14 @@ function spmmCall(wIn: SparseMatrix<'float32'>, xIn: Tensor<'float32'>, options:
   const variant = checkVariant(options);
   const y = outputTensor(options.out, { 'x.data': x.data, 'w.values': wIn.values, 'w.indices': wIn.indices, 'w.indptr': wIn.indptr, 'options.bias': bias }, 'float32', [rows, m]);
   const values = wIn.values as Float32Array;
-  const epilogue = [x.data, k, m, m, y.data, m, bias ?? null, min, max] as const;
+  const dense = { x: x.data, k, m, ldx: m, y: y.data, ldy: m, bias: bias ?? null, min, max };
   return {
     result: y,
     empty: y.data.length === 0,
     native: (addon, async) =>
       wIn.format === 'nm'
-        ? addon.f32SpmmNm(variant, rows, wIn.nm.n, wIn.nm.m, wIn.indices as Uint8Array, values, ...epilogue, async)
-        : addon.f32Spmm(variant, rows, wIn.blockShape[0], wIn.indptr, wIn.indices as Int32Array, values, ...epilogue, async),
+        ? addon.f32SpmmNm({ variant, rows, n: wIn.nm.n, groupSize: wIn.nm.m, positions: wIn.indices as Uint8Array, values, ...dense, async })
+        : addon.f32Spmm({ variant, rows, blockRows: wIn.blockShape[0], indptr: wIn.indptr, indices: wIn.indices as Int32Array, values, ...dense, async }),
     reference: () => {
       const csr = storedAsCsr(wIn);
       y.data.set(refSpmm(rows, m, csr.indptr, csr.indices, csr.values, x.data, bias, min, max));

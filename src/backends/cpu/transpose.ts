@@ -4,10 +4,13 @@
  * them pixels-first ([M, K]); this moves a tensor between the two.
  */
 import { runAsync, runSync, type CpuCall } from './call.js';
+import { checkVariant } from '../../ops/variant.js';
 import type { ElementType, QuantParams, Tensor } from '../../tensor.js';
 import { checkObject, checkTensor, outputTensor } from '../../validate.js';
 
 export interface TransposeOptions {
+  /** Force one kernel variant by name (tests, benchmarks); default: the best for this CPU. */
+  variant?: string;
   /** Write the [cols, rows] result here (same type as x; must not overlap it). */
   out?: Float32Array | Int32Array | Uint8Array | Int8Array;
 }
@@ -21,12 +24,13 @@ function transposedQuant(x: Tensor): QuantParams {
 function transposeCall<T extends ElementType>(xIn: Tensor<T>, options: TransposeOptions = {}): CpuCall<Tensor<T>> {
   const x = checkTensor('x', xIn, ['float32', 'int32', 'uint8', 'int8'], 2) as Tensor<T>;
   checkObject('options', options);
+  const variant = checkVariant(options);
   const [rows, cols] = x.dims;
   const y = outputTensor(options.out, { 'x.data': x.data }, x.type, [cols, rows], x.axis === undefined && x.scale === undefined && x.zeroPoint === undefined ? undefined : transposedQuant(x));
   return {
     result: y,
     empty: y.data.length === 0,
-    native: (addon, async) => addon.transpose(x.data, y.data, rows, cols, async),
+    native: (addon, async) => addon.transpose({ variant, src: x.data, dst: y.data, rows, cols, async }),
     reference: () => {
       for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) y.data[c * rows + r] = x.data[r * cols + c];
     },

@@ -1,0 +1,96 @@
+// Binding for kernels/f32-maxpool: 2-D max pooling of NCHW planes (float32,
+// uint8 or int8), split across the thread pool by planes. The variant picks
+// the float32 kernel of 2x2 stride-2 unpadded windows; every other shape, and
+// uint8/int8 planes, run the portable kernel.
+#include "kernels/f32-maxpool/f32-maxpool.h"
+
+#include <algorithm>
+
+#include "args.h"
+#include "job.h"
+#include "kernels/common/thread-pool.h"
+#include "register.h"
+#include "variants.h"
+
+namespace sparq_binding {
+namespace {
+
+// Below this many window reads per call the pool's wake-up costs more than it saves.
+constexpr std::size_t kMinReadsPerTask = 1 << 16;
+
+using Variant = sparq::MaxPool2x2s2Variant;
+
+void pool(const Variant& v, const sparq::MaxPoolShape& s, const float* x, float* y) { sparq::f32_maxpool(v, s, x, y); }
+void pool(const Variant&, const sparq::MaxPoolShape& s, const uint8_t* x, uint8_t* y) { sparq::u8_maxpool(s, x, y); }
+void pool(const Variant&, const sparq::MaxPoolShape& s, const int8_t* x, int8_t* y) { sparq::s8_maxpool(s, x, y); }
+
+// x and y as typed arrays of T, then run(x, y) as a job.
+template <typename T, typename Run>
+Napi::Value typed_run(const Options& o, std::size_t x_len, std::size_t y_len, bool async, const Run& run) {
+  auto x = typed_array<T>(o["x"], "x", x_len);
+  auto y = typed_array<T>(o["y"], "y", y_len);
+  Job job(o["x"].Env(), async);
+  const T* xs = job.in<T>(x);
+  return job.run(run(xs, job.out<T>(y)));
+}
+
+// maxPool({ variant, x, y, planes, height, width, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW,
+//           async })
+// x is [planes][height][width], y [planes][outH][outW], both Float32Array, Uint8Array or Int8Array.
+Napi::Value MaxPool(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const Options o(info, {"variant", "x", "y", "planes", "height", "width", "kernelH", "kernelW", "strideH", "strideW",
+                         "padTop", "padLeft", "outH", "outW", "async"});
+  const Variant& variant = pick_variant(o["variant"], sparq::kMaxPool2x2s2Variants, sparq::kMaxPool2x2s2VariantCount,
+                                        sparq::maxpool_2x2s2_best());
+  sparq::MaxPoolShape s{};
+  s.planes = size_arg(o["planes"], "planes");
+  s.height = size_arg(o["height"], "height");
+  s.width = size_arg(o["width"], "width");
+  s.kernel_h = size_arg(o["kernelH"], "kernelH");
+  s.kernel_w = size_arg(o["kernelW"], "kernelW");
+  s.stride_h = size_arg(o["strideH"], "strideH");
+  s.stride_w = size_arg(o["strideW"], "strideW");
+  s.pad_top = size_arg(o["padTop"], "padTop");
+  s.pad_left = size_arg(o["padLeft"], "padLeft");
+  s.out_h = size_arg(o["outH"], "outH");
+  s.out_w = size_arg(o["outW"], "outW");
+  const bool async = bool_arg(o["async"], "async");
+  if (s.kernel_h == 0 || s.kernel_w == 0 || s.stride_h == 0 || s.stride_w == 0)
+    throw_range_error(env, "kernel and strides must be >= 1");
+  if (s.pad_top >= s.kernel_h || s.pad_left >= s.kernel_w) throw_range_error(env, "pads must be smaller than the kernel");
+  // Every window must start inside the input, or it would read nothing.
+  if ((s.out_h > 0 && checked_mul(env, s.out_h - 1, s.stride_h, "outH") >= s.height + s.pad_top) ||
+      (s.out_w > 0 && checked_mul(env, s.out_w - 1, s.stride_w, "outW") >= s.width + s.pad_left))
+    throw_range_error(env, "outH/outW place a window outside the input");
+  const std::size_t in_plane = checked_mul(env, s.height, s.width, "x");
+  const std::size_t out_plane = checked_mul(env, s.out_h, s.out_w, "y");
+  const std::size_t x_len = checked_mul(env, in_plane, s.planes, "x");
+  const std::size_t y_len = checked_mul(env, out_plane, s.planes, "y");
+  const std::size_t reads = checked_mul(env, checked_mul(env, y_len, s.kernel_h, "y"), s.kernel_w, "y");
+  // An empty result has nothing to pool, however many planes it has none of.
+  const std::size_t tasks = y_len == 0 ? 0 : std::clamp<std::size_t>(reads / kMinReadsPerTask, 1, std::max<std::size_t>(s.planes, 1));
+  auto run = [=, &variant](const auto* x, auto* y) {
+    return [=, &variant] {
+      sparq::parallel_for(tasks, [&](std::size_t task) {
+        const std::size_t p0 = s.planes * task / tasks, p1 = s.planes * (task + 1) / tasks;
+        sparq::MaxPoolShape part = s;
+        part.planes = p1 - p0;
+        pool(variant, part, x + p0 * in_plane, y + p0 * out_plane);
+      });
+    };
+  };
+  const napi_typedarray_type type = o["x"].IsTypedArray() ? o["x"].As<Napi::TypedArray>().TypedArrayType() : napi_float32_array;
+  if (type == napi_uint8_array) return typed_run<uint8_t>(o, x_len, y_len, async, run);
+  if (type == napi_int8_array) return typed_run<int8_t>(o, x_len, y_len, async, run);
+  return typed_run<float>(o, x_len, y_len, async, run);
+}
+
+}  // namespace
+
+void register_f32_maxpool(Napi::Env env, Napi::Object exports) {
+  exports.Set("maxPool", Napi::Function::New(env, MaxPool));
+  exports.Set("f32MaxpoolVariants", describe_variants(env, sparq::kMaxPool2x2s2Variants, sparq::kMaxPool2x2s2VariantCount));
+}
+
+}  // namespace sparq_binding

@@ -1,0 +1,31 @@
+// Binding for kernels/f32-qx8-quantize: float32 to uint8/int8, per tensor or
+// per axis (rows.h: the [outer, channels, inner] view).
+#include "kernels/f32-qx8-quantize/f32-qx8-quantize.h"
+
+#include "args.h"
+#include "register.h"
+#include "rows.h"
+#include "variants.h"
+
+namespace sparq_binding {
+namespace {
+
+// quantize({ variant, x: Float32Array, y: Uint8Array | Int8Array, outer, channels, inner, scales, zeroPoints, async })
+Napi::Value Quantize(const Napi::CallbackInfo& info) {
+  const Options o(info, {SCALED_FIELDS});
+  const auto& v = pick_variant(o["variant"], sparq::kQuantizeVariants, sparq::kQuantizeVariantCount, sparq::quantize_best());
+  const Layout l = layout_args(o);
+  auto x = typed_array<float>(o["x"], "x", l.total);
+  bool y_unsigned = false;
+  auto y = byte_array(o["y"], "y", l.total, &y_unsigned);
+  return run_per_channel<float, uint8_t>(o, l, x, y, y_unsigned ? v.to_uint8 : v.to_int8);
+}
+
+}  // namespace
+
+void register_f32_qx8_quantize(Napi::Env env, Napi::Object exports) {
+  exports.Set("quantize", Napi::Function::New(env, Quantize));
+  exports.Set("f32Qx8QuantizeVariants", describe_variants(env, sparq::kQuantizeVariants, sparq::kQuantizeVariantCount));
+}
+
+}  // namespace sparq_binding
