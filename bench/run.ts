@@ -8,6 +8,8 @@
  *   npm run bench -- --quick           # fewer shapes, shorter timing
  *   npm run bench -- --threads 1 --only qgemm
  *   npm run bench -- --isa avx2        # cap sparq's kernels at AVX2 (onnxruntime is not capped)
+ *   npm run bench -- --variant all     # every variant of each kernel family this CPU runs, one row each
+ *   npm run bench -- --variant f32-gemm-6x16-avx2   # that variant only (the benches of its family)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -15,7 +17,8 @@ import { parseArgs } from 'node:util';
 
 import { cpu } from '../src/index.js';
 import type { IsaLimit } from '../src/native.js';
-import { kernelBenches, type BenchCase } from './kernels.js';
+import { withVariants, type BenchCase } from './bench-case.js';
+import { kernelBenches } from './kernels.js';
 import { ort } from './ort-models.js';
 import { timeIt, type Timing } from './timing.js';
 
@@ -25,6 +28,7 @@ const { values } = parseArgs({
     threads: { type: 'string', multiple: true },
     only: { type: 'string', multiple: true },
     isa: { type: 'string', default: 'none' },
+    variant: { type: 'string' },
   },
 });
 cpu.setIsaLimit(values.isa as IsaLimit);
@@ -47,9 +51,19 @@ console.log(`sparq ${info.implementation} (${info.isa}) vs onnxruntime-node ${or
 const rows: Row[] = [];
 for (const threads of threadCounts) {
   cpu.setThreads(threads);
-  for (const bench of kernelBenches({ quick: values.quick })) {
+  const benches = kernelBenches({ quick: values.quick });
+  for (const bench of values.variant === undefined ? benches : withVariants(benches, values.variant)) {
     if (values.only && !values.only.some((o) => bench.kernel.startsWith(o))) continue;
     const c: BenchCase = await bench.setup(threads);
+    try {
+      c.sparq();
+    } catch (e) {
+      await c.release();
+      // A variant that cannot take this case (qu8s8-gemm's narrow variants on full-range weights).
+      if (!(e instanceof RangeError) || values.variant === undefined) throw e;
+      console.log(`${threads}T ${bench.kernel.padEnd(24)} ${bench.shape.padEnd(18)} skipped: ${e.message}`);
+      continue;
+    }
     const sparq = await timeIt(c.sparq, { budgetMs });
     const ortTiming = await timeIt(c.ort, { budgetMs });
     await c.release();

@@ -12,8 +12,9 @@
  * unstructured pruned weight: what the crossover table picks, in the label).
  */
 import { cpu, DEFAULT_CROSSOVER, SparseMatrix, tensor, type SparseLayout, type Tensor } from '../src/index.js';
+import type { NativeFamily } from '../src/native.js';
 import { LAYOUTS, chooseLayout, defaultCrossover } from '../src/sparse/crossover.js';
-import type { BenchCase, KernelBench } from './kernels.js';
+import type { BenchCase, KernelBench } from './bench-case.js';
 import { matMulGraph, matMulIntegerGraph, ort, ortSession } from './ort-models.js';
 import { BENCH_SPMM_SHAPES, type SpmmShape } from '../test/fixtures/shapes.js';
 
@@ -45,18 +46,25 @@ function transposed<T extends Float32Array | Int8Array | Uint8Array>(a: T, rows:
   return t;
 }
 
-/** The sparq call for one side, on W [n, k] and X [k, m]. */
-function sparqCall(type: WeightType, side: Side, w: Tensor<WeightType>, x: Tensor<'float32' | 'uint8'>): () => unknown {
+/** The kernel family each side runs ('auto': linear() picks one). */
+function sideFamily(type: WeightType, side: Side): NativeFamily | undefined {
+  if (side === 'auto') return undefined;
+  if (side === 'dense') return type === 'float32' ? 'f32-gemm' : 'qu8s8-gemm';
+  return type === 'float32' ? 'f32-spmm' : 'qu8s8-spmm';
+}
+
+/** The sparq call for one side, on W [n, k] and X [k, m], on `variant` of its family (default: the best). */
+function sparqCall(type: WeightType, side: Side, w: Tensor<WeightType>, x: Tensor<'float32' | 'uint8'>, variant: string | undefined): () => unknown {
   const [n, m] = [w.dims[0], x.dims[1]];
   if (side === 'dense') {
     const packed = cpu.packWeights(cpu.transpose(w));
     const xt = cpu.transpose(x);
     if (type === 'float32') {
       const out = new Float32Array(m * n);
-      return () => cpu.gemm(xt as Tensor<'float32'>, packed, { out });
+      return () => cpu.gemm(xt as Tensor<'float32'>, packed, { out, variant });
     }
     const out = new Int32Array(m * n);
-    return () => cpu.qgemm(xt as Tensor<'uint8'>, packed, { out });
+    return () => cpu.qgemm(xt as Tensor<'uint8'>, packed, { out, variant });
   }
   const out = type === 'float32' ? new Float32Array(n * m) : new Int32Array(n * m);
   if (side === 'auto') {
@@ -64,9 +72,9 @@ function sparqCall(type: WeightType, side: Side, w: Tensor<WeightType>, x: Tenso
     return () => layer.run(x as never, { out });
   }
   const sparse = SparseMatrix.fromDense(w, { ...LAYOUTS[side] });
-  if (type === 'float32') return () => cpu.spmm(sparse as SparseMatrix<'float32'>, x as Tensor<'float32'>, { out: out as Float32Array });
+  if (type === 'float32') return () => cpu.spmm(sparse as SparseMatrix<'float32'>, x as Tensor<'float32'>, { out: out as Float32Array, variant });
   const packed = cpu.packSparseWeights(sparse as SparseMatrix<'int8'>);
-  return () => cpu.qspmm(packed, x as Tensor<'uint8'>, { out });
+  return () => cpu.qspmm(packed, x as Tensor<'uint8'>, { out, variant });
 }
 
 function sparseBench(type: WeightType, s: SpmmShape, side: Side): KernelBench {
@@ -79,7 +87,8 @@ function sparseBench(type: WeightType, s: SpmmShape, side: Side): KernelBench {
     ops: 2 * s.m * s.n * s.k,
     unit: type === 'float32' ? 'GFLOP/s' : 'GOP/s',
     baseline: type === 'float32' ? 'MatMul (dense)' : 'MatMulInteger (dense)',
-    setup: async (threads): Promise<BenchCase> => {
+    family: sideFamily(type, side),
+    setup: async (threads, variant): Promise<BenchCase> => {
       const data = prunedWeight(type, s, side);
       const w = type === 'float32' ? tensor('float32', [s.n, s.k], data as Float32Array) : tensor('int8', [s.n, s.k], data as Int8Array, { scale: 0.01 });
       const x = type === 'float32'
@@ -93,7 +102,7 @@ function sparseBench(type: WeightType, s: SpmmShape, side: Side): KernelBench {
       const xt = transposed(x.data, s.k, s.m);
       const feed = { X: new ort.Tensor(type === 'float32' ? 'float32' : 'uint8', xt, [s.m, s.k]) };
       const fetches = { Y: type === 'float32' ? new ort.Tensor('float32', new Float32Array(s.m * s.n), [s.m, s.n]) : new ort.Tensor('int32', new Int32Array(s.m * s.n), [s.m, s.n]) };
-      return { sparq: sparqCall(type, side, w, x), ort: () => session.run(feed, fetches), release: () => session.release() };
+      return { sparq: sparqCall(type, side, w, x, variant), ort: () => session.run(feed, fetches), release: () => session.release() };
     },
   };
 }
