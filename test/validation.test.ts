@@ -211,7 +211,13 @@ describe('validation', () => {
 
   it('the addon reaches every check of an options call: each field corrupted in a valid call gives a JS error, never a crash', async () => {
     const addon = native()!;
-    const garbage: unknown[] = [undefined, null, 0, -1, 1.5, 2 ** 60, NaN, 'x', {}, [], new Float32Array(1), new Uint8Array(0), new Int32Array(64), addon.packF32Weights(new Float32Array(1), 1, 1, 1)];
+    // Besides wrong types and sizes, arrays long enough but of bad content: row pointers that decrease,
+    // indices and zero points out of range, N:M positions past the group.
+    const garbage: unknown[] = [
+      undefined, null, 0, -1, 1.5, 2 ** 60, NaN, 'x', {}, [], new Float32Array(1), new Uint8Array(0), new Int32Array(64),
+      Int32Array.of(0, 9, 1), Int32Array.of(-1, 300), new Int32Array(64).fill(-1), new Uint8Array(64).fill(255), new Float32Array(64), new Int8Array(64),
+      addon.packF32Weights(new Float32Array(1), 1, 1, 1),
+    ];
     const show = (g: unknown) => (typeof g === 'object' && g !== null ? Object.prototype.toString.call(g) : String(g));
     const pending: Promise<unknown>[] = [];
     for (const [name, valid] of Object.entries(validCalls(addon))) {
