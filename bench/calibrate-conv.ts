@@ -25,13 +25,11 @@ import { cpu } from '../src/index.js';
 import { hasInt8ConvKernel } from '../src/backends/cpu/conv2d.js';
 import { runningIsa } from '../src/backends/cpu/isa-level.js';
 import type { IsaLimit } from '../src/native.js';
-import type { Tensor } from '../src/tensor.js';
-import type { WindowAttributes } from '../src/runtime/ops/conv-attributes.js';
-import { chooseConvPath } from '../src/backends/cpu/conv/choice.js';
+import { convRunGeometry, type WindowAttributes } from '../src/runtime/ops/conv-attributes.js';
+import { chooseConvPath, convCandidates, convShape } from '../src/backends/cpu/conv/choice.js';
 import { CONV_PATH_FAMILY, convWork, costKey, type ConvCostTable, type ConvPath, type PathCost } from '../src/backends/cpu/conv/costs.js';
-import { convCandidates, convShape, maxPoolValue, packDirectConv, runDirectConv } from '../src/runtime/ops/conv-direct.js';
-import { prepareConvWeights, runConv, type ConvWeightSource } from '../src/runtime/ops/conv-engine.js';
-import type { Value } from '../src/runtime/onnx/model.js';
+import type { ConvAllocate, ConvValue, ConvWeightSource } from '../src/backends/cpu/conv/layer.js';
+import { prepareConv } from '../src/backends/cpu/conv/operator.js';
 import { pruneBlocks, seededRandom } from '../test/fixtures/cifar-cnn.js';
 import { timeIt } from './timing.js';
 
@@ -84,11 +82,11 @@ function weights(layer: Layer, path: ConvPath, pruned: number, uint8: boolean): 
 
 /** The output buffers the direct paths write, reused across calls as a session's buffers are (the im2col path allocates its own). */
 const buffers = new Map<string, Float32Array | Uint8Array>();
-const allocate = (<T extends string>(type: T, length: number) => {
+const allocate: ConvAllocate = (type, length) => {
   const key = `${type} ${length}`;
   if (!buffers.has(key)) buffers.set(key, type === 'float32' ? new Float32Array(length) : new Uint8Array(length));
   return buffers.get(key)!;
-}) as Parameters<typeof runDirectConv>[5];
+};
 
 /** A call of `path` on `layer` at batch BATCH with `pruned` of its weights zero, and the stored density it runs at. */
 function prepare(layer: Layer, path: ConvPath, pruned: number, uint8: boolean): { run: () => unknown; density: number } {
@@ -96,25 +94,17 @@ function prepare(layer: Layer, path: ConvPath, pruned: number, uint8: boolean): 
   const quantized = w.type !== 'float32';
   const random = seededRandom(layer.h);
   const length = BATCH * layer.c * layer.h * layer.h;
-  const x: Value = quantized
+  const x: ConvValue<'float32' | 'uint8'> = quantized
     ? { type: 'uint8', dims: [BATCH, layer.c, layer.h, layer.h], data: Uint8Array.from({ length }, () => 128 + Math.round(random() * 100)) }
     : { type: 'float32', dims: [BATCH, layer.c, layer.h, layer.h], data: Float32Array.from({ length }, () => random()) };
   const xQuant = quantized ? { scale: Q.xScale, zeroPoint: Q.xZero } : {};
   const pool = layer.pooled ? POOL : undefined;
-  const output = quantized ? { output: 'uint8' as const, outScale: Q.yScale, outZeroPoint: Q.yZero, activation: 'relu' as const } : { activation: 'relu' as const };
+  const output = quantized ? { output: 'uint8' as const, outScale: Q.yScale, outZeroPoint: Q.yZero } : { output: 'float32' as const };
   const density = convCandidates(w, WINDOW, true).find((c) => c.path === path)?.density ?? 1;
-  let run: () => unknown;
-  if (path === 'im2col' || path === 'im2col-int8') {
-    const prepared = prepareConvWeights(w, 1, null, (packed) => (rows) => (quantized
-      ? cpu.qgemm(rows as Tensor<'uint8'>, packed[0], output as { output: 'uint8'; outScale: number; outZeroPoint: number })
-      : cpu.gemm(rows as Tensor<'float32'>, packed[0], output)));
-    run = () => maxPoolValue(runConv(x, xQuant, prepared, WINDOW, quantized ? 'uint8' : 'float32', output), pool);
-  } else {
-    const direct = packDirectConv(w, WINDOW, path);
-    run = () => {
-      if (!runDirectConv(direct, x, xQuant, WINDOW, { ...output, pool }, allocate)) throw new Error(`${path} refused ${layer.name}`);
-    };
-  }
+  // The path forced (a direct one throws where it would not be exact), without linear()'s sparse kernels on the im2col path.
+  const op = prepareConv({ weights: w, window: WINDOW, group: 1, ...output, activation: 'relu', pool, sparse: false, path });
+  const { geometry } = convRunGeometry(WINDOW, x.dims);
+  const run = () => op.run(x, xQuant, geometry, allocate);
   run();
   return { run, density };
 }

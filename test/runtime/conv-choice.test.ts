@@ -4,11 +4,11 @@ import { cpu } from '../../src/index.js';
 import { costForIsa, runningIsa, type CostFamily } from '../../src/backends/cpu/isa-level.js';
 import { native, type IsaLimit } from '../../src/native.js';
 import type { WindowAttributes } from '../../src/runtime/ops/conv-attributes.js';
-import { chooseConvPath } from '../../src/backends/cpu/conv/choice.js';
+import { chooseConvPath, convCandidates, convShape } from '../../src/backends/cpu/conv/choice.js';
 import { CONV_COSTS } from '../../src/backends/cpu/conv/cost-table.js';
 import { CONV_PATH_FAMILY, type ConvCostTable, type ConvPath } from '../../src/backends/cpu/conv/costs.js';
-import { convCandidates, convShape, prepareDirectConv } from '../../src/runtime/ops/conv-direct.js';
-import type { ConvWeightSource } from '../../src/runtime/ops/conv-engine.js';
+import type { ConvWeightSource } from '../../src/backends/cpu/conv/layer.js';
+import { prepareDirectConv } from '../../src/backends/cpu/conv/operator.js';
 import { pruneBlocks, seededRandom } from '../fixtures/cifar-cnn.js';
 
 const WINDOW: WindowAttributes = { kernel: [3, 3], strides: [1, 1], dilations: [1, 1], pads: [0, 0, 0, 0], oneD: false };

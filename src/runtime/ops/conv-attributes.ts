@@ -95,6 +95,16 @@ export function convOptions(w: WindowAttributes, h: number, width: number, group
   return options;
 }
 
+/**
+ * A convolution's input as the 2-D operators see it and the window resolved
+ * for its size: the one geometry the CPU conv operator and the GPU conv run.
+ * @throws ModelError for an input of the wrong rank or smaller than the dilated kernel.
+ */
+export function convRunGeometry(w: WindowAttributes, dims: readonly number[], group = 1): { dims: [number, number, number, number]; geometry: ReturnType<typeof convOptions> } {
+  const x = as4d(dims, w);
+  return { dims: x, geometry: convOptions(w, x[2], x[3], group) };
+}
+
 /** Output dims of a window op in the input's own rank. */
 export function outputDims(w: WindowAttributes, n: number, c: number, oh: number, ow: number): number[] {
   return w.oneD ? [n, c, ow] : [n, c, oh, ow];

@@ -1,20 +1,19 @@
 /**
  * Conv (float32), QLinearConv (uint8 x int8/uint8 -> uint8/int8, requantized
- * as onnxruntime does) and ConvInteger (-> int32) on the shared conv engine.
- * Weights are packed when the session is created.
+ * as onnxruntime does) and ConvInteger (-> int32): the node's attributes and
+ * constants read into a layer for the CPU's conv operator
+ * (backends/cpu/conv/operator.ts), which decides the path and packs the
+ * weights when the session is created.
  */
-import { cpu } from '../../backends/cpu/backend.js';
-import type { QType, Tensor } from '../../tensor.js';
+import { prepareConv, type ConvLayer, type ConvOperator } from '../../backends/cpu/conv/operator.js';
+import type { ConvValue } from '../../backends/cpu/conv/layer.js';
+import type { QType } from '../../tensor.js';
+import type { Allocate } from '../buffers.js';
 import type { Value } from '../onnx/model.js';
 import { asTensor } from '../value.js';
-import { as4d, windowAttributes } from './conv-attributes.js';
-import { maxPoolValue, prepareDirectConv, runDirectConv } from './conv-direct.js';
-import { prepareConvWeights, runConv, type ConvWeights } from './conv-engine.js';
+import { convRunGeometry, outputDims, windowAttributes, type WindowAttributes } from './conv-attributes.js';
 import { fusedActivation, fusedPool, input, nodeRun, ModelError, type OpHandler, type PrepareContext } from './op.js';
 import { activationQuantReader, quantParam, quantParams } from './quant-params.js';
-
-/** Pixels per image the sparse/dense choice assumes before any input is seen (a CIFAR-sized feature map). */
-const TYPICAL_PIXELS = 256;
 
 function groupOf(ctx: PrepareContext): number {
   const g = ctx.attributes.int('group', 1);
@@ -35,34 +34,42 @@ function floatBias(b: Value | undefined, w: Value): Float32Array | undefined {
   return bias;
 }
 
+/** The operator for a layer, once the group is checked against the weight's output channels. */
+function operator<T extends 'float32' | 'int8' | 'uint8'>(layer: ConvLayer<T>): ConvOperator {
+  const oc = layer.weights.dims[0];
+  if (oc % layer.group !== 0) throw new ModelError(`group ${layer.group} must divide the ${oc} output channels`);
+  return prepareConv(layer);
+}
+
+/** Runs `op` on `x` in the node's own rank (1-D convs run as 2-D of height 1). */
+function runOperator(op: ConvOperator, x: Value, xQuant: { scale?: number; zeroPoint?: number }, window: WindowAttributes, groups: number, allocate: Allocate): Value {
+  const { dims, geometry } = convRunGeometry(window, x.dims, groups);
+  const y = op.run({ type: x.type as 'float32' | 'uint8', dims, data: x.data as ConvValue<'float32' | 'uint8'>['data'] }, xQuant, geometry, allocate);
+  const [n, oc, oh, ow] = y.dims;
+  return { type: y.type, dims: outputDims(window, n, oc, oh, ow), data: y.data };
+}
+
 const conv: OpHandler = (ctx) => {
   const groups = groupOf(ctx);
   const activation = fusedActivation(ctx.attributes) ?? 'none';
   const pool = fusedPool(ctx.attributes);
-  const prepare = (w: Value, b: Value | undefined): ConvWeights => {
+  const layer = (w: Value, b: Value | undefined, window: WindowAttributes, path: 'auto' | 'im2col'): ConvLayer<'float32'> => {
     const wt = asTensor(w, ['float32'], 'weight');
-    const bias = floatBias(b, w);
-    const oc = w.dims[0], ocg = oc / groups;
-    return prepareConvWeights({ type: 'float32', dims: wt.dims, data: wt.data }, groups, ctx.policy.sparse ? { bias, columns: TYPICAL_PIXELS } : null, (packed) =>
-      (rows, g) => cpu.gemm(rows as Tensor<'float32'>, packed[g], { bias: bias?.subarray(g * ocg, (g + 1) * ocg), activation }));
+    return { weights: { type: 'float32', dims: wt.dims, data: wt.data }, window, group: groups, output: 'float32', bias: floatBias(b, w), activation, pool, sparse: ctx.policy.sparse, path };
   };
   const [, wConst, bConst] = ctx.constants;
   const hasBias = (ctx.node.inputs[2] ?? '') !== '';
-  // Constant weights (every exported model) are packed now, for the direct
-  // kernel when it applies, else for im2col; others on every run.
+  // Constant weights (every exported model) are packed now; others, on the
+  // im2col path (not worth packing for the direct kernels), on every run.
   const constant = wConst && (!hasBias || bConst);
   const window = constant ? windowAttributes(ctx.attributes, wConst.dims.slice(2)) : undefined;
-  const bias = constant ? floatBias(bConst, wConst) : undefined;
-  const direct = constant ? prepareDirectConv({ type: 'float32', dims: wConst.dims, data: asTensor(wConst, ['float32'], 'weight').data }, groups, window!, ctx.policy.sparse) : undefined;
-  const fixed = constant && !direct ? prepare(wConst, bConst) : undefined;
-  const label = direct?.label ?? (fixed?.sparse ? `conv-${fixed.sparse.kernel}` : 'conv');
-  return nodeRun(label, (inputs, allocate) => {
+  const fixed = constant ? operator(layer(wConst, bConst, window!, 'auto')) : undefined;
+  return nodeRun(fixed?.label ?? 'conv', (inputs, allocate) => {
     const x = input(inputs, 0, ['float32']);
     const w = input(inputs, 1, ['float32']);
     checkChannels(x, w, groups);
-    if (direct) return [runDirectConv(direct, x, {}, window!, { bias, activation, pool }, allocate)!];
-    const weights = fixed ?? prepare(w, inputs[2]);
-    return [maxPoolValue(runConv(x, {}, weights, window ?? windowAttributes(ctx.attributes, w.dims.slice(2)), 'float32', { activation }), pool)];
+    const runWindow = window ?? windowAttributes(ctx.attributes, w.dims.slice(2));
+    return [runOperator(fixed ?? operator(layer(w, inputs[2], runWindow, 'im2col')), x, {}, runWindow, groups, allocate)];
   });
 };
 
@@ -78,26 +85,17 @@ const qlinearConv: OpHandler = (ctx) => {
   const outType: QType = yZero?.type === 'int8' ? 'int8' : 'uint8';
   const bias = c[8] ? asTensor(c[8], ['int32'], 'B').data : undefined;
   if (ctx.node.inputs[8] && !c[8]) throw new ModelError('the bias must be a constant');
-  const activation = fusedActivation(ctx.attributes) ?? 'none';
-  const pool = fusedPool(ctx.attributes);
   const window = windowAttributes(ctx.attributes, wConst.dims.slice(2));
-  const outZeroPoint = yZero ? Number(yZero.data[0]) : 0;
-  // Dense qgemm options and the sparse run options differ only in the bias (linear() holds it).
-  const output = { output: outType, outScale: yScale.scale, outZeroPoint, activation } as const;
-  const source = { type: wConst.type as 'int8' | 'uint8', dims: wConst.dims, data: wConst.data as Int8Array, scales: wq.scales, zeroPoints: wq.zeroPoints };
-  const direct = prepareDirectConv(source, groups, window, ctx.policy.sparse);
+  const op = operator({
+    weights: { type: wConst.type as 'int8' | 'uint8', dims: wConst.dims, data: wConst.data as Int8Array, scales: wq.scales, zeroPoints: wq.zeroPoints },
+    window, group: groups, output: outType, outScale: yScale.scale, outZeroPoint: yZero ? Number(yZero.data[0]) : 0, bias,
+    activation: fusedActivation(ctx.attributes) ?? 'none', pool: fusedPool(ctx.attributes), sparse: ctx.policy.sparse,
+  });
   const xQuantOf = activationQuantReader('x');
-  // The im2col path: every layer the direct kernel does not take, and a direct one whose input zero point makes its sums inexact.
-  let im2col: ConvWeights | undefined;
-  const im2colWeights = () => (im2col ??= prepareConvWeights(source, groups, ctx.policy.sparse ? { bias, columns: TYPICAL_PIXELS } : null, (packed) => (rows, g) =>
-    cpu.qgemm(rows as Tensor<'uint8'>, packed[g], { ...output, bias: bias?.subarray(g * (wConst.dims[0] / groups), (g + 1) * (wConst.dims[0] / groups)) })));
-  if (!direct) im2colWeights();
-  return nodeRun(direct?.label.replace('conv', 'qconv') ?? (im2col!.sparse ? `qconv-${im2col!.sparse.kernel}` : 'qconv'), (inputs, allocate) => {
+  return nodeRun(op.label, (inputs, allocate) => {
     const x = input(inputs, 0, ['uint8']);
     checkChannels(x, wConst, groups);
-    const xQuant = xQuantOf(inputs[1], inputs[2], x);
-    const y = direct && runDirectConv(direct, x, xQuant, window, { ...output, bias, pool }, allocate);
-    return [y || maxPoolValue(runConv(x, xQuant, im2colWeights(), window, outType, output), pool)];
+    return [runOperator(op, x, xQuantOf(inputs[1], inputs[2], x), window, groups, allocate)];
   });
 };
 
@@ -111,18 +109,15 @@ const convInteger: OpHandler = (ctx) => {
   // qgemm needs scales to carry per-channel zero points; int32 output ignores them.
   const scales = new Float32Array(zp?.length ?? 1).fill(1);
   const window = windowAttributes(ctx.attributes, wConst.dims.slice(2));
-  const source = { type: wConst.type as 'int8' | 'uint8', dims: wConst.dims, data: wConst.data as Int8Array, scales, zeroPoints: zp };
-  const direct = prepareDirectConv(source, groups, window, ctx.policy.sparse);
-  let im2col: ConvWeights | undefined;
-  const im2colWeights = () => (im2col ??= prepareConvWeights(source, groups, null, (packed) => (rows, g) => cpu.qgemm(rows as Tensor<'uint8'>, packed[g])));
-  return nodeRun(direct?.label.replace('conv', 'qconv') ?? 'qconv-int32', (inputs, allocate) => {
+  const op = operator({
+    weights: { type: wConst.type as 'int8' | 'uint8', dims: wConst.dims, data: wConst.data as Int8Array, scales, zeroPoints: zp },
+    window, group: groups, output: 'int32', sparse: ctx.policy.sparse,
+  });
+  return nodeRun(op.label, (inputs, allocate) => {
     const x = input(inputs, 0, ['uint8']);
     checkChannels(x, wConst, groups);
     const xZero = inputs[2] ? Number(inputs[2].data[0]) : 0;
-    as4d(x.dims, window);
-    const xQuant = { scale: 1, zeroPoint: xZero };
-    const y = direct && runDirectConv(direct, x, xQuant, window, { output: 'int32' }, allocate);
-    return [y || runConv(x, xQuant, im2colWeights(), window, 'int32', {})];
+    return [runOperator(op, x, { scale: 1, zeroPoint: xZero }, window, groups, allocate)];
   });
 };
 

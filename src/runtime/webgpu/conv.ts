@@ -14,7 +14,7 @@ import type { GpuMaxPoolOptions } from '../../backends/webgpu/maxpool.js';
 import { convGeometry } from '../../backends/cpu/im2col.js';
 import { tensor, type QType, type QuantParams } from '../../tensor.js';
 import type { Value } from '../onnx/model.js';
-import { as4d, convOptions, outputDims, windowAttributes, type WindowAttributes } from '../ops/conv-attributes.js';
+import { convRunGeometry, outputDims, windowAttributes, type WindowAttributes } from '../ops/conv-attributes.js';
 import { FUSED_POOL_KERNEL, FUSED_POOL_STRIDES, fusedActivation, fusedPool, ModelError, type PrepareContext } from '../ops/op.js';
 import { quantParam, quantParams } from '../ops/quant-params.js';
 import { gpuInput0, shaped, type GpuInput, type GpuOpHandler } from './node-run.js';
@@ -45,9 +45,8 @@ function transposedWeight<T extends 'float32' | 'int8' | 'uint8'>(w: Value, type
 /** The convolution of NCHW x: im2col, `product` of the rows ([rows, K] -> [rows, OC]), NCHW, the fused pool. */
 async function convolve(gpu: WebGpuBackend, x: GpuInput, window: WindowAttributes, quant: QuantParams, oc: number,
   pool: GpuMaxPoolOptions | undefined, product: (rows: GpuTensor) => Promise<GpuTensor>): Promise<GpuTensor> {
-  const dims = as4d(x.dims, window);
-  const [n, , h, w] = dims;
-  const options = convOptions(window, h, w);
+  const { dims, geometry: options } = convRunGeometry(window, x.dims);
+  const [n] = dims;
   const { outH, outW } = convGeometry(dims, options);
   const col = await gpu.im2col(shaped(x, dims, quant) as GpuTensor<'float32' | 'uint8'>, options);
   let y: GpuTensor;

@@ -1,0 +1,35 @@
+/**
+ * A convolution layer as the conv operator (operator.ts) takes it: the
+ * weights as a model stores them, the window, and the geometry of one run.
+ */
+import type { TypedArrayOf } from '../../../tensor.js';
+import type { Im2colOptions } from '../im2col.js';
+
+/** Conv weights before any packing: [OC, C/group, KH, KW] (or [OC, C/group, KW]). */
+export interface ConvWeightSource<T extends 'float32' | 'int8' | 'uint8'> {
+  type: T;
+  dims: readonly number[];
+  data: TypedArrayOf<T>;
+  /** Per output channel (OC values) or per tensor (1). */
+  scales?: Float32Array;
+  zeroPoints?: Int32Array;
+}
+
+/** What the choice of path depends on besides the weights: the kernel, and the strides (the direct kernels run stride 1 only). */
+export interface ConvWindow {
+  kernel: readonly [number, number];
+  strides: readonly [number, number];
+}
+
+/** The window resolved against one input's size (explicit pads, the group): what im2col and the direct kernels take. */
+export type ConvRunGeometry = Im2colOptions & { pads: readonly [number, number, number, number] };
+
+/** An NCHW tensor without its quantization (passed beside it): the operator's input and result. */
+export interface ConvValue<T extends 'float32' | 'uint8' | 'int8' | 'int32' = 'float32' | 'uint8' | 'int8' | 'int32'> {
+  type: T;
+  dims: readonly number[];
+  data: TypedArrayOf<T>;
+}
+
+/** Where a run's result goes: a session's buffer pool, or fresh arrays. */
+export type ConvAllocate = (type: 'float32' | 'uint8' | 'int8' | 'int32', length: number) => Float32Array | Uint8Array | Int8Array | Int32Array;
