@@ -94,6 +94,15 @@ export class Linear implements NativeOwner {
     markMade(this, Linear);
   }
 
+  /**
+   * On the dense kernel: the weight as it packed it for the GEMM (W' [K, N],
+   * what packWeights() of the transposed weight gives), so a caller running
+   * its own GEMM on the layer packs nothing twice; undefined on a sparse kernel.
+   */
+  get packed(): PackedWeights | undefined {
+    return this.prepared.kind === 'dense' ? this.prepared.packed : undefined;
+  }
+
   /** Frees the layer's packed weights now, instead of when they are garbage-collected; running it after is a TypeError. */
   dispose(): void {
     const p = this.prepared;

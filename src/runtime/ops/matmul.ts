@@ -54,6 +54,7 @@ function prepareWeight(w: WeightSource, policy: RunPolicy, bias: Float32Array | 
   const { k, n } = w;
   const perColumn = w.scales !== undefined && w.scales.length > 1;
   const symmetric = !w.zeroPoints || w.zeroPoints.every((z) => z === 0);
+  let packed: PackedWeights | undefined;
   if (policy.sparse && w.type !== 'uint8' && symmetric) {
     const quant: QuantParams = !w.scales ? {} : perColumn ? { scale: w.scales, zeroPoint: new Int32Array(w.scales.length), axis: 0 } : { scale: w.scales[0] };
     const layer: Linear = cpu.linear(tensor(w.type, [n, k], transposed(w.data as Float32Array | Int8Array, k, n), quant), { bias, columns: rowsHint });
@@ -74,9 +75,11 @@ function prepareWeight(w: WeightSource, policy: RunPolicy, bias: Float32Array | 
       };
       return { k, n, label: `${w.type === 'float32' ? 'spmm' : 'qspmm'}-${layer.kernel}`, run };
     }
+    // Dense: linear() packed the [K, N] weight this path runs (its zero points are zero, as checked above).
+    packed = layer.packed;
   }
   const quant: QuantParams = w.scales ? { scale: perColumn ? w.scales : w.scales[0], zeroPoint: perColumn ? w.zeroPoints : w.zeroPoints?.[0], axis: perColumn ? 1 : undefined } : {};
-  const packed = cpu.packWeights(tensor(w.type, [k, n], w.data, quant));
+  packed ??= cpu.packWeights(tensor(w.type, [k, n], w.data, quant));
   const runDense = dense(packed);
   return { k, n, label: w.type === 'float32' ? 'gemm' : 'qgemm', run: (a, allocate) => runDense(a, allocate(outType, a.dims[0] * n)) };
 }

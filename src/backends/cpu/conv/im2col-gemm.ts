@@ -26,7 +26,8 @@ export type Im2colWeights =
 /**
  * Lays `w` [OC, C/g, KH, KW] out for the im2col path: when `trySparse` (one
  * group, symmetric weights), asks linear() whether a sparse kernel beats
- * dense for it; else W' transposed to [K, OC/g] and packed per group.
+ * dense for it (and takes the W' it packed when not); else W' transposed to
+ * [K, OC/g] and packed per group.
  */
 export function prepareIm2colWeights<T extends 'float32' | 'int8' | 'uint8'>(
   w: ConvWeightSource<T>,
@@ -42,6 +43,8 @@ export function prepareIm2colWeights<T extends 'float32' | 'int8' | 'uint8'>(
     if (w.type !== 'uint8' && symmetric) {
       const layer = linear(tensor(w.type as 'float32' | 'int8', [oc, k], w.data as Float32Array | Int8Array, quant), { bias: trySparse.bias, columns: trySparse.columns });
       if (layer.kernel !== 'dense') return { outChannels: oc, groups, kind: 'sparse', layer };
+      // Dense: linear() packed W' [K, OC] already, as the loop below would (its zero points are zero, as checked above).
+      return { outChannels: oc, groups, kind: 'dense', packed: [layer.packed!] };
     }
   }
   const packed: PackedWeights[] = [];
