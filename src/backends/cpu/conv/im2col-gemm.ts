@@ -49,11 +49,8 @@ export function prepareIm2colWeights<T extends 'float32' | 'int8' | 'uint8'>(
   }
   const packed: PackedWeights[] = [];
   for (let g = 0; g < groups; g++) {
-    const t = new (TYPED_ARRAY_OF[w.type] as new (n: number) => TypedArrayOf<T>)(k * ocg);
-    for (let o = 0; o < ocg; o++) {
-      const src = (g * ocg + o) * k;
-      for (let i = 0; i < k; i++) t[i * ocg + o] = w.data[src + i];
-    }
+    // Group g's output channels are consecutive rows [OC/g, K] of w.
+    const t = transpose(tensor(w.type, [ocg, k], w.data.subarray(g * ocg * k, (g + 1) * ocg * k) as TypedArrayOf<T>)).data as TypedArrayOf<T>;
     const perChannel = w.scales !== undefined && w.scales.length > 1;
     const quant: QuantParams = !w.scales ? {} : perChannel
       ? { scale: w.scales.slice(g * ocg, (g + 1) * ocg), zeroPoint: w.zeroPoints?.slice(g * ocg, (g + 1) * ocg), axis: 1 }
