@@ -95,6 +95,12 @@ export function convOptions(w: WindowAttributes, h: number, width: number, group
   return options;
 }
 
+/** Checks a convolution's input channels against its weight [OC, C/group, ...] (the CPU and GPU convs alike). */
+export function checkChannels(x: { dims: readonly number[] }, w: { dims: readonly number[] }, groups: number): void {
+  const c = x.dims[1];
+  if (w.dims[1] * groups !== c) throw new ModelError(`weight [${w.dims}] with group ${groups} expects ${w.dims[1] * groups} input channels, got ${c}`);
+}
+
 /**
  * A convolution's input as the 2-D operators see it and the window resolved
  * for its size: the one geometry the CPU conv operator and the GPU conv run.

@@ -11,7 +11,7 @@ import type { QType } from '../../tensor.js';
 import type { Allocate } from '../buffers.js';
 import type { Value } from '../onnx/model.js';
 import { asTensor } from '../value.js';
-import { convRunGeometry, outputDims, windowAttributes, type WindowAttributes } from './conv-attributes.js';
+import { checkChannels, convRunGeometry, outputDims, windowAttributes, type WindowAttributes } from './conv-attributes.js';
 import { fusedActivation, fusedPool, input, nodeRun, ModelError, type OpHandler, type PrepareContext } from './op.js';
 import { activationQuantReader, quantParam, quantParams } from './quant-params.js';
 
@@ -19,11 +19,6 @@ function groupOf(ctx: PrepareContext): number {
   const g = ctx.attributes.int('group', 1);
   if (!Number.isSafeInteger(g) || g < 1) throw new ModelError(`attribute group must be a positive integer, got ${g}`);
   return g;
-}
-
-function checkChannels(x: Value, w: Value, groups: number): void {
-  const c = x.dims[1];
-  if (w.dims[1] * groups !== c) throw new ModelError(`weight [${w.dims}] with group ${groups} expects ${w.dims[1] * groups} input channels, got ${c}`);
 }
 
 /** A Conv's float32 bias input, one value per output channel of `w`. */

@@ -14,8 +14,8 @@ import type { GpuMaxPoolOptions } from '../../backends/webgpu/maxpool.js';
 import { convGeometry } from '../../backends/cpu/im2col.js';
 import { tensor, type QType, type QuantParams } from '../../tensor.js';
 import type { Value } from '../onnx/model.js';
-import { convRunGeometry, outputDims, windowAttributes, type WindowAttributes } from '../ops/conv-attributes.js';
-import { FUSED_POOL_KERNEL, FUSED_POOL_STRIDES, fusedActivation, fusedPool, ModelError, type PrepareContext } from '../ops/op.js';
+import { checkChannels, convRunGeometry, outputDims, windowAttributes, type WindowAttributes } from '../ops/conv-attributes.js';
+import { FUSED_POOL_KERNEL, FUSED_POOL_STRIDES, fusedActivation, fusedPool, type PrepareContext } from '../ops/op.js';
 import { quantParam, quantParams } from '../ops/quant-params.js';
 import { gpuInput0, shaped, type GpuInput, type GpuOpHandler } from './node-run.js';
 
@@ -29,11 +29,6 @@ export const POOL_FUSION = [FUSED_POOL_KERNEL, FUSED_POOL_STRIDES] as const;
 /** Whether the node is a conv the GPU runs: group 1 (the GEMM takes one weight block). */
 function ungrouped(ctx: PrepareContext): boolean {
   return ctx.attributes.int('group', 1) === 1;
-}
-
-/** As the CPU conv checks x against its weight (ops/conv.ts). */
-function checkChannels(x: GpuInput, w: Value): void {
-  if (w.dims[1] !== x.dims[1]) throw new ModelError(`weight [${w.dims}] with group 1 expects ${w.dims[1]} input channels, got ${x.dims[1]}`);
 }
 
 /** [OC, C*KH*KW] -> W' [K, OC] (the GEMM's B), on the native transpose. */
@@ -81,7 +76,7 @@ export const gpuConv: GpuOpHandler = (ctx, gpu) => {
     label: 'gpu:conv',
     run: (xIn) => {
       const x = gpuInput0(xIn, ['float32']);
-      checkChannels(x, w);
+      checkChannels(x, w, 1);
       return convolve(gpu, x, window, {}, w.dims[0], pool, (rows) => gpu.gemm(rows as GpuTensor<'float32'>, weights, { bias, activation }));
     },
     dispose: () => weights.dispose(),
@@ -117,7 +112,7 @@ export const gpuQLinearConv: GpuOpHandler = (ctx, gpu) => {
     label: 'gpu:qconv',
     run: (xIn) => {
       const x = gpuInput0(xIn, ['uint8']);
-      checkChannels(x, w);
+      checkChannels(x, w, 1);
       return convolve(gpu, x, window, xQuant, w.dims[0], pool, (rows) => gpu.qgemm(rows as GpuTensor<'uint8'>, packed, options));
     },
     dispose: () => packed.dispose(),
