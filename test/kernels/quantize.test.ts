@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 
 import { refDequantize, refMinmax, refQuantize, refRequantize } from '../../src/backends/reference/quantize.js';
-import { planRequantize } from '../../src/backends/cpu/quantize.js';
+import { planRequantize } from '../../src/ops/quantize.js';
 import { cpu, tensor } from '../../src/index.js';
 import { assertSameArray, nativeVariants, randomFloats, randomInts, rng } from '../helpers.js';
 

@@ -5,30 +5,22 @@
  */
 import { refDequantize, refMinmax, refQuantize, refRequantize } from '../reference/quantize.js';
 import { saturateRound } from '../../ops/round.js';
-import { runAsync, runSync, type CpuCall } from './call.js';
-import { Q_RANGE, type QType, type QuantParams, type Tensor } from '../../tensor.js';
-import { axisView, checkAxis, checkBoolean, checkObject, checkOneOf, checkQuantParams, checkTensor, fail, outputTensor, typeFail } from '../../validate.js';
-import { activationRange, type Activation } from '../../ops/activation.js';
+import { planDequantize, planQuantize, planRequantize, type QuantizeArgs, type RequantizeArgs } from '../../ops/quantize.js';
 import { checkVariant } from '../../ops/variant.js';
+import { runAsync, runSync, type CpuCall } from './call.js';
+import { Q_RANGE, type QType, type Tensor } from '../../tensor.js';
+import { axisView, checkAxis, checkBoolean, checkObject, checkOneOf, checkTensor, fail, outputTensor, typeFail } from '../../validate.js';
 
-export interface QuantizeOptions {
-  type: QType;
-  /** One scale, or one per index of `axis`. */
-  scale: number | Float32Array | readonly number[];
-  zeroPoint?: number | Int32Array | readonly number[];
-  axis?: number;
+export interface QuantizeOptions extends QuantizeArgs {
   variant?: string;
   /** Write the result here (reused storage of the right type and size). */
   out?: Uint8Array | Int8Array;
 }
 
-/** quantize's arguments, checked, for any backend: x's dims, the output type and its quantization parameters. */
-export function planQuantize(dims: readonly number[], options: QuantizeOptions) {
-  checkObject('options', options);
-  const type = checkOneOf('options.type', options.type, ['uint8', 'int8'] as const);
-  const { scales, zeroPoints, axis } = checkQuantParams('options.', options.scale, options.zeroPoint, options.axis, dims, type);
-  const quant = axis === undefined ? { scale: scales[0], zeroPoint: zeroPoints[0] } : { scale: scales, zeroPoint: zeroPoints, axis };
-  return { type, scales, zeroPoints, quant, view: axisView(dims, axis) };
+export interface RequantizeOptions extends RequantizeArgs {
+  variant?: string;
+  /** Write the result here (reused storage of the output type and the tensor's size). */
+  out?: Uint8Array | Int8Array | Float32Array;
 }
 
 function quantizeCall(xIn: Tensor<'float32'>, options: QuantizeOptions): CpuCall<Tensor<QType>> {
@@ -58,12 +50,6 @@ export interface DequantizeOptions {
   out?: Float32Array;
 }
 
-/** dequantize's parameters, checked, for any backend: those the quantized tensor carries. */
-export function planDequantize(x: QuantParams & { type: QType; dims: readonly number[] }) {
-  const { scales, zeroPoints, axis } = checkQuantParams('x.', x.scale, x.zeroPoint, x.axis, x.dims, x.type);
-  return { scales, zeroPoints, view: axisView(x.dims, axis) };
-}
-
 function dequantizeCall(xIn: Tensor<QType>, options: DequantizeOptions = {}): CpuCall<Tensor<'float32'>> {
   const x = checkTensor('x', xIn, ['uint8', 'int8']);
   checkObject('options', options);
@@ -84,51 +70,6 @@ export function dequantize(x: Tensor<QType>, options?: DequantizeOptions): Tenso
 
 export async function dequantizeAsync(x: Tensor<QType>, options?: DequantizeOptions): Promise<Tensor<'float32'>> {
   return runAsync(dequantizeCall(x, options));
-}
-
-export interface RequantizeOptions {
-  /** Output type; 'float32' dequantizes. */
-  type: QType | 'float32';
-  /** Output scale and zero point (quantized types only). */
-  scale?: number;
-  zeroPoint?: number;
-  /** int32 added to each accumulator first: one value, or one per index of acc.axis. */
-  bias?: Int32Array;
-  activation?: Activation;
-  variant?: string;
-  /** Write the result here (reused storage of the output type and the tensor's size). */
-  out?: Uint8Array | Int8Array | Float32Array;
-}
-
-/**
- * requantize's arguments, checked, for any backend: the accumulators' dims
- * and scales, and the output stage (multipliers, zero point, clamp) they give.
- */
-export function planRequantize(acc: QuantParams & { dims: readonly number[] }, options: RequantizeOptions) {
-  checkObject('options', options);
-  const type = checkOneOf('options.type', options.type, ['uint8', 'int8', 'float32'] as const);
-  // The accumulator's own scale (a.scale * b.scale), per tensor or per axis; its zero point must be 0.
-  const { scales: accScales, zeroPoints: accZps, axis } = checkQuantParams('acc.', acc.scale, acc.zeroPoint, acc.axis, acc.dims, 'int8');
-  if (accZps.some((z) => z !== 0)) fail('acc.zeroPoint', 'must be 0: int32 accumulators have no zero point');
-  const view = axisView(acc.dims, axis);
-  const { bias } = options;
-  if (bias !== undefined) {
-    if (!(bias instanceof Int32Array)) typeFail('options.bias', 'must be an Int32Array');
-    if (bias.length !== 1 && bias.length !== view.channels) fail('options.bias', `must have 1 or ${view.channels} values, got ${bias.length}`);
-  }
-  const range = activationRange('options.activation', options.activation);
-  if (type === 'float32') return { type, view, bias, range, multipliers: accScales, zeroPoint: 0, outMin: 0, outMax: 0, quant: undefined };
-  const out = checkQuantParams('options.', options.scale, options.zeroPoint, undefined, acc.dims, type);
-  const outScale = out.scales[0], zeroPoint = out.zeroPoints[0];
-  const q = Q_RANGE[type];
-  return {
-    type, view, bias, range, zeroPoint,
-    multipliers: Float32Array.from(accScales, (s) => Math.fround(s / outScale)),
-    // The real-valued clamp quantized like any value (ReLU: exactly the zero point).
-    outMin: saturateRound(Math.fround(range.min / outScale), zeroPoint, q.min, q.max),
-    outMax: saturateRound(Math.fround(range.max / outScale), zeroPoint, q.min, q.max),
-    quant: { scale: outScale, zeroPoint },
-  };
 }
 
 function requantizeCall(accIn: Tensor<'int32'>, options: RequantizeOptions): CpuCall<Tensor> {

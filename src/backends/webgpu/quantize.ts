@@ -3,9 +3,9 @@
  * kernels (the WGSL computes the float32 division, products and roundings
  * in integer arithmetic: WGSL allows 2.5 ULP division and flushing
  * subnormals, which would break exactness). Arguments are checked by the
- * same plan functions as on the CPU; results stay on the GPU.
+ * plans the CPU runs too (src/ops/quantize.ts); results stay on the GPU.
  */
-import { planDequantize, planQuantize, planRequantize, type QuantizeOptions, type RequantizeOptions } from '../cpu/quantize.js';
+import { planDequantize, planQuantize, planRequantize, type QuantizeArgs, type RequantizeArgs } from '../../ops/quantize.js';
 import type { QType, QuantParams } from '../../tensor.js';
 import type { Dispatch, WebGpuBackend } from './backend.js';
 import type { GpuTensor } from './gpu-tensor.js';
@@ -17,8 +17,8 @@ function elementwiseGrid(gpu: WebGpuBackend, count: number): Dispatch['workgroup
   return wordGrid(gpu, wordsOf(count, 1));
 }
 
-export type GpuQuantizeOptions = Omit<QuantizeOptions, 'variant' | 'out'>;
-export type GpuRequantizeOptions = Omit<RequantizeOptions, 'variant' | 'out'>;
+export type GpuQuantizeOptions = QuantizeArgs;
+export type GpuRequantizeOptions = RequantizeArgs;
 
 export async function gpuQuantize(gpu: WebGpuBackend, xIn: unknown, options: GpuQuantizeOptions): Promise<GpuTensor<QType>> {
   const x = gpuInput(gpu, 'x', xIn, ['float32']);
