@@ -12,7 +12,8 @@ export { tensor, sizeOf, type Tensor, type ElementType, type QType, type QuantPa
 export { PackedWeights, packWeights } from './backends/cpu/pack.js';
 export type { Activation } from './ops/activation.js';
 export type { GemmOptions, GemmWeights } from './backends/cpu/gemm.js';
-export type { QGemmOptions, QGemmOutput, QGemmWeights } from './backends/cpu/qgemm.js';
+export type { QGemmOptions, QGemmWeights } from './backends/cpu/qgemm.js';
+export type { QGemmOutput } from './ops/quantized-output.js';
 export type { QuantizeOptions, DequantizeOptions, RequantizeOptions, QuantParamsOptions, MinMax } from './backends/cpu/quantize.js';
 export type { Im2colOptions } from './backends/cpu/im2col.js';
 export type { SpmmOptions } from './backends/cpu/spmm.js';

@@ -257,6 +257,12 @@ export function checkNoOverlap(name: string, out: ArrayBufferView, reads: Reads)
   }
 }
 
+/** A result of `dims` fits one typed array (at most MAX_ELEMENTS). */
+export function checkResultSize(dims: readonly number[]): void {
+  const size = sizeOf(dims);
+  if (size > MAX_ELEMENTS) fail('result', `[${dims.join(', ')}] would hold ${size} elements, more than 2^32 - 1`);
+}
+
 /**
  * The result tensor of a kernel: on `out` (caller-owned storage of exactly the
  * right type and size, reused across calls, sharing no memory with the
@@ -266,7 +272,7 @@ export function outputTensor<T extends ElementType>(out: unknown, reads: Reads, 
   const size = sizeOf(dims);
   let data: TypedArrayOf<T>;
   if (out === undefined) {
-    if (size > MAX_ELEMENTS) fail('result', `[${dims.join(', ')}] would hold ${size} elements, more than 2^32 - 1`);
+    checkResultSize(dims);
     data = new TYPED_ARRAY_OF[type](size) as TypedArrayOf<T>;
   } else {
     if (!(out instanceof TYPED_ARRAY_OF[type])) typeFail('options.out', `must be ${withArticle(ARRAY_NAMES[type])} for this output`);

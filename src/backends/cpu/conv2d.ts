@@ -21,7 +21,8 @@ import {
 } from '../../validate.js';
 import { activationRange, type Activation } from '../../ops/activation.js';
 import { checkVariant } from '../../ops/variant.js';
-import { quantizedCallParams, type MultiplierSource, type QGemmOptions } from './qgemm.js';
+import { planQuantizedProduct, type MultiplierSource } from '../../ops/quantized-output.js';
+import type { QGemmOptions } from './qgemm.js';
 
 /** Integer sums in float32 are exact below 2^24. */
 const EXACT_SUM = 2 ** 24;
@@ -330,12 +331,11 @@ function conv2dSetup(x: TensorShape<'float32' | 'uint8'>, w: ConvWeights, option
   }
   if (!w.quantized) typeFail('w', 'must be quantized (int8/uint8) for uint8 x');
   if (options.output === 'float32') typeFail('options.output', "must be 'int32', 'uint8' or 'int8' for uint8 x");
-  // Without out: its result tensor is a stand-in of dims [OC, 1] (the plan sizes the real one).
-  const q = quantizedCallParams('x', x as Omit<Tensor<'uint8'>, 'data'>, w, { ...options, out: undefined } as QGemmOptions, [g.outChannels, 1], 0, {});
+  const q = planQuantizedProduct('x', x as Omit<Tensor<'uint8'>, 'data'>, w, options as QGemmOptions, g.outChannels, 1);
   if (!conv2dIsExact(w, q.aZeroPoint, variant)) fail('w', 'has an output channel whose sums can reach 2^24 with this x zero point; conv2d would not be exact (use im2col + qgemm)');
   const family = convFamily('uint8', w, variant);
-  const quant = q.result.scale === undefined ? undefined
-    : { scale: q.result.scale, zeroPoint: q.result.zeroPoint, axis: typeof q.result.scale === 'number' ? undefined : 1 };
+  const quant = q.quant?.scale === undefined ? undefined
+    : { scale: q.quant.scale, zeroPoint: q.quant.zeroPoint, axis: typeof q.quant.scale === 'number' ? undefined : 1 };
   // Per-tensor multipliers are spread over the channels (the kernel reads one per channel).
   const mult = q.mult === null ? null : q.mult.length === g.outChannels ? q.mult.slice() : new Float32Array(g.outChannels).fill(q.mult[0]);
   return plan(q.output as 'int32' | QType, quant,

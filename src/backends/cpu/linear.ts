@@ -24,7 +24,8 @@ import { checkBias, checkInt, checkMade, checkNoOverlap, checkObject, checkOneOf
 import type { Activation } from '../../ops/activation.js';
 import { gemm, gemmAsync } from './gemm.js';
 import { packWeights, type PackedWeights } from './pack.js';
-import { qgemmCall, type QGemmOutput } from './qgemm.js';
+import { qgemmCall } from './qgemm.js';
+import type { QGemmOutput } from '../../ops/quantized-output.js';
 import { packSparseWeights, qspmm, qspmmAsync, type PackedSparseWeights } from './qspmm.js';
 import { spmm, spmmAsync } from './spmm.js';
 import { transpose, transposeAsync } from './transpose.js';

@@ -11,8 +11,9 @@ import { native, type NativeHandle } from '../../native.js';
 import { adoptNative, disposeNative, type NativeOwner } from '../../native-lifetime.js';
 import { SPARSE_MAKERS, SparseMatrix } from '../../sparse/sparse-matrix.js';
 import type { Tensor } from '../../tensor.js';
-import { checkMade, checkObject, checkQuantParams, checkTensor, fail, markMade, typeFail } from '../../validate.js';
-import { quantizedCallParams, type MultiplierSource, type QGemmOptions } from './qgemm.js';
+import { checkMade, checkObject, checkQuantParams, checkTensor, fail, markMade, outputTensor, typeFail } from '../../validate.js';
+import { planQuantizedProduct, type MultiplierSource } from '../../ops/quantized-output.js';
+import type { QGemmOptions } from './qgemm.js';
 
 /** Options of qspmm: those of qgemm; `bias` and per-channel scales run along W's rows. */
 export type QSpmmOptions = QGemmOptions;
@@ -171,8 +172,8 @@ function qspmmCall(wIn: QSpmmWeights, xIn: Tensor<'uint8'>, options: QSpmmOption
   if (xk !== k) fail('x', `has K = ${xk} rows but w has K = ${k} columns`);
   // Packed once the call is known to be valid.
   const w = packed ?? packChecked(source, scales);
-  const { aZeroPoint, bias, variant, output, mult, outZeroPoint, outMin, outMax, fmin, fmax, result: y } =
-    quantizedCallParams('x', x, w, options, [rows, m], 0, { 'x.data': x.data, 'w.values': source.values });
+  const { aZeroPoint, bias, variant, output, mult, outZeroPoint, outMin, outMax, fmin, fmax, quant } = planQuantizedProduct('x', x, w, options, rows, 0);
+  const y = outputTensor(options.out, { 'x.data': x.data, 'w.values': source.values, 'options.bias': bias }, output, [rows, m], quant);
   const out = y.data as Out;
   return {
     result: y,

@@ -6,12 +6,12 @@
  * dispatch of qs32-qx8-requantize-wgsl in the same submit. The output stage
  * is not fused: it is O(M*N) against the GEMM's O(M*N*K), and the requantize
  * kernel is the one place that reproduces the CPU's float32 rounding in
- * integer arithmetic. Arguments are checked by the CPU's own functions, in
- * the CPU's order, so errors are the same.
+ * integer arithmetic. Arguments are checked by the plans the CPU runs too
+ * (src/ops/), in the CPU's order, so errors are the same.
  */
 import { asPacked } from '../cpu/gemm.js';
 import type { PackedWeights } from '../cpu/pack.js';
-import { quantizedCallParams, type MultiplierSource, type QGemmOptions } from '../cpu/qgemm.js';
+import { planQuantizedProduct, type MultiplierSource, type QuantizedOutputOptions } from '../../ops/quantized-output.js';
 import { tensor, type Tensor } from '../../tensor.js';
 import { checkMade, checkObject, checkOneOf, fail, markMade, typeFail } from '../../validate.js';
 import type { WebGpuBackend } from './backend.js';
@@ -27,7 +27,7 @@ import { fromAccumulators } from './quantize.js';
 export type GpuQGemmVariant = 'packed' | 'unpacked';
 const VARIANTS = ['packed', 'unpacked'] as const;
 
-export type GpuQGemmOptions = Omit<QGemmOptions, 'variant' | 'out'> & {
+export type GpuQGemmOptions = QuantizedOutputOptions & {
   /** Force one inner product (tests, benchmarks); default: the one backend.qgemmVariant() measured faster. */
   variant?: GpuQGemmVariant;
 };
@@ -172,14 +172,11 @@ export async function gpuQgemm(gpu: WebGpuBackend, aIn: unknown, bIn: unknown, o
     const [m, k] = a.tensor.dims;
     if (k !== b.k) fail('b', `has K = ${b.k} rows but a has K = ${k} columns`);
     const n = b.n;
-    // The CPU stage also allocates its result; [0, n] keeps that host tensor
-    // empty while every check (bias length n included) stays the same.
-    const { aZeroPoint, bias, output, mult, outZeroPoint, outMin, outMax, fmin, fmax, result } =
-      quantizedCallParams('a', a.tensor as unknown as Tensor<'uint8'>, b, options as QGemmOptions, [0, n], 1, {});
+    const plan = planQuantizedProduct('a', a.tensor, b, options, n, 1);
     const variant = chosen ?? checkOneOf('options.variant', options.variant, VARIANTS);
-    const quant = { scale: result.scale, zeroPoint: result.zeroPoint, axis: result.axis };
-    const acc = gpu.empty('int32', [m, n], output === 'int32' ? quant : undefined);
+    const acc = gpu.empty('int32', [m, n], plan.output === 'int32' ? plan.quant : undefined);
     if (m > 0 && n > 0) {
+      const { aZeroPoint, bias } = plan;
       const za = aZeroPoint - 128;
       const kza = Math.imul(k, za);
       const colTerm = Int32Array.from(b.columnSums, (s, j) =>
@@ -195,7 +192,7 @@ export async function gpuQgemm(gpu: WebGpuBackend, aIn: unknown, bIn: unknown, o
       });
     }
     // Per column: the [M, N] result viewed as [M, channels = N, inner = 1].
-    return await fromAccumulators(gpu, acc, { output, mult, outZeroPoint, outMin, outMax, fmin, fmax, quant }, { channels: n, inner: 1 });
+    return await fromAccumulators(gpu, acc, plan, { channels: n, inner: 1 });
   } finally {
     releaseTemporaries(a);
     temporaryB?.dispose();

@@ -11,17 +11,17 @@
  * invocations split the row's entries and the columns of M; rows are taken
  * in order of decreasing entries, sorted once at packing.
  */
-import { quantizedCallParams, type MultiplierSource, type QGemmOptions } from '../cpu/qgemm.js';
-import { checkSparseWeights, entriesOf, PackedSparseWeights, type QSpmmOptions, type QSpmmWeights } from '../cpu/qspmm.js';
+import { planQuantizedProduct, type MultiplierSource, type QuantizedOutputOptions } from '../../ops/quantized-output.js';
+import { checkSparseWeights, entriesOf, PackedSparseWeights, type QSpmmWeights } from '../cpu/qspmm.js';
 import type { SparseMatrix } from '../../sparse/sparse-matrix.js';
-import { tensor, type Tensor } from '../../tensor.js';
+import { tensor } from '../../tensor.js';
 import { checkMade, checkObject, fail, markMade, typeFail } from '../../validate.js';
 import type { WebGpuBackend } from './backend.js';
 import type { GpuTensor } from './gpu-tensor.js';
 import { gpuInput, releaseTemporaries } from './inputs.js';
 import { fromAccumulators } from './quantize.js';
 
-export type GpuQSpmmOptions = Omit<QSpmmOptions, 'variant' | 'out'>;
+export type GpuQSpmmOptions = QuantizedOutputOptions;
 
 /** Invocations per workgroup of qu8s8-spmm-wgsl, split between columns (WG_M) and entries (WG_K). */
 const WORKGROUP_SIZE = 64;
@@ -109,15 +109,11 @@ export async function gpuQspmm(gpu: WebGpuBackend, wIn: unknown, xIn: unknown, o
       const { rows, k } = w;
       const [xk, m] = x.tensor.dims;
       if (xk !== k) fail('x', `has K = ${xk} rows but w has K = ${k} columns`);
-      // The CPU stage also allocates its result; [rows, 0] keeps that host
-      // tensor empty while every check (bias length rows included) stays the same.
-      const { aZeroPoint, bias, output, mult, outZeroPoint, outMin, outMax, fmin, fmax, result } =
-        quantizedCallParams('x', x.tensor as unknown as Tensor<'uint8'>, w, options as QGemmOptions, [rows, 0], 0, {});
-      const quant = { scale: result.scale, zeroPoint: result.zeroPoint, axis: result.axis };
-      const acc = gpu.empty('int32', [rows, m], output === 'int32' ? quant : undefined);
-      if (rows > 0 && m > 0) await enqueueAccumulators(gpu, w, x.tensor, m, aZeroPoint, bias, acc);
+      const plan = planQuantizedProduct('x', x.tensor, w, options, rows, 0);
+      const acc = gpu.empty('int32', [rows, m], plan.output === 'int32' ? plan.quant : undefined);
+      if (rows > 0 && m > 0) await enqueueAccumulators(gpu, w, x.tensor, m, plan.aZeroPoint, plan.bias, acc);
       // Per row: the [N, M] result viewed as [1, channels = N, inner = M].
-      return await fromAccumulators(gpu, acc, { output, mult, outZeroPoint, outMin, outMax, fmin, fmax, quant }, { channels: rows, inner: m });
+      return await fromAccumulators(gpu, acc, plan, { channels: rows, inner: m });
     } finally {
       releaseTemporaries(x);
     }

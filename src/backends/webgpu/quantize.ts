@@ -6,7 +6,8 @@
  * plans the CPU runs too (src/ops/quantize.ts); results stay on the GPU.
  */
 import { planDequantize, planQuantize, planRequantize, type QuantizeArgs, type RequantizeArgs } from '../../ops/quantize.js';
-import type { QType, QuantParams } from '../../tensor.js';
+import type { QuantizedOutput } from '../../ops/quantized-output.js';
+import type { QType } from '../../tensor.js';
 import type { Dispatch, WebGpuBackend } from './backend.js';
 import type { GpuTensor } from './gpu-tensor.js';
 import { wordGrid, wordsOf } from './grid.js';
@@ -86,18 +87,6 @@ function enqueueRequantize(gpu: WebGpuBackend, acc: GPUBuffer, y: GPUBuffer, cou
     ],
     workgroups: elementwiseGrid(gpu, count),
   });
-}
-
-/** The output stage of qgemm / qspmm, as quantizedCallParams gives it. */
-export interface QuantizedOutput {
-  output: 'int32' | 'uint8' | 'int8' | 'float32';
-  mult: Float32Array | null;
-  outZeroPoint: number;
-  outMin: number;
-  outMax: number;
-  fmin: number;
-  fmax: number;
-  quant: QuantParams;
 }
 
 /**
