@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 
 import { refIm2col } from '../../src/backends/reference/im2col.js';
-import { convGeometry } from '../../src/backends/cpu/im2col.js';
+import { convGeometry } from '../../src/ops/im2col.js';
 import { cpu, tensor } from '../../src/index.js';
 import { assertSameArray, nativeVariants, randomFloats, randomInts, rng } from '../helpers.js';
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 
 import { refMaxPool } from '../../src/backends/reference/maxpool.js';
-import { maxPoolGeometry, type MaxPoolOptions } from '../../src/backends/cpu/maxpool.js';
+import type { MaxPoolOptions } from '../../src/backends/cpu/maxpool.js';
+import { maxPoolGeometry } from '../../src/ops/maxpool.js';
 import { familyVariants, native, type IsaLimit, type NativeVariant } from '../../src/native.js';
 import { cpu, tensor } from '../../src/index.js';
 import { assertSameArray, randomFloats, randomInts, rng } from '../helpers.js';

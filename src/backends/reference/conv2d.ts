@@ -1,5 +1,5 @@
 /** Reference direct 2-D convolution (stride 1): the oracle for f32-conv2d and f32-spconv2d. */
-import type { Im2colGeometry } from './im2col.js';
+import type { Im2colGeometry } from '../../ops/im2col.js';
 
 /** The stride-1, ungrouped part of the im2col geometry, with the channel counts. */
 export type RefConvGeometry = { channels: number; outChannels: number } & Pick<Im2colGeometry,

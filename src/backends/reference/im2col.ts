@@ -1,21 +1,5 @@
 /** Reference im2col (layout in kernels/x32-im2col/x32-im2col.h), one loop per index. */
-export interface Im2colGeometry {
-  batch: number;
-  groups: number;
-  channelsPerGroup: number;
-  height: number;
-  width: number;
-  kernelH: number;
-  kernelW: number;
-  strideH: number;
-  strideW: number;
-  dilationH: number;
-  dilationW: number;
-  padTop: number;
-  padLeft: number;
-  outH: number;
-  outW: number;
-}
+import type { Im2colGeometry } from '../../ops/im2col.js';
 
 /** col is [groups][batch * outH * outW][channelsPerGroup * kernelH * kernelW]. */
 export function refIm2col<T extends Float32Array | Uint8Array>(x: T, col: T, g: Im2colGeometry, padValue: number): void {

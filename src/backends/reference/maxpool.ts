@@ -1,10 +1,5 @@
-import type { Im2colGeometry } from './im2col.js';
-
 /** Reference 2-D max pooling (semantics in kernels/f32-maxpool/f32-maxpool.h): each window in row-major order. */
-
-/** The undilated, ungrouped part of the im2col geometry, over N*C planes. */
-export type MaxPoolGeometry = { planes: number } & Pick<Im2colGeometry,
-  'height' | 'width' | 'kernelH' | 'kernelW' | 'strideH' | 'strideW' | 'padTop' | 'padLeft' | 'outH' | 'outW'>;
+import type { MaxPoolGeometry } from '../../ops/maxpool.js';
 
 /** y [planes, outH, outW] from x [planes, height, width]; positions in the padding are skipped, NaN never wins. */
 export function refMaxPool<T extends Float32Array | Uint8Array | Int8Array>(x: T, y: T, g: MaxPoolGeometry): void {

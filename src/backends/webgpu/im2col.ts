@@ -4,13 +4,13 @@
  * element cpu.im2col, checked by the same functions (same errors). The rows
  * stay on the GPU for gemm/qgemm.
  */
-import { convGeometry, im2colPadValue, type Im2colOptions } from '../cpu/im2col.js';
+import { convGeometry, im2colPadValue, type Im2colArgs } from '../../ops/im2col.js';
 import type { WebGpuBackend } from './backend.js';
 import { wordGrid, wordsOf } from './grid.js';
 import type { GpuTensor } from './gpu-tensor.js';
 import { gpuInput, releaseTemporaries } from './inputs.js';
 
-export type GpuIm2colOptions = Omit<Im2colOptions, 'out'>;
+export type GpuIm2colOptions = Im2colArgs;
 
 export async function gpuIm2col(gpu: WebGpuBackend, xIn: unknown, options: GpuIm2colOptions): Promise<GpuTensor<'float32' | 'uint8'>> {
   const x = gpuInput(gpu, 'x', xIn, ['float32', 'uint8'], 4);

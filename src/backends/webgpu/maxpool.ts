@@ -4,14 +4,14 @@
  * cpu.maxPool, with its geometry checks (same errors). The result stays on
  * the GPU, with the input's quantization parameters.
  */
-import { maxPoolGeometry, type MaxPoolOptions } from '../cpu/maxpool.js';
+import { maxPoolGeometry, type MaxPoolArgs } from '../../ops/maxpool.js';
 import { fail } from '../../validate.js';
 import type { WebGpuBackend } from './backend.js';
 import { wordGrid, wordsOf } from './grid.js';
 import type { GpuTensor } from './gpu-tensor.js';
 import { gpuInput, releaseTemporaries } from './inputs.js';
 
-export type GpuMaxPoolOptions = Omit<MaxPoolOptions, 'out'>;
+export type GpuMaxPoolOptions = MaxPoolArgs;
 type PoolType = 'float32' | 'uint8' | 'int8';
 
 export async function gpuMaxPool<T extends PoolType>(gpu: WebGpuBackend, xIn: unknown, options: GpuMaxPoolOptions): Promise<GpuTensor<T>> {

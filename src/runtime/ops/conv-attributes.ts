@@ -3,7 +3,7 @@
  * dilations, auto_pad, group) resolved against an input's spatial dims into
  * the 2-D geometry im2col takes. 1-D operators run as 2-D with height 1.
  */
-import type { Im2colOptions } from '../../backends/cpu/im2col.js';
+import type { Im2colArgs } from '../../ops/im2col.js';
 import { ModelError, type Attributes } from './op.js';
 
 export interface WindowAttributes {
@@ -66,7 +66,7 @@ function samePads(size: number, kernel: number, stride: number, dilation: number
 }
 
 /** im2col options for an input of spatial size [h, w]. */
-export function im2colOptions(w: WindowAttributes, h: number, width: number, group = 1): Im2colOptions & { pads: [number, number, number, number] } {
+export function im2colOptions(w: WindowAttributes, h: number, width: number, group = 1): Im2colArgs & { pads: [number, number, number, number] } {
   let pads = w.pads;
   if (typeof pads === 'string') {
     const upper = pads === 'SAME_UPPER';

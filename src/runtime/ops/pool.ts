@@ -4,7 +4,7 @@
  * values: max commutes with dequantization).
  */
 import { cpu } from '../../backends/cpu/backend.js';
-import { pooledSize } from '../../backends/cpu/maxpool.js';
+import { pooledSize } from '../../ops/maxpool.js';
 import { tensor, type Tensor } from '../../tensor.js';
 import type { Value } from '../onnx/model.js';
 import { value } from '../value.js';

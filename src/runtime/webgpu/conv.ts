@@ -11,7 +11,7 @@ import { cpu } from '../../backends/cpu/backend.js';
 import type { WebGpuBackend } from '../../backends/webgpu/backend.js';
 import type { GpuTensor } from '../../backends/webgpu/gpu-tensor.js';
 import type { GpuMaxPoolOptions } from '../../backends/webgpu/maxpool.js';
-import { convGeometry } from '../../backends/cpu/im2col.js';
+import { convGeometry } from '../../ops/im2col.js';
 import { tensor, type QType, type QuantParams } from '../../tensor.js';
 import type { Value } from '../onnx/model.js';
 import { checkChannels, convRunGeometry, outputDims, windowAttributes, type WindowAttributes } from '../ops/conv-attributes.js';

@@ -8,7 +8,7 @@
  */
 import { sizeOf, tensor, type QuantParams, type Tensor } from '../../../tensor.js';
 import { conv2dIsExact, packConvWeights, planConv2d, type Conv2dOptions, type Conv2dPlan, type ConvWeights } from '../conv2d.js';
-import { convGeometry } from '../im2col.js';
+import { convGeometry } from '../../../ops/im2col.js';
 import { maxPool } from '../maxpool.js';
 import type { ConvPath } from './costs.js';
 import type { ConvAllocate, ConvRunGeometry, ConvValue, ConvWeightSource } from './layer.js';

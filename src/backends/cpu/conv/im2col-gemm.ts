@@ -9,7 +9,8 @@
  *   sparse: rows^T[K, N*P], W[OC, K] * rows^T -> [OC, N*P] -> NCHW (a copy per image when N > 1)
  */
 import { TYPED_ARRAY_OF, tensor, type ElementType, type QuantParams, type Tensor, type TypedArrayOf } from '../../../tensor.js';
-import { convGeometry, im2col } from '../im2col.js';
+import { convGeometry } from '../../../ops/im2col.js';
+import { im2col } from '../im2col.js';
 import { linear, type Linear, type LinearRunOptions } from '../linear.js';
 import { packWeights, type PackedWeights } from '../pack.js';
 import { transpose } from '../transpose.js';
