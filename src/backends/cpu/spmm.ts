@@ -5,46 +5,19 @@
  * the kernels have (SPMM_BLOCK_SHAPES), or nm.
  */
 import { refSpmm, storedAsCsr } from '../reference/spmm.js';
-import { runAsync, runSync, type CpuCall } from './call.js';
-import { SPARSE_MAKERS, SparseMatrix } from '../../sparse/sparse-matrix.js';
-import type { Tensor } from '../../tensor.js';
-import { checkBias, checkMade, checkObject, checkTensor, fail, outputTensor, typeFail } from '../../validate.js';
-import { activationRange, type Activation } from '../../ops/activation.js';
+import { checkSpmmWeights, planSpmm, type SpmmArgs } from '../../ops/spmm.js';
 import { checkVariant } from '../../ops/variant.js';
+import { runAsync, runSync, type CpuCall } from './call.js';
+import type { SparseMatrix } from '../../sparse/sparse-matrix.js';
+import type { Tensor } from '../../tensor.js';
+import { checkTensor, outputTensor } from '../../validate.js';
 
-/**
- * bsr block shapes with a kernel: [r, 1] blocks share each loaded activation
- * vector between r output rows (kernels/f32-spmm/f32-spmm.h).
- */
-export const SPMM_BLOCK_SHAPES: readonly (readonly [number, number])[] = [[4, 1], [8, 1]];
-
-export interface SpmmOptions {
-  /** [N] values added to every output row. */
-  bias?: Float32Array;
-  activation?: Activation;
+export interface SpmmOptions extends SpmmArgs {
   variant?: string;
   /** Write the [N, M] result here (reused storage; must not overlap the inputs). */
   out?: Float32Array;
 }
 
-/** Checks w is a float32 SparseMatrix in a format spmm runs (the first check of every spmm backend). */
-export function checkSpmmWeights(w: unknown): asserts w is SparseMatrix<'float32'> {
-  const s = checkMade('w', w, SparseMatrix, SPARSE_MAKERS);
-  if (s.type !== 'float32') typeFail('w', `must hold float32 values, got ${s.type}`);
-  if (s.format === 'bsr' && !SPMM_BLOCK_SHAPES.some(([r, c]) => s.blockShape[0] === r && s.blockShape[1] === c))
-    typeFail('w', `has bsr blocks of [${s.blockShape.join(', ')}]; spmm runs ${SPMM_BLOCK_SHAPES.map((b) => `[${b.join(', ')}]`).join(', ')}`);
-}
-
-/** The checks after w and x (options, K, bias, activation), shared with the WebGPU backend. */
-export function planSpmm(wDims: readonly [number, number], xDims: readonly number[], options: Omit<SpmmOptions, 'variant' | 'out'>) {
-  checkObject('options', options);
-  const [rows, k] = wDims;
-  const [xk, m] = xDims;
-  if (xk !== k) fail('x', `has K = ${xk} rows but w has K = ${k} columns`);
-  const bias = checkBias(options.bias, 'float32', rows);
-  const { min, max } = activationRange('options.activation', options.activation);
-  return { rows, k, m, bias, min, max };
-}
 
 function spmmCall(wIn: SparseMatrix<'float32'>, xIn: Tensor<'float32'>, options: SpmmOptions = {}): CpuCall<Tensor<'float32'>> {
   checkSpmmWeights(wIn);

@@ -24,7 +24,7 @@
  * keeps WGSL's Inf and NaN (lavapipe does; WGSL lets an implementation
  * assume they never occur).
  */
-import { checkSpmmWeights, planSpmm, type SpmmOptions } from '../cpu/spmm.js';
+import { checkSpmmWeights, planSpmm, type SpmmArgs } from '../../ops/spmm.js';
 import type { SparseMatrix } from '../../sparse/sparse-matrix.js';
 import { tensor } from '../../tensor.js';
 import { checkMade, checkOneOf, fail, markMade, typeFail } from '../../validate.js';
@@ -45,7 +45,7 @@ import { gpuInput, releaseTemporaries } from './inputs.js';
 export type GpuSpmmReduction = 'subgroup' | 'workgroup';
 const REDUCTIONS = ['subgroup', 'workgroup'] as const;
 
-export type GpuSpmmOptions = Omit<SpmmOptions, 'variant' | 'out'> & {
+export type GpuSpmmOptions = SpmmArgs & {
   /** Force one reduction (tests, benchmarks); default: 'subgroup' where the adapter has 'subgroups', else 'workgroup'. */
   reduction?: GpuSpmmReduction;
 };
