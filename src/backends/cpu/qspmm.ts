@@ -9,21 +9,15 @@ import { refQSpmmInt32, refQSpmmOutput } from '../reference/qspmm.js';
 import { runAsync, runSync, type CpuCall } from './call.js';
 import { native, type NativeHandle } from '../../native.js';
 import { adoptNative, disposeNative, type NativeOwner } from '../../native-lifetime.js';
-import { SPARSE_MAKERS, SparseMatrix } from '../../sparse/sparse-matrix.js';
+import type { SparseMatrix } from '../../sparse/sparse-matrix.js';
 import type { Tensor } from '../../tensor.js';
-import { checkMade, checkObject, checkQuantParams, checkTensor, fail, markMade, outputTensor, typeFail } from '../../validate.js';
+import { checkMade, checkObject, checkTensor, fail, markMade, outputTensor } from '../../validate.js';
+import { checkSparseWeights, entriesOf } from '../../ops/sparse-weights.js';
 import { planQuantizedProduct, type MultiplierSource } from '../../ops/quantized-output.js';
 import type { QGemmOptions } from './qgemm.js';
 
 /** Options of qspmm: those of qgemm; `bias` and per-channel scales run along W's rows. */
 export type QSpmmOptions = QGemmOptions;
-
-/** Per output row, entries (g, word): the 4 int8 weights W[n, 4g..4g+3] as one little-endian int32. */
-export interface Entries {
-  indptr: Int32Array;
-  groups: Int32Array;
-  words: Int32Array;
-}
 
 /**
  * Sparse int8 weights packed once for qspmm, the way inference uses them:
@@ -73,50 +67,6 @@ export class PackedSparseWeights implements MultiplierSource, NativeOwner {
   }
 }
 
-/** @internal w's entries; w must have passed checkSparseWeights. The WebGPU qspmm uploads the same ones. */
-export function entriesOf(w: SparseMatrix<'int8'>): Entries {
-  const [rows, cols] = w.dims;
-  if (w.format === 'bsr') {
-    // A [1, 4] block at block column c is exactly the entry of group c.
-    const words = new Int32Array(w.values.length / 4);
-    new Int8Array(words.buffer).set(w.values);
-    return { indptr: w.indptr, groups: w.indices as Int32Array, words };
-  }
-  const indptr = new Int32Array(rows + 1);
-  const capacity = w.format === 'csr' ? w.values.length : rows * (cols / 4);
-  const groups = new Int32Array(capacity), words = new Int32Array(capacity);
-  const bytes = new Int8Array(words.buffer);
-  let e = 0;
-  if (w.format === 'csr') {
-    // Nonzeros of one group (indices increase within a row) merge into one entry.
-    for (let r = 0; r < rows; r++) {
-      let last = -1;
-      for (let p = w.indptr[r]; p < w.indptr[r + 1]; p++) {
-        const col = w.indices[p], g = col >> 2;
-        if (g !== last) groups[e++] = last = g;
-        bytes[(e - 1) * 4 + (col & 3)] = w.values[p];
-      }
-      indptr[r + 1] = e;
-    }
-  } else {
-    // N:4: a group's n slots fill one word; all-zero groups are left out.
-    const n = w.nm.n, perRow = (cols / 4) * n;
-    for (let r = 0; r < rows; r++) {
-      for (let g = 0; g < cols / 4; g++) {
-        let any = false;
-        for (let s = r * perRow + g * n; s < r * perRow + g * n + n; s++) {
-          if (w.values[s] === 0) continue;
-          if (!any) groups[e++] = g;
-          any = true;
-          bytes[(e - 1) * 4 + w.indices[s]] = w.values[s];
-        }
-      }
-      indptr[r + 1] = e;
-    }
-  }
-  return { indptr, groups: groups.subarray(0, e), words: words.subarray(0, e) };
-}
-
 /**
  * Packs sparse int8 weights W [N, K] once for qspmm. Formats: csr, bsr with
  * [1, 4] blocks, nm with m = 4 (2:4 and the like). Weights are symmetric
@@ -134,26 +84,6 @@ function packChecked(w: SparseMatrix<'int8'>, scales: Float32Array): PackedSpars
   const addon = native();
   const handle = addon ? addon.packQ8Sparse(w.dims[0], w.dims[1], indptr, groups, words) : null;
   return new PackedSparseWeights(w, handle, scales, groups.length);
-}
-
-/**
- * @internal packSparseWeights' checks (shared with the WebGPU qspmm, so its
- * errors are the CPU's); returns the per-tensor or per-row weight scales.
- */
-export function checkSparseWeights(w: SparseMatrix<'int8'>): Float32Array {
-  checkMade('w', w, SparseMatrix, SPARSE_MAKERS);
-  if (w.type !== 'int8') typeFail('w', `must hold int8 values, got ${w.type}`);
-  const supported = "supported: 'csr', 'bsr' with blockShape [1, 4], 'nm' with m = 4 (e.g. 2:4)";
-  if (w.format === 'bsr' && (w.blockShape[0] !== 1 || w.blockShape[1] !== 4))
-    typeFail('w', `is bsr with blockShape [${w.blockShape.join(', ')}]; ${supported}`);
-  if (w.format === 'nm' && w.nm.m !== 4) typeFail('w', `is ${w.nm.n}:${w.nm.m} sparse; ${supported}`);
-  if (w.format !== 'csr' && w.format !== 'bsr' && w.format !== 'nm') typeFail('w', `has format ${String(w.format)}; ${supported}`);
-  const q = w.quant;
-  if (q.axis !== undefined && typeof q.scale === 'number') typeFail('w.quant.scale', 'must be an array when w.quant.axis is set');
-  // The SparseMatrix constructor allows per-row (axis 0) parameters only.
-  const { scales, zeroPoints } = checkQuantParams('w.quant.', q.scale ?? 1, q.zeroPoint, q.axis, w.dims, 'int8');
-  if (zeroPoints.some((z) => z !== 0)) fail('w.quant.zeroPoint', 'must be 0: sparse int8 weights are symmetric (a pruned weight means 0)');
-  return scales;
 }
 
 /** Sparse int8 weights for qspmm: a SparseMatrix (packed on every call), or packSparseWeights() of it. */

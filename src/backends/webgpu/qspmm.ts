@@ -12,7 +12,8 @@
  * in order of decreasing entries, sorted once at packing.
  */
 import { planQuantizedProduct, type MultiplierSource, type QuantizedOutputOptions } from '../../ops/quantized-output.js';
-import { checkSparseWeights, entriesOf, PackedSparseWeights, type QSpmmWeights } from '../cpu/qspmm.js';
+import { PackedSparseWeights, type QSpmmWeights } from '../cpu/qspmm.js';
+import { checkSparseWeights, entriesOf } from '../../ops/sparse-weights.js';
 import type { SparseMatrix } from '../../sparse/sparse-matrix.js';
 import { tensor } from '../../tensor.js';
 import { checkMade, checkObject, fail, markMade, typeFail } from '../../validate.js';
