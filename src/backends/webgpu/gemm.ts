@@ -9,7 +9,7 @@
  */
 import { activationRange, type Activation } from '../../ops/activation.js';
 import { checkBias, checkObject, fail } from '../../validate.js';
-import type { WebGpuBackend } from './backend.js';
+import type { GpuContext } from './context.js';
 import type { GpuTensor } from './gpu-tensor.js';
 import { gpuInput, releaseTemporaries } from './inputs.js';
 
@@ -36,7 +36,7 @@ const [GEMV_ROWS, GEMV_N] = [4, 64];
  */
 export const GEMV_MAX_M = 16;
 
-export async function gpuGemm(gpu: WebGpuBackend, aIn: unknown, bIn: unknown, options: GpuGemmOptions = {}): Promise<GpuTensor<'float32'>> {
+export async function gpuGemm(gpu: GpuContext, aIn: unknown, bIn: unknown, options: GpuGemmOptions = {}): Promise<GpuTensor<'float32'>> {
   const a = gpuInput(gpu, 'a', aIn, ['float32'], 2);
   const b = gpuInput(gpu, 'b', bIn, ['float32'], 2);
   try {

@@ -5,14 +5,14 @@
  * stay on the GPU for gemm/qgemm.
  */
 import { convGeometry, im2colPadValue, type Im2colArgs } from '../../ops/im2col.js';
-import type { WebGpuBackend } from './backend.js';
+import type { GpuContext } from './context.js';
 import { wordGrid, wordsOf } from './grid.js';
 import type { GpuTensor } from './gpu-tensor.js';
 import { gpuInput, releaseTemporaries } from './inputs.js';
 
 export type GpuIm2colOptions = Im2colArgs;
 
-export async function gpuIm2col(gpu: WebGpuBackend, xIn: unknown, options: GpuIm2colOptions): Promise<GpuTensor<'float32' | 'uint8'>> {
+export async function gpuIm2col(gpu: GpuContext, xIn: unknown, options: GpuIm2colOptions): Promise<GpuTensor<'float32' | 'uint8'>> {
   const x = gpuInput(gpu, 'x', xIn, ['float32', 'uint8'], 4);
   try {
     const t = x.tensor;

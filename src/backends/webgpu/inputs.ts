@@ -5,7 +5,7 @@
  */
 import type { ElementType, Tensor } from '../../tensor.js';
 import { checkMade, checkTensor, typeFail } from '../../validate.js';
-import type { WebGpuBackend } from './backend.js';
+import type { GpuContext } from './context.js';
 import { GpuTensor } from './gpu-tensor.js';
 
 export interface GpuInput<T extends ElementType> {
@@ -15,7 +15,7 @@ export interface GpuInput<T extends ElementType> {
 }
 
 export function gpuInput<T extends ElementType>(
-  gpu: WebGpuBackend, name: string, value: unknown, types: readonly T[], rank?: number,
+  gpu: GpuContext, name: string, value: unknown, types: readonly T[], rank?: number,
 ): GpuInput<T> {
   if (value instanceof GpuTensor) {
     checkMade(name, value, GpuTensor, 'a WebGPU backend (upload, empty or a kernel)');

@@ -6,7 +6,7 @@
  */
 import { maxPoolGeometry, type MaxPoolArgs } from '../../ops/maxpool.js';
 import { fail } from '../../validate.js';
-import type { WebGpuBackend } from './backend.js';
+import type { GpuContext } from './context.js';
 import { wordGrid, wordsOf } from './grid.js';
 import type { GpuTensor } from './gpu-tensor.js';
 import { gpuInput, releaseTemporaries } from './inputs.js';
@@ -14,7 +14,7 @@ import { gpuInput, releaseTemporaries } from './inputs.js';
 export type GpuMaxPoolOptions = MaxPoolArgs;
 type PoolType = 'float32' | 'uint8' | 'int8';
 
-export async function gpuMaxPool<T extends PoolType>(gpu: WebGpuBackend, xIn: unknown, options: GpuMaxPoolOptions): Promise<GpuTensor<T>> {
+export async function gpuMaxPool<T extends PoolType>(gpu: GpuContext, xIn: unknown, options: GpuMaxPoolOptions): Promise<GpuTensor<T>> {
   const x = gpuInput(gpu, 'x', xIn, ['float32', 'uint8', 'int8'], 4);
   try {
     const t = x.tensor;

@@ -14,7 +14,7 @@ import type { PackedWeights } from '../cpu/pack.js';
 import { planQuantizedProduct, type MultiplierSource, type QuantizedOutputOptions } from '../../ops/quantized-output.js';
 import { tensor, type Tensor } from '../../tensor.js';
 import { checkMade, checkObject, checkOneOf, fail, markMade, typeFail } from '../../validate.js';
-import type { WebGpuBackend } from './backend.js';
+import type { GpuContext } from './context.js';
 import type { GpuTensor } from './gpu-tensor.js';
 import { gpuInput, releaseTemporaries } from './inputs.js';
 import { fromAccumulators } from './quantize.js';
@@ -62,7 +62,7 @@ export class GpuPackedWeights implements MultiplierSource {
   multiplierMemo?: { aScale: number; outScale: number | undefined; values: Float32Array };
 
   /** @internal Use backend.packWeights(). */
-  constructor(gpu: WebGpuBackend, packed: PackedWeights) {
+  constructor(gpu: GpuContext, packed: PackedWeights) {
     const source = packed.source as Tensor<'int8' | 'uint8'>;
     const [k, n] = source.dims;
     const shift = source.type === 'uint8' ? 128 : 0;
@@ -100,7 +100,7 @@ export class GpuPackedWeights implements MultiplierSource {
 }
 
 /** Packs quantized weights for the GPU, checked as cpu.packWeights / cpu.qgemm check them. */
-export function gpuPackWeights(gpu: WebGpuBackend, b: unknown): GpuPackedWeights {
+export function gpuPackWeights(gpu: GpuContext, b: unknown): GpuPackedWeights {
   const packed = asPacked('b', b, ['int8', 'uint8']);
   // asPacked checks the type of packed weights only; a float32 tensor packs
   // fine and the CPU then fails in the addon. Same message as asPacked's.
@@ -109,14 +109,14 @@ export function gpuPackWeights(gpu: WebGpuBackend, b: unknown): GpuPackedWeights
 }
 
 /** The measured choice per backend, kept for its lifetime. */
-const chosenVariants = new WeakMap<WebGpuBackend, Promise<GpuQGemmVariant>>();
+const chosenVariants = new WeakMap<GpuContext, Promise<GpuQGemmVariant>>();
 
 /**
  * The variant qgemm runs without options.variant: on first use, both are
  * timed on a representative shape and the faster one is remembered for the
  * backend's lifetime. A failed measurement (lost device) is not remembered.
  */
-export function gpuQgemmVariant(gpu: WebGpuBackend): Promise<GpuQGemmVariant> {
+export function gpuQgemmVariant(gpu: GpuContext): Promise<GpuQGemmVariant> {
   let choice = chosenVariants.get(gpu);
   if (choice === undefined) {
     choice = measureVariants(gpu);
@@ -134,7 +134,7 @@ export function gpuQgemmVariant(gpu: WebGpuBackend): Promise<GpuQGemmVariant> {
  * them, else wall time. Every round runs under timeOnGpu, so a call that is
  * itself being timed does not count any of this work as its GPU time.
  */
-async function measureVariants(gpu: WebGpuBackend): Promise<GpuQGemmVariant> {
+async function measureVariants(gpu: GpuContext): Promise<GpuQGemmVariant> {
   const [m, k, n] = [64, 256, 256];
   const a = gpu.upload(tensor('uint8', [m, k], Uint8Array.from({ length: m * k }, (_, i) => (i * 37) & 255)));
   const b = gpuPackWeights(gpu, tensor('int8', [k, n], Int8Array.from({ length: k * n }, (_, i) => (i * 91) & 255)));
@@ -153,7 +153,7 @@ async function measureVariants(gpu: WebGpuBackend): Promise<GpuQGemmVariant> {
   }
 }
 
-export async function gpuQgemm(gpu: WebGpuBackend, aIn: unknown, bIn: unknown, options: GpuQGemmOptions = {}): Promise<GpuTensor> {
+export async function gpuQgemm(gpu: GpuContext, aIn: unknown, bIn: unknown, options: GpuQGemmOptions = {}): Promise<GpuTensor> {
   // The first call measures before it takes its arguments: an input disposed
   // meanwhile is then reported, never read after its buffer was reused.
   const chosen = typeof options === 'object' && options !== null && options.variant === undefined ? await gpuQgemmVariant(gpu) : null;

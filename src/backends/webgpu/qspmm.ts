@@ -17,7 +17,7 @@ import { checkSparseWeights, entriesOf } from '../../ops/sparse-weights.js';
 import type { SparseMatrix } from '../../sparse/sparse-matrix.js';
 import { tensor } from '../../tensor.js';
 import { checkMade, checkObject, fail, markMade, typeFail } from '../../validate.js';
-import type { WebGpuBackend } from './backend.js';
+import type { GpuContext } from './context.js';
 import type { GpuTensor } from './gpu-tensor.js';
 import { gpuInput, releaseTemporaries } from './inputs.js';
 import { fromAccumulators } from './quantize.js';
@@ -54,7 +54,7 @@ export class GpuPackedSparseWeights implements MultiplierSource {
   multiplierMemo?: { aScale: number; outScale: number | undefined; values: Float32Array };
 
   /** @internal Use backend.packSparseWeights(); w was checked by checkSparseWeights. */
-  constructor(gpu: WebGpuBackend, w: SparseMatrix<'int8'>, scales: Float32Array) {
+  constructor(gpu: GpuContext, w: SparseMatrix<'int8'>, scales: Float32Array) {
     const { indptr, groups, words } = entriesOf(w);
     const rows = w.dims[0];
     const bytes = new Int8Array(words.buffer, words.byteOffset, words.byteLength);
@@ -84,7 +84,7 @@ export class GpuPackedSparseWeights implements MultiplierSource {
 }
 
 /** Packs sparse int8 weights for the GPU, checked as cpu.packSparseWeights checks them. */
-export function gpuPackSparseWeights(gpu: WebGpuBackend, w: QSpmmWeights): GpuPackedSparseWeights {
+export function gpuPackSparseWeights(gpu: GpuContext, w: QSpmmWeights): GpuPackedSparseWeights {
   // CPU-packed weights were checked when packed; they keep their source matrix.
   if (w instanceof PackedSparseWeights) {
     const packed = checkMade('w', w, PackedSparseWeights, 'packSparseWeights()');
@@ -93,7 +93,7 @@ export function gpuPackSparseWeights(gpu: WebGpuBackend, w: QSpmmWeights): GpuPa
   return new GpuPackedSparseWeights(gpu, w, checkSparseWeights(w));
 }
 
-export async function gpuQspmm(gpu: WebGpuBackend, wIn: unknown, xIn: unknown, options: GpuQSpmmOptions = {}): Promise<GpuTensor> {
+export async function gpuQspmm(gpu: GpuContext, wIn: unknown, xIn: unknown, options: GpuQSpmmOptions = {}): Promise<GpuTensor> {
   let w: GpuPackedSparseWeights;
   if (wIn instanceof GpuPackedSparseWeights) {
     checkMade('w', wIn, GpuPackedSparseWeights, 'backend.packSparseWeights()');
@@ -125,7 +125,7 @@ export async function gpuQspmm(gpu: WebGpuBackend, wIn: unknown, xIn: unknown, o
 }
 
 /** Appends the X repack and the accumulator dispatch writing acc [rows, m] (rows, m >= 1). */
-async function enqueueAccumulators(gpu: WebGpuBackend, w: GpuPackedSparseWeights, x: GpuTensor, m: number,
+async function enqueueAccumulators(gpu: GpuContext, w: GpuPackedSparseWeights, x: GpuTensor, m: number,
   aZeroPoint: number, bias: Int32Array | undefined, acc: GpuTensor<'int32'>): Promise<void> {
   const { rows, k } = w;
   const limit = gpu.adapter.limits.maxComputeWorkgroupsPerDimension;

@@ -8,20 +8,20 @@
 import { planDequantize, planQuantize, planRequantize, type QuantizeArgs, type RequantizeArgs } from '../../ops/quantize.js';
 import type { QuantizedOutput } from '../../ops/quantized-output.js';
 import type { QType } from '../../tensor.js';
-import type { Dispatch, WebGpuBackend } from './backend.js';
+import type { Dispatch, GpuContext } from './context.js';
 import type { GpuTensor } from './gpu-tensor.js';
 import { wordGrid, wordsOf } from './grid.js';
 import { gpuInput, releaseTemporaries } from './inputs.js';
 
 /** Each invocation handles one 32-bit word of 4 elements. */
-function elementwiseGrid(gpu: WebGpuBackend, count: number): Dispatch['workgroups'] {
+function elementwiseGrid(gpu: GpuContext, count: number): Dispatch['workgroups'] {
   return wordGrid(gpu, wordsOf(count, 1));
 }
 
 export type GpuQuantizeOptions = QuantizeArgs;
 export type GpuRequantizeOptions = RequantizeArgs;
 
-export async function gpuQuantize(gpu: WebGpuBackend, xIn: unknown, options: GpuQuantizeOptions): Promise<GpuTensor<QType>> {
+export async function gpuQuantize(gpu: GpuContext, xIn: unknown, options: GpuQuantizeOptions): Promise<GpuTensor<QType>> {
   const x = gpuInput(gpu, 'x', xIn, ['float32']);
   try {
     const { type, scales, zeroPoints, quant, view } = planQuantize(x.tensor.dims, options);
@@ -40,7 +40,7 @@ export async function gpuQuantize(gpu: WebGpuBackend, xIn: unknown, options: Gpu
   }
 }
 
-export async function gpuDequantize(gpu: WebGpuBackend, xIn: unknown): Promise<GpuTensor<'float32'>> {
+export async function gpuDequantize(gpu: GpuContext, xIn: unknown): Promise<GpuTensor<'float32'>> {
   const x = gpuInput(gpu, 'x', xIn, ['uint8', 'int8']);
   try {
     const { scales, zeroPoints, view } = planDequantize(x.tensor as GpuTensor<QType>);
@@ -76,7 +76,7 @@ export interface RequantizeStage {
 }
 
 /** Appends the requantize dispatch of `count` int32 values in `acc` into `y`; qgemm chains it after its GEMM. */
-function enqueueRequantize(gpu: WebGpuBackend, acc: GPUBuffer, y: GPUBuffer, count: number, s: RequantizeStage): Promise<void> {
+function enqueueRequantize(gpu: GpuContext, acc: GPUBuffer, y: GPUBuffer, count: number, s: RequantizeStage): Promise<void> {
   return gpu.enqueue({
     family: 'qs32-qx8-requantize', stem: 'qs32-qx8-requantize-wgsl',
     buffers: [acc, gpu.constants(s.bias ?? new Int32Array(1)), gpu.constants(s.multipliers), y],
@@ -97,7 +97,7 @@ function enqueueRequantize(gpu: WebGpuBackend, acc: GPUBuffer, y: GPUBuffer, cou
  * channels = N rows, inner = M).
  */
 export async function fromAccumulators(
-  gpu: WebGpuBackend, acc: GpuTensor<'int32'>, o: QuantizedOutput, perChannel: { channels: number; inner: number },
+  gpu: GpuContext, acc: GpuTensor<'int32'>, o: QuantizedOutput, perChannel: { channels: number; inner: number },
 ): Promise<GpuTensor> {
   if (o.output === 'int32') return acc;
   try {
@@ -114,7 +114,7 @@ export async function fromAccumulators(
   }
 }
 
-export async function gpuRequantize(gpu: WebGpuBackend, accIn: unknown, options: GpuRequantizeOptions): Promise<GpuTensor> {
+export async function gpuRequantize(gpu: GpuContext, accIn: unknown, options: GpuRequantizeOptions): Promise<GpuTensor> {
   const acc = gpuInput(gpu, 'acc', accIn, ['int32']);
   try {
     const { type, view, bias, range, multipliers, zeroPoint, outMin, outMax, quant } = planRequantize(acc.tensor, options);

@@ -28,7 +28,7 @@ import { checkSpmmWeights, planSpmm, type SpmmArgs } from '../../ops/spmm.js';
 import type { SparseMatrix } from '../../sparse/sparse-matrix.js';
 import { tensor } from '../../tensor.js';
 import { checkMade, checkOneOf, fail, markMade, typeFail } from '../../validate.js';
-import type { WebGpuBackend } from './backend.js';
+import type { GpuContext } from './context.js';
 import type { GpuTensor } from './gpu-tensor.js';
 import { gpuInput, releaseTemporaries } from './inputs.js';
 
@@ -84,7 +84,7 @@ export class GpuSparseMatrix {
  * entries, largest first; ties keep row order).
  * @throws TypeError naming w when it is not a float32 csr, bsr [4, 1] / [8, 1] or nm matrix.
  */
-export function uploadSparse(gpu: WebGpuBackend, w: SparseMatrix<'float32'>): GpuSparseMatrix {
+export function uploadSparse(gpu: GpuContext, w: SparseMatrix<'float32'>): GpuSparseMatrix {
   checkSpmmWeights(w);
   const { indptr, indices } = w.format === 'nm' ? nmAsCsr(w) : { indptr: w.indptr, indices: w.indices as Int32Array };
   const blocks = indptr.length - 1;
@@ -105,7 +105,7 @@ function nmAsCsr(w: SparseMatrix<'float32'>): { indptr: Int32Array; indices: Int
   return { indptr, indices };
 }
 
-export async function gpuSpmm(gpu: WebGpuBackend, wIn: unknown, xIn: unknown, options: GpuSpmmOptions = {}): Promise<GpuTensor<'float32'>> {
+export async function gpuSpmm(gpu: GpuContext, wIn: unknown, xIn: unknown, options: GpuSpmmOptions = {}): Promise<GpuTensor<'float32'>> {
   let w: GpuSparseMatrix;
   if (wIn instanceof GpuSparseMatrix) {
     checkMade('w', wIn, GpuSparseMatrix, 'backend.uploadSparse()');

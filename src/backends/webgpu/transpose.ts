@@ -8,7 +8,7 @@
 import { ELEMENT_BYTES, type GpuTensor } from './gpu-tensor.js';
 import type { ElementType, QuantParams } from '../../tensor.js';
 import { typeFail } from '../../validate.js';
-import type { WebGpuBackend } from './backend.js';
+import type { GpuContext } from './context.js';
 import { wordGrid, wordsOf } from './grid.js';
 import { gpuInput, releaseTemporaries } from './inputs.js';
 
@@ -19,7 +19,7 @@ function transposedQuant(t: QuantParams, rank: number): QuantParams {
   return { scale: t.scale, zeroPoint: t.zeroPoint, axis: axis === rank - 1 ? rank - 2 : axis === rank - 2 ? rank - 1 : axis };
 }
 
-export async function gpuTranspose<T extends ElementType>(gpu: WebGpuBackend, xIn: unknown): Promise<GpuTensor<T>> {
+export async function gpuTranspose<T extends ElementType>(gpu: GpuContext, xIn: unknown): Promise<GpuTensor<T>> {
   const x = gpuInput(gpu, 'x', xIn, ['float32', 'int32', 'uint8', 'int8']);
   try {
     const t = x.tensor;
