@@ -62,8 +62,13 @@ export function markDisposed(object: object): void {
 /** `value` if `cls`'s constructor made it and it was not disposed, else a TypeError naming the argument, the class and what makes one. */
 export function checkMade<T extends object>(name: string, value: unknown, cls: abstract new (...args: never[]) => T, maker: string): T {
   if (typeof value !== 'object' || value === null || made.get(value) !== cls) typeFail(name, `must be a ${cls.name} made by ${maker}`);
-  if (disposed.has(value)) typeFail(name, 'was disposed');
+  checkNotDisposed(name, value);
   return value as T;
+}
+
+/** A TypeError naming the argument if `value` gave its native memory back. */
+export function checkNotDisposed(name: string, value: object): void {
+  if (disposed.has(value)) typeFail(name, 'was disposed');
 }
 
 export function checkObject(name: string, value: unknown): asserts value is object {

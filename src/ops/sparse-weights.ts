@@ -1,10 +1,12 @@
 /**
  * Sparse int8 weights for qspmm, for every backend: the checks (formats a
- * kernel runs, symmetric quantization) and the entries both backends pack,
- * 4 weights of a row per int32 word.
+ * kernel runs, symmetric quantization), the entries both backends pack, 4
+ * weights of a row per int32 word, and the record of weights a backend
+ * packed (the WebGPU backend takes cpu.packSparseWeights() results by their
+ * source, without importing the CPU backend).
  */
 import { SPARSE_MAKERS, SparseMatrix } from '../sparse/sparse-matrix.js';
-import { checkMade, checkQuantParams, fail, typeFail } from '../validate.js';
+import { checkMade, checkNotDisposed, checkQuantParams, fail, typeFail } from '../validate.js';
 
 /** Per output row, entries (g, word): the 4 int8 weights W[n, 4g..4g+3] as one little-endian int32. */
 export interface Entries {
@@ -75,4 +77,24 @@ export function entriesOf(w: SparseMatrix<'int8'>): Entries {
     }
   }
   return { indptr, groups: groups.subarray(0, e), words: words.subarray(0, e) };
+}
+
+/** Sparse int8 weights that passed checkSparseWeights, with its scales. */
+export interface SparseWeightsSource {
+  readonly source: SparseMatrix<'int8'>;
+  readonly scales: Float32Array;
+}
+
+const packedSparseWeights = new WeakSet<object>();
+
+/** Records that a backend's constructor made `packed` from checked weights (its last statement). */
+export function markPackedSparseWeights(packed: SparseWeightsSource): void {
+  packedSparseWeights.add(packed);
+}
+
+/** `value` if a backend packed it from checked weights (refused once disposed), else undefined. */
+export function packedSparseSource(name: string, value: unknown): SparseWeightsSource | undefined {
+  if (typeof value !== 'object' || value === null || !packedSparseWeights.has(value)) return undefined;
+  checkNotDisposed(name, value);
+  return value as SparseWeightsSource;
 }

@@ -9,9 +9,10 @@
 import { native, type NativeHandle } from '../../native.js';
 import { adoptNative, disposeNative, type NativeOwner } from '../../native-lifetime.js';
 import { type QType, type Tensor } from '../../tensor.js';
-import { checkQuantParams, checkTensor, fail, markMade, MAX_PACKED_BYTES, typeFail } from '../../validate.js';
+import { markMade } from '../../validate.js';
+import { checkGemmWeights, markPackedGemmWeights, type GemmWeightsSource } from '../../ops/weights.js';
 
-export class PackedWeights implements NativeOwner {
+export class PackedWeights implements GemmWeightsSource, NativeOwner {
   /** @internal The addon's handle; null on the reference backend and for empty weights. */
   readonly handle: NativeHandle | null;
   /** @internal The weights as given, for the reference backend. */
@@ -37,6 +38,7 @@ export class PackedWeights implements NativeOwner {
     this.zeroPoints = zeroPoints;
     this.narrow = narrow;
     markMade(this, PackedWeights);
+    markPackedGemmWeights(this);
     adoptNative(this);
   }
 
@@ -69,21 +71,14 @@ function isNarrow(b: Tensor<'uint8' | 'int8'>): boolean {
  * @throws TypeError/RangeError naming the bad argument.
  */
 export function packWeights(b: Tensor<'float32' | 'uint8' | 'int8'>): PackedWeights {
-  const w = checkTensor('b', b, ['float32', 'uint8', 'int8'], 2);
+  const { source: w, scales, zeroPoints } = checkGemmWeights('b', b, ['float32', 'uint8', 'int8']);
   const [k, n] = w.dims;
-  // The layouts' size, padding aside: float32 weights, or int8 ones with K in
-  // groups of 4 and a column sum and zero point (int32) per column.
-  const bytes = w.type === 'float32' ? 4 * k * n : (Math.ceil(k / 4) * 4 + 8) * n;
-  if (bytes > MAX_PACKED_BYTES) fail('b', `[${k}, ${n}] would pack into ${bytes} bytes, more than 2^34 (16 GiB)`);
   const addon = w.data.length === 0 ? null : native();
   if (w.type === 'float32') {
     const handle = addon ? addon.packF32Weights(w.data as Float32Array, k, n, n) : null;
-    return new PackedWeights(w, handle, Float32Array.of(1), Int32Array.of(0), false);
+    return new PackedWeights(w, handle, scales, zeroPoints, false);
   }
   const q = w as Tensor<QType>;
-  if (q.axis !== undefined && typeof q.scale === 'number') typeFail('b.scale', 'must be an array when b.axis is set');
-  const { scales, zeroPoints, axis } = checkQuantParams('b.', q.scale ?? 1, q.zeroPoint, q.axis, w.dims, q.type);
-  if (axis !== undefined && axis !== 1) typeFail('b.axis', 'must be 1 (per output column) for GEMM weights');
   const zpArray = q.type === 'uint8' ? Uint8Array.from(zeroPoints) : Int8Array.from(zeroPoints);
   const handle = addon ? addon.packQ8Weights(q.data, k, n, n, zpArray) : null;
   const narrow = addon && handle ? addon.q8WeightsInfo(handle).narrow : isNarrow(q);

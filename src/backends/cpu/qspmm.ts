@@ -12,7 +12,7 @@ import { adoptNative, disposeNative, type NativeOwner } from '../../native-lifet
 import type { SparseMatrix } from '../../sparse/sparse-matrix.js';
 import type { Tensor } from '../../tensor.js';
 import { checkMade, checkObject, checkTensor, fail, markMade, outputTensor } from '../../validate.js';
-import { checkSparseWeights, entriesOf } from '../../ops/sparse-weights.js';
+import { checkSparseWeights, entriesOf, markPackedSparseWeights, type SparseWeightsSource } from '../../ops/sparse-weights.js';
 import { planQuantizedProduct, type MultiplierSource } from '../../ops/quantized-output.js';
 import type { QGemmOptions } from './qgemm.js';
 
@@ -24,7 +24,7 @@ export type QSpmmOptions = QGemmOptions;
  * every run of 4 columns a row stores becomes one entry the kernels multiply
  * with one instruction per 16 activation columns.
  */
-export class PackedSparseWeights implements MultiplierSource, NativeOwner {
+export class PackedSparseWeights implements MultiplierSource, SparseWeightsSource, NativeOwner {
   /** @internal The addon's handle, or null on the reference backend. */
   readonly handle: NativeHandle | null;
   /** @internal The weights as given, for the reference backend. */
@@ -44,6 +44,7 @@ export class PackedSparseWeights implements MultiplierSource, NativeOwner {
     this.scales = scales;
     this.entries = entries;
     markMade(this, PackedSparseWeights);
+    markPackedSparseWeights(this);
     adoptNative(this);
   }
 

@@ -6,8 +6,7 @@
  */
 import type { ElementType, QType, Tensor } from '../../tensor.js';
 import type { SparseMatrix } from '../../sparse/sparse-matrix.js';
-import type { PackedWeights } from '../cpu/pack.js';
-import type { QSpmmWeights } from '../cpu/qspmm.js';
+import type { GemmWeightsSource } from '../../ops/weights.js';
 import { GpuContext } from './context.js';
 import { GpuDevice, type WebGpuOptions } from './device.js';
 import type { GpuTensor } from './gpu-tensor.js';
@@ -15,7 +14,7 @@ import { gpuGemm, type GpuGemmOptions } from './gemm.js';
 import { GpuSparseMatrix, gpuSpmm, uploadSparse, type GpuSpmmOptions } from './spmm.js';
 import { gpuDequantize, gpuQuantize, gpuRequantize, type GpuQuantizeOptions, type GpuRequantizeOptions } from './quantize.js';
 import { GpuPackedWeights, gpuPackWeights, gpuQgemm, gpuQgemmVariant, type GpuQGemmOptions, type GpuQGemmVariant } from './qgemm.js';
-import { GpuPackedSparseWeights, gpuPackSparseWeights, gpuQspmm, type GpuQSpmmOptions } from './qspmm.js';
+import { GpuPackedSparseWeights, gpuPackSparseWeights, gpuQspmm, type GpuQSpmmOptions, type GpuQSpmmWeights } from './qspmm.js';
 import { gpuIm2col, type GpuIm2colOptions } from './im2col.js';
 import { gpuMaxPool, type GpuMaxPoolOptions } from './maxpool.js';
 import { gpuTranspose } from './transpose.js';
@@ -69,10 +68,10 @@ export class WebGpuBackend extends GpuContext {
   }
 
   /**
-   * Packs int8/uint8 weights [K, N] once for qgemm (checked as cpu.packWeights);
+   * Packs int8/uint8 weights [K, N] (or cpu.packWeights() of them) once for qgemm, checked as cpu.packWeights;
    * dispose() the result to free its GPU memory.
    */
-  packWeights(b: Tensor<'int8' | 'uint8'> | PackedWeights): GpuPackedWeights {
+  packWeights(b: Tensor<'int8' | 'uint8'> | GemmWeightsSource): GpuPackedWeights {
     return gpuPackWeights(this, b);
   }
 
@@ -81,7 +80,7 @@ export class WebGpuBackend extends GpuContext {
    * errors; variant picks the inner product, see qgemmVariant()); b is best
    * packed once with packWeights(). The result stays on the GPU.
    */
-  qgemm(a: Tensor<'uint8'> | GpuTensor<'uint8'>, b: GpuPackedWeights | Tensor<'int8' | 'uint8'> | PackedWeights, options?: GpuQGemmOptions): Promise<GpuTensor> {
+  qgemm(a: Tensor<'uint8'> | GpuTensor<'uint8'>, b: GpuPackedWeights | Tensor<'int8' | 'uint8'> | GemmWeightsSource, options?: GpuQGemmOptions): Promise<GpuTensor> {
     return gpuQgemm(this, a, b, options);
   }
 
@@ -90,7 +89,7 @@ export class WebGpuBackend extends GpuContext {
    * for qspmm, checked as cpu.packSparseWeights; dispose() the result to free
    * its GPU memory.
    */
-  packSparseWeights(w: QSpmmWeights): GpuPackedSparseWeights {
+  packSparseWeights(w: GpuQSpmmWeights): GpuPackedSparseWeights {
     return gpuPackSparseWeights(this, w);
   }
 
@@ -99,7 +98,7 @@ export class WebGpuBackend extends GpuContext {
    * options but variant/out, same errors); w is best packed once with
    * packSparseWeights(). The result stays on the GPU.
    */
-  qspmm(w: GpuPackedSparseWeights | QSpmmWeights, x: Tensor<'uint8'> | GpuTensor<'uint8'>, options?: GpuQSpmmOptions): Promise<GpuTensor> {
+  qspmm(w: GpuPackedSparseWeights | GpuQSpmmWeights, x: Tensor<'uint8'> | GpuTensor<'uint8'>, options?: GpuQSpmmOptions): Promise<GpuTensor> {
     return gpuQspmm(this, w, x, options);
   }
 

@@ -9,8 +9,7 @@
  * integer arithmetic. Arguments are checked by the plans the CPU runs too
  * (src/ops/), in the CPU's order, so errors are the same.
  */
-import { asPacked } from '../cpu/gemm.js';
-import type { PackedWeights } from '../cpu/pack.js';
+import { checkGemmWeights, packedGemmSource, type GemmWeightsSource } from '../../ops/weights.js';
 import { planQuantizedProduct, type MultiplierSource, type QuantizedOutputOptions } from '../../ops/quantized-output.js';
 import { tensor, type Tensor } from '../../tensor.js';
 import { checkMade, checkObject, checkOneOf, fail, markMade, typeFail } from '../../validate.js';
@@ -62,7 +61,7 @@ export class GpuPackedWeights implements MultiplierSource {
   multiplierMemo?: { aScale: number; outScale: number | undefined; values: Float32Array };
 
   /** @internal Use backend.packWeights(). */
-  constructor(gpu: GpuContext, packed: PackedWeights) {
+  constructor(gpu: GpuContext, packed: GemmWeightsSource) {
     const source = packed.source as Tensor<'int8' | 'uint8'>;
     const [k, n] = source.dims;
     const shift = source.type === 'uint8' ? 128 : 0;
@@ -99,13 +98,15 @@ export class GpuPackedWeights implements MultiplierSource {
   }
 }
 
-/** Packs quantized weights for the GPU, checked as cpu.packWeights / cpu.qgemm check them. */
+/**
+ * Packs quantized weights for the GPU, checked as cpu.packWeights / cpu.qgemm
+ * check them; weights the CPU packed are taken by their checked source.
+ */
 export function gpuPackWeights(gpu: GpuContext, b: unknown): GpuPackedWeights {
-  const packed = asPacked('b', b, ['int8', 'uint8']);
-  // asPacked checks the type of packed weights only; a float32 tensor packs
-  // fine and the CPU then fails in the addon. Same message as asPacked's.
-  if (packed.type === 'float32') typeFail('b', 'must be packed int8/uint8 weights, got float32');
-  return new GpuPackedWeights(gpu, packed);
+  const packed = packedGemmSource('b', b);
+  // The message of cpu.qgemm's check of packed weights.
+  if (packed?.source.type === 'float32') typeFail('b', 'must be packed int8/uint8 weights, got float32');
+  return new GpuPackedWeights(gpu, packed ?? checkGemmWeights('b', b, ['int8', 'uint8']));
 }
 
 /** The measured choice per backend, kept for its lifetime. */

@@ -12,8 +12,7 @@
  * in order of decreasing entries, sorted once at packing.
  */
 import { planQuantizedProduct, type MultiplierSource, type QuantizedOutputOptions } from '../../ops/quantized-output.js';
-import { PackedSparseWeights, type QSpmmWeights } from '../cpu/qspmm.js';
-import { checkSparseWeights, entriesOf } from '../../ops/sparse-weights.js';
+import { checkSparseWeights, entriesOf, packedSparseSource, type SparseWeightsSource } from '../../ops/sparse-weights.js';
 import type { SparseMatrix } from '../../sparse/sparse-matrix.js';
 import { tensor } from '../../tensor.js';
 import { checkMade, checkObject, fail, markMade, typeFail } from '../../validate.js';
@@ -83,14 +82,15 @@ export class GpuPackedSparseWeights implements MultiplierSource {
   }
 }
 
+/** Sparse int8 weights for the GPU's qspmm: a SparseMatrix, or cpu.packSparseWeights() of it. */
+export type GpuQSpmmWeights = SparseMatrix<'int8'> | SparseWeightsSource;
+
 /** Packs sparse int8 weights for the GPU, checked as cpu.packSparseWeights checks them. */
-export function gpuPackSparseWeights(gpu: GpuContext, w: QSpmmWeights): GpuPackedSparseWeights {
+export function gpuPackSparseWeights(gpu: GpuContext, w: GpuQSpmmWeights): GpuPackedSparseWeights {
   // CPU-packed weights were checked when packed; they keep their source matrix.
-  if (w instanceof PackedSparseWeights) {
-    const packed = checkMade('w', w, PackedSparseWeights, 'packSparseWeights()');
-    return new GpuPackedSparseWeights(gpu, packed.source, packed.scales);
-  }
-  return new GpuPackedSparseWeights(gpu, w, checkSparseWeights(w));
+  const packed = packedSparseSource('w', w);
+  if (packed) return new GpuPackedSparseWeights(gpu, packed.source, packed.scales);
+  return new GpuPackedSparseWeights(gpu, w as SparseMatrix<'int8'>, checkSparseWeights(w as SparseMatrix<'int8'>));
 }
 
 export async function gpuQspmm(gpu: GpuContext, wIn: unknown, xIn: unknown, options: GpuQSpmmOptions = {}): Promise<GpuTensor> {
@@ -100,7 +100,7 @@ export async function gpuQspmm(gpu: GpuContext, wIn: unknown, xIn: unknown, opti
     if (wIn.disposed) typeFail('w', 'was disposed');
     w = wIn;
   } else {
-    w = gpuPackSparseWeights(gpu, wIn as QSpmmWeights);
+    w = gpuPackSparseWeights(gpu, wIn as GpuQSpmmWeights);
   }
   const temporaryW = w !== wIn;
   try {
