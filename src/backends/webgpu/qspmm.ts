@@ -4,8 +4,8 @@
  * computes the int32 accumulators from the weights' entries (one
  * dot4I8Packed per entry and column, zero point and bias folded in), and
  * uint8/int8/float32 results take a dispatch of qs32-qx8-requantize-wgsl in
- * the same submit, as qgemm does. Arguments are checked by the CPU's own
- * functions, in the CPU's order, so errors are the same.
+ * the same submit, as qgemm does. Arguments are checked by the plans the
+ * CPU runs too (src/ops/), in the CPU's order, so errors are the same.
  *
  * Balancing: as the f32 spmm, a workgroup takes one row at a time and its
  * invocations split the row's entries and the columns of M; rows are taken
