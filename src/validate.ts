@@ -67,8 +67,29 @@ export function checkMade<T extends object>(name: string, value: unknown, cls: a
 }
 
 /** A TypeError naming the argument if `value` gave its native memory back. */
-export function checkNotDisposed(name: string, value: object): void {
+function checkNotDisposed(name: string, value: object): void {
   if (disposed.has(value)) typeFail(name, 'was disposed');
+}
+
+/**
+ * Objects one backend packed from a checked `S` (its source weights), which
+ * another backend takes by that source without importing the first: the
+ * WebGPU backend repacks cpu.packWeights() results from their tensor.
+ */
+export class PackedSources<S extends object> {
+  private readonly packed = new WeakSet<object>();
+
+  /** Records that a backend's constructor made `packed` from a checked source (its last statement). */
+  mark(packed: S): void {
+    this.packed.add(packed);
+  }
+
+  /** `value` (named `name`) if a backend packed it from a checked source (refused once disposed), else undefined. */
+  find(name: string, value: unknown): S | undefined {
+    if (typeof value !== 'object' || value === null || !this.packed.has(value)) return undefined;
+    checkNotDisposed(name, value);
+    return value as S;
+  }
 }
 
 export function checkObject(name: string, value: unknown): asserts value is object {

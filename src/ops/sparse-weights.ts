@@ -6,7 +6,7 @@
  * source, without importing the CPU backend).
  */
 import { SPARSE_MAKERS, SparseMatrix } from '../sparse/sparse-matrix.js';
-import { checkMade, checkNotDisposed, checkQuantParams, fail, typeFail } from '../validate.js';
+import { checkMade, checkQuantParams, fail, PackedSources, typeFail } from '../validate.js';
 
 /** Per output row, entries (g, word): the 4 int8 weights W[n, 4g..4g+3] as one little-endian int32. */
 export interface Entries {
@@ -85,16 +85,5 @@ export interface SparseWeightsSource {
   readonly scales: Float32Array;
 }
 
-const packedSparseWeights = new WeakSet<object>();
-
-/** Records that a backend's constructor made `packed` from checked weights (its last statement). */
-export function markPackedSparseWeights(packed: SparseWeightsSource): void {
-  packedSparseWeights.add(packed);
-}
-
-/** `value` if a backend packed it from checked weights (refused once disposed), else undefined. */
-export function packedSparseSource(name: string, value: unknown): SparseWeightsSource | undefined {
-  if (typeof value !== 'object' || value === null || !packedSparseWeights.has(value)) return undefined;
-  checkNotDisposed(name, value);
-  return value as SparseWeightsSource;
-}
+/** cpu.packSparseWeights() results, which the WebGPU backend takes by their source. */
+export const packedSparseWeights = new PackedSources<SparseWeightsSource>();

@@ -5,7 +5,7 @@
  * CPU backend.
  */
 import type { QType, Tensor } from '../element-types.js';
-import { checkNotDisposed, checkQuantParams, checkTensor, fail, MAX_PACKED_BYTES, typeFail } from '../validate.js';
+import { checkQuantParams, checkTensor, fail, MAX_PACKED_BYTES, PackedSources, typeFail } from '../validate.js';
 
 type WeightType = 'float32' | 'uint8' | 'int8';
 
@@ -39,16 +39,5 @@ export function checkGemmWeights(name: string, b: unknown, types: readonly Weigh
   return { source: w, scales, zeroPoints };
 }
 
-const packedGemmWeights = new WeakSet<object>();
-
-/** Records that a backend's constructor made `packed` from checked weights (its last statement). */
-export function markPackedGemmWeights(packed: GemmWeightsSource): void {
-  packedGemmWeights.add(packed);
-}
-
-/** `value` if a backend packed it from checked weights (refused once disposed), else undefined. */
-export function packedGemmSource(name: string, value: unknown): GemmWeightsSource | undefined {
-  if (typeof value !== 'object' || value === null || !packedGemmWeights.has(value)) return undefined;
-  checkNotDisposed(name, value);
-  return value as GemmWeightsSource;
-}
+/** cpu.packWeights() results, which the WebGPU backend takes by their source. */
+export const packedGemmWeights = new PackedSources<GemmWeightsSource>();

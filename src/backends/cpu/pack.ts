@@ -10,7 +10,7 @@ import { native, type NativeHandle } from '../../native.js';
 import { adoptNative, disposeNative, type NativeOwner } from '../../native-lifetime.js';
 import { type QType, type Tensor } from '../../tensor.js';
 import { markMade } from '../../validate.js';
-import { checkGemmWeights, markPackedGemmWeights, type GemmWeightsSource } from '../../ops/weights.js';
+import { checkGemmWeights, packedGemmWeights, type GemmWeightsSource } from '../../ops/weights.js';
 
 export class PackedWeights implements GemmWeightsSource, NativeOwner {
   /** @internal The addon's handle; null on the reference backend and for empty weights. */
@@ -38,7 +38,7 @@ export class PackedWeights implements GemmWeightsSource, NativeOwner {
     this.zeroPoints = zeroPoints;
     this.narrow = narrow;
     markMade(this, PackedWeights);
-    markPackedGemmWeights(this);
+    packedGemmWeights.mark(this);
     adoptNative(this);
   }
 

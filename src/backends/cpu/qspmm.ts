@@ -12,7 +12,7 @@ import { adoptNative, disposeNative, type NativeOwner } from '../../native-lifet
 import type { SparseMatrix } from '../../sparse/sparse-matrix.js';
 import type { Tensor } from '../../tensor.js';
 import { checkMade, checkObject, checkTensor, fail, markMade, outputTensor } from '../../validate.js';
-import { checkSparseWeights, entriesOf, markPackedSparseWeights, type SparseWeightsSource } from '../../ops/sparse-weights.js';
+import { checkSparseWeights, entriesOf, packedSparseWeights, type SparseWeightsSource } from '../../ops/sparse-weights.js';
 import { planQuantizedProduct, type MultiplierSource } from '../../ops/quantized-output.js';
 import type { QGemmOptions } from './qgemm.js';
 
@@ -44,7 +44,7 @@ export class PackedSparseWeights implements MultiplierSource, SparseWeightsSourc
     this.scales = scales;
     this.entries = entries;
     markMade(this, PackedSparseWeights);
-    markPackedSparseWeights(this);
+    packedSparseWeights.mark(this);
     adoptNative(this);
   }
 

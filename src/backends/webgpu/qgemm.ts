@@ -9,7 +9,7 @@
  * integer arithmetic. Arguments are checked by the plans the CPU runs too
  * (src/ops/), in the CPU's order, so errors are the same.
  */
-import { checkGemmWeights, packedGemmSource, type GemmWeightsSource } from '../../ops/weights.js';
+import { checkGemmWeights, packedGemmWeights, type GemmWeightsSource } from '../../ops/weights.js';
 import { planQuantizedProduct, type MultiplierSource, type QuantizedOutputOptions } from '../../ops/quantized-output.js';
 import { tensor, type Tensor } from '../../tensor.js';
 import { checkMade, checkObject, checkOneOf, fail, markMade, typeFail } from '../../validate.js';
@@ -103,7 +103,7 @@ export class GpuPackedWeights implements MultiplierSource {
  * check them; weights the CPU packed are taken by their checked source.
  */
 export function gpuPackWeights(gpu: GpuContext, b: unknown): GpuPackedWeights {
-  const packed = packedGemmSource('b', b);
+  const packed = packedGemmWeights.find('b', b);
   // The message of cpu.qgemm's check of packed weights.
   if (packed?.source.type === 'float32') typeFail('b', 'must be packed int8/uint8 weights, got float32');
   return new GpuPackedWeights(gpu, packed ?? checkGemmWeights('b', b, ['int8', 'uint8']));

@@ -12,7 +12,7 @@
  * in order of decreasing entries, sorted once at packing.
  */
 import { planQuantizedProduct, type MultiplierSource, type QuantizedOutputOptions } from '../../ops/quantized-output.js';
-import { checkSparseWeights, entriesOf, packedSparseSource, type SparseWeightsSource } from '../../ops/sparse-weights.js';
+import { checkSparseWeights, entriesOf, packedSparseWeights, type SparseWeightsSource } from '../../ops/sparse-weights.js';
 import type { SparseMatrix } from '../../sparse/sparse-matrix.js';
 import { tensor } from '../../tensor.js';
 import { checkMade, checkObject, fail, markMade, typeFail } from '../../validate.js';
@@ -88,7 +88,7 @@ export type GpuQSpmmWeights = SparseMatrix<'int8'> | SparseWeightsSource;
 /** Packs sparse int8 weights for the GPU, checked as cpu.packSparseWeights checks them. */
 export function gpuPackSparseWeights(gpu: GpuContext, w: GpuQSpmmWeights): GpuPackedSparseWeights {
   // CPU-packed weights were checked when packed; they keep their source matrix.
-  const packed = packedSparseSource('w', w);
+  const packed = packedSparseWeights.find('w', w);
   if (packed) return new GpuPackedSparseWeights(gpu, packed.source, packed.scales);
   return new GpuPackedSparseWeights(gpu, w as SparseMatrix<'int8'>, checkSparseWeights(w as SparseMatrix<'int8'>));
 }
