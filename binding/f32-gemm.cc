@@ -18,15 +18,16 @@ struct HandleTag<sparq::F32PackedB> {
 
 namespace {
 
-// packF32Weights(b: Float32Array, k, n, ldb) -> handle
+// packF32Weights({ b: Float32Array, k, n, ldb }) -> handle
 Napi::Value PackF32Weights(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
-  const std::size_t k = size_arg(info[1], "k"), n = size_arg(info[2], "n"), ldb = size_arg(info[3], "ldb");
+  const Options o(info, {"b", "k", "n", "ldb"});
+  const std::size_t k = size_arg(o["k"], "k"), n = size_arg(o["n"], "n"), ldb = size_arg(o["ldb"], "ldb");
   if (ldb < n) throw_range_error(env, "ldb must be >= n");
   // Empty weights are never packed (gemm gives zeros or the bias without them).
   if (k == 0 || n == 0) throw_range_error(env, "k and n must be >= 1");
   const std::size_t needed = checked_mul(env, k - 1, ldb, "b") + n;
-  auto b = typed_array<float>(info[0], "b", needed);
+  auto b = typed_array<float>(o["b"], "b", needed);
   auto packed = std::make_shared<sparq::F32PackedB>();
   sparq::f32_gemm_pack_b(k, n, b.Data(), ldb, packed.get());
   return wrap_handle(env, std::move(packed));

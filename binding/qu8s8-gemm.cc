@@ -21,21 +21,22 @@ struct HandleTag<sparq::QPackedB> {
 
 namespace {
 
-// packQ8Weights(b: Uint8Array | Int8Array, k, n, ldb, zeroPoints: same type | null) -> handle
+// packQ8Weights({ b: Uint8Array | Int8Array, k, n, ldb, zeroPoints: same type | null }) -> handle
 Napi::Value PackQ8Weights(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
-  const std::size_t k = size_arg(info[1], "k"), n = size_arg(info[2], "n"), ldb = size_arg(info[3], "ldb");
+  const Options o(info, {"b", "k", "n", "ldb", "zeroPoints"});
+  const std::size_t k = size_arg(o["k"], "k"), n = size_arg(o["n"], "n"), ldb = size_arg(o["ldb"], "ldb");
   if (ldb < n) throw_range_error(env, "ldb must be >= n");
   // Empty weights are never packed (qgemm gives the output stage of zero sums
   // without them); so the per-column sums and zero points stay proportional to b.
   if (k == 0 || n == 0) throw_range_error(env, "k and n must be >= 1");
   bool b_unsigned = false;
-  auto b = byte_array(info[0], "b", checked_mul(env, k - 1, ldb, "b") + n, &b_unsigned);
+  auto b = byte_array(o["b"], "b", checked_mul(env, k - 1, ldb, "b") + n, &b_unsigned);
   const void* zero_points = nullptr;
   std::size_t zero_point_count = 0;
-  if (!info[4].IsNull() && !info[4].IsUndefined()) {
+  if (!o["zeroPoints"].IsNull() && !o["zeroPoints"].IsUndefined()) {
     bool zp_unsigned = false;
-    auto zp = byte_array(info[4], "zeroPoints", 1, &zp_unsigned);
+    auto zp = byte_array(o["zeroPoints"], "zeroPoints", 1, &zp_unsigned);
     if (zp_unsigned != b_unsigned) throw_type_error(env, "zeroPoints must have the same type as b");
     zero_point_count = zp.ElementLength();
     if (zero_point_count != 1 && zero_point_count != n) throw_range_error(env, "zeroPoints must have 1 or n elements");

@@ -25,18 +25,19 @@ struct HandleTag<sparq::QSparseW> {
 
 namespace {
 
-// packQ8Sparse(rows, k, indptr: Int32Array [rows + 1], groups: Int32Array, words: Int32Array) -> handle
+// packQ8Sparse({ rows, k, indptr: Int32Array [rows + 1], groups: Int32Array, words: Int32Array }) -> handle
 // Row n's entries are [indptr[n], indptr[n + 1]): group g = k / 4 and the
 // 4 int8 weights of W[n, 4g..4g+3] as one little-endian word. Checked here in
 // O(entries), once: the kernels index the repacked X with the groups.
 Napi::Value PackQ8Sparse(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
-  const std::size_t rows = size_arg(info[0], "rows"), k = size_arg(info[1], "k");
+  const Options o(info, {"rows", "k", "indptr", "groups", "words"});
+  const std::size_t rows = size_arg(o["rows"], "rows"), k = size_arg(o["k"], "k");
   if (rows > 0x7fffffff || k > 0x7fffffff) throw_range_error(env, "rows and k must be < 2^31");
   std::size_t entries = 0;
-  auto indptr = row_pointers(info[2], "indptr", rows, &entries);
-  auto groups = typed_array<int32_t>(info[3], "groups", entries);
-  auto words = typed_array<int32_t>(info[4], "words", entries);
+  auto indptr = row_pointers(o["indptr"], "indptr", rows, &entries);
+  auto groups = typed_array<int32_t>(o["groups"], "groups", entries);
+  auto words = typed_array<int32_t>(o["words"], "words", entries);
   check_indices(env, groups.Data(), entries, (k + sparq::kQSpmmKr - 1) / sparq::kQSpmmKr, "groups must lie in [0, ceil(k / 4))");
   auto packed = std::make_shared<sparq::QSparseW>();
   sparq::qu8s8_spmm_pack(rows, k, indptr.Data(), groups.Data(), words.Data(), packed.get());

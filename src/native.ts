@@ -141,12 +141,12 @@ export interface NativeAddon {
 
   // Each family's variant list is <family in camelCase>Variants (NATIVE_FAMILIES).
   f32GemmVariants: NativeVariant[];
-  packF32Weights(b: Float32Array, k: number, n: number, ldb: number): NativeHandle;
+  packF32Weights(call: { b: Float32Array; k: number; n: number; ldb: number }): NativeHandle;
   f32Gemm(call: F32GemmCall): KernelResult;
 
   /** needsNarrow: the variant is exact only for weights in [-64, 64] (PackedWeights.narrow). */
   qu8s8GemmVariants: (NativeVariant & { needsNarrow: boolean })[];
-  packQ8Weights(b: Bytes, k: number, n: number, ldb: number, zeroPoints: Bytes | null): NativeHandle;
+  packQ8Weights(call: { b: Bytes; k: number; n: number; ldb: number; zeroPoints: Bytes | null }): NativeHandle;
   q8WeightsInfo(weights: NativeHandle): { k: number; n: number; narrow: boolean };
   qu8s8Gemm(call: Qu8s8GemmCall): KernelResult;
 
@@ -165,7 +165,7 @@ export interface NativeAddon {
 
   qu8s8SpmmVariants: NativeVariant[];
   /** Sparse int8 weights as per-row entries (group k/4, 4 weights as one little-endian int32 word). */
-  packQ8Sparse(rows: number, k: number, indptr: Int32Array, groups: Int32Array, words: Int32Array): NativeHandle;
+  packQ8Sparse(call: { rows: number; k: number; indptr: Int32Array; groups: Int32Array; words: Int32Array }): NativeHandle;
   qu8s8Spmm(call: Qu8s8SpmmCall): KernelResult;
 
   x32TransposeVariants: NativeVariant[];

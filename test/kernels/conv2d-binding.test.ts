@@ -121,7 +121,7 @@ describe('conv binding (binding/conv2d.cc) checks every field', () => {
     // Wrong types and sizes, and arrays long enough for any field but of the wrong kind, and a handle of another kind.
     const garbage: unknown[] = [
       undefined, null, 0, -1, 1.5, 2 ** 60, NaN, Infinity, 'x', true, {}, [], new Float32Array(1), new Uint8Array(0), new Int32Array(4),
-      new Int32Array(4096), new Uint8Array(4096).fill(255), new Int8Array(4096), new Float64Array(4096), addon.packF32Weights(new Float32Array(1), 1, 1, 1),
+      new Int32Array(4096), new Uint8Array(4096).fill(255), new Int8Array(4096), new Float64Array(4096), addon.packF32Weights({ b: new Float32Array(1), k: 1, n: 1, ldb: 1 }),
     ];
     const show = (g: unknown) => (typeof g === 'object' && g !== null ? Object.prototype.toString.call(g) : String(g));
     const pending: Promise<unknown>[] = [];

@@ -168,10 +168,12 @@ describe('qu8s8-spmm', () => {
     it('the binding turns garbage into JS errors, never a crash', () => {
       const addon = native()!;
       const ok = cpu.packSparseWeights(w).handle!;
-      assert.throws(() => addon.packQ8Sparse(2, 4, Int32Array.of(0, 1, 2), Int32Array.of(0, 1), Int32Array.of(1, 1)), /^RangeError: groups must lie in/);
-      assert.throws(() => addon.packQ8Sparse(2, 4, Int32Array.of(0, 2, 1), Int32Array.of(0, 0), Int32Array.of(1, 1)), /^RangeError: indptr must not decrease/);
-      assert.throws(() => addon.packQ8Sparse(2, 4, Int32Array.of(0, 1, 9), Int32Array.of(0, 0), Int32Array.of(1, 1)), /^RangeError: groups has 2 elements/);
-      assert.throws(() => addon.packQ8Sparse(2, 4, Int32Array.of(1, 1, 1), Int32Array.of(0), Int32Array.of(1)), /^RangeError: indptr must start at 0/);
+      const pack = (indptr: number[], groups: number[], words: number[]) =>
+        addon.packQ8Sparse({ rows: 2, k: 4, indptr: Int32Array.from(indptr), groups: Int32Array.from(groups), words: Int32Array.from(words) });
+      assert.throws(() => pack([0, 1, 2], [0, 1], [1, 1]), /^RangeError: groups must lie in/);
+      assert.throws(() => pack([0, 2, 1], [0, 0], [1, 1]), /^RangeError: indptr must not decrease/);
+      assert.throws(() => pack([0, 1, 9], [0, 0], [1, 1]), /^RangeError: groups has 2 elements/);
+      assert.throws(() => pack([1, 1, 1], [0], [1]), /^RangeError: indptr must start at 0/);
       const call = (over: Record<string, unknown>) => {
         const valid = {
           variant: null, weights: ok, x: new Uint8Array(12), m: 3, ldx: 3, aZeroPoint: 0, output: 'int32', c: new Int32Array(6), ldc: 3,
@@ -181,7 +183,7 @@ describe('qu8s8-spmm', () => {
       };
       call({});
       assert.throws(() => call({ weights: {} }), /^TypeError: weights must be a handle from packQ8Sparse/);
-      assert.throws(() => call({ weights: addon.packQ8Weights(new Int8Array(4), 2, 2, 2, null) }), /^TypeError: weights must be a handle from packQ8Sparse/);
+      assert.throws(() => call({ weights: addon.packQ8Weights({ b: new Int8Array(4), k: 2, n: 2, ldb: 2, zeroPoints: null }) }), /^TypeError: weights must be a handle from packQ8Sparse/);
       assert.throws(() => call({ x: new Uint8Array(11) }), /^RangeError: x has 11 elements/);
       assert.throws(() => call({ ldx: 2 }), /^RangeError: ldx must be >= m/);
       assert.throws(() => call({ c: new Int32Array(5) }), /^RangeError: c is too short/);

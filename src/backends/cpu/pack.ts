@@ -75,12 +75,12 @@ export function packWeights(b: Tensor<'float32' | 'uint8' | 'int8'>): PackedWeig
   const [k, n] = w.dims;
   const addon = w.data.length === 0 ? null : native();
   if (w.type === 'float32') {
-    const handle = addon ? addon.packF32Weights(w.data as Float32Array, k, n, n) : null;
+    const handle = addon ? addon.packF32Weights({ b: w.data as Float32Array, k, n, ldb: n }) : null;
     return new PackedWeights(w, handle, scales, zeroPoints, false);
   }
   const q = w as Tensor<QType>;
   const zpArray = q.type === 'uint8' ? Uint8Array.from(zeroPoints) : Int8Array.from(zeroPoints);
-  const handle = addon ? addon.packQ8Weights(q.data, k, n, n, zpArray) : null;
+  const handle = addon ? addon.packQ8Weights({ b: q.data, k, n, ldb: n, zeroPoints: zpArray }) : null;
   const narrow = addon && handle ? addon.q8WeightsInfo(handle).narrow : isNarrow(q);
   return new PackedWeights(w, handle, scales, zeroPoints, narrow);
 }

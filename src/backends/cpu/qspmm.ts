@@ -83,7 +83,7 @@ export function packSparseWeights(w: SparseMatrix<'int8'>): PackedSparseWeights 
 function packChecked(w: SparseMatrix<'int8'>, scales: Float32Array): PackedSparseWeights {
   const { indptr, groups, words } = entriesOf(w);
   const addon = native();
-  const handle = addon ? addon.packQ8Sparse(w.dims[0], w.dims[1], indptr, groups, words) : null;
+  const handle = addon ? addon.packQ8Sparse({ rows: w.dims[0], k: w.dims[1], indptr, groups, words }) : null;
   return new PackedSparseWeights(w, handle, scales, groups.length);
 }
 
