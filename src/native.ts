@@ -139,7 +139,7 @@ export interface NativeAddon {
   getThreads(): number;
   setThreads(n: number): void;
 
-  // Each family's variant list is <family in camelCase>Variants (NATIVE_FAMILIES).
+  // Each family's variants, best first: <family>Variants, NATIVE_FAMILIES maps family names to them.
   f32GemmVariants: NativeVariant[];
   packF32Weights(call: { b: Float32Array; k: number; n: number; ldb: number }): NativeHandle;
   f32Gemm(call: F32GemmCall): KernelResult;
