@@ -13,7 +13,7 @@
  */
 import { cpu, DEFAULT_CROSSOVER, SparseMatrix, tensor, type SparseLayout, type Tensor } from '../src/index.js';
 import type { NativeFamily } from '../src/native.js';
-import { LAYOUTS, chooseLayout, defaultCrossover } from '../src/sparse/crossover.js';
+import { LAYOUTS, chooseLayout, defaultCrossover } from '../src/backends/cpu/crossover.js';
 import type { BenchCase, KernelBench } from './bench-case.js';
 import { matMulGraph, matMulIntegerGraph, ort, ortSession } from './ort-models.js';
 import { BENCH_SPMM_SHAPES, type SpmmShape } from '../test/fixtures/shapes.js';

@@ -6,7 +6,7 @@
  * rewrite it in place; the session then prepares each node once.
  */
 import type { OnnxModel, OnnxNode, OnnxValueInfo, Value } from './onnx/model.js';
-import { ModelError } from './ops/op.js';
+import { ModelError } from './onnx/model.js';
 import { OPS } from './ops/registry.js';
 
 export interface Graph {

@@ -7,7 +7,8 @@
 import { opKey, type Graph } from './graph.js';
 import type { NodeRecord } from './executor.js';
 import type { OnnxNode, Value } from './onnx/model.js';
-import { Attributes, ModelError, type NodeRun, type RunPolicy, type PrepareContext } from './ops/op.js';
+import { ModelError } from './onnx/model.js';
+import { Attributes, type NodeRun, type RunPolicy, type PrepareContext } from './ops/op.js';
 import { OPS } from './ops/registry.js';
 
 export interface PreparedNode extends NodeRecord {

@@ -6,7 +6,7 @@
  */
 import { sizeOf, type ElementType, type QuantParams, type Tensor } from '../tensor.js';
 import type { Value, ValueType } from './onnx/model.js';
-import { ModelError } from './ops/op.js';
+import { ModelError } from './onnx/model.js';
 
 export const VALUE_ARRAYS = {
   float32: Float32Array,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 
 import { refSpmm } from '../../src/backends/reference/spmm.js';
 import { cpu, LINEAR_LAYOUTS, SparseMatrix, tensor, type Tensor } from '../../src/index.js';
-import { crossoverFor } from '../../src/sparse/crossover.js';
+import { crossoverFor } from '../../src/backends/cpu/crossover.js';
 import { assertClose, assertCloseNonfinite, assertSameArray, randomFloats, randomInts, rng } from '../helpers.js';
 
 const { linear } = cpu;

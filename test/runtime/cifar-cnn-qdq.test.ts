@@ -95,7 +95,7 @@ describe('runtime: the CIFAR-10 CNN in QDQ int8 (per-channel weights)', () => {
   });
 
   // The built-in crossover table puts int8 CSR's break-even at 6-7% density
-  // (src/sparse/crossover-table.ts), so 97% pruning must run sparse.
+  // (src/backends/cpu/crossover-table.ts), so 97% pruning must run sparse.
   it(`picks sparse int8 kernels for 97%-pruned layers and stays exact ${CASE}`, async () => {
     const bytes = await qdqModel(0.97);
     await assertExact(bytes, 2);

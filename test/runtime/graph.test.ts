@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 
 import { encodeOnnxModel, type OnnxNode } from '../../src/runtime/onnx/write.js';
-import { ModelError } from '../../src/runtime/ops/op.js';
+import { ModelError } from '../../src/runtime/onnx/model.js';
 import { InferenceSession } from '../../src/runtime/session.js';
 
 /** A model on input x [2] with `nodes` and float [2] graph outputs named `outputs`. */

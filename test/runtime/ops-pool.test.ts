@@ -15,7 +15,7 @@ import * as ort from 'onnxruntime-node';
 
 import type { Value } from '../../src/runtime/onnx/model.js';
 import { encodeOnnxModel, type OnnxAttributeValue, type OnnxGraph } from '../../src/runtime/onnx/write.js';
-import { ModelError } from '../../src/runtime/ops/op.js';
+import { ModelError } from '../../src/runtime/onnx/model.js';
 import { InferenceSession } from '../../src/runtime/session.js';
 import { value } from '../../src/runtime/value.js';
 import { sizeOf } from '../../src/tensor.js';

@@ -20,7 +20,7 @@ import { readOnnx } from '../../src/runtime/onnx/read.js';
 import { int8Weights, ortInt8Exactness } from '../../src/runtime/compare/ort-int8.js';
 import { runOnReference } from '../../src/runtime/compare/reference-run.js';
 import { encodeOnnxModel, type OnnxAttributeValue, type OnnxElementType, type OnnxGraph, type OnnxTensor } from '../../src/runtime/onnx/write.js';
-import { ModelError } from '../../src/runtime/ops/op.js';
+import { ModelError } from '../../src/runtime/onnx/model.js';
 import { InferenceSession } from '../../src/runtime/session.js';
 
 export interface CompareOptions {

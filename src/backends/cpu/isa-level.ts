@@ -2,7 +2,7 @@
  * Which ISA each kernel family runs on now, and which measured ISA level
  * stands in for one that no table measured. The runtime's cost choices
  * (the conv path in backends/cpu/conv/choice.ts, linear()'s crossover in
- * sparse/crossover.ts) look their costs up by the ISA of the variant the
+ * crossover.ts) look their costs up by the ISA of the variant the
  * addon will dispatch to, so a capped ISA (cpu.setIsaLimit, SPARQ_ISA), an
  * AVX2-only CPU or an aarch64 one each gets the costs of what it runs.
  */

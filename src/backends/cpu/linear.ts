@@ -2,7 +2,7 @@
  * linear: a weight prepared once, run many times, on whichever kernel is
  * fastest for it here: dense GEMM, or a sparse kernel in the layout its zeros
  * fit (CSR, blocks, N:M), chosen from the measured crossover table
- * (sparse/crossover.ts). Callers and the runtime need not know which.
+ * (crossover.ts). Callers and the runtime need not know which.
  *
  *   y[N, M] = activation(W[N, K] * x[K, M] + bias)
  *
@@ -13,8 +13,8 @@
  * tensor or per output channel) run qgemm/qspmm with uint8 activations and
  * qgemm's output stages.
  */
-import { DEFAULT_CROSSOVER } from '../../sparse/crossover-table.js';
-import { chooseLayout, checkCrossoverRow, defaultCrossover, LAYOUTS, storedDensities, type CrossoverRow, type SparseLayout } from '../../sparse/crossover.js';
+import { DEFAULT_CROSSOVER } from './crossover-table.js';
+import { chooseLayout, checkCrossoverRow, defaultCrossover, LAYOUTS, storedDensities, type CrossoverRow, type SparseLayout } from './crossover.js';
 import { native } from '../../native.js';
 import type { NativeOwner } from '../../native-lifetime.js';
 import { SPARSE_MAKERS, SparseMatrix } from '../../sparse/sparse-matrix.js';

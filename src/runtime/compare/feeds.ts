@@ -2,7 +2,7 @@
 import { sizeOf } from '../../tensor.js';
 import { checkInt } from '../../validate.js';
 import type { OnnxValueInfo, Value } from '../onnx/model.js';
-import { ModelError } from '../ops/op.js';
+import { ModelError } from '../onnx/model.js';
 import type { Feeds } from '../session.js';
 import { VALUE_ARRAYS } from '../value.js';
 

@@ -70,3 +70,8 @@ export interface OnnxModel {
 export class OnnxLoadError extends Error {
   override name = 'OnnxLoadError';
 }
+
+/** An error in a model (bad attribute, unsupported case, shape mismatch), thrown with the node it concerns. */
+export class ModelError extends Error {
+  override name = 'ModelError';
+}

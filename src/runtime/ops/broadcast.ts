@@ -7,7 +7,7 @@
  * common CNN cases are a single run (same shape, scalar) or one run per
  * channel (bias [C,1,1] on [N,C,H,W]) with no index arithmetic per element.
  */
-import { ModelError } from './op.js';
+import { ModelError } from '../onnx/model.js';
 
 /** The shape `a` and `b` broadcast to. */
 export function broadcastDims(a: readonly number[], b: readonly number[]): number[] {

@@ -4,7 +4,8 @@
  * the 2-D geometry im2col takes. 1-D operators run as 2-D with height 1.
  */
 import type { Im2colArgs } from '../../ops/im2col.js';
-import { ModelError, type Attributes } from './op.js';
+import { ModelError } from '../onnx/model.js';
+import { type Attributes } from './op.js';
 
 export interface WindowAttributes {
   kernel: [number, number];

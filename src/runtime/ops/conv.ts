@@ -12,7 +12,8 @@ import type { Allocate } from '../buffers.js';
 import type { Value } from '../onnx/model.js';
 import { asTensor } from '../value.js';
 import { checkChannels, convRunGeometry, outputDims, windowAttributes, type WindowAttributes } from './conv-attributes.js';
-import { fusedActivation, fusedPool, input, nodeRun, ModelError, type OpHandler, type PrepareContext } from './op.js';
+import { ModelError } from '../onnx/model.js';
+import { fusedActivation, fusedPool, input, nodeRun, type OpHandler, type PrepareContext } from './op.js';
 import { activationQuantReader, quantParam, quantParams } from './quant-params.js';
 
 function groupOf(ctx: PrepareContext): number {

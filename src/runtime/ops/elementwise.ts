@@ -9,7 +9,8 @@ import { sizeOf } from '../../tensor.js';
 import type { Value } from '../onnx/model.js';
 import { value } from '../value.js';
 import { broadcastApply, broadcastDims, callbackRows, type Rows } from './broadcast.js';
-import { input, nodeRun, ModelError, normalizeAxis, scalar, type Attributes, type OpHandler } from './op.js';
+import { ModelError } from '../onnx/model.js';
+import { input, nodeRun, normalizeAxis, scalar, type Attributes, type OpHandler } from './op.js';
 
 // Float32 rows are written out per operator so each loop has its arithmetic inline (a callback per element is ~5x slower).
 const ADD: Rows<Float32Array> = {

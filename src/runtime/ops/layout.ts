@@ -6,7 +6,8 @@
 import { sizeOf } from '../../tensor.js';
 import type { Value } from '../onnx/model.js';
 import { value } from '../value.js';
-import { input, integers, nodeRun, ModelError, normalizeAxis, type OpHandler } from './op.js';
+import { ModelError } from '../onnx/model.js';
+import { input, integers, nodeRun, normalizeAxis, type OpHandler } from './op.js';
 
 /** Any value's elements, read and written as they are. */
 export type Elements = { [i: number]: number | bigint };

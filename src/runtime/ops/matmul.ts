@@ -12,7 +12,8 @@ import { ScratchArrays, sizeOf, tensor, type QuantParams, type Tensor } from '..
 import type { Allocate } from '../buffers.js';
 import type { Value } from '../onnx/model.js';
 import { asTensor, value } from '../value.js';
-import { fusedActivation, input, nodeRun, ModelError, type NodeRun, type RunPolicy, type OpHandler, type PrepareContext } from './op.js';
+import { ModelError } from '../onnx/model.js';
+import { fusedActivation, input, nodeRun, type NodeRun, type RunPolicy, type OpHandler, type PrepareContext } from './op.js';
 import { activationQuantReader, quantParam, quantParams } from './quant-params.js';
 
 /** A [K, N] weight prepared for rows x W. */

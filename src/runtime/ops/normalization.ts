@@ -5,7 +5,8 @@
  */
 import type { Value } from '../onnx/model.js';
 import { value } from '../value.js';
-import { input, nodeRun, ModelError, type OpHandler } from './op.js';
+import { ModelError } from '../onnx/model.js';
+import { input, nodeRun, type OpHandler } from './op.js';
 
 /** Per-channel multiplier and offset of an inference BatchNormalization: y = x * a + b. */
 export function batchNormAffine(scale: Value, bias: Value, mean: Value, variance: Value, epsilon: number): { a: Float32Array; b: Float32Array } {

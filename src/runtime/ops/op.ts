@@ -5,12 +5,7 @@
  * session.run(). Handlers know ONNX; the kernels they call do not.
  */
 import { allocateFresh, type Allocate } from '../buffers.js';
-import type { AttributeValue, OnnxNode, Value, ValueType } from '../onnx/model.js';
-
-/** An error in a model (bad attribute, unsupported case, shape mismatch), thrown with the node it concerns. */
-export class ModelError extends Error {
-  override name = 'ModelError';
-}
+import { ModelError, type AttributeValue, type OnnxNode, type Value, type ValueType } from '../onnx/model.js';
 
 export interface PrepareContext {
   node: OnnxNode;

@@ -6,7 +6,8 @@
 import type { Value } from '../onnx/model.js';
 import { value } from '../value.js';
 import { strides, type Elements } from './layout.js';
-import { input, integers, nodeRun, ModelError, normalizeAxis, type OpHandler } from './op.js';
+import { ModelError } from '../onnx/model.js';
+import { input, integers, nodeRun, normalizeAxis, type OpHandler } from './op.js';
 
 type Mode = 'constant' | 'reflect' | 'edge' | 'wrap';
 

@@ -9,7 +9,8 @@ import { tensor, type Tensor } from '../../tensor.js';
 import type { Value } from '../onnx/model.js';
 import { value } from '../value.js';
 import { as4d, im2colOptions, outputDims, windowAttributes, type WindowAttributes } from './conv-attributes.js';
-import { input, nodeRun, ModelError, type OpHandler, type PrepareContext } from './op.js';
+import { ModelError } from '../onnx/model.js';
+import { input, nodeRun, type OpHandler, type PrepareContext } from './op.js';
 
 interface PoolGeometry {
   n: number; c: number; h: number; w: number; oh: number; ow: number;

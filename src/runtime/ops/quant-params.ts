@@ -1,6 +1,6 @@
 /** Reading ONNX scale / zero-point inputs (per tensor, or per axis) for the quantized operators. */
 import type { Value } from '../onnx/model.js';
-import { ModelError } from './op.js';
+import { ModelError } from '../onnx/model.js';
 
 export interface QuantInputs {
   scales: Float32Array;

@@ -3,7 +3,8 @@ import { cpu } from '../../backends/cpu/backend.js';
 import type { QType } from '../../tensor.js';
 import type { Value } from '../onnx/model.js';
 import { asTensor, value } from '../value.js';
-import { input, nodeRun, ModelError, normalizeAxis, type OpHandler, type PrepareContext } from './op.js';
+import { ModelError } from '../onnx/model.js';
+import { input, nodeRun, normalizeAxis, type OpHandler, type PrepareContext } from './op.js';
 import { quantParams } from './quant-params.js';
 
 /** The axis a 1-D scale runs along (attribute `axis`, default 1, from opset 13); per tensor for a scalar scale. */

@@ -9,7 +9,8 @@ import { sizeOf } from '../../tensor.js';
 import type { Value, ValueType } from '../onnx/model.js';
 import { int64, value } from '../value.js';
 import { LAYOUT_OPS } from './layout.js';
-import { input, integers, nodeRun, ModelError, normalizeAxis, scalar, type OpHandler, type PrepareContext } from './op.js';
+import { ModelError } from '../onnx/model.js';
+import { input, integers, nodeRun, normalizeAxis, scalar, type OpHandler, type PrepareContext } from './op.js';
 import { PAD_OPS } from './pad.js';
 
 function view(x: Value, dims: number[]): Value {

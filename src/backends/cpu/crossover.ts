@@ -16,8 +16,8 @@
  * one side and SIMD code on the other is not a crossover but a rule: the
  * SIMD side wins. Pass a row measured elsewhere as `crossover` to linear().
  */
-import { costForIsa, runningIsa, type CostFamily } from '../backends/cpu/isa-level.js';
-import { checkObject, fail } from '../validate.js';
+import { costForIsa, runningIsa, type CostFamily } from './isa-level.js';
+import { checkObject, fail } from '../../validate.js';
 
 /** A sparse layout `linear` can run: CSR, a block shape, or N:M. */
 export type SparseLayout = 'csr' | 'bsr4x1' | 'bsr8x1' | 'bsr1x4' | 'nm2:4';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { cpu, DEFAULT_CROSSOVER, tensor } from '../../src/index.js';
 import { costForIsa, runningIsa, type CostFamily } from '../../src/backends/cpu/isa-level.js';
 import { native, type IsaLimit } from '../../src/native.js';
-import { chooseLayout, CROSSOVER_FAMILIES, crossoverFor, defaultCrossover, storedDensities, type CrossoverTables } from '../../src/sparse/crossover.js';
+import { chooseLayout, CROSSOVER_FAMILIES, crossoverFor, defaultCrossover, storedDensities, type CrossoverTables } from '../../src/backends/cpu/crossover.js';
 import { rng } from '../helpers.js';
 
 /** A table whose csr crossover names its ISA level and thread count. */
