@@ -4,7 +4,9 @@
 // zero point) into float32, int32 or requantized uint8/int8 NCHW output.
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "kernels/f32-conv2d/f32-conv2d.h"
 #include "kernels/f32-spconv2d/f32-spconv2d.h"
@@ -112,23 +114,66 @@ ConvFamily conv_family(const Napi::Value& v) {
   throw_range_error(v.Env(), "family must be f32-conv2d, f32-spconv2d or qu8s8-conv2d");
 }
 
-// conv2d({ family, variant | null, weights, x: Float32Array | Uint8Array, xZeroPoint, batch, channels, height, width,
-//          kernelH, kernelW, dilationH, dilationW, padTop, padLeft, padBottom, padRight,
-//          output, y, bias | null, min, max, intBias | null, multipliers | null, zeroPoint, outMin, outMax,
-//          poolKernelH, poolKernelW, poolStrideH, poolStrideW, async })
+// Everything of a conv2d call but its two arrays, read and checked once: planConv2d() keeps one
+// behind a handle, so a runtime running one layer on same-shaped inputs reads the ~30 fields
+// once, not on every run (reading them costs about 5 us, as much as a small layer at batch 1).
+// The weights are held weakly: disposing them frees them, and a plan run after that throws.
+struct ConvCall {
+  std::weak_ptr<const PackedConv> weights;
+  sparq::ShiftedConvShape s{};
+  bool x_u8 = false;
+  int32_t x_zero_point = 0;
+  std::size_t x_len = 0, y_len = 0;
+  ConvFamily family = ConvFamily::kF32Conv2d;
+  const sparq::F32Conv2dVariant* f32 = nullptr;
+  const sparq::F32SpConv2dVariant* sparse = nullptr;
+  const sparq::Qu8s8Conv2dVariant* q8 = nullptr;
+  sparq::ConvOutputParams out{};  // y and the per-channel arrays are pointed at on each run
+  // Copies, one value per output channel: a plan must not point into JS arrays that may move or go.
+  std::vector<float> bias, multipliers;
+  std::vector<int32_t> int_bias;
+};
+
+}  // namespace
+
+template <>
+struct HandleTag<ConvCall> {
+  static constexpr napi_type_tag tag = {0x73706172710c2d02ULL, 0x9d3b6a1e52c4f807ULL};
+  static constexpr const char* maker = "planConv2d";
+  // A plan's own arrays hold a few values per output channel; the weights it
+  // runs on are reported by their own handle (and freed with it).
+  static std::size_t bytes(const ConvCall&) { return 0; }
+};
+
+namespace {
+
+template <typename T>
+std::vector<T> optional_copy(const Napi::Value& v, const char* name, std::size_t count, bool* present) {
+  Napi::TypedArrayOf<T> array;
+  *present = optional_typed_array<T>(v, name, count, &array);
+  return *present ? std::vector<T>(array.Data(), array.Data() + count) : std::vector<T>();
+}
+
+// planConv2d({ family, variant | null, weights, xType: 'float32' | 'uint8', xZeroPoint, batch, channels, height, width,
+//              kernelH, kernelW, dilationH, dilationW, padTop, padLeft, padBottom, padRight,
+//              output, bias | null, min, max, intBias | null, multipliers | null, zeroPoint, outMin, outMax,
+//              poolKernelH, poolKernelW, poolStrideH, poolStrideW }) -> plan
+// runConv2dPlan(plan, x: Float32Array | Uint8Array, y, async): the stride-1 NCHW convolution of x into y.
 // poolKernelH 0: no pool; else y is the max pool of the convolution (unpadded windows, floor rounding).
 // The TypeScript layer chooses the family (f32-conv2d for dense weights, f32-spconv2d for sparse,
 // qu8s8-conv2d for uint8 x on int8 blocks) and whether integer sums are exact on it; this asserts
 // the choice fits the packed weights and x. The variant names one of the family's variants, or
 // null for its best.
-Napi::Value Conv2d(const Napi::CallbackInfo& info) {
+Napi::Value PlanConv2d(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
-  const Options o(info, {"family", "variant", "weights", "x", "xZeroPoint", "batch", "channels", "height", "width",
+  const Options o(info, {"family", "variant", "weights", "xType", "xZeroPoint", "batch", "channels", "height", "width",
                          "kernelH", "kernelW", "dilationH", "dilationW", "padTop", "padLeft", "padBottom", "padRight",
-                         "output", "y", "bias", "min", "max", "intBias", "multipliers", "zeroPoint", "outMin", "outMax",
-                         "poolKernelH", "poolKernelW", "poolStrideH", "poolStrideW", "async"});
+                         "output", "bias", "min", "max", "intBias", "multipliers", "zeroPoint", "outMin", "outMax",
+                         "poolKernelH", "poolKernelW", "poolStrideH", "poolStrideW"});
+  auto call = std::make_shared<ConvCall>();
   std::shared_ptr<const PackedConv> w = unwrap_handle<PackedConv>(o["weights"], "weights");
-  sparq::ShiftedConvShape s{};
+  call->weights = w;
+  sparq::ShiftedConvShape& s = call->s;
   s.batch = size_arg(o["batch"], "batch");
   s.channels = size_arg(o["channels"], "channels");
   s.height = size_arg(o["height"], "height");
@@ -154,8 +199,9 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   const std::size_t plane = checked_mul(env, s.padded_h(), s.padded_w(), "one padded image");
   if (checked_mul(env, s.channels, plane, "one padded image") + sparq::kShiftedSlack > std::numeric_limits<int32_t>::max())
     throw_range_error(env, "one padded image must hold fewer than 2^31 values");
-  const std::size_t x_len = checked_mul(env, checked_mul(env, s.batch, s.channels, "x"), s.height * s.width, "x");
-  sparq::ConvPool pool{};
+  call->x_len = checked_mul(env, checked_mul(env, s.batch, s.channels, "x"), s.height * s.width, "x");
+  sparq::ConvOutputParams& out = call->out;
+  sparq::ConvPool& pool = out.pool;
   pool.kernel_h = size_arg(o["poolKernelH"], "poolKernelH");
   pool.kernel_w = size_arg(o["poolKernelW"], "poolKernelW");
   pool.stride_h = size_arg(o["poolStrideH"], "poolStrideH");
@@ -167,67 +213,81 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
     y_h = sparq::pooled_h(pool, y_h);
     y_w = sparq::pooled_w(pool, y_w);
   }
-  const std::size_t y_len = checked_mul(env, checked_mul(env, s.batch, s.out_channels, "y"), y_h * y_w, "y");
+  call->y_len = checked_mul(env, checked_mul(env, s.batch, s.out_channels, "y"), y_h * y_w, "y");
 
-  Job job(env, bool_arg(o["async"], "async"));
-  sparq::ConvInput x{};
-  if (o["x"].IsTypedArray() && o["x"].As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array) {
-    x.u8 = job.in<uint8_t>(typed_array<uint8_t>(o["x"], "x", x_len));
-    x.zero_point = static_cast<int32_t>(int_arg(o["xZeroPoint"], "xZeroPoint", 0, 255));
-  } else {
-    x.f32 = job.in<float>(typed_array<float>(o["x"], "x", x_len));
-  }
-
-  sparq::ConvOutputParams out{};
+  const std::string x_type = string_arg(o["xType"], "xType");
+  if (x_type != "float32" && x_type != "uint8") throw_range_error(env, "xType must be float32 or uint8");
+  call->x_u8 = x_type == "uint8";
+  if (call->x_u8) call->x_zero_point = static_cast<int32_t>(int_arg(o["xZeroPoint"], "xZeroPoint", 0, 255));
   out.kind = output_kind(o["output"]);
   const bool integer = out.kind != sparq::ConvOutputKind::kFloat32;
-  if (integer && x.u8 == nullptr) throw_type_error(env, "x must be a Uint8Array for integer output");
-  const ConvFamily family = conv_family(o["family"]);
-  if (family == ConvFamily::kF32Conv2d && w->sparse) throw_range_error(env, "family f32-conv2d needs dense weights");
-  if (family == ConvFamily::kF32SpConv2d && !w->sparse) throw_range_error(env, "family f32-spconv2d needs sparse weights");
-  if (family == ConvFamily::kQu8s8Conv2d && !(x.u8 != nullptr && w->has_q8))
+  if (integer && !call->x_u8) throw_type_error(env, "xType must be uint8 for integer output");
+  call->family = conv_family(o["family"]);
+  if (call->family == ConvFamily::kF32Conv2d && w->sparse) throw_range_error(env, "family f32-conv2d needs dense weights");
+  if (call->family == ConvFamily::kF32SpConv2d && !w->sparse) throw_range_error(env, "family f32-spconv2d needs sparse weights");
+  if (call->family == ConvFamily::kQu8s8Conv2d && !(call->x_u8 && w->has_q8))
     throw_range_error(env, "family qu8s8-conv2d needs uint8 x and weights packed with its int8 blocks");
   // qu8s8-conv2d sums in int32; the float kernels are exact below 2^24, which the caller checked.
-  const double x_max = std::max(x.zero_point, 255 - x.zero_point);
-  if (integer && family != ConvFamily::kQu8s8Conv2d && !(w->max_row_abs_sum * x_max < kExactFloatSum))
+  const double x_max = std::max(call->x_zero_point, 255 - call->x_zero_point);
+  if (integer && call->family != ConvFamily::kQu8s8Conv2d && !(w->max_row_abs_sum * x_max < kExactFloatSum))
     throw_range_error(env, "integer output on the float kernels needs maxRowAbsSum x max |x - xZeroPoint| < 2^24");
-  switch (out.kind) {
-    case sparq::ConvOutputKind::kFloat32: typed_array<float>(o["y"], "y", y_len); break;
-    case sparq::ConvOutputKind::kInt32: typed_array<int32_t>(o["y"], "y", y_len); break;
-    case sparq::ConvOutputKind::kUint8: typed_array<uint8_t>(o["y"], "y", y_len); break;
-    case sparq::ConvOutputKind::kInt8: typed_array<int8_t>(o["y"], "y", y_len); break;
-  }
-  Napi::TypedArrayOf<float> bias, multipliers;
-  Napi::TypedArrayOf<int32_t> int_bias;
-  optional_typed_array<float>(o["bias"], "bias", s.out_channels, &bias);
+  bool has_bias = false, has_int_bias = false, has_multipliers = false;
+  call->bias = optional_copy<float>(o["bias"], "bias", s.out_channels, &has_bias);
   out.min = static_cast<float>(number_arg(o["min"], "min"));
   out.max = static_cast<float>(number_arg(o["max"], "max"));
-  optional_typed_array<int32_t>(o["intBias"], "intBias", s.out_channels, &int_bias);
+  call->int_bias = optional_copy<int32_t>(o["intBias"], "intBias", s.out_channels, &has_int_bias);
   const bool quantized = out.kind == sparq::ConvOutputKind::kUint8 || out.kind == sparq::ConvOutputKind::kInt8;
-  if (!optional_typed_array<float>(o["multipliers"], "multipliers", s.out_channels, &multipliers) && quantized)
-    throw_type_error(env, "multipliers are required for uint8/int8 output");
+  call->multipliers = optional_copy<float>(o["multipliers"], "multipliers", s.out_channels, &has_multipliers);
+  if (!has_multipliers && quantized) throw_type_error(env, "multipliers are required for uint8/int8 output");
   const int64_t lo = out.kind == sparq::ConvOutputKind::kInt8 ? -128 : 0, hi = lo + 255;
   out.zero_point = static_cast<int32_t>(int_arg(o["zeroPoint"], "zeroPoint", lo, hi));
   out.out_min = static_cast<int32_t>(int_arg(o["outMin"], "outMin", lo, hi));
   out.out_max = static_cast<int32_t>(int_arg(o["outMax"], "outMax", out.out_min, hi));
-  out.pool = pool;
-  out.y = job.out<uint8_t>(o["y"]);
-  out.bias = job.in<float>(o["bias"]);
-  out.int_bias = job.in<int32_t>(o["intBias"]);
-  out.multipliers = job.in<float>(o["multipliers"]);
-  switch (family) {
-    case ConvFamily::kQu8s8Conv2d: {
-      const auto& variant = pick_variant(o["variant"], sparq::kQu8s8Conv2dVariants, sparq::kQu8s8Conv2dVariantCount, sparq::qu8s8_conv2d_best());
-      return job.run([&variant, w, s, x, out] { sparq::qu8s8_conv2d(variant, s, x, w->q8, out); });
-    }
-    case ConvFamily::kF32SpConv2d: {
-      const auto& variant = pick_variant(o["variant"], sparq::kF32SpConv2dVariants, sparq::kF32SpConv2dVariantCount, sparq::f32_spconv2d_best());
-      return job.run([&variant, w, s, x, out] { sparq::f32_spconv2d(variant, s, x, w->csr, out); });
-    }
+  out.bias = has_bias ? call->bias.data() : nullptr;
+  out.int_bias = has_int_bias ? call->int_bias.data() : nullptr;
+  out.multipliers = has_multipliers ? call->multipliers.data() : nullptr;
+  switch (call->family) {
+    case ConvFamily::kQu8s8Conv2d:
+      call->q8 = &pick_variant(o["variant"], sparq::kQu8s8Conv2dVariants, sparq::kQu8s8Conv2dVariantCount, sparq::qu8s8_conv2d_best());
+      break;
+    case ConvFamily::kF32SpConv2d:
+      call->sparse = &pick_variant(o["variant"], sparq::kF32SpConv2dVariants, sparq::kF32SpConv2dVariantCount, sparq::f32_spconv2d_best());
+      break;
+    case ConvFamily::kF32Conv2d:
+      call->f32 = &pick_variant(o["variant"], sparq::kF32Conv2dVariants, sparq::kF32Conv2dVariantCount, sparq::f32_conv2d_best());
+      break;
+  }
+  return wrap_handle(env, std::move(call));
+}
+
+Napi::Value RunConv2dPlan(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  std::shared_ptr<const ConvCall> call = unwrap_handle<ConvCall>(info[0], "plan");
+  std::shared_ptr<const PackedConv> w = call->weights.lock();
+  if (!w) throw_type_error(env, "the plan's weights were disposed");
+  Job job(env, bool_arg(info[3], "async"));
+  sparq::ConvInput x{};
+  if (call->x_u8) {
+    x.u8 = job.in<uint8_t>(typed_array<uint8_t>(info[1], "x", call->x_len));
+    x.zero_point = call->x_zero_point;
+  } else {
+    x.f32 = job.in<float>(typed_array<float>(info[1], "x", call->x_len));
+  }
+  switch (call->out.kind) {
+    case sparq::ConvOutputKind::kFloat32: typed_array<float>(info[2], "y", call->y_len); break;
+    case sparq::ConvOutputKind::kInt32: typed_array<int32_t>(info[2], "y", call->y_len); break;
+    case sparq::ConvOutputKind::kUint8: typed_array<uint8_t>(info[2], "y", call->y_len); break;
+    case sparq::ConvOutputKind::kInt8: typed_array<int8_t>(info[2], "y", call->y_len); break;
+  }
+  sparq::ConvOutputParams out = call->out;
+  out.y = job.out<uint8_t>(info[2]);
+  // The job holds the plan (its per-channel arrays) and the weights until the kernel is done.
+  switch (call->family) {
+    case ConvFamily::kQu8s8Conv2d: return job.run([call, w, x, out] { sparq::qu8s8_conv2d(*call->q8, call->s, x, w->q8, out); });
+    case ConvFamily::kF32SpConv2d: return job.run([call, w, x, out] { sparq::f32_spconv2d(*call->sparse, call->s, x, w->csr, out); });
     case ConvFamily::kF32Conv2d: break;
   }
-  const auto& variant = pick_variant(o["variant"], sparq::kF32Conv2dVariants, sparq::kF32Conv2dVariantCount, sparq::f32_conv2d_best());
-  return job.run([&variant, w, s, x, out] { sparq::f32_conv2d(variant, s, x, w->dense, out); });
+  return job.run([call, w, x, out] { sparq::f32_conv2d(*call->f32, call->s, x, w->dense, out); });
 }
 
 }  // namespace
@@ -235,7 +295,8 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
 void register_conv2d(Napi::Env env, Napi::Object exports) {
   exports.Set("packConvWeights", Napi::Function::New(env, PackConvWeights));
   exports.Set("convWeightsInfo", Napi::Function::New(env, ConvWeightsInfo));
-  exports.Set("conv2d", Napi::Function::New(env, Conv2d));
+  exports.Set("planConv2d", Napi::Function::New(env, PlanConv2d));
+  exports.Set("runConv2dPlan", Napi::Function::New(env, RunConv2dPlan));
   exports.Set("f32Conv2dVariants", describe_variants(env, sparq::kF32Conv2dVariants, sparq::kF32Conv2dVariantCount));
   exports.Set("f32SpConv2dVariants", describe_variants(env, sparq::kF32SpConv2dVariants, sparq::kF32SpConv2dVariantCount));
   exports.Set("qu8s8Conv2dVariants", describe_variants(env, sparq::kQu8s8Conv2dVariants, sparq::kQu8s8Conv2dVariantCount));

@@ -22,7 +22,7 @@ export interface NativeVariant {
   supported: boolean;
 }
 
-type Async = boolean;
+export type Async = boolean;
 export type IsaLimit = 'scalar' | 'avx2' | 'avx512' | 'avx512vnni' | 'neon' | 'neondot' | 'none';
 type Bytes = Uint8Array | Int8Array;
 
@@ -183,8 +183,13 @@ export interface NativeAddon {
   /** Whether packConvWeights also packed qu8s8-conv2d's int8 block format. */
   convWeightsInfo(weights: NativeHandle): { int8Blocks: boolean };
 
-  /** Stride-1 NCHW convolution (kernels/shifted-conv/shifted-conv.h); integer output needs uint8 x. */
-  conv2d(options: NativeConv2dOptions): Promise<void> | undefined;
+  /**
+   * A stride-1 NCHW convolution (kernels/shifted-conv/shifted-conv.h) with every field read and
+   * checked once; integer output needs uint8 x. The plan holds its weights weakly.
+   */
+  planConv2d(options: NativeConv2dPlanOptions): NativeHandle;
+  /** Runs a plan on x into y, each of the planned type and size. */
+  runConv2dPlan(plan: NativeHandle, x: Float32Array | Uint8Array, y: Float32Array | Int32Array | Uint8Array | Int8Array, async: Async): Promise<void> | undefined;
 
   f32MaxpoolVariants: NativeVariant[];
   maxPool(call: MaxPoolCall): KernelResult;
@@ -232,13 +237,13 @@ export interface NativePackConvOptions {
   maxRowAbsSum: number;
 }
 
-/** conv2d's fields: the family and its exactness are the caller's choice, which the addon only asserts. */
-export interface NativeConv2dOptions {
+/** planConv2d's fields: the family and its exactness are the caller's choice, which the addon only asserts. */
+export interface NativeConv2dPlanOptions {
   family: 'f32-conv2d' | 'f32-spconv2d' | 'qu8s8-conv2d';
   /** One of the family's variants, or null for its best. */
   variant: string | null;
   weights: NativeHandle;
-  x: Float32Array | Uint8Array;
+  xType: 'float32' | 'uint8';
   xZeroPoint: number;
   batch: number;
   channels: number;
@@ -253,7 +258,6 @@ export interface NativeConv2dOptions {
   padBottom: number;
   padRight: number;
   output: 'float32' | 'int32' | 'uint8' | 'int8';
-  y: Float32Array | Int32Array | Uint8Array | Int8Array;
   /** float32 output: bias and clamp. */
   bias: Float32Array | null;
   min: number;
@@ -269,7 +273,6 @@ export interface NativeConv2dOptions {
   poolKernelW: number;
   poolStrideH: number;
   poolStrideW: number;
-  async: Async;
 }
 
 export interface NativeLoadResult {

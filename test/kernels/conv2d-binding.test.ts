@@ -3,11 +3,13 @@
  * TypeScript layer validates first and chooses the kernel family, but a
  * wrong call from JS must still get a TypeError/RangeError, never a crash.
  * Valid option objects with one field corrupted at a time reach every check.
+ * A conv2d call here is planConv2d (every field but the arrays) then
+ * runConv2dPlan (the arrays), as the TypeScript layer calls them.
  */
 import assert from 'node:assert/strict';
 
 import { packConvWeights } from '../../src/backends/cpu/conv2d.js';
-import { native, type NativeConv2dOptions, type NativePackConvOptions } from '../../src/native.js';
+import { native, type Async, type NativeConv2dPlanOptions, type NativePackConvOptions } from '../../src/native.js';
 import { tensor } from '../../src/index.js';
 
 /** Calls `call` with `fields` over `valid`. */
@@ -30,18 +32,20 @@ describe('conv binding (binding/conv2d.cc) checks every field', () => {
   const big = packConvWeights(tensor('int8', [1, 64, 3, 3], new Int8Array(576).fill(127), { scale: 1 })).handle!;
   const pointwise = packConvWeights(tensor('float32', [1, 1, 1, 1], Float32Array.of(1))).handle!;
 
-  const float: NativeConv2dOptions = {
-    family: 'f32-conv2d', variant: null, weights: dense, x: new Float32Array(192), xZeroPoint: 0,
+  /** A plan's fields with the arrays and async of its run. */
+  type Conv2dCall = NativeConv2dPlanOptions & { x: Float32Array | Uint8Array; y: Float32Array | Int32Array | Uint8Array | Int8Array; async: Async };
+  const float: Conv2dCall = {
+    family: 'f32-conv2d', variant: null, weights: dense, xType: 'float32', x: new Float32Array(192), xZeroPoint: 0,
     batch: 1, channels: 3, height: 8, width: 8, kernelH: 3, kernelW: 3, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0,
     output: 'float32', y: new Float32Array(144), bias: null, min: -Infinity, max: Infinity,
     intBias: null, multipliers: null, zeroPoint: 0, outMin: 0, outMax: 0,
     poolKernelH: 0, poolKernelW: 0, poolStrideH: 1, poolStrideW: 1, async: false,
   };
-  const quantized: NativeConv2dOptions = {
-    ...float, family: 'qu8s8-conv2d', weights: int8Blocks, x: new Uint8Array(192), xZeroPoint: 7,
+  const quantized: Conv2dCall = {
+    ...float, family: 'qu8s8-conv2d', weights: int8Blocks, xType: 'uint8', x: new Uint8Array(192), xZeroPoint: 7,
     output: 'uint8', y: new Uint8Array(144), min: 0, max: 0, intBias: new Int32Array(4), multipliers: new Float32Array(4).fill(0.01), zeroPoint: 3, outMin: 0, outMax: 255,
   };
-  const conv2d = (options: NativeConv2dOptions) => addon.conv2d(options);
+  const conv2d = ({ x, y, async, ...plan }: Conv2dCall) => addon.runConv2dPlan(addon.planConv2d(plan), x, y, async);
   const packConvWeightsNative = (options: NativePackConvOptions) => addon.packConvWeights(options);
 
   it('runs the valid calls the cases below corrupt', () => {
@@ -71,7 +75,7 @@ describe('conv binding (binding/conv2d.cc) checks every field', () => {
   for (const [what, fields, error] of packCases)
     it(`packConvWeights rejects ${what}`, () => assert.throws(() => (fields === null ? (addon.packConvWeights as (o: unknown) => unknown)(5) : corrupt(packConvWeightsNative, pack, fields)), error));
 
-  const convCases: [string, NativeConv2dOptions, Partial<NativeConv2dOptions> | null, RegExp][] = [
+  const convCases: [string, Conv2dCall, Partial<Conv2dCall> | null, RegExp][] = [
     ['no options object', float, null, /^TypeError: options must be an object/],
     ['weights that are not a handle', float, { weights: {} as never }, /^TypeError: weights must be a handle from packConvWeights/],
     ['a negative batch', float, { batch: -1 }, /^RangeError: batch must be in \[0, 4294967295\]/],
@@ -92,7 +96,9 @@ describe('conv binding (binding/conv2d.cc) checks every field', () => {
     ['an x too short', float, { x: new Float32Array(10) }, /^RangeError: x has 10 elements/],
     ['an x zero point out of range', quantized, { xZeroPoint: 256 }, /^RangeError: xZeroPoint must be in \[0, 255\]/],
     ['an unknown output', float, { output: 'float16' as never }, /^RangeError: output must be float32, int32, uint8 or int8/],
-    ['integer output of float x', float, { output: 'int32', y: new Int32Array(144) }, /^TypeError: x must be a Uint8Array for integer output/],
+    ['integer output of float x', float, { output: 'int32', y: new Int32Array(144) }, /^TypeError: xType must be uint8 for integer output/],
+    ['an unknown xType', float, { xType: 'int8' as never }, /^RangeError: xType must be float32 or uint8/],
+    ['a uint8 x for a float32 plan', float, { x: new Uint8Array(192) as never }, /^TypeError: x must be a Float32Array/],
     ['an unknown family', float, { family: 'f32-gemm' as never }, /^RangeError: family must be f32-conv2d, f32-spconv2d or qu8s8-conv2d/],
     ['a non-string family', float, { family: 1 as never }, /^TypeError: family must be a string/],
     ['f32-conv2d on sparse weights', float, { weights: sparse }, /^RangeError: family f32-conv2d needs dense weights/],
@@ -100,7 +106,7 @@ describe('conv binding (binding/conv2d.cc) checks every field', () => {
     ['qu8s8-conv2d on float x', float, { family: 'qu8s8-conv2d', weights: int8Blocks }, /^RangeError: family qu8s8-conv2d needs uint8 x and weights packed with its int8 blocks/],
     ['qu8s8-conv2d without int8 blocks', quantized, { weights: sparse }, /^RangeError: family qu8s8-conv2d needs uint8 x/],
     ['integer sums the float kernels cannot hold exactly', quantized,
-      { family: 'f32-conv2d', weights: big, channels: 64, x: new Uint8Array(64 * 64), xZeroPoint: 0, output: 'int32', y: new Int32Array(36), intBias: null, multipliers: null },
+      { family: 'f32-conv2d', weights: big, channels: 64, xType: 'uint8', x: new Uint8Array(64 * 64), xZeroPoint: 0, output: 'int32', y: new Int32Array(36), intBias: null, multipliers: null },
       /^RangeError: integer output on the float kernels needs maxRowAbsSum x max \|x - xZeroPoint\| < 2\^24/],
     ['a y of the wrong type', quantized, { y: new Int8Array(144) as never }, /^TypeError: y must be a Uint8Array/],
     ['a y too short', float, { y: new Float32Array(10) }, /^RangeError: y has 10 elements/],
@@ -115,7 +121,18 @@ describe('conv binding (binding/conv2d.cc) checks every field', () => {
     ['a non-string variant', float, { variant: 3 as never }, /^TypeError: variant must be a string/],
   ];
   for (const [what, valid, fields, error] of convCases)
-    it(`conv2d rejects ${what}`, () => assert.throws(() => (fields === null ? (addon.conv2d as (o: unknown) => unknown)([]) : corrupt(conv2d, valid, fields)), error));
+    it(`conv2d rejects ${what}`, () => assert.throws(() => (fields === null ? (addon.planConv2d as (o: unknown) => unknown)([]) : corrupt(conv2d, valid, fields)), error));
+
+  it('runConv2dPlan rejects a handle that is not a plan, and a plan whose weights were disposed', () => {
+    const { x, y, async: _async, ...plan } = float;
+    assert.throws(() => addon.runConv2dPlan(dense, x, y, false), /^TypeError: plan must be a handle from planConv2d/);
+    assert.throws(() => addon.runConv2dPlan(addon.planConv2d(plan), x, y, 1 as never), /^TypeError: async must be a boolean/);
+    const own = packConvWeights(tensor('float32', [4, 3, 3, 3], values));
+    const planned = addon.planConv2d({ ...plan, weights: own.handle! });
+    assert.equal(addon.runConv2dPlan(planned, x, y, false), undefined);
+    own.dispose();
+    assert.throws(() => addon.runConv2dPlan(planned, x, y, false), /^TypeError: the plan's weights were disposed/);
+  });
 
   it('answers garbage in any one field with a JS error, never a crash (sync and async)', async () => {
     // Wrong types and sizes, and arrays long enough for any field but of the wrong kind, and a handle of another kind.

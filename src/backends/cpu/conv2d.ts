@@ -12,7 +12,7 @@ import { refConv2dSums, type RefConvGeometry } from '../reference/conv2d.js';
 import { refMaxPool } from '../reference/maxpool.js';
 import { refOutput } from '../reference/quantize.js';
 import { runAsync, runSync, type CpuCall } from './call.js';
-import { native, type NativeAddon, type NativeConv2dOptions, type NativeHandle } from '../../native.js';
+import { native, type NativeAddon, type NativeConv2dPlanOptions, type NativeHandle } from '../../native.js';
 import { adoptNative, disposeNative, type NativeOwner } from '../../native-lifetime.js';
 import { sizeOf, TYPED_ARRAY_OF, type QType, type QuantParams, type Tensor } from '../../tensor.js';
 import {
@@ -183,7 +183,7 @@ export function hasInt8ConvKernel(): boolean {
  * one; else the float kernel of the weights' format.
  * @throws RangeError when a qu8s8-conv2d variant is named for other x or weights.
  */
-function convFamily(xType: 'float32' | 'uint8', w: ConvWeights, variant: string | null): NativeConv2dOptions['family'] {
+function convFamily(xType: 'float32' | 'uint8', w: ConvWeights, variant: string | null): NativeConv2dPlanOptions['family'] {
   const int8Named = variant?.startsWith('qu8s8-conv2d') ?? false;
   const int8 = xType === 'uint8' && w.int8Blocks;
   // Variants name native kernels: without packed weights (reference backend, empty weights) nothing is named.
@@ -268,7 +268,7 @@ export interface Conv2dPlan {
 }
 
 /** What one conv2d call passes the addon besides the plan's shapes and the arrays: the kernel family and the output stage. */
-type NativeStage = Pick<NativeConv2dOptions, 'family' | 'xZeroPoint' | 'output' | 'bias' | 'min' | 'max' | 'intBias' | 'multipliers' | 'zeroPoint' | 'outMin' | 'outMax'>;
+type NativeStage = Pick<NativeConv2dPlanOptions, 'family' | 'xZeroPoint' | 'output' | 'bias' | 'min' | 'max' | 'intBias' | 'multipliers' | 'zeroPoint' | 'outMin' | 'outMax'>;
 
 interface Conv2dSetup extends Conv2dPlan {
   /** The arrays besides x the call reads (weights, bias), which y must not overlap. */
@@ -288,16 +288,22 @@ function conv2dSetup(x: TensorShape<'float32' | 'uint8'>, w: ConvWeights, option
   const planes = g.batch * g.outChannels;
   const xSize = g.batch * g.channels * g.height * g.width, ySize = sizeOf(dims);
   const variant = checkVariant(options);
-  // The addon call of `stage`: one object literal per run, field by field (spreading the shared fields
-  // into it costs V8 more than a small layer's compute).
-  const nativeRun = (stage: NativeStage): NonNullable<Conv2dSetup['native']> => (addon, xData, yData, async) => addon.conv2d({
-    family: stage.family, variant, weights: w.handle!, x: xData, xZeroPoint: stage.xZeroPoint,
-    batch: g.batch, channels: g.channels, height: g.height, width: g.width, kernelH: g.kernelH, kernelW: g.kernelW,
-    dilationH: g.dilationH, dilationW: g.dilationW, padTop: g.padTop, padLeft: g.padLeft, padBottom: g.padBottom, padRight: g.padRight,
-    output: stage.output, y: yData, bias: stage.bias, min: stage.min, max: stage.max, intBias: stage.intBias, multipliers: stage.multipliers,
-    zeroPoint: stage.zeroPoint, outMin: stage.outMin, outMax: stage.outMax,
-    poolKernelH: pool?.kernelH ?? 0, poolKernelW: pool?.kernelW ?? 0, poolStrideH: pool?.strideH ?? 1, poolStrideW: pool?.strideW ?? 1, async,
-  });
+  // The addon call of `stage`: planned at its first run (the addon reads and checks the ~30 fields
+  // once; a runtime's Conv2dPlan then runs it per input), then run on the arrays alone.
+  const nativeRun = (stage: NativeStage): NonNullable<Conv2dSetup['native']> => {
+    let planned: NativeHandle | undefined;
+    return (addon, xData, yData, async) => {
+      planned ??= addon.planConv2d({
+        family: stage.family, variant, weights: w.handle!, xType: x.type, xZeroPoint: stage.xZeroPoint,
+        batch: g.batch, channels: g.channels, height: g.height, width: g.width, kernelH: g.kernelH, kernelW: g.kernelW,
+        dilationH: g.dilationH, dilationW: g.dilationW, padTop: g.padTop, padLeft: g.padLeft, padBottom: g.padBottom, padRight: g.padRight,
+        output: stage.output, bias: stage.bias, min: stage.min, max: stage.max, intBias: stage.intBias, multipliers: stage.multipliers,
+        zeroPoint: stage.zeroPoint, outMin: stage.outMin, outMax: stage.outMax,
+        poolKernelH: pool?.kernelH ?? 0, poolKernelW: pool?.kernelW ?? 0, poolStrideH: pool?.strideH ?? 1, poolStrideW: pool?.strideW ?? 1,
+      });
+      return addon.runConv2dPlan(planned, xData, yData, async);
+    };
+  };
   // options.bias is checked by the time anything reads this.
   const reads: Reads = { w: w.values, 'options.bias': options.bias };
   const plan = (type: Conv2dPlan['type'], quant: QuantParams | undefined, runNative: NonNullable<Conv2dSetup['native']>, runReference: Conv2dSetup['reference']): Conv2dSetup => ({
