@@ -79,6 +79,22 @@ class Options {
   std::vector<std::pair<const char*, Napi::Value>> fields_;
 };
 
+// The window fields a pooling or im2col call shares (height, width, kernelH/W,
+// strideH/W, padTop, padLeft, outH/W), read into the shape struct's same-named members.
+template <typename Shape>
+void read_window(const Options& o, Shape* s) {
+  s->height = size_arg(o["height"], "height");
+  s->width = size_arg(o["width"], "width");
+  s->kernel_h = size_arg(o["kernelH"], "kernelH");
+  s->kernel_w = size_arg(o["kernelW"], "kernelW");
+  s->stride_h = size_arg(o["strideH"], "strideH");
+  s->stride_w = size_arg(o["strideW"], "strideW");
+  s->pad_top = size_arg(o["padTop"], "padTop");
+  s->pad_left = size_arg(o["padLeft"], "padLeft");
+  s->out_h = size_arg(o["outH"], "outH");
+  s->out_w = size_arg(o["outW"], "outW");
+}
+
 // Row pointers of a sparse matrix over `rows` rows (an Int32Array of rows + 1
 // entries that starts at 0 and never decreases); *entries = its last value.
 Napi::TypedArrayOf<int32_t> row_pointers(const Napi::Value& v, const char* name, std::size_t rows, std::size_t* entries);

@@ -45,16 +45,7 @@ Napi::Value MaxPool(const Napi::CallbackInfo& info) {
                                         sparq::maxpool_2x2s2_best());
   sparq::MaxPoolShape s{};
   s.planes = size_arg(o["planes"], "planes");
-  s.height = size_arg(o["height"], "height");
-  s.width = size_arg(o["width"], "width");
-  s.kernel_h = size_arg(o["kernelH"], "kernelH");
-  s.kernel_w = size_arg(o["kernelW"], "kernelW");
-  s.stride_h = size_arg(o["strideH"], "strideH");
-  s.stride_w = size_arg(o["strideW"], "strideW");
-  s.pad_top = size_arg(o["padTop"], "padTop");
-  s.pad_left = size_arg(o["padLeft"], "padLeft");
-  s.out_h = size_arg(o["outH"], "outH");
-  s.out_w = size_arg(o["outW"], "outW");
+  read_window(o, &s);
   const bool async = bool_arg(o["async"], "async");
   if (s.kernel_h == 0 || s.kernel_w == 0 || s.stride_h == 0 || s.stride_w == 0)
     throw_range_error(env, "kernel and strides must be >= 1");

@@ -23,18 +23,9 @@ Napi::Value Im2col(const Napi::CallbackInfo& info) {
   const std::size_t batch = size_arg(o["batch"], "batch"), groups = size_arg(o["groups"], "groups");
   sparq::Im2colShape s{};
   s.channels = size_arg(o["channelsPerGroup"], "channelsPerGroup");
-  s.height = size_arg(o["height"], "height");
-  s.width = size_arg(o["width"], "width");
-  s.kernel_h = size_arg(o["kernelH"], "kernelH");
-  s.kernel_w = size_arg(o["kernelW"], "kernelW");
-  s.stride_h = size_arg(o["strideH"], "strideH");
-  s.stride_w = size_arg(o["strideW"], "strideW");
+  read_window(o, &s);
   s.dilation_h = size_arg(o["dilationH"], "dilationH");
   s.dilation_w = size_arg(o["dilationW"], "dilationW");
-  s.pad_top = size_arg(o["padTop"], "padTop");
-  s.pad_left = size_arg(o["padLeft"], "padLeft");
-  s.out_h = size_arg(o["outH"], "outH");
-  s.out_w = size_arg(o["outW"], "outW");
   if (groups == 0 || s.kernel_h == 0 || s.kernel_w == 0 || s.stride_h == 0 || s.stride_w == 0 || s.dilation_h == 0 ||
       s.dilation_w == 0)
     throw_range_error(env, "groups, kernel, strides and dilations must be >= 1");
