@@ -28,8 +28,8 @@ struct PackedConv {
   std::size_t out_channels = 0, taps = 0, kernel_h = 0, kernel_w = 0;
   double max_row_abs_sum = 0;  // the largest sum of |w| over one output channel
   // 4-channel blocks of integer weights in [-128, 127] (quantized int8) also
-  // get the [4 x 4] block format of qu8s8-conv2d, for uint8 images where the
-  // CPU has one of its SIMD variants (AVX2, AVX-512 VNNI).
+  // get the [4 x 4] block format of qu8s8-conv2d, for uint8 images, where
+  // TypeScript asks for it (int8Blocks).
   bool has_q8 = false;
   sparq::Qu8s8Conv2dWeights q8;
 };
@@ -50,14 +50,14 @@ namespace {
 // Float sums of integers are exact below 2^24.
 constexpr double kExactFloatSum = 16777216.0;
 
-// packConvWeights({ w: Float32Array, outChannels, taps, kernelH, kernelW, sparse, blockRows, maxRowAbsSum }) -> handle
+// packConvWeights({ w: Float32Array, outChannels, taps, kernelH, kernelW, sparse, blockRows, maxRowAbsSum, int8Blocks }) -> handle
 // w is [outChannels, taps / (kernelH * kernelW), kernelH, kernelW]; blockRows (1 or 4) groups output
 // channels in the sparse format. maxRowAbsSum is the largest sum of |w| over one output channel as
 // the TypeScript layer computed it (it decides exactness with it): checked to bound every channel's
 // sum here, and kept for conv2d's assertion.
 Napi::Value PackConvWeights(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
-  const Options o(info, {"w", "outChannels", "taps", "kernelH", "kernelW", "sparse", "blockRows", "maxRowAbsSum"});
+  const Options o(info, {"w", "outChannels", "taps", "kernelH", "kernelW", "sparse", "blockRows", "maxRowAbsSum", "int8Blocks"});
   const std::size_t oc = size_arg(o["outChannels"], "outChannels"), taps = size_arg(o["taps"], "taps");
   auto w = typed_array<float>(o["w"], "w", checked_mul(env, oc, taps, "w"));
   if (taps == 0 || oc == 0) throw_range_error(env, "outChannels and taps must be >= 1");
@@ -82,17 +82,12 @@ Napi::Value PackConvWeights(const Napi::CallbackInfo& info) {
     sparq::f32_spconv2d_pack(oc, taps, block_rows, w.Data(), &packed->csr);
   else
     sparq::f32_conv2d_pack(oc, taps, w.Data(), &packed->dense);
-  if (packed->sparse && block_rows == 4)
-    packed->has_q8 = sparq::qu8s8_conv2d_pack(oc, taps / (kernel_h * kernel_w), kernel_h, kernel_w, w.Data(), &packed->q8);
+  // TypeScript decides whether the weights fit the int8 blocks (fitsInt8Blocks); packing asserts it.
+  packed->has_q8 = bool_arg(o["int8Blocks"], "int8Blocks");
+  if (packed->has_q8 && !(packed->sparse && block_rows == 4)) throw_range_error(env, "int8Blocks needs sparse weights in blocks of 4 rows");
+  if (packed->has_q8 && !sparq::qu8s8_conv2d_pack(oc, taps / (kernel_h * kernel_w), kernel_h, kernel_w, w.Data(), &packed->q8))
+    throw_range_error(env, "int8Blocks needs integer weights in [-128, 127]");
   return wrap_handle(env, std::move(packed));
-}
-
-// convWeightsInfo(handle) -> { int8Blocks }: whether qu8s8-conv2d's block format was packed too.
-Napi::Value ConvWeightsInfo(const Napi::CallbackInfo& info) {
-  std::shared_ptr<const PackedConv> w = unwrap_handle<PackedConv>(info[0], "weights");
-  Napi::Object out = Napi::Object::New(info.Env());
-  out.Set("int8Blocks", w->has_q8);
-  return out;
 }
 
 sparq::ConvOutputKind output_kind(const Napi::Value& v) {
@@ -294,7 +289,6 @@ Napi::Value RunConv2dPlan(const Napi::CallbackInfo& info) {
 
 void register_conv2d(Napi::Env env, Napi::Object exports) {
   exports.Set("packConvWeights", Napi::Function::New(env, PackConvWeights));
-  exports.Set("convWeightsInfo", Napi::Function::New(env, ConvWeightsInfo));
   exports.Set("planConv2d", Napi::Function::New(env, PlanConv2d));
   exports.Set("runConv2dPlan", Napi::Function::New(env, RunConv2dPlan));
   exports.Set("f32Conv2dVariants", describe_variants(env, sparq::kF32Conv2dVariants, sparq::kF32Conv2dVariantCount));

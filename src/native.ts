@@ -180,8 +180,6 @@ export interface NativeAddon {
   /** Conv weights [outChannels, taps] packed for f32-conv2d (dense) or f32-spconv2d (sparse). */
   packConvWeights(options: NativePackConvOptions): NativeHandle;
 
-  /** Whether packConvWeights also packed qu8s8-conv2d's int8 block format. */
-  convWeightsInfo(weights: NativeHandle): { int8Blocks: boolean };
 
   /**
    * A stride-1 NCHW convolution (kernels/shifted-conv/shifted-conv.h) with every field read and
@@ -235,6 +233,8 @@ export interface NativePackConvOptions {
   blockRows: number;
   /** The largest sum of |w| over one output channel (the addon checks it bounds every channel, and asserts exactness with it). */
   maxRowAbsSum: number;
+  /** Also pack qu8s8-conv2d's [4 x 4] int8 blocks (sparse, blockRows 4, and fitsInt8Blocks: the addon asserts both). */
+  int8Blocks: boolean;
 }
 
 /** planConv2d's fields: the family and its exactness are the caller's choice, which the addon only asserts. */

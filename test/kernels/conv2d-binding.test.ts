@@ -24,7 +24,7 @@ describe('conv binding (binding/conv2d.cc) checks every field', () => {
   // [4, 3, 3, 3] weights.
   const values = Float32Array.from({ length: 108 }, (_, i) => ((i % 7) - 3) / 2);
   const rowSums = [0, 1, 2, 3].map((o) => values.subarray(o * 27, (o + 1) * 27).reduce((sum, v) => sum + Math.abs(v), 0));
-  const pack: NativePackConvOptions = { w: values, outChannels: 4, taps: 27, kernelH: 3, kernelW: 3, sparse: false, blockRows: 1, maxRowAbsSum: Math.max(...rowSums) };
+  const pack: NativePackConvOptions = { w: values, outChannels: 4, taps: 27, kernelH: 3, kernelW: 3, sparse: false, blockRows: 1, maxRowAbsSum: Math.max(...rowSums), int8Blocks: false };
   const dense = packConvWeights(tensor('float32', [4, 3, 3, 3], values)).handle!;
   const sparse = packConvWeights(tensor('float32', [4, 3, 3, 3], values), { sparse: true }).handle!;
   // int8 blocks (qu8s8-conv2d's format), and int8 weights too large for the float kernels' 2^24 bound.
@@ -56,6 +56,7 @@ describe('conv binding (binding/conv2d.cc) checks every field', () => {
     assert.equal(conv2d({ ...float, poolKernelH: 2, poolKernelW: 2, poolStrideH: 2, poolStrideW: 2, y: new Float32Array(36) }), undefined);
     packConvWeightsNative(pack);
     packConvWeightsNative({ ...pack, sparse: true, blockRows: 4 });
+    packConvWeightsNative({ ...pack, w: values.map((v) => 2 * v), maxRowAbsSum: 2 * pack.maxRowAbsSum, sparse: true, blockRows: 4, int8Blocks: true });
   });
 
   const packCases: [string, Partial<NativePackConvOptions> | null, RegExp][] = [
@@ -71,6 +72,9 @@ describe('conv binding (binding/conv2d.cc) checks every field', () => {
     ['a maxRowAbsSum below a channel\'s sum', { maxRowAbsSum: Math.max(...rowSums) - 0.5 }, /^RangeError: maxRowAbsSum is below output channel \d+'s sum of \|w\|/],
     ['a zero kernelW', { kernelW: 0 }, /^RangeError: kernelH x kernelW must divide taps/],
     ['a kernel that does not divide taps', { kernelH: 2 }, /^RangeError: kernelH x kernelW must divide taps/],
+    ['int8Blocks on dense weights', { int8Blocks: true }, /^RangeError: int8Blocks needs sparse weights in blocks of 4 rows/],
+    ['int8Blocks on weights that are not integers', { int8Blocks: true, sparse: true, blockRows: 4 }, /^RangeError: int8Blocks needs integer weights in \[-128, 127\]/],
+    ['a non-boolean int8Blocks', { int8Blocks: 1 as never }, /^TypeError: int8Blocks must be a boolean/],
   ];
   for (const [what, fields, error] of packCases)
     it(`packConvWeights rejects ${what}`, () => assert.throws(() => (fields === null ? (addon.packConvWeights as (o: unknown) => unknown)(5) : corrupt(packConvWeightsNative, pack, fields)), error));

@@ -73,8 +73,8 @@ export class ConvWeights implements MultiplierSource, NativeOwner {
     this.entries = sparse ? blockDensity(values, oc, blockRows) * oc * taps : values.length;
     // Empty weights give zeros or the bias without a kernel (see conv2d).
     const addon = values.length === 0 ? null : native();
-    this.handle = addon?.packConvWeights({ w: values, outChannels: oc, taps, kernelH: kh, kernelW: kw, sparse, blockRows, maxRowAbsSum: maxSum }) ?? null;
-    this.int8Blocks = addon !== null && this.handle !== null && addon.convWeightsInfo(this.handle).int8Blocks;
+    this.int8Blocks = addon !== null && sparse && blockRows === 4 && fitsInt8Blocks(values);
+    this.handle = addon?.packConvWeights({ w: values, outChannels: oc, taps, kernelH: kh, kernelW: kw, sparse, blockRows, maxRowAbsSum: maxSum, int8Blocks: this.int8Blocks }) ?? null;
     markMade(this, ConvWeights);
     adoptNative(this);
   }
@@ -83,6 +83,17 @@ export class ConvWeights implements MultiplierSource, NativeOwner {
   dispose(): void {
     disposeNative(this, this.handle);
   }
+}
+
+/**
+ * Whether weights (zero points taken off) fit qu8s8-conv2d's int8 blocks:
+ * every value an integer in [-128, 127]. The one place this is decided: the
+ * conv choice offers the int8 path by it, packConvWeights packs the blocks by
+ * it, and the addon only asserts it.
+ */
+export function fitsInt8Blocks(values: ArrayLike<number>): boolean {
+  for (let i = 0; i < values.length; i++) if (!(Number.isInteger(values[i]) && values[i] >= -128 && values[i] <= 127)) return false;
+  return true;
 }
 
 /**

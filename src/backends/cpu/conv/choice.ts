@@ -5,7 +5,7 @@
  * (cost-table.ts) for the kernel variants this CPU runs now (isa-level.ts,
  * the lookup linear()'s crossover shares).
  */
-import { blockDensity, hasInt8ConvKernel } from '../conv2d.js';
+import { blockDensity, fitsInt8Blocks, hasInt8ConvKernel } from '../conv2d.js';
 import { costForIsa, runningIsa, type CostFamily } from '../isa-level.js';
 import { CONV_COSTS } from './cost-table.js';
 import { CONV_PATH_FAMILY, costKey, convWork, type ConvCostTable, type ConvPath, type ConvShape } from './costs.js';
@@ -33,9 +33,7 @@ export function convCandidates(w: ConvWeightSource<'float32' | 'int8' | 'uint8'>
   const zero = (i: number) => (w.zeroPoints ? w.zeroPoints[w.zeroPoints.length === 1 ? 0 : Math.floor(i / taps)] : 0);
   const stored = Uint8Array.from(w.data as ArrayLike<number>, (v, i) => (v !== zero(i) ? 1 : 0));
   candidates.push({ path: 'direct-csr', density: blockDensity(stored, oc, 1) }, { path: 'direct-block4', density: blockDensity(stored, oc, 4) });
-  let fitsInt8 = quantized;
-  for (let i = 0; fitsInt8 && i < w.data.length; i++) fitsInt8 = w.data[i] - zero(i) >= -128 && w.data[i] - zero(i) <= 127;
-  if (fitsInt8 && hasInt8ConvKernel()) candidates.push({ path: 'direct-int8', density: blockDensity(stored, oc, 4, 4, window.kernel[0] * window.kernel[1]) });
+  if (quantized && hasInt8ConvKernel() && fitsInt8Blocks(Float32Array.from(w.data as ArrayLike<number>, (v, i) => v - zero(i)))) candidates.push({ path: 'direct-int8', density: blockDensity(stored, oc, 4, 4, window.kernel[0] * window.kernel[1]) });
   return candidates;
 }
 
