@@ -7,7 +7,7 @@
  * uint8 images against onnxruntime's QLinearConv (+ MaxPool on the uint8
  * values), sparq on its 8-bit kernel (qu8s8-conv2d, VNNI) where the CPU has
  * it. The per-stored-weight cost of each format against the float dense
- * kernel is what src/runtime/ops/conv-direct.ts uses to pick a layer's format.
+ * kernel is what the conv operator's cost model (src/backends/cpu/conv/) weighs to pick a layer's path.
  *
  * GFLOP/s counts 2 flops per stored weight (all of them dense, the
  * nonzeros in CSR, whole 4-channel blocks in block4) per output position.
