@@ -266,6 +266,22 @@ describe('conv2d (direct stride-1 convolution)', () => {
     assert.throws(() => planConv2d({ type: 'uint8', dims: [2, s.c + 1, s.h, s.w], scale: 0.05 }, w, options), /^RangeError: w expects/);
   });
 
+  it('reuses the addon\'s plan of a repeated call only while every field matches (a bias changed in place, other pads, another activation)', () => {
+    const r = rng(17);
+    const w = packConvWeights(tensor('float32', [8, 3, 3, 3], randomFloats(216, r)));
+    const x = tensor('float32', [1, 3, 7, 7], randomFloats(147, r));
+    const bias = randomFloats(8, r);
+    const reference = (options: Conv2dOptions) => {
+      const y = cpu.conv2d(x, packConvWeights(tensor('float32', [8, 3, 3, 3], w.values)), { ...options, bias: options.bias?.slice() });
+      return y.data;
+    };
+    for (const options of [{ bias }, { bias, pads: [1, 1, 1, 1] as [number, number, number, number] }, { bias, activation: 'relu' as const }]) {
+      assertSameArray(cpu.conv2d(x, w, options).data, reference(options), 'first call');
+      bias[3] += 1;
+      assertSameArray(cpu.conv2d(x, w, options).data, reference(options), 'after bias[3] changed in place');
+    }
+  });
+
   it('says when integer sums would not be exact, and refuses to run them', () => {
     const big = packConvWeights(tensor('int8', [1, 64, 3, 3], new Int8Array(576).fill(127), { scale: 1 }));
     assert.equal(big.maxRowAbsSum, 576 * 127);

@@ -53,6 +53,8 @@ export class ConvWeights implements MultiplierSource, NativeOwner {
   readonly int8Blocks: boolean;
   /** @internal */
   multiplierMemo?: MultiplierSource['multiplierMemo'];
+  /** @internal The addon's plans of recent calls on these weights (see NativePlans). */
+  readonly nativePlans = new NativePlans();
 
   /** @internal Use packConvWeights(). */
   constructor(dims: readonly [number, number, number, number], values: Float32Array, sparse: boolean, blockRows: number, scales: Float32Array, quantized: boolean) {
@@ -83,6 +85,47 @@ export class ConvWeights implements MultiplierSource, NativeOwner {
   dispose(): void {
     disposeNative(this, this.handle);
   }
+}
+
+/**
+ * The addon's conv2d plans of the last few distinct calls on one ConvWeights.
+ * Making a plan reads and checks about 30 option fields in the addon (some
+ * 5 us, as much as a small layer at batch 1); a one-shot conv2d call repeated
+ * with the same geometry and output stage reuses the plan instead. A plan
+ * matches while every field is the same: scalars equal, arrays (bias,
+ * multipliers) equal in content, since the plan holds copies of them.
+ */
+class NativePlans {
+  private static readonly SIZE = 4;
+  private entries: { fields: NativeConv2dPlanOptions; handle: NativeHandle }[] = [];
+
+  get(addon: NativeAddon, fields: NativeConv2dPlanOptions): NativeHandle {
+    const hit = this.entries.findIndex((e) => sameFields(e.fields, fields));
+    if (hit >= 0) {
+      const [entry] = this.entries.splice(hit, 1);
+      this.entries.unshift(entry);
+      return entry.handle;
+    }
+    const handle = addon.planConv2d(fields);
+    const kept = { ...fields } as Record<string, unknown>;
+    for (const k in kept) if (ArrayBuffer.isView(kept[k])) kept[k] = (kept[k] as Float32Array).slice();
+    this.entries.unshift({ fields: kept as unknown as NativeConv2dPlanOptions, handle });
+    this.entries.length = Math.min(this.entries.length, NativePlans.SIZE);
+    return handle;
+  }
+}
+
+function sameFields(a: NativeConv2dPlanOptions, b: NativeConv2dPlanOptions): boolean {
+  const x = a as unknown as Record<string, unknown>, y = b as unknown as Record<string, unknown>;
+  for (const k in x) {
+    const u = x[k], v = y[k];
+    if (u === v) continue;
+    if (!ArrayBuffer.isView(u) || !ArrayBuffer.isView(v)) return false;
+    const p = u as Float32Array, q = v as Float32Array;
+    if (p.length !== q.length || p.constructor !== q.constructor) return false;
+    for (let i = 0; i < p.length; i++) if (p[i] !== q[i] && !(Number.isNaN(p[i]) && Number.isNaN(q[i]))) return false;
+  }
+  return true;
 }
 
 /**
@@ -300,11 +343,12 @@ function conv2dSetup(x: TensorShape<'float32' | 'uint8'>, w: ConvWeights, option
   const xSize = g.batch * g.channels * g.height * g.width, ySize = sizeOf(dims);
   const variant = checkVariant(options);
   // The addon call of `stage`: planned at its first run (the addon reads and checks the ~30 fields
-  // once; a runtime's Conv2dPlan then runs it per input), then run on the arrays alone.
+  // once; a runtime's Conv2dPlan then runs it per input, one-shot calls find it in w.nativePlans),
+  // then run on the arrays alone.
   const nativeRun = (stage: NativeStage): NonNullable<Conv2dSetup['native']> => {
     let planned: NativeHandle | undefined;
     return (addon, xData, yData, async) => {
-      planned ??= addon.planConv2d({
+      planned ??= w.nativePlans.get(addon, {
         family: stage.family, variant, weights: w.handle!, xType: x.type, xZeroPoint: stage.xZeroPoint,
         batch: g.batch, channels: g.channels, height: g.height, width: g.width, kernelH: g.kernelH, kernelW: g.kernelW,
         dilationH: g.dilationH, dilationW: g.dilationW, padTop: g.padTop, padLeft: g.padLeft, padBottom: g.padBottom, padRight: g.padRight,
