@@ -69,14 +69,18 @@ async function sameAsCpu(gpu: WebGpuBackend, test: NodeTest): Promise<string> {
 describe('runtime: InferenceSession on WebGPU', () => {
   after(releaseGpu);
 
-  it('runs 1-D and padded/strided convs, pools and batched MatMul rows on the GPU, grouped convs and transA Gemm on the CPU, all as the CPU does', async function () {
+  it('runs 1-D, padded/strided, depthwise and grouped convs, pools and batched MatMul rows on the GPU, transA Gemm on the CPU, all as the CPU does', async function () {
     const gpu = await gpuOrSkip(this);
     const r = rng(601);
     const f = (dims: number[], scale = 1) => value('float32', dims, randomFloats(dims.reduce((a, b) => a * b, 1), r, scale));
     const cases: [NodeTest, string][] = [
       [{ op: 'Conv', inputs: [f([2, 3, 11]), initializer(f([5, 3, 3])), initializer(f([5]))], attributes: { pads: [2, 1], strides: [2] } }, 'gpu:conv'],
       [{ op: 'Conv', inputs: [f([1, 3, 7, 6]), initializer(f([4, 3, 3, 2]))], attributes: { auto_pad: 'SAME_UPPER', strides: [2, 1], dilations: [1, 2] } }, 'gpu:conv'],
-      [{ op: 'Conv', inputs: [f([1, 4, 5, 5]), initializer(f([6, 2, 3, 3]))], attributes: { group: 2 } }, 'cpu:conv'],
+      [{ op: 'Conv', inputs: [f([2, 3, 9, 8]), initializer(f([4, 3, 3, 3])), initializer(f([4]))], attributes: { strides: [2, 2], pads: [0, 1, 1, 0] } }, 'gpu:conv'],
+      [{ op: 'Conv', inputs: [f([1, 4, 5, 5]), initializer(f([6, 2, 3, 3]))], attributes: { group: 2 } }, 'gpu:dwconv'],
+      [{ op: 'Conv', inputs: [f([2, 6, 11, 10]), initializer(f([6, 1, 5, 5])), initializer(f([6]))], attributes: { group: 6, strides: [2, 2], pads: [2, 1, 1, 2] } }, 'gpu:dwconv'],
+      [{ op: 'Conv', inputs: [f([1, 4, 7, 7]), initializer(f([8, 1, 3, 3]))], attributes: { group: 4, auto_pad: 'SAME_UPPER', strides: [2, 2] } }, 'gpu:dwconv'],
+      [{ op: 'Conv', inputs: [f([2, 4, 13]), initializer(f([4, 1, 3]))], attributes: { group: 4, pads: [1, 0], dilations: [2] } }, 'gpu:dwconv'],
       // A fusion attribute the GPU kernels do not know (a future pass's): the node stays on the CPU.
       [{ op: 'Conv', inputs: [f([1, 2, 5, 5]), initializer(f([3, 2, 3, 3]))], attributes: { sparq_unknown_fusion: 1 } }, 'cpu:conv'],
       [{ op: 'MaxPool', inputs: [f([2, 3, 7, 7])], attributes: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], ceil_mode: 1 } }, 'gpu:maxpool'],

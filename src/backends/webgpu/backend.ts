@@ -15,6 +15,7 @@ import { GpuSparseMatrix, gpuSpmm, uploadSparse, type GpuSpmmOptions } from './s
 import { gpuDequantize, gpuQuantize, gpuRequantize, type GpuQuantizeOptions, type GpuRequantizeOptions } from './quantize.js';
 import { GpuPackedWeights, gpuPackWeights, gpuQgemm, gpuQgemmVariant, type GpuQGemmOptions, type GpuQGemmVariant } from './qgemm.js';
 import { GpuPackedSparseWeights, gpuPackSparseWeights, gpuQspmm, type GpuQSpmmOptions, type GpuQSpmmWeights } from './qspmm.js';
+import { gpuDwconv2d, type GpuDwconv2dOptions } from './dwconv2d.js';
 import { gpuIm2col, type GpuIm2colOptions } from './im2col.js';
 import { gpuMaxPool, type GpuMaxPoolOptions } from './maxpool.js';
 import { gpuTranspose } from './transpose.js';
@@ -105,6 +106,16 @@ export class WebGpuBackend extends GpuContext {
   /** NCHW float32/uint8 -> [group, N*OH*OW, C/group*KH*KW] GEMM rows, element for element cpu.im2col (same options but out, same errors). */
   im2col(x: Tensor<'float32' | 'uint8'> | GpuTensor<'float32' | 'uint8'>, options: GpuIm2colOptions): Promise<GpuTensor<'float32' | 'uint8'>> {
     return gpuIm2col(this, x, options);
+  }
+
+  /**
+   * Depthwise or grouped 2-D convolution of NCHW float32 x with weights w
+   * [OC, C/group, KH, KW] (ONNX's layout), bias and clamp fused, all groups
+   * in one dispatch; the geometry options and their errors are im2col's.
+   * Meant for group > 1: a group-1 conv runs faster as im2col + gemm.
+   */
+  dwconv2d(x: Tensor<'float32'> | GpuTensor<'float32'>, w: Tensor<'float32'> | GpuTensor<'float32'>, options: GpuDwconv2dOptions): Promise<GpuTensor<'float32'>> {
+    return gpuDwconv2d(this, x, w, options);
   }
 
   /** 2-D max pooling of NCHW float32/uint8/int8, element for element cpu.maxPool (same options but out, same errors). */

@@ -1,4 +1,4 @@
-/** The dispatch grid of the one-invocation-per-word kernels (quantize, im2col, transpose, max pooling). */
+/** The dispatch grid of the one-invocation-per-word kernels (quantize, im2col, transpose, max pooling, dwconv2d: one per output). */
 import type { Dispatch, GpuContext } from './context.js';
 
 /** Invocations per workgroup of those kernels (their WORKGROUP_SIZE override's default). */

@@ -1,11 +1,14 @@
 /**
- * Conv (float32) and QLinearConv on the GPU, for group 1 with constant
- * weights (other convs run on the CPU): im2col rows [N*OH*OW, K], one
- * gemm/qgemm against W' [K, OC] uploaded once (bias and the fused clamp in
- * its epilogue), then a transpose of each image's [OH*OW, OC] block to
- * NCHW, then the MaxPool a pass fused into the conv, if any (on the GPU's
- * maxPool: fusing it into the GEMM would save little next to it). Weights are always dense here: the GPU has no sparse conv path yet,
- * so a pruned layer the CPU would run on a sparse kernel runs dense.
+ * Conv (float32) and QLinearConv on the GPU, with constant weights. A
+ * group-1 conv: im2col rows [N*OH*OW, K], one gemm/qgemm against W' [K, OC]
+ * uploaded once (bias and the fused clamp in its epilogue), then a
+ * transpose of each image's [OH*OW, OC] block to NCHW. A float conv with
+ * group > 1 (depthwise, grouped): one dwconv2d dispatch on the weights as
+ * ONNX stores them, bias and clamp fused, NCHW out. Then the MaxPool a pass
+ * fused into the conv, if any (on the GPU's maxPool: fusing it into the
+ * GEMM would save little next to it). Grouped QLinearConv runs on the CPU.
+ * Weights are always dense here: the GPU has no sparse conv path yet, so a
+ * pruned layer the CPU would run on a sparse kernel runs dense.
  */
 import { cpu } from '../../backends/cpu/backend.js';
 import type { WebGpuBackend } from '../../backends/webgpu/backend.js';
@@ -17,7 +20,7 @@ import type { Value } from '../onnx/model.js';
 import { checkChannels, convRunGeometry, outputDims, windowAttributes, type WindowAttributes } from '../ops/conv-attributes.js';
 import { FUSED_POOL_KERNEL, FUSED_POOL_STRIDES, fusedActivation, fusedPool, type PrepareContext } from '../ops/op.js';
 import { quantParam, quantParams } from '../ops/quant-params.js';
-import { gpuInput0, shaped, type GpuInput, type GpuOpHandler } from './node-run.js';
+import { gpuInput0, shaped, type GpuInput, type GpuNodeRun, type GpuOpHandler } from './node-run.js';
 
 /**
  * The attributes of the MaxPool passes/fuse-maxpool.ts moves into a conv,
@@ -26,9 +29,19 @@ import { gpuInput0, shaped, type GpuInput, type GpuOpHandler } from './node-run.
  */
 export const POOL_FUSION = [FUSED_POOL_KERNEL, FUSED_POOL_STRIDES] as const;
 
-/** Whether the node is a conv the GPU runs: group 1 (the GEMM takes one weight block). */
+/** Whether the node is a group-1 conv (the GEMM takes one weight block). */
 function ungrouped(ctx: PrepareContext): boolean {
   return ctx.attributes.int('group', 1) === 1;
+}
+
+/** The fused MaxPool, if any, of a conv's NCHW result (which it disposes). */
+async function pooled(gpu: WebGpuBackend, y: GpuTensor, pool: GpuMaxPoolOptions | undefined): Promise<GpuTensor> {
+  if (!pool) return y;
+  try {
+    return await gpu.maxPool(y as GpuTensor<'float32'>, pool);
+  } finally {
+    y.dispose();
+  }
 }
 
 /** [OC, C*KH*KW] -> W' [K, OC] (the GEMM's B), on the native transpose. */
@@ -56,17 +69,34 @@ async function convolve(gpu: WebGpuBackend, x: GpuInput, window: WindowAttribute
   } finally {
     y.dispose();
   }
-  if (!pool) return nchw;
-  try {
-    return await gpu.maxPool(nchw as GpuTensor<'float32'>, pool);
-  } finally {
-    nchw.dispose();
-  }
+  return pooled(gpu, nchw, pool);
+}
+
+/** A float conv with group > 1 on dwconv2d: the weights uploaded as stored, [OC, C/group, KH, KW] (1-D kernels as 1 x K). */
+function groupedConv(ctx: PrepareContext, gpu: WebGpuBackend, w: Value, bias: Float32Array | undefined): GpuNodeRun {
+  const group = ctx.attributes.int('group', 1);
+  const window = windowAttributes(ctx.attributes, w.dims.slice(2));
+  const activation = fusedActivation(ctx.attributes) ?? 'none';
+  const pool = fusedPool(ctx.attributes);
+  const [oc, cpg] = w.dims;
+  const weights = gpu.upload(tensor('float32', [oc, cpg, ...window.kernel], w.data as Float32Array));
+  return {
+    label: 'gpu:dwconv',
+    run: async (xIn) => {
+      const x = gpuInput0(xIn, ['float32']);
+      checkChannels(x, w, group);
+      const { dims, geometry } = convRunGeometry(window, x.dims, group);
+      const y = await gpu.dwconv2d(shaped(x, dims) as GpuTensor<'float32'>, weights, { ...geometry, bias, activation });
+      return pooled(gpu, y.view(outputDims(window, dims[0], oc, y.dims[2], y.dims[3])), pool);
+    },
+    dispose: () => weights.dispose(),
+  };
 }
 
 export const gpuConv: GpuOpHandler = (ctx, gpu) => {
   const [, w, b] = ctx.constants;
-  if (!w || ((ctx.node.inputs[2] ?? '') !== '' && !b) || !ungrouped(ctx)) return undefined;
+  if (!w || ((ctx.node.inputs[2] ?? '') !== '' && !b)) return undefined;
+  if (!ungrouped(ctx)) return groupedConv(ctx, gpu, w, b?.data as Float32Array | undefined);
   const window = windowAttributes(ctx.attributes, w.dims.slice(2));
   const activation = fusedActivation(ctx.attributes) ?? 'none';
   const pool = fusedPool(ctx.attributes);
