@@ -23,13 +23,17 @@ export type Allocate = <T extends ValueType>(type: T, length: number) => DataOf<
 /** A fresh array: what kernels get when run outside a session's pool. */
 export const allocateFresh: Allocate = (type, length) => new ARRAYS[type](length) as DataOf<typeof type>;
 
+type ArrayClass = new (n: number) => Data;
+
 export class BufferPool {
-  private readonly free = new Map<string, Data[]>();
+  /** Free buffers by array class and length (no key strings built per take). */
+  private readonly free = new Map<ArrayClass, Map<number, Data[]>>();
   /** Buffers handed out this run, with how many live values view each. */
   private readonly issued = new Map<ArrayBufferLike, number>();
 
   readonly take: Allocate = (type, length) => {
-    const data = this.free.get(key(ARRAYS[type].name, length))?.pop() ?? new ARRAYS[type](length);
+    const array = ARRAYS[type];
+    const data = this.free.get(array)?.get(length)?.pop() ?? new array(length);
     this.issued.set(data.buffer, 0);
     return data as DataOf<typeof type>;
   };
@@ -50,11 +54,13 @@ export class BufferPool {
     }
     this.issued.delete(data.buffer);
     // The whole buffer goes back, under the type and length it was taken as.
-    const whole = new (data.constructor as new (b: ArrayBufferLike) => Data)(data.buffer);
-    const k = key(data.constructor.name, whole.length);
-    const list = this.free.get(k);
+    const array = data.constructor as ArrayClass;
+    const whole = new (array as unknown as new (b: ArrayBufferLike) => Data)(data.buffer);
+    let lengths = this.free.get(array);
+    if (!lengths) this.free.set(array, (lengths = new Map()));
+    const list = lengths.get(whole.length);
     if (list) list.push(whole);
-    else this.free.set(k, [whole]);
+    else lengths.set(whole.length, [whole]);
   }
 
   /** Ends a run: what is still held (results, values nothing read) now belongs to the caller. */
@@ -66,8 +72,4 @@ export class BufferPool {
     this.free.clear();
     this.issued.clear();
   }
-}
-
-function key(array: string, length: number): string {
-  return `${array}:${length}`;
 }

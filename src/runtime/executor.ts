@@ -20,11 +20,10 @@ export interface Executor {
   readonly steps: readonly NodeRecord[];
   /**
    * Runs the graph on `feeds` (checked, by name) and returns the `fetches`
-   * values on the CPU. `remaining` counts each value's readers (nodes, and
-   * fetches once each): a value is freed after its last one.
+   * values on the CPU, freeing each other value after its last reader.
    * @throws TypeError for a fetch that names no value of the model; a node's error named by nodeError().
    */
-  run(feeds: Map<string, Value>, fetches: readonly string[], remaining: Map<string, number>): Promise<Record<string, Value>>;
+  run(feeds: Map<string, Value>, fetches: readonly string[]): Promise<Record<string, Value>>;
   /** Frees what the executor holds (pooled buffers, GPU weights, a GPU backend it made); it is not run again. */
   release(): void;
 }

@@ -104,3 +104,10 @@ export function readers(graph: Graph): Map<string, number> {
   for (const o of graph.outputs) add(o.name);
   return count;
 }
+
+/** Readers left per value for a run fetching `fetches` (each fetch reads its value once more), from readers(). */
+export function remainingReaders(counts: ReadonlyMap<string, number>, fetches: readonly string[]): Map<string, number> {
+  const remaining = new Map(counts);
+  for (const name of new Set(fetches)) remaining.set(name, (remaining.get(name) ?? 0) + 1);
+  return remaining;
+}

@@ -15,7 +15,7 @@ import type { Executor } from './executor.js';
 import { CpuExecutor } from './executors/cpu.js';
 import { createGpuExecutor } from './executors/webgpu.js';
 import { checkFeed } from './feeds.js';
-import { buildGraph, readers, type Graph } from './graph.js';
+import { buildGraph, type Graph } from './graph.js';
 import type { OnnxModel, OnnxValueInfo, Value } from './onnx/model.js';
 import { loadOnnx, readOnnx } from './onnx/read.js';
 import { runPasses } from './passes/index.js';
@@ -56,8 +56,6 @@ export class InferenceSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
   private released = false;
-  /** How many nodes and outputs read each value: a run frees a value once its count reaches 0. */
-  private readonly readerCounts: ReadonlyMap<string, number>;
 
   private constructor(
     private readonly graph: Graph,
@@ -67,7 +65,6 @@ export class InferenceSession {
   ) {
     this.inputNames = graph.inputs.map((i) => i.name);
     this.outputNames = graph.outputs.map((o) => o.name);
-    this.readerCounts = readers(graph);
   }
 
   /**
@@ -104,7 +101,7 @@ export class InferenceSession {
    * value of the graph, intermediate ones too (default: the outputs).
    */
   async run(feeds: Feeds, fetches: readonly string[] = this.outputNames): Promise<Record<string, Value>> {
-    return this.executor.run(this.feedValues(feeds), fetches, this.remainingReaders(fetches));
+    return this.executor.run(this.feedValues(feeds), fetches);
   }
 
   /**
@@ -113,7 +110,7 @@ export class InferenceSession {
    */
   runSync(feeds: Feeds, fetches: readonly string[] = this.outputNames): Record<string, Value> {
     if (!(this.executor instanceof CpuExecutor)) throw new TypeError("runSync() runs backend 'cpu' sessions only; this session runs on 'webgpu': use run()");
-    return this.executor.runSync(this.feedValues(feeds), fetches, this.remainingReaders(fetches));
+    return this.executor.runSync(this.feedValues(feeds), fetches);
   }
 
   /** The checked feeds, by name. */
@@ -124,13 +121,6 @@ export class InferenceSession {
     for (const name of Object.keys(feeds)) if (!this.inputNames.includes(name)) typeFail('feeds', `has "${name}", which is not an input of the model (inputs: ${this.inputNames.join(', ')})`);
     for (const info of this.graph.inputs) env.set(info.name, checkFeed(info, feeds[info.name]));
     return env;
-  }
-
-  /** Readers left per value for a run fetching `fetches` (each fetch reads its value once more). */
-  private remainingReaders(fetches: readonly string[]): Map<string, number> {
-    const remaining = new Map(this.readerCounts);
-    for (const name of new Set(fetches)) remaining.set(name, (remaining.get(name) ?? 0) + 1);
-    return remaining;
   }
 
   /** Per-node kernel and time, in execution order (times need options.profile). */

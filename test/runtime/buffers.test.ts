@@ -74,4 +74,18 @@ describe('runtime: a session reuses storage across runs', () => {
     const fresh = await InferenceSession.create(encodeOnnxModel(cifarCnn()));
     assert.deepEqual(session.runSync(feeds(4, 5)).logits.data, fresh.runSync(feeds(4, 5)).logits.data);
   });
+
+  it('frees by the fetches of each run: alternating fetch sets give what a fresh session gives, and a bad fetch leaves the session usable', async () => {
+    const bytes = encodeOnnxModel(cifarCnn());
+    const session = await InferenceSession.create(bytes);
+    const all = ['input', 'pool1.out', 'flat', 'logits'];
+    const expected = (await InferenceSession.create(bytes)).runSync(feeds(5), all);
+    for (const fetches of [['logits'], ['pool1.out'], all, ['flat', 'input'], ['logits']]) {
+      const got = session.runSync(feeds(5), fetches);
+      assert.deepEqual(Object.keys(got), fetches);
+      for (const name of fetches) assert.deepEqual(got[name].data, expected[name].data, name);
+    }
+    assert.throws(() => session.runSync(feeds(5), ['logits', 'nope']), /^TypeError: fetches names "nope"/);
+    assert.deepEqual(session.runSync(feeds(5)).logits.data, expected.logits.data);
+  });
 });

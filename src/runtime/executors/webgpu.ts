@@ -16,7 +16,7 @@ import { webgpu, WebGpuBackend } from '../../backends/webgpu/backend.js';
 import type { GpuTensor } from '../../backends/webgpu/gpu-tensor.js';
 import { typeFail } from '../../validate.js';
 import type { Executor, NodeRecord } from '../executor.js';
-import { opKey, type Graph } from '../graph.js';
+import { opKey, readers, remainingReaders, type Graph } from '../graph.js';
 import type { OnnxNode, Value } from '../onnx/model.js';
 import type { NodeRun, RunPolicy } from '../ops/op.js';
 import { nodeError, prepareContext, type PreparedNode } from '../prepare.js';
@@ -81,6 +81,9 @@ function disposeSteps(steps: readonly Step[]): void {
 }
 
 export class GpuExecutor implements Executor {
+  /** How many nodes and outputs read each value: a run frees a value once its count reaches 0. */
+  private readonly readerCounts: ReadonlyMap<string, number>;
+
   /** @internal Use createGpuExecutor(). */
   constructor(
     private readonly graph: Graph,
@@ -88,16 +91,18 @@ export class GpuExecutor implements Executor {
     private readonly gpu: WebGpuBackend,
     private readonly ownsGpu: boolean,
     private readonly profiling: boolean,
-  ) {}
+  ) {
+    this.readerCounts = readers(graph);
+  }
 
   /**
    * Runs the graph on the constants and `feeds` and returns `fetches` as
-   * CPU values. `remaining` counts each value's readers; a GPU value is
-   * given back after its last one, and everything left when the run ends
-   * (or fails).
+   * CPU values. A GPU value is given back after its last reader, and
+   * everything left when the run ends (or fails).
    * With profiling, each GPU node waits for the GPU, so its time is its own.
    */
-  async run(feeds: Map<string, Value>, fetches: readonly string[], remaining: Map<string, number>): Promise<Record<string, Value>> {
+  async run(feeds: Map<string, Value>, fetches: readonly string[]): Promise<Record<string, Value>> {
+    const remaining = remainingReaders(this.readerCounts, fetches);
     const slots = new Map<string, Slot>();
     for (const [name, v] of [...this.graph.constants, ...feeds]) slots.set(name, { cpu: v });
     try {
