@@ -1,6 +1,6 @@
 // Binding for kernels/f32-conv2d (dense), kernels/f32-spconv2d (sparse) and
 // kernels/qu8s8-conv2d (int8 blocks): weight packing, and the direct
-// stride-1 convolution of a batch of NCHW images (float32, or uint8 with its
+// convolution (any stride on f32-conv2d, stride 1 on the others) of a batch of NCHW images (float32, or uint8 with its
 // zero point) into float32, int32 or requantized uint8/int8 NCHW output.
 #include <cmath>
 #include <limits>
@@ -150,10 +150,11 @@ std::vector<T> optional_copy(const Napi::Value& v, const char* name, std::size_t
 }
 
 // planConv2d({ family, variant | null, weights, xType: 'float32' | 'uint8', xZeroPoint, batch, channels, height, width,
-//              kernelH, kernelW, dilationH, dilationW, padTop, padLeft, padBottom, padRight,
+//              kernelH, kernelW, dilationH, dilationW, strideH, strideW, padTop, padLeft, padBottom, padRight,
 //              output, bias | null, min, max, intBias | null, multipliers | null, zeroPoint, outMin, outMax,
 //              poolKernelH, poolKernelW, poolStrideH, poolStrideW }) -> plan
-// runConv2dPlan(plan, x: Float32Array | Uint8Array, y, async): the stride-1 NCHW convolution of x into y.
+// runConv2dPlan(plan, x: Float32Array | Uint8Array, y, async): the NCHW convolution of x into y.
+// Strides above 1 run on f32-conv2d only, with dilation 1 (its polyphase layout, shifted-conv.h).
 // poolKernelH 0: no pool; else y is the max pool of the convolution (unpadded windows, floor rounding).
 // The TypeScript layer chooses the family (f32-conv2d for dense weights, f32-spconv2d for sparse,
 // qu8s8-conv2d for uint8 x on int8 blocks) and whether integer sums are exact on it; this asserts
@@ -162,7 +163,7 @@ std::vector<T> optional_copy(const Napi::Value& v, const char* name, std::size_t
 Napi::Value PlanConv2d(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   const Options o(info, {"family", "variant", "weights", "xType", "xZeroPoint", "batch", "channels", "height", "width",
-                         "kernelH", "kernelW", "dilationH", "dilationW", "padTop", "padLeft", "padBottom", "padRight",
+                         "kernelH", "kernelW", "dilationH", "dilationW", "strideH", "strideW", "padTop", "padLeft", "padBottom", "padRight",
                          "output", "bias", "min", "max", "intBias", "multipliers", "zeroPoint", "outMin", "outMax",
                          "poolKernelH", "poolKernelW", "poolStrideH", "poolStrideW"});
   auto call = std::make_shared<ConvCall>();
@@ -177,13 +178,16 @@ Napi::Value PlanConv2d(const Napi::CallbackInfo& info) {
   s.kernel_w = size_arg(o["kernelW"], "kernelW");
   s.dilation_h = size_arg(o["dilationH"], "dilationH");
   s.dilation_w = size_arg(o["dilationW"], "dilationW");
+  s.stride_h = size_arg(o["strideH"], "strideH");
+  s.stride_w = size_arg(o["strideW"], "strideW");
   s.pad_top = size_arg(o["padTop"], "padTop");
   s.pad_left = size_arg(o["padLeft"], "padLeft");
   s.pad_bottom = size_arg(o["padBottom"], "padBottom");
   s.pad_right = size_arg(o["padRight"], "padRight");
   s.out_channels = w->out_channels;
-  if (s.kernel_h == 0 || s.kernel_w == 0 || s.dilation_h == 0 || s.dilation_w == 0)
-    throw_range_error(env, "kernel and dilations must be >= 1");
+  if (s.kernel_h == 0 || s.kernel_w == 0 || s.dilation_h == 0 || s.dilation_w == 0 || s.stride_h == 0 || s.stride_w == 0)
+    throw_range_error(env, "kernel, dilations and strides must be >= 1");
+  if (s.strided() && (s.dilation_h != 1 || s.dilation_w != 1)) throw_range_error(env, "strides above 1 need dilations 1");
   // The int8 block format's offsets follow the packed kernel shape, not only its tap count.
   if (s.kernel_h != w->kernel_h || s.kernel_w != w->kernel_w) throw_range_error(env, "kernelH and kernelW must be the packed weights'");
   if (checked_mul(env, checked_mul(env, s.channels, s.kernel_h, "taps"), s.kernel_w, "taps") != w->taps)
@@ -191,8 +195,9 @@ Napi::Value PlanConv2d(const Napi::CallbackInfo& info) {
   if (s.dilation_h * (s.kernel_h - 1) >= s.padded_h() || s.dilation_w * (s.kernel_w - 1) >= s.padded_w())
     throw_range_error(env, "the dilated kernel is larger than the padded input");
   // Image offsets are int32. (Padded sides of up to 3 x (2^32 - 1) each can overflow plane().)
-  const std::size_t plane = checked_mul(env, s.padded_h(), s.padded_w(), "one padded image");
-  if (checked_mul(env, s.channels, plane, "one padded image") + sparq::kShiftedSlack > std::numeric_limits<int32_t>::max())
+  const std::size_t plane = checked_mul(env, s.grid_h(), s.grid_w(), "one padded image");
+  const std::size_t planes = checked_mul(env, s.channels, s.phases_h() * s.phases_w(), "one padded image");
+  if (checked_mul(env, planes, plane, "one padded image") + sparq::kShiftedSlack > std::numeric_limits<int32_t>::max())
     throw_range_error(env, "one padded image must hold fewer than 2^31 values");
   call->x_len = checked_mul(env, checked_mul(env, s.batch, s.channels, "x"), s.height * s.width, "x");
   sparq::ConvOutputParams& out = call->out;
@@ -218,6 +223,7 @@ Napi::Value PlanConv2d(const Napi::CallbackInfo& info) {
   const bool integer = out.kind != sparq::ConvOutputKind::kFloat32;
   if (integer && !call->x_u8) throw_type_error(env, "xType must be uint8 for integer output");
   call->family = conv_family(o["family"]);
+  if (s.strided() && call->family != ConvFamily::kF32Conv2d) throw_range_error(env, "strides above 1 need family f32-conv2d");
   if (call->family == ConvFamily::kF32Conv2d && w->sparse) throw_range_error(env, "family f32-conv2d needs dense weights");
   if (call->family == ConvFamily::kF32SpConv2d && !w->sparse) throw_range_error(env, "family f32-spconv2d needs sparse weights");
   if (call->family == ConvFamily::kQu8s8Conv2d && !(call->x_u8 && w->has_q8))

@@ -253,6 +253,9 @@ export interface NativeConv2dPlanOptions {
   kernelW: number;
   dilationH: number;
   dilationW: number;
+  /** Above 1 on f32-conv2d only, with dilations 1. */
+  strideH: number;
+  strideW: number;
   padTop: number;
   padLeft: number;
   padBottom: number;

@@ -1,8 +1,11 @@
-// f32-conv2d driver: pads the images once, then runs one task per (image,
-// strip of MR output channels), whose microkernel call sweeps the image's
-// positions in tiles of its own size. A strip's weights (taps x MR floats, 7 KiB at
-// 288 taps) and the image (29 KiB for 32 channels of 15 x 15) stay in L1/L2
-// while the task sweeps all positions.
+// f32-conv2d driver: pads (or phase-splits) the images once, then runs one
+// task per (image, strip of MR output channels), whose microkernel call
+// sweeps the image's positions in tiles of its own size. A strip's weights
+// (taps x MR floats, 7 KiB at 288 taps) and the image (29 KiB for 32
+// channels of 15 x 15) stay in L1/L2 while the task sweeps all positions.
+// Unpadded stride-1 float images (pointwise convs: Y_n[OC, HW] =
+// W[OC, C] x X_n[C, HW]) are read where they lie, the last image's last
+// vector from ShiftedImages' tail, so such a conv copies nothing.
 #include <algorithm>
 #include <optional>
 #include <type_traits>
@@ -40,9 +43,11 @@ void f32_conv2d(const F32Conv2dVariant& variant, const ShiftedConvShape& shape, 
                 const F32Conv2dWeights& w, const ConvOutputParams& out) {
   ShiftedConvShape s = shape;
   s.compact = prefer_compact(s);
-  const ShiftedImages images(s, x);
+  const ShiftedImages images(s, x, /*split_tail=*/true);
   const ShiftedMasks masks(s);
   const std::vector<int32_t> offsets = shifted_offsets(s);
+  const float* tail = images.tail();
+  const std::vector<int32_t> tail_offsets = tail != nullptr ? shifted_tail_offsets(s) : std::vector<int32_t>();
   const std::size_t strips = (s.out_channels + kF32Conv2dMr - 1) / kF32Conv2dMr;
   const std::size_t per_call = std::max<std::size_t>(1, kF32Conv2dGroupVectors / s.vectors());
   const std::size_t groups = (s.batch + per_call - 1) / per_call;
@@ -64,7 +69,30 @@ void f32_conv2d(const F32Conv2dVariant& variant, const ShiftedConvShape& shape, 
       t.x[i] = images.image(n0 + i);
       t.out[i] = sinks[i]->tile(0);
     }
-    variant.ukernel(t);
+    if (tail == nullptr || n0 + count < s.batch) {
+      variant.ukernel(t);
+    } else {
+      // This call holds the last image, read in place: the others whole, it
+      // without its last vector, then that vector from the tail rows.
+      const std::size_t last = count - 1, vectors = s.vectors();
+      if (last > 0) {
+        t.images = last;
+        variant.ukernel(t);
+      }
+      F32Conv2dTile u = t;
+      u.images = 1;
+      u.x[0] = t.x[last];
+      u.out[0] = t.out[last];
+      if (vectors > 1) {
+        u.vectors = vectors - 1;
+        variant.ukernel(u);
+      }
+      u.vectors = 1;
+      u.x[0] = tail;
+      u.offsets = tail_offsets.data();
+      u.out[0] = shifted_from_vector(t.out[last], vectors - 1);
+      variant.ukernel(u);
+    }
     for (std::size_t i = 0; i < count; ++i) sinks[i]->finish();
   });
 }

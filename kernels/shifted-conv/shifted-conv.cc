@@ -50,15 +50,15 @@ PoolRequantizeFn pool_requantize_for_this_cpu() {
 
 // Writes image n of x, padded, into out (plane after plane) and zeroes the slack after it.
 void pad_image(const ShiftedConvShape& s, const ConvInput& x, std::size_t n, WidenFn widen, float* out) {
-  const std::size_t hp = s.padded_h(), wp = s.padded_w(), hw = s.height * s.width;
+  const std::size_t hp = s.padded_h(), wp = s.padded_w(), hw = s.height * s.width, plane = s.padded_plane();
   // Padding and slack are zeros; without padding the rows below cover the rest.
-  if (s.padded()) std::fill(out, out + s.channels * s.plane(), 0.0f);
-  std::fill(out + s.channels * s.plane(), out + s.channels * s.plane() + kShiftedSlack, 0.0f);
+  if (s.padded()) std::fill(out, out + s.channels * plane, 0.0f);
+  std::fill(out + s.channels * plane, out + s.channels * plane + kShiftedSlack, 0.0f);
   for (std::size_t c = 0; c < s.channels; ++c) {
     const std::size_t src = (n * s.channels + c) * hw;
-    float* plane = out + c * hp * wp + s.pad_top * wp + s.pad_left;
+    float* dst = out + c * hp * wp + s.pad_top * wp + s.pad_left;
     for (std::size_t h = 0; h < s.height; ++h) {
-      float* row = plane + h * wp;
+      float* row = dst + h * wp;
       if (x.f32 != nullptr) {
         std::copy(x.f32 + src + h * s.width, x.f32 + src + (h + 1) * s.width, row);
       } else {
@@ -68,18 +68,47 @@ void pad_image(const ShiftedConvShape& s, const ConvInput& x, std::size_t n, Wid
   }
 }
 
+// Writes image n of x split into its phase planes (shifted-conv.h: the
+// strided layout; zeros where a phase position falls in the padding or past
+// the padded image) and zeroes the slack after it. One pass that reads each
+// input value once; plain loops, the strided reads do not vectorize anyway.
+void phase_image(const ShiftedConvShape& s, const ConvInput& x, std::size_t n, float* out) {
+  const std::size_t gh = s.grid_h(), gw = s.grid_w(), hw = s.height * s.width;
+  const auto value = [&](std::size_t i) {
+    return x.f32 != nullptr ? x.f32[i] : static_cast<float>(static_cast<int32_t>(x.u8[i]) - x.zero_point);
+  };
+  float* dst = out;
+  for (std::size_t c = 0; c < s.channels; ++c) {
+    const std::size_t src = (n * s.channels + c) * hw;
+    for (std::size_t a = 0; a < s.phases_h(); ++a)
+      for (std::size_t b = 0; b < s.phases_w(); ++b)
+        for (std::size_t y = 0; y < gh; ++y) {
+          // Input row and column of grid position (y, q): y * SH + a - pad_top (likewise), when inside the input.
+          const std::size_t py = y * s.stride_h + a;
+          const bool row_in = py >= s.pad_top && py - s.pad_top < s.height;
+          const std::size_t iy = py - s.pad_top;
+          for (std::size_t q = 0; q < gw; ++q, ++dst) {
+            const std::size_t px = q * s.stride_w + b;
+            *dst = row_in && px >= s.pad_left && px - s.pad_left < s.width ? value(src + iy * s.width + px - s.pad_left) : 0.0f;
+          }
+        }
+  }
+  std::fill(dst, dst + kShiftedSlack, 0.0f);
+}
+
 // Gathers padded image `in` into the compact layout's tap rows (zeros past the outputs).
 void gather_compact(const ShiftedConvShape& s, const float* in, float* col) {
   const std::size_t oh = s.out_h(), ow = s.out_w(), wp = s.padded_w(), stride = s.compact_stride();
+  const std::size_t sh = s.stride_h, sw = s.stride_w;
   for (std::size_t c = 0, k = 0; c < s.channels; ++c)
     for (std::size_t i = 0; i < s.kernel_h; ++i)
       for (std::size_t j = 0; j < s.kernel_w; ++j, ++k) {
         float* row = col + k * stride;
-        const float* src = in + c * s.plane() + i * s.dilation_h * wp + j * s.dilation_w;
+        const float* src = in + c * s.padded_plane() + i * s.dilation_h * wp + j * s.dilation_w;
         // Plain loops: rows of a few floats, where a memmove call per row cost more than the copy.
         std::size_t q = 0;
         for (std::size_t y = 0; y < oh; ++y)
-          for (std::size_t x = 0; x < ow; ++x) row[q++] = src[y * wp + x];
+          for (std::size_t x = 0; x < ow; ++x) row[q++] = src[y * sh * wp + x * sw];
         for (; q < stride; ++q) row[q] = 0.0f;
       }
 }
@@ -134,7 +163,7 @@ void shifted_store_lanes_i32(const ConvTileOutput& o, std::size_t r, std::size_t
     if (o.positions || (o.masks[v] >> lane & 1) != 0) o.yi[at++] = lanes[lane];
 }
 
-ShiftedImages::ShiftedImages(const ShiftedConvShape& s, const ConvInput& x) {
+ShiftedImages::ShiftedImages(const ShiftedConvShape& s, const ConvInput& x, bool split_tail) {
   if (s.compact) {
     copy_stride_ = s.taps() * s.compact_stride();
     copies_ = static_cast<float*>(thread_scratch(kScratchImages, s.batch * copy_stride_ * sizeof(float)));
@@ -142,7 +171,7 @@ ShiftedImages::ShiftedImages(const ShiftedConvShape& s, const ConvInput& x) {
     parallel_for(s.batch, [&](std::size_t n) {
       const float* in = x.f32 != nullptr ? x.f32 + n * s.channels * s.height * s.width : nullptr;
       if (in == nullptr || s.padded()) {
-        float* pad = static_cast<float*>(thread_scratch(kScratchPad, (s.channels * s.plane() + kShiftedSlack) * sizeof(float)));
+        float* pad = static_cast<float*>(thread_scratch(kScratchPad, (s.channels * s.padded_plane() + kShiftedSlack) * sizeof(float)));
         pad_image(s, x, n, widen, pad);
         in = pad;
       }
@@ -152,12 +181,46 @@ ShiftedImages::ShiftedImages(const ShiftedConvShape& s, const ConvInput& x) {
   }
   input_ = x.f32;
   input_stride_ = s.channels * s.height * s.width;
-  copy_stride_ = s.channels * s.plane() + kShiftedSlack;
-  in_place_ = x.f32 != nullptr && !s.padded() && s.batch > 0 ? s.batch - 1 : 0;
+  copy_stride_ = s.image_floats() + kShiftedSlack;
+  const bool in_place = x.f32 != nullptr && !s.padded() && !s.strided() && s.batch > 0;
+  in_place_ = in_place ? (split_tail ? s.batch : s.batch - 1) : 0;
+  if (in_place && split_tail) {
+    // The last vector of every tap of the last image, zeros past the input's end.
+    const float* last = input_ + (s.batch - 1) * input_stride_;
+    const std::size_t first = (s.vectors() - 1) * 16;
+    const std::vector<int32_t> offsets = shifted_offsets(s);
+    tail_.assign(s.taps() * 16, 0.0f);
+    for (std::size_t k = 0; k < offsets.size(); ++k)
+      for (std::size_t lane = 0; lane < 16; ++lane) {
+        const std::size_t at = offsets[k] + first + lane;
+        if (at < input_stride_) tail_[k * 16 + lane] = last[at];
+      }
+  }
   const std::size_t copies = s.batch - in_place_;
   copies_ = static_cast<float*>(thread_scratch(kScratchImages, copies * copy_stride_ * sizeof(float)));
   const WidenFn widen = widen_for_this_cpu();
-  parallel_for(copies, [&](std::size_t i) { pad_image(s, x, in_place_ + i, widen, copies_ + i * copy_stride_); });
+  parallel_for(copies, [&](std::size_t i) {
+    float* out = copies_ + i * copy_stride_;
+    if (s.strided()) phase_image(s, x, in_place_ + i, out);
+    else pad_image(s, x, in_place_ + i, widen, out);
+  });
+}
+
+std::vector<int32_t> shifted_tail_offsets(const ShiftedConvShape& s) {
+  std::vector<int32_t> offsets(s.taps());
+  for (std::size_t k = 0; k < offsets.size(); ++k) offsets[k] = static_cast<int32_t>(k * 16);
+  return offsets;
+}
+
+ConvTileOutput shifted_from_vector(ConvTileOutput o, std::size_t first) {
+  o.masks += first;
+  o.starts += first;
+  // Whole vectors are stored at v * 16 (the pooled rows): those move with them.
+  if (o.positions) {
+    if (o.y != nullptr) o.y += first * 16;
+    if (o.yi != nullptr) o.yi += first * 16;
+  }
+  return o;
 }
 
 ShiftedMasks::ShiftedMasks(const ShiftedConvShape& s) {
@@ -304,10 +367,14 @@ std::vector<int32_t> shifted_offsets(const ShiftedConvShape& s) {
     for (std::size_t k = 0; k < s.taps(); ++k) offsets.push_back(static_cast<int32_t>(k * s.compact_stride()));
     return offsets;
   }
+  // Tap (c, i, j) reads phase (i % SH, j % SW) of channel c shifted by (i / SH, j / SW): with stride 1, plane c shifted by (i, j) dilated.
   for (std::size_t c = 0; c < s.channels; ++c)
     for (std::size_t i = 0; i < s.kernel_h; ++i)
-      for (std::size_t j = 0; j < s.kernel_w; ++j)
-        offsets.push_back(static_cast<int32_t>(c * s.plane() + i * s.dilation_h * s.padded_w() + j * s.dilation_w));
+      for (std::size_t j = 0; j < s.kernel_w; ++j) {
+        const std::size_t di = i * s.dilation_h, dj = j * s.dilation_w;
+        const std::size_t phase = (c * s.phases_h() + di % s.stride_h) * s.phases_w() + dj % s.stride_w;
+        offsets.push_back(static_cast<int32_t>(phase * s.plane() + di / s.stride_h * s.grid_w() + dj / s.stride_w));
+      }
   return offsets;
 }
 

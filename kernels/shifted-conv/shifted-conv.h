@@ -17,8 +17,22 @@
 // a padded row) are computed and dropped when the tile is stored: a vector
 // of 16 positions keeps the lanes of `masks[v]`, written contiguously from
 // output index `starts[v]` (valid positions are in output order).
+//
+// Strided convolutions (stride > 1, dilation 1) run on the same kernels by
+// a polyphase split: the padded image is copied once into its stride_h x
+// stride_w phase planes, phase (a, b) of channel c holding the padded pixels
+// (y * SH + a, x * SW + b). Tap (c, i, j) reads phase (i % SH, j % SW)
+// shifted by (i / SH, j / SW), so output (oh, ow) of every tap sits at the
+// same position oh * grid_w + ow of its phase plane: a stride-1 convolution
+// again, with the same C x KH x KW taps (one constant offset each), no
+// zero-filled taps and no KH x KW im2col blow-up (the copy is one pass over
+// the input, as the padding copy is). Chosen over strided loads in the
+// microkernels, which would need gathers (or 2x the loads and a shuffle per
+// vector) in every ISA's inner loop; the phase copy touches each input value
+// once and leaves the microkernels and their tests unchanged.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -33,16 +47,30 @@ struct ShiftedConvShape {
   std::size_t kernel_h, kernel_w;
   std::size_t dilation_h, dilation_w;
   std::size_t pad_top, pad_left, pad_bottom, pad_right;
+  // Dilation must be 1 where a stride is above 1 (checked by the binding).
+  std::size_t stride_h = 1, stride_w = 1;
 
   std::size_t padded_h() const { return height + pad_top + pad_bottom; }
   std::size_t padded_w() const { return width + pad_left + pad_right; }
-  std::size_t plane() const { return padded_h() * padded_w(); }
+  std::size_t padded_plane() const { return padded_h() * padded_w(); }
   std::size_t taps() const { return channels * kernel_h * kernel_w; }
   bool padded() const { return pad_top + pad_left + pad_bottom + pad_right > 0; }
+  bool strided() const { return stride_h > 1 || stride_w > 1; }
   // Preconditions (checked by the binding): the dilated kernel fits the padded input.
-  std::size_t out_h() const { return padded_h() - dilation_h * (kernel_h - 1); }
-  std::size_t out_w() const { return padded_w() - dilation_w * (kernel_w - 1); }
-  std::size_t span() const { return (out_h() - 1) * padded_w() + out_w(); }
+  std::size_t out_h() const { return (padded_h() - dilation_h * (kernel_h - 1) - 1) / stride_h + 1; }
+  std::size_t out_w() const { return (padded_w() - dilation_w * (kernel_w - 1) - 1) / stride_w + 1; }
+  // The planes the kernels read: phases_h x phases_w phase planes per
+  // channel of grid_h x grid_w values (stride 1: one, the padded image's
+  // plane). A kernel narrower than the stride leaves phases unread: a 1x1
+  // stride-2 conv copies one phase (the subsampled image), not four.
+  std::size_t phases_h() const { return std::min(stride_h, kernel_h); }
+  std::size_t phases_w() const { return std::min(stride_w, kernel_w); }
+  std::size_t grid_h() const { return out_h() + dilation_h * (kernel_h - 1) / stride_h; }
+  std::size_t grid_w() const { return out_w() + dilation_w * (kernel_w - 1) / stride_w; }
+  std::size_t plane() const { return grid_h() * grid_w(); }
+  // Floats of one image as the kernels read it (without slack).
+  std::size_t image_floats() const { return channels * phases_h() * phases_w() * plane(); }
+  std::size_t span() const { return (out_h() - 1) * grid_w() + out_w(); }
 
   // Compact layout, for small maps where the padded positions past each
   // row's end would be a third or more of the work (a 6x6 map computes 32
@@ -54,7 +82,7 @@ struct ShiftedConvShape {
   bool compact = false;
   // Positions computed per image, and per output row.
   std::size_t positions() const { return compact ? out_h() * out_w() : span(); }
-  std::size_t row_width() const { return compact ? out_w() : padded_w(); }
+  std::size_t row_width() const { return compact ? out_w() : grid_w(); }
   std::size_t vectors() const { return (positions() + 15) / 16; }
   std::size_t compact_stride() const { return vectors() * 16; }
 };
@@ -96,25 +124,40 @@ void shifted_store_lanes(const ConvTileOutput& o, std::size_t r, std::size_t v, 
 // The same for exact int32 sums (integer outputs only).
 void shifted_store_lanes_i32(const ConvTileOutput& o, std::size_t r, std::size_t v, const int32_t (&lanes)[16]);
 
-// The float images the kernels read. Float input without padding is read
-// in place, but for the last image (nothing follows it to absorb the slack
-// reads); every other image is copied (padded, widened from uint8), with
-// kShiftedSlack floats after each; in the compact layout every image is
-// gathered into its tap rows.
+// The float images the kernels read. Float input without padding or stride
+// is read in place, but for the last image (nothing follows it to absorb the
+// slack reads); every other image is copied (padded, phase-split when
+// strided, widened from uint8), with kShiftedSlack floats after each; in the
+// compact layout every image is gathered into its tap rows.
+//
+// With `split_tail` (a driver that runs an image's last vector on its own),
+// the last image is read in place too, all but its last vector: that vector
+// of every tap is gathered into tail() instead, taps rows of 16 floats (tap
+// k at k * 16), zeros past the input. A pointwise conv then copies nothing.
 class ShiftedImages {
  public:
   // Makes the copies, split across the thread pool by images.
-  ShiftedImages(const ShiftedConvShape& s, const ConvInput& x);
+  ShiftedImages(const ShiftedConvShape& s, const ConvInput& x, bool split_tail = false);
   const float* image(std::size_t n) const {
     return n < in_place_ ? input_ + n * input_stride_ : copies_ + (n - in_place_) * copy_stride_;
   }
+  // The last image's last vector per tap, or null when that image is a copy (read whole).
+  const float* tail() const { return tail_.empty() ? nullptr : tail_.data(); }
 
  private:
   const float* input_ = nullptr;
   std::size_t input_stride_ = 0, copy_stride_ = 0;
   std::size_t in_place_ = 0;  // images read from the input itself
   float* copies_ = nullptr;   // the calling thread's scratch
+  std::vector<float> tail_;
 };
+
+// Offsets of the tail() rows: tap k at k * 16.
+std::vector<int32_t> shifted_tail_offsets(const ShiftedConvShape& s);
+
+// `o` for vectors [first, ...) of its image, so that a kernel call over
+// those vectors alone (numbered from 0) stores where the whole image's would.
+ConvTileOutput shifted_from_vector(ConvTileOutput o, std::size_t first);
 
 // The lanes kept and the output index of every 16-position vector over [0, span).
 struct ShiftedMasks {
@@ -220,7 +263,7 @@ void shifted_pool_requantize_neon(const ShiftedPoolRequantize& p);
 // map (8 x 960 values for 30 x 30) would push the image out of L1 beside them.
 std::size_t shifted_rows_per_task(const ShiftedConvShape& s);
 
-// offsets[k] of tap k = (c, i, j) in the padded image.
+// offsets[k] of tap k = (c, i, j) in the image the kernels read (padded, phase-split when strided).
 std::vector<int32_t> shifted_offsets(const ShiftedConvShape& s);
 
 }  // namespace sparq

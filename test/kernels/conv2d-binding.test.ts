@@ -36,7 +36,7 @@ describe('conv binding (binding/conv2d.cc) checks every field', () => {
   type Conv2dCall = NativeConv2dPlanOptions & { x: Float32Array | Uint8Array; y: Float32Array | Int32Array | Uint8Array | Int8Array; async: Async };
   const float: Conv2dCall = {
     family: 'f32-conv2d', variant: null, weights: dense, xType: 'float32', x: new Float32Array(192), xZeroPoint: 0,
-    batch: 1, channels: 3, height: 8, width: 8, kernelH: 3, kernelW: 3, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0,
+    batch: 1, channels: 3, height: 8, width: 8, kernelH: 3, kernelW: 3, dilationH: 1, dilationW: 1, strideH: 1, strideW: 1, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0,
     output: 'float32', y: new Float32Array(144), bias: null, min: -Infinity, max: Infinity,
     intBias: null, multipliers: null, zeroPoint: 0, outMin: 0, outMax: 0,
     poolKernelH: 0, poolKernelW: 0, poolStrideH: 1, poolStrideW: 1, async: false,
@@ -53,6 +53,7 @@ describe('conv binding (binding/conv2d.cc) checks every field', () => {
     assert.equal(conv2d({ ...float, family: 'f32-spconv2d', weights: sparse }), undefined);
     assert.equal(conv2d(quantized), undefined);
     assert.equal(conv2d({ ...quantized, family: 'f32-spconv2d', output: 'int32', y: new Int32Array(144), multipliers: null }), undefined);
+    assert.equal(conv2d({ ...float, strideH: 2, strideW: 2, y: new Float32Array(36) }), undefined);
     assert.equal(conv2d({ ...float, poolKernelH: 2, poolKernelW: 2, poolStrideH: 2, poolStrideW: 2, y: new Float32Array(36) }), undefined);
     packConvWeightsNative(pack);
     packConvWeightsNative({ ...pack, sparse: true, blockRows: 4 });
@@ -84,7 +85,11 @@ describe('conv binding (binding/conv2d.cc) checks every field', () => {
     ['weights that are not a handle', float, { weights: {} as never }, /^TypeError: weights must be a handle from packConvWeights/],
     ['a negative batch', float, { batch: -1 }, /^RangeError: batch must be in \[0, 4294967295\]/],
     ['a non-number padRight', float, { padRight: null as never }, /^TypeError: padRight must be a number/],
-    ['a zero dilation', float, { dilationW: 0 }, /^RangeError: kernel and dilations must be >= 1/],
+    ['a zero dilation', float, { dilationW: 0 }, /^RangeError: kernel, dilations and strides must be >= 1/],
+    ['a zero stride', float, { strideH: 0 }, /^RangeError: kernel, dilations and strides must be >= 1/],
+    ['a stride with a dilation', float, { strideH: 2, dilationW: 2 }, /^RangeError: strides above 1 need dilations 1/],
+    ['a stride on the sparse family', float, { family: 'f32-spconv2d', weights: sparse, strideW: 2 }, /^RangeError: strides above 1 need family f32-conv2d/],
+    ['a stride on the int8 family', quantized, { strideH: 2, strideW: 2 }, /^RangeError: strides above 1 need family f32-conv2d/],
     ['a kernel other than the packed one', float, { channels: 1, kernelH: 3, kernelW: 9 }, /^RangeError: kernelH and kernelW must be the packed weights'/],
     ['channels that do not match the taps', float, { channels: 2 }, /^RangeError: channels x kernelH x kernelW must equal the weights' taps/],
     ['a kernel larger than the padded input', float, { height: 1 }, /^RangeError: the dilated kernel is larger than the padded input/],

@@ -100,27 +100,34 @@ describe('runtime: the conv path choice', () => {
     });
   });
 
-  it('the session\'s choice at every ISA cap runs on SIMD kernels where any candidate does, from the checked-in table', () => {
+  it('the session\'s choice at every ISA cap runs on SIMD kernels where any candidate does, from the checked-in table, strided too', () => {
     atEachCap((cap) => {
-      for (const [pruned, block, int8] of [[0, 1, false], [0.9, 1, false], [0.9, 4, false], [0, 1, true], [0.9, 4, true]] as const) {
-        const w = conv2Weights(pruned, block, int8);
-        const candidates = convCandidates(w, WINDOW, true);
-        const choice = chooseConvPath(convShape(w, WINDOW), candidates, CONV_COSTS);
-        const isa = (path: ConvPath) => runningIsa(CONV_PATH_FAMILY[path]);
-        if (candidates.some((c) => isa(c.path) !== 'scalar')) assert.notEqual(isa(choice.path), 'scalar', `cap ${cap}: ${choice.path} on scalar code`);
-        assert.ok(Number.isFinite(choice.costs.find((c) => c.path === choice.path)!.cost), `cap ${cap}: ${choice.path} has no measured cost`);
-        // prepareDirectConv packs exactly that choice (undefined: the im2col path).
-        const direct = prepareDirectConv(w, 1, WINDOW, true);
-        assert.equal(direct?.label ?? 'im2col', choice.path.startsWith('im2col') ? 'im2col' : `conv-${choice.path}`, `cap ${cap}`);
-        direct?.weights.dispose();
-      }
+      for (const window of [WINDOW, { ...WINDOW, strides: [2, 2] as [number, number] }])
+        for (const [pruned, block, int8] of [[0, 1, false], [0.9, 1, false], [0.9, 4, false], [0, 1, true], [0.9, 4, true]] as const) {
+          const w = conv2Weights(pruned, block, int8);
+          const candidates = convCandidates(w, window, true);
+          const choice = chooseConvPath(convShape(w, window), candidates, CONV_COSTS);
+          const isa = (path: ConvPath) => runningIsa(CONV_PATH_FAMILY[path]);
+          if (candidates.some((c) => isa(c.path) !== 'scalar')) assert.notEqual(isa(choice.path), 'scalar', `cap ${cap}: ${choice.path} on scalar code`);
+          assert.ok(Number.isFinite(choice.costs.find((c) => c.path === choice.path)!.cost), `cap ${cap}: ${choice.path} has no measured cost`);
+          // prepareDirectConv packs exactly that choice (undefined: the im2col path).
+          const direct = prepareDirectConv(w, 1, window, true);
+          assert.equal(direct?.label ?? 'im2col', choice.path.startsWith('im2col') ? 'im2col' : `conv-${choice.path}`, `cap ${cap}`);
+          direct?.weights.dispose();
+        }
     });
   });
 
-  it('strided and grouped convs keep the im2col path', () => {
+  it('grouped convs keep the im2col path; strided ones are offered the dense direct kernel only, its phase copy counted', () => {
     const w = conv2Weights(0, 1, false);
-    assert.equal(prepareDirectConv(w, 1, { ...WINDOW, strides: [2, 2] }, true), undefined);
     assert.equal(prepareDirectConv({ ...w, dims: [64, 16, 3, 3] }, 2, WINDOW, true), undefined);
+    const strided = { ...WINDOW, strides: [2, 2] as [number, number] };
+    atEachCap(() => assert.deepEqual(convCandidates(conv2Weights(0.9, 4, true), strided, true).map((c) => c.path), ['direct', 'im2col-int8']));
+    assert.deepEqual([convShape(w, strided).phases, convShape(w, { kernel: [1, 1], strides: [2, 2] }).phases, convShape(w, { kernel: [7, 7], strides: [2, 1] }).phases, convShape(w, WINDOW).phases], [4, 1, 2, 0]);
+    // The direct path moves its 64 outputs and 32 channels x 4 phases per pixel; im2col as at stride 1.
+    const table: ConvCostTable = { direct: { avx2: cost(1, 1) }, im2col: { avx2: cost(1, 1) } };
+    const choice = chooseConvPath(convShape(w, strided), [{ path: 'direct', density: 1 }, { path: 'im2col', density: 1 }], table, running({}));
+    assert.deepEqual(choice.costs.map((c) => c.cost), [64 * 32 * 9 + 64 + 32 * 4, 64 * 32 * 9 + 32 * 9 + 64]);
   });
 
   it('variant lists report support under the ISA cap set at run time', () => {

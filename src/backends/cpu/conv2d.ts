@@ -1,7 +1,8 @@
 /**
- * Direct stride-1 2-D convolution of NCHW tensors, without im2col: dense
- * weights on f32-conv2d, pruned ones on f32-spconv2d (kernels/shifted-conv/
- * shifted-conv.h explains the layout). Float32 images give float32 results
+ * Direct 2-D convolution of NCHW tensors, without im2col: dense weights on
+ * f32-conv2d (any stride, through a polyphase split of the image when
+ * strided), pruned ones on f32-spconv2d (stride 1) (kernels/shifted-conv/
+ * shifted-conv.h explains the layouts). Float32 images give float32 results
  * (bias and a clamp fused); uint8 images with quantized int8/uint8 weights
  * give exact int32 sums, requantized to uint8/int8 like qgemm: on
  * qu8s8-conv2d's 8-bit dot products (VNNI) for int8 blocks, exact in int32,
@@ -202,8 +203,10 @@ export function packConvWeights(w: Tensor<'float32' | 'int8' | 'uint8'>, options
 export interface Conv2dOptions {
   /** [top, left, bottom, right] (default 0). */
   pads?: readonly [number, number, number, number];
-  /** [h, w] (default 1). Strides are always 1. */
+  /** [h, w] (default 1). */
   dilations?: readonly [number, number];
+  /** [h, w] (default 1). Above 1: dense weights and dilations 1 only (the polyphase layout). */
+  strides?: readonly [number, number];
   /** float32 output: per output channel Float32Array; integer output: Int32Array at the accumulator scale. */
   bias?: Float32Array | Int32Array;
   /** Clamp in real units (float32, uint8, int8 output). */
@@ -262,20 +265,26 @@ function pair(name: string, value: unknown, min: number): [number, number] {
   return [checkInt(`${name}[0]`, value[0], min, 2 ** 31), checkInt(`${name}[1]`, value[1], min, 2 ** 31)];
 }
 
-function geometry(x: Pick<Tensor, 'dims'>, w: ConvWeights, options: Conv2dOptions): RefConvGeometry & { padBottom: number; padRight: number } {
+function geometry(x: Pick<Tensor, 'dims'>, w: ConvWeights, options: Conv2dOptions): RefConvGeometry & { strideH: number; strideW: number; padBottom: number; padRight: number } {
   const [batch, channels, height, width] = x.dims;
   const [outChannels, wc, kernelH, kernelW] = w.dims;
   if (wc !== channels) fail('w', `expects ${wc} input channels, x has ${channels}`);
   const [dilationH, dilationW] = pair('options.dilations', options.dilations, 1);
+  const [strideH, strideW] = pair('options.strides', options.strides, 1);
+  if (strideH * strideW > 1) {
+    if (dilationH * dilationW > 1) fail('options.dilations', 'must be 1 with options.strides above 1');
+    if (w.sparse) typeFail('options.strides', 'above 1 need dense weights (packConvWeights without sparse)');
+  }
   let pads = [0, 0, 0, 0];
   if (options.pads !== undefined) {
     if (!Array.isArray(options.pads) || options.pads.length !== 4) typeFail('options.pads', 'must be an array of 4 numbers [top, left, bottom, right]');
     pads = options.pads.map((p, i) => checkDim(`options.pads[${i}]`, p));
   }
-  const outH = height + pads[0] + pads[2] - dilationH * (kernelH - 1);
-  const outW = width + pads[1] + pads[3] - dilationW * (kernelW - 1);
-  if (outH < 1 || outW < 1) fail('w', `(dilated ${dilationH * (kernelH - 1) + 1}x${dilationW * (kernelW - 1) + 1}) is larger than the padded input`);
-  return { batch, channels, height, width, outChannels, kernelH, kernelW, dilationH, dilationW, padTop: pads[0], padLeft: pads[1], padBottom: pads[2], padRight: pads[3], outH, outW };
+  const extentH = height + pads[0] + pads[2] - dilationH * (kernelH - 1);
+  const extentW = width + pads[1] + pads[3] - dilationW * (kernelW - 1);
+  const outH = Math.floor((extentH - 1) / strideH) + 1, outW = Math.floor((extentW - 1) / strideW) + 1;
+  if (extentH < 1 || extentW < 1) fail('w', `(dilated ${dilationH * (kernelH - 1) + 1}x${dilationW * (kernelW - 1) + 1}) is larger than the padded input`);
+  return { batch, channels, height, width, outChannels, kernelH, kernelW, dilationH, dilationW, strideH, strideW, padTop: pads[0], padLeft: pads[1], padBottom: pads[2], padRight: pads[3], outH, outW };
 }
 
 interface PoolGeometry {
@@ -351,7 +360,7 @@ function conv2dSetup(x: TensorShape<'float32' | 'uint8'>, w: ConvWeights, option
       planned ??= w.nativePlans.get(addon, {
         family: stage.family, variant, weights: w.handle!, xType: x.type, xZeroPoint: stage.xZeroPoint,
         batch: g.batch, channels: g.channels, height: g.height, width: g.width, kernelH: g.kernelH, kernelW: g.kernelW,
-        dilationH: g.dilationH, dilationW: g.dilationW, padTop: g.padTop, padLeft: g.padLeft, padBottom: g.padBottom, padRight: g.padRight,
+        dilationH: g.dilationH, dilationW: g.dilationW, strideH: g.strideH, strideW: g.strideW, padTop: g.padTop, padLeft: g.padLeft, padBottom: g.padBottom, padRight: g.padRight,
         output: stage.output, bias: stage.bias, min: stage.min, max: stage.max, intBias: stage.intBias, multipliers: stage.multipliers,
         zeroPoint: stage.zeroPoint, outMin: stage.outMin, outMax: stage.outMax,
         poolKernelH: pool?.kernelH ?? 0, poolKernelW: pool?.kernelW ?? 0, poolStrideH: pool?.strideH ?? 1, poolStrideW: pool?.strideW ?? 1,

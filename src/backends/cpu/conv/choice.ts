@@ -8,27 +8,28 @@
 import { blockDensity, fitsInt8Blocks, hasInt8ConvKernel } from '../conv2d.js';
 import { costForIsa, runningIsa, type CostFamily } from '../isa-level.js';
 import { CONV_COSTS } from './cost-table.js';
-import { CONV_PATH_FAMILY, costKey, convWork, type ConvCostTable, type ConvPath, type ConvShape } from './costs.js';
+import { CONV_PATH_FAMILY, convPhases, costKey, convWork, type ConvCostTable, type ConvPath, type ConvShape } from './costs.js';
 import type { ConvWeightSource, ConvWindow } from './layer.js';
 
 /** The cost model's view of a layer with weights `w`. */
-export function convShape(w: ConvWeightSource<'float32' | 'int8' | 'uint8'>, window: Pick<ConvWindow, 'kernel'>): ConvShape {
+export function convShape(w: ConvWeightSource<'float32' | 'int8' | 'uint8'>, window: ConvWindow): ConvShape {
   const [oc, c] = w.dims;
-  return { outChannels: oc, channels: c, kernelPositions: window.kernel[0] * window.kernel[1], uint8Input: w.type !== 'float32' };
+  return { outChannels: oc, channels: c, kernelPositions: window.kernel[0] * window.kernel[1], uint8Input: w.type !== 'float32', phases: convPhases(window.kernel, window.strides) };
 }
 
 /**
- * The paths a stride-1 ungrouped layer can take, with the stored fraction of
- * its weights in each format (zero: the weight's zero point): im2col and the
- * dense direct kernel always, CSR and [4 x 1] blocks when `trySparse`, and
- * int8 blocks for integer weights whose values minus zero point fit int8
- * where qu8s8-conv2d runs SIMD code (the addon runs its scalar variant for
- * no call: the float kernels take those layers).
+ * The paths an ungrouped layer can take, with the stored fraction of its
+ * weights in each format (zero: the weight's zero point): im2col and the
+ * dense direct kernel always (strided too), and at stride 1 CSR and [4 x 1]
+ * blocks when `trySparse`, and int8 blocks for integer weights whose values
+ * minus zero point fit int8 where qu8s8-conv2d runs SIMD code (the addon
+ * runs its scalar variant for no call: the float kernels take those layers).
  */
-export function convCandidates(w: ConvWeightSource<'float32' | 'int8' | 'uint8'>, window: Pick<ConvWindow, 'kernel'>, trySparse: boolean): ConvCandidate[] {
+export function convCandidates(w: ConvWeightSource<'float32' | 'int8' | 'uint8'>, window: ConvWindow, trySparse: boolean): ConvCandidate[] {
   const quantized = w.type !== 'float32';
   const candidates: ConvCandidate[] = [{ path: 'direct', density: 1 }, { path: quantized ? 'im2col-int8' : 'im2col', density: 1 }];
-  if (!trySparse) return candidates;
+  const strided = window.strides[0] !== 1 || window.strides[1] !== 1;
+  if (!trySparse || strided) return candidates;
   const oc = w.dims[0], taps = w.data.length / oc;
   const zero = (i: number) => (w.zeroPoints ? w.zeroPoints[w.zeroPoints.length === 1 ? 0 : Math.floor(i / taps)] : 0);
   const stored = Uint8Array.from(w.data as ArrayLike<number>, (v, i) => (v !== zero(i) ? 1 : 0));

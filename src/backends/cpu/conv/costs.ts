@@ -7,10 +7,13 @@
  *   mac x (stored multiply-adds per pixel) + element x (values moved per pixel)
  * with the two coefficients (ns) measured per path and per ISA level by
  * `npm run calibrate -- --conv` (bench/calibrate-conv.ts) on the CIFAR CNN's
- * layers and checked in (cost-table.ts). Values moved: the direct
- * kernels write OC outputs per pixel (the image rows they read stay in
- * cache); im2col writes a C*KH*KW row into a fresh array and transposes OC
- * results, which costs it more than its GEMM on small layers. Both terms
+ * and strided layers and checked in (cost-table.ts). Values moved: the
+ * direct kernels write OC outputs per pixel (the image rows they read stay
+ * in cache; a pointwise conv reads them where they lie), and when strided
+ * copy the input once into its phase planes, C x min(SH, KH) x min(SW, KW)
+ * values per output pixel; im2col writes a C*KH*KW row into a fresh array
+ * and transposes OC results, which costs it more than its GEMM on small
+ * layers. Both terms
  * scale with the pixels, so the choice does not depend on the input size the
  * session will see.
  *
@@ -24,9 +27,9 @@
 import type { CostFamily } from '../isa-level.js';
 
 /**
- * The ways a stride-1 ungrouped conv can run: on cpu.conv2d with dense
- * weights, CSR, [4 x 1] blocks or int8 [4 x 4 channel] blocks, or im2col and
- * a GEMM (float, or uint8 x int8).
+ * The ways an ungrouped conv can run: on cpu.conv2d with dense weights (any
+ * stride), CSR, [4 x 1] blocks or int8 [4 x 4 channel] blocks (stride 1),
+ * or im2col and a GEMM (float, or uint8 x int8).
  */
 export type ConvPath = 'direct' | 'direct-csr' | 'direct-block4' | 'direct-int8' | 'im2col' | 'im2col-int8';
 
@@ -70,11 +73,21 @@ export interface ConvShape {
   kernelPositions: number;
   /** uint8 images (a quantized layer), float32 otherwise. */
   uint8Input?: boolean;
+  /**
+   * Phase planes per input channel the strided direct path copies
+   * (min(SH, KH) x min(SW, KW), convPhases()); 0 or absent at stride 1.
+   */
+  phases?: number;
+}
+
+/** The phase planes per input channel of a strided direct conv (shifted-conv.h), 0 at stride 1. */
+export function convPhases(kernel: readonly [number, number], strides: readonly [number, number]): number {
+  return strides[0] === 1 && strides[1] === 1 ? 0 : Math.min(strides[0], kernel[0]) * Math.min(strides[1], kernel[1]);
 }
 
 /** [stored multiply-adds, values moved] per output pixel of `path` at `density` (its stored fraction). */
 export function convWork(path: ConvPath, shape: ConvShape, density: number): [number, number] {
   const { outChannels: oc, channels: c, kernelPositions: taps } = shape;
-  const moved = path.startsWith('im2col') ? c * taps + oc : oc;
+  const moved = path.startsWith('im2col') ? c * taps + oc : oc + c * (shape.phases ?? 0);
   return [oc * c * taps * density, moved];
 }

@@ -1,10 +1,12 @@
 /**
- * The direct path: stride-1, ungrouped convolutions on cpu.conv2d, which
- * reads the NCHW input in place of an im2col copy and writes NCHW output
- * without a transpose, with the weights packed once in the format the
- * choice picked (dense, CSR, [4 x 1] blocks, int8 blocks). Quantized sums
- * must be exact (conv2dIsExact, against each input's zero point); the
- * operator runs the im2col path where they would not be.
+ * The direct path: ungrouped convolutions on cpu.conv2d, which reads the
+ * NCHW input in place of an im2col copy (a pointwise conv where it lies; a
+ * strided one from its phase planes, one pass over the input) and writes
+ * NCHW output without a transpose, with the weights packed once in the
+ * format the choice picked (dense, CSR, [4 x 1] blocks, int8 blocks; strided
+ * layers dense only). Quantized sums must be exact (conv2dIsExact, against
+ * each input's zero point), and strided layers undilated; the operator runs
+ * the im2col path where they are not.
  */
 import { sizeOf, tensor, type QuantParams, type Tensor } from '../../../tensor.js';
 import { conv2dIsExact, packConvWeights, planConv2d, type Conv2dOptions, type Conv2dPlan, type ConvWeights } from '../conv2d.js';
@@ -19,7 +21,7 @@ export interface DirectConv {
   weights: ConvWeights;
   /** 'conv-direct', 'conv-direct-csr', 'conv-direct-block4' or 'conv-direct-int8', for profiles. */
   label: string;
-  /** Planned calls by input type, dims and quantization; null where the sums would not be exact. */
+  /** Planned calls by input type, dims and quantization; null where the sums would not be exact, or the window strided and dilated. */
   plans: Map<string, DirectPlan | null>;
 }
 
@@ -59,7 +61,7 @@ export function maxPooled(y: ConvValue, pool: Conv2dOptions['pool']): ConvValue 
 /**
  * Runs the convolution of NCHW `x` (float32, or uint8 with `xQuant`) on
  * cpu.conv2d; undefined when quantized sums would not be exact for this
- * input. The call is planned once per input shape and quantization (a
+ * input (or the window is strided and dilated). The call is planned once per input shape and quantization (a
  * model's inputs rarely change shape), so a run pays no argument checks.
  */
 export function runDirectConv(direct: DirectConv, x: ConvValue<'float32' | 'uint8'>, xQuant: QuantParams, geometry: ConvRunGeometry,
@@ -67,13 +69,15 @@ export function runDirectConv(direct: DirectConv, x: ConvValue<'float32' | 'uint
   const key = `${x.type} ${x.dims} ${xQuant.scale} ${xQuant.zeroPoint}`;
   let plan = direct.plans.get(key);
   if (plan === undefined) {
+    const { pads, dilations, strides } = geometry;
+    const strided = strides !== undefined && (strides[0] !== 1 || strides[1] !== 1);
     if (x.type === 'uint8' && !conv2dIsExact(direct.weights, (xQuant.zeroPoint as number | undefined) ?? 0)) plan = null;
+    else if (strided && dilations !== undefined && (dilations[0] !== 1 || dilations[1] !== 1)) plan = null;
     else {
       const { outH, outW } = convGeometry(x.dims, geometry);
       const pool = options.pool;
       const poolAfter = pool && (pool.kernelShape[0] > outH || pool.kernelShape[1] > outW) ? pool : undefined;
-      const { pads, dilations } = geometry;
-      const conv = planConv2d({ type: x.type, dims: x.dims, ...xQuant }, direct.weights, { ...options, pool: poolAfter ? undefined : pool, pads, dilations });
+      const conv = planConv2d({ type: x.type, dims: x.dims, ...xQuant }, direct.weights, { ...options, pool: poolAfter ? undefined : pool, pads, dilations, strides });
       plan = { conv, poolAfter };
     }
     // A model runs one or a few shapes; a bound keeps a shape-changing caller from growing it.

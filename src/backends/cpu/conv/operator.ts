@@ -60,13 +60,13 @@ export interface ConvOperator {
 }
 
 /**
- * Packs the weights for cpu.conv2d when the layer can run direct (stride 1,
- * one group) and the cost model finds a direct format cheaper than im2col +
- * GEMM on the variants this CPU runs; else undefined (the im2col path).
- * Sparse formats only when `trySparse`.
+ * Packs the weights for cpu.conv2d when the layer can run direct (one
+ * group; strided ones dense only) and the cost model finds a direct format
+ * cheaper than im2col + GEMM on the variants this CPU runs; else undefined
+ * (the im2col path). Sparse formats only when `trySparse`.
  */
 export function prepareDirectConv<T extends 'float32' | 'int8' | 'uint8'>(w: ConvWeightSource<T>, groups: number, window: ConvWindow, trySparse: boolean): DirectConv | undefined {
-  if (groups !== 1 || window.strides[0] !== 1 || window.strides[1] !== 1) return undefined;
+  if (groups !== 1) return undefined;
   const { path } = chooseConvPath(convShape(w, window), convCandidates(w, window, trySparse));
   return isIm2col(path) ? undefined : packDirectConv(w, window.kernel, path);
 }
@@ -122,7 +122,7 @@ export function prepareConv<T extends 'float32' | 'int8' | 'uint8'>(layer: ConvL
     run(x, xQuant, geometry, allocate) {
       const y = direct && runDirectConv(direct, x, xQuant, geometry, options.direct, allocate);
       if (y) return y;
-      if (direct && forced !== 'auto') throw new RangeError(`${direct.label}: the sums would not be exact for x's zero point ${xQuant.zeroPoint}`);
+      if (direct && forced !== 'auto') throw new RangeError(`${direct.label}: the sums would not be exact for x's zero point ${xQuant.zeroPoint}, or the window is strided and dilated`);
       return maxPooled(runIm2colGemm(x, xQuant, im2colWeights(), geometry, output, options.gemm, options.sparse), layer.pool);
     },
   };
