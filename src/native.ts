@@ -124,6 +124,16 @@ export interface MaxPoolCall extends KernelCall {
   outH: number; outW: number;
 }
 
+/**
+ * Depthwise convolution: x [batch, channels, height, width], w [channels * multiplier, kernelH, kernelW],
+ * bias [channels * multiplier] or null, y [batch, channels * multiplier, outH, outW] = clamp(conv + bias, min, max).
+ */
+export interface Dwconv2dCall extends KernelCall {
+  x: Float32Array; w: Float32Array; bias: Float32Array | null; y: Float32Array; batch: number; channels: number;
+  multiplier: number; height: number; width: number; kernelH: number; kernelW: number; strideH: number; strideW: number;
+  dilationH: number; dilationW: number; padTop: number; padLeft: number; outH: number; outW: number; min: number; max: number;
+}
+
 type KernelResult = Promise<void> | undefined;
 
 export interface NativeAddon {
@@ -191,6 +201,9 @@ export interface NativeAddon {
 
   f32MaxpoolVariants: NativeVariant[];
   maxPool(call: MaxPoolCall): KernelResult;
+
+  f32Dwconv2dVariants: NativeVariant[];
+  f32Dwconv2d(call: Dwconv2dCall): KernelResult;
 }
 
 /**
@@ -210,6 +223,7 @@ export const NATIVE_FAMILIES = {
   'f32-spconv2d': 'f32SpConv2dVariants',
   'qu8s8-conv2d': 'qu8s8Conv2dVariants',
   'f32-maxpool': 'f32MaxpoolVariants',
+  'f32-dwconv2d': 'f32Dwconv2dVariants',
   'x32-im2col': 'x32Im2colVariants',
   'x32-transpose': 'x32TransposeVariants',
 } as const satisfies Record<string, keyof NativeAddon>;

@@ -60,6 +60,7 @@ describe('async calls and the buffers they use', () => {
       ['transpose', () => { const d = x.slice(); return { inputs: [d.buffer], run: cpu.transposeAsync(tensor('float32', [64, 64], d)) }; }],
       ['maxPool', () => { const d = x.slice(); return { inputs: [d.buffer], run: cpu.maxPoolAsync(tensor('float32', [1, 4, 32, 32], d), { kernelShape: [2, 2], strides: [2, 2] }) }; }],
       ['im2col', () => { const d = x.slice(); return { inputs: [d.buffer], run: cpu.im2colAsync(tensor('float32', [1, 4, 32, 32], d), { kernelShape: [3, 3] }) }; }],
+      ['dwconv2d', () => { const d = x.slice(), w = x.slice(0, 36); return { inputs: [d.buffer, w.buffer], run: cpu.dwconv2dAsync(tensor('float32', [1, 4, 32, 32], d), tensor('float32', [4, 1, 3, 3], w), { pads: [1, 1, 1, 1] }) }; }],
     ];
     for (const [name, make] of calls) {
       const expectedValue = await make().run;

@@ -8,6 +8,7 @@ import { im2col, im2colAsync } from './im2col.js';
 import { linear } from './linear.js';
 import { maxPool, maxPoolAsync } from './maxpool.js';
 import { conv2d, conv2dAsync, packConvWeights } from './conv2d.js';
+import { dwconv2d, dwconv2dAsync } from './dwconv2d.js';
 import { spmm, spmmAsync } from './spmm.js';
 import { transpose, transposeAsync } from './transpose.js';
 import { packWeights } from './pack.js';
@@ -98,6 +99,8 @@ export const cpu = {
   packConvWeights,
   conv2d,
   conv2dAsync,
+  dwconv2d,
+  dwconv2dAsync,
 };
 
 export type CpuBackend = typeof cpu;
