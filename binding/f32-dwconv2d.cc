@@ -1,6 +1,6 @@
-// Binding for kernels/f32-dwconv2d: depthwise convolution of float32 NCHW
-// images (`multiplier` output channels per input channel), bias and clamp
-// fused, split across the thread pool by planes inside the kernel.
+// Binding for kernels/f32-dwconv2d: depthwise (and few-channels-per-group
+// grouped) convolution of float32 NCHW images, bias and clamp fused, split
+// across the thread pool by planes inside the kernel.
 #include "kernels/f32-dwconv2d/f32-dwconv2d.h"
 
 #include "args.h"
@@ -11,14 +11,15 @@
 namespace sparq_binding {
 namespace {
 
-// f32Dwconv2d({ variant, x, w, bias, y, batch, channels, multiplier, height, width, kernelH, kernelW, strideH, strideW,
+// f32Dwconv2d({ variant, x, w, bias, y, batch, channels, groupChannels, multiplier, height, width, kernelH, kernelW, strideH, strideW,
 //               dilationH, dilationW, padTop, padLeft, outH, outW, min, max, async })
-// x [batch, channels, height, width], w [channels * multiplier, kernelH, kernelW], bias [channels * multiplier] or
-// null, y [batch, channels * multiplier, outH, outW]. Every window column and row outside the input reads zero, so
+// With OC = channels / groupChannels * multiplier (groupChannels: input channels per group, 1 for depthwise;
+// multiplier: output channels per group): x [batch, channels, height, width], w [OC, groupChannels, kernelH, kernelW],
+// bias [OC] or null, y [batch, OC, outH, outW]. Every window column and row outside the input reads zero, so
 // any outH/outW/pads are safe; TypeScript sizes them as ONNX Conv does.
 Napi::Value Dwconv2d(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
-  const Options o(info, {"variant", "x", "w", "bias", "y", "batch", "channels", "multiplier", "height", "width", "kernelH",
+  const Options o(info, {"variant", "x", "w", "bias", "y", "batch", "channels", "groupChannels", "multiplier", "height", "width", "kernelH",
                          "kernelW", "strideH", "strideW", "dilationH", "dilationW", "padTop", "padLeft", "outH", "outW",
                          "min", "max", "async"});
   const sparq::DwConv2dVariant& variant =
@@ -26,6 +27,7 @@ Napi::Value Dwconv2d(const Napi::CallbackInfo& info) {
   sparq::DwConv2dShape s{};
   s.batch = size_arg(o["batch"], "batch");
   s.channels = size_arg(o["channels"], "channels");
+  s.group_channels = size_arg(o["groupChannels"], "groupChannels");
   s.multiplier = size_arg(o["multiplier"], "multiplier");
   read_window(o, &s);
   s.dilation_h = size_arg(o["dilationH"], "dilationH");
@@ -36,8 +38,10 @@ Napi::Value Dwconv2d(const Napi::CallbackInfo& info) {
   if (s.kernel_h == 0 || s.kernel_w == 0 || s.stride_h == 0 || s.stride_w == 0 || s.dilation_h == 0 || s.dilation_w == 0)
     throw_range_error(env, "kernel, strides and dilations must be >= 1");
   if (s.multiplier == 0) throw_range_error(env, "multiplier must be >= 1");
-  const std::size_t out_channels = checked_mul(env, s.channels, s.multiplier, "multiplier");
-  const std::size_t taps = checked_mul(env, s.kernel_h, s.kernel_w, "w");
+  if (s.group_channels == 0 || s.channels % s.group_channels != 0)
+    throw_range_error(env, "groupChannels must be >= 1 and divide channels");
+  const std::size_t out_channels = checked_mul(env, s.channels / s.group_channels, s.multiplier, "multiplier");
+  const std::size_t taps = checked_mul(env, checked_mul(env, s.kernel_h, s.kernel_w, "w"), s.group_channels, "w");
   const std::size_t x_len = checked_mul(env, checked_mul(env, s.batch, s.channels, "x"), checked_mul(env, s.height, s.width, "x"), "x");
   const std::size_t y_len =
       checked_mul(env, checked_mul(env, s.batch, out_channels, "y"), checked_mul(env, s.out_h, s.out_w, "y"), "y");

@@ -125,11 +125,11 @@ export interface MaxPoolCall extends KernelCall {
 }
 
 /**
- * Depthwise convolution: x [batch, channels, height, width], w [channels * multiplier, kernelH, kernelW],
- * bias [channels * multiplier] or null, y [batch, channels * multiplier, outH, outW] = clamp(conv + bias, min, max).
+ * Depthwise (groupChannels 1) or grouped convolution, OC = channels / groupChannels * multiplier: x [batch, channels,
+ * height, width], w [OC, groupChannels, kernelH, kernelW], bias [OC] or null, y [batch, OC, outH, outW] = clamp(conv + bias, min, max).
  */
 export interface Dwconv2dCall extends KernelCall {
-  x: Float32Array; w: Float32Array; bias: Float32Array | null; y: Float32Array; batch: number; channels: number;
+  x: Float32Array; w: Float32Array; bias: Float32Array | null; y: Float32Array; batch: number; channels: number; groupChannels: number;
   multiplier: number; height: number; width: number; kernelH: number; kernelW: number; strideH: number; strideW: number;
   dilationH: number; dilationW: number; padTop: number; padLeft: number; outH: number; outW: number; min: number; max: number;
 }

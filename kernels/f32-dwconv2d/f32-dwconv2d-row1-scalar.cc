@@ -21,7 +21,7 @@ void plane(const DwConv2dPlane& p) {
     f32_dwconv2d_columns(p, rows, 0, p.lo, y);
     for (std::size_t ow = p.lo; ow < p.hi; ow++) {
       const std::size_t x0 = ow * S - s.pad_left;
-      float acc = 0.0f;
+      float acc = p.accumulate ? y[ow] : 0.0f;
       for (std::size_t i = 0; i < K; i++)
         for (std::size_t j = 0; j < K; j++) acc += rows[i][x0 + j] * w[i * K + j];
       y[ow] = std::min(std::max(acc + p.bias, p.min), p.max);

@@ -35,9 +35,11 @@ __m512 load(const float* p, std::size_t n, __m512i evens) {
   }
 }
 
+// `start`: y's values when accumulating, else zeros.
 template <std::size_t K, std::size_t S>
-__m512 window(const float* const* rows, std::size_t x0, const __m512* w, __m512 bias, std::size_t n, __m512i evens) {
-  __m512 acc[2] = {bias, _mm512_setzero_ps()};
+__m512 window(const float* const* rows, std::size_t x0, const __m512* w, __m512 bias, __m512 start, std::size_t n, __m512i evens) {
+  // Two accumulators (even and odd kernel rows) halve the chain of dependent FMAs.
+  __m512 acc[2] = {bias, start};
 #pragma GCC unroll 5
   for (std::size_t i = 0; i < K; i++) {
 #pragma GCC unroll 5
@@ -62,8 +64,10 @@ void plane(const DwConv2dPlane& p) {
     f32_dwconv2d_columns(p, rows, 0, p.lo, y);
     for (std::size_t ow = p.lo; ow < p.hi; ow += kV) {
       const std::size_t n = p.hi - ow < kV ? p.hi - ow : kV;
-      const __m512 r = window<K, S>(rows, ow * S - s.pad_left, w, bias, n, evens);
-      _mm512_mask_storeu_ps(y + ow, first_lanes(static_cast<std::ptrdiff_t>(n)), clamp(r, lo, hi));
+      const __mmask16 lanes = first_lanes(static_cast<std::ptrdiff_t>(n));
+      const __m512 start = p.accumulate ? _mm512_maskz_loadu_ps(lanes, y + ow) : _mm512_setzero_ps();
+      const __m512 r = window<K, S>(rows, ow * S - s.pad_left, w, bias, start, n, evens);
+      _mm512_mask_storeu_ps(y + ow, lanes, clamp(r, lo, hi));
     }
     f32_dwconv2d_columns(p, rows, p.hi, s.out_w, y);
   }

@@ -41,7 +41,7 @@ void plane(const DwConv2dPlane& p) {
     for (; ow + kV <= p.hi; ow += kV) {
       const std::size_t x0 = ow * S - s.pad_left;
       // Two accumulators (even and odd kernel rows) halve the chain of dependent FMAs.
-      float32x4_t acc[2] = {bias, vdupq_n_f32(0.0f)};
+      float32x4_t acc[2] = {bias, p.accumulate ? vld1q_f32(y + ow) : vdupq_n_f32(0.0f)};
 #pragma GCC unroll 5
       for (std::size_t i = 0; i < K; i++) {
 #pragma GCC unroll 5

@@ -45,10 +45,11 @@ __m256 load_part(const float* p, std::size_t n) {
   }
 }
 
+// `start`: y's values when accumulating, else zeros.
 template <std::size_t K, std::size_t S, bool kFull>
-__m256 window(const float* const* rows, std::size_t x0, const __m256* w, __m256 bias, std::size_t n) {
+__m256 window(const float* const* rows, std::size_t x0, const __m256* w, __m256 bias, __m256 start, std::size_t n) {
   // Two accumulators (even and odd kernel rows) halve the chain of dependent FMAs.
-  __m256 acc[2] = {bias, _mm256_setzero_ps()};
+  __m256 acc[2] = {bias, start};
 #pragma GCC unroll 5
   for (std::size_t i = 0; i < K; i++) {
 #pragma GCC unroll 5
@@ -74,13 +75,16 @@ void plane(const DwConv2dPlane& p) {
     f32_dwconv2d_columns(p, rows, 0, p.lo, y);
     std::size_t ow = p.lo;
     for (; ow + kV <= p.hi; ow += kV) {
-      const __m256 r = window<K, S, true>(rows, ow * S - s.pad_left, w, bias, kV);
+      const __m256 start = p.accumulate ? _mm256_loadu_ps(y + ow) : _mm256_setzero_ps();
+      const __m256 r = window<K, S, true>(rows, ow * S - s.pad_left, w, bias, start, kV);
       _mm256_storeu_ps(y + ow, _mm256_min_ps(_mm256_max_ps(r, lo), hi));
     }
     if (ow < p.hi) {
       const std::size_t n = p.hi - ow;
-      const __m256 r = window<K, S, false>(rows, ow * S - s.pad_left, w, bias, n);
-      _mm256_maskstore_ps(y + ow, first_lanes(static_cast<std::ptrdiff_t>(n)), _mm256_min_ps(_mm256_max_ps(r, lo), hi));
+      const __m256i lanes = first_lanes(static_cast<std::ptrdiff_t>(n));
+      const __m256 start = p.accumulate ? _mm256_maskload_ps(y + ow, lanes) : _mm256_setzero_ps();
+      const __m256 r = window<K, S, false>(rows, ow * S - s.pad_left, w, bias, start, n);
+      _mm256_maskstore_ps(y + ow, lanes, _mm256_min_ps(_mm256_max_ps(r, lo), hi));
     }
     f32_dwconv2d_columns(p, rows, p.hi, s.out_w, y);
   }

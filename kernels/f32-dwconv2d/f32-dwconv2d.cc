@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <limits>
 #include <vector>
 
 #include "../common/thread-pool.h"
@@ -69,7 +70,7 @@ void f32_dwconv2d_columns(const DwConv2dPlane& p, const float* const* rows, std:
     // Window columns j with 0 <= xs + j*dw < w.
     const Index j0 = xs >= 0 ? 0 : (-xs + dw - 1) / dw;
     const Index j1 = xs >= w ? 0 : std::min(kw, (w - xs + dw - 1) / dw);
-    float acc = 0.0f;
+    float acc = p.accumulate ? y_row[ow] : 0.0f;
     for (std::size_t i = 0; i < s.kernel_h; i++)
       for (Index j = j0; j < j1; j++) acc += rows[i][xs + j * dw] * p.w[static_cast<Index>(i) * kw + j];
     y_row[ow] = clamp_output(acc + p.bias, p.min, p.max);
@@ -78,8 +79,9 @@ void f32_dwconv2d_columns(const DwConv2dPlane& p, const float* const* rows, std:
 
 void f32_dwconv2d(const DwConv2dVariant& variant, const DwConv2dShape& s, const float* x, const float* w, const float* bias,
                   float min, float max, float* y) {
+  assert(s.group_channels >= 1 && s.channels % s.group_channels == 0);
   assert(s.kernel_h >= 1 && s.kernel_w >= 1 && s.stride_h >= 1 && s.stride_w >= 1 && s.dilation_h >= 1 && s.dilation_w >= 1);
-  const std::size_t out_channels = s.channels * s.multiplier, planes = s.batch * out_channels;
+  const std::size_t cg = s.group_channels, out_channels = s.channels / cg * s.multiplier, planes = s.batch * out_channels;
   const std::size_t out_plane = s.out_h * s.out_w, in_plane = s.height * s.width, taps = s.kernel_h * s.kernel_w;
   if (planes == 0 || out_plane == 0) return;
   const std::vector<float> zeros(s.width, 0.0f);
@@ -89,23 +91,27 @@ void f32_dwconv2d(const DwConv2dVariant& variant, const DwConv2dShape& s, const 
   const std::size_t hi =
       s.width + s.pad_left > extent ? std::clamp((s.width + s.pad_left - extent - 1) / s.stride_w + 1, lo, s.out_w) : lo;
   const DwConv2dUkernel plane = dwconv2d_variant_takes(s) ? variant.plane : portable_plane;
-  const std::size_t tasks = std::clamp<std::size_t>(planes * out_plane * taps / kMinTaskWork, 1, planes);
+  const std::size_t tasks = std::clamp<std::size_t>(planes * out_plane * taps * cg / kMinTaskWork, 1, planes);
   parallel_for(tasks, [&](std::size_t task) {
     const std::size_t p0 = planes * task / tasks, p1 = planes * (task + 1) / tasks;
     for (std::size_t q = p0; q < p1; q++) {
-      const std::size_t n = q / out_channels, o = q % out_channels, c = o / s.multiplier;
+      const std::size_t n = q / out_channels, o = q % out_channels, first = o / s.multiplier * cg;
       DwConv2dPlane pl{};
       pl.shape = &s;
-      pl.x = x + (n * s.channels + c) * in_plane;
-      pl.w = w + o * taps;
-      pl.bias = bias != nullptr ? bias[o] : 0.0f;
-      pl.min = min;
-      pl.max = max;
       pl.zeros = zeros.data();
       pl.lo = lo;
       pl.hi = hi;
       pl.y = y + q * out_plane;
-      plane(pl);
+      // Input channel by input channel; the clamp once the last one is added.
+      for (std::size_t c = 0; c < cg; c++) {
+        pl.x = x + (n * s.channels + first + c) * in_plane;
+        pl.w = w + (o * cg + c) * taps;
+        pl.accumulate = c > 0;
+        pl.bias = c == 0 && bias != nullptr ? bias[o] : 0.0f;
+        pl.min = c + 1 == cg ? min : -std::numeric_limits<float>::infinity();
+        pl.max = c + 1 == cg ? max : std::numeric_limits<float>::infinity();
+        plane(pl);
+      }
     }
   });
 }

@@ -3,7 +3,13 @@
 // channel (channel c feeds outputs c*M .. c*M + M - 1):
 //   y[n, o, oh, ow] = clamp(bias[o] + sum over i < KH, j < KW of
 //                     w[o, i, j] * x[n, o / M, oh*SH - PT + i*DH, ow*SW - PL + j*DW], min, max)
-// with positions in the padding reading zero.
+// with positions in the padding reading zero. Grouped convolutions with a
+// few input channels per group (group_channels = CG > 1: output o of group
+// g = o / M sums the planes of input channels g*CG .. g*CG + CG - 1, with
+// weights w[o, c, i, j]) run the same kernels once per input channel, each
+// pass adding into the output plane while it is still in cache: one call for
+// every group, at CG times the output traffic (fine for the few channels
+// per group of mobile nets; many channels per group are a GEMM's work).
 //
 // What bounds it: one output costs KH*KW multiply-adds (9 for 3x3) against
 // 4 bytes written and, at stride 1, about 4 bytes read (each input value is
@@ -27,7 +33,9 @@
 namespace sparq {
 
 struct DwConv2dShape {
-  std::size_t batch, channels, multiplier;  // output channels = channels * multiplier
+  std::size_t batch, channels;  // input channels
+  std::size_t group_channels;   // input channels per group: 1 for depthwise, channels % group_channels == 0
+  std::size_t multiplier;       // output channels per group: output channels = channels / group_channels * multiplier
   std::size_t height, width;
   std::size_t kernel_h, kernel_w;
   std::size_t stride_h, stride_w;
@@ -36,11 +44,15 @@ struct DwConv2dShape {
   std::size_t out_h, out_w;
 };
 
-// One output plane (one output channel of one image): what a variant computes.
+// One output plane (one output channel of one image) from one input plane:
+// what a variant computes.
 struct DwConv2dPlane {
   const DwConv2dShape* shape;
   const float* x;      // the input plane, height x width
-  const float* w;      // this output channel's kernel_h x kernel_w weights
+  const float* w;      // the kernel_h x kernel_w weights of this output channel and input plane
+  // y = clamp((accumulate ? y : 0) + bias + the window sums, min, max): a
+  // grouped convolution's later input channels add to what the earlier wrote.
+  bool accumulate;
   float bias, min, max;
   const float* zeros;  // `width` zeros: the rows that lie in the padding
   // Interior output columns [lo, hi): every window column of theirs lies inside the row.
@@ -70,8 +82,9 @@ bool dwconv2d_variant_takes(const DwConv2dShape& s);
 // Preconditions: every size >= 1 except batch/channels/out sizes, the
 // windows start inside the padded input as convGeometry sizes them
 // ((out - 1) * stride + dilation * (kernel - 1) < size + pads, pads < extent).
-// x holds batch*channels*height*width, w channels*multiplier*kernel_h*kernel_w,
-// bias channels*multiplier values or null, y batch*channels*multiplier*out_h*out_w.
+// With OC = channels / group_channels * multiplier output channels: x holds
+// batch*channels*height*width, w OC*group_channels*kernel_h*kernel_w, bias OC
+// values or null, y batch*OC*out_h*out_w.
 void f32_dwconv2d(const DwConv2dVariant& variant, const DwConv2dShape& s, const float* x, const float* w, const float* bias,
                   float min, float max, float* y);
 

@@ -10,7 +10,7 @@ import { assertClose, nativeVariants, randomFloats, rng } from '../helpers.js';
 
 type Dims = [number, number, number, number];
 
-/** One depthwise case: x dims, kernel, multiplier and the options besides bias/variant. */
+/** One case: x dims, kernel, output channels per group, and the options besides bias/variant (options.group default: depthwise). */
 interface Case {
   x: Dims;
   kernel: [number, number];
@@ -21,14 +21,14 @@ interface Case {
 /** cpu.dwconv2d (with `variant`) against the reference, with and without a bias. */
 function check(c: Case, variant: string | undefined, r: () => number): void {
   const [n, ch, h, w] = c.x;
-  const m = c.multiplier ?? 1;
+  const m = c.multiplier ?? 1, group = c.options?.group ?? ch, oc = group * m, cg = ch / group;
   const x = tensor('float32', c.x, randomFloats(n * ch * h * w, r, 4));
-  const wt = tensor('float32', [ch * m, 1, ...c.kernel], randomFloats(ch * m * c.kernel[0] * c.kernel[1], r));
-  for (const bias of [undefined, randomFloats(ch * m, r)]) {
+  const wt = tensor('float32', [oc, cg, ...c.kernel], randomFloats(oc * cg * c.kernel[0] * c.kernel[1], r));
+  for (const bias of [undefined, randomFloats(oc, r)]) {
     const options = { ...c.options, bias, variant };
     const got = cpu.dwconv2d(x, wt, options);
     const g = dwconv2dGeometry(c.x, wt.dims, options);
-    assert.deepEqual(got.dims, [n, ch * m, g.outH, g.outW]);
+    assert.deepEqual(got.dims, [n, oc, g.outH, g.outW]);
     const { min, max } = activationRange('activation', options.activation);
     const want = new Float32Array(got.data.length);
     refDwconv2d(g, x.data, wt.data, bias, min, max, want);
@@ -67,6 +67,11 @@ function cases(): Case[] {
     { x: [1, 3, 12, 16], kernel: [3, 3], options: { strides: [3, 3], pads: [1, 1, 1, 1] } },
     { x: [1, 2, 12, 16], kernel: [3, 3], options: { dilations: [2, 2], pads: [2, 2, 2, 2], activation: 'relu' } },
     { x: [2, 4, 5, 6], kernel: [1, 1], multiplier: 2, options: { strides: [2, 2] } },
+    // Grouped: 2, 3 and 4 input channels per group, one or more outputs per group.
+    { x: [2, 6, 9, 19], kernel: [3, 3], options: { group: 3, pads: [1, 1, 1, 1], activation: { min: 0, max: 6 } } },
+    { x: [1, 6, 10, 23], kernel: [3, 3], multiplier: 2, options: { group: 2, strides: [2, 2], pads: [1, 0, 1, 1] } },
+    { x: [1, 8, 8, 17], kernel: [5, 5], multiplier: 3, options: { group: 2, pads: [2, 2, 2, 2], activation: 'relu' } },
+    { x: [1, 4, 6, 7], kernel: [2, 3], options: { group: 2, dilations: [2, 1], pads: [1, 1, 1, 1] } },
   );
   return out;
 }
@@ -77,6 +82,21 @@ describe('dwconv2d (f32-dwconv2d)', () => {
       const r = rng(41);
       for (const c of cases()) check(c, variant, r);
     });
+
+  it('planDwconv2d runs the same as dwconv2d, checking only the lengths per run', () => {
+    const r = rng(4);
+    const x = tensor('float32', [2, 6, 9, 11], randomFloats(1188, r));
+    const w = tensor('float32', [6, 2, 3, 3], randomFloats(108, r));
+    const options = { group: 3, strides: [2, 1] as const, pads: [1, 1, 1, 1] as const, bias: randomFloats(6, r), activation: 'relu' as const };
+    const plan = cpu.planDwconv2d(x, w, options);
+    assert.deepEqual(plan.dims, [2, 6, 5, 11]);
+    const y = new Float32Array(2 * 6 * 5 * 11);
+    plan.run(x.data, y);
+    assert.deepEqual(y, cpu.dwconv2d(x, w, options).data);
+    assert.throws(() => plan.run(x.data.subarray(1), y), /^RangeError: x must be a Float32Array of 1188 elements/);
+    assert.throws(() => plan.run(x.data, new Float32Array(3)), /^RangeError: y must be a Float32Array of 660 elements/);
+    assert.throws(() => cpu.planDwconv2d({ type: 'float32', dims: [1, 5, 4, 4] }, w, options), /^RangeError: options\.group \(3\) must divide the 5 input channels/);
+  });
 
   it('runs the same asynchronously', async () => {
     const r = rng(5);
@@ -102,8 +122,10 @@ describe('dwconv2d (f32-dwconv2d)', () => {
     const w = tensor('float32', [2, 1, 3, 3]);
     assert.throws(() => cpu.dwconv2d({ type: 'float32', dims: [1, 2, 4], data: new Float32Array(8) } as never, w), /^RangeError: x\.dims must have 4 dimensions/);
     assert.throws(() => cpu.dwconv2d(tensor('uint8', [1, 2, 4, 4]) as never, w), /^TypeError: x must be a tensor of type 'float32'/);
-    assert.throws(() => cpu.dwconv2d(x, tensor('float32', [2, 2, 3, 3])), /^RangeError: w\.dims .* must be \[C \* multiplier, 1, KH, KW\]/);
-    assert.throws(() => cpu.dwconv2d(x, tensor('float32', [3, 1, 3, 3])), /^RangeError: w\.dims .* positive multiple of x's 2 channels/);
+    assert.throws(() => cpu.dwconv2d(x, tensor('float32', [2, 2, 3, 3])), /^RangeError: w\.dims .* must be \[OC, C \/ group = 1, KH, KW\]/);
+    assert.throws(() => cpu.dwconv2d(x, tensor('float32', [3, 1, 3, 3])), /^RangeError: w\.dims .* positive multiple of the 2 groups/);
+    assert.throws(() => cpu.dwconv2d(x, w, { group: 0 }), /^RangeError: options\.group/);
+    assert.throws(() => cpu.dwconv2d(x, w, { group: 3 }), /^RangeError: options\.group \(3\) must divide/);
     assert.throws(() => cpu.dwconv2d(x, tensor('float32', [2, 1, 0, 3])), /^RangeError: w\.dims .* empty kernel/);
     assert.throws(() => cpu.dwconv2d(x, tensor('float32', [2, 1, 5, 5])), /^RangeError: options\.kernelShape .* larger than the padded input/);
     assert.throws(() => cpu.dwconv2d(x, w, { strides: [0, 1] }), /^RangeError: options\.strides\[0\]/);
@@ -123,7 +145,7 @@ describe('dwconv2d (f32-dwconv2d)', () => {
     const a = native()!;
     const valid = {
       variant: null, x: new Float32Array(32), w: new Float32Array(18), bias: null, y: new Float32Array(8), batch: 1, channels: 2,
-      multiplier: 1, height: 4, width: 4, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0,
+      groupChannels: 1, multiplier: 1, height: 4, width: 4, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0,
       padLeft: 0, outH: 2, outW: 2, min: -Infinity, max: Infinity, async: false,
     };
     assert.equal(a.f32Dwconv2d(valid), undefined);
@@ -133,6 +155,8 @@ describe('dwconv2d (f32-dwconv2d)', () => {
     assert.throws(() => a.f32Dwconv2d({ ...valid, bias: new Float32Array(1) }), /^RangeError: bias has 1 elements/);
     assert.throws(() => a.f32Dwconv2d({ ...valid, strideW: 0 }), /^RangeError: kernel, strides and dilations must be >= 1/);
     assert.throws(() => a.f32Dwconv2d({ ...valid, multiplier: 0 }), /^RangeError: multiplier must be >= 1/);
+    assert.throws(() => a.f32Dwconv2d({ ...valid, groupChannels: 3 }), /^RangeError: groupChannels must be >= 1 and divide channels/);
+    assert.throws(() => a.f32Dwconv2d({ ...valid, groupChannels: 2, multiplier: 2 }), /^RangeError: w has 18 elements, needs at least 36/);
     assert.throws(() => a.f32Dwconv2d({ ...valid, y: new Int32Array(8) as never }), /^TypeError: y must be a Float32Array/);
     // Windows far outside the input read zeros (the bias), never memory outside x.
     const y = new Float32Array(2 * 9 * 9);

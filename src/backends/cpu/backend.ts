@@ -8,7 +8,7 @@ import { im2col, im2colAsync } from './im2col.js';
 import { linear } from './linear.js';
 import { maxPool, maxPoolAsync } from './maxpool.js';
 import { conv2d, conv2dAsync, packConvWeights } from './conv2d.js';
-import { dwconv2d, dwconv2dAsync } from './dwconv2d.js';
+import { dwconv2d, dwconv2dAsync, planDwconv2d } from './dwconv2d.js';
 import { spmm, spmmAsync } from './spmm.js';
 import { transpose, transposeAsync } from './transpose.js';
 import { packWeights } from './pack.js';
@@ -101,6 +101,7 @@ export const cpu = {
   conv2dAsync,
   dwconv2d,
   dwconv2dAsync,
+  planDwconv2d,
 };
 
 export type CpuBackend = typeof cpu;
