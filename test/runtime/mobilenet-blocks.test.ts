@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 
 import * as ort from 'onnxruntime-node';
 
-import { conv1dBlocks, downsamplingBlocks, paddingBlocks, paddleBlocks, pytorchBlocks } from '../fixtures/mobilenet-blocks.js';
+import { conv1dBlocks, downsamplingBlocks, groupedBlocks, paddingBlocks, paddleBlocks, pytorchBlocks } from '../fixtures/mobilenet-blocks.js';
 import { calibrate } from '../../src/compress/calibrate.js';
 import { quantizeQdq } from '../../src/compress/quantize-qdq.js';
 import { encodeOnnxModel, type OnnxGraph } from '../../src/runtime/onnx/write.js';
@@ -74,6 +74,8 @@ describe('runtime: MobileNet-style blocks vs onnxruntime', () => {
       const ops = session.profile().map((p) => p.opType);
       assert.ok(!ops.includes('BatchNormalization') && !ops.includes('Relu'), ops.join(', '));
       assert.equal(ops.filter((o) => o === 'Conv').length, 10);
+      // The depthwise convs (one in each of the two blocks) run on f32-dwconv2d.
+      assert.equal(session.profile().filter((p) => p.kernel === 'conv-depthwise').length, 2, session.profile().map((p) => p.kernel).join(', '));
     });
 
   it('PyTorch eval-mode export (BN already folded into the conv biases)', async () => {
@@ -105,6 +107,12 @@ describe('runtime: MobileNet-style blocks vs onnxruntime', () => {
   it('1-D convs: SAME_UPPER stride 2, depthwise, AveragePool1d with count_include_pad', async () => {
     const { runs } = await runBoth(conv1dBlocks(), [1, 3].flatMap((n) => [[n, 8, 20], [n, 8, 17]]));
     assertFloatClose(runs);
+  });
+
+  it('grouped convs (4 and 8 channels per group) and a depthwise one with 2 outputs per channel, each in one f32-dwconv2d call', async () => {
+    const { runs, session } = await runBoth(groupedBlocks(), shapes2d(16, [[14, 14], [13, 9]]));
+    assertFloatClose(runs);
+    assert.deepEqual(session.profile().filter((p) => p.opType === 'Conv').map((p) => p.kernel), ['conv-grouped', 'conv-grouped', 'conv-depthwise']);
   });
 
   it('a net that downsamples 32x32 images to 1x1 before its last pools, whose windows are then larger than their input', async () => {

@@ -1,7 +1,8 @@
 /**
  * The convolution operator: the one place that decides how a conv layer
  * runs on the CPU. Given the weights, bias, window, group, fused activation
- * and pool and the result type, prepareConv() picks the path (direct on
+ * and pool and the result type, prepareConv() picks the path (float convs
+ * of several groups on f32-dwconv2d (grouped.ts); else direct on
  * cpu.conv2d in one of its weight formats, or im2col + GEMM / linear()'s
  * sparse kernel) from the per-ISA cost table (choice.ts), packs the weights
  * for it once, and returns the prepared layer: its `label` and `run()`.
@@ -17,6 +18,7 @@ import { qgemm } from '../qgemm.js';
 import { chooseConvPath, convCandidates, convShape } from './choice.js';
 import type { ConvPath } from './costs.js';
 import { maxPooled, packDirectConv, runDirectConv, type DirectConv } from './direct.js';
+import { prepareGroupedConv } from './grouped.js';
 import { prepareIm2colWeights, runIm2colGemm, type GroupGemm, type Im2colWeights } from './im2col-gemm.js';
 import type { ConvAllocate, ConvRunGeometry, ConvValue, ConvWeightSource, ConvWindow } from './layer.js';
 
@@ -107,6 +109,12 @@ function runOptions(layer: ConvLayer<'float32' | 'int8' | 'uint8'>): { direct: C
 export function prepareConv<T extends 'float32' | 'int8' | 'uint8'>(layer: ConvLayer<T>): ConvOperator {
   const { weights: w, window, group, output, sparse } = layer;
   const forced = layer.path ?? 'auto';
+  // Float convs of several groups (depthwise, few channels per group): f32-dwconv2d, all groups in one call.
+  // It takes the weights as stored, so weights that change every run ('im2col' forced) take it too.
+  if (output === 'float32' && w.type === 'float32' && group > 1 && (forced === 'auto' || forced === 'im2col')) {
+    const grouped = prepareGroupedConv(w as ConvWeightSource<'float32'>, window, group, layer.bias as Float32Array | undefined, layer.activation);
+    return { label: grouped.label, run: (x, _xQuant, geometry, allocate) => maxPooled(grouped.run(x as ConvValue<'float32'>, geometry, allocate), layer.pool) };
+  }
   const direct = forced === 'auto' ? prepareDirectConv(w, group, window, sparse) : isIm2col(forced) ? undefined : packDirectConv(w, window.kernel, forced);
   // linear()'s sparse kernels may take the im2col path's product, but not int32 sums (ConvInteger runs dense).
   const trySparse = sparse && output !== 'int32' ? { bias: layer.bias, columns: TYPICAL_PIXELS } : null;
