@@ -1,0 +1,125 @@
+/**
+ * Depthwise conv layers (MobileNetV2's 3x3 ones and an EfficientNet-style
+ * 5x5) on cpu's f32-dwconv2d (planned once, as the conv operator runs it)
+ * against onnxruntime-node's Conv(group = C) on the same shapes, bias
+ * included, at the same thread count; with each layer's efficiency against
+ * the two bounds that could bind it, measured in the same run:
+ *
+ *  - memory: the bytes the layer must move (x read once, y written once,
+ *    4 bytes each; weights negligible) over a STREAM-like copy bandwidth:
+ *    the same bytes copied (Float32Array.set, split across `threads` worker
+ *    threads, best of 5), so a layer whose planes fit in cache is held to
+ *    the cache's copy rate, a large one to DRAM's;
+ *  - FMA: KH*KW multiply-adds per output over the register-only FMA peak of
+ *    the running variant's ISA (bench/peak.ts, one thread) times `threads`.
+ *
+ * The binding bound is the larger (slower) of the two; "eff" is that bound's
+ * time over sparq's (100% = at the bound). Depthwise convs do ~1 FMA per
+ * byte moved, so memory binds every one of them.
+ *
+ *   npm run bench:dwconv
+ *   npm run bench:dwconv -- --threads 2 --batch 1 --batch 8
+ *   npm run bench:dwconv -- --isa avx2 --quick
+ *
+ * Prints one markdown table: layer, batch, sparq ms, ort ms, ratio
+ * (ort / sparq, > 1 = sparq faster), copy-bound ms, FMA-bound ms, which
+ * binds, and sparq's efficiency against it.
+ */
+import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import { cpu, tensor } from '../src/index.js';
+import type { OnnxGraph } from '../src/runtime/onnx/write.js';
+import { seededRandom } from '../test/fixtures/cifar-cnn.js';
+import { ort, ortSession } from './ort-models.js';
+import { measurePeaks } from './peak.js';
+import { timeIt } from './timing.js';
+
+const { values } = parseArgs({ options: { threads: { type: 'string', default: '1' }, batch: { type: 'string', multiple: true }, quick: { type: 'boolean', default: false }, isa: { type: 'string', default: 'none' } } });
+const threads = Number(values.threads);
+const batches = (values.batch ?? ['1']).map(Number);
+const budgetMs = values.quick ? 400 : 1500;
+
+/** [name, channels, input size, kernel, stride]: MobileNetV2's depthwise layers (224x224 input), then a 5x5. */
+const LAYERS: [string, number, number, number, number][] = [
+  ['mbv2 112x112x32 s1', 32, 112, 3, 1],
+  ['mbv2 112x112x96 s2', 96, 112, 3, 2],
+  ['mbv2 56x56x144 s1', 144, 56, 3, 1],
+  ['mbv2 56x56x144 s2', 144, 56, 3, 2],
+  ['mbv2 28x28x192 s1', 192, 28, 3, 1],
+  ['mbv2 14x14x576 s1', 576, 14, 3, 1],
+  ['mbv2 7x7x960 s1', 960, 7, 3, 1],
+  ['5x5 14x14x480 s1', 480, 14, 5, 1],
+  ['5x5 28x28x240 s2', 240, 28, 5, 2],
+];
+
+function dwGraph(n: number, c: number, h: number, k: number, s: number, w: Float32Array, bias: Float32Array): OnnxGraph {
+  const p = Math.floor(k / 2);
+  return {
+    nodes: [{ opType: 'Conv', inputs: ['x', 'w', 'b'], outputs: ['y'], attributes: { kernel_shape: [k, k], strides: [s, s], pads: [p, p, p, p], group: c } }],
+    inputs: [{ name: 'x', type: 'float', dims: [n, c, h, h] }],
+    outputs: [{ name: 'y', type: 'float', dims: null }],
+    initializers: [{ name: 'w', type: 'float', dims: [c, 1, k, k], data: w }, { name: 'b', type: 'float', dims: [c], data: bias }],
+  };
+}
+
+// Each worker copies its slice of a shared array `reps` times when asked and answers the milliseconds it took.
+const COPIER = `
+const { parentPort } = require('node:worker_threads');
+parentPort.on('message', ({ src, dst, from, to, reps }) => {
+  const a = new Float32Array(src).subarray(from, to), b = new Float32Array(dst).subarray(from, to);
+  const t0 = performance.now();
+  for (let r = 0; r < reps; r++) b.set(a);
+  parentPort.postMessage(performance.now() - t0);
+});`;
+const copiers = Array.from({ length: threads }, () => new Worker(COPIER, { eval: true }));
+
+/** Seconds to copy `elements` float32 values (reading and writing 8 bytes each) on `threads` threads: best of 5. */
+async function copySeconds(elements: number): Promise<number> {
+  const src = new SharedArrayBuffer(elements * 4), dst = new SharedArrayBuffer(elements * 4);
+  new Float32Array(src).fill(1);
+  // About 20 ms per trial at 10 GB/s.
+  const reps = Math.max(1, Math.round(0.02 / ((elements * 8) / 1e10)));
+  let best = Infinity;
+  for (let trial = 0; trial < 5; trial++) {
+    const times = await Promise.all(copiers.map((worker, i) => new Promise<number>((resolve) => {
+      worker.once('message', resolve);
+      worker.postMessage({ src, dst, from: Math.floor((elements * i) / threads), to: Math.floor((elements * (i + 1)) / threads), reps });
+    })));
+    best = Math.min(best, Math.max(...times) / 1e3 / reps);
+  }
+  return best;
+}
+
+cpu.setThreads(threads);
+cpu.setIsaLimit(values.isa as Parameters<typeof cpu.setIsaLimit>[0]);
+const variant = cpu.info().variants['f32-dwconv2d'].find((v) => v.supported)!;
+const peaks = measurePeaks();
+const fmaProbe = variant.isa.startsWith('avx512') ? 'avx512-fma' : variant.isa.startsWith('avx2') ? 'avx2-fma' : variant.isa.startsWith('neon') ? 'neon-fma' : undefined;
+// Gop/s counts a multiply-add as 2; the scalar variant gets no peak (no probe for scalar FMA).
+const fmaPerSecond = fmaProbe && peaks[fmaProbe] ? (peaks[fmaProbe] / 2) * 1e9 * threads : NaN;
+console.log(`CPU: ${cpu.info().isa}; ISA limit ${values.isa}; f32-dwconv2d variant ${variant.name}; FMA peak ${fmaProbe ?? 'n/a'} ${(fmaPerSecond / 1e9).toFixed(1)} G FMA/s at ${threads} thread(s); onnxruntime-node ${ort.env.versions.common}`);
+console.log('\n| layer | batch | sparq ms | ort ms | ratio | copy bound ms (GB/s) | FMA bound ms | binds | sparq eff |');
+console.log('|---|---|---|---|---|---|---|---|---|');
+for (const batch of batches)
+  for (const [name, c, h, k, s] of LAYERS) {
+    const random = seededRandom(c * 7 + h);
+    const p = Math.floor(k / 2), oh = Math.floor((h + 2 * p - k) / s) + 1;
+    const x = Float32Array.from({ length: batch * c * h * h }, () => random());
+    const w = Float32Array.from({ length: c * k * k }, () => random() * 0.5);
+    const bias = Float32Array.from({ length: c }, () => random() * 0.1);
+    const plan = cpu.planDwconv2d({ type: 'float32', dims: [batch, c, h, h] }, tensor('float32', [c, 1, k, k], w), { strides: [s, s], pads: [p, p, p, p], bias });
+    const y = new Float32Array(batch * c * oh * oh);
+    const ours = (await timeIt(() => plan.run(x, y), { budgetMs })).p50;
+    const session = await ortSession(dwGraph(batch, c, h, k, s, w, bias), threads);
+    const feeds = { x: new ort.Tensor('float32', x, [batch, c, h, h]) };
+    const theirs = (await timeIt(() => session.run(feeds), { budgetMs })).p50;
+    await session.release();
+    const moved = x.length + y.length;
+    const copy = await copySeconds(Math.ceil(moved / 2));
+    const fma = (y.length * k * k) / fmaPerSecond;
+    const memoryBinds = !(fma > copy);
+    const bound = memoryBinds ? copy : fma;
+    const ms = (t: number) => (t * 1e3).toFixed(4);
+    console.log(`| ${name} | ${batch} | ${ms(ours)} | ${ms(theirs)} | **${(theirs / ours).toFixed(2)}x** | ${ms(copy)} (${((moved * 4) / copy / 1e9).toFixed(1)}) | ${ms(fma)} | ${memoryBinds ? 'memory' : 'FMA'} | ${((bound / ours) * 100).toFixed(0)}% |`);
+  }
+await Promise.all(copiers.map((worker) => worker.terminate()));
