@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 
 import { cifarCnn, randomImages } from '../fixtures/cifar-cnn.js';
-import { downsamplingBlocks } from '../fixtures/mobilenet-blocks.js';
+import { downsamplingBlocks, pytorchBlocks } from '../fixtures/mobilenet-blocks.js';
 import { calibrate } from '../../src/compress/calibrate.js';
 import { quantizeQdq } from '../../src/compress/quantize-qdq.js';
 import type { WebGpuBackend } from '../../src/backends/webgpu/backend.js';
@@ -13,6 +13,7 @@ import { value } from '../../src/runtime/value.js';
 import { randomFloats, randomInts, relativeError, rng } from '../helpers.js';
 import { gpuOrSkip, releaseGpu } from '../webgpu/gpu.js';
 import { assertInt8Outputs, initializer, nodeGraph, ortInt8Case, type NodeTest } from './ort-compare.js';
+import { sameAsCpu } from './webgpu-same.js';
 
 const IMAGE: [number, number, number] = [3, 32, 32];
 
@@ -41,26 +42,6 @@ async function both(bytes: Uint8Array, batch: number, gpu: WebGpuBackend) {
     const nodes = (await InferenceSession.create(bytes)).profile().map((p) => p.opType);
     assert.deepEqual(session.profile().map((p) => p.kernel), nodes.map((op) => GPU_KERNEL[op]));
     return { reference, ours: out.data as Float32Array, profile: session.profile() };
-  } finally {
-    await session.release();
-  }
-}
-
-/** Runs the one-node model of `test` on the CPU and on WebGPU: the same outputs (float32 within 1e-5 relative, the rest exactly) and the GPU node's kernel label. */
-async function sameAsCpu(gpu: WebGpuBackend, test: NodeTest): Promise<string> {
-  const { graph, feeds } = nodeGraph(test);
-  const bytes = encodeOnnxModel(graph);
-  const expected = (await InferenceSession.create(bytes)).runSync(feeds);
-  const session = await InferenceSession.create(bytes, { backend: 'webgpu', gpu });
-  try {
-    const got = await session.run(feeds);
-    for (const [name, e] of Object.entries(expected)) {
-      assert.deepEqual(got[name].dims, e.dims, `${test.op} ${name} dims`);
-      assert.equal(got[name].type, e.type);
-      if (e.type === 'float32') assert.ok(relativeError(got[name].data as Float32Array, e.data as Float32Array) < 1e-5, `${test.op} ${name}`);
-      else assert.deepEqual(got[name].data, e.data, `${test.op} ${name}`);
-    }
-    return session.profile()[0].kernel;
   } finally {
     await session.release();
   }
@@ -151,18 +132,21 @@ describe('runtime: InferenceSession on WebGPU', () => {
 
   it('runs nodes without GPU kernels on the CPU between GPU nodes, fetches intermediate values, and frees every GPU buffer', async function () {
     const gpu = await gpuOrSkip(this);
-    // Unfused: the Relus stay nodes of their own (CPU elementwise kernels).
-    const bytes = encodeOnnxModel(cifarCnn({ image: IMAGE }));
+    // Unfused: the BatchNormalizations stay nodes of their own (CPU kernels) between GPU convs and activations.
+    const graph = pytorchBlocks({ opset: 14 });
+    const bytes = encodeOnnxModel(graph);
     // Given-back buffers return to the pool at the next submit: count after a sync.
     await gpu.sync();
     const before = gpu.liveBuffers;
     const session = await InferenceSession.create(bytes, { backend: 'webgpu', gpu, optimize: false });
     const kernels = session.profile().map((p) => p.kernel);
-    assert.ok(kernels.includes('cpu:relu') && kernels.includes('gpu:conv'), kernels.join(', '));
-    const x = randomImages(2, IMAGE, 5);
-    const feeds: Feeds = { input: { type: 'float32', dims: [2, ...IMAGE], data: x } };
+    assert.ok(kernels.includes('cpu:batchnorm') && kernels.includes('gpu:conv') && kernels.includes('gpu:hard-swish'), kernels.join(', '));
+    const dims = [2, 16, 8, 8];
+    const feeds: Feeds = { input: { type: 'float32', dims, data: randomFloats(dims.reduce((a, b) => a * b), rng(603)) } };
     const cpuSession = await InferenceSession.create(bytes, { optimize: false });
-    const fetches = ['conv1.out', 'pool1.out', 'flat', 'logits'];
+    // The first Conv's, BN's and HardSwish's outputs, and the logits.
+    const first = (op: string) => graph.nodes.find((n) => n.opType === op)!.outputs[0];
+    const fetches = [first('Conv'), first('BatchNormalization'), first('HardSwish'), 'logits'];
     const expected = cpuSession.runSync(feeds, fetches);
     const got = await session.run(feeds, fetches);
     for (const name of fetches) {

@@ -16,6 +16,8 @@ import { gpuDequantize, gpuQuantize, gpuRequantize, type GpuQuantizeOptions, typ
 import { GpuPackedWeights, gpuPackWeights, gpuQgemm, gpuQgemmVariant, type GpuQGemmOptions, type GpuQGemmVariant } from './qgemm.js';
 import { GpuPackedSparseWeights, gpuPackSparseWeights, gpuQspmm, type GpuQSpmmOptions, type GpuQSpmmWeights } from './qspmm.js';
 import { gpuDwconv2d, type GpuDwconv2dOptions } from './dwconv2d.js';
+import { gpuActivation, gpuBinary, type GpuActivation, type GpuBinaryOp } from './elementwise.js';
+import { gpuGlobalAveragePool } from './gavgpool.js';
 import { gpuIm2col, type GpuIm2colOptions } from './im2col.js';
 import { gpuMaxPool, type GpuMaxPoolOptions } from './maxpool.js';
 import { gpuTranspose } from './transpose.js';
@@ -116,6 +118,25 @@ export class WebGpuBackend extends GpuContext {
    */
   dwconv2d(x: Tensor<'float32'> | GpuTensor<'float32'>, w: Tensor<'float32'> | GpuTensor<'float32'>, options: GpuDwconv2dOptions): Promise<GpuTensor<'float32'>> {
     return gpuDwconv2d(this, x, w, options);
+  }
+
+  /**
+   * a (op) b elementwise for float32, op 'add' | 'sub' | 'mul' | 'div', with
+   * numpy broadcasting (a per-channel [N, C, 1, 1] operand on [N, C, H, W],
+   * a scalar); at most 8 loops once size-1 axes are dropped and runs merged.
+   */
+  binary(op: GpuBinaryOp, a: Tensor<'float32'> | GpuTensor<'float32'>, b: Tensor<'float32'> | GpuTensor<'float32'>): Promise<GpuTensor<'float32'>> {
+    return gpuBinary(this, op, a, b);
+  }
+
+  /** A float32 activation elementwise: clamp (Relu, Clip, ReLU6), hardSigmoid, hardSwish or leakyRelu, as ONNX defines them. */
+  activation(x: Tensor<'float32'> | GpuTensor<'float32'>, activation: GpuActivation): Promise<GpuTensor<'float32'>> {
+    return gpuActivation(this, x, activation);
+  }
+
+  /** float32 [N, C, ...spatial] -> [N, C, 1, ...]: the mean of each plane (ONNX GlobalAveragePool). */
+  globalAveragePool(x: Tensor<'float32'> | GpuTensor<'float32'>): Promise<GpuTensor<'float32'>> {
+    return gpuGlobalAveragePool(this, x);
   }
 
   /** 2-D max pooling of NCHW float32/uint8/int8, element for element cpu.maxPool (same options but out, same errors). */

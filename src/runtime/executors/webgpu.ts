@@ -6,7 +6,12 @@
  * uploads a CPU input for its call), so consecutive GPU nodes chain on the
  * GPU. Views (Reshape, Flatten, ...: CPU kernels labelled 'view') of a GPU
  * value stay on the GPU: the CPU kernel computes the new dims on a
- * placeholder of the value, and the GPU tensor is viewed under them.
+ * placeholder of the value, and the GPU tensor is viewed under them; Shape
+ * reads a GPU value's dims the same way, without downloading it.
+ *
+ * A GPU kernel may decline one run's inputs (types or shapes it does not
+ * serve, such as an Add of int64 shape values): the node's CPU kernel runs
+ * them.
  *
  * Every node is prepared by its CPU handler first (prepare.ts), so both
  * backends accept and reject the same graphs and constant-fold alike; a GPU
@@ -21,13 +26,14 @@ import type { OnnxNode, Value } from '../onnx/model.js';
 import type { NodeRun, RunPolicy } from '../ops/op.js';
 import { nodeError, prepareContext, type PreparedNode } from '../prepare.js';
 import { VALUE_ARRAYS } from '../value.js';
-import type { GpuNodeRun } from '../webgpu/node-run.js';
+import { FUSION_PREFIX, type GpuNodeRun } from '../webgpu/node-run.js';
 import { GPU_FUSIONS, GPU_OPS } from '../webgpu/registry.js';
 
-/** sparq's own node attributes (fused activations, pools) begin with this; a model never carries them. */
-const FUSION_PREFIX = 'sparq_';
-
-type Step = NodeRecord & ({ where: 'gpu'; gpu: GpuNodeRun } | { where: 'cpu' | 'view'; cpu: NodeRun });
+/**
+ * A node with a GPU kernel keeps its CPU kernel for the runs the GPU one
+ * declines (GpuNodeRun.takes); its label names the kernel of its last run.
+ */
+type Step = NodeRecord & ({ where: 'gpu'; gpu: GpuNodeRun; cpu: NodeRun } | { where: 'cpu' | 'view'; cpu: NodeRun });
 
 /** A GPU tensor and the names that hold it (itself or views of it): it is disposed when the last one goes. */
 interface Owner {
@@ -64,7 +70,7 @@ export async function createGpuExecutor(graph: Graph, prepared: readonly Prepare
         throw nodeError(p.node, e);
       }
       const record = { node: p.node, calls: 0, totalMs: 0 };
-      if (kernel) steps.push({ ...record, label: kernel.label, where: 'gpu', gpu: kernel });
+      if (kernel) steps.push({ ...record, label: kernel.label, where: 'gpu', gpu: kernel, cpu: p.kernel });
       else if (p.kernel.label === 'view') steps.push({ ...record, label: 'view', where: 'view', cpu: p.kernel });
       else steps.push({ ...record, label: `cpu:${p.kernel.label}`, where: 'cpu', cpu: p.kernel });
     }
@@ -141,14 +147,22 @@ export class GpuExecutor implements Executor {
     const inputs = node.inputs.map((name) => (name === '' ? undefined : slots.get(name)));
     const set = (i: number, slot: Slot) => node.outputs[i] !== undefined && node.outputs[i] !== '' && slots.set(node.outputs[i], slot);
     if (step.where === 'gpu') {
-      const x = inputs[0];
-      const y = await step.gpu.run(x?.gpu ?? x?.cpu);
-      set(0, { gpu: y, owner: { tensor: y, refs: 1 } });
-      return;
+      const values = inputs.map((slot) => slot?.gpu ?? slot?.cpu);
+      const onGpu = step.gpu.takes?.(values) ?? true;
+      step.label = onGpu ? step.gpu.label : `cpu:${step.cpu.label}`;
+      if (onGpu) {
+        const y = await step.gpu.run(values);
+        set(0, { gpu: y, owner: { tensor: y, refs: 1 } });
+        return;
+      }
     }
     const x = inputs[0];
     if (step.where === 'view' && x?.gpu && !x.cpu) {
       set(0, this.view(node, step.cpu, x, await this.cpuInputs(inputs.slice(1))));
+      return;
+    }
+    if (DIMS_ONLY.has(step.cpu.label) && x?.gpu && !x.cpu) {
+      step.cpu.run([placeholder(x.gpu)]).forEach((v, i) => v !== undefined && set(i, { cpu: v }));
       return;
     }
     const outputs = step.cpu.run(await this.cpuInputs(inputs));
@@ -162,9 +176,9 @@ export class GpuExecutor implements Executor {
    */
   private view(node: OnnxNode, kernel: NodeRun, x: Slot, rest: (Value | undefined)[]): Slot {
     const t = x.gpu!;
-    const placeholder: Value = { type: t.type, dims: [...t.dims], data: new VALUE_ARRAYS[t.type](0) };
-    const [y] = kernel.run([placeholder, ...rest]);
-    if (y.data !== placeholder.data) throw new Error(`sparq webgpu: the view kernel of ${node.opType} did not return a view of its input`);
+    const stand = placeholder(t);
+    const [y] = kernel.run([stand, ...rest]);
+    if (y.data !== stand.data) throw new Error(`sparq webgpu: the view kernel of ${node.opType} did not return a view of its input`);
     x.owner!.refs++;
     return { gpu: t.view(y.dims), owner: x.owner };
   }
@@ -187,6 +201,14 @@ export class GpuExecutor implements Executor {
     disposeSteps(this.steps);
     if (this.ownsGpu) this.gpu.destroy();
   }
+}
+
+/** CPU kernels that read only their input's dims (Shape): they run on a placeholder of a GPU value, so it is not downloaded. */
+const DIMS_ONLY: ReadonlySet<string> = new Set(['shape']);
+
+/** A value of t's type and dims without elements, for kernels that read only dims. */
+function placeholder(t: GpuTensor): Value {
+  return { type: t.type, dims: [...t.dims], data: new VALUE_ARRAYS[t.type](0) };
 }
 
 /** Forgets a value; its GPU tensor goes back once no name holds it. */

@@ -82,7 +82,7 @@ function groupedConv(ctx: PrepareContext, gpu: WebGpuBackend, w: Value, bias: Fl
   const weights = gpu.upload(tensor('float32', [oc, cpg, ...window.kernel], w.data as Float32Array));
   return {
     label: 'gpu:dwconv',
-    run: async (xIn) => {
+    run: async ([xIn]) => {
       const x = gpuInput0(xIn, ['float32']);
       checkChannels(x, w, group);
       const { dims, geometry } = convRunGeometry(window, x.dims, group);
@@ -104,7 +104,7 @@ export const gpuConv: GpuOpHandler = (ctx, gpu) => {
   const weights = gpu.upload(transposedWeight(w, 'float32'));
   return {
     label: 'gpu:conv',
-    run: (xIn) => {
+    run: ([xIn]) => {
       const x = gpuInput0(xIn, ['float32']);
       checkChannels(x, w, 1);
       return convolve(gpu, x, window, {}, w.dims[0], pool, (rows) => gpu.gemm(rows as GpuTensor<'float32'>, weights, { bias, activation }));
@@ -140,7 +140,7 @@ export const gpuQLinearConv: GpuOpHandler = (ctx, gpu) => {
   const xQuant = { scale: xq.scales[0], zeroPoint: xq.zeroPoints[0] };
   return {
     label: 'gpu:qconv',
-    run: (xIn) => {
+    run: ([xIn]) => {
       const x = gpuInput0(xIn, ['uint8']);
       checkChannels(x, w, 1);
       return convolve(gpu, x, window, xQuant, w.dims[0], pool, (rows) => gpu.qgemm(rows as GpuTensor<'uint8'>, packed, options));

@@ -19,7 +19,7 @@ export const gpuGemm: GpuOpHandler = (ctx, gpu) => {
   const weights = gpu.upload(tensor('float32', [k, n], plan.weight));
   return {
     label: 'gpu:gemm',
-    run: (xIn) => {
+    run: ([xIn]) => {
       const x = gpuInput0(xIn, ['float32']);
       checkGemmA(x, k);
       return gpu.gemm(shaped(x, x.dims) as GpuTensor<'float32'>, weights, { bias, activation: fuse });
@@ -35,7 +35,7 @@ export const gpuMatMul: GpuOpHandler = (ctx, gpu) => {
   const weights = gpu.upload(tensor('float32', [k, n], plan.weight));
   return {
     label: 'gpu:gemm',
-    run: async (xIn) => {
+    run: async ([xIn]) => {
       const x = gpuInput0(xIn, ['float32']);
       const { rows, outDims } = rowsOf(x, k, n);
       const y = await gpu.gemm(shaped(x, [rows, k]) as GpuTensor<'float32'>, weights, { bias, activation });
@@ -64,7 +64,7 @@ export const gpuQLinearMatMul: GpuOpHandler = (ctx, gpu) => {
   const aQuant = { scale: aq.scales[0], zeroPoint: aq.zeroPoints[0] };
   return {
     label: 'gpu:qgemm',
-    run: async (xIn) => {
+    run: async ([xIn]) => {
       const x = gpuInput0(xIn, ['uint8']);
       const { rows, outDims } = rowsOf(x, k, n);
       const y = await gpu.qgemm(shaped(x, [rows, k], aQuant) as GpuTensor<'uint8'>, packed, options);

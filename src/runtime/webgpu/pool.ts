@@ -1,6 +1,7 @@
 /**
  * MaxPool on the GPU (float32, uint8, int8), undilated windows; dilated ones
  * run on the CPU. The CPU handler (ops/pool.ts) has checked the attributes.
+ * GlobalAveragePool (float32) too.
  */
 import type { GpuTensor } from '../../backends/webgpu/gpu-tensor.js';
 import { as4d, im2colOptions, outputDims, windowAttributes } from '../ops/conv-attributes.js';
@@ -13,7 +14,7 @@ export const gpuMaxPool: GpuOpHandler = (ctx, gpu) => {
   const ceil = ctx.attributes.int('ceil_mode', 0) !== 0;
   return {
     label: 'gpu:maxpool',
-    run: async (xIn) => {
+    run: async ([xIn]) => {
       const x = gpuInput0(xIn, ['float32', 'uint8', 'int8']);
       const dims = as4d(x.dims, win);
       const [n, c, h, w] = dims;
@@ -26,3 +27,10 @@ export const gpuMaxPool: GpuOpHandler = (ctx, gpu) => {
     },
   };
 };
+
+/** GlobalAveragePool of float32 input with non-empty planes (the rest on the CPU). */
+export const gpuGlobalAveragePool: GpuOpHandler = (_ctx, gpu) => ({
+  label: 'gpu:globalavgpool',
+  takes: ([x]) => x?.type === 'float32' && x.dims.length >= 3 && x.dims.slice(2).every((d) => d > 0),
+  run: ([x]) => gpu.globalAveragePool(x as GpuTensor<'float32'>),
+});

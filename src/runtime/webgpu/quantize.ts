@@ -15,7 +15,7 @@ export const gpuQuantizeLinear: GpuOpHandler = (ctx, gpu) => {
   const type = quantizedType(zero);
   return {
     label: 'gpu:quantize',
-    run: (xIn) => {
+    run: ([xIn]) => {
       const x = gpuInput0(xIn, ['float32']);
       const { per } = linearQuantParams(ctx, x, scale, zero, 'y');
       return gpu.quantize(shaped(x, x.dims) as GpuTensor<'float32'>, { type, ...per });
@@ -29,7 +29,7 @@ export const gpuDequantizeLinear: GpuOpHandler = (ctx, gpu) => {
   if (!scale || scale.type !== 'float32' || !zero || (zero.type !== 'uint8' && zero.type !== 'int8')) return undefined;
   return {
     label: 'gpu:dequantize',
-    run: (xIn) => {
+    run: ([xIn]) => {
       const x = gpuInput0(xIn, [zero.type]);
       const { per } = linearQuantParams(ctx, x, scale, zero, 'x');
       return gpu.dequantize(shaped(x, x.dims, per) as GpuTensor<'uint8'>);

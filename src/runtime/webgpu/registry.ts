@@ -3,7 +3,9 @@ import { FUSED_MAX, FUSED_MIN } from '../ops/op.js';
 import { gpuConv, gpuQLinearConv, POOL_FUSION } from './conv.js';
 import type { GpuOpHandler } from './node-run.js';
 import { gpuGemm, gpuMatMul, gpuQLinearMatMul } from './matmul.js';
-import { gpuMaxPool } from './pool.js';
+import { ELEMENTWISE_GPU_OPS } from './elementwise.js';
+import { gpuTranspose } from './layout.js';
+import { gpuGlobalAveragePool, gpuMaxPool } from './pool.js';
 import { gpuDequantizeLinear, gpuQuantizeLinear } from './quantize.js';
 
 export const GPU_OPS: Readonly<Record<string, GpuOpHandler>> = {
@@ -13,6 +15,9 @@ export const GPU_OPS: Readonly<Record<string, GpuOpHandler>> = {
   MatMul: gpuMatMul,
   QLinearMatMul: gpuQLinearMatMul,
   MaxPool: gpuMaxPool,
+  GlobalAveragePool: gpuGlobalAveragePool,
+  Transpose: gpuTranspose,
+  ...ELEMENTWISE_GPU_OPS,
   QuantizeLinear: gpuQuantizeLinear,
   DequantizeLinear: gpuDequantizeLinear,
 };
