@@ -9,11 +9,19 @@
  * uint8 output stage against a QLinearMatMul model and its QDQ form on
  * onnxruntime's WebGPU EP (which runs part of them on its CPU EP), and on
  * its CPU EP for reference, with the largest difference of the outputs.
+ * Then the int8 and sparse kernels against the dense one, and last the
+ * mobile-net path: a depthwise 3x3 conv alone (GPU kernel time and the
+ * bandwidth it reaches, wall time against onnxruntime's WebGPU EP and
+ * sparq's CPU dwconv2d) and a MobileNetV3-style block stack (the test
+ * fixture's PyTorch export, BN folded) as whole sessions, sparq WebGPU
+ * against onnxruntime's WebGPU and CPU EPs and sparq's CPU session.
  *
  *   npm run bench:webgpu
  */
 import { cpu, SparseMatrix, tensor, webgpu } from '../src/index.js';
-import { encodeOnnxModel } from '../src/runtime/onnx/write.js';
+import { encodeOnnxModel, type OnnxGraph } from '../src/runtime/onnx/write.js';
+import { InferenceSession } from '../src/runtime/session.js';
+import { pytorchBlocks } from '../test/fixtures/mobilenet-blocks.js';
 import { matMulGraph, ort, ortSession, qdqMatMulGraph, qlinearMatMulGraph } from './ort-models.js';
 import { timeIt } from './timing.js';
 
@@ -151,4 +159,74 @@ for (const [name, run] of [
   console.log(`| ${name} | ${m}x${k}x${n} | ${(seconds * 1e3).toFixed(1)} | ${((2 * m * n * k) / seconds / 1e9).toFixed(1)} | **${(dense / seconds).toFixed(2)}x** |`);
 }
 [xf, wf, xq, wq, xs, csr, bsr8, nm24, qcsr, qbsr, xsq].forEach((t) => t.dispose());
+
+const random = (size: number) => Float32Array.from({ length: size }, () => Math.random() - 0.5);
+const webgpuEp = (graph: OnnxGraph) => ort.InferenceSession.create(encodeOnnxModel(graph), { executionProviders: ['webgpu'], logSeverityLevel: 3 });
+
+// Depthwise 3x3 layers of MobileNetV2 (pads 1, bias, ReLU6): the GPU kernel
+// alone with x and w resident, its bandwidth counting x read once and y
+// written once (the floor of any depthwise kernel's traffic); then wall time
+// with x uploaded and y read back, against a one-node Conv (group = C) on
+// onnxruntime's WebGPU EP, and sparq's CPU kernel (cpu.dwconv2d).
+console.log('\n| depthwise 3x3 | x | kernel ms | GB/s (x + y) | sparq webgpu wall ms | ort webgpu EP ms | ratio | sparq cpu ms |');
+console.log('|---|---|---|---|---|---|---|---|');
+for (const [name, dims, stride] of [
+  ['MobileNetV2 144ch 56x56 s1', [1, 144, 56, 56], 1],
+  ['MobileNetV2 96ch 112x112 s2', [1, 96, 112, 112], 2],
+  ['MobileNetV2 960ch 7x7 s1', [1, 960, 7, 7], 1],
+  ['batch 16, 144ch 28x28 s1', [16, 144, 28, 28], 1],
+] as [string, number[], number][]) {
+  const [batch, c, h, w] = dims;
+  const x = tensor('float32', dims, random(batch * c * h * w));
+  const weights = tensor('float32', [c, 1, 3, 3], random(c * 9));
+  const bias = random(c);
+  const options = { strides: [stride, stride] as [number, number], pads: [1, 1, 1, 1] as [number, number, number, number], bias, activation: { min: 0, max: 6 } };
+  const [xg, wg] = [gpu.upload(x), gpu.upload(weights)];
+  const kernel = await kernelSeconds(() => gpu.dwconv2d(xg, wg, options));
+  const wall = await timeIt(async () => {
+    const y = await gpu.dwconv2d(x, wg, options);
+    await gpu.download(y);
+    y.dispose();
+  }, { budgetMs: 2000, minSamples: 5 });
+  const [oh, ow] = [Math.floor((h - 1) / stride) + 1, Math.floor((w - 1) / stride) + 1];
+  const graph: OnnxGraph = {
+    nodes: [{ opType: 'Conv', inputs: ['X', 'W', 'B'], outputs: ['Y'], attributes: { group: c, kernel_shape: [3, 3], strides: [stride, stride], pads: [1, 1, 1, 1] } }],
+    inputs: [{ name: 'X', type: 'float', dims }],
+    outputs: [{ name: 'Y', type: 'float', dims: [batch, c, oh, ow] }],
+    initializers: [{ name: 'W', type: 'float', dims: [c, 1, 3, 3], data: weights.data }, { name: 'B', type: 'float', dims: [c], data: bias }],
+  };
+  const session = await webgpuEp(graph);
+  const feed = { X: new ort.Tensor('float32', x.data, dims) };
+  const onnx = await timeIt(() => session.run(feed), { budgetMs: 2000, minSamples: 5 });
+  await session.release();
+  const out = new Float32Array(batch * c * oh * ow);
+  const onCpu = await timeIt(() => cpu.dwconv2d(x, weights, { ...options, out }), { budgetMs: 1500 });
+  [xg, wg].forEach((t) => t.dispose());
+  const bytes = (x.data.length + out.length) * 4;
+  console.log(`| ${name} | [${dims}] | ${(kernel * 1e3).toFixed(2)} | ${(bytes / kernel / 1e9).toPrecision(3)} | ${ms(wall.p50)} | ${ms(onnx.p50)} | **${(onnx.p50 / wall.p50).toFixed(2)}x** | ${ms(onCpu.p50)} |`);
+}
+
+// The MobileNetV3-style stage of the tests (two inverted-residual blocks with
+// HardSwish and squeeze-excite, 16 -> 24 channels, then the classifier) at
+// ImageNet-like map sizes, whole sessions: input uploaded, logits read back.
+console.log('\n| MobileNetV3 block stack | input | sparq webgpu ms | ort webgpu EP ms | ratio | ort cpu EP ms | sparq cpu ms |');
+console.log('|---|---|---|---|---|---|---|');
+const blocks = encodeOnnxModel(pytorchBlocks({ opset: 14, foldBn: true }));
+for (const dims of [[1, 16, 112, 112], [1, 16, 56, 56], [16, 16, 56, 56]]) {
+  const x = random(dims.reduce((a, b) => a * b));
+  const feeds = { input: { type: 'float32' as const, dims, data: x } };
+  const ortFeeds = { input: new ort.Tensor('float32', x, dims) };
+  const ours = await InferenceSession.create(blocks, { backend: 'webgpu', gpu });
+  const sparq = await timeIt(() => ours.run(feeds), { budgetMs: 3000, minSamples: 5 });
+  await ours.release();
+  const onCpuSession = await InferenceSession.create(blocks);
+  const sparqCpu = await timeIt(() => onCpuSession.run(feeds), { budgetMs: 2000, minSamples: 5 });
+  await onCpuSession.release();
+  const ortTimes: number[] = [];
+  for (const session of [await ort.InferenceSession.create(blocks, { executionProviders: ['webgpu'], logSeverityLevel: 3 }), await ort.InferenceSession.create(blocks)]) {
+    ortTimes.push((await timeIt(() => session.run(ortFeeds), { budgetMs: 3000, minSamples: 5 })).p50);
+    await session.release();
+  }
+  console.log(`| pytorchBlocks | [${dims}] | ${ms(sparq.p50)} | ${ms(ortTimes[0])} | **${(ortTimes[0] / sparq.p50).toFixed(2)}x** | ${ms(ortTimes[1])} | ${ms(sparqCpu.p50)} |`);
+}
 gpu.destroy();

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 
+import { refDwconv2d } from '../../src/backends/reference/dwconv2d.js';
 import { refGemm } from '../../src/backends/reference/gemm.js';
 import { refIm2col } from '../../src/backends/reference/im2col.js';
 import type { GpuDwconv2dOptions } from '../../src/backends/webgpu/dwconv2d.js';
 import { tensor } from '../../src/index.js';
+import { activationRange } from '../../src/ops/activation.js';
+import { dwconv2dGeometry } from '../../src/ops/dwconv2d.js';
 import { convGeometry } from '../../src/ops/im2col.js';
 import { assertClose, randomFloats, rng } from '../helpers.js';
 import { gpuOrSkip, releaseGpu } from './gpu.js';
@@ -13,8 +16,8 @@ import { gpuOrSkip, releaseGpu } from './gpu.js';
  * weights on refGemm (double sums, one rounding), back to NCHW.
  */
 function referenceConv(xDims: number[], x: Float32Array, wDims: number[], w: Float32Array, options: GpuDwconv2dOptions): Float32Array {
-  const g = convGeometry(xDims, options);
   const [oc, cpg, kh, kw] = wDims;
+  const g = convGeometry(xDims, { ...options, kernelShape: [kh, kw], group: xDims[1] / cpg });
   const rows = g.batch * g.outH * g.outW, k = cpg * kh * kw, ocpg = oc / g.groups;
   const col = new Float32Array(g.groups * rows * k);
   refIm2col(x, col, g, 0);
@@ -34,17 +37,20 @@ function referenceConv(xDims: number[], x: Float32Array, wDims: number[], w: Flo
   return y;
 }
 
-/** [x dims, w dims, options]: depthwise 3x3 and 5x5, stride 2, asymmetric pads, dilation, channel multiplier, grouped. */
-const CASES: [number[], number[], Omit<GpuDwconv2dOptions, 'kernelShape'>][] = [
-  [[1, 8, 7, 7], [8, 1, 3, 3], { group: 8, pads: [1, 1, 1, 1] }],
-  [[2, 6, 9, 8], [6, 1, 3, 3], { group: 6, strides: [2, 2], pads: [0, 1, 1, 0] }],
-  [[1, 5, 11, 10], [5, 1, 5, 5], { group: 5, strides: [2, 2], pads: [2, 2, 2, 2] }],
-  [[1, 4, 6, 9], [4, 1, 5, 5], { group: 4, pads: [2, 1, 0, 3] }],
-  [[1, 3, 8, 8], [3, 1, 3, 3], { group: 3, dilations: [2, 2], pads: [2, 2, 2, 2] }],
-  [[2, 3, 5, 6], [6, 1, 3, 2], { group: 3, strides: [1, 2], pads: [1, 0, 1, 1] }],
-  [[1, 12, 7, 5], [8, 3, 3, 3], { group: 4, strides: [2, 2], pads: [1, 1, 1, 1] }],
-  [[2, 6, 4, 4], [9, 2, 1, 1], { group: 3 }],
-  [[1, 4, 1, 1], [4, 1, 3, 3], { group: 4, pads: [1, 1, 1, 1] }],
+/**
+ * [x dims, w dims, options] (the group is C / w.dims[1]): depthwise 3x3 and
+ * 5x5, stride 2, asymmetric pads, dilation, channel multiplier, grouped.
+ */
+const CASES: [number[], number[], GpuDwconv2dOptions][] = [
+  [[1, 8, 7, 7], [8, 1, 3, 3], { pads: [1, 1, 1, 1] }],
+  [[2, 6, 9, 8], [6, 1, 3, 3], { strides: [2, 2], pads: [0, 1, 1, 0] }],
+  [[1, 5, 11, 10], [5, 1, 5, 5], { strides: [2, 2], pads: [2, 2, 2, 2] }],
+  [[1, 4, 6, 9], [4, 1, 5, 5], { pads: [2, 1, 0, 3] }],
+  [[1, 3, 8, 8], [3, 1, 3, 3], { dilations: [2, 2], pads: [2, 2, 2, 2] }],
+  [[2, 3, 5, 6], [6, 1, 3, 2], { strides: [1, 2], pads: [1, 0, 1, 1] }],
+  [[1, 12, 7, 5], [8, 3, 3, 3], { strides: [2, 2], pads: [1, 1, 1, 1] }],
+  [[2, 6, 4, 4], [9, 2, 1, 1], {}],
+  [[1, 4, 1, 1], [4, 1, 3, 3], { pads: [1, 1, 1, 1] }],
 ];
 
 describe('webgpu f32-dwconv2d-wgsl', () => {
@@ -56,15 +62,23 @@ describe('webgpu f32-dwconv2d-wgsl', () => {
     for (const [xDims, wDims, rest] of CASES) {
       for (const fused of [false, true]) {
         const x = randomFloats(xDims.reduce((a, b) => a * b), r), w = randomFloats(wDims.reduce((a, b) => a * b), r);
-        const options: GpuDwconv2dOptions = { ...rest, kernelShape: [wDims[2], wDims[3]] };
+        const options: GpuDwconv2dOptions = { ...rest };
         if (fused) Object.assign(options, { bias: randomFloats(wDims[0], r), activation: { min: Math.fround(-0.3), max: 6 } });
         const y = await gpu.dwconv2d(tensor('float32', xDims, x), tensor('float32', wDims, w), options);
         const got = await gpu.download(y);
         y.dispose();
-        const g = convGeometry(xDims, options);
+        const g = convGeometry(xDims, { ...options, kernelShape: [wDims[2], wDims[3]], group: xDims[1] / wDims[1] });
         assert.deepEqual(got.dims, [xDims[0], wDims[0], g.outH, g.outW]);
         const k = wDims[1] * wDims[2] * wDims[3];
-        assertClose(got.data, referenceConv(xDims, x, wDims, w, options), 1e-5, 1e-6 * (k + 1), `x [${xDims}] w [${wDims}] ${JSON.stringify(options)}`);
+        const what = `x [${xDims}] w [${wDims}] ${JSON.stringify(options)}`;
+        assertClose(got.data, referenceConv(xDims, x, wDims, w, options), 1e-5, 1e-6 * (k + 1), what);
+        if (wDims[1] === 1) {
+          // Depthwise: also the oracle of cpu.dwconv2d, on the same options.
+          const want = new Float32Array(got.data.length);
+          const { min, max } = activationRange('activation', options.activation);
+          refDwconv2d(dwconv2dGeometry(xDims, wDims, options), x, w, options.bias, min, max, want);
+          assertClose(got.data, want, 1e-5, 1e-6 * (k + 1), `${what} (refDwconv2d)`);
+        }
       }
     }
   });
@@ -74,7 +88,7 @@ describe('webgpu f32-dwconv2d-wgsl', () => {
     const r = rng(712);
     const x = randomFloats(2 * 4 * 6 * 6, r), w = randomFloats(4 * 9, r);
     const weights = gpu.upload(tensor('float32', [4, 1, 3, 3], w));
-    const options: GpuDwconv2dOptions = { kernelShape: [3, 3], group: 4, pads: [1, 1, 1, 1] };
+    const options: GpuDwconv2dOptions = { pads: [1, 1, 1, 1] };
     const first = await gpu.dwconv2d(tensor('float32', [2, 4, 6, 6], x), weights, options);
     const second = await gpu.dwconv2d(first, weights, { ...options, strides: [2, 2] });
     const got = await gpu.download(second);
@@ -87,12 +101,13 @@ describe('webgpu f32-dwconv2d-wgsl', () => {
     const gpu = await gpuOrSkip(this);
     const x = tensor('float32', [1, 4, 5, 5]);
     const w = tensor('float32', [4, 1, 3, 3]);
-    const base: GpuDwconv2dOptions = { kernelShape: [3, 3], group: 4 };
+    const base: GpuDwconv2dOptions = { pads: [1, 1, 1, 1] };
     for (const [xv, wv, options, pattern] of [
-      [x, tensor('float32', [4, 2, 3, 3]), base, /^RangeError: w\.dims \[4,2,3,3\] must have 1 input channels per group/],
+      [x, tensor('float32', [4, 3, 3, 3]), base, /^RangeError: w\.dims \[4,3,3,3\] must be \[OC, C \/ group, KH, KW\] .* dividing x's 4 channels/],
+      [x, tensor('float32', [4, 1, 0, 3]), base, /^RangeError: w\.dims \[4,1,0,3\] must be \[OC, C \/ group, KH, KW\] with KH, KW >= 1/],
       [x, tensor('float32', [6, 1, 3, 3]), base, /^RangeError: w\.dims .* divisible by the 4 groups/],
-      [x, w, { ...base, kernelShape: [3, 2] }, /^RangeError: options\.kernelShape \[3,2\] must be w's kernel \[3, 3\]/],
-      [x, w, { ...base, group: 3 }, /^RangeError: options\.group must divide the 4 input channels/],
+      [x, tensor('float32', [4, 1, 9, 9]), base, /^RangeError: options\.kernelShape \(dilated 9x9\) is larger than the padded input 7x7/],
+      [x, w, { ...base, strides: [0, 1] }, /^RangeError: options\.strides\[0\] must be an integer/],
       [x, w, { ...base, bias: new Float32Array(3) }, /^RangeError: options\.bias must have N = 4 values/],
       [x, w, { ...base, activation: 'tanh' }, /^TypeError: options\.activation/],
       [tensor('int32', [1, 4, 5, 5]), w, base, /^TypeError: x must be a tensor of type 'float32'/],

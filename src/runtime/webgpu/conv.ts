@@ -86,7 +86,8 @@ function groupedConv(ctx: PrepareContext, gpu: WebGpuBackend, w: Value, bias: Fl
       const x = gpuInput0(xIn, ['float32']);
       checkChannels(x, w, group);
       const { dims, geometry } = convRunGeometry(window, x.dims, group);
-      const y = await gpu.dwconv2d(shaped(x, dims) as GpuTensor<'float32'>, weights, { ...geometry, bias, activation });
+      const { strides, pads, dilations } = geometry;
+      const y = await gpu.dwconv2d(shaped(x, dims) as GpuTensor<'float32'>, weights, { strides, pads, dilations, bias, activation });
       return pooled(gpu, y.view(outputDims(window, dims[0], oc, y.dims[2], y.dims[3])), pool);
     },
     dispose: () => weights.dispose(),
