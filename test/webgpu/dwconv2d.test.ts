@@ -17,7 +17,7 @@ import { gpuOrSkip, releaseGpu } from './gpu.js';
  */
 function referenceConv(xDims: number[], x: Float32Array, wDims: number[], w: Float32Array, options: GpuDwconv2dOptions): Float32Array {
   const [oc, cpg, kh, kw] = wDims;
-  const g = convGeometry(xDims, { ...options, kernelShape: [kh, kw], group: xDims[1] / cpg });
+  const g = convGeometry(xDims, { ...options, kernelShape: [kh, kw], group: options.group ?? xDims[1] });
   const rows = g.batch * g.outH * g.outW, k = cpg * kh * kw, ocpg = oc / g.groups;
   const col = new Float32Array(g.groups * rows * k);
   refIm2col(x, col, g, 0);
@@ -38,8 +38,8 @@ function referenceConv(xDims: number[], x: Float32Array, wDims: number[], w: Flo
 }
 
 /**
- * [x dims, w dims, options] (the group is C / w.dims[1]): depthwise 3x3 and
- * 5x5, stride 2, asymmetric pads, dilation, channel multiplier, grouped.
+ * [x dims, w dims, options] (group defaults to C): depthwise 3x3 and 5x5,
+ * stride 2, asymmetric pads, dilation, channel multiplier, grouped.
  */
 const CASES: [number[], number[], GpuDwconv2dOptions][] = [
   [[1, 8, 7, 7], [8, 1, 3, 3], { pads: [1, 1, 1, 1] }],
@@ -48,8 +48,8 @@ const CASES: [number[], number[], GpuDwconv2dOptions][] = [
   [[1, 4, 6, 9], [4, 1, 5, 5], { pads: [2, 1, 0, 3] }],
   [[1, 3, 8, 8], [3, 1, 3, 3], { dilations: [2, 2], pads: [2, 2, 2, 2] }],
   [[2, 3, 5, 6], [6, 1, 3, 2], { strides: [1, 2], pads: [1, 0, 1, 1] }],
-  [[1, 12, 7, 5], [8, 3, 3, 3], { strides: [2, 2], pads: [1, 1, 1, 1] }],
-  [[2, 6, 4, 4], [9, 2, 1, 1], {}],
+  [[1, 12, 7, 5], [8, 3, 3, 3], { group: 4, strides: [2, 2], pads: [1, 1, 1, 1] }],
+  [[2, 6, 4, 4], [9, 2, 1, 1], { group: 3 }],
   [[1, 4, 1, 1], [4, 1, 3, 3], { pads: [1, 1, 1, 1] }],
 ];
 
@@ -67,13 +67,13 @@ describe('webgpu f32-dwconv2d-wgsl', () => {
         const y = await gpu.dwconv2d(tensor('float32', xDims, x), tensor('float32', wDims, w), options);
         const got = await gpu.download(y);
         y.dispose();
-        const g = convGeometry(xDims, { ...options, kernelShape: [wDims[2], wDims[3]], group: xDims[1] / wDims[1] });
+        const g = convGeometry(xDims, { ...options, kernelShape: [wDims[2], wDims[3]], group: options.group ?? xDims[1] });
         assert.deepEqual(got.dims, [xDims[0], wDims[0], g.outH, g.outW]);
         const k = wDims[1] * wDims[2] * wDims[3];
         const what = `x [${xDims}] w [${wDims}] ${JSON.stringify(options)}`;
         assertClose(got.data, referenceConv(xDims, x, wDims, w, options), 1e-5, 1e-6 * (k + 1), what);
         if (wDims[1] === 1) {
-          // Depthwise: also the oracle of cpu.dwconv2d, on the same options.
+          // Depthwise: also cpu.dwconv2d's oracle, on the same options.
           const want = new Float32Array(got.data.length);
           const { min, max } = activationRange('activation', options.activation);
           refDwconv2d(dwconv2dGeometry(xDims, wDims, options), x, w, options.bias, min, max, want);
@@ -103,9 +103,10 @@ describe('webgpu f32-dwconv2d-wgsl', () => {
     const w = tensor('float32', [4, 1, 3, 3]);
     const base: GpuDwconv2dOptions = { pads: [1, 1, 1, 1] };
     for (const [xv, wv, options, pattern] of [
-      [x, tensor('float32', [4, 3, 3, 3]), base, /^RangeError: w\.dims \[4,3,3,3\] must be \[OC, C \/ group, KH, KW\] .* dividing x's 4 channels/],
-      [x, tensor('float32', [4, 1, 0, 3]), base, /^RangeError: w\.dims \[4,1,0,3\] must be \[OC, C \/ group, KH, KW\] with KH, KW >= 1/],
-      [x, tensor('float32', [6, 1, 3, 3]), base, /^RangeError: w\.dims .* divisible by the 4 groups/],
+      [x, tensor('float32', [4, 2, 3, 3]), base, /^RangeError: w\.dims \[4, 2, 3, 3\] must be \[OC, C \/ group = 1, KH, KW\]/],
+      [x, tensor('float32', [4, 1, 0, 3]), base, /^RangeError: w\.dims \[4, 1, 0, 3\] have an empty kernel/],
+      [x, tensor('float32', [6, 1, 3, 3]), base, /^RangeError: w\.dims .* a positive multiple of the 4 groups/],
+      [x, tensor('float32', [4, 2, 3, 3]), { ...base, group: 3 }, /^RangeError: options\.group \(3\) must divide the 4 input channels/],
       [x, tensor('float32', [4, 1, 9, 9]), base, /^RangeError: options\.kernelShape \(dilated 9x9\) is larger than the padded input 7x7/],
       [x, w, { ...base, strides: [0, 1] }, /^RangeError: options\.strides\[0\] must be an integer/],
       [x, w, { ...base, bias: new Float32Array(3) }, /^RangeError: options\.bias must have N = 4 values/],

@@ -112,10 +112,9 @@ export class WebGpuBackend extends GpuContext {
 
   /**
    * Depthwise or grouped 2-D convolution of NCHW float32 x with weights w
-   * [OC, C/group, KH, KW] (ONNX's layout; the group is C / w.dims[1]), bias
-   * and clamp fused, all groups in one dispatch; cpu.dwconv2d's options and
-   * errors (it takes depthwise weights only). A group-1 conv runs faster as
-   * im2col + gemm.
+   * [OC, C/group, KH, KW] (ONNX's layout), bias and clamp fused, all groups
+   * in one dispatch; cpu.dwconv2d's options (group defaults to C) and
+   * errors. A group-1 conv runs faster as im2col + gemm.
    */
   dwconv2d(x: Tensor<'float32'> | GpuTensor<'float32'>, w: Tensor<'float32'> | GpuTensor<'float32'>, options: GpuDwconv2dOptions = {}): Promise<GpuTensor<'float32'>> {
     return gpuDwconv2d(this, x, w, options);

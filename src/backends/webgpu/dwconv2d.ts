@@ -1,16 +1,14 @@
 /**
  * Depthwise and grouped 2-D convolution on the GPU
  * (kernels/f32-dwconv2d/f32-dwconv2d-wgsl.wgsl): NCHW float32 x, weights
- * [OC, C/group, KH, KW] as ONNX stores them (the group is C / w.dims[1]),
- * any kernel size, stride, padding and dilation, bias and clamp fused,
- * every group in one dispatch. The options are cpu.dwconv2d's, which takes
- * depthwise weights only ([C * M, 1, KH, KW]); the geometry is im2col's
- * (convGeometry). The result stays on the GPU.
+ * [OC, C/group, KH, KW] as ONNX stores them, any kernel size, stride,
+ * padding and dilation, bias and clamp fused, every group in one dispatch.
+ * Options, geometry and errors are cpu.dwconv2d's (dwconv2dGeometry: group
+ * defaults to C, depthwise). The result stays on the GPU.
  */
 import { activationRange, type Activation } from '../../ops/activation.js';
-import type { DwConv2dArgs } from '../../ops/dwconv2d.js';
-import { convGeometry } from '../../ops/im2col.js';
-import { checkBias, checkObject, fail } from '../../validate.js';
+import { dwconv2dGeometry, type DwConv2dArgs } from '../../ops/dwconv2d.js';
+import { checkBias, checkObject } from '../../validate.js';
 import type { GpuContext } from './context.js';
 import { wordGrid } from './grid.js';
 import type { GpuTensor } from './gpu-tensor.js';
@@ -27,13 +25,8 @@ export async function gpuDwconv2d(gpu: GpuContext, xIn: unknown, wIn: unknown, o
   const w = gpuInput(gpu, 'w', wIn, ['float32'], 4);
   try {
     checkObject('options', options);
-    const channels = x.tensor.dims[1];
-    const [oc, cpg, kh, kw] = w.tensor.dims;
-    if (cpg === 0 || kh === 0 || kw === 0 || channels % cpg !== 0)
-      fail('w.dims', `[${w.tensor.dims}] must be [OC, C / group, KH, KW] with KH, KW >= 1 and C / group dividing x's ${channels} channels`);
-    const groups = channels / cpg;
-    if (oc % groups !== 0) fail('w.dims', `[${w.tensor.dims}] must have output channels divisible by the ${groups} groups`);
-    const g = convGeometry(x.tensor.dims, { strides: options.strides, pads: options.pads, dilations: options.dilations, kernelShape: [kh, kw], group: groups });
+    const g = dwconv2dGeometry(x.tensor.dims, w.tensor.dims, options);
+    const oc = w.tensor.dims[0];
     const bias = checkBias(options.bias, 'float32', oc);
     const { min, max } = activationRange('options.activation', options.activation);
     const y = gpu.empty('float32', [g.batch, oc, g.outH, g.outW]);
@@ -43,8 +36,8 @@ export async function gpuDwconv2d(gpu: GpuContext, xIn: unknown, wIn: unknown, o
         family: 'f32-dwconv2d', stem: 'f32-dwconv2d-wgsl',
         buffers: [x.tensor.buffer, w.tensor.buffer, gpu.constants(bias ?? new Float32Array(1)), y.buffer],
         uniforms: [
-          ['u32', count], ['u32', channels], ['u32', g.height], ['u32', g.width], ['u32', oc], ['u32', g.outH], ['u32', g.outW],
-          ['u32', cpg], ['u32', oc / groups], ['u32', kh], ['u32', kw], ['u32', g.strideH], ['u32', g.strideW],
+          ['u32', count], ['u32', g.channels], ['u32', g.height], ['u32', g.width], ['u32', oc], ['u32', g.outH], ['u32', g.outW],
+          ['u32', g.groupChannels], ['u32', g.multiplier], ['u32', g.kernelH], ['u32', g.kernelW], ['u32', g.strideH], ['u32', g.strideW],
           ['u32', g.dilationH], ['u32', g.dilationW], ['u32', g.padTop], ['u32', g.padLeft], ['u32', bias ? 1 : 0], ['f32', min], ['f32', max],
         ],
         workgroups: wordGrid(gpu, count),

@@ -87,7 +87,7 @@ function groupedConv(ctx: PrepareContext, gpu: WebGpuBackend, w: Value, bias: Fl
       checkChannels(x, w, group);
       const { dims, geometry } = convRunGeometry(window, x.dims, group);
       const { strides, pads, dilations } = geometry;
-      const y = await gpu.dwconv2d(shaped(x, dims) as GpuTensor<'float32'>, weights, { strides, pads, dilations, bias, activation });
+      const y = await gpu.dwconv2d(shaped(x, dims) as GpuTensor<'float32'>, weights, { strides, pads, dilations, group, bias, activation });
       return pooled(gpu, y.view(outputDims(window, dims[0], oc, y.dims[2], y.dims[3])), pool);
     },
     dispose: () => weights.dispose(),
