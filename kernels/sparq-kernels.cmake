@@ -47,6 +47,15 @@ foreach(src ${SPARQ_KERNEL_SOURCES})
   endif()
 endforeach()
 
+# f32-elementwise rounds every product and sum to float before the next
+# operation (alpha * x, then + beta), as onnxruntime's baseline build does:
+# no FP contraction into FMA for its files, on any compiler or target.
+foreach(src ${SPARQ_KERNEL_SOURCES})
+  if(src MATCHES "/f32-elementwise/")
+    set_property(SOURCE ${src} APPEND PROPERTY COMPILE_OPTIONS "-ffp-contract=off")
+  endif()
+endforeach()
+
 set(SPARQ_KERNEL_DEFINITIONS
   $<$<BOOL:${SPARQ_X86}>:SPARQ_HAVE_AVX2=1>
   $<$<BOOL:${SPARQ_ARM64}>:SPARQ_HAVE_NEON=1>)

@@ -10,7 +10,7 @@
 export { cpu, type CpuBackend, type CpuInfo } from './backends/cpu/backend.js';
 export { tensor, sizeOf, type Tensor, type ElementType, type QType, type QuantParams, type TypedArrayOf } from './tensor.js';
 export { PackedWeights, packWeights } from './backends/cpu/pack.js';
-export type { Activation } from './ops/activation.js';
+export type { Activation, PointwiseActivation } from './ops/activation.js';
 export type { GemmOptions, GemmWeights } from './backends/cpu/gemm.js';
 export type { QGemmOptions, QGemmWeights } from './backends/cpu/qgemm.js';
 export type { QGemmOutput } from './ops/quantized-output.js';

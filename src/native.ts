@@ -133,6 +133,20 @@ export interface Dwconv2dCall extends KernelCall {
   multiplier: number; height: number; width: number; kernelH: number; kernelW: number; strideH: number; strideW: number;
   dilationH: number; dilationW: number; padTop: number; padLeft: number; outH: number; outW: number; min: number; max: number;
 }
+/**
+ * rows x inner floats: y = act(x) (op 'none'), or act(x op b) ('rsub' is
+ * b - x) with b the same size (bRows 0) or one value per row, row r reading
+ * b[r % bRows]. y may be x.
+ */
+export interface ElementwiseCall extends KernelCall {
+  op: 'none' | 'add' | 'sub' | 'rsub' | 'mul';
+  x: Float32Array; b: Float32Array | null; y: Float32Array; rows: number; inner: number; bRows: number;
+  activation: 'clamp' | 'hardsigmoid' | 'hardswish'; alpha: number; beta: number; min: number; max: number;
+}
+/** y[p] = the mean of plane p of x (planes x plane floats). */
+export interface GlobalAveragePoolCall extends KernelCall {
+  x: Float32Array; y: Float32Array; planes: number; plane: number;
+}
 
 type KernelResult = Promise<void> | undefined;
 
@@ -204,6 +218,9 @@ export interface NativeAddon {
 
   f32Dwconv2dVariants: NativeVariant[];
   f32Dwconv2d(call: Dwconv2dCall): KernelResult;
+  f32ElementwiseVariants: NativeVariant[];
+  elementwise(call: ElementwiseCall): KernelResult;
+  globalAveragePool(call: GlobalAveragePoolCall): KernelResult;
 }
 
 /**
@@ -224,6 +241,7 @@ export const NATIVE_FAMILIES = {
   'qu8s8-conv2d': 'qu8s8Conv2dVariants',
   'f32-maxpool': 'f32MaxpoolVariants',
   'f32-dwconv2d': 'f32Dwconv2dVariants',
+  'f32-elementwise': 'f32ElementwiseVariants',
   'x32-im2col': 'x32Im2colVariants',
   'x32-transpose': 'x32TransposeVariants',
 } as const satisfies Record<string, keyof NativeAddon>;

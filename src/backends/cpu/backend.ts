@@ -7,6 +7,9 @@ import { gemm, gemmAsync } from './gemm.js';
 import { im2col, im2colAsync } from './im2col.js';
 import { linear } from './linear.js';
 import { maxPool, maxPoolAsync } from './maxpool.js';
+import {
+  activate, activateAsync, add, addAsync, globalAveragePool, globalAveragePoolAsync, mul, mulAsync, sub, subAsync,
+} from './elementwise.js';
 import { conv2d, conv2dAsync, packConvWeights } from './conv2d.js';
 import { dwconv2d, dwconv2dAsync, planDwconv2d } from './dwconv2d.js';
 import { spmm, spmmAsync } from './spmm.js';
@@ -96,6 +99,16 @@ export const cpu = {
   linear,
   maxPool,
   maxPoolAsync,
+  activate,
+  activateAsync,
+  add,
+  addAsync,
+  sub,
+  subAsync,
+  mul,
+  mulAsync,
+  globalAveragePool,
+  globalAveragePoolAsync,
   packConvWeights,
   conv2d,
   conv2dAsync,

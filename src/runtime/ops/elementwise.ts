@@ -1,11 +1,17 @@
 /**
  * Elementwise operators: the broadcasting arithmetic (float32 for layers,
  * int32/int64 for the shape arithmetic exporters emit), the activations and
- * Softmax. Float results are computed in double and stored into a
- * Float32Array; for + - * / that is the correctly rounded float32 result, as
- * onnxruntime computes it. Kernels never write their inputs.
+ * Softmax. Float32 Add/Sub/Mul of same-shape tensors or with one operand per
+ * row ([N, C, 1, 1] on [N, C, H, W], a scalar), and Relu, Clip, HardSigmoid
+ * and HardSwish run on the native f32-elementwise kernels (cpu.add, ...,
+ * cpu.activate), in float32 as onnxruntime computes them. Everything else is
+ * computed here in double and stored into a Float32Array; for + - * / that
+ * is the correctly rounded float32 result too. Kernels never write their inputs.
  */
-import { sizeOf } from '../../tensor.js';
+import { cpu } from '../../backends/cpu/backend.js';
+import type { PointwiseActivation } from '../../ops/activation.js';
+import { planBinary } from '../../ops/elementwise.js';
+import { sizeOf, type Tensor } from '../../tensor.js';
 import type { Value } from '../onnx/model.js';
 import { value } from '../value.js';
 import { broadcastApply, broadcastDims, callbackRows, type Rows } from './broadcast.js';
@@ -40,8 +46,12 @@ function divisor<T extends number | bigint>(y: T): T {
   return y;
 }
 
+/** The native f32-elementwise binary ops (cpu.add, cpu.sub, cpu.mul) by label. */
+const NATIVE_BINARY: Record<string, typeof cpu.add | undefined> = { add: cpu.add, sub: cpu.sub, mul: cpu.mul };
+
 /** Add/Sub/Mul/Div: both inputs of one type, broadcast multidirectionally; integer Div truncates toward zero as C++ does. */
 function arithmetic(label: string, float: Rows<Float32Array>, int32: (x: number, y: number) => number, int64: (x: bigint, y: bigint) => bigint): OpHandler {
+  const native = NATIVE_BINARY[label];
   const i32 = callbackRows<Int32Array, number>(int32);
   const i64 = callbackRows<BigInt64Array, bigint>(int64);
   return () =>
@@ -50,7 +60,8 @@ function arithmetic(label: string, float: Rows<Float32Array>, int32: (x: number,
       const b = input(inputs, 1);
       if (b.type !== a.type) throw new ModelError(`inputs must have one type, got ${a.type} and ${b.type}`);
       const out = value(a.type, broadcastDims(a.dims, b.dims));
-      if (a.type === 'float32') broadcastApply(a.dims, b.dims, a.data as Float32Array, b.data as Float32Array, out.data as Float32Array, float);
+      if (a.type === 'float32' && native && planBinary(a.dims, b.dims)) native(a as Tensor<'float32'>, b as Tensor<'float32'>, { out: out.data as Float32Array });
+      else if (a.type === 'float32') broadcastApply(a.dims, b.dims, a.data as Float32Array, b.data as Float32Array, out.data as Float32Array, float);
       else if (a.type === 'int32') broadcastApply(a.dims, b.dims, a.data as Int32Array, b.data as Int32Array, out.data as Int32Array, i32);
       else broadcastApply(a.dims, b.dims, a.data as BigInt64Array, b.data as BigInt64Array, out.data as BigInt64Array, i64);
       return [out];
@@ -72,6 +83,19 @@ function activation(label: string, prepare: (a: Attributes) => FloatMap): OpHand
   };
 }
 
+/** A float32 activation on the native kernels (cpu.activate), its parameters read from the node's attributes. */
+function nativeActivation(label: string, prepare: (a: Attributes) => PointwiseActivation): OpHandler {
+  return ({ attributes }) => {
+    const activation = prepare(attributes);
+    return nodeRun(label, (inputs) => {
+      const x = input(inputs, 0, ['float32']);
+      const y = value('float32', x.dims);
+      cpu.activate(x as Tensor<'float32'>, activation, { out: y.data });
+      return [y];
+    });
+  };
+}
+
 /** Clip's bounds: attributes before opset 11, optional scalar inputs of the input's type from 11 (omitted: unbounded). */
 const clip: OpHandler = ({ opset, attributes, constants }) => {
   const fixed = opset < 11 ? [attributes.float('min', -3.4028234663852886e38), attributes.float('max', 3.4028234663852886e38)] : undefined;
@@ -87,6 +111,8 @@ const clip: OpHandler = ({ opset, attributes, constants }) => {
       const xs = x.data as BigInt64Array, ys = y.data as BigInt64Array;
       const l = BigInt(Math.max(lo, -(2 ** 63))), h = BigInt(Math.min(hi, 2 ** 63));
       for (let i = 0; i < xs.length; i++) ys[i] = xs[i] < l ? l : xs[i] > h ? h : xs[i];
+    } else if (x.type === 'float32' && lo <= hi) {
+      cpu.activate(x as Tensor<'float32'>, { min: lo, max: hi }, { out: y.data as Float32Array });
     } else {
       const xs = x.data as Float32Array, ys = y.data as Float32Array;
       // min(max(x, lo), hi) as onnxruntime computes it: lo > hi gives hi everywhere.
@@ -140,18 +166,15 @@ export const ELEMENTWISE_OPS: Record<string, OpHandler> = {
   Div: arithmetic('div', DIV, (x, y) => Math.trunc(x / divisor(y)), (x, y) => x / divisor(y)),
   Clip: clip,
   Softmax: softmax,
-  Relu: activation('relu', () => (x, y) => { for (let i = 0; i < x.length; i++) y[i] = x[i] > 0 ? x[i] : 0; }),
+  Relu: nativeActivation('relu', () => 'relu'),
   LeakyRelu: activation('leaky-relu', (a) => {
     const alpha = a.float('alpha', 0.01);
     return (x, y) => { for (let i = 0; i < x.length; i++) y[i] = x[i] >= 0 ? x[i] : alpha * x[i]; };
   }),
   // 1 / (1 + e^-x) in double: e^-x overflows to Infinity only below x = -709, where the result's limit 0 comes out exactly.
   Sigmoid: activation('sigmoid', () => (x, y) => { for (let i = 0; i < x.length; i++) y[i] = 1 / (1 + Math.exp(-x[i])); }),
-  HardSigmoid: activation('hard-sigmoid', (a) => {
-    const alpha = a.float('alpha', 0.2), beta = a.float('beta', 0.5);
-    return (x, y) => { for (let i = 0; i < x.length; i++) y[i] = Math.max(0, Math.min(1, alpha * x[i] + beta)); };
-  }),
-  HardSwish: activation('hard-swish', () => (x, y) => { for (let i = 0; i < x.length; i++) y[i] = x[i] * Math.max(0, Math.min(1, x[i] / 6 + 0.5)); }),
+  HardSigmoid: nativeActivation('hard-sigmoid', (a) => ({ kind: 'hardsigmoid', alpha: a.float('alpha', 0.2), beta: a.float('beta', 0.5) })),
+  HardSwish: nativeActivation('hard-swish', () => 'hardswish'),
   Tanh: activation('tanh', () => (x, y) => { for (let i = 0; i < x.length; i++) y[i] = Math.tanh(x[i]); }),
   Neg: activation('neg', () => (x, y) => { for (let i = 0; i < x.length; i++) y[i] = -x[i]; }),
   Sqrt: activation('sqrt', () => (x, y) => { for (let i = 0; i < x.length; i++) y[i] = Math.sqrt(x[i]); }),

@@ -148,7 +148,7 @@ const averagePool: OpHandler = (ctx) => {
 function globalPool(label: string, reduce: (d: Float32Array, start: number, size: number) => number): OpHandler {
   return () =>
     nodeRun(label, (inputs) => {
-      const x = input(inputs, 0, label === 'globalmaxpool' ? ['float32', 'uint8', 'int8'] : ['float32']);
+      const x = input(inputs, 0, ['float32', 'uint8', 'int8']);
       if (x.dims.length < 3) throw new ModelError(`input must be [N, C, spatial...], got [${x.dims}]`);
       checkPoolInput(x.dims);
       const [n, c] = x.dims;
@@ -159,14 +159,21 @@ function globalPool(label: string, reduce: (d: Float32Array, start: number, size
     });
 }
 
+/** The mean of each plane, on the native f32-elementwise kernels (cpu.globalAveragePool: float32 sums). */
+const globalAveragePool: OpHandler = () =>
+  nodeRun('globalavgpool', (inputs) => {
+    const x = input(inputs, 0, ['float32']);
+    if (x.dims.length < 3) throw new ModelError(`input must be [N, C, spatial...], got [${x.dims}]`);
+    checkPoolInput(x.dims);
+    const y = value('float32', [x.dims[0], x.dims[1], ...x.dims.slice(2).map(() => 1)]);
+    cpu.globalAveragePool(x as Tensor<'float32'>, { out: y.data });
+    return [y];
+  });
+
 export const POOL_OPS: Record<string, OpHandler> = {
   MaxPool: maxPool,
   AveragePool: averagePool,
-  GlobalAveragePool: globalPool('globalavgpool', (d, start, size) => {
-    let s = 0;
-    for (let i = start; i < start + size; i++) s += d[i];
-    return s / size;
-  }),
+  GlobalAveragePool: globalAveragePool,
   GlobalMaxPool: globalPool('globalmaxpool', (d, start, size) => {
     let m = -Infinity;
     for (let i = start; i < start + size; i++) if (d[i] > m) m = d[i];

@@ -1,0 +1,138 @@
+/**
+ * The float32 elementwise tails of CNN layers on kernels/f32-elementwise:
+ * activations (clamp, HardSigmoid, HardSwish), Add/Sub/Mul of same-shape
+ * tensors or with one operand per row (a [N, C, 1, 1] scale or bias on
+ * [N, C, H, W], a scalar) with a fused activation, and GlobalAveragePool.
+ * Results equal onnxruntime's float32 ones for + - * and the clamps;
+ * HardSigmoid/HardSwish round alpha * x and + beta separately as its
+ * baseline build does (an FMA build differs by an ulp at most); a mean sums
+ * in the kernel header's order (a few roundings from onnxruntime's).
+ */
+import { refElementwise, refGlobalAveragePool, type BinaryOp } from '../reference/elementwise.js';
+import { resolveActivation, type PointwiseActivation } from '../../ops/activation.js';
+import { planBinary } from '../../ops/elementwise.js';
+import { checkVariant } from '../../ops/variant.js';
+import type { Tensor } from '../../tensor.js';
+import { checkTensor, fail, outputTensor } from '../../validate.js';
+import { runAsync, runSync, type CpuCall } from './call.js';
+
+export interface ElementwiseOptions {
+  /** Force one f32-elementwise variant by name (tests, benchmarks); default: the best for this CPU. */
+  variant?: string;
+  /** Write the result here: a Float32Array of the result's size sharing no memory with the inputs, or the full input's own data (in place). */
+  out?: Float32Array;
+}
+
+export interface BinaryOptions extends ElementwiseOptions {
+  /** Applied to each result (default none): a clamp ('relu', { min, max }), 'hardswish', 'hardsigmoid' or { kind, alpha, beta, min, max }. */
+  activation?: PointwiseActivation;
+}
+
+/** The result on options.out (in place on `full` allowed) or new. */
+function result(options: ElementwiseOptions, full: Float32Array, others: Record<string, Float32Array>, dims: readonly number[]): Tensor<'float32'> {
+  if (options.out !== undefined && options.out === full) return { type: 'float32', dims: [...dims], data: full };
+  return outputTensor(options.out, { ...others, 'x.data': full }, 'float32', dims);
+}
+
+function activateCall(xIn: Tensor<'float32'>, activation: PointwiseActivation, options: ElementwiseOptions = {}): CpuCall<Tensor<'float32'>> {
+  const x = checkTensor('x', xIn, ['float32']);
+  const act = resolveActivation('activation', activation);
+  const variant = checkVariant(options);
+  const y = result(options, x.data, {}, x.dims);
+  const fields = { activation: act.kind, alpha: act.alpha, beta: act.beta, min: act.min, max: act.max };
+  return {
+    result: y,
+    empty: y.data.length === 0,
+    native: (addon, async) => addon.elementwise({ variant, op: 'none', x: x.data, b: null, y: y.data, rows: 1, inner: x.data.length, bRows: 0, ...fields, async }),
+    reference: () => refElementwise('none', x.data, null, y.data, 1, x.data.length, 0, act),
+  };
+}
+
+/**
+ * y = activation(x) elementwise (float32).
+ * @throws TypeError/RangeError naming the bad argument.
+ */
+export function activate(x: Tensor<'float32'>, activation: PointwiseActivation, options?: ElementwiseOptions): Tensor<'float32'> {
+  return runSync(activateCall(x, activation, options));
+}
+
+export async function activateAsync(x: Tensor<'float32'>, activation: PointwiseActivation, options?: ElementwiseOptions): Promise<Tensor<'float32'>> {
+  return runAsync(activateCall(x, activation, options));
+}
+
+function binaryCall(op: 'add' | 'sub' | 'mul', aIn: Tensor<'float32'>, bIn: Tensor<'float32'>, options: BinaryOptions = {}): CpuCall<Tensor<'float32'>> {
+  const a = checkTensor('a', aIn, ['float32']);
+  const b = checkTensor('b', bIn, ['float32']);
+  const plan = planBinary(a.dims, b.dims);
+  if (!plan) fail('b', `dims [${b.dims}] must equal a's [${a.dims}], or one of them hold one value per leading index of the other ([N, C, 1, 1] on [N, C, H, W])`);
+  const act = resolveActivation('options.activation', options.activation);
+  const variant = checkVariant(options);
+  const [full, small] = plan.swapped ? [b.data, a.data] : [a.data, b.data];
+  const kernelOp: BinaryOp = plan.swapped && op === 'sub' ? 'rsub' : op;
+  const y = result(options, full, { 'b.data': small }, plan.dims);
+  const fields = { activation: act.kind, alpha: act.alpha, beta: act.beta, min: act.min, max: act.max };
+  const { rows, inner, bRows } = plan;
+  return {
+    result: y,
+    empty: y.data.length === 0,
+    native: (addon, async) => addon.elementwise({ variant, op: kernelOp, x: full, b: small, y: y.data, rows, inner, bRows, ...fields, async }),
+    reference: () => refElementwise(kernelOp, full, small, y.data, rows, inner, bRows, act),
+  };
+}
+
+/**
+ * a + b (float32), then options.activation: b the shape of a, or one value
+ * per leading index of a ([1 or N, C, 1, 1] on [N, C, H, W], a scalar), or
+ * the same with a and b swapped.
+ * @throws TypeError/RangeError naming the bad argument.
+ */
+export function add(a: Tensor<'float32'>, b: Tensor<'float32'>, options?: BinaryOptions): Tensor<'float32'> {
+  return runSync(binaryCall('add', a, b, options));
+}
+/** a - b, as add(). */
+export function sub(a: Tensor<'float32'>, b: Tensor<'float32'>, options?: BinaryOptions): Tensor<'float32'> {
+  return runSync(binaryCall('sub', a, b, options));
+}
+/** a * b, as add(). */
+export function mul(a: Tensor<'float32'>, b: Tensor<'float32'>, options?: BinaryOptions): Tensor<'float32'> {
+  return runSync(binaryCall('mul', a, b, options));
+}
+export async function addAsync(a: Tensor<'float32'>, b: Tensor<'float32'>, options?: BinaryOptions): Promise<Tensor<'float32'>> {
+  return runAsync(binaryCall('add', a, b, options));
+}
+export async function subAsync(a: Tensor<'float32'>, b: Tensor<'float32'>, options?: BinaryOptions): Promise<Tensor<'float32'>> {
+  return runAsync(binaryCall('sub', a, b, options));
+}
+export async function mulAsync(a: Tensor<'float32'>, b: Tensor<'float32'>, options?: BinaryOptions): Promise<Tensor<'float32'>> {
+  return runAsync(binaryCall('mul', a, b, options));
+}
+
+function globalAveragePoolCall(xIn: Tensor<'float32'>, options: ElementwiseOptions = {}): CpuCall<Tensor<'float32'>> {
+  const x = checkTensor('x', xIn, ['float32']);
+  if (x.dims.length < 3) fail('x', `must have rank >= 3 ([N, C, spatial...]), got [${x.dims}]`);
+  const planes = x.dims[0] * x.dims[1];
+  const plane = x.dims.slice(2).reduce((p, d) => p * d, 1);
+  if (plane === 0 && planes > 0) fail('x', `dims [${x.dims}] have an empty plane: its mean is undefined`);
+  const variant = checkVariant(options);
+  const y = outputTensor(options.out, { 'x.data': x.data }, 'float32', [x.dims[0], x.dims[1], ...x.dims.slice(2).map(() => 1)]);
+  return {
+    result: y,
+    empty: y.data.length === 0,
+    native: (addon, async) => addon.globalAveragePool({ variant, x: x.data, y: y.data, planes, plane, async }),
+    reference: () => refGlobalAveragePool(x.data, y.data, planes, plane),
+  };
+}
+
+/**
+ * [N, C, ...spatial] -> [N, C, 1, ...]: the mean of each plane, summed in
+ * float32 (16 running sums added as a tree, then the tail; see
+ * kernels/f32-elementwise/f32-elementwise.h).
+ * @throws TypeError/RangeError naming the bad argument.
+ */
+export function globalAveragePool(x: Tensor<'float32'>, options?: ElementwiseOptions): Tensor<'float32'> {
+  return runSync(globalAveragePoolCall(x, options));
+}
+
+export async function globalAveragePoolAsync(x: Tensor<'float32'>, options?: ElementwiseOptions): Promise<Tensor<'float32'>> {
+  return runAsync(globalAveragePoolCall(x, options));
+}

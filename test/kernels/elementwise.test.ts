@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+
+import { refElementwise, refGlobalAveragePool } from '../../src/backends/reference/elementwise.js';
+import { resolveActivation, type PointwiseActivation } from '../../src/ops/activation.js';
+import { planBinary } from '../../src/ops/elementwise.js';
+import { native } from '../../src/native.js';
+import { cpu, tensor } from '../../src/index.js';
+import { assertSameArray, nativeVariants, randomFloats, rng } from '../helpers.js';
+
+const SPECIAL = [NaN, 0, -0, Infinity, -Infinity, 3, -3, 6, 1e-40];
+
+/** Values in [-8, 8) with a fifth special (NaN, zeros, infinities, the HardSwish knees, a subnormal). */
+function values(n: number, r: () => number): Float32Array {
+  return Float32Array.from({ length: n }, () => (r() < 0.2 ? SPECIAL[Math.floor(r() * SPECIAL.length)] : (r() - 0.5) * 16));
+}
+
+const ACTIVATIONS: PointwiseActivation[] = [
+  'none', 'relu', { min: 0, max: 6 }, { min: -1.5 }, 'hardswish', 'hardsigmoid',
+  { kind: 'hardsigmoid', alpha: 1 / 6, beta: 0.5 }, { kind: 'hardswish', min: 0, max: 4 }, { kind: 'hardsigmoid', alpha: -0.3, beta: 0.1, max: 0.5 },
+];
+
+// Lengths across every vector width's steps and tails (4, 8, 16 lanes, 2 vectors per step).
+const LENGTHS = [...Array.from({ length: 40 }, (_, i) => i + 1), 63, 64, 65, 129];
+
+describe('f32-elementwise (every variant against the reference, bit for bit)', () => {
+  for (const variant of nativeVariants('f32-elementwise')) {
+    it(`${variant}: activations`, () => {
+      const r = rng(41);
+      for (const n of LENGTHS)
+        for (const activation of ACTIVATIONS) {
+          const x = values(n, r);
+          const want = new Float32Array(n);
+          refElementwise('none', x, null, want, 1, n, 0, resolveActivation('a', activation));
+          const got = cpu.activate(tensor('float32', [n], x), activation, { variant }).data;
+          assertSameArray(got, want, `${variant} n=${n} ${JSON.stringify(activation)}`);
+        }
+    });
+
+    it(`${variant}: add, sub, mul, same shape and per row, either side, with an activation`, () => {
+      const r = rng(42);
+      const shapes: [number[], number[]][] = [
+        [[2, 3, 5, 7], [2, 3, 5, 7]], [[2, 3, 5, 7], [2, 3, 1, 1]], [[2, 3, 5, 7], [3, 1, 1]], [[1, 16, 4, 4], [1, 16, 1, 1]],
+        [[2, 3, 5, 7], [1]], [[3, 1, 1], [2, 3, 4, 9]], [[37], [37]], [[2, 5, 33], [2, 5, 1]],
+      ];
+      for (const [aDims, bDims] of shapes)
+        for (const op of ['add', 'sub', 'mul'] as const)
+          for (const activation of ['none', 'relu', 'hardswish', { min: 0, max: 6 }] as PointwiseActivation[]) {
+            const a = values(aDims.reduce((p, d) => p * d, 1), r), b = values(bDims.reduce((p, d) => p * d, 1), r);
+            const plan = planBinary(aDims, bDims)!;
+            const [full, small] = plan.swapped ? [b, a] : [a, b];
+            const want = new Float32Array(full.length);
+            refElementwise(plan.swapped && op === 'sub' ? 'rsub' : op, full, small, want, plan.rows, plan.inner, plan.bRows, resolveActivation('a', activation));
+            const got = cpu[op](tensor('float32', aDims, a), tensor('float32', bDims, b), { variant, activation });
+            assert.deepEqual(got.dims, plan.dims);
+            assertSameArray(got.data, want, `${variant} ${op} [${aDims}] [${bDims}] ${JSON.stringify(activation)}`);
+          }
+    });
+
+    it(`${variant}: globalAveragePool sums in the header's order`, () => {
+      const r = rng(43);
+      for (const plane of [...LENGTHS, 196, 3136]) {
+        const x = randomFloats(3 * plane, r, 4);
+        const want = new Float32Array(3);
+        refGlobalAveragePool(x, want, 3, plane);
+        const got = cpu.globalAveragePool(tensor('float32', [1, 3, plane, 1], x), { variant });
+        assert.deepEqual(got.dims, [1, 3, 1, 1]);
+        assertSameArray(got.data, want, `${variant} plane ${plane}`);
+      }
+    });
+  }
+});
+
+describe('f32-elementwise semantics', () => {
+  it('computes the float32 results of + - * exactly and matches the formulas of ONNX', () => {
+    const x = Float32Array.of(-4, -3, -1.5, 0, 1, 2.9, 3, 7);
+    const hs = cpu.activate(tensor('float32', [8], x), 'hardswish').data;
+    const f = Math.fround;
+    assert.deepEqual([...hs], [...x].map((v) => f(v * Math.max(0, Math.min(1, f(f(v * f(1 / 6)) + 0.5))))));
+    const a = Float32Array.of(0.1, 1e8, -2), b = Float32Array.of(0.2, 1, 3);
+    assert.deepEqual([...cpu.add(tensor('float32', [3], a), tensor('float32', [3], b)).data], [f(f(0.1) + f(0.2)), 1e8, 1]);
+    assert.deepEqual([...cpu.sub(tensor('float32', [3, 1], b), tensor('float32', [3, 2], Float32Array.of(1, 2, 3, 4, 5, 6))).data], [f(f(0.2) - 1), f(f(0.2) - 2), -2, -3, -2, -3]);
+  });
+
+  it('keeps NaN through a clamp (Relu, ReLU6) and the per-row scale of squeeze-excite', () => {
+    const y = cpu.activate(tensor('float32', [3], Float32Array.of(NaN, -1, 9)), { min: 0, max: 6 }).data;
+    assert.ok(Number.isNaN(y[0]) && y[1] === 0 && y[2] === 6);
+    const x = tensor('float32', [1, 2, 2, 2], Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8));
+    assert.deepEqual([...cpu.mul(x, tensor('float32', [1, 2, 1, 1], Float32Array.of(0.5, 2))).data], [0.5, 1, 1.5, 2, 10, 12, 14, 16]);
+  });
+
+  it('runs in place, into options.out, async, and on 1 and 2 threads alike', async () => {
+    const r = rng(44);
+    const dims = [4, 32, 64, 64];
+    const x = randomFloats(4 * 32 * 64 * 64, r, 5), s = randomFloats(4 * 32, r);
+    const want = cpu.mul(tensor('float32', dims, x), tensor('float32', [4, 32, 1, 1], s), { activation: 'hardswish' }).data;
+    assertSameArray((await cpu.mulAsync(tensor('float32', dims, x), tensor('float32', [4, 32, 1, 1], s), { activation: 'hardswish' })).data, want, 'async');
+    const threads = cpu.info().threads;
+    try {
+      cpu.setThreads(1);
+      assertSameArray(cpu.mul(tensor('float32', dims, x), tensor('float32', [4, 32, 1, 1], s), { activation: 'hardswish' }).data, want, '1 thread');
+    } finally {
+      cpu.setThreads(threads);
+    }
+    const copy = x.slice();
+    assert.equal(cpu.mul(tensor('float32', dims, copy), tensor('float32', [4, 32, 1, 1], s), { activation: 'hardswish', out: copy }).data, copy);
+    assertSameArray(copy, want, 'in place');
+    const gap = cpu.globalAveragePool(tensor('float32', dims, x)).data;
+    assertSameArray((await cpu.globalAveragePoolAsync(tensor('float32', dims, x))).data, gap, 'gap async');
+    const out = new Float32Array(x.length);
+    assert.equal((await cpu.activateAsync(tensor('float32', dims, x), 'relu', { out })).data, out);
+  });
+
+  it('returns empty results without calling a kernel', () => {
+    assert.deepEqual(cpu.add(tensor('float32', [0, 2, 3, 3]), tensor('float32', [0, 2, 1, 1])).dims, [0, 2, 3, 3]);
+    assert.deepEqual(cpu.activate(tensor('float32', [1, 0, 4]), 'hardswish').dims, [1, 0, 4]);
+    assert.deepEqual(cpu.globalAveragePool(tensor('float32', [2, 0, 3, 3])).dims, [2, 0, 1, 1]);
+  });
+
+  describe('validation', () => {
+    const x = tensor('float32', [1, 2, 3, 3]);
+    const cases: [string, () => unknown, RegExp][] = [
+      ['a non-tensor x', () => cpu.activate({} as never, 'relu'), /^TypeError: x/],
+      ['an int32 x', () => cpu.activate(tensor('int32', [2]) as never, 'relu'), /^TypeError: x/],
+      ['an unknown activation', () => cpu.activate(x, 'gelu' as never), /^TypeError: activation/],
+      ['an unknown kind', () => cpu.activate(x, { kind: 'gelu' } as never), /^TypeError: activation\.kind/],
+      ['a NaN alpha', () => cpu.activate(x, { kind: 'hardsigmoid', alpha: NaN }), /^TypeError: activation\.alpha/],
+      ['min above max', () => cpu.activate(x, { kind: 'hardswish', min: 2, max: 1 }), /^RangeError: activation/],
+      ['a broadcast of both operands', () => cpu.add(tensor('float32', [2, 1]), tensor('float32', [1, 2])), /^RangeError: b dims \[1,2\]/],
+      ['an operand broadcast inside a row', () => cpu.mul(x, tensor('float32', [1, 2, 1, 3])), /^RangeError: b/],
+      ['a float64-typed activation object', () => cpu.add(x, x, { activation: 3 as never }), /^TypeError: options\.activation/],
+      ['an out of the wrong size', () => cpu.add(x, x, { out: new Float32Array(3) }), /^RangeError: options\.out must have 18 elements/],
+      ['an out overlapping b', () => { const b = new Float32Array(2); return cpu.mul(x, tensor('float32', [1, 2, 1, 1], b), { out: new Float32Array(b.buffer) as never }); }, /^RangeError: options\.out/],
+      ['a 2-D pool input', () => cpu.globalAveragePool(tensor('float32', [2, 3])), /^RangeError: x must have rank >= 3/],
+      ['an empty pool plane', () => cpu.globalAveragePool(tensor('float32', [1, 2, 0, 3])), /^RangeError: x dims \[1,2,0,3\] have an empty plane/],
+      ['an unknown variant', () => cpu.activate(x, 'relu', { variant: 'f32-elementwise-nope' }), /^RangeError: unknown variant f32-elementwise-nope/],
+    ];
+    for (const [what, call, error] of cases) it(`rejects ${what}`, () => assert.throws(call, error));
+
+    const addon = native();
+    (addon ? it : it.skip)('the binding re-checks sizes, ops and bounds', () => {
+      const a = addon!;
+      const valid = {
+        variant: null, op: 'add', x: new Float32Array(8), b: new Float32Array(2), y: new Float32Array(8), rows: 2, inner: 4, bRows: 2,
+        activation: 'clamp', alpha: 0.2, beta: 0.5, min: -Infinity, max: Infinity, async: false,
+      } as const;
+      assert.throws(() => a.elementwise({ ...valid, y: new Float32Array(7) }), /^RangeError: y has 7 elements, needs at least 8/);
+      assert.throws(() => a.elementwise({ ...valid, bRows: 3 }), /^RangeError: bRows must divide rows/);
+      assert.throws(() => a.elementwise({ ...valid, bRows: 0 }), /^RangeError: b has 2 elements, needs at least 8/);
+      assert.throws(() => a.elementwise({ ...valid, op: 'div' as never }), /^RangeError: op must be/);
+      assert.throws(() => a.elementwise({ ...valid, min: 1, max: 0 }), /^RangeError: min must be <= max/);
+      assert.throws(() => a.elementwise({ ...valid, activation: 'gelu' as never }), /^RangeError: activation must be/);
+      assert.throws(() => a.globalAveragePool({ variant: null, x: new Float32Array(5), y: new Float32Array(2), planes: 2, plane: 3, async: false }), /^RangeError: x has 5 elements, needs at least 6/);
+    });
+  });
+});
