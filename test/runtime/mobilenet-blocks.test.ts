@@ -76,6 +76,9 @@ describe('runtime: MobileNet-style blocks vs onnxruntime', () => {
       assert.equal(ops.filter((o) => o === 'Conv').length, 10);
       // The depthwise convs (one in each of the two blocks) run on f32-dwconv2d.
       assert.equal(session.profile().filter((p) => p.kernel === 'conv-depthwise').length, 2, session.profile().map((p) => p.kernel).join(', '));
+      // Each HardSwish (written as x * HardSigmoid(x) at opset 13) and the residual Add fused into their convs.
+      assert.ok(!['HardSwish', 'Add'].some((op) => ops.includes(op)), ops.join(', '));
+      assert.equal(ops.filter((o) => o === 'Mul').length, 2, ops.join(', '));
     });
 
   it('PyTorch eval-mode export (BN already folded into the conv biases)', async () => {
@@ -92,11 +95,13 @@ describe('runtime: MobileNet-style blocks vs onnxruntime', () => {
     it(`Paddle export, opset ${opset}: Constant-node weights, Clip ReLU6 (${opset === 9 ? 'attributes' : 'inputs'}), Shape->Gather->Unsqueeze->Concat reshape`, async () => {
       const { runs, session } = await runBoth(paddleBlocks({ opset }), shapes2d(16, [[16, 16], [15, 10]]));
       assertFloatClose(runs);
-      // The Constant-node weights became constants before the other passes, so every BN folded and the
-      // ReLU6 Clips after the depthwise convs fused; the HardSwish Clips (after an Add) stay.
+      // The Constant-node weights became constants before the other passes, so every BN folded, the
+      // ReLU6 Clips after the depthwise convs fused, and x * Clip(x + 3, 0, 6) / 6 became a HardSwish
+      // fused into its conv (hardswish-forms, fuse-post-op), as did the residual Add.
       const ops = session.profile().map((p) => p.opType);
       assert.ok(!ops.includes('BatchNormalization') && !ops.includes('Constant'), ops.join(', '));
-      assert.equal(ops.filter((o) => o === 'Clip').length, 2, ops.join(', '));
+      assert.ok(!['Clip', 'Div', 'HardSwish'].some((op) => ops.includes(op)), ops.join(', '));
+      assert.equal(ops.filter((o) => o === 'Add').length, 1, ops.join(', '));
     });
 
   it('auto_pad SAME_UPPER convs (odd and even kernels, stride 2) and AveragePool with count_include_pad', async () => {

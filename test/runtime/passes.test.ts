@@ -20,6 +20,9 @@ import { foldConstantNodes } from '../../src/runtime/passes/constant-nodes.js';
 import { foldBatchNorm } from '../../src/runtime/passes/fold-batch-norm.js';
 import { fuseActivation } from '../../src/runtime/passes/fuse-activation.js';
 import { fuseMaxPool } from '../../src/runtime/passes/fuse-maxpool.js';
+import { fusePostOp } from '../../src/runtime/passes/fuse-post-op.js';
+import { hardSwishForms } from '../../src/runtime/passes/hardswish-forms.js';
+import { FUSED_ALPHA, FUSED_BETA, FUSED_KIND, FUSED_RESIDUAL } from '../../src/runtime/ops/post-op.js';
 import { qdqToInteger, removeDeadNodes } from '../../src/runtime/passes/qdq-to-integer.js';
 import { InferenceSession } from '../../src/runtime/session.js';
 import { value } from '../../src/runtime/value.js';
@@ -498,5 +501,138 @@ describe('passes: removeDeadNodes', () => {
     ]));
     removeDeadNodes(g);
     assert.deepEqual(g.nodes.map((n) => n.name), ['clip']);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// hardSwishForms
+
+/** x [2, 3, 5, 5] -> `nodes` -> y, with float scalars as initializers. */
+function elementwiseModel(nodes: OnnxNode[], scalars: [string, number][], opset = 13, extraOutputs: string[] = []): OnnxGraph {
+  return {
+    opset,
+    nodes,
+    initializers: scalars.map(([name, v]) => scalarF32(name, v)),
+    inputs: [{ name: 'x', type: 'float', dims: [2, 3, 5, 5] }],
+    outputs: ['y', ...extraOutputs].map((name) => ({ name, type: 'float' as const, dims: null })),
+  };
+}
+
+const hardSigmoid = (alpha: number): OnnxNode => ({ opType: 'HardSigmoid', inputs: ['x'], outputs: ['h'], attributes: { alpha, beta: 0.5 }, floatAttributes: ['alpha', 'beta'] });
+/** Paddle's x * Clip(x + offset, lo, hi), then `last` (Div by 6 or Mul by 1/6) to y. */
+function paddleHardSwish(last: OnnxNode, { offset = 3, hi = 6, opset = 11 } = {}): OnnxGraph {
+  const clip: OnnxNode = opset >= 11 ? { opType: 'Clip', inputs: ['s', 'lo', 'hi'], outputs: ['c'] } : { opType: 'Clip', inputs: ['s'], outputs: ['c'], attributes: { min: 0, max: hi }, floatAttributes: ['min', 'max'] };
+  return elementwiseModel([
+    { opType: 'Add', inputs: ['x', 'three'], outputs: ['s'] }, clip, { opType: 'Mul', inputs: ['c', 'x'], outputs: ['m'] }, last,
+  ], [['three', offset], ['lo', 0], ['hi', hi], ['six', 6], ['sixth', 1 / 6]], opset);
+}
+
+describe('passes: hardSwishForms', () => {
+  const x = () => ({ x: feed([2, 3, 5, 5], 5) });
+  const cases: [string, OnnxGraph, number][] = [
+    // The same float32 operations in the same order as HardSwish: equal to onnxruntime's results bit for bit.
+    ['torch opset 13: x * HardSigmoid(x, 1/6, 0.5)', elementwiseModel([hardSigmoid(1 / 6), { opType: 'Mul', inputs: ['x', 'h'], outputs: ['y'] }], []), 0],
+    ['torch with the operands swapped', elementwiseModel([hardSigmoid(1 / 6), { opType: 'Mul', inputs: ['h', 'x'], outputs: ['y'] }], []), 0],
+    // Other roundings (x + 3, then / 6): a few float32 ulps.
+    ['Paddle x * Clip(x + 3, 0, 6) / 6 (opset 11 Clip inputs)', paddleHardSwish({ opType: 'Div', inputs: ['m', 'six'], outputs: ['y'] }), 1e-6],
+    ['Paddle with Clip attributes (opset 9)', paddleHardSwish({ opType: 'Div', inputs: ['m', 'six'], outputs: ['y'] }, { opset: 9 }), 1e-6],
+    ['Paddle times a constant 1/6', paddleHardSwish({ opType: 'Mul', inputs: ['sixth', 'm'], outputs: ['y'] }), 1e-6],
+  ];
+  for (const [what, model, tolerance] of cases)
+    it(`rewrites ${what} to one HardSwish and keeps onnxruntime's results`, async () => {
+      const g = graphOf(model);
+      assert.equal(hardSwishForms(g), true);
+      assert.deepEqual(opTypes(g), ['HardSwish']);
+      assert.deepEqual([g.nodes[0].inputs, g.nodes[0].outputs], [['x'], ['y']]);
+      await compareWithOrt(model, x(), { tolerance, atol: tolerance });
+    });
+
+  it('leaves alone other slopes, offsets and bounds, and intermediates read elsewhere', async () => {
+    assertUntouched(elementwiseModel([hardSigmoid(0.2), { opType: 'Mul', inputs: ['x', 'h'], outputs: ['y'] }], []), hardSwishForms);
+    assertUntouched(elementwiseModel([hardSigmoid(1 / 6), { opType: 'Mul', inputs: ['h', 'h'], outputs: ['y'] }], []), hardSwishForms);
+    assertUntouched(paddleHardSwish({ opType: 'Div', inputs: ['m', 'six'], outputs: ['y'] }, { offset: 2 }), hardSwishForms);
+    assertUntouched(paddleHardSwish({ opType: 'Div', inputs: ['m', 'six'], outputs: ['y'] }, { hi: 5 }), hardSwishForms);
+    assertUntouched(paddleHardSwish({ opType: 'Div', inputs: ['six', 'm'], outputs: ['y'] }), hardSwishForms);
+    const exposed = elementwiseModel([hardSigmoid(1 / 6), { opType: 'Mul', inputs: ['x', 'h'], outputs: ['y'] }], [], 13, ['h']);
+    assertUntouched(exposed, hardSwishForms);
+    await compareWithOrt(exposed, x(), { tolerance: 0 });
+  });
+});
+
+// ---------------------------------------------------------------------------
+// fusePostOp
+
+/** x [2, 3, 6, 6] -> Conv 3x3 pads 1 (c) -> `tail` -> y; `r` [2, 4, 6, 6] a second input for residuals. */
+function convTail(tail: OnnxNode[], { bias = true, extraOutputs = [] as string[], residualFirst = false } = {}): OnnxGraph {
+  const conv: OnnxNode = { opType: 'Conv', name: 'conv', inputs: bias ? ['x', 'w', 'b'] : ['x', 'w'], outputs: ['c'], attributes: { pads: [1, 1, 1, 1] } };
+  // A residual computed after the conv in node order: the pass must re-sort the nodes.
+  const rNode: OnnxNode = { opType: 'Relu', name: 'r', inputs: ['r_in'], outputs: ['r'] };
+  return {
+    opset: 14,
+    nodes: residualFirst ? [rNode, conv, ...tail] : [conv, rNode, ...tail],
+    initializers: [f32('w', [4, 3, 3, 3]), f32('b', [4])],
+    inputs: [{ name: 'x', type: 'float', dims: [2, 3, 6, 6] }, { name: 'r_in', type: 'float', dims: [2, 4, 6, 6] }],
+    outputs: ['y', ...extraOutputs].map((name) => ({ name, type: 'float' as const, dims: null })),
+  };
+}
+
+describe('passes: fusePostOp', () => {
+  const feeds = () => ({ x: feed([2, 3, 6, 6], 2), r_in: feed([2, 4, 6, 6], 2) });
+  const hs = (input: string): OnnxNode => ({ opType: 'HardSwish', inputs: [input], outputs: ['y'] });
+
+  it('fuses Conv + HardSwish and Conv + HardSigmoid(alpha, beta)', async () => {
+    const model = convTail([hs('c')]);
+    const g = graphOf(model);
+    assert.equal(fusePostOp(g), true);
+    assert.deepEqual(opTypes(g), ['Conv', 'Relu']);
+    assert.equal(g.nodes[0].attributes.get(FUSED_KIND)?.value, 'hardswish');
+    assert.deepEqual(g.nodes[0].outputs, ['y']);
+    await compareWithOrt(model, feeds(), { tolerance: 1e-5, atol: 1e-6 });
+    const sigmoid = convTail([{ opType: 'HardSigmoid', inputs: ['c'], outputs: ['y'], attributes: { alpha: 0.25, beta: 0.4 }, floatAttributes: ['alpha', 'beta'] }]);
+    const g2 = graphOf(sigmoid);
+    assert.equal(fusePostOp(g2), true);
+    assert.deepEqual([attr(g2, 0, FUSED_KIND), attr(g2, 0, FUSED_ALPHA), attr(g2, 0, FUSED_BETA)], ['hardsigmoid', Math.fround(0.25), Math.fround(0.4)]);
+    await compareWithOrt(sigmoid, feeds(), { tolerance: 1e-5, atol: 1e-6 });
+  });
+
+  const residuals: [string, OnnxGraph, string | undefined][] = [
+    ['Conv + Add(residual) + Relu, the residual produced after the conv', convTail([{ opType: 'Add', inputs: ['c', 'r'], outputs: ['s'] }, { opType: 'Relu', inputs: ['s'], outputs: ['y'] }]), 'relu'],
+    ['Conv without bias + Add(residual first) + HardSwish', convTail([{ opType: 'Add', inputs: ['r', 'c'], outputs: ['s'] }, hs('s')], { bias: false, residualFirst: true }), 'hardswish'],
+    ['Conv + Add(residual), no activation', convTail([{ opType: 'Add', inputs: ['c', 'r'], outputs: ['y'] }]), undefined],
+  ];
+  for (const [what, model, act] of residuals)
+    it(`fuses ${what} into the conv's call`, async () => {
+      const g = graphOf(model);
+      assert.equal(fusePostOp(g), true);
+      assert.deepEqual(opTypes(g), ['Relu', 'Conv']);
+      const conv = g.nodes[1];
+      assert.equal(conv.inputs[3], 'r');
+      assert.equal(conv.inputs[2], model.nodes.find((n) => n.opType === 'Conv')!.inputs[2] ?? '');
+      assert.equal(conv.attributes.get(FUSED_RESIDUAL)?.value, 1);
+      assert.deepEqual(conv.outputs, ['y']);
+      if (act === 'relu') assert.deepEqual([conv.attributes.get(FUSED_MIN)?.value, conv.attributes.get(FUSED_MAX)?.value], [0, Infinity]);
+      if (act === 'hardswish') assert.equal(conv.attributes.get(FUSED_KIND)?.value, 'hardswish');
+      await compareWithOrt(model, feeds(), { tolerance: 1e-5, atol: 1e-6 });
+    });
+
+  it('adds a per-channel residual ([1, C, 1, 1]) without materializing the broadcast', async () => {
+    const base = convTail([{ opType: 'Add', inputs: ['c', 'bias2'], outputs: ['y'] }]);
+    const model = { ...base, initializers: [...base.initializers!, f32('bias2', [1, 4, 1, 1])] };
+    const g = graphOf(model);
+    assert.equal(fusePostOp(g), true);
+    await compareWithOrt(model, feeds(), { tolerance: 1e-5, atol: 1e-6 });
+  });
+
+  it('leaves alone a conv with a fused clamp (it would run before the add), a conv output read twice, Add(c, c) and other activations', async () => {
+    const clamped = convTail([{ opType: 'Relu', inputs: ['c'], outputs: ['a'] }, { opType: 'Add', inputs: ['a', 'r'], outputs: ['y'] }]);
+    const g = graphOf(clamped);
+    fuseActivation(g);
+    const before = structuredClone(g);
+    assert.equal(fusePostOp(g), false);
+    assert.deepStrictEqual(g, before);
+    await compareWithOrt(clamped, feeds(), { tolerance: 1e-5, atol: 1e-6 });
+    assertUntouched(convTail([hs('c')], { extraOutputs: ['c'] }), fusePostOp);
+    assertUntouched(convTail([{ opType: 'Add', inputs: ['c', 'c'], outputs: ['y'] }]), fusePostOp);
+    assertUntouched(convTail([{ opType: 'Sigmoid', inputs: ['c'], outputs: ['y'] }]), fusePostOp);
   });
 });

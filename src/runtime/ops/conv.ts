@@ -14,6 +14,7 @@ import { asTensor } from '../value.js';
 import { checkChannels, convRunGeometry, outputDims, windowAttributes, type WindowAttributes } from './conv-attributes.js';
 import { ModelError } from '../onnx/model.js';
 import { fusedActivation, fusedPool, input, nodeRun, type OpHandler, type PrepareContext } from './op.js';
+import { applyPostOp, fusedPostOp, RESIDUAL_INPUT } from './post-op.js';
 import { activationQuantReader, quantParam, quantParams } from './quant-params.js';
 
 function groupOf(ctx: PrepareContext): number {
@@ -47,7 +48,9 @@ function runOperator(op: ConvOperator, x: Value, xQuant: { scale?: number; zeroP
 
 const conv: OpHandler = (ctx) => {
   const groups = groupOf(ctx);
-  const activation = fusedActivation(ctx.attributes) ?? 'none';
+  // A post-op (HardSwish, HardSigmoid, a residual) runs after the conv, its clamp last.
+  const post = fusedPostOp(ctx.attributes);
+  const activation = post ? 'none' : fusedActivation(ctx.attributes) ?? 'none';
   const pool = fusedPool(ctx.attributes);
   const layer = (w: Value, b: Value | undefined, window: WindowAttributes, path: 'auto' | 'im2col'): ConvLayer<'float32'> => {
     const wt = asTensor(w, ['float32'], 'weight');
@@ -65,7 +68,8 @@ const conv: OpHandler = (ctx) => {
     const w = input(inputs, 1, ['float32']);
     checkChannels(x, w, groups);
     const runWindow = window ?? windowAttributes(ctx.attributes, w.dims.slice(2));
-    return [runOperator(fixed ?? operator(layer(w, inputs[2], runWindow, 'im2col')), x, {}, runWindow, groups, allocate)];
+    const y = runOperator(fixed ?? operator(layer(w, inputs[2], runWindow, 'im2col')), x, {}, runWindow, groups, allocate);
+    return [post ? applyPostOp(post, y, inputs[RESIDUAL_INPUT]) : y];
   });
 };
 
