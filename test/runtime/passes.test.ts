@@ -595,6 +595,16 @@ describe('passes: fusePostOp', () => {
     await compareWithOrt(sigmoid, feeds(), { tolerance: 1e-5, atol: 1e-6 });
   });
 
+  it('fuses Gemm + HardSwish, and leaves a MatMul + HardSwish alone', async () => {
+    const model = withActivation('Gemm', { opType: 'HardSwish', inputs: ['p'], outputs: ['y'] }, 14);
+    const g = graphOf(model);
+    assert.equal(fusePostOp(g), true);
+    assert.deepEqual(opTypes(g), ['Gemm']);
+    assert.equal(attr(g, 0, FUSED_KIND), 'hardswish');
+    await compareWithOrt(model, { x: feed([3, 6], 4) }, { tolerance: 1e-5, atol: 1e-6 });
+    assertUntouched(withActivation('MatMul', { opType: 'HardSwish', inputs: ['p'], outputs: ['y'] }, 14), fusePostOp);
+  });
+
   const residuals: [string, OnnxGraph, string | undefined][] = [
     ['Conv + Add(residual) + Relu, the residual produced after the conv', convTail([{ opType: 'Add', inputs: ['c', 'r'], outputs: ['s'] }, { opType: 'Relu', inputs: ['s'], outputs: ['y'] }]), 'relu'],
     ['Conv without bias + Add(residual first) + HardSwish', convTail([{ opType: 'Add', inputs: ['r', 'c'], outputs: ['s'] }, hs('s')], { bias: false, residualFirst: true }), 'hardswish'],

@@ -14,6 +14,7 @@ import type { Value } from '../onnx/model.js';
 import { asTensor, value } from '../value.js';
 import { ModelError } from '../onnx/model.js';
 import { fusedActivation, input, nodeRun, type NodeRun, type RunPolicy, type OpHandler, type PrepareContext } from './op.js';
+import { applyPostOp, fusedPostOp } from './post-op.js';
 import { activationQuantReader, quantParam, quantParams } from './quant-params.js';
 
 /** A [K, N] weight prepared for rows x W. */
@@ -233,6 +234,8 @@ export function checkGemmA(a: { dims: readonly number[] }, k: number): void {
 
 const gemmOp: OpHandler = (ctx) => {
   const { transA, k, n, weight, bias, general, beta, activation, fuse } = gemmPlan(ctx);
+  // A fused HardSwish / HardSigmoid (passes/fuse-post-op.ts) runs on the product's rows after it.
+  const post = fusedPostOp(ctx.attributes);
   const w = prepareWeight({ type: 'float32', data: weight, k, n }, ctx.policy, bias, TYPICAL_ROWS, 'float32',
     (packed) => (a, out) => cpu.gemm(a as Tensor<'float32'>, packed, { bias, activation: fuse, out: out as Float32Array }), { activation: fuse });
   return nodeRun(w.label, (inputs, allocate) => {
@@ -243,6 +246,7 @@ const gemmOp: OpHandler = (ctx) => {
     const [m] = a.dims;
     const y = w.run(asTensor(a, ['float32'], 'A'), allocate).data as Float32Array;
     if (general) addGeneralC(y, general, m, n, beta, activation);
+    if (post) applyPostOp(post, value('float32', [m, n], y), undefined);
     return [value('float32', [m, n], y)];
   });
 };

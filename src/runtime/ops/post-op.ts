@@ -1,7 +1,8 @@
 /**
  * The post-op a fusion pass (passes/fuse-post-op.ts) moved into a Conv:
  * y = act(conv(x) + bias [+ residual]), act HardSwish, HardSigmoid or a
- * clamp (FUSED_MIN / FUSED_MAX, applied last). The attribute names are
+ * clamp (FUSED_MIN / FUSED_MAX, applied last); or into a Gemm (HardSwish
+ * or HardSigmoid, no residual). The attribute names are
  * sparq's own; a model never carries them. The residual is the Conv's
  * input 3 (after X, W and an optional, possibly empty, B).
  */

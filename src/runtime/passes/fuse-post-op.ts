@@ -1,6 +1,6 @@
 /**
- * Float Conv -> HardSwish / HardSigmoid  =>  the Conv with the activation
- * as its post-op; Conv -> Add(residual) [-> Relu / Clip / HardSwish /
+ * Float Conv or Gemm -> HardSwish / HardSigmoid  =>  the producer with the
+ * activation as its post-op; Conv -> Add(residual) [-> Relu / Clip / HardSwish /
  * HardSigmoid]  =>  the Conv with the residual as its input 3 and the
  * activation after the add (ops/post-op.ts: y = act(conv(x) + bias + r)).
  * The Conv's output must be read by the next node alone, and the Conv must
@@ -47,10 +47,10 @@ export function fusePostOp(graph: Graph): boolean {
   const opset = graph.opsets.get('') ?? 0;
   let changed = false, residuals = false;
   for (const conv of [...graph.nodes]) {
-    if (conv.opType !== 'Conv' || conv.domain !== '' || FUSED.some((name) => conv.attributes.has(name))) continue;
+    if ((conv.opType !== 'Conv' && conv.opType !== 'Gemm') || conv.domain !== '' || FUSED.some((name) => conv.attributes.has(name))) continue;
     const next = soleConsumer(graph, conv.outputs[0]);
     if (!next || next.domain !== '') continue;
-    if (next.opType === 'Add' && next.inputs.length === 2) {
+    if (conv.opType === 'Conv' && next.opType === 'Add' && next.inputs.length === 2) {
       const r = next.inputs[next.inputs[0] === conv.outputs[0] ? 1 : 0];
       if (r === conv.outputs[0]) continue;
       conv.inputs = [...conv.inputs, ...new Array<string>(RESIDUAL_INPUT - conv.inputs.length).fill(''), r];
