@@ -22,5 +22,23 @@ export const GPU_OPS: Readonly<Record<string, GpuOpHandler>> = {
   DequantizeLinear: gpuDequantizeLinear,
 };
 
-/** The fusion attributes (ops/op.ts, passes/) the GPU handlers apply: the clamp (Gemm, MatMul, the convs) and the convs' pool. */
-export const GPU_FUSIONS: ReadonlySet<string> = new Set([FUSED_MIN, FUSED_MAX, ...POOL_FUSION]);
+const CLAMP = [FUSED_MIN, FUSED_MAX];
+const NONE: ReadonlySet<string> = new Set();
+
+/**
+ * The fusion attributes (ops/op.ts, passes/) each GPU handler applies: the
+ * clamp (Gemm, MatMul, the convs) and the convs' pool. A node carrying any
+ * other runs on the CPU.
+ */
+export const GPU_FUSIONS: Readonly<Record<string, ReadonlySet<string>>> = {
+  Conv: new Set([...CLAMP, ...POOL_FUSION]),
+  QLinearConv: new Set([...CLAMP, ...POOL_FUSION]),
+  Gemm: new Set(CLAMP),
+  MatMul: new Set(CLAMP),
+  QLinearMatMul: new Set(CLAMP),
+};
+
+/** The fusions `op`'s GPU handler applies (none for most). */
+export function gpuFusions(op: string): ReadonlySet<string> {
+  return GPU_FUSIONS[op] ?? NONE;
+}
