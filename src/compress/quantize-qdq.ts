@@ -119,17 +119,20 @@ function checkWeights(graph: OnnxGraph, init: ReadonlyMap<string, OnnxTensor>): 
 /** Symmetric int8 per output channel (axis 0): scale = max|w| / qmax. */
 function weightScales(w: OnnxTensor, qmax: number): Float32Array {
   const oc = w.dims[0], k = w.data.length / oc;
+  const data = w.data as Float32Array;
   return Float32Array.from({ length: oc }, (_, o) => {
     let m = 0;
-    for (let i = 0; i < k; i++) m = Math.max(m, Math.abs(w.data[o * k + i] as number));
+    for (let i = o * k; i < (o + 1) * k; i++) m = Math.max(m, Math.abs(data[i]));
     return m === 0 ? 1 : m / qmax;
   });
 }
 
 function quantizeWeight(w: OnnxTensor, qmax: number, extra: OnnxTensor[], nodes: OnnxNode[]): string {
   const scales = weightScales(w, qmax);
-  const k = w.data.length / w.dims[0];
-  const q = Int8Array.from(w.data as Float32Array, (v, i) => Math.max(-qmax, Math.min(qmax, Math.round(v / scales[Math.floor(i / k)]))));
+  const k = w.data.length / w.dims[0], data = w.data as Float32Array;
+  const q = new Int8Array(data.length);
+  for (let o = 0; o < scales.length; o++)
+    for (let i = o * k; i < (o + 1) * k; i++) q[i] = Math.max(-qmax, Math.min(qmax, Math.round(data[i] / scales[o])));
   extra.push({ name: `${w.name}.q`, type: 'int8', dims: w.dims, data: q }, { name: `${w.name}.scale`, type: 'float', dims: [scales.length], data: scales },
     { name: `${w.name}.zp`, type: 'int8', dims: [scales.length], data: new Int8Array(scales.length) });
   nodes.push({ opType: 'DequantizeLinear', name: `${w.name}.dqnode`, inputs: [`${w.name}.q`, `${w.name}.scale`, `${w.name}.zp`], outputs: [`${w.name}.dq`], attributes: { axis: 0 } });

@@ -63,16 +63,40 @@ export interface OnnxGraph {
   producer?: { name: string; version: string };
 }
 
+/**
+ * Protobuf wire format, written as a list of chunks: small fields collect in
+ * `pending`, tensor data and nested messages are kept as they are, so a
+ * model of many megabytes is copied once, in finish(), not byte by byte.
+ */
 class ProtoWriter {
-  private readonly bytes: number[] = [];
+  private readonly parts: Uint8Array[] = [];
+  private pending: number[] = [];
+  private length = 0;
+
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    this.parts.push(Uint8Array.from(this.pending));
+    this.pending = [];
+  }
+
+  private push(byte: number): void {
+    this.pending.push(byte);
+    this.length++;
+  }
+
+  private append(chunk: Uint8Array): void {
+    this.flush();
+    this.parts.push(chunk);
+    this.length += chunk.length;
+  }
 
   varint(value: number | bigint): this {
     let v = BigInt.asUintN(64, BigInt(value));
     while (v >= 0x80n) {
-      this.bytes.push(Number(v & 0x7fn) | 0x80);
+      this.push(Number(v & 0x7fn) | 0x80);
       v >>= 7n;
     }
-    this.bytes.push(Number(v));
+    this.push(Number(v));
     return this;
   }
 
@@ -88,7 +112,7 @@ class ProtoWriter {
     const buf = new DataView(new ArrayBuffer(4));
     buf.setFloat32(0, value, true);
     this.tag(field, 5);
-    for (let i = 0; i < 4; i++) this.bytes.push(buf.getUint8(i));
+    for (let i = 0; i < 4; i++) this.push(buf.getUint8(i));
     return this;
   }
 
@@ -107,7 +131,7 @@ class ProtoWriter {
 
   bytesField(field: number, data: Uint8Array): this {
     this.tag(field, 2).varint(data.length);
-    for (const b of data) this.bytes.push(b);
+    this.append(data);
     return this;
   }
 
@@ -118,11 +142,21 @@ class ProtoWriter {
   message(field: number, build: (w: ProtoWriter) => void): this {
     const inner = new ProtoWriter();
     build(inner);
-    return this.bytesField(field, inner.finish());
+    inner.flush();
+    this.tag(field, 2).varint(inner.length);
+    for (const part of inner.parts) this.append(part);
+    return this;
   }
 
   finish(): Uint8Array {
-    return Uint8Array.from(this.bytes);
+    this.flush();
+    const out = new Uint8Array(this.length);
+    let at = 0;
+    for (const part of this.parts) {
+      out.set(part, at);
+      at += part.length;
+    }
+    return out;
   }
 }
 

@@ -1,0 +1,114 @@
+/**
+ * The benchmark models (test/fixtures/benchmark-models.ts: MobileNetV2,
+ * MobileNetV3-small, ResNet-18, at full width) at 32x32, each variant the
+ * benchmark times, run by sparq and by onnxruntime-node from the same bytes,
+ * at batch 2 and then batch 1 on the same sessions.
+ *
+ * fp32: |sparq - onnxruntime| <= 1e-4 * |onnxruntime| + 1e-4 * max|onnxruntime|
+ * (relative 1e-4, the absolute part scaled to the logits for values near 0,
+ * as in mobilenet-blocks.test.ts). int8 (QDQ), at batch 2: within one
+ * quantization step of the logits of sparq's exact reference backend, and of
+ * onnxruntime where its int8 is exact on this CPU (ort-compare.ts's
+ * assertInt8Outputs; where onnxruntime's u8s8 kernels saturate at int16, its
+ * logits are checked for type and dims only); at batch 1, within one step
+ * of the first image's logits at batch 2 (one run of the slow reference per
+ * model). Not exact: quantizeQdq leaves the convs that feed a residual Add
+ * in float (DequantizeLinear -> Conv -> Add), and their sums in another
+ * order than the reference's move a value across a rounding boundary of a
+ * later QuantizeLinear now and then (ResNet-18 at 32x32: 33 of 2000 logits
+ * one step off; the reference and onnxruntime agree exactly).
+ */
+import assert from 'node:assert/strict';
+
+import * as ort from 'onnxruntime-node';
+
+import { BENCHMARK_MODELS, toVariant, VARIANTS, type BenchmarkModel } from '../fixtures/benchmark-models.js';
+import { randomImages } from '../fixtures/cifar-cnn.js';
+import { encodeOnnxModel, type OnnxGraph } from '../../src/runtime/onnx/write.js';
+import { InferenceSession } from '../../src/runtime/session.js';
+import { assertClose } from '../helpers.js';
+import { assertInt8Outputs, ortInt8Case } from './ort-compare.js';
+
+const SIZE = 32;
+const RTOL = 1e-4;
+
+const count = (graph: OnnxGraph, op: string) => graph.nodes.filter((n) => n.opType === op).length;
+
+/** Each model's fp32 dense graph at SIZE, built once for all the tests (full-width weights take a while to draw). */
+const denseGraphs = new Map<BenchmarkModel, OnnxGraph>();
+function dense(model: BenchmarkModel): OnnxGraph {
+  if (!denseGraphs.has(model)) denseGraphs.set(model, BENCHMARK_MODELS[model]({ size: SIZE }));
+  return denseGraphs.get(model)!;
+}
+
+describe('benchmark models: the layer tables', () => {
+  it('MobileNetV2: 52 convs (17 of them depthwise 3x3), 10 residual Adds, 35 ReLU6 Clips, one Gemm to 1000 classes', () => {
+    const g = dense('mobilenetv2');
+    assert.equal(count(g, 'Conv'), 52);
+    assert.equal(g.nodes.filter((n) => n.opType === 'Conv' && n.attributes?.group !== 1).length, 17);
+    assert.equal(count(g, 'Add'), 10);
+    assert.equal(count(g, 'Clip'), 35);
+    assert.equal(count(g, 'Gemm'), 1);
+    assert.deepEqual(g.outputs[0].dims, ['batch', 1000]);
+  });
+
+  it('MobileNetV3-small: 52 convs (11 depthwise, 8 of them 5x5), 9 squeeze-excites, 6 residual Adds, 2 Gemms', () => {
+    const g = dense('mobilenetv3-small');
+    const depthwise = g.nodes.filter((n) => n.opType === 'Conv' && n.attributes?.group !== 1);
+    assert.equal(count(g, 'Conv'), 52);
+    assert.equal(depthwise.length, 11);
+    assert.equal(depthwise.filter((n) => (n.attributes?.kernel_shape as number[])[0] === 5).length, 8);
+    assert.equal(count(g, 'HardSigmoid'), 9);
+    assert.equal(count(g, 'Mul'), 9);
+    assert.equal(count(g, 'Add'), 6);
+    assert.equal(count(g, 'Gemm'), 2);
+  });
+
+  it('ResNet-18: 20 convs (one 7x7, three 1x1 downsamples), a max pool, 8 residual Adds', () => {
+    const g = dense('resnet18');
+    const kernels = g.nodes.filter((n) => n.opType === 'Conv').map((n) => (n.attributes?.kernel_shape as number[])[0]);
+    assert.deepEqual([kernels.filter((k) => k === 7).length, kernels.filter((k) => k === 3).length, kernels.filter((k) => k === 1).length], [1, 16, 3]);
+    assert.equal(count(g, 'MaxPool'), 1);
+    assert.equal(count(g, 'Add'), 8);
+  });
+});
+
+describe(`benchmark models vs onnxruntime at ${SIZE}x${SIZE}, batch 2 then 1`, function () {
+  // Full-width weights: building and preparing the models, not running them, takes the time.
+  this.timeout(300_000);
+
+  for (const model of Object.keys(BENCHMARK_MODELS) as BenchmarkModel[])
+    for (const variant of VARIANTS) {
+      const int8 = variant.startsWith('int8');
+      it(`${model}, ${variant}${int8 ? ` ${ortInt8Case()}` : ''}`, async () => {
+        const graph = await toVariant(dense(model), variant);
+        const bytes = encodeOnnxModel(graph);
+        // One quantization step of the logits (the 1e-4 spares the step's own rounding in float).
+        const step = int8 ? 1.0001 * (graph.initializers!.find((t) => t.name === 'logits.scale')!.data[0] as number) : 0;
+        const reference = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3 });
+        const session = await InferenceSession.create(bytes);
+        const images = randomImages(2, [3, SIZE, SIZE], 70);
+        let pair: Float32Array | undefined;
+        for (const batch of [2, 1]) {
+          const x = images.subarray(0, batch * 3 * SIZE * SIZE);
+          const feeds = { input: { type: 'float32', dims: [batch, 3, SIZE, SIZE], data: x } };
+          const actual = await session.run(feeds);
+          assert.deepEqual(actual.logits.dims, [batch, 1000]);
+          const logits = actual.logits.data as Float32Array;
+          if (int8 && pair) {
+            assertClose(logits, pair.subarray(0, 1000), 0, step, 'batch 1 against the first image of batch 2');
+            continue;
+          }
+          const expected = await reference.run({ input: new ort.Tensor('float32', x, feeds.input.dims) });
+          if (int8) await assertInt8Outputs(bytes, feeds, actual, expected, { tolerance: 0, atol: step });
+          else {
+            const e = expected.logits.data as Float32Array;
+            assertClose(logits, e, RTOL, RTOL * e.reduce((m, v) => Math.max(m, Math.abs(v)), 0), `batch ${batch}`);
+          }
+          pair = logits;
+        }
+        await session.release();
+        await reference.release();
+      });
+    }
+});
