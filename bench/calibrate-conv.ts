@@ -8,11 +8,15 @@
  * 'avx2' cap f32-conv2d may still run scalar: that timing is its 'scalar'
  * entry), and each entry is measured once. Points: the CIFAR CNN's three
  * convs (bench/conv.ts's shapes, fused ReLU and 2x2 pool where the CNN pools)
- * at batch 16 on one thread, the sparse formats at 50% and 90% pruning, each
- * the median of three rounds over all points (a shared machine's load drifts
- * over seconds); the two coefficients are a least-squares fit of the times
- * relative to each point's (so every layer weighs the same), kept
- * non-negative.
+ * and three small mobile / ResNet layers (a pointwise expansion, a 3x3
+ * stride-2 and a 1x1 stride-2 downsample: bench/conv-mobile.ts's kinds, at
+ * sizes that keep a round short) at batch 16 on one thread, the sparse
+ * formats (stride 1 only) at 50% and 90% pruning, each the median of three
+ * rounds over all points (a shared machine's load drifts over seconds); the
+ * two coefficients are a least-squares fit of the times relative to each
+ * point's (so every layer weighs the same), kept non-negative. --write
+ * replaces the entries measured and keeps the others of the checked-in
+ * table (so `--isa none` recalibrates only the levels this CPU runs).
  *
  *   npm run calibrate -- --conv [--isa avx2 --isa none] [--write]
  *   (tsx bench/calibrate-conv.ts takes the same arguments)
@@ -27,7 +31,8 @@ import { runningIsa } from '../src/backends/cpu/isa-level.js';
 import type { IsaLimit } from '../src/native.js';
 import { convRunGeometry, type WindowAttributes } from '../src/runtime/ops/conv-attributes.js';
 import { chooseConvPath, convCandidates, convShape } from '../src/backends/cpu/conv/choice.js';
-import { CONV_PATH_FAMILY, convWork, costKey, type ConvCostTable, type ConvPath, type PathCost } from '../src/backends/cpu/conv/costs.js';
+import { CONV_COSTS } from '../src/backends/cpu/conv/cost-table.js';
+import { CONV_PATH_FAMILY, convPhases, convWork, costKey, type ConvCostTable, type ConvPath, type PathCost } from '../src/backends/cpu/conv/costs.js';
 import type { ConvAllocate, ConvValue, ConvWeightSource } from '../src/backends/cpu/conv/layer.js';
 import { prepareConv } from '../src/backends/cpu/conv/operator.js';
 import { pruneBlocks, seededRandom } from '../test/fixtures/cifar-cnn.js';
@@ -39,9 +44,14 @@ const { values } = parseArgs({
 const BATCH = Number(values.batch);
 const ROUNDS = 3;
 
-/** [name, input channels, size, output channels, pooled] of the CIFAR CNN's convs (3x3, no padding). */
-const LAYERS: [string, number, number, number, boolean][] = [['conv1', 3, 32, 32, true], ['conv2', 32, 15, 64, true], ['conv3', 64, 6, 64, false]];
-const WINDOW: WindowAttributes = { kernel: [3, 3], strides: [1, 1], dilations: [1, 1], pads: [0, 0, 0, 0], oneD: false };
+/**
+ * [name, input channels, size, output channels, pooled, kernel, stride, pad]:
+ * the CIFAR CNN's convs (3x3, no padding), then the mobile / ResNet kinds.
+ */
+const LAYERS: [string, number, number, number, boolean, number, number, number][] = [
+  ['conv1', 3, 32, 32, true, 3, 1, 0], ['conv2', 32, 15, 64, true, 3, 1, 0], ['conv3', 64, 6, 64, false, 3, 1, 0],
+  ['pointwise', 32, 14, 192, false, 1, 1, 0], ['3x3/2', 32, 16, 64, false, 3, 2, 1], ['1x1/2', 64, 14, 128, false, 1, 2, 0],
+];
 const POOL = { kernelShape: [2, 2] as [number, number], strides: [2, 2] as [number, number] };
 /** The int8 paths' quantization: uint8 images at 1/255 around 128, per-tensor int8 weights, uint8 output. */
 const Q = { xScale: 1 / 255, xZero: 128, yScale: 0.05, yZero: 0 };
@@ -55,13 +65,21 @@ interface Layer {
   h: number;
   oc: number;
   pooled: boolean;
+  window: WindowAttributes;
+}
+
+/** Output positions per image of `layer`. */
+function outPixels(layer: Layer): number {
+  const { kernel: [k], strides: [s], pads } = layer.window;
+  return (Math.floor((layer.h + 2 * (pads as number[])[0] - k) / s) + 1) ** 2;
 }
 
 /** The layer's float weights with `pruned` of them zero: single weights (block 1) or [4 x 4 channel] blocks at a kernel position. */
 function floatWeights(layer: Layer, block: 1 | 4, pruned: number): ConvWeightSource<'float32'> {
   const random = seededRandom(layer.h * 31 + layer.c);
-  const dense = Float32Array.from({ length: layer.oc * layer.c * 9 }, () => random() * 0.3);
-  return { type: 'float32', dims: [layer.oc, layer.c, 3, 3], data: pruneBlocks(dense, layer.oc, block, pruned, 9) };
+  const [kh, kw] = layer.window.kernel;
+  const dense = Float32Array.from({ length: layer.oc * layer.c * kh * kw }, () => random() * 0.3);
+  return { type: 'float32', dims: [layer.oc, layer.c, kh, kw], data: pruneBlocks(dense, layer.oc, block, pruned, kh * kw) };
 }
 
 /** `w` quantized to int8, per tensor, symmetric. */
@@ -100,10 +118,10 @@ function prepare(layer: Layer, path: ConvPath, pruned: number, uint8: boolean): 
   const xQuant = quantized ? { scale: Q.xScale, zeroPoint: Q.xZero } : {};
   const pool = layer.pooled ? POOL : undefined;
   const output = quantized ? { output: 'uint8' as const, outScale: Q.yScale, outZeroPoint: Q.yZero } : { output: 'float32' as const };
-  const density = convCandidates(w, WINDOW, true).find((c) => c.path === path)?.density ?? 1;
+  const density = convCandidates(w, layer.window, true).find((c) => c.path === path)?.density ?? 1;
   // The path forced (a direct one throws where it would not be exact), without linear()'s sparse kernels on the im2col path.
-  const op = prepareConv({ weights: w, window: WINDOW, group: 1, ...output, activation: 'relu', pool, sparse: false, path });
-  const { geometry } = convRunGeometry(WINDOW, x.dims);
+  const op = prepareConv({ weights: w, window: layer.window, group: 1, ...output, activation: 'relu', pool, sparse: false, path });
+  const { geometry } = convRunGeometry(layer.window, x.dims);
   const run = () => op.run(x, xQuant, geometry, allocate);
   run();
   return { run, density };
@@ -138,7 +156,9 @@ function levels(): IsaLimit[] {
   return [...capped.filter((l) => l === 'scalar' || has.has(l)), 'none'];
 }
 
-const layers: Layer[] = LAYERS.map(([name, c, h, oc, pooled]) => ({ name, c, h, oc, pooled }));
+const layers: Layer[] = LAYERS.map(([name, c, h, oc, pooled, k, s, p]) =>
+  ({ name, c, h, oc, pooled, window: { kernel: [k, k], strides: [s, s], dilations: [1, 1], pads: [p, p, p, p], oneD: false } }));
+const strided = (layer: Layer) => layer.window.strides[0] !== 1;
 const table: Record<string, Record<string, PathCost>> = {};
 cpu.setThreads(1);
 const caps = levels();
@@ -151,11 +171,14 @@ for (const cap of caps) {
       const isa = runningIsa(CONV_PATH_FAMILY[path]);
       // The addon never runs qu8s8-conv2d's scalar variant for a call: int8 weights take the float kernels there.
       if ((uint8 && key === path) || (path === 'direct-int8' && !hasInt8ConvKernel()) || table[key]?.[isa]) continue;
-      for (const layer of layers)
+      // The sparse formats run stride 1 only.
+      for (const layer of layers.filter((l) => !strided(l) || path === 'direct' || path.startsWith('im2col')))
         for (const pruned of PRUNING[path]) {
           const { run, density } = prepare(layer, path, pruned, uint8);
-          const pixels = BATCH * (layer.h - 2) ** 2;
-          const [m, e] = convWork(path, { outChannels: layer.oc, channels: layer.c, kernelPositions: 9 }, density);
+          const pixels = BATCH * outPixels(layer);
+          const { kernel, strides } = layer.window;
+          const shape = { outChannels: layer.oc, channels: layer.c, kernelPositions: kernel[0] * kernel[1], phases: convPhases(kernel, strides) };
+          const [m, e] = convWork(path, shape, density);
           points.push({ key, isa, layer, run, m: m * pixels, e: e * pixels, times: [] });
         }
     }
@@ -171,7 +194,11 @@ for (const cap of caps) {
   }
 }
 
-// What each level chooses for the CIFAR layers with these costs: fp32 and int8, dense and 90% pruned.
+// The checked-in table with this run's entries in place of its own.
+const merged: Record<string, Record<string, PathCost>> = {};
+for (const key of new Set([...Object.keys(CONV_COSTS), ...Object.keys(table)])) merged[key] = { ...CONV_COSTS[key as keyof ConvCostTable], ...table[key] };
+
+// What each level chooses for the layers with these costs: fp32 and int8, dense and 90% pruned.
 console.log('\n| ISA cap | layer | weights | fp32 path (variant ISA) | int8 path (variant ISA) |');
 console.log('|---|---|---|---|---|');
 for (const cap of caps) {
@@ -180,7 +207,7 @@ for (const cap of caps) {
     for (const [tag, pruned, block] of [['dense', 0, 1], ['90% pruned', 0.9, 1], ['90% block-pruned', 0.9, 4]] as const) {
       const w = floatWeights(layer, block, pruned);
       const cells = [w, int8Weights(w)].map((source) => {
-        const choice = chooseConvPath(convShape(source, WINDOW), convCandidates(source, WINDOW, true), table);
+        const choice = chooseConvPath(convShape(source, layer.window), convCandidates(source, layer.window, true), merged);
         return `${choice.path} (${choice.costs.find((c) => c.path === choice.path)!.isa})`;
       });
       console.log(`| ${cap} | ${layer.name} | ${tag} | ${cells[0]} | ${cells[1]} |`);
@@ -188,7 +215,7 @@ for (const cap of caps) {
 }
 cpu.setIsaLimit('none');
 
-const json = JSON.stringify(table, null, 2);
+const json = JSON.stringify(merged, null, 2);
 console.log(json);
 if (values.write) {
   const path = fileURLToPath(new URL('../src/backends/cpu/conv/cost-table.ts', import.meta.url));

@@ -13,22 +13,31 @@
  * nonzeros in CSR, whole 4-channel blocks in block4) per output position.
  * --isa caps the kernels this process dispatches to (cpu.setIsaLimit), to
  * time the AVX2 or the scalar variants on a machine that has more.
+ * --set mobile runs MobileNetV2's pointwise and the mobile / ResNet strided
+ * layers instead (bench/conv-mobile.ts; batches 16 and 1 by default), --set
+ * all both.
  *
  *   npm run bench:conv
  *   npm run bench:conv -- --threads 2 --batch 1
  *   npm run bench:conv -- --isa avx2 --batch 64 --quick
+ *   npm run bench:conv:mobile [-- --threads 2 --quick]
  */
 import { parseArgs } from 'node:util';
 import { cpu, tensor } from '../src/index.js';
 import { blockDensity, hasInt8ConvKernel } from '../src/backends/cpu/conv2d.js';
 import type { OnnxGraph, OnnxNode, OnnxTensor } from '../src/runtime/onnx/write.js';
 import { pruneBlocks, seededRandom } from '../test/fixtures/cifar-cnn.js';
+import { benchMobileConvs } from './conv-mobile.js';
 import { ort, ortSession } from './ort-models.js';
 import { timeIt } from './timing.js';
 
-const { values } = parseArgs({ options: { threads: { type: 'string', default: '1' }, batch: { type: 'string', multiple: true }, quick: { type: 'boolean', default: false }, isa: { type: 'string', default: 'none' } } });
+const { values } = parseArgs({
+  options: { threads: { type: 'string', default: '1' }, batch: { type: 'string', multiple: true }, quick: { type: 'boolean', default: false }, isa: { type: 'string', default: 'none' }, set: { type: 'string', default: 'cifar' } },
+});
+if (!['cifar', 'mobile', 'all'].includes(values.set)) throw new RangeError('--set must be cifar, mobile or all');
 const threads = Number(values.threads);
 const batches = (values.batch ?? ['64', '1']).map(Number);
+const cifar = values.set !== 'mobile';
 const budgetMs = values.quick ? 500 : 2000;
 
 /** [name, input channels, size, output channels, pooled] of the CIFAR CNN's convs (3x3, no padding). */
@@ -70,9 +79,11 @@ function convGraph(n: number, c: number, h: number, oc: number, pooled: boolean,
 cpu.setThreads(threads);
 cpu.setIsaLimit(values.isa as Parameters<typeof cpu.setIsaLimit>[0]);
 console.log(`CPU: ${cpu.info().isa}; ISA limit ${values.isa}; onnxruntime-node ${ort.env.versions.common}; ${threads} thread(s)`);
-console.log('\n| layer | batch | weights | density (4-blocks) | sparq format | sparq ms | sparq GFLOP/s | ort ms | ratio | sparq vs its dense, per stored weight |');
-console.log('|---|---|---|---|---|---|---|---|---|---|');
-for (const batch of batches)
+if (cifar) {
+  console.log('\n| layer | batch | weights | density (4-blocks) | sparq format | sparq ms | sparq GFLOP/s | ort ms | ratio | sparq vs its dense, per stored weight |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+}
+for (const batch of cifar ? batches : [])
   for (const [name, c, h, oc, pooled] of LAYERS) {
     const random = seededRandom(h * 31 + c);
     const dense = Float32Array.from({ length: oc * c * 9 }, () => random() * 0.3);
@@ -120,3 +131,4 @@ for (const batch of batches)
     }
     for (const r of rows) console.log(r);
   }
+if (values.set !== 'cifar') await benchMobileConvs((values.batch ?? ['16', '1']).map(Number), threads, budgetMs);

@@ -285,7 +285,7 @@ export interface NativeConv2dPlanOptions {
   kernelW: number;
   dilationH: number;
   dilationW: number;
-  /** Above 1 on f32-conv2d only, with dilations 1. */
+  /** Above 1 on f32-conv2d and qu8s8-conv2d only, with dilations 1. */
   strideH: number;
   strideW: number;
   padTop: number;

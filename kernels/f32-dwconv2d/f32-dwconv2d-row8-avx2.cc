@@ -64,26 +64,39 @@ __m256 load_masked(const float* p, const TapMask& m) {
   else return even_columns(_mm256_maskload_ps(p, m.a), _mm256_maskload_ps(p + 7, m.b));
 }
 
-// One vector whose windows leave the row (or fewer than 8 outputs): each
-// tap's columns outside [0, width) masked off. Kept out of line so the
-// interior loop has the registers to itself.
+// An edge vector's masks (the same for every row of a plane): its n outputs
+// at column ow, and for each kernel column j the lanes that lie in the row.
+template <std::size_t K>
+struct EdgeVector {
+  Index ow, n;
+  __m256i out;
+  TapMask taps[K];
+};
+
 template <std::size_t K, std::size_t S>
-[[gnu::noinline]] void edge_vector(const DwConv2dPlane& p, const float* const* rows, Index ow, const __m256* w) {
-  const DwConv2dShape& s = *p.shape;
+EdgeVector<K> edge_at(const DwConv2dShape& s, Index ow) {
+  EdgeVector<K> e;
+  e.ow = ow;
+  e.n = std::min(kV, static_cast<Index>(s.out_w) - ow);
+  e.out = lanes_between(0, e.n);
   const Index x0 = ow * static_cast<Index>(S) - static_cast<Index>(s.pad_left);
-  const Index n = std::min(kV, static_cast<Index>(s.out_w) - ow);
-  float* y = p.y + ow;
-  const __m256i out_lanes = lanes_between(0, n);
-  TapMask masks[K];
-  for (std::size_t j = 0; j < K; j++) masks[j] = tap_mask<S>(x0 + static_cast<Index>(j), static_cast<Index>(s.width), n);
-  __m256 acc[2] = {_mm256_set1_ps(p.bias), p.accumulate ? _mm256_maskload_ps(y, out_lanes) : _mm256_setzero_ps()};
+  for (std::size_t j = 0; j < K; j++) e.taps[j] = tap_mask<S>(x0 + static_cast<Index>(j), static_cast<Index>(s.width), e.n);
+  return e;
+}
+
+// One edge vector of the row at y_row. Kept out of line so the interior
+// loop has the registers to itself.
+template <std::size_t K, std::size_t S>
+[[gnu::noinline]] void edge_vector(const DwConv2dPlane& p, const float* const* rows, float* y_row, const EdgeVector<K>& e,
+                                   const __m256* w) {
+  const Index x0 = e.ow * static_cast<Index>(S) - static_cast<Index>(p.shape->pad_left);
+  float* y = y_row + e.ow;
+  __m256 acc[2] = {_mm256_set1_ps(p.bias), p.accumulate ? _mm256_maskload_ps(y, e.out) : _mm256_setzero_ps()};
 #pragma GCC unroll 5
   for (std::size_t i = 0; i < K; i++)
 #pragma GCC unroll 5
-    for (std::size_t j = 0; j < K; j++)
-      acc[i % 2] = _mm256_fmadd_ps(load_masked<S>(rows[i] + x0 + static_cast<Index>(j), masks[j]), w[i * K + j], acc[i % 2]);
-  const __m256 r = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_set1_ps(p.min)), _mm256_set1_ps(p.max));
-  _mm256_maskstore_ps(y, out_lanes, r);
+    for (std::size_t j = 0; j < K; j++) acc[i % 2] = _mm256_fmadd_ps(load_masked<S>(rows[i] + x0 + static_cast<Index>(j), e.taps[j]), w[i * K + j], acc[i % 2]);
+  _mm256_maskstore_ps(y, e.out, _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_set1_ps(p.min)), _mm256_set1_ps(p.max)));
 }
 
 template <std::size_t K, std::size_t S>
@@ -92,16 +105,35 @@ void plane(const DwConv2dPlane& p) {
   __m256 w[K * K];
   for (std::size_t t = 0; t < K * K; t++) w[t] = _mm256_set1_ps(p.w[t]);
   const __m256 bias = _mm256_set1_ps(p.bias), lo = _mm256_set1_ps(p.min), hi = _mm256_set1_ps(p.max);
-  const Index out_w = static_cast<Index>(s.out_w), pl = static_cast<Index>(s.pad_left);
-  const Index interior_lo = static_cast<Index>(p.lo), interior_hi = static_cast<Index>(p.hi);
+    const Index out_w = static_cast<Index>(s.out_w), pl = static_cast<Index>(s.pad_left);
+  // The row's vectors: edges over [0, full_begin) and [full_end, out_w), full ones between.
+  const Index first_full = (static_cast<Index>(p.lo) + kV - 1) / kV * kV;
+  const bool any_full = first_full + kV <= static_cast<Index>(p.hi);
+  const Index full_begin = any_full ? first_full : (out_w + kV - 1) / kV * kV;
+  const Index full_end = any_full ? full_begin + (static_cast<Index>(p.hi) - full_begin) / kV * kV : full_begin;
+  const auto for_each_edge = [&](auto&& f) {
+    for (Index ow = 0; ow < full_begin && ow < out_w; ow += kV) f(ow);
+    for (Index ow = full_end; ow < out_w; ow += kV) f(ow);
+  };
+  // The edges' masks once per plane; pads beyond the kernel (ONNX allows
+  // them) can make more edges than kept here, which then get theirs per row.
+  constexpr int kKeptEdges = 4;
+  EdgeVector<K> edges[kKeptEdges];
+  int edge_count = 0;
+  for_each_edge([&](Index ow) {
+    if (edge_count < kKeptEdges) edges[edge_count] = edge_at<K, S>(s, ow);
+    edge_count++;
+  });
   const float* rows[K];
   for (std::size_t oh = 0; oh < s.out_h; oh++) {
     f32_dwconv2d_rows(p, oh, rows);
-    const DwConv2dPlane row_plane = {p.shape, p.x, p.w, p.accumulate, p.bias, p.min, p.max, p.zeros, p.lo, p.hi, p.y + oh * s.out_w};
-    float* y = row_plane.y;
-    Index ow = 0;
-    for (; ow < out_w && (ow < interior_lo || ow + kV > interior_hi); ow += kV) edge_vector<K, S>(row_plane, rows, ow, w);
-    for (; ow + kV <= interior_hi; ow += kV) {
+    float* y = p.y + oh * s.out_w;
+    if (edge_count <= kKeptEdges) {
+      for (int e = 0; e < edge_count; e++) edge_vector<K, S>(p, rows, y, edges[e], w);
+    } else {
+      for_each_edge([&](Index ow) { edge_vector<K, S>(p, rows, y, edge_at<K, S>(s, ow), w); });
+    }
+    for (Index ow = full_begin; ow < full_end; ow += kV) {
       const Index x0 = ow * static_cast<Index>(S) - pl;
       // Two accumulators (even and odd kernel rows) halve the chain of dependent FMAs.
       __m256 acc[2] = {bias, p.accumulate ? _mm256_loadu_ps(y + ow) : _mm256_setzero_ps()};
@@ -111,7 +143,6 @@ void plane(const DwConv2dPlane& p) {
         for (std::size_t j = 0; j < K; j++) acc[i % 2] = _mm256_fmadd_ps(load_full<S>(rows[i] + x0 + j), w[i * K + j], acc[i % 2]);
       _mm256_storeu_ps(y + ow, _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(acc[0], acc[1]), lo), hi));
     }
-    for (; ow < out_w; ow += kV) edge_vector<K, S>(row_plane, rows, ow, w);
   }
 }
 

@@ -1,5 +1,6 @@
 // qu8s8-conv2d driver: packs blocks once; per call interleaves the images
-// (padded with the zero point) on the thread pool, maps every entry to its
+// (padded with the zero point; split into phase planes when strided,
+// shifted-conv.h) on the thread pool, maps every entry to its
 // position offset, then runs one task per (image, group of block rows), each
 // block row over the whole image.
 #include <algorithm>
@@ -86,6 +87,35 @@ void interleave_image(const ShiftedConvShape& s, const ConvInput& x, std::size_t
   std::fill(out + groups * plane * kBlock, out + groups * plane * kBlock + kSlackBytes, static_cast<uint8_t>(zp));
 }
 
+// The strided layout (shifted-conv.h): image n of x split into phase planes
+// of interleaved words, zero points where a phase position falls in the
+// padding or past the padded image; each input word read once.
+void interleave_phases(const ShiftedConvShape& s, const ConvInput& x, std::size_t n, uint8_t* out) {
+  const std::size_t gh = s.grid_h(), gw = s.grid_w(), hw = s.height * s.width, groups = groups_of(s.channels);
+  const uint8_t zp = static_cast<uint8_t>(x.zero_point);
+  uint32_t* dst = reinterpret_cast<uint32_t*>(out);
+  for (std::size_t g = 0; g < groups; ++g)
+    for (std::size_t a = 0; a < s.phases_h(); ++a)
+      for (std::size_t b = 0; b < s.phases_w(); ++b)
+        for (std::size_t y = 0; y < gh; ++y) {
+          const std::size_t py = y * s.stride_h + a;
+          const bool row_in = py >= s.pad_top && py - s.pad_top < s.height;
+          const std::size_t iy = py - s.pad_top;
+          for (std::size_t q = 0; q < gw; ++q, ++dst) {
+            const std::size_t px = q * s.stride_w + b;
+            const bool in = row_in && px >= s.pad_left && px - s.pad_left < s.width;
+            uint32_t word = 0;
+            for (std::size_t c = 0; c < kBlock; ++c) {
+              const std::size_t channel = g * kBlock + c;
+              const uint8_t v = in && channel < s.channels ? x.u8[(n * s.channels + channel) * hw + iy * s.width + px - s.pad_left] : zp;
+              word |= static_cast<uint32_t>(v) << (8 * c);
+            }
+            *dst = word;
+          }
+        }
+  std::fill(reinterpret_cast<uint8_t*>(dst), reinterpret_cast<uint8_t*>(dst) + kSlackBytes, zp);
+}
+
 }  // namespace
 
 bool qu8s8_conv2d_pack(std::size_t out_channels, std::size_t channels, std::size_t kernel_h, std::size_t kernel_w,
@@ -134,15 +164,21 @@ bool qu8s8_conv2d_pack(std::size_t out_channels, std::size_t channels, std::size
 
 void qu8s8_conv2d(const Qu8s8Conv2dVariant& variant, const ShiftedConvShape& s, const ConvInput& x,
                   const Qu8s8Conv2dWeights& w, const ConvOutputParams& out) {
-  const std::size_t image_bytes = groups_of(s.channels) * s.plane() * kBlock + kSlackBytes;
+  const std::size_t phases = s.phases_h() * s.phases_w();
+  const std::size_t image_bytes = groups_of(s.channels) * phases * s.plane() * kBlock + kSlackBytes;
   uint8_t* images = static_cast<uint8_t*>(thread_scratch(kScratchImages, s.batch * image_bytes));
   const InterleaveFn interleave = interleave_for_this_cpu();
-  parallel_for(s.batch, [&](std::size_t n) { interleave_image(s, x, n, interleave, images + n * image_bytes); });
+  parallel_for(s.batch, [&](std::size_t n) {
+    if (s.strided()) interleave_phases(s, x, n, images + n * image_bytes);
+    else interleave_image(s, x, n, interleave, images + n * image_bytes);
+  });
   const ShiftedMasks masks(s);
+  // Entry (g, i, j) reads phase (i % SH, j % SW) of group g shifted by (i / SH, j / SW) (stride 1: plane g shifted by (i, j) dilated).
   std::vector<int32_t> offsets(w.group.size());
   for (std::size_t e = 0; e < offsets.size(); ++e) {
-    const std::size_t i = w.tap[e] / w.kernel_w, j = w.tap[e] % w.kernel_w;
-    offsets[e] = static_cast<int32_t>(w.group[e] * s.plane() + i * s.dilation_h * s.padded_w() + j * s.dilation_w);
+    const std::size_t di = w.tap[e] / w.kernel_w * s.dilation_h, dj = w.tap[e] % w.kernel_w * s.dilation_w;
+    const std::size_t plane = (w.group[e] * s.phases_h() + di % s.stride_h) * s.phases_w() + dj % s.stride_w;
+    offsets[e] = static_cast<int32_t>(plane * s.plane() + di / s.stride_h * s.grid_w() + dj / s.stride_w);
   }
   std::vector<int32_t> correction(w.row_sums.size() + kBlock, 0);
   for (std::size_t o = 0; o < w.row_sums.size(); ++o) correction[o] = x.zero_point * w.row_sums[o];

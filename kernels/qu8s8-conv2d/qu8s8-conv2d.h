@@ -1,10 +1,10 @@
-// qu8s8-conv2d: stride-1 2-D convolution of uint8 NCHW images with int8
+// qu8s8-conv2d: 2-D convolution (any stride, dilation 1 where strided) of uint8 NCHW images with int8
 // weights pruned in blocks of [4 output channels x 4 input channels] at one
 // kernel position, on 8-bit dot products (AVX-512 VNNI vpdpbusd: per 32-bit
 // lane, 4 uint8 x int8 products summed into int32), exact in int32.
 //
 // Layout (shifted-conv/shifted-conv.h): each image is padded with its zero point
-// and interleaved by 4 channels, x4[g][p][q] = x[4g + q] at padded position
+// (and split into phase planes when strided, as f32-conv2d's) and interleaved by 4 channels, x4[g][p][q] = x[4g + q] at padded position
 // p (channels past C are the zero point too), so one 64-byte load holds 16
 // positions x 4 channels: one lane's 4 bytes meet one block row's 4 weights.
 // A stored block is its 4 rows' 4-byte weight words; a block row's entries

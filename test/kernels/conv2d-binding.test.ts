@@ -54,6 +54,7 @@ describe('conv binding (binding/conv2d.cc) checks every field', () => {
     assert.equal(conv2d(quantized), undefined);
     assert.equal(conv2d({ ...quantized, family: 'f32-spconv2d', output: 'int32', y: new Int32Array(144), multipliers: null }), undefined);
     assert.equal(conv2d({ ...float, strideH: 2, strideW: 2, y: new Float32Array(36) }), undefined);
+    assert.equal(conv2d({ ...quantized, strideH: 2, strideW: 2, y: new Uint8Array(36) }), undefined);
     assert.equal(conv2d({ ...float, poolKernelH: 2, poolKernelW: 2, poolStrideH: 2, poolStrideW: 2, y: new Float32Array(36) }), undefined);
     packConvWeightsNative(pack);
     packConvWeightsNative({ ...pack, sparse: true, blockRows: 4 });
@@ -88,8 +89,7 @@ describe('conv binding (binding/conv2d.cc) checks every field', () => {
     ['a zero dilation', float, { dilationW: 0 }, /^RangeError: kernel, dilations and strides must be >= 1/],
     ['a zero stride', float, { strideH: 0 }, /^RangeError: kernel, dilations and strides must be >= 1/],
     ['a stride with a dilation', float, { strideH: 2, dilationW: 2 }, /^RangeError: strides above 1 need dilations 1/],
-    ['a stride on the sparse family', float, { family: 'f32-spconv2d', weights: sparse, strideW: 2 }, /^RangeError: strides above 1 need family f32-conv2d/],
-    ['a stride on the int8 family', quantized, { strideH: 2, strideW: 2 }, /^RangeError: strides above 1 need family f32-conv2d/],
+    ['a stride on the sparse family', float, { family: 'f32-spconv2d', weights: sparse, strideW: 2 }, /^RangeError: strides above 1 need family f32-conv2d or qu8s8-conv2d/],
     ['a kernel other than the packed one', float, { channels: 1, kernelH: 3, kernelW: 9 }, /^RangeError: kernelH and kernelW must be the packed weights'/],
     ['channels that do not match the taps', float, { channels: 2 }, /^RangeError: channels x kernelH x kernelW must equal the weights' taps/],
     ['a kernel larger than the padded input', float, { height: 1 }, /^RangeError: the dilated kernel is larger than the padded input/],

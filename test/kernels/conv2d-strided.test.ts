@@ -100,6 +100,32 @@ describe('conv2d: strided and pointwise convolutions on f32-conv2d', () => {
     });
   }
 
+  for (const variant of nativeVariants('qu8s8-conv2d'))
+    it(`${variant}: strided uint8 x int8 blocks give exact int32 sums, pooled or not, and the float kernel's uint8 output`, () => {
+      const r = rng(44);
+      for (const s of STRIDED)
+        for (const density of [0.3, 1]) {
+          const wq = randomInts(Int8Array, s.oc * s.c * s.kh * s.kw, -128, 127, r).map((v) => (r() < density ? v : 0));
+          const source = tensor('int8', [s.oc, s.c, s.kh, s.kw], wq, { scale: 0.003 });
+          const w = packConvWeights(source, { sparse: true, blockRows: 4 });
+          const zeroPoint = [0, 77, 255][Math.floor(r() * 3)];
+          const xq = randomInts(Uint8Array, s.n * s.c * s.h * s.w, 0, 255, r);
+          const x = tensor('uint8', [s.n, s.c, s.h, s.w], xq, { scale: 0.02, zeroPoint });
+          const [oh, ow] = outSize(s);
+          const sums = refConv2dSums(geometry(s), xq, zeroPoint, Float32Array.from(wq));
+          const base = { pads: s.pads, strides: s.strides, variant };
+          const what = `${variant} ${JSON.stringify(s)} density ${density}`;
+          assertSameArray(cpu.conv2d(x, w, { ...base, output: 'int32' }).data, Int32Array.from(sums), `int32 ${what}`);
+          if (oh >= 2 && ow >= 2) {
+            const pooled = cpu.conv2d(x, w, { ...base, output: 'int32', pool: { kernelShape: [2, 2], strides: [2, 2] } });
+            assertSameArray(pooled.data, pool2x2(sums, s.n * s.oc, oh, ow), `pooled int32 ${what}`);
+          }
+          const q = { pads: s.pads, strides: s.strides, output: 'int8' as const, outScale: 0.05, outZeroPoint: -3, activation: 'relu' as const };
+          const dense = packConvWeights(source);
+          assertSameArray(cpu.conv2d(x, w, { ...q, variant }).data, cpu.conv2d(x, dense, { ...q, variant: nativeVariants('f32-conv2d')[0] }).data, `int8 ${what}`);
+        }
+    });
+
   it('every variant gives the same float32 bits on strided and pointwise shapes (same tap order, fused multiply-adds)', () => {
     const r = rng(43);
     for (const s of [STRIDED[0], STRIDED[2], POINTWISE[0], POINTWISE[2]]) {
@@ -111,10 +137,10 @@ describe('conv2d: strided and pointwise convolutions on f32-conv2d', () => {
     }
   });
 
-  it('takes strides above 1 on dense weights without dilation only, naming the argument', () => {
+  it('takes strides above 1 on dense weights or int8 blocks without dilation only, naming the argument', () => {
     const x = tensor('float32', [1, 2, 6, 6], new Float32Array(72));
     const sparse = packConvWeights(tensor('float32', [4, 2, 3, 3], new Float32Array(72).fill(1)), { sparse: true });
-    assert.throws(() => cpu.conv2d(x, sparse, { strides: [2, 2] }), /^TypeError: options.strides above 1 need dense weights/);
+    assert.throws(() => cpu.conv2d(x, sparse, { strides: [2, 2] }), /^TypeError: options.strides above 1 need dense weights, or uint8 x on int8 blocks/);
     const dense = packConvWeights(tensor('float32', [4, 2, 3, 3], new Float32Array(72).fill(1)));
     assert.throws(() => cpu.conv2d(x, dense, { strides: [2, 1], dilations: [1, 2] }), /^RangeError: options.dilations must be 1 with options.strides above 1/);
     assert.throws(() => cpu.conv2d(x, dense, { strides: [0, 1] }), /^RangeError: options.strides\[0\]/);

@@ -2,7 +2,7 @@
  * Direct 2-D convolution of NCHW tensors, without im2col: dense weights on
  * f32-conv2d (any stride, through a polyphase split of the image when
  * strided), pruned ones on f32-spconv2d (stride 1) (kernels/shifted-conv/
- * shifted-conv.h explains the layouts). Float32 images give float32 results
+ * shifted-conv.h explains the layouts); int8 blocks on qu8s8-conv2d (any stride). Float32 images give float32 results
  * (bias and a clamp fused); uint8 images with quantized int8/uint8 weights
  * give exact int32 sums, requantized to uint8/int8 like qgemm: on
  * qu8s8-conv2d's 8-bit dot products (VNNI) for int8 blocks, exact in int32,
@@ -205,7 +205,7 @@ export interface Conv2dOptions {
   pads?: readonly [number, number, number, number];
   /** [h, w] (default 1). */
   dilations?: readonly [number, number];
-  /** [h, w] (default 1). Above 1: dense weights and dilations 1 only (the polyphase layout). */
+  /** [h, w] (default 1). Above 1: dilations 1, and dense weights or uint8 x on qu8s8-conv2d (the polyphase layout; not f32-spconv2d). */
   strides?: readonly [number, number];
   /** float32 output: per output channel Float32Array; integer output: Int32Array at the accumulator scale. */
   bias?: Float32Array | Int32Array;
@@ -273,7 +273,6 @@ function geometry(x: Pick<Tensor, 'dims'>, w: ConvWeights, options: Conv2dOption
   const [strideH, strideW] = pair('options.strides', options.strides, 1);
   if (strideH * strideW > 1) {
     if (dilationH * dilationW > 1) fail('options.dilations', 'must be 1 with options.strides above 1');
-    if (w.sparse) typeFail('options.strides', 'above 1 need dense weights (packConvWeights without sparse)');
   }
   let pads = [0, 0, 0, 0];
   if (options.pads !== undefined) {
@@ -351,6 +350,8 @@ function conv2dSetup(x: TensorShape<'float32' | 'uint8'>, w: ConvWeights, option
   const planes = g.batch * g.outChannels;
   const xSize = g.batch * g.channels * g.height * g.width, ySize = sizeOf(dims);
   const variant = checkVariant(options);
+  if (g.strideH * g.strideW > 1 && convFamily(x.type, w, variant) === 'f32-spconv2d')
+    typeFail('options.strides', 'above 1 need dense weights, or uint8 x on int8 blocks where qu8s8-conv2d runs (f32-spconv2d runs stride 1 only)');
   // The addon call of `stage`: planned at its first run (the addon reads and checks the ~30 fields
   // once; a runtime's Conv2dPlan then runs it per input, one-shot calls find it in w.nativePlans),
   // then run on the arrays alone.

@@ -27,7 +27,7 @@ import type { NodeRun, RunPolicy } from '../ops/op.js';
 import { nodeError, prepareContext, type PreparedNode } from '../prepare.js';
 import { VALUE_ARRAYS } from '../value.js';
 import { FUSION_PREFIX, type GpuNodeRun } from '../webgpu/node-run.js';
-import { GPU_FUSIONS, GPU_OPS } from '../webgpu/registry.js';
+import { GPU_OPS, gpuFusions } from '../webgpu/registry.js';
 
 /**
  * A node with a GPU kernel keeps its CPU kernel for the runs the GPU one
@@ -61,8 +61,9 @@ export async function createGpuExecutor(graph: Graph, prepared: readonly Prepare
   try {
     for (const p of prepared) {
       // A fusion a pass added that the GPU kernels do not know: the CPU kernel runs the node.
+      const op = opKey(p.node);
       const fused = [...p.node.attributes.keys()].filter((name) => name.startsWith(FUSION_PREFIX));
-      const handler = fused.every((name) => GPU_FUSIONS.has(name)) ? GPU_OPS[opKey(p.node)] : undefined;
+      const handler = fused.every((name) => gpuFusions(op).has(name)) ? GPU_OPS[op] : undefined;
       let kernel: GpuNodeRun | undefined;
       try {
         kernel = handler?.(prepareContext(graph, p.node, policy), backend);

@@ -55,13 +55,19 @@ function arithmetic(label: string, float: Rows<Float32Array>, int32: (x: number,
   const i32 = callbackRows<Int32Array, number>(int32);
   const i64 = callbackRows<BigInt64Array, bigint>(int64);
   return () =>
-    nodeRun(label, (inputs) => {
+    nodeRun(label, (inputs, allocate) => {
       const a = input(inputs, 0, ['float32', 'int32', 'int64']);
       const b = input(inputs, 1);
       if (b.type !== a.type) throw new ModelError(`inputs must have one type, got ${a.type} and ${b.type}`);
-      const out = value(a.type, broadcastDims(a.dims, b.dims));
-      if (a.type === 'float32' && native && planBinary(a.dims, b.dims)) native(a as Tensor<'float32'>, b as Tensor<'float32'>, { out: out.data as Float32Array });
-      else if (a.type === 'float32') broadcastApply(a.dims, b.dims, a.data as Float32Array, b.data as Float32Array, out.data as Float32Array, float);
+      const dims = broadcastDims(a.dims, b.dims);
+      // The native kernels write every element, so they take a pooled (dirty) buffer.
+      if (a.type === 'float32' && native && planBinary(a.dims, b.dims)) {
+        const y = value('float32', dims, allocate('float32', sizeOf(dims)));
+        native(a as Tensor<'float32'>, b as Tensor<'float32'>, { out: y.data });
+        return [y];
+      }
+      const out = value(a.type, dims);
+      if (a.type === 'float32') broadcastApply(a.dims, b.dims, a.data as Float32Array, b.data as Float32Array, out.data as Float32Array, float);
       else if (a.type === 'int32') broadcastApply(a.dims, b.dims, a.data as Int32Array, b.data as Int32Array, out.data as Int32Array, i32);
       else broadcastApply(a.dims, b.dims, a.data as BigInt64Array, b.data as BigInt64Array, out.data as BigInt64Array, i64);
       return [out];
@@ -87,9 +93,9 @@ function activation(label: string, prepare: (a: Attributes) => FloatMap): OpHand
 function nativeActivation(label: string, prepare: (a: Attributes) => PointwiseActivation): OpHandler {
   return ({ attributes }) => {
     const activation = prepare(attributes);
-    return nodeRun(label, (inputs) => {
+    return nodeRun(label, (inputs, allocate) => {
       const x = input(inputs, 0, ['float32']);
-      const y = value('float32', x.dims);
+      const y = value('float32', x.dims, allocate('float32', x.data.length));
       cpu.activate(x as Tensor<'float32'>, activation, { out: y.data });
       return [y];
     });
@@ -102,17 +108,20 @@ const clip: OpHandler = ({ opset, attributes, constants }) => {
   const bounds = (inputs: readonly (Value | undefined)[]) => [1, 2].map((i) => (inputs[i] === undefined ? (i === 1 ? -Infinity : Infinity) : scalar(inputs[i]!, i === 1 ? 'min' : 'max')));
   // Bounds known at creation are checked there.
   if (!fixed) bounds(constants);
-  return nodeRun('clip', (inputs) => {
+  return nodeRun('clip', (inputs, allocate) => {
     const x = input(inputs, 0, ['float32', 'int32', 'int8', 'uint8', 'int64']);
     if (!fixed) for (const i of [1, 2]) if (inputs[i] !== undefined && inputs[i]!.type !== x.type) throw new ModelError(`input ${i} must be ${x.type} like input 0, got ${inputs[i]!.type}`);
     const [lo, hi] = fixed ?? bounds(inputs);
+    if (x.type === 'float32' && lo <= hi) {
+      const y = value('float32', x.dims, allocate('float32', x.data.length));
+      cpu.activate(x as Tensor<'float32'>, { min: lo, max: hi }, { out: y.data });
+      return [y];
+    }
     const y = value(x.type, x.dims);
     if (x.type === 'int64') {
       const xs = x.data as BigInt64Array, ys = y.data as BigInt64Array;
       const l = BigInt(Math.max(lo, -(2 ** 63))), h = BigInt(Math.min(hi, 2 ** 63));
       for (let i = 0; i < xs.length; i++) ys[i] = xs[i] < l ? l : xs[i] > h ? h : xs[i];
-    } else if (x.type === 'float32' && lo <= hi) {
-      cpu.activate(x as Tensor<'float32'>, { min: lo, max: hi }, { out: y.data as Float32Array });
     } else {
       const xs = x.data as Float32Array, ys = y.data as Float32Array;
       // min(max(x, lo), hi) as onnxruntime computes it: lo > hi gives hi everywhere.

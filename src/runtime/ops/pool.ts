@@ -161,11 +161,11 @@ function globalPool(label: string, reduce: (d: Float32Array, start: number, size
 
 /** The mean of each plane, on the native f32-elementwise kernels (cpu.globalAveragePool: float32 sums). */
 const globalAveragePool: OpHandler = () =>
-  nodeRun('globalavgpool', (inputs) => {
+  nodeRun('globalavgpool', (inputs, allocate) => {
     const x = input(inputs, 0, ['float32']);
     if (x.dims.length < 3) throw new ModelError(`input must be [N, C, spatial...], got [${x.dims}]`);
     checkPoolInput(x.dims);
-    const y = value('float32', [x.dims[0], x.dims[1], ...x.dims.slice(2).map(() => 1)]);
+    const y = value('float32', [x.dims[0], x.dims[1], ...x.dims.slice(2).map(() => 1)], allocate('float32', x.dims[0] * x.dims[1]));
     cpu.globalAveragePool(x as Tensor<'float32'>, { out: y.data });
     return [y];
   });

@@ -6,7 +6,8 @@
  * group > 1 (depthwise, grouped): one dwconv2d dispatch on the weights as
  * ONNX stores them, bias and clamp fused, NCHW out. Then the MaxPool a pass
  * fused into the conv, if any (on the GPU's maxPool: fusing it into the
- * GEMM would save little next to it). Grouped QLinearConv runs on the CPU.
+ * GEMM would save little next to it), or the post-op (residual add,
+ * HardSwish, HardSigmoid: post-op.ts). Grouped QLinearConv runs on the CPU.
  * Weights are always dense here: the GPU has no sparse conv path yet, so a
  * pruned layer the CPU would run on a sparse kernel runs dense.
  */
@@ -21,6 +22,7 @@ import { checkChannels, convRunGeometry, outputDims, windowAttributes, type Wind
 import { FUSED_POOL_KERNEL, FUSED_POOL_STRIDES, fusedActivation, fusedPool, type PrepareContext } from '../ops/op.js';
 import { quantParam, quantParams } from '../ops/quant-params.js';
 import { gpuInput0, shaped, type GpuInput, type GpuNodeRun, type GpuOpHandler } from './node-run.js';
+import { epilogueClamp, withPostOp } from './post-op.js';
 
 /**
  * The attributes of the MaxPool passes/fuse-maxpool.ts moves into a conv,
@@ -76,7 +78,7 @@ async function convolve(gpu: WebGpuBackend, x: GpuInput, window: WindowAttribute
 function groupedConv(ctx: PrepareContext, gpu: WebGpuBackend, w: Value, bias: Float32Array | undefined): GpuNodeRun {
   const group = ctx.attributes.int('group', 1);
   const window = windowAttributes(ctx.attributes, w.dims.slice(2));
-  const activation = fusedActivation(ctx.attributes) ?? 'none';
+  const activation = epilogueClamp(ctx.attributes);
   const pool = fusedPool(ctx.attributes);
   const [oc, cpg] = w.dims;
   const weights = gpu.upload(tensor('float32', [oc, cpg, ...window.kernel], w.data as Float32Array));
@@ -97,13 +99,13 @@ function groupedConv(ctx: PrepareContext, gpu: WebGpuBackend, w: Value, bias: Fl
 export const gpuConv: GpuOpHandler = (ctx, gpu) => {
   const [, w, b] = ctx.constants;
   if (!w || ((ctx.node.inputs[2] ?? '') !== '' && !b)) return undefined;
-  if (!ungrouped(ctx)) return groupedConv(ctx, gpu, w, b?.data as Float32Array | undefined);
+  if (!ungrouped(ctx)) return withPostOp(groupedConv(ctx, gpu, w, b?.data as Float32Array | undefined), ctx.attributes, gpu);
   const window = windowAttributes(ctx.attributes, w.dims.slice(2));
-  const activation = fusedActivation(ctx.attributes) ?? 'none';
+  const activation = epilogueClamp(ctx.attributes);
   const pool = fusedPool(ctx.attributes);
   const bias = b?.data as Float32Array | undefined;
   const weights = gpu.upload(transposedWeight(w, 'float32'));
-  return {
+  return withPostOp({
     label: 'gpu:conv',
     run: ([xIn]) => {
       const x = gpuInput0(xIn, ['float32']);
@@ -111,7 +113,7 @@ export const gpuConv: GpuOpHandler = (ctx, gpu) => {
       return convolve(gpu, x, window, {}, w.dims[0], pool, (rows) => gpu.gemm(rows as GpuTensor<'float32'>, weights, { bias, activation }));
     },
     dispose: () => weights.dispose(),
-  };
+  }, ctx.attributes, gpu);
 };
 
 /** QLinearConv(x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, B), with x's scale and zero point constant too. */

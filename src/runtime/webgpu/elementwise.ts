@@ -6,14 +6,13 @@
  * uploaded once at creation. A run whose inputs are not all float32 (the
  * int64 shape arithmetic exporters write), or whose shapes do not
  * broadcast or need more loops than the kernel takes, runs on the CPU
- * kernel, which also reports the errors. A node a pass fused something
- * into (a sparq_ attribute) runs on the CPU: these kernels apply no fusion.
+ * kernel, which also reports the errors.
  */
 import type { GpuActivation, GpuBinaryOp } from '../../backends/webgpu/elementwise.js';
 import { broadcastLoops, MAX_BROADCAST_LOOPS } from '../../backends/webgpu/elementwise.js';
 import type { GpuTensor } from '../../backends/webgpu/gpu-tensor.js';
 import { scalar, type PrepareContext } from '../ops/op.js';
-import { hasFusion, type GpuInput, type GpuNodeRun, type GpuOpHandler } from './node-run.js';
+import type { GpuInput, GpuNodeRun, GpuOpHandler } from './node-run.js';
 
 const FLOAT_MAX = 3.4028234663852886e38;
 
@@ -24,7 +23,7 @@ function allFloat(inputs: readonly (GpuInput | undefined)[], count: number): boo
 function binary(op: GpuBinaryOp, label: string): GpuOpHandler {
   return (ctx, gpu) => {
     // A constant that is not float32 (shape arithmetic) never meets a float32 input: the node is the CPU's.
-    if (hasFusion(ctx) || ctx.constants.some((c) => c !== undefined && c.type !== 'float32')) return undefined;
+    if (ctx.constants.some((c) => c !== undefined && c.type !== 'float32')) return undefined;
     const uploaded = ctx.constants.slice(0, 2).map((c) => (c === undefined ? undefined : gpu.upload({ type: 'float32', dims: c.dims, data: c.data as Float32Array })));
     const operands = (inputs: readonly (GpuInput | undefined)[]) => [0, 1].map((i) => uploaded[i] ?? inputs[i]!);
     return {
@@ -46,7 +45,7 @@ function binary(op: GpuBinaryOp, label: string): GpuOpHandler {
 /** An activation whose parameters `read` takes from the node (undefined: the CPU runs it). */
 function activation(label: string, read: (ctx: PrepareContext) => GpuActivation | undefined): GpuOpHandler {
   return (ctx, gpu): GpuNodeRun | undefined => {
-    const act = hasFusion(ctx) ? undefined : read(ctx);
+    const act = read(ctx);
     if (!act) return undefined;
     return {
       label,

@@ -1,7 +1,8 @@
 /**
  * Gemm, MatMul (constant 2-D B) and QLinearMatMul (constant a_scale/a_zp) on
  * the GPU's gemm/qgemm, B uploaded once, bias and the fused clamp in the
- * epilogue; the plans (B laid out, C as bias) are ops/matmul.ts's, so both
+ * epilogue, a fused HardSwish / HardSigmoid after it (post-op.ts); the
+ * plans (B laid out, C as bias) are ops/matmul.ts's, so both
  * backends read the node alike. Gemm with transA or a C that is not a bias,
  * and batched MatMul, run on the CPU. Weights are always dense here (the CPU
  * may pick a sparse kernel for pruned ones).
@@ -11,13 +12,14 @@ import { tensor } from '../../tensor.js';
 import { checkGemmA, gemmPlan, matMulPlan, qlinearMatMulPlan, rowsOf } from '../ops/matmul.js';
 import { quantParams } from '../ops/quant-params.js';
 import { gpuInput0, shaped, type GpuOpHandler } from './node-run.js';
+import { withPostOp } from './post-op.js';
 
 export const gpuGemm: GpuOpHandler = (ctx, gpu) => {
   const plan = gemmPlan(ctx);
   if (plan.transA || plan.general) return undefined;
   const { k, n, bias, fuse } = plan;
   const weights = gpu.upload(tensor('float32', [k, n], plan.weight));
-  return {
+  return withPostOp({
     label: 'gpu:gemm',
     run: ([xIn]) => {
       const x = gpuInput0(xIn, ['float32']);
@@ -25,7 +27,7 @@ export const gpuGemm: GpuOpHandler = (ctx, gpu) => {
       return gpu.gemm(shaped(x, x.dims) as GpuTensor<'float32'>, weights, { bias, activation: fuse });
     },
     dispose: () => weights.dispose(),
-  };
+  }, ctx.attributes, gpu);
 };
 
 export const gpuMatMul: GpuOpHandler = (ctx, gpu) => {

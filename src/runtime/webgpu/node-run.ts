@@ -43,8 +43,3 @@ export function shaped(x: GpuInput, dims: readonly number[], quant: QuantParams 
 
 /** sparq's own node attributes (fused activations, pools) begin with this; a model never carries them. */
 export const FUSION_PREFIX = 'sparq_';
-
-/** Whether a pass fused something into the node. */
-export function hasFusion(ctx: PrepareContext): boolean {
-  return [...ctx.node.attributes.keys()].some((name) => name.startsWith(FUSION_PREFIX));
-}

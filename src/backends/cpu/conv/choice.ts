@@ -20,20 +20,21 @@ export function convShape(w: ConvWeightSource<'float32' | 'int8' | 'uint8'>, win
 /**
  * The paths an ungrouped layer can take, with the stored fraction of its
  * weights in each format (zero: the weight's zero point): im2col and the
- * dense direct kernel always (strided too), and at stride 1 CSR and [4 x 1]
- * blocks when `trySparse`, and int8 blocks for integer weights whose values
- * minus zero point fit int8 where qu8s8-conv2d runs SIMD code (the addon
- * runs its scalar variant for no call: the float kernels take those layers).
+ * dense direct kernel always (strided too), and when `trySparse` CSR and
+ * [4 x 1] blocks (stride 1 only: f32-spconv2d has no strided layout), and
+ * int8 blocks for integer weights whose values minus zero point fit int8
+ * where qu8s8-conv2d runs SIMD code (the addon runs its scalar variant for
+ * no call: the float kernels take those layers).
  */
 export function convCandidates(w: ConvWeightSource<'float32' | 'int8' | 'uint8'>, window: ConvWindow, trySparse: boolean): ConvCandidate[] {
   const quantized = w.type !== 'float32';
   const candidates: ConvCandidate[] = [{ path: 'direct', density: 1 }, { path: quantized ? 'im2col-int8' : 'im2col', density: 1 }];
+  if (!trySparse) return candidates;
   const strided = window.strides[0] !== 1 || window.strides[1] !== 1;
-  if (!trySparse || strided) return candidates;
   const oc = w.dims[0], taps = w.data.length / oc;
   const zero = (i: number) => (w.zeroPoints ? w.zeroPoints[w.zeroPoints.length === 1 ? 0 : Math.floor(i / taps)] : 0);
   const stored = Uint8Array.from(w.data as ArrayLike<number>, (v, i) => (v !== zero(i) ? 1 : 0));
-  candidates.push({ path: 'direct-csr', density: blockDensity(stored, oc, 1) }, { path: 'direct-block4', density: blockDensity(stored, oc, 4) });
+  if (!strided) candidates.push({ path: 'direct-csr', density: blockDensity(stored, oc, 1) }, { path: 'direct-block4', density: blockDensity(stored, oc, 4) });
   if (quantized && hasInt8ConvKernel() && fitsInt8Blocks(Float32Array.from(w.data as ArrayLike<number>, (v, i) => v - zero(i)))) candidates.push({ path: 'direct-int8', density: blockDensity(stored, oc, 4, 4, window.kernel[0] * window.kernel[1]) });
   return candidates;
 }

@@ -27,9 +27,9 @@
 import type { CostFamily } from '../isa-level.js';
 
 /**
- * The ways an ungrouped conv can run: on cpu.conv2d with dense weights (any
- * stride), CSR, [4 x 1] blocks or int8 [4 x 4 channel] blocks (stride 1),
- * or im2col and a GEMM (float, or uint8 x int8).
+ * The ways an ungrouped conv can run: on cpu.conv2d with dense weights or
+ * int8 [4 x 4 channel] blocks (any stride), CSR or [4 x 1] blocks (stride
+ * 1), or im2col and a GEMM (float, or uint8 x int8).
  */
 export type ConvPath = 'direct' | 'direct-csr' | 'direct-block4' | 'direct-int8' | 'im2col' | 'im2col-int8';
 

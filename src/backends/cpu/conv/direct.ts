@@ -4,7 +4,7 @@
  * strided one from its phase planes, one pass over the input) and writes
  * NCHW output without a transpose, with the weights packed once in the
  * format the choice picked (dense, CSR, [4 x 1] blocks, int8 blocks; strided
- * layers dense only). Quantized sums must be exact (conv2dIsExact, against
+ * layers dense or int8 blocks). Quantized sums must be exact (conv2dIsExact, against
  * each input's zero point), and strided layers undilated; the operator runs
  * the im2col path where they are not.
  */

@@ -15,7 +15,7 @@ export interface ConvWeightSource<T extends 'float32' | 'int8' | 'uint8'> {
   zeroPoints?: Int32Array;
 }
 
-/** What the choice of path depends on besides the weights: the kernel, and the strides (strided direct convs run dense, on phase planes). */
+/** What the choice of path depends on besides the weights: the kernel, and the strides (strided direct convs run dense or on int8 blocks, on phase planes). */
 export interface ConvWindow {
   kernel: readonly [number, number];
   strides: readonly [number, number];

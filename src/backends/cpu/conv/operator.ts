@@ -63,7 +63,7 @@ export interface ConvOperator {
 
 /**
  * Packs the weights for cpu.conv2d when the layer can run direct (one
- * group; strided ones dense only) and the cost model finds a direct format
+ * group; strided ones dense or on int8 blocks) and the cost model finds a direct format
  * cheaper than im2col + GEMM on the variants this CPU runs; else undefined
  * (the im2col path). Sparse formats only when `trySparse`.
  */
