@@ -15,7 +15,7 @@ CHECK_FAMILY("f32-conv2d") {
   const F32Conv2dVariant& ref = kF32Conv2dVariants[kF32Conv2dVariantCount - 1];
   c.variants(kF32Conv2dVariants, kF32Conv2dVariantCount, [&](const F32Conv2dVariant& v) {
     for (int i = 0; i < 160; ++i) {
-      const kcheck::ConvCase t = kcheck::random_conv_case(c, i);
+      const kcheck::ConvCase t = kcheck::random_conv_case(c, i, /*strided=*/true);
       const std::vector<float> w = kcheck::conv_weights(c, t, 0.1f);
       F32Conv2dWeights packed;
       f32_conv2d_pack(t.s.out_channels, t.s.taps(), w.data(), &packed);

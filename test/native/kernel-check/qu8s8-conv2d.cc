@@ -1,7 +1,8 @@
 // qu8s8-conv2d: every variant against the scalar one through the driver,
 // exact, on the same packed weights: random shapes (channels and output
 // channels around the blocks of 4, maps from 1x1 up, kernels 1x1 to 5x5,
-// dilation, asymmetric padding, batch 1-3), full-range weights (-128..127)
+// dilation, asymmetric padding, strides 1-3 (every fourth trial, the
+// phase-plane layout), batch 1-3), full-range weights (-128..127)
 // pruned in 4x4 blocks at random densities (and some trials within
 // [-64, 64]), full-range pixels with a random
 // zero point, every integer output (int32, uint8, int8 with bias and
@@ -28,6 +29,7 @@ void run(kcheck::Checker& c, const Qu8s8Conv2dVariant& v, const Qu8s8Conv2dVaria
   s.kernel_w = 1 + c.below(trial % 5 == 0 ? 5 : 3);
   s.dilation_h = 1 + c.below(4) / 3;
   s.dilation_w = 1 + c.below(4) / 3;
+  if (trial % 4 == 3) s.dilation_h = s.dilation_w = 1, s.stride_h = 1 + c.below(3), s.stride_w = 1 + c.below(3);
   s.pad_top = c.below(3);
   s.pad_left = c.below(3);
   s.pad_bottom = c.below(3);
@@ -110,7 +112,7 @@ void run(kcheck::Checker& c, const Qu8s8Conv2dVariant& v, const Qu8s8Conv2dVaria
             for (std::size_t i = 0; i < s.kernel_h; ++i)
               for (std::size_t j = 0; j < s.kernel_w; ++j) {
                 // Padded rows and columns hold the zero point: they add nothing.
-                const std::size_t ph = oh + i * s.dilation_h, pw = ow + j * s.dilation_w;
+                const std::size_t ph = oh * s.stride_h + i * s.dilation_h, pw = ow * s.stride_w + j * s.dilation_w;
                 if (ph < s.pad_top || ph >= s.pad_top + s.height || pw < s.pad_left || pw >= s.pad_left + s.width) continue;
                 const int32_t xv = x[((n * s.channels + ch) * s.height + ph - s.pad_top) * s.width + pw - s.pad_left];
                 acc += static_cast<int32_t>(w[(o * s.channels + ch) * taps + i * s.kernel_w + j]) * (xv - in.zero_point);

@@ -1,5 +1,6 @@
 // Shapes and outputs shared by the direct-convolution checks (f32-conv2d,
-// f32-spconv2d): random stride-1 convolutions whose maps run from 1x1 (the
+// f32-spconv2d): random convolutions (stride 1; strides 1-3 every sixth
+// case where the family takes them) whose maps run from 1x1 (the
 // compact layout, several images per call) to 40 wide (rows spanning
 // several 16-position vectors, dropped lanes at every row end), kernels up
 // to 3x3 with dilation and padding, 1-14 output channels (every strip
@@ -25,7 +26,7 @@ struct ConvCase {
   int special;   // 1: an Inf pixel, 2: a NaN pixel (float input)
 };
 
-inline ConvCase random_conv_case(Checker& c, int i) {
+inline ConvCase random_conv_case(Checker& c, int i, bool strided = false) {
   ConvCase t{};
   sparq::ShiftedConvShape& s = t.s;
   s.batch = 1 + c.below(3);
@@ -33,6 +34,8 @@ inline ConvCase random_conv_case(Checker& c, int i) {
   s.out_channels = 1 + c.below(14);
   s.kernel_h = 1 + c.below(3), s.kernel_w = 1 + c.below(3);
   s.dilation_h = 1 + c.below(2), s.dilation_w = 1 + c.below(2);
+  // Strided cases: the phase-plane layout (dilation 1 there).
+  if (strided && i % 6 == 5) s.dilation_h = s.dilation_w = 1, s.stride_h = 1 + c.below(3), s.stride_w = 1 + c.below(3);
   s.pad_top = c.below(2), s.pad_left = c.below(2), s.pad_bottom = c.below(2), s.pad_right = c.below(2);
   const std::size_t reach_h = s.dilation_h * (s.kernel_h - 1) + 1, reach_w = s.dilation_w * (s.kernel_w - 1) + 1;
   const std::size_t most = i % 4 == 0 ? 40 : 12;
