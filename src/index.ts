@@ -13,6 +13,7 @@ export { PackedWeights, packWeights } from './backends/cpu/pack.js';
 export type { Activation, PointwiseActivation } from './ops/activation.js';
 export type { GemmOptions, GemmWeights } from './backends/cpu/gemm.js';
 export type { QGemmOptions, QGemmWeights } from './backends/cpu/qgemm.js';
+export type { Qdwconv2dOptions } from './backends/cpu/qdwconv2d.js';
 export type { QGemmOutput } from './ops/quantized-output.js';
 export type { QuantizeOptions, DequantizeOptions, RequantizeOptions, QuantParamsOptions, MinMax } from './backends/cpu/quantize.js';
 export type { Im2colOptions } from './backends/cpu/im2col.js';

@@ -123,6 +123,11 @@ export interface MaxPoolCall extends KernelCall {
   width: number; kernelH: number; kernelW: number; strideH: number; strideW: number; padTop: number; padLeft: number;
   outH: number; outW: number;
 }
+export interface Qu8s8Dwconv2dCall extends KernelCall, QOutputFields {
+  x: Uint8Array; w: Int8Array; batch: number; channels: number; channelMultiplier: number; height: number; width: number; kernelH: number;
+  kernelW: number; strideH: number; strideW: number; dilationH: number; dilationW: number; padTop: number;
+  padLeft: number; outH: number; outW: number; xZeroPoint: number;
+}
 
 /**
  * Depthwise (groupChannels 1) or grouped convolution, OC = channels / groupChannels * multiplier: x [batch, channels,
@@ -221,6 +226,9 @@ export interface NativeAddon {
   f32ElementwiseVariants: NativeVariant[];
   elementwise(call: ElementwiseCall): KernelResult;
   globalAveragePool(call: GlobalAveragePoolCall): KernelResult;
+  qu8s8Dwconv2dVariants: NativeVariant[];
+  /** Depthwise conv of uint8 NCHW x with int8 w [channels * channelMultiplier, kernelH, kernelW]; c is [batch * OC, outH * outW], ldc = outH * outW. */
+  qu8s8Dwconv2d(call: Qu8s8Dwconv2dCall): KernelResult;
 }
 
 /**
@@ -239,6 +247,7 @@ export const NATIVE_FAMILIES = {
   'f32-conv2d': 'f32Conv2dVariants',
   'f32-spconv2d': 'f32SpConv2dVariants',
   'qu8s8-conv2d': 'qu8s8Conv2dVariants',
+  'qu8s8-dwconv2d': 'qu8s8Dwconv2dVariants',
   'f32-maxpool': 'f32MaxpoolVariants',
   'f32-dwconv2d': 'f32Dwconv2dVariants',
   'f32-elementwise': 'f32ElementwiseVariants',

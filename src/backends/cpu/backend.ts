@@ -12,6 +12,7 @@ import {
 } from './elementwise.js';
 import { conv2d, conv2dAsync, packConvWeights } from './conv2d.js';
 import { dwconv2d, dwconv2dAsync, planDwconv2d } from './dwconv2d.js';
+import { planQdwconv2d, qdwconv2d, qdwconv2dAsync } from './qdwconv2d.js';
 import { spmm, spmmAsync } from './spmm.js';
 import { transpose, transposeAsync } from './transpose.js';
 import { packWeights } from './pack.js';
@@ -115,6 +116,9 @@ export const cpu = {
   dwconv2d,
   dwconv2dAsync,
   planDwconv2d,
+  qdwconv2d,
+  qdwconv2dAsync,
+  planQdwconv2d,
 };
 
 export type CpuBackend = typeof cpu;

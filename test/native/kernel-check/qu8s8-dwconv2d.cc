@@ -1,0 +1,100 @@
+// qu8s8-dwconv2d: every variant's int32 sums against the plain formula
+// (qu8s8-dwconv2d.h), and its uint8/int8 outputs against the scalar
+// variant's, bit for bit: widths below, at and past the vector lengths,
+// strides 1, 2 (the even/odd split) and 3 (the portable builder), 3x3, 5x5
+// and other kernels, dilation, asymmetric and oversized pads, zero points
+// 0/128/255 with the extreme weights -128 and 127 and pixels 0 and 255.
+#include <cstdint>
+#include <vector>
+
+#include "check.h"
+#include "kernels/qu8s8-dwconv2d/qu8s8-dwconv2d.h"
+
+using namespace sparq;
+
+namespace {
+
+std::vector<int32_t> plain_sums(const DwConv2dShape& s, const uint8_t* x, int32_t zx, const int8_t* w) {
+  std::vector<int32_t> y;
+  const std::size_t out_channels = s.channels * s.multiplier;
+  for (std::size_t p = 0; p < s.batch * out_channels; p++) {
+    const std::size_t c = p % out_channels, plane = (p / out_channels) * s.channels + c / s.multiplier;
+    for (std::size_t oh = 0; oh < s.out_h; oh++)
+      for (std::size_t ow = 0; ow < s.out_w; ow++) {
+        uint32_t sum = 0;
+        for (std::size_t i = 0; i < s.kernel_h; i++)
+          for (std::size_t j = 0; j < s.kernel_w; j++) {
+            const std::ptrdiff_t ih = static_cast<std::ptrdiff_t>(oh * s.stride_h + i * s.dilation_h) - static_cast<std::ptrdiff_t>(s.pad_top);
+            const std::ptrdiff_t iw = static_cast<std::ptrdiff_t>(ow * s.stride_w + j * s.dilation_w) - static_cast<std::ptrdiff_t>(s.pad_left);
+            if (ih < 0 || iw < 0 || ih >= static_cast<std::ptrdiff_t>(s.height) || iw >= static_cast<std::ptrdiff_t>(s.width)) continue;
+            const int32_t v = x[(plane * s.height + static_cast<std::size_t>(ih)) * s.width + static_cast<std::size_t>(iw)] - zx;
+            sum += static_cast<uint32_t>(v * w[(c * s.kernel_h + i) * s.kernel_w + j]);
+          }
+        y.push_back(static_cast<int32_t>(sum));
+      }
+  }
+  return y;
+}
+
+}  // namespace
+
+CHECK_FAMILY("qu8s8-dwconv2d") {
+  const Qu8s8DwConv2dVariant& ref = kQu8s8DwConv2dVariants[kQu8s8DwConv2dVariantCount - 1];
+  struct Window {
+    std::size_t kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
+  };
+  const Window windows[] = {{3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, {3, 3, 2, 2, 1, 1, 1, 1, 1, 1}, {5, 5, 1, 1, 1, 1, 2, 2, 2, 2},
+                            {5, 5, 2, 2, 1, 1, 2, 2, 1, 2}, {3, 3, 1, 1, 2, 2, 2, 2, 2, 2}, {2, 4, 3, 2, 1, 1, 0, 3, 1, 0},
+                            {3, 3, 1, 3, 1, 2, 1, 1, 1, 1}, {3, 3, 1, 1, 1, 1, 4, 4, 4, 4}, {1, 1, 1, 1, 1, 1, 0, 0, 0, 0}};
+  c.variants(kQu8s8DwConv2dVariants, kQu8s8DwConv2dVariantCount, [&](const Qu8s8DwConv2dVariant& v) {
+    for (const Window& win : windows)
+      for (std::size_t width : c.sizes({8, 16})) {
+        DwConv2dShape s{};
+        s.batch = 1 + c.below(2);
+        s.channels = 1 + c.below(3);
+        s.multiplier = 1 + c.below(2);
+        s.group_channels = 1;
+        s.height = 1 + c.below(9);
+        s.width = width;
+        s.kernel_h = win.kh, s.kernel_w = win.kw, s.stride_h = win.sh, s.stride_w = win.sw;
+        s.dilation_h = win.dh, s.dilation_w = win.dw, s.pad_top = win.pt, s.pad_left = win.pl;
+        const std::size_t ext_h = (win.kh - 1) * win.dh + 1, ext_w = (win.kw - 1) * win.dw + 1;
+        if (s.height + win.pt + win.pb < ext_h || s.width + win.pl + win.pr < ext_w) continue;
+        s.out_h = (s.height + win.pt + win.pb - ext_h) / win.sh + 1;
+        s.out_w = (s.width + win.pl + win.pr - ext_w) / win.sw + 1;
+        const uint8_t zero_points[] = {0, 128, 255};
+        const uint8_t zx = zero_points[c.below(3)];
+        std::vector<uint8_t> x = c.integers<uint8_t>(s.batch * s.channels * s.height * s.width, 0, 255);
+        for (uint8_t& e : x)
+          if (c.below(4) == 0) e = c.below(2) == 0 ? 0 : 255;
+        const std::size_t out_channels = s.channels * s.multiplier;
+        std::vector<int8_t> w = c.integers<int8_t>(out_channels * s.kernel_h * s.kernel_w, -128, 127);
+        for (std::size_t t = 0; t < s.kernel_h * s.kernel_w; t++) w[t] = -128;  // channel 0: the extreme weight
+        const std::size_t n = s.batch * out_channels * s.out_h * s.out_w;
+        Qu8s8DwConv2dParams params;
+        params.x_zero_point = zx;
+        std::vector<int32_t> sums(n, -7);
+        qu8s8_dwconv2d(v, s, x.data(), w.data(), sums.data(), params);
+        const std::vector<int32_t> want = plain_sums(s, x.data(), zx, w.data());
+        c.same(sums.data(), want.data(), n, "int32 %zux%zu/%zu,%zu %zu planes of %zux%zu zx %d", s.kernel_h, s.kernel_w, s.stride_h,
+               s.stride_w, s.batch * out_channels, s.height, s.width, zx);
+        const std::vector<int32_t> bias = c.integers<int32_t>(out_channels, -30000, 30000);
+        const std::vector<float> multipliers = c.floats(out_channels, 0.0001f, 0.01f);
+        params.stage.bias = bias.data();
+        params.stage.bias_stride = 1;
+        params.stage.multiplier = multipliers.data();
+        params.stage.multiplier_stride = 1;
+        const bool is_signed = c.below(2) == 0;
+        params.output = is_signed ? QOutput::kInt8 : QOutput::kUint8;
+        params.stage.zero_point = is_signed ? -5 : 120;
+        params.stage.out_min = is_signed ? -128 : 0;
+        params.stage.out_max = is_signed ? 127 : 255;
+        std::vector<uint8_t> got(n, 7), expect(n, 7);
+        qu8s8_dwconv2d(v, s, x.data(), w.data(), got.data(), params);
+        qu8s8_dwconv2d(ref, s, x.data(), w.data(), expect.data(), params);
+        c.same(got.data(), expect.data(), n, "%s %zux%zu/%zu,%zu %zu planes of %zux%zu zx %d", is_signed ? "int8" : "uint8", s.kernel_h,
+               s.kernel_w, s.stride_h, s.stride_w, s.batch * out_channels, s.height, s.width, zx);
+      }
+  });
+  c.best(qu8s8_dwconv2d_best().name);
+}
