@@ -33,3 +33,13 @@ export interface ConvValue<T extends 'float32' | 'uint8' | 'int8' | 'int32' = 'f
 
 /** Where a run's result goes: a session's buffer pool, or fresh arrays. */
 export type ConvAllocate = (type: 'float32' | 'uint8' | 'int8' | 'int32', length: number) => Float32Array | Uint8Array | Int8Array | Int32Array;
+
+/**
+ * Whether a conv with weights of these dims [OC, C/group, ...] and `group`
+ * is depthwise: one input channel per group (group = C > 1), each feeding
+ * OC / C output channels (the channel multiplier, 1 in MobileNets), the
+ * layers the depthwise kernels take.
+ */
+export function isDepthwise(weightDims: readonly number[], group: number): boolean {
+  return group > 1 && weightDims[1] === 1;
+}

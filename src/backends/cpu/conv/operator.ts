@@ -20,7 +20,8 @@ import type { ConvPath } from './costs.js';
 import { maxPooled, packDirectConv, runDirectConv, type DirectConv } from './direct.js';
 import { prepareGroupedConv } from './grouped.js';
 import { prepareIm2colWeights, runIm2colGemm, type GroupGemm, type Im2colWeights } from './im2col-gemm.js';
-import type { ConvAllocate, ConvRunGeometry, ConvValue, ConvWeightSource, ConvWindow } from './layer.js';
+import { prepareQDepthwise, runQDepthwise } from './depthwise-int8.js';
+import { isDepthwise, type ConvAllocate, type ConvRunGeometry, type ConvValue, type ConvWeightSource, type ConvWindow } from './layer.js';
 
 /** Pixels per image linear()'s sparse/dense choice assumes before any input is seen (a CIFAR-sized feature map). */
 const TYPICAL_PIXELS = 256;
@@ -114,6 +115,15 @@ export function prepareConv<T extends 'float32' | 'int8' | 'uint8'>(layer: ConvL
   if (output === 'float32' && w.type === 'float32' && group > 1 && (forced === 'auto' || forced === 'im2col')) {
     const grouped = prepareGroupedConv(w as ConvWeightSource<'float32'>, window, group, layer.bias as Float32Array | undefined, layer.activation);
     return { label: grouped.label, run: (x, _xQuant, geometry, allocate) => maxPooled(grouped.run(x as ConvValue<'float32'>, geometry, allocate), layer.pool) };
+  }
+  // Quantized depthwise layers have one path: exact int8 sums on qu8s8-dwconv2d (per group, im2col + GEMM is a K = KH*KW product).
+  const qDepthwise = output !== 'float32' && forced === 'auto' && isDepthwise(w.dims, group) ? prepareQDepthwise(w, window) : undefined;
+  if (qDepthwise) {
+    const stage = { output: output as 'int32' | QType, outScale: layer.outScale, outZeroPoint: layer.outZeroPoint, bias: layer.bias as Int32Array | undefined, activation: layer.activation, pool: layer.pool };
+    return {
+      label: output === 'int32' ? 'qconv-dw-int32' : 'qconv-dw',
+      run: (x, xQuant, geometry, allocate) => runQDepthwise(qDepthwise, x, xQuant, geometry, stage, allocate),
+    };
   }
   const direct = forced === 'auto' ? prepareDirectConv(w, group, window, sparse) : isIm2col(forced) ? undefined : packDirectConv(w, window.kernel, forced);
   // linear()'s sparse kernels may take the im2col path's product, but not int32 sums (ConvInteger runs dense).
