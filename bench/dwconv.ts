@@ -26,10 +26,10 @@
  * binds, and sparq's efficiency against it.
  */
 import { parseArgs } from 'node:util';
-import { Worker } from 'node:worker_threads';
 import { cpu, tensor } from '../src/index.js';
 import type { OnnxGraph } from '../src/runtime/onnx/write.js';
 import { seededRandom } from '../test/fixtures/cifar-cnn.js';
+import { copyBound } from './copy-bound.js';
 import { ort, ortSession } from './ort-models.js';
 import { measurePeaks } from './peak.js';
 import { timeIt } from './timing.js';
@@ -62,33 +62,7 @@ function dwGraph(n: number, c: number, h: number, k: number, s: number, w: Float
   };
 }
 
-// Each worker copies its slice of a shared array `reps` times when asked and answers the milliseconds it took.
-const COPIER = `
-const { parentPort } = require('node:worker_threads');
-parentPort.on('message', ({ src, dst, from, to, reps }) => {
-  const a = new Float32Array(src).subarray(from, to), b = new Float32Array(dst).subarray(from, to);
-  const t0 = performance.now();
-  for (let r = 0; r < reps; r++) b.set(a);
-  parentPort.postMessage(performance.now() - t0);
-});`;
-const copiers = Array.from({ length: threads }, () => new Worker(COPIER, { eval: true }));
-
-/** Seconds to copy `elements` float32 values (reading and writing 8 bytes each) on `threads` threads: best of 5. */
-async function copySeconds(elements: number): Promise<number> {
-  const src = new SharedArrayBuffer(elements * 4), dst = new SharedArrayBuffer(elements * 4);
-  new Float32Array(src).fill(1);
-  // About 20 ms per trial at 10 GB/s.
-  const reps = Math.max(1, Math.round(0.02 / ((elements * 8) / 1e10)));
-  let best = Infinity;
-  for (let trial = 0; trial < 5; trial++) {
-    const times = await Promise.all(copiers.map((worker, i) => new Promise<number>((resolve) => {
-      worker.once('message', resolve);
-      worker.postMessage({ src, dst, from: Math.floor((elements * i) / threads), to: Math.floor((elements * (i + 1)) / threads), reps });
-    })));
-    best = Math.min(best, Math.max(...times) / 1e3 / reps);
-  }
-  return best;
-}
+const copies = copyBound(threads);
 
 cpu.setThreads(threads);
 cpu.setIsaLimit(values.isa as Parameters<typeof cpu.setIsaLimit>[0]);
@@ -115,11 +89,11 @@ for (const batch of batches)
     const theirs = (await timeIt(() => session.run(feeds), { budgetMs })).p50;
     await session.release();
     const moved = x.length + y.length;
-    const copy = await copySeconds(Math.ceil(moved / 2));
+    const copy = await copies.seconds(Math.ceil(moved / 2));
     const fma = (y.length * k * k) / fmaPerSecond;
     const memoryBinds = !(fma > copy);
     const bound = memoryBinds ? copy : fma;
     const ms = (t: number) => (t * 1e3).toFixed(4);
     console.log(`| ${name} | ${batch} | ${ms(ours)} | ${ms(theirs)} | **${(theirs / ours).toFixed(2)}x** | ${ms(copy)} (${((moved * 4) / copy / 1e9).toFixed(1)}) | ${ms(fma)} | ${memoryBinds ? 'memory' : 'FMA'} | ${((bound / ours) * 100).toFixed(0)}% |`);
   }
-await Promise.all(copiers.map((worker) => worker.terminate()));
+await copies.close();
