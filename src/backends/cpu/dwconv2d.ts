@@ -9,7 +9,6 @@ import { refDwconv2d } from '../reference/dwconv2d.js';
 import { dwconv2dGeometry, type DwConv2dArgs, type DwConv2dGeometry } from '../../ops/dwconv2d.js';
 import { activationRange, type Activation } from '../../ops/activation.js';
 import { checkVariant } from '../../ops/variant.js';
-import { native } from '../../native.js';
 import { runAsync, runSync, type CpuCall } from './call.js';
 import type { Tensor } from '../../tensor.js';
 import { checkBias, checkObject, checkTensor, checkTensorShape, fail, outputTensor } from '../../validate.js';
@@ -99,8 +98,6 @@ export function planDwconv2d(xShape: Omit<Tensor<'float32'>, 'data'>, wIn: Tenso
   const w = checkTensor('w', wIn, ['float32'], 4);
   const s = setup(xShape, w, options);
   const xLength = xShape.dims.reduce((a, b) => a * b, 1), yLength = s.dims.reduce((a, b) => a * b, 1);
-  // The native check once: the reference backend runs where there is no addon.
-  native();
   return {
     dims: s.dims,
     run(x, y) {
