@@ -1,9 +1,13 @@
 // Binding for kernels/f32-gemm: weight packing and the GEMM call.
 #include "kernels/f32-gemm/f32-gemm.h"
 
+#include <utility>
+#include <vector>
+
 #include "args.h"
 #include "handles.h"
 #include "job.h"
+#include "plan.h"
 #include "register.h"
 #include "variants.h"
 
@@ -58,11 +62,39 @@ Napi::Value F32Gemm(const Napi::CallbackInfo& info) {
   });
 }
 
+// planF32Gemm({ variant, weights, m, lda, ldc, bias | null, min, max }) -> plan
+// for runPlan(plan, a: Float32Array, c: Float32Array): f32Gemm's call on the arrays given to each run.
+Napi::Value PlanF32Gemm(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const Options o(info, {"variant", "weights", "m", "lda", "ldc", "bias", "min", "max"});
+  const auto& variant = pick_variant(o["variant"], sparq::kF32GemmVariants, sparq::kF32GemmVariantCount, sparq::f32_gemm_best());
+  std::shared_ptr<const sparq::F32PackedB> w = unwrap_handle<sparq::F32PackedB>(o["weights"], "weights");
+  const std::size_t m = size_arg(o["m"], "m"), lda = size_arg(o["lda"], "lda"), ldc = size_arg(o["ldc"], "ldc");
+  if (lda < w->k) throw_range_error(env, "lda must be >= k");
+  if (ldc < w->n) throw_range_error(env, "ldc must be >= n");
+  Napi::TypedArrayOf<float> bias;
+  std::vector<float> bias_copy;
+  if (optional_typed_array<float>(o["bias"], "bias", w->n, &bias)) bias_copy.assign(bias.Data(), bias.Data() + w->n);
+  sparq::F32GemmParams params;
+  params.min = static_cast<float>(number_arg(o["min"], "min"));
+  params.max = static_cast<float>(number_arg(o["max"], "max"));
+  PlannedCall plan;
+  plan.x = {napi_float32_array, m == 0 ? 0 : checked_mul(env, m - 1, lda, "a") + w->k};
+  plan.y = {napi_float32_array, m == 0 ? 0 : checked_mul(env, m - 1, ldc, "c") + w->n};
+  plan.kernel = [&variant, m, lda, ldc, params, bias = std::move(bias_copy)](const void* weights, const void* a, void* c) {
+    sparq::F32GemmParams p = params;
+    p.bias = bias.empty() ? nullptr : bias.data();
+    sparq::f32_gemm(variant, m, static_cast<const float*>(a), lda, *static_cast<const sparq::F32PackedB*>(weights), static_cast<float*>(c), ldc, p);
+  };
+  return wrap_plan(env, std::move(plan), std::move(w));
+}
+
 }  // namespace
 
 void register_f32_gemm(Napi::Env env, Napi::Object exports) {
   exports.Set("packF32Weights", Napi::Function::New(env, PackF32Weights));
   exports.Set("f32Gemm", Napi::Function::New(env, F32Gemm));
+  exports.Set("planF32Gemm", Napi::Function::New(env, PlanF32Gemm));
   exports.Set("f32GemmVariants", describe_variants(env, sparq::kF32GemmVariants, sparq::kF32GemmVariantCount));
 }
 

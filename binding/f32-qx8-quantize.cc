@@ -21,10 +21,24 @@ Napi::Value Quantize(const Napi::CallbackInfo& info) {
   return run_per_channel<float, uint8_t>(o, l, x, y, y_unsigned ? v.to_uint8 : v.to_int8);
 }
 
+// planQuantize({ variant, outer, channels, inner, scales, zeroPoints, yType: 'uint8' | 'int8' }) -> plan
+// for runPlan(plan, x: Float32Array, y: Uint8Array | Int8Array).
+Napi::Value PlanQuantize(const Napi::CallbackInfo& info) {
+  const Options o(info, {PLANNED_SCALED_FIELDS, "yType"});
+  const auto& v = pick_variant(o["variant"], sparq::kQuantizeVariants, sparq::kQuantizeVariantCount, sparq::quantize_best());
+  const Layout l = layout_args(o);
+  const bool y_unsigned = unsigned_byte_type(o["yType"], "yType");
+  return wrap_plan(info.Env(),
+                   plan_per_channel<float, uint8_t>(o, l, {napi_float32_array, l.total}, {byte_array_type(y_unsigned), l.total},
+                                                    y_unsigned ? v.to_uint8 : v.to_int8),
+                   nullptr);
+}
+
 }  // namespace
 
 void register_f32_qx8_quantize(Napi::Env env, Napi::Object exports) {
   exports.Set("quantize", Napi::Function::New(env, Quantize));
+  exports.Set("planQuantize", Napi::Function::New(env, PlanQuantize));
   exports.Set("f32Qx8QuantizeVariants", describe_variants(env, sparq::kQuantizeVariants, sparq::kQuantizeVariantCount));
 }
 

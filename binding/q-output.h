@@ -6,9 +6,11 @@
 #include <napi.h>
 
 #include <cstddef>
+#include <vector>
 
 #include "args.h"
 #include "job.h"
+#include "plan.h"
 #include "kernels/qu8s8-gemm/qu8s8-gemm.h"
 
 namespace sparq_binding {
@@ -27,5 +29,18 @@ struct QOutputArgs {
 // multiplier (1 or `channels` values) and the zero point and ranges; c, bias
 // and multiplier become memory of `job`.
 QOutputArgs output_args(const Options& o, std::size_t rows, std::size_t cols, std::size_t channels, Job& job);
+
+// The same fields for a plan, less c: what c must be (type, and length for
+// rows x cols at stride ldc), with bias and multiplier copied.
+struct PlannedOutput {
+  QOutputArgs args;  // c_data unset
+  PlanArray c{};
+  std::vector<int32_t> bias;
+  std::vector<float> multiplier;
+  // args.params with bias and multiplier pointing at the copies (valid while this lives).
+  sparq::QGemmParams params() const;
+};
+
+PlannedOutput planned_output(const Options& o, std::size_t rows, std::size_t cols, std::size_t channels);
 
 }  // namespace sparq_binding

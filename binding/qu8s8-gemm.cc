@@ -1,6 +1,9 @@
 // Binding for kernels/qu8s8-gemm: int8 weight packing and the quantized GEMM.
 #include "kernels/qu8s8-gemm/qu8s8-gemm.h"
 
+#include <string>
+#include <utility>
+
 #include "args.h"
 #include "handles.h"
 #include "job.h"
@@ -58,6 +61,18 @@ Napi::Value Q8WeightsInfo(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// The variant a call names (null: the best exact one for these weights).
+const sparq::QGemmVariant* qgemm_variant(const Napi::Value& name, const sparq::QPackedB& w) {
+  const sparq::QGemmVariant* variant = &sparq::qu8s8_gemm_best(w);
+  if (!name.IsNull() && !name.IsUndefined()) {
+    variant = &pick_variant(name, sparq::kQGemmVariants, sparq::kQGemmVariantCount, *variant);
+    if (variant->needs_narrow && !w.narrow)
+      throw_range_error(name.Env(), std::string("variant ") + variant->name +
+                                        " is exact only for weights in [-64, 64] (after the uint8 shift); these are not");
+  }
+  return variant;
+}
+
 // qu8s8Gemm({ variant, weights, a: Uint8Array, m, lda, aZeroPoint, output, c, ldc,
 //             bias: Int32Array | null, multiplier: Float32Array | null (1 or n),
 //             outZeroPoint, outMin, outMax, fmin, fmax, async })
@@ -65,13 +80,7 @@ Napi::Value Qu8s8Gemm(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   const Options o(info, {"variant", "weights", "a", "m", "lda", "aZeroPoint", Q_OUTPUT_FIELDS, "async"});
   auto w = unwrap_handle<sparq::QPackedB>(o["weights"], "weights");
-  const sparq::QGemmVariant* variant = &sparq::qu8s8_gemm_best(*w);
-  if (!o["variant"].IsNull() && !o["variant"].IsUndefined()) {
-    variant = &pick_variant(o["variant"], sparq::kQGemmVariants, sparq::kQGemmVariantCount, *variant);
-    if (variant->needs_narrow && !w->narrow)
-      throw_range_error(env, std::string("variant ") + variant->name +
-                                 " is exact only for weights in [-64, 64] (after the uint8 shift); these are not");
-  }
+  const sparq::QGemmVariant* variant = qgemm_variant(o["variant"], *w);
   const std::size_t m = size_arg(o["m"], "m"), lda = size_arg(o["lda"], "lda");
   if (lda < w->k) throw_range_error(env, "lda must be >= k");
   auto a = typed_array<uint8_t>(o["a"], "a", m == 0 ? 0 : checked_mul(env, m - 1, lda, "a") + w->k);
@@ -87,12 +96,35 @@ Napi::Value Qu8s8Gemm(const Napi::CallbackInfo& info) {
   });
 }
 
+// planQu8s8Gemm({ variant, weights, m, lda, aZeroPoint, output, ldc, bias, multiplier, outZeroPoint, outMin, outMax, fmin, fmax })
+// -> plan for runPlan(plan, a: Uint8Array, c: the output's array): qu8s8Gemm's call on the arrays given to each run.
+Napi::Value PlanQu8s8Gemm(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const Options o(info, {"variant", "weights", "m", "lda", "aZeroPoint", "output", "ldc", "bias", "multiplier", "outZeroPoint", "outMin",
+                         "outMax", "fmin", "fmax"});
+  std::shared_ptr<const sparq::QPackedB> w = unwrap_handle<sparq::QPackedB>(o["weights"], "weights");
+  const sparq::QGemmVariant* variant = qgemm_variant(o["variant"], *w);
+  const std::size_t m = size_arg(o["m"], "m"), lda = size_arg(o["lda"], "lda");
+  if (lda < w->k) throw_range_error(env, "lda must be >= k");
+  PlannedOutput out = planned_output(o, m, w->n, w->n);
+  out.args.params.a_zero_point = static_cast<uint8_t>(int_arg(o["aZeroPoint"], "aZeroPoint", 0, 255));
+  PlannedCall plan;
+  plan.x = {napi_uint8_array, m == 0 ? 0 : checked_mul(env, m - 1, lda, "a") + w->k};
+  plan.y = out.c;
+  plan.kernel = [variant, m, lda, out = std::move(out)](const void* weights, const void* a, void* c) {
+    sparq::qu8s8_gemm(*variant, m, static_cast<const uint8_t*>(a), lda, *static_cast<const sparq::QPackedB*>(weights), c, out.args.ldc,
+                      out.params());
+  };
+  return wrap_plan(env, std::move(plan), std::move(w));
+}
+
 }  // namespace
 
 void register_qu8s8_gemm(Napi::Env env, Napi::Object exports) {
   exports.Set("packQ8Weights", Napi::Function::New(env, PackQ8Weights));
   exports.Set("q8WeightsInfo", Napi::Function::New(env, Q8WeightsInfo));
   exports.Set("qu8s8Gemm", Napi::Function::New(env, Qu8s8Gemm));
+  exports.Set("planQu8s8Gemm", Napi::Function::New(env, PlanQu8s8Gemm));
   Napi::Array variants = describe_variants(env, sparq::kQGemmVariants, sparq::kQGemmVariantCount);
   for (std::size_t i = 0; i < sparq::kQGemmVariantCount; ++i)
     variants.Get(static_cast<uint32_t>(i)).As<Napi::Object>().Set("needsNarrow", sparq::kQGemmVariants[i].needs_narrow);

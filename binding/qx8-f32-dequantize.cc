@@ -22,10 +22,25 @@ Napi::Value Dequantize(const Napi::CallbackInfo& info) {
   return run_per_channel<uint8_t, float>(o, l, x, y, x_unsigned ? v.from_uint8 : v.from_int8);
 }
 
+// planDequantize({ variant, outer, channels, inner, scales, zeroPoints, xType: 'uint8' | 'int8' }) -> plan
+// for runPlan(plan, x: Uint8Array | Int8Array, y: Float32Array).
+Napi::Value PlanDequantize(const Napi::CallbackInfo& info) {
+  const Options o(info, {PLANNED_SCALED_FIELDS, "xType"});
+  const auto& v =
+      pick_variant(o["variant"], sparq::kDequantizeVariants, sparq::kDequantizeVariantCount, sparq::dequantize_best());
+  const Layout l = layout_args(o);
+  const bool x_unsigned = unsigned_byte_type(o["xType"], "xType");
+  return wrap_plan(info.Env(),
+                   plan_per_channel<uint8_t, float>(o, l, {byte_array_type(x_unsigned), l.total}, {napi_float32_array, l.total},
+                                                    x_unsigned ? v.from_uint8 : v.from_int8),
+                   nullptr);
+}
+
 }  // namespace
 
 void register_qx8_f32_dequantize(Napi::Env env, Napi::Object exports) {
   exports.Set("dequantize", Napi::Function::New(env, Dequantize));
+  exports.Set("planDequantize", Napi::Function::New(env, PlanDequantize));
   exports.Set("qx8F32DequantizeVariants",
               describe_variants(env, sparq::kDequantizeVariants, sparq::kDequantizeVariantCount));
 }

@@ -22,5 +22,6 @@ void register_conv2d(Napi::Env env, Napi::Object exports);
 void register_f32_dwconv2d(Napi::Env env, Napi::Object exports);
 void register_qu8s8_dwconv2d(Napi::Env env, Napi::Object exports);
 void register_handles(Napi::Env env, Napi::Object exports);
+void register_plan(Napi::Env env, Napi::Object exports);
 
 }  // namespace sparq_binding

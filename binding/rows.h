@@ -11,9 +11,12 @@
 #include <algorithm>
 #include <cstddef>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "args.h"
 #include "job.h"
+#include "plan.h"
 #include "kernels/common/thread-pool.h"
 
 namespace sparq_binding {
@@ -89,6 +92,37 @@ Napi::Value run_per_channel(const Options& o, const Layout& l, const Napi::Typed
       fn(count, xs + off, at(s, ns, c), at(z, nz, c), ys + off);
     });
   });
+}
+
+// The same for a plan: { variant, outer, channels, inner, scales, zeroPoints } and
+// the type of the byte array, x (dequantize) or y (quantize), read once; the
+// scales and zero points are copied.
+#define PLANNED_SCALED_FIELDS "variant", LAYOUT_FIELDS, "scales", "zeroPoints"
+
+template <typename In, typename Out, typename RowFn>
+PlannedCall plan_per_channel(const Options& o, const Layout& l, PlanArray x, PlanArray y, RowFn fn) {
+  auto scales = per_channel<float>(o["scales"], "scales", l.channels);
+  auto zps = per_channel<int32_t>(o["zeroPoints"], "zeroPoints", l.channels);
+  std::vector<float> s(scales.Data(), scales.Data() + scales.ElementLength());
+  std::vector<int32_t> z(zps.Data(), zps.Data() + zps.ElementLength());
+  PlannedCall plan;
+  plan.x = x;
+  plan.y = y;
+  plan.kernel = [l, s = std::move(s), z = std::move(z), fn](const void*, const void* xv, void* yv) {
+    const In* xs = static_cast<const In*>(xv);
+    Out* ys = static_cast<Out*>(yv);
+    for_each_row_segment(l.outer, l.channels, l.inner, [&](std::size_t c, std::size_t off, std::size_t count) {
+      fn(count, xs + off, at(s.data(), s.size(), c), at(z.data(), z.size(), c), ys + off);
+    });
+  };
+  return plan;
+}
+
+// A byte array type named by a plan's xType / yType field: 'uint8' or 'int8'.
+inline bool unsigned_byte_type(const Napi::Value& v, const char* name) {
+  const std::string type = string_arg(v, name);
+  if (type != "uint8" && type != "int8") throw_range_error(v.Env(), std::string(name) + " must be 'uint8' or 'int8'");
+  return type == "uint8";
 }
 
 }  // namespace sparq_binding

@@ -155,6 +155,9 @@ export interface GlobalAveragePoolCall extends KernelCall {
 
 type KernelResult = Promise<void> | undefined;
 
+/** A call's fields but its two arrays and `async`: what a plan function reads once. */
+type Planned<C, Arrays extends keyof C> = Omit<C, Arrays | 'async'>;
+
 export interface NativeAddon {
   cpuInfo(): {
     avx2Fma: boolean; avx512: boolean; avx512Vnni: boolean; amxInt8: boolean;
@@ -172,12 +175,16 @@ export interface NativeAddon {
   f32GemmVariants: NativeVariant[];
   packF32Weights(call: { b: Float32Array; k: number; n: number; ldb: number }): NativeHandle;
   f32Gemm(call: F32GemmCall): KernelResult;
+  /** f32Gemm checked once: runPlan(plan, a, c). */
+  planF32Gemm(call: Planned<F32GemmCall, 'a' | 'c'>): NativeHandle;
 
   /** needsNarrow: the variant is exact only for weights in [-64, 64] (PackedWeights.narrow). */
   qu8s8GemmVariants: (NativeVariant & { needsNarrow: boolean })[];
   packQ8Weights(call: { b: Bytes; k: number; n: number; ldb: number; zeroPoints: Bytes | null }): NativeHandle;
   q8WeightsInfo(weights: NativeHandle): { k: number; n: number; narrow: boolean };
   qu8s8Gemm(call: Qu8s8GemmCall): KernelResult;
+  /** qu8s8Gemm checked once: runPlan(plan, a, c). */
+  planQu8s8Gemm(call: Planned<Qu8s8GemmCall, 'a' | 'c'>): NativeHandle;
 
   f32Qx8QuantizeVariants: NativeVariant[];
   qx8F32DequantizeVariants: NativeVariant[];
@@ -187,6 +194,16 @@ export interface NativeAddon {
   dequantize(call: DequantizeCall): KernelResult;
   requantize(call: RequantizeCall): KernelResult;
   minmax(call: MinmaxCall): KernelResult;
+  /** quantize checked once, for y of `yType`: runPlan(plan, x, y). */
+  planQuantize(call: Planned<QuantizeCall, 'x' | 'y'> & { yType: 'uint8' | 'int8' }): NativeHandle;
+  /** dequantize checked once, for x of `xType`: runPlan(plan, x, y). */
+  planDequantize(call: Planned<DequantizeCall, 'x' | 'y'> & { xType: 'uint8' | 'int8' }): NativeHandle;
+  /**
+   * Runs a plan from planF32Gemm, planQu8s8Gemm, planQuantize or planDequantize on the calling
+   * thread: x and y of the planned types and at least the planned lengths. The plan holds its
+   * weights weakly (a TypeError once they are disposed).
+   */
+  runPlan(plan: NativeHandle, x: Float32Array | Bytes, y: Float32Array | Int32Array | Bytes): void;
 
   f32SpmmVariants: NativeVariant[];
   f32Spmm(call: F32SpmmCall): KernelResult;

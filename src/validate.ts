@@ -283,6 +283,12 @@ export function checkNoOverlap(name: string, out: ArrayBufferView, reads: Reads)
   }
 }
 
+/** checkNoOverlap for one read array, building nothing: a planned call's per-run check. */
+export function checkDisjoint(name: string, out: ArrayBufferView, input: string, array: ArrayBufferView): void {
+  if (array.buffer === out.buffer && array.byteOffset < out.byteOffset + out.byteLength && out.byteOffset < array.byteOffset + array.byteLength)
+    fail(name, `must not overlap ${input}: they share bytes of one buffer`);
+}
+
 /** A result of `dims` fits one typed array (at most MAX_ELEMENTS). */
 export function checkResultSize(dims: readonly number[]): void {
   const size = sizeOf(dims);

@@ -1,8 +1,11 @@
 /** gemm: C[M,N] = activation(A[M,K] * B[K,N] + bias) in float32. */
 import { refGemm } from '../reference/gemm.js';
 import { runAsync, runSync, type CpuCall } from './call.js';
+import { native } from '../../native.js';
 import type { Tensor } from '../../tensor.js';
-import { checkBias, checkMade, checkObject, checkTensor, fail, outputTensor, typeFail } from '../../validate.js';
+import {
+  checkBias, checkDisjoint, checkMade, checkNoOverlap, checkObject, checkResultSize, checkTensor, checkTensorShape, fail, outputTensor, typeFail,
+} from '../../validate.js';
 import { activationRange, type Activation } from '../../ops/activation.js';
 import { checkVariant } from '../../ops/variant.js';
 import { packWeights, PackedWeights } from './pack.js';
@@ -65,4 +68,45 @@ export function gemm(a: Tensor<'float32'>, b: GemmWeights, options?: GemmOptions
 /** gemm on a worker thread; inputs must not change until the promise settles. */
 export async function gemmAsync(a: Tensor<'float32'>, b: GemmWeights, options?: GemmOptions): Promise<Tensor<'float32'>> {
   return runAsync(gemmCall(a, b, options));
+}
+
+/** A gemm call validated once for activations of one shape: run() checks only the two arrays. */
+export interface GemmPlan {
+  /** [M, N] of the result. */
+  readonly dims: readonly [number, number];
+  /** C of the planned call for A `a` into `out` (a Float32Array of M x N, not overlapping a). */
+  run(a: Float32Array, out: Float32Array): void;
+}
+
+/**
+ * Validates a gemm call for activations of `a`'s dims (no data needed) once,
+ * for many runs; the addon reads its options once too (planF32Gemm). Bias and
+ * activation are read now: changing the bias array later does not change the plan.
+ * @throws TypeError/RangeError naming the bad argument, as gemm does.
+ */
+export function planGemm(a: Omit<Tensor<'float32'>, 'data'>, bIn: GemmWeights, options: Omit<GemmOptions, 'out'> = {}): GemmPlan {
+  const [m, k] = checkTensorShape('a', a, ['float32'], 2).dims;
+  checkObject('options', options);
+  const b = asPacked('b', bIn, ['float32'], k);
+  const n = b.n;
+  const bias = checkBias(options.bias, 'float32', n);
+  const { min, max } = activationRange('options.activation', options.activation);
+  const variant = checkVariant(options);
+  checkResultSize([m, n]);
+  const handle = b.handle;
+  const addon = handle && m * n > 0 ? native() : null;
+  const plan = addon && addon.planF32Gemm({ variant, weights: handle!, m, lda: k, ldc: n, bias: bias ?? null, min, max });
+  const reference = bias && Float32Array.from(bias);
+  return {
+    dims: [m, n],
+    run(aData, out) {
+      if (!(aData instanceof Float32Array) || aData.length !== m * k) fail('a', `must be a Float32Array of ${m * k} values, as planned`);
+      if (!(out instanceof Float32Array) || out.length !== m * n) fail('out', `must be a Float32Array of ${m * n} values`);
+      checkDisjoint('out', out, 'a', aData);
+      if (plan) return addon!.runPlan(plan, aData, out);
+      if (m * n === 0) return;
+      checkNoOverlap('out', out, { b: b.source.data });
+      out.set(refGemm({ m, n, k, a: aData, b: b.source.data as Float32Array, bias: reference, min, max }));
+    },
+  };
 }

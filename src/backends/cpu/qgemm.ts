@@ -7,8 +7,8 @@ import { refQGemmInt32, refQGemmOutput } from '../reference/qgemm.js';
 import { planQuantizedProduct, type QuantizedOutputOptions } from '../../ops/quantized-output.js';
 import { runAsync, runSync, type CpuCall } from './call.js';
 import { native, type NativeAddon } from '../../native.js';
-import { TYPED_ARRAY_OF, sizeOf, type ElementType, type QuantParams, type Tensor } from '../../tensor.js';
-import { checkNoOverlap, checkObject, checkResultSize, checkTensor, checkTensorShape, fail, outputTensor, type Reads } from '../../validate.js';
+import { TYPED_ARRAY_OF, type ElementType, type QuantParams, type Tensor } from '../../tensor.js';
+import { checkDisjoint, checkNoOverlap, checkObject, checkResultSize, checkTensor, checkTensorShape, fail, outputTensor, type Reads } from '../../validate.js';
 import { asPacked } from './gemm.js';
 import type { PackedWeights } from './pack.js';
 
@@ -90,24 +90,38 @@ export interface QGemmPlan {
 
 /**
  * Validates a qgemm call for activations like `a` (dims and quantization;
- * no data needed) once, for many runs.
+ * no data needed) once, for many runs; the addon reads its options once too
+ * (planQu8s8Gemm). The output stage (bias, multipliers) is read now.
  * @throws TypeError/RangeError naming the bad argument, as qgemm does.
  */
-export function planQGemm(a: Omit<Tensor<'uint8'>, 'data'>, b: QGemmWeights, options: QGemmOptions = {}): QGemmPlan {
-  const setup = qgemmSetup('a', checkTensorShape('a', a, ['uint8'], 2), b, options);
-  checkResultSize(setup.dims);
-  const [m, k] = a.dims, size = sizeOf(setup.dims);
-  const type = TYPED_ARRAY_OF[setup.type] as new (n: number) => Out;
+export function planQGemm(a: Omit<Tensor<'uint8'>, 'data'>, bIn: QGemmWeights, options: QGemmOptions = {}): QGemmPlan {
+  checkTensorShape('a', a, ['uint8'], 2);
+  checkObject('options', options);
+  const [m, k] = a.dims;
+  const b = asPacked('b', bIn, ['int8', 'uint8'], k);
+  const n = b.n;
+  const { aZeroPoint, bias, variant, output, mult, outZeroPoint, outMin, outMax, fmin, fmax, quant } = planQuantizedProduct('a', a, b, options, n, 1);
+  const dims: [number, number] = [m, n];
+  checkResultSize(dims);
+  const size = m * n;
+  const type = TYPED_ARRAY_OF[output] as new (n: number) => Out;
+  const handle = b.handle;
+  const addon = handle && size > 0 ? native() : null;
+  const plan = addon && addon.planQu8s8Gemm({
+    variant, weights: handle!, m, lda: k, aZeroPoint, output, ldc: n, bias: bias ?? null, multiplier: mult, outZeroPoint, outMin, outMax, fmin, fmax,
+  });
+  const stage = { multipliers: mult ? Float32Array.from(mult) : Float32Array.of(1), bias: bias && Int32Array.from(bias), zeroPoints: Int32Array.of(outZeroPoint), outMin, outMax, fmin, fmax };
   return {
-    result: { type: setup.type, dims: [...setup.dims], ...setup.quant },
+    result: { type: output, dims, ...quant },
     run(aData, out) {
       if (!(aData instanceof Uint8Array) || aData.length !== m * k) fail('a', `must be a Uint8Array of ${m * k} values, as planned`);
       if (!(out instanceof type) || out.length !== size) fail('out', `must be ${type.name.replace('Array', '')} with ${size} values`);
-      checkNoOverlap('out', out, { a: aData, ...setup.reads });
+      checkDisjoint('out', out, 'a', aData);
+      if (plan) return addon!.runPlan(plan, aData, out);
       if (size === 0) return;
-      const addon = setup.native && native();
-      if (addon) setup.native!(addon, aData, out, false);
-      else setup.reference(aData, out);
+      checkNoOverlap('out', out, { b: b.source.data });
+      const acc = refQGemmInt32({ m, n, k, a: aData, aZeroPoint, b: b.source.data as Uint8Array | Int8Array, bZeroPoints: b.zeroPoints });
+      refQGemmOutput(acc, n, out, stage);
     },
   };
 }

@@ -8,13 +8,81 @@ import { saturateRound } from '../../ops/round.js';
 import { planDequantize, planQuantize, planRequantize, type QuantizeArgs, type RequantizeArgs } from '../../ops/quantize.js';
 import { checkVariant } from '../../ops/variant.js';
 import { runAsync, runSync, type CpuCall } from './call.js';
-import { Q_RANGE, type QType, type Tensor } from '../../tensor.js';
-import { axisView, checkAxis, checkBoolean, checkObject, checkOneOf, checkTensor, fail, outputTensor, typeFail } from '../../validate.js';
+import { native } from '../../native.js';
+import { Q_RANGE, sizeOf, type QType, type Tensor } from '../../tensor.js';
+import {
+  axisView, checkAxis, checkBoolean, checkDisjoint, checkObject, checkOneOf, checkTensor, checkTensorShape, fail, outputTensor, typeFail,
+} from '../../validate.js';
 
 export interface QuantizeOptions extends QuantizeArgs {
   variant?: string;
   /** Write the result here (reused storage of the right type and size). */
   out?: Uint8Array | Int8Array;
+}
+
+/** A quantize or dequantize call validated once for tensors of one shape: run() checks only the two arrays. */
+export interface ElementwisePlan<X, Y> {
+  /** The result's type, dims and quantization (as the one-shot call's result tensor). */
+  readonly result: Omit<Tensor, 'data'>;
+  /** The planned call on x into y (of the result's type and x's size, not overlapping x). */
+  run(x: X, y: Y): void;
+}
+
+/** Checks a planned element-wise call's arrays: x of `X` and y of `Y`, both of `size` elements, apart. */
+function checkPlanned(x: ArrayBufferView & { length: number }, y: ArrayBufferView & { length: number }, size: number,
+  X: new (n: number) => ArrayBufferView, Y: new (n: number) => ArrayBufferView): void {
+  if (!(x instanceof X) || x.length !== size) fail('x', `must be a ${X.name} of ${size} values, as planned`);
+  if (!(y instanceof Y) || y.length !== size) fail('y', `must be a ${Y.name} of ${size} values`);
+  checkDisjoint('y', y, 'x', x);
+}
+
+/**
+ * Validates a quantize call for tensors of `x`'s dims (no data needed) once,
+ * for many runs; the addon reads its options once too (planQuantize).
+ * @throws TypeError/RangeError naming the bad argument, as quantize does.
+ */
+export function planQuantizeCall(x: Omit<Tensor<'float32'>, 'data'>, options: Omit<QuantizeOptions, 'out'>): ElementwisePlan<Float32Array, Uint8Array | Int8Array> {
+  const { dims } = checkTensorShape('x', x, ['float32']);
+  const { type, scales, zeroPoints, quant, view: v } = planQuantize(dims, options);
+  const variant = checkVariant(options);
+  const size = sizeOf(dims);
+  const addon = size > 0 ? native() : null;
+  const plan = addon && addon.planQuantize({ variant, ...v, scales, zeroPoints, yType: type });
+  const [s, z] = [Float32Array.from(scales), Int32Array.from(zeroPoints)];
+  const Y = type === 'uint8' ? Uint8Array : Int8Array;
+  return {
+    result: { type, dims: [...dims], ...quant },
+    run(xData, y) {
+      checkPlanned(xData, y, size, Float32Array, Y);
+      if (plan) addon!.runPlan(plan, xData, y);
+      else refQuantize(xData, y, v, s, z);
+    },
+  };
+}
+
+/**
+ * Validates a dequantize call for tensors like `x` (type, dims, quantization;
+ * no data needed) once, for many runs (the addon's planDequantize).
+ * @throws TypeError/RangeError naming the bad argument, as dequantize does.
+ */
+export function planDequantizeCall(x: Omit<Tensor<QType>, 'data'>, options: Omit<DequantizeOptions, 'out'> = {}): ElementwisePlan<Uint8Array | Int8Array, Float32Array> {
+  const shape = checkTensorShape('x', x, ['uint8', 'int8']);
+  checkObject('options', options);
+  const { scales, zeroPoints, view: v } = planDequantize(shape);
+  const variant = checkVariant(options);
+  const size = sizeOf(shape.dims);
+  const addon = size > 0 ? native() : null;
+  const plan = addon && addon.planDequantize({ variant, ...v, scales, zeroPoints, xType: shape.type });
+  const [s, z] = [Float32Array.from(scales), Int32Array.from(zeroPoints)];
+  const X = shape.type === 'uint8' ? Uint8Array : Int8Array;
+  return {
+    result: { type: 'float32', dims: [...shape.dims] },
+    run(xData, y) {
+      checkPlanned(xData, y, size, X, Float32Array);
+      if (plan) addon!.runPlan(plan, xData, y);
+      else refDequantize(xData, y, v, s, z);
+    },
+  };
 }
 
 export interface RequantizeOptions extends RequantizeArgs {

@@ -7,6 +7,7 @@
 import { cpu } from '../../backends/cpu/backend.js';
 import type { Linear, LinearRunOptions } from '../../backends/cpu/linear.js';
 import type { PackedWeights } from '../../backends/cpu/pack.js';
+import { planGemm, type GemmPlan as GemmCallPlan } from '../../backends/cpu/gemm.js';
 import { planQGemm, type QGemmOptions, type QGemmPlan } from '../../backends/cpu/qgemm.js';
 import { ScratchArrays, sizeOf, tensor, type QuantParams, type Tensor } from '../../tensor.js';
 import type { Allocate } from '../buffers.js';
@@ -14,6 +15,7 @@ import type { Value } from '../onnx/model.js';
 import { asTensor, value } from '../value.js';
 import { ModelError } from '../onnx/model.js';
 import { fusedActivation, input, nodeRun, type NodeRun, type RunPolicy, type OpHandler, type PrepareContext } from './op.js';
+import { PlanCache } from './plan-cache.js';
 import { applyPostOp, fusedPostOp } from './post-op.js';
 import { activationQuantReader, quantParam, quantParams } from './quant-params.js';
 
@@ -164,7 +166,7 @@ const matMul: OpHandler = (ctx) => {
   if (!plan) return nodeRun('gemm-batched', (inputs) => [batchedMatMul(input(inputs, 0, ['float32']), input(inputs, 1, ['float32']))]);
   const { k, n, bias, activation } = plan;
   const w = prepareWeight({ type: 'float32', data: plan.weight, k, n }, ctx.policy, bias, TYPICAL_ROWS, 'float32',
-    (packed) => (a, out) => cpu.gemm(a as Tensor<'float32'>, packed, { bias, activation, out: out as Float32Array }), { activation });
+    (packed) => plannedGemm(packed, { bias, activation }), { activation });
   return rowKernel(w, (inputs) => input(inputs, 0, ['float32']), {});
 };
 
@@ -182,7 +184,8 @@ function rowKernel(w: PreparedWeight, a: (inputs: readonly (Value | undefined)[]
     const x = a(inputs);
     const { rows, outDims } = rowsOf(x, w.k, w.n);
     const q = typeof quant === 'function' ? quant(inputs) : quant;
-    const y = w.run(tensor(x.type as 'float32', [rows, w.k], x.data as Float32Array, q), allocate);
+    // x is a value of the session (its data matches its dims): viewed as rows without tensor()'s checks.
+    const y = w.run({ type: x.type, dims: [rows, w.k], data: x.data, ...q } as Tensor, allocate);
     return [{ type: y.type, dims: outDims, data: y.data } as Value];
   });
 }
@@ -237,7 +240,7 @@ const gemmOp: OpHandler = (ctx) => {
   // A fused HardSwish / HardSigmoid (passes/fuse-post-op.ts) runs on the product's rows after it.
   const post = fusedPostOp(ctx.attributes);
   const w = prepareWeight({ type: 'float32', data: weight, k, n }, ctx.policy, bias, TYPICAL_ROWS, 'float32',
-    (packed) => (a, out) => cpu.gemm(a as Tensor<'float32'>, packed, { bias, activation: fuse, out: out as Float32Array }), { activation: fuse });
+    (packed) => plannedGemm(packed, { bias, activation: fuse }), { activation: fuse });
   return nodeRun(w.label, (inputs, allocate) => {
     let a = input(inputs, 0, ['float32']);
     if (a.dims.length !== 2) throw new ModelError(`A must be 2-D, got [${a.dims}]`);
@@ -299,21 +302,24 @@ const qlinearMatMul: OpHandler = (ctx) => {
 };
 
 /**
- * qgemm against `packed` with fixed `options`, planned once per activation
- * shape and quantization (a few shapes per model), so a run skips the
- * argument checks: at batch 1 they cost more than the product.
+ * gemm against `packed` with fixed `options`, planned once per activation
+ * shape (planGemm), so a run checks only its two arrays: at batch 1 the
+ * argument checks and the options the addon reads cost more than the product.
  */
-function plannedQGemm(packed: PackedWeights, options: QGemmOptions): (a: Tensor, out: Out) => Tensor {
-  const plans = new Map<string, QGemmPlan>();
+function plannedGemm(packed: PackedWeights, options: { bias?: Float32Array; activation: Activation }): (a: Tensor, out: Out) => Tensor {
+  const plans = new PlanCache<GemmCallPlan>();
   return (a, out) => {
-    const key = `${a.dims} ${a.scale} ${a.zeroPoint}`;
-    let plan = plans.get(key);
-    if (plan === undefined) {
-      // A bound keeps a shape-changing caller from growing it.
-      if (plans.size >= 16) plans.clear();
-      plan = planQGemm(a as Omit<Tensor<'uint8'>, 'data'>, packed, options);
-      plans.set(key, plan);
-    }
+    const plan = plans.get(a.dims, () => planGemm(a as Omit<Tensor<'float32'>, 'data'>, packed, options));
+    plan.run(a.data as Float32Array, out as Float32Array);
+    return { type: 'float32', dims: [...plan.dims], data: out } as Tensor;
+  };
+}
+
+/** qgemm against `packed` with fixed `options`, planned once per activation shape and quantization (as plannedGemm). */
+function plannedQGemm(packed: PackedWeights, options: QGemmOptions): (a: Tensor, out: Out) => Tensor {
+  const plans = new PlanCache<QGemmPlan>();
+  return (a, out) => {
+    const plan = plans.get(a.dims, () => planQGemm(a as Omit<Tensor<'uint8'>, 'data'>, packed, options), [a.scale as number, a.zeroPoint as number]);
     plan.run(a.data as Uint8Array, out);
     return { ...plan.result, data: out } as Tensor;
   };

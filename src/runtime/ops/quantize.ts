@@ -1,10 +1,11 @@
 /** QuantizeLinear / DequantizeLinear (per tensor and per axis) on the exact CPU kernels. */
-import { cpu } from '../../backends/cpu/backend.js';
+import { planDequantizeCall, planQuantizeCall, type ElementwisePlan } from '../../backends/cpu/quantize.js';
 import type { QType } from '../../tensor.js';
 import type { Value } from '../onnx/model.js';
 import { asTensor, value } from '../value.js';
 import { ModelError } from '../onnx/model.js';
 import { input, nodeRun, normalizeAxis, type OpHandler, type PrepareContext } from './op.js';
+import { PlanCache } from './plan-cache.js';
 import { quantParams } from './quant-params.js';
 
 /** The axis a 1-D scale runs along (attribute `axis`, default 1, from opset 13); per tensor for a scalar scale. */
@@ -29,24 +30,45 @@ export function quantizedType(zero: Value | undefined): QType {
   return zero?.type === 'int8' ? 'int8' : 'uint8';
 }
 
-const quantizeLinear: OpHandler = (ctx) =>
-  nodeRun('quantize', (inputs, allocate) => {
+/** Whether the node's scale and zero point (inputs 1 and 2) are constants: then a plan per input shape runs it. */
+function constantParams(ctx: PrepareContext): boolean {
+  return ctx.constants[1] !== undefined && ((ctx.node.inputs[2] ?? '') === '' || ctx.constants[2] !== undefined);
+}
+
+const quantizeLinear: OpHandler = (ctx) => {
+  const plans = constantParams(ctx) ? new PlanCache<ElementwisePlan<Float32Array, Uint8Array | Int8Array>>() : undefined;
+  const planFor = (x: Value, scale: Value, zero: Value | undefined) => {
+    const type = quantizedType(zero);
+    return planQuantizeCall(asTensor(x, ['float32'], 'x'), { type, ...linearQuantParams(ctx, x, scale, zero, 'y').per });
+  };
+  return nodeRun('quantize', (inputs, allocate) => {
     const x = input(inputs, 0, ['float32']);
     const scale = input(inputs, 1, ['float32']);
-    const type = quantizedType(inputs[2]);
-    const { per } = linearQuantParams(ctx, x, scale, inputs[2], 'y');
-    const y = cpu.quantize(asTensor(x, ['float32'], 'x'), { type, ...per, out: allocate(type, x.data.length) });
-    return [value(type, x.dims, y.data)];
+    const plan = plans ? plans.get(x.dims, () => planFor(x, scale, inputs[2])) : planFor(x, scale, inputs[2]);
+    const { type } = plan.result;
+    const y = allocate(type as QType, x.data.length);
+    plan.run(x.data as Float32Array, y);
+    return [value(type as QType, x.dims, y)];
   });
+};
 
-const dequantizeLinear: OpHandler = (ctx) =>
-  nodeRun('dequantize', (inputs) => {
+const dequantizeLinear: OpHandler = (ctx) => {
+  const plans = constantParams(ctx) ? new PlanCache<ElementwisePlan<Uint8Array | Int8Array, Float32Array>>() : undefined;
+  const planFor = (x: Value, scale: Value, zero: Value | undefined) =>
+    planDequantizeCall(asTensor(x, ['uint8', 'int8'], 'x', linearQuantParams(ctx, x, scale, zero, 'x').per));
+  return nodeRun('dequantize', (inputs, allocate) => {
     const x = input(inputs, 0, ['uint8', 'int8', 'int32']);
     const scale = input(inputs, 1, ['float32']);
-    const { q, axis, per } = linearQuantParams(ctx, x, scale, inputs[2], 'x');
-    if (x.type === 'int32') return [dequantizeInt32(x, q.scales, q.zeroPoints, axis)];
-    return [value('float32', x.dims, cpu.dequantize(asTensor(x, ['uint8', 'int8'], 'x', per)).data)];
+    if (x.type === 'int32') {
+      const { q, axis } = linearQuantParams(ctx, x, scale, inputs[2], 'x');
+      return [dequantizeInt32(x, q.scales, q.zeroPoints, axis)];
+    }
+    const plan = plans ? plans.get(x.dims, () => planFor(x, scale, inputs[2])) : planFor(x, scale, inputs[2]);
+    const y = allocate('float32', x.data.length);
+    plan.run(x.data as Uint8Array | Int8Array, y);
+    return [value('float32', x.dims, y)];
   });
+};
 
 /** int32 (biases of QDQ models): float32(x - zero point) * scale, as onnxruntime computes it. */
 function dequantizeInt32(x: Value, scales: Float32Array, zeroPoints: Int32Array, axis: number | undefined): Value {
