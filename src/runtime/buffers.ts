@@ -55,7 +55,8 @@ export class BufferPool {
     this.issued.delete(data.buffer);
     // The whole buffer goes back, under the type and length it was taken as.
     const array = data.constructor as ArrayClass;
-    const whole = new (array as unknown as new (b: ArrayBufferLike) => Data)(data.buffer);
+    // Usually the value is the array the pool handed out; a view gets the whole buffer back as a new array.
+    const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : new (array as unknown as new (b: ArrayBufferLike) => Data)(data.buffer);
     let lengths = this.free.get(array);
     if (!lengths) this.free.set(array, (lengths = new Map()));
     const list = lengths.get(whole.length);
