@@ -1,5 +1,5 @@
 // Planned calls: a kernel call whose options are read and checked once
-// (planQuantize, planDequantize, planF32Gemm, planQu8s8Gemm: the options of
+// (planQuantize, planDequantize, planF32Gemm, planQu8s8Gemm, planQu8s8Spmm: the options of
 // the one-shot call, less its two arrays), then run many times on just its
 // input and output arrays (runPlan). Reading a call's options costs 1-2 us,
 // more than a small node's arithmetic at batch 1; a session plans each node

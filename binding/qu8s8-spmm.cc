@@ -3,6 +3,7 @@
 #include "kernels/qu8s8-spmm/qu8s8-spmm.h"
 
 #include <string>
+#include <utility>
 
 #include "args.h"
 #include "handles.h"
@@ -67,11 +68,34 @@ Napi::Value Qu8s8Spmm(const Napi::CallbackInfo& info) {
   });
 }
 
+// planQu8s8Spmm({ variant, weights, m, ldx, aZeroPoint, output, ldc, bias, multiplier, outZeroPoint, outMin, outMax, fmin, fmax })
+// -> plan for runPlan(plan, x: Uint8Array [k, m], c: the output's array [rows, m]): qu8s8Spmm's call on the arrays given to each run.
+Napi::Value PlanQu8s8Spmm(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const Options o(info, {"variant", "weights", "m", "ldx", "aZeroPoint", "output", "ldc", "bias", "multiplier", "outZeroPoint", "outMin",
+                         "outMax", "fmin", "fmax"});
+  const auto& variant = pick_variant(o["variant"], sparq::kQSpmmVariants, sparq::kQSpmmVariantCount, sparq::qu8s8_spmm_best());
+  std::shared_ptr<const sparq::QSparseW> w = unwrap_handle<sparq::QSparseW>(o["weights"], "weights");
+  const std::size_t m = size_arg(o["m"], "m"), ldx = size_arg(o["ldx"], "ldx");
+  if (ldx < m) throw_range_error(env, "ldx must be >= m");
+  PlannedOutput out = planned_output(o, w->rows, m, w->rows);
+  out.args.params.a_zero_point = static_cast<uint8_t>(int_arg(o["aZeroPoint"], "aZeroPoint", 0, 255));
+  PlannedCall plan;
+  plan.x = {napi_uint8_array, w->k == 0 || m == 0 ? 0 : checked_mul(env, w->k - 1, ldx, "x") + m};
+  plan.y = out.c;
+  plan.kernel = [&variant, m, ldx, out = std::move(out)](const void* weights, const void* x, void* c) {
+    sparq::qu8s8_spmm(variant, *static_cast<const sparq::QSparseW*>(weights), m, static_cast<const uint8_t*>(x), ldx, c, out.args.ldc,
+                      out.params());
+  };
+  return wrap_plan(env, std::move(plan), std::move(w));
+}
+
 }  // namespace
 
 void register_qu8s8_spmm(Napi::Env env, Napi::Object exports) {
   exports.Set("packQ8Sparse", Napi::Function::New(env, PackQ8Sparse));
   exports.Set("qu8s8Spmm", Napi::Function::New(env, Qu8s8Spmm));
+  exports.Set("planQu8s8Spmm", Napi::Function::New(env, PlanQu8s8Spmm));
   exports.Set("qu8s8SpmmVariants", describe_variants(env, sparq::kQSpmmVariants, sparq::kQSpmmVariantCount));
 }
 

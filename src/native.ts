@@ -199,7 +199,7 @@ export interface NativeAddon {
   /** dequantize checked once, for x of `xType`: runPlan(plan, x, y). */
   planDequantize(call: Planned<DequantizeCall, 'x' | 'y'> & { xType: 'uint8' | 'int8' }): NativeHandle;
   /**
-   * Runs a plan from planF32Gemm, planQu8s8Gemm, planQuantize or planDequantize on the calling
+   * Runs a plan from planF32Gemm, planQu8s8Gemm, planQu8s8Spmm, planQuantize or planDequantize on the calling
    * thread: x and y of the planned types and at least the planned lengths. The plan holds its
    * weights weakly (a TypeError once they are disposed).
    */
@@ -213,6 +213,8 @@ export interface NativeAddon {
   /** Sparse int8 weights as per-row entries (group k/4, 4 weights as one little-endian int32 word). */
   packQ8Sparse(call: { rows: number; k: number; indptr: Int32Array; groups: Int32Array; words: Int32Array }): NativeHandle;
   qu8s8Spmm(call: Qu8s8SpmmCall): KernelResult;
+  /** qu8s8Spmm checked once: runPlan(plan, x, c). */
+  planQu8s8Spmm(call: Planned<Qu8s8SpmmCall, 'x' | 'c'>): NativeHandle;
 
   x32TransposeVariants: NativeVariant[];
   transpose(call: TransposeCall): KernelResult;

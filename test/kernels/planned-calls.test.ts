@@ -8,9 +8,11 @@ import assert from 'node:assert/strict';
 
 import { planGemm } from '../../src/backends/cpu/gemm.js';
 import { planQGemm } from '../../src/backends/cpu/qgemm.js';
+import { planQSpmm } from '../../src/backends/cpu/qspmm.js';
 import { planDequantizeCall, planQuantizeCall } from '../../src/backends/cpu/quantize.js';
 import { cpu, tensor, type QGemmOutput } from '../../src/index.js';
 import { native } from '../../src/native.js';
+import { int8Sparse, prunedInt8 } from '../int8-sparse-weights.js';
 import { assertSameArray, nativeVariants, randomFloats, randomInts, rng } from '../helpers.js';
 
 const SHAPES: [number, number, number][] = [[1, 16, 16], [1, 1, 1], [3, 40, 9], [7, 33, 70], [17, 5, 130]];
@@ -53,6 +55,34 @@ describe('planned calls', () => {
       }
     });
   }
+
+  for (const variant of nativeVariants('qu8s8-spmm'))
+    it(`planQSpmm on ${variant} equals qspmm for every output type, and Linear.plan runs the same`, () => {
+      const r = rng(46);
+      for (const [n, k, m] of [[1, 1, 1], [64, 1024, 1], [37, 70, 3], [300, 200, 17]]) {
+        const w = int8Sparse(prunedInt8(n, k, 0.2, r, 'csr'), n, k, 'csr', { scale: Float32Array.from({ length: n }, (_, i) => 0.01 + i * 0.0001), axis: 0 });
+        const packed = cpu.packSparseWeights(w);
+        const quant = { scale: 0.05, zeroPoint: 17 };
+        for (const output of ['int32', 'uint8', 'int8', 'float32'] as QGemmOutput[]) {
+          const options = output === 'int32' ? { variant } : { output, outScale: 0.9, outZeroPoint: output === 'int8' ? 4 : 120, bias: randomInts(Int32Array, n, -900, 900, r), activation: 'relu' as const, variant };
+          const plan = planQSpmm(packed, { type: 'uint8', dims: [k, m], ...quant }, options);
+          const x = randomInts(Uint8Array, k * m, 0, 255, r);
+          const want = cpu.qspmm(packed, tensor('uint8', [k, m], x, quant), options);
+          const out = new (want.data.constructor as new (n: number) => typeof want.data)(n * m);
+          plan.run(x, out as never);
+          assertSameArray(out, want.data, `${n}x${k}x${m} ${output}`);
+          assert.deepEqual(plan.result.dims, want.dims);
+        }
+      }
+      const weights = tensor('int8', [8, 64], prunedInt8(8, 64, 0.1, r, 'csr'), { scale: 0.02 });
+      const layer = cpu.linear(weights, { bias: randomInts(Int32Array, 8, -50, 50, r), kernel: 'csr' });
+      const x = tensor('uint8', [64, 1], randomInts(Uint8Array, 64, 0, 255, r), { scale: 0.1, zeroPoint: 3 });
+      const options = { output: 'uint8', outScale: 0.5, outZeroPoint: 10 } as const;
+      const out = new Uint8Array(8);
+      layer.plan(x, options)!.run(x.data, out);
+      assertSameArray(out, layer.run(x, options).data, 'Linear.plan');
+      assert.equal(cpu.linear(tensor('float32', [8, 64], new Float32Array(512).fill(1))).plan({ type: 'uint8', dims: [64, 1] }), undefined);
+    });
 
   for (const variant of nativeVariants('f32-qx8-quantize'))
     it(`planQuantizeCall on ${variant} equals quantize, per tensor and per axis, uint8 and int8`, () => {

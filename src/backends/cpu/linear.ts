@@ -24,9 +24,9 @@ import { checkBias, checkInt, checkMade, checkNoOverlap, checkObject, checkOneOf
 import type { Activation } from '../../ops/activation.js';
 import { gemm, gemmAsync } from './gemm.js';
 import { packWeights, type PackedWeights } from './pack.js';
-import { qgemmCall } from './qgemm.js';
+import { qgemmCall, type QGemmPlan } from './qgemm.js';
 import type { QGemmOutput } from '../../ops/quantized-output.js';
-import { packSparseWeights, qspmm, qspmmAsync, type PackedSparseWeights } from './qspmm.js';
+import { packSparseWeights, planQSpmm, qspmm, qspmmAsync, type PackedSparseWeights } from './qspmm.js';
 import { spmm, spmmAsync } from './spmm.js';
 import { transpose, transposeAsync } from './transpose.js';
 
@@ -120,6 +120,18 @@ export class Linear implements NativeOwner {
     checkObject('options', options);
     if (ArrayBuffer.isView(options.out)) checkNoOverlap('options.out', options.out, { 'x.data': x.data });
     return x;
+  }
+
+  /**
+   * On the sparse int8 kernel: run() for x like `x` (dims and quantization)
+   * validated once (planQSpmm), for a caller running many same-shaped inputs;
+   * undefined on the other kernels.
+   * @throws TypeError/RangeError naming the bad argument, as run() does.
+   */
+  plan(x: Omit<Tensor<'uint8'>, 'data'>, options: Omit<LinearRunOptions, 'out'> = {}): QGemmPlan | undefined {
+    checkMade('this', this, Linear, 'linear()');
+    const p = this.prepared;
+    return p.kind === 'qspmm' ? planQSpmm(p.weights, x, { ...options, bias: this.bias as Int32Array }) : undefined;
   }
 
   /**

@@ -10,11 +10,11 @@ import { runAsync, runSync, type CpuCall } from './call.js';
 import { native, type NativeHandle } from '../../native.js';
 import { adoptNative, disposeNative, type NativeOwner } from '../../native-lifetime.js';
 import type { SparseMatrix } from '../../sparse/sparse-matrix.js';
-import type { Tensor } from '../../tensor.js';
-import { checkMade, checkObject, checkTensor, fail, markMade, outputTensor } from '../../validate.js';
+import { TYPED_ARRAY_OF, type Tensor } from '../../tensor.js';
+import { checkDisjoint, checkMade, checkObject, checkResultSize, checkTensor, checkTensorShape, fail, markMade, outputTensor } from '../../validate.js';
 import { checkSparseWeights, entriesOf, packedSparseWeights, type SparseWeightsSource } from '../../ops/sparse-weights.js';
 import { planQuantizedProduct, type MultiplierSource } from '../../ops/quantized-output.js';
-import type { QGemmOptions } from './qgemm.js';
+import type { QGemmOptions, QGemmPlan } from './qgemm.js';
 
 /** Options of qspmm: those of qgemm; `bias` and per-channel scales run along W's rows. */
 export type QSpmmOptions = QGemmOptions;
@@ -117,6 +117,42 @@ function qspmmCall(wIn: QSpmmWeights, xIn: Tensor<'uint8'>, options: QSpmmOption
     reference: () => {
       const acc = refQSpmmInt32(rows, k, m, w.dense(), x.data, aZeroPoint);
       refQSpmmOutput(acc, m, out, { multipliers: mult ?? Float32Array.of(1), bias, zeroPoints: Int32Array.of(outZeroPoint), outMin, outMax, fmin, fmax });
+    },
+  };
+}
+
+/**
+ * Validates a qspmm call on packed weights for activations like `x` (dims and
+ * quantization; no data needed) once, for many runs; the addon reads its
+ * options once too (planQu8s8Spmm). The output stage is read now.
+ * @throws TypeError/RangeError naming the bad argument, as qspmm does.
+ */
+export function planQSpmm(wIn: PackedSparseWeights, xIn: Omit<Tensor<'uint8'>, 'data'>, options: Omit<QSpmmOptions, 'out'> = {}): QGemmPlan {
+  const w = checkMade('w', wIn, PackedSparseWeights, 'packSparseWeights()');
+  const x = checkTensorShape('x', xIn, ['uint8'], 2);
+  checkObject('options', options);
+  const [rows, k] = w.source.dims;
+  const [xk, m] = x.dims;
+  if (xk !== k) fail('x', `has K = ${xk} rows but w has K = ${k} columns`);
+  const { aZeroPoint, bias, variant, output, mult, outZeroPoint, outMin, outMax, fmin, fmax, quant } = planQuantizedProduct('x', x, w, options, rows, 0);
+  const dims: [number, number] = [rows, m];
+  checkResultSize(dims);
+  const size = rows * m;
+  const type = TYPED_ARRAY_OF[output] as new (n: number) => Out;
+  const addon = size > 0 ? native() : null;
+  const plan = addon && addon.planQu8s8Spmm({
+    variant, weights: w.handle!, m, ldx: m, aZeroPoint, output, ldc: m, bias: bias ?? null, multiplier: mult, outZeroPoint, outMin, outMax, fmin, fmax,
+  });
+  const stage = { multipliers: mult ? Float32Array.from(mult) : Float32Array.of(1), bias: bias && Int32Array.from(bias), zeroPoints: Int32Array.of(outZeroPoint), outMin, outMax, fmin, fmax };
+  return {
+    result: { type: output, dims, ...quant },
+    run(xData, out) {
+      if (!(xData instanceof Uint8Array) || xData.length !== k * m) fail('x', `must be a Uint8Array of ${k * m} values, as planned`);
+      if (!(out instanceof type) || out.length !== size) fail('out', `must be ${type.name.replace('Array', '')} with ${size} values`);
+      checkDisjoint('out', out, 'x', xData);
+      if (plan) return addon!.runPlan(plan, xData, out);
+      if (size === 0) return;
+      refQSpmmOutput(refQSpmmInt32(rows, k, m, w.dense(), xData, aZeroPoint), m, out, stage);
     },
   };
 }

@@ -67,11 +67,20 @@ function prepareWeight(w: WeightSource, policy: RunPolicy, bias: Float32Array | 
       // through buffers the layer keeps (runs are synchronous); one row
       // ([1, K]) is channels-first already.
       const scratch = new ScratchArrays();
+      // int8 layers plan their one-row call per activation quantization (Linear.plan); float ones run it checked.
+      const plans = new PlanCache<QGemmPlan | undefined>();
       const run = (a: Tensor, allocate: Allocate): Tensor => {
         const m = a.dims[0];
         if (m === 1) {
-          const y = layer.run({ ...a, dims: [k, 1] } as Tensor<'float32'>, { ...sparse, out: allocate(outType, n) });
-          return { ...y, dims: [1, n] } as Tensor;
+          const column = { ...a, dims: [k, 1] };
+          const plan = plans.get(column.dims, () => layer.plan(column as Omit<Tensor<'uint8'>, 'data'>, sparse), [a.scale as number, a.zeroPoint as number]);
+          if (plan === undefined) {
+            const y = layer.run(column as Tensor<'float32'>, { ...sparse, out: allocate(outType, n) });
+            return { ...y, dims: [1, n] } as Tensor;
+          }
+          const out = allocate(outType, n);
+          plan.run(a.data as Uint8Array, out);
+          return { ...plan.result, dims: [1, n], data: out } as Tensor;
         }
         const xt = cpu.transpose(a, { out: scratch.get(0, a.type, a.data.length) as Float32Array });
         const yt = layer.run(xt as Tensor<'float32'>, { ...sparse, out: scratch.get(1, outType, n * m) });
