@@ -5,6 +5,8 @@
 // where the same operand repeats merged), so a same-shape op is one loop,
 // a per-channel operand on NCHW ([N, C, 1, 1] or [C, 1, 1]) two or three,
 // a scalar one.
+// Then the activation (common/f32-activation-wgsl.wgsl: a clamp,
+// HardSigmoid or HardSwish, then the clamp), as cpu.add's options.activation.
 // add, subtract and multiply are correctly rounded as on the CPU; WGSL
 // allows division 2.5 ULP of error, so a quotient may differ from the CPU's
 // in its last bits.
@@ -15,8 +17,10 @@
 //   2  y       storage, read_write  array<f32>  count values
 //   3  params  uniform              Params
 //
-// Params (uniform, 112 bytes): count, loops (u32), 2 words of padding;
-// then sizes, aStrides, bStrides, each array<vec4<u32>, 2> (loop k at
+// Params (uniform, 128 bytes): count, loops, kind (u32; the activation: 0
+// clamp, 1 hard sigmoid, 2 hard swish), 1 word of padding, alpha, beta,
+// minValue, maxValue (f32); then sizes, aStrides, bStrides, each
+// array<vec4<u32>, 2> (loop k at
 // [k / 4][k % 4]), loops outermost first: the merged loop sizes and each
 // operand's element stride along them (0 where it repeats).
 //
@@ -32,8 +36,12 @@ override OP: u32 = 0u;
 struct Params {
   count: u32,
   loops: u32,
+  kind: u32,
   _pad0: u32,
-  _pad1: u32,
+  alpha: f32,
+  beta: f32,
+  minValue: f32,
+  maxValue: f32,
   sizes: array<vec4<u32>, 2>,
   aStrides: array<vec4<u32>, 2>,
   bStrides: array<vec4<u32>, 2>,
@@ -43,6 +51,8 @@ struct Params {
 @group(0) @binding(1) var<storage, read> b: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 @group(0) @binding(3) var<uniform> params: Params;
+
+//! include "common/f32-activation-wgsl.wgsl"
 
 fn apply(u: f32, v: f32) -> f32 {
   switch OP {
@@ -75,5 +85,6 @@ fn main(
     ia += index * params.aStrides[i / 4u][i % 4u];
     ib += index * params.bStrides[i / 4u][i % 4u];
   }
-  y[e] = apply(a[ia], b[ib]);
+  let p = params;
+  y[e] = activate(apply(a[ia], b[ib]), p.kind, p.alpha, p.beta, p.minValue, p.maxValue);
 }

@@ -42,13 +42,15 @@ describe('runtime: MobileNet-style models on WebGPU', () => {
       // A fusion attribute the elementwise GPU kernels do not apply: the CPU runs the node.
       [{ op: 'Add', inputs: [x, f([2, 6, 5, 7])], attributes: { sparq_activation_min: 0 }, floatAttributes: ['sparq_activation_min'] }, 'cpu:add'],
       [{ op: 'Relu', inputs: [x] }, 'gpu:relu'],
-      [{ op: 'LeakyRelu', inputs: [x], attributes: { alpha: 0.1 }, floatAttributes: ['alpha'] }, 'gpu:leaky-relu'],
+      [{ op: 'LeakyRelu', inputs: [x], attributes: { alpha: 0.1 }, floatAttributes: ['alpha'] }, 'cpu:leaky-relu'],
       [{ op: 'HardSigmoid', inputs: [x], attributes: { alpha: 1 / 6, beta: 0.5 }, floatAttributes: ['alpha', 'beta'] }, 'gpu:hard-sigmoid'],
       [{ op: 'HardSigmoid', inputs: [x] }, 'gpu:hard-sigmoid'],
       [{ op: 'HardSwish', inputs: [f([2, 6, 5, 7], 5)], opset: 14 }, 'gpu:hard-swish'],
       [{ op: 'Clip', inputs: [x, scalar(0), scalar(6)], opset: 11 }, 'gpu:clip'],
       [{ op: 'Clip', inputs: [x, undefined, scalar(0.5)], opset: 13 }, 'gpu:clip'],
       [{ op: 'Clip', inputs: [x], opset: 9, attributes: { min: -0.5, max: 1 }, floatAttributes: ['min', 'max'] }, 'gpu:clip'],
+      // Bounds the wrong way round (all values become max): the CPU's Clip.
+      [{ op: 'Clip', inputs: [x, scalar(1), scalar(-1)], opset: 11 }, 'cpu:clip'],
       [{ op: 'Clip', inputs: [value('int32', [4], Int32Array.of(-9, 0, 3, 9)), initializer(value('int32', [], Int32Array.of(0)))], opset: 13 }, 'cpu:clip'],
       [{ op: 'GlobalAveragePool', inputs: [f([2, 5, 9, 11])] }, 'gpu:globalavgpool'],
       [{ op: 'GlobalAveragePool', inputs: [f([3, 4, 150])] }, 'gpu:globalavgpool'],

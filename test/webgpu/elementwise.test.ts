@@ -22,16 +22,18 @@ describe('webgpu f32-vbinary-wgsl, f32-vunary-wgsl, f32-gavgpool-wgsl', () => {
     const x = tensor('float32', [1, 2, 2, 2], Float32Array.of(-4, -1, 0, 2, 3, 4, 6, 8));
     const c = tensor('float32', [2, 1, 1], Float32Array.of(10, 100));
     const run = async (p: Promise<{ dims: readonly number[] }>) => Array.from((await gpu.download((await p) as never)).data as Float32Array);
-    assert.deepEqual(await run(gpu.binary('add', x, c)), [6, 9, 10, 12, 103, 104, 106, 108]);
-    assert.deepEqual(await run(gpu.binary('sub', c, x)), [14, 11, 10, 8, 97, 96, 94, 92]);
-    assert.deepEqual(await run(gpu.binary('mul', x, tensor('float32', [], Float32Array.of(0.5)))), [-2, -0.5, 0, 1, 1.5, 2, 3, 4]);
-    assert.deepEqual(await run(gpu.binary('div', x, tensor('float32', [2], Float32Array.of(1, 2)))), [-4, -0.5, 0, 1, 3, 2, 6, 4]);
-    assert.deepEqual(await run(gpu.activation(x, { kind: 'clamp', min: 0, max: 6 })), [0, 0, 0, 2, 3, 4, 6, 6]);
-    assert.deepEqual(await run(gpu.activation(x, { kind: 'clamp', min: 2, max: 1 })), [1, 1, 1, 1, 1, 1, 1, 1]);
-    assert.deepEqual(await run(gpu.activation(x, { kind: 'hardSigmoid', alpha: 0.25, beta: 0.5 })), [0, 0.25, 0.5, 1, 1, 1, 1, 1]);
-    // f32 steps (x / 6 + 0.5, then the product): within a few ULPs of the exact values.
-    assertClose(await run(gpu.activation(x, { kind: 'hardSwish' })), [0, -1 / 3, 0, 2 * (5 / 6), 3, 4, 6, 8], 3e-7, 0, 'hardSwish');
-    assert.deepEqual(await run(gpu.activation(x, { kind: 'leakyRelu', alpha: 0.5 })), [-2, -0.5, 0, 2, 3, 4, 6, 8]);
+    assert.deepEqual(await run(gpu.add(x, c)), [6, 9, 10, 12, 103, 104, 106, 108]);
+    assert.deepEqual(await run(gpu.sub(c, x)), [14, 11, 10, 8, 97, 96, 94, 92]);
+    assert.deepEqual(await run(gpu.mul(x, tensor('float32', [], Float32Array.of(0.5)))), [-2, -0.5, 0, 1, 1.5, 2, 3, 4]);
+    assert.deepEqual(await run(gpu.div(x, tensor('float32', [2], Float32Array.of(1, 2)))), [-4, -0.5, 0, 1, 3, 2, 6, 4]);
+    // The activation fused into the arithmetic, as cpu.add's.
+    assert.deepEqual(await run(gpu.add(x, c, { activation: { min: 9, max: 104 } })), [9, 9, 10, 12, 103, 104, 104, 104]);
+    assert.deepEqual(await run(gpu.sub(x, x, { activation: { kind: 'hardsigmoid', alpha: 0.5, beta: 0.25 } })), new Array(8).fill(0.25));
+    assert.deepEqual(await run(gpu.activate(x, 'relu')), [0, 0, 0, 2, 3, 4, 6, 8]);
+    assert.deepEqual(await run(gpu.activate(x, { min: 0, max: 6 })), [0, 0, 0, 2, 3, 4, 6, 6]);
+    assert.deepEqual(await run(gpu.activate(x, { kind: 'hardsigmoid', alpha: 0.25, beta: 0.5 })), [0, 0.25, 0.5, 1, 1, 1, 1, 1]);
+    // f32 steps (x / 6 + 0.5, then the product), then the clamp: within a few ULPs of the exact values.
+    assertClose(await run(gpu.activate(x, { kind: 'hardswish', max: 5 })), [0, -1 / 3, 0, 2 * (5 / 6), 3, 4, 5, 5], 3e-7, 0, 'hardswish');
     assert.deepEqual(await run(gpu.globalAveragePool(x)), [-0.75, 5.25]);
   });
 
@@ -39,13 +41,15 @@ describe('webgpu f32-vbinary-wgsl, f32-vunary-wgsl, f32-gavgpool-wgsl', () => {
     const gpu = await gpuOrSkip(this);
     const x = tensor('float32', [2, 3, 4]);
     for (const [call, pattern] of [
-      [() => gpu.binary('pow' as never, x, x), /^RangeError: op must be one of 'add', 'sub', 'mul', 'div'/],
-      [() => gpu.binary('add', x, tensor('float32', [2, 4])), /^RangeError: b\.dims \[2,4\] does not broadcast with a's \[2,3,4\]/],
-      [() => gpu.binary('add', x, tensor('int32', [2, 3, 4]) as never), /^TypeError: b must be a tensor of type 'float32'/],
-      [() => gpu.binary('mul', tensor('float32', [2, 1, 2, 1, 2, 1, 2, 1, 2]), tensor('float32', [2, 1, 2, 1, 2, 1, 2, 1, 2, 1])), /^RangeError: b\.dims .* takes 10 loops, more than the 8/],
-      [() => gpu.activation(x, { kind: 'gelu' } as never), /^RangeError: activation\.kind must be one of/],
-      [() => gpu.activation(x, { kind: 'clamp', min: NaN }), /^TypeError: activation\.min must be a number/],
-      [() => gpu.activation(x, null as never), /^TypeError: activation must be an object/],
+      [() => gpu.add(x, tensor('float32', [2, 4])), /^RangeError: b\.dims \[2,4\] does not broadcast with a's \[2,3,4\]/],
+      [() => gpu.add(x, tensor('int32', [2, 3, 4]) as never), /^TypeError: b must be a tensor of type 'float32'/],
+      [() => gpu.mul(tensor('float32', [2, 1, 2, 1, 2, 1, 2, 1, 2]), tensor('float32', [2, 1, 2, 1, 2, 1, 2, 1, 2, 1])), /^RangeError: b\.dims .* takes 10 loops, more than the 8/],
+      [() => gpu.add(x, x, { activation: { kind: 'gelu' } as never }), /^TypeError: options\.activation\.kind must be 'clamp', 'hardsigmoid' or 'hardswish'/],
+      [() => gpu.add(x, x, null as never), /^TypeError: options must be an object/],
+      [() => gpu.activate(x, { kind: 'gelu' } as never), /^TypeError: activation\.kind must be/],
+      [() => gpu.activate(x, { min: NaN }), /^TypeError: activation\.min must be a number/],
+      [() => gpu.activate(x, 7 as never), /^TypeError: activation must be/],
+      [() => gpu.activate(x, { min: 2, max: 1 }), /^RangeError: activation min \(2\) must be <= max \(1\)/],
       [() => gpu.globalAveragePool(tensor('float32', [2, 3])), /^RangeError: x\.dims must be \[N, C, \.\.\.spatial\]/],
       [() => gpu.globalAveragePool(tensor('float32', [2, 3, 0])), /^RangeError: x\.dims \[2,3,0\] has empty planes/],
     ] as [() => Promise<unknown>, RegExp][])

@@ -6,6 +6,7 @@
  */
 import type { ElementType, QType, Tensor } from '../../tensor.js';
 import type { SparseMatrix } from '../../sparse/sparse-matrix.js';
+import type { PointwiseActivation } from '../../ops/activation.js';
 import type { GemmWeightsSource } from '../../ops/weights.js';
 import { GpuContext } from './context.js';
 import { GpuDevice, type WebGpuOptions } from './device.js';
@@ -16,7 +17,7 @@ import { gpuDequantize, gpuQuantize, gpuRequantize, type GpuQuantizeOptions, typ
 import { GpuPackedWeights, gpuPackWeights, gpuQgemm, gpuQgemmVariant, type GpuQGemmOptions, type GpuQGemmVariant } from './qgemm.js';
 import { GpuPackedSparseWeights, gpuPackSparseWeights, gpuQspmm, type GpuQSpmmOptions, type GpuQSpmmWeights } from './qspmm.js';
 import { gpuDwconv2d, type GpuDwconv2dOptions } from './dwconv2d.js';
-import { gpuActivation, gpuBinary, type GpuActivation, type GpuBinaryOp } from './elementwise.js';
+import { gpuActivate, gpuBinary, type GpuBinaryOptions } from './elementwise.js';
 import { gpuGlobalAveragePool } from './gavgpool.js';
 import { gpuIm2col, type GpuIm2colOptions } from './im2col.js';
 import { gpuMaxPool, type GpuMaxPoolOptions } from './maxpool.js';
@@ -121,17 +122,33 @@ export class WebGpuBackend extends GpuContext {
   }
 
   /**
-   * a (op) b elementwise for float32, op 'add' | 'sub' | 'mul' | 'div', with
-   * numpy broadcasting (a per-channel [N, C, 1, 1] operand on [N, C, H, W],
-   * a scalar); at most 8 loops once size-1 axes are dropped and runs merged.
+   * a + b for float32 with numpy broadcasting (a per-channel [N, C, 1, 1]
+   * operand on [N, C, H, W], a scalar, any other; at most 8 loops once
+   * size-1 axes are dropped and runs merged), then options.activation, as
+   * cpu.add (which takes fewer broadcasts).
    */
-  binary(op: GpuBinaryOp, a: Tensor<'float32'> | GpuTensor<'float32'>, b: Tensor<'float32'> | GpuTensor<'float32'>): Promise<GpuTensor<'float32'>> {
-    return gpuBinary(this, op, a, b);
+  add(a: Tensor<'float32'> | GpuTensor<'float32'>, b: Tensor<'float32'> | GpuTensor<'float32'>, options?: GpuBinaryOptions): Promise<GpuTensor<'float32'>> {
+    return gpuBinary(this, 'add', a, b, options);
   }
 
-  /** A float32 activation elementwise: clamp (Relu, Clip, ReLU6), hardSigmoid, hardSwish or leakyRelu, as ONNX defines them. */
-  activation(x: Tensor<'float32'> | GpuTensor<'float32'>, activation: GpuActivation): Promise<GpuTensor<'float32'>> {
-    return gpuActivation(this, x, activation);
+  /** a - b, as add(). */
+  sub(a: Tensor<'float32'> | GpuTensor<'float32'>, b: Tensor<'float32'> | GpuTensor<'float32'>, options?: GpuBinaryOptions): Promise<GpuTensor<'float32'>> {
+    return gpuBinary(this, 'sub', a, b, options);
+  }
+
+  /** a * b, as add(). */
+  mul(a: Tensor<'float32'> | GpuTensor<'float32'>, b: Tensor<'float32'> | GpuTensor<'float32'>, options?: GpuBinaryOptions): Promise<GpuTensor<'float32'>> {
+    return gpuBinary(this, 'mul', a, b, options);
+  }
+
+  /** a / b, as add() (WGSL division: within 2.5 ULP). */
+  div(a: Tensor<'float32'> | GpuTensor<'float32'>, b: Tensor<'float32'> | GpuTensor<'float32'>, options?: GpuBinaryOptions): Promise<GpuTensor<'float32'>> {
+    return gpuBinary(this, 'div', a, b, options);
+  }
+
+  /** activation(x) elementwise for float32, as cpu.activate: a clamp ('relu', { min, max }), 'hardswish', 'hardsigmoid' or { kind, alpha, beta, min, max }. */
+  activate(x: Tensor<'float32'> | GpuTensor<'float32'>, activation: PointwiseActivation): Promise<GpuTensor<'float32'>> {
+    return gpuActivate(this, x, activation);
   }
 
   /** float32 [N, C, ...spatial] -> [N, C, 1, ...]: the mean of each plane (ONNX GlobalAveragePool). */

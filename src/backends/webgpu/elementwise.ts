@@ -1,11 +1,14 @@
 /**
  * Elementwise float32 ops on the GPU: binary arithmetic with numpy
- * (multidirectional) broadcasting (kernels/f32-vbinary) and the
- * activations of mobile CNNs (kernels/f32-vunary). The semantics are the
- * ONNX operators' (Add, Sub, Mul, Div; Clip, HardSigmoid, HardSwish,
- * LeakyRelu), in f32 arithmetic; the results stay on the GPU.
+ * (multidirectional) broadcasting and a fused activation
+ * (kernels/f32-vbinary), and the activations of mobile CNNs
+ * (kernels/f32-vunary), with cpu.add / cpu.activate's activations
+ * (resolveActivation: same options, same errors). The semantics are the
+ * ONNX operators' (Add, Sub, Mul, Div; Relu, Clip, HardSigmoid, HardSwish),
+ * in f32 arithmetic; the results stay on the GPU.
  */
-import { checkObject, checkOneOf, fail, typeFail } from '../../validate.js';
+import { resolveActivation, type PointwiseActivation, type ResolvedActivation } from '../../ops/activation.js';
+import { checkObject, checkOneOf, fail } from '../../validate.js';
 import type { GpuContext, UniformField } from './context.js';
 import { wordGrid } from './grid.js';
 import type { GpuTensor } from './gpu-tensor.js';
@@ -61,15 +64,29 @@ function loopWords(values: number[]): UniformField[] {
   return Array.from({ length: MAX_BROADCAST_LOOPS }, (_, i) => ['u32', values[i] ?? 0] as UniformField);
 }
 
-export async function gpuBinary(gpu: GpuContext, op: GpuBinaryOp, aIn: unknown, bIn: unknown): Promise<GpuTensor<'float32'>> {
+export interface GpuBinaryOptions {
+  /** Applied to each result (default none): as cpu.add's options.activation. */
+  activation?: PointwiseActivation;
+}
+
+const KINDS = ['clamp', 'hardsigmoid', 'hardswish'] as const;
+
+/** The activation's uniform fields as the kernels read them: kind, then alpha, beta, min, max. */
+function activationFields(a: ResolvedActivation): { kind: UniformField; params: UniformField[] } {
+  return { kind: ['u32', KINDS.indexOf(a.kind)], params: [['f32', a.alpha], ['f32', a.beta], ['f32', a.min], ['f32', a.max]] };
+}
+
+export async function gpuBinary(gpu: GpuContext, op: GpuBinaryOp, aIn: unknown, bIn: unknown, options: GpuBinaryOptions = {}): Promise<GpuTensor<'float32'>> {
   const code = BINARY_OPS.indexOf(checkOneOf('op', op, BINARY_OPS));
   const a = gpuInput(gpu, 'a', aIn, ['float32']);
   const b = gpuInput(gpu, 'b', bIn, ['float32']);
   try {
+    checkObject('options', options);
     const loops = broadcastLoops(a.tensor.dims, b.tensor.dims);
     if (!loops) fail('b.dims', `[${b.tensor.dims}] does not broadcast with a's [${a.tensor.dims}]`);
     if (loops.sizes.length > MAX_BROADCAST_LOOPS)
       fail('b.dims', `[${b.tensor.dims}] broadcast with a's [${a.tensor.dims}] takes ${loops.sizes.length} loops, more than the ${MAX_BROADCAST_LOOPS} the kernel runs`);
+    const { kind, params } = activationFields(resolveActivation('options.activation', options.activation));
     const y = gpu.empty('float32', loops.dims);
     const count = y.size;
     if (count > 0)
@@ -77,7 +94,7 @@ export async function gpuBinary(gpu: GpuContext, op: GpuBinaryOp, aIn: unknown, 
         family: 'f32-vbinary', stem: 'f32-vbinary-wgsl',
         overrides: { OP: code },
         buffers: [a.tensor.buffer, b.tensor.buffer, y.buffer],
-        uniforms: [['u32', count], ['u32', loops.sizes.length], ['u32', 0], ['u32', 0],
+        uniforms: [['u32', count], ['u32', loops.sizes.length], kind, ['u32', 0], ...params,
           ...loopWords(loops.sizes), ...loopWords(loops.aStrides), ...loopWords(loops.bStrides)],
         workgroups: wordGrid(gpu, count),
       });
@@ -87,50 +104,17 @@ export async function gpuBinary(gpu: GpuContext, op: GpuBinaryOp, aIn: unknown, 
   }
 }
 
-/** An activation f32-vunary-wgsl runs (parameters default as ONNX's attributes; clamp bounds to +-Infinity). */
-export type GpuActivation =
-  | { kind: 'clamp'; min?: number; max?: number }
-  | { kind: 'hardSigmoid'; alpha?: number; beta?: number }
-  | { kind: 'hardSwish' }
-  | { kind: 'leakyRelu'; alpha?: number };
-
-const UNARY_KINDS = ['clamp', 'hardSigmoid', 'hardSwish', 'leakyRelu'] as const;
-
-function parameter(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || Number.isNaN(value)) typeFail(name, 'must be a number');
-  return value;
-}
-
-/** The kernel's OP and its two parameters for `activation`, validated. */
-function unaryParams(activation: GpuActivation): [number, number, number] {
-  checkObject('activation', activation);
-  const kind = checkOneOf('activation.kind', activation.kind, UNARY_KINDS);
-  const a = activation as Record<string, unknown>;
-  switch (kind) {
-    case 'clamp':
-      return [0, parameter('activation.min', a.min, -Infinity), parameter('activation.max', a.max, Infinity)];
-    case 'hardSigmoid':
-      return [1, parameter('activation.alpha', a.alpha, 0.2), parameter('activation.beta', a.beta, 0.5)];
-    case 'hardSwish':
-      return [2, 0, 0];
-    case 'leakyRelu':
-      return [3, parameter('activation.alpha', a.alpha, 0.01), 0];
-  }
-}
-
-export async function gpuActivation(gpu: GpuContext, xIn: unknown, activation: GpuActivation): Promise<GpuTensor<'float32'>> {
+export async function gpuActivate(gpu: GpuContext, xIn: unknown, activation: PointwiseActivation): Promise<GpuTensor<'float32'>> {
   const x = gpuInput(gpu, 'x', xIn, ['float32']);
   try {
-    const [code, p0, p1] = unaryParams(activation);
+    const { kind, params } = activationFields(resolveActivation('activation', activation));
     const y = gpu.empty('float32', x.tensor.dims);
     const count = y.size;
     if (count > 0)
       await gpu.enqueue({
         family: 'f32-vunary', stem: 'f32-vunary-wgsl',
-        overrides: { OP: code },
         buffers: [x.tensor.buffer, y.buffer],
-        uniforms: [['u32', count], ['f32', p0], ['f32', p1]],
+        uniforms: [['u32', count], kind, ...params],
         workgroups: wordGrid(gpu, count),
       });
     return y;

@@ -1,14 +1,15 @@
 /**
  * Float32 elementwise nodes on the GPU: Add, Sub, Mul, Div with broadcasting
  * (the residual Add, squeeze-excite's per-channel Mul, x * HardSigmoid(x),
- * Paddle's HardSwish arithmetic) and the activations Relu, LeakyRelu,
- * HardSigmoid, HardSwish and Clip (constant bounds). Constant operands are
+ * Paddle's HardSwish arithmetic) and the activations Relu, HardSigmoid,
+ * HardSwish and Clip (constant bounds). Constant operands are
  * uploaded once at creation. A run whose inputs are not all float32 (the
  * int64 shape arithmetic exporters write), or whose shapes do not
  * broadcast or need more loops than the kernel takes, runs on the CPU
  * kernel, which also reports the errors.
  */
-import type { GpuActivation, GpuBinaryOp } from '../../backends/webgpu/elementwise.js';
+import type { GpuBinaryOp } from '../../backends/webgpu/elementwise.js';
+import type { PointwiseActivation } from '../../ops/activation.js';
 import { broadcastLoops, MAX_BROADCAST_LOOPS } from '../../backends/webgpu/elementwise.js';
 import type { GpuTensor } from '../../backends/webgpu/gpu-tensor.js';
 import { scalar, type PrepareContext } from '../ops/op.js';
@@ -35,7 +36,7 @@ function binary(op: GpuBinaryOp, label: string): GpuOpHandler {
       },
       run: (inputs) => {
         const [a, b] = operands(inputs);
-        return gpu.binary(op, a as GpuTensor<'float32'>, b as GpuTensor<'float32'>);
+        return gpu[op](a as GpuTensor<'float32'>, b as GpuTensor<'float32'>);
       },
       dispose: () => uploaded.forEach((t) => t?.dispose()),
     };
@@ -43,21 +44,24 @@ function binary(op: GpuBinaryOp, label: string): GpuOpHandler {
 }
 
 /** An activation whose parameters `read` takes from the node (undefined: the CPU runs it). */
-function activation(label: string, read: (ctx: PrepareContext) => GpuActivation | undefined): GpuOpHandler {
+function activation(label: string, read: (ctx: PrepareContext) => PointwiseActivation | undefined): GpuOpHandler {
   return (ctx, gpu): GpuNodeRun | undefined => {
     const act = read(ctx);
     if (!act) return undefined;
     return {
       label,
       takes: (inputs) => allFloat(inputs, 1),
-      run: ([x]) => gpu.activation(x as GpuTensor<'float32'>, act),
+      run: ([x]) => gpu.activate(x as GpuTensor<'float32'>, act),
     };
   };
 }
 
 /** Clip's bounds: attributes before opset 11, constant inputs from 11 (a bound computed at run time: the CPU runs the node). */
-function clipBounds(ctx: PrepareContext): GpuActivation | undefined {
-  if (ctx.opset < 11) return { kind: 'clamp', min: ctx.attributes.float('min', -FLOAT_MAX), max: ctx.attributes.float('max', FLOAT_MAX) };
+function clipBounds(ctx: PrepareContext): PointwiseActivation | undefined {
+  if (ctx.opset < 11) {
+    const [min, max] = [ctx.attributes.float('min', -FLOAT_MAX), ctx.attributes.float('max', FLOAT_MAX)];
+    return min > max ? undefined : { min, max };
+  }
   const bound = (i: number, fallback: number): number | undefined => {
     if ((ctx.node.inputs[i] ?? '') === '') return fallback;
     const c = ctx.constants[i];
@@ -65,7 +69,8 @@ function clipBounds(ctx: PrepareContext): GpuActivation | undefined {
     return c === undefined || c.type !== 'float32' ? undefined : scalar(c, i === 1 ? 'min' : 'max');
   };
   const [min, max] = [bound(1, -Infinity), bound(2, Infinity)];
-  return min === undefined || max === undefined ? undefined : { kind: 'clamp', min, max };
+  // min > max (every value becomes max) is onnxruntime's Clip, not a clamp the kernels take: the CPU runs it.
+  return min === undefined || max === undefined || min > max ? undefined : { min, max };
 }
 
 export const ELEMENTWISE_GPU_OPS: Record<string, GpuOpHandler> = {
@@ -73,9 +78,8 @@ export const ELEMENTWISE_GPU_OPS: Record<string, GpuOpHandler> = {
   Sub: binary('sub', 'gpu:sub'),
   Mul: binary('mul', 'gpu:mul'),
   Div: binary('div', 'gpu:div'),
-  Relu: activation('gpu:relu', () => ({ kind: 'clamp', min: 0 })),
-  LeakyRelu: activation('gpu:leaky-relu', (ctx) => ({ kind: 'leakyRelu', alpha: ctx.attributes.float('alpha', 0.01) })),
-  HardSigmoid: activation('gpu:hard-sigmoid', (ctx) => ({ kind: 'hardSigmoid', alpha: ctx.attributes.float('alpha', 0.2), beta: ctx.attributes.float('beta', 0.5) })),
-  HardSwish: activation('gpu:hard-swish', () => ({ kind: 'hardSwish' })),
+  Relu: activation('gpu:relu', () => 'relu'),
+  HardSigmoid: activation('gpu:hard-sigmoid', (ctx) => ({ kind: 'hardsigmoid', alpha: ctx.attributes.float('alpha', 0.2), beta: ctx.attributes.float('beta', 0.5) })),
+  HardSwish: activation('gpu:hard-swish', () => 'hardswish'),
   Clip: activation('gpu:clip', clipBounds),
 };
