@@ -152,10 +152,13 @@ std::vector<T> optional_copy(const Napi::Value& v, const char* name, std::size_t
 // planConv2d({ family, variant | null, weights, xType: 'float32' | 'uint8', xZeroPoint, batch, channels, height, width,
 //              kernelH, kernelW, dilationH, dilationW, strideH, strideW, padTop, padLeft, padBottom, padRight,
 //              output, bias | null, min, max, intBias | null, multipliers | null, zeroPoint, outMin, outMax,
-//              poolKernelH, poolKernelW, poolStrideH, poolStrideW }) -> plan
+//              poolKernelH, poolKernelW, poolStrideH, poolStrideW,
+//              postActivation?: 'hardswish' | 'hardsigmoid', postAlpha, postBeta }) -> plan
 // runConv2dPlan(plan, x: Float32Array | Uint8Array, y, async): the NCHW convolution of x into y.
 // Strides above 1 run on f32-conv2d and qu8s8-conv2d, with dilation 1 (their polyphase layout, shifted-conv.h).
 // poolKernelH 0: no pool; else y is the max pool of the convolution (unpadded windows, floor rounding).
+// postActivation (float32 output, no pool; omitted: none): HardSwish or HardSigmoid(postAlpha, postBeta)
+// after the bias, then [min, max], applied by f32-elementwise to each task's rows while they are in cache.
 // The TypeScript layer chooses the family (f32-conv2d for dense weights, f32-spconv2d for sparse,
 // qu8s8-conv2d for uint8 x on int8 blocks) and whether integer sums are exact on it; this asserts
 // the choice fits the packed weights and x. The variant names one of the family's variants, or
@@ -165,7 +168,7 @@ Napi::Value PlanConv2d(const Napi::CallbackInfo& info) {
   const Options o(info, {"family", "variant", "weights", "xType", "xZeroPoint", "batch", "channels", "height", "width",
                          "kernelH", "kernelW", "dilationH", "dilationW", "strideH", "strideW", "padTop", "padLeft", "padBottom", "padRight",
                          "output", "bias", "min", "max", "intBias", "multipliers", "zeroPoint", "outMin", "outMax",
-                         "poolKernelH", "poolKernelW", "poolStrideH", "poolStrideW"});
+                         "poolKernelH", "poolKernelW", "poolStrideH", "poolStrideW", "postActivation", "postAlpha", "postBeta"});
   auto call = std::make_shared<ConvCall>();
   std::shared_ptr<const PackedConv> w = unwrap_handle<PackedConv>(o["weights"], "weights");
   call->weights = w;
@@ -247,6 +250,20 @@ Napi::Value PlanConv2d(const Napi::CallbackInfo& info) {
   out.bias = has_bias ? call->bias.data() : nullptr;
   out.int_bias = has_int_bias ? call->int_bias.data() : nullptr;
   out.multipliers = has_multipliers ? call->multipliers.data() : nullptr;
+  if (!o["postActivation"].IsUndefined()) {
+    const std::string kind = string_arg(o["postActivation"], "postActivation");
+    if (kind != "hardswish" && kind != "hardsigmoid") throw_range_error(env, "postActivation must be 'hardswish' or 'hardsigmoid'");
+    if (out.kind != sparq::ConvOutputKind::kFloat32 || out.pool.active()) throw_range_error(env, "postActivation needs float32 output without a pool");
+    // The tiles store conv + bias unclamped; the post-op applies the activation, then [min, max].
+    out.post_op = true;
+    out.post.kind = kind == "hardswish" ? sparq::F32ActKind::kHardSwish : sparq::F32ActKind::kHardSigmoid;
+    out.post.alpha = static_cast<float>(number_arg(o["postAlpha"], "postAlpha"));
+    out.post.beta = static_cast<float>(number_arg(o["postBeta"], "postBeta"));
+    out.post.lo = out.min;
+    out.post.hi = out.max;
+    out.min = -INFINITY;
+    out.max = INFINITY;
+  }
   switch (call->family) {
     case ConvFamily::kQu8s8Conv2d:
       call->q8 = &pick_variant(o["variant"], sparq::kQu8s8Conv2dVariants, sparq::kQu8s8Conv2dVariantCount, sparq::qu8s8_conv2d_best());

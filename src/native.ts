@@ -336,6 +336,10 @@ export interface NativeConv2dPlanOptions {
   poolKernelW: number;
   poolStrideH: number;
   poolStrideW: number;
+  /** float32 output without a pool: HardSwish or HardSigmoid(postAlpha, postBeta) after the bias, then [min, max]; undefined for none. */
+  postActivation?: 'hardswish' | 'hardsigmoid';
+  postAlpha?: number;
+  postBeta?: number;
 }
 
 export interface NativeLoadResult {

@@ -292,6 +292,14 @@ float& ConvRowSink::float_output(std::size_t row, std::size_t oh, std::size_t ow
   return tile_y_[row * tile_stride_ + oh * (positions_ ? padded_w_ : conv_w_) + ow];
 }
 
+// The post-op on this sink's rows, stored in place (unpooled float32 output),
+// one f32-elementwise call per output channel plane.
+void ConvRowSink::post_op_rows() const {
+  const ElementwiseVariant& v = elementwise_best();
+  float* y = static_cast<float*>(out_);
+  for (std::size_t r = 0; r < rows_; r++) v.activate(out_plane_, y + r * out_plane_, y + r * out_plane_, p_.post);
+}
+
 void ConvRowSink::finish() {
   // The rows of padded positions are planes of tile_stride_ / padded_w_ rows (the pool reads the first conv_h_).
   MaxPoolShape pool{};
@@ -299,6 +307,7 @@ void ConvRowSink::finish() {
                           p_.pool.stride_w, 0, 0, pooled_h(p_.pool, conv_h_), pooled_w(p_.pool, conv_w_)};
   if (p_.kind == ConvOutputKind::kFloat32) {
     if (positions_) f32_maxpool(pool, tile_y_, static_cast<float*>(out_));
+    if (p_.post_op) post_op_rows();
     return;
   }
   const bool quantized = p_.kind == ConvOutputKind::kUint8 || p_.kind == ConvOutputKind::kInt8;

@@ -38,6 +38,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "../f32-elementwise/f32-elementwise.h"
 
 namespace sparq {
 
@@ -186,6 +187,10 @@ struct ConvOutputParams {
   void* y = nullptr;                    // [batch, out_channels, out_h, out_w], pooled when `pool` is
   const float* bias = nullptr;          // float32: per output channel, or null
   float min = -INFINITY, max = INFINITY;  // float32 clamp
+  // float32, unpooled: a HardSwish/HardSigmoid (then clamp) post-op that
+  // finish() applies to the sink's finished rows while they are in cache.
+  bool post_op = false;
+  F32Activation post;
   const int32_t* int_bias = nullptr;    // integer output: per output channel, or null
   const float* multipliers = nullptr;   // uint8/int8: per output channel
   int32_t zero_point = 0, out_min = 0, out_max = 255;
@@ -211,6 +216,7 @@ class ConvRowSink {
   void finish();
 
  private:
+  void post_op_rows() const;
   const ConvOutputParams& p_;
   const ShiftedMasks& masks_;
   std::size_t first_, rows_, conv_h_, conv_w_, conv_plane_, out_plane_;

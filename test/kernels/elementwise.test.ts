@@ -70,6 +70,36 @@ describe('f32-elementwise (every variant against the reference, bit for bit)', (
   }
 });
 
+describe('conv2d with a HardSwish / HardSigmoid post-op (f32-elementwise on each task\'s rows, in the conv\'s call)', () => {
+  for (const [family, sparse] of [['f32-conv2d', false], ['f32-spconv2d', true]] as const)
+    for (const variant of nativeVariants(family))
+      it(`${variant}: equals the conv followed by cpu.activate, bit for bit`, () => {
+        const r = rng(45);
+        for (const [n, c, oc, h, w, k, stride] of [[1, 3, 8, 9, 11, 3, 1], [2, 4, 20, 6, 7, 1, 1], [1, 5, 16, 13, 10, 3, 2]] as const) {
+          if (sparse && stride !== 1) continue;
+          const x = tensor('float32', [n, c, h, w], randomFloats(n * c * h * w, r, 3));
+          const wv = randomFloats(oc * c * k * k, r).map((v) => (sparse && Math.abs(v) < 0.6 ? 0 : v));
+          const weights = cpu.packConvWeights(tensor('float32', [oc, c, k, k], wv), sparse ? { sparse: true, blockRows: 1 } : {});
+          const bias = randomFloats(oc, r);
+          const pads = [k >> 1, k >> 1, k >> 1, k >> 1] as const;
+          const strides = [stride, stride] as const;
+          for (const activation of ['hardswish', { kind: 'hardsigmoid', alpha: 0.2, beta: 0.5, max: 0.75 }] as PointwiseActivation[]) {
+            const fused = cpu.conv2d(x, weights, { bias, pads, strides, variant, activation });
+            const plain = cpu.conv2d(x, weights, { bias, pads, strides, variant });
+            assertSameArray(fused.data, cpu.activate(plain as never, activation).data, `${variant} ${[n, c, oc, h, w, k, stride]} ${JSON.stringify(activation)}`);
+          }
+        }
+      });
+
+  it('rejects a post-op with a fused pool or on quantized weights', () => {
+    const weights = cpu.packConvWeights(tensor('float32', [2, 1, 1, 1], Float32Array.of(1, 2)));
+    const x = tensor('float32', [1, 1, 4, 4]);
+    assert.throws(() => cpu.conv2d(x, weights, { activation: 'hardswish', pool: { kernelShape: [2, 2], strides: [2, 2] } }), /^TypeError: options\.activation 'hardswish' is not applied with a fused pool/);
+    const q = cpu.packConvWeights(tensor('int8', [2, 1, 1, 1], Int8Array.of(1, 2), { scale: 1, zeroPoint: 0 }));
+    assert.throws(() => cpu.conv2d(tensor('uint8', [1, 1, 4, 4]), q, { activation: 'hardswish' }), /^TypeError: options\.activation HardSwish\/HardSigmoid need float32/);
+  });
+});
+
 describe('f32-elementwise semantics', () => {
   it('computes the float32 results of + - * exactly and matches the formulas of ONNX', () => {
     const x = Float32Array.of(-4, -3, -1.5, 0, 1, 2.9, 3, 7);

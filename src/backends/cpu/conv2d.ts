@@ -20,7 +20,8 @@ import {
   outputTensor, checkBias, checkBoolean, checkDim, checkInt, checkMade, checkNoOverlap, checkObject, checkQuantParams, checkTensor, checkTensorShape, fail, markMade,
   typeFail, type Reads,
 } from '../../validate.js';
-import { activationRange, type Activation } from '../../ops/activation.js';
+import { resolveActivation, type PointwiseActivation } from '../../ops/activation.js';
+import { refElementwise } from '../reference/elementwise.js';
 import { checkVariant } from '../../ops/variant.js';
 import { planQuantizedProduct, type MultiplierSource } from '../../ops/quantized-output.js';
 import type { QGemmOptions } from './qgemm.js';
@@ -209,8 +210,12 @@ export interface Conv2dOptions {
   strides?: readonly [number, number];
   /** float32 output: per output channel Float32Array; integer output: Int32Array at the accumulator scale. */
   bias?: Float32Array | Int32Array;
-  /** Clamp in real units (float32, uint8, int8 output). */
-  activation?: Activation;
+  /**
+   * Clamp in real units (float32, uint8, int8 output); for float32 output
+   * without a pool also 'hardswish', 'hardsigmoid' or { kind, alpha, beta,
+   * min, max } (f32-elementwise on each task's output rows, in cache).
+   */
+  activation?: PointwiseActivation;
   /** uint8 input: 'int32' (default), 'uint8' or 'int8' (need outScale). float32 input: 'float32' only. */
   output?: 'float32' | 'int32' | 'uint8' | 'int8';
   outScale?: number;
@@ -330,7 +335,7 @@ export interface Conv2dPlan {
 }
 
 /** What one conv2d call passes the addon besides the plan's shapes and the arrays: the kernel family and the output stage. */
-type NativeStage = Pick<NativeConv2dPlanOptions, 'family' | 'xZeroPoint' | 'output' | 'bias' | 'min' | 'max' | 'intBias' | 'multipliers' | 'zeroPoint' | 'outMin' | 'outMax'>;
+type NativeStage = Pick<NativeConv2dPlanOptions, 'family' | 'xZeroPoint' | 'output' | 'bias' | 'min' | 'max' | 'intBias' | 'multipliers' | 'zeroPoint' | 'outMin' | 'outMax' | 'postActivation' | 'postAlpha' | 'postBeta'>;
 
 interface Conv2dSetup extends Conv2dPlan {
   /** The arrays besides x the call reads (weights, bias), which y must not overlap. */
@@ -365,6 +370,7 @@ function conv2dSetup(x: TensorShape<'float32' | 'uint8'>, w: ConvWeights, option
         output: stage.output, bias: stage.bias, min: stage.min, max: stage.max, intBias: stage.intBias, multipliers: stage.multipliers,
         zeroPoint: stage.zeroPoint, outMin: stage.outMin, outMax: stage.outMax,
         poolKernelH: pool?.kernelH ?? 0, poolKernelW: pool?.kernelW ?? 0, poolStrideH: pool?.strideH ?? 1, poolStrideW: pool?.strideW ?? 1,
+        postActivation: stage.postActivation, postAlpha: stage.postAlpha, postBeta: stage.postBeta,
       });
       return addon.runConv2dPlan(planned, xData, yData, async);
     };
@@ -387,20 +393,27 @@ function conv2dSetup(x: TensorShape<'float32' | 'uint8'>, w: ConvWeights, option
     if (w.quantized) typeFail('w', 'is quantized; float32 x needs float32 weights');
     if ((options.output ?? 'float32') !== 'float32') typeFail('options.output', "must be 'float32' for float32 x");
     const bias = checkBias(options.bias, 'float32', g.outChannels);
-    const { min, max } = activationRange('options.activation', options.activation);
+    const act = resolveActivation('options.activation', options.activation);
+    const post = act.kind === 'clamp' ? undefined : act;
+    if (post && pool) typeFail('options.activation', `'${post.kind}' is not applied with a fused pool`);
+    // With a post-op the tiles store conv + bias, and the post-op clamps after its activation.
+    const [min, max] = post ? [-Infinity, Infinity] : [act.min, act.max];
     return plan('float32', undefined,
       nativeRun({
-        family: convFamily('float32', w, variant), xZeroPoint: 0, output: 'float32', bias: bias ?? null, min, max,
-        intBias: null, multipliers: null, zeroPoint: 0, outMin: 0, outMax: 0,
+        family: convFamily('float32', w, variant), xZeroPoint: 0, output: 'float32', bias: bias ?? null, min: act.min, max: act.max,
+        intBias: null, multipliers: null, zeroPoint: 0, outMin: 0, outMax: 0, postActivation: post?.kind as 'hardswish' | 'hardsigmoid' | undefined,
+        postAlpha: act.alpha, postBeta: act.beta,
       }),
       (xData, yData) => {
         const sums = refConv2dSums(g, xData as Float32Array, 0, w.values);
         const plane = g.outH * g.outW;
         const conv = Float32Array.from(sums, (s, i) => Math.min(Math.max(s + (bias ? bias[Math.floor(i / plane) % g.outChannels] : 0), min), max));
+        if (post) refElementwise('none', conv, null, conv, 1, conv.length, 0, post);
         refPooled(conv, yData as Float32Array, planes, g.outH, g.outW, pool);
       });
   }
   if (!w.quantized) typeFail('w', 'must be quantized (int8/uint8) for uint8 x');
+  if (resolveActivation('options.activation', options.activation).kind !== 'clamp') typeFail('options.activation', 'HardSwish/HardSigmoid need float32 x and output');
   if (options.output === 'float32') typeFail('options.output', "must be 'int32', 'uint8' or 'int8' for uint8 x");
   const q = planQuantizedProduct('x', x as Omit<Tensor<'uint8'>, 'data'>, w, options as QGemmOptions, g.outChannels, 1);
   if (!conv2dIsExact(w, q.aZeroPoint, variant)) fail('w', 'has an output channel whose sums can reach 2^24 with this x zero point; conv2d would not be exact (use im2col + qgemm)');

@@ -14,6 +14,7 @@ import { asTensor } from '../value.js';
 import { checkChannels, convRunGeometry, outputDims, windowAttributes, type WindowAttributes } from './conv-attributes.js';
 import { ModelError } from '../onnx/model.js';
 import { fusedActivation, fusedPool, input, nodeRun, type OpHandler, type PrepareContext } from './op.js';
+import { resolveActivation } from '../../ops/activation.js';
 import { applyPostOp, fusedPostOp, RESIDUAL_INPUT } from './post-op.js';
 import { activationQuantReader, quantParam, quantParams } from './quant-params.js';
 
@@ -48,13 +49,15 @@ function runOperator(op: ConvOperator, x: Value, xQuant: { scale?: number; zeroP
 
 const conv: OpHandler = (ctx) => {
   const groups = groupOf(ctx);
-  // A post-op (HardSwish, HardSigmoid, a residual) runs after the conv, its clamp last.
+  // A post-op: HardSwish / HardSigmoid in the conv operator's call (the direct kernels apply it to
+  // each task's rows in cache); a residual add (then the activation) after it, in place.
   const post = fusedPostOp(ctx.attributes);
   const activation = post ? 'none' : fusedActivation(ctx.attributes) ?? 'none';
+  const postActivation = post && !post.residual ? resolveActivation('post-op', post.activation) : undefined;
   const pool = fusedPool(ctx.attributes);
   const layer = (w: Value, b: Value | undefined, window: WindowAttributes, path: 'auto' | 'im2col'): ConvLayer<'float32'> => {
     const wt = asTensor(w, ['float32'], 'weight');
-    return { weights: { type: 'float32', dims: wt.dims, data: wt.data }, window, group: groups, output: 'float32', bias: floatBias(b, w), activation, pool, sparse: ctx.policy.sparse, path };
+    return { weights: { type: 'float32', dims: wt.dims, data: wt.data }, window, group: groups, output: 'float32', bias: floatBias(b, w), activation, postActivation, pool, sparse: ctx.policy.sparse, path };
   };
   const [, wConst, bConst] = ctx.constants;
   const hasBias = (ctx.node.inputs[2] ?? '') !== '';
@@ -69,7 +72,7 @@ const conv: OpHandler = (ctx) => {
     checkChannels(x, w, groups);
     const runWindow = window ?? windowAttributes(ctx.attributes, w.dims.slice(2));
     const y = runOperator(fixed ?? operator(layer(w, inputs[2], runWindow, 'im2col')), x, {}, runWindow, groups, allocate);
-    return [post ? applyPostOp(post, y, inputs[RESIDUAL_INPUT]) : y];
+    return [post?.residual ? applyPostOp(post, y, inputs[RESIDUAL_INPUT]) : y];
   });
 };
 

@@ -10,7 +10,8 @@
  * would make their float sums inexact (conv2dIsExact decides, per input).
  */
 import type { QuantParams, QType, Tensor } from '../../../tensor.js';
-import type { Activation } from '../../../ops/activation.js';
+import type { Activation, ResolvedActivation } from '../../../ops/activation.js';
+import { activate } from '../elementwise.js';
 import type { Conv2dOptions } from '../conv2d.js';
 import { gemm } from '../gemm.js';
 import type { LinearRunOptions } from '../linear.js';
@@ -42,6 +43,12 @@ export interface ConvLayer<T extends 'float32' | 'int8' | 'uint8'> {
   /** Per output channel: Float32Array for float32 output, Int32Array at the accumulator scale for quantized. */
   bias?: Float32Array | Int32Array;
   activation?: Activation;
+  /**
+   * float32 output: HardSwish / HardSigmoid after the bias (then its own
+   * clamp; `activation` is then none). The direct path applies it to each
+   * task's rows in cache; the others, in place on the result.
+   */
+  postActivation?: ResolvedActivation;
   pool?: Conv2dOptions['pool'];
   /** Whether sparse weight formats may be chosen (the session's sparsity policy). */
   sparse: boolean;
@@ -86,7 +93,7 @@ function runOptions(layer: ConvLayer<'float32' | 'int8' | 'uint8'>): { direct: C
   if (layer.output === 'float32') {
     const b = bias as Float32Array | undefined;
     return {
-      direct: { bias: b, activation, pool },
+      direct: { bias: b, activation: layer.postActivation ?? activation, pool },
       gemm: (rows, packed, g) => gemm(rows as Tensor<'float32'>, packed, { bias: groupBias(b, g), activation }),
       sparse: { activation },
     };
@@ -114,7 +121,7 @@ export function prepareConv<T extends 'float32' | 'int8' | 'uint8'>(layer: ConvL
   // It takes the weights as stored, so weights that change every run ('im2col' forced) take it too.
   if (output === 'float32' && w.type === 'float32' && group > 1 && (forced === 'auto' || forced === 'im2col')) {
     const grouped = prepareGroupedConv(w as ConvWeightSource<'float32'>, window, group, layer.bias as Float32Array | undefined, layer.activation);
-    return { label: grouped.label, run: (x, _xQuant, geometry, allocate) => maxPooled(grouped.run(x as ConvValue<'float32'>, geometry, allocate), layer.pool) };
+    return { label: grouped.label, run: (x, _xQuant, geometry, allocate) => maxPooled(withPost(grouped.run(x as ConvValue<'float32'>, geometry, allocate), layer.postActivation), layer.pool) };
   }
   // Quantized depthwise layers have one path: exact int8 sums on qu8s8-dwconv2d (per group, im2col + GEMM is a K = KH*KW product).
   const qDepthwise = output !== 'float32' && forced === 'auto' && isDepthwise(w.dims, group) ? prepareQDepthwise(w, window) : undefined;
@@ -141,7 +148,13 @@ export function prepareConv<T extends 'float32' | 'int8' | 'uint8'>(layer: ConvL
       const y = direct && runDirectConv(direct, x, xQuant, geometry, options.direct, allocate);
       if (y) return y;
       if (direct && forced !== 'auto') throw new RangeError(`${direct.label}: the sums would not be exact for x's zero point ${xQuant.zeroPoint}, or the window is strided and dilated`);
-      return maxPooled(runIm2colGemm(x, xQuant, im2colWeights(), geometry, output, options.gemm, options.sparse), layer.pool);
+      return maxPooled(withPost(runIm2colGemm(x, xQuant, im2colWeights(), geometry, output, options.gemm, options.sparse), layer.postActivation), layer.pool);
     },
   };
+}
+
+/** `y` with `post` applied in place (f32-elementwise), for the paths that do not apply it themselves. */
+function withPost(y: ConvValue, post: ResolvedActivation | undefined): ConvValue {
+  if (post) activate({ type: 'float32', dims: y.dims, data: y.data as Float32Array }, post, { out: y.data as Float32Array });
+  return y;
 }
