@@ -42,6 +42,8 @@ void sums(const Qu8s8DwConv2dPlane& p) {
 }  // namespace
 
 void qu8s8_dwconv2d_avx512(const Qu8s8DwConv2dPlane& p) {
+  // Rows of at most 8 outputs (7x7 maps) waste half of every 16-lane vector: AVX2's 8 lanes do them.
+  if (p.out_w <= 8) return qu8s8_dwconv2d_avx2(p);
   qu8s8_dwconv2d_pack_avx2(p);
   if (p.taps == 6) return sums<6>(p);
   if (p.taps == 15) return sums<15>(p);

@@ -72,8 +72,10 @@ const Qu8s8DwConv2dVariant& qu8s8_dwconv2d_best();
 // words [word_begin, phase_width). The SIMD variants build strides 1 and 2
 // a vector at a time and call this for the tail words and other strides.
 void qu8s8_dwconv2d_pack_scalar(const Qu8s8DwConv2dPlane& p, std::size_t word_begin);
-// The AVX2 builder (strides 1 and 2 vectorized), shared by the AVX-512 variants.
+// The AVX2 builder (strides 1 and 2 vectorized), shared by the AVX-512
+// variant, which also hands rows of at most 8 outputs to the whole AVX2 plane.
 void qu8s8_dwconv2d_pack_avx2(const Qu8s8DwConv2dPlane& p);
+void qu8s8_dwconv2d_avx2(const Qu8s8DwConv2dPlane& p);
 
 struct Qu8s8DwConv2dParams {
   uint8_t x_zero_point = 0;
