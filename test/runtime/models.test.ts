@@ -85,7 +85,7 @@ describe(`benchmark models vs onnxruntime at ${SIZE}x${SIZE}, batch 2 then 1`, f
         const bytes = encodeOnnxModel(graph);
         // One quantization step of the logits (the 1e-4 spares the step's own rounding in float).
         const step = int8 ? 1.0001 * (graph.initializers!.find((t) => t.name === 'logits.scale')!.data[0] as number) : 0;
-        const reference = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3 });
+        const reference = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3, intraOpNumThreads: 1 });
         const session = await InferenceSession.create(bytes);
         const images = randomImages(2, [3, SIZE, SIZE], 70);
         let pair: Float32Array | undefined;

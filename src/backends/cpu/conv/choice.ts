@@ -32,10 +32,16 @@ export function convCandidates(w: ConvWeightSource<'float32' | 'int8' | 'uint8'>
   if (!trySparse) return candidates;
   const strided = window.strides[0] !== 1 || window.strides[1] !== 1;
   const oc = w.dims[0], taps = w.data.length / oc;
-  const zero = (i: number) => (w.zeroPoints ? w.zeroPoints[w.zeroPoints.length === 1 ? 0 : Math.floor(i / taps)] : 0);
-  const stored = Uint8Array.from(w.data as ArrayLike<number>, (v, i) => (v !== zero(i) ? 1 : 0));
+  // Per output channel in plain loops, not a closure per weight: a full-width model has millions of weights.
+  const zeroOf = (o: number) => (w.zeroPoints ? w.zeroPoints[w.zeroPoints.length === 1 ? 0 : o] : 0);
+  const stored = new Uint8Array(w.data.length);
+  for (let o = 0; o < oc; o++) for (let i = o * taps, zero = zeroOf(o); i < (o + 1) * taps; i++) stored[i] = w.data[i] !== zero ? 1 : 0;
   if (!strided) candidates.push({ path: 'direct-csr', density: blockDensity(stored, oc, 1) }, { path: 'direct-block4', density: blockDensity(stored, oc, 4) });
-  if (quantized && hasInt8ConvKernel() && fitsInt8Blocks(Float32Array.from(w.data as ArrayLike<number>, (v, i) => v - zero(i)))) candidates.push({ path: 'direct-int8', density: blockDensity(stored, oc, 4, 4, window.kernel[0] * window.kernel[1]) });
+  if (quantized && hasInt8ConvKernel()) {
+    const shifted = new Float32Array(w.data.length);
+    for (let o = 0; o < oc; o++) for (let i = o * taps, zero = zeroOf(o); i < (o + 1) * taps; i++) shifted[i] = w.data[i] - zero;
+    if (fitsInt8Blocks(shifted)) candidates.push({ path: 'direct-int8', density: blockDensity(stored, oc, 4, 4, window.kernel[0] * window.kernel[1]) });
+  }
   return candidates;
 }
 
