@@ -91,28 +91,19 @@ void interleave_image(const ShiftedConvShape& s, const ConvInput& x, std::size_t
 // of interleaved words, zero points where a phase position falls in the
 // padding or past the padded image; each input word read once.
 void interleave_phases(const ShiftedConvShape& s, const ConvInput& x, std::size_t n, uint8_t* out) {
-  const std::size_t gh = s.grid_h(), gw = s.grid_w(), hw = s.height * s.width, groups = groups_of(s.channels);
+  const std::size_t hw = s.height * s.width, groups = groups_of(s.channels);
   const uint8_t zp = static_cast<uint8_t>(x.zero_point);
   uint32_t* dst = reinterpret_cast<uint32_t*>(out);
   for (std::size_t g = 0; g < groups; ++g)
-    for (std::size_t a = 0; a < s.phases_h(); ++a)
-      for (std::size_t b = 0; b < s.phases_w(); ++b)
-        for (std::size_t y = 0; y < gh; ++y) {
-          const std::size_t py = y * s.stride_h + a;
-          const bool row_in = py >= s.pad_top && py - s.pad_top < s.height;
-          const std::size_t iy = py - s.pad_top;
-          for (std::size_t q = 0; q < gw; ++q, ++dst) {
-            const std::size_t px = q * s.stride_w + b;
-            const bool in = row_in && px >= s.pad_left && px - s.pad_left < s.width;
-            uint32_t word = 0;
-            for (std::size_t c = 0; c < kBlock; ++c) {
-              const std::size_t channel = g * kBlock + c;
-              const uint8_t v = in && channel < s.channels ? x.u8[(n * s.channels + channel) * hw + iy * s.width + px - s.pad_left] : zp;
-              word |= static_cast<uint32_t>(v) << (8 * c);
-            }
-            *dst = word;
-          }
-        }
+    for_each_phase_position(s, [&](std::ptrdiff_t at) {
+      uint32_t word = 0;
+      for (std::size_t c = 0; c < kBlock; ++c) {
+        const std::size_t channel = g * kBlock + c;
+        const uint8_t v = at >= 0 && channel < s.channels ? x.u8[(n * s.channels + channel) * hw + static_cast<std::size_t>(at)] : zp;
+        word |= static_cast<uint32_t>(v) << (8 * c);
+      }
+      *dst++ = word;
+    });
   std::fill(reinterpret_cast<uint8_t*>(dst), reinterpret_cast<uint8_t*>(dst) + kSlackBytes, zp);
 }
 

@@ -73,25 +73,14 @@ void pad_image(const ShiftedConvShape& s, const ConvInput& x, std::size_t n, Wid
 // the padded image) and zeroes the slack after it. One pass that reads each
 // input value once; plain loops, the strided reads do not vectorize anyway.
 void phase_image(const ShiftedConvShape& s, const ConvInput& x, std::size_t n, float* out) {
-  const std::size_t gh = s.grid_h(), gw = s.grid_w(), hw = s.height * s.width;
+  const std::size_t hw = s.height * s.width;
   const auto value = [&](std::size_t i) {
     return x.f32 != nullptr ? x.f32[i] : static_cast<float>(static_cast<int32_t>(x.u8[i]) - x.zero_point);
   };
   float* dst = out;
   for (std::size_t c = 0; c < s.channels; ++c) {
     const std::size_t src = (n * s.channels + c) * hw;
-    for (std::size_t a = 0; a < s.phases_h(); ++a)
-      for (std::size_t b = 0; b < s.phases_w(); ++b)
-        for (std::size_t y = 0; y < gh; ++y) {
-          // Input row and column of grid position (y, q): y * SH + a - pad_top (likewise), when inside the input.
-          const std::size_t py = y * s.stride_h + a;
-          const bool row_in = py >= s.pad_top && py - s.pad_top < s.height;
-          const std::size_t iy = py - s.pad_top;
-          for (std::size_t q = 0; q < gw; ++q, ++dst) {
-            const std::size_t px = q * s.stride_w + b;
-            *dst = row_in && px >= s.pad_left && px - s.pad_left < s.width ? value(src + iy * s.width + px - s.pad_left) : 0.0f;
-          }
-        }
+    for_each_phase_position(s, [&](std::ptrdiff_t at) { *dst++ = at < 0 ? 0.0f : value(src + static_cast<std::size_t>(at)); });
   }
   std::fill(dst, dst + kShiftedSlack, 0.0f);
 }

@@ -179,6 +179,29 @@ struct ConvPool {
   bool active() const { return kernel_h != 0; }
 };
 
+// Walks the strided layout's positions of one channel plane in the order
+// they are stored (phase row a, phase column b, grid row y, grid column q),
+// passing the input value's offset in the channel's plane (iy * width + ix),
+// or -1 where the position falls in the padding or past the padded image:
+// f32's phase planes and qu8s8's interleaved ones are laid out by this one walk.
+template <typename Visit>
+void for_each_phase_position(const ShiftedConvShape& s, Visit&& visit) {
+  const std::size_t gh = s.grid_h(), gw = s.grid_w();
+  for (std::size_t a = 0; a < s.phases_h(); ++a)
+    for (std::size_t b = 0; b < s.phases_w(); ++b)
+      for (std::size_t y = 0; y < gh; ++y) {
+        // Input row and column of grid position (y, q): y * SH + a - pad_top (likewise), when inside the input.
+        const std::size_t py = y * s.stride_h + a;
+        const bool row_in = py >= s.pad_top && py - s.pad_top < s.height;
+        const std::size_t iy = py - s.pad_top;
+        for (std::size_t q = 0; q < gw; ++q) {
+          const std::size_t px = q * s.stride_w + b;
+          const bool in = row_in && px >= s.pad_left && px - s.pad_left < s.width;
+          visit(in ? static_cast<std::ptrdiff_t>(iy * s.width + px - s.pad_left) : std::ptrdiff_t{-1});
+        }
+      }
+}
+
 inline std::size_t pooled_h(const ConvPool& p, std::size_t h) { return (h - p.kernel_h) / p.stride_h + 1; }
 inline std::size_t pooled_w(const ConvPool& p, std::size_t w) { return (w - p.kernel_w) / p.stride_w + 1; }
 
