@@ -2,9 +2,18 @@
  * Static QDQ quantization of a float ONNX graph the way onnxruntime's
  * quantize_static writes it (QDQ format, per-channel int8 weights, uint8
  * activations, int32 biases at x_scale * w_scale): every activation read by
- * a Conv, Gemm, MatMul, MaxPool or Flatten, and every graph output, gets
- * QuantizeLinear -> DequantizeLinear; pooling and flattening keep their
- * input's parameters, as the tool does. Activation ranges come from
+ * a Conv, Gemm, MatMul, MaxPool or Flatten (its first input), every one read
+ * by an Add, Mul, GlobalAveragePool, HardSwish or HardSigmoid (all of their
+ * inputs), and every graph output, gets QuantizeLinear -> DequantizeLinear;
+ * pooling and flattening keep their input's parameters, as the tool does.
+ * Quantizing the elementwise ops' inputs puts a QuantizeLinear after every
+ * Conv (a residual Add, an activation or a squeeze-excite reads each), so
+ * the runtime's qdq-to-integer pass runs every Conv as a QLinearConv. The
+ * elementwise ops themselves stay DequantizeLinear -> float op ->
+ * QuantizeLinear and run on the float kernels (an integer QLinearAdd /
+ * QLinearMul is future work). A Relu or Clip after a Conv is not quantized
+ * apart: the runtime fuses it into the Conv before the Q, as the tool folds
+ * it into the Conv's output range. Activation ranges come from
  * calibrate() (./calibrate.ts). The start of the compression toolkit's
  * quantize step; not exported from the package yet.
  */
@@ -12,7 +21,10 @@ import { cpu } from '../backends/cpu/backend.js';
 import type { OnnxGraph, OnnxNode, OnnxTensor } from '../runtime/onnx/write.js';
 import { checkBoolean, checkObject, fail, typeFail } from '../validate.js';
 
+/** Ops whose first input is quantized (the others are weights, biases or shapes). */
 const QUANTIZED_OPS = new Set(['Conv', 'Gemm', 'MatMul', 'MaxPool', 'Flatten']);
+/** Ops all of whose activation inputs are quantized (onnxruntime's registry quantizes them the same way). */
+const QUANTIZED_ELEMENTWISE = new Set(['Add', 'Mul', 'GlobalAveragePool', 'HardSwish', 'HardSigmoid']);
 const SHARES_INPUT_PARAMS = new Set(['MaxPool', 'Flatten']);
 
 /** Throws unless `graph` is an object with `nodes`, `inputs` and `outputs` arrays (what both steps read first). */
@@ -28,7 +40,10 @@ export function checkGraph(graph: unknown): asserts graph is OnnxGraph {
 export function quantizedActivations(graph: OnnxGraph): string[] {
   const constants = new Set((graph.initializers ?? []).map((t) => t.name));
   const names = new Set<string>();
-  for (const n of graph.nodes) if (QUANTIZED_OPS.has(n.opType) && !constants.has(n.inputs[0])) names.add(n.inputs[0]);
+  for (const n of graph.nodes) {
+    const read = QUANTIZED_OPS.has(n.opType) ? n.inputs.slice(0, 1) : QUANTIZED_ELEMENTWISE.has(n.opType) ? n.inputs : [];
+    for (const name of read) if (name && !constants.has(name)) names.add(name);
+  }
   for (const o of graph.outputs) names.add(o.name);
   return [...names];
 }

@@ -128,26 +128,25 @@ describe('runtime: MobileNet-style blocks vs onnxruntime', () => {
     assert.equal(session.profile().filter((p) => p.opType === 'MaxPool').length, 1);
   });
 
-  // quantizeQdq puts Q/DQ on the inputs of Conv, Gemm and Flatten only; the
-  // BNs (folded), HardSwish, SE Mul and residual Add between stay float, so
-  // sparq and its float reference kernels or onnxruntime differ where a float
-  // value lands near a rounding boundary of the next Q. Tolerance: one
-  // quantization step of the logits (the seeded inputs here agree exactly;
-  // one step allows for a rounding flip).
-  it(`the QDQ version of the PyTorch blocks, within one output quantization step ${ortInt8Case()}`, async () => {
+  // quantizeQdq puts Q/DQ on the inputs of the convs, the Gemm, Flatten and
+  // the elementwise ops (HardSwish, HardSigmoid, the SE Mul and
+  // GlobalAveragePool, the residual Add), so every conv runs on the integer
+  // kernels and each elementwise op is one float operation between a DQ and
+  // a Q, the same in every backend: exact.
+  it(`the QDQ version of the PyTorch blocks, exactly ${ortInt8Case()}`, async () => {
     const graph = pytorchBlocks({ foldBn: true });
     const calibration = [0, 1].map((i) => ({ input: { type: 'float32', dims: [4, 16, 16, 16], data: input([4, 16, 16, 16], 200 + i) } }));
     const qdq = quantizeQdq(graph, await calibrate(graph, calibration));
     const { runs, session } = await runBoth(qdq, shapes2d(16, [[16, 16], [13, 11]]));
-    const step = qdq.initializers!.find((t) => t.name === 'logits.scale')!.data[0] as number;
     const bytes = encodeOnnxModel(qdq);
     for (const { dims, x, ours, reference } of runs) {
       const logits = (o: Float32Array) => ({ logits: { type: 'float32' as const, dims: [dims[0], o.length / dims[0]], data: o } });
-      await assertInt8Outputs(bytes, { input: { type: 'float32', dims, data: x } }, logits(ours), logits(reference), { tolerance: 0, atol: step * 1.0001 });
+      await assertInt8Outputs(bytes, { input: { type: 'float32', dims, data: x } }, logits(ours), logits(reference), { tolerance: 0 });
     }
-    // The SE reduce convs (ReLU fused, then Q) and the classifier run on the integer kernels; Flatten moves the 8-bit values.
+    // All 10 convs and the classifier run on the integer kernels; Flatten moves the 8-bit values.
     const ops = session.profile().map((p) => p.opType);
-    assert.equal(ops.filter((o) => o === 'QLinearConv').length, 2, ops.join(', '));
+    assert.equal(ops.filter((o) => o === 'QLinearConv').length, 10, ops.join(', '));
+    assert.ok(!ops.includes('Conv'), ops.join(', '));
     assert.ok(ops.includes('QLinearMatMul'), ops.join(', '));
   });
 });
