@@ -1,0 +1,191 @@
+/**
+ * The nhwc-layout pass alone on small graphs: which nodes move, where the
+ * transposes go (one per value, at the region's edges only), how broadcast
+ * constants are rewritten, and the graphs it must leave as they are. The
+ * conv predicate is injected (every 1x1 conv here), so the structure is
+ * checked apart from which convs the NHWC operator runs.
+ */
+import assert from 'node:assert/strict';
+
+import { buildGraph, type Graph } from '../../src/runtime/graph.js';
+import type { OnnxNode as GraphNode } from '../../src/runtime/onnx/model.js';
+import { readOnnx } from '../../src/runtime/onnx/read.js';
+import { encodeOnnxModel, type OnnxGraph, type OnnxNode, type OnnxTensor } from '../../src/runtime/onnx/write.js';
+import { isNhwc } from '../../src/runtime/ops/nhwc.js';
+import { Attributes } from '../../src/runtime/ops/op.js';
+import { nhwcLayout, TO_NCHW, TO_NHWC, type NhwcConvPredicate } from '../../src/runtime/passes/nhwc-layout.js';
+import { sizeOf } from '../../src/tensor.js';
+import { randomFloats, rng } from '../helpers.js';
+
+const r = rng(41);
+const C = 4;
+const f32 = (name: string, dims: number[], data: Float32Array = randomFloats(sizeOf(dims), r)): OnnxTensor => ({ name, type: 'float', dims, data });
+
+/** The stand-in for nhwcConv: 1x1 convs move, others stay. */
+const pointwise: NhwcConvPredicate = (node, constants) => constants.get(node.inputs[1])?.dims[2] === 1;
+
+function graphOf(model: OnnxGraph): Graph {
+  return buildGraph(readOnnx(encodeOnnxModel(model)));
+}
+
+const conv = (name: string, x: string, y: string, k = 1): OnnxNode => ({ opType: 'Conv', name, inputs: [x, k === 1 ? 'w1' : 'w3'], outputs: [y], attributes: k === 1 ? {} : { pads: [1, 1, 1, 1] } });
+const weights = () => [f32('w1', [C, C, 1, 1]), f32('w3', [C, C, 3, 3])];
+const model = (nodes: OnnxNode[], outputs: string[], initializers: OnnxTensor[] = []): OnnxGraph => ({
+  opset: 13,
+  nodes,
+  initializers: [...weights(), ...initializers],
+  inputs: [{ name: 'x', type: 'float', dims: ['n', C, 5, 5] }],
+  outputs: outputs.map((name) => ({ name, type: 'float', dims: null })),
+});
+
+const node = (g: Graph, name: string): GraphNode => {
+  const found = g.nodes.find((n) => n.name === name);
+  assert.ok(found, `no node "${name}"`);
+  return found;
+};
+const transposes = (g: Graph) => g.nodes.filter((n) => n.opType === 'Transpose');
+const perm = (n: GraphNode) => new Attributes(n).ints('perm');
+const moved = (g: Graph) => g.nodes.filter((n) => isNhwc(new Attributes(n))).map((n) => n.name);
+
+/** Every value read is produced before (topological order), and the graph outputs are still produced. */
+function assertWellFormed(g: Graph): void {
+  const ready = new Set(['', ...g.constants.keys(), ...g.inputs.map((i) => i.name)]);
+  for (const n of g.nodes) {
+    for (const i of n.inputs) assert.ok(ready.has(i), `node "${n.name}" reads "${i}" before it is produced`);
+    for (const o of n.outputs) ready.add(o);
+  }
+  for (const o of g.outputs) assert.ok(ready.has(o.name), `graph output "${o.name}" is not produced`);
+}
+
+describe('passes: nhwcLayout', () => {
+  it('moves a run of convs and the activations between them, with one transpose in and one out', () => {
+    const g = graphOf(model([conv('c1', 'x', 'a'), { opType: 'Relu', name: 'relu', inputs: ['a'], outputs: ['b'] }, conv('c2', 'b', 'y')], ['y']));
+    assert.equal(nhwcLayout(g, pointwise), true);
+    assertWellFormed(g);
+    assert.deepEqual(moved(g), ['c1', 'relu', 'c2']);
+    const [into, out] = transposes(g);
+    assert.equal(transposes(g).length, 2);
+    assert.deepEqual([into.inputs, perm(into)], [['x'], TO_NHWC]);
+    assert.deepEqual(node(g, 'c1').inputs[0], into.outputs[0]);
+    assert.deepEqual([out.outputs, perm(out)], [['y'], TO_NCHW]);
+    assert.deepEqual(out.inputs, node(g, 'c2').outputs);
+    // Values whose layout changed have new names; the model's own names keep their NCHW meaning.
+    assert.ok(!g.nodes.some((n) => n.outputs.includes('a') || n.outputs.includes('b')));
+    assert.deepEqual(g.outputs.map((o) => o.name), ['y']);
+    assert.deepEqual(g.inputs.map((i) => i.name), ['x']);
+  });
+
+  it('transposes a value read by several moved nodes once, and one read inside and outside once each way', () => {
+    const g = graphOf(model([
+      conv('c1', 'x', 'a'),
+      conv('c2', 'x', 'b'),
+      { opType: 'Add', name: 'add', inputs: ['a', 'b'], outputs: ['s'] },
+      { opType: 'Flatten', name: 'flat', inputs: ['a'], outputs: ['f'] },
+      conv('c3', 's', 'y'),
+    ], ['y', 'f', 's']));
+    assert.equal(nhwcLayout(g, pointwise), true);
+    assertWellFormed(g);
+    assert.deepEqual(moved(g).sort(), ['add', 'c1', 'c2', 'c3']);
+    const t = transposes(g);
+    assert.equal(t.filter((n) => n.inputs[0] === 'x').length, 1, 'one transpose of x for both convs');
+    assert.equal(node(g, 'c1').inputs[0], node(g, 'c2').inputs[0]);
+    // a: read by Flatten (NCHW) and by the moved Add; s: a graph output and read by c3.
+    assert.deepEqual(t.map((n) => n.outputs[0]).sort(), ['a', 's', 'y', t.find((n) => n.inputs[0] === 'x')!.outputs[0]].sort());
+    assert.deepEqual(node(g, 'flat').inputs, ['a']);
+    assert.equal(node(g, 'add').inputs[0], node(g, 'c1').outputs[0]);
+    assert.equal(node(g, 'c3').inputs[0], node(g, 'add').outputs[0]);
+  });
+
+  it('leaves a graph with no conv the predicate accepts unchanged (3x3 convs, elementwise nodes alone)', () => {
+    for (const nodes of [
+      [conv('c1', 'x', 'a', 3), { opType: 'Relu', name: 'relu', inputs: ['a'], outputs: ['y'] }],
+      [{ opType: 'Relu', name: 'relu', inputs: ['x'], outputs: ['a'] }, { opType: 'Add', name: 'add', inputs: ['a', 'x'], outputs: ['y'] }],
+    ] as OnnxNode[][]) {
+      const g = graphOf(model(nodes, ['y']));
+      const before = structuredClone(g);
+      assert.equal(nhwcLayout(g, pointwise), false);
+      assert.deepEqual(g, before);
+    }
+  });
+
+  it('moves a conv whose output is a graph output, which leaves in NCHW under its own name', () => {
+    const g = graphOf(model([conv('c1', 'x', 'y')], ['y']));
+    assert.equal(nhwcLayout(g, pointwise), true);
+    assertWellFormed(g);
+    assert.deepEqual(g.nodes.map((n) => n.opType), ['Transpose', 'Conv', 'Transpose']);
+    assert.deepEqual(g.nodes[2].outputs, ['y']);
+  });
+
+  it('keeps NCHW-only nodes and the elementwise runs no seed reaches out, transposing at the boundary', () => {
+    const g = graphOf(model([
+      { opType: 'Relu', name: 'pre', inputs: ['x'], outputs: ['p'] },
+      { opType: 'MaxPool', name: 'pool', inputs: ['p'], outputs: ['q'], attributes: { kernel_shape: [2, 2] } },
+      conv('c1', 'q', 'a'),
+      { opType: 'Relu', name: 'relu', inputs: ['a'], outputs: ['b'] },
+      { opType: 'Reshape', name: 'reshape', inputs: ['b', 'shape'], outputs: ['r'] },
+      conv('c2', 'b', 'c'),
+      { opType: 'Add', name: 'add', inputs: ['c', 'r'], outputs: ['y'] },
+    ], ['y'], [{ name: 'shape', type: 'int64', dims: [4], data: BigInt64Array.from([0, 0, 0, 0].map(BigInt)) }]));
+    assert.equal(nhwcLayout(g, pointwise), true);
+    assertWellFormed(g);
+    // pre: elementwise but only reaches the conv through MaxPool; add: reads a Reshape's output, whose rank is unknown.
+    assert.deepEqual(moved(g), ['c1', 'relu', 'c2']);
+    assert.deepEqual(node(g, 'reshape').inputs, ['b', 'shape']);
+    assert.deepEqual(node(g, 'add').inputs, ['c', 'r']);
+    assert.deepEqual(transposes(g).map((t) => t.outputs[0]).sort(), ['b', 'c', node(g, 'c1').inputs[0]].sort());
+    assert.deepEqual(transposes(g).find((t) => t.outputs[0] === node(g, 'c1').inputs[0])!.inputs, ['q']);
+  });
+
+  it('rewrites broadcast constants to NHWC, leaving the original for NCHW readers', () => {
+    const bias = f32('bias', [C, 1, 1]);
+    const plane = f32('plane', [1, C, 5, 5]);
+    const g = graphOf(model([
+      conv('c1', 'x', 'a'),
+      { opType: 'Add', name: 'add', inputs: ['a', 'bias'], outputs: ['b'] },
+      { opType: 'Mul', name: 'mul', inputs: ['plane', 'b'], outputs: ['c'] },
+      { opType: 'Div', name: 'div', inputs: ['c', 'two'], outputs: ['y'] },
+      { opType: 'Add', name: 'side', inputs: ['x', 'bias'], outputs: ['z'] },
+    ], ['y', 'z'], [bias, plane, f32('two', [], Float32Array.of(2))]));
+    assert.equal(nhwcLayout(g, pointwise), true);
+    assertWellFormed(g);
+    assert.deepEqual(moved(g), ['c1', 'add', 'mul', 'div']);
+    const newBias = g.constants.get(node(g, 'add').inputs[1])!;
+    assert.deepEqual(newBias.dims, [1, 1, 1, C]);
+    assert.deepEqual([...newBias.data], [...bias.data]);
+    const newPlane = g.constants.get(node(g, 'mul').inputs[0])!;
+    assert.deepEqual(newPlane.dims, [1, 5, 5, C]);
+    // [1, C, 5, 5] -> [1, 5, 5, C]: element (h, w, c) is plane's (c, h, w).
+    for (const [h, w, c] of [[0, 0, 1], [2, 3, 0], [4, 4, 3]]) assert.equal(newPlane.data[(h * 5 + w) * C + c], plane.data[(c * 5 + h) * 5 + w]);
+    assert.deepEqual(g.constants.get(node(g, 'div').inputs[1])!.dims, [1, 1, 1, 1]);
+    assert.deepEqual(node(g, 'side').inputs, ['x', 'bias']);
+    assert.deepEqual(g.constants.get('bias')!.dims, [C, 1, 1]);
+  });
+
+  it('moves DequantizeLinear / QuantizeLinear with per-tensor parameters, not per-axis ones', () => {
+    const scale = f32('s', [], Float32Array.of(0.05));
+    const zero: OnnxTensor = { name: 'z', type: 'uint8', dims: [], data: Uint8Array.of(128) };
+    const perAxis = f32('sc', [C], Float32Array.of(0.1, 0.2, 0.3, 0.4));
+    const g = graphOf(model([
+      conv('c1', 'x', 'a'),
+      { opType: 'QuantizeLinear', name: 'q', inputs: ['a', 's', 'z'], outputs: ['qa'] },
+      { opType: 'DequantizeLinear', name: 'dq', inputs: ['qa', 's', 'z'], outputs: ['da'] },
+      { opType: 'QuantizeLinear', name: 'q2', inputs: ['da', 'sc'], outputs: ['y'], attributes: { axis: 1 } },
+    ], ['y'], [scale, zero, perAxis]));
+    assert.equal(nhwcLayout(g, pointwise), true);
+    assertWellFormed(g);
+    assert.deepEqual(moved(g), ['c1', 'q', 'dq']);
+    assert.deepEqual(node(g, 'q2').inputs, ['da', 'sc']);
+  });
+
+  it('moves a residual conv with its residual input', () => {
+    const g = graphOf(model([
+      conv('c1', 'x', 'a'),
+      { opType: 'Conv', name: 'c2', inputs: ['a', 'w1', '', 'x'], outputs: ['y'], attributes: { sparq_residual: 1 } },
+    ], ['y']));
+    assert.equal(nhwcLayout(g, pointwise), true);
+    assertWellFormed(g);
+    assert.deepEqual(moved(g), ['c1', 'c2']);
+    assert.equal(node(g, 'c2').inputs[3], node(g, 'c1').inputs[0], 'the residual reads the one transpose of x');
+    assert.equal(transposes(g).length, 2);
+  });
+});
