@@ -16,6 +16,8 @@ import { ModelError } from '../onnx/model.js';
 import { fusedActivation, fusedPool, input, nodeRun, type OpHandler, type PrepareContext } from './op.js';
 import { resolveActivation } from '../../ops/activation.js';
 import { applyPostOp, fusedPostOp, RESIDUAL_INPUT } from './post-op.js';
+import { nhwcResidual, prepareNhwcConv } from './conv-nhwc.js';
+import { isNhwc } from './nhwc.js';
 import { activationQuantReader, quantParam, quantParams } from './quant-params.js';
 
 function groupOf(ctx: PrepareContext): number {
@@ -65,6 +67,14 @@ const conv: OpHandler = (ctx) => {
   // im2col path (not worth packing for the direct kernels), on every run.
   const constant = wConst && (!hasBias || bConst);
   const window = constant ? windowAttributes(ctx.attributes, wConst.dims.slice(2)) : undefined;
+  if (isNhwc(ctx.attributes)) {
+    if (!constant) throw new ModelError('an NHWC conv needs constant weights (and bias)');
+    const nhwc = prepareNhwcConv(layer(wConst, bConst, window!, 'auto'), window!);
+    return nodeRun(nhwc.label, (inputs, allocate) => {
+      const y = nhwc.run(input(inputs, 0, ['float32']), {}, allocate);
+      return [post?.residual ? applyPostOp(post, y, nhwcResidual(y, inputs[RESIDUAL_INPUT])) : y];
+    });
+  }
   const fixed = constant ? operator(layer(wConst, bConst, window!, 'auto')) : undefined;
   return nodeRun(fixed?.label ?? 'conv', (inputs, allocate) => {
     const x = input(inputs, 0, ['float32']);
@@ -89,12 +99,20 @@ const qlinearConv: OpHandler = (ctx) => {
   const bias = c[8] ? asTensor(c[8], ['int32'], 'B').data : undefined;
   if (ctx.node.inputs[8] && !c[8]) throw new ModelError('the bias must be a constant');
   const window = windowAttributes(ctx.attributes, wConst.dims.slice(2));
-  const op = operator({
+  const layer: ConvLayer<'int8' | 'uint8'> = {
     weights: { type: wConst.type as 'int8' | 'uint8', dims: wConst.dims, data: wConst.data as Int8Array, scales: wq.scales, zeroPoints: wq.zeroPoints },
     window, group: groups, output: outType, outScale: yScale.scale, outZeroPoint: yZero ? Number(yZero.data[0]) : 0, bias,
     activation: fusedActivation(ctx.attributes) ?? 'none', pool: fusedPool(ctx.attributes), sparse: ctx.policy.sparse,
-  });
+  };
   const xQuantOf = activationQuantReader('x');
+  if (isNhwc(ctx.attributes)) {
+    const nhwc = prepareNhwcConv(layer, window);
+    return nodeRun(nhwc.label, (inputs, allocate) => {
+      const x = input(inputs, 0, ['uint8']);
+      return [nhwc.run(x, xQuantOf(inputs[1], inputs[2], x), allocate)];
+    });
+  }
+  const op = operator(layer);
   return nodeRun(op.label, (inputs, allocate) => {
     const x = input(inputs, 0, ['uint8']);
     checkChannels(x, wConst, groups);
@@ -104,6 +122,7 @@ const qlinearConv: OpHandler = (ctx) => {
 
 /** ConvInteger(x, w, x_zp, w_zp) -> int32. */
 const convInteger: OpHandler = (ctx) => {
+  if (isNhwc(ctx.attributes)) throw new ModelError('ConvInteger runs NCHW only');
   const groups = groupOf(ctx);
   const [, wConst, , wZeroConst] = ctx.constants;
   if (!wConst) throw new ModelError('the weight must be a constant');
