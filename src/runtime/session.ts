@@ -18,7 +18,9 @@ import { checkFeed } from './feeds.js';
 import { buildGraph, type Graph } from './graph.js';
 import type { OnnxModel, OnnxValueInfo, Value } from './onnx/model.js';
 import { loadOnnx, readOnnx } from './onnx/read.js';
+import { nhwcConv } from './ops/conv-nhwc.js';
 import { runPasses } from './passes/index.js';
+import { nhwcLayout, prefersNhwc } from './passes/nhwc-layout.js';
 import { prepareGraph } from './prepare.js';
 
 export interface SessionOptions {
@@ -36,6 +38,17 @@ export interface SessionOptions {
   sparsity?: 'auto' | 'off';
   /** Graph passes (default true): BatchNormalization folding, activation fusion, QDQ to integer kernels. */
   optimize?: boolean;
+  /**
+   * The layout of the activations between convs on a 'cpu' session (default
+   * 'auto'). 'nhwc' moves the convs the channels-last operator runs, and the
+   * nodes between them, to [N, H, W, C], with transposes at the edges only;
+   * inputs, outputs and every value fetched by its model name keep the
+   * model's layout. 'nchw' keeps the model's layout throughout. 'auto'
+   * decides per model (NHWC when every conv runs channels-last and one of
+   * them is 1x1 or depthwise), and is 'nchw' with options.optimize false.
+   * A 'webgpu' session runs NCHW: 'nhwc' there is a TypeError.
+   */
+  layout?: 'auto' | 'nchw' | 'nhwc';
   /** Record per-node times on every run, for profile(). */
   profile?: boolean;
 }
@@ -77,12 +90,17 @@ export class InferenceSession {
     if (options.gpu !== undefined && backend !== 'webgpu') typeFail('options.gpu', "needs options.backend 'webgpu'");
     if (options.threads !== undefined) cpu.setThreads(checkInt('options.threads', options.threads, 1, 256));
     const sparsity = checkOneOf('options.sparsity', options.sparsity ?? 'auto', ['auto', 'off'] as const);
+    const layout = checkOneOf('options.layout', options.layout ?? 'auto', ['auto', 'nchw', 'nhwc'] as const);
+    if (layout === 'nhwc' && backend !== 'cpu') typeFail('options.layout', "'nhwc' needs options.backend 'cpu' (a 'webgpu' session runs NCHW)");
+    const optimize = options.optimize ?? true;
     let proto: OnnxModel;
     if (typeof model === 'string') proto = await loadOnnx(model);
     else if (model instanceof Uint8Array) proto = readOnnx(model);
     else typeFail('model', 'must be a path or a Uint8Array of ONNX bytes');
     const graph = buildGraph(proto);
-    if (options.optimize ?? true) runPasses(graph);
+    if (optimize) runPasses(graph);
+    // Last, on the graph the other passes left: the channels-last convs see their fused post-ops.
+    if (backend === 'cpu' && (layout === 'nhwc' || (layout === 'auto' && optimize && prefersNhwc(graph, nhwcConv)))) nhwcLayout(graph, nhwcConv);
     const policy = { sparse: sparsity === 'auto' };
     const { result: prepared, owners } = collectNative(() => prepareGraph(graph, policy));
     const profiling = options.profile ?? false;

@@ -3,7 +3,9 @@
  * transposes go (one per value, at the region's edges only), how broadcast
  * constants are rewritten, and the graphs it must leave as they are. The
  * conv predicate is injected (every 1x1 conv here), so the structure is
- * checked apart from which convs the NHWC operator runs.
+ * checked apart from which convs the NHWC operator runs. Then sessions with
+ * option layout 'nhwc' (the real predicate, ops/conv-nhwc.ts) against
+ * onnxruntime on the same kinds of graphs, and the option's checks.
  */
 import assert from 'node:assert/strict';
 
@@ -14,8 +16,11 @@ import { encodeOnnxModel, type OnnxGraph, type OnnxNode, type OnnxTensor } from 
 import { isNhwc } from '../../src/runtime/ops/nhwc.js';
 import { Attributes } from '../../src/runtime/ops/op.js';
 import { nhwcLayout, TO_NCHW, TO_NHWC, type NhwcConvPredicate } from '../../src/runtime/passes/nhwc-layout.js';
+import { InferenceSession } from '../../src/runtime/session.js';
+import { value } from '../../src/runtime/value.js';
 import { sizeOf } from '../../src/tensor.js';
 import { randomFloats, rng } from '../helpers.js';
+import { compareWithOrt } from './ort-compare.js';
 
 const r = rng(41);
 const C = 4;
@@ -187,5 +192,67 @@ describe('passes: nhwcLayout', () => {
     assert.deepEqual(moved(g), ['c1', 'c2']);
     assert.equal(node(g, 'c2').inputs[3], node(g, 'c1').inputs[0], 'the residual reads the one transpose of x');
     assert.equal(transposes(g).length, 2);
+  });
+});
+
+describe("sessions: option layout", () => {
+  const feeds = () => ({ x: value('float32', [2, C, 5, 5], randomFloats(2 * C * 25, r)) });
+  const opTypes = async (m: OnnxGraph, layout?: 'auto' | 'nchw' | 'nhwc', optimize?: boolean) => {
+    const session = await InferenceSession.create(encodeOnnxModel(m), { layout, optimize });
+    const ops = session.profile().map((p) => p.opType);
+    await session.release();
+    return ops;
+  };
+  const relu = (x: string, y: string): OnnxNode => ({ opType: 'Relu', name: `relu_${y}`, inputs: [x], outputs: [y] });
+  /** 1x1 convs with a residual Add, a per-channel scale, ReLU6, and a value also read by an NCHW node. */
+  const pointwiseNet = () => model([
+    conv('c1', 'x', 'a'),
+    relu('a', 'b'),
+    conv('c2', 'b', 'c'),
+    { opType: 'Add', name: 'res', inputs: ['c', 'x'], outputs: ['d'] },
+    { opType: 'Mul', name: 'scale', inputs: ['d', 'gamma'], outputs: ['e'] },
+    { opType: 'Clip', name: 'relu6', inputs: ['e', 'lo', 'hi'], outputs: ['y'] },
+    { opType: 'Flatten', name: 'flat', inputs: ['b'], outputs: ['f'] },
+  ], ['y', 'f'], [f32('gamma', [C, 1, 1]), f32('lo', [], Float32Array.of(0)), f32('hi', [], Float32Array.of(0.5))]);
+
+  it("runs a graph of 1x1 convs with layout 'nhwc' as onnxruntime does, its transposes at the edges", async () => {
+    await compareWithOrt(pointwiseNet(), feeds(), { tolerance: 1e-5, atol: 1e-6, session: { layout: 'nhwc' } });
+    const ops = await opTypes(pointwiseNet(), 'nhwc');
+    // x in (read by c1 and the residual), b out (for Flatten), y out.
+    assert.equal(ops.filter((o) => o === 'Transpose').length, 3, ops.join(', '));
+  });
+
+  it("transposes around the convs the NHWC operator does not run (3x3 here), whatever they sit between", async () => {
+    const m = model([conv('c1', 'x', 'a'), relu('a', 'b'), conv('c2', 'b', 'c', 3), conv('c3', 'c', 'y')], ['y']);
+    await compareWithOrt(m, feeds(), { tolerance: 1e-5, atol: 1e-6, session: { layout: 'nhwc' } });
+    assert.equal((await opTypes(m, 'nhwc')).filter((o) => o === 'Transpose').length, 4);
+  });
+
+  it("'auto' moves a model whose convs all run NHWC, and none with a conv that does not or with the passes off; 'nchw' never", async () => {
+    const some = model([conv('c1', 'x', 'a'), conv('c2', 'a', 'y', 3)], ['y']);
+    assert.ok((await opTypes(pointwiseNet())).includes('Transpose'));
+    assert.ok(!(await opTypes(pointwiseNet(), 'auto', false)).includes('Transpose'));
+    assert.ok(!(await opTypes(pointwiseNet(), 'nchw')).includes('Transpose'));
+    assert.ok(!(await opTypes(some)).includes('Transpose'));
+  });
+
+  it('keeps model names meaning NCHW: a value read outside the region is fetched NCHW, one inside is no value of the session', async () => {
+    const bytes = encodeOnnxModel(pointwiseNet());
+    const [nchw, nhwc] = await Promise.all((['nchw', 'nhwc'] as const).map((layout) => InferenceSession.create(bytes, { layout })));
+    const x = feeds();
+    const expected = nchw.runSync(x, ['b']).b;
+    const actual = nhwc.runSync(x, ['b']).b;
+    assert.deepEqual(actual.dims, [2, C, 5, 5]);
+    assert.deepEqual(actual.data, expected.data);
+    assert.ok(!nhwc.valueNames().includes('a'));
+    assert.throws(() => nhwc.runSync(x, ['a']), TypeError);
+    await nchw.release();
+    await nhwc.release();
+  });
+
+  it('rejects a layout it does not know (RangeError, as for options.sparsity) and nhwc on a webgpu session (TypeError), naming options.layout', async () => {
+    const bytes = encodeOnnxModel(pointwiseNet());
+    await assert.rejects(InferenceSession.create(bytes, { layout: 'NHWC' as 'nhwc' }), (e: Error) => e instanceof RangeError && e.message.includes('options.layout'));
+    await assert.rejects(InferenceSession.create(bytes, { layout: 'nhwc', backend: 'webgpu' }), (e: Error) => e instanceof TypeError && e.message.includes('options.layout'));
   });
 });

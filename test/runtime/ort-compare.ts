@@ -21,13 +21,15 @@ import { int8Weights, ortInt8Exactness } from '../../src/runtime/compare/ort-int
 import { runOnReference } from '../../src/runtime/compare/reference-run.js';
 import { encodeOnnxModel, type OnnxAttributeValue, type OnnxElementType, type OnnxGraph, type OnnxTensor } from '../../src/runtime/onnx/write.js';
 import { ModelError } from '../../src/runtime/onnx/model.js';
-import { InferenceSession } from '../../src/runtime/session.js';
+import { InferenceSession, type SessionOptions } from '../../src/runtime/session.js';
 
 export interface CompareOptions {
   /** Relative tolerance of float32 outputs (default 1e-6; 0 is exact). Other types are always compared exactly. */
   tolerance?: number;
   /** Absolute tolerance added to it, for results near 0 from approximated functions (default 0). */
   atol?: number;
+  /** compareWithOrt's sparq session options (default none). */
+  session?: SessionOptions;
 }
 
 export function onnxType(type: ValueType): OnnxElementType {
@@ -93,7 +95,7 @@ export async function compareWithOrt(graph: OnnxGraph, feeds: Record<string, Val
   const bytes = encodeOnnxModel(graph);
   const reference = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3 });
   const expected = await reference.run(toOrt(feeds));
-  const session = await InferenceSession.create(bytes);
+  const session = await InferenceSession.create(bytes, options.session);
   const actual = await session.run(feeds);
   if (int8Weights(readOnnx(bytes).graph).length > 0) await assertInt8Outputs(bytes, feeds, actual, expected, options);
   else for (const o of graph.outputs) assertSameValue(actual[o.name], expected[o.name], o.name, options);

@@ -9,7 +9,8 @@ import type { ReferenceRequest, ReferenceReply } from './reference-run.js';
 process.once('message', (request: ReferenceRequest) => {
   void (async (): Promise<ReferenceReply> => {
     try {
-      const session = await InferenceSession.create(request.model, { ...request.sessionOptions, backend: 'cpu' });
+      // NCHW: the oracle of the channels-last operators is the NCHW reference (with the transposes the layout pass adds).
+      const session = await InferenceSession.create(request.model, { ...request.sessionOptions, backend: 'cpu', layout: 'nchw' });
       // Values this session does not keep (another backend's passes may fuse differently) are left out; the caller skips them.
       const kept = new Set(session.valueNames());
       const values = session.runSync(request.feeds, request.fetches?.filter((n) => kept.has(n)) ?? session.outputNames);

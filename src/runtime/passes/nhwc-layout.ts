@@ -184,3 +184,24 @@ export function nhwcLayout(graph: Graph, nhwcConv: NhwcConvPredicate): boolean {
   return true;
 }
 
+
+const CONVS = new Set(['Conv', 'QLinearConv', 'ConvInteger']);
+
+/**
+ * Session option layout 'auto': NHWC when every conv of the model runs NHWC
+ * and one of them is 1x1 or depthwise (where channels-last pays: one GEMM
+ * on the image as it lies, depthwise vectorized across channels). A conv
+ * left NCHW between moved ones costs two full-image transposes per run,
+ * which the measurements so far say outweigh what a moved 1x1 conv saves;
+ * the rule is tuned from `npm run bench:models -- --layout both`.
+ */
+export function prefersNhwc(graph: Graph, nhwcConv: NhwcConvPredicate): boolean {
+  const convs = graph.nodes.filter((n) => (n.domain === '' || n.domain === 'ai.onnx') && CONVS.has(n.opType));
+  if (convs.length === 0 || !convs.every((n) => nhwcConv(n, graph.constants))) return false;
+  return convs.some((n) => {
+    const w = graph.constants.get(n.inputs[n.opType === 'QLinearConv' ? 3 : 1]);
+    const group = n.attributes.get('group');
+    const depthwise = group?.type === 'int' && group.value > 1 && w !== undefined && w.dims[1] === 1;
+    return depthwise || (w !== undefined && w.dims.slice(2).every((k) => k === 1));
+  });
+}
