@@ -128,6 +128,10 @@ export interface Qu8s8Dwconv2dCall extends KernelCall, QOutputFields {
   kernelW: number; strideH: number; strideW: number; dilationH: number; dilationW: number; padTop: number;
   padLeft: number; outH: number; outW: number; xZeroPoint: number;
 }
+/** Channels-last Qu8s8Dwconv2dCall: x [batch, height, width, channels], w int8 or uint8 less wZeroPoint (1 or OC values), c [batch * outH * outW, OC], ldc = OC. */
+export interface Qu8s8Dwconv2dNhwcCall extends Omit<Qu8s8Dwconv2dCall, 'w'> {
+  w: Bytes; wZeroPoint: Int32Array;
+}
 
 /**
  * Depthwise (groupChannels 1) or grouped convolution, OC = channels / groupChannels * multiplier: x [batch, channels,
@@ -199,7 +203,7 @@ export interface NativeAddon {
   /** dequantize checked once, for x of `xType`: runPlan(plan, x, y). */
   planDequantize(call: Planned<DequantizeCall, 'x' | 'y'> & { xType: 'uint8' | 'int8' }): NativeHandle;
   /**
-   * Runs a plan from planF32Gemm, planQu8s8Gemm, planQu8s8Spmm, planQuantize or planDequantize on the calling
+   * Runs a plan from planF32Gemm, planQu8s8Gemm, planQu8s8Spmm, planQuantize, planDequantize or planQu8s8Dwconv2dNhwc on the calling
    * thread: x and y of the planned types and at least the planned lengths. The plan holds its
    * weights weakly (a TypeError once they are disposed).
    */
@@ -248,6 +252,9 @@ export interface NativeAddon {
   qu8s8Dwconv2dVariants: NativeVariant[];
   /** Depthwise conv of uint8 NCHW x with int8 w [channels * channelMultiplier, kernelH, kernelW]; c is [batch * OC, outH * outW], ldc = outH * outW. */
   qu8s8Dwconv2d(call: Qu8s8Dwconv2dCall): KernelResult;
+  qu8s8Dwconv2dNhwcVariants: NativeVariant[];
+  /** qu8s8-dwconv2d-nhwc planned, its weights packed into the plan: runPlan(plan, x, c). */
+  planQu8s8Dwconv2dNhwc(call: Planned<Qu8s8Dwconv2dNhwcCall, 'x' | 'c'>): NativeHandle;
 }
 
 /**
@@ -267,6 +274,7 @@ export const NATIVE_FAMILIES = {
   'f32-spconv2d': 'f32SpConv2dVariants',
   'qu8s8-conv2d': 'qu8s8Conv2dVariants',
   'qu8s8-dwconv2d': 'qu8s8Dwconv2dVariants',
+  'qu8s8-dwconv2d-nhwc': 'qu8s8Dwconv2dNhwcVariants',
   'f32-maxpool': 'f32MaxpoolVariants',
   'f32-dwconv2d': 'f32Dwconv2dVariants',
   'f32-elementwise': 'f32ElementwiseVariants',

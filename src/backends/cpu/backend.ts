@@ -13,6 +13,7 @@ import {
 import { conv2d, conv2dAsync, packConvWeights } from './conv2d.js';
 import { dwconv2d, dwconv2dAsync, planDwconv2d } from './dwconv2d.js';
 import { planQdwconv2d, qdwconv2d, qdwconv2dAsync } from './qdwconv2d.js';
+import { planQdwconv2dNhwc } from './qdwconv2d-nhwc.js';
 import { spmm, spmmAsync } from './spmm.js';
 import { transpose, transposeAsync } from './transpose.js';
 import { packWeights } from './pack.js';
@@ -119,6 +120,7 @@ export const cpu = {
   qdwconv2d,
   qdwconv2dAsync,
   planQdwconv2d,
+  planQdwconv2dNhwc,
 };
 
 export type CpuBackend = typeof cpu;

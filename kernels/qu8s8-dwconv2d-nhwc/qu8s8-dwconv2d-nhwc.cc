@@ -1,0 +1,146 @@
+// The qu8s8-dwconv2d-nhwc driver: the variant table, the weight packing, and
+// per output row the indirection row (qu8s8-dwconv2d-nhwc.h), the variant's
+// sums and the output stage. Rows are split across the pool.
+#include "qu8s8-dwconv2d-nhwc.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cstring>
+
+#include "../common/thread-pool.h"
+#include "../common/variants.h"
+
+namespace sparq {
+
+#define SPARQ_VARIANT(prefix, name, isa) void prefix(const Qu8s8DwConv2dNhwcRow& r);
+#include "qu8s8-dwconv2d-nhwc-variants.inc"
+#undef SPARQ_VARIANT
+
+const Qu8s8DwConv2dNhwcVariant kQu8s8DwConv2dNhwcVariants[] = {
+#define SPARQ_VARIANT(prefix, name, isa) {name, isa, prefix},
+#include "qu8s8-dwconv2d-nhwc-variants.inc"
+#undef SPARQ_VARIANT
+};
+const std::size_t kQu8s8DwConv2dNhwcVariantCount = sizeof(kQu8s8DwConv2dNhwcVariants) / sizeof(kQu8s8DwConv2dNhwcVariants[0]);
+
+const Qu8s8DwConv2dNhwcVariant& qu8s8_dwconv2d_nhwc_best() { return best_variant(kQu8s8DwConv2dNhwcVariants); }
+
+Qu8s8DwConv2dNhwcWeights qu8s8_dwconv2d_nhwc_pack(std::size_t channels, std::size_t taps, const void* w, bool w_unsigned,
+                                                  const int32_t* zero_points, std::size_t zero_point_stride) {
+  assert(zero_point_stride <= 1 && taps >= 1);
+  Qu8s8DwConv2dNhwcWeights p;
+  p.channels = channels;
+  p.taps = taps;
+  p.tap_stride = (taps + 1) / 2 * 2;
+  p.channels_padded = (channels + kQu8s8DwConv2dNhwcChannelTile - 1) / kQu8s8DwConv2dNhwcChannelTile * kQu8s8DwConv2dNhwcChannelTile;
+  p.weights.assign(p.tap_stride * p.channels_padded, 0);
+  p.sums.assign(channels, 0);
+  for (std::size_t c = 0; c < channels; c++) {
+    const int32_t zero_point = zero_points[c * zero_point_stride];
+    for (std::size_t t = 0; t < taps; t++) {
+      const std::size_t i = c * taps + t;
+      const int32_t v = (w_unsigned ? static_cast<const uint8_t*>(w)[i] : static_cast<const int8_t*>(w)[i]) - zero_point;
+      p.weights[t * p.channels_padded + c] = static_cast<int16_t>(v);
+      p.sums[c] += v;
+    }
+  }
+  return p;
+}
+
+namespace {
+
+// Below this many multiply-adds per task the pool's wake-up costs more than it saves.
+constexpr std::size_t kMinTapsPerTask = 1 << 17;
+
+// x with each channel repeated `multiplier` times (output channel o reads
+// input channel o / M), so every multiplier runs on the one-channel-per-output rows.
+std::vector<uint8_t> repeat_channels(const DwConv2dShape& s, const uint8_t* x) {
+  const std::size_t pixels = s.batch * s.height * s.width;
+  std::vector<uint8_t> out(pixels * s.channels * s.multiplier);
+  uint8_t* o = out.data();
+  for (std::size_t i = 0; i < pixels * s.channels; i++, o += s.multiplier) std::memset(o, x[i], s.multiplier);
+  return out;
+}
+
+// The indirection row of output row oh of the image at `image`: per column,
+// its taps' pixels, or `padding` (zx in every channel) where a tap lies in the
+// padding or past the kernel.
+void indirection_row(const DwConv2dShape& s, std::size_t channels, std::size_t tap_stride, const uint8_t* image, std::size_t oh,
+                     const uint8_t* padding, const uint8_t** out) {
+  for (std::size_t ow = 0; ow < s.out_w; ow++) {
+    const uint8_t** column = out + ow * tap_stride;
+    for (std::size_t i = 0; i < s.kernel_h; i++) {
+      // Unsigned wrap-around makes positions above or left of the image huge, so one compare covers both edges.
+      const std::size_t ih = oh * s.stride_h + i * s.dilation_h - s.pad_top;
+      for (std::size_t j = 0; j < s.kernel_w; j++) {
+        const std::size_t iw = ow * s.stride_w + j * s.dilation_w - s.pad_left;
+        *column++ = ih < s.height && iw < s.width ? image + (ih * s.width + iw) * channels : padding;
+      }
+    }
+    for (std::size_t t = s.kernel_h * s.kernel_w; t < tap_stride; t++) *column++ = padding;
+  }
+}
+
+}  // namespace
+
+void qu8s8_dwconv2d_nhwc(const Qu8s8DwConv2dNhwcVariant& variant, const DwConv2dShape& s, const Qu8s8DwConv2dNhwcWeights& w,
+                         const uint8_t* x, void* y, const Qu8s8DwConv2dParams& params) {
+  assert(s.kernel_h >= 1 && s.kernel_w >= 1 && s.stride_h >= 1 && s.stride_w >= 1);
+  assert(s.dilation_h >= 1 && s.dilation_w >= 1 && s.multiplier >= 1 && s.group_channels == 1);
+  const std::size_t channels = s.channels * s.multiplier;
+  assert(w.channels == channels && w.taps == s.kernel_h * s.kernel_w);
+  const std::size_t rows = s.batch * s.out_h, row_values = s.out_w * channels;
+  if (rows == 0 || row_values == 0) return;
+  const RequantizeRow& stage = params.stage;
+  assert(params.output == QOutput::kInt32 || (stage.multiplier != nullptr && stage.multiplier_stride <= 1));
+  assert(stage.bias_stride <= 1);
+  std::vector<uint8_t> repeated;
+  if (s.multiplier > 1) {
+    repeated = repeat_channels(s, x);
+    x = repeated.data();
+  }
+  // The bias with zx * sum w' taken off (wrapping, as the sums do).
+  std::vector<int32_t> bias(channels);
+  for (std::size_t c = 0; c < channels; c++) {
+    const uint32_t b = stage.bias == nullptr ? 0 : static_cast<uint32_t>(stage.bias[c * stage.bias_stride]);
+    bias[c] = static_cast<int32_t>(b - uint32_t{params.x_zero_point} * static_cast<uint32_t>(w.sums[c]));
+  }
+  const std::vector<uint8_t> padding(w.channels_padded, params.x_zero_point);
+  const RequantizeVariant& requantize = requantize_best();
+  const std::size_t out_size = qgemm_output_size(params.output);
+  const std::size_t image_size = s.height * s.width * channels;
+  const std::size_t tasks = std::clamp<std::size_t>(rows * row_values * w.taps / kMinTapsPerTask, 1, std::min<std::size_t>(rows, 4 * thread_count()));
+  parallel_for(tasks, [&](std::size_t task) {
+    const std::size_t r0 = rows * task / tasks, r1 = rows * (task + 1) / tasks;
+    std::vector<const uint8_t*> inputs(s.out_w * w.tap_stride);
+    aligned_vector<int32_t> sums(params.output == QOutput::kInt32 ? 0 : row_values);
+    Qu8s8DwConv2dNhwcRow r{};
+    r.inputs = inputs.data();
+    r.out_w = s.out_w;
+    r.taps = w.taps;
+    r.tap_stride = w.tap_stride;
+    r.channels = channels;
+    r.channels_padded = w.channels_padded;
+    r.weights = w.weights.data();
+    r.bias = bias.data();
+    for (std::size_t row = r0; row < r1; row++) {
+      const std::size_t n = row / s.out_h, oh = row % s.out_h;
+      indirection_row(s, channels, w.tap_stride, x + n * image_size, oh, padding.data(), inputs.data());
+      char* out = static_cast<char*>(y) + row * row_values * out_size;
+      r.acc = params.output == QOutput::kInt32 ? reinterpret_cast<int32_t*>(out) : sums.data();
+      variant.row(r);
+      if (params.output == QOutput::kInt32) continue;
+      RequantizeRow q = stage;
+      q.bias = nullptr;  // in the sums already
+      // A per-tensor stage takes the row at once; a per-channel one pixel by pixel (its channels).
+      const std::size_t run = stage.multiplier_stride == 0 ? row_values : channels;
+      for (std::size_t i = 0; i < row_values; i += run) {
+        if (params.output == QOutput::kUint8) requantize.to_uint8(run, r.acc + i, q, out + i);
+        else if (params.output == QOutput::kInt8) requantize.to_int8(run, r.acc + i, q, out + i);
+        else requantize.to_float(run, r.acc + i, q, reinterpret_cast<float*>(out) + i);
+      }
+    }
+  });
+}
+
+}  // namespace sparq

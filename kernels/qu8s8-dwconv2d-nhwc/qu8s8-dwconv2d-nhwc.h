@@ -1,0 +1,92 @@
+// qu8s8-dwconv2d-nhwc: depthwise 2-D convolution (group == channels, M =
+// `multiplier` output channels per channel: f32-dwconv2d's DwConv2dShape with
+// group_channels 1) of channels-last uint8 images x [N, H, W, C] (zero point
+// zx) with int8 or uint8 weights w [C * M, 1, KH, KW] less their zero points
+// wz (per tensor or per output channel), exact in int32:
+//   acc[n, oh, ow, o] = bias[o] + sum_{i,j} (x[n, oh*SH - PT + i*DH, ow*SW - PL + j*DW, o / M] - zx) * (w[o, i, j] - wz[o])
+// (wrapping modulo 2^32), positions in the padding contributing 0, then
+// stored as int32 or through qs32-qx8-requantize's row functions (uint8,
+// int8 or float32): the same numbers as qu8s8-dwconv2d on the NCHW image.
+//
+// The variants vectorize across channels, one output row at a time:
+//   - the weights are packed once (qu8s8_dwconv2d_nhwc_pack) as int16
+//     w' = w - wz, [tap_stride][channels_padded] (taps rounded up to even
+//     with zero rows, channels to the widest vector with zeros), so the
+//     x86 variants can pair taps for vpmaddwd;
+//   - zx is taken off once per channel instead of once per tap:
+//     sum (x - zx) * w' = sum x * w' - zx * sum w', and the call's bias
+//     becomes bias - zx * sum w' (all taps). Taps in the padding point at
+//     a pixel filled with zx, whose x * w' the full sum takes back, so edge
+//     and interior pixels run the same code;
+//   - each output column has tap_stride input pointers (the indirection
+//     row): tap t of column ow reads inputs[ow * tap_stride + t][c].
+// x in [0, 255] and w' in [-255, 255]: a pair of products is below 2^17, so
+// int16 multiplies with int32 pair sums are exact.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "../common/aligned-vector.h"
+#include "../common/cpu-features.h"
+#include "../qu8s8-dwconv2d/qu8s8-dwconv2d.h"
+
+namespace sparq {
+
+// Channels the packed weights are padded to (AVX-512's 32 int16 lanes), so
+// a variant may load whole weight vectors past the last channel.
+constexpr std::size_t kQu8s8DwConv2dNhwcChannelTile = 32;
+
+// One output row's call: acc[ow * channels + c] = bias[c] + sum_t inputs[ow * tap_stride + t][c] * weights[t][c].
+struct Qu8s8DwConv2dNhwcRow {
+  const uint8_t* const* inputs;  // out_w * tap_stride pointers to `channels` bytes each
+  std::size_t out_w;
+  std::size_t taps;        // KH * KW; the rows past it up to tap_stride have zero weights
+  std::size_t tap_stride;  // taps rounded up to even
+  std::size_t channels, channels_padded;
+  const int16_t* weights;  // [tap_stride][channels_padded]
+  const int32_t* bias;     // [channels]: bias - zx * sum w'
+  int32_t* acc;            // out_w x channels
+};
+
+using Qu8s8DwConv2dNhwcRowFn = void (*)(const Qu8s8DwConv2dNhwcRow& r);
+
+struct Qu8s8DwConv2dNhwcVariant {
+  const char* name;
+  Isa isa;
+  Qu8s8DwConv2dNhwcRowFn row;
+};
+
+extern const Qu8s8DwConv2dNhwcVariant kQu8s8DwConv2dNhwcVariants[];
+extern const std::size_t kQu8s8DwConv2dNhwcVariantCount;
+const Qu8s8DwConv2dNhwcVariant& qu8s8_dwconv2d_nhwc_best();
+
+// The portable row (the scalar variant), which the SIMD variants run for
+// kernels of more taps than their stack holds, and the AVX2 row, which the
+// AVX-512 variant runs for layers of at most 16 channels.
+void qu8s8_dwconv2d_nhwc_1c_scalar(const Qu8s8DwConv2dNhwcRow& r);
+void qu8s8_dwconv2d_nhwc_16c_avx2(const Qu8s8DwConv2dNhwcRow& r);
+
+// The weights of one layer, packed once and run many times.
+struct Qu8s8DwConv2dNhwcWeights {
+  std::size_t channels = 0, channels_padded = 0, taps = 0, tap_stride = 0;
+  aligned_vector<int16_t> weights;  // [tap_stride][channels_padded], w - wz
+  std::vector<int32_t> sums;        // per output channel: sum over taps of w - wz
+};
+
+// Packs w [channels][taps] (int8, or uint8 when w_unsigned) less its zero
+// points (one, or one per channel: zero_point_stride 0 or 1).
+Qu8s8DwConv2dNhwcWeights qu8s8_dwconv2d_nhwc_pack(std::size_t channels, std::size_t taps, const void* w, bool w_unsigned,
+                                                  const int32_t* zero_points, std::size_t zero_point_stride);
+
+// y [batch, out_h, out_w, channels * multiplier] of the output's type from x
+// [batch, height, width, channels] and weights packed for s's kernel and
+// channels * multiplier output channels (params as qu8s8_dwconv2d takes them;
+// the bias, if any, has one value per output channel). Rows are split across
+// the thread pool. Preconditions (asserted): kernel, strides, dilations and
+// multiplier >= 1, group_channels 1, the stage as qs32-qx8-requantize checks it.
+void qu8s8_dwconv2d_nhwc(const Qu8s8DwConv2dNhwcVariant& variant, const DwConv2dShape& s, const Qu8s8DwConv2dNhwcWeights& w,
+                         const uint8_t* x, void* y, const Qu8s8DwConv2dParams& params);
+
+}  // namespace sparq

@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict';
+
+import { refQdwconv2dNhwc } from '../../src/backends/reference/qdwconv2d.js';
+import type { DwConv2dGeometry } from '../../src/ops/dwconv2d.js';
+import type { Qdwconv2dNhwcOptions } from '../../src/backends/cpu/qdwconv2d-nhwc.js';
+import { planQuantizedProduct } from '../../src/ops/quantized-output.js';
+import { cpu, tensor, type Tensor } from '../../src/index.js';
+import { assertSameArray, nativeVariants, randomInts, rng } from '../helpers.js';
+
+type Shape = { n: number; c: number; m?: number; h: number; w: number; kh: number; kw: number; strides: [number, number]; pads: [number, number, number, number]; dilations: [number, number] };
+
+const shape = (c: number, h: number, w: number, k: number, stride: number, pads: Shape['pads'], more: Partial<Shape> = {}): Shape =>
+  ({ n: 1, c, h, w, kh: k, kw: k, strides: [stride, stride], pads, dilations: [1, 1], ...more });
+
+// Channel counts below, at and past the vector widths (8 and 16 on AVX2 and
+// NEON, 32 on AVX-512, whose variant hands 16 or fewer to AVX2's), 3x3 and
+// 5x5 (the unrolled tap-pair counts) and other kernels (odd tap counts get a
+// zero tap), strides 1 and 2, asymmetric pads and pads wider than the kernel
+// (windows wholly in the padding), dilation 2, batch 2, 1x1 and 2x2 maps,
+// channel multipliers, and a layer large enough to split across threads.
+const SHAPES: Shape[] = [
+  shape(1, 5, 6, 3, 1, [1, 1, 1, 1]),
+  shape(3, 7, 5, 3, 2, [1, 1, 1, 1], { n: 2 }),
+  shape(15, 6, 6, 3, 1, [0, 1, 2, 0]),
+  shape(16, 7, 7, 3, 1, [1, 1, 1, 1]),
+  shape(17, 9, 8, 3, 2, [1, 0, 1, 2]),
+  shape(31, 6, 7, 5, 1, [2, 2, 2, 2]),
+  shape(32, 8, 8, 5, 2, [2, 2, 1, 2]),
+  shape(33, 5, 9, 3, 1, [2, 2, 2, 2], { dilations: [2, 2] }),
+  shape(96, 14, 14, 3, 2, [0, 0, 1, 1], { n: 2 }),
+  shape(960, 7, 7, 3, 1, [1, 1, 1, 1]),
+  shape(24, 1, 1, 3, 1, [1, 1, 1, 1]),
+  shape(40, 2, 2, 5, 2, [2, 2, 2, 2]),
+  shape(8, 3, 3, 3, 1, [4, 4, 4, 4]),
+  shape(20, 1, 1, 1, 1, [0, 0, 0, 0]),
+  { n: 1, c: 18, h: 9, w: 11, kh: 2, kw: 4, strides: [3, 2], pads: [0, 3, 1, 0], dilations: [1, 2] },
+  { n: 2, c: 5, m: 3, h: 6, w: 5, kh: 3, kw: 3, strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1] },
+  shape(48, 28, 28, 3, 1, [1, 1, 1, 1]),
+];
+
+const outChannels = (s: Shape) => s.c * (s.m ?? 1);
+
+function geometryOf(s: Shape): DwConv2dGeometry {
+  const outH = Math.floor((s.h + s.pads[0] + s.pads[2] - s.dilations[0] * (s.kh - 1) - 1) / s.strides[0]) + 1;
+  const outW = Math.floor((s.w + s.pads[1] + s.pads[3] - s.dilations[1] * (s.kw - 1) - 1) / s.strides[1]) + 1;
+  return {
+    batch: s.n, channels: s.c, groupChannels: 1, multiplier: s.m ?? 1, height: s.h, width: s.w, kernelH: s.kh, kernelW: s.kw, strideH: s.strides[0], strideW: s.strides[1],
+    dilationH: s.dilations[0], dilationW: s.dilations[1], padTop: s.pads[0], padLeft: s.pads[1], outH, outW,
+  };
+}
+
+type Weights = 'int8 symmetric' | 'int8 per-channel zero points' | 'uint8 zero point';
+
+/**
+ * Weights and their zero points; channel 0 at the type's minimum and channel
+ * 1 at its maximum, with zero points that put them 255 off (the widest w - wz).
+ */
+function weights(s: Shape, kind: Weights, r: () => number): { data: Int8Array | Uint8Array; zeroPoint: number | Int32Array } {
+  const oc = outChannels(s), taps = s.kh * s.kw;
+  if (kind === 'uint8 zero point') {
+    const data = randomInts(Uint8Array, oc * taps, 0, 255, r);
+    data.fill(0, 0, taps);
+    return { data, zeroPoint: 255 };
+  }
+  const data = randomInts(Int8Array, oc * taps, -128, 127, r);
+  data.fill(-128, 0, taps);
+  if (oc > 1) data.fill(127, taps, 2 * taps);
+  if (kind === 'int8 symmetric') return { data, zeroPoint: 0 };
+  const zeroPoint = randomInts(Int32Array, oc, -128, 127, r);
+  zeroPoint[0] = 127;
+  if (oc > 1) zeroPoint[1] = -128;
+  return { data, zeroPoint };
+}
+
+/** x with runs of 0 and 255 (the extremes against either zero point). */
+function image(s: Shape, r: () => number): Uint8Array {
+  const x = randomInts(Uint8Array, s.n * s.h * s.w * s.c, 0, 255, r);
+  for (let i = 0; i < x.length; i++) if (r() < 0.2) x[i] = r() < 0.5 ? 0 : 255;
+  return x;
+}
+
+type Case = { output: 'int32' | 'uint8' | 'int8' | 'float32'; activation?: Qdwconv2dNhwcOptions['activation']; perChannel: boolean; bias: 'none' | 'small' | 'extreme'; weights: Weights };
+
+const CASES: Case[] = [
+  { output: 'int32', perChannel: false, bias: 'none', weights: 'int8 symmetric' },
+  { output: 'int32', perChannel: true, bias: 'extreme', weights: 'int8 per-channel zero points' },
+  { output: 'uint8', perChannel: true, bias: 'small', weights: 'int8 symmetric' },
+  { output: 'uint8', perChannel: false, bias: 'small', activation: { min: 0, max: 6 }, weights: 'uint8 zero point' },
+  { output: 'int8', perChannel: true, bias: 'small', activation: 'relu', weights: 'int8 per-channel zero points' },
+  { output: 'int8', perChannel: false, bias: 'none', weights: 'int8 symmetric' },
+  { output: 'float32', perChannel: true, bias: 'small', activation: { min: -1, max: 2 }, weights: 'uint8 zero point' },
+];
+
+/** The bias: none, small, or int32's extremes (the sums wrap modulo 2^32 as the NCHW kernel's do). */
+function biasOf(k: Case, oc: number, r: () => number): Int32Array | undefined {
+  if (k.bias === 'none') return undefined;
+  if (k.bias === 'small') return randomInts(Int32Array, oc, -30000, 30000, r);
+  return Int32Array.from({ length: oc }, (_, i) => (i % 2 === 0 ? 2 ** 31 - 1 - i : -(2 ** 31) + i));
+}
+
+/** planQdwconv2dNhwc of (s, zx, case) under `variant` (undefined: the best under the ISA cap) against the NCHW reference, transposed. */
+function check(s: Shape, xZeroPoint: number, k: Case, variant: string | undefined, seed: number): void {
+  const r = rng(seed);
+  const g = geometryOf(s);
+  const oc = outChannels(s), taps = s.kh * s.kw;
+  const x = image(s, r), w = weights(s, k.weights, r);
+  const scales = Float32Array.from({ length: oc }, () => 0.001 + 0.02 * r());
+  const bias = biasOf(k, oc, r);
+  const xt = { type: 'uint8' as const, dims: [s.n, s.h, s.w, s.c], scale: 0.05, zeroPoint: xZeroPoint };
+  const perChannel = k.perChannel || typeof w.zeroPoint !== 'number';
+  const quant = perChannel
+    ? { scale: scales, axis: 0, zeroPoint: typeof w.zeroPoint === 'number' ? new Int32Array(oc).fill(w.zeroPoint) : w.zeroPoint }
+    : { scale: scales[0], zeroPoint: w.zeroPoint };
+  const wt: Tensor<'int8' | 'uint8'> = w.data instanceof Uint8Array ? tensor('uint8', [oc, 1, s.kh, s.kw], w.data, quant) : tensor('int8', [oc, 1, s.kh, s.kw], w.data, quant);
+  const outZeroPoint = k.output === 'uint8' ? 100 : k.output === 'int8' ? -20 : undefined;
+  const options: Qdwconv2dNhwcOptions = {
+    strides: s.strides, pads: s.pads, dilations: s.dilations, output: k.output, bias, activation: k.activation, variant,
+    ...(k.output === 'uint8' || k.output === 'int8' ? { outScale: 0.2, outZeroPoint } : {}),
+  };
+  const plan = cpu.planQdwconv2dNhwc(xt, wt, options);
+  assert.deepEqual(plan.result.dims, [s.n, g.outH, g.outW, oc]);
+  assert.equal(plan.result.type, k.output);
+  const Out = { int32: Int32Array, uint8: Uint8Array, int8: Int8Array, float32: Float32Array }[k.output];
+  const y = new Out(s.n * g.outH * g.outW * oc);
+  plan.run(x, y as never);
+  // The oracle: the NCHW reference on the transposed image, weights less their zero points, the output stage as every quantized product derives it.
+  const zeroPointOf = (c: number) => (typeof w.zeroPoint === 'number' ? w.zeroPoint : w.zeroPoint[c]);
+  const off = Int16Array.from(w.data, (v, i) => v - zeroPointOf(Math.floor(i / taps)));
+  const q = planQuantizedProduct('x', xt, { scales: perChannel ? scales : scales.subarray(0, 1) }, options, oc, 3);
+  const want = new Out(y.length);
+  refQdwconv2dNhwc(g, x, xZeroPoint, off, want, {
+    multipliers: q.mult ?? Float32Array.of(1), bias, zeroPoints: Int32Array.of(q.outZeroPoint), outMin: q.outMin, outMax: q.outMax, fmin: q.fmin, fmax: q.fmax,
+  });
+  assertSameArray(y, want, `${variant ?? 'best'} ${JSON.stringify(s)} zx ${xZeroPoint} ${JSON.stringify(k)}`);
+}
+
+describe('planQdwconv2dNhwc (int8 channels-last depthwise convolution)', () => {
+  for (const variant of nativeVariants('qu8s8-dwconv2d-nhwc')) {
+    it(`${variant}: exactly the NCHW reference transposed, every shape, zero point 0/128/255, weight zero points, int32/uint8/int8/float32 outputs`, () => {
+      let seed = 1;
+      for (const s of SHAPES)
+        for (const zx of [0, 128, 255])
+          for (let i = 0; i < 3; i++, seed++) check(s, zx, CASES[seed % CASES.length], variant, seed);
+    });
+  }
+
+  for (const limit of ['scalar', 'avx2', 'avx512'] as const) {
+    it(`the best variant under the ISA cap '${limit}' equals the reference`, () => {
+      cpu.setIsaLimit(limit);
+      try {
+        let seed = 500;
+        for (const s of SHAPES) check(s, 128, CASES[seed % CASES.length], undefined, seed++);
+      } finally {
+        cpu.setIsaLimit('none');
+      }
+    });
+  }
+
+  it('an empty batch plans an empty result and runs nothing', () => {
+    const plan = cpu.planQdwconv2dNhwc({ type: 'uint8', dims: [0, 4, 4, 2] }, tensor('int8', [2, 1, 3, 3], new Int8Array(18), { scale: 1 }), { pads: [1, 1, 1, 1] });
+    assert.deepEqual(plan.result.dims, [0, 4, 4, 2]);
+    plan.run(new Uint8Array(0), new Int32Array(0));
+  });
+
+  it('bad arguments throw TypeError/RangeError naming them, before native code runs', () => {
+    const x = { type: 'uint8' as const, dims: [1, 5, 5, 2], scale: 0.1, zeroPoint: 3 };
+    const w = tensor('int8', [2, 1, 3, 3], new Int8Array(18), { scale: 0.5 });
+    const throwsNaming = (error: typeof TypeError | typeof RangeError, name: string, run: () => unknown) =>
+      assert.throws(run, (e: Error) => e instanceof error && e.message.startsWith(name), name);
+    const plan = (xIn: unknown, wIn: unknown, options?: Qdwconv2dNhwcOptions) => cpu.planQdwconv2dNhwc(xIn as never, wIn as never, options);
+    throwsNaming(TypeError, 'x', () => plan({ type: 'float32', dims: [1, 5, 5, 2] }, w));
+    throwsNaming(RangeError, 'x', () => plan({ type: 'uint8', dims: [5, 5, 2] }, w));
+    throwsNaming(RangeError, 'w.dims', () => plan(x, tensor('int8', [3, 1, 3, 3], new Int8Array(27), { scale: 1 })));
+    throwsNaming(RangeError, 'w.dims', () => plan(x, tensor('int8', [2, 2, 3, 3], new Int8Array(36), { scale: 1 })));
+    throwsNaming(TypeError, 'w', () => plan(x, tensor('float32', [2, 1, 3, 3])));
+    throwsNaming(RangeError, 'w.zeroPoint', () => plan(x, { ...w, zeroPoint: 200 }));
+    throwsNaming(TypeError, 'w.axis', () => plan(x, { ...w, scale: Float32Array.of(1), axis: 1 }));
+    throwsNaming(RangeError, 'options.strides[0]', () => plan(x, w, { strides: [0, 1] }));
+    throwsNaming(TypeError, 'options.pads', () => plan(x, w, { pads: [1, 1] as never }));
+    throwsNaming(TypeError, 'options.outScale', () => plan(x, w, { output: 'uint8' }));
+    throwsNaming(RangeError, 'options.bias', () => plan(x, w, { bias: new Int32Array(3) }));
+    throwsNaming(RangeError, 'unknown variant', () => plan(x, w, { variant: 'qu8s8-dwconv2d-nhwc-nonesuch' }));
+    const planned = plan(x, w, { pads: [1, 1, 1, 1] });
+    throwsNaming(RangeError, 'x', () => planned.run(new Uint8Array(49), new Int32Array(50)));
+    throwsNaming(RangeError, 'out', () => planned.run(new Uint8Array(50), new Int32Array(49)));
+    throwsNaming(RangeError, 'out', () => planned.run(new Uint8Array(50), new Uint8Array(50) as never));
+    const shared = new Int32Array(50);
+    throwsNaming(RangeError, 'out', () => planned.run(new Uint8Array(shared.buffer, 0, 50), shared));
+  });
+});
