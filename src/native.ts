@@ -150,11 +150,13 @@ export interface Dwconv2dCall extends KernelCall {
 export interface ElementwiseCall extends KernelCall {
   op: 'none' | 'add' | 'sub' | 'rsub' | 'mul';
   x: Float32Array; b: Float32Array | null; y: Float32Array; rows: number; inner: number; bRows: number;
+  /** b holds bRows rows of `inner` values, each read by rows / bRows consecutive rows of x (else bRows single values). */
+  bColumns: boolean;
   activation: 'clamp' | 'hardsigmoid' | 'hardswish'; alpha: number; beta: number; min: number; max: number;
 }
-/** y[p] = the mean of plane p of x (planes x plane floats). */
+/** x is [planes, plane, columns]: y[p, c] = the mean of x[p, :, c] (columns 1: NCHW planes; NHWC images: planes N, columns C). */
 export interface GlobalAveragePoolCall extends KernelCall {
-  x: Float32Array; y: Float32Array; planes: number; plane: number;
+  x: Float32Array; y: Float32Array; planes: number; plane: number; columns: number;
 }
 
 type KernelResult = Promise<void> | undefined;

@@ -18,6 +18,13 @@ struct Avx2 {
   static T add(T a, T b) { return _mm256_add_ps(a, b); }
   static T sub(T a, T b) { return _mm256_sub_ps(a, b); }
   static T mul(T a, T b) { return _mm256_mul_ps(a, b); }
+  static T div(T a, T b) { return _mm256_div_ps(a, b); }
+  // Lanes [0, k) set, k <= 8.
+  static __m256i first(std::size_t k) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(k)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  }
+  static T load_n(const float* p, std::size_t k) { return _mm256_maskload_ps(p, first(k)); }
+  static void store_n(float* p, T v, std::size_t k) { _mm256_maskstore_ps(p, first(k), v); }
   static T max_lo(T lo, T x) { return _mm256_max_ps(lo, x); }
   static T min_hi(T hi, T x) { return _mm256_min_ps(hi, x); }
 };

@@ -46,6 +46,12 @@ void f32_elementwise_scalar_binary_scalar(std::size_t n, const float* x, float b
   for (std::size_t i = 0; i < n; i++) y[i] = activated(combined(x[i], b, op), act);
 }
 
+void f32_elementwise_scalar_binary_columns(std::size_t rows, std::size_t cols, const float* x, const float* b, float* y,
+                                           F32BinaryOp op, const F32Activation& act) {
+  for (std::size_t r = 0; r < rows; r++, x += cols, y += cols)
+    for (std::size_t c = 0; c < cols; c++) y[c] = activated(combined(x[c], b[c], op), act);
+}
+
 float f32_elementwise_scalar_sum(std::size_t n, const float* x) {
   float lanes[16] = {};
   std::size_t i = 0;
@@ -56,6 +62,20 @@ float f32_elementwise_scalar_sum(std::size_t n, const float* x) {
   float sum = lanes[0];
   for (; i < n; i++) sum += x[i];
   return sum;
+}
+
+void f32_elementwise_scalar_column_means(std::size_t rows, std::size_t cols, std::size_t ld, const float* x, float* y) {
+  for (std::size_t c = 0; c < cols; c++) {
+    float lanes[16] = {};
+    std::size_t r = 0;
+    for (; r + 16 <= rows; r += 16)
+      for (std::size_t l = 0; l < 16; l++) lanes[l] += x[(r + l) * ld + c];
+    for (std::size_t half = 8; half >= 1; half /= 2)
+      for (std::size_t l = 0; l < half; l++) lanes[l] += lanes[l + half];
+    float sum = lanes[0];
+    for (; r < rows; r++) sum += x[r * ld + c];
+    y[c] = sum / static_cast<float>(rows);
+  }
 }
 
 }  // namespace sparq

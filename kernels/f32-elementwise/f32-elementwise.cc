@@ -12,11 +12,15 @@ namespace sparq {
                        const F32Activation& act);                                                                \
   void prefix##_binary_scalar(std::size_t n, const float* x, float b, float* y, F32BinaryOp op,                  \
                               const F32Activation& act);                                                         \
-  float prefix##_sum(std::size_t n, const float* x);
+  void prefix##_binary_columns(std::size_t rows, std::size_t cols, const float* x, const float* b, float* y,     \
+                               F32BinaryOp op, const F32Activation& act);                                        \
+  float prefix##_sum(std::size_t n, const float* x);                                                             \
+  void prefix##_column_means(std::size_t rows, std::size_t cols, std::size_t ld, const float* x, float* y);
 #include "f32-elementwise-variants.inc"
 #undef SPARQ_VARIANT
 
-#define SPARQ_VARIANT(prefix, name, isa) {name, isa, prefix##_activate, prefix##_binary, prefix##_binary_scalar, prefix##_sum},
+#define SPARQ_VARIANT(prefix, name, isa) \
+  {name, isa, prefix##_activate, prefix##_binary, prefix##_binary_scalar, prefix##_binary_columns, prefix##_sum, prefix##_column_means},
 const ElementwiseVariant kElementwiseVariants[] = {
 #include "f32-elementwise-variants.inc"
 };

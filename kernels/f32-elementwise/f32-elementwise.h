@@ -6,8 +6,11 @@
 //               hardswish   y = x * clamp(x * (1/6) + 0.5, 0, 1), then [lo, hi]
 //   binary      y = act(x + b), act(x - b), act(b - x), act(x * b): b the same
 //               shape as x, or one value per row (a [N, C, 1, 1] scale or bias
-//               on [N, C, H, W]: the squeeze-excite Mul, the residual Add).
-//   mean        the float sum of a plane divided by its size (GlobalAveragePool).
+//               on [N, C, H, W]: the squeeze-excite Mul, the residual Add), or
+//               one value per column (a [N or 1, 1, 1, C] one on [N, H, W, C]:
+//               the same ops in the channels-last layout).
+//   mean        the float sum of a plane divided by its size (GlobalAveragePool),
+//               or of a column of [H*W, C] rows (GlobalAveragePool of an NHWC image).
 //
 // Every product and sum is rounded to float before the next operation:
 // alpha * x and + beta are two roundings, never one FMA, so the files of
@@ -19,7 +22,9 @@
 // i % 16 taking element i of each full 16-element block, added as a tree
 // (lanes l and l + 8, then l and l + 4, l + 2, l + 1), then the tail
 // elements one by one. It differs from onnxruntime's order, so a mean is
-// within a few float roundings of its result, not equal.
+// within a few float roundings of its result, not equal. A column's sum takes
+// its rows in the same order (row i in lane i % 16), so the mean of an NHWC
+// image's column equals that of the same channel's NCHW plane bit for bit.
 #pragma once
 
 #include <cmath>
@@ -46,8 +51,15 @@ using F32ActivateFn = void (*)(std::size_t n, const float* x, float* y, const F3
 using F32BinaryFn = void (*)(std::size_t n, const float* x, const float* b, float* y, F32BinaryOp op, const F32Activation& act);
 // y[i] = act(x[i] op b), i < n: one value for the whole row. y may be x.
 using F32BinaryScalarFn = void (*)(std::size_t n, const float* x, float b, float* y, F32BinaryOp op, const F32Activation& act);
+// y[r * cols + c] = act(x[r * cols + c] op b[c]), r < rows, c < cols: one
+// value per column. y may be x.
+using F32BinaryColumnsFn = void (*)(std::size_t rows, std::size_t cols, const float* x, const float* b, float* y,
+                                    F32BinaryOp op, const F32Activation& act);
 // The float sum of x[0, n) in the order of the header.
 using F32SumFn = float (*)(std::size_t n, const float* x);
+// y[c] = (the float sum of x[r * ld + c] over r < rows, in the header's
+// order) / rows, c < cols: the means of the columns of a [rows, ld] matrix.
+using F32ColumnMeansFn = void (*)(std::size_t rows, std::size_t cols, std::size_t ld, const float* x, float* y);
 
 struct ElementwiseVariant {
   const char* name;  // e.g. "f32-elementwise-avx2"
@@ -55,7 +67,9 @@ struct ElementwiseVariant {
   F32ActivateFn activate;
   F32BinaryFn binary;
   F32BinaryScalarFn binary_scalar;
+  F32BinaryColumnsFn binary_columns;
   F32SumFn sum;
+  F32ColumnMeansFn column_means;
 };
 
 extern const ElementwiseVariant kElementwiseVariants[];

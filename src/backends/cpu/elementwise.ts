@@ -2,18 +2,20 @@
  * The float32 elementwise tails of CNN layers on kernels/f32-elementwise:
  * activations (clamp, HardSigmoid, HardSwish), Add/Sub/Mul of same-shape
  * tensors or with one operand per row (a [N, C, 1, 1] scale or bias on
- * [N, C, H, W], a scalar) with a fused activation, and GlobalAveragePool.
+ * [N, C, H, W], a scalar) or per column (an [N or 1, 1, 1, C] one on the
+ * channels-last [N, H, W, C]) with a fused activation, and GlobalAveragePool
+ * of NCHW or NHWC images.
  * Results equal onnxruntime's float32 ones for + - * and the clamps;
  * HardSigmoid/HardSwish round alpha * x and + beta separately as its
  * baseline build does (an FMA build differs by an ulp at most); a mean sums
  * in the kernel header's order (a few roundings from onnxruntime's).
  */
-import { refElementwise, refGlobalAveragePool, type BinaryOp } from '../reference/elementwise.js';
+import { refElementwise, refGlobalAveragePool, refGlobalAveragePoolNhwc, type BinaryOp } from '../reference/elementwise.js';
 import { resolveActivation, type PointwiseActivation } from '../../ops/activation.js';
 import { planBinary } from '../../ops/elementwise.js';
 import { checkVariant } from '../../ops/variant.js';
 import type { Tensor } from '../../tensor.js';
-import { checkTensor, fail, outputTensor } from '../../validate.js';
+import { checkOneOf, checkTensor, fail, outputTensor } from '../../validate.js';
 import { runAsync, runSync, type CpuCall } from './call.js';
 
 export interface ElementwiseOptions {
@@ -26,6 +28,11 @@ export interface ElementwiseOptions {
 export interface BinaryOptions extends ElementwiseOptions {
   /** Applied to each result (default none): a clamp ('relu', { min, max }), 'hardswish', 'hardsigmoid' or { kind, alpha, beta, min, max }. */
   activation?: PointwiseActivation;
+}
+
+export interface GlobalAveragePoolOptions extends ElementwiseOptions {
+  /** 'nchw' (default): x is [N, C, ...spatial]; 'nhwc': x is [N, ...spatial, C] (channels last), the result [N, 1, ..., C]. */
+  layout?: 'nchw' | 'nhwc';
 }
 
 /** The result on options.out (in place on `full` allowed) or new. */
@@ -43,7 +50,7 @@ function activateCall(xIn: Tensor<'float32'>, activation: PointwiseActivation, o
   return {
     result: y,
     empty: y.data.length === 0,
-    native: (addon, async) => addon.elementwise({ variant, op: 'none', x: x.data, b: null, y: y.data, rows: 1, inner: x.data.length, bRows: 0, ...fields, async }),
+    native: (addon, async) => addon.elementwise({ variant, op: 'none', x: x.data, b: null, y: y.data, rows: 1, inner: x.data.length, bRows: 0, bColumns: false, ...fields, async }),
     reference: () => refElementwise('none', x.data, null, y.data, 1, x.data.length, 0, act),
   };
 }
@@ -64,26 +71,27 @@ function binaryCall(op: 'add' | 'sub' | 'mul', aIn: Tensor<'float32'>, bIn: Tens
   const a = checkTensor('a', aIn, ['float32']);
   const b = checkTensor('b', bIn, ['float32']);
   const plan = planBinary(a.dims, b.dims);
-  if (!plan) fail('b', `dims [${b.dims}] must equal a's [${a.dims}], or one of them hold one value per leading index of the other ([N, C, 1, 1] on [N, C, H, W])`);
+  if (!plan) fail('b', `dims [${b.dims}] must equal a's [${a.dims}], or one of them hold one value per leading index of the other ([N, C, 1, 1] on [N, C, H, W]) or per trailing index ([N or 1, 1, 1, C] on [N, H, W, C])`);
   const act = resolveActivation('options.activation', options.activation);
   const variant = checkVariant(options);
   const [full, small] = plan.swapped ? [b.data, a.data] : [a.data, b.data];
   const kernelOp: BinaryOp = plan.swapped && op === 'sub' ? 'rsub' : op;
   const y = result(options, full, { 'b.data': small }, plan.dims);
   const fields = { activation: act.kind, alpha: act.alpha, beta: act.beta, min: act.min, max: act.max };
-  const { rows, inner, bRows } = plan;
+  const { rows, inner, bRows, bColumns } = plan;
   return {
     result: y,
     empty: y.data.length === 0,
-    native: (addon, async) => addon.elementwise({ variant, op: kernelOp, x: full, b: small, y: y.data, rows, inner, bRows, ...fields, async }),
-    reference: () => refElementwise(kernelOp, full, small, y.data, rows, inner, bRows, act),
+    native: (addon, async) => addon.elementwise({ variant, op: kernelOp, x: full, b: small, y: y.data, rows, inner, bRows, bColumns, ...fields, async }),
+    reference: () => refElementwise(kernelOp, full, small, y.data, rows, inner, bRows, act, bColumns),
   };
 }
 
 /**
  * a + b (float32), then options.activation: b the shape of a, or one value
  * per leading index of a ([1 or N, C, 1, 1] on [N, C, H, W], a scalar), or
- * the same with a and b swapped.
+ * one row per image ([N or 1, 1, 1, C] on [N, H, W, C]), or the same with a
+ * and b swapped.
  * @throws TypeError/RangeError naming the bad argument.
  */
 export function add(a: Tensor<'float32'>, b: Tensor<'float32'>, options?: BinaryOptions): Tensor<'float32'> {
@@ -107,32 +115,39 @@ export async function mulAsync(a: Tensor<'float32'>, b: Tensor<'float32'>, optio
   return runAsync(binaryCall('mul', a, b, options));
 }
 
-function globalAveragePoolCall(xIn: Tensor<'float32'>, options: ElementwiseOptions = {}): CpuCall<Tensor<'float32'>> {
+function globalAveragePoolCall(xIn: Tensor<'float32'>, options: GlobalAveragePoolOptions = {}): CpuCall<Tensor<'float32'>> {
   const x = checkTensor('x', xIn, ['float32']);
-  if (x.dims.length < 3) fail('x', `must have rank >= 3 ([N, C, spatial...]), got [${x.dims}]`);
-  const planes = x.dims[0] * x.dims[1];
-  const plane = x.dims.slice(2).reduce((p, d) => p * d, 1);
-  if (plane === 0 && planes > 0) fail('x', `dims [${x.dims}] have an empty plane: its mean is undefined`);
+  const nhwc = checkOneOf('options.layout', options.layout ?? 'nchw', ['nchw', 'nhwc']) === 'nhwc';
+  if (x.dims.length < 3) fail('x', `must have rank >= 3 (${nhwc ? '[N, spatial..., C]' : '[N, C, spatial...]'}), got [${x.dims}]`);
+  const n = x.dims[0], c = nhwc ? x.dims[x.dims.length - 1] : x.dims[1];
+  const spatial = nhwc ? x.dims.slice(1, -1) : x.dims.slice(2);
+  const plane = spatial.reduce((p, d) => p * d, 1);
+  if (plane === 0 && n * c > 0) fail('x', `dims [${x.dims}] have an empty plane: its mean is undefined`);
   const variant = checkVariant(options);
-  const y = outputTensor(options.out, { 'x.data': x.data }, 'float32', [x.dims[0], x.dims[1], ...x.dims.slice(2).map(() => 1)]);
+  const ones = spatial.map(() => 1);
+  const y = outputTensor(options.out, { 'x.data': x.data }, 'float32', nhwc ? [n, ...ones, c] : [n, c, ...ones]);
+  // NCHW: N * C planes, one column each; NHWC: N images of `plane` rows of C columns.
+  const [planes, columns] = nhwc ? [n, c] : [n * c, 1];
   return {
     result: y,
     empty: y.data.length === 0,
-    native: (addon, async) => addon.globalAveragePool({ variant, x: x.data, y: y.data, planes, plane, async }),
-    reference: () => refGlobalAveragePool(x.data, y.data, planes, plane),
+    native: (addon, async) => addon.globalAveragePool({ variant, x: x.data, y: y.data, planes, plane, columns, async }),
+    reference: () => (nhwc ? refGlobalAveragePoolNhwc(x.data, y.data, n, plane, c) : refGlobalAveragePool(x.data, y.data, planes, plane)),
   };
 }
 
 /**
  * [N, C, ...spatial] -> [N, C, 1, ...]: the mean of each plane, summed in
  * float32 (16 running sums added as a tree, then the tail; see
- * kernels/f32-elementwise/f32-elementwise.h).
+ * kernels/f32-elementwise/f32-elementwise.h); with options.layout 'nhwc',
+ * [N, ...spatial, C] -> [N, 1, ..., C], each channel summed in the same
+ * order (equal to the NCHW pool of the transposed image, bit for bit).
  * @throws TypeError/RangeError naming the bad argument.
  */
-export function globalAveragePool(x: Tensor<'float32'>, options?: ElementwiseOptions): Tensor<'float32'> {
+export function globalAveragePool(x: Tensor<'float32'>, options?: GlobalAveragePoolOptions): Tensor<'float32'> {
   return runSync(globalAveragePoolCall(x, options));
 }
 
-export async function globalAveragePoolAsync(x: Tensor<'float32'>, options?: ElementwiseOptions): Promise<Tensor<'float32'>> {
+export async function globalAveragePoolAsync(x: Tensor<'float32'>, options?: GlobalAveragePoolOptions): Promise<Tensor<'float32'>> {
   return runAsync(globalAveragePoolCall(x, options));
 }

@@ -26,12 +26,17 @@ function combined(x: number, b: number, op: BinaryOp): number {
   return f(op === 'add' ? x + b : op === 'sub' ? x - b : op === 'rsub' ? b - x : x * b);
 }
 
-/** y = act(x) over `rows * inner` values, or act(x op b) with b the same size (bRows 0) or one value per row (b[r % bRows]). */
-export function refElementwise(op: 'none' | BinaryOp, x: Float32Array, b: Float32Array | null, y: Float32Array, rows: number, inner: number, bRows: number, a: ResolvedActivation): void {
+/**
+ * y = act(x) over `rows * inner` values, or act(x op b) with b the same size
+ * (bRows 0), one value per row (b[r % bRows]), or with bColumns one row of
+ * `inner` values per block of rows / bRows rows.
+ */
+export function refElementwise(op: 'none' | BinaryOp, x: Float32Array, b: Float32Array | null, y: Float32Array, rows: number, inner: number, bRows: number, a: ResolvedActivation, bColumns = false): void {
+  const block = bColumns ? rows / bRows : 0;
   for (let r = 0, i = 0; r < rows; r++)
     for (let j = 0; j < inner; j++, i++) {
-      const v = op === 'none' ? x[i] : combined(x[i], bRows === 0 ? b![i] : b![r % bRows], op);
-      y[i] = refActivated(v, a);
+      const at = bRows === 0 ? i : bColumns ? Math.floor(r / block) * inner + j : r % bRows;
+      y[i] = refActivated(op === 'none' ? x[i] : combined(x[i], b![at], op), a);
     }
 }
 
@@ -49,4 +54,16 @@ export function refPlaneSum(x: Float32Array, start: number, n: number): number {
 /** y[p] = (sum of plane p) / plane, in float32. */
 export function refGlobalAveragePool(x: Float32Array, y: Float32Array, planes: number, plane: number): void {
   for (let p = 0; p < planes; p++) y[p] = f(refPlaneSum(x, p * plane, plane) / plane);
+}
+
+/**
+ * The NHWC form, x [images, plane, columns] -> y [images, columns]: the NCHW
+ * pool on the transposed image, so each column sums in the plane order.
+ */
+export function refGlobalAveragePoolNhwc(x: Float32Array, y: Float32Array, images: number, plane: number, columns: number): void {
+  const planes = new Float32Array(images * columns * plane);
+  for (let n = 0; n < images; n++)
+    for (let p = 0; p < plane; p++)
+      for (let c = 0; c < columns; c++) planes[(n * columns + c) * plane + p] = x[(n * plane + p) * columns + c];
+  refGlobalAveragePool(planes, y, images * columns, plane);
 }

@@ -1,7 +1,8 @@
 // f32-elementwise: every variant against the scalar one, bit for bit:
 // activations (clamp, HardSigmoid, HardSwish, each with a clamp after),
-// binary ops with b advancing or fixed, and plane sums, on lengths across
-// every vector width's steps and tails, with NaN/Inf/-0 sprinkled in.
+// binary ops with b advancing, fixed or one row per column, plane sums and
+// column means, on lengths across every vector width's steps and tails, with
+// NaN/Inf/-0 sprinkled in.
 #include <cmath>
 #include <vector>
 
@@ -40,6 +41,21 @@ CHECK_FAMILY("f32-elementwise") {
       }
       const float sum = v.sum(n, b.data() + 1), want_sum = ref.sum(n, b.data() + 1);
       c.same(&sum, &want_sum, 1, "sum n=%zu", n);
+      // n columns of 3 and 19 rows (19: one 16-row block and a tail), x unaligned.
+      for (std::size_t rows : {3, 19}) {
+        std::vector<float> m = c.floats(rows * (n + 1) + 1, -8.0f, 8.0f), mg(rows * n), mw(rows * n);
+        for (std::size_t k = 0; k < 1 + n / 6; ++k) m[1 + c.below(rows * n)] = specials[c.below(8)];
+        for (std::size_t o = 0; o < 4; ++o) {
+          ref.binary_columns(rows, n, m.data() + 1, b.data() + 1, mw.data(), ops[o], acts[3]);
+          v.binary_columns(rows, n, m.data() + 1, b.data() + 1, mg.data(), ops[o], acts[3]);
+          c.same(mg.data(), mw.data(), rows * n, "binary_columns rows=%zu n=%zu op %zu", rows, n, o);
+        }
+        // n columns of rows n + 1 floats apart: a row stride wider than the columns read.
+        std::vector<float> means(n), want_means(n);
+        ref.column_means(rows, n, n + 1, m.data() + 1, want_means.data());
+        v.column_means(rows, n, n + 1, m.data() + 1, means.data());
+        c.same(means.data(), want_means.data(), n, "column_means rows=%zu cols=%zu", rows, n);
+      }
     }
   });
   c.best(elementwise_best().name);
