@@ -1,8 +1,10 @@
 // Binding for kernels/f32-maxpool: 2-D max pooling of NCHW planes (float32,
 // uint8 or int8), split across the thread pool by planes. The variant picks
 // the float32 kernel of 2x2 stride-2 unpadded windows; every other shape, and
-// uint8/int8 planes, run the portable kernel.
+// uint8/int8 planes, run the portable kernel. And for kernels/f32-maxpool-nhwc:
+// the same pooling of channels-last images, split by output rows.
 #include "kernels/f32-maxpool/f32-maxpool.h"
+#include "kernels/f32-maxpool-nhwc/f32-maxpool-nhwc.h"
 
 #include <algorithm>
 
@@ -77,11 +79,58 @@ Napi::Value MaxPool(const Napi::CallbackInfo& info) {
   return typed_run<float>(o, x_len, y_len, async, run);
 }
 
+using NhwcVariant = sparq::MaxPoolNhwcVariant;
+
+void pool_rows(const NhwcVariant& v, const sparq::MaxPoolNhwcShape& s, std::size_t r0, std::size_t r1, const float* x, float* y) { v.f32(s, r0, r1, x, y); }
+void pool_rows(const NhwcVariant& v, const sparq::MaxPoolNhwcShape& s, std::size_t r0, std::size_t r1, const uint8_t* x, uint8_t* y) { v.u8(s, r0, r1, x, y); }
+void pool_rows(const NhwcVariant& v, const sparq::MaxPoolNhwcShape& s, std::size_t r0, std::size_t r1, const int8_t* x, int8_t* y) { v.s8(s, r0, r1, x, y); }
+
+// maxPoolNhwc({ variant, x, y, images, height, width, channels, kernelH, kernelW, strideH, strideW, padTop, padLeft,
+//               outH, outW, async })
+// x is [images][height][width][channels], y [images][outH][outW][channels], both Float32Array, Uint8Array or Int8Array.
+Napi::Value MaxPoolNhwc(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const Options o(info, {"variant", "x", "y", "images", "height", "width", "channels", "kernelH", "kernelW", "strideH",
+                         "strideW", "padTop", "padLeft", "outH", "outW", "async"});
+  const NhwcVariant& variant =
+      pick_variant(o["variant"], sparq::kMaxPoolNhwcVariants, sparq::kMaxPoolNhwcVariantCount, sparq::maxpool_nhwc_best());
+  sparq::MaxPoolNhwcShape s{};
+  s.images = size_arg(o["images"], "images");
+  s.channels = size_arg(o["channels"], "channels");
+  read_window(o, &s);
+  const bool async = bool_arg(o["async"], "async");
+  if (s.kernel_h == 0 || s.kernel_w == 0 || s.stride_h == 0 || s.stride_w == 0)
+    throw_range_error(env, "kernel and strides must be >= 1");
+  if (s.pad_top >= s.kernel_h || s.pad_left >= s.kernel_w) throw_range_error(env, "pads must be smaller than the kernel");
+  // Every window must start inside the input, or it would read nothing.
+  if ((s.out_h > 0 && checked_mul(env, s.out_h - 1, s.stride_h, "outH") >= s.height + s.pad_top) ||
+      (s.out_w > 0 && checked_mul(env, s.out_w - 1, s.stride_w, "outW") >= s.width + s.pad_left))
+    throw_range_error(env, "outH/outW place a window outside the input");
+  const std::size_t in_row = checked_mul(env, s.width, s.channels, "x");
+  const std::size_t out_row = checked_mul(env, s.out_w, s.channels, "y");
+  const std::size_t x_len = checked_mul(env, checked_mul(env, in_row, s.height, "x"), s.images, "x");
+  const std::size_t rows = checked_mul(env, s.out_h, s.images, "y");
+  const std::size_t y_len = checked_mul(env, out_row, rows, "y");
+  const std::size_t reads = checked_mul(env, checked_mul(env, y_len, s.kernel_h, "y"), s.kernel_w, "y");
+  const std::size_t tasks = y_len == 0 ? 0 : std::clamp<std::size_t>(reads / kMinReadsPerTask, 1, rows);
+  auto run = [=, &variant](const auto* x, auto* y) {
+    return [=, &variant] {
+      sparq::parallel_for(tasks, [&](std::size_t task) { pool_rows(variant, s, rows * task / tasks, rows * (task + 1) / tasks, x, y); });
+    };
+  };
+  const napi_typedarray_type type = o["x"].IsTypedArray() ? o["x"].As<Napi::TypedArray>().TypedArrayType() : napi_float32_array;
+  if (type == napi_uint8_array) return typed_run<uint8_t>(o, x_len, y_len, async, run);
+  if (type == napi_int8_array) return typed_run<int8_t>(o, x_len, y_len, async, run);
+  return typed_run<float>(o, x_len, y_len, async, run);
+}
+
 }  // namespace
 
 void register_f32_maxpool(Napi::Env env, Napi::Object exports) {
   exports.Set("maxPool", Napi::Function::New(env, MaxPool));
   exports.Set("f32MaxpoolVariants", describe_variants(env, sparq::kMaxPool2x2s2Variants, sparq::kMaxPool2x2s2VariantCount));
+  exports.Set("maxPoolNhwc", Napi::Function::New(env, MaxPoolNhwc));
+  exports.Set("f32MaxpoolNhwcVariants", describe_variants(env, sparq::kMaxPoolNhwcVariants, sparq::kMaxPoolNhwcVariantCount));
 }
 
 }  // namespace sparq_binding

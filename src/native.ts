@@ -123,6 +123,12 @@ export interface MaxPoolCall extends KernelCall {
   width: number; kernelH: number; kernelW: number; strideH: number; strideW: number; padTop: number; padLeft: number;
   outH: number; outW: number;
 }
+/** y [images, outH, outW, channels] = max over each window of x [images, height, width, channels] (channels last); x and y the same kind of array. */
+export interface MaxPoolNhwcCall extends KernelCall {
+  x: Float32Array | Uint8Array | Int8Array; y: Float32Array | Uint8Array | Int8Array; images: number; height: number;
+  width: number; channels: number; kernelH: number; kernelW: number; strideH: number; strideW: number; padTop: number;
+  padLeft: number; outH: number; outW: number;
+}
 export interface Qu8s8Dwconv2dCall extends KernelCall, QOutputFields {
   x: Uint8Array; w: Int8Array; batch: number; channels: number; channelMultiplier: number; height: number; width: number; kernelH: number;
   kernelW: number; strideH: number; strideW: number; dilationH: number; dilationW: number; padTop: number;
@@ -245,6 +251,8 @@ export interface NativeAddon {
 
   f32MaxpoolVariants: NativeVariant[];
   maxPool(call: MaxPoolCall): KernelResult;
+  f32MaxpoolNhwcVariants: NativeVariant[];
+  maxPoolNhwc(call: MaxPoolNhwcCall): KernelResult;
 
   f32Dwconv2dVariants: NativeVariant[];
   f32Dwconv2d(call: Dwconv2dCall): KernelResult;
@@ -278,6 +286,7 @@ export const NATIVE_FAMILIES = {
   'qu8s8-dwconv2d': 'qu8s8Dwconv2dVariants',
   'qu8s8-dwconv2d-nhwc': 'qu8s8Dwconv2dNhwcVariants',
   'f32-maxpool': 'f32MaxpoolVariants',
+  'f32-maxpool-nhwc': 'f32MaxpoolNhwcVariants',
   'f32-dwconv2d': 'f32Dwconv2dVariants',
   'f32-elementwise': 'f32ElementwiseVariants',
   'x32-im2col': 'x32Im2colVariants',

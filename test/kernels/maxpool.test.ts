@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 
-import { refMaxPool } from '../../src/backends/reference/maxpool.js';
+import { refMaxPool, refMaxPoolNhwc } from '../../src/backends/reference/maxpool.js';
 import type { MaxPoolOptions } from '../../src/backends/cpu/maxpool.js';
 import { maxPoolGeometry } from '../../src/ops/maxpool.js';
 import { familyVariants, native, type IsaLimit, type NativeVariant } from '../../src/native.js';
@@ -216,4 +216,103 @@ describe('maxPool 2x2 stride-2 variants (f32-maxpool: each by name; in a fused c
         assertSameArray(got, want, `${v.name} ${[planes, h, w]}`);
       }
     });
+});
+
+describe('maxPool NHWC (f32-maxpool-nhwc: every variant against the NCHW reference on the transposed image, bit for bit)', () => {
+  const addon = native();
+  const variants = addon ? familyVariants(addon, 'f32-maxpool-nhwc').filter((v) => v.supported).map((v) => v.name) : [];
+  // Channels across every width's steps, 4-vector blocks and tails (4, 8, 16 floats; 16, 32, 64 bytes).
+  const CHANNELS = [1, 3, 4, 5, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 96, 129, 257];
+  const special = [NaN, 0, -0, Infinity, -Infinity];
+
+  function input(type: PoolType, n: number, r: () => number): Float32Array | Uint8Array | Int8Array {
+    if (type !== 'float32') return randomInput(type, n, r);
+    return Float32Array.from({ length: n }, () => (r() < 0.3 ? special[Math.floor(r() * special.length)] : (r() - 0.5) * 8));
+  }
+
+  for (const variant of variants)
+    it(`${variant}: float32, uint8 and int8, any kernel, stride and pads`, () => {
+      const r = rng(33);
+      const windows = [
+        { kernelShape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }, { kernelShape: [2, 2], strides: [2, 2] },
+        { kernelShape: [3, 2], strides: [1, 2], pads: [0, 1, 1, 0], ceilMode: true }, { kernelShape: [1, 1], strides: [3, 2] },
+      ] as MaxPoolOptions[];
+      for (const type of ['float32', 'uint8', 'int8'] as const)
+        for (const c of CHANNELS)
+          for (const [i, options] of windows.entries()) {
+            const [n, h, w] = i % 2 === 0 ? [2, 7, 6] : [1, 5, 9];
+            const x = input(type, n * h * w * c, r);
+            const got = cpu.maxPool(tensor(type, [n, h, w, c], x as never), { ...options, layout: 'nhwc', variant });
+            const g = maxPoolGeometry([n, c, h, w], options);
+            assert.deepEqual(got.dims, [n, g.outH, g.outW, c]);
+            const want = new (x.constructor as new (n: number) => typeof x)(got.data.length);
+            refMaxPoolNhwc(x, want, n, c, g);
+            for (let k = 0; k < want.length; k++)
+              if (!Object.is(got.data[k], want[k])) assert.fail(`${variant} ${type} C=${c} ${JSON.stringify(options)}: index ${k}: got ${got.data[k]}, expected ${want[k]}`);
+          }
+    });
+
+  it('equals cpu.maxPool on the NCHW image, on 1 and 2 threads (ResNet-18\'s stem pool)', () => {
+    const r = rng(34);
+    const [n, h, w, c] = [2, 56, 56, 64];
+    const x = randomFloats(n * h * w * c, r, 4);
+    const options = { kernelShape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] } as const;
+    const nchw = new Float32Array(x.length);
+    for (let i = 0; i < n; i++) for (let p = 0; p < h * w; p++) for (let k = 0; k < c; k++) nchw[(i * c + k) * h * w + p] = x[(i * h * w + p) * c + k];
+    const planes = cpu.maxPool(tensor('float32', [n, c, h, w], nchw), options);
+    const want = new Float32Array(planes.data.length);
+    const [oh, ow] = [planes.dims[2], planes.dims[3]];
+    for (let i = 0; i < n; i++) for (let p = 0; p < oh * ow; p++) for (let k = 0; k < c; k++) want[(i * oh * ow + p) * c + k] = planes.data[(i * c + k) * oh * ow + p];
+    const threads = cpu.info().threads;
+    try {
+      for (const t of [1, 2]) {
+        cpu.setThreads(t);
+        assertSameArray(cpu.maxPool(tensor('float32', [n, h, w, c], x), { ...options, layout: 'nhwc' }).data, want, `${t} threads`);
+      }
+    } finally {
+      cpu.setThreads(threads);
+    }
+  });
+
+  it('runs async, into options.out, keeps the quantization, and returns empty results without a kernel', async () => {
+    const r = rng(35);
+    const x = randomInts(Uint8Array, 2 * 6 * 6 * 5, 0, 255, r);
+    const options = { kernelShape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], layout: 'nhwc' } as const;
+    const q = { scale: 0.5, zeroPoint: 3 };
+    const want = cpu.maxPool(tensor('uint8', [2, 6, 6, 5], x, q), options);
+    assert.deepEqual([want.scale, want.zeroPoint], [0.5, 3]);
+    assertSameArray((await cpu.maxPoolAsync(tensor('uint8', [2, 6, 6, 5], x, q), options)).data, want.data, 'async');
+    const out = new Uint8Array(want.data.length);
+    assert.equal(cpu.maxPool(tensor('uint8', [2, 6, 6, 5], x, q), { ...options, out }).data, out);
+    assertSameArray(out, want.data, 'out');
+    assert.deepEqual(cpu.maxPool(tensor('float32', [0, 6, 6, 5]), options).dims, [0, 3, 3, 5]);
+    assert.deepEqual(cpu.maxPool(tensor('float32', [1, 6, 6, 0]), options).dims, [1, 3, 3, 0]);
+  });
+
+  describe('validation', () => {
+    const x = tensor('float32', [1, 4, 4, 2]);
+    const cases: [string, () => unknown, RegExp][] = [
+      ['an unknown layout', () => cpu.maxPool(x, { kernelShape: [2, 2], layout: 'nchwc' as never }), /^RangeError: options\.layout must be one of 'nchw', 'nhwc'/],
+      ['a non-string layout', () => cpu.maxPool(x, { kernelShape: [2, 2], layout: 1 as never }), /^TypeError: options\.layout must be a string/],
+      ['an empty NHWC plane', () => cpu.maxPool(tensor('float32', [1, 0, 4, 2]), { kernelShape: [1, 1], layout: 'nhwc' }), /^RangeError: x dims \[1,2,0,4\] have an empty plane/],
+      ['a pad as large as the kernel', () => cpu.maxPool(x, { kernelShape: [2, 2], pads: [2, 0, 0, 0], layout: 'nhwc' }), /^RangeError: options\.pads\[0\]/],
+      ['a spatial quantization axis', () => cpu.maxPool(tensor('uint8', [1, 2, 2, 2], undefined, { scale: Float32Array.of(1, 1), zeroPoint: Int32Array.of(0, 0), axis: 1 }), { kernelShape: [2, 2], layout: 'nhwc' }), /^RangeError: x\.axis \(1\)/],
+      ['an NCHW variant for NHWC', () => cpu.maxPool(x, { kernelShape: [2, 2], layout: 'nhwc', variant: 'f32-maxpool-2x2s2-scalar' }), /^RangeError: unknown variant f32-maxpool-2x2s2-scalar/],
+    ];
+    for (const [what, call, error] of cases) it(`rejects ${what}`, () => assert.throws(call, error));
+
+    (addon ? it : it.skip)('the binding re-checks sizes and windows', () => {
+      const a = addon!;
+      const valid = {
+        variant: null, x: new Float32Array(32), y: new Float32Array(8), images: 1, height: 4, width: 4, channels: 2, kernelH: 2, kernelW: 2,
+        strideH: 2, strideW: 2, padTop: 0, padLeft: 0, outH: 2, outW: 2, async: false,
+      };
+      assert.throws(() => a.maxPoolNhwc({ ...valid, y: new Float32Array(7) }), /^RangeError: y has 7 elements, needs at least 8/);
+      assert.throws(() => a.maxPoolNhwc({ ...valid, x: new Float32Array(31) }), /^RangeError: x has 31 elements, needs at least 32/);
+      assert.throws(() => a.maxPoolNhwc({ ...valid, padLeft: 2 }), /^RangeError: pads must be smaller than the kernel/);
+      assert.throws(() => a.maxPoolNhwc({ ...valid, outH: 3, y: new Float32Array(12) }), /^RangeError: outH\/outW place a window outside the input/);
+      assert.throws(() => a.maxPoolNhwc({ ...valid, strideW: 0 }), /^RangeError: kernel and strides must be >= 1/);
+      assert.throws(() => a.maxPoolNhwc({ ...valid, y: new Uint8Array(8) }), /^TypeError: y must be a Float32Array/);
+    });
+  });
 });

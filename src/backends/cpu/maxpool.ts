@@ -1,28 +1,33 @@
 /**
- * 2-D max pooling of NCHW tensors (float32, and the uint8/int8 values of QDQ
- * models: max commutes with dequantization), undilated windows.
+ * 2-D max pooling of NCHW or NHWC tensors (float32, and the uint8/int8
+ * values of QDQ models: max commutes with dequantization), undilated windows.
  */
-import { refMaxPool } from '../reference/maxpool.js';
+import { refMaxPool, refMaxPoolNhwc } from '../reference/maxpool.js';
 import { maxPoolGeometry, type MaxPoolArgs } from '../../ops/maxpool.js';
 import { runAsync, runSync, type CpuCall } from './call.js';
 import { checkVariant } from '../../ops/variant.js';
 import type { Tensor } from '../../tensor.js';
-import { checkTensor, fail, outputTensor } from '../../validate.js';
+import { checkOneOf, checkTensor, fail, outputTensor } from '../../validate.js';
 
 type PoolType = 'float32' | 'uint8' | 'int8';
 
 export interface MaxPoolOptions extends MaxPoolArgs {
   /**
-   * Force one f32-maxpool variant by name (tests, benchmarks); default: the best for this CPU. The variants
-   * differ on float32 2x2 stride-2 unpadded windows only; other shapes and types run the portable kernel.
+   * Force one variant by name (tests, benchmarks); default: the best for this CPU. NCHW: an f32-maxpool
+   * variant, which differ on float32 2x2 stride-2 unpadded windows only (other shapes and types run the
+   * portable kernel); NHWC: an f32-maxpool-nhwc variant (every shape and type).
    */
   variant?: string;
+  /** 'nchw' (default): x is [N, C, H, W]; 'nhwc': x is [N, H, W, C] (channels last) and so is the result. */
+  layout?: 'nchw' | 'nhwc';
   /** Write the result here (reused storage of the input's type and the result's size). */
   out?: Float32Array | Uint8Array | Int8Array;
 }
 
 function maxPoolCall(xIn: Tensor<PoolType>, options: MaxPoolOptions): CpuCall<Tensor<PoolType>> {
   const x = checkTensor('x', xIn, ['float32', 'uint8', 'int8'], 4);
+  const nhwc = checkOneOf('options.layout', options?.layout ?? 'nchw', ['nchw', 'nhwc']) === 'nhwc';
+  if (nhwc) return maxPoolNhwcCall(x, options);
   const g = maxPoolGeometry(x.dims, options);
   const variant = checkVariant(options);
   if (x.axis !== undefined && x.axis > 1) fail('x.axis', `(${x.axis}) must be the batch or channel axis: pooling changes the spatial sizes`);
@@ -41,8 +46,28 @@ function maxPoolCall(xIn: Tensor<PoolType>, options: MaxPoolOptions): CpuCall<Te
   };
 }
 
+/** The channels-last form: x [N, H, W, C] -> [N, outH, outW, C] on f32-maxpool-nhwc. */
+function maxPoolNhwcCall(x: Tensor<PoolType>, options: MaxPoolOptions): CpuCall<Tensor<PoolType>> {
+  const [n, height, width, channels] = x.dims;
+  const g = maxPoolGeometry([n, channels, height, width], options);
+  const variant = checkVariant(options);
+  if (x.axis !== undefined && x.axis !== 0 && x.axis !== 3) fail('x.axis', `(${x.axis}) must be the batch or channel axis (0 or 3 in NHWC): pooling changes the spatial sizes`);
+  const quant = x.type === 'float32' ? undefined : { scale: x.scale, zeroPoint: x.zeroPoint, axis: x.axis };
+  const y = outputTensor(options.out, { 'x.data': x.data }, x.type, [n, g.outH, g.outW, channels], quant);
+  return {
+    result: y,
+    empty: y.data.length === 0,
+    native: (addon, async) =>
+      addon.maxPoolNhwc({
+        variant, x: x.data, y: y.data, images: n, height, width, channels, kernelH: g.kernelH, kernelW: g.kernelW,
+        strideH: g.strideH, strideW: g.strideW, padTop: g.padTop, padLeft: g.padLeft, outH: g.outH, outW: g.outW, async,
+      }),
+    reference: () => refMaxPoolNhwc(x.data, y.data, n, channels, g),
+  };
+}
+
 /**
- * NCHW x -> [N, C, outH, outW], the max of each window (positions in the
+ * NCHW x -> [N, C, outH, outW] (options.layout 'nhwc': [N, H, W, C] -> [N, outH, outW, C]), the max of each window (positions in the
  * padding skipped; NaN never wins, so a window of only NaN gives -Infinity).
  * The output sizes are onnxruntime's MaxPool's (pooledSize): a window larger
  * than the padded input pools what it covers, and outH or outW may be 0.

@@ -18,3 +18,19 @@ export function refMaxPool<T extends Float32Array | Uint8Array | Int8Array>(x: T
         y[o] = m;
       }
 }
+
+/**
+ * The channels-last form, x [images, height, width, channels] -> y [images,
+ * outH, outW, channels]: the NCHW pool on the transposed image (g over
+ * images * channels planes), transposed back.
+ */
+export function refMaxPoolNhwc<T extends Float32Array | Uint8Array | Int8Array>(x: T, y: T, images: number, channels: number, g: MaxPoolGeometry): void {
+  const make = (n: number) => new (x.constructor as new (n: number) => T)(n);
+  const plane = g.height * g.width, outPlane = g.outH * g.outW;
+  const xp = make(x.length), yp = make(y.length);
+  for (let n = 0; n < images; n++)
+    for (let p = 0; p < plane; p++) for (let c = 0; c < channels; c++) xp[(n * channels + c) * plane + p] = x[(n * plane + p) * channels + c];
+  refMaxPool(xp, yp, g);
+  for (let n = 0; n < images; n++)
+    for (let p = 0; p < outPlane; p++) for (let c = 0; c < channels; c++) y[(n * outPlane + p) * channels + c] = yp[(n * channels + c) * outPlane + p];
+}
