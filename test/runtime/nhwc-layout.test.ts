@@ -124,7 +124,7 @@ describe('passes: nhwcLayout', () => {
   it('keeps NCHW-only nodes and the elementwise runs no seed reaches out, transposing at the boundary', () => {
     const g = graphOf(model([
       { opType: 'Relu', name: 'pre', inputs: ['x'], outputs: ['p'] },
-      { opType: 'MaxPool', name: 'pool', inputs: ['p'], outputs: ['q'], attributes: { kernel_shape: [2, 2] } },
+      { opType: 'AveragePool', name: 'pool', inputs: ['p'], outputs: ['q'], attributes: { kernel_shape: [2, 2] } },
       conv('c1', 'q', 'a'),
       { opType: 'Relu', name: 'relu', inputs: ['a'], outputs: ['b'] },
       { opType: 'Reshape', name: 'reshape', inputs: ['b', 'shape'], outputs: ['r'] },
@@ -133,7 +133,7 @@ describe('passes: nhwcLayout', () => {
     ], ['y'], [{ name: 'shape', type: 'int64', dims: [4], data: BigInt64Array.from([0, 0, 0, 0].map(BigInt)) }]));
     assert.equal(nhwcLayout(g, pointwise), true);
     assertWellFormed(g);
-    // pre: elementwise but only reaches the conv through MaxPool; add: reads a Reshape's output, whose rank is unknown.
+    // pre: elementwise but only reaches the conv through AveragePool (NCHW only); add: reads a Reshape's output, whose rank is unknown.
     assert.deepEqual(moved(g), ['c1', 'relu', 'c2']);
     assert.deepEqual(node(g, 'reshape').inputs, ['b', 'shape']);
     assert.deepEqual(node(g, 'add').inputs, ['c', 'r']);

@@ -1,16 +1,43 @@
 /**
  * MaxPool, AveragePool, GlobalAveragePool and GlobalMaxPool on NCHW (1-D
  * and 2-D). MaxPool also runs on uint8/int8 (QDQ models pool the quantized
- * values: max commutes with dequantization).
+ * values: max commutes with dequantization). 2-D undilated MaxPool and
+ * GlobalAveragePool also run on channels-last [N, H, W, C] values, where the
+ * layout pass moved them (nhwcPool says which nodes can).
  */
 import { cpu } from '../../backends/cpu/backend.js';
 import { pooledSize } from '../../ops/maxpool.js';
 import { tensor, type Tensor } from '../../tensor.js';
-import type { Value } from '../onnx/model.js';
+import type { OnnxNode, Value } from '../onnx/model.js';
 import { value } from '../value.js';
 import { as4d, im2colOptions, outputDims, windowAttributes, type WindowAttributes } from './conv-attributes.js';
 import { ModelError } from '../onnx/model.js';
-import { input, nodeRun, type OpHandler, type PrepareContext } from './op.js';
+import { isNhwc } from './nhwc.js';
+import { Attributes, input, nodeRun, type OpHandler, type PrepareContext } from './op.js';
+
+/**
+ * Whether `node` can run on channels-last values (the layout pass asks):
+ * GlobalAveragePool, and MaxPool with a 2-D undilated window and no Indices
+ * output. Its input's rank (4) is the pass's to check.
+ */
+export function nhwcPool(node: OnnxNode): boolean {
+  if (node.domain !== '') return false;
+  if (node.opType === 'GlobalAveragePool') return true;
+  if (node.opType !== 'MaxPool' || (node.outputs[1] ?? '') !== '') return false;
+  try {
+    return nhwcMaxPoolSupported(new Attributes(node)) === undefined;
+  } catch {
+    return false;
+  }
+}
+
+/** Why a MaxPool with these attributes cannot run NHWC, or undefined when it can. */
+function nhwcMaxPoolSupported(attrs: Attributes): string | undefined {
+  if (attrs.ints('kernel_shape')?.length !== 2) return 'a 2-D kernel_shape';
+  if ((attrs.ints('dilations') ?? []).some((d) => d !== 1)) return 'dilations 1';
+  if (attrs.int('storage_order', 0) !== 0) return 'storage_order 0';
+  return undefined;
+}
 
 interface PoolGeometry {
   n: number; c: number; h: number; w: number; oh: number; ow: number;
@@ -81,6 +108,7 @@ const maxPool: OpHandler = (ctx) => {
   const ceil = ctx.attributes.int('ceil_mode', 0) !== 0;
   if (ctx.node.outputs.length > 1 && ctx.node.outputs[1] !== '') throw new ModelError('the Indices output is not supported');
   if (ctx.attributes.int('storage_order', 0) !== 0) throw new ModelError('storage_order 1 is not supported');
+  if (isNhwc(ctx.attributes)) return nhwcMaxPool(ctx, win, ceil);
   return nodeRun('maxpool', (inputs) => {
     const x = input(inputs, 0, ['float32', 'uint8', 'int8']);
     const g = geometry(x, win, ceil);
@@ -93,6 +121,24 @@ const maxPool: OpHandler = (ctx) => {
     return [y];
   });
 };
+
+/** MaxPool of channels-last x [N, H, W, C] -> [N, OH, OW, C] on cpu.maxPool's NHWC kernels (the geometry of the NCHW one). */
+function nhwcMaxPool(ctx: PrepareContext, win: WindowAttributes, ceil: boolean): ReturnType<OpHandler> {
+  const unsupported = nhwcMaxPoolSupported(ctx.attributes);
+  if (unsupported) throw new ModelError(`MaxPool runs NHWC only with ${unsupported}`);
+  return nodeRun('maxpool-nhwc', (inputs) => {
+    const x = input(inputs, 0, ['float32', 'uint8', 'int8']);
+    if (x.dims.length !== 4) throw new ModelError(`input must be 4-D (N, H, W, C), got [${x.dims}]`);
+    const [n, h, w, c] = x.dims;
+    const g = geometry({ ...x, dims: [n, c, h, w] }, win, ceil);
+    const y = value(x.type, [n, g.oh, g.ow, c]);
+    if (y.data.length === 0) return [y];
+    const type = x.type as 'float32' | 'uint8' | 'int8';
+    const options = { kernelShape: win.kernel, strides: win.strides, pads: g.pads, ceilMode: ceil, layout: 'nhwc', out: y.data as Tensor<typeof type>['data'] } as const;
+    cpu.maxPool(tensor(type, [n, h, w, c], x.data as Tensor<typeof type>['data']), options);
+    return [y];
+  });
+}
 
 /** Undilated windows, the CNN case: cpu.maxPool (native, split by planes), of the same output size as geometry(). */
 function denseMaxPool(x: Value, y: Value, g: PoolGeometry, win: WindowAttributes, ceil: boolean): void {
@@ -118,6 +164,14 @@ function dilatedMaxPool(xd: Float32Array, yd: Float32Array, g: PoolGeometry, win
         }
         yd[out] = m;
       }
+}
+
+/** The handler of an op that runs NCHW only: a ModelError where the layout pass marked the node NHWC. */
+function nchwOnly(op: string, handler: OpHandler): OpHandler {
+  return (ctx) => {
+    if (isNhwc(ctx.attributes)) throw new ModelError(`${op} runs NCHW only`);
+    return handler(ctx);
+  };
 }
 
 const averagePool: OpHandler = (ctx) => {
@@ -159,24 +213,33 @@ function globalPool(label: string, reduce: (d: Float32Array, start: number, size
     });
 }
 
-/** The mean of each plane, on the native f32-elementwise kernels (cpu.globalAveragePool: float32 sums). */
-const globalAveragePool: OpHandler = () =>
-  nodeRun('globalavgpool', (inputs, allocate) => {
+/**
+ * The mean of each plane, on the native f32-elementwise kernels
+ * (cpu.globalAveragePool: float32 sums); NHWC: of each channel of
+ * [N, H, W, C] into [N, 1, 1, C], summed in the same order.
+ */
+const globalAveragePool: OpHandler = (ctx) => {
+  const nhwc = isNhwc(ctx.attributes);
+  return nodeRun(nhwc ? 'globalavgpool-nhwc' : 'globalavgpool', (inputs, allocate) => {
     const x = input(inputs, 0, ['float32']);
+    if (nhwc && x.dims.length !== 4) throw new ModelError(`input must be 4-D (N, H, W, C), got [${x.dims}]`);
     if (x.dims.length < 3) throw new ModelError(`input must be [N, C, spatial...], got [${x.dims}]`);
     checkPoolInput(x.dims);
-    const y = value('float32', [x.dims[0], x.dims[1], ...x.dims.slice(2).map(() => 1)], allocate('float32', x.dims[0] * x.dims[1]));
-    cpu.globalAveragePool(x as Tensor<'float32'>, { out: y.data });
+    const [n, c] = nhwc ? [x.dims[0], x.dims[3]] : [x.dims[0], x.dims[1]];
+    const dims = nhwc ? [n, 1, 1, c] : [n, c, ...x.dims.slice(2).map(() => 1)];
+    const y = value('float32', dims, allocate('float32', n * c));
+    cpu.globalAveragePool(x as Tensor<'float32'>, { out: y.data, layout: nhwc ? 'nhwc' : 'nchw' });
     return [y];
   });
+};
 
 export const POOL_OPS: Record<string, OpHandler> = {
   MaxPool: maxPool,
-  AveragePool: averagePool,
+  AveragePool: nchwOnly('AveragePool', averagePool),
   GlobalAveragePool: globalAveragePool,
-  GlobalMaxPool: globalPool('globalmaxpool', (d, start, size) => {
+  GlobalMaxPool: nchwOnly('GlobalMaxPool', globalPool('globalmaxpool', (d, start, size) => {
     let m = -Infinity;
     for (let i = start; i < start + size; i++) if (d[i] > m) m = d[i];
     return m;
-  }),
+  })),
 };

@@ -27,6 +27,7 @@ import { topologicalOrder, type Graph } from '../graph.js';
 import type { OnnxNode, Value } from '../onnx/model.js';
 import { transposeValue } from '../ops/layout.js';
 import { LAYOUT_ATTRIBUTE, NHWC } from '../ops/nhwc.js';
+import { nhwcPool } from '../ops/pool.js';
 import { RESIDUAL_INPUT } from '../ops/post-op.js';
 import { addConstant } from './edit.js';
 
@@ -54,6 +55,7 @@ function perTensor(node: OnnxNode, constants: ReadonlyMap<string, Value>): boole
 }
 
 const first: Rule = () => [0];
+const pool: Rule = (node) => (nhwcPool(node) ? [0] : undefined);
 
 /** Op type -> rule, for ops in the default domain. The op owners add theirs as their NHWC branches land. */
 const RULES: Record<string, Rule> = {
@@ -68,6 +70,8 @@ const RULES: Record<string, Rule> = {
   Sub: () => [0, 1],
   Mul: () => [0, 1],
   Div: () => [0, 1],
+  MaxPool: pool,
+  GlobalAveragePool: pool,
   QuantizeLinear: (node, constants) => (perTensor(node, constants) ? [0] : undefined),
   DequantizeLinear: (node, constants) => (perTensor(node, constants) ? [0] : undefined),
 };
