@@ -7,7 +7,10 @@
  * bench/conv.ts runs it with --set mobile (npm run bench:conv:mobile).
  *
  * Columns: sparq's chosen path and its ms, the im2col path's ms,
- * onnxruntime's ms, ort / sparq (above 1: sparq faster) and im2col / chosen.
+ * onnxruntime's ms, ort / sparq (above 1: sparq faster) and im2col / chosen;
+ * then the NHWC operator (backends/cpu/conv/nhwc.ts: one GEMM on the
+ * channels-last image, or on its NHWC im2col) on the same layer, its ms and
+ * ort / nhwc (onnxruntime still NCHW in, NCHW out).
  */
 import { ort, ortSession } from './ort-models.js';
 import { timeIt } from './timing.js';
@@ -16,6 +19,8 @@ import type { OnnxGraph, OnnxNode, OnnxTensor } from '../src/runtime/onnx/write.
 import { convRunGeometry, type WindowAttributes } from '../src/runtime/ops/conv-attributes.js';
 import type { ConvAllocate, ConvValue, ConvWeightSource } from '../src/backends/cpu/conv/layer.js';
 import { prepareConv } from '../src/backends/cpu/conv/operator.js';
+import { prepareConvNhwc } from '../src/backends/cpu/conv/nhwc.js';
+import { sizeOf } from '../src/tensor.js';
 
 /** [name, input channels, input size, output channels, kernel, stride, pad]. */
 type Layer = [string, number, number, number, number, number, number];
@@ -66,8 +71,8 @@ const allocate: ConvAllocate = (type, length) => {
 
 /** Prints one table row per layer, batch and type. */
 export async function benchMobileConvs(batches: number[], threads: number, budgetMs: number): Promise<void> {
-  console.log('\n| layer | batch | type | sparq path | sparq ms | im2col ms | ort ms | ort / sparq | im2col / sparq |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('\n| layer | batch | type | sparq path | sparq ms | im2col ms | ort ms | ort / sparq | im2col / sparq | nhwc ms | ort / nhwc |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const batch of batches)
     for (const layer of MOBILE_LAYERS) {
       const [name, c, h, oc, k, s, p] = layer;
@@ -94,14 +99,23 @@ export async function benchMobileConvs(batches: number[], threads: number, budge
           run();
           return { label: op.label, ms: (await timeIt(run, { budgetMs })).p50 * 1e3 };
         };
+        const timeNhwc = async () => {
+          // The image's values as NHWC: the timing does not depend on what they mean.
+          const plan = prepareConvNhwc({ weights, window, group: 1, ...output, sparse: false }).plan([batch, h, h, c], xQuant, geometry);
+          const y = allocate(plan.type === 'float32' ? 'float32' : 'uint8', sizeOf(plan.dims)) as Float32Array | Uint8Array;
+          const run = () => plan.run(x.data as Float32Array | Uint8Array, y);
+          run();
+          return (await timeIt(run, { budgetMs })).p50 * 1e3;
+        };
         const chosen = await time('auto');
+        const nhwc = await timeNhwc();
         const im2col = await time(int8 ? 'im2col-int8' : 'im2col');
         const session = await ortSession(graph(batch, layer, int8 ? wq : wf, wScale), threads);
         const feeds = { x: new ort.Tensor(x.type, x.data, [batch, c, h, h]) };
         const theirs = (await timeIt(() => session.run(feeds), { budgetMs })).p50 * 1e3;
         await session.release();
         const f = (ms: number) => ms.toFixed(batch === 1 ? 4 : 3);
-        console.log(`| ${name} | ${batch} | ${int8 ? 'int8' : 'fp32'} | ${chosen.label} | ${f(chosen.ms)} | ${f(im2col.ms)} | ${f(theirs)} | **${(theirs / chosen.ms).toFixed(2)}x** | ${(im2col.ms / chosen.ms).toFixed(2)}x |`);
+        console.log(`| ${name} | ${batch} | ${int8 ? 'int8' : 'fp32'} | ${chosen.label} | ${f(chosen.ms)} | ${f(im2col.ms)} | ${f(theirs)} | **${(theirs / chosen.ms).toFixed(2)}x** | ${(im2col.ms / chosen.ms).toFixed(2)}x | ${f(nhwc)} | **${(theirs / nhwc).toFixed(2)}x** |`);
       }
     }
 }

@@ -233,6 +233,11 @@ export interface NativeAddon {
 
   x32Im2colVariants: NativeVariant[];
   im2col(call: Im2colCall): KernelResult;
+  /**
+   * im2col of NHWC images [batch, height, width, channels] into rows [batch * outH * outW][kernelH * kernelW * channels]
+   * ((kh, kw, c), c fastest), checked once: runPlan(plan, x, col), both of `type`.
+   */
+  planIm2colNhwc(call: Omit<Im2colCall, 'x' | 'col' | 'async' | 'groups' | 'channelsPerGroup'> & { type: 'float32' | 'uint8'; channels: number }): NativeHandle;
 
   f32Conv2dVariants: NativeVariant[];
   f32SpConv2dVariants: NativeVariant[];

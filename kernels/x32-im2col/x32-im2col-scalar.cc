@@ -11,6 +11,11 @@
 // and copied with memcpy; the common kernel widths are template parameters
 // so the interior copies are fixed-size memcpys the compiler turns into a
 // few moves instead of a library call per 3 elements.
+//
+// NHWC rows are [kh][kw][c]: each tap is the C channels of one input pixel,
+// adjacent in memory, so a row is a run of memcpys of C values (pad runs
+// where the tap falls outside), and with DW = 1 the KW taps of a kernel row
+// that lies wholly inside the image are ONE copy of KW*C values.
 #include "x32-im2col.h"
 
 #include <algorithm>
@@ -69,6 +74,51 @@ void im2col(const Im2colShape& s, const T* image, T pad_value, T* col, std::size
 }
 
 template <typename T>
+void im2col_nhwc(const Im2colShape& s, const T* image, T pad_value, T* col, std::size_t ldc, std::size_t oh_begin,
+                 std::size_t oh_end) {
+  const std::size_t c = s.channels, run = s.kernel_w * c;
+  const Index h = static_cast<Index>(s.height), w = static_cast<Index>(s.width);
+  const Index kw_count = static_cast<Index>(s.kernel_w), dw = static_cast<Index>(s.dilation_w);
+  for (std::size_t oh = oh_begin; oh < oh_end; oh++) {
+    const Index ih0 = static_cast<Index>(oh * s.stride_h) - static_cast<Index>(s.pad_top);
+    for (std::size_t ow = 0; ow < s.out_w; ow++) {
+      T* dst = col + (oh * s.out_w + ow) * ldc;
+      const Index iw0 = static_cast<Index>(ow * s.stride_w) - static_cast<Index>(s.pad_left);
+      const bool row_inside = dw == 1 && iw0 >= 0 && iw0 + kw_count <= w;
+      for (std::size_t kh = 0; kh < s.kernel_h; kh++, dst += run) {
+        const Index ih = ih0 + static_cast<Index>(kh * s.dilation_h);
+        if (ih < 0 || ih >= h) {
+          std::fill_n(dst, run, pad_value);
+          continue;
+        }
+        const T* pixels = image + static_cast<std::size_t>(ih * w) * c;
+        if (row_inside) {
+          std::memcpy(dst, pixels + static_cast<std::size_t>(iw0) * c, run * sizeof(T));
+          continue;
+        }
+        for (Index kw = 0; kw < kw_count; kw++) {
+          const Index iw = iw0 + kw * dw;
+          T* tap = dst + static_cast<std::size_t>(kw) * c;
+          if (iw < 0 || iw >= w)
+            std::fill_n(tap, c, pad_value);
+          else
+            std::memcpy(tap, pixels + static_cast<std::size_t>(iw) * c, c * sizeof(T));
+        }
+      }
+    }
+  }
+}
+
+template <typename T>
+void dispatch_nhwc(const Im2colShape& s, const T* image, T pad_value, T* col, std::size_t ldc, std::size_t oh_begin,
+                   std::size_t oh_end) {
+  assert(s.stride_h >= 1 && s.stride_w >= 1 && s.dilation_h >= 1 && s.dilation_w >= 1);
+  assert(ldc >= s.channels * s.kernel_h * s.kernel_w);
+  assert(oh_begin <= oh_end && oh_end <= s.out_h);
+  im2col_nhwc(s, image, pad_value, col, ldc, oh_begin, oh_end);
+}
+
+template <typename T>
 void dispatch(const Im2colShape& s, const T* image, T pad_value, T* col, std::size_t ldc) {
   assert(s.stride_h >= 1 && s.stride_w >= 1 && s.dilation_h >= 1 && s.dilation_w >= 1);
   assert(s.image_channel_stride >= s.height * s.width);
@@ -90,6 +140,17 @@ void x32_im2col_scalar(const Im2colShape& s, const float* image, float pad_value
 
 void x8_im2col_scalar(const Im2colShape& s, const uint8_t* image, uint8_t pad_value, uint8_t* col, std::size_t ldc) {
   dispatch(s, image, pad_value, col, ldc);
+}
+
+
+void x32_nhwc_im2col_scalar(const Im2colShape& s, const float* image, float pad_value, float* col, std::size_t ldc,
+                            std::size_t oh_begin, std::size_t oh_end) {
+  dispatch_nhwc(s, image, pad_value, col, ldc, oh_begin, oh_end);
+}
+
+void x8_nhwc_im2col_scalar(const Im2colShape& s, const uint8_t* image, uint8_t pad_value, uint8_t* col, std::size_t ldc,
+                           std::size_t oh_begin, std::size_t oh_end) {
+  dispatch_nhwc(s, image, pad_value, col, ldc, oh_begin, oh_end);
 }
 
 }  // namespace sparq

@@ -8,12 +8,16 @@ namespace sparq {
 // Each variant's entry points, declared here so no header names them.
 #define SPARQ_VARIANT(prefix, name, isa)                                                              \
   void x32_##prefix(const Im2colShape& s, const float* image, float pad_value, float* col, std::size_t ldc); \
-  void x8_##prefix(const Im2colShape& s, const uint8_t* image, uint8_t pad_value, uint8_t* col, std::size_t ldc);
+  void x8_##prefix(const Im2colShape& s, const uint8_t* image, uint8_t pad_value, uint8_t* col, std::size_t ldc); \
+  void x32_nhwc_##prefix(const Im2colShape& s, const float* image, float pad_value, float* col, std::size_t ldc,   \
+                         std::size_t oh_begin, std::size_t oh_end);                                             \
+  void x8_nhwc_##prefix(const Im2colShape& s, const uint8_t* image, uint8_t pad_value, uint8_t* col,              \
+                        std::size_t ldc, std::size_t oh_begin, std::size_t oh_end);
 #include "x32-im2col-variants.inc"
 #undef SPARQ_VARIANT
 
 const Im2colVariant kIm2colVariants[] = {
-#define SPARQ_VARIANT(prefix, name, isa) {name, isa, x32_##prefix, x8_##prefix},
+#define SPARQ_VARIANT(prefix, name, isa) {name, isa, x32_##prefix, x8_##prefix, x32_nhwc_##prefix, x8_nhwc_##prefix},
 #include "x32-im2col-variants.inc"
 #undef SPARQ_VARIANT
 };

@@ -5,6 +5,15 @@
 // or `pad_value` where that position falls outside the image. One call
 // handles one image of one group. A variant serves float32 (x32) and uint8
 // (x8, padded with the zero point) alike.
+//
+// The NHWC entry points (x32_nhwc, x8_nhwc) read one channels-last image
+// [height][width][channels] and order each row's columns (kh, kw, c), c fastest:
+//   col[oh*OW + ow, (kh*KW + kw)*C + c] = x[oh*SH - PT + kh*DH, ow*SW - PL + kw*DW, c]
+// so each tap is one contiguous run of C values (with DW = 1, a whole kernel
+// row is one run of KW*C), and conv = col * W' with W' the [KH*KW*C, Cout]
+// weights in that row order. They write the output rows [oh_begin, oh_end)
+// only (col still points at row 0), so one image can be split between threads;
+// image_channel_stride is not read (channels are adjacent).
 #pragma once
 
 #include <cstddef>
@@ -31,6 +40,10 @@ struct Im2colVariant {
   Isa isa;
   void (*x32)(const Im2colShape& s, const float* image, float pad_value, float* col, std::size_t ldc);
   void (*x8)(const Im2colShape& s, const uint8_t* image, uint8_t pad_value, uint8_t* col, std::size_t ldc);
+  void (*x32_nhwc)(const Im2colShape& s, const float* image, float pad_value, float* col, std::size_t ldc,
+                   std::size_t oh_begin, std::size_t oh_end);
+  void (*x8_nhwc)(const Im2colShape& s, const uint8_t* image, uint8_t pad_value, uint8_t* col, std::size_t ldc,
+                  std::size_t oh_begin, std::size_t oh_end);
 };
 
 extern const Im2colVariant kIm2colVariants[];

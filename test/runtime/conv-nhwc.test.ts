@@ -65,6 +65,7 @@ interface Window {
   strides?: [number, number];
   pads?: [number, number, number, number];
   dilations?: [number, number];
+  autoPad?: 'SAME_UPPER' | 'SAME_LOWER';
 }
 
 function windowAttrs(w: Window): Attrs {
@@ -72,14 +73,29 @@ function windowAttrs(w: Window): Attrs {
     ...(w.strides ? { strides: ints(w.strides) } : {}),
     ...(w.pads ? { pads: ints(w.pads) } : {}),
     ...(w.dilations ? { dilations: ints(w.dilations) } : {}),
+    ...(w.autoPad ? { auto_pad: { type: 'string', value: w.autoPad } as AttributeValue } : {}),
   };
 }
 
-const label = (w: Window) => `${w.kernel.join('x')} s${w.strides ?? [1, 1]} p${w.pads ?? [0, 0, 0, 0]} d${w.dilations ?? [1, 1]}`;
+const label = (w: Window) => `${w.kernel.join('x')} s${w.strides ?? [1, 1]} p${w.autoPad ?? w.pads ?? [0, 0, 0, 0]} d${w.dilations ?? [1, 1]}`;
 
-/** The windows every case runs: the 1x1 GEMM on the image as it lies. */
+/**
+ * The windows every case runs: the 1x1 GEMM on the image as it lies, then
+ * the NHWC im2col: strided and padded 1x1, KxK with symmetric, asymmetric
+ * and auto pads, strides, dilations across and along the rows (a dilated
+ * row copies tap by tap).
+ */
 const WINDOWS: Window[] = [
   { kernel: [1, 1] },
+  { kernel: [1, 1], strides: [2, 2] },
+  { kernel: [1, 1], pads: [1, 0, 0, 1] },
+  { kernel: [3, 3], pads: [1, 1, 1, 1] },
+  { kernel: [3, 3], strides: [2, 2], pads: [0, 0, 1, 1] },
+  { kernel: [3, 3], strides: [2, 2], autoPad: 'SAME_UPPER' },
+  { kernel: [3, 3], dilations: [2, 2], pads: [2, 2, 2, 2] },
+  { kernel: [3, 3], dilations: [1, 2], pads: [0, 2, 1, 0] },
+  { kernel: [5, 5], strides: [2, 2], pads: [2, 2, 2, 2] },
+  { kernel: [2, 3], strides: [2, 1] },
 ];
 
 /** [N, C, H, W] inputs and output channels: odd sizes walk the GEMM tiles' edges. */

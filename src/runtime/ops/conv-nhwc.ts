@@ -17,12 +17,9 @@ import { fusedPostOp } from './post-op.js';
 /** Why a conv of this window and group cannot run NHWC; undefined when it can. */
 function unsupported(window: WindowAttributes, group: number, pooled: boolean): string | undefined {
   if (window.oneD) return 'a 1-D conv';
+  // Depthwise convs join here once their channels-last kernels are wired into backends/cpu/conv/nhwc.ts.
   if (group !== 1) return `group ${group}`;
   if (pooled) return 'a fused max pool';
-  const pads = window.pads;
-  const unpadded = typeof pads === 'string' || pads.every((p) => p === 0);
-  if (window.kernel[0] !== 1 || window.kernel[1] !== 1 || window.strides[0] !== 1 || window.strides[1] !== 1 || !unpadded)
-    return `a ${window.kernel.join('x')} window with strides [${window.strides}] and pads [${pads}] (1x1 stride-1 unpadded only)`;
   return undefined;
 }
 

@@ -8,6 +8,8 @@
  *   any other window:         im2col rows [N*OH*OW, KH*KW*C] x W' [KH*KW*C, OC]
  *
  * and the GEMM's [pixels, OC] result IS the NHWC output: no transposes.
+ * The im2col (x32-im2col's NHWC entry points, planned per shape) copies each
+ * tap's C channels as one run, into a rows buffer every NHWC conv shares.
  * W' is the ONNX weight [OC, C, KH, KW] reordered once to rows (kh, kw, c),
  * c fastest, the order of the im2col rows. Float32 runs planGemm (bias and
  * clamp fused, HardSwish / HardSigmoid in place after); uint8 runs planQGemm
@@ -19,6 +21,7 @@ import type { ResolvedActivation } from '../../../ops/activation.js';
 import { convGeometry } from '../../../ops/im2col.js';
 import { activate } from '../elementwise.js';
 import { planGemm } from '../gemm.js';
+import { planIm2colNhwc } from '../im2col.js';
 import { packWeights, type PackedWeights } from '../pack.js';
 import { planQGemm } from '../qgemm.js';
 import type { ConvLayer } from './operator.js';
@@ -61,41 +64,85 @@ function packNhwcWeights<T extends 'float32' | 'int8' | 'uint8'>(w: ConvWeightSo
 }
 
 /**
- * Packs a group-1 layer's weights for NHWC once. Expects a layer the
- * caller validated (2-D, group 1, no fused pool; bias and quantization
- * sized to the weights) with a float32 or requantized (uint8/int8) result.
+ * The im2col rows of the conv being run. The runtime runs one node at a
+ * time on its thread, so every NHWC conv shares one buffer per element
+ * type, grown to the largest: a buffer per node and input shape would hold
+ * hundreds of MiB in a ResNet at batch 16.
+ */
+let floatRows = new Float32Array(0);
+let byteRows = new Uint8Array(0);
+
+function rowsBuffer(type: 'float32' | 'uint8', length: number): Float32Array | Uint8Array {
+  if (type === 'uint8') {
+    if (byteRows.length < length) byteRows = new Uint8Array(length);
+    return byteRows.subarray(0, length);
+  }
+  if (floatRows.length < length) floatRows = new Float32Array(length);
+  return floatRows.subarray(0, length);
+}
+
+/** One GEMM of the pixels' rows a [rows, K] against W' into y [rows, OC]. */
+type RowsProduct = (a: Float32Array | Uint8Array, y: Float32Array | Uint8Array | Int8Array) => void;
+
+/**
+ * Packs a layer's weights for NHWC once. Expects a layer the caller
+ * validated (2-D, no fused pool; bias and quantization sized to the
+ * weights) with a float32 or requantized (uint8/int8) result.
+ * @throws RangeError for int32 sums or a grouped layer.
  */
 export function prepareConvNhwc<T extends 'float32' | 'int8' | 'uint8'>(layer: ConvLayer<T>): NhwcConvOperator {
+  if (layer.output === 'int32') throw new RangeError('layer.output: int32 sums (ConvInteger) run NCHW only');
+  // Depthwise layers (isDepthwise) branch off here, to the channels-last depthwise kernels.
+  if (layer.group !== 1) throw new RangeError(`layer.group: ${layer.group} groups do not run NHWC (group 1 only)`);
+  return prepareGemmConvNhwc(layer);
+}
+
+/** A group-1 layer as one GEMM over the batch's pixels: on the image as it lies (pointwise) or on its NHWC im2col rows. */
+function prepareGemmConvNhwc<T extends 'float32' | 'int8' | 'uint8'>(layer: ConvLayer<T>): NhwcConvOperator {
   const { weights: w, output } = layer;
-  if (output === 'int32') throw new RangeError('layer.output: int32 sums (ConvInteger) run NCHW only');
   const [oc, c, kh, kw] = w.dims;
   const kernel = [kh, kw] as const;
   const packed = packNhwcWeights(w);
-  const kind = output === 'float32' ? 'conv' : 'qconv';
+  const float = output === 'float32';
+  const kind = float ? 'conv' : 'qconv';
+  const xType = float ? 'float32' : 'uint8';
+  const product = (rows: number, k: number, xQuant: QuantParams): RowsProduct => {
+    if (float) {
+      const gemm = planGemm({ type: 'float32', dims: [rows, k] }, packed, { bias: layer.bias as Float32Array | undefined, activation: layer.activation });
+      const post = layer.postActivation;
+      return (a, y) => runFloat(gemm.run, a as Float32Array, y as Float32Array, post);
+    }
+    const qgemm = planQGemm({ type: 'uint8', dims: [rows, k], scale: xQuant.scale, zeroPoint: xQuant.zeroPoint }, packed, {
+      output: output as QType, outScale: layer.outScale, outZeroPoint: layer.outZeroPoint, bias: layer.bias as Int32Array | undefined, activation: layer.activation,
+    });
+    return (a, y) => qgemm.run(a as Uint8Array, y as Uint8Array | Int8Array);
+  };
   return {
     label: kh === 1 && kw === 1 ? `${kind}-nhwc-1x1` : `${kind}-nhwc`,
     plan(xDims, xQuant, geometry) {
       const [n, h, width] = xDims;
       const { outH, outW } = convGeometry([n, c, h, width], geometry);
+      const type = output as 'float32' | QType;
       const dims = [n, outH, outW, oc] as const;
-      if (!isPointwise(kernel, geometry)) throw new RangeError(`prepareConvNhwc: a ${kh}x${kw} window with strides [${geometry.strides}] and pads [${geometry.pads}] needs the NHWC im2col, not built yet`);
-      const rows = n * h * width;
-      if (output === 'float32') {
-        const gemm = planGemm({ type: 'float32', dims: [rows, c] }, packed, { bias: layer.bias as Float32Array | undefined, activation: layer.activation });
-        const post = layer.postActivation;
-        return { type: 'float32', dims, run: (x, y) => runFloat(gemm.run, x as Float32Array, y as Float32Array, dims, post) };
-      }
-      const qgemm = planQGemm({ type: 'uint8', dims: [rows, c], scale: xQuant.scale, zeroPoint: xQuant.zeroPoint }, packed, {
-        output, outScale: layer.outScale, outZeroPoint: layer.outZeroPoint, bias: layer.bias as Int32Array | undefined, activation: layer.activation,
-      });
-      return { type: output, dims, run: (x, y) => qgemm.run(x as Uint8Array, y as Uint8Array | Int8Array) };
+      const rows = n * outH * outW;
+      if (isPointwise(kernel, geometry)) return { type, dims, run: product(rows, c, xQuant) };
+      const im2col = planIm2colNhwc({ type: xType, dims: xDims, ...xQuant }, geometry);
+      const k = kh * kw * c;
+      const gemm = product(rows, k, xQuant);
+      return {
+        type, dims,
+        run(x, y) {
+          const col = rowsBuffer(xType, rows * k);
+          im2col.run(x, col);
+          gemm(col, y);
+        },
+      };
     },
   };
 }
 
 /** The float GEMM, then the HardSwish / HardSigmoid post-activation in place (the f32 gemm fuses only a clamp). */
-function runFloat(gemm: (a: Float32Array, out: Float32Array) => void, x: Float32Array, y: Float32Array, dims: readonly number[],
-  post: ResolvedActivation | undefined): void {
-  gemm(x, y);
-  if (post) activate({ type: 'float32', dims, data: y }, post, { out: y });
+function runFloat(gemm: (a: Float32Array, out: Float32Array) => void, a: Float32Array, y: Float32Array, post: ResolvedActivation | undefined): void {
+  gemm(a, y);
+  if (post) activate({ type: 'float32', dims: [y.length], data: y }, post, { out: y });
 }
