@@ -210,6 +210,8 @@ describe('runtime: nhwcConv, the NHWC layout pass\'s question', () => {
     assert.equal(nhwcConv(node('Conv', ['x', 'w', ''], { [FUSED_MIN]: float(0), [FUSED_MAX]: float(6) }), constants), true);
     assert.equal(nhwcConv(node('Conv', ['x', 'w'], { [FUSED_KIND]: { type: 'string', value: 'hardswish' } }), constants), true);
     assert.equal(nhwcConv(node('Conv', ['x', 'w', '', 'r'], { [FUSED_RESIDUAL]: { type: 'int', value: 1 } }), constants), true);
+    const k3 = new Map([['w', { type: 'float32', dims: [8, 4, 3, 3], data: new Float32Array(288) } as Value]]);
+    assert.equal(nhwcConv(node('Conv', ['x', 'w'], { strides: ints([2, 2]), pads: ints([1, 1, 1, 1]), dilations: ints([1, 2]) }), k3), true, 'strided, padded, dilated 3x3');
   });
 
   it('leaves the others NCHW', () => {
