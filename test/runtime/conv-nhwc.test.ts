@@ -224,6 +224,12 @@ describe('runtime: nhwcConv, the NHWC layout pass\'s question', () => {
     assert.equal(nhwcConv(node('ConvInteger', ['x', 'w'], {}), constants), false, 'ConvInteger');
     assert.equal(nhwcConv({ ...node('Conv', ['x', 'w'], {}), domain: 'com.example' }, constants), false, 'another domain');
     const conv1d = new Map([['w', { type: 'float32', dims: [8, 4, 3], data: new Float32Array(96) } as Value]]);
+    // 95% of the weights' 4-row blocks zero: the NCHW operator runs them on a sparse kernel.
+    const pruned = new Float32Array(64 * 64 * 9);
+    for (let o = 0; o < 64; o += 4) for (let i = 0; i < 64 * 9; i += 20) for (let k = 0; k < 4; k++) pruned[(o + k) * 576 + i] = 1;
+    const sparse = new Map([['w', { type: 'float32', dims: [64, 64, 3, 3], data: pruned } as Value]]);
+    assert.equal(nhwcConv(node('Conv', ['x', 'w'], { pads: ints([1, 1, 1, 1]) }), sparse), false, 'pruned');
+    assert.equal(nhwcConv(node('Conv', ['x', 'w'], { pads: ints([1, 1, 1, 1]) }), new Map([['w', { ...sparse.get('w')!, data: pruned.map(() => 1) }]])), true, 'the same dense');
     assert.equal(nhwcConv(node('Conv', ['x', 'w'], {}), conv1d), false, '1-D');
   });
 

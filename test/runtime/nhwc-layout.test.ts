@@ -204,6 +204,9 @@ describe("sessions: option layout", () => {
     return ops;
   };
   const relu = (x: string, y: string): OnnxNode => ({ opType: 'Relu', name: `relu_${y}`, inputs: [x], outputs: [y] });
+  /** A conv the NHWC operator leaves NCHW: 2 groups of 2 channels (grouped, not depthwise). */
+  const grouped = (name: string, x: string, y: string): OnnxNode => ({ opType: 'Conv', name, inputs: [x, 'wg'], outputs: [y], attributes: { group: 2, pads: [1, 1, 1, 1] } });
+  const wg = () => f32('wg', [C, C / 2, 3, 3]);
   /** 1x1 convs with a residual Add, a per-channel scale, ReLU6, and a value also read by an NCHW node. */
   const pointwiseNet = () => model([
     conv('c1', 'x', 'a'),
@@ -222,14 +225,14 @@ describe("sessions: option layout", () => {
     assert.equal(ops.filter((o) => o === 'Transpose').length, 3, ops.join(', '));
   });
 
-  it("transposes around the convs the NHWC operator does not run (3x3 here), whatever they sit between", async () => {
-    const m = model([conv('c1', 'x', 'a'), relu('a', 'b'), conv('c2', 'b', 'c', 3), conv('c3', 'c', 'y')], ['y']);
+  it("transposes around the convs the NHWC operator does not run (a grouped one here), whatever they sit between", async () => {
+    const m = model([conv('c1', 'x', 'a'), relu('a', 'b'), grouped('c2', 'b', 'c'), conv('c3', 'c', 'y')], ['y'], [wg()]);
     await compareWithOrt(m, feeds(), { tolerance: 1e-5, atol: 1e-6, session: { layout: 'nhwc' } });
     assert.equal((await opTypes(m, 'nhwc')).filter((o) => o === 'Transpose').length, 4);
   });
 
   it("'auto' moves a model whose convs all run NHWC, and none with a conv that does not or with the passes off; 'nchw' never", async () => {
-    const some = model([conv('c1', 'x', 'a'), conv('c2', 'a', 'y', 3)], ['y']);
+    const some = model([conv('c1', 'x', 'a'), grouped('c2', 'a', 'y')], ['y'], [wg()]);
     assert.ok((await opTypes(pointwiseNet())).includes('Transpose'));
     assert.ok(!(await opTypes(pointwiseNet(), 'auto', false)).includes('Transpose'));
     assert.ok(!(await opTypes(pointwiseNet(), 'nchw')).includes('Transpose'));

@@ -4,6 +4,8 @@
  * operator (backends/cpu/conv/nhwc.ts): x [N, H, W, C] -> y [N, OH, OW, OC],
  * planned once per input shape and quantization.
  */
+import { chooseConvPath, convCandidates, convShape } from '../../backends/cpu/conv/choice.js';
+import type { ConvWeightSource } from '../../backends/cpu/conv/layer.js';
 import { prepareConvNhwc, type NhwcConvPlan } from '../../backends/cpu/conv/nhwc.js';
 import type { ConvLayer } from '../../backends/cpu/conv/operator.js';
 import { sizeOf, type QuantParams } from '../../tensor.js';
@@ -24,10 +26,22 @@ function unsupported(window: WindowAttributes, group: number, pooled: boolean): 
 }
 
 /**
+ * Whether the NCHW operator would run these weights on a sparse kernel (a
+ * format that skips their zeros, chosen by the cost model): the NHWC
+ * operator runs dense GEMMs only, so pruned convs keep their sparse kernels.
+ */
+function runsSparse(w: ConvWeightSource<'float32' | 'int8' | 'uint8'>, window: WindowAttributes): boolean {
+  const candidates = convCandidates(w, window, true);
+  const { path } = chooseConvPath(convShape(w, window), candidates);
+  return candidates.find((c) => c.path === path)!.density < 1;
+}
+
+/**
  * Whether this Conv / QLinearConv node can run NHWC: 2-D, constant weights
  * (and bias, and QLinearConv's weight and output quantization), group 1, no
- * fused max pool, and a post-op the NHWC operator applies (a clamp; on a
- * float Conv also HardSwish, HardSigmoid and a residual add).
+ * fused max pool, a post-op the NHWC operator applies (a clamp; on a float
+ * Conv also HardSwish, HardSigmoid and a residual add), and weights the
+ * NCHW operator would not run sparse.
  */
 export function nhwcConv(node: OnnxNode, constants: ReadonlyMap<string, Value>): boolean {
   if (node.domain !== '' && node.domain !== 'ai.onnx') return false;
@@ -43,7 +57,11 @@ export function nhwcConv(node: OnnxNode, constants: ReadonlyMap<string, Value>):
   try {
     // QLinearConv applies only its clamp; the fused kinds and the residual are float Conv's.
     if (fusedPostOp(attrs) && quantized) return false;
-    return unsupported(windowAttributes(attrs, w.dims.slice(2)), attrs.int('group', 1), fusedPool(attrs) !== undefined) === undefined;
+    const window = windowAttributes(attrs, w.dims.slice(2));
+    if (unsupported(window, attrs.int('group', 1), fusedPool(attrs) !== undefined) !== undefined) return false;
+    const zeroPoint = quantized && given(5) ? constants.get(node.inputs[5]) : undefined;
+    const zeroPoints = zeroPoint ? Int32Array.from(zeroPoint.data as ArrayLike<number>) : undefined;
+    return !runsSparse({ type: w.type as 'float32' | 'int8' | 'uint8', dims: w.dims, data: w.data as Float32Array, zeroPoints }, window);
   } catch (e) {
     // Attributes the handlers reject: the node stays NCHW, where its handler reports them.
     if (e instanceof ModelError || (e instanceof Error && e.message.startsWith('unknown fused activation'))) return false;
