@@ -5,7 +5,7 @@
  * planned once per input shape and quantization.
  */
 import { chooseConvPath, convCandidates, convShape } from '../../backends/cpu/conv/choice.js';
-import type { ConvWeightSource } from '../../backends/cpu/conv/layer.js';
+import { isDepthwise, type ConvWeightSource } from '../../backends/cpu/conv/layer.js';
 import { prepareConvNhwc, type NhwcConvPlan } from '../../backends/cpu/conv/nhwc.js';
 import type { ConvLayer } from '../../backends/cpu/conv/operator.js';
 import { sizeOf, type QuantParams } from '../../tensor.js';
@@ -17,9 +17,10 @@ import { PlanCache } from './plan-cache.js';
 import { fusedPostOp } from './post-op.js';
 
 /** Why a conv of this window and group cannot run NHWC; undefined when it can. */
-function unsupported(window: WindowAttributes, group: number, pooled: boolean): string | undefined {
+function unsupported(window: WindowAttributes, group: number, pooled: boolean, qDepthwise: boolean): string | undefined {
   if (window.oneD) return 'a 1-D conv';
-  // Depthwise convs join here once their channels-last kernels are wired into backends/cpu/conv/nhwc.ts.
+  // Quantized depthwise layers take any window (backends/cpu/conv/depthwise-nhwc-int8.ts).
+  if (qDepthwise && !pooled) return undefined;
   if (group !== 1) return `group ${group}`;
   if (pooled) return 'a fused max pool';
   return undefined;
@@ -58,7 +59,11 @@ export function nhwcConv(node: OnnxNode, constants: ReadonlyMap<string, Value>):
     // QLinearConv applies only its clamp; the fused kinds and the residual are float Conv's.
     if (fusedPostOp(attrs) && quantized) return false;
     const window = windowAttributes(attrs, w.dims.slice(2));
-    if (unsupported(window, attrs.int('group', 1), fusedPool(attrs) !== undefined) !== undefined) return false;
+    const group = attrs.int('group', 1);
+    // Quantized depthwise layers run dense on either layout (the NCHW operator sends them to qdwconv2d).
+    const qDepthwise = quantized && isDepthwise(w.dims, group);
+    if (unsupported(window, group, fusedPool(attrs) !== undefined, qDepthwise) !== undefined) return false;
+    if (qDepthwise) return true;
     const zeroPoint = quantized && given(5) ? constants.get(node.inputs[5]) : undefined;
     const zeroPoints = zeroPoint ? Int32Array.from(zeroPoint.data as ArrayLike<number>) : undefined;
     return !runsSparse({ type: w.type as 'float32' | 'int8' | 'uint8', dims: w.dims, data: w.data as Float32Array, zeroPoints }, window);
@@ -80,10 +85,11 @@ export interface NhwcConvRun {
  * @throws ModelError for a layer the NHWC operator cannot run (the pass must not have moved it).
  */
 export function prepareNhwcConv<T extends 'float32' | 'int8' | 'uint8'>(layer: ConvLayer<T>, window: WindowAttributes): NhwcConvRun {
-  const why = unsupported(window, layer.group, layer.pool !== undefined);
+  const qDepthwise = (layer.output === 'uint8' || layer.output === 'int8') && isDepthwise(layer.weights.dims, layer.group);
+  const why = unsupported(window, layer.group, layer.pool !== undefined, qDepthwise);
   if (why) throw new ModelError(`${why} cannot run NHWC`);
   const op = prepareConvNhwc(layer);
-  const channels = layer.weights.dims[1];
+  const channels = layer.weights.dims[1] * layer.group;
   const plans = new PlanCache<NhwcConvPlan>();
   return {
     label: op.label,
