@@ -1,17 +1,20 @@
 /**
- * int8 depthwise convolution (cpu.qdwconv2d on qu8s8-dwconv2d) on
- * MobileNetV2's depthwise layers, against onnxruntime-node's QLinearConv
- * with group = C on the same shapes, quantization and threads: uint8 images
- * (zero point 128), per-channel int8 weights, int32 bias, uint8 output
- * clamped to ReLU6. Every row checks the two outputs are equal first.
+ * int8 depthwise convolution on MobileNetV2's depthwise layers, both
+ * layouts: NCHW (cpu.planQdwconv2d on qu8s8-dwconv2d) and channels-last
+ * (cpu.planQdwconv2dNhwc on qu8s8-dwconv2d-nhwc, x [N, H, W, C], the NHWC
+ * layout's kernel), against onnxruntime-node's QLinearConv with group = C on
+ * the same shapes, quantization and threads (onnxruntime takes NCHW: its
+ * time is the same for both rows): uint8 images (zero point 128),
+ * per-channel int8 weights, int32 bias, uint8 output clamped to ReLU6. Every
+ * row checks its output equals onnxruntime's first (NHWC: transposed).
  *
  * Efficiency: the time of the binding bound over sparq's time, where
  *   memory:  the bytes the layer must move (x read once, y written once, 1
  *            byte each; weights negligible) copied on the same threads
  *            (bench/copy-bound.ts, as bench/dwconv.ts measures it: a layer
  *            that fits in cache is held to the cache's copy rate);
- *   compute: KH*KW multiply-adds per output (the kernel's pair layout
- *            spends 12 products on a 3x3's 9) at the pair multiply-add peak
+ *   compute: KH*KW multiply-adds per output (NCHW's pair layout spends 12
+ *            products on a 3x3's 9, NHWC's tap pairs 10) at the pair multiply-add peak
  *            of bench/peak.ts times the threads: AVX2's vpmaddwd, for the
  *            AVX-512 variant half the vpdpbusd rate (one 512-bit
  *            instruction, half its products), NEON's smlal.
@@ -61,17 +64,28 @@ function qdwGraph(n: number, c: number, h: number, stride: number, k: number, w:
   };
 }
 
+/** [N, C, P] -> [N, P, C] (P pixels). */
+function toChannelsLast(v: Uint8Array, n: number, c: number, pixels: number): Uint8Array {
+  const out = new Uint8Array(v.length);
+  for (let i = 0; i < n; i++)
+    for (let ch = 0; ch < c; ch++)
+      for (let p = 0; p < pixels; p++) out[(i * pixels + p) * c + ch] = v[(i * c + ch) * pixels + p];
+  return out;
+}
+
 cpu.setThreads(threads);
 cpu.setIsaLimit(values.isa as Parameters<typeof cpu.setIsaLimit>[0]);
 const variant = cpu.info().variants['qu8s8-dwconv2d'].find((v) => v.supported)!;
+const nhwcVariant = cpu.info().variants['qu8s8-dwconv2d-nhwc'].find((v) => v.supported)!;
 const peaks = measurePeaks();
-const pairPeak = variant.isa === 'avx512' ? peaks['avx512-vnni'] / 2 : variant.isa === 'avx2' ? peaks['avx2-vpmaddwd'] : variant.isa === 'neon' ? peaks['neon-smlal'] : NaN;
-// Gop/s counts a multiply-add as 2; the scalar variant gets no peak.
-const macsPerSecond = (pairPeak / 2) * 1e9 * threads;
+// Multiply-adds per second at the pair multiply-add peak of a variant's ISA (Gop/s counts one as 2; scalar gets no peak).
+const macsPerSecond = (isa: string) =>
+  ((isa === 'avx512' ? peaks['avx512-vnni'] / 2 : isa === 'avx2' ? peaks['avx2-vpmaddwd'] : isa === 'neon' ? peaks['neon-smlal'] : NaN) / 2) * 1e9 * threads;
 const copies = copyBound(threads);
-console.log(`CPU: ${cpu.info().isa}; ISA limit ${values.isa}; qu8s8-dwconv2d variant ${variant.name}; pair multiply-add peak ${(macsPerSecond / 1e9).toFixed(1)} G/s at ${threads} thread(s); onnxruntime-node ${ort.env.versions.common}`);
-console.log('\n| layer | batch | sparq ms | ort ms | ratio | copy bound ms (GB/s) | multiply-add bound ms | binds | sparq eff |');
-console.log('|---|---|---|---|---|---|---|---|---|');
+console.log(`CPU: ${cpu.info().isa}; ISA limit ${values.isa}; variants ${variant.name} (NCHW), ${nhwcVariant.name} (NHWC); pair multiply-add peak ` +
+  `${(macsPerSecond(variant.isa) / 1e9).toFixed(1)} G/s at ${threads} thread(s); onnxruntime-node ${ort.env.versions.common}`);
+console.log('\n| layer | layout | batch | sparq ms | ort ms | ratio | copy bound ms (GB/s) | multiply-add bound ms | binds | sparq eff |');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const batch of batches)
   for (const [c, h, stride, k] of LAYERS) {
     const random = seededRandom(c * 7 + h + k);
@@ -82,26 +96,38 @@ for (const batch of batches)
     const pad = (k - 1) / 2;
     const input = tensor('uint8', [batch, c, h, h], x, { scale: Q.xScale, zeroPoint: Q.xZero });
     const weights = tensor('int8', [c, 1, k, k], w, { scale: wScale, axis: 0 });
-    const plan = cpu.planQdwconv2d(input, weights, {
-      strides: [stride, stride], pads: [pad, pad, pad, pad], bias, output: 'uint8', outScale: Q.yScale, outZeroPoint: Q.yZero, activation: { min: 0, max: 6 },
-    });
+    const options = {
+      strides: [stride, stride] as [number, number], pads: [pad, pad, pad, pad] as [number, number, number, number], bias, output: 'uint8' as const,
+      outScale: Q.yScale, outZeroPoint: Q.yZero, activation: { min: 0, max: 6 },
+    };
+    const plan = cpu.planQdwconv2d(input, weights, options);
     const y = new Uint8Array(plan.result.dims.reduce((a, b) => a * b, 1));
-    plan.run(x, y);
+    // The same layer channels-last: x and the expected y transposed to [N, H, W, C].
+    const nhwcPlan = cpu.planQdwconv2dNhwc({ ...input, dims: [batch, h, h, c] }, weights, options);
+    const [, oh, ow] = nhwcPlan.result.dims;
+    const xNhwc = toChannelsLast(x, batch, c, h * h), yNhwc = new Uint8Array(y.length);
     const session = await ortSession(qdwGraph(batch, c, h, stride, k, w, wScale, bias), threads);
     const feeds = { x: new ort.Tensor('uint8', x, [batch, c, h, h]) };
     const expected = (await session.run(feeds)).y.data as Uint8Array;
-    const differ = y.reduce((count, v, i) => count + (v !== expected[i] ? 1 : 0), 0);
-    const ours = (await timeIt(() => plan.run(x, y), { budgetMs })).p50;
     const theirs = (await timeIt(() => session.run(feeds), { budgetMs })).p50;
     await session.release();
     const moved = x.length + y.length;
     const copy = await copies.seconds(Math.ceil(moved / 8));
-    const compute = (y.length * k * k) / macsPerSecond;
-    const memoryBinds = !(compute > copy);
-    const bound = memoryBinds ? copy : compute;
-    const ms = (t: number) => (t * 1e3).toFixed(4);
-    const name = `${h}x${h}x${c} ${k}x${k} s${stride}${differ ? ` (${differ} outputs differ from ort)` : ''}`;
-    console.log(`| ${name} | ${batch} | ${ms(ours)} | ${ms(theirs)} | **${(theirs / ours).toFixed(2)}x** | ${ms(copy)} (${(moved / copy / 1e9).toFixed(1)}) | ${ms(compute)} | ` +
-      `${memoryBinds ? 'memory' : 'multiply-add'} | ${((bound / ours) * 100).toFixed(0)}% |`);
+    const rows: [string, string, () => void, Uint8Array, Uint8Array][] = [
+      ['NCHW', variant.isa, () => plan.run(x, y), y, expected],
+      ['NHWC', nhwcVariant.isa, () => nhwcPlan.run(xNhwc, yNhwc), yNhwc, toChannelsLast(expected, batch, c, oh * ow)],
+    ];
+    for (const [layout, isa, run, out, want] of rows) {
+      run();
+      const differ = out.reduce((count, v, i) => count + (v !== want[i] ? 1 : 0), 0);
+      const ours = (await timeIt(run, { budgetMs })).p50;
+      const compute = (y.length * k * k) / macsPerSecond(isa);
+      const memoryBinds = !(compute > copy);
+      const bound = memoryBinds ? copy : compute;
+      const ms = (t: number) => (t * 1e3).toFixed(4);
+      const name = `${h}x${h}x${c} ${k}x${k} s${stride}${differ ? ` (${differ} outputs differ from ort)` : ''}`;
+      console.log(`| ${name} | ${layout} | ${batch} | ${ms(ours)} | ${ms(theirs)} | **${(theirs / ours).toFixed(2)}x** | ${ms(copy)} (${(moved / copy / 1e9).toFixed(1)}) | ${ms(compute)} | ` +
+        `${memoryBinds ? 'memory' : 'multiply-add'} | ${((bound / ours) * 100).toFixed(0)}% |`);
+    }
   }
 await copies.close();
