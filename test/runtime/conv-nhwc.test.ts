@@ -202,7 +202,7 @@ describe('runtime: Conv in NHWC', () => {
 });
 
 describe('runtime: nhwcConv, the NHWC layout pass\'s question', () => {
-  const weight: Value = { type: 'float32', dims: [8, 4, 1, 1], data: new Float32Array(32) };
+  const weight: Value = { type: 'float32', dims: [8, 4, 1, 1], data: new Float32Array(32).fill(0.5) };
   const constants = new Map<string, Value>([['w', weight], ['b', { type: 'float32', dims: [8], data: new Float32Array(8) }]]);
 
   it('takes 2-D group-1 convs with constant weights and a post-op it applies', () => {
@@ -210,7 +210,7 @@ describe('runtime: nhwcConv, the NHWC layout pass\'s question', () => {
     assert.equal(nhwcConv(node('Conv', ['x', 'w', ''], { [FUSED_MIN]: float(0), [FUSED_MAX]: float(6) }), constants), true);
     assert.equal(nhwcConv(node('Conv', ['x', 'w'], { [FUSED_KIND]: { type: 'string', value: 'hardswish' } }), constants), true);
     assert.equal(nhwcConv(node('Conv', ['x', 'w', '', 'r'], { [FUSED_RESIDUAL]: { type: 'int', value: 1 } }), constants), true);
-    const k3 = new Map([['w', { type: 'float32', dims: [8, 4, 3, 3], data: new Float32Array(288) } as Value]]);
+    const k3 = new Map([['w', { type: 'float32', dims: [8, 4, 3, 3], data: new Float32Array(288).fill(0.5) } as Value]]);
     assert.equal(nhwcConv(node('Conv', ['x', 'w'], { strides: ints([2, 2]), pads: ints([1, 1, 1, 1]), dilations: ints([1, 2]) }), k3), true, 'strided, padded, dilated 3x3');
   });
 
@@ -235,7 +235,7 @@ describe('runtime: nhwcConv, the NHWC layout pass\'s question', () => {
 
   it('takes QLinearConv with constant weight and output quantization, without float post-ops', () => {
     const q = new Map<string, Value>([
-      ['w', { type: 'int8', dims: [8, 4, 1, 1], data: new Int8Array(32) }],
+      ['w', { type: 'int8', dims: [8, 4, 1, 1], data: new Int8Array(32).fill(3) }],
       ['ws', { type: 'float32', dims: [], data: Float32Array.of(0.1) }],
       ['wz', { type: 'int8', dims: [], data: Int8Array.of(0) }],
       ['ys', { type: 'float32', dims: [], data: Float32Array.of(0.1) }],
