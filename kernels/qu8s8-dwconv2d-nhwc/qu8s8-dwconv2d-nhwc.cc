@@ -105,6 +105,13 @@ void qu8s8_dwconv2d_nhwc(const Qu8s8DwConv2dNhwcVariant& variant, const DwConv2d
     const uint32_t b = stage.bias == nullptr ? 0 : static_cast<uint32_t>(stage.bias[c * stage.bias_stride]);
     bias[c] = static_cast<int32_t>(b - uint32_t{params.x_zero_point} * static_cast<uint32_t>(w.sums[c]));
   }
+  // Per-channel multipliers repeated along a row, so each row requantizes in one call (not one per pixel,
+  // which at a few channels costs more in calls than in values).
+  std::vector<float> row_multipliers;
+  if (params.output != QOutput::kInt32 && stage.multiplier_stride == 1) {
+    row_multipliers.resize(row_values);
+    for (std::size_t i = 0; i < row_values; i++) row_multipliers[i] = stage.multiplier[i % channels];
+  }
   const std::vector<uint8_t> padding(w.channels_padded, params.x_zero_point);
   const RequantizeVariant& requantize = requantize_best();
   const std::size_t out_size = qgemm_output_size(params.output);
@@ -132,13 +139,10 @@ void qu8s8_dwconv2d_nhwc(const Qu8s8DwConv2dNhwcVariant& variant, const DwConv2d
       if (params.output == QOutput::kInt32) continue;
       RequantizeRow q = stage;
       q.bias = nullptr;  // in the sums already
-      // A per-tensor stage takes the row at once; a per-channel one pixel by pixel (its channels).
-      const std::size_t run = stage.multiplier_stride == 0 ? row_values : channels;
-      for (std::size_t i = 0; i < row_values; i += run) {
-        if (params.output == QOutput::kUint8) requantize.to_uint8(run, r.acc + i, q, out + i);
-        else if (params.output == QOutput::kInt8) requantize.to_int8(run, r.acc + i, q, out + i);
-        else requantize.to_float(run, r.acc + i, q, reinterpret_cast<float*>(out) + i);
-      }
+      if (!row_multipliers.empty()) q.multiplier = row_multipliers.data();
+      if (params.output == QOutput::kUint8) requantize.to_uint8(row_values, r.acc, q, out);
+      else if (params.output == QOutput::kInt8) requantize.to_int8(row_values, r.acc, q, out);
+      else requantize.to_float(row_values, r.acc, q, reinterpret_cast<float*>(out));
     }
   });
 }
