@@ -6,6 +6,8 @@
  * sparq and in onnxruntime-node and run at two batch sizes x two spatial
  * sizes, so one session serves every shape.
  *
+ * The same blocks run with option layout 'nhwc' too (the last describe).
+ *
  * Float tolerance: |sparq - onnxruntime| <= 1e-4 * |onnxruntime| + 1e-4 *
  * max|onnxruntime| per element (relative 1e-4, with the absolute part
  * scaled to the output for values near 0, where the two GEMMs' different
@@ -19,7 +21,7 @@ import { conv1dBlocks, downsamplingBlocks, groupedBlocks, paddingBlocks, paddleB
 import { calibrate } from '../../src/compress/calibrate.js';
 import { quantizeQdq } from '../../src/compress/quantize-qdq.js';
 import { encodeOnnxModel, type OnnxGraph } from '../../src/runtime/onnx/write.js';
-import { InferenceSession } from '../../src/runtime/session.js';
+import { InferenceSession, type SessionOptions } from '../../src/runtime/session.js';
 import { assertClose, rng } from '../helpers.js';
 import { assertInt8Outputs, ortInt8Case } from './ort-compare.js';
 
@@ -38,11 +40,14 @@ interface Run {
   reference: Float32Array;
 }
 
-/** Runs `graph` on every input shape in one sparq and one onnxruntime session; returns both outputs per shape. */
-async function runBoth(graph: OnnxGraph, shapes: number[][], options: { optimize?: boolean } = {}): Promise<{ runs: Run[]; session: InferenceSession }> {
+/**
+ * Runs `graph` on every input shape in one sparq and one onnxruntime session; returns both outputs per shape.
+ * Layout 'nchw' unless `options` says otherwise: the first describe checks the NCHW kernels each conv runs on.
+ */
+async function runBoth(graph: OnnxGraph, shapes: number[][], options: SessionOptions = {}): Promise<{ runs: Run[]; session: InferenceSession }> {
   const bytes = encodeOnnxModel(graph);
   const reference = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3 });
-  const session = await InferenceSession.create(bytes, options);
+  const session = await InferenceSession.create(bytes, { layout: 'nchw', ...options });
   const [inputName, outputName] = [graph.inputs[0].name, graph.outputs[0].name];
   const runs: Run[] = [];
   for (const [i, dims] of shapes.entries()) {
@@ -148,5 +153,40 @@ describe('runtime: MobileNet-style blocks vs onnxruntime', () => {
     assert.equal(ops.filter((o) => o === 'QLinearConv').length, 10, ops.join(', '));
     assert.ok(!ops.includes('Conv'), ops.join(', '));
     assert.ok(ops.includes('QLinearMatMul'), ops.join(', '));
+  });
+});
+
+describe("runtime: MobileNet-style blocks vs onnxruntime with layout 'nhwc'", () => {
+  const nhwc = { layout: 'nhwc' } as const;
+  const floats: [string, () => OnnxGraph, number, [number, number][]][] = [
+    ['PyTorch export, opset 13', () => pytorchBlocks({ opset: 13 }), 16, [[16, 16], [13, 11]]],
+    ['PyTorch export, opset 14', () => pytorchBlocks({ opset: 14 }), 16, [[16, 16]]],
+    ['PyTorch eval-mode export', () => pytorchBlocks({ foldBn: true }), 16, [[9, 12]]],
+    ['Paddle export, opset 9', () => paddleBlocks({ opset: 9 }), 16, [[16, 16]]],
+    ['Paddle export, opset 11', () => paddleBlocks({ opset: 11 }), 16, [[15, 10]]],
+    ['auto_pad SAME_UPPER blocks', paddingBlocks, 8, [[11, 9]]],
+    ['grouped blocks', groupedBlocks, 16, [[13, 9]]],
+  ];
+  for (const [name, graph, channels, sizes] of floats)
+    it(name, async () => {
+      const { runs, session } = await runBoth(graph(), shapes2d(channels, sizes), nhwc);
+      assertFloatClose(runs);
+      await session.release();
+    });
+
+  it('1-D convs and a net downsampling to 1x1', async () => {
+    assertFloatClose((await runBoth(conv1dBlocks(), [[2, 8, 17]], nhwc)).runs);
+    assertFloatClose((await runBoth(downsamplingBlocks(), [[2, 3, 32, 32], [1, 3, 13, 11]], nhwc)).runs);
+  });
+
+  it('the QDQ version of the PyTorch blocks: the same bytes as with layout nchw', async () => {
+    const graph = pytorchBlocks({ foldBn: true });
+    const calibration = [0, 1].map((i) => ({ input: { type: 'float32', dims: [4, 16, 16, 16], data: input([4, 16, 16, 16], 200 + i) } }));
+    const qdq = quantizeQdq(graph, await calibrate(graph, calibration));
+    const shapes = shapes2d(16, [[16, 16], [13, 11]]);
+    const moved = await runBoth(qdq, shapes, nhwc);
+    const kept = await runBoth(qdq, shapes, { layout: 'nchw' });
+    moved.runs.forEach((run, i) => assert.deepEqual(run.ours, kept.runs[i].ours, `input [${run.dims}]`));
+    assert.ok(moved.session.profile().some((p) => p.opType === 'Transpose'), 'the layout pass moved nothing');
   });
 });

@@ -2,7 +2,9 @@
  * The benchmark models (test/fixtures/benchmark-models.ts: MobileNetV2,
  * MobileNetV3-small, ResNet-18, at full width) at 32x32, each variant the
  * benchmark times, run by sparq and by onnxruntime-node from the same bytes,
- * at batch 2 and then batch 1 on the same sessions.
+ * at batch 2 and then batch 1 on the same sessions, each with option
+ * layout 'nchw' and 'nhwc' (the convs the channels-last operator runs, and
+ * the nodes between them, moved to NHWC: passes/nhwc-layout.ts).
  *
  * fp32: |sparq - onnxruntime| <= 1e-4 * |onnxruntime| + 1e-4 * max|onnxruntime|
  * (relative 1e-4, the absolute part scaled to the logits for values near 0,
@@ -16,7 +18,8 @@
  * residual Adds, activations and squeeze-excites, so a QuantizeLinear
  * follows each Conv: the last describe checks none is left in float) and
  * the elementwise ops between a DequantizeLinear and a QuantizeLinear are
- * single float operations, the same in every backend.
+ * single float operations, the same in every backend. NHWC's int8 logits
+ * equal NCHW's exactly.
  */
 import assert from 'node:assert/strict';
 
@@ -73,7 +76,7 @@ describe('benchmark models: the layer tables', () => {
   });
 });
 
-describe(`benchmark models vs onnxruntime at ${SIZE}x${SIZE}, batch 2 then 1`, function () {
+describe(`benchmark models vs onnxruntime at ${SIZE}x${SIZE}, batch 2 then 1, layouts nchw and nhwc`, function () {
   // Full-width weights: building and preparing the models, not running them, takes the time.
   this.timeout(300_000);
 
@@ -84,15 +87,20 @@ describe(`benchmark models vs onnxruntime at ${SIZE}x${SIZE}, batch 2 then 1`, f
         const graph = await toVariant(dense(model), variant);
         const bytes = encodeOnnxModel(graph);
         const reference = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3, intraOpNumThreads: 1 });
-        const session = await InferenceSession.create(bytes);
+        const nchw = await InferenceSession.create(bytes, { layout: 'nchw' });
+        const nhwc = await InferenceSession.create(bytes, { layout: 'nhwc' });
         const images = randomImages(2, [3, SIZE, SIZE], 70);
         let pair: Float32Array | undefined;
         for (const batch of [2, 1]) {
           const x = images.subarray(0, batch * 3 * SIZE * SIZE);
           const feeds = { input: { type: 'float32', dims: [batch, 3, SIZE, SIZE], data: x } };
-          const actual = await session.run(feeds);
+          const actual = await nchw.run(feeds);
+          const moved = (await nhwc.run(feeds)).logits;
           assert.deepEqual(actual.logits.dims, [batch, 1000]);
+          assert.deepEqual(moved.dims, [batch, 1000]);
           const logits = actual.logits.data as Float32Array;
+          // int8 is exact in both layouts, so NHWC's logits are NCHW's, which are checked against the oracles.
+          if (int8) assert.deepEqual(moved.data, logits, `layout 'nhwc' against 'nchw', batch ${batch}`);
           if (int8 && pair) {
             assert.deepEqual(logits, pair.subarray(0, 1000), 'batch 1 against the first image of batch 2');
             continue;
@@ -101,11 +109,16 @@ describe(`benchmark models vs onnxruntime at ${SIZE}x${SIZE}, batch 2 then 1`, f
           if (int8) await assertInt8Outputs(bytes, feeds, actual, expected, { tolerance: 0 });
           else {
             const e = expected.logits.data as Float32Array;
-            assertClose(logits, e, RTOL, RTOL * e.reduce((m, v) => Math.max(m, Math.abs(v)), 0), `batch ${batch}`);
+            const atol = RTOL * e.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+            assertClose(logits, e, RTOL, atol, `layout 'nchw', batch ${batch}`);
+            assertClose(moved.data as Float32Array, e, RTOL, atol, `layout 'nhwc', batch ${batch}`);
           }
           pair = logits;
         }
-        await session.release();
+        // The MobileNets' pointwise convs run channels-last (ResNet-18's convs may all stay NCHW).
+        if (model !== 'resnet18') assert.ok(nhwc.profile().some((p) => p.opType === 'Transpose'), 'the layout pass moved nothing');
+        await nchw.release();
+        await nhwc.release();
         await reference.release();
       });
     }
