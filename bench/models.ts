@@ -6,18 +6,22 @@
  * (same threads, onnxruntime at graphOptimizationLevel 'all'): medians of
  * benchmark.js samples, the ratio onnxruntime / sparq (above 1: sparq is
  * faster), then a per-op-type profile of a profiling sparq session on the
- * same feeds, so the table says where the time goes.
+ * same feeds, so the table says where the time goes. sparq runs with
+ * session option layout 'nchw' and 'nhwc' side by side (--layout both, the
+ * default), each with its ratio, and a profile per layout.
  *
  *   npm run bench:models                                  # everything (long: the lead's full run)
  *   npm run bench:models -- --quick --model mobilenetv2-96 --batch 1 --variant fp32 --variant int8
  *   npm run bench:models -- --threads 1 --threads 2 --isa avx2
+ *   npm run bench:models -- --quick --model mobilenetv2-96 --layout nhwc
  *
  * --model: mobilenetv2-224, mobilenetv2-96, mobilenetv3-small-224,
  * resnet18-224 (repeatable; default all). --variant: fp32, int8,
  * int8-pruned, fp32-pruned (repeatable; default all). --batch (default 1
  * and 16), --threads (default 1), --budget ms per measurement (default
  * 3000, 800 with --quick), --isa caps sparq's kernels (onnxruntime cannot be
- * capped), --top: op types shown per profile (default 6).
+ * capped), --top: op types shown per profile (default 6), --layout: nchw,
+ * nhwc or both (default both).
  */
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -28,7 +32,7 @@ import { InferenceSession, type NodeProfile } from '../src/runtime/session.js';
 import { BENCHMARK_MODELS, toVariant, type BenchmarkModel, type Variant } from '../test/fixtures/benchmark-models.js';
 import { randomImages } from '../test/fixtures/cifar-cnn.js';
 import { ort } from './ort-models.js';
-import { timeIt } from './timing.js';
+import { timeIt, type Timing } from './timing.js';
 
 const MODELS: Record<string, [BenchmarkModel, number]> = {
   'mobilenetv2-224': ['mobilenetv2', 224],
@@ -53,6 +57,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     isa: { type: 'string', default: 'none' },
     top: { type: 'string', default: '6' },
+    layout: { type: 'string', default: 'both' },
   },
 });
 
@@ -68,6 +73,8 @@ const batches = (values.batch ?? ['1', '16']).map(Number);
 const threadCounts = (values.threads ?? ['1']).map(Number);
 const budgetMs = Number(values.budget ?? (values.quick ? 800 : 3000));
 const top = Number(values.top);
+const LAYOUTS = { nchw: ['nchw'], nhwc: ['nhwc'], both: ['nchw', 'nhwc'] } as const;
+const layouts = LAYOUTS[pick('layout', [values.layout!], LAYOUTS)[0] as keyof typeof LAYOUTS];
 cpu.setIsaLimit(values.isa as Parameters<typeof cpu.setIsaLimit>[0]);
 
 /** Milliseconds per run of each op type in a profiling session's `profile` over `runs` runs, largest first, and their sum. */
@@ -123,8 +130,8 @@ for (const name of models) {
     const bytes = encodeOnnxModel(graph);
     const kinds = convKinds(graph);
     for (const threads of threadCounts) {
-      const session = await InferenceSession.create(bytes, { threads });
-      const profiling = await InferenceSession.create(bytes, { threads, profile: true });
+      const sessions = await Promise.all(layouts.map((layout) => InferenceSession.create(bytes, { threads, layout })));
+      const profilings = await Promise.all(layouts.map((layout) => InferenceSession.create(bytes, { threads, layout, profile: true })));
       const ortSession = await ort.InferenceSession.create(bytes, {
         executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
       });
@@ -133,28 +140,33 @@ for (const name of models) {
         const x = randomImages(batch, [3, size, size], 9);
         const feeds = { input: { type: 'float32', dims, data: x } };
         const ortFeeds = { input: new ort.Tensor('float32', x, dims) };
-        const sparq = await timeIt(() => session.runSync(feeds), { budgetMs, minSamples: 5 });
+        const sparq: Timing[] = [];
+        for (const session of sessions) sparq.push(await timeIt(() => session.runSync(feeds), { budgetMs, minSamples: 5 }));
         const onnx = await timeIt(() => ortSession.run(ortFeeds), { budgetMs, minSamples: 5 });
         const ms = (s: number) => (s * 1e3).toFixed(2);
-        rows.push(`| ${name} | ${variant} | ${threads} | ${batch} | ${ms(sparq.p50)} | ${ms(onnx.p50)} | **${(onnx.p50 / sparq.p50).toFixed(2)}x** | ${sparq.samples.length} / ${onnx.samples.length} |`);
-        // A fresh profile per batch: the profiling session's counters add up over its life.
-        profiling.runSync(feeds);
-        const before = new Map(profiling.profile().map((p) => [p.node, p.totalMs]));
-        for (let i = 0; i < PROFILE_RUNS; i++) profiling.runSync(feeds);
-        const profile = profiling.profile().map((p) => ({ ...p, totalMs: p.totalMs - (before.get(p.node) ?? 0) }));
-        const { total, ops } = byOpType(profile, PROFILE_RUNS);
-        const shown = (list: [string, number, number][]) => list.slice(0, top).map(([what, t, nodes]) => `${what} ×${nodes} ${t.toFixed(2)} ms (${((100 * t) / total).toFixed(0)}%)`).join(', ');
-        profiles.push(`- ${name} ${variant}, ${threads} thread${threads > 1 ? 's' : ''}, batch ${batch}: nodes ${total.toFixed(2)} ms of ${ms(sparq.p50)} ms: ${shown(ops)}\n  - convs by kind [sparq kernel]: ${shown(byConvKind(profile, kinds, PROFILE_RUNS))}`);
+        const ratios = sparq.map((t) => `**${(onnx.p50 / t.p50).toFixed(2)}x**`);
+        rows.push(`| ${name} | ${variant} | ${threads} | ${batch} | ${sparq.map((t) => ms(t.p50)).join(' | ')} | ${ms(onnx.p50)} | ${ratios.join(' | ')} | ${[...sparq, onnx].map((t) => t.samples.length).join(' / ')} |`);
+        layouts.forEach((layout, i) => {
+          // A fresh profile per batch: the profiling session's counters add up over its life.
+          const profiling = profilings[i];
+          profiling.runSync(feeds);
+          const before = new Map(profiling.profile().map((p) => [p.node, p.totalMs]));
+          for (let r = 0; r < PROFILE_RUNS; r++) profiling.runSync(feeds);
+          const profile = profiling.profile().map((p) => ({ ...p, totalMs: p.totalMs - (before.get(p.node) ?? 0) }));
+          const { total, ops } = byOpType(profile, PROFILE_RUNS);
+          const shown = (list: [string, number, number][]) => list.slice(0, top).map(([what, t, nodes]) => `${what} ×${nodes} ${t.toFixed(2)} ms (${((100 * t) / total).toFixed(0)}%)`).join(', ');
+          profiles.push(`- ${name} ${variant}, ${layout.toUpperCase()}, ${threads} thread${threads > 1 ? 's' : ''}, batch ${batch}: nodes ${total.toFixed(2)} ms of ${ms(sparq[i].p50)} ms: ${shown(ops)}\n  - convs by kind [sparq kernel]: ${shown(byConvKind(profile, kinds, PROFILE_RUNS))}`);
+        });
         console.error(rows.at(-1));
       }
       await ortSession.release();
-      await profiling.release();
-      await session.release();
+      for (const s of [...profilings, ...sessions]) await s.release();
     }
   }
 }
-console.log('\n| model | variant | threads | batch | sparq ms | ort ms | ratio | samples sparq / ort |');
-console.log('|---|---|---|---|---|---|---|---|');
+const upper = layouts.map((l) => l.toUpperCase());
+console.log(`\n| model | variant | threads | batch | ${upper.map((l) => `sparq ${l} ms`).join(' | ')} | ort ms | ${upper.map((l) => `ratio ${l}`).join(' | ')} | samples ${upper.map((l) => `sparq ${l}`).join(' / ')} / ort |`);
+console.log(`|${'---|'.repeat(6 + 2 * layouts.length)}`);
 for (const r of rows) console.log(r);
 console.log(`\nsparq per op type, then its convs by kind (ms per run, mean of ${PROFILE_RUNS} profiled runs; ×n = nodes after the passes; % of the nodes' sum):`);
 for (const p of profiles) console.log(p);

@@ -69,6 +69,10 @@ describe('runtime ops: shape and layout vs onnxruntime', () => {
       [[2, 3, 2, 3, 2], [4, 0, 3, 1, 2]],
       [[2, 3, 2, 3, 2, 2], [5, 3, 1, 4, 2, 0]],
       [[2, 0, 3], [2, 1, 0]],
+      // NCHW <-> NHWC across the 32x32 tiles of the swapped-pair loop, with a batch and without.
+      [[2, 37, 5, 9], [0, 2, 3, 1]],
+      [[2, 5, 9, 37], [0, 3, 1, 2]],
+      [[1, 70, 3, 11], [0, 2, 3, 1]],
     ];
     for (const [dims, perm] of cases)
       it(`[${dims}] perm ${perm ? `[${perm}]` : 'default (reversed)'}`, async () => {
