@@ -20,7 +20,8 @@ import type { OnnxModel, OnnxValueInfo, Value } from './onnx/model.js';
 import { loadOnnx, readOnnx } from './onnx/read.js';
 import { nhwcConv } from './ops/conv-nhwc.js';
 import { runPasses } from './passes/index.js';
-import { nhwcLayout, prefersNhwc } from './passes/nhwc-layout.js';
+import { prefersNhwc } from './passes/nhwc-choice.js';
+import { nhwcLayout } from './passes/nhwc-layout.js';
 import { prepareGraph } from './prepare.js';
 
 export interface SessionOptions {
@@ -44,8 +45,9 @@ export interface SessionOptions {
    * nodes between them, to [N, H, W, C], with transposes at the edges only;
    * inputs, outputs and every value fetched by its model name keep the
    * model's layout. 'nchw' keeps the model's layout throughout. 'auto'
-   * decides per model (NHWC when every conv runs channels-last and one of
-   * them is 1x1 or depthwise), and is 'nchw' with options.optimize false.
+   * decides per model (passes/nhwc-choice.ts: NHWC when a 1x1 or depthwise
+   * conv moves and at most one transpose is needed inside the model), and
+   * is 'nchw' with options.optimize false.
    * A 'webgpu' session runs NCHW: 'nhwc' there is a TypeError.
    */
   layout?: 'auto' | 'nchw' | 'nhwc';

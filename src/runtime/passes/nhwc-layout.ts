@@ -115,8 +115,8 @@ function movable(graph: Graph, nhwcConv: NhwcConvPredicate): Map<OnnxNode, numbe
   return result;
 }
 
-/** The nodes to move: the movable ones connected (through activation inputs) to a seed. */
-function region(graph: Graph, nhwcConv: NhwcConvPredicate): Map<OnnxNode, number[]> {
+/** The nodes to move, with their activation inputs: the movable ones connected (through activation inputs) to a seed. */
+export function nhwcRegion(graph: Graph, nhwcConv: NhwcConvPredicate): Map<OnnxNode, number[]> {
   const candidates = movable(graph, nhwcConv);
   const parent = new Map<OnnxNode, OnnxNode>([...candidates.keys()].map((n) => [n, n]));
   const root = (n: OnnxNode): OnnxNode => {
@@ -132,6 +132,20 @@ function region(graph: Graph, nhwcConv: NhwcConvPredicate): Map<OnnxNode, number
     }
   const seeded = new Set([...candidates.keys()].filter((n) => SEEDS.has(n.opType)).map(root));
   return new Map([...candidates].filter(([n]) => seeded.has(root(n))));
+}
+
+/**
+ * Where a region meets the rest: the values it reads that a transpose must
+ * bring in (not constants, not made in the region), and the values it makes
+ * that a transpose must take out (read by a graph output or an NCHW reader).
+ */
+export function regionEdges(graph: Graph, moved: ReadonlyMap<OnnxNode, readonly number[]>): { entering: Set<string>; leaving: Set<string> } {
+  const made = new Set([...moved.keys()].map((n) => n.outputs[0]));
+  const entering = new Set<string>();
+  for (const [node, inputs] of moved) for (const i of inputs) if (!made.has(node.inputs[i]) && !graph.constants.has(node.inputs[i])) entering.add(node.inputs[i]);
+  const leaving = new Set(graph.outputs.map((o) => o.name).filter((name) => made.has(name)));
+  for (const n of graph.nodes) n.inputs.forEach((x, i) => made.has(x) && !moved.get(n)?.includes(i) && leaving.add(x));
+  return { entering, leaving };
 }
 
 /** A name no value of the graph has, derived from `base`. */
@@ -157,17 +171,16 @@ function transposeNode(name: string, input: string, output: string, perm: number
  * whether any node moved. Graph inputs and outputs keep their layout.
  */
 export function nhwcLayout(graph: Graph, nhwcConv: NhwcConvPredicate): boolean {
-  const moved = region(graph, nhwcConv);
+  const moved = nhwcRegion(graph, nhwcConv);
   if (moved.size === 0) return false;
+  const { leaving } = regionEdges(graph, moved);
   const taken = new Set<string>(graph.inputs.map((i) => i.name));
   for (const n of graph.nodes) for (const o of n.outputs) taken.add(o);
   const added: OnnxNode[] = [];
   // Moved outputs: renamed; the old name, where still read, is the transpose back to NCHW.
   const renamed = new Map<string, string>();
   for (const node of moved.keys()) renamed.set(node.outputs[0], freshName(graph, taken, `${node.outputs[0]}_nhwc`));
-  const readsNchw = (name: string) =>
-    graph.outputs.some((o) => o.name === name) || graph.nodes.some((n) => n.inputs.some((x, i) => x === name && !moved.get(n)?.includes(i)));
-  for (const [old, name] of renamed) if (readsNchw(old)) added.push(transposeNode(`${old}_to_nchw`, name, old, TO_NCHW));
+  for (const [old, name] of renamed) if (leaving.has(old)) added.push(transposeNode(`${old}_to_nchw`, name, old, TO_NCHW));
   // Inputs from outside: one transpose (or rewritten constant) per value, shared by its readers.
   const entering = new Map<string, string>();
   const enter = (old: string): string => {
@@ -186,26 +199,4 @@ export function nhwcLayout(graph: Graph, nhwcConv: NhwcConvPredicate): boolean {
   }
   graph.nodes = topologicalOrder({ ...graph, nodes: [...graph.nodes, ...added] });
   return true;
-}
-
-
-const CONVS = new Set(['Conv', 'QLinearConv', 'ConvInteger']);
-
-/**
- * Session option layout 'auto': NHWC when every conv of the model runs NHWC
- * and one of them is 1x1 or depthwise (where channels-last pays: one GEMM
- * on the image as it lies, depthwise vectorized across channels). A conv
- * left NCHW between moved ones costs two full-image transposes per run,
- * which the measurements so far say outweigh what a moved 1x1 conv saves;
- * the rule is tuned from `npm run bench:models -- --layout both`.
- */
-export function prefersNhwc(graph: Graph, nhwcConv: NhwcConvPredicate): boolean {
-  const convs = graph.nodes.filter((n) => (n.domain === '' || n.domain === 'ai.onnx') && CONVS.has(n.opType));
-  if (convs.length === 0 || !convs.every((n) => nhwcConv(n, graph.constants))) return false;
-  return convs.some((n) => {
-    const w = graph.constants.get(n.inputs[n.opType === 'QLinearConv' ? 3 : 1]);
-    const group = n.attributes.get('group');
-    const depthwise = group?.type === 'int' && group.value > 1 && w !== undefined && w.dims[1] === 1;
-    return depthwise || (w !== undefined && w.dims.slice(2).every((k) => k === 1));
-  });
 }
