@@ -15,6 +15,7 @@ import { readOnnx } from '../../src/runtime/onnx/read.js';
 import { encodeOnnxModel, type OnnxGraph, type OnnxNode, type OnnxTensor } from '../../src/runtime/onnx/write.js';
 import { isNhwc } from '../../src/runtime/ops/nhwc.js';
 import { Attributes } from '../../src/runtime/ops/op.js';
+import { prefersNhwc } from '../../src/runtime/passes/nhwc-choice.js';
 import { nhwcLayout, TO_NCHW, TO_NHWC, type NhwcConvPredicate } from '../../src/runtime/passes/nhwc-layout.js';
 import { InferenceSession } from '../../src/runtime/session.js';
 import { value } from '../../src/runtime/value.js';
@@ -192,6 +193,29 @@ describe('passes: nhwcLayout', () => {
     assert.deepEqual(moved(g), ['c1', 'c2']);
     assert.equal(node(g, 'c2').inputs[3], node(g, 'c1').inputs[0], 'the residual reads the one transpose of x');
     assert.equal(transposes(g).length, 2);
+  });
+});
+
+describe("passes: prefersNhwc (layout 'auto')", () => {
+  const any: NhwcConvPredicate = () => true;
+  const head = (x: string): OnnxNode[] => [
+    { opType: 'GlobalAveragePool', name: 'gap', inputs: [x], outputs: ['g'] },
+    { opType: 'Flatten', name: 'flat', inputs: ['g'], outputs: ['y'] },
+  ];
+
+  it('does not count a global pool leaving the region (a view): a stem left NCHW, then 1x1 convs and the pool', () => {
+    const g = graphOf(model([conv('c1', 'x', 'a', 3), conv('c2', 'a', 'b'), conv('c3', 'b', 'c'), ...head('c')], ['y']));
+    assert.equal(prefersNhwc(g, pointwise), true);
+  });
+
+  it('takes one conv left NCHW at an end of the region (a stem), not one between moved convs', () => {
+    assert.equal(prefersNhwc(graphOf(model([conv('c1', 'x', 'a', 3), conv('c2', 'a', 'b'), conv('c3', 'b', 'y')], ['y'])), pointwise), true);
+    assert.equal(prefersNhwc(graphOf(model([conv('c1', 'x', 'a'), conv('c2', 'a', 'b', 3), conv('c3', 'b', 'y')], ['y'])), pointwise), false);
+  });
+
+  it('leaves models whose moving convs are neither 1x1 nor depthwise, or with no conv that moves, NCHW', () => {
+    assert.equal(prefersNhwc(graphOf(model([conv('c1', 'x', 'a', 3), conv('c2', 'a', 'y', 3)], ['y'])), any), false);
+    assert.equal(prefersNhwc(graphOf(model([conv('c1', 'x', 'a', 3), ...head('a')], ['y'])), pointwise), false);
   });
 });
 
