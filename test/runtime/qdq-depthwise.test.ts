@@ -75,10 +75,11 @@ describe(`runtime: QDQ depthwise convs on qu8s8-dwconv2d ${ortInt8Case()}`, () =
   for (const k of CASES) {
     it(`${k.kernel}x${k.kernel} strides [${k.strides}], pads [${k.pads}]${k.multiplier ? `, ${k.multiplier} outputs per channel` : ''}${k.relu ? ', Relu' : ''}, ${k.outType} output: 'qconv-dw', exact`, async () => {
       const model = depthwiseModel(k);
-      const session = await InferenceSession.create(encodeOnnxModel(model));
+      // Layout 'nchw': the NCHW kernel is the one checked here (layout 'auto' runs a lone depthwise conv NHWC).
+      const session = await InferenceSession.create(encodeOnnxModel(model), { layout: 'nchw' });
       const kernels = session.profile().map((p) => `${p.opType}:${p.kernel}`);
       assert.ok(kernels.includes('QLinearConv:qconv-dw'), kernels.join(', '));
-      for (const dims of [[1, 8, 13, 11], [3, 8, 20, 17]]) await compareWithOrt(model, { x: image(dims) }, { tolerance: 0 });
+      for (const dims of [[1, 8, 13, 11], [3, 8, 20, 17]]) await compareWithOrt(model, { x: image(dims) }, { tolerance: 0, session: { layout: 'nchw' } });
     });
   }
 
