@@ -1,7 +1,9 @@
 /**
  * Depthwise conv layers (MobileNetV2's 3x3 ones and an EfficientNet-style
- * 5x5) on cpu's f32-dwconv2d (planned once, as the conv operator runs it)
- * against onnxruntime-node's Conv(group = C) on the same shapes, bias
+ * 5x5) on cpu's f32-dwconv2d (NCHW) and f32-dwconv2d-nhwc (the same layer
+ * on the channels-last image the NHWC layout keeps between convs), each
+ * planned once as the conv operators run them, against onnxruntime-node's
+ * Conv(group = C) on the same shapes (NCHW: its single-node layout), bias
  * included, at the same thread count; with each layer's efficiency against
  * the two bounds that could bind it, measured in the same run:
  *
@@ -21,7 +23,7 @@
  *   npm run bench:dwconv -- --threads 2 --batch 1 --batch 8
  *   npm run bench:dwconv -- --isa avx2 --quick
  *
- * Prints one markdown table: layer, batch, sparq ms, ort ms, ratio
+ * Prints one markdown table, two rows per layer (layout NCHW, then NHWC): layer, layout, batch, sparq ms, ort ms, ratio
  * (ort / sparq, > 1 = sparq faster), copy-bound ms, FMA-bound ms, which
  * binds, and sparq's efficiency against it.
  */
@@ -67,13 +69,14 @@ const copies = copyBound(threads);
 cpu.setThreads(threads);
 cpu.setIsaLimit(values.isa as Parameters<typeof cpu.setIsaLimit>[0]);
 const variant = cpu.info().variants['f32-dwconv2d'].find((v) => v.supported)!;
+const nhwcVariant = cpu.info().variants['f32-dwconv2d-nhwc'].find((v) => v.supported)!;
 const peaks = measurePeaks();
 const fmaProbe = variant.isa.startsWith('avx512') ? 'avx512-fma' : variant.isa.startsWith('avx2') ? 'avx2-fma' : variant.isa.startsWith('neon') ? 'neon-fma' : undefined;
 // Gop/s counts a multiply-add as 2; the scalar variant gets no peak (no probe for scalar FMA).
 const fmaPerSecond = fmaProbe && peaks[fmaProbe] ? (peaks[fmaProbe] / 2) * 1e9 * threads : NaN;
-console.log(`CPU: ${cpu.info().isa}; ISA limit ${values.isa}; f32-dwconv2d variant ${variant.name}; FMA peak ${fmaProbe ?? 'n/a'} ${(fmaPerSecond / 1e9).toFixed(1)} G FMA/s at ${threads} thread(s); onnxruntime-node ${ort.env.versions.common}`);
-console.log('\n| layer | batch | sparq ms | ort ms | ratio | copy bound ms (GB/s) | FMA bound ms | binds | sparq eff |');
-console.log('|---|---|---|---|---|---|---|---|---|');
+console.log(`CPU: ${cpu.info().isa}; ISA limit ${values.isa}; f32-dwconv2d variant ${variant.name}, f32-dwconv2d-nhwc variant ${nhwcVariant.name}; FMA peak ${fmaProbe ?? 'n/a'} ${(fmaPerSecond / 1e9).toFixed(1)} G FMA/s at ${threads} thread(s); onnxruntime-node ${ort.env.versions.common}`);
+console.log('\n| layer | layout | batch | sparq ms | ort ms | ratio | copy bound ms (GB/s) | FMA bound ms | binds | sparq eff |');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const batch of batches)
   for (const [name, c, h, k, s] of LAYERS) {
     const random = seededRandom(c * 7 + h);
@@ -84,6 +87,9 @@ for (const batch of batches)
     const plan = cpu.planDwconv2d({ type: 'float32', dims: [batch, c, h, h] }, tensor('float32', [c, 1, k, k], w), { strides: [s, s], pads: [p, p, p, p], bias });
     const y = new Float32Array(batch * c * oh * oh);
     const ours = (await timeIt(() => plan.run(x, y), { budgetMs })).p50;
+    // The same layer channels-last (the values need not match the NCHW image's for timing).
+    const nhwc = cpu.planDwconv2dNhwc({ type: 'float32', dims: [batch, h, h, c] }, tensor('float32', [c, 1, k, k], w), { strides: [s, s], pads: [p, p, p, p], bias });
+    const oursNhwc = (await timeIt(() => nhwc.run(x, y), { budgetMs })).p50;
     const session = await ortSession(dwGraph(batch, c, h, k, s, w, bias), threads);
     const feeds = { x: new ort.Tensor('float32', x, [batch, c, h, h]) };
     const theirs = (await timeIt(() => session.run(feeds), { budgetMs })).p50;
@@ -94,6 +100,7 @@ for (const batch of batches)
     const memoryBinds = !(fma > copy);
     const bound = memoryBinds ? copy : fma;
     const ms = (t: number) => (t * 1e3).toFixed(4);
-    console.log(`| ${name} | ${batch} | ${ms(ours)} | ${ms(theirs)} | **${(theirs / ours).toFixed(2)}x** | ${ms(copy)} (${((moved * 4) / copy / 1e9).toFixed(1)}) | ${ms(fma)} | ${memoryBinds ? 'memory' : 'FMA'} | ${((bound / ours) * 100).toFixed(0)}% |`);
+    for (const [layout, t] of [['NCHW', ours], ['NHWC', oursNhwc]] as const)
+      console.log(`| ${name} | ${layout} | ${batch} | ${ms(t)} | ${ms(theirs)} | **${(theirs / t).toFixed(2)}x** | ${ms(copy)} (${((moved * 4) / copy / 1e9).toFixed(1)}) | ${ms(fma)} | ${memoryBinds ? 'memory' : 'FMA'} | ${((bound / t) * 100).toFixed(0)}% |`);
   }
 await copies.close();

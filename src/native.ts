@@ -149,6 +149,15 @@ export interface Dwconv2dCall extends KernelCall {
   dilationH: number; dilationW: number; padTop: number; padLeft: number; outH: number; outW: number; min: number; max: number;
 }
 /**
+ * Depthwise convolution of NHWC images, OC = channels * multiplier: x [batch, height, width, channels], w [OC, 1, kernelH,
+ * kernelW] (packed into the plan), bias [OC] or null, y [batch, outH, outW, OC] = clamp(conv + bias, min, max).
+ */
+export interface Dwconv2dNhwcCall extends KernelCall {
+  x: Float32Array; w: Float32Array; bias: Float32Array | null; y: Float32Array; batch: number; channels: number; multiplier: number;
+  height: number; width: number; kernelH: number; kernelW: number; strideH: number; strideW: number; dilationH: number;
+  dilationW: number; padTop: number; padLeft: number; outH: number; outW: number; min: number; max: number;
+}
+/**
  * rows x inner floats: y = act(x) (op 'none'), or act(x op b) ('rsub' is
  * b - x) with b the same size (bRows 0) or one value per row, row r reading
  * b[r % bRows]. y may be x.
@@ -211,9 +220,9 @@ export interface NativeAddon {
   /** dequantize checked once, for x of `xType`: runPlan(plan, x, y). */
   planDequantize(call: Planned<DequantizeCall, 'x' | 'y'> & { xType: 'uint8' | 'int8' }): NativeHandle;
   /**
-   * Runs a plan from planF32Gemm, planQu8s8Gemm, planQu8s8Spmm, planQuantize, planDequantize or planQu8s8Dwconv2dNhwc on the calling
-   * thread: x and y of the planned types and at least the planned lengths. The plan holds its
-   * weights weakly (a TypeError once they are disposed).
+   * Runs a plan from planF32Gemm, planQu8s8Gemm, planQu8s8Spmm, planQuantize, planDequantize, planQu8s8Dwconv2dNhwc or
+   * planF32Dwconv2dNhwc on the calling thread: x and y of the planned types and at least the planned lengths. The plan
+   * holds its weights weakly (a TypeError once they are disposed).
    */
   runPlan(plan: NativeHandle, x: Float32Array | Bytes, y: Float32Array | Int32Array | Bytes): void;
 
@@ -261,6 +270,9 @@ export interface NativeAddon {
 
   f32Dwconv2dVariants: NativeVariant[];
   f32Dwconv2d(call: Dwconv2dCall): KernelResult;
+  f32Dwconv2dNhwcVariants: NativeVariant[];
+  /** f32-dwconv2d-nhwc checked and its weights packed once: runPlan(plan, x, y). */
+  planF32Dwconv2dNhwc(call: Planned<Dwconv2dNhwcCall, 'x' | 'y'>): NativeHandle;
   f32ElementwiseVariants: NativeVariant[];
   elementwise(call: ElementwiseCall): KernelResult;
   globalAveragePool(call: GlobalAveragePoolCall): KernelResult;
@@ -293,6 +305,7 @@ export const NATIVE_FAMILIES = {
   'f32-maxpool': 'f32MaxpoolVariants',
   'f32-maxpool-nhwc': 'f32MaxpoolNhwcVariants',
   'f32-dwconv2d': 'f32Dwconv2dVariants',
+  'f32-dwconv2d-nhwc': 'f32Dwconv2dNhwcVariants',
   'f32-elementwise': 'f32ElementwiseVariants',
   'x32-im2col': 'x32Im2colVariants',
   'x32-transpose': 'x32TransposeVariants',

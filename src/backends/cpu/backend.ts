@@ -12,6 +12,7 @@ import {
 } from './elementwise.js';
 import { conv2d, conv2dAsync, packConvWeights } from './conv2d.js';
 import { dwconv2d, dwconv2dAsync, planDwconv2d } from './dwconv2d.js';
+import { dwconv2dNhwc, planDwconv2dNhwc } from './dwconv2d-nhwc.js';
 import { planQdwconv2d, qdwconv2d, qdwconv2dAsync } from './qdwconv2d.js';
 import { planQdwconv2dNhwc } from './qdwconv2d-nhwc.js';
 import { spmm, spmmAsync } from './spmm.js';
@@ -117,6 +118,8 @@ export const cpu = {
   dwconv2d,
   dwconv2dAsync,
   planDwconv2d,
+  dwconv2dNhwc,
+  planDwconv2dNhwc,
   qdwconv2d,
   qdwconv2dAsync,
   planQdwconv2d,
