@@ -196,8 +196,8 @@ describe('runtime: Conv in NHWC', () => {
     };
     assert.throws(prepare({}, [undefined, undefined]), ModelError);
     assert.throws(prepare({ [FUSED_POOL_KERNEL]: ints([2, 2]) }, [undefined, weight]), ModelError);
-    const grouped: Value = { type: 'float32', dims: [4, 1, 1, 1], data: new Float32Array(4) };
-    assert.throws(prepare({ group: { type: 'int', value: 4 } }, [undefined, grouped]), ModelError);
+    const grouped: Value = { type: 'float32', dims: [4, 2, 1, 1], data: new Float32Array(8) };
+    assert.throws(prepare({ group: { type: 'int', value: 2 } }, [undefined, grouped]), ModelError);
   });
 });
 

@@ -17,10 +17,10 @@ import { PlanCache } from './plan-cache.js';
 import { fusedPostOp } from './post-op.js';
 
 /** Why a conv of this window and group cannot run NHWC; undefined when it can. */
-function unsupported(window: WindowAttributes, group: number, pooled: boolean, qDepthwise: boolean): string | undefined {
+function unsupported(window: WindowAttributes, group: number, pooled: boolean, depthwise: boolean): string | undefined {
   if (window.oneD) return 'a 1-D conv';
-  // Quantized depthwise layers take any window (backends/cpu/conv/depthwise-nhwc-int8.ts).
-  if (qDepthwise && !pooled) return undefined;
+  // Depthwise layers take any window (backends/cpu/conv/depthwise-nhwc.ts, depthwise-nhwc-int8.ts).
+  if (depthwise && !pooled) return undefined;
   if (group !== 1) return `group ${group}`;
   if (pooled) return 'a fused max pool';
   return undefined;
@@ -60,10 +60,10 @@ export function nhwcConv(node: OnnxNode, constants: ReadonlyMap<string, Value>):
     if (fusedPostOp(attrs) && quantized) return false;
     const window = windowAttributes(attrs, w.dims.slice(2));
     const group = attrs.int('group', 1);
-    // Quantized depthwise layers run dense on either layout (the NCHW operator sends them to qdwconv2d).
-    const qDepthwise = quantized && isDepthwise(w.dims, group);
-    if (unsupported(window, group, fusedPool(attrs) !== undefined, qDepthwise) !== undefined) return false;
-    if (qDepthwise) return true;
+    // Depthwise layers run dense on either layout (the NCHW operator sends them to dwconv2d / qdwconv2d).
+    const depthwise = isDepthwise(w.dims, group);
+    if (unsupported(window, group, fusedPool(attrs) !== undefined, depthwise) !== undefined) return false;
+    if (depthwise) return true;
     const zeroPoint = quantized && given(5) ? constants.get(node.inputs[5]) : undefined;
     const zeroPoints = zeroPoint ? Int32Array.from(zeroPoint.data as ArrayLike<number>) : undefined;
     return !runsSparse({ type: w.type as 'float32' | 'int8' | 'uint8', dims: w.dims, data: w.data as Float32Array, zeroPoints }, window);
@@ -85,8 +85,7 @@ export interface NhwcConvRun {
  * @throws ModelError for a layer the NHWC operator cannot run (the pass must not have moved it).
  */
 export function prepareNhwcConv<T extends 'float32' | 'int8' | 'uint8'>(layer: ConvLayer<T>, window: WindowAttributes): NhwcConvRun {
-  const qDepthwise = (layer.output === 'uint8' || layer.output === 'int8') && isDepthwise(layer.weights.dims, layer.group);
-  const why = unsupported(window, layer.group, layer.pool !== undefined, qDepthwise);
+  const why = unsupported(window, layer.group, layer.pool !== undefined, isDepthwise(layer.weights.dims, layer.group));
   if (why) throw new ModelError(`${why} cannot run NHWC`);
   const op = prepareConvNhwc(layer);
   const channels = layer.weights.dims[1] * layer.group;

@@ -26,6 +26,7 @@ import { packWeights, type PackedWeights } from '../pack.js';
 import { planQGemm } from '../qgemm.js';
 import type { ConvLayer } from './operator.js';
 import { isDepthwise, type ConvRunGeometry, type ConvWeightSource } from './layer.js';
+import { prepareDepthwiseNhwc } from './depthwise-nhwc.js';
 import { prepareQDepthwiseNhwc } from './depthwise-nhwc-int8.js';
 
 /** One input shape and quantization's call, checked once: run() takes only the arrays. */
@@ -89,12 +90,13 @@ type RowsProduct = (a: Float32Array | Uint8Array, y: Float32Array | Uint8Array |
  * Packs a layer's weights for NHWC once. Expects a layer the caller
  * validated (2-D, no fused pool; bias and quantization sized to the
  * weights) with a float32 or requantized (uint8/int8) result.
- * @throws RangeError for int32 sums or a grouped layer (but a quantized depthwise one).
+ * @throws RangeError for int32 sums or a grouped layer (but a depthwise one).
  */
 export function prepareConvNhwc<T extends 'float32' | 'int8' | 'uint8'>(layer: ConvLayer<T>): NhwcConvOperator {
   if (layer.output === 'int32') throw new RangeError('layer.output: int32 sums (ConvInteger) run NCHW only');
   // Depthwise layers (isDepthwise) branch off here, to the channels-last depthwise kernels.
-  if (layer.output !== 'float32' && isDepthwise(layer.weights.dims, layer.group)) return prepareQDepthwiseNhwc(layer);
+  if (isDepthwise(layer.weights.dims, layer.group))
+    return layer.output === 'float32' ? prepareDepthwiseNhwc(layer as ConvLayer<'float32'>) : prepareQDepthwiseNhwc(layer);
   if (layer.group !== 1) throw new RangeError(`layer.group: ${layer.group} groups do not run NHWC (group 1 only)`);
   return prepareGemmConvNhwc(layer);
 }
