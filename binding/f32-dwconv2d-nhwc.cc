@@ -40,8 +40,10 @@ Napi::Value PlanDwconv2dNhwc(const Napi::CallbackInfo& info) {
   const std::size_t out_channels = checked_mul(env, s.channels, s.multiplier, "multiplier");
   const std::size_t taps = checked_mul(env, s.kernel_h, s.kernel_w, "w");
   const std::size_t pixels_in = checked_mul(env, checked_mul(env, s.batch, s.height, "x"), s.width, "x");
-  // The multiplier's repeated copy of x and the row of zeros hold out_channels per pixel.
-  checked_mul(env, pixels_in, out_channels, "x");
+  // The multiplier's repeated copy of x and the row of zeros hold out_channels per pixel: no more than an array could.
+  constexpr auto kMaxElements = static_cast<std::size_t>(kMaxSize);
+  if (checked_mul(env, pixels_in, out_channels, "x") > kMaxElements || checked_mul(env, s.width, out_channels, "width") > kMaxElements)
+    throw_range_error(env, "width * channels * multiplier (and x's pixels times them) must be at most 2^32 - 1");
   const std::size_t x_len = checked_mul(env, pixels_in, s.channels, "x");
   const std::size_t y_len =
       checked_mul(env, checked_mul(env, checked_mul(env, s.batch, s.out_h, "y"), s.out_w, "y"), out_channels, "y");
