@@ -17,10 +17,32 @@ namespace {
 
 constexpr std::size_t kMaxPairs = 64;  // kernels of up to 128 taps keep their weights on the stack
 
+// A column's tap pixels: through the indirection row, or at fixed offsets from an interior column's window.
+struct Indirect {
+  const uint8_t* const* column;
+  const uint8_t* operator()(std::size_t t) const { return column[t]; }
+};
+struct Direct {
+  const uint8_t* window;
+  const std::ptrdiff_t* offsets;
+  const uint8_t* operator()(std::size_t t) const { return window + offsets[t]; }
+};
+
+// Runs pixel(ow, taps) for every column of the row with its taps' source.
+template <typename Pixel>
+inline void for_each_column(const Qu8s8DwConv2dNhwcRow& r, Pixel pixel) {
+  for (std::size_t ow = 0; ow < r.out_w; ow++) {
+    if (ow >= r.interior_begin && ow < r.interior_end)
+      pixel(ow, Direct{r.origin + (ow - r.interior_begin) * r.column_step, r.tap_offsets});
+    else
+      pixel(ow, Indirect{r.inputs + ow * r.tap_stride});
+  }
+}
+
 inline __m256i widened16(const uint8_t* p) { return _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
 
 // Channels [c, c + 16) of every column; kPairs is the tap pair count when
-// known at compile time (3x3: 5, 5x5: 13; the tap loop unrolls), else 0.
+// known at compile time (3x3: 5, 5x5: 13), else 0.
 template <std::size_t kPairs>
 void block16(const Qu8s8DwConv2dNhwcRow& r, std::size_t c, __m256i (*weights)[2]) {
   const std::size_t pairs = kPairs != 0 ? kPairs : r.tap_stride / 2;
@@ -32,18 +54,17 @@ void block16(const Qu8s8DwConv2dNhwcRow& r, std::size_t c, __m256i (*weights)[2]
   }
   const __m256i bias_lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(r.bias + c));
   const __m256i bias_hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(r.bias + c + 8));
-  for (std::size_t ow = 0; ow < r.out_w; ow++) {
-    const uint8_t* const* column = r.inputs + ow * r.tap_stride;
+  for_each_column(r, [&](std::size_t ow, auto taps) {
     __m256i lo = _mm256_setzero_si256(), hi = _mm256_setzero_si256();
     for (std::size_t p = 0; p < pairs; p++) {
-      const __m256i a = widened16(column[2 * p] + c), b = widened16(column[2 * p + 1] + c);
+      const __m256i a = widened16(taps(2 * p) + c), b = widened16(taps(2 * p + 1) + c);
       lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(a, b), weights[p][0]));
       hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(a, b), weights[p][1]));
     }
     int32_t* out = r.acc + ow * r.channels + c;
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_add_epi32(_mm256_permute2x128_si256(lo, hi, 0x20), bias_lo));
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 8), _mm256_add_epi32(_mm256_permute2x128_si256(lo, hi, 0x31), bias_hi));
-  }
+  });
 }
 
 // Eight channels' bytes at p, or the `count` < 8 left (the rest 0: their weights are 0 too).
@@ -63,11 +84,10 @@ void block8(const Qu8s8DwConv2dNhwcRow& r, std::size_t c, __m128i (*weights)[2])
     weights[p][0] = _mm_unpacklo_epi16(a, b);
     weights[p][1] = _mm_unpackhi_epi16(a, b);
   }
-  for (std::size_t ow = 0; ow < r.out_w; ow++) {
-    const uint8_t* const* column = r.inputs + ow * r.tap_stride;
+  for_each_column(r, [&](std::size_t ow, auto taps) {
     __m128i lo = _mm_setzero_si128(), hi = _mm_setzero_si128();
     for (std::size_t p = 0; p < pairs; p++) {
-      const __m128i a = widened8(column[2 * p] + c, count), b = widened8(column[2 * p + 1] + c, count);
+      const __m128i a = widened8(taps(2 * p) + c, count), b = widened8(taps(2 * p + 1) + c, count);
       lo = _mm_add_epi32(lo, _mm_madd_epi16(_mm_unpacklo_epi16(a, b), weights[p][0]));
       hi = _mm_add_epi32(hi, _mm_madd_epi16(_mm_unpackhi_epi16(a, b), weights[p][1]));
     }
@@ -76,7 +96,7 @@ void block8(const Qu8s8DwConv2dNhwcRow& r, std::size_t c, __m128i (*weights)[2])
     _mm_storeu_si128(reinterpret_cast<__m128i*>(sums + 4), hi);
     int32_t* out = r.acc + ow * r.channels + c;
     for (std::size_t i = 0; i < count; i++) out[i] = static_cast<int32_t>(static_cast<uint32_t>(sums[i]) + static_cast<uint32_t>(r.bias[c + i]));
-  }
+  });
 }
 
 }  // namespace

@@ -15,6 +15,27 @@ namespace {
 
 constexpr std::size_t kMaxPairs = 64;
 
+// A column's tap pixels, as in the AVX2 variant: through the indirection row, or at fixed offsets from an interior column's window.
+struct Indirect {
+  const uint8_t* const* column;
+  const uint8_t* operator()(std::size_t t) const { return column[t]; }
+};
+struct Direct {
+  const uint8_t* window;
+  const std::ptrdiff_t* offsets;
+  const uint8_t* operator()(std::size_t t) const { return window + offsets[t]; }
+};
+
+template <typename Pixel>
+inline void for_each_column(const Qu8s8DwConv2dNhwcRow& r, Pixel pixel) {
+  for (std::size_t ow = 0; ow < r.out_w; ow++) {
+    if (ow >= r.interior_begin && ow < r.interior_end)
+      pixel(ow, Direct{r.origin + (ow - r.interior_begin) * r.column_step, r.tap_offsets});
+    else
+      pixel(ow, Indirect{r.inputs + ow * r.tap_stride});
+  }
+}
+
 // Channels [c, c + 32) of every column, those from `channels` on masked off; kPairs as in the AVX2 variant.
 template <std::size_t kPairs>
 void block32(const Qu8s8DwConv2dNhwcRow& r, std::size_t c, __m512i (*weights)[2]) {
@@ -32,19 +53,18 @@ void block32(const Qu8s8DwConv2dNhwcRow& r, std::size_t c, __m512i (*weights)[2]
   const __m512i bias_hi = _mm512_maskz_loadu_epi32(mask_hi, r.bias + c + 16);
   const __m512i order_lo = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
   const __m512i order_hi = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
-  for (std::size_t ow = 0; ow < r.out_w; ow++) {
-    const uint8_t* const* column = r.inputs + ow * r.tap_stride;
+  for_each_column(r, [&](std::size_t ow, auto taps) {
     __m512i lo = _mm512_setzero_si512(), hi = _mm512_setzero_si512();
     for (std::size_t p = 0; p < pairs; p++) {
-      const __m512i a = _mm512_cvtepu8_epi16(_mm256_maskz_loadu_epi8(mask, column[2 * p] + c));
-      const __m512i b = _mm512_cvtepu8_epi16(_mm256_maskz_loadu_epi8(mask, column[2 * p + 1] + c));
+      const __m512i a = _mm512_cvtepu8_epi16(_mm256_maskz_loadu_epi8(mask, taps(2 * p) + c));
+      const __m512i b = _mm512_cvtepu8_epi16(_mm256_maskz_loadu_epi8(mask, taps(2 * p + 1) + c));
       lo = _mm512_add_epi32(lo, _mm512_madd_epi16(_mm512_unpacklo_epi16(a, b), weights[p][0]));
       hi = _mm512_add_epi32(hi, _mm512_madd_epi16(_mm512_unpackhi_epi16(a, b), weights[p][1]));
     }
     int32_t* out = r.acc + ow * r.channels + c;
     _mm512_mask_storeu_epi32(out, mask_lo, _mm512_add_epi32(_mm512_permutex2var_epi64(lo, order_lo, hi), bias_lo));
     _mm512_mask_storeu_epi32(out + 16, mask_hi, _mm512_add_epi32(_mm512_permutex2var_epi64(lo, order_hi, hi), bias_hi));
-  }
+  });
 }
 
 }  // namespace

@@ -1,11 +1,14 @@
 // The qu8s8-dwconv2d-nhwc driver: the variant table, the weight packing, and
-// per output row the indirection row (qu8s8-dwconv2d-nhwc.h), the variant's
-// sums and the output stage. Rows are split across the pool.
+// per output row the interior columns and the indirection row of the others
+// (qu8s8-dwconv2d-nhwc.h), the variant's sums and the output stage. Rows are
+// split across the pool.
 #include "qu8s8-dwconv2d-nhwc.h"
 
 #include <algorithm>
 #include <cassert>
 #include <cstring>
+#include <tuple>
+#include <utility>
 
 #include "../common/thread-pool.h"
 #include "../common/variants.h"
@@ -62,12 +65,12 @@ std::vector<uint8_t> repeat_channels(const DwConv2dShape& s, const uint8_t* x) {
   return out;
 }
 
-// The indirection row of output row oh of the image at `image`: per column,
-// its taps' pixels, or `padding` (zx in every channel) where a tap lies in the
-// padding or past the kernel.
+// The indirection row of output row oh of the image at `image`, columns
+// [begin, end): per column, its taps' pixels, or `padding` (zx in every
+// channel) where a tap lies in the padding or past the kernel.
 void indirection_row(const DwConv2dShape& s, std::size_t channels, std::size_t tap_stride, const uint8_t* image, std::size_t oh,
-                     const uint8_t* padding, const uint8_t** out) {
-  for (std::size_t ow = 0; ow < s.out_w; ow++) {
+                     std::size_t begin, std::size_t end, const uint8_t* padding, const uint8_t** out) {
+  for (std::size_t ow = begin; ow < end; ow++) {
     const uint8_t** column = out + ow * tap_stride;
     for (std::size_t i = 0; i < s.kernel_h; i++) {
       // Unsigned wrap-around makes positions above or left of the image huge, so one compare covers both edges.
@@ -79,6 +82,15 @@ void indirection_row(const DwConv2dShape& s, std::size_t channels, std::size_t t
     }
     for (std::size_t t = s.kernel_h * s.kernel_w; t < tap_stride; t++) *column++ = padding;
   }
+}
+
+// The first position and one past the last whose window [p * stride - pad, + (kernel - 1) * dilation] lies in [0, size).
+std::pair<std::size_t, std::size_t> interior(std::size_t out, std::size_t size, std::size_t kernel, std::size_t stride, std::size_t dilation,
+                                             std::size_t pad) {
+  const std::size_t span = (kernel - 1) * dilation;
+  const std::size_t begin = std::min((pad + stride - 1) / stride, out);
+  if (size < span + 1 || size - 1 - span + pad < begin * stride) return {begin, begin};
+  return {begin, std::min((size - 1 - span + pad) / stride + 1, out)};
 }
 
 }  // namespace
@@ -116,6 +128,14 @@ void qu8s8_dwconv2d_nhwc(const Qu8s8DwConv2dNhwcVariant& variant, const DwConv2d
   const RequantizeVariant& requantize = requantize_best();
   const std::size_t out_size = qgemm_output_size(params.output);
   const std::size_t image_size = s.height * s.width * channels;
+  // Interior columns (the same in every row) and rows: windows wholly inside the image.
+  std::size_t column_begin, column_end, row_begin, row_end;
+  std::tie(column_begin, column_end) = interior(s.out_w, s.width, s.kernel_w, s.stride_w, s.dilation_w, s.pad_left);
+  std::tie(row_begin, row_end) = interior(s.out_h, s.height, s.kernel_h, s.stride_h, s.dilation_h, s.pad_top);
+  std::vector<std::ptrdiff_t> tap_offsets(w.tap_stride, 0);
+  for (std::size_t i = 0; i < s.kernel_h; i++)
+    for (std::size_t j = 0; j < s.kernel_w; j++)
+      tap_offsets[i * s.kernel_w + j] = static_cast<std::ptrdiff_t>((i * s.dilation_h * s.width + j * s.dilation_w) * channels);
   const std::size_t tasks = std::clamp<std::size_t>(rows * row_values * w.taps / kMinTapsPerTask, 1, std::min<std::size_t>(rows, 4 * thread_count()));
   parallel_for(tasks, [&](std::size_t task) {
     const std::size_t r0 = rows * task / tasks, r1 = rows * (task + 1) / tasks;
@@ -123,6 +143,8 @@ void qu8s8_dwconv2d_nhwc(const Qu8s8DwConv2dNhwcVariant& variant, const DwConv2d
     aligned_vector<int32_t> sums(params.output == QOutput::kInt32 ? 0 : row_values);
     Qu8s8DwConv2dNhwcRow r{};
     r.inputs = inputs.data();
+    r.column_step = s.stride_w * channels;
+    r.tap_offsets = tap_offsets.data();
     r.out_w = s.out_w;
     r.taps = w.taps;
     r.tap_stride = w.tap_stride;
@@ -132,7 +154,17 @@ void qu8s8_dwconv2d_nhwc(const Qu8s8DwConv2dNhwcVariant& variant, const DwConv2d
     r.bias = bias.data();
     for (std::size_t row = r0; row < r1; row++) {
       const std::size_t n = row / s.out_h, oh = row % s.out_h;
-      indirection_row(s, channels, w.tap_stride, x + n * image_size, oh, padding.data(), inputs.data());
+      const uint8_t* image = x + n * image_size;
+      const bool inner = oh >= row_begin && oh < row_end && column_begin < column_end;
+      r.interior_begin = inner ? column_begin : 0;
+      r.interior_end = inner ? column_end : 0;
+      if (inner) {
+        r.origin = image + ((oh * s.stride_h - s.pad_top) * s.width + column_begin * s.stride_w - s.pad_left) * channels;
+        indirection_row(s, channels, w.tap_stride, image, oh, 0, column_begin, padding.data(), inputs.data());
+        indirection_row(s, channels, w.tap_stride, image, oh, column_end, s.out_w, padding.data(), inputs.data());
+      } else {
+        indirection_row(s, channels, w.tap_stride, image, oh, 0, s.out_w, padding.data(), inputs.data());
+      }
       char* out = static_cast<char*>(y) + row * row_values * out_size;
       r.acc = params.output == QOutput::kInt32 ? reinterpret_cast<int32_t*>(out) : sums.data();
       variant.row(r);

@@ -18,8 +18,11 @@
 //     becomes bias - zx * sum w' (all taps). Taps in the padding point at
 //     a pixel filled with zx, whose x * w' the full sum takes back, so edge
 //     and interior pixels run the same code;
-//   - each output column has tap_stride input pointers (the indirection
-//     row): tap t of column ow reads inputs[ow * tap_stride + t][c].
+//   - a column whose window lies inside the image reads tap t at a fixed
+//     offset from its window (tap_offsets[t]); the others (and every
+//     column of a row whose window reaches the top or bottom padding) have
+//     tap_stride input pointers (the indirection row): tap t of column ow
+//     reads inputs[ow * tap_stride + t][c].
 // x in [0, 255] and w' in [-255, 255]: a pair of products is below 2^17, so
 // int16 multiplies with int32 pair sums are exact.
 #pragma once
@@ -38,9 +41,15 @@ namespace sparq {
 // a variant may load whole weight vectors past the last channel.
 constexpr std::size_t kQu8s8DwConv2dNhwcChannelTile = 32;
 
-// One output row's call: acc[ow * channels + c] = bias[c] + sum_t inputs[ow * tap_stride + t][c] * weights[t][c].
+// One output row's call: acc[ow * channels + c] = bias[c] + sum_t tap(ow, t)[c] * weights[t][c], where
+// tap(ow, t) = origin + (ow - interior_begin) * column_step + tap_offsets[t] for the interior columns
+// [interior_begin, interior_end), else inputs[ow * tap_stride + t].
 struct Qu8s8DwConv2dNhwcRow {
-  const uint8_t* const* inputs;  // out_w * tap_stride pointers to `channels` bytes each
+  const uint8_t* const* inputs;  // out_w * tap_stride pointers to `channels` bytes each (the interior columns' unset)
+  std::size_t interior_begin, interior_end;
+  const uint8_t* origin;               // the window of column interior_begin (when there are interior columns)
+  std::size_t column_step;             // stride_w * channels
+  const std::ptrdiff_t* tap_offsets;   // per tap: its pixel's offset from the window (0 past `taps`)
   std::size_t out_w;
   std::size_t taps;        // KH * KW; the rows past it up to tap_stride have zero weights
   std::size_t tap_stride;  // taps rounded up to even
