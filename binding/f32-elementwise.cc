@@ -8,9 +8,11 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <utility>
 
 #include "args.h"
 #include "job.h"
+#include "plan.h"
 #include "kernels/common/thread-pool.h"
 #include "register.h"
 #include "rows.h"
@@ -68,6 +70,41 @@ void binary_columns(const sparq::ElementwiseVariant& v, std::size_t rows, std::s
   });
 }
 
+// An elementwise call's options besides its arrays (a one-shot call's and a plan's).
+struct ElementwiseShape {
+  bool unary;
+  F32BinaryOp op;
+  sparq::F32Activation act;
+  std::size_t rows, inner, total, b_rows, b_len;
+  bool b_columns;
+};
+
+ElementwiseShape elementwise_shape(const Options& o) {
+  const Napi::Env env = o["op"].Env();
+  ElementwiseShape s{};
+  s.unary = string_arg(o["op"], "op") == "none";
+  s.op = s.unary ? F32BinaryOp::kAdd : op_arg(o["op"]);
+  s.act = activation_args(o);
+  s.rows = size_arg(o["rows"], "rows");
+  s.inner = size_arg(o["inner"], "inner");
+  s.total = checked_mul(env, s.rows, s.inner, "x");
+  s.b_rows = size_arg(o["bRows"], "bRows");
+  s.b_columns = bool_arg(o["bColumns"], "bColumns");
+  if (s.b_rows != 0 && s.rows % s.b_rows != 0) throw_range_error(env, "bRows must divide rows");
+  if (s.b_columns && s.b_rows == 0) throw_range_error(env, "bColumns needs bRows >= 1");
+  s.b_len = s.b_rows == 0 ? s.total : s.b_columns ? checked_mul(env, s.b_rows, s.inner, "b") : s.b_rows;
+  return s;
+}
+
+void run_elementwise(const sparq::ElementwiseVariant& v, const ElementwiseShape& s, const float* xs, const float* bs, float* ys) {
+  if (!s.unary && s.b_columns) return binary_columns(v, s.rows, s.inner, s.b_rows, xs, bs, ys, s.op, s.act);
+  for_each_row_segment(1, s.rows, s.inner, [&](std::size_t row, std::size_t off, std::size_t count) {
+    if (s.unary) v.activate(count, xs + off, ys + off, s.act);
+    else if (s.b_rows == 0) v.binary(count, xs + off, bs + off, ys + off, s.op, s.act);
+    else v.binary_scalar(count, xs + off, bs[row % s.b_rows], ys + off, s.op, s.act);
+  });
+}
+
 // elementwise({ variant, op: 'none' | 'add' | 'sub' | 'rsub' | 'mul', x, b, y, rows, inner, bRows, bColumns,
 //               activation, alpha, beta, min, max, async })
 // x and y hold rows * inner floats (y may be x). op 'none': y = act(x), b
@@ -82,32 +119,38 @@ Napi::Value Elementwise(const Napi::CallbackInfo& info) {
   const Options o(info, {"variant", "op", "x", "b", "y", "rows", "inner", "bRows", "bColumns", "activation", "alpha",
                          "beta", "min", "max", "async"});
   const auto& v = variant_arg(o["variant"]);
-  const bool unary = string_arg(o["op"], "op") == "none";
-  const F32BinaryOp op = unary ? F32BinaryOp::kAdd : op_arg(o["op"]);
-  const sparq::F32Activation act = activation_args(o);
-  const std::size_t rows = size_arg(o["rows"], "rows"), inner = size_arg(o["inner"], "inner");
-  const std::size_t total = checked_mul(env, rows, inner, "x");
-  const std::size_t b_rows = size_arg(o["bRows"], "bRows");
-  const bool b_columns = bool_arg(o["bColumns"], "bColumns");
-  if (b_rows != 0 && rows % b_rows != 0) throw_range_error(env, "bRows must divide rows");
-  if (b_columns && b_rows == 0) throw_range_error(env, "bColumns needs bRows >= 1");
-  auto x = typed_array<float>(o["x"], "x", total);
-  auto y = typed_array<float>(o["y"], "y", total);
+  const ElementwiseShape s = elementwise_shape(o);
+  auto x = typed_array<float>(o["x"], "x", s.total);
+  auto y = typed_array<float>(o["y"], "y", s.total);
   Napi::TypedArrayOf<float> b;
-  if (!unary) b = typed_array<float>(o["b"], "b", b_rows == 0 ? total : b_columns ? checked_mul(env, b_rows, inner, "b") : b_rows);
+  if (!s.unary) b = typed_array<float>(o["b"], "b", s.b_len);
   Job job(env, bool_arg(o["async"], "async"));
   const float* xs = job.in<float>(x);
-  const float* bs = unary ? nullptr : job.in<float>(b);
+  const float* bs = s.unary ? nullptr : job.in<float>(b);
   float* ys = job.out<float>(y);
-  if (!unary && b_columns)
-    return job.run([=, &v] { binary_columns(v, rows, inner, b_rows, xs, bs, ys, op, act); });
-  return job.run([=, &v] {
-    for_each_row_segment(1, rows, inner, [&](std::size_t row, std::size_t off, std::size_t count) {
-      if (unary) v.activate(count, xs + off, ys + off, act);
-      else if (b_rows == 0) v.binary(count, xs + off, bs + off, ys + off, op, act);
-      else v.binary_scalar(count, xs + off, bs[row % b_rows], ys + off, op, act);
-    });
-  });
+  return job.run([=, &v] { run_elementwise(v, s, xs, bs, ys); });
+}
+
+// planF32Elementwise({ variant, op, rows, inner, bRows, bColumns, activation, alpha, beta, min, max }) -> plan
+// for runPlan(plan, x, y) (op 'none') or runPlan(plan, x, y, b): elementwise's call on each run's arrays.
+Napi::Value PlanF32Elementwise(const Napi::CallbackInfo& info) {
+  const Options o(info, {"variant", "op", "rows", "inner", "bRows", "bColumns", "activation", "alpha", "beta", "min", "max"});
+  const auto& v = variant_arg(o["variant"]);
+  const ElementwiseShape s = elementwise_shape(o);
+  PlannedCall plan;
+  plan.x = plan.y = {napi_float32_array, s.total};
+  if (s.unary) {
+    plan.kernel = [&v, s](const void*, const void* x, void* y) {
+      run_elementwise(v, s, static_cast<const float*>(x), nullptr, static_cast<float*>(y));
+    };
+  } else {
+    plan.has_b = true;
+    plan.b = {napi_float32_array, s.b_len};
+    plan.binary = [&v, s](const void* x, const void* b, void* y) {
+      run_elementwise(v, s, static_cast<const float*>(x), static_cast<const float*>(b), static_cast<float*>(y));
+    };
+  }
+  return wrap_plan(info.Env(), std::move(plan), nullptr);
 }
 
 // Planes per task: about kRowChunk floats read.
@@ -125,6 +168,29 @@ void column_means(const sparq::ElementwiseVariant& v, std::size_t images, std::s
   });
 }
 
+struct PoolShape {
+  std::size_t planes, plane, columns, y_len, x_len;
+};
+
+PoolShape pool_shape(const Options& o) {
+  const Napi::Env env = o["plane"].Env();
+  PoolShape s{size_arg(o["planes"], "planes"), size_arg(o["plane"], "plane"), size_arg(o["columns"], "columns"), 0, 0};
+  if (s.plane == 0) throw_range_error(env, "plane must be >= 1");
+  if (s.columns == 0) throw_range_error(env, "columns must be >= 1");
+  s.y_len = checked_mul(env, s.planes, s.columns, "y");
+  s.x_len = checked_mul(env, s.y_len, s.plane, "x");
+  return s;
+}
+
+void run_pool(const sparq::ElementwiseVariant& v, const PoolShape& s, const float* xs, float* ys) {
+  if (s.columns > 1) return column_means(v, s.planes, s.plane, s.columns, xs, ys);
+  const std::size_t per = planes_per_task(s.plane);
+  sparq::parallel_for((s.planes + per - 1) / per, [&](std::size_t task) {
+    const std::size_t end = std::min(s.planes, (task + 1) * per);
+    for (std::size_t p = task * per; p < end; p++) ys[p] = v.sum(s.plane, xs + p * s.plane) / static_cast<float>(s.plane);
+  });
+}
+
 // globalAveragePool({ variant, x, y, planes, plane, columns, async }): x is [planes, plane, columns],
 // y[p, c] = (the float sum of x[p, :, c]) / plane: the plane means of NCHW images (columns 1, planes N * C)
 // or the channel means of NHWC ones (planes N, plane H * W, columns C).
@@ -132,24 +198,25 @@ Napi::Value GlobalAveragePool(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   const Options o(info, {"variant", "x", "y", "planes", "plane", "columns", "async"});
   const auto& v = variant_arg(o["variant"]);
-  const std::size_t planes = size_arg(o["planes"], "planes"), plane = size_arg(o["plane"], "plane");
-  const std::size_t columns = size_arg(o["columns"], "columns");
-  if (plane == 0) throw_range_error(env, "plane must be >= 1");
-  if (columns == 0) throw_range_error(env, "columns must be >= 1");
-  const std::size_t y_len = checked_mul(env, planes, columns, "y");
-  auto x = typed_array<float>(o["x"], "x", checked_mul(env, y_len, plane, "x"));
-  auto y = typed_array<float>(o["y"], "y", y_len);
+  const PoolShape s = pool_shape(o);
+  auto x = typed_array<float>(o["x"], "x", s.x_len);
+  auto y = typed_array<float>(o["y"], "y", s.y_len);
   Job job(env, bool_arg(o["async"], "async"));
   const float* xs = job.in<float>(x);
   float* ys = job.out<float>(y);
-  if (columns > 1) return job.run([=, &v] { column_means(v, planes, plane, columns, xs, ys); });
-  return job.run([=, &v] {
-    const std::size_t per = planes_per_task(plane);
-    sparq::parallel_for((planes + per - 1) / per, [&](std::size_t task) {
-      const std::size_t end = std::min(planes, (task + 1) * per);
-      for (std::size_t p = task * per; p < end; p++) ys[p] = v.sum(plane, xs + p * plane) / static_cast<float>(plane);
-    });
-  });
+  return job.run([=, &v] { run_pool(v, s, xs, ys); });
+}
+
+// planGlobalAveragePool({ variant, planes, plane, columns }) -> plan for runPlan(plan, x, y).
+Napi::Value PlanGlobalAveragePool(const Napi::CallbackInfo& info) {
+  const Options o(info, {"variant", "planes", "plane", "columns"});
+  const auto& v = variant_arg(o["variant"]);
+  const PoolShape s = pool_shape(o);
+  PlannedCall plan;
+  plan.x = {napi_float32_array, s.x_len};
+  plan.y = {napi_float32_array, s.y_len};
+  plan.kernel = [&v, s](const void*, const void* x, void* y) { run_pool(v, s, static_cast<const float*>(x), static_cast<float*>(y)); };
+  return wrap_plan(info.Env(), std::move(plan), nullptr);
 }
 
 }  // namespace
@@ -157,6 +224,8 @@ Napi::Value GlobalAveragePool(const Napi::CallbackInfo& info) {
 void register_f32_elementwise(Napi::Env env, Napi::Object exports) {
   exports.Set("elementwise", Napi::Function::New(env, Elementwise));
   exports.Set("globalAveragePool", Napi::Function::New(env, GlobalAveragePool));
+  exports.Set("planF32Elementwise", Napi::Function::New(env, PlanF32Elementwise));
+  exports.Set("planGlobalAveragePool", Napi::Function::New(env, PlanGlobalAveragePool));
   exports.Set("f32ElementwiseVariants", describe_variants(env, sparq::kElementwiseVariants, sparq::kElementwiseVariantCount));
 }
 

@@ -33,7 +33,7 @@ void* plan_array(const Napi::Value& v, const char* name, const PlanArray& spec) 
   return data;
 }
 
-// runPlan(plan, x, y): the planned kernel on x into y, on the calling thread.
+// runPlan(plan, x, y[, b]): the planned kernel on x (and b, for a plan of two inputs) into y, on the calling thread.
 Napi::Value RunPlan(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   std::shared_ptr<const PlannedCall> plan = unwrap_handle<PlannedCall>(info[0], "plan");
@@ -41,7 +41,8 @@ Napi::Value RunPlan(const Napi::CallbackInfo& info) {
   if (plan->has_weights && !weights) throw_type_error(env, "the plan's weights were disposed");
   const void* x = plan_array(info[1], "x", plan->x);
   void* y = plan_array(info[2], "y", plan->y);
-  plan->kernel(weights.get(), x, y);
+  if (plan->has_b) plan->binary(x, plan_array(info[3], "b", plan->b), y);
+  else plan->kernel(weights.get(), x, y);
   return env.Undefined();
 }
 

@@ -1,7 +1,8 @@
 // Planned calls: a kernel call whose options are read and checked once
-// (planQuantize, planDequantize, planF32Gemm, planQu8s8Gemm, planQu8s8Spmm: the options of
-// the one-shot call, less its two arrays), then run many times on just its
-// input and output arrays (runPlan). Reading a call's options costs 1-2 us,
+// (planQuantize, planDequantize, planF32Gemm, planQu8s8Gemm, planQu8s8Spmm,
+// planF32Elementwise, planGlobalAveragePool: the options of the one-shot
+// call, less its arrays), then run many times on just its input and output
+// arrays (runPlan; a binary elementwise op's second input after them). Reading a call's options costs 1-2 us,
 // more than a small node's arithmetic at batch 1; a session plans each node
 // once per input shape and runs the plan on every run.
 //
@@ -33,6 +34,10 @@ struct PlannedCall {
   std::weak_ptr<const void> weights;
   // Runs the kernel on the locked weights (null without), x and y.
   std::function<void(const void* weights, const void* x, void* y)> kernel;
+  // A plan of two inputs (a binary elementwise op) runs this instead, on x, b (runPlan's fourth argument) and y.
+  bool has_b = false;
+  PlanArray b{};
+  std::function<void(const void* x, const void* b, void* y)> binary;
 };
 
 template <>

@@ -220,11 +220,12 @@ export interface NativeAddon {
   /** dequantize checked once, for x of `xType`: runPlan(plan, x, y). */
   planDequantize(call: Planned<DequantizeCall, 'x' | 'y'> & { xType: 'uint8' | 'int8' }): NativeHandle;
   /**
-   * Runs a plan from planF32Gemm, planQu8s8Gemm, planQu8s8Spmm, planQuantize, planDequantize, planQu8s8Dwconv2dNhwc or
-   * planF32Dwconv2dNhwc on the calling thread: x and y of the planned types and at least the planned lengths. The plan
-   * holds its weights weakly (a TypeError once they are disposed).
+   * Runs a plan from planF32Gemm, planQu8s8Gemm, planQu8s8Spmm, planQuantize, planDequantize, planQu8s8Dwconv2dNhwc,
+   * planF32Dwconv2dNhwc, planF32Elementwise or planGlobalAveragePool on the calling thread: x and y (and b, for a
+   * binary elementwise plan) of the planned types and at least the planned lengths. The plan holds its weights
+   * weakly (a TypeError once they are disposed).
    */
-  runPlan(plan: NativeHandle, x: Float32Array | Bytes, y: Float32Array | Int32Array | Bytes): void;
+  runPlan(plan: NativeHandle, x: Float32Array | Bytes, y: Float32Array | Int32Array | Bytes, b?: Float32Array): void;
 
   f32SpmmVariants: NativeVariant[];
   f32Spmm(call: F32SpmmCall): KernelResult;
@@ -276,6 +277,10 @@ export interface NativeAddon {
   f32ElementwiseVariants: NativeVariant[];
   elementwise(call: ElementwiseCall): KernelResult;
   globalAveragePool(call: GlobalAveragePoolCall): KernelResult;
+  /** elementwise checked once: runPlan(plan, x, y), or runPlan(plan, x, y, b) for a binary op. */
+  planF32Elementwise(call: Planned<ElementwiseCall, 'x' | 'b' | 'y'>): NativeHandle;
+  /** globalAveragePool checked once: runPlan(plan, x, y). */
+  planGlobalAveragePool(call: Planned<GlobalAveragePoolCall, 'x' | 'y'>): NativeHandle;
   qu8s8Dwconv2dVariants: NativeVariant[];
   /** Depthwise conv of uint8 NCHW x with int8 w [channels * channelMultiplier, kernelH, kernelW]; c is [batch * OC, outH * outW], ldc = outH * outW. */
   qu8s8Dwconv2d(call: Qu8s8Dwconv2dCall): KernelResult;

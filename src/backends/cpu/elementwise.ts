@@ -67,17 +67,23 @@ export async function activateAsync(x: Tensor<'float32'>, activation: PointwiseA
   return runAsync(activateCall(x, activation, options));
 }
 
+/** The checked options of a binary call on operands of aDims and bDims (its one-shot and planned forms). */
+export function checkedBinary(op: 'add' | 'sub' | 'mul', aDims: readonly number[], bDims: readonly number[], options: BinaryOptions) {
+  const plan = planBinary(aDims, bDims);
+  if (!plan) fail('b', `dims [${bDims}] must equal a's [${aDims}], or one of them hold one value per leading index of the other ([N, C, 1, 1] on [N, C, H, W]) or per trailing index ([N or 1, 1, 1, C] on [N, H, W, C])`);
+  const act = resolveActivation('options.activation', options.activation);
+  const variant = checkVariant(options);
+  const kernelOp: BinaryOp = plan.swapped && op === 'sub' ? 'rsub' : op;
+  const fields = { activation: act.kind, alpha: act.alpha, beta: act.beta, min: act.min, max: act.max };
+  return { plan, act, variant, kernelOp, fields };
+}
+
 function binaryCall(op: 'add' | 'sub' | 'mul', aIn: Tensor<'float32'>, bIn: Tensor<'float32'>, options: BinaryOptions = {}): CpuCall<Tensor<'float32'>> {
   const a = checkTensor('a', aIn, ['float32']);
   const b = checkTensor('b', bIn, ['float32']);
-  const plan = planBinary(a.dims, b.dims);
-  if (!plan) fail('b', `dims [${b.dims}] must equal a's [${a.dims}], or one of them hold one value per leading index of the other ([N, C, 1, 1] on [N, C, H, W]) or per trailing index ([N or 1, 1, 1, C] on [N, H, W, C])`);
-  const act = resolveActivation('options.activation', options.activation);
-  const variant = checkVariant(options);
+  const { plan, act, variant, kernelOp, fields } = checkedBinary(op, a.dims, b.dims, options);
   const [full, small] = plan.swapped ? [b.data, a.data] : [a.data, b.data];
-  const kernelOp: BinaryOp = plan.swapped && op === 'sub' ? 'rsub' : op;
   const y = result(options, full, { 'b.data': small }, plan.dims);
-  const fields = { activation: act.kind, alpha: act.alpha, beta: act.beta, min: act.min, max: act.max };
   const { rows, inner, bRows, bColumns } = plan;
   return {
     result: y,
@@ -115,19 +121,23 @@ export async function mulAsync(a: Tensor<'float32'>, b: Tensor<'float32'>, optio
   return runAsync(binaryCall('mul', a, b, options));
 }
 
-function globalAveragePoolCall(xIn: Tensor<'float32'>, options: GlobalAveragePoolOptions = {}): CpuCall<Tensor<'float32'>> {
-  const x = checkTensor('x', xIn, ['float32']);
+/** The checked geometry of a pool of x's dims (its one-shot and planned forms): NCHW N * C planes of one column, NHWC N images of C columns. */
+export function checkedPool(dims: readonly number[], options: GlobalAveragePoolOptions) {
   const nhwc = checkOneOf('options.layout', options.layout ?? 'nchw', ['nchw', 'nhwc']) === 'nhwc';
-  if (x.dims.length < 3) fail('x', `must have rank >= 3 (${nhwc ? '[N, spatial..., C]' : '[N, C, spatial...]'}), got [${x.dims}]`);
-  const n = x.dims[0], c = nhwc ? x.dims[x.dims.length - 1] : x.dims[1];
-  const spatial = nhwc ? x.dims.slice(1, -1) : x.dims.slice(2);
+  if (dims.length < 3) fail('x', `must have rank >= 3 (${nhwc ? '[N, spatial..., C]' : '[N, C, spatial...]'}), got [${dims}]`);
+  const n = dims[0], c = nhwc ? dims[dims.length - 1] : dims[1];
+  const spatial = nhwc ? dims.slice(1, -1) : dims.slice(2);
   const plane = spatial.reduce((p, d) => p * d, 1);
-  if (plane === 0 && n * c > 0) fail('x', `dims [${x.dims}] have an empty plane: its mean is undefined`);
+  if (plane === 0 && n * c > 0) fail('x', `dims [${dims}] have an empty plane: its mean is undefined`);
   const variant = checkVariant(options);
   const ones = spatial.map(() => 1);
-  const y = outputTensor(options.out, { 'x.data': x.data }, 'float32', nhwc ? [n, ...ones, c] : [n, c, ...ones]);
-  // NCHW: N * C planes, one column each; NHWC: N images of `plane` rows of C columns.
-  const [planes, columns] = nhwc ? [n, c] : [n * c, 1];
+  return { nhwc, n, c, plane, variant, planes: nhwc ? n : n * c, columns: nhwc ? c : 1, dims: nhwc ? [n, ...ones, c] : [n, c, ...ones] };
+}
+
+function globalAveragePoolCall(xIn: Tensor<'float32'>, options: GlobalAveragePoolOptions = {}): CpuCall<Tensor<'float32'>> {
+  const x = checkTensor('x', xIn, ['float32']);
+  const { nhwc, n, c, plane, variant, planes, columns, dims } = checkedPool(x.dims, options);
+  const y = outputTensor(options.out, { 'x.data': x.data }, 'float32', dims);
   return {
     result: y,
     empty: y.data.length === 0,

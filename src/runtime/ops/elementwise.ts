@@ -2,13 +2,20 @@
  * Elementwise operators: the broadcasting arithmetic (float32 for layers,
  * int32/int64 for the shape arithmetic exporters emit), the activations and
  * Softmax. Float32 Add/Sub/Mul of same-shape tensors or with one operand per
- * row ([N, C, 1, 1] on [N, C, H, W], a scalar), and Relu, Clip, HardSigmoid
- * and HardSwish run on the native f32-elementwise kernels (cpu.add, ...,
- * cpu.activate), in float32 as onnxruntime computes them. Everything else is
- * computed here in double and stored into a Float32Array; for + - * / that
- * is the correctly rounded float32 result too. Kernels never write their inputs.
+ * row ([N, C, 1, 1] on [N, C, H, W], a scalar) or per column ([N, 1, 1, C]
+ * on NHWC [N, H, W, C]), and Relu, Clip, HardSigmoid and HardSwish run on
+ * the native f32-elementwise kernels, in float32 as onnxruntime computes
+ * them, each planned once per input shape (backends/cpu/elementwise-plan.ts:
+ * a run makes one native call on its arrays). Everything else is computed
+ * here in double and stored into a Float32Array; for + - * / that is the
+ * correctly rounded float32 result too. Kernels never write their inputs.
+ *
+ * None of them depends on the layout: where the layout pass moved a node to
+ * NHWC, its operands are all channels-last (constants rewritten to
+ * [1, 1, 1, C]), so broadcasting them is the same arithmetic. Softmax, whose
+ * axis would change meaning, runs NCHW only.
  */
-import { cpu } from '../../backends/cpu/backend.js';
+import { planActivateCall, planBinaryCall, type BinaryPlan, type UnaryPlan } from '../../backends/cpu/elementwise-plan.js';
 import type { PointwiseActivation } from '../../ops/activation.js';
 import { planBinary } from '../../ops/elementwise.js';
 import { sizeOf, type Tensor } from '../../tensor.js';
@@ -16,7 +23,9 @@ import type { Value } from '../onnx/model.js';
 import { value } from '../value.js';
 import { broadcastApply, broadcastDims, callbackRows, type Rows } from './broadcast.js';
 import { ModelError } from '../onnx/model.js';
+import { isNhwc } from './nhwc.js';
 import { input, nodeRun, normalizeAxis, scalar, type Attributes, type OpHandler } from './op.js';
+import { PlanCache } from './plan-cache.js';
 
 // Float32 rows are written out per operator so each loop has its arithmetic inline (a callback per element is ~5x slower).
 const ADD: Rows<Float32Array> = {
@@ -46,32 +55,38 @@ function divisor<T extends number | bigint>(y: T): T {
   return y;
 }
 
-/** The native f32-elementwise binary ops (cpu.add, cpu.sub, cpu.mul) by label. */
-const NATIVE_BINARY: Record<string, typeof cpu.add | undefined> = { add: cpu.add, sub: cpu.sub, mul: cpu.mul };
+/** The ops the native f32-elementwise kernels run, by label. */
+const NATIVE_BINARY = new Set(['add', 'sub', 'mul']);
 
 /** Add/Sub/Mul/Div: both inputs of one type, broadcast multidirectionally; integer Div truncates toward zero as C++ does. */
 function arithmetic(label: string, float: Rows<Float32Array>, int32: (x: number, y: number) => number, int64: (x: bigint, y: bigint) => bigint): OpHandler {
-  const native = NATIVE_BINARY[label];
+  const native = NATIVE_BINARY.has(label) ? (label as 'add' | 'sub' | 'mul') : undefined;
   const i32 = callbackRows<Int32Array, number>(int32);
   const i64 = callbackRows<BigInt64Array, bigint>(int64);
-  return () =>
-    nodeRun(label, (inputs, allocate) => {
+  return () => {
+    // Per pair of float32 input shapes: the planned kernel call, or null for a broadcast the kernels do not run.
+    const plans = new PlanCache<BinaryPlan | null>();
+    const planFor = (a: Value, b: Value) => (native && planBinary(a.dims, b.dims) ? planBinaryCall(native, a as Tensor<'float32'>, b as Tensor<'float32'>) : null);
+    return nodeRun(label, (inputs, allocate) => {
       const a = input(inputs, 0, ['float32', 'int32', 'int64']);
       const b = input(inputs, 1);
       if (b.type !== a.type) throw new ModelError(`inputs must have one type, got ${a.type} and ${b.type}`);
-      const dims = broadcastDims(a.dims, b.dims);
+      const plan = a.type === 'float32' ? plans.get(a.dims, () => planFor(a, b), b.dims) : null;
       // The native kernels write every element, so they take a pooled (dirty) buffer.
-      if (a.type === 'float32' && native && planBinary(a.dims, b.dims)) {
+      if (plan) {
+        const { dims } = plan.result;
         const y = value('float32', dims, allocate('float32', sizeOf(dims)));
-        native(a as Tensor<'float32'>, b as Tensor<'float32'>, { out: y.data });
+        plan.run(a.data as Float32Array, b.data as Float32Array, y.data);
         return [y];
       }
+      const dims = broadcastDims(a.dims, b.dims);
       const out = value(a.type, dims);
       if (a.type === 'float32') broadcastApply(a.dims, b.dims, a.data as Float32Array, b.data as Float32Array, out.data as Float32Array, float);
       else if (a.type === 'int32') broadcastApply(a.dims, b.dims, a.data as Int32Array, b.data as Int32Array, out.data as Int32Array, i32);
       else broadcastApply(a.dims, b.dims, a.data as BigInt64Array, b.data as BigInt64Array, out.data as BigInt64Array, i64);
       return [out];
     });
+  };
 }
 
 type FloatMap = (x: Float32Array, y: Float32Array) => void;
@@ -89,14 +104,16 @@ function activation(label: string, prepare: (a: Attributes) => FloatMap): OpHand
   };
 }
 
-/** A float32 activation on the native kernels (cpu.activate), its parameters read from the node's attributes. */
+/** A float32 activation on the native kernels (planned once per input shape), its parameters read from the node's attributes. */
 function nativeActivation(label: string, prepare: (a: Attributes) => PointwiseActivation): OpHandler {
   return ({ attributes }) => {
     const activation = prepare(attributes);
+    const plans = new PlanCache<UnaryPlan>();
     return nodeRun(label, (inputs, allocate) => {
       const x = input(inputs, 0, ['float32']);
+      const plan = plans.get(x.dims, () => planActivateCall(x as Tensor<'float32'>, activation));
       const y = value('float32', x.dims, allocate('float32', x.data.length));
-      cpu.activate(x as Tensor<'float32'>, activation, { out: y.data });
+      plan.run(x.data as Float32Array, y.data);
       return [y];
     });
   };
@@ -108,13 +125,16 @@ const clip: OpHandler = ({ opset, attributes, constants }) => {
   const bounds = (inputs: readonly (Value | undefined)[]) => [1, 2].map((i) => (inputs[i] === undefined ? (i === 1 ? -Infinity : Infinity) : scalar(inputs[i]!, i === 1 ? 'min' : 'max')));
   // Bounds known at creation are checked there.
   if (!fixed) bounds(constants);
+  // Per input shape and bounds (run-time bounds may change between runs).
+  const plans = new PlanCache<UnaryPlan>();
   return nodeRun('clip', (inputs, allocate) => {
     const x = input(inputs, 0, ['float32', 'int32', 'int8', 'uint8', 'int64']);
     if (!fixed) for (const i of [1, 2]) if (inputs[i] !== undefined && inputs[i]!.type !== x.type) throw new ModelError(`input ${i} must be ${x.type} like input 0, got ${inputs[i]!.type}`);
     const [lo, hi] = fixed ?? bounds(inputs);
     if (x.type === 'float32' && lo <= hi) {
+      const plan = plans.get(x.dims, () => planActivateCall(x as Tensor<'float32'>, { min: lo, max: hi }), [lo, hi]);
       const y = value('float32', x.dims, allocate('float32', x.data.length));
-      cpu.activate(x as Tensor<'float32'>, { min: lo, max: hi }, { out: y.data });
+      plan.run(x.data as Float32Array, y.data);
       return [y];
     }
     const y = value(x.type, x.dims);
@@ -137,6 +157,7 @@ const clip: OpHandler = ({ opset, attributes, constants }) => {
  * default 1); from 13 only the one axis is (default -1).
  */
 const softmax: OpHandler = ({ opset, attributes }) => {
+  if (isNhwc(attributes)) throw new ModelError('Softmax runs NCHW only');
   const coerced = opset < 13;
   const axisAttr = attributes.int('axis', coerced ? 1 : -1);
   return nodeRun('softmax', (inputs) => {

@@ -7,13 +7,15 @@
  */
 import { cpu } from '../../backends/cpu/backend.js';
 import { pooledSize } from '../../ops/maxpool.js';
-import { tensor, type Tensor } from '../../tensor.js';
+import { planGlobalAveragePoolCall, type UnaryPlan } from '../../backends/cpu/elementwise-plan.js';
+import { sizeOf, tensor, type Tensor } from '../../tensor.js';
 import type { OnnxNode, Value } from '../onnx/model.js';
 import { value } from '../value.js';
 import { as4d, im2colOptions, outputDims, windowAttributes, type WindowAttributes } from './conv-attributes.js';
 import { ModelError } from '../onnx/model.js';
 import { isNhwc } from './nhwc.js';
 import { Attributes, input, nodeRun, type OpHandler, type PrepareContext } from './op.js';
+import { PlanCache } from './plan-cache.js';
 
 /**
  * Whether `node` can run on channels-last values (the layout pass asks):
@@ -215,20 +217,22 @@ function globalPool(label: string, reduce: (d: Float32Array, start: number, size
 
 /**
  * The mean of each plane, on the native f32-elementwise kernels
- * (cpu.globalAveragePool: float32 sums); NHWC: of each channel of
+ * (cpu.globalAveragePool: float32 sums, planned once per input shape); NHWC: of each channel of
  * [N, H, W, C] into [N, 1, 1, C], summed in the same order.
  */
 const globalAveragePool: OpHandler = (ctx) => {
   const nhwc = isNhwc(ctx.attributes);
+  const layout = nhwc ? 'nhwc' : 'nchw';
+  const plans = new PlanCache<UnaryPlan>();
   return nodeRun(nhwc ? 'globalavgpool-nhwc' : 'globalavgpool', (inputs, allocate) => {
     const x = input(inputs, 0, ['float32']);
     if (nhwc && x.dims.length !== 4) throw new ModelError(`input must be 4-D (N, H, W, C), got [${x.dims}]`);
     if (x.dims.length < 3) throw new ModelError(`input must be [N, C, spatial...], got [${x.dims}]`);
     checkPoolInput(x.dims);
-    const [n, c] = nhwc ? [x.dims[0], x.dims[3]] : [x.dims[0], x.dims[1]];
-    const dims = nhwc ? [n, 1, 1, c] : [n, c, ...x.dims.slice(2).map(() => 1)];
-    const y = value('float32', dims, allocate('float32', n * c));
-    cpu.globalAveragePool(x as Tensor<'float32'>, { out: y.data, layout: nhwc ? 'nhwc' : 'nchw' });
+    const plan = plans.get(x.dims, () => planGlobalAveragePoolCall(x as Tensor<'float32'>, { layout }));
+    const { dims } = plan.result;
+    const y = value('float32', dims, allocate('float32', sizeOf(dims)));
+    plan.run(x.data as Float32Array, y.data);
     return [y];
   });
 };
