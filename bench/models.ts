@@ -8,7 +8,8 @@
  * faster), then a per-op-type profile of a profiling sparq session on the
  * same feeds, so the table says where the time goes. sparq runs with
  * session option layout 'nchw' and 'nhwc' side by side (--layout both, the
- * default), each with its ratio, and a profile per layout.
+ * default), each with its ratio, and a profile per layout; the auto
+ * column says which of the two layout 'auto' (the default) picks.
  *
  *   npm run bench:models                                  # everything (long: the lead's full run)
  *   npm run bench:models -- --quick --model mobilenetv2-96 --batch 1 --variant fp32 --variant int8
@@ -27,7 +28,12 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 
 import { cpu } from '../src/index.js';
+import { buildGraph } from '../src/runtime/graph.js';
+import { readOnnx } from '../src/runtime/onnx/read.js';
 import { encodeOnnxModel, type OnnxGraph } from '../src/runtime/onnx/write.js';
+import { nhwcConv } from '../src/runtime/ops/conv-nhwc.js';
+import { runPasses } from '../src/runtime/passes/index.js';
+import { prefersNhwc } from '../src/runtime/passes/nhwc-choice.js';
 import { InferenceSession, type NodeProfile } from '../src/runtime/session.js';
 import { BENCHMARK_MODELS, toVariant, type BenchmarkModel, type Variant } from '../test/fixtures/benchmark-models.js';
 import { randomImages } from '../test/fixtures/cifar-cnn.js';
@@ -116,6 +122,13 @@ function byConvKind(profile: NodeProfile[], kinds: Map<string, string>, runs: nu
   return [...sums].map(([key, [ms, nodes]]): [string, number, number] => [key, ms, nodes]).sort((a, b) => b[1] - a[1]);
 }
 
+/** The layout a session with layout 'auto' runs the model in (the session's passes, then its rule). */
+function autoLayout(bytes: Uint8Array): string {
+  const graph = buildGraph(readOnnx(bytes));
+  runPasses(graph);
+  return prefersNhwc(graph, nhwcConv) ? 'NHWC' : 'NCHW';
+}
+
 const PROFILE_RUNS = 5;
 console.log(`CPU: ${cpus()[0]?.model} x${cpus().length}; sparq ISA ${cpu.info().isa} (limit ${values.isa}); onnxruntime-node ${ort.env.versions.common}`);
 console.log(`medians over ${budgetMs} ms of runs per measurement; ratio = onnxruntime ms / sparq ms (above 1: sparq faster)`);
@@ -129,6 +142,7 @@ for (const name of models) {
     const graph = await toVariant(dense, variant);
     const bytes = encodeOnnxModel(graph);
     const kinds = convKinds(graph);
+    const auto = autoLayout(bytes);
     for (const threads of threadCounts) {
       const sessions = await Promise.all(layouts.map((layout) => InferenceSession.create(bytes, { threads, layout })));
       const profilings = await Promise.all(layouts.map((layout) => InferenceSession.create(bytes, { threads, layout, profile: true })));
@@ -145,7 +159,7 @@ for (const name of models) {
         const onnx = await timeIt(() => ortSession.run(ortFeeds), { budgetMs, minSamples: 5 });
         const ms = (s: number) => (s * 1e3).toFixed(2);
         const ratios = sparq.map((t) => `**${(onnx.p50 / t.p50).toFixed(2)}x**`);
-        rows.push(`| ${name} | ${variant} | ${threads} | ${batch} | ${sparq.map((t) => ms(t.p50)).join(' | ')} | ${ms(onnx.p50)} | ${ratios.join(' | ')} | ${[...sparq, onnx].map((t) => t.samples.length).join(' / ')} |`);
+        rows.push(`| ${name} | ${variant} | ${threads} | ${batch} | ${auto} | ${sparq.map((t) => ms(t.p50)).join(' | ')} | ${ms(onnx.p50)} | ${ratios.join(' | ')} | ${[...sparq, onnx].map((t) => t.samples.length).join(' / ')} |`);
         layouts.forEach((layout, i) => {
           // A fresh profile per batch: the profiling session's counters add up over its life.
           const profiling = profilings[i];
@@ -165,8 +179,8 @@ for (const name of models) {
   }
 }
 const upper = layouts.map((l) => l.toUpperCase());
-console.log(`\n| model | variant | threads | batch | ${upper.map((l) => `sparq ${l} ms`).join(' | ')} | ort ms | ${upper.map((l) => `ratio ${l}`).join(' | ')} | samples ${upper.map((l) => `sparq ${l}`).join(' / ')} / ort |`);
-console.log(`|${'---|'.repeat(6 + 2 * layouts.length)}`);
+console.log(`\n| model | variant | threads | batch | auto | ${upper.map((l) => `sparq ${l} ms`).join(' | ')} | ort ms | ${upper.map((l) => `ratio ${l}`).join(' | ')} | samples ${upper.map((l) => `sparq ${l}`).join(' / ')} / ort |`);
+console.log(`|${'---|'.repeat(7 + 2 * layouts.length)}`);
 for (const r of rows) console.log(r);
 console.log(`\nsparq per op type, then its convs by kind (ms per run, mean of ${PROFILE_RUNS} profiled runs; ×n = nodes after the passes; % of the nodes' sum):`);
 for (const p of profiles) console.log(p);
