@@ -4,7 +4,8 @@
 // same way, so one vpmaddwd + vpaddd adds both taps for 8 channels. The
 // unpacks work within 128-bit lanes: the low accumulator holds channels 0-3
 // and 8-11, the high one 4-7 and 12-15, put back in order once per pixel.
-// The block's interleaved weights are built once per row and stay in L1.
+// The block's interleaved weights are built once per row and stay in L1;
+// interior columns run two at a time, each weight vector loaded once for both.
 #include <immintrin.h>
 
 #include <cstdint>
@@ -54,17 +55,50 @@ void block16(const Qu8s8DwConv2dNhwcRow& r, std::size_t c, __m256i (*weights)[2]
   }
   const __m256i bias_lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(r.bias + c));
   const __m256i bias_hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(r.bias + c + 8));
-  for_each_column(r, [&](std::size_t ow, auto taps) {
+  const auto store = [&](std::size_t ow, __m256i lo, __m256i hi) {
+    int32_t* out = r.acc + ow * r.channels + c;
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_add_epi32(_mm256_permute2x128_si256(lo, hi, 0x20), bias_lo));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 8), _mm256_add_epi32(_mm256_permute2x128_si256(lo, hi, 0x31), bias_hi));
+  };
+  const auto column = [&](std::size_t ow, auto taps) {
     __m256i lo = _mm256_setzero_si256(), hi = _mm256_setzero_si256();
     for (std::size_t p = 0; p < pairs; p++) {
       const __m256i a = widened16(taps(2 * p) + c), b = widened16(taps(2 * p + 1) + c);
       lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(a, b), weights[p][0]));
       hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(a, b), weights[p][1]));
     }
-    int32_t* out = r.acc + ow * r.channels + c;
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_add_epi32(_mm256_permute2x128_si256(lo, hi, 0x20), bias_lo));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 8), _mm256_add_epi32(_mm256_permute2x128_si256(lo, hi, 0x31), bias_hi));
-  });
+    store(ow, lo, hi);
+  };
+  for (std::size_t ow = 0; ow < r.out_w;) {
+    const bool inner = ow >= r.interior_begin && ow < r.interior_end;
+    if (!inner) {
+      column(ow, Indirect{r.inputs + ow * r.tap_stride});
+      ow++;
+      continue;
+    }
+    const uint8_t* window = r.origin + (ow - r.interior_begin) * r.column_step;
+    if (ow + 1 == r.interior_end) {
+      column(ow, Direct{window, r.tap_offsets});
+      ow++;
+      continue;
+    }
+    // Two interior columns at once: each weight vector loaded once for both.
+    const uint8_t* first = window + c;
+    const uint8_t* next = first + r.column_step;
+    __m256i lo0 = _mm256_setzero_si256(), hi0 = _mm256_setzero_si256(), lo1 = _mm256_setzero_si256(), hi1 = _mm256_setzero_si256();
+    for (std::size_t p = 0; p < pairs; p++) {
+      const std::ptrdiff_t ta = r.tap_offsets[2 * p], tb = r.tap_offsets[2 * p + 1];
+      const __m256i w0 = weights[p][0], w1 = weights[p][1];
+      const __m256i a0 = widened16(first + ta), b0 = widened16(first + tb), a1 = widened16(next + ta), b1 = widened16(next + tb);
+      lo0 = _mm256_add_epi32(lo0, _mm256_madd_epi16(_mm256_unpacklo_epi16(a0, b0), w0));
+      hi0 = _mm256_add_epi32(hi0, _mm256_madd_epi16(_mm256_unpackhi_epi16(a0, b0), w1));
+      lo1 = _mm256_add_epi32(lo1, _mm256_madd_epi16(_mm256_unpacklo_epi16(a1, b1), w0));
+      hi1 = _mm256_add_epi32(hi1, _mm256_madd_epi16(_mm256_unpackhi_epi16(a1, b1), w1));
+    }
+    store(ow, lo0, hi0);
+    store(ow + 1, lo1, hi1);
+    ow += 2;
+  }
 }
 
 // Eight channels' bytes at p, or the `count` < 8 left (the rest 0: their weights are 0 too).

@@ -16,6 +16,7 @@ namespace {
 constexpr std::size_t kMaxPairs = 64;
 
 // A column's tap pixels, as in the AVX2 variant: through the indirection row, or at fixed offsets from an interior column's window.
+// Interior columns run two at a time.
 struct Indirect {
   const uint8_t* const* column;
   const uint8_t* operator()(std::size_t t) const { return column[t]; }
@@ -25,16 +26,6 @@ struct Direct {
   const std::ptrdiff_t* offsets;
   const uint8_t* operator()(std::size_t t) const { return window + offsets[t]; }
 };
-
-template <typename Pixel>
-inline void for_each_column(const Qu8s8DwConv2dNhwcRow& r, Pixel pixel) {
-  for (std::size_t ow = 0; ow < r.out_w; ow++) {
-    if (ow >= r.interior_begin && ow < r.interior_end)
-      pixel(ow, Direct{r.origin + (ow - r.interior_begin) * r.column_step, r.tap_offsets});
-    else
-      pixel(ow, Indirect{r.inputs + ow * r.tap_stride});
-  }
-}
 
 // Channels [c, c + 32) of every column, those from `channels` on masked off; kPairs as in the AVX2 variant.
 template <std::size_t kPairs>
@@ -53,18 +44,51 @@ void block32(const Qu8s8DwConv2dNhwcRow& r, std::size_t c, __m512i (*weights)[2]
   const __m512i bias_hi = _mm512_maskz_loadu_epi32(mask_hi, r.bias + c + 16);
   const __m512i order_lo = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
   const __m512i order_hi = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
-  for_each_column(r, [&](std::size_t ow, auto taps) {
-    __m512i lo = _mm512_setzero_si512(), hi = _mm512_setzero_si512();
-    for (std::size_t p = 0; p < pairs; p++) {
-      const __m512i a = _mm512_cvtepu8_epi16(_mm256_maskz_loadu_epi8(mask, taps(2 * p) + c));
-      const __m512i b = _mm512_cvtepu8_epi16(_mm256_maskz_loadu_epi8(mask, taps(2 * p + 1) + c));
-      lo = _mm512_add_epi32(lo, _mm512_madd_epi16(_mm512_unpacklo_epi16(a, b), weights[p][0]));
-      hi = _mm512_add_epi32(hi, _mm512_madd_epi16(_mm512_unpackhi_epi16(a, b), weights[p][1]));
-    }
+  const auto store = [&](std::size_t ow, __m512i lo, __m512i hi) {
     int32_t* out = r.acc + ow * r.channels + c;
     _mm512_mask_storeu_epi32(out, mask_lo, _mm512_add_epi32(_mm512_permutex2var_epi64(lo, order_lo, hi), bias_lo));
     _mm512_mask_storeu_epi32(out + 16, mask_hi, _mm512_add_epi32(_mm512_permutex2var_epi64(lo, order_hi, hi), bias_hi));
-  });
+  };
+  const auto widened = [&](const uint8_t* p) { return _mm512_cvtepu8_epi16(_mm256_maskz_loadu_epi8(mask, p)); };
+  const auto column = [&](std::size_t ow, auto taps) {
+    __m512i lo = _mm512_setzero_si512(), hi = _mm512_setzero_si512();
+    for (std::size_t p = 0; p < pairs; p++) {
+      const __m512i a = widened(taps(2 * p) + c), b = widened(taps(2 * p + 1) + c);
+      lo = _mm512_add_epi32(lo, _mm512_madd_epi16(_mm512_unpacklo_epi16(a, b), weights[p][0]));
+      hi = _mm512_add_epi32(hi, _mm512_madd_epi16(_mm512_unpackhi_epi16(a, b), weights[p][1]));
+    }
+    store(ow, lo, hi);
+  };
+  for (std::size_t ow = 0; ow < r.out_w;) {
+    const bool inner = ow >= r.interior_begin && ow < r.interior_end;
+    if (!inner) {
+      column(ow, Indirect{r.inputs + ow * r.tap_stride});
+      ow++;
+      continue;
+    }
+    const uint8_t* window = r.origin + (ow - r.interior_begin) * r.column_step;
+    if (ow + 1 == r.interior_end) {
+      column(ow, Direct{window, r.tap_offsets});
+      ow++;
+      continue;
+    }
+    // Two interior columns at once: each weight vector loaded once for both.
+    const uint8_t* first = window + c;
+    const uint8_t* next = first + r.column_step;
+    __m512i lo0 = _mm512_setzero_si512(), hi0 = _mm512_setzero_si512(), lo1 = _mm512_setzero_si512(), hi1 = _mm512_setzero_si512();
+    for (std::size_t p = 0; p < pairs; p++) {
+      const std::ptrdiff_t ta = r.tap_offsets[2 * p], tb = r.tap_offsets[2 * p + 1];
+      const __m512i w0 = weights[p][0], w1 = weights[p][1];
+      const __m512i a0 = widened(first + ta), b0 = widened(first + tb), a1 = widened(next + ta), b1 = widened(next + tb);
+      lo0 = _mm512_add_epi32(lo0, _mm512_madd_epi16(_mm512_unpacklo_epi16(a0, b0), w0));
+      hi0 = _mm512_add_epi32(hi0, _mm512_madd_epi16(_mm512_unpackhi_epi16(a0, b0), w1));
+      lo1 = _mm512_add_epi32(lo1, _mm512_madd_epi16(_mm512_unpacklo_epi16(a1, b1), w0));
+      hi1 = _mm512_add_epi32(hi1, _mm512_madd_epi16(_mm512_unpackhi_epi16(a1, b1), w1));
+    }
+    store(ow, lo0, hi0);
+    store(ow + 1, lo1, hi1);
+    ow += 2;
+  }
 }
 
 }  // namespace
