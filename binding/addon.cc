@@ -20,6 +20,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   sparq_binding::register_qu8s8_spmm(env, exports);
   sparq_binding::register_f32_maxpool(env, exports);
   sparq_binding::register_f32_elementwise(env, exports);
+  sparq_binding::register_qx8_elementwise(env, exports);
   sparq_binding::register_conv2d(env, exports);
   sparq_binding::register_f32_dwconv2d(env, exports);
   sparq_binding::register_f32_dwconv2d_nhwc(env, exports);

@@ -18,6 +18,7 @@ void register_x32_transpose(Napi::Env env, Napi::Object exports);
 void register_qu8s8_spmm(Napi::Env env, Napi::Object exports);
 void register_f32_maxpool(Napi::Env env, Napi::Object exports);
 void register_f32_elementwise(Napi::Env env, Napi::Object exports);
+void register_qx8_elementwise(Napi::Env env, Napi::Object exports);
 void register_conv2d(Napi::Env env, Napi::Object exports);
 void register_f32_dwconv2d(Napi::Env env, Napi::Object exports);
 void register_f32_dwconv2d_nhwc(Napi::Env env, Napi::Object exports);

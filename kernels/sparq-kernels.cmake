@@ -51,7 +51,7 @@ endforeach()
 # operation (alpha * x, then + beta), as onnxruntime's baseline build does:
 # no FP contraction into FMA for its files, on any compiler or target.
 foreach(src ${SPARQ_KERNEL_SOURCES})
-  if(src MATCHES "/f32-elementwise/")
+  if(src MATCHES "/(f32|qx8)-elementwise/")
     set_property(SOURCE ${src} APPEND PROPERTY COMPILE_OPTIONS "-ffp-contract=off")
   endif()
 endforeach()

@@ -174,6 +174,26 @@ export interface GlobalAveragePoolCall extends KernelCall {
   x: Float32Array; y: Float32Array; planes: number; plane: number; columns: number;
 }
 
+/**
+ * rows x inner bytes: y = Q(clamp(DQ(x) op DQ(b), min, max)) ('rsub' is b - x), x, b and y all uint8 or all int8,
+ * b the same size ('same'), one byte per row, row r reading b[r % bCount] ('row'), or bCount vectors of inner
+ * bytes, row r reading vector (r / bRepeat) % bCount ('column'). y may be x.
+ */
+export interface Qx8BinaryCall extends KernelCall {
+  op: 'add' | 'sub' | 'rsub' | 'mul';
+  x: Bytes; b: Bytes; y: Bytes; rows: number; inner: number; broadcast: 'same' | 'row' | 'column'; bCount: number; bRepeat: number;
+  xScale: number; xZeroPoint: number; bScale: number; bZeroPoint: number; yScale: number; yZeroPoint: number; min: number; max: number;
+}
+/** y[i] = table[x[i] as a byte] (256 bytes). */
+export interface Qx8LookupCall extends KernelCall {
+  x: Bytes; table: Bytes; y: Bytes;
+}
+/** y[n, c] = Q(the float mean of DQ(x) over plane (n, c)); x [images, channels, plane] or, channelsLast, [images, plane, channels]. */
+export interface Qx8GlobalAveragePoolCall extends KernelCall {
+  x: Bytes; y: Bytes; images: number; channels: number; plane: number; channelsLast: boolean;
+  xScale: number; xZeroPoint: number; yScale: number; yZeroPoint: number;
+}
+
 type KernelResult = Promise<void> | undefined;
 
 /** A call's fields but its two arrays and `async`: what a plan function reads once. */
@@ -281,6 +301,10 @@ export interface NativeAddon {
   planF32Elementwise(call: Planned<ElementwiseCall, 'x' | 'b' | 'y'>): NativeHandle;
   /** globalAveragePool checked once: runPlan(plan, x, y). */
   planGlobalAveragePool(call: Planned<GlobalAveragePoolCall, 'x' | 'y'>): NativeHandle;
+  qx8ElementwiseVariants: NativeVariant[];
+  qx8Binary(call: Qx8BinaryCall): KernelResult;
+  qx8Lookup(call: Qx8LookupCall): KernelResult;
+  qx8GlobalAveragePool(call: Qx8GlobalAveragePoolCall): KernelResult;
   qu8s8Dwconv2dVariants: NativeVariant[];
   /** Depthwise conv of uint8 NCHW x with int8 w [channels * channelMultiplier, kernelH, kernelW]; c is [batch * OC, outH * outW], ldc = outH * outW. */
   qu8s8Dwconv2d(call: Qu8s8Dwconv2dCall): KernelResult;
@@ -312,6 +336,7 @@ export const NATIVE_FAMILIES = {
   'f32-dwconv2d': 'f32Dwconv2dVariants',
   'f32-dwconv2d-nhwc': 'f32Dwconv2dNhwcVariants',
   'f32-elementwise': 'f32ElementwiseVariants',
+  'qx8-elementwise': 'qx8ElementwiseVariants',
   'x32-im2col': 'x32Im2colVariants',
   'x32-transpose': 'x32TransposeVariants',
 } as const satisfies Record<string, keyof NativeAddon>;

@@ -13,6 +13,7 @@ import {
 import { conv2d, conv2dAsync, packConvWeights } from './conv2d.js';
 import { dwconv2d, dwconv2dAsync, planDwconv2d } from './dwconv2d.js';
 import { dwconv2dNhwc, planDwconv2dNhwc } from './dwconv2d-nhwc.js';
+import { lookup, qadd, qglobalAveragePool, qmul, qsub } from './qelementwise.js';
 import { planQdwconv2d, qdwconv2d, qdwconv2dAsync } from './qdwconv2d.js';
 import { planQdwconv2dNhwc } from './qdwconv2d-nhwc.js';
 import { spmm, spmmAsync } from './spmm.js';
@@ -112,6 +113,11 @@ export const cpu = {
   mulAsync,
   globalAveragePool,
   globalAveragePoolAsync,
+  qadd,
+  qsub,
+  qmul,
+  lookup,
+  qglobalAveragePool,
   packConvWeights,
   conv2d,
   conv2dAsync,

@@ -9,6 +9,7 @@ import { MATMUL_OPS } from './matmul.js';
 import { NORMALIZATION_OPS } from './normalization.js';
 import type { OpHandler } from './op.js';
 import { POOL_OPS } from './pool.js';
+import { QLINEAR_ELEMENTWISE_OPS } from './qlinear-elementwise.js';
 import { QUANTIZE_OPS } from './quantize.js';
 import { SHAPE_OPS } from './shape.js';
 
@@ -18,6 +19,7 @@ export const OPS: Readonly<Record<string, OpHandler>> = {
   ...MATMUL_OPS,
   ...NORMALIZATION_OPS,
   ...POOL_OPS,
+  ...QLINEAR_ELEMENTWISE_OPS,
   ...QUANTIZE_OPS,
   ...SHAPE_OPS,
 };

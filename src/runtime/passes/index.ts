@@ -8,6 +8,7 @@ import { foldBatchNorm } from './fold-batch-norm.js';
 import { fuseActivation } from './fuse-activation.js';
 import { fuseMaxPool } from './fuse-maxpool.js';
 import { fusePostOp } from './fuse-post-op.js';
+import { fuseQuantizedElementwise } from './fuse-quantized-elementwise.js';
 import { hardSwishForms } from './hardswish-forms.js';
 import { qdqToInteger } from './qdq-to-integer.js';
 
@@ -17,6 +18,7 @@ export const PASSES: readonly [string, (graph: Graph) => boolean][] = [
   ['hardswish-forms', hardSwishForms],
   ['fuse-activation', fuseActivation],
   ['qdq-to-integer', qdqToInteger],
+  ['fuse-quantized-elementwise', fuseQuantizedElementwise],
   ['fuse-maxpool', fuseMaxPool],
   ['fuse-post-op', fusePostOp],
 ];

@@ -18,7 +18,7 @@ import { nhwcRegion, regionEdges, type NhwcConvPredicate } from './nhwc-layout.j
 
 /** Transposes the region may cost inside the model. */
 const INNER_TRANSPOSES = 1;
-const GLOBAL_POOLS = new Set(['GlobalAveragePool', 'GlobalMaxPool']);
+const GLOBAL_POOLS = new Set(['GlobalAveragePool', 'GlobalMaxPool', 'QLinearGlobalAveragePool']);
 
 export function prefersNhwc(graph: Graph, nhwcConv: NhwcConvPredicate): boolean {
   const moved = nhwcRegion(graph, nhwcConv);

@@ -29,6 +29,7 @@ import { transposeValue } from '../ops/layout.js';
 import { LAYOUT_ATTRIBUTE, NHWC } from '../ops/nhwc.js';
 import { nhwcPool } from '../ops/pool.js';
 import { RESIDUAL_INPUT } from '../ops/post-op.js';
+import { nhwcQuantizedInputs } from '../ops/qlinear-elementwise.js';
 import { addConstant } from './edit.js';
 
 /** Whether a Conv / QLinearConv node can run NHWC (ops/conv-nhwc.ts's nhwcConv). */
@@ -85,9 +86,11 @@ function ranks(graph: Graph): Map<string, number> {
   for (const i of graph.inputs) if (i.dims) rank.set(i.name, i.dims.length);
   for (const [name, v] of graph.constants) rank.set(name, v.dims.length);
   for (const node of graph.nodes) {
-    if (!(node.domain === '' && node.opType in RULES) || node.outputs.length !== 1) continue;
+    const quantized = node.domain === '' ? undefined : nhwcQuantizedInputs(node);
+    if (!((node.domain === '' && node.opType in RULES) || quantized) || node.outputs.length !== 1) continue;
     const of = (i: number) => rank.get(node.inputs[i] ?? '');
-    const r = SEEDS.has(node.opType) ? of(node.opType === 'Conv' ? 1 : 3)
+    const r = quantized ? (quantized.every((i) => of(i) !== undefined) ? Math.max(...quantized.map((i) => of(i)!)) : undefined)
+      : SEEDS.has(node.opType) ? of(node.opType === 'Conv' ? 1 : 3)
       : BROADCASTING.has(node.opType) ? (of(0) !== undefined && of(1) !== undefined ? Math.max(of(0)!, of(1)!) : undefined)
         : of(0);
     if (r !== undefined) rank.set(node.outputs[0], r);
@@ -100,8 +103,9 @@ function movable(graph: Graph, nhwcConv: NhwcConvPredicate): Map<OnnxNode, numbe
   const rank = ranks(graph);
   const result = new Map<OnnxNode, number[]>();
   for (const node of graph.nodes) {
-    if (node.domain !== '' || !(node.opType in RULES) || node.outputs.length !== 1) continue;
-    const inputs = RULES[node.opType](node, graph.constants, nhwcConv);
+    if (node.outputs.length !== 1) continue;
+    // Other domains: the fused quantized elementwise nodes (ops/qlinear-elementwise.ts), which say their activation inputs.
+    const inputs = node.domain !== '' ? nhwcQuantizedInputs(node) : node.opType in RULES ? RULES[node.opType](node, graph.constants, nhwcConv) : undefined;
     if (!inputs) continue;
     // Permuting both operands' axes alike commutes with broadcasting when both are 4-D; a constant is aligned to 4-D first.
     // A conv's activations have its weight's rank, whatever produced them.

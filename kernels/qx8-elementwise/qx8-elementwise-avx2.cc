@@ -1,0 +1,52 @@
+// AVX2 qx8-elementwise: the loops of qx8-elementwise-loops.h on 8 float
+// lanes. Each step is the scalar one operand for operand: vpmov{z,s}xbd,
+// vpsubd and vcvtdq2ps (exact), vmulps (DQ); the op; max_ps(lo, x) then
+// min_ps(hi, x), which return x when it is NaN, as the scalar clamp keeps
+// it; vdivps, NaN -> +0, the clamp and vcvtps2dq (half to even under the
+// default MXCSR, as lrintf) for Q. The lookup stays a byte loop: without
+// AVX-512 VBMI a 256-entry table costs 16 shuffles per vector, no faster.
+#include <immintrin.h>
+
+#include "qx8-elementwise-loops.h"
+#include "../common/qx8-pack-avx2.h"
+
+namespace sparq {
+namespace {
+
+struct Avx2 {
+  using F = __m256;
+  using I = __m256i;
+  static constexpr std::size_t W = 8;
+  template <bool S>
+  static F dequantize(const uint8_t* p, I zero, F scale) {
+    const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
+    const I v = S ? _mm256_cvtepi8_epi32(bytes) : _mm256_cvtepu8_epi32(bytes);
+    return _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(v, zero)), scale);
+  }
+  template <bool S>
+  static void store(uint8_t* p, I q) { _mm_storel_epi64(reinterpret_cast<__m128i*>(p), pack8<S>(q)); }
+  static I quantize(F x, F scale, F lo, F hi, I zero) {
+    F q = _mm256_div_ps(x, scale);
+    q = _mm256_and_ps(q, _mm256_cmp_ps(q, q, _CMP_ORD_Q));
+    q = _mm256_min_ps(hi, _mm256_max_ps(lo, q));
+    return _mm256_add_epi32(_mm256_cvtps_epi32(q), zero);
+  }
+  static F set1(float v) { return _mm256_set1_ps(v); }
+  static I set1i(int32_t v) { return _mm256_set1_epi32(v); }
+  static F add(F a, F b) { return _mm256_add_ps(a, b); }
+  static F sub(F a, F b) { return _mm256_sub_ps(a, b); }
+  static F mul(F a, F b) { return _mm256_mul_ps(a, b); }
+  static F max_lo(F lo, F x) { return _mm256_max_ps(lo, x); }
+  static F min_hi(F hi, F x) { return _mm256_min_ps(hi, x); }
+  static void store_floats(float* p, F v) { _mm256_storeu_ps(p, v); }
+};
+
+}  // namespace
+
+SPARQ_QX8_ELEMENTWISE_ENTRY_POINTS(qx8_elementwise_avx2, Avx2)
+
+void qx8_elementwise_avx2_lookup(std::size_t n, const uint8_t* x, const uint8_t* table, uint8_t* y) {
+  for (std::size_t i = 0; i < n; i++) y[i] = table[x[i]];
+}
+
+}  // namespace sparq
