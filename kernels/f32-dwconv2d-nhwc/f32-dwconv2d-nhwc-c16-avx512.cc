@@ -1,7 +1,8 @@
 // AVX-512 f32-dwconv2d-nhwc row: 16 channels per vector, in the order the
-// AVX2 variant uses (per vector of channels: edge pixels with clipped
-// windows and weights loaded per tap, interior pixels of 3x3/5x5 at
-// stride_w 1-2 with the K*K weights in registers, 25 of the 32 for 5x5).
+// AVX2 variant uses (per vector of channels, the row's pixels in order;
+// 3x3/5x5 at stride_w 1-2 with the K*K weights in registers, 25 of the 32
+// for 5x5, edge pixels skipping the taps outside the row; other kernels
+// with each tap's weights loaded per pixel).
 // Every load and store of x and y is masked to the channels that exist:
 // full vectors run with all 16 lanes set at no cost, and the last 1-15
 // channels need no second code path (masked-off lanes never fault).
@@ -44,31 +45,51 @@ void pixel(const DwConv2dNhwcRow& r, __mmask16 m, Index c, std::size_t ow, __m51
   _mm512_mask_storeu_ps(r.y + static_cast<Index>(ow) * channels + c, m, clamp(acc, lo, hi));
 }
 
+// One pixel's channels under mask m with the K*K weights in registers,
+// window columns [j0, j1) (all K inside the row: the interior, where the
+// constants fold the checks away). x0: the window's first column times the
+// channels, plus c.
+template <std::size_t K>
+__attribute__((always_inline)) inline void fixed_pixel(const DwConv2dNhwcRow& r, __mmask16 m, Index x0, Index j0, Index j1,
+                                                       const __m512 (&w)[K * K], __m512 bias, __m512 lo, __m512 hi, float* y) {
+  const Index channels = static_cast<Index>(r.channels);
+  __m512 acc = bias;
+#pragma GCC unroll 5
+  for (std::size_t i = 0; i < K; i++) {
+#pragma GCC unroll 5
+    for (Index j = 0; j < static_cast<Index>(K); j++)
+      if (j >= j0 && j < j1) acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, r.rows[i] + (x0 + j * channels)), w[i * K + j], acc);
+  }
+  _mm512_mask_storeu_ps(y, m, clamp(acc, lo, hi));
+}
+
 // The row's pixels for channels [c, c + 16) under mask m; K = 0: any
 // kernel, with the taps' weights loaded per pixel.
 template <std::size_t K, std::size_t S>
 void channel_block(const DwConv2dNhwcRow& r, Index c, __mmask16 m) {
   const DwConv2dNhwcShape& s = *r.shape;
   const __m512 bias = _mm512_load_ps(r.bias + c), lo = _mm512_set1_ps(r.min), hi = _mm512_set1_ps(r.max);
-  std::size_t ow = 0;
-  if constexpr (K != 0) {
-    for (; ow < r.lo; ow++) pixel(r, m, c, ow, bias, lo, hi);
+  if constexpr (K == 0) {
+    for (std::size_t ow = 0; ow < s.out_w; ow++) pixel(r, m, c, ow, bias, lo, hi);
+  } else {
     const Index channels = static_cast<Index>(r.channels);
     __m512 w[K * K];
     for (std::size_t t = 0; t < K * K; t++) w[t] = _mm512_load_ps(r.w + t * r.padded + c);
+    // Interior pixels [lo, hi) take every tap; edge pixels the window columns inside the row.
+    std::size_t ow = 0;
+    for (; ow < r.lo; ow++) {
+      const Window win = window_at(s, ow);
+      fixed_pixel<K>(r, m, win.xs * channels + c, win.j0, win.j1, w, bias, lo, hi, r.y + static_cast<Index>(ow) * channels + c);
+    }
     for (; ow < r.hi; ow++) {
-      const Index x0 = (static_cast<Index>(ow * S) - static_cast<Index>(s.pad_left)) * channels + c;
-      __m512 acc = bias;
-#pragma GCC unroll 5
-      for (std::size_t i = 0; i < K; i++) {
-#pragma GCC unroll 5
-        for (std::size_t j = 0; j < K; j++)
-          acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, r.rows[i] + x0 + static_cast<Index>(j) * channels), w[i * K + j], acc);
-      }
-      _mm512_mask_storeu_ps(r.y + static_cast<Index>(ow) * channels + c, m, clamp(acc, lo, hi));
+      const Index xs = static_cast<Index>(ow * S) - static_cast<Index>(s.pad_left);
+      fixed_pixel<K>(r, m, xs * channels + c, 0, static_cast<Index>(K), w, bias, lo, hi, r.y + static_cast<Index>(ow) * channels + c);
+    }
+    for (; ow < s.out_w; ow++) {
+      const Window win = window_at(s, ow);
+      fixed_pixel<K>(r, m, win.xs * channels + c, win.j0, win.j1, w, bias, lo, hi, r.y + static_cast<Index>(ow) * channels + c);
     }
   }
-  for (; ow < s.out_w; ow++) pixel(r, m, c, ow, bias, lo, hi);
 }
 
 template <std::size_t K, std::size_t S>

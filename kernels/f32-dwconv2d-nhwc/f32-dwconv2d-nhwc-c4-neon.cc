@@ -1,8 +1,9 @@
 // NEON f32-dwconv2d-nhwc row: 4 channels per vector, in the order the AVX2
-// variant uses (per vector of channels: edge pixels with clipped windows
-// and weights loaded per tap, interior pixels of 3x3/5x5 at stride_w 1-2
-// with the K*K weights in registers, 25 of the 32 for 5x5). NEON has no
-// masked loads, so the last 1-3 channels run a scalar loop over the taps.
+// variant uses (per vector of channels, the row's pixels in order; 3x3/5x5
+// at stride_w 1-2 with the K*K weights in registers, 25 of the 32 for 5x5,
+// edge pixels skipping the taps outside the row; other kernels with each
+// tap's weights loaded per pixel). NEON has no masked loads, so the last
+// 1-3 channels run a scalar loop over the taps.
 #include <arm_neon.h>
 
 #include <algorithm>
@@ -56,29 +57,49 @@ void tail(const DwConv2dNhwcRow& r, Index c) {
   }
 }
 
+// One pixel's channels [c, c + 4) with the K*K weights in registers, window
+// columns [j0, j1) (all K inside the row: the interior, where the constants
+// fold the checks away). x0: the window's first column times the channels, plus c.
+template <std::size_t K>
+__attribute__((always_inline)) inline void fixed_pixel(const DwConv2dNhwcRow& r, Index x0, Index j0, Index j1, const float32x4_t (&w)[K * K],
+                                                       float32x4_t bias, float32x4_t lo, float32x4_t hi, float* y) {
+  const Index channels = static_cast<Index>(r.channels);
+  float32x4_t acc = bias;
+#pragma GCC unroll 5
+  for (std::size_t i = 0; i < K; i++) {
+#pragma GCC unroll 5
+    for (Index j = 0; j < static_cast<Index>(K); j++)
+      if (j >= j0 && j < j1) acc = vfmaq_f32(acc, vld1q_f32(r.rows[i] + (x0 + j * channels)), w[i * K + j]);
+  }
+  vst1q_f32(y, vminq_f32(vmaxq_f32(acc, lo), hi));
+}
+
 // The row's pixels for channels [c, c + 4); K = 0: any kernel, with the taps' weights loaded per pixel.
 template <std::size_t K, std::size_t S>
 void channel_block(const DwConv2dNhwcRow& r, Index c) {
   const DwConv2dNhwcShape& s = *r.shape;
   const float32x4_t bias = vld1q_f32(r.bias + c), lo = vdupq_n_f32(r.min), hi = vdupq_n_f32(r.max);
-  std::size_t ow = 0;
-  if constexpr (K != 0) {
-    for (; ow < r.lo; ow++) pixel(r, c, ow, bias, lo, hi);
+  if constexpr (K == 0) {
+    for (std::size_t ow = 0; ow < s.out_w; ow++) pixel(r, c, ow, bias, lo, hi);
+  } else {
     const Index channels = static_cast<Index>(r.channels);
     float32x4_t w[K * K];
     for (std::size_t t = 0; t < K * K; t++) w[t] = vld1q_f32(r.w + t * r.padded + c);
+    // Interior pixels [lo, hi) take every tap; edge pixels the window columns inside the row.
+    std::size_t ow = 0;
+    for (; ow < r.lo; ow++) {
+      const Window win = window_at(s, ow);
+      fixed_pixel<K>(r, win.xs * channels + c, win.j0, win.j1, w, bias, lo, hi, r.y + static_cast<Index>(ow) * channels + c);
+    }
     for (; ow < r.hi; ow++) {
-      const Index x0 = (static_cast<Index>(ow * S) - static_cast<Index>(s.pad_left)) * channels + c;
-      float32x4_t acc = bias;
-#pragma GCC unroll 5
-      for (std::size_t i = 0; i < K; i++) {
-#pragma GCC unroll 5
-        for (std::size_t j = 0; j < K; j++) acc = vfmaq_f32(acc, vld1q_f32(r.rows[i] + x0 + static_cast<Index>(j) * channels), w[i * K + j]);
-      }
-      vst1q_f32(r.y + static_cast<Index>(ow) * channels + c, vminq_f32(vmaxq_f32(acc, lo), hi));
+      const Index xs = static_cast<Index>(ow * S) - static_cast<Index>(s.pad_left);
+      fixed_pixel<K>(r, xs * channels + c, 0, static_cast<Index>(K), w, bias, lo, hi, r.y + static_cast<Index>(ow) * channels + c);
+    }
+    for (; ow < s.out_w; ow++) {
+      const Window win = window_at(s, ow);
+      fixed_pixel<K>(r, win.xs * channels + c, win.j0, win.j1, w, bias, lo, hi, r.y + static_cast<Index>(ow) * channels + c);
     }
   }
-  for (; ow < s.out_w; ow++) pixel(r, c, ow, bias, lo, hi);
 }
 
 template <std::size_t K, std::size_t S>

@@ -1,10 +1,9 @@
 // AVX2 f32-dwconv2d-nhwc row: 8 channels per vector. For each vector of
-// channels, the row's pixels in order: edge pixels (window clipped to the
-// row) and, for kernels other than 3x3/5x5 at stride_w 1-2, every pixel,
-// load each tap's weights from the packed array; interior pixels of the
-// fixed shapes run the K*K taps unrolled with the weights loaded once per
-// vector of channels (9 registers for 3x3; 5x5's 25 spill to the stack,
-// still one L1 load per tap). The last 1-7 channels load and store under a
+// channels, the row's pixels in order: 3x3 and 5x5 kernels at stride_w 1-2
+// run the K*K taps unrolled with the weights loaded once per vector of
+// channels (9 registers for 3x3; 5x5's 25 spill to the stack, still one L1
+// load per tap), edge pixels skipping the taps outside the row; other
+// kernels load each tap's weights from the packed array per pixel. The last 1-7 channels load and store under a
 // mask (vmaskmovps never touches the masked-off lanes' memory), the full
 // vectors without.
 #include <immintrin.h>
@@ -59,6 +58,23 @@ void pixel(const DwConv2dNhwcRow& r, const Lanes<Tail>& lanes, Index c, std::siz
   lanes.store(r.y + static_cast<Index>(ow) * channels + c, _mm256_min_ps(_mm256_max_ps(acc, lo), hi));
 }
 
+// One pixel's channels with the K*K weights in registers, window columns
+// [j0, j1) (all K inside the row: the interior, where the constants fold
+// the checks away). x0: the window's first column times the channels, plus c.
+template <std::size_t K, bool Tail>
+__attribute__((always_inline)) inline void fixed_pixel(const DwConv2dNhwcRow& r, const Lanes<Tail>& lanes, Index x0, Index j0, Index j1,
+                                                       const __m256 (&w)[K * K], __m256 bias, __m256 lo, __m256 hi, float* y) {
+  const Index channels = static_cast<Index>(r.channels);
+  __m256 acc = bias;
+#pragma GCC unroll 5
+  for (std::size_t i = 0; i < K; i++) {
+#pragma GCC unroll 5
+    for (Index j = 0; j < static_cast<Index>(K); j++)
+      if (j >= j0 && j < j1) acc = _mm256_fmadd_ps(lanes.load(r.rows[i] + (x0 + j * channels)), w[i * K + j], acc);
+  }
+  lanes.store(y, _mm256_min_ps(_mm256_max_ps(acc, lo), hi));
+}
+
 // The row's pixels for channels [c, c + 8) (or the last n under a mask);
 // K = 0: any kernel, with the taps' weights loaded per pixel.
 template <std::size_t K, std::size_t S, bool Tail>
@@ -66,25 +82,27 @@ void channel_block(const DwConv2dNhwcRow& r, Index c) {
   const DwConv2dNhwcShape& s = *r.shape;
   const Lanes<Tail> lanes(static_cast<Index>(r.channels) - c);
   const __m256 bias = _mm256_load_ps(r.bias + c), lo = _mm256_set1_ps(r.min), hi = _mm256_set1_ps(r.max);
-  std::size_t ow = 0;
-  if constexpr (K != 0) {
-    for (; ow < r.lo; ow++) pixel(r, lanes, c, ow, bias, lo, hi);
+  if constexpr (K == 0) {
+    for (std::size_t ow = 0; ow < s.out_w; ow++) pixel(r, lanes, c, ow, bias, lo, hi);
+  } else {
     const Index channels = static_cast<Index>(r.channels);
     __m256 w[K * K];
     for (std::size_t t = 0; t < K * K; t++) w[t] = _mm256_load_ps(r.w + t * r.padded + c);
+    // Interior pixels [lo, hi) take every tap; edge pixels the window columns inside the row.
+    std::size_t ow = 0;
+    for (; ow < r.lo; ow++) {
+      const Window win = window_at(s, ow);
+      fixed_pixel<K>(r, lanes, win.xs * channels + c, win.j0, win.j1, w, bias, lo, hi, r.y + static_cast<Index>(ow) * channels + c);
+    }
     for (; ow < r.hi; ow++) {
-      const Index x0 = (static_cast<Index>(ow * S) - static_cast<Index>(s.pad_left)) * channels + c;
-      __m256 acc = bias;
-#pragma GCC unroll 5
-      for (std::size_t i = 0; i < K; i++) {
-#pragma GCC unroll 5
-        for (std::size_t j = 0; j < K; j++)
-          acc = _mm256_fmadd_ps(lanes.load(r.rows[i] + x0 + static_cast<Index>(j) * channels), w[i * K + j], acc);
-      }
-      lanes.store(r.y + static_cast<Index>(ow) * channels + c, _mm256_min_ps(_mm256_max_ps(acc, lo), hi));
+      const Index xs = static_cast<Index>(ow * S) - static_cast<Index>(s.pad_left);
+      fixed_pixel<K>(r, lanes, xs * channels + c, 0, static_cast<Index>(K), w, bias, lo, hi, r.y + static_cast<Index>(ow) * channels + c);
+    }
+    for (; ow < s.out_w; ow++) {
+      const Window win = window_at(s, ow);
+      fixed_pixel<K>(r, lanes, win.xs * channels + c, win.j0, win.j1, w, bias, lo, hi, r.y + static_cast<Index>(ow) * channels + c);
     }
   }
-  for (; ow < s.out_w; ow++) pixel(r, lanes, c, ow, bias, lo, hi);
 }
 
 template <std::size_t K, std::size_t S>
