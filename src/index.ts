@@ -21,6 +21,7 @@ export type { Im2colOptions } from './backends/cpu/im2col.js';
 export type { Dwconv2dOptions, Dwconv2dPlan } from './backends/cpu/dwconv2d.js';
 export type { Dwconv2dNhwcOptions, Dwconv2dNhwcPlan } from './backends/cpu/dwconv2d-nhwc.js';
 export type { SpmmOptions } from './backends/cpu/spmm.js';
+export type { SpmmNhwcOptions, SpmmNhwcPlan } from './backends/cpu/spmm-nhwc.js';
 export type { TransposeOptions } from './backends/cpu/transpose.js';
 export { Linear, LINEAR_LAYOUTS, type LinearKernel, type LinearOptions, type LinearRunOptions } from './backends/cpu/linear.js';
 export { DEFAULT_CROSSOVER } from './backends/cpu/crossover-table.js';

@@ -99,6 +99,12 @@ export interface F32SpmmCall extends KernelCall, SpmmDenseFields {
 export interface F32SpmmNmCall extends KernelCall, SpmmDenseFields {
   rows: number; n: number; groupSize: number; positions: Uint8Array; values: Float32Array;
 }
+/** Channels-last: y [pixels, rows] (row stride ldy) = x [pixels, k] (row stride ldx) x W^T; no arrays (runPlan gives them). */
+interface SpmmNhwcFields {
+  k: number; pixels: number; ldx: number; ldy: number; bias: Float32Array | null; min: number; max: number;
+}
+export type F32SpmmNhwcPlanCall = Omit<F32SpmmCall, keyof SpmmDenseFields | 'async'> & SpmmNhwcFields;
+export type F32SpmmNmNhwcPlanCall = Omit<F32SpmmNmCall, keyof SpmmDenseFields | 'async'> & SpmmNhwcFields;
 /** x [k, m], c [rows, m]. */
 export interface Qu8s8SpmmCall extends KernelCall, QOutputFields {
   weights: NativeHandle; x: Uint8Array; m: number; ldx: number; aZeroPoint: number;
@@ -240,7 +246,7 @@ export interface NativeAddon {
   /** dequantize checked once, for x of `xType`: runPlan(plan, x, y). */
   planDequantize(call: Planned<DequantizeCall, 'x' | 'y'> & { xType: 'uint8' | 'int8' }): NativeHandle;
   /**
-   * Runs a plan from planF32Gemm, planQu8s8Gemm, planQu8s8Spmm, planQuantize, planDequantize, planQu8s8Dwconv2dNhwc,
+   * Runs a plan from planF32Gemm, planF32SpmmNhwc, planQu8s8Gemm, planQu8s8Spmm, planQuantize, planDequantize, planQu8s8Dwconv2dNhwc,
    * planF32Dwconv2dNhwc, planF32Elementwise or planGlobalAveragePool on the calling thread: x and y (and b, for a
    * binary elementwise plan) of the planned types and at least the planned lengths. The plan holds its weights
    * weakly (a TypeError once they are disposed).
@@ -250,6 +256,10 @@ export interface NativeAddon {
   f32SpmmVariants: NativeVariant[];
   f32Spmm(call: F32SpmmCall): KernelResult;
   f32SpmmNm(call: F32SpmmNmCall): KernelResult;
+  /** f32Spmm on channels-last activations, its weights copied into the plan: runPlan(plan, x [pixels, k], y [pixels, rows]). */
+  planF32SpmmNhwc(call: F32SpmmNhwcPlanCall): NativeHandle;
+  /** The same for N:M weights. */
+  planF32SpmmNmNhwc(call: F32SpmmNmNhwcPlanCall): NativeHandle;
 
   qu8s8SpmmVariants: NativeVariant[];
   /** Sparse int8 weights as per-row entries (group k/4, 4 weights as one little-endian int32 word). */

@@ -32,13 +32,6 @@ const F32SpmmVariant& f32_spmm_best() { return best_variant(kF32SpmmVariants); }
 
 namespace {
 
-// Work of one block row: its stored weights, plus one so empty rows (which
-// still write the bias) are not free.
-std::size_t block_row_cost(F32SpmmFormat format, const F32SparseWeights& w, std::size_t b, std::size_t r) {
-  if (format == F32SpmmFormat::kNm) return w.groups * w.nm_n + 1;
-  return static_cast<std::size_t>(w.indptr[b + 1] - w.indptr[b]) * r + 1;
-}
-
 // Multiply-adds per task below which a thread's wake-up costs more than it saves.
 constexpr std::size_t kMinMacsPerTask = std::size_t{1} << 18;
 constexpr std::size_t kTasksPerThread = 4;
@@ -165,6 +158,23 @@ void propagate_nonfinite(std::size_t r, const F32SparseWeights& w, std::size_t m
 
 }  // namespace
 
+std::size_t f32_spmm_block_row_cost(F32SpmmFormat format, const F32SparseWeights& w, std::size_t b) {
+  if (format == F32SpmmFormat::kNm) return w.groups * w.nm_n + 1;
+  return static_cast<std::size_t>(w.indptr[b + 1] - w.indptr[b]) * f32_spmm_block_rows(format) + 1;
+}
+
+std::vector<std::size_t> f32_spmm_unread_rows(F32SpmmFormat format, const F32SparseWeights& w) {
+  const std::size_t blocks = w.rows / f32_spmm_block_rows(format);
+  return format == F32SpmmFormat::kNm ? unread_rows<NmEntries>(w, blocks) : unread_rows<IndexedEntries>(w, blocks);
+}
+
+void f32_spmm_propagate_nonfinite(F32SpmmFormat format, const F32SparseWeights& w, std::size_t m, const float* x,
+                                  std::size_t ldx, float* y, std::size_t ldy) {
+  const std::size_t r = f32_spmm_block_rows(format);
+  if (format == F32SpmmFormat::kNm) propagate_nonfinite<NmEntries>(r, w, m, x, ldx, y, ldy);
+  else propagate_nonfinite<IndexedEntries>(r, w, m, x, ldx, y, ldy);
+}
+
 void f32_spmm(const F32SpmmVariant& variant, F32SpmmFormat format, const F32SparseWeights& w, std::size_t m,
               const float* x, std::size_t ldx, float* y, std::size_t ldy, const F32SpmmParams& params) {
   const std::size_t r = f32_spmm_block_rows(format), blocks = w.rows / r;
@@ -177,10 +187,9 @@ void f32_spmm(const F32SpmmVariant& variant, F32SpmmFormat format, const F32Spar
   if (copied) x = aligned_copy(w.cols, m, x, ldx, &ldx, check, &nonfinite);
   const XCheck x_check = choose_x_check(copied, stored_entries(format, w, blocks), w.cols, m);
   std::vector<std::size_t> unread;
-  if (x_check == XCheck::kUnreadRows)
-    unread = format == F32SpmmFormat::kNm ? unread_rows<NmEntries>(w, blocks) : unread_rows<IndexedEntries>(w, blocks);
+  if (x_check == XCheck::kUnreadRows) unread = f32_spmm_unread_rows(format, w);
   std::size_t total = 0;
-  for (std::size_t b = 0; b < blocks; ++b) total += block_row_cost(format, w, b, r);
+  for (std::size_t b = 0; b < blocks; ++b) total += f32_spmm_block_row_cost(format, w, b);
   const std::size_t threads = static_cast<std::size_t>(thread_count());
   const std::size_t wanted = std::max<std::size_t>(1, std::min(threads * kTasksPerThread, total * m / kMinMacsPerTask));
   // M strips that keep X's slab in L2, then groups of whole block rows of
@@ -189,7 +198,7 @@ void f32_spmm(const F32SpmmVariant& variant, F32SpmmFormat format, const F32Spar
   const std::size_t m_blocks = (m + strip - 1) / strip;
   const std::size_t row_groups = std::max<std::size_t>(1, std::min(blocks, (wanted + m_blocks - 1) / m_blocks));
   const std::vector<std::size_t> bounds =
-      split_by_cost(blocks, row_groups, total, [&](std::size_t b) { return block_row_cost(format, w, b, r); });
+      split_by_cost(blocks, row_groups, total, [&](std::size_t b) { return f32_spmm_block_row_cost(format, w, b); });
   const std::size_t groups = bounds.size() - 1;
   // Blocks of whole 64-column steps (the widest variant's), so only the last block has a tail.
   const std::size_t m_step = ((m + m_blocks - 1) / m_blocks + 63) / 64 * 64;
@@ -205,9 +214,7 @@ void f32_spmm(const F32SpmmVariant& variant, F32SpmmFormat format, const F32Spar
     const bool nonfinite_sums = fn(w, bounds[g] * r, bounds[g + 1] * r, m_begin, m_end, x, ldx, y, ldy, params);
     if (found || (nonfinite_sums && x_check == XCheck::kUnreadRows)) nonfinite.store(true, std::memory_order_relaxed);
   });
-  if (!nonfinite.load(std::memory_order_relaxed)) return;
-  if (format == F32SpmmFormat::kNm) propagate_nonfinite<NmEntries>(r, w, m, x, ldx, y, ldy);
-  else propagate_nonfinite<IndexedEntries>(r, w, m, x, ldx, y, ldy);
+  if (nonfinite.load(std::memory_order_relaxed)) f32_spmm_propagate_nonfinite(format, w, m, x, ldx, y, ldy);
 }
 
 }  // namespace sparq

@@ -18,6 +18,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "../common/cpu-features.h"
 
@@ -85,5 +86,24 @@ const F32SpmmVariant& f32_spmm_best();
 // kernels skip those products; a check of X and a fix-up put them back).
 void f32_spmm(const F32SpmmVariant& variant, F32SpmmFormat format, const F32SparseWeights& w, std::size_t m,
               const float* x, std::size_t ldx, float* y, std::size_t ldy, const F32SpmmParams& params);
+
+// The same product on channels-last activations (f32-spmm-nhwc.cc):
+// Y[P, N] = clamp(X[P, K] * W^T + bias, min, max), X's rows the pixels
+// (row stride ldx >= K), Y's rows too (ldy >= N). Tiles of pixels are
+// transposed into [K, tile] panels in cache and run on `variant`'s kernel,
+// so every ISA's kernel serves both layouts; the results are the channels-
+// first product's transposed, bit for bit, for any thread count, Inf and
+// NaN in X included.
+void f32_spmm_nhwc(const F32SpmmVariant& variant, F32SpmmFormat format, const F32SparseWeights& w, std::size_t pixels,
+                   const float* x, std::size_t ldx, float* y, std::size_t ldy, const F32SpmmParams& params);
+
+// The drivers' shared pieces (f32-spmm.cc): the work of block row b (its
+// stored weights, plus one: an empty row still writes its bias), the rows of
+// X no stored weight reads, and the fix-up that gives Y [N, m] the NaNs the dense product has
+// for an X [K, m] holding an Inf or NaN (see f32_spmm).
+std::size_t f32_spmm_block_row_cost(F32SpmmFormat format, const F32SparseWeights& w, std::size_t b);
+std::vector<std::size_t> f32_spmm_unread_rows(F32SpmmFormat format, const F32SparseWeights& w);
+void f32_spmm_propagate_nonfinite(F32SpmmFormat format, const F32SparseWeights& w, std::size_t m, const float* x,
+                                  std::size_t ldx, float* y, std::size_t ldy);
 
 }  // namespace sparq

@@ -13,6 +13,7 @@ import { nhwcConv } from '../../src/runtime/ops/conv-nhwc.js';
 import { LAYOUT_ATTRIBUTE, NHWC } from '../../src/runtime/ops/nhwc.js';
 import { Attributes, FUSED_MAX, FUSED_MIN, FUSED_POOL_KERNEL } from '../../src/runtime/ops/op.js';
 import { FUSED_KIND, FUSED_RESIDUAL } from '../../src/runtime/ops/post-op.js';
+import { pruneBlocks } from '../fixtures/cifar-cnn.js';
 import { assertClose, assertSameArray, randomFloats, randomInts, rng } from '../helpers.js';
 
 type Attrs = Record<string, AttributeValue>;
@@ -46,18 +47,18 @@ function permute(x: Value, order: [number, number, number, number]): Value {
 const toNhwc = (x: Value) => permute(x, [0, 2, 3, 1]);
 
 /** Runs `n` on `inputs` (constants at their indices known at preparation) in NCHW and NHWC; returns both results as NCHW. */
-function runBoth(n: OnnxNode, inputs: (Value | undefined)[], constant: (i: number) => boolean, residualIndex?: number): { nchw: Value; nhwc: Value } {
+function runBoth(n: OnnxNode, inputs: (Value | undefined)[], constant: (i: number) => boolean, residualIndex?: number, sparse = false): { nchw: Value; nhwc: Value; labels: { nchw: string; nhwc: string } } {
   const run = (layout: Attrs, ins: (Value | undefined)[]) => {
     const m = { ...n, attributes: new Map([...n.attributes, ...Object.entries(layout)]) };
     const constants = ins.map((v, i) => (constant(i) ? v : undefined));
-    const kernel = CONV_OPS[n.opType]({ node: m, opset: 13, constants, attributes: new Attributes(m), policy: { sparse: false } });
-    return kernel.run(ins)[0];
+    const kernel = CONV_OPS[n.opType]({ node: m, opset: 13, constants, attributes: new Attributes(m), policy: { sparse } });
+    return { y: kernel.run(ins)[0], label: kernel.label };
   };
   const nchw = run({}, inputs);
   const nhwcInputs = inputs.map((v, i) => (v && (i === 0 || i === residualIndex) ? toNhwc(v) : v));
-  const y = run(NHWC_ATTR, nhwcInputs);
-  assert.deepEqual(y.dims, [nchw.dims[0], nchw.dims[2], nchw.dims[3], nchw.dims[1]], 'NHWC result dims');
-  return { nchw, nhwc: permute(y, [0, 3, 1, 2]) };
+  const { y, label } = run(NHWC_ATTR, nhwcInputs);
+  assert.deepEqual(y.dims, [nchw.y.dims[0], nchw.y.dims[2], nchw.y.dims[3], nchw.y.dims[1]], 'NHWC result dims');
+  return { nchw: nchw.y, nhwc: permute(y, [0, 3, 1, 2]), labels: { nchw: nchw.label, nhwc: label } };
 }
 
 interface Window {
@@ -170,6 +171,25 @@ describe('runtime: Conv in NHWC', () => {
     });
   }
 
+  // The benchmark models' pruning: 90% of the [4 output x 4 input channel] blocks at each kernel position zeroed.
+  for (const w of [WINDOWS[0], WINDOWS[1], WINDOWS[3], WINDOWS[4]])
+    it(`float32 ${label(w)}, 90% pruned in [4 x 4] blocks: NHWC on a sparse kernel, its result the NCHW operator's`, () => {
+      const r = rng(40);
+      for (const [shape, oc] of [[[1, 64, 14, 14], 128], [[2, 32, 9, 11], 64]] as const) {
+        const [n, c, h, width] = shape;
+        const taps = w.kernel[0] * w.kernel[1];
+        const x: Value = { type: 'float32', dims: [...shape], data: randomFloats(n * c * h * width, r) };
+        const weight: Value = { type: 'float32', dims: [oc, c, ...w.kernel], data: pruneBlocks(randomFloats(oc * c * taps, r, 0.5), oc, 4, 0.9, taps) };
+        const bias: Value = { type: 'float32', dims: [oc], data: randomFloats(oc, r) };
+        for (const attrs of [{}, { [FUSED_MIN]: float(0), [FUSED_MAX]: float(6) }, { [FUSED_KIND]: { type: 'string', value: 'hardswish' } }] as Attrs[]) {
+          const { nchw, nhwc, labels } = runBoth(node('Conv', ['x', 'w', 'b'], { ...windowAttrs(w), ...attrs }), [x, weight, bias], (i) => i === 1 || i === 2, undefined, true);
+          assert.match(labels.nhwc, /^conv-nhwc(-1x1)?-(csr|bsr4x1|bsr8x1|nm2:4)$/, `the NHWC node's kernel (NCHW: ${labels.nchw})`);
+          const scale = (nchw.data as Float32Array).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+          assertClose(nhwc.data as Float32Array, nchw.data as Float32Array, 1e-5, 1e-5 * scale, `${label(w)} x [${shape}] oc ${oc} ${labels.nhwc} vs ${labels.nchw}`);
+        }
+      }
+    });
+
   it('runs one node on several input shapes (a plan per shape)', () => {
     const r = rng(5);
     const weight: Value = { type: 'float32', dims: [4, 3, 1, 1], data: randomFloats(12, r) };
@@ -202,6 +222,9 @@ describe('runtime: Conv in NHWC', () => {
 });
 
 describe('runtime: nhwcConv, the NHWC layout pass\'s question', () => {
+  // 95% of the weights' 4-row blocks zero.
+  const pruned = new Float32Array(64 * 64 * 9);
+  for (let o = 0; o < 64; o += 4) for (let i = 0; i < 64 * 9; i += 20) for (let k = 0; k < 4; k++) pruned[(o + k) * 576 + i] = 1;
   const weight: Value = { type: 'float32', dims: [8, 4, 1, 1], data: new Float32Array(32).fill(0.5) };
   const constants = new Map<string, Value>([['w', weight], ['b', { type: 'float32', dims: [8], data: new Float32Array(8) }]]);
 
@@ -224,13 +247,20 @@ describe('runtime: nhwcConv, the NHWC layout pass\'s question', () => {
     assert.equal(nhwcConv(node('ConvInteger', ['x', 'w'], {}), constants), false, 'ConvInteger');
     assert.equal(nhwcConv({ ...node('Conv', ['x', 'w'], {}), domain: 'com.example' }, constants), false, 'another domain');
     const conv1d = new Map([['w', { type: 'float32', dims: [8, 4, 3], data: new Float32Array(96) } as Value]]);
-    // 95% of the weights' 4-row blocks zero: the NCHW operator runs them on a sparse kernel.
-    const pruned = new Float32Array(64 * 64 * 9);
-    for (let o = 0; o < 64; o += 4) for (let i = 0; i < 64 * 9; i += 20) for (let k = 0; k < 4; k++) pruned[(o + k) * 576 + i] = 1;
-    const sparse = new Map([['w', { type: 'float32', dims: [64, 64, 3, 3], data: pruned } as Value]]);
-    assert.equal(nhwcConv(node('Conv', ['x', 'w'], { pads: ints([1, 1, 1, 1]) }), sparse), false, 'pruned');
-    assert.equal(nhwcConv(node('Conv', ['x', 'w'], { pads: ints([1, 1, 1, 1]) }), new Map([['w', { ...sparse.get('w')!, data: pruned.map(() => 1) }]])), true, 'the same dense');
+    const int8 = new Map<string, Value>([
+      ['w', { type: 'int8', dims: [64, 64, 3, 3], data: Int8Array.from(pruned) }],
+      ['ws', { type: 'float32', dims: [], data: Float32Array.of(0.1) }],
+      ['ys', { type: 'float32', dims: [], data: Float32Array.of(0.1) }],
+    ]);
+    assert.equal(nhwcConv(node('QLinearConv', ['x', 'xs', 'xz', 'w', 'ws', '', 'ys', ''], { pads: ints([1, 1, 1, 1]) }), int8), false, 'pruned int8 (NHWC runs int8 dense)');
     assert.equal(nhwcConv(node('Conv', ['x', 'w'], {}), conv1d), false, '1-D');
+  });
+
+  it('takes pruned float convs, which the NHWC operator runs on a sparse kernel too', () => {
+    // 95% of the weights' 4-row blocks zero: the NCHW operator runs them on a sparse kernel.
+    const sparse = new Map([['w', { type: 'float32', dims: [64, 64, 3, 3], data: pruned } as Value]]);
+    assert.equal(nhwcConv(node('Conv', ['x', 'w'], { pads: ints([1, 1, 1, 1]) }), sparse), true, 'pruned');
+    assert.equal(nhwcConv(node('Conv', ['x', 'w'], { pads: ints([1, 1, 1, 1]) }), new Map([['w', { ...sparse.get('w')!, data: pruned.map(() => 1) }]])), true, 'the same dense');
   });
 
   it('takes QLinearConv with constant weight and output quantization, without float post-ops', () => {

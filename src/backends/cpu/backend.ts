@@ -17,6 +17,7 @@ import { lookup, qadd, qglobalAveragePool, qmul, qsub } from './qelementwise.js'
 import { planQdwconv2d, qdwconv2d, qdwconv2dAsync } from './qdwconv2d.js';
 import { planQdwconv2dNhwc } from './qdwconv2d-nhwc.js';
 import { spmm, spmmAsync } from './spmm.js';
+import { planSpmmNhwc } from './spmm-nhwc.js';
 import { transpose, transposeAsync } from './transpose.js';
 import { packWeights } from './pack.js';
 import { qgemm, qgemmAsync } from './qgemm.js';
@@ -95,6 +96,7 @@ export const cpu = {
   im2colAsync,
   spmm,
   spmmAsync,
+  planSpmmNhwc,
   packSparseWeights,
   qspmm,
   qspmmAsync,

@@ -6,7 +6,7 @@
  */
 import { chooseConvPath, convCandidates, convShape } from '../../backends/cpu/conv/choice.js';
 import { isDepthwise, type ConvWeightSource } from '../../backends/cpu/conv/layer.js';
-import { prepareConvNhwc, type NhwcConvPlan } from '../../backends/cpu/conv/nhwc.js';
+import { nhwcRunsSparse, prepareConvNhwc, type NhwcConvPlan } from '../../backends/cpu/conv/nhwc.js';
 import type { ConvLayer } from '../../backends/cpu/conv/operator.js';
 import { sizeOf, type QuantParams } from '../../tensor.js';
 import type { Allocate } from '../buffers.js';
@@ -28,13 +28,16 @@ function unsupported(window: WindowAttributes, group: number, pooled: boolean, d
 
 /**
  * Whether the NCHW operator would run these weights on a sparse kernel (a
- * format that skips their zeros, chosen by the cost model): the NHWC
- * operator runs dense GEMMs only, so pruned convs keep their sparse kernels.
+ * format that skips their zeros, chosen by the cost model) and the NHWC one
+ * would not: the NHWC operator runs pruned float32 weights sparse where
+ * linear()'s crossover says so (nhwcRunsSparse), and integer ones dense, so
+ * other pruned convs keep their NCHW sparse kernels.
  */
-function runsSparse(w: ConvWeightSource<'float32' | 'int8' | 'uint8'>, window: WindowAttributes): boolean {
+function losesSparsity(w: ConvWeightSource<'float32' | 'int8' | 'uint8'>, window: WindowAttributes): boolean {
   const candidates = convCandidates(w, window, true);
   const { path } = chooseConvPath(convShape(w, window), candidates);
-  return candidates.find((c) => c.path === path)!.density < 1;
+  if (candidates.find((c) => c.path === path)!.density === 1) return false;
+  return w.type !== 'float32' || !nhwcRunsSparse(w as ConvWeightSource<'float32'>);
 }
 
 /**
@@ -42,7 +45,7 @@ function runsSparse(w: ConvWeightSource<'float32' | 'int8' | 'uint8'>, window: W
  * (and bias, and QLinearConv's weight and output quantization), group 1, no
  * fused max pool, a post-op the NHWC operator applies (a clamp; on a float
  * Conv also HardSwish, HardSigmoid and a residual add), and weights the
- * NCHW operator would not run sparse.
+ * NCHW operator would run sparse only where the NHWC one does too.
  */
 export function nhwcConv(node: OnnxNode, constants: ReadonlyMap<string, Value>): boolean {
   if (node.domain !== '' && node.domain !== 'ai.onnx') return false;
@@ -66,7 +69,7 @@ export function nhwcConv(node: OnnxNode, constants: ReadonlyMap<string, Value>):
     if (depthwise) return true;
     const zeroPoint = quantized && given(5) ? constants.get(node.inputs[5]) : undefined;
     const zeroPoints = zeroPoint ? Int32Array.from(zeroPoint.data as ArrayLike<number>) : undefined;
-    return !runsSparse({ type: w.type as 'float32' | 'int8' | 'uint8', dims: w.dims, data: w.data as Float32Array, zeroPoints }, window);
+    return !losesSparsity({ type: w.type as 'float32' | 'int8' | 'uint8', dims: w.dims, data: w.data as Float32Array, zeroPoints }, window);
   } catch (e) {
     // Attributes the handlers reject: the node stays NCHW, where its handler reports them.
     if (e instanceof ModelError || (e instanceof Error && e.message.startsWith('unknown fused activation'))) return false;

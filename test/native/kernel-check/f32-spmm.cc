@@ -102,3 +102,47 @@ CHECK_FAMILY("f32-spmm") {
   });
   c.best(f32_spmm_best().name);
 }
+
+// f32_spmm_nhwc: every variant, every format, on channels-last X [P, K] and
+// Y [P, N] (strided rows) against f32_spmm of the same variant on X^T, bit
+// for bit (a panel always runs the batched path, so P = 1 is compared with
+// its channels-first product on a padded ldx), Inf and NaN included: P
+// around the 64-pixel panels and the kernels' column steps.
+CHECK_FAMILY("f32-spmm-nhwc") {
+  const F32SpmmFormat formats[] = {F32SpmmFormat::kCsr, F32SpmmFormat::kBsr4x1, F32SpmmFormat::kBsr8x1, F32SpmmFormat::kNm};
+  const float densities[] = {0.0f, 0.05f, 0.3f, 0.7f, 1.0f};
+  c.variants(kF32SpmmVariants, kF32SpmmVariantCount, [&](const F32SpmmVariant& v) {
+    int i = 0;
+    for (F32SpmmFormat format : formats) {
+      const std::size_t r = f32_spmm_block_rows(format);
+      for (std::size_t p : c.sizes({16, 32, 64})) {
+        ++i;
+        const std::size_t rows = r * (1 + c.below(format == F32SpmmFormat::kBsr8x1 ? 5 : 17));
+        const std::size_t cols = format == F32SpmmFormat::kNm ? 4 * (1 + c.below(24)) : 1 + c.below(96);
+        const float density = densities[i % 5];
+        const Weights weights(c, format, rows, cols, density);
+        const std::size_t ldx = cols + c.below(3), ldy = rows + c.below(3);
+        std::vector<float> x = c.floats(p * ldx, -1.0f, 1.0f);
+        const int special = i % 7;  // 1: an Inf, 2: a NaN somewhere in X
+        if (special == 1) x[c.below(x.size())] = INFINITY;
+        if (special == 2) x[c.below(x.size())] = NAN;
+        const std::vector<float> bias = c.floats(rows, -1.0f, 1.0f);
+        F32SpmmParams params;
+        if (i % 3 != 0) params.bias = bias.data();
+        if (i % 4 == 1) params.min = -0.2f, params.max = 0.3f;
+        // X^T [K, P] with its rows padded to 2 (never the GEMV path), and the channels-first product.
+        const std::size_t ldt = p + 1;
+        std::vector<float> xt(cols * ldt, 0.0f), yt(rows * ldt, 0.0f);
+        for (std::size_t j = 0; j < p; ++j)
+          for (std::size_t k = 0; k < cols; ++k) xt[k * ldt + j] = x[j * ldx + k];
+        f32_spmm(v, format, weights.w, p, xt.data(), ldt, yt.data(), ldt, params);
+        std::vector<float> got(p * ldy, -7.0f), want(p * ldy, -7.0f);
+        for (std::size_t j = 0; j < p; ++j)
+          for (std::size_t n = 0; n < rows; ++n) want[j * ldy + n] = yt[n * ldt + j];
+        f32_spmm_nhwc(v, format, weights.w, p, x.data(), ldx, got.data(), ldy, params);
+        c.same(got.data(), want.data(), got.size(), "%s %zux%zu p=%zu ldx=%zu density %.2f special %d", format_name(format),
+               rows, cols, p, ldx, static_cast<double>(density), special);
+      }
+    }
+  });
+}

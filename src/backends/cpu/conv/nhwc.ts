@@ -8,6 +8,10 @@
  *   any other window:         im2col rows [N*OH*OW, KH*KW*C] x W' [KH*KW*C, OC]
  *
  * and the GEMM's [pixels, OC] result IS the NHWC output: no transposes.
+ * Pruned float32 weights run the same product on a sparse kernel when
+ * linear()'s rule (the crossover table, crossover.ts) finds one faster than
+ * dense for W [OC, KH*KW*C]: planSpmmNhwc, the f32-spmm kernels on panels of
+ * pixels transposed in cache (label conv-nhwc-<layout>, e.g. conv-nhwc-bsr4x1).
  * The im2col (x32-im2col's NHWC entry points, planned per shape) copies each
  * tap's C channels as one run, into a rows buffer every NHWC conv shares.
  * W' is the ONNX weight [OC, C, KH, KW] reordered once to rows (kh, kw, c),
@@ -17,10 +21,16 @@
  * scales, int32 bias, x zero point), so both layouts give the same bytes.
  */
 import { tensor, type QType, type QuantParams, type Tensor } from '../../../tensor.js';
+import { SparseMatrix } from '../../../sparse/sparse-matrix.js';
+import { native } from '../../../native.js';
 import type { ResolvedActivation } from '../../../ops/activation.js';
 import { convGeometry } from '../../../ops/im2col.js';
 import { activate } from '../elementwise.js';
+import { DEFAULT_CROSSOVER } from '../crossover-table.js';
+import { chooseLayout, defaultCrossover, LAYOUTS, storedDensities, type SparseLayout } from '../crossover.js';
 import { planGemm } from '../gemm.js';
+import { LINEAR_LAYOUTS } from '../linear.js';
+import { planSpmmNhwc } from '../spmm-nhwc.js';
 import { planIm2colNhwc } from '../im2col.js';
 import { packWeights, type PackedWeights } from '../pack.js';
 import { planQGemm } from '../qgemm.js';
@@ -65,6 +75,35 @@ function packNhwcWeights<T extends 'float32' | 'int8' | 'uint8'>(w: ConvWeightSo
   return packWeights(tensor(w.type, [taps * c, oc], reordered, quant) as Tensor<'float32' | 'int8' | 'uint8'>);
 }
 
+/** W [OC, KH*KW*C] of float weights [OC, C, KH, KW], columns (kh, kw, c) as the NHWC rows are: the sparse kernels' operand. */
+function nhwcRows(w: ConvWeightSource<'float32'>): Float32Array {
+  const [oc, c, kh, kw] = w.dims;
+  const taps = kh * kw, k = taps * c;
+  const rows = new Float32Array(w.data.length);
+  for (let o = 0; o < oc; o++)
+    for (let ch = 0; ch < c; ch++)
+      for (let t = 0; t < taps; t++) rows[o * k + t * c + ch] = w.data[(o * c + ch) * taps + t];
+  return rows;
+}
+
+/** The pixels the sparse kernels see per call (f32-spmm-nhwc.cc's panel): the crossover's batched row. */
+const NHWC_PANEL_PIXELS = 64;
+
+/** The sparse layout linear()'s rule picks for W [OC, K] (the batched crossover row of the variants and threads running now), or 'dense'. */
+function chooseNhwcLayout(rows: Float32Array, oc: number): SparseLayout | 'dense' {
+  const crossover = defaultCrossover(DEFAULT_CROSSOVER, 'float32', NHWC_PANEL_PIXELS, native()?.getThreads() ?? 1);
+  return chooseLayout(storedDensities(rows, oc, rows.length / oc, LINEAR_LAYOUTS.float32), crossover);
+}
+
+/**
+ * Whether the NHWC operator runs these float32 weights [OC, C, KH, KW] (group
+ * 1) on a sparse kernel, when the session allows sparse formats: the layout
+ * pass asks, to move pruned convs only where they keep a sparse kernel.
+ */
+export function nhwcRunsSparse(w: ConvWeightSource<'float32'>): boolean {
+  return chooseNhwcLayout(nhwcRows(w), w.dims[0]) !== 'dense';
+}
+
 /**
  * The im2col rows of the conv being run. The runtime runs one node at a
  * time on its thread, so every NHWC conv shares one buffer per element
@@ -106,23 +145,26 @@ function prepareGemmConvNhwc<T extends 'float32' | 'int8' | 'uint8'>(layer: Conv
   const { weights: w, output } = layer;
   const [oc, c, kh, kw] = w.dims;
   const kernel = [kh, kw] as const;
-  const packed = packNhwcWeights(w);
   const float = output === 'float32';
+  const sparse = float && layer.sparse ? sparseNhwcWeights(w as ConvWeightSource<'float32'>) : undefined;
+  const packed = sparse ? undefined : packNhwcWeights(w);
   const kind = float ? 'conv' : 'qconv';
   const xType = float ? 'float32' : 'uint8';
   const product = (rows: number, k: number, xQuant: QuantParams): RowsProduct => {
     if (float) {
-      const gemm = planGemm({ type: 'float32', dims: [rows, k] }, packed, { bias: layer.bias as Float32Array | undefined, activation: layer.activation });
+      const options = { bias: layer.bias as Float32Array | undefined, activation: layer.activation };
+      const a = { type: 'float32', dims: [rows, k] } as const;
+      const run = sparse ? planSpmmNhwc(sparse.weights, a, options).run : planGemm(a, packed!, options).run;
       const post = layer.postActivation;
-      return (a, y) => runFloat(gemm.run, a as Float32Array, y as Float32Array, post);
+      return (x, y) => runFloat(run, x as Float32Array, y as Float32Array, post);
     }
-    const qgemm = planQGemm({ type: 'uint8', dims: [rows, k], scale: xQuant.scale, zeroPoint: xQuant.zeroPoint }, packed, {
+    const qgemm = planQGemm({ type: 'uint8', dims: [rows, k], scale: xQuant.scale, zeroPoint: xQuant.zeroPoint }, packed!, {
       output: output as QType, outScale: layer.outScale, outZeroPoint: layer.outZeroPoint, bias: layer.bias as Int32Array | undefined, activation: layer.activation,
     });
     return (a, y) => qgemm.run(a as Uint8Array, y as Uint8Array | Int8Array);
   };
   return {
-    label: kh === 1 && kw === 1 ? `${kind}-nhwc-1x1` : `${kind}-nhwc`,
+    label: `${kind}-nhwc${kh === 1 && kw === 1 ? '-1x1' : ''}${sparse ? `-${sparse.layout}` : ''}`,
     plan(xDims, xQuant, geometry) {
       const [n, h, width] = xDims;
       const { outH, outW } = convGeometry([n, c, h, width], geometry);
@@ -145,7 +187,17 @@ function prepareGemmConvNhwc<T extends 'float32' | 'int8' | 'uint8'>(layer: Conv
   };
 }
 
-/** The float GEMM, then the HardSwish / HardSigmoid post-activation in place (the f32 gemm fuses only a clamp). */
+/** The weights as the sparse kernels take them, [OC, KH*KW*C], when linear()'s rule finds a sparse layout faster; else undefined (dense GEMM). */
+function sparseNhwcWeights(w: ConvWeightSource<'float32'>): { layout: SparseLayout; weights: SparseMatrix<'float32'> } | undefined {
+  const rows = nhwcRows(w);
+  const oc = w.dims[0];
+  const layout = chooseNhwcLayout(rows, oc);
+  if (layout === 'dense') return undefined;
+  const weights = SparseMatrix.fromDense(tensor('float32', [oc, rows.length / oc], rows), { ...LAYOUTS[layout] }) as SparseMatrix<'float32'>;
+  return { layout, weights };
+}
+
+/** The float product, then the HardSwish / HardSigmoid post-activation in place (gemm and spmm fuse only a clamp). */
 function runFloat(gemm: (a: Float32Array, out: Float32Array) => void, a: Float32Array, y: Float32Array, post: ResolvedActivation | undefined): void {
   gemm(a, y);
   if (post) activate({ type: 'float32', dims: [y.length], data: y }, post, { out: y });
