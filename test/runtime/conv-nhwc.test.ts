@@ -252,14 +252,16 @@ describe('runtime: nhwcConv, the NHWC layout pass\'s question', () => {
       ['ws', { type: 'float32', dims: [], data: Float32Array.of(0.1) }],
       ['ys', { type: 'float32', dims: [], data: Float32Array.of(0.1) }],
     ]);
-    assert.equal(nhwcConv(node('QLinearConv', ['x', 'xs', 'xz', 'w', 'ws', '', 'ys', ''], { pads: ints([1, 1, 1, 1]) }), int8), false, 'pruned int8 (NHWC runs int8 dense)');
+    // The NCHW operator runs these on its direct sparse kernels (f32-spconv2d, int8 blocks), faster than NHWC's panels.
+    const sparse = new Map([['w', { type: 'float32', dims: [64, 64, 3, 3], data: pruned } as Value]]);
+    assert.equal(nhwcConv(node('Conv', ['x', 'w'], { pads: ints([1, 1, 1, 1]) }), sparse), false, 'pruned');
+    assert.equal(nhwcConv(node('QLinearConv', ['x', 'xs', 'xz', 'w', 'ws', '', 'ys', ''], { pads: ints([1, 1, 1, 1]) }), int8), false, 'pruned int8');
     assert.equal(nhwcConv(node('Conv', ['x', 'w'], {}), conv1d), false, '1-D');
   });
 
-  it('takes pruned float convs, which the NHWC operator runs on a sparse kernel too', () => {
-    // 95% of the weights' 4-row blocks zero: the NCHW operator runs them on a sparse kernel.
+  it('takes pruned convs the NCHW operator runs on im2col or dense (strided: no direct sparse kernel), and dense ones', () => {
     const sparse = new Map([['w', { type: 'float32', dims: [64, 64, 3, 3], data: pruned } as Value]]);
-    assert.equal(nhwcConv(node('Conv', ['x', 'w'], { pads: ints([1, 1, 1, 1]) }), sparse), true, 'pruned');
+    assert.equal(nhwcConv(node('Conv', ['x', 'w'], { strides: ints([2, 2]), pads: ints([1, 1, 1, 1]) }), sparse), true, 'pruned, strided');
     assert.equal(nhwcConv(node('Conv', ['x', 'w'], { pads: ints([1, 1, 1, 1]) }), new Map([['w', { ...sparse.get('w')!, data: pruned.map(() => 1) }]])), true, 'the same dense');
   });
 

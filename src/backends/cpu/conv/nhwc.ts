@@ -96,15 +96,6 @@ function chooseNhwcLayout(rows: Float32Array, oc: number): SparseLayout | 'dense
 }
 
 /**
- * Whether the NHWC operator runs these float32 weights [OC, C, KH, KW] (group
- * 1) on a sparse kernel, when the session allows sparse formats: the layout
- * pass asks, to move pruned convs only where they keep a sparse kernel.
- */
-export function nhwcRunsSparse(w: ConvWeightSource<'float32'>): boolean {
-  return chooseNhwcLayout(nhwcRows(w), w.dims[0]) !== 'dense';
-}
-
-/**
  * The im2col rows of the conv being run. The runtime runs one node at a
  * time on its thread, so every NHWC conv shares one buffer per element
  * type, grown to the largest: a buffer per node and input shape would hold

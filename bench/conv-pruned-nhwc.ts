@@ -1,0 +1,79 @@
+/**
+ * Pruned float32 convs (90% of the [4 output x 4 input channel] blocks at
+ * each kernel position zeroed, the benchmark models' pruneModel) through
+ * both conv operators with the session's sparse policy: the NCHW operator's
+ * choice (direct sparse, im2col + linear()'s sparse kernel, or dense) against
+ * the NHWC operator's (cpu.planSpmmNhwc on the channels-last image or its
+ * NHWC im2col rows, where linear()'s crossover picks a sparse layout; else
+ * the dense GEMM), and the NHWC operator forced dense.
+ *
+ *   npm run bench:conv:pruned-nhwc [-- --threads 2 --batch 1 --quick]
+ *
+ * Columns: layer, batch, the NCHW path and its ms, the NHWC path and its ms,
+ * NHWC dense ms, nchw / nhwc (above 1: the NHWC sparse path is faster) and
+ * dense / nhwc (above 1: sparse beats dense in NHWC). Times are medians.
+ */
+import { parseArgs } from 'node:util';
+
+import { cpu } from '../src/index.js';
+import { convRunGeometry, type WindowAttributes } from '../src/runtime/ops/conv-attributes.js';
+import type { ConvAllocate, ConvValue } from '../src/backends/cpu/conv/layer.js';
+import { prepareConv } from '../src/backends/cpu/conv/operator.js';
+import { prepareConvNhwc } from '../src/backends/cpu/conv/nhwc.js';
+import { sizeOf } from '../src/tensor.js';
+import { pruneBlocks, seededRandom } from '../test/fixtures/cifar-cnn.js';
+import { timeIt } from './timing.js';
+
+/** [name, input channels, input size, output channels, kernel, stride, pad]. */
+type Layer = [string, number, number, number, number, number, number];
+
+const LAYERS: Layer[] = [
+  ['1x1 56x56 64->256', 64, 56, 256, 1, 1, 0],
+  ['1x1 14x14 256->256', 256, 14, 256, 1, 1, 0],
+  ['mbv2 1x1 28x28 32->192', 32, 28, 192, 1, 1, 0],
+  ['mbv2 1x1 14x14 96->576', 96, 14, 576, 1, 1, 0],
+  ['mbv2 1x1 7x7 160->960', 160, 7, 960, 1, 1, 0],
+  ['resnet 3x3 28 128->128', 128, 28, 128, 3, 1, 1],
+  ['resnet 3x3/2 28 128->256', 128, 28, 256, 3, 2, 1],
+];
+
+const { values } = parseArgs({
+  options: { threads: { type: 'string', default: '1' }, batch: { type: 'string', multiple: true }, quick: { type: 'boolean', default: false } },
+});
+cpu.setThreads(Number(values.threads));
+const batches = (values.batch ?? ['1', '8']).map(Number);
+const budgetMs = values.quick ? 300 : 1500;
+
+const buffers = new Map<string, Float32Array>();
+const allocate: ConvAllocate = (_type, length) => {
+  if (!buffers.has(`${length}`)) buffers.set(`${length}`, new Float32Array(length));
+  return buffers.get(`${length}`)!;
+};
+
+console.log(`\npruned fp32 convs, 90% [4 x 4] blocks, ${values.threads} thread(s)\n`);
+console.log('| layer | batch | nchw path | nchw ms | nhwc path | nhwc ms | nhwc dense ms | nchw / nhwc | dense / nhwc |');
+console.log('|---|---|---|---|---|---|---|---|---|');
+for (const batch of batches)
+  for (const [name, c, h, oc, k, s, p] of LAYERS) {
+    const random = seededRandom(h * 31 + c + k);
+    const taps = k * k;
+    const data = pruneBlocks(Float32Array.from({ length: oc * c * taps }, () => (random() - 0.5) * 0.3), oc, 4, 0.9, taps);
+    const weights = { type: 'float32' as const, dims: [oc, c, k, k] as [number, number, number, number], data };
+    const x: ConvValue<'float32'> = { type: 'float32', dims: [batch, c, h, h], data: Float32Array.from({ length: batch * c * h * h }, () => random()) };
+    const window: WindowAttributes = { kernel: [k, k], strides: [s, s], dilations: [1, 1], pads: [p, p, p, p], oneD: false };
+    const { geometry } = convRunGeometry(window, [batch, c, h, h]);
+    const layer = { weights, window, group: 1, output: 'float32' as const, activation: 'relu' as const, bias: new Float32Array(oc).fill(0.1) };
+    const nchwOp = prepareConv({ ...layer, sparse: true });
+    const nchw = (await timeIt(() => nchwOp.run(x, {}, geometry, allocate), { budgetMs })).p50 * 1e3;
+    const nhwc = async (sparse: boolean) => {
+      const op = prepareConvNhwc({ ...layer, sparse });
+      // The image's values as NHWC: the timing does not depend on what they mean.
+      const plan = op.plan([batch, h, h, c], {}, geometry);
+      const y = new Float32Array(sizeOf(plan.dims));
+      return { label: op.label, ms: (await timeIt(() => plan.run(x.data, y), { budgetMs })).p50 * 1e3 };
+    };
+    const sparse = await nhwc(true);
+    const dense = await nhwc(false);
+    const f = (ms: number) => ms.toFixed(3);
+    console.log(`| ${name} | ${batch} | ${nchwOp.label} | ${f(nchw)} | ${sparse.label} | ${f(sparse.ms)} | ${f(dense.ms)} | **${(nchw / sparse.ms).toFixed(2)}x** | ${(dense.ms / sparse.ms).toFixed(2)}x |`);
+  }
