@@ -3,8 +3,9 @@
 // vpsubd and vcvtdq2ps (exact), vmulps (DQ); the op; max_ps(lo, x) then
 // min_ps(hi, x), which return x when it is NaN, as the scalar clamp keeps
 // it; vdivps, NaN -> +0, the clamp and vcvtps2dq (half to even under the
-// default MXCSR, as lrintf) for Q. The lookup stays a byte loop: without
-// AVX-512 VBMI a 256-entry table costs 16 shuffles per vector, no faster.
+// default MXCSR, as lrintf) for Q. The lookup splits each byte into
+// nibbles: for each of the table's 16 rows h, a vpshufb of the row by the
+// low nibble, blended in where the high nibble is h (48 ops per 32 bytes).
 #include <immintrin.h>
 
 #include "qx8-elementwise-loops.h"
@@ -46,7 +47,20 @@ struct Avx2 {
 SPARQ_QX8_ELEMENTWISE_ENTRY_POINTS(qx8_elementwise_avx2, Avx2)
 
 void qx8_elementwise_avx2_lookup(std::size_t n, const uint8_t* x, const uint8_t* table, uint8_t* y) {
-  for (std::size_t i = 0; i < n; i++) y[i] = table[x[i]];
+  __m256i rows[16];
+  for (std::size_t h = 0; h < 16; h++) rows[h] = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(table + 16 * h)));
+  const __m256i nibble = _mm256_set1_epi8(0x0f);
+  std::size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + i));
+    const __m256i lo = _mm256_and_si256(v, nibble);
+    const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble);
+    __m256i r = _mm256_setzero_si256();
+    for (std::size_t h = 0; h < 16; h++)
+      r = _mm256_blendv_epi8(r, _mm256_shuffle_epi8(rows[h], lo), _mm256_cmpeq_epi8(hi, _mm256_set1_epi8(static_cast<char>(h))));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(y + i), r);
+  }
+  for (; i < n; i++) y[i] = table[x[i]];
 }
 
 }  // namespace sparq

@@ -1,8 +1,11 @@
 // AVX-512 qx8-elementwise: the loops of qx8-elementwise-loops.h on 16 float
 // lanes, the AVX2 steps at twice the width (the legacy max/min operand rule
 // keeps NaN as the scalar clamp; vcvtps2dq rounds half to even; vpmovdb
-// narrows lanes already within the 8-bit range). The lookup stays a byte
-// loop: vpermi2b would need AVX-512 VBMI, which this level does not include.
+// narrows lanes already within the 8-bit range). The lookup splits each byte
+// into nibbles: the table's 16 rows of 16 bytes each broadcast to every
+// 128-bit lane, and for each row h a vpshufb by the low nibble, merged under
+// the mask of bytes whose high nibble is h (32 ops per 64 bytes; vpermi2b
+// would need AVX-512 VBMI, which this level does not include).
 // Conversions, max and min are written as all-lanes masked ops, which
 // compile to the same instructions: GCC 12 warns on the plain intrinsics
 // (their undefined pass-through operand trips -Wmaybe-uninitialized, GCC
@@ -49,7 +52,23 @@ struct Avx512 {
 SPARQ_QX8_ELEMENTWISE_ENTRY_POINTS(qx8_elementwise_avx512, Avx512)
 
 void qx8_elementwise_avx512_lookup(std::size_t n, const uint8_t* x, const uint8_t* table, uint8_t* y) {
-  for (std::size_t i = 0; i < n; i++) y[i] = table[x[i]];
+  __m512i rows[16];
+  for (std::size_t h = 0; h < 16; h++) rows[h] = _mm512_maskz_broadcast_i32x4(kAll, _mm_loadu_si128(reinterpret_cast<const __m128i*>(table + 16 * h)));
+  const __m512i nibble = _mm512_set1_epi8(0x0f);
+  auto look = [&](__m512i v) {
+    const __m512i lo = _mm512_and_si512(v, nibble);
+    const __m512i hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), nibble);
+    __m512i r = _mm512_setzero_si512();
+    for (std::size_t h = 0; h < 16; h++)
+      r = _mm512_mask_shuffle_epi8(r, _mm512_cmpeq_epi8_mask(hi, _mm512_set1_epi8(static_cast<char>(h))), rows[h], lo);
+    return r;
+  };
+  std::size_t i = 0;
+  for (; i + 64 <= n; i += 64) _mm512_storeu_si512(y + i, look(_mm512_loadu_si512(x + i)));
+  if (i < n) {
+    const __mmask64 tail = _cvtu64_mask64((~uint64_t{0}) >> (64 - (n - i)));
+    _mm512_mask_storeu_epi8(y + i, tail, look(_mm512_maskz_loadu_epi8(tail, x + i)));
+  }
 }
 
 }  // namespace sparq

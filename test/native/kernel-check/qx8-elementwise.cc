@@ -15,7 +15,7 @@ CHECK_FAMILY("qx8-elementwise") {
   const Qx8ElementwiseVariant& ref = kQx8ElementwiseVariants[kQx8ElementwiseVariantCount - 1];
   const Qx8BinaryOp ops[] = {Qx8BinaryOp::kAdd, Qx8BinaryOp::kSub, Qx8BinaryOp::kReverseSub, Qx8BinaryOp::kMul};
   c.variants(kQx8ElementwiseVariants, kQx8ElementwiseVariantCount, [&](const Qx8ElementwiseVariant& v) {
-    for (std::size_t n : c.sizes({8, 16})) {
+    for (std::size_t n : c.sizes({8, 16, 32, 64})) {
       const std::vector<uint8_t> x = c.integers<uint8_t>(n + 1, 0, 255), b = c.integers<uint8_t>(n + 1, 0, 255);
       const std::vector<uint8_t> table = c.integers<uint8_t>(256, 0, 255);
       for (int is_signed = 0; is_signed < 2; ++is_signed) {
