@@ -5,6 +5,7 @@
 #include "kernels/f32-dwconv2d-nhwc/f32-dwconv2d-nhwc.h"
 
 #include <memory>
+#include <string>
 
 #include "args.h"
 #include "plan.h"
@@ -15,14 +16,16 @@ namespace sparq_binding {
 namespace {
 
 // planF32Dwconv2dNhwc({ variant, w, bias, batch, channels, multiplier, height, width, kernelH, kernelW, strideH, strideW,
-//                       dilationH, dilationW, padTop, padLeft, outH, outW, min, max }) -> plan
+//                       dilationH, dilationW, padTop, padLeft, outH, outW, post, alpha, beta, min, max }) -> plan
 // for runPlan(plan, x: Float32Array, y: Float32Array): with OC = channels * multiplier, x [batch, height, width, channels],
-// w [OC, 1, kernelH, kernelW] (packed into the plan), bias [OC] or null (copied), y [batch, outH, outW, OC]. Every
+// w [OC, 1, kernelH, kernelW] (packed into the plan), bias [OC] or null (copied), y [batch, outH, outW, OC] =
+// clamp(post(conv + bias), min, max) with post 'none', 'hardsigmoid' (alpha, beta) or 'hardswish'. Every
 // window position outside the input reads zero, so any outH/outW/pads are safe; TypeScript sizes them as ONNX Conv does.
 Napi::Value PlanDwconv2dNhwc(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   const Options o(info, {"variant", "w", "bias", "batch", "channels", "multiplier", "height", "width", "kernelH", "kernelW",
-                         "strideH", "strideW", "dilationH", "dilationW", "padTop", "padLeft", "outH", "outW", "min", "max"});
+                         "strideH", "strideW", "dilationH", "dilationW", "padTop", "padLeft", "outH", "outW", "post", "alpha",
+                         "beta", "min", "max"});
   const sparq::DwConv2dNhwcVariant& variant =
       pick_variant(o["variant"], sparq::kDwConv2dNhwcVariants, sparq::kDwConv2dNhwcVariantCount, sparq::f32_dwconv2d_nhwc_best());
   sparq::DwConv2dNhwcShape s{};
@@ -32,8 +35,15 @@ Napi::Value PlanDwconv2dNhwc(const Napi::CallbackInfo& info) {
   read_window(o, &s);
   s.dilation_h = size_arg(o["dilationH"], "dilationH");
   s.dilation_w = size_arg(o["dilationW"], "dilationW");
-  const float min = static_cast<float>(number_arg(o["min"], "min"));
-  const float max = static_cast<float>(number_arg(o["max"], "max"));
+  sparq::DwConv2dNhwcActivation act;
+  const std::string post = string_arg(o["post"], "post");
+  if (post == "hardsigmoid") act.post = sparq::DwConv2dNhwcPost::kHardSigmoid;
+  else if (post == "hardswish") act.post = sparq::DwConv2dNhwcPost::kHardSwish;
+  else if (post != "none") throw_range_error(env, "post must be 'none', 'hardsigmoid' or 'hardswish', got '" + post + "'");
+  act.alpha = static_cast<float>(number_arg(o["alpha"], "alpha"));
+  act.beta = static_cast<float>(number_arg(o["beta"], "beta"));
+  act.min = static_cast<float>(number_arg(o["min"], "min"));
+  act.max = static_cast<float>(number_arg(o["max"], "max"));
   if (s.kernel_h == 0 || s.kernel_w == 0 || s.stride_h == 0 || s.stride_w == 0 || s.dilation_h == 0 || s.dilation_w == 0)
     throw_range_error(env, "kernel, strides and dilations must be >= 1");
   if (s.multiplier == 0) throw_range_error(env, "multiplier must be >= 1");
@@ -60,8 +70,8 @@ Napi::Value PlanDwconv2dNhwc(const Napi::CallbackInfo& info) {
   PlannedCall plan;
   plan.x = {napi_float32_array, x_len};
   plan.y = {napi_float32_array, y_len};
-  plan.kernel = [&variant, s, min, max, packed = std::move(packed)](const void*, const void* x, void* y) {
-    sparq::f32_dwconv2d_nhwc(variant, s, *packed, static_cast<const float*>(x), min, max, static_cast<float*>(y));
+  plan.kernel = [&variant, s, act, packed = std::move(packed)](const void*, const void* x, void* y) {
+    sparq::f32_dwconv2d_nhwc(variant, s, *packed, static_cast<const float*>(x), act, static_cast<float*>(y));
   };
   return wrap_plan(env, std::move(plan), nullptr);
 }

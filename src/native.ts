@@ -156,12 +156,14 @@ export interface Dwconv2dCall extends KernelCall {
 }
 /**
  * Depthwise convolution of NHWC images, OC = channels * multiplier: x [batch, height, width, channels], w [OC, 1, kernelH,
- * kernelW] (packed into the plan), bias [OC] or null, y [batch, outH, outW, OC] = clamp(conv + bias, min, max).
+ * kernelW] (packed into the plan), bias [OC] or null, y [batch, outH, outW, OC] = clamp(post(conv + bias), min, max).
  */
 export interface Dwconv2dNhwcCall extends KernelCall {
   x: Float32Array; w: Float32Array; bias: Float32Array | null; y: Float32Array; batch: number; channels: number; multiplier: number;
   height: number; width: number; kernelH: number; kernelW: number; strideH: number; strideW: number; dilationH: number;
-  dilationW: number; padTop: number; padLeft: number; outH: number; outW: number; min: number; max: number;
+  dilationW: number; padTop: number; padLeft: number; outH: number; outW: number;
+  /** Fused before the clamp: HardSigmoid (alpha, beta) or HardSwish. */
+  post: 'none' | 'hardsigmoid' | 'hardswish'; alpha: number; beta: number; min: number; max: number;
 }
 /**
  * rows x inner floats: y = act(x) (op 'none'), or act(x op b) ('rsub' is

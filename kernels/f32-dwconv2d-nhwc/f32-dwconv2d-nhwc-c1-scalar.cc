@@ -1,7 +1,8 @@
 // Portable f32-dwconv2d-nhwc row: for each output pixel, the bias, then one
 // pass over the pixel's channels per tap of the window (clipped to the
-// row), then the clamp. The channel loops are plain loops a compiler may
-// vectorize for the baseline ISA; the weights stay in the packed array.
+// row), then the post-activation and the clamp. The channel loops are plain
+// loops a compiler may vectorize for the baseline ISA; the weights stay in
+// the packed array.
 #include <algorithm>
 
 #include "f32-dwconv2d-nhwc.h"
@@ -26,7 +27,12 @@ void f32_dwconv2d_nhwc_c1_scalar(const DwConv2dNhwcRow& r) {
         const float* w = r.w + (static_cast<Index>(i) * kw + j) * static_cast<Index>(r.padded);
         for (std::size_t c = 0; c < channels; c++) y[c] += x[c] * w[c];
       }
-    for (std::size_t c = 0; c < channels; c++) y[c] = std::min(std::max(y[c], r.min), r.max);
+    const DwConv2dNhwcActivation& a = r.act;
+    if (a.post == DwConv2dNhwcPost::kHardSigmoid)
+      for (std::size_t c = 0; c < channels; c++) y[c] = std::min(std::max(a.alpha * y[c] + a.beta, 0.0f), 1.0f);
+    else if (a.post == DwConv2dNhwcPost::kHardSwish)
+      for (std::size_t c = 0; c < channels; c++) y[c] *= std::min(std::max(y[c] * (1.0f / 6.0f) + 0.5f, 0.0f), 1.0f);
+    for (std::size_t c = 0; c < channels; c++) y[c] = std::min(std::max(y[c], a.min), a.max);
   }
 }
 

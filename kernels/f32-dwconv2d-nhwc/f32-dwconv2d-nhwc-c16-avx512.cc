@@ -21,6 +21,18 @@ constexpr Index kV = 16;
 // clamp(v, lo, hi) (all-lanes masked forms: GCC 12 warns on the unmasked ones, bug 105593).
 __m512 clamp(__m512 v, __m512 lo, __m512 hi) { return _mm512_maskz_min_ps(0xFFFF, _mm512_maskz_max_ps(0xFFFF, v, lo), hi); }
 
+// The post-activation (HardSigmoid or HardSwish, when fused), then the clamp [lo, hi].
+__m512 finish(__m512 v, const DwConv2dNhwcActivation& a, __m512 lo, __m512 hi) {
+  if (a.post != DwConv2dNhwcPost::kNone) {
+    const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
+    if (a.post == DwConv2dNhwcPost::kHardSigmoid)
+      v = clamp(_mm512_add_ps(_mm512_mul_ps(v, _mm512_set1_ps(a.alpha)), _mm512_set1_ps(a.beta)), zero, one);
+    else
+      v = _mm512_mul_ps(v, clamp(_mm512_add_ps(_mm512_mul_ps(v, _mm512_set1_ps(1.0f / 6.0f)), _mm512_set1_ps(0.5f)), zero, one));
+  }
+  return clamp(v, lo, hi);
+}
+
 struct Window {
   Index xs, j0, j1;  // first input column, and the window columns [j0, j1) inside the row
 };
@@ -42,7 +54,7 @@ void pixel(const DwConv2dNhwcRow& r, __mmask16 m, Index c, std::size_t ow, __m51
       const __m512 w = _mm512_load_ps(r.w + (static_cast<Index>(i) * kw + j) * static_cast<Index>(r.padded) + c);
       acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, r.rows[i] + (win.xs + j * dw) * channels + c), w, acc);
     }
-  _mm512_mask_storeu_ps(r.y + static_cast<Index>(ow) * channels + c, m, clamp(acc, lo, hi));
+  _mm512_mask_storeu_ps(r.y + static_cast<Index>(ow) * channels + c, m, finish(acc, r.act, lo, hi));
 }
 
 // One pixel's channels under mask m with the K*K weights in registers,
@@ -60,7 +72,7 @@ __attribute__((always_inline)) inline void fixed_pixel(const DwConv2dNhwcRow& r,
     for (Index j = 0; j < static_cast<Index>(K); j++)
       if (j >= j0 && j < j1) acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, r.rows[i] + (x0 + j * channels)), w[i * K + j], acc);
   }
-  _mm512_mask_storeu_ps(y, m, clamp(acc, lo, hi));
+  _mm512_mask_storeu_ps(y, m, finish(acc, r.act, lo, hi));
 }
 
 // The row's pixels for channels [c, c + 16) under mask m; K = 0: any
@@ -68,7 +80,7 @@ __attribute__((always_inline)) inline void fixed_pixel(const DwConv2dNhwcRow& r,
 template <std::size_t K, std::size_t S>
 void channel_block(const DwConv2dNhwcRow& r, Index c, __mmask16 m) {
   const DwConv2dNhwcShape& s = *r.shape;
-  const __m512 bias = _mm512_load_ps(r.bias + c), lo = _mm512_set1_ps(r.min), hi = _mm512_set1_ps(r.max);
+  const __m512 bias = _mm512_load_ps(r.bias + c), lo = _mm512_set1_ps(r.act.min), hi = _mm512_set1_ps(r.act.max);
   if constexpr (K == 0) {
     for (std::size_t ow = 0; ow < s.out_w; ow++) pixel(r, m, c, ow, bias, lo, hi);
   } else {

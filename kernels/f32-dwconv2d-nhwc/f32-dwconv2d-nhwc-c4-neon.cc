@@ -17,6 +17,25 @@ namespace {
 using Index = std::ptrdiff_t;
 constexpr Index kV = 4;
 
+// The post-activation (HardSigmoid or HardSwish, when fused), then the clamp [lo, hi].
+float32x4_t finish(float32x4_t v, const DwConv2dNhwcActivation& a, float32x4_t lo, float32x4_t hi) {
+  if (a.post != DwConv2dNhwcPost::kNone) {
+    const float32x4_t zero = vdupq_n_f32(0.0f), one = vdupq_n_f32(1.0f);
+    if (a.post == DwConv2dNhwcPost::kHardSigmoid)
+      v = vminq_f32(vmaxq_f32(vaddq_f32(vmulq_n_f32(v, a.alpha), vdupq_n_f32(a.beta)), zero), one);
+    else
+      v = vmulq_f32(v, vminq_f32(vmaxq_f32(vaddq_f32(vmulq_n_f32(v, 1.0f / 6.0f), vdupq_n_f32(0.5f)), zero), one));
+  }
+  return vminq_f32(vmaxq_f32(v, lo), hi);
+}
+
+// The same for one channel.
+float finish(float v, const DwConv2dNhwcActivation& a) {
+  if (a.post == DwConv2dNhwcPost::kHardSigmoid) v = std::min(std::max(a.alpha * v + a.beta, 0.0f), 1.0f);
+  else if (a.post == DwConv2dNhwcPost::kHardSwish) v *= std::min(std::max(v * (1.0f / 6.0f) + 0.5f, 0.0f), 1.0f);
+  return std::min(std::max(v, a.min), a.max);
+}
+
 struct Window {
   Index xs, j0, j1;  // first input column, and the window columns [j0, j1) inside the row
 };
@@ -38,7 +57,7 @@ void pixel(const DwConv2dNhwcRow& r, Index c, std::size_t ow, float32x4_t bias, 
       const float32x4_t w = vld1q_f32(r.w + (static_cast<Index>(i) * kw + j) * static_cast<Index>(r.padded) + c);
       acc = vfmaq_f32(acc, vld1q_f32(r.rows[i] + (win.xs + j * dw) * channels + c), w);
     }
-  vst1q_f32(r.y + static_cast<Index>(ow) * channels + c, vminq_f32(vmaxq_f32(acc, lo), hi));
+  vst1q_f32(r.y + static_cast<Index>(ow) * channels + c, finish(acc, r.act, lo, hi));
 }
 
 // The last channels [c, channels), fewer than 4, one at a time.
@@ -52,7 +71,7 @@ void tail(const DwConv2dNhwcRow& r, Index c) {
       for (std::size_t i = 0; i < s.kernel_h; i++)
         for (Index j = win.j0; j < win.j1; j++)
           acc = std::fma(r.rows[i][(win.xs + j * dw) * channels + k], r.w[(static_cast<Index>(i) * kw + j) * static_cast<Index>(r.padded) + k], acc);
-      r.y[static_cast<Index>(ow) * channels + k] = std::min(std::max(acc, r.min), r.max);
+      r.y[static_cast<Index>(ow) * channels + k] = finish(acc, r.act);
     }
   }
 }
@@ -71,14 +90,14 @@ __attribute__((always_inline)) inline void fixed_pixel(const DwConv2dNhwcRow& r,
     for (Index j = 0; j < static_cast<Index>(K); j++)
       if (j >= j0 && j < j1) acc = vfmaq_f32(acc, vld1q_f32(r.rows[i] + (x0 + j * channels)), w[i * K + j]);
   }
-  vst1q_f32(y, vminq_f32(vmaxq_f32(acc, lo), hi));
+  vst1q_f32(y, finish(acc, r.act, lo, hi));
 }
 
 // The row's pixels for channels [c, c + 4); K = 0: any kernel, with the taps' weights loaded per pixel.
 template <std::size_t K, std::size_t S>
 void channel_block(const DwConv2dNhwcRow& r, Index c) {
   const DwConv2dNhwcShape& s = *r.shape;
-  const float32x4_t bias = vld1q_f32(r.bias + c), lo = vdupq_n_f32(r.min), hi = vdupq_n_f32(r.max);
+  const float32x4_t bias = vld1q_f32(r.bias + c), lo = vdupq_n_f32(r.act.min), hi = vdupq_n_f32(r.act.max);
   if constexpr (K == 0) {
     for (std::size_t ow = 0; ow < s.out_w; ow++) pixel(r, c, ow, bias, lo, hi);
   } else {

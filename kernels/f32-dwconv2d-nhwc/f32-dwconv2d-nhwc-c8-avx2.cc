@@ -33,6 +33,18 @@ struct Lanes {
   }
 };
 
+// The post-activation (HardSigmoid or HardSwish, when fused), then the clamp [lo, hi].
+__m256 finish(__m256 v, const DwConv2dNhwcActivation& a, __m256 lo, __m256 hi) {
+  if (a.post != DwConv2dNhwcPost::kNone) {
+    const __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f);
+    if (a.post == DwConv2dNhwcPost::kHardSigmoid)
+      v = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(_mm256_mul_ps(v, _mm256_set1_ps(a.alpha)), _mm256_set1_ps(a.beta)), zero), one);
+    else
+      v = _mm256_mul_ps(v, _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(_mm256_mul_ps(v, _mm256_set1_ps(1.0f / 6.0f)), _mm256_set1_ps(0.5f)), zero), one));
+  }
+  return _mm256_min_ps(_mm256_max_ps(v, lo), hi);
+}
+
 struct Window {
   Index xs, j0, j1;  // first input column, and the window columns [j0, j1) inside the row
 };
@@ -55,7 +67,7 @@ void pixel(const DwConv2dNhwcRow& r, const Lanes<Tail>& lanes, Index c, std::siz
       const __m256 w = _mm256_load_ps(r.w + (static_cast<Index>(i) * kw + j) * static_cast<Index>(r.padded) + c);
       acc = _mm256_fmadd_ps(lanes.load(r.rows[i] + (win.xs + j * dw) * channels + c), w, acc);
     }
-  lanes.store(r.y + static_cast<Index>(ow) * channels + c, _mm256_min_ps(_mm256_max_ps(acc, lo), hi));
+  lanes.store(r.y + static_cast<Index>(ow) * channels + c, finish(acc, r.act, lo, hi));
 }
 
 // One pixel's channels with the K*K weights in registers, window columns
@@ -72,7 +84,7 @@ __attribute__((always_inline)) inline void fixed_pixel(const DwConv2dNhwcRow& r,
     for (Index j = 0; j < static_cast<Index>(K); j++)
       if (j >= j0 && j < j1) acc = _mm256_fmadd_ps(lanes.load(r.rows[i] + (x0 + j * channels)), w[i * K + j], acc);
   }
-  lanes.store(y, _mm256_min_ps(_mm256_max_ps(acc, lo), hi));
+  lanes.store(y, finish(acc, r.act, lo, hi));
 }
 
 // The row's pixels for channels [c, c + 8) (or the last n under a mask);
@@ -81,7 +93,7 @@ template <std::size_t K, std::size_t S, bool Tail>
 void channel_block(const DwConv2dNhwcRow& r, Index c) {
   const DwConv2dNhwcShape& s = *r.shape;
   const Lanes<Tail> lanes(static_cast<Index>(r.channels) - c);
-  const __m256 bias = _mm256_load_ps(r.bias + c), lo = _mm256_set1_ps(r.min), hi = _mm256_set1_ps(r.max);
+  const __m256 bias = _mm256_load_ps(r.bias + c), lo = _mm256_set1_ps(r.act.min), hi = _mm256_set1_ps(r.act.max);
   if constexpr (K == 0) {
     for (std::size_t ow = 0; ow < s.out_w; ow++) pixel(r, lanes, c, ow, bias, lo, hi);
   } else {

@@ -65,7 +65,7 @@ std::vector<float> repeat_channels(const DwConv2dNhwcShape& s, const float* x) {
 }  // namespace
 
 void f32_dwconv2d_nhwc(const DwConv2dNhwcVariant& variant, const DwConv2dNhwcShape& s, const PackedDwConv2dNhwc& weights,
-                       const float* x, float min, float max, float* y) {
+                       const float* x, const DwConv2dNhwcActivation& act, float* y) {
   assert(s.kernel_h >= 1 && s.kernel_w >= 1 && s.stride_h >= 1 && s.stride_w >= 1 && s.dilation_h >= 1 && s.dilation_w >= 1);
   const std::size_t channels = s.channels * s.multiplier, out_rows = s.batch * s.out_h;
   assert(weights.out_channels == channels && weights.kernel_h == s.kernel_h && weights.kernel_w == s.kernel_w);
@@ -93,8 +93,7 @@ void f32_dwconv2d_nhwc(const DwConv2dNhwcVariant& variant, const DwConv2dNhwcSha
     r.w = weights.w.data();
     r.bias = weights.bias.data();
     r.padded = weights.padded;
-    r.min = min;
-    r.max = max;
+    r.act = act;
     r.lo = lo;
     r.hi = hi;
     for (std::size_t q = out_rows * task / tasks, end = out_rows * (task + 1) / tasks; q < end; q++) {

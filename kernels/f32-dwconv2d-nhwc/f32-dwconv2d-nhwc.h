@@ -55,6 +55,17 @@ struct PackedDwConv2dNhwc {
 PackedDwConv2dNhwc f32_dwconv2d_nhwc_pack(const float* w, const float* bias, std::size_t out_channels, std::size_t kernel_h,
                                           std::size_t kernel_w);
 
+// What follows the sums: y = clamp(post(conv + bias), min, max), with post
+// none, HardSigmoid clamp(alpha*v + beta, 0, 1) or HardSwish
+// v * clamp(v/6 + 0.5, 0, 1) (MobileNetV3's depthwise layers end in one;
+// fused, it costs no second pass over the output).
+enum class DwConv2dNhwcPost : int { kNone = 0, kHardSigmoid = 1, kHardSwish = 2 };
+struct DwConv2dNhwcActivation {
+  DwConv2dNhwcPost post = DwConv2dNhwcPost::kNone;
+  float alpha = 0.2f, beta = 0.5f;  // kHardSigmoid only
+  float min, max;
+};
+
 // One output row: what a variant computes.
 struct DwConv2dNhwcRow {
   const DwConv2dNhwcShape* shape;
@@ -63,7 +74,7 @@ struct DwConv2dNhwcRow {
   const float* w;            // PackedDwConv2dNhwc::w
   const float* bias;         // PackedDwConv2dNhwc::bias
   std::size_t padded;        // PackedDwConv2dNhwc::padded
-  float min, max;
+  DwConv2dNhwcActivation act;
   std::size_t lo, hi;  // interior output columns: every window column inside the row
   float* y;            // out_w * channels
 };
@@ -91,6 +102,6 @@ bool dwconv2d_nhwc_fixed_taps(const DwConv2dNhwcShape& s);
 // batch*height*width*channels floats, y batch*out_h*out_w*channels*multiplier.
 // Windows may lie anywhere (positions outside the input read zero).
 void f32_dwconv2d_nhwc(const DwConv2dNhwcVariant& variant, const DwConv2dNhwcShape& s, const PackedDwConv2dNhwc& weights,
-                       const float* x, float min, float max, float* y);
+                       const float* x, const DwConv2dNhwcActivation& act, float* y);
 
 }  // namespace sparq

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { refDwconv2dNhwc } from '../../src/backends/reference/dwconv2d-nhwc.js';
 import type { Dwconv2dNhwcOptions } from '../../src/backends/cpu/dwconv2d-nhwc.js';
 import { dwconv2dGeometry } from '../../src/ops/dwconv2d.js';
-import { activationRange } from '../../src/ops/activation.js';
+import { resolveActivation } from '../../src/ops/activation.js';
+import { refActivated } from '../../src/backends/reference/elementwise.js';
 import { native } from '../../src/native.js';
 import { cpu, tensor } from '../../src/index.js';
 import { assertClose, nativeVariants, randomFloats, rng } from '../helpers.js';
@@ -29,9 +30,10 @@ function check(c: Case, variant: string | undefined, r: () => number): void {
     assert.deepEqual(plan.dims, [n, g.outH, g.outW, oc]);
     const got = new Float32Array(n * g.outH * g.outW * oc).fill(NaN);
     plan.run(x.data, got);
-    const { min, max } = activationRange('activation', options.activation);
+    const act = resolveActivation('activation', options.activation);
     const want = new Float32Array(got.length);
-    refDwconv2dNhwc(g, x.data, wt.data, bias, min, max, want);
+    refDwconv2dNhwc(g, x.data, wt.data, bias, -Infinity, Infinity, want);
+    want.forEach((v, i) => { want[i] = refActivated(v, act); });
     assertClose(got, want, 1e-5, 1e-5, `${variant ?? 'best'} ${JSON.stringify({ ...c, bias: bias !== undefined })}`);
   }
 }
@@ -39,11 +41,13 @@ function check(c: Case, variant: string | undefined, r: () => number): void {
 // Channel counts below, at and around every vector width (4, 8, 16 lanes)
 // and MobileNet's widest (960); 3x3 and 5x5 at strides 1 and 2 (the
 // register paths) with pads 0-2, symmetric or not; multipliers 1 and 2;
-// batch 2; maps of 1x1, 2x3 and 7x7; clamps; and the shapes whose weights
+// batch 2; maps of 1x1, 2x3 and 7x7; clamps, HardSwish and HardSigmoid
+// (with and without a clamp after); and the shapes whose weights
 // load per tap (dilation 2, 7x7, 3x5, stride 3, 1x1).
 function cases(): Case[] {
   const out: Case[] = [];
-  const activations = [undefined, 'relu', { min: 0, max: 6 }, { min: -0.5, max: 0.25 }] as const;
+  const activations = [undefined, 'relu', 'hardswish', { min: 0, max: 6 }, { kind: 'hardsigmoid', alpha: 0.25, beta: 0.4 }, { min: -0.5, max: 0.25 },
+    { kind: 'hardswish', min: -0.2, max: 2 }] as const;
   const maps: [number, number][] = [[7, 7], [2, 3], [1, 1], [9, 6]];
   const padSets = (p: number): [number, number, number, number][] => [[p, p, p, p], [0, 0, 0, 0], [p, 0, 0, p], [0, p, p + 1, 1], [2, 1, 0, 2]];
   let i = 0;
@@ -55,7 +59,7 @@ function cases(): Case[] {
         // The padded input must hold one window.
         if (h + pads[0] + pads[2] < k) pads[2] = k - h - pads[0];
         if (w + pads[1] + pads[3] < k) pads[3] = k - w - pads[1];
-        out.push({ x: [1 + (i % 2), h, w, channels], kernel: [k, k], multiplier: 1 + (i % 3 === 2 ? 1 : 0), options: { strides: [s, s], pads, activation: activations[i++ % 4] } });
+        out.push({ x: [1 + (i % 2), h, w, channels], kernel: [k, k], multiplier: 1 + (i % 3 === 2 ? 1 : 0), options: { strides: [s, s], pads, activation: activations[i++ % activations.length] } });
       }
   out.push(
     { x: [2, 7, 7, 960], kernel: [3, 3], options: { pads: [1, 1, 1, 1], activation: { min: 0, max: 6 } } },
@@ -63,7 +67,7 @@ function cases(): Case[] {
     { x: [2, 12, 11, 17], kernel: [3, 3], options: { strides: [2, 1], pads: [0, 1, 1, 1] } },
     { x: [1, 9, 13, 24], kernel: [3, 3], multiplier: 2, options: { strides: [1, 2], pads: [2, 1, 2, 0], activation: 'relu' } },
     // Weights loaded per tap: dilation 2, other kernels, stride 3, 1x1.
-    { x: [2, 12, 16, 19], kernel: [3, 3], options: { dilations: [2, 2], pads: [2, 2, 2, 2], activation: 'relu' } },
+    { x: [2, 12, 16, 19], kernel: [3, 3], options: { dilations: [2, 2], pads: [2, 2, 2, 2], activation: 'hardswish' } },
     { x: [1, 9, 10, 33], kernel: [3, 3], multiplier: 2, options: { dilations: [2, 1], pads: [1, 0, 2, 1] } },
     { x: [1, 11, 13, 16], kernel: [7, 7], options: { pads: [3, 3, 3, 3] } },
     { x: [2, 9, 10, 9], kernel: [3, 5], options: { pads: [1, 2, 1, 2] } },
@@ -125,6 +129,8 @@ describe('dwconv2dNhwc (f32-dwconv2d-nhwc)', () => {
     assert.throws(() => cpu.planDwconv2dNhwc(x, w, { bias: new Int32Array(2) as never }), /^TypeError: options\.bias/);
     assert.throws(() => cpu.planDwconv2dNhwc(x, w, { activation: { min: 2, max: 1 } }), /^RangeError: options\.activation/);
     assert.throws(() => cpu.planDwconv2dNhwc(x, w, { activation: 'gelu' as never }), /^TypeError: options\.activation/);
+    assert.throws(() => cpu.planDwconv2dNhwc(x, w, { activation: { kind: 'gelu' } as never }), /^TypeError: options\.activation\.kind/);
+    assert.throws(() => cpu.planDwconv2dNhwc(x, w, { activation: { kind: 'hardsigmoid', alpha: NaN } }), /^TypeError: options\.activation\.alpha/);
     assert.throws(() => cpu.planDwconv2dNhwc(x, w, { variant: 3 as never }), /^TypeError: options\.variant/);
     assert.throws(() => cpu.planDwconv2dNhwc(x, w, { variant: 'f32-dwconv2d-nhwc-nope' }), /^RangeError: unknown variant f32-dwconv2d-nhwc-nope/);
     assert.throws(() => cpu.planDwconv2dNhwc(x, w, null as never), /^TypeError: options must be an object/);
@@ -143,7 +149,8 @@ describe('dwconv2dNhwc (f32-dwconv2d-nhwc)', () => {
     const a = native()!;
     const valid = {
       variant: null, w: new Float32Array(18), bias: null, batch: 1, channels: 2, multiplier: 1, height: 4, width: 4, kernelH: 3, kernelW: 3,
-      strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0, outH: 2, outW: 2, min: -Infinity, max: Infinity,
+      strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0, outH: 2, outW: 2, post: 'none' as const, alpha: 0.2,
+      beta: 0.5, min: -Infinity, max: Infinity,
     };
     const plan = a.planF32Dwconv2dNhwc(valid);
     assert.equal(a.runPlan(plan, new Float32Array(32), new Float32Array(8)), undefined);
@@ -156,6 +163,7 @@ describe('dwconv2dNhwc (f32-dwconv2d-nhwc)', () => {
     assert.throws(() => a.planF32Dwconv2dNhwc({ ...valid, multiplier: 0 }), /^RangeError: multiplier must be >= 1/);
     assert.throws(() => a.planF32Dwconv2dNhwc({ ...valid, multiplier: 2 }), /^RangeError: w has 18 elements, needs at least 36/);
     assert.throws(() => a.planF32Dwconv2dNhwc({ ...valid, variant: 'nope' }), /^RangeError: unknown variant nope/);
+    assert.throws(() => a.planF32Dwconv2dNhwc({ ...valid, post: 'gelu' as never }), /^RangeError: post must be 'none', 'hardsigmoid' or 'hardswish'/);
     // Windows far outside the input read zeros (the bias), never memory outside x.
     const y = new Float32Array(9 * 9 * 2);
     a.runPlan(a.planF32Dwconv2dNhwc({ ...valid, outH: 9, outW: 9, padTop: 5, padLeft: 7, strideH: 2, strideW: 2 }), new Float32Array(32).fill(1), y);

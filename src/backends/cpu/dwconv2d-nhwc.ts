@@ -2,14 +2,15 @@
  * Depthwise 2-D convolution of float32 channels-last (NHWC) tensors, the
  * layout the CPU session keeps between convs: ONNX Conv with group == C on
  * x [N, H, W, C], weights as ONNX stores them ([C * M, 1, KH, KW]), bias and
- * a clamp fused, on f32-dwconv2d-nhwc (vectors across channels; weights
+ * a clamp (after HardSigmoid or HardSwish, MobileNetV3's) fused, on f32-dwconv2d-nhwc (vectors across channels; weights
  * packed once when the call is planned). Any kernel, strides, pads and
  * dilations; 3x3 and 5x5 at horizontal stride 1 and 2 keep their weights in
  * registers.
  */
 import { refDwconv2dNhwc } from '../reference/dwconv2d-nhwc.js';
+import { refActivated } from '../reference/elementwise.js';
 import { dwconv2dGeometry, type DwConv2dArgs } from '../../ops/dwconv2d.js';
-import { activationRange, type Activation } from '../../ops/activation.js';
+import { resolveActivation, type PointwiseActivation } from '../../ops/activation.js';
 import { checkVariant } from '../../ops/variant.js';
 import { native } from '../../native.js';
 import type { Tensor } from '../../tensor.js';
@@ -18,8 +19,11 @@ import { checkBias, checkDisjoint, checkObject, checkResultSize, checkTensor, ch
 export interface Dwconv2dNhwcOptions extends Omit<DwConv2dArgs, 'group'> {
   /** Per output channel (C * M values). */
   bias?: Float32Array;
-  /** The clamp applied last: 'relu', or { min, max } (ReLU6: { min: 0, max: 6 }). */
-  activation?: Activation;
+  /**
+   * Applied last: a clamp ('relu', or { min, max }: ReLU6 is { min: 0, max: 6 }), 'hardswish', 'hardsigmoid', or
+   * { kind, alpha, beta, min, max } (HardSigmoid's alpha and beta; the clamp after either).
+   */
+  activation?: PointwiseActivation;
   /** Force one f32-dwconv2d-nhwc variant by name (tests, benchmarks); default: the best for this CPU. */
   variant?: string;
 }
@@ -47,7 +51,7 @@ export function planDwconv2dNhwc(xShape: Omit<Tensor<'float32'>, 'data'>, wIn: T
   const g = dwconv2dGeometry([n, c, h, wd], w.dims, { strides: options.strides, pads: options.pads, dilations: options.dilations });
   const outChannels = c * g.multiplier;
   const bias = checkBias(options.bias, 'float32', outChannels);
-  const { min, max } = activationRange('options.activation', options.activation);
+  const act = resolveActivation('options.activation', options.activation);
   const variant = checkVariant(options);
   const dims = [g.batch, g.outH, g.outW, outChannels];
   checkResultSize(dims);
@@ -56,7 +60,8 @@ export function planDwconv2dNhwc(xShape: Omit<Tensor<'float32'>, 'data'>, wIn: T
   const plan = addon?.planF32Dwconv2dNhwc({
     variant, w: w.data, bias: bias ?? null, batch: g.batch, channels: c, multiplier: g.multiplier, height: g.height, width: g.width,
     kernelH: g.kernelH, kernelW: g.kernelW, strideH: g.strideH, strideW: g.strideW, dilationH: g.dilationH, dilationW: g.dilationW,
-    padTop: g.padTop, padLeft: g.padLeft, outH: g.outH, outW: g.outW, min, max,
+    padTop: g.padTop, padLeft: g.padLeft, outH: g.outH, outW: g.outW, post: act.kind === 'clamp' ? 'none' : act.kind,
+    alpha: act.alpha, beta: act.beta, min: act.min, max: act.max,
   });
   // The reference path (no addon) reads copies, as the native plan does.
   const reference = !plan && yLength > 0 ? { w: w.data.slice(), bias: bias?.slice() } : undefined;
@@ -67,7 +72,10 @@ export function planDwconv2dNhwc(xShape: Omit<Tensor<'float32'>, 'data'>, wIn: T
       if (!(y instanceof Float32Array) || y.length !== yLength) fail('y', `must be a Float32Array of ${yLength} elements`);
       checkDisjoint('y', y, 'x', x);
       if (plan) addon!.runPlan(plan, x, y);
-      else if (reference) refDwconv2dNhwc(g, x, reference.w, reference.bias, min, max, y);
+      else if (reference) {
+        refDwconv2dNhwc(g, x, reference.w, reference.bias, -Infinity, Infinity, y);
+        for (let i = 0; i < y.length; i++) y[i] = refActivated(y[i], act);
+      }
     },
   };
 }

@@ -2,7 +2,8 @@
 // NHWC images, within float tolerance: channel counts below, at and around
 // every vector width (1-4-8-16 lanes and their tails), 3x3 and 5x5 kernels
 // at stride_w 1 and 2 (the register paths) with random pads on each side
-// and stride_h 1-2, multipliers 1-2, clamps or none; and the shapes the
+// and stride_h 1-2, multipliers 1-2, clamps or none after no post-activation,
+// HardSigmoid or HardSwish; and the shapes the
 // variants run with weights loaded per tap (7x7, 3x5, stride 3, dilation 2, 1x1).
 #include <algorithm>
 #include <limits>
@@ -16,8 +17,14 @@ using kcheck::Checker;
 
 namespace {
 
+float activated(float v, const DwConv2dNhwcActivation& a) {
+  if (a.post == DwConv2dNhwcPost::kHardSigmoid) v = std::min(std::max(a.alpha * v + a.beta, 0.0f), 1.0f);
+  else if (a.post == DwConv2dNhwcPost::kHardSwish) v *= std::min(std::max(v / 6.0f + 0.5f, 0.0f), 1.0f);
+  return std::min(std::max(v, a.min), a.max);
+}
+
 std::vector<float> reference(const DwConv2dNhwcShape& s, const std::vector<float>& x, const std::vector<float>& w,
-                             const std::vector<float>& bias, float min, float max) {
+                             const std::vector<float>& bias, const DwConv2dNhwcActivation& act) {
   const std::size_t oc = s.channels * s.multiplier;
   std::vector<float> y(s.batch * s.out_h * s.out_w * oc);
   std::size_t out = 0;
@@ -34,7 +41,7 @@ std::vector<float> reference(const DwConv2dNhwcShape& s, const std::vector<float
               acc += static_cast<double>(x[((n * s.height + ih) * s.width + iw) * s.channels + o / s.multiplier]) *
                      w[(o * s.kernel_h + i) * s.kernel_w + j];
             }
-          y[out] = std::min(std::max(static_cast<float>(acc), min), max);
+          y[out] = activated(static_cast<float>(acc), act);
         }
   return y;
 }
@@ -57,15 +64,20 @@ void run_case(Checker& c, const DwConv2dNhwcVariant& v, const DwConv2dNhwcShape&
   const bool with_bias = c.below(2) == 0, clamped = c.below(2) == 0;
   if (!with_bias) std::fill(bias.begin(), bias.end(), 0.0f);
   const float inf = std::numeric_limits<float>::infinity();
-  const float min = clamped ? -0.5f : -inf, max = clamped ? 1.5f : inf;
+  DwConv2dNhwcActivation act;
+  act.post = static_cast<DwConv2dNhwcPost>(c.below(3));
+  act.alpha = 0.25f;
+  act.beta = 0.4f;
+  act.min = clamped ? -0.5f : -inf;
+  act.max = clamped ? 0.75f : inf;
   const PackedDwConv2dNhwc packed = f32_dwconv2d_nhwc_pack(w.data(), with_bias ? bias.data() : nullptr, oc, s.kernel_h, s.kernel_w);
   // One float past the end, to catch a store beyond the last channel.
   std::vector<float> got(s.batch * s.out_h * s.out_w * oc + 1, -7.0f);
-  f32_dwconv2d_nhwc(v, s, packed, x.data(), min, max, got.data());
-  const std::vector<float> want = reference(s, x, w, bias, min, max);
-  c.close(got.data(), want.data(), want.size(), 1e-5f, 1e-5f, "%zux%zu s%zux%zu d%zux%zu pads %zu,%zu in %zux%zux%zu out %zux%zu m %zu",
+  f32_dwconv2d_nhwc(v, s, packed, x.data(), act, got.data());
+  const std::vector<float> want = reference(s, x, w, bias, act);
+  c.close(got.data(), want.data(), want.size(), 1e-5f, 1e-5f, "%zux%zu s%zux%zu d%zux%zu pads %zu,%zu in %zux%zux%zu out %zux%zu m %zu post %d",
           s.kernel_h, s.kernel_w, s.stride_h, s.stride_w, s.dilation_h, s.dilation_w, s.pad_top, s.pad_left, s.height, s.width,
-          s.channels, s.out_h, s.out_w, s.multiplier);
+          s.channels, s.out_h, s.out_w, s.multiplier, static_cast<int>(act.post));
   c.expect(got.back() == -7.0f, "no store past y (%zu channels)", oc);
 }
 
