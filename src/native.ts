@@ -253,7 +253,7 @@ export interface NativeAddon {
    * binary elementwise plan) of the planned types and at least the planned lengths. The plan holds its weights
    * weakly (a TypeError once they are disposed).
    */
-  runPlan(plan: NativeHandle, x: Float32Array | Bytes, y: Float32Array | Int32Array | Bytes, b?: Float32Array): void;
+  runPlan(plan: NativeHandle, x: Float32Array | Bytes, y: Float32Array | Int32Array | Bytes, b?: Float32Array | Bytes): void;
 
   f32SpmmVariants: NativeVariant[];
   f32Spmm(call: F32SpmmCall): KernelResult;
@@ -317,6 +317,12 @@ export interface NativeAddon {
   qx8Binary(call: Qx8BinaryCall): KernelResult;
   qx8Lookup(call: Qx8LookupCall): KernelResult;
   qx8GlobalAveragePool(call: Qx8GlobalAveragePoolCall): KernelResult;
+  /** qx8Binary checked once, for x, b and y of `type`: runPlan(plan, x, y, b). */
+  planQx8Binary(call: Planned<Qx8BinaryCall, 'x' | 'b' | 'y'> & { type: 'uint8' | 'int8' }): NativeHandle;
+  /** qx8Lookup checked once, the table copied, for n values of x of `xType`: runPlan(plan, x, y) (y of the table's type). */
+  planQx8Lookup(call: Omit<Qx8LookupCall, 'x' | 'y' | 'async'> & { n: number; xType: 'uint8' | 'int8' }): NativeHandle;
+  /** qx8GlobalAveragePool checked once: runPlan(plan, x, y). */
+  planQx8GlobalAveragePool(call: Planned<Qx8GlobalAveragePoolCall, 'x' | 'y'> & { xType: 'uint8' | 'int8'; yType: 'uint8' | 'int8' }): NativeHandle;
   qu8s8Dwconv2dVariants: NativeVariant[];
   /** Depthwise conv of uint8 NCHW x with int8 w [channels * channelMultiplier, kernelH, kernelW]; c is [batch * OC, outH * outW], ldc = outH * outW. */
   qu8s8Dwconv2d(call: Qu8s8Dwconv2dCall): KernelResult;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 
 import { refLookup, refQBinary, refQGlobalAveragePool } from '../../src/backends/reference/qelementwise.js';
+import { planLookupCall, planQBinaryCall, planQGlobalAveragePoolCall } from '../../src/backends/cpu/qelementwise.js';
 import { planQBinary } from '../../src/ops/qelementwise.js';
 import { cpu, tensor, type QType, type Tensor } from '../../src/index.js';
 import { assertSameArray, nativeVariants, randomInts, rng } from '../helpers.js';
@@ -132,6 +133,53 @@ describe('qx8-elementwise: exactly the float graph it replaces (DequantizeLinear
           assertSameArray(cpu.qglobalAveragePool(x, yq).data, want, `${type} plane ${plane} ${JSON.stringify(yq)}`);
         }
       }
+  });
+});
+
+describe('qx8-elementwise planned calls (planQBinaryCall, planLookupCall, planQGlobalAveragePoolCall)', () => {
+  it('equal the one-shot calls on every form, run after run', () => {
+    const r = rng(66);
+    for (const type of ['uint8', 'int8'] as const) {
+      for (const [aDims, bDims] of SHAPES)
+        for (const op of ['add', 'sub', 'mul'] as const) {
+          const a = quantized(type, aDims, r, 0.05, 3), b = quantized(type, bDims, r, 0.07, -1 + (type === 'uint8' ? 9 : 0));
+          const options = { scale: 0.06, zeroPoint: type === 'uint8' ? 128 : 0, activation: 'relu' as const };
+          const plan = planQBinaryCall(op, { type, dims: aDims, scale: a.scale, zeroPoint: a.zeroPoint }, { type, dims: bDims, scale: b.scale, zeroPoint: b.zeroPoint }, options);
+          const want = cpu[`q${op}`](a, b, options);
+          assert.deepEqual(plan.result.dims, want.dims);
+          for (let run = 0; run < 2; run++) {
+            const y = type === 'uint8' ? new Uint8Array(want.data.length) : new Int8Array(want.data.length);
+            plan.run(a.data, b.data, y);
+            assertSameArray(y, want.data, `${type} ${op} [${aDims}] [${bDims}] run ${run}`);
+          }
+        }
+      const x = quantized(type, [2, 6, 7, 5], r, 0.04, type === 'uint8' ? 100 : -5);
+      const table = bytes('uint8', 256, r) as Uint8Array;
+      const lookup = planLookupCall(x, table, { scale: 0.1, zeroPoint: 3 });
+      const y = new Uint8Array(x.data.length);
+      lookup.run(x.data, y);
+      assertSameArray(y, cpu.lookup(x, table).data, `${type} lookup`);
+      for (const channelsLast of [false, true]) {
+        const options = { scale: 0.02, zeroPoint: 7, type: 'uint8' as const, channelsLast };
+        const pool = planQGlobalAveragePoolCall(x, options);
+        const want = cpu.qglobalAveragePool(x, options);
+        const p = new Uint8Array(want.data.length);
+        pool.run(x.data, p);
+        assert.deepEqual(pool.result.dims, want.dims);
+        assertSameArray(p, want.data, `${type} pool channelsLast ${channelsLast}`);
+      }
+    }
+  });
+
+  it('check their arrays on every run', () => {
+    const shape = { type: 'uint8' as const, dims: [1, 2, 2, 2], scale: 0.1, zeroPoint: 0 };
+    const plan = planQBinaryCall('add', shape, shape, { scale: 0.2 });
+    const x = new Uint8Array(8);
+    assert.throws(() => plan.run(x, new Int8Array(8), new Uint8Array(8)), /^RangeError: b must be a Uint8Array of 8 values, as planned/);
+    assert.throws(() => plan.run(x, x, new Uint8Array(7)), /^RangeError: y must be a Uint8Array of 8 values/);
+    assert.throws(() => plan.run(x, new Uint8Array(8), x), /^RangeError: y must not overlap a/);
+    assert.throws(() => planLookupCall(shape, new Uint8Array(8)), /^RangeError: table must hold 256 values/);
+    assert.throws(() => planQGlobalAveragePoolCall({ ...shape, dims: [2, 2] }, { scale: 1 }), /^RangeError: x must have rank >= 3/);
   });
 });
 

@@ -15,9 +15,12 @@
  *
  * A clamp a fusion moved in (sparq_activation_min/max) applies to the float
  * result before it is quantized. Scales and zero points are per tensor and
- * must be constants. Broadcasts the kernels do not run take the float path.
+ * must be constants. Each node plans its kernel call once per input shape
+ * (cpu's planQBinaryCall, ...). Broadcasts the kernels do not run take the
+ * float path.
  */
 import { cpu } from '../../backends/cpu/backend.js';
+import { planLookupCall, planQBinaryCall, planQGlobalAveragePoolCall, type QBinaryCallPlan, type QUnaryPlan } from '../../backends/cpu/qelementwise.js';
 import { planQBinary } from '../../ops/qelementwise.js';
 import { tensor, type QType, type Tensor } from '../../tensor.js';
 import type { OnnxNode, Value } from '../onnx/model.js';
@@ -26,6 +29,7 @@ import { asTensor, value } from '../value.js';
 import { ELEMENTWISE_OPS } from './elementwise.js';
 import { isNhwc } from './nhwc.js';
 import { Attributes, fusedActivation, input, nodeRun, type OpHandler, type PrepareContext } from './op.js';
+import { PlanCache } from './plan-cache.js';
 import { quantizedType } from './quantize.js';
 
 /** The attribute naming the float op a QLinearLookup node runs as a table. */
@@ -58,19 +62,19 @@ function quantized(v: Value, q: QParams, what: string): Tensor<QType> {
 const FLOAT_OPS = { add: ELEMENTWISE_OPS.Add, sub: ELEMENTWISE_OPS.Sub, mul: ELEMENTWISE_OPS.Mul } as const;
 
 function qlinearBinary(op: 'add' | 'sub' | 'mul'): OpHandler {
-  const kernel = { add: cpu.qadd, sub: cpu.qsub, mul: cpu.qmul }[op];
   return (ctx) => {
     const [aq, bq, yq] = [constantQuant(ctx, 1, 'A'), constantQuant(ctx, 4, 'B'), constantQuant(ctx, 6, 'C')];
     if (bq.type !== aq.type || yq.type !== aq.type) throw new ModelError(`A, B and C must have one type, got ${aq.type}, ${bq.type} and ${yq.type}`);
     const clamp = fusedActivation(ctx.attributes) ?? { min: -Infinity, max: Infinity };
     const float = FLOAT_OPS[op]({ ...ctx, node: { ...ctx.node, inputs: ['a', 'b'] }, constants: [] });
+    const plans = new PlanCache<QBinaryCallPlan | undefined>();
     return nodeRun(`q${op}`, (inputs, allocate) => {
       const a = quantized(input(inputs, 0), aq, 'A'), b = quantized(input(inputs, 3), bq, 'B');
-      const plan = planQBinary(a.dims, b.dims);
+      const plan = plans.get(a.dims, () => (planQBinary(a.dims, b.dims) ? planQBinaryCall(op, a, b, { scale: yq.scale, zeroPoint: yq.zeroPoint, activation: clamp }) : undefined), b.dims);
       if (!plan) return [floatBinary(float.run([dequantized(a), dequantized(b)])[0], clamp, yq)];
-      const out = allocate(yq.type, plan.dims.reduce((p, d) => p * d, 1));
-      const y = kernel(a, b, { scale: yq.scale, zeroPoint: yq.zeroPoint, activation: clamp, out });
-      return [value(y.type, y.dims, y.data)];
+      const y = allocate(yq.type, plan.result.dims.reduce((p, d) => p * d, 1));
+      plan.run(a.data, b.data, y);
+      return [value(yq.type, plan.result.dims, y)];
     });
   };
 }
@@ -121,10 +125,13 @@ function qlinearLookup(fixed?: string): OpHandler {
     const opType = fixed ?? ctx.attributes.string(LOOKUP_OP, '');
     const [xq, yq] = [constantQuant(ctx, 1, 'X'), constantQuant(ctx, 3, 'Y')];
     const table = lookupTable(ctx, opType, xq, yq, 5);
+    const plans = new PlanCache<QUnaryPlan>();
     return nodeRun('qlookup', (inputs, allocate) => {
       const x = quantized(input(inputs, 0), xq, 'X');
-      const y = cpu.lookup(x, table, { scale: yq.scale, zeroPoint: yq.zeroPoint, out: allocate(yq.type, x.data.length) });
-      return [value(y.type, y.dims, y.data)];
+      const plan = plans.get(x.dims, () => planLookupCall(x, table, { scale: yq.scale, zeroPoint: yq.zeroPoint }));
+      const y = allocate(yq.type, x.data.length);
+      plan.run(x.data, y);
+      return [value(yq.type, x.dims, y)];
     });
   };
 }
@@ -132,12 +139,14 @@ function qlinearLookup(fixed?: string): OpHandler {
 const qlinearGlobalAveragePool: OpHandler = (ctx) => {
   const [xq, yq] = [constantQuant(ctx, 1, 'x'), constantQuant(ctx, 3, 'y')];
   const channelsLast = ctx.attributes.int('channels_last', 0) !== 0 || isNhwc(ctx.attributes);
+  const plans = new PlanCache<QUnaryPlan>();
   return nodeRun('qglobalavgpool', (inputs, allocate) => {
     const x = quantized(input(inputs, 0), xq, 'X');
     if (x.dims.length < 3) throw new ModelError(`input must be [N, C, spatial...], got [${x.dims}]`);
-    const planes = x.dims[0] * (channelsLast ? x.dims[x.dims.length - 1] : x.dims[1]);
-    const y = cpu.qglobalAveragePool(x, { scale: yq.scale, zeroPoint: yq.zeroPoint, type: yq.type, channelsLast, out: allocate(yq.type, planes) });
-    return [value(y.type, y.dims, y.data)];
+    const plan = plans.get(x.dims, () => planQGlobalAveragePoolCall(x, { scale: yq.scale, zeroPoint: yq.zeroPoint, type: yq.type, channelsLast }));
+    const y = allocate(yq.type, plan.result.dims.reduce((p, d) => p * d, 1));
+    plan.run(x.data, y);
+    return [value(yq.type, plan.result.dims, y)];
   });
 };
 
