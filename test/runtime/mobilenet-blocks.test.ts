@@ -174,6 +174,12 @@ describe("runtime: MobileNet-style blocks vs onnxruntime with layout 'nhwc'", ()
       await session.release();
     });
 
+  it('with the passes off (BatchNormalization and the activations left as nodes)', async () => {
+    const { runs, session } = await runBoth(pytorchBlocks({ opset: 14 }), shapes2d(16, [[16, 16]]), { ...nhwc, optimize: false });
+    assertFloatClose(runs);
+    assert.ok(session.profile().some((p) => p.opType === 'Transpose'), 'the layout pass moved nothing');
+  });
+
   it('1-D convs and a net downsampling to 1x1', async () => {
     assertFloatClose((await runBoth(conv1dBlocks(), [[2, 8, 17]], nhwc)).runs);
     assertFloatClose((await runBoth(downsamplingBlocks(), [[2, 3, 32, 32], [1, 3, 13, 11]], nhwc)).runs);
