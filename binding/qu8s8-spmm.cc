@@ -90,12 +90,36 @@ Napi::Value PlanQu8s8Spmm(const Napi::CallbackInfo& info) {
   return wrap_plan(env, std::move(plan), std::move(w));
 }
 
+// planQu8s8SpmmNhwc({ variant, weights, pixels, ldx, aZeroPoint, output, ldc, bias, multiplier, outZeroPoint, outMin, outMax, fmin, fmax })
+// -> plan for runPlan(plan, x: Uint8Array [pixels, k] (row stride ldx), c: the output's array [pixels, rows] (row stride ldc)):
+// the same product on channels-last activations, bias and multipliers per output channel (c's columns).
+Napi::Value PlanQu8s8SpmmNhwc(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const Options o(info, {"variant", "weights", "pixels", "ldx", "aZeroPoint", "output", "ldc", "bias", "multiplier", "outZeroPoint", "outMin",
+                         "outMax", "fmin", "fmax"});
+  const auto& variant = pick_variant(o["variant"], sparq::kQSpmmVariants, sparq::kQSpmmVariantCount, sparq::qu8s8_spmm_best());
+  std::shared_ptr<const sparq::QSparseW> w = unwrap_handle<sparq::QSparseW>(o["weights"], "weights");
+  const std::size_t pixels = size_arg(o["pixels"], "pixels"), ldx = size_arg(o["ldx"], "ldx");
+  if (ldx < w->k) throw_range_error(env, "ldx must be >= k");
+  PlannedOutput out = planned_output(o, pixels, w->rows, w->rows);
+  out.args.params.a_zero_point = static_cast<uint8_t>(int_arg(o["aZeroPoint"], "aZeroPoint", 0, 255));
+  PlannedCall plan;
+  plan.x = {napi_uint8_array, pixels == 0 ? 0 : checked_mul(env, pixels - 1, ldx, "x") + w->k};
+  plan.y = out.c;
+  plan.kernel = [&variant, pixels, ldx, out = std::move(out)](const void* weights, const void* x, void* c) {
+    sparq::qu8s8_spmm_nhwc(variant, *static_cast<const sparq::QSparseW*>(weights), pixels, static_cast<const uint8_t*>(x), ldx, c,
+                           out.args.ldc, out.params());
+  };
+  return wrap_plan(env, std::move(plan), std::move(w));
+}
+
 }  // namespace
 
 void register_qu8s8_spmm(Napi::Env env, Napi::Object exports) {
   exports.Set("packQ8Sparse", Napi::Function::New(env, PackQ8Sparse));
   exports.Set("qu8s8Spmm", Napi::Function::New(env, Qu8s8Spmm));
   exports.Set("planQu8s8Spmm", Napi::Function::New(env, PlanQu8s8Spmm));
+  exports.Set("planQu8s8SpmmNhwc", Napi::Function::New(env, PlanQu8s8SpmmNhwc));
   exports.Set("qu8s8SpmmVariants", describe_variants(env, sparq::kQSpmmVariants, sparq::kQSpmmVariantCount));
 }
 

@@ -248,7 +248,7 @@ export interface NativeAddon {
   /** dequantize checked once, for x of `xType`: runPlan(plan, x, y). */
   planDequantize(call: Planned<DequantizeCall, 'x' | 'y'> & { xType: 'uint8' | 'int8' }): NativeHandle;
   /**
-   * Runs a plan from planF32Gemm, planF32SpmmNhwc, planQu8s8Gemm, planQu8s8Spmm, planQuantize, planDequantize, planQu8s8Dwconv2dNhwc,
+   * Runs a plan from planF32Gemm, planF32SpmmNhwc, planQu8s8Gemm, planQu8s8Spmm, planQu8s8SpmmNhwc, planQuantize, planDequantize, planQu8s8Dwconv2dNhwc,
    * planF32Dwconv2dNhwc, planF32Elementwise or planGlobalAveragePool on the calling thread: x and y (and b, for a
    * binary elementwise plan) of the planned types and at least the planned lengths. The plan holds its weights
    * weakly (a TypeError once they are disposed).
@@ -269,6 +269,8 @@ export interface NativeAddon {
   qu8s8Spmm(call: Qu8s8SpmmCall): KernelResult;
   /** qu8s8Spmm checked once: runPlan(plan, x, c). */
   planQu8s8Spmm(call: Planned<Qu8s8SpmmCall, 'x' | 'c'>): NativeHandle;
+  /** qu8s8Spmm on channels-last activations checked once: runPlan(plan, x [pixels, k], c [pixels, rows]). */
+  planQu8s8SpmmNhwc(call: Omit<Planned<Qu8s8SpmmCall, 'x' | 'c'>, 'm'> & { pixels: number }): NativeHandle;
 
   x32TransposeVariants: NativeVariant[];
   transpose(call: TransposeCall): KernelResult;

@@ -12,6 +12,7 @@
 #include "../common/split-by-cost.h"
 #include "../common/thread-pool.h"
 #include "../common/variants.h"
+#include "../x32-transpose/x32-transpose.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>  // x86-64 baseline: no ISA flag, safe in portable code
@@ -98,6 +99,42 @@ void repack_strip(std::size_t groups, std::size_t k, std::size_t m, const uint8_
   }
 }
 
+// The terms both drivers compute per call: row_terms[n] = bias[n] - a_zp *
+// row_sums[n] (modulo 2^32), and the output store with one multiplier per row.
+struct CallTerms {
+  std::vector<int32_t> row_terms;
+  std::vector<float> row_multipliers;
+  QGemmStore store;
+};
+
+void call_terms(const QSparseW& w, const QGemmParams& params, CallTerms* t) {
+  const RequantizeRow& stage = params.stage;
+  t->row_terms.resize(w.rows);
+  const uint32_t a_zp = params.a_zero_point;
+  for (std::size_t n = 0; n < w.rows; ++n) {
+    const uint32_t bias = stage.bias != nullptr ? static_cast<uint32_t>(stage.bias[n * stage.bias_stride]) : 0u;
+    t->row_terms[n] = static_cast<int32_t>(bias - a_zp * static_cast<uint32_t>(w.row_sums[n]));
+  }
+  t->store = qgemm_output_store(params, w.rows, w.rows, &t->row_multipliers);
+  if (params.output != QOutput::kInt32) t->store.multipliers = t->row_multipliers.data();
+}
+
+// Channels-last X [pixels, k] (row stride ldx) -> xp [groups][width][4], zero
+// past k: a pixel's 4 channels of a group are already adjacent, so whole
+// groups are 32-bit words transposed from [width, groups] to [groups, width].
+void repack_pixels(std::size_t groups, std::size_t k, std::size_t width, const uint8_t* x, std::size_t ldx, uint8_t* xp) {
+  const std::size_t whole = k / kQSpmmKr;
+  const bool words = ldx % kQSpmmKr == 0 && reinterpret_cast<std::uintptr_t>(x) % alignof(uint32_t) == 0;
+  if (words && whole > 0)
+    transpose_best().x32(width, whole, reinterpret_cast<const uint32_t*>(x), ldx / kQSpmmKr, reinterpret_cast<uint32_t*>(xp), width);
+  for (std::size_t g = words ? whole : 0; g < groups; ++g)
+    for (std::size_t j = 0; j < width; ++j)
+      for (std::size_t t = 0; t < kQSpmmKr; ++t) {
+        const std::size_t c = g * kQSpmmKr + t;
+        xp[(g * width + j) * kQSpmmKr + t] = c < k ? x[j * ldx + c] : 0;
+      }
+}
+
 }  // namespace
 
 void qu8s8_spmm_pack(std::size_t rows, std::size_t k, const int32_t* indptr, const int32_t* group,
@@ -133,16 +170,8 @@ void qu8s8_spmm(const QSpmmVariant& variant, const QSparseW& w, std::size_t m, c
   const std::size_t rows = w.rows, k = w.k, groups = w.groups;
   assert(ldy >= m && (k == 0 || ldx >= m));
   if (rows == 0 || m == 0) return;
-  const RequantizeRow& stage = params.stage;
-  std::vector<int32_t> row_terms(rows);
-  const uint32_t a_zp = params.a_zero_point;
-  for (std::size_t n = 0; n < rows; ++n) {
-    const uint32_t bias = stage.bias != nullptr ? static_cast<uint32_t>(stage.bias[n * stage.bias_stride]) : 0u;
-    row_terms[n] = static_cast<int32_t>(bias - a_zp * static_cast<uint32_t>(w.row_sums[n]));
-  }
-  std::vector<float> row_multipliers;
-  QGemmStore store = qgemm_output_store(params, rows, rows, &row_multipliers);
-  if (params.output != QOutput::kInt32) store.multipliers = row_multipliers.data();
+  CallTerms terms;
+  call_terms(w, params, &terms);
 
   const std::size_t threads = static_cast<std::size_t>(thread_count());
   const std::vector<uint8_t> zeros(k % kQSpmmKr != 0 ? m : 0, 0);
@@ -171,9 +200,52 @@ void qu8s8_spmm(const QSpmmVariant& variant, const QSparseW& w, std::size_t m, c
     for (std::size_t m0 = m_begin; m0 < m_end; m0 += kStrip) {
       const std::size_t width = std::min(kStrip, m_end - m0);
       repack_strip(groups, k, width, x + m0, ldx, zeros.data() + (zeros.empty() ? 0 : m0), xp.data());
-      fn(w, bounds[r], bounds[r + 1], 0, width, xp.data(), width, row_terms.data(), store,
+      fn(w, bounds[r], bounds[r + 1], 0, width, xp.data(), width, terms.row_terms.data(), terms.store,
          static_cast<uint8_t*>(y) + m0 * elem, ldy);
     }
+  });
+}
+
+// The channels-last driver: strips of kStrip pixels repacked straight from
+// their rows (no transpose of X: a group's 4 channels are one word per
+// pixel), the kernel into a [rows, kStrip] panel of the thread, which is
+// transposed into the strip's rows of Y. Tasks are strips x row groups of
+// about equal entry counts; each output is one kernel call's arithmetic, as
+// in qu8s8_spmm, so the results are its transposed, for any thread count.
+void qu8s8_spmm_nhwc(const QSpmmVariant& variant, const QSparseW& w, std::size_t pixels, const uint8_t* x,
+                     std::size_t ldx, void* y, std::size_t ldy, const QGemmParams& params) {
+  const std::size_t rows = w.rows, k = w.k, groups = w.groups;
+  assert(ldy >= rows && ldx >= k);
+  if (rows == 0 || pixels == 0) return;
+  CallTerms terms;
+  call_terms(w, params, &terms);
+  std::size_t total = 0;
+  for (std::size_t n = 0; n < rows; ++n) total += row_cost(w, n);
+  const std::size_t strips = (pixels + kStrip - 1) / kStrip;
+  const std::size_t threads = static_cast<std::size_t>(thread_count());
+  const std::size_t steps = (pixels + 15) / 16;
+  const std::size_t wanted = std::max<std::size_t>(1, std::min(threads * kTasksPerThread, total * steps / kMinWorkPerTask));
+  // Few strips (a 7x7 map) are split into row groups too, each repacking its strip itself.
+  const std::size_t row_groups = std::max<std::size_t>(1, std::min(rows, (wanted + strips - 1) / strips));
+  const std::vector<std::size_t> bounds = split_by_cost(rows, row_groups, total, [&](std::size_t n) { return row_cost(w, n); });
+  const std::size_t row_tasks = bounds.size() - 1;
+  const QSpmmFn fn = variant.fn;
+  const std::size_t elem = qgemm_output_size(params.output);
+  const TransposeVariant& transpose = transpose_best();
+  parallel_for(strips * row_tasks, [&](std::size_t task) {
+    const std::size_t s = task / row_tasks, r = task % row_tasks;
+    const std::size_t m0 = s * kStrip, width = std::min(kStrip, pixels - m0);
+    const std::size_t row_begin = bounds[r], row_end = bounds[r + 1];
+    // The repacked strip (plus the 64 bytes the kernels may read past it) and the output panel.
+    thread_local aligned_vector<uint8_t> xp, panel;
+    if (xp.size() < groups * kStrip * kQSpmmKr + 64) xp.resize(groups * kStrip * kQSpmmKr + 64);
+    if (panel.size() < rows * kStrip * elem) panel.resize(rows * kStrip * elem);
+    repack_pixels(groups, k, width, x + m0 * ldx, ldx, xp.data());
+    fn(w, row_begin, row_end, 0, width, xp.data(), width, terms.row_terms.data(), terms.store, panel.data(), kStrip);
+    const uint8_t* from = panel.data() + row_begin * kStrip * elem;
+    uint8_t* to = static_cast<uint8_t*>(y) + (m0 * ldy + row_begin) * elem;
+    if (elem == 1) transpose.x8(row_end - row_begin, width, from, kStrip, to, ldy);
+    else transpose.x32(row_end - row_begin, width, reinterpret_cast<const uint32_t*>(from), kStrip, reinterpret_cast<uint32_t*>(to), ldy);
   });
 }
 

@@ -78,4 +78,13 @@ const QSpmmVariant& qu8s8_spmm_best();
 void qu8s8_spmm(const QSpmmVariant& variant, const QSparseW& w, std::size_t m, const uint8_t* x, std::size_t ldx,
                 void* y, std::size_t ldy, const QGemmParams& params);
 
+// The same product on channels-last activations: Y[P, N] from X [P, K]
+// (uint8 rows of K channels, row stride ldx >= K; row stride ldy >= N in
+// elements of the output type). A pixel's 4 channels of a group are already
+// one word, so X is repacked straight from its rows; the kernel writes a
+// [N, strip] panel that is transposed into Y. The results are qu8s8_spmm's on
+// X^T, transposed, bit for bit, for any thread count.
+void qu8s8_spmm_nhwc(const QSpmmVariant& variant, const QSparseW& w, std::size_t pixels, const uint8_t* x,
+                     std::size_t ldx, void* y, std::size_t ldy, const QGemmParams& params);
+
 }  // namespace sparq

@@ -138,13 +138,19 @@ describe('runtime: Conv in NHWC', () => {
     });
   }
 
-  const quantCase = (w: Window, shape: (typeof SHAPES)[number], opts: { weight: 'int8' | 'uint8'; perChannel: boolean; out: 'uint8' | 'int8'; relu: boolean; xZero: number }, seed: number) => {
+  const quantCase = (w: Window, shape: (typeof SHAPES)[number], opts: { weight: 'int8' | 'uint8'; perChannel: boolean; out: 'uint8' | 'int8'; relu: boolean; xZero: number; pruned?: boolean }, seed: number) => {
     const r = rng(seed);
     const [n, c, h, width] = shape.x;
     const oc = shape.oc;
     const scalar = (type: Value['type'], v: number): Value => ({ type, dims: [], data: type === 'float32' ? Float32Array.of(v) : type === 'int8' ? Int8Array.of(v) : Uint8Array.of(v) });
     const channels = opts.perChannel ? oc : 1;
     const wData = opts.weight === 'int8' ? randomInts(Int8Array, oc * c * w.kernel[0] * w.kernel[1], -127, 127, r) : randomInts(Uint8Array, oc * c * w.kernel[0] * w.kernel[1], 0, 255, r);
+    if (opts.pruned) {
+      // 90% of the [4 output x 4 input channel] blocks at each kernel position zeroed, as the benchmark models'.
+      const taps = w.kernel[0] * w.kernel[1];
+      const kept = pruneBlocks(Float32Array.from(wData), oc, 4, 0.9, taps);
+      for (let i = 0; i < wData.length; i++) if (kept[i] === 0) wData[i] = 0;
+    }
     const wZero = opts.weight === 'int8' ? new Int8Array(channels) : randomInts(Uint8Array, channels, 100, 150, r);
     const inputs: Value[] = [
       { type: 'uint8', dims: [...shape.x], data: randomInts(Uint8Array, n * c * h * width, 0, 255, r) },
@@ -156,8 +162,9 @@ describe('runtime: Conv in NHWC', () => {
       { type: 'int32', dims: [oc], data: randomInts(Int32Array, oc, -3000, 3000, r) },
     ];
     const attrs = { ...windowAttrs(w), ...(opts.relu ? { [FUSED_MIN]: float(0) } : {}) };
-    const { nchw, nhwc } = runBoth(node('QLinearConv', ['x', 'xs', 'xz', 'w', 'ws', 'wz', 'ys', 'yz', 'b'], attrs), inputs, (i) => i >= 3);
+    const { nchw, nhwc, labels } = runBoth(node('QLinearConv', ['x', 'xs', 'xz', 'w', 'ws', 'wz', 'ys', 'yz', 'b'], attrs), inputs, (i) => i >= 3, undefined, opts.pruned);
     assert.equal(nhwc.type, opts.out);
+    if (opts.pruned) assert.match(labels.nhwc, /^qconv-nhwc(-1x1)?-(csr|bsr1x4|nm2:4)$/, `the NHWC node's kernel (NCHW: ${labels.nchw})`);
     assertSameArray(nhwc.data as Uint8Array, nchw.data as Uint8Array, `${label(w)} x [${shape.x}] ${JSON.stringify(opts)}`);
   };
 
@@ -170,6 +177,13 @@ describe('runtime: Conv in NHWC', () => {
       });
     });
   }
+
+  for (const w of [WINDOWS[0], WINDOWS[1], WINDOWS[3], WINDOWS[4]])
+    it(`QLinearConv ${label(w)}, int8 weights 90% pruned in [4 x 4] blocks: NHWC on the sparse int8 kernel, exactly the NCHW bytes`, () => {
+      const shape = { x: [2, 64, 9, 11] as [number, number, number, number], oc: 64 };
+      quantCase(w, shape, { weight: 'int8', perChannel: true, out: 'uint8', relu: false, xZero: 128, pruned: true }, 60);
+      quantCase(w, shape, { weight: 'int8', perChannel: false, out: 'int8', relu: true, xZero: 3, pruned: true }, 61);
+    });
 
   // The benchmark models' pruning: 90% of the [4 output x 4 input channel] blocks at each kernel position zeroed.
   for (const w of [WINDOWS[0], WINDOWS[1], WINDOWS[3], WINDOWS[4]])

@@ -18,6 +18,7 @@ import { planQdwconv2d, qdwconv2d, qdwconv2dAsync } from './qdwconv2d.js';
 import { planQdwconv2dNhwc } from './qdwconv2d-nhwc.js';
 import { spmm, spmmAsync } from './spmm.js';
 import { planSpmmNhwc } from './spmm-nhwc.js';
+import { planQSpmmNhwc } from './qspmm-nhwc.js';
 import { transpose, transposeAsync } from './transpose.js';
 import { packWeights } from './pack.js';
 import { qgemm, qgemmAsync } from './qgemm.js';
@@ -100,6 +101,7 @@ export const cpu = {
   packSparseWeights,
   qspmm,
   qspmmAsync,
+  planQSpmmNhwc,
   transpose,
   transposeAsync,
   linear,

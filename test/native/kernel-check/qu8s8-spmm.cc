@@ -6,7 +6,9 @@
 // (-128..127) and X (0..255), a random zero point, bias, every output kind
 // with per-tensor or per-row multipliers (NaN/inf/-0 ones included), strided
 // X and Y (Y's gaps must keep their fill), and a K long enough for the int32
-// sums to wrap.
+// sums to wrap. Each case also runs qu8s8_spmm_nhwc of the same variant on
+// X^T (rows byte- and word-aligned), whose transposed result must be the
+// same bytes.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -80,6 +82,29 @@ void run(kcheck::Checker& c, const QSpmmVariant& v, const QSpmmVariant& ref, con
   const char* kinds[] = {"int32", "uint8", "int8", "float32"};
   c.same(got.data(), want.data(), got.size(), "rows=%zu m=%zu k=%zu density=%.2f %s a_zp=%d", t.rows, t.m, t.k,
          t.density, kinds[static_cast<int>(output)], params.a_zero_point);
+  // The channels-last driver of the same variant: X^T [m, k] (rows ldxn), its
+  // Y [m, rows] (rows ldyn) transposed back must be the same bytes.
+  const std::size_t ldxn = t.k + c.below(3), ldyn = t.rows + c.below(3);
+  std::vector<uint8_t> xn(t.m * ldxn + 1, 0);
+  for (std::size_t j = 0; j < t.m; ++j)
+    for (std::size_t kk = 0; kk < t.k; ++kk) xn[1 + j * ldxn + kk] = x[1 + kk * ldx + j];
+  std::vector<uint8_t> yn(t.m * ldyn * size, 0xA5), back(got);
+  qu8s8_spmm_nhwc(v, w, t.m, xn.data() + 1, ldxn, yn.data(), ldyn, params);  // rows of X not word-aligned: byte repack
+  for (std::size_t n = 0; n < t.rows; ++n)
+    for (std::size_t j = 0; j < t.m; ++j) std::memcpy(&back[1 + (n * ldy + j) * size], &yn[(j * ldyn + n) * size], size);
+  c.same(back.data(), got.data(), got.size(), "channels-last rows=%zu m=%zu k=%zu density=%.2f %s", t.rows, t.m, t.k,
+         t.density, kinds[static_cast<int>(output)]);
+  if (t.k % 4 == 0 && ldxn % 4 == 0) {
+    // Word-aligned rows: the repack's 32-bit transpose.
+    std::vector<uint8_t> xa(t.m * ldxn + 4, 0);
+    std::memcpy(xa.data() + 4, xn.data() + 1, t.m * ldxn);
+    std::fill(yn.begin(), yn.end(), 0xA5);
+    qu8s8_spmm_nhwc(v, w, t.m, xa.data() + 4, ldxn, yn.data(), ldyn, params);
+    for (std::size_t n = 0; n < t.rows; ++n)
+      for (std::size_t j = 0; j < t.m; ++j) std::memcpy(&back[1 + (n * ldy + j) * size], &yn[(j * ldyn + n) * size], size);
+    c.same(back.data(), got.data(), got.size(), "channels-last, aligned rows=%zu m=%zu k=%zu %s", t.rows, t.m, t.k,
+           kinds[static_cast<int>(output)]);
+  }
   if (output != QOutput::kInt32) return;
   // int32 output also against the plain sums (X repack and zero-point terms
   // included), modulo 2^32.

@@ -8,10 +8,12 @@
  *   any other window:         im2col rows [N*OH*OW, KH*KW*C] x W' [KH*KW*C, OC]
  *
  * and the GEMM's [pixels, OC] result IS the NHWC output: no transposes.
- * Pruned float32 weights run the same product on a sparse kernel when
- * linear()'s rule (the crossover table, crossover.ts) finds one faster than
- * dense for W [OC, KH*KW*C]: planSpmmNhwc, the f32-spmm kernels on panels of
- * pixels transposed in cache (label conv-nhwc-<layout>, e.g. conv-nhwc-bsr4x1).
+ * Pruned weights run the same product on a sparse kernel when linear()'s
+ * rule (the crossover table, crossover.ts) finds one faster than dense for
+ * W [OC, KH*KW*C]: float32 on planSpmmNhwc (the f32-spmm kernels on panels
+ * of pixels transposed in cache), int8 without zero points on planQSpmmNhwc
+ * (qu8s8-spmm, the requantized output stage) (label <kind>-nhwc-<layout>,
+ * e.g. conv-nhwc-bsr4x1, qconv-nhwc-1x1-bsr1x4).
  * The im2col (x32-im2col's NHWC entry points, planned per shape) copies each
  * tap's C channels as one run, into a rows buffer every NHWC conv shares.
  * W' is the ONNX weight [OC, C, KH, KW] reordered once to rows (kh, kw, c),
@@ -31,6 +33,8 @@ import { chooseLayout, defaultCrossover, LAYOUTS, storedDensities, type SparseLa
 import { planGemm } from '../gemm.js';
 import { LINEAR_LAYOUTS } from '../linear.js';
 import { planSpmmNhwc } from '../spmm-nhwc.js';
+import { planQSpmmNhwc } from '../qspmm-nhwc.js';
+import { packSparseWeights, type PackedSparseWeights } from '../qspmm.js';
 import { planIm2colNhwc } from '../im2col.js';
 import { packWeights, type PackedWeights } from '../pack.js';
 import { planQGemm } from '../qgemm.js';
@@ -75,11 +79,11 @@ function packNhwcWeights<T extends 'float32' | 'int8' | 'uint8'>(w: ConvWeightSo
   return packWeights(tensor(w.type, [taps * c, oc], reordered, quant) as Tensor<'float32' | 'int8' | 'uint8'>);
 }
 
-/** W [OC, KH*KW*C] of float weights [OC, C, KH, KW], columns (kh, kw, c) as the NHWC rows are: the sparse kernels' operand. */
-function nhwcRows(w: ConvWeightSource<'float32'>): Float32Array {
+/** W [OC, KH*KW*C] of weights [OC, C, KH, KW], columns (kh, kw, c) as the NHWC rows are: the sparse kernels' operand. */
+function nhwcRows<A extends Float32Array | Int8Array>(w: { dims: readonly number[]; data: A }): A {
   const [oc, c, kh, kw] = w.dims;
   const taps = kh * kw, k = taps * c;
-  const rows = new Float32Array(w.data.length);
+  const rows = new (w.data.constructor as new (n: number) => A)(w.data.length);
   for (let o = 0; o < oc; o++)
     for (let ch = 0; ch < c; ch++)
       for (let t = 0; t < taps; t++) rows[o * k + t * c + ch] = w.data[(o * c + ch) * taps + t];
@@ -89,10 +93,10 @@ function nhwcRows(w: ConvWeightSource<'float32'>): Float32Array {
 /** The pixels the sparse kernels see per call (f32-spmm-nhwc.cc's panel): the crossover's batched row. */
 const NHWC_PANEL_PIXELS = 64;
 
-/** The sparse layout linear()'s rule picks for W [OC, K] (the batched crossover row of the variants and threads running now), or 'dense'. */
-function chooseNhwcLayout(rows: Float32Array, oc: number): SparseLayout | 'dense' {
-  const crossover = defaultCrossover(DEFAULT_CROSSOVER, 'float32', NHWC_PANEL_PIXELS, native()?.getThreads() ?? 1);
-  return chooseLayout(storedDensities(rows, oc, rows.length / oc, LINEAR_LAYOUTS.float32), crossover);
+/** The sparse layout linear()'s rule picks for W [OC, K] of `type` (the batched crossover row of the variants and threads running now), or 'dense'. */
+function chooseNhwcLayout(type: 'float32' | 'int8', rows: Float32Array | Int8Array, oc: number): SparseLayout | 'dense' {
+  const crossover = defaultCrossover(DEFAULT_CROSSOVER, type, NHWC_PANEL_PIXELS, native()?.getThreads() ?? 1);
+  return chooseLayout(storedDensities(rows, oc, rows.length / oc, LINEAR_LAYOUTS[type]), crossover);
 }
 
 /**
@@ -137,7 +141,7 @@ function prepareGemmConvNhwc<T extends 'float32' | 'int8' | 'uint8'>(layer: Conv
   const [oc, c, kh, kw] = w.dims;
   const kernel = [kh, kw] as const;
   const float = output === 'float32';
-  const sparse = float && layer.sparse ? sparseNhwcWeights(w as ConvWeightSource<'float32'>) : undefined;
+  const sparse = layer.sparse ? sparseNhwcWeights(w) : undefined;
   const packed = sparse ? undefined : packNhwcWeights(w);
   const kind = float ? 'conv' : 'qconv';
   const xType = float ? 'float32' : 'uint8';
@@ -145,13 +149,13 @@ function prepareGemmConvNhwc<T extends 'float32' | 'int8' | 'uint8'>(layer: Conv
     if (float) {
       const options = { bias: layer.bias as Float32Array | undefined, activation: layer.activation };
       const a = { type: 'float32', dims: [rows, k] } as const;
-      const run = sparse ? planSpmmNhwc(sparse.weights, a, options).run : planGemm(a, packed!, options).run;
+      const run = sparse?.type === 'float32' ? planSpmmNhwc(sparse.weights, a, options).run : planGemm(a, packed!, options).run;
       const post = layer.postActivation;
       return (x, y) => runFloat(run, x as Float32Array, y as Float32Array, post);
     }
-    const qgemm = planQGemm({ type: 'uint8', dims: [rows, k], scale: xQuant.scale, zeroPoint: xQuant.zeroPoint }, packed!, {
-      output: output as QType, outScale: layer.outScale, outZeroPoint: layer.outZeroPoint, bias: layer.bias as Int32Array | undefined, activation: layer.activation,
-    });
+    const a = { type: 'uint8', dims: [rows, k], scale: xQuant.scale, zeroPoint: xQuant.zeroPoint } as const;
+    const stage = { output: output as QType, outScale: layer.outScale, outZeroPoint: layer.outZeroPoint, bias: layer.bias as Int32Array | undefined, activation: layer.activation };
+    const qgemm = sparse?.type === 'int8' ? planQSpmmNhwc(sparse.weights, a, stage) : planQGemm(a, packed!, stage);
     return (a, y) => qgemm.run(a as Uint8Array, y as Uint8Array | Int8Array);
   };
   return {
@@ -178,15 +182,29 @@ function prepareGemmConvNhwc<T extends 'float32' | 'int8' | 'uint8'>(layer: Conv
   };
 }
 
-/** The weights as the sparse kernels take them, [OC, KH*KW*C], when linear()'s rule finds a sparse layout faster; else undefined (dense GEMM). */
-function sparseNhwcWeights(w: ConvWeightSource<'float32'>): { layout: SparseLayout; weights: SparseMatrix<'float32'> } | undefined {
-  const rows = nhwcRows(w);
+/**
+ * The weights as the sparse kernels take them, [OC, KH*KW*C], when linear()'s
+ * rule finds a sparse layout faster than dense: float32 ones for
+ * planSpmmNhwc; int8 ones without zero points (a pruned weight must mean 0),
+ * packed with their scales for planQSpmmNhwc. Else undefined (dense GEMM).
+ */
+function sparseNhwcWeights(w: ConvWeightSource<'float32' | 'int8' | 'uint8'>): SparseNhwcWeights | undefined {
+  if (w.type === 'uint8' || w.zeroPoints?.some((z) => z !== 0)) return undefined;
+  const type = w.type;
+  const rows = nhwcRows({ dims: w.dims, data: w.data as Float32Array | Int8Array });
   const oc = w.dims[0];
-  const layout = chooseNhwcLayout(rows, oc);
+  const layout = chooseNhwcLayout(type, rows, oc);
   if (layout === 'dense') return undefined;
-  const weights = SparseMatrix.fromDense(tensor('float32', [oc, rows.length / oc], rows), { ...LAYOUTS[layout] }) as SparseMatrix<'float32'>;
-  return { layout, weights };
+  const quant: QuantParams = !w.scales ? {} : w.scales.length === 1 ? { scale: w.scales[0] } : { scale: w.scales, zeroPoint: new Int32Array(w.scales.length), axis: 0 };
+  const weights = SparseMatrix.fromDense(tensor(type, [oc, rows.length / oc], rows, quant) as Tensor<'float32' | 'int8'>, { ...LAYOUTS[layout] });
+  return type === 'float32'
+    ? { layout, type, weights: weights as SparseMatrix<'float32'> }
+    : { layout, type, weights: packSparseWeights(weights as SparseMatrix<'int8'>) };
 }
+
+type SparseNhwcWeights =
+  | { layout: SparseLayout; type: 'float32'; weights: SparseMatrix<'float32'> }
+  | { layout: SparseLayout; type: 'int8'; weights: PackedSparseWeights };
 
 /** The float product, then the HardSwish / HardSigmoid post-activation in place (gemm and spmm fuse only a clamp). */
 function runFloat(gemm: (a: Float32Array, out: Float32Array) => void, a: Float32Array, y: Float32Array, post: ResolvedActivation | undefined): void {
