@@ -1,15 +1,17 @@
 /**
- * Pruned float32 convs (90% of the [4 output x 4 input channel] blocks at
- * each kernel position zeroed, the benchmark models' pruneModel) through
+ * Pruned convs (90% of the [4 output x 4 input channel] blocks at each
+ * kernel position zeroed, the benchmark models' pruneModel), fp32 and int8
+ * (per-tensor symmetric int8 weights on uint8 images, uint8 output), through
  * both conv operators with the session's sparse policy: the NCHW operator's
  * choice (direct sparse, im2col + linear()'s sparse kernel, or dense) against
- * the NHWC operator's (cpu.planSpmmNhwc on the channels-last image or its
- * NHWC im2col rows, where linear()'s crossover picks a sparse layout; else
- * the dense GEMM), and the NHWC operator forced dense.
+ * the NHWC operator's (cpu.planSpmmNhwc / cpu.planQSpmmNhwc on the
+ * channels-last image or its NHWC im2col rows, where linear()'s crossover
+ * picks a sparse layout; else the dense GEMM), and the NHWC operator forced
+ * dense.
  *
  *   npm run bench:conv:pruned-nhwc [-- --threads 2 --batch 1 --quick]
  *
- * Columns: layer, batch, the NCHW path and its ms, the NHWC path and its ms,
+ * Columns: layer, batch, type, the NCHW path and its ms, the NHWC path and its ms,
  * NHWC dense ms, nchw / nhwc (above 1: the NHWC sparse path is faster) and
  * dense / nhwc (above 1: sparse beats dense in NHWC). Times are medians.
  */
@@ -17,7 +19,7 @@ import { parseArgs } from 'node:util';
 
 import { cpu } from '../src/index.js';
 import { convRunGeometry, type WindowAttributes } from '../src/runtime/ops/conv-attributes.js';
-import type { ConvAllocate, ConvValue } from '../src/backends/cpu/conv/layer.js';
+import type { ConvAllocate, ConvValue, ConvWeightSource } from '../src/backends/cpu/conv/layer.js';
 import { prepareConv } from '../src/backends/cpu/conv/operator.js';
 import { prepareConvNhwc } from '../src/backends/cpu/conv/nhwc.js';
 import { sizeOf } from '../src/tensor.js';
@@ -44,36 +46,48 @@ cpu.setThreads(Number(values.threads));
 const batches = (values.batch ?? ['1', '8']).map(Number);
 const budgetMs = values.quick ? 300 : 1500;
 
-const buffers = new Map<string, Float32Array>();
-const allocate: ConvAllocate = (_type, length) => {
-  if (!buffers.has(`${length}`)) buffers.set(`${length}`, new Float32Array(length));
-  return buffers.get(`${length}`)!;
+const buffers = new Map<string, Float32Array | Uint8Array>();
+const allocate: ConvAllocate = (type, length) => {
+  const key = `${type} ${length}`;
+  if (!buffers.has(key)) buffers.set(key, type === 'float32' ? new Float32Array(length) : new Uint8Array(length));
+  return buffers.get(key)!;
 };
 
-console.log(`\npruned fp32 convs, 90% [4 x 4] blocks, ${values.threads} thread(s)\n`);
-console.log('| layer | batch | nchw path | nchw ms | nhwc path | nhwc ms | nhwc dense ms | nchw / nhwc | dense / nhwc |');
-console.log('|---|---|---|---|---|---|---|---|---|');
+console.log(`\npruned convs, 90% [4 x 4] blocks, ${values.threads} thread(s)\n`);
+console.log('| layer | batch | type | nchw path | nchw ms | nhwc path | nhwc ms | nhwc dense ms | nchw / nhwc | dense / nhwc |');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const batch of batches)
   for (const [name, c, h, oc, k, s, p] of LAYERS) {
     const random = seededRandom(h * 31 + c + k);
     const taps = k * k;
-    const data = pruneBlocks(Float32Array.from({ length: oc * c * taps }, () => (random() - 0.5) * 0.3), oc, 4, 0.9, taps);
-    const weights = { type: 'float32' as const, dims: [oc, c, k, k] as [number, number, number, number], data };
-    const x: ConvValue<'float32'> = { type: 'float32', dims: [batch, c, h, h], data: Float32Array.from({ length: batch * c * h * h }, () => random()) };
+    const wf = pruneBlocks(Float32Array.from({ length: oc * c * taps }, () => (random() - 0.5) * 0.3), oc, 4, 0.9, taps);
+    const xf = Float32Array.from({ length: batch * c * h * h }, () => random());
     const window: WindowAttributes = { kernel: [k, k], strides: [s, s], dilations: [1, 1], pads: [p, p, p, p], oneD: false };
     const { geometry } = convRunGeometry(window, [batch, c, h, h]);
-    const layer = { weights, window, group: 1, output: 'float32' as const, activation: 'relu' as const, bias: new Float32Array(oc).fill(0.1) };
-    const nchwOp = prepareConv({ ...layer, sparse: true });
-    const nchw = (await timeIt(() => nchwOp.run(x, {}, geometry, allocate), { budgetMs })).p50 * 1e3;
-    const nhwc = async (sparse: boolean) => {
-      const op = prepareConvNhwc({ ...layer, sparse });
-      // The image's values as NHWC: the timing does not depend on what they mean.
-      const plan = op.plan([batch, h, h, c], {}, geometry);
-      const y = new Float32Array(sizeOf(plan.dims));
-      return { label: op.label, ms: (await timeIt(() => plan.run(x.data, y), { budgetMs })).p50 * 1e3 };
-    };
-    const sparse = await nhwc(true);
-    const dense = await nhwc(false);
-    const f = (ms: number) => ms.toFixed(3);
-    console.log(`| ${name} | ${batch} | ${nchwOp.label} | ${f(nchw)} | ${sparse.label} | ${f(sparse.ms)} | ${f(dense.ms)} | **${(nchw / sparse.ms).toFixed(2)}x** | ${(dense.ms / sparse.ms).toFixed(2)}x |`);
+    const wScale = wf.reduce((m, v) => Math.max(m, Math.abs(v)), 0) / 127;
+    for (const int8 of [false, true]) {
+      const weights: ConvWeightSource<'float32' | 'int8'> = int8
+        ? { type: 'int8', dims: [oc, c, k, k], data: Int8Array.from(wf, (v) => Math.round(v / wScale)), scales: Float32Array.of(wScale) }
+        : { type: 'float32', dims: [oc, c, k, k], data: wf };
+      const x: ConvValue<'float32' | 'uint8'> = int8
+        ? { type: 'uint8', dims: [batch, c, h, h], data: Uint8Array.from(xf, (v) => Math.round(v * 255)) }
+        : { type: 'float32', dims: [batch, c, h, h], data: xf };
+      const xQuant = int8 ? { scale: 1 / 255, zeroPoint: 128 } : {};
+      const layer = int8
+        ? { weights, window, group: 1, output: 'uint8' as const, outScale: 0.05, outZeroPoint: 0, activation: 'relu' as const, bias: new Int32Array(oc).fill(100) }
+        : { weights, window, group: 1, output: 'float32' as const, activation: 'relu' as const, bias: new Float32Array(oc).fill(0.1) };
+      const nchwOp = prepareConv({ ...layer, sparse: true });
+      const nchw = (await timeIt(() => nchwOp.run(x, xQuant, geometry, allocate), { budgetMs })).p50 * 1e3;
+      const nhwc = async (sparse: boolean) => {
+        const op = prepareConvNhwc({ ...layer, sparse });
+        // The image's values as NHWC: the timing does not depend on what they mean.
+        const plan = op.plan([batch, h, h, c], xQuant, geometry);
+        const y = plan.type === 'float32' ? new Float32Array(sizeOf(plan.dims)) : new Uint8Array(sizeOf(plan.dims));
+        return { label: op.label, ms: (await timeIt(() => plan.run(x.data, y), { budgetMs })).p50 * 1e3 };
+      };
+      const sparse = await nhwc(true);
+      const dense = await nhwc(false);
+      const f = (ms: number) => ms.toFixed(3);
+      console.log(`| ${name} | ${batch} | ${int8 ? 'int8' : 'fp32'} | ${nchwOp.label} | ${f(nchw)} | ${sparse.label} | ${f(sparse.ms)} | ${f(dense.ms)} | **${(nchw / sparse.ms).toFixed(2)}x** | ${(dense.ms / sparse.ms).toFixed(2)}x |`);
+    }
   }
