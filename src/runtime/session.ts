@@ -100,7 +100,7 @@ export class InferenceSession {
     else if (model instanceof Uint8Array) proto = readOnnx(model);
     else typeFail('model', 'must be a path or a Uint8Array of ONNX bytes');
     const graph = buildGraph(proto);
-    if (optimize) runPasses(graph);
+    if (optimize) runPasses(graph, backend);
     // Last, on the graph the other passes left: the channels-last convs see their fused post-ops.
     if (backend === 'cpu' && (layout === 'nhwc' || (layout === 'auto' && optimize && prefersNhwc(graph, nhwcConv)))) nhwcLayout(graph, nhwcConv);
     const policy = { sparse: sparsity === 'auto' };

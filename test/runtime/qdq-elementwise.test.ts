@@ -18,6 +18,7 @@ import type { Value } from '../../src/runtime/onnx/model.js';
 import { readOnnx } from '../../src/runtime/onnx/read.js';
 import { encodeOnnxModel, type OnnxGraph, type OnnxNode, type OnnxTensor } from '../../src/runtime/onnx/write.js';
 import { fuseQuantizedElementwise } from '../../src/runtime/passes/fuse-quantized-elementwise.js';
+import { runPasses } from '../../src/runtime/passes/index.js';
 import { InferenceSession } from '../../src/runtime/session.js';
 import { value } from '../../src/runtime/value.js';
 import { sizeOf } from '../../src/tensor.js';
@@ -176,6 +177,14 @@ describe('passes: fuseQuantizedElementwise', () => {
     assert.equal(fuseQuantizedElementwise(g), true);
     assert.deepEqual(opTypes(g), ['QuantizeLinear', 'DequantizeLinear', 'QuantizeLinear', 'QLinearAdd', 'DequantizeLinear']);
     await assertSameAsUnfused(model, { a: feed([2, 3, 4, 5]), b: feed([2, 3, 4, 5]) });
+  });
+
+  it('runs for CPU sessions only: a WebGPU session keeps the float nodes its GPU kernels run', () => {
+    const model = binary('Add', [2, 3], [2, 3]);
+    const [cpu, gpu] = [graphOf(model), graphOf(model)];
+    assert.ok(runPasses(cpu).includes('fuse-quantized-elementwise'));
+    assert.ok(!runPasses(gpu, 'webgpu').includes('fuse-quantized-elementwise'));
+    assert.ok(opTypes(cpu).includes('QLinearAdd') && opTypes(gpu).includes('Add'));
   });
 
   const untouched: [string, OnnxGraph][] = [

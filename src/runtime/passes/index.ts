@@ -23,7 +23,14 @@ export const PASSES: readonly [string, (graph: Graph) => boolean][] = [
   ['fuse-post-op', fusePostOp],
 ];
 
-/** Runs every pass once, in order; returns the names of those that changed the graph. */
-export function runPasses(graph: Graph): string[] {
-  return PASSES.filter(([, pass]) => pass(graph)).map(([name]) => name);
+/**
+ * Passes whose nodes only the CPU runs: a WebGPU session keeps the float
+ * nodes its GPU kernels run (DequantizeLinear, Add, ... on the GPU) rather
+ * than move them to the CPU.
+ */
+const CPU_ONLY = new Set(['fuse-quantized-elementwise']);
+
+/** Runs every pass once, in order (for a `backend` session); returns the names of those that changed the graph. */
+export function runPasses(graph: Graph, backend: 'cpu' | 'webgpu' = 'cpu'): string[] {
+  return PASSES.filter(([name, pass]) => (backend === 'cpu' || !CPU_ONLY.has(name)) && pass(graph)).map(([name]) => name);
 }
