@@ -11,7 +11,6 @@
 #include <cmath>
 #include <cstring>
 #include <string>
-#include <vector>
 
 #include "args.h"
 #include "job.h"
@@ -219,22 +218,43 @@ PoolShape pool_shape(const Options& o, bool x_unsigned, bool y_unsigned) {
   return s;
 }
 
-// NHWC columns are gathered into a plane first, so both layouts sum in one order.
+// Q(sum / plane) for `count` channels' float sums, into y.
+void quantize_means(const PoolShape& s, bool y_signed, const float* sums, std::size_t count, uint8_t* y) {
+  for (std::size_t c = 0; c < count; c++)
+    y[c] = static_cast<uint8_t>(sparq::qx8_quantize_one(sums[c] / static_cast<float>(s.plane), s.y_scale, s.y_zero, y_signed));
+}
+
+// NHWC: tasks of whole 16-channel blocks of one image (about kRowChunk bytes
+// read each), each summed by the kernel's column sums kSumsBlock channels at a time.
+void run_pool_channels_last(const sparq::Qx8ElementwiseVariant& v, const PoolShape& s, bool x_signed, bool y_signed,
+                            const uint8_t* xs, uint8_t* ys) {
+  constexpr std::size_t kSumsBlock = 64;
+  if (s.planes == 0) return;  // no channels (or images): nothing to split
+  const std::size_t per = std::min(s.channels, std::max<std::size_t>(1, kRowChunk / s.plane / 16) * 16);
+  const std::size_t tasks_per_image = (s.channels + per - 1) / per;
+  sparq::parallel_for(s.images * tasks_per_image, [&](std::size_t task) {
+    const std::size_t image = task / tasks_per_image, begin = task % tasks_per_image * per;
+    const std::size_t end = std::min(s.channels, begin + per);
+    const uint8_t* x = xs + image * s.plane * s.channels;
+    for (std::size_t c = begin; c < end; c += kSumsBlock) {
+      const std::size_t count = std::min(kSumsBlock, end - c);
+      float sums[kSumsBlock];
+      v.dequantized_column_sums(s.plane, count, s.channels, x + c, x_signed, s.x_scale, s.x_zero, sums);
+      quantize_means(s, y_signed, sums, count, ys + image * s.channels + c);
+    }
+  });
+}
+
+// Both layouts sum each channel in the kernel's one order, so they give the same bytes.
 void run_pool(const sparq::Qx8ElementwiseVariant& v, const PoolShape& s, bool x_signed, bool y_signed, const uint8_t* xs,
               uint8_t* ys) {
+  if (s.channels_last) return run_pool_channels_last(v, s, x_signed, y_signed, xs, ys);
   const std::size_t per = std::max<std::size_t>(1, kRowChunk / s.plane);
   sparq::parallel_for((s.planes + per - 1) / per, [&](std::size_t task) {
-    std::vector<uint8_t> column(s.channels_last ? s.plane : 0);
     const std::size_t end = std::min(s.planes, (task + 1) * per);
     for (std::size_t p = task * per; p < end; p++) {
-      const uint8_t* src = xs + p * s.plane;
-      if (s.channels_last) {
-        const std::size_t n = p / s.channels, c = p % s.channels;
-        for (std::size_t i = 0; i < s.plane; i++) column[i] = xs[(n * s.plane + i) * s.channels + c];
-        src = column.data();
-      }
-      const float mean = v.dequantized_sum(s.plane, src, x_signed, s.x_scale, s.x_zero) / static_cast<float>(s.plane);
-      ys[p] = static_cast<uint8_t>(sparq::qx8_quantize_one(mean, s.y_scale, s.y_zero, y_signed));
+      const float sum = v.dequantized_sum(s.plane, xs + p * s.plane, x_signed, s.x_scale, s.x_zero);
+      quantize_means(s, y_signed, &sum, 1, ys + p);
     }
   });
 }

@@ -107,10 +107,58 @@ float vec_dequantized_sum(std::size_t n, const uint8_t* x, float scale, int32_t 
   return sum;
 }
 
+// The sums of W columns (the first k when not Full) at x, rows ld bytes
+// apart, in the header's order per column: row r into running sum r % 16,
+// the tree, the tail, as vec_dequantized_sum takes element r of a plane.
+// A partial block reads each row through a zero-padded copy (never past the
+// k bytes of a row), its extra lanes computed and dropped.
+template <class Vec, bool S, bool Full>
+inline void vec_column_block_sums(std::size_t rows, std::size_t ld, const uint8_t* x, std::size_t k, typename Vec::F scale,
+                                  typename Vec::I zero, float* sums) {
+  constexpr std::size_t W = Vec::W;
+  const auto load = [&](const uint8_t* p) {
+    if constexpr (Full) {
+      return Vec::template dequantize<S>(p, zero, scale);
+    } else {
+      uint8_t row[W] = {};
+      std::memcpy(row, p, k);
+      return Vec::template dequantize<S>(row, zero, scale);
+    }
+  };
+  typename Vec::F acc[16];
+  for (std::size_t l = 0; l < 16; l++) acc[l] = Vec::set1(0.0f);
+  std::size_t r = 0;
+  for (; r + 16 <= rows; r += 16)
+    for (std::size_t l = 0; l < 16; l++) acc[l] = Vec::add(acc[l], load(x + (r + l) * ld));
+  for (std::size_t half = 8; half >= 1; half /= 2)
+    for (std::size_t l = 0; l < half; l++) acc[l] = Vec::add(acc[l], acc[l + half]);
+  typename Vec::F sum = acc[0];
+  for (; r < rows; r++) sum = Vec::add(sum, load(x + r * ld));
+  if constexpr (Full) {
+    Vec::store_floats(sums, sum);
+  } else {
+    float lanes[W];
+    Vec::store_floats(lanes, sum);
+    std::memcpy(sums, lanes, k * sizeof(float));
+  }
+}
+
+template <class Vec, bool S>
+void vec_dequantized_column_sums(std::size_t rows, std::size_t cols, std::size_t ld, const uint8_t* x, float scale,
+                                 int32_t zero_point, float* sums) {
+  constexpr std::size_t W = Vec::W;
+  const typename Vec::F s = Vec::set1(scale);
+  const typename Vec::I z = Vec::set1i(zero_point);
+  std::size_t c = 0;
+  for (; c + W <= cols; c += W) vec_column_block_sums<Vec, S, true>(rows, ld, x + c, W, s, z, sums + c);
+  if (c < cols) vec_column_block_sums<Vec, S, false>(rows, ld, x + c, cols - c, s, z, sums + c);
+}
+
 }  // namespace
 }  // namespace sparq
 
-// Defines the binary, binary_scalar and dequantized_sum entry points of variant `prefix` on Vec (lookup is the file's own).
+// Defines the binary, binary_scalar, dequantized_sum and dequantized_column_sums entry points of variant
+// `prefix` on Vec (lookup is the file's own).
 #define SPARQ_QX8_ELEMENTWISE_ENTRY_POINTS(prefix, Vec)                                                          \
   void prefix##_binary(std::size_t n, const void* x, const void* b, void* y, bool is_signed, Qx8BinaryOp op,     \
                        const Qx8BinaryParams& p) {                                                               \
@@ -124,4 +172,10 @@ float vec_dequantized_sum(std::size_t n, const uint8_t* x, float scale, int32_t 
     const auto* xs = static_cast<const uint8_t*>(x);                                                             \
     return is_signed ? vec_dequantized_sum<Vec, true>(n, xs, scale, zero_point)                                  \
                      : vec_dequantized_sum<Vec, false>(n, xs, scale, zero_point);                                \
+  }                                                                                                              \
+  void prefix##_dequantized_column_sums(std::size_t rows, std::size_t cols, std::size_t ld, const void* x,        \
+                                        bool is_signed, float scale, int32_t zero_point, float* sums) {           \
+    const auto* xs = static_cast<const uint8_t*>(x);                                                             \
+    if (is_signed) vec_dequantized_column_sums<Vec, true>(rows, cols, ld, xs, scale, zero_point, sums);          \
+    else vec_dequantized_column_sums<Vec, false>(rows, cols, ld, xs, scale, zero_point, sums);                   \
   }

@@ -2,6 +2,8 @@
 // time. Every other variant must match this bit for bit.
 #include "qx8-elementwise.h"
 
+#include <algorithm>
+
 namespace sparq {
 namespace {
 
@@ -44,6 +46,30 @@ float dequantized_sum(std::size_t n, const T* x, float scale, int32_t zero_point
   return sum;
 }
 
+// The same sums down columns, a block of up to 16 columns at a time so rows
+// are read in runs of bytes rather than one byte per row: each column still
+// takes row r into its running sum r % 16, the tree, then the tail.
+template <typename T>
+void dequantized_column_sums(std::size_t rows, std::size_t cols, std::size_t ld, const T* x, float scale, int32_t zero_point,
+                             float* sums) {
+  constexpr std::size_t B = 16;
+  for (std::size_t c0 = 0; c0 < cols; c0 += B) {
+    const std::size_t k = std::min(B, cols - c0);
+    const T* col = x + c0;
+    float lanes[16][B] = {};
+    std::size_t r = 0;
+    for (; r + 16 <= rows; r += 16)
+      for (std::size_t l = 0; l < 16; l++)
+        for (std::size_t c = 0; c < k; c++) lanes[l][c] += qx8_dequantize_one(col[(r + l) * ld + c], scale, zero_point);
+    for (std::size_t half = 8; half >= 1; half /= 2)
+      for (std::size_t l = 0; l < half; l++)
+        for (std::size_t c = 0; c < k; c++) lanes[l][c] += lanes[l + half][c];
+    for (; r < rows; r++)
+      for (std::size_t c = 0; c < k; c++) lanes[0][c] += qx8_dequantize_one(col[r * ld + c], scale, zero_point);
+    for (std::size_t c = 0; c < k; c++) sums[c0 + c] = lanes[0][c];
+  }
+}
+
 }  // namespace
 
 void qx8_elementwise_scalar_binary(std::size_t n, const void* x, const void* b, void* y, bool is_signed, Qx8BinaryOp op,
@@ -65,6 +91,12 @@ void qx8_elementwise_scalar_lookup(std::size_t n, const uint8_t* x, const uint8_
 float qx8_elementwise_scalar_dequantized_sum(std::size_t n, const void* x, bool is_signed, float scale, int32_t zero_point) {
   return is_signed ? dequantized_sum(n, static_cast<const int8_t*>(x), scale, zero_point)
                    : dequantized_sum(n, static_cast<const uint8_t*>(x), scale, zero_point);
+}
+
+void qx8_elementwise_scalar_dequantized_column_sums(std::size_t rows, std::size_t cols, std::size_t ld, const void* x,
+                                                   bool is_signed, float scale, int32_t zero_point, float* sums) {
+  if (is_signed) dequantized_column_sums(rows, cols, ld, static_cast<const int8_t*>(x), scale, zero_point, sums);
+  else dequantized_column_sums(rows, cols, ld, static_cast<const uint8_t*>(x), scale, zero_point, sums);
 }
 
 }  // namespace sparq

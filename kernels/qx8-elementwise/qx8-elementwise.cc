@@ -12,12 +12,14 @@ namespace sparq {
   void prefix##_binary_scalar(std::size_t n, const void* x, float b, void* y, bool is_signed, Qx8BinaryOp op,    \
                               const Qx8BinaryParams& p);                                                         \
   void prefix##_lookup(std::size_t n, const uint8_t* x, const uint8_t* table, uint8_t* y);                       \
-  float prefix##_dequantized_sum(std::size_t n, const void* x, bool is_signed, float scale, int32_t zero_point);
+  float prefix##_dequantized_sum(std::size_t n, const void* x, bool is_signed, float scale, int32_t zero_point); \
+  void prefix##_dequantized_column_sums(std::size_t rows, std::size_t cols, std::size_t ld, const void* x,        \
+                                        bool is_signed, float scale, int32_t zero_point, float* sums);
 #include "qx8-elementwise-variants.inc"
 #undef SPARQ_VARIANT
 
 #define SPARQ_VARIANT(prefix, name, isa) \
-  {name, isa, prefix##_binary, prefix##_binary_scalar, prefix##_lookup, prefix##_dequantized_sum},
+  {name, isa, prefix##_binary, prefix##_binary_scalar, prefix##_lookup, prefix##_dequantized_sum, prefix##_dequantized_column_sums},
 const Qx8ElementwiseVariant kQx8ElementwiseVariants[] = {
 #include "qx8-elementwise-variants.inc"
 };

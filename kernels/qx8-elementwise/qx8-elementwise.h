@@ -15,6 +15,10 @@
 //   sum     the float sum of DQ(x[i]) in f32-elementwise's plane order (16
 //           running sums, lane i % 16, added as a tree, then the tail), so a
 //           quantized GlobalAveragePool's mean is the float one exactly.
+//   column sums  the same sums down the columns of [rows, ld] bytes (row r
+//           into running sum r % 16, the tree, the tail), vectorized across
+//           columns: the GlobalAveragePool of an NHWC image, equal bit for
+//           bit to the plane sum of the same channel in NCHW.
 //
 // No step may fuse with the next (no FMA), so the family's files are
 // compiled without FP contraction (sparq-kernels.cmake). x, b and y of one
@@ -53,6 +57,10 @@ using Qx8BinaryScalarFn = void (*)(std::size_t n, const void* x, float b, void* 
 using Qx8LookupFn = void (*)(std::size_t n, const uint8_t* x, const uint8_t* table, uint8_t* y);
 // The float sum of float(x[i] - zero_point) * scale, i < n, in the order of the header.
 using Qx8DequantizedSumFn = float (*)(std::size_t n, const void* x, bool is_signed, float scale, int32_t zero_point);
+// sums[c] = the float sum of float(x[r * ld + c] - zero_point) * scale over
+// r < rows, in the order of the header, c < cols (cols <= ld).
+using Qx8DequantizedColumnSumsFn = void (*)(std::size_t rows, std::size_t cols, std::size_t ld, const void* x, bool is_signed,
+                                            float scale, int32_t zero_point, float* sums);
 
 struct Qx8ElementwiseVariant {
   const char* name;  // e.g. "qx8-elementwise-avx2"
@@ -61,6 +69,7 @@ struct Qx8ElementwiseVariant {
   Qx8BinaryScalarFn binary_scalar;
   Qx8LookupFn lookup;
   Qx8DequantizedSumFn dequantized_sum;
+  Qx8DequantizedColumnSumsFn dequantized_column_sums;
 };
 
 extern const Qx8ElementwiseVariant kQx8ElementwiseVariants[];

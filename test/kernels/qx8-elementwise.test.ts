@@ -22,6 +22,10 @@ const SCALES: [number, number, number][] = [[0.05, 0.07, 0.09], [0.5, 0.5, 1], [
 // Lengths across every vector width's steps and tails (8, 16 lanes).
 const LENGTHS = [1, 2, 7, 8, 9, 15, 16, 17, 31, 33, 63, 65, 129];
 
+// NHWC GlobalAveragePool: channels around the vector widths (8, 16 lanes) and MobileNet's, planes around the 16 running sums.
+const NHWC_CHANNELS = [1, 15, 16, 17, 64, 96, 576];
+const NHWC_PLANES = [1, 15, 16, 17, 49, 196, 3136];
+
 const SHAPES: [number[], number[]][] = [
   [[37], [37]], [[2, 3, 5, 7], [2, 3, 5, 7]], [[2, 3, 5, 7], [2, 3, 1, 1]], [[2, 3, 5, 7], [3, 1, 1]], [[1, 16, 4, 4], [1, 16, 1, 1]],
   [[3, 1, 1], [2, 3, 4, 9]], [[2, 5, 7, 24], [2, 1, 1, 24]], [[2, 5, 7, 24], [24]], [[2, 1, 1, 19], [2, 3, 3, 19]], [[2, 4, 3, 17], [1, 1, 1, 17]],
@@ -105,6 +109,27 @@ describe('qx8-elementwise (every variant against the reference, bit for bit)', (
           assertSameArray(last.data, want, `${variant} ${type} NHWC plane ${plane}`);
         }
     });
+
+    it(`${variant}: qglobalAveragePool NHWC across channel and plane vector widths, equal to the reference and to NCHW`, () => {
+      const r = rng(67);
+      for (const type of ['uint8', 'int8'] as const)
+        for (const c of NHWC_CHANNELS)
+          for (const plane of NHWC_PLANES) {
+            const n = 2;
+            const zp = type === 'uint8' ? 131 : -9;
+            const x = quantized(type, [n, plane, 1, c], r, 0.0419, zp);
+            const yq = { scale: 0.0173, zeroPoint: type === 'uint8' ? 120 : 3 };
+            const what = `${variant} ${type} [${n}, ${plane}, 1, ${c}]`;
+            const want = type === 'uint8' ? new Uint8Array(n * c) : new Int8Array(n * c);
+            refQGlobalAveragePool(x.data, want, n, c, plane, true, { scale: Math.fround(0.0419), zeroPoint: zp }, { ...yq, scale: Math.fround(yq.scale) });
+            const got = cpu.qglobalAveragePool(x, { ...yq, channelsLast: true, variant });
+            assert.deepEqual(got.dims, [n, 1, 1, c], what);
+            assertSameArray(got.data, want, what);
+            const nchw = quantized(type, [n, c, plane, 1], r, 0.0419, zp);
+            for (let i = 0; i < n; i++) for (let ch = 0; ch < c; ch++) for (let p = 0; p < plane; p++) nchw.data[(i * c + ch) * plane + p] = x.data[(i * plane + p) * c + ch];
+            assertSameArray(got.data, cpu.qglobalAveragePool(nchw, { ...yq, variant }).data, `${what} vs NCHW`);
+          }
+    });
   }
 });
 
@@ -133,6 +158,18 @@ describe('qx8-elementwise: exactly the float graph it replaces (DequantizeLinear
           assertSameArray(cpu.qglobalAveragePool(x, yq).data, want, `${type} plane ${plane} ${JSON.stringify(yq)}`);
         }
       }
+  });
+
+  it('qglobalAveragePool NHWC equals cpu.dequantize -> cpu.globalAveragePool (layout nhwc) -> cpu.quantize', () => {
+    const r = rng(68);
+    for (const type of ['uint8', 'int8'] as const)
+      for (const c of NHWC_CHANNELS)
+        for (const plane of [1, 17, 49, 3136]) {
+          const x = quantized(type, [2, plane, 1, c], r, 0.0731, type === 'uint8' ? 9 : 0);
+          const yq = { scale: 0.01, zeroPoint: type === 'uint8' ? 128 : -100 };
+          const want = cpu.quantize(cpu.globalAveragePool(cpu.dequantize(x), { layout: 'nhwc' }), { type, ...yq }).data;
+          assertSameArray(cpu.qglobalAveragePool(x, { ...yq, channelsLast: true }).data, want, `${type} [2, ${plane}, 1, ${c}]`);
+        }
   });
 });
 

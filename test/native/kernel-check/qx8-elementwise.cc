@@ -1,8 +1,10 @@
 // qx8-elementwise: every variant against the scalar one, bit for bit: binary
 // ops with b advancing or one float, uint8 and int8, with and without a
 // clamp, scales that put many results on rounding ties; lookups of every
-// byte; dequantized plane sums. Lengths across every vector width's steps
-// and tails, at odd addresses, checking nothing is written outside [0, n).
+// byte; dequantized plane sums, and column sums (the NHWC GlobalAveragePool)
+// equal to both the scalar variant's and the plane sum of each column.
+// Lengths across every vector width's steps and tails, at odd addresses,
+// checking nothing is written outside [0, n).
 #include <cmath>
 #include <vector>
 
@@ -47,6 +49,22 @@ CHECK_FAMILY("qx8-elementwise") {
         const float sum = v.dequantized_sum(n, x.data() + 1, is_signed, scale, zp);
         const float want_sum = ref.dequantized_sum(n, x.data() + 1, is_signed, scale, zp);
         c.same(&sum, &want_sum, 1, "dequantized_sum n=%zu signed %d", n, is_signed);
+        // n columns of 1, 15, 16, 17 and 35 rows (one or two 16-row blocks and tails), rows n + 3 bytes apart.
+        for (std::size_t rows : {1, 15, 16, 17, 35}) {
+          const std::size_t ld = n + 3;
+          const std::vector<uint8_t> m = c.integers<uint8_t>(rows * ld + 1, 0, 255);
+          std::vector<float> sums(n + 1, 7.5f), want_sums(n);
+          ref.dequantized_column_sums(rows, n, ld, m.data() + 1, is_signed, scale, zp, want_sums.data());
+          v.dequantized_column_sums(rows, n, ld, m.data() + 1, is_signed, scale, zp, sums.data());
+          c.same(sums.data(), want_sums.data(), n, "dequantized_column_sums rows=%zu cols=%zu signed %d", rows, n, is_signed);
+          c.expect(sums[n] == 7.5f, "dequantized_column_sums cols=%zu: wrote past sums[cols - 1]", n);
+          std::vector<uint8_t> column(rows);
+          for (std::size_t col = 0; col < n; ++col) {
+            for (std::size_t r = 0; r < rows; ++r) column[r] = m[1 + r * ld + col];
+            const float plane_sum = ref.dequantized_sum(rows, column.data(), is_signed, scale, zp);
+            c.same(&sums[col], &plane_sum, 1, "dequantized_column_sums rows=%zu column %zu vs its plane sum", rows, col);
+          }
+        }
       }
       std::vector<uint8_t> got(n + 2, 0xA5), want(n);
       ref.lookup(n, x.data() + 1, table.data(), want.data());
