@@ -8,7 +8,7 @@
  * nodes) collects what was made with collectNative() and disposes it all
  * together, as tfjs's tidy() does for its tensors.
  */
-import { native, type NativeHandle } from './native.js';
+import { native, onPlanMade, type NativeHandle } from './native.js';
 import { markDisposed } from './validate.js';
 
 export interface NativeOwner {
@@ -21,6 +21,33 @@ const scopes: NativeOwner[][] = [];
 /** Hands `owner` to the innermost collectNative() running, if any (called by the objects' constructors). */
 export function adoptNative(owner: NativeOwner): void {
   scopes[scopes.length - 1]?.push(owner);
+}
+
+// A plan handle (a planned kernel call) joins the innermost scope too, held
+// weakly: a plan its maker dropped is still collected, and one still alive
+// when the scope's owner is released is freed then. Plans are made lazily,
+// on a node's first run of an input shape, so a session runs its nodes in
+// its own scope (collectInto).
+onPlanMade((handle) => {
+  const scope = scopes[scopes.length - 1];
+  if (scope === undefined) return;
+  const ref = new WeakRef(handle as object);
+  scope.push({
+    dispose() {
+      const live = ref.deref();
+      if (live !== undefined) native()?.disposeHandle(live as NativeHandle);
+    },
+  });
+});
+
+/** Runs `make` with what it makes adopted into `owners` (a scope kept open across calls: a session's runs). */
+export function collectInto<T>(owners: NativeOwner[], make: () => T): T {
+  scopes.push(owners);
+  try {
+    return make();
+  } finally {
+    scopes.pop();
+  }
 }
 
 /**

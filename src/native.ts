@@ -484,9 +484,37 @@ export function loadNative(explicit?: string): NativeLoadResult {
 let loaded: NativeLoadResult | undefined;
 let warned = false;
 
+/**
+ * Told of every plan handle the addon makes (its plan* functions:
+ * planConv2d, planF32Gemm, ...). native-lifetime.ts listens, so that a
+ * session's runs hand the plans they make to the session, which frees them
+ * in release() with its weights instead of leaving them to the collector.
+ */
+let planMade: ((handle: NativeHandle) => void) | undefined;
+
+export function onPlanMade(listener: (handle: NativeHandle) => void): void {
+  planMade = listener;
+}
+
+/** `result` with its addon's plan* functions reporting the handles they return to planMade. */
+function reportingPlans(result: NativeLoadResult): NativeLoadResult {
+  const addon = result.addon as unknown as Record<string, unknown> | null;
+  if (addon === null) return result;
+  const reporting = Object.create(addon) as Record<string, unknown>;
+  for (const [name, make] of Object.entries(addon)) {
+    if (!name.startsWith('plan') || typeof make !== 'function') continue;
+    reporting[name] = (...args: unknown[]) => {
+      const handle = make(...args) as NativeHandle;
+      planMade?.(handle);
+      return handle;
+    };
+  }
+  return { ...result, addon: reporting as unknown as NativeAddon };
+}
+
 /** The process-wide addon, or null when sparq runs on its TypeScript reference backend. */
 export function native(): NativeAddon | null {
-  loaded ??= loadNative();
+  loaded ??= reportingPlans(loadNative());
   if (loaded.addon !== null) return loaded.addon;
   const tried = `Tried:\n  ${loaded.attempts.join('\n  ')}`;
   if (loaded.explicitFailed) throw new Error(`sparq: the native addon asked for (SPARQ_NATIVE_PATH) did not load. ${tried}`);
@@ -505,7 +533,7 @@ export function native(): NativeAddon | null {
 
 /** Where the addon came from (null: reference backend), and what was tried. */
 export function nativeStatus(): NativeLoadResult {
-  loaded ??= loadNative();
+  loaded ??= reportingPlans(loadNative());
   return loaded;
 }
 

@@ -9,7 +9,7 @@
  */
 import { cpu } from '../backends/cpu/backend.js';
 import type { WebGpuBackend } from '../backends/webgpu/backend.js';
-import { collectNative, type NativeOwner } from '../native-lifetime.js';
+import { collectInto, collectNative, type NativeOwner } from '../native-lifetime.js';
 import { checkInt, checkObject, checkOneOf, typeFail } from '../validate.js';
 import type { Executor } from './executor.js';
 import { CpuExecutor } from './executors/cpu.js';
@@ -121,7 +121,8 @@ export class InferenceSession {
    * value of the graph, intermediate ones too (default: the outputs).
    */
   async run(feeds: Feeds, fetches: readonly string[] = this.outputNames): Promise<Record<string, Value>> {
-    return this.executor.run(this.feedValues(feeds), fetches);
+    // The plans a run makes (on each node's first run of a shape) are the session's to free in release().
+    return collectInto(this.owned, () => this.executor.run(this.feedValues(feeds), fetches));
   }
 
   /**
@@ -129,8 +130,9 @@ export class InferenceSession {
    * @throws TypeError on a 'webgpu' session, whose GPU work only run() can wait for.
    */
   runSync(feeds: Feeds, fetches: readonly string[] = this.outputNames): Record<string, Value> {
-    if (!(this.executor instanceof CpuExecutor)) throw new TypeError("runSync() runs backend 'cpu' sessions only; this session runs on 'webgpu': use run()");
-    return this.executor.runSync(this.feedValues(feeds), fetches);
+    const executor = this.executor;
+    if (!(executor instanceof CpuExecutor)) throw new TypeError("runSync() runs backend 'cpu' sessions only; this session runs on 'webgpu': use run()");
+    return collectInto(this.owned, () => executor.runSync(this.feedValues(feeds), fetches));
   }
 
   /** The checked feeds, by name. */
