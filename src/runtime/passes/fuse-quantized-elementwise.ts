@@ -21,7 +21,7 @@ import type { AttributeValue, OnnxNode } from '../onnx/model.js';
 import { FUSED_MAX, FUSED_MIN } from '../ops/op.js';
 import { LOOKUP_OP, LOOKUP_OPSET } from '../ops/qlinear-elementwise.js';
 import { constantInput, producer, removeNodes, soleConsumer } from './edit.js';
-import { removeDeadNodes } from './qdq-to-integer.js';
+import { quantizedType, removeDeadNodes } from './qdq-to-integer.js';
 
 const BINARY: Record<string, [string, string]> = { Add: ['com.microsoft', 'QLinearAdd'], Sub: ['sparq', 'QLinearSub'], Mul: ['com.microsoft', 'QLinearMul'] };
 const LOOKUP = new Set(['HardSwish', 'HardSigmoid', 'Relu', 'Clip']);
@@ -41,22 +41,11 @@ function perTensor(graph: Graph, node: OnnxNode, type: () => string | undefined)
   return t === 'uint8' || t === 'int8' ? { params: [node.inputs[1], node.inputs[2] ?? ''], type: t } : undefined;
 }
 
-/** The 8-bit type of `name` where the graph says it: a constant, a typed graph input, a QuantizeLinear's output. */
-function byteType(graph: Graph, name: string): string | undefined {
-  const c = graph.constants.get(name);
-  if (c) return c.type;
-  const fed = graph.inputs.find((i) => i.name === name);
-  if (fed) return fed.type ?? undefined;
-  const q = producer(graph, name);
-  if (!isOp(q, 'QuantizeLinear')) return undefined;
-  return (q.inputs[2] ?? '') === '' ? 'uint8' : constantInput(graph, q, 2)?.type;
-}
-
 /** The per-tensor DequantizeLinear producing input `index` of `node`: its input and parameter names. */
 function dequantized(graph: Graph, node: OnnxNode, index: number): { inputs: string[]; type: string } | undefined {
   const dq = producer(graph, node.inputs[index] ?? '');
   if (!isOp(dq, 'DequantizeLinear')) return undefined;
-  const q = perTensor(graph, dq, () => byteType(graph, dq.inputs[0]));
+  const q = perTensor(graph, dq, () => quantizedType(graph, dq.inputs[0]));
   return q && { inputs: [dq.inputs[0], ...q.params], type: q.type };
 }
 

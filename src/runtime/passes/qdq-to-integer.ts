@@ -48,7 +48,7 @@ function params(node: OnnxNode): [string, string] {
 }
 
 /** The element type of `name` when the graph says it (a constant, a typed graph input, a QuantizeLinear's output). */
-function quantizedType(graph: Graph, name: string): string | undefined {
+export function quantizedType(graph: Graph, name: string): string | undefined {
   const c = graph.constants.get(name);
   if (c) return c.type;
   const fed = graph.inputs.find((i) => i.name === name);
