@@ -39,7 +39,7 @@ describe(`benchmark models on WebGPU vs onnxruntime at ${SIZE}x${SIZE}`, functio
         const expected = (await reference.run({ input: new ort.Tensor('float32', x, dims) })).logits.data as Float32Array;
         assert.deepEqual(actual.dims, [2, 1000]);
         const atol = RTOL * expected.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-        assertClose(actual.data as Float32Array, expected, RTOL, atol);
+        assertClose(actual.data as Float32Array, expected, RTOL, atol, 'logits');
         const convs = session.profile().filter((p) => p.opType === 'Conv');
         assert.ok(convs.length > 0);
         assert.deepEqual(convs.filter((p) => !p.kernel.startsWith('gpu:')).map((p) => `${p.node} [${p.kernel}]`), [], 'convs left on the CPU');
