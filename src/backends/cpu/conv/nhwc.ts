@@ -38,6 +38,7 @@ import { packSparseWeights, type PackedSparseWeights } from '../qspmm.js';
 import { planIm2colNhwc } from '../im2col.js';
 import { packWeights, type PackedWeights } from '../pack.js';
 import { planQGemm } from '../qgemm.js';
+import { transpose } from '../transpose.js';
 import type { ConvLayer } from './operator.js';
 import { isDepthwise, type ConvRunGeometry, type ConvWeightSource } from './layer.js';
 import { prepareDepthwiseNhwc } from './depthwise-nhwc.js';
@@ -65,22 +66,19 @@ function isPointwise(kernel: readonly [number, number], geometry: ConvRunGeometr
   return kernel[0] === 1 && kernel[1] === 1 && sh === 1 && sw === 1 && geometry.pads.every((p) => p === 0);
 }
 
-/** W' [KH*KW*C, OC] of ONNX weights [OC, C, KH, KW] (rows (kh, kw, c), c fastest), packed with the weights' quantization per column. */
+/** W' [KH*KW*C, OC] of ONNX weights [OC, C, KH, KW] (rows (kh, kw, c), c fastest: nhwcRows transposed), packed with the weights' quantization per column. */
 function packNhwcWeights<T extends 'float32' | 'int8' | 'uint8'>(w: ConvWeightSource<T>): PackedWeights {
   const [oc, c, kh, kw] = w.dims;
-  const taps = kh * kw;
-  const reordered = new (w.data.constructor as new (n: number) => typeof w.data)(w.data.length);
-  for (let o = 0; o < oc; o++)
-    for (let ch = 0; ch < c; ch++)
-      for (let t = 0; t < taps; t++) reordered[(t * c + ch) * oc + o] = w.data[(o * c + ch) * taps + t];
+  const rows = nhwcRows({ dims: w.dims, data: w.data as Float32Array | Int8Array | Uint8Array });
   const quant: QuantParams = !w.scales ? {} : w.scales.length > 1
     ? { scale: w.scales, zeroPoint: w.zeroPoints, axis: 1 }
     : { scale: w.scales[0], zeroPoint: w.zeroPoints?.[0] ?? 0 };
-  return packWeights(tensor(w.type, [taps * c, oc], reordered, quant) as Tensor<'float32' | 'int8' | 'uint8'>);
+  const columns = transpose(tensor(w.type, [oc, kh * kw * c], rows as Tensor<T>['data']));
+  return packWeights(tensor(w.type, columns.dims, columns.data, quant) as Tensor<'float32' | 'int8' | 'uint8'>);
 }
 
 /** W [OC, KH*KW*C] of weights [OC, C, KH, KW], columns (kh, kw, c) as the NHWC rows are: the sparse kernels' operand. */
-function nhwcRows<A extends Float32Array | Int8Array>(w: { dims: readonly number[]; data: A }): A {
+function nhwcRows<A extends Float32Array | Int8Array | Uint8Array>(w: { dims: readonly number[]; data: A }): A {
   const [oc, c, kh, kw] = w.dims;
   const taps = kh * kw, k = taps * c;
   const rows = new (w.data.constructor as new (n: number) => A)(w.data.length);
