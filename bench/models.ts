@@ -31,9 +31,10 @@ import { cpu } from '../src/index.js';
 import { buildGraph } from '../src/runtime/graph.js';
 import { readOnnx } from '../src/runtime/onnx/read.js';
 import { encodeOnnxModel, type OnnxGraph } from '../src/runtime/onnx/write.js';
+import { convLayoutCost } from '../src/runtime/ops/conv-layout-cost.js';
 import { nhwcConv } from '../src/runtime/ops/conv-nhwc.js';
 import { runPasses } from '../src/runtime/passes/index.js';
-import { prefersNhwc } from '../src/runtime/passes/nhwc-choice.js';
+import { chooseNhwc } from '../src/runtime/passes/nhwc-choice.js';
 import { InferenceSession, type NodeProfile } from '../src/runtime/session.js';
 import { BENCHMARK_MODELS, toVariant, type BenchmarkModel, type Variant } from '../test/fixtures/benchmark-models.js';
 import { randomImages } from '../test/fixtures/cifar-cnn.js';
@@ -122,11 +123,14 @@ function byConvKind(profile: NodeProfile[], kinds: Map<string, string>, runs: nu
   return [...sums].map(([key, [ms, nodes]]): [string, number, number] => [key, ms, nodes]).sort((a, b) => b[1] - a[1]);
 }
 
-/** The layout a session with layout 'auto' runs the model in (the session's passes, then its rule). */
+/** The layout a session with layout 'auto' runs the model in (the session's passes, then its rule); "NHWC (k NCHW)": k convs that layout 'nhwc' moves stay. */
 function autoLayout(bytes: Uint8Array): string {
   const graph = buildGraph(readOnnx(bytes));
   runPasses(graph);
-  return prefersNhwc(graph, nhwcConv) ? 'NHWC' : 'NCHW';
+  const moving = chooseNhwc(graph, nhwcConv, (n) => convLayoutCost(n, graph.constants, true));
+  if (!moving) return 'NCHW';
+  const kept = graph.nodes.filter((n) => nhwcConv(n, graph.constants) && !moving(n, graph.constants)).length;
+  return kept === 0 ? 'NHWC' : `NHWC (${kept} NCHW)`;
 }
 
 const PROFILE_RUNS = 5;

@@ -18,9 +18,10 @@ import { checkFeed } from './feeds.js';
 import { buildGraph, type Graph } from './graph.js';
 import type { OnnxModel, OnnxValueInfo, Value } from './onnx/model.js';
 import { loadOnnx, readOnnx } from './onnx/read.js';
+import { convLayoutCost } from './ops/conv-layout-cost.js';
 import { nhwcConv } from './ops/conv-nhwc.js';
 import { runPasses } from './passes/index.js';
-import { prefersNhwc } from './passes/nhwc-choice.js';
+import { chooseNhwc } from './passes/nhwc-choice.js';
 import { nhwcLayout } from './passes/nhwc-layout.js';
 import { prepareGraph } from './prepare.js';
 
@@ -102,8 +103,9 @@ export class InferenceSession {
     const graph = buildGraph(proto);
     if (optimize) runPasses(graph, backend);
     // Last, on the graph the other passes left: the channels-last convs see their fused post-ops.
-    if (backend === 'cpu' && (layout === 'nhwc' || (layout === 'auto' && optimize && prefersNhwc(graph, nhwcConv)))) nhwcLayout(graph, nhwcConv);
     const policy = { sparse: sparsity === 'auto' };
+    const moving = layout === 'nhwc' ? nhwcConv : layout === 'auto' && optimize ? chooseNhwc(graph, nhwcConv, (n) => convLayoutCost(n, graph.constants, policy.sparse)) : undefined;
+    if (backend === 'cpu' && moving) nhwcLayout(graph, moving);
     const { result: prepared, owners } = collectNative(() => prepareGraph(graph, policy));
     const profiling = options.profile ?? false;
     if (backend === 'cpu') return new InferenceSession(graph, new CpuExecutor(graph, prepared, profiling), owners);

@@ -15,7 +15,7 @@ import { readOnnx } from '../../src/runtime/onnx/read.js';
 import { encodeOnnxModel, type OnnxGraph, type OnnxNode, type OnnxTensor } from '../../src/runtime/onnx/write.js';
 import { isNhwc } from '../../src/runtime/ops/nhwc.js';
 import { Attributes } from '../../src/runtime/ops/op.js';
-import { prefersNhwc } from '../../src/runtime/passes/nhwc-choice.js';
+import { chooseNhwc, type ConvCostEstimate } from '../../src/runtime/passes/nhwc-choice.js';
 import { nhwcLayout, TO_NCHW, TO_NHWC, type NhwcConvPredicate } from '../../src/runtime/passes/nhwc-layout.js';
 import { InferenceSession } from '../../src/runtime/session.js';
 import { value } from '../../src/runtime/value.js';
@@ -196,8 +196,10 @@ describe('passes: nhwcLayout', () => {
   });
 });
 
-describe("passes: prefersNhwc (layout 'auto')", () => {
+describe("passes: chooseNhwc (layout 'auto')", () => {
   const any: NhwcConvPredicate = () => true;
+  // Dense models: no conv the estimate calls sparse, the structural rule decides.
+  const dense: ConvCostEstimate = () => undefined;
   const head = (x: string): OnnxNode[] => [
     { opType: 'GlobalAveragePool', name: 'gap', inputs: [x], outputs: ['g'] },
     { opType: 'Flatten', name: 'flat', inputs: ['g'], outputs: ['y'] },
@@ -205,17 +207,46 @@ describe("passes: prefersNhwc (layout 'auto')", () => {
 
   it('does not count a global pool leaving the region (a view): a stem left NCHW, then 1x1 convs and the pool', () => {
     const g = graphOf(model([conv('c1', 'x', 'a', 3), conv('c2', 'a', 'b'), conv('c3', 'b', 'c'), ...head('c')], ['y']));
-    assert.equal(prefersNhwc(g, pointwise), true);
+    assert.equal(chooseNhwc(g, pointwise, dense), pointwise);
   });
 
   it('takes one conv left NCHW at an end of the region (a stem), not one between moved convs', () => {
-    assert.equal(prefersNhwc(graphOf(model([conv('c1', 'x', 'a', 3), conv('c2', 'a', 'b'), conv('c3', 'b', 'y')], ['y'])), pointwise), true);
-    assert.equal(prefersNhwc(graphOf(model([conv('c1', 'x', 'a'), conv('c2', 'a', 'b', 3), conv('c3', 'b', 'y')], ['y'])), pointwise), false);
+    assert.equal(chooseNhwc(graphOf(model([conv('c1', 'x', 'a', 3), conv('c2', 'a', 'b'), conv('c3', 'b', 'y')], ['y'])), pointwise, dense), pointwise);
+    assert.equal(chooseNhwc(graphOf(model([conv('c1', 'x', 'a'), conv('c2', 'a', 'b', 3), conv('c3', 'b', 'y')], ['y'])), pointwise, dense), undefined);
   });
 
   it('leaves models whose moving convs are neither 1x1 nor depthwise, or with no conv that moves, NCHW', () => {
-    assert.equal(prefersNhwc(graphOf(model([conv('c1', 'x', 'a', 3), conv('c2', 'a', 'y', 3)], ['y'])), any), false);
-    assert.equal(prefersNhwc(graphOf(model([conv('c1', 'x', 'a', 3), ...head('a')], ['y'])), pointwise), false);
+    assert.equal(chooseNhwc(graphOf(model([conv('c1', 'x', 'a', 3), conv('c2', 'a', 'y', 3)], ['y'])), any, dense), undefined);
+    assert.equal(chooseNhwc(graphOf(model([conv('c1', 'x', 'a', 3), ...head('a')], ['y'])), pointwise, dense), undefined);
+  });
+
+  // Pruned models: ns per output pixel of each conv (C = 4 channels in and out, 25 pixels), 0.5 ns per value transposed.
+  const estimate = (table: Record<string, [nchw: number, nhwc: number]>): ConvCostEstimate => (n) =>
+    table[n.name] && { nchw: table[n.name][0], nhwc: table[n.name][1], channels: C, outChannels: C, sparse: true };
+  const chain = () => graphOf(model([conv('c1', 'x', 'a'), conv('c2', 'a', 'b'), conv('c3', 'b', 'y')], ['y']));
+
+  it('moves a pruned conv that NHWC slows by less than the two transposes leaving it NCHW would cost, when the savings pay the edges', () => {
+    const g = chain();
+    // c1 and c3 lose 2 ns a pixel in NHWC (under the 4 of their transposes), c2 saves 20: 16 x 25 against the edges' 2 x 4 x 25 x 0.5.
+    const moving = chooseNhwc(g, any, estimate({ c1: [10, 12], c2: [30, 10], c3: [10, 12] }));
+    assert.ok(moving);
+    assert.deepEqual(g.nodes.filter((n) => moving(n, g.constants)).map((n) => n.name), ['c1', 'c2', 'c3']);
+  });
+
+  it('leaves a pruned conv that NHWC slows by more than its transposes NCHW, and takes NHWC only if the rest still saves more than the transposes', () => {
+    const g = chain();
+    const moving = chooseNhwc(g, any, estimate({ c1: [10, 100], c2: [30, 10], c3: [10, 100] }));
+    assert.ok(moving, 'c2 saves 20 x 25 ns, its two transposes cost 2 x 4 x 25 x 0.5');
+    assert.deepEqual(g.nodes.filter((n) => moving(n, g.constants)).map((n) => n.name), ['c2']);
+    assert.equal(chooseNhwc(g, any, estimate({ c1: [10, 100], c2: [12, 10], c3: [10, 100] })), undefined, 'c2 saves 2 x 25, less than its transposes');
+  });
+
+  it('weighs each conv by its pixels: a stride-2 conv\'s savings count a quarter', () => {
+    const strided = (name: string, x: string, y: string): OnnxNode => ({ ...conv(name, x, y), attributes: { strides: [2, 2] } });
+    const g = graphOf(model([conv('c1', 'x', 'a'), strided('c2', 'a', 'b'), conv('c3', 'b', 'y')], ['y']));
+    // c2 alone moves (c1, c3 lose more than their transposes): 25 / 4 output pixels, its transposes 4 x 25 x 0.5 in and 4 x 25 / 4 x 0.5 out.
+    assert.equal(chooseNhwc(g, any, estimate({ c1: [10, 100], c2: [20, 10], c3: [10, 100] })), undefined, 'saves 10 x 25 / 4 = 62.5, as much as its transposes');
+    assert.ok(chooseNhwc(g, any, estimate({ c1: [10, 100], c2: [21, 10], c3: [10, 100] })), 'saves 11 x 25 / 4');
   });
 });
 

@@ -4,8 +4,7 @@
  * operator (backends/cpu/conv/nhwc.ts): x [N, H, W, C] -> y [N, OH, OW, OC],
  * planned once per input shape and quantization.
  */
-import { chooseConvPath, convCandidates, convShape } from '../../backends/cpu/conv/choice.js';
-import { isDepthwise, type ConvWeightSource } from '../../backends/cpu/conv/layer.js';
+import { isDepthwise } from '../../backends/cpu/conv/layer.js';
 import { prepareConvNhwc, type NhwcConvPlan } from '../../backends/cpu/conv/nhwc.js';
 import type { ConvLayer } from '../../backends/cpu/conv/operator.js';
 import { sizeOf, type QuantParams } from '../../tensor.js';
@@ -27,30 +26,12 @@ function unsupported(window: WindowAttributes, group: number, pooled: boolean, d
 }
 
 /**
- * Whether the NCHW operator would run these weights on one of its direct
- * sparse kernels (f32-spconv2d, qu8s8-conv2d's int8 blocks: a format that
- * skips their zeros, chosen by the cost model). Those convs stay NCHW: the
- * NHWC operator runs pruned float32 weights sparse too (planSpmmNhwc, where
- * linear()'s crossover says so), but its pixel panels cost two in-cache
- * transposes per output, which measured 1.2-3x slower than the direct
- * sparse kernels on the benchmark models' pruned 1x1 and 3x3 layers
- * (bench/conv-pruned-nhwc.ts), and whole pruned models 1.2-2x slower in
- * NHWC. Convs the NCHW operator runs on im2col (+ linear()'s sparse kernel)
- * or dense move: there the NHWC product is the same one without the NCHW
- * im2col's transposes.
- */
-function runsDirectSparse(w: ConvWeightSource<'float32' | 'int8' | 'uint8'>, window: WindowAttributes): boolean {
-  const candidates = convCandidates(w, window, true);
-  const { path } = chooseConvPath(convShape(w, window), candidates);
-  return candidates.find((c) => c.path === path)!.density < 1;
-}
-
-/**
  * Whether this Conv / QLinearConv node can run NHWC: 2-D, constant weights
  * (and bias, and QLinearConv's weight and output quantization), group 1, no
  * fused max pool, a post-op the NHWC operator applies (a clamp; on a float
- * Conv also HardSwish, HardSigmoid and a residual add), and weights the
- * NCHW operator would not run on a direct sparse kernel.
+ * Conv also HardSwish, HardSigmoid and a residual add). Pruned weights
+ * too: whether their NHWC kernel pays is layout 'auto''s estimate
+ * (passes/nhwc-choice.ts), not this question.
  */
 export function nhwcConv(node: OnnxNode, constants: ReadonlyMap<string, Value>): boolean {
   if (node.domain !== '' && node.domain !== 'ai.onnx') return false;
@@ -68,13 +49,7 @@ export function nhwcConv(node: OnnxNode, constants: ReadonlyMap<string, Value>):
     if (fusedPostOp(attrs) && quantized) return false;
     const window = windowAttributes(attrs, w.dims.slice(2));
     const group = attrs.int('group', 1);
-    // Depthwise layers run dense on either layout (the NCHW operator sends them to dwconv2d / qdwconv2d).
-    const depthwise = isDepthwise(w.dims, group);
-    if (unsupported(window, group, fusedPool(attrs) !== undefined, depthwise) !== undefined) return false;
-    if (depthwise) return true;
-    const zeroPoint = quantized && given(5) ? constants.get(node.inputs[5]) : undefined;
-    const zeroPoints = zeroPoint ? Int32Array.from(zeroPoint.data as ArrayLike<number>) : undefined;
-    return !runsDirectSparse({ type: w.type as 'float32' | 'int8' | 'uint8', dims: w.dims, data: w.data as Float32Array, zeroPoints }, window);
+    return unsupported(window, group, fusedPool(attrs) !== undefined, isDepthwise(w.dims, group)) === undefined;
   } catch (e) {
     // Attributes the handlers reject: the node stays NCHW, where its handler reports them.
     if (e instanceof ModelError || (e instanceof Error && e.message.startsWith('unknown fused activation'))) return false;

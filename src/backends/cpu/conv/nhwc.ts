@@ -91,10 +91,21 @@ function nhwcRows<A extends Float32Array | Int8Array | Uint8Array>(w: { dims: re
 /** The pixels the sparse kernels see per call (f32-spmm-nhwc.cc's panel): the crossover's batched row. */
 const NHWC_PANEL_PIXELS = 64;
 
-/** The sparse layout linear()'s rule picks for W [OC, K] of `type` (the batched crossover row of the variants and threads running now), or 'dense'. */
-function chooseNhwcLayout(type: 'float32' | 'int8', rows: Float32Array | Int8Array, oc: number): SparseLayout | 'dense' {
+/**
+ * The sparse layout linear()'s rule picks for W [OC, K] of `type` (the batched crossover row of the variants and threads running now),
+ * or 'dense'; with its time relative to the dense GEMM's by that rule (density / crossover density; 1 for dense).
+ */
+function chooseNhwcLayout(type: 'float32' | 'int8', rows: Float32Array | Int8Array, oc: number): { layout: SparseLayout | 'dense'; relative: number } {
   const crossover = defaultCrossover(DEFAULT_CROSSOVER, type, NHWC_PANEL_PIXELS, native()?.getThreads() ?? 1);
-  return chooseLayout(storedDensities(rows, oc, rows.length / oc, LINEAR_LAYOUTS[type]), crossover);
+  const densities = storedDensities(rows, oc, rows.length / oc, LINEAR_LAYOUTS[type]);
+  const layout = chooseLayout(densities, crossover);
+  return { layout, relative: layout === 'dense' ? 1 : densities[layout]! / crossover[layout]! };
+}
+
+/** The layout the operator runs `w` on with layer.sparse set ('dense' where it could not run sparse), and its time relative to dense (the layout pass's estimate). */
+export function nhwcSparseChoice(w: ConvWeightSource<'float32' | 'int8' | 'uint8'>): { layout: SparseLayout | 'dense'; relative: number } {
+  if (w.type === 'uint8' || w.zeroPoints?.some((z) => z !== 0)) return { layout: 'dense', relative: 1 };
+  return chooseNhwcLayout(w.type, nhwcRows({ dims: w.dims, data: w.data as Float32Array | Int8Array }), w.dims[0]);
 }
 
 /**
@@ -187,12 +198,11 @@ function prepareGemmConvNhwc<T extends 'float32' | 'int8' | 'uint8'>(layer: Conv
  * packed with their scales for planQSpmmNhwc. Else undefined (dense GEMM).
  */
 function sparseNhwcWeights(w: ConvWeightSource<'float32' | 'int8' | 'uint8'>): SparseNhwcWeights | undefined {
-  if (w.type === 'uint8' || w.zeroPoints?.some((z) => z !== 0)) return undefined;
+  const { layout } = nhwcSparseChoice(w);
+  if (w.type === 'uint8' || layout === 'dense') return undefined;
   const type = w.type;
   const rows = nhwcRows({ dims: w.dims, data: w.data as Float32Array | Int8Array });
   const oc = w.dims[0];
-  const layout = chooseNhwcLayout(type, rows, oc);
-  if (layout === 'dense') return undefined;
   const quant: QuantParams = !w.scales ? {} : w.scales.length === 1 ? { scale: w.scales[0] } : { scale: w.scales, zeroPoint: new Int32Array(w.scales.length), axis: 0 };
   const weights = SparseMatrix.fromDense(tensor(type, [oc, rows.length / oc], rows, quant) as Tensor<'float32' | 'int8'>, { ...LAYOUTS[layout] });
   return type === 'float32'

@@ -1,0 +1,114 @@
+/**
+ * The layout pass's estimate of what a Conv / QLinearConv node costs per
+ * output pixel in each layout (ns on one thread), for session option layout
+ * 'auto' (passes/nhwc-choice.ts weighs these against the transposes a
+ * layout needs). An estimate to rank the layouts, not a timing:
+ *
+ * - NCHW, group 1: the NCHW operator's own choice, the calibrated cost of
+ *   the path it will take (backends/cpu/conv/choice.ts), direct sparse
+ *   kernels included.
+ * - NHWC, group 1: the GEMM over the pixels (GEMM_NS per multiply-add), times
+ *   what linear()'s crossover rule says its sparse layout costs relative to
+ *   dense (the NHWC operator's own choice, nhwcSparseChoice), plus the
+ *   sparse kernels' pixel panels (each input and output value copied once
+ *   more, PANEL_NS) and, for a window that is not 1x1/1, the NHWC im2col (a
+ *   run of C values per tap and pixel).
+ * - Depthwise: the channels-last kernels per multiply-add (DEPTHWISE_NS),
+ *   and NCHW DEPTHWISE_NCHW_FACTOR times that.
+ *
+ * The constants are this repository's measurements (1 thread, AVX-512 VNNI
+ * EPYC, `npm run bench:models -- --layout both` profiles and
+ * `npm run bench:conv:pruned-nhwc`), with AVX2 and scalar entries scaled
+ * by the kernels' widths; looked up by the ISA the GEMM family runs now
+ * (costForIsa's stand-ins). Grouped convs that are not depthwise run NCHW in
+ * either layout and get no estimate.
+ */
+import { chooseConvPath, convCandidates, convShape } from '../../backends/cpu/conv/choice.js';
+import { isDepthwise, type ConvWeightSource } from '../../backends/cpu/conv/layer.js';
+import { nhwcSparseChoice } from '../../backends/cpu/conv/nhwc.js';
+import { costForIsa, runningIsa } from '../../backends/cpu/isa-level.js';
+import { ModelError, type OnnxNode, type Value } from '../onnx/model.js';
+import { windowAttributes, type WindowAttributes } from './conv-attributes.js';
+import { Attributes } from './op.js';
+
+/** ns per multiply-add of the planned GEMM on NHWC rows (float32: ~80 G FMA/s at AVX-512; int8 ~200 G op/s at VNNI). */
+const GEMM_NS = {
+  float32: { scalar: 1, avx2: 0.025, avx512: 0.0125 },
+  int8: { scalar: 1, avx2: 0.03, avx512: 0.01, avx512vnni: 0.005 },
+};
+/** ns per multiply-add of the channels-last depthwise kernels (float32 18-24 G FMA/s at AVX-512). */
+const DEPTHWISE_NS = {
+  float32: { scalar: 1, avx2: 0.08, avx512: 0.05 },
+  int8: { scalar: 1, avx2: 0.05, avx512: 0.025 },
+};
+/** NCHW depthwise over channels-last, per layer: 3-9x in the benchmark models' profiles, the low end taken. */
+const DEPTHWISE_NCHW_FACTOR = 3;
+/** ns per value copied into or out of a sparse kernel's pixel panel (float32 transposes; int8 word repack and byte transpose). */
+const PANEL_NS = { float32: 0.3, int8: 0.1 };
+/** ns per value, and per run of C values (one tap of one pixel), of the NHWC im2col. */
+const IM2COL_VALUE_NS = 0.05;
+const IM2COL_RUN_NS = 1;
+
+export interface ConvLayoutCost {
+  /** ns per output pixel in each layout. */
+  nchw: number;
+  nhwc: number;
+  /** Input and output channels (the transposes around the conv move that many values per pixel). */
+  channels: number;
+  outChannels: number;
+  /** Whether either layout's operator would run the weights on a sparse kernel. */
+  sparse: boolean;
+}
+
+/**
+ * The estimate for a Conv / QLinearConv node with constant 4-D weights
+ * (undefined for any other node, grouped non-depthwise convs and attributes
+ * the handlers reject). `sparse`: the session's sparse policy (the
+ * operators run pruned weights on sparse kernels only with it).
+ */
+export function convLayoutCost(node: OnnxNode, constants: ReadonlyMap<string, Value>, sparse: boolean): ConvLayoutCost | undefined {
+  const quantized = node.opType === 'QLinearConv';
+  if (node.opType !== 'Conv' && !quantized) return undefined;
+  const w = constants.get(node.inputs[quantized ? 3 : 1] ?? '');
+  if (!w || w.dims.length !== 4 || !(quantized ? ['int8', 'uint8'] : ['float32']).includes(w.type)) return undefined;
+  const type = quantized ? 'int8' : 'float32';
+  const [oc, c, kh, kw] = w.dims;
+  const attrs = new Attributes(node);
+  const window = windowOf(attrs, w.dims.slice(2));
+  if (!window) return undefined;
+  const group = attrs.int('group', 1);
+  const macs = oc * c * kh * kw;
+  const base = { channels: c * group, outChannels: oc };
+  if (isDepthwise(w.dims, group)) {
+    const nhwc = macs * costForIsa(DEPTHWISE_NS[type], runningIsa(quantized ? 'qu8s8-gemm' : 'f32-gemm'))!;
+    return { ...base, nchw: nhwc * DEPTHWISE_NCHW_FACTOR, nhwc, sparse: false };
+  }
+  if (group !== 1) return undefined;
+  const zeroPoint = quantized && (node.inputs[5] ?? '') !== '' ? constants.get(node.inputs[5]) : undefined;
+  const source: ConvWeightSource<'float32' | 'int8' | 'uint8'> = {
+    type: w.type as 'float32' | 'int8' | 'uint8', dims: w.dims, data: w.data as Float32Array,
+    zeroPoints: zeroPoint ? Int32Array.from(zeroPoint.data as ArrayLike<number>) : undefined,
+  };
+  const candidates = convCandidates(source, window, sparse);
+  const { path, costs } = chooseConvPath(convShape(source, window), candidates);
+  const gemm = macs * costForIsa(GEMM_NS[type], runningIsa(quantized ? 'qu8s8-gemm' : 'f32-gemm'))!;
+  const choice = sparse ? nhwcSparseChoice(source) : { layout: 'dense', relative: 1 };
+  const pointwise = kh === 1 && kw === 1 && window.strides.every((s) => s === 1) && (window.pads === 'SAME_UPPER' || window.pads === 'SAME_LOWER' || window.pads.every((p) => p === 0));
+  const panels = choice.layout === 'dense' ? 0 : (c * kh * kw + oc) * PANEL_NS[type];
+  const im2col = pointwise ? 0 : kh * kw * (IM2COL_RUN_NS + c * IM2COL_VALUE_NS);
+  const nhwc = gemm * Math.min(1, choice.relative) + panels + im2col;
+  // An unmeasured NCHW path (Infinity): no preference from this conv.
+  const nchw = costs.find((cost) => cost.path === path)!.cost;
+  const sparseNchw = candidates.find((c) => c.path === path)!.density < 1;
+  return { ...base, nchw: Number.isFinite(nchw) ? nchw : nhwc, nhwc, sparse: sparseNchw || choice.layout !== 'dense' };
+}
+
+/** The node's window, or undefined for attributes the handlers reject (they report them). */
+function windowOf(attrs: Attributes, kernel: readonly number[]): WindowAttributes | undefined {
+  try {
+    return windowAttributes(attrs, kernel);
+  } catch (e) {
+    if (e instanceof ModelError) return undefined;
+    throw e;
+  }
+}
