@@ -243,8 +243,8 @@ export interface NativeAddon {
   dequantize(call: DequantizeCall): KernelResult;
   requantize(call: RequantizeCall): KernelResult;
   minmax(call: MinmaxCall): KernelResult;
-  /** quantize checked once, for y of `yType`: runPlan(plan, x, y). */
-  planQuantize(call: Planned<QuantizeCall, 'x' | 'y'> & { yType: 'uint8' | 'int8' }): NativeHandle;
+  /** quantize checked once, for y of `yType`: runPlan(plan, x, y). channelsLast: y is [outer, inner, channels]. */
+  planQuantize(call: Planned<QuantizeCall, 'x' | 'y'> & { yType: 'uint8' | 'int8'; channelsLast: boolean }): NativeHandle;
   /** dequantize checked once, for x of `xType`: runPlan(plan, x, y). */
   planDequantize(call: Planned<DequantizeCall, 'x' | 'y'> & { xType: 'uint8' | 'int8' }): NativeHandle;
   /**

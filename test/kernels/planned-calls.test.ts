@@ -100,6 +100,34 @@ describe('planned calls', () => {
         }
     });
 
+  for (const variant of nativeVariants('f32-qx8-quantize'))
+    it(`planQuantizeCall channelsLast on ${variant} equals quantize then the NCHW -> NHWC transpose, on tile edges and wide images`, () => {
+      const r = rng(45);
+      // Channels 1-4 take the unrolled interleaves, 5 and 33 the generic one (33: two channel blocks); 300 pixels: two pixel tiles.
+      for (const [n, c, h, w] of [[1, 3, 7, 9], [2, 3, 15, 20], [1, 1, 1, 300], [3, 2, 4, 4], [1, 4, 17, 3], [2, 5, 3, 3], [1, 33, 2, 150]])
+        for (const type of ['uint8', 'int8'] as const)
+          for (const per of [{ scale: 0.02, zeroPoint: type === 'uint8' ? 100 : -7 }, { scale: Array.from({ length: c }, (_, i) => 0.01 + 0.01 * i), zeroPoint: Array.from({ length: c }, (_, i) => i), axis: 1 }]) {
+            const x = tensor('float32', [n, c, h, w], randomFloats(n * c * h * w, r, 3));
+            const plan = planQuantizeCall({ type: 'float32', dims: x.dims }, { type, ...per, variant, channelsLast: true });
+            const q = cpu.quantize(x, { type, ...per, variant });
+            const want = q.data.slice();
+            for (let b = 0; b < n; b++)
+              for (let ch = 0; ch < c; ch++)
+                for (let p = 0; p < h * w; p++) want[(b * h * w + p) * c + ch] = q.data[(b * c + ch) * h * w + p];
+            const y = type === 'uint8' ? new Uint8Array(x.data.length) : new Int8Array(x.data.length);
+            plan.run(x.data, y);
+            assertSameArray(y, want, `${[n, c, h, w]} ${type} ${per.axis ?? 'tensor'}`);
+            assert.deepEqual(plan.result.dims, [n, h, w, c]);
+            assert.equal(plan.result.axis, per.axis === undefined ? undefined : 3);
+          }
+    });
+
+  it('planQuantizeCall channelsLast takes only NCHW images, per tensor or along the channels', () => {
+    assert.throws(() => planQuantizeCall({ type: 'float32', dims: [2, 3, 4] }, { type: 'uint8', scale: 1, channelsLast: true }), /x\.dims/);
+    assert.throws(() => planQuantizeCall({ type: 'float32', dims: [1, 3, 4, 4] }, { type: 'uint8', scale: [1, 2, 3, 4], axis: 2, channelsLast: true }), /options\.axis/);
+    assert.throws(() => planQuantizeCall({ type: 'float32', dims: [1, 3, 4, 4] }, { type: 'uint8', scale: 1, channelsLast: 1 as never }), TypeError);
+  });
+
   for (const variant of nativeVariants('qx8-f32-dequantize'))
     it(`planDequantizeCall on ${variant} equals dequantize, per tensor and per axis, uint8 and int8`, () => {
       const r = rng(44);

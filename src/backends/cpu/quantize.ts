@@ -36,28 +36,59 @@ function checkPlanned(x: ArrayBufferView & { length: number }, y: ArrayBufferVie
   checkDisjoint('y', y, 'x', x);
 }
 
+export interface PlanQuantizeOptions extends Omit<QuantizeOptions, 'out'> {
+  /**
+   * x is an NCHW image [N, C, H, W] and the result its NHWC bytes [N, H, W, C]
+   * (QuantizeLinear then the transpose, in one pass that reads the floats
+   * once); per tensor or per channel (axis 1, which becomes the result's axis 3).
+   */
+  channelsLast?: boolean;
+}
+
+/** The NHWC layout of an NCHW quantize: the kernel's [outer, channels, inner] view and the result's dims and quantization. */
+function channelsLastShape(dims: readonly number[], axis: number | undefined) {
+  if (dims.length !== 4) fail('x.dims', `must be [N, C, H, W] with options.channelsLast, got [${dims.join(', ')}]`);
+  if (axis !== undefined && axis !== 1) fail('options.axis', `must be 1 (the channels) with options.channelsLast, got ${axis}`);
+  const [n, c, h, w] = dims;
+  return { view: { outer: n, channels: c, inner: h * w }, dims: [n, h, w, c], axis: axis === undefined ? undefined : 3 };
+}
+
 /**
  * Validates a quantize call for tensors of `x`'s dims (no data needed) once,
  * for many runs; the addon reads its options once too (planQuantize).
  * @throws TypeError/RangeError naming the bad argument, as quantize does.
  */
-export function planQuantizeCall(x: Omit<Tensor<'float32'>, 'data'>, options: Omit<QuantizeOptions, 'out'>): ElementwisePlan<Float32Array, Uint8Array | Int8Array> {
+export function planQuantizeCall(x: Omit<Tensor<'float32'>, 'data'>, options: PlanQuantizeOptions): ElementwisePlan<Float32Array, Uint8Array | Int8Array> {
   const { dims } = checkTensorShape('x', x, ['float32']);
-  const { type, scales, zeroPoints, quant, view: v } = planQuantize(dims, options);
+  const { type, scales, zeroPoints, quant, view: rows } = planQuantize(dims, options);
+  const channelsLast = options.channelsLast !== undefined && checkBoolean('options.channelsLast', options.channelsLast);
+  const nhwc = channelsLast ? channelsLastShape(dims, options.axis) : undefined;
+  const v = nhwc ? nhwc.view : rows;
   const variant = checkVariant(options);
   const size = sizeOf(dims);
   const addon = size > 0 ? native() : null;
-  const plan = addon && addon.planQuantize({ variant, ...v, scales, zeroPoints, yType: type });
+  const plan = addon && addon.planQuantize({ variant, ...v, scales, zeroPoints, yType: type, channelsLast });
   const [s, z] = [Float32Array.from(scales), Int32Array.from(zeroPoints)];
   const Y = type === 'uint8' ? Uint8Array : Int8Array;
   return {
-    result: { type, dims: [...dims], ...quant },
+    result: nhwc ? { type, dims: nhwc.dims, ...quant, ...(nhwc.axis === undefined ? {} : { axis: nhwc.axis }) } : { type, dims: [...dims], ...quant },
     run(xData, y) {
       checkPlanned(xData, y, size, Float32Array, Y);
       if (plan) addon!.runPlan(plan, xData, y);
+      else if (nhwc) refQuantizeChannelsLast(xData, y, nhwc.view, s, z);
       else refQuantize(xData, y, v, s, z);
     },
   };
+}
+
+/** The oracle of a channels-last plan: refQuantize on [outer, channels, inner], then each image's [channels, inner] transposed. */
+function refQuantizeChannelsLast(x: Float32Array, y: Uint8Array | Int8Array, v: { outer: number; channels: number; inner: number }, s: Float32Array, z: Int32Array): void {
+  const q = new (y.constructor as Uint8ArrayConstructor | Int8ArrayConstructor)(y.length);
+  refQuantize(x, q, v, s, z);
+  const { outer, channels, inner } = v, plane = channels * inner;
+  for (let n = 0; n < outer; n++)
+    for (let c = 0; c < channels; c++)
+      for (let p = 0; p < inner; p++) y[n * plane + p * channels + c] = q[n * plane + c * inner + p];
 }
 
 /**

@@ -4,6 +4,7 @@ import type { QType } from '../../tensor.js';
 import type { Value } from '../onnx/model.js';
 import { asTensor, value } from '../value.js';
 import { ModelError } from '../onnx/model.js';
+import { readsNchw } from './nhwc.js';
 import { input, nodeRun, normalizeAxis, type OpHandler, type PrepareContext } from './op.js';
 import { PlanCache } from './plan-cache.js';
 import { quantParams } from './quant-params.js';
@@ -37,18 +38,20 @@ function constantParams(ctx: PrepareContext): boolean {
 
 const quantizeLinear: OpHandler = (ctx) => {
   const plans = constantParams(ctx) ? new PlanCache<ElementwisePlan<Float32Array, Uint8Array | Int8Array>>() : undefined;
+  // The layout pass's input edge: x [N, C, H, W] quantized straight into NHWC bytes.
+  const channelsLast = readsNchw(ctx.attributes);
   const planFor = (x: Value, scale: Value, zero: Value | undefined) => {
     const type = quantizedType(zero);
-    return planQuantizeCall(asTensor(x, ['float32'], 'x'), { type, ...linearQuantParams(ctx, x, scale, zero, 'y').per });
+    return planQuantizeCall(asTensor(x, ['float32'], 'x'), { type, ...linearQuantParams(ctx, x, scale, zero, 'y').per, channelsLast });
   };
   return nodeRun('quantize', (inputs, allocate) => {
     const x = input(inputs, 0, ['float32']);
     const scale = input(inputs, 1, ['float32']);
     const plan = plans ? plans.get(x.dims, () => planFor(x, scale, inputs[2])) : planFor(x, scale, inputs[2]);
-    const { type } = plan.result;
+    const { type, dims } = plan.result;
     const y = allocate(type as QType, x.data.length);
     plan.run(x.data as Float32Array, y);
-    return [value(type as QType, x.dims, y)];
+    return [value(type as QType, dims, y)];
   });
 };
 

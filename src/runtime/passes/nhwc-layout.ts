@@ -26,17 +26,17 @@
 import { topologicalOrder, type Graph } from '../graph.js';
 import type { OnnxNode, Value } from '../onnx/model.js';
 import { transposeValue } from '../ops/layout.js';
-import { LAYOUT_ATTRIBUTE, NHWC } from '../ops/nhwc.js';
+import { LAYOUT_ATTRIBUTE, NHWC, TO_NCHW, TO_NHWC } from '../ops/nhwc.js';
 import { nhwcPool } from '../ops/pool.js';
 import { RESIDUAL_INPUT } from '../ops/post-op.js';
 import { nhwcQuantizedInputs } from '../ops/qlinear-elementwise.js';
 import { addConstant } from './edit.js';
+import { fuseEdgeQuantize } from './nhwc-edges.js';
 
 /** Whether a Conv / QLinearConv node can run NHWC (ops/conv-nhwc.ts's nhwcConv). */
 export type NhwcConvPredicate = (node: OnnxNode, constants: ReadonlyMap<string, Value>) => boolean;
 
-export const TO_NHWC = [0, 2, 3, 1];
-export const TO_NCHW = [0, 3, 1, 2];
+export { TO_NCHW, TO_NHWC };
 
 /**
  * Which inputs of `node` are activations that would be NHWC if it moved, or
@@ -172,7 +172,9 @@ function transposeNode(name: string, input: string, output: string, perm: number
 
 /**
  * Moves the regions seeded by the convs `nhwcConv` accepts to NHWC; returns
- * whether any node moved. Graph inputs and outputs keep their layout.
+ * whether any node moved. Graph inputs and outputs keep their layout. Last,
+ * an entering transpose that only QuantizeLinear nodes read is folded into
+ * them (nhwc-edges.ts).
  */
 export function nhwcLayout(graph: Graph, nhwcConv: NhwcConvPredicate): boolean {
   const moved = nhwcRegion(graph, nhwcConv);
@@ -202,5 +204,6 @@ export function nhwcLayout(graph: Graph, nhwcConv: NhwcConvPredicate): boolean {
     node.outputs = [renamed.get(node.outputs[0])!];
   }
   graph.nodes = topologicalOrder({ ...graph, nodes: [...graph.nodes, ...added] });
+  fuseEdgeQuantize(graph);
   return true;
 }
