@@ -96,6 +96,21 @@ describe('qu8s8-gemm', () => {
     }
   });
 
+  it('every exact variant takes the largest products (255 x -128 and 255 x 127) on row, column and K-chunk tails', () => {
+    // Columns alternate -128 and 127, so each vpmaddwd pair and each 16-bit
+    // lane meets both extremes; K crosses the 512-value chunks of the 6-row
+    // AVX2 kernel (511, 513, 1028 = 2 chunks + 4) and is odd where it can be.
+    const exact = nativeVariants('qu8s8-gemm').filter((v) => !variantNeedsNarrow(v));
+    for (const [m, n, k] of [[1, 17, 513], [2, 16, 511], [5, 33, 1028], [6, 15, 3], [7, 31, 1025], [13, 17, 77]]) {
+      const a = tensor('uint8', [m, k], new Uint8Array(m * k).fill(255));
+      const b = tensor('int8', [k, n], Int8Array.from({ length: k * n }, (_, i) => (i % n % 2 === 0 ? -128 : 127)));
+      const want = refQGemmInt32({ m, n, k, a: a.data, aZeroPoint: 0, b: b.data, bZeroPoints: [0] });
+      assert.equal(want[0], 255 * -128 * k);
+      assert.equal(want[1], 255 * 127 * k);
+      for (const variant of exact) assertSameArray(cpu.qgemm(a, b, { variant }).data, want, `${variant} ${m}x${n}x${k}`);
+    }
+  });
+
   it('records whether weights fit the fast kernel, and never runs it on weights that do not', () => {
     const narrow = cpu.packWeights(tensor('int8', [8, 8], new Int8Array(64).fill(64)));
     const full = cpu.packWeights(tensor('int8', [8, 8], new Int8Array(64).fill(65)));
