@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "args.h"
+#include "f32-packed-b.h"
 #include "handles.h"
 #include "job.h"
 #include "plan.h"
@@ -12,13 +13,6 @@
 #include "variants.h"
 
 namespace sparq_binding {
-
-template <>
-struct HandleTag<sparq::F32PackedB> {
-  static constexpr napi_type_tag tag = {0x73706172710f3201ULL, 0x9d2c5a1be8f34c11ULL};
-  static constexpr const char* maker = "packF32Weights";
-  static std::size_t bytes(const sparq::F32PackedB& w) { return vector_bytes(w.panels); }
-};
 
 namespace {
 

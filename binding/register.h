@@ -22,6 +22,7 @@ void register_qx8_elementwise(Napi::Env env, Napi::Object exports);
 void register_conv2d(Napi::Env env, Napi::Object exports);
 void register_f32_dwconv2d(Napi::Env env, Napi::Object exports);
 void register_f32_dwconv2d_nhwc(Napi::Env env, Napi::Object exports);
+void register_f32_conv2d_nhwc(Napi::Env env, Napi::Object exports);
 void register_qu8s8_dwconv2d(Napi::Env env, Napi::Object exports);
 void register_qu8s8_dwconv2d_nhwc(Napi::Env env, Napi::Object exports);
 void register_handles(Napi::Env env, Napi::Object exports);

@@ -166,6 +166,15 @@ export interface Dwconv2dNhwcCall extends KernelCall {
   post: 'none' | 'hardsigmoid' | 'hardswish'; alpha: number; beta: number; min: number; max: number;
 }
 /**
+ * Group-1 convolution of NHWC images on packed GEMM weights W [kernelH * kernelW * channels, OC] (rows (kh, kw, c)):
+ * x [batch, height, width, channels], bias [OC] or null, y [batch, outH, outW, OC] = clamp(conv + bias, min, max).
+ */
+export interface F32Conv2dNhwcPlanCall {
+  variant: string | null; weights: NativeHandle; batch: number; channels: number; height: number; width: number;
+  kernelH: number; kernelW: number; strideH: number; strideW: number; dilationH: number; dilationW: number;
+  padTop: number; padLeft: number; outH: number; outW: number; bias: Float32Array | null; min: number; max: number;
+}
+/**
  * rows x inner floats: y = act(x) (op 'none'), or act(x op b) ('rsub' is
  * b - x) with b the same size (bRows 0) or one value per row, row r reading
  * b[r % bRows]. y may be x.
@@ -249,7 +258,7 @@ export interface NativeAddon {
   planDequantize(call: Planned<DequantizeCall, 'x' | 'y'> & { xType: 'uint8' | 'int8' }): NativeHandle;
   /**
    * Runs a plan from planF32Gemm, planF32SpmmNhwc, planQu8s8Gemm, planQu8s8Spmm, planQu8s8SpmmNhwc, planQuantize, planDequantize, planQu8s8Dwconv2dNhwc,
-   * planF32Dwconv2dNhwc, planF32Elementwise or planGlobalAveragePool on the calling thread: x and y (and b, for a
+   * planF32Dwconv2dNhwc, planF32Conv2dNhwc, planF32Elementwise or planGlobalAveragePool on the calling thread: x and y (and b, for a
    * binary elementwise plan) of the planned types and at least the planned lengths. The plan holds its weights
    * weakly (a TypeError once they are disposed).
    */
@@ -308,6 +317,8 @@ export interface NativeAddon {
   f32Dwconv2dNhwcVariants: NativeVariant[];
   /** f32-dwconv2d-nhwc checked and its weights packed once: runPlan(plan, x, y). */
   planF32Dwconv2dNhwc(call: Planned<Dwconv2dNhwcCall, 'x' | 'y'>): NativeHandle;
+  /** f32-conv2d-nhwc (shifted GEMM on the f32-gemm microkernels, no im2col) checked once: runPlan(plan, x, y). */
+  planF32Conv2dNhwc(call: F32Conv2dNhwcPlanCall): NativeHandle;
   f32ElementwiseVariants: NativeVariant[];
   elementwise(call: ElementwiseCall): KernelResult;
   globalAveragePool(call: GlobalAveragePoolCall): KernelResult;

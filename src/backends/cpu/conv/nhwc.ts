@@ -8,6 +8,9 @@
  *   any other window:         im2col rows [N*OH*OW, KH*KW*C] x W' [KH*KW*C, OC]
  *
  * and the GEMM's [pixels, OC] result IS the NHWC output: no transposes.
+ * Dense float32 windows skip the im2col rows: planConv2dNhwc runs the same
+ * product on the input as it lies, one window row (KW*C contiguous floats)
+ * per GEMM microkernel call (f32-conv2d-nhwc, the "shifted GEMM").
  * Pruned weights run the same product on a sparse kernel when linear()'s
  * rule (the crossover table, crossover.ts) finds one faster than dense for
  * W [OC, KH*KW*C]: float32 on planSpmmNhwc (the f32-spmm kernels on panels
@@ -30,6 +33,7 @@ import { convGeometry } from '../../../ops/im2col.js';
 import { activate } from '../elementwise.js';
 import { DEFAULT_CROSSOVER } from '../crossover-table.js';
 import { chooseLayout, defaultCrossover, LAYOUTS, storedDensities, type SparseLayout } from '../crossover.js';
+import { planConv2dNhwc } from '../conv2d-nhwc.js';
 import { planGemm } from '../gemm.js';
 import { LINEAR_LAYOUTS } from '../linear.js';
 import { planSpmmNhwc } from '../spmm-nhwc.js';
@@ -176,6 +180,7 @@ function prepareGemmConvNhwc<T extends 'float32' | 'int8' | 'uint8'>(layer: Conv
       const dims = [n, outH, outW, oc] as const;
       const rows = n * outH * outW;
       if (isPointwise(kernel, geometry)) return { type, dims, run: product(rows, c, xQuant) };
+      if (float && packed) return { type, dims, run: shiftedConv(layer as ConvLayer<'float32'>, packed, xDims, geometry) };
       const im2col = planIm2colNhwc({ type: xType, dims: xDims, ...xQuant }, geometry);
       const k = kh * kw * c;
       const gemm = product(rows, k, xQuant);
@@ -213,6 +218,14 @@ function sparseNhwcWeights(w: ConvWeightSource<'float32' | 'int8' | 'uint8'>): S
 type SparseNhwcWeights =
   | { layout: SparseLayout; type: 'float32'; weights: SparseMatrix<'float32'> }
   | { layout: SparseLayout; type: 'int8'; weights: PackedSparseWeights };
+
+/** A dense float32 window on the shifted GEMM (planConv2dNhwc: the input read in place, no im2col rows), then the post-activation. */
+function shiftedConv(layer: ConvLayer<'float32'>, packed: PackedWeights, xDims: readonly [number, number, number, number], geometry: ConvRunGeometry): RowsProduct {
+  const { kernelShape, strides, pads, dilations } = geometry;
+  const conv = planConv2dNhwc({ type: 'float32', dims: xDims }, packed, { kernelShape, strides, pads, dilations, bias: layer.bias as Float32Array | undefined, activation: layer.activation });
+  const post = layer.postActivation;
+  return (x, y) => runFloat(conv.run, x as Float32Array, y as Float32Array, post);
+}
 
 /** The float product, then the HardSwish / HardSigmoid post-activation in place (gemm and spmm fuse only a clamp). */
 function runFloat(gemm: (a: Float32Array, out: Float32Array) => void, a: Float32Array, y: Float32Array, post: ResolvedActivation | undefined): void {

@@ -1,0 +1,225 @@
+// f32-conv2d-nhwc driver: the plan's strips, cache blocking and threading
+// around one f32-gemm microkernel (the layout and the strips are explained in
+// f32-conv2d-nhwc.h).
+//
+// The work is cut into tasks, each a range of strips x a range of NR-column
+// blocks, run on the thread pool. One task, in groups of strips:
+//   for each K block (window row kh, a chunk of its columns):
+//     for each strip of the group:   the strip's A rows (MR x kc of x) stay in
+//       for each column block:       L1 while they meet every block slice, the
+//         microkernel                task's B block (kc x its columns) stays in
+//                                    L2 while the group's strips stream by, and
+//                                    so does the group's output tile, which
+//                                    every K block reads and writes again.
+// A strip's first K block in its tap range starts the tile (accumulate =
+// false), its last adds bias and clamps; blocks outside its range are skipped.
+//
+// Determinism: each output element is computed by the same calls in the same
+// order whatever the thread count (strips and K blocks depend only on the
+// shape), so results are bit-identical for any thread count.
+#include "f32-conv2d-nhwc.h"
+
+#include <algorithm>
+#include <cassert>
+
+#include "../common/thread-pool.h"
+
+namespace sparq {
+namespace {
+
+// Values of K per call: a 12 x 512 A strip is 24 KiB of a 48 KiB L1, and a
+// 512 x 768 B block 1.5 MiB of a 2 MiB L2 (kColumnsPerTaskMax).
+constexpr std::size_t kKcMax = 512;
+constexpr std::size_t kColumnsPerTaskMax = 768;
+// A task reads its whole B block once per K block; at least 8 strips amortize that.
+constexpr std::size_t kMinStripsPerTask = 8;
+// Several tasks per thread let the pool balance uneven cores.
+constexpr std::size_t kTasksPerThread = 4;
+// The output tile of a group of strips, read and written once per K block,
+// stays in half of a 1-2 MiB L2. Without groups the 7x7 stem (7 K blocks of
+// 21 values) streamed its whole 3 MiB output 7 times.
+constexpr std::size_t kGroupOutputBytes = 512 * 1024;
+
+std::size_t div_up(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
+
+// Output positions [begin, end) along one axis whose in-range taps are [lo, hi).
+struct TapRun {
+  std::size_t begin, end, lo, hi;
+};
+
+// The taps t < kernel of output position o that land inside [0, size):
+// 0 <= o*stride - pad + t*dilation < size. Empty ranges are [0, 0).
+void valid_taps(std::size_t o, std::size_t stride, std::size_t pad, std::size_t dilation, std::size_t size,
+                std::size_t kernel, std::size_t* lo, std::size_t* hi) {
+  const std::ptrdiff_t start = static_cast<std::ptrdiff_t>(o * stride) - static_cast<std::ptrdiff_t>(pad);
+  const std::ptrdiff_t d = static_cast<std::ptrdiff_t>(dilation);
+  const std::ptrdiff_t first = start >= 0 ? 0 : (-start + d - 1) / d;
+  const std::ptrdiff_t last_in = static_cast<std::ptrdiff_t>(size) - 1 - start;  // t * dilation <= last_in
+  const std::ptrdiff_t end = last_in < 0 ? 0 : std::min<std::ptrdiff_t>(static_cast<std::ptrdiff_t>(kernel), last_in / d + 1);
+  if (first >= end) {
+    *lo = *hi = 0;
+  } else {
+    *lo = static_cast<std::size_t>(first);
+    *hi = static_cast<std::size_t>(end);
+  }
+}
+
+// Consecutive output positions grouped by their tap range.
+std::vector<TapRun> tap_runs(std::size_t out, std::size_t stride, std::size_t pad, std::size_t dilation, std::size_t size,
+                             std::size_t kernel) {
+  std::vector<TapRun> runs;
+  for (std::size_t o = 0; o < out; ++o) {
+    std::size_t lo, hi;
+    valid_taps(o, stride, pad, dilation, size, kernel, &lo, &hi);
+    if (!runs.empty() && runs.back().lo == lo && runs.back().hi == hi) ++runs.back().end;
+    else runs.push_back({o, o + 1, lo, hi});
+  }
+  return runs;
+}
+
+// Cuts `length` positions into ceil(length / mr) pieces of near-equal size,
+// calling piece(begin, count) for each: a 14-pixel run is 7 + 7, not 12 + 2,
+// since a microkernel call costs about as much per row at 7 rows as at 12.
+template <typename Piece>
+void split_evenly(std::size_t length, std::size_t mr, Piece piece) {
+  const std::size_t pieces = div_up(length, mr);
+  for (std::size_t i = 0, begin = 0; i < pieces; ++i) {
+    const std::size_t count = length / pieces + (i < length % pieces ? 1 : 0);
+    piece(begin, count);
+    begin += count;
+  }
+}
+
+}  // namespace
+
+F32Conv2dNhwcPlan f32_conv2d_nhwc_plan(const F32GemmVariant& variant, const F32Conv2dNhwcShape& s) {
+  assert(s.kernel_h >= 1 && s.kernel_w >= 1 && s.stride_h >= 1 && s.stride_w >= 1 && s.dilation_h >= 1 && s.dilation_w >= 1);
+  F32Conv2dNhwcPlan plan;
+  plan.shape = s;
+  plan.variant = &variant;
+  // Window columns are contiguous in x only at dilation 1; else one tap per call.
+  plan.taps_per_block = s.dilation_w == 1 ? std::clamp<std::size_t>(kKcMax / std::max<std::size_t>(s.channels, 1), 1, s.kernel_w) : 1;
+  const std::vector<TapRun> rows = tap_runs(s.out_h, s.stride_h, s.pad_top, s.dilation_h, s.height, s.kernel_h);
+  const std::vector<TapRun> cols = tap_runs(s.out_w, s.stride_w, s.pad_left, s.dilation_w, s.width, s.kernel_w);
+  const std::size_t mr = variant.mr, c = s.channels;
+  // y and x offsets counted in floats: OC is not known here, so y_offset and
+  // y_step count pixels and the driver scales them by OC.
+  const std::ptrdiff_t row_floats = static_cast<std::ptrdiff_t>(s.width * c);
+  for (std::size_t n = 0; n < s.batch; ++n) {
+    for (const TapRun& r : rows) {
+      for (const TapRun& q : cols) {
+        const std::size_t height = r.end - r.begin, width = q.end - q.begin;
+        const auto strip = [&](std::size_t oh, std::size_t ow, bool along_row, std::size_t count) {
+          const std::ptrdiff_t ih = static_cast<std::ptrdiff_t>(oh * s.stride_h) - static_cast<std::ptrdiff_t>(s.pad_top);
+          const std::ptrdiff_t iw = static_cast<std::ptrdiff_t>(ow * s.stride_w) - static_cast<std::ptrdiff_t>(s.pad_left);
+          F32Conv2dNhwcStrip t;
+          t.x_offset = (static_cast<std::ptrdiff_t>(n * s.height) + ih) * row_floats + iw * static_cast<std::ptrdiff_t>(c);
+          t.x_step = along_row ? s.stride_w * c : s.stride_h * s.width * c;
+          t.y_offset = (n * s.out_h + oh) * s.out_w + ow;
+          t.y_step = along_row ? 1 : s.out_w;
+          t.rows = count;
+          t.kh_lo = r.lo, t.kh_hi = r.hi, t.kw_lo = q.lo, t.kw_hi = q.hi;
+          plan.strips.push_back(t);
+        };
+        // Strips along columns only when that makes fewer (fuller) calls: the
+        // border columns of a map, a pixel wide and the map's interior tall.
+        if (height * div_up(width, mr) <= width * div_up(height, mr)) {
+          for (std::size_t oh = r.begin; oh < r.end; ++oh)
+            split_evenly(width, mr, [&](std::size_t b, std::size_t count) { strip(oh, q.begin + b, true, count); });
+        } else {
+          for (std::size_t ow = q.begin; ow < q.end; ++ow)
+            split_evenly(height, mr, [&](std::size_t b, std::size_t count) { strip(r.begin + b, ow, false, count); });
+        }
+      }
+    }
+  }
+  return plan;
+}
+
+void f32_conv2d_nhwc(const F32Conv2dNhwcPlan& plan, const F32PackedB& w, const float* x, float* y,
+                     const F32GemmParams& params) {
+  const F32Conv2dNhwcShape& s = plan.shape;
+  const F32GemmVariant& variant = *plan.variant;
+  const std::size_t c = s.channels, n = w.n, k = w.k, nr = variant.nr;
+  assert(k == s.kernel_h * s.kernel_w * c);
+  assert(nr % kF32GemmNr == 0);
+  const std::size_t strips = plan.strips.size();
+  if (strips == 0 || n == 0) return;
+
+  const std::size_t taps = plan.taps_per_block;
+  const std::size_t chunks = div_up(s.kernel_w, taps);  // K blocks per window row
+  const std::size_t k_blocks = s.kernel_h * chunks;
+  const std::size_t blocks = div_up(n, nr);
+
+  const std::size_t threads = static_cast<std::size_t>(thread_count());
+  const std::size_t tasks_wanted = threads == 1 ? 1 : threads * kTasksPerThread;
+  // Split strips first (tasks then share nothing but B), columns when there
+  // are too few strips to give every thread its share.
+  std::size_t s_tasks = std::min(div_up(strips, kMinStripsPerTask), tasks_wanted);
+  std::size_t n_tasks = div_up(blocks, kColumnsPerTaskMax / nr);
+  if (s_tasks * n_tasks < tasks_wanted) n_tasks = std::min(blocks, std::max(n_tasks, div_up(tasks_wanted, s_tasks)));
+  const std::size_t strips_per_task = div_up(strips, s_tasks);
+  const std::size_t blocks_per_task = div_up(blocks, n_tasks);
+  s_tasks = div_up(strips, strips_per_task);
+  n_tasks = div_up(blocks, blocks_per_task);
+
+  const std::size_t group_strips =
+      std::max(kMinStripsPerTask, kGroupOutputBytes / (variant.mr * blocks_per_task * nr * sizeof(float)));
+
+  const F32GemmUkernel ukernel = variant.ukernel;
+  const float* packed = w.panels.data();
+  const std::size_t panel_stride = k * kF32GemmNr;
+  // Input floats between window rows and between window columns.
+  const std::ptrdiff_t kh_step = static_cast<std::ptrdiff_t>(s.dilation_h * s.width * c);
+  const std::ptrdiff_t kw_step = static_cast<std::ptrdiff_t>(s.dilation_w * c);
+  // One K block of strip st on column blocks [j_begin, j_end).
+  const auto block = [&](const F32Conv2dNhwcStrip& st, std::size_t kb, std::size_t j_begin, std::size_t j_end) {
+    float* c_strip = y + st.y_offset * n;
+    const std::size_t ldc = st.y_step * n;
+    if (st.kh_lo == st.kh_hi || st.kw_lo == st.kw_hi) {
+      // The whole window lies in the padding: clamp(bias), written once.
+      if (kb != 0) return;
+      for (std::size_t j = j_begin; j < j_end; ++j) {
+        const std::size_t col = j * nr;
+        ukernel(st.rows, std::min(nr, n - col), 0, x, st.x_step, packed + col * k, panel_stride, c_strip + col, ldc,
+                false, true, params.bias != nullptr ? params.bias + col : nullptr, params.min, params.max);
+      }
+      return;
+    }
+    const std::size_t kh = kb / chunks;
+    const std::size_t chunk_lo = kb % chunks * taps, chunk_hi = std::min(s.kernel_w, chunk_lo + taps);
+    const std::size_t kw0 = std::max(chunk_lo, st.kw_lo), kw1 = std::min(chunk_hi, st.kw_hi);
+    if (kh < st.kh_lo || kh >= st.kh_hi || kw0 >= kw1) return;
+    const bool first = kh == st.kh_lo && kw0 == st.kw_lo;
+    const bool last = kh + 1 == st.kh_hi && kw1 == st.kw_hi;
+    // Every tap in [kh_lo, kh_hi) x [kw_lo, kw_hi) lies inside x for every
+    // pixel of the strip, so this offset is never negative.
+    const std::ptrdiff_t a_offset =
+        st.x_offset + static_cast<std::ptrdiff_t>(kh) * kh_step + static_cast<std::ptrdiff_t>(kw0) * kw_step;
+    assert(a_offset >= 0);
+    const float* a = x + a_offset;
+    // kw1 - kw0 taps are one contiguous run of x only at dilation 1 (taps_per_block is 1 otherwise).
+    const std::size_t kc = (kw1 - kw0) * c;
+    const std::size_t k0 = (kh * s.kernel_w + kw0) * c;
+    for (std::size_t j = j_begin; j < j_end; ++j) {
+      const std::size_t col = j * nr;
+      // Block j starts at panel col / kF32GemmNr; row k0 of it.
+      ukernel(st.rows, std::min(nr, n - col), kc, a, st.x_step, packed + col * k + k0 * kF32GemmNr, panel_stride,
+              c_strip + col, ldc, !first, last, params.bias != nullptr ? params.bias + col : nullptr, params.min,
+              params.max);
+    }
+  };
+  parallel_for(s_tasks * n_tasks, [&](std::size_t task) {
+    const std::size_t t_begin = task / n_tasks * strips_per_task;
+    const std::size_t t_end = std::min(strips, t_begin + strips_per_task);
+    const std::size_t j_begin = task % n_tasks * blocks_per_task;
+    const std::size_t j_end = std::min(blocks, j_begin + blocks_per_task);
+    for (std::size_t g_begin = t_begin; g_begin < t_end; g_begin += group_strips) {
+      const std::size_t g_end = std::min(t_end, g_begin + group_strips);
+      for (std::size_t kb = 0; kb < k_blocks; ++kb)
+        for (std::size_t t = g_begin; t < g_end; ++t) block(plan.strips[t], kb, j_begin, j_end);
+    }
+  });
+}
+
+}  // namespace sparq
