@@ -5,7 +5,7 @@ import { planConv2dNhwc, type Conv2dNhwcOptions } from '../../src/backends/cpu/c
 import { packWeights } from '../../src/backends/cpu/pack.js';
 import { activationRange } from '../../src/ops/activation.js';
 import { convGeometry } from '../../src/ops/im2col.js';
-import { tensor } from '../../src/index.js';
+import { cpu, tensor } from '../../src/index.js';
 import { assertClose, nativeVariants, randomFloats, rng } from '../helpers.js';
 
 /** One case: x dims [N, H, W, C], weights [OC, C, KH, KW] dims' OC and kernel, and the window and activation options. */
@@ -86,6 +86,8 @@ function cases(): Case[] {
     { x: [2, 9, 12, 6], oc: 31, kernel: [3, 5], options: { strides: [3, 1], pads: [2, 1, 0, 2] } },
     { x: [1, 12, 16, 1], oc: 2, kernel: [3, 3], options: { strides: [3, 3], pads: [1, 1, 1, 1], dilations: [1, 2] } },
     { x: [1, 4, 4, 2], oc: 3, kernel: [5, 5], options: { pads: [4, 4, 4, 4] } },
+    // More strips than one group of the driver's (its output tile kept in L2) on every variant.
+    { x: [1, 100, 100, 2], oc: 4, kernel: [3, 3], options: { pads: [1, 1, 1, 1] } },
   ];
 }
 
@@ -95,6 +97,26 @@ describe('conv2dNhwc (f32-conv2d-nhwc: the shifted GEMM on f32-gemm microkernels
       const r = rng(71);
       for (const c of cases()) check(c, variant, r);
     });
+
+  it('gives the same bits on 1 and 2 threads', () => {
+    const r = rng(5);
+    const x = randomFloats(2 * 30 * 30 * 24, r);
+    const w = packWeights(tensor('float32', [216, 40], randomFloats(216 * 40, r)));
+    const plan = planConv2dNhwc({ type: 'float32', dims: [2, 30, 30, 24] }, w, { kernelShape: [3, 3], pads: [1, 1, 1, 1], bias: randomFloats(40, r) });
+    const threads = cpu.info().threads;
+    const run = (n: number) => {
+      cpu.setThreads(n);
+      const y = new Float32Array(2 * 30 * 30 * 40);
+      plan.run(x, y);
+      return y;
+    };
+    try {
+      assert.deepEqual(run(2), run(1));
+    } finally {
+      cpu.setThreads(threads);
+      w.dispose();
+    }
+  });
 
   it('gives empty results without running, and zeros plus bias for C = 0', () => {
     const w = packWeights(tensor('float32', [18, 4], new Float32Array(72)));
