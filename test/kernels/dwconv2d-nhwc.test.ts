@@ -41,7 +41,7 @@ function check(c: Case, variant: string | undefined, r: () => number): void {
 // Channel counts below, at and around every vector width (4, 8, 16 lanes)
 // and MobileNet's widest (960); 3x3 and 5x5 at strides 1 and 2 (the
 // register paths) with pads 0-2, symmetric or not; multipliers 1 and 2;
-// batch 2; maps of 1x1, 2x3 and 7x7; clamps, HardSwish and HardSigmoid
+// batch 2; maps of 1x1, 2x3 and 7x7, rows of 17-40 pixels; clamps, HardSwish and HardSigmoid
 // (with and without a clamp after); and the shapes whose weights
 // load per tap (dilation 2, 7x7, 3x5, stride 3, 1x1).
 function cases(): Case[] {
@@ -65,6 +65,10 @@ function cases(): Case[] {
     { x: [2, 7, 7, 960], kernel: [3, 3], options: { pads: [1, 1, 1, 1], activation: { min: 0, max: 6 } } },
     { x: [1, 14, 14, 960], kernel: [5, 5], options: { strides: [2, 2], pads: [1, 2, 2, 1] } },
     { x: [2, 12, 11, 17], kernel: [3, 3], options: { strides: [2, 1], pads: [0, 1, 1, 1] } },
+    // Rows of 8-pixel tiles and every remainder (1-7), with edge tiles at both ends; channel pairs and a masked pair.
+    ...[17, 18, 19, 20, 21, 22, 23, 24].map((w, i): Case => ({ x: [1, 4, w, [48, 40, 24, 33][i % 4]], kernel: [i % 2 ? 5 : 3, i % 2 ? 5 : 3],
+      options: { strides: [1, 1 + (i >> 2)], pads: [1, 1 + (i % 3), 1, i % 2], activation: activations[i % activations.length] } })),
+    { x: [1, 3, 40, 16], kernel: [3, 3], options: { pads: [0, 0, 0, 0] } },
     { x: [1, 9, 13, 24], kernel: [3, 3], multiplier: 2, options: { strides: [1, 2], pads: [2, 1, 2, 0], activation: 'relu' } },
     // Weights loaded per tap: dilation 2, other kernels, stride 3, 1x1.
     { x: [2, 12, 16, 19], kernel: [3, 3], options: { dilations: [2, 2], pads: [2, 2, 2, 2], activation: 'hardswish' } },

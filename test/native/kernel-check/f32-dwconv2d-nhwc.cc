@@ -87,7 +87,7 @@ CHECK_FAMILY("f32-dwconv2d-nhwc") {
   c.variants(kDwConv2dNhwcVariants, kDwConv2dNhwcVariantCount, [&](const DwConv2dNhwcVariant& v) {
     for (std::size_t k : {3, 5})
       for (std::size_t stride : {1, 2})
-        for (std::size_t channels : c.sizes({4, 8, 16})) {
+        for (std::size_t channels : c.sizes({4, 8, 16, 32})) {
           DwConv2dNhwcShape s{};
           s.batch = 1 + c.below(2);
           s.channels = channels;
@@ -97,7 +97,7 @@ CHECK_FAMILY("f32-dwconv2d-nhwc") {
           s.stride_h = 1 + c.below(2);
           s.dilation_h = s.dilation_w = 1;
           s.out_h = 1 + c.below(4);
-          s.out_w = 1 + c.below(9);
+          s.out_w = 1 + c.below(24);  // tiles of 8 pixels, the remainders 1-7 and the row's edges
           size_input(c, &s);
           c.expect(dwconv2d_nhwc_fixed_taps(s), "the register path takes %zux%zu stride %zu", k, k, stride);
           run_case(c, v, s);
