@@ -14,13 +14,18 @@
  *            (bench/copy-bound.ts, as bench/dwconv.ts measures it: a layer
  *            that fits in cache is held to the cache's copy rate);
  *   compute: KH*KW multiply-adds per output (NCHW's pair layout spends 12
- *            products on a 3x3's 9, NHWC's tap pairs 10) at the pair multiply-add peak
- *            of bench/peak.ts times the threads: AVX2's vpmaddwd, for the
- *            AVX-512 variant half the vpdpbusd rate (one 512-bit
- *            instruction, half its products), NEON's smlal.
+ *            products on a 3x3's 9, NHWC's tap pairs 10, NHWC's quads of
+ *            kernel rows 12) at the multiply-add peak of bench/peak.ts for
+ *            the instruction the variant multiplies with, times the threads:
+ *            AVX2's vpmaddwd, for the AVX-512 variant half the vpdpbusd rate
+ *            (one 512-bit instruction, half its products), for the AVX-512
+ *            VNNI variant (vpdpbusd on weights that fit int8, as these do)
+ *            the whole vpdpbusd rate: the machine's int8 multiply-add peak;
+ *            NEON's smlal.
  * The larger (slower) of the two binds; the table says which.
  *
  *   npm run bench:qdwconv
+ *   npm run bench:qdwconv -- --layout nhwc --quick     (the channels-last layer only: NHWC int8 depthwise)
  *   npm run bench:qdwconv -- --threads 4 --batch 1 --batch 16 --quick
  *   npm run bench:qdwconv -- --isa avx2
  */
@@ -35,8 +40,12 @@ import { measurePeaks } from './peak.js';
 import { timeIt } from './timing.js';
 
 const { values } = parseArgs({
-  options: { threads: { type: 'string', default: '1' }, batch: { type: 'string', multiple: true }, quick: { type: 'boolean', default: false }, isa: { type: 'string', default: 'none' } },
+  options: {
+    threads: { type: 'string', default: '1' }, batch: { type: 'string', multiple: true }, quick: { type: 'boolean', default: false }, isa: { type: 'string', default: 'none' },
+    layout: { type: 'string', default: 'both' },
+  },
 });
+if (!['nchw', 'nhwc', 'both'].includes(values.layout!)) throw new RangeError(`--layout must be nchw, nhwc or both, not ${values.layout}`);
 const threads = Number(values.threads);
 const batches = (values.batch ?? ['1']).map(Number);
 const budgetMs = values.quick ? 500 : 2000;
@@ -80,10 +89,12 @@ const nhwcVariant = cpu.info().variants['qu8s8-dwconv2d-nhwc'].find((v) => v.sup
 const peaks = measurePeaks();
 // Multiply-adds per second at the pair multiply-add peak of a variant's ISA (Gop/s counts one as 2; scalar gets no peak).
 const macsPerSecond = (isa: string) =>
-  ((isa === 'avx512' ? peaks['avx512-vnni'] / 2 : isa === 'avx2' ? peaks['avx2-vpmaddwd'] : isa === 'neon' ? peaks['neon-smlal'] : NaN) / 2) * 1e9 * threads;
+  ((isa === 'avx512vnni' ? peaks['avx512-vnni'] : isa === 'avx512' ? peaks['avx512-vnni'] / 2 : isa === 'avx2' ? peaks['avx2-vpmaddwd'] : isa === 'neon' ? peaks['neon-smlal'] : NaN) / 2) *
+  1e9 * threads;
 const copies = copyBound(threads);
-console.log(`CPU: ${cpu.info().isa}; ISA limit ${values.isa}; variants ${variant.name} (NCHW), ${nhwcVariant.name} (NHWC); pair multiply-add peak ` +
-  `${(macsPerSecond(variant.isa) / 1e9).toFixed(1)} G/s at ${threads} thread(s); onnxruntime-node ${ort.env.versions.common}`);
+console.log(`CPU: ${cpu.info().isa}; ISA limit ${values.isa}; variants ${variant.name} (NCHW), ${nhwcVariant.name} (NHWC); multiply-add peaks ` +
+  `${(macsPerSecond(variant.isa) / 1e9).toFixed(1)} G/s (NCHW), ${(macsPerSecond(nhwcVariant.isa) / 1e9).toFixed(1)} G/s (NHWC) at ${threads} thread(s); ` +
+  `onnxruntime-node ${ort.env.versions.common}`);
 console.log('\n| layer | layout | batch | sparq ms | ort ms | ratio | copy bound ms (GB/s) | multiply-add bound ms | binds | sparq eff |');
 console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const batch of batches)
@@ -117,7 +128,7 @@ for (const batch of batches)
       ['NCHW', variant.isa, () => plan.run(x, y), y, expected],
       ['NHWC', nhwcVariant.isa, () => nhwcPlan.run(xNhwc, yNhwc), yNhwc, toChannelsLast(expected, batch, c, oh * ow)],
     ];
-    for (const [layout, isa, run, out, want] of rows) {
+    for (const [layout, isa, run, out, want] of rows.filter(([layout]) => values.layout === 'both' || layout.toLowerCase() === values.layout)) {
       run();
       const differ = out.reduce((count, v, i) => count + (v !== want[i] ? 1 : 0), 0);
       const ours = (await timeIt(run, { budgetMs })).p50;

@@ -63,8 +63,9 @@ Napi::Value PlanQu8s8Dwconv2dNhwc(const Napi::CallbackInfo& info) {
   if (size_arg(o["ldc"], "ldc") != out_channels) throw_range_error(env, "ldc must be channels * channelMultiplier = " + std::to_string(out_channels));
   PlannedOutput out = planned_output(o, pixels_out, out_channels, out_channels);
   const uint8_t x_zero_point = static_cast<uint8_t>(int_arg(o["xZeroPoint"], "xZeroPoint", 0, 255));
-  auto weights = std::make_shared<const sparq::Qu8s8DwConv2dNhwcWeights>(sparq::qu8s8_dwconv2d_nhwc_pack(
-      out_channels, taps, array_data<const uint8_t>(w), w_unsigned, array_data<const int32_t>(zero_points), zero_point_count == 1 ? 0 : 1));
+  auto weights = std::make_shared<const sparq::Qu8s8DwConv2dNhwcWeights>(
+      sparq::qu8s8_dwconv2d_nhwc_pack(variant, out_channels, s.kernel_h, s.kernel_w, array_data<const uint8_t>(w), w_unsigned,
+                                      array_data<const int32_t>(zero_points), zero_point_count == 1 ? 0 : 1));
   PlannedCall plan;
   plan.x = {napi_uint8_array, checked_mul(env, pixels_in, s.channels, "x")};
   plan.y = out.c;

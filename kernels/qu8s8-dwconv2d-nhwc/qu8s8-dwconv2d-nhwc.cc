@@ -1,7 +1,8 @@
 // The qu8s8-dwconv2d-nhwc driver: the variant table, the weight packing, and
-// per output row the interior columns and the indirection row of the others
-// (qu8s8-dwconv2d-nhwc.h), the variant's sums and the output stage. Rows are
-// split across the pool.
+// per output row either the kernel rows of a stack row (on a variant that
+// has them, for weights it takes) or the interior columns and the indirection
+// row of the others (qu8s8-dwconv2d-nhwc.h), the variant's sums and the output
+// stage. Rows are split across the pool.
 #include "qu8s8-dwconv2d-nhwc.h"
 
 #include <algorithm>
@@ -16,20 +17,28 @@
 namespace sparq {
 
 #define SPARQ_VARIANT(prefix, name, isa) void prefix(const Qu8s8DwConv2dNhwcRow& r);
+#define SPARQ_STACK_VARIANT(prefix, row, depth, column_bytes, name, isa) \
+  void prefix(const Qu8s8DwConv2dNhwcStackRow& r);                        \
+  bool prefix##_pack(std::size_t channels, std::size_t kernel_h, std::size_t kernel_w, const int32_t* w, aligned_vector<uint8_t>* out);
 #include "qu8s8-dwconv2d-nhwc-variants.inc"
+#undef SPARQ_STACK_VARIANT
 #undef SPARQ_VARIANT
 
 const Qu8s8DwConv2dNhwcVariant kQu8s8DwConv2dNhwcVariants[] = {
-#define SPARQ_VARIANT(prefix, name, isa) {name, isa, prefix},
+#define SPARQ_VARIANT(prefix, name, isa) {name, isa, prefix, nullptr, nullptr, 0, 0},
+#define SPARQ_STACK_VARIANT(prefix, row, depth, column_bytes, name, isa) {name, isa, row, prefix, prefix##_pack, depth, column_bytes},
 #include "qu8s8-dwconv2d-nhwc-variants.inc"
+#undef SPARQ_STACK_VARIANT
 #undef SPARQ_VARIANT
 };
 const std::size_t kQu8s8DwConv2dNhwcVariantCount = sizeof(kQu8s8DwConv2dNhwcVariants) / sizeof(kQu8s8DwConv2dNhwcVariants[0]);
 
 const Qu8s8DwConv2dNhwcVariant& qu8s8_dwconv2d_nhwc_best() { return best_variant(kQu8s8DwConv2dNhwcVariants); }
 
-Qu8s8DwConv2dNhwcWeights qu8s8_dwconv2d_nhwc_pack(std::size_t channels, std::size_t taps, const void* w, bool w_unsigned,
-                                                  const int32_t* zero_points, std::size_t zero_point_stride) {
+Qu8s8DwConv2dNhwcWeights qu8s8_dwconv2d_nhwc_pack(const Qu8s8DwConv2dNhwcVariant& variant, std::size_t channels, std::size_t kernel_h,
+                                                  std::size_t kernel_w, const void* w, bool w_unsigned, const int32_t* zero_points,
+                                                  std::size_t zero_point_stride) {
+  const std::size_t taps = kernel_h * kernel_w;
   assert(zero_point_stride <= 1 && taps >= 1);
   Qu8s8DwConv2dNhwcWeights p;
   p.channels = channels;
@@ -38,6 +47,7 @@ Qu8s8DwConv2dNhwcWeights qu8s8_dwconv2d_nhwc_pack(std::size_t channels, std::siz
   p.channels_padded = (channels + kQu8s8DwConv2dNhwcChannelTile - 1) / kQu8s8DwConv2dNhwcChannelTile * kQu8s8DwConv2dNhwcChannelTile;
   p.weights.assign(p.tap_stride * p.channels_padded, 0);
   p.sums.assign(channels, 0);
+  std::vector<int32_t> off(channels * taps);
   for (std::size_t c = 0; c < channels; c++) {
     const int32_t zero_point = zero_points[c * zero_point_stride];
     for (std::size_t t = 0; t < taps; t++) {
@@ -45,7 +55,12 @@ Qu8s8DwConv2dNhwcWeights qu8s8_dwconv2d_nhwc_pack(std::size_t channels, std::siz
       const int32_t v = (w_unsigned ? static_cast<const uint8_t*>(w)[i] : static_cast<const int8_t*>(w)[i]) - zero_point;
       p.weights[t * p.channels_padded + c] = static_cast<int16_t>(v);
       p.sums[c] += v;
+      off[i] = v;
     }
+  }
+  if (variant.stack_row != nullptr && variant.stack_pack(channels, kernel_h, kernel_w, off.data(), &p.stacked)) {
+    p.stacked_for = &variant;
+    p.stacks = (kernel_h + variant.stack_depth - 1) / variant.stack_depth;
   }
   return p;
 }
@@ -54,6 +69,10 @@ namespace {
 
 // Below this many multiply-adds per task the pool's wake-up costs more than it saves.
 constexpr std::size_t kMinTapsPerTask = 1 << 17;
+
+// A stack row's interleaved columns stay below this (at 4 x 64 bytes a column, rows as wide as 4000 pixels);
+// wider rows (huge pads or strides) take the variant's row function instead.
+constexpr std::size_t kMaxStackScratch = std::size_t{1} << 20;
 
 // x with each channel repeated `multiplier` times (output channel o reads
 // input channel o / M), so every multiplier runs on the one-channel-per-output rows.
@@ -93,6 +112,46 @@ std::pair<std::size_t, std::size_t> interior(std::size_t out, std::size_t size, 
   return {begin, std::min((size - 1 - span + pad) / stride + 1, out)};
 }
 
+// The rows [0, batch * out_h) through the variant's stack rows, split into `tasks` across the pool.
+void stack_rows(const Qu8s8DwConv2dNhwcVariant& variant, const DwConv2dShape& s, const Qu8s8DwConv2dNhwcWeights& w, const uint8_t* x, void* y,
+                const Qu8s8DwConv2dParams& params, const int32_t* bias, std::size_t tasks, std::size_t span) {
+  const std::size_t channels = w.channels, rows = s.batch * s.out_h, row_bytes = s.out_w * channels * qgemm_output_size(params.output);
+  const std::size_t image_size = s.height * s.width * channels;
+  // Rows of zx bytes stand for kernel rows in the padding and past kernel_h.
+  const std::vector<uint8_t> padding(s.width * channels, params.x_zero_point);
+  parallel_for(tasks, [&](std::size_t task) {
+    std::vector<const uint8_t*> kernel_rows(w.stacks * variant.stack_depth);
+    aligned_vector<uint8_t> columns(w.stacks * span * variant.stack_column_bytes);
+    Qu8s8DwConv2dNhwcStackRow r{};
+    r.rows = kernel_rows.data();
+    r.width = s.width;
+    r.channels = channels;
+    r.pad_left = s.pad_left;
+    r.stride_w = s.stride_w;
+    r.dilation_w = s.dilation_w;
+    r.kernel_w = s.kernel_w;
+    r.stacks = w.stacks;
+    r.out_w = s.out_w;
+    r.x_zero_point = params.x_zero_point;
+    r.weights = w.stacked.data();
+    r.bias = bias;
+    r.output = params.output;
+    r.stage = &params.stage;
+    r.columns = columns.data();
+    r.span = span;
+    for (std::size_t row = rows * task / tasks; row < rows * (task + 1) / tasks; row++) {
+      const std::size_t n = row / s.out_h, oh = row % s.out_h;
+      for (std::size_t i = 0; i < kernel_rows.size(); i++) {
+        // Unsigned wrap-around makes rows above the image huge, so one compare covers both edges.
+        const std::size_t ih = oh * s.stride_h + i * s.dilation_h - s.pad_top;
+        kernel_rows[i] = i < s.kernel_h && ih < s.height ? x + n * image_size + ih * s.width * channels : padding.data();
+      }
+      r.y = static_cast<char*>(y) + row * row_bytes;
+      variant.stack_row(r);
+    }
+  });
+}
+
 }  // namespace
 
 void qu8s8_dwconv2d_nhwc(const Qu8s8DwConv2dNhwcVariant& variant, const DwConv2dShape& s, const Qu8s8DwConv2dNhwcWeights& w,
@@ -117,6 +176,14 @@ void qu8s8_dwconv2d_nhwc(const Qu8s8DwConv2dNhwcVariant& variant, const DwConv2d
     const uint32_t b = stage.bias == nullptr ? 0 : static_cast<uint32_t>(stage.bias[c * stage.bias_stride]);
     bias[c] = static_cast<int32_t>(b - uint32_t{params.x_zero_point} * static_cast<uint32_t>(w.sums[c]));
   }
+  const std::size_t tasks = std::clamp<std::size_t>(rows * row_values * w.taps / kMinTapsPerTask, 1, std::min<std::size_t>(rows, 4 * thread_count()));
+  const std::size_t out_size = qgemm_output_size(params.output);
+  const std::size_t image_size = s.height * s.width * channels;
+  const std::size_t span = (s.out_w - 1) * s.stride_w + (s.kernel_w - 1) * s.dilation_w + 1;
+  if (w.stacked_for == &variant && w.stacks * span * variant.stack_column_bytes <= kMaxStackScratch) {
+    stack_rows(variant, s, w, x, y, params, bias.data(), tasks, span);
+    return;
+  }
   // Per-channel multipliers repeated along a row, so each row requantizes in one call (not one per pixel,
   // which at a few channels costs more in calls than in values).
   std::vector<float> row_multipliers;
@@ -126,8 +193,6 @@ void qu8s8_dwconv2d_nhwc(const Qu8s8DwConv2dNhwcVariant& variant, const DwConv2d
   }
   const std::vector<uint8_t> padding(w.channels_padded, params.x_zero_point);
   const RequantizeVariant& requantize = requantize_best();
-  const std::size_t out_size = qgemm_output_size(params.output);
-  const std::size_t image_size = s.height * s.width * channels;
   // Interior columns (the same in every row) and rows: windows wholly inside the image.
   std::size_t column_begin, column_end, row_begin, row_end;
   std::tie(column_begin, column_end) = interior(s.out_w, s.width, s.kernel_w, s.stride_w, s.dilation_w, s.pad_left);
@@ -136,7 +201,6 @@ void qu8s8_dwconv2d_nhwc(const Qu8s8DwConv2dNhwcVariant& variant, const DwConv2d
   for (std::size_t i = 0; i < s.kernel_h; i++)
     for (std::size_t j = 0; j < s.kernel_w; j++)
       tap_offsets[i * s.kernel_w + j] = static_cast<std::ptrdiff_t>((i * s.dilation_h * s.width + j * s.dilation_w) * channels);
-  const std::size_t tasks = std::clamp<std::size_t>(rows * row_values * w.taps / kMinTapsPerTask, 1, std::min<std::size_t>(rows, 4 * thread_count()));
   parallel_for(tasks, [&](std::size_t task) {
     const std::size_t r0 = rows * task / tasks, r1 = rows * (task + 1) / tasks;
     std::vector<const uint8_t*> inputs(s.out_w * w.tap_stride);

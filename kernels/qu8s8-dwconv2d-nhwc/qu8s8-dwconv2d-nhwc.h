@@ -25,6 +25,15 @@
 //     reads inputs[ow * tap_stride + t][c].
 // x in [0, 255] and w' in [-255, 255]: a pair of products is below 2^17, so
 // int16 multiplies with int32 pair sums are exact.
+//
+// Variants may also run whole rows as stacked rows (Qu8s8DwConv2dNhwcStackRow):
+// per input column, the bytes of a stack of kernel rows (2 for int16 pair
+// multiplies, 4 for 4-way byte dot products) interleaved once into a scratch
+// row and reused by every output column whose window reads that column (3 of
+// them at stride 1 for a 3x3), the weights packed to match by the variant,
+// and the output stage applied in registers. A variant whose multiplies do
+// not take a layer's weights (4-way uint8 x int8 dot products need every
+// w' in int8) runs that layer on its row function.
 #pragma once
 
 #include <cstddef>
@@ -61,10 +70,37 @@ struct Qu8s8DwConv2dNhwcRow {
 
 using Qu8s8DwConv2dNhwcRowFn = void (*)(const Qu8s8DwConv2dNhwcRow& r);
 
+// One output row's call on stacked weights, output stage included:
+//   y[ow * channels + c] = stage(bias[c] + sum_{i,j} x(rows[i], ow * stride_w - pad_left + j * dilation_w)[c] * w'[c][i][j])
+// where x(row, iw) is row + iw * channels, or zx in every channel for iw outside [0, width).
+struct Qu8s8DwConv2dNhwcStackRow {
+  const uint8_t* const* rows;  // stacks * depth: the input row kernel row i reads, or a row of zx bytes (in the padding or i >= kernel_h)
+  std::size_t width, channels, pad_left, stride_w, dilation_w, kernel_w, stacks, out_w;
+  uint8_t x_zero_point;
+  const uint8_t* weights;  // as the variant's stack_pack packed them
+  const int32_t* bias;     // [channels]: bias - zx * sum w'
+  QOutput output;
+  const RequantizeRow* stage;  // multiplier (per tensor or channel), zero point and clamps; its bias unused
+  void* y;                     // out_w * channels values of the output's type
+  uint8_t* columns;            // scratch of stacks * span * the variant's stack_column_bytes, 64-byte aligned
+  std::size_t span;            // the input columns the row reads: (out_w - 1) * stride_w + (kernel_w - 1) * dilation_w + 1
+};
+
+using Qu8s8DwConv2dNhwcStackRowFn = void (*)(const Qu8s8DwConv2dNhwcStackRow& r);
+// Packs w' [channels][kernel_h][kernel_w] for the variant's stack rows into *out; false (out untouched) when
+// its multiplies do not take these weights.
+using Qu8s8DwConv2dNhwcStackPackFn = bool (*)(std::size_t channels, std::size_t kernel_h, std::size_t kernel_w, const int32_t* w,
+                                              aligned_vector<uint8_t>* out);
+
 struct Qu8s8DwConv2dNhwcVariant {
   const char* name;
   Isa isa;
   Qu8s8DwConv2dNhwcRowFn row;
+  // Stacked rows; null stack_row: every layer takes `row`.
+  Qu8s8DwConv2dNhwcStackRowFn stack_row;
+  Qu8s8DwConv2dNhwcStackPackFn stack_pack;
+  std::size_t stack_depth;         // kernel rows per stack
+  std::size_t stack_column_bytes;  // scratch per input column and stack
 };
 
 extern const Qu8s8DwConv2dNhwcVariant kQu8s8DwConv2dNhwcVariants[];
@@ -82,12 +118,18 @@ struct Qu8s8DwConv2dNhwcWeights {
   std::size_t channels = 0, channels_padded = 0, taps = 0, tap_stride = 0;
   aligned_vector<int16_t> weights;  // [tap_stride][channels_padded], w - wz
   std::vector<int32_t> sums;        // per output channel: sum over taps of w - wz
+  // Packed by variant `stacked_for`'s stack_pack (when it has one and it takes these weights; else null).
+  const Qu8s8DwConv2dNhwcVariant* stacked_for = nullptr;
+  std::size_t stacks = 0;  // per row: kernel_h rounded up to the variant's stack depth, over it
+  aligned_vector<uint8_t> stacked;
 };
 
-// Packs w [channels][taps] (int8, or uint8 when w_unsigned) less its zero
-// points (one, or one per channel: zero_point_stride 0 or 1).
-Qu8s8DwConv2dNhwcWeights qu8s8_dwconv2d_nhwc_pack(std::size_t channels, std::size_t taps, const void* w, bool w_unsigned,
-                                                  const int32_t* zero_points, std::size_t zero_point_stride);
+// Packs w [channels][kernel_h][kernel_w] (int8, or uint8 when w_unsigned)
+// less its zero points (one, or one per channel: zero_point_stride 0 or 1),
+// for every variant's row and for `variant`'s stack rows.
+Qu8s8DwConv2dNhwcWeights qu8s8_dwconv2d_nhwc_pack(const Qu8s8DwConv2dNhwcVariant& variant, std::size_t channels, std::size_t kernel_h,
+                                                  std::size_t kernel_w, const void* w, bool w_unsigned, const int32_t* zero_points,
+                                                  std::size_t zero_point_stride);
 
 // y [batch, out_h, out_w, channels * multiplier] of the output's type from x
 // [batch, height, width, channels] and weights packed for s's kernel and

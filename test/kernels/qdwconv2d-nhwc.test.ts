@@ -13,9 +13,10 @@ const shape = (c: number, h: number, w: number, k: number, stride: number, pads:
   ({ n: 1, c, h, w, kh: k, kw: k, strides: [stride, stride], pads, dilations: [1, 1], ...more });
 
 // Channel counts below, at and past the vector widths (8 and 16 on AVX2 and
-// NEON, 32 on AVX-512, whose variant hands 16 or fewer to AVX2's), 3x3 and
-// 5x5 (the unrolled tap-pair counts) and other kernels (odd tap counts get a
-// zero tap), strides 1 and 2, asymmetric pads and pads wider than the kernel
+// NEON, 32 on AVX-512, whose variant hands 16 or fewer to AVX2's, 64 for the
+// AVX-512 VNNI stack rows, which take more than 32 channels whose weights fit
+// int8), 3x3 and 5x5 (the unrolled tap-pair counts and stack rows) and other
+// kernels (odd tap counts get a zero tap), strides 1 and 2, asymmetric pads and pads wider than the kernel
 // (windows wholly in the padding), dilation 2, batch 2, 1x1 and 2x2 maps,
 // channel multipliers, and a layer large enough to split across threads.
 const SHAPES: Shape[] = [
@@ -36,6 +37,12 @@ const SHAPES: Shape[] = [
   { n: 1, c: 18, h: 9, w: 11, kh: 2, kw: 4, strides: [3, 2], pads: [0, 3, 1, 0], dilations: [1, 2] },
   { n: 2, c: 5, m: 3, h: 6, w: 5, kh: 3, kw: 3, strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1] },
   shape(48, 28, 28, 3, 1, [1, 1, 1, 1]),
+  // Quad rows (weights that fit int8): 64-channel blocks with tails of 8 and 16, 5x5 (two groups of kernel rows),
+  // 7x7 (no unrolled form), stride 2 on odd and even widths.
+  shape(72, 9, 10, 5, 1, [2, 2, 2, 2]),
+  shape(80, 9, 8, 5, 2, [2, 1, 2, 2]),
+  shape(64, 13, 13, 3, 2, [1, 1, 1, 1]),
+  shape(136, 9, 7, 7, 1, [3, 3, 3, 3]),
 ];
 
 const outChannels = (s: Shape) => s.c * (s.m ?? 1);
@@ -49,18 +56,22 @@ function geometryOf(s: Shape): DwConv2dGeometry {
   };
 }
 
-type Weights = 'int8 symmetric' | 'int8 per-channel zero points' | 'uint8 zero point';
+type Weights = 'int8 symmetric' | 'int8 per-channel zero points' | 'uint8 zero point' | 'uint8 zero point 128';
 
 /**
  * Weights and their zero points; channel 0 at the type's minimum and channel
- * 1 at its maximum, with zero points that put them 255 off (the widest w - wz).
+ * 1 at its maximum, with zero points that put them 255 off (the widest w - wz),
+ * or, for symmetric int8 and uint8 with zero point 128, at int8's extremes
+ * (weights that fit int8 less their zero points: the quad rows).
  */
 function weights(s: Shape, kind: Weights, r: () => number): { data: Int8Array | Uint8Array; zeroPoint: number | Int32Array } {
   const oc = outChannels(s), taps = s.kh * s.kw;
-  if (kind === 'uint8 zero point') {
+  if (kind === 'uint8 zero point' || kind === 'uint8 zero point 128') {
     const data = randomInts(Uint8Array, oc * taps, 0, 255, r);
     data.fill(0, 0, taps);
-    return { data, zeroPoint: 255 };
+    if (kind === 'uint8 zero point') return { data, zeroPoint: 255 };
+    if (oc > 1) data.fill(255, taps, 2 * taps);
+    return { data, zeroPoint: 128 };
   }
   const data = randomInts(Int8Array, oc * taps, -128, 127, r);
   data.fill(-128, 0, taps);
@@ -89,6 +100,9 @@ const CASES: Case[] = [
   { output: 'int8', perChannel: true, bias: 'small', activation: 'relu', weights: 'int8 per-channel zero points' },
   { output: 'int8', perChannel: false, bias: 'none', weights: 'int8 symmetric' },
   { output: 'float32', perChannel: true, bias: 'small', activation: { min: -1, max: 2 }, weights: 'uint8 zero point' },
+  { output: 'uint8', perChannel: true, bias: 'extreme', weights: 'uint8 zero point 128' },
+  { output: 'float32', perChannel: false, bias: 'none', weights: 'int8 symmetric' },
+  { output: 'int8', perChannel: false, bias: 'small', activation: { min: -1, max: 1 }, weights: 'uint8 zero point 128' },
 ];
 
 /** The bias: none, small, or int32's extremes (the sums wrap modulo 2^32 as the NCHW kernel's do). */

@@ -1,10 +1,12 @@
 // qu8s8-dwconv2d-nhwc: every variant's int32 sums against the plain formula
 // (qu8s8-dwconv2d-nhwc.h), and its uint8/int8 outputs against the scalar
 // variant's, bit for bit: channel counts below, at and past the vector widths
-// (8, 16, 32), 3x3 and 5x5 (the unrolled tap pairs) and other kernels,
-// strides, dilation, asymmetric and oversized pads, channel multipliers, x
-// zero points 0/128/255, int8 and uint8 weights with zero points 255 off the
-// extreme weights, pixels 0 and 255.
+// (8, 16, 32, 64), 3x3 and 5x5 (the unrolled tap pairs and quad rows) and
+// other kernels (9 rows: 3 quad groups), strides, dilation, asymmetric and
+// oversized pads, channel multipliers, x zero points 0/128/255, int8 and
+// uint8 weights with zero points 255 off the extreme weights and weights
+// that fit int8 (the quad rows), pixels 0 and 255.
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -47,10 +49,10 @@ CHECK_FAMILY("qu8s8-dwconv2d-nhwc") {
   };
   const Window windows[] = {{3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, {3, 3, 2, 2, 1, 1, 1, 1, 1, 1}, {5, 5, 1, 1, 1, 1, 2, 2, 2, 2},
                             {5, 5, 2, 2, 1, 1, 2, 2, 1, 2}, {3, 3, 1, 1, 2, 2, 2, 2, 2, 2}, {2, 4, 3, 2, 1, 1, 0, 3, 1, 0},
-                            {3, 3, 1, 1, 1, 1, 4, 4, 4, 4}, {1, 1, 1, 1, 1, 1, 0, 0, 0, 0}};
+                            {3, 3, 1, 1, 1, 1, 4, 4, 4, 4}, {1, 1, 1, 1, 1, 1, 0, 0, 0, 0}, {9, 2, 2, 1, 1, 2, 4, 0, 4, 1}};
   c.variants(kQu8s8DwConv2dNhwcVariants, kQu8s8DwConv2dNhwcVariantCount, [&](const Qu8s8DwConv2dNhwcVariant& v) {
     for (const Window& win : windows)
-      for (std::size_t channels : c.sizes({8, 16, 32})) {
+      for (std::size_t channels : c.sizes({8, 16, 32, 64})) {
         DwConv2dShape s{};
         s.batch = 1 + c.below(2);
         s.channels = channels;
@@ -70,16 +72,20 @@ CHECK_FAMILY("qu8s8-dwconv2d-nhwc") {
         for (uint8_t& e : x)
           if (c.below(4) == 0) e = c.below(2) == 0 ? 0 : 255;
         const std::size_t out_channels = s.channels * s.multiplier, taps = s.kernel_h * s.kernel_w;
-        // int8 weights with per-channel zero points (channel 0: -128 less 127), or uint8 ones with one (0 less 255).
-        const bool w_unsigned = c.below(2) == 0;
-        std::vector<int32_t> wz = w_unsigned ? std::vector<int32_t>{255} : c.integers<int32_t>(out_channels, -128, 127);
+        // int8 weights with per-channel zero points (channel 0: -128 less 127), or uint8 ones with one (0 less
+        // 255); or weights that fit int8 less their zero points (the quad variants' packing): uint8 ones with
+        // zero point 128, or symmetric int8 ones (channel 0 at -128).
+        const std::size_t kind = c.below(4);
+        const bool w_unsigned = kind == 0 || kind == 2;
+        std::vector<int32_t> wz = w_unsigned ? std::vector<int32_t>{kind == 0 ? 255 : 128} : c.integers<int32_t>(out_channels, -128, 127);
         std::vector<uint8_t> w = c.integers<uint8_t>(out_channels * taps, 0, 255);
         for (std::size_t t = 0; t < taps; t++) w[t] = w_unsigned ? 0 : 0x80;
-        if (!w_unsigned) wz[0] = 127;
+        if (kind == 1) wz[0] = 127;
+        if (kind == 3) wz.assign(out_channels, 0);
         std::vector<int32_t> off(w.size());
         for (std::size_t i = 0; i < w.size(); i++)
           off[i] = (w_unsigned ? int32_t{w[i]} : int32_t{static_cast<int8_t>(w[i])}) - wz[w_unsigned ? 0 : i / taps];
-        const Qu8s8DwConv2dNhwcWeights packed = qu8s8_dwconv2d_nhwc_pack(out_channels, taps, w.data(), w_unsigned, wz.data(), w_unsigned ? 0 : 1);
+        const Qu8s8DwConv2dNhwcWeights packed = qu8s8_dwconv2d_nhwc_pack(v, out_channels, s.kernel_h, s.kernel_w, w.data(), w_unsigned, wz.data(), w_unsigned ? 0 : 1);
         const std::size_t n = s.batch * s.out_h * s.out_w * out_channels;
         Qu8s8DwConv2dParams params;
         params.x_zero_point = zx;
@@ -89,7 +95,9 @@ CHECK_FAMILY("qu8s8-dwconv2d-nhwc") {
         c.same(sums.data(), want.data(), n, "int32 %zux%zu/%zu,%zu %zu channels x%zu %zux%zu zx %d", s.kernel_h, s.kernel_w, s.stride_h,
                s.stride_w, s.channels, s.multiplier, s.height, s.width, zx);
         const std::vector<int32_t> bias = c.integers<int32_t>(out_channels, -30000, 30000);
-        const std::vector<float> multipliers = c.floats(out_channels, 0.0001f, 0.01f);
+        std::vector<float> multipliers = c.floats(out_channels, 0.0001f, 0.01f);
+        // Now and then an infinite multiplier: its sums of 0 make NaN, which the output stage takes to 0.
+        if (c.below(8) == 0) multipliers[0] = INFINITY;
         params.stage.bias = bias.data();
         params.stage.bias_stride = 1;
         params.stage.multiplier = multipliers.data();
