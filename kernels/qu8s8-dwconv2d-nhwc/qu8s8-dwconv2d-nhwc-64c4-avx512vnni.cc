@@ -4,7 +4,9 @@
 // time, the last block under masks. vpdpbusd adds 4 uint8 x int8 products
 // per int32 lane to it exactly (the sum of 4 products stays below 2^17; the
 // add wraps, as the scalar sums do), so one instruction takes 4 kernel rows
-// of one kernel column for 16 channels.
+// of one kernel column for 16 channels. A layer's last block of at most 32
+// channels (and a layer of 17-32 channels) runs the same code on 256-bit
+// vectors, so little of it is spent on channels past the end.
 //
 // Per output row and block, each input column the row reads is interleaved
 // once per stack (vpunpck{l,h}bw then {l,h}wd: 4 vectors of 16 channels' 4
@@ -27,190 +29,291 @@
 namespace sparq {
 namespace {
 
-constexpr std::size_t kBlock = 64;  // channels per block: one vector of bytes
 // The all-lanes masked forms of shuffles, conversions and max/min: GCC 12 warns on the unmasked ones (bug 105593).
 constexpr __mmask16 kAll = 0xFFFF;
 
-// v[l] lane k <-> v[k] lane l (128-bit lanes): channel order <-> the interleaved order, either way.
-inline void transpose_lanes(__m512i v[4]) {
-  const __m512i t0 = _mm512_maskz_shuffle_i32x4(kAll, v[0], v[1], 0x44), t1 = _mm512_maskz_shuffle_i32x4(kAll, v[0], v[1], 0xEE);
-  const __m512i t2 = _mm512_maskz_shuffle_i32x4(kAll, v[2], v[3], 0x44), t3 = _mm512_maskz_shuffle_i32x4(kAll, v[2], v[3], 0xEE);
-  v[0] = _mm512_maskz_shuffle_i32x4(kAll, t0, t2, 0x88);
-  v[1] = _mm512_maskz_shuffle_i32x4(kAll, t0, t2, 0xDD);
-  v[2] = _mm512_maskz_shuffle_i32x4(kAll, t1, t3, 0x88);
-  v[3] = _mm512_maskz_shuffle_i32x4(kAll, t1, t3, 0xDD);
+// Lanes [0, n) of a mask of `lanes` lanes (n may exceed them, or be 0).
+inline uint64_t first(std::size_t n, std::size_t lanes) {
+  if (n < lanes) return (uint64_t{1} << n) - 1;
+  return lanes == 64 ? ~uint64_t{0} : (uint64_t{1} << lanes) - 1;
 }
 
-// Live lanes of vector k (channels 16k.. of the block) when `count` channels are live.
-inline __mmask16 live16(std::size_t count, std::size_t k) {
-  const std::size_t n = count > 16 * k ? count - 16 * k : 0;
-  return static_cast<__mmask16>(n >= 16 ? 0xFFFF : (1u << n) - 1);
+// The vector operations of a block of kWidth channels: 64 on 512-bit vectors, 32 on 256-bit ones. Both lay a
+// block out the same way: vector k of 4 holds, in 128-bit lane l and int32 lane m of it, channel 16l + 4k + m.
+template <std::size_t kWidth>
+struct Vec;
+
+template <>
+struct Vec<64> {
+  using I = __m512i;
+  using F = __m512;
+  static I bytes(const uint8_t* p, std::size_t n) { return _mm512_maskz_loadu_epi8(first(n, 64), p); }
+  static void store_bytes(void* p, std::size_t n, I v) { _mm512_mask_storeu_epi8(p, first(n, 64), v); }
+  static I dwords(const void* p, std::size_t n) { return _mm512_maskz_loadu_epi32(static_cast<__mmask16>(first(n, 16)), p); }
+  static void store_dwords(void* p, std::size_t n, I v) { _mm512_mask_storeu_epi32(p, static_cast<__mmask16>(first(n, 16)), v); }
+  static I bytes_of(uint8_t b) { return _mm512_set1_epi8(static_cast<char>(b)); }
+  static I unpacklo8(I a, I b) { return _mm512_unpacklo_epi8(a, b); }
+  static I unpackhi8(I a, I b) { return _mm512_unpackhi_epi8(a, b); }
+  static I unpacklo16(I a, I b) { return _mm512_unpacklo_epi16(a, b); }
+  static I unpackhi16(I a, I b) { return _mm512_unpackhi_epi16(a, b); }
+  static I dot(I acc, I x, I w) { return _mm512_dpbusd_epi32(acc, x, w); }
+  static I add32(I a, I b) { return _mm512_add_epi32(a, b); }
+  static I packs32(I a, I b) { return _mm512_packs_epi32(a, b); }
+  static I packus16(I a, I b) { return _mm512_packus_epi16(a, b); }
+  static I packs16(I a, I b) { return _mm512_packs_epi16(a, b); }
+  static I ints(int32_t v) { return _mm512_set1_epi32(v); }
+  static F floats(float v) { return _mm512_set1_ps(v); }
+  static F as_float(I v) { return _mm512_castsi512_ps(v); }
+  static I as_int(F v) { return _mm512_castps_si512(v); }
+  static F to_float(I v) { return _mm512_maskz_cvtepi32_ps(kAll, v); }
+  static F mul(F a, F b) { return _mm512_mul_ps(a, b); }
+  static F max(F a, F b) { return _mm512_maskz_max_ps(kAll, a, b); }
+  static F min(F a, F b) { return _mm512_maskz_min_ps(kAll, a, b); }
+  static F nan_to_zero(F x) { return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, x, _CMP_ORD_Q), x); }
+  static I rounded(F x) { return _mm512_maskz_cvtps_epi32(kAll, x); }
+  // v[l] lane k <-> v[k] lane l (128-bit lanes): channel order <-> the block's order, either way.
+  static void transpose(I v[4]) {
+    const I t0 = _mm512_maskz_shuffle_i32x4(kAll, v[0], v[1], 0x44), t1 = _mm512_maskz_shuffle_i32x4(kAll, v[0], v[1], 0xEE);
+    const I t2 = _mm512_maskz_shuffle_i32x4(kAll, v[2], v[3], 0x44), t3 = _mm512_maskz_shuffle_i32x4(kAll, v[2], v[3], 0xEE);
+    v[0] = _mm512_maskz_shuffle_i32x4(kAll, t0, t2, 0x88);
+    v[1] = _mm512_maskz_shuffle_i32x4(kAll, t0, t2, 0xDD);
+    v[2] = _mm512_maskz_shuffle_i32x4(kAll, t1, t3, 0x88);
+    v[3] = _mm512_maskz_shuffle_i32x4(kAll, t1, t3, 0xDD);
+  }
+  static void to_block_order(I v[4]) { transpose(v); }
+  static void to_channel_order(I v[4]) { transpose(v); }
+};
+
+template <>
+struct Vec<32> {
+  using I = __m256i;
+  using F = __m256;
+  static I bytes(const uint8_t* p, std::size_t n) { return _mm256_maskz_loadu_epi8(static_cast<__mmask32>(first(n, 32)), p); }
+  static void store_bytes(void* p, std::size_t n, I v) { _mm256_mask_storeu_epi8(p, static_cast<__mmask32>(first(n, 32)), v); }
+  static I dwords(const void* p, std::size_t n) { return _mm256_maskz_loadu_epi32(static_cast<__mmask8>(first(n, 8)), p); }
+  static void store_dwords(void* p, std::size_t n, I v) { _mm256_mask_storeu_epi32(p, static_cast<__mmask8>(first(n, 8)), v); }
+  static I bytes_of(uint8_t b) { return _mm256_set1_epi8(static_cast<char>(b)); }
+  static I unpacklo8(I a, I b) { return _mm256_unpacklo_epi8(a, b); }
+  static I unpackhi8(I a, I b) { return _mm256_unpackhi_epi8(a, b); }
+  static I unpacklo16(I a, I b) { return _mm256_unpacklo_epi16(a, b); }
+  static I unpackhi16(I a, I b) { return _mm256_unpackhi_epi16(a, b); }
+  static I dot(I acc, I x, I w) { return _mm256_dpbusd_epi32(acc, x, w); }
+  static I add32(I a, I b) { return _mm256_add_epi32(a, b); }
+  static I packs32(I a, I b) { return _mm256_packs_epi32(a, b); }
+  static I packus16(I a, I b) { return _mm256_packus_epi16(a, b); }
+  static I packs16(I a, I b) { return _mm256_packs_epi16(a, b); }
+  static I ints(int32_t v) { return _mm256_set1_epi32(v); }
+  static F floats(float v) { return _mm256_set1_ps(v); }
+  static F as_float(I v) { return _mm256_castsi256_ps(v); }
+  static I as_int(F v) { return _mm256_castps_si256(v); }
+  static F to_float(I v) { return _mm256_cvtepi32_ps(v); }
+  static F mul(F a, F b) { return _mm256_mul_ps(a, b); }
+  static F max(F a, F b) { return _mm256_max_ps(a, b); }
+  static F min(F a, F b) { return _mm256_min_ps(a, b); }
+  static F nan_to_zero(F x) { return _mm256_and_ps(x, _mm256_cmp_ps(x, x, _CMP_ORD_Q)); }
+  static I rounded(F x) { return _mm256_cvtps_epi32(x); }
+  // Channels 8q.. (v[q]) -> the block's order: vector k = channels 4k.. | 16 + 4k..
+  static void to_block_order(I v[4]) {
+    const I b0 = v[0], b1 = v[1], b2 = v[2], b3 = v[3];
+    v[0] = _mm256_permute2x128_si256(b0, b2, 0x20);
+    v[1] = _mm256_permute2x128_si256(b0, b2, 0x31);
+    v[2] = _mm256_permute2x128_si256(b1, b3, 0x20);
+    v[3] = _mm256_permute2x128_si256(b1, b3, 0x31);
+  }
+  static void to_channel_order(I v[4]) {
+    const I a0 = v[0], a1 = v[1], a2 = v[2], a3 = v[3];
+    v[0] = _mm256_permute2x128_si256(a0, a1, 0x20);
+    v[1] = _mm256_permute2x128_si256(a2, a3, 0x20);
+    v[2] = _mm256_permute2x128_si256(a0, a1, 0x31);
+    v[3] = _mm256_permute2x128_si256(a2, a3, 0x31);
+  }
+};
+
+// kWidth int32 per-channel values from p (channel order, `count` live, the rest 0) in the block's order.
+template <std::size_t kWidth>
+inline void load_block_order(const void* p, std::size_t count, typename Vec<kWidth>::I v[4]) {
+  constexpr std::size_t kLanes = kWidth / 4;
+  for (std::size_t q = 0; q < 4; q++)
+    v[q] = Vec<kWidth>::dwords(static_cast<const int32_t*>(p) + kLanes * q, count > kLanes * q ? count - kLanes * q : 0);
+  Vec<kWidth>::to_block_order(v);
 }
 
-// 64 int32 per-channel values from p (channel order, `count` live) in the interleaved order.
-inline void load_interleaved(const int32_t* p, std::size_t count, __m512i v[4]) {
-  for (std::size_t k = 0; k < 4; k++) v[k] = _mm512_maskz_loadu_epi32(live16(count, k), p + 16 * k);
-  transpose_lanes(v);
-}
-
-// Interleaves the input columns [0, span) of the row's stack g (rows[4g..4g+3]) for channels [c, c + 64) into out.
-void interleave(const Qu8s8DwConv2dNhwcStackRow& r, std::size_t g, std::size_t c, __mmask64 mask, __m512i* out) {
+// Interleaves the input columns [0, span) of the row's stack g (rows[4g..4g+3]) for channels [c, c + count) into out.
+template <std::size_t kWidth>
+void interleave(const Qu8s8DwConv2dNhwcStackRow& r, std::size_t g, std::size_t c, std::size_t count, typename Vec<kWidth>::I* out) {
+  using V = Vec<kWidth>;
   const uint8_t* const* rows = r.rows + 4 * g;
-  const __m512i padding = _mm512_set1_epi8(static_cast<char>(r.x_zero_point));
+  const typename V::I padding = V::bytes_of(r.x_zero_point);
   for (std::size_t col = 0; col < r.span; col++, out += 4) {
     const std::size_t iw = col - r.pad_left;  // wraps past width left of the image
     if (iw >= r.width) {
-      for (std::size_t k = 0; k < 4; k++) _mm512_store_si512(out + k, padding);
+      for (std::size_t k = 0; k < 4; k++) out[k] = padding;
       continue;
     }
     const std::size_t at = iw * r.channels + c;
-    const __m512i x0 = _mm512_maskz_loadu_epi8(mask, rows[0] + at), x1 = _mm512_maskz_loadu_epi8(mask, rows[1] + at);
-    const __m512i x2 = _mm512_maskz_loadu_epi8(mask, rows[2] + at), x3 = _mm512_maskz_loadu_epi8(mask, rows[3] + at);
-    const __m512i lo01 = _mm512_unpacklo_epi8(x0, x1), hi01 = _mm512_unpackhi_epi8(x0, x1);
-    const __m512i lo23 = _mm512_unpacklo_epi8(x2, x3), hi23 = _mm512_unpackhi_epi8(x2, x3);
-    _mm512_store_si512(out, _mm512_unpacklo_epi16(lo01, lo23));
-    _mm512_store_si512(out + 1, _mm512_unpackhi_epi16(lo01, lo23));
-    _mm512_store_si512(out + 2, _mm512_unpacklo_epi16(hi01, hi23));
-    _mm512_store_si512(out + 3, _mm512_unpackhi_epi16(hi01, hi23));
+    const typename V::I x0 = V::bytes(rows[0] + at, count), x1 = V::bytes(rows[1] + at, count);
+    const typename V::I x2 = V::bytes(rows[2] + at, count), x3 = V::bytes(rows[3] + at, count);
+    const typename V::I lo01 = V::unpacklo8(x0, x1), hi01 = V::unpackhi8(x0, x1);
+    const typename V::I lo23 = V::unpacklo8(x2, x3), hi23 = V::unpackhi8(x2, x3);
+    out[0] = V::unpacklo16(lo01, lo23);
+    out[1] = V::unpackhi16(lo01, lo23);
+    out[2] = V::unpacklo16(hi01, hi23);
+    out[3] = V::unpackhi16(hi01, hi23);
   }
 }
 
-// The output stage of one output column's 64 sums (interleaved order) into y (channel order, `count` live).
+// The output stage of one output column's kWidth sums (the block's order) into y (channel order, `count` live).
+template <std::size_t kWidth>
 class Stage {
+  using V = Vec<kWidth>;
+  using I = typename V::I;
+  using F = typename V::F;
+
  public:
   Stage(const Qu8s8DwConv2dNhwcStackRow& r, std::size_t c, std::size_t count) : r_(r), count_(count) {
     if (r.output == QOutput::kInt32) return;
     const RequantizeRow& p = *r.stage;
     if (p.multiplier_stride == 0) {
-      for (__m512i& m : mul_) m = _mm512_castps_si512(_mm512_set1_ps(p.multiplier[0]));
+      for (I& m : mul_) m = V::as_int(V::floats(p.multiplier[0]));
     } else {
-      load_interleaved(reinterpret_cast<const int32_t*>(p.multiplier + c), count, mul_);
+      load_block_order<kWidth>(p.multiplier + c, count, mul_);
     }
     // float(acc) * m is NaN only where m is NaN or infinite; finite multipliers (any real layer's) skip the NaN step.
     const float* m = p.multiplier + c * p.multiplier_stride;
     for (std::size_t i = 0; i < (p.multiplier_stride == 0 ? 1 : count); i++) finite_ = finite_ && std::isfinite(m[i]);
-    lo_ = _mm512_set1_ps(static_cast<float>(p.out_min - p.zero_point));
-    hi_ = _mm512_set1_ps(static_cast<float>(p.out_max - p.zero_point));
-    zp_ = _mm512_set1_epi32(p.zero_point);
-    fmin_ = _mm512_set1_ps(p.fmin);
-    fmax_ = _mm512_set1_ps(p.fmax);
-    mask_ = count >= 64 ? ~__mmask64{0} : (__mmask64{1} << count) - 1;
+    lo_ = V::floats(static_cast<float>(p.out_min - p.zero_point));
+    hi_ = V::floats(static_cast<float>(p.out_max - p.zero_point));
+    zp_ = V::ints(p.zero_point);
+    fmin_ = V::floats(p.fmin);
+    fmax_ = V::floats(p.fmax);
   }
 
-  __attribute__((always_inline)) void operator()(__m512i acc[4], void* y) const {
+  __attribute__((always_inline)) void operator()(I acc[4], void* y) const {
     if (r_.output == QOutput::kUint8 || r_.output == QOutput::kInt8) {
-      __m512i q[4];
-#pragma GCC unroll 4
-      for (std::size_t k = 0; k < 4; k++) q[k] = rounded(scaled(acc[k], k));
-      const __m512i q01 = _mm512_packs_epi32(q[0], q[1]), q23 = _mm512_packs_epi32(q[2], q[3]);
-      const __m512i bytes = r_.output == QOutput::kUint8 ? _mm512_packus_epi16(q01, q23) : _mm512_packs_epi16(q01, q23);
-      _mm512_mask_storeu_epi8(y, mask_, bytes);
+      // vpack{ss,us} narrow within 128-bit lanes, as the unpacks widened: the bytes come out in channel order.
+      const I q01 = V::packs32(rounded(acc[0], 0), rounded(acc[1], 1)), q23 = V::packs32(rounded(acc[2], 2), rounded(acc[3], 3));
+      V::store_bytes(y, count_, r_.output == QOutput::kUint8 ? V::packus16(q01, q23) : V::packs16(q01, q23));
       return;
     }
-    __m512i v[4];
+    I v[4];
 #pragma GCC unroll 4
     for (std::size_t k = 0; k < 4; k++) {
       if (r_.output == QOutput::kInt32) {
         v[k] = acc[k];
       } else {
         // max_ps(fmin, x) / min_ps(fmax, x): as qs32-qx8-requantize's float clamp, operand for operand.
-        v[k] = _mm512_castps_si512(_mm512_maskz_min_ps(kAll, fmax_, _mm512_maskz_max_ps(kAll, fmin_, scaled(acc[k], k))));
+        v[k] = V::as_int(V::min(fmax_, V::max(fmin_, scaled(acc[k], k))));
       }
     }
-    transpose_lanes(v);
-    int32_t* out = static_cast<int32_t*>(y);
+    V::to_channel_order(v);
+    constexpr std::size_t kLanes = kWidth / 4;
 #pragma GCC unroll 4
-    for (std::size_t k = 0; k < 4; k++) _mm512_mask_storeu_epi32(out + 16 * k, live16(count_, k), v[k]);
+    for (std::size_t q = 0; q < 4; q++)
+      V::store_dwords(static_cast<int32_t*>(y) + kLanes * q, count_ > kLanes * q ? count_ - kLanes * q : 0, v[q]);
   }
 
  private:
   // float(acc) * multiplier: one multiply, as qs32-qx8-requantize does.
-  __m512 scaled(__m512i acc, std::size_t k) const { return _mm512_mul_ps(_mm512_maskz_cvtepi32_ps(kAll, acc), _mm512_castsi512_ps(mul_[k])); }
+  F scaled(I acc, std::size_t k) const { return V::mul(V::to_float(acc), V::as_float(mul_[k])); }
 
   // NaN -> +0, clamp to [out_min - zp, out_max - zp], round half to even, add zp: the clamped values fit the output type.
-  __m512i rounded(__m512 x) const {
-    if (!finite_) x = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, x, _CMP_ORD_Q), x);
-    x = _mm512_maskz_max_ps(kAll, lo_, x);
-    x = _mm512_maskz_min_ps(kAll, hi_, x);
-    return _mm512_add_epi32(_mm512_maskz_cvtps_epi32(kAll, x), zp_);
+  I rounded(I acc, std::size_t k) const {
+    F x = scaled(acc, k);
+    if (!finite_) x = V::nan_to_zero(x);
+    return V::add32(V::rounded(V::min(hi_, V::max(lo_, x))), zp_);
   }
 
   const Qu8s8DwConv2dNhwcStackRow& r_;
   std::size_t count_;
   bool finite_ = true;
-  __m512i mul_[4] = {};
-  __m512 lo_ = {}, hi_ = {}, fmin_ = {}, fmax_ = {};
-  __m512i zp_ = {};
-  __mmask64 mask_ = 0;
+  I mul_[4] = {};
+  F lo_ = {}, hi_ = {}, fmin_ = {}, fmax_ = {};
+  I zp_ = {};
 };
 
-// Channels [c, c + 64) of the row; kKw and kStacks are kernel_w and the stacks when known at compile
-// time (3x3: 3, 1; 5x5: 5, 2), the weights then held in registers across the row; 0, 0: read from memory.
-template <std::size_t kKw, std::size_t kStacks>
+// Channels [c, c + min(kWidth, channels - c)) of the row; kKw and kStacks are kernel_w and the stacks when known
+// at compile time (3x3: 3, 1; 5x5: 5, 2), the weights then held in registers across the row; 0, 0: read from memory.
+template <std::size_t kWidth, std::size_t kKw, std::size_t kStacks>
 void block(const Qu8s8DwConv2dNhwcStackRow& r, std::size_t c) {
+  using V = Vec<kWidth>;
+  using I = typename V::I;
   const std::size_t kw = kKw != 0 ? kKw : r.kernel_w, stacks = kStacks != 0 ? kStacks : r.stacks;
-  const std::size_t count = r.channels - c < kBlock ? r.channels - c : kBlock;
-  const __mmask64 mask = count >= 64 ? ~__mmask64{0} : (__mmask64{1} << count) - 1;
-  __m512i* columns = reinterpret_cast<__m512i*>(r.columns);
-  for (std::size_t g = 0; g < stacks; g++) interleave(r, g, c, mask, columns + g * r.span * 4);
-  const __m512i* weights = reinterpret_cast<const __m512i*>(r.weights) + c / kBlock * stacks * kw * 4;
+  const std::size_t count = r.channels - c < kWidth ? r.channels - c : kWidth;
+  I* columns = reinterpret_cast<I*>(r.columns);
+  for (std::size_t g = 0; g < stacks; g++) interleave<kWidth>(r, g, c, count, columns + g * r.span * 4);
+  // Every channel before c took stacks * kw * 4 bytes, whatever its block's width.
+  const I* weights = reinterpret_cast<const I*>(r.weights + c * stacks * kw * 4);
   constexpr std::size_t kHeld = kKw * kStacks * 4;
-  __m512i held[kHeld != 0 ? kHeld : 1];
+  I held[kHeld != 0 ? kHeld : 1];
 #pragma GCC unroll 64
-  for (std::size_t i = 0; i < kHeld; i++) held[i] = _mm512_load_si512(weights + i);
-  __m512i bias[4];
-  load_interleaved(r.bias + c, count, bias);
-  const Stage stage(r, c, count);
+  for (std::size_t i = 0; i < kHeld; i++) held[i] = weights[i];
+  I bias[4];
+  load_block_order<kWidth>(r.bias + c, count, bias);
+  const Stage<kWidth> stage(r, c, count);
   const std::size_t out_size = qgemm_output_size(r.output);
   char* y = static_cast<char*>(r.y) + c * out_size;
   for (std::size_t ow = 0; ow < r.out_w; ow++, y += r.channels * out_size) {
-    __m512i acc[4] = {bias[0], bias[1], bias[2], bias[3]};
+    I acc[4] = {bias[0], bias[1], bias[2], bias[3]};
 #pragma GCC unroll 4
     for (std::size_t g = 0; g < stacks; g++)
 #pragma GCC unroll 8
       for (std::size_t j = 0; j < kw; j++) {
-        const __m512i* column = columns + (g * r.span + ow * r.stride_w + j * r.dilation_w) * 4;
+        const I* column = columns + (g * r.span + ow * r.stride_w + j * r.dilation_w) * 4;
 #pragma GCC unroll 4
         for (std::size_t k = 0; k < 4; k++) {
           const std::size_t at = (g * kw + j) * 4 + k;
-          const __m512i w = kHeld != 0 ? held[at] : _mm512_load_si512(weights + at);
-          acc[k] = _mm512_dpbusd_epi32(acc[k], _mm512_load_si512(column + k), w);
+          acc[k] = V::dot(acc[k], column[k], kHeld != 0 ? held[at] : weights[at]);
         }
       }
     stage(acc, y);
   }
 }
 
+// The width of the block at channel c: 64, or 32 for a last block of at most 32 channels.
+inline std::size_t width_at(std::size_t channels, std::size_t c) { return channels - c > 32 ? 64 : 32; }
+
+template <std::size_t kKw, std::size_t kStacks>
+void blocks(const Qu8s8DwConv2dNhwcStackRow& r) {
+  for (std::size_t c = 0; c < r.channels; c += 64) {
+    if (width_at(r.channels, c) == 64) block<64, kKw, kStacks>(r, c);
+    else block<32, kKw, kStacks>(r, c);
+  }
+}
+
 }  // namespace
 
-// Per block of 64 channels, stack g, kernel column j and vector k: 64 bytes, in int32 lane 4l + m the 4 kernel
-// rows' weights of channel 16l + 4k + m (zeros past the channels and kernel_h). Layers of at most 32
-// channels, which would leave half a block or more empty, run the AVX-512 row (measured faster).
+// Per block of 64 channels (or 32, the last when at most 32 are left), stack g, kernel column j and vector k: a
+// vector of bytes, in 128-bit lane l and int32 lane m of it the 4 kernel rows' weights of channel 16l + 4k + m
+// (zeros past the channels and kernel_h). Layers of at most 16 channels, which would leave half a block or more
+// empty, run the AVX-512 row.
 bool qu8s8_dwconv2d_nhwc_64c4_avx512vnni_pack(std::size_t channels, std::size_t kernel_h, std::size_t kernel_w, const int32_t* w,
                                               aligned_vector<uint8_t>* out) {
-  if (channels <= 32) return false;
+  if (channels <= 16) return false;
   const std::size_t taps = kernel_h * kernel_w;
   for (std::size_t i = 0; i < channels * taps; i++)
     if (w[i] < -128 || w[i] > 127) return false;
-  const std::size_t stacks = (kernel_h + 3) / 4, blocks = (channels + kBlock - 1) / kBlock;
-  out->assign(blocks * stacks * kernel_w * 4 * kBlock, 0);
-  for (std::size_t c = 0; c < channels; c++) {
-    const std::size_t b = c / kBlock, l = c % kBlock / 16, k = c % 16 / 4, m = c % 4;
-    for (std::size_t i = 0; i < kernel_h; i++)
-      for (std::size_t j = 0; j < kernel_w; j++) {
-        const std::size_t vector = ((b * stacks + i / 4) * kernel_w + j) * 4 + k;
-        (*out)[vector * kBlock + (4 * l + m) * 4 + i % 4] = static_cast<uint8_t>(static_cast<int8_t>(w[(c * kernel_h + i) * kernel_w + j]));
-      }
+  const std::size_t stacks = (kernel_h + 3) / 4, per_channel = stacks * kernel_w * 4;
+  // Whole blocks of 64, and of 32 at the end.
+  out->assign((channels + 31) / 32 * 32 * per_channel, 0);
+  for (std::size_t c0 = 0; c0 < channels; c0 += 64) {
+    const std::size_t width = width_at(channels, c0);
+    for (std::size_t c = c0; c < c0 + width && c < channels; c++) {
+      const std::size_t l = (c - c0) / 16, k = (c - c0) % 16 / 4, m = c % 4;
+      for (std::size_t i = 0; i < kernel_h; i++)
+        for (std::size_t j = 0; j < kernel_w; j++) {
+          const std::size_t vector = ((i / 4) * kernel_w + j) * 4 + k;
+          const int8_t v = static_cast<int8_t>(w[(c * kernel_h + i) * kernel_w + j]);
+          (*out)[c0 * per_channel + vector * width + (4 * l + m) * 4 + i % 4] = static_cast<uint8_t>(v);
+        }
+    }
   }
   return true;
 }
 
 void qu8s8_dwconv2d_nhwc_64c4_avx512vnni(const Qu8s8DwConv2dNhwcStackRow& r) {
-  for (std::size_t c = 0; c < r.channels; c += kBlock) {
-    if (r.kernel_w == 3 && r.stacks == 1) block<3, 1>(r, c);
-    else if (r.kernel_w == 5 && r.stacks == 2) block<5, 2>(r, c);
-    else block<0, 0>(r, c);
-  }
+  if (r.kernel_w == 3 && r.stacks == 1) blocks<3, 1>(r);
+  else if (r.kernel_w == 5 && r.stacks == 2) blocks<5, 2>(r);
+  else blocks<0, 0>(r);
 }
 
 }  // namespace sparq

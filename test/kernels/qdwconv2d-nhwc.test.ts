@@ -13,9 +13,9 @@ const shape = (c: number, h: number, w: number, k: number, stride: number, pads:
   ({ n: 1, c, h, w, kh: k, kw: k, strides: [stride, stride], pads, dilations: [1, 1], ...more });
 
 // Channel counts below, at and past the vector widths (8 and 16 on AVX2 and
-// NEON, 32 on AVX-512, whose variant hands 16 or fewer to AVX2's, 64 for the
-// AVX-512 VNNI stack rows, which take more than 32 channels whose weights fit
-// int8), 3x3 and 5x5 (the unrolled tap-pair counts and stack rows) and other
+// NEON, 32 on AVX-512, whose variant hands 16 or fewer to AVX2's, 64 and a
+// last block of 32 for the AVX-512 VNNI stack rows, which take more than 16
+// channels whose weights fit int8), 3x3 and 5x5 (the unrolled tap-pair counts and stack rows) and other
 // kernels (odd tap counts get a zero tap), strides 1 and 2, asymmetric pads and pads wider than the kernel
 // (windows wholly in the padding), dilation 2, batch 2, 1x1 and 2x2 maps,
 // channel multipliers, and a layer large enough to split across threads.
