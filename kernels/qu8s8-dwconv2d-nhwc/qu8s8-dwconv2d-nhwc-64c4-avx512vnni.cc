@@ -21,7 +21,6 @@
 // Weights that do not fit int8 run the AVX-512 row (the variant table's `row`).
 #include <immintrin.h>
 
-#include <cmath>
 #include <cstdint>
 
 #include "qu8s8-dwconv2d-nhwc.h"
@@ -178,9 +177,6 @@ class Stage {
     } else {
       load_block_order<kWidth>(p.multiplier + c, count, mul_);
     }
-    // float(acc) * m is NaN only where m is NaN or infinite; finite multipliers (any real layer's) skip the NaN step.
-    const float* m = p.multiplier + c * p.multiplier_stride;
-    for (std::size_t i = 0; i < (p.multiplier_stride == 0 ? 1 : count); i++) finite_ = finite_ && std::isfinite(m[i]);
     lo_ = V::floats(static_cast<float>(p.out_min - p.zero_point));
     hi_ = V::floats(static_cast<float>(p.out_max - p.zero_point));
     zp_ = V::ints(p.zero_point);
@@ -219,13 +215,12 @@ class Stage {
   // NaN -> +0, clamp to [out_min - zp, out_max - zp], round half to even, add zp: the clamped values fit the output type.
   I rounded(I acc, std::size_t k) const {
     F x = scaled(acc, k);
-    if (!finite_) x = V::nan_to_zero(x);
+    if (!r_.finite_multipliers) x = V::nan_to_zero(x);
     return V::add32(V::rounded(V::min(hi_, V::max(lo_, x))), zp_);
   }
 
   const Qu8s8DwConv2dNhwcStackRow& r_;
   std::size_t count_;
-  bool finite_ = true;
   I mul_[4] = {};
   F lo_ = {}, hi_ = {}, fmin_ = {}, fmax_ = {};
   I zp_ = {};

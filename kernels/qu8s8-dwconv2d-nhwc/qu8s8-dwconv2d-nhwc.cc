@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cmath>
 #include <cstring>
 #include <tuple>
 #include <utility>
@@ -119,6 +120,11 @@ void stack_rows(const Qu8s8DwConv2dNhwcVariant& variant, const DwConv2dShape& s,
   const std::size_t image_size = s.height * s.width * channels;
   // Rows of zx bytes stand for kernel rows in the padding and past kernel_h.
   const std::vector<uint8_t> padding(s.width * channels, params.x_zero_point);
+  // float(acc) * m is NaN only where m is NaN or infinite: finite multipliers (any real layer's) skip that step.
+  bool finite_multipliers = true;
+  const RequantizeRow& stage = params.stage;
+  for (std::size_t c = 0; params.output != QOutput::kInt32 && c < (stage.multiplier_stride == 0 ? 1 : channels); c++)
+    finite_multipliers = finite_multipliers && std::isfinite(stage.multiplier[c]);
   parallel_for(tasks, [&](std::size_t task) {
     std::vector<const uint8_t*> kernel_rows(w.stacks * variant.stack_depth);
     aligned_vector<uint8_t> columns(w.stacks * span * variant.stack_column_bytes);
@@ -137,6 +143,7 @@ void stack_rows(const Qu8s8DwConv2dNhwcVariant& variant, const DwConv2dShape& s,
     r.bias = bias;
     r.output = params.output;
     r.stage = &params.stage;
+    r.finite_multipliers = finite_multipliers;
     r.columns = columns.data();
     r.span = span;
     for (std::size_t row = rows * task / tasks; row < rows * (task + 1) / tasks; row++) {
