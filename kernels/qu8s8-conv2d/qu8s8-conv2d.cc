@@ -89,21 +89,47 @@ void interleave_image(const ShiftedConvShape& s, const ConvInput& x, std::size_t
 
 // The strided layout (shifted-conv.h): image n of x split into phase planes
 // of interleaved words, zero points where a phase position falls in the
-// padding or past the padded image; each input word read once.
-void interleave_phases(const ShiftedConvShape& s, const ConvInput& x, std::size_t n, uint8_t* out) {
-  const std::size_t hw = s.height * s.width, groups = groups_of(s.channels);
+// padding or past the padded image; each input word written once, in the
+// order of for_each_phase_position. A grid row's inside columns are one
+// strided run of each of the group's 4 channel rows: each run is gathered
+// into a row of its own, then the 4 rows are interleaved as the stride-1
+// layout's are (a byte-at-a-time gather of the 4 channels per word was most
+// of a strided pruned layer's time).
+void interleave_phases(const ShiftedConvShape& s, const ConvInput& x, std::size_t n, InterleaveFn interleave, uint8_t* out) {
+  const std::size_t hw = s.height * s.width, groups = groups_of(s.channels), gh = s.grid_h(), gw = s.grid_w();
   const uint8_t zp = static_cast<uint8_t>(x.zero_point);
+  const uint32_t zp_word = static_cast<uint32_t>(zp) * 0x01010101u;
+  // The 4 gathered runs, a grid row long each.
+  std::vector<uint8_t> runs(kBlock * gw);
   uint32_t* dst = reinterpret_cast<uint32_t*>(out);
   for (std::size_t g = 0; g < groups; ++g)
-    for_each_phase_position(s, [&](std::ptrdiff_t at) {
-      uint32_t word = 0;
-      for (std::size_t c = 0; c < kBlock; ++c) {
-        const std::size_t channel = g * kBlock + c;
-        const uint8_t v = at >= 0 && channel < s.channels ? x.u8[(n * s.channels + channel) * hw + static_cast<std::size_t>(at)] : zp;
-        word |= static_cast<uint32_t>(v) << (8 * c);
+    for (std::size_t a = 0; a < s.phases_h(); ++a)
+      for (std::size_t b = 0; b < s.phases_w(); ++b) {
+        // Grid columns q in [q0, q1) read input column q * SW + b - pad_left, inside [0, width).
+        const std::size_t q0 = std::min(gw, b >= s.pad_left ? 0 : (s.pad_left - b + s.stride_w - 1) / s.stride_w);
+        const std::size_t q1 = s.width + s.pad_left > b ? std::clamp((s.width + s.pad_left - b + s.stride_w - 1) / s.stride_w, q0, gw) : q0;
+        for (std::size_t y = 0; y < gh; ++y, dst += gw) {
+          const std::size_t py = y * s.stride_h + a;
+          if (py < s.pad_top || py - s.pad_top >= s.height || q0 == q1) {
+            std::fill(dst, dst + gw, zp_word);
+            continue;
+          }
+          const std::size_t first = (py - s.pad_top) * s.width + q0 * s.stride_w + b - s.pad_left;
+          for (std::size_t c = 0; c < kBlock; ++c) {
+            uint8_t* run = runs.data() + c * gw;
+            const std::size_t channel = g * kBlock + c;
+            if (channel >= s.channels) {
+              std::fill(run, run + (q1 - q0), zp);
+              continue;
+            }
+            const uint8_t* src = x.u8 + (n * s.channels + channel) * hw + first;
+            for (std::size_t i = 0; i < q1 - q0; ++i) run[i] = src[i * s.stride_w];
+          }
+          std::fill(dst, dst + q0, zp_word);
+          interleave(runs.data(), runs.data() + gw, runs.data() + 2 * gw, runs.data() + 3 * gw, q1 - q0, dst + q0);
+          std::fill(dst + q1, dst + gw, zp_word);
+        }
       }
-      *dst++ = word;
-    });
   std::fill(reinterpret_cast<uint8_t*>(dst), reinterpret_cast<uint8_t*>(dst) + kSlackBytes, zp);
 }
 
@@ -160,7 +186,7 @@ void qu8s8_conv2d(const Qu8s8Conv2dVariant& variant, const ShiftedConvShape& s, 
   uint8_t* images = static_cast<uint8_t*>(thread_scratch(kScratchImages, s.batch * image_bytes));
   const InterleaveFn interleave = interleave_for_this_cpu();
   parallel_for(s.batch, [&](std::size_t n) {
-    if (s.strided()) interleave_phases(s, x, n, images + n * image_bytes);
+    if (s.strided()) interleave_phases(s, x, n, interleave, images + n * image_bytes);
     else interleave_image(s, x, n, interleave, images + n * image_bytes);
   });
   const ShiftedMasks masks(s);
