@@ -11,7 +11,7 @@
  * and three small mobile / ResNet layers (a pointwise expansion, a 3x3
  * stride-2 and a 1x1 stride-2 downsample: bench/conv-mobile.ts's kinds, at
  * sizes that keep a round short) at batch 16 on one thread, the sparse
- * formats (stride 1 only) at 50% and 90% pruning, each the median of three
+ * formats at 50% and 90% pruning, each the median of three
  * rounds over all points (a shared machine's load drifts over seconds); the
  * two coefficients are a least-squares fit of the times relative to each
  * point's (so every layer weighs the same), kept non-negative. --write
@@ -158,7 +158,6 @@ function levels(): IsaLimit[] {
 
 const layers: Layer[] = LAYERS.map(([name, c, h, oc, pooled, k, s, p]) =>
   ({ name, c, h, oc, pooled, window: { kernel: [k, k], strides: [s, s], dilations: [1, 1], pads: [p, p, p, p], oneD: false } }));
-const strided = (layer: Layer) => layer.window.strides[0] !== 1;
 const table: Record<string, Record<string, PathCost>> = {};
 cpu.setThreads(1);
 const caps = levels();
@@ -171,8 +170,7 @@ for (const cap of caps) {
       const isa = runningIsa(CONV_PATH_FAMILY[path]);
       // The addon never runs qu8s8-conv2d's scalar variant for a call: int8 weights take the float kernels there.
       if ((uint8 && key === path) || (path === 'direct-int8' && !hasInt8ConvKernel()) || table[key]?.[isa]) continue;
-      // The sparse formats run stride 1 only.
-      for (const layer of layers.filter((l) => !strided(l) || path === 'direct' || path.startsWith('im2col')))
+      for (const layer of layers)
         for (const pruned of PRUNING[path]) {
           const { run, density } = prepare(layer, path, pruned, uint8);
           const pixels = BATCH * outPixels(layer);

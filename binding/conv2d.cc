@@ -1,6 +1,6 @@
 // Binding for kernels/f32-conv2d (dense), kernels/f32-spconv2d (sparse) and
 // kernels/qu8s8-conv2d (int8 blocks): weight packing, and the direct
-// convolution (any stride on f32-conv2d and qu8s8-conv2d, stride 1 on f32-spconv2d) of a batch of NCHW images (float32, or uint8 with its
+// convolution (any stride) of a batch of NCHW images (float32, or uint8 with its
 // zero point) into float32, int32 or requantized uint8/int8 NCHW output.
 #include <cmath>
 #include <limits>
@@ -155,7 +155,7 @@ std::vector<T> optional_copy(const Napi::Value& v, const char* name, std::size_t
 //              poolKernelH, poolKernelW, poolStrideH, poolStrideW,
 //              postActivation?: 'hardswish' | 'hardsigmoid', postAlpha, postBeta }) -> plan
 // runConv2dPlan(plan, x: Float32Array | Uint8Array, y, async): the NCHW convolution of x into y.
-// Strides above 1 run on f32-conv2d and qu8s8-conv2d, with dilation 1 (their polyphase layout, shifted-conv.h).
+// Strides above 1 run with dilation 1 (the polyphase layout, shifted-conv.h).
 // poolKernelH 0: no pool; else y is the max pool of the convolution (unpadded windows, floor rounding).
 // postActivation (float32 output, no pool; omitted: none): HardSwish or HardSigmoid(postAlpha, postBeta)
 // after the bias, then [min, max], applied by f32-elementwise to each task's rows while they are in cache.
@@ -226,7 +226,6 @@ Napi::Value PlanConv2d(const Napi::CallbackInfo& info) {
   const bool integer = out.kind != sparq::ConvOutputKind::kFloat32;
   if (integer && !call->x_u8) throw_type_error(env, "xType must be uint8 for integer output");
   call->family = conv_family(o["family"]);
-  if (s.strided() && call->family == ConvFamily::kF32SpConv2d) throw_range_error(env, "strides above 1 need family f32-conv2d or qu8s8-conv2d");
   if (call->family == ConvFamily::kF32Conv2d && w->sparse) throw_range_error(env, "family f32-conv2d needs dense weights");
   if (call->family == ConvFamily::kF32SpConv2d && !w->sparse) throw_range_error(env, "family f32-spconv2d needs sparse weights");
   if (call->family == ConvFamily::kQu8s8Conv2d && !(call->x_u8 && w->has_q8))

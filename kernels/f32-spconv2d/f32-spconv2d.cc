@@ -84,10 +84,13 @@ void propagate_nonfinite(const ShiftedConvShape& s, const F32SpConv2dWeights& w,
     for (const NonfinitePixel& px : pixels)
       for (std::size_t i = 0; i < s.kernel_h; ++i)
         for (std::size_t j = 0; j < s.kernel_w; ++j) {
-          // The output whose tap (i, j) reads this pixel.
-          const auto oh = static_cast<std::ptrdiff_t>(px.h + s.pad_top) - static_cast<std::ptrdiff_t>(i * s.dilation_h);
-          const auto ow = static_cast<std::ptrdiff_t>(px.w + s.pad_left) - static_cast<std::ptrdiff_t>(j * s.dilation_w);
-          if (oh < 0 || oh >= oh_count || ow < 0 || ow >= ow_count) continue;
+          // The output whose tap (i, j) reads this pixel: oh * SH + i * DH = h + pad_top (likewise), if any.
+          const auto dy = static_cast<std::ptrdiff_t>(px.h + s.pad_top) - static_cast<std::ptrdiff_t>(i * s.dilation_h);
+          const auto dx = static_cast<std::ptrdiff_t>(px.w + s.pad_left) - static_cast<std::ptrdiff_t>(j * s.dilation_w);
+          const auto sh = static_cast<std::ptrdiff_t>(s.stride_h), sw = static_cast<std::ptrdiff_t>(s.stride_w);
+          if (dy < 0 || dx < 0 || dy % sh != 0 || dx % sw != 0) continue;
+          const std::ptrdiff_t oh = dy / sh, ow = dx / sw;
+          if (oh >= oh_count || ow >= ow_count) continue;
           if (px.nan || stored[(px.c * s.kernel_h + i) * s.kernel_w + j] == 0)
             sink.float_output(r, static_cast<std::size_t>(oh), static_cast<std::size_t>(ow)) = NAN;
         }
@@ -136,7 +139,7 @@ void f32_spconv2d(const F32SpConv2dVariant& variant, const ShiftedConvShape& sha
   parallel_for(s.batch * groups, [&](std::size_t task) {
     const std::size_t n = task / groups, first = task % groups * per_task;
     run(n, first, nullptr);
-    if (check != nullptr && first == 0) nonfinite[n] = check(s.channels * s.plane(), images.image(n), nullptr);
+    if (check != nullptr && first == 0) nonfinite[n] = check(s.image_floats(), images.image(n), nullptr);
   });
   // Such images run again with the fix-up, which has to come between the
   // tiles and a fused pool.

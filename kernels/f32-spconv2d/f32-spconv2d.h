@@ -1,5 +1,6 @@
-// f32-spconv2d: sparse stride-1 2-D convolution of NCHW images (pruned
-// weights), computed directly on the padded images (shifted-conv/shifted-conv.h):
+// f32-spconv2d: sparse 2-D convolution of NCHW images (pruned weights, any
+// stride: strided ones read the images' phase planes, as f32-conv2d does),
+// computed directly on the padded images (shifted-conv/shifted-conv.h):
 // each output channel keeps only its nonzero taps, and each tap adds
 // w * image[offset + p] to a run of positions. No im2col, no zero weight
 // read, NCHW out; the cost is one image load per FMA (the dense kernel

@@ -126,6 +126,36 @@ describe('conv2d: strided and pointwise convolutions on f32-conv2d', () => {
         }
     });
 
+  for (const variant of nativeVariants('f32-spconv2d'))
+    it(`${variant}: strided pruned weights (CSR, [4 x 1] blocks) equal the reference, float32 with bias and clamp, uint8 exactly, Inf and NaN as the dense kernel's`, () => {
+      const r = rng(45);
+      for (const s of STRIDED)
+        for (const blockRows of [1, 4] as const) {
+          const wv = randomFloats(s.oc * s.c * s.kh * s.kw, r).map((v) => (r() < 0.3 ? v : 0));
+          const w = packConvWeights(tensor('float32', [s.oc, s.c, s.kh, s.kw], wv), { sparse: true, blockRows });
+          const what = `${variant} ${JSON.stringify(s)} blocks of ${blockRows}`;
+          const x = randomFloats(s.n * s.c * s.h * s.w, r, 2);
+          const bias = randomFloats(s.oc, r);
+          const [oh, ow] = outSize(s);
+          const y = cpu.conv2d(tensor('float32', [s.n, s.c, s.h, s.w], x), w, { pads: s.pads, strides: s.strides, bias, activation: { min: -0.5, max: 3 }, variant });
+          const want = Float32Array.from(refConv2dSums(geometry(s), x, 0, wv), (v, i) => Math.min(Math.max(v + bias[Math.floor(i / (oh * ow)) % s.oc], -0.5), 3));
+          assertClose(y.data, want, 1e-5, 1e-5, `float32 ${what}`);
+          // An Inf and a NaN: every output whose window holds them is NaN, as the dense product's 0 x Inf is.
+          x[1] = Infinity;
+          x[x.length - 2] = NaN;
+          const dense = packConvWeights(tensor('float32', [s.oc, s.c, s.kh, s.kw], wv));
+          const xt = tensor('float32', [s.n, s.c, s.h, s.w], x);
+          const nans = (y: { data: ArrayLike<number> }) => Array.from(y.data, (v) => Number.isNaN(v));
+          assert.deepEqual(nans(cpu.conv2d(xt, w, { pads: s.pads, strides: s.strides, variant })), nans(cpu.conv2d(xt, dense, { pads: s.pads, strides: s.strides })), `NaNs ${what}`);
+          const xq = randomInts(Uint8Array, s.n * s.c * s.h * s.w, 0, 255, r);
+          const wq = Float32Array.from(wv, (v) => Math.round(v * 100));
+          const zeroPoint = [0, 77, 255][Math.floor(r() * 3)];
+          const wint = packConvWeights(tensor('int8', [s.oc, s.c, s.kh, s.kw], Int8Array.from(wq), { scale: 0.01 }), { sparse: true, blockRows });
+          const sums = cpu.conv2d(tensor('uint8', [s.n, s.c, s.h, s.w], xq, { scale: 0.02, zeroPoint }), wint, { pads: s.pads, strides: s.strides, output: 'int32', variant });
+          assertSameArray(sums.data, Int32Array.from(refConv2dSums(geometry(s), xq, zeroPoint, wq)), `int32 ${what}`);
+        }
+    });
+
   it('every variant gives the same float32 bits on strided and pointwise shapes (same tap order, fused multiply-adds)', () => {
     const r = rng(43);
     for (const s of [STRIDED[0], STRIDED[2], POINTWISE[0], POINTWISE[2]]) {
@@ -137,10 +167,10 @@ describe('conv2d: strided and pointwise convolutions on f32-conv2d', () => {
     }
   });
 
-  it('takes strides above 1 on dense weights or int8 blocks without dilation only, naming the argument', () => {
+  it('takes strides above 1 without dilation only, naming the argument', () => {
     const x = tensor('float32', [1, 2, 6, 6], new Float32Array(72));
     const sparse = packConvWeights(tensor('float32', [4, 2, 3, 3], new Float32Array(72).fill(1)), { sparse: true });
-    assert.throws(() => cpu.conv2d(x, sparse, { strides: [2, 2] }), /^TypeError: options.strides above 1 need dense weights, or uint8 x on int8 blocks/);
+    assert.throws(() => cpu.conv2d(x, sparse, { strides: [2, 1], dilations: [1, 2] }), /^RangeError: options.dilations must be 1 with options.strides above 1/);
     const dense = packConvWeights(tensor('float32', [4, 2, 3, 3], new Float32Array(72).fill(1)));
     assert.throws(() => cpu.conv2d(x, dense, { strides: [2, 1], dilations: [1, 2] }), /^RangeError: options.dilations must be 1 with options.strides above 1/);
     assert.throws(() => cpu.conv2d(x, dense, { strides: [0, 1] }), /^RangeError: options.strides\[0\]/);

@@ -118,13 +118,13 @@ describe('runtime: the conv path choice', () => {
     });
   });
 
-  it('grouped convs keep the im2col path; strided ones are offered the dense direct kernel and int8 blocks, not the float sparse ones, their phase copy counted', () => {
+  it('grouped convs keep the im2col path; strided ones are offered every direct path (dense, CSR, [4 x 1] and int8 blocks), their phase copy counted', () => {
     const w = conv2Weights(0, 1, false);
     assert.equal(prepareDirectConv({ ...w, dims: [64, 16, 3, 3] }, 2, WINDOW, true), undefined);
     const strided = { ...WINDOW, strides: [2, 2] as [number, number] };
     atEachCap(() => {
       const int8 = runningIsa('qu8s8-conv2d') !== 'scalar' ? ['direct-int8'] : [];
-      assert.deepEqual(convCandidates(conv2Weights(0.9, 4, true), strided, true).map((c) => c.path), ['direct', 'im2col-int8', ...int8]);
+      assert.deepEqual(convCandidates(conv2Weights(0.9, 4, true), strided, true).map((c) => c.path), ['direct', 'im2col-int8', 'direct-csr', 'direct-block4', ...int8]);
     });
     assert.deepEqual([convShape(w, strided).phases, convShape(w, { kernel: [1, 1], strides: [2, 2] }).phases, convShape(w, { kernel: [7, 7], strides: [2, 1] }).phases, convShape(w, WINDOW).phases], [4, 1, 2, 0]);
     // The direct path moves its 64 outputs and 32 channels x 4 phases per pixel; im2col as at stride 1.

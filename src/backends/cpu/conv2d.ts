@@ -1,8 +1,8 @@
 /**
  * Direct 2-D convolution of NCHW tensors, without im2col: dense weights on
- * f32-conv2d (any stride, through a polyphase split of the image when
- * strided), pruned ones on f32-spconv2d (stride 1) (kernels/shifted-conv/
- * shifted-conv.h explains the layouts); int8 blocks on qu8s8-conv2d (any stride). Float32 images give float32 results
+ * f32-conv2d, pruned ones on f32-spconv2d, int8 blocks on qu8s8-conv2d, any
+ * stride (through a polyphase split of the image when strided;
+ * kernels/shifted-conv/shifted-conv.h explains the layouts). Float32 images give float32 results
  * (bias and a clamp fused); uint8 images with quantized int8/uint8 weights
  * give exact int32 sums, requantized to uint8/int8 like qgemm: on
  * qu8s8-conv2d's 8-bit dot products (VNNI) for int8 blocks, exact in int32,
@@ -355,8 +355,6 @@ function conv2dSetup(x: TensorShape<'float32' | 'uint8'>, w: ConvWeights, option
   const planes = g.batch * g.outChannels;
   const xSize = g.batch * g.channels * g.height * g.width, ySize = sizeOf(dims);
   const variant = checkVariant(options);
-  if (g.strideH * g.strideW > 1 && convFamily(x.type, w, variant) === 'f32-spconv2d')
-    typeFail('options.strides', 'above 1 need dense weights, or uint8 x on int8 blocks where qu8s8-conv2d runs (f32-spconv2d runs stride 1 only)');
   // The addon call of `stage`: planned at its first run (the addon reads and checks the ~30 fields
   // once; a runtime's Conv2dPlan then runs it per input, one-shot calls find it in w.nativePlans),
   // then run on the arrays alone.

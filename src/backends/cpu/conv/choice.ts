@@ -20,8 +20,8 @@ export function convShape(w: ConvWeightSource<'float32' | 'int8' | 'uint8'>, win
 /**
  * The paths an ungrouped layer can take, with the stored fraction of its
  * weights in each format (zero: the weight's zero point): im2col and the
- * dense direct kernel always (strided too), and when `trySparse` CSR and
- * [4 x 1] blocks (stride 1 only: f32-spconv2d has no strided layout), and
+ * dense direct kernel always, and when `trySparse` CSR and [4 x 1] blocks
+ * (strided too: f32-spconv2d reads the phase planes as f32-conv2d does), and
  * int8 blocks for integer weights whose values minus zero point fit int8
  * where qu8s8-conv2d runs SIMD code (the addon runs its scalar variant for
  * no call: the float kernels take those layers).
@@ -30,13 +30,12 @@ export function convCandidates(w: ConvWeightSource<'float32' | 'int8' | 'uint8'>
   const quantized = w.type !== 'float32';
   const candidates: ConvCandidate[] = [{ path: 'direct', density: 1 }, { path: quantized ? 'im2col-int8' : 'im2col', density: 1 }];
   if (!trySparse) return candidates;
-  const strided = window.strides[0] !== 1 || window.strides[1] !== 1;
   const oc = w.dims[0], taps = w.data.length / oc;
   // Per output channel in plain loops, not a closure per weight: a full-width model has millions of weights.
   const zeroOf = (o: number) => (w.zeroPoints ? w.zeroPoints[w.zeroPoints.length === 1 ? 0 : o] : 0);
   const stored = new Uint8Array(w.data.length);
   for (let o = 0; o < oc; o++) for (let i = o * taps, zero = zeroOf(o); i < (o + 1) * taps; i++) stored[i] = w.data[i] !== zero ? 1 : 0;
-  if (!strided) candidates.push({ path: 'direct-csr', density: blockDensity(stored, oc, 1) }, { path: 'direct-block4', density: blockDensity(stored, oc, 4) });
+  candidates.push({ path: 'direct-csr', density: blockDensity(stored, oc, 1) }, { path: 'direct-block4', density: blockDensity(stored, oc, 4) });
   if (quantized && hasInt8ConvKernel()) {
     const shifted = new Float32Array(w.data.length);
     for (let o = 0; o < oc; o++) for (let i = o * taps, zero = zeroOf(o); i < (o + 1) * taps; i++) shifted[i] = w.data[i] - zero;
