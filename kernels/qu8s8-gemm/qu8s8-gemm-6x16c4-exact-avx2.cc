@@ -103,7 +103,8 @@ void tile(std::size_t nc, std::size_t kc, const uint8_t* a, std::size_t lda, con
   // Pair sums of both passes between chunks (only when K > kChunk).
   __m256i sums[2][R][2];
   __m256i acc[R][2];
-  for (std::size_t k0 = 0; k0 < kc; k0 += kChunk) {
+  // Runs once when kc = 0 (K = 0), leaving zero sums: the tile is col_terms.
+  for (std::size_t k0 = 0; k0 == 0 || k0 < kc; k0 += kChunk) {
     const std::size_t n = std::min(kChunk, kc - k0);
     const bool first = k0 == 0, last = k0 + n == kc;
     for (std::size_t r = 0; r < R; ++r) widen_row(a + r * lda + k0, n, a16 + r * kChunk);

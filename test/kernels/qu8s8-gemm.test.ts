@@ -111,6 +111,17 @@ describe('qu8s8-gemm', () => {
     }
   });
 
+  it('every variant gives the bias alone for K = 0, on rows enough for a full tile of the tallest', () => {
+    const a = tensor('uint8', [13, 0], undefined, { scale: 0.5, zeroPoint: 3 });
+    const b = tensor('int8', [0, 3], undefined, { scale: Float32Array.of(1, 2, 4), zeroPoint: Int32Array.of(0, 1, 2), axis: 1 });
+    const bias = Int32Array.of(10, -3, 7);
+    const want = Array.from({ length: 13 }, () => [10, -3, 7]).flat();
+    for (const variant of nativeVariants('qu8s8-gemm')) {
+      if (variantNeedsNarrow(variant) && !cpu.packWeights(b).narrow) continue;
+      assert.deepEqual(Array.from(cpu.qgemm(a, b, { bias, variant }).data), want, variant);
+    }
+  });
+
   it('records whether weights fit the fast kernel, and never runs it on weights that do not', () => {
     const narrow = cpu.packWeights(tensor('int8', [8, 8], new Int8Array(64).fill(64)));
     const full = cpu.packWeights(tensor('int8', [8, 8], new Int8Array(64).fill(65)));
