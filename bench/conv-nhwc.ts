@@ -8,7 +8,9 @@
  *   npm run bench:conv:nhwc -- --quick --batch 1 --threads 1
  *
  * Prints one markdown table: microseconds per run (median) and G FMA/s for
- * each path, and im2col / shifted (> 1: the shifted GEMM is faster).
+ * each path, im2col / shifted (> 1: the shifted GEMM is faster), and the
+ * GEMM alone on rows im2col made beforehand (what the shifted GEMM's
+ * microkernel calls would cost without its per-tap calls and borders).
  */
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -48,8 +50,8 @@ const SHAPES: Shape[] = [
 const us = (s: number) => (s * 1e6).toFixed(0);
 cpu.setThreads(threads);
 console.log(`CPU ${cpus()[0]?.model ?? '?'}, ${threads} thread(s), sparq ISA ${cpu.info().isa}\n`);
-console.log('| shape | batch | im2col+GEMM µs | G FMA/s | shifted µs | G FMA/s | im2col / shifted |');
-console.log('|---|---|---|---|---|---|---|');
+console.log('| shape | batch | im2col+GEMM µs | G FMA/s | shifted µs | G FMA/s | im2col / shifted | GEMM alone µs | GEMM alone / shifted |');
+console.log('|---|---|---|---|---|---|---|---|---|');
 for (const batch of batches)
   for (const [name, [h, w, c], oc, k, s, p] of SHAPES) {
     if (values.only && !name.includes(values.only)) continue;
@@ -67,7 +69,9 @@ for (const batch of batches)
     const col = new Float32Array(rows * kk);
     const a = await timeIt(() => { im2col.run(x, col); gemm.run(col, y); }, { budgetMs });
     const b = await timeIt(() => shifted.run(x, y), { budgetMs });
+    const g = await timeIt(() => gemm.run(col, y), { budgetMs });
     const fmas = rows * kk * oc;
-    console.log(`| ${name} | ${batch} | ${us(a.p50)} | ${(fmas / a.p50 / 1e9).toFixed(1)} | ${us(b.p50)} | ${(fmas / b.p50 / 1e9).toFixed(1)} | ${(a.p50 / b.p50).toFixed(2)} |`);
+    const rate = (t: number) => (fmas / t / 1e9).toFixed(1);
+    console.log(`| ${name} | ${batch} | ${us(a.p50)} | ${rate(a.p50)} | ${us(b.p50)} | ${rate(b.p50)} | ${(a.p50 / b.p50).toFixed(2)} | ${us(g.p50)} | ${(g.p50 / b.p50).toFixed(2)} |`);
     weights.dispose();
   }

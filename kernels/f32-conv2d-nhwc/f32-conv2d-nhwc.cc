@@ -13,6 +13,8 @@
 //                                    every K block reads and writes again.
 // A strip's first K block in its tap range starts the tile (accumulate =
 // false), its last adds bias and clamps; blocks outside its range are skipped.
+// Gathered plans (small windows, f32-conv2d-nhwc.h) have one K block: each
+// strip is copied into the task's buffer and meets every column block once.
 //
 // Determinism: each output element is computed by the same calls in the same
 // order whatever the thread count (strips and K blocks depend only on the
@@ -21,6 +23,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <vector>
 
 #include "../common/thread-pool.h"
 
@@ -77,6 +80,22 @@ std::vector<TapRun> tap_runs(std::size_t out, std::size_t stride, std::size_t pa
   return runs;
 }
 
+// Copies of a few floats (a window row of a 3-channel stem is 9 or 21):
+// inline loops, 4 floats per step, where memcpy/memset calls would cost more
+// than the copy.
+void copy_floats(float* dst, const float* src, std::size_t n) {
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const float a = src[i], b = src[i + 1], c = src[i + 2], d = src[i + 3];
+    dst[i] = a, dst[i + 1] = b, dst[i + 2] = c, dst[i + 3] = d;
+  }
+  for (; i < n; ++i) dst[i] = src[i];
+}
+
+void fill_zeros(float* dst, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) dst[i] = 0.0f;
+}
+
 // Cuts `length` positions into ceil(length / mr) pieces of near-equal size,
 // calling piece(begin, count) for each: a 14-pixel run is 7 + 7, not 12 + 2,
 // since a microkernel call costs about as much per row at 7 rows as at 12.
@@ -87,6 +106,52 @@ void split_evenly(std::size_t length, std::size_t mr, Piece piece) {
     const std::size_t count = length / pieces + (i < length % pieces ? 1 : 0);
     piece(begin, count);
     begin += count;
+  }
+}
+
+// What gathering a strip reads, as values (not the plan's references), so
+// the per-pixel loop keeps them in registers.
+struct Window {
+  const float* x;
+  std::size_t c, kernel_h, kernel_w, stride_w, pad_left, dilation_w, width;
+  std::ptrdiff_t kh_step, kw_step;  // input floats between window rows, window columns
+};
+
+// The strip's K values per pixel into buf (rows of K = KH*KW*C, (kh, kw, c)
+// as W's), zeros in the padding.
+void gather_strip(const Window& window, const F32Conv2dNhwcStrip& st, float* buf) {
+  const Window w = window;
+  const std::size_t row = w.kernel_w * w.c, k = w.kernel_h * row;
+  const std::size_t last_column = (w.kernel_w - 1) * w.dilation_w;
+  for (std::size_t p = 0; p < st.rows; ++p) {
+    float* dst = buf + p * k;
+    const float* origin = w.x + (st.x_offset + static_cast<std::ptrdiff_t>(p * st.x_step));
+    const std::size_t start = (st.ow + p) * w.stride_w;
+    // Interior pixels (the whole window row inside x) skip valid_taps' divisions.
+    std::size_t kw_lo = 0, kw_hi = w.kernel_w;
+    if (start < w.pad_left || start - w.pad_left + last_column >= w.width)
+      valid_taps(st.ow + p, w.stride_w, w.pad_left, w.dilation_w, w.width, w.kernel_w, &kw_lo, &kw_hi);
+    if (kw_lo == 0 && kw_hi == w.kernel_w && w.dilation_w == 1 && st.kh_lo == 0 && st.kh_hi == w.kernel_h) {
+      // The common case: every window row whole and contiguous.
+      for (std::size_t kh = 0; kh < w.kernel_h; ++kh) copy_floats(dst + kh * row, origin + static_cast<std::ptrdiff_t>(kh) * w.kh_step, row);
+      continue;
+    }
+    for (std::size_t kh = 0; kh < w.kernel_h; ++kh, dst += row) {
+      if (kh < st.kh_lo || kh >= st.kh_hi || kw_lo >= kw_hi) {
+        fill_zeros(dst, row);
+        continue;
+      }
+      fill_zeros(dst, kw_lo * w.c);
+      // Every tap in [kw_lo, kw_hi) of a row in [kh_lo, kh_hi) lies inside x.
+      const float* src = origin + static_cast<std::ptrdiff_t>(kh) * w.kh_step;
+      if (w.dilation_w == 1) {
+        copy_floats(dst + kw_lo * w.c, src + static_cast<std::ptrdiff_t>(kw_lo) * w.kw_step, (kw_hi - kw_lo) * w.c);
+      } else {
+        for (std::size_t kw = kw_lo; kw < kw_hi; ++kw)
+          copy_floats(dst + kw * w.c, src + static_cast<std::ptrdiff_t>(kw) * w.kw_step, w.c);
+      }
+      fill_zeros(dst + kw_hi * w.c, row - kw_hi * w.c);
+    }
   }
 }
 
@@ -102,6 +167,8 @@ F32Conv2dNhwcPlan f32_conv2d_nhwc_plan(const F32GemmVariant& variant, const F32C
   const std::vector<TapRun> rows = tap_runs(s.out_h, s.stride_h, s.pad_top, s.dilation_h, s.height, s.kernel_h);
   const std::vector<TapRun> cols = tap_runs(s.out_w, s.stride_w, s.pad_left, s.dilation_w, s.width, s.kernel_w);
   const std::size_t mr = variant.mr, c = s.channels;
+  const std::size_t k = s.kernel_h * s.kernel_w * c;
+  plan.gather = k <= kKcMax && s.kernel_h * div_up(s.kernel_w, plan.taps_per_block) > 1;
   // y and x offsets counted in floats: OC is not known here, so y_offset and
   // y_step count pixels and the driver scales them by OC.
   const std::ptrdiff_t row_floats = static_cast<std::ptrdiff_t>(s.width * c);
@@ -119,8 +186,16 @@ F32Conv2dNhwcPlan f32_conv2d_nhwc_plan(const F32GemmVariant& variant, const F32C
           t.y_step = along_row ? 1 : s.out_w;
           t.rows = count;
           t.kh_lo = r.lo, t.kh_hi = r.hi, t.kw_lo = q.lo, t.kw_hi = q.hi;
+          t.ow = ow;
           plan.strips.push_back(t);
         };
+        // Gathered strips clip each pixel's columns themselves: whole output rows, in even strips.
+        if (plan.gather) {
+          if (q.begin != 0) continue;
+          for (std::size_t oh = r.begin; oh < r.end; ++oh)
+            split_evenly(s.out_w, mr, [&](std::size_t b, std::size_t count) { strip(oh, b, true, count); });
+          continue;
+        }
         // Strips along columns only when that makes fewer (fuller) calls: the
         // border columns of a map, a pixel wide and the map's interior tall.
         if (height * div_up(width, mr) <= width * div_up(height, mr)) {
@@ -209,6 +284,27 @@ void f32_conv2d_nhwc(const F32Conv2dNhwcPlan& plan, const F32PackedB& w, const f
               params.max);
     }
   };
+  if (plan.gather) {
+    const Window window{x, c, s.kernel_h, s.kernel_w, s.stride_w, s.pad_left, s.dilation_w, s.width, kh_step, kw_step};
+    parallel_for(s_tasks * n_tasks, [&](std::size_t task) {
+      const std::size_t t_begin = task / n_tasks * strips_per_task;
+      const std::size_t t_end = std::min(strips, t_begin + strips_per_task);
+      const std::size_t j_begin = task % n_tasks * blocks_per_task;
+      const std::size_t j_end = std::min(blocks, j_begin + blocks_per_task);
+      std::vector<float> buf(variant.mr * k);
+      for (std::size_t t = t_begin; t < t_end; ++t) {
+        const F32Conv2dNhwcStrip& st = plan.strips[t];
+        gather_strip(window, st, buf.data());
+        for (std::size_t j = j_begin; j < j_end; ++j) {
+          const std::size_t col = j * nr;
+          ukernel(st.rows, std::min(nr, n - col), k, buf.data(), k, packed + col * k, panel_stride,
+                  y + st.y_offset * n + col, st.y_step * n, false, true,
+                  params.bias != nullptr ? params.bias + col : nullptr, params.min, params.max);
+        }
+      }
+    });
+    return;
+  }
   parallel_for(s_tasks * n_tasks, [&](std::size_t task) {
     const std::size_t t_begin = task / n_tasks * strips_per_task;
     const std::size_t t_end = std::min(strips, t_begin + strips_per_task);

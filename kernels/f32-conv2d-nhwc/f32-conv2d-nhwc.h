@@ -20,6 +20,14 @@
 // rectangles into strips of at most MR pixels (along rows, or along columns
 // when a rectangle is taller than wide, as the left/right border columns are),
 // sized evenly so a 14-pixel run is 7 + 7, not 12 + 2.
+//
+// A small window (all of K = KH*KW*C within one K block, yet more than one
+// call per strip: the 3-channel stems, 3x3 over few channels) is gathered
+// instead: each strip's K values per pixel are copied into an L1 buffer
+// (zeros in the padding) and one microkernel call takes the whole K. Calls
+// of a few values of K each (9 at the 3x3 stem) cost more in loading and
+// storing the output tile than in FMAs; the copy is K floats per pixel
+// against K*OC FMAs.
 #pragma once
 
 #include <cstddef>
@@ -47,6 +55,7 @@ struct F32Conv2dNhwcStrip {
   std::ptrdiff_t x_offset;
   std::size_t x_step, y_offset, y_step, rows;
   std::size_t kh_lo, kh_hi, kw_lo, kw_hi;
+  std::size_t ow;  // gathered strips: the output column of pixel 0 (each pixel clips its own window columns)
 };
 
 // The strips of one variant (its MR) and shape, made once per input shape.
@@ -54,6 +63,7 @@ struct F32Conv2dNhwcPlan {
   F32Conv2dNhwcShape shape;
   const F32GemmVariant* variant;
   std::size_t taps_per_block;  // window columns per microkernel call (K block)
+  bool gather;                 // strips gathered into a buffer, one call per strip over the whole K
   std::vector<F32Conv2dNhwcStrip> strips;
 };
 

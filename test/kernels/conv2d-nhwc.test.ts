@@ -25,15 +25,21 @@ function gemmWeights(w: Float32Array, oc: number, c: number, taps: number): Floa
   return out;
 }
 
-/** The NCHW reference with the layouts transposed around it, bias and clamp after, in float32. */
-function reference(c: Case, x: Float32Array, w: Float32Array, bias: Float32Array | undefined): Float32Array {
+/** The NCHW reference's sums [N, OC, OH, OW] with the input transposed to NCHW. */
+function referenceSums(c: Case, x: Float32Array, w: Float32Array): Float64Array {
   const [n, h, wd, ch] = c.x;
   const g = convGeometry([n, ch, h, wd], { kernelShape: c.kernel, ...c.options });
   const nchw = new Float32Array(x.length);
   for (let b = 0; b < n; b++)
     for (let p = 0; p < h * wd; p++)
       for (let k = 0; k < ch; k++) nchw[(b * ch + k) * h * wd + p] = x[(b * h * wd + p) * ch + k];
-  const sums = refConv2dSums({ ...g, channels: ch, outChannels: c.oc }, nchw, 0, w);
+  return refConv2dSums({ ...g, channels: ch, outChannels: c.oc }, nchw, 0, w);
+}
+
+/** The reference sums plus bias, clamped, in float32, transposed back to NHWC. */
+function reference(c: Case, sums: Float64Array, bias: Float32Array | undefined): Float32Array {
+  const [n, h, wd, ch] = c.x;
+  const g = convGeometry([n, ch, h, wd], { kernelShape: c.kernel, ...c.options });
   const { min, max } = activationRange('activation', c.options?.activation);
   const plane = g.outH * g.outW;
   const y = new Float32Array(sums.length);
@@ -52,9 +58,10 @@ function check(c: Case, variant: string | undefined, r: () => number): void {
   const x = randomFloats(n * h * wd * ch, r, 2);
   const w = randomFloats(c.oc * ch * taps, r);
   const packed = packWeights(tensor('float32', [taps * ch, c.oc], gemmWeights(w, c.oc, ch, taps)));
+  const sums = referenceSums(c, x, w);
   for (const bias of [undefined, randomFloats(c.oc, r)]) {
     const plan = planConv2dNhwc({ type: 'float32', dims: c.x }, packed, { kernelShape: c.kernel, ...c.options, bias, variant });
-    const want = reference(c, x, w, bias);
+    const want = reference(c, sums, bias);
     const got = new Float32Array(want.length).fill(NaN);
     plan.run(x, got);
     assertClose(got, want, 1e-4, 1e-4, `${variant ?? 'best'} ${JSON.stringify({ ...c, bias: bias !== undefined })}`);
@@ -67,7 +74,8 @@ function check(c: Case, variant: string | undefined, r: () => number): void {
 // block per window row, two taps per block (C = 200) and one (C = 600, past
 // the 512 values of K per call); output channels around the 16- and
 // 32-column panels; rows of 1, 7 + 7 (14), 13 and 25 pixels; asymmetric
-// pads, dilation, stride 3, a 3x5 kernel; windows wholly in the padding.
+// pads, dilation, stride 3, a 3x5 kernel; windows wholly in the padding;
+// each both gathered (K <= 512) and read in place.
 function cases(): Case[] {
   const relu6 = { min: 0, max: 6 };
   return [
@@ -86,8 +94,15 @@ function cases(): Case[] {
     { x: [2, 9, 12, 6], oc: 31, kernel: [3, 5], options: { strides: [3, 1], pads: [2, 1, 0, 2] } },
     { x: [1, 12, 16, 1], oc: 2, kernel: [3, 3], options: { strides: [3, 3], pads: [1, 1, 1, 1], dilations: [1, 2] } },
     { x: [1, 4, 4, 2], oc: 3, kernel: [5, 5], options: { pads: [4, 4, 4, 4] } },
-    // More strips than one group of the driver's (its output tile kept in L2) on every variant.
+    // More strips than one group of the driver's (its output tile kept in L2) on every variant, gathered and not.
     { x: [1, 100, 100, 2], oc: 4, kernel: [3, 3], options: { pads: [1, 1, 1, 1] } },
+    { x: [1, 90, 40, 57], oc: 1, kernel: [3, 3], options: { pads: [1, 1, 1, 1] } },
+    // Windows past 512 values of K, read in place (not gathered): strides, asymmetric pads, dilation,
+    // windows wholly in the padding, border columns as column strips.
+    { x: [2, 11, 9, 130], oc: 20, kernel: [3, 3], options: { strides: [2, 2], pads: [0, 1, 2, 1], activation: 'relu' } },
+    { x: [1, 10, 12, 80], oc: 17, kernel: [3, 3], options: { dilations: [2, 2], pads: [2, 1, 2, 3] } },
+    { x: [1, 3, 4, 40], oc: 5, kernel: [5, 5], options: { pads: [4, 4, 4, 4] } },
+    { x: [1, 20, 9, 64], oc: 33, kernel: [3, 3], options: { pads: [1, 1, 1, 1], activation: { min: -1, max: 1 } } },
   ];
 }
 

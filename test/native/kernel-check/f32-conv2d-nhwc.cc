@@ -4,7 +4,8 @@
 // with stride 3 and dilation 2; random pads on each side (windows wholly in
 // the padding too), channel counts that make one, two or three K blocks per
 // window row, output channels around the 16- and 32-column panels, maps
-// whose rows split into strips of every size up to MR, bias or none, clamps.
+// whose rows split into strips of every size up to MR, bias or none, clamps;
+// windows of up to 512 values of K gathered, wider ones read in place.
 #include <algorithm>
 #include <limits>
 #include <vector>
@@ -80,7 +81,7 @@ CHECK_FAMILY("f32-conv2d-nhwc") {
   const std::size_t shapes[][7] = {
       {3, 3, 1, 1, 1, 1, 16}, {3, 3, 2, 2, 1, 1, 8},   {3, 3, 1, 1, 1, 1, 200}, {3, 3, 1, 1, 1, 1, 600},
       {1, 1, 2, 2, 1, 1, 24}, {7, 7, 2, 2, 1, 1, 3},   {3, 3, 2, 2, 1, 1, 3},   {3, 5, 3, 1, 1, 1, 5},
-      {3, 3, 1, 2, 2, 2, 7},
+      {3, 3, 1, 2, 2, 2, 7},  {3, 3, 2, 2, 1, 1, 200}, {3, 3, 1, 1, 2, 2, 130},
   };
   c.variants(kF32GemmVariants, kF32GemmVariantCount, [&](const F32GemmVariant& v) {
     for (const auto& sh : shapes)
