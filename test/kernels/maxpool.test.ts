@@ -86,6 +86,18 @@ describe('maxPool', () => {
     assert.ok(y.every((v) => v === -Infinity));
   });
 
+  it('3x3/2 (its own interior loop): NaN skipped, the first of +0 and -0 in row-major order kept, as the reference', () => {
+    const r = rng(10);
+    const special = [NaN, 0, -0, Infinity, -Infinity, 1];
+    const dims: [number, number, number, number] = [1, 2, 7, 71];
+    const x = Float32Array.from({ length: 2 * 7 * 71 }, () => special[Math.floor(r() * special.length)]);
+    const options = { kernelShape: [3, 3] as const, strides: [2, 2] as const, pads: [1, 1, 1, 1] as const };
+    const got = cpu.maxPool(tensor('float32', dims, x), options).data;
+    const want = new Float32Array(got.length);
+    refMaxPool(x, want, maxPoolGeometry(dims, options));
+    for (let i = 0; i < want.length; i++) assert.ok(Object.is(got[i], want[i]), `index ${i}: got ${got[i]}, expected ${want[i]}`);
+  });
+
   it('gives the same result on 1 and 2 threads for a call large enough to split', () => {
     const r = rng(9);
     const dims: [number, number, number, number] = [8, 16, 64, 64];
