@@ -22,7 +22,9 @@
  * and 16), --threads (default 1), --budget ms per measurement (default
  * 3000, 800 with --quick), --isa caps sparq's kernels (onnxruntime cannot be
  * capped), --top: op types shown per profile (default 6), --layout: nchw,
- * nhwc or both (default both).
+ * nhwc, auto (what layout 'auto' runs: a pruned model's may keep some convs
+ * NCHW, which neither of the others times), both (default: nchw and nhwc)
+ * or all three.
  */
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -80,7 +82,7 @@ const batches = (values.batch ?? ['1', '16']).map(Number);
 const threadCounts = (values.threads ?? ['1']).map(Number);
 const budgetMs = Number(values.budget ?? (values.quick ? 800 : 3000));
 const top = Number(values.top);
-const LAYOUTS = { nchw: ['nchw'], nhwc: ['nhwc'], both: ['nchw', 'nhwc'] } as const;
+const LAYOUTS = { nchw: ['nchw'], nhwc: ['nhwc'], auto: ['auto'], both: ['nchw', 'nhwc'], all: ['nchw', 'nhwc', 'auto'] } as const;
 const layouts = LAYOUTS[pick('layout', [values.layout!], LAYOUTS)[0] as keyof typeof LAYOUTS];
 cpu.setIsaLimit(values.isa as Parameters<typeof cpu.setIsaLimit>[0]);
 
