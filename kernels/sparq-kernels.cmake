@@ -8,6 +8,7 @@
 #   -avx2.cc        x86: -mavx2 -mfma
 #   -avx512.cc      x86: + AVX-512 F/DQ/BW/VL
 #   -avx512vnni.cc  x86: + AVX-512 VNNI
+#   -avx512vbmi.cc  x86: + AVX-512 VBMI
 #   -amx.cc         x86: + AMX tiles and AMX-INT8
 #   -neon.cc        AArch64: no flags (Advanced SIMD is baseline)
 #   -neondot.cc     AArch64: -march=armv8.2-a+dotprod (sdot/udot)
@@ -29,10 +30,11 @@ endif()
 set(SPARQ_FLAGS_avx2 "-mavx2;-mfma")
 set(SPARQ_FLAGS_avx512 "-mavx2;-mfma;-mavx512f;-mavx512dq;-mavx512bw;-mavx512vl")
 set(SPARQ_FLAGS_avx512vnni "${SPARQ_FLAGS_avx512};-mavx512vnni")
+set(SPARQ_FLAGS_avx512vbmi "${SPARQ_FLAGS_avx512};-mavx512vbmi")
 set(SPARQ_FLAGS_amx "${SPARQ_FLAGS_avx512vnni};-mamx-tile;-mamx-int8")
 set(SPARQ_FLAGS_neondot "-march=armv8.2-a+dotprod")
 foreach(src ${SPARQ_KERNEL_SOURCES})
-  if(src MATCHES "-(avx2|avx512|avx512vnni|amx)\\.cc$")
+  if(src MATCHES "-(avx2|avx512|avx512vnni|avx512vbmi|amx)\\.cc$")
     if(SPARQ_X86)
       set_source_files_properties(${src} PROPERTIES COMPILE_OPTIONS "${SPARQ_FLAGS_${CMAKE_MATCH_1}}")
     else()

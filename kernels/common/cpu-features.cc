@@ -58,6 +58,7 @@ CpuFeatures detect() {
   const bool avx2 = (b >> 5) & 1;
   const bool avx512 = ((b >> 16) & 1) && ((b >> 17) & 1) && ((b >> 30) & 1) && ((b >> 31) & 1);  // F DQ BW VL
   const bool vnni = (c >> 11) & 1;
+  const bool vbmi = (c >> 1) & 1;
   const bool amx = ((d >> 24) & 1) && ((d >> 25) & 1);  // AMX-TILE, AMX-INT8
   const unsigned state = xcr0();
   const bool ymm_state = (state & 0x6) == 0x6;       // SSE + AVX
@@ -65,6 +66,7 @@ CpuFeatures detect() {
   f.avx2_fma = fma && avx && avx2 && ymm_state;
   f.avx512 = f.avx2_fma && avx512 && zmm_state;
   f.avx512_vnni = f.avx512 && vnni;
+  f.avx512_vbmi = f.avx512 && vbmi;
   const bool tile_state = (state & 0x60000) == 0x60000;  // XTILECFG, XTILEDATA
   f.amx_int8 = f.avx512_vnni && amx && tile_state && request_amx_permission();
   return f;
@@ -110,6 +112,7 @@ int rank(Isa isa) {
     case Isa::kAvx512: return 2;
     case Isa::kNeonDot: return 2;
     case Isa::kAvx512Vnni: return 3;
+    case Isa::kAvx512Vbmi: return 3;
     case Isa::kAmxInt8: return 4;
   }
   return 0;
@@ -146,6 +149,7 @@ bool isa_supported(Isa isa) {
     case Isa::kAvx2Fma: return f.avx2_fma;
     case Isa::kAvx512: return f.avx512;
     case Isa::kAvx512Vnni: return f.avx512_vnni;
+    case Isa::kAvx512Vbmi: return f.avx512_vbmi;
     case Isa::kAmxInt8: return f.amx_int8;
     case Isa::kNeon: return f.neon;
     case Isa::kNeonDot: return f.neon_dot;
@@ -159,6 +163,7 @@ const char* isa_name(Isa isa) {
     case Isa::kAvx2Fma: return "avx2";
     case Isa::kAvx512: return "avx512";
     case Isa::kAvx512Vnni: return "avx512vnni";
+    case Isa::kAvx512Vbmi: return "avx512vbmi";
     case Isa::kAmxInt8: return "amx";
     case Isa::kNeon: return "neon";
     case Isa::kNeonDot: return "neondot";

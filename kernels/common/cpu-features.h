@@ -15,6 +15,11 @@ enum class Isa {
   kAvx512,      // AVX-512 F/DQ/BW/VL (Skylake-SP and later): -mavx512f -mavx512dq -mavx512bw -mavx512vl
   kAvx512Vnni,  // kAvx512 + VNNI (vpdpbusd: u8 x s8 dot products into int32)
   kAmxInt8,     // kAvx512Vnni + AMX tiles with int8 dot products (Sapphire Rapids and later)
+  // kAvx512 + VBMI (vpermb/vpermi2b: byte permutes across the register; Ice
+  // Lake, Zen 4 and later). Not a rung of its own: Cascade Lake has VNNI
+  // without VBMI, so it ranks with kAvx512Vnni (an avx512vnni limit or
+  // higher allows it) and runs only where the CPU has it. Not a limit name.
+  kAvx512Vbmi,
   kNeon,        // AArch64 Advanced SIMD (mandatory there): no flags
   kNeonDot,     // kNeon + the dot-product extension (sdot/udot, Armv8.2+): -march=armv8.2-a+dotprod
 };
@@ -23,6 +28,7 @@ struct CpuFeatures {
   bool avx2_fma = false;     // AVX2 and FMA3 present and enabled by the OS (XCR0)
   bool avx512 = false;       // F, DQ, BW, VL present and zmm/opmask state enabled by the OS
   bool avx512_vnni = false;
+  bool avx512_vbmi = false;
   // AMX-TILE and AMX-INT8 present, tile state enabled in XCR0 and, on Linux,
   // this process granted the permission to use it (arch_prctl at detection).
   bool amx_int8 = false;
