@@ -91,18 +91,52 @@ sparq::Qx8BinaryParams binary_params(const Options& o, bool is_unsigned) {
   return p;
 }
 
+// Bytes of consecutive 'column' rows one kernel call takes against their vector repeated.
+constexpr std::size_t kTiledBytes = 4096;
+
+// 'column': row r of `inner` bytes against vector (r / b_repeat) % b_count.
+// A squeeze-excite Mul has rows of 16-96 channels (one per pixel), and a
+// kernel call per row spends more on its setup than on the row; so runs of
+// rows that share a vector go to the 'same' kernel in calls of up to
+// kTiledBytes, against the vector repeated that many times (the same bytes,
+// element for element, as a call per row).
+void run_column_binary(const sparq::Qx8ElementwiseVariant& v, const BinaryShape& s, Qx8BinaryOp op,
+                       const sparq::Qx8BinaryParams& p, bool is_signed, const uint8_t* xs, const uint8_t* bs, uint8_t* ys) {
+  if (s.total == 0) return;
+  const std::size_t inner = s.inner;
+  const std::size_t per_call = std::max<std::size_t>(1, kTiledBytes / inner);
+  const std::size_t per_task = std::max<std::size_t>(1, kRowChunk / inner);
+  sparq::parallel_for((s.rows + per_task - 1) / per_task, [&](std::size_t task) {
+    alignas(64) uint8_t tiled[kTiledBytes];
+    std::size_t tiled_vector = s.b_count;  // none yet
+    const std::size_t end = std::min(s.rows, (task + 1) * per_task);
+    for (std::size_t r = task * per_task; r < end;) {
+      const std::size_t group = r / s.b_repeat, vector = group % s.b_count;
+      const std::size_t count = std::min({end, (group + 1) * s.b_repeat, r + per_call}) - r;
+      const uint8_t* b = bs + vector * inner;
+      if (count > 1) {
+        if (tiled_vector != vector) {
+          for (std::size_t k = 0; k < per_call; ++k) std::memcpy(tiled + k * inner, b, inner);
+          tiled_vector = vector;
+        }
+        b = tiled;
+      }
+      v.binary(count * inner, xs + r * inner, b, ys + r * inner, is_signed, op, p);
+      r += count;
+    }
+  });
+}
+
 void run_binary(const sparq::Qx8ElementwiseVariant& v, const BinaryShape& s, Qx8BinaryOp op, const sparq::Qx8BinaryParams& p,
                 bool is_signed, const uint8_t* xs, const uint8_t* bs, uint8_t* ys) {
+  if (s.mode == 2) return run_column_binary(v, s, op, p, is_signed, xs, bs, ys);
   for_each_row_segment(1, s.rows, s.inner, [&](std::size_t row, std::size_t off, std::size_t count) {
     if (s.mode == 0) {
       v.binary(count, xs + off, bs + off, ys + off, is_signed, op, p);
-    } else if (s.mode == 1) {
+    } else {
       const uint8_t raw = bs[row % s.b_count];
       const int32_t value = is_signed ? static_cast<int8_t>(raw) : raw;
       v.binary_scalar(count, xs + off, sparq::qx8_dequantize_one(value, p.b_scale, p.b_zero_point), ys + off, is_signed, op, p);
-    } else {
-      const uint8_t* vec = bs + ((row / s.b_repeat) % s.b_count) * s.inner + off % s.inner;
-      v.binary(count, xs + off, vec, ys + off, is_signed, op, p);
     }
   });
 }

@@ -29,6 +29,8 @@ const NHWC_PLANES = [1, 15, 16, 17, 49, 196, 3136];
 const SHAPES: [number[], number[]][] = [
   [[37], [37]], [[2, 3, 5, 7], [2, 3, 5, 7]], [[2, 3, 5, 7], [2, 3, 1, 1]], [[2, 3, 5, 7], [3, 1, 1]], [[1, 16, 4, 4], [1, 16, 1, 1]],
   [[3, 1, 1], [2, 3, 4, 9]], [[2, 5, 7, 24], [2, 1, 1, 24]], [[2, 5, 7, 24], [24]], [[2, 1, 1, 19], [2, 3, 3, 19]], [[2, 4, 3, 17], [1, 1, 1, 17]],
+  // A squeeze-excite Mul's small rows: several tiled calls per vector, and a thread task boundary inside one vector's rows.
+  [[2, 48, 48, 16], [2, 1, 1, 16]],
 ];
 
 /** DQ -> the float kernels the unfused graph runs (b broadcast to a copy where they take none) -> Q. */
