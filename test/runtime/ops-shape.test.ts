@@ -86,6 +86,14 @@ describe('runtime ops: shape and layout vs onnxruntime', () => {
       const [y] = await compareNode({ op: 'Transpose', inputs: [x], attributes: { perm: [2, 1, 0] } }, exact);
       assert.equal(y.data, x.data);
     });
+    it('several axes left in their input order (an NHWC [N,1,1,C] back to NCHW): a view; out of order: a copy', async () => {
+      const x = iota([2, 1, 1, 5]);
+      const [y] = await compareNode({ op: 'Transpose', inputs: [x], attributes: { perm: [0, 3, 1, 2] } }, exact);
+      assert.equal(y.data, x.data);
+      const z = iota([2, 1, 5, 3]);
+      const [w] = await compareNode({ op: 'Transpose', inputs: [z], attributes: { perm: [0, 3, 1, 2] } }, exact);
+      assert.notEqual(w.data, z.data);
+    });
     it('rejects a perm that is not a permutation, or of another rank', async () => {
       await rejectsNode({ op: 'Transpose', inputs: [iota([2, 3])], attributes: { perm: [0, 0] } }, /perm \[0,0\] is not a permutation/);
       await rejectsNode({ op: 'Transpose', inputs: [iota([2, 3])], attributes: { perm: [2, 0, 1] } }, /does not match the input's rank 2/);

@@ -42,8 +42,9 @@ function swappedPair(groups: number[][], dims: readonly number[]): { batches: nu
 
 /**
  * Transpose with size-1 axes dropped and input axes that stay neighbours
- * merged, so most CNN permutations become 2-4 loops; when at most one axis is
- * left the order of the elements does not change and the result is a view.
+ * merged, so most CNN permutations become 2-4 loops; when the axes left keep
+ * their input order (at most one of them, or an NHWC [N,1,1,C] going to
+ * [N,C,1,1]) the order of the elements does not change and the result is a view.
  */
 export function transposeValue(x: Value, perm: readonly number[], allocate: Allocate = allocateFresh): Value {
   const dims = perm.map((p) => x.dims[p]);
@@ -55,7 +56,7 @@ export function transposeValue(x: Value, perm: readonly number[], allocate: Allo
     if (last && last[last.length - 1] === p - 1) last.push(p);
     else groups.push([p]);
   }
-  if (groups.length <= 1) return { type: x.type, dims, data: x.data };
+  if (groups.every((g, i) => i === 0 || groups[i - 1][0] < g[0])) return { type: x.type, dims, data: x.data };
   const swap = swappedPair(groups, x.dims);
   if (swap && x.type !== 'int64' && x.type !== 'bool') {
     const y = value(x.type, dims, allocate(x.type, x.data.length));
