@@ -14,14 +14,14 @@
  *            (bench/copy-bound.ts, as bench/dwconv.ts measures it: a layer
  *            that fits in cache is held to the cache's copy rate);
  *   compute: KH*KW multiply-adds per output (NCHW's pair layout spends 12
- *            products on a 3x3's 9, NHWC's tap pairs 10, NHWC's quads of
+ *            products on a 3x3's 9, NHWC's tap pairs 10, NHWC's stacks of 4
  *            kernel rows 12) at the multiply-add peak of bench/peak.ts for
  *            the instruction the variant multiplies with, times the threads:
  *            AVX2's vpmaddwd, for the AVX-512 variant half the vpdpbusd rate
  *            (one 512-bit instruction, half its products), for the AVX-512
  *            VNNI variant (vpdpbusd on weights that fit int8, as these do)
  *            the whole vpdpbusd rate: the machine's int8 multiply-add peak;
- *            NEON's smlal.
+ *            NEON's smlal, for the NEON dot variant (SDOT) the sdot rate.
  * The larger (slower) of the two binds; the table says which.
  *
  *   npm run bench:qdwconv
@@ -89,7 +89,7 @@ const nhwcVariant = cpu.info().variants['qu8s8-dwconv2d-nhwc'].find((v) => v.sup
 const peaks = measurePeaks();
 // Multiply-adds per second at the pair multiply-add peak of a variant's ISA (Gop/s counts one as 2; scalar gets no peak).
 const macsPerSecond = (isa: string) =>
-  ((isa === 'avx512vnni' ? peaks['avx512-vnni'] : isa === 'avx512' ? peaks['avx512-vnni'] / 2 : isa === 'avx2' ? peaks['avx2-vpmaddwd'] : isa === 'neon' ? peaks['neon-smlal'] : NaN) / 2) *
+  (({ avx512vnni: peaks['avx512-vnni'], avx512: peaks['avx512-vnni'] / 2, avx2: peaks['avx2-vpmaddwd'], neondot: peaks['neon-sdot'], neon: peaks['neon-smlal'] }[isa] ?? NaN) / 2) *
   1e9 * threads;
 const copies = copyBound(threads);
 console.log(`CPU: ${cpu.info().isa}; ISA limit ${values.isa}; variants ${variant.name} (NCHW), ${nhwcVariant.name} (NHWC); multiply-add peaks ` +

@@ -62,7 +62,7 @@ type Weights = 'int8 symmetric' | 'int8 per-channel zero points' | 'uint8 zero p
  * Weights and their zero points; channel 0 at the type's minimum and channel
  * 1 at its maximum, with zero points that put them 255 off (the widest w - wz),
  * or, for symmetric int8 and uint8 with zero point 128, at int8's extremes
- * (weights that fit int8 less their zero points: the quad rows).
+ * (weights that fit int8 less their zero points: the byte dot-product stack rows).
  */
 function weights(s: Shape, kind: Weights, r: () => number): { data: Int8Array | Uint8Array; zeroPoint: number | Int32Array } {
   const oc = outChannels(s), taps = s.kh * s.kw;

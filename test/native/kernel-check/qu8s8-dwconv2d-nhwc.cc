@@ -1,11 +1,11 @@
 // qu8s8-dwconv2d-nhwc: every variant's int32 sums against the plain formula
 // (qu8s8-dwconv2d-nhwc.h), and its uint8/int8 outputs against the scalar
 // variant's, bit for bit: channel counts below, at and past the vector widths
-// (8, 16, 32, 64), 3x3 and 5x5 (the unrolled tap pairs and quad rows) and
-// other kernels (9 rows: 3 quad groups), strides, dilation, asymmetric and
+// (8, 16, 32, 64), 3x3 and 5x5 (the unrolled tap pairs and stack rows) and
+// other kernels (9 rows: 3 stacks of 4), strides, dilation, asymmetric and
 // oversized pads, channel multipliers, x zero points 0/128/255, int8 and
 // uint8 weights with zero points 255 off the extreme weights and weights
-// that fit int8 (the quad rows), pixels 0 and 255.
+// that fit int8 (the VNNI and dot-product stack rows), pixels 0 and 255.
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -73,7 +73,7 @@ CHECK_FAMILY("qu8s8-dwconv2d-nhwc") {
           if (c.below(4) == 0) e = c.below(2) == 0 ? 0 : 255;
         const std::size_t out_channels = s.channels * s.multiplier, taps = s.kernel_h * s.kernel_w;
         // int8 weights with per-channel zero points (channel 0: -128 less 127), or uint8 ones with one (0 less
-        // 255); or weights that fit int8 less their zero points (the quad variants' packing): uint8 ones with
+        // 255); or weights that fit int8 less their zero points (the stack rows of byte dot products): uint8 ones with
         // zero point 128, or symmetric int8 ones (channel 0 at -128).
         const std::size_t kind = c.below(4);
         const bool w_unsigned = kind == 0 || kind == 2;
