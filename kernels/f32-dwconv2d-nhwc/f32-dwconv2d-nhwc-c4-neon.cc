@@ -1,9 +1,17 @@
-// NEON f32-dwconv2d-nhwc row: 4 channels per vector, in the order the AVX2
-// variant uses (per vector of channels, the row's pixels in order; 3x3/5x5
-// at stride_w 1-2 with the K*K weights in registers, 25 of the 32 for 5x5,
-// edge pixels skipping the taps outside the row; other kernels with each
-// tap's weights loaded per pixel). NEON has no masked loads, so the last
-// 1-3 channels run a scalar loop over the taps.
+// NEON f32-dwconv2d-nhwc row: 4 channels per vector. 3x3/5x5 kernels at
+// stride_w 1-2 run the row in tiles of 8 output pixels (then one tile of
+// the last 1-7) by 2 vectors of channels: 16 accumulators, enough
+// independent FMA chains for cores with 2-4 FMA pipes, where one pixel at a
+// time left them waiting on one chain and a load per FMA. Each input column
+// under the tile is loaded once per kernel row and multiplied into every
+// pixel whose window holds it (3x3 stride 1: 10 loads feed 24 FMAs per
+// vector); a kernel row's K weights are loaded once per tile and shared by
+// its 8 pixels. Tiles whose columns all lie in the row run without checks;
+// the row's first and last tiles skip the columns in the padding. Each
+// pixel adds its taps in (i, j) order from the bias. Other kernels load
+// each tap's weights per pixel. NEON has no masked loads: a last lone
+// vector of 4 channels runs 1-vector tiles, the last 1-3 channels a scalar
+// loop over the taps.
 #include <arm_neon.h>
 
 #include <algorithm>
@@ -76,56 +84,104 @@ void tail(const DwConv2dNhwcRow& r, Index c) {
   }
 }
 
-// One pixel's channels [c, c + 4) with the K*K weights in registers, window
-// columns [j0, j1) (all K inside the row: the interior, where the constants
-// fold the checks away). x0: the window's first column times the channels, plus c.
-template <std::size_t K>
-__attribute__((always_inline)) inline void fixed_pixel(const DwConv2dNhwcRow& r, Index x0, Index j0, Index j1, const float32x4_t (&w)[K * K],
-                                                       float32x4_t bias, float32x4_t lo, float32x4_t hi, float* y) {
-  const Index channels = static_cast<Index>(r.channels);
-  float32x4_t acc = bias;
+// P output pixels from output column ow on, V vectors of channels from c.
+// Edge: some of the tile's input columns xs .. xs + Q - 1 lie outside the
+// row and are skipped (they read zero).
+template <std::size_t K, std::size_t S, std::size_t P, std::size_t V, bool Edge>
+__attribute__((always_inline)) inline void tile(const DwConv2dNhwcRow& r, Index c, Index ow, float32x4_t lo, float32x4_t hi) {
+  constexpr Index Q = static_cast<Index>((P - 1) * S + K);  // input columns under the tile
+  const Index channels = static_cast<Index>(r.channels), width = static_cast<Index>(r.shape->width);
+  const Index xs = ow * static_cast<Index>(S) - static_cast<Index>(r.shape->pad_left);
+  float32x4_t acc[V][P];
+#pragma GCC unroll 2
+  for (std::size_t v = 0; v < V; v++) {
+    const float32x4_t bias = vld1q_f32(r.bias + c + static_cast<Index>(v) * kV);
+#pragma GCC unroll 8
+    for (std::size_t p = 0; p < P; p++) acc[v][p] = bias;
+  }
 #pragma GCC unroll 5
   for (std::size_t i = 0; i < K; i++) {
+    float32x4_t w[V][K];
+#pragma GCC unroll 2
+    for (std::size_t v = 0; v < V; v++)
 #pragma GCC unroll 5
-    for (Index j = 0; j < static_cast<Index>(K); j++)
-      if (j >= j0 && j < j1) acc = vfmaq_f32(acc, vld1q_f32(r.rows[i] + (x0 + j * channels)), w[i * K + j]);
+      for (std::size_t j = 0; j < K; j++) w[v][j] = vld1q_f32(r.w + (i * K + j) * r.padded + c + v * kV);
+    const float* x = r.rows[i] + c + xs * channels;
+#pragma GCC unroll 32
+    for (Index q = 0; q < Q; q++, x += channels) {
+      if (Edge && (xs + q < 0 || xs + q >= width)) continue;
+#pragma GCC unroll 2
+      for (std::size_t v = 0; v < V; v++) {
+        const float32x4_t in = vld1q_f32(x + v * kV);
+        // Pixel p's window starts at column p*S: `in` is its tap j = q - p*S.
+#pragma GCC unroll 8
+        for (std::size_t p = 0; p < P; p++) {
+          const Index j = q - static_cast<Index>(p * S);
+          if (j >= 0 && j < static_cast<Index>(K)) acc[v][p] = vfmaq_f32(acc[v][p], in, w[v][j]);
+        }
+      }
+    }
   }
-  vst1q_f32(y, finish(acc, r.act, lo, hi));
+  float* y = r.y + ow * channels + c;
+#pragma GCC unroll 8
+  for (std::size_t p = 0; p < P; p++, y += channels)
+#pragma GCC unroll 2
+    for (std::size_t v = 0; v < V; v++) vst1q_f32(y + v * kV, finish(acc[v][p], r.act, lo, hi));
 }
 
-// The row's pixels for channels [c, c + 4); K = 0: any kernel, with the taps' weights loaded per pixel.
-template <std::size_t K, std::size_t S>
+// A tile whose columns reach past the row's ends (out of line: two per row at most).
+template <std::size_t K, std::size_t S, std::size_t P, std::size_t V>
+__attribute__((noinline)) void edge_tile(const DwConv2dNhwcRow& r, Index c, Index ow, float32x4_t lo, float32x4_t hi) {
+  tile<K, S, P, V, true>(r, c, ow, lo, hi);
+}
+
+template <std::size_t K, std::size_t S, std::size_t P, std::size_t V>
+__attribute__((always_inline)) inline void any_tile(const DwConv2dNhwcRow& r, Index c, Index ow, float32x4_t lo, float32x4_t hi) {
+  const Index xs = ow * static_cast<Index>(S) - static_cast<Index>(r.shape->pad_left);
+  if (xs >= 0 && xs + static_cast<Index>((P - 1) * S + K) <= static_cast<Index>(r.shape->width))
+    tile<K, S, P, V, false>(r, c, ow, lo, hi);
+  else
+    edge_tile<K, S, P, V>(r, c, ow, lo, hi);
+}
+
+// The last n = 1-7 pixels of the row, from ow.
+template <std::size_t K, std::size_t S, std::size_t V, std::size_t P = 7>
+void rest(const DwConv2dNhwcRow& r, Index c, Index ow, Index n, float32x4_t lo, float32x4_t hi) {
+  if constexpr (P > 0) {
+    if (n == static_cast<Index>(P)) return any_tile<K, S, P, V>(r, c, ow, lo, hi);
+    rest<K, S, V, P - 1>(r, c, ow, n, lo, hi);
+  }
+}
+
+// The row's pixels for V vectors of channels from c: tiles of 8 pixels, then the rest.
+template <std::size_t K, std::size_t S, std::size_t V>
 void channel_block(const DwConv2dNhwcRow& r, Index c) {
-  const DwConv2dNhwcShape& s = *r.shape;
-  const float32x4_t bias = vld1q_f32(r.bias + c), lo = vdupq_n_f32(r.act.min), hi = vdupq_n_f32(r.act.max);
-  if constexpr (K == 0) {
-    for (std::size_t ow = 0; ow < s.out_w; ow++) pixel(r, c, ow, bias, lo, hi);
-  } else {
-    const Index channels = static_cast<Index>(r.channels);
-    float32x4_t w[K * K];
-    for (std::size_t t = 0; t < K * K; t++) w[t] = vld1q_f32(r.w + t * r.padded + c);
-    // Interior pixels [lo, hi) take every tap; edge pixels the window columns inside the row.
-    std::size_t ow = 0;
-    for (; ow < r.lo; ow++) {
-      const Window win = window_at(s, ow);
-      fixed_pixel<K>(r, win.xs * channels + c, win.j0, win.j1, w, bias, lo, hi, r.y + static_cast<Index>(ow) * channels + c);
-    }
-    for (; ow < r.hi; ow++) {
-      const Index xs = static_cast<Index>(ow * S) - static_cast<Index>(s.pad_left);
-      fixed_pixel<K>(r, xs * channels + c, 0, static_cast<Index>(K), w, bias, lo, hi, r.y + static_cast<Index>(ow) * channels + c);
-    }
-    for (; ow < s.out_w; ow++) {
-      const Window win = window_at(s, ow);
-      fixed_pixel<K>(r, win.xs * channels + c, win.j0, win.j1, w, bias, lo, hi, r.y + static_cast<Index>(ow) * channels + c);
-    }
-  }
+  const float32x4_t lo = vdupq_n_f32(r.act.min), hi = vdupq_n_f32(r.act.max);
+  const Index out_w = static_cast<Index>(r.shape->out_w);
+  Index ow = 0;
+  for (; ow + 8 <= out_w; ow += 8) any_tile<K, S, 8, V>(r, c, ow, lo, hi);
+  if (ow < out_w) rest<K, S, V>(r, c, ow, out_w - ow, lo, hi);
 }
 
+// Any kernel, with the taps' weights loaded per pixel.
+void any_kernel_row(const DwConv2dNhwcRow& r) {
+  const Index channels = static_cast<Index>(r.channels);
+  const float32x4_t lo = vdupq_n_f32(r.act.min), hi = vdupq_n_f32(r.act.max);
+  Index c = 0;
+  for (; c + kV <= channels; c += kV) {
+    const float32x4_t bias = vld1q_f32(r.bias + c);
+    for (std::size_t ow = 0; ow < r.shape->out_w; ow++) pixel(r, c, ow, bias, lo, hi);
+  }
+  if (c < channels) tail(r, c);
+}
+
+// Pairs of vectors, then a lone vector, then the last 1-3 channels.
 template <std::size_t K, std::size_t S>
 void row(const DwConv2dNhwcRow& r) {
   const Index channels = static_cast<Index>(r.channels);
   Index c = 0;
-  for (; c + kV <= channels; c += kV) channel_block<K, S>(r, c);
+  for (; c + 2 * kV <= channels; c += 2 * kV) channel_block<K, S, 2>(r, c);
+  if (c + kV <= channels) channel_block<K, S, 1>(r, c), c += kV;
   if (c < channels) tail(r, c);
 }
 
@@ -133,7 +189,7 @@ void row(const DwConv2dNhwcRow& r) {
 
 void f32_dwconv2d_nhwc_c4_neon(const DwConv2dNhwcRow& r) {
   const DwConv2dNhwcShape& s = *r.shape;
-  if (!dwconv2d_nhwc_fixed_taps(s)) return row<0, 0>(r);
+  if (!dwconv2d_nhwc_fixed_taps(s)) return any_kernel_row(r);
   if (s.kernel_w == 3) return s.stride_w == 1 ? row<3, 1>(r) : row<3, 2>(r);
   return s.stride_w == 1 ? row<5, 1>(r) : row<5, 2>(r);
 }

@@ -1,6 +1,6 @@
 // f32-dwconv2d-nhwc driver: weight packing, the multiplier's channel
-// repeat, row pointers (rows in the padding point at a row of zeros) and
-// the interior columns, with output rows split across the thread pool.
+// repeat and row pointers (rows in the padding point at a row of zeros),
+// with output rows split across the thread pool.
 #include "f32-dwconv2d-nhwc.h"
 
 #include <algorithm>
@@ -77,11 +77,6 @@ void f32_dwconv2d_nhwc(const DwConv2dNhwcVariant& variant, const DwConv2dNhwcSha
   }
   const std::size_t row_in = s.width * channels, image_in = s.height * row_in, row_out = s.out_w * channels;
   const std::vector<float> zeros(row_in, 0.0f);
-  // Interior columns: ow*sw >= pl and ow*sw - pl + (kw - 1)*dw < width.
-  const std::size_t extent = (s.kernel_w - 1) * s.dilation_w;
-  const std::size_t lo = std::min(s.out_w, (s.pad_left + s.stride_w - 1) / s.stride_w);
-  const std::size_t hi =
-      s.width + s.pad_left > extent ? std::clamp((s.width + s.pad_left - extent - 1) / s.stride_w + 1, lo, s.out_w) : lo;
   const std::size_t work = out_rows * row_out * s.kernel_h * s.kernel_w;
   const std::size_t tasks = std::clamp<std::size_t>(work / kMinTaskWork, 1, out_rows);
   parallel_for(tasks, [&](std::size_t task) {
@@ -94,8 +89,6 @@ void f32_dwconv2d_nhwc(const DwConv2dNhwcVariant& variant, const DwConv2dNhwcSha
     r.bias = weights.bias.data();
     r.padded = weights.padded;
     r.act = act;
-    r.lo = lo;
-    r.hi = hi;
     for (std::size_t q = out_rows * task / tasks, end = out_rows * (task + 1) / tasks; q < end; q++) {
       const std::size_t n = q / s.out_h, oh = q % s.out_h;
       for (std::size_t i = 0; i < s.kernel_h; i++) {

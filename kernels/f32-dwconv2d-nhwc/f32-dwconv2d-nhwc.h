@@ -12,12 +12,17 @@
 // vector of channels are one aligned load from weights packed once as
 // [KH*KW][channels rounded up to 16] (PackedDwConv2dNhwc).
 //
-// The kernels run one output row at a time: for each vector of channels,
-// the taps' weights go into registers (3x3 and 5x5 at stride_w 1 or 2, the
-// shapes mobile nets use), then the row's interior pixels (whole window
-// inside the row) take a branch-free loop over the taps, the edge pixels
-// clip their window columns. Input rows that lie in the padding point at a
-// row of zeros, so no padded copy of the image is made. Output rows are
+// The kernels run one output row at a time. For 3x3 and 5x5 at stride_w 1
+// or 2 (the shapes mobile nets use) the SIMD variants run tiles of 8
+// output pixels by one or two vectors of channels: each input column under
+// the tile is loaded once per kernel row and feeds every pixel whose window
+// holds it, and the tile's accumulators are independent FMA chains (one
+// pixel at a time is one chain and a load per FMA); tiles inside the row
+// run without bounds checks, the row's end tiles skip the padding's
+// columns. Other kernels take each pixel's taps with the weights loaded per
+// tap, edge pixels clipping their window columns. Input rows that lie in
+// the padding point at a row of zeros, so no padded copy of the image is
+// made. Output rows are
 // split across the thread pool. A multiplier M > 1 (rare) first copies the
 // input with each channel repeated M times, so the kernels only ever see
 // M = 1 (output channel o reads input channel o).
@@ -75,12 +80,11 @@ struct DwConv2dNhwcRow {
   const float* bias;         // PackedDwConv2dNhwc::bias
   std::size_t padded;        // PackedDwConv2dNhwc::padded
   DwConv2dNhwcActivation act;
-  std::size_t lo, hi;  // interior output columns: every window column inside the row
-  float* y;            // out_w * channels
+  float* y;  // out_w * channels
 };
 
 // A variant computes any row; 3x3 and 5x5 kernels at stride_w 1 or 2 and
-// dilation_w 1 (dwconv2d_nhwc_fixed_taps) keep their weights in registers.
+// dilation_w 1 (dwconv2d_nhwc_fixed_taps) take the tiled path.
 using DwConv2dNhwcUkernel = void (*)(const DwConv2dNhwcRow& r);
 
 struct DwConv2dNhwcVariant {
@@ -93,7 +97,7 @@ extern const DwConv2dNhwcVariant kDwConv2dNhwcVariants[];
 extern const std::size_t kDwConv2dNhwcVariantCount;
 const DwConv2dNhwcVariant& f32_dwconv2d_nhwc_best();
 
-// Whether the variants take the kernel's weights into registers (3x3 or 5x5, stride_w 1 or 2, dilation_w 1).
+// Whether the variants take the tiled path (3x3 or 5x5, stride_w 1 or 2, dilation_w 1).
 bool dwconv2d_nhwc_fixed_taps(const DwConv2dNhwcShape& s);
 
 // The whole convolution, output rows split across the thread pool.

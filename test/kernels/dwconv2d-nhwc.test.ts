@@ -40,7 +40,7 @@ function check(c: Case, variant: string | undefined, r: () => number): void {
 
 // Channel counts below, at and around every vector width (4, 8, 16 lanes)
 // and MobileNet's widest (960); 3x3 and 5x5 at strides 1 and 2 (the
-// register paths) with pads 0-2, symmetric or not; multipliers 1 and 2;
+// tiled paths) with pads 0-2, symmetric or not; multipliers 1 and 2;
 // batch 2; maps of 1x1, 2x3 and 7x7, rows of 17-40 pixels; clamps, HardSwish and HardSigmoid
 // (with and without a clamp after); and the shapes whose weights
 // load per tap (dilation 2, 7x7, 3x5, stride 3, 1x1).

@@ -1,7 +1,7 @@
 // f32-dwconv2d-nhwc: every variant against a plain double-sum reference on
 // NHWC images, within float tolerance: channel counts below, at and around
 // every vector width (1-4-8-16 lanes and their tails), 3x3 and 5x5 kernels
-// at stride_w 1 and 2 (the register paths) with random pads on each side
+// at stride_w 1 and 2 (the tiled paths) with random pads on each side
 // and stride_h 1-2, multipliers 1-2, clamps or none after no post-activation,
 // HardSigmoid or HardSwish; and the shapes the
 // variants run with weights loaded per tap (7x7, 3x5, stride 3, dilation 2, 1x1).
@@ -99,7 +99,7 @@ CHECK_FAMILY("f32-dwconv2d-nhwc") {
           s.out_h = 1 + c.below(4);
           s.out_w = 1 + c.below(24);  // tiles of 8 pixels, the remainders 1-7 and the row's edges
           size_input(c, &s);
-          c.expect(dwconv2d_nhwc_fixed_taps(s), "the register path takes %zux%zu stride %zu", k, k, stride);
+          c.expect(dwconv2d_nhwc_fixed_taps(s), "the tiled path takes %zux%zu stride %zu", k, k, stride);
           run_case(c, v, s);
         }
     // Weights loaded per tap: other kernels, stride 3, dilation 2, 1x1.
