@@ -16,9 +16,11 @@
 namespace sparq {
 namespace {
 
-// The end of a tile: adds the column terms, subtracts the B zero-point
-// correction and stores rows 0..mr-1 through the output stage of QGemmStore,
-// with the per-vector steps of qs32-qx8-requantize-avx2 on 16 lanes:
+// The end of a tile (store_rows): adds the column terms, subtracts the B
+// zero-point correction and stores rows 0..mr-1 through the output stage of
+// QGemmStore (Stage: one row of 16 finished sums, for kernels that add the
+// terms themselves), with the per-vector steps of qs32-qx8-requantize-avx2 on
+// 16 lanes:
 // cvtepi32_ps (round to nearest even), one mul_ps (followed by no add GCC
 // could fuse into an FMA), max_ps(lo, x), min_ps(hi, x) (the scalar selects,
 // operand for operand), cvtps_epi32 (round half to even under the default
@@ -32,30 +34,31 @@ namespace {
 // warns on the plain intrinsics (their undefined pass-through operand trips
 // -Wmaybe-uninitialized, GCC bug 105593).
 template <QOutput kOut>
-void store_rows(std::size_t mr, std::size_t nc, const __m512i* acc, const int32_t* col_terms,
-                const int32_t* col_zero_points, const int32_t* row_sums, const QGemmStore& store, void* c,
-                std::size_t ldc) {
-  constexpr std::size_t kSize = kOut == QOutput::kUint8 || kOut == QOutput::kInt8 ? 1 : 4;
-  const __m512i terms = _mm512_loadu_si512(col_terms);
-  const __mmask16 mask = static_cast<__mmask16>((1u << nc) - 1);
-  const __m512i zps = col_zero_points != nullptr ? _mm512_loadu_si512(col_zero_points) : _mm512_setzero_si512();
-  const __m512 mul = kOut != QOutput::kInt32 ? _mm512_loadu_ps(store.multipliers) : _mm512_setzero_ps();
-  const __m512 lo = _mm512_set1_ps(store.lo), hi = _mm512_set1_ps(store.hi);
-  const __m512i zp = _mm512_set1_epi32(store.zero_point);
-  const __mmask16 all = 0xFFFF;
-  for (std::size_t i = 0; i < mr; ++i) {
-    __m512i v = _mm512_add_epi32(acc[i], terms);
-    if (col_zero_points != nullptr) v = _mm512_sub_epi32(v, _mm512_mullo_epi32(_mm512_set1_epi32(row_sums[i]), zps));
-    void* row = static_cast<uint8_t*>(c) + i * ldc * kSize;
+struct Stage {
+  static constexpr std::size_t kSize = kOut == QOutput::kUint8 || kOut == QOutput::kInt8 ? 1 : 4;
+  __m512 mul, lo, hi;
+  __m512i zp;
+
+  // `multipliers`: the 16 of the panel being stored (unused for kInt32).
+  Stage(const QGemmStore& store, const float* multipliers)
+      : mul(kOut != QOutput::kInt32 ? _mm512_loadu_ps(multipliers) : _mm512_setzero_ps()),
+        lo(_mm512_set1_ps(store.lo)),
+        hi(_mm512_set1_ps(store.hi)),
+        zp(_mm512_set1_epi32(store.zero_point)) {}
+
+  // Stores the columns of `mask` of one row of finished sums v (column and
+  // zero-point terms already added) at `row`.
+  void store(__m512i v, void* row, __mmask16 mask) const {
+    const __mmask16 all = 0xFFFF;
     if (kOut == QOutput::kInt32) {
       _mm512_mask_storeu_epi32(row, mask, v);
-      continue;
+      return;
     }
     __m512 x = _mm512_mul_ps(_mm512_maskz_cvtepi32_ps(all, v), mul);
     if (kOut == QOutput::kFloat32) {
       // max_ps(lo, x) / min_ps(hi, x) keep a NaN x, as the scalar selects do.
       _mm512_mask_storeu_ps(row, mask, _mm512_maskz_min_ps(all, hi, _mm512_maskz_max_ps(all, lo, x)));
-      continue;
+      return;
     }
     x = _mm512_maskz_min_ps(all, hi, _mm512_maskz_max_ps(all, lo, x));
     const __m512i q = _mm512_add_epi32(_mm512_maskz_cvtps_epi32(all, x), zp);
@@ -64,6 +67,21 @@ void store_rows(std::size_t mr, std::size_t nc, const __m512i* acc, const int32_
     } else {
       _mm512_mask_cvtsepi32_storeu_epi8(row, mask, q);
     }
+  }
+};
+
+template <QOutput kOut>
+void store_rows(std::size_t mr, std::size_t nc, const __m512i* acc, const int32_t* col_terms,
+                const int32_t* col_zero_points, const int32_t* row_sums, const QGemmStore& store, void* c,
+                std::size_t ldc) {
+  const Stage<kOut> stage(store, store.multipliers);
+  const __m512i terms = _mm512_loadu_si512(col_terms);
+  const __mmask16 mask = static_cast<__mmask16>((1u << nc) - 1);
+  const __m512i zps = col_zero_points != nullptr ? _mm512_loadu_si512(col_zero_points) : _mm512_setzero_si512();
+  for (std::size_t i = 0; i < mr; ++i) {
+    __m512i v = _mm512_add_epi32(acc[i], terms);
+    if (col_zero_points != nullptr) v = _mm512_sub_epi32(v, _mm512_mullo_epi32(_mm512_set1_epi32(row_sums[i]), zps));
+    stage.store(v, static_cast<uint8_t*>(c) + i * ldc * Stage<kOut>::kSize, mask);
   }
 }
 

@@ -17,11 +17,12 @@
 // and, when B has zero points, subtracts rowsum(A[i]) * b_zp'[j]. All of it is
 // modulo 2^32, so the result is the reference's wrapping int32 exactly.
 //
-// The output is cut into tasks, each a block of MR-row strips x 16-column
-// panels, run on the thread pool. In a task each panel (k_padded x 16 bytes,
-// 16 KiB at K = 1024) stays in L1 while the task's A block (<= 256 KiB) streams
-// from L2 through it; measured 186 vs 134 GOP/s at 1024^3 against the
-// strip-outer order, which streamed B from L2 instead. Each microkernel call
+// The output is cut into tasks, each a block of MR-row strips x column
+// blocks (the variant's nr columns: one 16-column panel or two), run on the
+// thread pool. In a task each block (k_padded x nr bytes, 16 KiB per panel at
+// K = 1024) stays in L1 while the task's A block (<= 256 KiB) streams from L2
+// through it; measured 186 vs 134 GOP/s at 1024^3 against the strip-outer
+// order, which streamed B from L2 instead. Each microkernel call
 // covers the whole K, so every C element is one call's arithmetic whatever the
 // tiling: results are bit-identical for any thread count.
 #include <algorithm>
@@ -38,7 +39,7 @@
 
 namespace sparq {
 
-#define SPARQ_VARIANT(symbol, name, isa, mr, needs_narrow, a_align, finish) std::remove_pointer_t<QGemmUkernel> symbol;
+#define SPARQ_VARIANT(symbol, name, isa, mr, nr, needs_narrow, a_align, finish) std::remove_pointer_t<QGemmUkernel> symbol;
 #include "qu8s8-gemm-variants.inc"
 #undef SPARQ_VARIANT
 #if SPARQ_HAVE_AVX2
@@ -64,7 +65,7 @@ std::size_t div_up(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
 }  // namespace
 
 const QGemmVariant kQGemmVariants[] = {
-#define SPARQ_VARIANT(symbol, name, isa, mr, needs_narrow, a_align, finish) {name, isa, mr, needs_narrow, a_align, symbol, finish},
+#define SPARQ_VARIANT(symbol, name, isa, mr, nr, needs_narrow, a_align, finish) {name, isa, mr, nr, needs_narrow, a_align, symbol, finish},
 #include "qu8s8-gemm-variants.inc"
 #undef SPARQ_VARIANT
 };
@@ -126,8 +127,10 @@ QGemmStore qgemm_output_store(const QGemmParams& params, std::size_t count, std:
 
 void qu8s8_gemm(const QGemmVariant& variant, std::size_t m, const uint8_t* a, std::size_t lda, const QPackedB& b,
                 void* c, std::size_t ldc, const QGemmParams& params) {
-  const std::size_t n = b.n, k = b.k, kp = b.k_padded, mr = variant.mr;
+  const std::size_t n = b.n, k = b.k, kp = b.k_padded, mr = variant.mr, nr = variant.nr;
   const std::size_t panels = div_up(n, kNr);
+  const std::size_t blocks = div_up(n, nr);
+  assert(nr % kNr == 0);
   assert(b.narrow || !variant.needs_narrow);
   assert(mr >= 1);
   assert(b.panels.size() == panels * kp * kNr && b.column_sums.size() == panels * kNr);
@@ -162,11 +165,11 @@ void qu8s8_gemm(const QGemmVariant& variant, std::size_t m, const uint8_t* a, st
   std::size_t m_tasks = std::min(div_up(strips, kMinStripsPerTask), tasks_wanted);
   m_tasks = std::max(m_tasks, div_up(strips * strip_bytes, kABlockBytesMax));
   std::size_t n_tasks = 1;
-  if (m_tasks < tasks_wanted) n_tasks = std::min(panels, div_up(tasks_wanted, m_tasks));
+  if (m_tasks < tasks_wanted) n_tasks = std::min(blocks, div_up(tasks_wanted, m_tasks));
   const std::size_t strips_per_task = div_up(strips, m_tasks);
-  const std::size_t panels_per_task = div_up(panels, n_tasks);
+  const std::size_t blocks_per_task = div_up(blocks, n_tasks);
   m_tasks = div_up(strips, strips_per_task);
-  n_tasks = div_up(panels, panels_per_task);
+  n_tasks = div_up(blocks, blocks_per_task);
 
   // Rows whose kp-byte read would run past A's last byte, (m-1)*lda + k: only
   // the last few rows, and only when K is not a multiple of 4. Strips from
@@ -188,8 +191,8 @@ void qu8s8_gemm(const QGemmVariant& variant, std::size_t m, const uint8_t* a, st
   parallel_for(m_tasks * n_tasks, [&](std::size_t task) {
     const std::size_t s_begin = task / n_tasks * strips_per_task;
     const std::size_t s_end = std::min(strips, s_begin + strips_per_task);
-    const std::size_t p_begin = task % n_tasks * panels_per_task;
-    const std::size_t p_end = std::min(panels, p_begin + panels_per_task);
+    const std::size_t j_begin = task % n_tasks * blocks_per_task;
+    const std::size_t j_end = std::min(blocks, j_begin + blocks_per_task);
     const std::size_t row_begin = s_begin * mr, row_end = std::min(m, s_end * mr);
     // The copied rows of this task, zero-padded to kp, at copy_stride.
     std::vector<uint8_t> a_copy_storage;
@@ -206,11 +209,11 @@ void qu8s8_gemm(const QGemmVariant& variant, std::size_t m, const uint8_t* a, st
       for (std::size_t kk = 0; kk < k; ++kk) sum += a[(row_begin + r) * lda + kk];
       row_sums[r] = static_cast<int32_t>(sum);
     }
-    // Panel-outer: the panel (kp x 16 bytes) stays in L1 while the task's A
+    // Block-outer: the block (kp x nr bytes) stays in L1 while the task's A
     // block streams from L2 through it.
-    for (std::size_t p = p_begin; p < p_end; ++p) {
-      const std::size_t col = p * kNr, cols = std::min(kNr, n - col);
-      const int8_t* panel = b.panels.data() + p * kp * kNr;
+    for (std::size_t j = j_begin; j < j_end; ++j) {
+      const std::size_t col = j * nr, cols = std::min(nr, n - col);
+      const int8_t* panel = b.panels.data() + col * kp;
       const int32_t* zp = b_zp != nullptr ? b_zp + col : nullptr;
       QGemmStore st = store;
       if (output != QOutput::kInt32) st.multipliers = &col_multipliers[col];

@@ -104,8 +104,9 @@ struct QGemmStore {
 QGemmStore qgemm_output_store(const QGemmParams& params, std::size_t count, std::size_t padded,
                               std::vector<float>* multipliers);
 
-// One microkernel call finishes a tile of mr <= MR rows and nc <= NR columns
-// over the whole packed K (kc = k_padded, a multiple of 4):
+// One microkernel call finishes a tile of mr <= MR rows and nc <= the
+// variant's nr columns (kQGemmNr, or two panels' worth) over the whole packed
+// K (kc = k_padded, a multiple of 4):
 //   acc[i, j] = sum_k a[i, k] * panel[k, j] + col_terms[j] - row_sums[i] * col_zero_points[j]
 // (all modulo 2^32), then stores it through `store` into c (row stride ldc,
 // in elements of store.output's type). The driver folds bias and the a_zp
@@ -114,7 +115,11 @@ QGemmStore qgemm_output_store(const QGemmParams& params, std::size_t count, std:
 // Each `a` row is read for kc bytes: the driver guarantees they lie inside
 // A's buffer (copying the last rows to a zero-padded buffer when they would
 // not), and bytes past the real K meet the zero rows of the padded panel, so
-// they add nothing. col_terms and col_zero_points hold NR values (padded).
+// they add nothing. col_terms and col_zero_points hold one padded value per
+// column of the panels the call covers. A call of nc > kQGemmNr columns
+// covers two adjacent panels: the second's K groups start kc * kQGemmNr bytes
+// after `panel` (as packed), and col_terms, col_zero_points and
+// store.multipliers run on into its columns.
 // Variants of Isa::kNeonDot multiply A - 128 instead of A (sdot is signed x
 // signed; there is no uint8 x int8 form before FEAT_I8MM): the driver's
 // col_terms for them hold bias - (a_zp - 128) * colsum + ..., which puts the
@@ -127,6 +132,7 @@ struct QGemmVariant {
   const char* name;  // e.g. "qu8s8-gemm-4x16c4-avx2"
   Isa isa;
   std::size_t mr;
+  std::size_t nr;  // columns per call: kQGemmNr or 2 * kQGemmNr
   bool needs_narrow;  // only exact when QPackedB::narrow
   std::size_t a_align;  // wanted alignment of A's rows in bytes (1: any)
   QGemmUkernel ukernel;

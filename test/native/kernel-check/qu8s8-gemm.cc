@@ -1,9 +1,9 @@
 // qu8s8-gemm: every variant against the scalar one through the driver,
 // exact (int32 and uint8/int8 equal, float32 equal bit for bit), on the
 // same packed weights: M, N and K around the tiles (rows past the last
-// strip, columns past the last panel, K not a multiple of 4 or 16), full
-// range A (0..255) and weights (int8 -128..127, or uint8 0..255 packed as
-// int8), random zero points (none, per tensor, per column), bias, every
+// strip, columns past the last panel and the last two-panel block, K not a
+// multiple of 4 or 16), full range A (0..255) and weights (int8 -128..127,
+// or uint8 0..255 packed as int8), random zero points (none, per tensor, per column), bias, every
 // output kind with per-tensor or per-column multipliers, strided and
 // unaligned A and C (C's gaps must keep their fill), and a K long enough
 // for the int32 sums to wrap.
@@ -107,7 +107,7 @@ CHECK_FAMILY("qu8s8-gemm") {
   const QOutput outputs[] = {QOutput::kInt32, QOutput::kUint8, QOutput::kInt8, QOutput::kFloat32};
   c.variants(kQGemmVariants, kQGemmVariantCount, [&](const QGemmVariant& v) {
     std::vector<Case> cases;
-    const std::vector<std::size_t> ms = c.sizes({v.mr, 16}), ns = c.sizes({16}), ks = c.sizes({4, 16});
+    const std::vector<std::size_t> ms = c.sizes({v.mr, 16}), ns = c.sizes({kQGemmNr, v.nr}), ks = c.sizes({4, 16});
     for (std::size_t m : ms) cases.push_back({m, 1 + c.below(40), 1 + c.below(70)});
     for (std::size_t n : ns) cases.push_back({1 + c.below(9), n, 1 + c.below(70)});
     for (std::size_t k : ks) cases.push_back({1 + c.below(9), 1 + c.below(40), k});
