@@ -38,13 +38,20 @@ constexpr std::size_t kPrefetch = 256;
 alignas(64) const int32_t kMaskTable[32] = {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
                                             0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0};
 
-// The columns of one C row (or bias) in two halves, masked past nr.
+// The columns of one C row (or bias) in two halves, masked past nr. Stores
+// take the mask only for a half that is neither full nor empty: vmaskmovps
+// to memory is microcoded on AMD cores, and a 24-column C (MobileNets) would
+// pay it on every row of its last panel for a half written whole and one not
+// written at all.
 struct Columns {
-  bool full;
+  bool full, low_full;
+  std::size_t nr;
   __m256i mask0, mask1;
 
   explicit Columns(std::size_t nr)
       : full(nr == kF32GemmNr),
+        low_full(nr >= 8),
+        nr(nr),
         mask0(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(kMaskTable + 16 - nr))),
         mask1(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(kMaskTable + 24 - nr))) {}
 
@@ -54,9 +61,11 @@ struct Columns {
     if (full) {
       _mm256_storeu_ps(p, lo);
       _mm256_storeu_ps(p + 8, hi);
-    } else {
+    } else if (!low_full) {
       _mm256_maskstore_ps(p, mask0, lo);
-      _mm256_maskstore_ps(p + 8, mask1, hi);
+    } else {
+      _mm256_storeu_ps(p, lo);
+      if (nr > 8) _mm256_maskstore_ps(p + 8, mask1, hi);
     }
   }
 };
