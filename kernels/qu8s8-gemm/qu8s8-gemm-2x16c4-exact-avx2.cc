@@ -3,7 +3,9 @@
 //
 // Exactness: vpmaddwd multiplies int16 pairs and adds them into an int32
 // (|a0*b0 + a1*b1| <= 2 * 255 * 128, far from overflow), so any int8 weight
-// is exact; qu8s8_gemm_best() picks this variant when B is not narrow.
+// is exact. qu8s8_gemm_best() picks the 6-row exact kernel
+// (qu8s8-gemm-6x16c4-exact-avx2) when B is not narrow; that kernel hands
+// strips of one or two rows to this one, which streams B in a single pass.
 //
 // Registers, per group of 4 K values:
 //   b = vpmovsxbw(16 bytes of the panel) = int16 B'[4g..4g+3] of 4 columns,

@@ -24,8 +24,11 @@
 // Per pass and K group: 2 B widenings, 6 broadcast loads, 12 vpmaddwd, 12
 // vpaddd for 192 multiply-adds (the 2-row kernel: 4 + 2 widenings for 128).
 // Measured on one Zen 4 core (thread CPU time; bench/peak: vpmaddwd 195,
-// vpmaddubsw 224 GOP/s): 155-167 GOP/s at K >= 576 against 125-131 for the
-// 2-row kernel; at K = 24-32 both run 86-96 (per-call costs dominate).
+// vpmaddubsw 224 GOP/s): ResNet-18's 3x3-as-GEMM shapes (K 576-4608) 149-156
+// GOP/s against 122-125 for the 2-row kernel, MobileNetV2-96's 1x1 shapes
+// 113 vs 100 over the model. At K = 16-32 both run 70-100: per row, the A
+// widening, the vphaddd epilogue and the output stage cost as much as the
+// multiplies there (the 7-bit kernel: 145-180).
 #include <immintrin.h>
 
 #include <algorithm>
