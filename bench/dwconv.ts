@@ -23,9 +23,14 @@
  *   npm run bench:dwconv -- --threads 2 --batch 1 --batch 8
  *   npm run bench:dwconv -- --isa avx2 --quick
  *
- * Prints one markdown table, two rows per layer (layout NCHW, then NHWC): layer, layout, batch, sparq ms, ort ms, ratio
- * (ort / sparq, > 1 = sparq faster), copy-bound ms, FMA-bound ms, which
- * binds, and sparq's efficiency against it.
+ *   npm run bench:dwconv:nhwc          (= --layout nhwc: the channels-last rows only)
+ *
+ * Prints one markdown table, one row per layer and layout (`--layout nchw`,
+ * `nhwc` or `both`, the default: NCHW, then NHWC): layer, layout, batch,
+ * sparq ms, ort ms (onnxruntime's Conv on the NCHW image in both rows: its
+ * single-node layout), ratio (ort / sparq, > 1 = sparq faster), copy-bound
+ * ms (GB/s), FMA-bound ms (the FMA peak of the ISA of the variant that ran),
+ * which binds, and sparq's efficiency against it.
  */
 import { parseArgs } from 'node:util';
 import { cpu, tensor } from '../src/index.js';
@@ -36,7 +41,9 @@ import { ort, ortSession } from './ort-models.js';
 import { measurePeaks } from './peak.js';
 import { timeIt } from './timing.js';
 
-const { values } = parseArgs({ options: { threads: { type: 'string', default: '1' }, batch: { type: 'string', multiple: true }, quick: { type: 'boolean', default: false }, isa: { type: 'string', default: 'none' } } });
+const { values } = parseArgs({ options: { threads: { type: 'string', default: '1' }, batch: { type: 'string', multiple: true }, quick: { type: 'boolean', default: false }, isa: { type: 'string', default: 'none' }, layout: { type: 'string', default: 'both' } } });
+if (!['nchw', 'nhwc', 'both'].includes(values.layout)) throw new RangeError(`--layout must be nchw, nhwc or both, not ${values.layout}`);
+const layouts = (values.layout === 'both' ? ['NCHW', 'NHWC'] : [values.layout.toUpperCase()]) as ('NCHW' | 'NHWC')[];
 const threads = Number(values.threads);
 const batches = (values.batch ?? ['1']).map(Number);
 const budgetMs = values.quick ? 400 : 1500;
@@ -71,10 +78,15 @@ cpu.setIsaLimit(values.isa as Parameters<typeof cpu.setIsaLimit>[0]);
 const variant = cpu.info().variants['f32-dwconv2d'].find((v) => v.supported)!;
 const nhwcVariant = cpu.info().variants['f32-dwconv2d-nhwc'].find((v) => v.supported)!;
 const peaks = measurePeaks();
-const fmaProbe = variant.isa.startsWith('avx512') ? 'avx512-fma' : variant.isa.startsWith('avx2') ? 'avx2-fma' : variant.isa.startsWith('neon') ? 'neon-fma' : undefined;
+const probeOf = (isa: string) => (isa.startsWith('avx512') ? 'avx512-fma' : isa.startsWith('avx2') ? 'avx2-fma' : isa.startsWith('neon') ? 'neon-fma' : undefined);
 // Gop/s counts a multiply-add as 2; the scalar variant gets no peak (no probe for scalar FMA).
-const fmaPerSecond = fmaProbe && peaks[fmaProbe] ? (peaks[fmaProbe] / 2) * 1e9 * threads : NaN;
-console.log(`CPU: ${cpu.info().isa}; ISA limit ${values.isa}; f32-dwconv2d variant ${variant.name}, f32-dwconv2d-nhwc variant ${nhwcVariant.name}; FMA peak ${fmaProbe ?? 'n/a'} ${(fmaPerSecond / 1e9).toFixed(1)} G FMA/s at ${threads} thread(s); onnxruntime-node ${ort.env.versions.common}`);
+const fmaRate = (isa: string) => {
+  const probe = probeOf(isa);
+  return probe && peaks[probe] ? (peaks[probe] / 2) * 1e9 * threads : NaN;
+};
+const fmaPerSecond = { NCHW: fmaRate(variant.isa), NHWC: fmaRate(nhwcVariant.isa) };
+const peakText = layouts.map((l) => `${l} ${probeOf(l === 'NCHW' ? variant.isa : nhwcVariant.isa) ?? 'n/a'} ${(fmaPerSecond[l] / 1e9).toFixed(1)}`).join(', ');
+console.log(`CPU: ${cpu.info().isa}; ISA limit ${values.isa}; f32-dwconv2d variant ${variant.name}, f32-dwconv2d-nhwc variant ${nhwcVariant.name}; FMA peak (G FMA/s at ${threads} thread(s)): ${peakText}; onnxruntime-node ${ort.env.versions.common}`);
 console.log('\n| layer | layout | batch | sparq ms | ort ms | ratio | copy bound ms (GB/s) | FMA bound ms | binds | sparq eff |');
 console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const batch of batches)
@@ -84,23 +96,29 @@ for (const batch of batches)
     const x = Float32Array.from({ length: batch * c * h * h }, () => random());
     const w = Float32Array.from({ length: c * k * k }, () => random() * 0.5);
     const bias = Float32Array.from({ length: c }, () => random() * 0.1);
-    const plan = cpu.planDwconv2d({ type: 'float32', dims: [batch, c, h, h] }, tensor('float32', [c, 1, k, k], w), { strides: [s, s], pads: [p, p, p, p], bias });
     const y = new Float32Array(batch * c * oh * oh);
-    const ours = (await timeIt(() => plan.run(x, y), { budgetMs })).p50;
-    // The same layer channels-last (the values need not match the NCHW image's for timing).
-    const nhwc = cpu.planDwconv2dNhwc({ type: 'float32', dims: [batch, h, h, c] }, tensor('float32', [c, 1, k, k], w), { strides: [s, s], pads: [p, p, p, p], bias });
-    const oursNhwc = (await timeIt(() => nhwc.run(x, y), { budgetMs })).p50;
+    const times = { NCHW: NaN, NHWC: NaN };
+    if (layouts.includes('NCHW')) {
+      const plan = cpu.planDwconv2d({ type: 'float32', dims: [batch, c, h, h] }, tensor('float32', [c, 1, k, k], w), { strides: [s, s], pads: [p, p, p, p], bias });
+      times.NCHW = (await timeIt(() => plan.run(x, y), { budgetMs })).p50;
+    }
+    if (layouts.includes('NHWC')) {
+      // The same layer channels-last (the values need not match the NCHW image's for timing).
+      const nhwc = cpu.planDwconv2dNhwc({ type: 'float32', dims: [batch, h, h, c] }, tensor('float32', [c, 1, k, k], w), { strides: [s, s], pads: [p, p, p, p], bias });
+      times.NHWC = (await timeIt(() => nhwc.run(x, y), { budgetMs })).p50;
+    }
     const session = await ortSession(dwGraph(batch, c, h, k, s, w, bias), threads);
     const feeds = { x: new ort.Tensor('float32', x, [batch, c, h, h]) };
     const theirs = (await timeIt(() => session.run(feeds), { budgetMs })).p50;
     await session.release();
     const moved = x.length + y.length;
     const copy = await copies.seconds(Math.ceil(moved / 2));
-    const fma = (y.length * k * k) / fmaPerSecond;
-    const memoryBinds = !(fma > copy);
-    const bound = memoryBinds ? copy : fma;
     const ms = (t: number) => (t * 1e3).toFixed(4);
-    for (const [layout, t] of [['NCHW', ours], ['NHWC', oursNhwc]] as const)
+    for (const layout of layouts) {
+      const t = times[layout], fma = (y.length * k * k) / fmaPerSecond[layout];
+      const memoryBinds = !(fma > copy);
+      const bound = memoryBinds ? copy : fma;
       console.log(`| ${name} | ${layout} | ${batch} | ${ms(t)} | ${ms(theirs)} | **${(theirs / t).toFixed(2)}x** | ${ms(copy)} (${((moved * 4) / copy / 1e9).toFixed(1)}) | ${ms(fma)} | ${memoryBinds ? 'memory' : 'FMA'} | ${((bound / t) * 100).toFixed(0)}% |`);
+    }
   }
 await copies.close();
