@@ -30,18 +30,20 @@
 namespace sparq {
 namespace {
 
-// Values of K per call: a 12 x 512 A strip is 24 KiB of a 48 KiB L1, and a
-// 512 x 768 B block 1.5 MiB of a 2 MiB L2 (kColumnsPerTaskMax).
+// Values of K per call: a 12 x 512 A strip is 24 KiB of a 32-48 KiB L1, and
+// a 512 x 256 B block 512 KiB, half of a 1 MiB L2 (AMD Zen 4/5; Intel's are
+// 1.25-2 MiB). A block the size of L2 (512 x 512 at ResNet's 7x7 layers)
+// was read from L3 again by every strip.
 constexpr std::size_t kKcMax = 512;
-constexpr std::size_t kColumnsPerTaskMax = 768;
+constexpr std::size_t kColumnsPerTaskMax = 256;
 // A task reads its whole B block once per K block; at least 8 strips amortize that.
 constexpr std::size_t kMinStripsPerTask = 8;
 // Several tasks per thread let the pool balance uneven cores.
 constexpr std::size_t kTasksPerThread = 4;
 // The output tile of a group of strips, read and written once per K block,
-// stays in half of a 1-2 MiB L2. Without groups the 7x7 stem (7 K blocks of
-// 21 values) streamed its whole 3 MiB output 7 times.
-constexpr std::size_t kGroupOutputBytes = 512 * 1024;
+// stays in L2 beside the B block (a quarter of 1 MiB). Without groups a
+// task streamed its whole output (3 MiB at the 7x7 stem) once per K block.
+constexpr std::size_t kGroupOutputBytes = 256 * 1024;
 
 std::size_t div_up(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
 

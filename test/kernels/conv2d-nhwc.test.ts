@@ -103,6 +103,9 @@ function cases(): Case[] {
     { x: [1, 10, 12, 80], oc: 17, kernel: [3, 3], options: { dilations: [2, 2], pads: [2, 1, 2, 3] } },
     { x: [1, 3, 4, 40], oc: 5, kernel: [5, 5], options: { pads: [4, 4, 4, 4] } },
     { x: [1, 20, 9, 64], oc: 33, kernel: [3, 3], options: { pads: [1, 1, 1, 1], activation: { min: -1, max: 1 } } },
+    // More output channels than one task's 256 columns, both paths.
+    { x: [1, 4, 5, 130], oc: 270, kernel: [3, 3], options: { pads: [1, 1, 1, 1] } },
+    { x: [1, 5, 3, 20], oc: 300, kernel: [3, 3], options: { strides: [2, 1], pads: [1, 1, 1, 1] } },
   ];
 }
 
