@@ -60,6 +60,9 @@ struct Vec<64> {
   static I packs32(I a, I b) { return _mm512_packs_epi32(a, b); }
   static I packus16(I a, I b) { return _mm512_packus_epi16(a, b); }
   static I packs16(I a, I b) { return _mm512_packs_epi16(a, b); }
+  static I adds16(I a, I b) { return _mm512_adds_epi16(a, b); }
+  static I clamp16(I v, I lo, I hi) { return _mm512_max_epi16(lo, _mm512_min_epi16(hi, v)); }
+  static I shorts(int16_t v) { return _mm512_set1_epi16(v); }
   static I ints(int32_t v) { return _mm512_set1_epi32(v); }
   static F floats(float v) { return _mm512_set1_ps(v); }
   static F as_float(I v) { return _mm512_castsi512_ps(v); }
@@ -101,6 +104,9 @@ struct Vec<32> {
   static I packs32(I a, I b) { return _mm256_packs_epi32(a, b); }
   static I packus16(I a, I b) { return _mm256_packus_epi16(a, b); }
   static I packs16(I a, I b) { return _mm256_packs_epi16(a, b); }
+  static I adds16(I a, I b) { return _mm256_adds_epi16(a, b); }
+  static I clamp16(I v, I lo, I hi) { return _mm256_max_epi16(lo, _mm256_min_epi16(hi, v)); }
+  static I shorts(int16_t v) { return _mm256_set1_epi16(v); }
   static I ints(int32_t v) { return _mm256_set1_epi32(v); }
   static F floats(float v) { return _mm256_set1_ps(v); }
   static F as_float(I v) { return _mm256_castsi256_ps(v); }
@@ -182,12 +188,26 @@ class Stage {
     zp_ = V::ints(p.zero_point);
     fmin_ = V::floats(p.fmin);
     fmax_ = V::floats(p.fmax);
+    saturating_ = r.small_multipliers && p.zero_point >= -255 && p.zero_point <= 255;
+    zp16_ = V::shorts(static_cast<int16_t>(saturating_ ? p.zero_point : 0));
+    min16_ = V::shorts(static_cast<int16_t>(p.out_min));
+    max16_ = V::shorts(static_cast<int16_t>(p.out_max));
   }
 
   __attribute__((always_inline)) void operator()(I acc[4], void* y) const {
     if (r_.output == QOutput::kUint8 || r_.output == QOutput::kInt8) {
       // vpack{ss,us} narrow within 128-bit lanes, as the unpacks widened: the bytes come out in channel order.
-      const I q01 = V::packs32(rounded(acc[0], 0), rounded(acc[1], 1)), q23 = V::packs32(rounded(acc[2], 2), rounded(acc[3], 3));
+      I q01, q23;
+      if (saturating_) {
+        // round(x) + zp clamped equals qs32-qx8-requantize's clamp-then-round; with round(x) an int32 (small
+        // multipliers) the clamp can follow the narrowing: a value that saturates int16 (or does with zp
+        // added) lies past either bound, as it would have unsaturated.
+        q01 = V::clamp16(V::adds16(V::packs32(round_only(acc[0], 0), round_only(acc[1], 1)), zp16_), min16_, max16_);
+        q23 = V::clamp16(V::adds16(V::packs32(round_only(acc[2], 2), round_only(acc[3], 3)), zp16_), min16_, max16_);
+      } else {
+        q01 = V::packs32(rounded(acc[0], 0), rounded(acc[1], 1));
+        q23 = V::packs32(rounded(acc[2], 2), rounded(acc[3], 3));
+      }
       V::store_bytes(y, count_, r_.output == QOutput::kUint8 ? V::packus16(q01, q23) : V::packs16(q01, q23));
       return;
     }
@@ -212,6 +232,9 @@ class Stage {
   // float(acc) * multiplier: one multiply, as qs32-qx8-requantize does.
   F scaled(I acc, std::size_t k) const { return V::mul(V::to_float(acc), V::as_float(mul_[k])); }
 
+  // round half to even of float(acc) * m, for |m| < 1.
+  I round_only(I acc, std::size_t k) const { return V::rounded(scaled(acc, k)); }
+
   // NaN -> +0, clamp to [out_min - zp, out_max - zp], round half to even, add zp: the clamped values fit the output type.
   I rounded(I acc, std::size_t k) const {
     F x = scaled(acc, k);
@@ -221,9 +244,10 @@ class Stage {
 
   const Qu8s8DwConv2dNhwcStackRow& r_;
   std::size_t count_;
+  bool saturating_ = false;  // small multipliers and zp in [-255, 255]: clamp after narrowing to int16
   I mul_[4] = {};
   F lo_ = {}, hi_ = {}, fmin_ = {}, fmax_ = {};
-  I zp_ = {};
+  I zp_ = {}, zp16_ = {}, min16_ = {}, max16_ = {};
 };
 
 // Channels [c, c + min(kWidth, channels - c)) of the row; kKw and kStacks are kernel_w and the stacks when known

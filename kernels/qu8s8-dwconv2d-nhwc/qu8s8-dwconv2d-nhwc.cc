@@ -121,10 +121,13 @@ void stack_rows(const Qu8s8DwConv2dNhwcVariant& variant, const DwConv2dShape& s,
   // Rows of zx bytes stand for kernel rows in the padding and past kernel_h.
   const std::vector<uint8_t> padding(s.width * channels, params.x_zero_point);
   // float(acc) * m is NaN only where m is NaN or infinite: finite multipliers (any real layer's) skip that step.
-  bool finite_multipliers = true;
+  // |m| < 1 keeps float(acc) * m below 2^31 (float(INT32_MAX) is 2^31), so it rounds to an int32 unclamped.
+  bool finite_multipliers = true, small_multipliers = true;
   const RequantizeRow& stage = params.stage;
-  for (std::size_t c = 0; params.output != QOutput::kInt32 && c < (stage.multiplier_stride == 0 ? 1 : channels); c++)
+  for (std::size_t c = 0; params.output != QOutput::kInt32 && c < (stage.multiplier_stride == 0 ? 1 : channels); c++) {
     finite_multipliers = finite_multipliers && std::isfinite(stage.multiplier[c]);
+    small_multipliers = small_multipliers && std::fabs(stage.multiplier[c]) < 1.0f;
+  }
   parallel_for(tasks, [&](std::size_t task) {
     std::vector<const uint8_t*> kernel_rows(w.stacks * variant.stack_depth);
     aligned_vector<uint8_t> columns(w.stacks * span * variant.stack_column_bytes);
@@ -144,6 +147,7 @@ void stack_rows(const Qu8s8DwConv2dNhwcVariant& variant, const DwConv2dShape& s,
     r.output = params.output;
     r.stage = &params.stage;
     r.finite_multipliers = finite_multipliers;
+    r.small_multipliers = small_multipliers;
     r.columns = columns.data();
     r.span = span;
     for (std::size_t row = rows * task / tasks; row < rows * (task + 1) / tasks; row++) {

@@ -82,6 +82,7 @@ struct Qu8s8DwConv2dNhwcStackRow {
   QOutput output;
   const RequantizeRow* stage;  // multiplier (per tensor or channel), zero point and clamps; its bias unused
   bool finite_multipliers;     // every multiplier finite: float(acc) * m is never NaN, so the stage skips NaN -> 0
+  bool small_multipliers;      // every |multiplier| < 1: float(acc) * m rounds to an int32 without clamping first
   void* y;                     // out_w * channels values of the output's type
   uint8_t* columns;            // scratch of stacks * span * the variant's stack_column_bytes, 64-byte aligned
   std::size_t span;            // the input columns the row reads: (out_w - 1) * stride_w + (kernel_w - 1) * dilation_w + 1
