@@ -39,6 +39,7 @@ inline uint64_t first(std::size_t n, std::size_t lanes) {
 
 // The vector operations of a block of kWidth channels: 64 on 512-bit vectors, 32 on 256-bit ones. Both lay a
 // block out the same way: vector k of 4 holds, in 128-bit lane l and int32 lane m of it, channel 16l + 4k + m.
+// Whole vectors are stored plain: a masked store to a line not in cache is slow on AMD cores.
 template <std::size_t kWidth>
 struct Vec;
 
@@ -47,9 +48,15 @@ struct Vec<64> {
   using I = __m512i;
   using F = __m512;
   static I bytes(const uint8_t* p, std::size_t n) { return _mm512_maskz_loadu_epi8(first(n, 64), p); }
-  static void store_bytes(void* p, std::size_t n, I v) { _mm512_mask_storeu_epi8(p, first(n, 64), v); }
+  static void store_bytes(void* p, std::size_t n, I v) {
+    if (n >= 64) _mm512_storeu_si512(p, v);
+    else _mm512_mask_storeu_epi8(p, first(n, 64), v);
+  }
   static I dwords(const void* p, std::size_t n) { return _mm512_maskz_loadu_epi32(static_cast<__mmask16>(first(n, 16)), p); }
-  static void store_dwords(void* p, std::size_t n, I v) { _mm512_mask_storeu_epi32(p, static_cast<__mmask16>(first(n, 16)), v); }
+  static void store_dwords(void* p, std::size_t n, I v) {
+    if (n >= 16) _mm512_storeu_si512(p, v);
+    else _mm512_mask_storeu_epi32(p, static_cast<__mmask16>(first(n, 16)), v);
+  }
   static I bytes_of(uint8_t b) { return _mm512_set1_epi8(static_cast<char>(b)); }
   static I unpacklo8(I a, I b) { return _mm512_unpacklo_epi8(a, b); }
   static I unpackhi8(I a, I b) { return _mm512_unpackhi_epi8(a, b); }
@@ -91,9 +98,15 @@ struct Vec<32> {
   using I = __m256i;
   using F = __m256;
   static I bytes(const uint8_t* p, std::size_t n) { return _mm256_maskz_loadu_epi8(static_cast<__mmask32>(first(n, 32)), p); }
-  static void store_bytes(void* p, std::size_t n, I v) { _mm256_mask_storeu_epi8(p, static_cast<__mmask32>(first(n, 32)), v); }
+  static void store_bytes(void* p, std::size_t n, I v) {
+    if (n >= 32) _mm256_storeu_si256(static_cast<__m256i*>(p), v);
+    else _mm256_mask_storeu_epi8(p, static_cast<__mmask32>(first(n, 32)), v);
+  }
   static I dwords(const void* p, std::size_t n) { return _mm256_maskz_loadu_epi32(static_cast<__mmask8>(first(n, 8)), p); }
-  static void store_dwords(void* p, std::size_t n, I v) { _mm256_mask_storeu_epi32(p, static_cast<__mmask8>(first(n, 8)), v); }
+  static void store_dwords(void* p, std::size_t n, I v) {
+    if (n >= 8) _mm256_storeu_si256(static_cast<__m256i*>(p), v);
+    else _mm256_mask_storeu_epi32(p, static_cast<__mmask8>(first(n, 8)), v);
+  }
   static I bytes_of(uint8_t b) { return _mm256_set1_epi8(static_cast<char>(b)); }
   static I unpacklo8(I a, I b) { return _mm256_unpacklo_epi8(a, b); }
   static I unpackhi8(I a, I b) { return _mm256_unpackhi_epi8(a, b); }
