@@ -27,6 +27,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   sparq_binding::register_f32_conv2d_nhwc(env, exports);
   sparq_binding::register_qu8s8_dwconv2d(env, exports);
   sparq_binding::register_qu8s8_dwconv2d_nhwc(env, exports);
+  sparq_binding::register_qu8s8_conv2d_nhwc(env, exports);
   sparq_binding::register_handles(env, exports);
   sparq_binding::register_plan(env, exports);
   return exports;

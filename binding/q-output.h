@@ -43,4 +43,18 @@ struct PlannedOutput {
 
 PlannedOutput planned_output(const Options& o, std::size_t rows, std::size_t cols, std::size_t channels);
 
+// Packed qu8s8-gemm weights (packQ8Weights) as a handle: qu8s8Gemm and the convs on its microkernels take them.
+template <>
+struct HandleTag<sparq::QPackedB> {
+  static constexpr napi_type_tag tag = {0x73706172710f3202ULL, 0x41b7e2c09d6a3f52ULL};
+  static constexpr const char* maker = "packQ8Weights";
+  static std::size_t bytes(const sparq::QPackedB& w) {
+    return vector_bytes(w.panels) + vector_bytes(w.column_sums) + vector_bytes(w.zero_points);
+  }
+};
+
+// The qu8s8-gemm variant a call names (null: the best exact one for w);
+// RangeError for a variant that needs narrow weights when w is not.
+const sparq::QGemmVariant* qgemm_variant(const Napi::Value& name, const sparq::QPackedB& w);
+
 }  // namespace sparq_binding

@@ -13,14 +13,16 @@
 
 namespace sparq_binding {
 
-template <>
-struct HandleTag<sparq::QPackedB> {
-  static constexpr napi_type_tag tag = {0x73706172710f3202ULL, 0x41b7e2c09d6a3f52ULL};
-  static constexpr const char* maker = "packQ8Weights";
-  static std::size_t bytes(const sparq::QPackedB& w) {
-    return vector_bytes(w.panels) + vector_bytes(w.column_sums) + vector_bytes(w.zero_points);
+const sparq::QGemmVariant* qgemm_variant(const Napi::Value& name, const sparq::QPackedB& w) {
+  const sparq::QGemmVariant* variant = &sparq::qu8s8_gemm_best(w);
+  if (!name.IsNull() && !name.IsUndefined()) {
+    variant = &pick_variant(name, sparq::kQGemmVariants, sparq::kQGemmVariantCount, *variant);
+    if (variant->needs_narrow && !w.narrow)
+      throw_range_error(name.Env(), std::string("variant ") + variant->name +
+                                        " is exact only for weights in [-64, 64] (after the uint8 shift); these are not");
   }
-};
+  return variant;
+}
 
 namespace {
 
@@ -59,18 +61,6 @@ Napi::Value Q8WeightsInfo(const Napi::CallbackInfo& info) {
   o.Set("n", static_cast<double>(w->n));
   o.Set("narrow", w->narrow);
   return o;
-}
-
-// The variant a call names (null: the best exact one for these weights).
-const sparq::QGemmVariant* qgemm_variant(const Napi::Value& name, const sparq::QPackedB& w) {
-  const sparq::QGemmVariant* variant = &sparq::qu8s8_gemm_best(w);
-  if (!name.IsNull() && !name.IsUndefined()) {
-    variant = &pick_variant(name, sparq::kQGemmVariants, sparq::kQGemmVariantCount, *variant);
-    if (variant->needs_narrow && !w.narrow)
-      throw_range_error(name.Env(), std::string("variant ") + variant->name +
-                                        " is exact only for weights in [-64, 64] (after the uint8 shift); these are not");
-  }
-  return variant;
 }
 
 // qu8s8Gemm({ variant, weights, a: Uint8Array, m, lda, aZeroPoint, output, c, ldc,

@@ -25,6 +25,7 @@ void register_f32_dwconv2d_nhwc(Napi::Env env, Napi::Object exports);
 void register_f32_conv2d_nhwc(Napi::Env env, Napi::Object exports);
 void register_qu8s8_dwconv2d(Napi::Env env, Napi::Object exports);
 void register_qu8s8_dwconv2d_nhwc(Napi::Env env, Napi::Object exports);
+void register_qu8s8_conv2d_nhwc(Napi::Env env, Napi::Object exports);
 void register_handles(Napi::Env env, Napi::Object exports);
 void register_plan(Napi::Env env, Napi::Object exports);
 

@@ -15,6 +15,7 @@ export type { GemmOptions, GemmWeights } from './backends/cpu/gemm.js';
 export type { QGemmOptions, QGemmWeights } from './backends/cpu/qgemm.js';
 export type { Qdwconv2dOptions } from './backends/cpu/qdwconv2d.js';
 export type { Qdwconv2dNhwcOptions, Qdwconv2dNhwcPlan } from './backends/cpu/qdwconv2d-nhwc.js';
+export type { Qconv2dNhwcOptions, Qconv2dNhwcPlan } from './backends/cpu/qconv2d-nhwc.js';
 export type { QGemmOutput } from './ops/quantized-output.js';
 export type { QuantizeOptions, DequantizeOptions, RequantizeOptions, QuantParamsOptions, MinMax } from './backends/cpu/quantize.js';
 export type { Im2colOptions } from './backends/cpu/im2col.js';

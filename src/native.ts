@@ -146,6 +146,16 @@ export interface Qu8s8Dwconv2dNhwcCall extends Omit<Qu8s8Dwconv2dCall, 'w'> {
 }
 
 /**
+ * Group-1 conv of NHWC images on the qu8s8-gemm microkernels: x [batch, height, width, channels], weights packQ8Weights of
+ * W' [kernelH * kernelW * channels, OC] (rows (kh, kw, c), c fastest), c [batch * outH * outW][OC] at row stride ldc.
+ */
+export interface Qu8s8Conv2dNhwcCall extends KernelCall, QOutputFields {
+  weights: NativeHandle; x: Uint8Array; batch: number; channels: number; height: number; width: number; kernelH: number; kernelW: number;
+  strideH: number; strideW: number; dilationH: number; dilationW: number; padTop: number; padLeft: number; outH: number; outW: number;
+  xZeroPoint: number;
+}
+
+/**
  * Depthwise (groupChannels 1) or grouped convolution, OC = channels / groupChannels * multiplier: x [batch, channels,
  * height, width], w [OC, groupChannels, kernelH, kernelW], bias [OC] or null, y [batch, OC, outH, outW] = clamp(conv + bias, min, max).
  */
@@ -257,7 +267,7 @@ export interface NativeAddon {
   /** dequantize checked once, for x of `xType`: runPlan(plan, x, y). */
   planDequantize(call: Planned<DequantizeCall, 'x' | 'y'> & { xType: 'uint8' | 'int8' }): NativeHandle;
   /**
-   * Runs a plan from planF32Gemm, planF32SpmmNhwc, planQu8s8Gemm, planQu8s8Spmm, planQu8s8SpmmNhwc, planQuantize, planDequantize, planQu8s8Dwconv2dNhwc,
+   * Runs a plan from planF32Gemm, planF32SpmmNhwc, planQu8s8Gemm, planQu8s8Spmm, planQu8s8SpmmNhwc, planQuantize, planDequantize, planQu8s8Dwconv2dNhwc, planQu8s8Conv2dNhwc,
    * planF32Dwconv2dNhwc, planF32Conv2dNhwc, planF32Elementwise or planGlobalAveragePool on the calling thread: x and y (and b, for a
    * binary elementwise plan) of the planned types and at least the planned lengths. The plan holds its weights
    * weakly (a TypeError once they are disposed).
@@ -342,6 +352,8 @@ export interface NativeAddon {
   qu8s8Dwconv2dNhwcVariants: NativeVariant[];
   /** qu8s8-dwconv2d-nhwc planned, its weights packed into the plan: runPlan(plan, x, c). */
   planQu8s8Dwconv2dNhwc(call: Planned<Qu8s8Dwconv2dNhwcCall, 'x' | 'c'>): NativeHandle;
+  /** qu8s8-conv2d-nhwc planned (its gather buffers owned by the plan, its weights held weakly): runPlan(plan, x, c). */
+  planQu8s8Conv2dNhwc(call: Planned<Qu8s8Conv2dNhwcCall, 'x' | 'c'>): NativeHandle;
 }
 
 /**

@@ -16,6 +16,7 @@ import { dwconv2dNhwc, planDwconv2dNhwc } from './dwconv2d-nhwc.js';
 import { lookup, qadd, qglobalAveragePool, qmul, qsub } from './qelementwise.js';
 import { planQdwconv2d, qdwconv2d, qdwconv2dAsync } from './qdwconv2d.js';
 import { planQdwconv2dNhwc } from './qdwconv2d-nhwc.js';
+import { planQconv2dNhwc } from './qconv2d-nhwc.js';
 import { spmm, spmmAsync } from './spmm.js';
 import { planSpmmNhwc } from './spmm-nhwc.js';
 import { planQSpmmNhwc } from './qspmm-nhwc.js';
@@ -134,6 +135,7 @@ export const cpu = {
   qdwconv2dAsync,
   planQdwconv2d,
   planQdwconv2dNhwc,
+  planQconv2dNhwc,
 };
 
 export type CpuBackend = typeof cpu;

@@ -11,6 +11,9 @@
  * Dense float32 windows skip the im2col rows: planConv2dNhwc runs the same
  * product on the input as it lies, one window row (KW*C contiguous floats)
  * per GEMM microkernel call (f32-conv2d-nhwc, the "shifted GEMM").
+ * Dense int8 layers of any other window skip the im2col matrix: planQconv2dNhwc
+ * (qu8s8-conv2d-nhwc) gathers the rows of a few pixels at a time into a
+ * cache-resident buffer for the same GEMM microkernels (planWindowedQconv).
  * Pruned weights run the same product on a sparse kernel when linear()'s
  * rule (the crossover table, crossover.ts) finds one faster than dense for
  * W [OC, KH*KW*C]: float32 on planSpmmNhwc (the f32-spmm kernels on panels
@@ -42,6 +45,7 @@ import { packSparseWeights, type PackedSparseWeights } from '../qspmm.js';
 import { planIm2colNhwc } from '../im2col.js';
 import { packWeights, type PackedWeights } from '../pack.js';
 import { planQGemm } from '../qgemm.js';
+import { planQconv2dNhwc } from '../qconv2d-nhwc.js';
 import { transpose } from '../transpose.js';
 import type { ConvLayer } from './operator.js';
 import { isDepthwise, type ConvRunGeometry, type ConvWeightSource } from './layer.js';
@@ -181,6 +185,7 @@ function prepareGemmConvNhwc<T extends 'float32' | 'int8' | 'uint8'>(layer: Conv
       const rows = n * outH * outW;
       if (isPointwise(kernel, geometry)) return { type, dims, run: product(rows, c, xQuant) };
       if (float && packed) return { type, dims, run: shiftedConv(layer as ConvLayer<'float32'>, packed, xDims, geometry) };
+      if (!float && !sparse) return { type, dims, run: planWindowedQconv(layer as ConvLayer<QType>, packed!, xDims, xQuant, geometry) };
       const im2col = planIm2colNhwc({ type: xType, dims: xDims, ...xQuant }, geometry);
       const k = kh * kw * c;
       const gemm = product(rows, k, xQuant);
@@ -194,6 +199,19 @@ function prepareGemmConvNhwc<T extends 'float32' | 'int8' | 'uint8'>(layer: Conv
       };
     },
   };
+}
+
+/**
+ * A dense int8 conv of any other window on qu8s8-conv2d-nhwc: each tile of
+ * output pixels gathers its windows into a cache-resident buffer for the
+ * qu8s8-gemm microkernels, where im2col rows + planQGemm wrote and read back
+ * KH*KW copies of the image; the same bytes.
+ */
+function planWindowedQconv(layer: ConvLayer<QType>, packed: PackedWeights, xDims: readonly [number, number, number, number], xQuant: QuantParams,
+  geometry: ConvRunGeometry): (x: Float32Array | Uint8Array, y: Float32Array | Uint8Array | Int8Array) => void {
+  const stage = { output: layer.output as QType, outScale: layer.outScale, outZeroPoint: layer.outZeroPoint, bias: layer.bias as Int32Array | undefined, activation: layer.activation };
+  const conv = planQconv2dNhwc({ type: 'uint8', dims: xDims, ...xQuant }, packed, { ...geometry, ...stage });
+  return (x, y) => conv.run(x as Uint8Array, y as Uint8Array | Int8Array);
 }
 
 /**

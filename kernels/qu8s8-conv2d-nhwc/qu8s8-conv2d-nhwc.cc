@@ -1,0 +1,216 @@
+// qu8s8-conv2d-nhwc driver: per-tile im2col into a cache-resident buffer,
+// then the qu8s8-gemm microkernels on it (see the header).
+//
+// Why tiles and not the whole im2col matrix: a 3x3 conv's im2col rows are 9
+// copies of the image, written to memory and read back by the GEMM (with a
+// 56x56x64 image at batch 16: 29 MiB). A tile of <= 256 KiB is written into
+// L2 and read from there by every column block's microkernel calls, exactly as
+// qu8s8_gemm reads its task's A block; the image itself is read about KH
+// times, from L2/L3 (neighbouring windows share their pixels).
+//
+// The zero-point terms are qu8s8_gemm's (qu8s8-gemm.cc): col_terms[j] folds
+// bias, -a_zp * colsum and K * a_zp * b_zp' per column, and the microkernel
+// subtracts rowsum(A) * b_zp' when the weights have zero points; the row sums
+// are taken on the gathered rows, padding (x_zp) included, as the GEMM takes
+// them on the im2col rows. All modulo 2^32.
+#include "qu8s8-conv2d-nhwc.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cstring>
+#include <utility>
+
+#include "../common/thread-pool.h"
+
+namespace sparq {
+namespace {
+
+constexpr std::size_t kNr = kQGemmNr;
+// A tile's gathered rows stay within 256 KiB of L2 (qu8s8_gemm's A block).
+constexpr std::size_t kTileBytesMax = std::size_t{256} << 10;
+// Several tasks per thread let the pool balance uneven cores...
+constexpr std::size_t kTasksPerThread = 4;
+// ...but each task is worth waking a thread for and gathering its tile.
+constexpr std::size_t kMinMacsPerTask = std::size_t{8} << 20;
+
+std::size_t div_up(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
+
+// Bytes a tile buffer holds past its last row: copy_run's overshoot (and the zero tail's).
+constexpr std::size_t kCopySlack = 32;
+
+// Copies the n bytes at src to dst. Runs of up to 32 bytes (a stem's kernel
+// row, 7 pixels x 3 channels) move 32 bytes when the image has them, a copy
+// of constant size that compiles to two 16-byte moves, where a call to
+// memcpy cost about as much as the GEMM (7x7/2 stem: gather 0.29 ms, GEMM
+// 0.38). The bytes past n land where the row's next run, its zero tail or
+// the next row will be written, or in the buffer's slack.
+inline void copy_run(uint8_t* dst, const uint8_t* src, std::size_t n, const uint8_t* src_end) {
+  if (n <= kCopySlack && static_cast<std::size_t>(src_end - src) >= kCopySlack)
+    std::memcpy(dst, src, kCopySlack);
+  else
+    std::memcpy(dst, src, n);
+}
+
+// Writes the windows of output pixels [first, first + rows) as rows at
+// `stride`: (kh, kw, c), c fastest (W''s row order), x_zp where the window
+// leaves the image, then zeros up to k_padded (which meet the panel's zero rows).
+// Rows are written in order, each from its start: copy_run's overshoot is
+// always overwritten or past k_padded. The pixels go one output row segment
+// at a time, whose windows read the same image rows (`kernel_rows`, one per
+// kh, null in the padding): the per-pixel work is then the copies alone,
+// which matters at a stem's K = 27 where a row's GEMM is a few cycles.
+void gather(const QConv2dNhwcShape& s, const uint8_t* x, uint8_t x_zp, std::size_t first, std::size_t rows, uint8_t* dst,
+            std::size_t stride, std::vector<const uint8_t*>* kernel_rows) {
+  using Index = std::ptrdiff_t;
+  const std::size_t c = s.channels, run = s.kernel_w * c, k = s.kernel_h * run;
+  const std::size_t image = s.height * s.width * c, row_bytes = s.width * c;
+  const uint8_t* x_end = x + s.batch * image;
+  const Index h = static_cast<Index>(s.height), w = static_cast<Index>(s.width);
+  const Index kw_count = static_cast<Index>(s.kernel_w), dw = static_cast<Index>(s.dilation_w);
+  const Index sw = static_cast<Index>(s.stride_w), pl = static_cast<Index>(s.pad_left);
+  kernel_rows->resize(s.kernel_h);
+  const uint8_t** src_rows = kernel_rows->data();
+  std::size_t r = 0, pixel = first;
+  while (r < rows) {
+    const std::size_t b = pixel / (s.out_h * s.out_w), oh = pixel / s.out_w % s.out_h, ow_first = pixel % s.out_w;
+    const std::size_t count = std::min(rows - r, s.out_w - ow_first);
+    const Index ih0 = static_cast<Index>(oh * s.stride_h) - static_cast<Index>(s.pad_top);
+    for (std::size_t kh = 0; kh < s.kernel_h; ++kh) {
+      const Index ih = ih0 + static_cast<Index>(kh * s.dilation_h);
+      src_rows[kh] = ih < 0 || ih >= h ? nullptr : x + b * image + static_cast<std::size_t>(ih) * row_bytes;
+    }
+    for (std::size_t i = 0; i < count; ++i, ++r) {
+      uint8_t* d = dst + r * stride;
+      const Index iw0 = static_cast<Index>(ow_first + i) * sw - pl;
+      // With dilation 1 and the whole kernel row inside, a kernel row is one run of KW*C bytes.
+      const bool row_inside = dw == 1 && iw0 >= 0 && iw0 + kw_count <= w;
+      for (std::size_t kh = 0; kh < s.kernel_h; ++kh, d += run) {
+        const uint8_t* pixels = src_rows[kh];
+        if (pixels == nullptr) {
+          std::memset(d, x_zp, run);
+        } else if (row_inside) {
+          copy_run(d, pixels + static_cast<std::size_t>(iw0) * c, run, x_end);
+        } else {
+          for (Index kw = 0; kw < kw_count; ++kw) {
+            const Index iw = iw0 + kw * dw;
+            uint8_t* tap = d + static_cast<std::size_t>(kw) * c;
+            if (iw < 0 || iw >= w)
+              std::memset(tap, x_zp, c);
+            else
+              copy_run(tap, pixels + static_cast<std::size_t>(iw) * c, c, x_end);
+          }
+        }
+      }
+      // The k_padded - k < 4 zero bytes as one 4-byte store, not a call (its overshoot lands as copy_run's does).
+      const uint32_t zeros = 0;
+      std::memcpy(dst + r * stride + k, &zeros, sizeof(zeros));
+    }
+    pixel += count;
+  }
+}
+
+// sum over the real K of each gathered row (uint32, wrapping like every correction term).
+void row_sums_of(const uint8_t* rows_data, std::size_t rows, std::size_t k, std::size_t stride, int32_t* sums) {
+  for (std::size_t r = 0; r < rows; ++r) {
+    const uint8_t* row = rows_data + r * stride;
+    uint32_t sum = 0;
+    for (std::size_t i = 0; i < k; ++i) sum += row[i];
+    sums[r] = static_cast<int32_t>(sum);
+  }
+}
+
+}  // namespace
+
+aligned_vector<uint8_t> QConv2dNhwcScratch::take() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (free_.empty()) return {};
+  aligned_vector<uint8_t> buffer = std::move(free_.back());
+  free_.pop_back();
+  return buffer;
+}
+
+void QConv2dNhwcScratch::give_back(aligned_vector<uint8_t> buffer) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  free_.push_back(std::move(buffer));
+}
+
+void qu8s8_conv2d_nhwc(const QGemmVariant& variant, const QConv2dNhwcShape& s, const QPackedB& w, const uint8_t* x,
+                       void* y, std::size_t ldc, const QGemmParams& params, QConv2dNhwcScratch* scratch) {
+  const std::size_t n = w.n, k = w.k, kp = w.k_padded, mr = variant.mr, nr = variant.nr;
+  const std::size_t m = s.batch * s.out_h * s.out_w;
+  const std::size_t panels = div_up(n, kNr), blocks = div_up(n, nr);
+  assert(nr % kNr == 0);
+  assert(w.narrow || !variant.needs_narrow);
+  assert(k == s.kernel_h * s.kernel_w * s.channels && k >= 1);
+  assert(s.stride_h >= 1 && s.stride_w >= 1 && s.dilation_h >= 1 && s.dilation_w >= 1);
+  assert(ldc >= n && scratch != nullptr);
+  assert(kCacheLine % variant.a_align == 0);
+  if (m == 0 || n == 0) return;
+
+  const RequantizeRow& stage = params.stage;
+  const uint32_t a_zp = params.a_zero_point;
+  const int32_t* b_zp = w.has_zero_points ? w.zero_points.data() : nullptr;
+  // NEON dot-product microkernels sum (A - 128) * B' (see QGemmUkernel).
+  const uint32_t a_shift = variant.isa == Isa::kNeonDot ? 128u : 0u;
+  std::vector<int32_t> col_terms(panels * kNr, 0);
+  for (std::size_t j = 0; j < n; ++j) {
+    uint32_t t = stage.bias != nullptr ? static_cast<uint32_t>(stage.bias[j * stage.bias_stride]) : 0u;
+    t -= (a_zp - a_shift) * static_cast<uint32_t>(w.column_sums[j]);
+    if (b_zp != nullptr) t += static_cast<uint32_t>(k) * a_zp * static_cast<uint32_t>(b_zp[j]);
+    col_terms[j] = static_cast<int32_t>(t);
+  }
+  std::vector<float> col_multipliers;
+  const QGemmStore store = qgemm_output_store(params, n, panels * kNr, &col_multipliers);
+
+  // Tiles of whole strips within kTileBytesMax; more (and N split) when
+  // there are too few for the threads, as qu8s8_gemm splits its work.
+  const std::size_t stride = div_up(kp, variant.a_align) * variant.a_align;
+  const std::size_t strips = div_up(m, mr);
+  const std::size_t threads = static_cast<std::size_t>(thread_count());
+  // One thread runs the tasks in turn: fewer tiles then read the weights fewer times.
+  const std::size_t tasks_wanted =
+      threads == 1 ? 1 : std::max<std::size_t>(1, std::min(threads * kTasksPerThread, m * n * k / kMinMacsPerTask));
+  std::size_t tiles = div_up(strips, std::max<std::size_t>(1, kTileBytesMax / (mr * stride)));
+  tiles = std::max(tiles, std::min(strips, tasks_wanted));
+  const std::size_t tile_strips = div_up(strips, tiles);
+  tiles = div_up(strips, tile_strips);
+  std::size_t n_tasks = tiles < tasks_wanted ? std::min(blocks, div_up(tasks_wanted, tiles)) : 1;
+  const std::size_t blocks_per_task = div_up(blocks, n_tasks);
+  n_tasks = div_up(blocks, blocks_per_task);
+
+  const QGemmUkernel ukernel = variant.ukernel;
+  void (*const finish)() = variant.finish;
+  const std::size_t elem = qgemm_output_size(params.output);
+  const uint8_t x_zp = params.a_zero_point;
+  parallel_for(tiles * n_tasks, [&](std::size_t task) {
+    const std::size_t row_begin = task / n_tasks * tile_strips * mr;
+    const std::size_t row_end = std::min(m, row_begin + tile_strips * mr);
+    const std::size_t j_begin = task % n_tasks * blocks_per_task;
+    const std::size_t j_end = std::min(blocks, j_begin + blocks_per_task);
+    aligned_vector<uint8_t> buffer = scratch->take();
+    if (buffer.size() < tile_strips * mr * stride + kCopySlack) buffer.resize(tile_strips * mr * stride + kCopySlack);
+    std::vector<const uint8_t*> kernel_rows;
+    gather(s, x, x_zp, row_begin, row_end - row_begin, buffer.data(), stride, &kernel_rows);
+    std::vector<int32_t> row_sums(b_zp != nullptr ? row_end - row_begin : 0);
+    if (b_zp != nullptr) row_sums_of(buffer.data(), row_end - row_begin, k, stride, row_sums.data());
+    // Block-outer: the variant's nr columns of panels (one or two) stay in L1 while the tile streams from L2 through them.
+    for (std::size_t j = j_begin; j < j_end; ++j) {
+      const std::size_t col = j * nr, cols = std::min(nr, n - col);
+      const int8_t* panel = w.panels.data() + col * kp;
+      const int32_t* zp = b_zp != nullptr ? b_zp + col : nullptr;
+      QGemmStore st = store;
+      if (params.output != QOutput::kInt32) st.multipliers = &col_multipliers[col];
+      for (std::size_t row = row_begin; row < row_end; row += mr) {
+        const std::size_t rows = std::min(mr, row_end - row);
+        const int32_t* sums = b_zp != nullptr ? &row_sums[row - row_begin] : nullptr;
+        void* c_tile = static_cast<uint8_t*>(y) + (row * ldc + col) * elem;
+        ukernel(rows, cols, kp, buffer.data() + (row - row_begin) * stride, stride, panel, &col_terms[col], zp, sums, st,
+                c_tile, ldc);
+      }
+    }
+    if (finish != nullptr) finish();
+    scratch->give_back(std::move(buffer));
+  });
+}
+
+}  // namespace sparq
