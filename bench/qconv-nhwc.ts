@@ -13,38 +13,15 @@
  * each path, and im2col / tiled (> 1: the tiled gather is faster).
  */
 import { cpus } from 'node:os';
-import { parseArgs } from 'node:util';
 import { planIm2colNhwc } from '../src/backends/cpu/im2col.js';
 import { packWeights } from '../src/backends/cpu/pack.js';
 import { planQconv2dNhwc } from '../src/backends/cpu/qconv2d-nhwc.js';
 import { planQGemm } from '../src/backends/cpu/qgemm.js';
 import { cpu, tensor } from '../src/index.js';
+import { benchArgs, SHAPES } from './nhwc-conv-shapes.js';
 import { timeIt } from './timing.js';
 
-const { values } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, threads: { type: 'string' }, batch: { type: 'string' }, only: { type: 'string' } },
-});
-const threads = Number(values.threads ?? 1);
-const budgetMs = values.quick ? 400 : 1500;
-const batches = values.batch ? [Number(values.batch)] : [1, 16];
-
-/** name, [H, W, C], OC, kernel, stride, pad (all sides). */
-type Shape = [string, [number, number, number], number, number, number, number];
-const SHAPES: Shape[] = [
-  ['resnet18 stem 7x7/2', [224, 224, 3], 64, 7, 2, 3],
-  ['resnet18 l1 3x3', [56, 56, 64], 64, 3, 1, 1],
-  ['resnet18 l2 3x3/2', [56, 56, 64], 128, 3, 2, 1],
-  ['resnet18 l2 3x3', [28, 28, 128], 128, 3, 1, 1],
-  ['resnet18 l2 1x1/2', [56, 56, 64], 128, 1, 2, 0],
-  ['resnet18 l3 3x3/2', [28, 28, 128], 256, 3, 2, 1],
-  ['resnet18 l3 3x3', [14, 14, 256], 256, 3, 1, 1],
-  ['resnet18 l3 1x1/2', [28, 28, 128], 256, 1, 2, 0],
-  ['resnet18 l4 3x3/2', [14, 14, 256], 512, 3, 2, 1],
-  ['resnet18 l4 3x3', [7, 7, 512], 512, 3, 1, 1],
-  ['resnet18 l4 1x1/2', [14, 14, 256], 512, 1, 2, 0],
-  ['mobilenetv2-224 stem 3x3/2', [224, 224, 3], 32, 3, 2, 1],
-  ['mobilenetv3-small stem 3x3/2', [224, 224, 3], 16, 3, 2, 1],
-];
+const { threads, budgetMs, batches, only } = benchArgs();
 
 const us = (s: number) => (s * 1e6).toFixed(0);
 cpu.setThreads(threads);
@@ -53,7 +30,7 @@ console.log('| shape | batch | im2col+QGEMM µs | G MAC/s | tiled µs | G MAC/s 
 console.log('|---|---|---|---|---|---|---|---|---|');
 for (const batch of batches)
   for (const [name, [h, w, c], oc, k, s, p] of SHAPES) {
-    if (values.only && !name.includes(values.only)) continue;
+    if (only && !name.includes(only)) continue;
     const x = { type: 'uint8' as const, dims: [batch, h, w, c], scale: 0.02, zeroPoint: 7 };
     const xData = Uint8Array.from({ length: batch * h * w * c }, (_, i) => (i * 2654435761) >>> 24);
     const kk = k * k * c;
