@@ -18,7 +18,13 @@
  * replaces the entries measured and keeps the others of the checked-in
  * table (so `--isa none` recalibrates only the levels this CPU runs).
  *
- *   npm run calibrate -- --conv [--isa avx2 --isa none] [--write]
+ * The NHWC operator's int8 product paths (nhwc-gemm-int8, nhwc-spmm-int8)
+ * are timed alone on MobileNet-style 1x1 layers' NHWC rows (cpu.planQGemm
+ * against cpu.planQSpmmNhwc on [4 x 4] block-pruned weights at 50% and 90%),
+ * the same fit over their own work (costs.ts nhwcWork).
+ *
+ *   npm run calibrate -- --conv [--isa avx2 --isa none] [--path nhwc-spmm-int8 ...] [--write]
+ *   (--path: only those paths measured, the rest of the table kept)
  *   (tsx bench/calibrate-conv.ts takes the same arguments)
  */
 import { writeFileSync } from 'node:fs';
@@ -32,14 +38,20 @@ import type { IsaLimit } from '../src/native.js';
 import { convRunGeometry, type WindowAttributes } from '../src/runtime/ops/conv-attributes.js';
 import { chooseConvPath, convCandidates, convShape } from '../src/backends/cpu/conv/choice.js';
 import { CONV_COSTS } from '../src/backends/cpu/conv/cost-table.js';
-import { CONV_PATH_FAMILY, convPhases, convWork, costKey, type ConvCostTable, type ConvPath, type PathCost } from '../src/backends/cpu/conv/costs.js';
+import { CONV_PATH_FAMILY, convPhases, convWork, costKey, NHWC_PATH_FAMILY, nhwcWork, type ConvCostTable, type ConvPath, type NhwcPath, type PathCost } from '../src/backends/cpu/conv/costs.js';
+import { packWeights } from '../src/backends/cpu/pack.js';
+import { planQGemm } from '../src/backends/cpu/qgemm.js';
+import { packSparseWeights } from '../src/backends/cpu/qspmm.js';
+import { planQSpmmNhwc } from '../src/backends/cpu/qspmm-nhwc.js';
+import { SparseMatrix } from '../src/sparse/sparse-matrix.js';
+import { tensor } from '../src/tensor.js';
 import type { ConvAllocate, ConvValue, ConvWeightSource } from '../src/backends/cpu/conv/layer.js';
 import { prepareConv } from '../src/backends/cpu/conv/operator.js';
 import { pruneBlocks, seededRandom } from '../test/fixtures/cifar-cnn.js';
 import { timeIt } from './timing.js';
 
 const { values } = parseArgs({
-  options: { isa: { type: 'string', multiple: true }, write: { type: 'boolean', default: false }, batch: { type: 'string', default: '16' }, conv: { type: 'boolean', default: false } },
+  options: { isa: { type: 'string', multiple: true }, path: { type: 'string', multiple: true }, write: { type: 'boolean', default: false }, batch: { type: 'string', default: '16' }, conv: { type: 'boolean', default: false } },
 });
 const BATCH = Number(values.batch);
 const ROUNDS = 3;
@@ -56,6 +68,13 @@ const POOL = { kernelShape: [2, 2] as [number, number], strides: [2, 2] as [numb
 /** The int8 paths' quantization: uint8 images at 1/255 around 128, per-tensor int8 weights, uint8 output. */
 const Q = { xScale: 1 / 255, xZero: 128, yScale: 0.05, yZero: 0 };
 const PATHS: ConvPath[] = ['direct', 'direct-csr', 'direct-block4', 'direct-int8', 'im2col', 'im2col-int8'];
+/** Paths measured (--path: those named; --path names no other). */
+const measured = (path: string) => !values.path || values.path.includes(path);
+/** The NHWC int8 paths' 1x1 layers: [name, K, pixels per image, OC] (MobileNetV2 expansions and projections). */
+const NHWC_LAYERS: [string, number, number, number][] = [
+  ['expand 24->144', 24, 28 * 28, 144], ['expand 96->576', 96, 14 * 14, 576], ['project 576->96', 576, 14 * 14, 96], ['expand 160->960', 160, 7 * 7, 960],
+];
+const NHWC_PATHS: NhwcPath[] = ['nhwc-gemm-int8', 'nhwc-spmm-int8'];
 /** Pruned fractions each path is timed at: the sparse formats at two densities, so the fit can tell the MACs from the moves. */
 const PRUNING: Record<ConvPath, number[]> = { direct: [0], im2col: [0], 'im2col-int8': [0], 'direct-csr': [0.5, 0.9], 'direct-block4': [0.5, 0.9], 'direct-int8': [0, 0.5, 0.9] };
 
@@ -84,7 +103,7 @@ function floatWeights(layer: Layer, block: 1 | 4, pruned: number): ConvWeightSou
 
 /** `w` quantized to int8, per tensor, symmetric. */
 function int8Weights(w: ConvWeightSource<'float32'>): ConvWeightSource<'int8'> {
-  const scale = Math.max(...Array.from(w.data, Math.abs)) / 127;
+  const scale = w.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0) / 127;
   return { type: 'int8', dims: w.dims, data: Int8Array.from(w.data, (v) => Math.round(v / scale)), scales: Float32Array.of(scale) };
 }
 
@@ -125,6 +144,38 @@ function prepare(layer: Layer, path: ConvPath, pruned: number, uint8: boolean): 
   const run = () => op.run(x, xQuant, geometry, allocate);
   run();
   return { run, density };
+}
+
+/**
+ * An NHWC int8 1x1 product of `pixels` rows of K = `k` uint8 values into `oc`
+ * channels (uint8 output, ReLU, Q's quantization) on `path`, with [4 x 4]
+ * blocks of `pruned` of its weights zero, and the stored fraction of the
+ * weights' 4-channel groups (what the sparse driver runs over; 1 for dense).
+ */
+function prepareNhwc(path: NhwcPath, k: number, pixels: number, oc: number, pruned: number): { run: () => unknown; density: number } {
+  const random = seededRandom(k * 31 + oc);
+  const w = int8Weights({ type: 'float32', dims: [oc, k, 1, 1], data: pruneBlocks(Float32Array.from({ length: oc * k }, () => random() - 0.5), oc, 4, pruned, 1) });
+  const rows = w.data as Int8Array;
+  const x = { type: 'uint8', dims: [pixels, k], scale: Q.xScale, zeroPoint: Q.xZero } as const;
+  const stage = { output: 'uint8' as const, outScale: Q.yScale, outZeroPoint: Q.yZero, activation: 'relu' as const };
+  const xData = Uint8Array.from({ length: pixels * k }, () => 128 + Math.round(random() * 100));
+  const y = new Uint8Array(pixels * oc);
+  let groups = 0;
+  for (let g = 0; g < rows.length; g += 4) if (rows[g] || rows[g + 1] || rows[g + 2] || rows[g + 3]) groups++;
+  const weights = tensor('int8', [oc, k], rows, { scale: w.scales![0] });
+  const plan = path === 'nhwc-gemm-int8'
+    ? planQGemm(x, packWeights(tensor('int8', [k, oc], transposed(rows, oc, k), { scale: w.scales![0] })), stage)
+    : planQSpmmNhwc(packSparseWeights(SparseMatrix.fromDense(weights, { format: 'bsr', blockShape: [1, 4] })), x, stage);
+  const run = () => plan.run(xData, y);
+  run();
+  return { run, density: path === 'nhwc-gemm-int8' ? 1 : groups / (rows.length / 4) };
+}
+
+/** w [rows, cols] transposed. */
+function transposed(w: Int8Array, rows: number, cols: number): Int8Array {
+  const t = new Int8Array(w.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = w[r * cols + c];
+  return t;
 }
 
 /** Non-negative least squares of t ~ mac * m + element * e, on errors relative to t. */
@@ -169,7 +220,7 @@ for (const cap of caps) {
       const key = costKey(path, uint8);
       const isa = runningIsa(CONV_PATH_FAMILY[path]);
       // The addon never runs qu8s8-conv2d's scalar variant for a call: int8 weights take the float kernels there.
-      if ((uint8 && key === path) || (path === 'direct-int8' && !hasInt8ConvKernel()) || table[key]?.[isa]) continue;
+      if ((uint8 && key === path) || (path === 'direct-int8' && !hasInt8ConvKernel()) || table[key]?.[isa] || !measured(path)) continue;
       for (const layer of layers)
         for (const pruned of PRUNING[path]) {
           const { run, density } = prepare(layer, path, pruned, uint8);
@@ -180,6 +231,17 @@ for (const cap of caps) {
           points.push({ key, isa, layer, run, m: m * pixels, e: e * pixels, times: [] });
         }
     }
+  for (const path of NHWC_PATHS) {
+    const isa = runningIsa(NHWC_PATH_FAMILY[path]);
+    if (table[path]?.[isa] || !measured(path)) continue;
+    for (const [name, k, pixels, oc] of NHWC_LAYERS)
+      for (const pruned of path === 'nhwc-gemm-int8' ? [0] : [0.5, 0.9]) {
+        const { run, density } = prepareNhwc(path, k, BATCH * pixels, oc, pruned);
+        const [m, e] = nhwcWork(path, k, oc, density);
+        const layer: Layer = { name, c: k, h: 1, oc, pooled: false, window: layers[0].window };
+        points.push({ key: path, isa, layer, run, m: m * BATCH * pixels, e: e * BATCH * pixels, times: [] });
+      }
+  }
   // Rounds over every point, the median of each point's medians kept: the load of a shared machine drifts over seconds.
   for (let round = 0; round < ROUNDS; round++)
     for (const point of points) point.times.push((await timeIt(point.run, { budgetMs: 150, minSamples: 5 })).p50);

@@ -4,7 +4,7 @@ import { cpu } from '../../src/index.js';
 import { costForIsa, runningIsa, type CostFamily } from '../../src/backends/cpu/isa-level.js';
 import { native, type IsaLimit } from '../../src/native.js';
 import type { WindowAttributes } from '../../src/runtime/ops/conv-attributes.js';
-import { chooseConvPath, convCandidates, convShape } from '../../src/backends/cpu/conv/choice.js';
+import { chooseConvPath, chooseNhwcInt8, convCandidates, convShape } from '../../src/backends/cpu/conv/choice.js';
 import { CONV_COSTS } from '../../src/backends/cpu/conv/cost-table.js';
 import { CONV_PATH_FAMILY, type ConvCostTable, type ConvPath } from '../../src/backends/cpu/conv/costs.js';
 import type { ConvWeightSource } from '../../src/backends/cpu/conv/layer.js';
@@ -131,6 +131,19 @@ describe('runtime: the conv path choice', () => {
     const table: ConvCostTable = { direct: { avx2: cost(1, 1) }, im2col: { avx2: cost(1, 1) } };
     const choice = chooseConvPath(convShape(w, strided), [{ path: 'direct', density: 1 }, { path: 'im2col', density: 1 }], table, running({}));
     assert.deepEqual(choice.costs.map((c) => c.cost), [64 * 32 * 9 + 64 + 32 * 4, 64 * 32 * 9 + 32 * 9 + 64]);
+  });
+
+  it('NHWC int8 products: sparse where the table models it cheaper than the dense GEMM, with its relative time; never on scalar next to SIMD or unmeasured', () => {
+    // K = 96, OC = 576: dense 96 * 576 + 576 = 55872; sparse at 10% 5529.6 + 2 * (576 + 24) = 6729.6.
+    const table: ConvCostTable = { 'nhwc-gemm-int8': { avx2: cost(1, 1) }, 'nhwc-spmm-int8': { avx2: cost(1, 2) } };
+    const sparse = chooseNhwcInt8(96, 576, 0.1, table, running({}));
+    assert.equal(sparse.path, 'sparse');
+    assert.ok(Math.abs(sparse.relative - 6729.6 / 55872) < 1e-9, String(sparse.relative));
+    // Moves dominate a product of few values per output: K = 8 at 10%, sparse 46.08 + 2 * 290 against dense 4896.
+    assert.equal(chooseNhwcInt8(8, 576, 0.1, { ...table, 'nhwc-spmm-int8': { avx2: cost(1, 20) } }, running({})).path, 'dense');
+    assert.deepEqual(chooseNhwcInt8(96, 576, 0.1, table, running({ 'qu8s8-spmm': 'scalar' })), { path: 'dense', relative: 1 });
+    assert.deepEqual(chooseNhwcInt8(96, 576, 0.1, { 'nhwc-spmm-int8': table['nhwc-spmm-int8'] }, running({})), { path: 'dense', relative: 1 });
+    assert.deepEqual(chooseNhwcInt8(96, 576, 0.1, { 'nhwc-gemm-int8': table['nhwc-gemm-int8'] }, running({})), { path: 'dense', relative: 1 });
   });
 
   it('variant lists report support under the ISA cap set at run time', () => {

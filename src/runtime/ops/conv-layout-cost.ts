@@ -8,11 +8,12 @@
  *   the path it will take (backends/cpu/conv/choice.ts), direct sparse
  *   kernels included.
  * - NHWC, group 1: the GEMM over the pixels (GEMM_NS per multiply-add), times
- *   what linear()'s crossover rule says its sparse layout costs relative to
- *   dense (the NHWC operator's own choice, nhwcSparseChoice), plus the
- *   sparse kernels' pixel panels (each input and output value copied once
- *   more, PANEL_NS) and, for a window that is not 1x1/1, the NHWC im2col (a
- *   run of C values per tap and pixel).
+ *   what the NHWC operator's own choice (nhwcSparseChoice) says its sparse
+ *   layout costs relative to dense (int8: the calibrated NHWC costs, pixel
+ *   panels included; float32: linear()'s crossover rule plus the panels,
+ *   each input and output value copied once more, PANEL_NS) and, for a
+ *   window that is not 1x1/1, the NHWC im2col (a run of C values per tap
+ *   and pixel).
  * - Depthwise: the channels-last kernels per multiply-add (DEPTHWISE_NS),
  *   and NCHW DEPTHWISE_NCHW_FACTOR times that.
  *
@@ -43,8 +44,8 @@ const DEPTHWISE_NS = {
 };
 /** NCHW depthwise over channels-last, per layer: 3-9x in the benchmark models' profiles, the low end taken. */
 const DEPTHWISE_NCHW_FACTOR = 3;
-/** ns per value copied into or out of a sparse kernel's pixel panel (float32 transposes; int8 word repack and byte transpose). */
-const PANEL_NS = { float32: 0.3, int8: 0.1 };
+/** ns per value copied into or out of a float sparse kernel's pixel panel (transposes). */
+const PANEL_NS = { float32: 0.3 };
 /** ns per value, and per run of C values (one tap of one pixel), of the NHWC im2col. */
 const IM2COL_VALUE_NS = 0.05;
 const IM2COL_RUN_NS = 1;
@@ -94,7 +95,8 @@ export function convLayoutCost(node: OnnxNode, constants: ReadonlyMap<string, Va
   const gemm = macs * costForIsa(GEMM_NS[type], runningIsa(quantized ? 'qu8s8-gemm' : 'f32-gemm'))!;
   const choice = sparse ? nhwcSparseChoice(source) : { layout: 'dense', relative: 1 };
   const pointwise = kh === 1 && kw === 1 && window.strides.every((s) => s === 1) && (window.pads === 'SAME_UPPER' || window.pads === 'SAME_LOWER' || window.pads.every((p) => p === 0));
-  const panels = choice.layout === 'dense' ? 0 : (c * kh * kw + oc) * PANEL_NS[type];
+  // int8's relative time is the calibrated one of the sparse NHWC driver, its panels included.
+  const panels = choice.layout === 'dense' || type === 'int8' ? 0 : (c * kh * kw + oc) * PANEL_NS.float32;
   const im2col = pointwise ? 0 : kh * kw * (IM2COL_RUN_NS + c * IM2COL_VALUE_NS);
   const nhwc = gemm * Math.min(1, choice.relative) + panels + im2col;
   // An unmeasured NCHW path (Infinity): no preference from this conv.

@@ -8,7 +8,7 @@
 import { blockDensity, fitsInt8Blocks, hasInt8ConvKernel } from '../conv2d.js';
 import { costForIsa, runningIsa, type CostFamily } from '../isa-level.js';
 import { CONV_COSTS } from './cost-table.js';
-import { CONV_PATH_FAMILY, convPhases, costKey, convWork, type ConvCostTable, type ConvPath, type ConvShape } from './costs.js';
+import { CONV_PATH_FAMILY, convPhases, costKey, convWork, NHWC_PATH_FAMILY, nhwcWork, type ConvCostTable, type ConvPath, type ConvShape } from './costs.js';
 import type { ConvWeightSource, ConvWindow } from './layer.js';
 
 /** The cost model's view of a layer with weights `w`. */
@@ -75,4 +75,23 @@ export function chooseConvPath(shape: ConvShape, candidates: readonly ConvCandid
   // Unmeasured paths (Infinity) lose to measured ones; among only those, the first candidate (the caller's default) wins.
   const best = eligible.reduce((a, b) => (b.cost < a.cost ? b : a));
   return { path: best.path, costs };
+}
+
+/**
+ * The NHWC int8 product's choice for W [OC, K] storing `density` of its
+ * 4-channel groups: 'sparse' (qu8s8-spmm's NHWC driver) when the table
+ * models it cheaper than the dense GEMM for the variants running now, with
+ * its modelled time relative to dense (1 for dense). An unmeasured path, or
+ * a scalar sparse kernel next to a SIMD GEMM, is never chosen.
+ */
+export function chooseNhwcInt8(k: number, oc: number, density: number, table: ConvCostTable = CONV_COSTS,
+  isaOf: (family: CostFamily) => string = runningIsa): { path: 'dense' | 'sparse'; relative: number } {
+  const cost = (path: 'nhwc-gemm-int8' | 'nhwc-spmm-int8', d: number) => {
+    const entry = costForIsa(table[path] ?? {}, isaOf(NHWC_PATH_FAMILY[path]));
+    const [macs, moved] = nhwcWork(path, k, oc, d);
+    return entry ? entry.mac * macs + entry.element * moved : Infinity;
+  };
+  const dense = cost('nhwc-gemm-int8', 1), sparse = cost('nhwc-spmm-int8', density);
+  const scalarSparse = isaOf('qu8s8-spmm') === 'scalar' && isaOf('qu8s8-gemm') !== 'scalar';
+  return !scalarSparse && Number.isFinite(dense) && sparse < dense ? { path: 'sparse', relative: sparse / dense } : { path: 'dense', relative: 1 };
 }

@@ -128,5 +128,33 @@ export const CONV_COSTS: ConvCostTable = {
       mac: 0.00476,
       element: 0.104
     }
+  },
+  "nhwc-gemm-int8": {
+    scalar: {
+      mac: 1.75,
+      element: 15.3
+    },
+    avx2: {
+      mac: 0.129,
+      element: 3.4
+    },
+    avx512vnni: {
+      mac: 0.0134,
+      element: 0.559
+    }
+  },
+  "nhwc-spmm-int8": {
+    scalar: {
+      mac: 2.46,
+      element: 21.9
+    },
+    avx2: {
+      mac: 0.323,
+      element: 4.87
+    },
+    avx512vnni: {
+      mac: 0.0278,
+      element: 2.65
+    }
   }
 };

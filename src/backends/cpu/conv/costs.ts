@@ -62,8 +62,25 @@ export function costKey(path: ConvPath, uint8Input: boolean): ConvPath | Uint8Co
   return uint8Input && (path === 'direct' || path === 'direct-csr' || path === 'direct-block4') ? `${path}:uint8` : path;
 }
 
+/**
+ * The ways the NHWC operator (nhwc.ts) runs a group-1 int8 conv's product
+ * over the pixels' rows: the dense qu8s8-gemm (moves: the OC outputs it
+ * requantizes), or the qu8s8-spmm NHWC driver on the weights' 4-channel
+ * groups (moves: the OC outputs each stored row step requantizes and the
+ * panel transposes back, and the K/4 words of X repacked per pixel).
+ */
+export type NhwcPath = 'nhwc-gemm-int8' | 'nhwc-spmm-int8';
+
+/** The kernel family whose variant runs each NHWC path's arithmetic. */
+export const NHWC_PATH_FAMILY: Record<NhwcPath, CostFamily> = { 'nhwc-gemm-int8': 'qu8s8-gemm', 'nhwc-spmm-int8': 'qu8s8-spmm' };
+
+/** [stored multiply-adds, values moved] per output pixel of an NHWC product of K = `k` row values into `oc` channels at `density` (stored fraction). */
+export function nhwcWork(path: NhwcPath, k: number, oc: number, density: number): [number, number] {
+  return [oc * k * density, path === 'nhwc-spmm-int8' ? oc + k / 4 : oc];
+}
+
 /** Per path (and uint8 key), per ISA level of the variant that ran ('scalar', 'avx2', 'avx512', 'avx512vnni', ...). */
-export type ConvCostTable = Readonly<Partial<Record<ConvPath | Uint8CostKey, Readonly<Record<string, PathCost>>>>>;
+export type ConvCostTable = Readonly<Partial<Record<ConvPath | Uint8CostKey | NhwcPath, Readonly<Record<string, PathCost>>>>>;
 
 /** A conv layer as the cost model sees it. */
 export interface ConvShape {

@@ -14,9 +14,8 @@
  * Dense int8 layers of any other window skip the im2col matrix: planQconv2dNhwc
  * (qu8s8-conv2d-nhwc) gathers the rows of a few pixels at a time into a
  * cache-resident buffer for the same GEMM microkernels (planWindowedQconv).
- * Pruned weights run the same product on a sparse kernel when linear()'s
- * rule (the crossover table, crossover.ts) finds one faster than dense for
- * W [OC, KH*KW*C]: float32 on planSpmmNhwc (the f32-spmm kernels on panels
+ * Pruned weights run the same product on a sparse kernel when it is modelled
+ * faster than dense for W [OC, KH*KW*C] (chooseNhwcLayout): float32 on planSpmmNhwc (the f32-spmm kernels on panels
  * of pixels transposed in cache), int8 without zero points on planQSpmmNhwc
  * (qu8s8-spmm, the requantized output stage) (label <kind>-nhwc-<layout>,
  * e.g. conv-nhwc-bsr4x1, qconv-nhwc-1x1-bsr1x4).
@@ -51,6 +50,7 @@ import type { ConvLayer } from './operator.js';
 import { isDepthwise, type ConvRunGeometry, type ConvWeightSource } from './layer.js';
 import { prepareDepthwiseNhwc } from './depthwise-nhwc.js';
 import { prepareQDepthwiseNhwc } from './depthwise-nhwc-int8.js';
+import { chooseNhwcInt8 } from './choice.js';
 
 /** One input shape and quantization's call, checked once: run() takes only the arrays. */
 export interface NhwcConvPlan {
@@ -100,14 +100,36 @@ function nhwcRows<A extends Float32Array | Int8Array | Uint8Array>(w: { dims: re
 const NHWC_PANEL_PIXELS = 64;
 
 /**
- * The sparse layout linear()'s rule picks for W [OC, K] of `type` (the batched crossover row of the variants and threads running now),
- * or 'dense'; with its time relative to the dense GEMM's by that rule (density / crossover density; 1 for dense).
+ * The sparse layout for W [OC, K] of `type`, or 'dense', with its time relative to the dense GEMM's.
+ * int8: the calibrated NHWC costs (choice.ts chooseNhwcInt8: qu8s8-spmm's NHWC driver, panels included, against the dense GEMM
+ * on the stored fraction of 4-channel groups, every layout's packing), run as bsr1x4 (csr where K is not a multiple of 4).
+ * float32: linear()'s rule, the batched crossover row of the variants and threads running now (density / crossover density).
  */
 function chooseNhwcLayout(type: 'float32' | 'int8', rows: Float32Array | Int8Array, oc: number): { layout: SparseLayout | 'dense'; relative: number } {
+  if (type === 'int8') {
+    const k = rows.length / oc;
+    const { path, relative } = chooseNhwcInt8(k, oc, groupDensity(rows, oc, k));
+    return path === 'dense' ? { layout: 'dense', relative } : { layout: k % 4 === 0 ? 'bsr1x4' : 'csr', relative };
+  }
   const crossover = defaultCrossover(DEFAULT_CROSSOVER, type, NHWC_PANEL_PIXELS, native()?.getThreads() ?? 1);
   const densities = storedDensities(rows, oc, rows.length / oc, LINEAR_LAYOUTS[type]);
   const layout = chooseLayout(densities, crossover);
   return { layout, relative: layout === 'dense' ? 1 : densities[layout]! / crossover[layout]! };
+}
+
+/** The fraction of W [oc, k]'s groups of 4 consecutive row values (the last one short) holding a nonzero: qu8s8-spmm's entries. */
+function groupDensity(w: ArrayLike<number>, oc: number, k: number): number {
+  const groups = Math.ceil(k / 4);
+  if (oc * groups === 0) return 0;
+  let stored = 0;
+  for (let o = 0; o < oc; o++)
+    for (let g = 0; g < groups; g++)
+      for (let j = o * k + g * 4, end = o * k + Math.min(k, g * 4 + 4); j < end; j++)
+        if (w[j] !== 0) {
+          stored++;
+          break;
+        }
+  return stored / (oc * groups);
 }
 
 /** The layout the operator runs `w` on with layer.sparse set ('dense' where it could not run sparse), and its time relative to dense (the layout pass's estimate). */
@@ -215,8 +237,8 @@ function planWindowedQconv(layer: ConvLayer<QType>, packed: PackedWeights, xDims
 }
 
 /**
- * The weights as the sparse kernels take them, [OC, KH*KW*C], when linear()'s
- * rule finds a sparse layout faster than dense: float32 ones for
+ * The weights as the sparse kernels take them, [OC, KH*KW*C], when
+ * chooseNhwcLayout finds a sparse layout faster than dense: float32 ones for
  * planSpmmNhwc; int8 ones without zero points (a pruned weight must mean 0),
  * packed with their scales for planQSpmmNhwc. Else undefined (dense GEMM).
  */
