@@ -1,7 +1,10 @@
 // x32-transpose: every variant (x32-transpose-variants.inc), 4-byte and
-// 1-byte elements, against an element loop, exactly: shapes around
-// the 4x4 / 16x16 blocks and 64x64 tiles, row strides wider than the rows,
-// and shapes large enough to split across the thread pool.
+// 1-byte elements, against an element loop, exactly: shapes around the
+// blocks (x32-transpose-blocks.h: 4x4, 8x8 and 16x16 of 32-bit elements,
+// 16 rows by 16, 32 and 64 bytes) and 64x64 tiles, column counts that leave
+// each narrower block of a variant's cascade work (28 = 16 + 8 + 4,
+// 120 = 64 + 32 + 16 + 8), row strides wider than the rows, and shapes large
+// enough to split across the thread pool.
 #include "check.h"
 #include "kernels/x32-transpose/x32-transpose.h"
 
@@ -24,12 +27,12 @@ void check_shape(kcheck::Checker& c, Fn transpose, std::size_t rows, std::size_t
 
 CHECK_FAMILY("x32-transpose") {
   c.variants(kTransposeVariants, kTransposeVariantCount, [&](const TransposeVariant& v) {
-    for (std::size_t rows : c.sizes({4, 64}))
-      for (std::size_t cols : {std::size_t{1}, std::size_t{3}, std::size_t{4}, std::size_t{9}, std::size_t{65}, 1 + c.below(150)})
+    for (std::size_t rows : c.sizes({4, 8, 16, 64}))
+      for (std::size_t cols : {std::size_t{1}, std::size_t{3}, std::size_t{4}, std::size_t{9}, std::size_t{28}, std::size_t{65}, 1 + c.below(150)})
         check_shape<uint32_t>(c, v.x32, rows, cols);
     check_shape<uint32_t>(c, v.x32, 300, 517);  // several bands on the thread pool
     for (std::size_t rows : c.sizes({16, 64}))
-      for (std::size_t cols : {std::size_t{1}, std::size_t{15}, std::size_t{16}, std::size_t{33}, std::size_t{65}, 1 + c.below(150)})
+      for (std::size_t cols : {std::size_t{1}, std::size_t{15}, std::size_t{16}, std::size_t{33}, std::size_t{65}, std::size_t{120}, 1 + c.below(150)})
         check_shape<uint8_t>(c, v.x8, rows, cols);
     check_shape<uint8_t>(c, v.x8, 300, 517);
   });

@@ -1,0 +1,19 @@
+// AVX2 x32-transpose: the loops of x32-transpose-loops.h on 8 x 8 blocks of
+// 32-bit elements and 16 x 32 blocks of bytes, the 128-bit blocks for the
+// columns those leave.
+#include "x32-transpose-blocks.h"
+#include "x32-transpose-loops.h"
+#include "x32-transpose.h"
+
+namespace sparq {
+
+void x32_transpose_avx2(std::size_t rows, std::size_t cols, const uint32_t* src, std::size_t lds, uint32_t* dst,
+                        std::size_t ldd) {
+  transpose_parallel<uint32_t, BlockAvx2x32, Block128x32>(rows, cols, src, lds, dst, ldd);
+}
+void x8_transpose_avx2(std::size_t rows, std::size_t cols, const uint8_t* src, std::size_t lds, uint8_t* dst,
+                       std::size_t ldd) {
+  transpose_parallel<uint8_t, BlockAvx2x8, Block128x8>(rows, cols, src, lds, dst, ldd);
+}
+
+}  // namespace sparq

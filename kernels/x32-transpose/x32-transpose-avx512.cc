@@ -1,0 +1,19 @@
+// AVX-512 x32-transpose: the loops of x32-transpose-loops.h on 16 x 16 blocks
+// of 32-bit elements and 16 x 64 blocks of bytes, then the AVX2 and 128-bit
+// blocks for the columns those leave (a 24-channel image: 16 + 8).
+#include "x32-transpose-blocks.h"
+#include "x32-transpose-loops.h"
+#include "x32-transpose.h"
+
+namespace sparq {
+
+void x32_transpose_avx512(std::size_t rows, std::size_t cols, const uint32_t* src, std::size_t lds, uint32_t* dst,
+                          std::size_t ldd) {
+  transpose_parallel<uint32_t, BlockAvx512x32, BlockAvx2x32, Block128x32>(rows, cols, src, lds, dst, ldd);
+}
+void x8_transpose_avx512(std::size_t rows, std::size_t cols, const uint8_t* src, std::size_t lds, uint8_t* dst,
+                         std::size_t ldd) {
+  transpose_parallel<uint8_t, BlockAvx512x8, BlockAvx2x8, Block128x8>(rows, cols, src, lds, dst, ldd);
+}
+
+}  // namespace sparq
