@@ -238,6 +238,8 @@ export interface NativeAddon {
   heldBytes(): number;
   getThreads(): number;
   setThreads(n: number): void;
+  /** The bytes from buffer's start to its first address that is a multiple of alignment (a power of two <= 4096). */
+  alignmentGap(buffer: ArrayBuffer, alignment: number): number;
 
   // Each family's variants, best first: <family>Variants, NATIVE_FAMILIES maps family names to them.
   f32GemmVariants: NativeVariant[];

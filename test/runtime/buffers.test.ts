@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 
 import { cifarCnn, randomImages } from '../fixtures/cifar-cnn.js';
-import { BufferPool } from '../../src/runtime/buffers.js';
+import { ALIGNMENT, BufferPool } from '../../src/runtime/buffers.js';
+import { native } from '../../src/native.js';
 import { encodeOnnxModel } from '../../src/runtime/onnx/write.js';
 import { InferenceSession } from '../../src/runtime/session.js';
 
@@ -43,6 +44,46 @@ describe('runtime: BufferPool', () => {
     pool.endRun();
     pool.drop(result);
     assert.notEqual(pool.take('float32', 4).buffer, result.buffer, 'a run\'s result belongs to the caller');
+  });
+});
+
+describe('runtime: BufferPool alignment', () => {
+  it('starts fresh arrays where the gap function says, and gives the same aligned view back after a drop', () => {
+    const pool = new BufferPool(() => 16);
+    for (const type of ['float32', 'uint8', 'int8', 'int32', 'int64'] as const) {
+      const a = pool.take(type, 5);
+      assert.equal(a.byteOffset, 16, type);
+      assert.equal(a.length, 5, type);
+      assert.ok(a.buffer.byteLength >= 16 + a.byteLength, type);
+      pool.hold(a);
+      pool.drop(a.subarray(1));
+      pool.drop(a);
+      assert.equal(pool.take(type, 5), a, `${type}: the array handed out comes back, not a view of it`);
+    }
+  });
+
+  it('leaves an array where V8 put it when the gap is not a whole number of its elements', () => {
+    assert.equal(new BufferPool(() => 2).take('float32', 4).byteOffset, 0);
+  });
+
+  it('hands a session\'s kernels cache-line aligned outputs where the addon runs them', async function () {
+    const addon = native();
+    if (!addon) this.skip();
+    const aligned = (x: { buffer: ArrayBufferLike; byteOffset: number }) => (addon!.alignmentGap(x.buffer as ArrayBuffer, ALIGNMENT) - x.byteOffset) % ALIGNMENT === 0;
+    const session = await InferenceSession.create(encodeOnnxModel(cifarCnn()));
+    const image: [number, number, number] = [3, 32, 32];
+    const out = session.runSync({ input: { type: 'float32', dims: [2, ...image], data: randomImages(2, image, 1) } }, ['pool1.out', 'logits']);
+    assert.ok(aligned(out['pool1.out'].data) && aligned(out.logits.data));
+  });
+
+  it('alignmentGap checks its arguments', function () {
+    const addon = native();
+    if (!addon) this.skip();
+    assert.throws(() => addon!.alignmentGap(new Float32Array(4) as unknown as ArrayBuffer, 64), TypeError);
+    assert.throws(() => addon!.alignmentGap(new ArrayBuffer(4), 48), RangeError);
+    assert.throws(() => addon!.alignmentGap(new ArrayBuffer(4), 8192), RangeError);
+    const gap = addon!.alignmentGap(new ArrayBuffer(256), 64);
+    assert.ok(Number.isInteger(gap) && gap >= 0 && gap < 64);
   });
 });
 

@@ -4,10 +4,12 @@
  * moves values between slots by index instead of looking names up; which
  * slots die after which node is worked out once per set of fetches. Constants
  * stay in their slots across runs, and outputs take their storage from a
- * pool reused across runs (buffers.ts).
+ * pool reused across runs (buffers.ts), cache-line aligned where the addon
+ * runs the kernels.
  */
 import { typeFail } from '../../validate.js';
-import { BufferPool } from '../buffers.js';
+import { native } from '../../native.js';
+import { ALIGNMENT, BufferPool, type AlignmentGap } from '../buffers.js';
 import type { Executor } from '../executor.js';
 import type { Graph } from '../graph.js';
 import type { Value } from '../onnx/model.js';
@@ -28,9 +30,15 @@ interface FetchPlan {
   drops: Int32Array[];
 }
 
+/** The addon's alignmentGap at ALIGNMENT; none on the reference backend, whose loops gain nothing from it. */
+function alignmentGap(): AlignmentGap | undefined {
+  const addon = native();
+  return addon ? (buffer) => addon.alignmentGap(buffer, ALIGNMENT) : undefined;
+}
+
 export class CpuExecutor implements Executor {
   /** Storage of intermediate values, reused across runs. */
-  private readonly buffers = new BufferPool();
+  private readonly buffers = new BufferPool(alignmentGap());
   private readonly slotOf = new Map<string, number>();
   /** The values of a run by slot; constants' slots keep theirs between runs. */
   private readonly values: (Value | undefined)[] = [];
