@@ -1,6 +1,6 @@
 // AVX2 x32-transpose: the loops of x32-transpose-loops.h on 8 x 8 blocks of
 // 32-bit elements and 16 x 32 blocks of bytes, the 128-bit blocks for the
-// columns those leave.
+// columns those leave; 2 or 3 dense rows of 32-bit elements interleaved.
 #include "x32-transpose-blocks.h"
 #include "x32-transpose-loops.h"
 #include "x32-transpose.h"
@@ -9,6 +9,7 @@ namespace sparq {
 
 void x32_transpose_avx2(std::size_t rows, std::size_t cols, const uint32_t* src, std::size_t lds, uint32_t* dst,
                         std::size_t ldd) {
+  if (interleave_rows<InterleaveAvx2>(rows, cols, src, lds, dst, ldd)) return;
   transpose_parallel<uint32_t, BlockAvx2x32, Block128x32>(rows, cols, src, lds, dst, ldd);
 }
 void x8_transpose_avx2(std::size_t rows, std::size_t cols, const uint8_t* src, std::size_t lds, uint8_t* dst,

@@ -89,6 +89,17 @@ struct Block128x32 {
   }
 };
 
+#if defined(__ARM_NEON)
+// 2 or 3 rows of 4 columns interleaved by the structure stores.
+struct InterleaveNeon {
+  static constexpr std::size_t kCols = 4;
+  static void two(const uint32_t* s0, const uint32_t* s1, uint32_t* d) { vst2q_u32(d, (uint32x4x2_t{{vld1q_u32(s0), vld1q_u32(s1)}})); }
+  static void three(const uint32_t* s0, const uint32_t* s1, const uint32_t* s2, uint32_t* d) {
+    vst3q_u32(d, (uint32x4x3_t{{vld1q_u32(s0), vld1q_u32(s1), vld1q_u32(s2)}}));
+  }
+};
+#endif
+
 struct Block128x8 {
   using T = uint8_t;
   static constexpr std::size_t kRows = 16, kCols = 16;
@@ -148,6 +159,32 @@ struct BlockAvx2x8 {
       _mm_storeu_si128(reinterpret_cast<__m128i*>(d + i * ldd), _mm256_castsi256_si128(r[i]));
       _mm_storeu_si128(reinterpret_cast<__m128i*>(d + (16 + i) * ldd), _mm256_extracti128_si256(r[i], 1));
     }
+  }
+};
+
+// 2 or 3 rows of 8 columns interleaved (x32-transpose-loops.h's
+// interleave_rows). Three rows: each source is permuted once so that its
+// elements for all three outputs sit at their output positions (a: 0 3 6 |
+// 1 4 7 | 2 5 of outputs 0 | 1 | 2), then blends pick them.
+struct InterleaveAvx2 {
+  static constexpr std::size_t kCols = 8;
+  static __m256i load(const uint32_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
+  static void store(uint32_t* p, __m256i v) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v); }
+  static void two(const uint32_t* s0, const uint32_t* s1, uint32_t* d) {
+    const __m256i a = load(s0), b = load(s1);
+    const __m256i lo = _mm256_unpacklo_epi32(a, b), hi = _mm256_unpackhi_epi32(a, b);
+    store(d, _mm256_permute2x128_si256(lo, hi, 0x20));
+    store(d + 8, _mm256_permute2x128_si256(lo, hi, 0x31));
+  }
+  static void three(const uint32_t* s0, const uint32_t* s1, const uint32_t* s2, uint32_t* d) {
+    const __m256i a = _mm256_permutevar8x32_epi32(load(s0), _mm256_setr_epi32(0, 3, 6, 1, 4, 7, 2, 5));
+    const __m256i b = _mm256_permutevar8x32_epi32(load(s1), _mm256_setr_epi32(5, 0, 3, 6, 1, 4, 7, 2));
+    const __m256i c = _mm256_permutevar8x32_epi32(load(s2), _mm256_setr_epi32(2, 5, 0, 3, 6, 1, 4, 7));
+    // Lane sets {0, 3, 6}, {1, 4, 7}, {2, 5} as blend masks.
+    constexpr int k036 = 0x49, k147 = 0x92, k25 = 0x24;
+    store(d, _mm256_blend_epi32(_mm256_blend_epi32(a, b, k147), c, k25));
+    store(d + 8, _mm256_blend_epi32(_mm256_blend_epi32(a, b, k25), c, k036));
+    store(d + 16, _mm256_blend_epi32(_mm256_blend_epi32(a, b, k036), c, k147));
   }
 };
 #endif

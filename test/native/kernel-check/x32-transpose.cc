@@ -13,8 +13,8 @@ using namespace sparq;
 namespace {
 
 template <typename T, typename Fn>
-void check_shape(kcheck::Checker& c, Fn transpose, std::size_t rows, std::size_t cols) {
-  const std::size_t lds = cols + c.below(3), ldd = rows + c.below(3);
+void check_shape(kcheck::Checker& c, Fn transpose, std::size_t rows, std::size_t cols, bool dense = false) {
+  const std::size_t lds = cols + (dense ? 0 : c.below(3)), ldd = rows + (dense ? 0 : c.below(3));
   const std::vector<T> src = c.integers<T>(rows * lds, 0, sizeof(T) == 4 ? UINT32_MAX : UINT8_MAX);
   std::vector<T> got(cols * ldd, 0), want(cols * ldd, 0);
   for (std::size_t r = 0; r < rows; ++r)
@@ -31,6 +31,11 @@ CHECK_FAMILY("x32-transpose") {
       for (std::size_t cols : {std::size_t{1}, std::size_t{3}, std::size_t{4}, std::size_t{9}, std::size_t{28}, std::size_t{65}, 1 + c.below(150)})
         check_shape<uint32_t>(c, v.x32, rows, cols);
     check_shape<uint32_t>(c, v.x32, 300, 517);  // several bands on the thread pool
+    // 2 or 3 dense rows: interleaved, not blocked (x32-transpose-loops.h),
+    // around the 4- and 8-column steps and split across the thread pool.
+    for (std::size_t rows : {std::size_t{2}, std::size_t{3}})
+      for (std::size_t cols : {std::size_t{1}, std::size_t{7}, std::size_t{8}, std::size_t{13}, std::size_t{33}, 50000 + c.below(9)})
+        check_shape<uint32_t>(c, v.x32, rows, cols, true);
     for (std::size_t rows : c.sizes({16, 64}))
       for (std::size_t cols : {std::size_t{1}, std::size_t{15}, std::size_t{16}, std::size_t{33}, std::size_t{65}, std::size_t{120}, 1 + c.below(150)})
         check_shape<uint8_t>(c, v.x8, rows, cols);
