@@ -11,9 +11,9 @@ function naive(x: ArrayLike<number>, rows: number, cols: number): number[] {
 
 describe('x32-transpose', () => {
   for (const variant of nativeVariants('x32-transpose'))
-    it(`${variant}: transposes every element type over odd and tile-sized shapes`, () => {
+    it(`${variant}: transposes every element type over odd, tile-sized and 2- or 3-row shapes`, () => {
       const r = rng(61);
-      for (const [rows, cols] of [[0, 5], [1, 1], [1, 37], [37, 1], [17, 33], [64, 64], [300, 129], [1024, 64]]) {
+      for (const [rows, cols] of [[0, 5], [1, 1], [1, 37], [37, 1], [2, 19], [3, 50], [17, 33], [64, 64], [300, 129], [1024, 64]]) {
         const n = rows * cols;
         for (const x of [
           tensor('float32', [rows, cols], randomFloats(n, r)),
