@@ -62,7 +62,10 @@ void f32_gemm(const F32GemmVariant& variant, std::size_t m, const float* a, std:
   assert(m == 0 || n == 0 || (c != nullptr && (a != nullptr || k == 0)));
   if (m == 0 || n == 0) return;
 
+  // Strips of near-equal height (49 rows: 10 + 10 + 10 + 10 + 9, not
+  // 12 + 12 + 12 + 12 + 1): a 1-row strip reads as much of B as a 12-row one.
   const std::size_t strips = div_up(m, mr);
+  const std::size_t strip_rows = m / strips, taller = m % strips;
   const std::size_t blocks = div_up(n, nr);
   // Equal K blocks, so the last one is not a sliver. A single strip (GEMV-like
   // calls) is not blocked: its A rows stay cached anyway, and one unbroken
@@ -96,8 +99,9 @@ void f32_gemm(const F32GemmVariant& variant, std::size_t m, const float* a, std:
       const std::size_t kcb = std::min(kc, k - k0);
       const bool accumulate = kb != 0, last = kb + 1 == k_blocks;
       for (std::size_t s = s_begin; s < s_end; ++s) {
-        const std::size_t row = s * mr;
-        const std::size_t rows = std::min(mr, m - row);
+        // The first `taller` strips have one row more.
+        const std::size_t row = s * strip_rows + std::min(s, taller);
+        const std::size_t rows = strip_rows + (s < taller ? 1 : 0);
         const float* a_strip = a + row * lda + k0;
         for (std::size_t j = j_begin; j < j_end; ++j) {
           const std::size_t col = j * nr;
