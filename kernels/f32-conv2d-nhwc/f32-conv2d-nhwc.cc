@@ -174,38 +174,64 @@ F32Conv2dNhwcPlan f32_conv2d_nhwc_plan(const F32GemmVariant& variant, const F32C
   // y and x offsets counted in floats: OC is not known here, so y_offset and
   // y_step count pixels and the driver scales them by OC.
   const std::ptrdiff_t row_floats = static_cast<std::ptrdiff_t>(s.width * c);
+  // Strip of `count` pixels from (n, oh, ow), each `x_step` input floats and
+  // `y_step` output pixels after the one before.
+  const auto strip = [&](const TapRun& r, const TapRun& q, std::size_t n, std::size_t oh, std::size_t ow,
+                         std::size_t x_step, std::size_t y_step, std::size_t count) {
+    const std::ptrdiff_t ih = static_cast<std::ptrdiff_t>(oh * s.stride_h) - static_cast<std::ptrdiff_t>(s.pad_top);
+    const std::ptrdiff_t iw = static_cast<std::ptrdiff_t>(ow * s.stride_w) - static_cast<std::ptrdiff_t>(s.pad_left);
+    F32Conv2dNhwcStrip t;
+    t.x_offset = (static_cast<std::ptrdiff_t>(n * s.height) + ih) * row_floats + iw * static_cast<std::ptrdiff_t>(c);
+    t.x_step = x_step;
+    t.y_offset = (n * s.out_h + oh) * s.out_w + ow;
+    t.y_step = y_step;
+    t.rows = count;
+    t.kh_lo = r.lo, t.kh_hi = r.hi, t.kw_lo = q.lo, t.kw_hi = q.hi;
+    t.ow = ow;
+    plan.strips.push_back(t);
+  };
+  const std::size_t along_row = s.stride_w * c, along_column = s.stride_h * s.width * c;
+  const std::size_t image_floats = s.height * s.width * c, image_pixels = s.out_h * s.out_w;
+  // A rectangle too small for full strips within an image (ResNet's 7x7
+  // maps: 5-pixel interior rows, 1-pixel corners) makes fewer, taller strips
+  // across the batch: one output position in up to MR images, which share its
+  // tap range (x_step one image). Gathered plans keep whole output rows.
+  const auto across_batch = [&](const TapRun& r, const TapRun& q) {
+    const std::size_t height = r.end - r.begin, width = q.end - q.begin;
+    const std::size_t per_image = std::min(height * div_up(width, mr), width * div_up(height, mr));
+    return !plan.gather && height * width * div_up(s.batch, mr) < s.batch * per_image;
+  };
+  for (const TapRun& r : rows)
+    for (const TapRun& q : cols) {
+      if (!across_batch(r, q)) continue;
+      for (std::size_t oh = r.begin; oh < r.end; ++oh)
+        for (std::size_t ow = q.begin; ow < q.end; ++ow)
+          split_evenly(s.batch, mr, [&](std::size_t b, std::size_t count) {
+            strip(r, q, b, oh, ow, image_floats, image_pixels, count);
+          });
+    }
   for (std::size_t n = 0; n < s.batch; ++n) {
     for (const TapRun& r : rows) {
       for (const TapRun& q : cols) {
         const std::size_t height = r.end - r.begin, width = q.end - q.begin;
-        const auto strip = [&](std::size_t oh, std::size_t ow, bool along_row, std::size_t count) {
-          const std::ptrdiff_t ih = static_cast<std::ptrdiff_t>(oh * s.stride_h) - static_cast<std::ptrdiff_t>(s.pad_top);
-          const std::ptrdiff_t iw = static_cast<std::ptrdiff_t>(ow * s.stride_w) - static_cast<std::ptrdiff_t>(s.pad_left);
-          F32Conv2dNhwcStrip t;
-          t.x_offset = (static_cast<std::ptrdiff_t>(n * s.height) + ih) * row_floats + iw * static_cast<std::ptrdiff_t>(c);
-          t.x_step = along_row ? s.stride_w * c : s.stride_h * s.width * c;
-          t.y_offset = (n * s.out_h + oh) * s.out_w + ow;
-          t.y_step = along_row ? 1 : s.out_w;
-          t.rows = count;
-          t.kh_lo = r.lo, t.kh_hi = r.hi, t.kw_lo = q.lo, t.kw_hi = q.hi;
-          t.ow = ow;
-          plan.strips.push_back(t);
-        };
         // Gathered strips clip each pixel's columns themselves: whole output rows, in even strips.
         if (plan.gather) {
           if (q.begin != 0) continue;
           for (std::size_t oh = r.begin; oh < r.end; ++oh)
-            split_evenly(s.out_w, mr, [&](std::size_t b, std::size_t count) { strip(oh, b, true, count); });
+            split_evenly(s.out_w, mr, [&](std::size_t b, std::size_t count) { strip(r, q, n, oh, b, along_row, 1, count); });
           continue;
         }
+        if (across_batch(r, q)) continue;
         // Strips along columns only when that makes fewer (fuller) calls: the
         // border columns of a map, a pixel wide and the map's interior tall.
         if (height * div_up(width, mr) <= width * div_up(height, mr)) {
           for (std::size_t oh = r.begin; oh < r.end; ++oh)
-            split_evenly(width, mr, [&](std::size_t b, std::size_t count) { strip(oh, q.begin + b, true, count); });
+            split_evenly(width, mr, [&](std::size_t b, std::size_t count) { strip(r, q, n, oh, q.begin + b, along_row, 1, count); });
         } else {
           for (std::size_t ow = q.begin; ow < q.end; ++ow)
-            split_evenly(height, mr, [&](std::size_t b, std::size_t count) { strip(r.begin + b, ow, false, count); });
+            split_evenly(height, mr, [&](std::size_t b, std::size_t count) {
+              strip(r, q, n, r.begin + b, ow, along_column, s.out_w, count);
+            });
         }
       }
     }

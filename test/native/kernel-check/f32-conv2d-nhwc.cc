@@ -4,8 +4,9 @@
 // with stride 3 and dilation 2; random pads on each side (windows wholly in
 // the padding too), channel counts that make one, two or three K blocks per
 // window row, output channels around the 16- and 32-column panels, maps
-// whose rows split into strips of every size up to MR, bias or none, clamps;
-// windows of up to 512 values of K gathered, wider ones read in place.
+// whose rows split into strips of every size up to MR, batches of up to 14
+// images (small maps' strips across the batch, split past MR), bias or none,
+// clamps; windows of up to 512 values of K gathered, wider ones read in place.
 #include <algorithm>
 #include <limits>
 #include <vector>
@@ -88,7 +89,8 @@ CHECK_FAMILY("f32-conv2d-nhwc") {
     for (const auto& sh : shapes)
       for (std::size_t oc : {1, 16, 17, 33}) {
         F32Conv2dNhwcShape s{};
-        s.batch = 1 + c.below(2);
+        // 17 channels: up to 14 images, so strips across the batch split past every MR.
+        s.batch = 1 + c.below(oc == 17 ? 14 : 2);
         s.kernel_h = sh[0];
         s.kernel_w = sh[1];
         s.stride_h = sh[2];
