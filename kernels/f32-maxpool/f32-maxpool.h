@@ -1,8 +1,9 @@
 // 2-D max pooling on NCHW planes, no dilation:
 //   y[p, oh, ow] = max over x[p, oh*SH - PT + i, ow*SW - PL + j], i < KH, j < KW,
-// positions in the padding skipped. One template serves float32 and the
-// uint8/int8 values of QDQ models (max commutes with dequantization), so the
-// integer instantiations live here with the float one, as x8_im2col does.
+// positions in the padding skipped. float32 and the uint8/int8 values of QDQ
+// models (max commutes with dequantization) share this file, as x8_im2col
+// does; the integer planes take their own two-pass loop (any order gives
+// their max), the float ones the ordered fold described next.
 //
 // Each window is visited in row-major order with `m = v > m ? v : m` from
 // -infinity (the lowest value for the integer types), the order and compare
