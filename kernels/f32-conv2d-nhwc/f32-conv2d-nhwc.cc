@@ -25,6 +25,7 @@
 #include <cassert>
 #include <vector>
 
+#include "../common/task-grid.h"
 #include "../common/thread-pool.h"
 
 namespace sparq {
@@ -258,13 +259,11 @@ void f32_conv2d_nhwc(const F32Conv2dNhwcPlan& plan, const F32PackedB& w, const f
   const std::size_t tasks_wanted = threads == 1 ? 1 : threads * kTasksPerThread;
   // Split strips first (tasks then share nothing but B), columns when there
   // are too few strips to give every thread its share.
-  std::size_t s_tasks = std::min(div_up(strips, kMinStripsPerTask), tasks_wanted);
+  const std::size_t s_tasks = std::min(div_up(strips, kMinStripsPerTask), tasks_wanted);
   std::size_t n_tasks = div_up(blocks, kColumnsPerTaskMax / nr);
   if (s_tasks * n_tasks < tasks_wanted) n_tasks = std::min(blocks, std::max(n_tasks, div_up(tasks_wanted, s_tasks)));
-  const std::size_t strips_per_task = div_up(strips, s_tasks);
-  const std::size_t blocks_per_task = div_up(blocks, n_tasks);
-  s_tasks = div_up(strips, strips_per_task);
-  n_tasks = div_up(blocks, blocks_per_task);
+  const TaskGrid grid(strips, blocks, s_tasks, n_tasks);
+  const std::size_t blocks_per_task = grid.blocks_per_task();
 
   const std::size_t group_strips =
       std::max(kMinStripsPerTask, kGroupOutputBytes / (variant.mr * blocks_per_task * nr * sizeof(float)));
@@ -314,11 +313,9 @@ void f32_conv2d_nhwc(const F32Conv2dNhwcPlan& plan, const F32PackedB& w, const f
   };
   if (plan.gather) {
     const Window window{x, c, s.kernel_h, s.kernel_w, s.stride_w, s.pad_left, s.dilation_w, s.width, kh_step, kw_step};
-    parallel_for(s_tasks * n_tasks, [&](std::size_t task) {
-      const std::size_t t_begin = task / n_tasks * strips_per_task;
-      const std::size_t t_end = std::min(strips, t_begin + strips_per_task);
-      const std::size_t j_begin = task % n_tasks * blocks_per_task;
-      const std::size_t j_end = std::min(blocks, j_begin + blocks_per_task);
+    grid.run([&](const GridTask& task) {
+      const std::size_t t_begin = task.strip_begin, t_end = task.strip_end;
+      const std::size_t j_begin = task.block_begin, j_end = task.block_end;
       std::vector<float> buf(variant.mr * k);
       for (std::size_t t = t_begin; t < t_end; ++t) {
         const F32Conv2dNhwcStrip& st = plan.strips[t];
@@ -333,11 +330,9 @@ void f32_conv2d_nhwc(const F32Conv2dNhwcPlan& plan, const F32PackedB& w, const f
     });
     return;
   }
-  parallel_for(s_tasks * n_tasks, [&](std::size_t task) {
-    const std::size_t t_begin = task / n_tasks * strips_per_task;
-    const std::size_t t_end = std::min(strips, t_begin + strips_per_task);
-    const std::size_t j_begin = task % n_tasks * blocks_per_task;
-    const std::size_t j_end = std::min(blocks, j_begin + blocks_per_task);
+  grid.run([&](const GridTask& task) {
+    const std::size_t t_begin = task.strip_begin, t_end = task.strip_end;
+    const std::size_t j_begin = task.block_begin, j_end = task.block_end;
     for (std::size_t g_begin = t_begin; g_begin < t_end; g_begin += group_strips) {
       const std::size_t g_end = std::min(t_end, g_begin + group_strips);
       for (std::size_t kb = 0; kb < k_blocks; ++kb)

@@ -19,6 +19,7 @@
 #include <type_traits>
 
 #include "f32-gemm.h"
+#include "../common/task-grid.h"
 #include "../common/thread-pool.h"
 #include "../common/variants.h"
 
@@ -78,22 +79,17 @@ void f32_gemm(const F32GemmVariant& variant, std::size_t m, const float* a, std:
   const std::size_t tasks_wanted = threads == 1 ? 1 : threads * kTasksPerThread;
   // Split M first (tasks then share nothing but B); split N when M is too
   // short to give every thread its share, as in GEMV-like calls.
-  std::size_t m_tasks = std::min(div_up(strips, kMinStripsPerTask), tasks_wanted);
+  const std::size_t m_tasks = std::min(div_up(strips, kMinStripsPerTask), tasks_wanted);
   std::size_t n_tasks = div_up(blocks, kColumnsPerTaskMax / nr);
   if (m_tasks * n_tasks < tasks_wanted) n_tasks = std::min(blocks, std::max(n_tasks, div_up(tasks_wanted, m_tasks)));
-  const std::size_t strips_per_task = div_up(strips, m_tasks);
-  const std::size_t blocks_per_task = div_up(blocks, n_tasks);
-  m_tasks = div_up(strips, strips_per_task);
-  n_tasks = div_up(blocks, blocks_per_task);
+  const TaskGrid grid(strips, blocks, m_tasks, n_tasks);
 
   const F32GemmUkernel ukernel = variant.ukernel;
   const float* packed = b.panels.data();
   const std::size_t panel_stride = k * kF32GemmNr;
-  parallel_for(m_tasks * n_tasks, [&](std::size_t task) {
-    const std::size_t s_begin = task / n_tasks * strips_per_task;
-    const std::size_t s_end = std::min(strips, s_begin + strips_per_task);
-    const std::size_t j_begin = task % n_tasks * blocks_per_task;
-    const std::size_t j_end = std::min(blocks, j_begin + blocks_per_task);
+  grid.run([&](const GridTask& task) {
+    const std::size_t s_begin = task.strip_begin, s_end = task.strip_end;
+    const std::size_t j_begin = task.block_begin, j_end = task.block_end;
     for (std::size_t kb = 0; kb < k_blocks; ++kb) {
       const std::size_t k0 = kb * kc;
       const std::size_t kcb = std::min(kc, k - k0);

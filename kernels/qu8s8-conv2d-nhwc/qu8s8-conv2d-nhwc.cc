@@ -20,6 +20,7 @@
 #include <cstring>
 #include <utility>
 
+#include "../common/task-grid.h"
 #include "../common/thread-pool.h"
 
 namespace sparq {
@@ -172,21 +173,17 @@ void qu8s8_conv2d_nhwc(const QGemmVariant& variant, const QConv2dNhwcShape& s, c
       threads == 1 ? 1 : std::max<std::size_t>(1, std::min(threads * kTasksPerThread, m * n * k / kMinMacsPerTask));
   std::size_t tiles = div_up(strips, std::max<std::size_t>(1, kTileBytesMax / (mr * stride)));
   tiles = std::max(tiles, std::min(strips, tasks_wanted));
-  const std::size_t tile_strips = div_up(strips, tiles);
-  tiles = div_up(strips, tile_strips);
-  std::size_t n_tasks = tiles < tasks_wanted ? std::min(blocks, div_up(tasks_wanted, tiles)) : 1;
-  const std::size_t blocks_per_task = div_up(blocks, n_tasks);
-  n_tasks = div_up(blocks, blocks_per_task);
+  const std::size_t n_tasks = tiles < tasks_wanted ? std::min(blocks, div_up(tasks_wanted, tiles)) : 1;
+  const TaskGrid grid(strips, blocks, tiles, n_tasks);
+  const std::size_t tile_strips = grid.strips_per_task();
 
   const QGemmUkernel ukernel = variant.ukernel;
   void (*const finish)() = variant.finish;
   const std::size_t elem = qgemm_output_size(params.output);
   const uint8_t x_zp = params.a_zero_point;
-  parallel_for(tiles * n_tasks, [&](std::size_t task) {
-    const std::size_t row_begin = task / n_tasks * tile_strips * mr;
-    const std::size_t row_end = std::min(m, row_begin + tile_strips * mr);
-    const std::size_t j_begin = task % n_tasks * blocks_per_task;
-    const std::size_t j_end = std::min(blocks, j_begin + blocks_per_task);
+  grid.run([&](const GridTask& task) {
+    const std::size_t row_begin = task.strip_begin * mr, row_end = std::min(m, task.strip_end * mr);
+    const std::size_t j_begin = task.block_begin, j_end = task.block_end;
     aligned_vector<uint8_t> buffer = scratch->take();
     if (buffer.size() < tile_strips * mr * stride + kCopySlack) buffer.resize(tile_strips * mr * stride + kCopySlack);
     std::vector<const uint8_t*> kernel_rows;

@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "qu8s8-gemm.h"
+#include "../common/task-grid.h"
 #include "../common/thread-pool.h"
 
 namespace sparq {
@@ -164,12 +165,8 @@ void qu8s8_gemm(const QGemmVariant& variant, std::size_t m, const uint8_t* a, st
   const std::size_t strip_bytes = mr * std::max<std::size_t>(kp, 1);
   std::size_t m_tasks = std::min(div_up(strips, kMinStripsPerTask), tasks_wanted);
   m_tasks = std::max(m_tasks, div_up(strips * strip_bytes, kABlockBytesMax));
-  std::size_t n_tasks = 1;
-  if (m_tasks < tasks_wanted) n_tasks = std::min(blocks, div_up(tasks_wanted, m_tasks));
-  const std::size_t strips_per_task = div_up(strips, m_tasks);
-  const std::size_t blocks_per_task = div_up(blocks, n_tasks);
-  m_tasks = div_up(strips, strips_per_task);
-  n_tasks = div_up(blocks, blocks_per_task);
+  const std::size_t n_tasks = m_tasks < tasks_wanted ? std::min(blocks, div_up(tasks_wanted, m_tasks)) : 1;
+  const TaskGrid grid(strips, blocks, m_tasks, n_tasks);
 
   // Rows whose kp-byte read would run past A's last byte, (m-1)*lda + k: only
   // the last few rows, and only when K is not a multiple of 4. Strips from
@@ -188,11 +185,9 @@ void qu8s8_gemm(const QGemmVariant& variant, std::size_t m, const uint8_t* a, st
   const QGemmUkernel ukernel = variant.ukernel;
   void (*const finish)() = variant.finish;
   const std::size_t elem = qgemm_output_size(output);
-  parallel_for(m_tasks * n_tasks, [&](std::size_t task) {
-    const std::size_t s_begin = task / n_tasks * strips_per_task;
-    const std::size_t s_end = std::min(strips, s_begin + strips_per_task);
-    const std::size_t j_begin = task % n_tasks * blocks_per_task;
-    const std::size_t j_end = std::min(blocks, j_begin + blocks_per_task);
+  grid.run([&](const GridTask& task) {
+    const std::size_t s_begin = task.strip_begin, s_end = task.strip_end;
+    const std::size_t j_begin = task.block_begin, j_end = task.block_end;
     const std::size_t row_begin = s_begin * mr, row_end = std::min(m, s_end * mr);
     // The copied rows of this task, zero-padded to kp, at copy_stride.
     std::vector<uint8_t> a_copy_storage;
