@@ -26,7 +26,6 @@
 namespace sparq {
 namespace {
 
-constexpr std::size_t kNr = kQGemmNr;
 // A tile's gathered rows stay within 256 KiB of L2 (qu8s8_gemm's A block).
 constexpr std::size_t kTileBytesMax = std::size_t{256} << 10;
 // Several tasks per thread let the pool balance uneven cores...
@@ -139,8 +138,7 @@ void qu8s8_conv2d_nhwc(const QGemmVariant& variant, const QConv2dNhwcShape& s, c
                        void* y, std::size_t ldc, const QGemmParams& params, QConv2dNhwcScratch* scratch) {
   const std::size_t n = w.n, k = w.k, kp = w.k_padded, mr = variant.mr, nr = variant.nr;
   const std::size_t m = s.batch * s.out_h * s.out_w;
-  const std::size_t panels = div_up(n, kNr), blocks = div_up(n, nr);
-  assert(nr % kNr == 0);
+  const std::size_t blocks = div_up(n, nr);
   assert(w.narrow || !variant.needs_narrow);
   assert(k == s.kernel_h * s.kernel_w * s.channels && k >= 1);
   assert(s.stride_h >= 1 && s.stride_w >= 1 && s.dilation_h >= 1 && s.dilation_w >= 1);
@@ -148,20 +146,7 @@ void qu8s8_conv2d_nhwc(const QGemmVariant& variant, const QConv2dNhwcShape& s, c
   assert(kCacheLine % variant.a_align == 0);
   if (m == 0 || n == 0) return;
 
-  const RequantizeRow& stage = params.stage;
-  const uint32_t a_zp = params.a_zero_point;
-  const int32_t* b_zp = w.has_zero_points ? w.zero_points.data() : nullptr;
-  // NEON dot-product microkernels sum (A - 128) * B' (see QGemmUkernel).
-  const uint32_t a_shift = variant.isa == Isa::kNeonDot ? 128u : 0u;
-  std::vector<int32_t> col_terms(panels * kNr, 0);
-  for (std::size_t j = 0; j < n; ++j) {
-    uint32_t t = stage.bias != nullptr ? static_cast<uint32_t>(stage.bias[j * stage.bias_stride]) : 0u;
-    t -= (a_zp - a_shift) * static_cast<uint32_t>(w.column_sums[j]);
-    if (b_zp != nullptr) t += static_cast<uint32_t>(k) * a_zp * static_cast<uint32_t>(b_zp[j]);
-    col_terms[j] = static_cast<int32_t>(t);
-  }
-  std::vector<float> col_multipliers;
-  const QGemmStore store = qgemm_output_store(params, n, panels * kNr, &col_multipliers);
+  const QGemmCall call(variant, w, params);
 
   // Tiles of whole strips within kTileBytesMax; more (and N split) when
   // there are too few for the threads, as qu8s8_gemm splits its work.
@@ -177,34 +162,19 @@ void qu8s8_conv2d_nhwc(const QGemmVariant& variant, const QConv2dNhwcShape& s, c
   const TaskGrid grid(strips, blocks, tiles, n_tasks);
   const std::size_t tile_strips = grid.strips_per_task();
 
-  const QGemmUkernel ukernel = variant.ukernel;
   void (*const finish)() = variant.finish;
   const std::size_t elem = qgemm_output_size(params.output);
   const uint8_t x_zp = params.a_zero_point;
   grid.run([&](const GridTask& task) {
     const std::size_t row_begin = task.strip_begin * mr, row_end = std::min(m, task.strip_end * mr);
-    const std::size_t j_begin = task.block_begin, j_end = task.block_end;
     aligned_vector<uint8_t> buffer = scratch->take();
     if (buffer.size() < tile_strips * mr * stride + kCopySlack) buffer.resize(tile_strips * mr * stride + kCopySlack);
     std::vector<const uint8_t*> kernel_rows;
     gather(s, x, x_zp, row_begin, row_end - row_begin, buffer.data(), stride, &kernel_rows);
-    std::vector<int32_t> row_sums(b_zp != nullptr ? row_end - row_begin : 0);
-    if (b_zp != nullptr) row_sums_of(buffer.data(), row_end - row_begin, k, stride, row_sums.data());
-    // Block-outer: the variant's nr columns of panels (one or two) stay in L1 while the tile streams from L2 through them.
-    for (std::size_t j = j_begin; j < j_end; ++j) {
-      const std::size_t col = j * nr, cols = std::min(nr, n - col);
-      const int8_t* panel = w.panels.data() + col * kp;
-      const int32_t* zp = b_zp != nullptr ? b_zp + col : nullptr;
-      QGemmStore st = store;
-      if (params.output != QOutput::kInt32) st.multipliers = &col_multipliers[col];
-      for (std::size_t row = row_begin; row < row_end; row += mr) {
-        const std::size_t rows = std::min(mr, row_end - row);
-        const int32_t* sums = b_zp != nullptr ? &row_sums[row - row_begin] : nullptr;
-        void* c_tile = static_cast<uint8_t*>(y) + (row * ldc + col) * elem;
-        ukernel(rows, cols, kp, buffer.data() + (row - row_begin) * stride, stride, panel, &col_terms[col], zp, sums, st,
-                c_tile, ldc);
-      }
-    }
+    std::vector<int32_t> row_sums(call.wants_row_sums() ? row_end - row_begin : 0);
+    if (call.wants_row_sums()) row_sums_of(buffer.data(), row_end - row_begin, k, stride, row_sums.data());
+    call.run(row_end - row_begin, buffer.data(), stride, call.wants_row_sums() ? row_sums.data() : nullptr,
+             task.block_begin, task.block_end, static_cast<uint8_t*>(y) + row_begin * ldc * elem, ldc);
     if (finish != nullptr) finish();
     scratch->give_back(std::move(buffer));
   });

@@ -12,9 +12,9 @@
 // tile's windows (zero-point padded, rows of k_padded bytes at the variant's
 // a_align) into a scratch buffer that stays in L2, then runs the variant's
 // microkernel on every strip for each block of its nr columns while the tile is hot.
-// The microkernels take the whole K per call, so every output is one call's
-// arithmetic: results are bit-identical to qu8s8_gemm on the im2col rows, for
-// any tiling and thread count. The variants are kQGemmVariants (every ISA).
+// The microkernel calls are qu8s8_gemm's (QGemmCall), each over the whole K,
+// so results are bit-identical to qu8s8_gemm on the im2col rows, for any
+// tiling and thread count. The variants are kQGemmVariants (every ISA).
 #pragma once
 
 #include <cstddef>

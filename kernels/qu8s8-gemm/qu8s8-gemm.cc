@@ -126,34 +126,63 @@ QGemmStore qgemm_output_store(const QGemmParams& params, std::size_t count, std:
   return store;
 }
 
-void qu8s8_gemm(const QGemmVariant& variant, std::size_t m, const uint8_t* a, std::size_t lda, const QPackedB& b,
-                void* c, std::size_t ldc, const QGemmParams& params) {
-  const std::size_t n = b.n, k = b.k, kp = b.k_padded, mr = variant.mr, nr = variant.nr;
-  const std::size_t panels = div_up(n, kNr);
-  const std::size_t blocks = div_up(n, nr);
-  assert(nr % kNr == 0);
+QGemmCall::QGemmCall(const QGemmVariant& variant, const QPackedB& b, const QGemmParams& params)
+    : variant_(variant),
+      b_(b),
+      output_(params.output),
+      col_zero_points_(b.has_zero_points ? b.zero_points.data() : nullptr) {
+  assert(variant.nr % kNr == 0);
   assert(b.narrow || !variant.needs_narrow);
-  assert(mr >= 1);
-  assert(b.panels.size() == panels * kp * kNr && b.column_sums.size() == panels * kNr);
-  assert(lda >= k && ldc >= n);
-  assert(m == 0 || n == 0 || (c != nullptr && (a != nullptr || k == 0)));
-  if (m == 0 || n == 0) return;
-
+  const std::size_t n = b.n, panels = div_up(n, kNr);
   const RequantizeRow& stage = params.stage;
-  const QOutput output = params.output;
   const uint32_t a_zp = params.a_zero_point;
-  const int32_t* b_zp = b.has_zero_points ? b.zero_points.data() : nullptr;
   // NEON dot-product microkernels sum (A - 128) * B' (see QGemmUkernel):
   // A - a_zp = (A - 128) - (a_zp - 128), so their column term takes
   // a_zp - 128 where the others take a_zp.
   const uint32_t a_shift = variant.isa == Isa::kNeonDot ? 128u : 0u;
-  std::vector<int32_t> col_terms(panels * kNr, 0);
+  col_terms_.assign(panels * kNr, 0);
   for (std::size_t j = 0; j < n; ++j) {
     uint32_t t = stage.bias != nullptr ? static_cast<uint32_t>(stage.bias[j * stage.bias_stride]) : 0u;
     t -= (a_zp - a_shift) * static_cast<uint32_t>(b.column_sums[j]);
-    if (b_zp != nullptr) t += static_cast<uint32_t>(k) * a_zp * static_cast<uint32_t>(b_zp[j]);
-    col_terms[j] = static_cast<int32_t>(t);
+    if (col_zero_points_ != nullptr) t += static_cast<uint32_t>(b.k) * a_zp * static_cast<uint32_t>(col_zero_points_[j]);
+    col_terms_[j] = static_cast<int32_t>(t);
   }
+  store_ = qgemm_output_store(params, n, panels * kNr, &col_multipliers_);
+}
+
+void QGemmCall::run(std::size_t rows, const uint8_t* a, std::size_t lda, const int32_t* row_sums,
+                    std::size_t block_begin, std::size_t block_end, void* c, std::size_t ldc) const {
+  const std::size_t n = b_.n, kp = b_.k_padded, mr = variant_.mr, nr = variant_.nr;
+  const std::size_t elem = qgemm_output_size(output_);
+  const QGemmUkernel ukernel = variant_.ukernel;
+  // Block-outer: the block (kp x nr bytes) stays in L1 while the rows
+  // stream from L2 through it.
+  for (std::size_t j = block_begin; j < block_end; ++j) {
+    const std::size_t col = j * nr, cols = std::min(nr, n - col);
+    const int8_t* panel = b_.panels.data() + col * kp;
+    const int32_t* zps = col_zero_points_ != nullptr ? col_zero_points_ + col : nullptr;
+    QGemmStore st = store_;
+    if (output_ != QOutput::kInt32) st.multipliers = &col_multipliers_[col];
+    for (std::size_t row = 0; row < rows; row += mr) {
+      // A is null only when K is 0 (nothing is read).
+      const uint8_t* a_strip = a != nullptr ? a + row * lda : nullptr;
+      void* c_tile = static_cast<uint8_t*>(c) + (row * ldc + col) * elem;
+      ukernel(std::min(mr, rows - row), cols, kp, a_strip, lda, panel, &col_terms_[col], zps,
+              row_sums != nullptr ? row_sums + row : nullptr, st, c_tile, ldc);
+    }
+  }
+}
+
+void qu8s8_gemm(const QGemmVariant& variant, std::size_t m, const uint8_t* a, std::size_t lda, const QPackedB& b,
+                void* c, std::size_t ldc, const QGemmParams& params) {
+  const std::size_t n = b.n, k = b.k, kp = b.k_padded, mr = variant.mr, nr = variant.nr;
+  const std::size_t blocks = div_up(n, nr);
+  assert(mr >= 1);
+  assert(b.panels.size() == div_up(n, kNr) * kp * kNr && b.column_sums.size() == div_up(n, kNr) * kNr);
+  assert(lda >= k && ldc >= n);
+  assert(m == 0 || n == 0 || (c != nullptr && (a != nullptr || k == 0)));
+  if (m == 0 || n == 0) return;
+  const QGemmCall call(variant, b, params);
 
   const std::size_t strips = div_up(m, mr);
   const std::size_t threads = static_cast<std::size_t>(thread_count());
@@ -179,16 +208,10 @@ void qu8s8_gemm(const QGemmVariant& variant, std::size_t m, const uint8_t* a, st
   const std::size_t first_copied_strip = misaligned ? 0 : safe_rows == m ? strips : safe_rows / mr;
   const std::size_t copy_stride = div_up(kp, align) * align;
 
-  std::vector<float> col_multipliers;
-  const QGemmStore store = qgemm_output_store(params, n, panels * kNr, &col_multipliers);
-
-  const QGemmUkernel ukernel = variant.ukernel;
   void (*const finish)() = variant.finish;
-  const std::size_t elem = qgemm_output_size(output);
+  const std::size_t elem = qgemm_output_size(params.output);
   grid.run([&](const GridTask& task) {
-    const std::size_t s_begin = task.strip_begin, s_end = task.strip_end;
-    const std::size_t j_begin = task.block_begin, j_end = task.block_end;
-    const std::size_t row_begin = s_begin * mr, row_end = std::min(m, s_end * mr);
+    const std::size_t row_begin = task.strip_begin * mr, row_end = std::min(m, task.strip_end * mr);
     // The copied rows of this task, zero-padded to kp, at copy_stride.
     std::vector<uint8_t> a_copy_storage;
     uint8_t* a_copy = nullptr;
@@ -198,30 +221,21 @@ void qu8s8_gemm(const QGemmVariant& variant, std::size_t m, const uint8_t* a, st
       a_copy = a_copy_storage.data() + (align - reinterpret_cast<std::uintptr_t>(a_copy_storage.data()) % align) % align;
       for (std::size_t r = copy_row; r < row_end; ++r) std::memcpy(&a_copy[(r - copy_row) * copy_stride], a + r * lda, k);
     }
-    std::vector<int32_t> row_sums(b_zp != nullptr ? row_end - row_begin : 0);
+    std::vector<int32_t> row_sums(call.wants_row_sums() ? row_end - row_begin : 0);
     for (std::size_t r = 0; r < row_sums.size(); ++r) {
       uint32_t sum = 0;
       for (std::size_t kk = 0; kk < k; ++kk) sum += a[(row_begin + r) * lda + kk];
       row_sums[r] = static_cast<int32_t>(sum);
     }
-    // Block-outer: the block (kp x nr bytes) stays in L1 while the task's A
-    // block streams from L2 through it.
-    for (std::size_t j = j_begin; j < j_end; ++j) {
-      const std::size_t col = j * nr, cols = std::min(nr, n - col);
-      const int8_t* panel = b.panels.data() + col * kp;
-      const int32_t* zp = b_zp != nullptr ? b_zp + col : nullptr;
-      QGemmStore st = store;
-      if (output != QOutput::kInt32) st.multipliers = &col_multipliers[col];
-      for (std::size_t s = s_begin; s < s_end; ++s) {
-        const std::size_t row = s * mr, rows = std::min(mr, m - row);
-        const bool copied = row >= copy_row;
-        const uint8_t* a_strip = copied ? &a_copy[(row - copy_row) * copy_stride] : a != nullptr ? a + row * lda : nullptr;
-        const std::size_t a_stride = copied ? copy_stride : lda;
-        const int32_t* sums = b_zp != nullptr ? &row_sums[row - row_begin] : nullptr;
-        void* c_tile = static_cast<uint8_t*>(c) + (row * ldc + col) * elem;
-        ukernel(rows, cols, kp, a_strip, a_stride, panel, &col_terms[col], zp, sums, st, c_tile, ldc);
-      }
-    }
+    const int32_t* sums = call.wants_row_sums() ? row_sums.data() : nullptr;
+    // The rows read in place, then the copied ones (copy_row is a strip boundary).
+    const std::size_t in_place_end = std::min(copy_row, row_end);
+    if (row_begin < in_place_end)
+      call.run(in_place_end - row_begin, a != nullptr ? a + row_begin * lda : nullptr, lda, sums, task.block_begin,
+               task.block_end, static_cast<uint8_t*>(c) + row_begin * ldc * elem, ldc);
+    if (copy_row < row_end)
+      call.run(row_end - copy_row, a_copy, copy_stride, sums != nullptr ? sums + (copy_row - row_begin) : nullptr,
+               task.block_begin, task.block_end, static_cast<uint8_t*>(c) + copy_row * ldc * elem, ldc);
     if (finish != nullptr) finish();
   });
 }

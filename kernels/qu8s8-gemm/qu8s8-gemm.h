@@ -147,6 +147,34 @@ extern const std::size_t kQGemmVariantCount;
 // Best supported variant that is exact for `b`.
 const QGemmVariant& qu8s8_gemm_best(const QPackedB& b);
 
+// One qu8s8 GEMM call as its drivers (qu8s8_gemm, qu8s8_conv2d_nhwc) run
+// it: the column terms and output stage resolved once, then tiles of rows x
+// column blocks through the variant's microkernel, each call over the whole K.
+class QGemmCall {
+ public:
+  // Keeps references to variant and b, which must outlive it.
+  QGemmCall(const QGemmVariant& variant, const QPackedB& b, const QGemmParams& params);
+
+  // Whether the microkernels need row_sums (B has zero points).
+  bool wants_row_sums() const { return col_zero_points_ != nullptr; }
+
+  // C rows [0, rows) (at c, row stride ldc) x the variant's column blocks
+  // [block_begin, block_end) (nr columns each) from A rows at a (row stride
+  // lda, each readable for k_padded bytes, zeros past K), with row_sums[i] =
+  // sum over the real K of row i (null unless wants_row_sums()).
+  void run(std::size_t rows, const uint8_t* a, std::size_t lda, const int32_t* row_sums, std::size_t block_begin,
+           std::size_t block_end, void* c, std::size_t ldc) const;
+
+ private:
+  const QGemmVariant& variant_;
+  const QPackedB& b_;
+  QOutput output_;
+  std::vector<int32_t> col_terms_;  // per padded column (see qu8s8-gemm.cc)
+  const int32_t* col_zero_points_;  // b_zp' per padded column, or null
+  std::vector<float> col_multipliers_;
+  QGemmStore store_;
+};
+
 // C[M,N] (row stride ldc, in elements of the output type) from A [M,K] (row
 // stride lda). Split across the thread pool. The variant must be exact for b
 // (callers check needs_narrow).
