@@ -7,6 +7,7 @@ import { planQuantizedProduct } from '../../src/ops/quantized-output.js';
 import { native } from '../../src/native.js';
 import { cpu, tensor, type Tensor } from '../../src/index.js';
 import { assertSameArray, nativeVariants, randomInts, rng } from '../helpers.js';
+import { biasOf, imageOf, STAGE_CASES, weightsOf, type QuantizedCase, type WeightKind } from './quantized-conv-cases.js';
 
 type Shape = { n: number; c: number; oc: number; h: number; w: number; kh: number; kw: number; strides: [number, number]; pads: [number, number, number, number]; dilations: [number, number] };
 
@@ -44,25 +45,13 @@ function geometry(s: Shape) {
   };
 }
 
-type Weights = 'int8 symmetric' | 'int8 per-channel zero points' | 'uint8 zero point' | 'narrow';
+type Weights = WeightKind | 'narrow';
 
-/** ONNX weights [OC, C, KH, KW] and their zero points: channel 0 at the type's minimum and channel 1 at its maximum, 255 off their zero points. */
+/** ONNX weights [OC, C, KH, KW] and their zero points (quantized-conv-cases.ts), or narrow ones (7-bit, the fast AVX2 kernel's). */
 function weights(s: Shape, kind: Weights, r: () => number): { data: Int8Array | Uint8Array; zeroPoint: number | Int32Array } {
-  const k = s.c * s.kh * s.kw, size = s.oc * k;
-  if (kind === 'narrow') return { data: randomInts(Int8Array, size, -64, 64, r), zeroPoint: 0 };
-  if (kind === 'uint8 zero point') {
-    const data = randomInts(Uint8Array, size, 0, 255, r);
-    data.fill(0, 0, k);
-    return { data, zeroPoint: 255 };
-  }
-  const data = randomInts(Int8Array, size, -128, 127, r);
-  data.fill(-128, 0, k);
-  if (s.oc > 1) data.fill(127, k, 2 * k);
-  if (kind === 'int8 symmetric') return { data, zeroPoint: 0 };
-  const zeroPoint = randomInts(Int32Array, s.oc, -128, 127, r);
-  zeroPoint[0] = 127;
-  if (s.oc > 1) zeroPoint[1] = -128;
-  return { data, zeroPoint };
+  const k = s.c * s.kh * s.kw;
+  if (kind === 'narrow') return { data: randomInts(Int8Array, s.oc * k, -64, 64, r), zeroPoint: 0 };
+  return weightsOf(kind, s.oc, k, r);
 }
 
 /** W' [KH*KW*C, OC]: rows (kh, kw, c), c fastest, of ONNX weights [OC, C, KH, KW]. */
@@ -75,32 +64,16 @@ function nhwcColumns<A extends Int8Array | Uint8Array>(s: Shape, w: A): A {
   return out;
 }
 
-type Case = { output: 'int32' | 'uint8' | 'int8' | 'float32'; activation?: Qconv2dNhwcOptions['activation']; perChannel: boolean; bias: 'none' | 'small' | 'extreme'; weights: Weights };
+type Case = QuantizedCase<Weights>;
 
-const CASES: Case[] = [
-  { output: 'int32', perChannel: false, bias: 'none', weights: 'int8 symmetric' },
-  { output: 'int32', perChannel: true, bias: 'extreme', weights: 'int8 per-channel zero points' },
-  { output: 'uint8', perChannel: true, bias: 'small', weights: 'int8 symmetric' },
-  { output: 'uint8', perChannel: false, bias: 'small', activation: { min: 0, max: 6 }, weights: 'uint8 zero point' },
-  { output: 'int8', perChannel: true, bias: 'small', activation: 'relu', weights: 'int8 per-channel zero points' },
-  { output: 'int8', perChannel: false, bias: 'none', weights: 'int8 symmetric' },
-  { output: 'float32', perChannel: true, bias: 'small', activation: { min: -1, max: 2 }, weights: 'uint8 zero point' },
-];
-
-/** The bias: none, small, or int32's extremes (the sums wrap modulo 2^32). */
-function biasOf(k: Case, oc: number, r: () => number): Int32Array | undefined {
-  if (k.bias === 'none') return undefined;
-  if (k.bias === 'small') return randomInts(Int32Array, oc, -30000, 30000, r);
-  return Int32Array.from({ length: oc }, (_, i) => (i % 2 === 0 ? 2 ** 31 - 1 - i : -(2 ** 31) + i));
-}
+const CASES: Case[] = STAGE_CASES;
 
 /** planQconv2dNhwc of (s, zx, case) under `variant` (undefined: the best under the ISA cap) against the NCHW reference on the transposed image. */
 function check(s: Shape, xZeroPoint: number, k: Case, variant: string | undefined, seed: number): void {
   const r = rng(seed);
   const g = geometry(s);
   const kSize = s.c * s.kh * s.kw;
-  const x = randomInts(Uint8Array, s.n * s.h * s.w * s.c, 0, 255, r);
-  for (let i = 0; i < x.length; i++) if (r() < 0.2) x[i] = r() < 0.5 ? 0 : 255;
+  const x = imageOf(s.n * s.h * s.w * s.c, r);
   const w = weights(s, k.weights, r);
   const scales = Float32Array.from({ length: s.oc }, () => 0.001 + 0.02 * r());
   const bias = biasOf(k, s.oc, r);

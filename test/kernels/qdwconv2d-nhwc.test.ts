@@ -5,7 +5,8 @@ import type { DwConv2dGeometry } from '../../src/ops/dwconv2d.js';
 import type { Qdwconv2dNhwcOptions } from '../../src/backends/cpu/qdwconv2d-nhwc.js';
 import { planQuantizedProduct } from '../../src/ops/quantized-output.js';
 import { cpu, tensor, type Tensor } from '../../src/index.js';
-import { assertSameArray, nativeVariants, randomInts, rng } from '../helpers.js';
+import { assertSameArray, nativeVariants, rng } from '../helpers.js';
+import { biasOf, imageOf, STAGE_CASES, weightsOf, type QuantizedCase } from './quantized-conv-cases.js';
 
 type Shape = { n: number; c: number; m?: number; h: number; w: number; kh: number; kw: number; strides: [number, number]; pads: [number, number, number, number]; dilations: [number, number] };
 
@@ -56,68 +57,20 @@ function geometryOf(s: Shape): DwConv2dGeometry {
   };
 }
 
-type Weights = 'int8 symmetric' | 'int8 per-channel zero points' | 'uint8 zero point' | 'uint8 zero point 128';
-
-/**
- * Weights and their zero points; channel 0 at the type's minimum and channel
- * 1 at its maximum, with zero points that put them 255 off (the widest w - wz),
- * or, for symmetric int8 and uint8 with zero point 128, at int8's extremes
- * (weights that fit int8 less their zero points: the byte dot-product stack rows).
- */
-function weights(s: Shape, kind: Weights, r: () => number): { data: Int8Array | Uint8Array; zeroPoint: number | Int32Array } {
-  const oc = outChannels(s), taps = s.kh * s.kw;
-  if (kind === 'uint8 zero point' || kind === 'uint8 zero point 128') {
-    const data = randomInts(Uint8Array, oc * taps, 0, 255, r);
-    data.fill(0, 0, taps);
-    if (kind === 'uint8 zero point') return { data, zeroPoint: 255 };
-    if (oc > 1) data.fill(255, taps, 2 * taps);
-    return { data, zeroPoint: 128 };
-  }
-  const data = randomInts(Int8Array, oc * taps, -128, 127, r);
-  data.fill(-128, 0, taps);
-  if (oc > 1) data.fill(127, taps, 2 * taps);
-  if (kind === 'int8 symmetric') return { data, zeroPoint: 0 };
-  const zeroPoint = randomInts(Int32Array, oc, -128, 127, r);
-  zeroPoint[0] = 127;
-  if (oc > 1) zeroPoint[1] = -128;
-  return { data, zeroPoint };
-}
-
-/** x with runs of 0 and 255 (the extremes against either zero point). */
-function image(s: Shape, r: () => number): Uint8Array {
-  const x = randomInts(Uint8Array, s.n * s.h * s.w * s.c, 0, 255, r);
-  for (let i = 0; i < x.length; i++) if (r() < 0.2) x[i] = r() < 0.5 ? 0 : 255;
-  return x;
-}
-
-type Case = { output: 'int32' | 'uint8' | 'int8' | 'float32'; activation?: Qdwconv2dNhwcOptions['activation']; perChannel: boolean; bias: 'none' | 'small' | 'extreme'; weights: Weights };
-
-const CASES: Case[] = [
-  { output: 'int32', perChannel: false, bias: 'none', weights: 'int8 symmetric' },
-  { output: 'int32', perChannel: true, bias: 'extreme', weights: 'int8 per-channel zero points' },
-  { output: 'uint8', perChannel: true, bias: 'small', weights: 'int8 symmetric' },
-  { output: 'uint8', perChannel: false, bias: 'small', activation: { min: 0, max: 6 }, weights: 'uint8 zero point' },
-  { output: 'int8', perChannel: true, bias: 'small', activation: 'relu', weights: 'int8 per-channel zero points' },
-  { output: 'int8', perChannel: false, bias: 'none', weights: 'int8 symmetric' },
-  { output: 'float32', perChannel: true, bias: 'small', activation: { min: -1, max: 2 }, weights: 'uint8 zero point' },
+// The shared stages, and three more on uint8 weights with zero point 128 (the byte dot-product stack rows).
+const CASES: QuantizedCase[] = [
+  ...STAGE_CASES,
   { output: 'uint8', perChannel: true, bias: 'extreme', weights: 'uint8 zero point 128' },
   { output: 'float32', perChannel: false, bias: 'none', weights: 'int8 symmetric' },
   { output: 'int8', perChannel: false, bias: 'small', activation: { min: -1, max: 1 }, weights: 'uint8 zero point 128' },
 ];
 
-/** The bias: none, small, or int32's extremes (the sums wrap modulo 2^32 as the NCHW kernel's do). */
-function biasOf(k: Case, oc: number, r: () => number): Int32Array | undefined {
-  if (k.bias === 'none') return undefined;
-  if (k.bias === 'small') return randomInts(Int32Array, oc, -30000, 30000, r);
-  return Int32Array.from({ length: oc }, (_, i) => (i % 2 === 0 ? 2 ** 31 - 1 - i : -(2 ** 31) + i));
-}
-
 /** planQdwconv2dNhwc of (s, zx, case) under `variant` (undefined: the best under the ISA cap) against the NCHW reference, transposed. */
-function check(s: Shape, xZeroPoint: number, k: Case, variant: string | undefined, seed: number): void {
+function check(s: Shape, xZeroPoint: number, k: QuantizedCase, variant: string | undefined, seed: number): void {
   const r = rng(seed);
   const g = geometryOf(s);
   const oc = outChannels(s), taps = s.kh * s.kw;
-  const x = image(s, r), w = weights(s, k.weights, r);
+  const x = imageOf(s.n * s.h * s.w * s.c, r), w = weightsOf(k.weights, oc, taps, r);
   const scales = Float32Array.from({ length: oc }, () => 0.001 + 0.02 * r());
   const bias = biasOf(k, oc, r);
   const xt = { type: 'uint8' as const, dims: [s.n, s.h, s.w, s.c], scale: 0.05, zeroPoint: xZeroPoint };

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "check.h"
+#include "random-stage.h"
 #include "kernels/qu8s8-conv2d-nhwc/qu8s8-conv2d-nhwc.h"
 
 using namespace sparq;
@@ -100,21 +101,13 @@ CHECK_FAMILY("qu8s8-conv2d-nhwc") {
         const std::vector<int32_t> want = plain_sums(s, oc, x.data(), zx, off);
         c.same(sums.data(), want.data(), n, "int32 %zux%zu/%zu,%zu %zu->%zu channels %zux%zu zx %d", s.kernel_h, s.kernel_w, s.stride_h,
                s.stride_w, s.channels, oc, s.height, s.width, zx);
-        const std::vector<int32_t> bias = c.integers<int32_t>(oc, -30000, 30000);
-        const std::vector<float> multipliers = c.floats(oc, 0.0001f, 0.01f);
-        params.stage.bias = bias.data();
-        params.stage.bias_stride = 1;
-        params.stage.multiplier = multipliers.data();
-        params.stage.multiplier_stride = c.below(2);
-        const bool is_signed = c.below(2) == 0;
-        params.output = is_signed ? QOutput::kInt8 : QOutput::kUint8;
-        params.stage.zero_point = is_signed ? -5 : 120;
-        params.stage.out_min = is_signed ? -128 : 0;
-        params.stage.out_max = is_signed ? 127 : 255;
+        const kcheck::RandomStage stage(c, oc);
+        params.stage = stage.row;
+        params.output = stage.output;
         std::vector<uint8_t> got(n, 7), expect(n, 7);
         qu8s8_conv2d_nhwc(v, s, packed, x.data(), got.data(), oc, params, &scratch);
         qu8s8_conv2d_nhwc(ref, s, packed, x.data(), expect.data(), oc, params, &scratch);
-        c.same(got.data(), expect.data(), n, "%s %zux%zu/%zu,%zu %zu->%zu channels %zux%zu zx %d", is_signed ? "int8" : "uint8", s.kernel_h,
+        c.same(got.data(), expect.data(), n, "%s %zux%zu/%zu,%zu %zu->%zu channels %zux%zu zx %d", stage.type(), s.kernel_h,
                s.kernel_w, s.stride_h, s.stride_w, s.channels, oc, s.height, s.width, zx);
       }
   });

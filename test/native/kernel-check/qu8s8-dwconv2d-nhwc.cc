@@ -6,11 +6,11 @@
 // oversized pads, channel multipliers, x zero points 0/128/255, int8 and
 // uint8 weights with zero points 255 off the extreme weights and weights
 // that fit int8 (the VNNI and dot-product stack rows), pixels 0 and 255.
-#include <cmath>
 #include <cstdint>
 #include <vector>
 
 #include "check.h"
+#include "random-stage.h"
 #include "kernels/qu8s8-dwconv2d-nhwc/qu8s8-dwconv2d-nhwc.h"
 
 using namespace sparq;
@@ -94,23 +94,13 @@ CHECK_FAMILY("qu8s8-dwconv2d-nhwc") {
         const std::vector<int32_t> want = plain_sums(s, x.data(), zx, off);
         c.same(sums.data(), want.data(), n, "int32 %zux%zu/%zu,%zu %zu channels x%zu %zux%zu zx %d", s.kernel_h, s.kernel_w, s.stride_h,
                s.stride_w, s.channels, s.multiplier, s.height, s.width, zx);
-        const std::vector<int32_t> bias = c.integers<int32_t>(out_channels, -30000, 30000);
-        std::vector<float> multipliers = c.floats(out_channels, 0.0001f, 0.01f);
-        // Now and then an infinite multiplier: its sums of 0 make NaN, which the output stage takes to 0.
-        if (c.below(8) == 0) multipliers[0] = INFINITY;
-        params.stage.bias = bias.data();
-        params.stage.bias_stride = 1;
-        params.stage.multiplier = multipliers.data();
-        params.stage.multiplier_stride = c.below(2);
-        const bool is_signed = c.below(2) == 0;
-        params.output = is_signed ? QOutput::kInt8 : QOutput::kUint8;
-        params.stage.zero_point = is_signed ? -5 : 120;
-        params.stage.out_min = is_signed ? -128 : 0;
-        params.stage.out_max = is_signed ? 127 : 255;
+        const kcheck::RandomStage stage(c, out_channels);
+        params.stage = stage.row;
+        params.output = stage.output;
         std::vector<uint8_t> got(n, 7), expect(n, 7);
         qu8s8_dwconv2d_nhwc(v, s, packed, x.data(), got.data(), params);
         qu8s8_dwconv2d_nhwc(ref, s, packed, x.data(), expect.data(), params);
-        c.same(got.data(), expect.data(), n, "%s %zux%zu/%zu,%zu %zu channels x%zu %zux%zu zx %d", is_signed ? "int8" : "uint8", s.kernel_h,
+        c.same(got.data(), expect.data(), n, "%s %zux%zu/%zu,%zu %zu channels x%zu %zux%zu zx %d", stage.type(), s.kernel_h,
                s.kernel_w, s.stride_h, s.stride_w, s.channels, s.multiplier, s.height, s.width, zx);
       }
   });
