@@ -11,17 +11,20 @@
 // Per output row and block, each input column the row reads is interleaved
 // once per stack (vpunpck{l,h}bw then {l,h}wd: 4 vectors of 16 channels' 4
 // bytes, channel 16l + 4k + m in vector k, int32 lane 4l + m, the order the
-// weights are packed in) into a scratch row that stays in L1; every output
-// column then runs kernel_w x 4 vpdpbusd per stack off that scratch row (at
-// stride 1, 3 output columns share each interleaved column), with the 3x3
-// and 5x5 weights held in registers across the row. The sums leave through the output stage in
-// registers: qs32-qx8-requantize-avx512's steps, then vpack{s,us} undo the
+// weights are packed in); every output column then runs kernel_w x 4
+// vpdpbusd per stack on those columns, with the 3x3 and 5x5 weights held in
+// registers across the row. A 3x3 at stride 1 keeps its window's 3
+// interleaved columns in registers as it slides (each column interleaved
+// once, as the next window's last); other kernels and strides interleave the
+// row into a scratch row in L1 first. The sums leave through the output stage
+// in registers: qs32-qx8-requantize-avx512's steps, then vpack{s,us} undo the
 // interleave for bytes (they narrow within 128-bit lanes, as the unpacks
 // widened), and a 4x4 transpose of 128-bit lanes does it for int32 and float.
 // Weights that do not fit int8 run the AVX-512 row (the variant table's `row`).
 #include <immintrin.h>
 
 #include <cstdint>
+#include <type_traits>
 
 #include "qu8s8-dwconv2d-nhwc.h"
 
@@ -68,7 +71,8 @@ struct Vec<64> {
   static I packus16(I a, I b) { return _mm512_packus_epi16(a, b); }
   static I packs16(I a, I b) { return _mm512_packs_epi16(a, b); }
   static I adds16(I a, I b) { return _mm512_adds_epi16(a, b); }
-  static I clamp16(I v, I lo, I hi) { return _mm512_max_epi16(lo, _mm512_min_epi16(hi, v)); }
+  static I clamp_u8(I v, I lo, I hi) { return _mm512_max_epu8(lo, _mm512_min_epu8(hi, v)); }
+  static I clamp_s8(I v, I lo, I hi) { return _mm512_max_epi8(lo, _mm512_min_epi8(hi, v)); }
   static I shorts(int16_t v) { return _mm512_set1_epi16(v); }
   static I ints(int32_t v) { return _mm512_set1_epi32(v); }
   static F floats(float v) { return _mm512_set1_ps(v); }
@@ -118,7 +122,8 @@ struct Vec<32> {
   static I packus16(I a, I b) { return _mm256_packus_epi16(a, b); }
   static I packs16(I a, I b) { return _mm256_packs_epi16(a, b); }
   static I adds16(I a, I b) { return _mm256_adds_epi16(a, b); }
-  static I clamp16(I v, I lo, I hi) { return _mm256_max_epi16(lo, _mm256_min_epi16(hi, v)); }
+  static I clamp_u8(I v, I lo, I hi) { return _mm256_max_epu8(lo, _mm256_min_epu8(hi, v)); }
+  static I clamp_s8(I v, I lo, I hi) { return _mm256_max_epi8(lo, _mm256_min_epi8(hi, v)); }
   static I shorts(int16_t v) { return _mm256_set1_epi16(v); }
   static I ints(int32_t v) { return _mm256_set1_epi32(v); }
   static F floats(float v) { return _mm256_set1_ps(v); }
@@ -156,28 +161,26 @@ inline void load_block_order(const void* p, std::size_t count, typename Vec<kWid
   Vec<kWidth>::to_block_order(v);
 }
 
-// Interleaves the input columns [0, span) of the row's stack g (rows[4g..4g+3]) for channels [c, c + count) into out.
+// Input column `col` of the row's span (kernel rows rows[0..3]) for channels [c, c + count), interleaved into out[0..3];
+// zx bytes where the column lies in the padding.
 template <std::size_t kWidth>
-void interleave(const Qu8s8DwConv2dNhwcStackRow& r, std::size_t g, std::size_t c, std::size_t count, typename Vec<kWidth>::I* out) {
+__attribute__((always_inline)) inline void interleave_column(const Qu8s8DwConv2dNhwcStackRow& r, const uint8_t* const* rows, std::size_t col,
+                                                             std::size_t c, std::size_t count, typename Vec<kWidth>::I out[4]) {
   using V = Vec<kWidth>;
-  const uint8_t* const* rows = r.rows + 4 * g;
-  const typename V::I padding = V::bytes_of(r.x_zero_point);
-  for (std::size_t col = 0; col < r.span; col++, out += 4) {
-    const std::size_t iw = col - r.pad_left;  // wraps past width left of the image
-    if (iw >= r.width) {
-      for (std::size_t k = 0; k < 4; k++) out[k] = padding;
-      continue;
-    }
-    const std::size_t at = iw * r.channels + c;
-    const typename V::I x0 = V::bytes(rows[0] + at, count), x1 = V::bytes(rows[1] + at, count);
-    const typename V::I x2 = V::bytes(rows[2] + at, count), x3 = V::bytes(rows[3] + at, count);
-    const typename V::I lo01 = V::unpacklo8(x0, x1), hi01 = V::unpackhi8(x0, x1);
-    const typename V::I lo23 = V::unpacklo8(x2, x3), hi23 = V::unpackhi8(x2, x3);
-    out[0] = V::unpacklo16(lo01, lo23);
-    out[1] = V::unpackhi16(lo01, lo23);
-    out[2] = V::unpacklo16(hi01, hi23);
-    out[3] = V::unpackhi16(hi01, hi23);
+  const std::size_t iw = col - r.pad_left;  // wraps past width left of the image
+  if (iw >= r.width) {
+    for (std::size_t k = 0; k < 4; k++) out[k] = V::bytes_of(r.x_zero_point);
+    return;
   }
+  const std::size_t at = iw * r.channels + c;
+  const typename V::I x0 = V::bytes(rows[0] + at, count), x1 = V::bytes(rows[1] + at, count);
+  const typename V::I x2 = V::bytes(rows[2] + at, count), x3 = V::bytes(rows[3] + at, count);
+  const typename V::I lo01 = V::unpacklo8(x0, x1), hi01 = V::unpackhi8(x0, x1);
+  const typename V::I lo23 = V::unpacklo8(x2, x3), hi23 = V::unpackhi8(x2, x3);
+  out[0] = V::unpacklo16(lo01, lo23);
+  out[1] = V::unpackhi16(lo01, lo23);
+  out[2] = V::unpacklo16(hi01, hi23);
+  out[3] = V::unpackhi16(hi01, hi23);
 }
 
 // The output stage of one output column's kWidth sums (the block's order) into y (channel order, `count` live).
@@ -203,25 +206,31 @@ class Stage {
     fmax_ = V::floats(p.fmax);
     saturating_ = r.small_multipliers && p.zero_point >= -255 && p.zero_point <= 255;
     zp16_ = V::shorts(static_cast<int16_t>(saturating_ ? p.zero_point : 0));
-    min16_ = V::shorts(static_cast<int16_t>(p.out_min));
-    max16_ = V::shorts(static_cast<int16_t>(p.out_max));
+    const bool to_uint8 = r.output == QOutput::kUint8;
+    full_range_ = p.out_min == (to_uint8 ? 0 : -128) && p.out_max == (to_uint8 ? 255 : 127);
+    min8_ = V::bytes_of(static_cast<uint8_t>(p.out_min));
+    max8_ = V::bytes_of(static_cast<uint8_t>(p.out_max));
   }
 
   __attribute__((always_inline)) void operator()(I acc[4], void* y) const {
     if (r_.output == QOutput::kUint8 || r_.output == QOutput::kInt8) {
       // vpack{ss,us} narrow within 128-bit lanes, as the unpacks widened: the bytes come out in channel order.
-      I q01, q23;
-      if (saturating_) {
-        // round(x) + zp clamped equals qs32-qx8-requantize's clamp-then-round; with round(x) an int32 (small
-        // multipliers) the clamp can follow the narrowing: a value that saturates int16 (or does with zp
-        // added) lies past either bound, as it would have unsaturated.
-        q01 = V::clamp16(V::adds16(V::packs32(round_only(acc[0], 0), round_only(acc[1], 1)), zp16_), min16_, max16_);
-        q23 = V::clamp16(V::adds16(V::packs32(round_only(acc[2], 2), round_only(acc[3], 3)), zp16_), min16_, max16_);
-      } else {
-        q01 = V::packs32(rounded(acc[0], 0), rounded(acc[1], 1));
-        q23 = V::packs32(rounded(acc[2], 2), rounded(acc[3], 3));
+      const bool to_uint8 = r_.output == QOutput::kUint8;
+      if (!saturating_) {
+        const I q01 = V::packs32(rounded(acc[0], 0), rounded(acc[1], 1)), q23 = V::packs32(rounded(acc[2], 2), rounded(acc[3], 3));
+        V::store_bytes(y, count_, to_uint8 ? V::packus16(q01, q23) : V::packs16(q01, q23));
+        return;
       }
-      V::store_bytes(y, count_, r_.output == QOutput::kUint8 ? V::packus16(q01, q23) : V::packs16(q01, q23));
+      // round(x) + zp clamped equals qs32-qx8-requantize's clamp-then-round; with round(x) an int32 (small
+      // multipliers) the clamp can follow the narrowing: a value that saturates int16 (or does with zp added)
+      // lies past either bound, as it would have unsaturated, and the narrowing to bytes saturates to the output
+      // type's range, so only [out_min, out_max] narrower than it (a fused ReLU6 that cuts the range) takes a
+      // clamp, on the bytes.
+      const I q01 = V::adds16(V::packs32(round_only(acc[0], 0), round_only(acc[1], 1)), zp16_);
+      const I q23 = V::adds16(V::packs32(round_only(acc[2], 2), round_only(acc[3], 3)), zp16_);
+      I q = to_uint8 ? V::packus16(q01, q23) : V::packs16(q01, q23);
+      if (!full_range_) q = to_uint8 ? V::clamp_u8(q, min8_, max8_) : V::clamp_s8(q, min8_, max8_);
+      V::store_bytes(y, count_, q);
       return;
     }
     I v[4];
@@ -258,9 +267,10 @@ class Stage {
   const Qu8s8DwConv2dNhwcStackRow& r_;
   std::size_t count_;
   bool saturating_ = false;  // small multipliers and zp in [-255, 255]: clamp after narrowing to int16
+  bool full_range_ = false;  // [out_min, out_max] is the output type's range: narrowing clamps
   I mul_[4] = {};
   F lo_ = {}, hi_ = {}, fmin_ = {}, fmax_ = {};
-  I zp_ = {}, zp16_ = {}, min16_ = {}, max16_ = {};
+  I zp_ = {}, zp16_ = {}, min8_ = {}, max8_ = {};
 };
 
 // Channels [c, c + min(kWidth, channels - c)) of the row; kKw and kStacks are kernel_w and the stacks when known
@@ -271,8 +281,6 @@ void block(const Qu8s8DwConv2dNhwcStackRow& r, std::size_t c) {
   using I = typename V::I;
   const std::size_t kw = kKw != 0 ? kKw : r.kernel_w, stacks = kStacks != 0 ? kStacks : r.stacks;
   const std::size_t count = r.channels - c < kWidth ? r.channels - c : kWidth;
-  I* columns = reinterpret_cast<I*>(r.columns);
-  for (std::size_t g = 0; g < stacks; g++) interleave<kWidth>(r, g, c, count, columns + g * r.span * 4);
   // Every channel before c took stacks * kw * 4 bytes, whatever its block's width.
   const I* weights = reinterpret_cast<const I*>(r.weights + c * stacks * kw * 4);
   constexpr std::size_t kHeld = kKw * kStacks * 4;
@@ -282,9 +290,42 @@ void block(const Qu8s8DwConv2dNhwcStackRow& r, std::size_t c) {
   I bias[4];
   load_block_order<kWidth>(r.bias + c, count, bias);
   const Stage<kWidth> stage(r, c, count);
-  const std::size_t out_size = qgemm_output_size(r.output);
+  const std::size_t out_size = qgemm_output_size(r.output), y_step = r.channels * out_size;
   char* y = static_cast<char*>(r.y) + c * out_size;
-  for (std::size_t ow = 0; ow < r.out_w; ow++, y += r.channels * out_size) {
+  if (kKw == 3 && kStacks == 1 && r.stride_w == 1 && r.dilation_w == 1) {
+    // A 3x3 at stride 1: the window's 3 interleaved columns stay in registers, each column interleaved once as
+    // the window slides (win[(p + j) % 3] holds window column j at phase p), no scratch row stored and reloaded.
+    I win[3][4];
+    interleave_column<kWidth>(r, r.rows, 0, c, count, win[0]);
+    interleave_column<kWidth>(r, r.rows, 1, c, count, win[1]);
+    const auto step = [&](auto phase, std::size_t ow) __attribute__((always_inline)) {
+      constexpr std::size_t p = decltype(phase)::value;
+      interleave_column<kWidth>(r, r.rows, ow + 2, c, count, win[(p + 2) % 3]);
+      I acc[4] = {bias[0], bias[1], bias[2], bias[3]};
+#pragma GCC unroll 3
+      for (std::size_t j = 0; j < 3; j++)
+#pragma GCC unroll 4
+        for (std::size_t k = 0; k < 4; k++) acc[k] = V::dot(acc[k], win[(p + j) % 3][k], held[j * 4 + k]);
+      stage(acc, y + ow * y_step);
+    };
+    using P0 = std::integral_constant<std::size_t, 0>;
+    using P1 = std::integral_constant<std::size_t, 1>;
+    using P2 = std::integral_constant<std::size_t, 2>;
+    std::size_t ow = 0;
+    for (; ow + 3 <= r.out_w; ow += 3) {
+      step(P0(), ow);
+      step(P1(), ow + 1);
+      step(P2(), ow + 2);
+    }
+    if (ow < r.out_w) step(P0(), ow);
+    if (ow + 1 < r.out_w) step(P1(), ow + 1);
+    return;
+  }
+  // Otherwise each column the row reads is interleaved once per stack into the scratch row.
+  I* columns = reinterpret_cast<I*>(r.columns);
+  for (std::size_t g = 0; g < stacks; g++)
+    for (std::size_t col = 0; col < r.span; col++) interleave_column<kWidth>(r, r.rows + 4 * g, col, c, count, columns + (g * r.span + col) * 4);
+  for (std::size_t ow = 0; ow < r.out_w; ow++, y += y_step) {
     I acc[4] = {bias[0], bias[1], bias[2], bias[3]};
 #pragma GCC unroll 4
     for (std::size_t g = 0; g < stacks; g++)
