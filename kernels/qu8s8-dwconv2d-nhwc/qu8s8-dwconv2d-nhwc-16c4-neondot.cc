@@ -75,9 +75,11 @@ class Stage {
       load16(p.multiplier + c, count_, bits);
       for (std::size_t k = 0; k < 4; k++) mul_[k] = vreinterpretq_f32_s32(bits[k]);
     }
-    lo_ = vdupq_n_f32(static_cast<float>(p.out_min - p.zero_point));
-    hi_ = vdupq_n_f32(static_cast<float>(p.out_max - p.zero_point));
     zp_ = vdupq_n_s32(p.zero_point);
+    const bool to_uint8 = r.output == QOutput::kUint8;
+    full_range_ = p.out_min == (to_uint8 ? 0 : -128) && p.out_max == (to_uint8 ? 255 : 127);
+    min8_ = vdupq_n_u8(static_cast<uint8_t>(p.out_min));
+    max8_ = vdupq_n_u8(static_cast<uint8_t>(p.out_max));
     fmin_ = vdupq_n_f32(p.fmin);
     fmax_ = vdupq_n_f32(p.fmax);
   }
@@ -85,8 +87,14 @@ class Stage {
   __attribute__((always_inline)) void operator()(const int32x4_t acc[4], void* y) const {
     if (r_.output == QOutput::kUint8 || r_.output == QOutput::kInt8) {
       const int16x8_t a = vcombine_s16(rounded(acc[0], 0), rounded(acc[1], 1)), b = vcombine_s16(rounded(acc[2], 2), rounded(acc[3], 3));
-      const uint8x16_t bytes = r_.output == QOutput::kUint8 ? vcombine_u8(vqmovun_s16(a), vqmovun_s16(b))
-                                                              : vreinterpretq_u8_s8(vcombine_s8(vqmovn_s16(a), vqmovn_s16(b)));
+      const bool to_uint8 = r_.output == QOutput::kUint8;
+      uint8x16_t bytes = to_uint8 ? vcombine_u8(vqmovun_s16(a), vqmovun_s16(b)) : vreinterpretq_u8_s8(vcombine_s8(vqmovn_s16(a), vqmovn_s16(b)));
+      // The narrowing saturated to the output type's range; a narrower [out_min, out_max] (a fused ReLU6 that
+      // cuts it) takes a clamp on the bytes.
+      if (!full_range_) {
+        bytes = to_uint8 ? vminq_u8(max8_, vmaxq_u8(min8_, bytes))
+                         : vreinterpretq_u8_s8(vminq_s8(vreinterpretq_s8_u8(max8_), vmaxq_s8(vreinterpretq_s8_u8(min8_), vreinterpretq_s8_u8(bytes))));
+      }
       if (count_ == kBlock) {
         vst1q_u8(static_cast<uint8_t*>(y), bytes);
       } else {
@@ -116,19 +124,20 @@ class Stage {
   // float(acc) * multiplier: one multiply, as qs32-qx8-requantize does.
   float32x4_t scaled(int32x4_t acc, std::size_t k) const { return vmulq_f32(vcvtq_f32_s32(acc), mul_[k]); }
 
-  // NaN -> +0, clamp to [out_min - zp, out_max - zp], round half to even, add zp, narrow (the values fit).
-  int16x4_t rounded(int32x4_t acc, std::size_t k) const {
-    float32x4_t x = scaled(acc, k);
-    if (!r_.finite_multipliers) x = vreinterpretq_f32_u32(vandq_u32(vceqq_f32(x, x), vreinterpretq_u32_f32(x)));
-    x = vminq_f32(hi_, vmaxq_f32(lo_, x));
-    return vqmovn_s32(vaddq_s32(vcvtnq_s32_f32(x), zp_));
-  }
+  // qs32-qx8-requantize's NaN -> 0, clamp to [out_min - zp, out_max - zp], round half to even and add zp, without
+  // the float clamp: FCVTNS rounds half to even, saturates to int32 and takes NaN to 0, and zp added and both
+  // narrowings saturating, round(x) + zp reaches the bytes clamped to the output type's range: the same values
+  // (round(clamp(x, lo - zp, hi - zp)) + zp is clamp(round(x) + zp, lo, hi) for integer bounds), the caller
+  // clamping to [out_min, out_max] when it is narrower.
+  int16x4_t rounded(int32x4_t acc, std::size_t k) const { return vqmovn_s32(vqaddq_s32(vcvtnq_s32_f32(scaled(acc, k)), zp_)); }
 
   const Qu8s8DwConv2dNhwcStackRow& r_;
   std::size_t count_;
   float32x4_t mul_[4] = {};
-  float32x4_t lo_ = {}, hi_ = {}, fmin_ = {}, fmax_ = {};
+  float32x4_t fmin_ = {}, fmax_ = {};
   int32x4_t zp_ = {};
+  bool full_range_ = false;  // [out_min, out_max] is the output type's range: the narrowing clamps
+  uint8x16_t min8_ = {}, max8_ = {};
 };
 
 // The packed weights' size: per block, stack, kernel column and vector, 16 bytes; then per channel its sum of w'.
