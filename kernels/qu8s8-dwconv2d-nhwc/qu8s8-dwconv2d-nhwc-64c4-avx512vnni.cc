@@ -13,10 +13,10 @@
 // bytes, channel 16l + 4k + m in vector k, int32 lane 4l + m, the order the
 // weights are packed in); every output column then runs kernel_w x 4
 // vpdpbusd per stack on those columns, with the 3x3 and 5x5 weights held in
-// registers across the row. A 3x3 at stride 1 keeps its window's 3
+// registers across the row. A 3x3 at stride 1 or 2 keeps its window's 3
 // interleaved columns in registers as it slides (each column interleaved
-// once, as the next window's last); other kernels and strides interleave the
-// row into a scratch row in L1 first. The sums leave through the output stage
+// once); other kernels and strides interleave the row into a scratch row in
+// L1 first. The sums leave through the output stage
 // in registers: qs32-qx8-requantize-avx512's steps, then vpack{s,us} undo the
 // interleave for bytes (they narrow within 128-bit lanes, as the unpacks
 // widened), and a 4x4 transpose of 128-bit lanes does it for int32 and float.
@@ -292,33 +292,47 @@ void block(const Qu8s8DwConv2dNhwcStackRow& r, std::size_t c) {
   const Stage<kWidth> stage(r, c, count);
   const std::size_t out_size = qgemm_output_size(r.output), y_step = r.channels * out_size;
   char* y = static_cast<char*>(r.y) + c * out_size;
-  if (kKw == 3 && kStacks == 1 && r.stride_w == 1 && r.dilation_w == 1) {
-    // A 3x3 at stride 1: the window's 3 interleaved columns stay in registers, each column interleaved once as
-    // the window slides (win[(p + j) % 3] holds window column j at phase p), no scratch row stored and reloaded.
+  if (kKw == 3 && kStacks == 1 && r.dilation_w == 1 && r.stride_w <= 2) {
+    // A 3x3 at stride 1 or 2: the window's 3 interleaved columns stay in registers, each column interleaved once
+    // as the window slides (at stride 2 the middle one is read by one window, the last is the next window's
+    // first), no scratch row stored and reloaded. win[slot(p, j)] holds window column j at phase p.
     I win[3][4];
-    interleave_column<kWidth>(r, r.rows, 0, c, count, win[0]);
-    interleave_column<kWidth>(r, r.rows, 1, c, count, win[1]);
-    const auto step = [&](auto phase, std::size_t ow) __attribute__((always_inline)) {
-      constexpr std::size_t p = decltype(phase)::value;
-      interleave_column<kWidth>(r, r.rows, ow + 2, c, count, win[(p + 2) % 3]);
+    const bool stride1 = r.stride_w == 1;
+    const auto step = [&](auto stride, auto phase, std::size_t ow) __attribute__((always_inline)) {
+      constexpr std::size_t s = decltype(stride)::value, p = decltype(phase)::value;
+      constexpr auto slot = [](std::size_t j) -> std::size_t { return s == 1 ? (p + j) % 3 : j == 1 ? 1 : p == 0 ? j : 2 - j; };
+      if (s == 2) interleave_column<kWidth>(r, r.rows, 2 * ow + 1, c, count, win[slot(1)]);
+      interleave_column<kWidth>(r, r.rows, s * ow + 2, c, count, win[slot(2)]);
       I acc[4] = {bias[0], bias[1], bias[2], bias[3]};
 #pragma GCC unroll 3
       for (std::size_t j = 0; j < 3; j++)
 #pragma GCC unroll 4
-        for (std::size_t k = 0; k < 4; k++) acc[k] = V::dot(acc[k], win[(p + j) % 3][k], held[j * 4 + k]);
+        for (std::size_t k = 0; k < 4; k++) acc[k] = V::dot(acc[k], win[slot(j)][k], held[j * 4 + k]);
       stage(acc, y + ow * y_step);
     };
+    using S1 = std::integral_constant<std::size_t, 1>;
+    using S2 = std::integral_constant<std::size_t, 2>;
     using P0 = std::integral_constant<std::size_t, 0>;
     using P1 = std::integral_constant<std::size_t, 1>;
     using P2 = std::integral_constant<std::size_t, 2>;
+    interleave_column<kWidth>(r, r.rows, 0, c, count, win[0]);
     std::size_t ow = 0;
-    for (; ow + 3 <= r.out_w; ow += 3) {
-      step(P0(), ow);
-      step(P1(), ow + 1);
-      step(P2(), ow + 2);
+    if (stride1) {
+      interleave_column<kWidth>(r, r.rows, 1, c, count, win[1]);
+      for (; ow + 3 <= r.out_w; ow += 3) {
+        step(S1(), P0(), ow);
+        step(S1(), P1(), ow + 1);
+        step(S1(), P2(), ow + 2);
+      }
+      if (ow < r.out_w) step(S1(), P0(), ow);
+      if (ow + 1 < r.out_w) step(S1(), P1(), ow + 1);
+    } else {
+      for (; ow + 2 <= r.out_w; ow += 2) {
+        step(S2(), P0(), ow);
+        step(S2(), P1(), ow + 1);
+      }
+      if (ow < r.out_w) step(S2(), P0(), ow);
     }
-    if (ow < r.out_w) step(P0(), ow);
-    if (ow + 1 < r.out_w) step(P1(), ow + 1);
     return;
   }
   // Otherwise each column the row reads is interleaved once per stack into the scratch row.
