@@ -111,10 +111,14 @@ const maxPool: OpHandler = (ctx) => {
   if (ctx.node.outputs.length > 1 && ctx.node.outputs[1] !== '') throw new ModelError('the Indices output is not supported');
   if (ctx.attributes.int('storage_order', 0) !== 0) throw new ModelError('storage_order 1 is not supported');
   if (isNhwc(ctx.attributes)) return nhwcMaxPool(ctx, win, ceil);
-  return nodeRun('maxpool', (inputs) => {
+  return nodeRun('maxpool', (inputs, allocate) => {
     const x = input(inputs, 0, ['float32', 'uint8', 'int8']);
     const g = geometry(x, win, ceil);
-    const y = value(x.type, outputDims(win, g.n, g.c, g.oh, g.ow));
+    // From the session's pool (every path below writes all of y): a fresh
+    // array per run costs its first touch, ResNet-18's stem pool at batch 16
+    // (12.8 MB out) 7.1 ms against 5.4 reused on this machine's cpu.maxPool.
+    const dims = outputDims(win, g.n, g.c, g.oh, g.ow);
+    const y = value(x.type, dims, allocate(x.type, sizeOf(dims)));
     // Nothing to compute (an empty batch, whose planes may be empty too, or windows that fit nowhere).
     if (y.data.length === 0) return [y];
     const [dh, dw] = win.dilations;
