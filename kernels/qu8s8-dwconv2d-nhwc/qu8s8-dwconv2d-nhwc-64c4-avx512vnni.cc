@@ -46,6 +46,28 @@ inline uint64_t first(std::size_t n, std::size_t lanes) {
 template <std::size_t kWidth>
 struct Vec;
 
+// The operations whose 512- and 256-bit intrinsics differ only in their prefix (and si512 / si256 in the casts).
+#define SPARQ_VEC_COMMON_OPS(pre, si)                                                                    \
+  static I bytes_of(uint8_t b) { return pre##_set1_epi8(static_cast<char>(b)); }                         \
+  static I unpacklo8(I a, I b) { return pre##_unpacklo_epi8(a, b); }                                     \
+  static I unpackhi8(I a, I b) { return pre##_unpackhi_epi8(a, b); }                                     \
+  static I unpacklo16(I a, I b) { return pre##_unpacklo_epi16(a, b); }                                   \
+  static I unpackhi16(I a, I b) { return pre##_unpackhi_epi16(a, b); }                                   \
+  static I dot(I acc, I x, I w) { return pre##_dpbusd_epi32(acc, x, w); }                                \
+  static I add32(I a, I b) { return pre##_add_epi32(a, b); }                                             \
+  static I packs32(I a, I b) { return pre##_packs_epi32(a, b); }                                         \
+  static I packus16(I a, I b) { return pre##_packus_epi16(a, b); }                                       \
+  static I packs16(I a, I b) { return pre##_packs_epi16(a, b); }                                         \
+  static I adds16(I a, I b) { return pre##_adds_epi16(a, b); }                                           \
+  static I clamp_u8(I v, I lo, I hi) { return pre##_max_epu8(lo, pre##_min_epu8(hi, v)); }               \
+  static I clamp_s8(I v, I lo, I hi) { return pre##_max_epi8(lo, pre##_min_epi8(hi, v)); }               \
+  static I shorts(int16_t v) { return pre##_set1_epi16(v); }                                             \
+  static I ints(int32_t v) { return pre##_set1_epi32(v); }                                               \
+  static F floats(float v) { return pre##_set1_ps(v); }                                                  \
+  static F as_float(I v) { return pre##_cast##si##_ps(v); }                                              \
+  static I as_int(F v) { return pre##_castps_##si(v); }                                                  \
+  static F mul(F a, F b) { return pre##_mul_ps(a, b); }
+
 template <>
 struct Vec<64> {
   using I = __m512i;
@@ -60,26 +82,8 @@ struct Vec<64> {
     if (n >= 16) _mm512_storeu_si512(p, v);
     else _mm512_mask_storeu_epi32(p, static_cast<__mmask16>(first(n, 16)), v);
   }
-  static I bytes_of(uint8_t b) { return _mm512_set1_epi8(static_cast<char>(b)); }
-  static I unpacklo8(I a, I b) { return _mm512_unpacklo_epi8(a, b); }
-  static I unpackhi8(I a, I b) { return _mm512_unpackhi_epi8(a, b); }
-  static I unpacklo16(I a, I b) { return _mm512_unpacklo_epi16(a, b); }
-  static I unpackhi16(I a, I b) { return _mm512_unpackhi_epi16(a, b); }
-  static I dot(I acc, I x, I w) { return _mm512_dpbusd_epi32(acc, x, w); }
-  static I add32(I a, I b) { return _mm512_add_epi32(a, b); }
-  static I packs32(I a, I b) { return _mm512_packs_epi32(a, b); }
-  static I packus16(I a, I b) { return _mm512_packus_epi16(a, b); }
-  static I packs16(I a, I b) { return _mm512_packs_epi16(a, b); }
-  static I adds16(I a, I b) { return _mm512_adds_epi16(a, b); }
-  static I clamp_u8(I v, I lo, I hi) { return _mm512_max_epu8(lo, _mm512_min_epu8(hi, v)); }
-  static I clamp_s8(I v, I lo, I hi) { return _mm512_max_epi8(lo, _mm512_min_epi8(hi, v)); }
-  static I shorts(int16_t v) { return _mm512_set1_epi16(v); }
-  static I ints(int32_t v) { return _mm512_set1_epi32(v); }
-  static F floats(float v) { return _mm512_set1_ps(v); }
-  static F as_float(I v) { return _mm512_castsi512_ps(v); }
-  static I as_int(F v) { return _mm512_castps_si512(v); }
+  SPARQ_VEC_COMMON_OPS(_mm512, si512)
   static F to_float(I v) { return _mm512_maskz_cvtepi32_ps(kAll, v); }
-  static F mul(F a, F b) { return _mm512_mul_ps(a, b); }
   static F max(F a, F b) { return _mm512_maskz_max_ps(kAll, a, b); }
   static F min(F a, F b) { return _mm512_maskz_min_ps(kAll, a, b); }
   static F nan_to_zero(F x) { return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, x, _CMP_ORD_Q), x); }
@@ -111,26 +115,8 @@ struct Vec<32> {
     if (n >= 8) _mm256_storeu_si256(static_cast<__m256i*>(p), v);
     else _mm256_mask_storeu_epi32(p, static_cast<__mmask8>(first(n, 8)), v);
   }
-  static I bytes_of(uint8_t b) { return _mm256_set1_epi8(static_cast<char>(b)); }
-  static I unpacklo8(I a, I b) { return _mm256_unpacklo_epi8(a, b); }
-  static I unpackhi8(I a, I b) { return _mm256_unpackhi_epi8(a, b); }
-  static I unpacklo16(I a, I b) { return _mm256_unpacklo_epi16(a, b); }
-  static I unpackhi16(I a, I b) { return _mm256_unpackhi_epi16(a, b); }
-  static I dot(I acc, I x, I w) { return _mm256_dpbusd_epi32(acc, x, w); }
-  static I add32(I a, I b) { return _mm256_add_epi32(a, b); }
-  static I packs32(I a, I b) { return _mm256_packs_epi32(a, b); }
-  static I packus16(I a, I b) { return _mm256_packus_epi16(a, b); }
-  static I packs16(I a, I b) { return _mm256_packs_epi16(a, b); }
-  static I adds16(I a, I b) { return _mm256_adds_epi16(a, b); }
-  static I clamp_u8(I v, I lo, I hi) { return _mm256_max_epu8(lo, _mm256_min_epu8(hi, v)); }
-  static I clamp_s8(I v, I lo, I hi) { return _mm256_max_epi8(lo, _mm256_min_epi8(hi, v)); }
-  static I shorts(int16_t v) { return _mm256_set1_epi16(v); }
-  static I ints(int32_t v) { return _mm256_set1_epi32(v); }
-  static F floats(float v) { return _mm256_set1_ps(v); }
-  static F as_float(I v) { return _mm256_castsi256_ps(v); }
-  static I as_int(F v) { return _mm256_castps_si256(v); }
+  SPARQ_VEC_COMMON_OPS(_mm256, si256)
   static F to_float(I v) { return _mm256_cvtepi32_ps(v); }
-  static F mul(F a, F b) { return _mm256_mul_ps(a, b); }
   static F max(F a, F b) { return _mm256_max_ps(a, b); }
   static F min(F a, F b) { return _mm256_min_ps(a, b); }
   static F nan_to_zero(F x) { return _mm256_and_ps(x, _mm256_cmp_ps(x, x, _CMP_ORD_Q)); }
@@ -151,6 +137,7 @@ struct Vec<32> {
     v[3] = _mm256_permute2x128_si256(a2, a3, 0x31);
   }
 };
+#undef SPARQ_VEC_COMMON_OPS
 
 // kWidth int32 per-channel values from p (channel order, `count` live, the rest 0) in the block's order.
 template <std::size_t kWidth>
