@@ -10,11 +10,11 @@ namespace sparq {
 void x32_transpose_avx2(std::size_t rows, std::size_t cols, const uint32_t* src, std::size_t lds, uint32_t* dst,
                         std::size_t ldd) {
   if (interleave_rows<InterleaveAvx2>(rows, cols, src, lds, dst, ldd)) return;
-  transpose_parallel<uint32_t, BlockAvx2x32, Block128x32>(rows, cols, src, lds, dst, ldd);
+  transpose_parallel<uint32_t, Block32<Ops256>, Block32<Ops128>>(rows, cols, src, lds, dst, ldd);
 }
 void x8_transpose_avx2(std::size_t rows, std::size_t cols, const uint8_t* src, std::size_t lds, uint8_t* dst,
                        std::size_t ldd) {
-  transpose_parallel<uint8_t, BlockAvx2x8, Block128x8>(rows, cols, src, lds, dst, ldd);
+  transpose_parallel<uint8_t, Block8<Ops256>, Block8<Ops128>>(rows, cols, src, lds, dst, ldd);
 }
 
 }  // namespace sparq

@@ -1,18 +1,24 @@
 // The register blocks of the x32-transpose variants (x32-transpose-loops.h),
-// each present where the file including it is compiled for its ISA:
-//   128-bit (SSE2 on x86-64, NEON on AArch64: both part of the base ISA)
-//     4 x 4 of 32-bit elements, 16 x 16 of bytes
-//   AVX2     8 x 8 of 32-bit elements, 16 x 32 of bytes
-//   AVX-512  16 x 16 of 32-bit elements, 16 x 64 of bytes
-// 32-bit blocks interleave rows pairwise (32-bit, then 64-bit units) and then
-// move whole 128-bit lanes. Byte blocks run the 16 x 16 ladder of the 128-bit
-// block in every 128-bit lane at once (the unpack instructions work per lane),
-// so lane L of output register i is row i of the transpose of columns
-// 16L..16L+15. Compilers do not find these ladders on their own (a plain
-// element loop measured 50-65 us for 64 K elements, 4-10x slower than the
-// 128-bit blocks). Every loop over registers is unrolled whole: GCC -O2
-// leaves these arrays in memory otherwise, which made the 8 x 8 AVX2 block
-// slower than the 4 x 4 one.
+// written once over a vector type (Ops) and present where the file including
+// this is compiled for the vector's ISA:
+//   Ops128 (SSE2 on x86-64, NEON on AArch64: both part of the base ISA)
+//            4 x 4 of 32-bit elements, 16 x 16 of bytes
+//   Ops256 (AVX2)     8 x 8 of 32-bit elements, 16 x 32 of bytes
+//   Ops512 (AVX-512)  16 x 16 of 32-bit elements, 16 x 64 of bytes
+// Every step but the last works inside each 128-bit lane (the unpack
+// instructions do), so a vector of L lanes runs L 128-bit blocks at once and
+// the ISA's part is moving whole lanes to their output rows. Compilers do not
+// find these ladders on their own (a plain element loop measured 50-65 us for
+// 64 K elements, 4-10x slower than the 128-bit blocks). Every loop over
+// registers is unrolled whole: GCC -O2 leaves these arrays in memory
+// otherwise, which made the 8 x 8 AVX2 block slower than the 4 x 4 one.
+// Also here: the interleavers of 2 or 3 dense rows (InterleaveAvx2,
+// InterleaveNeon), for matrices no block fits.
+//
+// Ops: V, kLanes (128-bit lanes per V), load(p), store(p, v); lo8/hi8,
+// lo32/hi32, lo64/hi64 (per lane, the low or high halves of a and b
+// alternately in units of that many bits); store_lanes(p, step, v) (lane L at
+// p + L * step); quads_out(r, d, ldd) (see Block32).
 #pragma once
 
 #include <cstddef>
@@ -29,28 +35,59 @@
 namespace sparq {
 namespace {
 
-// The 16 x 16 byte ladder over any vector type whose lo8/hi8 interleave the
-// low/high byte halves of each 128-bit lane. Each round interleaves rows i
-// and i + 8 (then + 4, + 2, + 1 in the permuted order the previous round
-// left), doubling the run of elements that belong to one output row: bytes,
-// 16-bit pairs, 32-bit quads, 64-bit.
+// 4L x 4L 32-bit elements (L = Ops::kLanes): rows interleaved pairwise in
+// 32-bit, then 64-bit units leave r[4h + k], lane l = column 4l + k of rows
+// 4h..4h+3; output row 4l + k is then lane l of r[k], r[4 + k], ... (one per
+// h), which Ops::quads_out moves into place.
 template <class Ops>
-void byte_ladder(typename Ops::V (&r)[16]) {
-  typename Ops::V t[16];
-  #pragma GCC unroll 16
-  for (int round = 0; round < 2; ++round) {
-    #pragma GCC unroll 16
-    for (std::size_t i = 0; i < 8; ++i) t[2 * i] = Ops::lo8(r[i], r[i + 8]), t[2 * i + 1] = Ops::hi8(r[i], r[i + 8]);
-    #pragma GCC unroll 16
-    for (std::size_t i = 0; i < 8; ++i) r[2 * i] = Ops::lo8(t[i], t[i + 8]), r[2 * i + 1] = Ops::hi8(t[i], t[i + 8]);
+struct Block32 {
+  using T = uint32_t;
+  static constexpr std::size_t kRows = 4 * Ops::kLanes, kCols = kRows;
+  static void move(const uint32_t* s, std::size_t lds, uint32_t* d, std::size_t ldd) {
+    typename Ops::V r[kRows], t[kRows];
+#pragma GCC unroll 16
+    for (std::size_t i = 0; i < kRows; ++i) r[i] = Ops::load(s + i * lds);
+#pragma GCC unroll 16
+    for (std::size_t i = 0; i < kRows / 2; ++i)
+      t[2 * i] = Ops::lo32(r[2 * i], r[2 * i + 1]), t[2 * i + 1] = Ops::hi32(r[2 * i], r[2 * i + 1]);
+#pragma GCC unroll 16
+    for (std::size_t h = 0; h < kRows / 4; ++h) {
+      const typename Ops::V* q = t + 4 * h;
+      r[4 * h] = Ops::lo64(q[0], q[2]), r[4 * h + 1] = Ops::hi64(q[0], q[2]);
+      r[4 * h + 2] = Ops::lo64(q[1], q[3]), r[4 * h + 3] = Ops::hi64(q[1], q[3]);
+    }
+    Ops::quads_out(r, d, ldd);
   }
-}
+};
+
+// 16 rows x 16L bytes. Each round interleaves rows i and i + 8 (then + 4, + 2,
+// + 1 in the permuted order the previous round left), doubling the run of
+// elements that belong to one output row: bytes, 16-bit pairs, 32-bit quads,
+// 64-bit. Lane l of r[i] is then output row 16l + i.
+template <class Ops>
+struct Block8 {
+  using T = uint8_t;
+  static constexpr std::size_t kRows = 16, kCols = 16 * Ops::kLanes;
+  static void move(const uint8_t* s, std::size_t lds, uint8_t* d, std::size_t ldd) {
+    typename Ops::V r[16], t[16];
+#pragma GCC unroll 16
+    for (std::size_t i = 0; i < 16; ++i) r[i] = Ops::load(s + i * lds);
+#pragma GCC unroll 2
+    for (int round = 0; round < 2; ++round) {
+#pragma GCC unroll 16
+      for (std::size_t i = 0; i < 8; ++i) t[2 * i] = Ops::lo8(r[i], r[i + 8]), t[2 * i + 1] = Ops::hi8(r[i], r[i + 8]);
+#pragma GCC unroll 16
+      for (std::size_t i = 0; i < 8; ++i) r[2 * i] = Ops::lo8(t[i], t[i + 8]), r[2 * i + 1] = Ops::hi8(t[i], t[i + 8]);
+    }
+#pragma GCC unroll 16
+    for (std::size_t i = 0; i < 16; ++i) Ops::store_lanes(d + i * ldd, 16 * ldd, r[i]);
+  }
+};
 
 #if SPARQ_TRANSPOSE_BLOCKS_128
-// One 128-bit register: lo(a, b) takes the low halves of a and b alternately
-// in units of the given width, hi the high halves (SSE2 punpckl/punpckh, NEON
-// zip1/zip2: the same permutations).
+// SSE2 punpckl/punpckh and NEON zip1/zip2: the same permutations.
 struct Ops128 {
+  static constexpr std::size_t kLanes = 1;
 #if defined(__SSE2__)
   using V = __m128i;
   static V load(const void* p) { return _mm_loadu_si128(static_cast<const __m128i*>(p)); }
@@ -72,20 +109,10 @@ struct Ops128 {
   static V lo64(V a, V b) { return vreinterpretq_u8_u64(vzip1q_u64(vreinterpretq_u64_u8(a), vreinterpretq_u64_u8(b))); }
   static V hi64(V a, V b) { return vreinterpretq_u8_u64(vzip2q_u64(vreinterpretq_u64_u8(a), vreinterpretq_u64_u8(b))); }
 #endif
-};
-
-struct Block128x32 {
-  using T = uint32_t;
-  static constexpr std::size_t kRows = 4, kCols = 4;
-  static void move(const uint32_t* s, std::size_t lds, uint32_t* d, std::size_t ldd) {
-    using O = Ops128;
-    const O::V r0 = O::load(s), r1 = O::load(s + lds), r2 = O::load(s + 2 * lds), r3 = O::load(s + 3 * lds);
-    const O::V a = O::lo32(r0, r1), b = O::lo32(r2, r3);
-    const O::V c = O::hi32(r0, r1), e = O::hi32(r2, r3);
-    O::store(d, O::lo64(a, b));
-    O::store(d + ldd, O::hi64(a, b));
-    O::store(d + 2 * ldd, O::lo64(c, e));
-    O::store(d + 3 * ldd, O::hi64(c, e));
+  static void store_lanes(void* p, std::size_t, V v) { store(p, v); }
+  static void quads_out(const V* r, uint32_t* d, std::size_t ldd) {
+#pragma GCC unroll 4
+    for (std::size_t k = 0; k < 4; ++k) store(d + k * ldd, r[k]);
   }
 };
 
@@ -99,65 +126,29 @@ struct InterleaveNeon {
   }
 };
 #endif
-
-struct Block128x8 {
-  using T = uint8_t;
-  static constexpr std::size_t kRows = 16, kCols = 16;
-  static void move(const uint8_t* s, std::size_t lds, uint8_t* d, std::size_t ldd) {
-    Ops128::V r[16];
-    #pragma GCC unroll 16
-    for (std::size_t i = 0; i < 16; ++i) r[i] = Ops128::load(s + i * lds);
-    byte_ladder<Ops128>(r);
-    #pragma GCC unroll 16
-    for (std::size_t i = 0; i < 16; ++i) Ops128::store(d + i * ldd, r[i]);
-  }
-};
 #endif
 
 #if defined(__AVX2__)
 struct Ops256 {
+  static constexpr std::size_t kLanes = 2;
   using V = __m256i;
+  static V load(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
+  static void store(void* p, V v) { _mm256_storeu_si256(static_cast<__m256i*>(p), v); }
   static V lo8(V a, V b) { return _mm256_unpacklo_epi8(a, b); }
   static V hi8(V a, V b) { return _mm256_unpackhi_epi8(a, b); }
-};
-
-struct BlockAvx2x32 {
-  using T = uint32_t;
-  static constexpr std::size_t kRows = 8, kCols = 8;
-  static void move(const uint32_t* s, std::size_t lds, uint32_t* d, std::size_t ldd) {
-    __m256i r[8], t[8];
-    #pragma GCC unroll 16
-    for (std::size_t i = 0; i < 8; ++i) r[i] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + i * lds));
-    #pragma GCC unroll 16
-    for (std::size_t i = 0; i < 4; ++i)
-      t[2 * i] = _mm256_unpacklo_epi32(r[2 * i], r[2 * i + 1]), t[2 * i + 1] = _mm256_unpackhi_epi32(r[2 * i], r[2 * i + 1]);
-    // r[4h + k], lane L: column 4L + k of rows 4h..4h+3.
-    #pragma GCC unroll 16
-    for (std::size_t h = 0; h < 2; ++h) {
-      const __m256i* q = t + 4 * h;
-      r[4 * h] = _mm256_unpacklo_epi64(q[0], q[2]), r[4 * h + 1] = _mm256_unpackhi_epi64(q[0], q[2]);
-      r[4 * h + 2] = _mm256_unpacklo_epi64(q[1], q[3]), r[4 * h + 3] = _mm256_unpackhi_epi64(q[1], q[3]);
-    }
-    #pragma GCC unroll 16
-    for (std::size_t k = 0; k < 4; ++k) {
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + k * ldd), _mm256_permute2x128_si256(r[k], r[4 + k], 0x20));
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + (4 + k) * ldd), _mm256_permute2x128_si256(r[k], r[4 + k], 0x31));
-    }
+  static V lo32(V a, V b) { return _mm256_unpacklo_epi32(a, b); }
+  static V hi32(V a, V b) { return _mm256_unpackhi_epi32(a, b); }
+  static V lo64(V a, V b) { return _mm256_unpacklo_epi64(a, b); }
+  static V hi64(V a, V b) { return _mm256_unpackhi_epi64(a, b); }
+  static void store_lanes(uint8_t* p, std::size_t step, V v) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_castsi256_si128(v));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p + step), _mm256_extracti128_si256(v, 1));
   }
-};
-
-struct BlockAvx2x8 {
-  using T = uint8_t;
-  static constexpr std::size_t kRows = 16, kCols = 32;
-  static void move(const uint8_t* s, std::size_t lds, uint8_t* d, std::size_t ldd) {
-    __m256i r[16];
-    #pragma GCC unroll 16
-    for (std::size_t i = 0; i < 16; ++i) r[i] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + i * lds));
-    byte_ladder<Ops256>(r);
-    #pragma GCC unroll 16
-    for (std::size_t i = 0; i < 16; ++i) {
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(d + i * ldd), _mm256_castsi256_si128(r[i]));
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(d + (16 + i) * ldd), _mm256_extracti128_si256(r[i], 1));
+  static void quads_out(const V* r, uint32_t* d, std::size_t ldd) {
+#pragma GCC unroll 4
+    for (std::size_t k = 0; k < 4; ++k) {
+      store(d + k * ldd, _mm256_permute2x128_si256(r[k], r[4 + k], 0x20));
+      store(d + (4 + k) * ldd, _mm256_permute2x128_si256(r[k], r[4 + k], 0x31));
     }
   }
 };
@@ -193,59 +184,37 @@ struct InterleaveAvx2 {
 // 32-bit unpacks, lane shuffles and extracts are written as all-lanes masked
 // ops, which compile to the same instructions: the plain intrinsics' undefined
 // pass-through operand trips GCC 12's -Wuninitialized (bug 105593).
-constexpr __mmask16 kAll = 0xffff;
-
 struct Ops512 {
+  static constexpr std::size_t kLanes = 4;
+  static constexpr __mmask16 kAll = 0xffff;
   using V = __m512i;
+  static V load(const void* p) { return _mm512_loadu_si512(p); }
+  static void store(void* p, V v) { _mm512_storeu_si512(p, v); }
   static V lo8(V a, V b) { return _mm512_unpacklo_epi8(a, b); }
   static V hi8(V a, V b) { return _mm512_unpackhi_epi8(a, b); }
-};
-
-struct BlockAvx512x32 {
-  using T = uint32_t;
-  static constexpr std::size_t kRows = 16, kCols = 16;
-  static void move(const uint32_t* s, std::size_t lds, uint32_t* d, std::size_t ldd) {
-    __m512i r[16], t[16];
-    #pragma GCC unroll 16
-    for (std::size_t i = 0; i < 16; ++i) r[i] = _mm512_loadu_si512(s + i * lds);
-    #pragma GCC unroll 16
-    for (std::size_t i = 0; i < 8; ++i)
-      t[2 * i] = _mm512_maskz_unpacklo_epi32(kAll, r[2 * i], r[2 * i + 1]), t[2 * i + 1] = _mm512_maskz_unpackhi_epi32(kAll, r[2 * i], r[2 * i + 1]);
-    // r[4h + k], lane L: column 4L + k of rows 4h..4h+3.
-    #pragma GCC unroll 16
-    for (std::size_t h = 0; h < 4; ++h) {
-      const __m512i* q = t + 4 * h;
-      r[4 * h] = _mm512_maskz_unpacklo_epi64(0xff, q[0], q[2]), r[4 * h + 1] = _mm512_maskz_unpackhi_epi64(0xff, q[0], q[2]);
-      r[4 * h + 2] = _mm512_maskz_unpacklo_epi64(0xff, q[1], q[3]), r[4 * h + 3] = _mm512_maskz_unpackhi_epi64(0xff, q[1], q[3]);
-    }
-    // Output row 4L + k gathers lane L of r[k], r[4 + k], r[8 + k], r[12 + k]:
-    // the even lanes (0x88) or odd lanes (0xdd) of pairs, twice.
-    #pragma GCC unroll 16
-    for (std::size_t k = 0; k < 4; ++k) {
-      const __m512i even01 = _mm512_maskz_shuffle_i32x4(kAll, r[k], r[4 + k], 0x88), even23 = _mm512_maskz_shuffle_i32x4(kAll, r[8 + k], r[12 + k], 0x88);
-      const __m512i odd01 = _mm512_maskz_shuffle_i32x4(kAll, r[k], r[4 + k], 0xdd), odd23 = _mm512_maskz_shuffle_i32x4(kAll, r[8 + k], r[12 + k], 0xdd);
-      _mm512_storeu_si512(d + k * ldd, _mm512_maskz_shuffle_i32x4(kAll, even01, even23, 0x88));
-      _mm512_storeu_si512(d + (4 + k) * ldd, _mm512_maskz_shuffle_i32x4(kAll, odd01, odd23, 0x88));
-      _mm512_storeu_si512(d + (8 + k) * ldd, _mm512_maskz_shuffle_i32x4(kAll, even01, even23, 0xdd));
-      _mm512_storeu_si512(d + (12 + k) * ldd, _mm512_maskz_shuffle_i32x4(kAll, odd01, odd23, 0xdd));
-    }
+  static V lo32(V a, V b) { return _mm512_maskz_unpacklo_epi32(kAll, a, b); }
+  static V hi32(V a, V b) { return _mm512_maskz_unpackhi_epi32(kAll, a, b); }
+  static V lo64(V a, V b) { return _mm512_maskz_unpacklo_epi64(0xff, a, b); }
+  static V hi64(V a, V b) { return _mm512_maskz_unpackhi_epi64(0xff, a, b); }
+  static void store_lanes(uint8_t* p, std::size_t step, V v) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm512_maskz_extracti32x4_epi32(0xf, v, 0));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p + step), _mm512_maskz_extracti32x4_epi32(0xf, v, 1));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p + 2 * step), _mm512_maskz_extracti32x4_epi32(0xf, v, 2));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p + 3 * step), _mm512_maskz_extracti32x4_epi32(0xf, v, 3));
   }
-};
-
-struct BlockAvx512x8 {
-  using T = uint8_t;
-  static constexpr std::size_t kRows = 16, kCols = 64;
-  static void move(const uint8_t* s, std::size_t lds, uint8_t* d, std::size_t ldd) {
-    __m512i r[16];
-    #pragma GCC unroll 16
-    for (std::size_t i = 0; i < 16; ++i) r[i] = _mm512_loadu_si512(s + i * lds);
-    byte_ladder<Ops512>(r);
-    #pragma GCC unroll 16
-    for (std::size_t i = 0; i < 16; ++i) {
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(d + i * ldd), _mm512_maskz_extracti32x4_epi32(0xf, r[i], 0));
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(d + (16 + i) * ldd), _mm512_maskz_extracti32x4_epi32(0xf, r[i], 1));
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(d + (32 + i) * ldd), _mm512_maskz_extracti32x4_epi32(0xf, r[i], 2));
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(d + (48 + i) * ldd), _mm512_maskz_extracti32x4_epi32(0xf, r[i], 3));
+  // Lane l of r[k], r[4 + k], r[8 + k], r[12 + k]: the even lanes (0x88) or
+  // odd lanes (0xdd) of pairs, twice.
+  static void quads_out(const V* r, uint32_t* d, std::size_t ldd) {
+#pragma GCC unroll 4
+    for (std::size_t k = 0; k < 4; ++k) {
+      const V even01 = _mm512_maskz_shuffle_i32x4(kAll, r[k], r[4 + k], 0x88);
+      const V even23 = _mm512_maskz_shuffle_i32x4(kAll, r[8 + k], r[12 + k], 0x88);
+      const V odd01 = _mm512_maskz_shuffle_i32x4(kAll, r[k], r[4 + k], 0xdd);
+      const V odd23 = _mm512_maskz_shuffle_i32x4(kAll, r[8 + k], r[12 + k], 0xdd);
+      store(d + k * ldd, _mm512_maskz_shuffle_i32x4(kAll, even01, even23, 0x88));
+      store(d + (4 + k) * ldd, _mm512_maskz_shuffle_i32x4(kAll, odd01, odd23, 0x88));
+      store(d + (8 + k) * ldd, _mm512_maskz_shuffle_i32x4(kAll, even01, even23, 0xdd));
+      store(d + (12 + k) * ldd, _mm512_maskz_shuffle_i32x4(kAll, odd01, odd23, 0xdd));
     }
   }
 };

@@ -15,11 +15,11 @@ void x32_transpose_scalar(std::size_t rows, std::size_t cols, const uint32_t* sr
 #if defined(__ARM_NEON)
   if (interleave_rows<InterleaveNeon>(rows, cols, src, lds, dst, ldd)) return;
 #endif
-  transpose_parallel<uint32_t, Block128x32>(rows, cols, src, lds, dst, ldd);
+  transpose_parallel<uint32_t, Block32<Ops128>>(rows, cols, src, lds, dst, ldd);
 }
 void x8_transpose_scalar(std::size_t rows, std::size_t cols, const uint8_t* src, std::size_t lds, uint8_t* dst,
                          std::size_t ldd) {
-  transpose_parallel<uint8_t, Block128x8>(rows, cols, src, lds, dst, ldd);
+  transpose_parallel<uint8_t, Block8<Ops128>>(rows, cols, src, lds, dst, ldd);
 }
 #else
 void x32_transpose_scalar(std::size_t rows, std::size_t cols, const uint32_t* src, std::size_t lds, uint32_t* dst,
