@@ -19,14 +19,15 @@ namespace sparq_binding {
 namespace {
 
 // planF32Conv2dNhwc({ variant, weights, batch, channels, height, width, kernelH, kernelW, strideH, strideW,
-//                     dilationH, dilationW, padTop, padLeft, outH, outW, bias | null, min, max }) -> plan
+//                     dilationH, dilationW, padTop, padLeft, outH, outW, channelsFirst, bias | null, min, max }) -> plan
 // for runPlan(plan, x: Float32Array, y: Float32Array): x [batch, height, width, channels], weights packed
-// [kernelH*kernelW*channels, OC], y [batch, outH, outW, OC] = clamp(conv + bias, min, max). Window positions
+// [kernelH*kernelW*channels, OC] with rows (kh, kw, c); channelsFirst: x [batch, channels, height, width] and
+// rows (c, kh, kw). y [batch, outH, outW, OC] = clamp(conv + bias, min, max). Window positions
 // outside the input are skipped (read zero), so any outH/outW/pads are safe; TypeScript sizes them as ONNX Conv does.
 Napi::Value PlanConv2dNhwc(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   const Options o(info, {"variant", "weights", "batch", "channels", "height", "width", "kernelH", "kernelW", "strideH",
-                         "strideW", "dilationH", "dilationW", "padTop", "padLeft", "outH", "outW", "bias", "min", "max"});
+                         "strideW", "dilationH", "dilationW", "padTop", "padLeft", "outH", "outW", "channelsFirst", "bias", "min", "max"});
   const sparq::F32GemmVariant& variant =
       pick_variant(o["variant"], sparq::kF32GemmVariants, sparq::kF32GemmVariantCount, sparq::f32_gemm_best());
   std::shared_ptr<const sparq::F32PackedB> w = unwrap_handle<sparq::F32PackedB>(o["weights"], "weights");
@@ -36,6 +37,7 @@ Napi::Value PlanConv2dNhwc(const Napi::CallbackInfo& info) {
   read_window(o, &s);
   s.dilation_h = size_arg(o["dilationH"], "dilationH");
   s.dilation_w = size_arg(o["dilationW"], "dilationW");
+  s.channels_first = bool_arg(o["channelsFirst"], "channelsFirst");
   if (s.kernel_h == 0 || s.kernel_w == 0 || s.stride_h == 0 || s.stride_w == 0 || s.dilation_h == 0 || s.dilation_w == 0)
     throw_range_error(env, "kernel, strides and dilations must be >= 1");
   if (checked_mul(env, checked_mul(env, s.kernel_h, s.kernel_w, "weights"), s.channels, "weights") != w->k)

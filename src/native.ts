@@ -183,6 +183,8 @@ export interface F32Conv2dNhwcPlanCall {
   variant: string | null; weights: NativeHandle; batch: number; channels: number; height: number; width: number;
   kernelH: number; kernelW: number; strideH: number; strideW: number; dilationH: number; dilationW: number;
   padTop: number; padLeft: number; outH: number; outW: number; bias: Float32Array | null; min: number; max: number;
+  /** x [batch, channels, height, width] and the weights' rows (c, kh, kw); else x NHWC and rows (kh, kw, c). */
+  channelsFirst: boolean;
 }
 /**
  * rows x inner floats: y = act(x) (op 'none'), or act(x op b) ('rsub' is

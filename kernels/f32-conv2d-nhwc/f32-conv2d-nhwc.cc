@@ -118,22 +118,28 @@ struct Window {
   const float* x;
   std::size_t c, kernel_h, kernel_w, stride_w, pad_left, dilation_w, width;
   std::ptrdiff_t kh_step, kw_step;  // input floats between window rows, window columns
+  std::ptrdiff_t plane;             // channels first: input floats between channels
 };
+
+// The window columns [kw_lo, kw_hi) of output column ow that lie inside x.
+// Interior pixels (the whole window row inside x) skip valid_taps' divisions.
+void window_columns(const Window& w, std::size_t ow, std::size_t* kw_lo, std::size_t* kw_hi) {
+  const std::size_t start = ow * w.stride_w;
+  *kw_lo = 0, *kw_hi = w.kernel_w;
+  if (start < w.pad_left || start - w.pad_left + (w.kernel_w - 1) * w.dilation_w >= w.width)
+    valid_taps(ow, w.stride_w, w.pad_left, w.dilation_w, w.width, w.kernel_w, kw_lo, kw_hi);
+}
 
 // The strip's K values per pixel into buf (rows of K = KH*KW*C, (kh, kw, c)
 // as W's), zeros in the padding.
 void gather_strip(const Window& window, const F32Conv2dNhwcStrip& st, float* buf) {
   const Window w = window;
   const std::size_t row = w.kernel_w * w.c, k = w.kernel_h * row;
-  const std::size_t last_column = (w.kernel_w - 1) * w.dilation_w;
   for (std::size_t p = 0; p < st.rows; ++p) {
     float* dst = buf + p * k;
     const float* origin = w.x + (st.x_offset + static_cast<std::ptrdiff_t>(p * st.x_step));
-    const std::size_t start = (st.ow + p) * w.stride_w;
-    // Interior pixels (the whole window row inside x) skip valid_taps' divisions.
-    std::size_t kw_lo = 0, kw_hi = w.kernel_w;
-    if (start < w.pad_left || start - w.pad_left + last_column >= w.width)
-      valid_taps(st.ow + p, w.stride_w, w.pad_left, w.dilation_w, w.width, w.kernel_w, &kw_lo, &kw_hi);
+    std::size_t kw_lo, kw_hi;
+    window_columns(w, st.ow + p, &kw_lo, &kw_hi);
     if (kw_lo == 0 && kw_hi == w.kernel_w && w.dilation_w == 1 && st.kh_lo == 0 && st.kh_hi == w.kernel_h) {
       // The common case: every window row whole and contiguous.
       for (std::size_t kh = 0; kh < w.kernel_h; ++kh) copy_floats(dst + kh * row, origin + static_cast<std::ptrdiff_t>(kh) * w.kh_step, row);
@@ -158,6 +164,50 @@ void gather_strip(const Window& window, const F32Conv2dNhwcStrip& st, float* buf
   }
 }
 
+// A whole window of channels-first x at dilation 1 (rows (c, kh, kw)), KW
+// known at compile time: the stems' 3 and 7, whose copies of 3 or 7 floats a
+// loop over a run-time width spent more on loop control than on moving.
+template <std::size_t KW>
+void gather_window_channels_first(const Window& w, const float* origin, float* dst) {
+  for (std::size_t ch = 0; ch < w.c; ++ch) {
+    const float* src = origin + static_cast<std::ptrdiff_t>(ch) * w.plane;
+    for (std::size_t kh = 0; kh < w.kernel_h; ++kh, src += w.kh_step, dst += KW)
+      for (std::size_t kw = 0; kw < KW; ++kw) dst[kw] = src[kw];
+  }
+}
+
+// gather_strip for channels-first x: rows (c, kh, kw) as W's, each (c, kh)
+// KW floats of one input row (strided at dilation > 1), zeros in the padding.
+void gather_strip_channels_first(const Window& window, const F32Conv2dNhwcStrip& st, float* buf) {
+  const Window w = window;
+  const std::size_t taps = w.kernel_h * w.kernel_w;
+  const bool rows_whole = st.kh_lo == 0 && st.kh_hi == w.kernel_h && w.dilation_w == 1;
+  for (std::size_t p = 0; p < st.rows; ++p) {
+    float* dst = buf + p * w.c * taps;
+    const float* origin = w.x + (st.x_offset + static_cast<std::ptrdiff_t>(p * st.x_step));
+    std::size_t kw_lo, kw_hi;
+    window_columns(w, st.ow + p, &kw_lo, &kw_hi);
+    if (rows_whole && kw_lo == 0 && kw_hi == w.kernel_w && (w.kernel_w == 3 || w.kernel_w == 7)) {
+      if (w.kernel_w == 3) gather_window_channels_first<3>(w, origin, dst);
+      else gather_window_channels_first<7>(w, origin, dst);
+      continue;
+    }
+    for (std::size_t ch = 0; ch < w.c; ++ch) {
+      for (std::size_t kh = 0; kh < w.kernel_h; ++kh, dst += w.kernel_w) {
+        if (kh < st.kh_lo || kh >= st.kh_hi || kw_lo >= kw_hi) {
+          fill_zeros(dst, w.kernel_w);
+          continue;
+        }
+        // Every tap in [kw_lo, kw_hi) of a row in [kh_lo, kh_hi) lies inside x.
+        const float* src = origin + static_cast<std::ptrdiff_t>(ch) * w.plane + static_cast<std::ptrdiff_t>(kh) * w.kh_step;
+        fill_zeros(dst, kw_lo);
+        for (std::size_t kw = kw_lo; kw < kw_hi; ++kw) dst[kw] = src[static_cast<std::ptrdiff_t>(kw) * w.kw_step];
+        fill_zeros(dst + kw_hi, w.kernel_w - kw_hi);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 F32Conv2dNhwcPlan f32_conv2d_nhwc_plan(const F32GemmVariant& variant, const F32Conv2dNhwcShape& s) {
@@ -171,7 +221,7 @@ F32Conv2dNhwcPlan f32_conv2d_nhwc_plan(const F32GemmVariant& variant, const F32C
   const std::vector<TapRun> cols = tap_runs(s.out_w, s.stride_w, s.pad_left, s.dilation_w, s.width, s.kernel_w);
   const std::size_t mr = variant.mr, c = s.channels;
   const std::size_t k = s.kernel_h * s.kernel_w * c;
-  plan.gather = k <= kKcMax && s.kernel_h * div_up(s.kernel_w, plan.taps_per_block) > 1;
+  plan.gather = s.channels_first || (k <= kKcMax && s.kernel_h * div_up(s.kernel_w, plan.taps_per_block) > 1);
   // y and x offsets counted in floats: OC is not known here, so y_offset and
   // y_step count pixels and the driver scales them by OC.
   const std::ptrdiff_t row_floats = static_cast<std::ptrdiff_t>(s.width * c);
@@ -182,7 +232,10 @@ F32Conv2dNhwcPlan f32_conv2d_nhwc_plan(const F32GemmVariant& variant, const F32C
     const std::ptrdiff_t ih = static_cast<std::ptrdiff_t>(oh * s.stride_h) - static_cast<std::ptrdiff_t>(s.pad_top);
     const std::ptrdiff_t iw = static_cast<std::ptrdiff_t>(ow * s.stride_w) - static_cast<std::ptrdiff_t>(s.pad_left);
     F32Conv2dNhwcStrip t;
-    t.x_offset = (static_cast<std::ptrdiff_t>(n * s.height) + ih) * row_floats + iw * static_cast<std::ptrdiff_t>(c);
+    // Channels first, the window origin in channel 0's plane.
+    t.x_offset = s.channels_first
+                     ? (static_cast<std::ptrdiff_t>(n * c * s.height) + ih) * static_cast<std::ptrdiff_t>(s.width) + iw
+                     : (static_cast<std::ptrdiff_t>(n * s.height) + ih) * row_floats + iw * static_cast<std::ptrdiff_t>(c);
     t.x_step = x_step;
     t.y_offset = (n * s.out_h + oh) * s.out_w + ow;
     t.y_step = y_step;
@@ -219,7 +272,9 @@ F32Conv2dNhwcPlan f32_conv2d_nhwc_plan(const F32GemmVariant& variant, const F32C
         if (plan.gather) {
           if (q.begin != 0) continue;
           for (std::size_t oh = r.begin; oh < r.end; ++oh)
-            split_evenly(s.out_w, mr, [&](std::size_t b, std::size_t count) { strip(r, q, n, oh, b, along_row, 1, count); });
+            split_evenly(s.out_w, mr, [&](std::size_t b, std::size_t count) {
+              strip(r, q, n, oh, b, s.channels_first ? s.stride_w : along_row, 1, count);
+            });
           continue;
         }
         if (across_batch(r, q)) continue;
@@ -272,8 +327,9 @@ void f32_conv2d_nhwc(const F32Conv2dNhwcPlan& plan, const F32PackedB& w, const f
   const float* packed = w.panels.data();
   const std::size_t panel_stride = k * kF32GemmNr;
   // Input floats between window rows and between window columns.
-  const std::ptrdiff_t kh_step = static_cast<std::ptrdiff_t>(s.dilation_h * s.width * c);
-  const std::ptrdiff_t kw_step = static_cast<std::ptrdiff_t>(s.dilation_w * c);
+  const std::size_t pixel = s.channels_first ? 1 : c;  // floats between neighbouring pixels of a row
+  const std::ptrdiff_t kh_step = static_cast<std::ptrdiff_t>(s.dilation_h * s.width * pixel);
+  const std::ptrdiff_t kw_step = static_cast<std::ptrdiff_t>(s.dilation_w * pixel);
   // One K block of strip st on column blocks [j_begin, j_end).
   const auto block = [&](const F32Conv2dNhwcStrip& st, std::size_t kb, std::size_t j_begin, std::size_t j_end) {
     float* c_strip = y + st.y_offset * n;
@@ -312,14 +368,16 @@ void f32_conv2d_nhwc(const F32Conv2dNhwcPlan& plan, const F32PackedB& w, const f
     }
   };
   if (plan.gather) {
-    const Window window{x, c, s.kernel_h, s.kernel_w, s.stride_w, s.pad_left, s.dilation_w, s.width, kh_step, kw_step};
+    const Window window{x, c, s.kernel_h, s.kernel_w, s.stride_w, s.pad_left, s.dilation_w, s.width, kh_step, kw_step,
+                        static_cast<std::ptrdiff_t>(s.height * s.width)};
+    const auto gather = s.channels_first ? gather_strip_channels_first : gather_strip;
     grid.run([&](const GridTask& task) {
       const std::size_t t_begin = task.strip_begin, t_end = task.strip_end;
       const std::size_t j_begin = task.block_begin, j_end = task.block_end;
       std::vector<float> buf(variant.mr * k);
       for (std::size_t t = t_begin; t < t_end; ++t) {
         const F32Conv2dNhwcStrip& st = plan.strips[t];
-        gather_strip(window, st, buf.data());
+        gather(window, st, buf.data());
         for (std::size_t j = j_begin; j < j_end; ++j) {
           const std::size_t col = j * nr;
           ukernel(st.rows, std::min(nr, n - col), k, buf.data(), k, packed + col * k, panel_stride,

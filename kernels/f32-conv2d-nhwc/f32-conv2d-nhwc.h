@@ -28,6 +28,14 @@
 // of a few values of K each (9 at the 3x3 stem) cost more in loading and
 // storing the output tile than in FMAs; the copy is K floats per pixel
 // against K*OC FMAs.
+//
+// Channels-first input (shape.channels_first: the stem of a model whose NCHW
+// input would otherwise be transposed into the layout first): x is
+// [N, C, H, W] and W's rows are (c, kh, kw), ONNX's own weight order, so that
+// each (c, kh) of a window is KW contiguous floats in x and in W. The plan is
+// always gathered; the gather reads the NCHW planes in place and the output is
+// NHWC as above. This removes the edge transpose of the image for the same
+// gather (at 224x224x3, that transpose took ~40% of the 3x3/2 stem's time).
 #pragma once
 
 #include <cstddef>
@@ -45,11 +53,13 @@ struct F32Conv2dNhwcShape {
   std::size_t dilation_h, dilation_w;
   std::size_t pad_top, pad_left;  // bottom/right padding is implied by out_h/out_w
   std::size_t out_h, out_w;
+  bool channels_first;  // x [N, C, H, W], W rows (c, kh, kw) (see above); else x NHWC, W rows (kh, kw, c)
 };
 
 // A run of output pixels that share one tap range: pixel p < rows reads its
 // window at x + x_offset + p * x_step (the window origin, an offset that may
-// lie before x: only in-range taps are added to it) and writes its OC values
+// lie before x: only in-range taps are added to it; channels first, the
+// origin in channel 0's plane) and writes its OC values
 // at y + (y_offset + p * y_step) * OC (counted in pixels: OC is the weights').
 struct F32Conv2dNhwcStrip {
   std::ptrdiff_t x_offset;

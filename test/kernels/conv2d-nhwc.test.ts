@@ -13,7 +13,7 @@ interface Case {
   x: [number, number, number, number];
   oc: number;
   kernel: [number, number];
-  options?: Omit<Conv2dNhwcOptions, 'kernelShape' | 'bias' | 'variant'>;
+  options?: Omit<Conv2dNhwcOptions, 'kernelShape' | 'bias' | 'variant' | 'channelsFirst'>;
 }
 
 /** W' [KH*KW*C, OC], rows (kh, kw, c), of ONNX weights [OC, C, KH, KW]. */
@@ -25,14 +25,27 @@ function gemmWeights(w: Float32Array, oc: number, c: number, taps: number): Floa
   return out;
 }
 
-/** The NCHW reference's sums [N, OC, OH, OW] with the input transposed to NCHW. */
-function referenceSums(c: Case, x: Float32Array, w: Float32Array): Float64Array {
+/** W' [C*KH*KW, OC], rows (c, kh, kw): ONNX weights [OC, C*KH*KW] transposed, what channelsFirst takes. */
+function channelsFirstWeights(w: Float32Array, oc: number, k: number): Float32Array {
+  const out = new Float32Array(w.length);
+  for (let o = 0; o < oc; o++) for (let r = 0; r < k; r++) out[r * oc + o] = w[o * k + r];
+  return out;
+}
+
+/** NHWC x [N, H, W, C] as NCHW. */
+function toNchw(c: Case, x: Float32Array): Float32Array {
   const [n, h, wd, ch] = c.x;
-  const g = convGeometry([n, ch, h, wd], { kernelShape: c.kernel, ...c.options });
   const nchw = new Float32Array(x.length);
   for (let b = 0; b < n; b++)
     for (let p = 0; p < h * wd; p++)
       for (let k = 0; k < ch; k++) nchw[(b * ch + k) * h * wd + p] = x[(b * h * wd + p) * ch + k];
+  return nchw;
+}
+
+/** The NCHW reference's sums [N, OC, OH, OW] of the input as NCHW. */
+function referenceSums(c: Case, nchw: Float32Array, w: Float32Array): Float64Array {
+  const [n, h, wd, ch] = c.x;
+  const g = convGeometry([n, ch, h, wd], { kernelShape: c.kernel, ...c.options });
   return refConv2dSums({ ...g, channels: ch, outChannels: c.oc }, nchw, 0, w);
 }
 
@@ -52,19 +65,23 @@ function reference(c: Case, sums: Float64Array, bias: Float32Array | undefined):
   return y;
 }
 
-function check(c: Case, variant: string | undefined, r: () => number): void {
+/** c on `variant` against the reference, x NHWC, or NCHW with channelsFirst. */
+function check(c: Case, variant: string | undefined, r: () => number, channelsFirst = false): void {
   const [n, h, wd, ch] = c.x;
   const taps = c.kernel[0] * c.kernel[1];
   const x = randomFloats(n * h * wd * ch, r, 2);
   const w = randomFloats(c.oc * ch * taps, r);
-  const packed = packWeights(tensor('float32', [taps * ch, c.oc], gemmWeights(w, c.oc, ch, taps)));
-  const sums = referenceSums(c, x, w);
+  const rows = channelsFirst ? channelsFirstWeights(w, c.oc, ch * taps) : gemmWeights(w, c.oc, ch, taps);
+  const packed = packWeights(tensor('float32', [taps * ch, c.oc], rows));
+  const nchw = toNchw(c, x);
+  const sums = referenceSums(c, nchw, w);
   for (const bias of [undefined, randomFloats(c.oc, r)]) {
-    const plan = planConv2dNhwc({ type: 'float32', dims: c.x }, packed, { kernelShape: c.kernel, ...c.options, bias, variant });
+    const dims = channelsFirst ? [n, ch, h, wd] : c.x;
+    const plan = planConv2dNhwc({ type: 'float32', dims }, packed, { kernelShape: c.kernel, ...c.options, bias, variant, channelsFirst });
     const want = reference(c, sums, bias);
     const got = new Float32Array(want.length).fill(NaN);
-    plan.run(x, got);
-    assertClose(got, want, 1e-4, 1e-4, `${variant ?? 'best'} ${JSON.stringify({ ...c, bias: bias !== undefined })}`);
+    plan.run(channelsFirst ? nchw : x, got);
+    assertClose(got, want, 1e-4, 1e-4, `${variant ?? 'best'} ${JSON.stringify({ ...c, bias: bias !== undefined, channelsFirst })}`);
   }
   packed.dispose();
 }
@@ -116,6 +133,12 @@ describe('conv2dNhwc (f32-conv2d-nhwc: the shifted GEMM on f32-gemm microkernels
       for (const c of cases()) check(c, variant, r);
     });
 
+  for (const variant of [...nativeVariants('f32-gemm'), undefined])
+    it(`${variant ?? 'the best variant'} reads NCHW x in place (channelsFirst: the model input's stem), the same shapes`, () => {
+      const r = rng(72);
+      for (const c of cases()) check(c, variant, r, true);
+    });
+
   it('gives the same bits on 1 and 2 threads', () => {
     const r = rng(5);
     const x = randomFloats(2 * 30 * 30 * 24, r);
@@ -159,6 +182,9 @@ describe('conv2dNhwc (f32-conv2d-nhwc: the shifted GEMM on f32-gemm microkernels
     assert.throws(() => planConv2dNhwc(x, w, { kernelShape: [3, 3], activation: { min: 2, max: 1 } }), /^RangeError: options\.activation/);
     assert.throws(() => planConv2dNhwc(x, w, { kernelShape: [3, 3], variant: 'f32-gemm-nope' }), /^RangeError: unknown variant f32-gemm-nope/);
     assert.throws(() => planConv2dNhwc(x, w, null as never), /^TypeError: options must be an object/);
+    assert.throws(() => planConv2dNhwc(x, w, { kernelShape: [3, 3], channelsFirst: 1 as never }), /^TypeError: options\.channelsFirst must be a boolean/);
+    // Channels first, x [1, 4, 4, 2] is 4 channels of 4x2: 36 rows of W.
+    assert.throws(() => planConv2dNhwc(x, w, { kernelShape: [3, 3], pads: [1, 1, 1, 1], channelsFirst: true }), /^RangeError: w has K = 18 rows but a has K = 36/);
     const plan = planConv2dNhwc(x, w, { kernelShape: [3, 3] });
     assert.throws(() => plan.run(new Float32Array(31), new Float32Array(12)), /^RangeError: x must be a Float32Array of 32 elements/);
     assert.throws(() => plan.run(new Float32Array(32), new Float32Array(11)), /^RangeError: y must be a Float32Array of 12 elements/);

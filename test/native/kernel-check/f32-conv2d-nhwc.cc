@@ -6,7 +6,8 @@
 // window row, output channels around the 16- and 32-column panels, maps
 // whose rows split into strips of every size up to MR, batches of up to 14
 // images (small maps' strips across the batch, split past MR), bias or none,
-// clamps; windows of up to 512 values of K gathered, wider ones read in place.
+// clamps; windows of up to 512 values of K gathered, wider ones read in place;
+// each shape also with channels-first input (x NCHW, W rows (c, kh, kw)).
 #include <algorithm>
 #include <limits>
 #include <vector>
@@ -19,7 +20,8 @@ using kcheck::Checker;
 
 namespace {
 
-// y [N, OH, OW, OC] of x [N, H, W, C] and W [KH*KW*C, OC] (rows (kh, kw, c)).
+// y [N, OH, OW, OC] of x [N, H, W, C] and W [KH*KW*C, OC] (rows (kh, kw, c));
+// channels first, of x [N, C, H, W] and W rows (c, kh, kw).
 std::vector<float> reference(const F32Conv2dNhwcShape& s, std::size_t oc, const std::vector<float>& x,
                              const std::vector<float>& w, const std::vector<float>& bias, float min, float max) {
   std::vector<float> y(s.batch * s.out_h * s.out_w * oc);
@@ -34,9 +36,13 @@ std::vector<float> reference(const F32Conv2dNhwcShape& s, std::size_t oc, const 
               const long ih = static_cast<long>(oh * s.stride_h + i * s.dilation_h) - static_cast<long>(s.pad_top);
               const long iw = static_cast<long>(ow * s.stride_w + j * s.dilation_w) - static_cast<long>(s.pad_left);
               if (ih < 0 || iw < 0 || ih >= static_cast<long>(s.height) || iw >= static_cast<long>(s.width)) continue;
-              for (std::size_t ch = 0; ch < s.channels; ch++)
-                acc += static_cast<double>(x[((n * s.height + ih) * s.width + iw) * s.channels + ch]) *
-                       w[((i * s.kernel_w + j) * s.channels + ch) * oc + o];
+              for (std::size_t ch = 0; ch < s.channels; ch++) {
+                const std::size_t xi = s.channels_first ? ((n * s.channels + ch) * s.height + ih) * s.width + iw
+                                                        : ((n * s.height + ih) * s.width + iw) * s.channels + ch;
+                const std::size_t row = s.channels_first ? (ch * s.kernel_h + i) * s.kernel_w + j
+                                                         : (i * s.kernel_w + j) * s.channels + ch;
+                acc += static_cast<double>(x[xi]) * w[row * oc + o];
+              }
             }
           y[out] = std::min(std::max(static_cast<float>(acc), min), max);
         }
@@ -70,9 +76,9 @@ void run_case(Checker& c, const F32GemmVariant& v, F32Conv2dNhwcShape s, std::si
   f32_conv2d_nhwc(plan, packed, x.data(), got.data(), params);
   const std::vector<float> want = reference(s, oc, x, w, bias, params.min, params.max);
   // The float sums round once per term: the bound grows with K, as in f32-gemm's check.
-  c.close(got.data(), want.data(), want.size(), 1e-5f, 1e-5f + static_cast<float>(k) * 2e-7f, "%zux%zu s%zux%zu d%zux%zu pads %zu,%zu in %zux%zux%zu out %zux%zux%zu",
-          s.kernel_h, s.kernel_w, s.stride_h, s.stride_w, s.dilation_h, s.dilation_w, s.pad_top, s.pad_left, s.height,
-          s.width, s.channels, s.out_h, s.out_w, oc);
+  c.close(got.data(), want.data(), want.size(), 1e-5f, 1e-5f + static_cast<float>(k) * 2e-7f, "%s%zux%zu s%zux%zu d%zux%zu pads %zu,%zu in %zux%zux%zu out %zux%zux%zu",
+          s.channels_first ? "channels first " : "", s.kernel_h, s.kernel_w, s.stride_h, s.stride_w, s.dilation_h,
+          s.dilation_w, s.pad_top, s.pad_left, s.height, s.width, s.channels, s.out_h, s.out_w, oc);
   c.expect(got.back() == -7.0f, "no store past y (%zu channels)", oc);
 }
 
@@ -87,22 +93,24 @@ CHECK_FAMILY("f32-conv2d-nhwc") {
   };
   c.variants(kF32GemmVariants, kF32GemmVariantCount, [&](const F32GemmVariant& v) {
     for (const auto& sh : shapes)
-      for (std::size_t oc : {1, 16, 17, 33}) {
-        F32Conv2dNhwcShape s{};
-        // 17 channels: up to 14 images, so strips across the batch split past every MR.
-        s.batch = 1 + c.below(oc == 17 ? 14 : 2);
-        s.kernel_h = sh[0];
-        s.kernel_w = sh[1];
-        s.stride_h = sh[2];
-        s.stride_w = sh[3];
-        s.dilation_h = sh[4];
-        s.dilation_w = sh[5];
-        s.channels = sh[6];
-        // Small maps for the wide channel counts, which cost the reference most.
-        s.height = 1 + c.below(sh[6] > 100 ? 6 : 14);
-        s.width = 1 + c.below(sh[6] > 100 ? 6 : 2 * v.mr + 3);
-        run_case(c, v, s, oc);
-      }
+      for (std::size_t oc : {1, 16, 17, 33})
+        for (bool channels_first : {false, true}) {
+          F32Conv2dNhwcShape s{};
+          s.channels_first = channels_first;
+          // 17 channels: up to 14 images, so strips across the batch split past every MR.
+          s.batch = 1 + c.below(oc == 17 ? 14 : 2);
+          s.kernel_h = sh[0];
+          s.kernel_w = sh[1];
+          s.stride_h = sh[2];
+          s.stride_w = sh[3];
+          s.dilation_h = sh[4];
+          s.dilation_w = sh[5];
+          s.channels = sh[6];
+          // Small maps for the wide channel counts, which cost the reference most.
+          s.height = 1 + c.below(sh[6] > 100 ? 6 : 14);
+          s.width = 1 + c.below(sh[6] > 100 ? 6 : 2 * v.mr + 3);
+          run_case(c, v, s, oc);
+        }
   });
   c.best(f32_gemm_best().name);
 }
