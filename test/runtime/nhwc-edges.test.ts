@@ -1,10 +1,11 @@
 /**
  * The nhwc-edges pass (run at the end of nhwcLayout): an entering
- * [0, 2, 3, 1] Transpose that only moved QuantizeLinear nodes read is folded
- * into them (they read the NCHW value and write NHWC bytes), and every other
- * transpose is left alone. Sessions running the fused quantize give the
- * NCHW session's bytes: test/runtime/models.test.ts compares the int8
- * benchmark models in both layouts exactly.
+ * [0, 2, 3, 1] Transpose that only moved QuantizeLinear nodes and float stem
+ * convs read is folded into them (they read the NCHW value and write NHWC
+ * bytes or floats), and every other transpose is left alone. Sessions
+ * running the fused quantize give the NCHW session's bytes:
+ * test/runtime/models.test.ts compares the int8 benchmark models in both
+ * layouts exactly, and the float ones (their stems) within float tolerance.
  */
 import assert from 'node:assert/strict';
 
@@ -14,7 +15,7 @@ import { readOnnx } from '../../src/runtime/onnx/read.js';
 import { encodeOnnxModel, type OnnxGraph, type OnnxNode } from '../../src/runtime/onnx/write.js';
 import { INPUT_LAYOUT_ATTRIBUTE, LAYOUT_ATTRIBUTE, NHWC, readsNchw, TO_NCHW, TO_NHWC } from '../../src/runtime/ops/nhwc.js';
 import { Attributes } from '../../src/runtime/ops/op.js';
-import { fuseEdgeQuantize } from '../../src/runtime/passes/nhwc-edges.js';
+import { fuseEdgeTransposes } from '../../src/runtime/passes/nhwc-edges.js';
 import { nhwcLayout, type NhwcConvPredicate } from '../../src/runtime/passes/nhwc-layout.js';
 
 const C = 3;
@@ -28,6 +29,9 @@ function graphOf(nodes: OnnxNode[], outputs: string[]): Graph {
       { name: 's', type: 'float', dims: [], data: Float32Array.of(0.05) },
       { name: 'z', type: 'uint8', dims: [], data: Uint8Array.of(128) },
       { name: 'w', type: 'float', dims: [C, C, 1, 1], data: new Float32Array(C * C).fill(0.5) },
+      { name: 'stem', type: 'float', dims: [4, C, 3, 3], data: new Float32Array(4 * C * 9).fill(0.25) },
+      // K = 3 * 14 * 14 = 588: past the gathered windows.
+      { name: 'wide', type: 'float', dims: [2, C, 14, 14], data: new Float32Array(2 * C * 196).fill(0.125) },
     ],
     inputs: [{ name: 'x', type: 'float', dims: ['n', C, 5, 5] }],
     outputs: outputs.map((name) => ({ name, type: 'float', dims: null })),
@@ -38,13 +42,30 @@ function graphOf(nodes: OnnxNode[], outputs: string[]): Graph {
 const q = (name: string, x: string, y: string): OnnxNode => ({ opType: 'QuantizeLinear', name, inputs: [x, 's', 'z'], outputs: [y] });
 const dq = (name: string, x: string, y: string): OnnxNode => ({ opType: 'DequantizeLinear', name, inputs: [x, 's', 'z'], outputs: [y] });
 const transpose = (name: string, x: string, y: string, perm: number[]): OnnxNode => ({ opType: 'Transpose', name, inputs: [x], outputs: [y], attributes: { perm } });
-const conv = (name: string, x: string, y: string): OnnxNode => ({ opType: 'Conv', name, inputs: [x, 'w'], outputs: [y] });
+const conv = (name: string, x: string, y: string, w = 'w', attributes?: OnnxNode['attributes']): OnnxNode => ({ opType: 'Conv', name, inputs: [x, w], outputs: [y], attributes });
 
 const node = (g: Graph, name: string): GraphNode => g.nodes.find((n) => n.name === name)!;
 const transposes = (g: Graph) => g.nodes.filter((n) => n.opType === 'Transpose');
 const markNhwc = (n: GraphNode) => n.attributes.set(LAYOUT_ATTRIBUTE, { type: 'string', value: NHWC });
 
-describe('passes: nhwc-edges (fuseEdgeQuantize)', () => {
+describe('passes: nhwc-edges (fuseEdgeTransposes)', () => {
+  it('nhwcLayout lets a float model\'s stem conv read the NCHW input, with no transpose into the region', () => {
+    const g = graphOf([conv('stem', 'x', 'a', 'stem', { strides: [2, 2], pads: [1, 1, 1, 1] }), { opType: 'Relu', name: 'relu', inputs: ['a'], outputs: ['y'] }], ['y']);
+    assert.equal(nhwcLayout(g, () => true), true);
+    const stem = node(g, 'stem');
+    assert.deepEqual(stem.inputs, ['x', 'stem']);
+    assert.equal(readsNchw(new Attributes(stem)), true);
+    assert.deepEqual(transposes(g).map((t) => new Attributes(t).ints('perm')), [TO_NCHW]);
+  });
+
+  it('fuses one transpose into a stem conv and a QuantizeLinear that both read it', () => {
+    const g = graphOf([transpose('t', 'x', 'xt', TO_NHWC), conv('c', 'xt', 'a', 'stem'), q('q', 'xt', 'b'), dq('d', 'b', 'y2')], ['a', 'y2']);
+    for (const n of ['c', 'q']) markNhwc(node(g, n));
+    assert.equal(fuseEdgeTransposes(g), true);
+    assert.equal(transposes(g).length, 0);
+    for (const n of ['c', 'q']) assert.equal(readsNchw(new Attributes(node(g, n))), true, n);
+  });
+
   it('nhwcLayout lets the QuantizeLinear of a QDQ model\'s float input read it NCHW, with no transpose into the region', () => {
     const g = graphOf([q('q', 'x', 'xq'), dq('dq', 'xq', 'xd'), conv('c', 'xd', 'y')], ['y']);
     assert.equal(nhwcLayout(g, pointwise), true);
@@ -58,7 +79,7 @@ describe('passes: nhwc-edges (fuseEdgeQuantize)', () => {
   it('fuses one transpose into every moved QuantizeLinear that reads it', () => {
     const g = graphOf([transpose('t', 'x', 'xt', TO_NHWC), q('q1', 'xt', 'a'), q('q2', 'xt', 'b'), dq('d1', 'a', 'y1'), dq('d2', 'b', 'y2')], ['y1', 'y2']);
     for (const n of ['q1', 'q2']) markNhwc(node(g, n));
-    assert.equal(fuseEdgeQuantize(g), true);
+    assert.equal(fuseEdgeTransposes(g), true);
     assert.equal(transposes(g).length, 0);
     for (const n of ['q1', 'q2']) {
       assert.equal(node(g, n).inputs[0], 'x');
@@ -68,7 +89,7 @@ describe('passes: nhwc-edges (fuseEdgeQuantize)', () => {
 
   const unchanged = (g: Graph) => {
     const before = JSON.stringify(g.nodes.map((n) => [n.name, n.inputs, [...n.attributes.keys()]]));
-    assert.equal(fuseEdgeQuantize(g), false);
+    assert.equal(fuseEdgeTransposes(g), false);
     assert.equal(JSON.stringify(g.nodes.map((n) => [n.name, n.inputs, [...n.attributes.keys()]])), before);
   };
 
@@ -86,6 +107,18 @@ describe('passes: nhwc-edges (fuseEdgeQuantize)', () => {
     markNhwc(node(otherPerm, 'q'));
     unchanged(otherPerm);
     unchanged(graphOf([transpose('t', 'x', 'xt', TO_NHWC), q('q', 'xt', 'a'), dq('d', 'a', 'y')], ['y']));
+  });
+
+  it('leaves a conv of a window past the gathered ones, a grouped conv, one that did not move, and one whose weights are not constant', () => {
+    const moved = (nodes: OnnxNode[]) => {
+      const g = graphOf([transpose('t', 'x', 'xt', TO_NHWC), ...nodes], ['y']);
+      for (const n of g.nodes) if (n.opType === 'Conv') markNhwc(n);
+      return g;
+    };
+    unchanged(moved([conv('c', 'xt', 'y', 'wide')]));
+    unchanged(moved([conv('c', 'xt', 'y', 'w', { group: 3 })]));
+    unchanged(moved([conv('c', 'xt', 'y', 'x')]));
+    unchanged(graphOf([transpose('t', 'x', 'xt', TO_NHWC), conv('c', 'xt', 'y', 'stem')], ['y']));
   });
 
   it('leaves a QuantizeLinear that reads the transposed value as its scale too', () => {

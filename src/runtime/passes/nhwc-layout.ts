@@ -31,7 +31,7 @@ import { nhwcPool } from '../ops/pool.js';
 import { RESIDUAL_INPUT } from '../ops/post-op.js';
 import { nhwcQuantizedInputs } from '../ops/qlinear-elementwise.js';
 import { addConstant } from './edit.js';
-import { fuseEdgeQuantize } from './nhwc-edges.js';
+import { fuseEdgeTransposes } from './nhwc-edges.js';
 
 /** Whether a Conv / QLinearConv node can run NHWC (ops/conv-nhwc.ts's nhwcConv). */
 export type NhwcConvPredicate = (node: OnnxNode, constants: ReadonlyMap<string, Value>) => boolean;
@@ -173,8 +173,8 @@ function transposeNode(name: string, input: string, output: string, perm: number
 /**
  * Moves the regions seeded by the convs `nhwcConv` accepts to NHWC; returns
  * whether any node moved. Graph inputs and outputs keep their layout. Last,
- * an entering transpose that only QuantizeLinear nodes read is folded into
- * them (nhwc-edges.ts).
+ * an entering transpose that only QuantizeLinear nodes and float stem convs
+ * read is folded into them (nhwc-edges.ts).
  */
 export function nhwcLayout(graph: Graph, nhwcConv: NhwcConvPredicate): boolean {
   const moved = nhwcRegion(graph, nhwcConv);
@@ -204,6 +204,6 @@ export function nhwcLayout(graph: Graph, nhwcConv: NhwcConvPredicate): boolean {
     node.outputs = [renamed.get(node.outputs[0])!];
   }
   graph.nodes = topologicalOrder({ ...graph, nodes: [...graph.nodes, ...added] });
-  fuseEdgeQuantize(graph);
+  fuseEdgeTransposes(graph);
   return true;
 }
