@@ -2,7 +2,8 @@
 // the TS tests' tolerance (|err| <= 1e-5 * |want| + 1e-5 + K * 2e-7), on the
 // same packed B: M around every variant's rows (rows past the last strip,
 // single rows on the GEMV path), N around the 16-column panels (the last
-// panel partly filled, 32-column variants on an odd panel count), K from 0
+// panel partly filled, 32-column variants on an odd panel count, last panels
+// of at most 8 columns: AVX-512's paired rows, odd row counts too), K from 0
 // (bias only) through values not a multiple of 4 to two K blocks (the
 // accumulate path), strided A and C (C's gaps must keep their fill), with
 // and without bias, ReLU and a [min, max] clamp.
@@ -49,13 +50,14 @@ CHECK_FAMILY("f32-gemm") {
   std::vector<Case> cases;
   int i = 0;
   for (std::size_t m : c.sizes({4, 5, 6, 12}))
-    for (std::size_t n : {1, 3, 15, 16, 17, 31, 32, 33, 48, 65}) {
+    for (std::size_t n : {1, 3, 8, 15, 16, 17, 23, 24, 31, 32, 33, 40, 48, 65}) {
       const std::size_t k = ks[i % (sizeof ks / sizeof ks[0])];
       const int stage = i++ % 4;
       if (k * m * n > 400000) continue;  // a few large cases below keep qemu fast
       cases.push_back({m, n, k, stage});
     }
   for (std::size_t k : {385, 800}) cases.push_back({30, 40, k, 1});  // several strips, two or three K blocks
+  for (std::size_t k : {385, 800}) cases.push_back({29, 24, k, 3});  // the same, odd strip heights on a paired last panel
   c.variants(kF32GemmVariants, kF32GemmVariantCount, [&](const F32GemmVariant& v) {
     for (const Case& t : cases) run(c, v, ref, t);
   });
