@@ -7,9 +7,12 @@
 #include "kernels/f32-maxpool-nhwc/f32-maxpool-nhwc.h"
 
 #include <algorithm>
+#include <functional>
+#include <string>
 
 #include "args.h"
 #include "job.h"
+#include "plan.h"
 #include "kernels/common/thread-pool.h"
 #include "register.h"
 #include "variants.h"
@@ -85,20 +88,19 @@ void pool_rows(const NhwcVariant& v, const sparq::MaxPoolNhwcShape& s, std::size
 void pool_rows(const NhwcVariant& v, const sparq::MaxPoolNhwcShape& s, std::size_t r0, std::size_t r1, const uint8_t* x, uint8_t* y) { v.u8(s, r0, r1, x, y); }
 void pool_rows(const NhwcVariant& v, const sparq::MaxPoolNhwcShape& s, std::size_t r0, std::size_t r1, const int8_t* x, int8_t* y) { v.s8(s, r0, r1, x, y); }
 
-// maxPoolNhwc({ variant, x, y, images, height, width, channels, kernelH, kernelW, strideH, strideW, padTop, padLeft,
-//               outH, outW, async })
-// x is [images][height][width][channels], y [images][outH][outW][channels], both Float32Array, Uint8Array or Int8Array.
-Napi::Value MaxPoolNhwc(const Napi::CallbackInfo& info) {
-  const Napi::Env env = info.Env();
-  const Options o(info, {"variant", "x", "y", "images", "height", "width", "channels", "kernelH", "kernelW", "strideH",
-                         "strideW", "padTop", "padLeft", "outH", "outW", "async"});
-  const NhwcVariant& variant =
-      pick_variant(o["variant"], sparq::kMaxPoolNhwcVariants, sparq::kMaxPoolNhwcVariantCount, sparq::maxpool_nhwc_best());
+// The shape, lengths and task split of a maxPoolNhwc call, read and checked from its options.
+struct NhwcPoolCall {
   sparq::MaxPoolNhwcShape s{};
+  std::size_t x_len = 0, y_len = 0, rows = 0, tasks = 0;
+};
+
+NhwcPoolCall nhwc_pool_call(const Options& o) {
+  const Napi::Env env = o["images"].Env();
+  NhwcPoolCall c;
+  sparq::MaxPoolNhwcShape& s = c.s;
   s.images = size_arg(o["images"], "images");
   s.channels = size_arg(o["channels"], "channels");
   read_window(o, &s);
-  const bool async = bool_arg(o["async"], "async");
   if (s.kernel_h == 0 || s.kernel_w == 0 || s.stride_h == 0 || s.stride_w == 0)
     throw_range_error(env, "kernel and strides must be >= 1");
   if (s.pad_top >= s.kernel_h || s.pad_left >= s.kernel_w) throw_range_error(env, "pads must be smaller than the kernel");
@@ -108,20 +110,65 @@ Napi::Value MaxPoolNhwc(const Napi::CallbackInfo& info) {
     throw_range_error(env, "outH/outW place a window outside the input");
   const std::size_t in_row = checked_mul(env, s.width, s.channels, "x");
   const std::size_t out_row = checked_mul(env, s.out_w, s.channels, "y");
-  const std::size_t x_len = checked_mul(env, checked_mul(env, in_row, s.height, "x"), s.images, "x");
-  const std::size_t rows = checked_mul(env, s.out_h, s.images, "y");
-  const std::size_t y_len = checked_mul(env, out_row, rows, "y");
-  const std::size_t reads = checked_mul(env, checked_mul(env, y_len, s.kernel_h, "y"), s.kernel_w, "y");
-  const std::size_t tasks = y_len == 0 ? 0 : std::clamp<std::size_t>(reads / kMinReadsPerTask, 1, rows);
-  auto run = [=, &variant](const auto* x, auto* y) {
-    return [=, &variant] {
-      sparq::parallel_for(tasks, [&](std::size_t task) { pool_rows(variant, s, rows * task / tasks, rows * (task + 1) / tasks, x, y); });
-    };
-  };
+  c.x_len = checked_mul(env, checked_mul(env, in_row, s.height, "x"), s.images, "x");
+  c.rows = checked_mul(env, s.out_h, s.images, "y");
+  c.y_len = checked_mul(env, out_row, c.rows, "y");
+  const std::size_t reads = checked_mul(env, checked_mul(env, c.y_len, s.kernel_h, "y"), s.kernel_w, "y");
+  c.tasks = c.y_len == 0 ? 0 : std::clamp<std::size_t>(reads / kMinReadsPerTask, 1, c.rows);
+  return c;
+}
+
+template <typename T>
+void run_nhwc_pool(const NhwcVariant& variant, const NhwcPoolCall& c, const T* x, T* y) {
+  sparq::parallel_for(c.tasks, [&](std::size_t task) { pool_rows(variant, c.s, c.rows * task / c.tasks, c.rows * (task + 1) / c.tasks, x, y); });
+}
+
+// maxPoolNhwc({ variant, x, y, images, height, width, channels, kernelH, kernelW, strideH, strideW, padTop, padLeft,
+//               outH, outW, async })
+// x is [images][height][width][channels], y [images][outH][outW][channels], both Float32Array, Uint8Array or Int8Array.
+Napi::Value MaxPoolNhwc(const Napi::CallbackInfo& info) {
+  const Options o(info, {"variant", "x", "y", "images", "height", "width", "channels", "kernelH", "kernelW", "strideH",
+                         "strideW", "padTop", "padLeft", "outH", "outW", "async"});
+  const NhwcVariant& variant =
+      pick_variant(o["variant"], sparq::kMaxPoolNhwcVariants, sparq::kMaxPoolNhwcVariantCount, sparq::maxpool_nhwc_best());
+  const NhwcPoolCall c = nhwc_pool_call(o);
+  const bool async = bool_arg(o["async"], "async");
+  auto run = [c, &variant](const auto* x, auto* y) { return [=, &variant] { run_nhwc_pool(variant, c, x, y); }; };
   const napi_typedarray_type type = o["x"].IsTypedArray() ? o["x"].As<Napi::TypedArray>().TypedArrayType() : napi_float32_array;
-  if (type == napi_uint8_array) return typed_run<uint8_t>(o, x_len, y_len, async, run);
-  if (type == napi_int8_array) return typed_run<int8_t>(o, x_len, y_len, async, run);
-  return typed_run<float>(o, x_len, y_len, async, run);
+  if (type == napi_uint8_array) return typed_run<uint8_t>(o, c.x_len, c.y_len, async, run);
+  if (type == napi_int8_array) return typed_run<int8_t>(o, c.x_len, c.y_len, async, run);
+  return typed_run<float>(o, c.x_len, c.y_len, async, run);
+}
+
+// The plan's kernel on arrays of T.
+template <typename T>
+std::function<void(const void*, const void*, void*)> nhwc_pool_kernel(const NhwcVariant& variant, const NhwcPoolCall& c) {
+  return [&variant, c](const void*, const void* x, void* y) { run_nhwc_pool(variant, c, static_cast<const T*>(x), static_cast<T*>(y)); };
+}
+
+// planMaxPoolNhwc({ variant, type, images, height, width, channels, kernelH, kernelW, strideH, strideW, padTop, padLeft,
+//                   outH, outW }) -> plan for runPlan(plan, x, y): maxPoolNhwc's call on arrays of `type`
+// ('float32', 'uint8' or 'int8'), its options read once.
+Napi::Value PlanMaxPoolNhwc(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const Options o(info, {"variant", "type", "images", "height", "width", "channels", "kernelH", "kernelW", "strideH",
+                         "strideW", "padTop", "padLeft", "outH", "outW"});
+  const NhwcVariant& variant =
+      pick_variant(o["variant"], sparq::kMaxPoolNhwcVariants, sparq::kMaxPoolNhwcVariantCount, sparq::maxpool_nhwc_best());
+  const NhwcPoolCall c = nhwc_pool_call(o);
+  const std::string type = string_arg(o["type"], "type");
+  PlannedCall plan;
+  if (type == "float32") {
+    plan.x = {napi_float32_array, c.x_len};
+    plan.kernel = nhwc_pool_kernel<float>(variant, c);
+  } else if (type == "uint8" || type == "int8") {
+    plan.x = {byte_array_type(type == "uint8"), c.x_len};
+    plan.kernel = type == "uint8" ? nhwc_pool_kernel<uint8_t>(variant, c) : nhwc_pool_kernel<int8_t>(variant, c);
+  } else {
+    throw_type_error(env, "type must be 'float32', 'uint8' or 'int8'");
+  }
+  plan.y = {plan.x.type, c.y_len};
+  return wrap_plan(env, std::move(plan), nullptr);
 }
 
 }  // namespace
@@ -130,6 +177,7 @@ void register_f32_maxpool(Napi::Env env, Napi::Object exports) {
   exports.Set("maxPool", Napi::Function::New(env, MaxPool));
   exports.Set("f32MaxpoolVariants", describe_variants(env, sparq::kMaxPool2x2s2Variants, sparq::kMaxPool2x2s2VariantCount));
   exports.Set("maxPoolNhwc", Napi::Function::New(env, MaxPoolNhwc));
+  exports.Set("planMaxPoolNhwc", Napi::Function::New(env, PlanMaxPoolNhwc));
   exports.Set("f32MaxpoolNhwcVariants", describe_variants(env, sparq::kMaxPoolNhwcVariants, sparq::kMaxPoolNhwcVariantCount));
 }
 

@@ -272,7 +272,7 @@ export interface NativeAddon {
   planDequantize(call: Planned<DequantizeCall, 'x' | 'y'> & { xType: 'uint8' | 'int8' }): NativeHandle;
   /**
    * Runs a plan from planF32Gemm, planF32SpmmNhwc, planQu8s8Gemm, planQu8s8Spmm, planQu8s8SpmmNhwc, planQuantize, planDequantize, planQu8s8Dwconv2dNhwc, planQu8s8Conv2dNhwc,
-   * planF32Dwconv2dNhwc, planF32Conv2dNhwc, planF32Elementwise or planGlobalAveragePool on the calling thread: x and y (and b, for a
+   * planF32Dwconv2dNhwc, planF32Conv2dNhwc, planF32Elementwise, planGlobalAveragePool or planMaxPoolNhwc on the calling thread: x and y (and b, for a
    * binary elementwise plan) of the planned types and at least the planned lengths. The plan holds its weights
    * weakly (a TypeError once they are disposed).
    */
@@ -325,6 +325,8 @@ export interface NativeAddon {
   maxPool(call: MaxPoolCall): KernelResult;
   f32MaxpoolNhwcVariants: NativeVariant[];
   maxPoolNhwc(call: MaxPoolNhwcCall): KernelResult;
+  /** maxPoolNhwc checked once for arrays of `type`: runPlan(plan, x, y). */
+  planMaxPoolNhwc(call: Planned<MaxPoolNhwcCall, 'x' | 'y'> & { type: 'float32' | 'uint8' | 'int8' }): NativeHandle;
 
   f32Dwconv2dVariants: NativeVariant[];
   f32Dwconv2d(call: Dwconv2dCall): KernelResult;

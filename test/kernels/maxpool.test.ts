@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 
 import { refMaxPool, refMaxPoolNhwc } from '../../src/backends/reference/maxpool.js';
-import type { MaxPoolOptions } from '../../src/backends/cpu/maxpool.js';
+import { planMaxPoolNhwc, type MaxPoolOptions } from '../../src/backends/cpu/maxpool.js';
 import { maxPoolGeometry } from '../../src/ops/maxpool.js';
 import { familyVariants, native, type IsaLimit, type NativeVariant } from '../../src/native.js';
 import { cpu, tensor } from '../../src/index.js';
@@ -151,7 +151,7 @@ describe('maxPool', () => {
     for (const [what, call, error] of cases) it(`rejects ${what}`, () => assert.throws(call, error));
 
     const addon = native();
-    (addon ? it : it.skip)('the binding re-checks sizes and windows', () => {
+    (addon ? it : it.skip)('the binding re-checks sizes and windows, planned or not', () => {
       const a = addon!;
       const valid = {
         variant: null, x: new Float32Array(16), y: new Float32Array(4), planes: 1, height: 4, width: 4, kernelH: 2, kernelW: 2,
@@ -301,8 +301,36 @@ describe('maxPool NHWC (f32-maxpool-nhwc: every variant against the NCHW referen
     assert.deepEqual(cpu.maxPool(tensor('float32', [1, 6, 6, 0]), options).dims, [1, 3, 3, 0]);
   });
 
+  it('planMaxPoolNhwc: the planned call equals cpu.maxPool for float32, uint8 and int8, run after run', () => {
+    const r = rng(36);
+    const options = { kernelShape: [3, 2], strides: [2, 1], pads: [1, 0, 1, 1], ceilMode: true } as const;
+    for (const type of ['float32', 'uint8', 'int8'] as const) {
+      const dims: [number, number, number, number] = [2, 7, 6, 33];
+      const plan = planMaxPoolNhwc({ type, dims }, options);
+      for (let run = 0; run < 2; run++) {
+        const x = randomInput(type, dims.reduce((a, b) => a * b), r);
+        const want = cpu.maxPool(tensor(type, dims, x as never), { ...options, layout: 'nhwc' });
+        assert.deepEqual(plan.dims, want.dims);
+        const y = new (x.constructor as new (n: number) => typeof x)(want.data.length);
+        plan.run(x as never, y as never);
+        assertSameArray(y, want.data, `${type} run ${run}`);
+      }
+    }
+    assert.deepEqual(planMaxPoolNhwc({ type: 'float32', dims: [0, 4, 4, 3] }, { kernelShape: [2, 2], strides: [2, 2] }).dims, [0, 2, 2, 3]);
+  });
+
   describe('validation', () => {
     const x = tensor('float32', [1, 4, 4, 2]);
+    const plan = () => planMaxPoolNhwc({ type: 'float32', dims: [1, 4, 4, 2] }, { kernelShape: [2, 2], strides: [2, 2] });
+    const planCases: [string, () => unknown, RegExp][] = [
+      ['a planned x of another type', () => plan().run(new Uint8Array(32) as never, new Float32Array(8)), /^RangeError: x must be a Float32Array of 32 values, as planned/],
+      ['a planned y of another size', () => plan().run(new Float32Array(32), new Float32Array(9)), /^RangeError: y must be a Float32Array of 8 values, as planned/],
+      ['a planned y that overlaps x', () => { const b = new Float32Array(40); plan().run(b.subarray(0, 32), b.subarray(30, 38)); }, /^RangeError: y /],
+      ['a plan of a 3-D x', () => planMaxPoolNhwc({ type: 'float32', dims: [4, 4, 2] }, { kernelShape: [2, 2] }), /^RangeError: x/],
+      ['a plan of an int32 x', () => planMaxPoolNhwc({ type: 'int32' as never, dims: [1, 4, 4, 2] }, { kernelShape: [2, 2] }), /^TypeError: x must be a tensor of type/],
+      ['a plan with a pad as large as the kernel', () => planMaxPoolNhwc({ type: 'uint8', dims: [1, 4, 4, 2] }, { kernelShape: [2, 2], pads: [0, 2, 0, 0] }), /^RangeError: options\.pads\[1\]/],
+    ];
+    for (const [what, call, error] of planCases) it(`rejects ${what}`, () => assert.throws(call, error));
     const cases: [string, () => unknown, RegExp][] = [
       ['an unknown layout', () => cpu.maxPool(x, { kernelShape: [2, 2], layout: 'nchwc' as never }), /^RangeError: options\.layout must be one of 'nchw', 'nhwc'/],
       ['a non-string layout', () => cpu.maxPool(x, { kernelShape: [2, 2], layout: 1 as never }), /^TypeError: options\.layout must be a string/],
@@ -313,7 +341,7 @@ describe('maxPool NHWC (f32-maxpool-nhwc: every variant against the NCHW referen
     ];
     for (const [what, call, error] of cases) it(`rejects ${what}`, () => assert.throws(call, error));
 
-    (addon ? it : it.skip)('the binding re-checks sizes and windows', () => {
+    (addon ? it : it.skip)('the binding re-checks sizes and windows, planned or not', () => {
       const a = addon!;
       const valid = {
         variant: null, x: new Float32Array(32), y: new Float32Array(8), images: 1, height: 4, width: 4, channels: 2, kernelH: 2, kernelW: 2,
@@ -325,6 +353,13 @@ describe('maxPool NHWC (f32-maxpool-nhwc: every variant against the NCHW referen
       assert.throws(() => a.maxPoolNhwc({ ...valid, outH: 3, y: new Float32Array(12) }), /^RangeError: outH\/outW place a window outside the input/);
       assert.throws(() => a.maxPoolNhwc({ ...valid, strideW: 0 }), /^RangeError: kernel and strides must be >= 1/);
       assert.throws(() => a.maxPoolNhwc({ ...valid, y: new Uint8Array(8) }), /^TypeError: y must be a Float32Array/);
+      const { x: _x, y: _y, async: _async, ...fields } = valid;
+      const planned = { ...fields, type: 'float32' as const };
+      assert.throws(() => a.planMaxPoolNhwc({ ...planned, type: 'int32' as never }), /^TypeError: type must be 'float32', 'uint8' or 'int8'/);
+      assert.throws(() => a.planMaxPoolNhwc({ ...planned, outH: 3 }), /^RangeError: outH\/outW place a window outside the input/);
+      const handle = a.planMaxPoolNhwc({ ...planned, type: 'uint8' });
+      assert.throws(() => a.runPlan(handle, new Uint8Array(31), new Uint8Array(8)), /^RangeError: x has 31 elements, the plan needs 32/);
+      assert.throws(() => a.runPlan(handle, new Float32Array(32), new Uint8Array(8)), /^TypeError: x must be a Uint8Array/);
     });
   });
 });

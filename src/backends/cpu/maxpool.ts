@@ -6,8 +6,9 @@ import { refMaxPool, refMaxPoolNhwc } from '../reference/maxpool.js';
 import { maxPoolGeometry, type MaxPoolArgs } from '../../ops/maxpool.js';
 import { runAsync, runSync, type CpuCall } from './call.js';
 import { checkVariant } from '../../ops/variant.js';
-import type { Tensor } from '../../tensor.js';
-import { checkOneOf, checkTensor, fail, outputTensor } from '../../validate.js';
+import { native } from '../../native.js';
+import { sizeOf, type Tensor, type TypedArrayOf } from '../../tensor.js';
+import { checkDisjoint, checkOneOf, checkTensor, checkTensorShape, fail, outputTensor } from '../../validate.js';
 
 type PoolType = 'float32' | 'uint8' | 'int8';
 
@@ -80,3 +81,46 @@ export function maxPool<T extends PoolType>(x: Tensor<T>, options: MaxPoolOption
 export async function maxPoolAsync<T extends PoolType>(x: Tensor<T>, options: MaxPoolOptions): Promise<Tensor<T>> {
   return (await runAsync(maxPoolCall(x, options))) as Tensor<T>;
 }
+
+/** A channels-last max pool planned for one input shape and type: run() checks only its two arrays. */
+export interface MaxPoolNhwcPlan<T extends PoolType> {
+  /** The result's dims [N, outH, outW, C]. */
+  readonly dims: readonly [number, number, number, number];
+  /** The planned pool of x (the planned dims' size) into y (the result's size, sharing no memory with x). */
+  run(x: TypedArrayOf<T>, y: TypedArrayOf<T>): void;
+}
+
+/**
+ * cpu.maxPool(x, { ...options, layout: 'nhwc' }) for x of `x`'s type and dims [N, H, W, C], checked and read by the
+ * addon once (planMaxPoolNhwc), so a run is one native call on the arrays: what the runtime's per-node calls want at
+ * batch 1. Results equal the one-shot call's.
+ * @throws TypeError/RangeError naming the bad argument, as cpu.maxPool does.
+ */
+export function planMaxPoolNhwc<T extends PoolType>(x: Omit<Tensor<T>, 'data'>, options: Omit<MaxPoolOptions, 'out' | 'layout'>): MaxPoolNhwcPlan<T> {
+  const { type, dims: xDims } = checkTensorShape('x', x, ['float32', 'uint8', 'int8'], 4);
+  const [n, height, width, channels] = xDims;
+  const g = maxPoolGeometry([n, channels, height, width], options);
+  const variant = checkVariant(options);
+  const dims = [n, g.outH, g.outW, channels] as const;
+  const [xSize, size] = [sizeOf(xDims), sizeOf(dims)];
+  const addon = size > 0 ? native() : null;
+  const plan = addon && addon.planMaxPoolNhwc({
+    variant, type, images: n, height, width, channels, kernelH: g.kernelH, kernelW: g.kernelW, strideH: g.strideH,
+    strideW: g.strideW, padTop: g.padTop, padLeft: g.padLeft, outH: g.outH, outW: g.outW,
+  });
+  const check = (name: string, array: unknown, length: number) => {
+    if (!(array instanceof ARRAYS[type]) || array.length !== length) fail(name, `must be a ${ARRAYS[type].name} of ${length} values, as planned`);
+  };
+  return {
+    dims,
+    run(xData, y) {
+      check('x', xData, xSize);
+      check('y', y, size);
+      checkDisjoint('y', y, 'x', xData);
+      if (plan) addon!.runPlan(plan, xData, y);
+      else if (size > 0) refMaxPoolNhwc(xData, y, n, channels, g);
+    },
+  };
+}
+
+const ARRAYS = { float32: Float32Array, uint8: Uint8Array, int8: Int8Array } as const;

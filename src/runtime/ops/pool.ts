@@ -8,7 +8,8 @@
 import { cpu } from '../../backends/cpu/backend.js';
 import { pooledSize } from '../../ops/maxpool.js';
 import { planGlobalAveragePoolCall, type UnaryPlan } from '../../backends/cpu/elementwise-plan.js';
-import { sizeOf, tensor, type Tensor } from '../../tensor.js';
+import { planMaxPoolNhwc, type MaxPoolNhwcPlan } from '../../backends/cpu/maxpool.js';
+import { sizeOf, tensor, type Tensor, type TypedArrayOf } from '../../tensor.js';
 import type { OnnxNode, Value } from '../onnx/model.js';
 import { value } from '../value.js';
 import { as4d, im2colOptions, outputDims, windowAttributes, type WindowAttributes } from './conv-attributes.js';
@@ -128,20 +129,25 @@ const maxPool: OpHandler = (ctx) => {
   });
 };
 
-/** MaxPool of channels-last x [N, H, W, C] -> [N, OH, OW, C] on cpu.maxPool's NHWC kernels (the geometry of the NCHW one). */
+type PoolType = 'float32' | 'uint8' | 'int8';
+const POOL_TYPES: readonly PoolType[] = ['float32', 'uint8', 'int8'];
+
+/** MaxPool of channels-last x [N, H, W, C] -> [N, OH, OW, C] on cpu.maxPool's NHWC kernels (the geometry of the NCHW one), planned once per input shape and type. */
 function nhwcMaxPool(ctx: PrepareContext, win: WindowAttributes, ceil: boolean): ReturnType<OpHandler> {
   const unsupported = nhwcMaxPoolSupported(ctx.attributes);
   if (unsupported) throw new ModelError(`MaxPool runs NHWC only with ${unsupported}`);
-  return nodeRun('maxpool-nhwc', (inputs) => {
+  const plans = new PlanCache<MaxPoolNhwcPlan<PoolType>>();
+  return nodeRun('maxpool-nhwc', (inputs, allocate) => {
     const x = input(inputs, 0, ['float32', 'uint8', 'int8']);
     if (x.dims.length !== 4) throw new ModelError(`input must be 4-D (N, H, W, C), got [${x.dims}]`);
-    const [n, h, w, c] = x.dims;
-    const g = geometry({ ...x, dims: [n, c, h, w] }, win, ceil);
-    const y = value(x.type, [n, g.oh, g.ow, c]);
-    if (y.data.length === 0) return [y];
-    const type = x.type as 'float32' | 'uint8' | 'int8';
-    const options = { kernelShape: win.kernel, strides: win.strides, pads: g.pads, ceilMode: ceil, layout: 'nhwc', out: y.data as Tensor<typeof type>['data'] } as const;
-    cpu.maxPool(tensor(type, [n, h, w, c], x.data as Tensor<typeof type>['data']), options);
+    const type = x.type as PoolType;
+    const plan = plans.get(x.dims, () => {
+      const [n, h, w, c] = x.dims;
+      const g = geometry({ ...x, dims: [n, c, h, w] }, win, ceil);
+      return planMaxPoolNhwc({ type, dims: x.dims }, { kernelShape: win.kernel, strides: win.strides, pads: g.pads, ceilMode: ceil });
+    }, [POOL_TYPES.indexOf(type)]);
+    const y = value(type, plan.dims, allocate(type, sizeOf(plan.dims)));
+    plan.run(x.data as TypedArrayOf<PoolType>, y.data as TypedArrayOf<PoolType>);
     return [y];
   });
 }
