@@ -70,7 +70,8 @@ describe('runtime: BufferPool alignment', () => {
     const addon = native();
     if (!addon) this.skip();
     const aligned = (x: { buffer: ArrayBufferLike; byteOffset: number }) => (addon!.alignmentGap(x.buffer as ArrayBuffer, ALIGNMENT) - x.byteOffset) % ALIGNMENT === 0;
-    const session = await InferenceSession.create(encodeOnnxModel(cifarCnn()));
+    // NCHW, where the conv's output keeps its model name pool1.out.
+    const session = await InferenceSession.create(encodeOnnxModel(cifarCnn()), { layout: 'nchw' });
     const image: [number, number, number] = [3, 32, 32];
     const out = session.runSync({ input: { type: 'float32', dims: [2, ...image], data: randomImages(2, image, 1) } }, ['pool1.out', 'logits']);
     assert.ok(aligned(out['pool1.out'].data) && aligned(out.logits.data));
@@ -106,21 +107,22 @@ describe('runtime: a session reuses storage across runs', () => {
     }
   });
 
+  // These fetch intermediates: NCHW, where every value keeps its model name (layout 'auto' runs the CNN's convs NHWC, renamed).
   it('keeps fetched intermediates intact, and handles batch changes between runs', async () => {
-    const session = await InferenceSession.create(encodeOnnxModel(cifarCnn()));
+    const session = await InferenceSession.create(encodeOnnxModel(cifarCnn()), { layout: 'nchw' });
     const a = session.runSync(feeds(3), ['pool1.out', 'logits']);
     const pool1 = Float32Array.from(a['pool1.out'].data as Float32Array);
     for (const batch of [1, 5, 2]) session.runSync(feeds(4, batch));
     assert.deepEqual(a['pool1.out'].data, pool1);
-    const fresh = await InferenceSession.create(encodeOnnxModel(cifarCnn()));
+    const fresh = await InferenceSession.create(encodeOnnxModel(cifarCnn()), { layout: 'nchw' });
     assert.deepEqual(session.runSync(feeds(4, 5)).logits.data, fresh.runSync(feeds(4, 5)).logits.data);
   });
 
   it('frees by the fetches of each run: alternating fetch sets give what a fresh session gives, and a bad fetch leaves the session usable', async () => {
     const bytes = encodeOnnxModel(cifarCnn());
-    const session = await InferenceSession.create(bytes);
+    const session = await InferenceSession.create(bytes, { layout: 'nchw' });
     const all = ['input', 'pool1.out', 'flat', 'logits'];
-    const expected = (await InferenceSession.create(bytes)).runSync(feeds(5), all);
+    const expected = (await InferenceSession.create(bytes, { layout: 'nchw' })).runSync(feeds(5), all);
     for (const fetches of [['logits'], ['pool1.out'], all, ['flat', 'input'], ['logits']]) {
       const got = session.runSync(feeds(5), fetches);
       assert.deepEqual(Object.keys(got), fetches);

@@ -39,11 +39,11 @@ async function qdqModel(prune = 0, image: [number, number, number] = [3, 32, 32]
 }
 
 /** sparq's logits bit for bit against the exact reference, and against onnxruntime where its int8 is exact here (assertInt8Outputs). */
-async function assertExact(bytes: Uint8Array, batch: number, image: [number, number, number] = [3, 32, 32]): Promise<{ session: InferenceSession; oracle: Oracle }> {
+async function assertExact(bytes: Uint8Array, batch: number, image: [number, number, number] = [3, 32, 32], layout: 'auto' | 'nchw' = 'auto'): Promise<{ session: InferenceSession; oracle: Oracle }> {
   const x = randomImages(batch, image, 3);
   const feeds = { input: { type: 'float32', dims: [batch, ...image], data: x } };
   const expected = await (await ort.InferenceSession.create(bytes)).run({ input: new ort.Tensor('float32', x, [batch, ...image]) });
-  const session = await InferenceSession.create(bytes);
+  const session = await InferenceSession.create(bytes, { layout });
   const oracle = await assertInt8Outputs(bytes, feeds, await session.run(feeds), expected, { tolerance: 0 });
   return { session, oracle };
 }
@@ -55,7 +55,9 @@ describe('runtime: the CIFAR-10 CNN in QDQ int8 (per-channel weights)', () => {
     it(`runs int8 end to end, exactly (pruned ${prune * 100}%, batch ${batch}) ${CASE}`, async () => {
       const { session } = await assertExact(await qdqModel(prune), batch);
       const ops = session.profile().map((p) => p.opType);
-      assert.deepEqual(ops, ['QuantizeLinear', 'QLinearConv', 'QLinearConv', 'QLinearConv', 'Flatten', 'QLinearMatMul', 'QLinearMatMul', 'DequantizeLinear']);
+      // Dense: layout 'auto' runs the convs NHWC (the input quantized straight into NHWC bytes), back to NCHW before Flatten.
+      const back = prune === 0 ? ['Transpose'] : [];
+      assert.deepEqual(ops, ['QuantizeLinear', 'QLinearConv', 'QLinearConv', 'QLinearConv', ...back, 'Flatten', 'QLinearMatMul', 'QLinearMatMul', 'DequantizeLinear']);
     });
   }
 
@@ -73,9 +75,11 @@ describe('runtime: the CIFAR-10 CNN in QDQ int8 (per-channel weights)', () => {
 
   it(`runs dense int8 convs on the kernels the cost model picks for this CPU, exactly, and on dense ones with sparsity off ${CASE}`, async () => {
     const bytes = await qdqModel(0);
-    const { session } = await assertExact(bytes, 2);
+    // The NCHW operator's choices (layout 'auto' runs this dense model NHWC, on qconv-nhwc).
+    const { session } = await assertExact(bytes, 2, [3, 32, 32], 'nchw');
     assertChosenKernels(convKernels(session), bytes, true);
-    const off = convKernels(await InferenceSession.create(bytes, { sparsity: 'off' }));
+    for (const k of convKernels((await assertExact(bytes, 2)).session)) assert.equal(k, 'qconv-nhwc');
+    const off = convKernels(await InferenceSession.create(bytes, { sparsity: 'off', layout: 'nchw' }));
     for (const k of off) assert.match(k, /^qconv(-direct)?$/, off.join(', '));
     assertChosenKernels(off, bytes, false);
   });

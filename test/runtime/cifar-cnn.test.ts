@@ -23,10 +23,11 @@ describe('runtime: the CIFAR-10 CNN (fp32)', () => {
     });
   }
 
-  it('fuses the ReLUs into the convs and dense layers, and the pools into the convs', async () => {
-    const session = await InferenceSession.create(encodeOnnxModel(cifarCnn()));
-    const ops = session.profile().map((p) => p.opType);
-    assert.deepEqual(ops, ['Conv', 'Conv', 'Conv', 'Flatten', 'Gemm', 'Gemm']);
+  it('fuses the ReLUs into the convs and dense layers, and the pools into the convs, in either layout (\'auto\' takes NHWC)', async () => {
+    const ops = async (layout: 'auto' | 'nchw') => (await InferenceSession.create(encodeOnnxModel(cifarCnn()), { layout })).profile().map((p) => p.opType);
+    assert.deepEqual(await ops('nchw'), ['Conv', 'Conv', 'Conv', 'Flatten', 'Gemm', 'Gemm']);
+    // NHWC, the stem reading the NCHW input in place (nhwc-edges), back to NCHW before Flatten.
+    assert.deepEqual(await ops('auto'), ['Conv', 'Conv', 'Conv', 'Transpose', 'Flatten', 'Gemm', 'Gemm']);
   });
 
   it('runs 90%-pruned weights on sparse kernels and still matches onnxruntime', async () => {
@@ -37,7 +38,7 @@ describe('runtime: the CIFAR-10 CNN (fp32)', () => {
     const convKernels = (s: InferenceSession) => s.profile().filter((p) => p.opType === 'Conv').map((p) => p.kernel);
     for (const k of convKernels(session)) assert.match(k, /^conv-(direct-)?csr$/, convKernels(session).join(', '));
     const dense = await InferenceSession.create(encodeOnnxModel(cifarCnn({ prune: 0.9 })), { sparsity: 'off' });
-    for (const k of convKernels(dense)) assert.match(k, /^conv(-direct)?$/, convKernels(dense).join(', '));
+    for (const k of convKernels(dense)) assert.match(k, /^conv(-direct|-nhwc|-nchw-to-nhwc)?$/, convKernels(dense).join(', '));
     assert.ok(dense.profile().every((p) => !/sparse|csr|bsr|nm/.test(p.kernel)), dense.profile().map((p) => p.kernel).join(', '));
   });
 

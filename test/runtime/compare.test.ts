@@ -68,7 +68,8 @@ describe('runtime: compare() against onnxruntime-node', () => {
 
   it('finds the QDQ int8 CNN exact against the oracle this CPU calls for, intermediates included', async () => {
     const bytes = await qdqBytes();
-    const report = await compare(bytes, images(3), { timing: false, firstDivergence: true });
+    // NCHW, where every intermediate keeps its name (the NHWC region's values are renamed, and not compared).
+    const report = await compare(bytes, images(3), { timing: false, firstDivergence: true, sessionOptions: { layout: 'nchw' } });
     const expected = ortInt8Exactness(int8Weights(readOnnx(bytes).graph));
     assert.deepEqual(report.oracle, { authority: expected.exact ? 'onnxruntime' : 'reference', reason: expected.reason });
     const [o] = report.outputs;
@@ -82,7 +83,7 @@ describe('runtime: compare() against onnxruntime-node', () => {
 
   it('checks an 8-bit-weight int8 model against the exact reference where onnxruntime saturates (SPARQ_ORT_INT8=saturating), onnxruntime\'s distance as information', async () => {
     const bytes = await qdqBytes();
-    const report = await withOrtInt8('saturating', () => compare(bytes, images(3), { timing: false, firstDivergence: true }));
+    const report = await withOrtInt8('saturating', () => compare(bytes, images(3), { timing: false, firstDivergence: true, sessionOptions: { layout: 'nchw' } }));
     assert.equal(report.oracle.authority, 'reference');
     assert.match(report.oracle.reason, /SPARQ_ORT_INT8=saturating: onnxruntime's u8s8 kernels treated as saturating at int16/);
     const [o] = report.outputs;
@@ -134,14 +135,16 @@ describe('runtime: compare() against onnxruntime-node', () => {
   });
 
   it('reports the first value that is not bit-equal when the tolerance is 0', async () => {
-    const session = await InferenceSession.create(fp32);
+    // NCHW, where every intermediate keeps its name (the NHWC region's values are renamed, and not compared).
+    const sessionOptions = { layout: 'nchw' } as const;
+    const session = await InferenceSession.create(fp32, sessionOptions);
     // The ReLUs are fused into the convs and dense layers, the pools into the convs: their outputs keep the last fused node's name.
     assert.deepEqual(session.valueNames(), ['input', 'pool1.out', 'pool2.out', 'conv3.act', 'flat', 'fc1.act', 'logits']);
-    const loose = await compare(fp32, images(2), { timing: false, firstDivergence: true });
+    const loose = await compare(fp32, images(2), { timing: false, firstDivergence: true, sessionOptions });
     assert.equal(loose.firstDivergence, null);
     assert.equal(loose.valuesCompared, 6);
     // Float sums in another order are not bit-equal, so something diverges, at no more than the loose tolerance.
-    const strict = await compare(fp32, images(2), { timing: false, firstDivergence: true, tolerance: 0 });
+    const strict = await compare(fp32, images(2), { timing: false, firstDivergence: true, tolerance: 0, sessionOptions });
     const d = strict.firstDivergence!;
     assert.ok(d !== null);
     const producer = cifarCnn().nodes.find((n) => n.outputs.includes(d.output))!;

@@ -11,7 +11,7 @@ import { ModelError, type AttributeValue, type OnnxNode, type Value } from '../.
 import { CONV_OPS } from '../../src/runtime/ops/conv.js';
 import { nhwcConv } from '../../src/runtime/ops/conv-nhwc.js';
 import { LAYOUT_ATTRIBUTE, NHWC } from '../../src/runtime/ops/nhwc.js';
-import { Attributes, FUSED_MAX, FUSED_MIN, FUSED_POOL_KERNEL } from '../../src/runtime/ops/op.js';
+import { Attributes, FUSED_MAX, FUSED_MIN, FUSED_POOL_KERNEL, FUSED_POOL_STRIDES } from '../../src/runtime/ops/op.js';
 import { FUSED_KIND, FUSED_RESIDUAL } from '../../src/runtime/ops/post-op.js';
 import { nhwcSparseChoice } from '../../src/backends/cpu/conv/nhwc.js';
 import { pruneBlocks } from '../fixtures/cifar-cnn.js';
@@ -108,7 +108,7 @@ const SHAPES: { x: [number, number, number, number]; oc: number }[] = [
 ];
 
 describe('runtime: Conv in NHWC', () => {
-  const floatCase = (w: Window, shape: (typeof SHAPES)[number], attrs: Attrs, seed: number, residual = false) => {
+  const floatCase = (w: Window, shape: (typeof SHAPES)[number], attrs: Attrs, seed: number, residual: false | 'full' | 'per channel' = false) => {
     const r = rng(seed);
     const [n, c, h, width] = shape.x;
     const x: Value = { type: 'float32', dims: [...shape.x], data: randomFloats(n * c * h * width, r) };
@@ -118,7 +118,8 @@ describe('runtime: Conv in NHWC', () => {
     if (residual) {
       // The residual has the conv's result shape: run once NCHW to learn it.
       const probe = runBoth(node('Conv', ['x', 'w', 'b'], { ...windowAttrs(w) }), inputs, (i) => i === 1 || i === 2).nchw;
-      inputs.push({ type: 'float32', dims: [...probe.dims], data: randomFloats(probe.data.length, r) });
+      const dims = residual === 'full' ? [...probe.dims] : [1, shape.oc, 1, 1];
+      inputs.push({ type: 'float32', dims, data: randomFloats(dims.reduce((a, b) => a * b), r) });
     }
     const names = residual ? ['x', 'w', 'b', 'r'] : ['x', 'w', 'b'];
     const { nchw, nhwc } = runBoth(node('Conv', names, { ...windowAttrs(w), ...attrs }), inputs, (i) => i === 1 || i === 2, residual ? 3 : undefined);
@@ -130,16 +131,17 @@ describe('runtime: Conv in NHWC', () => {
     it(`float32 ${label(w)}: bias, every shape`, () => {
       SHAPES.forEach((shape, i) => floatCase(w, shape, {}, 10 + i));
     });
-    it(`float32 ${label(w)}: fused clamp, HardSwish, HardSigmoid, residual + ReLU`, () => {
+    it(`float32 ${label(w)}: fused clamp, HardSwish, HardSigmoid, residual + ReLU, per-channel residual`, () => {
       const shape = SHAPES[1];
       floatCase(w, shape, { [FUSED_MIN]: float(0), [FUSED_MAX]: float(6) }, 20);
       floatCase(w, shape, { [FUSED_KIND]: { type: 'string', value: 'hardswish' } }, 21);
       floatCase(w, shape, { [FUSED_KIND]: { type: 'string', value: 'hardsigmoid' } }, 22);
-      floatCase(w, shape, { [FUSED_RESIDUAL]: { type: 'int', value: 1 }, [FUSED_MIN]: float(0) }, 23, true);
+      floatCase(w, shape, { [FUSED_RESIDUAL]: { type: 'int', value: 1 }, [FUSED_MIN]: float(0) }, 23, 'full');
+      floatCase(w, shape, { [FUSED_RESIDUAL]: { type: 'int', value: 1 } }, 24, 'per channel');
     });
   }
 
-  const quantCase = (w: Window, shape: (typeof SHAPES)[number], opts: { weight: 'int8' | 'uint8'; perChannel: boolean; out: 'uint8' | 'int8'; relu: boolean; xZero: number; pruned?: boolean }, seed: number) => {
+  const quantCase = (w: Window, shape: (typeof SHAPES)[number], opts: { weight: 'int8' | 'uint8'; perChannel: boolean; out: 'uint8' | 'int8'; relu: boolean; xZero: number; pruned?: boolean }, seed: number, pool: Attrs = {}) => {
     const r = rng(seed);
     const [n, c, h, width] = shape.x;
     const oc = shape.oc;
@@ -162,7 +164,7 @@ describe('runtime: Conv in NHWC', () => {
       scalar('float32', 0.05 * Math.sqrt(c * w.kernel[0] * w.kernel[1])), scalar(opts.out, opts.out === 'uint8' ? 120 : -5),
       { type: 'int32', dims: [oc], data: randomInts(Int32Array, oc, -3000, 3000, r) },
     ];
-    const attrs = { ...windowAttrs(w), ...(opts.relu ? { [FUSED_MIN]: float(0) } : {}) };
+    const attrs = { ...windowAttrs(w), ...(opts.relu ? { [FUSED_MIN]: float(0) } : {}), ...pool };
     const { nchw, nhwc, labels } = runBoth(node('QLinearConv', ['x', 'xs', 'xz', 'w', 'ws', 'wz', 'ys', 'yz', 'b'], attrs), inputs, (i) => i >= 3, undefined, opts.pruned);
     assert.equal(nhwc.type, opts.out);
     if (opts.pruned) {
@@ -182,6 +184,31 @@ describe('runtime: Conv in NHWC', () => {
       });
     });
   }
+
+  // Fused max pools (passes/fuse-maxpool.ts): the NCHW kernel pools in its sink, the NHWC operator pools its result after.
+  const POOLS: Attrs[] = [
+    { [FUSED_POOL_KERNEL]: ints([2, 2]), [FUSED_POOL_STRIDES]: ints([2, 2]) },
+    { [FUSED_POOL_KERNEL]: ints([3, 2]), [FUSED_POOL_STRIDES]: ints([1, 2]) },
+  ];
+  for (const w of [WINDOWS[0], WINDOWS[3], WINDOWS[4]])
+    it(`${label(w)} with a fused max pool: float32 (bias, ReLU) and QLinearConv, the NCHW operator's pooled result`, () => {
+      POOLS.forEach((pool, i) => {
+        SHAPES.forEach((shape, j) => floatCase(w, shape, { ...pool, [FUSED_MIN]: float(0) }, 70 + 3 * i + j));
+        quantCase(w, SHAPES[1], { weight: 'int8', perChannel: true, out: 'uint8', relu: false, xZero: 128 }, 80 + i, pool);
+        quantCase(w, SHAPES[1], { weight: 'uint8', perChannel: false, out: 'int8', relu: true, xZero: 3 }, 90 + i, pool);
+      });
+    });
+
+  it('a depthwise float32 conv with a fused max pool: the NCHW operator\'s pooled result', () => {
+    const r = rng(95);
+    const [n, c, h, width] = [2, 24, 9, 8];
+    const x: Value = { type: 'float32', dims: [n, c, h, width], data: randomFloats(n * c * h * width, r) };
+    const weight: Value = { type: 'float32', dims: [c, 1, 3, 3], data: randomFloats(c * 9, r, 0.5) };
+    const attrs = { group: { type: 'int', value: c } as AttributeValue, pads: ints([1, 1, 1, 1]), ...POOLS[0] };
+    const { nchw, nhwc } = runBoth(node('Conv', ['x', 'w'], attrs), [x, weight], (i) => i === 1);
+    assert.deepEqual(nchw.dims, [n, c, 4, 4]);
+    assertClose(nhwc.data as Float32Array, nchw.data as Float32Array, 1e-5, 1e-5, 'depthwise pooled');
+  });
 
   for (const w of [WINDOWS[0], WINDOWS[1], WINDOWS[3], WINDOWS[4]])
     it(`QLinearConv ${label(w)}, int8 weights 90% pruned in [4 x 4] blocks: NHWC on the kernel its cost choice names, exactly the NCHW bytes`, () => {
@@ -235,7 +262,6 @@ describe('runtime: Conv in NHWC', () => {
       return () => CONV_OPS.Conv({ node: m, opset: 13, constants, attributes: new Attributes(m), policy: { sparse: false } });
     };
     assert.throws(prepare({}, [undefined, undefined]), ModelError);
-    assert.throws(prepare({ [FUSED_POOL_KERNEL]: ints([2, 2]) }, [undefined, weight]), ModelError);
     const grouped: Value = { type: 'float32', dims: [4, 2, 1, 1], data: new Float32Array(8) };
     assert.throws(prepare({ group: { type: 'int', value: 2 } }, [undefined, grouped]), ModelError);
   });
@@ -248,11 +274,12 @@ describe('runtime: nhwcConv, the NHWC layout pass\'s question', () => {
   const weight: Value = { type: 'float32', dims: [8, 4, 1, 1], data: new Float32Array(32).fill(0.5) };
   const constants = new Map<string, Value>([['w', weight], ['b', { type: 'float32', dims: [8], data: new Float32Array(8) }]]);
 
-  it('takes 2-D group-1 convs with constant weights and a post-op it applies', () => {
+  it('takes 2-D group-1 convs with constant weights, a post-op it applies and a fused max pool', () => {
     assert.equal(nhwcConv(node('Conv', ['x', 'w', 'b'], {}), constants), true);
     assert.equal(nhwcConv(node('Conv', ['x', 'w', ''], { [FUSED_MIN]: float(0), [FUSED_MAX]: float(6) }), constants), true);
     assert.equal(nhwcConv(node('Conv', ['x', 'w'], { [FUSED_KIND]: { type: 'string', value: 'hardswish' } }), constants), true);
     assert.equal(nhwcConv(node('Conv', ['x', 'w', '', 'r'], { [FUSED_RESIDUAL]: { type: 'int', value: 1 } }), constants), true);
+    assert.equal(nhwcConv(node('Conv', ['x', 'w'], { [FUSED_POOL_KERNEL]: ints([2, 2]), [FUSED_MIN]: float(0) }), constants), true, 'fused pool');
     const k3 = new Map([['w', { type: 'float32', dims: [8, 4, 3, 3], data: new Float32Array(288).fill(0.5) } as Value]]);
     assert.equal(nhwcConv(node('Conv', ['x', 'w'], { strides: ints([2, 2]), pads: ints([1, 1, 1, 1]), dilations: ints([1, 2]) }), k3), true, 'strided, padded, dilated 3x3');
   });
@@ -261,7 +288,6 @@ describe('runtime: nhwcConv, the NHWC layout pass\'s question', () => {
     assert.equal(nhwcConv(node('Conv', ['x', 'x2'], {}), constants), false, 'weights at run time');
     assert.equal(nhwcConv(node('Conv', ['x', 'w', 'x2'], {}), constants), false, 'bias at run time');
     assert.equal(nhwcConv(node('Conv', ['x', 'w'], { group: { type: 'int', value: 2 } }), constants), false, 'grouped');
-    assert.equal(nhwcConv(node('Conv', ['x', 'w'], { [FUSED_POOL_KERNEL]: ints([2, 2]) }), constants), false, 'fused pool');
     assert.equal(nhwcConv(node('Conv', ['x', 'w'], { [FUSED_KIND]: { type: 'string', value: 'gelu' } }), constants), false, 'unknown post-op');
     assert.equal(nhwcConv(node('Conv', ['x', 'w'], { strides: ints([1]) }), constants), false, 'bad attributes');
     assert.equal(nhwcConv(node('ConvInteger', ['x', 'w'], {}), constants), false, 'ConvInteger');

@@ -154,14 +154,17 @@ describe('runtime ops: pools and convs on inputs smaller than the window, vs onn
       };
       const bytes = encodeOnnxModel(graph);
       const reference = await ort.InferenceSession.create(bytes, { logSeverityLevel: 4 });
-      const session = await InferenceSession.create(bytes);
-      assert.deepEqual(session.profile().map((p) => p.opType), ['Conv'], 'the pool was fused');
-      for (const dims of shapes) {
-        const x = input('float32', dims);
-        const expected = (await reference.run({ x: new ort.Tensor('float32', x.data as Float32Array, dims) })).y;
-        const actual = (await session.run({ x })).y;
-        assert.deepEqual(actual.dims, [...expected.dims], `[${dims}]`);
-        assertClose(actual.data as Float32Array, expected.data as Float32Array, 1e-5, 1e-5, `[${dims}]`);
+      // NCHW: the conv operator's fused pool; NHWC: the channels-last operator (here the stem reading NCHW x) pools the conv's result.
+      for (const [layout, ops] of [['nchw', ['Conv']], ['nhwc', ['Conv', 'Transpose']]] as const) {
+        const session = await InferenceSession.create(bytes, { layout });
+        assert.deepEqual(session.profile().map((p) => p.opType), ops, `the pool was fused (${layout})`);
+        for (const dims of shapes) {
+          const x = input('float32', dims);
+          const expected = (await reference.run({ x: new ort.Tensor('float32', x.data as Float32Array, dims) })).y;
+          const actual = (await session.run({ x })).y;
+          assert.deepEqual(actual.dims, [...expected.dims], `[${dims}] ${layout}`);
+          assertClose(actual.data as Float32Array, expected.data as Float32Array, 1e-5, 1e-5, `[${dims}] ${layout}`);
+        }
       }
     }
   });

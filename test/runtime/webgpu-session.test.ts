@@ -39,7 +39,8 @@ async function both(bytes: Uint8Array, batch: number, gpu: WebGpuBackend) {
     assert.deepEqual(out.dims, [batch, 10]);
     assert.equal(out.type, 'float32');
     // The nodes the passes leave (MaxPool may be fused into its conv), each on its GPU kernel.
-    const nodes = (await InferenceSession.create(bytes)).profile().map((p) => p.opType);
+    // The CPU session's nodes in the layout the WebGPU session keeps (NCHW: 'auto' would add the NHWC region's transposes).
+    const nodes = (await InferenceSession.create(bytes, { layout: 'nchw' })).profile().map((p) => p.opType);
     assert.deepEqual(session.profile().map((p) => p.kernel), nodes.map((op) => GPU_KERNEL[op]));
     return { reference, ours: out.data as Float32Array, profile: session.profile() };
   } finally {

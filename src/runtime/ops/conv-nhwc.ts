@@ -7,31 +7,30 @@
  * stem (backends/cpu/conv/stem-nhwc.ts): x [N, C, H, W] -> the same y.
  */
 import { isDepthwise } from '../../backends/cpu/conv/layer.js';
-import { prepareConvNhwc, type NhwcConvPlan } from '../../backends/cpu/conv/nhwc.js';
+import { pooledNhwc, prepareConvNhwc, type NhwcConvPlan } from '../../backends/cpu/conv/nhwc.js';
 import { prepareChannelsFirstStem } from '../../backends/cpu/conv/stem-nhwc.js';
 import type { ConvLayer } from '../../backends/cpu/conv/operator.js';
+import { planBinary } from '../../ops/elementwise.js';
 import { sizeOf, type QuantParams } from '../../tensor.js';
 import type { Allocate } from '../buffers.js';
 import { ModelError, type OnnxNode, type Value } from '../onnx/model.js';
 import { convOptions, windowAttributes, type WindowAttributes } from './conv-attributes.js';
-import { Attributes, fusedPool } from './op.js';
+import { Attributes } from './op.js';
 import { PlanCache } from './plan-cache.js';
 import { fusedPostOp } from './post-op.js';
 
-/** Why a conv of this window and group cannot run NHWC; undefined when it can. */
-function unsupported(window: WindowAttributes, group: number, pooled: boolean, depthwise: boolean): string | undefined {
+/** Why a conv of this window and group cannot run NHWC; undefined when it can (a fused max pool included: the operator pools its result). */
+function unsupported(window: WindowAttributes, group: number, depthwise: boolean): string | undefined {
   if (window.oneD) return 'a 1-D conv';
   // Depthwise layers take any window (backends/cpu/conv/depthwise-nhwc.ts, depthwise-nhwc-int8.ts).
-  if (depthwise && !pooled) return undefined;
-  if (group !== 1) return `group ${group}`;
-  if (pooled) return 'a fused max pool';
+  if (group !== 1 && !depthwise) return `group ${group}`;
   return undefined;
 }
 
 /**
  * Whether this Conv / QLinearConv node can run NHWC: 2-D, constant weights
- * (and bias, and QLinearConv's weight and output quantization), group 1, no
- * fused max pool, a post-op the NHWC operator applies (a clamp; on a float
+ * (and bias, and QLinearConv's weight and output quantization), group 1 or
+ * depthwise, a post-op the NHWC operator applies (a clamp; on a float
  * Conv also HardSwish, HardSigmoid and a residual add). Pruned weights
  * too: whether their NHWC kernel pays is layout 'auto''s estimate
  * (passes/nhwc-choice.ts), not this question.
@@ -52,7 +51,7 @@ export function nhwcConv(node: OnnxNode, constants: ReadonlyMap<string, Value>):
     if (fusedPostOp(attrs) && quantized) return false;
     const window = windowAttributes(attrs, w.dims.slice(2));
     const group = attrs.int('group', 1);
-    return unsupported(window, group, fusedPool(attrs) !== undefined, isDepthwise(w.dims, group)) === undefined;
+    return unsupported(window, group, isDepthwise(w.dims, group)) === undefined;
   } catch (e) {
     // Attributes the handlers reject: the node stays NCHW, where its handler reports them.
     if (e instanceof ModelError || (e instanceof Error && e.message.startsWith('unknown fused activation'))) return false;
@@ -72,10 +71,12 @@ export interface NhwcConvRun {
  * @throws ModelError for a layer the NHWC operator cannot run (the pass must not have moved it).
  */
 export function prepareNhwcConv<T extends 'float32' | 'int8' | 'uint8'>(layer: ConvLayer<T>, window: WindowAttributes, channelsFirst = false): NhwcConvRun {
-  const why = unsupported(window, layer.group, layer.pool !== undefined, isDepthwise(layer.weights.dims, layer.group));
+  const why = unsupported(window, layer.group, isDepthwise(layer.weights.dims, layer.group));
   if (why) throw new ModelError(`${why} cannot run NHWC`);
   if (channelsFirst && (layer.output !== 'float32' || layer.group !== 1)) throw new ModelError('only a float group-1 conv reads its input NCHW');
-  const op = channelsFirst ? prepareChannelsFirstStem(layer as ConvLayer<'float32'>) : prepareConvNhwc(layer);
+  // The stem pools its result as every NHWC conv does (prepareConvNhwc wraps its own).
+  const stem = channelsFirst ? prepareChannelsFirstStem(layer as ConvLayer<'float32'>) : undefined;
+  const op = stem ? (layer.pool ? pooledNhwc(stem, layer.pool) : stem) : prepareConvNhwc(layer);
   const channels = layer.weights.dims[1] * layer.group;
   const plans = new PlanCache<NhwcConvPlan>();
   return {
@@ -93,12 +94,15 @@ export function prepareNhwcConv<T extends 'float32' | 'int8' | 'uint8'>(layer: C
 }
 
 /**
- * A fused residual of an NHWC conv: the same shape as its result y (an
- * in-place add; a broadcast residual would be laid out NCHW).
+ * A fused residual of an NHWC conv: of its result y's rank, moved to NHWC
+ * with it by the layout pass (so an NCHW [N, C, 1, 1] one is [N, 1, 1, C]),
+ * and the same shape as y or broadcast onto it in place (one value per
+ * column, as cpu.add runs it).
  * @throws ModelError for any other shape.
  */
 export function nhwcResidual(y: Value, residual: Value | undefined): Value | undefined {
-  if (residual && (residual.dims.length !== y.dims.length || residual.dims.some((d, i) => d !== y.dims[i])))
-    throw new ModelError(`an NHWC conv's residual must have its result's dims [${y.dims}], got [${residual.dims}]`);
+  const plan = residual && residual.dims.length === y.dims.length ? planBinary(y.dims, residual.dims) : undefined;
+  if (residual && (!plan || plan.swapped))
+    throw new ModelError(`an NHWC conv's residual must have its result's dims [${y.dims}] or broadcast onto them, got [${residual.dims}]`);
   return residual;
 }

@@ -36,6 +36,7 @@ import { activate } from '../elementwise.js';
 import { DEFAULT_CROSSOVER } from '../crossover-table.js';
 import { chooseLayout, defaultCrossover, LAYOUTS, storedDensities, type SparseLayout } from '../crossover.js';
 import { planConv2dNhwc } from '../conv2d-nhwc.js';
+import { planMaxPoolNhwc } from '../maxpool.js';
 import { planGemm } from '../gemm.js';
 import { LINEAR_LAYOUTS } from '../linear.js';
 import { planSpmmNhwc } from '../spmm-nhwc.js';
@@ -161,17 +162,57 @@ type RowsProduct = (a: Float32Array | Uint8Array, y: Float32Array | Uint8Array |
 
 /**
  * Packs a layer's weights for NHWC once. Expects a layer the caller
- * validated (2-D, no fused pool; bias and quantization sized to the
- * weights) with a float32 or requantized (uint8/int8) result.
+ * validated (2-D; bias and quantization sized to the weights) with a
+ * float32 or requantized (uint8/int8) result.
  * @throws RangeError for int32 sums or a grouped layer (but a depthwise one).
  */
 export function prepareConvNhwc<T extends 'float32' | 'int8' | 'uint8'>(layer: ConvLayer<T>): NhwcConvOperator {
   if (layer.output === 'int32') throw new RangeError('layer.output: int32 sums (ConvInteger) run NCHW only');
+  if (layer.group !== 1 && !isDepthwise(layer.weights.dims, layer.group)) throw new RangeError(`layer.group: ${layer.group} groups do not run NHWC (group 1 only)`);
   // Depthwise layers (isDepthwise) branch off here, to the channels-last depthwise kernels.
-  if (isDepthwise(layer.weights.dims, layer.group))
-    return layer.output === 'float32' ? prepareDepthwiseNhwc(layer as ConvLayer<'float32'>) : prepareQDepthwiseNhwc(layer);
-  if (layer.group !== 1) throw new RangeError(`layer.group: ${layer.group} groups do not run NHWC (group 1 only)`);
-  return prepareGemmConvNhwc(layer);
+  const op = layer.group === 1 ? prepareGemmConvNhwc(layer)
+    : layer.output === 'float32' ? prepareDepthwiseNhwc(layer as ConvLayer<'float32'>) : prepareQDepthwiseNhwc(layer);
+  return layer.pool ? pooledNhwc(op, layer.pool) : op;
+}
+
+/**
+ * The conv's unpooled NHWC results, one buffer per element type shared by
+ * every pooled NHWC conv (the runtime runs one node at a time on its
+ * thread), grown to the largest: written by the conv, read by its pool.
+ */
+const unpooled: Record<'float32' | QType, Float32Array | Uint8Array | Int8Array> = { float32: new Float32Array(0), uint8: new Uint8Array(0), int8: new Int8Array(0) };
+const ARRAYS = { float32: Float32Array, uint8: Uint8Array, int8: Int8Array };
+
+function unpooledBuffer(type: 'float32' | QType, length: number): Float32Array | Uint8Array | Int8Array {
+  if (unpooled[type].length < length) unpooled[type] = new ARRAYS[type](length);
+  return unpooled[type].subarray(0, length);
+}
+
+/**
+ * A layer with a fused max pool (runtime/passes/fuse-maxpool.ts): the conv's
+ * NHWC result into a scratch that stays in cache, then the channels-last
+ * pool (f32-maxpool-nhwc, planned with the conv) into y. The NCHW
+ * operator's values: it pools before requantizing, and requantization is
+ * monotonic, so the max commutes with it; the fused clamp likewise.
+ */
+export function pooledNhwc(op: NhwcConvOperator, pool: NonNullable<ConvLayer<'float32'>['pool']>): NhwcConvOperator {
+  return {
+    label: op.label,
+    plan(xDims, xQuant, geometry) {
+      const conv = op.plan(xDims, xQuant, geometry);
+      const size = conv.dims.reduce((a, b) => a * b, 1);
+      const pooled = planMaxPoolNhwc({ type: conv.type, dims: conv.dims }, { kernelShape: pool.kernelShape, strides: pool.strides });
+      return {
+        type: conv.type,
+        dims: pooled.dims,
+        run(x, y) {
+          const t = unpooledBuffer(conv.type, size);
+          conv.run(x, t);
+          pooled.run(t, y);
+        },
+      };
+    },
+  };
 }
 
 /** A group-1 layer as one GEMM over the batch's pixels: on the image as it lies (pointwise) or on its NHWC im2col rows. */
