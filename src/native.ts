@@ -272,7 +272,7 @@ export interface NativeAddon {
   planDequantize(call: Planned<DequantizeCall, 'x' | 'y'> & { xType: 'uint8' | 'int8' }): NativeHandle;
   /**
    * Runs a plan from planF32Gemm, planF32SpmmNhwc, planQu8s8Gemm, planQu8s8Spmm, planQu8s8SpmmNhwc, planQuantize, planDequantize, planQu8s8Dwconv2dNhwc, planQu8s8Conv2dNhwc,
-   * planF32Dwconv2dNhwc, planF32Conv2dNhwc, planF32Elementwise, planGlobalAveragePool or planMaxPoolNhwc on the calling thread: x and y (and b, for a
+   * planF32Dwconv2dNhwc, planF32Conv2dNhwc, planF32Elementwise, planGlobalAveragePool, planMaxPoolNhwc or planTranspose on the calling thread: x and y (and b, for a
    * binary elementwise plan) of the planned types and at least the planned lengths. The plan holds its weights
    * weakly (a TypeError once they are disposed).
    */
@@ -297,6 +297,8 @@ export interface NativeAddon {
 
   x32TransposeVariants: NativeVariant[];
   transpose(call: TransposeCall): KernelResult;
+  /** transpose checked once for `batches` [rows, cols] matrices of `type`, one after another: runPlan(plan, x, y). */
+  planTranspose(call: Planned<TransposeCall, 'src' | 'dst'> & { type: 'float32' | 'int32' | 'uint8' | 'int8'; batches: number }): NativeHandle;
 
   x32Im2colVariants: NativeVariant[];
   im2col(call: Im2colCall): KernelResult;

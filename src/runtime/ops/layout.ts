@@ -3,13 +3,14 @@
  * Gather, Slice. They work on every value type: elements are copied between
  * arrays of one kind (numbers, or bigints for int64).
  */
-import { cpu } from '../../backends/cpu/backend.js';
-import { sizeOf, tensor, type Tensor } from '../../tensor.js';
+import { planTranspose } from '../../backends/cpu/transpose.js';
+import { sizeOf, type TypedArrayOf } from '../../tensor.js';
 import { allocateFresh, type Allocate } from '../buffers.js';
 import type { Value } from '../onnx/model.js';
 import { value } from '../value.js';
 import { ModelError } from '../onnx/model.js';
 import { input, integers, nodeRun, normalizeAxis, type OpHandler } from './op.js';
+import { PlanCache } from './plan-cache.js';
 
 /** Any value's elements, read and written as they are. */
 export type Elements = { [i: number]: number | bigint };
@@ -47,6 +48,14 @@ function swappedPair(groups: number[][], dims: readonly number[]): { batches: nu
  * [N,C,1,1]) the order of the elements does not change and the result is a view.
  */
 export function transposeValue(x: Value, perm: readonly number[], allocate: Allocate = allocateFresh): Value {
+  return planTransposeValue(x, perm)(x, allocate);
+}
+
+/**
+ * transposeValue for values of x's type and dims, its axis analysis (and, for an NCHW <-> NHWC swap, the native
+ * call: planTranspose, x32-transpose's SIMD blocks in L1 tiles over every batch) done once: what a Transpose node runs.
+ */
+export function planTransposeValue(x: Pick<Value, 'type' | 'dims'>, perm: readonly number[]): (x: Value, allocate: Allocate) => Value {
   const dims = perm.map((p) => x.dims[p]);
   const kept = perm.filter((p) => x.dims[p] !== 1);
   // Groups of input axes, in output order, each a run of consecutive input axes.
@@ -56,19 +65,23 @@ export function transposeValue(x: Value, perm: readonly number[], allocate: Allo
     if (last && last[last.length - 1] === p - 1) last.push(p);
     else groups.push([p]);
   }
-  if (groups.every((g, i) => i === 0 || groups[i - 1][0] < g[0])) return { type: x.type, dims, data: x.data };
+  if (groups.every((g, i) => i === 0 || groups[i - 1][0] < g[0])) return (v) => ({ type: v.type, dims, data: v.data });
   const swap = swappedPair(groups, x.dims);
   if (swap && x.type !== 'int64' && x.type !== 'bool') {
-    const y = value(x.type, dims, allocate(x.type, x.data.length));
-    // One native blocked transpose per batch (x32-transpose: SIMD blocks in L1 tiles).
-    const { batches, rows, cols } = swap, plane = rows * cols;
     const type = x.type as 'float32' | 'int32' | 'uint8' | 'int8';
-    for (let n = 0; n < batches; n++) {
-      const from = (x.data as NumberArray).subarray(n * plane, (n + 1) * plane);
-      cpu.transpose(tensor(type, [rows, cols], from as Tensor<typeof type>['data']), { out: (y.data as NumberArray).subarray(n * plane, (n + 1) * plane) });
-    }
-    return y;
+    const { batches, rows, cols } = swap;
+    const plan = planTranspose({ type, dims: [batches, rows, cols] });
+    return (v, allocate) => {
+      const y = value(type, dims, allocate(type, v.data.length));
+      plan.run(v.data as TypedArrayOf<typeof type>, y.data as TypedArrayOf<typeof type>);
+      return y;
+    };
   }
+  return (v, allocate) => permuted(v, dims, groups, allocate);
+}
+
+/** x permuted to `dims` by its merged axis `groups` (output order), element by element. */
+function permuted(x: Value, dims: readonly number[], groups: number[][], allocate: Allocate): Value {
   // Input-order dims of the merged axes, then each output loop's size and input stride.
   const byInput = [...groups].sort((a, b) => a[0] - b[0]);
   const inStride = strides(byInput.map((g) => sizeOf(g.map((a) => x.dims[a]))));
@@ -103,14 +116,17 @@ export function transposeValue(x: Value, perm: readonly number[], allocate: Allo
   return y;
 }
 
+const VALUE_TYPES: readonly Value['type'][] = ['float32', 'int32', 'uint8', 'int8', 'int64', 'bool'];
+
 const transpose: OpHandler = ({ attributes }) => {
   const perm = attributes.ints('perm');
   if (perm && [...perm].sort((a, b) => a - b).some((p, i) => p !== i)) throw new ModelError(`perm [${perm}] is not a permutation`);
+  const plans = new PlanCache<(x: Value, allocate: Allocate) => Value>();
   return nodeRun('transpose', (inputs, allocate) => {
     const x = input(inputs, 0);
     const p = perm ?? x.dims.map((_, i) => x.dims.length - 1 - i);
     if (p.length !== x.dims.length) throw new ModelError(`perm [${p}] does not match the input's rank ${x.dims.length}`);
-    return [transposeValue(x, p, allocate)];
+    return [plans.get(x.dims, () => planTransposeValue(x, p), [VALUE_TYPES.indexOf(x.type)])(x, allocate)];
   });
 };
 
