@@ -109,14 +109,15 @@ describe('passes: nhwc-edges (fuseEdgeTransposes)', () => {
     unchanged(graphOf([transpose('t', 'x', 'xt', TO_NHWC), q('q', 'xt', 'a'), dq('d', 'a', 'y')], ['y']));
   });
 
-  it('leaves a conv of a window past the gathered ones, a grouped conv, one that did not move, and one whose weights are not constant', () => {
+  it('leaves a 1x1 conv (a GEMM on the NHWC image, no gather), a conv of a window past the gathered ones, a grouped conv, one that did not move, and one whose weights are not constant', () => {
     const moved = (nodes: OnnxNode[]) => {
       const g = graphOf([transpose('t', 'x', 'xt', TO_NHWC), ...nodes], ['y']);
       for (const n of g.nodes) if (n.opType === 'Conv') markNhwc(n);
       return g;
     };
+    unchanged(moved([conv('c', 'xt', 'y', 'w')]));
     unchanged(moved([conv('c', 'xt', 'y', 'wide')]));
-    unchanged(moved([conv('c', 'xt', 'y', 'w', { group: 3 })]));
+    unchanged(moved([conv('c', 'xt', 'y', 'stem', { group: 3 })]));
     unchanged(moved([conv('c', 'xt', 'y', 'x')]));
     unchanged(graphOf([transpose('t', 'x', 'xt', TO_NHWC), conv('c', 'xt', 'y', 'stem')], ['y']));
   });

@@ -39,11 +39,16 @@ function readsMoved(node: OnnxNode, input: string): boolean {
  */
 const STEM_MAX_K = 512;
 
-/** A float group-1 Conv on constant 4-D weights of a gathered window: what the channels-first stem runs. */
+/**
+ * A float group-1 Conv on constant 4-D weights of a gathered window: what the
+ * channels-first stem runs. A 1x1 is not one: in NHWC it is a GEMM on the
+ * image as it lies, with no gather to take the NCHW planes in, so it keeps
+ * the (vectorized) transpose.
+ */
 function isStem(node: OnnxNode, constants: ReadonlyMap<string, Value>): boolean {
   const w = constants.get(node.inputs[1] ?? '');
   return node.opType === 'Conv' && w?.type === 'float32' && w.dims.length === 4 && new Attributes(node).int('group', 1) === 1
-    && w.dims[1] * w.dims[2] * w.dims[3] <= STEM_MAX_K;
+    && w.dims[2] * w.dims[3] > 1 && w.dims[1] * w.dims[2] * w.dims[3] <= STEM_MAX_K;
 }
 
 /** Fuses every entering float transpose into the QuantizeLinear and stem Conv nodes it feeds; returns whether one was fused. */
