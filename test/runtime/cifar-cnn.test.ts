@@ -26,8 +26,8 @@ describe('runtime: the CIFAR-10 CNN (fp32)', () => {
   it('fuses the ReLUs into the convs and dense layers, and the pools into the convs, in either layout (\'auto\' takes NHWC)', async () => {
     const ops = async (layout: 'auto' | 'nchw') => (await InferenceSession.create(encodeOnnxModel(cifarCnn()), { layout })).profile().map((p) => p.opType);
     assert.deepEqual(await ops('nchw'), ['Conv', 'Conv', 'Conv', 'Flatten', 'Gemm', 'Gemm']);
-    // NHWC, the stem reading the NCHW input in place (nhwc-edges), back to NCHW before Flatten.
-    assert.deepEqual(await ops('auto'), ['Conv', 'Conv', 'Conv', 'Transpose', 'Flatten', 'Gemm', 'Gemm']);
+    // NHWC: the input transposed in, back to NCHW before Flatten.
+    assert.deepEqual(await ops('auto'), ['Transpose', 'Conv', 'Conv', 'Conv', 'Transpose', 'Flatten', 'Gemm', 'Gemm']);
   });
 
   it('runs 90%-pruned weights on sparse kernels and still matches onnxruntime', async () => {

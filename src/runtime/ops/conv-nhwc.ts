@@ -2,13 +2,10 @@
  * Conv and QLinearConv in the NHWC layout: which nodes the layout pass may
  * move (`nhwcConv`), and the run of a moved node on the channels-last conv
  * operator (backends/cpu/conv/nhwc.ts): x [N, H, W, C] -> y [N, OH, OW, OC],
- * planned once per input shape and quantization; a float stem that reads the
- * model's NCHW input (readsNchw, passes/nhwc-edges.ts) on the channels-first
- * stem (backends/cpu/conv/stem-nhwc.ts): x [N, C, H, W] -> the same y.
+ * planned once per input shape and quantization.
  */
 import { isDepthwise } from '../../backends/cpu/conv/layer.js';
-import { pooledNhwc, prepareConvNhwc, type NhwcConvPlan } from '../../backends/cpu/conv/nhwc.js';
-import { prepareChannelsFirstStem } from '../../backends/cpu/conv/stem-nhwc.js';
+import { prepareConvNhwc, type NhwcConvPlan } from '../../backends/cpu/conv/nhwc.js';
 import type { ConvLayer } from '../../backends/cpu/conv/operator.js';
 import { planBinary } from '../../ops/elementwise.js';
 import { sizeOf, type QuantParams } from '../../tensor.js';
@@ -59,33 +56,29 @@ export function nhwcConv(node: OnnxNode, constants: ReadonlyMap<string, Value>):
   }
 }
 
-/** A prepared NHWC conv: run() takes x [N, H, W, C] (channels first: [N, C, H, W]) and its quantization, and returns y [N, OH, OW, OC]. */
+/** A prepared NHWC conv: run() takes x [N, H, W, C] and its quantization, and returns y [N, OH, OW, OC]. */
 export interface NhwcConvRun {
   readonly label: string;
   run(x: Value, xQuant: QuantParams, allocate: Allocate): Value;
 }
 
 /**
- * Prepares a layer (weights constant) the layout pass moved to NHWC;
- * channelsFirst: a float32 group-1 layer reading NCHW x (nhwc-edges.ts).
+ * Prepares a layer (weights constant) the layout pass moved to NHWC.
  * @throws ModelError for a layer the NHWC operator cannot run (the pass must not have moved it).
  */
-export function prepareNhwcConv<T extends 'float32' | 'int8' | 'uint8'>(layer: ConvLayer<T>, window: WindowAttributes, channelsFirst = false): NhwcConvRun {
+export function prepareNhwcConv<T extends 'float32' | 'int8' | 'uint8'>(layer: ConvLayer<T>, window: WindowAttributes): NhwcConvRun {
   const why = unsupported(window, layer.group, isDepthwise(layer.weights.dims, layer.group));
   if (why) throw new ModelError(`${why} cannot run NHWC`);
-  if (channelsFirst && (layer.output !== 'float32' || layer.group !== 1)) throw new ModelError('only a float group-1 conv reads its input NCHW');
-  // The stem pools its result as every NHWC conv does (prepareConvNhwc wraps its own).
-  const stem = channelsFirst ? prepareChannelsFirstStem(layer as ConvLayer<'float32'>) : undefined;
-  const op = stem ? (layer.pool ? pooledNhwc(stem, layer.pool) : stem) : prepareConvNhwc(layer);
+  const op = prepareConvNhwc(layer);
   const channels = layer.weights.dims[1] * layer.group;
   const plans = new PlanCache<NhwcConvPlan>();
   return {
     label: op.label,
     run(x, xQuant, allocate) {
-      const [n, h, w, c] = channelsFirst ? [x.dims[0], x.dims[2], x.dims[3], x.dims[1]] : x.dims;
-      if (x.dims.length !== 4 || c !== channels) throw new ModelError(`input must be ${channelsFirst ? `NCHW [N, ${channels}, H, W]` : `NHWC [N, H, W, ${channels}]`}, got [${x.dims}]`);
+      const [n, h, w, c] = x.dims;
+      if (x.dims.length !== 4 || c !== channels) throw new ModelError(`input must be NHWC [N, H, W, ${channels}], got [${x.dims}]`);
       const quant = [xQuant.scale as number ?? 0, xQuant.zeroPoint as number ?? 0];
-      const plan = plans.get(x.dims, () => op.plan(channelsFirst ? [n, c, h, w] : [n, h, w, c], xQuant, convOptions(window, h, w)), quant);
+      const plan = plans.get(x.dims, () => op.plan([n, h, w, c], xQuant, convOptions(window, h, w)), quant);
       const y = allocate(plan.type, sizeOf(plan.dims));
       plan.run(x.data as Float32Array | Uint8Array, y);
       return { type: plan.type, dims: [...plan.dims], data: y };

@@ -17,7 +17,7 @@ import { fusedActivation, fusedPool, input, nodeRun, type OpHandler, type Prepar
 import { resolveActivation } from '../../ops/activation.js';
 import { applyPostOp, fusedPostOp, RESIDUAL_INPUT } from './post-op.js';
 import { nhwcResidual, prepareNhwcConv } from './conv-nhwc.js';
-import { isNhwc, readsNchw } from './nhwc.js';
+import { isNhwc } from './nhwc.js';
 import { activationQuantReader, quantParam, quantParams } from './quant-params.js';
 
 function groupOf(ctx: PrepareContext): number {
@@ -69,7 +69,7 @@ const conv: OpHandler = (ctx) => {
   const window = constant ? windowAttributes(ctx.attributes, wConst.dims.slice(2)) : undefined;
   if (isNhwc(ctx.attributes)) {
     if (!constant) throw new ModelError('an NHWC conv needs constant weights (and bias)');
-    const nhwc = prepareNhwcConv(layer(wConst, bConst, window!, 'auto'), window!, readsNchw(ctx.attributes));
+    const nhwc = prepareNhwcConv(layer(wConst, bConst, window!, 'auto'), window!);
     return nodeRun(nhwc.label, (inputs, allocate) => {
       const y = nhwc.run(input(inputs, 0, ['float32']), {}, allocate);
       return [post?.residual ? applyPostOp(post, y, nhwcResidual(y, inputs[RESIDUAL_INPUT])) : y];

@@ -21,10 +21,10 @@ export function isNhwc(attrs: Attributes): boolean {
 }
 
 /**
- * Set (to NCHW) on a moved QuantizeLinear or float stem Conv that reads its
- * input from outside the region as it lies, NCHW, and writes NHWC bytes or
- * floats: the layout pass's input edge (passes/nhwc-edges.ts), one pass over
- * the floats instead of a float transpose before the node.
+ * Set (to NCHW) on a moved QuantizeLinear that reads its input from outside
+ * the region as it lies, NCHW, and writes NHWC bytes: the layout pass's
+ * input edge (passes/nhwc-edges.ts), one pass over the floats instead of a
+ * float transpose before the node.
  */
 export const INPUT_LAYOUT_ATTRIBUTE = 'sparq_input_layout';
 export const NCHW = 'NCHW';

@@ -31,7 +31,7 @@ import { nhwcPool } from '../ops/pool.js';
 import { RESIDUAL_INPUT } from '../ops/post-op.js';
 import { nhwcQuantizedInputs } from '../ops/qlinear-elementwise.js';
 import { addConstant } from './edit.js';
-import { fuseEdgeTransposes } from './nhwc-edges.js';
+import { fuseEdgeQuantize } from './nhwc-edges.js';
 
 /** Whether a Conv / QLinearConv node can run NHWC (ops/conv-nhwc.ts's nhwcConv). */
 export type NhwcConvPredicate = (node: OnnxNode, constants: ReadonlyMap<string, Value>) => boolean;
@@ -204,6 +204,6 @@ export function nhwcLayout(graph: Graph, nhwcConv: NhwcConvPredicate): boolean {
     node.outputs = [renamed.get(node.outputs[0])!];
   }
   graph.nodes = topologicalOrder({ ...graph, nodes: [...graph.nodes, ...added] });
-  fuseEdgeTransposes(graph);
+  fuseEdgeQuantize(graph);
   return true;
 }

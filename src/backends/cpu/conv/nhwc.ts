@@ -195,7 +195,7 @@ function unpooledBuffer(type: 'float32' | QType, length: number): Float32Array |
  * operator's values: it pools before requantizing, and requantization is
  * monotonic, so the max commutes with it; the fused clamp likewise.
  */
-export function pooledNhwc(op: NhwcConvOperator, pool: NonNullable<ConvLayer<'float32'>['pool']>): NhwcConvOperator {
+function pooledNhwc(op: NhwcConvOperator, pool: NonNullable<ConvLayer<'float32'>['pool']>): NhwcConvOperator {
   return {
     label: op.label,
     plan(xDims, xQuant, geometry) {
