@@ -20,6 +20,7 @@ export type { QGemmOutput } from './ops/quantized-output.js';
 export type { QuantizeOptions, DequantizeOptions, RequantizeOptions, QuantParamsOptions, MinMax } from './backends/cpu/quantize.js';
 export type { Im2colOptions } from './backends/cpu/im2col.js';
 export type { Dwconv2dOptions, Dwconv2dPlan } from './backends/cpu/dwconv2d.js';
+export type { Conv2dNhwcOptions, Conv2dNhwcPlan } from './backends/cpu/conv2d-nhwc.js';
 export type { Dwconv2dNhwcOptions, Dwconv2dNhwcPlan } from './backends/cpu/dwconv2d-nhwc.js';
 export type { SpmmOptions } from './backends/cpu/spmm.js';
 export type { SpmmNhwcOptions, SpmmNhwcPlan } from './backends/cpu/spmm-nhwc.js';

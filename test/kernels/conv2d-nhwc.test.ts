@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 
 import { refConv2dSums } from '../../src/backends/reference/conv2d.js';
-import { planConv2dNhwc, type Conv2dNhwcOptions } from '../../src/backends/cpu/conv2d-nhwc.js';
 import { packWeights } from '../../src/backends/cpu/pack.js';
 import { activationRange } from '../../src/ops/activation.js';
 import { convGeometry } from '../../src/ops/im2col.js';
-import { cpu, tensor } from '../../src/index.js';
+import { cpu, tensor, type Conv2dNhwcOptions } from '../../src/index.js';
 import { assertClose, nativeVariants, randomFloats, rng } from '../helpers.js';
+
+/** Through the package's cpu facade, as users call it. */
+const { planConv2dNhwc } = cpu;
 
 /** One case: x dims [N, H, W, C], weights [OC, C, KH, KW] dims' OC and kernel, and the window and activation options. */
 interface Case {

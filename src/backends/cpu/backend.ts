@@ -12,6 +12,7 @@ import {
 } from './elementwise.js';
 import { conv2d, conv2dAsync, packConvWeights } from './conv2d.js';
 import { dwconv2d, dwconv2dAsync, planDwconv2d } from './dwconv2d.js';
+import { planConv2dNhwc } from './conv2d-nhwc.js';
 import { dwconv2dNhwc, planDwconv2dNhwc } from './dwconv2d-nhwc.js';
 import { lookup, qadd, qglobalAveragePool, qmul, qsub } from './qelementwise.js';
 import { planQdwconv2d, qdwconv2d, qdwconv2dAsync } from './qdwconv2d.js';
@@ -129,6 +130,7 @@ export const cpu = {
   dwconv2d,
   dwconv2dAsync,
   planDwconv2d,
+  planConv2dNhwc,
   dwconv2dNhwc,
   planDwconv2dNhwc,
   qdwconv2d,
