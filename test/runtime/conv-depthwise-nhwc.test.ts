@@ -97,13 +97,13 @@ describe('runtime: depthwise Conv in NHWC (f32-dwconv2d-nhwc)', () => {
     check({ ...base, residual: true, attrs: { ...base.attrs, [FUSED_RESIDUAL]: { type: 'int', value: 1 }, [FUSED_MIN]: float(0) } }, 73);
   });
 
-  it('nhwcConv takes float32 depthwise convs of any window, not those with a fused max pool or weights at run time', () => {
+  it('nhwcConv takes float32 depthwise convs of any window, a fused max pool too (the operator pools its result), not weights at run time', () => {
     const w: Value = { type: 'float32', dims: [16, 1, 3, 3], data: new Float32Array(144) };
     const constants = new Map<string, Value>([['w', w]]);
     const dw = (attrs: Attrs) => node(['x', 'w'], { group: { type: 'int', value: 16 }, ...attrs });
     assert.equal(nhwcConv(dw({ ...strides(2), ...pads([0, 0, 1, 1]) }), constants), true);
     assert.equal(nhwcConv(dw({ [FUSED_KIND]: { type: 'string', value: 'hardswish' } }), constants), true);
-    assert.equal(nhwcConv(dw({ [FUSED_POOL_KERNEL]: ints([2, 2]) }), constants), false, 'fused pool');
+    assert.equal(nhwcConv(dw({ [FUSED_POOL_KERNEL]: ints([2, 2]) }), constants), true, 'fused pool');
     assert.equal(nhwcConv(dw({}), new Map()), false, 'weights at run time');
     const grouped = new Map<string, Value>([['w', { type: 'float32', dims: [16, 2, 3, 3], data: new Float32Array(288) }]]);
     assert.equal(nhwcConv(node(['x', 'w'], { group: { type: 'int', value: 8 } }), grouped), false, 'two channels per group');
