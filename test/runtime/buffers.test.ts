@@ -68,6 +68,7 @@ describe('runtime: BufferPool alignment', () => {
 
   it('hands a session\'s kernels cache-line aligned outputs where the addon runs them', async function () {
     const addon = native();
+    // Only without the addon (the reference backend aligns nothing); CI sets SPARQ_REQUIRE_NATIVE=1, where native() throws instead.
     if (!addon) this.skip();
     const aligned = (x: { buffer: ArrayBufferLike; byteOffset: number }) => (addon!.alignmentGap(x.buffer as ArrayBuffer, ALIGNMENT) - x.byteOffset) % ALIGNMENT === 0;
     // NCHW, where the conv's output keeps its model name pool1.out.
@@ -79,6 +80,7 @@ describe('runtime: BufferPool alignment', () => {
 
   it('alignmentGap checks its arguments', function () {
     const addon = native();
+    // Only without the addon (the reference backend aligns nothing); CI sets SPARQ_REQUIRE_NATIVE=1, where native() throws instead.
     if (!addon) this.skip();
     assert.throws(() => addon!.alignmentGap(new Float32Array(4) as unknown as ArrayBuffer, 64), TypeError);
     assert.throws(() => addon!.alignmentGap(new ArrayBuffer(4), 48), RangeError);
