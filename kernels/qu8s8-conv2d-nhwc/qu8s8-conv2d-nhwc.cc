@@ -51,61 +51,129 @@ inline void copy_run(uint8_t* dst, const uint8_t* src, std::size_t n, const uint
     std::memcpy(dst, src, n);
 }
 
+// Writes the window of one output pixel whose columns start at iw0 (x_zp
+// where it leaves the image) at d: the general case, for the windows that
+// cross a border or are dilated.
+void gather_window(const QConv2dNhwcShape& s, const uint8_t* const* src_rows, std::ptrdiff_t iw0, uint8_t x_zp,
+                   uint8_t* d, const uint8_t* x_end) {
+  using Index = std::ptrdiff_t;
+  const std::size_t c = s.channels, run = s.kernel_w * c;
+  const Index w = static_cast<Index>(s.width), kw_count = static_cast<Index>(s.kernel_w);
+  const Index dw = static_cast<Index>(s.dilation_w);
+  // With dilation 1 and the whole kernel row inside, a kernel row is one run of KW*C bytes.
+  const bool row_inside = dw == 1 && iw0 >= 0 && iw0 + kw_count <= w;
+  for (std::size_t kh = 0; kh < s.kernel_h; ++kh, d += run) {
+    const uint8_t* pixels = src_rows[kh];
+    if (pixels == nullptr) {
+      std::memset(d, x_zp, run);
+    } else if (row_inside) {
+      copy_run(d, pixels + static_cast<std::size_t>(iw0) * c, run, x_end);
+    } else {
+      for (Index kw = 0; kw < kw_count; ++kw) {
+        const Index iw = iw0 + kw * dw;
+        uint8_t* tap = d + static_cast<std::size_t>(kw) * c;
+        if (iw < 0 || iw >= w)
+          std::memset(tap, x_zp, c);
+        else
+          copy_run(tap, pixels + static_cast<std::size_t>(iw) * c, c, x_end);
+      }
+    }
+  }
+}
+
+// The output columns [begin, end) of one output row whose windows lie wholly
+// in the image rows `src_rows` (all present) and whose kernel rows each move
+// as one copy of `bytes` >= KW*C (dilation 1, KW*C <= kCopySlack, every read
+// inside x). Empty when the row has none.
+struct InnerColumns {
+  std::size_t begin = 0, end = 0, bytes = 0;
+};
+
+InnerColumns inner_columns(const QConv2dNhwcShape& s, const uint8_t* const* src_rows, const uint8_t* x_end) {
+  const std::size_t c = s.channels, sw = s.stride_w, pl = s.pad_left, run = s.kernel_w * c;
+  if (s.dilation_w != 1 || run > kCopySlack || s.width + pl < s.kernel_w) return {};
+  for (std::size_t kh = 0; kh < s.kernel_h; ++kh)
+    if (src_rows[kh] == nullptr) return {};
+  // A 3x3 stem's 9-byte kernel rows move 16 bytes (one load and store each), a 7x7's 21 bytes 32.
+  const std::size_t bytes = run <= kCopySlack / 2 ? kCopySlack / 2 : kCopySlack;
+  // The last kernel row lies highest in x: its copy from column iw0 must end
+  // inside x (iw0 <= last_iw0).
+  const std::size_t available = static_cast<std::size_t>(x_end - src_rows[s.kernel_h - 1]);
+  if (available < bytes) return {};
+  const std::size_t last_iw0 = (available - bytes) / c;
+  // iw0 = ow * sw - pl: from the first ow with iw0 >= 0 to the last with
+  // iw0 + KW <= width and iw0 <= last_iw0.
+  const std::size_t begin = div_up(pl, sw);
+  const std::size_t end = std::min((s.width + pl - s.kernel_w) / sw, (last_iw0 + pl) / sw) + 1;
+  return {begin, std::max(begin, std::min(end, s.out_w)), bytes};
+}
+
+// Writes the windows of output columns [begin, end) of InnerColumns, from
+// `row` on: each kernel row one copy of kBytes (a constant size: two or one
+// 16-byte moves, no call), overshooting as copy_run does, then the zero tail.
+template <std::size_t kBytes>
+void gather_inner(const QConv2dNhwcShape& s, const uint8_t* const* src_rows, std::size_t begin, std::size_t end,
+                  uint8_t* row, std::size_t stride) {
+  const std::size_t c = s.channels, run = s.kernel_w * c, k = s.kernel_h * run, step = s.stride_w * c;
+  const uint32_t zeros = 0;
+  std::size_t at = (begin * s.stride_w - s.pad_left) * c;
+  for (std::size_t ow = begin; ow < end; ++ow, row += stride, at += step) {
+    for (std::size_t kh = 0; kh < s.kernel_h; ++kh) std::memcpy(row + kh * run, src_rows[kh] + at, kBytes);
+    std::memcpy(row + k, &zeros, sizeof(zeros));
+  }
+}
+
 // Writes the windows of output pixels [first, first + rows) as rows at
 // `stride`: (kh, kw, c), c fastest (W''s row order), x_zp where the window
 // leaves the image, then zeros up to k_padded (which meet the panel's zero rows).
 // Rows are written in order, each from its start: copy_run's overshoot is
 // always overwritten or past k_padded. The pixels go one output row segment
 // at a time, whose windows read the same image rows (`kernel_rows`, one per
-// kh, null in the padding): the per-pixel work is then the copies alone,
-// which matters at a stem's K = 27 where a row's GEMM is a few cycles.
+// kh, null in the padding). Its inner columns (most of a stem's row) are
+// fixed-size copies in a loop of their own (gather_inner), with no per-pixel
+// checks: at a stem's K = 27 a row's GEMM is a few cycles, and the general
+// loop's branches and spilled counters took longer than the GEMM.
 void gather(const QConv2dNhwcShape& s, const uint8_t* x, uint8_t x_zp, std::size_t first, std::size_t rows, uint8_t* dst,
             std::size_t stride, std::vector<const uint8_t*>* kernel_rows) {
   using Index = std::ptrdiff_t;
-  const std::size_t c = s.channels, run = s.kernel_w * c, k = s.kernel_h * run;
+  const std::size_t c = s.channels, k = s.kernel_h * s.kernel_w * c;
   const std::size_t image = s.height * s.width * c, row_bytes = s.width * c;
   const uint8_t* x_end = x + s.batch * image;
-  const Index h = static_cast<Index>(s.height), w = static_cast<Index>(s.width);
-  const Index kw_count = static_cast<Index>(s.kernel_w), dw = static_cast<Index>(s.dilation_w);
+  const Index h = static_cast<Index>(s.height);
   const Index sw = static_cast<Index>(s.stride_w), pl = static_cast<Index>(s.pad_left);
   kernel_rows->resize(s.kernel_h);
   const uint8_t** src_rows = kernel_rows->data();
+  // The k_padded - k < 4 zero bytes as one 4-byte store, not a call (its overshoot lands as copy_run's does).
+  const uint32_t zeros = 0;
+  // Output columns [from, to) of the current segment through gather_window, from row d on.
+  const auto general = [&](std::size_t from, std::size_t to, uint8_t* d) {
+    for (std::size_t ow = from; ow < to; ++ow, d += stride) {
+      gather_window(s, src_rows, static_cast<Index>(ow) * sw - pl, x_zp, d, x_end);
+      std::memcpy(d + k, &zeros, sizeof(zeros));
+    }
+  };
   std::size_t r = 0, pixel = first;
   while (r < rows) {
     const std::size_t b = pixel / (s.out_h * s.out_w), oh = pixel / s.out_w % s.out_h, ow_first = pixel % s.out_w;
-    const std::size_t count = std::min(rows - r, s.out_w - ow_first);
+    const std::size_t ow_end = ow_first + std::min(rows - r, s.out_w - ow_first);
     const Index ih0 = static_cast<Index>(oh * s.stride_h) - static_cast<Index>(s.pad_top);
     for (std::size_t kh = 0; kh < s.kernel_h; ++kh) {
       const Index ih = ih0 + static_cast<Index>(kh * s.dilation_h);
       src_rows[kh] = ih < 0 || ih >= h ? nullptr : x + b * image + static_cast<std::size_t>(ih) * row_bytes;
     }
-    for (std::size_t i = 0; i < count; ++i, ++r) {
-      uint8_t* d = dst + r * stride;
-      const Index iw0 = static_cast<Index>(ow_first + i) * sw - pl;
-      // With dilation 1 and the whole kernel row inside, a kernel row is one run of KW*C bytes.
-      const bool row_inside = dw == 1 && iw0 >= 0 && iw0 + kw_count <= w;
-      for (std::size_t kh = 0; kh < s.kernel_h; ++kh, d += run) {
-        const uint8_t* pixels = src_rows[kh];
-        if (pixels == nullptr) {
-          std::memset(d, x_zp, run);
-        } else if (row_inside) {
-          copy_run(d, pixels + static_cast<std::size_t>(iw0) * c, run, x_end);
-        } else {
-          for (Index kw = 0; kw < kw_count; ++kw) {
-            const Index iw = iw0 + kw * dw;
-            uint8_t* tap = d + static_cast<std::size_t>(kw) * c;
-            if (iw < 0 || iw >= w)
-              std::memset(tap, x_zp, c);
-            else
-              copy_run(tap, pixels + static_cast<std::size_t>(iw) * c, c, x_end);
-          }
-        }
-      }
-      // The k_padded - k < 4 zero bytes as one 4-byte store, not a call (its overshoot lands as copy_run's does).
-      const uint32_t zeros = 0;
-      std::memcpy(dst + r * stride + k, &zeros, sizeof(zeros));
-    }
-    pixel += count;
+    const InnerColumns inner = inner_columns(s, src_rows, x_end);
+    const std::size_t inner_begin = std::clamp(inner.begin, ow_first, ow_end);
+    const std::size_t inner_end = std::clamp(inner.end, inner_begin, ow_end);
+    uint8_t* row = dst + r * stride;
+    general(ow_first, inner_begin, row);
+    uint8_t* inner_row = row + (inner_begin - ow_first) * stride;
+    if (inner_begin < inner_end && inner.bytes == kCopySlack)
+      gather_inner<kCopySlack>(s, src_rows, inner_begin, inner_end, inner_row, stride);
+    else if (inner_begin < inner_end)
+      gather_inner<kCopySlack / 2>(s, src_rows, inner_begin, inner_end, inner_row, stride);
+    general(inner_end, ow_end, row + (inner_end - ow_first) * stride);
+    r += ow_end - ow_first;
+    pixel += ow_end - ow_first;
   }
 }
 

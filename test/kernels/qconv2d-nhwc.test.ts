@@ -20,12 +20,18 @@ const shape = (c: number, oc: number, h: number, k: number, stride: number, pad:
 // panel, odd and non-square maps, asymmetric pads, pads wider than the
 // kernel (windows wholly in the padding), dilation 2, batch 2 (tiles that
 // cross images), a layer of several tiles, and a few pixels of K = 4608 whose
-// work splits by panels.
+// work splits by panels. The stems' inner windows are copied by a loop of
+// their own: even maps put the last output row's windows in the last image
+// row (whose copies stop short of the end of x), and batches of several of
+// the driver's L1 chunks (small weights) cross images.
 const SHAPES: Shape[] = [
   shape(4, 16, 6, 3, 1, 1),
   shape(5, 17, 7, 3, 1, 1, { w: 9 }),
   shape(3, 8, 11, 3, 2, 1, { n: 2 }),
   shape(3, 20, 17, 7, 2, 3),
+  shape(3, 16, 12, 3, 2, 1, { n: 3, w: 14 }),
+  shape(3, 32, 40, 3, 2, 1, { n: 2, w: 38 }),
+  shape(3, 64, 16, 7, 2, 3, { n: 2, w: 15 }),
   shape(8, 33, 9, 1, 2, 0),
   shape(7, 5, 5, 1, 1, 0),
   shape(6, 12, 8, 3, 2, 1, { pads: [0, 1, 2, 1] }),
