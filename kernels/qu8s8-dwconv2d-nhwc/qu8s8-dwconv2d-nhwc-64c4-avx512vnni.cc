@@ -16,7 +16,11 @@
 // registers across the row. A 3x3 at stride 1 or 2 keeps its window's 3
 // interleaved columns in registers as it slides (each column interleaved
 // once); other kernels and strides interleave the row into a scratch row in
-// L1 first. The sums leave through the output stage
+// L1 first. Row pairs (kernels of 3, 5-7, ... rows at vertical stride 1)
+// take both output rows from the same stacks: the second row's vpdpbusd run
+// on the same interleaved columns (its weights, shifted down one kernel row,
+// read from memory), halving the interleaves per output. The sums leave
+// through the output stage
 // in registers: qs32-qx8-requantize-avx512's steps, then vpack{s,us} undo the
 // interleave for bytes (they narrow within 128-bit lanes, as the unpacks
 // widened), and a 4x4 transpose of 128-bit lanes does it for int32 and float.
@@ -260,9 +264,15 @@ class Stage {
   I zp_ = {}, zp16_ = {}, min8_ = {}, max8_ = {};
 };
 
+// The bytes of one copy of a layer's packed weights: whole blocks of 64, and of 32 at the end.
+inline std::size_t packed_bytes(std::size_t channels, std::size_t stacks, std::size_t kernel_w) {
+  return (channels + 31) / 32 * 32 * stacks * kernel_w * 4;
+}
+
 // Channels [c, c + min(kWidth, channels - c)) of the row; kKw and kStacks are kernel_w and the stacks when known
 // at compile time (3x3: 3, 1; 5x5: 5, 2), the weights then held in registers across the row; 0, 0: read from memory.
-template <std::size_t kWidth, std::size_t kKw, std::size_t kStacks>
+// kPair: a row pair, the second row into r.y_next.
+template <std::size_t kWidth, std::size_t kKw, std::size_t kStacks, bool kPair>
 void block(const Qu8s8DwConv2dNhwcStackRow& r, std::size_t c) {
   using V = Vec<kWidth>;
   using I = typename V::I;
@@ -279,6 +289,10 @@ void block(const Qu8s8DwConv2dNhwcStackRow& r, std::size_t c) {
   const Stage<kWidth> stage(r, c, count);
   const std::size_t out_size = qgemm_output_size(r.output), y_step = r.channels * out_size;
   char* y = static_cast<char*>(r.y) + c * out_size;
+  // The second row's weights (kPair): the copy packed shifted down one kernel row.
+  const I* next_weights =
+      kPair ? reinterpret_cast<const I*>(r.weights + packed_bytes(r.channels, stacks, kw) + c * stacks * kw * 4) : nullptr;
+  char* y_next = kPair ? static_cast<char*>(r.y_next) + c * out_size : nullptr;
   if (kKw == 3 && kStacks == 1 && r.dilation_w == 1 && r.stride_w <= 2) {
     // A 3x3 at stride 1 or 2: the window's 3 interleaved columns stay in registers, each column interleaved once
     // as the window slides (at stride 2 the middle one is read by one window, the last is the next window's
@@ -291,11 +305,16 @@ void block(const Qu8s8DwConv2dNhwcStackRow& r, std::size_t c) {
       if (s == 2) interleave_column<kWidth>(r, r.rows, 2 * ow + 1, c, count, win[slot(1)]);
       interleave_column<kWidth>(r, r.rows, s * ow + 2, c, count, win[slot(2)]);
       I acc[4] = {bias[0], bias[1], bias[2], bias[3]};
+      I next[4] = {bias[0], bias[1], bias[2], bias[3]};
 #pragma GCC unroll 3
       for (std::size_t j = 0; j < 3; j++)
 #pragma GCC unroll 4
-        for (std::size_t k = 0; k < 4; k++) acc[k] = V::dot(acc[k], win[slot(j)][k], held[j * 4 + k]);
+        for (std::size_t k = 0; k < 4; k++) {
+          acc[k] = V::dot(acc[k], win[slot(j)][k], held[j * 4 + k]);
+          if (kPair) next[k] = V::dot(next[k], win[slot(j)][k], next_weights[j * 4 + k]);
+        }
       stage(acc, y + ow * y_step);
+      if (kPair) stage(next, y_next + ow * y_step);
     };
     using S1 = std::integral_constant<std::size_t, 1>;
     using S2 = std::integral_constant<std::size_t, 2>;
@@ -326,8 +345,9 @@ void block(const Qu8s8DwConv2dNhwcStackRow& r, std::size_t c) {
   I* columns = reinterpret_cast<I*>(r.columns);
   for (std::size_t g = 0; g < stacks; g++)
     for (std::size_t col = 0; col < r.span; col++) interleave_column<kWidth>(r, r.rows + 4 * g, col, c, count, columns + (g * r.span + col) * 4);
-  for (std::size_t ow = 0; ow < r.out_w; ow++, y += y_step) {
+  for (std::size_t ow = 0; ow < r.out_w; ow++) {
     I acc[4] = {bias[0], bias[1], bias[2], bias[3]};
+    I next[4] = {bias[0], bias[1], bias[2], bias[3]};
 #pragma GCC unroll 4
     for (std::size_t g = 0; g < stacks; g++)
 #pragma GCC unroll 8
@@ -337,38 +357,48 @@ void block(const Qu8s8DwConv2dNhwcStackRow& r, std::size_t c) {
         for (std::size_t k = 0; k < 4; k++) {
           const std::size_t at = (g * kw + j) * 4 + k;
           acc[k] = V::dot(acc[k], column[k], kHeld != 0 ? held[at] : weights[at]);
+          if (kPair) next[k] = V::dot(next[k], column[k], next_weights[at]);
         }
       }
-    stage(acc, y);
+    stage(acc, y + ow * y_step);
+    if (kPair) stage(next, y_next + ow * y_step);
   }
 }
 
 // The width of the block at channel c: 64, or 32 for a last block of at most 32 channels.
 inline std::size_t width_at(std::size_t channels, std::size_t c) { return channels - c > 32 ? 64 : 32; }
 
-template <std::size_t kKw, std::size_t kStacks>
+template <std::size_t kKw, std::size_t kStacks, bool kPair>
 void blocks(const Qu8s8DwConv2dNhwcStackRow& r) {
   for (std::size_t c = 0; c < r.channels; c += 64) {
-    if (width_at(r.channels, c) == 64) block<64, kKw, kStacks>(r, c);
-    else block<32, kKw, kStacks>(r, c);
+    if (width_at(r.channels, c) == 64) block<64, kKw, kStacks, kPair>(r, c);
+    else block<32, kKw, kStacks, kPair>(r, c);
   }
+}
+
+template <bool kPair>
+void by_kernel(const Qu8s8DwConv2dNhwcStackRow& r) {
+  if (r.kernel_w == 3 && r.stacks == 1) blocks<3, 1, kPair>(r);
+  else if (r.kernel_w == 5 && r.stacks == 2) blocks<5, 2, kPair>(r);
+  else blocks<0, 0, kPair>(r);
 }
 
 }  // namespace
 
 // Per block of 64 channels (or 32, the last when at most 32 are left), stack g, kernel column j and vector k: a
 // vector of bytes, in 128-bit lane l and int32 lane m of it the 4 kernel rows' weights of channel 16l + 4k + m
-// (zeros past the channels and kernel_h). Layers of at most 16 channels, which would leave half a block or more
-// empty, run the AVX-512 row.
+// (zeros past the channels and kernel_h). Unless kernel_h is a multiple of 4 (the stacks then have no row to
+// spare), a second copy follows for the second row of a pair: kernel row i where the first has row i + 1. Layers
+// of at most 16 channels, which would leave half a block or more empty, run the AVX-512 row.
 bool qu8s8_dwconv2d_nhwc_64c4_avx512vnni_pack(std::size_t channels, std::size_t kernel_h, std::size_t kernel_w, const int32_t* w,
                                               aligned_vector<uint8_t>* out) {
   if (channels <= 16) return false;
   const std::size_t taps = kernel_h * kernel_w;
   for (std::size_t i = 0; i < channels * taps; i++)
     if (w[i] < -128 || w[i] > 127) return false;
-  const std::size_t stacks = (kernel_h + 3) / 4, per_channel = stacks * kernel_w * 4;
-  // Whole blocks of 64, and of 32 at the end.
-  out->assign((channels + 31) / 32 * 32 * per_channel, 0);
+  const std::size_t stacks = (kernel_h + 3) / 4, per_channel = stacks * kernel_w * 4, copy = packed_bytes(channels, stacks, kernel_w);
+  const bool pairs = kernel_h % 4 != 0;
+  out->assign(pairs ? 2 * copy : copy, 0);
   for (std::size_t c0 = 0; c0 < channels; c0 += 64) {
     const std::size_t width = width_at(channels, c0);
     for (std::size_t c = c0; c < c0 + width && c < channels; c++) {
@@ -377,7 +407,10 @@ bool qu8s8_dwconv2d_nhwc_64c4_avx512vnni_pack(std::size_t channels, std::size_t 
         for (std::size_t j = 0; j < kernel_w; j++) {
           const std::size_t vector = ((i / 4) * kernel_w + j) * 4 + k;
           const int8_t v = static_cast<int8_t>(w[(c * kernel_h + i) * kernel_w + j]);
-          (*out)[c0 * per_channel + vector * width + (4 * l + m) * 4 + i % 4] = static_cast<uint8_t>(v);
+          const std::size_t lanes = c0 * per_channel + (4 * l + m) * 4;
+          (*out)[lanes + vector * width + i % 4] = static_cast<uint8_t>(v);
+          const std::size_t shifted = (((i + 1) / 4) * kernel_w + j) * 4 + k;
+          if (pairs) (*out)[copy + lanes + shifted * width + (i + 1) % 4] = static_cast<uint8_t>(v);
         }
     }
   }
@@ -385,9 +418,8 @@ bool qu8s8_dwconv2d_nhwc_64c4_avx512vnni_pack(std::size_t channels, std::size_t 
 }
 
 void qu8s8_dwconv2d_nhwc_64c4_avx512vnni(const Qu8s8DwConv2dNhwcStackRow& r) {
-  if (r.kernel_w == 3 && r.stacks == 1) blocks<3, 1>(r);
-  else if (r.kernel_w == 5 && r.stacks == 2) blocks<5, 2>(r);
-  else blocks<0, 0>(r);
+  if (r.y_next != nullptr) by_kernel<true>(r);
+  else by_kernel<false>(r);
 }
 
 }  // namespace sparq

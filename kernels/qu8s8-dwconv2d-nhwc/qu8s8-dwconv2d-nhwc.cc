@@ -18,7 +18,7 @@
 namespace sparq {
 
 #define SPARQ_VARIANT(prefix, name, isa) void prefix(const Qu8s8DwConv2dNhwcRow& r);
-#define SPARQ_STACK_VARIANT(prefix, row, depth, column_bytes, name, isa) \
+#define SPARQ_STACK_VARIANT(prefix, row, depth, column_bytes, pairs, name, isa) \
   void prefix(const Qu8s8DwConv2dNhwcStackRow& r);                        \
   bool prefix##_pack(std::size_t channels, std::size_t kernel_h, std::size_t kernel_w, const int32_t* w, aligned_vector<uint8_t>* out);
 #include "qu8s8-dwconv2d-nhwc-variants.inc"
@@ -26,8 +26,8 @@ namespace sparq {
 #undef SPARQ_VARIANT
 
 const Qu8s8DwConv2dNhwcVariant kQu8s8DwConv2dNhwcVariants[] = {
-#define SPARQ_VARIANT(prefix, name, isa) {name, isa, prefix, nullptr, nullptr, 0, 0},
-#define SPARQ_STACK_VARIANT(prefix, row, depth, column_bytes, name, isa) {name, isa, row, prefix, prefix##_pack, depth, column_bytes},
+#define SPARQ_VARIANT(prefix, name, isa) {name, isa, prefix, nullptr, nullptr, 0, 0, false},
+#define SPARQ_STACK_VARIANT(prefix, row, depth, column_bytes, pairs, name, isa) {name, isa, row, prefix, prefix##_pack, depth, column_bytes, pairs},
 #include "qu8s8-dwconv2d-nhwc-variants.inc"
 #undef SPARQ_STACK_VARIANT
 #undef SPARQ_VARIANT
@@ -128,6 +128,9 @@ void stack_rows(const Qu8s8DwConv2dNhwcVariant& variant, const DwConv2dShape& s,
     finite_multipliers = finite_multipliers && std::isfinite(stage.multiplier[c]);
     small_multipliers = small_multipliers && std::fabs(stage.multiplier[c]) < 1.0f;
   }
+  // Output rows two at a time where the variant runs pairs: at vertical stride and dilation 1, a kernel whose rows
+  // leave its stacks a row to spare (kernel_h not a multiple of the depth) holds the two rows' kernel_h + 1 input rows.
+  const bool pairs = variant.stack_row_pairs && s.kernel_h % variant.stack_depth != 0 && s.stride_h == 1 && s.dilation_h == 1;
   parallel_for(tasks, [&](std::size_t task) {
     std::vector<const uint8_t*> kernel_rows(w.stacks * variant.stack_depth);
     aligned_vector<uint8_t> columns(w.stacks * span * variant.stack_column_bytes);
@@ -150,15 +153,21 @@ void stack_rows(const Qu8s8DwConv2dNhwcVariant& variant, const DwConv2dShape& s,
     r.small_multipliers = small_multipliers;
     r.columns = columns.data();
     r.span = span;
-    for (std::size_t row = rows * task / tasks; row < rows * (task + 1) / tasks; row++) {
+    const std::size_t end = rows * (task + 1) / tasks;
+    for (std::size_t row = rows * task / tasks; row < end;) {
       const std::size_t n = row / s.out_h, oh = row % s.out_h;
+      const bool pair = pairs && row + 1 < end && oh + 1 < s.out_h;
+      // A pair reads one input row more: the next output row's last kernel row.
+      const std::size_t read = pair ? s.kernel_h + 1 : s.kernel_h;
       for (std::size_t i = 0; i < kernel_rows.size(); i++) {
         // Unsigned wrap-around makes rows above the image huge, so one compare covers both edges.
         const std::size_t ih = oh * s.stride_h + i * s.dilation_h - s.pad_top;
-        kernel_rows[i] = i < s.kernel_h && ih < s.height ? x + n * image_size + ih * s.width * channels : padding.data();
+        kernel_rows[i] = i < read && ih < s.height ? x + n * image_size + ih * s.width * channels : padding.data();
       }
       r.y = static_cast<char*>(y) + row * row_bytes;
+      r.y_next = pair ? static_cast<char*>(r.y) + row_bytes : nullptr;
       variant.stack_row(r);
+      row += pair ? 2 : 1;
     }
   });
 }

@@ -34,6 +34,14 @@
 // and the output stage applied in registers. A variant whose multiplies do
 // not take a layer's weights (4-way uint8 x int8 dot products need every
 // w' in int8) runs that layer on its row function.
+//
+// A variant with stack row pairs runs a kernel whose rows leave its stacks
+// a row to spare (kernel_h not a multiple of the depth: 3x3 and 5x5 on
+// stacks of 4) at vertical stride and dilation 1 two output rows per call:
+// input rows oh - pad_top .. + kernel_h fill the stacks, whose interleaved
+// columns serve row oh (the first kernel_h of those input rows) and, on a
+// second copy of the weights shifted down one row, row oh + 1 (the last
+// kernel_h), so each column is interleaved once for both output rows.
 #pragma once
 
 #include <cstddef>
@@ -84,6 +92,9 @@ struct Qu8s8DwConv2dNhwcStackRow {
   bool finite_multipliers;     // every multiplier finite: float(acc) * m is never NaN, so the stage skips NaN -> 0
   bool small_multipliers;      // every |multiplier| < 1: float(acc) * m rounds to an int32 without clamping first
   void* y;                     // out_w * channels values of the output's type
+  // Null, or (variants with stack row pairs, as above) the next output row's y: rows[0 .. kernel_h] are then input
+  // rows oh - pad_top .. + kernel_h, and the call runs both rows.
+  void* y_next;
   uint8_t* columns;            // scratch of stacks * span * the variant's stack_column_bytes, 64-byte aligned
   std::size_t span;            // the input columns the row reads: (out_w - 1) * stride_w + (kernel_w - 1) * dilation_w + 1
 };
@@ -103,6 +114,9 @@ struct Qu8s8DwConv2dNhwcVariant {
   Qu8s8DwConv2dNhwcStackPackFn stack_pack;
   std::size_t stack_depth;         // kernel rows per stack
   std::size_t stack_column_bytes;  // scratch per input column and stack
+  // Stack rows run output row pairs (y_next) of kernels of kernel_h rows not a multiple of stack_depth, on weights
+  // stack_pack packed for both rows.
+  bool stack_row_pairs;
 };
 
 extern const Qu8s8DwConv2dNhwcVariant kQu8s8DwConv2dNhwcVariants[];

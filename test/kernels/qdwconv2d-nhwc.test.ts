@@ -44,6 +44,13 @@ const SHAPES: Shape[] = [
   shape(80, 9, 8, 5, 2, [2, 1, 2, 2]),
   shape(64, 13, 13, 3, 2, [1, 1, 1, 1]),
   shape(136, 9, 7, 7, 1, [3, 3, 3, 3]),
+  // Row pairs (3-row kernels at vertical stride 1, two output rows per stack of 4 input rows): sliding 3x3s at
+  // horizontal stride 1 and 2 with odd and even heights and a top pad of 2, and pairs that do not slide (a 3x5,
+  // horizontal dilation 2).
+  shape(72, 8, 9, 3, 1, [2, 1, 0, 1]),
+  { n: 2, c: 40, h: 7, w: 9, kh: 3, kw: 3, strides: [1, 2], pads: [1, 1, 1, 1], dilations: [1, 1] },
+  { n: 1, c: 40, h: 6, w: 9, kh: 3, kw: 5, strides: [1, 2], pads: [1, 2, 1, 2], dilations: [1, 1] },
+  { n: 1, c: 24, h: 5, w: 8, kh: 3, kw: 3, strides: [1, 1], pads: [1, 2, 1, 2], dilations: [1, 2] },
 ];
 
 const outChannels = (s: Shape) => s.c * (s.m ?? 1);

@@ -49,7 +49,9 @@ CHECK_FAMILY("qu8s8-dwconv2d-nhwc") {
   };
   const Window windows[] = {{3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, {3, 3, 2, 2, 1, 1, 1, 1, 1, 1}, {5, 5, 1, 1, 1, 1, 2, 2, 2, 2},
                             {5, 5, 2, 2, 1, 1, 2, 2, 1, 2}, {3, 3, 1, 1, 2, 2, 2, 2, 2, 2}, {2, 4, 3, 2, 1, 1, 0, 3, 1, 0},
-                            {3, 3, 1, 1, 1, 1, 4, 4, 4, 4}, {1, 1, 1, 1, 1, 1, 0, 0, 0, 0}, {9, 2, 2, 1, 1, 2, 4, 0, 4, 1}};
+                            {3, 3, 1, 1, 1, 1, 4, 4, 4, 4}, {1, 1, 1, 1, 1, 1, 0, 0, 0, 0}, {9, 2, 2, 1, 1, 2, 4, 0, 4, 1},
+                            // Row pairs (3-row kernels at vertical stride 1) that slide at stride 2, and that do not slide.
+                            {3, 3, 1, 2, 1, 1, 2, 1, 0, 1}, {3, 5, 1, 2, 1, 1, 1, 2, 1, 2}, {3, 3, 1, 1, 1, 2, 1, 2, 1, 2}};
   c.variants(kQu8s8DwConv2dNhwcVariants, kQu8s8DwConv2dNhwcVariantCount, [&](const Qu8s8DwConv2dNhwcVariant& v) {
     for (const Window& win : windows)
       for (std::size_t channels : c.sizes({8, 16, 32, 64})) {
