@@ -71,6 +71,9 @@ namespace {
 // Below this many multiply-adds per task the pool's wake-up costs more than it saves.
 constexpr std::size_t kMinTapsPerTask = 1 << 17;
 
+// The prefetch step over rows (a cache line on x86 and most Arm cores; a longer line only prefetches twice).
+constexpr std::size_t kCacheLine = 64;
+
 // A stack row's interleaved columns stay below this (at 4 x 64 bytes a column, rows as wide as 4000 pixels);
 // wider rows (huge pads or strides) take the variant's row function instead.
 constexpr std::size_t kMaxStackScratch = std::size_t{1} << 20;
@@ -166,6 +169,14 @@ void stack_rows(const Qu8s8DwConv2dNhwcVariant& variant, const DwConv2dShape& s,
       }
       r.y = static_cast<char*>(y) + row * row_bytes;
       r.y_next = pair ? static_cast<char*>(r.y) + row_bytes : nullptr;
+      // The next pair's two new input rows (oh + 1 + kernel_h - pad_top and the one after), prefetched whole: from
+      // pair to pair each new row skips the one the other read, which the hardware's stream prefetchers do not follow
+      // (a layer out of cache, MobileNetV2's 56x56x144 at batch 16, ran ~35% slower than single rows without this).
+      const std::size_t ahead = oh + 1 + s.kernel_h - s.pad_top;
+      if (pair && ahead < s.height && ahead + 1 < s.height) {
+        const uint8_t* next = x + n * image_size + ahead * s.width * channels;
+        for (std::size_t b = 0; b < 2 * s.width * channels; b += kCacheLine) __builtin_prefetch(next + b);
+      }
       variant.stack_row(r);
       row += pair ? 2 : 1;
     }
