@@ -7,6 +7,14 @@
  * reader ran, no other live value views the same buffer, and it is neither a
  * constant, a feed nor a fetched result (those never came from the pool, or
  * leave it when the run returns them).
+ *
+ * A take gets the buffer dropped last among those that fit, not one kept for
+ * its exact length: that buffer was read or written a node or two ago, so it
+ * is likely still in L2 and the kernel's stores need not fetch its lines from
+ * memory first, and a few buffers serve every size. A pool that kept one list
+ * per length handed out buffers last touched a whole run ago: in
+ * MobileNetV2-224 a 1x1 GEMM or depthwise conv took 1.1-2.8x the time of the
+ * same call repeated at once, most of that for its cold output.
  */
 import type { Value, ValueType } from './onnx/model.js';
 
@@ -25,6 +33,14 @@ export const allocateFresh: Allocate = (type, length) => new ARRAYS[type](length
 
 type ArrayClass = (new (n: number) => Data) & { BYTES_PER_ELEMENT: number };
 
+/**
+ * A free buffer serves takes of at least 1/MAX_SLACK of its length. Any
+ * length at all was slower at batch 16 (a large buffer under a small value
+ * leaves the next large value a cold one); 8 ran MobileNetV2/V3 as fast or
+ * faster than 2, whose first takes at a smaller map size found no warm buffer.
+ */
+const MAX_SLACK = 8;
+
 /** Bytes from an ArrayBuffer's start to its first address that is a multiple of ALIGNMENT (the addon's alignmentGap). */
 export type AlignmentGap = (buffer: ArrayBuffer) => number;
 
@@ -36,9 +52,9 @@ export type AlignmentGap = (buffer: ArrayBuffer) => number;
 export const ALIGNMENT = 64;
 
 export class BufferPool {
-  /** Free buffers by array class and length (no key strings built per take). */
-  private readonly free = new Map<ArrayClass, Map<number, Data[]>>();
-  /** Buffers handed out this run: the array handed out (the whole, possibly offset, view) and how many live values view it. */
+  /** Free buffers by array class, the one dropped last at the end. */
+  private readonly free = new Map<ArrayClass, Data[]>();
+  /** Buffers handed out this run: the pooled array (the whole, possibly offset, view; a take may get a shorter view of it) and how many live values view it. */
   private readonly issued = new Map<ArrayBufferLike, { data: Data; views: number }>();
 
   /** gap: where fresh arrays start ALIGNMENT-aligned (a view into a slightly larger buffer); without it, where V8 puts them. */
@@ -46,10 +62,21 @@ export class BufferPool {
 
   readonly take: Allocate = (type, length) => {
     const array = ARRAYS[type] as ArrayClass;
-    const data = this.free.get(array)?.get(length)?.pop() ?? this.fresh(array, length);
+    const data = this.reuse(array, length) ?? this.fresh(array, length);
     this.issued.set(data.buffer, { data, views: 0 });
-    return data as DataOf<typeof type>;
+    return (data.length === length ? data : data.subarray(0, length)) as DataOf<typeof type>;
   };
+
+  /** The free buffer of `array` dropped last that holds `length` elements without much slack, out of the free list. */
+  private reuse(array: ArrayClass, length: number): Data | undefined {
+    const list = this.free.get(array);
+    if (!list) return undefined;
+    for (let i = list.length - 1; i >= 0; i--) {
+      const data = list[i];
+      if (data.length >= length && data.length <= MAX_SLACK * length) return list.splice(i, 1)[0];
+    }
+    return undefined;
+  }
 
   private fresh(array: ArrayClass, length: number): Data {
     if (!this.gap) return new array(length);
@@ -75,14 +102,12 @@ export class BufferPool {
       return;
     }
     this.issued.delete(data.buffer);
-    // The array handed out goes back (not the view that died last), under the type and length it was taken as.
+    // The whole pooled array goes back (not the view that died last), under the type it was made as.
     const whole = issued.data;
     const array = whole.constructor as ArrayClass;
-    let lengths = this.free.get(array);
-    if (!lengths) this.free.set(array, (lengths = new Map()));
-    const list = lengths.get(whole.length);
+    const list = this.free.get(array);
     if (list) list.push(whole);
-    else lengths.set(whole.length, [whole]);
+    else this.free.set(array, [whole]);
   }
 
   /** Ends a run: what is still held (results, values nothing read) now belongs to the caller. */

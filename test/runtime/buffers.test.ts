@@ -7,18 +7,37 @@ import { encodeOnnxModel } from '../../src/runtime/onnx/write.js';
 import { InferenceSession } from '../../src/runtime/session.js';
 
 describe('runtime: BufferPool', () => {
-  it('gives a dropped buffer to the next take of the same type and length, and only then', () => {
+  it('gives a dropped buffer to the next take of the same type and at most its length, down to an eighth of it, and only then', () => {
     const pool = new BufferPool();
     const a = pool.take('float32', 16);
     pool.hold(a);
     pool.drop(a);
     assert.equal(pool.take('float32', 16).buffer, a.buffer);
     assert.notEqual(pool.take('float32', 16).buffer, a.buffer, 'a buffer is handed out once');
-    const b = pool.take('uint8', 16);
+    const b = pool.take('uint8', 64);
     pool.hold(b);
     pool.drop(b);
-    assert.notEqual(pool.take('int8', 16).buffer, b.buffer, 'another type does not reuse it');
-    assert.notEqual(pool.take('uint8', 17).buffer, b.buffer, 'another length does not reuse it');
+    assert.notEqual(pool.take('int8', 64).buffer, b.buffer, 'another type does not reuse it');
+    assert.notEqual(pool.take('uint8', 65).buffer, b.buffer, 'a longer take does not reuse it');
+    assert.notEqual(pool.take('uint8', 7).buffer, b.buffer, 'nor one under an eighth of its length');
+    const shorter = pool.take('uint8', 8);
+    assert.equal(shorter.buffer, b.buffer, 'a take of an eighth of its length does');
+    assert.equal(shorter.length, 8);
+    pool.hold(shorter);
+    pool.drop(shorter);
+    assert.equal(pool.take('uint8', 64), b, 'the whole array comes back, not the shorter view');
+  });
+
+  it('gives the buffer dropped last among those that fit', () => {
+    const pool = new BufferPool();
+    const [a, b, c] = [12, 16, 100].map((n) => pool.take('float32', n));
+    for (const x of [b, a, c]) {
+      pool.hold(x);
+      pool.drop(x);
+    }
+    assert.equal(pool.take('float32', 12), a, 'a was dropped after b (c is too long)');
+    assert.equal(pool.take('float32', 12).buffer, b.buffer);
+    assert.equal(pool.take('float32', 13).buffer, c.buffer);
   });
 
   it('keeps a buffer while any view of it is alive', () => {
