@@ -13,6 +13,9 @@
 //                                    every K block reads and writes again.
 // A strip's first K block in its tap range starts the tile (accumulate =
 // false), its last adds bias and clamps; blocks outside its range are skipped.
+// Gathered blocks (small maps) run the same loops, each strip's K block
+// copied into the task's buffer before it meets the column blocks; a strip
+// takes every K block of its window rows (zeros in the padding columns).
 // Gathered plans (small windows, f32-conv2d-nhwc.h) have one K block: each
 // strip is copied into the task's buffer and meets every column block once.
 //
@@ -23,6 +26,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstring>
 #include <vector>
 
 #include "../common/task-grid.h"
@@ -208,6 +212,30 @@ void gather_strip_channels_first(const Window& window, const F32Conv2dNhwcStrip&
   }
 }
 
+// Gathered blocks: window row kh, columns [kw_lo, kw_hi) of each pixel of
+// the strip (a run of output pixels across rows and images) into buf, rows
+// of (kw_hi - kw_lo) * C floats, zeros where a tap lies in the padding.
+void gather_block(const F32Conv2dNhwcShape& s, const float* x, const F32Conv2dNhwcStrip& st, std::size_t kh,
+                  std::size_t kw_lo, std::size_t kw_hi, float* buf) {
+  const std::size_t c = s.channels, row = (kw_hi - kw_lo) * c;
+  for (std::size_t p = 0; p < st.rows; ++p, buf += row) {
+    const std::size_t pixel = st.y_offset + p;
+    const std::size_t ow = pixel % s.out_w, oh = pixel / s.out_w % s.out_h, image = pixel / s.out_w / s.out_h;
+    const std::size_t ih = oh * s.stride_h + kh * s.dilation_h;  // + pad_top: unsigned, the padding wraps past height
+    if (ih < s.pad_top || ih - s.pad_top >= s.height) {
+      std::fill_n(buf, row, 0.0f);
+      continue;
+    }
+    const float* x_row = x + (image * s.height + ih - s.pad_top) * s.width * c;
+    for (std::size_t kw = kw_lo; kw < kw_hi; ++kw) {
+      const std::size_t iw = ow * s.stride_w + kw * s.dilation_w;  // + pad_left, as ih
+      float* dst = buf + (kw - kw_lo) * c;
+      if (iw < s.pad_left || iw - s.pad_left >= s.width) std::fill_n(dst, c, 0.0f);
+      else std::memcpy(dst, x_row + (iw - s.pad_left) * c, c * sizeof(float));
+    }
+  }
+}
+
 }  // namespace
 
 F32Conv2dNhwcPlan f32_conv2d_nhwc_plan(const F32GemmVariant& variant, const F32Conv2dNhwcShape& s) {
@@ -222,6 +250,7 @@ F32Conv2dNhwcPlan f32_conv2d_nhwc_plan(const F32GemmVariant& variant, const F32C
   const std::size_t mr = variant.mr, c = s.channels;
   const std::size_t k = s.kernel_h * s.kernel_w * c;
   plan.gather = s.channels_first || (k <= kKcMax && s.kernel_h * div_up(s.kernel_w, plan.taps_per_block) > 1);
+  plan.gather_blocks = false;
   // y and x offsets counted in floats: OC is not known here, so y_offset and
   // y_step count pixels and the driver scales them by OC.
   const std::ptrdiff_t row_floats = static_cast<std::ptrdiff_t>(s.width * c);
@@ -291,6 +320,21 @@ F32Conv2dNhwcPlan f32_conv2d_nhwc_plan(const F32GemmVariant& variant, const F32C
         }
       }
     }
+  }
+  // Plain strips averaging under MR/2 pixels: gathered blocks instead (f32-conv2d-nhwc.h),
+  // strips of up to MR pixels across the output rows that share one window row range.
+  if (!plan.gather && 2 * s.batch * image_pixels < mr * plan.strips.size()) {
+    plan.gather_blocks = true;
+    plan.strips.clear();
+    for (std::size_t n = 0; n < s.batch; ++n)
+      for (const TapRun& r : rows)
+        split_evenly((r.end - r.begin) * s.out_w, mr, [&](std::size_t b, std::size_t count) {
+          F32Conv2dNhwcStrip t{};
+          t.y_offset = (n * s.out_h + r.begin) * s.out_w + b;
+          t.y_step = 1, t.rows = count;
+          t.kh_lo = r.lo, t.kh_hi = r.hi, t.kw_lo = 0, t.kw_hi = s.kernel_w;
+          plan.strips.push_back(t);
+        });
   }
   return plan;
 }
@@ -388,13 +432,36 @@ void f32_conv2d_nhwc(const F32Conv2dNhwcPlan& plan, const F32PackedB& w, const f
     });
     return;
   }
+  // Gathered blocks: K block kb of strip st copied into buf, then every column block on it. The
+  // strip's window rows [kh_lo, kh_hi) are its K blocks; all its window columns are (zeros in the padding).
+  const auto gathered_block = [&](const F32Conv2dNhwcStrip& st, std::size_t kb, std::size_t j_begin, std::size_t j_end,
+                                  float* buf) {
+    const std::size_t kh = kb / chunks;
+    const std::size_t kw_lo = kb % chunks * taps, kw_hi = std::min(s.kernel_w, kw_lo + taps);
+    const bool empty = st.kh_lo == st.kh_hi;  // every window in the padding: clamp(bias), written once
+    if (empty ? kb != 0 : kh < st.kh_lo || kh >= st.kh_hi) return;
+    const std::size_t kc = empty ? 0 : (kw_hi - kw_lo) * c, k0 = (kh * s.kernel_w + kw_lo) * c;
+    const bool first = empty || (kh == st.kh_lo && kw_lo == 0);
+    const bool last = empty || (kh + 1 == st.kh_hi && kw_hi == s.kernel_w);
+    gather_block(s, x, st, kh, kw_lo, empty ? kw_lo : kw_hi, buf);
+    for (std::size_t j = j_begin; j < j_end; ++j) {
+      const std::size_t col = j * nr;
+      ukernel(st.rows, std::min(nr, n - col), kc, buf, kc, packed + col * k + k0 * kF32GemmNr, panel_stride,
+              y + st.y_offset * n + col, n, !first, last, params.bias != nullptr ? params.bias + col : nullptr,
+              params.min, params.max);
+    }
+  };
   grid.run([&](const GridTask& task) {
     const std::size_t t_begin = task.strip_begin, t_end = task.strip_end;
     const std::size_t j_begin = task.block_begin, j_end = task.block_end;
+    std::vector<float> buf(plan.gather_blocks ? variant.mr * taps * c : 0);
     for (std::size_t g_begin = t_begin; g_begin < t_end; g_begin += group_strips) {
       const std::size_t g_end = std::min(t_end, g_begin + group_strips);
       for (std::size_t kb = 0; kb < k_blocks; ++kb)
-        for (std::size_t t = g_begin; t < g_end; ++t) block(plan.strips[t], kb, j_begin, j_end);
+        for (std::size_t t = g_begin; t < g_end; ++t) {
+          if (plan.gather_blocks) gathered_block(plan.strips[t], kb, j_begin, j_end, buf.data());
+          else block(plan.strips[t], kb, j_begin, j_end);
+        }
     }
   });
 }

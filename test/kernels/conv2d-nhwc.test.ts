@@ -94,7 +94,7 @@ function check(c: Case, variant: string | undefined, r: () => number, channelsFi
 // the 512 values of K per call); output channels around the 16- and
 // 32-column panels; rows of 1, 7 + 7 (14), 13 and 25 pixels; asymmetric
 // pads, dilation, stride 3, a 3x5 kernel; windows wholly in the padding;
-// each both gathered (K <= 512) and read in place.
+// each both gathered (K <= 512) and read in place, small maps in gathered K blocks.
 function cases(): Case[] {
   const relu6 = { min: 0, max: 6 };
   return [
@@ -122,6 +122,10 @@ function cases(): Case[] {
     { x: [1, 10, 12, 80], oc: 17, kernel: [3, 3], options: { dilations: [2, 2], pads: [2, 1, 2, 3] } },
     { x: [1, 3, 4, 40], oc: 5, kernel: [5, 5], options: { pads: [4, 4, 4, 4] } },
     { x: [1, 20, 9, 64], oc: 33, kernel: [3, 3], options: { pads: [1, 1, 1, 1], activation: { min: -1, max: 1 } } },
+    // Maps too small for strips of MR/2 pixels (ResNet's 7x7 layer 4 at batch 1): gathered K blocks on
+    // every variant, strips across rows and images, a first output row wholly in the padding (pad 3).
+    { x: [2, 3, 3, 96], oc: 40, kernel: [3, 3], options: { pads: [3, 1, 1, 2], activation: 'relu' } },
+    { x: [1, 7, 7, 60], oc: 33, kernel: [3, 3], options: { strides: [2, 2], pads: [1, 1, 1, 1] } },
     // More output channels than one task's 256 columns, both paths.
     { x: [1, 4, 5, 130], oc: 270, kernel: [3, 3], options: { pads: [1, 1, 1, 1] } },
     { x: [1, 5, 3, 20], oc: 300, kernel: [3, 3], options: { strides: [2, 1], pads: [1, 1, 1, 1] } },

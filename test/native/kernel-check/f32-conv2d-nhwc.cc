@@ -6,7 +6,8 @@
 // window row, output channels around the 16- and 32-column panels, maps
 // whose rows split into strips of every size up to MR, batches of up to 14
 // images (small maps' strips across the batch, split past MR), bias or none,
-// clamps; windows of up to 512 values of K gathered, wider ones read in place;
+// clamps; windows of up to 512 values of K gathered, wider ones read in place
+// (on maps too small for strips of MR/2 pixels, gathered per K block);
 // each shape also with channels-first input (x NCHW, W rows (c, kh, kw)).
 #include <algorithm>
 #include <limits>
