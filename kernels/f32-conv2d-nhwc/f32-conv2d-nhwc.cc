@@ -125,30 +125,28 @@ struct Window {
   std::ptrdiff_t plane;             // channels first: input floats between channels
 };
 
+// Whether every window column of output column ow lies inside x.
+bool columns_whole(const Window& w, std::size_t ow) {
+  const std::size_t start = ow * w.stride_w;
+  return start >= w.pad_left && start - w.pad_left + (w.kernel_w - 1) * w.dilation_w < w.width;
+}
+
 // The window columns [kw_lo, kw_hi) of output column ow that lie inside x.
 // Interior pixels (the whole window row inside x) skip valid_taps' divisions.
 void window_columns(const Window& w, std::size_t ow, std::size_t* kw_lo, std::size_t* kw_hi) {
-  const std::size_t start = ow * w.stride_w;
   *kw_lo = 0, *kw_hi = w.kernel_w;
-  if (start < w.pad_left || start - w.pad_left + (w.kernel_w - 1) * w.dilation_w >= w.width)
-    valid_taps(ow, w.stride_w, w.pad_left, w.dilation_w, w.width, w.kernel_w, kw_lo, kw_hi);
+  if (!columns_whole(w, ow)) valid_taps(ow, w.stride_w, w.pad_left, w.dilation_w, w.width, w.kernel_w, kw_lo, kw_hi);
 }
 
-// The strip's K values per pixel into buf (rows of K = KH*KW*C, (kh, kw, c)
-// as W's), zeros in the padding.
-void gather_strip(const Window& window, const F32Conv2dNhwcStrip& st, float* buf) {
-  const Window w = window;
+// Pixels [p_begin, p_end) of the strip into buf (rows of K = KH*KW*C,
+// (kh, kw, c) as W's), each window clipped to x, zeros in the padding.
+void gather_clipped(const Window& w, const F32Conv2dNhwcStrip& st, std::size_t p_begin, std::size_t p_end, float* buf) {
   const std::size_t row = w.kernel_w * w.c, k = w.kernel_h * row;
-  for (std::size_t p = 0; p < st.rows; ++p) {
+  for (std::size_t p = p_begin; p < p_end; ++p) {
     float* dst = buf + p * k;
     const float* origin = w.x + (st.x_offset + static_cast<std::ptrdiff_t>(p * st.x_step));
     std::size_t kw_lo, kw_hi;
     window_columns(w, st.ow + p, &kw_lo, &kw_hi);
-    if (kw_lo == 0 && kw_hi == w.kernel_w && w.dilation_w == 1 && st.kh_lo == 0 && st.kh_hi == w.kernel_h) {
-      // The common case: every window row whole and contiguous.
-      for (std::size_t kh = 0; kh < w.kernel_h; ++kh) copy_floats(dst + kh * row, origin + static_cast<std::ptrdiff_t>(kh) * w.kh_step, row);
-      continue;
-    }
     for (std::size_t kh = 0; kh < w.kernel_h; ++kh, dst += row) {
       if (kh < st.kh_lo || kh >= st.kh_hi || kw_lo >= kw_hi) {
         fill_zeros(dst, row);
@@ -166,6 +164,44 @@ void gather_strip(const Window& window, const F32Conv2dNhwcStrip& st, float* buf
       fill_zeros(dst + kw_hi * w.c, row - kw_hi * w.c);
     }
   }
+}
+
+// `count` whole windows at dilation 1, the first at origin, each x_step
+// floats after the one before, into dst (rows of K). KH and ROW (= KW*C)
+// known at compile time (0: kernel_h and row at run time) make the 3-channel
+// stems' window rows (3 rows of 9 floats at 3x3, 7 of 21 at 7x7) copies of
+// a constant size, a few vector moves each, in a loop with nothing else in
+// it: the per-pixel border checks and copy_floats' scalar loop cost a 3x3
+// stem with 16 outputs more than its microkernel calls.
+template <std::size_t KH, std::size_t ROW>
+void gather_whole(const float* origin, std::size_t x_step, std::ptrdiff_t kh_step, std::size_t kernel_h,
+                  std::size_t row, std::size_t count, float* dst) {
+  const std::size_t rows = KH != 0 ? KH : kernel_h, n = ROW != 0 ? ROW : row;
+  for (std::size_t p = 0; p < count; ++p, origin += x_step, dst += rows * n)
+    for (std::size_t kh = 0; kh < rows; ++kh) {
+      const float* src = origin + static_cast<std::ptrdiff_t>(kh) * kh_step;
+      if constexpr (ROW != 0) std::memcpy(dst + kh * n, src, ROW * sizeof(float));
+      else copy_floats(dst + kh * n, src, n);
+    }
+}
+
+// The strip's K values per pixel into buf (rows of K = KH*KW*C, (kh, kw, c)
+// as W's), zeros in the padding: the pixels whose windows lie wholly inside
+// x (a run in the middle of the strip) copied whole, the others clipped.
+void gather_strip(const Window& w, const F32Conv2dNhwcStrip& st, float* buf) {
+  std::size_t lo = 0, hi = 0;
+  if (w.dilation_w == 1 && st.kh_lo == 0 && st.kh_hi == w.kernel_h) {
+    hi = st.rows;
+    while (lo < hi && !columns_whole(w, st.ow + lo)) ++lo;
+    while (hi > lo && !columns_whole(w, st.ow + hi - 1)) --hi;
+  }
+  gather_clipped(w, st, 0, lo, buf);
+  const std::size_t row = w.kernel_w * w.c, k = w.kernel_h * row;
+  const float* origin = w.x + (st.x_offset + static_cast<std::ptrdiff_t>(lo * st.x_step));
+  if (w.kernel_h == 3 && row == 9) gather_whole<3, 9>(origin, st.x_step, w.kh_step, 3, 9, hi - lo, buf + lo * k);
+  else if (w.kernel_h == 7 && row == 21) gather_whole<7, 21>(origin, st.x_step, w.kh_step, 7, 21, hi - lo, buf + lo * k);
+  else gather_whole<0, 0>(origin, st.x_step, w.kh_step, w.kernel_h, row, hi - lo, buf + lo * k);
+  gather_clipped(w, st, hi, st.rows, buf);
 }
 
 // A whole window of channels-first x at dilation 1 (rows (c, kh, kw)), KW
