@@ -20,7 +20,7 @@ struct HandleTag<sparq::QSparseW> {
   static constexpr const char* maker = "packQ8Sparse";
   static std::size_t bytes(const sparq::QSparseW& w) {
     return vector_bytes(w.indptr) + vector_bytes(w.pair_safe_end) + vector_bytes(w.group) + vector_bytes(w.word) +
-           vector_bytes(w.row_sums);
+           vector_bytes(w.row_sums) + vector_bytes(w.block_ptr) + vector_bytes(w.block_group) + vector_bytes(w.block_word);
   }
 };
 

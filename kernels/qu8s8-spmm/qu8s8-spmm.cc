@@ -12,7 +12,6 @@
 #include "../common/split-by-cost.h"
 #include "../common/thread-pool.h"
 #include "../common/variants.h"
-#include "../x32-transpose/x32-transpose.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>  // x86-64 baseline: no ISA flag, safe in portable code
@@ -22,12 +21,14 @@
 
 namespace sparq {
 
-#define SPARQ_VARIANT(symbol, name, isa) std::remove_pointer_t<QSpmmFn> symbol;
+#define SPARQ_VARIANT(symbol, name, isa, nhwc) \
+  std::remove_pointer_t<QSpmmFn> symbol;         \
+  std::remove_pointer_t<QSpmmNhwcFn> nhwc;
 #include "qu8s8-spmm-variants.inc"
 #undef SPARQ_VARIANT
 
 const QSpmmVariant kQSpmmVariants[] = {
-#define SPARQ_VARIANT(symbol, name, isa) {name, isa, symbol},
+#define SPARQ_VARIANT(symbol, name, isa, nhwc) {name, isa, symbol, nhwc},
 #include "qu8s8-spmm-variants.inc"
 #undef SPARQ_VARIANT
 };
@@ -63,6 +64,10 @@ constexpr std::size_t kMBlock = 256;
 // and row-outer order over a 64-column block read it from L2 at every entry
 // (1024^2 at 90%, M = 64: 365 vs 603 GOP/s strip-outer).
 constexpr std::size_t kStrip = 32;
+// Pixels per channels-last task: the kernels walk them in tiles of a few
+// rows of X (a tile's K bytes each stay in L1) against every block of the
+// task; 64 rows keep the tasks of a 56x56 map plentiful.
+constexpr std::size_t kNhwcPixels = 64;
 
 // X [k, m] (row stride ldx) -> xp [groups][m][4], zero past k. SSE2 moves
 // 16 columns x 4 rows per step with two rounds of byte/word interleaves;
@@ -100,39 +105,58 @@ void repack_strip(std::size_t groups, std::size_t k, std::size_t m, const uint8_
 }
 
 // The terms both drivers compute per call: row_terms[n] = bias[n] - a_zp *
-// row_sums[n] (modulo 2^32), and the output store with one multiplier per row.
+// row_sums[n] (modulo 2^32), and the output store with one multiplier per
+// row, both zero-padded to `padded` values.
 struct CallTerms {
   std::vector<int32_t> row_terms;
   std::vector<float> row_multipliers;
   QGemmStore store;
 };
 
-void call_terms(const QSparseW& w, const QGemmParams& params, CallTerms* t) {
+void call_terms(const QSparseW& w, const QGemmParams& params, uint32_t a_zp, std::size_t padded, CallTerms* t) {
   const RequantizeRow& stage = params.stage;
-  t->row_terms.resize(w.rows);
-  const uint32_t a_zp = params.a_zero_point;
+  t->row_terms.assign(padded, 0);
   for (std::size_t n = 0; n < w.rows; ++n) {
     const uint32_t bias = stage.bias != nullptr ? static_cast<uint32_t>(stage.bias[n * stage.bias_stride]) : 0u;
     t->row_terms[n] = static_cast<int32_t>(bias - a_zp * static_cast<uint32_t>(w.row_sums[n]));
   }
-  t->store = qgemm_output_store(params, w.rows, w.rows, &t->row_multipliers);
+  t->store = qgemm_output_store(params, w.rows, padded, &t->row_multipliers);
   if (params.output != QOutput::kInt32) t->store.multipliers = t->row_multipliers.data();
 }
 
-// Channels-last X [pixels, k] (row stride ldx) -> xp [groups][width][4], zero
-// past k: a pixel's 4 channels of a group are already adjacent, so whole
-// groups are 32-bit words transposed from [width, groups] to [groups, width].
-void repack_pixels(std::size_t groups, std::size_t k, std::size_t width, const uint8_t* x, std::size_t ldx, uint8_t* xp) {
-  const std::size_t whole = k / kQSpmmKr;
-  const bool words = ldx % kQSpmmKr == 0 && reinterpret_cast<std::uintptr_t>(x) % alignof(uint32_t) == 0;
-  if (words && whole > 0)
-    transpose_best().x32(width, whole, reinterpret_cast<const uint32_t*>(x), ldx / kQSpmmKr, reinterpret_cast<uint32_t*>(xp), width);
-  for (std::size_t g = words ? whole : 0; g < groups; ++g)
-    for (std::size_t j = 0; j < width; ++j)
-      for (std::size_t t = 0; t < kQSpmmKr; ++t) {
-        const std::size_t c = g * kQSpmmKr + t;
-        xp[(g * width + j) * kQSpmmKr + t] = c < k ? x[j * ldx + c] : 0;
+// The channels-last layout of w's entries (see QSparseW): per block, the
+// union of its rows' groups, ascending, a group repeated as often as one row
+// repeats it, then every entry's word in its row's lane of its copy.
+void pack_blocks(QSparseW* w) {
+  const std::size_t blocks = (w->rows + kQSpmmNhwcOc - 1) / kQSpmmNhwcOc;
+  std::vector<int32_t> copies(w->groups), seen(w->groups), first(w->groups);
+  w->block_ptr.assign(1, 0);
+  w->block_group.clear();
+  for (std::size_t b = 0; b < blocks; ++b) {
+    const std::size_t n_end = std::min(w->rows, (b + 1) * kQSpmmNhwcOc);
+    std::fill(copies.begin(), copies.end(), 0);
+    for (std::size_t n = b * kQSpmmNhwcOc; n < n_end; ++n) {
+      for (int32_t p = w->indptr[n]; p < w->indptr[n + 1]; ++p) seen[w->group[p]] = 0;
+      for (int32_t p = w->indptr[n]; p < w->indptr[n + 1]; ++p) {
+        const int32_t g = w->group[p];
+        copies[g] = std::max(copies[g], ++seen[g]);
       }
+    }
+    for (std::size_t g = 0; g < w->groups; ++g) {
+      first[g] = static_cast<int32_t>(w->block_group.size());
+      w->block_group.insert(w->block_group.end(), copies[g], static_cast<int32_t>(g));
+    }
+    w->block_word.resize(w->block_group.size() * kQSpmmNhwcOc * kQSpmmKr, 0);
+    for (std::size_t n = b * kQSpmmNhwcOc; n < n_end; ++n) {
+      for (int32_t p = w->indptr[n]; p < w->indptr[n + 1]; ++p) seen[w->group[p]] = 0;
+      for (int32_t p = w->indptr[n]; p < w->indptr[n + 1]; ++p) {
+        const int32_t slot = first[w->group[p]] + seen[w->group[p]]++;
+        std::memcpy(&w->block_word[(static_cast<std::size_t>(slot) * kQSpmmNhwcOc + n % kQSpmmNhwcOc) * kQSpmmKr], &w->word[p],
+                    kQSpmmKr);
+      }
+    }
+    w->block_ptr.push_back(static_cast<int32_t>(w->block_group.size()));
+  }
 }
 
 }  // namespace
@@ -163,6 +187,7 @@ void qu8s8_spmm_pack(std::size_t rows, std::size_t k, const int32_t* indptr, con
     out->pair_safe_end[n] = front;
     out->row_sums[n] = static_cast<int32_t>(sum);
   }
+  pack_blocks(out);
 }
 
 void qu8s8_spmm(const QSpmmVariant& variant, const QSparseW& w, std::size_t m, const uint8_t* x, std::size_t ldx,
@@ -171,7 +196,7 @@ void qu8s8_spmm(const QSpmmVariant& variant, const QSparseW& w, std::size_t m, c
   assert(ldy >= m && (k == 0 || ldx >= m));
   if (rows == 0 || m == 0) return;
   CallTerms terms;
-  call_terms(w, params, &terms);
+  call_terms(w, params, params.a_zero_point, rows, &terms);
 
   const std::size_t threads = static_cast<std::size_t>(thread_count());
   const std::vector<uint8_t> zeros(k % kQSpmmKr != 0 ? m : 0, 0);
@@ -206,46 +231,53 @@ void qu8s8_spmm(const QSpmmVariant& variant, const QSparseW& w, std::size_t m, c
   });
 }
 
-// The channels-last driver: strips of kStrip pixels repacked straight from
-// their rows (no transpose of X: a group's 4 channels are one word per
-// pixel), the kernel into a [rows, kStrip] panel of the thread, which is
-// transposed into the strip's rows of Y. Tasks are strips x row groups of
-// about equal entry counts; each output is one kernel call's arithmetic, as
-// in qu8s8_spmm, so the results are its transposed, for any thread count.
+// The channels-last driver: tasks of whole kNhwcPixels-pixel chunks x
+// ranges of channel blocks (split by stored groups when the pixels alone
+// cannot feed the threads: a 7x7 map), each one call of the variant's nhwc
+// kernel. The last pixels, whose 4-byte group reads would pass X's end when
+// K is not a multiple of 4, are first copied into a zero-padded buffer.
 void qu8s8_spmm_nhwc(const QSpmmVariant& variant, const QSparseW& w, std::size_t pixels, const uint8_t* x,
                      std::size_t ldx, void* y, std::size_t ldy, const QGemmParams& params) {
   const std::size_t rows = w.rows, k = w.k, groups = w.groups;
   assert(ldy >= rows && ldx >= k);
   if (rows == 0 || pixels == 0) return;
+  const std::size_t blocks = w.block_ptr.size() - 1;
+  // Terms and multipliers per channel, readable 16 past the last block's first channel.
   CallTerms terms;
-  call_terms(w, params, &terms);
+  call_terms(w, params, variant.isa == Isa::kNeonDot ? params.a_zero_point - 128u : params.a_zero_point,
+             blocks * kQSpmmNhwcOc + 16, &terms);
+
+  // Pixels [0, safe) are read in place: their last group ends inside X.
+  const std::size_t span = groups * kQSpmmKr;
+  const std::size_t end = (pixels - 1) * ldx + k;
+  std::size_t safe = pixels;
+  while (safe > 0 && (safe - 1) * ldx + span > end) --safe;
+  std::vector<uint8_t> tail((pixels - safe) * span, 0);
+  for (std::size_t p = safe; p < pixels; ++p) std::memcpy(&tail[(p - safe) * span], x + p * ldx, k);
+
   std::size_t total = 0;
-  for (std::size_t n = 0; n < rows; ++n) total += row_cost(w, n);
-  const std::size_t strips = (pixels + kStrip - 1) / kStrip;
+  for (std::size_t b = 0; b < blocks; ++b) total += static_cast<std::size_t>(w.block_ptr[b + 1] - w.block_ptr[b]) + 1;
+  const std::size_t chunks = (pixels + kNhwcPixels - 1) / kNhwcPixels;
   const std::size_t threads = static_cast<std::size_t>(thread_count());
-  const std::size_t steps = (pixels + 15) / 16;
-  const std::size_t wanted = std::max<std::size_t>(1, std::min(threads * kTasksPerThread, total * steps / kMinWorkPerTask));
-  // Few strips (a 7x7 map) are split into row groups too, each repacking its strip itself.
-  const std::size_t row_groups = std::max<std::size_t>(1, std::min(rows, (wanted + strips - 1) / strips));
-  const std::vector<std::size_t> bounds = split_by_cost(rows, row_groups, total, [&](std::size_t n) { return row_cost(w, n); });
-  const std::size_t row_tasks = bounds.size() - 1;
-  const QSpmmFn fn = variant.fn;
+  const std::size_t work = total * kQSpmmNhwcOc * pixels / 16;  // vpdpbusd-sized steps, as the strided driver counts
+  const std::size_t wanted = std::max<std::size_t>(1, std::min(threads * kTasksPerThread, work / kMinWorkPerTask));
+  const std::size_t block_groups = std::max<std::size_t>(1, std::min(blocks, (wanted + chunks - 1) / chunks));
+  const std::vector<std::size_t> bounds = split_by_cost(blocks, block_groups, total, [&](std::size_t b) {
+    return static_cast<std::size_t>(w.block_ptr[b + 1] - w.block_ptr[b]) + 1;
+  });
+  const std::size_t block_tasks = bounds.size() - 1;
+  const QSpmmNhwcFn fn = variant.nhwc;
   const std::size_t elem = qgemm_output_size(params.output);
-  const TransposeVariant& transpose = transpose_best();
-  parallel_for(strips * row_tasks, [&](std::size_t task) {
-    const std::size_t s = task / row_tasks, r = task % row_tasks;
-    const std::size_t m0 = s * kStrip, width = std::min(kStrip, pixels - m0);
-    const std::size_t row_begin = bounds[r], row_end = bounds[r + 1];
-    // The repacked strip (plus the 64 bytes the kernels may read past it) and the output panel.
-    thread_local aligned_vector<uint8_t> xp, panel;
-    if (xp.size() < groups * kStrip * kQSpmmKr + 64) xp.resize(groups * kStrip * kQSpmmKr + 64);
-    if (panel.size() < rows * kStrip * elem) panel.resize(rows * kStrip * elem);
-    repack_pixels(groups, k, width, x + m0 * ldx, ldx, xp.data());
-    fn(w, row_begin, row_end, 0, width, xp.data(), width, terms.row_terms.data(), terms.store, panel.data(), kStrip);
-    const uint8_t* from = panel.data() + row_begin * kStrip * elem;
-    uint8_t* to = static_cast<uint8_t*>(y) + (m0 * ldy + row_begin) * elem;
-    if (elem == 1) transpose.x8(row_end - row_begin, width, from, kStrip, to, ldy);
-    else transpose.x32(row_end - row_begin, width, reinterpret_cast<const uint32_t*>(from), kStrip, reinterpret_cast<uint32_t*>(to), ldy);
+  parallel_for(chunks * block_tasks, [&](std::size_t task) {
+    const std::size_t c = task / block_tasks, r = task % block_tasks;
+    const std::size_t p0 = c * kNhwcPixels, p1 = std::min(pixels, p0 + kNhwcPixels);
+    uint8_t* yc = static_cast<uint8_t*>(y) + p0 * ldy * elem;
+    const std::size_t in_place = p0 < safe ? std::min(p1, safe) - p0 : 0;
+    if (in_place > 0) fn(w, bounds[r], bounds[r + 1], in_place, x + p0 * ldx, ldx, terms.row_terms.data(), terms.store, yc, ldy);
+    const std::size_t copied_from = p0 + in_place;
+    if (copied_from < p1)
+      fn(w, bounds[r], bounds[r + 1], p1 - copied_from, &tail[(copied_from - safe) * span], span, terms.row_terms.data(), terms.store,
+         yc + in_place * ldy * elem, ldy);
   });
 }
 

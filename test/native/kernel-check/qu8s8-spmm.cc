@@ -6,9 +6,11 @@
 // (-128..127) and X (0..255), a random zero point, bias, every output kind
 // with per-tensor or per-row multipliers (NaN/inf/-0 ones included), strided
 // X and Y (Y's gaps must keep their fill), and a K long enough for the int32
-// sums to wrap. Each case also runs qu8s8_spmm_nhwc of the same variant on
-// X^T (rows byte- and word-aligned), whose transposed result must be the
-// same bytes.
+// sums to wrap, and rows repeating a group. Each case also runs
+// qu8s8_spmm_nhwc of the same variant (its channels-last kernel: blocks of 8
+// rows, pixel tiles and their tails) on X^T (rows at odd and word-aligned
+// addresses, the last ones read from a padded copy when K is not a multiple
+// of 4), whose transposed result must be the same bytes.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -25,6 +27,7 @@ struct Case {
   std::size_t rows, m, k;
   double density;          // chance that a row stores a K group
   bool extremes = false;   // X = 255 and every weight -128: sums that wrap int32
+  bool repeats = false;    // every stored group twice in its row (two entries, which the packers must add)
 };
 
 void run(kcheck::Checker& c, const QSpmmVariant& v, const QSpmmVariant& ref, const Case& t, QOutput output) {
@@ -33,15 +36,17 @@ void run(kcheck::Checker& c, const QSpmmVariant& v, const QSpmmVariant& ref, con
   for (std::size_t n = 0; n < t.rows; ++n) {
     for (std::size_t g = 0; g < groups; ++g) {
       if (!t.extremes && c.uniform(0.0f, 1.0f) >= t.density) continue;
-      uint32_t w = 0;
-      for (std::size_t j = 0; j < 4; ++j) {
-        // Weights past K are 0 (as packed); some of the rest pruned.
-        const bool kept = 4 * g + j < t.k && (t.extremes || c.below(4) != 0);
-        const int8_t b = kept ? static_cast<int8_t>(t.extremes ? -128 : c.integer(-128, 127)) : 0;
-        w |= static_cast<uint32_t>(static_cast<uint8_t>(b)) << (8 * j);
+      for (int copy = 0; copy < (t.repeats ? 2 : 1); ++copy) {
+        uint32_t w = 0;
+        for (std::size_t j = 0; j < 4; ++j) {
+          // Weights past K are 0 (as packed); some of the rest pruned.
+          const bool kept = 4 * g + j < t.k && (t.extremes || c.below(4) != 0);
+          const int8_t b = kept ? static_cast<int8_t>(t.extremes ? -128 : c.integer(-128, 127)) : 0;
+          w |= static_cast<uint32_t>(static_cast<uint8_t>(b)) << (8 * j);
+        }
+        group.push_back(static_cast<int32_t>(g));
+        word.push_back(static_cast<int32_t>(w));
       }
-      group.push_back(static_cast<int32_t>(g));
-      word.push_back(static_cast<int32_t>(w));
     }
     indptr.push_back(static_cast<int32_t>(group.size()));
   }
@@ -89,13 +94,13 @@ void run(kcheck::Checker& c, const QSpmmVariant& v, const QSpmmVariant& ref, con
   for (std::size_t j = 0; j < t.m; ++j)
     for (std::size_t kk = 0; kk < t.k; ++kk) xn[1 + j * ldxn + kk] = x[1 + kk * ldx + j];
   std::vector<uint8_t> yn(t.m * ldyn * size, 0xA5), back(got);
-  qu8s8_spmm_nhwc(v, w, t.m, xn.data() + 1, ldxn, yn.data(), ldyn, params);  // rows of X not word-aligned: byte repack
+  qu8s8_spmm_nhwc(v, w, t.m, xn.data() + 1, ldxn, yn.data(), ldyn, params);  // rows of X not word-aligned
   for (std::size_t n = 0; n < t.rows; ++n)
     for (std::size_t j = 0; j < t.m; ++j) std::memcpy(&back[1 + (n * ldy + j) * size], &yn[(j * ldyn + n) * size], size);
   c.same(back.data(), got.data(), got.size(), "channels-last rows=%zu m=%zu k=%zu density=%.2f %s", t.rows, t.m, t.k,
          t.density, kinds[static_cast<int>(output)]);
   if (t.k % 4 == 0 && ldxn % 4 == 0) {
-    // Word-aligned rows: the repack's 32-bit transpose.
+    // Word-aligned rows.
     std::vector<uint8_t> xa(t.m * ldxn + 4, 0);
     std::memcpy(xa.data() + 4, xn.data() + 1, t.m * ldxn);
     std::fill(yn.begin(), yn.end(), 0xA5);
@@ -145,6 +150,8 @@ CHECK_FAMILY("qu8s8-spmm") {
     // 140000 products of 255 * -128 pass -2^32: the sums wrap.
     cases.push_back({2, 37, 140001, 1.0, true});
     cases.push_back({3, 1, 140003, 1.0, true});
+    // Groups repeated within rows: the channels-last layout stores a second copy.
+    cases.push_back({1 + c.below(20), 1 + c.below(70), 1 + c.below(100), 0.3, false, true});
     for (std::size_t i = 0; i < cases.size(); ++i)
       run(c, v, ref, cases[i], cases[i].extremes ? QOutput::kInt32 : outputs[i % 4]);
   });
