@@ -38,7 +38,7 @@ import type { IsaLimit } from '../src/native.js';
 import { convRunGeometry, type WindowAttributes } from '../src/runtime/ops/conv-attributes.js';
 import { chooseConvPath, convCandidates, convShape } from '../src/backends/cpu/conv/choice.js';
 import { CONV_COSTS } from '../src/backends/cpu/conv/cost-table.js';
-import { CONV_PATH_FAMILY, convPhases, convWork, costKey, NHWC_PATH_FAMILY, nhwcWork, type ConvCostTable, type ConvPath, type NhwcPath, type PathCost } from '../src/backends/cpu/conv/costs.js';
+import { CONV_PATH_FAMILY, convPhases, convWork, costKey, NHWC_PATH_FAMILY, nhwcWork, qspmmNhwcDensity, type ConvCostTable, type ConvPath, type NhwcPath, type PathCost } from '../src/backends/cpu/conv/costs.js';
 import { packWeights } from '../src/backends/cpu/pack.js';
 import { planQGemm } from '../src/backends/cpu/qgemm.js';
 import { packSparseWeights } from '../src/backends/cpu/qspmm.js';
@@ -150,7 +150,8 @@ function prepare(layer: Layer, path: ConvPath, pruned: number, uint8: boolean): 
  * An NHWC int8 1x1 product of `pixels` rows of K = `k` uint8 values into `oc`
  * channels (uint8 output, ReLU, Q's quantization) on `path`, with [4 x 4]
  * blocks of `pruned` of its weights zero, and the stored fraction of the
- * weights' 4-channel groups (what the sparse driver runs over; 1 for dense).
+ * weights' 4-channel groups (what the sparse kernels run over, costs.ts
+ * qspmmNhwcDensity; 1 for dense).
  */
 function prepareNhwc(path: NhwcPath, k: number, pixels: number, oc: number, pruned: number): { run: () => unknown; density: number } {
   const random = seededRandom(k * 31 + oc);
@@ -160,15 +161,13 @@ function prepareNhwc(path: NhwcPath, k: number, pixels: number, oc: number, prun
   const stage = { output: 'uint8' as const, outScale: Q.yScale, outZeroPoint: Q.yZero, activation: 'relu' as const };
   const xData = Uint8Array.from({ length: pixels * k }, () => 128 + Math.round(random() * 100));
   const y = new Uint8Array(pixels * oc);
-  let groups = 0;
-  for (let g = 0; g < rows.length; g += 4) if (rows[g] || rows[g + 1] || rows[g + 2] || rows[g + 3]) groups++;
   const weights = tensor('int8', [oc, k], rows, { scale: w.scales![0] });
   const plan = path === 'nhwc-gemm-int8'
     ? planQGemm(x, packWeights(tensor('int8', [k, oc], transposed(rows, oc, k), { scale: w.scales![0] })), stage)
     : planQSpmmNhwc(packSparseWeights(SparseMatrix.fromDense(weights, { format: 'bsr', blockShape: [1, 4] })), x, stage);
   const run = () => plan.run(xData, y);
   run();
-  return { run, density: path === 'nhwc-gemm-int8' ? 1 : groups / (rows.length / 4) };
+  return { run, density: path === 'nhwc-gemm-int8' ? 1 : qspmmNhwcDensity(rows, oc, k) };
 }
 
 /** w [rows, cols] transposed. */

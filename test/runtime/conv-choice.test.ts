@@ -6,7 +6,7 @@ import { native, type IsaLimit } from '../../src/native.js';
 import type { WindowAttributes } from '../../src/runtime/ops/conv-attributes.js';
 import { chooseConvPath, chooseNhwcInt8, convCandidates, convShape } from '../../src/backends/cpu/conv/choice.js';
 import { CONV_COSTS } from '../../src/backends/cpu/conv/cost-table.js';
-import { CONV_PATH_FAMILY, type ConvCostTable, type ConvPath } from '../../src/backends/cpu/conv/costs.js';
+import { CONV_PATH_FAMILY, qspmmNhwcDensity, type ConvCostTable, type ConvPath } from '../../src/backends/cpu/conv/costs.js';
 import type { ConvWeightSource } from '../../src/backends/cpu/conv/layer.js';
 import { prepareDirectConv } from '../../src/backends/cpu/conv/operator.js';
 import { pruneBlocks, seededRandom } from '../fixtures/cifar-cnn.js';
@@ -134,16 +134,28 @@ describe('runtime: the conv path choice', () => {
   });
 
   it('NHWC int8 products: sparse where the table models it cheaper than the dense GEMM, with its relative time; never on scalar next to SIMD or unmeasured', () => {
-    // K = 96, OC = 576: dense 96 * 576 + 576 = 55872; sparse at 10% 5529.6 + 2 * (576 + 24) = 6729.6.
+    // K = 96, OC = 576: dense 96 * 576 + 576 = 55872; sparse at 10% 5529.6 + 2 * 576 = 6681.6.
     const table: ConvCostTable = { 'nhwc-gemm-int8': { avx2: cost(1, 1) }, 'nhwc-spmm-int8': { avx2: cost(1, 2) } };
     const sparse = chooseNhwcInt8(96, 576, 0.1, table, running({}));
     assert.equal(sparse.path, 'sparse');
-    assert.ok(Math.abs(sparse.relative - 6729.6 / 55872) < 1e-9, String(sparse.relative));
-    // Moves dominate a product of few values per output: K = 8 at 10%, sparse 46.08 + 2 * 290 against dense 4896.
+    assert.ok(Math.abs(sparse.relative - 6681.6 / 55872) < 1e-9, String(sparse.relative));
+    // Moves dominate a product of few values per output: K = 8 at 10%, sparse 460.8 + 20 * 576 against dense 5184.
     assert.equal(chooseNhwcInt8(8, 576, 0.1, { ...table, 'nhwc-spmm-int8': { avx2: cost(1, 20) } }, running({})).path, 'dense');
     assert.deepEqual(chooseNhwcInt8(96, 576, 0.1, table, running({ 'qu8s8-spmm': 'scalar' })), { path: 'dense', relative: 1 });
     assert.deepEqual(chooseNhwcInt8(96, 576, 0.1, { 'nhwc-spmm-int8': table['nhwc-spmm-int8'] }, running({})), { path: 'dense', relative: 1 });
     assert.deepEqual(chooseNhwcInt8(96, 576, 0.1, { 'nhwc-gemm-int8': table['nhwc-gemm-int8'] }, running({})), { path: 'dense', relative: 1 });
+  });
+
+  it('the channels-last sparse density counts each 8-channel block\'s union of 4-channel groups, for all its channels', () => {
+    // W [10, 6]: row 0 stores group 0, row 7 groups 0 and 1 (the short one), row 9 group 1; blocks rows 0-7 and 8-9.
+    const w = new Int8Array(60);
+    w[0] = 1;
+    w[7 * 6 + 1] = -2;
+    w[7 * 6 + 5] = 3;
+    w[9 * 6 + 4] = 4;
+    assert.equal(qspmmNhwcDensity(w, 10, 6), (8 * 2 + 8 * 1) / (10 * 2));
+    assert.equal(qspmmNhwcDensity(new Int8Array(60), 10, 6), 0);
+    assert.equal(qspmmNhwcDensity(new Int8Array(0), 0, 6), 0);
   });
 
   it('variant lists report support under the ISA cap set at run time', () => {

@@ -4,10 +4,10 @@
  * packSparseWeights() and X uint8 rows of K channels (an NHWC image as
  * [N*H*W, C], or its NHWC im2col rows): the same exact int32 sums and output
  * stages as qspmm, bias and per-channel scales along Y's columns. A pixel's
- * 4 channels of a weight group are adjacent in X, so the addon repacks
- * strips of pixels straight from their rows (kernels/qu8s8-spmm's
- * qu8s8_spmm_nhwc) and transposes only the result panels back: the bytes
- * are qspmm's on X^T, transposed.
+ * 4 channels of a weight group are one word of its row of X, so the addon's
+ * kernels (kernels/qu8s8-spmm's qu8s8_spmm_nhwc) run over blocks of 8
+ * output channels, reading X's rows and writing Y's in place: the bytes are
+ * qspmm's on X^T, transposed.
  */
 import { refQSpmmInt32, refQSpmmOutput } from '../reference/qspmm.js';
 import { native } from '../../native.js';

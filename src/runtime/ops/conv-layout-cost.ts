@@ -9,8 +9,8 @@
  *   kernels included.
  * - NHWC, group 1: the GEMM over the pixels (GEMM_NS per multiply-add), times
  *   what the NHWC operator's own choice (nhwcSparseChoice) says its sparse
- *   layout costs relative to dense (int8: the calibrated NHWC costs, pixel
- *   panels included; float32: linear()'s crossover rule plus the panels,
+ *   layout costs relative to dense (int8: the calibrated NHWC costs of
+ *   qu8s8-spmm's channels-last kernels; float32: linear()'s crossover rule plus the panels,
  *   each input and output value copied once more, PANEL_NS) and, for a
  *   window that is not 1x1/1, the NHWC im2col (a run of C values per tap
  *   and pixel).
@@ -95,7 +95,7 @@ export function convLayoutCost(node: OnnxNode, constants: ReadonlyMap<string, Va
   const gemm = macs * costForIsa(GEMM_NS[type], runningIsa(quantized ? 'qu8s8-gemm' : 'f32-gemm'))!;
   const choice = sparse ? nhwcSparseChoice(source) : { layout: 'dense', relative: 1 };
   const pointwise = kh === 1 && kw === 1 && window.strides.every((s) => s === 1) && (window.pads === 'SAME_UPPER' || window.pads === 'SAME_LOWER' || window.pads.every((p) => p === 0));
-  // int8's relative time is the calibrated one of the sparse NHWC driver, its panels included.
+  // int8's relative time is the calibrated one of qu8s8-spmm's channels-last kernels (no panels).
   const panels = choice.layout === 'dense' || type === 'int8' ? 0 : (c * kh * kw + oc) * PANEL_NS.float32;
   const im2col = pointwise ? 0 : kh * kw * (IM2COL_RUN_NS + c * IM2COL_VALUE_NS);
   const nhwc = gemm * Math.min(1, choice.relative) + panels + im2col;

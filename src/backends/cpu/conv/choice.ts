@@ -78,8 +78,9 @@ export function chooseConvPath(shape: ConvShape, candidates: readonly ConvCandid
 }
 
 /**
- * The NHWC int8 product's choice for W [OC, K] storing `density` of its
- * 4-channel groups: 'sparse' (qu8s8-spmm's NHWC driver) when the table
+ * The NHWC int8 product's choice for W [OC, K] whose channels-last sparse
+ * layout stores `density` of its 4-channel groups (costs.ts
+ * qspmmNhwcDensity): 'sparse' (qu8s8-spmm's NHWC kernels) when the table
  * models it cheaper than the dense GEMM for the variants running now, with
  * its modelled time relative to dense (1 for dense). An unmeasured path, or
  * a scalar sparse kernel next to a SIMD GEMM, is never chosen.

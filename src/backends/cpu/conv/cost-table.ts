@@ -131,30 +131,30 @@ export const CONV_COSTS: ConvCostTable = {
   },
   "nhwc-gemm-int8": {
     scalar: {
-      mac: 1.75,
-      element: 15.3
+      mac: 0.419,
+      element: 5.87
     },
     avx2: {
-      mac: 0.129,
-      element: 3.4
+      mac: 0.0353,
+      element: 1.43
     },
     avx512vnni: {
-      mac: 0.0134,
-      element: 0.559
+      mac: 0.00794,
+      element: 0.228
     }
   },
   "nhwc-spmm-int8": {
     scalar: {
-      mac: 2.46,
-      element: 21.9
+      mac: 1.03,
+      element: 4.5
     },
     avx2: {
-      mac: 0.323,
-      element: 4.87
+      mac: 0.0621,
+      element: 1.07
     },
     avx512vnni: {
-      mac: 0.0278,
-      element: 2.65
+      mac: 0.0326,
+      element: 0.236
     }
   }
 };

@@ -64,10 +64,11 @@ export function costKey(path: ConvPath, uint8Input: boolean): ConvPath | Uint8Co
 
 /**
  * The ways the NHWC operator (nhwc.ts) runs a group-1 int8 conv's product
- * over the pixels' rows: the dense qu8s8-gemm (moves: the OC outputs it
- * requantizes), or the qu8s8-spmm NHWC driver on the weights' 4-channel
- * groups (moves: the OC outputs each stored row step requantizes and the
- * panel transposes back, and the K/4 words of X repacked per pixel).
+ * over the pixels' rows: the dense qu8s8-gemm, or qu8s8-spmm's channels-last
+ * kernels on the weights' 4-channel groups, stored per block of
+ * QSPMM_NHWC_BLOCK output channels as the union of the block's groups
+ * (qspmmNhwcDensity). Moved values: the OC outputs each requantizes per pixel
+ * (both read the pixels' rows in place).
  */
 export type NhwcPath = 'nhwc-gemm-int8' | 'nhwc-spmm-int8';
 
@@ -76,7 +77,30 @@ export const NHWC_PATH_FAMILY: Record<NhwcPath, CostFamily> = { 'nhwc-gemm-int8'
 
 /** [stored multiply-adds, values moved] per output pixel of an NHWC product of K = `k` row values into `oc` channels at `density` (stored fraction). */
 export function nhwcWork(path: NhwcPath, k: number, oc: number, density: number): [number, number] {
-  return [oc * k * density, path === 'nhwc-spmm-int8' ? oc + k / 4 : oc];
+  return [oc * k * density, oc];
+}
+
+/** Output channels per block of qu8s8-spmm's channels-last layout (kernels/qu8s8-spmm/qu8s8-spmm.h kQSpmmNhwcOc). */
+export const QSPMM_NHWC_BLOCK = 8;
+
+/**
+ * The fraction of W [oc, k]'s 4-channel groups (the last one short) that
+ * qu8s8-spmm's channels-last layout multiplies: per block of
+ * QSPMM_NHWC_BLOCK rows, each group holding a nonzero in any of them, for
+ * all the block's channels (the last block's padding included).
+ */
+export function qspmmNhwcDensity(w: ArrayLike<number>, oc: number, k: number): number {
+  const groups = Math.ceil(k / 4);
+  if (oc * groups === 0) return 0;
+  let stored = 0;
+  for (let o0 = 0; o0 < oc; o0 += QSPMM_NHWC_BLOCK)
+    for (let g = 0; g < groups; g++) {
+      let any = false;
+      for (let o = o0; o < Math.min(oc, o0 + QSPMM_NHWC_BLOCK) && !any; o++)
+        for (let j = o * k + g * 4, end = o * k + Math.min(k, g * 4 + 4); j < end && !any; j++) any = w[j] !== 0;
+      if (any) stored += QSPMM_NHWC_BLOCK;
+    }
+  return stored / (oc * groups);
 }
 
 /** Per path (and uint8 key), per ISA level of the variant that ran ('scalar', 'avx2', 'avx512', 'avx512vnni', ...). */

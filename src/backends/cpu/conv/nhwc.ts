@@ -17,7 +17,7 @@
  * Pruned weights run the same product on a sparse kernel when it is modelled
  * faster than dense for W [OC, KH*KW*C] (chooseNhwcLayout): float32 on planSpmmNhwc (the f32-spmm kernels on panels
  * of pixels transposed in cache), int8 without zero points on planQSpmmNhwc
- * (qu8s8-spmm, the requantized output stage) (label <kind>-nhwc-<layout>,
+ * (qu8s8-spmm's channels-last kernels: the rows read and written in place, the requantized output stage) (label <kind>-nhwc-<layout>,
  * e.g. conv-nhwc-bsr4x1, qconv-nhwc-1x1-bsr1x4).
  * The im2col (x32-im2col's NHWC entry points, planned per shape) copies each
  * tap's C channels as one run, into a rows buffer every NHWC conv shares.
@@ -52,6 +52,7 @@ import { isDepthwise, type ConvRunGeometry, type ConvWeightSource } from './laye
 import { prepareDepthwiseNhwc } from './depthwise-nhwc.js';
 import { prepareQDepthwiseNhwc } from './depthwise-nhwc-int8.js';
 import { chooseNhwcInt8 } from './choice.js';
+import { qspmmNhwcDensity } from './costs.js';
 
 /** One input shape and quantization's call, checked once: run() takes only the arrays. */
 export interface NhwcConvPlan {
@@ -102,35 +103,21 @@ const NHWC_PANEL_PIXELS = 64;
 
 /**
  * The sparse layout for W [OC, K] of `type`, or 'dense', with its time relative to the dense GEMM's.
- * int8: the calibrated NHWC costs (choice.ts chooseNhwcInt8: qu8s8-spmm's NHWC driver, panels included, against the dense GEMM
- * on the stored fraction of 4-channel groups, every layout's packing), run as bsr1x4 (csr where K is not a multiple of 4).
+ * int8: the calibrated NHWC costs (choice.ts chooseNhwcInt8: qu8s8-spmm's channels-last kernels against the dense GEMM on
+ * the fraction of 4-channel groups their 8-channel blocks store, every layout's packing), run as bsr1x4 (csr where K is not a
+ * multiple of 4).
  * float32: linear()'s rule, the batched crossover row of the variants and threads running now (density / crossover density).
  */
 function chooseNhwcLayout(type: 'float32' | 'int8', rows: Float32Array | Int8Array, oc: number): { layout: SparseLayout | 'dense'; relative: number } {
   if (type === 'int8') {
     const k = rows.length / oc;
-    const { path, relative } = chooseNhwcInt8(k, oc, groupDensity(rows, oc, k));
+    const { path, relative } = chooseNhwcInt8(k, oc, qspmmNhwcDensity(rows, oc, k));
     return path === 'dense' ? { layout: 'dense', relative } : { layout: k % 4 === 0 ? 'bsr1x4' : 'csr', relative };
   }
   const crossover = defaultCrossover(DEFAULT_CROSSOVER, type, NHWC_PANEL_PIXELS, native()?.getThreads() ?? 1);
   const densities = storedDensities(rows, oc, rows.length / oc, LINEAR_LAYOUTS[type]);
   const layout = chooseLayout(densities, crossover);
   return { layout, relative: layout === 'dense' ? 1 : densities[layout]! / crossover[layout]! };
-}
-
-/** The fraction of W [oc, k]'s groups of 4 consecutive row values (the last one short) holding a nonzero: qu8s8-spmm's entries. */
-function groupDensity(w: ArrayLike<number>, oc: number, k: number): number {
-  const groups = Math.ceil(k / 4);
-  if (oc * groups === 0) return 0;
-  let stored = 0;
-  for (let o = 0; o < oc; o++)
-    for (let g = 0; g < groups; g++)
-      for (let j = o * k + g * 4, end = o * k + Math.min(k, g * 4 + 4); j < end; j++)
-        if (w[j] !== 0) {
-          stored++;
-          break;
-        }
-  return stored / (oc * groups);
 }
 
 /** The layout the operator runs `w` on with layer.sparse set ('dense' where it could not run sparse), and its time relative to dense (the layout pass's estimate). */
