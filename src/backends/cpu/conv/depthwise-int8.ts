@@ -11,7 +11,7 @@ import type { Activation } from '../../../ops/activation.js';
 import type { Conv2dOptions } from '../conv2d.js';
 import { planQdwconv2d, type Qdwconv2dPlan } from '../qdwconv2d.js';
 import { maxPooled } from './direct.js';
-import type { ConvAllocate, ConvRunGeometry, ConvValue, ConvWeightSource, ConvWindow } from './layer.js';
+import { unpooledAllocate, type ConvAllocate, type ConvRunGeometry, type ConvValue, type ConvWeightSource, type ConvWindow } from './layer.js';
 
 /** Plans kept per layer: one per input shape and quantization (a model runs one or a few). */
 const MAX_PLANS = 8;
@@ -63,7 +63,7 @@ export function runQDepthwise(dw: QDepthwiseConv, x: ConvValue<'float32' | 'uint
     dw.plans.set(key, plan);
   }
   const { type, dims } = plan.result;
-  const y = allocate(type as 'int32' | 'uint8' | 'int8', sizeOf(dims)) as Int32Array | Uint8Array | Int8Array;
+  const y = unpooledAllocate(stage.pool, allocate)(type as 'int32' | 'uint8' | 'int8', sizeOf(dims)) as Int32Array | Uint8Array | Int8Array;
   plan.run(x.data as Uint8Array, y);
-  return maxPooled({ type, dims, data: y } as ConvValue, stage.pool);
+  return maxPooled({ type, dims, data: y } as ConvValue, stage.pool, allocate);
 }

@@ -12,8 +12,9 @@ import { sizeOf, tensor, type QuantParams, type Tensor } from '../../../tensor.j
 import { conv2dIsExact, packConvWeights, planConv2d, type Conv2dOptions, type Conv2dPlan, type ConvWeights } from '../conv2d.js';
 import { convGeometry } from '../../../ops/im2col.js';
 import { maxPool } from '../maxpool.js';
+import { maxPoolGeometry } from '../../../ops/maxpool.js';
 import type { ConvPath } from './costs.js';
-import type { ConvAllocate, ConvRunGeometry, ConvValue, ConvWeightSource } from './layer.js';
+import { unpooledAllocate, type ConvAllocate, type ConvRunGeometry, type ConvValue, type ConvWeightSource } from './layer.js';
 
 export type DirectPath = Exclude<ConvPath, 'im2col' | 'im2col-int8'>;
 
@@ -50,12 +51,15 @@ export function packDirectConv<T extends 'float32' | 'int8' | 'uint8'>(w: ConvWe
   return { weights, label: `conv-${path}`, plans: new Map() };
 }
 
-/** `y` max-pooled as the fused pool asks, or `y` itself. */
-export function maxPooled(y: ConvValue, pool: Conv2dOptions['pool']): ConvValue {
+/** `y` max-pooled as the fused pool asks, into storage from `allocate`, or `y` itself (which came from unpooledAllocate). */
+export function maxPooled(y: ConvValue, pool: Conv2dOptions['pool'], allocate: ConvAllocate): ConvValue {
   if (!pool) return y;
   const type = y.type as 'float32' | 'uint8' | 'int8';
-  const r = maxPool(tensor(type, y.dims, y.data as Float32Array), { kernelShape: pool.kernelShape, strides: pool.strides });
-  return { type: y.type, dims: [...r.dims], data: r.data as ConvValue['data'] };
+  const { outH, outW } = maxPoolGeometry(y.dims, pool);
+  const dims = [y.dims[0], y.dims[1], outH, outW];
+  const out = allocate(type, sizeOf(dims)) as Float32Array | Uint8Array | Int8Array;
+  maxPool(tensor(type, y.dims, y.data as Float32Array), { kernelShape: pool.kernelShape, strides: pool.strides, out });
+  return { type: y.type, dims, data: out as ConvValue['data'] };
 }
 
 /**
@@ -86,7 +90,7 @@ export function runDirectConv(direct: DirectConv, x: ConvValue<'float32' | 'uint
   }
   if (plan === null) return undefined;
   const { conv, poolAfter } = plan;
-  const y = allocate(conv.type, sizeOf(conv.dims));
+  const y = unpooledAllocate(poolAfter, allocate)(conv.type, sizeOf(conv.dims));
   conv.run(x.data, y);
-  return maxPooled({ type: conv.type, dims: conv.dims, data: y } as ConvValue, poolAfter);
+  return maxPooled({ type: conv.type, dims: conv.dims, data: y } as ConvValue, poolAfter, allocate);
 }

@@ -8,13 +8,13 @@
  *   dense:  rows[N*P, K] x W'[K, OC/g] -> [N*P, OC/g] -> NCHW (a transpose per image)
  *   sparse: rows^T[K, N*P], W[OC, K] * rows^T -> [OC, N*P] -> NCHW (a copy per image when N > 1)
  */
-import { TYPED_ARRAY_OF, tensor, type ElementType, type QuantParams, type Tensor, type TypedArrayOf } from '../../../tensor.js';
+import { tensor, type QuantParams, type Tensor, type TypedArrayOf } from '../../../tensor.js';
 import { convGeometry } from '../../../ops/im2col.js';
 import { im2col } from '../im2col.js';
 import { linear, type Linear, type LinearRunOptions } from '../linear.js';
 import { packWeights, type PackedWeights } from '../pack.js';
 import { transpose } from '../transpose.js';
-import type { ConvRunGeometry, ConvValue, ConvWeightSource } from './layer.js';
+import type { ConvAllocate, ConvRunGeometry, ConvValue, ConvWeightSource } from './layer.js';
 
 /** Runs one group's rows against its packed weights: [N*P, Kg] -> [N*P, OC/g]. */
 export type GroupGemm = (rows: Tensor, packed: PackedWeights, group: number) => Tensor;
@@ -67,7 +67,7 @@ export function prepareIm2colWeights<T extends 'float32' | 'int8' | 'uint8'>(
  * dense weights, `sparseOptions` the sparse layer.
  */
 export function runIm2colGemm(x: ConvValue<'float32' | 'uint8'>, xQuant: QuantParams, weights: Im2colWeights, geometry: ConvRunGeometry,
-  outType: ElementType, gemm: GroupGemm, sparseOptions: LinearRunOptions): ConvValue {
+  outType: 'float32' | 'uint8' | 'int8' | 'int32', gemm: GroupGemm, sparseOptions: LinearRunOptions, allocate: ConvAllocate): ConvValue {
   const [n] = x.dims;
   const g = weights.groups;
   const xt = tensor(x.type, x.dims, x.data, xQuant);
@@ -76,7 +76,7 @@ export function runIm2colGemm(x: ConvValue<'float32' | 'uint8'>, xQuant: QuantPa
   const oc = weights.outChannels, ocg = oc / g;
   const { outH: oh, outW: ow } = convGeometry(x.dims, geometry);
   const pixels = oh * ow;
-  const y = new (TYPED_ARRAY_OF[outType] as new (n: number) => TypedArrayOf<ElementType>)(n * oc * pixels);
+  const y = allocate(outType, n * oc * pixels);
   if (weights.kind === 'sparse') {
     const colT = transpose(tensor(col.type, [rows, kg], col.data, xQuant));
     const r = weights.layer.run(colT as Tensor<'float32'>, sparseOptions);

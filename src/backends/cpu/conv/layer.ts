@@ -2,7 +2,7 @@
  * A convolution layer as the conv operator (operator.ts) takes it: the
  * weights as a model stores them, the window, and the geometry of one run.
  */
-import type { TypedArrayOf } from '../../../tensor.js';
+import { TYPED_ARRAY_OF, type TypedArrayOf } from '../../../tensor.js';
 import type { Im2colOptions } from '../im2col.js';
 
 /** Conv weights before any packing: [OC, C/group, KH, KW] (or [OC, C/group, KW]). */
@@ -33,6 +33,18 @@ export interface ConvValue<T extends 'float32' | 'uint8' | 'int8' | 'int32' = 'f
 
 /** Where a run's result goes: a session's buffer pool, or fresh arrays. */
 export type ConvAllocate = (type: 'float32' | 'uint8' | 'int8' | 'int32', length: number) => Float32Array | Uint8Array | Int8Array | Int32Array;
+
+/** Fresh arrays: scratch that must not come from a pool, which would never see it dropped. */
+export const freshConvArray: ConvAllocate = (type, length) => new TYPED_ARRAY_OF[type](length);
+
+/**
+ * Where a layer's result before its fused max pool goes: `allocate` when no
+ * pool follows (it is the node's result), else scratch, since only the pooled
+ * result (maxPooled, from `allocate`) is the node's and goes back to the pool.
+ */
+export function unpooledAllocate(pool: object | undefined, allocate: ConvAllocate): ConvAllocate {
+  return pool ? freshConvArray : allocate;
+}
 
 /**
  * Whether a conv with weights of these dims [OC, C/group, ...] and `group`

@@ -22,7 +22,7 @@ import { maxPooled, packDirectConv, runDirectConv, type DirectConv } from './dir
 import { prepareGroupedConv } from './grouped.js';
 import { prepareIm2colWeights, runIm2colGemm, type GroupGemm, type Im2colWeights } from './im2col-gemm.js';
 import { prepareQDepthwise, runQDepthwise } from './depthwise-int8.js';
-import { isDepthwise, type ConvAllocate, type ConvRunGeometry, type ConvValue, type ConvWeightSource, type ConvWindow } from './layer.js';
+import { isDepthwise, unpooledAllocate, type ConvAllocate, type ConvRunGeometry, type ConvValue, type ConvWeightSource, type ConvWindow } from './layer.js';
 
 /** Pixels per image linear()'s sparse/dense choice assumes before any input is seen (a CIFAR-sized feature map). */
 const TYPICAL_PIXELS = 256;
@@ -121,7 +121,7 @@ export function prepareConv<T extends 'float32' | 'int8' | 'uint8'>(layer: ConvL
   // It takes the weights as stored, so weights that change every run ('im2col' forced) take it too.
   if (output === 'float32' && w.type === 'float32' && group > 1 && (forced === 'auto' || forced === 'im2col')) {
     const grouped = prepareGroupedConv(w as ConvWeightSource<'float32'>, window, group, layer.bias as Float32Array | undefined, layer.activation);
-    return { label: grouped.label, run: (x, _xQuant, geometry, allocate) => maxPooled(withPost(grouped.run(x as ConvValue<'float32'>, geometry, allocate), layer.postActivation), layer.pool) };
+    return { label: grouped.label, run: (x, _xQuant, geometry, allocate) => maxPooled(withPost(grouped.run(x as ConvValue<'float32'>, geometry, unpooledAllocate(layer.pool, allocate)), layer.postActivation), layer.pool, allocate) };
   }
   // Quantized depthwise layers have one path: exact int8 sums on qu8s8-dwconv2d (per group, im2col + GEMM is a K = KH*KW product).
   const qDepthwise = output !== 'float32' && forced === 'auto' && isDepthwise(w.dims, group) ? prepareQDepthwise(w, window) : undefined;
@@ -148,7 +148,8 @@ export function prepareConv<T extends 'float32' | 'int8' | 'uint8'>(layer: ConvL
       const y = direct && runDirectConv(direct, x, xQuant, geometry, options.direct, allocate);
       if (y) return y;
       if (direct && forced !== 'auto') throw new RangeError(`${direct.label}: the sums would not be exact for x's zero point ${xQuant.zeroPoint}, or the window is strided and dilated`);
-      return maxPooled(withPost(runIm2colGemm(x, xQuant, im2colWeights(), geometry, output, options.gemm, options.sparse), layer.postActivation), layer.pool);
+      const product = runIm2colGemm(x, xQuant, im2colWeights(), geometry, output, options.gemm, options.sparse, unpooledAllocate(layer.pool, allocate));
+      return maxPooled(withPost(product, layer.postActivation), layer.pool, allocate);
     },
   };
 }
