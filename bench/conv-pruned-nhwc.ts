@@ -1,5 +1,5 @@
 /**
- * Pruned convs (90% of the [4 output x 4 input channel] blocks at each
+ * Pruned convs (90%, or --prune, of the [4 output x 4 input channel] blocks at each
  * kernel position zeroed, the benchmark models' pruneModel), fp32 and int8
  * (per-tensor symmetric int8 weights on uint8 images, uint8 output), through
  * both conv operators with the session's sparse policy: the NCHW operator's
@@ -9,7 +9,7 @@
  * picks a sparse layout; else the dense GEMM), and the NHWC operator forced
  * dense.
  *
- *   npm run bench:conv:pruned-nhwc [-- --threads 2 --batch 1 --quick]
+ *   npm run bench:conv:pruned-nhwc [-- --threads 2 --batch 1 --quick --prune 0.9]
  *
  * Columns: layer, batch, type, the NCHW path and its ms, the NHWC path and its ms,
  * NHWC dense ms, nchw / nhwc (above 1: the NHWC sparse path is faster) and
@@ -40,11 +40,17 @@ const LAYERS: Layer[] = [
 ];
 
 const { values } = parseArgs({
-  options: { threads: { type: 'string', default: '1' }, batch: { type: 'string', multiple: true }, quick: { type: 'boolean', default: false } },
+  options: {
+    threads: { type: 'string', default: '1' }, batch: { type: 'string', multiple: true }, quick: { type: 'boolean', default: false },
+    // The share of blocks zeroed: 1 leaves only the output stage (bias, activation, requantize, stores), the floor no sparsity goes below.
+    prune: { type: 'string', default: '0.9' },
+  },
 });
 cpu.setThreads(Number(values.threads));
 const batches = (values.batch ?? ['1', '8']).map(Number);
 const budgetMs = values.quick ? 300 : 1500;
+const prune = Number(values.prune);
+if (!(prune >= 0 && prune <= 1)) throw new RangeError(`--prune must be a fraction in [0, 1], got ${values.prune}`);
 
 const buffers = new Map<string, Float32Array | Uint8Array>();
 const allocate: ConvAllocate = (type, length) => {
@@ -53,18 +59,18 @@ const allocate: ConvAllocate = (type, length) => {
   return buffers.get(key)!;
 };
 
-console.log(`\npruned convs, 90% [4 x 4] blocks, ${values.threads} thread(s)\n`);
+console.log(`\npruned convs, ${prune * 100}% [4 x 4] blocks, ${values.threads} thread(s)\n`);
 console.log('| layer | batch | type | nchw path | nchw ms | nhwc path | nhwc ms | nhwc dense ms | nchw / nhwc | dense / nhwc |');
 console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const batch of batches)
   for (const [name, c, h, oc, k, s, p] of LAYERS) {
     const random = seededRandom(h * 31 + c + k);
     const taps = k * k;
-    const wf = pruneBlocks(Float32Array.from({ length: oc * c * taps }, () => (random() - 0.5) * 0.3), oc, 4, 0.9, taps);
+    const wf = pruneBlocks(Float32Array.from({ length: oc * c * taps }, () => (random() - 0.5) * 0.3), oc, 4, prune, taps);
     const xf = Float32Array.from({ length: batch * c * h * h }, () => random());
     const window: WindowAttributes = { kernel: [k, k], strides: [s, s], dilations: [1, 1], pads: [p, p, p, p], oneD: false };
     const { geometry } = convRunGeometry(window, [batch, c, h, h]);
-    const wScale = wf.reduce((m, v) => Math.max(m, Math.abs(v)), 0) / 127;
+    const wScale = Math.max(wf.reduce((m, v) => Math.max(m, Math.abs(v)), 0), 1e-3) / 127;
     for (const int8 of [false, true]) {
       const weights: ConvWeightSource<'float32' | 'int8'> = int8
         ? { type: 'int8', dims: [oc, c, k, k], data: Int8Array.from(wf, (v) => Math.round(v / wScale)), scales: Float32Array.of(wScale) }
