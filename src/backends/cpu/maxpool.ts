@@ -10,7 +10,9 @@ import { native } from '../../native.js';
 import { sizeOf, type Tensor, type TypedArrayOf } from '../../tensor.js';
 import { checkDisjoint, checkOneOf, checkTensor, checkTensorShape, fail, outputTensor } from '../../validate.js';
 
-type PoolType = 'float32' | 'uint8' | 'int8';
+/** The element types max pooling takes (the runtime's MaxPool nodes check their inputs against the same list). */
+export const POOL_TYPES = ['float32', 'uint8', 'int8'] as const;
+export type PoolType = (typeof POOL_TYPES)[number];
 
 export interface MaxPoolOptions extends MaxPoolArgs {
   /**
@@ -26,7 +28,7 @@ export interface MaxPoolOptions extends MaxPoolArgs {
 }
 
 function maxPoolCall(xIn: Tensor<PoolType>, options: MaxPoolOptions): CpuCall<Tensor<PoolType>> {
-  const x = checkTensor('x', xIn, ['float32', 'uint8', 'int8'], 4);
+  const x = checkTensor('x', xIn, POOL_TYPES, 4);
   const nhwc = checkOneOf('options.layout', options?.layout ?? 'nchw', ['nchw', 'nhwc']) === 'nhwc';
   if (nhwc) return maxPoolNhwcCall(x, options);
   const g = maxPoolGeometry(x.dims, options);
@@ -97,7 +99,7 @@ export interface MaxPoolNhwcPlan<T extends PoolType> {
  * @throws TypeError/RangeError naming the bad argument, as cpu.maxPool does.
  */
 export function planMaxPoolNhwc<T extends PoolType>(x: Omit<Tensor<T>, 'data'>, options: Omit<MaxPoolOptions, 'out' | 'layout'>): MaxPoolNhwcPlan<T> {
-  const { type, dims: xDims } = checkTensorShape('x', x, ['float32', 'uint8', 'int8'], 4);
+  const { type, dims: xDims } = checkTensorShape('x', x, POOL_TYPES, 4);
   const [n, height, width, channels] = xDims;
   const g = maxPoolGeometry([n, channels, height, width], options);
   const variant = checkVariant(options);

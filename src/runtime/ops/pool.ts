@@ -8,7 +8,7 @@
 import { cpu } from '../../backends/cpu/backend.js';
 import { pooledSize } from '../../ops/maxpool.js';
 import { planGlobalAveragePoolCall, type UnaryPlan } from '../../backends/cpu/elementwise-plan.js';
-import { planMaxPoolNhwc, type MaxPoolNhwcPlan } from '../../backends/cpu/maxpool.js';
+import { planMaxPoolNhwc, POOL_TYPES, type MaxPoolNhwcPlan, type PoolType } from '../../backends/cpu/maxpool.js';
 import { sizeOf, tensor, type Tensor, type TypedArrayOf } from '../../tensor.js';
 import type { OnnxNode, Value } from '../onnx/model.js';
 import { value } from '../value.js';
@@ -113,7 +113,7 @@ const maxPool: OpHandler = (ctx) => {
   if (ctx.attributes.int('storage_order', 0) !== 0) throw new ModelError('storage_order 1 is not supported');
   if (isNhwc(ctx.attributes)) return nhwcMaxPool(ctx, win, ceil);
   return nodeRun('maxpool', (inputs, allocate) => {
-    const x = input(inputs, 0, ['float32', 'uint8', 'int8']);
+    const x = input(inputs, 0, POOL_TYPES);
     const g = geometry(x, win, ceil);
     // From the session's pool (every path below writes all of y): a fresh
     // array per run costs its first touch, ResNet-18's stem pool at batch 16
@@ -129,16 +129,13 @@ const maxPool: OpHandler = (ctx) => {
   });
 };
 
-type PoolType = 'float32' | 'uint8' | 'int8';
-const POOL_TYPES: readonly PoolType[] = ['float32', 'uint8', 'int8'];
-
 /** MaxPool of channels-last x [N, H, W, C] -> [N, OH, OW, C] on cpu.maxPool's NHWC kernels (the geometry of the NCHW one), planned once per input shape and type. */
 function nhwcMaxPool(ctx: PrepareContext, win: WindowAttributes, ceil: boolean): ReturnType<OpHandler> {
   const unsupported = nhwcMaxPoolSupported(ctx.attributes);
   if (unsupported) throw new ModelError(`MaxPool runs NHWC only with ${unsupported}`);
   const plans = new PlanCache<MaxPoolNhwcPlan<PoolType>>();
   return nodeRun('maxpool-nhwc', (inputs, allocate) => {
-    const x = input(inputs, 0, ['float32', 'uint8', 'int8']);
+    const x = input(inputs, 0, POOL_TYPES);
     if (x.dims.length !== 4) throw new ModelError(`input must be 4-D (N, H, W, C), got [${x.dims}]`);
     const type = x.type as PoolType;
     const plan = plans.get(x.dims, () => {
@@ -154,7 +151,7 @@ function nhwcMaxPool(ctx: PrepareContext, win: WindowAttributes, ceil: boolean):
 
 /** Undilated windows, the CNN case: cpu.maxPool (native, split by planes), of the same output size as geometry(). */
 function denseMaxPool(x: Value, y: Value, g: PoolGeometry, win: WindowAttributes, ceil: boolean): void {
-  const type = x.type as 'float32' | 'uint8' | 'int8';
+  const type = x.type as PoolType;
   const x4 = tensor(type, [g.n, g.c, g.h, g.w], x.data as Tensor<typeof type>['data']);
   cpu.maxPool(x4, { kernelShape: win.kernel, strides: win.strides, pads: g.pads, ceilMode: ceil, out: y.data as Tensor<typeof type>['data'] });
 }
