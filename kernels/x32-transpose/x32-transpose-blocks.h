@@ -32,6 +32,18 @@
 #define SPARQ_TRANSPOSE_BLOCKS_128 1
 #endif
 
+#if defined(__SSE2__)
+// lo8 .. hi64 of Ops128 (prefix _mm) and Ops256 (_mm256): the x86 unpacks,
+// which work inside each 128-bit lane at every width.
+#define SPARQ_X86_UNPACKS(prefix)                                                \
+  static V lo8(V a, V b) { return prefix##_unpacklo_epi8(a, b); }               \
+  static V hi8(V a, V b) { return prefix##_unpackhi_epi8(a, b); }               \
+  static V lo32(V a, V b) { return prefix##_unpacklo_epi32(a, b); }             \
+  static V hi32(V a, V b) { return prefix##_unpackhi_epi32(a, b); }             \
+  static V lo64(V a, V b) { return prefix##_unpacklo_epi64(a, b); }             \
+  static V hi64(V a, V b) { return prefix##_unpackhi_epi64(a, b); }
+#endif
+
 namespace sparq {
 namespace {
 
@@ -92,12 +104,7 @@ struct Ops128 {
   using V = __m128i;
   static V load(const void* p) { return _mm_loadu_si128(static_cast<const __m128i*>(p)); }
   static void store(void* p, V v) { _mm_storeu_si128(static_cast<__m128i*>(p), v); }
-  static V lo8(V a, V b) { return _mm_unpacklo_epi8(a, b); }
-  static V hi8(V a, V b) { return _mm_unpackhi_epi8(a, b); }
-  static V lo32(V a, V b) { return _mm_unpacklo_epi32(a, b); }
-  static V hi32(V a, V b) { return _mm_unpackhi_epi32(a, b); }
-  static V lo64(V a, V b) { return _mm_unpacklo_epi64(a, b); }
-  static V hi64(V a, V b) { return _mm_unpackhi_epi64(a, b); }
+  SPARQ_X86_UNPACKS(_mm)
 #else
   using V = uint8x16_t;
   static V load(const void* p) { return vld1q_u8(static_cast<const uint8_t*>(p)); }
@@ -134,12 +141,7 @@ struct Ops256 {
   using V = __m256i;
   static V load(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
   static void store(void* p, V v) { _mm256_storeu_si256(static_cast<__m256i*>(p), v); }
-  static V lo8(V a, V b) { return _mm256_unpacklo_epi8(a, b); }
-  static V hi8(V a, V b) { return _mm256_unpackhi_epi8(a, b); }
-  static V lo32(V a, V b) { return _mm256_unpacklo_epi32(a, b); }
-  static V hi32(V a, V b) { return _mm256_unpackhi_epi32(a, b); }
-  static V lo64(V a, V b) { return _mm256_unpacklo_epi64(a, b); }
-  static V hi64(V a, V b) { return _mm256_unpackhi_epi64(a, b); }
+  SPARQ_X86_UNPACKS(_mm256)
   static void store_lanes(uint8_t* p, std::size_t step, V v) {
     _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_castsi256_si128(v));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(p + step), _mm256_extracti128_si256(v, 1));
@@ -222,3 +224,5 @@ struct Ops512 {
 
 }  // namespace
 }  // namespace sparq
+
+#undef SPARQ_X86_UNPACKS
