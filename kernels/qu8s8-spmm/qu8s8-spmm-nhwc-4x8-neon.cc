@@ -7,13 +7,12 @@
 // qu8s8-gemm's NEON store_rows with 8 (or the block's fewer) columns.
 #include <arm_neon.h>
 
-#include <algorithm>
 #include <cstdint>
 #include <cstring>
 
 #include "qu8s8-spmm.h"
-#include "qu8s8-spmm-nhwc-tiles.h"
 #include "../qu8s8-gemm/qu8s8-gemm-store-neon.h"
+#include "qu8s8-spmm-nhwc-tiles.h"
 
 namespace sparq {
 namespace {
@@ -21,7 +20,6 @@ namespace {
 template <QOutput kOut, std::size_t kPixels>
 void tile(const QSparseW& w, std::size_t b, const uint8_t* x, std::size_t ldx, const int32_t* col_terms,
           const QGemmStore& store, void* y, std::size_t ldy) {
-  constexpr std::size_t kSize = kOut == QOutput::kUint8 || kOut == QOutput::kInt8 ? 1 : 4;
   int32x4_t acc[kPixels][4];
   #pragma GCC unroll 16  // the accumulators stay in registers
   for (std::size_t r = 0; r < kPixels; ++r)
@@ -46,11 +44,7 @@ void tile(const QSparseW& w, std::size_t b, const uint8_t* x, std::size_t ldx, c
       acc[r][1] = vmlal_high_lane_s16(acc[r][1], w3, xv, 3);
     }
   }
-  const std::size_t n0 = b * kQSpmmNhwcOc;
-  QGemmStore st = store;
-  if (kOut != QOutput::kInt32) st.multipliers = store.multipliers + n0;
-  store_rows<kOut>(kPixels, std::min(kQSpmmNhwcOc, w.rows - n0), acc, col_terms + n0, nullptr, nullptr, st,
-                   static_cast<uint8_t*>(y) + n0 * kSize, ldy);
+  store_block_rows<kOut, kPixels, kQSpmmNhwcOc>(w, b, acc, col_terms, store, y, ldy);
 }
 
 }  // namespace
@@ -58,13 +52,10 @@ void tile(const QSparseW& w, std::size_t b, const uint8_t* x, std::size_t ldx, c
 void qu8s8_spmm_nhwc_4x8_neon(const QSparseW& w, std::size_t block_begin, std::size_t block_end, std::size_t pixels,
                               const uint8_t* x, std::size_t ldx, const int32_t* col_terms, const QGemmStore& store,
                               void* y, std::size_t ldy) {
-  with_output_kind(store.output, [&](auto kind) {
-    constexpr QOutput kOut = decltype(kind)::value;
-    pixel_tiles<1, 4, 2, 1>(pixels, block_begin, block_end, x, ldx, static_cast<uint8_t*>(y), ldy * qgemm_output_size(kOut),
-                    [&](auto r, std::size_t b, const uint8_t* xr, uint8_t* yr) {
-                      tile<kOut, decltype(r)::value>(w, b, xr, ldx, col_terms, store, yr, ldy);
-                    });
-  });
+  block_tiles<1, 4, 2, 1>(store.output, pixels, block_begin, block_end, x, ldx, y, ldy,
+                          [&](auto kind, auto r, std::size_t b, const uint8_t* xr, uint8_t* yr) {
+                            tile<decltype(kind)::value, decltype(r)::value>(w, b, xr, ldx, col_terms, store, yr, ldy);
+                          });
 }
 
 }  // namespace sparq

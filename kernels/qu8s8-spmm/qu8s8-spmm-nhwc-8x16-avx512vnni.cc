@@ -13,13 +13,12 @@
 // vectors. A last odd block takes 16 pixels at a time, alone.
 #include <immintrin.h>
 
-#include <algorithm>
 #include <cstdint>
 #include <cstring>
 
 #include "qu8s8-spmm.h"
-#include "qu8s8-spmm-nhwc-tiles.h"
 #include "../qu8s8-gemm/qu8s8-gemm-store-avx512.h"
+#include "qu8s8-spmm-nhwc-tiles.h"
 
 namespace sparq {
 namespace {
@@ -48,7 +47,6 @@ inline void block_sums(const QSparseW& w, std::size_t b, const uint8_t* x, std::
 template <QOutput kOut, std::size_t kPixels, std::size_t kBlocks>
 void tile(const QSparseW& w, std::size_t b, const uint8_t* x, std::size_t ldx, const int32_t* col_terms,
           const QGemmStore& store, void* y, std::size_t ldy) {
-  constexpr std::size_t kSize = kOut == QOutput::kUint8 || kOut == QOutput::kInt8 ? 1 : 4;
   __m256i lo[kPixels], hi[kPixels];
   block_sums<kPixels>(w, b, x, ldx, lo);
   if (kBlocks == 2) block_sums<kPixels>(w, b + 1, x, ldx, hi);
@@ -58,11 +56,7 @@ void tile(const QSparseW& w, std::size_t b, const uint8_t* x, std::size_t ldx, c
     wide[r] = _mm512_maskz_inserti32x8(0xffff, _mm512_setzero_si512(), lo[r], 0);
     if (kBlocks == 2) wide[r] = _mm512_maskz_inserti32x8(0xffff, wide[r], hi[r], 1);
   }
-  const std::size_t n0 = b * kQSpmmNhwcOc;
-  QGemmStore st = store;
-  if (kOut != QOutput::kInt32) st.multipliers = store.multipliers + n0;
-  store_rows<kOut>(kPixels, std::min(kBlocks * kQSpmmNhwcOc, w.rows - n0), wide, col_terms + n0, nullptr, nullptr, st,
-                   static_cast<uint8_t*>(y) + n0 * kSize, ldy);
+  store_block_rows<kOut, kPixels, kBlocks * kQSpmmNhwcOc>(w, b, wide, col_terms, store, y, ldy);
 }
 
 }  // namespace
@@ -70,6 +64,8 @@ void tile(const QSparseW& w, std::size_t b, const uint8_t* x, std::size_t ldx, c
 void qu8s8_spmm_nhwc_8x16_avx512vnni(const QSparseW& w, std::size_t block_begin, std::size_t block_end,
                                      std::size_t pixels, const uint8_t* x, std::size_t ldx, const int32_t* col_terms,
                                      const QGemmStore& store, void* y, std::size_t ldy) {
+  // One output kind switch for both loops (not block_tiles' one each): each
+  // kind's loops stay one function that inlines its pair tiles.
   with_output_kind(store.output, [&](auto kind) {
     constexpr QOutput kOut = decltype(kind)::value;
     const std::size_t pairs_end = block_begin + (block_end - block_begin) / 2 * 2;
