@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "check.h"
+#include "conv-windows.h"
 #include "random-stage.h"
 #include "kernels/qu8s8-conv2d-nhwc/qu8s8-conv2d-nhwc.h"
 
@@ -26,15 +27,10 @@ std::vector<int32_t> plain_sums(const QConv2dNhwcShape& s, std::size_t oc, const
         for (std::size_t o = 0; o < oc; o++) {
           uint32_t sum = 0;
           for (std::size_t ch = 0; ch < s.channels; ch++)
-            for (std::size_t i = 0; i < s.kernel_h; i++)
-              for (std::size_t j = 0; j < s.kernel_w; j++) {
-                const std::ptrdiff_t ih = static_cast<std::ptrdiff_t>(oh * s.stride_h + i * s.dilation_h) - static_cast<std::ptrdiff_t>(s.pad_top);
-                const std::ptrdiff_t iw = static_cast<std::ptrdiff_t>(ow * s.stride_w + j * s.dilation_w) - static_cast<std::ptrdiff_t>(s.pad_left);
-                if (ih < 0 || iw < 0 || ih >= static_cast<std::ptrdiff_t>(s.height) || iw >= static_cast<std::ptrdiff_t>(s.width)) continue;
-                const std::size_t pixel = (n * s.height + static_cast<std::size_t>(ih)) * s.width + static_cast<std::size_t>(iw);
-                const int32_t v = x[pixel * s.channels + ch] - zx;
-                sum += static_cast<uint32_t>(v * w[((o * s.channels + ch) * s.kernel_h + i) * s.kernel_w + j]);
-              }
+            kcheck::for_each_tap(s, oh, ow, [&](std::size_t i, std::size_t j, std::size_t ih, std::size_t iw) {
+              const int32_t v = x[((n * s.height + ih) * s.width + iw) * s.channels + ch] - zx;
+              sum += static_cast<uint32_t>(v * w[((o * s.channels + ch) * s.kernel_h + i) * s.kernel_w + j]);
+            });
           y.push_back(static_cast<int32_t>(sum));
         }
   return y;
@@ -44,26 +40,19 @@ std::vector<int32_t> plain_sums(const QConv2dNhwcShape& s, std::size_t oc, const
 
 CHECK_FAMILY("qu8s8-conv2d-nhwc") {
   const QGemmVariant& ref = kQGemmVariants[kQGemmVariantCount - 1];
-  struct Window {
-    std::size_t kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
-  };
-  const Window windows[] = {{3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, {3, 3, 2, 2, 1, 1, 1, 1, 1, 1}, {1, 1, 2, 2, 1, 1, 0, 0, 0, 0},
-                            {7, 7, 2, 2, 1, 1, 3, 3, 3, 3}, {2, 4, 3, 2, 1, 2, 0, 3, 1, 0}, {3, 3, 1, 1, 1, 1, 4, 4, 4, 4}};
+  const kcheck::ConvWindow windows[] = {
+      {3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, {3, 3, 2, 2, 1, 1, 1, 1, 1, 1}, {1, 1, 2, 2, 1, 1, 0, 0, 0, 0},
+      {7, 7, 2, 2, 1, 1, 3, 3, 3, 3}, {2, 4, 3, 2, 1, 2, 0, 3, 1, 0}, {3, 3, 1, 1, 1, 1, 4, 4, 4, 4}};
   QConv2dNhwcScratch scratch;
   c.variants(kQGemmVariants, kQGemmVariantCount, [&](const QGemmVariant& v) {
-    for (const Window& win : windows)
+    for (const kcheck::ConvWindow& win : windows)
       for (std::size_t channels : {std::size_t{3}, std::size_t{5}, std::size_t{16}, std::size_t{1 + c.below(40)}}) {
         QConv2dNhwcShape s{};
         s.batch = 1 + c.below(2);
         s.channels = channels;
         s.height = 1 + c.below(12);
         s.width = 1 + c.below(12);
-        s.kernel_h = win.kh, s.kernel_w = win.kw, s.stride_h = win.sh, s.stride_w = win.sw;
-        s.dilation_h = win.dh, s.dilation_w = win.dw, s.pad_top = win.pt, s.pad_left = win.pl;
-        const std::size_t ext_h = (win.kh - 1) * win.dh + 1, ext_w = (win.kw - 1) * win.dw + 1;
-        if (s.height + win.pt + win.pb < ext_h || s.width + win.pl + win.pr < ext_w) continue;
-        s.out_h = (s.height + win.pt + win.pb - ext_h) / win.sh + 1;
-        s.out_w = (s.width + win.pl + win.pr - ext_w) / win.sw + 1;
+        if (!win.apply(s)) continue;
         const std::size_t oc = 1 + c.below(40), taps = s.kernel_h * s.kernel_w, k = taps * s.channels;
         const uint8_t zero_points[] = {0, 128, 255};
         const uint8_t zx = zero_points[c.below(3)];

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "check.h"
+#include "conv-windows.h"
 #include "random-stage.h"
 #include "kernels/qu8s8-dwconv2d/qu8s8-dwconv2d.h"
 
@@ -23,14 +24,10 @@ std::vector<int32_t> plain_sums(const DwConv2dShape& s, const uint8_t* x, int32_
     for (std::size_t oh = 0; oh < s.out_h; oh++)
       for (std::size_t ow = 0; ow < s.out_w; ow++) {
         uint32_t sum = 0;
-        for (std::size_t i = 0; i < s.kernel_h; i++)
-          for (std::size_t j = 0; j < s.kernel_w; j++) {
-            const std::ptrdiff_t ih = static_cast<std::ptrdiff_t>(oh * s.stride_h + i * s.dilation_h) - static_cast<std::ptrdiff_t>(s.pad_top);
-            const std::ptrdiff_t iw = static_cast<std::ptrdiff_t>(ow * s.stride_w + j * s.dilation_w) - static_cast<std::ptrdiff_t>(s.pad_left);
-            if (ih < 0 || iw < 0 || ih >= static_cast<std::ptrdiff_t>(s.height) || iw >= static_cast<std::ptrdiff_t>(s.width)) continue;
-            const int32_t v = x[(plane * s.height + static_cast<std::size_t>(ih)) * s.width + static_cast<std::size_t>(iw)] - zx;
-            sum += static_cast<uint32_t>(v * w[(c * s.kernel_h + i) * s.kernel_w + j]);
-          }
+        kcheck::for_each_tap(s, oh, ow, [&](std::size_t i, std::size_t j, std::size_t ih, std::size_t iw) {
+          const int32_t v = x[(plane * s.height + ih) * s.width + iw] - zx;
+          sum += static_cast<uint32_t>(v * w[(c * s.kernel_h + i) * s.kernel_w + j]);
+        });
         y.push_back(static_cast<int32_t>(sum));
       }
   }
@@ -41,14 +38,12 @@ std::vector<int32_t> plain_sums(const DwConv2dShape& s, const uint8_t* x, int32_
 
 CHECK_FAMILY("qu8s8-dwconv2d") {
   const Qu8s8DwConv2dVariant& ref = kQu8s8DwConv2dVariants[kQu8s8DwConv2dVariantCount - 1];
-  struct Window {
-    std::size_t kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
-  };
-  const Window windows[] = {{3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, {3, 3, 2, 2, 1, 1, 1, 1, 1, 1}, {5, 5, 1, 1, 1, 1, 2, 2, 2, 2},
-                            {5, 5, 2, 2, 1, 1, 2, 2, 1, 2}, {3, 3, 1, 1, 2, 2, 2, 2, 2, 2}, {2, 4, 3, 2, 1, 1, 0, 3, 1, 0},
-                            {3, 3, 1, 3, 1, 2, 1, 1, 1, 1}, {3, 3, 1, 1, 1, 1, 4, 4, 4, 4}, {1, 1, 1, 1, 1, 1, 0, 0, 0, 0}};
+  const kcheck::ConvWindow windows[] = {
+      {3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, {3, 3, 2, 2, 1, 1, 1, 1, 1, 1}, {5, 5, 1, 1, 1, 1, 2, 2, 2, 2},
+      {5, 5, 2, 2, 1, 1, 2, 2, 1, 2}, {3, 3, 1, 1, 2, 2, 2, 2, 2, 2}, {2, 4, 3, 2, 1, 1, 0, 3, 1, 0},
+      {3, 3, 1, 3, 1, 2, 1, 1, 1, 1}, {3, 3, 1, 1, 1, 1, 4, 4, 4, 4}, {1, 1, 1, 1, 1, 1, 0, 0, 0, 0}};
   c.variants(kQu8s8DwConv2dVariants, kQu8s8DwConv2dVariantCount, [&](const Qu8s8DwConv2dVariant& v) {
-    for (const Window& win : windows)
+    for (const kcheck::ConvWindow& win : windows)
       for (std::size_t width : c.sizes({8, 16})) {
         DwConv2dShape s{};
         s.batch = 1 + c.below(2);
@@ -57,12 +52,7 @@ CHECK_FAMILY("qu8s8-dwconv2d") {
         s.group_channels = 1;
         s.height = 1 + c.below(9);
         s.width = width;
-        s.kernel_h = win.kh, s.kernel_w = win.kw, s.stride_h = win.sh, s.stride_w = win.sw;
-        s.dilation_h = win.dh, s.dilation_w = win.dw, s.pad_top = win.pt, s.pad_left = win.pl;
-        const std::size_t ext_h = (win.kh - 1) * win.dh + 1, ext_w = (win.kw - 1) * win.dw + 1;
-        if (s.height + win.pt + win.pb < ext_h || s.width + win.pl + win.pr < ext_w) continue;
-        s.out_h = (s.height + win.pt + win.pb - ext_h) / win.sh + 1;
-        s.out_w = (s.width + win.pl + win.pr - ext_w) / win.sw + 1;
+        if (!win.apply(s)) continue;
         const uint8_t zero_points[] = {0, 128, 255};
         const uint8_t zx = zero_points[c.below(3)];
         std::vector<uint8_t> x = c.integers<uint8_t>(s.batch * s.channels * s.height * s.width, 0, 255);
