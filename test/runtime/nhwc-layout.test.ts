@@ -221,8 +221,8 @@ describe("passes: chooseNhwc (layout 'auto')", () => {
   });
 
   // Pruned models: ns per output pixel of each conv (C = 4 channels in and out, 25 pixels), 0.5 ns per value transposed.
-  const estimate = (table: Record<string, [nchw: number, nhwc: number]>): ConvCostEstimate => (n) =>
-    table[n.name] && { nchw: table[n.name][0], nhwc: table[n.name][1], channels: C, outChannels: C, sparse: true };
+  const estimate = (table: Record<string, [nchw: number, nhwc: number, nchwPerImage?: number]>): ConvCostEstimate => (n) =>
+    table[n.name] && { nchw: table[n.name][0], nhwc: table[n.name][1], nchwPerImage: table[n.name][2] ?? 0, channels: C, outChannels: C, sparse: true };
   const chain = () => graphOf(model([conv('c1', 'x', 'a'), conv('c2', 'a', 'b'), conv('c3', 'b', 'y')], ['y']));
 
   it('moves a pruned conv that NHWC slows by less than the two transposes leaving it NCHW would cost, when the savings pay the edges', () => {
@@ -247,6 +247,19 @@ describe("passes: chooseNhwc (layout 'auto')", () => {
     // c2 alone moves (c1, c3 lose more than their transposes): 25 / 4 output pixels, its transposes 4 x 25 x 0.5 in and 4 x 25 / 4 x 0.5 out.
     assert.equal(chooseNhwc(g, any, estimate({ c1: [10, 100], c2: [20, 10], c3: [10, 100] })), undefined, 'saves 10 x 25 / 4 = 62.5, as much as its transposes');
     assert.ok(chooseNhwc(g, any, estimate({ c1: [10, 100], c2: [21, 10], c3: [10, 100] })), 'saves 11 x 25 / 4');
+  });
+
+  it("spreads a conv's NCHW per-image cost over its output pixels per image, where the input's size is known", () => {
+    const g = chain();
+    // c3 costs 10 + 2500 / 25 = 110 ns a pixel NCHW: NHWC's 100 is cheaper, so it moves with c2.
+    const moving = chooseNhwc(g, any, estimate({ c1: [10, 100], c2: [30, 10], c3: [10, 100, 2500] }));
+    assert.ok(moving);
+    assert.deepEqual(g.nodes.filter((n) => moving(n, g.constants)).map((n) => n.name), ['c2', 'c3']);
+    // An input of unknown size: pixels are relative, so the per-image cost has nothing to spread over and counts nothing.
+    const unsized = graphOf({ ...model([conv('c1', 'x', 'a'), conv('c2', 'a', 'b'), conv('c3', 'b', 'y')], ['y']), inputs: [{ name: 'x', type: 'float', dims: ['n', C, 'h', 'w'] }] });
+    const kept = chooseNhwc(unsized, any, estimate({ c1: [10, 100], c2: [30, 10], c3: [10, 100, 2500] }));
+    assert.ok(kept);
+    assert.deepEqual(unsized.nodes.filter((n) => kept(n, unsized.constants)).map((n) => n.name), ['c2']);
   });
 });
 

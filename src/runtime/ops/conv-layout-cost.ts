@@ -6,7 +6,8 @@
  *
  * - NCHW, group 1: the NCHW operator's own choice, the calibrated cost of
  *   the path it will take (backends/cpu/conv/choice.ts), direct sparse
- *   kernels included.
+ *   kernels included; the int8 direct kernels' image copy and per-image
+ *   cost added (DIRECT_INT8_IMAGE_NS).
  * - NHWC, group 1: the GEMM over the pixels (GEMM_NS per multiply-add), times
  *   what the NHWC operator's own choice (nhwcSparseChoice) says its sparse
  *   layout costs relative to dense (int8: the calibrated NHWC costs of
@@ -46,6 +47,23 @@ const DEPTHWISE_NS = {
 const DEPTHWISE_NCHW_FACTOR = 3;
 /** ns per value copied into or out of a float sparse kernel's pixel panel (transposes). */
 const PANEL_NS = { float32: 0.3 };
+/**
+ * What the NCHW int8 direct kernels (qu8s8-conv2d) cost beyond the
+ * calibrated table, which was fitted on CIFAR-sized maps and misses both:
+ * per pixel, the copy of the image into 4-channel words (C values; the table
+ * counts it only as a strided conv's phase planes), and per image, a fixed
+ * cost per input and output channel (the padded image's rows, a call per
+ * block row of 4 channels with its output stage) that small maps spread over
+ * few pixels. ns, fitted (model fixed, least squares on relative errors)
+ * against the NHWC estimate's units from direct-int8 and the NHWC sparse
+ * kernels timed interleaved on MobileNetV2's 1x1 layers (K 16-960, OC
+ * 24-1280, 3x3 to 112x112 maps, batch 1 and 16): the estimate then comes
+ * within 0.5-1.5x of the measured ratio where it was 0.05-1x. AVX2 (the
+ * 4x16 kernel on int16 pairs): the per-image cost the median of 9 of those
+ * layers at batch 1 (21-123 ns), the copy scaled by the width.
+ */
+const DIRECT_INT8_INTERLEAVE_NS = { avx2: 0.2, avx512vnni: 0.1 };
+const DIRECT_INT8_IMAGE_NS = { avx2: 50, avx512vnni: 20 };
 /** ns per value, and per run of C values (one tap of one pixel), of the NHWC im2col. */
 const IM2COL_VALUE_NS = 0.05;
 const IM2COL_RUN_NS = 1;
@@ -54,6 +72,8 @@ export interface ConvLayoutCost {
   /** ns per output pixel in each layout. */
   nchw: number;
   nhwc: number;
+  /** ns per image of the NCHW path whatever the map size (the caller spreads it over the image's output pixels). */
+  nchwPerImage: number;
   /** Input and output channels (the transposes around the conv move that many values per pixel). */
   channels: number;
   outChannels: number;
@@ -82,7 +102,7 @@ export function convLayoutCost(node: OnnxNode, constants: ReadonlyMap<string, Va
   const base = { channels: c * group, outChannels: oc };
   if (isDepthwise(w.dims, group)) {
     const nhwc = macs * costForIsa(DEPTHWISE_NS[type], runningIsa(quantized ? 'qu8s8-gemm' : 'f32-gemm'))!;
-    return { ...base, nchw: nhwc * DEPTHWISE_NCHW_FACTOR, nhwc, sparse: false };
+    return { ...base, nchw: nhwc * DEPTHWISE_NCHW_FACTOR, nhwc, nchwPerImage: 0, sparse: false };
   }
   if (group !== 1) return undefined;
   const zeroPoint = quantized && (node.inputs[5] ?? '') !== '' ? constants.get(node.inputs[5]) : undefined;
@@ -91,7 +111,8 @@ export function convLayoutCost(node: OnnxNode, constants: ReadonlyMap<string, Va
     zeroPoints: zeroPoint ? Int32Array.from(zeroPoint.data as ArrayLike<number>) : undefined,
   };
   const candidates = convCandidates(source, window, sparse);
-  const { path, costs } = chooseConvPath(convShape(source, window), candidates);
+  const shape = convShape(source, window);
+  const { path, costs } = chooseConvPath(shape, candidates);
   const gemm = macs * costForIsa(GEMM_NS[type], runningIsa(quantized ? 'qu8s8-gemm' : 'f32-gemm'))!;
   const choice = sparse ? nhwcSparseChoice(source) : { layout: 'dense', relative: 1 };
   const pointwise = kh === 1 && kw === 1 && window.strides.every((s) => s === 1) && (window.pads === 'SAME_UPPER' || window.pads === 'SAME_LOWER' || window.pads.every((p) => p === 0));
@@ -100,9 +121,14 @@ export function convLayoutCost(node: OnnxNode, constants: ReadonlyMap<string, Va
   const im2col = pointwise ? 0 : kh * kw * (IM2COL_RUN_NS + c * IM2COL_VALUE_NS);
   const nhwc = gemm * Math.min(1, choice.relative) + panels + im2col;
   // An unmeasured NCHW path (Infinity): no preference from this conv.
-  const nchw = costs.find((cost) => cost.path === path)!.cost;
+  const { cost: table, isa } = costs.find((cost) => cost.path === path)!;
+  const int8Direct = path === 'direct-int8' && Number.isFinite(table);
+  // A strided conv's copy is the table's phase planes already.
+  const copy = int8Direct && !shape.phases ? c * costForIsa(DIRECT_INT8_INTERLEAVE_NS, isa)! : 0;
+  const nchw = Number.isFinite(table) ? table + copy : nhwc;
+  const nchwPerImage = int8Direct ? (c + oc) * costForIsa(DIRECT_INT8_IMAGE_NS, isa)! : 0;
   const sparseNchw = candidates.find((c) => c.path === path)!.density < 1;
-  return { ...base, nchw: Number.isFinite(nchw) ? nchw : nhwc, nhwc, sparse: sparseNchw || choice.layout !== 'dense' };
+  return { ...base, nchw, nhwc, nchwPerImage, sparse: sparseNchw || choice.layout !== 'dense' };
 }
 
 /** The node's window, or undefined for attributes the handlers reject (they report them). */

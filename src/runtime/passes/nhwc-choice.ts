@@ -25,7 +25,10 @@
  * - A conv moves unless NHWC costs it more than it saves: its NHWC estimate
  *   above its NCHW one plus the two transposes of leaving it NCHW between
  *   moved convs (a pruned stem on a 3-channel image, a 3x3 conv on the
- *   direct sparse kernel, stay).
+ *   direct sparse kernel, stay). The NCHW estimate includes its path's
+ *   per-image cost over the conv's output pixels per image (from the
+ *   graph input's static size): the int8 direct kernels' fixed costs make a
+ *   1x1 conv on a 3x3 map several times dearer per pixel than on a large one.
  * - The region those convs seed runs NHWC when its convs' estimated savings
  *   exceed its transposes (graph edges included, not a global pool's).
  */
@@ -56,18 +59,20 @@ export function chooseNhwc(graph: Graph, canMove: NhwcConvPredicate, estimate: C
     if (cost) costs.set(n, cost);
   }
   if (![...costs.values()].some((c) => c.sparse)) return structuralChoice(graph, canMove) ? canMove : undefined;
+  const { pixels, channels, sized } = valueSizes(graph, costs);
+  // NCHW ns per output pixel, the path's per-image cost spread over the image's pixels where the input's size is known.
+  const nchwAt = (n: OnnxNode, c: ConvLayoutCost) => c.nchw + (sized ? c.nchwPerImage / (pixels.get(n.outputs[0]) ?? 1) : 0);
   const move: NhwcConvPredicate = (n, constants) => {
     if (!canMove(n, constants)) return false;
     const c = costs.get(n);
-    return !c || c.nhwc <= c.nchw + TRANSPOSE_NS * (c.channels + c.outChannels);
+    return !c || c.nhwc <= nchwAt(n, c) + TRANSPOSE_NS * (c.channels + c.outChannels);
   };
   const moved = nhwcRegion(graph, move);
   if (!movesOneByOneOrDepthwise(graph, moved)) return undefined;
-  const { pixels, channels } = valueSizes(graph, costs);
   let saving = 0;
   for (const n of moved.keys()) {
     const c = costs.get(n);
-    if (c) saving += (pixels.get(n.outputs[0]) ?? 1) * (c.nchw - c.nhwc);
+    if (c) saving += (pixels.get(n.outputs[0]) ?? 1) * (nchwAt(n, c) - c.nhwc);
   }
   const { entering, leaving } = regionEdges(graph, moved);
   const pooled = pooledOutputs(moved);
@@ -106,16 +111,19 @@ function pooledOutputs(moved: ReadonlyMap<OnnxNode, readonly number[]>): Set<str
 /**
  * Pixels per image and channels of every value, as far as the estimate
  * needs them: from the graph inputs' dims (pixels 1 where unknown: then
- * relative sizes), divided by each node's strides, 1 after a global pool;
- * channels from the convs' estimates, else the first input's.
+ * relative sizes, and `sized` false), divided by each node's strides, 1
+ * after a global pool; channels from the convs' estimates, else the first
+ * input's.
  */
-function valueSizes(graph: Graph, costs: ReadonlyMap<OnnxNode, ConvLayoutCost>): { pixels: Map<string, number>; channels: Map<string, number> } {
+function valueSizes(graph: Graph, costs: ReadonlyMap<OnnxNode, ConvLayoutCost>): { pixels: Map<string, number>; channels: Map<string, number>; sized: boolean } {
   const pixels = new Map<string, number>(), channels = new Map<string, number>();
+  let sized = false;
   for (const i of graph.inputs) {
     const d = i.dims;
     const known = (k: number) => (typeof d?.[k] === 'number' ? (d[k] as number) : 1);
     pixels.set(i.name, d?.length === 4 ? known(2) * known(3) : 1);
     channels.set(i.name, d && d.length >= 2 ? known(1) : 1);
+    if (d?.length === 4 && typeof d[2] === 'number' && typeof d[3] === 'number') sized = true;
   }
   for (const n of graph.nodes) {
     const first = n.inputs.find((i) => pixels.has(i));
@@ -129,5 +137,5 @@ function valueSizes(graph: Graph, costs: ReadonlyMap<OnnxNode, ConvLayoutCost>):
       channels.set(o, c);
     }
   }
-  return { pixels, channels };
+  return { pixels, channels, sized };
 }
