@@ -148,9 +148,10 @@ for (const name of models) {
     const graph = await toVariant(dense, variant);
     const bytes = encodeOnnxModel(graph);
     const kinds = convKinds(graph);
-    const auto = autoLayout(bytes);
     for (const threads of threadCounts) {
       const sessions = await Promise.all(layouts.map((layout) => InferenceSession.create(bytes, { threads, layout })));
+      // After the sessions set the thread count: the float sparse estimate's crossover depends on it.
+      const auto = autoLayout(bytes);
       const profilings = await Promise.all(layouts.map((layout) => InferenceSession.create(bytes, { threads, layout, profile: true })));
       const ortSession = await ort.InferenceSession.create(bytes, {
         executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
