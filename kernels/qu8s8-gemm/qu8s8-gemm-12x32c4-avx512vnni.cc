@@ -68,6 +68,23 @@ struct Operands {
 // Stores the R x V finished sums through the output stage of kOut.
 template <QOutput kOut, std::size_t R, std::size_t V>
 void store_sums(const Operands& o, const __m512i (&acc)[R][V]) {
+  if constexpr (kOut == QOutput::kUint8 || kOut == QOutput::kInt8) {
+    if (o.store->saturating) {
+#pragma GCC unroll 2
+      for (std::size_t v = 0; v < V; ++v) {
+        const ByteRowsStage<kOut> stage(*o.store, o.store->multipliers + v * kQGemmNr);
+        uint8_t* column = static_cast<uint8_t*>(o.c) + v * kQGemmNr;
+#pragma GCC unroll 3
+        for (std::size_t r = 0; r < R; r += 4) {
+          // Rows past R repeat the last one (computed, not stored).
+          const __m512i rows[4] = {acc[r][v], acc[r + 1 < R ? r + 1 : R - 1][v], acc[r + 2 < R ? r + 2 : R - 1][v],
+                                   acc[r + 3 < R ? r + 3 : R - 1][v]};
+          stage.store(rows, R - r < 4 ? R - r : 4, column + r * o.ldc, o.ldc, o.mask[v]);
+        }
+      }
+      return;
+    }
+  }
   constexpr std::size_t kSize = Stage<kOut>::kSize;
 #pragma GCC unroll 2
   for (std::size_t v = 0; v < V; ++v) {

@@ -85,6 +85,65 @@ struct Stage {
   }
 };
 
+// The uint8/int8 output stage of QGemmStore::saturating stores, four rows
+// of 16 finished sums at a time: per row cvtepi32_ps, mul_ps and cvtps_epi32
+// (round half to even) alone, then vpackssdw, vpaddsw of the zero point and
+// vpackuswb / vpacksswb narrow the four rows together, with a clamp on the
+// bytes only where [out_min, out_max] is narrower than the output type
+// (a fused ReLU6 that cuts it): the bytes Stage stores (see
+// QGemmStore::saturating for why), in fewer instructions per row than its
+// float clamp and per-row vpmov{us,s}db narrowing, which is what a tile of
+// short K (MobileNet's 1x1 layers of 16-32 input channels) spends most of
+// its time on. The packs work within 128-bit lanes, so lane l holds the
+// columns 4l..4l+3 of rows 0-3; one vpermd gathers each row into a lane.
+template <QOutput kOut>
+struct ByteRowsStage {
+  static_assert(kOut == QOutput::kUint8 || kOut == QOutput::kInt8, "bytes only");
+  __m512 mul;
+  __m512i zp16, min8, max8;
+  bool full_range;
+
+  // `multipliers`: the 16 of the panel being stored.
+  ByteRowsStage(const QGemmStore& store, const float* multipliers)
+      : mul(_mm512_loadu_ps(multipliers)),
+        zp16(_mm512_set1_epi16(static_cast<int16_t>(store.zero_point))),
+        min8(_mm512_set1_epi8(static_cast<char>(static_cast<int32_t>(store.lo) + store.zero_point))),
+        max8(_mm512_set1_epi8(static_cast<char>(static_cast<int32_t>(store.hi) + store.zero_point))),
+        full_range(static_cast<int32_t>(store.lo) + store.zero_point == (kOut == QOutput::kUint8 ? 0 : -128) &&
+                   static_cast<int32_t>(store.hi) + store.zero_point == (kOut == QOutput::kUint8 ? 255 : 127)) {}
+
+  // Stores the columns of `mask` of rows 0..rows-1 (1 to 4) of v at c, c + ldc, ...; v[i] for i >= rows is
+  // computed and not stored.
+  void store(const __m512i (&v)[4], std::size_t rows, uint8_t* c, std::size_t ldc, __mmask16 mask) const {
+    const __mmask16 all = 0xFFFF;
+    __m512i q[4];
+#pragma GCC unroll 4
+    for (std::size_t i = 0; i < 4; ++i)
+      q[i] = _mm512_maskz_cvtps_epi32(all, _mm512_mul_ps(_mm512_maskz_cvtepi32_ps(all, v[i]), mul));
+    const __m512i q01 = _mm512_adds_epi16(_mm512_packs_epi32(q[0], q[1]), zp16);
+    const __m512i q23 = _mm512_adds_epi16(_mm512_packs_epi32(q[2], q[3]), zp16);
+    __m512i b = kOut == QOutput::kUint8 ? _mm512_packus_epi16(q01, q23) : _mm512_packs_epi16(q01, q23);
+    if (!full_range)
+      b = kOut == QOutput::kUint8 ? _mm512_max_epu8(min8, _mm512_min_epu8(max8, b)) : _mm512_max_epi8(min8, _mm512_min_epi8(max8, b));
+    // Dword 4l + i (row i, columns 4l..4l+3) -> dword 4i + l.
+    b = _mm512_maskz_permutexvar_epi32(all, _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0), b);
+    store_row(c, _mm512_maskz_extracti32x4_epi32(0xF, b, 0), mask);
+    if (rows > 1) store_row(c + ldc, _mm512_maskz_extracti32x4_epi32(0xF, b, 1), mask);
+    if (rows > 2) store_row(c + 2 * ldc, _mm512_maskz_extracti32x4_epi32(0xF, b, 2), mask);
+    if (rows > 3) store_row(c + 3 * ldc, _mm512_maskz_extracti32x4_epi32(0xF, b, 3), mask);
+  }
+
+ private:
+  // A full row takes a plain store (see Stage::store).
+  static void store_row(uint8_t* row, __m128i bytes, __mmask16 mask) {
+    if (mask == 0xFFFF) {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(row), bytes);
+    } else {
+      _mm_mask_storeu_epi8(row, mask, bytes);
+    }
+  }
+};
+
 template <QOutput kOut>
 void store_rows(std::size_t mr, std::size_t nc, const __m512i* acc, const int32_t* col_terms,
                 const int32_t* col_zero_points, const int32_t* row_sums, const QGemmStore& store, void* c,

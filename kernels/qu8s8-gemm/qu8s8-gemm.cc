@@ -122,6 +122,8 @@ QGemmStore qgemm_output_store(const QGemmParams& params, std::size_t count, std:
     store.lo = static_cast<float>(stage.out_min - stage.zero_point);
     store.hi = static_cast<float>(stage.out_max - stage.zero_point);
     store.zero_point = stage.zero_point;
+    store.saturating = stage.zero_point >= -255 && stage.zero_point <= 255 &&
+                       std::all_of(multipliers->begin(), multipliers->end(), [](float m) { return std::fabs(m) < 1.0f; });
   }
   return store;
 }

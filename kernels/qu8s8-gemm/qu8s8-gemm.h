@@ -92,6 +92,12 @@ struct QGemmStore {
   const float* multipliers = nullptr;
   float lo = 0.0f, hi = 0.0f;
   int32_t zero_point = 0;  // kUint8/kInt8 only
+  // kUint8/kInt8: every |multiplier| < 1 and |zero_point| <= 255, so
+  // float(acc) * multiplier rounds to an int32 without clamping first, and
+  // round-then-clamp equals clamp-then-round (the bounds are integers): a
+  // kernel may add the zero point and clamp after narrowing with saturation
+  // (int32 -> int16 -> bytes), which keeps every value past a bound past it.
+  bool saturating = false;
 };
 
 // Resolves the output stage of `params` for the microkernels' store path:

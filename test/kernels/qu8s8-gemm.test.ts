@@ -67,6 +67,38 @@ describe('qu8s8-gemm', () => {
           assertSameArray(got.data, want, `${variant} ${output} ${m}x${n}x${k}`);
         }
     });
+
+    it(`${variant} requantizes to bytes exactly on every row count, past int16 and at narrowed ranges`, () => {
+      // Multipliers below 1 take the AVX-512 kernels' narrowing stage (QGemmStore::saturating): near 1 the
+      // rounded products pass int16 and saturate, near 1e-3 most land inside the output range; 1.5 takes the
+      // float clamp. ReLU6 at these scales cuts the byte range, ReLU cuts it at the zero point.
+      const r = rng(26);
+      for (const m of [1, 2, 3, 4, 5, 8, 11, 12, 13, 25])
+        for (const n of [5, 16, 24, 40])
+          for (const output of ['uint8', 'int8'] as const)
+            for (const multiplier of [0.9999, 1e-3, 1.5])
+              for (const activation of [undefined, 'relu' as const, { min: 0, max: 6 }]) {
+                const k = 37;
+                const b = weights(kinds.includes('full' as never) ? 'full' : 'narrow', k, n, r);
+                const a = tensor('uint8', [m, k], randomInts(Uint8Array, m * k, 0, 255, r), { scale: 0.05, zeroPoint: 131 });
+                const bias = randomInts(Int32Array, n, -5000, 5000, r);
+                const product = Math.fround(Math.fround(0.05) * Math.fround(0.02));
+                const outScale = product / multiplier, outZeroPoint = output === 'int8' ? -3 : 7;
+                const got = cpu.qgemm(a, b, { output, bias, outScale, outZeroPoint, activation, variant });
+                const acc = refQGemmInt32({ m, n, k, a: a.data, aZeroPoint: 131, b: b.data, bZeroPoints: [0] });
+                const [lo, hi] = output === 'uint8' ? [0, 255] : [-128, 127];
+                const fs = Math.fround(outScale);
+                const range = activation === undefined ? null : activation === 'relu' ? { min: 0, max: Infinity } : activation;
+                const want = new (got.data.constructor as Uint8ArrayConstructor)(m * n);
+                refQGemmOutput(acc, n, want, {
+                  multipliers: Float32Array.of(Math.fround(product / fs)), bias, zeroPoints: Int32Array.of(outZeroPoint),
+                  outMin: range ? saturateRound(Math.fround(range.min / fs), outZeroPoint, lo, hi) : lo,
+                  outMax: range ? saturateRound(Math.fround(range.max / fs), outZeroPoint, lo, hi) : hi,
+                  fmin: -Infinity, fmax: Infinity,
+                });
+                assertSameArray(got.data, want, `${variant} ${output} ${m}x${n}x${k} multiplier ${multiplier} ${JSON.stringify(activation)}`);
+              }
+    });
   }
 
   it('is exact for A at every alignment (variants copy misaligned rows they want aligned)', () => {
