@@ -10,6 +10,7 @@
  * output is the layer's to reuse on its next forward, so a caller that keeps
  * one across steps copies it.
  */
+import type { OnnxNode } from '../../runtime/onnx/write.js';
 import type { Tensor } from '../../tensor.js';
 
 /** A trainable array: its value, the gradient backward passes add into, and an optional pruning mask. */
@@ -39,6 +40,19 @@ export interface Layer {
   /** dL/dx for dL/dy of the last forward (in 'train' mode); adds into the params' grad. */
   backward(dy: Tensor<'float32'>): Tensor<'float32'>;
   params(): Param[];
+  /**
+   * The layer as standard ONNX (NCHW) nodes reading `input` and writing
+   * `output`; its params become initializers under their names. Layers
+   * whose NHWC order differs from ONNX's (Flatten) export what ONNX computes
+   * on the NCHW image, so exported weights need no permutation.
+   */
+  toOnnx(input: string, output: string): OnnxNode[];
+}
+
+/** A training or evaluation batch: NHWC images (or [N, F] features) and their class labels. */
+export interface Batch {
+  readonly x: Tensor<'float32'>;
+  readonly labels: Uint8Array;
 }
 
 /** A Param with a zero gradient. */
