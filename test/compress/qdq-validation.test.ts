@@ -59,4 +59,31 @@ describe('compress: QDQ quantizer and calibrator validation', () => {
     const int8 = { x: { type: 'int8', dims: [1, 3], data: new Int8Array(3) } };
     await assert.rejects(calibrate(gemmGraph(1), [int8 as never]), rejects(TypeError, /^feeds\[0\]\.x must be a float32 tensor/));
   });
+
+  const feeds = [{ x: { type: 'float32', dims: [1, 3], data: new Float32Array(3) } }];
+  it('calibrate rejects bad options', async () => {
+    const bad: [unknown, typeof TypeError | typeof RangeError, RegExp][] = [
+      [null, TypeError, /^options must be an object/],
+      [{ method: 'kl' }, RangeError, /^options\.method must be one of 'minmax', 'percentile', 'entropy', 'mse', got "kl"/],
+      [{ method: 1 }, TypeError, /^options\.method must be a string/],
+      [{ percentile: 99 }, RangeError, /^options\.percentile applies to method 'percentile' only, not 'minmax'/],
+      [{ method: 'entropy', symmetric: true }, RangeError, /^options\.symmetric applies to method 'percentile' only/],
+      [{ bins: 256 }, RangeError, /^options\.bins applies to method 'percentile' or 'entropy' or 'mse' only/],
+      [{ method: 'mse', quantizedBins: 64 }, RangeError, /^options\.quantizedBins applies to method 'entropy' only/],
+      [{ method: 'percentile', percentile: '99' }, TypeError, /^options\.percentile must be a number/],
+      [{ method: 'percentile', percentile: 0 }, RangeError, /^options\.percentile must be in \(0, 100\], got 0/],
+      [{ method: 'percentile', percentile: 100.5 }, RangeError, /^options\.percentile must be in \(0, 100\]/],
+      [{ method: 'percentile', percentile: NaN }, RangeError, /^options\.percentile must be in \(0, 100\]/],
+      [{ method: 'percentile', symmetric: 'yes' }, TypeError, /^options\.symmetric must be a boolean/],
+      [{ method: 'mse', bins: 64 }, RangeError, /^options\.bins must be an integer in \[128, 65536\]/],
+      [{ method: 'mse', bins: 1001 }, RangeError, /^options\.bins must be even/],
+      [{ method: 'entropy', bins: 256, quantizedBins: 512 }, RangeError, /^options\.quantizedBins must be an integer in \[2, 256\]/],
+      [{ method: 'entropy', quantizedBins: 127 }, RangeError, /^options\.quantizedBins must be even/],
+    ];
+    for (const [options, error, message] of bad) await assert.rejects(calibrate(gemmGraph(1), feeds, options as never), rejects(error, message), JSON.stringify(options));
+  });
+  it('calibrate rejects a feed that gives an activation non-finite values', async () => {
+    const inf = [{ x: { type: 'float32', dims: [1, 3], data: Float32Array.of(0, Infinity, 1) } }];
+    await assert.rejects(calibrate(gemmGraph(1), inf), rejects(RangeError, /^feeds\[0\] gives activation "x" non-finite values/));
+  });
 });
