@@ -1,7 +1,8 @@
 /**
  * Static QDQ quantization of a float ONNX graph the way onnxruntime's
- * quantize_static writes it (QDQ format, per-channel int8 weights, uint8
- * activations, int32 biases at x_scale * w_scale): every activation read by
+ * quantize_static writes it (QDQ format, symmetric int8 weights per output
+ * channel or per tensor, uint8 activations, int32 biases at x_scale *
+ * w_scale): every activation read by
  * a Conv, Gemm, MatMul, MaxPool or Flatten (its first input), every one read
  * by an Add, Mul, GlobalAveragePool, HardSwish or HardSigmoid (all of their
  * inputs), and every graph output, gets QuantizeLinear -> DequantizeLinear;
@@ -14,11 +15,13 @@
  * QLinearMul is future work). A Relu or Clip after a Conv is not quantized
  * apart: the runtime fuses it into the Conv before the Q, as the tool folds
  * it into the Conv's output range. Activation ranges come from
- * calibrate() (./calibrate.ts). The start of the compression toolkit's
- * quantize step; not exported from the package yet.
+ * calibrate() (./calibrate.ts); quantize() (./quantize/quantize.ts) runs
+ * both in one call. Values are rounded as the tool rounds them: the float32
+ * quotient, half to even.
  */
 import { cpu } from '../backends/cpu/backend.js';
 import type { OnnxGraph, OnnxNode, OnnxTensor } from '../runtime/onnx/write.js';
+import { roundHalfEven } from '../ops/round.js';
 import { checkBoolean, checkObject, fail, typeFail } from '../validate.js';
 
 /** Ops whose first input is quantized (the others are weights, biases or shapes). */
@@ -48,18 +51,49 @@ export function quantizedActivations(graph: OnnxGraph): string[] {
   return [...names];
 }
 
-/**
- * The QDQ model of `graph` given activation ranges. `reduceRange` quantizes
- * the weights to [-64, 64] (onnxruntime's reduce_range), which keeps its
- * u8s8 kernels exact on x86 CPUs without VNNI (no pair of products reaches
- * int16's limit there).
- */
-export function quantizeQdq(graph: OnnxGraph, ranges: Map<string, [number, number]>, options: { reduceRange?: boolean } = {}): OnnxGraph {
+/** The Conv and Gemm weights quantizeQdq() quantizes to int8, by initializer name. */
+export function quantizedWeights(graph: OnnxGraph): string[] {
+  return [...new Set(graph.nodes.filter((n) => n.opType === 'Conv' || n.opType === 'Gemm').map((n) => n.inputs[1]))];
+}
+
+export interface QdqOptions {
+  /**
+   * 7-bit weights in [-64, 64] (onnxruntime's reduce_range), which keeps its
+   * u8s8 kernels exact on x86 CPUs without VNNI (no pair of products
+   * reaches int16's limit there). Default false: [-127, 127].
+   */
+  reduceRange?: boolean;
+  /** One weight scale per output channel (true, the default) or one per tensor. */
+  perChannel?: boolean;
+  /**
+   * Activation ranges made symmetric, [-m, m] with m the larger end, zero
+   * point 128 (onnxruntime's ActivationSymmetric for uint8). Default false:
+   * [min, max] with the zero point where 0 falls.
+   */
+  symmetricActivations?: boolean;
+}
+
+/** Throws unless `options` (named `name`) are valid quantizeQdq() options; returns them with defaults. */
+export function checkQdqOptions(options: unknown, name = 'options'): Required<QdqOptions> {
+  checkObject(name, options);
+  const o = options as QdqOptions;
+  const flag = (key: keyof QdqOptions, byDefault: boolean) => (o[key] === undefined ? byDefault : checkBoolean(`${name}.${key}`, o[key]));
+  return { reduceRange: flag('reduceRange', false), perChannel: flag('perChannel', true), symmetricActivations: flag('symmetricActivations', false) };
+}
+
+/** Scale and zero point of an activation with calibrated range [min, max]. */
+function activationParams(min: number, max: number, symmetric: boolean): { scale: number; zeroPoint: number } {
+  if (!symmetric) return cpu.chooseQuantParams(min, max, { type: 'uint8' });
+  const scale = Math.fround((2 * Math.max(-min, max, 0)) / 255);
+  return scale > 0 ? { scale, zeroPoint: 128 } : { scale: 1, zeroPoint: 0 };
+}
+
+/** The QDQ model of `graph` given activation ranges (what calibrate() returns). */
+export function quantizeQdq(graph: OnnxGraph, ranges: Map<string, [number, number]>, options: QdqOptions = {}): OnnxGraph {
   checkGraph(graph);
   checkRanges(ranges);
-  checkObject('options', options);
-  const reduceRange = options.reduceRange === undefined ? false : checkBoolean('options.reduceRange', options.reduceRange);
-  const qmax = reduceRange ? 64 : 127;
+  const { reduceRange, perChannel, symmetricActivations } = checkQdqOptions(options);
+  const weights: WeightQuantization = { qmax: reduceRange ? 64 : 127, perChannel };
   const init = new Map((graph.initializers ?? []).map((t) => [t.name, t]));
   checkWeights(graph, init);
   const extra: OnnxTensor[] = [];
@@ -72,7 +106,7 @@ export function quantizeQdq(graph: OnnxGraph, ranges: Map<string, [number, numbe
     const p = producerOp.get(name);
     if (p && SHARES_INPUT_PARAMS.has(p.opType)) return paramsOf(p.inputs[0]);
     const [min, max] = ranges.get(name) ?? [0, 1];
-    return cpu.chooseQuantParams(min, max, { type: 'uint8' });
+    return activationParams(min, max, symmetricActivations);
   };
   const renamed = new Map<string, string>();
   const qdq = (name: string) => {
@@ -90,8 +124,8 @@ export function quantizeQdq(graph: OnnxGraph, ranges: Map<string, [number, numbe
   for (const node of graph.nodes) {
     const inputs = node.inputs.map((i) => renamed.get(i) ?? i);
     if (node.opType === 'Conv' || node.opType === 'Gemm') {
-      inputs[1] = quantizeWeight(init.get(node.inputs[1])!, qmax, extra, nodes);
-      if (node.inputs[2]) inputs[2] = quantizeBias(init.get(node.inputs[2])!, scaleOf.get(node.inputs[0])!, init.get(node.inputs[1])!, qmax, extra, nodes);
+      inputs[1] = quantizeWeight(init.get(node.inputs[1])!, weights, extra, nodes);
+      if (node.inputs[2]) inputs[2] = quantizeBias(init.get(node.inputs[2])!, scaleOf.get(node.inputs[0])!, init.get(node.inputs[1])!, weights, extra, nodes);
     }
     const out = node.outputs.map((o) => (outputs.has(o) ? `${o}.float` : o));
     nodes.push({ ...node, inputs, outputs: out });
@@ -131,34 +165,49 @@ function checkWeights(graph: OnnxGraph, init: ReadonlyMap<string, OnnxTensor>): 
   }
 }
 
-/** Symmetric int8 per output channel (axis 0): scale = max|w| / qmax. */
-function weightScales(w: OnnxTensor, qmax: number): Float32Array {
-  const oc = w.dims[0], k = w.data.length / oc;
+/** How weights are quantized: symmetric int8 in [-qmax, qmax], per output channel (axis 0) or per tensor. */
+interface WeightQuantization {
+  qmax: number;
+  perChannel: boolean;
+}
+
+/** One scale per output channel, or one for the tensor: max|w| / qmax (1 where all are zero). */
+function weightScales(w: OnnxTensor, { qmax, perChannel }: WeightQuantization): Float32Array {
+  const groups = perChannel ? w.dims[0] : 1, k = w.data.length / groups;
   const data = w.data as Float32Array;
-  return Float32Array.from({ length: oc }, (_, o) => {
+  return Float32Array.from({ length: groups }, (_, o) => {
     let m = 0;
     for (let i = o * k; i < (o + 1) * k; i++) m = Math.max(m, Math.abs(data[i]));
     return m === 0 ? 1 : m / qmax;
   });
 }
 
-function quantizeWeight(w: OnnxTensor, qmax: number, extra: OnnxTensor[], nodes: OnnxNode[]): string {
-  const scales = weightScales(w, qmax);
-  const k = w.data.length / w.dims[0], data = w.data as Float32Array;
-  const q = new Int8Array(data.length);
-  for (let o = 0; o < scales.length; o++)
-    for (let i = o * k; i < (o + 1) * k; i++) q[i] = Math.max(-qmax, Math.min(qmax, Math.round(data[i] / scales[o])));
-  extra.push({ name: `${w.name}.q`, type: 'int8', dims: w.dims, data: q }, { name: `${w.name}.scale`, type: 'float', dims: [scales.length], data: scales },
-    { name: `${w.name}.zp`, type: 'int8', dims: [scales.length], data: new Int8Array(scales.length) });
-  nodes.push({ opType: 'DequantizeLinear', name: `${w.name}.dqnode`, inputs: [`${w.name}.q`, `${w.name}.scale`, `${w.name}.zp`], outputs: [`${w.name}.dq`], attributes: { axis: 0 } });
-  return `${w.name}.dq`;
+/**
+ * Adds `q` (named `name`.q) with its DequantizeLinear at `scales` and zero
+ * points 0 of its `type`: per channel on axis 0, or scalars per tensor.
+ * Returns the float value's name.
+ */
+function dequantized(name: string, q: OnnxTensor['data'], dims: readonly number[], type: 'int8' | 'int32', scales: Float32Array, perChannel: boolean, extra: OnnxTensor[], nodes: OnnxNode[]): string {
+  const paramDims = perChannel ? [scales.length] : [];
+  const zeros = type === 'int8' ? new Int8Array(scales.length) : new Int32Array(scales.length);
+  extra.push({ name: `${name}.q`, type, dims, data: q }, { name: `${name}.scale`, type: 'float', dims: paramDims, data: scales }, { name: `${name}.zp`, type, dims: paramDims, data: zeros });
+  nodes.push({ opType: 'DequantizeLinear', name: `${name}.dqnode`, inputs: [`${name}.q`, `${name}.scale`, `${name}.zp`], outputs: [`${name}.dq`], ...(perChannel ? { attributes: { axis: 0 } } : {}) });
+  return `${name}.dq`;
 }
 
-function quantizeBias(b: OnnxTensor, xScale: number, w: OnnxTensor, qmax: number, extra: OnnxTensor[], nodes: OnnxNode[]): string {
-  const scales = weightScales(w, qmax).map((s) => Math.fround(s * xScale));
-  const q = Int32Array.from(b.data as Float32Array, (v, i) => Math.round(v / scales[i]));
-  extra.push({ name: `${b.name}.q`, type: 'int32', dims: b.dims, data: q }, { name: `${b.name}.scale`, type: 'float', dims: [scales.length], data: scales },
-    { name: `${b.name}.zp`, type: 'int32', dims: [scales.length], data: new Int32Array(scales.length) });
-  nodes.push({ opType: 'DequantizeLinear', name: `${b.name}.dqnode`, inputs: [`${b.name}.q`, `${b.name}.scale`, `${b.name}.zp`], outputs: [`${b.name}.dq`], attributes: { axis: 0 } });
-  return `${b.name}.dq`;
+function quantizeWeight(w: OnnxTensor, weights: WeightQuantization, extra: OnnxTensor[], nodes: OnnxNode[]): string {
+  const scales = weightScales(w, weights), { qmax } = weights;
+  const k = w.data.length / scales.length, data = w.data as Float32Array;
+  const q = new Int8Array(data.length);
+  for (let o = 0; o < scales.length; o++)
+    for (let i = o * k; i < (o + 1) * k; i++) q[i] = Math.max(-qmax, Math.min(qmax, roundHalfEven(Math.fround(data[i] / scales[o]))));
+  return dequantized(w.name, q, w.dims, 'int8', scales, weights.perChannel, extra, nodes);
+}
+
+/** int32 at x_scale * w_scale, saturated to [-(2^31 - 1), 2^31 - 1] as the tool clips it. */
+function quantizeBias(b: OnnxTensor, xScale: number, w: OnnxTensor, weights: WeightQuantization, extra: OnnxTensor[], nodes: OnnxNode[]): string {
+  const scales = weightScales(w, weights).map((s) => Math.fround(s * xScale));
+  const limit = 2 ** 31 - 1;
+  const q = Int32Array.from(b.data as Float32Array, (v, i) => Math.max(-limit, Math.min(limit, roundHalfEven(Math.fround(v / scales[weights.perChannel ? i : 0])))));
+  return dequantized(b.name, q, b.dims, 'int32', scales, weights.perChannel, extra, nodes);
 }

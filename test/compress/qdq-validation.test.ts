@@ -38,8 +38,11 @@ describe('compress: QDQ quantizer and calibrator validation', () => {
     assert.throws(() => quantizeQdq(gemmGraph(1), new Map([['x', [1, 0]]]) as never), rejects(RangeError, /^ranges\.get\("x"\) must be finite with min <= max/));
     assert.throws(() => quantizeQdq(gemmGraph(1), new Map([['x', [0]]]) as never), rejects(TypeError, /^ranges\.get\("x"\) must be \[min, max\]/));
   });
-  it('quantizeQdq rejects a non-boolean options.reduceRange', () =>
-    assert.throws(() => quantizeQdq(gemmGraph(1), ranges, { reduceRange: 1 } as never), rejects(TypeError, /^options\.reduceRange must be a boolean/)));
+  it('quantizeQdq rejects non-boolean options', () => {
+    assert.throws(() => quantizeQdq(gemmGraph(1), ranges, null as never), rejects(TypeError, /^options must be an object/));
+    for (const key of ['reduceRange', 'perChannel', 'symmetricActivations'])
+      assert.throws(() => quantizeQdq(gemmGraph(1), ranges, { [key]: 1 } as never), rejects(TypeError, new RegExp(`^options\\.${key} must be a boolean`)));
+  });
   it('quantizeQdq rejects weights it cannot quantize per output channel', () => {
     assert.throws(() => quantizeQdq(gemmGraph(0), ranges), rejects(RangeError, /^graph: Gemm "fc" must have transB = 1/));
     const noWeight = { ...gemmGraph(1), initializers: gemmGraph(1).initializers!.slice(1) };
