@@ -1,12 +1,15 @@
 /**
- * calibrate() and quantizeQdq() reject bad arguments with a TypeError or
- * RangeError naming the argument, before any session is made or any node
- * written.
+ * calibrate(), quantizeQdq(), quantize(), clipWeights() and foldBatchNorm()
+ * reject bad arguments with a TypeError or RangeError naming the argument,
+ * before any session is made or any node written.
  */
 import assert from 'node:assert/strict';
 
 import { calibrate } from '../../src/compress/calibrate.js';
 import { quantizeQdq } from '../../src/compress/quantize-qdq.js';
+import { clipWeights } from '../../src/compress/quantize/clip-weights.js';
+import { foldBatchNorm } from '../../src/compress/quantize/fold-batch-norm.js';
+import { quantize } from '../../src/compress/quantize/quantize.js';
 import type { OnnxGraph } from '../../src/runtime/onnx/write.js';
 
 /** y = Gemm(x, w, b) with w [2, 3] and b [2] as initializers, transB as given. */
@@ -89,4 +92,36 @@ describe('compress: QDQ quantizer and calibrator validation', () => {
     const inf = [{ x: { type: 'float32', dims: [1, 3], data: Float32Array.of(0, Infinity, 1) } }];
     await assert.rejects(calibrate(gemmGraph(1), inf), rejects(RangeError, /^feeds\[0\] gives activation "x" non-finite values/));
   });
+
+  it('quantize rejects bad graphs, feeds and options before anything runs', async () => {
+    await assert.rejects(quantize(null as never, feeds), rejects(TypeError, /^graph must be an object/));
+    await assert.rejects(quantize(gemmGraph(1), []), rejects(RangeError, /^feeds must hold at least one feed/));
+    await assert.rejects(quantize(gemmGraph(1), feeds, 5 as never), rejects(TypeError, /^options must be an object/));
+    await assert.rejects(quantize(gemmGraph(1), feeds, { perChannel: 'no' } as never), rejects(TypeError, /^options\.perChannel must be a boolean/));
+    await assert.rejects(quantize(gemmGraph(1), feeds, { foldBatchNorm: 0 } as never), rejects(TypeError, /^options\.foldBatchNorm must be a boolean/));
+    await assert.rejects(quantize(gemmGraph(1), feeds, { calibration: { method: 'kl' } } as never), rejects(RangeError, /^options\.calibration\.method must be one of/));
+    await assert.rejects(quantize(gemmGraph(1), feeds, { clipWeights: {} }), rejects(RangeError, /^options\.clipWeights must give exactly one of percentile and stdDevs/));
+  });
+  it('quantize accepts a valid graph', async () => {
+    const { graph, ranges, clipped } = await quantize(gemmGraph(1), feeds, { calibration: { method: 'mse' }, clipWeights: { stdDevs: 3 }, perChannel: false });
+    assert.deepEqual([...ranges.keys()].sort(), ['x', 'y']);
+    assert.deepEqual([...clipped], [['w', 0]]);
+    assert.ok(graph.nodes.some((n) => n.opType === 'Gemm'));
+  });
+
+  it('clipWeights rejects options that do not give exactly one valid threshold', () => {
+    const bad: [unknown, typeof TypeError | typeof RangeError, RegExp][] = [
+      [undefined, TypeError, /^options must be an object/],
+      [{}, RangeError, /^options must give exactly one of percentile and stdDevs/],
+      [{ percentile: 99, stdDevs: 3 }, RangeError, /^options must give exactly one of percentile and stdDevs/],
+      [{ percentile: '99' }, TypeError, /^options\.percentile must be a number/],
+      [{ percentile: 0 }, RangeError, /^options\.percentile must be in \(0, 100\], got 0/],
+      [{ stdDevs: -1 }, RangeError, /^options\.stdDevs must be finite and > 0, got -1/],
+      [{ stdDevs: Infinity }, RangeError, /^options\.stdDevs must be finite and > 0/],
+    ];
+    for (const [options, error, message] of bad) assert.throws(() => clipWeights(gemmGraph(1), options as never), rejects(error, message), JSON.stringify(options));
+    assert.throws(() => clipWeights({} as never, { percentile: 99 }), rejects(TypeError, /^graph\.nodes must be an array/));
+  });
+  it('foldBatchNorm rejects a graph without node arrays', () =>
+    assert.throws(() => foldBatchNorm({ nodes: [], outputs: [] } as never), rejects(TypeError, /^graph\.inputs must be an array/)));
 });
