@@ -1,0 +1,7 @@
+/** The compression toolkit's pruning: masks on weight arrays, masks kept on trainer params. */
+export { paramWeight, type WeightArray } from './weight.js';
+export {
+  applyMask, BLOCK_SHAPES, blockMask, globalBlockMasks, globalMagnitudeMasks, magnitudeMask, nmMask, thresholdMask,
+  type BlockOptions, type BlockShape, type NmOptions,
+} from './masks.js';
+export { maskParam } from './param-mask.js';
