@@ -1,7 +1,8 @@
-/** The compression toolkit's pruning: masks on weight arrays, masks kept on trainer params. */
+/** The compression toolkit's pruning: masks on weight arrays, masks kept on trainer params, and pruning of ONNX graphs. */
 export { paramWeight, type WeightArray } from './weight.js';
 export {
   applyMask, BLOCK_SHAPES, blockMask, globalBlockMasks, globalMagnitudeMasks, magnitudeMask, nmMask, thresholdMask,
   type BlockOptions, type BlockShape, type NmOptions,
 } from './masks.js';
 export { maskParam } from './param-mask.js';
+export { pruneGraph, type PruneGraphOptions, type PruneMethod, type PrunedLayer } from './graph.js';
