@@ -1,4 +1,4 @@
-/** The compression toolkit's pruning: masks on weight arrays, masks kept on trainer params, and pruning of ONNX graphs. */
+/** The compression toolkit's pruning: masks on weight arrays, masks kept on trainer params, and pruning of ONNX graphs (zeros or removed channels). */
 export { paramWeight, type WeightArray } from './weight.js';
 export {
   applyMask, BLOCK_SHAPES, blockMask, globalBlockMasks, globalMagnitudeMasks, magnitudeMask, nmMask, thresholdMask,
@@ -6,3 +6,4 @@ export {
 } from './masks.js';
 export { maskParam } from './param-mask.js';
 export { pruneGraph, type PruneGraphOptions, type PruneMethod, type PrunedLayer } from './graph.js';
+export { pruneChannels, type PruneChannelsOptions, type PrunedChannels } from './channels.js';
