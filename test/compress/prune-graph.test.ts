@@ -7,10 +7,17 @@
  */
 import assert from 'node:assert/strict';
 
+import * as ort from 'onnxruntime-node';
+
+import { blockDensity } from '../../src/backends/cpu/conv2d.js';
+import { calibrate } from '../../src/compress/calibrate.js';
 import { pruneGraph, type PruneGraphOptions } from '../../src/compress/prune/index.js';
-import type { OnnxGraph, OnnxTensor } from '../../src/runtime/onnx/write.js';
+import { quantizeQdq } from '../../src/compress/quantize-qdq.js';
+import { encodeOnnxModel, type OnnxGraph, type OnnxTensor } from '../../src/runtime/onnx/write.js';
+import { InferenceSession } from '../../src/runtime/session.js';
 import { cifarCnn, randomImages } from '../fixtures/cifar-cnn.js';
 import { randomFloats, relativeError, rng } from '../helpers.js';
+import { assertInt8Outputs, ortInt8Case } from '../runtime/ort-compare.js';
 import { kernelsOf, runBoth } from './prune-run.js';
 
 const IMAGE = [3, 32, 32] as const;
@@ -95,6 +102,24 @@ describe('compress: pruneGraph', () => {
     assert.notEqual(layers[1].sparsity, layers[3].sparsity, 'layers end up at their own sparsities');
     const kernels = await runPrunedCnn({ method: 'magnitude', sparsity: 0.9, scope: 'global' });
     assert.ok(kernels.some((k) => /csr/.test(k)), kernels.join(', '));
+  });
+
+  it(`runs the CIFAR CNN pruned in [4 x 4] int8 blocks, then quantized, on sparse int8 kernels, exactly ${ortInt8Case()}`, async () => {
+    const { graph } = pruneGraph(cifarCnn(), { method: 'block', block: 'int8', sparsity: 0.9 });
+    const feeds = [0, 1].map((seed) => ({ input: { type: 'float32', dims: [4, ...IMAGE], data: randomImages(4, IMAGE, 100 + seed) } }));
+    const bytes = encodeOnnxModel(quantizeQdq(graph, await calibrate(graph, feeds)));
+    const x = { type: 'float32', dims: [2, ...IMAGE], data: randomImages(2, IMAGE, 3) };
+    const expected = await (await ort.InferenceSession.create(bytes)).run({ input: new ort.Tensor('float32', x.data, x.dims) });
+    const session = await InferenceSession.create(bytes);
+    await assertInt8Outputs(bytes, { input: x }, await session.run({ input: x }), expected, { tolerance: 0 });
+    // conv2 and conv3 (conv1 is left dense) store a tenth of qu8s8-conv2d's [4 x 4] blocks (symmetric quantization keeps zeros
+    // zero), and run on it, on CSR or on [4 x 1] blocks, as the conv cost model picks for this CPU.
+    for (const name of ['conv2.weight', 'conv3.weight']) {
+      const density = blockDensity(initializer(graph, name).data as Float32Array, 64, 4, 4, 9);
+      assert.ok(Math.abs(density - 0.1) < 0.002, `${name}: ${density}`);
+    }
+    const convs = session.profile().filter((p) => p.opType === 'QLinearConv').map((p) => p.kernel);
+    for (const k of convs.slice(1)) assert.match(k, /-(csr|block4|int8)$/, convs.join(', '));
   });
 
   it('prunes 2:4 along the input channels (a layer whose channels 4 does not divide is skipped) and matches onnxruntime within 1e-4', async () => {

@@ -1,11 +1,11 @@
 /**
- * Pruning an OnnxGraph's weights in place of their values: the weights of
- * its Conv, Gemm and MatMul nodes get zeros by one of masks.ts's methods,
+ * Pruning an OnnxGraph: the weights of its Conv, Gemm and MatMul nodes
+ * get zeros by one of masks.ts's methods,
  * and a new graph (the input is not touched) comes back with a report per
  * layer. Which layers are left alone, and why:
  * - the first layer (skipFirst, default true): an image's few input
  *   channels give it few weights, each of which every later layer depends
- *   on, and 3 channels fit neither N:M groups nor int8 blocks;
+ *   on, and 3 channels make no whole N:M group or [4 x 4] block;
  * - the last one, the classifier (skipLast, default true): few weights,
  *   and each class score rests on its own row;
  * - depthwise convs (depthwise, default false): 9 weights per channel and
