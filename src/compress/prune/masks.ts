@@ -208,11 +208,27 @@ function lowestUnits(layers: readonly Blocks[], target: number): Uint8Array[] {
   const scores = new Float64Array(total), layerOf = new Uint32Array(total), unitOf = new Uint32Array(total);
   let at = 0;
   layers.forEach((l, i) => {
-    for (let u = 0; u < l.count; u++, at++) [scores[at], layerOf[at], unitOf[at]] = [l.scores[u], i, u];
+    scores.set(l.scores, at);
+    layerOf.fill(i, at, at + l.count);
+    for (let u = 0; u < l.count; u++) unitOf[at + u] = u;
+    at += l.count;
   });
+  const pruned = layers.map((l) => new Uint8Array(l.count));
+  const size = total === 0 ? 1 : layers[layerOf[0]].sizes[unitOf[0]];
+  if (layers.every((l) => l.sizes.every((s) => s === size))) {
+    // Units of one size (no edge blocks): the first floor(target / size) in (score, index) order, found with a plain numeric
+    // sort of the scores (a comparator sort of millions of weights takes seconds): every unit below the last one's score,
+    // and the earliest at it.
+    const count = Math.min(total, Math.floor(target / size));
+    if (count === 0) return pruned;
+    const cutoff = Float64Array.from(scores).sort()[count - 1];
+    let atCutoff = count;
+    for (let u = 0; u < total; u++) if (scores[u] < cutoff) atCutoff--;
+    for (let u = 0; u < total; u++) if (scores[u] < cutoff || (scores[u] === cutoff && atCutoff-- > 0)) pruned[layerOf[u]][unitOf[u]] = 1;
+    return pruned;
+  }
   // Units are numbered layer by layer, so the index breaks ties by layer, then unit.
   const order = Uint32Array.from({ length: total }, (_, u) => u).sort((a, b) => scores[a] - scores[b] || a - b);
-  const pruned = layers.map((l) => new Uint8Array(l.count));
   let done = 0;
   for (const u of order) {
     if (done === target) break;
