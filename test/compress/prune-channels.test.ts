@@ -141,6 +141,15 @@ describe('compress: pruneChannels', () => {
     assert.deepEqual(pruneChannels(graph, { ratio: 0.99, nodes: ['convA'] }).layers[0].removed, [0, 1, 2], 'one channel is always kept');
   });
 
+  it('rounds the kept channels up to options.multiple', () => {
+    // 30% of 32 is 10 channels (22 kept, 24 with multiple 4), of 64 is 19 (45 kept, 48).
+    const { graph, layers } = pruneChannels(cifarCnn(), { ratio: 0.3, multiple: 4 });
+    assert.deepEqual(layers.map((l) => l.removed.length), [8, 16, 16]);
+    assert.deepEqual(dims(graph, 'conv2.weight'), [48, 24, 3, 3]);
+    assert.deepEqual(pruneChannels(cifarCnn(), { ratio: 0.3 }).layers.map((l) => l.removed.length), [10, 19, 19]);
+    assert.deepEqual(pruneChannels(cifarCnn(), { ratio: 0.99, multiple: 64 }).layers.map((l) => l.removed.length), [0, 0, 0], 'one channel kept, rounded up to all');
+  });
+
   it('refuses chains it cannot prove safe, with the reason, and leaves those convs whole', () => {
     const cases: [string, OnnxGraph, RegExp][] = [
       ['residual Add', smallGraph([{ opType: 'Add', name: 'add', inputs: ['b', 'x'], outputs: ['c'] }, { opType: 'Conv', name: 'convB', inputs: ['c', 'convB.w'], outputs: ['y'] }]),
@@ -165,6 +174,7 @@ describe('compress: pruneChannels', () => {
     assert.throws(() => pruneChannels(cnn, { ratio: 1 }), rejects(RangeError, /^options\.ratio must be in \[0, 1\), got 1/));
     assert.throws(() => pruneChannels(cnn, {} as never), rejects(TypeError, /^options\.ratio must be a number/));
     assert.throws(() => pruneChannels(cnn, { ratio: 0.5, norm: 'l0' as never }), rejects(RangeError, /^options\.norm must be one of 'l1', 'l2'/));
+    assert.throws(() => pruneChannels(cnn, { ratio: 0.5, multiple: 0 }), rejects(RangeError, /^options\.multiple must be an integer in \[1, 65536\]/));
     assert.throws(() => pruneChannels(cnn, { ratio: 0.5, nodes: ['fc1'] }), rejects(RangeError, /^options\.nodes\[0\] "fc1" is not a Conv node of the graph/));
     assert.throws(() => pruneChannels(cnn, { ratio: 0.5, nodes: 'conv1' as never }), rejects(TypeError, /^options\.nodes must be an array/));
     assert.throws(() => pruneChannels({ nodes: [] } as never, { ratio: 0.5 }), rejects(TypeError, /^graph\.inputs must be an array/));

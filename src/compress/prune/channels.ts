@@ -20,14 +20,20 @@
  * included).
  */
 import type { OnnxGraph, OnnxNode, OnnxTensor } from '../../runtime/onnx/write.js';
-import { checkObject, checkOneOf, fail, typeFail } from '../../validate.js';
+import { checkInt, checkObject, checkOneOf, fail, typeFail } from '../../validate.js';
 import { checkGraph } from '../quantize-qdq.js';
 
 export interface PruneChannelsOptions {
-  /** The fraction of each conv's output channels to remove, in [0, 1): round(ratio x channels), one channel always kept. */
+  /** The fraction of each conv's output channels to remove, in [0, 1): round(ratio x channels), one channel always kept (see `multiple`). */
   ratio: number;
   /** A channel's score: the L1 (default) or L2 norm of its weights. */
   norm?: 'l1' | 'l2';
+  /**
+   * Kept channels rounded up to a multiple of this (default 1): 4 keeps the
+   * next layer's input channels in whole N:M groups and [4 x 4] int8 blocks,
+   * and this layer's outputs in whole [4 x 1] blocks.
+   */
+  multiple?: number;
   /** The Conv nodes to prune, by name (default: every Conv). */
   nodes?: readonly string[];
 }
@@ -82,6 +88,7 @@ export function pruneChannels(graph: OnnxGraph, options: PruneChannelsOptions): 
   if (typeof ratio !== 'number') typeFail('options.ratio', `must be a number, got ${typeof ratio}`);
   if (!(ratio >= 0 && ratio < 1)) fail('options.ratio', `must be in [0, 1), got ${ratio}`);
   const norm = checkOneOf('options.norm', options.norm ?? 'l1', ['l1', 'l2'] as const);
+  const multiple = options.multiple === undefined ? 1 : checkInt('options.multiple', options.multiple, 1, 2 ** 16);
   const convs = chosenConvs(graph, options.nodes);
   const ctx: Context = { init: new Map((graph.initializers ?? []).map((t) => [t.name, t])), readers: new Map(), outputs: new Set(graph.outputs.map((o) => o.name)) };
   for (const node of graph.nodes)
@@ -92,7 +99,8 @@ export function pruneChannels(graph: OnnxGraph, options: PruneChannelsOptions): 
     const entry: PrunedChannels = { node: nodeName(conv), weight: conv.inputs[1], channels: weight?.dims[0] ?? 0, removed: [] };
     const why = sourceRefusal(ctx, conv, weight);
     if (why !== undefined) return { ...entry, refused: why };
-    const removed = weakestChannels(weight!, Math.min(Math.round(ratio * entry.channels), entry.channels - 1), norm);
+    const kept = Math.min(entry.channels, Math.ceil(Math.max(1, entry.channels - Math.round(ratio * entry.channels)) / multiple) * multiple);
+    const removed = weakestChannels(weight!, entry.channels - kept, norm);
     if (removed.length === 0) return entry;
     const plan = planChain(ctx, conv, new Set(removed), entry.channels);
     if (typeof plan === 'string') return { ...entry, refused: plan };
