@@ -24,7 +24,7 @@ export interface GradCheckOptions {
   eps?: number;
   /** Relative tolerance (default 1e-2); elements are compared against the array's largest gradient. */
   tolerance?: number;
-  /** Single elements checked per array (default 6). */
+  /** Single elements checked per array, picked at random (default 6); every element when it has no more. */
   elements?: number;
   /** Seed of r, the direction and the elements picked (default 1). */
   seed?: number;
@@ -58,8 +58,9 @@ export function checkGradient(what: string, value: Float32Array, analytic: Array
   const size = Math.max(Math.abs(numeric), Math.abs(projected), scale);
   assert.ok(Math.abs(numeric - projected) <= tolerance * size, `${what}: along a random direction: analytic ${projected}, numeric ${numeric}`);
 
+  const all = elements >= value.length;
   for (let e = 0; e < Math.min(elements, value.length); e++) {
-    const i = Math.floor(random() * value.length);
+    const i = all ? e : Math.floor(random() * value.length);
     const unit = new Float32Array(value.length);
     unit[i] = 1;
     const single = along(unit);
