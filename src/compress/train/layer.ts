@@ -28,6 +28,14 @@ export interface Param {
   readonly decay: boolean;
 }
 
+/** A non-trainable array a layer's ONNX nodes read (BatchNorm's running mean and variance, Dropout's ratio), in ONNX's layout. */
+export interface LayerBuffer {
+  /** Unique within a network, as a Param's name; the ONNX initializer's name. */
+  readonly name: string;
+  readonly dims: readonly number[];
+  readonly value: Float32Array;
+}
+
 /** 'train': dropout drops, BatchNorm uses and updates batch statistics; 'eval': inference behaviour. */
 export type Mode = 'train' | 'eval';
 
@@ -40,6 +48,8 @@ export interface Layer {
   /** dL/dx for dL/dy of the last forward (in 'train' mode); adds into the params' grad. */
   backward(dy: Tensor<'float32'>): Tensor<'float32'>;
   params(): Param[];
+  /** Arrays besides params() that toOnnx's nodes read, exported as initializers with them (none when absent). */
+  buffers?(): LayerBuffer[];
   /**
    * The layer as standard ONNX (NCHW) nodes reading `input` and writing
    * `output`; its params become initializers under their names. Layers
