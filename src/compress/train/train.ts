@@ -1,0 +1,149 @@
+/**
+ * The training loop: per batch, forward in train mode, softmax
+ * cross-entropy, backward, one optimizer step at the schedule's rate; and
+ * evaluate() for loss and accuracy in eval mode. Everything runs in order on
+ * seeded state, so the same network, seeds and batch order give
+ * bit-identical weights (the GEMMs split work across threads in fixed
+ * ranges, but compare runs on one thread to be sure: cpu.setThreads(1)).
+ */
+import { checkInt, checkObject, fail, typeFail } from '../../validate.js';
+import type { Batch, Layer, Param } from './layer.js';
+import { softmaxCrossEntropy } from './loss.js';
+import type { Optimizer } from './optimizer.js';
+import { progressReporter, type Progress, type ProgressOption } from './progress.js';
+import { constantLr, type Schedule } from './schedule.js';
+
+export interface TrainOptions {
+  /** The batches of an epoch (0-based), e.g. a loader shuffled with the epoch as seed. */
+  train: (epoch: number) => Iterable<Batch>;
+  epochs: number;
+  /** Built on the network's params (all, or a subset to fine-tune). */
+  optimizer: Optimizer;
+  /** The learning rate: a number (constant) or a schedule (default 0.01). */
+  schedule?: Schedule | number;
+  /** Default 'auto': a bar on a terminal, JSON lines otherwise. */
+  progress?: ProgressOption;
+}
+
+export interface EpochResult {
+  /** 0-based. */
+  epoch: number;
+  /** Mean training loss and accuracy over the epoch's batches (as trained, in train mode). */
+  loss: number;
+  accuracy: number;
+  images: number;
+  seconds: number;
+}
+
+export interface Evaluation {
+  loss: number;
+  accuracy: number;
+  images: number;
+}
+
+/** The network's logits for one batch, checked to be [N, classes] with N the batch's images. */
+function logitsOf(network: Layer, batch: Batch, mode: 'train' | 'eval', where: string) {
+  checkObject(where, batch);
+  if (!(batch.labels instanceof Uint8Array)) typeFail(`${where}.labels`, 'must be a Uint8Array of class indices');
+  const logits = network.forward(batch.x, mode);
+  if (logits.dims.length !== 2 || logits.dims[0] !== batch.x.dims[0])
+    fail('network', `must output logits [N, classes] for a batch of N, got [${logits.dims.join(', ')}] for ${batch.x.dims[0]} images`);
+  if (batch.labels.length !== logits.dims[0]) fail(`${where}.labels`, `must hold one label per image (${logits.dims[0]}), got ${batch.labels.length}`);
+  return logits;
+}
+
+function checkNetwork(network: unknown): Layer {
+  const n = network as Layer | null;
+  if (typeof n !== 'object' || n === null || typeof n.forward !== 'function' || typeof n.backward !== 'function' || typeof n.params !== 'function')
+    typeFail('network', 'must be a Network (or any Layer)');
+  return n;
+}
+
+function checkOptimizer(optimizer: unknown, params: Param[]): Optimizer {
+  const o = optimizer as Optimizer | null;
+  if (typeof o !== 'object' || o === null || typeof o.step !== 'function' || !Array.isArray(o.params)) typeFail('options.optimizer', 'must be an optimizer (sgd() or adam())');
+  const own = new Set(params);
+  const stranger = o.params.find((p) => !own.has(p));
+  if (stranger) fail('options.optimizer', `updates '${stranger.name}', which is not a param of the network`);
+  return o;
+}
+
+function iterableOf(value: unknown, what: string): Iterable<Batch> {
+  if (typeof value !== 'object' || value === null || typeof (value as Iterable<Batch>)[Symbol.iterator] !== 'function') typeFail(what, 'must be an iterable of batches');
+  return value as Iterable<Batch>;
+}
+
+/**
+ * Trains `network` on options.train's batches for options.epochs epochs.
+ * @returns each epoch's training loss, accuracy, images and seconds
+ * @throws TypeError/RangeError naming the bad argument; an Error when the loss stops being finite (lower the learning rate).
+ */
+export function train(network: Layer, options: TrainOptions): EpochResult[] {
+  const net = checkNetwork(network);
+  checkObject('options', options);
+  if (typeof options.train !== 'function') typeFail('options.train', 'must be a function epoch -> iterable of batches');
+  const epochs = checkInt('options.epochs', options.epochs, 1, 2 ** 31 - 1);
+  const params = net.params();
+  const optimizer = checkOptimizer(options.optimizer, params);
+  const rate = options.schedule ?? 0.01;
+  const schedule: Schedule = typeof rate === 'number' ? constantLr(rate) : typeof rate === 'function' ? rate : typeFail('options.schedule', 'must be a learning rate or a schedule (step, epoch) => lr');
+  const report = progressReporter(options.progress ?? 'auto');
+  const results: EpochResult[] = [];
+  let step = 0, batchesPerEpoch: number | undefined, secondsPerBatch = 0, gradOut: Float32Array | undefined;
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    const batches = iterableOf(options.train(epoch), `options.train(${epoch})`);
+    const known = batchesPerEpoch ?? (Array.isArray(batches) ? batches.length : undefined);
+    const start = performance.now();
+    let batch = 0, images = 0, lossSum = 0, correct = 0;
+    const progress = (epochDone: boolean): Progress => {
+      const seconds = (performance.now() - start) / 1000;
+      const perBatch = batch > 0 ? seconds / batch : secondsPerBatch;
+      const total = epochDone ? batch : known;
+      return {
+        epoch: epoch + 1, epochs, batch, batches: total, images, loss: images > 0 ? lossSum / images : 0, accuracy: images > 0 ? correct / images : 0,
+        imagesPerSecond: seconds > 0 ? images / seconds : 0,
+        secondsLeft: total === undefined ? undefined : perBatch * (total - batch + total * (epochs - epoch - 1)),
+        epochDone,
+      };
+    };
+    for (const b of batches) {
+      for (const p of params) p.grad.fill(0);
+      const logits = logitsOf(net, b, 'train', `options.train(${epoch}) batch ${batch}`);
+      const n = logits.dims[0];
+      if (gradOut?.length !== logits.data.length) gradOut = new Float32Array(logits.data.length);
+      const { loss, grad, correct: right } = softmaxCrossEntropy(logits, b.labels, undefined, gradOut);
+      if (!Number.isFinite(loss)) throw new Error(`training diverged: the loss of epoch ${epoch} batch ${batch} is ${loss}; lower the learning rate`);
+      net.backward(grad);
+      optimizer.step(schedule(step, epoch));
+      step++;
+      batch++;
+      images += n;
+      lossSum += loss * n;
+      correct += right;
+      report(progress(false));
+    }
+    const done = progress(true);
+    report(done);
+    batchesPerEpoch = batch;
+    secondsPerBatch = batch > 0 ? (performance.now() - start) / 1000 / batch : 0;
+    results.push({ epoch, loss: done.loss, accuracy: done.accuracy, images, seconds: (performance.now() - start) / 1000 });
+  }
+  return results;
+}
+
+/**
+ * Mean loss and accuracy of `network` (eval mode) over `batches`.
+ * @throws TypeError/RangeError naming the bad argument.
+ */
+export function evaluate(network: Layer, batches: Iterable<Batch>): Evaluation {
+  const net = checkNetwork(network);
+  let images = 0, lossSum = 0, correct = 0, index = 0;
+  for (const b of iterableOf(batches, 'batches')) {
+    const logits = logitsOf(net, b, 'eval', `batches[${index++}]`);
+    const { loss, correct: right } = softmaxCrossEntropy(logits, b.labels);
+    images += logits.dims[0];
+    lossSum += loss * logits.dims[0];
+    correct += right;
+  }
+  return { loss: images > 0 ? lossSum / images : 0, accuracy: images > 0 ? correct / images : 0, images };
+}
