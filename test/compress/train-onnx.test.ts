@@ -1,8 +1,8 @@
 /**
- * Networks to ONNX and back: onnxruntime-node runs the export (NCHW input)
- * to what the network computes in eval mode (NHWC input), an imported model
- * trains on copies of its initializers and exports to the same graph, and
- * what the importer does not cover is named.
+ * Networks to ONNX and back: onnxruntime-node and sparq's session run the
+ * export (NCHW input) to what the network computes in eval mode (NHWC
+ * input), an imported model trains on copies of its initializers and
+ * exports to the same graph, and what the importer does not cover is named.
  */
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
@@ -16,6 +16,7 @@ import { sequential, residual, type Network } from '../../src/compress/train/net
 import { exportOnnx, importOnnx } from '../../src/compress/train/onnx.js';
 import { Random } from '../../src/compress/train/random.js';
 import { encodeOnnxModel, type OnnxGraph } from '../../src/runtime/onnx/write.js';
+import { InferenceSession } from '../../src/runtime/session.js';
 import type { Tensor } from '../../src/tensor.js';
 import { assertSameArray, relativeError } from '../helpers.js';
 
@@ -49,16 +50,20 @@ async function ortRun(graph: OnnxGraph, x: Float32Array, dims: number[]): Promis
 }
 
 describe('compress/train: ONNX export and import', () => {
-  it('onnxruntime runs the exported network (NCHW) to its eval forward (NHWC) within 1e-5', async () => {
+  it("onnxruntime and sparq's session run the exported network (NCHW) to its eval forward (NHWC) within 1e-5", async () => {
     const net = network();
     const graph = exportOnnx(net);
     assert.deepEqual(graph.inputs[0].dims, ['batch', C, H, W]);
     assert.deepEqual(graph.outputs[0].dims, ['batch', 5]);
+    // calibrate() runs models on sparq's session.
+    const session = await InferenceSession.create(encodeOnnxModel(graph));
     for (const n of [1, 6]) {
       const { nhwc, nchw } = images(n, n);
       const ours = net.forward(nhwc, 'eval').data;
       const theirs = await ortRun(graph, nchw, [n, C, H, W]);
       assert.ok(relativeError(ours, theirs) < 1e-5, `batch ${n}: relative error ${relativeError(ours, theirs)}`);
+      const sparq = (await session.run({ input: { type: 'float32', dims: [n, C, H, W], data: nchw } })).logits.data as Float32Array;
+      assert.ok(relativeError(ours, sparq) < 1e-5, `batch ${n}: sparq's session: relative error ${relativeError(ours, sparq)}`);
     }
   });
 
