@@ -70,16 +70,21 @@ describe('compress/train: the training loop', () => {
   it('a two-layer MLP learns a separable problem to over 95% in a few epochs', () => {
     const net = mlp();
     const before = evaluate(net, batches(testData, 128));
+    const reports: Progress[] = [];
     const history = train(net, {
       train: (epoch) => batches(trainData, 32, epoch),
       epochs: 6,
       optimizer: adam(net.params(), { weightDecay: 1e-4 }),
       schedule: warmupLr(cosineLr(0.01, { totalSteps: 6 * 32 }), { steps: 16 }),
-      progress: 'none',
+      progress: (p) => reports.push(p),
+      validation: () => batches(testData, 128),
     });
     const after = evaluate(net, batches(testData, 100));
     assert.equal(history.length, 6);
     assert.equal(after.images, 512);
+    assert.deepEqual(history[5].validation, { ...after, loss: history[5].validation!.loss });
+    assert.ok(Math.abs(history[5].validation!.loss - after.loss) < 1e-12, 'the same loss in batches of 128 and of 100');
+    assert.deepEqual(reports.filter((p) => p.epochDone).map((p) => p.validation?.accuracy), history.map((h) => h.validation!.accuracy));
     assert.ok(history[5].loss < history[0].loss, `loss ${history[0].loss} -> ${history[5].loss}`);
     assert.ok(after.accuracy > 0.95, `test accuracy ${before.accuracy} -> ${after.accuracy}`);
   });
@@ -129,6 +134,7 @@ describe('compress/train: the training loop', () => {
     const p: Progress = { epoch: 2, epochs: 3, batch: 5, batches: 10, images: 640, loss: 0.5, accuracy: 0.875, imagesPerSecond: 1234.4, secondsLeft: 65, epochDone: false };
     assert.equal(progressLine(p, 10), 'epoch 2/3 [=====     ] 5/10  loss 0.5000  acc 87.50%  1234 img/s  1:05 left');
     assert.equal(progressLine({ ...p, batches: undefined, secondsLeft: undefined }), 'epoch 2/3 batch 5  loss 0.5000  acc 87.50%  1234 img/s');
+    assert.equal(progressLine({ ...p, secondsLeft: 0, validation: { loss: 0.25, accuracy: 0.9 } }, 4), 'epoch 2/3 [==  ] 5/10  loss 0.5000  acc 87.50%  1234 img/s  0:00 left  val loss 0.2500  val acc 90.00%');
   });
 
   it('rejects bad options and batches, naming them', () => {
@@ -139,6 +145,7 @@ describe('compress/train: the training loop', () => {
     assert.throws(() => train(net, { ...good, train: () => 5 as never }), rejects(TypeError, /^options\.train\(0\) must be an iterable of batches/));
     assert.throws(() => train(net, { ...good, optimizer: sgd(mlp().params()) }), rejects(RangeError, /^options\.optimizer updates 'fc1\.weight', which is not a param of the network/));
     assert.throws(() => train(net, { ...good, schedule: 'fast' as never }), rejects(TypeError, /^options\.schedule must be a learning rate or a schedule/));
+    assert.throws(() => train(net, { ...good, validation: [] as never }), rejects(TypeError, /^options\.validation must be a function/));
     assert.throws(() => train(net, { ...good, progress: 'loud' as never }), rejects(RangeError, /^options\.progress must be 'auto', 'bar', 'json', 'none' or a function/));
     const [first] = batches(trainData, 4);
     assert.throws(() => train(net, { ...good, train: () => [{ x: first.x, labels: new Uint8Array(3) }] }), rejects(RangeError, /^options\.train\(0\) batch 0\.labels must hold one label per image \(4\)/));

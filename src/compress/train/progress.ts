@@ -23,6 +23,8 @@ export interface Progress {
   secondsLeft: number | undefined;
   /** Whether this is the epoch's last report. */
   epochDone: boolean;
+  /** At an epoch's end with options.validation: loss and accuracy on those batches in eval mode. */
+  validation?: { loss: number; accuracy: number };
 }
 
 export type ProgressOption = 'auto' | 'bar' | 'json' | 'none' | ((progress: Progress) => void);
@@ -40,7 +42,8 @@ export function progressLine(p: Progress, width = 24): string {
   const filled = Math.round(share * width);
   const bar = p.batches ? `[${'='.repeat(filled)}${' '.repeat(width - filled)}] ${p.batch}/${p.batches}` : `batch ${p.batch}`;
   const left = p.secondsLeft === undefined ? '' : `  ${clock(p.secondsLeft)} left`;
-  return `epoch ${p.epoch}/${p.epochs} ${bar}  loss ${p.loss.toFixed(4)}  acc ${(100 * p.accuracy).toFixed(2)}%  ${Math.round(p.imagesPerSecond)} img/s${left}`;
+  const validation = p.validation ? `  val loss ${p.validation.loss.toFixed(4)}  val acc ${(100 * p.validation.accuracy).toFixed(2)}%` : '';
+  return `epoch ${p.epoch}/${p.epochs} ${bar}  loss ${p.loss.toFixed(4)}  acc ${(100 * p.accuracy).toFixed(2)}%  ${Math.round(p.imagesPerSecond)} img/s${left}${validation}`;
 }
 
 /** The reporter for `option` ('auto': the bar when stderr is a terminal, JSON lines on stdout otherwise). */

@@ -23,6 +23,8 @@ export interface TrainOptions {
   schedule?: Schedule | number;
   /** Default 'auto': a bar on a terminal, JSON lines otherwise. */
   progress?: ProgressOption;
+  /** Batches evaluated after each epoch (a held-out set): their loss and accuracy join the epoch's result and last report. */
+  validation?: () => Iterable<Batch>;
 }
 
 export interface EpochResult {
@@ -32,7 +34,10 @@ export interface EpochResult {
   loss: number;
   accuracy: number;
   images: number;
+  /** Training time, without the validation. */
   seconds: number;
+  /** With options.validation: evaluate() on it after the epoch. */
+  validation?: Evaluation;
 }
 
 export interface Evaluation {
@@ -88,6 +93,7 @@ export function train(network: Layer, options: TrainOptions): EpochResult[] {
   const rate = options.schedule ?? 0.01;
   const schedule: Schedule = typeof rate === 'number' ? constantLr(rate) : typeof rate === 'function' ? rate : typeFail('options.schedule', 'must be a learning rate or a schedule (step, epoch) => lr');
   const report = progressReporter(options.progress ?? 'auto');
+  if (options.validation !== undefined && typeof options.validation !== 'function') typeFail('options.validation', 'must be a function returning an iterable of batches');
   const results: EpochResult[] = [];
   let step = 0, batchesPerEpoch: number | undefined, secondsPerBatch = 0, gradOut: Float32Array | undefined;
   for (let epoch = 0; epoch < epochs; epoch++) {
@@ -123,10 +129,12 @@ export function train(network: Layer, options: TrainOptions): EpochResult[] {
       report(progress(false));
     }
     const done = progress(true);
-    report(done);
+    const seconds = (performance.now() - start) / 1000;
+    const validation = options.validation && evaluateOn(net, iterableOf(options.validation(), 'options.validation()'), 'options.validation()');
+    report(validation ? { ...done, validation: { loss: validation.loss, accuracy: validation.accuracy } } : done);
     batchesPerEpoch = batch;
-    secondsPerBatch = batch > 0 ? (performance.now() - start) / 1000 / batch : 0;
-    results.push({ epoch, loss: done.loss, accuracy: done.accuracy, images, seconds: (performance.now() - start) / 1000 });
+    secondsPerBatch = batch > 0 ? seconds / batch : 0;
+    results.push({ epoch, loss: done.loss, accuracy: done.accuracy, images, seconds, ...(validation && { validation }) });
   }
   return results;
 }
@@ -136,10 +144,14 @@ export function train(network: Layer, options: TrainOptions): EpochResult[] {
  * @throws TypeError/RangeError naming the bad argument.
  */
 export function evaluate(network: Layer, batches: Iterable<Batch>): Evaluation {
-  const net = checkNetwork(network);
+  return evaluateOn(checkNetwork(network), iterableOf(batches, 'batches'), 'batches');
+}
+
+/** evaluate() on checked arguments; `where` names the batches in errors. */
+function evaluateOn(net: Layer, batches: Iterable<Batch>, where: string): Evaluation {
   let images = 0, lossSum = 0, correct = 0, index = 0;
-  for (const b of iterableOf(batches, 'batches')) {
-    const logits = logitsOf(net, b, 'eval', `batches[${index++}]`);
+  for (const b of batches) {
+    const logits = logitsOf(net, b, 'eval', `${where}[${index++}]`);
     const { loss, correct: right } = softmaxCrossEntropy(logits, b.labels);
     images += logits.dims[0];
     lossSum += loss * logits.dims[0];
