@@ -164,6 +164,8 @@ describe('compress/train: layer behaviour', () => {
     const shared = relu();
     assert.throws(() => sequential([shared, shared]), rejects(RangeError, /^layer \(Relu\) is already in this network/));
     assert.throws(() => sequential([]), rejects(RangeError, /^layers must hold at least one layer/));
+    assert.throws(() => graph((b, x) => b.add(b.apply(relu(), x, 'h'), b.apply(relu(), x, 'h'))), rejects(RangeError, /^name 'h' already names a value of this network/));
+    assert.throws(() => graph((b, x) => b.add(x, b.apply(flatten(), x), 'sum')).outputDims([1, 2, 2, 1]), rejects(RangeError, /^Add 'sum' needs inputs of equal dims/));
     assert.throws(() => residual([dense(4, 3)]).outputDims([1, 4]), rejects(RangeError, /^Add \(value 2\) needs inputs of equal dims/));
     const net = sequential([flatten(), dense(12, 2)], { input: [2, 2, 3] });
     assert.throws(() => net.forward(t([1, 2, 3, 2], new Float32Array(12)), 'eval'), rejects(RangeError, /^x\.dims must be \[N, 2, 2, 3\]/));

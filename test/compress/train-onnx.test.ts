@@ -79,6 +79,8 @@ describe('compress/train: ONNX export and import', () => {
     assert.deepEqual(plain(again), plain(original));
     assert.deepEqual(again.initializers!.map((t) => [t.name, t.dims]), original.initializers!.map((t) => [t.name, t.dims]));
     again.initializers!.forEach((t, i) => assertSameArray(t.data as Float32Array, original.initializers![i].data as Float32Array, t.name));
+    // An imported network keeps the model's value names: its export imports and exports to itself exactly.
+    assert.deepEqual(exportOnnx(importOnnx(encodeOnnxModel(again))).nodes, again.nodes);
     const { nhwc } = images(3, 9);
     assertSameArray(imported.forward(nhwc, 'eval').data, Float32Array.from(net.forward(nhwc, 'eval').data), 'forward');
     const weight = imported.params().find((p) => p.name === 'fc1.weight')!;

@@ -8,7 +8,8 @@
  *
  *   sequential([conv(...), relu(), residual([conv(...), batchNorm(...)]), relu(), flatten(), dense(...)], { input: [28, 28, 1] })
  *
- * or, for any DAG, graph((b, x) => b.add(b.apply(layer, x), x)).
+ * or, for any DAG, graph((b, x) => b.add(b.apply(layer, x, 'branch'), x)),
+ * where a value may be named (in messages, and as its ONNX value on export).
  */
 import { cpu } from '../../backends/cpu/backend.js';
 import type { OnnxNode } from '../../runtime/onnx/write.js';
@@ -23,9 +24,11 @@ export interface NetworkValue {
   readonly id: number;
 }
 
-type NetworkNode =
-  | { readonly kind: 'layer'; readonly layer: Layer; readonly input: number; readonly output: number }
-  | { readonly kind: 'add'; readonly inputs: readonly [number, number]; readonly output: number };
+/** A node and the value it computes: `output` by id, and by `name` when the builder was given one. */
+type NetworkNode = { readonly output: number; readonly name: string | undefined } & (
+  | { readonly kind: 'layer'; readonly layer: Layer; readonly input: number }
+  | { readonly kind: 'add'; readonly inputs: readonly [number, number] }
+);
 
 export interface NetworkOptions {
   /**
@@ -47,7 +50,18 @@ export class NetworkBuilder {
   readonly input: NetworkValue = { id: 0 };
   private readonly nodes: NetworkNode[] = [];
   private readonly layers = new Set<Layer>();
+  private readonly names = new Set<string>();
   private values = 1;
+
+  /** An optional value name: non-empty and unused in this builder. */
+  private checkName(name: unknown): string | undefined {
+    if (name === undefined) return undefined;
+    if (typeof name !== 'string') typeFail('name', `must be a string, got ${typeof name}`);
+    if (name.length === 0) fail('name', 'must not be empty');
+    if (this.names.has(name)) fail('name', `'${name}' already names a value of this network`);
+    this.names.add(name);
+    return name;
+  }
 
   private checkValue(name: string, value: unknown): number {
     const id = (value as NetworkValue | null)?.id;
@@ -55,20 +69,25 @@ export class NetworkBuilder {
     return id;
   }
 
-  /** The layer's output on `x`. Each layer object appears once in a network (its forward keeps what its backward needs). */
-  apply(layer: Layer, x: NetworkValue): NetworkValue {
+  /**
+   * The layer's output on `x`, named `name` in messages and as the ONNX
+   * value on export (default '<output>_<id>'). Each layer object appears
+   * once in a network (its forward keeps what its backward needs).
+   */
+  apply(layer: Layer, x: NetworkValue, name?: string): NetworkValue {
     if (!isLayer(layer)) typeFail('layer', 'must be a Layer (outputDims, forward, backward, params, toOnnx)');
     if (this.layers.has(layer)) fail('layer', `(${layer.kind}) is already in this network: make one layer object per use`);
     const input = this.checkValue('x', x);
+    const named = this.checkName(name);
     this.layers.add(layer);
-    this.nodes.push({ kind: 'layer', layer, input, output: this.values });
+    this.nodes.push({ kind: 'layer', layer, input, output: this.values, name: named });
     return { id: this.values++ };
   }
 
-  /** a + b, elementwise on equal dims. */
-  add(a: NetworkValue, b: NetworkValue): NetworkValue {
+  /** a + b, elementwise on equal dims; `name` as apply's. */
+  add(a: NetworkValue, b: NetworkValue, name?: string): NetworkValue {
     const inputs: [number, number] = [this.checkValue('a', a), this.checkValue('b', b)];
-    this.nodes.push({ kind: 'add', inputs, output: this.values });
+    this.nodes.push({ kind: 'add', inputs, output: this.values, name: this.checkName(name) });
     return { id: this.values++ };
   }
 
@@ -120,7 +139,7 @@ export class Network implements Layer {
         continue;
       }
       const [a, b] = node.inputs.map((v) => dims[v]);
-      if (a.length !== b.length || a.some((d, i) => d !== b[i])) fail(`Add (value ${node.output})`, `needs inputs of equal dims, got [${a.join(', ')}] and [${b.join(', ')}]`);
+      if (a.length !== b.length || a.some((d, i) => d !== b[i])) fail(addName(node), `needs inputs of equal dims, got [${a.join(', ')}] and [${b.join(', ')}]`);
       dims[node.output] = a;
     }
     return dims;
@@ -138,7 +157,7 @@ export class Network implements Layer {
       }
       const [a, b] = node.inputs.map((v) => values[v]);
       if (a.dims.length !== b.dims.length || a.dims.some((d, i) => d !== b.dims[i]))
-        fail(`Add (value ${node.output})`, `needs inputs of equal dims, got [${a.dims.join(', ')}] and [${b.dims.join(', ')}]`);
+        fail(addName(node), `needs inputs of equal dims, got [${a.dims.join(', ')}] and [${b.dims.join(', ')}]`);
       values[node.output] = cpu.add(a, b, { out: this.scratch.get(this.valueCount + node.output, 'float32', a.data.length) });
     }
     this.forwardDims = mode === 'train' ? values.map((v) => v.dims) : undefined;
@@ -190,13 +209,19 @@ export class Network implements Layer {
     return this.nodes.flatMap((n) => (n.kind === 'layer' ? [n.layer] : []));
   }
 
-  /** The nodes of every layer and Add; values inside are named '<output>_<id>', unique where output names are. */
+  /** The nodes of every layer and Add; values inside keep their names, or are named '<output>_<id>' (unique where output names are). */
   toOnnx(input: string, output: string): OnnxNode[] {
-    const name = (v: number) => (v === 0 ? input : v === this.output ? output : `${output}_${v}`);
+    const names = new Map(this.nodes.map((n) => [n.output, n.name]));
+    const name = (v: number) => (v === 0 ? input : v === this.output ? output : names.get(v) ?? `${output}_${v}`);
     return this.nodes.flatMap((n) =>
       n.kind === 'layer' ? n.layer.toOnnx(name(n.input), name(n.output)) : [{ opType: 'Add', inputs: n.inputs.map(name), outputs: [name(n.output)] }],
     );
   }
+}
+
+/** An Add node in messages: by its value's name, else its id. */
+function addName(node: NetworkNode): string {
+  return node.name === undefined ? `Add (value ${node.output})` : `Add '${node.name}'`;
 }
 
 /** Params and buffers must have distinct names: they become ONNX initializers by name. */

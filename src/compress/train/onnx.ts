@@ -4,7 +4,8 @@
  * [N, C, H, W] (each layer's nodes compute on the NCHW image what the layer
  * computes on the NHWC one, Flatten included), with a symbolic batch. An
  * imported model's initializers become the layers' params (trainable) and
- * buffers; its input [N, C, H, W] becomes the network's [H, W, C] samples.
+ * buffers, its values keep their names, and its input [N, C, H, W] becomes
+ * the network's [H, W, C] samples.
  */
 import { readOnnx } from '../../runtime/onnx/read.js';
 import { ModelError, type OnnxModel, type Value } from '../../runtime/onnx/model.js';
@@ -122,7 +123,7 @@ export function importOnnx(model: OnnxModel | Uint8Array): Network {
         return v;
       };
       if (node.opType === 'Add') {
-        values.set(node.outputs[0], b.add(activation(node.inputs[0]), activation(node.inputs[1])));
+        values.set(node.outputs[0], b.add(activation(node.inputs[0]), activation(node.inputs[1]), node.outputs[0]));
         continue;
       }
       const ctx: ImportContext = {
@@ -143,7 +144,7 @@ export function importOnnx(model: OnnxModel | Uint8Array): Network {
         },
       };
       const input = activation(node.inputs[0]);
-      values.set(node.outputs[0], b.apply(IMPORTERS.get(node.opType)!(ctx), input));
+      values.set(node.outputs[0], b.apply(IMPORTERS.get(node.opType)!(ctx), input, node.outputs[0]));
     } catch (e) {
       if (e instanceof TypeError) throw e;
       fail('model', `${what}: ${(e as Error).message}`);
