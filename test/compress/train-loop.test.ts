@@ -89,6 +89,34 @@ describe('compress/train: the training loop', () => {
     assert.ok(after.accuracy > 0.95, `test accuracy ${before.accuracy} -> ${after.accuracy}`);
   });
 
+  it("distills: a student trained on a teacher's softened logits alone (alpha 0) predicts what the teacher does", () => {
+    // The teacher: a fixed random linear classifier, whose labels the data's do not match.
+    const teacher = sequential([dense(FEATURES, CLASSES, { name: 'teacher', init: 'glorot', seed: 5 })], { input: [FEATURES] });
+    const student = mlp();
+    const agreement = () => {
+      let same = 0;
+      for (const b of batches(testData, 128)) {
+        const s = Float32Array.from(student.forward(b.x, 'eval').data), t = teacher.forward(b.x, 'eval').data;
+        for (let i = 0; i < b.labels.length; i++) {
+          const row = (a: Float32Array) => Array.from(a.subarray(i * CLASSES, (i + 1) * CLASSES));
+          same += Number(row(s).indexOf(Math.max(...row(s))) === row(t).indexOf(Math.max(...row(t))));
+        }
+      }
+      return same / 512;
+    };
+    const before = agreement();
+    train(student, {
+      train: (epoch) => batches(trainData, 32, epoch),
+      epochs: 6,
+      optimizer: adam(student.params()),
+      schedule: 0.01,
+      progress: 'none',
+      distill: { teacher: (b) => teacher.forward(b.x, 'eval'), temperature: 2, alpha: 0 },
+    });
+    assert.ok(before < 0.5, `agreement before training ${before}`);
+    assert.ok(agreement() > 0.9, `agreement with the teacher ${before} -> ${agreement()}`);
+  });
+
   it('the same seeds and batch order give bit-identical weights (one thread)', () => {
     const threads = cpu.info().threads;
     cpu.setThreads(1);
@@ -146,6 +174,8 @@ describe('compress/train: the training loop', () => {
     assert.throws(() => train(net, { ...good, optimizer: sgd(mlp().params()) }), rejects(RangeError, /^options\.optimizer updates 'fc1\.weight', which is not a param of the network/));
     assert.throws(() => train(net, { ...good, schedule: 'fast' as never }), rejects(TypeError, /^options\.schedule must be a learning rate or a schedule/));
     assert.throws(() => train(net, { ...good, validation: [] as never }), rejects(TypeError, /^options\.validation must be a function/));
+    assert.throws(() => train(net, { ...good, distill: { teacher: 'net' as never } }), rejects(TypeError, /^options\.distill\.teacher must be a function/));
+    assert.throws(() => train(net, { ...good, distill: { teacher: () => ({ type: 'float32', dims: [256, 2], data: new Float32Array(512) }) } }), rejects(RangeError, /^soft\.teacher must have the logits' dims \[256, 3\]/));
     assert.throws(() => train(net, { ...good, progress: 'loud' as never }), rejects(RangeError, /^options\.progress must be 'auto', 'bar', 'json', 'none' or a function/));
     const [first] = batches(trainData, 4);
     assert.throws(() => train(net, { ...good, train: () => [{ x: first.x, labels: new Uint8Array(3) }] }), rejects(RangeError, /^options\.train\(0\) batch 0\.labels must hold one label per image \(4\)/));

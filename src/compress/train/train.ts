@@ -6,6 +6,7 @@
  * bit-identical weights (the GEMMs split work across threads in fixed
  * ranges, but compare runs on one thread to be sure: cpu.setThreads(1)).
  */
+import type { Tensor } from '../../tensor.js';
 import { checkInt, checkObject, fail, typeFail } from '../../validate.js';
 import type { Batch, Layer, Param } from './layer.js';
 import { softmaxCrossEntropy } from './loss.js';
@@ -25,6 +26,13 @@ export interface TrainOptions {
   progress?: ProgressOption;
   /** Batches evaluated after each epoch (a held-out set): their loss and accuracy join the epoch's result and last report. */
   validation?: () => Iterable<Batch>;
+  /**
+   * Distillation: the loss becomes alpha * CE(labels) + (1 - alpha) * T^2 *
+   * KL(softmax(teacher / T) || softmax(student / T)), the teacher's logits
+   * [N, classes] for each batch coming from `teacher` (any model: a
+   * Network in eval mode, a session's runSync).
+   */
+  distill?: { teacher: (batch: Batch) => Tensor<'float32'>; temperature?: number; alpha?: number };
 }
 
 export interface EpochResult {
@@ -94,6 +102,11 @@ export function train(network: Layer, options: TrainOptions): EpochResult[] {
   const schedule: Schedule = typeof rate === 'number' ? constantLr(rate) : typeof rate === 'function' ? rate : typeFail('options.schedule', 'must be a learning rate or a schedule (step, epoch) => lr');
   const report = progressReporter(options.progress ?? 'auto');
   if (options.validation !== undefined && typeof options.validation !== 'function') typeFail('options.validation', 'must be a function returning an iterable of batches');
+  const { distill } = options;
+  if (distill !== undefined) {
+    checkObject('options.distill', distill);
+    if (typeof distill.teacher !== 'function') typeFail('options.distill.teacher', 'must be a function batch -> teacher logits');
+  }
   const results: EpochResult[] = [];
   let step = 0, batchesPerEpoch: number | undefined, secondsPerBatch = 0, gradOut: Float32Array | undefined;
   for (let epoch = 0; epoch < epochs; epoch++) {
@@ -117,7 +130,8 @@ export function train(network: Layer, options: TrainOptions): EpochResult[] {
       const logits = logitsOf(net, b, 'train', `options.train(${epoch}) batch ${batch}`);
       const n = logits.dims[0];
       if (gradOut?.length !== logits.data.length) gradOut = new Float32Array(logits.data.length);
-      const { loss, grad, correct: right } = softmaxCrossEntropy(logits, b.labels, undefined, gradOut);
+      const soft = distill && { teacher: distill.teacher(b), temperature: distill.temperature, alpha: distill.alpha };
+      const { loss, grad, correct: right } = softmaxCrossEntropy(logits, b.labels, soft, gradOut);
       if (!Number.isFinite(loss)) throw new Error(`training diverged: the loss of epoch ${epoch} batch ${batch} is ${loss}; lower the learning rate`);
       net.backward(grad);
       optimizer.step(schedule(step, epoch));
