@@ -17,7 +17,7 @@ import { ScratchArrays, type Tensor } from '../../tensor.js';
 import { checkDims, checkTensor, fail, typeFail } from '../../validate.js';
 import type { Layer, LayerBuffer, Mode, Param } from './layer.js';
 import { accumulate } from './matmul.js';
-import { checkOptions, view } from './layers/common.js';
+import { checkOptions, needForward, view } from './layers/common.js';
 
 /** A value of a network being built: the network's input or a node's output. */
 export interface NetworkValue {
@@ -165,8 +165,7 @@ export class Network implements Layer {
   }
 
   backward(dy: Tensor<'float32'>): Tensor<'float32'> {
-    const dims = this.forwardDims;
-    if (!dims) fail('Network', 'backward needs a forward in train mode first');
+    const dims = needForward(this.forwardDims, 'Network');
     const grads: (Tensor<'float32'> | undefined)[] = new Array(this.valueCount);
     const owned: boolean[] = new Array(this.valueCount).fill(false);
     // A value read by several nodes sums their gradients in a buffer of its own; one read once passes its gradient on as it is.

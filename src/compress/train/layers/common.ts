@@ -42,7 +42,7 @@ export function view(data: Float32Array, dims: readonly number[]): Tensor<'float
   return { type: 'float32', dims: [...dims], data };
 }
 
-/** The value its forward kept that a layer's backward needs: a TypeError-free error when backward comes first. */
+/** What a layer's training forward kept for its backward; a RangeError naming the layer when backward comes without one. */
 export function needForward<T>(value: T | undefined, layer: string): T {
   if (value === undefined) fail(layer, 'backward needs a forward in train mode first');
   return value;
