@@ -3,8 +3,8 @@
  * cross-entropy, backward, one optimizer step at the schedule's rate; and
  * evaluate() for loss and accuracy in eval mode. Everything runs in order on
  * seeded state, so the same network, seeds and batch order give
- * bit-identical weights (the GEMMs split work across threads in fixed
- * ranges, but compare runs on one thread to be sure: cpu.setThreads(1)).
+ * bit-identical weights (tested on one thread, cpu.setThreads(1); with more,
+ * the kernels' split of the work is theirs to keep or change).
  */
 import type { Tensor } from '../../tensor.js';
 import { checkInt, checkObject, fail, typeFail } from '../../validate.js';
