@@ -123,5 +123,6 @@ describe('compress/train: ONNX export and import', () => {
     assert.throws(() => exportOnnx(unbuilt), rejects(RangeError, /^options\.input is required/));
     assert.throws(() => exportOnnx(unbuilt, { input: [2, 4] }), rejects(RangeError, /^options\.input must be one sample's \[H, W, C\] or \[F\]/));
     assert.throws(() => exportOnnx(unbuilt, { input: [4], outputName: 'input' }), rejects(RangeError, /^options\.outputName must differ/));
+    assert.throws(() => exportOnnx(unbuilt, { input: [4], opset: 11 }), rejects(RangeError, /^options\.opset must be an integer in \[14, 21\]/));
   });
 });

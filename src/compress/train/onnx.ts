@@ -7,11 +7,11 @@
  * buffers, its values keep their names, and its input [N, C, H, W] becomes
  * the network's [H, W, C] samples.
  */
-import { readOnnx } from '../../runtime/onnx/read.js';
+import { readOnnx, SUPPORTED_OPSETS } from '../../runtime/onnx/read.js';
 import { ModelError, type OnnxModel, type Value } from '../../runtime/onnx/model.js';
 import type { OnnxGraph, OnnxTensor } from '../../runtime/onnx/write.js';
 import { Attributes } from '../../runtime/ops/op.js';
-import { checkDims, checkObject, fail, typeFail } from '../../validate.js';
+import { checkDims, checkInt, checkObject, fail, typeFail } from '../../validate.js';
 import type { ImportContext } from './import-context.js';
 import { param, type Layer, type LayerBuffer, type Param } from './layer.js';
 import { NetworkBuilder, type Network, type NetworkValue } from './network.js';
@@ -23,7 +23,7 @@ export interface ExportOptions {
   /** Graph input and output names (default 'input' and 'logits'). */
   inputName?: string;
   outputName?: string;
-  /** The ai.onnx opset (default 17). */
+  /** The ai.onnx opset, 14 (HardSwish's first) to 21 (default 17). */
   opset?: number;
 }
 
@@ -47,6 +47,7 @@ export function exportOnnx(network: Layer & { inputDims?: readonly number[] }, o
   for (const [name, value] of [['options.inputName', inputName], ['options.outputName', outputName]] as const)
     if (typeof value !== 'string' || value.length === 0) typeFail(name, 'must be a non-empty string');
   if (inputName === outputName) fail('options.outputName', 'must differ from options.inputName');
+  checkInt('options.opset', opset, 14, SUPPORTED_OPSETS.max);
   const given = options.input ?? network.inputDims;
   if (given === undefined) fail('options.input', "is required when the network was built without options.input (one sample's [H, W, C] or [F])");
   const sample = checkDims('options.input', given);
