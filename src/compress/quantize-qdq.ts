@@ -83,9 +83,7 @@ export function checkQdqOptions(options: unknown, name = 'options'): Required<Qd
 
 /** Scale and zero point of an activation with calibrated range [min, max]. */
 function activationParams(min: number, max: number, symmetric: boolean): { scale: number; zeroPoint: number } {
-  if (!symmetric) return cpu.chooseQuantParams(min, max, { type: 'uint8' });
-  const scale = Math.fround((2 * Math.max(-min, max, 0)) / 255);
-  return scale > 0 ? { scale, zeroPoint: 128 } : { scale: 1, zeroPoint: 0 };
+  return cpu.chooseQuantParams(min, max, { type: 'uint8', symmetric });
 }
 
 /** The QDQ model of `graph` given activation ranges (what calibrate() returns). */

@@ -148,10 +148,14 @@ describe('quantize / dequantize / requantize / minmax', () => {
     assert.deepEqual(mm, cpu.minmax(x));
   });
 
-  it('chooseQuantParams covers the range with zero exact', () => {
+  it('chooseQuantParams covers the range with zero exact, as onnxruntime\'s compute_scale_zp', () => {
     assert.deepEqual(cpu.chooseQuantParams(-1, 3, { type: 'uint8' }), { scale: Math.fround(4 / 255), zeroPoint: 64 });
     assert.deepEqual(cpu.chooseQuantParams(-2, 1, { type: 'int8', symmetric: true }), { scale: Math.fround(2 / 127), zeroPoint: 0 });
-    assert.deepEqual(cpu.chooseQuantParams(-2, 1, { type: 'int8', symmetric: true, reduceRange: true }), { scale: Math.fround(2 / 63), zeroPoint: 0 });
+    // reduce_range: int8 [-64, 64], uint8 [0, 127]; symmetric uint8 [-a, a] over all 255 steps, zero point 128 (round half to even of 127.5).
+    assert.deepEqual(cpu.chooseQuantParams(-2, 1, { type: 'int8', symmetric: true, reduceRange: true }), { scale: Math.fround(4 / 128), zeroPoint: 0 });
+    assert.deepEqual(cpu.chooseQuantParams(-1, 3, { type: 'int8', reduceRange: true }), { scale: Math.fround(4 / 128), zeroPoint: -32 });
+    assert.deepEqual(cpu.chooseQuantParams(-2, 1, { type: 'uint8', symmetric: true }), { scale: Math.fround(4 / 255), zeroPoint: 128 });
+    assert.deepEqual(cpu.chooseQuantParams(-2, 1, { type: 'uint8', symmetric: true, reduceRange: true }), { scale: Math.fround(4 / 127), zeroPoint: 64 });
     assert.deepEqual(cpu.chooseQuantParams(0, 0, { type: 'uint8' }), { scale: 1, zeroPoint: 0 });
     // Weights quantized with reduceRange take the exact fast path.
     const w = randomFloats(64 * 16, rng(17), 0.3);

@@ -4,7 +4,7 @@
  * per axis, plus the min/max scan and scale choice used by calibration.
  */
 import { refDequantize, refMinmax, refQuantize, refRequantize } from '../reference/quantize.js';
-import { saturateRound } from '../../ops/round.js';
+import { roundHalfEven, saturateRound } from '../../ops/round.js';
 import { planDequantize, planQuantize, planRequantize, type QuantizeArgs, type RequantizeArgs } from '../../ops/quantize.js';
 import { checkVariant } from '../../ops/variant.js';
 import { runAsync, runSync, type CpuCall } from './call.js';
@@ -238,15 +238,28 @@ export interface QuantParamsOptions {
   /** Zero point fixed at the middle of the range (0 for int8, 128 for uint8) and the range symmetric: the usual choice for weights. */
   symmetric?: boolean;
   /**
-   * Use 7 bits ([-64, 63] for int8 symmetric weights, [0, 127] for uint8):
-   * int8 weights then take the fast, exact AVX2 kernel (see PackedWeights.narrow).
+   * Use 7 bits ([-64, 64] for int8 weights, [0, 127] for uint8), as
+   * onnxruntime's reduce_range: int8 weights then take the fast, exact AVX2
+   * kernel (see PackedWeights.narrow).
    */
   reduceRange?: boolean;
 }
 
 /**
+ * The integer range onnxruntime's quantization tool maps a range onto
+ * (get_qmin_qmax_for_qType): symmetric int8 leaves out -128 so that 0 sits
+ * in the middle; reduceRange is 7 bits, [-64, 64] for int8 (the fast AVX2
+ * kernel's narrow weights) and [0, 127] for uint8.
+ */
+function quantRange(type: QType, symmetric: boolean, reduce: boolean): { min: number; max: number } {
+  if (reduce) return type === 'uint8' ? { min: 0, max: 127 } : { min: -64, max: 64 };
+  return type === 'int8' && symmetric ? { min: -127, max: 127 } : Q_RANGE[type];
+}
+
+/**
  * Scale and zero point covering [min, max] (and always 0, so zero is exact),
- * as onnxruntime's quantization tool chooses them. A zero range gives scale 1.
+ * as onnxruntime's quantization tool chooses them (compute_scale_zp). A zero
+ * range gives scale 1.
  */
 export function chooseQuantParams(min: number, max: number, options: QuantParamsOptions): { scale: number; zeroPoint: number } {
   if (typeof min !== 'number' || Number.isNaN(min)) typeFail('min', 'must be a number');
@@ -257,17 +270,14 @@ export function chooseQuantParams(min: number, max: number, options: QuantParams
   const type = checkOneOf('options.type', options.type, ['uint8', 'int8'] as const);
   const symmetric = options.symmetric === undefined ? false : checkBoolean('options.symmetric', options.symmetric);
   const reduce = options.reduceRange === undefined ? false : checkBoolean('options.reduceRange', options.reduceRange);
-  const { min: qmin, max: qmax } = reduce ? (type === 'uint8' ? { min: 0, max: 127 } : { min: -64, max: 63 }) : Q_RANGE[type];
-  if (symmetric) {
-    const absMax = Math.max(Math.abs(min), Math.abs(max));
-    const half = Math.floor((qmax - qmin) / 2); // 127 (or 63): keeps the range symmetric around the zero point
-    const zeroPoint = type === 'uint8' ? (reduce ? 64 : 128) : 0;
-    const scale = Math.fround(absMax / half);
-    return { scale: scale > 0 ? scale : 1, zeroPoint };
-  }
-  const rmin = Math.min(min, 0), rmax = Math.max(max, 0);
+  const { min: qmin, max: qmax } = quantRange(type, symmetric, reduce);
+  // onnxruntime's compute_scale_zp: the range always holds 0; symmetric makes it [-a, a].
+  const absMax = Math.max(Math.abs(min), Math.abs(max));
+  const rmin = symmetric ? -absMax : Math.min(min, 0), rmax = symmetric ? absMax : Math.max(max, 0);
   const scale = Math.fround((rmax - rmin) / (qmax - qmin));
-  if (!(scale > 0)) return { scale: 1, zeroPoint: type === 'uint8' ? qmin : 0 };
-  const zeroPoint = saturateRound(Math.fround(qmin - rmin / scale), 0, qmin, qmax);
+  // Symmetric: the middle of the integer range whatever the scale (0 or 128, 64 reduced), as the tool takes it.
+  const middle = roundHalfEven((qmin + qmax) / 2);
+  if (!(scale > 0)) return { scale: 1, zeroPoint: 0 };
+  const zeroPoint = symmetric ? middle : saturateRound(Math.fround(qmin - rmin / scale), 0, qmin, qmax);
   return { scale, zeroPoint };
 }
