@@ -1,4 +1,5 @@
 /** Feeds compare() makes: seeded random ones for a model's inputs, and given ones at another batch. */
+import { mulberry32 } from '../../random.js';
 import { sizeOf } from '../../tensor.js';
 import { checkInt } from '../../validate.js';
 import type { OnnxValueInfo, Value } from '../onnx/model.js';
@@ -28,17 +29,6 @@ export function withBatch(feeds: Feeds, inputs: readonly OnnxValueInfo[], batch:
   return out;
 }
 
-/** Deterministic uniform values in [0, 1) (mulberry32). */
-function uniform(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 /**
  * Seeded random feeds for `inputs` (a session's `inputs`): symbolic and
  * unknown dims become `batch`; float32 values are uniform in [0, 1), integer
@@ -49,7 +39,7 @@ function uniform(seed: number): () => number {
  */
 export function randomFeeds(inputs: readonly OnnxValueInfo[], { batch = 1, seed = 1 }: { batch?: number; seed?: number } = {}): Record<string, Value> {
   checkInt('batch', batch, 1, 65536);
-  const random = uniform(seed);
+  const random = mulberry32(seed);
   const feeds: Record<string, Value> = {};
   for (const info of inputs) {
     if (info.dims === null) throw new ModelError(`input "${info.name}" has no shape in the model: give compare() feeds instead`);
