@@ -1,0 +1,5 @@
+/** The compression toolkit's datasets: IDX and CIFAR-10 readers, normalization and subsets. */
+export { loadCifar10, readCifar10Batch } from './cifar10.js';
+export { DataFileError, DatasetNotFoundError } from './data-file.js';
+export { channelStats, dataset, normalize, sample, subset, type ChannelStats, type Dataset, type LoadOptions, type Split } from './dataset.js';
+export { readIdx, readIdxDataset } from './idx.js';
