@@ -46,3 +46,4 @@ export { randomFeeds } from './runtime/compare/feeds.js';
 export type { ValueErrors, TensorLike } from './runtime/compare/metrics.js';
 export type { FirstDivergence } from './runtime/compare/divergence.js';
 export type { CompareTimingOptions, CompareTiming, Measurement, RunStats, ThroughputStats } from './runtime/compare/timing.js';
+export * as compress from './compress/index.js';

@@ -1,0 +1,17 @@
+/**
+ * sparq's compression toolkit (the package's `compress` namespace): data
+ * loaders, a trainer on sparq's kernels, pruning, calibration and int8
+ * quantization of ONNX graphs, ONNX export. Graph steps take and give
+ * `OnnxGraph`s (runtime/onnx/write.ts): `encodeOnnxModel` turns one into
+ * the bytes InferenceSession and onnxruntime load.
+ */
+export * from './data/index.js';
+export * from './train/index.js';
+export * from './prune/index.js';
+export { calibrate, CALIBRATION_METHODS, type CalibrateOptions, type CalibrationFeed, type CalibrationMethod } from './calibrate.js';
+export { quantizeQdq, quantizedActivations, quantizedWeights, type QdqOptions } from './quantize-qdq.js';
+export { quantize, type QuantizeOptions, type QuantizeResult } from './quantize/quantize.js';
+export { foldBatchNorm } from './quantize/fold-batch-norm.js';
+export { clipWeights, type ClipWeightsOptions } from './quantize/clip-weights.js';
+export type { Range } from './quantize/ranges.js';
+export { encodeOnnxModel, type OnnxGraph, type OnnxNode, type OnnxTensor } from '../runtime/onnx/write.js';
