@@ -17,7 +17,7 @@ import { checkBoolean, checkInt, checkObject, fail } from '../validate.js';
 import { divergenceNames, divergenceReport, exposeValues, type FirstDivergence } from './compare/divergence.js';
 import { agrees, top1Agreement, valueErrors, type TensorLike, type ValueErrors } from './compare/metrics.js';
 import { oracleFor, ortDistance, outputStep, type Oracle, type OrtDistance } from './compare/oracle.js';
-import { loadOrt, toOrt, type OrtSession } from './compare/ort.js';
+import { loadOrt, ortSessionOptions, toOrt, type OrtSession } from './compare/ort.js';
 import { runOnReference } from './compare/reference-run.js';
 import { measure, timingOptions, type CompareTiming, type CompareTimingOptions } from './compare/timing.js';
 import type { Value, ValueType } from './onnx/model.js';
@@ -93,7 +93,7 @@ export async function compare(model: string | Uint8Array, feeds: Feeds, options:
   try {
     // sparq checks the feeds first, so bad feeds fail with its TypeError/RangeError.
     const ours = await sparq.run(feeds);
-    const ortOptions = { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', logSeverityLevel: 3 } as const;
+    const ortOptions = ortSessionOptions(threads);
     const reference = typeof model === 'string' ? await ort.InferenceSession.create(model, ortOptions) : await ort.InferenceSession.create(model, ortOptions);
     sessions.push(reference);
     const theirs = await reference.run(toOrt(ort, feeds));

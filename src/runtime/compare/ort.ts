@@ -18,3 +18,8 @@ export function toOrt(ort: Ort, feeds: Feeds): Record<string, InstanceType<Ort['
   // The data is shared, not copied; the types were checked by sparq's run.
   return Object.fromEntries(Object.entries(feeds).map(([name, f]) => [name, new ort.Tensor(f.type as 'float32', f.data as Float32Array, [...f.dims])]));
 }
+
+/** onnxruntime's session options for timing it against sparq on `threads` threads: intra-op threads, one inter-op thread, sequential execution. */
+export function ortSessionOptions(threads: number) {
+  return { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', logSeverityLevel: 3 } as const;
+}
