@@ -15,6 +15,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   sparq_binding::register_qs32_qx8_requantize(env, exports);
   sparq_binding::register_f32_minmax(env, exports);
   sparq_binding::register_x32_im2col(env, exports);
+  sparq_binding::register_f32_col2im(env, exports);
   sparq_binding::register_f32_spmm(env, exports);
   sparq_binding::register_x32_transpose(env, exports);
   sparq_binding::register_qu8s8_spmm(env, exports);

@@ -1,6 +1,6 @@
 // Planned calls: a kernel call whose options are read and checked once
 // (planQuantize, planDequantize, planF32Gemm, planQu8s8Gemm, planQu8s8Spmm,
-// planF32Elementwise, planGlobalAveragePool, planMaxPoolNhwc, planTranspose: the options of the one-shot
+// planF32Elementwise, planGlobalAveragePool, planMaxPoolNhwc, planTranspose, planCol2imNhwc: the options of the one-shot
 // call, less its arrays), then run many times on just its input and output
 // arrays (runPlan; a binary elementwise op's second input after them). Reading a call's options costs 1-2 us,
 // more than a small node's arithmetic at batch 1; a session plans each node

@@ -13,6 +13,7 @@ void register_qx8_f32_dequantize(Napi::Env env, Napi::Object exports);
 void register_qs32_qx8_requantize(Napi::Env env, Napi::Object exports);
 void register_f32_minmax(Napi::Env env, Napi::Object exports);
 void register_x32_im2col(Napi::Env env, Napi::Object exports);
+void register_f32_col2im(Napi::Env env, Napi::Object exports);
 void register_f32_spmm(Napi::Env env, Napi::Object exports);
 void register_x32_transpose(Napi::Env env, Napi::Object exports);
 void register_qu8s8_spmm(Napi::Env env, Napi::Object exports);

@@ -272,7 +272,7 @@ export interface NativeAddon {
   planDequantize(call: Planned<DequantizeCall, 'x' | 'y'> & { xType: 'uint8' | 'int8' }): NativeHandle;
   /**
    * Runs a plan from planF32Gemm, planF32SpmmNhwc, planQu8s8Gemm, planQu8s8Spmm, planQu8s8SpmmNhwc, planQuantize, planDequantize, planQu8s8Dwconv2dNhwc, planQu8s8Conv2dNhwc,
-   * planF32Dwconv2dNhwc, planF32Conv2dNhwc, planF32Elementwise, planGlobalAveragePool, planMaxPoolNhwc or planTranspose on the calling thread: x and y (and b, for a
+   * planF32Dwconv2dNhwc, planF32Conv2dNhwc, planF32Elementwise, planGlobalAveragePool, planMaxPoolNhwc, planTranspose or planCol2imNhwc on the calling thread: x and y (and b, for a
    * binary elementwise plan) of the planned types and at least the planned lengths. The plan holds its weights
    * weakly (a TypeError once they are disposed).
    */
@@ -307,6 +307,13 @@ export interface NativeAddon {
    * ((kh, kw, c), c fastest), checked once: runPlan(plan, x, col), both of `type`.
    */
   planIm2colNhwc(call: Omit<Im2colCall, 'x' | 'col' | 'async' | 'groups' | 'channelsPerGroup'> & { type: 'float32' | 'uint8'; channels: number }): NativeHandle;
+
+  f32Col2imVariants: NativeVariant[];
+  /**
+   * col2im, planIm2colNhwc's float32 adjoint, checked once: runPlan(plan, col, image) zeroes image [batch, height, width,
+   * channels] and adds each row of col [batch * outH * outW][kernelH * kernelW * channels] into the pixels its taps read.
+   */
+  planCol2imNhwc(call: Omit<Im2colCall, 'x' | 'col' | 'async' | 'groups' | 'channelsPerGroup' | 'padValue'> & { channels: number }): NativeHandle;
 
   f32Conv2dVariants: NativeVariant[];
   f32SpConv2dVariants: NativeVariant[];
@@ -389,6 +396,7 @@ export const NATIVE_FAMILIES = {
   'f32-elementwise': 'f32ElementwiseVariants',
   'qx8-elementwise': 'qx8ElementwiseVariants',
   'x32-im2col': 'x32Im2colVariants',
+  'f32-col2im': 'f32Col2imVariants',
   'x32-transpose': 'x32TransposeVariants',
 } as const satisfies Record<string, keyof NativeAddon>;
 

@@ -5,6 +5,7 @@
  */
 import { gemm, gemmAsync } from './gemm.js';
 import { im2col, im2colAsync } from './im2col.js';
+import { col2imNhwc, planCol2imNhwc } from './col2im.js';
 import { linear } from './linear.js';
 import { maxPool, maxPoolAsync } from './maxpool.js';
 import {
@@ -97,6 +98,8 @@ export const cpu = {
   chooseQuantParams,
   im2col,
   im2colAsync,
+  col2imNhwc,
+  planCol2imNhwc,
   spmm,
   spmmAsync,
   planSpmmNhwc,
