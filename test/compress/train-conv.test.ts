@@ -1,0 +1,234 @@
+/**
+ * The trainer's image layers: gradients against finite differences, the
+ * exported ONNX node against onnxruntime-node and sparq's session, ONNX
+ * import, and bad arguments.
+ */
+import assert from 'node:assert/strict';
+
+import { Conv2d } from '../../src/compress/train/layers/conv2d.js';
+import { DepthwiseConv2d } from '../../src/compress/train/layers/conv-depthwise.js';
+import { CONV_IMPORTERS, type ImportInput } from '../../src/compress/train/layers/conv-onnx.js';
+import { AveragePool, MaxPool } from '../../src/compress/train/layers/pool.js';
+import { GlobalAveragePool } from '../../src/compress/train/layers/pool-global.js';
+import { POOL_IMPORTERS } from '../../src/compress/train/layers/pool-onnx.js';
+import { param, type Layer } from '../../src/compress/train/layer.js';
+import { ModelError, type OnnxGraph as ModelGraph, type OnnxNode as ModelNode } from '../../src/runtime/onnx/model.js';
+import { readOnnx } from '../../src/runtime/onnx/read.js';
+import { Attributes } from '../../src/runtime/ops/op.js';
+import { encodeOnnxModel, type OnnxGraph } from '../../src/runtime/onnx/write.js';
+import { tensor, type Tensor } from '../../src/tensor.js';
+import { compareWithOrt } from '../runtime/ort-compare.js';
+import { randomFloats, rng } from '../helpers.js';
+import { checkLayerGradients } from './gradcheck.js';
+
+const r = rng(2027);
+
+function images(dims: number[]): Tensor<'float32'> {
+  return tensor('float32', dims, randomFloats(dims.reduce((a, b) => a * b, 1), r));
+}
+
+/** Images of distinct values at least 0.01 apart (shuffled): no max pool window has a tie within the check's eps. */
+function distinctImages(dims: number[]): Tensor<'float32'> {
+  const size = dims.reduce((a, b) => a * b, 1);
+  const data = Float32Array.from({ length: size }, (_, i) => (i - size / 2) * 0.01);
+  for (let i = size - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    [data[i], data[j]] = [data[j], data[i]];
+  }
+  return tensor('float32', dims, data);
+}
+
+function conv(name: string, dims: [number, number, number, number], bias: boolean, options: ConstructorParameters<typeof Conv2d>[2] = {}): Conv2d {
+  const weight = param(`${name}.weight`, dims, randomFloats(dims.reduce((a, b) => a * b, 1), r, 0.5), true);
+  return new Conv2d(weight, bias ? param(`${name}.bias`, [dims[0]], randomFloats(dims[0], r), false) : undefined, options);
+}
+
+function depthwise(name: string, c: number, k: [number, number], bias: boolean, options: ConstructorParameters<typeof DepthwiseConv2d>[2] = {}): DepthwiseConv2d {
+  const weight = param(`${name}.weight`, [c, 1, ...k], randomFloats(c * k[0] * k[1], r, 0.5), true);
+  return new DepthwiseConv2d(weight, bias ? param(`${name}.bias`, [c], randomFloats(c, r), false) : undefined, options);
+}
+
+function toNchw(x: Tensor<'float32'>): Tensor<'float32'> {
+  const [n, h, w, c] = x.dims;
+  const out = new Float32Array(x.data.length);
+  for (let b = 0, i = 0; b < n; b++) for (let p = 0; p < h * w; p++) for (let ch = 0; ch < c; ch++, i++) out[(b * c + ch) * h * w + p] = x.data[i];
+  return tensor('float32', [n, c, h, w], out);
+}
+
+/** The layer's exported node on NCHW x in onnxruntime-node and sparq's session (equal within 1e-5), and the layer's eval forward equal to both. */
+async function assertMatchesOnnx(layer: Layer, x: Tensor<'float32'>, what: string): Promise<void> {
+  const [n, h, w, c] = x.dims;
+  const ny = toNchw(layer.forward(x, 'eval'));
+  const graph: OnnxGraph = {
+    nodes: layer.toOnnx('x', 'y'),
+    initializers: layer.params().map((p) => ({ name: p.name, type: 'float' as const, dims: p.dims, data: p.value })),
+    inputs: [{ name: 'x', type: 'float', dims: [n, c, h, w] }],
+    outputs: [{ name: 'y', type: 'float', dims: ny.dims }],
+  };
+  const nx = toNchw(x);
+  const actual = await compareWithOrt(graph, { x: { type: 'float32', dims: [...nx.dims], data: nx.data } }, { tolerance: 1e-5, atol: 1e-6 });
+  assert.deepEqual(actual.y.dims, ny.dims, what);
+  const session = actual.y.data as Float32Array;
+  for (let i = 0; i < session.length; i++)
+    assert.ok(Math.abs(ny.data[i] - session[i]) <= 1e-5 * Math.abs(session[i]) + 1e-6, `${what}: index ${i}: layer ${ny.data[i]}, ONNX ${session[i]}`);
+}
+
+describe('trainer image layers', () => {
+  describe('Conv2d', () => {
+    const cases: [string, () => Conv2d, number[]][] = [
+      ['3x3, pads 1, bias', () => conv('c1', [4, 3, 3, 3], true, { pads: [1, 1, 1, 1] }), [2, 5, 6, 3]],
+      ['3x2, strides [2, 1], dilations [1, 2], asymmetric pads, no bias', () => conv('c2', [5, 2, 3, 2], false, { strides: [2, 1], dilations: [1, 2], pads: [0, 1, 2, 0] }), [2, 7, 6, 2]],
+      ['1x1 (no im2col)', () => conv('c3', [6, 4, 1, 1], true), [3, 4, 3, 4]],
+      ['1x1 stride 2', () => conv('c4', [3, 4, 1, 1], true, { strides: [2, 2] }), [1, 5, 5, 4]],
+      ['5x5 on 17 channels, stride 2', () => conv('c5', [3, 17, 5, 5], true, { strides: [2, 2], pads: [2, 2, 2, 2] }), [1, 7, 8, 17]],
+      // More outputs than KH*KW*C: dW as dy^T * col (col packed).
+      ['stem 3x3 1 -> 12, no bias', () => conv('c7', [12, 1, 3, 3], false, { pads: [1, 1, 1, 1] }), [2, 5, 4, 1]],
+      ['3x3 2 -> 20, stride 2, bias', () => conv('c8', [20, 2, 3, 3], true, { strides: [2, 2], pads: [0, 0, 1, 1] }), [2, 6, 5, 2]],
+    ];
+    for (const [what, make, dims] of cases) {
+      it(`${what}: gradients match finite differences`, () => checkLayerGradients(make(), images(dims)));
+      it(`${what}: forward equals the exported Conv node`, () => assertMatchesOnnx(make(), images(dims), what));
+    }
+
+    it('adds into its grads (two backward passes give twice one)', () => {
+      const layer = conv('c6', [2, 3, 3, 3], true, { pads: [1, 1, 1, 1] });
+      const x = images([1, 4, 4, 3]), dy = images([1, 4, 4, 2]);
+      layer.forward(x, 'train');
+      layer.backward(dy);
+      const once = layer.params().map((p) => Float32Array.from(p.grad));
+      layer.backward(dy);
+      layer.params().forEach((p, i) => p.grad.forEach((g, j) => assert.ok(Math.abs(g - 2 * once[i][j]) <= 1e-6 * Math.abs(g), `${p.name}[${j}]`)));
+    });
+
+    it('checks its params, options, inputs and gradients', () => {
+      const w = param('w', [2, 3, 3, 3], new Float32Array(54), true);
+      assert.throws(() => new Conv2d(param('w', [2, 3, 3], new Float32Array(18), true), undefined), /weight\.dims/);
+      assert.throws(() => new Conv2d(w, param('b', [3], new Float32Array(3), false)), /bias\.dims/);
+      assert.throws(() => new Conv2d(w, undefined, { kernelShape: [3, 2] }), /options\.kernelShape/);
+      assert.throws(() => new Conv2d(w, undefined, { strides: [0, 1] }), /options\.strides\[0\]/);
+      assert.throws(() => new Conv2d(w, undefined, { pads: [1, 1] as never }), /options\.pads/);
+      assert.throws(() => new Conv2d(w, undefined, { dilations: [1, 1.5] }), /options\.dilations\[1\]/);
+      const layer = new Conv2d(w, undefined);
+      assert.deepEqual(layer.outputDims([2, 5, 6, 3]), [2, 3, 4, 2]);
+      assert.throws(() => layer.outputDims([2, 5, 6, 4]), /Conv w.*\[N, H, W, 3\]/);
+      assert.throws(() => layer.outputDims([2, 2, 6, 3]), /Conv w.*larger than the padded input/);
+      assert.throws(() => layer.outputDims([5, 6, 3]), /Conv w.*NHWC/);
+      assert.throws(() => layer.forward(images([1, 4, 4, 2]), 'train'), /Conv w/);
+      assert.throws(() => layer.backward(images([1, 2, 2, 2])), /Conv w.*forward in train mode/);
+      layer.forward(images([1, 4, 4, 3]), 'train');
+      assert.throws(() => layer.backward(images([1, 2, 3, 2])), /dy/);
+    });
+  });
+
+  describe('DepthwiseConv2d', () => {
+    const cases: [string, () => DepthwiseConv2d, number[]][] = [
+      ['3x3, stride 2, pads 1, bias', () => depthwise('d1', 5, [3, 3], true, { strides: [2, 2], pads: [1, 1, 1, 1] }), [2, 7, 6, 5]],
+      ['3x2, dilations 2, asymmetric pads, no bias', () => depthwise('d2', 3, [3, 2], false, { dilations: [2, 2], pads: [1, 0, 0, 2] }), [1, 6, 5, 3]],
+    ];
+    for (const [what, make, dims] of cases) {
+      it(`${what}: gradients match finite differences`, () => checkLayerGradients(make(), images(dims)));
+      it(`${what}: forward equals the exported Conv node`, () => assertMatchesOnnx(make(), images(dims), what));
+    }
+
+    it('checks its params', () => {
+      assert.throws(() => new DepthwiseConv2d(param('w', [4, 2, 3, 3], new Float32Array(72), true), undefined), /weight\.dims/);
+      assert.throws(() => new DepthwiseConv2d(param('w', [4, 1, 3, 3], new Float32Array(36), true), param('b', [2], new Float32Array(2), false)), /bias\.dims/);
+      const layer = new DepthwiseConv2d(param('w', [4, 1, 3, 3], new Float32Array(36), true), undefined);
+      assert.throws(() => layer.outputDims([1, 5, 5, 3]), /Conv w/);
+      assert.throws(() => layer.backward(images([1, 3, 3, 4])), /forward in train mode/);
+    });
+  });
+
+  describe('pools', () => {
+    const cases: [string, () => Layer, number[]][] = [
+      ['MaxPool 2x2 stride 2', () => new MaxPool('p1', { kernelShape: [2, 2], strides: [2, 2] }), [2, 7, 6, 3]],
+      ['MaxPool 3x3 stride 2 pads 1', () => new MaxPool('p2', { kernelShape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }), [1, 6, 7, 17]],
+      ['AveragePool 3x3 stride 2 pads 1', () => new AveragePool('p3', { kernelShape: [3, 3], strides: [2, 2], pads: [1, 0, 1, 2] }), [2, 5, 6, 3]],
+      ['AveragePool counting the padding', () => new AveragePool('p4', { kernelShape: [3, 2], strides: [1, 2], pads: [1, 1, 2, 1], countIncludePad: true }), [1, 5, 4, 2]],
+      ['GlobalAveragePool', () => new GlobalAveragePool('p5'), [3, 4, 5, 6]],
+    ];
+    for (const [what, make, dims] of cases) {
+      it(`${what}: gradients match finite differences`, () => checkLayerGradients(make(), distinctImages(dims)));
+      it(`${what}: forward equals the exported node`, () => assertMatchesOnnx(make(), images(dims), what));
+    }
+
+    it('MaxPool passes each window\'s gradient to its first maximum', () => {
+      const pool = new MaxPool('p', { kernelShape: [2, 2], strides: [1, 1] });
+      pool.forward(tensor('float32', [1, 2, 3, 1], Float32Array.of(1, 5, 5, 5, 2, 0)), 'train');
+      assert.deepEqual([...pool.backward(tensor('float32', [1, 1, 2, 1], Float32Array.of(1, 10))).data], [0, 11, 0, 0, 0, 0]);
+    });
+
+    it('check their options and inputs', () => {
+      assert.throws(() => new MaxPool('', { kernelShape: [2, 2] }), /name/);
+      assert.throws(() => new MaxPool('p', {} as never), /options\.kernelShape/);
+      assert.throws(() => new MaxPool('p', { kernelShape: [2, 2], pads: [2, 0, 0, 0] }), /options\.pads\[0\]/);
+      assert.throws(() => new MaxPool('p', { kernelShape: [2, 2], dilations: [2, 2] } as never), /options\.dilations/);
+      assert.throws(() => new AveragePool('p', { kernelShape: [2, 2], countIncludePad: 1 as never }), /options\.countIncludePad/);
+      assert.throws(() => new MaxPool('p', { kernelShape: [3, 3] }).outputDims([1, 2, 5, 1]), /MaxPool p/);
+      assert.throws(() => new GlobalAveragePool('g').outputDims([1, 0, 5, 1]), /GlobalAveragePool g/);
+      assert.throws(() => new AveragePool('p', { kernelShape: [2, 2] }).backward(images([1, 1, 1, 1])), /forward in train mode/);
+    });
+  });
+
+  describe('ONNX import', () => {
+    const importers = new Map([...CONV_IMPORTERS, ...POOL_IMPORTERS]);
+    /** What the trainer's registry hands an importer, from a decoded model. */
+    const input = (graph: ModelGraph, node: ModelNode): ImportInput => ({
+      node,
+      attributes: new Attributes(node),
+      constant: (name) => graph.initializers.get(name),
+      param: (name, decay) => {
+        const v = graph.initializers.get(name)!;
+        return param(name, v.dims, Float32Array.from(v.data as Float32Array), decay);
+      },
+    });
+
+    it('builds each layer from its node and initializers, and exports the same node', () => {
+      const layers: Layer[] = [
+        conv('a', [4, 3, 3, 3], true, { strides: [2, 1], pads: [1, 0, 1, 2], dilations: [1, 2] }),
+        depthwise('b', 4, [3, 3], false, { pads: [1, 1, 1, 1] }),
+        new MaxPool('c', { kernelShape: [2, 2], strides: [2, 2] }),
+        new AveragePool('d', { kernelShape: [3, 3], pads: [1, 1, 1, 1], countIncludePad: true }),
+        new GlobalAveragePool('e'),
+      ];
+      const nodes = layers.flatMap((l, i) => l.toOnnx(i === 0 ? 'x' : `t${i}`, i === layers.length - 1 ? 'y' : `t${i + 1}`));
+      const graph: OnnxGraph = {
+        nodes,
+        initializers: layers.flatMap((l) => l.params()).map((p) => ({ name: p.name, type: 'float' as const, dims: p.dims, data: p.value })),
+        inputs: [{ name: 'x', type: 'float', dims: [1, 3, 9, 9] }],
+        outputs: [{ name: 'y', type: 'float', dims: null }],
+      };
+      const model = readOnnx(encodeOnnxModel(graph)).graph;
+      model.nodes.forEach((node, i) => {
+        const layer = importers.get(node.opType)!(input(model, node));
+        assert.equal(layer.constructor, layers[i].constructor, node.opType);
+        assert.deepEqual(layer.toOnnx('in', 'out'), layers[i].toOnnx('in', 'out'), node.opType);
+        layer.params().forEach((p, j) => assert.deepEqual(p.value, layers[i].params()[j].value));
+      });
+    });
+
+    it('refuses what the layers do not run', () => {
+      const node = (opType: string, attributes: OnnxGraph['nodes'][number]['attributes'], inputs = ['x']) => {
+        const graph: OnnxGraph = {
+          nodes: [{ opType, name: 'n', inputs, outputs: ['y'], attributes }],
+          initializers: [{ name: 'w', type: 'float', dims: [4, 2, 3, 3], data: new Float32Array(72) }, { name: 'b', type: 'float', dims: [3], data: new Float32Array(3) }],
+          inputs: [{ name: 'x', type: 'float', dims: [1, 4, 8, 8] }],
+          outputs: [{ name: 'y', type: 'float', dims: null }],
+        };
+        const model = readOnnx(encodeOnnxModel(graph)).graph;
+        return () => importers.get(opType)!(input(model, model.nodes[0]));
+      };
+      const refused = (message: RegExp) => (e: unknown) => e instanceof ModelError && message.test(e.message);
+      assert.throws(node('Conv', { group: 2 }, ['x', 'w']), refused(/group 2/));
+      assert.throws(node('Conv', {}, ['x', 'x']), refused(/weight "x"/));
+      assert.throws(node('Conv', {}, ['x', 'w', 'b']), refused(/bias "b"/));
+      assert.throws(node('Conv', { auto_pad: 'SAME_UPPER' }, ['x', 'w']), refused(/auto_pad SAME_UPPER/));
+      assert.throws(node('Conv', { kernel_shape: [3, 2] }, ['x', 'w']), refused(/kernel_shape/));
+      assert.throws(node('MaxPool', { kernel_shape: [2, 2], ceil_mode: 1 }), refused(/ceil_mode/));
+      assert.throws(node('MaxPool', { kernel_shape: [2, 2], storage_order: 1 }), refused(/storage_order/));
+      assert.throws(node('AveragePool', { kernel_shape: [2, 2], dilations: [2, 2] }), refused(/dilated/));
+      assert.throws(node('MaxPool', {}), refused(/kernel_shape/));
+      assert.throws(node('MaxPool', { kernel_shape: [3] }), refused(/1-D/));
+    });
+  });
+});
