@@ -5,12 +5,17 @@
  */
 import assert from 'node:assert/strict';
 
-import { Conv2d } from '../../src/compress/train/layers/conv2d.js';
-import { DepthwiseConv2d } from '../../src/compress/train/layers/conv-depthwise.js';
-import { CONV_IMPORTERS, type ImportInput } from '../../src/compress/train/layers/conv-onnx.js';
-import { AveragePool, MaxPool } from '../../src/compress/train/layers/pool.js';
-import { GlobalAveragePool } from '../../src/compress/train/layers/pool-global.js';
-import { POOL_IMPORTERS } from '../../src/compress/train/layers/pool-onnx.js';
+import { Conv2d, conv2d } from '../../src/compress/train/layers/conv2d.js';
+import { DepthwiseConv2d, depthwiseConv2d } from '../../src/compress/train/layers/conv-depthwise.js';
+import { AveragePool, averagePool, MaxPool, maxPool } from '../../src/compress/train/layers/pool.js';
+import { GlobalAveragePool, globalAveragePool } from '../../src/compress/train/layers/pool-global.js';
+import { dense } from '../../src/compress/train/layers/dense.js';
+import { flatten } from '../../src/compress/train/layers/flatten.js';
+import { relu } from '../../src/compress/train/layers/activation.js';
+import { sequential } from '../../src/compress/train/network.js';
+import { exportOnnx, importOnnx } from '../../src/compress/train/onnx.js';
+import type { ImportContext } from '../../src/compress/train/import-context.js';
+import { IMPORTERS } from '../../src/compress/train/onnx-importers.js';
 import { param, type Layer } from '../../src/compress/train/layer.js';
 import { ModelError, type OnnxGraph as ModelGraph, type OnnxNode as ModelNode } from '../../src/runtime/onnx/model.js';
 import { readOnnx } from '../../src/runtime/onnx/read.js';
@@ -171,9 +176,9 @@ describe('trainer image layers', () => {
   });
 
   describe('ONNX import', () => {
-    const importers = new Map([...CONV_IMPORTERS, ...POOL_IMPORTERS]);
+    const importers = IMPORTERS;
     /** What the trainer's registry hands an importer, from a decoded model. */
-    const input = (graph: ModelGraph, node: ModelNode): ImportInput => ({
+    const input = (graph: ModelGraph, node: ModelNode): ImportContext => ({
       node,
       attributes: new Attributes(node),
       constant: (name) => graph.initializers.get(name),
@@ -181,6 +186,7 @@ describe('trainer image layers', () => {
         const v = graph.initializers.get(name)!;
         return param(name, v.dims, Float32Array.from(v.data as Float32Array), decay);
       },
+      buffer: (name) => assert.fail(`no buffer expected, asked for ${name}`),
     });
 
     it('builds each layer from its node and initializers, and exports the same node', () => {
@@ -229,6 +235,50 @@ describe('trainer image layers', () => {
       assert.throws(node('AveragePool', { kernel_shape: [2, 2], dilations: [2, 2] }), refused(/dilated/));
       assert.throws(node('MaxPool', {}), refused(/kernel_shape/));
       assert.throws(node('MaxPool', { kernel_shape: [3] }), refused(/1-D/));
+    });
+  });
+
+  describe('in a network', () => {
+    const network = () => sequential([
+      conv2d(2, 6, { kernelShape: [3, 3], pads: [1, 1, 1, 1], name: 'c1' }), relu(),
+      depthwiseConv2d(6, { kernelShape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], name: 'd1' }), relu(),
+      maxPool({ kernelShape: [2, 2], strides: [2, 2] }),
+      conv2d(6, 8, { kernelShape: [1, 1], name: 'c2', bias: false }),
+      averagePool({ kernelShape: [2, 2], pads: [0, 0, 1, 1] }),
+      globalAveragePool(), flatten(), dense(8, 3, { name: 'fc' }),
+    ], { input: [9, 8, 2] });
+
+    it('exports to ONNX that onnxruntime runs as the network does, and imports back', async () => {
+      const net = network();
+      const x = images([3, 9, 8, 2]);
+      const y = Float32Array.from(net.forward(x, 'eval').data);
+      const graph = exportOnnx(net);
+      const nx = toNchw(x);
+      const actual = await compareWithOrt(graph, { input: { type: 'float32', dims: [...nx.dims], data: nx.data } }, { tolerance: 1e-5, atol: 1e-6 });
+      const onnx = actual.logits.data as Float32Array;
+      y.forEach((v, i) => assert.ok(Math.abs(v - onnx[i]) <= 1e-5 * Math.abs(onnx[i]) + 1e-6, `logits[${i}]: network ${v}, ONNX ${onnx[i]}`));
+      const back = importOnnx(encodeOnnxModel(graph));
+      assert.deepEqual([...back.forward(x, 'eval').data], [...y]);
+    });
+
+    it('factories start from seeded He-uniform weights and zero biases, and check their arguments', () => {
+      const a = conv2d(3, 4, { kernelShape: [3, 3], name: 'k' }), b = conv2d(3, 4, { kernelShape: [3, 3], name: 'k' });
+      assert.deepEqual(a.weight.value, b.weight.value);
+      const limit = Math.sqrt(6 / 27);
+      assert.ok(a.weight.value.every((v) => Math.abs(v) <= limit) && a.weight.value.some((v) => Math.abs(v) > limit / 2));
+      assert.deepEqual([...a.bias!.value], [0, 0, 0, 0]);
+      assert.equal(a.weight.name, 'k.weight');
+      assert.notDeepEqual(conv2d(3, 4, { kernelShape: [3, 3], name: 'k', seed: 5 }).weight.value, a.weight.value);
+      assert.equal(depthwiseConv2d(5, { kernelShape: [3, 3] }).weight.dims.join(), '5,1,3,3');
+      assert.throws(() => conv2d(0, 4, { kernelShape: [3, 3] }), /inChannels/);
+      assert.throws(() => conv2d(3, 4.5, { kernelShape: [3, 3] }), /outChannels/);
+      assert.throws(() => conv2d(3, 4, { kernelShape: [3, 3], bias: 1 as never }), /options\.bias/);
+      assert.throws(() => conv2d(3, 4, { kernelShape: [3, 3], init: 'zeros' as never }), /options\.init/);
+      assert.throws(() => conv2d(3, 4, { kernelShape: [3, 3], name: '' }), /options\.name/);
+      assert.throws(() => depthwiseConv2d(-1, { kernelShape: [3, 3] }), /channels/);
+      assert.throws(() => maxPool({ kernelShape: [2] as never }), /options\.kernelShape/);
+      assert.throws(() => globalAveragePool({ name: 3 as never }), /options\.name/);
+      assert.throws(() => sequential([conv2d(3, 4, { kernelShape: [3, 3] })], { input: [8, 8, 2] }), /Conv conv\.weight/);
     });
   });
 });

@@ -6,9 +6,11 @@
 import type { Importer } from './import-context.js';
 import { importActivation } from './layers/activation.js';
 import { importBatchNorm } from './layers/batchnorm.js';
+import { importConv } from './layers/conv-onnx.js';
 import { importDense } from './layers/dense.js';
 import { importDropout } from './layers/dropout.js';
 import { importFlatten } from './layers/flatten.js';
+import { importAveragePool, importGlobalAveragePool, importMaxPool } from './layers/pool-onnx.js';
 
 export const IMPORTERS: ReadonlyMap<string, Importer> = new Map<string, Importer>([
   ['Gemm', importDense],
@@ -20,4 +22,8 @@ export const IMPORTERS: ReadonlyMap<string, Importer> = new Map<string, Importer
   ['Flatten', importFlatten],
   ['Dropout', importDropout],
   ['BatchNormalization', importBatchNorm],
+  ['Conv', importConv],
+  ['MaxPool', importMaxPool],
+  ['AveragePool', importAveragePool],
+  ['GlobalAveragePool', importGlobalAveragePool],
 ]);

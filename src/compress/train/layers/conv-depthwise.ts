@@ -14,7 +14,9 @@ import type { OnnxNode } from '../../../runtime/onnx/write.js';
 import { ScratchArrays, type Tensor } from '../../../tensor.js';
 import { fail } from '../../../validate.js';
 import type { Layer, Mode, Param } from '../layer.js';
-import { checkGradDims, checkImages, checkWindow, view, windowAttributes, windowOutput, type Window, type WindowOptions } from './conv-window.js';
+import { checkGradDims, checkOptions, checkSize, needForward, view } from './common.js';
+import { freshConvParams, type Conv2dOptions } from './conv2d.js';
+import { checkImages, checkWindow, windowAttributes, windowOutput, type Window, type WindowOptions } from './conv-window.js';
 
 // Scratch slots.
 const Y = 0, DX = 1, W_T = 2;
@@ -63,8 +65,7 @@ export class DepthwiseConv2d implements Layer {
   }
 
   backward(dy: Tensor<'float32'>): Tensor<'float32'> {
-    const x = this.x;
-    if (!x) fail(this.label, 'backward needs a forward in train mode first');
+    const x = needForward(this.x, this.label);
     const [n, oh, ow, c] = this.outputDims(x.dims);
     checkGradDims(this.label, dy, [n, oh, ow, c]);
     const [, h, w] = x.dims;
@@ -109,4 +110,16 @@ export class DepthwiseConv2d implements Layer {
     const inputs = this.bias ? [input, this.weight.name, this.bias.name] : [input, this.weight.name];
     return [{ opType: 'Conv', name: this.weight.name.replace(/\.weight$/, ''), inputs, outputs: [output], attributes: { ...windowAttributes(this.window), group: this.channels } }];
   }
+}
+
+/**
+ * A depthwise convolution of fresh weights (ONNX Conv with group = channels): NHWC [N, H, W, C] -> [N, outH, outW, C].
+ * @throws TypeError/RangeError naming the bad argument.
+ */
+export function depthwiseConv2d(channels: number, options: Conv2dOptions): DepthwiseConv2d {
+  checkSize('channels', channels);
+  const o = checkOptions(options);
+  const [kh, kw] = checkWindow('options', o).kernel;
+  const [weight, bias] = freshConvParams(o, [channels, 1, kh, kw], kh * kw, kh * kw);
+  return new DepthwiseConv2d(weight, bias, o);
 }

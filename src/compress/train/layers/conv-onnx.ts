@@ -4,25 +4,13 @@
  * the weight and bias initializers become trainable params. Importers throw
  * ModelError for what the layers do not run; the caller names the node.
  */
-import { ModelError, type OnnxNode, type Value } from '../../../runtime/onnx/model.js';
+import { ModelError } from '../../../runtime/onnx/model.js';
 import { windowAttributes } from '../../../runtime/ops/conv-attributes.js';
 import type { Attributes } from '../../../runtime/ops/op.js';
-import type { Layer, Param } from '../layer.js';
+import type { Importer } from '../import-context.js';
 import { Conv2d } from './conv2d.js';
 import { DepthwiseConv2d } from './conv-depthwise.js';
 import type { WindowOptions } from './conv-window.js';
-
-/** What an importer reads of one node: its attributes, its constant inputs, and initializers as trainable params. */
-export interface ImportInput {
-  readonly node: OnnxNode;
-  readonly attributes: Attributes;
-  /** The initializer or constant `name`, or undefined. */
-  constant(name: string): Value | undefined;
-  /** The float32 initializer `name` as a trainable param (a copy of its data). */
-  param(name: string, decay: boolean): Param;
-}
-
-export type LayerImporter = (input: ImportInput) => Layer;
 
 /** The node's 2-D window (`kernel` from the weight, or its kernel_shape), with explicit pads. */
 export function importedWindow(attributes: Attributes, kernel: readonly number[]): WindowOptions {
@@ -33,7 +21,7 @@ export function importedWindow(attributes: Attributes, kernel: readonly number[]
 }
 
 /** Conv -> Conv2d (group 1) or DepthwiseConv2d (group = C, one output channel per group). */
-export const importConv: LayerImporter = ({ node, attributes, constant, param }) => {
+export const importConv: Importer = ({ node, attributes, constant, param }) => {
   const [, wName, bName] = node.inputs;
   const w = constant(wName);
   if (w?.type !== 'float32' || w.dims.length !== 4) throw new ModelError(`weight "${wName}" must be a 4-D float32 initializer (2-D windows)`);
@@ -47,6 +35,3 @@ export const importConv: LayerImporter = ({ node, attributes, constant, param })
   if (perGroup === 1 && oc === group) return new DepthwiseConv2d(weight, bias, window);
   throw new ModelError(`group ${group} is not supported by the trainer: 1, or depthwise (group = channels, weight [C, 1, KH, KW]), got weight [${w.dims}]`);
 };
-
-/** Op type -> importer, for the trainer's ONNX import registry. */
-export const CONV_IMPORTERS: ReadonlyMap<string, LayerImporter> = new Map([['Conv', importConv]]);

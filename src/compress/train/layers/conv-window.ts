@@ -4,7 +4,7 @@
  * dilations checked once, the output size of an NHWC input, the window as
  * ONNX attributes.
  */
-import { sizeOf, type Tensor } from '../../../tensor.js';
+import type { Tensor } from '../../../tensor.js';
 import { checkInt, fail, typeFail } from '../../../validate.js';
 
 export interface WindowOptions {
@@ -71,16 +71,4 @@ export function checkImages(layer: string, x: Tensor<'float32'>, channels?: numb
   if (x.dims.length !== 4 || (channels !== undefined && x.dims[3] !== channels))
     fail(layer, `takes NHWC images [N, H, W, ${channels ?? 'C'}], got [${x.dims}]`);
   return x.dims;
-}
-
-/** `data` (a layer's own reused array) as a float32 tensor of `dims`. */
-export function view(data: Float32Array, dims: readonly number[]): Tensor<'float32'> {
-  return { type: 'float32', dims: [...dims], data };
-}
-
-/** dy must have the dims of the layer's last output. */
-export function checkGradDims(layer: string, dy: Tensor<'float32'>, dims: readonly number[]): void {
-  if (dy?.type !== 'float32' || !(dy.data instanceof Float32Array)) typeFail('dy', `of ${layer} must be a float32 tensor`);
-  if (dy.dims.length !== dims.length || dy.dims.some((d, i) => d !== dims[i]) || dy.data.length !== sizeOf(dims))
-    fail('dy', `of ${layer} must have dims [${dims}] (its last output's), got [${dy.dims}]`);
 }

@@ -24,9 +24,12 @@ import { packWeights, type PackedWeights } from '../../../backends/cpu/pack.js';
 import { planTranspose, type TransposePlan } from '../../../backends/cpu/transpose.js';
 import type { OnnxNode } from '../../../runtime/onnx/write.js';
 import { ScratchArrays, type Tensor } from '../../../tensor.js';
-import { fail } from '../../../validate.js';
-import type { Layer, Mode, Param } from '../layer.js';
-import { checkGradDims, checkImages, checkWindow, view, windowArgs, windowAttributes, windowOutput, type Window, type WindowOptions } from './conv-window.js';
+import { checkBoolean, checkInt, checkOneOf, fail } from '../../../validate.js';
+import { param, type Layer, type Mode, type Param } from '../layer.js';
+import { matmul } from '../matmul.js';
+import { initWeights, Random, seedOf, type Init } from '../random.js';
+import { checkGradDims, checkName, checkOptions, checkSize, needForward, view } from './common.js';
+import { checkImages, checkWindow, windowArgs, windowAttributes, windowOutput, type Window, type WindowOptions } from './conv-window.js';
 
 /** The plans of one input shape. */
 interface Shape {
@@ -117,33 +120,31 @@ export class Conv2d implements Layer {
     const col = s.im2col ? this.scratch.get(COL, 'float32', s.m * s.k) : x.data;
     s.im2col?.run(x.data, col);
     const y = this.scratch.get(Y, 'float32', s.m * oc);
-    product(view(col, [s.m, s.k]), view(this.weightRows(false), [s.k, oc]), y, this.bias?.value);
+    matmul(view(col, [s.m, s.k]), view(this.weightRows(false), [s.k, oc]), y, this.bias?.value);
     this.x = mode === 'train' ? x : undefined;
     return view(y, [...this.outputDims(dims)]);
   }
 
   backward(dy: Tensor<'float32'>): Tensor<'float32'> {
-    const x = this.x;
-    if (!x || !this.shape) fail(this.label, 'backward needs a forward in train mode first');
-    const s = this.shape, oc = this.outChannels;
+    const x = needForward(this.x, this.label), s = this.shape!, oc = this.outChannels;
     checkGradDims(this.label, dy, this.outputDims(x.dims));
     const col = s.im2col ? this.scratch.get(COL, 'float32', s.m * s.k) : x.data; // as forward laid it out
     const dw = this.scratch.get(DW, 'float32', (s.k + 1) * oc);
     if (s.packCol) {
       const dyT = this.scratch.get(DY_T, 'float32', oc * s.m);
       s.transpose.run(dy.data, dyT);
-      product(view(dyT, [oc, s.m]), view(col, [s.m, s.k]), dw.subarray(0, oc * s.k));
+      matmul(view(dyT, [oc, s.m]), view(col, [s.m, s.k]), dw.subarray(0, oc * s.k));
       if (s.ones) gemm(view(dyT, [oc, s.m]), s.ones, { out: dw.subarray(oc * s.k) });
     } else {
       const colT = this.scratch.get(COL_T, 'float32', (s.k + 1) * s.m);
       s.transpose.run(col, colT.subarray(0, s.k * s.m));
       colT.fill(1, s.k * s.m);
-      product(view(colT, [s.k + 1, s.m]), view(dy.data, [s.m, oc]), dw);
+      matmul(view(colT, [s.k + 1, s.m]), view(dy.data, [s.m, oc]), dw);
     }
     this.addWeightGradient(dw, s.packCol);
     const dx = this.scratch.get(DX, 'float32', x.data.length);
     const dcol = s.col2im ? this.scratch.get(DCOL, 'float32', s.m * s.k) : dx;
-    product(view(dy.data, [s.m, oc]), view(this.weightRows(true), [oc, s.k]), dcol);
+    matmul(view(dy.data, [s.m, oc]), view(this.weightRows(true), [oc, s.k]), dcol);
     s.col2im?.run(dcol, dx);
     return view(dx, x.dims);
   }
@@ -171,12 +172,40 @@ export class Conv2d implements Layer {
   }
 }
 
-/** out = a * b (+ bias per column) on cpu.gemm, b packed for this one product (the trainer's operands change every step) and freed at once. */
-function product(a: Tensor<'float32'>, b: Tensor<'float32'>, out: Float32Array, bias?: Float32Array): void {
-  const packed = packWeights(b);
-  try {
-    gemm(a, packed, { out, bias });
-  } finally {
-    packed.dispose();
-  }
+/** A fresh layer's params: names, bias, initialization. */
+export interface ConvInitOptions {
+  /** Names the params '<name>.weight' and '<name>.bias' (default 'conv'); unique within a network. */
+  name?: string;
+  /** Whether the layer adds a bias (default true). */
+  bias?: boolean;
+  /** 'he' (default) or 'glorot' uniform weights; biases start at 0. */
+  init?: Init;
+  /** Seed of the initial weights (default: a hash of the name). */
+  seed?: number;
+}
+
+export type Conv2dOptions = WindowOptions & ConvInitOptions;
+
+/** The params of a fresh conv layer: weight of `dims` (fan-in and fan-out as given), bias of dims[0] values or none. */
+export function freshConvParams(options: ConvInitOptions, dims: readonly number[], fanIn: number, fanOut: number): [Param, Param | undefined] {
+  const { name: given, bias = true, init = 'he', seed } = options;
+  const name = checkName(given, 'conv');
+  checkBoolean('options.bias', bias);
+  checkOneOf('options.init', init, ['he', 'glorot']);
+  const random = new Random(seed === undefined ? seedOf(name) : checkInt('options.seed', seed, 0, 2 ** 32 - 1));
+  const weight = param(`${name}.weight`, dims, initWeights(init, dims.reduce((a, b) => a * b, 1), fanIn, fanOut, random), true);
+  return [weight, bias ? param(`${name}.bias`, [dims[0]], new Float32Array(dims[0]), false) : undefined];
+}
+
+/**
+ * A convolution of fresh weights: NHWC [N, H, W, inChannels] -> [N, outH, outW, outChannels].
+ * @throws TypeError/RangeError naming the bad argument.
+ */
+export function conv2d(inChannels: number, outChannels: number, options: Conv2dOptions): Conv2d {
+  checkSize('inChannels', inChannels);
+  checkSize('outChannels', outChannels);
+  const o = checkOptions(options);
+  const [kh, kw] = checkWindow('options', o).kernel;
+  const [weight, bias] = freshConvParams(o, [outChannels, inChannels, kh, kw], inChannels * kh * kw, outChannels * kh * kw);
+  return new Conv2d(weight, bias, o);
 }

@@ -4,12 +4,13 @@
  * channels-last path); backward spreads each mean's gradient evenly over
  * the H * W positions it averaged.
  */
-import { globalAveragePool } from '../../../backends/cpu/elementwise.js';
+import { globalAveragePool as meanOverImage } from '../../../backends/cpu/elementwise.js';
 import type { OnnxNode } from '../../../runtime/onnx/write.js';
 import { ScratchArrays, type Tensor } from '../../../tensor.js';
 import { fail } from '../../../validate.js';
 import type { Layer, Mode, Param } from '../layer.js';
-import { checkGradDims, checkImages, view } from './conv-window.js';
+import { checkGradDims, checkName, checkOptions, needForward, view } from './common.js';
+import { checkImages } from './conv-window.js';
 
 // Scratch slots.
 const Y = 0, DX = 1;
@@ -34,14 +35,13 @@ export class GlobalAveragePool implements Layer {
 
   forward(x: Tensor<'float32'>, mode: Mode): Tensor<'float32'> {
     const dims = this.outputDims(checkImages(this.label, x));
-    const y = globalAveragePool(x, { layout: 'nhwc', out: this.scratch.get(Y, 'float32', dims[0] * dims[3]) });
+    const y = meanOverImage(x, { layout: 'nhwc', out: this.scratch.get(Y, 'float32', dims[0] * dims[3]) });
     this.dims = mode === 'train' ? x.dims : undefined;
     return view(y.data, dims);
   }
 
   backward(dy: Tensor<'float32'>): Tensor<'float32'> {
-    const dims = this.dims;
-    if (!dims) fail(this.label, 'backward needs a forward in train mode first');
+    const dims = needForward(this.dims, this.label);
     const [n, h, w, c] = dims;
     checkGradDims(this.label, dy, [n, 1, 1, c]);
     const plane = h * w, scale = 1 / plane;
@@ -58,4 +58,12 @@ export class GlobalAveragePool implements Layer {
   toOnnx(input: string, output: string): OnnxNode[] {
     return [{ opType: 'GlobalAveragePool', name: this.name, inputs: [input], outputs: [output] }];
   }
+}
+
+/**
+ * A global average pool (options.name names its ONNX node, default 'gap').
+ * @throws TypeError/RangeError naming the bad option.
+ */
+export function globalAveragePool(options?: { name?: string }): GlobalAveragePool {
+  return new GlobalAveragePool(checkName(checkOptions(options).name, 'gap'));
 }

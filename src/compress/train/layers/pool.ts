@@ -16,7 +16,8 @@ import type { OnnxNode } from '../../../runtime/onnx/write.js';
 import { ScratchArrays, sizeOf, type Tensor } from '../../../tensor.js';
 import { checkBoolean, fail } from '../../../validate.js';
 import type { Layer, Mode, Param } from '../layer.js';
-import { checkGradDims, checkImages, checkWindow, view, windowAttributes, windowOutput, type Window, type WindowOptions } from './conv-window.js';
+import { checkGradDims, checkName, checkOptions, needForward, view } from './common.js';
+import { checkImages, checkWindow, windowAttributes, windowOutput, type Window, type WindowOptions } from './conv-window.js';
 
 export type PoolOptions = Omit<WindowOptions, 'dilations'>;
 
@@ -79,8 +80,7 @@ abstract class Pool implements Layer {
 
   /** The kept input and dy checked against the last forward's output. */
   protected backwardInput(dy: Tensor<'float32'>): { x: Tensor<'float32'>; g: Walk } {
-    const x = this.x;
-    if (!x) fail(this.label, 'backward needs a forward in train mode first');
+    const x = needForward(this.x, this.label);
     checkGradDims(this.label, dy, this.outputDims(x.dims));
     return { x, g: this.walk(x.dims) };
   }
@@ -193,4 +193,22 @@ export class AveragePool extends Pool {
   protected override attributes(): Record<string, number | number[]> {
     return { ...super.attributes(), count_include_pad: this.countIncludePad ? 1 : 0 };
   }
+}
+
+/**
+ * A max pool (options.name names its ONNX node, default 'maxpool').
+ * @throws TypeError/RangeError naming the bad option.
+ */
+export function maxPool(options: PoolOptions & { name?: string }): MaxPool {
+  const o = checkOptions(options);
+  return new MaxPool(checkName(o.name, 'maxpool'), o);
+}
+
+/**
+ * An average pool (options.name names its ONNX node, default 'avgpool').
+ * @throws TypeError/RangeError naming the bad option.
+ */
+export function averagePool(options: AveragePoolOptions & { name?: string }): AveragePool {
+  const o = checkOptions(options);
+  return new AveragePool(checkName(o.name, 'avgpool'), o);
 }
