@@ -15,11 +15,15 @@ import type { OnnxNode, Value } from '../../src/runtime/onnx/model.js';
 import { readOnnx } from '../../src/runtime/onnx/read.js';
 import { encodeOnnxModel } from '../../src/runtime/onnx/write.js';
 import { convLayoutCost } from '../../src/runtime/ops/conv-layout-cost.js';
+import { InferenceSession } from '../../src/runtime/session.js';
+import { pruneGraph } from '../../src/compress/prune/graph.js';
+import { runningIsa } from '../../src/backends/cpu/isa-level.js';
+import { native, type IsaLimit } from '../../src/native.js';
 import { nhwcConv } from '../../src/runtime/ops/conv-nhwc.js';
 import { runPasses } from '../../src/runtime/passes/index.js';
 import { chooseNhwc } from '../../src/runtime/passes/nhwc-choice.js';
 import { BENCHMARK_MODELS, toVariant } from '../fixtures/benchmark-models.js';
-import { pruneBlocks } from '../fixtures/cifar-cnn.js';
+import { cifarCnn, pruneBlocks, randomImages } from '../fixtures/cifar-cnn.js';
 import { randomFloats, rng } from '../helpers.js';
 
 const r = rng(7);
@@ -106,5 +110,36 @@ describe("runtime: layout 'auto' on the pruned int8 benchmark models", () => {
   it('keeps ResNet-18 NCHW (its 3x3 convs on the direct kernels)', async () => {
     const { convs, moves } = await plan('resnet18', 224);
     assert.equal(convs.filter(moves).length, 0);
+  });
+});
+
+describe("sessions: the 2:4-pruned float CIFAR CNN on one thread", () => {
+  /** The kernel of every node of a session on `graph` after a batch-1 run. */
+  const kernels = async (graph: ReturnType<typeof cifarCnn>): Promise<string[]> => {
+    const session = await InferenceSession.create(encodeOnnxModel(graph));
+    await session.run({ input: { type: 'float32', dims: [1, 3, 32, 32], data: randomImages(1, [3, 32, 32], 5) } });
+    return session.profile().map((p) => p.kernel);
+  };
+
+  // linear()'s bsr4x1 crossover of 1 (AVX-512, one thread) once put these weights (bsr4x1 stores ~94% of them) on the NHWC
+  // sparse kernel, 1.5x slower than dense with its panels, and layout 'auto' then weighed them NCHW on the direct dense kernel
+  // (~1.3x slower than NHWC per image). At AVX2 and scalar the NCHW operator's own choice takes CSR for conv3 (2:4 halves
+  // its multiply-adds) and the model stays NCHW; no level may run them on an NHWC sparse kernel.
+  it("runs like the dense model where the GEMM runs AVX-512, and on no NHWC sparse kernel at any level", async () => {
+    const dense = cifarCnn({});
+    const pruned = pruneGraph(dense, { method: 'nm' }).graph;
+    const [isa, threads] = [native()!.cpuInfo().isaLimit, native()!.getThreads()];
+    cpu.setThreads(1);
+    try {
+      for (const cap of ['scalar', 'avx2', 'avx512', 'none'] as IsaLimit[]) {
+        cpu.setIsaLimit(cap);
+        const [want, got] = [await kernels(dense), await kernels(pruned)];
+        if (runningIsa('f32-gemm').startsWith('avx512')) assert.deepEqual(got, want, `cap ${cap}`);
+        assert.ok(got.every((k) => !/^conv-nhwc-/.test(k)), `cap ${cap}: ${got.join(' ')}`);
+      }
+    } finally {
+      cpu.setIsaLimit(isa);
+      cpu.setThreads(threads);
+    }
   });
 });

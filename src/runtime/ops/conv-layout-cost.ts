@@ -8,11 +8,13 @@
  *   the path it will take (backends/cpu/conv/choice.ts), direct sparse
  *   kernels included; the int8 direct kernels' image copy and per-image
  *   cost added (DIRECT_INT8_IMAGE_NS).
- * - NHWC, group 1: the GEMM over the pixels (GEMM_NS per multiply-add), times
- *   what the NHWC operator's own choice (nhwcSparseChoice) says its sparse
- *   layout costs relative to dense (int8: the calibrated NHWC costs of
- *   qu8s8-spmm's channels-last kernels; float32: linear()'s crossover rule plus the panels,
- *   each input and output value copied once more, PANEL_NS) and, for a
+ * - NHWC, group 1: the GEMM over the pixels (NHWC_GEMM_NS per multiply-add,
+ *   backends/cpu/conv/nhwc.ts), times what the NHWC operator's own choice
+ *   (nhwcSparseChoice) says its sparse layout costs relative to dense (int8:
+ *   the calibrated NHWC costs of qu8s8-spmm's channels-last kernels;
+ *   float32: linear()'s crossover rule plus the panels, each input and output
+ *   value copied once more, NHWC_PANEL_NS, which the operator also weighs
+ *   against its dense GEMM on windows other than 1x1) and, for a
  *   window that is not 1x1/1, the NHWC im2col (a run of C values per tap
  *   and pixel).
  * - Depthwise: the channels-last kernels per multiply-add (DEPTHWISE_NS),
@@ -27,17 +29,12 @@
  */
 import { chooseConvPath, convCandidates, convShape } from '../../backends/cpu/conv/choice.js';
 import { isDepthwise, type ConvWeightSource } from '../../backends/cpu/conv/layer.js';
-import { nhwcSparseChoice } from '../../backends/cpu/conv/nhwc.js';
+import { NHWC_GEMM_NS, NHWC_PANEL_NS, nhwcSparseChoice } from '../../backends/cpu/conv/nhwc.js';
 import { costForIsa, runningIsa } from '../../backends/cpu/isa-level.js';
 import { ModelError, type OnnxNode, type Value } from '../onnx/model.js';
 import { windowAttributes, type WindowAttributes } from './conv-attributes.js';
 import { Attributes } from './op.js';
 
-/** ns per multiply-add of the planned GEMM on NHWC rows (float32: ~80 G FMA/s at AVX-512; int8 ~200 G op/s at VNNI). */
-const GEMM_NS = {
-  float32: { scalar: 1, avx2: 0.025, avx512: 0.0125 },
-  int8: { scalar: 1, avx2: 0.03, avx512: 0.01, avx512vnni: 0.005 },
-};
 /** ns per multiply-add of the channels-last depthwise kernels (float32 18-24 G FMA/s at AVX-512). */
 const DEPTHWISE_NS = {
   float32: { scalar: 1, avx2: 0.08, avx512: 0.05 },
@@ -45,8 +42,6 @@ const DEPTHWISE_NS = {
 };
 /** NCHW depthwise over channels-last, per layer: 3-9x in the benchmark models' profiles, the low end taken. */
 const DEPTHWISE_NCHW_FACTOR = 3;
-/** ns per value copied into or out of a float sparse kernel's pixel panel (transposes). */
-const PANEL_NS = { float32: 0.3 };
 /**
  * What the NCHW int8 direct kernels (qu8s8-conv2d) cost beyond the
  * calibrated table, which was fitted on CIFAR-sized maps and misses both:
@@ -113,11 +108,11 @@ export function convLayoutCost(node: OnnxNode, constants: ReadonlyMap<string, Va
   const candidates = convCandidates(source, window, sparse);
   const shape = convShape(source, window);
   const { path, costs } = chooseConvPath(shape, candidates);
-  const gemm = macs * costForIsa(GEMM_NS[type], runningIsa(quantized ? 'qu8s8-gemm' : 'f32-gemm'))!;
+  const gemm = macs * costForIsa(NHWC_GEMM_NS[type], runningIsa(quantized ? 'qu8s8-gemm' : 'f32-gemm'))!;
   const choice = sparse ? nhwcSparseChoice(source) : { layout: 'dense', relative: 1 };
   const pointwise = kh === 1 && kw === 1 && window.strides.every((s) => s === 1) && (window.pads === 'SAME_UPPER' || window.pads === 'SAME_LOWER' || window.pads.every((p) => p === 0));
   // int8's relative time is the calibrated one of qu8s8-spmm's channels-last kernels (no panels).
-  const panels = choice.layout === 'dense' || type === 'int8' ? 0 : (c * kh * kw + oc) * PANEL_NS.float32;
+  const panels = choice.layout === 'dense' || type === 'int8' ? 0 : (c * kh * kw + oc) * NHWC_PANEL_NS.float32;
   const im2col = pointwise ? 0 : kh * kw * (IM2COL_RUN_NS + c * IM2COL_VALUE_NS);
   const nhwc = gemm * Math.min(1, choice.relative) + panels + im2col;
   // An unmeasured NCHW path (Infinity): no preference from this conv.

@@ -35,6 +35,7 @@ import { convGeometry } from '../../../ops/im2col.js';
 import { activate } from '../elementwise.js';
 import { DEFAULT_CROSSOVER } from '../crossover-table.js';
 import { chooseLayout, defaultCrossover, LAYOUTS, storedDensities, type SparseLayout } from '../crossover.js';
+import { costForIsa, runningIsa } from '../isa-level.js';
 import { planConv2dNhwc } from '../conv2d-nhwc.js';
 import { planMaxPoolNhwc } from '../maxpool.js';
 import { planGemm } from '../gemm.js';
@@ -101,29 +102,45 @@ function nhwcRows<A extends Float32Array | Int8Array | Uint8Array>(w: { dims: re
 /** The pixels the sparse kernels see per call (f32-spmm-nhwc.cc's panel): the crossover's batched row. */
 const NHWC_PANEL_PIXELS = 64;
 
+/** ns per multiply-add of the planned GEMM on NHWC rows (float32: ~80 G FMA/s at AVX-512; int8 ~200 G op/s at VNNI). */
+export const NHWC_GEMM_NS = {
+  float32: { scalar: 1, avx2: 0.025, avx512: 0.0125 },
+  int8: { scalar: 1, avx2: 0.03, avx512: 0.01, avx512vnni: 0.005 },
+};
+/** ns per value copied into or out of a float sparse kernel's pixel panel (transposes). */
+export const NHWC_PANEL_NS = { float32: 0.3 };
+
 /**
  * The sparse layout for W [OC, K] of `type`, or 'dense', with its time relative to the dense GEMM's.
  * int8: the calibrated NHWC costs (choice.ts chooseNhwcInt8: qu8s8-spmm's channels-last kernels against the dense GEMM on
  * the fraction of 4-channel groups their 8-channel blocks store, every layout's packing), run as bsr1x4 (csr where K is not a
  * multiple of 4).
  * float32: linear()'s rule, the batched crossover row of the variants and threads running now (density / crossover density).
+ * A window other than 1x1 (`taps` > 1) also pays what the dense shifted GEMM does not copy: the sparse kernel's panels, each
+ * pixel's K inputs and OC outputs copied once more (NHWC_PANEL_NS, over the GEMM's K x OC multiply-adds at NHWC_GEMM_NS); it
+ * runs sparse only where that sum is under dense. linear()'s crossovers were measured without panels: alone they put 2:4
+ * weights (bsr4x1 stores ~94% of them, crossover 1 at AVX-512 on one thread) on a kernel 1.5x slower than dense on a 3x3
+ * window (the CIFAR CNN's 32 -> 64 conv; the sum models 1.4x).
  */
-function chooseNhwcLayout(type: 'float32' | 'int8', rows: Float32Array | Int8Array, oc: number): { layout: SparseLayout | 'dense'; relative: number } {
+function chooseNhwcLayout(type: 'float32' | 'int8', rows: Float32Array | Int8Array, oc: number, taps: number): { layout: SparseLayout | 'dense'; relative: number } {
+  const k = rows.length / oc;
   if (type === 'int8') {
-    const k = rows.length / oc;
     const { path, relative } = chooseNhwcInt8(k, oc, qspmmNhwcDensity(rows, oc, k));
     return path === 'dense' ? { layout: 'dense', relative } : { layout: k % 4 === 0 ? 'bsr1x4' : 'csr', relative };
   }
   const crossover = defaultCrossover(DEFAULT_CROSSOVER, type, NHWC_PANEL_PIXELS, native()?.getThreads() ?? 1);
-  const densities = storedDensities(rows, oc, rows.length / oc, LINEAR_LAYOUTS[type]);
+  const densities = storedDensities(rows, oc, k, LINEAR_LAYOUTS[type]);
   const layout = chooseLayout(densities, crossover);
-  return { layout, relative: layout === 'dense' ? 1 : densities[layout]! / crossover[layout]! };
+  if (layout === 'dense') return { layout, relative: 1 };
+  const relative = densities[layout]! / crossover[layout]!;
+  const panels = taps === 1 ? 0 : ((k + oc) * NHWC_PANEL_NS.float32) / (k * oc * costForIsa(NHWC_GEMM_NS.float32, runningIsa('f32-gemm'))!);
+  return relative + panels < 1 ? { layout, relative } : { layout: 'dense', relative: 1 };
 }
 
 /** The layout the operator runs `w` on with layer.sparse set ('dense' where it could not run sparse), and its time relative to dense (the layout pass's estimate). */
 export function nhwcSparseChoice(w: ConvWeightSource<'float32' | 'int8' | 'uint8'>): { layout: SparseLayout | 'dense'; relative: number } {
   if (w.type === 'uint8' || w.zeroPoints?.some((z) => z !== 0)) return { layout: 'dense', relative: 1 };
-  return chooseNhwcLayout(w.type, nhwcRows({ dims: w.dims, data: w.data as Float32Array | Int8Array }), w.dims[0]);
+  return chooseNhwcLayout(w.type, nhwcRows({ dims: w.dims, data: w.data as Float32Array | Int8Array }), w.dims[0], w.dims[2] * w.dims[3]);
 }
 
 /**
