@@ -27,8 +27,8 @@ import { checkBoolean, checkObject, fail, typeFail } from '../validate.js';
 /** Ops whose first input is quantized (the others are weights, biases or shapes). */
 const QUANTIZED_OPS = new Set(['Conv', 'Gemm', 'MatMul', 'MaxPool', 'Flatten']);
 /** Ops all of whose activation inputs are quantized (onnxruntime's registry quantizes them the same way). */
-const QUANTIZED_ELEMENTWISE = new Set(['Add', 'Mul', 'GlobalAveragePool', 'HardSwish', 'HardSigmoid']);
-const SHARES_INPUT_PARAMS = new Set(['MaxPool', 'Flatten']);
+export const QUANTIZED_ELEMENTWISE = new Set(['Add', 'Mul', 'GlobalAveragePool', 'HardSwish', 'HardSigmoid']);
+export const SHARES_INPUT_PARAMS = new Set(['MaxPool', 'Flatten']);
 
 /** Throws unless `graph` is an object with `nodes`, `inputs` and `outputs` arrays (what both steps read first). */
 export function checkGraph(graph: unknown): asserts graph is OnnxGraph {
@@ -82,7 +82,7 @@ export function checkQdqOptions(options: unknown, name = 'options'): Required<Qd
 }
 
 /** Scale and zero point of an activation with calibrated range [min, max]. */
-function activationParams(min: number, max: number, symmetric: boolean): { scale: number; zeroPoint: number } {
+export function activationParams(min: number, max: number, symmetric: boolean): { scale: number; zeroPoint: number } {
   return cpu.chooseQuantParams(min, max, { type: 'uint8', symmetric });
 }
 
@@ -164,13 +164,13 @@ function checkWeights(graph: OnnxGraph, init: ReadonlyMap<string, OnnxTensor>): 
 }
 
 /** How weights are quantized: symmetric int8 in [-qmax, qmax], per output channel (axis 0) or per tensor. */
-interface WeightQuantization {
+export interface WeightQuantization {
   qmax: number;
   perChannel: boolean;
 }
 
 /** One scale per output channel, or one for the tensor: max|w| / qmax (1 where all are zero). */
-function weightScales(w: OnnxTensor, { qmax, perChannel }: WeightQuantization): Float32Array {
+export function weightScales(w: Pick<OnnxTensor, 'dims' | 'data'>, { qmax, perChannel }: WeightQuantization): Float32Array {
   const groups = perChannel ? w.dims[0] : 1, k = w.data.length / groups;
   const data = w.data as Float32Array;
   return Float32Array.from({ length: groups }, (_, o) => {
@@ -193,19 +193,33 @@ function dequantized(name: string, q: OnnxTensor['data'], dims: readonly number[
   return `${name}.dq`;
 }
 
-function quantizeWeight(w: OnnxTensor, weights: WeightQuantization, extra: OnnxTensor[], nodes: OnnxNode[]): string {
-  const scales = weightScales(w, weights), { qmax } = weights;
-  const k = w.data.length / scales.length, data = w.data as Float32Array;
+/** Each block of data.length / scales.length values at its scale: round(w / scale) half to even, saturated to [-qmax, qmax]. */
+function quantizedWeightValues(data: Float32Array, scales: Float32Array, qmax: number): Int8Array {
+  const k = data.length / scales.length;
   const q = new Int8Array(data.length);
   for (let o = 0; o < scales.length; o++)
     for (let i = o * k; i < (o + 1) * k; i++) q[i] = Math.max(-qmax, Math.min(qmax, roundHalfEven(Math.fround(data[i] / scales[o]))));
+  return q;
+}
+
+/** A bias's scales: x_scale * w_scale per weight scale, in float32 as the tool multiplies them. */
+export function biasScales(weightScale: Float32Array, xScale: number): Float32Array {
+  return weightScale.map((s) => Math.fround(s * xScale));
+}
+
+/** int32 at `scales` (one per value, or one for all), saturated to [-(2^31 - 1), 2^31 - 1] as the tool clips it. */
+export function quantizedBiasValues(data: Float32Array, scales: Float32Array): Int32Array {
+  const limit = 2 ** 31 - 1;
+  return Int32Array.from(data, (v, i) => Math.max(-limit, Math.min(limit, roundHalfEven(Math.fround(v / scales[scales.length === 1 ? 0 : i])))));
+}
+
+function quantizeWeight(w: OnnxTensor, weights: WeightQuantization, extra: OnnxTensor[], nodes: OnnxNode[]): string {
+  const scales = weightScales(w, weights);
+  const q = quantizedWeightValues(w.data as Float32Array, scales, weights.qmax);
   return dequantized(w.name, q, w.dims, 'int8', scales, weights.perChannel, extra, nodes);
 }
 
-/** int32 at x_scale * w_scale, saturated to [-(2^31 - 1), 2^31 - 1] as the tool clips it. */
 function quantizeBias(b: OnnxTensor, xScale: number, w: OnnxTensor, weights: WeightQuantization, extra: OnnxTensor[], nodes: OnnxNode[]): string {
-  const scales = weightScales(w, weights).map((s) => Math.fround(s * xScale));
-  const limit = 2 ** 31 - 1;
-  const q = Int32Array.from(b.data as Float32Array, (v, i) => Math.max(-limit, Math.min(limit, roundHalfEven(Math.fround(v / scales[weights.perChannel ? i : 0])))));
-  return dequantized(b.name, q, b.dims, 'int32', scales, weights.perChannel, extra, nodes);
+  const scales = biasScales(weightScales(w, weights), xScale);
+  return dequantized(b.name, quantizedBiasValues(b.data as Float32Array, scales), b.dims, 'int32', scales, weights.perChannel, extra, nodes);
 }
