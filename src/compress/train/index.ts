@@ -26,3 +26,4 @@ export { progressLine, type Progress, type ProgressOption } from './progress.js'
 export { exportOnnx, importOnnx, type ExportOptions } from './onnx.js';
 export { IMPORTERS } from './onnx-importers.js';
 export type { ImportContext, Importer } from './import-context.js';
+export { qat, QatNetwork, type QatOptions } from './qat/qat.js';
