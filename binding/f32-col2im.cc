@@ -4,6 +4,7 @@
 
 #include "args.h"
 #include "kernels/common/thread-pool.h"
+#include "nhwc-window.h"
 #include "plan.h"
 #include "register.h"
 #include "variants.h"
@@ -22,16 +23,9 @@ Napi::Value PlanCol2imNhwc(const Napi::CallbackInfo& info) {
                          "dilationH", "dilationW", "padTop", "padLeft", "outH", "outW"});
   const auto& variant = pick_variant(o["variant"], sparq::kCol2imVariants, sparq::kCol2imVariantCount, sparq::col2im_best());
   const std::size_t batch = size_arg(o["batch"], "batch");
-  sparq::Im2colShape s{};
-  s.channels = size_arg(o["channels"], "channels");
-  read_window(o, &s);
-  s.dilation_h = size_arg(o["dilationH"], "dilationH");
-  s.dilation_w = size_arg(o["dilationW"], "dilationW");
-  if (s.kernel_h == 0 || s.kernel_w == 0 || s.stride_h == 0 || s.stride_w == 0 || s.dilation_h == 0 || s.dilation_w == 0)
-    throw_range_error(env, "kernel, strides and dilations must be >= 1");
-  const std::size_t image = checked_mul(env, checked_mul(env, s.height, s.width, "image"), s.channels, "image");
-  const std::size_t ldc = checked_mul(env, checked_mul(env, s.channels, s.kernel_h, "col"), s.kernel_w, "col");
-  const std::size_t block = checked_mul(env, checked_mul(env, s.out_h, s.out_w, "col"), ldc, "col");
+  const NhwcWindow window = read_nhwc_window(env, o, "image");
+  const sparq::Im2colShape s = window.shape;
+  const std::size_t image = window.image, ldc = window.ldc, block = window.block;
   PlannedCall plan;
   plan.x = {napi_float32_array, checked_mul(env, block, batch, "col")};
   plan.y = {napi_float32_array, checked_mul(env, image, batch, "image")};

@@ -8,6 +8,7 @@
 #include "args.h"
 #include "job.h"
 #include "kernels/common/thread-pool.h"
+#include "nhwc-window.h"
 #include "plan.h"
 #include "register.h"
 #include "variants.h"
@@ -83,16 +84,9 @@ Napi::Value PlanIm2colNhwc(const Napi::CallbackInfo& info) {
   if (type != "float32" && type != "uint8") throw_type_error(env, "type must be 'float32' or 'uint8'");
   const bool bytes = type == "uint8";
   const std::size_t batch = size_arg(o["batch"], "batch");
-  sparq::Im2colShape s{};
-  s.channels = size_arg(o["channels"], "channels");
-  read_window(o, &s);
-  s.dilation_h = size_arg(o["dilationH"], "dilationH");
-  s.dilation_w = size_arg(o["dilationW"], "dilationW");
-  if (s.kernel_h == 0 || s.kernel_w == 0 || s.stride_h == 0 || s.stride_w == 0 || s.dilation_h == 0 || s.dilation_w == 0)
-    throw_range_error(env, "kernel, strides and dilations must be >= 1");
-  const std::size_t image = checked_mul(env, checked_mul(env, s.height, s.width, "x"), s.channels, "x");
-  const std::size_t ldc = checked_mul(env, checked_mul(env, s.channels, s.kernel_h, "col"), s.kernel_w, "col");
-  const std::size_t block = checked_mul(env, checked_mul(env, s.out_h, s.out_w, "col"), ldc, "col");
+  const NhwcWindow window = read_nhwc_window(env, o, "x");
+  const sparq::Im2colShape s = window.shape;
+  const std::size_t image = window.image, ldc = window.ldc, block = window.block;
   PlannedCall plan;
   const napi_typedarray_type array = bytes ? napi_uint8_array : napi_float32_array;
   plan.x = {array, checked_mul(env, image, batch, "x")};

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 
 import { refCol2imNhwc } from '../../src/backends/reference/col2im.js';
 import { planIm2colNhwc } from '../../src/backends/cpu/im2col.js';
-import { convGeometry } from '../../src/ops/im2col.js';
 import { cpu, tensor } from '../../src/index.js';
+import { nhwcWindowCases } from './nhwc-window-cases.js';
 import { assertSameArray, nativeVariants, randomFloats, rng } from '../helpers.js';
 
 describe('col2im', () => {
@@ -12,28 +12,20 @@ describe('col2im', () => {
       const r = rng(47);
       let cases = 0;
       // Channels across the vector widths: 1 (stems), 3, 8, 15, 16, 17, 33.
-      for (const [n, h, w, c] of [[1, 5, 5, 1], [2, 7, 6, 3], [1, 9, 11, 16], [3, 4, 4, 5], [1, 6, 7, 8], [2, 5, 4, 15], [1, 4, 5, 17], [1, 3, 3, 33]])
-        for (const [kh, kw] of [[1, 1], [3, 3], [5, 2]])
-          for (const stride of [1, 2])
-            for (const dilation of [[1, 1], [2, 1], [1, 2]] as const)
-              for (const pads of [[0, 0, 0, 0], [1, 1, 1, 1], [2, 0, 1, 2]] as const) {
-                const options = { kernelShape: [kh, kw] as const, strides: [stride, 3 - stride] as const, dilations: dilation, pads, variant };
-                let g;
-                try {
-                  g = convGeometry([n, c, h, w], options);
-                } catch {
-                  continue; // kernel larger than the padded input
-                }
-                const plan = cpu.planCol2imNhwc([n, h, w, c], options);
-                assert.deepEqual(plan.colDims, [n * g.outH * g.outW, kh * kw * c]);
-                const col = randomFloats(plan.colDims[0] * plan.colDims[1], r);
-                const got = new Float32Array(n * h * w * c).fill(NaN);
-                plan.run(col, got);
-                const want = new Float32Array(got.length);
-                refCol2imNhwc(col, want, g);
-                assertSameArray(got, want, JSON.stringify([n, h, w, c, options]));
-                cases++;
-              }
+      for (const { dims, options: window, geometry: g } of nhwcWindowCases([[1, 5, 5, 1], [2, 7, 6, 3], [1, 9, 11, 16], [3, 4, 4, 5], [1, 6, 7, 8], [2, 5, 4, 15], [1, 4, 5, 17], [1, 3, 3, 33]])) {
+        const [n, h, w, c] = dims;
+        const [kh, kw] = window.kernelShape;
+        const options = { ...window, variant };
+        const plan = cpu.planCol2imNhwc([n, h, w, c], options);
+        assert.deepEqual(plan.colDims, [n * g.outH * g.outW, kh * kw * c]);
+        const col = randomFloats(plan.colDims[0] * plan.colDims[1], r);
+        const got = new Float32Array(n * h * w * c).fill(NaN);
+        plan.run(col, got);
+        const want = new Float32Array(got.length);
+        refCol2imNhwc(col, want, g);
+        assertSameArray(got, want, JSON.stringify([n, h, w, c, options]));
+        cases++;
+      }
       assert.ok(cases > 300, `only ${cases} cases ran`);
     });
 

@@ -4,6 +4,7 @@ import { refIm2col, refIm2colNhwc } from '../../src/backends/reference/im2col.js
 import { planIm2colNhwc } from '../../src/backends/cpu/im2col.js';
 import { convGeometry } from '../../src/ops/im2col.js';
 import { cpu, tensor } from '../../src/index.js';
+import { nhwcWindowCases } from './nhwc-window-cases.js';
 import { assertSameArray, nativeVariants, randomFloats, randomInts, rng } from '../helpers.js';
 
 describe('im2col', () => {
@@ -43,34 +44,26 @@ describe('im2col', () => {
     it(`${variant}: NHWC rows equal the reference for kernels, strides, dilations, asymmetric pads and batches`, () => {
       const r = rng(43);
       let cases = 0;
-      for (const [n, h, w, c] of [[1, 5, 5, 1], [2, 7, 6, 3], [1, 9, 11, 16], [3, 4, 4, 5]])
-        for (const [kh, kw] of [[1, 1], [3, 3], [5, 2]])
-          for (const stride of [1, 2])
-            for (const dilation of [[1, 1], [2, 1], [1, 2]] as const)
-              for (const pads of [[0, 0, 0, 0], [1, 1, 1, 1], [2, 0, 1, 2]] as const) {
-                const options = { kernelShape: [kh, kw] as const, strides: [stride, 3 - stride] as const, dilations: dilation, pads, variant };
-                let g;
-                try {
-                  g = convGeometry([n, c, h, w], options);
-                } catch {
-                  continue; // kernel larger than the padded input
-                }
-                const x = randomFloats(n * h * w * c, r);
-                const plan = planIm2colNhwc({ type: 'float32', dims: [n, h, w, c] }, options);
-                assert.deepEqual(plan.dims, [n * g.outH * g.outW, kh * kw * c]);
-                const got = new Float32Array(plan.dims[0] * plan.dims[1]).fill(NaN);
-                plan.run(x, got);
-                const want = new Float32Array(got.length);
-                refIm2colNhwc(x, want, g, 0);
-                assertSameArray(got, want, `f32 ${JSON.stringify([n, h, w, c, options])}`);
-                const xq = randomInts(Uint8Array, n * h * w * c, 0, 255, r);
-                const gotq = new Uint8Array(got.length).fill(1);
-                planIm2colNhwc({ type: 'uint8', dims: [n, h, w, c], scale: 0.1, zeroPoint: 77 }, options).run(xq, gotq);
-                const wantq = new Uint8Array(gotq.length);
-                refIm2colNhwc(xq, wantq, g, 77);
-                assertSameArray(gotq, wantq, `u8 ${JSON.stringify([n, h, w, c, options])}`);
-                cases++;
-              }
+      for (const { dims, options: window, geometry: g } of nhwcWindowCases([[1, 5, 5, 1], [2, 7, 6, 3], [1, 9, 11, 16], [3, 4, 4, 5]])) {
+        const [n, h, w, c] = dims;
+        const [kh, kw] = window.kernelShape;
+        const options = { ...window, variant };
+        const x = randomFloats(n * h * w * c, r);
+        const plan = planIm2colNhwc({ type: 'float32', dims: [n, h, w, c] }, options);
+        assert.deepEqual(plan.dims, [n * g.outH * g.outW, kh * kw * c]);
+        const got = new Float32Array(plan.dims[0] * plan.dims[1]).fill(NaN);
+        plan.run(x, got);
+        const want = new Float32Array(got.length);
+        refIm2colNhwc(x, want, g, 0);
+        assertSameArray(got, want, `f32 ${JSON.stringify([n, h, w, c, options])}`);
+        const xq = randomInts(Uint8Array, n * h * w * c, 0, 255, r);
+        const gotq = new Uint8Array(got.length).fill(1);
+        planIm2colNhwc({ type: 'uint8', dims: [n, h, w, c], scale: 0.1, zeroPoint: 77 }, options).run(xq, gotq);
+        const wantq = new Uint8Array(gotq.length);
+        refIm2colNhwc(xq, wantq, g, 77);
+        assertSameArray(gotq, wantq, `u8 ${JSON.stringify([n, h, w, c, options])}`);
+        cases++;
+      }
       assert.ok(cases > 150, `only ${cases} cases ran`);
     });
 

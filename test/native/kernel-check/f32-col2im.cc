@@ -6,6 +6,7 @@
 // across the vector widths (taps of 1 to 40 floats), and an image that held
 // garbage before (col2im zeroes it).
 #include "check.h"
+#include "im2col-windows.h"
 #include "kernels/f32-col2im/f32-col2im.h"
 
 using namespace sparq;
@@ -34,20 +35,8 @@ CHECK_FAMILY("f32-col2im") {
   c.variants(kCol2imVariants, kCol2imVariantCount, [&](const Col2imVariant& v) {
     for (std::size_t kw : {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{5}, std::size_t{7}})
       for (int trial = 0; trial < 8; ++trial) {
-        Im2colShape s{};
+        Im2colShape s = kcheck::random_im2col_window(c, kw, trial);
         s.channels = 1 + c.below(40);
-        s.height = 1 + c.below(9);
-        s.width = 1 + c.below(12);
-        s.kernel_h = 1 + c.below(3);
-        s.kernel_w = kw;
-        s.stride_h = 1 + c.below(2);
-        s.stride_w = 1 + c.below(3);
-        s.dilation_h = 1 + c.below(2);
-        s.dilation_w = trial % 2 == 0 ? 1 : 1 + c.below(2);  // half the cases can take whole kernel rows
-        s.pad_top = c.below(s.kernel_h);
-        s.pad_left = c.below(kw);
-        s.out_h = 1 + c.below(8);
-        s.out_w = 1 + c.below(10);
         const std::size_t ldc = s.channels * s.kernel_h * s.kernel_w + c.below(3);
         const std::vector<float> col = c.floats(s.out_h * s.out_w * ldc, -1.0f, 1.0f);
         std::vector<float> got(s.height * s.width * s.channels, 123.0f);

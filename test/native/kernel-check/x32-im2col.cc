@@ -5,6 +5,7 @@
 // strides wider than the planes; the NHWC entry points likewise, one row
 // range at a time (rows outside it untouched).
 #include "check.h"
+#include "im2col-windows.h"
 #include "kernels/x32-im2col/x32-im2col.h"
 
 using namespace sparq;
@@ -78,21 +79,8 @@ CHECK_FAMILY("x32-im2col") {
   c.variants(kIm2colVariants, kIm2colVariantCount, [&](const Im2colVariant& v) {
     for (std::size_t kw : {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{5}, std::size_t{7}})
       for (int trial = 0; trial < 6; ++trial) {
-        Im2colShape s{};
+        Im2colShape s = kcheck::random_im2col_window(c, kw, trial);
         s.channels = 1 + c.below(3);
-        s.height = 1 + c.below(9);
-        s.width = 1 + c.below(12);
-        s.kernel_h = 1 + c.below(3);
-        s.kernel_w = kw;
-        s.stride_h = 1 + c.below(2);
-        s.stride_w = 1 + c.below(3);
-        s.dilation_h = 1 + c.below(2);
-        s.dilation_w = 1 + c.below(2);
-        s.pad_top = c.below(s.kernel_h);
-        s.pad_left = c.below(kw);
-        // Any output size: positions past the padded input read the pad value.
-        s.out_h = 1 + c.below(6);
-        s.out_w = 1 + c.below(8);
         s.image_channel_stride = s.height * s.width + c.below(4);
         check_shape<float>(c, v.x32, s, -1.5f);
         check_shape<uint8_t>(c, v.x8, s, uint8_t{77});

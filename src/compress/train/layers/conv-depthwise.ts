@@ -16,7 +16,7 @@ import { fail } from '../../../validate.js';
 import type { Layer, Mode, Param } from '../layer.js';
 import { checkGradDims, checkOptions, checkSize, needForward, view } from './common.js';
 import { freshConvParams, type Conv2dOptions } from './conv2d.js';
-import { checkImages, checkWindow, windowAttributes, windowOutput, type Window, type WindowOptions } from './conv-window.js';
+import { checkImages, checkWindow, weightWindow, windowAttributes, windowOutput, type Window, type WindowOptions } from './conv-window.js';
 
 // Scratch slots.
 const Y = 0, DX = 1, W_T = 2;
@@ -39,8 +39,7 @@ export class DepthwiseConv2d implements Layer {
     if (weight.dims.length !== 4 || weight.dims[1] !== 1 || weight.dims.some((d) => !(d >= 1)))
       fail('weight.dims', `must be [C, 1, KH, KW], got [${weight.dims}]`);
     const [c, , kh, kw] = weight.dims;
-    this.window = checkWindow('options', { ...options, kernelShape: options.kernelShape ?? [kh, kw] });
-    if (this.window.kernel[0] !== kh || this.window.kernel[1] !== kw) fail('options.kernelShape', `[${this.window.kernel}] must be the weight's [${kh}, ${kw}]`);
+    this.window = weightWindow(options, kh, kw);
     if (bias && (bias.dims.length !== 1 || bias.dims[0] !== c)) fail('bias.dims', `must be [${c}], got [${bias.dims}]`);
     this.channels = c;
   }

@@ -41,6 +41,13 @@ export function checkWindow(name: string, options: WindowOptions): Window {
   return { kernel: [kh, kw], strides: [sh, sw], pads: [t, l, b, r], dilations: [dh, dw] };
 }
 
+/** The window of a conv whose weight is [OC, C, KH, KW]: options' window, where options.kernelShape, when given, must be [KH, KW]. */
+export function weightWindow(options: Omit<WindowOptions, 'kernelShape'> & { kernelShape?: WindowOptions['kernelShape'] }, kh: number, kw: number): Window {
+  const window = checkWindow('options', { ...options, kernelShape: options.kernelShape ?? [kh, kw] });
+  if (window.kernel[0] !== kh || window.kernel[1] !== kw) fail('options.kernelShape', `[${window.kernel}] must be the weight's [${kh}, ${kw}]`);
+  return window;
+}
+
 /** The window as im2col, the conv plans and the pools take it. */
 export function windowArgs(w: Window) {
   return { kernelShape: w.kernel, strides: w.strides, pads: w.pads, dilations: w.dilations };

@@ -29,7 +29,7 @@ import { param, type Layer, type Mode, type Param } from '../layer.js';
 import { matmul } from '../matmul.js';
 import { initWeights, Random, seedOf, type Init } from '../random.js';
 import { checkGradDims, checkName, checkOptions, checkSize, needForward, view } from './common.js';
-import { checkImages, checkWindow, windowArgs, windowAttributes, windowOutput, type Window, type WindowOptions } from './conv-window.js';
+import { checkImages, checkWindow, weightWindow, windowArgs, windowAttributes, windowOutput, type Window, type WindowOptions } from './conv-window.js';
 
 /** The plans of one input shape. */
 interface Shape {
@@ -69,8 +69,7 @@ export class Conv2d implements Layer {
   constructor(readonly weight: Param, readonly bias: Param | undefined, options: Omit<WindowOptions, 'kernelShape'> & { kernelShape?: WindowOptions['kernelShape'] } = {}) {
     if (weight.dims.length !== 4 || weight.dims.some((d) => !(d >= 1))) fail('weight.dims', `must be [OC, C, KH, KW], got [${weight.dims}]`);
     const [oc, c, kh, kw] = weight.dims;
-    this.window = checkWindow('options', { ...options, kernelShape: options.kernelShape ?? [kh, kw] });
-    if (this.window.kernel[0] !== kh || this.window.kernel[1] !== kw) fail('options.kernelShape', `[${this.window.kernel}] must be the weight's [${kh}, ${kw}]`);
+    this.window = weightWindow(options, kh, kw);
     if (bias && (bias.dims.length !== 1 || bias.dims[0] !== oc)) fail('bias.dims', `must be [${oc}], got [${bias.dims}]`);
     this.inChannels = c;
     this.outChannels = oc;
