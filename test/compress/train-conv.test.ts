@@ -261,6 +261,17 @@ describe('trainer image layers', () => {
       assert.deepEqual([...back.forward(x, 'eval').data], [...y]);
     });
 
+    it('gives layers of one kind their own node names, as onnxruntime requires (the seed CNN\'s two max pools)', async () => {
+      const pool = () => maxPool({ kernelShape: [2, 2], strides: [2, 2] });
+      const net = sequential([pool(), conv2d(1, 2, { kernelShape: [1, 1], name: 'maxpool_2' }), pool(), pool(), flatten()], { input: [8, 8, 1] });
+      const graph = exportOnnx(net);
+      const names = graph.nodes.map((n) => n.name).filter((n) => n !== undefined);
+      assert.deepEqual(names.filter((n) => n.startsWith('maxpool')).sort(), ['maxpool', 'maxpool_2', 'maxpool_3', 'maxpool_4']);
+      assert.equal(new Set(names).size, names.length);
+      const x = images([1, 8, 8, 1]);
+      await compareWithOrt(graph, { input: { type: 'float32', dims: [1, 1, 8, 8], data: x.data } }, { tolerance: 1e-5, atol: 1e-6 });
+    });
+
     it('factories start from seeded He-uniform weights and zero biases, and check their arguments', () => {
       const a = conv2d(3, 4, { kernelShape: [3, 3], name: 'k' }), b = conv2d(3, 4, { kernelShape: [3, 3], name: 'k' });
       assert.deepEqual(a.weight.value, b.weight.value);

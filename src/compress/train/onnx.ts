@@ -9,7 +9,7 @@
  */
 import { readOnnx, SUPPORTED_OPSETS } from '../../runtime/onnx/read.js';
 import { ModelError, type OnnxModel, type Value } from '../../runtime/onnx/model.js';
-import type { OnnxGraph, OnnxTensor } from '../../runtime/onnx/write.js';
+import type { OnnxGraph, OnnxNode, OnnxTensor } from '../../runtime/onnx/write.js';
 import { Attributes } from '../../runtime/ops/op.js';
 import { checkDims, checkInt, checkObject, fail, typeFail } from '../../validate.js';
 import type { ImportContext } from './import-context.js';
@@ -64,12 +64,34 @@ export function exportOnnx(network: Layer & { inputDims?: readonly number[] }, o
   }
   return {
     name: 'sparq-trained',
-    nodes: network.toOnnx(inputName, outputName),
+    nodes: uniqueNodeNames(network.toOnnx(inputName, outputName)),
     initializers,
     inputs: [{ name: inputName, type: 'float', dims: inputDims }],
     outputs: [{ name: outputName, type: 'float', dims: outputDims }],
     opset,
   };
+}
+
+/**
+ * The nodes with unique names, as ONNX requires: layers name their nodes
+ * by default after their kind ('maxpool'), so a second one of a kind gets
+ * '_2', a third '_3' and so on (names already unique are kept).
+ */
+function uniqueNodeNames(nodes: OnnxNode[]): OnnxNode[] {
+  const taken = new Set(nodes.map((n) => n.name).filter((n) => n !== undefined));
+  const seen = new Set<string>();
+  return nodes.map((node) => {
+    if (node.name === undefined) return node;
+    if (!seen.has(node.name)) {
+      seen.add(node.name);
+      return node;
+    }
+    let k = 2;
+    while (taken.has(`${node.name}_${k}`)) k++;
+    const name = `${node.name}_${k}`;
+    taken.add(name);
+    return { ...node, name };
+  });
 }
 
 /** The model's one activation input as one sample's NHWC dims. */
