@@ -113,13 +113,14 @@ describe('compress: pruneGraph', () => {
     const session = await InferenceSession.create(bytes);
     await assertInt8Outputs(bytes, { input: x }, await session.run({ input: x }), expected, { tolerance: 0 });
     // conv2 and conv3 (conv1 is left dense) store a tenth of qu8s8-conv2d's [4 x 4] blocks (symmetric quantization keeps zeros
-    // zero), and run on it, on CSR or on [4 x 1] blocks, as the conv cost model picks for this CPU.
+    // zero), and run on it, on CSR, [4 x 1] blocks or qspmm's [1 x 4] blocks, as the conv cost model picks for this CPU and ISA
+    // level (the scalar level's NCHW im2col + qspmm is bsr1x4).
     for (const name of ['conv2.weight', 'conv3.weight']) {
       const density = blockDensity(initializer(graph, name).data as Float32Array, 64, 4, 4, 9);
       assert.ok(Math.abs(density - 0.1) < 0.002, `${name}: ${density}`);
     }
     const convs = session.profile().filter((p) => p.opType === 'QLinearConv').map((p) => p.kernel);
-    for (const k of convs.slice(1)) assert.match(k, /-(csr|block4|int8)$/, convs.join(', '));
+    for (const k of convs.slice(1)) assert.match(k, /-(csr|block4|int8|bsr1x4|bsr4x1)$/, convs.join(', '));
   });
 
   it('prunes 2:4 along the input channels (a layer whose channels 4 does not divide is skipped) and matches onnxruntime within 1e-4', async () => {

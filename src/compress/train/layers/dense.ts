@@ -80,7 +80,7 @@ export class Dense implements Layer {
 
   toOnnx(input: string, output: string): OnnxNode[] {
     const inputs = this.bias ? [input, this.weight.name, this.bias.name] : [input, this.weight.name];
-    return [{ opType: 'Gemm', inputs, outputs: [output], attributes: { transB: 1 } }];
+    return [{ opType: 'Gemm', name: this.weight.name.replace(/\.weight$/, ''), inputs, outputs: [output], attributes: { transB: 1 } }];
   }
 }
 
