@@ -130,18 +130,25 @@ export class MaxPool extends Pool {
     const dx = this.scratch.get(DX, 'float32', x.data.length);
     dx.fill(0);
     // The forward's maxima (this layer's own output, unchanged since): each window's gradient goes to the first input equal to its maximum.
-    const xd = x.data, y = this.scratch.get(Y, 'float32', dy.data.length), c = g.c;
-    forEachWindow(this.window, g, (out, n, ih0, ih1, iw0, iw1) => {
-      for (let ch = 0; ch < c; ch++) {
-        const max = y[out + ch];
-        search: for (let ih = ih0; ih < ih1; ih++)
-          for (let iw = iw0, at = ((n * g.h + ih) * g.w + iw0) * c + ch; iw < iw1; iw++, at += c)
-            if (xd[at] === max) {
-              dx[at] += dy.data[out + ch];
-              break search;
-            }
+    // Inlined rather than on forEachWindow: a call per window and its closure's loads made it ~30% slower.
+    const xd = x.data, y = this.scratch.get(Y, 'float32', dy.data.length), dyd = dy.data;
+    const { n, h, w, c, oh, ow } = g, { kernel: [kh, kw], strides: [sh, sw], pads: [pt, pl] } = this.window;
+    for (let b = 0, out = 0; b < n; b++)
+      for (let oy = 0; oy < oh; oy++) {
+        const ih0 = Math.max(oy * sh - pt, 0), ih1 = Math.min(oy * sh - pt + kh, h);
+        for (let ox = 0; ox < ow; ox++, out += c) {
+          const iw0 = Math.max(ox * sw - pl, 0), iw1 = Math.min(ox * sw - pl + kw, w);
+          for (let ch = 0; ch < c; ch++) {
+            const max = y[out + ch];
+            search: for (let ih = ih0; ih < ih1; ih++)
+              for (let iw = iw0, at = ((b * h + ih) * w + iw0) * c + ch; iw < iw1; iw++, at += c)
+                if (xd[at] === max) {
+                  dx[at] += dyd[out + ch];
+                  break search;
+                }
+          }
+        }
       }
-    });
     return view(dx, x.dims);
   }
 }
