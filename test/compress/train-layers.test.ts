@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 
 import { clip, hardSigmoid, hardSwish, relu, relu6, sigmoid } from '../../src/compress/train/layers/activation.js';
 import { batchNorm } from '../../src/compress/train/layers/batchnorm.js';
+import { conv2d } from '../../src/compress/train/layers/conv2d.js';
 import { dense } from '../../src/compress/train/layers/dense.js';
 import { dropout } from '../../src/compress/train/layers/dropout.js';
 import { flatten } from '../../src/compress/train/layers/flatten.js';
@@ -110,6 +111,16 @@ describe('compress/train: layer behaviour', () => {
     assertClose(grad.data, [0, 0, 0, 0, 0.5, -0.5], 0, 1e-7, 'grad');
   });
 
+  it('ReLU passes dy exactly where x > 0 and +0 elsewhere (zeros of both signs, NaN, infinities, subnormals)', () => {
+    const x = Float32Array.of(0, -0, NaN, -NaN, Infinity, -Infinity, 1e-45, -1e-45, 3.4e38, -3.4e38, 0.5, -0.5);
+    const dy = Float32Array.of(-0, 1, 2, 3, NaN, 5, -0, 7, Infinity, 9, -1.5, 11);
+    const layer = relu();
+    layer.forward(t([1, x.length], x), 'train');
+    const dx = layer.backward(t([1, x.length], dy)).data;
+    // Object.is tells +0 from -0 and matches NaN: the bits a ternary x > 0 ? dy : 0 gives.
+    x.forEach((v, i) => assert.ok(Object.is(dx[i], v > 0 ? dy[i] : 0), `x ${v}, dy ${dy[i]}: dx ${dx[i]}`));
+  });
+
   it('Dropout drops with its seed, scales what it keeps and passes the same mask back; eval is the identity', () => {
     const x = t([4, 250], Float32Array.from({ length: 1000 }, (_, i) => 1 + (i % 7)));
     const a = dropout(0.25, { seed: 7 }), b = dropout(0.25, { seed: 7 });
@@ -149,6 +160,25 @@ describe('compress/train: layer behaviour', () => {
     const expected: number[] = [];
     for (let i = 0; i < n; i++) for (let k = 0; k < c; k++) for (let a = 0; a < h; a++) for (let b = 0; b < w; b++) expected.push(1000 * i + 100 * a + 10 * b + k);
     assertSameArray(y.data, expected, 'NCHW order');
+  });
+
+  it('backward with needInputGrad false adds the same grads and skips dx (a first Conv or Dense)', () => {
+    const cases = [
+      [() => conv2d(2, 3, { name: 'c', kernelShape: [3, 3] }), [2, 4, 4, 2], 12],
+      [() => dense(32, 3, { name: 'd' }), [2, 32], 3],
+    ] as const;
+    for (const [first, dims, features] of cases) {
+      const net = () => sequential([first(), relu(), flatten(), dense(features, 2, { name: 'out' })]);
+      const x = t([...dims], randomFloats(64, rng(1))), dy = t([2, 2], randomFloats(4, rng(2)));
+      const [all, params] = [net(), net()];
+      all.forward(x, 'train');
+      params.forward(x, 'train');
+      assert.equal(all.backward(dy).data.length, x.data.length);
+      assert.equal(params.backward(dy, false), undefined);
+      all.params().forEach((p, i) => assertSameArray(params.params()[i].grad, p.grad, p.name));
+      const layer = params.layers()[0];
+      assert.equal(layer.backward(layer.forward(x, 'train'), false), undefined, layer.kind);
+    }
   });
 
   it('layers and networks reject what does not fit, naming it', () => {

@@ -47,6 +47,12 @@ export interface Layer {
   forward(x: Tensor<'float32'>, mode: Mode): Tensor<'float32'>;
   /** dL/dx for dL/dy of the last forward (in 'train' mode); adds into the params' grad. */
   backward(dy: Tensor<'float32'>): Tensor<'float32'>;
+  /**
+   * With needInputGrad false (the network's first layer: nothing reads dL/dx)
+   * a layer may skip dx (a stem conv's dcol GEMM and col2im) and return
+   * undefined; the params' grads are added all the same.
+   */
+  backward(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined;
   params(): Param[];
   /** Arrays besides params() that toOnnx's nodes read, exported as initializers with them (none when absent). */
   buffers?(): LayerBuffer[];

@@ -164,7 +164,10 @@ export class Network implements Layer {
     return values[this.output];
   }
 
-  backward(dy: Tensor<'float32'>): Tensor<'float32'> {
+  backward(dy: Tensor<'float32'>): Tensor<'float32'>;
+  /** needInputGrad false: the nodes reading the network's input are told so, and the result is undefined. */
+  backward(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined;
+  backward(dy: Tensor<'float32'>, needInputGrad = true): Tensor<'float32'> | undefined {
     const dims = needForward(this.forwardDims, 'Network');
     const grads: (Tensor<'float32'> | undefined)[] = new Array(this.valueCount);
     const owned: boolean[] = new Array(this.valueCount).fill(false);
@@ -188,9 +191,12 @@ export class Network implements Layer {
       const node = this.nodes[i];
       const g = grads[node.output];
       if (g === undefined) continue;
-      if (node.kind === 'layer') contribute(node.input, node.layer.backward(g));
-      else for (const v of node.inputs) contribute(v, g);
+      if (node.kind === 'layer') {
+        const dx = node.layer.backward(g, needInputGrad || node.input !== 0);
+        if (dx) contribute(node.input, dx);
+      } else for (const v of node.inputs) if (needInputGrad || v !== 0) contribute(v, g);
     }
+    if (!needInputGrad) return undefined;
     return grads[0] ?? view(new Float32Array(dims[0].reduce((a, d) => a * d, 1)), dims[0]);
   }
 

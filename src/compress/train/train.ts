@@ -133,7 +133,7 @@ export function train(network: Layer, options: TrainOptions): EpochResult[] {
       const soft = distill && { teacher: distill.teacher(b), temperature: distill.temperature, alpha: distill.alpha };
       const { loss, grad, correct: right } = softmaxCrossEntropy(logits, b.labels, soft, gradOut);
       if (!Number.isFinite(loss)) throw new Error(`training diverged: the loss of epoch ${epoch} batch ${batch} is ${loss}; lower the learning rate`);
-      net.backward(grad);
+      net.backward(grad, false); // nothing reads the gradient of the images
       optimizer.step(schedule(step, epoch));
       step++;
       batch++;

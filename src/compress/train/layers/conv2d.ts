@@ -10,6 +10,7 @@
  *   dW'^T = dy^T * col, db = dy^T * 1   (dy transposed, col packed)
  *   dcol  = dy * W'^T
  *   dx    = col2im(dcol)        (f32-col2im, im2col's adjoint)
+ * (dcol and dx skipped where nothing reads dx: a network's first layer).
  * A 1x1 stride-1 unpadded conv has col = x and dx = dcol: no im2col or
  * col2im. Forward lays col out rather than running f32-conv2d-nhwc
  * (planConv2dNhwc, no col in memory) because backward needs col anyway: on
@@ -124,7 +125,9 @@ export class Conv2d implements Layer {
     return view(y, [...this.outputDims(dims)]);
   }
 
-  backward(dy: Tensor<'float32'>): Tensor<'float32'> {
+  backward(dy: Tensor<'float32'>): Tensor<'float32'>;
+  backward(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined;
+  backward(dy: Tensor<'float32'>, needInputGrad = true): Tensor<'float32'> | undefined {
     const x = needForward(this.x, this.label), s = this.shape!, oc = this.outChannels;
     checkGradDims(this.label, dy, this.outputDims(x.dims));
     const col = s.im2col ? this.scratch.get(COL, 'float32', s.m * s.k) : x.data; // as forward laid it out
@@ -141,6 +144,7 @@ export class Conv2d implements Layer {
       matmul(view(colT, [s.k + 1, s.m]), view(dy.data, [s.m, oc]), dw);
     }
     this.addWeightGradient(dw, s.packCol);
+    if (!needInputGrad) return undefined;
     const dx = this.scratch.get(DX, 'float32', x.data.length);
     const dcol = s.col2im ? this.scratch.get(DCOL, 'float32', s.m * s.k) : dx;
     matmul(view(dy.data, [s.m, oc]), view(this.weightRows(true), [oc, s.k]), dcol);

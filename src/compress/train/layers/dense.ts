@@ -59,11 +59,12 @@ export class Dense implements Layer {
     return y;
   }
 
-  backward(dy: Tensor<'float32'>): Tensor<'float32'> {
+  backward(dy: Tensor<'float32'>): Tensor<'float32'>;
+  backward(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined;
+  backward(dy: Tensor<'float32'>, needInputGrad = true): Tensor<'float32'> | undefined {
     const x = needForward(this.x, `Gemm ${this.weight.name}`);
     const n = x.dims[0], { inFeatures: k, outFeatures: m } = this;
     checkGradDims(`Gemm ${this.weight.name}`, dy, [n, m]);
-    const dx = matmul(dy, matrix(this.weight.value, m, k), this.scratch.get(DX, 'float32', n * k));
     const dyT = transposed(dy.data, n, m, this.scratch.get(DY_T, 'float32', m * n));
     accumulate(this.weight.grad, matmul(matrix(dyT, m, n), x, this.scratch.get(DW, 'float32', m * k)).data);
     if (this.bias) {
@@ -71,7 +72,7 @@ export class Dense implements Layer {
       ones.fill(1);
       accumulate(this.bias.grad, matmul(matrix(ones, 1, n), dy, this.scratch.get(DB, 'float32', m)).data);
     }
-    return dx;
+    return needInputGrad ? matmul(dy, matrix(this.weight.value, m, k), this.scratch.get(DX, 'float32', n * k)) : undefined;
   }
 
   params(): Param[] {
