@@ -23,7 +23,7 @@ import { Attributes } from '../../src/runtime/ops/op.js';
 import { encodeOnnxModel, type OnnxGraph } from '../../src/runtime/onnx/write.js';
 import { tensor, type Tensor } from '../../src/tensor.js';
 import { compareWithOrt } from '../runtime/ort-compare.js';
-import { randomFloats, rng } from '../helpers.js';
+import { assertSameArray, randomFloats, rng } from '../helpers.js';
 import { checkLayerGradients } from './gradcheck.js';
 
 const r = rng(2027);
@@ -161,6 +161,34 @@ describe('trainer image layers', () => {
       const pool = new MaxPool('p', { kernelShape: [2, 2], strides: [1, 1] });
       pool.forward(tensor('float32', [1, 2, 3, 1], Float32Array.of(1, 5, 5, 5, 2, 0)), 'train');
       assert.deepEqual([...pool.backward(tensor('float32', [1, 1, 2, 1], Float32Array.of(1, 10))).data], [0, 11, 0, 0, 0, 0]);
+    });
+
+    it('MaxPool 2x2 (its unpadded fast path) and 3x3 pads 1 send gradients where a plain first-maximum search does, ties, zeros of both signs and NaN included', () => {
+      const r = rng(5);
+      const cases: [number[], number[], number[], number[]][] = [[[2, 2], [2, 2], [0, 0, 0, 0], [2, 7, 6, 3]], [[2, 2], [1, 1], [0, 0, 0, 0], [1, 5, 4, 2]], [[2, 2], [1, 2], [0, 0, 0, 0], [1, 6, 7, 5]], [[3, 3], [2, 2], [1, 1, 1, 1], [1, 6, 7, 3]]];
+      for (const [kernelShape, strides, pads, dims] of cases) {
+        const x = Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => [0, -0, 1, 2, -1][Math.floor(r() * 5)]);
+        x.fill(NaN, 0, 2 * dims[2] * dims[3] - 1); // NaN rows: windows wholly in them have no maximum an input equals
+        const pool = new MaxPool('p', { kernelShape: kernelShape as [number, number], strides: strides as [number, number], pads: pads as [number, number, number, number] });
+        const y = pool.forward(tensor('float32', dims, x), 'train');
+        const dy = Float32Array.from({ length: y.data.length }, () => r());
+        const expected = new Float32Array(x.length);
+        const [n, h, w, c] = dims, [, oh, ow] = y.dims;
+        for (let b = 0, o = 0; b < n; b++)
+          for (let oy = 0; oy < oh; oy++)
+            for (let ox = 0; ox < ow; ox++)
+              for (let ch = 0; ch < c; ch++, o++) {
+                const at: number[] = [];
+                for (let i = 0; i < kernelShape[0]; i++)
+                  for (let j = 0; j < kernelShape[1]; j++) {
+                    const ih = oy * strides[0] - pads[0] + i, iw = ox * strides[1] - pads[1] + j;
+                    if (ih >= 0 && ih < h && iw >= 0 && iw < w) at.push(((b * h + ih) * w + iw) * c + ch);
+                  }
+                const first = at.find((i) => x[i] === y.data[o]);
+                if (first !== undefined) expected[first] += dy[o];
+              }
+        assertSameArray(pool.backward(tensor('float32', [...y.dims], dy)).data, expected, `${kernelShape} strides ${strides} pads ${pads}`);
+      }
     });
 
     it('check their options and inputs', () => {
