@@ -101,35 +101,24 @@ const fp32Bytes = compress.encodeOnnxModel(fp32);
 
 const models: Record<string, OnnxGraph> = { 'fp32': fp32 };
 log('2. pruning conv2, conv3 and fc1, each variant fine-tuned from the fp32 model');
-{
-  log('   90% unstructured, 50% -> 75% -> 90% (one fine-tuning epoch at each of the first two)');
+/**
+ * The fp32 model pruned by `maskOf` at each of `steps` in turn (one
+ * fine-tuning epoch after each but the last, --finetune after the last).
+ */
+function pruned(steps: readonly number[], maskOf: (weight: compress.WeightArray, sparsity: number) => Uint8Array): OnnxGraph {
   const network = compress.importOnnx(fp32Bytes);
-  for (const sparsity of [0.5, 0.75]) {
-    mask(network, (p) => compress.magnitudeMask(compress.paramWeight(p), sparsity));
-    fit(network, 1, 0.01);
-  }
-  mask(network, (p) => compress.magnitudeMask(compress.paramWeight(p), 0.9));
-  fit(network, finetune, 0.01);
-  models['fp32 90%'] = compress.exportOnnx(network);
+  steps.forEach((sparsity, i) => {
+    mask(network, (p) => maskOf(compress.paramWeight(p), sparsity));
+    fit(network, i === steps.length - 1 ? finetune : 1, 0.01);
+  });
+  return compress.exportOnnx(network);
 }
-{
-  log('   90% in [4 x 1] blocks (four output channels at one input channel and tap)');
-  const network = compress.importOnnx(fp32Bytes);
-  for (const sparsity of [0.5, 0.75]) {
-    mask(network, (p) => compress.blockMask(compress.paramWeight(p), sparsity));
-    fit(network, 1, 0.01);
-  }
-  mask(network, (p) => compress.blockMask(compress.paramWeight(p), 0.9));
-  fit(network, finetune, 0.01);
-  models['fp32 90% blocks'] = compress.exportOnnx(network);
-}
-{
-  log('   2:4 along the input channels');
-  const network = compress.importOnnx(fp32Bytes);
-  mask(network, (p) => compress.nmMask(compress.paramWeight(p)));
-  fit(network, finetune, 0.01);
-  models['fp32 2:4'] = compress.exportOnnx(network);
-}
+log('   90% unstructured, 50% -> 75% -> 90% (one fine-tuning epoch at each of the first two)');
+models['fp32 90%'] = pruned([0.5, 0.75, 0.9], compress.magnitudeMask);
+log('   90% in [4 x 1] blocks (four output channels at one input channel and tap), stepped the same way');
+models['fp32 90% blocks'] = pruned([0.5, 0.75, 0.9], (w, sparsity) => compress.blockMask(w, sparsity));
+log('   2:4 along the input channels');
+models['fp32 2:4'] = pruned([0.5], (w) => compress.nmMask(w));
 
 const studentEpochs = 2 * epochs;
 log(`3. distilling a half-width student from the fp32 model, ${studentEpochs} epochs (T = 4, alpha = 0.5)`);
