@@ -7,3 +7,4 @@ export {
 export { maskParam } from './param-mask.js';
 export { pruneGraph, type PruneGraphOptions, type PruneMethod, type PrunedLayer } from './graph.js';
 export { pruneChannels, type PruneChannelsOptions, type PrunedChannels } from './channels.js';
+export { constantSparsity, polynomialSparsity, type PruneDuringTraining, type SparsitySchedule } from './schedule.js';

@@ -13,6 +13,7 @@ import { softmaxCrossEntropy } from './loss.js';
 import type { Optimizer } from './optimizer.js';
 import { progressReporter, type Progress, type ProgressOption } from './progress.js';
 import { constantLr, type Schedule } from './schedule.js';
+import { pruningHook, type PruneDuringTraining } from '../prune/schedule.js';
 
 export interface TrainOptions {
   /** The batches of an epoch (0-based), e.g. a loader shuffled with the epoch as seed. */
@@ -33,6 +34,8 @@ export interface TrainOptions {
    * Network in eval mode, a session's runSync).
    */
   distill?: { teacher: (batch: Batch) => Tensor<'float32'>; temperature?: number; alpha?: number };
+  /** Gradual pruning: params re-masked on a sparsity schedule as training runs (see prune/schedule.ts). */
+  prune?: PruneDuringTraining;
 }
 
 export interface EpochResult {
@@ -107,6 +110,7 @@ export function train(network: Layer, options: TrainOptions): EpochResult[] {
     checkObject('options.distill', distill);
     if (typeof distill.teacher !== 'function') typeFail('options.distill.teacher', 'must be a function batch -> teacher logits');
   }
+  const prune = options.prune === undefined ? undefined : pruningHook(options.prune);
   const results: EpochResult[] = [];
   let step = 0, batchesPerEpoch: number | undefined, secondsPerBatch = 0, gradOut: Float32Array | undefined;
   for (let epoch = 0; epoch < epochs; epoch++) {
@@ -126,6 +130,7 @@ export function train(network: Layer, options: TrainOptions): EpochResult[] {
       };
     };
     for (const b of batches) {
+      prune?.(step);
       for (const p of params) p.grad.fill(0);
       const logits = logitsOf(net, b, 'train', `options.train(${epoch}) batch ${batch}`);
       const n = logits.dims[0];
