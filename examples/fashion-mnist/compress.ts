@@ -12,7 +12,7 @@
  *   4. quantizes every model to QDQ int8 (per-channel weights, calibrated
  *      activations);
  *   5. writes each .onnx file and models.json (each model's test accuracy
- *      in sparq), and prints formatReport()'s table: accuracy in sparq and
+ *      in sparq and its file), and prints formatReport()'s table: accuracy in sparq and
  *      onnxruntime-node, their agreement, sizes, per-layer sparsity and
  *      kernel, speed side by side.
  *
@@ -147,13 +147,14 @@ for (const name of Object.keys(models)) {
 log('5. measuring and writing the models');
 mkdirSync(values.out, { recursive: true });
 const reports = [];
-const accuracies: Record<string, number> = {};
+const accuracies: Record<string, number> = {}, files: Record<string, string> = {};
 for (const [name, graph] of Object.entries(models)) {
-  writeFileSync(join(values.out, `${name.replace(/[ :%]+/g, '-').replace(/-$/, '')}.onnx`), compress.encodeOnnxModel(graph));
+  files[name] = `${name.replace(/[ :%]+/g, '-').replace(/-$/, '')}.onnx`;
+  writeFileSync(join(values.out, files[name]), compress.encodeOnnxModel(graph));
   const report = await compress.reportModel(graph, { data: data.test, name, threads, budgetMs: 300 });
   accuracies[name] = report.accuracy;
   reports.push(report);
 }
-writeFileSync(join(values.out, 'models.json'), `${JSON.stringify({ images: data.test.labels.length, accuracy: accuracies }, null, 2)}\n`);
+writeFileSync(join(values.out, 'models.json'), `${JSON.stringify({ images: data.test.labels.length, accuracy: accuracies, files }, null, 2)}\n`);
 console.log(compress.formatReport(reports));
 log(`models and models.json written to ${values.out}`);

@@ -15,8 +15,8 @@ import { reportModel } from '../../src/compress/report/index.js';
 import { ortInt8Exactness } from '../../src/runtime/compare/ort-int8.js';
 
 const dir = join(import.meta.dirname, '../../examples/fashion-mnist/models');
-const recorded: { images: number; accuracy: Record<string, number> } = JSON.parse(readFileSync(join(dir, 'models.json'), 'utf8'));
-const file = (name: string) => join(dir, `${name.replace(/[ :%]+/g, '-').replace(/-$/, '')}.onnx`);
+const recorded: { images: number; accuracy: Record<string, number>; files: Record<string, string> } = JSON.parse(readFileSync(join(dir, 'models.json'), 'utf8'));
+const file = (name: string) => join(dir, recorded.files[name]);
 
 /** The installed test set, or undefined where it is missing and not required. */
 function testSet(): Dataset | undefined {
