@@ -104,6 +104,17 @@ describe('compress: pruneGraph', () => {
     assert.ok(kernels.some((k) => /csr/.test(k)), kernels.join(', '));
   });
 
+  it('global magnitude pruning with maxLayerSparsity keeps every layer within the cap and still reaches the total', () => {
+    const plain = pruneGraph(cifarCnn(), { method: 'magnitude', sparsity: 0.9, scope: 'global' }).layers.filter((l) => l.kind === 'global magnitude');
+    assert.ok(plain.some((l) => l.sparsity === 1), `plain global magnitude empties a layer: ${plain.map((l) => l.sparsity).join(', ')}`);
+    const { graph, layers } = pruneGraph(cifarCnn(), { method: 'magnitude', sparsity: 0.9, scope: 'global', maxLayerSparsity: 0.95 });
+    const pruned = layers.filter((l) => l.kind === 'global magnitude');
+    const data = pruned.map((l) => initializer(graph, l.weight).data as Float32Array);
+    for (const l of pruned) assert.ok(l.sparsity <= 0.95 + 1e-6, `${l.weight} at ${l.sparsity}`);
+    const total = data.reduce((a, d) => a + d.length, 0);
+    assert.equal(data.reduce((a, d) => a + d.filter((v) => v === 0).length, 0), Math.round(0.9 * total));
+  });
+
   it(`runs the CIFAR CNN pruned in [4 x 4] int8 blocks, then quantized, on sparse int8 kernels, exactly ${ortInt8Case()}`, async () => {
     const { graph } = pruneGraph(cifarCnn(), { method: 'block', block: 'int8', sparsity: 0.9 });
     const feeds = [0, 1].map((seed) => ({ input: { type: 'float32', dims: [4, ...IMAGE], data: randomImages(4, IMAGE, 100 + seed) } }));
@@ -175,6 +186,8 @@ describe('compress: pruneGraph', () => {
     assert.throws(() => pruneGraph(cnn, { method: 'block', sparsity: 1.5 }), rejects(RangeError, /^options\.sparsity must be in \[0, 1\)/));
     assert.throws(() => pruneGraph(cnn, { method: 'magnitude', sparsity: 0.5, n: 2 }), rejects(RangeError, /^options\.n does not apply to method 'magnitude'/));
     assert.throws(() => pruneGraph(cnn, { method: 'nm', n: 5 }), rejects(RangeError, /^options\.m must be an integer in \[5, 255\]/));
+    assert.throws(() => pruneGraph(cnn, { method: 'magnitude', sparsity: 0.5, maxLayerSparsity: 0.8 }), rejects(RangeError, /^options\.maxLayerSparsity applies to scope 'global' only/));
+    assert.throws(() => pruneGraph(cnn, { method: 'nm', maxLayerSparsity: 0.8 }), rejects(RangeError, /^options\.maxLayerSparsity does not apply to method 'nm'/));
     assert.throws(() => pruneGraph(cnn, { method: 'block', sparsity: 0.5, scope: 'model' as never }), rejects(RangeError, /^options\.scope must be one of 'layer', 'global'/));
     assert.throws(() => pruneGraph(cnn, { method: 'threshold', threshold: 0.1, skipFirst: 1 as never }), rejects(TypeError, /^options\.skipFirst must be a boolean/));
     const nan = { ...cnn, initializers: cnn.initializers!.map((t) => (t.name === 'conv2.weight' ? { ...t, data: new Float32Array(t.data.length).fill(NaN) } : t)) };

@@ -65,6 +65,23 @@ describe('compress: pruning masks', () => {
     assert.equal(zeros(magnitudeMask(small, 0.5)), small.data.length / 2);
   });
 
+  it('globalMagnitudeMasks with maxLayerSparsity caps each layer and raises the threshold for the others', () => {
+    const small = weight([16, 8], 2, 0.1), large = weight([4, 8, 3, 3], 3, 1), mid = weight([8, 8], 5, 0.5);
+    const weights = [small, large, mid], total = small.data.length + large.data.length + mid.data.length;
+    const masks = globalMagnitudeMasks(weights, 0.5, { maxLayerSparsity: 0.75 });
+    assert.equal(masks.reduce((a, m) => a + zeros(m), 0), Math.round(0.5 * total));
+    assert.equal(zeros(masks[0]), Math.round(0.75 * small.data.length), 'the small-scale layer stops at the cap');
+    assert.deepEqual([...masks[0]], [...magnitudeMask(small, 0.75)], 'its own smallest weights');
+    assertSmallestPruned([large, mid], [masks[1], masks[2]]);
+    // A cap no layer reaches changes nothing; a cap of 1 is plain global magnitude.
+    assert.deepEqual(globalMagnitudeMasks([large, mid], 0.5, { maxLayerSparsity: 0.99 }), globalMagnitudeMasks([large, mid], 0.5));
+    assert.deepEqual(globalBlockMasks(weights, 0.5, { maxLayerSparsity: 1 }), globalBlockMasks(weights, 0.5));
+    // Blocks: the capped layer is pruned in whole blocks to the cap.
+    const blocks = globalBlockMasks(weights, 0.5, { maxLayerSparsity: 0.75 });
+    assert.equal(zeros(blocks[0]), Math.round(0.75 * small.data.length));
+    assert.ok(Math.abs(blocks.reduce((a, m) => a + zeros(m), 0) - Math.round(0.5 * total)) < 4);
+  });
+
   it('nmMask keeps the n largest of every m consecutive input channels at each output channel and kernel position', () => {
     for (const [n, m] of [[2, 4], [1, 4], [3, 8]]) {
       const dims = [6, 16, 3, 2], w = weight(dims, 4);
@@ -170,6 +187,9 @@ describe('compress: pruning masks', () => {
     assert.throws(() => magnitudeMask({ dims: [2, 2, 2, 2], data: new Float32Array(16), inputMajor: true }, 0.5), rejects(RangeError, /^weight\.inputMajor applies to 2-D weights only/));
     assert.throws(() => magnitudeMask({ dims: [4, 4], data: new Float32Array(16).fill(NaN) }, 0.5), rejects(RangeError, /^weight\.data \[0\] = NaN is not finite/));
     assert.throws(() => globalMagnitudeMasks([w, { dims: [1, 2], data: new Float32Array(3) }], 0.5), rejects(RangeError, /^weights\[1\]\.data has 3 elements/));
+    assert.throws(() => globalMagnitudeMasks([w], 0.5, { maxLayerSparsity: 0 }), rejects(RangeError, /^options\.maxLayerSparsity must be in \(0, 1\], got 0/));
+    assert.throws(() => globalMagnitudeMasks([w], 0.5, { maxLayerSparsity: 0.4 }), rejects(RangeError, /^options\.maxLayerSparsity is 0\.4, below the sparsity 0\.5/));
+    assert.throws(() => globalBlockMasks([w], 0.5, { maxLayerSparsity: '1' as never }), rejects(TypeError, /^options\.maxLayerSparsity must be a number/));
     assert.throws(() => thresholdMask(w, -1), rejects(RangeError, /^threshold must be a finite number >= 0/));
     assert.throws(() => nmMask(w, { n: 3, m: 2 }), rejects(RangeError, /^options\.m must be an integer in \[3, 255\]/));
     assert.throws(() => nmMask(weight([4, 6]), { n: 2, m: 4 }), rejects(RangeError, /^weight\.dims have 6 input channels, not a multiple of options\.m = 4/));

@@ -17,7 +17,7 @@
 import type { OnnxGraph, OnnxNode, OnnxTensor } from '../../runtime/onnx/write.js';
 import { checkBoolean, checkInt, checkObject, checkOneOf, fail } from '../../validate.js';
 import { checkGraph } from '../quantize-qdq.js';
-import { applyMask, blockMask, checkBlockOptions, checkSparsity, checkThreshold, globalBlockMasks, nmMask, thresholdMask, type BlockShape } from './masks.js';
+import { applyMask, blockMask, checkBlockOptions, checkMaxLayerSparsity, checkSparsity, checkThreshold, globalBlockMasks, nmMask, thresholdMask, type BlockShape } from './masks.js';
 import { weightAxes, type WeightArray } from './weight.js';
 
 export type PruneMethod = 'threshold' | 'magnitude' | 'nm' | 'block';
@@ -30,6 +30,8 @@ export interface PruneGraphOptions {
   sparsity?: number;
   /** 'magnitude' and 'block': the sparsity per layer (default) or across the pruned layers, under one threshold. */
   scope?: 'layer' | 'global';
+  /** scope 'global': the most any one layer is pruned (default 1), as globalBlockMasks takes it. */
+  maxLayerSparsity?: number;
   /** 'nm': keep n of every m input channels (default 2:4). */
   n?: number;
   m?: number;
@@ -60,9 +62,9 @@ export interface PrunedLayer {
 /** The options each method reads, beside the layer choice. */
 const METHOD_OPTIONS: Record<PruneMethod, readonly string[]> = {
   threshold: ['threshold'],
-  magnitude: ['sparsity', 'scope'],
+  magnitude: ['sparsity', 'scope', 'maxLayerSparsity'],
   nm: ['n', 'm'],
-  block: ['sparsity', 'scope', 'block', 'norm'],
+  block: ['sparsity', 'scope', 'maxLayerSparsity', 'block', 'norm'],
 };
 const LAYER_OPTIONS = ['method', 'skipFirst', 'skipLast', 'depthwise'];
 
@@ -127,10 +129,12 @@ function pruner(options: PruneGraphOptions, method: PruneMethod): Pruner {
   }
   const sparsity = checkSparsity('options.sparsity', options.sparsity);
   const scope = checkOneOf('options.scope', options.scope ?? 'layer', ['layer', 'global'] as const);
+  if (scope === 'layer' && options.maxLayerSparsity !== undefined) fail('options.maxLayerSparsity', "applies to scope 'global' only (per layer, every layer gets the sparsity)");
+  const maxLayerSparsity = checkMaxLayerSparsity(options.maxLayerSparsity, sparsity);
   const blocks = method === 'block' ? { block: options.block, norm: options.norm } : { block: [1, 1] as const };
   const { shape } = checkBlockOptions(blocks);
   const kind = `${scope === 'global' ? 'global ' : ''}${method === 'block' ? `block ${shape[0]}x${shape[1]}` : 'magnitude'}`;
-  const masks = scope === 'global' ? (ws: WeightArray[]) => globalBlockMasks(ws, sparsity, blocks) : (ws: WeightArray[]) => ws.map((w) => blockMask(w, sparsity, blocks));
+  const masks = scope === 'global' ? (ws: WeightArray[]) => globalBlockMasks(ws, sparsity, { ...blocks, maxLayerSparsity }) : (ws: WeightArray[]) => ws.map((w) => blockMask(w, sparsity, blocks));
   return { kind, skip: none, masks };
 }
 

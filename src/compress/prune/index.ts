@@ -2,7 +2,7 @@
 export { paramWeight, type WeightArray } from './weight.js';
 export {
   applyMask, BLOCK_SHAPES, blockMask, globalBlockMasks, globalMagnitudeMasks, magnitudeMask, nmMask, thresholdMask,
-  type BlockOptions, type BlockShape, type NmOptions,
+  type BlockOptions, type BlockShape, type GlobalOptions, type NmOptions,
 } from './masks.js';
 export { maskParam } from './param-mask.js';
 export { pruneGraph, type PruneGraphOptions, type PruneMethod, type PrunedLayer } from './graph.js';

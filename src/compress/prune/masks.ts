@@ -50,6 +50,17 @@ export interface BlockOptions {
   norm?: 'l2' | 'l1';
 }
 
+/** Options of the global masks: one threshold across layers, capped per layer. */
+export interface GlobalOptions {
+  /**
+   * The most any one layer is pruned (default 1: no cap). Plain global
+   * magnitude can empty a layer whose weights are all small (a large
+   * fan-in's initialization); with a cap, such a layer is pruned to the
+   * cap and the threshold rises for the others until the total is reached.
+   */
+  maxLayerSparsity?: number;
+}
+
 export interface NmOptions {
   /** Weights kept per group (default 2). */
   n?: number;
@@ -73,16 +84,18 @@ export function magnitudeMask(weight: WeightArray, sparsity: number): Uint8Array
  * Prunes the `sparsity` fraction of all the weights together with the
  * smallest |w|: one threshold across them (plain global magnitude, no
  * per-layer scaling), so a layer of small weights (a large fan-in's
- * initialization) can lose all of them: 90% of the CIFAR fixture's conv2,
- * conv3 and fc1 leaves fc1 empty.
+ * initialization) can lose all of them unless options.maxLayerSparsity
+ * caps it: 90% of the CIFAR fixture's conv2, conv3 and fc1 leaves fc1 empty.
+ * @throws TypeError/RangeError naming the bad argument, and RangeError when the cap cannot reach the sparsity.
  */
-export function globalMagnitudeMasks(weights: readonly WeightArray[], sparsity: number): Uint8Array[] {
-  return globalBlockMasks(weights, sparsity, { block: [1, 1] });
+export function globalMagnitudeMasks(weights: readonly WeightArray[], sparsity: number, options: GlobalOptions = {}): Uint8Array[] {
+  checkObject('options', options);
+  return globalBlockMasks(weights, sparsity, { maxLayerSparsity: options.maxLayerSparsity, block: [1, 1] });
 }
 
 /** Prunes the `sparsity` fraction of `weight` in blocks, the lowest-norm blocks first. @throws TypeError/RangeError naming the bad argument. */
 export function blockMask(weight: WeightArray, sparsity: number, options: BlockOptions = {}): Uint8Array {
-  return blockMasks([weight], [weightAxes('weight', weight)], sparsity, options)[0];
+  return blockMasks([weight], [weightAxes('weight', weight)], sparsity, options, 1)[0];
 }
 
 /**
@@ -90,17 +103,27 @@ export function blockMask(weight: WeightArray, sparsity: number, options: BlockO
  * lowest-norm blocks of any of them first.
  * @throws TypeError/RangeError naming the bad argument.
  */
-export function globalBlockMasks(weights: readonly WeightArray[], sparsity: number, options: BlockOptions = {}): Uint8Array[] {
+export function globalBlockMasks(weights: readonly WeightArray[], sparsity: number, options: BlockOptions & GlobalOptions = {}): Uint8Array[] {
   if (!Array.isArray(weights)) typeFail('weights', 'must be an array of weights');
-  return blockMasks(weights, weights.map((w, i) => weightAxes(`weights[${i}]`, w)), sparsity, options);
+  const axes = weights.map((w, i) => weightAxes(`weights[${i}]`, w));
+  checkObject('options', options);
+  return blockMasks(weights, axes, sparsity, options, checkMaxLayerSparsity(options.maxLayerSparsity, sparsity));
 }
 
-function blockMasks(weights: readonly WeightArray[], axes: readonly WeightAxes[], sparsity: number, options: BlockOptions): Uint8Array[] {
+/** options.maxLayerSparsity in (0, 1], at least the target sparsity (a lower cap could not reach it). */
+export function checkMaxLayerSparsity(value: unknown, sparsity: unknown): number {
+  if (value === undefined) return 1;
+  if (typeof value !== 'number') typeFail('options.maxLayerSparsity', `must be a number, got ${typeof value}`);
+  if (!(value > 0 && value <= 1)) fail('options.maxLayerSparsity', `must be in (0, 1], got ${value}`);
+  if (typeof sparsity === 'number' && value < sparsity) fail('options.maxLayerSparsity', `is ${value}, below the sparsity ${sparsity} it must reach`);
+  return value;
+}
+
+function blockMasks(weights: readonly WeightArray[], axes: readonly WeightAxes[], sparsity: number, options: BlockOptions, cap: number): Uint8Array[] {
   const target = checkSparsity('sparsity', sparsity);
   const { shape, norm } = checkBlockOptions(options);
   const layers = weights.map((w, i) => blocksOf(axes[i], shape, w.data, norm));
-  const total = weights.reduce((a, w) => a + w.data.length, 0);
-  const pruned = lowestUnits(layers, Math.round(target * total));
+  const pruned = cappedLowestUnits(layers, weights.map((w) => w.data.length), target, cap);
   return layers.map((blocks, i) => {
     const mask = new Uint8Array(weights[i].data.length).fill(1);
     for (let u = 0; u < blocks.count; u++) if (pruned[i][u]) visitBlock(blocks, u, (at) => { mask[at] = 0; });
@@ -202,6 +225,39 @@ function blocksOf(axes: WeightAxes, shape: readonly [number, number], data: Floa
     blocks.scores[u] = norm === 'l2' ? Math.sqrt((sum * full) / size) : (sum * full) / size;
   }
   return blocks;
+}
+
+/**
+ * lowestUnits over all layers for the `target` fraction of their weights,
+ * with no layer pruned past `cap`. A layer over the cap at one threshold is
+ * over it at any higher one, and capping layers only raises the threshold
+ * the others need, so each round fixes every layer over the cap at its own
+ * lowest units and re-selects the rest; at most one round per layer.
+ */
+function cappedLowestUnits(layers: readonly Blocks[], sizes: readonly number[], target: number, cap: number): Uint8Array[] {
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const pruned: Uint8Array[] = new Array(layers.length);
+  const free = layers.map((_, i) => i);
+  let remaining = Math.round(target * total);
+  for (;;) {
+    const picked = lowestUnits(free.map((i) => layers[i]), remaining);
+    const over = free.filter((i, j) => prunedWeights(layers[i], picked[j]) > Math.round(cap * sizes[i]));
+    if (over.length === 0) {
+      free.forEach((i, j) => { pruned[i] = picked[j]; });
+      return pruned;
+    }
+    for (const i of over) {
+      pruned[i] = lowestUnits([layers[i]], Math.round(cap * sizes[i]))[0];
+      remaining -= prunedWeights(layers[i], pruned[i]);
+      free.splice(free.indexOf(i), 1);
+    }
+  }
+}
+
+function prunedWeights(blocks: Blocks, pruned: Uint8Array): number {
+  let n = 0;
+  for (let u = 0; u < blocks.count; u++) if (pruned[u]) n += blocks.sizes[u];
+  return n;
 }
 
 /**
