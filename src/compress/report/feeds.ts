@@ -4,8 +4,9 @@
  * imported models on dataset images through these.
  */
 import { encodeOnnxModel, type OnnxGraph } from '../../runtime/onnx/write.js';
-import type { InferenceSession } from '../../runtime/session.js';
+import type { Feeds, InferenceSession } from '../../runtime/session.js';
 import { fail, typeFail } from '../../validate.js';
+import type { Dataset } from '../data/dataset.js';
 
 /** The bytes of `model` (named `name` in errors): the bytes given, or the graph encoded. */
 export function modelBytes(model: unknown, name: string): Uint8Array {
@@ -45,8 +46,28 @@ export function nchwImages(images: Float32Array, first: number, n: number, [h, w
   return out;
 }
 
+/** `data`'s images as feeds of `batch` images (the last batch may hold fewer) for input `input`, with the index of each batch's first image. */
+export function* imageFeeds(data: Dataset, batch: number, input: string): Generator<{ first: number; rows: number; feeds: Feeds }> {
+  const [n, h, w, c] = data.dims;
+  for (let first = 0; first < n; first += batch) {
+    const rows = Math.min(batch, n - first);
+    yield { first, rows, feeds: { [input]: { type: 'float32', dims: [rows, c, h, w], data: nchwImages(data.images, first, rows, [h, w, c]) } } };
+  }
+}
+
+/**
+ * Writes the top-1 class of each of `rows` images from `logits` ([rows,
+ * classes], a model's output) into `classes` from index `first` on; `name`
+ * names the model in errors.
+ */
+export function topClasses(logits: { dims: readonly number[]; data: unknown }, rows: number, classes: Uint8Array, first: number, name: string): void {
+  const { dims, data } = logits;
+  if (dims.length !== 2 || dims[0] !== rows) fail(name, `must output logits [N, classes], gives [${dims.join(', ')}] for ${rows} images`);
+  for (let i = 0; i < rows; i++) classes[first + i] = argmax(data as ArrayLike<number>, i * dims[1], dims[1]);
+}
+
 /** The index of the largest of `k` values from data[offset] on (the first one on ties), as the trainer's accuracy counts. */
-export function argmax(data: ArrayLike<number>, offset: number, k: number): number {
+function argmax(data: ArrayLike<number>, offset: number, k: number): number {
   let best = 0;
   for (let j = 1; j < k; j++) if (data[offset + j] > data[offset + best]) best = j;
   return best;

@@ -17,7 +17,7 @@ import type { OnnxGraph } from '../../runtime/onnx/write.js';
 import { InferenceSession, type Feeds, type SessionOptions } from '../../runtime/session.js';
 import { checkBoolean, checkInt, checkObject, fail, typeFail } from '../../validate.js';
 import { checkDataset, type Dataset } from '../data/dataset.js';
-import { argmax, imageModelIo, modelBytes, nchwImages } from './feeds.js';
+import { imageFeeds, imageModelIo, modelBytes, nchwImages, topClasses } from './feeds.js';
 import { weightLayers, type LayerReport } from './layers.js';
 
 export interface ReportOptions {
@@ -97,17 +97,11 @@ function checkOptions(options: unknown): Checked {
 
 /** Each runtime's top-1 class of every image of `data`, run `batch` images at a time. */
 async function predictions(ort: Ort, sparq: InferenceSession, reference: OrtSession, data: Dataset, batch: number, io: { input: string; output: string }) {
-  const [n, h, w, c] = data.dims;
+  const n = data.dims[0];
   const ours = new Uint8Array(n), theirs = new Uint8Array(n);
-  for (let first = 0; first < n; first += batch) {
-    const rows = Math.min(batch, n - first);
-    const feeds: Feeds = { [io.input]: { type: 'float32', dims: [rows, c, h, w], data: nchwImages(data.images, first, rows, [h, w, c]) } };
-    const logits = [sparq.runSync(feeds)[io.output], (await reference.run(toOrt(ort, feeds)))[io.output]];
-    for (const [which, out] of [ours, theirs].entries()) {
-      const { dims, data: values } = logits[which];
-      if (dims.length !== 2 || dims[0] !== rows) fail('model', `must output logits [N, classes], gives [${dims.join(', ')}] for ${rows} images`);
-      for (let i = 0; i < rows; i++) out[first + i] = argmax(values as ArrayLike<number>, i * dims[1], dims[1]);
-    }
+  for (const { first, rows, feeds } of imageFeeds(data, batch, io.input)) {
+    topClasses(sparq.runSync(feeds)[io.output], rows, ours, first, 'model');
+    topClasses((await reference.run(toOrt(ort, feeds)))[io.output], rows, theirs, first, 'model');
   }
   return { ours, theirs };
 }
