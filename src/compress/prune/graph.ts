@@ -69,7 +69,7 @@ const METHOD_OPTIONS: Record<PruneMethod, readonly string[]> = {
 const LAYER_OPTIONS = ['method', 'skipFirst', 'skipLast', 'depthwise'];
 
 /** A weight layer of the graph: its node, weight initializer and layout, or why it is skipped. */
-interface WeightLayer {
+export interface WeightLayer {
   node: string;
   tensor: OnnxTensor;
   weight: WeightArray;
@@ -156,7 +156,7 @@ function nodeName(node: OnnxNode): string {
  * The nodes with a weight initializer (Conv and Gemm input 1, MatMul input 1
  * when it is a constant), in graph order, each with why it is skipped if it is.
  */
-function weightLayers(graph: OnnxGraph, choice: { skipFirst: boolean; skipLast: boolean; depthwise: boolean }): WeightLayer[] {
+export function weightLayers(graph: OnnxGraph, choice: { skipFirst: boolean; skipLast: boolean; depthwise: boolean }): WeightLayer[] {
   const init = new Map((graph.initializers ?? []).map((t) => [t.name, t]));
   const reads = new Map<string, number>();
   for (const n of graph.nodes) for (const name of n.inputs) reads.set(name, (reads.get(name) ?? 0) + 1);

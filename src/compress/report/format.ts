@@ -7,11 +7,13 @@
 import { checkObject, fail, typeFail } from '../../validate.js';
 import type { ModelReport, SpeedReport } from './report.js';
 
-const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
+/** A fraction as a percentage with two decimals, as the report's tables print it. */
+export const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 const ms = (x: number) => `${x.toFixed(3)} ms`;
 
-function table(header: string[], rows: string[][]): string {
+/** A markdown table of `header` and `rows`. */
+export function markdownTable(header: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
@@ -65,5 +67,5 @@ export function formatReport(reports: readonly ModelReport[]): string {
     const l = r.layers.find((x) => x.name === name);
     return l ? `${percent(l.sparsity)} ${l.type} [${l.weightDims.join('x')}]${l.kernel ? ` ${l.kernel}` : ''}` : '—';
   })]);
-  return `${table(header, summary)}\n\n${table(['layer: sparsity, type, weight dims, sparq kernel', ...header.slice(1)], layerRows)}\n`;
+  return `${markdownTable(header, summary)}\n\n${markdownTable(['layer: sparsity, type, weight dims, sparq kernel', ...header.slice(1)], layerRows)}\n`;
 }
