@@ -56,21 +56,8 @@ const trainSet = count < data.train.labels.length ? compress.sample(data.train, 
 const batches = new compress.Batches(trainSet, { batchSize: 128, seed: 7 });
 const testBatches = () => new compress.Batches(data.test, { batchSize: 500, shuffle: false }).epoch();
 
-const { conv2d, dense, flatten, maxPool, relu, sequential } = compress;
 /** The seed CNN at `width` (1: conv 32-64-64, dense 64). */
-function seedCnn(width: number): Network {
-  const [c1, c2, c3, d] = [32, 64, 64, 64].map((c) => Math.round(c * width));
-  const pool = () => maxPool({ kernelShape: [2, 2], strides: [2, 2] });
-  return sequential(
-    [
-      conv2d(1, c1, { kernelShape: [3, 3], name: 'conv1' }), relu(), pool(),
-      conv2d(c1, c2, { kernelShape: [3, 3], name: 'conv2' }), relu(), pool(),
-      conv2d(c2, c3, { kernelShape: [3, 3], name: 'conv3' }), relu(), flatten(),
-      dense(3 * 3 * c3, d, { name: 'fc1' }), relu(), dense(d, 10, { name: 'fc2' }),
-    ],
-    { input: [28, 28, 1] },
-  );
-}
+const seedCnn = (width: number): Network => compress.seedCnn({ input: [28, 28, 1], width });
 
 /** SGD with momentum, cosine-decayed from `lr`, validated on the test set after each epoch. */
 function fit(network: Network, epochCount: number, lr: number): void {

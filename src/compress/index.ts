@@ -19,3 +19,4 @@ export type { Range } from './quantize/ranges.js';
 export { distill, type DistillOptions } from './distill.js';
 export * from './report/index.js';
 export { encodeOnnxModel, type OnnxGraph, type OnnxNode, type OnnxTensor } from '../runtime/onnx/write.js';
+export { seedCnn, type SeedCnnOptions } from './seed-cnn.js';
