@@ -20,3 +20,4 @@ export { distill, type DistillOptions } from './distill.js';
 export * from './report/index.js';
 export { encodeOnnxModel, type OnnxGraph, type OnnxNode, type OnnxTensor } from '../runtime/onnx/write.js';
 export { seedCnn, type SeedCnnOptions } from './seed-cnn.js';
+export * from './pipeline.js';
