@@ -4,11 +4,13 @@
  * native or reference backend, the CPU path, threads, and every kernel
  * variant with whether this CPU supports it. `sparq run` and `sparq compare`
  * run a model on seeded random inputs of its input shapes, alone or against
- * onnxruntime-node.
+ * onnxruntime-node. `sparq compress` runs the compression pipeline
+ * (compress.ts).
  */
 import { parseArgs } from 'node:util';
 
 import { compare, cpu, InferenceSession, randomFeeds, type CompareReport } from '../index.js';
+import { COMPRESS_USAGE, compressCommand } from './compress.js';
 
 const USAGE = `usage: sparq <command> [options]
 
@@ -23,7 +25,7 @@ commands:
                   exact on this CPU (x86 without VNNI) sparq's exact reference backend, with the
                   distance to onnxruntime shown as information (SPARQ_ORT_INT8=exact|saturating
                   overrides the CPU's class)
-
+${COMPRESS_USAGE}
 Random inputs: symbolic dims are --batch (default 1), float inputs uniform in [0, 1), integer ones 0..9.
 In --json output, an infinite error is written as null.
 `;
@@ -125,6 +127,7 @@ function count(name: string, value: string | undefined): number | undefined {
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'compress') return compressCommand(argv.slice(1), USAGE);
   let parsed;
   try {
     parsed = parseArgs({
