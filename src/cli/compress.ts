@@ -144,10 +144,11 @@ export function compressOptions(argv: string[]): { options: compress.PipelineOpt
 }
 
 /**
- * Progress for --json, whose stdout is the result: the trainer's bar on a
- * terminal, else each epoch's end as a JSON line on stderr.
+ * The command's progress: stdout is the result (the table, or the JSON with
+ * --json), so the trainer's bar on a terminal, else each epoch's end as a
+ * JSON line, go to stderr.
  */
-function jsonProgress(): compress.ProgressOption {
+function stderrProgress(): compress.ProgressOption {
   if (process.stderr.isTTY) return 'bar';
   return (p) => {
     if (p.epochDone) process.stderr.write(`${JSON.stringify(p)}\n`);
@@ -163,7 +164,7 @@ export async function compressCommand(argv: string[], usage: string): Promise<nu
       return 0;
     }
     const { options, json } = parsed;
-    const result = await compress.pipeline({ ...options, ...(json && { progress: jsonProgress() }) });
+    const result = await compress.pipeline({ ...options, progress: stderrProgress() });
     if (json) console.log(JSON.stringify({ out: options.out, models: result.models.map(({ name, file, report }) => ({ name, file, report })) }, null, 2));
     else console.log(`${result.table}\nmodels and models.json written to ${options.out}`);
     return 0;

@@ -10,7 +10,8 @@ import { compress } from '../../src/index.js';
 describe('compress namespace', () => {
   it('exports every step of the toolkit as a function from the package entry point', () => {
     for (const name of ['loadFashionMnist', 'loadCifar10', 'Batches', 'sequential', 'dense', 'train', 'evaluate', 'sgd', 'adam', 'exportOnnx', 'importOnnx', 'qat',
-      'magnitudeMask', 'polynomialSparsity', 'constantSparsity', 'pruneGraph', 'pruneChannels', 'calibrate', 'quantize', 'quantizeQdq', 'foldBatchNorm', 'clipWeights', 'encodeOnnxModel', 'distill', 'reportModel', 'formatReport'] as const)
+      'magnitudeMask', 'polynomialSparsity', 'constantSparsity', 'pruneGraph', 'pruneChannels', 'calibrate', 'quantize', 'quantizeQdq', 'foldBatchNorm', 'clipWeights', 'encodeOnnxModel', 'distill', 'reportModel', 'formatReport',
+      'pruneSensitivity', 'chooseSparsities', 'formatSensitivity', 'seedCnn', 'pipeline'] as const)
       assert.equal(typeof compress[name], 'function', name);
   });
 });

@@ -127,6 +127,7 @@ describe('cli: sparq compress', function () {
       const data = writeCifar10(dir, 20, 16);
       const out = join(dir.dir, 'cifar-out');
       const { stdout } = await sparq(['compress', '--data', `cifar10=${data}`, '--epochs', '1', '--quantize', 'none', '--no-timing', '--out', out]);
+      assert.doesNotMatch(stdout, /"epoch"/, "progress goes to stderr, stdout holds only the table");
       assert.match(stdout, /\| top-1 accuracy, sparq \| \d+\.\d\d% \|/);
       assert.match(stdout, /\| conv1 \| 0\.00% float32 \[32x3x3x3\]/);
       assert.match(stdout, new RegExp(`models and models.json written to ${out}\n$`));
