@@ -18,18 +18,15 @@
  * fake-quantizes from then on, and exportQdq() writes the float network
  * quantized with the learned ranges, the same format as quantize() writes.
  */
-import { cpu } from '../../../backends/cpu/backend.js';
 import type { OnnxGraph } from '../../../runtime/onnx/write.js';
 import type { Tensor } from '../../../tensor.js';
 import { checkObject, fail, typeFail } from '../../../validate.js';
-import {
-  biasScales, checkGraph, checkQdqOptions, quantizedActivations, quantizedBiasValues, quantizeQdq, SHARES_INPUT_PARAMS, weightScales,
-  type QdqOptions, type WeightQuantization,
-} from '../../quantize-qdq.js';
+import { checkGraph, checkQdqOptions, quantizedActivations, quantizeQdq, SHARES_INPUT_PARAMS, type QdqOptions, type WeightQuantization } from '../../quantize-qdq.js';
 import type { Batch, Layer, LayerBuffer, Mode, Param } from '../layer.js';
 import { Network } from '../network.js';
 import { exportOnnx, type ExportOptions } from '../onnx.js';
 import { ActivationQuantizer, type QatPhase } from './activation-quantizer.js';
+import { ParamQuantizer, type WeightLayer } from './param-quantizer.js';
 
 export interface QatOptions extends QdqOptions {
   /** The activation ranges' moving-average rate per training batch, in (0, 1] (default 0.01, PyTorch's). */
@@ -39,9 +36,6 @@ export interface QatOptions extends QdqOptions {
   /** One sample's dims when the network was built without options.input (exportOnnx's options.input). */
   input?: readonly number[];
 }
-
-/** A layer quantizeQdq quantizes: a Gemm or Conv with its weight param (output channels on axis 0) and optional bias. */
-type WeightLayer = Layer & { weight: Param; bias?: Param };
 
 function isParam(value: unknown): value is Param {
   const p = value as Param | undefined;
@@ -53,59 +47,6 @@ function weightLayers(layers: Layer[]): WeightLayer[] {
 }
 
 const wrapped = new WeakSet<Layer>();
-
-/**
- * Puts a layer's fake-quantized weight and bias into its params around its
- * forward and backward, and its float values back after. Backward reuses
- * the values its forward quantized: train() steps the optimizer only after
- * backward, so the float params have not moved in between.
- */
-class ParamQuantizer {
-  private readonly float: Float32Array[];
-  private readonly quantized: Float32Array[];
-  private readonly codes: Int8Array;
-
-  constructor(private readonly layer: WeightLayer, private readonly input: ActivationQuantizer, private readonly quantization: WeightQuantization, private readonly phase: QatPhase) {
-    const params = layer.bias ? [layer.weight, layer.bias] : [layer.weight];
-    this.float = params.map((p) => new Float32Array(p.value.length));
-    this.quantized = params.map((p) => new Float32Array(p.value.length));
-    this.codes = new Int8Array(layer.weight.value.length);
-  }
-
-  forward<T>(call: () => T): T {
-    if (this.phase.calibrating) return call();
-    const { weight: w, bias: b } = this.layer;
-    const scales = weightScales({ dims: w.dims, data: w.value }, this.quantization);
-    const [qw, qb] = this.quantized;
-    // int8 saturation never binds: |w| / fround(max|w| / qmax) rounds to at most qmax, so this is quantizeQdq's clamped rounding.
-    const perChannel = this.quantization.perChannel;
-    const q = cpu.quantize({ type: 'float32', dims: w.dims, data: w.value }, { type: 'int8', scale: perChannel ? scales : scales[0], ...(perChannel ? { axis: 0 } : {}), out: this.codes });
-    cpu.dequantize(q, { out: qw });
-    if (b) {
-      const bs = biasScales(scales, this.input.grid().scale);
-      const q32 = quantizedBiasValues(b.value, bs);
-      for (let i = 0; i < q32.length; i++) qb[i] = Math.fround(q32[i] * bs[bs.length === 1 ? 0 : i]);
-    }
-    return this.swapped(call);
-  }
-
-  backward<T>(call: () => T): T {
-    return this.swapped(call);
-  }
-
-  private swapped<T>(call: () => T): T {
-    const params = this.layer.bias ? [this.layer.weight, this.layer.bias] : [this.layer.weight];
-    params.forEach((p, i) => {
-      this.float[i].set(p.value);
-      p.value.set(this.quantized[i]);
-    });
-    try {
-      return call();
-    } finally {
-      params.forEach((p, i) => p.value.set(this.float[i]));
-    }
-  }
-}
 
 /** The value quantizeQdq takes an activation's parameters from: through MaxPool and Flatten to their input. */
 function rangeSource(graph: OnnxGraph, name: string): string {
