@@ -2,13 +2,16 @@
  * Quantization-aware fine-tuning: qat(network) makes a trained float
  * network compute what its QDQ int8 model (quantizeQdq) will compute, so
  * that train() can fine-tune it against the rounding post-training
- * quantization alone would suffer. Every layer of kind Gemm or Conv with a
- * `weight` param (and optional `bias`) runs on fake-quantized values: its
- * input fake-quantized to uint8 (the activation quantizeQdq quantizes
- * there), its weight to symmetric int8 with quantizeQdq's scales (max|w|
- * per output channel on axis 0, or per tensor, / 127, or / 64 with
- * reduceRange) and its bias to int32 at input scale * weight scale; the
- * network's output is fake-quantized too. The quantized values are written
+ * quantization alone would suffer. Every activation quantizeQdq quantizes
+ * (the inputs of Gemm, Conv, MaxPool and Flatten, all inputs of Add, Mul,
+ * GlobalAveragePool, HardSwish and HardSigmoid, the network output) is
+ * fake-quantized to uint8 once, where it is made (./activation-sites.ts),
+ * so that every reader sees the values the QDQ model's DequantizeLinear
+ * gives. Every layer of kind Gemm or Conv with a `weight` param (and
+ * optional `bias`) runs on its weight fake-quantized to symmetric int8 with
+ * quantizeQdq's scales (max|w| per output channel on axis 0, or per tensor,
+ * / 127, or / 64 with reduceRange) and its bias to int32 at input scale *
+ * weight scale. The quantized values are written
  * into the params for the duration of the layer's forward and backward and
  * the float values put back after, so the layer's own code runs unchanged,
  * its gradients (the STE's pass-through for weights and biases: their grid
@@ -21,11 +24,12 @@
 import type { OnnxGraph } from '../../../runtime/onnx/write.js';
 import type { Tensor } from '../../../tensor.js';
 import { checkObject, fail, typeFail } from '../../../validate.js';
-import { checkGraph, checkQdqOptions, quantizedActivations, quantizeQdq, SHARES_INPUT_PARAMS, type QdqOptions, type WeightQuantization } from '../../quantize-qdq.js';
+import { checkGraph, checkQdqOptions, quantizeQdq, type QdqOptions, type WeightQuantization } from '../../quantize-qdq.js';
 import type { Batch, Layer, LayerBuffer, Mode, Param } from '../layer.js';
 import { Network } from '../network.js';
 import { exportOnnx, type ExportOptions } from '../onnx.js';
 import { ActivationQuantizer, type QatPhase } from './activation-quantizer.js';
+import { activationSites, layersUnder, rangeSource, recordValueNames, siteValue, type LayerValues, type Site } from './activation-sites.js';
 import { ParamQuantizer, type WeightLayer } from './param-quantizer.js';
 
 export interface QatOptions extends QdqOptions {
@@ -48,42 +52,56 @@ function weightLayers(layers: Layer[]): WeightLayer[] {
 
 const wrapped = new WeakSet<Layer>();
 
-/** The value quantizeQdq takes an activation's parameters from: through MaxPool and Flatten to their input. */
-function rangeSource(graph: OnnxGraph, name: string): string {
-  const producer = graph.nodes.find((n) => n.outputs[0] === name);
-  return producer && SHARES_INPUT_PARAMS.has(producer.opType) ? rangeSource(graph, producer.inputs[0]) : name;
+/** An activation's quantizer and where it sits. */
+interface Placed {
+  readonly site: Site;
+  readonly quantizer: ActivationQuantizer;
+}
+
+/** What a layer's wrapper does: fake-quantize its input or output, run it on fake-quantized params. */
+interface Wrapping {
+  input?: ActivationQuantizer;
+  output?: ActivationQuantizer;
+  params?: ParamQuantizer;
 }
 
 /**
- * The quantizer of each activation quantizeQdq quantizes in `graph`, by
- * the name it takes the range of: Gemm and Conv inputs by their weight's
- * name in `inputs`, the graph output by `output`.
+ * Replaces the layer's forward and backward with ones that fake-quantize
+ * around it; backward passes needInputGrad on (a first layer skips dx).
  */
-function quantizerOf(graph: OnnxGraph, inputs: ReadonlyMap<string, ActivationQuantizer>, output: ActivationQuantizer): Map<string, ActivationQuantizer> {
-  const of = new Map<string, ActivationQuantizer>();
-  for (const node of graph.nodes) {
-    const quantizer = (node.opType === 'Gemm' || node.opType === 'Conv') && inputs.get(node.inputs[1]);
-    if (quantizer) of.set(rangeSource(graph, node.inputs[0]), quantizer);
-  }
-  of.set(graph.outputs[0].name, output);
-  return of;
+function wrap(layer: Layer, { input, output, params }: Wrapping): void {
+  const forward = layer.forward.bind(layer), backward = layer.backward.bind(layer);
+  layer.forward = (x, mode) => {
+    const xq = input ? input.forward(x, mode) : x;
+    const y = params ? params.forward(() => forward(xq, mode)) : forward(xq, mode);
+    return output ? output.forward(y, mode) : y;
+  };
+  layer.backward = ((dy: Tensor<'float32'>, needInputGrad: boolean = true) => {
+    const g = output ? output.backward(dy) : dy;
+    const dx = params ? params.backward(() => backward(g, needInputGrad)) : backward(g, needInputGrad);
+    return dx && input ? input.backward(dx) : dx;
+  }) as Layer['backward'];
 }
 
 /** A float network fake-quantized as its QDQ int8 model computes; a Layer that train() fine-tunes. */
 export class QatNetwork implements Layer {
   readonly kind: string;
   readonly inputDims: readonly number[];
+  private readonly input: ActivationQuantizer | undefined;
+  private readonly output: ActivationQuantizer;
 
   /** @internal Use qat(). */
   constructor(
     readonly network: Network,
-    private readonly inputs: ReadonlyMap<string, ActivationQuantizer>,
-    private readonly output: ActivationQuantizer,
+    private readonly placed: readonly Placed[],
+    private readonly names: ReadonlyMap<Layer, LayerValues>,
     private readonly qdq: Required<QdqOptions>,
     sample: readonly number[],
   ) {
     this.kind = network.kind;
     this.inputDims = sample;
+    this.input = placed.find((p) => p.site.at === 'network input')?.quantizer;
+    this.output = placed.find((p) => p.site.at === 'network output')!.quantizer;
   }
 
   outputDims(input: readonly number[]): number[] {
@@ -91,11 +109,16 @@ export class QatNetwork implements Layer {
   }
 
   forward(x: Tensor<'float32'>, mode: Mode): Tensor<'float32'> {
-    return this.output.forward(this.network.forward(x, mode), mode);
+    const xq = this.input ? this.input.forward(x, mode) : x;
+    return this.output.forward(this.network.forward(xq, mode), mode);
   }
 
-  backward(dy: Tensor<'float32'>): Tensor<'float32'> {
-    return this.network.backward(this.output.backward(dy));
+  backward(dy: Tensor<'float32'>): Tensor<'float32'>;
+  /** needInputGrad false: the network's first layers skip their input gradient, and the result is undefined. */
+  backward(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined;
+  backward(dy: Tensor<'float32'>, needInputGrad = true): Tensor<'float32'> | undefined {
+    const dx = this.network.backward(this.output.backward(dy), needInputGrad);
+    return dx && this.input ? this.input.backward(dx) : dx;
   }
 
   params(): Param[] {
@@ -112,15 +135,17 @@ export class QatNetwork implements Layer {
   }
 
   /**
-   * The learned activation ranges of `graph` (the float network exported), by value name as quantizeQdq takes them.
+   * The learned activation ranges of `graph` (the float network exported, under any input and output names), by value name as quantizeQdq takes them.
    * @throws TypeError naming `graph` when it is not a graph; a RangeError while a range is not learned.
    */
   ranges(graph: OnnxGraph): Map<string, [number, number]> {
     checkGraph(graph);
+    if (graph.inputs.length !== 1 || graph.outputs.length !== 1) fail('graph', 'must be the network exported, with one input and one output');
+    this.network.toOnnx(graph.inputs[0].name, graph.outputs[0].name); // records the inner value names of that export
     const ranges = new Map<string, [number, number]>();
-    for (const [name, quantizer] of quantizerOf(graph, this.inputs, this.output)) {
+    for (const { site, quantizer } of this.placed) {
       quantizer.grid(); // throws while the range is not learned
-      ranges.set(name, [...quantizer.range!]);
+      ranges.set(siteValue(site, graph, this.names), [...quantizer.range!]);
     }
     return ranges;
   }
@@ -139,12 +164,13 @@ export class QatNetwork implements Layer {
 }
 
 /**
- * Wraps `network`'s Gemm and Conv layers in place for quantization-aware
- * fine-tuning (see the file comment) and returns the network with its
- * output fake-quantized, to train() and exportQdq().
+ * Wraps `network`'s layers in place for quantization-aware fine-tuning (see
+ * the file comment) and returns the network with its input and output
+ * fake-quantized, to train() and exportQdq().
  * @throws TypeError/RangeError naming the bad argument; a RangeError on
  *   `network` when quantizeQdq would quantize an activation QAT does not
- *   model (an input of Add, Mul, GlobalAveragePool, HardSwish or HardSigmoid).
+ *   model (an Add's output read by another Add or several layers within one
+ *   network, see ./activation-sites.ts).
  */
 export function qat(network: Network, options: QatOptions = {}): QatNetwork {
   if (!(network instanceof Network)) typeFail('network', 'must be a Network (sequential(), graph())');
@@ -156,36 +182,32 @@ export function qat(network: Network, options: QatOptions = {}): QatNetwork {
   const { calibration } = options;
   if (calibration !== undefined && (typeof calibration !== 'object' || calibration === null || typeof (calibration as Iterable<Batch>)[Symbol.iterator] !== 'function'))
     typeFail('options.calibration', 'must be an iterable of batches');
-  const graph = exportOnnx(network, options.input === undefined ? {} : { input: options.input });
   const sample = options.input ?? network.inputDims!;
   const layers = weightLayers(network.layers());
   if (layers.length === 0) fail('network', 'has no Gemm or Conv layer with a weight param to quantize');
-  if (layers.some((l) => wrapped.has(l))) fail('network', 'is already wrapped by qat()');
+  if ([network, ...layersUnder(network)].some((l) => wrapped.has(l))) fail('network', 'is already wrapped by qat()');
 
+  const names = recordValueNames(network);
+  const graph = exportOnnx(network, options.input === undefined ? {} : { input: options.input });
   const phase: QatPhase = { calibrating: false };
-  const inputs = new Map<string, ActivationQuantizer>();
-  for (const layer of layers) {
-    const input = new ActivationQuantizer(`the input of ${layer.kind} ${layer.weight.name}`, momentum, qdq.symmetricActivations, phase);
-    inputs.set(layer.weight.name, input);
+  const quantizers = new Map<string, ActivationQuantizer>();
+  const placed: Placed[] = [];
+  for (const [value, site] of activationSites(network, graph, names)) {
+    const quantizer = new ActivationQuantizer(`activation '${value}'`, momentum, qdq.symmetricActivations, phase);
+    quantizers.set(value, quantizer);
+    placed.push({ site, quantizer });
   }
-  const output = new ActivationQuantizer('the network output', momentum, qdq.symmetricActivations, phase);
-  const modeled = quantizerOf(graph, inputs, output);
-  for (const name of quantizedActivations(graph))
-    if (!modeled.has(rangeSource(graph, name))) fail('network', `has activation '${name}', which quantizeQdq quantizes (an input of ${graph.nodes.find((n) => n.inputs.includes(name))?.opType}) but QAT does not model yet`);
-
+  const wrappings = new Map<Layer, Wrapping>();
+  const wrappingOf = (layer: Layer): Wrapping => wrappings.get(layer) ?? wrappings.set(layer, {}).get(layer)!;
+  for (const { site, quantizer } of placed) if ('layer' in site) wrappingOf(site.layer)[site.at] = quantizer;
   const quantization: WeightQuantization = { qmax: qdq.reduceRange ? 64 : 127, perChannel: qdq.perChannel };
   for (const layer of layers) {
-    const input = inputs.get(layer.weight.name)!;
-    const params = new ParamQuantizer(layer, input, quantization, phase);
-    const forward = layer.forward.bind(layer), backward = layer.backward.bind(layer);
-    layer.forward = (x, mode) => {
-      const xq = input.forward(x, mode);
-      return params.forward(() => forward(xq, mode));
-    };
-    layer.backward = (dy) => input.backward(params.backward(() => backward(dy)));
-    wrapped.add(layer);
+    const input = quantizers.get(rangeSource(graph, names.get(layer)!.input))!;
+    wrappingOf(layer).params = new ParamQuantizer(layer, input, quantization, phase);
   }
-  const result = new QatNetwork(network, inputs, output, qdq, sample);
+  for (const [layer, wrapping] of wrappings) wrap(layer, wrapping);
+  for (const layer of [network, ...layersUnder(network)]) wrapped.add(layer);
+  const result = new QatNetwork(network, placed, names, qdq, sample);
   if (calibration !== undefined) {
     phase.calibrating = true;
     try {
