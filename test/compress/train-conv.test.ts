@@ -12,7 +12,7 @@ import { GlobalAveragePool, globalAveragePool } from '../../src/compress/train/l
 import { dense } from '../../src/compress/train/layers/dense.js';
 import { flatten } from '../../src/compress/train/layers/flatten.js';
 import { relu } from '../../src/compress/train/layers/activation.js';
-import { sequential } from '../../src/compress/train/network.js';
+import { graph, sequential } from '../../src/compress/train/network.js';
 import { exportOnnx, importOnnx } from '../../src/compress/train/onnx.js';
 import type { ImportContext } from '../../src/compress/train/import-context.js';
 import { IMPORTERS } from '../../src/compress/train/onnx-importers.js';
@@ -275,6 +275,60 @@ describe('trainer image layers', () => {
       averagePool({ kernelShape: [2, 2], pads: [0, 0, 1, 1] }),
       globalAveragePool(), flatten(), dense(8, 3, { name: 'fc' }),
     ], { input: [9, 8, 2] });
+
+    /** The float32 values' bits, NaN payloads and zero signs included. */
+    const bits = (a: Float32Array) => [...new Uint32Array(a.buffer, a.byteOffset, a.length)];
+
+    /** Each layer's backward calls, counted on the layer object. */
+    function countBackward(layer: Layer): { calls: number } {
+      const count = { calls: 0 }, backward = layer.backward.bind(layer);
+      layer.backward = ((dy: Tensor<'float32'>, needInputGrad?: boolean) => (count.calls++, backward(dy, needInputGrad ?? true))) as Layer['backward'];
+      return count;
+    }
+
+    it('fuses a ReLU into the MaxPool reading it: the same gradient bits as the layers\' own backward one after the other, without the ReLU\'s', () => {
+      const pools: [number[], number[], number[]][] = [[[2, 2], [2, 2], [0, 0, 0, 0]], [[2, 2], [1, 1], [0, 0, 0, 0]], [[3, 3], [2, 2], [1, 1, 1, 1]]];
+      for (const [kernelShape, strides, pads] of pools) {
+        const pool = () => maxPool({ kernelShape: kernelShape as [number, number], strides: strides as [number, number], pads: pads as [number, number, number, number] });
+        // On the input itself: zeros of both signs, ties, NaN and windows with nothing > 0; then over a conv's output.
+        const layers = [relu(), pool(), conv('c1', [4, 3, 3, 3], true, { pads: [1, 1, 1, 1] }), relu(), pool(), flatten()];
+        const relus = [layers[0], layers[3]].map(countBackward);
+        const net = sequential(layers);
+        const dims = [2, 11, 9, 3], size = dims.reduce((a, b) => a * b, 1);
+        const x = tensor('float32', dims, Float32Array.from({ length: size }, () => [0, -0, 1, 2, -1, 0.5][Math.floor(r() * 6)]));
+        x.data.fill(NaN, 0, 5);
+        const y = net.forward(x, 'train');
+        const dy = tensor('float32', [...y.dims], Float32Array.from({ length: y.data.length }, (_, i) => (i % 7 === 0 ? -0 : r() - 0.5)));
+        const fused = bits(net.backward(dy).data), fusedGrads = layers[2].params().map((p) => bits(p.grad));
+        assert.deepEqual(relus.map((c) => c.calls), [0, 0], `${kernelShape} strides ${strides}: the ReLUs' backward is fused into the pools'`);
+        for (const p of layers[2].params()) p.grad.fill(0);
+        const chained = layers.reduceRight((g, layer) => layer.backward(g), dy);
+        const what = `${kernelShape} strides ${strides} pads ${pads}`;
+        assert.deepEqual(fused, bits(chained.data), `${what}: dx`);
+        assert.deepEqual(fusedGrads, layers[2].params().map((p) => bits(p.grad)), `${what}: conv params' grads`);
+      }
+    });
+
+    it('runs the ReLU\'s and the pool\'s own backward where they were replaced after the network was built (qat()\'s fake-quantizing wrappers)', () => {
+      const layers = [relu(), maxPool({ kernelShape: [2, 2], strides: [2, 2] })];
+      const net = sequential(layers);
+      const counts = layers.map(countBackward);
+      const y = net.forward(images([1, 4, 6, 2]), 'train');
+      net.backward(tensor('float32', [...y.dims], randomFloats(y.data.length, r)));
+      assert.deepEqual(counts.map((c) => c.calls), [1, 1]);
+    });
+
+    it('keeps a ReLU\'s own backward where more than the pool reads its output', () => {
+      const layers = [relu(), maxPool({ kernelShape: [2, 2], strides: [2, 2] }), maxPool({ kernelShape: [2, 2], strides: [2, 2] })];
+      const net = graph((b, x) => {
+        const h = b.apply(layers[0], x);
+        return b.add(b.apply(layers[1], h), b.apply(layers[2], h));
+      });
+      const count = countBackward(layers[0]);
+      const y = net.forward(images([1, 4, 6, 2]), 'train');
+      net.backward(tensor('float32', [...y.dims], randomFloats(y.data.length, r)));
+      assert.equal(count.calls, 1);
+    });
 
     it('exports to ONNX that onnxruntime runs as the network does, and imports back', async () => {
       const net = network();

@@ -17,7 +17,9 @@ import { ScratchArrays, type Tensor } from '../../tensor.js';
 import { checkDims, checkTensor, fail, typeFail } from '../../validate.js';
 import type { Layer, LayerBuffer, Mode, Param } from './layer.js';
 import { accumulate } from './matmul.js';
+import { Activation } from './layers/activation.js';
 import { checkOptions, needForward, view } from './layers/common.js';
+import { MaxPool } from './layers/pool.js';
 
 /** A value of a network being built: the network's input or a node's output. */
 export interface NetworkValue {
@@ -112,6 +114,8 @@ export class Network implements Layer {
   readonly inputDims: readonly number[] | undefined;
   private readonly scratch = new ScratchArrays();
   private forwardDims: (readonly number[])[] | undefined;
+  /** The MaxPool nodes (by index) fused with the ReLU below them: see reluPoolPairs. */
+  private readonly reluPools: ReadonlyMap<number, ReluPool>;
 
   /** @internal Use NetworkBuilder, graph() or sequential(). */
   constructor(
@@ -122,6 +126,7 @@ export class Network implements Layer {
   ) {
     const { input } = checkOptions(options);
     checkUniqueNames(this.params(), this.buffers());
+    this.reluPools = reluPoolPairs(nodes);
     this.inputDims = input === undefined ? undefined : checkDims('options.input', input);
     if (this.inputDims) this.outputDims([1, ...this.inputDims]);
   }
@@ -191,7 +196,10 @@ export class Network implements Layer {
       const node = this.nodes[i];
       const g = grads[node.output];
       if (g === undefined) continue;
-      if (node.kind === 'layer') {
+      const fused = this.reluPools.get(i);
+      // The fused ReLU's output gets no gradient, so the loop passes over it.
+      if (fused && unwrapped(fused)) contribute(fused.reluInput, fused.pool.backwardThroughRelu(g));
+      else if (node.kind === 'layer') {
         const dx = node.layer.backward(g, needInputGrad || node.input !== 0);
         if (dx) contribute(node.input, dx);
       } else for (const v of node.inputs) if (needInputGrad || v !== 0) contribute(v, g);
@@ -222,6 +230,46 @@ export class Network implements Layer {
       n.kind === 'layer' ? n.layer.toOnnx(name(n.input), name(n.output)) : [{ opType: 'Add', inputs: n.inputs.map(name), outputs: [name(n.output)] }],
     );
   }
+}
+
+/** A MaxPool over a ReLU's output, the value the ReLU reads, and both layers' backward methods when the network was built. */
+interface ReluPool {
+  readonly pool: MaxPool;
+  readonly relu: Activation;
+  readonly reluInput: number;
+  readonly built: readonly [Layer['backward'], Layer['backward']];
+}
+
+/**
+ * Whether the pair's backward methods are still those the network was built
+ * with: qat() replaces them afterwards with ones that fake-quantize around
+ * the layers, and those must run (the fused path would skip them).
+ */
+function unwrapped({ relu, pool, built }: ReluPool): boolean {
+  return relu.backward === built[0] && pool.backward === built[1];
+}
+
+/**
+ * ReLU -> MaxPool pairs whose ReLU output nothing else reads, by the pool's
+ * node index (the pool's output leads to the network's, so the ReLU's is
+ * not it). Backward takes the pool's
+ * backwardThroughRelu as the gradient of the ReLU's input: the same bits
+ * as the pool's backward and then the ReLU's, without the ReLU's pass over
+ * the image (on the seed CNN's conv outputs, half the time of the two).
+ */
+function reluPoolPairs(nodes: readonly NetworkNode[]): Map<number, ReluPool> {
+  const readers = new Map<number, number>();
+  for (const n of nodes) for (const v of n.kind === 'layer' ? [n.input] : n.inputs) readers.set(v, (readers.get(v) ?? 0) + 1);
+  const relus = new Map<number, { relu: Activation; input: number }>();
+  for (const n of nodes)
+    if (n.kind === 'layer' && n.layer instanceof Activation && n.layer.kind === 'Relu' && readers.get(n.output) === 1) relus.set(n.output, { relu: n.layer, input: n.input });
+  const pairs = new Map<number, ReluPool>();
+  nodes.forEach((n, i) => {
+    if (n.kind !== 'layer' || !(n.layer instanceof MaxPool)) return;
+    const below = relus.get(n.input);
+    if (below) pairs.set(i, { pool: n.layer, relu: below.relu, reluInput: below.input, built: [below.relu.backward, n.layer.backward] });
+  });
+  return pairs;
 }
 
 /** An Add node in messages: by its value's name, else its id. */

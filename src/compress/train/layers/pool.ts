@@ -126,25 +126,42 @@ export class MaxPool extends Pool {
   }
 
   backward(dy: Tensor<'float32'>): Tensor<'float32'> {
+    return this.gradient(dy, false);
+  }
+
+  /**
+   * The gradient of the input of a ReLU whose output only this pool reads
+   * (Network fuses the pair): backward's, except that windows whose maximum
+   * is not > 0 pass none. A window's first maximum over a ReLU's output is
+   * > 0 exactly where the ReLU's input is, so the ReLU's backward (a pass
+   * over the larger image, +0 where its input is not > 0) would leave these
+   * gradients as they are: the same bits, without that pass.
+   */
+  backwardThroughRelu(dy: Tensor<'float32'>): Tensor<'float32'> {
+    return this.gradient(dy, true);
+  }
+
+  private gradient(dy: Tensor<'float32'>, positiveOnly: boolean): Tensor<'float32'> {
     const { x, g } = this.backwardInput(dy);
     const dx = this.scratch.get(DX, 'float32', x.data.length);
     dx.fill(0);
     // The forward's maxima (this layer's own output, unchanged since): each window's gradient goes to the first input equal to its maximum.
     const y = this.scratch.get(Y, 'float32', dy.data.length);
     const { kernel: [kh, kw], pads } = this.window;
-    if (kh === 2 && kw === 2 && pads.every((p) => p === 0)) toFirstMax2x2(this.window, g, x.data, y, dy.data, dx);
-    else toFirstMax(this.window, g, x.data, y, dy.data, dx);
+    if (kh === 2 && kw === 2 && pads.every((p) => p === 0)) toFirstMax2x2(this.window, g, x.data, y, dy.data, dx, positiveOnly);
+    else toFirstMax(this.window, g, x.data, y, dy.data, dx, positiveOnly);
     return view(dx, x.dims);
   }
 }
 
 /**
  * dx[first input of each window equal to its max y] += dy, windows in
- * output order, positions row by row; no input equals a NaN max. Inlined
- * rather than on forEachWindow: a call per window and its closure's loads
- * made it ~30% slower.
+ * output order, positions row by row; no input equals a NaN max, and with
+ * positiveOnly windows whose max is not > 0 pass nothing. Inlined rather
+ * than on forEachWindow: a call per window and its closure's loads made it
+ * ~30% slower.
  */
-function toFirstMax(win: Window, g: Walk, x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array): void {
+function toFirstMax(win: Window, g: Walk, x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array, positiveOnly: boolean): void {
   const { n, h, w, c, oh, ow } = g, { kernel: [kh, kw], strides: [sh, sw], pads: [pt, pl] } = win;
   for (let b = 0, out = 0; b < n; b++)
     for (let oy = 0; oy < oh; oy++) {
@@ -153,6 +170,7 @@ function toFirstMax(win: Window, g: Walk, x: Float32Array, y: Float32Array, dy: 
         const iw0 = Math.max(ox * sw - pl, 0), iw1 = Math.min(ox * sw - pl + kw, w);
         for (let ch = 0; ch < c; ch++) {
           const max = y[out + ch];
+          if (positiveOnly && !(max > 0)) continue;
           search: for (let ih = ih0; ih < ih1; ih++)
             for (let iw = iw0, at = ((b * h + ih) * w + iw0) * c + ch; iw < iw1; iw++, at += c)
               if (x[at] === max) {
@@ -170,8 +188,10 @@ function toFirstMax(win: Window, g: Walk, x: Float32Array, y: Float32Array, dy: 
  * whose exit half the windows mispredict (2.2x faster on the seed CNN's
  * pools, whose maxima fall anywhere in the window).
  */
-function toFirstMax2x2(win: Window, g: Walk, x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array): void {
+function toFirstMax2x2(win: Window, g: Walk, x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array, positiveOnly: boolean): void {
   const { n, h, w, c, oh, ow } = g, { strides: [sh, sw] } = win, row = w * c;
+  // 1 where windows pass nothing unless their max is > 0.
+  const needPositive = +positiveOnly;
   for (let b = 0, out = 0; b < n; b++)
     for (let oy = 0; oy < oh; oy++)
       for (let ox = 0, corner = ((b * h + oy * sh) * w) * c; ox < ow; ox++, out += c, corner += sw * c)
@@ -180,7 +200,7 @@ function toFirstMax2x2(win: Window, g: Walk, x: Float32Array, y: Float32Array, d
           // Each 1 while no position up to it matched: the first match's offset is their weighted sum.
           const miss0 = +(x[at] !== max), miss1 = miss0 & +(x[at + c] !== max), miss2 = miss1 & +(x[at + row] !== max);
           const first = at + miss0 * c + miss1 * (row - c) + miss2 * c;
-          if ((miss2 & +(x[first] !== max)) === 0) dx[first] += dy[out + ch];
+          if (((miss2 & +(x[first] !== max)) | (needPositive & +!(max > 0))) === 0) dx[first] += dy[out + ch];
         }
 }
 
