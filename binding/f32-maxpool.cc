@@ -2,8 +2,10 @@
 // uint8 or int8), split across the thread pool by planes. The variant picks
 // the float32 kernel of 2x2 stride-2 unpadded windows; every other shape, and
 // uint8/int8 planes, run the portable kernel. And for kernels/f32-maxpool-nhwc:
-// the same pooling of channels-last images, split by output rows.
+// the same pooling of channels-last images, split by output rows; for
+// kernels/f32-maxpool-grad-nhwc: the gradient of a 2x2 stride-2 one, the same way.
 #include "kernels/f32-maxpool/f32-maxpool.h"
+#include "kernels/f32-maxpool-grad-nhwc/f32-maxpool-grad-nhwc.h"
 #include "kernels/f32-maxpool-nhwc/f32-maxpool-nhwc.h"
 
 #include <algorithm>
@@ -171,6 +173,38 @@ Napi::Value PlanMaxPoolNhwc(const Napi::CallbackInfo& info) {
   return wrap_plan(env, std::move(plan), nullptr);
 }
 
+// maxPoolGradNhwc({ variant, x, y, dy, dx, images, height, width, channels, positiveOnly, async })
+// x and dx are [images][height][width][channels], y and dy [images][height / 2][width / 2][channels], all Float32Array.
+Napi::Value MaxPoolGradNhwc(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const Options o(info, {"variant", "x", "y", "dy", "dx", "images", "height", "width", "channels", "positiveOnly", "async"});
+  const auto& variant = pick_variant(o["variant"], sparq::kMaxPoolGradNhwcVariants, sparq::kMaxPoolGradNhwcVariantCount,
+                                     sparq::maxpool_grad_nhwc_best());
+  sparq::MaxPoolGradNhwcShape s{};
+  s.images = size_arg(o["images"], "images");
+  s.height = size_arg(o["height"], "height");
+  s.width = size_arg(o["width"], "width");
+  s.channels = size_arg(o["channels"], "channels");
+  s.out_h = s.height / 2;
+  s.out_w = s.width / 2;
+  s.positive_only = bool_arg(o["positiveOnly"], "positiveOnly");
+  // Only windows write dx: the caller zeroes images without one.
+  if (s.images == 0 || s.out_h == 0 || s.out_w == 0 || s.channels == 0) throw_range_error(env, "images and channels must be >= 1, height and width >= 2");
+  const std::size_t x_len = checked_mul(env, checked_mul(env, checked_mul(env, s.images, s.height, "x"), s.width, "x"), s.channels, "x");
+  const std::size_t rows = s.images * s.out_h, y_len = rows * s.out_w * s.channels;
+  auto x = typed_array<float>(o["x"], "x", x_len);
+  auto y = typed_array<float>(o["y"], "y", y_len);
+  auto dy = typed_array<float>(o["dy"], "dy", y_len);
+  auto dx = typed_array<float>(o["dx"], "dx", x_len);
+  Job job(env, bool_arg(o["async"], "async"));
+  const float *xs = job.in<float>(x), *ys = job.in<float>(y), *dys = job.in<float>(dy);
+  float* dxs = job.out<float>(dx);
+  const std::size_t tasks = std::clamp<std::size_t>(x_len / kMinReadsPerTask, 1, rows);
+  return job.run([&variant, s, rows, tasks, xs, ys, dys, dxs] {
+    sparq::parallel_for(tasks, [&](std::size_t task) { variant.f32(s, rows * task / tasks, rows * (task + 1) / tasks, xs, ys, dys, dxs); });
+  });
+}
+
 }  // namespace
 
 void register_f32_maxpool(Napi::Env env, Napi::Object exports) {
@@ -179,6 +213,9 @@ void register_f32_maxpool(Napi::Env env, Napi::Object exports) {
   exports.Set("maxPoolNhwc", Napi::Function::New(env, MaxPoolNhwc));
   exports.Set("planMaxPoolNhwc", Napi::Function::New(env, PlanMaxPoolNhwc));
   exports.Set("f32MaxpoolNhwcVariants", describe_variants(env, sparq::kMaxPoolNhwcVariants, sparq::kMaxPoolNhwcVariantCount));
+  exports.Set("maxPoolGradNhwc", Napi::Function::New(env, MaxPoolGradNhwc));
+  exports.Set("f32MaxpoolGradNhwcVariants",
+              describe_variants(env, sparq::kMaxPoolGradNhwcVariants, sparq::kMaxPoolGradNhwcVariantCount));
 }
 
 }  // namespace sparq_binding

@@ -135,6 +135,14 @@ export interface MaxPoolNhwcCall extends KernelCall {
   width: number; channels: number; kernelH: number; kernelW: number; strideH: number; strideW: number; padTop: number;
   padLeft: number; outH: number; outW: number;
 }
+/**
+ * The gradient of a 2x2 stride-2 unpadded max pool (kernels/f32-maxpool-grad-nhwc): dx [images, height, width, channels]
+ * from x, the pool's output y and its gradient dy [images, height / 2, width / 2, channels]; height and width >= 2.
+ */
+export interface MaxPoolGradNhwcCall extends KernelCall {
+  x: Float32Array; y: Float32Array; dy: Float32Array; dx: Float32Array; images: number; height: number; width: number;
+  channels: number; positiveOnly: boolean;
+}
 export interface Qu8s8Dwconv2dCall extends KernelCall, QOutputFields {
   x: Uint8Array; w: Int8Array; batch: number; channels: number; channelMultiplier: number; height: number; width: number; kernelH: number;
   kernelW: number; strideH: number; strideW: number; dilationH: number; dilationW: number; padTop: number;
@@ -336,6 +344,8 @@ export interface NativeAddon {
   maxPoolNhwc(call: MaxPoolNhwcCall): KernelResult;
   /** maxPoolNhwc checked once for arrays of `type`: runPlan(plan, x, y). */
   planMaxPoolNhwc(call: Planned<MaxPoolNhwcCall, 'x' | 'y'> & { type: 'float32' | 'uint8' | 'int8' }): NativeHandle;
+  f32MaxpoolGradNhwcVariants: NativeVariant[];
+  maxPoolGradNhwc(call: MaxPoolGradNhwcCall): KernelResult;
 
   f32Dwconv2dVariants: NativeVariant[];
   f32Dwconv2d(call: Dwconv2dCall): KernelResult;
@@ -391,6 +401,7 @@ export const NATIVE_FAMILIES = {
   'qu8s8-dwconv2d-nhwc': 'qu8s8Dwconv2dNhwcVariants',
   'f32-maxpool': 'f32MaxpoolVariants',
   'f32-maxpool-nhwc': 'f32MaxpoolNhwcVariants',
+  'f32-maxpool-grad-nhwc': 'f32MaxpoolGradNhwcVariants',
   'f32-dwconv2d': 'f32Dwconv2dVariants',
   'f32-dwconv2d-nhwc': 'f32Dwconv2dNhwcVariants',
   'f32-elementwise': 'f32ElementwiseVariants',

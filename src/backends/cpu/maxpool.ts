@@ -2,13 +2,13 @@
  * 2-D max pooling of NCHW or NHWC tensors (float32, and the uint8/int8
  * values of QDQ models: max commutes with dequantization), undilated windows.
  */
-import { refMaxPool, refMaxPoolNhwc } from '../reference/maxpool.js';
+import { refMaxPool, refMaxPoolGradNhwc, refMaxPoolNhwc } from '../reference/maxpool.js';
 import { maxPoolGeometry, type MaxPoolArgs } from '../../ops/maxpool.js';
 import { runAsync, runSync, type CpuCall } from './call.js';
 import { checkVariant } from '../../ops/variant.js';
 import { native } from '../../native.js';
 import { sizeOf, type Tensor, type TypedArrayOf } from '../../tensor.js';
-import { checkDisjoint, checkOneOf, checkTensor, checkTensorShape, fail, outputTensor } from '../../validate.js';
+import { checkBoolean, checkDisjoint, checkObject, checkOneOf, checkTensor, checkTensorShape, fail, outputTensor } from '../../validate.js';
 
 /** The element types max pooling takes (the runtime's MaxPool nodes check their inputs against the same list). */
 export const POOL_TYPES = ['float32', 'uint8', 'int8'] as const;
@@ -126,3 +126,41 @@ export function planMaxPoolNhwc<T extends PoolType>(x: Omit<Tensor<T>, 'data'>, 
 }
 
 const ARRAYS = { float32: Float32Array, uint8: Uint8Array, int8: Int8Array } as const;
+
+export interface MaxPoolGradNhwcOptions {
+  /** Pass nothing from windows whose maximum is not > 0 (a pool over a ReLU's output, the ReLU's backward fused in); default false. */
+  positiveOnly?: boolean;
+  /** Force one f32-maxpool-grad-nhwc variant by name (tests, benchmarks); default: the best for this CPU. */
+  variant?: string;
+  /** Write dx here (reused storage of x's size, sharing no memory with the inputs). */
+  out?: Float32Array;
+}
+
+/**
+ * dx [N, H, W, C] of a 2x2 stride-2 unpadded max pool of NHWC x [N, H, W, C], from its output y and the gradient dy
+ * [N, floor(H / 2), floor(W / 2), C]: dy + 0 (what += adds to a zero) at each window's first input (row-major) equal to
+ * its maximum, +0 elsewhere (NaN maxima pass nothing). Every dx value is written.
+ * @throws TypeError/RangeError naming the bad argument.
+ */
+export function maxPoolGradNhwc(xIn: Tensor<'float32'>, yIn: Tensor<'float32'>, dyIn: Tensor<'float32'>, options: MaxPoolGradNhwcOptions = {}): Tensor<'float32'> {
+  const x = checkTensor('x', xIn, ['float32'], 4);
+  checkObject('options', options);
+  const [n, height, width, channels] = x.dims;
+  const dims = [n, Math.floor(height / 2), Math.floor(width / 2), channels];
+  for (const [name, t] of [['y', yIn], ['dy', dyIn]] as const) {
+    const v = checkTensor(name, t, ['float32'], 4);
+    if (v.dims.some((d, i) => d !== dims[i])) fail(`${name}.dims`, `must be [${dims.join(', ')}] (x's 2x2 stride-2 pool), got [${v.dims.join(', ')}]`);
+  }
+  const positiveOnly = options.positiveOnly === undefined ? false : checkBoolean('options.positiveOnly', options.positiveOnly);
+  const variant = checkVariant(options);
+  const dx = outputTensor(options.out, { 'x.data': x.data, 'y.data': yIn.data, 'dy.data': dyIn.data }, 'float32', x.dims);
+  const reference = () => refMaxPoolGradNhwc(x.data, yIn.data, dyIn.data, dx.data, n, height, width, channels, positiveOnly);
+  // Without windows dx is all +0: the reference's fill, never the kernel (which writes only through windows).
+  return runSync({
+    result: dx,
+    empty: dx.data.length === 0,
+    native: sizeOf(dims) === 0 ? null : (addon, async) =>
+      addon.maxPoolGradNhwc({ variant, x: x.data, y: yIn.data, dy: dyIn.data, dx: dx.data, images: n, height, width, channels, positiveOnly, async }),
+    reference,
+  });
+}

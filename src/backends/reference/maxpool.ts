@@ -34,3 +34,28 @@ export function refMaxPoolNhwc<T extends Float32Array | Uint8Array | Int8Array>(
   for (let n = 0; n < images; n++)
     for (let p = 0; p < outPlane; p++) for (let c = 0; c < channels; c++) y[(n * outPlane + p) * channels + c] = yp[(n * channels + c) * outPlane + p];
 }
+
+/**
+ * dx [images, height, width, channels] of a 2x2 stride-2 unpadded max pool (semantics in
+ * kernels/f32-maxpool-grad-nhwc/f32-maxpool-grad-nhwc.h): dy + 0 at each window's first input equal to its max y, +0
+ * elsewhere; with positiveOnly nothing from windows whose max is not > 0.
+ */
+export function refMaxPoolGradNhwc(x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array, images: number, height: number, width: number, channels: number, positiveOnly: boolean): void {
+  const outH = Math.floor(height / 2), outW = Math.floor(width / 2);
+  dx.fill(0);
+  for (let n = 0, o = 0; n < images; n++)
+    for (let oh = 0; oh < outH; oh++)
+      for (let ow = 0; ow < outW; ow++)
+        for (let c = 0; c < channels; c++, o++) {
+          const max = y[o];
+          if (positiveOnly && !(max > 0)) continue;
+          search: for (let i = 0; i < 2; i++)
+            for (let j = 0; j < 2; j++) {
+              const at = ((n * height + 2 * oh + i) * width + 2 * ow + j) * channels + c;
+              if (x[at] === max) {
+                dx[at] = dy[o] + 0;
+                break search;
+              }
+            }
+        }
+}
