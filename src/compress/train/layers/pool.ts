@@ -4,14 +4,15 @@
  * MaxPool runs forward on f32-maxpool-nhwc (planned per input shape); in
  * backward each window's gradient goes to the first input (row by row) that
  * equals the window's maximum in the forward's output: a search over the
- * input again, where recording argmaxes in forward would need a native
- * kernel change and an index array (measured: half the time of finding each
- * maximum again).
+ * input again (f32-maxpool-grad-nhwc's kernel for 2x2 stride-2 unpadded
+ * windows, TypeScript for the rest), where recording argmaxes in forward
+ * would need an index array (measured: half the time of finding each
+ * maximum again, in TypeScript).
  * AveragePool is TypeScript both ways: the mean of each window's positions
  * inside the image (ONNX's count_include_pad 0), or of the whole window
  * (countIncludePad: padding counts as zeros).
  */
-import { planMaxPoolNhwc, type MaxPoolNhwcPlan } from '../../../backends/cpu/maxpool.js';
+import { maxPoolGradNhwc, planMaxPoolNhwc, type MaxPoolNhwcPlan } from '../../../backends/cpu/maxpool.js';
 import type { OnnxNode } from '../../../runtime/onnx/write.js';
 import { ScratchArrays, sizeOf, type Tensor } from '../../../tensor.js';
 import { checkBoolean, fail } from '../../../validate.js';
@@ -144,11 +145,14 @@ export class MaxPool extends Pool {
   private gradient(dy: Tensor<'float32'>, positiveOnly: boolean): Tensor<'float32'> {
     const { x, g } = this.backwardInput(dy);
     const dx = this.scratch.get(DX, 'float32', x.data.length);
-    dx.fill(0);
     // The forward's maxima (this layer's own output, unchanged since): each window's gradient goes to the first input equal to its maximum.
     const y = this.scratch.get(Y, 'float32', dy.data.length);
-    const { kernel: [kh, kw], pads } = this.window;
-    if (kh === 2 && kw === 2 && pads.every((p) => p === 0)) toFirstMax2x2(this.window, g, x.data, y, dy.data, dx, positiveOnly);
+    const { kernel: [kh, kw], strides: [sh, sw], pads } = this.window;
+    const unpadded2x2 = kh === 2 && kw === 2 && pads.every((p) => p === 0);
+    // The CNN downsampling on its kernel, which writes all of dx; other windows here, onto zeros.
+    if (unpadded2x2 && sh === 2 && sw === 2) return maxPoolGradNhwc(x, view(y, dy.dims), dy, { positiveOnly, out: dx });
+    dx.fill(0);
+    if (unpadded2x2) toFirstMax2x2(this.window, g, x.data, y, dy.data, dx, positiveOnly);
     else toFirstMax(this.window, g, x.data, y, dy.data, dx, positiveOnly);
     return view(dx, x.dims);
   }
