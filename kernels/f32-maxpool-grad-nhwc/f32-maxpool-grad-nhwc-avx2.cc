@@ -4,21 +4,13 @@
 #include <immintrin.h>
 
 #include "f32-maxpool-grad-nhwc-loops.h"
+#include "../common/f32-lanes-avx2.h"
 
 namespace sparq {
 namespace {
 
-struct Avx2 {
-  using T = __m256;
+struct Avx2 : F32LanesAvx2 {
   using M = __m256;
-  static constexpr std::size_t W = 8;
-  static __m256i first(std::size_t k) {
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(k)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-  }
-  static T load(const float* p) { return _mm256_loadu_ps(p); }
-  static void store(float* p, T v) { _mm256_storeu_ps(p, v); }
-  static T load_n(const float* p, std::size_t k) { return _mm256_maskload_ps(p, first(k)); }
-  static void store_n(float* p, T v, std::size_t k) { _mm256_maskstore_ps(p, first(k), v); }
   static M eq(T a, T b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
   static M positive(T v) { return _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_GT_OQ); }
   static M all() { return _mm256_castsi256_ps(_mm256_set1_epi32(-1)); }

@@ -4,19 +4,13 @@
 #include <immintrin.h>
 
 #include "f32-maxpool-grad-nhwc-loops.h"
+#include "../common/f32-lanes-avx512.h"
 
 namespace sparq {
 namespace {
 
-struct Avx512 {
-  using T = __m512;
+struct Avx512 : F32LanesAvx512 {
   using M = __mmask16;
-  static constexpr std::size_t W = 16;
-  static M first(std::size_t k) { return static_cast<M>((1u << k) - 1); }
-  static T load(const float* p) { return _mm512_loadu_ps(p); }
-  static void store(float* p, T v) { _mm512_storeu_ps(p, v); }
-  static T load_n(const float* p, std::size_t k) { return _mm512_maskz_loadu_ps(first(k), p); }
-  static void store_n(float* p, T v, std::size_t k) { _mm512_mask_storeu_ps(p, first(k), v); }
   static M eq(T a, T b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
   static M positive(T v) { return _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_GT_OQ); }
   static M all() { return static_cast<M>(0xFFFF); }

@@ -10,21 +10,13 @@
 #include <cstring>
 
 #include "f32-maxpool-nhwc-loops.h"
+#include "../common/f32-lanes-avx2.h"
 
 namespace sparq {
 namespace {
 
-struct F32 {
+struct F32 : F32LanesAvx2 {
   using Elem = float;
-  using T = __m256;
-  static constexpr std::size_t W = 8;
-  static __m256i first(std::size_t k) {
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(k)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-  }
-  static T load(const float* p) { return _mm256_loadu_ps(p); }
-  static void store(float* p, T v) { _mm256_storeu_ps(p, v); }
-  static T load_n(const float* p, std::size_t k) { return _mm256_maskload_ps(p, first(k)); }
-  static void store_n(float* p, T v, std::size_t k) { _mm256_maskstore_ps(p, first(k), v); }
   static T lowest() { return _mm256_set1_ps(-INFINITY); }
   static T keep_max(T v, T m) { return _mm256_max_ps(v, m); }
 };

@@ -9,19 +9,13 @@
 #include <cstdint>
 
 #include "f32-maxpool-nhwc-loops.h"
+#include "../common/f32-lanes-avx512.h"
 
 namespace sparq {
 namespace {
 
-struct F32 {
+struct F32 : F32LanesAvx512 {
   using Elem = float;
-  using T = __m512;
-  static constexpr std::size_t W = 16;
-  static __mmask16 first(std::size_t k) { return static_cast<__mmask16>((1u << k) - 1); }
-  static T load(const float* p) { return _mm512_loadu_ps(p); }
-  static void store(float* p, T v) { _mm512_storeu_ps(p, v); }
-  static T load_n(const float* p, std::size_t k) { return _mm512_maskz_loadu_ps(first(k), p); }
-  static void store_n(float* p, T v, std::size_t k) { _mm512_mask_storeu_ps(p, first(k), v); }
   static T lowest() { return _mm512_set1_ps(-INFINITY); }
   static T keep_max(T v, T m) { return _mm512_maskz_max_ps(static_cast<__mmask16>(0xFFFF), v, m); }
 };
