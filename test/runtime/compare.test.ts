@@ -323,7 +323,7 @@ describe('cli: sparq run / compare', () => {
   it('exits 1 naming the error for a missing model', async () => {
     await assert.rejects(run(process.execPath, ['--import', 'tsx', CLI, 'compare', path.join(dir, 'missing.onnx')]), (e: { code: number; stderr: string }) => {
       assert.equal(e.code, 1);
-      assert.match(e.stderr, /^sparq: OnnxLoadError: cannot read ONNX model/);
+      assert.match(e.stderr, /^sparq compare: OnnxLoadError: cannot read ONNX model/);
       return true;
     });
   });
