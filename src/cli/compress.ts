@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 
 import { compress } from '../index.js';
 import { checkPipelineOptions } from '../compress/pipeline-options.js';
+import { FlagError } from './conventions.js';
 
 export const COMPRESS_USAGE = `  compress --data fashion-mnist[=DIR] | --data cifar10=DIR [options]
                   trains the dataset's built-in CNN (or --model), prunes, distills and quantizes it,
@@ -56,9 +57,6 @@ const FLAGS: Record<string, string> = {
   'options.budgetMs': '--budget',
   'options.out': '--out',
 };
-
-/** A flag's error: exits 2. */
-class FlagError extends Error {}
 
 function flagFail(flag: string, message: string): never {
   throw new FlagError(`${flag} ${message}`);
