@@ -10,15 +10,16 @@ import { COMPRESS_USAGE, compressCommand } from './compress.js';
 import { execute, type Command } from './conventions.js';
 import { command as info } from './info.js';
 import { command as run } from './run.js';
+import { command as validate, VALIDATE_SUMMARY } from './validate.js';
 
-const COMMANDS: Record<string, Command> = { info, run, compare };
+const COMMANDS: Record<string, Command> = { info, validate, run, compare };
 
 const USAGE = `usage: sparq <command> [options]     (sparq help <command>, or sparq <command> --help, for its options)
 
 commands:
   info [--json]   the CPU, ISA levels and cap, each kernel family's variant, threads, the native addon,
                   WebGPU adapters, onnxruntime-node, Node, OS, cores and memory
-  run <model.onnx> [--input file.npy|file.json] [--backend cpu|webgpu] [--top k] [--batch n]
+${VALIDATE_SUMMARY}  run <model.onnx> [--input file.npy|file.json] [--backend cpu|webgpu] [--top k] [--batch n]
                   [--threads n] [--compare] [--json]
                   runs the model on the file's inputs (or seeded random ones) and prints its outputs
                   or top-k classes; --compare adds agreement and speed against onnxruntime-node
@@ -28,6 +29,7 @@ commands:
 ${COMPRESS_USAGE}
 examples:
   sparq info
+  sparq validate --only qu8s8-gemm,f32-spmm
   sparq run model.onnx --input image.npy --top 5 --compare
   sparq compare model.onnx --json
   sparq compress --data fashion-mnist --prune blocks --out compressed
