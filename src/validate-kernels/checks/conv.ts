@@ -1,13 +1,15 @@
 /**
- * Convolutions (NCHW): f32-conv2d (dense, strided, dilated, padded),
- * f32-spconv2d (sparse weights, 1- and 4-channel blocks), qu8s8-conv2d
- * (uint8 x int8 blocks, exact int32), f32-dwconv2d and qu8s8-dwconv2d
- * (depthwise), against refConv2dSums, refDwconv2d and refQdwconv2dSums.
+ * Convolutions: f32-conv2d (dense, strided, dilated, padded), f32-spconv2d
+ * (sparse weights, 1- and 4-channel blocks), qu8s8-conv2d (uint8 x int8
+ * blocks, exact int32), and depthwise f32-dwconv2d and qu8s8-dwconv2d
+ * (NCHW) and their -nhwc families (channels last), against refConv2dSums,
+ * refDwconv2d(Nhwc) and refQdwconv2dSums / refQdwconv2dNhwc.
  */
 import { cpu } from '../../backends/cpu/backend.js';
 import { refConv2dSums } from '../../backends/reference/conv2d.js';
 import { refDwconv2d } from '../../backends/reference/dwconv2d.js';
-import { refQdwconv2dSums } from '../../backends/reference/qdwconv2d.js';
+import { refDwconv2dNhwc } from '../../backends/reference/dwconv2d-nhwc.js';
+import { refQdwconv2dNhwc, refQdwconv2dSums } from '../../backends/reference/qdwconv2d.js';
 import { dwconv2dGeometry } from '../../ops/dwconv2d.js';
 import { convGeometry } from '../../ops/im2col.js';
 import { tensor } from '../../tensor.js';
@@ -155,4 +157,43 @@ export const qu8s8Dwconv2d: KernelCheck<QDwCase> = {
     tensor('int8', [c.s.c, 1, c.s.kh, c.s.kw], c.w, { scale: 0.01 }), { ...window(c.s), output: 'int32', variant }).data,
   reference: (c) => refQdwconv2dSums(dwGeometry(c.s), c.x, c.xZeroPoint, c.w),
   compare: exact,
+};
+
+const outputSize = (s: ConvShape) => {
+  const g = dwGeometry(s);
+  return s.n * s.c * g.outH * g.outW;
+};
+
+/** f32-dwconv2d's cases on channels-last images: x [n, h, w, c], y [n, outH, outW, c]. */
+export const f32Dwconv2dNhwc: KernelCheck<DwCase> = {
+  ...f32Dwconv2d,
+  family: 'f32-dwconv2d-nhwc',
+  variantsOf: 'f32-dwconv2d-nhwc',
+  describe: (c) => `depthwise NHWC ${describeConv(c.s)}`,
+  run: (c, variant) => cpu.dwconv2dNhwc(tensor('float32', [c.s.n, c.s.h, c.s.w, c.s.c], c.x), tensor('float32', [c.s.c, 1, c.s.kh, c.s.kw], c.w), { ...window(c.s), bias: c.bias, variant }).data,
+  reference(c) {
+    const y = new Float32Array(outputSize(c.s));
+    refDwconv2dNhwc(dwGeometry(c.s), c.x, c.w, c.bias, -Infinity, Infinity, y);
+    return y;
+  },
+};
+
+/** qu8s8-dwconv2d's cases on channels-last images (the planned call, int32 out). */
+export const qu8s8Dwconv2dNhwc: KernelCheck<QDwCase> = {
+  ...qu8s8Dwconv2d,
+  family: 'qu8s8-dwconv2d-nhwc',
+  variantsOf: 'qu8s8-dwconv2d-nhwc',
+  describe: (c) => `depthwise NHWC ${describeConv(c.s)} xZeroPoint=${c.xZeroPoint}`,
+  run(c, variant) {
+    const x = tensor('uint8', [c.s.n, c.s.h, c.s.w, c.s.c], c.x, { scale: 0.05, zeroPoint: c.xZeroPoint });
+    const plan = cpu.planQdwconv2dNhwc(x, tensor('int8', [c.s.c, 1, c.s.kh, c.s.kw], c.w, { scale: 0.01 }), { ...window(c.s), output: 'int32', variant });
+    const y = new Int32Array(outputSize(c.s));
+    plan.run(c.x, y);
+    return y;
+  },
+  reference(c) {
+    const y = new Int32Array(outputSize(c.s));
+    refQdwconv2dNhwc(dwGeometry(c.s), c.x, c.xZeroPoint, c.w, y, { multipliers: Float32Array.of(1), zeroPoints: Int32Array.of(0), outMin: 0, outMax: 0, fmin: -Infinity, fmax: Infinity });
+    return y;
+  },
 };

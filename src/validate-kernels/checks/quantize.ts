@@ -1,11 +1,12 @@
 /**
  * f32-qx8-quantize, qx8-f32-dequantize and qs32-qx8-requantize (ONNX
- * QuantizeLinear / DequantizeLinear and the integer kernels' output stage),
+ * QuantizeLinear / DequantizeLinear and the integer kernels' output stage)
+ * and f32-minmax (calibration's range),
  * exact against the reference, over lengths on every vector tail and values
  * that stress rounding and saturation.
  */
 import { cpu } from '../../backends/cpu/backend.js';
-import { refDequantize, refQuantize, refRequantize } from '../../backends/reference/quantize.js';
+import { refDequantize, refMinmax, refQuantize, refRequantize } from '../../backends/reference/quantize.js';
 import { tensor } from '../../tensor.js';
 import { exact, type KernelCheck, type ValidateLevel } from '../check.js';
 import { floats, ints, mulberry32, pick, type Random } from '../random.js';
@@ -107,5 +108,24 @@ export const requantize: KernelCheck<RequantizeCase> = {
     });
     return y;
   },
+  compare: exact,
+};
+
+interface MinmaxCase { x: Float32Array }
+
+/** min then max, one array, as the check compares them. */
+const joined = ({ min, max }: { min: Float32Array; max: Float32Array }) => Float32Array.of(...min, ...max);
+
+export const minmax: KernelCheck<MinmaxCase> = {
+  family: 'f32-minmax',
+  variantsOf: 'f32-minmax',
+  tolerance: 'exact (NaN ignored)',
+  cases(seed, level) {
+    const r = mulberry32(seed);
+    return lengths(level).map((n) => ({ x: nastyFloats(n, 0.1, r) }));
+  },
+  describe: (c) => `n=${c.x.length}`,
+  run: (c, variant) => joined(cpu.minmax(tensor('float32', [c.x.length], c.x), { variant })),
+  reference: (c) => joined(refMinmax(c.x, scalar(c.x.length))),
   compare: exact,
 };
