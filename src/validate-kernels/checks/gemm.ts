@@ -9,7 +9,7 @@ import { EDGE_SIZES, floats, ints, LARGE_SIZES, mulberry32, pick, type Random } 
 /** [m, n, k] drawn from the tile-edge sizes, and with 'full' the large ones. */
 export function gemmShapes(r: Random, level: ValidateLevel): [number, number, number][] {
   const sizes = level === 'full' ? [...EDGE_SIZES, ...LARGE_SIZES] : EDGE_SIZES;
-  return Array.from({ length: level === 'full' ? 120 : 16 }, () => [pick(sizes, r), pick(sizes, r), pick(sizes, r)]);
+  return Array.from({ length: level === 'full' ? 400 : 16 }, () => [pick(sizes, r), pick(sizes, r), pick(sizes, r)]);
 }
 
 interface F32GemmCase { m: number; n: number; k: number; a: Float32Array; b: Float32Array; bias: Float32Array }

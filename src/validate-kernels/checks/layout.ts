@@ -18,7 +18,7 @@ export const transpose: KernelCheck<TransposeCase> = {
   cases(seed, level) {
     const r = mulberry32(seed);
     const sizes = level === 'full' ? [...EDGE_SIZES, ...LARGE_SIZES] : EDGE_SIZES;
-    return Array.from({ length: level === 'full' ? 80 : 16 }, () => {
+    return Array.from({ length: level === 'full' ? 200 : 16 }, () => {
       const type = pick(TYPES, r), rows = pick(sizes, r), cols = pick(sizes, r), n = rows * cols;
       const x = type === 'float32' ? floats(n, r) : type === 'int32' ? ints(Int32Array, n, -(2 ** 31), 2 ** 31 - 1, r)
         : type === 'uint8' ? ints(Uint8Array, n, 0, 255, r) : ints(Int8Array, n, -128, 127, r);
@@ -47,7 +47,7 @@ export const im2col: KernelCheck<Im2colCase> = {
   cases(seed, level) {
     const r = mulberry32(seed);
     const out: Im2colCase[] = [];
-    while (out.length < (level === 'full' ? 80 : 12)) {
+    while (out.length < (level === 'full' ? 200 : 12)) {
       const dims: [number, number, number, number] = [pick([1, 2], r), pick([1, 2, 3, 4, 16], r), pick([1, 4, 5, 7, 9], r), pick([1, 4, 6, 11], r)];
       const kh = pick([1, 2, 3, 5], r), kw = pick([1, 2, 3], r), p = () => Math.floor(r() * 3);
       const options = {

@@ -18,7 +18,7 @@ interface PoolCase {
 /** Windows 2x2 stride 2 unpadded (the vector kernels' case) half the time, else 1-3 wide, strided and padded. */
 function poolCases(r: Random, level: ValidateLevel, types: readonly PoolType[]): PoolCase[] {
   const out: PoolCase[] = [];
-  while (out.length < (level === 'full' ? 80 : 12)) {
+  while (out.length < (level === 'full' ? 200 : 12)) {
     const type = pick(types, r);
     const n = pick([1, 2], r), c = pick([1, 3, 4, 8, 15, 16, 17, 33, 64], r), h = pick([2, 3, 5, 8, 13], r), w = pick([2, 4, 7, 9, 16, 33], r);
     const standard = r() < 0.5;
@@ -77,7 +77,7 @@ export const f32MaxpoolGradNhwc: KernelCheck<GradCase> = {
     const r = mulberry32(seed);
     // Few distinct values: ties within windows, zeros of both signs, NaN, windows with nothing > 0.
     const values = [0, -0, 1, 2, -1, NaN, 0.5];
-    return Array.from({ length: level === 'full' ? 80 : 12 }, () => {
+    return Array.from({ length: level === 'full' ? 200 : 12 }, () => {
       const n = pick([1, 2], r), h = pick([2, 5, 6, 7], r), w = pick([2, 5, 6, 7], r), c = pick([1, 3, 4, 5, 8, 9, 16, 17, 33, 65], r);
       const x = Float32Array.from({ length: n * h * w * c }, () => pick(values, r));
       const g = maxPoolGeometry([n, c, h, w], { kernelShape: [2, 2], strides: [2, 2] });

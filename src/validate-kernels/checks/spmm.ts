@@ -18,7 +18,7 @@ const formatName = (f: FromDenseOptions) => (f.format === 'bsr' ? `bsr [${f.bloc
 /** W [n, k] x [k, m] shapes; n a multiple of 4 and k of 4 so every format's blocks and groups fit. */
 function spmmShapes(r: Random, level: ValidateLevel): [number, number, number][] {
   const sizes = level === 'full' ? [...EDGE_SIZES, ...LARGE_SIZES] : EDGE_SIZES;
-  return Array.from({ length: level === 'full' ? 90 : 12 }, () => [4 * Math.ceil(pick(sizes, r) / 4), 4 * Math.ceil(pick(sizes, r) / 4), pick(sizes, r)]);
+  return Array.from({ length: level === 'full' ? 300 : 12 }, () => [4 * Math.ceil(pick(sizes, r) / 4), 4 * Math.ceil(pick(sizes, r) / 4), pick(sizes, r)]);
 }
 
 /** A dense matrix with about `density` of its entries (of its `rows` x `cols` blocks) kept. */
