@@ -75,7 +75,7 @@ export interface PipelineOptions {
   quantize?: PipelineQuantize | 'none';
   /** A directory to write each model's .onnx and models.json to (created); default none written. */
   out?: string;
-  /** Threads for training and both runtimes (default cpu.info().threads). */
+  /** Threads for training and both runtimes during this call (default cpu.info().threads); the caller's count is restored after. */
   threads?: number;
   /** Time sparq and onnxruntime in the report (default true), for this many milliseconds each run (default 300). */
   timing?: boolean;

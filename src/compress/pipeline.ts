@@ -131,12 +131,23 @@ function calibrationFeeds(trainSet: Dataset, count: number): CalibrationFeed[] {
  */
 export async function pipeline(options: PipelineOptions): Promise<PipelineResult> {
   const config = checkPipelineOptions(options);
+  if (config.threads === undefined) return run(config);
+  // options.threads holds for this call only: the caller's thread count comes back after it.
+  const callers = cpu.info().threads;
+  cpu.setThreads(config.threads);
+  try {
+    return await run(config);
+  } finally {
+    cpu.setThreads(callers);
+  }
+}
+
+async function run(config: PipelineConfig): Promise<PipelineResult> {
   const { log, progress, batchSize, seed } = config;
   const network = config.model.onnx ? importOnnx(config.model.onnx) : undefined;
   const input: [number, number, number] = config.data.dataset === 'cifar10' ? [32, 32, 3] : [28, 28, 1];
   const teacher = network ?? seedCnn({ input });
   const toPrune = config.prune && prunedParams(teacher, config.prune.params).map((p) => p.name);
-  if (config.threads !== undefined) cpu.setThreads(config.threads);
 
   const data = loadData(config);
   const augment = config.data.dataset === 'cifar10' ? { cropPadding: 4, flip: true } : undefined;

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { cpu } from '../../src/backends/cpu/backend.js';
 import { DatasetNotFoundError, loadCifar10, loadFashionMnist } from '../../src/compress/data/index.js';
 import { pipeline, type PipelineOptions, type PipelineResult } from '../../src/compress/pipeline.js';
 import { seedCnn } from '../../src/compress/seed-cnn.js';
@@ -99,6 +100,7 @@ describe('compress: pipeline()', function () {
 
   it('CIFAR-10 files: 75% [4 x 1] blocks, per-tensor 7-bit int8, timed; runs as in onnxruntime', async () => {
     const out = join(dir.dir, 'cifar-out');
+    const callers = cpu.info().threads;
     const result = await pipeline({
       ...quiet, data: { dataset: 'cifar10', path: cifar, images: 150, testImages: 32 }, model: { epochs: 1 }, batchSize: 50, out, budgetMs: 5, threads: 1,
       prune: { pattern: 'blocks', sparsity: 0.75, epochs: 1, finetune: 0 }, quantize: { perChannel: false, reduceRange: true, images: 64 },
@@ -119,6 +121,7 @@ describe('compress: pipeline()', function () {
     assert.ok((int8.initializers!.find((t) => t.name === 'conv2.weight.q')!.data as Int8Array).every((v) => Math.abs(v) <= 64));
     for (const { report } of result.models) {
       assert.equal(report.speed?.threads, 1);
+      assert.equal(cpu.info().threads, callers, "the caller's thread count is back after the call");
       assert.ok(report.speed!.batch1!.sparqMs > 0 && report.speed!.batch1!.ortMs > 0);
     }
     await assertWritten(result, out, loadCifar10(cifar, {}).test);
