@@ -1,4 +1,6 @@
 /** compare()'s timing: p50/p99 latency and throughput of sparq and onnxruntime on the same threads. */
+import type { Stats } from '../../benchmark/results.js';
+import { timeCalls } from '../../benchmark/timing.js';
 import { checkBoolean, checkInt, checkObject } from '../../validate.js';
 import type { Feeds, InferenceSession } from '../session.js';
 import { withBatch } from './feeds.js';
@@ -13,12 +15,8 @@ export interface CompareTimingOptions {
   budgetMs?: number;
 }
 
-export interface RunStats {
-  /** Milliseconds per run. */
-  p50Ms: number;
-  p99Ms: number;
-  runs: number;
-}
+/** Milliseconds per run (runs: the samples behind p50/p99). */
+export type RunStats = Stats;
 
 export interface ThroughputStats extends RunStats {
   /** Samples per second at the median run time. */
@@ -59,29 +57,11 @@ export function timingOptions(t: boolean | CompareTimingOptions): Required<Compa
   };
 }
 
-function percentile(sorted: readonly number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-}
-
-/** Per-run milliseconds of `run` over `budgetMs`, after one untimed run (first runs allocate and fault pages in). */
-async function timeRuns(run: () => Promise<unknown>, budgetMs: number): Promise<RunStats> {
-  await run();
-  const samples: number[] = [];
-  const end = performance.now() + budgetMs;
-  while (samples.length < MIN_RUNS || performance.now() < end) {
-    const start = performance.now();
-    await run();
-    samples.push(performance.now() - start);
-  }
-  samples.sort((a, b) => a - b);
-  return { p50Ms: percentile(samples, 0.5), p99Ms: percentile(samples, 0.99), runs: samples.length };
-}
-
 export async function measure(ort: Ort, sparq: InferenceSession, reference: OrtSession, feeds: Feeds, threads: number, options: Required<CompareTimingOptions>): Promise<CompareTiming> {
   const notes: string[] = [];
   const both = async (f: Feeds) => {
     const ortFeeds = toOrt(ort, f);
-    return { sparq: await timeRuns(() => sparq.run(f), options.budgetMs), ort: await timeRuns(() => reference.run(ortFeeds), options.budgetMs) };
+    return { sparq: await timeCalls(() => sparq.run(f), { budgetMs: options.budgetMs, minRuns: MIN_RUNS }), ort: await timeCalls(() => reference.run(ortFeeds), { budgetMs: options.budgetMs, minRuns: MIN_RUNS }) };
   };
   const batchOf = (f: Feeds) => Object.values(f)[0]?.dims[0] ?? 1;
   let batch1: Measurement<RunStats> | null = null;
