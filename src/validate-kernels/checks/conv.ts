@@ -41,7 +41,7 @@ function convShapes(r: Random, level: ValidateLevel, strided: boolean): ConvShap
   return out;
 }
 
-const window = (s: ConvShape) => ({ pads: s.pads, strides: s.strides, dilations: s.dilations });
+export const window = (s: ConvShape) => ({ pads: s.pads, strides: s.strides, dilations: s.dilations });
 const describeConv = (s: ConvShape) => `x [${s.n}, ${s.c}, ${s.h}, ${s.w}] w [${s.oc}, ${s.c}, ${s.kh}, ${s.kw}] pads [${s.pads}] strides [${s.strides}] dilations [${s.dilations}]`;
 
 function sums(s: ConvShape, x: Float32Array | Uint8Array, xZeroPoint: number, w: Float32Array): Float64Array {

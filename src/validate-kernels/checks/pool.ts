@@ -31,7 +31,7 @@ function poolCases(r: Random, level: ValidateLevel, types: readonly PoolType[]):
   return out;
 }
 
-const options = (c: PoolCase) => ({ kernelShape: c.kernelShape, strides: c.strides, pads: c.pads });
+export const options = (c: PoolCase) => ({ kernelShape: c.kernelShape, strides: c.strides, pads: c.pads });
 const describePool = (c: PoolCase, layout: string) => `${c.type} ${layout} n=${c.n} c=${c.c} h=${c.h} w=${c.w} kernel [${c.kernelShape}] strides [${c.strides}] pads [${c.pads}]`;
 const empty = (c: PoolCase, size: number) => new (c.x.constructor as new (n: number) => PoolCase['x'])(size);
 

@@ -61,7 +61,7 @@ interface QSpmmCase { n: number; k: number; m: number; density: number; format: 
 
 const INT8_FORMATS: FromDenseOptions[] = [{ format: 'csr' }, { format: 'bsr', blockShape: [1, 4] }, { format: 'nm', n: 2, m: 4 }, { format: 'nm', n: 1, m: 4 }];
 
-const int8Weights = (c: QSpmmCase) => SparseMatrix.fromDense(tensor('int8', [c.n, c.k], c.w, { scale: 0.004 }), c.format) as SparseMatrix<'int8'>;
+export const int8Weights = (c: QSpmmCase) => SparseMatrix.fromDense(tensor('int8', [c.n, c.k], c.w, { scale: 0.004 }), c.format) as SparseMatrix<'int8'>;
 
 export const qu8s8Spmm: KernelCheck<QSpmmCase> = {
   family: 'qu8s8-spmm',
