@@ -9,10 +9,11 @@ import { command as compare } from './compare.js';
 import { COMPRESS_USAGE, compressCommand } from './compress.js';
 import { execute, type Command } from './conventions.js';
 import { command as info } from './info.js';
+import { command as report, REPORT_SUMMARY } from './report.js';
 import { command as run } from './run.js';
 import { command as validate, VALIDATE_SUMMARY } from './validate.js';
 
-const COMMANDS: Record<string, Command> = { info, validate, run, compare };
+const COMMANDS: Record<string, Command> = { info, validate, run, compare, report };
 
 const USAGE = `usage: sparq <command> [options]     (sparq help <command>, or sparq <command> --help, for its options)
 
@@ -26,13 +27,14 @@ ${VALIDATE_SUMMARY}  run <model.onnx> [--input file.npy|file.json] [--backend cp
   compare <model.onnx> [--batch n] [--threads n] [--budget ms] [--first-divergence] [--json]
                   sparq against onnxruntime-node on the same seeded random inputs: errors, top-1
                   agreement, latency and throughput; exits 1 when an output disagrees with the oracle
-${COMPRESS_USAGE}
+${COMPRESS_USAGE}${REPORT_SUMMARY}
 examples:
   sparq info
   sparq validate --only qu8s8-gemm,f32-spmm
   sparq run model.onnx --input image.npy --top 5 --compare
   sparq compare model.onnx --json
   sparq compress --data fashion-mnist --prune blocks --out compressed
+  sparq report results.json -o report.html
 `;
 
 async function main([name, ...argv]: string[]): Promise<number> {
