@@ -4,13 +4,15 @@
  * top-1, so its accuracy is 100% in both runtimes and the int8 model's is
  * close; the pruned model's layer sparsities are the fixture's; sizes are
  * the encoded bytes and gzip shrinks the pruned model most. Timing runs
- * are few and never asserted on.
+ * are few and never asserted on. top1Accuracy() (sparq alone) gives
+ * reportModel()'s accuracy.
  */
 import assert from 'node:assert/strict';
 
 import { dataset, type Dataset } from '../../src/compress/data/dataset.js';
 import { quantize } from '../../src/compress/quantize/quantize.js';
 import { formatReport, reportModel, type ModelReport } from '../../src/compress/report/index.js';
+import { top1Accuracy } from '../../src/compress/report/accuracy.js';
 import { weightLayers } from '../../src/compress/report/layers.js';
 import { readOnnx } from '../../src/runtime/onnx/read.js';
 import { encodeOnnxModel, type OnnxGraph } from '../../src/runtime/onnx/write.js';
@@ -132,6 +134,15 @@ describe('compress: reportModel() and formatReport()', () => {
       outputs: [{ name: 'y', type: 'float', dims: [1, 2] }],
     };
     assert.deepEqual(weightLayers(readOnnx(encodeOnnxModel(graph)).graph, new Map([['fc', 'gemm']])), [{ name: 'fc', op: 'Gemm', weightDims: [2, 3], sparsity: 4 / 6, type: 'uint8', kernel: 'gemm' }]);
+  });
+
+  it("top1Accuracy() scores the model in sparq alone, as reportModel() does", async () => {
+    assert.equal(await top1Accuracy(encodeOnnxModel(fp32), data, { batch: 7 }), reports[0].accuracy);
+    assert.equal(await top1Accuracy(encodeOnnxModel(pruned), data, { threads: 1 }), reports[1].accuracy);
+    await assert.rejects(top1Accuracy(fp32 as never, data), { name: 'TypeError', message: /model/ });
+    await assert.rejects(top1Accuracy(encodeOnnxModel(fp32), {} as never), { name: 'TypeError', message: /data/ });
+    await assert.rejects(top1Accuracy(encodeOnnxModel(fp32), data, { batch: 0 }), { name: 'RangeError', message: /options\.batch/ });
+    await assert.rejects(top1Accuracy(encodeOnnxModel(fp32), data, { threads: 0 }), { name: 'RangeError', message: /options\.threads/ });
   });
 
   it('names the bad argument', async () => {

@@ -7,11 +7,10 @@
  * picks per-layer sparsities from it, formatSensitivity() prints it.
  */
 import { encodeOnnxModel, type OnnxGraph } from '../../runtime/onnx/write.js';
-import { InferenceSession } from '../../runtime/session.js';
 import { checkInt, checkObject, fail, typeFail } from '../../validate.js';
 import { checkDataset, dataset, type Dataset } from '../data/dataset.js';
 import { checkGraph } from '../quantize-qdq.js';
-import { imageFeeds, imageModelIo, topClasses } from '../report/feeds.js';
+import { top1Accuracy } from '../report/accuracy.js';
 import { markdownTable, percent } from '../report/format.js';
 import { exportOnnx, importOnnx } from '../train/onnx.js';
 import { weightLayers, type WeightLayer } from './graph.js';
@@ -20,8 +19,6 @@ import type { WeightArray } from './weight.js';
 
 /** Weights a layer needs to be scanned by default: smaller ones hold too little of a model to be worth pruning. */
 export const MIN_SENSITIVITY_WEIGHTS = 1024;
-/** Images per session run. */
-const BATCH = 500;
 /** The overall sparsity reached counts as the target within this slack (sums of products of sizes and sparsities round). */
 const EPSILON = 1e-9;
 
@@ -102,7 +99,7 @@ export async function pruneSensitivity(graph: OnnxGraph | Uint8Array, data: Data
   const threads = options.threads === undefined ? undefined : checkInt('options.threads', options.threads, 1, 256);
   const layers = scannedLayers(model, options.params);
   const measured = images === n ? data : dataset(data.images.subarray(0, images * h * w * c), data.labels.subarray(0, images), [images, h, w, c]);
-  const accuracyOf = (g: OnnxGraph) => accuracy(g, measured, threads);
+  const accuracyOf = (g: OnnxGraph) => top1Accuracy(encodeOnnxModel(g), measured, { threads });
 
   const baseline = await accuracyOf(model);
   const result: LayerSensitivity[] = [];
@@ -143,22 +140,6 @@ function checkSparsities(name: string, value: unknown): number[] {
     if (i > 0 && !(s > value[i - 1])) fail(`${name}[${i}]`, `must be above ${name}[${i - 1}] = ${value[i - 1]} (increasing sparsities)`);
   });
   return value as number[];
-}
-
-/** Top-1 accuracy of `graph` on `data` in sparq's session. */
-async function accuracy(graph: OnnxGraph, data: Dataset, threads: number | undefined): Promise<number> {
-  const session = await InferenceSession.create(encodeOnnxModel(graph), threads === undefined ? {} : { threads });
-  try {
-    const [n, h, w, c] = data.dims;
-    const io = imageModelIo(session, [h, w, c], 'model');
-    const classes = new Uint8Array(n);
-    for (const { first, rows, feeds } of imageFeeds(data, BATCH, io.input)) topClasses(session.runSync(feeds)[io.output], rows, classes, first, 'model');
-    let right = 0;
-    for (let i = 0; i < n; i++) if (classes[i] === data.labels[i]) right++;
-    return right / n;
-  } finally {
-    await session.release();
-  }
 }
 
 /** Throws unless `value` (named `name`) is a pruneSensitivity() result. */

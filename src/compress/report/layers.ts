@@ -74,3 +74,19 @@ export function weightLayers(graph: ModelGraph, kernels: ReadonlyMap<string, str
   }
   return layers;
 }
+
+/** The weights of all `layers` and the fraction of them that are zero (0 without weights). */
+export function weightTotals(layers: readonly LayerReport[]): { weights: number; sparsity: number } {
+  let weights = 0, zeros = 0;
+  for (const l of layers) {
+    const size = l.weightDims.reduce((a, b) => a * b, 1);
+    weights += size;
+    zeros += l.sparsity * size;
+  }
+  return { weights, sparsity: weights > 0 ? zeros / weights : 0 };
+}
+
+/** The fraction of zeros in the weights of all of `graph`'s weight layers. */
+export function weightSparsity(graph: ModelGraph): number {
+  return weightTotals(weightLayers(graph, new Map())).sparsity;
+}

@@ -18,7 +18,7 @@ import { InferenceSession, type Feeds, type SessionOptions } from '../../runtime
 import { checkBoolean, checkInt, checkObject, fail, typeFail } from '../../validate.js';
 import { checkDataset, type Dataset } from '../data/dataset.js';
 import { imageFeeds, imageModelIo, modelBytes, nchwImages, topClasses } from './feeds.js';
-import { weightLayers, type LayerReport } from './layers.js';
+import { weightLayers, weightTotals, type LayerReport } from './layers.js';
 
 export interface ReportOptions {
   /** The images (NHWC) and labels to measure accuracy on; the model takes them as NCHW. */
@@ -136,8 +136,7 @@ export async function reportModel(model: OnnxGraph | Uint8Array, options: Report
     const kernels = new Map<string, string>();
     for (const p of sparq.profile()) kernels.set(p.node.endsWith('_quant') ? p.node.slice(0, -'_quant'.length) : p.node, p.kernel);
     const layers = weightLayers(readOnnx(bytes).graph, kernels);
-    const weights = layers.reduce((sum, l) => sum + l.weightDims.reduce((a, b) => a * b, 1), 0);
-    const zeros = layers.reduce((sum, l) => sum + l.sparsity * l.weightDims.reduce((a, b) => a * b, 1), 0);
+    const { weights, sparsity } = weightTotals(layers);
     let speed: ModelReport['speed'] = null;
     if (o.timing) {
       const rows = Math.min(o.batch, n);
@@ -148,7 +147,7 @@ export async function reportModel(model: OnnxGraph | Uint8Array, options: Report
     return {
       name: o.name, images: n, accuracy: right / n, ortAccuracy: ortRight / n, agreement: same / n,
       sizeBytes: bytes.length, sizeGzipBytes: gzipSync(bytes, { level: 9 }).length,
-      weights, sparsity: weights > 0 ? zeros / weights : 0, layers, speed,
+      weights, sparsity, layers, speed,
     };
   } finally {
     await sparq.release();
