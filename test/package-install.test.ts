@@ -157,6 +157,8 @@ describe('package install', function () {
     needed.push('prebuilds/linux-x64/sparq.node', 'prebuilds/linux-arm64/sparq.node');
     // The WebGPU backend reads its shaders from kernels/ at run time.
     needed.push(...filesUnder(join(root, 'kernels'), '.wgsl').map((f) => relative(root, f)));
+    // sparq bench times and scores the Fashion-MNIST example models.
+    needed.push(...filesUnder(join(root, 'examples', 'fashion-mnist', 'models'), '').map((f) => relative(root, f)));
     assert.deepEqual(needed.filter((f) => !shipped.has(f)), [], 'the tarball lacks files the install or the run needs');
     assert.ok(!existsSync(join(root, 'prebuilds')), "postpack leaves no prebuilds/ in the checkout (the install script would take them over a fresh build)");
   });
