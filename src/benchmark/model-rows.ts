@@ -154,8 +154,12 @@ export async function webGpuRow(
     if (ort && ortWebGpu.runs) {
       try {
         theirs = await ort.InferenceSession.create(subject.bytes, { ...ortSessionOptions(threads), executionProviders: ['webgpu'] });
+        // A provider that starts may still fail on the first run (an op it lacks): found here, not in the middle of the timing.
+        await theirs.run(toOrt(ort, subject.feeds));
       } catch (e) {
         ortWebGpu.runs = false;
+        await theirs?.release();
+        theirs = undefined;
         note = `onnxruntime's WebGPU execution provider did not start (${(e as Error).message.split('\n')[0]}): WebGPU rows time sparq alone`;
       }
     }
