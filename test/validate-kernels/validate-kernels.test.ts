@@ -28,6 +28,12 @@ describe('validate-kernels', function () {
     assert.deepEqual(notRun.map((r) => r.variant).sort(), unsupported.map((v) => v.name).sort());
   });
 
+  it('has a check for every kernel family the addon has', function () {
+    const { implementation, variants } = cpu.info();
+    if (implementation === 'reference') this.skip();
+    assert.deepEqual(Object.keys(variants).filter((f) => !KERNEL_FAMILIES.includes(f)), []);
+  });
+
   it('reports a variant one off in one element failed, with the seed, case and shape that reproduce it', async () => {
     const report = await validateKernels({ seed: 5, only: ['qu8s8-gemm'], extraChecks: [withInjectedFault(qu8s8Gemm)] });
     assert.equal(report.ok, false);
