@@ -1,36 +1,53 @@
 /**
  * `sparq compress`: compress.pipeline() from flags. Flags map one to one
  * onto pipeline options; a bad flag (unknown, malformed, out of range, or
- * one that needs another) exits 2 with a message naming it, before any
+ * one that needs another) exits 2 with one line naming it, before any
  * work, and the pipeline's own failures (a missing dataset, say) exit 1.
  */
-import { parseArgs } from 'node:util';
-
 import { compress } from '../index.js';
 import { checkPipelineOptions } from '../compress/pipeline-options.js';
-import { FlagError } from './conventions.js';
+import { FlagError, parseFlags, printHelp, type Command } from './conventions.js';
 
-export const COMPRESS_USAGE = `  compress --data fashion-mnist[=DIR] | --data cifar10=DIR [options]
+/** The command's lines in sparq's usage. */
+export const COMPRESS_SUMMARY = `  compress --data fashion-mnist[=DIR] | --data cifar10=DIR [--model in.onnx] [--prune ...] [--distill W]
+                  [--quantize int8|none] [--out DIR] [--json] ...
                   trains the dataset's built-in CNN (or --model), prunes, distills and quantizes it,
                   writes each model's .onnx and models.json to --out and reports each one's accuracy
-                  in sparq and onnxruntime-node, size, sparsity and speed; options:
-                  --model in.onnx           start from this model (NCHW images in, logits out)
-                  --epochs N                training epochs (default 12; with --model 0: used as is)
-                  --images N                train on a sample of N training images (default all)
-                  --test-images N           report on the first N test images (default all)
-                  --prune unstructured|blocks|2:4   also a pruned model (every conv/dense weight
-                                            but the first and last), reached gradually
-                  --sparsity S              its sparsity (default 0.9; 2:4 is 0.5)
-                  --prune-epochs N          epochs over which it is reached (default 2)
-                  --finetune N              fine-tuning epochs after that (default 5)
-                  --distill W               also a student of width W (0.5: half the channels)
-                  --distill-epochs N        (default twice --epochs)
-                  --quantize int8|none      int8 QDQ of every model (default int8)
-                  --calibration minmax|percentile|entropy|mse   (default percentile)
-                  --per-tensor              one weight scale per tensor (default per channel)
-                  --reduce-range            7-bit weights (exact in onnxruntime without VNNI)
-                  --calibration-images N    (default 1000)
-                  --threads N  --budget ms  --no-timing  --out DIR (default ./compressed)  --json
+                  in sparq and onnxruntime-node, size, sparsity and speed
+`;
+
+const USAGE = `usage: sparq compress --data fashion-mnist[=DIR] | --data cifar10=DIR [options]
+
+Trains the dataset's built-in CNN (or --model), prunes, distills and quantizes it, writes each
+model's .onnx and models.json to --out and reports each one's accuracy in sparq and
+onnxruntime-node, size, sparsity and speed (a table, or --json). Progress goes to stderr.
+  --model in.onnx           start from this model (NCHW images in, logits out)
+  --epochs N                training epochs (default 12; with --model 0: used as is)
+  --images N                train on a sample of N training images (default all)
+  --test-images N           report on the first N test images (default all)
+  --prune unstructured|blocks|2:4   also a pruned model (every conv/dense weight
+                            but the first and last), reached gradually
+  --sparsity S              its sparsity (default 0.9; 2:4 is 0.5)
+  --prune-epochs N          epochs over which it is reached (default 2)
+  --finetune N              fine-tuning epochs after that (default 5)
+  --distill W               also a student of width W (0.5: half the channels)
+  --distill-epochs N        (default twice --epochs)
+  --quantize int8|none      int8 QDQ of every model (default int8)
+  --calibration minmax|percentile|entropy|mse   (default percentile)
+  --per-tensor              one weight scale per tensor (default per channel)
+  --reduce-range            7-bit weights (exact in onnxruntime without VNNI)
+  --calibration-images N    (default 1000)
+  --threads N               CPU threads (default: all cores)
+  --budget ms               how long each model is timed, in sparq and in onnxruntime (default 300)
+  --no-timing               no timing: accuracy, size and sparsity only
+  --out DIR                 where the models go (default ./compressed)
+  --json                    the models and their reports as JSON
+
+examples:
+  sparq compress --data fashion-mnist --prune blocks --out compressed
+  sparq compress --data fashion-mnist=/data/fashion-mnist --prune 2:4 --distill 0.5 --json
+  sparq compress --data cifar10=/data/cifar-10-batches-bin --epochs 20 --calibration entropy
+  sparq compress --data fashion-mnist --model my.onnx --epochs 0 --quantize int8
 `;
 
 /** Each pipeline option's flag: an error naming the option is reworded to name the flag. */
@@ -89,23 +106,15 @@ function requireFlag(values: Record<string, unknown>, flags: readonly string[], 
 
 /** The pipeline options `argv` (after 'compress') asks for, checked; a FlagError naming the bad flag. */
 export function compressOptions(argv: string[]): { options: compress.PipelineOptions; json: boolean } | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        data: { type: 'string' }, model: { type: 'string' }, epochs: { type: 'string' }, images: { type: 'string' }, 'test-images': { type: 'string' },
-        prune: { type: 'string' }, sparsity: { type: 'string' }, 'prune-epochs': { type: 'string' }, finetune: { type: 'string' },
-        distill: { type: 'string' }, 'distill-epochs': { type: 'string' },
-        quantize: { type: 'string' }, calibration: { type: 'string' }, 'per-tensor': { type: 'boolean' }, 'reduce-range': { type: 'boolean' }, 'calibration-images': { type: 'string' },
-        threads: { type: 'string' }, budget: { type: 'string' }, 'no-timing': { type: 'boolean' }, out: { type: 'string', default: 'compressed' }, json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    throw new FlagError((e as Error).message);
-  }
-  if (values.help) return 'help';
+  const parsed = parseFlags(argv, {
+    data: { type: 'string' }, model: { type: 'string' }, epochs: { type: 'string' }, images: { type: 'string' }, 'test-images': { type: 'string' },
+    prune: { type: 'string' }, sparsity: { type: 'string' }, 'prune-epochs': { type: 'string' }, finetune: { type: 'string' },
+    distill: { type: 'string' }, 'distill-epochs': { type: 'string' },
+    quantize: { type: 'string' }, calibration: { type: 'string' }, 'per-tensor': { type: 'boolean' }, 'reduce-range': { type: 'boolean' }, 'calibration-images': { type: 'string' },
+    threads: { type: 'string' }, budget: { type: 'string' }, 'no-timing': { type: 'boolean' }, out: { type: 'string' }, json: { type: 'boolean' },
+  }, 0);
+  if (parsed === 'help') return 'help';
+  const { values } = parsed;
   requireFlag(values, ['sparsity', 'prune-epochs', 'finetune'], values.prune === undefined, '--prune');
   requireFlag(values, ['distill-epochs'], values.distill === undefined, '--distill');
   requireFlag(values, ['calibration', 'per-tensor', 'reduce-range', 'calibration-images'], values.quantize === 'none', '--quantize int8');
@@ -128,7 +137,7 @@ export function compressOptions(argv: string[]): { options: compress.PipelineOpt
     threads: numberFlag('--threads', values.threads),
     budgetMs: numberFlag('--budget', values.budget),
     timing: !values['no-timing'],
-    out: values.out,
+    out: values.out ?? 'compressed',
   };
   try {
     checkPipelineOptions(options);
@@ -153,25 +162,14 @@ function stderrProgress(): compress.ProgressOption {
   };
 }
 
-/** Runs `sparq compress argv...`; returns the exit code. */
-export async function compressCommand(argv: string[], usage: string): Promise<number> {
-  try {
-    const parsed = compressOptions(argv);
-    if (parsed === 'help') {
-      process.stdout.write(usage);
-      return 0;
-    }
-    const { options, json } = parsed;
-    const result = await compress.pipeline({ ...options, progress: stderrProgress() });
-    if (json) console.log(JSON.stringify({ out: options.out, models: result.models.map(({ name, file, report }) => ({ name, file, report })) }, null, 2));
-    else console.log(`${result.table}\nmodels and models.json written to ${options.out}`);
-    return 0;
-  } catch (e) {
-    if (e instanceof FlagError) {
-      process.stderr.write(`sparq compress: ${e.message}\n${usage}`);
-      return 2;
-    }
-    process.stderr.write(`sparq compress: ${e instanceof Error ? `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}` : String(e)}\n`);
-    return 1;
-  }
+async function main(argv: string[]): Promise<number> {
+  const parsed = compressOptions(argv);
+  if (parsed === 'help') return printHelp(USAGE);
+  const { options, json } = parsed;
+  const result = await compress.pipeline({ ...options, progress: stderrProgress() });
+  if (json) console.log(JSON.stringify({ out: options.out, models: result.models.map(({ name, file, report }) => ({ name, file, report })) }, null, 2));
+  else console.log(`${result.table}\nmodels and models.json written to ${options.out}`);
+  return 0;
 }
+
+export const command: Command = { name: 'compress', usage: USAGE, main };

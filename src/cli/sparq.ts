@@ -6,14 +6,14 @@
  * stderr line and exit 1, results on stdout, --json where a table is printed).
  */
 import { command as compare } from './compare.js';
-import { COMPRESS_USAGE, compressCommand } from './compress.js';
+import { command as compress, COMPRESS_SUMMARY } from './compress.js';
 import { execute, type Command } from './conventions.js';
 import { command as info } from './info.js';
 import { command as report, REPORT_SUMMARY } from './report.js';
 import { command as run } from './run.js';
 import { command as validate, VALIDATE_SUMMARY } from './validate.js';
 
-const COMMANDS: Record<string, Command> = { info, validate, run, compare, report };
+const COMMANDS: Record<string, Command> = { info, validate, run, compare, compress, report };
 
 const USAGE = `usage: sparq <command> [options]     (sparq help <command>, or sparq <command> --help, for its options)
 
@@ -27,7 +27,7 @@ ${VALIDATE_SUMMARY}  run <model.onnx> [--input file.npy|file.json] [--backend cp
   compare <model.onnx> [--batch n] [--threads n] [--budget ms] [--first-divergence] [--json]
                   sparq against onnxruntime-node on the same seeded random inputs: errors, top-1
                   agreement, latency and throughput; exits 1 when an output disagrees with the oracle
-${COMPRESS_USAGE}${REPORT_SUMMARY}
+${COMPRESS_SUMMARY}${REPORT_SUMMARY}
 examples:
   sparq info
   sparq validate --only qu8s8-gemm,f32-spmm
@@ -38,13 +38,12 @@ examples:
 `;
 
 async function main([name, ...argv]: string[]): Promise<number> {
-  if (name === 'compress') return compressCommand(argv, USAGE);
   if (name === '--help' || name === '-h') {
     process.stdout.write(USAGE);
     return 0;
   }
   if (name === 'help' && argv.length <= 1) {
-    const about = argv[0] === undefined ? undefined : COMMANDS[argv[0]]?.usage ?? (argv[0] === 'compress' ? USAGE : undefined);
+    const about = argv[0] === undefined ? undefined : COMMANDS[argv[0]]?.usage;
     if (argv[0] === undefined || about !== undefined) {
       process.stdout.write(about ?? USAGE);
       return 0;
@@ -52,7 +51,7 @@ async function main([name, ...argv]: string[]): Promise<number> {
   }
   const command = name === undefined ? undefined : COMMANDS[name];
   if (command === undefined) {
-    process.stderr.write(name === undefined || name === 'help' ? USAGE : `sparq: unknown command '${name}' (commands: ${[...Object.keys(COMMANDS), 'compress'].join(', ')}; sparq --help)\n`);
+    process.stderr.write(name === undefined || name === 'help' ? USAGE : `sparq: unknown command '${name}' (commands: ${Object.keys(COMMANDS).join(', ')}; sparq --help)\n`);
     return 2;
   }
   return execute(command, argv);

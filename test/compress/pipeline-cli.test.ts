@@ -84,15 +84,21 @@ describe('cli: sparq compress', function () {
       assert.throws(() => compressOptions(argv), { message });
     });
 
-  it('exits 2 on a bad flag, naming it, with the usage; --help prints the usage', async () => {
-    await assert.rejects(sparq(['compress', '--data', 'fashion-mnist', '--prune', 'blocks', '--sparsity', '2']), (e: { code: number; stderr: string }) => {
-      assert.equal(e.code, 2);
-      assert.match(e.stderr, /^sparq compress: --sparsity must be in \[0, 1\), got 2\n/);
-      assert.match(e.stderr, /compress --data fashion-mnist\[=DIR\] \| --data cifar10=DIR/);
-      return true;
-    });
-    const { stdout } = await sparq(['compress', '--help']);
+  it('exits 2 on a bad flag with one stderr line naming it; --help prints the usage with examples, exit 0', async () => {
+    for (const args of [['--data', 'fashion-mnist', '--prune', 'blocks', '--sparsity', '2'], ['--data', 'fashion-mnist', '--bogus']]) {
+      await assert.rejects(sparq(['compress', ...args]), (e: { code: number; stdout: string; stderr: string }) => {
+        assert.equal(e.code, 2);
+        assert.match(e.stderr, /^sparq compress: [^\n]+\n$/);
+        assert.match(e.stderr, args.includes('--bogus') ? /^sparq compress: Unknown option '--bogus'\n$/ : /^sparq compress: --sparsity must be in \[0, 1\), got 2\n$/);
+        assert.equal(e.stdout, '');
+        return true;
+      });
+    }
+    const { stdout, stderr } = await sparq(['compress', '--help']);
+    assert.equal(stderr, '');
+    assert.match(stdout, /^usage: sparq compress --data/);
     assert.match(stdout, /--prune unstructured\|blocks\|2:4/);
+    assert.match(stdout, /\nexamples:\n  sparq compress --data/);
   });
 
   describe('on small data files', () => {
