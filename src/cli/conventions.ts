@@ -30,7 +30,7 @@ export function parseFlags<O extends Options>(argv: string[], options: O, positi
   }
   if ((parsed.values as { help?: boolean }).help) return 'help' as const;
   if (parsed.positionals.length > positionals) throw new FlagError(`unexpected argument '${parsed.positionals[positionals]}'`);
-  return { values: parsed.values as { [K in keyof O]?: O[K]['type'] extends 'boolean' ? boolean : string }, positionals: parsed.positionals };
+  return { values: parsed.values as { [K in keyof O]?: O[K]['type'] extends 'boolean' ? boolean : O[K]['multiple'] extends true ? string[] : string }, positionals: parsed.positionals };
 }
 
 /** A positive integer flag's value, or undefined when not given. */

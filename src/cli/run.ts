@@ -1,6 +1,6 @@
 /**
  * `sparq run model.onnx`: runs a model on the inputs of a .npy or .json
- * file (inputs.ts), or on seeded random inputs of its input shapes, on the
+ * file or on PNG/JPEG images (inputs.ts), or on seeded random inputs of its input shapes, on the
  * CPU or WebGPU backend; prints its outputs, or the top-k classes of its
  * first output, and with --compare how onnxruntime-node agrees and how fast
  * each runs.
@@ -8,17 +8,31 @@
 import { compare, InferenceSession, randomFeeds, type CompareReport } from '../index.js';
 import type { Value } from '../runtime/onnx/model.js';
 import { FlagError, oneOf, parseFlags, positiveInt, printHelp, type Command } from './conventions.js';
-import { loadFeeds } from './inputs.js';
+import { imageOptions, loadFeeds } from './inputs.js';
 
-const USAGE = `usage: sparq run <model.onnx> [--input file.npy|file.json] [--backend cpu|webgpu] [--top k]
-                 [--batch n] [--threads n] [--compare] [--json]
+const USAGE = `usage: sparq run <model.onnx> [--input file.npy|file.json|image.png|image.jpg ...] [--backend cpu|webgpu]
+                 [--top k] [--batch n] [--threads n] [--compare] [--json]
+                 [--layout nchw|nhwc] [--size HxW] [--scale s] [--mean r,g,b] [--std r,g,b]
 
 Runs the model and prints each output's type, dims and first values.
   --input FILE     the inputs: a NumPy .npy file (little-endian float32/float64/int8/uint8/int32/int64,
                    C order) for a single-input model, or JSON: { "inputName": { "dims": [...], "data": [...] } }
                    or a plain nested array for a single-input model. float64 values are converted to
                    float32 inputs (with a note on stderr); dims must match the model's.
+                   Or PNG/JPEG images (--input once per image: a batch) for a single-input float32
+                   image model: decoded (8/16-bit gray, RGB, RGBA, palette PNGs; alpha dropped),
+                   resized to the model's height x width by bilinear filtering (half-pixel centres,
+                   widened when shrinking, as Pillow's BILINEAR), converted to its channels (RGB to
+                   gray by BT.601 luma 0.299 R + 0.587 G + 0.114 B, gray to RGB repeated), laid out
+                   as its input shape says (NCHW when it is unclear) and normalized:
+                   (pixel * scale - mean) / std, pixels 0..255.
                    Without --input: seeded random inputs (floats in [0, 1), integers 0..9).
+  --layout L       images: nchw or nhwc, overriding the layout read from the model's input shape
+  --size HxW       images: the height and width to resize to, for a model whose input does not fix them
+  --scale s        images: the factor on 0..255 pixels (default 1/255: pixels in [0, 1])
+  --mean r,g,b     images: subtracted after scaling, per channel (or one value for all; default 0)
+  --std r,g,b      images: divided by after that, per channel (or one value for all; default 1).
+                   The defaults give pixels / 255, what the bundled Fashion-MNIST models take.
   --batch n        the symbolic dims of random inputs (default 1)
   --backend B      cpu (default) or webgpu
   --top k          the k most likely classes of each batch item of the first output, with softmax probabilities
@@ -29,6 +43,8 @@ Runs the model and prints each output's type, dims and first values.
 examples:
   sparq run model.onnx --input image.npy --top 5
   sparq run model.onnx --input feeds.json --compare
+  sparq run examples/fashion-mnist/models/fp32.onnx --input shirt.png --input shoe.jpg --top 3
+  sparq run resnet.onnx --input cat.jpg --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225 --top 5
   sparq run model.onnx --batch 8 --json
 `;
 
@@ -66,8 +82,9 @@ function printComparison(report: CompareReport): void {
 
 async function main(argv: string[]): Promise<number> {
   const parsed = parseFlags(argv, {
-    input: { type: 'string' }, backend: { type: 'string' }, top: { type: 'string' }, batch: { type: 'string' }, threads: { type: 'string' },
+    input: { type: 'string', multiple: true }, backend: { type: 'string' }, top: { type: 'string' }, batch: { type: 'string' }, threads: { type: 'string' },
     compare: { type: 'boolean' }, json: { type: 'boolean' },
+    layout: { type: 'string' }, size: { type: 'string' }, scale: { type: 'string' }, mean: { type: 'string' }, std: { type: 'string' },
   }, 1);
   if (parsed === 'help') return printHelp(USAGE);
   const { values, positionals: [model] } = parsed;
@@ -77,6 +94,7 @@ async function main(argv: string[]): Promise<number> {
   const threads = positiveInt('threads', values.threads);
   if (model === undefined) throw new FlagError('needs a model file: sparq run <model.onnx>');
   if (batch !== undefined && values.input !== undefined) throw new FlagError('--batch sets the shape of random inputs; --input gives its own');
+  const images = imageOptions(values.input ?? [], values);
 
   const session = await InferenceSession.create(model, { threads, backend });
   let outputs: Record<string, Value>;
@@ -84,7 +102,7 @@ async function main(argv: string[]): Promise<number> {
   let notes: string[] = [];
   try {
     if (values.input === undefined) feeds = randomFeeds(session.inputs, { batch });
-    else ({ feeds, notes } = loadFeeds(values.input, session.inputs));
+    else ({ feeds, notes } = loadFeeds(values.input, session.inputs, images));
     outputs = await session.run(feeds);
   } finally {
     await session.release();

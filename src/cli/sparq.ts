@@ -20,10 +20,12 @@ const USAGE = `usage: sparq <command> [options]     (sparq help <command>, or sp
 commands:
   info [--json]   the CPU, ISA levels and cap, each kernel family's variant, threads, the native addon,
                   WebGPU adapters, onnxruntime-node, Node, OS, cores and memory
-${VALIDATE_SUMMARY}  run <model.onnx> [--input file.npy|file.json] [--backend cpu|webgpu] [--top k] [--batch n]
-                  [--threads n] [--compare] [--json]
-                  runs the model on the file's inputs (or seeded random ones) and prints its outputs
-                  or top-k classes; --compare adds agreement and speed against onnxruntime-node
+${VALIDATE_SUMMARY}  run <model.onnx> [--input file.npy|file.json|image.png|image.jpg ...] [--backend cpu|webgpu] [--top k]
+                  [--batch n] [--threads n] [--compare] [--json]
+                  [--layout nchw|nhwc] [--size HxW] [--scale s] [--mean r,g,b] [--std r,g,b]
+                  runs the model on the file's inputs, or a batch of images resized and normalized (or seeded
+                  random inputs), and prints its outputs or top-k classes; --compare adds agreement and speed
+                  against onnxruntime-node
   compare <model.onnx> [--batch n] [--threads n] [--budget ms] [--first-divergence] [--json]
                   sparq against onnxruntime-node on the same seeded random inputs: errors, top-1
                   agreement, latency and throughput; exits 1 when an output disagrees with the oracle
@@ -32,6 +34,7 @@ examples:
   sparq info
   sparq validate --only qu8s8-gemm,f32-spmm
   sparq run model.onnx --input image.npy --top 5 --compare
+  sparq run examples/fashion-mnist/models/fp32.onnx --input shirt.png --top 3
   sparq compare model.onnx --json
   sparq compress --data fashion-mnist --prune blocks --out compressed
   sparq report results.json -o report.html

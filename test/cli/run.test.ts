@@ -116,7 +116,7 @@ describe('cli: sparq run on real inputs', () => {
       ['name.json', JSON.stringify({ image: { dims: [1], data: [1] } }), /: "image" is not an input of the model \(inputs: input\)$/],
       ['ragged.json', JSON.stringify([[1, 2], [3]]), /: the nested array is not rectangular: the array\[1\] should be an array of 2$/],
       ['text.json', '{ not json', /: not valid JSON/],
-      ['image.png', 'png', /: unknown input format \(the name must end in \.npy or \.json\)$/],
+      ['image.gif', 'GIF89a', /: unknown input format \(the name must end in \.npy, \.json, \.png, \.jpg or \.jpeg\)$/],
     ];
     const results = await Promise.all(cases.map(([name, bytes]) => sparq(['run', model, '--input', file(name, bytes)])));
     results.forEach(({ code, stdout, stderr }, i) => {
