@@ -9,19 +9,20 @@ import { checkPipelineOptions } from '../compress/pipeline-options.js';
 import { FlagError, parseFlags, printHelp, type Command } from './conventions.js';
 
 /** The command's lines in sparq's usage. */
-export const COMPRESS_SUMMARY = `  compress --data fashion-mnist[=DIR] | --data cifar10=DIR [--model in.onnx] [--prune ...] [--distill W]
+export const COMPRESS_SUMMARY = `  compress [model.onnx] --data fashion-mnist[=DIR] | --data cifar10=DIR [--model in.onnx] [--prune ...] [--distill W]
                   [--quantize int8|none] [--out DIR] [--json] ...
                   trains the dataset's built-in CNN (or --model), prunes, distills and quantizes it,
                   writes each model's .onnx and models.json to --out and reports each one's accuracy
                   in sparq and onnxruntime-node, size, sparsity and speed
 `;
 
-const USAGE = `usage: sparq compress --data fashion-mnist[=DIR] | --data cifar10=DIR [options]
+const USAGE = `usage: sparq compress [model.onnx] --data fashion-mnist[=DIR] | --data cifar10=DIR [options]
 
 Trains the dataset's built-in CNN (or --model), prunes, distills and quantizes it, writes each
 model's .onnx and models.json to --out and reports each one's accuracy in sparq and
 onnxruntime-node, size, sparsity and speed (a table, or --json). Progress goes to stderr.
-  --model in.onnx           start from this model (NCHW images in, logits out)
+  --model in.onnx           start from this model (NCHW images in, logits out); or give it first:
+                            sparq compress in.onnx --data ...
   --epochs N                training epochs (default 12; with --model 0: used as is)
   --images N                train on a sample of N training images (default all)
   --test-images N           report on the first N test images (default all)
@@ -112,9 +113,13 @@ export function compressOptions(argv: string[]): { options: compress.PipelineOpt
     distill: { type: 'string' }, 'distill-epochs': { type: 'string' },
     quantize: { type: 'string' }, calibration: { type: 'string' }, 'per-tensor': { type: 'boolean' }, 'reduce-range': { type: 'boolean' }, 'calibration-images': { type: 'string' },
     threads: { type: 'string' }, budget: { type: 'string' }, 'no-timing': { type: 'boolean' }, out: { type: 'string' }, json: { type: 'boolean' },
-  }, 0);
+  }, 1);
   if (parsed === 'help') return 'help';
   const { values } = parsed;
+  // `sparq compress model.onnx ...` names the model as --model does.
+  const [positional] = parsed.positionals;
+  if (positional !== undefined && values.model !== undefined) throw new FlagError(`give the model once: '${positional}' or --model ${values.model}`);
+  values.model ??= positional;
   requireFlag(values, ['sparsity', 'prune-epochs', 'finetune'], values.prune === undefined, '--prune');
   requireFlag(values, ['distill-epochs'], values.distill === undefined, '--distill');
   requireFlag(values, ['calibration', 'per-tensor', 'reduce-range', 'calibration-images'], values.quantize === 'none', '--quantize int8');

@@ -38,6 +38,9 @@ describe('cli: sparq compress', function () {
         threads: 2, budgetMs: 50, timing: false, out: 'o',
       },
     });
+    const model = 'examples/fashion-mnist/models/fp32.onnx';
+    const first = compressOptions([model, '--data', 'fashion-mnist', '--epochs', '0']);
+    assert.deepEqual(first !== 'help' && first.options.model, { onnx: model, epochs: 0 }, 'a model given first is --model');
     const defaults = compressOptions(['--data', 'fashion-mnist', '--distill', '0.5', '--quantize', 'none']);
     assert.deepEqual(defaults, {
       json: false,
@@ -78,6 +81,8 @@ describe('cli: sparq compress', function () {
     [['--data', 'fashion-mnist', '--threads', '0'], /^--threads must be an integer/],
     [['--data', 'fashion-mnist', '--budget', '0'], /^--budget must be an integer/],
     [['--data', 'fashion-mnist', '--out', ''], /^--out must be a non-empty path string/],
+    [['a.onnx', '--data', 'fashion-mnist', '--model', 'b.onnx'], /^give the model once: 'a.onnx' or --model b.onnx/],
+    [['a.onnx', 'b.onnx', '--data', 'fashion-mnist'], /^unexpected argument 'b.onnx'/],
   ];
   for (const [argv, message] of BAD)
     it(`names the bad flag: ${argv.join(' ') || '(none)'}`, () => {
@@ -96,7 +101,7 @@ describe('cli: sparq compress', function () {
     }
     const { stdout, stderr } = await sparq(['compress', '--help']);
     assert.equal(stderr, '');
-    assert.match(stdout, /^usage: sparq compress --data/);
+    assert.match(stdout, /^usage: sparq compress \[model.onnx\] --data/);
     assert.match(stdout, /--prune unstructured\|blocks\|2:4/);
     assert.match(stdout, /\nexamples:\n  sparq compress --data/);
   });
