@@ -25,10 +25,9 @@
 import { parseArgs } from 'node:util';
 import { cpu, tensor } from '../src/index.js';
 import { blockDensity, hasInt8ConvKernel } from '../src/backends/cpu/conv2d.js';
-import type { OnnxGraph, OnnxNode, OnnxTensor } from '../src/runtime/onnx/write.js';
 import { pruneBlocks, seededRandom } from '../test/fixtures/cifar-cnn.js';
 import { benchMobileConvs } from './conv-mobile.js';
-import { ort, ortSession } from './ort-models.js';
+import { convGraph, ort, ortSession, qconvGraph } from './ort-models.js';
 import { timeIt } from './timing.js';
 
 const { values } = parseArgs({
@@ -45,36 +44,6 @@ const LAYERS: [string, number, number, number, boolean][] = [['conv1', 3, 32, 32
 const POOL = { kernelShape: [2, 2], strides: [2, 2] } as const;
 /** The int8 rows' quantization: uint8 images at 1/255 around 128, per-tensor int8 weights, uint8 output. */
 const Q = { xScale: 1 / 255, xZero: 128, yScale: 0.05, yZero: 0 };
-
-/** QLinearConv (+ MaxPool on the uint8 values) for onnxruntime; Relu is the output range [y_zero_point, 255]. */
-function qconvGraph(n: number, c: number, h: number, oc: number, pooled: boolean, w: Int8Array, wScale: number): OnnxGraph {
-  const scalar = (name: string, type: 'float' | 'uint8' | 'int8', v: number): OnnxTensor =>
-    ({ name, type, dims: [], data: type === 'float' ? Float32Array.of(v) : type === 'uint8' ? Uint8Array.of(v) : Int8Array.of(v) }) as OnnxTensor;
-  const nodes: OnnxNode[] = [{ opType: 'QLinearConv', inputs: ['x', 'xs', 'xz', 'w', 'ws', 'wz', 'ys', 'yz'], outputs: [pooled ? 'c' : 'y'], attributes: { kernel_shape: [3, 3] } }];
-  if (pooled) nodes.push({ opType: 'MaxPool', inputs: ['c'], outputs: ['y'], attributes: { kernel_shape: [2, 2], strides: [2, 2] } });
-  return {
-    opset: 13,
-    nodes,
-    inputs: [{ name: 'x', type: 'uint8', dims: [n, c, h, h] }],
-    outputs: [{ name: 'y', type: 'uint8', dims: null }],
-    initializers: [scalar('xs', 'float', Q.xScale), scalar('xz', 'uint8', Q.xZero), { name: 'w', type: 'int8', dims: [oc, c, 3, 3], data: w },
-      scalar('ws', 'float', wScale), scalar('wz', 'int8', 0), scalar('ys', 'float', Q.yScale), scalar('yz', 'uint8', Q.yZero)],
-  };
-}
-
-function convGraph(n: number, c: number, h: number, oc: number, pooled: boolean, w: Float32Array, bias: Float32Array): OnnxGraph {
-  const nodes: OnnxNode[] = [
-    { opType: 'Conv', inputs: ['x', 'w', 'b'], outputs: ['c'], attributes: { kernel_shape: [3, 3] } },
-    { opType: 'Relu', inputs: ['c'], outputs: [pooled ? 'r' : 'y'] },
-  ];
-  if (pooled) nodes.push({ opType: 'MaxPool', inputs: ['r'], outputs: ['y'], attributes: { kernel_shape: [2, 2], strides: [2, 2] } });
-  return {
-    nodes,
-    inputs: [{ name: 'x', type: 'float', dims: [n, c, h, h] }],
-    outputs: [{ name: 'y', type: 'float', dims: null }],
-    initializers: [{ name: 'w', type: 'float', dims: [oc, c, 3, 3], data: w }, { name: 'b', type: 'float', dims: [oc], data: bias }],
-  };
-}
 
 cpu.setThreads(threads);
 cpu.setIsaLimit(values.isa as Parameters<typeof cpu.setIsaLimit>[0]);
@@ -123,7 +92,7 @@ for (const batch of cifar ? batches : [])
       const options = { output: 'uint8' as const, outScale: Q.yScale, outZeroPoint: Q.yZero, pool: pooled ? POOL : undefined };
       const out = cpu.conv2d(input, packed, options).data as Uint8Array;
       const ours = await timeIt(() => cpu.conv2d(input, packed, { ...options, out }), { budgetMs });
-      const session = await ortSession(qconvGraph(batch, c, h, oc, pooled, wq, wScale), threads);
+      const session = await ortSession(qconvGraph(batch, c, h, oc, pooled, wq, { xScale: Q.xScale, xZeroPoint: Q.xZero, wScale, yScale: Q.yScale, yZeroPoint: Q.yZero }), threads);
       const feeds = { x: new ort.Tensor('uint8', xq, [batch, c, h, h]) };
       const theirs = await timeIt(() => session.run(feeds), { budgetMs });
       await session.release();

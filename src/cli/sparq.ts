@@ -5,6 +5,7 @@
  * examples and exit 0, a bad flag one stderr line and exit 2, a failure one
  * stderr line and exit 1, results on stdout, --json where a table is printed).
  */
+import { BENCH_SUMMARY, command as bench } from './bench.js';
 import { command as compare } from './compare.js';
 import { command as compress, COMPRESS_SUMMARY } from './compress.js';
 import { execute, type Command } from './conventions.js';
@@ -13,14 +14,14 @@ import { command as report, REPORT_SUMMARY } from './report.js';
 import { command as run } from './run.js';
 import { command as validate, VALIDATE_SUMMARY } from './validate.js';
 
-const COMMANDS: Record<string, Command> = { info, validate, run, compare, compress, report };
+const COMMANDS: Record<string, Command> = { info, validate, bench, run, compare, compress, report };
 
 const USAGE = `usage: sparq <command> [options]     (sparq help <command>, or sparq <command> --help, for its options)
 
 commands:
   info [--json]   the CPU, ISA levels and cap, each kernel family's variant, threads, the native addon,
                   WebGPU adapters, onnxruntime-node, Node, OS, cores and memory
-${VALIDATE_SUMMARY}  run <model.onnx> [--input file.npy|file.json|image.png|image.jpg ...] [--backend cpu|webgpu] [--top k]
+${VALIDATE_SUMMARY}${BENCH_SUMMARY}  run <model.onnx> [--input file.npy|file.json|image.png|image.jpg ...] [--backend cpu|webgpu] [--top k]
                   [--batch n] [--threads n] [--compare] [--json]
                   [--layout nchw|nhwc] [--size HxW] [--scale s] [--mean r,g,b] [--std r,g,b]
                   runs the model on the file's inputs, or a batch of images resized and normalized (or seeded
@@ -33,6 +34,7 @@ ${COMPRESS_SUMMARY}${REPORT_SUMMARY}
 examples:
   sparq info
   sparq validate --only qu8s8-gemm,f32-spmm
+  sparq bench --quick
   sparq run model.onnx --input image.npy --top 5 --compare
   sparq run examples/fashion-mnist/models/fp32.onnx --input shirt.png --top 3
   sparq compare model.onnx --json

@@ -245,7 +245,7 @@ export function hasInt8ConvKernel(): boolean {
  * one; else the float kernel of the weights' format.
  * @throws RangeError when a qu8s8-conv2d variant is named for other x or weights.
  */
-function convFamily(xType: 'float32' | 'uint8', w: ConvWeights, variant: string | null): NativeConv2dPlanOptions['family'] {
+export function convFamily(xType: 'float32' | 'uint8', w: ConvWeights, variant: string | null): NativeConv2dPlanOptions['family'] {
   const int8Named = variant?.startsWith('qu8s8-conv2d') ?? false;
   const int8 = xType === 'uint8' && w.int8Blocks;
   // Variants name native kernels: without packed weights (reference backend, empty weights) nothing is named.
