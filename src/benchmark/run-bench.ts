@@ -93,13 +93,17 @@ async function adapter(notes: string[]): Promise<WebGpuBackend | null> {
   }
 }
 
-/** `cases` with sparq's side on named variants: 'all' gives one case per variant this CPU runs; a name keeps the cases of its family. */
+/**
+ * `cases` with sparq's side on named variants, the name in the kernel's
+ * label (so rows of one case stay apart in --compare): 'all' gives one case
+ * per variant this CPU runs; a name keeps the cases of its family.
+ */
 function withVariants(cases: KernelCase[], variant: string): (KernelCase & { variant?: string })[] {
   const variants = cpu.info().variants;
   return cases.flatMap((c) => {
     if (c.family === null) return variant === 'all' ? [c] : [];
     const names = (variants[c.family] ?? []).filter((v) => v.supported).map((v) => v.name);
-    return names.filter((name) => variant === 'all' || name === variant).map((name) => ({ ...c, variant: name }));
+    return names.filter((name) => variant === 'all' || name === variant).map((name) => ({ ...c, kernel: `${c.kernel} [${name}]`, variant: name }));
   });
 }
 
