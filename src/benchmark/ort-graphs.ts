@@ -91,12 +91,13 @@ export function qdqMatMulGraph(m: number, k: number, n: number, w: Int8Array, p:
   };
 }
 
-/** Y uint8 = QuantizeLinear(X, scale, zp) over a flat tensor of `size` values. */
-export function quantizeLinearGraph(size: number, scale: number, zeroPoint: number): OnnxGraph {
+/** One QuantizeLinear (float -> uint8) or DequantizeLinear (uint8 -> float) node over a flat tensor of `size` values. */
+function linearQuantGraph(opType: 'QuantizeLinear' | 'DequantizeLinear', size: number, scale: number, zeroPoint: number): OnnxGraph {
+  const [xType, yType] = opType === 'QuantizeLinear' ? (['float', 'uint8'] as const) : (['uint8', 'float'] as const);
   return single(
-    { opType: 'QuantizeLinear', inputs: ['X', 's', 'zp'], outputs: ['Y'] },
-    [{ name: 'X', type: 'float', dims: [size] }],
-    [{ name: 'Y', type: 'uint8', dims: [size] }],
+    { opType, inputs: ['X', 's', 'zp'], outputs: ['Y'] },
+    [{ name: 'X', type: xType, dims: [size] }],
+    [{ name: 'Y', type: yType, dims: [size] }],
     [
       { name: 's', type: 'float', dims: [], data: Float32Array.of(scale) },
       { name: 'zp', type: 'uint8', dims: [], data: Uint8Array.of(zeroPoint) },
@@ -104,17 +105,14 @@ export function quantizeLinearGraph(size: number, scale: number, zeroPoint: numb
   );
 }
 
+/** Y uint8 = QuantizeLinear(X, scale, zp) over a flat tensor of `size` values. */
+export function quantizeLinearGraph(size: number, scale: number, zeroPoint: number): OnnxGraph {
+  return linearQuantGraph('QuantizeLinear', size, scale, zeroPoint);
+}
+
 /** Y float = DequantizeLinear(X uint8, scale, zp) over a flat tensor of `size` values. */
 export function dequantizeLinearGraph(size: number, scale: number, zeroPoint: number): OnnxGraph {
-  return single(
-    { opType: 'DequantizeLinear', inputs: ['X', 's', 'zp'], outputs: ['Y'] },
-    [{ name: 'X', type: 'uint8', dims: [size] }],
-    [{ name: 'Y', type: 'float', dims: [size] }],
-    [
-      { name: 's', type: 'float', dims: [], data: Float32Array.of(scale) },
-      { name: 'zp', type: 'uint8', dims: [], data: Uint8Array.of(zeroPoint) },
-    ],
-  );
+  return linearQuantGraph('DequantizeLinear', size, scale, zeroPoint);
 }
 
 /** The int8 conv models' quantization: x and y scales and zero points, and the weights' per-tensor scale. */

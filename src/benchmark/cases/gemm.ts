@@ -10,7 +10,7 @@ import { mulberry32 } from '../../random.js';
 import { tensor } from '../../tensor.js';
 import { matMulGraph, matMulIntegerGraph, ortSession, qlinearMatMulGraph } from '../ort-graphs.js';
 import type { GemmShape } from '../shapes.js';
-import { anyUint8, centered, dispatchedVariant, filled, int8In, type KernelCase } from './kernel-case.js';
+import { anyUint8, centered, dispatchedVariant, filled, int8In, releasing, type KernelCase } from './kernel-case.js';
 
 export function sgemmCase(s: GemmShape): KernelCase {
   return {
@@ -29,10 +29,7 @@ export function sgemmCase(s: GemmShape): KernelCase {
         sparq: () => cpu.gemm(a, packed, { out, variant }),
         ort: session && (() => session.run(feed!, fetches!)),
         variant: variant ?? dispatchedVariant('f32-gemm'),
-        release: async () => {
-          packed.dispose();
-          await session?.release();
-        },
+        release: releasing(session, packed),
       };
     },
   };
@@ -61,10 +58,7 @@ export function qgemmCase(s: GemmShape, weights: 'full' | '7bit', output: 'int32
         sparq: () => cpu.qgemm(a, packed, options),
         ort: session && (() => session.run(feed!, fetches!)),
         variant: variant ?? dispatchedVariant('qu8s8-gemm', (v) => packed.narrow || !v.needsNarrow),
-        release: async () => {
-          packed.dispose();
-          await session?.release();
-        },
+        release: releasing(session, packed),
       };
     },
   };

@@ -7,7 +7,7 @@
 import { cpu } from '../../backends/cpu/backend.js';
 import type { WebGpuBackend } from '../../backends/webgpu/backend.js';
 import type { NativeFamily } from '../../native.js';
-import type { Ort } from '../../runtime/compare/ort.js';
+import type { Ort, OrtSession } from '../../runtime/compare/ort.js';
 import type { KernelResult } from '../results.js';
 
 export interface CaseEnv {
@@ -59,4 +59,12 @@ export function transposed<T extends Float32Array | Int8Array | Uint8Array>(a: T
   const t = new (a.constructor as new (n: number) => T)(a.length);
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) t[j * rows + i] = a[i * cols + j];
   return t;
+}
+
+/** A CaseRun's release(): gives back what sparq holds natively or on the GPU, and closes onnxruntime's session. */
+export function releasing(session: OrtSession | null, ...held: { dispose(): void }[]): () => Promise<void> {
+  return async () => {
+    for (const h of held) h.dispose();
+    await session?.release();
+  };
 }

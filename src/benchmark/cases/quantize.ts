@@ -3,7 +3,7 @@ import { cpu } from '../../backends/cpu/backend.js';
 import { mulberry32 } from '../../random.js';
 import { tensor } from '../../tensor.js';
 import { dequantizeLinearGraph, ortSession, quantizeLinearGraph } from '../ort-graphs.js';
-import { anyUint8, dispatchedVariant, filled, type KernelCase } from './kernel-case.js';
+import { anyUint8, dispatchedVariant, filled, releasing, type KernelCase } from './kernel-case.js';
 
 const SCALE = 0.07, ZERO_POINT = 128;
 
@@ -21,7 +21,7 @@ export function quantizeCase(size: number): KernelCase {
         sparq: () => cpu.quantize(t, { type: 'uint8', scale: SCALE, zeroPoint: ZERO_POINT, out, variant }),
         ort: session && (() => session.run(feed!, fetches!)),
         variant: variant ?? dispatchedVariant('f32-qx8-quantize'),
-        release: () => session?.release(),
+        release: releasing(session),
       };
     },
   };
@@ -41,7 +41,7 @@ export function dequantizeCase(size: number): KernelCase {
         sparq: () => cpu.dequantize(t, { out, variant }),
         ort: session && (() => session.run(feed!, fetches!)),
         variant: variant ?? dispatchedVariant('qx8-f32-dequantize'),
-        release: () => session?.release(),
+        release: releasing(session),
       };
     },
   };

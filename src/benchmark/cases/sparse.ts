@@ -15,7 +15,7 @@ import { SparseMatrix } from '../../sparse/sparse-matrix.js';
 import { tensor, type Tensor } from '../../tensor.js';
 import { matMulGraph, matMulIntegerGraph, ortSession } from '../ort-graphs.js';
 import type { SpmmShape } from '../shapes.js';
-import { anyUint8, centered, dispatchedVariant, filled, transposed, type CaseRun, type KernelCase } from './kernel-case.js';
+import { anyUint8, centered, dispatchedVariant, filled, releasing, transposed, type CaseRun, type KernelCase } from './kernel-case.js';
 
 /** A sparse layout, or 'dense': sparq's dense GEMM on the same pruned matrix. */
 export type SparseSide = SparseLayout | 'dense';
@@ -50,7 +50,7 @@ function family(type: WeightType, side: SparseSide): NativeFamily {
 }
 
 /** sparq's call on W [n, k] and X [k, m] for one side, with what it holds natively. */
-function sparqSide(type: WeightType, side: SparseSide, w: Tensor<WeightType>, x: Tensor<'float32' | 'uint8'>, variant: string | undefined): Omit<CaseRun, 'ort'> {
+function sparqSide(type: WeightType, side: SparseSide, w: Tensor<WeightType>, x: Tensor<'float32' | 'uint8'>, variant: string | undefined): Pick<CaseRun, 'sparq' | 'variant'> & { held: { dispose(): void }[] } {
   const [n, m] = [w.dims[0], x.dims[1]];
   if (side === 'dense') {
     const packed = cpu.packWeights(cpu.transpose(w));
@@ -58,17 +58,17 @@ function sparqSide(type: WeightType, side: SparseSide, w: Tensor<WeightType>, x:
     const run = type === 'float32'
       ? ((out) => () => cpu.gemm(xt as Tensor<'float32'>, packed, { out, variant }))(new Float32Array(m * n))
       : ((out) => () => cpu.qgemm(xt as Tensor<'uint8'>, packed, { out, variant }))(new Int32Array(m * n));
-    return { sparq: run, variant: variant ?? dispatchedVariant(family(type, side), (v) => packed.narrow || !v.needsNarrow), release: () => packed.dispose() };
+    return { sparq: run, variant: variant ?? dispatchedVariant(family(type, side), (v) => packed.narrow || !v.needsNarrow), held: [packed] };
   }
   const sparse = SparseMatrix.fromDense(w, { ...LAYOUTS[side] });
   const chosen = variant ?? dispatchedVariant(family(type, side));
   if (type === 'float32') {
     const out = new Float32Array(n * m);
-    return { sparq: () => cpu.spmm(sparse as SparseMatrix<'float32'>, x as Tensor<'float32'>, { out, variant }), variant: chosen, release: () => {} };
+    return { sparq: () => cpu.spmm(sparse as SparseMatrix<'float32'>, x as Tensor<'float32'>, { out, variant }), variant: chosen, held: [] };
   }
   const packed = cpu.packSparseWeights(sparse as SparseMatrix<'int8'>);
   const out = new Int32Array(n * m);
-  return { sparq: () => cpu.qspmm(packed, x as Tensor<'uint8'>, { out, variant }), variant: chosen, release: () => packed.dispose() };
+  return { sparq: () => cpu.qspmm(packed, x as Tensor<'uint8'>, { out, variant }), variant: chosen, held: [packed] };
 }
 
 export function sparseCase(type: WeightType, s: SpmmShape, side: SparseSide): KernelCase {
@@ -89,12 +89,10 @@ export function sparseCase(type: WeightType, s: SpmmShape, side: SparseSide): Ke
       const feed = ort && { X: new ort.Tensor(type === 'float32' ? 'float32' : 'uint8', transposed(x.data, s.k, s.m), [s.m, s.k]) };
       const fetches = ort && { Y: type === 'float32' ? new ort.Tensor('float32', new Float32Array(s.m * s.n), [s.m, s.n]) : new ort.Tensor('int32', new Int32Array(s.m * s.n), [s.m, s.n]) };
       return {
-        ...ours,
+        sparq: ours.sparq,
         ort: session && (() => session.run(feed!, fetches!)),
-        release: async () => {
-          ours.release();
-          await session?.release();
-        },
+        variant: ours.variant,
+        release: releasing(session, ...ours.held),
       };
     },
   };

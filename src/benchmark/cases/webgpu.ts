@@ -14,7 +14,7 @@ import { SparseMatrix } from '../../sparse/sparse-matrix.js';
 import { tensor } from '../../tensor.js';
 import { matMulGraph, ortSession } from '../ort-graphs.js';
 import type { GemmShape, SpmmShape } from '../shapes.js';
-import { anyUint8, centered, filled, int8In, transposed, type CaseEnv, type KernelCase } from './kernel-case.js';
+import { anyUint8, centered, filled, int8In, releasing, transposed, type CaseEnv, type KernelCase } from './kernel-case.js';
 import { prunedWeight } from './sparse.js';
 
 /** Why a WebGPU row has no onnxruntime side. */
@@ -49,10 +49,7 @@ export function gpuSgemmCase(s: GemmShape): KernelCase {
         sparq: roundTrip(env, () => gpuOf(env).gemm(x, wGpu)),
         ort: session && (() => session.run(feed!)),
         variant: null,
-        release: async () => {
-          wGpu.dispose();
-          await session?.release();
-        },
+        release: releasing(session, wGpu),
       };
     },
   };
@@ -68,7 +65,7 @@ export function gpuQgemmCase(s: GemmShape): KernelCase {
       const x = tensor('uint8', [s.m, s.k], filled(new Uint8Array(s.m * s.k), random, anyUint8), { scale: 0.05, zeroPoint: 120 });
       const wq = gpuOf(env).packWeights(tensor('int8', [s.k, s.n], w, { scale: wScales, axis: 1 }));
       const options = { output: 'uint8', outScale: 0.1 * Math.sqrt(s.k), outZeroPoint: 128 } as const;
-      return { sparq: roundTrip(env, () => gpuOf(env).qgemm(x, wq, options)), ort: null, variant: null, release: () => wq.dispose() };
+      return { sparq: roundTrip(env, () => gpuOf(env).qgemm(x, wq, options)), ort: null, variant: null, release: releasing(null, wq) };
     },
   };
 }
@@ -88,10 +85,7 @@ export function gpuSpmmCase(s: SpmmShape, layout: 'csr' | 'bsr4x1'): KernelCase 
         sparq: roundTrip(env, () => gpuOf(env).spmm(sparse, x)),
         ort: session && (() => session.run(feed!)),
         variant: null,
-        release: async () => {
-          sparse.dispose();
-          await session?.release();
-        },
+        release: releasing(session, sparse),
       };
     },
   };
