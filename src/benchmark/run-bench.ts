@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { cpu } from '../backends/cpu/backend.js';
 import { webgpu, type WebGpuBackend } from '../backends/webgpu/backend.js';
 import { oneLine } from '../cli/conventions.js';
-import { machineInfo } from '../machine-info.js';
+import { machineInfo, type MachineInfo } from '../machine-info.js';
 import { native, packageRoot, type IsaLimit } from '../native.js';
 import { loadOrt, type Ort } from '../runtime/compare/ort.js';
 import { checkBoolean, checkInt, checkObject, checkOneOf, typeFail } from '../validate.js';
@@ -83,8 +83,16 @@ async function onnxruntime(load: () => Promise<Ort>, notes: string[]): Promise<O
   }
 }
 
-/** The first adapter's backend, or null and a note (no adapter is not a failure: the CPU rows stand alone). */
-async function adapter(notes: string[]): Promise<WebGpuBackend | null> {
+/**
+ * The first adapter's backend, or null and a note (no adapter is not a
+ * failure: the CPU rows stand alone). machineInfo() has looked for adapters
+ * already, under a timeout, so a driver that never answers is not asked again.
+ */
+async function adapter(machine: MachineInfo, notes: string[]): Promise<WebGpuBackend | null> {
+  if (machine.webgpu.adapters.length === 0) {
+    notes.push(`no WebGPU adapter, so no webgpu rows${machine.webgpu.error ? `: ${machine.webgpu.error}` : ''}`);
+    return null;
+  }
   try {
     return await webgpu();
   } catch (e) {
@@ -128,7 +136,7 @@ async function measure(c: KernelCase & { variant?: string }, env: CaseEnv, budge
       ? { ...side(await timeCalls(run.ort, { budgetMs }), c.ops), baseline: c.baseline, provider: c.backend }
       : null;
     return {
-      group: c.group as KernelResult['group'], kernel: c.kernel, family: run.family ?? c.family, variant: run.variant, backend: c.backend, shape: c.shape,
+      group: c.group, kernel: c.kernel, family: run.family ?? c.family, variant: run.variant, backend: c.backend, shape: c.shape,
       sparsity: c.sparsity, threads: env.threads, ops: c.ops, unit: c.unit, sparq, onnxruntime: ort, speedup: ort && ort.p50Ms / sparq.p50Ms,
     };
   } finally {
@@ -148,13 +156,14 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
   const addon = native();
   const capBefore = addon?.cpuInfo().isaLimit ?? 'none';
   const threadsBefore = cpu.info().threads;
-  if (o.isa !== undefined) cpu.setIsaLimit(o.isa);
-  const isa = addon?.cpuInfo().isaLimit ?? 'none';
   const groups = (c: KernelCase) => o.only === null || o.only.includes(c.group);
   const kernels: KernelResult[] = [];
-  const gpu = o.backends.includes('webgpu') ? await adapter(notes) : null;
+  let gpu: WebGpuBackend | null = null;
   try {
+    if (o.isa !== undefined) cpu.setIsaLimit(o.isa);
+    const isa = addon?.cpuInfo().isaLimit ?? 'none';
     const machine = await machineInfo();
+    if (o.backends.includes('webgpu')) gpu = await adapter(machine, notes);
     const ort = await onnxruntime(options.loadOnnxruntime ?? loadOrt, notes);
     if (isa !== 'none') notes.push(`sparq's CPU kernels capped at ${isa}; onnxruntime is not capped`);
     if (o.only !== null) notes.push(`only ${o.only.join(', ')} (--only)`);
@@ -167,7 +176,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
       for (const threads of backend === 'cpu' ? o.threads : [threadsBefore]) {
         cpu.setThreads(threads);
         for (const c of cases) {
-          options.onCase?.(`${backend} ${threads}T ${c.kernel} ${c.shape}${c.sparsity ? ` ${c.sparsity * 100}%` : ''}`);
+          options.onCase?.(`${backend} ${threads}T ${c.kernel} ${c.shape}${c.sparsity ? ` ${Math.round(c.sparsity * 100)}%` : ''}`);
           const row = await measure(c, { threads, ort, gpu: gpu ?? undefined }, o.budgetMs, notes);
           if (row) kernels.push(row);
         }

@@ -33,17 +33,19 @@ int8, dense and 90% block-pruned, vs Conv / QLinearConv), quantize and dequantiz
 qgemm and spmm on the WebGPU adapter vs onnxruntime's WebGPU EP. Each row: the median (p50)
 and p99 of repeated runs, the rate (GFLOP/s, GOP/s, Gelem/s; sparse rates count the dense
 product) and the speedup (onnxruntime p50 / sparq p50: above 1 sparq is faster). Without
-onnxruntime-node or a WebGPU adapter the rows they need are left out with a note.
+onnxruntime-node the rows keep sparq's side alone; without a WebGPU adapter the webgpu rows
+are left out; a note says so either way.
 
   --quick          fewer shapes (the largest dropped), ~120 ms per measurement; well under a minute
   --only a,b       only these groups: ${BENCH_GROUPS.join(', ')}
-  --threads 1,2    CPU thread counts, a row each (default: all cores, and 1 too without --quick)
+  --threads 1,2    CPU thread counts, a row each (default: SPARQ_THREADS or all cores, and 1 too
+                   without --quick)
   --isa level      cap sparq's CPU kernels: ${ISA_LIMITS.filter((l) => l !== 'none').join(', ')}
                    (onnxruntime is not capped)
   --backend b      cpu, webgpu or all (default)
   --budget ms      timed milliseconds per measurement and side (default 120 quick, 1000 full)
-  --variant v      time sparq's side on this kernel variant (sparq info lists them), or on every
-                   variant this CPU runs with 'all', a row each
+  --variant v      time sparq's CPU side on this kernel variant (sparq info lists them), or on
+                   every variant this CPU runs with 'all', a row each
   --json           the results as JSON (the format sparq report and --compare read) on stdout
   --out file       also write that JSON to file
   --compare        read two result files and print them side by side: each row's rate in A and
