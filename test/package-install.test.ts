@@ -64,7 +64,7 @@ function consumerProject(dir: string, name: string): string {
 
 const IMAGE = [3, 32, 32] as const;
 const BATCH = 2;
-/** The bundled example's CNN (bench/example.ts), dense and 90% pruned in blocks of 4 output channels: conv, sparse conv, gemm and spmm kernels. */
+/** The CIFAR-10 CNN the bench suite times, dense and 90% pruned in blocks of 4 output channels: conv, sparse conv, gemm and spmm kernels. */
 const MODELS = { dense: () => cifarCnn(), 'block-pruned': () => cifarCnn({ prune: 0.9, pruneBlock: 4 }) };
 
 /**

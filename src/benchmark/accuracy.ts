@@ -12,13 +12,11 @@ import { findFashionMnist, readIdxDataset, type Dataset } from '../compress/data
 import { top1Accuracy } from '../compress/report/accuracy.js';
 import { weightSparsity } from '../compress/report/layers.js';
 import { readOnnx } from '../runtime/onnx/read.js';
-import { checkBoolean, checkInt, checkObject } from '../validate.js';
+import { checkInt, checkObject } from '../validate.js';
 import { exampleModels } from './fashion-mnist-models.js';
 import type { AccuracyResult } from './results.js';
 
 export interface BenchAccuracyOptions {
-  /** Accepted for symmetry with the other parts: all 10000 test images are scored either way (a few seconds for all ten models). */
-  quick: boolean;
   /** sparq's CPU threads for the runs. */
   threads: number;
 }
@@ -40,7 +38,6 @@ function testSet(notes: string[]): Dataset | null {
  */
 export async function benchAccuracy(options: BenchAccuracyOptions): Promise<{ accuracy: AccuracyResult[]; notes: string[] }> {
   checkObject('options', options);
-  checkBoolean('options.quick', options.quick);
   const threads = checkInt('options.threads', options.threads, 1, 256);
   const notes: string[] = [];
   const data = testSet(notes);

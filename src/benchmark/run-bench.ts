@@ -20,8 +20,10 @@ import { checkBoolean, checkInt, checkObject, checkOneOf, typeFail } from '../va
 import type { CaseEnv, KernelCase } from './cases/kernel-case.js';
 import { NO_ORT_QGEMM_ON_WEBGPU } from './cases/webgpu.js';
 import {
-  BENCH_FORMAT, BENCH_VERSION, type BenchBackend, type BenchGroup, type BenchResults, type KernelResult, type KernelSide, type OrtKernelSide, type Stats,
+  BENCH_FORMAT, BENCH_VERSION, type AccuracyResult, type BenchBackend, type BenchGroup, type BenchResults, type KernelResult, type KernelSide, type ModelResult, type OrtKernelSide, type Stats,
 } from './results.js';
+import { benchAccuracy } from './accuracy.js';
+import { benchModels } from './models.js';
 import { kernelCases } from './suite.js';
 import { timeCalls } from './timing.js';
 
@@ -182,13 +184,27 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
         }
       }
     }
+    // The example models and their accuracy: whole sessions, so --variant (a kernel's) leaves them out.
+    const wants = (g: BenchGroup) => o.variant === undefined && (o.only === null || o.only.includes(g));
+    const models: ModelResult[] = [], accuracy: AccuracyResult[] = [];
+    if (wants('models')) {
+      options.onCase?.('example models');
+      const part = await benchModels({ quick: o.quick, threads: o.threads, backends: o.backends.filter((b) => b === 'cpu' || gpu), budgetMs: o.budgetMs });
+      models.push(...part.models);
+      notes.push(...part.notes);
+    }
+    if (wants('accuracy')) {
+      options.onCase?.('example models\' accuracy');
+      const part = await benchAccuracy({ threads: Math.max(...o.threads) });
+      accuracy.push(...part.accuracy);
+      notes.push(...part.notes);
+    }
     return {
       format: BENCH_FORMAT, version: BENCH_VERSION, createdAt, sparqVersion: sparqVersion(), machine,
       options: { quick: o.quick, threads: o.threads, isa, backends: o.backends, only: o.only, budgetMs: o.budgetMs },
       kernels,
-      // The one spot the example models and their accuracy join the suite (src/benchmark/models.ts, accuracy.ts): wired at merge.
-      models: [],
-      accuracy: [],
+      models,
+      accuracy,
       notes,
     };
   } finally {

@@ -1,7 +1,7 @@
 /** `sparq bench`'s tables: the results per group with the machine line and notes, and --compare's two machines side by side. */
 import type { MachineInfo } from '../machine-info.js';
 import type { BenchComparison, MachineSummary, Pair } from '../benchmark/compare-results.js';
-import type { BenchResults, KernelResult, Stats } from '../benchmark/results.js';
+import type { AccuracyResult, BenchResults, KernelResult, ModelResult, Stats } from '../benchmark/results.js';
 import { table } from './conventions.js';
 
 const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
@@ -36,6 +36,22 @@ function kernelTable(rows: KernelResult[]): string {
   ]);
 }
 
+function modelTable(rows: ModelResult[]): string {
+  const images = (t: ModelResult['latency']) => [num(t?.sparq.imagesPerSec), num(t?.onnxruntime?.imagesPerSec), ratio(t?.speedup)];
+  const check = (c: ModelResult['check']) => (c === null ? '-' : `${c.pass ? 'pass' : 'FAIL'} vs ${c.oracle}${c.exact ? ', exact' : `, max err ${c.maxAbsError.toExponential(1)}`}`);
+  return table([
+    ['model', 'form', 'sparsity', 'backend', 'threads', '1 image: sparq/s', 'ort/s', 'speedup', `batch ${rows[0].throughput?.batch ?? '-'}: sparq/s`, 'ort/s', 'speedup', 'outputs'],
+    ...rows.map((m) => [m.model, m.form, percent(m.sparsity), m.backend, String(m.threads), ...images(m.latency), ...images(m.throughput), check(m.check)]),
+  ]);
+}
+
+function accuracyTable(rows: AccuracyResult[]): string {
+  return table([
+    ['model', 'weights', 'structure', 'sparsity', 'top-1', 'images'],
+    ...rows.map((a) => [a.model, `${a.bits}-bit`, a.structure, percent(a.sparsity), `${(a.top1 * 100).toFixed(2)}%`, String(a.images)]),
+  ]);
+}
+
 /** The results as the command prints them: the machine, a table per group (and unit), the notes. */
 export function formatResults(r: BenchResults): string {
   const lines = [...machineLines(r.machine, r.options.isa), `${r.options.quick ? 'quick' : 'full'} run, ${r.options.budgetMs} ms per measurement and side; speedup = onnxruntime p50 / sparq p50 (above 1: sparq faster); sparse rates count the dense product`];
@@ -43,6 +59,8 @@ export function formatResults(r: BenchResults): string {
   for (const k of r.kernels) groups.set(`${k.group} (${k.unit})`, [...(groups.get(`${k.group} (${k.unit})`) ?? []), k]);
   for (const [group, rows] of groups) lines.push('', group, kernelTable(rows));
   if (r.kernels.length === 0) lines.push('', 'no kernel rows');
+  if (r.models.length > 0) lines.push('', 'example models (images per second at the median; outputs checked against the oracle)', modelTable(r.models));
+  if (r.accuracy.length > 0) lines.push('', `example models' accuracy (${r.accuracy[0].dataset} test set, in sparq)`, accuracyTable(r.accuracy));
   if (r.notes.length > 0) lines.push('', ...r.notes.map((n) => `note: ${n}`));
   return lines.join('\n');
 }

@@ -4,7 +4,8 @@
  * --out; `sparq bench --compare a.json b.json` puts two result files side
  * by side. A bad flag exits 2, a failed run or an unreadable file 1.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 import { BenchFileError, compareResults, parseBenchResults } from '../benchmark/compare-results.js';
 import type { BenchBackend, BenchGroup } from '../benchmark/results.js';
@@ -15,14 +16,16 @@ import { FlagError, oneOf, parseFlags, positiveInt, printHelp, type Command } fr
 
 /** The command's lines in sparq's usage. */
 export const BENCH_SUMMARY = `  bench [--quick] [--only group,...] [--threads 1,2] [--isa level] [--backend cpu|webgpu|all] [--json] [--out file]
-                  GEMM, qgemm, SpMM/qSpMM across sparsities, conv layers, quantize/dequantize on each
-                  backend against onnxruntime-node in the same run: medians, p99, rates, speedups
+                  [--report file.html]
+                  GEMM, qgemm, SpMM/qSpMM across sparsities, conv layers, quantize/dequantize and the
+                  example models (fp32, int8, pruned, pruned + int8) on each backend against
+                  onnxruntime-node in the same run: medians, p99, rates, speedups; the examples' accuracy
   bench --compare a.json b.json [--json]
                   two result files (two machines or two versions) side by side
 `;
 
 const USAGE = `usage: sparq bench [--quick] [--only group,...] [--threads 1,2] [--isa level] [--backend cpu|webgpu|all]
-                   [--budget ms] [--variant name|all] [--json] [--out file.json]
+                   [--budget ms] [--variant name|all] [--json] [--out file.json] [--report file.html]
        sparq bench --compare a.json b.json [--json]
 
 Times sparq's kernels on this machine against onnxruntime-node in the same process, on the
@@ -30,7 +33,11 @@ same data and threads: GEMM (sgemm), qgemm (int32 out vs MatMulInteger, uint8 vs
 QLinearMatMul), SpMM and qSpMM at 50-95% sparsity (CSR, blocks, and sparq's dense GEMM on the
 same pruned matrix, vs onnxruntime's dense MatMul), the CIFAR-10 CNN's conv layers (fp32 and
 int8, dense and 90% block-pruned, vs Conv / QLinearConv), quantize and dequantize; and sgemm,
-qgemm and spmm on the WebGPU adapter vs onnxruntime's WebGPU EP. Each row: the median (p50)
+qgemm and spmm on the WebGPU adapter vs onnxruntime's WebGPU EP. Then the example models
+(the bundled Fashion-MNIST CNN and the CIFAR-10 CNN, fp32, int8, 90% block-pruned and both)
+on each backend: single-image and batched images per second against onnxruntime, their
+outputs checked against it; and the Fashion-MNIST models' test accuracy in sparq (when
+Debian's dataset-fashion-mnist, or $SPARQ_FASHION_MNIST, provides the data). Each kernel row: the median (p50)
 and p99 of repeated runs, the rate (GFLOP/s, GOP/s, Gelem/s; sparse rates count the dense
 product) and the speedup (onnxruntime p50 / sparq p50: above 1 sparq is faster). Without
 onnxruntime-node the rows keep sparq's side alone; without a WebGPU adapter the webgpu rows
@@ -48,28 +55,30 @@ are left out; a note says so either way.
                    every variant this CPU runs with 'all', a row each
   --json           the results as JSON (the format sparq report and --compare read) on stdout
   --out file       also write that JSON to file
+  --report file    also write the HTML report of the results (what sparq report writes)
   --compare        read two result files and print them side by side: each row's rate in A and
                    B and B/A, and the two machines
 
 examples:
   sparq bench --quick
+  sparq bench --quick --out results.json --report report.html
   sparq bench --only gemm,qgemm --threads 1 --json > gemm.json
   sparq bench --isa avx2 --out avx2.json
   sparq bench --compare laptop.json server.json
 `;
 
 const BACKENDS: Record<'cpu' | 'webgpu' | 'all', BenchBackend[]> = { cpu: ['cpu'], webgpu: ['webgpu'], all: ['cpu', 'webgpu'] };
-const RUN_FLAGS = ['quick', 'only', 'threads', 'isa', 'backend', 'budget', 'variant', 'out'] as const;
+const RUN_FLAGS = ['quick', 'only', 'threads', 'isa', 'backend', 'budget', 'variant', 'out', 'report'] as const;
 
 export type BenchFlags =
   | { compare: [string, string]; json: boolean }
-  | { compare: null; options: BenchOptions; json: boolean; out: string | undefined };
+  | { compare: null; options: BenchOptions; json: boolean; out: string | undefined; report: string | undefined };
 
 /** The flags, or 'help'. @throws FlagError naming a bad flag. */
 export function benchFlags(argv: string[]): BenchFlags | 'help' {
   const parsed = parseFlags(argv, {
     quick: { type: 'boolean' }, only: { type: 'string' }, threads: { type: 'string' }, isa: { type: 'string' }, backend: { type: 'string' },
-    budget: { type: 'string' }, variant: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' }, compare: { type: 'boolean' },
+    budget: { type: 'string' }, variant: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' }, report: { type: 'string' }, compare: { type: 'boolean' },
   }, 2);
   if (parsed === 'help') return 'help';
   const { values, positionals } = parsed;
@@ -95,8 +104,8 @@ export function benchFlags(argv: string[]): BenchFlags | 'help' {
     budgetMs: positiveInt('budget', values.budget),
     variant: values.variant,
   };
-  if (values.out === '') throw new FlagError('--out needs a file name');
-  return { compare: null, options, json, out: values.out };
+  for (const flag of ['out', 'report'] as const) if (values[flag] === '') throw new FlagError(`--${flag} needs a file name`);
+  return { compare: null, options, json, out: values.out, report: values.report };
 }
 
 function readResults(file: string) {
@@ -128,8 +137,18 @@ async function main(argv: string[]): Promise<number> {
   const results = await runBench({ ...flags.options, onCase });
   if (onCase) process.stderr.write('\r\x1b[K');
   const json = JSON.stringify(results, null, 2);
+  // The files' folders are made as needed (npm start writes into bench/results/).
+  for (const file of [flags.out, flags.report]) if (file !== undefined) mkdirSync(dirname(file), { recursive: true });
   if (flags.out !== undefined) writeFileSync(flags.out, `${json}\n`);
+  if (flags.report !== undefined) {
+    // Vega loads only when a report is asked for.
+    const { writeReport } = await import('../report/index.js');
+    await writeReport(results, flags.report);
+  }
   console.log(flags.json ? json : formatResults(results));
+  // Where the files went, on stderr so that --json's stdout stays one JSON document.
+  if (flags.out !== undefined) process.stderr.write(`sparq bench: results written to ${flags.out} (sparq report and sparq bench --compare read them)\n`);
+  if (flags.report !== undefined) process.stderr.write(`sparq bench: report written to ${flags.report} (open it in a browser)\n`);
   return 0;
 }
 

@@ -28,7 +28,7 @@ describe('benchmark: benchAccuracy()', () => {
   it('scores all ten example models on the 10000 test images, fp32 and int8 as models.json recorded', async function () {
     if (!installed()) this.skip();
     const before = cpu.info().threads;
-    const { accuracy, notes } = await benchAccuracy({ quick: true, threads: 1 });
+    const { accuracy, notes } = await benchAccuracy({ threads: 1 });
     assert.equal(cpu.info().threads, before, "the caller's thread count is restored");
     assert.deepEqual(notes, []);
     const models = exampleModels();
@@ -55,7 +55,7 @@ describe('benchmark: benchAccuracy()', () => {
     const saved = process.env[FASHION_MNIST_ENV];
     process.env[FASHION_MNIST_ENV] = '/nonexistent/fashion-mnist';
     try {
-      const { accuracy, notes } = await benchAccuracy({ quick: true, threads: 1 });
+      const { accuracy, notes } = await benchAccuracy({ threads: 1 });
       assert.deepEqual(accuracy, []);
       assert.equal(notes.length, 1);
       assert.match(notes[0], /^no accuracy rows: Fashion-MNIST not found: .*apt-get install dataset-fashion-mnist.*SPARQ_FASHION_MNIST/);
@@ -67,7 +67,6 @@ describe('benchmark: benchAccuracy()', () => {
 
   it('names the bad option', async () => {
     await assert.rejects(benchAccuracy(undefined as never), { name: 'TypeError', message: /options/ });
-    await assert.rejects(benchAccuracy({ quick: 'yes' as never, threads: 1 }), { name: 'TypeError', message: /options\.quick/ });
-    await assert.rejects(benchAccuracy({ quick: true, threads: 0 }), { name: 'RangeError', message: /options\.threads/ });
+    await assert.rejects(benchAccuracy({ threads: 0 }), { name: 'RangeError', message: /options\.threads/ });
   });
 });

@@ -45,6 +45,8 @@ describe('cli: sparq bench', function () {
       [['--budget', '0'], /^--budget must be a positive integer, got 0$/],
       [['--threads', '300'], /^--threads must be at most 256, got 300$/],
       [['--out='], /^--out needs a file name$/],
+      [['--report='], /^--report needs a file name$/],
+      [['--compare', 'a.json', 'b.json', '--report', 'r.html'], /^--compare reads two result files and takes only --json, not --report$/],
       [['--compare', 'a.json'], /^--compare needs two result files/],
       [['--compare', 'a.json', 'b.json', '--quick'], /^--compare reads two result files and takes only --json, not --quick$/],
       [['a.json'], /^unexpected argument 'a\.json'/],
@@ -72,6 +74,32 @@ describe('cli: sparq bench', function () {
       assert.equal(k.speedup, k.onnxruntime.p50Ms / k.sparq.p50Ms);
     }
     assert.ok(Array.isArray(r.models) && Array.isArray(r.accuracy) && Array.isArray(r.notes));
+  });
+
+  it('the example models and their accuracy: rows checked against the oracle, the tables, --report writes the HTML report', async () => {
+    const [out, report] = [join(dir, 'models.json'), join(dir, 'report.html')];
+    const { code, stdout, stderr } = await sparq(['bench', ...SHORT, '--only', 'models,accuracy', '--backend', 'cpu', '--out', out, '--report', report]);
+    assert.equal(code, 0, stderr);
+    const r = JSON.parse(readFileSync(out, 'utf8')) as BenchResults;
+    assert.equal(r.kernels.length, 0);
+    const forms = r.models.map((m) => `${m.model} ${m.form}`);
+    for (const model of ['fashion-mnist-cnn', 'cifar10-cnn'])
+      for (const form of ['fp32', 'int8', 'fp32 90% blocks', 'int8 90% blocks']) assert.ok(forms.includes(`${model} ${form}`), `${model} ${form} in ${forms.join(', ')}`);
+    for (const m of r.models) assert.ok(m.check?.pass && m.latency && m.throughput && m.latency.sparq.imagesPerSec > 0, JSON.stringify(m));
+    assert.match(stdout, /^example models \(images per second/m);
+    assert.match(stdout, /^fashion-mnist-cnn +int8 90% blocks +\d+% +cpu +1 +[\d.]+ +[\d.]+ +[\d.]+x +.* pass vs \w+/m);
+    if (r.accuracy.length === 0) {
+      assert.ok(r.notes.some((n) => n.startsWith('no accuracy rows')), r.notes.join('\n'));
+      if (process.env.SPARQ_REQUIRE_FASHION_MNIST === '1') assert.fail(`no Fashion-MNIST data: ${r.notes.join('; ')}`);
+    } else {
+      assert.equal(r.accuracy.length, 10);
+      assert.match(stdout, /^int8-90-blocks\.onnx +8-bit +blocks 4x1 +\d+% +\d\d\.\d\d% +10000$/m);
+    }
+    // (Dawn's own warnings may come first: machineInfo() lists the adapters.)
+    assert.ok(stderr.endsWith(`sparq bench: results written to ${out} (sparq report and sparq bench --compare read them)\nsparq bench: report written to ${report} (open it in a browser)\n`), stderr);
+    const html = readFileSync(report, 'utf8');
+    assert.match(html, /^<!doctype html>/i);
+    assert.ok((html.match(/<svg/g) ?? []).length >= 2, 'the model charts are drawn');
   });
 
   it('the table: the machine line and a row per case with both rates and the speedup', async () => {
