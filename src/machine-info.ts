@@ -86,6 +86,11 @@ async function adapters(): Promise<MachineInfo['webgpu']> {
   return { adapters: found, error: null };
 }
 
+/** An adapter's Dawn backend, and 'software' for a fallback adapter (its timings are not a GPU's). */
+export function adapterBackend(a: AdapterReport): string {
+  return a.fallback ? `${a.backend}, software` : a.backend;
+}
+
 export async function machineInfo(): Promise<MachineInfo> {
   const i = cpu.info();
   const isaCap = native()?.cpuInfo().isaLimit ?? 'none';

@@ -1,5 +1,5 @@
 /** `sparq bench`'s tables: the results per group with the machine line and notes, and --compare's two machines side by side. */
-import type { MachineInfo } from '../machine-info.js';
+import { adapterBackend, type MachineInfo } from '../machine-info.js';
 import type { BenchComparison, MachineSummary, Pair } from '../benchmark/compare-results.js';
 import type { AccuracyResult, BenchResults, KernelResult, ModelResult, Stats } from '../benchmark/results.js';
 import { table } from './conventions.js';
@@ -17,7 +17,7 @@ const percent = (s: number) => (s === 0 ? 'dense' : `${Math.round(s * 100)}%`);
 const latency = (s: Stats | null) => (s ? `${num(s.p50Ms)} / ${num(s.p99Ms)}` : '-');
 
 export function machineLines(m: MachineInfo, isaCap: string): string[] {
-  const adapters = m.webgpu.adapters.map((a) => `${a.vendor} ${a.architecture} (${a.description})`);
+  const adapters = m.webgpu.adapters.map((a) => `${a.vendor} ${a.architecture} (${a.description}; ${adapterBackend(a)})`);
   return [
     `machine: ${m.cpu.model} (${m.cpu.arch}, ${m.cpu.cores} cores, ${gib(m.memoryBytes)} memory); ${m.os.type} ${m.os.release}; Node ${m.node}`,
     `isa: ${m.cpu.isaLevels.join(' ') || 'unknown (no native addon)'}; sparq ran ${isaCap === 'none' ? `at ${m.cpu.isa}` : `capped at ${isaCap}`}` +

@@ -5,7 +5,7 @@
  * WebGPU adapters Dawn finds, onnxruntime-node's version, Node, OS, cores
  * and memory.
  */
-import { machineInfo, type MachineInfo } from '../machine-info.js';
+import { adapterBackend, machineInfo, type MachineInfo } from '../machine-info.js';
 import { parseFlags, printHelp, table, type Command } from './conventions.js';
 
 export type { MachineInfo };
@@ -36,7 +36,7 @@ function print(m: MachineInfo): void {
   console.log('\nwebgpu:');
   if (m.webgpu.adapters.length === 0) console.log(`  none found${m.webgpu.error ? ` (${m.webgpu.error})` : ''}`);
   for (const a of m.webgpu.adapters) {
-    console.log(`  ${a.vendor} ${a.architecture} ${a.device}: ${a.description}`);
+    console.log(`  ${a.vendor} ${a.architecture} ${a.device}: ${a.description} (${adapterBackend(a)})`);
     console.log(`    features: ${a.features.join(' ') || 'none'}${a.subgroupMinSize ? `; subgroups of ${a.subgroupMinSize}+` : ''}`);
     console.log(`    limits: ${Object.entries(a.limits).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   }

@@ -3,6 +3,7 @@
  * the table of kernel rows. Every string from the results is escaped: a
  * results file is data, and a CPU name or a note must not become markup.
  */
+import { adapterBackend } from '../machine-info.js';
 import type { BenchResults, KernelResult } from '../benchmark/results.js';
 import { percent } from './charts/chart.js';
 
@@ -19,7 +20,7 @@ const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
 
 export function machineSection(r: BenchResults): string {
   const m = r.machine;
-  const adapters = m.webgpu.adapters.map((a) => `${a.device}, ${a.description} (${[a.vendor, a.architecture].filter(Boolean).join(' ')})`);
+  const adapters = m.webgpu.adapters.map((a) => `${a.device}, ${a.description} (${[a.vendor, a.architecture].filter(Boolean).join(' ')}; ${adapterBackend(a)})`);
   const machine = definitions([
     ['CPU', `${m.cpu.model} (${m.cpu.arch})`],
     ['ISA levels', m.cpu.isaLevels.join(' ') || 'unknown (no native addon)'],

@@ -30,6 +30,8 @@ describe('cli: sparq info', () => {
     assert.ok(m.webgpu.adapters.length > 0 ? m.webgpu.error === null : typeof m.webgpu.error === 'string');
     for (const a of m.webgpu.adapters) {
       assert.equal(typeof a.vendor, 'string');
+      assert.equal(a.backend, { linux: 'vulkan', darwin: 'metal', win32: 'd3d12' }[process.platform as string]);
+      assert.equal(typeof a.fallback, 'boolean');
       assert.ok(Array.isArray(a.features));
       assert.ok(a.limits.maxBufferSize > 0);
     }

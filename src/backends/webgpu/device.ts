@@ -21,12 +21,23 @@ export interface AdapterReport {
   architecture: string;
   device: string;
   description: string;
+  /**
+   * The Dawn backend the adapter runs on: the one asked for, else the
+   * platform's (Dawn's JS API does not report it; the webgpu package builds
+   * Vulkan on Linux, Metal on macOS, D3D12 on Windows).
+   */
+  backend: string;
+  /** A fallback (software) adapter, as Mesa's lavapipe: it proves the code paths, its timings are not a GPU's. */
+  fallback: boolean;
   /** The adapter's optional features that sparq uses and got. */
   features: string[];
   /** The smallest subgroup the adapter runs (a power of 2); 0 without 'subgroups'. */
   subgroupMinSize: number;
   limits: { maxComputeWorkgroupsPerDimension: number; maxStorageBufferBindingSize: number; maxBufferSize: number; maxComputeInvocationsPerWorkgroup: number };
 }
+
+/** The backend Dawn picks by default on each platform the webgpu package ships for. */
+const PLATFORM_BACKEND: Partial<Record<NodeJS.Platform, string>> = { linux: 'vulkan', darwin: 'metal', win32: 'd3d12' };
 
 /** Features sparq asks for when the adapter has them. */
 const WANTED_FEATURES = ['shader-f16', 'subgroups', 'timestamp-query'] as const;
@@ -94,6 +105,8 @@ export class GpuDevice {
       architecture: info.architecture,
       device: info.device,
       description: info.description,
+      backend: options.backend ?? PLATFORM_BACKEND[process.platform] ?? 'unknown',
+      fallback: info.isFallbackAdapter ?? false,
       features,
       subgroupMinSize: features.includes('subgroups') ? (info.subgroupMinSize ?? 0) : 0,
       limits: {
