@@ -48,11 +48,17 @@ constexpr int kSpinIterations = 1000;
 // out through an atomic index so uneven tasks balance themselves.
 //
 // The generation and the job's participant count are one atomic word, so a
-// worker always reads the pair a job published. Read apart, a worker woken
-// late for a job it was not part of could see the *next* job's participant
-// count with the old generation, take part in the next job, then take part in
-// it again once it saw the new generation: the pending count went below zero
-// and run() waited forever (or ran fn_ after it was cleared).
+// worker always reads the pair a job published.
+//
+// A worker takes part only by taking one of the job's seats, and run() waits
+// only for the workers seated: once the caller has run out of tasks it closes
+// the job, and a worker that comes later (a sleeping one, or one whose core
+// another process holds) finds it closed and does nothing. Waiting for every
+// helper to check in instead made a call as slow as the latest worker's
+// wake-up even when the caller had run every task itself: on two cores
+// shared with other processes, qgemm at 256^3 (two tasks) ran at 238 GOP/s
+// on two threads against 403 on one, while onnxruntime, whose pool runs
+// itself the work a worker has not started, kept its one-thread rate.
 class Pool {
  public:
   int threads() const { return threads_.load(); }
@@ -69,7 +75,7 @@ class Pool {
     fn_ = &fn;
     tasks_ = tasks;
     next_.store(0);
-    pending_.store(helpers);
+    seats_.store(static_cast<std::uint64_t>(helpers) << kSeatShift, std::memory_order_release);
     {
       // Published under the mutex so a worker that checks the word under it
       // before sleeping cannot miss the wake-up.
@@ -79,10 +85,14 @@ class Pool {
     }
     wake_.notify_all();
     work();
-    for (int i = 0; i < kSpinIterations && pending_.load(std::memory_order_acquire) != 0; ++i) cpu_relax();
-    if (pending_.load(std::memory_order_acquire) != 0) {
-      std::unique_lock<std::mutex> lock(state_mutex_);
-      done_.wait(lock, [&] { return pending_.load(std::memory_order_acquire) == 0; });
+    // Every task is taken: close the seats, then wait for the seated workers' tasks.
+    const auto busy = [&] { return (seats_.load(std::memory_order_acquire) & kSeatedMask) != 0; };
+    if ((seats_.fetch_or(kClosed, std::memory_order_acq_rel) & kSeatedMask) != 0) {
+      for (int i = 0; i < kSpinIterations && busy(); ++i) cpu_relax();
+      if (busy()) {
+        std::unique_lock<std::mutex> lock(state_mutex_);
+        done_.wait(lock, [&] { return !busy(); });
+      }
     }
     fn_ = nullptr;
   }
@@ -90,6 +100,10 @@ class Pool {
  private:
   static constexpr int kParticipantBits = 9;  // holds up to kMaxThreads - 1 helpers
   static constexpr std::uint64_t kParticipantMask = (std::uint64_t{1} << kParticipantBits) - 1;
+  // seats_: closed flag | open seats << kSeatShift | seated workers.
+  static constexpr std::uint64_t kClosed = std::uint64_t{1} << 63;
+  static constexpr int kSeatShift = 32;
+  static constexpr std::uint64_t kSeatedMask = (std::uint64_t{1} << kSeatShift) - 1;
 
   static void run_inline(std::size_t tasks, const std::function<void(std::size_t)>& fn) {
     const bool was_inside = tls_inside_task;
@@ -131,15 +145,28 @@ class Pool {
         wake_.wait(lock, [&] { return is_new(job = job_.load(std::memory_order_acquire)); });
       }
       seen = job >> kParticipantBits;
-      // Only the first participants workers take part in a job. A job that
-      // counts this worker cannot end, nor the next be published, before this
-      // worker has taken part, so the job read here is still the current one.
-      if (index >= (job & kParticipantMask)) continue;
+      // Only the first participants workers try for a seat; the job read here
+      // may already have ended (see take_seat).
+      if (index >= (job & kParticipantMask) || !take_seat()) continue;
       work();
-      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      const std::uint64_t left = seats_.fetch_sub(1, std::memory_order_acq_rel) - 1;
+      if ((left & kClosed) != 0 && (left & kSeatedMask) == 0) {
         std::lock_guard<std::mutex> lock(state_mutex_);
         done_.notify_one();
       }
+    }
+  }
+
+  // Takes a seat at the current job unless it is closed or full. A worker
+  // late for one job may take a seat at the next: it then runs that job's
+  // tasks (fn_ and tasks_ are written before its seats open), and that job
+  // waits for it like any other seated worker.
+  bool take_seat() {
+    std::uint64_t seats = seats_.load(std::memory_order_acquire);
+    for (;;) {
+      if ((seats & kClosed) != 0 || (seats >> kSeatShift) == 0) return false;
+      const std::uint64_t taken = seats - (std::uint64_t{1} << kSeatShift) + 1;
+      if (seats_.compare_exchange_weak(seats, taken, std::memory_order_acq_rel, std::memory_order_acquire)) return true;
     }
   }
 
@@ -151,7 +178,7 @@ class Pool {
   const std::function<void(std::size_t)>* fn_ = nullptr;
   std::size_t tasks_ = 0;
   std::atomic<std::size_t> next_{0};
-  std::atomic<std::size_t> pending_{0};  // participating workers not yet done
+  std::atomic<std::uint64_t> seats_{kClosed};  // see kClosed
   // generation << kParticipantBits | participating workers, published together.
   std::atomic<std::uint64_t> job_{0};
   std::atomic<int> threads_{default_threads()};
