@@ -42,10 +42,11 @@ class TaskGrid {
     return {s, std::min(strips_, s + strips_per_task_), j, std::min(blocks_, j + blocks_per_task_)};
   }
 
-  // Runs fn(GridTask) for every task on the thread pool.
+  // Runs fn(GridTask) for every task on the thread pool, on the threads
+  // `work` (the driver's multiply-adds, parallel_for's unit) pays for.
   template <typename Fn>
-  void run(Fn&& fn) const {
-    parallel_for(count(), [&](std::size_t task) { fn((*this)[task]); });
+  void run(std::size_t work, Fn&& fn) const {
+    parallel_for(count(), work, [&](std::size_t task) { fn((*this)[task]); });
   }
 
  private:

@@ -65,11 +65,12 @@ class Pool {
 
   void set_threads(int n) { threads_.store(std::clamp(n, 1, kMaxThreads)); }
 
-  void run(std::size_t tasks, const std::function<void(std::size_t)>& fn) {
+  // Runs the tasks on at most `max_threads` threads (the calling one included).
+  void run(std::size_t tasks, std::size_t max_threads, const std::function<void(std::size_t)>& fn) {
     if (tasks == 0) return;
-    if (tasks == 1 || tls_inside_task) return run_inline(tasks, fn);
+    if (tasks == 1 || max_threads <= 1 || tls_inside_task) return run_inline(tasks, fn);
     std::lock_guard<std::mutex> job_lock(job_mutex_);
-    const std::size_t helpers = std::min<std::size_t>(static_cast<std::size_t>(threads_.load() - 1), tasks - 1);
+    const std::size_t helpers = std::min({static_cast<std::size_t>(threads_.load() - 1), tasks - 1, max_threads - 1});
     if (helpers == 0) return run_inline(tasks, fn);
     grow(helpers);
     fn_ = &fn;
@@ -198,6 +199,16 @@ int thread_count() { return pool().threads(); }
 
 void set_thread_count(int n) { pool().set_threads(n); }
 
-void parallel_for(std::size_t tasks, const std::function<void(std::size_t)>& fn) { pool().run(tasks, fn); }
+void parallel_for(std::size_t tasks, const std::function<void(std::size_t)>& fn) {
+  pool().run(tasks, static_cast<std::size_t>(kMaxThreads), fn);
+}
+
+std::size_t threads_for_work(std::size_t tasks, std::size_t work, std::size_t threads) {
+  return std::max<std::size_t>(1, std::min({tasks, work / kMinWorkPerThread, threads}));
+}
+
+void parallel_for(std::size_t tasks, std::size_t work, const std::function<void(std::size_t)>& fn) {
+  pool().run(tasks, threads_for_work(tasks, work, static_cast<std::size_t>(thread_count())), fn);
+}
 
 }  // namespace sparq

@@ -398,6 +398,7 @@ void f32_conv2d_nhwc(const F32Conv2dNhwcPlan& plan, const F32PackedB& w, const f
   std::size_t n_tasks = div_up(blocks, kColumnsPerTaskMax / nr);
   if (s_tasks * n_tasks < tasks_wanted) n_tasks = std::min(blocks, std::max(n_tasks, div_up(tasks_wanted, s_tasks)));
   const TaskGrid grid(strips, blocks, s_tasks, n_tasks);
+  const std::size_t work = strips * variant.mr * n * k;  // full strips: at most mr - 1 rows over
   const std::size_t blocks_per_task = grid.blocks_per_task();
 
   const std::size_t group_strips =
@@ -451,7 +452,7 @@ void f32_conv2d_nhwc(const F32Conv2dNhwcPlan& plan, const F32PackedB& w, const f
     const Window window{x, c, s.kernel_h, s.kernel_w, s.stride_w, s.pad_left, s.dilation_w, s.width, kh_step, kw_step,
                         static_cast<std::ptrdiff_t>(s.height * s.width)};
     const auto gather = s.channels_first ? gather_strip_channels_first : gather_strip;
-    grid.run([&](const GridTask& task) {
+    grid.run(work, [&](const GridTask& task) {
       const std::size_t t_begin = task.strip_begin, t_end = task.strip_end;
       const std::size_t j_begin = task.block_begin, j_end = task.block_end;
       std::vector<float> buf(variant.mr * k);
@@ -487,7 +488,7 @@ void f32_conv2d_nhwc(const F32Conv2dNhwcPlan& plan, const F32PackedB& w, const f
               params.min, params.max);
     }
   };
-  grid.run([&](const GridTask& task) {
+  grid.run(work, [&](const GridTask& task) {
     const std::size_t t_begin = task.strip_begin, t_end = task.strip_end;
     const std::size_t j_begin = task.block_begin, j_end = task.block_end;
     std::vector<float> buf(plan.gather_blocks ? variant.mr * taps * c : 0);

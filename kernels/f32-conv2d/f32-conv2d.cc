@@ -51,7 +51,7 @@ void f32_conv2d(const F32Conv2dVariant& variant, const ShiftedConvShape& shape, 
   const std::size_t strips = (s.out_channels + kF32Conv2dMr - 1) / kF32Conv2dMr;
   const std::size_t per_call = std::max<std::size_t>(1, kF32Conv2dGroupVectors / s.vectors());
   const std::size_t groups = (s.batch + per_call - 1) / per_call;
-  parallel_for(groups * strips, [&](std::size_t task) {
+  parallel_for(groups * strips, shifted_work(s, s.out_channels * s.taps()), [&](std::size_t task) {
     const std::size_t n0 = task / strips * per_call, strip = task % strips, first = strip * kF32Conv2dMr;
     const std::size_t rows = std::min(kF32Conv2dMr, s.out_channels - first);
     const std::size_t count = std::min(per_call, s.batch - n0);

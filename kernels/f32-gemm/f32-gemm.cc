@@ -103,7 +103,7 @@ void f32_gemm(const F32GemmVariant& variant, std::size_t m, const float* a, std:
   const bool prefetch_a = m * lda * sizeof(float) > kStreamedA;
   const float* packed = b.panels.data();
   const std::size_t panel_stride = k * kF32GemmNr;
-  grid.run([&](const GridTask& task) {
+  grid.run(m * n * k, [&](const GridTask& task) {
     const std::size_t s_begin = task.strip_begin, s_end = task.strip_end;
     const std::size_t j_begin = task.block_begin, j_end = task.block_end;
     for (std::size_t kb = 0; kb < k_blocks; ++kb) {

@@ -136,7 +136,8 @@ void f32_spconv2d(const F32SpConv2dVariant& variant, const ShiftedConvShape& sha
   // image, after its tiles: they read the image, so the check finds it in cache.
   const F32NonfiniteFn check = x.f32 != nullptr ? f32_nonfinite_best().fn : nullptr;
   std::vector<uint8_t> nonfinite(s.batch, 0);
-  parallel_for(s.batch * groups, [&](std::size_t task) {
+  const std::size_t work = shifted_work(s, w.tap.size() * w.block_rows);
+  parallel_for(s.batch * groups, work, [&](std::size_t task) {
     const std::size_t n = task / groups, first = task % groups * per_task;
     run(n, first, nullptr);
     if (check != nullptr && first == 0) nonfinite[n] = check(s.image_floats(), images.image(n), nullptr);
@@ -146,7 +147,7 @@ void f32_spconv2d(const F32SpConv2dVariant& variant, const ShiftedConvShape& sha
   for (std::size_t n = 0; n < s.batch; ++n) {
     if (nonfinite[n] == 0) continue;
     const std::vector<NonfinitePixel> pixels = nonfinite_pixels(s, x.f32 + n * s.channels * s.height * s.width);
-    parallel_for(groups, [&](std::size_t g) { run(n, g * per_task, &pixels); });
+    parallel_for(groups, work / s.batch, [&](std::size_t g) { run(n, g * per_task, &pixels); });
   }
 }
 

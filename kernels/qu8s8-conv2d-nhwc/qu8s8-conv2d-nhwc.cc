@@ -245,7 +245,7 @@ void qu8s8_conv2d_nhwc(const QGemmVariant& variant, const QConv2dNhwcShape& s, c
   void (*const finish)() = variant.finish;
   const std::size_t elem = qgemm_output_size(params.output);
   const uint8_t x_zp = params.a_zero_point;
-  grid.run([&](const GridTask& task) {
+  grid.run(m * n * k / 4, [&](const GridTask& task) {  // 4-byte int8 groups, parallel_for's unit
     const std::size_t row_begin = task.strip_begin * mr, row_end = std::min(m, task.strip_end * mr);
     aligned_vector<uint8_t> buffer = scratch->take();
     if (buffer.size() < tile_strips * mr * stride + kCopySlack) buffer.resize(tile_strips * mr * stride + kCopySlack);

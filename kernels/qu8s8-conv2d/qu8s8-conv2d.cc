@@ -201,7 +201,8 @@ void qu8s8_conv2d(const Qu8s8Conv2dVariant& variant, const ShiftedConvShape& s, 
   for (std::size_t o = 0; o < w.row_sums.size(); ++o) correction[o] = x.zero_point * w.row_sums[o];
   const std::size_t per_task = shifted_rows_per_task(s);
   const std::size_t groups = (s.out_channels + per_task - 1) / per_task;
-  parallel_for(s.batch * groups, [&](std::size_t task) {
+  // Each entry: kBlock output channels x one 4-byte group of input channels.
+  parallel_for(s.batch * groups, shifted_work(s, w.group.size() * kBlock), [&](std::size_t task) {
     const std::size_t n = task / groups, first = task % groups * per_task;
     const std::size_t rows = std::min(per_task, s.out_channels - first);
     ConvRowSink sink(s, out, masks, n, first, rows);

@@ -212,7 +212,7 @@ void qu8s8_gemm(const QGemmVariant& variant, std::size_t m, const uint8_t* a, st
 
   void (*const finish)() = variant.finish;
   const std::size_t elem = qgemm_output_size(params.output);
-  grid.run([&](const GridTask& task) {
+  grid.run(macs / 4, [&](const GridTask& task) {  // 4-byte int8 groups, parallel_for's unit
     const std::size_t row_begin = task.strip_begin * mr, row_end = std::min(m, task.strip_end * mr);
     // The copied rows of this task, zero-padded to kp, at copy_stride.
     std::vector<uint8_t> a_copy_storage;

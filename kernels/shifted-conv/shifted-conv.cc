@@ -358,6 +358,8 @@ std::size_t shifted_rows_per_task(const ShiftedConvShape& s) {
   return 8 * s.vectors() * 16 * sizeof(float) > kRowsBytes ? 4 : 8;
 }
 
+std::size_t shifted_work(const ShiftedConvShape& s, std::size_t weights) { return s.batch * s.vectors() * 16 * weights; }
+
 std::vector<int32_t> shifted_offsets(const ShiftedConvShape& s) {
   std::vector<int32_t> offsets;
   offsets.reserve(s.taps());

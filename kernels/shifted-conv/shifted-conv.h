@@ -292,6 +292,11 @@ void shifted_pool_requantize_neon(const ShiftedPoolRequantize& p);
 // map (8 x 960 values for 30 x 30) would push the image out of L1 beside them.
 std::size_t shifted_rows_per_task(const ShiftedConvShape& s);
 
+// A driver's work for parallel_for: `weights` stored weights per position (a
+// float's, or a 4-byte int8 group's, one multiply-add lane each) times the
+// positions of every image.
+std::size_t shifted_work(const ShiftedConvShape& s, std::size_t weights);
+
 // offsets[k] of tap k = (c, i, j) in the image the kernels read (padded, phase-split when strided).
 std::vector<int32_t> shifted_offsets(const ShiftedConvShape& s);
 

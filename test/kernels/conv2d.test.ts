@@ -247,6 +247,29 @@ describe('conv2d (direct stride-1 convolution)', () => {
     assertSameArray(out, one, 'out');
   });
 
+  it('gives the same results on 1 and 2 threads for dense, [4 x 1] block and int8 block weights, each enough work to split', () => {
+    const r = rng(17);
+    const s = SHAPES[2];
+    const n = 8;
+    const wDims = [s.oc, s.c, s.kh, s.kw];
+    const wSize = s.oc * s.c * s.kh * s.kw, xSize = n * s.c * s.h * s.w;
+    const x = tensor('float32', [n, s.c, s.h, s.w], randomFloats(xSize, r));
+    const qx = tensor('uint8', [n, s.c, s.h, s.w], randomInts(Uint8Array, xSize, 0, 255, r), { scale: 0.05, zeroPoint: 9 });
+    const qOptions = { pads: s.pads, output: 'uint8' as const, outScale: 0.2, outZeroPoint: 3 };
+    const cases = [
+      { name: 'dense', x, w: packConvWeights(tensor('float32', wDims, randomFloats(wSize, r))), options: { pads: s.pads } },
+      { name: '[4 x 1] blocks', x, w: packConvWeights(tensor('float32', wDims, pruned(randomFloats(wSize, r), 0.3, r)), { sparse: true, blockRows: 4 }), options: { pads: s.pads } },
+      { name: 'int8 blocks', x: qx, w: packConvWeights(tensor('int8', wDims, randomInts(Int8Array, wSize, -100, 100, r), { scale: 0.01 }), { sparse: true, blockRows: 4 }), options: qOptions },
+    ];
+    assert.ok(cases[2].w.int8Blocks, 'the int8 case runs on qu8s8-conv2d');
+    for (const c of cases) {
+      cpu.setThreads(1);
+      const one = cpu.conv2d(c.x, c.w, c.options).data;
+      cpu.setThreads(2);
+      assertSameArray(cpu.conv2d(c.x, c.w, c.options).data, one, c.name);
+    }
+  });
+
   it('plans a call once for a shape: the same results, and run() checks only the arrays', () => {
     const r = rng(16);
     const s = SHAPES[2];

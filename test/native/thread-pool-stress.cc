@@ -1,7 +1,7 @@
 // Stress driver for kernels/common/thread-pool.cc, built by
 // test/threads.test.ts with -fsanitize=thread and run under a time limit.
 //
-// Many short jobs of varying task counts, thread counts above and below the
+// Many short jobs of varying task counts and work, thread counts above and below the
 // core count changed between jobs, several caller threads at once, and jobs
 // nested inside tasks. Every job checks that each task ran exactly once.
 // A lost wake-up or a miscounted job shows up as a hang (the test's time
@@ -23,14 +23,17 @@ bool run_jobs(unsigned seed, int jobs) {
     if ((seed >> 4) % 16 == 0) sparq::set_thread_count(1 + static_cast<int>((seed >> 12) % 9));
     std::vector<std::atomic<int>> ran(tasks);
     const bool nest = (seed >> 20) % 8 == 0;
-    sparq::parallel_for(tasks, [&](std::size_t t) {
+    const auto task = [&](std::size_t t) {
       ran[t].fetch_add(1, std::memory_order_relaxed);
       if (nest) {
         std::atomic<int> inner{0};
         sparq::parallel_for(3, [&](std::size_t) { inner.fetch_add(1, std::memory_order_relaxed); });
         if (inner.load() != 3) ran[t].fetch_add(100, std::memory_order_relaxed);
       }
-    });
+    };
+    // Half the jobs give their work: 0 to 4 threads' worth, so fewer helpers than tasks or threads.
+    if ((seed >> 24) % 2 == 0) sparq::parallel_for(tasks, (seed >> 25) % 5 * sparq::kMinWorkPerThread, task);
+    else sparq::parallel_for(tasks, task);
     for (std::size_t t = 0; t < tasks; ++t) {
       if (ran[t].load() != 1) {
         std::fprintf(stderr, "job %d: task %zu of %zu ran %d times\n", j, t, tasks, ran[t].load());
