@@ -8,7 +8,8 @@ import { sparq } from './spawn.js';
 
 describe('cli: sparq info', () => {
   it('--json: the machine, the cap, each family\'s chosen variant, the addon, WebGPU, onnxruntime, Node, OS', async () => {
-    const { code, stdout, stderr } = await sparq(['info', '--json']);
+    // The command's thread count is its process's: SPARQ_THREADS pins it (this process's count is whatever its last test set).
+    const { code, stdout, stderr } = await sparq(['info', '--json'], { SPARQ_THREADS: '3' });
     assert.equal(code, 0, stderr);
     const m = JSON.parse(stdout) as MachineInfo;
     assert.deepEqual(Object.keys(m), ['cpu', 'backend', 'families', 'webgpu', 'onnxruntime', 'node', 'os', 'memoryBytes']);
@@ -20,7 +21,7 @@ describe('cli: sparq info', () => {
     const here = cpu.info();
     assert.equal(m.cpu.isa, here.isa);
     assert.equal(m.cpu.isaCap, process.env.SPARQ_ISA ?? 'none');
-    assert.deepEqual(m.backend, { implementation: here.implementation, addonPath: here.addonPath, threads: here.threads });
+    assert.deepEqual(m.backend, { implementation: here.implementation, addonPath: here.addonPath, threads: 3 });
     assert.deepEqual(m.families.map((f) => f.family), Object.keys(here.variants));
     for (const f of m.families) {
       assert.equal(f.chosen, here.variants[f.family].find((v) => v.supported)?.name ?? null, f.family);
