@@ -9,7 +9,9 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 
-import { cpu, webgpu, type AdapterReport } from './index.js';
+import { cpu } from './backends/cpu/backend.js';
+import { webgpu } from './backends/webgpu/backend.js';
+import type { AdapterReport } from './backends/webgpu/device.js';
 import { native } from './native.js';
 import { oneLine } from './cli/conventions.js';
 
