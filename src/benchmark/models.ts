@@ -30,6 +30,8 @@ export interface BenchModelsOptions {
   backends: BenchBackend[];
   /** Milliseconds of timed runs per measurement and side. */
   budgetMs: number;
+  /** The WebGPU backend to run on (runBench's, so the adapter is looked up once); without it one is opened and closed here. */
+  gpu?: WebGpuBackend;
 }
 
 /** Images each model is checked on (and that the timed batches repeat). */
@@ -100,7 +102,7 @@ async function gpuOrNull(notes: string[]): Promise<WebGpuBackend | null> {
  * @throws TypeError/RangeError naming the bad option; a model's session errors (a bug: the models are the package's own).
  */
 export async function benchModels(options: BenchModelsOptions): Promise<{ models: ModelResult[]; notes: string[] }> {
-  const { quick, threads, backends, budgetMs } = checkOptions(options);
+  const { quick, threads, backends, budgetMs, gpu: given } = checkOptions(options);
   const notes: string[] = [];
   const ort = await ortOrNull(notes);
   const { list, notes: inputNotes } = await subjects(quick);
@@ -111,7 +113,7 @@ export async function benchModels(options: BenchModelsOptions): Promise<{ models
     if (n !== undefined && !notes.includes(n)) notes.push(n);
   };
   const restore = cpu.info().threads;
-  const gpu = backends.includes('webgpu') ? await gpuOrNull(notes) : null;
+  const gpu = !backends.includes('webgpu') ? null : given ?? (await gpuOrNull(notes));
   const ortWebGpu = { runs: ort !== null };
   try {
     for (const subject of list) {
@@ -129,7 +131,7 @@ export async function benchModels(options: BenchModelsOptions): Promise<{ models
       }
     }
   } finally {
-    gpu?.destroy();
+    if (gpu !== given) gpu?.destroy();
     cpu.setThreads(restore);
   }
   return { models, notes };

@@ -189,7 +189,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
     const models: ModelResult[] = [], accuracy: AccuracyResult[] = [];
     if (wants('models')) {
       options.onCase?.('example models');
-      const part = await benchModels({ quick: o.quick, threads: o.threads, backends: o.backends.filter((b) => b === 'cpu' || gpu), budgetMs: o.budgetMs });
+      const backends = o.backends.filter((b) => b === 'cpu' || gpu);
+      const part = await benchModels({ quick: o.quick, threads: o.threads, backends, budgetMs: o.budgetMs, gpu: gpu ?? undefined });
       models.push(...part.models);
       notes.push(...part.notes);
     }
