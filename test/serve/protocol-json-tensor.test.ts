@@ -46,7 +46,7 @@ describe('serve protocol: JSON tensors', () => {
       assertBadRequest(() => jsonToValue('input "x"', 'float32', [2, 3], [1, 2, 3, 4, 5]), /^input "x": data holds 5 values but shape \[2,3\] needs 6$/);
       assertBadRequest(() => jsonToValue('input "x"', 'float32', [2, 3], [[1, 2], [3, 4], [5, 6]]), /^input "x": data nested as \[3,2\] does not match shape \[2,3\]$/);
       assertBadRequest(() => jsonToValue('input "x"', 'float32', [2, 2], [[1, 2], [3]]), /^input "x": data is ragged: data\[1\] holds 1 entries, expected 2 as \[2,2\]$/);
-      assertBadRequest(() => jsonToValue('input "x"', 'float32', [2, 2], [[1, 2], 3]), /data\[1\] is not a list, expected 2/);
+      assertBadRequest(() => jsonToValue('input "x"', 'float32', [2, 2], [[1, 2], 3]), /data\[1\] is not a list, expected 2 entries as \[2,2\]$/);
       assertBadRequest(() => jsonToValue('input "x"', 'float32', [2, 1], [[1], [[2]]]), /data\[1\]\[0\] is a list, expected a value at depth 2/);
     });
     it('refuses non-numbers, non-integers and values out of range, naming the element', () => {

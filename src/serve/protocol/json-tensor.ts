@@ -104,17 +104,27 @@ function nestedShape(what: string, data: unknown): number[] {
 /** The leaves of `data` in row-major order, each list at depth d holding dims[d] entries and the leaves sitting at depth dims.length. */
 function flatten(what: string, data: unknown, dims: readonly number[]): unknown[] {
   const leaves: unknown[] = [];
-  const walk = (level: unknown, axis: number, path: string): void => {
+  // The indices down to the list being walked; the path is spelled out only for an error, not for every entry.
+  const at: number[] = [];
+  const ragged = (why: string): never => {
+    throw new RequestError(`${what}: data is ragged: data${at.map((i) => `[${i}]`).join('')} ${why}`);
+  };
+  const walk = (level: unknown, axis: number): void => {
     if (axis === dims.length) {
-      if (Array.isArray(level)) throw new RequestError(`${what}: data is ragged: ${path} is a list, expected a value at depth ${dims.length}`);
+      if (Array.isArray(level)) ragged(`is a list, expected a value at depth ${dims.length}`);
       leaves.push(level);
       return;
     }
-    if (!Array.isArray(level) || level.length !== dims[axis])
-      throw new RequestError(`${what}: data is ragged: ${path} ${Array.isArray(level) ? `holds ${level.length} entries` : 'is not a list'}, expected ${dims[axis]} as [${dims}]`);
-    level.forEach((entry, i) => walk(entry, axis + 1, `${path}[${i}]`));
+    if (!Array.isArray(level)) ragged(`is not a list, expected ${dims[axis]} entries as [${dims}]`);
+    const list = level as unknown[];
+    if (list.length !== dims[axis]) ragged(`holds ${list.length} entries, expected ${dims[axis]} as [${dims}]`);
+    for (let i = 0; i < list.length; i++) {
+      at.push(i);
+      walk(list[i], axis + 1);
+      at.pop();
+    }
   };
-  walk(data, 0, 'data');
+  walk(data, 0);
   return leaves;
 }
 
