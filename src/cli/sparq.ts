@@ -12,9 +12,10 @@ import { execute, type Command } from './conventions.js';
 import { command as info } from './info.js';
 import { command as report, REPORT_SUMMARY } from './report.js';
 import { command as run } from './run.js';
+import { command as serve, SERVE_SUMMARY } from './serve.js';
 import { command as validate, VALIDATE_SUMMARY } from './validate.js';
 
-const COMMANDS: Record<string, Command> = { info, validate, bench, run, compare, compress, report };
+const COMMANDS: Record<string, Command> = { info, validate, bench, run, compare, compress, report, serve };
 
 const USAGE = `usage: sparq <command> [options]     (sparq help <command>, or sparq <command> --help, for its options)
 
@@ -30,7 +31,7 @@ ${VALIDATE_SUMMARY}${BENCH_SUMMARY}  run <model.onnx> [--input file.npy|file.jso
   compare <model.onnx> [--batch n] [--threads n] [--budget ms] [--first-divergence] [--json]
                   sparq against onnxruntime-node on the same seeded random inputs: errors, top-1
                   agreement, latency and throughput; exits 1 when an output disagrees with the oracle
-${COMPRESS_SUMMARY}${REPORT_SUMMARY}
+${COMPRESS_SUMMARY}${REPORT_SUMMARY}${SERVE_SUMMARY}
 examples:
   sparq info
   sparq validate --only qu8s8-gemm,f32-spmm
@@ -40,6 +41,7 @@ examples:
   sparq compare model.onnx --json
   sparq compress --data fashion-mnist --prune blocks --out compressed
   sparq report results.json -o report.html
+  sparq serve examples/fashion-mnist/models/int8-90-blocks.onnx --port 8000
 `;
 
 async function main([name, ...argv]: string[]): Promise<number> {

@@ -1,15 +1,16 @@
-/** onnxruntime-node as compare() uses it: loaded only when compare() runs, so sparq itself works without it. */
+/** onnxruntime-node as compare() (and the server's baseline runtime) uses it: loaded only when needed, so sparq itself works without it. */
 import type { Feeds } from '../session.js';
 
 export type Ort = typeof import('onnxruntime-node');
 export type OrtSession = Awaited<ReturnType<Ort['InferenceSession']['create']>>;
 
-export async function loadOrt(): Promise<Ort> {
+/** @param user what needs it, for the error when it is missing. */
+export async function loadOrt(user = 'compare()'): Promise<Ort> {
   try {
     return await import('onnxruntime-node');
   } catch (err) {
     const missing = (err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && (err as Error).message.includes('onnxruntime-node');
-    const message = missing ? 'compare() needs onnxruntime-node: npm install onnxruntime-node' : `compare() could not load onnxruntime-node: ${(err as Error).message}`;
+    const message = missing ? `${user} needs onnxruntime-node: npm install onnxruntime-node` : `${user} could not load onnxruntime-node: ${(err as Error).message}`;
     throw new Error(message, { cause: err });
   }
 }

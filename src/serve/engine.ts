@@ -1,0 +1,85 @@
+/**
+ * The server's handle on its engine worker (engine-worker.ts): load, run and
+ * unload as promises. Inputs are transferred to the worker (the batcher
+ * assembles them into arrays of their own); a worker that dies fails every
+ * pending call and every later one, rather than leaving them waiting.
+ */
+import { Worker } from 'node:worker_threads';
+import type { EngineReply, EngineRequest, EngineResult, EngineWorkerData } from './engine-messages.js';
+import type { TensorSpec, Tensors } from './model-spec.js';
+
+/** A request before the engine numbers it (Omit distributed over the union's members). */
+type Unnumbered<R> = R extends unknown ? Omit<R, 'id'> : never;
+
+type Pending = { resolve: (result: EngineResult) => void; reject: (error: Error) => void };
+
+/** The worker's entry beside this module; under tsx (tests, `npm start`) the .ts one, loaded through tsx's loader, which a worker does not inherit. */
+function startWorker(workerData: EngineWorkerData): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./engine-worker.js', import.meta.url), { workerData });
+  const entry = new URL('./engine-worker.ts', import.meta.url).href;
+  const tsx = import.meta.resolve('tsx/esm/api');
+  return new Worker(`import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); });`, { eval: true, workerData });
+}
+
+/** An error the worker reported, with its class name kept (ModelError, OnnxLoadError, RangeError...). */
+function workerError(error: { name: string; message: string }): Error {
+  const e = new Error(error.message);
+  e.name = error.name;
+  return e;
+}
+
+export class Engine {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  /** Why the worker stopped, once it has. */
+  private stopped: Error | undefined;
+
+  constructor(options: EngineWorkerData) {
+    this.worker = startWorker(options);
+    this.worker.on('message', (reply: EngineReply) => {
+      const call = this.pending.get(reply.id)!;
+      this.pending.delete(reply.id);
+      if (reply.ok) call.resolve(reply.result);
+      else call.reject(workerError(reply.error));
+    });
+    this.worker.on('error', (e) => this.stop(new Error(`the engine worker failed: ${e.message}`)));
+    this.worker.on('exit', (code) => this.stop(new Error(`the engine worker exited (code ${code})`)));
+  }
+
+  private stop(reason: Error): void {
+    this.stopped ??= reason;
+    for (const call of this.pending.values()) call.reject(this.stopped);
+    this.pending.clear();
+  }
+
+  private call(request: Unnumbered<EngineRequest>, transfer: ArrayBuffer[] = []): Promise<EngineResult> {
+    if (this.stopped) return Promise.reject(this.stopped);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ ...request, id }, transfer);
+    });
+  }
+
+  /** Loads the model file under `key`: its inputs and outputs. */
+  async load(key: string, file: string): Promise<{ inputs: readonly TensorSpec[]; outputs: readonly TensorSpec[] }> {
+    return (await this.call({ kind: 'load', key, file })) as { inputs: TensorSpec[]; outputs: TensorSpec[] };
+  }
+
+  /** Runs the model loaded under `key`; the inputs' buffers move to the worker (they must not be views of shared memory). */
+  async run(key: string, inputs: Tensors): Promise<Tensors> {
+    const buffers = Object.values(inputs).map((t) => t.data.buffer as ArrayBuffer);
+    return (await this.call({ kind: 'run', key, inputs }, buffers)) as Tensors;
+  }
+
+  async unload(key: string): Promise<void> {
+    await this.call({ kind: 'unload', key });
+  }
+
+  /** Stops the worker; pending and later calls reject. */
+  async close(): Promise<void> {
+    this.stop(new Error('the engine was closed'));
+    await this.worker.terminate();
+  }
+}
