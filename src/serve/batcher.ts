@@ -62,8 +62,14 @@ export class Batcher {
     this.stackable = spec.inputs.every((i) => i.dims === null || (i.dims.length > 0 && typeof i.dims[0] !== 'number'));
   }
 
+  /** Requests waiting. */
   get depth(): number {
     return this.queue.length;
+  }
+
+  /** True while a batch runs. */
+  get busy(): boolean {
+    return this.running;
   }
 
   /**

@@ -5,7 +5,9 @@ import type { RunnerOptions } from './runners.js';
 export type EngineRequest =
   | { id: number; kind: 'load'; key: string; file: string }
   | { id: number; kind: 'run'; key: string; inputs: Tensors }
-  | { id: number; kind: 'unload'; key: string };
+  | { id: number; kind: 'unload'; key: string }
+  /** Releases every model (GPU devices included) before the worker is stopped. */
+  | { id: number; kind: 'close' };
 
 /** A load's model inputs and outputs, a run's outputs, an unload's null. */
 export type EngineResult = Tensors | { inputs: readonly TensorSpec[]; outputs: readonly TensorSpec[] } | null;

@@ -29,6 +29,11 @@ async function handle(request: EngineRequest): Promise<EngineResult> {
       runners.delete(request.key);
       return null;
     }
+    case 'close': {
+      await Promise.all([...runners.values()].map((r) => r.release()));
+      runners.clear();
+      return null;
+    }
   }
 }
 

@@ -4,6 +4,10 @@
  * assembles them into arrays of their own); a worker that dies fails every
  * pending call and every later one, rather than leaving them waiting.
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { EngineReply, EngineRequest, EngineResult, EngineWorkerData } from './engine-messages.js';
 import type { TensorSpec, Tensors } from './model-spec.js';
@@ -17,7 +21,11 @@ type Pending = { resolve: (result: EngineResult) => void; reject: (error: Error)
 function startWorker(workerData: EngineWorkerData): Worker {
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./engine-worker.js', import.meta.url), { workerData });
   const entry = new URL('./engine-worker.ts', import.meta.url).href;
-  const tsx = import.meta.resolve('tsx/esm/api');
+  // tsx's ESM API, found through its package.json: under mocha this module is compiled to CommonJS,
+  // whose import.meta has no resolve(), and require.resolve() would find the CommonJS build.
+  const tsxPackage = createRequire(import.meta.url).resolve('tsx/package.json');
+  const api = (JSON.parse(readFileSync(tsxPackage, 'utf8')) as { exports: Record<string, { import: { default: string } }> }).exports['./esm/api'].import.default;
+  const tsx = pathToFileURL(join(dirname(tsxPackage), api)).href;
   return new Worker(`import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); });`, { eval: true, workerData });
 }
 
@@ -77,8 +85,9 @@ export class Engine {
     await this.call({ kind: 'unload', key });
   }
 
-  /** Stops the worker; pending and later calls reject. */
+  /** Releases the models and stops the worker; later calls reject. */
   async close(): Promise<void> {
+    await this.call({ kind: 'close' }).catch(() => undefined);
     this.stop(new Error('the engine was closed'));
     await this.worker.terminate();
   }

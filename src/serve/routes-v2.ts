@@ -38,21 +38,21 @@ export function v2Routes(app: FastifyInstance, ctx: ServeContext): void {
     });
   }
 
-  app.post('/v2/repository/index', async () => store.list().map(([, model]) => indexState(model)));
-  app.post<{ Params: ModelParams }>('/v2/repository/models/:name/load', { schema: { params: modelParams } }, async (request) => {
-    const model = await store.load(request.params.name);
-    if (model.state === 'failed') throw new RequestError(`model "${request.params.name}" failed to load: ${model.reason}`, 400);
-    return {};
-  });
-  app.post<{ Params: ModelParams }>('/v2/repository/models/:name/unload', { schema: { params: modelParams } }, async (request) => {
-    await store.unload(request.params.name);
-    return {};
-  });
-
-  // Infer bodies are read as bytes: JSON alone, or JSON followed by binary tensors.
+  // Bodies here are read as bytes: infer's, JSON alone or JSON followed by binary tensors; the
+  // repository's, ignored (clients send nothing or {}).
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+    scope.post('/v2/repository/index', async () => store.list().map(([, model]) => indexState(model)));
+    scope.post<{ Params: ModelParams }>('/v2/repository/models/:name/load', { schema: { params: modelParams } }, async (request) => {
+      const model = await store.load(request.params.name);
+      if (model.state === 'failed') throw new RequestError(`model "${request.params.name}" failed to load: ${model.reason}`, 400);
+      return {};
+    });
+    scope.post<{ Params: ModelParams }>('/v2/repository/models/:name/unload', { schema: { params: modelParams } }, async (request) => {
+      await store.unload(request.params.name);
+      return {};
+    });
     for (const path of ['/v2/models/:name/infer', '/v2/models/:name/versions/:version/infer']) {
       scope.post<{ Params: ModelParams; Body: Buffer | undefined }>(path, { schema: { params: modelParams }, config: { protocol: 'v2' } }, async (request, reply) => {
         const model = store.ready(request.params.name, request.params.version);

@@ -68,26 +68,24 @@ export async function createServer(options: ServeOptions): Promise<SparqServer> 
   const app = Fastify({ bodyLimit: settings.maxBodyBytes, ajv: { customOptions: { coerceTypes: false, removeAdditional: false } } });
 
   let inFlight = 0;
-  /** The infer requests counted in inFlight (not those refused for going over it). */
-  const counted = new WeakSet<object>();
   app.addHook('onRequest', async (request, reply) => {
-    if (request.routeOptions.config.protocol === undefined) return;
-    if (inFlight >= settings.maxConcurrent) {
-      reply.header('Retry-After', '1');
-      throw new RequestError(`the server is handling ${inFlight} inference requests, its limit; retry later`, 503, 1);
-    }
-    inFlight++;
-    metrics.inFlight.set(inFlight);
-    counted.add(request);
-  });
-  app.addHook('onResponse', async (request, reply) => {
     const protocol = request.routeOptions.config.protocol;
     if (protocol === undefined) return;
-    if (counted.has(request)) metrics.inFlight.set(--inFlight);
-    // Only known models get a label: a client cannot grow the metrics by inventing names.
-    const params = request.params as { name?: string; target?: string };
-    const name = params.name ?? params.target?.split(':')[0];
-    metrics.answered(name !== undefined && store.get(name) ? name : '(unknown)', protocol, reply.statusCode, reply.elapsedTime / 1000);
+    if (inFlight >= settings.maxConcurrent) throw new RequestError(`the server is handling ${inFlight} inference requests, its limit; retry later`, 503, 1);
+    metrics.inFlight.set(++inFlight);
+    // 'close' comes once per response, answered or not (onResponse misses those whose client went away: 499).
+    reply.raw.once('close', () => {
+      metrics.inFlight.set(--inFlight);
+      // Only known models get a label: a client cannot grow the metrics by inventing names.
+      const params = request.params as { name?: string; target?: string };
+      const name = params.name ?? params.target?.split(':')[0];
+      const status = reply.raw.writableFinished ? reply.statusCode : 499;
+      metrics.answered(name !== undefined && store.get(name) ? name : '(unknown)', protocol, status, reply.elapsedTime / 1000);
+    });
+  });
+  // While closing, answers close their connection: a kept-alive one would hold close() up for fastify's keep-alive timeout.
+  app.addHook('onSend', async (_request, reply) => {
+    if (ctx.closing) reply.header('connection', 'close');
   });
   app.setErrorHandler((error: FastifyError | RequestError, _request, reply) => {
     const status = statusOf(error);
