@@ -53,3 +53,6 @@ export { compareResults, parseBenchResults, BenchFileError, type BenchComparison
 export type { BenchResults, BenchGroup, BenchBackend, BenchRunOptions, KernelResult, ModelResult, AccuracyResult, Stats } from './benchmark/results.js';
 export { renderReport, writeReport } from './report/lazy.js';
 export { machineInfo, type MachineInfo, type FamilyInfo } from './machine-info.js';
+export { createServer } from './serve/lazy.js';
+export type { ServeOptions } from './serve/options.js';
+export type { SparqServer } from './serve/server.js';
