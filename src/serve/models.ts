@@ -105,6 +105,11 @@ export class ModelStore {
     return load;
   }
 
+  /** Records a model that cannot be loaded, as a failed load would. */
+  fail(source: ModelSource, reason: string): void {
+    this.models.set(source.name, { state: 'failed', source, reason });
+  }
+
   private async open(source: ModelSource): Promise<void> {
     this.models.set(source.name, { state: 'loading', source });
     try {
@@ -114,7 +119,7 @@ export class ModelStore {
       const batcher = new Batcher(spec, (feeds) => this.engine.run(key, feeds), this.batching, this.metrics.batchHooks(source.name));
       this.models.set(source.name, { state: 'ready', source, spec, batcher });
     } catch (e) {
-      this.models.set(source.name, { state: 'failed', source, reason: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
+      this.fail(source, e instanceof Error ? `${e.name}: ${e.message}` : String(e));
     }
   }
 

@@ -30,8 +30,10 @@ export interface SparqServer {
 }
 
 /** The models named by files, then those of the repository (a file's name wins over the repository's). */
-async function startupSources(models: readonly string[], repository: string | undefined): Promise<ModelSource[]> {
+async function startupSources(models: readonly string[], repository: string | undefined): Promise<{ sources: ModelSource[]; missing: string[] }> {
   const sources = models.map(fileSource);
+  /** Repository directories without a <version>/model.onnx. */
+  const missing: string[] = [];
   const names = new Set<string>();
   for (const s of sources) {
     if (names.has(s.name)) throw new RangeError(`options.models: two files are named "${s.name}"`);
@@ -40,10 +42,12 @@ async function startupSources(models: readonly string[], repository: string | un
   if (repository !== undefined) {
     for (const name of await repositoryNames(repository)) {
       if (names.has(name)) continue;
-      sources.push((await repositorySource(repository, name)) ?? { name, version: '1', file: `${repository}/${name}/<version>/model.onnx` });
+      const source = await repositorySource(repository, name);
+      if (source) sources.push(source);
+      else missing.push(name);
     }
   }
-  return sources;
+  return { sources, missing };
 }
 
 /** The status an error answers with: a RequestError's, fastify's own (400 validation, 413, 415), else 500. */
@@ -60,7 +64,7 @@ function statusOf(error: FastifyError | RequestError): number {
  */
 export async function createServer(options: ServeOptions): Promise<SparqServer> {
   const settings = serveSettings(options);
-  const sources = await startupSources(settings.models, settings.repository);
+  const { sources, missing } = await startupSources(settings.models, settings.repository);
   const metrics = new ServeMetrics();
   const engine = new Engine(settings.runner);
   const store = new ModelStore(engine, metrics, settings.batching, settings.repository);
@@ -97,6 +101,7 @@ export async function createServer(options: ServeOptions): Promise<SparqServer> 
   v2Routes(app, ctx);
   tfServingRoutes(app, ctx);
 
+  for (const name of missing) store.fail({ name, version: '', file: '' }, 'the repository has no <version>/model.onnx for it');
   await Promise.all(sources.map((s) => store.add(s)));
   try {
     await app.listen({ host: settings.host, port: settings.port });

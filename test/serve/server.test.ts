@@ -149,6 +149,7 @@ describe('serve: createServer limits and lifecycle', function () {
       await copyFile(file, join(dir, name, '3', 'model.onnx'));
     }
     await mkdir(join(dir, 'broken', '1'), { recursive: true });
+    await mkdir(join(dir, 'empty', 'notes'), { recursive: true });
     await writeFile(join(dir, 'broken', '1', 'model.onnx'), 'not an onnx model');
   });
   after(() => rm(dir, { recursive: true, force: true }));
@@ -165,7 +166,8 @@ describe('serve: createServer limits and lifecycle', function () {
       assert.deepEqual((await get(`${server.url}/v2/models/digits/versions/3/ready`)).body.ready, true);
       assert.equal((await post(`${server.url}/v2/models/digits/infer`, v2Body(images(1, 1)))).status, 200);
       const index = json((await post(`${server.url}/v2/repository/index`, '')).bytes);
-      assert.deepEqual(index.map((m: { name: string; state: string }) => `${m.name}:${m.state}`), ['broken:UNAVAILABLE', 'dense:READY', 'digits:READY']);
+      assert.deepEqual(index.map((m: { name: string; state: string }) => `${m.name}:${m.state}`), ['broken:UNAVAILABLE', 'dense:READY', 'digits:READY', 'empty:UNAVAILABLE']);
+      assert.match((await get(`${server.url}/v2/models/empty/ready`)).body.error, /no <version>\/model.onnx/);
 
       assert.equal((await post(`${server.url}/v2/repository/models/dense/unload`, '')).status, 200);
       assert.equal((await post(`${server.url}/v2/models/dense/infer`, v2Body(images(1, 1)))).status, 404);
