@@ -130,7 +130,12 @@ export class Batcher {
     if (at < 0) return;
     this.queue.splice(at, 1);
     this.hooks.onQueue?.(this.queue.length);
-    if (this.queue.length === 0) clearTimeout(this.timer);
+    if (this.queue.length === 0) this.stopTimer();
+  }
+
+  private stopTimer(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   /** Starts a batch if one is due, else makes sure a timer will. */
@@ -150,8 +155,7 @@ export class Batcher {
       }, maxDelayMs - waited);
       return;
     }
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.stopTimer();
     this.running = true;
     this.runBatch(this.takeBatch()).finally(() => {
       this.running = false;

@@ -146,6 +146,18 @@ describe('serve: Batcher', () => {
     assert.deepEqual(model.batches, [1]);
   });
 
+  it('batches again after the only queued request left while it waited for others', async () => {
+    const model = doubler();
+    const batcher = new Batcher(spec, model.run, { ...options, maxDelayMs: 20 });
+    const gone = new AbortController();
+    const left = batcher.submit(request(1), gone.signal);
+    gone.abort();
+    assert.equal((await rejection(left)).status, 499);
+    const results = await Promise.all([batcher.submit(request(2)), batcher.submit(request(3))]);
+    assert.deepEqual(results.map((r) => [...r.y.data]), [[4, 5], [6, 7]]);
+    assert.deepEqual(model.batches, [2]);
+  });
+
   it('rejects every request of a failed batch with its error and runs the next batch', async () => {
     let fail = true;
     const batcher = new Batcher(spec, async (inputs) => {
