@@ -19,7 +19,8 @@ export interface ModelSource {
 }
 
 export type ModelState =
-  | { state: 'loading' | 'unloaded'; source: ModelSource }
+  | { state: 'loading'; source: ModelSource }
+  | { state: 'unloaded'; source: ModelSource }
   | { state: 'failed'; source: ModelSource; reason: string }
   | { state: 'ready'; source: ModelSource; spec: ModelSpec; batcher: Batcher };
 
@@ -82,13 +83,22 @@ export class ModelStore {
   }
 
   /**
+   * The model `name` (at `version`, when given), whatever its state.
+   * @throws RequestError 404 for an unknown or unloaded model, or a version it does not serve.
+   */
+  known(name: string, version?: string): Exclude<ModelState, { state: 'unloaded' }> {
+    const model = this.models.get(name);
+    if (!model || model.state === 'unloaded') throw new RequestError(`unknown model "${name}"`, 404);
+    if (version !== undefined && version !== model.source.version) throw new RequestError(`model "${name}" has no version ${version} (serving version ${model.source.version})`, 404);
+    return model;
+  }
+
+  /**
    * The ready model `name` (at `version`, when given).
    * @throws RequestError 404 for an unknown model or version, 503 for one not ready.
    */
   ready(name: string, version?: string): Extract<ModelState, { state: 'ready' }> {
-    const model = this.models.get(name);
-    if (!model || model.state === 'unloaded') throw new RequestError(`unknown model "${name}"`, 404);
-    if (version !== undefined && version !== model.source.version) throw new RequestError(`model "${name}" has no version ${version} (serving version ${model.source.version})`, 404);
+    const model = this.known(name, version);
     if (model.state === 'failed') throw new RequestError(`model "${name}" failed to load: ${model.reason}`, 503);
     if (model.state !== 'ready') throw new RequestError(`model "${name}" is still loading`, 503, 1);
     return model;

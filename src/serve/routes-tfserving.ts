@@ -10,9 +10,8 @@ export function tfServingRoutes(app: FastifyInstance, ctx: ServeContext): void {
   for (const path of ['/v1/models/:name', '/v1/models/:name/versions/:version']) {
     app.get<{ Params: ModelParams }>(path, { schema: { params: modelParams } }, async (request) => {
       const { name, version } = request.params;
-      const model = store.get(name);
-      if (!model || (version !== undefined && version !== model.source.version)) throw new RequestError(`unknown model "${name}"${version === undefined ? '' : ` version ${version}`}`, 404);
-      const state = { ready: 'AVAILABLE', loading: 'LOADING', failed: 'END', unloaded: 'END' }[model.state];
+      const model = store.known(name, version);
+      const state = { ready: 'AVAILABLE', loading: 'LOADING', failed: 'END' }[model.state];
       const error = model.state === 'failed' ? { error_code: 'UNKNOWN', error_message: model.reason } : { error_code: 'OK', error_message: '' };
       return { model_version_status: [{ version: model.source.version, state, status: error }] };
     });

@@ -31,9 +31,8 @@ export function v2Routes(app: FastifyInstance, ctx: ServeContext): void {
     app.get<{ Params: ModelParams }>(prefix, { schema: { params: modelParams } }, async (request) => v2ModelMetadata(store.ready(request.params.name, request.params.version).spec));
     app.get<{ Params: ModelParams }>(`${prefix}/ready`, { schema: { params: modelParams } }, async (request, reply) => {
       const { name, version } = request.params;
-      const model = store.get(name);
-      if (!model || model.state === 'unloaded') throw new RequestError(`unknown model "${name}"`, 404);
-      const ready = model.state === 'ready' && (version === undefined || version === model.source.version);
+      const model = store.known(name, version);
+      const ready = model.state === 'ready';
       return reply.code(ready ? 200 : 503).send({ name, version: model.source.version, ready, ...(model.state === 'failed' ? { error: model.reason } : {}) });
     });
   }

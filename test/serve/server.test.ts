@@ -43,6 +43,12 @@ describe('serve: createServer', function () {
     assert.deepEqual(meta.body.inputs, [{ name: 'input', datatype: 'FP32', shape: [-1, 1, 28, 28] }]);
     assert.deepEqual((await get(`${url}/v2/models/fp32/versions/1/ready`)).body, { name: 'fp32', version: '1', ready: true });
     assert.equal((await get(`${url}/v1/models/fp32`)).body.model_version_status[0].state, 'AVAILABLE');
+    assert.deepEqual((await get(`${url}/v1/models/fp32/versions/1`)).body.model_version_status[0].status, { error_code: 'OK', error_message: '' });
+    assert.equal((await get(`${url}/v1/models/fp32/versions/9`)).status, 404);
+    assert.equal((await get(`${url}/v2/models/fp32/versions/1`)).body.name, 'fp32');
+    assert.equal((await get(`${url}/v2/models/fp32/versions/9`)).status, 404);
+    assert.equal((await get(`${url}/v2/models/fp32/versions/9/ready`)).status, 404);
+    assert.equal((await get(`${url}/v2/models/bad%20name`)).status, 400);
   });
 
   it('v2 JSON infer equals InferenceSession.run, one image and a batch of three', async () => {
