@@ -79,11 +79,11 @@ async function servedPoints(models: readonly ServedModel[], input: string, s: Se
         const todo = pointsOf(models, runtime, maxBatch > 1, s.concurrencies);
         for (const { model, protocol } of todo) await checkRequest(server.url, imageRequest(protocol, model.name, input, pixels, CIFAR_IMAGE));
         for (const model of models) {
-          await runLoad(server.url, imageRequest('v2-binary', model.name, input, pixels, CIFAR_IMAGE), { connections: Math.max(...s.concurrencies), durationS: WARMUP_S });
+          await runLoad(server.url, imageRequest('v2-binary', model.name, input, pixels, CIFAR_IMAGE), { connections: Math.max(...s.concurrencies), durationS: WARMUP_S, serverPid: server.pid });
         }
         for (const { model, protocol, connections } of todo) {
           progress(`  ${model.form}, ${protocol}, concurrency ${connections}`);
-          const point = await runLoad(server.url, imageRequest(protocol, model.name, input, pixels, CIFAR_IMAGE), { connections, durationS: s.durationS });
+          const point = await runLoad(server.url, imageRequest(protocol, model.name, input, pixels, CIFAR_IMAGE), { connections, durationS: s.durationS, serverPid: server.pid });
           points.push({ ...point, model: model.form, runtime, protocol, maxBatch, maxDelayMs });
         }
       } finally {

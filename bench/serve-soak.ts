@@ -26,7 +26,8 @@ import { checkRequest, runLoad } from './serve/load.js';
 import { writeServedModels } from './serve/models.js';
 import { machineLine, soakTable, type SoakResult } from './serve/report.js';
 import { imageRequest } from './serve/requests.js';
-import { readRssBytes, rssTrend, type RssSample } from './serve/rss.js';
+import { readRssBytes } from './serve/proc.js';
+import { rssTrend, type RssSample } from './serve/rss.js';
 import { RUNTIMES, startServer } from './serve/server-process.js';
 
 const USAGE = `Usage: tsx bench/serve-soak.ts [--minutes N] [--model fp32|int8-blocks] [--runtime sparq|onnxruntime] [--concurrency N] [--threads N]
@@ -86,7 +87,7 @@ const command: Command = {
           }
         }, sampleS * 1000);
         try {
-          point = await runLoad(server.url, request, { connections, durationS: minutes * 60 });
+          point = await runLoad(server.url, request, { connections, durationS: minutes * 60, serverPid: server.pid });
         } finally {
           clearInterval(sampler);
         }

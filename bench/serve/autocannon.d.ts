@@ -33,6 +33,12 @@ declare module 'autocannon' {
     statusCodeStats: Record<string, { count: number }>;
   }
 
-  function autocannon(options: Options): Promise<Result>;
+  /** A running load: a promise of its result, and the events of each answer. */
+  export interface Instance extends PromiseLike<Result> {
+    /** Every answer, with its status and the milliseconds (fractional) since its request was sent. */
+    on(event: 'response', listener: (client: unknown, statusCode: number, resBytes: number, responseTimeMs: number) => void): this;
+  }
+
+  function autocannon(options: Options): Instance;
   export default autocannon;
 }

@@ -50,6 +50,7 @@ export interface TargetCheck {
 
 const fixed = (x: number, digits: number) => (Number.isFinite(x) ? x.toFixed(digits) : '—');
 const batching = (p: ServedPoint) => (p.maxBatch > 1 ? `${p.maxBatch} / ${p.maxDelayMs} ms` : 'off');
+const cores = (p: LoadPoint) => `${fixed(p.serverCores, 2)} / ${fixed(p.loadCores, 2)}`;
 const passFail = (ok: boolean) => (ok ? 'pass' : '**fail**');
 
 /** One line naming the CPU, its ISA, the threads, and who shares the cores. */
@@ -70,14 +71,18 @@ export function loadTable(points: readonly ServedPoint[]): string {
   const rows = points.map((p) => {
     const ort = p.runtime === 'sparq' ? counterpart(points, p, 'onnxruntime') : undefined;
     return [p.model, p.runtime, p.protocol, batching(p), String(p.connections), fixed(p.requestsPerSecond, 0),
-      ort ? `${fixed(p.requestsPerSecond / ort.requestsPerSecond, 2)}x` : '', fixed(p.latencyP50Ms, 1), fixed(p.latencyP99Ms, 1), String(p.non2xx), String(p.errors)];
+      ort ? `${fixed(p.requestsPerSecond / ort.requestsPerSecond, 2)}x` : '', fixed(p.latencyP50Ms, 2), fixed(p.latencyP99Ms, 2), String(p.non2xx), String(p.errors), cores(p)];
   });
-  return markdownTable(['model', 'runtime', 'protocol', 'batching (max / delay)', 'concurrency', 'req/s (median)', 'sparq / ort', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'], rows);
+  return markdownTable(['model', 'runtime', 'protocol', 'batching (max / delay)', 'concurrency', 'req/s (median)', 'sparq / ort', 'p50 ms', 'p99 ms', 'non-2xx', 'errors',
+    'cores: server / load gen'], rows);
 }
 
 export function inProcessTable(rows: readonly InProcessRow[]): string {
-  return markdownTable(['model', 'runtime', 'batch', 'ms per batch (median)', 'images/s'],
-    rows.map((r) => [r.model, r.runtime, String(r.batch), fixed(r.batchMs, 2), fixed(r.imagesPerSecond, 0)]));
+  return markdownTable(['model', 'runtime', 'batch', 'ms per batch (median)', 'images/s', 'sparq / ort'],
+    rows.map((r) => {
+      const ort = r.runtime === 'sparq' ? rows.find((o) => o.runtime === 'onnxruntime' && o.model === r.model && o.batch === r.batch) : undefined;
+      return [r.model, r.runtime, String(r.batch), fixed(r.batchMs, 2), fixed(r.imagesPerSecond, 0), ort ? `${fixed(r.imagesPerSecond / ort.imagesPerSecond, 2)}x` : ''];
+    }));
 }
 
 /** Issue 17's targets for each model and runtime with an in-process figure and a batched point at TARGET_CONCURRENCY. */
@@ -100,7 +105,7 @@ export function targetTable(checks: readonly TargetCheck[]): string {
     ['model', 'runtime', `served req/s (c${TARGET_CONCURRENCY}, batching)`, 'in-process images/s (batch 64)', `ratio (target >= ${THROUGHPUT_TARGET})`, 'failed', 'throughput',
       'p99 ms', 'bound ms (2 x delay + batch)', 'latency'],
     checks.map((c) => [c.model, c.runtime, fixed(c.servedPerSecond, 0), fixed(c.inProcessPerSecond, 0), fixed(c.ratio, 2), String(c.failed), passFail(c.throughputPasses),
-      fixed(c.p99Ms, 1), fixed(c.p99BoundMs, 1), passFail(c.latencyPasses)]),
+      fixed(c.p99Ms, 2), fixed(c.p99BoundMs, 2), passFail(c.latencyPasses)]),
   );
 }
 
@@ -117,9 +122,9 @@ const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
 export function soakTable(r: SoakResult): string {
   return markdownTable(
     ['model', 'runtime', 'batching (max / delay)', 'concurrency', 'minutes', 'requests', 'req/s (median)', 'p50 ms', 'p99 ms', 'non-2xx', 'errors',
-      'RSS first / last / max MiB', 'RSS slope MiB/min'],
-    [[r.model, r.runtime, batching(r), String(r.connections), String(r.minutes), String(r.requests), fixed(r.requestsPerSecond, 0), fixed(r.latencyP50Ms, 1),
-      fixed(r.latencyP99Ms, 1), String(r.non2xx), String(r.errors), `${mib(r.rss.firstBytes)} / ${mib(r.rss.lastBytes)} / ${mib(r.rss.maxBytes)}`,
+      'cores: server / load gen', 'RSS first / last / max MiB', 'RSS slope MiB/min'],
+    [[r.model, r.runtime, batching(r), String(r.connections), String(r.minutes), String(r.requests), fixed(r.requestsPerSecond, 0), fixed(r.latencyP50Ms, 2),
+      fixed(r.latencyP99Ms, 2), String(r.non2xx), String(r.errors), cores(r), `${mib(r.rss.firstBytes)} / ${mib(r.rss.lastBytes)} / ${mib(r.rss.maxBytes)}`,
       (r.rss.bytesPerMinute / 2 ** 20).toFixed(2)]],
   );
 }

@@ -3,9 +3,7 @@
  * samples the server's VmRSS while it is under load and fits a line through
  * the samples taken after warm-up (arenas, caches and JIT fill up first).
  */
-import { readFileSync } from 'node:fs';
-
-import { checkInt, fail } from '../../src/validate.js';
+import { fail } from '../../src/validate.js';
 
 export interface RssSample {
   /** Seconds since the load started. */
@@ -20,14 +18,6 @@ export interface RssTrend {
   maxBytes: number;
   /** The least-squares line's slope through the samples: bytes gained per minute. */
   bytesPerMinute: number;
-}
-
-/** The resident set size of process `pid` (Linux: /proc/<pid>/status, VmRSS). */
-export function readRssBytes(pid: number): number {
-  checkInt('pid', pid, 1, 2 ** 31 - 1);
-  const kib = /^VmRSS:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-  if (kib === undefined) fail('pid', `${pid} has no VmRSS in /proc/${pid}/status (a zombie, or not Linux)`);
-  return Number(kib) * 1024;
 }
 
 /** First, last and largest of `samples` (in time order), and their slope; at least two samples at different times. */
