@@ -25,6 +25,7 @@ import { execute, FlagError, oneOf, parseFlags, positiveInt, printHelp, type Com
 import { CIFAR_IMAGE } from '../src/benchmark/cifar-cnn-forms.js';
 import { seededImages } from '../src/benchmark/images.js';
 import { machineInfo } from '../src/machine-info.js';
+import { withBatchStats } from './serve/batch-metrics.js';
 import { nonNegativeInt, progress } from './serve/flags.js';
 import { inProcessThroughput, inputName } from './serve/in-process.js';
 import { checkRequest, runLoad } from './serve/load.js';
@@ -83,7 +84,8 @@ async function servedPoints(models: readonly ServedModel[], input: string, s: Se
         }
         for (const { model, protocol, connections } of todo) {
           progress(`  ${model.form}, ${protocol}, concurrency ${connections}`);
-          const point = await runLoad(server.url, imageRequest(protocol, model.name, input, pixels, CIFAR_IMAGE), { connections, durationS: s.durationS, serverPid: server.pid });
+          const request = imageRequest(protocol, model.name, input, pixels, CIFAR_IMAGE);
+          const point = await withBatchStats(server.url, model.name, () => runLoad(server.url, request, { connections, durationS: s.durationS, serverPid: server.pid }));
           points.push({ ...point, model: model.form, runtime, protocol, maxBatch, maxDelayMs });
         }
       } finally {

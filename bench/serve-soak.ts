@@ -20,6 +20,7 @@ import { execute, FlagError, oneOf, parseFlags, positiveInt, printHelp, type Com
 import { CIFAR_IMAGE } from '../src/benchmark/cifar-cnn-forms.js';
 import { seededImages } from '../src/benchmark/images.js';
 import { machineInfo } from '../src/machine-info.js';
+import { withBatchStats } from './serve/batch-metrics.js';
 import { nonNegativeInt, progress } from './serve/flags.js';
 import { inputName } from './serve/in-process.js';
 import { checkRequest, runLoad } from './serve/load.js';
@@ -87,7 +88,7 @@ const command: Command = {
           }
         }, sampleS * 1000);
         try {
-          point = await runLoad(server.url, request, { connections, durationS: minutes * 60, serverPid: server.pid });
+          point = await withBatchStats(server.url, model.name, () => runLoad(server.url, request, { connections, durationS: minutes * 60, serverPid: server.pid }));
         } finally {
           clearInterval(sampler);
         }

@@ -7,6 +7,7 @@
  */
 import { markdownTable } from '../../src/compress/report/format.js';
 import type { MachineInfo } from '../../src/machine-info.js';
+import type { BatchStats } from './batch-metrics.js';
 import type { InProcessThroughput } from './in-process.js';
 import { failedRequests, type LoadPoint } from './load.js';
 import type { Protocol } from './requests.js';
@@ -19,6 +20,8 @@ export const THROUGHPUT_TARGET = 0.8;
 export const TARGET_CONCURRENCY = 64;
 
 export interface ServedPoint extends LoadPoint {
+  /** How the server batched the point's requests. */
+  batch: BatchStats;
   /** The model's form ('fp32', 'int8 90% blocks'). */
   model: string;
   runtime: Runtime;
@@ -51,6 +54,12 @@ export interface TargetCheck {
 const fixed = (x: number, digits: number) => (Number.isFinite(x) ? x.toFixed(digits) : '—');
 const batching = (p: ServedPoint) => (p.maxBatch > 1 ? `${p.maxBatch} / ${p.maxDelayMs} ms` : 'off');
 const cores = (p: LoadPoint) => `${fixed(p.serverCores, 2)} / ${fixed(p.loadCores, 2)}`;
+/**
+ * Rows and ms per batch, and the batches in the engine on average (Little's law: batches/s x s per batch);
+ * near 1 or above, the engine is the bottleneck; well below, the HTTP side is.
+ */
+const batches = (p: ServedPoint) => [fixed(p.batch.meanRows, 1), fixed(p.batch.meanMs, 2), fixed((p.requestsPerSecond / p.batch.meanRows) * (p.batch.meanMs / 1000), 2)];
+const BATCH_COLUMNS = ['rows / batch', 'ms / batch', 'batches in engine'];
 const passFail = (ok: boolean) => (ok ? 'pass' : '**fail**');
 
 /** One line naming the CPU, its ISA, the threads, and who shares the cores. */
@@ -71,10 +80,10 @@ export function loadTable(points: readonly ServedPoint[]): string {
   const rows = points.map((p) => {
     const ort = p.runtime === 'sparq' ? counterpart(points, p, 'onnxruntime') : undefined;
     return [p.model, p.runtime, p.protocol, batching(p), String(p.connections), fixed(p.requestsPerSecond, 0),
-      ort ? `${fixed(p.requestsPerSecond / ort.requestsPerSecond, 2)}x` : '', fixed(p.latencyP50Ms, 2), fixed(p.latencyP99Ms, 2), String(p.non2xx), String(p.errors), cores(p)];
+      ort ? `${fixed(p.requestsPerSecond / ort.requestsPerSecond, 2)}x` : '', fixed(p.latencyP50Ms, 2), fixed(p.latencyP99Ms, 2), String(p.non2xx), String(p.errors), ...batches(p), cores(p)];
   });
   return markdownTable(['model', 'runtime', 'protocol', 'batching (max / delay)', 'concurrency', 'req/s (median)', 'sparq / ort', 'p50 ms', 'p99 ms', 'non-2xx', 'errors',
-    'cores: server / load gen'], rows);
+    ...BATCH_COLUMNS, 'cores: server / load gen'], rows);
 }
 
 export function inProcessTable(rows: readonly InProcessRow[]): string {
@@ -122,9 +131,9 @@ const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
 export function soakTable(r: SoakResult): string {
   return markdownTable(
     ['model', 'runtime', 'batching (max / delay)', 'concurrency', 'minutes', 'requests', 'req/s (median)', 'p50 ms', 'p99 ms', 'non-2xx', 'errors',
-      'cores: server / load gen', 'RSS first / last / max MiB', 'RSS slope MiB/min'],
+      ...BATCH_COLUMNS, 'cores: server / load gen', 'RSS first / last / max MiB', 'RSS slope MiB/min'],
     [[r.model, r.runtime, batching(r), String(r.connections), String(r.minutes), String(r.requests), fixed(r.requestsPerSecond, 0), fixed(r.latencyP50Ms, 2),
-      fixed(r.latencyP99Ms, 2), String(r.non2xx), String(r.errors), cores(r), `${mib(r.rss.firstBytes)} / ${mib(r.rss.lastBytes)} / ${mib(r.rss.maxBytes)}`,
+      fixed(r.latencyP99Ms, 2), String(r.non2xx), String(r.errors), ...batches(r), cores(r), `${mib(r.rss.firstBytes)} / ${mib(r.rss.lastBytes)} / ${mib(r.rss.maxBytes)}`,
       (r.rss.bytesPerMinute / 2 ** 20).toFixed(2)]],
   );
 }

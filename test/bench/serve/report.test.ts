@@ -8,7 +8,7 @@ function point(overrides: Partial<ServedPoint>): ServedPoint {
   const load: LoadPoint = {
     connections: 64, durationS: 10, requests: 1000, requestsPerSecond: 100, latencyP50Ms: 5, latencyP99Ms: 9, non2xx: 0, errors: 0, statuses: { 200: 1000 }, serverCores: 1.5, loadCores: 0.25,
   };
-  return { ...load, model: 'fp32', runtime: 'sparq', protocol: 'v2-binary', maxBatch: 64, maxDelayMs: 2, ...overrides };
+  return { ...load, model: 'fp32', runtime: 'sparq', protocol: 'v2-binary', maxBatch: 64, maxDelayMs: 2, batch: { meanRows: 16, meanMs: 40 }, ...overrides };
 }
 
 const inProcess: InProcessRow[] = [
@@ -50,10 +50,11 @@ describe('bench/serve: targetChecks()', () => {
 });
 
 describe('bench/serve: tables', () => {
-  it("sparq's load rows carry their throughput over onnxruntime's at the same point", () => {
+  it("sparq's load rows carry their throughput over onnxruntime's at the same point, and the batches in the engine", () => {
+    // 300 req/s in batches of 16 rows taking 40 ms each: 18.75 batches/s x 40 ms = 0.75 batches in the engine on average.
     const rows = loadTable([point({ requestsPerSecond: 300 }), point({ runtime: 'onnxruntime', requestsPerSecond: 200 }), point({ maxBatch: 1, requestsPerSecond: 100 })]).split('\n');
     assert.equal(rows.length, 5);
-    assert.match(rows[2], /^\| fp32 \| sparq \| v2-binary \| 64 \/ 2 ms \| 64 \| 300 \| 1\.50x \| 5\.00 \| 9\.00 \| 0 \| 0 \| 1\.50 \/ 0\.25 \|$/);
+    assert.match(rows[2], /^\| fp32 \| sparq \| v2-binary \| 64 \/ 2 ms \| 64 \| 300 \| 1\.50x \| 5\.00 \| 9\.00 \| 0 \| 0 \| 16\.0 \| 40\.00 \| 0\.75 \| 1\.50 \/ 0\.25 \|$/);
     assert.match(rows[3], /\| onnxruntime \| .* \| 200 \| {2}\|/);
     assert.match(rows[4], /\| off \| 64 \| 100 \| {2}\|/, 'batching off has no onnxruntime counterpart here');
   });

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 
 import { CIFAR_IMAGE } from '../../../src/benchmark/cifar-cnn-forms.js';
 import { seededImages } from '../../../src/benchmark/images.js';
+import { withBatchStats } from '../../../bench/serve/batch-metrics.js';
 import { inputName } from '../../../bench/serve/in-process.js';
 import { checkRequest, failedRequests, runLoad } from '../../../bench/serve/load.js';
 import { writeServedModels } from '../../../bench/serve/models.js';
@@ -46,11 +47,15 @@ describe('bench/serve: startServer()', () => {
         const pixels = seededImages(1, CIFAR_IMAGE, 2);
         for (const protocol of PROTOCOLS) await checkRequest(server.url, imageRequest(protocol, model.name, input, pixels, CIFAR_IMAGE));
         await assert.rejects(checkRequest(server.url, imageRequest('v2-json', 'no-such-model', input, pixels, CIFAR_IMAGE)), /v2-json POST \/v2\/models\/no-such-model\/infer: 404/);
-        const point = await runLoad(server.url, imageRequest('v2-binary', model.name, input, pixels, CIFAR_IMAGE), { connections: 4, durationS: 1, serverPid: server.pid });
+        const request = imageRequest('v2-binary', model.name, input, pixels, CIFAR_IMAGE);
+        const point = await withBatchStats(server.url, model.name, () => runLoad(server.url, request, { connections: 4, durationS: 1, serverPid: server.pid }));
         assert.ok(point.requests > 0);
         assert.equal(failedRequests(point), 0);
         assert.deepEqual(Object.keys(point.statuses), ['200']);
         assert.ok(point.serverCores > 0 && point.loadCores > 0);
+        // Four connections, batches of 8 at most: the server's /metrics names the counters the bench reads.
+        assert.ok(point.batch.meanRows >= 1 && point.batch.meanRows <= 4, `rows per batch ${point.batch.meanRows}`);
+        assert.ok(point.batch.meanMs > 0);
       } finally {
         exitCode = await server.stop();
       }
