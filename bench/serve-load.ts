@@ -11,13 +11,14 @@
  *
  *   npm run bench:serve                              # ~5 minutes: 26 points of 10 s
  *   npm run bench:serve -- --duration 3 --concurrency 64 --runtime sparq
- *   npm run bench:serve -- --max-batch 32 --max-delay-ms 5 --json > serve.json
+ *   npm run bench:serve -- --max-batch 32 --max-delay-ms 5 --out bench/results/serve.json
  *
  * --duration: seconds per point (default 10); --threads: the server's and
  * the in-process sessions' threads (default: every core); --max-batch and
  * --max-delay-ms: the batching point (default 64 and 2); --concurrency and
  * --runtime: repeatable (default 1, 16, 64 and both); --json: the results
- * as JSON instead of tables.
+ * as JSON instead of tables; --out FILE: the JSON into FILE, tables still
+ * printed.
  */
 import os from 'node:os';
 
@@ -26,7 +27,7 @@ import { CIFAR_IMAGE } from '../src/benchmark/cifar-cnn-forms.js';
 import { seededImages } from '../src/benchmark/images.js';
 import { machineInfo } from '../src/machine-info.js';
 import { withBatchStats } from './serve/batch-metrics.js';
-import { nonNegativeInt, progress } from './serve/flags.js';
+import { nonNegativeInt, outFlag, progress, writeJson } from './serve/flags.js';
 import { inProcessThroughput, inputName } from './serve/in-process.js';
 import { checkRequest, runLoad } from './serve/load.js';
 import { writeServedModels, type ServedModel } from './serve/models.js';
@@ -34,7 +35,7 @@ import { inProcessTable, loadTable, machineLine, TARGET_CONCURRENCY, targetCheck
 import { imageRequest, type Protocol } from './serve/requests.js';
 import { RUNTIMES, startServer, type Runtime } from './serve/server-process.js';
 
-const USAGE = `Usage: tsx bench/serve-load.ts [--duration S] [--threads N] [--max-batch N] [--max-delay-ms N] [--concurrency N]... [--runtime sparq|onnxruntime]... [--json]
+const USAGE = `Usage: tsx bench/serve-load.ts [--duration S] [--threads N] [--max-batch N] [--max-delay-ms N] [--concurrency N]... [--runtime sparq|onnxruntime]... [--json] [--out FILE]
 
 Loads sparq serve (a child process) with autocannon and prints requests/s, p50/p99 latency and failures per point,
 the in-process batch-64 throughput of the same models, and issue 17's targets.
@@ -42,7 +43,7 @@ the in-process batch-64 throughput of the same models, and issue 17's targets.
 Examples:
   npm run bench:serve
   npm run bench:serve -- --duration 3 --concurrency 64 --runtime sparq
-  npm run bench:serve -- --max-batch 32 --max-delay-ms 5 --json > serve.json
+  npm run bench:serve -- --max-batch 32 --max-delay-ms 5 --out bench/results/serve.json
 `;
 
 /** Untimed load after a server starts, so the first point does not pay for its warm-up. */
@@ -127,10 +128,11 @@ const command: Command = {
   async main(argv) {
     const parsed = parseFlags(argv, {
       duration: { type: 'string' }, threads: { type: 'string' }, 'max-batch': { type: 'string' }, 'max-delay-ms': { type: 'string' },
-      concurrency: { type: 'string', multiple: true }, runtime: { type: 'string', multiple: true }, json: { type: 'boolean' },
+      concurrency: { type: 'string', multiple: true }, runtime: { type: 'string', multiple: true }, json: { type: 'boolean' }, out: { type: 'string' },
     }, 0);
     if (parsed === 'help') return printHelp(USAGE);
     const s = settings(parsed.values);
+    const out = outFlag(parsed.values.out);
     const machine = await machineInfo();
     const { models, remove } = await writeServedModels();
     try {
@@ -138,9 +140,8 @@ const command: Command = {
       const inProcess = await inProcessRows(models, s);
       const { points, shutdown } = await servedPoints(models, input, s);
       const checks = targetChecks(points, inProcess);
-      if (parsed.values.json) {
-        process.stdout.write(`${JSON.stringify({ machine, settings: s, inProcess, points, checks, shutdown }, null, 2)}\n`);
-      } else {
+      writeJson({ machine, settings: s, inProcess, points, checks, shutdown }, { out, json: parsed.values.json === true });
+      if (!parsed.values.json) {
         const unclean = shutdown.filter((x) => x.exitCode !== 0).map((x) => `--runtime ${x.runtime} --max-batch ${x.maxBatch}: exit ${x.exitCode}`);
         process.stdout.write([
           machineLine(machine, s.threads), `${s.durationS} s per point, single-image requests.`, '',

@@ -12,7 +12,9 @@
  * --runtime sparq|onnxruntime (default sparq), --concurrency (default 16),
  * --threads (default: every core), --max-batch and --max-delay-ms (default
  * 64 and 2), --sample-s: seconds between RSS samples (default 5),
- * --warmup-s: seconds of load before the trend starts (default 30), --json.
+ * --warmup-s: seconds of load before the trend starts (default 30), --json
+ * (the results as JSON instead of the table), --out FILE (the JSON into
+ * FILE, the table still printed).
  */
 import os from 'node:os';
 
@@ -21,7 +23,7 @@ import { CIFAR_IMAGE } from '../src/benchmark/cifar-cnn-forms.js';
 import { seededImages } from '../src/benchmark/images.js';
 import { machineInfo } from '../src/machine-info.js';
 import { withBatchStats } from './serve/batch-metrics.js';
-import { nonNegativeInt, progress } from './serve/flags.js';
+import { nonNegativeInt, outFlag, progress, writeJson } from './serve/flags.js';
 import { inputName } from './serve/in-process.js';
 import { checkRequest, runLoad } from './serve/load.js';
 import { writeServedModels } from './serve/models.js';
@@ -32,7 +34,7 @@ import { rssTrend, type RssSample } from './serve/rss.js';
 import { RUNTIMES, startServer } from './serve/server-process.js';
 
 const USAGE = `Usage: tsx bench/serve-soak.ts [--minutes N] [--model fp32|int8-blocks] [--runtime sparq|onnxruntime] [--concurrency N] [--threads N]
-                                [--max-batch N] [--max-delay-ms N] [--sample-s N] [--warmup-s N] [--json]
+                                [--max-batch N] [--max-delay-ms N] [--sample-s N] [--warmup-s N] [--json] [--out FILE]
 
 Holds sparq serve (a child process) under steady load for --minutes and prints its requests, failures and memory trend.
 
@@ -49,11 +51,12 @@ const command: Command = {
   async main(argv) {
     const parsed = parseFlags(argv, {
       minutes: { type: 'string' }, model: { type: 'string' }, runtime: { type: 'string' }, concurrency: { type: 'string' }, threads: { type: 'string' },
-      'max-batch': { type: 'string' }, 'max-delay-ms': { type: 'string' }, 'sample-s': { type: 'string' }, 'warmup-s': { type: 'string' }, json: { type: 'boolean' },
+      'max-batch': { type: 'string' }, 'max-delay-ms': { type: 'string' }, 'sample-s': { type: 'string' }, 'warmup-s': { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' },
     }, 0);
     if (parsed === 'help') return printHelp(USAGE);
     const v = parsed.values;
     const minutes = positiveInt('minutes', v.minutes) ?? 3;
+    const out = outFlag(v.out);
     const form = MODEL_FLAGS[oneOf('model', v.model, Object.keys(MODEL_FLAGS) as (keyof typeof MODEL_FLAGS)[]) ?? 'int8-blocks'];
     const runtime = oneOf('runtime', v.runtime, RUNTIMES) ?? 'sparq';
     const connections = positiveInt('concurrency', v.concurrency) ?? 16;
@@ -97,9 +100,8 @@ const command: Command = {
         exitCode = await server.stop();
       }
       const result: SoakResult = { ...point, model: form, runtime, protocol: 'v2-binary', maxBatch, maxDelayMs, minutes, warmupS, rss: rssTrend(samples) };
-      if (v.json) {
-        process.stdout.write(`${JSON.stringify({ machine, threads, result, samples, exitCode }, null, 2)}\n`);
-      } else {
+      writeJson({ machine, threads, result, samples, exitCode }, { out, json: v.json === true });
+      if (!v.json) {
         process.stdout.write([
           machineLine(machine, threads), `Single-image v2 binary requests; RSS of the server process (VmRSS) every ${sampleS} s after ${warmupS} s of warm-up (${samples.length} samples).`, '',
           soakTable(result), '', `The server exited ${exitCode} on SIGTERM.`, '',
