@@ -18,8 +18,8 @@ const USAGE = `usage: sparq serve <model.onnx ...> [options]
 
 Serves ONNX models over HTTP on the KServe / Open Inference Protocol v2 REST API (with the
 binary tensor data and model repository extensions) and TF Serving's REST predict API.
-Requests for the same model are batched (stacked on axis 0) up to --max-batch rows or
---max-delay-ms of waiting. A model file is served under its name without .onnx; a
+Requests for the same model are batched (stacked on axis 0) up to --max-batch rows: those
+that queue while a batch runs, or that arrive within --max-delay-ms. A model file is served under its name without .onnx; a
 repository holds <name>/<version>/model.onnx (the newest version is served).
   --repository DIR      a model repository; POST /v2/repository/models/<name>/load|unload use it
   --host addr           address to listen on (default 127.0.0.1)
@@ -27,7 +27,8 @@ repository holds <name>/<version>/model.onnx (the newest version is served).
   --backend cpu|webgpu  where the models run (default cpu)
   --threads n           kernel threads (default: all cores)
   --max-batch n         rows per batch at most (default 32; 1 turns batching off)
-  --max-delay-ms ms     how long a request waits for others to batch with (default 2)
+  --max-delay-ms ms     how long a request waits for others to batch with when the engine is free
+                        (default 0: batches form from what queues while a batch runs)
   --max-queue n         requests waiting per model at most; more get 503 + Retry-After (default 1024)
   --timeout-ms ms       a request's deadline; past it, 504 (default 30000)
   --max-body-bytes n    largest request body; larger get 413 (default 67108864)

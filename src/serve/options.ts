@@ -21,7 +21,11 @@ export interface ServeOptions {
   runtime?: 'sparq' | 'onnxruntime';
   /** Rows per batch at most (default 32); 1 turns batching off. */
   maxBatch?: number;
-  /** How long a request waits for others to batch with, in ms (default 2). */
+  /**
+   * How long a request waits for others to batch with when the engine is free, in ms. Default 0:
+   * batches form from what queues while the engine is busy, and a lone request runs at once
+   * (a fixed delay cost 5x the throughput of one client in the load test, BENCHMARKS.md).
+   */
   maxDelayMs?: number;
   /** Requests queued per model at most (default 1024); more get 503 with Retry-After. */
   maxQueue?: number;
@@ -58,7 +62,7 @@ export function serveSettings(options: ServeOptions): ServeSettings {
   const repository = options.repository === undefined ? undefined : checkString('options.repository', options.repository);
   if (models.length === 0 && repository === undefined) typeFail('options', 'must name options.models or options.repository');
   const opt = (name: keyof ServeOptions, fallback: number, min: number, max: number) => checkInt(`options.${name}`, options[name] ?? fallback, min, max);
-  const maxDelayMs = options.maxDelayMs ?? 2;
+  const maxDelayMs = options.maxDelayMs ?? 0;
   if (typeof maxDelayMs !== 'number' || !(maxDelayMs >= 0 && maxDelayMs <= 60_000)) typeFail('options.maxDelayMs', `must be a number of ms in [0, 60000], got ${String(maxDelayMs)}`);
   return {
     models: [...models],
