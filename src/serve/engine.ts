@@ -43,7 +43,8 @@ export class Engine {
   /** Why the worker stopped, once it has. */
   private stopped: Error | undefined;
 
-  constructor(options: EngineWorkerData) {
+  /** @param onCrash called once if the worker stops without close() (an uncaught error, out of memory). */
+  constructor(options: EngineWorkerData, onCrash: (reason: Error) => void = () => undefined) {
     this.worker = startWorker(options);
     this.worker.on('message', (reply: EngineReply) => {
       const call = this.pending.get(reply.id)!;
@@ -51,8 +52,12 @@ export class Engine {
       if (reply.ok) call.resolve(reply.result);
       else call.reject(workerError(reply.error));
     });
-    this.worker.on('error', (e) => this.stop(new Error(`the engine worker failed: ${e.message}`)));
-    this.worker.on('exit', (code) => this.stop(new Error(`the engine worker exited (code ${code})`)));
+    const crash = (reason: Error) => {
+      if (this.stopped === undefined) onCrash(reason);
+      this.stop(reason);
+    };
+    this.worker.on('error', (e) => crash(new Error(`the engine worker failed: ${e.message}`)));
+    this.worker.on('exit', (code) => crash(new Error(`the engine worker exited (code ${code})`)));
   }
 
   private stop(reason: Error): void {

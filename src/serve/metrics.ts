@@ -18,6 +18,7 @@ export class ServeMetrics {
   readonly batchRequests = new Histogram({ name: 'sparq_batch_requests', help: 'Requests per batch run', labelNames: ['model'], buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256], registers: [this.registry] });
   readonly inference = new Histogram({ name: 'sparq_inference_duration_seconds', help: 'Time to run one batch, including the hand-off to the engine worker', labelNames: ['model'], buckets: SECONDS, registers: [this.registry] });
   readonly queueDepth = new Gauge({ name: 'sparq_queue_depth', help: 'Requests waiting to be batched', labelNames: ['model'], registers: [this.registry] });
+  readonly engineRestarts = new Counter({ name: 'sparq_engine_restarts_total', help: 'Engine worker threads replaced after one died', registers: [this.registry] });
   readonly inFlight = new Gauge({ name: 'sparq_requests_in_flight', help: 'Inference requests being handled', registers: [this.registry] });
 
   constructor() {

@@ -3,14 +3,17 @@
  * repository directory laid out <name>/<version>/model.onnx, the newest
  * version served), its state, and, once ready, its spec and batcher. A model
  * that fails to load is kept as 'failed' with the reason, which its ready
- * endpoint reports; the others are not affected.
+ * endpoint reports; the others are not affected. The store owns the engine
+ * worker the models run in: one that dies (out of memory, an uncaught error)
+ * fails the requests it held and is replaced, with every model reloaded.
  */
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Batcher, type BatchOptions } from './batcher.js';
-import type { Engine } from './engine.js';
+import { Engine } from './engine.js';
 import type { ServeMetrics } from './metrics.js';
 import { RequestError, type ModelSpec } from './model-spec.js';
+import type { RunnerOptions } from './runners.js';
 
 export interface ModelSource {
   name: string;
@@ -59,14 +62,30 @@ export async function repositoryNames(repository: string): Promise<string[]> {
 export class ModelStore {
   private readonly models = new Map<string, ModelState>();
   private readonly loads = new Map<string, Promise<void>>();
+  private engine: Engine;
+  private closed = false;
 
   constructor(
-    private readonly engine: Engine,
+    private readonly runner: RunnerOptions,
     private readonly metrics: ServeMetrics,
     private readonly batching: BatchOptions,
     /** Where load requests find models by name; none: only the models given at start. */
     private readonly repository: string | undefined,
-  ) {}
+  ) {
+    this.engine = this.startEngine();
+  }
+
+  private startEngine(): Engine {
+    return new Engine(this.runner, (reason) => {
+      if (this.closed) return;
+      this.metrics.engineRestarts.inc();
+      this.engine = this.startEngine();
+      // The loads running on the dead worker fail; every model loads again on the new one.
+      this.loads.clear();
+      for (const model of this.models.values()) if (model.state !== 'unloaded') void this.add(model.source);
+      process.emitWarning(`sparq serve: ${reason.message}; restarted it and reloading the models`);
+    });
+  }
 
   /** Every model the server knows, by name. */
   list(): [string, ModelState][] {
@@ -108,9 +127,11 @@ export class ModelStore {
   add(source: ModelSource): Promise<void> {
     const running = this.loads.get(source.name);
     if (running) return running;
-    const load = this.unloadModel(source.name)
+    const load: Promise<void> = this.unloadModel(source.name)
       .then(() => this.open(source))
-      .finally(() => this.loads.delete(source.name));
+      .finally(() => {
+        if (this.loads.get(source.name) === load) this.loads.delete(source.name);
+      });
     this.loads.set(source.name, load);
     return load;
   }
@@ -164,9 +185,11 @@ export class ModelStore {
     await this.engine.unload(`${name}/${model.source.version}`);
   }
 
-  /** Waits for every load and every queued request. */
-  async drain(): Promise<void> {
+  /** Waits for every load and every queued request, then releases the models and stops the engine. */
+  async close(): Promise<void> {
     await Promise.all(this.loads.values());
     await Promise.all([...this.models.values()].map((m) => (m.state === 'ready' ? m.batcher.drain() : undefined)));
+    this.closed = true;
+    await this.engine.close();
   }
 }

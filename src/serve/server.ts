@@ -8,7 +8,6 @@
  */
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { ServeContext } from './context.js';
-import { Engine } from './engine.js';
 import { ServeMetrics } from './metrics.js';
 import { RequestError } from './model-spec.js';
 import { fileSource, ModelStore, repositoryNames, repositorySource, type ModelSource } from './models.js';
@@ -66,8 +65,7 @@ export async function createServer(options: ServeOptions): Promise<SparqServer> 
   const settings = serveSettings(options);
   const { sources, missing } = await startupSources(settings.models, settings.repository);
   const metrics = new ServeMetrics();
-  const engine = new Engine(settings.runner);
-  const store = new ModelStore(engine, metrics, settings.batching, settings.repository);
+  const store = new ModelStore(settings.runner, metrics, settings.batching, settings.repository);
   const ctx: ServeContext = { store, metrics, settings, closing: false };
   const app = Fastify({ bodyLimit: settings.maxBodyBytes, ajv: { customOptions: { coerceTypes: false, removeAdditional: false } } });
 
@@ -106,7 +104,7 @@ export async function createServer(options: ServeOptions): Promise<SparqServer> 
   try {
     await app.listen({ host: settings.host, port: settings.port });
   } catch (e) {
-    await engine.close();
+    await store.close();
     throw e;
   }
   const address = app.server.address();
@@ -122,8 +120,7 @@ export async function createServer(options: ServeOptions): Promise<SparqServer> 
       closed ??= (async () => {
         ctx.closing = true;
         await app.close();
-        await store.drain();
-        await engine.close();
+        await store.close();
       })();
       return closed;
     },

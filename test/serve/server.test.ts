@@ -260,7 +260,7 @@ describe('serve: createServer under pressure and on other backends', function ()
       assert.deepEqual(await Promise.all(abandoned), Array(5).fill('aborted'));
       await until(async () => (await queued()) === 0);
       assert.equal((await long).status, 200);
-      await server.models.drain();
+      await server.models.ready('fp32').batcher.drain();
       const text = await (await fetch(`${server.url}/metrics`)).text();
       assert.equal(metric(text, 'sparq_batch_requests_sum{model="fp32"}'), 1, 'only the request whose client stayed ran');
       assert.equal(metric(text, 'sparq_requests_total{model="fp32",protocol="v2",status="499"}'), 5);
@@ -293,6 +293,25 @@ describe('serve: createServer under pressure and on other backends', function ()
       const late = await postBinary(server.url, 256);
       assert.equal(late.status, 504);
       assert.match(json(late.bytes).error, /model fp32 did not answer within 1 ms/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('replaces an engine worker that died and reloads its models', async () => {
+    const server = await createServer({ models: [FP32, INT8], port: 0, threads: 1 });
+    try {
+      // Fault injection: the worker is stopped from outside, as an out-of-memory error would stop it.
+      const engine = (server.models as unknown as { engine: { worker: { terminate(): Promise<number> } } }).engine;
+      await engine.worker.terminate();
+      await until(async () => (await get(`${server.url}/v2/models/fp32/ready`)).status === 200 && (server.models as unknown as { engine: object }).engine !== engine);
+      for (const model of ['fp32', 'int8-90-blocks']) {
+        const data = images(1, 50);
+        const answer = await post(`${server.url}/v2/models/${model}/infer`, v2Body(data));
+        assert.equal(answer.status, 200, `${model}: ${answer.bytes}`);
+        assert.deepEqual(json(answer.bytes).outputs[0].data, [...(await oracle(model === 'fp32' ? FP32 : INT8, data))]);
+      }
+      assert.equal(metric(await (await fetch(`${server.url}/metrics`)).text(), 'sparq_engine_restarts_total'), 1);
     } finally {
       await server.close();
     }
