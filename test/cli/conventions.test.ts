@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ONE_LINE, sparq } from './spawn.js';
 
 describe('cli: the conventions every command follows', () => {
-  for (const command of ['info', 'validate', 'bench', 'run', 'compare', 'compress', 'report']) {
+  for (const command of ['info', 'validate', 'bench', 'run', 'compare', 'compress', 'report', 'serve']) {
     it(`${command} --help, -h and help ${command}: usage with examples on stdout, exit 0`, async () => {
       const runs = await Promise.all([sparq([command, '--help']), sparq([command, '-h']), sparq(['help', command])]);
       for (const { code, stdout, stderr } of runs) {
@@ -40,7 +40,7 @@ describe('cli: the conventions every command follows', () => {
       [['compare', 'missing.onnx', '--budget', '0'], /^sparq compare: --budget must be a positive integer, got 0$/],
       [['info', 'extra'], /^sparq info: Unexpected argument 'extra'$/],
       [['info', '--json=yes'], /^sparq info: Option '--json' does not take an argument$/],
-      [['bogus'], /^sparq: unknown command 'bogus' \(commands: info, validate, bench, run, compare, compress, report; sparq --help\)$/],
+      [['bogus'], /^sparq: unknown command 'bogus' \(commands: info, validate, bench, run, compare, compress, report, serve; sparq --help\)$/],
     ];
     const results = await Promise.all(cases.map(([args]) => sparq(args)));
     results.forEach(({ code, stdout, stderr }, i) => {
