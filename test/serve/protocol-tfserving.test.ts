@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 
 import { value } from '../../src/runtime/value.js';
 import type { ModelSpec } from '../../src/serve/model-spec.js';
-import { encodeTfPredict, parseTfPredict, tfError, type TfFormat } from '../../src/serve/protocol/tfserving.js';
+import { encodeTfPredict, parseTfPredict, type TfFormat } from '../../src/serve/protocol/tfserving.js';
 import { IMAGE, MIXED, assertBadRequest } from './protocol-specs.js';
 
 const images = value('float32', [2, 2, 2], Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8.5));
@@ -127,10 +127,5 @@ describe('serve protocol: TF Serving predict', () => {
       assert.throws(() => encodeTfPredict(MIXED, { scores }, 'columnar'), { name: 'TypeError', message: 'outputs has no "labels", one of the model\'s outputs' });
       assert.throws(() => encodeTfPredict(MIXED, { scores, labels }, 'rows' as TfFormat), { name: 'RangeError', message: "format must be one of 'row', 'columnar', got \"rows\"" });
     });
-  });
-
-  it('tfError wraps the message', () => {
-    assert.deepEqual(tfError('input "x": bad'), { error: 'input "x": bad' });
-    assert.throws(() => tfError(undefined as unknown as string), { name: 'TypeError', message: 'message must be a string, got undefined' });
   });
 });

@@ -5,7 +5,7 @@ import type { Value } from '../../src/runtime/onnx/model.js';
 import { value } from '../../src/runtime/value.js';
 import type { ModelSpec } from '../../src/serve/model-spec.js';
 import { valueToBytes } from '../../src/serve/protocol/json-tensor.js';
-import { encodeV2Infer, parseV2Infer, v2Error, v2ModelMetadata } from '../../src/serve/protocol/v2.js';
+import { encodeV2Infer, parseV2Infer, v2ModelMetadata } from '../../src/serve/protocol/v2.js';
 import { IMAGE, MIXED, assertBadRequest } from './protocol-specs.js';
 
 const image = value('float32', [1, 2, 2], Float32Array.of(1, 2, 3, 4.5));
@@ -264,10 +264,5 @@ describe('serve protocol: KServe v2', () => {
       assert.throws(() => encodeV2Infer(MIXED, undefined, { labels: big }, [{ name: 'labels', binary: false }]), /output "labels" element 0 is 1152921504606846976, beyond/);
       assert.deepEqual((encodeV2Infer(MIXED, undefined, { labels: big }, [{ name: 'labels', binary: true }]).body as Buffer).subarray(-8), valueToBytes(big));
     });
-  });
-
-  it('v2Error wraps the message', () => {
-    assert.deepEqual(v2Error('input "x": bad'), { error: 'input "x": bad' });
-    assert.throws(() => v2Error(4 as unknown as string), { name: 'TypeError', message: 'message must be a string, got number' });
   });
 });

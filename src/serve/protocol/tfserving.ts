@@ -90,9 +90,3 @@ export function encodeTfPredict(spec: ModelSpec, outputs: Tensors, format: TfFor
   if (nested.length === 1) return { predictions: nested[0].value };
   return { predictions: Array.from({ length: batch }, (_, i) => Object.fromEntries(nested.map(({ name, value }) => [name, (value as unknown[])[i]]))) };
 }
-
-/** The TF Serving error body. */
-export function tfError(message: string): { error: string } {
-  if (typeof message !== 'string') typeFail('message', `must be a string, got ${typeof message}`);
-  return { error: message };
-}

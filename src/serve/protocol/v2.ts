@@ -186,9 +186,3 @@ export function encodeV2Infer(
     headers: { 'Inference-Header-Content-Length': String(header.byteLength), 'content-type': 'application/octet-stream' },
   };
 }
-
-/** The v2 error body. */
-export function v2Error(message: string): { error: string } {
-  if (typeof message !== 'string') typeFail('message', `must be a string, got ${typeof message}`);
-  return { error: message };
-}
