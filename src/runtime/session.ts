@@ -166,6 +166,11 @@ export class InferenceSession {
     return this.graph.inputs;
   }
 
+  /** The value infos of the model's outputs, as the file declares them. */
+  get outputs(): readonly OnnxValueInfo[] {
+    return this.graph.outputs;
+  }
+
   /**
    * Frees the prepared weights at once (native memory, GPU buffers) and
    * destroys a GPU backend the session made; run() then rejects.

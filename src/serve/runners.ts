@@ -27,14 +27,14 @@ export interface Runner {
 }
 
 export async function openRunner(file: string, options: RunnerOptions): Promise<Runner> {
+  if (options.runtime === 'sparq') {
+    const session = await InferenceSession.create(file, { backend: options.backend, threads: options.threads });
+    return { inputs: session.inputs, outputs: session.outputs, run: (feeds) => session.run(feeds), release: () => session.release() };
+  }
   const { graph } = await loadOnnx(file);
   // Models before IR 4 list their initializers among the inputs; they are not fed.
   const inputs = graph.inputs.filter((i) => !graph.initializers.has(i.name));
   const outputs = graph.outputs;
-  if (options.runtime === 'sparq') {
-    const session = await InferenceSession.create(file, { backend: options.backend, threads: options.threads });
-    return { inputs, outputs, run: (feeds) => session.run(feeds), release: () => session.release() };
-  }
   const ort = await loadOrt("sparq serve's --runtime onnxruntime");
   const session = await ort.InferenceSession.create(file, { ...ortSessionOptions(options.threads), executionProviders: [options.backend] });
   return {
