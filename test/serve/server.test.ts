@@ -219,6 +219,17 @@ describe('serve: createServer limits and lifecycle', function () {
     }
   });
 
+  it('options.limits hold the sessions: a model over maxModelBytes fails to load, naming the limit', async () => {
+    const server = await createServer({ models: [INT8], port: 0, threads: 1, limits: { maxModelBytes: 1000 } });
+    try {
+      const ready = await get(`${server.url}/v2/models/int8-90-blocks/ready`);
+      assert.equal(ready.status, 503);
+      assert.match(ready.body.error, /LimitError: the model ".*int8-90-blocks.onnx" needs \d+ bytes, over the maxModelBytes limit of 1000 bytes/);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('close() finishes the requests in flight before it resolves', async () => {
     const server = await createServer({ models: [FP32], port: 0, threads: 1, maxDelayMs: 50 });
     const pending = post(`${server.url}/v2/models/fp32/infer`, v2Body(images(4, 8)));
@@ -238,6 +249,7 @@ describe('serve: createServer limits and lifecycle', function () {
     await assert.rejects(createServer({ models: [INT8], maxDelayMs: -1 }), /options.maxDelayMs/);
     await assert.rejects(createServer({ models: [INT8, INT8] }), /two files are named "int8-90-blocks"/);
     await assert.rejects(createServer({ models: 'model.onnx' as never }), /options.models must be an array/);
+    await assert.rejects(createServer({ models: [INT8], limits: { maxTensorBytes: 0 } }), { name: 'RangeError', message: /options.limits.maxTensorBytes/ });
   });
 });
 
