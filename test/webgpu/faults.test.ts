@@ -1,0 +1,153 @@
+/**
+ * GPU faults: a device lost with work pending, buffers over the device's
+ * limits, and a buffer the device cannot allocate. Each must end in an error
+ * from the call concerned (never a hang: every wait is raced against a
+ * timeout that fails the test), and only a lost device may leave the backend
+ * unusable.
+ */
+import assert from 'node:assert/strict';
+
+import { InferenceSession, LimitError, setLimits, tensor, webgpu, type WebGpuBackend } from '../../src/index.js';
+import { BufferPool } from '../../src/backends/webgpu/buffer-pool.js';
+import { encodeOnnxModel } from '../../src/runtime/onnx/write.js';
+import { randomFloats, rng } from '../helpers.js';
+import { gpuOrSkip, releaseGpu } from './gpu.js';
+
+/** What a pending operation did within `ms`: its error, 'resolved', or 'hang'. */
+async function outcome(p: Promise<unknown>, ms = 20000): Promise<Error | 'resolved' | 'hang'> {
+  let timer: NodeJS.Timeout | undefined;
+  const hang = new Promise<'hang'>((resolve) => (timer = setTimeout(() => resolve('hang'), ms)));
+  try {
+    return await Promise.race([p.then(() => 'resolved' as const, (e: Error) => e), hang]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Destroys the backend's device under it, as a driver reset or a removed GPU would. */
+function loseDevice(gpu: WebGpuBackend): void {
+  (gpu as unknown as { gpu: { device: GPUDevice } }).gpu.device.destroy();
+}
+
+const LOST = /the GPU device was lost \(destroyed: .*\); create a new backend with webgpu\(\)/;
+
+/** y = relu(x * w), 256 x 256 weights: a model whose run keeps the GPU busy for a moment. */
+function matmulModel(): Uint8Array {
+  const w = { name: 'w', type: 'float' as const, dims: [256, 256], data: randomFloats(256 * 256, rng(7)) };
+  return encodeOnnxModel({
+    nodes: [{ opType: 'MatMul', inputs: ['x', 'w'], outputs: ['h'] }, { opType: 'Relu', inputs: ['h'], outputs: ['y'] }],
+    initializers: [w],
+    inputs: [{ name: 'x', type: 'float', dims: [64, 256] }],
+    outputs: [{ name: 'y', type: 'float', dims: [64, 256] }],
+  });
+}
+
+describe('webgpu faults', () => {
+  after(releaseGpu);
+
+  it('a lost device rejects every pending call, download, sync and session run, naming the loss; later calls fail fast; a new backend works', async function () {
+    await gpuOrSkip(this);
+    const gpu = await webgpu();
+    const session = await InferenceSession.create(matmulModel(), { backend: 'webgpu', gpu });
+    const a = tensor('float32', [256, 256], randomFloats(256 * 256, rng(1)));
+    const x = gpu.upload(a);
+    const ready = await gpu.gemm(x, x);
+    // Pending at the loss: a run, a download waiting on its copy, a sync, a kernel chained behind them on a pipeline never compiled here.
+    const run = session.run({ x: tensor('float32', [64, 256], randomFloats(64 * 256, rng(2))) });
+    const download = gpu.download(ready);
+    const sync = gpu.sync();
+    const transpose = gpu.transpose(ready).then((t) => gpu.download(t));
+    loseDevice(gpu);
+    for (const [what, p] of Object.entries({ run, download, sync, transpose })) {
+      const result = await outcome(p);
+      assert.ok(result instanceof Error, `${what}: ${String(result)}`);
+      assert.match(result.message, LOST, what);
+    }
+    assert.match(gpu.lost ?? '', /^destroyed: /);
+    assert.throws(() => gpu.upload(a), LOST);
+    await assert.rejects(gpu.gemm(a, a), LOST);
+    await assert.rejects(session.run({ x: tensor('float32', [64, 256], new Float32Array(64 * 256)) }), LOST);
+    await session.release();
+    gpu.destroy();
+
+    const fresh = await webgpu();
+    try {
+      assert.equal(fresh.lost, null);
+      const y = await fresh.gemm(tensor('float32', [1, 2], Float32Array.of(1, 2)), tensor('float32', [2, 1], Float32Array.of(3, 4)));
+      assert.deepEqual([...(await fresh.download(y)).data], [11]);
+    } finally {
+      fresh.destroy();
+    }
+  });
+
+  it('refuses a tensor larger than one buffer the adapter binds, before allocating, and stays usable', async function () {
+    const gpu = await gpuOrSkip(this);
+    await gpu.sync();
+    const before = gpu.liveBuffers;
+    const max = gpu.adapter.limits.maxStorageBufferBindingSize;
+    assert.throws(() => gpu.empty('float32', [Math.floor(max / 4) + 1]), (e: Error) => e instanceof RangeError && /binds at most \d+ bytes per buffer/.test(e.message));
+    // Just at the limit is allocated.
+    gpu.empty('float32', [Math.floor(max / 4)]).dispose();
+    // A kernel whose result would be over it: [rows, 1] x [1, cols] with rows * cols * 4 just over.
+    const cols = 4097, rows = Math.ceil(max / 4 / cols);
+    await assert.rejects(gpu.gemm(tensor('float32', [rows, 1], new Float32Array(rows)), tensor('float32', [1, cols], new Float32Array(cols))), RangeError);
+    await gpu.sync();
+    assert.equal(gpu.liveBuffers, before);
+    const y = await gpu.gemm(tensor('float32', [1, 1], Float32Array.of(3)), tensor('float32', [1, 1], Float32Array.of(2)));
+    assert.deepEqual([...(await gpu.download(y)).data], [6]);
+    y.dispose();
+  });
+
+  it('refuses a GPU tensor over maxTensorBytes (setLimits) before allocating it', async function () {
+    const gpu = await gpuOrSkip(this);
+    const saved = setLimits({ maxTensorBytes: 1024 });
+    try {
+      gpu.empty('float32', [256]).dispose();
+      assert.throws(() => gpu.empty('float32', [257]), (e: Error) => e instanceof LimitError && e.limit === 'maxTensorBytes' && e.value === 1028);
+      await assert.rejects(gpu.gemm(tensor('float32', [16, 1], new Float32Array(16)), tensor('float32', [1, 17], new Float32Array(17))), LimitError);
+    } finally {
+      setLimits(saved);
+    }
+  });
+
+  it('a buffer the device cannot allocate fails the calls that use it with an out-of-memory error, and later calls run', async function () {
+    await gpuOrSkip(this);
+    const gpu = await webgpu();
+    try {
+      // lavapipe binds 128 MiB per buffer, which it always has memory for. A
+      // pool that hands out buffers of 2^32 - 1 bytes (as large as Dawn
+      // allows) makes Vulkan answer VK_ERROR_OUT_OF_DEVICE_MEMORY: a real
+      // allocation failure, through the path any out-of-memory takes.
+      const device = (gpu as unknown as { gpu: { device: GPUDevice } }).gpu.device;
+      (gpu as unknown as { pool: BufferPool }).pool = new BufferPool(device, 2 ** 32 - 1);
+      const huge = gpu.empty('float32', [2 ** 30 - 1]);
+      const out = /out of GPU memory: a 4294967295-byte buffer could not be allocated \(.*OUT_OF_DEVICE_MEMORY.*\)/;
+      const kernel = await outcome(gpu.activate(huge, 'relu'));
+      assert.ok(kernel instanceof Error && out.test(kernel.message), String(kernel));
+      const download = await outcome(gpu.download(gpu.empty('uint8', [2 ** 32 - 4])));
+      assert.ok(download instanceof Error && out.test(download.message), String(download));
+      // The failed calls encoded nothing: the next ones, in the same batch, run.
+      const y = await gpu.gemm(tensor('float32', [1, 1], Float32Array.of(3)), tensor('float32', [1, 1], Float32Array.of(2)));
+      assert.deepEqual([...(await gpu.download(y)).data], [6]);
+      assert.equal(gpu.lost, null);
+    } finally {
+      gpu.destroy();
+    }
+  });
+
+  it('downloads a tensor of 2 GiB or more (one copy that large never completes on lavapipe)', async function () {
+    this.timeout(180000);
+    await gpuOrSkip(this);
+    const gpu = await webgpu();
+    try {
+      const device = (gpu as unknown as { gpu: { device: GPUDevice } }).gpu.device;
+      // Past lavapipe's 128 MiB binding limit, as adapters with larger ones allow.
+      (gpu as unknown as { pool: BufferPool }).pool = new BufferPool(device, 2 ** 31);
+      const download = gpu.download(gpu.empty('uint8', [2 ** 31]));
+      assert.equal(await outcome(download, 120000), 'resolved');
+      assert.equal((await download).data.length, 2 ** 31);
+    } finally {
+      gpu.destroy();
+    }
+  });
+});
