@@ -94,6 +94,26 @@ describe('webgpu faults', () => {
     }
   });
 
+  it("a 'webgpu' session's options.limits hold the GPU tensors its runs make", async function () {
+    const gpu = await gpuOrSkip(this);
+    // [64, 1] x [1, 256]: a 64 KiB result of a 256-byte feed and 1 KiB of weights.
+    const bytes = encodeOnnxModel({
+      nodes: [{ opType: 'MatMul', inputs: ['x', 'w'], outputs: ['y'] }],
+      initializers: [{ name: 'w', type: 'float', dims: [1, 256], data: randomFloats(256, rng(3)) }],
+      inputs: [{ name: 'x', type: 'float', dims: [64, 1] }],
+      outputs: [{ name: 'y', type: 'float', dims: [64, 256] }],
+    });
+    const x = { x: tensor('float32', [64, 1], randomFloats(64, rng(4))) };
+    const fits = await InferenceSession.create(bytes, { backend: 'webgpu', gpu, limits: { maxTensorBytes: 2 ** 16 } });
+    const over = await InferenceSession.create(bytes, { backend: 'webgpu', gpu, limits: { maxTensorBytes: 2 ** 16 - 1 } });
+    try {
+      assert.equal((await fits.run(x)).y.data.length, 64 * 256);
+      await assert.rejects(over.run(x), (e: Error) => e instanceof LimitError && e.value === 2 ** 16 && /GPU tensor \[64,256\]/.test(e.message));
+    } finally {
+      await Promise.all([fits.release(), over.release()]);
+    }
+  });
+
   it('a buffer the device cannot allocate fails the calls that use it with an out-of-memory error, and later calls run', async function () {
     await gpuOrSkip(this);
     const gpu = await webgpu();
