@@ -64,6 +64,18 @@ describe('webgpu faults', () => {
     }
   });
 
+  it('destroying a backend rejects its pending downloads and syncs, saying so', async function () {
+    await gpuOrSkip(this);
+    const gpu = await webgpu();
+    const y = await gpu.gemm(tensor('float32', [256, 256], randomFloats(256 * 256, rng(5))), tensor('float32', [256, 256], randomFloats(256 * 256, rng(6))));
+    const pending = [gpu.download(y), gpu.sync()].map((p) => outcome(p));
+    gpu.destroy();
+    for (const result of await Promise.all(pending)) {
+      assert.ok(result instanceof Error, String(result));
+      assert.match(result.message, /this backend was destroyed/);
+    }
+  });
+
   it('refuses a tensor larger than one buffer the adapter binds, before allocating, and stays usable', async function () {
     const gpu = await gpuOrSkip(this);
     await gpu.sync();

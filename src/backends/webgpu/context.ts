@@ -101,6 +101,12 @@ export class GpuContext {
     return this.gpu.device;
   }
 
+  /** The error for a GPU wait that failed: this backend destroyed under it (destroy(), a session's release()), the device lost, or `e`. */
+  private async failure(e: unknown, what?: string): Promise<Error> {
+    if (this.destroyed) return new Error('sparq webgpu: this backend was destroyed');
+    return this.gpu.failure(e, what);
+  }
+
   /**
    * An uninitialized GPU tensor from the pool.
    * @throws RangeError when it needs more bytes than one buffer the adapter binds (adapter.limits.maxStorageBufferBindingSize)
@@ -154,7 +160,7 @@ export class GpuContext {
       try {
         p = await pipeline;
       } catch (e) {
-        throw await this.gpu.failure(e);
+        throw await this.failure(e);
       }
       this.gpu.checkLost();
       if (this.pool.anyUnconfirmed(buffers)) await this.pool.allocated(buffers);
@@ -192,9 +198,9 @@ export class GpuContext {
     try {
       await device.queue.onSubmittedWorkDone();
     } catch (e) {
-      throw await this.gpu.failure(e, 'waiting for the GPU');
+      throw await this.failure(e, 'waiting for the GPU');
     }
-    this.gpu.check();
+    this.usable();
   }
 
   /**
@@ -255,12 +261,12 @@ export class GpuContext {
       try {
         await staging.mapAsync(GPUMapMode.READ, 0, bytes);
       } catch (e) {
-        throw await this.gpu.failure(e, 'reading a tensor back');
+        throw await this.failure(e, 'reading a tensor back');
       }
       const data = new TYPED_ARRAY_OF[t.type](t.size) as TypedArrayOf<T>;
       new Uint8Array(data.buffer).set(new Uint8Array(staging.getMappedRange(0, bytes), 0, data.byteLength));
       staging.unmap();
-      this.gpu.check();
+      this.usable();
       // Built as is: tensor() would recheck parameters every GPU tensor got from checked inputs or kernel stages.
       return { type: t.type, dims: [...t.dims], data, scale: t.scale, zeroPoint: t.zeroPoint, axis: t.axis };
     } finally {
