@@ -15,7 +15,7 @@
  *   the same shape, unused slots holding value 0 at position 0.
  */
 import { sizeOf, tensor, type QuantParams, type Tensor } from '../tensor.js';
-import { checkDims, checkInt, checkObject, checkOneOf, checkTensor, checkTensorQuant, fail, markMade, typeFail } from '../validate.js';
+import { checkDims, checkInt, checkObject, checkOneOf, checkTensor, checkTensorQuant, fail, lockFields, markMade, typeFail } from '../validate.js';
 
 export type SparseFormat = 'csr' | 'bsr' | 'nm';
 export type SparseValueType = 'float32' | 'int8';
@@ -67,6 +67,7 @@ export class SparseMatrix<T extends SparseValueType = SparseValueType> {
   ) {
     checkSparseFields(this);
     markMade(this, SparseMatrix);
+    lockFields(this);
   }
 
   /** Stored values (explicit zeros inside bsr blocks and nm groups included). */

@@ -17,7 +17,7 @@ import { native, type NativeAddon, type NativeConv2dPlanOptions, type NativeHand
 import { adoptNative, disposeNative, type NativeOwner } from '../../native-lifetime.js';
 import { sizeOf, TYPED_ARRAY_OF, type QType, type QuantParams, type Tensor } from '../../tensor.js';
 import {
-  outputTensor, checkBias, checkBoolean, checkDim, checkInt, checkMade, checkNoOverlap, checkObject, checkQuantParams, checkTensor, checkTensorShape, fail, markMade,
+  outputTensor, checkBias, checkBoolean, checkDim, checkInt, checkMade, checkNoOverlap, checkObject, checkQuantParams, checkTensor, checkTensorShape, fail, lockFields, markMade,
   typeFail, type Reads,
 } from '../../validate.js';
 import { resolveActivation, type PointwiseActivation } from '../../ops/activation.js';
@@ -80,6 +80,7 @@ export class ConvWeights implements MultiplierSource, NativeOwner {
     this.int8Blocks = addon !== null && sparse && blockRows === 4 && fitsInt8Blocks(values);
     this.handle = addon?.packConvWeights({ w: values, outChannels: oc, taps, kernelH: kh, kernelW: kw, sparse, blockRows, maxRowAbsSum: maxSum, int8Blocks: this.int8Blocks }) ?? null;
     markMade(this, ConvWeights);
+    lockFields(this, ['multiplierMemo']);
     adoptNative(this);
   }
 

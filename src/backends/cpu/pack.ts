@@ -9,7 +9,7 @@
 import { native, type NativeHandle } from '../../native.js';
 import { adoptNative, disposeNative, type NativeOwner } from '../../native-lifetime.js';
 import { type QType, type Tensor } from '../../tensor.js';
-import { markMade } from '../../validate.js';
+import { lockFields, markMade } from '../../validate.js';
 import { checkGemmWeights, packedGemmWeights, type GemmWeightsSource } from '../../ops/weights.js';
 
 export class PackedWeights implements GemmWeightsSource, NativeOwner {
@@ -38,6 +38,7 @@ export class PackedWeights implements GemmWeightsSource, NativeOwner {
     this.zeroPoints = zeroPoints;
     this.narrow = narrow;
     markMade(this, PackedWeights);
+    lockFields(this, ['multiplierMemo']);
     packedGemmWeights.mark(this);
     adoptNative(this);
   }
