@@ -61,7 +61,8 @@ export class PackedWeights implements GemmWeightsSource, NativeOwner {
 
 function isNarrow(b: Tensor<'uint8' | 'int8'>): boolean {
   const shift = b.type === 'uint8' ? 128 : 0;
-  for (const v of b.data) if (v - shift < -64 || v - shift > 64) return false;
+  // Indexed, not iterated: iterating throws on an empty array whose buffer was detached (still valid weights of no values).
+  for (let i = 0; i < b.data.length; i++) if (b.data[i] - shift < -64 || b.data[i] - shift > 64) return false;
   return true;
 }
 

@@ -36,6 +36,15 @@ const EDGE_NUMBERS = [
   Number.MAX_VALUE, Number.MIN_VALUE, 1e-45, 3.4028235e38, 1e39, 127, 128, -128, -129, 255, 256, 65536,
 ];
 
+/**
+ * The edge numbers a tensor's dims take: all but the large valid sizes. A
+ * large dimension next to a zero one is valid and costs nothing, until a
+ * product contracts the zero away (A [2^31 - 1, 0] x B [0, 2]): the result
+ * then really holds 2^32 elements, and the call rightly takes gigabytes and
+ * minutes (test/empty-calls.test.ts covers huge dimensions of empty results).
+ */
+const DIM_EDGES = EDGE_NUMBERS.filter((v) => !(Number.isInteger(v) && v > 4096 && v <= 2 ** 31 - 1));
+
 /** Values of every other kind (made fresh per call: a call may write into them). */
 function junk(d: Draw): unknown {
   const makers: (() => unknown)[] = [
@@ -185,10 +194,11 @@ export function mutate(args: unknown[], arity: number, d: Draw, out?: OutSlot): 
     const t = tamper(value, d);
     return done(t.value, t.label, false, t.mustReject);
   }
-  if (typeof value === 'number' && d.chance(0.7)) return done(d.pick(EDGE_NUMBERS), 'edge number');
+  const inDims = path.includes('dims');
+  if (typeof value === 'number' && d.chance(0.7)) return done(d.pick(inDims ? DIM_EDGES : EDGE_NUMBERS), 'edge number');
   if (Array.isArray(value) && d.chance(0.6)) {
     const copy = [...value];
-    if (d.chance(0.5)) copy.splice(d.int(0, copy.length), 0, d.pick(EDGE_NUMBERS));
+    if (d.chance(0.5)) copy.splice(d.int(0, copy.length), 0, d.pick(inDims ? DIM_EDGES : EDGE_NUMBERS));
     else copy.pop();
     return done(copy, 'array resized');
   }
