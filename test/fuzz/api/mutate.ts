@@ -37,18 +37,19 @@ const EDGE_NUMBERS = [
 ];
 
 /**
- * The edge numbers a tensor's dims take: all but the large valid sizes. A
- * large dimension next to a zero one is valid and costs nothing, until a
- * product contracts the zero away (A [2^31 - 1, 0] x B [0, 2]): the result
- * then really holds 2^32 elements, and the call rightly takes gigabytes and
- * minutes (test/empty-calls.test.ts covers huge dimensions of empty results).
+ * The edge numbers arguments take: all but the large valid sizes. A large
+ * dimension next to a zero one is valid and costs nothing, until a product
+ * contracts the zero away (A [2^31 - 1, 0] x B [0, 2]), and a pad of
+ * 2^31 - 1 is valid: the result then really holds up to 2^32 - 1 elements
+ * (validate.ts's limit), and the call rightly takes gigabytes and minutes.
+ * test/empty-calls.test.ts covers huge dimensions of empty results.
  */
-const DIM_EDGES = EDGE_NUMBERS.filter((v) => !(Number.isInteger(v) && v > 4096 && v <= 2 ** 31 - 1));
+const ARGUMENT_EDGES = EDGE_NUMBERS.filter((v) => !(Number.isInteger(v) && v > 4096 && v <= 2 ** 31 - 1));
 
 /** Values of every other kind (made fresh per call: a call may write into them). */
 function junk(d: Draw): unknown {
   const makers: (() => unknown)[] = [
-    () => undefined, () => null, () => d.pick(EDGE_NUMBERS), () => '1', () => 'float32', () => true, () => ({}), () => [],
+    () => undefined, () => null, () => d.pick(ARGUMENT_EDGES), () => '1', () => 'float32', () => true, () => ({}), () => [],
     () => Symbol('fuzz'), () => 10n, () => () => 0, () => new Proxy({}, {}), () => Object.create(null),
     () => new Uint16Array(3), () => new Float64Array(2), () => new DataView(new ArrayBuffer(8)), () => new ArrayBuffer(8),
     () => new Date(0), () => [1, 2], () => new Int32Array(4), () => new Float32Array(1),
@@ -194,11 +195,10 @@ export function mutate(args: unknown[], arity: number, d: Draw, out?: OutSlot): 
     const t = tamper(value, d);
     return done(t.value, t.label, false, t.mustReject);
   }
-  const inDims = path.includes('dims');
-  if (typeof value === 'number' && d.chance(0.7)) return done(d.pick(inDims ? DIM_EDGES : EDGE_NUMBERS), 'edge number');
+  if (typeof value === 'number' && d.chance(0.7)) return done(d.pick(ARGUMENT_EDGES), 'edge number');
   if (Array.isArray(value) && d.chance(0.6)) {
     const copy = [...value];
-    if (d.chance(0.5)) copy.splice(d.int(0, copy.length), 0, d.pick(inDims ? DIM_EDGES : EDGE_NUMBERS));
+    if (d.chance(0.5)) copy.splice(d.int(0, copy.length), 0, d.pick(ARGUMENT_EDGES));
     else copy.pop();
     return done(copy, 'array resized');
   }

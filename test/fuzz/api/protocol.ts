@@ -8,6 +8,13 @@ export interface WorkerTask {
   deadline: number;
   /** Announce every call before making it (to pin a crash or hang on one). */
   step: boolean;
+  /** The supervisor's own test: call `index` crashes, hangs or keeps memory instead of calling sparq. */
+  sabotage?: Sabotage;
+}
+
+export interface Sabotage {
+  index: number;
+  kind: 'crash' | 'hang' | 'memory';
 }
 
 export interface Counts {

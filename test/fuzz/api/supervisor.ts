@@ -9,7 +9,7 @@
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { Counts, FromWorker, WorkerTask } from './protocol.js';
+import type { Counts, FromWorker, Sabotage, WorkerTask } from './protocol.js';
 
 export interface FuzzOptions {
   seed: number;
@@ -27,6 +27,8 @@ export interface FuzzOptions {
   /** Calls per child process (default 200,000). */
   chunk?: number;
   log?: (line: string) => void;
+  /** The supervisor's own test (see WorkerTask). */
+  sabotage?: Sabotage;
 }
 
 export interface Finding {
@@ -111,12 +113,13 @@ export async function fuzzApi(o: FuzzOptions): Promise<Summary> {
   };
   let next = o.start ?? 0;
   while (next < o.calls && Date.now() < deadline) {
-    let reached = next;
+    // The calls before `reached` ran; those before `settled` ran and left memory within bounds (one beat earlier).
+    let [reached, settled] = [next, next];
     let counts: Counts | undefined;
-    const task = { seed: o.seed, start: next, end: Math.min(next + chunk, o.calls), deadline, step: o.verbose ?? false };
+    const task = { seed: o.seed, start: next, end: Math.min(next + chunk, o.calls), deadline, step: o.verbose ?? false, sabotage: o.sabotage };
     const r = await runChild(task, hangMs, maxRss, (m) => {
       onFinding(m);
-      if (m.type === 'beat') [reached, counts] = [m.next, m.counts];
+      if (m.type === 'beat') [settled, reached, counts] = [reached, m.next, m.counts];
       if (m.type === 'done') {
         counts = m.counts;
         for (const h of m.hashes) distinct.add(h);
@@ -127,22 +130,26 @@ export async function fuzzApi(o: FuzzOptions): Promise<Summary> {
       next = counts ? task.start + counts.calls : task.end;
       continue;
     }
-    // Replays the calls since the last beat one by one to find the one that crashed, hung or ran away.
+    // Replays the calls since the last beat (memory: since the one before) one by one to find the one that crashed, hung or ran away.
+    const from = r.end === 'memory' ? settled : reached;
     let culprit: { index: number; source: string } | undefined;
     let stepCounts: Counts | undefined;
-    const s = await runChild({ ...task, start: reached, end: reached + STEP_WINDOW, deadline: Number.MAX_SAFE_INTEGER, step: true }, hangMs, maxRss, (m) => {
+    const sources = new Map<number, string>();
+    const s = await runChild({ ...task, start: from, end: from + STEP_WINDOW, deadline: Number.MAX_SAFE_INTEGER, step: true }, hangMs, maxRss, (m) => {
       onFinding(m);
-      if (m.type === 'start') culprit = m;
+      if (m.type === 'start') (culprit = m), sources.set(m.index, m.source);
       if (m.type === 'beat') stepCounts = m.counts;
+      // The call that ran away is the one this beat follows (the child may have announced the next one already).
+      if (m.type === 'beat' && m.rss > maxRss) culprit = { index: m.next - 1, source: sources.get(m.next - 1) ?? '' };
     });
     if (stepCounts) add(total, stepCounts);
     if (s.end === 'done' || culprit === undefined) {
-      record(r.end === 'memory' ? 'memory' : r.end, reached, `${r.end} not reproduced one call at a time`, r.detail, `calls ${reached}..${reached + STEP_WINDOW - 1}`);
-      next = reached + STEP_WINDOW;
+      record(r.end, from, `${r.end} not reproduced one call at a time`, r.detail, `calls ${from}..${from + STEP_WINDOW - 1}`);
+      next = from + STEP_WINDOW;
       continue;
     }
     total.calls++;
-    record(s.end === 'memory' ? 'memory' : s.end, culprit.index, s.end, s.detail, culprit.source);
+    record(s.end, culprit.index, s.end, s.detail, culprit.source);
     next = culprit.index + 1;
   }
   return {

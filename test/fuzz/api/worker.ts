@@ -7,13 +7,22 @@
  */
 import { execute, plan, type Outcome } from './call.js';
 import { callSource, hash } from './repro.js';
-import type { Counts, FromWorker, WorkerTask } from './protocol.js';
+import type { Counts, FromWorker, Sabotage, WorkerTask } from './protocol.js';
 
 const BEAT_CALLS = 256;
 const BEAT_MS = 200;
 
 function send(message: FromWorker): Promise<void> {
   return new Promise((resolve) => process.send!(message, undefined, undefined, () => resolve()));
+}
+
+/** Memory a 'memory' sabotage keeps. */
+const kept: Buffer[] = [];
+
+function sabotage(kind: Sabotage['kind']): void {
+  if (kind === 'crash') process.abort();
+  if (kind === 'hang') for (;;);
+  kept.push(Buffer.alloc(512 * 2 ** 20, 1));
 }
 
 async function run(task: WorkerTask): Promise<void> {
@@ -29,6 +38,7 @@ async function run(task: WorkerTask): Promise<void> {
       hashes.push(hash(source));
       if (task.step) await send({ type: 'start', index, source });
       if (p.mutation.benign) counts.valid++;
+      if (task.sabotage?.index === index) sabotage(task.sabotage.kind);
       const o = execute(p);
       outcome = o instanceof Promise ? await o : o;
       if (outcome.kind === 'finding') outcome = { ...outcome, what: `${outcome.what} [${p.mutation.label}]` };
