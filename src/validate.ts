@@ -344,5 +344,6 @@ export function checkBias<T extends 'float32' | 'int32'>(bias: unknown, type: T,
   if (!(bias instanceof TYPED_ARRAY_OF[type])) typeFail('options.bias', `must be ${withArticle(ARRAY_NAMES[type])}`);
   const values = bias as TypedArrayOf<T>;
   if (values.length !== n) fail('options.bias', `must have N = ${n} values, got ${values.length}`);
-  return values;
+  // An empty bias may view a detached buffer, which copying or iterating it throws on: one of its own instead.
+  return values.length === 0 ? (new TYPED_ARRAY_OF[type](0) as TypedArrayOf<T>) : values;
 }

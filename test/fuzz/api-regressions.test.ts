@@ -30,6 +30,9 @@ describe('API fuzz regressions', () => {
     const b = { type: 'int8' as const, dims: [3, 0], data: detached(new Int8Array(0)), scale: 0.25, zeroPoint: -88 };
     assert.deepEqual(cpu.qgemm(a, b).dims, [4, 0]);
     assert.deepEqual(cpu.packConvWeights({ type: 'int8', dims: [0, 1, 1, 1], data: detached(new Int8Array(0)), scale: 1 }).dims, [0, 1, 1, 1]);
+    // Seed 5: an empty bias of no rows, detached ("Cannot perform %TypedArray%.prototype.values").
+    const w = SparseMatrix.fromDense(tensor('float32', [0, 4]), { format: 'csr' });
+    assert.deepEqual(cpu.planSpmmNhwc(w, { type: 'float32', dims: [3, 4] }, { bias: detached(new Float32Array(0)) }).dims, [3, 0]);
   });
 
   it('refuses a threshold of another type by name (was "Cannot convert a Symbol value to a string")', () => {

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { fuzzApi, type Summary } from './api/supervisor.js';
 
 const SEED = 1;
-const CALLS = 40_000;
+const CALLS = 150_000;
 
 function describeFindings(s: Summary): string {
   return s.findings.map((f) => `${f.kind} at call ${f.index}: ${f.what}: ${f.message}\n  ${f.source.slice(0, 600)}\n  replay: ${f.replay}`).join('\n');

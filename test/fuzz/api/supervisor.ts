@@ -61,6 +61,8 @@ type End = { end: 'done' | 'crash' | 'hang' | 'memory'; detail: string };
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
 /** Calls a step-mode child replays after a crashing child's last beat (a beat comes at least every 256 calls). */
 const STEP_WINDOW = 300;
+/** What a child may take to start, before its first message, over hangMs (seconds on a loaded 2-core machine). */
+const STARTUP_MS = 60_000;
 
 /** Runs one child on `task`, handing it every message; resolves with how it ended. */
 function runChild(task: WorkerTask, hangMs: number, maxRssBytes: number, onMessage: (m: FromWorker) => void): Promise<End> {
@@ -69,7 +71,8 @@ function runChild(task: WorkerTask, hangMs: number, maxRssBytes: number, onMessa
     let stderr = '';
     child.stderr!.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-2000)));
     let ended: End | undefined;
-    let last = Date.now();
+    // Until its first message the child is still starting (loading tsx and the addon): that time is not a hang.
+    let last = Date.now() + STARTUP_MS;
     const kill = (e: End) => {
       ended ??= e;
       child.kill('SIGKILL');
@@ -115,32 +118,36 @@ export async function fuzzApi(o: FuzzOptions): Promise<Summary> {
   while (next < o.calls && Date.now() < deadline) {
     // The calls before `reached` ran; those before `settled` ran and left memory within bounds (one beat earlier).
     let [reached, settled] = [next, next];
-    let counts: Counts | undefined;
+    let counts: Counts | undefined, settledCounts: Counts | undefined;
     const task = { seed: o.seed, start: next, end: Math.min(next + chunk, o.calls), deadline, step: o.verbose ?? false, sabotage: o.sabotage };
     const r = await runChild(task, hangMs, maxRss, (m) => {
       onFinding(m);
-      if (m.type === 'beat') [settled, reached, counts] = [reached, m.next, m.counts];
+      if (m.type === 'beat') [settled, settledCounts, reached, counts] = [reached, counts, m.next, m.counts];
       if (m.type === 'done') {
         counts = m.counts;
         for (const h of m.hashes) distinct.add(h);
       }
     });
-    if (counts) add(total, counts);
     if (r.end === 'done') {
+      if (counts) add(total, counts);
       next = counts ? task.start + counts.calls : task.end;
       continue;
     }
     // Replays the calls since the last beat (memory: since the one before) one by one to find the one that crashed, hung or ran away.
     const from = r.end === 'memory' ? settled : reached;
+    const before = r.end === 'memory' ? settledCounts : counts;
+    if (before) add(total, before);
     let culprit: { index: number; source: string } | undefined;
     let stepCounts: Counts | undefined;
     const sources = new Map<number, string>();
+    let ranAway = false;
     const s = await runChild({ ...task, start: from, end: from + STEP_WINDOW, deadline: Number.MAX_SAFE_INTEGER, step: true }, hangMs, maxRss, (m) => {
       onFinding(m);
+      if (ranAway) return;  // messages the child sent before it was killed
       if (m.type === 'start') (culprit = m), sources.set(m.index, m.source);
       if (m.type === 'beat') stepCounts = m.counts;
       // The call that ran away is the one this beat follows (the child may have announced the next one already).
-      if (m.type === 'beat' && m.rss > maxRss) culprit = { index: m.next - 1, source: sources.get(m.next - 1) ?? '' };
+      if (m.type === 'beat' && m.rss > maxRss) (culprit = { index: m.next - 1, source: sources.get(m.next - 1) ?? '' }), (ranAway = true);
     });
     if (stepCounts) add(total, stepCounts);
     if (s.end === 'done' || culprit === undefined) {
@@ -148,7 +155,8 @@ export async function fuzzApi(o: FuzzOptions): Promise<Summary> {
       next = from + STEP_WINDOW;
       continue;
     }
-    total.calls++;
+    // The culprit's call is in the counts only when a beat followed it (memory).
+    if (s.end !== 'memory') total.calls++;
     record(s.end, culprit.index, s.end, s.detail, culprit.source);
     next = culprit.index + 1;
   }

@@ -10,6 +10,7 @@ import { refDequantize, refMinmax, refQuantize, refRequantize, type RefOutputSta
 import { refSpmm, storedAsCsr } from '../../../src/backends/reference/spmm.js';
 import { refQSpmmInt32, refQSpmmOutput } from '../../../src/backends/reference/qspmm.js';
 import { refConv2dSums } from '../../../src/backends/reference/conv2d.js';
+import { refSpmmNhwc } from '../../../src/backends/cpu/spmm-nhwc.js';
 import { saturateRound } from '../../../src/ops/round.js';
 import { axisView } from '../../../src/validate.js';
 import type { Draw } from './draw.js';
@@ -355,6 +356,48 @@ function conv2dCase(d: Draw): Case {
   return { api: 'conv2d', arity: 3, fn: cpu.conv2d, args: [xt, packed, o], check: tensorCheck(dims, expected, close), out: { options: 2, type: Float32Array, length: expected.length, reads: [xt.data] } };
 }
 
+/** planSpmmNhwc, then one run of the plan: activations [P, K] (pixels x channels), the result [P, N] into `out`. */
+function spmmNhwcPlanCase(d: Draw): Case {
+  const rows = d.pick([d.dim(), 4 * d.dim(2), 8]), k = d.pick([d.dim(), 4 * d.dim(2)]), pixels = d.dim();
+  const { data, opts } = drawSparse(d, 'float32', rows, k, ['csr', 'bsr', 'nm'], [[4, 1], [8, 1]], d.pick([2, 4]));
+  const w = SparseMatrix.fromDense(tensor('float32', [rows, k], data as Float32Array), opts as never) as SparseMatrix<'float32'>;
+  const x = d.floats(pixels * k);
+  const bias = d.chance(0.4) ? d.floats(rows) : undefined;
+  const { activation, range } = drawActivation(d);
+  const expected = refSpmmNhwc(rows, pixels, storedAsCsr(w), x, bias, range.min, range.max);
+  const xData = x.slice();
+  const run = (...a: unknown[]) => {
+    const [weights, shape, o, xs, out] = a as [SparseMatrix<'float32'>, Omit<Tensor<'float32'>, 'data'>, object, Float32Array, Float32Array];
+    cpu.planSpmmNhwc(weights, shape, o).run(xs, out);
+    return out;
+  };
+  return {
+    api: 'planSpmmNhwc', arity: 5, fn: run, args: [w, { type: 'float32', dims: [pixels, k] }, options({ bias: bias?.slice(), activation }), xData, new Float32Array(pixels * rows)],
+    check: (r) => close(r as Float32Array, expected),
+  };
+}
+
+/** linear() of a float32 [N, K] weight on the kernel it picks or is told, then run() on x [K, M]. */
+function linearCase(d: Draw): Case {
+  const [n, k, m] = [d.dim(), d.dim(), d.dim()];
+  const w = d.floats(n * k), x = d.floats(k * m);
+  const bias = d.chance(0.4) ? d.floats(n) : undefined;
+  const { activation, range } = drawActivation(d);
+  const expected = new Float32Array(n * m);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < m; j++) {
+      let s = bias ? bias[i] : 0;
+      for (let p = 0; p < k; p++) s += w[i * k + p] * x[p * m + j];
+      expected[i * m + j] = Math.min(Math.max(s, range.min), range.max);
+    }
+  const run = (...a: unknown[]) => {
+    const [weight, o, input, runOptions] = a as [never, never, never, never];
+    return cpu.linear(weight, o).run(input, runOptions);
+  };
+  const args = [tensor('float32', [n, k], w.slice()), options({ bias: bias?.slice(), kernel: d.pick([undefined, 'auto', 'dense', ...(n * k > 0 ? ['csr'] : [])]) }), tensor('float32', [k, m], x.slice()), options({ activation })];
+  return { api: 'linear', arity: 4, fn: run, args, check: tensorCheck([n, m], expected, close) };
+}
+
 function tensorCase(d: Draw): Case {
   const type = d.pick(['float32', 'uint8', 'int8', 'int32'] as const);
   const dims = drawDims(d), size = dims.reduce((a, b) => a * b, 1);
@@ -378,6 +421,8 @@ export const TARGETS: Record<string, (d: Draw) => Case> = {
   'SparseMatrix.fromDense': sparseRoundTripCase,
   'SparseMatrix.fromCsr': fromCsrCase,
   conv2d: conv2dCase,
+  planSpmmNhwc: spmmNhwcPlanCase,
+  linear: linearCase,
   tensor: tensorCase,
 };
 

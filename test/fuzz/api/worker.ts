@@ -29,6 +29,8 @@ async function run(task: WorkerTask): Promise<void> {
   const counts: Counts = { calls: 0, valid: 0, rejected: 0, checked: 0, accepted: 0 };
   const hashes: number[] = [];
   let lastBeat = Date.now();
+  // Started: from now on a silence is a hang.
+  await send({ type: 'beat', next: task.start, counts, rss: process.memoryUsage().rss });
   for (let index = task.start; index < task.end && Date.now() < task.deadline; index++) {
     let outcome: Outcome;
     let source = '';
