@@ -34,7 +34,7 @@ command -v ninja >/dev/null 2>&1 && generator=(-G Ninja)
 
 cmake -S "$src" -B "$build" "${generator[@]}" -DCMAKE_TOOLCHAIN_FILE="$src/aarch64-toolchain.cmake" \
   -DSPARQ_STATIC=ON -DSPARQ_WERROR="${SPARQ_KCHECK_WERROR:-OFF}" >/dev/null
-cmake --build "$build" -j "$jobs"
+cmake --build "$build" -j "$jobs" --target kernel-check
 
 status=0
 for cpu in max cortex-a53; do
@@ -45,7 +45,7 @@ done
 if [[ "${SPARQ_KCHECK_NATIVE:-0}" == 1 ]]; then
   native="${build}-native"
   cmake -S "$src" -B "$native" "${generator[@]}" -DSPARQ_WERROR="${SPARQ_KCHECK_WERROR:-OFF}" >/dev/null
-  cmake --build "$native" -j "$jobs"
+  cmake --build "$native" -j "$jobs" --target kernel-check
   echo "== native ($(uname -m))"
   "$native/kernel-check" "$@" || status=1
 fi
