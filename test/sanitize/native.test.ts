@@ -69,12 +69,12 @@ describe('kernels under sanitizers (native, no Node)', () => {
   it('kernel stress: several threads through the shared pool under ASan + UBSan, same results as one thread', function () {
     this.timeout(1_800_000);
     const stress = build('asan', 'address,undefined', 'kernel-stress');
-    assert.match(run(stress, ['100', '4', '1'], asanOptions, 600_000), /\nok: /);
+    assert.match(run(stress, ['200', '4', '1'], asanOptions, 600_000), /\nok: /);
   });
 
   it('kernel stress: no data race under ThreadSanitizer, same results as one thread', function () {
     this.timeout(1_800_000);
     const stress = build('tsan', 'thread', 'kernel-stress');
-    assert.match(run(stress, ['100', '4', '1'], { TSAN_OPTIONS: 'halt_on_error=1:second_deadlock_stack=1' }, 600_000), /\nok: /);
+    assert.match(run(stress, ['1000', '4', '1'], { TSAN_OPTIONS: 'halt_on_error=1:second_deadlock_stack=1' }, 600_000), /\nok: /);
   });
 });
