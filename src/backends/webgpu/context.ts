@@ -9,7 +9,14 @@
  * as soon as the call returns, so the next call can take it as input before
  * anything ran. Buffers given back (disposed tensors, uniforms) return to the
  * pool only after the next submit: queue writes that reuse them then land
- * after the work that still reads them.
+ * after the work that still reads them. And only after a submit that holds
+ * every dispatch enqueued before they were given back: a submit can come
+ * while later calls' dispatches still wait on the tail to be encoded (every
+ * MAX_BATCH dispatches, or a download or sync() from another caller between
+ * a call's enqueue and its encoding), and a buffer such a dispatch binds,
+ * returned by that submit, was destroyed or handed to another call before the
+ * dispatch ran (concurrent session runs failed with "used in submit while
+ * destroyed").
  */
 import type { ElementType, Tensor, TypedArrayOf } from '../../tensor.js';
 import { TYPED_ARRAY_OF, sizeOf, type QuantParams } from '../../tensor.js';
@@ -55,7 +62,11 @@ export class GpuContext {
   private readonly pipelines: PipelineCache;
   private encoder: GPUCommandEncoder | null = null;
   private batched = 0;
-  private afterSubmit: GPUBuffer[] = [];
+  /** Buffers given back, each with the number of the last dispatch that may bind it. */
+  private afterSubmit: { buffer: GPUBuffer; lastUser: number }[] = [];
+  /** Dispatches enqueued, and of those encoded (in order, so dispatch i is encoded when i <= encoded). */
+  private enqueued = 0;
+  private encoded = 0;
   private tail: Promise<void> = Promise.resolve();
   /** While timing (timeOnGpu): each pass writes its start and end here. */
   private timing: { queries: GPUQuerySet; used: number } | null = null;
@@ -86,7 +97,7 @@ export class GpuContext {
   empty<T extends ElementType>(type: T, dims: readonly number[], quant?: QuantParams): GpuTensor<T> {
     this.usable();
     const buffer = this.pool.acquire(gpuBytes(type, sizeOf(dims)), STORAGE);
-    return new GpuTensor(type, dims, buffer, (b) => this.afterSubmit.push(b), quant);
+    return new GpuTensor(type, dims, buffer, (b) => this.giveBack(b, this.enqueued), quant);
   }
 
   /** Copies a tensor to the GPU. */
@@ -104,13 +115,18 @@ export class GpuContext {
     return out;
   }
 
-  /** A small read-only buffer with `values` (per-channel parameters, bias), given back after the next submit. */
+  /** A small read-only buffer with `values` (per-channel parameters, bias) for the next dispatch enqueued, given back after it is submitted. */
   constants(values: Float32Array | Int32Array): GPUBuffer {
     const device = this.usable();
     const buffer = this.pool.acquire(Math.max(values.byteLength, 4), STORAGE);
     device.queue.writeBuffer(buffer, 0, values as Float32Array<ArrayBuffer> | Int32Array<ArrayBuffer>);
-    this.afterSubmit.push(buffer);
+    this.giveBack(buffer, this.enqueued + 1);
     return buffer;
+  }
+
+  /** Returns `buffer` to the pool at the first submit after dispatch `lastUser` is encoded. */
+  private giveBack(buffer: GPUBuffer, lastUser: number): void {
+    this.afterSubmit.push({ buffer, lastUser });
   }
 
   /** Appends one kernel dispatch to the current batch, after every earlier call's. */
@@ -119,32 +135,47 @@ export class GpuContext {
     const uniformBytes = packUniforms(d.uniforms);
     const uniforms = this.pool.acquire(uniformBytes.byteLength, UNIFORM);
     device.queue.writeBuffer(uniforms, 0, uniformBytes);
-    this.afterSubmit.push(uniforms);
+    const dispatch = ++this.enqueued;
+    this.giveBack(uniforms, dispatch);
     const pipeline = this.pipelines.get(d.family, d.stem, d.overrides);
     this.tail = this.tail.then(async () => {
-      const p = await pipeline;
-      const entries = [...d.buffers, uniforms].map((buffer, binding) => ({ binding, resource: { buffer } }));
-      const bindGroup = device.createBindGroup({ layout: p.getBindGroupLayout(0), entries });
-      this.encoder ??= device.createCommandEncoder();
-      const t = this.timing;
-      const slot = t !== null && t.used + 2 <= MAX_TIMED_PASSES * 2 ? (t.used += 2) - 2 : -1;
-      const pass = this.encoder.beginComputePass(
-        slot < 0 ? {} : { timestampWrites: { querySet: t!.queries, beginningOfPassWriteIndex: slot, endOfPassWriteIndex: slot + 1 } },
-      );
-      pass.setPipeline(p);
-      pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1] ?? 1, d.workgroups[2] ?? 1);
-      pass.end();
+      try {
+        this.encode(await pipeline, d, uniforms);
+      } finally {
+        this.encoded = dispatch;
+      }
       if (++this.batched >= MAX_BATCH) this.submit();
     });
     return this.tail;
+  }
+
+  /** Appends `d`'s compute pass, on pipeline `p`, to the open encoder. */
+  private encode(p: GPUComputePipeline, d: Dispatch, uniforms: GPUBuffer): void {
+    const device = this.gpu.device;
+    const entries = [...d.buffers, uniforms].map((buffer, binding) => ({ binding, resource: { buffer } }));
+    const bindGroup = device.createBindGroup({ layout: p.getBindGroupLayout(0), entries });
+    this.encoder ??= device.createCommandEncoder();
+    const t = this.timing;
+    const slot = t !== null && t.used + 2 <= MAX_TIMED_PASSES * 2 ? (t.used += 2) - 2 : -1;
+    const pass = this.encoder.beginComputePass(
+      slot < 0 ? {} : { timestampWrites: { querySet: t!.queries, beginningOfPassWriteIndex: slot, endOfPassWriteIndex: slot + 1 } },
+    );
+    pass.setPipeline(p);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1] ?? 1, d.workgroups[2] ?? 1);
+    pass.end();
   }
 
   private submit(): void {
     if (this.encoder !== null) this.gpu.device.queue.submit([this.encoder.finish()]);
     this.encoder = null;
     this.batched = 0;
-    for (const b of this.afterSubmit.splice(0)) this.pool.release(b);
+    const waiting: typeof this.afterSubmit = [];
+    for (const given of this.afterSubmit) {
+      if (given.lastUser <= this.encoded) this.pool.release(given.buffer);
+      else waiting.push(given);
+    }
+    this.afterSubmit = waiting;
   }
 
   /** Submits everything queued and waits for the GPU to finish it; rejects with any error the device reported. */
