@@ -3,11 +3,13 @@
 // uniforms and bias buffers of dispatches still waiting to be encoded among
 // them: a later call bound a destroyed buffer ("used in submit while
 // destroyed") or one another call had refilled. Two sessions' concurrent
-// runs, or a Promise.all of kernel calls, were enough.
+// runs, or a Promise.all of kernel calls, were enough. And a session
+// released while its runs are in flight: they complete or reject saying so
+// (not "b was disposed", or "node A: node A: ..." from one shared error).
 import assert from 'node:assert/strict';
 
 import { cifarCnn, randomImages } from '../fixtures/cifar-cnn.js';
-import { tensor } from '../../src/index.js';
+import { tensor, type WebGpuBackend } from '../../src/index.js';
 import { encodeOnnxModel } from '../../src/runtime/onnx/write.js';
 import { InferenceSession } from '../../src/runtime/session.js';
 import { assertSameArray, randomFloats, rng } from '../helpers.js';
@@ -54,5 +56,32 @@ describe('webgpu overlapping calls', () => {
     const runs = await Promise.all([...feeds.map((f) => a.run(f)), ...feeds.map((f) => b.run(f))]);
     runs.forEach((out, i) => assertSameArray(out.logits.data as Float32Array, serial[i % feeds.length], `run ${i}`));
     await Promise.all([a.release(), b.release()]);
+  });
+
+  it('completes or rejects clearly the runs a release overtakes, on a shared backend and on its own, and keeps no buffer', async function () {
+    this.timeout(300_000);
+    const gpu = await gpuOrSkip(this);
+    const bytes = encodeOnnxModel(cifarCnn());
+    const feeds = [1, 2, 3, 1, 2, 3].map((batch, i) => ({ input: { type: 'float32', dims: [batch, 3, 32, 32], data: randomImages(batch, [3, 32, 32], 400 + i) } }));
+    const reference = await InferenceSession.create(bytes, { backend: 'webgpu', gpu });
+    const serial: Float32Array[] = [];
+    for (const f of feeds) serial.push((await reference.run(f)).logits.data as Float32Array);
+    await reference.release();
+    await gpu.sync();
+    const live = gpu.liveBuffers;
+    // Released at once (before any run encoded its first dispatch), or after the runs got going.
+    for (const [shared, ticks] of [[gpu, 0], [gpu, 2], [undefined, 0], [undefined, 2]] as [WebGpuBackend | undefined, number][]) {
+      const session = await InferenceSession.create(bytes, { backend: 'webgpu', gpu: shared });
+      const runs = feeds.map((f) => session.run(f));
+      for (let i = 0; i < ticks; i++) await new Promise((resolve) => setImmediate(resolve));
+      await session.release();
+      const settled = await Promise.allSettled(runs);
+      settled.forEach((s, i) => {
+        if (s.status === 'fulfilled') assertSameArray(s.value.logits.data as Float32Array, serial[i], `run ${i} completed`);
+        else assert.equal((s.reason as Error).message, 'the session was released while the run was in flight', `run ${i}`);
+      });
+      await gpu.sync();
+      assert.equal(gpu.liveBuffers, live, `buffers kept (${shared ? 'shared' : 'own'} backend, ${ticks} ticks)`);
+    }
   });
 });
