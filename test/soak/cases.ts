@@ -8,7 +8,7 @@
  */
 import { calibrate } from '../../src/compress/calibrate.js';
 import { quantizeQdq } from '../../src/compress/quantize-qdq.js';
-import { cpu, SparseMatrix, tensor, type WebGpuBackend } from '../../src/index.js';
+import { cpu, SparseMatrix, tensor, type GpuTensor, type WebGpuBackend } from '../../src/index.js';
 import { encodeOnnxModel } from '../../src/runtime/onnx/write.js';
 import { InferenceSession } from '../../src/runtime/session.js';
 import { cifarCnn, randomImages } from '../fixtures/cifar-cnn.js';
@@ -92,9 +92,9 @@ function gpuKernels(gpu: WebGpuBackend, seed: number): SoakCase[] {
   const values = tensor('float32', [4096], randomFloats(4096, r, 8));
   const image8 = tensor('float32', [1, 8, 16, 16], randomFloats(8 * 256, r));
   /** Runs a GPU call and frees its result, downloading it first when checked. */
-  const call = (make: () => Promise<{ dispose(): void }>) => async (check: boolean) => {
+  const call = (make: () => Promise<GpuTensor>) => async (check: boolean) => {
     const y = await make();
-    const out = check ? (await gpu.download(y as never)).data as Output : undefined;
+    const out = check ? ((await gpu.download(y)).data as Output) : undefined;
     y.dispose();
     return out;
   };
