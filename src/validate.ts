@@ -3,6 +3,7 @@
  * throws a TypeError (wrong kind of value) or RangeError (right kind, bad
  * value) whose message starts with the argument's name.
  */
+import { checkTensorBytes } from './limits.js';
 import { Q_RANGE, sizeOf, TYPED_ARRAY_OF, type ElementType, type QType, type QuantParams, type Tensor, type TypedArrayOf } from './element-types.js';
 
 /**
@@ -52,6 +53,16 @@ const disposed = new WeakSet<object>();
 /** Records that `cls`'s constructor made `object` (its last statement). */
 export function markMade(object: object, cls: Function): void {
   made.set(object, cls);
+}
+
+/**
+ * Makes `object`'s own fields read-only at run time, as TypeScript's
+ * `readonly` says they are, all but the `mutable` ones (memos): a handle
+ * whose fields JS reassigned would reach code, native code included, that
+ * trusts them. Called beside markMade.
+ */
+export function lockFields(object: object, mutable: readonly string[] = []): void {
+  for (const key of Object.keys(object)) if (!mutable.includes(key)) Object.defineProperty(object, key, { writable: false, configurable: false });
 }
 
 /** Records that `object` gave its native memory back: it is refused from now on. */
@@ -235,17 +246,28 @@ export function checkQuantParams(
   if (axis === undefined) typeFail(`${where}axis`, 'is required when scale is per axis');
   const ax = checkAxis(`${where}axis`, axis, dims.length);
   const count = dims[ax];
-  const scaleList = Array.from(scale as ArrayLike<number>);
+  const scaleList = listOf(scale as ArrayLike<unknown>);
   if (scaleList.length !== count) fail(`${where}scale`, `must have dims[axis] = ${count} values, got ${scaleList.length}`);
   const scales = Float32Array.from(scaleList, (s, i) => checkScale(`${where}scale[${i}]`, s));
   let zeroPoints = new Int32Array(count);
   if (zeroPoint !== undefined) {
-    if (typeof zeroPoint === 'number') typeFail(`${where}zeroPoint`, 'must be an array when scale is per axis');
-    const zps = Array.from(zeroPoint as ArrayLike<number>);
+    if (!ArrayBuffer.isView(zeroPoint) && !Array.isArray(zeroPoint)) typeFail(`${where}zeroPoint`, 'must be an array when scale is per axis');
+    const zps = listOf(zeroPoint as ArrayLike<unknown>);
     if (zps.length !== count) fail(`${where}zeroPoint`, `must have dims[axis] = ${count} values, got ${zps.length}`);
     zeroPoints = Int32Array.from(zps, (z, i) => checkZeroPoint(`${where}zeroPoint[${i}]`, z, type));
   }
   return { scales, zeroPoints, axis: ax };
+}
+
+/**
+ * The values of an array or typed array, read by index: iterating (Array.from)
+ * throws V8's own TypeError on a typed array whose buffer was detached, which
+ * reads as empty here and is then refused for its length, by name.
+ */
+function listOf(values: ArrayLike<unknown>): unknown[] {
+  const list: unknown[] = [];
+  for (let i = 0; i < values.length; i++) list.push(values[i]);
+  return list;
 }
 
 /** [outer, channels, inner] view of `dims` around `axis` (channels = 1 when undefined). */
@@ -305,6 +327,7 @@ export function outputTensor<T extends ElementType>(out: unknown, reads: Reads, 
   let data: TypedArrayOf<T>;
   if (out === undefined) {
     checkResultSize(dims);
+    checkTensorBytes(`the result [${dims.join(', ')}]`, size * (TYPED_ARRAY_OF[type] as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT);
     data = new TYPED_ARRAY_OF[type](size) as TypedArrayOf<T>;
   } else {
     if (!(out instanceof TYPED_ARRAY_OF[type])) typeFail('options.out', `must be ${withArticle(ARRAY_NAMES[type])} for this output`);
@@ -321,5 +344,6 @@ export function checkBias<T extends 'float32' | 'int32'>(bias: unknown, type: T,
   if (!(bias instanceof TYPED_ARRAY_OF[type])) typeFail('options.bias', `must be ${withArticle(ARRAY_NAMES[type])}`);
   const values = bias as TypedArrayOf<T>;
   if (values.length !== n) fail('options.bias', `must have N = ${n} values, got ${values.length}`);
-  return values;
+  // An empty bias may view a detached buffer, which copying or iterating it throws on: one of its own instead.
+  return values.length === 0 ? (new TYPED_ARRAY_OF[type](0) as TypedArrayOf<T>) : values;
 }

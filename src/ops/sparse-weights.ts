@@ -5,7 +5,7 @@
  * packed (the WebGPU backend takes cpu.packSparseWeights() results by their
  * source, without importing the CPU backend).
  */
-import { SPARSE_MAKERS, SparseMatrix } from '../sparse/sparse-matrix.js';
+import { checkSparseStructure, SPARSE_MAKERS, SparseMatrix } from '../sparse/sparse-matrix.js';
 import { checkMade, checkQuantParams, fail, PackedSources, typeFail } from '../validate.js';
 
 /** Per output row, entries (g, word): the 4 int8 weights W[n, 4g..4g+3] as one little-endian int32. */
@@ -21,6 +21,7 @@ export interface Entries {
  */
 export function checkSparseWeights(w: SparseMatrix<'int8'>): Float32Array {
   checkMade('w', w, SparseMatrix, SPARSE_MAKERS);
+  checkSparseStructure('w', w);
   if (w.type !== 'int8') typeFail('w', `must hold int8 values, got ${w.type}`);
   const supported = "supported: 'csr', 'bsr' with blockShape [1, 4], 'nm' with m = 4 (e.g. 2:4)";
   if (w.format === 'bsr' && (w.blockShape[0] !== 1 || w.blockShape[1] !== 4))

@@ -3,7 +3,7 @@
  * block shape a kernel runs), then the options against W and X.
  */
 import { activationRange, type Activation } from './activation.js';
-import { SPARSE_MAKERS, SparseMatrix } from '../sparse/sparse-matrix.js';
+import { checkSparseStructure, SPARSE_MAKERS, SparseMatrix } from '../sparse/sparse-matrix.js';
 import { checkBias, checkMade, checkObject, fail, typeFail } from '../validate.js';
 
 /**
@@ -22,6 +22,7 @@ export interface SpmmArgs {
 /** Checks w is a float32 SparseMatrix in a format spmm runs (the first check of every spmm backend). */
 export function checkSpmmWeights(w: unknown): asserts w is SparseMatrix<'float32'> {
   const s = checkMade('w', w, SparseMatrix, SPARSE_MAKERS);
+  checkSparseStructure('w', s);
   if (s.type !== 'float32') typeFail('w', `must hold float32 values, got ${s.type}`);
   if (s.format === 'bsr' && !SPMM_BLOCK_SHAPES.some(([r, c]) => s.blockShape[0] === r && s.blockShape[1] === c))
     typeFail('w', `has bsr blocks of [${s.blockShape.join(', ')}]; spmm runs ${SPMM_BLOCK_SHAPES.map((b) => `[${b.join(', ')}]`).join(', ')}`);

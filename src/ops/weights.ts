@@ -25,8 +25,10 @@ export interface GemmWeightsSource {
  * 1); scale is optional when only int32 results are wanted.
  */
 export function checkGemmWeights(name: string, b: unknown, types: readonly WeightType[]): GemmWeightsSource {
-  const w = checkTensor(name, b, types, 2);
-  const [k, n] = w.dims;
+  // A snapshot of the caller's tensor: its dims (or type) changed after packing would no longer describe the packed weights.
+  const t = checkTensor(name, b, types, 2);
+  const [k, n] = t.dims;
+  const w = Object.freeze({ ...t, dims: Object.freeze([k, n]) });
   // The layouts' size, padding aside: float32 weights, or int8 ones with K in
   // groups of 4 and a column sum and zero point (int32) per column.
   const bytes = w.type === 'float32' ? 4 * k * n : (Math.ceil(k / 4) * 4 + 8) * n;

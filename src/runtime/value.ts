@@ -7,6 +7,7 @@
 import { sizeOf, type ElementType, type QuantParams, type Tensor } from '../tensor.js';
 import type { Value, ValueType } from './onnx/model.js';
 import { ModelError } from './onnx/model.js';
+import { checkTensorBytes } from '../limits.js';
 
 export const VALUE_ARRAYS = {
   float32: Float32Array,
@@ -28,6 +29,7 @@ export interface ValueArrays {
 
 /** A value of `dims`, zero-filled unless `data` is given. */
 export function value<T extends ValueType>(type: T, dims: readonly number[], data?: ValueArrays[T]): Value & { type: T; data: ValueArrays[T] } {
+  if (data === undefined) checkTensorBytes(`a ${type} value [${dims}]`, sizeOf(dims) * VALUE_ARRAYS[type].BYTES_PER_ELEMENT);
   const d = data ?? (new VALUE_ARRAYS[type](sizeOf(dims)) as ValueArrays[T]);
   return { type, dims: [...dims], data: d } as Value & { type: T; data: ValueArrays[T] };
 }

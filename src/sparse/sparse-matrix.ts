@@ -15,7 +15,7 @@
  *   the same shape, unused slots holding value 0 at position 0.
  */
 import { sizeOf, tensor, type QuantParams, type Tensor } from '../tensor.js';
-import { checkDims, checkInt, checkObject, checkOneOf, checkTensor, checkTensorQuant, fail, markMade, typeFail } from '../validate.js';
+import { checkDims, checkInt, checkObject, checkOneOf, checkTensor, checkTensorQuant, fail, lockFields, markMade, typeFail } from '../validate.js';
 
 export type SparseFormat = 'csr' | 'bsr' | 'nm';
 export type SparseValueType = 'float32' | 'int8';
@@ -66,7 +66,13 @@ export class SparseMatrix<T extends SparseValueType = SparseValueType> {
     readonly quant: QuantParams,
   ) {
     checkSparseFields(this);
+    // Copies of the caller's shape objects, frozen: changing those later changes nothing here.
+    this.dims = Object.freeze([dims[0], dims[1]]) as readonly [number, number];
+    this.blockShape = Object.freeze([blockShape[0], blockShape[1]]) as readonly [number, number];
+    this.nm = Object.freeze({ n: nm.n, m: nm.m });
+    this.quant = Object.freeze({ ...quant });
     markMade(this, SparseMatrix);
+    lockFields(this);
   }
 
   /** Stored values (explicit zeros inside bsr blocks and nm groups included). */
@@ -95,6 +101,7 @@ export class SparseMatrix<T extends SparseValueType = SparseValueType> {
 
   /** The dense [rows, cols] tensor, with the quantization parameters it came with. */
   toDense(): Tensor<T> {
+    checkSparseStructure('matrix', this);
     const [rows, cols] = this.dims;
     const out = tensor(this.type, [rows, cols], undefined, this.quant) as Tensor<T>;
     const d = out.data;
@@ -209,6 +216,18 @@ export class SparseMatrix<T extends SparseValueType = SparseValueType> {
   }
 }
 
+/**
+ * The matrix `s` (argument `name`) checked again as its constructor checked
+ * it. Its arrays are the caller's (fromCsr wraps them without copying) and a
+ * typed array cannot be frozen: code that walks them (toDense, packing,
+ * WebGPU upload) checks them first, so that an array changed since, an
+ * indptr entry of 2^31 say, is refused by name instead of looping for minutes.
+ * O(stored values), as walking them is.
+ */
+export function checkSparseStructure(name: string, s: SparseMatrix): void {
+  checkSparseFields(s, `${name}.`);
+}
+
 function keepFunction(t: Tensor<SparseValueType>, options: FromDenseOptions): (index: number) => boolean {
   if (options.mask !== undefined) {
     const mask = options.mask;
@@ -217,72 +236,76 @@ function keepFunction(t: Tensor<SparseValueType>, options: FromDenseOptions): (i
     return (i) => mask[i] !== 0;
   }
   const threshold = options.threshold ?? 0;
-  if (typeof threshold !== 'number' || !(threshold >= 0)) fail('options.threshold', `must be a number >= 0, got ${threshold}`);
+  if (typeof threshold !== 'number') typeFail('options.threshold', `must be a number, got ${typeof threshold}`);
+  if (!(threshold >= 0)) fail('options.threshold', `must be a number >= 0, got ${threshold}`);
   // Compared in float32, the values' own precision (0.1 means float32(0.1)).
   const limit = Math.fround(threshold);
   return (i) => Math.abs(t.data[i]) > limit;
 }
 
-/** The constructor's checks: every field consistent with the format, so nothing that walks the arrays can run past them or loop on a bad indptr. */
-function checkSparseFields(s: SparseMatrix): void {
-  const format = checkOneOf('format', s.format, ['csr', 'bsr', 'nm'] as const);
-  const type = checkOneOf('type', s.type, ['float32', 'int8'] as const);
-  const [rows, cols] = checkDims('dims', s.dims, 2);
+/**
+ * The constructor's checks: every field consistent with the format, so nothing that walks the arrays can run past them or loop on a bad indptr.
+ * `where` prefixes the fields' names (a matrix checked again as an argument: 'w.').
+ */
+function checkSparseFields(s: SparseMatrix, where = ''): void {
+  const format = checkOneOf(`${where}format`, s.format, ['csr', 'bsr', 'nm'] as const);
+  const type = checkOneOf(`${where}type`, s.type, ['float32', 'int8'] as const);
+  const [rows, cols] = checkDims(`${where}dims`, s.dims, 2);
   const valueClass = type === 'float32' ? Float32Array : Int8Array;
-  if (!(s.values instanceof valueClass)) typeFail('values', `must be a ${valueClass.name} for type '${type}'`);
-  if (!(s.indptr instanceof Int32Array)) typeFail('indptr', 'must be an Int32Array');
-  if (!Array.isArray(s.blockShape) || s.blockShape.length !== 2) typeFail('blockShape', 'must be [rows, cols]');
-  const br = checkInt('blockShape[0]', s.blockShape[0], 1, 2 ** 16), bc = checkInt('blockShape[1]', s.blockShape[1], 1, 2 ** 16);
-  if (format !== 'bsr' && (br !== 1 || bc !== 1)) fail('blockShape', `must be [1, 1] for ${format}, got [${br}, ${bc}]`);
-  checkObject('nm', s.nm);
-  const axis = checkTensorQuant('quant', type, [rows, cols], s.quant);
-  if (axis !== undefined && axis !== 0) typeFail('quant.axis', 'must be 0 (per row): sparse weights are scaled per output channel');
-  if (format === 'nm') checkNm(s, rows, cols);
+  if (!(s.values instanceof valueClass)) typeFail(`${where}values`, `must be a ${valueClass.name} for type '${type}'`);
+  if (!(s.indptr instanceof Int32Array)) typeFail(`${where}indptr`, 'must be an Int32Array');
+  if (!Array.isArray(s.blockShape) || s.blockShape.length !== 2) typeFail(`${where}blockShape`, 'must be [rows, cols]');
+  const br = checkInt(`${where}blockShape[0]`, s.blockShape[0], 1, 2 ** 16), bc = checkInt(`${where}blockShape[1]`, s.blockShape[1], 1, 2 ** 16);
+  if (format !== 'bsr' && (br !== 1 || bc !== 1)) fail(`${where}blockShape`, `must be [1, 1] for ${format}, got [${br}, ${bc}]`);
+  checkObject(`${where}nm`, s.nm);
+  const axis = checkTensorQuant(`${where}quant`, type, [rows, cols], s.quant);
+  if (axis !== undefined && axis !== 0) typeFail(`${where}quant.axis`, 'must be 0 (per row): sparse weights are scaled per output channel');
+  if (format === 'nm') checkNm(s, rows, cols, where);
   else {
-    if (s.nm.n !== 0 || s.nm.m !== 0) fail('nm', `must be { n: 0, m: 0 } for ${format}`);
-    checkBlocks(s, rows, cols, br, bc);
+    if (s.nm.n !== 0 || s.nm.m !== 0) fail(`${where}nm`, `must be { n: 0, m: 0 } for ${format}`);
+    checkBlocks(s, rows, cols, br, bc, where);
   }
 }
 
 /** csr and bsr: indptr over block rows, indices of block columns (increasing within a row), blocks of br x bc values. */
-function checkBlocks(s: SparseMatrix, rows: number, cols: number, br: number, bc: number): void {
+function checkBlocks(s: SparseMatrix, rows: number, cols: number, br: number, bc: number, where: string): void {
   const { indptr, indices, values } = s;
-  if (rows % br !== 0 || cols % bc !== 0) fail('blockShape', `[${br}, ${bc}] must divide dims [${rows}, ${cols}]`);
-  if (!(indices instanceof Int32Array)) typeFail('indices', 'must be an Int32Array');
+  if (rows % br !== 0 || cols % bc !== 0) fail(`${where}blockShape`, `[${br}, ${bc}] must divide dims [${rows}, ${cols}]`);
+  if (!(indices instanceof Int32Array)) typeFail(`${where}indices`, 'must be an Int32Array');
   const blockRows = rows / br, blockCols = cols / bc;
   const rowCount = br === 1 ? 'rows' : `rows / ${br}`;
-  if (indptr.length !== blockRows + 1) fail('indptr', `must have ${rowCount} + 1 = ${blockRows + 1} entries, got ${indptr.length}`);
-  if (indptr[0] !== 0) fail('indptr', `must start at 0, got ${indptr[0]}`);
+  if (indptr.length !== blockRows + 1) fail(`${where}indptr`, `must have ${rowCount} + 1 = ${blockRows + 1} entries, got ${indptr.length}`);
+  if (indptr[0] !== 0) fail(`${where}indptr`, `must start at 0, got ${indptr[0]}`);
   for (let r = 0; r < blockRows; r++)
-    if (indptr[r + 1] < indptr[r]) fail('indptr', `must not decrease (indptr[${r + 1}] = ${indptr[r + 1]} < indptr[${r}] = ${indptr[r]})`);
+    if (indptr[r + 1] < indptr[r]) fail(`${where}indptr`, `must not decrease (indptr[${r + 1}] = ${indptr[r + 1]} < indptr[${r}] = ${indptr[r]})`);
   const stored = indptr[blockRows], blockSize = br * bc;
-  if (indices.length !== stored) fail('indices', `must have indptr[${rowCount}] = ${stored} entries, got ${indices.length}`);
+  if (indices.length !== stored) fail(`${where}indices`, `must have indptr[${rowCount}] = ${stored} entries, got ${indices.length}`);
   if (values.length !== stored * blockSize)
-    fail('values', blockSize === 1 ? `must have indptr[rows] = ${stored} entries, got ${values.length}` : `must have ${stored} blocks x ${blockSize} = ${stored * blockSize} entries, got ${values.length}`);
+    fail(`${where}values`, blockSize === 1 ? `must have indptr[rows] = ${stored} entries, got ${values.length}` : `must have ${stored} blocks x ${blockSize} = ${stored * blockSize} entries, got ${values.length}`);
   for (let r = 0; r < blockRows; r++)
     for (let p = indptr[r]; p < indptr[r + 1]; p++) {
-      if (indices[p] < 0 || indices[p] >= blockCols) fail('indices', `[${p}] = ${indices[p]} is outside [0, ${blockCols})`);
-      if (p > indptr[r] && indices[p] <= indices[p - 1]) fail('indices', `must increase within row ${r} (indices[${p}] = ${indices[p]})`);
+      if (indices[p] < 0 || indices[p] >= blockCols) fail(`${where}indices`, `[${p}] = ${indices[p]} is outside [0, ${blockCols})`);
+      if (p > indptr[r] && indices[p] <= indices[p - 1]) fail(`${where}indices`, `must increase within row ${r} (indices[${p}] = ${indices[p]})`);
     }
 }
 
 /** nm: n slots per group of m columns, positions in [0, m), no two nonzero values of a group at one position; indptr empty. */
-function checkNm(s: SparseMatrix, rows: number, cols: number): void {
+function checkNm(s: SparseMatrix, rows: number, cols: number, where: string): void {
   const { indptr, indices, values } = s;
-  const n = checkInt('nm.n', s.nm.n, 1, 255), m = checkInt('nm.m', s.nm.m, n, 255);
-  if (cols % m !== 0) fail('nm.m', `must divide the ${cols} columns`);
-  if (indptr.length !== 0) fail('indptr', `must be empty for nm, got ${indptr.length} entries`);
-  if (!(indices instanceof Uint8Array)) typeFail('indices', 'must be a Uint8Array for nm (positions within each group)');
+  const n = checkInt(`${where}nm.n`, s.nm.n, 1, 255), m = checkInt(`${where}nm.m`, s.nm.m, n, 255);
+  if (cols % m !== 0) fail(`${where}nm.m`, `must divide the ${cols} columns`);
+  if (indptr.length !== 0) fail(`${where}indptr`, `must be empty for nm, got ${indptr.length} entries`);
+  if (!(indices instanceof Uint8Array)) typeFail(`${where}indices`, 'must be a Uint8Array for nm (positions within each group)');
   const slots = rows * (cols / m) * n;
-  if (indices.length !== slots) fail('indices', `must have rows x cols / m x n = ${slots} entries, got ${indices.length}`);
-  if (values.length !== slots) fail('values', `must have rows x cols / m x n = ${slots} entries, got ${values.length}`);
+  if (indices.length !== slots) fail(`${where}indices`, `must have rows x cols / m x n = ${slots} entries, got ${indices.length}`);
+  if (values.length !== slots) fail(`${where}values`, `must have rows x cols / m x n = ${slots} entries, got ${values.length}`);
   const taken = new Uint8Array(m);
   for (let g = 0; g < slots; g += n) {
     taken.fill(0);
     for (let i = g; i < g + n; i++) {
-      if (indices[i] >= m) fail('indices', `[${i}] = ${indices[i]} is outside [0, ${m})`);
+      if (indices[i] >= m) fail(`${where}indices`, `[${i}] = ${indices[i]} is outside [0, ${m})`);
       if (values[i] === 0) continue;
-      if (taken[indices[i]]) fail('indices', `[${i}] = ${indices[i]} repeats the position of another nonzero value of its group`);
+      if (taken[indices[i]]) fail(`${where}indices`, `[${i}] = ${indices[i]} repeats the position of another nonzero value of its group`);
       taken[indices[i]] = 1;
     }
   }

@@ -17,7 +17,7 @@ import { native, type NativeAddon, type NativeConv2dPlanOptions, type NativeHand
 import { adoptNative, disposeNative, type NativeOwner } from '../../native-lifetime.js';
 import { sizeOf, TYPED_ARRAY_OF, type QType, type QuantParams, type Tensor } from '../../tensor.js';
 import {
-  outputTensor, checkBias, checkBoolean, checkDim, checkInt, checkMade, checkNoOverlap, checkObject, checkQuantParams, checkTensor, checkTensorShape, fail, markMade,
+  outputTensor, checkBias, checkBoolean, checkDim, checkInt, checkMade, checkNoOverlap, checkObject, checkQuantParams, checkTensor, checkTensorShape, fail, lockFields, markMade,
   typeFail, type Reads,
 } from '../../validate.js';
 import { resolveActivation, type PointwiseActivation } from '../../ops/activation.js';
@@ -80,6 +80,7 @@ export class ConvWeights implements MultiplierSource, NativeOwner {
     this.int8Blocks = addon !== null && sparse && blockRows === 4 && fitsInt8Blocks(values);
     this.handle = addon?.packConvWeights({ w: values, outChannels: oc, taps, kernelH: kh, kernelW: kw, sparse, blockRows, maxRowAbsSum: maxSum, int8Blocks: this.int8Blocks }) ?? null;
     markMade(this, ConvWeights);
+    lockFields(this, ['multiplierMemo']);
     adoptNative(this);
   }
 
@@ -197,7 +198,9 @@ export function packConvWeights(w: Tensor<'float32' | 'int8' | 'uint8'>, options
   const { scales, zeroPoints, axis } = checkQuantParams('w.', q.scale ?? 1, q.zeroPoint, q.axis, dims, q.type);
   if (axis !== undefined && axis !== 0) typeFail('w.axis', 'must be 0 (per output channel) for conv weights');
   const taps = dims[1] * dims[2] * dims[3];
-  const values = Float32Array.from(q.data, (v, i) => v - zeroPoints[zeroPoints.length === 1 ? 0 : Math.floor(i / taps)]);
+  // Indexed, not Float32Array.from (which iterates, and iterating throws on an empty array whose buffer was detached).
+  const values = new Float32Array(q.data.length);
+  for (let i = 0; i < values.length; i++) values[i] = q.data[i] - zeroPoints[zeroPoints.length === 1 ? 0 : Math.floor(i / taps)];
   return new ConvWeights(dims, values, sparse, blockRows, scales, true);
 }
 

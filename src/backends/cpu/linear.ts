@@ -17,7 +17,7 @@ import { DEFAULT_CROSSOVER } from './crossover-table.js';
 import { chooseLayout, checkCrossoverRow, defaultCrossover, LAYOUTS, storedDensities, type CrossoverRow, type SparseLayout } from './crossover.js';
 import { native } from '../../native.js';
 import type { NativeOwner } from '../../native-lifetime.js';
-import { SPARSE_MAKERS, SparseMatrix } from '../../sparse/sparse-matrix.js';
+import { checkSparseStructure, SPARSE_MAKERS, SparseMatrix } from '../../sparse/sparse-matrix.js';
 import { ScratchArrays, type ElementType, type QuantParams, type Tensor } from '../../tensor.js';
 import { runAsync, runSync } from './call.js';
 import { checkBias, checkInt, checkMade, checkNoOverlap, checkObject, checkOneOf, checkQuantParams, checkTensor, fail, markDisposed, markMade, typeFail } from '../../validate.js';
@@ -180,7 +180,7 @@ function hasZeroPoint(quant: QuantParams): boolean {
  * @throws TypeError/RangeError naming the bad argument.
  */
 export function linear(weight: Tensor<'float32' | 'int8'> | SparseMatrix, options: LinearOptions = {}): Linear {
-  let w = (weight instanceof SparseMatrix ? checkMade('weight', weight, SparseMatrix, SPARSE_MAKERS).toDense() : checkTensor('weight', weight, ['float32', 'int8'], 2)) as Tensor<'float32' | 'int8'>;
+  let w = (weight instanceof SparseMatrix ? checkedSparse(weight).toDense() : checkTensor('weight', weight, ['float32', 'int8'], 2)) as Tensor<'float32' | 'int8'>;
   checkObject('options', options);
   const [n, k] = w.dims as [number, number];
   const type = w.type;
@@ -211,6 +211,12 @@ export function linear(weight: Tensor<'float32' | 'int8'> | SparseMatrix, option
   // Every layout list has csr; the scan runs again only for int8 weights with a zero point.
   const nonzeros = densities.csr ?? storedDensities(w.data, n, k, ['csr']).csr ?? 0;
   return new Linear(type, [n, k], kernel, nonzeros, prepare(w, kernel), bias);
+}
+
+/** A sparse weight, checked again as its constructor checked it (its arrays are the caller's: see checkSparseStructure). */
+function checkedSparse(weight: SparseMatrix): SparseMatrix {
+  checkSparseStructure('weight', checkMade('weight', weight, SparseMatrix, SPARSE_MAKERS));
+  return weight;
 }
 
 function prepare(w: Tensor<'float32' | 'int8'>, kernel: LinearKernel): Prepared {

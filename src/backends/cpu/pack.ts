@@ -9,7 +9,7 @@
 import { native, type NativeHandle } from '../../native.js';
 import { adoptNative, disposeNative, type NativeOwner } from '../../native-lifetime.js';
 import { type QType, type Tensor } from '../../tensor.js';
-import { markMade } from '../../validate.js';
+import { lockFields, markMade } from '../../validate.js';
 import { checkGemmWeights, packedGemmWeights, type GemmWeightsSource } from '../../ops/weights.js';
 
 export class PackedWeights implements GemmWeightsSource, NativeOwner {
@@ -38,6 +38,7 @@ export class PackedWeights implements GemmWeightsSource, NativeOwner {
     this.zeroPoints = zeroPoints;
     this.narrow = narrow;
     markMade(this, PackedWeights);
+    lockFields(this, ['multiplierMemo']);
     packedGemmWeights.mark(this);
     adoptNative(this);
   }
@@ -60,7 +61,8 @@ export class PackedWeights implements GemmWeightsSource, NativeOwner {
 
 function isNarrow(b: Tensor<'uint8' | 'int8'>): boolean {
   const shift = b.type === 'uint8' ? 128 : 0;
-  for (const v of b.data) if (v - shift < -64 || v - shift > 64) return false;
+  // Indexed, not iterated: iterating throws on an empty array whose buffer was detached (still valid weights of no values).
+  for (let i = 0; i < b.data.length; i++) if (b.data[i] - shift < -64 || b.data[i] - shift > 64) return false;
   return true;
 }
 

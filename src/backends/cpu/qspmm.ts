@@ -11,7 +11,7 @@ import { native, type NativeHandle } from '../../native.js';
 import { adoptNative, disposeNative, type NativeOwner } from '../../native-lifetime.js';
 import type { SparseMatrix } from '../../sparse/sparse-matrix.js';
 import { TYPED_ARRAY_OF, type Tensor } from '../../tensor.js';
-import { checkDisjoint, checkMade, checkObject, checkResultSize, checkTensor, checkTensorShape, fail, markMade, outputTensor } from '../../validate.js';
+import { checkDisjoint, checkMade, checkObject, checkResultSize, checkTensor, checkTensorShape, fail, lockFields, markMade, outputTensor } from '../../validate.js';
 import { checkSparseWeights, entriesOf, packedSparseWeights, type SparseWeightsSource } from '../../ops/sparse-weights.js';
 import { planQuantizedProduct, type MultiplierSource } from '../../ops/quantized-output.js';
 import type { QGemmOptions, QGemmPlan } from './qgemm.js';
@@ -44,6 +44,7 @@ export class PackedSparseWeights implements MultiplierSource, SparseWeightsSourc
     this.scales = scales;
     this.entries = entries;
     markMade(this, PackedSparseWeights);
+    lockFields(this, ['multiplierMemo', 'denseCache']);
     packedSparseWeights.mark(this);
     adoptNative(this);
   }

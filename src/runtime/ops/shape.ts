@@ -5,9 +5,10 @@
  * kernel ever writes its inputs, so values may share their arrays.
  * SHAPE_OPS also holds the operators that move data, from layout.ts and pad.ts.
  */
+import { checkTensorBytes } from '../../limits.js';
 import { sizeOf } from '../../tensor.js';
 import type { Value, ValueType } from '../onnx/model.js';
-import { int64, value } from '../value.js';
+import { int64, value, VALUE_ARRAYS } from '../value.js';
 import { LAYOUT_OPS } from './layout.js';
 import { ModelError } from '../onnx/model.js';
 import { input, integers, nodeRun, normalizeAxis, scalar, type OpHandler, type PrepareContext } from './op.js';
@@ -227,6 +228,8 @@ const range: OpHandler = () =>
     if (d === 0) throw new ModelError('delta must not be 0');
     const float = start.type === 'float32';
     const n = Math.max(Math.ceil((float ? Math.fround(l - s) : l - s) / d), 0);
+    // Before the values are made: a few bytes of model can ask for 1e12 of them, which would exhaust the JS heap and abort the process.
+    checkTensorBytes(`the output of Range(${s}, ${l}, ${d}), ${n} values,`, n * VALUE_ARRAYS[start.type].BYTES_PER_ELEMENT);
     const values: number[] = [];
     for (let i = 0, v = s; i < n; i++, v = float ? Math.fround(v + d) : v + d) values.push(v);
     return [start.type === 'int64' ? int64([n], values) : value(start.type, [n], (float ? Float32Array : Int32Array).from(values))];
