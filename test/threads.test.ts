@@ -77,6 +77,23 @@ describe('threads', () => {
     assert.deepEqual(theirs, [own, own], 'every thread computes the same results');
   });
 
+  // Issue 18: every kernel family's async form and CPU session runs, all at
+  // once, from the main thread and three workers, the thread count changed
+  // among 1, 2, cores + 3 and 16 while they run, and a session released with
+  // runs in flight: the serial (one thread) results bit for bit. In a child
+  // process, so a deadlock is its time-out.
+  it('gives the serial results from overlapping async calls and session runs in several worker_threads at thread counts below and above the cores', function () {
+    this.timeout(180_000);
+    const fixture = fileURLToPath(new URL('./fixtures/concurrency.ts', import.meta.url));
+    const child = spawnSync(process.execPath, ['--import', 'tsx', fixture], { encoding: 'utf8', timeout: 150_000 });
+    assert.equal(child.signal, null, `the concurrency check hung (killed by ${child.signal}): ${child.stderr}`);
+    assert.equal(child.status, 0, child.stderr);
+    const { calls, workers, differences, release } = JSON.parse(child.stdout) as { calls: number; workers: number; differences: number; release: { resolved: number; rejected: number } };
+    assert.equal(differences, 0, 'elements that differ from the serial results');
+    assert.equal(workers, 3);
+    assert.ok(calls > 400 && release.resolved + release.rejected === 12, `${calls} calls, release: ${JSON.stringify(release)}`);
+  });
+
   it('has no data race or lost job under ThreadSanitizer (C++ stress driver)', function () {
     this.timeout(180_000);
     runPoolDriver('thread-pool-stress.cc', ['-fsanitize=thread'], ['3000', '3'], { TSAN_OPTIONS: 'halt_on_error=1' });

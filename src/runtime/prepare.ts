@@ -15,14 +15,20 @@ export interface PreparedNode extends NodeRecord {
   kernel: NodeRun;
 }
 
-/** `e` with the node it happened in named first (a ModelError stays one). */
+/**
+ * `e` with the node it happened in named first (a ModelError stays one): a
+ * copy of the same class and fields, not `e` itself, which may be shared:
+ * every call queued behind a failed GPU dispatch rejects with one error, and
+ * naming the node in place gave concurrent runs "node A: node A: node B: ...".
+ */
 export function nodeError(node: OnnxNode, e: unknown): Error {
   const message = e instanceof Error ? e.message : String(e);
   const where = `node "${node.name}" (${node.opType})`;
   if (e instanceof ModelError) return new ModelError(`${where}: ${message}`);
-  const error = e instanceof Error ? e : new Error(message);
-  error.message = `${where}: ${message}`;
-  return error;
+  if (!(e instanceof Error)) return new Error(`${where}: ${message}`);
+  const named = Object.create(Object.getPrototypeOf(e) as object, Object.getOwnPropertyDescriptors(e)) as Error;
+  named.message = `${where}: ${message}`;
+  return named;
 }
 
 /**

@@ -9,7 +9,14 @@
  * as soon as the call returns, so the next call can take it as input before
  * anything ran. Buffers given back (disposed tensors, uniforms) return to the
  * pool only after the next submit: queue writes that reuse them then land
- * after the work that still reads them.
+ * after the work that still reads them. And only after a submit that holds
+ * every dispatch enqueued before they were given back: a submit can come
+ * while later calls' dispatches still wait on the tail to be encoded (every
+ * MAX_BATCH dispatches, or a download or sync() from another caller between
+ * a call's enqueue and its encoding), and a buffer such a dispatch binds,
+ * returned by that submit, was destroyed or handed to another call before the
+ * dispatch ran (concurrent session runs failed with "used in submit while
+ * destroyed").
  */
 import type { ElementType, Tensor, TypedArrayOf } from '../../tensor.js';
 import { TYPED_ARRAY_OF, sizeOf, type QuantParams } from '../../tensor.js';
@@ -63,7 +70,11 @@ export class GpuContext {
   private readonly pipelines: PipelineCache;
   private encoder: GPUCommandEncoder | null = null;
   private batched = 0;
-  private afterSubmit: GPUBuffer[] = [];
+  /** Buffers given back, each with the number of the last dispatch that may bind it. */
+  private afterSubmit: { buffer: GPUBuffer; lastUser: number }[] = [];
+  /** Dispatches enqueued, and of those encoded (in order, so dispatch i is encoded when i <= encoded). */
+  private enqueued = 0;
+  private encoded = 0;
   private tail: Promise<void> = Promise.resolve();
   /** While timing (timeOnGpu): each pass writes its start and end here. */
   private timing: { queries: GPUQuerySet; used: number } | null = null;
@@ -119,7 +130,7 @@ export class GpuContext {
     if (bytes > this.pool.maxBytes)
       throw new RangeError(`a GPU tensor [${dims}] of ${type} needs ${bytes} bytes; this adapter binds at most ${this.pool.maxBytes} bytes per buffer (adapter.limits.maxStorageBufferBindingSize): split the work into smaller tensors`);
     const buffer = this.pool.acquire(bytes, STORAGE);
-    return new GpuTensor(type, dims, buffer, (b) => this.afterSubmit.push(b), quant);
+    return new GpuTensor(type, dims, buffer, (b) => this.giveBack(b, this.enqueued), quant);
   }
 
   /** Copies a tensor to the GPU. */
@@ -137,13 +148,18 @@ export class GpuContext {
     return out;
   }
 
-  /** A small read-only buffer with `values` (per-channel parameters, bias), given back after the next submit. */
+  /** A small read-only buffer with `values` (per-channel parameters, bias) for the next dispatch enqueued, given back after it is submitted. */
   constants(values: Float32Array | Int32Array): GPUBuffer {
     const device = this.usable();
     const buffer = this.pool.acquire(Math.max(values.byteLength, 4), STORAGE);
     device.queue.writeBuffer(buffer, 0, values as Float32Array<ArrayBuffer> | Int32Array<ArrayBuffer>);
-    this.afterSubmit.push(buffer);
+    this.giveBack(buffer, this.enqueued + 1);
     return buffer;
+  }
+
+  /** Returns `buffer` to the pool at the first submit after dispatch `lastUser` is encoded. */
+  private giveBack(buffer: GPUBuffer, lastUser: number): void {
+    this.afterSubmit.push({ buffer, lastUser });
   }
 
   /** Appends one kernel dispatch to the current batch, after every earlier call's. */
@@ -152,30 +168,24 @@ export class GpuContext {
     const uniformBytes = packUniforms(d.uniforms);
     const uniforms = this.pool.acquire(uniformBytes.byteLength, UNIFORM);
     device.queue.writeBuffer(uniforms, 0, uniformBytes);
-    this.afterSubmit.push(uniforms);
+    const dispatch = ++this.enqueued;
+    this.giveBack(uniforms, dispatch);
     const pipeline = this.pipelines.get(d.family, d.stem, d.overrides);
     const buffers = [...d.buffers, uniforms];
     const step = this.tail.then(async () => {
-      let p: GPUComputePipeline;
       try {
-        p = await pipeline;
-      } catch (e) {
-        throw await this.failure(e);
+        let p: GPUComputePipeline;
+        try {
+          p = await pipeline;
+        } catch (e) {
+          throw await this.failure(e);
+        }
+        this.gpu.checkLost();
+        if (this.pool.anyUnconfirmed(buffers)) await this.pool.allocated(buffers);
+        this.encode(p, d, buffers);
+      } finally {
+        this.encoded = dispatch;
       }
-      this.gpu.checkLost();
-      if (this.pool.anyUnconfirmed(buffers)) await this.pool.allocated(buffers);
-      const entries = buffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
-      const bindGroup = device.createBindGroup({ layout: p.getBindGroupLayout(0), entries });
-      this.encoder ??= device.createCommandEncoder();
-      const t = this.timing;
-      const slot = t !== null && t.used + 2 <= MAX_TIMED_PASSES * 2 ? (t.used += 2) - 2 : -1;
-      const pass = this.encoder.beginComputePass(
-        slot < 0 ? {} : { timestampWrites: { querySet: t!.queries, beginningOfPassWriteIndex: slot, endOfPassWriteIndex: slot + 1 } },
-      );
-      pass.setPipeline(p);
-      pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1] ?? 1, d.workgroups[2] ?? 1);
-      pass.end();
       if (++this.batched >= MAX_BATCH) this.submit();
     });
     // The next call waits for this one's encoding, not for its success: a call that failed encoded nothing.
@@ -183,11 +193,33 @@ export class GpuContext {
     return step;
   }
 
+  /** Appends `d`'s compute pass, on pipeline `p` and binding `buffers` (d's and its uniforms), to the open encoder. */
+  private encode(p: GPUComputePipeline, d: Dispatch, buffers: readonly GPUBuffer[]): void {
+    const device = this.gpu.device;
+    const entries = buffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
+    const bindGroup = device.createBindGroup({ layout: p.getBindGroupLayout(0), entries });
+    this.encoder ??= device.createCommandEncoder();
+    const t = this.timing;
+    const slot = t !== null && t.used + 2 <= MAX_TIMED_PASSES * 2 ? (t.used += 2) - 2 : -1;
+    const pass = this.encoder.beginComputePass(
+      slot < 0 ? {} : { timestampWrites: { querySet: t!.queries, beginningOfPassWriteIndex: slot, endOfPassWriteIndex: slot + 1 } },
+    );
+    pass.setPipeline(p);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1] ?? 1, d.workgroups[2] ?? 1);
+    pass.end();
+  }
+
   private submit(): void {
     if (this.encoder !== null) this.gpu.device.queue.submit([this.encoder.finish()]);
     this.encoder = null;
     this.batched = 0;
-    for (const b of this.afterSubmit.splice(0)) this.pool.release(b);
+    const waiting: typeof this.afterSubmit = [];
+    for (const given of this.afterSubmit) {
+      if (given.lastUser <= this.encoded) this.pool.release(given.buffer);
+      else waiting.push(given);
+    }
+    this.afterSubmit = waiting;
   }
 
   /** Submits everything queued and waits for the GPU to finish it; rejects with any error the device reported. */

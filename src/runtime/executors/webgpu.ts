@@ -90,6 +90,7 @@ function disposeSteps(steps: readonly Step[]): void {
 export class GpuExecutor implements Executor {
   /** How many nodes and outputs read each value: a run frees a value once its count reaches 0. */
   private readonly readerCounts: ReadonlyMap<string, number>;
+  private released = false;
 
   /** @internal Use createGpuExecutor(). */
   constructor(
@@ -107,6 +108,8 @@ export class GpuExecutor implements Executor {
    * CPU values. A GPU value is given back after its last reader, and
    * everything left when the run ends (or fails).
    * With profiling, each GPU node waits for the GPU, so its time is its own.
+   * A run the session's release() overtakes either completes (its GPU work
+   * was all queued) or rejects saying so.
    */
   async run(feeds: Map<string, Value>, fetches: readonly string[]): Promise<Record<string, Value>> {
     const remaining = remainingReaders(this.readerCounts, fetches);
@@ -138,6 +141,10 @@ export class GpuExecutor implements Executor {
         result[name] = await this.onCpu(slot);
       }
       return result;
+    } catch (e) {
+      // A run still going when the session is released finds its weights disposed or its backend destroyed: say why.
+      if (this.released) throw new Error('the session was released while the run was in flight', { cause: e });
+      throw e;
     } finally {
       for (const name of [...slots.keys()]) drop(slots, name);
     }
@@ -199,6 +206,7 @@ export class GpuExecutor implements Executor {
 
   /** Frees the GPU weights and an owned backend. */
   release(): void {
+    this.released = true;
     disposeSteps(this.steps);
     if (this.ownsGpu) this.gpu.destroy();
   }
