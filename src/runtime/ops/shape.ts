@@ -6,6 +6,7 @@
  * SHAPE_OPS also holds the operators that move data, from layout.ts and pad.ts.
  */
 import { sizeOf } from '../../tensor.js';
+import { MAX_ELEMENTS } from '../../validate.js';
 import type { Value, ValueType } from '../onnx/model.js';
 import { int64, value } from '../value.js';
 import { LAYOUT_OPS } from './layout.js';
@@ -227,9 +228,15 @@ const range: OpHandler = () =>
     if (d === 0) throw new ModelError('delta must not be 0');
     const float = start.type === 'float32';
     const n = Math.max(Math.ceil((float ? Math.fround(l - s) : l - s) / d), 0);
-    const values: number[] = [];
-    for (let i = 0, v = s; i < n; i++, v = float ? Math.fround(v + d) : v + d) values.push(v);
-    return [start.type === 'int64' ? int64([n], values) : value(start.type, [n], (float ? Float32Array : Int32Array).from(values))];
+    // Checked before anything is allocated: a hostile start or limit asks for billions of values (or NaN of them).
+    if (!Number.isInteger(n) || n > MAX_ELEMENTS) throw new ModelError(`start ${s}, limit ${l} and delta ${d} make ${n} values; a tensor holds at most ${MAX_ELEMENTS}`);
+    const y = value(start.type, [n]);
+    const out = y.data;
+    for (let i = 0, v = s; i < n; i++, v = float ? Math.fround(v + d) : v + d) {
+      if (out instanceof BigInt64Array) out[i] = BigInt(v);
+      else out[i] = v;
+    }
+    return [y];
   });
 
 export const SHAPE_OPS: Record<string, OpHandler> = {
