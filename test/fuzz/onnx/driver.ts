@@ -79,6 +79,8 @@ class Child {
   private poll: NodeJS.Timeout;
   private stderr = '';
   private death: Death | undefined;
+  /** Stopped by the supervisor: its exit is no finding. */
+  private stopped = false;
 
   constructor(env: NodeJS.ProcessEnv, private readonly hangMs: number, rssBytes: number, private readonly onReply: (r: Reply) => void, onDeath: (d: Death) => void) {
     this.child = fork(WORKER, {
@@ -97,7 +99,7 @@ class Child {
       clearTimeout(this.timer);
       clearInterval(this.poll);
       fs.rmSync(path.join(os.tmpdir(), `sparq-onnx-fuzz-${this.child.pid}`), { recursive: true, force: true });
-      onDeath(this.death ?? { kind: 'crash', index: this.current, detail: `exited (${signal ?? `code ${code}`})${this.stderr ? `: ${this.stderr.trim()}` : ''}` });
+      if (!this.stopped) onDeath(this.death ?? { kind: 'crash', index: this.current, detail: `exited (${signal ?? `code ${code}`})${this.stderr ? `: ${this.stderr.trim()}` : ''}` });
     });
     this.poll = setInterval(() => {
       const rss = residentBytes(this.child.pid!);
@@ -116,14 +118,14 @@ class Child {
   }
 
   /** Ends the child; its exit reports `death`. */
-  kill(death?: Death): void {
-    this.death ??= death ?? { kind: 'crash', index: -1, detail: 'stopped' };
+  private kill(death: Death): void {
+    this.death ??= death;
     this.child.kill('SIGKILL');
   }
 
   /** Ends a child that has nothing left to do. */
   stop(): void {
-    this.death = { kind: 'crash', index: -1, detail: 'stopped' };
+    this.stopped = true;
     clearTimeout(this.timer);
     this.child.disconnect();
   }
@@ -212,8 +214,8 @@ export async function fuzzOnnx(options: FuzzOptions): Promise<FuzzSummary> {
       else record('mismatch', index, `the native session ran it; the reference backend refused it at ${r.outcome.stage} (${r.outcome.error})`);
       done();
     }, (death) => {
-      if (death.index >= 0 && checking) { record(death.kind, checking.index, `reference backend: ${death.detail}`); checking.done(); }
-      if (death.index >= 0) startOracle();
+      startOracle();
+      if (checking) { record(death.kind, checking.index, `reference backend: ${death.detail}`); checking.done(); }
     });
   };
   startOracle();
@@ -252,7 +254,7 @@ export async function fuzzOnnx(options: FuzzOptions): Promise<FuzzSummary> {
     else record('unclean', r.index, `${o.stage}: ${o.error}: ${o.message}\n${o.stack}`);
   }, (death) => {
     worker = undefined;
-    if (death.index === -1) return;
+    // Dying between mutants (index <= last: after one's outcome, before the next began) still ends the range here.
     if (death.index > last) {
       summary.mutants++;
       record(death.kind, death.index, death.detail);

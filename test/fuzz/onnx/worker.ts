@@ -29,13 +29,13 @@ const send = (reply: Reply) => new Promise<void>((resolve) => process.send!(repl
 
 async function handle(request: Request): Promise<void> {
   if (request.type === 'check') {
+    await send({ type: 'begin', index: request.index });
     const m = mutant(all, request.runSeed, request.index);
-    await send({ type: 'begin', index: m.index });
     await send({ type: 'outcome', index: m.index, outcome: await execute(m, dir, 'nchw', request.feeds), distinct: '' });
   } else {
     for (let i = request.from; i < request.to; i++) {
-      const m = mutant(all, request.runSeed, i);
       await send({ type: 'begin', index: i });
+      const m = mutant(all, request.runSeed, i);
       const outcome = await execute(m, dir, 'auto');
       // What makes this mutant's input distinct: its bytes and the files beside it.
       const distinct = `${m.bytes.length}:${hash(m.bytes)}:${JSON.stringify(m.files?.map((f) => [f.path, f.kind]) ?? null)}`;
@@ -57,6 +57,10 @@ function hash(bytes: Uint8Array): string {
 
 let queue = Promise.resolve();
 process.on('message', (request: Request) => {
-  queue = queue.then(() => handle(request));
+  // A failure outside a mutant's own outcome ends the process, which the supervisor records at the mutant begun.
+  queue = queue.then(() => handle(request)).catch((e: unknown) => {
+    console.error(e);
+    process.exit(70);
+  });
 });
 process.on('disconnect', () => process.exit(0));
