@@ -30,6 +30,7 @@ export { DEFAULT_CROSSOVER } from './backends/cpu/crossover-table.js';
 export type { CrossoverRow, CrossoverTable, CrossoverTables, SparseLayout } from './backends/cpu/crossover.js';
 export { PackedSparseWeights, packSparseWeights, type QSpmmOptions, type QSpmmWeights } from './backends/cpu/qspmm.js';
 export { loadNative, nativeStatus } from './native.js';
+export { limits, setLimits, LimitError, DEFAULT_LIMITS, type Limits } from './limits.js';
 export { webgpu, WebGpuBackend } from './backends/webgpu/backend.js';
 export { GpuTensor } from './backends/webgpu/gpu-tensor.js';
 export type { WebGpuOptions, WebGpuBackendName, AdapterReport } from './backends/webgpu/device.js';

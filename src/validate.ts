@@ -3,6 +3,7 @@
  * throws a TypeError (wrong kind of value) or RangeError (right kind, bad
  * value) whose message starts with the argument's name.
  */
+import { checkTensorBytes } from './limits.js';
 import { Q_RANGE, sizeOf, TYPED_ARRAY_OF, type ElementType, type QType, type QuantParams, type Tensor, type TypedArrayOf } from './element-types.js';
 
 /**
@@ -305,6 +306,7 @@ export function outputTensor<T extends ElementType>(out: unknown, reads: Reads, 
   let data: TypedArrayOf<T>;
   if (out === undefined) {
     checkResultSize(dims);
+    checkTensorBytes(`the result [${dims.join(', ')}]`, size * (TYPED_ARRAY_OF[type] as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT);
     data = new TYPED_ARRAY_OF[type](size) as TypedArrayOf<T>;
   } else {
     if (!(out instanceof TYPED_ARRAY_OF[type])) typeFail('options.out', `must be ${withArticle(ARRAY_NAMES[type])} for this output`);

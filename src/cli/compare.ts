@@ -3,10 +3,11 @@
  * same seeded random inputs (compare()): errors, top-1 agreement, latency
  * and throughput; exit 1 when an output disagrees with the oracle.
  */
-import { compare, InferenceSession, randomFeeds, type CompareReport } from '../index.js';
-import { FlagError, parseFlags, positiveInt, printHelp, table, type Command } from './conventions.js';
+import { compare, InferenceSession, randomFeeds, setLimits, type CompareReport } from '../index.js';
+import { FlagError, LIMIT_FLAGS, limitFlags, limitUsage, parseFlags, positiveInt, printHelp, table, type Command } from './conventions.js';
 
 const USAGE = `usage: sparq compare <model.onnx> [--batch n] [--threads n] [--budget ms] [--first-divergence] [--json]
+                     [--max-tensor-bytes n] [--max-model-bytes n]
 
 Runs the model in sparq and onnxruntime-node on the same seeded random inputs: errors, top-1
 agreement, latency and throughput; exits 1 when an output disagrees with the oracle: onnxruntime,
@@ -18,6 +19,7 @@ exact reference backend, with the distance to onnxruntime shown as information
   --budget ms           time spent timing each case (default 500)
   --first-divergence    also the first intermediate value where the two disagree
   --json                the report as JSON (an infinite error is written as null)
+${limitUsage(24)}
 
 examples:
   sparq compare model.onnx
@@ -69,11 +71,13 @@ function printReport(model: string, report: CompareReport): void {
 async function main(argv: string[]): Promise<number> {
   const parsed = parseFlags(argv, {
     batch: { type: 'string' }, threads: { type: 'string' }, budget: { type: 'string' }, 'first-divergence': { type: 'boolean' }, json: { type: 'boolean' },
+    ...LIMIT_FLAGS,
   }, 1);
   if (parsed === 'help') return printHelp(USAGE);
   const { values, positionals: [model] } = parsed;
   const batch = positiveInt('batch', values.batch) ?? 1;
   const threads = positiveInt('threads', values.threads);
+  setLimits(limitFlags(values));
   const budgetMs = positiveInt('budget', values.budget);
   if (model === undefined) throw new FlagError('needs a model file: sparq compare <model.onnx>');
   // The inputs' shapes come from the model; sparq's session reads them (and reports a bad file first).

@@ -6,6 +6,8 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
+import { DEFAULT_LIMITS, type Limits } from '../limits.js';
+
 /** A flag that is unknown, missing its value, or has a bad one: exit 2. */
 export class FlagError extends Error {}
 
@@ -39,6 +41,28 @@ export function positiveInt(flag: string, value: string | undefined): number | u
   const n = Number(value);
   if (value.trim() === '' || !Number.isSafeInteger(n) || n < 1) throw new FlagError(`--${flag} must be a positive integer, got ${value}`);
   return n;
+}
+
+/** The size-limit flags of the commands that load models (options of setLimits / InferenceSession's options.limits). */
+export const LIMIT_FLAGS = { 'max-tensor-bytes': { type: 'string' }, 'max-model-bytes': { type: 'string' } } as const;
+
+/** LIMIT_FLAGS' lines for a command's usage, their text starting at `column` as the command's other flags'. */
+export function limitUsage(column: number): string {
+  // A flag too long for the column gets its text on the next line, as the usages' other long flags do.
+  return [
+    ['--max-tensor-bytes n', `largest tensor a model may load, be fed or compute (default ${DEFAULT_LIMITS.maxTensorBytes})`],
+    ['--max-model-bytes n', `largest model, its file plus external data (default ${DEFAULT_LIMITS.maxModelBytes})`],
+  ].map(([flag, text]) => (flag.length + 3 <= column ? `  ${flag.padEnd(column - 3)} ${text}` : `  ${flag}\n${' '.repeat(column)}${text}`)).join('\n');
+}
+
+/** The limits LIMIT_FLAGS give (only those given). */
+export function limitFlags(values: { 'max-tensor-bytes'?: string; 'max-model-bytes'?: string }): Partial<Limits> {
+  const limits: Partial<Limits> = {};
+  const tensor = positiveInt('max-tensor-bytes', values['max-tensor-bytes']);
+  const model = positiveInt('max-model-bytes', values['max-model-bytes']);
+  if (tensor !== undefined) limits.maxTensorBytes = tensor;
+  if (model !== undefined) limits.maxModelBytes = model;
+  return limits;
 }
 
 /** One of `choices`, or undefined when not given. */

@@ -5,13 +5,13 @@
  * first output, and with --compare how onnxruntime-node agrees and how fast
  * each runs.
  */
-import { compare, InferenceSession, randomFeeds, type CompareReport } from '../index.js';
+import { compare, InferenceSession, randomFeeds, setLimits, type CompareReport } from '../index.js';
 import type { Value } from '../runtime/onnx/model.js';
-import { FlagError, oneOf, parseFlags, positiveInt, printHelp, type Command } from './conventions.js';
+import { FlagError, LIMIT_FLAGS, limitFlags, limitUsage, oneOf, parseFlags, positiveInt, printHelp, type Command } from './conventions.js';
 import { imageOptions, loadFeeds } from './inputs.js';
 
 const USAGE = `usage: sparq run <model.onnx> [--input file.npy|file.json|image.png|image.jpg ...] [--backend cpu|webgpu]
-                 [--top k] [--batch n] [--threads n] [--compare] [--json]
+                 [--top k] [--batch n] [--threads n] [--compare] [--json] [--max-tensor-bytes n] [--max-model-bytes n]
                  [--layout nchw|nhwc] [--size HxW] [--scale s] [--mean r,g,b] [--std r,g,b]
 
 Runs the model and prints each output's type, dims and first values.
@@ -39,6 +39,7 @@ Runs the model and prints each output's type, dims and first values.
   --threads n      CPU threads (default: all cores)
   --compare        also runs onnxruntime-node on the same inputs: top-1 agreement, max abs error, speed
   --json           the outputs (all values), top-k and comparison as JSON
+${limitUsage(19)}
 
 examples:
   sparq run model.onnx --input image.npy --top 5
@@ -85,6 +86,7 @@ async function main(argv: string[]): Promise<number> {
     input: { type: 'string', multiple: true }, backend: { type: 'string' }, top: { type: 'string' }, batch: { type: 'string' }, threads: { type: 'string' },
     compare: { type: 'boolean' }, json: { type: 'boolean' },
     layout: { type: 'string' }, size: { type: 'string' }, scale: { type: 'string' }, mean: { type: 'string' }, std: { type: 'string' },
+    ...LIMIT_FLAGS,
   }, 1);
   if (parsed === 'help') return printHelp(USAGE);
   const { values, positionals: [model] } = parsed;
@@ -92,6 +94,8 @@ async function main(argv: string[]): Promise<number> {
   const top = positiveInt('top', values.top);
   const batch = positiveInt('batch', values.batch);
   const threads = positiveInt('threads', values.threads);
+  // For the whole command: --compare's sessions too.
+  setLimits(limitFlags(values));
   if (model === undefined) throw new FlagError('needs a model file: sparq run <model.onnx>');
   if (batch !== undefined && values.input !== undefined) throw new FlagError('--batch sets the shape of random inputs; --input gives its own');
   const images = imageOptions(values.input ?? [], values);

@@ -5,7 +5,7 @@
  * requests in flight and exits 0.
  */
 import { createServer } from '../serve/server.js';
-import { oneOf, parseFlags, positiveInt, printHelp, FlagError, type Command } from './conventions.js';
+import { LIMIT_FLAGS, limitFlags, limitUsage, oneOf, parseFlags, positiveInt, printHelp, FlagError, type Command } from './conventions.js';
 
 export const SERVE_SUMMARY = `  serve <model.onnx ...> | --repository DIR  [--port n] [--host addr] [--backend cpu|webgpu] [--threads n]
                   [--max-batch n] [--max-delay-ms ms] [--max-queue n] [--timeout-ms ms] [--runtime sparq|onnxruntime]
@@ -33,6 +33,7 @@ repository holds <name>/<version>/model.onnx (the newest version is served).
   --timeout-ms ms       a request's deadline; past it, 504 (default 30000)
   --max-body-bytes n    largest request body; larger get 413 (default 67108864)
   --max-concurrent n    inference requests handled at once at most; more get 503 (default 4096)
+${limitUsage(24)}
   --runtime sparq|onnxruntime
                         onnxruntime runs the models on onnxruntime-node behind the same
                         server (a baseline for load tests)
@@ -59,6 +60,7 @@ const FLAGS = {
   'max-body-bytes': { type: 'string' },
   'max-concurrent': { type: 'string' },
   runtime: { type: 'string' },
+  ...LIMIT_FLAGS,
 } as const;
 
 /** A non-negative number of ms, or undefined when not given. */
@@ -90,6 +92,7 @@ async function main(argv: string[]): Promise<number> {
     timeoutMs: positiveInt('timeout-ms', v['timeout-ms']),
     maxBodyBytes: positiveInt('max-body-bytes', v['max-body-bytes']),
     maxConcurrent: positiveInt('max-concurrent', v['max-concurrent']),
+    limits: limitFlags(v),
   });
   for (const [name, model] of server.models.list()) {
     if (model.state === 'failed') process.stderr.write(`sparq serve: model ${name} failed to load: ${model.reason}\n`);

@@ -16,6 +16,7 @@
  * MobileNetV2-224 a 1x1 GEMM or depthwise conv took 1.1-2.8x the time of the
  * same call repeated at once, most of that for its cold output.
  */
+import { checkTensorBytes } from '../limits.js';
 import type { Value, ValueType } from './onnx/model.js';
 
 type Data = Value['data'];
@@ -29,7 +30,15 @@ const ARRAYS: Record<ValueType, new (n: number) => Data> = {
 export type Allocate = <T extends ValueType>(type: T, length: number) => DataOf<T>;
 
 /** A fresh array: what kernels get when run outside a session's pool. */
-export const allocateFresh: Allocate = (type, length) => new ARRAYS[type](length) as DataOf<typeof type>;
+export const allocateFresh: Allocate = (type, length) => {
+  checkValueBytes(type, length);
+  return new ARRAYS[type](length) as DataOf<typeof type>;
+};
+
+/** @throws LimitError before a value of `length` elements over maxTensorBytes is allocated. */
+function checkValueBytes(type: ValueType, length: number): void {
+  checkTensorBytes(`a ${type} value of ${length} elements`, length * (ARRAYS[type] as ArrayClass).BYTES_PER_ELEMENT);
+}
 
 type ArrayClass = (new (n: number) => Data) & { BYTES_PER_ELEMENT: number };
 
@@ -79,6 +88,7 @@ export class BufferPool {
   }
 
   private fresh(array: ArrayClass, length: number): Data {
+    checkTensorBytes(`a value of ${length} ${array.name} elements`, length * array.BYTES_PER_ELEMENT);
     if (!this.gap) return new array(length);
     const buffer = new ArrayBuffer(length * array.BYTES_PER_ELEMENT + ALIGNMENT);
     const gap = this.gap(buffer);

@@ -1,5 +1,6 @@
 /** Checks a session.run() feed against the model's input, as onnxruntime does: present, its type, its rank and fixed dims. */
 import { sizeOf } from '../tensor.js';
+import { checkTensorBytes } from '../limits.js';
 import { fail, typeFail } from '../validate.js';
 import type { OnnxValueInfo, Value } from './onnx/model.js';
 import { VALUE_ARRAYS } from './value.js';
@@ -22,6 +23,7 @@ export function checkFeed(info: OnnxValueInfo, feed: unknown): Value {
     });
   }
   const values = data as Value['data'];
+  checkTensorBytes(name, values.byteLength);
   if (values.length !== sizeOf(d)) fail(`${name}.data`, `holds ${values.length} values but dims [${d}] need ${sizeOf(d)}`);
   return { type: t, dims: [...d], data: values };
 }

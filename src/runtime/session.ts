@@ -10,6 +10,7 @@
 import { cpu } from '../backends/cpu/backend.js';
 import type { WebGpuBackend } from '../backends/webgpu/backend.js';
 import { collectInto, collectNative, type NativeOwner } from '../native-lifetime.js';
+import { checkLimits, withLimits, type Limits } from '../limits.js';
 import { checkInt, checkObject, checkOneOf, typeFail } from '../validate.js';
 import type { Executor } from './executor.js';
 import { CpuExecutor } from './executors/cpu.js';
@@ -54,6 +55,13 @@ export interface SessionOptions {
   layout?: 'auto' | 'nchw' | 'nhwc';
   /** Record per-node times on every run, for profile(). */
   profile?: boolean;
+  /**
+   * Size limits for this session, over the process's (setLimits()): the
+   * model's bytes, and every tensor it loads, is fed or computes (on the
+   * CPU or the GPU), each refused with a LimitError before it is read or
+   * allocated.
+   */
+  limits?: Partial<Limits>;
 }
 
 export interface NodeProfile {
@@ -78,6 +86,8 @@ export class InferenceSession {
     private readonly executor: Executor,
     /** The native weights preparing the nodes made, freed in release(). */
     private readonly owned: NativeOwner[],
+    /** options.limits, in force while the session runs. */
+    private readonly limits: Partial<Limits>,
   ) {
     this.inputNames = graph.inputs.map((i) => i.name);
     this.outputNames = graph.outputs.map((o) => o.name);
@@ -85,10 +95,16 @@ export class InferenceSession {
 
   /**
    * Loads and prepares a model from an .onnx path (external data read beside it) or its bytes.
-   * @throws OnnxLoadError for a malformed file, ModelError for an unsupported or inconsistent graph, TypeError/RangeError for bad options.
+   * @throws OnnxLoadError for a malformed file, ModelError for an unsupported or inconsistent graph, TypeError/RangeError for bad options,
+   *   LimitError (a RangeError) for a model or a tensor over the limits.
    */
   static async create(model: string | Uint8Array, options: SessionOptions = {}): Promise<InferenceSession> {
     checkObject('options', options);
+    const overrides = options.limits === undefined ? {} : checkLimits('options.limits', options.limits);
+    return withLimits(overrides, () => InferenceSession.load(model, options, overrides));
+  }
+
+  private static async load(model: string | Uint8Array, options: SessionOptions, limits: Partial<Limits>): Promise<InferenceSession> {
     const backend = checkOneOf('options.backend', options.backend ?? 'cpu', ['cpu', 'webgpu'] as const);
     if (options.gpu !== undefined && backend !== 'webgpu') typeFail('options.gpu', "needs options.backend 'webgpu'");
     if (options.threads !== undefined) cpu.setThreads(checkInt('options.threads', options.threads, 1, 256));
@@ -108,9 +124,9 @@ export class InferenceSession {
     if (backend === 'cpu' && moving) nhwcLayout(graph, moving);
     const { result: prepared, owners } = collectNative(() => prepareGraph(graph, policy));
     const profiling = options.profile ?? false;
-    if (backend === 'cpu') return new InferenceSession(graph, new CpuExecutor(graph, prepared, profiling), owners);
+    if (backend === 'cpu') return new InferenceSession(graph, new CpuExecutor(graph, prepared, profiling), owners, limits);
     try {
-      return new InferenceSession(graph, await createGpuExecutor(graph, prepared, policy, options.gpu, profiling), owners);
+      return new InferenceSession(graph, await createGpuExecutor(graph, prepared, policy, options.gpu, profiling), owners, limits);
     } catch (e) {
       for (const o of owners) o.dispose();
       throw e;
@@ -124,7 +140,7 @@ export class InferenceSession {
    */
   async run(feeds: Feeds, fetches: readonly string[] = this.outputNames): Promise<Record<string, Value>> {
     // The plans a run makes (on each node's first run of a shape) are the session's to free in release().
-    return collectInto(this.owned, () => this.executor.run(this.feedValues(feeds), fetches));
+    return withLimits(this.limits, () => collectInto(this.owned, () => this.executor.run(this.feedValues(feeds), fetches)));
   }
 
   /**
@@ -134,7 +150,7 @@ export class InferenceSession {
   runSync(feeds: Feeds, fetches: readonly string[] = this.outputNames): Record<string, Value> {
     const executor = this.executor;
     if (!(executor instanceof CpuExecutor)) throw new TypeError("runSync() runs backend 'cpu' sessions only; this session runs on 'webgpu': use run()");
-    return collectInto(this.owned, () => executor.runSync(this.feedValues(feeds), fetches));
+    return withLimits(this.limits, () => collectInto(this.owned, () => executor.runSync(this.feedValues(feeds), fetches)));
   }
 
   /** The checked feeds, by name. */

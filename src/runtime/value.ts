@@ -7,7 +7,7 @@
 import { sizeOf, type ElementType, type QuantParams, type Tensor } from '../tensor.js';
 import type { Value, ValueType } from './onnx/model.js';
 import { ModelError } from './onnx/model.js';
-import { MAX_ELEMENTS } from '../validate.js';
+import { checkTensorBytes } from '../limits.js';
 
 export const VALUE_ARRAYS = {
   float32: Float32Array,
@@ -30,19 +30,20 @@ export interface ValueArrays {
 /**
  * A value of `dims`, zero-filled unless `data` is given.
  * @throws {ModelError} when dims that a model computed (ConstantOfShape's shape, Range's bounds, ...) are not
- * non-negative integers or describe more than MAX_ELEMENTS values: refused before anything is allocated.
+ * non-negative integers, LimitError when they take more than maxTensorBytes: refused before anything is allocated.
  */
 export function value<T extends ValueType>(type: T, dims: readonly number[], data?: ValueArrays[T]): Value & { type: T; data: ValueArrays[T] } {
-  const d = data ?? (new VALUE_ARRAYS[type](allocatable(dims)) as ValueArrays[T]);
+  if (data === undefined) {
+    checkDims(dims);
+    checkTensorBytes(`a ${type} value [${dims}]`, sizeOf(dims) * VALUE_ARRAYS[type].BYTES_PER_ELEMENT);
+  }
+  const d = data ?? (new VALUE_ARRAYS[type](sizeOf(dims)) as ValueArrays[T]);
   return { type, dims: [...dims], data: d } as Value & { type: T; data: ValueArrays[T] };
 }
 
-/** The element count of dims a value is allocated for. */
-function allocatable(dims: readonly number[]): number {
-  const count = sizeOf(dims);
-  if (!dims.every((d) => Number.isSafeInteger(d) && d >= 0) || !(count <= MAX_ELEMENTS))
-    throw new ModelError(`a value of dims [${dims.join(',')}] cannot be made: dims must be non-negative integers holding at most ${MAX_ELEMENTS} values`);
-  return count;
+/** Dims a model computed (ConstantOfShape's shape, ...) that no array has: negative, fractional, NaN. */
+function checkDims(dims: readonly number[]): void {
+  if (!dims.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new ModelError(`a value of dims [${dims.join(',')}] cannot be made: dims must be non-negative integers`);
 }
 
 /** int64 from plain numbers (Shape's output, shape constants). */

@@ -1,5 +1,6 @@
 /** createServer's options, checked and with their defaults, before anything starts. */
 import { availableParallelism } from 'node:os';
+import { checkLimits, type Limits } from '../limits.js';
 import { checkInt, checkObject, checkOneOf, typeFail } from '../validate.js';
 import type { BatchOptions } from './batcher.js';
 import type { RunnerOptions } from './runners.js';
@@ -35,6 +36,8 @@ export interface ServeOptions {
   maxBodyBytes?: number;
   /** Inference requests handled at once at most (default 4096); more get 503. */
   maxConcurrent?: number;
+  /** Size limits of the sparq sessions (InferenceSession options.limits; default: the process's, setLimits). */
+  limits?: Partial<Limits>;
 }
 
 export interface ServeSettings {
@@ -73,6 +76,7 @@ export function serveSettings(options: ServeOptions): ServeSettings {
       runtime: checkOneOf('options.runtime', options.runtime ?? 'sparq', ['sparq', 'onnxruntime'] as const),
       backend: checkOneOf('options.backend', options.backend ?? 'cpu', ['cpu', 'webgpu'] as const),
       threads: opt('threads', availableParallelism(), 1, 256),
+      limits: checkLimits('options.limits', options.limits ?? {}),
     },
     batching: { maxBatch: opt('maxBatch', 32, 1, 65536), maxDelayMs, maxQueue: opt('maxQueue', 1024, 1, 1 << 20), timeoutMs: opt('timeoutMs', 30_000, 1, 3_600_000) },
     maxBodyBytes: opt('maxBodyBytes', 64 << 20, 1, 2 ** 31 - 1),

@@ -4,6 +4,7 @@
  * through the same server code). Both read the model's inputs and outputs
  * from the ONNX file as sparq's loader reads them.
  */
+import type { Limits } from '../limits.js';
 import { loadOrt, ortSessionOptions, toOrt } from '../runtime/compare/ort.js';
 import { loadOnnx } from '../runtime/onnx/read.js';
 import { InferenceSession } from '../runtime/session.js';
@@ -17,6 +18,8 @@ export interface RunnerOptions {
   backend: 'cpu' | 'webgpu';
   /** Kernel (intra-op) threads. */
   threads: number;
+  /** The sparq sessions' size limits (InferenceSession options.limits). */
+  limits: Partial<Limits>;
 }
 
 export interface Runner {
@@ -28,7 +31,7 @@ export interface Runner {
 
 export async function openRunner(file: string, options: RunnerOptions): Promise<Runner> {
   if (options.runtime === 'sparq') {
-    const session = await InferenceSession.create(file, { backend: options.backend, threads: options.threads });
+    const session = await InferenceSession.create(file, { backend: options.backend, threads: options.threads, limits: options.limits });
     return { inputs: session.inputs, outputs: session.outputs, run: (feeds) => session.run(feeds), release: () => session.release() };
   }
   const { graph } = await loadOnnx(file);

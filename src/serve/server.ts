@@ -49,9 +49,14 @@ async function startupSources(models: readonly string[], repository: string | un
   return { sources, missing };
 }
 
-/** The status an error answers with: a RequestError's, fastify's own (400 validation, 413, 415), else 500. */
+/**
+ * The status an error answers with: a RequestError's, fastify's own (400 validation, 413, 415),
+ * 413 for a LimitError (the request's tensors, or what its run computes, are over the
+ * sessions' maxTensorBytes), else 500.
+ */
 function statusOf(error: FastifyError | RequestError): number {
   if (error instanceof RequestError) return error.status;
+  if (error.name === 'LimitError') return 413;
   const code = error.statusCode;
   return code !== undefined && code >= 400 && code < 600 ? code : 500;
 }

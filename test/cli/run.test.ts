@@ -105,6 +105,24 @@ describe('cli: sparq run on real inputs', () => {
     assert.match(stdout, /^speed \(batch 1\): sparq [\d.]+ ms, onnxruntime [\d.]+ ms \(medians\), speedup [\d.]+x \(onnxruntime time \/ sparq time\)$/m);
   });
 
+  it('--max-model-bytes, --max-tensor-bytes: a model or tensor over them is refused in one stderr line, exit 1; a bad value exits 2', async () => {
+    const size = fs.statSync(model).size;
+    const [at, over, tensor, bad] = await Promise.all([
+      sparq(['run', model, '--threads', '1', '--max-model-bytes', String(size)]),
+      sparq(['run', model, '--max-model-bytes', String(size - 1)]),
+      sparq(['run', model, '--max-tensor-bytes', '1000']),
+      sparq(['run', model, '--max-tensor-bytes', '0']),
+    ]);
+    assert.equal(at.code, 0, at.stderr);
+    assert.equal(over.code, 1);
+    assert.match(over.stderr, ONE_LINE);
+    assert.match(over.stderr, new RegExp(`^sparq run: LimitError: the model ".*cnn.onnx" needs ${size} bytes, over the maxModelBytes limit of ${size - 1} bytes; .* the CLI's --max-model-bytes\n$`));
+    assert.equal(tensor.code, 1);
+    assert.match(tensor.stderr, /^sparq run: LimitError: .* over the maxTensorBytes limit of 1000 bytes; /);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--max-tensor-bytes must be a positive integer, got 0/);
+  });
+
   it('bad input files: one stderr line naming the file and what is wrong, exit 1', async () => {
     const good = npyBytes({ descr: '<f4', shape: dims, data: images });
     const cases: [string, Uint8Array | string, RegExp][] = [

@@ -219,6 +219,30 @@ describe('serve: createServer limits and lifecycle', function () {
     }
   });
 
+  it('options.limits hold the sessions: a model over maxModelBytes fails to load, naming the limit', async () => {
+    const server = await createServer({ models: [INT8], port: 0, threads: 1, limits: { maxModelBytes: 1000 } });
+    try {
+      const ready = await get(`${server.url}/v2/models/int8-90-blocks/ready`);
+      assert.equal(ready.status, 503);
+      assert.match(ready.body.error, /LimitError: the model ".*int8-90-blocks.onnx" needs \d+ bytes, over the maxModelBytes limit of 1000 bytes/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers 413 to a request whose run would make a tensor over options.limits.maxTensorBytes, and keeps serving', async () => {
+    // fp32's weights and its values at batch 8 fit 1 MiB; conv1's output at batch 64 takes 1384448 bytes.
+    const server = await createServer({ models: [FP32], port: 0, threads: 1, limits: { maxTensorBytes: 2 ** 20 } });
+    try {
+      const over = await postBinary(server.url, 64);
+      assert.equal(over.status, 413);
+      assert.match(json(over.bytes).error, /node "conv1" \(Conv\): .*needs 1384448 bytes, over the maxTensorBytes limit of 1048576 bytes/);
+      assert.equal((await postBinary(server.url, 8)).status, 200);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('close() finishes the requests in flight before it resolves', async () => {
     const server = await createServer({ models: [FP32], port: 0, threads: 1, maxDelayMs: 50 });
     const pending = post(`${server.url}/v2/models/fp32/infer`, v2Body(images(4, 8)));
@@ -238,6 +262,7 @@ describe('serve: createServer limits and lifecycle', function () {
     await assert.rejects(createServer({ models: [INT8], maxDelayMs: -1 }), /options.maxDelayMs/);
     await assert.rejects(createServer({ models: [INT8, INT8] }), /two files are named "int8-90-blocks"/);
     await assert.rejects(createServer({ models: 'model.onnx' as never }), /options.models must be an array/);
+    await assert.rejects(createServer({ models: [INT8], limits: { maxTensorBytes: 0 } }), { name: 'RangeError', message: /options.limits.maxTensorBytes/ });
   });
 });
 

@@ -16,6 +16,7 @@ import { TYPED_ARRAY_OF, sizeOf, type QuantParams } from '../../tensor.js';
 import { BufferPool } from './buffer-pool.js';
 import { GpuDevice, type AdapterReport } from './device.js';
 import { GpuTensor, gpuBytes } from './gpu-tensor.js';
+import { checkTensorBytes } from '../../limits.js';
 import { PipelineCache, type Overrides } from './pipelines.js';
 
 const MAX_BATCH = 64;
@@ -24,6 +25,13 @@ const MAX_TIMED_PASSES = 1024;
 const STORAGE = 0x80 | 0x4 | 0x8; // STORAGE | COPY_SRC | COPY_DST
 const UNIFORM = 0x40 | 0x8; // UNIFORM | COPY_DST
 const READBACK = 0x1 | 0x8; // MAP_READ | COPY_DST
+/**
+ * Largest single buffer-to-buffer copy. On lavapipe a copy of 2 GiB or more
+ * never completes: onSubmittedWorkDone and mapAsync never settle, so a
+ * download of such a tensor hung (or, with nothing else pending, Node
+ * exited silently mid-await).
+ */
+const MAX_COPY_BYTES = 2 ** 30;
 
 /** A kernel's uniform block: u32 / i32 / f32 fields in order, padded to 16 bytes. */
 export type UniformField = ['u32' | 'i32' | 'f32', number];
@@ -62,7 +70,9 @@ export class GpuContext {
   private destroyed = false;
 
   protected constructor(private readonly gpu: GpuDevice) {
-    this.pool = new BufferPool(gpu.device);
+    const { maxBufferSize, maxStorageBufferBindingSize } = gpu.report.limits;
+    // Every tensor buffer is bound whole by some kernel: none may exceed the binding limit (in whole words).
+    this.pool = new BufferPool(gpu.device, Math.floor(Math.min(maxBufferSize, maxStorageBufferBindingSize) / 4) * 4);
     this.pipelines = new PipelineCache(gpu.device);
   }
 
@@ -76,16 +86,39 @@ export class GpuContext {
     return this.pool.liveCount;
   }
 
+  /**
+   * Why the GPU device was lost ('<reason>: <message>' from Dawn), or null
+   * while it works. Once lost, every call rejects with an error saying so
+   * (work pending at the loss too); webgpu() makes a new backend.
+   */
+  get lost(): string | null {
+    return this.gpu.lost;
+  }
+
   private usable(): GPUDevice {
     if (this.destroyed) throw new Error('sparq webgpu: this backend was destroyed');
     this.gpu.check();
     return this.gpu.device;
   }
 
-  /** An uninitialized GPU tensor from the pool. */
+  /** The error for a GPU wait that failed: this backend destroyed under it (destroy(), a session's release()), the device lost, or `e`. */
+  private async failure(e: unknown, what?: string): Promise<Error> {
+    if (this.destroyed) return new Error('sparq webgpu: this backend was destroyed');
+    return this.gpu.failure(e, what);
+  }
+
+  /**
+   * An uninitialized GPU tensor from the pool.
+   * @throws RangeError when it needs more bytes than one buffer the adapter binds (adapter.limits.maxStorageBufferBindingSize)
+   *   or the process's limits().maxTensorBytes allow; a buffer the device has no memory for fails the first call that uses it.
+   */
   empty<T extends ElementType>(type: T, dims: readonly number[], quant?: QuantParams): GpuTensor<T> {
     this.usable();
-    const buffer = this.pool.acquire(gpuBytes(type, sizeOf(dims)), STORAGE);
+    const bytes = gpuBytes(type, sizeOf(dims));
+    checkTensorBytes(`a GPU tensor [${dims}] of ${type}`, bytes);
+    if (bytes > this.pool.maxBytes)
+      throw new RangeError(`a GPU tensor [${dims}] of ${type} needs ${bytes} bytes; this adapter binds at most ${this.pool.maxBytes} bytes per buffer (adapter.limits.maxStorageBufferBindingSize): split the work into smaller tensors`);
+    const buffer = this.pool.acquire(bytes, STORAGE);
     return new GpuTensor(type, dims, buffer, (b) => this.afterSubmit.push(b), quant);
   }
 
@@ -121,9 +154,17 @@ export class GpuContext {
     device.queue.writeBuffer(uniforms, 0, uniformBytes);
     this.afterSubmit.push(uniforms);
     const pipeline = this.pipelines.get(d.family, d.stem, d.overrides);
-    this.tail = this.tail.then(async () => {
-      const p = await pipeline;
-      const entries = [...d.buffers, uniforms].map((buffer, binding) => ({ binding, resource: { buffer } }));
+    const buffers = [...d.buffers, uniforms];
+    const step = this.tail.then(async () => {
+      let p: GPUComputePipeline;
+      try {
+        p = await pipeline;
+      } catch (e) {
+        throw await this.failure(e);
+      }
+      this.gpu.checkLost();
+      if (this.pool.anyUnconfirmed(buffers)) await this.pool.allocated(buffers);
+      const entries = buffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
       const bindGroup = device.createBindGroup({ layout: p.getBindGroupLayout(0), entries });
       this.encoder ??= device.createCommandEncoder();
       const t = this.timing;
@@ -137,7 +178,9 @@ export class GpuContext {
       pass.end();
       if (++this.batched >= MAX_BATCH) this.submit();
     });
-    return this.tail;
+    // The next call waits for this one's encoding, not for its success: a call that failed encoded nothing.
+    this.tail = step.catch(() => undefined);
+    return step;
   }
 
   private submit(): void {
@@ -152,8 +195,12 @@ export class GpuContext {
     const device = this.usable();
     await this.tail;
     this.submit();
-    await device.queue.onSubmittedWorkDone();
-    this.gpu.check();
+    try {
+      await device.queue.onSubmittedWorkDone();
+    } catch (e) {
+      throw await this.failure(e, 'waiting for the GPU');
+    }
+    this.usable();
   }
 
   /**
@@ -206,15 +253,20 @@ export class GpuContext {
     await this.tail;
     const bytes = gpuBytes(t.type, t.size);
     const staging = this.pool.acquire(bytes, READBACK);
-    this.encoder ??= device.createCommandEncoder();
-    this.encoder.copyBufferToBuffer(t.buffer, 0, staging, 0, bytes);
-    this.submit();
     try {
-      await staging.mapAsync(GPUMapMode.READ, 0, bytes);
+      await this.pool.allocated([t.buffer, staging]);
+      this.encoder ??= device.createCommandEncoder();
+      for (let at = 0; at < bytes; at += MAX_COPY_BYTES) this.encoder.copyBufferToBuffer(t.buffer, at, staging, at, Math.min(MAX_COPY_BYTES, bytes - at));
+      this.submit();
+      try {
+        await staging.mapAsync(GPUMapMode.READ, 0, bytes);
+      } catch (e) {
+        throw await this.failure(e, 'reading a tensor back');
+      }
       const data = new TYPED_ARRAY_OF[t.type](t.size) as TypedArrayOf<T>;
       new Uint8Array(data.buffer).set(new Uint8Array(staging.getMappedRange(0, bytes), 0, data.byteLength));
       staging.unmap();
-      this.gpu.check();
+      this.usable();
       // Built as is: tensor() would recheck parameters every GPU tensor got from checked inputs or kernel stages.
       return { type: t.type, dims: [...t.dims], data, scale: t.scale, zeroPoint: t.zeroPoint, axis: t.axis };
     } finally {

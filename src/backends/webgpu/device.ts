@@ -46,6 +46,9 @@ const NO_ADAPTER_HINT =
   'Install a GPU driver with Vulkan (Linux), Metal (macOS) or D3D12 (Windows) support; on a Linux machine without a GPU, ' +
   "Mesa's software Vulkan driver works: apt-get install -t bookworm-backports mesa-vulkan-drivers libvulkan1 (Mesa 25 or newer).";
 
+/** How long an operation that failed waits for the device's loss to be reported before it reports its own error. */
+const LOSS_GRACE_MS = 100;
+
 export class GpuDevice {
   private readonly errors: string[] = [];
   private lostReason: string | null = null;
@@ -60,10 +63,13 @@ export class GpuDevice {
     readonly report: AdapterReport,
   ) {
     device.onuncapturederror = (event) => this.errors.push(event.error.message);
-    void device.lost.then((info) => {
+    this.loss = device.lost.then((info) => {
       this.lostReason = `${info.reason}: ${info.message}`;
     });
   }
+
+  /** Settles when the device is lost (destroyed, driver reset, removed). */
+  private readonly loss: Promise<void>;
 
   static async create(options: WebGpuOptions): Promise<GpuDevice> {
     let module: typeof import('webgpu');
@@ -120,15 +126,40 @@ export class GpuDevice {
 
   /** Throws the device's recorded failures, if any, and clears them. */
   check(): void {
-    if (this.lostReason !== null) throw new Error(`sparq webgpu: the device was lost (${this.lostReason}); create a new backend with webgpu()`);
+    this.checkLost();
     if (this.errors.length > 0) {
       const messages = this.errors.splice(0);
       throw new Error(`sparq webgpu: the GPU reported ${messages.length} error(s): ${messages.join('; ')}`);
     }
   }
 
-  get lost(): boolean {
-    return this.lostReason !== null;
+  /** Throws the loss error once the device is lost (other recorded errors stay for check()). */
+  checkLost(): void {
+    if (this.lostReason !== null) throw this.lossError();
+  }
+
+  /** Why the device was lost ('<reason>: <message>' from Dawn), or null while it works. */
+  get lost(): string | null {
+    return this.lostReason;
+  }
+
+  private lossError(): Error {
+    return new Error(`sparq webgpu: the GPU device was lost (${this.lostReason}); create a new backend with webgpu()`);
+  }
+
+  /**
+   * The error to report for `e`, an operation that failed on the GPU: the
+   * loss error when the device was lost (a mapAsync or pipeline pending at
+   * the loss rejects with an empty or unrelated message, and may do so just
+   * before device.lost settles, so this waits LOSS_GRACE_MS for it), else
+   * `e` as is, or named as `what` failing.
+   */
+  async failure(e: unknown, what?: string): Promise<Error> {
+    await Promise.race([this.loss, new Promise((resolve) => setTimeout(resolve, LOSS_GRACE_MS))]);
+    if (this.lostReason !== null) return this.lossError();
+    if (what === undefined && e instanceof Error) return e;
+    const message = e instanceof Error ? e.message || e.name : String(e);
+    return new Error(`sparq webgpu: ${what} failed: ${message}`, { cause: e });
   }
 
   destroy(): void {

@@ -11,7 +11,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
-import { readExternalData, readExternalDataSync, type Decoding } from './external-data.js';
+import { checkModelBytes, LimitError } from '../../limits.js';
+import { readExternalData, readExternalDataSync, type Decoding, type ExternalDataRequest } from './external-data.js';
 import { OnnxLoadError, type AttributeValue, type OnnxGraph, type OnnxModel, type OnnxNode, type OnnxValueInfo, type Value } from './model.js';
 import { AttributeType, decodeModelProto, int64ToNumber, type AttributeProto, type Bytes, type GraphProto, type NodeProto, type ValueInfoProto } from './schema.js';
 import { readTensor, unsupportedType, valueType } from './tensor.js';
@@ -31,9 +32,14 @@ export const SUPPORTED_OPSETS = { min: 9, max: 21 } as const;
  */
 export function readOnnx(bytes: Uint8Array, options: ReadOnnxOptions = {}): OnnxModel {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes must be a Uint8Array');
+  checkModelBytes('the model', bytes.length);
   const decoding = decodeModel(bytes);
+  let total = bytes.length;
   let step = decoding.next();
-  while (!step.done) step = decoding.next(readExternalDataSync(step.value, options.baseDir));
+  while (!step.done) {
+    total = withExternal(total, step.value);
+    step = decoding.next(readExternalDataSync(step.value, options.baseDir));
+  }
   return step.value;
 }
 
@@ -45,15 +51,32 @@ export function readOnnx(bytes: Uint8Array, options: ReadOnnxOptions = {}): Onnx
 export async function loadOnnx(file: string): Promise<OnnxModel> {
   let bytes: Uint8Array;
   try {
+    // The size first: a model over maxModelBytes is refused before it is read.
+    checkModelBytes(`the model "${file}"`, (await fs.stat(file)).size);
     bytes = await fs.readFile(file);
   } catch (err) {
+    if (err instanceof LimitError) throw err;
     throw new OnnxLoadError(`cannot read ONNX model "${file}": ${(err as Error).message}`, { cause: err });
   }
   const baseDir = path.dirname(path.resolve(file));
   const decoding = decodeModel(bytes);
+  let total = bytes.length;
   let step = decoding.next();
-  while (!step.done) step = decoding.next(await readExternalData(step.value, baseDir));
+  while (!step.done) {
+    total = withExternal(total, step.value);
+    step = decoding.next(await readExternalData(step.value, baseDir));
+  }
   return step.value;
+}
+
+/**
+ * The model's bytes so far plus one externally stored tensor's.
+ * @throws LimitError when they are over maxModelBytes, before the tensor is read.
+ */
+function withExternal(total: number, request: ExternalDataRequest): number {
+  const sum = total + request.byteLength;
+  checkModelBytes(`the model with its external data (up to ${request.what})`, sum);
+  return sum;
 }
 
 /** The model in `bytes`, asking (yielding) for the bytes of each externally stored tensor. */

@@ -3,6 +3,7 @@
  * raw_data, the typed fields or an external file, with every count checked
  * against the bytes actually present before anything is allocated.
  */
+import { checkTensorBytes } from '../../limits.js';
 import type { Decoding } from './external-data.js';
 import { OnnxLoadError, type Value, type ValueType } from './model.js';
 import { DataLocation, int64ToBigInt, int64ToNumber, type Int64, type TensorProto } from './schema.js';
@@ -47,19 +48,23 @@ export function* readTensor(proto: TensorProto, what: string): Decoding<Value> {
   const byteLength = count * ELEMENT_BYTES[type];
   const has = `${what} has dims [${dims.join(',')}] (${count} values)`;
 
-  if (proto.data_location === DataLocation.EXTERNAL)
+  if (proto.data_location === DataLocation.EXTERNAL) {
+    checkTensorBytes(what, byteLength);
     return { type, dims, data: fromBytes(type, yield { entries: proto.external_data, byteLength, what }) };
+  }
   if (proto.data_location !== DataLocation.DEFAULT)
     throw new OnnxLoadError(`${what} has data_location ${proto.data_location}; ONNX defines only DEFAULT (0) and EXTERNAL (1)`);
 
   const raw = proto.raw_data;
   if (raw.length > 0) {
     if (raw.length !== byteLength) throw new OnnxLoadError(`${has} but raw_data holds ${raw.length} bytes (${byteLength} needed)`);
+    checkTensorBytes(what, byteLength);
     // A fresh copy: raw_data is a view of the model bytes, at whatever offset it fell, and int32/float views need alignment.
     return { type, dims, data: fromBytes(type, new Uint8Array(raw)) };
   }
   const typed = typedField(proto, type);
   if (typed.length !== count) throw new OnnxLoadError(`${has} but ${typed.length} stored`);
+  checkTensorBytes(what, byteLength);
   return { type, dims, data: fromTypedField(type, typed) };
 }
 

@@ -5,10 +5,10 @@
  * kernel ever writes its inputs, so values may share their arrays.
  * SHAPE_OPS also holds the operators that move data, from layout.ts and pad.ts.
  */
+import { checkTensorBytes } from '../../limits.js';
 import { sizeOf } from '../../tensor.js';
-import { MAX_ELEMENTS } from '../../validate.js';
 import type { Value, ValueType } from '../onnx/model.js';
-import { int64, value } from '../value.js';
+import { int64, value, VALUE_ARRAYS } from '../value.js';
 import { LAYOUT_OPS } from './layout.js';
 import { ModelError } from '../onnx/model.js';
 import { input, integers, nodeRun, normalizeAxis, scalar, type OpHandler, type PrepareContext } from './op.js';
@@ -228,8 +228,10 @@ const range: OpHandler = () =>
     if (d === 0) throw new ModelError('delta must not be 0');
     const float = start.type === 'float32';
     const n = Math.max(Math.ceil((float ? Math.fround(l - s) : l - s) / d), 0);
-    // Checked before anything is allocated: a hostile start or limit asks for billions of values (or NaN of them).
-    if (!Number.isInteger(n) || n > MAX_ELEMENTS) throw new ModelError(`start ${s}, limit ${l} and delta ${d} make ${n} values; a tensor holds at most ${MAX_ELEMENTS}`);
+    if (!Number.isInteger(n)) throw new ModelError(`start ${s}, limit ${l} and delta ${d} make ${n} values`);
+    // Before the values are made: a few bytes of model can ask for 1e12 of them, which would exhaust the JS heap and abort the process.
+    checkTensorBytes(`the output of Range(${s}, ${l}, ${d}), ${n} values,`, n * VALUE_ARRAYS[start.type].BYTES_PER_ELEMENT);
+    // Written straight into the typed array: pushing even 2^27 values into a JS array aborts V8 (invalid size).
     const y = value(start.type, [n]);
     const out = y.data;
     for (let i = 0, v = s; i < n; i++, v = float ? Math.fround(v + d) : v + d) {

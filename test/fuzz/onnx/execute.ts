@@ -27,6 +27,9 @@ export type Outcome =
 /** Messages V8 gives its own TypeErrors and RangeErrors: a bug in sparq's code, never a deliberate check. */
 const ENGINE_ERRORS = /Cannot read propert|Cannot set propert|is not a function|is not iterable|is not a constructor|Cannot convert|Cannot mix BigInt|Invalid typed array length|Invalid array length|Invalid array buffer length|Maximum call stack|offset is out of bounds|Start offset|Reduce of empty array|Invalid string length|Invalid count value/;
 
+/** Every tensor held to 256 MiB: a mutated dim then ends in a LimitError, within the supervisor's 2 GiB memory bound. */
+const FUZZ_LIMITS = { maxTensorBytes: 2 ** 28 };
+
 /** The largest feed the fuzzer makes; an input declaring more is fed a small wrong-shaped tensor, which must be refused. */
 const MAX_FEED_ELEMENTS = 1 << 20;
 
@@ -104,7 +107,7 @@ export async function execute(mutant: Mutant, dir: string, layout: 'auto' | 'nch
   let session: InferenceSession;
   try {
     const model = mutant.fromPath ? layOut(mutant, dir) : mutant.bytes;
-    session = await InferenceSession.create(model, { ...mutant.options, layout });
+    session = await InferenceSession.create(model, { ...mutant.options, layout, limits: FUZZ_LIMITS });
   } catch (e) {
     return classify('create', e);
   }
