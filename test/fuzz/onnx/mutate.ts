@@ -143,8 +143,9 @@ const STRUCTURAL: ((r: Random, m: Msg) => string | null)[] = [
     if (!(raw instanceof Uint8Array) || raw.length === 0) return null;
     const copy = new Uint8Array(raw);
     const view = new DataView(copy.buffer);
-    if (t.data_type === 7 && copy.length >= 8) { const k = int(r, copy.length / 8); view.setBigInt64(k * 8, BigInt(edgeInt(r)), true); }
-    else if (t.data_type === 1 && copy.length >= 4) view.setFloat32(int(r, copy.length / 4) * 4, pick(r, EDGE_FLOATS), true);
+    // Whole elements only: an earlier mutation may have left raw_data a length that is not a multiple of the element size.
+    if (t.data_type === 7 && copy.length >= 8) view.setBigInt64(int(r, Math.floor(copy.length / 8)) * 8, BigInt(edgeInt(r)), true);
+    else if (t.data_type === 1 && copy.length >= 4) view.setFloat32(int(r, Math.floor(copy.length / 4)) * 4, pick(r, EDGE_FLOATS), true);
     else copy[int(r, copy.length)] = pick(r, [0, 1, 127, 128, 255]);
     t.raw_data = copy;
     return `tensor "${t.name}" value changed`;
