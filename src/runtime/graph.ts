@@ -25,9 +25,9 @@ export function opKey(node: OnnxNode): string {
 
 /**
  * The runnable graph of `model`.
- * @throws ModelError listing at once every unsupported operator and every
+ * @throws ModelError listing at once every unsupported operator, every
  * value read (by a node or as a graph output) that no node, initializer or
- * graph input produces; or naming a cycle.
+ * graph input produces and every value produced twice; or naming a cycle.
  */
 export function buildGraph(model: OnnxModel): Graph {
   const g = model.graph;
@@ -36,9 +36,11 @@ export function buildGraph(model: OnnxModel): Graph {
   const graph: Graph = { nodes: g.nodes, constants, inputs, outputs: g.outputs, opsets: model.opsets };
   const unsupported = g.nodes.filter((n) => !(opKey(n) in OPS)).map((n) => `${opKey(n)} (node "${n.name}")`);
   const missing = missingValues(graph);
+  const twice = producedTwice(graph);
   const problems = [
     ...(unsupported.length > 0 ? [`unsupported operators: ${unsupported.join(', ')}`] : []),
     ...(missing.length > 0 ? [`values no node, initializer or graph input produces: ${missing.join(', ')}`] : []),
+    ...(twice.length > 0 ? [`values produced more than once: ${twice.join(', ')}`] : []),
   ];
   if (problems.length > 0) throw new ModelError(problems.join('; '));
   graph.nodes = topologicalOrder(graph);
@@ -58,6 +60,24 @@ function missingValues(graph: Graph): string[] {
     else if (!produced.has(o.name)) missing.push(`"${o.name}" (graph output)`);
   });
   return missing;
+}
+
+/**
+ * Node outputs that another node, an initializer or a graph input also
+ * produces. ONNX assigns each value once; with two producers the result
+ * would depend on which one the executor happened to run last.
+ */
+function producedTwice(graph: Graph): string[] {
+  const producer = new Map<string, string>([...graph.constants.keys(), ...graph.inputs.map((i) => i.name)].map((name) => [name, 'an initializer or graph input']));
+  const twice: string[] = [];
+  for (const n of graph.nodes)
+    for (const o of n.outputs) {
+      if (o === '') continue;
+      const first = producer.get(o);
+      if (first !== undefined) twice.push(`"${o}" (by ${first} and node "${n.name}" (${n.opType}))`);
+      else producer.set(o, `node "${n.name}" (${n.opType})`);
+    }
+  return twice;
 }
 
 /** The values there before any node runs ('' being an omitted optional input). */

@@ -27,11 +27,23 @@ export interface ValueArrays {
   bool: Uint8Array;
 }
 
-/** A value of `dims`, zero-filled unless `data` is given. */
+/**
+ * A value of `dims`, zero-filled unless `data` is given.
+ * @throws {ModelError} when dims that a model computed (ConstantOfShape's shape, Range's bounds, ...) are not
+ * non-negative integers, LimitError when they take more than maxTensorBytes: refused before anything is allocated.
+ */
 export function value<T extends ValueType>(type: T, dims: readonly number[], data?: ValueArrays[T]): Value & { type: T; data: ValueArrays[T] } {
-  if (data === undefined) checkTensorBytes(`a ${type} value [${dims}]`, sizeOf(dims) * VALUE_ARRAYS[type].BYTES_PER_ELEMENT);
+  if (data === undefined) {
+    checkDims(dims);
+    checkTensorBytes(`a ${type} value [${dims}]`, sizeOf(dims) * VALUE_ARRAYS[type].BYTES_PER_ELEMENT);
+  }
   const d = data ?? (new VALUE_ARRAYS[type](sizeOf(dims)) as ValueArrays[T]);
   return { type, dims: [...dims], data: d } as Value & { type: T; data: ValueArrays[T] };
+}
+
+/** Dims a model computed (ConstantOfShape's shape, ...) that no array has: negative, fractional, NaN. */
+function checkDims(dims: readonly number[]): void {
+  if (!dims.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new ModelError(`a value of dims [${dims.join(',')}] cannot be made: dims must be non-negative integers`);
 }
 
 /** int64 from plain numbers (Shape's output, shape constants). */

@@ -228,11 +228,17 @@ const range: OpHandler = () =>
     if (d === 0) throw new ModelError('delta must not be 0');
     const float = start.type === 'float32';
     const n = Math.max(Math.ceil((float ? Math.fround(l - s) : l - s) / d), 0);
+    if (!Number.isInteger(n)) throw new ModelError(`start ${s}, limit ${l} and delta ${d} make ${n} values`);
     // Before the values are made: a few bytes of model can ask for 1e12 of them, which would exhaust the JS heap and abort the process.
     checkTensorBytes(`the output of Range(${s}, ${l}, ${d}), ${n} values,`, n * VALUE_ARRAYS[start.type].BYTES_PER_ELEMENT);
-    const values: number[] = [];
-    for (let i = 0, v = s; i < n; i++, v = float ? Math.fround(v + d) : v + d) values.push(v);
-    return [start.type === 'int64' ? int64([n], values) : value(start.type, [n], (float ? Float32Array : Int32Array).from(values))];
+    // Written straight into the typed array: pushing even 2^27 values into a JS array aborts V8 (invalid size).
+    const y = value(start.type, [n]);
+    const out = y.data;
+    for (let i = 0, v = s; i < n; i++, v = float ? Math.fround(v + d) : v + d) {
+      if (out instanceof BigInt64Array) out[i] = BigInt(v);
+      else out[i] = v;
+    }
+    return [y];
   });
 
 export const SHAPE_OPS: Record<string, OpHandler> = {
