@@ -172,8 +172,15 @@ ShiftedImages::ShiftedImages(const ShiftedConvShape& s, const ConvInput& x, bool
   input_stride_ = s.channels * s.height * s.width;
   copy_stride_ = s.image_floats() + kShiftedSlack;
   const bool in_place = x.f32 != nullptr && !s.padded() && !s.strided() && s.batch > 0;
-  in_place_ = in_place ? (split_tail ? s.batch : s.batch - 1) : 0;
-  if (in_place && split_tail) {
+  // An image read in place has its last vectors read up to kShiftedSlack
+  // floats past its end, from the images after it: images smaller than the
+  // slack (a 1x1 map of one channel) need several behind them, so the last
+  // `absorbing` images are copies (the last one's tail gathered instead,
+  // with split_tail, when a single image absorbs the slack).
+  const std::size_t absorbing = in_place ? (kShiftedSlack + input_stride_ - 1) / input_stride_ : 0;
+  const bool tail = in_place && split_tail && absorbing == 1;
+  in_place_ = tail ? s.batch : in_place && s.batch > absorbing ? s.batch - absorbing : 0;
+  if (tail) {
     // The last vector of every tap of the last image, zeros past the input's end.
     const float* last = input_ + (s.batch - 1) * input_stride_;
     const std::size_t first = (s.vectors() - 1) * 16;

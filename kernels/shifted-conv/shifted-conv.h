@@ -127,7 +127,7 @@ void shifted_store_lanes_i32(const ConvTileOutput& o, std::size_t r, std::size_t
 
 // The float images the kernels read. Float input without padding or stride
 // is read in place, but for the last image (nothing follows it to absorb the
-// slack reads); every other image is copied (padded, phase-split when
+// slack reads; the last few when an image is smaller than the slack); every other image is copied (padded, phase-split when
 // strided, widened from uint8), with kShiftedSlack floats after each; in the
 // compact layout every image is gathered into its tap rows.
 //

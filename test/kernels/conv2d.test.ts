@@ -233,6 +233,20 @@ describe('conv2d (direct stride-1 convolution)', () => {
     }
   });
 
+  it('reads a batch of images smaller than a 16-float vector within x, on every variant (found by fuzzing)', () => {
+    // Images read in place have their last vector read past their end, from
+    // the images after them: 1-float images need 15 behind them (ASan runs see the overflow).
+    const r = rng(24);
+    const x = tensor('float32', [5, 1, 1, 1], randomFloats(5, r));
+    const wv = Float32Array.of(0.5, -2, 3, 0.25);
+    for (const [sparse, blockRows] of [[false, 1], [true, 1], [true, 4]] as const) {
+      const w = packConvWeights(tensor('float32', [4, 1, 1, 1], wv), { sparse, blockRows });
+      const want = Float32Array.from({ length: 20 }, (_, i) => x.data[Math.floor(i / 4)] * wv[i % 4]);
+      for (const variant of nativeVariants(sparse ? 'f32-spconv2d' : 'f32-conv2d'))
+        assertClose(cpu.conv2d(x, w, { variant }).data as Float32Array, want, 1e-6, 0, `${variant} sparse ${sparse} blockRows ${blockRows}`);
+    }
+  });
+
   it('runs the same on every thread count and on a worker thread (conv2dAsync)', async () => {
     const r = rng(15);
     const s = SHAPES[2];
