@@ -21,6 +21,7 @@ Napi::Value Quantize(const Napi::CallbackInfo& info) {
   auto x = typed_array<float>(o["x"], "x", l.total);
   bool y_unsigned = false;
   auto y = byte_array(o["y"], "y", l.total, &y_unsigned);
+  check_byte_zero_points(per_channel<int32_t>(o["zeroPoints"], "zeroPoints", l.channels), y_unsigned);
   return run_per_channel<float, uint8_t>(o, l, x, y, y_unsigned ? v.to_uint8 : v.to_int8);
 }
 
@@ -33,6 +34,7 @@ Napi::Value PlanQuantize(const Napi::CallbackInfo& info) {
   const Layout l = layout_args(o);
   const bool y_unsigned = unsigned_byte_type(o["yType"], "yType");
   const bool channels_last = bool_arg(o["channelsLast"], "channelsLast");
+  check_byte_zero_points(per_channel<int32_t>(o["zeroPoints"], "zeroPoints", l.channels), y_unsigned);
   const sparq::QuantizeFn row = y_unsigned ? v.to_uint8 : v.to_int8;
   const PlanArray x{napi_float32_array, l.total}, y{byte_array_type(y_unsigned), l.total};
   if (!channels_last) return wrap_plan(info.Env(), plan_per_channel<float, uint8_t>(o, l, x, y, row), nullptr);

@@ -44,8 +44,7 @@ Napi::Value Requantize(const Napi::CallbackInfo& info) {
   }
   base.fmin = static_cast<float>(number_arg(o["fmin"], "fmin"));
   base.fmax = static_cast<float>(number_arg(o["fmax"], "fmax"));
-  for (std::size_t i = 0; i < zps.ElementLength(); ++i)
-    if (!is_float && (zps[i] < lo || zps[i] > hi)) throw_range_error(env, "zeroPoints out of the output type's range");
+  if (!is_float) check_byte_zero_points(zps, is_uint8);
 
   Job job(env, bool_arg(o["async"], "async"));
   const int32_t* accs = job.in<int32_t>(acc);

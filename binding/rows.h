@@ -65,6 +65,14 @@ Napi::TypedArrayOf<T> per_channel(const Napi::Value& v, const char* name, std::s
   return a;
 }
 
+// Zero points of a uint8 / int8 output, which the quantize and requantize
+// kernels assert lie in its type's range ([0, 255] or [-128, 127]).
+inline void check_byte_zero_points(const Napi::TypedArrayOf<int32_t>& zps, bool is_unsigned) {
+  const int32_t lo = is_unsigned ? 0 : -128, hi = is_unsigned ? 255 : 127;
+  for (std::size_t i = 0; i < zps.ElementLength(); ++i)
+    if (zps[i] < lo || zps[i] > hi) throw_range_error(zps.Env(), "zeroPoints out of the output type's range");
+}
+
 template <typename T>
 T at(const T* values, std::size_t count, std::size_t channel) {
   return values[count == 1 ? 0 : channel];

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { refDequantize, refMinmax, refQuantize, refRequantize } from '../../src/backends/reference/quantize.js';
 import { planRequantize } from '../../src/ops/quantize.js';
 import { cpu, tensor } from '../../src/index.js';
+import { native } from '../../src/native.js';
 import { assertSameArray, nativeVariants, randomFloats, randomInts, rng } from '../helpers.js';
 
 /** Values that stress rounding and saturation: ties, huge, tiny, infinities, NaN, denormals. */
@@ -132,6 +133,20 @@ describe('quantize / dequantize / requantize / minmax', () => {
     assert.deepEqual(Array.from(u.data), [10, 12, 12, 10, 8, 8, 255, 0, 10, 255, 0]);
     const s = cpu.quantize(tensor('float32', [x.length], x), { type: 'int8', scale: 1, zeroPoint: 0 });
     assert.deepEqual(Array.from(s.data), [0, 2, 2, 0, -2, -2, 127, -128, 0, 127, -128]);
+  });
+
+  it('the binding refuses quantize zero points outside the output type, which the kernels assert (found by fuzzing)', () => {
+    const addon = native()!;
+    const call = { variant: null, x: new Float32Array(4), outer: 1, channels: 1, inner: 4, scales: Float32Array.of(1), async: false };
+    for (const [y, zp] of [[new Uint8Array(4), -1], [new Uint8Array(4), 256], [new Int8Array(4), 128], [new Int8Array(4), -2147483648]] as const) {
+      assert.throws(() => addon.quantize({ ...call, y, zeroPoints: Int32Array.of(zp) }), /^RangeError: zeroPoints out of the output type's range/);
+      const yType = y instanceof Uint8Array ? 'uint8' : 'int8';
+      assert.throws(() => addon.planQuantize({ ...call, zeroPoints: Int32Array.of(0, zp).subarray(1), yType, channelsLast: false }), /^RangeError: zeroPoints out/);
+      assert.throws(() => addon.planQuantize({ ...call, channels: 2, inner: 2, zeroPoints: Int32Array.of(0, zp), yType, channelsLast: true }), /^RangeError: zeroPoints out/);
+    }
+    const y = new Int8Array(4);
+    addon.quantize({ ...call, x: Float32Array.of(-1000, 0, 1, 1000), y, zeroPoints: Int32Array.of(-128) });
+    assert.deepEqual([...y], [-128, -128, -127, 127]);
   });
 
   it('quantize, requantize and dequantize run async with the same results', async () => {
