@@ -230,6 +230,8 @@ Napi::Value PlanConv2d(const Napi::CallbackInfo& info) {
   if (call->family == ConvFamily::kF32SpConv2d && !w->sparse) throw_range_error(env, "family f32-spconv2d needs sparse weights");
   if (call->family == ConvFamily::kQu8s8Conv2d && !(call->x_u8 && w->has_q8))
     throw_range_error(env, "family qu8s8-conv2d needs uint8 x and weights packed with its int8 blocks");
+  // Its kernels store int32 sums only (a float32 output has nowhere to take them).
+  if (call->family == ConvFamily::kQu8s8Conv2d && !integer) throw_range_error(env, "family qu8s8-conv2d needs int32, uint8 or int8 output");
   // qu8s8-conv2d sums in int32; the float kernels are exact below 2^24, which the caller checked.
   const double x_max = std::max(call->x_zero_point, 255 - call->x_zero_point);
   if (integer && call->family != ConvFamily::kQu8s8Conv2d && !(w->max_row_abs_sum * x_max < kExactFloatSum))

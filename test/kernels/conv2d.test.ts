@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { refConv2dSums } from '../../src/backends/reference/conv2d.js';
 import { blockDensity, conv2dIsExact, packConvWeights, planConv2d, type Conv2dOptions } from '../../src/backends/cpu/conv2d.js';
 import { cpu, tensor } from '../../src/index.js';
+import { native, type NativeConv2dPlanOptions } from '../../src/native.js';
 import { assertClose, assertCloseNonfinite, assertSameArray, nativeVariants, randomFloats, randomInts, rng } from '../helpers.js';
 
 type Shape = { n: number; c: number; h: number; w: number; oc: number; kh: number; kw: number; pads: [number, number, number, number]; dilations: [number, number] };
@@ -245,6 +246,22 @@ describe('conv2d (direct stride-1 convolution)', () => {
       for (const variant of nativeVariants(sparse ? 'f32-spconv2d' : 'f32-conv2d'))
         assertClose(cpu.conv2d(x, w, { variant }).data as Float32Array, want, 1e-6, 0, `${variant} sparse ${sparse} blockRows ${blockRows}`);
     }
+  });
+
+  it('the binding refuses float32 output on qu8s8-conv2d, whose kernels store int32 sums only (found by fuzzing)', () => {
+    const addon = native()!;
+    const w = packConvWeights(tensor('int8', [4, 1, 1, 1], Int8Array.of(1, 2, 3, 4), { scale: 1 }), { sparse: true, blockRows: 4 });
+    assert.ok(w.int8Blocks);
+    const plan: NativeConv2dPlanOptions = {
+      family: 'qu8s8-conv2d', variant: null, weights: w.handle!, xType: 'uint8', xZeroPoint: 0, batch: 2, channels: 1, height: 1, width: 1,
+      kernelH: 1, kernelW: 1, dilationH: 1, dilationW: 1, strideH: 1, strideW: 1, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0,
+      output: 'float32', bias: null, min: -Infinity, max: Infinity, intBias: null, multipliers: null, zeroPoint: 0, outMin: 0, outMax: 255,
+      poolKernelH: 0, poolKernelW: 0, poolStrideH: 1, poolStrideW: 1,
+    };
+    assert.throws(() => addon.planConv2d(plan), /^RangeError: family qu8s8-conv2d needs int32, uint8 or int8 output/);
+    const y = new Int32Array(8);
+    addon.runConv2dPlan(addon.planConv2d({ ...plan, output: 'int32' }), Uint8Array.of(10, 20), y, false);
+    assert.deepEqual([...y], [10, 20, 30, 40, 20, 40, 60, 80]);
   });
 
   it('runs the same on every thread count and on a worker thread (conv2dAsync)', async () => {
