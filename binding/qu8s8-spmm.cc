@@ -40,6 +40,14 @@ Napi::Value PackQ8Sparse(const Napi::CallbackInfo& info) {
   auto groups = typed_array<int32_t>(o["groups"], "groups", entries);
   auto words = typed_array<int32_t>(o["words"], "words", entries);
   check_indices(env, groups.Data(), entries, (k + sparq::kQSpmmKr - 1) / sparq::kQSpmmKr, "groups must lie in [0, ceil(k / 4))");
+  // The last group's weights past k must be 0: the channels-last kernels
+  // meet them with the bytes after each pixel's k channels, not with zeros.
+  if (k % sparq::kQSpmmKr != 0) {
+    const uint32_t past_k = ~0u << (8 * (k % sparq::kQSpmmKr));
+    for (std::size_t e = 0; e < entries; ++e)
+      if (static_cast<std::size_t>(groups[e]) == k / sparq::kQSpmmKr && (static_cast<uint32_t>(words[e]) & past_k) != 0)
+        throw_range_error(env, "words must hold 0 for the weights past k");
+  }
   auto packed = std::make_shared<sparq::QSparseW>();
   sparq::qu8s8_spmm_pack(rows, k, indptr.Data(), groups.Data(), words.Data(), packed.get());
   return wrap_handle(env, std::move(packed));

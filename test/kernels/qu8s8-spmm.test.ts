@@ -174,6 +174,12 @@ describe('qu8s8-spmm', () => {
       assert.throws(() => pack([0, 2, 1], [0, 0], [1, 1]), /^RangeError: indptr must not decrease/);
       assert.throws(() => pack([0, 1, 9], [0, 0], [1, 1]), /^RangeError: groups has 2 elements/);
       assert.throws(() => pack([1, 1, 1], [0], [1]), /^RangeError: indptr must start at 0/);
+      // K = 6: the last group's weights 6 and 7 do not exist; the channels-last
+      // kernels would meet them with the next pixel's bytes (found by fuzzing).
+      const packK6 = (word: number) => addon.packQ8Sparse({ rows: 1, k: 6, indptr: Int32Array.of(0, 1), groups: Int32Array.of(1), words: Int32Array.of(word) });
+      for (const word of [0x00010000, 0x01000000, -1])
+        assert.throws(() => packK6(word), /^RangeError: words must hold 0 for the weights past k/);
+      packK6(0x0000ff7f);
       const call = (over: Record<string, unknown>) => {
         const valid = {
           variant: null, weights: ok, x: new Uint8Array(12), m: 3, ldx: 3, aZeroPoint: 0, output: 'int32', c: new Int32Array(6), ldc: 3,
