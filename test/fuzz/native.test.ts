@@ -13,8 +13,9 @@ import { join } from 'node:path';
 
 import { buildHarnesses, fuzz, harnessNames, missingTools, regressionFiles, replay, root } from './native/libfuzzer.js';
 
-// Inputs per harness in CI: about 30 s each here (the slowest harnesses run ~40 inputs/s under ASan).
-const RUNS = Number(process.env.SPARQ_FUZZ_RUNS ?? 1000);
+// Inputs per harness in CI: about 30 s for all six here once built (qu8s8-gemm,
+// the slowest, runs ~100 inputs/s under ASan). SPARQ_FUZZ_RUNS sets another count.
+const RUNS = Number(process.env.SPARQ_FUZZ_RUNS ?? 2000);
 const SEED = 1;
 
 describe('kernel fuzz harnesses (libFuzzer, ASan + UBSan)', function () {
