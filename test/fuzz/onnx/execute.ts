@@ -16,7 +16,8 @@ import path from 'node:path';
 import { ModelError, OnnxLoadError, type Value } from '../../../src/runtime/onnx/model.js';
 import { readOnnx } from '../../../src/runtime/onnx/read.js';
 import { InferenceSession, type Feeds } from '../../../src/runtime/session.js';
-import { rng, type FileSpec, type Mutant } from './mutate.js';
+import { rng } from '../../helpers.js';
+import type { FileSpec, Mutant } from './mutate.js';
 
 export type Outcome =
   /** extreme: outputs the reference backend can only match in types and dims (see extremeFloats). */

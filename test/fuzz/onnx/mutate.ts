@@ -10,6 +10,7 @@
  */
 import { ModelProtoType } from '../../../src/runtime/onnx/schema.js';
 import { OPS } from '../../../src/runtime/ops/registry.js';
+import { rng } from '../../helpers.js';
 import type { Seed } from './seeds.js';
 
 /** What to create in the mutant's directory before the model is loaded from it. */
@@ -33,18 +34,6 @@ export interface Mutant {
   symbols: Record<string, number>;
   /** Seed of the feeds' random values. */
   feedSeed: number;
-}
-
-/** mulberry32: uniform in [0, 1). */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 type Random = () => number;
