@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "qu8s8-gemm.h"
 
@@ -35,12 +36,24 @@ float clamped(uint32_t acc, const QGemmStore& s, std::size_t j) {
   return x;
 }
 
+// 4-byte outputs go through memcpy: C need not be aligned to its element (the
+// SIMD variants store unaligned too, and the kernel check passes C one byte
+// off), and a plain int32/float store through a misaligned pointer is
+// undefined behaviour. Compilers turn the memcpy into one store.
 void put(uint32_t acc, const QGemmStore& s, std::size_t j, void* c, std::size_t at) {
   switch (s.output) {
-    case QOutput::kInt32: static_cast<int32_t*>(c)[at] = static_cast<int32_t>(acc); break;
+    case QOutput::kInt32: {
+      const int32_t v = static_cast<int32_t>(acc);
+      std::memcpy(static_cast<char*>(c) + at * sizeof v, &v, sizeof v);
+      break;
+    }
     case QOutput::kUint8: static_cast<uint8_t*>(c)[at] = static_cast<uint8_t>(quantized(acc, s, j)); break;
     case QOutput::kInt8: static_cast<int8_t*>(c)[at] = static_cast<int8_t>(quantized(acc, s, j)); break;
-    case QOutput::kFloat32: static_cast<float*>(c)[at] = clamped(acc, s, j); break;
+    case QOutput::kFloat32: {
+      const float v = clamped(acc, s, j);
+      std::memcpy(static_cast<char*>(c) + at * sizeof v, &v, sizeof v);
+      break;
+    }
   }
 }
 
