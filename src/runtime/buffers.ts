@@ -31,13 +31,13 @@ export type Allocate = <T extends ValueType>(type: T, length: number) => DataOf<
 
 /** A fresh array: what kernels get when run outside a session's pool. */
 export const allocateFresh: Allocate = (type, length) => {
-  checkValueBytes(type, length);
+  checkValueBytes(ARRAYS[type] as ArrayClass, length);
   return new ARRAYS[type](length) as DataOf<typeof type>;
 };
 
 /** @throws LimitError before a value of `length` elements over maxTensorBytes is allocated. */
-function checkValueBytes(type: ValueType, length: number): void {
-  checkTensorBytes(`a ${type} value of ${length} elements`, length * (ARRAYS[type] as ArrayClass).BYTES_PER_ELEMENT);
+function checkValueBytes(array: ArrayClass, length: number): void {
+  checkTensorBytes(`a value of ${length} ${array.name} elements`, length * array.BYTES_PER_ELEMENT);
 }
 
 type ArrayClass = (new (n: number) => Data) & { BYTES_PER_ELEMENT: number };
@@ -88,7 +88,7 @@ export class BufferPool {
   }
 
   private fresh(array: ArrayClass, length: number): Data {
-    checkTensorBytes(`a value of ${length} ${array.name} elements`, length * array.BYTES_PER_ELEMENT);
+    checkValueBytes(array, length);
     if (!this.gap) return new array(length);
     const buffer = new ArrayBuffer(length * array.BYTES_PER_ELEMENT + ALIGNMENT);
     const gap = this.gap(buffer);

@@ -234,10 +234,8 @@ const range: OpHandler = () =>
     // Written straight into the typed array: pushing even 2^27 values into a JS array aborts V8 (invalid size).
     const y = value(start.type, [n]);
     const out = y.data;
-    for (let i = 0, v = s; i < n; i++, v = float ? Math.fround(v + d) : v + d) {
-      if (out instanceof BigInt64Array) out[i] = BigInt(v);
-      else out[i] = v;
-    }
+    if (out instanceof BigInt64Array) for (let i = 0, v = s; i < n; i++, v += d) out[i] = BigInt(v);
+    else for (let i = 0, v = s; i < n; i++, v = float ? Math.fround(v + d) : v + d) out[i] = v;
     return [y];
   });
 
